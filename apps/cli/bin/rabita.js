@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The `rabita` command. Rabita runs its TypeScript directly on the Node.js it pins (24, a dev dependency);
+// on an older Node this re-runs itself on the pinned one.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const entry = path.join(here, '../src/main.ts');
+
+if (process.features.typescript) {
+  await import(entry);
+} else {
+  const pinned = path.join(here, '../../../node_modules/.bin/node');
+  if (!existsSync(pinned)) {
+    process.stderr.write(
+      `Rabita needs Node.js 24 (found ${process.version}); run \`npm install\` in the Rabita folder to fetch it.\n`,
+    );
+    process.exit(1);
+  }
+  const child = spawn(pinned, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  accessRoutes,
+  authRoutes,
+  createSignInThrottle,
+  loadObjects,
+  metadataRoutes,
+  objectsOpenApi,
+  type RouteDeps,
+  recordsRoutes,
+  rolesRoutes,
+  type ThrottleLimits,
+  workspacesRoutes,
+} from '@rabita/core';
+import { type Database, missingMigrations, withWorkspace } from '@rabita/db';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { Config } from './config.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerProblemHandler, sendProblem } from './plugins/problem.ts';
+
+export interface AppDeps {
+  db: Database;
+  /** The pool behind `db`, for the shared sign-in rate limits. */
+  pool: pg.Pool;
+  /** Overrides the sign-in limits (tests use small ones). */
+  throttle?: ThrottleLimits;
+}
+
+const VERSION = '0.1.0';
+const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public');
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** Composes the HTTP application: cross-cutting plugins, then each module's routes under /api/v1. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Read in genReqId instead, so an unsafe incoming id is replaced rather than echoed.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerProblemHandler(app);
+  await app.register(fastifyCookie);
+  const session = { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays };
+  registerAuth(app, { db: deps.db, session });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rabita API',
+        version: VERSION,
+        description: 'The REST API of Rabita. Errors are RFC 9457 problem documents with a stable `code`.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'rabita_session' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created at /api/v1/api-keys.' },
+        },
+      },
+      security: [{ session: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    uiConfig: { url: '/api/v1/openapi.json' },
+  });
+
+  const routeDeps: RouteDeps = {
+    db: deps.db,
+    throttle: createSignInThrottle(deps.pool, deps.throttle),
+    settings: {
+      openSignup: config.openSignup,
+      publicUrl: config.publicUrl,
+      invitationDays: config.invitationDays,
+      session,
+    },
+  };
+  await app.register(
+    async (api) => {
+      // The shared document, plus — for a signed-in caller or API key — a typed path and schema per object of
+      // their workspace, custom fields included.
+      api.get('/openapi.json', { config: { auth: 'optional' }, schema: { hide: true } }, async (request) => {
+        const base = app.swagger() as unknown as {
+          paths: Record<string, unknown>;
+          components: { schemas?: Record<string, unknown> };
+        };
+        if (!request.principal) return base;
+        const { workspaceId } = request.principal;
+        const objects = await withWorkspace(deps.db, workspaceId, (trx) => loadObjects(trx, workspaceId));
+        const extra = objectsOpenApi(objects);
+        return {
+          ...base,
+          paths: { ...base.paths, ...extra.paths },
+          components: { ...base.components, schemas: { ...base.components.schemas, ...extra.schemas } },
+        };
+      });
+      await api.register(authRoutes, routeDeps);
+      await api.register(workspacesRoutes, routeDeps);
+      await api.register(accessRoutes, routeDeps);
+      await api.register(rolesRoutes, routeDeps);
+      await api.register(metadataRoutes, routeDeps);
+      await api.register(recordsRoutes, routeDeps);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'The process is up',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], summary: 'The database answers and its schema is current' } },
+    async (request, reply) => {
+      try {
+        const missing = await missingMigrations(deps.db);
+        if (missing.length > 0) {
+          return sendProblem(request, reply, {
+            status: 503,
+            code: 'not_ready',
+            detail: `The database lacks migrations: ${missing.join(', ')}; run \`rabita migrate\`.`,
+          });
+        }
+        return { status: 'ready', database: 'ok', migrations: 'current' };
+      } catch {
+        return sendProblem(request, reply, {
+          status: 503,
+          code: 'not_ready',
+          detail: 'The database does not answer.',
+        });
+      }
+    },
+  );
+
+  // Until the web app lands, a small page lets the first visitor sign up and sign in.
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    prefix: '/',
+    index: ['index.html'],
+    wildcard: false,
+  });
+  app.get('/accept-invitation', { schema: { hide: true } }, (_request, reply) =>
+    reply.sendFile('index.html'),
+  );
+
+  return app;
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/rabita');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv/rabita');
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: path.resolve('/srv/rabita/data'),
+      openSignup: false,
+      publicUrl: 'http://localhost:3000',
+      inProcessWorker: true,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable it knows', () => {
+    const config = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://u:p@db:5432/rabita',
+        RABITA_DATA: 'var/rabita',
+        RABITA_OPEN_SIGNUP: 'yes',
+        RABITA_PUBLIC_URL: 'https://crm.example.com/',
+        LOG_LEVEL: 'debug',
+        RABITA_IN_PROCESS_WORKER: 'false',
+        RABITA_WORKER_CONCURRENCY: '4',
+        RABITA_DB_POOL_SIZE: '20',
+        RABITA_TRUST_PROXY: 'true',
+        RABITA_SESSION_IDLE_HOURS: '12',
+        RABITA_SESSION_MAX_DAYS: '7',
+        RABITA_INVITATION_DAYS: '3',
+        RABITA_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      },
+      '/srv/rabita',
+    );
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/rabita',
+      dataDir: '/srv/rabita/var/rabita',
+      openSignup: true,
+      publicUrl: 'https://crm.example.com',
+      logLevel: 'debug',
+      inProcessWorker: false,
+      workerConcurrency: 4,
+      dbPoolSize: 20,
+      trustProxy: true,
+      sessionIdleHours: 12,
+      sessionMaxDays: 7,
+      invitationDays: 3,
+      webhooksAllowPrivate: true,
+    });
+  });
+
+  it('lists every malformed variable at once, each with its fix', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      RABITA_OPEN_SIGNUP: 'maybe',
+      LOG_LEVEL: 'loud',
+      RABITA_PUBLIC_URL: 'ftp://x',
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/PORT must be a whole number from 1 to 65535 \(got "abc"\)/);
+    expect(problems.join('\n')).toMatch(
+      /DATABASE_URL is not a valid postgres: or postgresql: URL; use the form/,
+    );
+    expect(problems.join('\n')).toMatch(/RABITA_OPEN_SIGNUP must be true or false \(got "maybe"\)/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL must be one of/);
+    expect(problems.join('\n')).toMatch(/RABITA_PUBLIC_URL is not a valid http: or https: URL/);
+  });
+
+  it.each([
+    ['PORT', '0'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '3.5'],
+    ['PORT', '9'.repeat(400)],
+    ['RABITA_WORKER_CONCURRENCY', '0'],
+    ['RABITA_DB_POOL_SIZE', 'many'],
+    ['DATABASE_URL', 'not a url'],
+  ])('refuses %s=%s', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', RABITA_OPEN_SIGNUP: '' }).port).toBe(3000);
+  });
+});

@@ -1,0 +1,159 @@
+import { type AppErrorCode, isAppError } from '@rabita/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** Codes the HTTP edge adds for failures that happen before a service runs. */
+type EdgeCode =
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'route_not_found'
+  | 'bad_request'
+  | 'not_ready'
+  | 'internal_error';
+
+/** The one place service error codes become HTTP statuses; a new code left out fails to compile. */
+export function statusFor(code: AppErrorCode): number {
+  switch (code) {
+    case 'validation_failed':
+      return 400;
+    case 'unauthenticated':
+    case 'invalid_credentials':
+      return 401;
+    case 'forbidden':
+    case 'signup_closed':
+      return 403;
+    case 'not_found':
+      return 404;
+    case 'conflict':
+    case 'email_taken':
+      return 409;
+    case 'invitation_invalid':
+      return 410;
+    case 'rate_limited':
+      return 429;
+    default: {
+      const unmapped: never = code;
+      return unmapped;
+    }
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+interface ProblemInput {
+  status: number;
+  code: AppErrorCode | EdgeCode;
+  detail: string;
+  errors?: { field: string; message: string }[] | undefined;
+}
+
+/** Sends an RFC 9457 problem document. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemInput) {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json; charset=utf-8')
+    .serializer(JSON.stringify)
+    .send({
+      type: `urn:rabita:problem:${problem.code}`,
+      title: TITLES[problem.status] ?? 'Error',
+      status: problem.status,
+      detail: problem.detail,
+      code: problem.code,
+      instance: request.url.split('?')[0],
+      requestId: request.id,
+      ...(problem.errors ? { errors: problem.errors } : {}),
+    });
+}
+
+function fieldPath(context: string | undefined, instancePath: string): string {
+  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return [context ?? 'body', path].filter(Boolean).join('.');
+}
+
+/** Renders every error (services', validation, parsing, unknown routes) as problem+json. */
+export function registerProblemHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) {
+      if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
+      return sendProblem(request, reply, {
+        status: statusFor(error.code),
+        code: error.code,
+        detail: error.message,
+        errors: error.errors,
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((v) => ({
+        field: fieldPath(error.validationContext, v.instancePath),
+        message: v.message ?? 'Invalid value.',
+      }));
+      return sendProblem(request, reply, {
+        status: 400,
+        code: 'validation_failed',
+        detail: `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${[...new Set(errors.map((e) => e.field))].join(', ')}.`,
+        errors,
+      });
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendProblem(request, reply, {
+          status: 400,
+          code: 'malformed_json',
+          detail: 'The body is not valid JSON.',
+        });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return sendProblem(request, reply, {
+          status: 415,
+          code: 'unsupported_media_type',
+          detail: 'Send the body as application/json.',
+        });
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendProblem(request, reply, {
+          status: 413,
+          code: 'payload_too_large',
+          detail: 'The body is larger than this endpoint accepts.',
+        });
+    }
+    if (error instanceof SyntaxError) {
+      return sendProblem(request, reply, {
+        status: 400,
+        code: 'malformed_json',
+        detail: 'The body is not valid JSON.',
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendProblem(request, reply, { status, code: 'bad_request', detail: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(request, reply, {
+      status: 500,
+      code: 'internal_error',
+      detail: `Something went wrong on the server; quote request id ${request.id} when reporting it.`,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      status: 404,
+      code: 'route_not_found',
+      detail: `There is no ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+}

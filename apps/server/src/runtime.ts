@@ -1,0 +1,190 @@
+import { CRONTAB, createTaskList } from '@rabita/core';
+import {
+  checkServer,
+  createPool,
+  type DatabaseHandle,
+  DatabaseUnavailableError,
+  DataFolderError,
+  type EmbeddedDatabase,
+  ensureWritableFolder,
+  lockDataFolder,
+  migrateToLatest,
+  openDatabase,
+  openOwnerDatabase,
+  startEmbeddedPostgres,
+} from '@rabita/db';
+import type { FastifyInstance } from 'fastify';
+import { type Runner, run, Logger as WorkerLogger } from 'graphile-worker';
+import pino from 'pino';
+import { buildApp } from './app.ts';
+import { type Config, ConfigError } from './config.ts';
+
+/** A start-up failure the person starting Rabita can fix; its message is one sentence with the fix. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** True for failures whose message is meant for the person at the terminal (no stack trace needed). */
+export function isUserFacing(error: unknown): error is Error {
+  return (
+    error instanceof StartupError ||
+    error instanceof ConfigError ||
+    error instanceof DataFolderError ||
+    error instanceof DatabaseUnavailableError
+  );
+}
+
+export type Log = pino.Logger;
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Log {
+  return pino({ level: config.logLevel, base: { app: 'rabita' } });
+}
+
+/** Undo steps run in reverse order; each failure is logged and the rest still run. */
+class Teardown {
+  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
+  private readonly log: Log;
+  constructor(log: Log) {
+    this.log = log;
+  }
+  add(name: string, run: () => Promise<unknown>) {
+    this.steps.push({ name, run });
+  }
+  async run() {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step.run();
+        this.log.debug(`${step.name} stopped`);
+      } catch (error) {
+        this.log.warn({ err: error }, `${step.name} did not stop cleanly`);
+      }
+    }
+  }
+}
+
+export interface DatabaseRuntime {
+  connectionString: string;
+  /** True when Rabita started its own embedded PostgreSQL. */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Makes the database ready: the external one from DATABASE_URL, or the embedded one in the data folder
+ * (locked for this process). Checks the server version and applies pending migrations.
+ */
+export async function startDatabase(config: Config, log: Log): Promise<DatabaseRuntime> {
+  const teardown = new Teardown(log);
+  try {
+    let connectionString = config.databaseUrl;
+    if (!connectionString) {
+      await ensureWritableFolder(config.dataDir);
+      const release = await lockDataFolder(config.dataDir, (error) =>
+        log.error({ err: error }, 'data folder lock lost'),
+      );
+      teardown.add('data folder lock', release);
+      log.info({ dataDir: config.dataDir }, 'starting the embedded database');
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        onLog: (line) => log.trace({ postgres: line }),
+      });
+      teardown.add('embedded database', () => embedded.stop());
+      connectionString = embedded.connectionString;
+    }
+    await checkServer(connectionString);
+    const owner = openOwnerDatabase(connectionString);
+    try {
+      const applied = await migrateToLatest(owner);
+      if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+    } finally {
+      await owner.destroy();
+    }
+    return { connectionString, embedded: !config.databaseUrl, stop: () => teardown.run() };
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+}
+
+/** Starts graphile-worker on the database with Rabita's task list and schedule. */
+export async function startWorker(
+  config: Config,
+  connectionString: string,
+  db: DatabaseHandle['db'],
+  log: Log,
+): Promise<Runner> {
+  const pgPool = createPool(connectionString, config.workerConcurrency + 2, 'rabita-worker');
+  const runner = await run({
+    pgPool,
+    concurrency: config.workerConcurrency,
+    noHandleSignals: true,
+    taskList: createTaskList({
+      db,
+      session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
+    }),
+    crontab: CRONTAB,
+    logger: new WorkerLogger((scope) => (level, message, meta) => {
+      const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
+      log[method]({ worker: scope, ...meta }, message);
+    }),
+  });
+  // The runner does not own the pool it was given; end it once the runner has stopped.
+  runner.promise.finally(() => pgPool.end()).catch(() => {});
+  return runner;
+}
+
+export interface Running {
+  app: FastifyInstance;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts all of Rabita in this process: database, migrations, HTTP server and (by default) the job worker.
+ * `stop` drains HTTP, stops the worker, closes pools, then stops the embedded database.
+ */
+export async function startRabita(config: Config, log: Log = createLogger(config)): Promise<Running> {
+  const teardown = new Teardown(log);
+  try {
+    const database = await startDatabase(config, log);
+    teardown.add('database', () => database.stop());
+    const handle = openDatabase(database.connectionString, { poolSize: config.dbPoolSize });
+    teardown.add('database pool', () => handle.close());
+    if (config.inProcessWorker) {
+      const runner = await startWorker(config, database.connectionString, handle.db, log);
+      teardown.add('job worker', () => runner.stop());
+    }
+    const app = await buildApp(config, { db: handle.db, pool: handle.pool });
+    teardown.add('http server', () => app.close());
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') {
+        throw new StartupError(
+          `Port ${config.port} is already in use on ${config.host}; stop the program using it, or set PORT to a free port.`,
+        );
+      }
+      if (code === 'EACCES') {
+        throw new StartupError(
+          `Port ${config.port} needs privileges this user lacks; set PORT to 1024 or above.`,
+        );
+      }
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+        throw new StartupError(
+          `HOST ${config.host} is not an address of this machine; set HOST to 127.0.0.1 or 0.0.0.0.`,
+        );
+      }
+      throw error;
+    }
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    log.info({ url, embedded: database.embedded }, 'Rabita is ready');
+    return { app, url, stop: () => teardown.run() };
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+import { type Database, withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
+import { AppError } from '../errors/app-error.ts';
+import { newId } from '../ids.ts';
+import { parsePermissions } from '../roles/permissions.ts';
+import { findRoleByKey } from '../roles/roles.repository.ts';
+import type { Principal } from './principal.ts';
+import { hashToken, newToken } from './tokens.ts';
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: string;
+  tokenPrefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** Creates an API key with a role; the secret is returned once and stored only hashed. */
+export async function createApiKey(
+  db: Database,
+  input: { workspaceId: string; name: string; role: string; createdBy: string | null },
+): Promise<ApiKeyView & { token: string }> {
+  const token = newToken('rbk');
+  return withWorkspace(db, input.workspaceId, async (trx) => {
+    const role = await findRoleByKey(trx, input.workspaceId, input.role);
+    if (!role) {
+      throw new AppError('validation_failed', `There is no role "${input.role}" in this workspace.`, {
+        errors: [{ field: 'body.role', message: 'Unknown role.' }],
+      });
+    }
+    const row = await trx
+      .insertInto('apiKeys')
+      .values({
+        workspaceId: input.workspaceId,
+        id: newId(),
+        name: input.name.trim(),
+        roleId: role.id,
+        tokenHash: hashToken(token),
+        tokenPrefix: token.slice(0, 10),
+        createdBy: input.createdBy,
+      })
+      .returning(['id', 'name', 'tokenPrefix', 'createdAt', 'lastUsedAt'])
+      .executeTakeFirstOrThrow();
+    return {
+      id: row.id,
+      name: row.name,
+      role: role.key,
+      tokenPrefix: row.tokenPrefix,
+      createdAt: row.createdAt.toISOString(),
+      lastUsedAt: null,
+      token,
+    };
+  });
+}
+
+/** The workspace's active API keys, newest first; never their secrets. */
+export async function listApiKeys(db: Database, workspaceId: string): Promise<ApiKeyView[]> {
+  const rows = await withWorkspace(db, workspaceId, (trx) =>
+    trx
+      .selectFrom('apiKeys as k')
+      .innerJoin('roles as r', (j) =>
+        j.onRef('r.workspaceId', '=', 'k.workspaceId').onRef('r.id', '=', 'k.roleId'),
+      )
+      .select(['k.id', 'k.name', 'r.key as role', 'k.tokenPrefix', 'k.createdAt', 'k.lastUsedAt'])
+      .where('k.workspaceId', '=', workspaceId)
+      .where('k.revokedAt', 'is', null)
+      .orderBy('k.id', 'desc')
+      .execute(),
+  );
+  return rows.map((r) => ({
+    ...r,
+    createdAt: r.createdAt.toISOString(),
+    lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+  }));
+}
+
+/** Revokes a key at once; a key of another workspace is simply not found. */
+export async function revokeApiKey(db: Database, workspaceId: string, id: string): Promise<void> {
+  const result = await withWorkspace(db, workspaceId, (trx) =>
+    trx
+      .updateTable('apiKeys')
+      .set({ revokedAt: new Date() })
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', id)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst(),
+  );
+  if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'There is no such API key.');
+}
+
+/** The principal behind an API key secret, or undefined when it is unknown or revoked. */
+export async function principalFromApiKey(db: Database, token: string): Promise<Principal | undefined> {
+  const { rows } = await sql<{
+    apiKeyId: string;
+    workspaceId: string;
+    lastUsedAt: Date | null;
+    roleId: string;
+    roleKey: string;
+    roleName: string;
+    permissions: unknown;
+  }>`select * from rabita_api_key_principal(${hashToken(token)})`.execute(db);
+  const key = rows[0];
+  if (!key) return undefined;
+  // Record use at most once a minute, so reads do not each cost a write.
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
+    await withWorkspace(db, key.workspaceId, (trx) =>
+      trx
+        .updateTable('apiKeys')
+        .set({ lastUsedAt: new Date() })
+        .where('workspaceId', '=', key.workspaceId)
+        .where('id', '=', key.apiKeyId)
+        .execute(),
+    );
+  }
+  return {
+    kind: 'apiKey',
+    workspaceId: key.workspaceId,
+    userId: null,
+    sessionId: null,
+    apiKeyId: key.apiKeyId,
+    role: {
+      id: key.roleId,
+      key: key.roleKey,
+      name: key.roleName,
+      permissions: parsePermissions(key.permissions),
+    },
+  };
+}

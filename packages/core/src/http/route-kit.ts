@@ -1,0 +1,96 @@
+import type {} from '@fastify/cookie';
+import type { Database } from '@rabita/db';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
+import type { SessionPolicy } from '../auth/sessions.service.ts';
+import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Action } from '../roles/permissions.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Every API route must say who may call it: `public`, `required` (a session or an API key), or `optional`
+     * (anyone, but the caller is recognised when credentials come along).
+     */
+    auth?: 'public' | 'optional' | 'required';
+    /** A workspace-wide action the caller's role must grant. */
+    permission?: Action;
+    /** Only a signed-in person (not an API key) may call it. */
+    sessionOnly?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** Every /api/v1 route with its declared auth, as registered (for tests that walk them all). */
+    apiRoutes: { method: string; url: string; auth: string }[];
+  }
+}
+
+/** What the module route plugins need from the composition root. */
+export interface RouteDeps {
+  db: Database;
+  throttle: SignInThrottle;
+  /** The database URL as its owner, for the event stream's LISTEN connection (no stream without it). */
+  listenConnectionString?: string | undefined;
+  settings: {
+    openSignup: boolean;
+    publicUrl: string;
+    invitationDays: number;
+    session: SessionPolicy;
+    /** Lets webhooks call private, loopback and link-local addresses. */
+    webhooksAllowPrivate?: boolean | undefined;
+  };
+}
+
+export const SESSION_COOKIE = 'rabita_session';
+
+/** The caller of a route declared `auth: 'required'` (the auth hook has already refused anyone else). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthenticated', 'Sign in or send an API key.');
+  return request.principal;
+}
+
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  expiresAt: Date,
+): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+    path: '/',
+    expires: expiresAt,
+  });
+}
+
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+    path: '/',
+  });
+}
+
+/** Problem details (RFC 9457) as documented in the OpenAPI document. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+/** Trimmed text with a length cap; blank text is refused. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
+export const emailSchema = z.string().trim().max(254).pipe(z.email());

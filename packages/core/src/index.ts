@@ -1,0 +1,24 @@
+export { accessRoutes } from './auth/access.routes.ts';
+export { createUserWithWorkspace } from './auth/accounts.service.ts';
+export { principalFromApiKey } from './auth/api-keys.service.ts';
+export { authRoutes } from './auth/auth.routes.ts';
+export { principalForMember } from './auth/members.service.ts';
+export { can, type Principal } from './auth/principal.ts';
+export { deleteExpiredSessions, principalFromSession, type SessionPolicy } from './auth/sessions.service.ts';
+export {
+  createSignInThrottle,
+  DEFAULT_THROTTLE,
+  type SignInThrottle,
+  type ThrottleLimits,
+} from './auth/sign-in-throttle.ts';
+export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
+export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
+export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
+export { CRONTAB, createTaskList } from './jobs/task-list.ts';
+export { metadataRoutes } from './metadata/metadata.routes.ts';
+export { loadObjects } from './metadata/metadata.service.ts';
+export { objectsOpenApi } from './metadata/openapi.ts';
+export { recordsRoutes } from './records/records.routes.ts';
+export { compileListQuery } from './records/records.service.ts';
+export { rolesRoutes } from './roles/roles.routes.ts';
+export { workspacesRoutes } from './workspaces/workspaces.routes.ts';

@@ -1,0 +1,43 @@
+import type { FieldType, Labels, SelectOption } from '@rabita/shared';
+
+/** One field of an object, standard or custom, as the engine sees it. */
+export interface FieldDef {
+  /** API name (camelCase), unique within the object. */
+  key: string;
+  type: FieldType;
+  labels: Labels;
+  /** The typed column holding a standard field; custom fields live in the `custom` jsonb column. */
+  column?: string | undefined;
+  custom: boolean;
+  required: boolean;
+  unique: boolean;
+  defaultValue?: unknown;
+  /** Choices of a select, multi-select or tags field. */
+  options?: SelectOption[] | undefined;
+  /** For relations: the target object and whether several records may be linked. */
+  relation?: { object: string; many: boolean } | undefined;
+  /** For money: the currency used when a value names none. */
+  currency?: string | undefined;
+  maxLength?: number | undefined;
+  /** Included in the record's search document. */
+  searchable: boolean;
+  /** Written only by the system (id, timestamps, computed values). */
+  readOnly?: boolean | undefined;
+  /** Custom fields' metadata row id. */
+  id?: string | undefined;
+}
+
+/** An object (standard or custom) with all its fields. */
+export interface ObjectDef {
+  key: string;
+  labels: { singular: Labels; plural: Labels };
+  custom: boolean;
+  /** The table holding its records: a standard table, or `records` for custom objects. */
+  table: string;
+  /** Custom objects' metadata row id (records.object_id). */
+  id?: string | undefined;
+  /** Fields whose values, joined, title a record in search and lists. */
+  titleFields: string[];
+  subtitleField?: string | undefined;
+  fields: FieldDef[];
+}

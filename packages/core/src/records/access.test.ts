@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+
+describe('record permissions', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let member: string;
+  let memberId: string;
+  const as =
+    (cookie: string) => (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+      t.app.inject({
+        method,
+        url: `/api/v1${url}`,
+        headers: { cookie },
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await signUp(t.app);
+    const invite = await as(admin.cookie)('POST', '/invitations', {
+      email: 'member@example.com',
+      role: 'member',
+    });
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/accept-invitation',
+      payload: { token: invite.json().token, name: 'Member', password: 'member password' },
+    });
+    member = sessionCookie(accepted);
+    memberId = accepted.json().user.id;
+  });
+  afterAll(() => t?.close());
+
+  async function setMemberRule(objects: Record<string, unknown>) {
+    const response = await as(admin.cookie)('PATCH', '/roles/member', {
+      permissions: { actions: ['members.read'], objects },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+  }
+
+  it('refuses each action the role lacks on an object', async () => {
+    await setMemberRule({
+      '*': { read: true, create: true, update: true, delete: true },
+      deals: { read: true, create: false, update: false, delete: false },
+    });
+    const deal = (await as(admin.cookie)('POST', '/objects/deals', { name: 'Big one' })).json();
+    const m = as(member);
+    expect((await m('GET', `/objects/deals/${deal.id}`)).statusCode).toBe(200);
+    expect((await m('POST', '/objects/deals', { name: 'Mine' })).statusCode).toBe(403);
+    expect((await m('PATCH', `/objects/deals/${deal.id}`, { name: 'x' })).statusCode).toBe(403);
+    expect((await m('DELETE', `/objects/deals/${deal.id}`)).statusCode).toBe(403);
+    expect((await m('POST', '/objects/deals/batch', { records: [{ name: 'a' }] })).statusCode).toBe(403);
+    await setMemberRule({
+      '*': { read: true, create: true, update: true, delete: true },
+      deals: { read: false, create: false, update: false, delete: false },
+    });
+    expect((await m('GET', '/objects/deals')).statusCode).toBe(403);
+    expect((await m('POST', '/objects/deals/query', {})).statusCode).toBe(403);
+  });
+
+  it('hides hidden fields from lists, records, filters and sorts, and refuses writes to them', async () => {
+    await setMemberRule({
+      '*': { read: true, create: true, update: true, delete: true },
+      people: { read: true, create: true, update: true, delete: true, hiddenFields: ['jobTitle'] },
+    });
+    const person = (
+      await as(admin.cookie)('POST', '/objects/people', { firstName: 'Hana', jobTitle: 'Secret agent' })
+    ).json();
+    const m = as(member);
+    const one = (await m('GET', `/objects/people/${person.id}`)).json();
+    expect(one.firstName).toBe('Hana');
+    expect(one).not.toHaveProperty('jobTitle');
+    const list = (await m('GET', '/objects/people')).json();
+    expect(list.data.every((p: object) => !('jobTitle' in p))).toBe(true);
+    expect(
+      (
+        await m('POST', '/objects/people/query', {
+          filter: { field: 'jobTitle', op: 'eq', value: 'Secret agent' },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect((await m('POST', '/objects/people/query', { sort: 'jobTitle' })).statusCode).toBe(400);
+    expect((await m('POST', '/objects/people/query', { fields: ['jobTitle'] })).statusCode).toBe(400);
+    expect((await m('PATCH', `/objects/people/${person.id}`, { jobTitle: 'x' })).statusCode).toBe(400);
+    const batch = (
+      await m('POST', '/objects/people/batch', { records: [{ firstName: 'B', jobTitle: 'x' }] })
+    ).json();
+    expect(batch.data[0].error.code).toBe('validation_failed');
+  });
+
+  it('refuses writes to read-only fields but shows them', async () => {
+    await setMemberRule({
+      '*': { read: true, create: true, update: true, delete: true },
+      people: { read: true, create: true, update: true, delete: true, readOnlyFields: ['lifecycleStage'] },
+    });
+    const person = (
+      await as(admin.cookie)('POST', '/objects/people', { firstName: 'Omid', lifecycleStage: 'lead' })
+    ).json();
+    const m = as(member);
+    expect((await m('GET', `/objects/people/${person.id}`)).json().lifecycleStage).toBe('lead');
+    const refused = await m('PATCH', `/objects/people/${person.id}`, { lifecycleStage: 'customer' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors[0]).toMatchObject({
+      field: 'body.lifecycleStage',
+      message: 'Is read-only.',
+    });
+  });
+
+  it('limits "own records only" roles to records they own', async () => {
+    await setMemberRule({
+      '*': { read: true, create: true, update: true, delete: true, ownRecordsOnly: true },
+    });
+    const adminsLead = (await as(admin.cookie)('POST', '/objects/leads', { name: 'Admin lead' })).json();
+    const m = as(member);
+    const mine = await m('POST', '/objects/leads', { name: 'Member lead' });
+    expect(mine.json().owner).toBe(memberId);
+    const list = (await m('GET', '/objects/leads')).json();
+    expect(list.data.map((l: { name: string }) => l.name)).toEqual(['Member lead']);
+    expect((await m('GET', `/objects/leads/${adminsLead.id}`)).statusCode).toBe(404);
+    expect((await m('PATCH', `/objects/leads/${adminsLead.id}`, { name: 'x' })).statusCode).toBe(404);
+    expect((await as(admin.cookie)('GET', '/objects/leads')).json().data).toHaveLength(2);
+  });
+
+  it('keeps the admin role’s permissions fixed and lets admins add roles', async () => {
+    expect(
+      (await as(admin.cookie)('PATCH', '/roles/admin', { permissions: { actions: [], objects: {} } }))
+        .statusCode,
+    ).toBe(403);
+    const created = await as(admin.cookie)('POST', '/roles', {
+      key: 'auditor',
+      name: 'Auditor',
+      permissions: {
+        actions: [],
+        objects: { '*': { read: true, create: false, update: false, delete: false } },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(
+      (await as(member)('POST', '/roles', { key: 'x', name: 'X', permissions: { actions: [], objects: {} } }))
+        .statusCode,
+    ).toBe(403);
+  });
+
+  it('enforces unique custom fields and checks that linked records exist', async () => {
+    const field = await as(admin.cookie)('POST', '/metadata/objects/companies/fields', {
+      key: 'taxId',
+      type: 'text',
+      unique: true,
+      labels: { en: 'Tax ID', ar: 'الرقم الضريبي', fa: 'شناسه مالیاتی' },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    expect(
+      (await as(admin.cookie)('POST', '/objects/companies', { name: 'A', taxId: '123' })).statusCode,
+    ).toBe(201);
+    const dup = await as(admin.cookie)('POST', '/objects/companies', { name: 'B', taxId: '123' });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().errors[0].field).toBe('body.taxId');
+    const dangling = await as(admin.cookie)('POST', '/objects/people', {
+      firstName: 'X',
+      company: '01900000-0000-7000-8000-000000000000',
+    });
+    expect(dangling.statusCode).toBe(400);
+    expect(dangling.json().errors[0].field).toBe('body.company');
+  });
+});

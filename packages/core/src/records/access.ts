@@ -1,0 +1,31 @@
+import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { ObjectRule } from '../roles/permissions.ts';
+
+export type RecordAction = 'read' | 'create' | 'update' | 'delete';
+
+/** The caller's rule for an object: its own entry, else the role's `*` entry, else nothing. */
+export function ruleFor(principal: Principal, objectKey: string): ObjectRule {
+  const objects = principal.role.permissions.objects;
+  return objects[objectKey] ?? objects['*'] ?? { read: false, create: false, update: false, delete: false };
+}
+
+/** Throws `forbidden` unless the caller's role allows the action on the object. */
+export function assertAllowed(principal: Principal, objectKey: string, action: RecordAction): ObjectRule {
+  const rule = ruleFor(principal, objectKey);
+  if (!rule[action])
+    throw new AppError('forbidden', `Your role (${principal.role.key}) may not ${action} ${objectKey}.`);
+  return rule;
+}
+
+/** A predicate telling whether a field is hidden from the caller. */
+export function hiddenFor(principal: Principal) {
+  return (objectKey: string, fieldKey: string) =>
+    ruleFor(principal, objectKey).hiddenFields?.includes(fieldKey) ?? false;
+}
+
+/** The owner the caller is limited to under "own records only", if that applies. */
+export function ownerLimit(principal: Principal, rule: ObjectRule): string | null | undefined {
+  if (!rule.ownRecordsOnly) return undefined;
+  return principal.userId; // null for an API key: it owns nothing, so it sees nothing
+}

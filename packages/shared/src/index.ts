@@ -1,0 +1,3 @@
+export * from './fields.ts';
+export * from './normalize.ts';
+export * from './preferences.ts';

@@ -1,0 +1,57 @@
+// Starts one PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL) and a migrated template database
+// that every test file copies into a fresh database of its own.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type EmbeddedDatabase, migrateToLatest, openOwnerDatabase, startEmbeddedPostgres } from '@rabita/db';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDatabase: string;
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export default async function setup(project: TestProject) {
+  let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'rabita-test-pg-'));
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+    });
+    adminUrl = embedded.connectionString;
+  }
+  const runId = `${process.pid}_${Date.now().toString(36)}`;
+  const template = `rabita_template_${runId}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${template}`);
+  const owner = openOwnerDatabase(withDatabase(adminUrl, template));
+  await migrateToLatest(owner);
+  await owner.destroy();
+
+  project.provide('adminUrl', adminUrl);
+  project.provide('templateDatabase', template);
+
+  return async () => {
+    const { rows } = await admin.query<{ datname: string }>(
+      `select datname from pg_database where datname like $1 or datname = $2`,
+      [`rabita_test_${runId}%`, template],
+    );
+    for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`);
+    await admin.end();
+    if (embedded) await embedded.stop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,126 @@
+// Test helpers: a fresh migrated database per test file, an app built on it, and data factories.
+import { randomBytes } from 'node:crypto';
+import { type DatabaseHandle, openDatabase } from '@rabita/db';
+import { type AppDeps, buildApp, type Config, loadConfig } from '@rabita/server';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export function databaseUrl(database: string): string {
+  const u = new URL(inject('adminUrl'));
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Creates an empty database (no migrations) and returns its URL and a drop function. */
+export async function createEmptyDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}> {
+  return createDatabaseFrom(null);
+}
+
+/** Creates a fresh database copied from the migrated template. */
+export async function createTestDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}> {
+  return createDatabaseFrom(inject('templateDatabase'));
+}
+
+async function createDatabaseFrom(template: string | null) {
+  const template_ = template ? ` template ${template}` : '';
+  const runId = inject('templateDatabase').replace('rabita_template_', '');
+  const name = `rabita_test_${runId}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: inject('adminUrl') });
+  await admin.connect();
+  try {
+    // Copying a template fails while another copy of it is being made; retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`create database ${name}${template_}`);
+        break;
+      } catch (error) {
+        if (attempt > 20 || (error as { code?: string }).code !== '55006') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: databaseUrl(name),
+    name,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: inject('adminUrl') });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  handle: DatabaseHandle;
+  config: Config;
+  /** The migrated database's URL (as its owner). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the HTTP app on a fresh database; pass env-style overrides as for loadConfig. */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  deps: Partial<Pick<AppDeps, 'throttle'>> = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...env });
+  const handle = openDatabase(database.url, { poolSize: 5 });
+  const app = await buildApp(config, { db: handle.db, pool: handle.pool, ...deps });
+  await app.ready();
+  return {
+    app,
+    handle,
+    config,
+    url: database.url,
+    close: async () => {
+      await app.close();
+      await handle.close();
+      await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A unique, valid sign-up body. */
+export function buildSignUp(
+  overrides: Partial<Record<'email' | 'password' | 'name' | 'workspaceName', string>> = {},
+) {
+  counter += 1;
+  return {
+    email: `person${counter}.${randomBytes(3).toString('hex')}@example.com`,
+    password: 'correct horse battery',
+    name: `Person ${counter}`,
+    workspaceName: `Workspace ${counter}`,
+    ...overrides,
+  };
+}
+
+/** The `rabita_session` cookie a response set, as a Cookie header value. */
+export function sessionCookie(response: LightMyRequestResponse): string {
+  const cookie = response.cookies.find((c) => c.name === 'rabita_session');
+  if (!cookie) throw new Error(`no session cookie in response ${response.statusCode}: ${response.body}`);
+  return `rabita_session=${cookie.value}`;
+}
+
+/** Signs up a new person with their own workspace (open sign-up must be on after the first). */
+export async function signUp(app: FastifyInstance, overrides: Parameters<typeof buildSignUp>[0] = {}) {
+  const body = buildSignUp(overrides);
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/sign-up', payload: body });
+  if (response.statusCode !== 201) throw new Error(`sign-up failed: ${response.statusCode} ${response.body}`);
+  const json = response.json() as { user: { id: string }; workspace: { id: string } };
+  return { ...body, cookie: sessionCookie(response), userId: json.user.id, workspaceId: json.workspace.id };
+}
