@@ -14,6 +14,7 @@ import {
   type RouteDeps,
   recordsRoutes,
   rolesRoutes,
+  searchRoutes,
   type ThrottleLimits,
   workspacesRoutes,
 } from '@rabita/core';
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(rolesRoutes, routeDeps);
       await api.register(metadataRoutes, routeDeps);
       await api.register(recordsRoutes, routeDeps);
+      await api.register(searchRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

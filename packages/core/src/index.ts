@@ -21,4 +21,6 @@ export { objectsOpenApi } from './metadata/openapi.ts';
 export { recordsRoutes } from './records/records.routes.ts';
 export { compileListQuery } from './records/records.service.ts';
 export { rolesRoutes } from './roles/roles.routes.ts';
+export { searchRoutes } from './search/search.routes.ts';
+export { type SearchHit, searchRecords } from './search/search.service.ts';
 export { workspacesRoutes } from './workspaces/workspaces.routes.ts';

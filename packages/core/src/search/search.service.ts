@@ -1,0 +1,212 @@
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { compactText, normalizeText, toAsciiDigits } from '@rabita/shared';
+import { sql } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
+import { loadObjects } from '../metadata/metadata.service.ts';
+import type { ObjectDef } from '../metadata/metadata.types.ts';
+import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
+import { readPhone } from '../records/values.ts';
+
+/** One search result: enough to show a line and open the record. */
+export interface SearchHit {
+  object: string;
+  id: string;
+  title: string;
+  subtitle: string | null;
+  score: number;
+}
+
+export interface SearchOptions {
+  q: string;
+  /** Object keys to search; all readable objects when absent. */
+  objects?: string[] | undefined;
+  limit?: number | undefined;
+}
+
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
+/** Objects whose standard phone columns are kept as E.164 arrays with a GIN index. */
+const PHONE_TABLES = new Set(['people', 'companies', 'leads']);
+const PHONE_LIKE = /^[\s\d+\-().\u0660-\u0669\u06F0-\u06F9]+$/;
+// Word similarity (pg_trgm) at or above this counts as a match despite a typo.
+const TYPO_THRESHOLD = '0.5';
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The objects a search may look in for this caller, refusing unknown keys by name. */
+function searchableObjects(all: ObjectDef[], principal: Principal, wanted?: string[]): ObjectDef[] {
+  if (wanted) {
+    const unknown = wanted.filter((k) => !all.some((o) => o.key === k));
+    if (unknown.length > 0)
+      throw new AppError(
+        'validation_failed',
+        `There is no object ${unknown.map((k) => `"${k}"`).join(', ')}.`,
+        {
+          errors: [{ field: 'querystring.objects', message: `Unknown object: ${unknown.join(', ')}.` }],
+        },
+      );
+  }
+  return all.filter((o) => (!wanted || wanted.includes(o.key)) && ruleFor(principal, o.key).read);
+}
+
+/** Phone lookups by exact E.164 through the GIN indexes, when the query reads as a phone number. */
+async function phoneHits(
+  trx: Tx,
+  workspaceId: string,
+  objects: ObjectDef[],
+  q: string,
+  defaultCountry: string,
+): Promise<SearchHit[]> {
+  if (!PHONE_LIKE.test(q) || toAsciiDigits(q).replace(/\D/g, '').length < 6) return [];
+  const phone = readPhone(q, defaultCountry);
+  if (!phone) return [];
+  const hits: SearchHit[] = [];
+  for (const object of objects.filter((o) => PHONE_TABLES.has(o.key))) {
+    const { rows } = await sql<{ id: string; title: string; subtitle: string | null }>`
+      select t.id, coalesce(d.title, '') as title, d.subtitle
+      from ${sql.table(object.table)} t
+      left join search_documents d
+        on d.workspace_id = t.workspace_id and d.object_key = ${object.key} and d.record_id = t.id
+      where t.workspace_id = ${workspaceId} and t.deleted_at is null
+        and t.phone_numbers @> array[${phone.e164}]::text[]
+      limit 20`.execute(trx);
+    for (const row of rows)
+      hits.push({ object: object.key, id: row.id, title: row.title, subtitle: row.subtitle, score: 1 });
+  }
+  return hits;
+}
+
+/** Full-text candidates: substring matches on the folded text (spaced and spaceless) and near matches. */
+async function textHits(
+  trx: Tx,
+  workspaceId: string,
+  objects: ObjectDef[],
+  q: string,
+  limit: number,
+): Promise<SearchHit[]> {
+  const folded = normalizeText(q);
+  const compact = compactText(q);
+  if (!folded) return [];
+  const contains = `%${escapeLike(folded)}%`;
+  const compactContains = `%${escapeLike(compact)}%`;
+  await sql`select set_config('pg_trgm.word_similarity_threshold', ${TYPO_THRESHOLD}, true)`.execute(trx);
+  // Ranking: a match at the start of the title, then within the title, then anywhere, then spaceless or
+  // near (typo) matches by their trigram word similarity.
+  const { rows } = await sql<{
+    objectKey: string;
+    recordId: string;
+    title: string;
+    subtitle: string | null;
+    score: number;
+  }>`
+    -- (the camel-case plugin renames the result columns)
+    select object_key, record_id, title, subtitle, score from (
+      select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
+        greatest(
+          case when d.content like ${contains}
+            then case
+              when position(${folded} in d.content) = 1 then 0.95
+              when position(${folded} in d.content) <= length(d.title) then 0.85
+              else 0.7 end
+            else 0 end,
+          case when d.compact like ${compactContains} then 0.6 else 0 end,
+          word_similarity(${folded}, d.content) * 0.6
+        )::float8 as score
+      from search_documents d
+      where d.workspace_id = ${workspaceId}
+        and d.object_key = any(${objects.map((o) => o.key)}::text[])
+        and (d.content like ${contains} or d.compact like ${compactContains} or ${folded} <% d.content)
+    ) ranked
+    order by score desc, updated_at desc, record_id
+    limit ${limit}`.execute(trx);
+  return rows.map((r) => ({
+    object: r.objectKey,
+    id: r.recordId,
+    title: r.title,
+    subtitle: r.subtitle,
+    score: Math.round(r.score * 1000) / 1000,
+  }));
+}
+
+/** Drops hits the caller may not see: other owners' records under "own records only", hidden-field matches. */
+async function visibleHits(
+  trx: Tx,
+  workspaceId: string,
+  principal: Principal,
+  objects: ObjectDef[],
+  hits: SearchHit[],
+  q: string,
+): Promise<SearchHit[]> {
+  const hidden = hiddenFor(principal);
+  const folded = normalizeText(q);
+  const keep = new Set<string>();
+  for (const object of objects) {
+    const ofObject = hits.filter((h) => h.object === object.key);
+    if (ofObject.length === 0) continue;
+    let ids = ofObject.map((h) => h.id);
+    const limit = ownerLimit(principal, ruleFor(principal, object.key));
+    if (limit !== undefined && object.fields.some((f) => f.key === 'owner')) {
+      if (limit === null) ids = [];
+      else {
+        const { rows } = await sql<{ id: string }>`
+          select id from ${sql.table(object.table)}
+          where workspace_id = ${workspaceId} and id = any(${ids}::uuid[]) and owner_id = ${limit}`.execute(
+          trx,
+        );
+        ids = rows.map((r) => r.id);
+      }
+    }
+    // Where the caller may not see some searchable field, only a match on the title counts, so a search
+    // cannot reveal a hidden value.
+    const hidesSearchable = object.fields.some((f) => f.searchable && hidden(object.key, f.key));
+    for (const hit of ofObject) {
+      if (!ids.includes(hit.id)) continue;
+      if (hidesSearchable && hit.score < 1 && !normalizeText(hit.title).includes(folded)) continue;
+      if (object.subtitleField && hidden(object.key, object.subtitleField)) hit.subtitle = null;
+      keep.add(`${hit.object}:${hit.id}`);
+    }
+  }
+  return hits.filter((h) => keep.has(`${h.object}:${h.id}`));
+}
+
+/**
+ * Searches every searchable field of every object the caller may read, ranked: phone numbers in any written
+ * form by exact index lookup, text folded alike on both sides (Arabic and Persian letter variants, digits,
+ * case, accents, spaces inside words), partial words and small typos.
+ */
+export async function searchRecords(
+  db: Database,
+  principal: Principal,
+  options: SearchOptions,
+): Promise<SearchHit[]> {
+  const q = options.q.trim();
+  if (!normalizeText(q))
+    throw new AppError('validation_failed', 'The search needs at least one letter or digit.', {
+      errors: [{ field: 'querystring.q', message: 'Must contain a letter or digit.' }],
+    });
+  const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const workspace = await trx
+      .selectFrom('workspaces')
+      .select(['defaultCountry', 'metadataVersion'])
+      .where('id', '=', principal.workspaceId)
+      .executeTakeFirstOrThrow();
+    const all = await loadObjects(trx, principal.workspaceId, workspace.metadataVersion);
+    const objects = searchableObjects(all, principal, options.objects);
+    if (objects.length === 0) return [];
+    const byPhone = await phoneHits(trx, principal.workspaceId, objects, q, workspace.defaultCountry);
+    const byText = await textHits(trx, principal.workspaceId, objects, q, limit * 3);
+    const seen = new Set<string>();
+    const merged = [...byPhone, ...byText].filter((h) => {
+      const key = `${h.object}:${h.id}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const visible = await visibleHits(trx, principal.workspaceId, principal, objects, merged, q);
+    return visible.slice(0, limit);
+  });
+}

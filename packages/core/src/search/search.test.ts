@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+
+describe('search', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let other: Awaited<ReturnType<typeof signUp>>;
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    cookie = admin.cookie,
+  ) =>
+    t.app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { cookie },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  const search = async (q: string, extra = '', cookie = admin.cookie) => {
+    const response = await call('GET', `/search?q=${encodeURIComponent(q)}${extra}`, undefined, cookie);
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json().data as { object: string; id: string; title: string; subtitle: string | null }[];
+  };
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    admin = await signUp(t.app);
+    other = await signUp(t.app);
+    await call('PATCH', '/workspace', { defaultCountry: 'IR' });
+    const people = [
+      {
+        key: 'ali',
+        body: { firstName: 'علی', lastName: 'کریمی', jobTitle: 'مدیر فروش', phones: ['0912 345 6789'] },
+      },
+      { key: 'fatima', body: { firstName: 'فاطمة', lastName: 'الزهراء', emails: ['fatima@example.com'] } },
+      { key: 'kamal', body: { firstName: 'كمال', lastName: 'يوسف' } },
+      { key: 'mehr', body: { firstName: 'مهر', lastName: 'می‌خواهم' } },
+      { key: 'john', body: { firstName: 'José', lastName: 'Müller', jobTitle: 'Engineer' } },
+      { key: 'ahmad', body: { firstName: 'أحمد', lastName: 'منصور' } },
+    ];
+    for (const p of people) {
+      const r = await call('POST', '/objects/people', p.body);
+      expect(r.statusCode, r.body).toBe(201);
+      ids[p.key] = r.json().id;
+    }
+    const company = await call('POST', '/objects/companies', { name: 'شرکت پارس', industry: 'نفت' });
+    ids.pars = company.json().id;
+    // The other workspace has a namesake that must never appear.
+    const theirs = await call(
+      'POST',
+      '/objects/people',
+      { firstName: 'علی', lastName: 'کریمی' },
+      other.cookie,
+    );
+    expect(theirs.statusCode).toBe(201);
+    ids.theirs = theirs.json().id;
+  });
+  afterAll(() => t?.close());
+
+  it('finds a Persian name typed with Arabic letter variants, with its title and subtitle', async () => {
+    const hits = await search('علي كريمي');
+    expect(hits[0]).toMatchObject({
+      object: 'people',
+      id: ids.ali,
+      title: 'علی کریمی',
+      subtitle: 'مدیر فروش',
+    });
+    expect(hits.map((h) => h.id)).not.toContain(ids.theirs);
+  });
+
+  it('folds teh marbuta, hamza forms, kaf and yeh, tashkeel and tatweel', async () => {
+    expect((await search('فاطمه')).map((h) => h.id)).toContain(ids.fatima);
+    expect((await search('کمال یوسف')).map((h) => h.id)).toContain(ids.kamal);
+    expect((await search('احمد')).map((h) => h.id)).toContain(ids.ahmad);
+    expect((await search('أَحْمَـــد')).map((h) => h.id)).toContain(ids.ahmad);
+  });
+
+  it('matches words written with or without a zero-width non-joiner or space', async () => {
+    for (const q of ['میخواهم', 'می خواهم', 'می‌خواهم'])
+      expect(
+        (await search(q)).map((h) => h.id),
+        q,
+      ).toContain(ids.mehr);
+  });
+
+  it('matches partial words, Latin case and accents, and a small typo', async () => {
+    expect((await search('kari')).length).toBe(0);
+    expect((await search('کریم')).map((h) => h.id)).toContain(ids.ali);
+    expect((await search('jose muller')).map((h) => h.id)).toContain(ids.john);
+    expect((await search('ENGINEER')).map((h) => h.id)).toContain(ids.john);
+    expect((await search('Mueller')).map((h) => h.id)).toContain(ids.john);
+  });
+
+  it('ranks a title match above a match elsewhere', async () => {
+    await call('POST', '/objects/people', { firstName: 'Nima', jobTitle: 'Parsa liaison' });
+    const hits = await search('Parsa');
+    const parsaPerson = hits.findIndex((h) => h.title === 'Nima');
+    expect(parsaPerson).toBeGreaterThanOrEqual(0);
+    const hits2 = await search('پارس');
+    expect(hits2[0]).toMatchObject({ object: 'companies', id: ids.pars, subtitle: 'نفت' });
+  });
+
+  it('finds a person by any written form of a phone number, through the index', async () => {
+    for (const q of ['09123456789', '۰۹۱۲ ۳۴۵ ۶۷۸۹', '+98 912 345 6789', '00989123456789', '٠٩١٢٣٤٥٦٧٨٩']) {
+      const hits = await search(q);
+      expect(hits[0], q).toMatchObject({ object: 'people', id: ids.ali });
+    }
+  });
+
+  it('limits to the objects asked for and refuses unknown ones by name', async () => {
+    const hits = await search('پارس', '&objects=people');
+    expect(hits.every((h) => h.object === 'people')).toBe(true);
+    const bad = await call('GET', '/search?q=x&objects=people,nonsense');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'validation_failed' });
+    expect(bad.json().detail).toContain('nonsense');
+  });
+
+  it('refuses empty, blank, punctuation-only and over-long queries with a problem document', async () => {
+    for (const q of ['', '   ', 'ـــ', 'x'.repeat(201)]) {
+      const r = await call('GET', `/search?q=${encodeURIComponent(q)}`);
+      expect(r.statusCode, q).toBe(400);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+    }
+    expect((await call('GET', '/search?q=a&limit=0')).statusCode).toBe(400);
+    expect((await call('GET', '/search?q=a&limit=abc')).statusCode).toBe(400);
+  });
+
+  it('treats LIKE wildcards and SQL in the query as plain text', async () => {
+    expect(await search('%')).toEqual([]);
+    expect(await search('_')).toEqual([]);
+    expect(await search("'; drop table people; --")).toEqual([]);
+    expect((await call('GET', `/objects/people/${ids.ali}`)).statusCode).toBe(200);
+  });
+
+  it('forgets deleted records and finds restored ones', async () => {
+    await call('DELETE', `/objects/people/${ids.kamal}`);
+    expect((await search('کمال')).map((h) => h.id)).not.toContain(ids.kamal);
+    await call('POST', `/objects/people/${ids.kamal}/restore`);
+    expect((await search('کمال')).map((h) => h.id)).toContain(ids.kamal);
+  });
+
+  it('finds a renamed record by its new name only', async () => {
+    await call('PATCH', `/objects/companies/${ids.pars}`, { name: 'Tehran Steel' });
+    expect((await search('tehran steel')).map((h) => h.id)).toContain(ids.pars);
+    expect((await search('پارس')).map((h) => h.id)).not.toContain(ids.pars);
+  });
+
+  it('hides objects the role may not read and matches only titles where a searchable field is hidden', async () => {
+    const role = await call('POST', '/roles', {
+      key: 'searcher',
+      name: 'Searcher',
+      permissions: {
+        actions: [],
+        objects: {
+          people: { read: true, create: false, update: false, delete: false, hiddenFields: ['jobTitle'] },
+        },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const key = await call('POST', '/api-keys', { name: 'search', role: 'searcher' });
+    const token = key.json().token as string;
+    const asKey = (q: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/search?q=${encodeURIComponent(q)}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const byTitle = (await asKey('علی')).json().data;
+    expect(byTitle[0]).toMatchObject({ id: ids.ali, subtitle: null });
+    expect((await asKey('مدیر فروش')).json().data).toEqual([]);
+    expect((await asKey('Tehran')).json().data).toEqual([]);
+  });
+
+  it('requires a signed-in caller', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/api/v1/search?q=ali' });
+    expect(r.statusCode).toBe(401);
+  });
+});
