@@ -16,6 +16,7 @@ import {
   rolesRoutes,
   searchRoutes,
   type ThrottleLimits,
+  timelineRoutes,
   workspacesRoutes,
 } from '@rabita/core';
 import { type Database, missingMigrations, withWorkspace } from '@rabita/db';
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(metadataRoutes, routeDeps);
       await api.register(recordsRoutes, routeDeps);
       await api.register(searchRoutes, routeDeps);
+      await api.register(timelineRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -23,4 +23,6 @@ export { compileListQuery } from './records/records.service.ts';
 export { rolesRoutes } from './roles/roles.routes.ts';
 export { searchRoutes } from './search/search.routes.ts';
 export { type SearchHit, searchRecords } from './search/search.service.ts';
+export { timelineRoutes } from './timeline/timeline.routes.ts';
+export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts';
 export { workspacesRoutes } from './workspaces/workspaces.routes.ts';

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+
+describe('timeline', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let other: Awaited<ReturnType<typeof signUp>>;
+  let personId: string;
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = { cookie: admin.cookie },
+  ) =>
+    t.app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    admin = await signUp(t.app);
+    other = await signUp(t.app);
+    const person = await call('POST', '/objects/people', { firstName: 'مریم', lastName: 'احمدی' });
+    personId = person.json().id;
+    await call('PATCH', `/objects/people/${personId}`, { jobTitle: 'مدیر', lastName: 'رضایی' });
+    await call('POST', '/objects/activities', {
+      type: 'call',
+      subject: 'تماس پیگیری',
+      direction: 'inbound',
+      durationSeconds: 95,
+      occurredAt: '2026-01-05T10:00:00Z',
+      people: [personId],
+    });
+    await call('POST', '/objects/tasks', {
+      title: 'ارسال پیش‌فاکتور',
+      linkedObject: 'people',
+      linkedRecord: personId,
+    });
+  });
+  afterAll(() => t?.close());
+
+  it('merges changes, activities and tasks newest first, with who changed what through which channel', async () => {
+    const r = await call('GET', `/objects/people/${personId}/timeline`);
+    expect(r.statusCode, r.body).toBe(200);
+    const { data, nextCursor } = r.json();
+    expect(nextCursor).toBeNull();
+    expect(data.map((e: { kind: string }) => e.kind).sort()).toEqual([
+      'activity',
+      'change',
+      'change',
+      'task',
+    ]);
+    const ats = data.map((e: { at: string }) => e.at);
+    expect([...ats].sort().reverse()).toEqual(ats);
+    const update = data.find((e: { action?: string }) => e.action === 'updated');
+    expect(update).toMatchObject({
+      kind: 'change',
+      source: 'ui',
+      actor: { userId: admin.userId, name: admin.name },
+      changes: { jobTitle: { from: null, to: 'مدیر' }, lastName: { from: 'احمدی', to: 'رضایی' } },
+    });
+    expect(data.find((e: { kind: string }) => e.kind === 'activity')).toMatchObject({
+      type: 'call',
+      subject: 'تماس پیگیری',
+      durationSeconds: 95,
+      at: '2026-01-05T10:00:00.000Z',
+    });
+    expect(data.find((e: { kind: string }) => e.kind === 'task')).toMatchObject({
+      title: 'ارسال پیش‌فاکتور',
+      status: 'open',
+    });
+  });
+
+  it('records changes made with an API key as coming through the API', async () => {
+    const key = await call('POST', '/api-keys', { name: 'sync', role: 'member' });
+    const bearer = { authorization: `Bearer ${key.json().token}` };
+    expect(
+      (await call('PATCH', `/objects/people/${personId}`, { jobTitle: 'مدیر ارشد' }, bearer)).statusCode,
+    ).toBe(200);
+    const first = (await call('GET', `/objects/people/${personId}/timeline?limit=1`)).json().data[0];
+    expect(first).toMatchObject({
+      kind: 'change',
+      source: 'api',
+      actor: { userId: null, apiKeyId: key.json().id },
+    });
+  });
+
+  it('pages through 120 entries by cursor, each exactly once', async () => {
+    const company = (await call('POST', '/objects/companies', { name: 'Pars' })).json().id;
+    for (let i = 0; i < 6; i++) {
+      const batch = await call('POST', '/objects/activities/batch', {
+        records: Array.from({ length: 20 }, (_, j) => ({
+          type: 'note',
+          subject: `note ${i * 20 + j}`,
+          occurredAt: '2026-02-01T00:00:00Z', // same instant for all: the id breaks ties
+          companies: [company],
+        })),
+      });
+      expect(batch.statusCode, batch.body).toBe(200);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url = `/objects/companies/${company}/timeline?limit=25${cursor ? `&cursor=${cursor}` : ''}`;
+      const r = await call('GET', url);
+      expect(r.statusCode, r.body).toBe(200);
+      const body = r.json();
+      seen.push(...body.data.map((e: { id: string }) => e.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(seen.length).toBe(121); // 120 notes and the company's creation
+    expect(new Set(seen).size).toBe(121);
+  });
+
+  it('answers 404 for another workspace’s record, a deleted one, a malformed id and an unknown object', async () => {
+    const theirs = (
+      await call('POST', '/objects/people', { firstName: 'X' }, { cookie: other.cookie })
+    ).json().id;
+    expect((await call('GET', `/objects/people/${theirs}/timeline`)).statusCode).toBe(404);
+    expect((await call('GET', `/objects/people/not-an-id/timeline`)).statusCode).toBe(404);
+    expect((await call('GET', `/objects/nothing/${personId}/timeline`)).statusCode).toBe(404);
+    const gone = (await call('POST', '/objects/people', { firstName: 'Y' })).json().id;
+    await call('DELETE', `/objects/people/${gone}`);
+    expect((await call('GET', `/objects/people/${gone}/timeline`)).statusCode).toBe(404);
+  });
+
+  it('refuses forged, garbage and over-long cursors and bad limits with a problem document', async () => {
+    const forged = Buffer.from(JSON.stringify(["'; drop table x; --", 'x'])).toString('base64url');
+    for (const cursor of [forged, 'garbage', '!!!', 'x'.repeat(501)]) {
+      const r = await call(
+        'GET',
+        `/objects/people/${personId}/timeline?cursor=${encodeURIComponent(cursor)}`,
+      );
+      expect(r.statusCode, cursor).toBe(400);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+    }
+    for (const limit of ['0', '201', 'abc', '-1'])
+      expect((await call('GET', `/objects/people/${personId}/timeline?limit=${limit}`)).statusCode).toBe(400);
+  });
+
+  it('leaves out hidden fields and what the role may not read', async () => {
+    const role = await call('POST', '/roles', {
+      key: 'limited',
+      name: 'Limited',
+      permissions: {
+        actions: [],
+        objects: {
+          people: { read: true, create: false, update: false, delete: false, hiddenFields: ['jobTitle'] },
+          activities: { read: false, create: false, update: false, delete: false },
+          tasks: { read: true, create: false, update: false, delete: false },
+        },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const key = await call('POST', '/api-keys', { name: 'limited', role: 'limited' });
+    const r = await call('GET', `/objects/people/${personId}/timeline`, undefined, {
+      authorization: `Bearer ${key.json().token}`,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const entries = r.json().data as { kind: string; changes?: Record<string, unknown> }[];
+    expect(entries.some((e) => e.kind === 'activity')).toBe(false);
+    expect(entries.some((e) => e.kind === 'task')).toBe(true);
+    expect(JSON.stringify(entries)).not.toContain('مدیر');
+    expect(entries.some((e) => e.changes && 'lastName' in e.changes)).toBe(true);
+  });
+});
