@@ -8,6 +8,8 @@ import {
   accessRoutes,
   authRoutes,
   createSignInThrottle,
+  EventHub,
+  eventsRoutes,
   loadObjects,
   metadataRoutes,
   objectsOpenApi,
@@ -97,8 +99,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     uiConfig: { url: '/api/v1/openapi.json' },
   });
 
+  const events = new EventHub(deps.pool);
+  app.addHook('onClose', () => events.close());
   const routeDeps: RouteDeps = {
     db: deps.db,
+    events,
     throttle: createSignInThrottle(deps.pool, deps.throttle),
     settings: {
       openSignup: config.openSignup,
@@ -134,6 +139,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(recordsRoutes, routeDeps);
       await api.register(searchRoutes, routeDeps);
       await api.register(timelineRoutes, routeDeps);
+      await api.register(eventsRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

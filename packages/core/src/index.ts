@@ -12,6 +12,9 @@ export {
   type ThrottleLimits,
 } from './auth/sign-in-throttle.ts';
 export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
+export { EventHub, type StreamEvent } from './events/event-hub.ts';
+export { eventsRoutes } from './events/events.routes.ts';
+export { EVENTS_CHANNEL, publishRecordEvent, type RecordEvent } from './events/events.service.ts';
 export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
 export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
 export { CRONTAB, createTaskList } from './jobs/task-list.ts';

@@ -13,6 +13,8 @@ export interface RecordEvent {
   /** Old and new value per changed field (absent for deletes and restores). */
   changes?: Record<string, { from: unknown; to: unknown }>;
   actorUserId: string | null;
+  /** The record's owner, so streams of "own records only" readers carry only their own records. */
+  ownerId?: string | null;
   source: string;
   at: string;
 }
@@ -29,6 +31,8 @@ export function notifyPayload(event: RecordEvent): string {
     recordId: event.recordId,
     action: event.action,
     fields: Object.keys(event.changes ?? {}),
+    ownerId: event.ownerId ?? null,
+    actorUserId: event.actorUserId,
     source: event.source,
     at: event.at,
   };

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { SessionPolicy } from '../auth/sessions.service.ts';
 import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { EventHub } from '../events/event-hub.ts';
 import type { Action } from '../roles/permissions.ts';
 
 declare module 'fastify' {
@@ -33,8 +34,8 @@ declare module 'fastify' {
 export interface RouteDeps {
   db: Database;
   throttle: SignInThrottle;
-  /** The database URL as its owner, for the event stream's LISTEN connection (no stream without it). */
-  listenConnectionString?: string | undefined;
+  /** Fans record changes out to event streams (no stream without it). */
+  events?: EventHub | undefined;
   settings: {
     openSignup: boolean;
     publicUrl: string;

@@ -418,6 +418,7 @@ async function audit(
   action: 'created' | 'updated' | 'deleted' | 'restored',
   changes: Record<string, { from: unknown; to: unknown }>,
   source: ChangeSource,
+  ownerId: unknown,
 ): Promise<void> {
   await sql`
     insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source)
@@ -430,6 +431,7 @@ async function audit(
     action,
     changes,
     actorUserId: principal.userId,
+    ownerId: typeof ownerId === 'string' ? ownerId : null,
     source,
     at: new Date().toISOString(),
   });
@@ -468,6 +470,7 @@ async function insertRow(
     'created',
     Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
     source,
+    view.owner,
   );
   await indexRecord(s, view);
   return view;
@@ -499,7 +502,7 @@ async function updateRow(
       changes[key] = { from: before[key], to: after[key] };
   }
   if (Object.keys(changes).length > 0) {
-    await audit(s, principal, before.id, 'updated', changes, source);
+    await audit(s, principal, before.id, 'updated', changes, source, after.owner);
     await indexRecord(s, after);
   }
   return after;
@@ -551,12 +554,12 @@ export async function deleteRecord(
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
     assertAllowed(principal, objectKey, 'delete');
-    await findRow(s, principal, id, { lock: true });
+    const current = await findRow(s, principal, id, { lock: true });
     const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
     await sql`update ${sql.table(s.object.table)} set deleted_at = now() where workspace_id = ${s.workspaceId} ${objectCond} and id = ${id}`.execute(
       s.raw,
     );
-    await audit(s, principal, id, 'deleted', {}, source);
+    await audit(s, principal, id, 'deleted', {}, source, current.owner_id);
     await unindexRecord(s, id);
   });
 }
@@ -578,7 +581,7 @@ export async function restoreRecord(
       update ${sql.table(s.object.table)} set deleted_at = null, updated_at = now()
       where workspace_id = ${s.workspaceId} ${objectCond} and id = ${id} returning *`.execute(s.raw);
     const view = present(s.object, rows[0]!, () => true);
-    await audit(s, principal, id, 'restored', {}, source);
+    await audit(s, principal, id, 'restored', {}, source, view.owner);
     await indexRecord(s, view);
     return project(s.object, view, visibility(principal, s.object));
   });

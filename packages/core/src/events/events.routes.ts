@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { ownerLimit, ruleFor } from '../records/access.ts';
+import type { StreamEvent } from './event-hub.ts';
+
+const HEARTBEAT_MS = 20_000;
+// A stream ends after this long and the browser's EventSource reconnects, which authenticates it again: a
+// signed-out session or a revoked key stops receiving within this time.
+const MAX_STREAM_MS = 15 * 60_000;
+
+/** The workspace's record changes as Server-Sent Events, filtered by what the caller may read. */
+export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { events }) => {
+  app.get(
+    '/events',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags: ['events'],
+        summary: 'Stream the workspace’s record changes (Server-Sent Events)',
+        description:
+          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects.',
+        produces: ['text/event-stream'],
+        response: { 401: problemSchema, 503: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (!events) {
+        reply.code(503).type('application/problem+json');
+        return {
+          type: 'urn:rabita:problem:not_ready',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'This server does not stream events.',
+          code: 'not_ready',
+        };
+      }
+      const visible = (e: StreamEvent) => {
+        if (e.workspaceId !== principal.workspaceId) return false;
+        const rule = ruleFor(principal, e.object);
+        if (!rule.read) return false;
+        const limit = ownerLimit(principal, rule);
+        return limit === undefined || (limit !== null && e.ownerId === limit);
+      };
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      });
+      res.write('retry: 3000\n: connected\n\n');
+      const unsubscribe = await events.subscribe((e) => {
+        if (!visible(e)) return;
+        const rule = ruleFor(principal, e.object);
+        const data = {
+          object: e.object,
+          recordId: e.recordId,
+          action: e.action,
+          fields: e.fields.filter((f) => !rule.hiddenFields?.includes(f)),
+          source: e.source,
+          at: e.at,
+        };
+        res.write(`event: record\ndata: ${JSON.stringify(data)}\n\n`);
+      });
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      const end = () => {
+        clearInterval(heartbeat);
+        clearTimeout(expiry);
+        unsubscribe();
+        if (!res.writableEnded) res.end();
+      };
+      const expiry = setTimeout(end, MAX_STREAM_MS);
+      request.raw.on('close', end);
+      res.on('error', end);
+    },
+  );
+};
