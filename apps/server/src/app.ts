@@ -19,6 +19,7 @@ import {
   searchRoutes,
   type ThrottleLimits,
   timelineRoutes,
+  webhooksRoutes,
   workspacesRoutes,
 } from '@rabita/core';
 import { type Database, missingMigrations, withWorkspace } from '@rabita/db';
@@ -110,6 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       publicUrl: config.publicUrl,
       invitationDays: config.invitationDays,
       session,
+      webhooksAllowPrivate: config.webhooksAllowPrivate,
     },
   };
   await app.register(
@@ -140,6 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(searchRoutes, routeDeps);
       await api.register(timelineRoutes, routeDeps);
       await api.register(eventsRoutes, routeDeps);
+      await api.register(webhooksRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -124,6 +124,7 @@ export async function startWorker(
     taskList: createTaskList({
       db,
       session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
+      webhooksAllowPrivate: config.webhooksAllowPrivate,
     }),
     crontab: CRONTAB,
     logger: new WorkerLogger((scope) => (level, message, meta) => {

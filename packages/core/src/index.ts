@@ -28,4 +28,6 @@ export { searchRoutes } from './search/search.routes.ts';
 export { type SearchHit, searchRecords } from './search/search.service.ts';
 export { timelineRoutes } from './timeline/timeline.routes.ts';
 export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts';
+export { deliverDueWebhooks, signatureHeader } from './webhooks/webhook-delivery.ts';
+export { webhooksRoutes } from './webhooks/webhooks.routes.ts';
 export { workspacesRoutes } from './workspaces/workspaces.routes.ts';

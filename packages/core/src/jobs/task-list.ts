@@ -1,13 +1,25 @@
 import type { Database } from '@rabita/db';
 import type { TaskList } from 'graphile-worker';
 import { deleteExpiredSessions, type SessionPolicy } from '../auth/sessions.service.ts';
+import { deliverDueWebhooks } from '../webhooks/webhook-delivery.ts';
 
 /** Recurring jobs, in graphile-worker's crontab format. */
-export const CRONTAB = '0 * * * * rabita:cleanup ?max=1';
+export const CRONTAB = ['0 * * * * rabita:cleanup ?max=1', '* * * * * rabita:webhook-deliver ?max=1'].join(
+  '\n',
+);
 
 /** Every background task Rabita runs, keyed by name. Modules add theirs here. */
-export function createTaskList(deps: { db: Database; session: SessionPolicy }): TaskList {
+export function createTaskList(deps: {
+  db: Database;
+  session: SessionPolicy;
+  webhooksAllowPrivate?: boolean | undefined;
+}): TaskList {
   return {
+    /** Sends due webhook deliveries (queued by each write once it commits, and every minute for retries). */
+    'rabita:webhook-deliver': async (_payload, helpers) => {
+      const sent = await deliverDueWebhooks(deps.db, { allowPrivate: deps.webhooksAllowPrivate ?? false });
+      if (sent > 0) helpers.logger.info(`webhooks: ${sent} deliveries attempted`);
+    },
     /** Hourly housekeeping: expired sessions and spent rate-limit counters. */
     'rabita:cleanup': async (_payload, helpers) => {
       const sessions = await deleteExpiredSessions(deps.db, deps.session);
