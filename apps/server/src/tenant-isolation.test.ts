@@ -31,6 +31,9 @@ describe('tenant isolation across every route', () => {
     ids.person = (await post('/objects/people', { firstName: 'B person', company: ids.company })).id;
     ids.deal = (await post('/objects/deals', { name: 'B deal' })).id;
     ids.apiKey = (await post('/api-keys', { name: 'B key', role: 'member' })).id;
+    ids.webhook = (
+      await post('/webhooks', { url: 'http://93.184.216.34/b-hook', objects: ['*'], events: ['created'] })
+    ).id;
     await post('/metadata/objects', {
       key: 'bonly',
       labels: { singular: { en: 'B only' }, plural: { en: 'B only' } },
@@ -72,7 +75,7 @@ describe('tenant isolation across every route', () => {
         expect([400, 403, 404], `${route.method} ${url}: ${response.statusCode} ${response.body}`).toContain(
           response.statusCode,
         );
-        for (const secret of ['B person', 'B company', 'B deal', 'B key', 'B custom record']) {
+        for (const secret of ['B person', 'B company', 'B deal', 'B key', 'B custom record', 'b-hook']) {
           expect(response.body, `${route.method} ${url}`).not.toContain(secret);
         }
       }
