@@ -10,6 +10,11 @@ const MAX_STREAM_MS = 15 * 60_000;
 
 /** The workspace's record changes as Server-Sent Events, filtered by what the caller may read. */
 export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { events }) => {
+  // Open streams never go idle, so the server would wait for them on shutdown: end them first.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
   app.get(
     '/events',
     {
@@ -42,8 +47,42 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { even
         const limit = ownerLimit(principal, rule);
         return limit === undefined || (limit !== null && e.ownerId === limit);
       };
-      reply.hijack();
       const res = reply.raw;
+      let unsubscribe: (() => void) | undefined;
+      let heartbeat: NodeJS.Timeout | undefined;
+      let expiry: NodeJS.Timeout | undefined;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        open.delete(end);
+        clearInterval(heartbeat);
+        clearTimeout(expiry);
+        unsubscribe?.();
+        if (res.headersSent && !res.writableEnded) res.end();
+      };
+      // Known to shutdown from the start, so a stream still subscribing when the server closes ends too.
+      open.add(end);
+      request.raw.on('close', end);
+      try {
+        unsubscribe = await events.subscribe((e) => {
+          if (!visible(e) || !res.headersSent) return;
+          const rule = ruleFor(principal, e.object);
+          const data = {
+            object: e.object,
+            recordId: e.recordId,
+            action: e.action,
+            fields: e.fields.filter((f) => !rule.hiddenFields?.includes(f)),
+            source: e.source,
+            at: e.at,
+          };
+          res.write(`event: record\ndata: ${JSON.stringify(data)}\n\n`);
+        });
+      } catch (error) {
+        end();
+        throw error;
+      }
+      reply.hijack();
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
@@ -51,29 +90,14 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { even
         'x-accel-buffering': 'no',
         'x-request-id': request.id,
       });
+      if (ended) {
+        res.end();
+        return;
+      }
+      // Sent once subscribed: whatever is written after a client sees this line reaches it.
       res.write('retry: 3000\n: connected\n\n');
-      const unsubscribe = await events.subscribe((e) => {
-        if (!visible(e)) return;
-        const rule = ruleFor(principal, e.object);
-        const data = {
-          object: e.object,
-          recordId: e.recordId,
-          action: e.action,
-          fields: e.fields.filter((f) => !rule.hiddenFields?.includes(f)),
-          source: e.source,
-          at: e.at,
-        };
-        res.write(`event: record\ndata: ${JSON.stringify(data)}\n\n`);
-      });
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-      const end = () => {
-        clearInterval(heartbeat);
-        clearTimeout(expiry);
-        unsubscribe();
-        if (!res.writableEnded) res.end();
-      };
-      const expiry = setTimeout(end, MAX_STREAM_MS);
-      request.raw.on('close', end);
+      heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      expiry = setTimeout(end, MAX_STREAM_MS);
       res.on('error', end);
     },
   );

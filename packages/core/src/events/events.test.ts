@@ -152,6 +152,21 @@ describe('event stream', () => {
     expect(response.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('ends open streams when the server closes, so shutdown does not wait for them', async () => {
+    const handle = openDatabase(t.url, { poolSize: 2 });
+    const app = await buildApp(t.config, { db: handle.db, pool: handle.pool });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const response = await open(url, { cookie: admin.cookie });
+    expect(response.status).toBe(200);
+    const stream = collect(response);
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await stream.stop();
+    await handle.close();
+  });
+
   it('gives the LISTEN connection back when the last stream closes', async () => {
     const stream = collect(await open(base, { cookie: admin.cookie }));
     await new Promise((r) => setTimeout(r, 200));
