@@ -269,6 +269,13 @@ export interface SearchDocuments {
   workspaceId: string;
 }
 
+export interface SearchReindex {
+  afterId: string | null;
+  objectKey: string;
+  requestedAt: Generated<Timestamp>;
+  workspaceId: string;
+}
+
 export interface Sessions {
   createdAt: Generated<Timestamp>;
   expiresAt: Timestamp;
@@ -385,6 +392,7 @@ export interface DB {
   records: Records;
   roles: Roles;
   searchDocuments: SearchDocuments;
+  searchReindex: SearchReindex;
   sessions: Sessions;
   stages: Stages;
   tasks: Tasks;

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { checkValue } from '../records/values.ts';
+import { requestReindex } from '../search/reindex.service.ts';
 import type { FieldDef, ObjectDef } from './metadata.types.ts';
 import { STANDARD_OBJECTS, systemFields } from './standard-objects.ts';
 
@@ -330,6 +331,8 @@ export async function updateField(
       .where('workspaceId', '=', workspaceId)
       .where('id', '=', field.id!)
       .execute();
+    if (patch.searchable !== undefined && patch.searchable !== field.searchable)
+      await requestReindex(trx, workspaceId, objectKey);
   }
   await bumpMetadataVersion(trx, workspaceId);
   return (await loadObject(trx, workspaceId, objectKey)).fields.find((f) => f.key === fieldKey)!;
@@ -353,6 +356,7 @@ export async function deleteField(
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', field.id!)
     .execute();
+  if (field.searchable) await requestReindex(trx, workspaceId, objectKey);
   await bumpMetadataVersion(trx, workspaceId);
 }
 
@@ -400,6 +404,8 @@ export async function updateCustomObject(
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', object.id!)
     .execute();
+  if (patch.titleField && !object.titleFields.includes(patch.titleField))
+    await requestReindex(trx, workspaceId, objectKey);
   await bumpMetadataVersion(trx, workspaceId);
   return loadObject(trx, workspaceId, objectKey);
 }

@@ -686,3 +686,32 @@ export async function batchRecords(
     return results;
   });
 }
+
+/**
+ * Rebuilds the search documents of up to `limit` records of an object after `afterId` (by id), in the
+ * caller's workspace transaction; deleted records lose theirs. Returns the last id done, or null when the
+ * object has no more records.
+ */
+export async function reindexBatch(
+  trx: Tx,
+  workspaceId: string,
+  objectKey: string,
+  afterId: string | null,
+  limit: number,
+): Promise<string | null> {
+  const s = await openScope(trx, workspaceId, objectKey);
+  const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
+  const { rows } = await sql<Record<string, unknown>>`
+    select * from ${sql.table(s.object.table)}
+    where workspace_id = ${workspaceId} ${objectCond} ${afterId ? sql`and id > ${afterId}` : sql``}
+    order by id limit ${limit}`.execute(s.raw);
+  for (const row of rows) {
+    if (row.deleted_at) await unindexRecord(s, String(row.id));
+    else
+      await indexRecord(
+        s,
+        present(s.object, row, () => true),
+      );
+  }
+  return rows.length < limit ? null : String(rows[rows.length - 1]!.id);
+}

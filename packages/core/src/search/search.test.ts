@@ -1,5 +1,9 @@
+import { withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { reindexBatch } from '../records/records.service.ts';
+import { runPendingReindexes } from './reindex.service.ts';
 
 describe('search', () => {
   let t: TestApp;
@@ -172,6 +176,42 @@ describe('search', () => {
     expect(byTitle[0]).toMatchObject({ id: ids.ali, subtitle: null });
     expect((await asKey('مدیر فروش')).json().data).toEqual([]);
     expect((await asKey('Tehran')).json().data).toEqual([]);
+  });
+
+  it('forgets a removed searchable field’s text once the reindex job has run, and resumes after a stop', async () => {
+    const field = await call('POST', '/metadata/objects/companies/fields', {
+      key: 'nickname',
+      type: 'text',
+      labels: { en: 'Nickname' },
+      searchable: true,
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    for (const start of [0, 600]) {
+      const batch = await call('POST', '/objects/companies/batch', {
+        records: Array.from({ length: 600 }, (_, i) => ({
+          name: `Reindexed ${start + i}`,
+          nickname: `zanjabil${start + i}`,
+        })),
+      });
+      expect(batch.statusCode, batch.body).toBe(200);
+    }
+    expect((await search('zanjabil7', '&objects=companies')).length).toBeGreaterThan(0);
+    expect((await call('DELETE', '/metadata/objects/companies/fields/nickname')).statusCode).toBe(204);
+    // One batch, as if the worker stopped after it; the mark says where to resume.
+    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      const [mark] = (await sql`select after_id from search_reindex`.execute(trx)).rows as {
+        afterId: string | null;
+      }[];
+      expect(mark).toEqual({ afterId: null });
+      const last = await reindexBatch(trx, admin.workspaceId, 'companies', null, 500);
+      await sql`update search_reindex set after_id = ${last}`.execute(trx);
+    });
+    expect(await runPendingReindexes(t.handle.db)).toBe(2);
+    expect(await search('zanjabil7', '&objects=companies')).toEqual([]);
+    expect((await search('Reindexed 1199', '&objects=companies'))[0]?.title).toBe('Reindexed 1199');
+    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      expect((await sql`select * from search_reindex`.execute(trx)).rows).toEqual([]);
+    });
   });
 
   it('requires a signed-in caller', async () => {

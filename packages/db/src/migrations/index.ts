@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-platform.ts';
 import * as m0002 from './0002-records.ts';
 import * as m0003 from './0003-webhooks.ts';
+import * as m0007 from './0007-search-reindex.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
   '0001-platform': m0001,
   '0002-records': m0002,
   '0003-webhooks': m0003,
+  '0007-search-reindex': m0007,
 };
