@@ -11,6 +11,7 @@ import {
   EventHub,
   eventsRoutes,
   loadObjects,
+  membersRoutes,
   metadataRoutes,
   objectsOpenApi,
   type RouteDeps,
@@ -137,6 +138,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(workspacesRoutes, routeDeps);
       await api.register(accessRoutes, routeDeps);
       await api.register(rolesRoutes, routeDeps);
+      await api.register(membersRoutes, routeDeps);
       await api.register(metadataRoutes, routeDeps);
       await api.register(recordsRoutes, routeDeps);
       await api.register(searchRoutes, routeDeps);

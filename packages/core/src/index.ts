@@ -12,10 +12,10 @@ export {
   type ThrottleLimits,
 } from './auth/sign-in-throttle.ts';
 export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
+export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
 export { EventHub, type StreamEvent } from './events/event-hub.ts';
 export { eventsRoutes } from './events/events.routes.ts';
 export { EVENTS_CHANNEL, publishRecordEvent, type RecordEvent } from './events/events.service.ts';
-export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
 export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
 export { CRONTAB, createTaskList } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
@@ -30,4 +30,5 @@ export { timelineRoutes } from './timeline/timeline.routes.ts';
 export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts';
 export { deliverDueWebhooks, signatureHeader } from './webhooks/webhook-delivery.ts';
 export { webhooksRoutes } from './webhooks/webhooks.routes.ts';
+export { membersRoutes } from './workspaces/members.routes.ts';
 export { workspacesRoutes } from './workspaces/workspaces.routes.ts';

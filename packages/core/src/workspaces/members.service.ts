@@ -1,0 +1,159 @@
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { AppError } from '../errors/app-error.ts';
+import { findRoleByKey } from '../roles/roles.repository.ts';
+
+/** A member of the workspace as the API shows them. */
+export interface MemberView {
+  userId: string;
+  name: string;
+  email: string;
+  role: string;
+  joinedAt: string;
+}
+
+/** A pending invitation (never its secret). */
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: string;
+  invitedBy: string | null;
+  expiresAt: string;
+  createdAt: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function memberQuery(trx: Tx, workspaceId: string) {
+  return trx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.userId')
+    .innerJoin('roles as r', (j) =>
+      j.onRef('r.workspaceId', '=', 'm.workspaceId').onRef('r.id', '=', 'm.roleId'),
+    )
+    .select(['m.userId', 'u.name', 'u.email', 'r.key as role', 'm.createdAt'])
+    .where('m.workspaceId', '=', workspaceId);
+}
+
+function present(row: {
+  userId: string;
+  name: string;
+  email: string;
+  role: string;
+  createdAt: Date;
+}): MemberView {
+  return {
+    userId: row.userId,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    joinedAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Every member of the workspace with their role, by name. */
+export async function listMembers(db: Database, workspaceId: string): Promise<MemberView[]> {
+  return withWorkspace(db, workspaceId, async (trx) =>
+    (await memberQuery(trx, workspaceId).orderBy('u.name').orderBy('m.userId').execute()).map(present),
+  );
+}
+
+async function findMember(trx: Tx, workspaceId: string, userId: string) {
+  if (!UUID.test(userId)) return undefined;
+  return memberQuery(trx, workspaceId).where('m.userId', '=', userId).executeTakeFirst();
+}
+
+/** Refuses a change that would leave the workspace without an admin. */
+async function keepAnAdmin(trx: Tx, workspaceId: string, leaving: { role: string }): Promise<void> {
+  if (leaving.role !== 'admin') return;
+  const admins = await memberQuery(trx, workspaceId).where('r.key', '=', 'admin').execute();
+  if (admins.length <= 1)
+    throw new AppError(
+      'conflict',
+      'A workspace must keep at least one admin; make someone else admin first.',
+    );
+}
+
+/** Gives a member another role of the workspace. */
+export async function changeMemberRole(
+  db: Database,
+  workspaceId: string,
+  userId: string,
+  roleKey: string,
+): Promise<MemberView> {
+  return withWorkspace(db, workspaceId, async (trx) => {
+    const member = await findMember(trx, workspaceId, userId);
+    if (!member) throw new AppError('not_found', `There is no member ${userId}.`);
+    const role = await findRoleByKey(trx, workspaceId, roleKey);
+    if (!role)
+      throw new AppError('validation_failed', `There is no role "${roleKey}" in this workspace.`, {
+        errors: [{ field: 'body.role', message: 'Unknown role.' }],
+      });
+    if (role.key !== 'admin') await keepAnAdmin(trx, workspaceId, member);
+    await trx
+      .updateTable('memberships')
+      .set({ roleId: role.id })
+      .where('workspaceId', '=', workspaceId)
+      .where('userId', '=', userId)
+      .execute();
+    return present({ ...member, role: role.key });
+  });
+}
+
+/** Removes a member from the workspace and ends their sessions in it at once. */
+export async function removeMember(db: Database, workspaceId: string, userId: string): Promise<void> {
+  await withWorkspace(db, workspaceId, async (trx) => {
+    const member = await findMember(trx, workspaceId, userId);
+    if (!member) throw new AppError('not_found', `There is no member ${userId}.`);
+    await keepAnAdmin(trx, workspaceId, member);
+    await trx
+      .deleteFrom('memberships')
+      .where('workspaceId', '=', workspaceId)
+      .where('userId', '=', userId)
+      .execute();
+    await trx
+      .deleteFrom('sessions')
+      .where('workspaceId', '=', workspaceId)
+      .where('userId', '=', userId)
+      .execute();
+  });
+}
+
+/** Invitations not yet accepted and not expired, newest first. */
+export async function listPendingInvitations(db: Database, workspaceId: string): Promise<InvitationView[]> {
+  return withWorkspace(db, workspaceId, async (trx) => {
+    const rows = await trx
+      .selectFrom('invitations as i')
+      .innerJoin('roles as r', (j) =>
+        j.onRef('r.workspaceId', '=', 'i.workspaceId').onRef('r.id', '=', 'i.roleId'),
+      )
+      .select(['i.id', 'i.email', 'r.key as role', 'i.invitedBy', 'i.expiresAt', 'i.createdAt'])
+      .where('i.workspaceId', '=', workspaceId)
+      .where('i.acceptedAt', 'is', null)
+      .where('i.expiresAt', '>', new Date())
+      .orderBy('i.id', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      role: r.role,
+      invitedBy: r.invitedBy,
+      expiresAt: r.expiresAt.toISOString(),
+      createdAt: r.createdAt.toISOString(),
+    }));
+  });
+}
+
+/** Withdraws an invitation: its link stops working at once. */
+export async function revokeInvitation(db: Database, workspaceId: string, id: string): Promise<void> {
+  const notFound = () => new AppError('not_found', `There is no pending invitation ${id}.`);
+  if (!UUID.test(id)) throw notFound();
+  await withWorkspace(db, workspaceId, async (trx) => {
+    const result = await trx
+      .deleteFrom('invitations')
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', id)
+      .where('acceptedAt', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw notFound();
+  });
+}

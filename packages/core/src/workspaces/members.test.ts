@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+
+describe('members and invitations', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let other: Awaited<ReturnType<typeof signUp>>;
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    cookie = admin.cookie,
+  ) =>
+    t.app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { cookie },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  /** Invites and accepts; returns the new member's id and cookie. */
+  const join = async (email: string, role: string, name: string) => {
+    const invited = await call('POST', '/invitations', { email, role });
+    expect(invited.statusCode, invited.body).toBe(201);
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/accept-invitation',
+      payload: { token: invited.json().token, name, password: 'correct horse battery' },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    return { userId: accepted.json().user.id as string, cookie: sessionCookie(accepted) };
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    admin = await signUp(t.app, { name: 'Admin' });
+    other = await signUp(t.app);
+  });
+  afterAll(() => t?.close());
+
+  it('lists members with their roles, by name', async () => {
+    await join('zahra@example.com', 'agent', 'زهرا');
+    const r = await call('GET', '/members');
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().data.map((m: { name: string; role: string }) => [m.name, m.role])).toEqual([
+      ['Admin', 'admin'],
+      ['زهرا', 'agent'],
+    ]);
+    expect(JSON.stringify(r.json())).not.toContain(other.email);
+  });
+
+  it('changes a role, and refuses to leave the workspace without an admin', async () => {
+    const sam = await join('sam@example.com', 'viewer', 'Sam');
+    const changed = await call('PATCH', `/members/${sam.userId}`, { role: 'manager' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ userId: sam.userId, role: 'manager' });
+    expect((await call('GET', '/me', undefined, sam.cookie)).json().role).toBe('manager');
+    const demote = await call('PATCH', `/members/${admin.userId}`, { role: 'member' });
+    expect(demote.statusCode).toBe(409);
+    expect((await call('DELETE', `/members/${admin.userId}`)).statusCode).toBe(409);
+    expect((await call('PATCH', `/members/${sam.userId}`, { role: 'nonsense' })).statusCode).toBe(400);
+    expect((await call('PATCH', `/members/${sam.userId}`, { role: '' })).statusCode).toBe(400);
+  });
+
+  it('removes a member, ending their session at once', async () => {
+    const kim = await join('kim@example.com', 'member', 'Kim');
+    expect((await call('GET', '/me', undefined, kim.cookie)).statusCode).toBe(200);
+    expect((await call('DELETE', `/members/${kim.userId}`)).statusCode).toBe(204);
+    expect((await call('GET', '/me', undefined, kim.cookie)).statusCode).toBe(401);
+    expect((await call('GET', '/members')).json().data.map((m: { name: string }) => m.name)).not.toContain(
+      'Kim',
+    );
+  });
+
+  it('lists pending invitations without their secrets and withdraws one so its link stops working', async () => {
+    const invited = await call('POST', '/invitations', { email: 'later@example.com', role: 'member' });
+    const { id, token } = invited.json();
+    const list = await call('GET', '/invitations');
+    expect(list.json().data.map((i: { email: string }) => i.email)).toContain('later@example.com');
+    expect(list.body).not.toContain(token);
+    expect((await call('DELETE', `/invitations/${id}`)).statusCode).toBe(204);
+    const accept = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/accept-invitation',
+      payload: { token, name: 'Later', password: 'correct horse battery' },
+    });
+    expect(accept.statusCode).toBe(410);
+    expect((await call('DELETE', `/invitations/${id}`)).statusCode).toBe(404);
+  });
+
+  it('treats another workspace’s members and invitations as missing, and checks permissions', async () => {
+    const theirs = await call(
+      'POST',
+      '/invitations',
+      { email: 'x@example.com', role: 'member' },
+      other.cookie,
+    );
+    expect((await call('DELETE', `/invitations/${theirs.json().id}`)).statusCode).toBe(404);
+    expect((await call('PATCH', `/members/${other.userId}`, { role: 'viewer' })).statusCode).toBe(404);
+    expect((await call('DELETE', `/members/${other.userId}`)).statusCode).toBe(404);
+    expect((await call('DELETE', '/members/not-a-uuid')).statusCode).toBe(404);
+    const agent = await join('agent2@example.com', 'agent', 'Agent Two');
+    expect((await call('GET', '/members', undefined, agent.cookie)).statusCode).toBe(403);
+    expect((await call('GET', '/invitations', undefined, agent.cookie)).statusCode).toBe(403);
+    expect((await call('DELETE', `/members/${admin.userId}`, undefined, agent.cookie)).statusCode).toBe(403);
+  });
+});
