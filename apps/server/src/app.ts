@@ -36,7 +36,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerProblemHandler, sendProblem } from './plugins/problem.ts';
+import { frameworkErrors, registerProblemHandler, sendProblem } from './plugins/problem.ts';
 
 export interface AppDeps {
   db: Database;
@@ -63,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { allErrors: true } },
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

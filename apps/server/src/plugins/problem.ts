@@ -9,6 +9,7 @@ type EdgeCode =
   | 'payload_too_large'
   | 'route_not_found'
   | 'bad_request'
+  | 'uri_too_long'
   | 'not_ready'
   | 'internal_error';
 
@@ -48,6 +49,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   410: 'Gone',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -82,6 +84,22 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 function fieldPath(context: string | undefined, instancePath: string): string {
   const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
   return [context ?? 'body', path].filter(Boolean).join('.');
+}
+
+/** Errors Fastify raises before routing (a malformed URL, an over-long path segment), as problem+json. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, {
+      status: 414,
+      code: 'uri_too_long',
+      detail: 'A part of the address is longer than any id or name this API uses.',
+    });
+  }
+  return sendProblem(request, reply, {
+    status: 400,
+    code: 'bad_request',
+    detail: 'The address is malformed.',
+  });
 }
 
 /** Renders every error (services', validation, parsing, unknown routes) as problem+json. */
