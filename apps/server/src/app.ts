@@ -13,6 +13,7 @@ import {
   loadObjects,
   membersRoutes,
   metadataRoutes,
+  notificationsRoutes,
   objectsOpenApi,
   type RouteDeps,
   recordsRoutes,
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(timelineRoutes, routeDeps);
       await api.register(eventsRoutes, routeDeps);
       await api.register(webhooksRoutes, routeDeps);
+      await api.register(notificationsRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -21,6 +21,7 @@ export { CRONTAB, createTaskList } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';
 export { objectsOpenApi } from './metadata/openapi.ts';
+export { notificationsRoutes } from './notifications/notifications.routes.ts';
 export { recordsRoutes } from './records/records.routes.ts';
 export { compileListQuery } from './records/records.service.ts';
 export { rolesRoutes } from './roles/roles.routes.ts';

@@ -1,16 +1,22 @@
 import type pg from 'pg';
 import { EVENTS_CHANNEL } from './events.service.ts';
 
-/** A record change as it arrives over NOTIFY (see `notifyPayload`). */
+/** A record change as it arrives over NOTIFY (see `notifyPayload`), or a person's new notification. */
 export interface StreamEvent {
+  /** Absent for record changes. */
+  type?: 'notification';
+  /** For notifications: whom it is for, its id and kind. */
+  userId?: string;
+  id?: string;
+  kind?: string;
   workspaceId: string;
   object: string;
   recordId: string;
-  action: string;
-  fields: string[];
-  ownerId: string | null;
-  actorUserId: string | null;
-  source: string;
+  action?: string;
+  fields?: string[];
+  ownerId?: string | null;
+  actorUserId?: string | null;
+  source?: string;
   at: string;
 }
 

@@ -66,13 +66,20 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { even
       request.raw.on('close', end);
       try {
         unsubscribe = await events.subscribe((e) => {
-          if (!visible(e) || !res.headersSent) return;
+          if (!res.headersSent) return;
+          if (e.type === 'notification') {
+            if (e.workspaceId !== principal.workspaceId || e.userId !== principal.userId) return;
+            const note = { id: e.id, kind: e.kind, object: e.object, recordId: e.recordId, at: e.at };
+            res.write(`event: notification\ndata: ${JSON.stringify(note)}\n\n`);
+            return;
+          }
+          if (!visible(e)) return;
           const rule = ruleFor(principal, e.object);
           const data = {
             object: e.object,
             recordId: e.recordId,
             action: e.action,
-            fields: e.fields.filter((f) => !rule.hiddenFields?.includes(f)),
+            fields: (e.fields ?? []).filter((f) => !rule.hiddenFields?.includes(f)),
             source: e.source,
             at: e.at,
           };

@@ -1,4 +1,5 @@
 import { type QueryExecutorProvider, sql } from 'kysely';
+import { notifyAssignees } from '../notifications/notifications.service.ts';
 import { enqueueDeliveries, matchingWebhooks } from '../webhooks/webhook-outbox.ts';
 
 /** The PostgreSQL channel every app instance listens on; payloads are `RecordEvent` JSON. */
@@ -51,4 +52,5 @@ export async function publishRecordEvent(executor: QueryExecutorProvider, event:
     executor,
   );
   await enqueueDeliveries(executor, event, rows[0]?.ids ?? []);
+  await notifyAssignees(executor, event);
 }

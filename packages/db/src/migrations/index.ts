@@ -3,6 +3,7 @@ import * as m0001 from './0001-platform.ts';
 import * as m0002 from './0002-records.ts';
 import * as m0003 from './0003-webhooks.ts';
 import * as m0007 from './0007-search-reindex.ts';
+import * as m0008 from './0008-notifications.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-records': m0002,
   '0003-webhooks': m0003,
   '0007-search-reindex': m0007,
+  '0008-notifications': m0008,
 };

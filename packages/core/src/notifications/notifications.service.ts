@@ -1,0 +1,128 @@
+import { type Database, withWorkspace } from '@rabita/db';
+import { type QueryExecutorProvider, sql } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { RecordEvent } from '../events/events.service.ts';
+import { newId } from '../ids.ts';
+import { ruleFor } from '../records/access.ts';
+
+/** The person-valued fields whose new value is told to that person. */
+const ASSIGNING_FIELDS: Record<string, string> = { owner: 'assigned', assignee: 'task_assigned' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface NotificationView {
+  id: string;
+  kind: string;
+  object: string;
+  recordId: string;
+  /** The record's current title (from its search document); null once the record is gone. */
+  title: string | null;
+  actor: { userId: string | null; name: string | null };
+  createdAt: string;
+  readAt: string | null;
+}
+
+/**
+ * Writes, in the writing transaction, a notification for each person a change assigns something to (a record's
+ * owner, a task's assignee), unless they made the change themselves, and announces it to their open streams.
+ */
+export async function notifyAssignees(executor: QueryExecutorProvider, event: RecordEvent): Promise<void> {
+  if (event.action !== 'created' && event.action !== 'updated') return;
+  for (const [field, kind] of Object.entries(ASSIGNING_FIELDS)) {
+    const to = event.changes?.[field]?.to;
+    if (typeof to !== 'string' || !UUID.test(to) || to === event.actorUserId) continue;
+    const id = newId();
+    // Only members of the workspace are told (a stale id from an import is skipped).
+    const { rows } = await sql<{ id: string }>`
+      insert into notifications (workspace_id, id, user_id, kind, object_key, record_id, actor_user_id)
+      select ${event.workspaceId}, ${id}, m.user_id, ${kind}, ${event.object}, ${event.recordId}, ${event.actorUserId}
+      from memberships m where m.workspace_id = ${event.workspaceId} and m.user_id = ${to}
+      returning id`.execute(executor);
+    if (rows.length === 0) continue;
+    await sql`select pg_notify('rabita_events', ${JSON.stringify({
+      type: 'notification',
+      workspaceId: event.workspaceId,
+      userId: to,
+      id,
+      object: event.object,
+      recordId: event.recordId,
+      kind,
+      at: event.at,
+    })})`.execute(executor);
+  }
+}
+
+/** The caller's notifications, newest first, by keyset cursor; only for objects their role may read. */
+export async function listNotifications(
+  db: Database,
+  principal: Principal,
+  options: { unread?: boolean | undefined; limit?: number | undefined; cursor?: string | undefined },
+): Promise<{ data: NotificationView[]; nextCursor: string | null; unreadCount: number }> {
+  if (!principal.userId)
+    throw new AppError('forbidden', 'Notifications belong to people; an API key has none.');
+  if (options.cursor !== undefined && !UUID.test(options.cursor))
+    throw new AppError('validation_failed', 'The cursor is not one this API gave out.', {
+      errors: [{ field: 'querystring.cursor', message: 'Unknown cursor.' }],
+    });
+  const limit = Math.min(options.limit ?? 30, 100);
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { rows } = await sql<{
+      id: string;
+      kind: string;
+      objectKey: string;
+      recordId: string;
+      title: string | null;
+      actorUserId: string | null;
+      actorName: string | null;
+      createdAt: Date;
+      readAt: Date | null;
+    }>`
+      select n.id, n.kind, n.object_key, n.record_id, d.title, n.actor_user_id, u.name as actor_name,
+             n.created_at, n.read_at
+      from notifications n
+      left join search_documents d
+        on d.workspace_id = n.workspace_id and d.object_key = n.object_key and d.record_id = n.record_id
+      left join users u on u.id = n.actor_user_id
+      where n.workspace_id = ${principal.workspaceId} and n.user_id = ${principal.userId}
+        ${options.unread ? sql`and n.read_at is null` : sql``}
+        ${options.cursor ? sql`and n.id < ${options.cursor}` : sql``}
+      order by n.id desc limit ${limit + 1}`.execute(trx);
+    const { rows: counts } = await sql<{ count: string }>`
+      select count(*) from notifications
+      where workspace_id = ${principal.workspaceId} and user_id = ${principal.userId} and read_at is null`.execute(
+      trx,
+    );
+    const page = rows.slice(0, limit);
+    return {
+      data: page
+        .filter((r) => ruleFor(principal, r.objectKey).read)
+        .map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          object: r.objectKey,
+          recordId: r.recordId,
+          title: r.title,
+          actor: { userId: r.actorUserId, name: r.actorName },
+          createdAt: r.createdAt.toISOString(),
+          readAt: r.readAt?.toISOString() ?? null,
+        })),
+      nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+      unreadCount: Number(counts[0]?.count ?? 0),
+    };
+  });
+}
+
+/** Marks one of the caller's notifications read (or all of them when `id` is absent). */
+export async function markNotificationsRead(db: Database, principal: Principal, id?: string): Promise<void> {
+  if (!principal.userId)
+    throw new AppError('forbidden', 'Notifications belong to people; an API key has none.');
+  if (id !== undefined && !UUID.test(id)) throw new AppError('not_found', `There is no notification ${id}.`);
+  await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { numAffectedRows } = await sql`
+      update notifications set read_at = coalesce(read_at, now())
+      where workspace_id = ${principal.workspaceId} and user_id = ${principal.userId}
+        ${id ? sql`and id = ${id}` : sql`and read_at is null`}`.execute(trx);
+    if (id && Number(numAffectedRows ?? 0) === 0)
+      throw new AppError('not_found', `There is no notification ${id}.`);
+  });
+}
