@@ -31,6 +31,10 @@ const PHONE_TABLES = new Set(['people', 'companies', 'leads']);
 const PHONE_LIKE = /^[\s\d+\-().\u0660-\u0669\u06F0-\u06F9]+$/;
 // Word similarity (pg_trgm) at or above this counts as a match despite a typo.
 const TYPO_THRESHOLD = '0.5';
+// At most this many substring, and near-word, candidates are ranked per search: enough to rank well, bounded
+// so that a very common query costs no more than a rare one.
+const CANDIDATES = 1000;
+const NEAR_CANDIDATES = 300;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -79,7 +83,14 @@ async function phoneHits(
   return hits;
 }
 
-/** Full-text candidates: substring matches on the folded text (spaced and spaceless) and near matches. */
+type HitRow = { objectKey: string; recordId: string; title: string; subtitle: string | null; score: number };
+
+/**
+ * Full-text candidates in three tiers, each an index scan with a bounded number of rows, so a query that matches
+ * a hundred thousand records costs what a rare one costs: (1) titles starting with the query, in title order,
+ * from the prefix index; (2) if those are too few, the query anywhere in the folded text, spaced or spaceless,
+ * ranked by where it matched; (3) if still too few, near-word matches (small typos) by trigram word similarity.
+ */
 async function textHits(
   trx: Tx,
   workspaceId: string,
@@ -90,38 +101,49 @@ async function textHits(
   const folded = normalizeText(q);
   const compact = compactText(q);
   if (!folded) return [];
-  const contains = `%${escapeLike(folded)}%`;
-  const compactContains = `%${escapeLike(compact)}%`;
-  await sql`select set_config('pg_trgm.word_similarity_threshold', ${TYPO_THRESHOLD}, true)`.execute(trx);
-  // Ranking: a match at the start of the title, then within the title, then anywhere, then spaceless or
-  // near (typo) matches by their trigram word similarity.
-  const { rows } = await sql<{
-    objectKey: string;
-    recordId: string;
-    title: string;
-    subtitle: string | null;
-    score: number;
-  }>`
-    -- (the camel-case plugin renames the result columns)
-    select object_key, record_id, title, subtitle, score from (
-      select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
-        greatest(
-          case when d.content like ${contains}
-            then case
-              when position(${folded} in d.content) = 1 then 0.95
-              when position(${folded} in d.content) <= length(d.title) then 0.85
-              else 0.7 end
-            else 0 end,
-          case when d.compact like ${compactContains} then 0.6 else 0 end,
-          word_similarity(${folded}, d.content) * 0.6
-        )::float8 as score
-      from search_documents d
-      where d.workspace_id = ${workspaceId}
-        and d.object_key = any(${objects.map((o) => o.key)}::text[])
-        and (d.content like ${contains} or d.compact like ${compactContains} or ${folded} <% d.content)
-    ) ranked
-    order by score desc, updated_at desc, record_id
+  const keys = objects.map((o) => o.key);
+  const scope = sql`d.workspace_id = ${workspaceId} and d.object_key = any(${keys}::text[])`;
+  // (the camel-case plugin renames the result columns)
+  const prefix = await sql<HitRow>`
+    select d.object_key, d.record_id, d.title, d.subtitle, 0.95::float8 as score
+    from search_documents d
+    where ${scope} and left(d.content, 200) like ${`${escapeLike(folded)}%`}
+    order by left(d.content, 200), d.record_id
     limit ${limit}`.execute(trx);
+  const rows = [...prefix.rows];
+  if (rows.length < limit) {
+    const contains = `%${escapeLike(folded)}%`;
+    const compactContains = `%${escapeLike(compact)}%`;
+    const anywhere = await sql<HitRow>`
+      select object_key, record_id, title, subtitle, score from (
+        select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
+          (case
+            when position(${folded} in d.content) = 1 then 0.95
+            when position(${folded} in d.content) between 1 and length(d.title) then 0.85
+            when position(${folded} in d.content) > 0 then 0.7
+            else 0.6 end)::float8 as score
+        from search_documents d
+        where ${scope} and (d.content like ${contains} or d.compact like ${compactContains})
+        limit ${CANDIDATES}
+      ) c
+      order by score desc, updated_at desc, record_id
+      limit ${limit}`.execute(trx);
+    rows.push(...anywhere.rows);
+  }
+  if (new Set(rows.map((r) => r.recordId)).size < limit) {
+    await sql`select set_config('pg_trgm.word_similarity_threshold', ${TYPO_THRESHOLD}, true)`.execute(trx);
+    const near = await sql<HitRow>`
+      select object_key, record_id, title, subtitle, score from (
+        select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
+          (word_similarity(${folded}, d.content) * 0.6)::float8 as score
+        from search_documents d
+        where ${scope} and ${folded} <% d.content
+        limit ${NEAR_CANDIDATES}
+      ) c
+      order by score desc, updated_at desc, record_id
+      limit ${limit}`.execute(trx);
+    rows.push(...near.rows);
+  }
   return rows.map((r) => ({
     object: r.objectKey,
     id: r.recordId,
