@@ -20,6 +20,7 @@ import {
   rolesRoutes,
   searchRoutes,
   type ThrottleLimits,
+  teamsRoutes,
   timelineRoutes,
   webhooksRoutes,
   workspacesRoutes,
@@ -141,6 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(accessRoutes, routeDeps);
       await api.register(rolesRoutes, routeDeps);
       await api.register(membersRoutes, routeDeps);
+      await api.register(teamsRoutes, routeDeps);
       await api.register(metadataRoutes, routeDeps);
       await api.register(recordsRoutes, routeDeps);
       await api.register(searchRoutes, routeDeps);

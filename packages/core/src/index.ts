@@ -32,4 +32,6 @@ export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts'
 export { deliverDueWebhooks, signatureHeader } from './webhooks/webhook-delivery.ts';
 export { webhooksRoutes } from './webhooks/webhooks.routes.ts';
 export { membersRoutes } from './workspaces/members.routes.ts';
+export { teamsRoutes } from './workspaces/teams.routes.ts';
+export { teamsOf } from './workspaces/teams.service.ts';
 export { workspacesRoutes } from './workspaces/workspaces.routes.ts';

@@ -5,6 +5,7 @@ import * as m0003 from './0003-webhooks.ts';
 import * as m0007 from './0007-search-reindex.ts';
 import * as m0008 from './0008-notifications.ts';
 import * as m0009 from './0009-search-prefix.ts';
+import * as m0010 from './0010-teams.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0007-search-reindex': m0007,
   '0008-notifications': m0008,
   '0009-search-prefix': m0009,
+  '0010-teams': m0010,
 };
