@@ -10,6 +10,8 @@ import {
   createSignInThrottle,
   EventHub,
   eventsRoutes,
+  exportsRoutes,
+  importsRoutes,
   loadObjects,
   membersRoutes,
   metadataRoutes,
@@ -149,6 +151,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(timelineRoutes, routeDeps);
       await api.register(eventsRoutes, routeDeps);
       await api.register(webhooksRoutes, routeDeps);
+      await api.register(importsRoutes, routeDeps);
+      await api.register(exportsRoutes, routeDeps);
       await api.register(notificationsRoutes, routeDeps);
     },
     { prefix: '/api/v1' },

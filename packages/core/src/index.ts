@@ -16,7 +16,18 @@ export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './er
 export { EventHub, type StreamEvent } from './events/event-hub.ts';
 export { eventsRoutes } from './events/events.routes.ts';
 export { EVENTS_CHANNEL, publishRecordEvent, type RecordEvent } from './events/events.service.ts';
+export { exportsRoutes } from './exports/exports.routes.ts';
 export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
+export { importsRoutes } from './imports/imports.routes.ts';
+export {
+  cancelImport,
+  createImport,
+  getImport,
+  type ImportOptions,
+  type ImportView,
+  runImport,
+  runPendingImports,
+} from './imports/imports.service.ts';
 export { CRONTAB, createTaskList } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';

@@ -31,6 +31,8 @@ export function statusFor(code: AppErrorCode): number {
       return 409;
     case 'invitation_invalid':
       return 410;
+    case 'file_too_large':
+      return 413;
     case 'rate_limited':
       return 429;
     default: {

@@ -12,7 +12,8 @@ export type AppErrorCode =
   | 'rate_limited'
   | 'signup_closed'
   | 'invitation_invalid'
-  | 'email_taken';
+  | 'email_taken'
+  | 'file_too_large';
 
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. `body.email`. */

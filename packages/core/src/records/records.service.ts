@@ -3,10 +3,11 @@ import { compactText, normalizeText } from '@rabita/shared';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
-import { publishRecordEvent } from '../events/events.service.ts';
+import { publishRecordEvent, type RecordEvent } from '../events/events.service.ts';
 import { newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+import { enqueueDeliveries, matchingWebhooks } from '../webhooks/webhook-outbox.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { applyDealRules } from './deal-rules.ts';
 import { fieldSql, objectScope } from './expressions.ts';
@@ -371,6 +372,18 @@ function titleOf(object: ObjectDef, view: Record<string, unknown>): string {
 
 /** Keeps the record's search document in step with its searchable fields. */
 async function indexRecord(s: Scope, view: Record<string, unknown>): Promise<void> {
+  const doc = searchDocument(s, view);
+  await sql`
+    insert into search_documents (workspace_id, object_key, record_id, title, subtitle, content, compact, updated_at)
+    values (${s.workspaceId}, ${s.object.key}, ${view.id}, ${doc.title},
+            ${doc.subtitle}, ${doc.content}, ${doc.compact}, now())
+    on conflict (workspace_id, object_key, record_id) do update
+      set title = excluded.title, subtitle = excluded.subtitle, content = excluded.content,
+          compact = excluded.compact, updated_at = now()`.execute(s.raw);
+}
+
+/** The search document of a record: its title, subtitle and folded searchable text. */
+function searchDocument(s: Scope, view: Record<string, unknown>) {
   const texts: string[] = [];
   for (const field of s.object.fields) {
     if (!field.searchable) continue;
@@ -396,13 +409,12 @@ async function indexRecord(s: Scope, view: Record<string, unknown>): Promise<voi
   const title = titleOf(s.object, view);
   const subtitleValue = s.object.subtitleField ? view[s.object.subtitleField] : null;
   const content = normalizeText([title, ...texts].join(' ')).slice(0, 20_000);
-  await sql`
-    insert into search_documents (workspace_id, object_key, record_id, title, subtitle, content, compact, updated_at)
-    values (${s.workspaceId}, ${s.object.key}, ${view.id}, ${title.slice(0, 500)},
-            ${typeof subtitleValue === 'string' ? subtitleValue.slice(0, 500) : null}, ${content}, ${compactText(content)}, now())
-    on conflict (workspace_id, object_key, record_id) do update
-      set title = excluded.title, subtitle = excluded.subtitle, content = excluded.content,
-          compact = excluded.compact, updated_at = now()`.execute(s.raw);
+  return {
+    title: title.slice(0, 500),
+    subtitle: typeof subtitleValue === 'string' ? subtitleValue.slice(0, 500) : null,
+    content,
+    compact: compactText(content),
+  };
 }
 
 async function unindexRecord(s: Scope, id: string): Promise<void> {
@@ -714,4 +726,304 @@ export async function reindexBatch(
       );
   }
   return rows.length < limit ? null : String(rows[rows.length - 1]!.id);
+}
+
+/** One row of a bulk write: the record's fields as the API takes them, and the record it updates, if any. */
+export interface BulkItem {
+  index: number;
+  input: Record<string, unknown>;
+  updateId?: string | undefined;
+}
+
+export type BulkOutcome =
+  | { index: number; id: string; action: 'created' | 'updated' }
+  | { index: number; error: string };
+
+/** A rejected write as one line: each bad field with its problem. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AppError) {
+    const parts = error.errors?.map((p) => `${p.field.replace(/^row\./, '')}: ${p.message}`) ?? [];
+    return parts.length > 0 ? parts.join('; ') : error.message;
+  }
+  return 'The record could not be saved.';
+}
+
+// PostgreSQL binds at most 65,535 parameters per statement.
+const MAX_PARAMS = 30_000;
+
+/**
+ * Writes many records in the caller's workspace transaction (imports use it). Every row is checked as a single
+ * write is — permission, fields, linked records, unique values — and a row that fails is answered with its
+ * reason and not written. New records go in with multi-row inserts, their audit rows and search documents
+ * likewise; updates take the single-record path. Events: one summary NOTIFY (action `imported`) per call rather
+ * than one per record, while webhooks subscribed to the object still get one delivery per record.
+ */
+export async function bulkWriteRecords(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  items: BulkItem[],
+  options: { source?: ChangeSource; batchId?: string } = {},
+): Promise<BulkOutcome[]> {
+  const source = options.source ?? 'import';
+  const s = await openScope(trx, principal.workspaceId, objectKey);
+  const outcomes: BulkOutcome[] = [];
+  const updates = items.filter((i) => i.updateId);
+  const creates = items.filter((i) => !i.updateId);
+  if (creates.length > 0) assertAllowed(principal, objectKey, 'create');
+  if (updates.length > 0) assertAllowed(principal, objectKey, 'update');
+
+  for (const item of updates) {
+    await sql`savepoint bulk_row`.execute(s.raw);
+    try {
+      const prepared = prepare(s, principal, item.input, 'update', 'row');
+      const current = await findRow(s, principal, item.updateId!, { lock: true });
+      const view = await updateRow(s, principal, current, prepared, source, 'row');
+      await sql`release savepoint bulk_row`.execute(s.raw);
+      outcomes.push({ index: item.index, id: view.id, action: 'updated' });
+    } catch (error) {
+      await sql`rollback to savepoint bulk_row`.execute(s.raw);
+      outcomes.push({ index: item.index, error: reasonOf(error) });
+    }
+  }
+
+  let ready: { item: BulkItem; prepared: Prepared }[] = [];
+  for (const item of creates) {
+    try {
+      ready.push({ item, prepared: prepare(s, principal, item.input, 'create', 'row') });
+    } catch (error) {
+      outcomes.push({ index: item.index, error: reasonOf(error) });
+    }
+  }
+  const reject = (drop: Map<number, string>) => {
+    if (drop.size === 0) return;
+    for (const [index, reason] of drop) outcomes.push({ index, error: reason });
+    ready = ready.filter((r) => !drop.has(r.item.index));
+  };
+
+  // Linked records must exist: one query per relation field for the whole batch.
+  for (const field of s.object.fields) {
+    if (field.type !== 'relation' || !field.relation) continue;
+    const target = s.objects.find((o) => o.key === field.relation?.object);
+    if (!target) continue;
+    const idsOf = (v: unknown) =>
+      (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]) as string[];
+    const all = [...new Set(ready.flatMap((r) => idsOf(r.prepared.values[field.key])))];
+    if (all.length === 0) continue;
+    const { rows } = await sql<{ id: string }>`
+      select id::text from ${sql.table(target.table)} as r
+      where ${objectScope(target, 'r', s.workspaceId)} and r.id = any(${all}::uuid[])`.execute(s.raw);
+    const found = new Set(rows.map((r) => r.id));
+    const drop = new Map<number, string>();
+    for (const r of ready) {
+      const missing = idsOf(r.prepared.values[field.key]).find((id) => !found.has(id));
+      if (missing) drop.set(r.item.index, `${field.key}: No ${target.key} record ${missing} exists.`);
+    }
+    reject(drop);
+  }
+
+  // Unique fields: no value another record holds, nor one an earlier row of this batch takes.
+  for (const field of s.object.fields) {
+    const expr = field.unique ? fieldSql(field, ALIAS).scalar : undefined;
+    if (!expr) continue;
+    const keyOf = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+    const values = [
+      ...new Set(ready.map((r) => r.prepared.values[field.key]).filter((v) => v !== null && v !== undefined)),
+    ];
+    if (values.length === 0) continue;
+    const lockKeys = values.map((v) => `${s.workspaceId}:${s.object.key}:${field.key}:${JSON.stringify(v)}`);
+    await sql`select count(pg_advisory_xact_lock(h)) from (select distinct hashtext(k) as h from unnest(${lockKeys}::text[]) as k order by 1) x`.execute(
+      s.raw,
+    );
+    const { rows } = await sql<{ v: string }>`
+      select (${expr})::text as v from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+      where ${objectScope(s.object, ALIAS, s.workspaceId)} and (${expr})::text = any(${values.map(keyOf)}::text[])`.execute(
+      s.raw,
+    );
+    const taken = new Set(rows.map((r) => r.v));
+    const drop = new Map<number, string>();
+    for (const r of ready) {
+      const v = r.prepared.values[field.key];
+      if (v === null || v === undefined) continue;
+      const k = keyOf(v);
+      if (taken.has(k)) drop.set(r.item.index, `${field.key}: Another record already has this value.`);
+      taken.add(k);
+    }
+    reject(drop);
+  }
+
+  if (ready.length > 0) {
+    await sql`savepoint bulk_insert`.execute(s.raw);
+    try {
+      const created = await insertMany(s, principal, ready, source);
+      await sql`release savepoint bulk_insert`.execute(s.raw);
+      for (const [i, view] of created.entries())
+        outcomes.push({ index: ready[i]!.item.index, id: view.id, action: 'created' });
+    } catch {
+      // Something the checks above cannot see (a deal rule, a constraint): fall back to one row at a time.
+      await sql`rollback to savepoint bulk_insert`.execute(s.raw);
+      for (const r of ready) {
+        await sql`savepoint bulk_row`.execute(s.raw);
+        try {
+          const view = await insertRow(s, principal, r.prepared, source, 'row');
+          await sql`release savepoint bulk_row`.execute(s.raw);
+          outcomes.push({ index: r.item.index, id: view.id, action: 'created' });
+        } catch (error) {
+          await sql`rollback to savepoint bulk_row`.execute(s.raw);
+          outcomes.push({ index: r.item.index, error: reasonOf(error) });
+        }
+      }
+    }
+  }
+
+  const createdCount = outcomes.filter((o) => 'action' in o && o.action === 'created').length;
+  if (createdCount > 0) {
+    await sql`select pg_notify('rabita_events', ${JSON.stringify({
+      workspaceId: s.workspaceId,
+      object: s.object.key,
+      recordId: options.batchId ?? '',
+      action: 'imported',
+      fields: [],
+      count: createdCount,
+      ownerId: principal.userId,
+      actorUserId: principal.userId,
+      source,
+      at: new Date().toISOString(),
+    })})`.execute(s.raw);
+  }
+  return outcomes.sort((a, b) => a.index - b.index);
+}
+
+async function insertMany(
+  s: Scope,
+  principal: Principal,
+  ready: { prepared: Prepared }[],
+  source: ChangeSource,
+): Promise<RecordView[]> {
+  if (s.object.key === 'deals') for (const r of ready) await applyDealRules(s.raw, s.workspaceId, r.prepared);
+  const hasOwner = s.object.fields.some((f) => f.key === 'owner');
+  const rowsColumns = ready.map(({ prepared }) => {
+    const columns: Record<string, unknown> = {
+      workspace_id: s.workspaceId,
+      id: newId(),
+      ...(s.object.id ? { object_id: s.object.id } : {}),
+      ...prepared.columns,
+      custom: sql`${JSON.stringify(prepared.custom)}::jsonb`,
+      created_by: principal.userId,
+    };
+    if (!('owner_id' in columns) && hasOwner && principal.userId) columns.owner_id = principal.userId;
+    return columns;
+  });
+  const names = [...new Set(rowsColumns.flatMap((c) => Object.keys(c)))];
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / names.length));
+  const byId = new Map<string, Record<string, unknown>>();
+  for (let at = 0; at < rowsColumns.length; at += perStatement) {
+    const slice = rowsColumns.slice(at, at + perStatement);
+    const { rows } = await sql<Record<string, unknown>>`
+      insert into ${sql.table(s.object.table)} (${sql.join(names.map((n) => sql.id(n)))})
+      values ${sql.join(slice.map((c) => sql`(${sql.join(names.map((n) => (n in c ? sql`${c[n]}` : sql`default`)))})`))}
+      returning *`.execute(s.raw);
+    for (const row of rows) byId.set(String(row.id), row);
+  }
+  const views = rowsColumns.map((c) => present(s.object, byId.get(String(c.id))!, () => true));
+
+  const changes = ready.map(({ prepared }) =>
+    JSON.stringify(
+      Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
+    ),
+  );
+  const docs = views.map((v) => searchDocument(s, v));
+  const ids = views.map((v) => v.id);
+  await sql`
+    insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source)
+    select ${s.workspaceId}, c.id, ${s.object.key}, c.record_id, 'created', c.changes, ${principal.userId}, ${principal.apiKeyId}, ${source}
+    from unnest(${views.map(() => newId())}::uuid[], ${ids}::uuid[], ${changes}::jsonb[]) as c (id, record_id, changes)`.execute(
+    s.raw,
+  );
+  await sql`
+    insert into search_documents (workspace_id, object_key, record_id, title, subtitle, content, compact, updated_at)
+    select ${s.workspaceId}, ${s.object.key}, d.record_id, d.title, d.subtitle, d.content, d.compact, now()
+    from unnest(${ids}::uuid[], ${docs.map((d) => d.title)}::text[], ${docs.map((d) => d.subtitle)}::text[],
+                ${docs.map((d) => d.content)}::text[], ${docs.map((d) => d.compact)}::text[])
+      as d (record_id, title, subtitle, content, compact)
+    on conflict (workspace_id, object_key, record_id) do update
+      set title = excluded.title, subtitle = excluded.subtitle, content = excluded.content,
+          compact = excluded.compact, updated_at = now()`.execute(s.raw);
+
+  // Webhooks subscribed to this object's creations still get one delivery per record.
+  const probe = {
+    workspaceId: s.workspaceId,
+    object: s.object.key,
+    recordId: '',
+    action: 'created' as const,
+    actorUserId: principal.userId,
+    source,
+    at: new Date().toISOString(),
+  };
+  const { rows: hooks } = await sql<{ ids: string[] }>`select ${matchingWebhooks(probe)} as ids`.execute(
+    s.raw,
+  );
+  const hookIds = hooks[0]?.ids ?? [];
+  if (hookIds.length > 0) {
+    for (const [i, view] of views.entries()) {
+      await enqueueDeliveries(
+        s.raw,
+        { ...probe, recordId: view.id, changes: JSON.parse(changes[i]!) as RecordEvent['changes'] },
+        hookIds,
+      );
+    }
+  }
+  return views;
+}
+
+/**
+ * The ids of live records whose field equals one of `values` (each read as a write to that field would be),
+ * by the value's stored form, for matching imported rows with existing records. List fields (emails, phones,
+ * tags) match on any item.
+ */
+export async function findRecordsByField(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  fieldKey: string,
+  values: string[],
+): Promise<Map<string, string>> {
+  const s = await openScope(trx, principal.workspaceId, objectKey);
+  const field = s.object.fields.find((f) => f.key === fieldKey);
+  if (!field || hiddenFor(principal)(objectKey, fieldKey)) {
+    throw new AppError('validation_failed', `Records cannot be matched by "${fieldKey}".`, {
+      errors: [{ field: 'matchBy', message: `There is no field "${fieldKey}" on ${objectKey}.` }],
+    });
+  }
+  const out = new Map<string, string>();
+  if (values.length === 0) return out;
+  const f = fieldSql(field, ALIAS);
+  const lower = field.type === 'emails' || field.type === 'email';
+  const wanted = lower ? values.map((v) => v.toLowerCase()) : values;
+  let rows: { id: string; k: string }[];
+  if (f.array) {
+    ({ rows } = await sql<{ id: string; k: string }>`
+      select ${sql.ref(`${ALIAS}.id`)}::text as id, k from ${sql.table(s.object.table)} as ${sql.table(ALIAS)},
+        unnest(${f.array}) as k
+      where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)}
+        and ${f.array} && ${wanted}::text[] and k = any(${wanted}::text[])`.execute(s.raw));
+  } else if (f.scalar) {
+    const expr = lower ? sql`lower((${f.scalar})::text)` : sql`(${f.scalar})::text`;
+    ({ rows } = await sql<{ id: string; k: string }>`
+      select ${sql.ref(`${ALIAS}.id`)}::text as id, ${expr} as k from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+      where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)}
+        and ${expr} = any(${wanted}::text[])`.execute(s.raw));
+  } else {
+    throw new AppError('validation_failed', `Records cannot be matched by "${fieldKey}".`, {
+      errors: [{ field: 'matchBy', message: 'Must be a field with single values, emails, phones or tags.' }],
+    });
+  }
+  for (const row of rows) if (!out.has(row.k)) out.set(row.k, row.id);
+  return out;
+}
+
+/** The workspace's objects and the values context (default country and currency), for import and export. */
+export async function objectsInScope(trx: Tx, workspaceId: string, objectKey: string) {
+  const s = await openScope(trx, workspaceId, objectKey);
+  return { object: s.object, objects: s.objects, ctx: s.ctx };
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-platform.ts';
 import * as m0002 from './0002-records.ts';
 import * as m0003 from './0003-webhooks.ts';
+import * as m0004 from './0004-imports.ts';
 import * as m0007 from './0007-search-reindex.ts';
 import * as m0008 from './0008-notifications.ts';
 import * as m0009 from './0009-search-prefix.ts';
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0001-platform': m0001,
   '0002-records': m0002,
   '0003-webhooks': m0003,
+  '0004-imports': m0004,
   '0007-search-reindex': m0007,
   '0008-notifications': m0008,
   '0009-search-prefix': m0009,

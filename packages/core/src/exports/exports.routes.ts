@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
+import { principalOf, type RouteDeps } from '../http/route-kit.ts';
+import { EXPORT_FORMATS, exportRecords, toCsv, toXlsx } from './exports.service.ts';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+function parseFilter(value: string | undefined): unknown {
+  if (value === undefined || value === '') return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new AppError('validation_failed', 'filter must be JSON.', {
+      errors: [{ field: 'querystring.filter', message: 'Must be JSON.' }],
+    });
+  }
+}
+
+/** Exports: any object's records, filtered, as CSV or XLSX, streamed with no cap. */
+export const exportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
+  app.get(
+    '/objects/:object/export',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags: ['exports'],
+        summary: 'Export records as CSV or XLSX (streamed, every matching record)',
+        params: z.object({ object: z.string().max(63) }),
+        querystring: z.object({
+          format: z.enum(EXPORT_FORMATS).default('csv'),
+          filter: z.string().max(20_000).optional(),
+          fields: z.string().max(4000).optional(),
+        }),
+        produces: ['text/csv', XLSX_TYPE],
+      },
+    },
+    async (request, reply) => {
+      const { object } = request.params;
+      const fields = request.query.fields
+        ?.split(',')
+        .map((f) => f.trim())
+        .filter(Boolean);
+      const { fields: columns, pages } = await exportRecords(db, principalOf(request), object, {
+        filter: parseFilter(request.query.filter),
+        fields,
+      });
+      const stamp = new Date().toISOString().slice(0, 10);
+      if (request.query.format === 'xlsx') {
+        return reply
+          .type(XLSX_TYPE)
+          .header('content-disposition', `attachment; filename="${object}-${stamp}.xlsx"`)
+          .send(toXlsx(columns, pages, object));
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${object}-${stamp}.csv"`)
+        .send(toCsv(columns, pages));
+    },
+  );
+};

@@ -1,0 +1,749 @@
+import { randomUUID } from 'node:crypto';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { CALENDARS, type Calendar } from '@rabita/shared';
+import { stringify } from 'csv-stringify';
+import { type Kysely, sql } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
+import { neutraliseCell } from '../exports/cells.ts';
+import { newId } from '../ids.ts';
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+import { assertAllowed, hiddenFor, ruleFor } from '../records/access.ts';
+import {
+  type BulkItem,
+  bulkWriteRecords,
+  findRecordsByField,
+  objectsInScope,
+} from '../records/records.service.ts';
+import { checkValue, type ValueContext } from '../records/values.ts';
+import { coerceCell } from './coerce.ts';
+import { ADDRESS_PARTS, type Mapping, suggestMapping } from './mapping.ts';
+import { type Encoding, type FileFormat, openRows } from './sources.ts';
+
+export const ON_MATCH = ['skip', 'update', 'create'] as const;
+export type OnMatch = (typeof ON_MATCH)[number];
+export type ImportStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** What the caller chose for an import. */
+export interface ImportOptions {
+  object: string;
+  /** Header → target; absent means "use the suggested mapping". */
+  mapping?: Mapping | undefined;
+  matchBy?: string | undefined;
+  onMatch: OnMatch;
+  dryRun: boolean;
+  dateCalendar: Calendar;
+  encoding?: Encoding | undefined;
+}
+
+/** An import as the API shows it. */
+export interface ImportView {
+  id: string;
+  object: string;
+  status: ImportStatus;
+  dryRun: boolean;
+  fileName: string | null;
+  format: string;
+  headers: string[];
+  mapping: Mapping;
+  matchBy: string | null;
+  onMatch: OnMatch;
+  dateCalendar: Calendar;
+  counts: { created: number; updated: number; skipped: number; rejected: number };
+  rowsDone: number;
+  rowsTotal: number | null;
+  rowsPerSecond: number | null;
+  secondsLeft: number | null;
+  firstRejects: { row: number; reason: string }[];
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** Stored file chunk size: big enough for few rows, small enough to stream. */
+export const CHUNK_BYTES = 1024 * 1024;
+/** Rows written per transaction (and per resume mark). */
+export const ROWS_PER_CHUNK = 1000;
+/** A dry run keeps this many rejects to show; a real run keeps them all. */
+const DRY_RUN_REJECTS = 100;
+
+const raw = (trx: Tx) => trx.withoutPlugins() as unknown as Kysely<unknown>;
+
+interface ImportRow {
+  workspace_id: string;
+  id: string;
+  object_key: string;
+  status: ImportStatus;
+  dry_run: boolean;
+  options: {
+    mapping: Mapping;
+    matchBy: string | null;
+    onMatch: OnMatch;
+    dateCalendar: Calendar;
+    encoding?: Encoding;
+  };
+  principal: Principal;
+  file_name: string | null;
+  file_format: FileFormat;
+  headers: string[] | null;
+  rows_total: number | null;
+  rows_done: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  rejected: number;
+  error: string | null;
+  claimed_by: string | null;
+  run_ms: string;
+  created_by: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+function badOption(field: string, message: string): AppError {
+  return new AppError('validation_failed', message, { errors: [{ field, message }] });
+}
+
+/** Checks a mapping's targets against the object's fields and the caller's permissions. */
+function checkMapping(principal: Principal, object: ObjectDef, mapping: Mapping, headers: string[]): void {
+  const hidden = hiddenFor(principal);
+  const readOnly = ruleFor(principal, object.key).readOnlyFields ?? [];
+  for (const [header, target] of Object.entries(mapping)) {
+    if (!headers.includes(header))
+      throw badOption(`mapping.${header}`, `The file has no column "${header}".`);
+    if (target === '') continue;
+    const [key, part] = target.split('.', 2) as [string, string | undefined];
+    const field = object.fields.find((f) => f.key === key);
+    if (!field || hidden(object.key, key))
+      throw badOption(`mapping.${header}`, `There is no field "${key}" on ${object.key}.`);
+    if (field.readOnly || readOnly.includes(key))
+      throw badOption(`mapping.${header}`, `The field "${key}" is read-only.`);
+    if (
+      part !== undefined &&
+      (field.type !== 'address' || !(ADDRESS_PARTS as readonly string[]).includes(part))
+    )
+      throw badOption(`mapping.${header}`, `"${target}" is not a part of an address field.`);
+  }
+}
+
+async function* storedChunks(db: Database, workspaceId: string, importId: string, trx?: Tx) {
+  for (let seq = 0; ; seq++) {
+    const read = (t: Tx) =>
+      sql<{
+        data: Buffer;
+      }>`select data from import_chunks where workspace_id = ${workspaceId} and import_id = ${importId} and seq = ${seq}`.execute(
+        raw(t),
+      );
+    const { rows } = trx ? await read(trx) : await withWorkspace(db, workspaceId, read);
+    if (!rows[0]) return;
+    yield rows[0].data;
+  }
+}
+
+/**
+ * Stores an uploaded file (streamed in 1 MiB chunks into the database, in one transaction with the import's
+ * row, so a failed upload leaves nothing), reads its header row, checks the options against it, and queues
+ * the job. Unreadable files are refused here, before anything is kept.
+ */
+export async function createImport(
+  db: Database,
+  principal: Principal,
+  file: { name: string | null; stream: AsyncIterable<Buffer>; format?: FileFormat | undefined },
+  options: ImportOptions,
+): Promise<{ id: string }> {
+  if (!(CALENDARS as readonly string[]).includes(options.dateCalendar))
+    throw badOption('dateCalendar', `dateCalendar must be one of ${CALENDARS.join(', ')}.`);
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { object } = await objectsInScope(trx, principal.workspaceId, options.object);
+    assertAllowed(principal, object.key, 'create');
+    if (options.onMatch === 'update') assertAllowed(principal, object.key, 'update');
+    if (options.matchBy !== undefined) {
+      const field = object.fields.find((f) => f.key === options.matchBy);
+      if (!field || hiddenFor(principal)(object.key, field.key))
+        throw badOption('matchBy', `There is no field "${options.matchBy}" on ${object.key}.`);
+    }
+    const id = newId();
+    const format: FileFormat = file.format ?? (file.name && /\.xlsx$/i.test(file.name) ? 'xlsx' : 'csv');
+    await sql`
+      insert into imports (workspace_id, id, object_key, status, dry_run, options, principal, file_name, file_format, created_by)
+      values (${principal.workspaceId}, ${id}, ${object.key}, 'queued', ${options.dryRun}, '{}'::jsonb,
+              ${JSON.stringify(principal)}::jsonb, ${file.name?.slice(0, 300) ?? null}, ${format}, ${principal.userId})`.execute(
+      raw(trx),
+    );
+    let seq = 0;
+    let bytes = 0;
+    let pending: Buffer[] = [];
+    let pendingSize = 0;
+    const flush = async () => {
+      if (pendingSize === 0) return;
+      await sql`insert into import_chunks (workspace_id, import_id, seq, data) values (${principal.workspaceId}, ${id}, ${seq}, ${Buffer.concat(pending)})`.execute(
+        raw(trx),
+      );
+      seq += 1;
+      pending = [];
+      pendingSize = 0;
+    };
+    for await (const piece of file.stream) {
+      bytes += piece.length;
+      pending.push(piece);
+      pendingSize += piece.length;
+      if (pendingSize >= CHUNK_BYTES) await flush();
+    }
+    await flush();
+    if (bytes === 0) throw badOption('file', 'The file is empty.');
+
+    const { info, rows } = await openRows(storedChunks(db, principal.workspaceId, id, trx), format, {
+      encoding: options.encoding,
+    });
+    let headers: string[] | undefined;
+    for await (const row of rows) {
+      headers = row.map((h) => h.trim());
+      break;
+    }
+    if (!headers || headers.every((h) => h === ''))
+      throw badOption('file', 'The file has no header row naming its columns.');
+    const mapping = options.mapping ?? suggestMapping(object, headers);
+    checkMapping(principal, object, mapping, headers);
+    if (options.matchBy && !Object.values(mapping).includes(options.matchBy))
+      throw badOption(
+        'matchBy',
+        `No column is mapped to "${options.matchBy}", so rows cannot be matched by it.`,
+      );
+    if (!Object.values(mapping).some((t) => t !== ''))
+      throw badOption('mapping', 'No column is mapped to a field.');
+    const stored = {
+      mapping,
+      matchBy: options.matchBy ?? null,
+      onMatch: options.onMatch,
+      dateCalendar: options.dateCalendar,
+      ...(info.encoding ? { encoding: info.encoding } : {}),
+    };
+    await sql`
+      update imports set options = ${JSON.stringify(stored)}::jsonb, headers = ${JSON.stringify(headers)}::jsonb,
+        file_bytes = ${bytes}, file_format = ${info.format}
+      where workspace_id = ${principal.workspaceId} and id = ${id}`.execute(raw(trx));
+    await sql`select rabita_kick_imports()`.execute(raw(trx));
+    return { id };
+  });
+}
+
+/** Suggests a mapping for these headers without uploading anything. */
+export async function suggestImportMapping(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  headers: string[],
+): Promise<Mapping> {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { object } = await objectsInScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, object.key, 'create');
+    const hidden = hiddenFor(principal);
+    const suggested = suggestMapping(object, headers);
+    for (const [h, t] of Object.entries(suggested))
+      if (t && hidden(object.key, t.split('.')[0]!)) suggested[h] = '';
+    return suggested;
+  });
+}
+
+/** The import, if the caller may see it: its creator (person or API key), or an admin of the workspace. */
+async function loadImport(trx: Tx, principal: Principal, id: string, lock = false): Promise<ImportRow> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    throw new AppError('not_found', `There is no import ${id}.`);
+  const { rows } = await sql<ImportRow>`
+    select * from imports where workspace_id = ${principal.workspaceId} and id = ${id}
+    ${lock ? sql`for update` : sql``}`.execute(raw(trx));
+  const row = rows[0];
+  const mine =
+    row &&
+    (principal.role.permissions.actions.includes('workspace.update') ||
+      (principal.userId !== null && row.principal.userId === principal.userId) ||
+      (principal.apiKeyId !== null && row.principal.apiKeyId === principal.apiKeyId));
+  if (!row || !mine) throw new AppError('not_found', `There is no import ${id}.`);
+  return row;
+}
+
+function present(row: ImportRow, firstRejects: { row: number; reason: string }[]): ImportView {
+  const seconds = Number(row.run_ms) / 1000;
+  const rate = seconds > 0 && row.rows_done > 0 ? Math.round(row.rows_done / seconds) : null;
+  const left =
+    rate && row.rows_total !== null && row.status === 'running'
+      ? Math.max(0, Math.round((row.rows_total - row.rows_done) / rate))
+      : null;
+  return {
+    id: row.id,
+    object: row.object_key,
+    status: row.status,
+    dryRun: row.dry_run,
+    fileName: row.file_name,
+    format: row.file_format,
+    headers: row.headers ?? [],
+    mapping: row.options.mapping ?? {},
+    matchBy: row.options.matchBy ?? null,
+    onMatch: row.options.onMatch ?? 'create',
+    dateCalendar: row.options.dateCalendar ?? 'gregory',
+    counts: { created: row.created, updated: row.updated, skipped: row.skipped, rejected: row.rejected },
+    rowsDone: row.rows_done,
+    rowsTotal: row.rows_total,
+    rowsPerSecond: rate,
+    secondsLeft: left,
+    firstRejects,
+    error: row.error,
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+/** An import's status, counts, progress and first rejects; another workspace's id is not found. */
+export async function getImport(db: Database, principal: Principal, id: string): Promise<ImportView> {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const row = await loadImport(trx, principal, id);
+    const { rows } = await sql<{ row_number: number; reason: string }>`
+      select row_number, reason from import_rejects where workspace_id = ${principal.workspaceId} and import_id = ${id}
+      order by row_number limit 10`.execute(raw(trx));
+    return present(
+      row,
+      rows.map((r) => ({ row: r.row_number, reason: r.reason })),
+    );
+  });
+}
+
+/** Stops a queued or running import; rows already committed stay. */
+export async function cancelImport(db: Database, principal: Principal, id: string): Promise<ImportView> {
+  await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const row = await loadImport(trx, principal, id, true);
+    if (row.status !== 'queued' && row.status !== 'running')
+      throw new AppError('conflict', `The import is already ${row.status}.`);
+    await sql`update imports set status = 'cancelled', finished_at = now(), updated_at = now()
+      where workspace_id = ${principal.workspaceId} and id = ${id}`.execute(raw(trx));
+    await sql`delete from import_chunks where workspace_id = ${principal.workspaceId} and import_id = ${id}`.execute(
+      raw(trx),
+    );
+  });
+  return getImport(db, principal, id);
+}
+
+/**
+ * Every rejected row as CSV: the row number, the row's cells under the file's own headers, and the reason.
+ * Cells that a spreadsheet would run as a formula are neutralised. Streamed page by page.
+ */
+export async function rejectsCsv(db: Database, principal: Principal, id: string) {
+  const row = await withWorkspace(db, principal.workspaceId, (trx) => loadImport(trx, principal, id));
+  const headers = row.headers ?? [];
+  async function* lines() {
+    yield ['row', ...headers, 'reason'].map(neutraliseCell);
+    let after = 0;
+    while (true) {
+      const { rows } = await withWorkspace(db, principal.workspaceId, (trx) =>
+        sql<{ row_number: number; reason: string; cells: string[] }>`
+          select row_number, reason, cells from import_rejects
+          where workspace_id = ${principal.workspaceId} and import_id = ${id} and row_number > ${after}
+          order by row_number limit 1000`.execute(raw(trx)),
+      );
+      for (const r of rows) yield [String(r.row_number), ...r.cells, r.reason].map(neutraliseCell);
+      if (rows.length < 1000) return;
+      after = rows[rows.length - 1]!.row_number;
+    }
+  }
+  const { Readable } = await import('node:stream');
+  return Readable.from(lines()).pipe(stringify({ bom: true }));
+}
+
+// ---- the job ------------------------------------------------------------------------------------------------
+
+interface Column {
+  index: number;
+  header: string;
+  field: FieldDef;
+  part?: string | undefined;
+}
+
+interface Plan {
+  object: ObjectDef;
+  objects: ObjectDef[];
+  ctx: ValueContext;
+  columns: Column[];
+  width: number;
+  matchField?: FieldDef | undefined;
+  onMatch: OnMatch;
+  calendar: Calendar;
+}
+
+interface Counts {
+  created: number;
+  updated: number;
+  skipped: number;
+  rejected: number;
+}
+
+interface Reject {
+  n: number;
+  reason: string;
+  cells: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One data row turned into a record input, or the reason it cannot be. */
+function rowInput(plan: Plan, cells: string[]): { input: Record<string, unknown> } | { reason: string } {
+  if (
+    cells.length !== plan.width &&
+    !(cells.length > plan.width && cells.slice(plan.width).every((c) => c === ''))
+  )
+    return { reason: `The row has ${cells.length} cells; the header has ${plan.width}.` };
+  const input: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const column of plan.columns) {
+    const cell = cells[column.index] ?? '';
+    if (column.part) {
+      const text = cell.trim();
+      if (text === '') continue;
+      const address = (input[column.field.key] ?? {}) as Record<string, string>;
+      address[column.part] = text;
+      input[column.field.key] = address;
+      continue;
+    }
+    const coerced = coerceCell(column.field, cell, plan.calendar);
+    if (!coerced.ok) {
+      problems.push(`${column.header}: ${coerced.message}`);
+      continue;
+    }
+    if (coerced.value === undefined) continue;
+    const previous = input[column.field.key];
+    input[column.field.key] =
+      Array.isArray(previous) && Array.isArray(coerced.value)
+        ? [...previous, ...coerced.value]
+        : coerced.value;
+  }
+  if (problems.length > 0) return { reason: problems.join('; ') };
+  return { input };
+}
+
+/** The value rows are matched on, in the form `findRecordsByField` compares. */
+function matchKey(plan: Plan, input: Record<string, unknown>): string | undefined {
+  const field = plan.matchField;
+  if (!field || input[field.key] === undefined) return undefined;
+  const checked = checkValue(field, input[field.key], plan.ctx);
+  if (!checked.ok || checked.value === null) return undefined;
+  const v = checked.value as unknown;
+  if (field.type === 'emails') return (v as { address: string }[])[0]?.address.toLowerCase();
+  if (field.type === 'email') return String(v).toLowerCase();
+  if (field.type === 'phones') return (v as { e164: string }[])[0]?.e164;
+  if (field.type === 'phone') return (v as { e164: string }).e164;
+  if (Array.isArray(v)) return v[0] === undefined ? undefined : String(v[0]);
+  if (typeof v === 'object') return (v as { amount?: string }).amount;
+  return String(v);
+}
+
+function domainOf(text: string): string | undefined {
+  const t = text.trim().toLowerCase();
+  if (!/^(https?:\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+(\/.*)?$/.test(t) || t.includes('@')) return undefined;
+  return t
+    .replace(/^https?:\/\//, '')
+    .replace(/^www\./, '')
+    .split('/')[0];
+}
+
+/**
+ * Links relation cells written as names, domains or emails to the target object's records (people → their
+ * company), creating a target record named by the cell when none exists and the caller may create one.
+ */
+async function resolveRelations(
+  trx: Tx,
+  principal: Principal,
+  plan: Plan,
+  pending: { n: number; input: Record<string, unknown> }[],
+  cache: Map<string, string>,
+  rejectRow: (n: number, reason: string) => void,
+): Promise<void> {
+  for (const field of plan.object.fields) {
+    if (field.type !== 'relation' || !field.relation || !plan.columns.some((c) => c.field.key === field.key))
+      continue;
+    const target = plan.objects.find((o) => o.key === field.relation?.object);
+    if (!target) continue;
+    const cacheKey = (t: string) => `${field.key}\u0000${t}`;
+    const texts = new Set<string>();
+    for (const p of pending) {
+      const v = p.input[field.key];
+      for (const t of (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[])
+        if (!UUID.test(t) && !cache.has(cacheKey(t))) texts.add(t);
+    }
+    if (texts.size > 0) {
+      const list = [...texts];
+      const domainField = target.fields.find((f) => f.key === 'domains');
+      const emailField = target.fields.find((f) => f.type === 'emails');
+      const titleKey = target.titleFields.length === 1 ? target.titleFields[0] : undefined;
+      const byDomain = list.map((t) => [t, domainOf(t)] as const).filter(([, d]) => d);
+      if (domainField && byDomain.length > 0) {
+        const found = await findRecordsByField(
+          trx,
+          principal,
+          target.key,
+          'domains',
+          byDomain.map(([, d]) => d!),
+        );
+        for (const [t, d] of byDomain) if (found.has(d!)) cache.set(cacheKey(t), found.get(d!)!);
+      }
+      const byEmail = list.filter((t) => t.includes('@'));
+      if (emailField && byEmail.length > 0) {
+        const found = await findRecordsByField(trx, principal, target.key, emailField.key, byEmail);
+        for (const t of byEmail)
+          if (found.has(t.toLowerCase())) cache.set(cacheKey(t), found.get(t.toLowerCase())!);
+      }
+      if (titleKey) {
+        const names = list.filter((t) => !cache.has(cacheKey(t)));
+        const found = await findRecordsByField(
+          trx,
+          principal,
+          target.key,
+          titleKey,
+          names.map((t) => t.trim()),
+        );
+        for (const t of names) if (found.has(t.trim())) cache.set(cacheKey(t), found.get(t.trim())!);
+        const missing = names.filter((t) => !cache.has(cacheKey(t)));
+        if (missing.length > 0 && ruleFor(principal, target.key).create) {
+          const items: BulkItem[] = missing.map((t, index) => {
+            const d = domainField ? domainOf(t) : undefined;
+            return { index, input: d ? { [titleKey]: d, domains: [d] } : { [titleKey]: t.trim() } };
+          });
+          const outcomes = await bulkWriteRecords(trx, principal, target.key, items, { source: 'import' });
+          for (const o of outcomes) if ('id' in o) cache.set(cacheKey(missing[o.index]!), o.id);
+        }
+      }
+    }
+    for (const p of pending) {
+      const v = p.input[field.key];
+      if (v === undefined) continue;
+      const out: string[] = [];
+      let unresolved: string | undefined;
+      for (const t of (Array.isArray(v) ? v : [v]) as string[]) {
+        const id = UUID.test(t) ? t : cache.get(cacheKey(t));
+        if (id) out.push(id);
+        else unresolved ??= t;
+      }
+      if (unresolved !== undefined) {
+        rejectRow(p.n, `${field.key}: No ${target.key} record matches "${unresolved.slice(0, 100)}".`);
+      } else p.input[field.key] = Array.isArray(v) ? out : out[0];
+    }
+  }
+}
+
+/** Writes one chunk's rows: coercion, relation links, matching, then the bulk write. */
+async function writeChunk(
+  trx: Tx,
+  principal: Principal,
+  plan: Plan,
+  rows: { n: number; cells: string[] }[],
+  counts: Counts,
+  rejects: Reject[],
+  batchId: string,
+): Promise<void> {
+  const cellsOf = new Map(rows.map((r) => [r.n, r.cells]));
+  const rejected = new Set<number>();
+  const rejectRow = (n: number, reason: string) => {
+    rejected.add(n);
+    counts.rejected += 1;
+    rejects.push({ n, reason, cells: cellsOf.get(n) ?? [] });
+  };
+  // Split where a match key repeats, so a later row sees the record an earlier row of the file created.
+  const segments: { n: number; input: Record<string, unknown>; key?: string | undefined }[][] = [[]];
+  let seen = new Set<string>();
+  for (const r of rows) {
+    const read = rowInput(plan, r.cells);
+    if ('reason' in read) {
+      rejectRow(r.n, read.reason);
+      continue;
+    }
+    const key = matchKey(plan, read.input);
+    if (key !== undefined && seen.has(key)) {
+      segments.push([]);
+      seen = new Set();
+    }
+    if (key !== undefined) seen.add(key);
+    segments.at(-1)!.push({ n: r.n, input: read.input, key });
+  }
+  const relationCache = new Map<string, string>();
+  for (const segment of segments) {
+    if (segment.length === 0) continue;
+    await resolveRelations(trx, principal, plan, segment, relationCache, rejectRow);
+    const live = segment.filter((p) => !rejected.has(p.n));
+    let matches = new Map<string, string>();
+    if (plan.matchField && plan.onMatch !== 'create') {
+      const keys = [...new Set(live.map((p) => p.key).filter((k): k is string => k !== undefined))];
+      matches = await findRecordsByField(trx, principal, plan.object.key, plan.matchField.key, keys);
+    }
+    const items: BulkItem[] = [];
+    for (const p of live) {
+      const existing = p.key !== undefined ? matches.get(p.key) : undefined;
+      if (existing && plan.onMatch === 'skip') {
+        counts.skipped += 1;
+        continue;
+      }
+      items.push({ index: p.n, input: p.input, updateId: existing });
+    }
+    if (items.length === 0) continue;
+    const outcomes = await bulkWriteRecords(trx, principal, plan.object.key, items, {
+      source: 'import',
+      batchId,
+    });
+    for (const o of outcomes) {
+      if ('error' in o) rejectRow(o.index, o.error);
+      else if (o.action === 'created') counts.created += 1;
+      else counts.updated += 1;
+    }
+  }
+}
+
+function planFor(row: ImportRow, object: ObjectDef, objects: ObjectDef[], ctx: ValueContext): Plan {
+  const headers = row.headers ?? [];
+  const columns: Column[] = [];
+  for (const [index, header] of headers.entries()) {
+    const target = row.options.mapping[header];
+    if (!target || headers.indexOf(header) !== index) continue;
+    const [key, part] = target.split('.', 2) as [string, string | undefined];
+    const field = object.fields.find((f) => f.key === key);
+    if (field) columns.push({ index, header, field, part });
+  }
+  return {
+    object,
+    objects,
+    ctx,
+    columns,
+    width: headers.length,
+    matchField: row.options.matchBy ? object.fields.find((f) => f.key === row.options.matchBy) : undefined,
+    onMatch: row.options.onMatch,
+    calendar: row.options.dateCalendar,
+  };
+}
+
+class Stop extends Error {}
+
+/**
+ * Runs one import to its end (or until cancelled): claims it, counts its rows once (which also proves the
+ * whole file reads, so a broken file fails before anything is written), then writes chunk by chunk. Each
+ * chunk's records, rejects and the resume mark (`rows_done`) commit together, so a run that dies resumes after
+ * the last committed chunk without doubling rows. A dry run does the same work and rolls each chunk back.
+ */
+export async function runImport(
+  db: Database,
+  workspaceId: string,
+  importId: string,
+  options: { runnerId?: string; rowsPerChunk?: number; failAfterChunks?: number } = {},
+): Promise<ImportStatus | 'busy'> {
+  const runner = options.runnerId ?? randomUUID();
+  const perChunk = options.rowsPerChunk ?? ROWS_PER_CHUNK;
+  const claimed = await withWorkspace(db, workspaceId, async (trx) => {
+    const { rows } = await sql<ImportRow>`
+      update imports set status = 'running', claimed_by = ${runner}, heartbeat_at = now(),
+        started_at = coalesce(started_at, now()), updated_at = now()
+      where workspace_id = ${workspaceId} and id = ${importId}
+        and (status = 'queued' or (status = 'running' and (heartbeat_at is null or heartbeat_at < now() - interval '2 minutes')))
+      returning *`.execute(raw(trx));
+    return rows[0];
+  });
+  if (!claimed) return 'busy';
+  const principal = claimed.principal;
+  const finish = async (status: ImportStatus, error: string | null = null) => {
+    await withWorkspace(db, workspaceId, async (trx) => {
+      await sql`update imports set status = ${status}, error = ${error}, finished_at = now(), updated_at = now(), claimed_by = null
+        where workspace_id = ${workspaceId} and id = ${importId} and claimed_by = ${runner} and status = 'running'`.execute(
+        raw(trx),
+      );
+      await sql`delete from import_chunks where workspace_id = ${workspaceId} and import_id = ${importId}`.execute(
+        raw(trx),
+      );
+    });
+    return status;
+  };
+  const open = () =>
+    openRows(storedChunks(db, workspaceId, importId), claimed.file_format, {
+      encoding: claimed.options.encoding,
+    });
+
+  try {
+    const { plan } = await withWorkspace(db, workspaceId, async (trx) => {
+      const scope = await objectsInScope(trx, workspaceId, claimed.object_key);
+      return { plan: planFor(claimed, scope.object, scope.objects, scope.ctx) };
+    });
+    let total = claimed.rows_total;
+    if (total === null) {
+      total = -1;
+      for await (const _ of (await open()).rows) total += 1;
+      const counted = Math.max(0, total);
+      await withWorkspace(db, workspaceId, (trx) =>
+        sql`update imports set rows_total = ${counted}, heartbeat_at = now() where workspace_id = ${workspaceId} and id = ${importId}`.execute(
+          raw(trx),
+        ),
+      );
+    }
+
+    let n = 0;
+    let chunks = 0;
+    let batch: { n: number; cells: string[] }[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const started = Date.now();
+      const rows = batch;
+      batch = [];
+      await withWorkspace(db, workspaceId, async (trx) => {
+        const { rows: state } = await sql<{ status: string; claimed_by: string | null; rejected: number }>`
+          select status, claimed_by, rejected from imports where workspace_id = ${workspaceId} and id = ${importId} for update`.execute(
+          raw(trx),
+        );
+        if (state[0]?.status !== 'running' || state[0].claimed_by !== runner) throw new Stop();
+        const counts: Counts = { created: 0, updated: 0, skipped: 0, rejected: 0 };
+        const rejects: Reject[] = [];
+        if (claimed.dry_run) await sql`savepoint dry_run`.execute(raw(trx));
+        await writeChunk(trx, principal, plan, rows, counts, rejects, importId);
+        if (options.failAfterChunks !== undefined && chunks >= options.failAfterChunks)
+          throw new Error('simulated crash');
+        if (claimed.dry_run) await sql`rollback to savepoint dry_run`.execute(raw(trx));
+        const keep = claimed.dry_run ? Math.max(0, DRY_RUN_REJECTS - state[0].rejected) : rejects.length;
+        const kept = rejects.slice(0, keep);
+        if (kept.length > 0) {
+          await sql`
+            insert into import_rejects (workspace_id, import_id, row_number, reason, cells)
+            select ${workspaceId}, ${importId}, r.n, r.reason, r.cells
+            from unnest(${kept.map((r) => r.n)}::int[], ${kept.map((r) => r.reason.slice(0, 2000))}::text[],
+                        ${kept.map((r) => JSON.stringify(r.cells.map((c) => c.slice(0, 10_000))))}::jsonb[]) as r (n, reason, cells)
+            on conflict do nothing`.execute(raw(trx));
+        }
+        await sql`
+          update imports set rows_done = rows_done + ${rows.length}, created = created + ${counts.created},
+            updated = updated + ${counts.updated}, skipped = skipped + ${counts.skipped},
+            rejected = rejected + ${counts.rejected}, heartbeat_at = now(), updated_at = now(),
+            run_ms = run_ms + ${Date.now() - started}
+          where workspace_id = ${workspaceId} and id = ${importId}`.execute(raw(trx));
+      });
+      chunks += 1;
+    };
+
+    let header = true;
+    for await (const cells of (await open()).rows) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      n += 1;
+      if (n <= claimed.rows_done) continue;
+      batch.push({ n, cells });
+      if (batch.length >= perChunk) await flush();
+    }
+    await flush();
+    return await finish('done');
+  } catch (error) {
+    if (error instanceof Stop) return 'cancelled';
+    if (error instanceof AppError) return finish('failed', error.message);
+    if ((error as Error).message === 'simulated crash') throw error;
+    return finish('failed', `The import stopped on an unexpected error: ${(error as Error).message}`);
+  }
+}
+
+/** Runs every import waiting in any workspace (the job task; also resumes imports whose runner died). */
+export async function runPendingImports(db: Database): Promise<number> {
+  const { rows } = await sql<{ workspace_id: string; id: string }>`
+    select workspace_id, id from rabita_pending_imports(10)`.execute(
+    db.withoutPlugins() as unknown as Kysely<unknown>,
+  );
+  for (const row of rows) await runImport(db, row.workspace_id, row.id);
+  return rows.length;
+}
