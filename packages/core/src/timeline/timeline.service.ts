@@ -2,6 +2,7 @@ import { type Database, withWorkspace } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
+import { loadObjects } from '../metadata/metadata.service.ts';
 import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
 import { getRecord } from '../records/records.service.ts';
 
@@ -112,16 +113,26 @@ export async function getTimeline(
           ${before(sql`c.created_at`, sql`c.id`)}
         order by c.created_at desc, c.id desc limit ${limit + 1})`,
     ];
-    const link = ACTIVITY_LINKS[objectKey];
+    // Activities link to people, companies, deals and leads through their own columns, and to any object
+    // (custom ones included) through custom relation fields an admin adds to activities.
+    const activityObject = (await loadObjects(trx, ws)).find((o) => o.key === 'activities');
+    const links: RawBuilder<unknown>[] = [];
+    const column = ACTIVITY_LINKS[objectKey];
+    if (column) links.push(sql`${sql.ref(`a.${column}`)} @> array[${recordId}]::uuid[]`);
+    for (const field of activityObject?.fields ?? []) {
+      if (!field.custom || field.type !== 'relation' || field.relation?.object !== objectKey) continue;
+      const value = field.relation.many ? [recordId] : recordId;
+      links.push(sql`a.custom @> ${JSON.stringify({ [field.key]: value })}::jsonb`);
+    }
     const activityRule = ruleFor(principal, 'activities');
     const activityOwner = ownerLimit(principal, activityRule);
-    if (link && activityRule.read && activityOwner !== null) {
+    if (links.length > 0 && activityRule.read && activityOwner !== null) {
       const at = sql`coalesce(a.occurred_at, a.created_at)`;
       parts.push(sql<Row>`(select 'activity' as kind, a.id, ${at} as at,
           jsonb_build_object('type', a.type, 'subject', a.subject, 'body', a.body, 'direction', a.direction,
             'outcome', a.outcome, 'durationSeconds', a.duration_seconds, 'owner', a.owner_id) as data
         from activities a
-        where a.workspace_id = ${ws} and a.deleted_at is null and ${sql.ref(`a.${link}`)} @> array[${recordId}]::uuid[]
+        where a.workspace_id = ${ws} and a.deleted_at is null and (${sql.join(links, sql` or `)})
           ${activityOwner ? sql`and a.owner_id = ${activityOwner}` : sql``}
           ${before(at, sql`a.id`)}
         order by ${at} desc, a.id desc limit ${limit + 1})`);

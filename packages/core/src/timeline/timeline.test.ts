@@ -117,6 +117,31 @@ describe('timeline', () => {
     expect(new Set(seen).size).toBe(121);
   });
 
+  it('shows a custom object’s record the activities linked to it by a custom relation field, and its tasks', async () => {
+    const object = await call('POST', '/metadata/objects', {
+      key: 'projects',
+      labels: { singular: { en: 'Project' }, plural: { en: 'Projects' } },
+    });
+    expect(object.statusCode, object.body).toBe(201);
+    const field = await call('POST', '/metadata/objects/activities/fields', {
+      key: 'project',
+      type: 'relation',
+      labels: { en: 'Project' },
+      relation: { object: 'projects', many: false },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    const project = (await call('POST', '/objects/projects', { name: 'پروژه کیش' })).json().id;
+    const other = (await call('POST', '/objects/projects', { name: 'Other' })).json().id;
+    await call('POST', '/objects/activities', { type: 'meeting', subject: 'Kickoff', project });
+    await call('POST', '/objects/activities', { type: 'meeting', subject: 'Elsewhere', project: other });
+    await call('POST', '/objects/tasks', { title: 'Plan', linkedObject: 'projects', linkedRecord: project });
+    const r = await call('GET', `/objects/projects/${project}/timeline`);
+    expect(r.statusCode, r.body).toBe(200);
+    const entries = r.json().data as { kind: string; subject?: string; title?: string }[];
+    expect(entries.filter((e) => e.kind === 'activity').map((e) => e.subject)).toEqual(['Kickoff']);
+    expect(entries.filter((e) => e.kind === 'task').map((e) => e.title)).toEqual(['Plan']);
+  });
+
   it('answers 404 for another workspace’s record, a deleted one, a malformed id and an unknown object', async () => {
     const theirs = (
       await call('POST', '/objects/people', { firstName: 'X' }, { cookie: other.cookie })
