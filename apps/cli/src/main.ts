@@ -1,4 +1,21 @@
-import { createUserWithWorkspace, DEMO_SIZES, type DemoSize, generateDemo, isAppError } from '@rabita/core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import {
+  createImport,
+  createUserWithWorkspace,
+  DEMO_SIZES,
+  type DemoSize,
+  ENCODINGS,
+  exportRecords,
+  generateDemo,
+  getImport,
+  isAppError,
+  operatorPrincipal,
+  runImport,
+  toCsv,
+  toXlsx,
+} from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import {
   type Config,
@@ -211,6 +228,157 @@ program
     await owner.end();
     await handle.close();
     await database.stop();
+  });
+
+/** Opens the database for a one-off command (migrating it first), and closes everything after `fn`. */
+async function withDatabase<T>(fn: (handle: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+  const config = configFromEnv();
+  const log = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const database = await startDatabase(config, log).catch(fail);
+  const handle = openDatabase(database.connectionString, { poolSize: 3 });
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.close();
+    await database.stop();
+  }
+}
+
+function checkWorkspaceId(id: string): void {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    fail(new StartupError('--workspace must be a workspace id (a UUID).'));
+}
+
+program
+  .command('import')
+  .description('import a CSV or XLSX file into an object of a workspace, with a progress bar')
+  .argument('<file>', 'the CSV or XLSX file')
+  .requiredOption('--workspace <id>', 'the workspace id')
+  .requiredOption('--object <name>', 'the object to import into (people, companies, or a custom object)')
+  .option('--match-by <field>', 'match existing records by this field (e.g. emails)')
+  .addOption(
+    new Option('--on-match <action>', 'what to do with a matched row')
+      .choices(['skip', 'update', 'create'])
+      .default('skip'),
+  )
+  .option('--dry-run', 'count what would happen and list rejects, writing nothing')
+  .addOption(
+    new Option('--calendar <calendar>', 'the calendar dates are written in')
+      .choices(['gregory', 'persian', 'islamic-umalqura'])
+      .default('gregory'),
+  )
+  .option('--mapping <json>', 'column mapping as JSON {"header": "fieldKey"} (default: suggested)')
+  .addOption(
+    new Option('--encoding <encoding>', 'the file’s encoding (default: detected)').choices([...ENCODINGS]),
+  )
+  .action(
+    async (
+      file: string,
+      options: {
+        workspace: string;
+        object: string;
+        matchBy?: string;
+        onMatch: 'skip' | 'update' | 'create';
+        dryRun?: boolean;
+        calendar: 'gregory' | 'persian' | 'islamic-umalqura';
+        mapping?: string;
+        encoding?: (typeof ENCODINGS)[number];
+      },
+    ) => {
+      checkWorkspaceId(options.workspace);
+      if (!fs.existsSync(file)) fail(new StartupError(`There is no file ${file}.`));
+      let mapping: Record<string, string> | undefined;
+      try {
+        mapping = options.mapping ? (JSON.parse(options.mapping) as Record<string, string>) : undefined;
+      } catch {
+        fail(new StartupError('--mapping must be JSON, such as {"Email": "emails"}.'));
+      }
+      const view = await withDatabase(async ({ db }) => {
+        const principal = await operatorPrincipal(db, options.workspace);
+        const { id } = await createImport(
+          db,
+          principal,
+          { name: path.basename(file), stream: fs.createReadStream(file) },
+          {
+            object: options.object,
+            mapping,
+            matchBy: options.matchBy,
+            onMatch: options.onMatch,
+            dryRun: options.dryRun === true,
+            dateCalendar: options.calendar,
+            encoding: options.encoding,
+          },
+        );
+        const bar = new cliProgress.SingleBar(
+          {
+            format: ' importing [{bar}] {value}/{total} rows, {speed} rows/s, {eta_formatted} left',
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        const started = Date.now();
+        let barStarted = false;
+        await runImport(db, options.workspace, id, {
+          onProgress: (done, total) => {
+            if (!process.stderr.isTTY) return;
+            if (!barStarted) {
+              bar.start(total, 0, { speed: 0 });
+              barStarted = true;
+            }
+            bar.update(done, { speed: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+          },
+        });
+        if (barStarted) bar.stop();
+        return getImport(db, principal, id);
+      }).catch(fail);
+      const c = view.counts;
+      process.stdout.write(
+        `${view.dryRun ? 'Dry run: would create' : 'Created'} ${c.created}, ${view.dryRun ? 'update' : 'updated'} ${c.updated}, skipped ${c.skipped}, rejected ${c.rejected} of ${view.rowsTotal ?? 0} rows (import ${view.id}, ${view.status}).\n`,
+      );
+      for (const r of view.firstRejects) process.stdout.write(`  row ${r.row}: ${r.reason}\n`);
+      if (view.status === 'failed') fail(new StartupError(view.error ?? 'The import failed.'));
+    },
+  );
+
+program
+  .command('export')
+  .description('export an object’s records to CSV or XLSX (by the file’s extension), with a progress count')
+  .argument('<file>', 'the file to write (.csv or .xlsx)')
+  .requiredOption('--workspace <id>', 'the workspace id')
+  .requiredOption('--object <name>', 'the object to export')
+  .option('--filter <json>', 'a filter, as for GET /objects/{object}')
+  .action(async (file: string, options: { workspace: string; object: string; filter?: string }) => {
+    checkWorkspaceId(options.workspace);
+    let filter: unknown;
+    try {
+      filter = options.filter ? JSON.parse(options.filter) : undefined;
+    } catch {
+      fail(new StartupError('--filter must be JSON.'));
+    }
+    const count = await withDatabase(async ({ db }) => {
+      const principal = await operatorPrincipal(db, options.workspace);
+      const { fields, pages } = await exportRecords(db, principal, options.object, { filter });
+      const bar = new cliProgress.SingleBar(
+        { format: ' exporting {value} records', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      if (process.stderr.isTTY) bar.start(0, 0);
+      let n = 0;
+      async function* counted() {
+        for await (const page of pages) {
+          n += page.length;
+          if (process.stderr.isTTY) bar.update(n);
+          yield page;
+        }
+      }
+      const out = /\.xlsx$/i.test(file)
+        ? toXlsx(fields, counted(), options.object)
+        : toCsv(fields, counted());
+      await pipeline(out, fs.createWriteStream(file));
+      if (process.stderr.isTTY) bar.stop();
+      return n;
+    }).catch(fail);
+    process.stdout.write(`Exported ${count} ${options.object} records to ${file}.\n`);
   });
 
 await program.parseAsync(process.argv);

@@ -17,6 +17,7 @@ export { EventHub, type StreamEvent } from './events/event-hub.ts';
 export { eventsRoutes } from './events/events.routes.ts';
 export { EVENTS_CHANNEL, publishRecordEvent, type RecordEvent } from './events/events.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
+export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
 export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
 export { importsRoutes } from './imports/imports.routes.ts';
 export {
@@ -25,9 +26,11 @@ export {
   getImport,
   type ImportOptions,
   type ImportView,
+  operatorPrincipal,
   runImport,
   runPendingImports,
 } from './imports/imports.service.ts';
+export { ENCODINGS } from './imports/sources.ts';
 export { CRONTAB, createTaskList } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';

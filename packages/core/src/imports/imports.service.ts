@@ -3,6 +3,7 @@ import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { CALENDARS, type Calendar } from '@rabita/shared';
 import { stringify } from 'csv-stringify';
 import { type Kysely, sql } from 'kysely';
+import { principalForMember } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { neutraliseCell } from '../exports/cells.ts';
@@ -627,7 +628,13 @@ export async function runImport(
   db: Database,
   workspaceId: string,
   importId: string,
-  options: { runnerId?: string; rowsPerChunk?: number; failAfterChunks?: number } = {},
+  options: {
+    runnerId?: string;
+    rowsPerChunk?: number;
+    failAfterChunks?: number;
+    /** Called after each committed chunk (the command line draws its progress bar from it). */
+    onProgress?: (rowsDone: number, rowsTotal: number) => void;
+  } = {},
 ): Promise<ImportStatus | 'busy'> {
   const runner = options.runnerId ?? randomUUID();
   const perChunk = options.rowsPerChunk ?? ROWS_PER_CHUNK;
@@ -715,6 +722,7 @@ export async function runImport(
           where workspace_id = ${workspaceId} and id = ${importId}`.execute(raw(trx));
       });
       chunks += 1;
+      options.onProgress?.(n, Math.max(0, total ?? 0));
     };
 
     let header = true;
@@ -746,4 +754,22 @@ export async function runPendingImports(db: Database): Promise<number> {
   );
   for (const row of rows) await runImport(db, row.workspace_id, row.id);
   return rows.length;
+}
+
+/**
+ * Who the command line acts as in a workspace: its earliest admin, so imported records have an owner and the
+ * audit trail a person. Throws not_found for an unknown workspace or one without an admin.
+ */
+export async function operatorPrincipal(db: Database, workspaceId: string): Promise<Principal> {
+  const userId = await withWorkspace(db, workspaceId, async (trx) => {
+    const { rows } = await sql<{ user_id: string }>`
+      select m.user_id from memberships m join roles r on r.workspace_id = m.workspace_id and r.id = m.role_id
+      where m.workspace_id = ${workspaceId} and r.key = 'admin' order by m.created_at limit 1`.execute(
+      raw(trx),
+    );
+    return rows[0]?.user_id;
+  });
+  const principal = userId ? await principalForMember(db, userId, workspaceId) : undefined;
+  if (!principal) throw new AppError('not_found', `There is no workspace ${workspaceId} with an admin.`);
+  return principal;
 }
