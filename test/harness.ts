@@ -124,3 +124,48 @@ export async function signUp(app: FastifyInstance, overrides: Parameters<typeof 
   const json = response.json() as { user: { id: string }; workspace: { id: string } };
   return { ...body, cookie: sessionCookie(response), userId: json.user.id, workspaceId: json.workspace.id };
 }
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/**
+ * A short way to call the API as someone: `call('POST', '/objects/people', body)` sends the default cookie;
+ * a fourth argument sends another cookie (`''` for none) or headers of its own (`{authorization: …}`). The app
+ * and the default cookie are read at call time, so they may be set up in `beforeAll`.
+ */
+export function apiCaller(app: () => FastifyInstance, defaultCookie: () => string) {
+  return (
+    method: Method,
+    url: string,
+    payload?: unknown,
+    as: string | Record<string, string> = defaultCookie(),
+  ) =>
+    app().inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: typeof as === 'string' ? (as ? { cookie: as } : {}) : as,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+}
+
+/** Invites a person with a role and accepts for them; returns their user id and session cookie. */
+export async function joinByInvitation(
+  app: FastifyInstance,
+  adminCookie: string,
+  input: { email: string; role: string; name: string },
+): Promise<{ userId: string; cookie: string }> {
+  const invited = await app.inject({
+    method: 'POST',
+    url: '/api/v1/invitations',
+    headers: { cookie: adminCookie },
+    payload: { email: input.email, role: input.role },
+  });
+  if (invited.statusCode !== 201) throw new Error(`invitation failed: ${invited.statusCode} ${invited.body}`);
+  const accepted = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/accept-invitation',
+    payload: { token: invited.json().token, name: input.name, password: 'correct horse battery' },
+  });
+  if (accepted.statusCode !== 200)
+    throw new Error(`acceptance failed: ${accepted.statusCode} ${accepted.body}`);
+  return { userId: accepted.json().user.id, cookie: sessionCookie(accepted) };
+}

@@ -1,29 +1,30 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+import {
+  apiCaller,
+  createTestApp,
+  joinByInvitation,
+  signUp,
+  type TestApp,
+} from '../../../../test/harness.ts';
 
 describe('notifications', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let agent: { userId: string; cookie: string };
-  const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, cookie = admin.cookie) =>
-    t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { cookie },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
 
   beforeAll(async () => {
     t = await createTestApp();
     admin = await signUp(t.app, { name: 'Leila' });
-    const invited = await call('POST', '/invitations', { email: 'agent@example.com', role: 'agent' });
-    const accepted = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/accept-invitation',
-      payload: { token: invited.json().token, name: 'Omid', password: 'correct horse battery' },
+    agent = await joinByInvitation(t.app, admin.cookie, {
+      email: 'agent@example.com',
+      role: 'agent',
+      name: 'Omid',
     });
-    agent = { userId: accepted.json().user.id, cookie: sessionCookie(accepted) };
   });
   afterAll(() => t?.close());
 

@@ -1,7 +1,7 @@
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { reindexBatch } from '../records/records.service.ts';
 import { runPendingReindexes } from './reindex.service.ts';
 
@@ -9,18 +9,10 @@ describe('search', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let other: Awaited<ReturnType<typeof signUp>>;
-  const call = (
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    cookie = admin.cookie,
-  ) =>
-    t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { cookie },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
   const search = async (q: string, extra = '', cookie = admin.cookie) => {
     const response = await call('GET', `/search?q=${encodeURIComponent(q)}${extra}`, undefined, cookie);
     expect(response.statusCode, response.body).toBe(200);

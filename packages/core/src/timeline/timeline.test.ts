@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 
 describe('timeline', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let other: Awaited<ReturnType<typeof signUp>>;
   let personId: string;
-  const call = (
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    headers: Record<string, string> = { cookie: admin.cookie },
-  ) =>
-    t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
 
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });

@@ -6,7 +6,7 @@ import { loadConfig, startWorker } from '@rabita/server';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { principalForMember } from '../auth/members.service.ts';
 import { deliverDueWebhooks } from './webhook-delivery.ts';
 import { createWebhook } from './webhooks.service.ts';
@@ -24,18 +24,10 @@ describe('webhooks', () => {
   let receiverUrl: string;
   let answer = 200;
   const received: Received[] = [];
-  const call = (
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    cookie = admin.cookie,
-  ) =>
-    t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { cookie },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
   const deliveries = (webhookId: string) =>
     withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
       trx

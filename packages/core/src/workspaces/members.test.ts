@@ -1,34 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+import {
+  apiCaller,
+  createTestApp,
+  joinByInvitation,
+  signUp,
+  type TestApp,
+} from '../../../../test/harness.ts';
 
 describe('members and invitations', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let other: Awaited<ReturnType<typeof signUp>>;
-  const call = (
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    cookie = admin.cookie,
-  ) =>
-    t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { cookie },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  /** Invites and accepts; returns the new member's id and cookie. */
-  const join = async (email: string, role: string, name: string) => {
-    const invited = await call('POST', '/invitations', { email, role });
-    expect(invited.statusCode, invited.body).toBe(201);
-    const accepted = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/accept-invitation',
-      payload: { token: invited.json().token, name, password: 'correct horse battery' },
-    });
-    expect(accepted.statusCode, accepted.body).toBe(200);
-    return { userId: accepted.json().user.id as string, cookie: sessionCookie(accepted) };
-  };
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
+  const join = (email: string, role: string, name: string) =>
+    joinByInvitation(t.app, admin.cookie, { email, role, name });
 
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });

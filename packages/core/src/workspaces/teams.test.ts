@@ -1,35 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+import {
+  apiCaller,
+  createTestApp,
+  joinByInvitation,
+  signUp,
+  type TestApp,
+} from '../../../../test/harness.ts';
 
 describe('teams', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let other: Awaited<ReturnType<typeof signUp>>;
   let agent: { userId: string; cookie: string };
-  const call = (
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    payload?: unknown,
-    cookie = admin.cookie,
-  ) =>
-    t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { cookie },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
 
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
     other = await signUp(t.app);
-    const invited = await call('POST', '/invitations', { email: 'agent@example.com', role: 'agent' });
-    const accepted = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/accept-invitation',
-      payload: { token: invited.json().token, name: 'Agent', password: 'correct horse battery' },
+    agent = await joinByInvitation(t.app, admin.cookie, {
+      email: 'agent@example.com',
+      role: 'agent',
+      name: 'Agent',
     });
-    agent = { userId: accepted.json().user.id, cookie: sessionCookie(accepted) };
   });
   afterAll(() => t?.close());
 
