@@ -12,9 +12,11 @@ import {
   getImport,
   isAppError,
   operatorPrincipal,
+  restoreWorkspaceArchive,
   runImport,
   toCsv,
   toXlsx,
+  writeWorkspaceArchive,
 } from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import {
@@ -254,7 +256,10 @@ program
   .description('import a CSV or XLSX file into an object of a workspace, with a progress bar')
   .argument('<file>', 'the CSV or XLSX file')
   .requiredOption('--workspace <id>', 'the workspace id')
-  .requiredOption('--object <name>', 'the object to import into (people, companies, or a custom object)')
+  .option(
+    '--object <name>',
+    'the object to import into (people, companies, or a custom object); leave it out to restore a workspace archive (.zip) into an empty workspace',
+  )
   .option('--match-by <field>', 'match existing records by this field (e.g. emails)')
   .addOption(
     new Option('--on-match <action>', 'what to do with a matched row')
@@ -276,7 +281,7 @@ program
       file: string,
       options: {
         workspace: string;
-        object: string;
+        object?: string;
         matchBy?: string;
         onMatch: 'skip' | 'update' | 'create';
         dryRun?: boolean;
@@ -287,6 +292,23 @@ program
     ) => {
       checkWorkspaceId(options.workspace);
       if (!fs.existsSync(file)) fail(new StartupError(`There is no file ${file}.`));
+      const object = options.object;
+      if (!object) {
+        if (!/\.zip$/i.test(file))
+          fail(
+            new StartupError(
+              'Say which object to import into with --object (only a .zip archive needs none).',
+            ),
+          );
+        const counts = await withDatabase(async ({ db }) =>
+          restoreWorkspaceArchive(db, await operatorPrincipal(db, options.workspace), file),
+        ).catch(fail);
+        const summary = Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ');
+        process.stdout.write(`Restored ${summary} into workspace ${options.workspace}.\n`);
+        return;
+      }
       let mapping: Record<string, string> | undefined;
       try {
         mapping = options.mapping ? (JSON.parse(options.mapping) as Record<string, string>) : undefined;
@@ -300,7 +322,7 @@ program
           principal,
           { name: path.basename(file), stream: fs.createReadStream(file) },
           {
-            object: options.object,
+            object,
             mapping,
             matchBy: options.matchBy,
             onMatch: options.onMatch,
@@ -342,13 +364,23 @@ program
 
 program
   .command('export')
-  .description('export an object’s records to CSV or XLSX (by the file’s extension), with a progress count')
-  .argument('<file>', 'the file to write (.csv or .xlsx)')
+  .description(
+    'export an object’s records to CSV or XLSX (by the file’s extension), or without --object the whole workspace as a zip archive',
+  )
+  .argument('<file>', 'the file to write (.csv, .xlsx, or .zip for the whole workspace)')
   .requiredOption('--workspace <id>', 'the workspace id')
-  .requiredOption('--object <name>', 'the object to export')
+  .option('--object <name>', 'the object to export (leave out for the whole workspace)')
   .option('--filter <json>', 'a filter, as for GET /objects/{object}')
-  .action(async (file: string, options: { workspace: string; object: string; filter?: string }) => {
+  .action(async (file: string, options: { workspace: string; object?: string; filter?: string }) => {
     checkWorkspaceId(options.workspace);
+    const object = options.object;
+    if (!object) {
+      const written = await withDatabase(async ({ db }) =>
+        writeWorkspaceArchive(db, await operatorPrincipal(db, options.workspace), fs.createWriteStream(file)),
+      ).catch(fail);
+      process.stdout.write(`Exported ${written.objects.length} objects, metadata and timeline to ${file}.\n`);
+      return;
+    }
     let filter: unknown;
     try {
       filter = options.filter ? JSON.parse(options.filter) : undefined;
@@ -357,7 +389,7 @@ program
     }
     const count = await withDatabase(async ({ db }) => {
       const principal = await operatorPrincipal(db, options.workspace);
-      const { fields, pages } = await exportRecords(db, principal, options.object, { filter });
+      const { fields, pages } = await exportRecords(db, principal, object, { filter });
       const bar = new cliProgress.SingleBar(
         { format: ' exporting {value} records', hideCursor: true },
         cliProgress.Presets.shades_classic,
@@ -371,14 +403,12 @@ program
           yield page;
         }
       }
-      const out = /\.xlsx$/i.test(file)
-        ? toXlsx(fields, counted(), options.object)
-        : toCsv(fields, counted());
+      const out = /\.xlsx$/i.test(file) ? toXlsx(fields, counted(), object) : toCsv(fields, counted());
       await pipeline(out, fs.createWriteStream(file));
       if (process.stderr.isTTY) bar.stop();
       return n;
     }).catch(fail);
-    process.stdout.write(`Exported ${count} ${options.object} records to ${file}.\n`);
+    process.stdout.write(`Exported ${count} ${object} records to ${file}.\n`);
   });
 
 await program.parseAsync(process.argv);

@@ -16,6 +16,7 @@ export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './er
 export { EventHub, type StreamEvent } from './events/event-hub.ts';
 export { eventsRoutes } from './events/events.routes.ts';
 export { EVENTS_CHANNEL, publishRecordEvent, type RecordEvent } from './events/events.service.ts';
+export { restoreWorkspaceArchive, writeWorkspaceArchive } from './exports/archive.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
 export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
 export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';

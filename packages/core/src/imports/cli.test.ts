@@ -20,7 +20,7 @@ describe('rabita import and rabita export', () => {
     });
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rabita-cli-'));
   });
@@ -62,6 +62,20 @@ describe('rabita import and rabita export', () => {
     const xlsx = path.join(dir, 'out.xlsx');
     await rabita(['export', xlsx, '--workspace', admin.workspaceId, '--object', 'people']);
     expect((await fs.readFile(xlsx)).subarray(0, 2).toString()).toBe('PK');
+  });
+
+  it('exports the whole workspace as an archive and restores it into an empty workspace', async () => {
+    const zip = path.join(dir, 'workspace.zip');
+    const out = await rabita(['export', zip, '--workspace', admin.workspaceId]);
+    expect(out.stdout).toMatch(/Exported \d+ objects, metadata and timeline/);
+    const empty = await signUp(t.app);
+    const restored = await rabita(['import', zip, '--workspace', empty.workspaceId]);
+    expect(restored.stdout).toMatch(/Restored .*1 people/);
+    const again = await rabita(['import', zip, '--workspace', empty.workspaceId]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(again).toMatchObject({ code: 1 });
+    expect((again as { stderr: string }).stderr).toMatch(/restore into an empty workspace/);
   });
 
   it('says what is wrong in one sentence and exits 1', async () => {

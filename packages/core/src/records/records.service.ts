@@ -733,6 +733,8 @@ export interface BulkItem {
   index: number;
   input: Record<string, unknown>;
   updateId?: string | undefined;
+  /** Restoring a workspace archive: the record's own id, times and creator are kept. */
+  keep?: { id: string; createdAt?: string; updatedAt?: string; createdBy?: string | null } | undefined;
 }
 
 export type BulkOutcome =
@@ -763,7 +765,7 @@ export async function bulkWriteRecords(
   principal: Principal,
   objectKey: string,
   items: BulkItem[],
-  options: { source?: ChangeSource; batchId?: string } = {},
+  options: { source?: ChangeSource; batchId?: string; audit?: boolean } = {},
 ): Promise<BulkOutcome[]> {
   const source = options.source ?? 'import';
   const s = await openScope(trx, principal.workspaceId, objectKey);
@@ -787,6 +789,7 @@ export async function bulkWriteRecords(
     }
   }
 
+  const audit = options.audit ?? true;
   let ready: { item: BulkItem; prepared: Prepared }[] = [];
   for (const item of creates) {
     try {
@@ -855,7 +858,7 @@ export async function bulkWriteRecords(
   if (ready.length > 0) {
     await sql`savepoint bulk_insert`.execute(s.raw);
     try {
-      const created = await insertMany(s, principal, ready, source);
+      const created = await insertMany(s, principal, ready, source, audit);
       await sql`release savepoint bulk_insert`.execute(s.raw);
       for (const [i, view] of created.entries())
         outcomes.push({ index: ready[i]!.item.index, id: view.id, action: 'created' });
@@ -877,7 +880,7 @@ export async function bulkWriteRecords(
   }
 
   const createdCount = outcomes.filter((o) => 'action' in o && o.action === 'created').length;
-  if (createdCount > 0) {
+  if (createdCount > 0 && audit) {
     await sql`select pg_notify('rabita_events', ${JSON.stringify({
       workspaceId: s.workspaceId,
       object: s.object.key,
@@ -897,19 +900,23 @@ export async function bulkWriteRecords(
 async function insertMany(
   s: Scope,
   principal: Principal,
-  ready: { prepared: Prepared }[],
+  ready: { item: BulkItem; prepared: Prepared }[],
   source: ChangeSource,
+  audit: boolean,
 ): Promise<RecordView[]> {
   if (s.object.key === 'deals') for (const r of ready) await applyDealRules(s.raw, s.workspaceId, r.prepared);
   const hasOwner = s.object.fields.some((f) => f.key === 'owner');
-  const rowsColumns = ready.map(({ prepared }) => {
+  const rowsColumns = ready.map(({ item, prepared }) => {
+    const keep = item.keep;
     const columns: Record<string, unknown> = {
       workspace_id: s.workspaceId,
-      id: newId(),
+      id: keep?.id ?? newId(),
       ...(s.object.id ? { object_id: s.object.id } : {}),
       ...prepared.columns,
       custom: sql`${JSON.stringify(prepared.custom)}::jsonb`,
-      created_by: principal.userId,
+      created_by: keep ? (keep.createdBy ?? null) : principal.userId,
+      ...(keep?.createdAt ? { created_at: keep.createdAt } : {}),
+      ...(keep?.updatedAt ? { updated_at: keep.updatedAt } : {}),
     };
     if (!('owner_id' in columns) && hasOwner && principal.userId) columns.owner_id = principal.userId;
     return columns;
@@ -934,12 +941,13 @@ async function insertMany(
   );
   const docs = views.map((v) => searchDocument(s, v));
   const ids = views.map((v) => v.id);
-  await sql`
+  if (audit)
+    await sql`
     insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source)
     select ${s.workspaceId}, c.id, ${s.object.key}, c.record_id, 'created', c.changes, ${principal.userId}, ${principal.apiKeyId}, ${source}
     from unnest(${views.map(() => newId())}::uuid[], ${ids}::uuid[], ${changes}::jsonb[]) as c (id, record_id, changes)`.execute(
-    s.raw,
-  );
+      s.raw,
+    );
   await sql`
     insert into search_documents (workspace_id, object_key, record_id, title, subtitle, content, compact, updated_at)
     select ${s.workspaceId}, ${s.object.key}, d.record_id, d.title, d.subtitle, d.content, d.compact, now()
@@ -964,7 +972,7 @@ async function insertMany(
     s.raw,
   );
   const hookIds = hooks[0]?.ids ?? [];
-  if (hookIds.length > 0) {
+  if (hookIds.length > 0 && audit) {
     for (const [i, view] of views.entries()) {
       await enqueueDeliveries(
         s.raw,
