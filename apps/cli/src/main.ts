@@ -12,10 +12,12 @@ import {
   getImport,
   isAppError,
   operatorPrincipal,
+  restoreBackup,
   restoreWorkspaceArchive,
   runImport,
   toCsv,
   toXlsx,
+  writeBackup,
   writeWorkspaceArchive,
 } from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
@@ -409,6 +411,47 @@ program
       return n;
     }).catch(fail);
     process.stdout.write(`Exported ${count} ${object} records to ${file}.\n`);
+  });
+
+program
+  .command('backup')
+  .description('write an online backup of the whole database, consistent to one instant, to a file')
+  .argument('<file>', 'the backup file to write (a zip)')
+  .action(async (file: string) => {
+    const config = configFromEnv();
+    const log = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+    const database = await startDatabase(config, log).catch(fail);
+    try {
+      const manifest = await writeBackup(database.connectionString, file);
+      const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
+      process.stdout.write(
+        `Backed up ${manifest.tables.length} tables (${rows} rows, schema ${manifest.migrations.at(-1)}) to ${file}.\n`,
+      );
+    } catch (error) {
+      await database.stop();
+      fail(error);
+    }
+    await database.stop();
+  });
+
+program
+  .command('restore')
+  .description('restore a backup into an empty data folder (RABITA_DATA) or empty database (DATABASE_URL)')
+  .argument('<file>', 'the backup file written by rabita backup')
+  .action(async (file: string) => {
+    const config = configFromEnv();
+    if (!fs.existsSync(file)) fail(new StartupError(`There is no file ${file}.`));
+    const log = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+    const database = await startDatabase(config, log).catch(fail);
+    try {
+      const manifest = await restoreBackup(database.connectionString, file);
+      const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
+      process.stdout.write(`Restored ${manifest.tables.length} tables (${rows} rows) from ${file}.\n`);
+    } catch (error) {
+      await database.stop();
+      fail(error);
+    }
+    await database.stop();
   });
 
 await program.parseAsync(process.argv);

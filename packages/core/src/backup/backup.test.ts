@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmptyDatabase, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { restoreBackup, writeBackup } from './backup.service.ts';
+
+const run = promisify(execFile);
+const MAIN = path.resolve(import.meta.dirname, '../../../../apps/cli/src/main.ts');
+
+/** Row count and a digest of every row of every table, to compare two databases. */
+async function fingerprint(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ name: string }>(
+      `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind = 'r' and c.relname not like 'rabita_migration%' order by 1`,
+    );
+    const out: Record<string, string> = {};
+    for (const { name } of tables) {
+      const { rows } = await client.query<{ n: string; digest: string }>(
+        `select count(*) as n, md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as digest from "${name}" x`,
+      );
+      out[name] = `${rows[0]!.n}:${rows[0]!.digest}`;
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('backup and restore', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await signUp(t.app);
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-backup-'));
+    const call = (url: string, payload: object) =>
+      t.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { cookie: admin.cookie }, payload });
+    await call('/metadata/objects/people/fields', { key: 'score', type: 'number', labels: { en: 'Score' } });
+    const company = (await call('/objects/companies', { name: 'شرکت پارس' })).json();
+    for (let i = 0; i < 30; i++)
+      await call('/objects/people', {
+        firstName: `P${i}`,
+        company: company.id,
+        score: i,
+        emails: [`p${i}@x.example`],
+      });
+    await call('/objects/deals', { name: 'Deal', amount: { amount: '10.50', currency: 'IRR' } });
+  });
+  afterAll(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  it('restores a backup into an empty database with every table equal', async () => {
+    const file = path.join(dir, 'backup.zip');
+    const manifest = await writeBackup(t.url, file);
+    expect(manifest.migrations).toContain('0004-imports');
+    expect(manifest.tables.find((x) => x.name === 'people')?.rows).toBe(30);
+    const empty = await createEmptyDatabase();
+    try {
+      await restoreBackup(empty.url, file);
+      const [before, after] = [await fingerprint(t.url), await fingerprint(empty.url)];
+      expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+      expect(after).toEqual(before);
+      expect(before.people?.startsWith('30:')).toBe(true);
+      // A second restore into the same database is refused and changes nothing.
+      await expect(restoreBackup(empty.url, file)).rejects.toThrow(/already holds Rabita data/);
+      expect(await fingerprint(empty.url)).toEqual(before);
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('refuses a file that is not a backup', async () => {
+    const junk = path.join(dir, 'junk.zip');
+    await fsp.writeFile(junk, 'nope');
+    const empty = await createEmptyDatabase();
+    try {
+      await expect(restoreBackup(empty.url, junk)).rejects.toThrow(/not a Rabita backup/);
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('rabita backup, then rabita restore into a fresh data folder, then the data is there', async () => {
+    const file = path.join(dir, 'cli.zip');
+    const env = { ...process.env, LOG_LEVEL: 'silent' };
+    const backup = await run(process.execPath, [MAIN, 'backup', file], {
+      env: { ...env, DATABASE_URL: t.url },
+      timeout: 60_000,
+    });
+    expect(backup.stdout).toMatch(/Backed up \d+ tables/);
+    const data = path.join(dir, 'fresh-data');
+    const fresh = { ...env, RABITA_DATA: data, DATABASE_URL: '' };
+    delete (fresh as Record<string, string | undefined>).DATABASE_URL;
+    const restore = await run(process.execPath, [MAIN, 'restore', file], { env: fresh, timeout: 120_000 });
+    expect(restore.stdout).toMatch(/Restored \d+ tables/);
+    const out = path.join(dir, 'people.csv');
+    await run(
+      process.execPath,
+      [MAIN, 'export', out, '--workspace', admin.workspaceId, '--object', 'people'],
+      {
+        env: fresh,
+        timeout: 120_000,
+      },
+    );
+    const csv = await fsp.readFile(out, 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(31);
+  }, 240_000);
+});
