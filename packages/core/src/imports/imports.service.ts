@@ -13,10 +13,12 @@ import { assertAllowed, hiddenFor, ruleFor } from '../records/access.ts';
 import {
   type BulkItem,
   bulkWriteRecords,
+  fieldKeysPage,
   findRecordsByField,
   objectsInScope,
 } from '../records/records.service.ts';
 import { checkValue, type ValueContext } from '../records/values.ts';
+import { BloomFilter } from './bloom.ts';
 import { coerceCell } from './coerce.ts';
 import { ADDRESS_PARTS, type Mapping, suggestMapping } from './mapping.ts';
 import { type Encoding, type FileFormat, openRows } from './sources.ts';
@@ -367,6 +369,8 @@ interface Plan {
   matchField?: FieldDef | undefined;
   onMatch: OnMatch;
   calendar: Calendar;
+  /** Match keys that may exist in the workspace; a key it has never seen is certainly new. */
+  seen?: BloomFilter | undefined;
 }
 
 interface Counts {
@@ -569,8 +573,15 @@ async function writeChunk(
     const live = segment.filter((p) => !rejected.has(p.n));
     let matches = new Map<string, string>();
     if (plan.matchField && plan.onMatch !== 'create') {
-      const keys = [...new Set(live.map((p) => p.key).filter((k): k is string => k !== undefined))];
-      matches = await findRecordsByField(trx, principal, plan.object.key, plan.matchField.key, keys);
+      const keys = [
+        ...new Set(
+          live
+            .map((p) => p.key)
+            .filter((k): k is string => k !== undefined && (plan.seen?.mayHave(k) ?? true)),
+        ),
+      ];
+      if (keys.length > 0)
+        matches = await findRecordsByField(trx, principal, plan.object.key, plan.matchField.key, keys);
     }
     const items: BulkItem[] = [];
     for (const p of live) {
@@ -581,6 +592,7 @@ async function writeChunk(
       }
       items.push({ index: p.n, input: p.input, updateId: existing });
     }
+    for (const p of live) if (p.key !== undefined) plan.seen?.add(p.key);
     if (items.length === 0) continue;
     const outcomes = await bulkWriteRecords(trx, principal, plan.object.key, items, {
       source: 'import',
@@ -683,6 +695,27 @@ export async function runImport(
       );
     }
 
+    if (plan.matchField && plan.onMatch !== 'create') {
+      // Every key already in the workspace goes into the filter (a few MB even for millions of records).
+      const matchKey = plan.matchField.key;
+      const estimate = await withWorkspace(db, workspaceId, async (trx) => {
+        const { rows } = await sql<{ n: string }>`
+          select reltuples::bigint as n from pg_class where oid = ${plan.object.table}::regclass`.execute(
+          raw(trx),
+        );
+        return Math.max(0, Number(rows[0]?.n ?? 0));
+      });
+      const seen = new BloomFilter(estimate + Math.max(0, total));
+      let after: string | null = null;
+      do {
+        const page: { keys: string[]; lastId: string | null } = await withWorkspace(db, workspaceId, (trx) =>
+          fieldKeysPage(trx, principal, claimed.object_key, matchKey, after, 10_000),
+        );
+        for (const k of page.keys) seen.add(k);
+        after = page.lastId;
+      } while (after);
+      plan.seen = seen;
+    }
     let n = 0;
     let chunks = 0;
     let batch: { n: number; cells: string[] }[] = [];

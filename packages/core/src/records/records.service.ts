@@ -1009,7 +1009,16 @@ export async function findRecordsByField(
   const lower = field.type === 'emails' || field.type === 'email';
   const wanted = lower ? values.map((v) => v.toLowerCase()) : values;
   let rows: { id: string; k: string }[];
-  if (f.array) {
+  const column = f.array ? /^"?t"?\."?(\w+)"?$/.exec(f.array.compile(s.raw).sql)?.[1] : undefined;
+  if (f.array && column) {
+    // Through the owner-run lookup that can use the GIN index (see migration 0004); owner limits still apply.
+    const limit = ownerLimit(principal, ruleFor(principal, s.object.key));
+    if (limit === null) return out;
+    const hasOwner = s.object.fields.some((x) => x.key === 'owner');
+    ({ rows } = await sql<{ id: string; k: string }>`
+      select id::text as id, k from rabita_match_list(${s.object.table}, ${column}, ${wanted}::text[],
+        ${s.object.id ?? null}::uuid, ${hasOwner ? (limit ?? null) : null}::uuid)`.execute(s.raw));
+  } else if (f.array) {
     ({ rows } = await sql<{ id: string; k: string }>`
       select ${sql.ref(`${ALIAS}.id`)}::text as id, k from ${sql.table(s.object.table)} as ${sql.table(ALIAS)},
         unnest(${f.array}) as k
@@ -1034,4 +1043,34 @@ export async function findRecordsByField(
 export async function objectsInScope(trx: Tx, workspaceId: string, objectKey: string) {
   const s = await openScope(trx, workspaceId, objectKey);
   return { object: s.object, objects: s.objects, ctx: s.ctx };
+}
+
+/**
+ * One page of the values a field holds across the workspace's live records, in the form `findRecordsByField`
+ * compares (list fields give each item), keyset-paged by record id. Imports load them into a filter so that
+ * only rows whose key may exist are looked up.
+ */
+export async function fieldKeysPage(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  fieldKey: string,
+  afterId: string | null,
+  limit: number,
+): Promise<{ keys: string[]; lastId: string | null }> {
+  const s = await openScope(trx, principal.workspaceId, objectKey);
+  const field = s.object.fields.find((f) => f.key === fieldKey);
+  if (!field) return { keys: [], lastId: null };
+  const f = fieldSql(field, ALIAS);
+  const lower = field.type === 'emails' || field.type === 'email';
+  const value = f.array ?? (f.scalar ? sql`array[(${f.scalar})::text]` : undefined);
+  if (!value) return { keys: [], lastId: null };
+  const { rows } = await sql<{ id: string; v: string[] | null }>`
+    select ${sql.ref(`${ALIAS}.id`)}::text as id, ${value} as v from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(s.object, ALIAS, s.workspaceId)}
+      ${afterId ? sql`and ${sql.ref(`${ALIAS}.id`)} > ${afterId}` : sql``}
+    order by ${sql.ref(`${ALIAS}.id`)} limit ${limit}`.execute(s.raw);
+  const keys: string[] = [];
+  for (const row of rows) for (const v of row.v ?? []) if (v !== null) keys.push(lower ? v.toLowerCase() : v);
+  return { keys, lastId: rows.length < limit ? null : rows[rows.length - 1]!.id };
 }

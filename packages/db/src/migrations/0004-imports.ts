@@ -107,7 +107,41 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end
     $$`.execute(db);
 
-  for (const fn of ['rabita_pending_imports(integer)', 'rabita_kick_imports()']) {
+  // Finds the live records of the current workspace whose list column (emails, phones, tags, domains) holds
+  // one of the keys, for matching imported rows. Row-level security keeps the array operators (which are not
+  // leakproof) from using the GIN indexes, so a query by the app role scans the workspace; this function runs as
+  // the owner, reads only the workspace of the transaction, and probes the GIN index first.
+  await sql`
+    create function rabita_match_list(p_table text, p_column text, p_keys text[], p_object_id uuid, p_owner uuid)
+    returns table (id uuid, k text)
+    language plpgsql stable security definer set search_path = public, pg_temp
+    as $$
+    declare
+      ws uuid := rabita_current_workspace();
+    begin
+      if ws is null then
+        return;
+      end if;
+      if p_table not in ('people', 'companies', 'leads', 'deals', 'activities', 'tasks', 'records')
+         or p_column not in ('email_addresses', 'phone_numbers', 'domains', 'tags', 'flags') then
+        raise exception 'rabita_match_list: %.% cannot be matched', p_table, p_column;
+      end if;
+      return query execute format(
+        'with hits as materialized (select t.* from %I t where t.%I && $1)
+         select h.id, k from hits h, unnest(h.%I) as k
+         where h.workspace_id = $2 and h.deleted_at is null and k = any($1) %s %s',
+        p_table, p_column, p_column,
+        case when p_object_id is null then '' else 'and h.object_id = $3' end,
+        case when p_owner is null then '' else 'and h.owner_id = $4' end)
+      using p_keys, ws, p_object_id, p_owner;
+    end
+    $$`.execute(db);
+
+  for (const fn of [
+    'rabita_pending_imports(integer)',
+    'rabita_kick_imports()',
+    'rabita_match_list(text, text, text[], uuid, uuid)',
+  ]) {
     await sql.raw(`revoke all on function ${fn} from public`).execute(db);
     await sql.raw(`grant execute on function ${fn} to rabita_app`).execute(db);
   }
