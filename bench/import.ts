@@ -93,11 +93,13 @@ try {
     { object: 'people', matchBy: 'emails', onMatch: 'skip', dryRun: false, dateCalendar: 'gregory' },
   );
   process.stderr.write('Importing…\n');
+  peakRss = process.memoryUsage().rss;
   const importStarted = performance.now();
   await runImport(handle.db, a.workspaceId, id, {
     onProgress: (done, total) => process.stderr.write(`\r  ${done}/${total}`),
   });
   const importSeconds = (performance.now() - importStarted) / 1000;
+  const importPeakRss = peakRss;
   const view = await getImport(handle.db, principal, id);
   process.stderr.write('\n');
   if (view.counts.created !== rows)
@@ -206,6 +208,7 @@ try {
 
   // 3. Export the imported people, streamed.
   process.stderr.write('Exporting…\n');
+  peakRss = process.memoryUsage().rss;
   const exportStarted = performance.now();
   const { fields, pages } = await exportRecords(handle.db, principal, 'people', {});
   let bytes = 0;
@@ -232,7 +235,8 @@ try {
     exportSeconds: Number(exportSeconds.toFixed(1)),
     exportRowsPerSecond: Math.round(rows / exportSeconds),
     exportMiB: Number((bytes / 1024 / 1024).toFixed(1)),
-    peakRssMiB: Math.round(peakRss / 1024 / 1024),
+    importPeakRssMiB: Math.round(importPeakRss / 1024 / 1024),
+    exportPeakRssMiB: Math.round(peakRss / 1024 / 1024),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(

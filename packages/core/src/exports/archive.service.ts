@@ -22,6 +22,7 @@ import {
   deleteRecord,
   listRecords,
   type RecordView,
+  streamRecords,
 } from '../records/records.service.ts';
 import { toCsv } from './exports.service.ts';
 
@@ -32,13 +33,8 @@ export const ARCHIVE_VERSION = 1;
 const raw = (trx: Tx) => trx.withoutPlugins() as unknown as Kysely<unknown>;
 const SYSTEM = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
 
-async function* recordPages(db: Database, principal: Principal, objectKey: string) {
-  let cursor: string | undefined;
-  do {
-    const page = await listRecords(db, principal, objectKey, { sort: 'id', limit: 1000, cursor });
-    yield page.data;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+function recordPages(db: Database, principal: Principal, objectKey: string) {
+  return streamRecords(db, principal, objectKey, {});
 }
 
 async function* jsonLines(pages: AsyncIterable<RecordView[] | Record<string, unknown>[]>) {

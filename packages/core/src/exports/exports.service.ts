@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import type { Principal } from '../auth/principal.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
-import { listRecords, objectsInScope, type RecordView } from '../records/records.service.ts';
+import { objectsInScope, type RecordView, streamRecords } from '../records/records.service.ts';
 import { neutraliseCell } from './cells.ts';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
@@ -61,22 +61,18 @@ export async function exportRecords(
     (f) =>
       !hidden(object.key, f.key) && (!options.fields || f.key === 'id' || options.fields.includes(f.key)),
   );
-  const list = (cursor?: string) =>
-    listRecords(db, principal, objectKey, {
-      filter: options.filter,
-      fields: options.fields,
-      sort: 'id',
-      limit: PAGE,
-      cursor,
-    });
-  const first = await list();
+  const stream = streamRecords(
+    db,
+    principal,
+    objectKey,
+    { filter: options.filter, fields: options.fields },
+    PAGE,
+  );
+  const first = await stream.next();
   async function* pages() {
-    let page = first;
-    yield page.data;
-    while (page.nextCursor) {
-      page = await list(page.nextCursor);
-      yield page.data;
-    }
+    if (first.done) return;
+    yield first.value;
+    yield* stream;
   }
   return { fields, pages: pages() };
 }

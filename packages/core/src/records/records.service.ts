@@ -1074,3 +1074,47 @@ export async function fieldKeysPage(
   for (const row of rows) for (const v of row.v ?? []) if (v !== null) keys.push(lower ? v.toLowerCase() : v);
   return { keys, lastId: rows.length < limit ? null : rows[rows.length - 1]!.id };
 }
+
+/**
+ * Every record the caller may read that matches the filter, in pages keyed by id (never null, so each page is
+ * one index range), with the fields the caller may see. For exports: no cap, memory flat. The first page is
+ * read when the generator is first advanced, so a bad filter or field throws before anything is sent.
+ */
+export async function* streamRecords(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  options: { filter?: unknown; fields?: string[] | undefined },
+  pageSize = 1000,
+): AsyncGenerator<RecordView[]> {
+  let after: string | null = null;
+  while (true) {
+    const page: { data: RecordView[]; last: string | null } = await withWorkspace(
+      db,
+      principal.workspaceId,
+      async (trx) => {
+        const s = await openScope(trx, principal.workspaceId, objectKey);
+        assertAllowed(principal, s.object.key, 'read');
+        const visible = visibility(principal, s.object, options.fields);
+        const where = compileFilter(s.object, options.filter, ALIAS, {
+          ...s.ctx,
+          workspaceId: s.workspaceId,
+          objects: s.objects,
+          hidden: hiddenFor(principal),
+        });
+        const { rows } = await sql<Record<string, unknown>>`
+          select ${sql.ref(ALIAS)}.* from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+          where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)} and ${where}
+            ${after ? sql`and ${sql.ref(`${ALIAS}.id`)} > ${after}` : sql``}
+          order by ${sql.ref(`${ALIAS}.id`)} limit ${pageSize}`.execute(s.raw);
+        return {
+          data: rows.map((row) => present(s.object, row, visible)),
+          last: rows.length === pageSize ? String(rows[rows.length - 1]!.id) : null,
+        };
+      },
+    );
+    yield page.data;
+    if (!page.last) return;
+    after = page.last;
+  }
+}
