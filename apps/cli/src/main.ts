@@ -15,6 +15,7 @@ import {
   restoreBackup,
   restoreWorkspaceArchive,
   runImport,
+  runningEmbeddedUrl,
   toCsv,
   toXlsx,
   writeBackup,
@@ -420,7 +421,11 @@ program
   .action(async (file: string) => {
     const config = configFromEnv();
     const log = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-    const database = await startDatabase(config, log).catch(fail);
+    // A running Rabita holds the embedded database: copy it live rather than waiting for its lock.
+    const live = config.databaseUrl ? undefined : await runningEmbeddedUrl(config.dataDir);
+    const database = live
+      ? { connectionString: live, stop: async () => {} }
+      : await startDatabase(config, log).catch(fail);
     try {
       const manifest = await writeBackup(database.connectionString, file);
       const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);

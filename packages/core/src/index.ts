@@ -11,7 +11,12 @@ export {
   type SignInThrottle,
   type ThrottleLimits,
 } from './auth/sign-in-throttle.ts';
-export { type BackupManifest, restoreBackup, writeBackup } from './backup/backup.service.ts';
+export {
+  type BackupManifest,
+  restoreBackup,
+  runningEmbeddedUrl,
+  writeBackup,
+} from './backup/backup.service.ts';
 export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
 export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
 export { EventHub, type StreamEvent } from './events/event-hub.ts';

@@ -215,3 +215,32 @@ export async function restoreBackup(
     await client.end().catch(() => {});
   }
 }
+
+/**
+ * The connection string of the embedded PostgreSQL that a running Rabita holds in `dataDir` (its port from
+ * `postmaster.pid`, its password from `postgres-password`), or undefined when none answers. Lets `rabita backup`
+ * copy a live instance without stopping it or taking the data folder's lock.
+ */
+export async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> {
+  let port: string | undefined;
+  let password: string;
+  try {
+    const pid = await fs.promises.readFile(`${dataDir}/pg/postmaster.pid`, 'utf8');
+    port = pid.split('\n')[3]?.trim();
+    password = (await fs.promises.readFile(`${dataDir}/postgres-password`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+  if (!port || !/^\d+$/.test(port)) return undefined;
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/rabita`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1 from rabita_migration limit 1');
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -115,5 +116,39 @@ describe('backup and restore', () => {
     );
     const csv = await fsp.readFile(out, 'utf8');
     expect(csv.trim().split('\n')).toHaveLength(31);
+
+    // While Rabita runs on that folder, rabita backup copies it live (no waiting for the folder's lock).
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    const server = spawn(process.execPath, [MAIN, 'start'], {
+      env: { ...fresh, PORT: String(port), LOG_LEVEL: 'info', RABITA_IN_PROCESS_WORKER: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('rabita start did not get ready')), 90_000);
+        server.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('Rabita is ready')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        server.on('exit', (code) => reject(new Error(`rabita start exited with ${code}`)));
+      });
+      const online = path.join(dir, 'online.zip');
+      const live = await run(process.execPath, [MAIN, 'backup', online], { env: fresh, timeout: 60_000 });
+      expect(live.stdout).toMatch(/Backed up \d+ tables/);
+      expect((await fsp.stat(online)).size).toBeGreaterThan(1000);
+    } finally {
+      if (server.exitCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill('SIGTERM');
+        await exited;
+      }
+    }
   }, 240_000);
 });
