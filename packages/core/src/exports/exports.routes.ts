@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { principalOf, type RouteDeps } from '../http/route-kit.ts';
-import { EXPORT_FORMATS, exportRecords, toCsv, toXlsx } from './exports.service.ts';
+import { EXPORT_FORMATS, exportRecords, toCsv, toIcs, toVcf, toXlsx } from './exports.service.ts';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -25,14 +25,14 @@ export const exportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       config: { auth: 'required' },
       schema: {
         tags: ['exports'],
-        summary: 'Export records as CSV or XLSX (streamed, every matching record)',
+        summary: 'Export records as CSV or XLSX, people as vCard, meetings and tasks as iCalendar (streamed)',
         params: z.object({ object: z.string().max(63) }),
         querystring: z.object({
           format: z.enum(EXPORT_FORMATS).default('csv'),
           filter: z.string().max(20_000).optional(),
           fields: z.string().max(4000).optional(),
         }),
-        produces: ['text/csv', XLSX_TYPE],
+        produces: ['text/csv', XLSX_TYPE, 'text/vcard', 'text/calendar'],
       },
     },
     async (request, reply) => {
@@ -41,12 +41,40 @@ export const exportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         ?.split(',')
         .map((f) => f.trim())
         .filter(Boolean);
-      const { fields: columns, pages } = await exportRecords(db, principalOf(request), object, {
-        filter: parseFilter(request.query.filter),
-        fields,
+      const format = request.query.format;
+      if (format === 'vcf' && object !== 'people')
+        throw new AppError('validation_failed', 'vCard export is for people.', {
+          errors: [{ field: 'querystring.format', message: 'vcf is only for people.' }],
+        });
+      if (format === 'ics' && object !== 'activities' && object !== 'tasks')
+        throw new AppError('validation_failed', 'iCalendar export is for meetings (activities) and tasks.', {
+          errors: [{ field: 'querystring.format', message: 'ics is only for activities and tasks.' }],
+        });
+      const userFilter = parseFilter(request.query.filter);
+      // Of activities, iCalendar carries the meetings.
+      const filter =
+        format === 'ics' && object === 'activities'
+          ? { and: [{ field: 'type', op: 'eq', value: 'meeting' }, ...(userFilter ? [userFilter] : [])] }
+          : userFilter;
+      const principal = principalOf(request);
+      const { fields: columns, pages } = await exportRecords(db, principal, object, {
+        filter,
+        fields: format === 'vcf' || format === 'ics' ? undefined : fields,
       });
       const stamp = new Date().toISOString().slice(0, 10);
-      if (request.query.format === 'xlsx') {
+      if (format === 'vcf') {
+        return reply
+          .type('text/vcard; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${object}-${stamp}.vcf"`)
+          .send(toVcf(db, principal, pages));
+      }
+      if (format === 'ics') {
+        return reply
+          .type('text/calendar; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${object}-${stamp}.ics"`)
+          .send(toIcs(object as 'activities' | 'tasks', pages));
+      }
+      if (format === 'xlsx') {
         return reply
           .type(XLSX_TYPE)
           .header('content-disposition', `attachment; filename="${object}-${stamp}.xlsx"`)

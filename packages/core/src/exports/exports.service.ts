@@ -8,8 +8,9 @@ import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
 import { objectsInScope, type RecordView, streamRecords } from '../records/records.service.ts';
 import { neutraliseCell } from './cells.ts';
+import { personToVCard, toICalendarComponent } from './vcard.ts';
 
-export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
+export const EXPORT_FORMATS = ['csv', 'xlsx', 'vcf', 'ics'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Records fetched per page (one keyset query each). */
@@ -116,4 +117,38 @@ export function toXlsx(fields: FieldDef[], pages: AsyncIterable<RecordView[]>, s
     await workbook.commit();
   })().catch((error: unknown) => out.destroy(error as Error));
   return out;
+}
+
+/** People as vCard 4.0, one card per person, with each linked company's name as ORG. */
+export function toVcf(db: Database, principal: Principal, pages: AsyncIterable<RecordView[]>): Readable {
+  async function* cards() {
+    for await (const page of pages) {
+      const companyIds = [
+        ...new Set(page.map((p) => p.company).filter((c): c is string => typeof c === 'string')),
+      ];
+      const names = new Map<string, string>();
+      if (companyIds.length > 0) {
+        const companies = streamRecords(db, principal, 'companies', {
+          filter: { field: 'id', op: 'in', value: companyIds },
+          fields: ['name'],
+        });
+        for await (const list of companies) for (const c of list) names.set(c.id, String(c.name ?? ''));
+      }
+      yield page
+        .map((p) => personToVCard(p, typeof p.company === 'string' ? names.get(p.company) : undefined))
+        .join('');
+    }
+  }
+  return Readable.from(cards());
+}
+
+/** Meetings (activities) as VEVENTs or tasks as VTODOs, in one VCALENDAR. */
+export function toIcs(object: 'activities' | 'tasks', pages: AsyncIterable<RecordView[]>): Readable {
+  const now = new Date().toISOString();
+  async function* calendar() {
+    yield 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Rabita//CRM//EN\r\nCALSCALE:GREGORIAN\r\n';
+    for await (const page of pages) yield page.map((r) => toICalendarComponent(object, r, now)).join('');
+    yield 'END:VCALENDAR\r\n';
+  }
+  return Readable.from(calendar());
 }

@@ -166,7 +166,13 @@ export async function createImport(
         throw badOption('matchBy', `There is no field "${options.matchBy}" on ${object.key}.`);
     }
     const id = newId();
-    const format: FileFormat = file.format ?? (file.name && /\.xlsx$/i.test(file.name) ? 'xlsx' : 'csv');
+    const format: FileFormat =
+      file.format ??
+      (file.name && /\.xlsx$/i.test(file.name)
+        ? 'xlsx'
+        : file.name && /\.vcf$/i.test(file.name)
+          ? 'vcf'
+          : 'csv');
     await sql`
       insert into imports (workspace_id, id, object_key, status, dry_run, options, principal, file_name, file_format, created_by)
       values (${principal.workspaceId}, ${id}, ${object.key}, 'queued', ${options.dryRun}, '{}'::jsonb,

@@ -1,13 +1,15 @@
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { AppError } from '../errors/app-error.ts';
+import { vcardRows } from '../exports/vcard.ts';
 
 /** Text encodings an uploaded CSV may use. */
 export const ENCODINGS = ['utf8', 'utf16le', 'utf16be', 'windows1256'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
-export type FileFormat = 'csv' | 'xlsx';
+export type FileFormat = 'csv' | 'xlsx' | 'vcf';
 
 /** The largest CSV record read (a longer one ends the import with a sentence, before anything is written). */
 export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
@@ -128,6 +130,11 @@ export async function openRows(
   }
   const encoding = options.encoding ?? detectEncoding(head);
   const headText = iconv.decode(head, encoding, { stripBOM: true });
+  if (format === 'vcf' || /^\s*BEGIN:VCARD/i.test(headText)) {
+    const decoded = all.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
+    const lines = createInterface({ input: decoded, crlfDelay: Number.POSITIVE_INFINITY });
+    return { info: { format: 'vcf', encoding, delimiter: null }, rows: vcardRows(lines) };
+  }
   const delimiter = detectDelimiter(headText);
   const parser = parse({
     delimiter,
