@@ -4,7 +4,7 @@ import type { RecordView } from '../records/records.service.ts';
 // are small line protocols), read by the import pipeline as rows with fixed headers.
 
 /** Escapes a text value (backslash, comma, semicolon, newline). */
-function escape(text: string): string {
+function escapeText(text: string): string {
   return text.replace(/[\\,;]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
 }
 
@@ -35,21 +35,22 @@ export function personToVCard(person: RecordView, companyName?: string): string 
   const last = typeof person.lastName === 'string' ? person.lastName : '';
   let out = 'BEGIN:VCARD\r\nVERSION:4.0\r\n';
   out += line('UID', `urn:uuid:${person.id}`);
-  out += line('FN', escape([first, last].filter(Boolean).join(' ') || String(person.id)));
-  out += line('N', `${escape(last)};${escape(first)};;;`);
+  out += line('FN', escapeText([first, last].filter(Boolean).join(' ') || String(person.id)));
+  out += line('N', `${escapeText(last)};${escapeText(first)};;;`);
   for (const email of (person.emails as { address: string; primary: boolean }[] | null) ?? [])
-    out += line(`EMAIL${email.primary ? ';PREF=1' : ''}`, escape(email.address));
+    out += line(`EMAIL${email.primary ? ';PREF=1' : ''}`, escapeText(email.address));
   for (const phone of (person.phones as { e164: string; primary: boolean }[] | null) ?? [])
     out += line(`TEL;VALUE=uri${phone.primary ? ';PREF=1' : ''}`, `tel:${phone.e164}`);
-  if (typeof person.jobTitle === 'string' && person.jobTitle) out += line('TITLE', escape(person.jobTitle));
-  if (companyName) out += line('ORG', escape(companyName));
+  if (typeof person.jobTitle === 'string' && person.jobTitle)
+    out += line('TITLE', escapeText(person.jobTitle));
+  if (companyName) out += line('ORG', escapeText(companyName));
   const address = person.address as Record<string, string> | null;
   if (address) {
     const parts = ['', '', address.street, address.city, address.region, address.postalCode, address.country];
-    out += line('ADR', parts.map((p) => escape(p ?? '')).join(';'));
+    out += line('ADR', parts.map((p) => escapeText(p ?? '')).join(';'));
   }
   const tags = (person.tags as string[] | null) ?? [];
-  if (tags.length > 0) out += line('CATEGORIES', tags.map(escape).join(','));
+  if (tags.length > 0) out += line('CATEGORIES', tags.map(escapeText).join(','));
   if (typeof person.updatedAt === 'string')
     out += line('REV', person.updatedAt.replace(/[-:]/g, '').replace(/\.\d+/, ''));
   return `${out}END:VCARD\r\n`;
@@ -71,7 +72,7 @@ export const VCARD_HEADERS = [
   'Tags',
 ] as const;
 
-function unescape(text: string): string {
+function unescapeText(text: string): string {
   return text.replace(/\\([\\,;nN])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
 }
 
@@ -120,29 +121,29 @@ export async function* vcardRows(lines: AsyncIterable<string>): AsyncIterable<st
     if (!card) return undefined;
     const c = card;
     card = undefined;
-    const n = splitUnescaped(c.get('N')?.[0] ?? '', ';').map(unescape);
+    const n = splitUnescaped(c.get('N')?.[0] ?? '', ';').map(unescapeText);
     let [last, first] = [n[0] ?? '', n[1] ?? ''];
     if (!first && !last) {
-      const fn = unescape(c.get('FN')?.[0] ?? '').trim();
+      const fn = unescapeText(c.get('FN')?.[0] ?? '').trim();
       const space = fn.indexOf(' ');
       [first, last] = space > 0 ? [fn.slice(0, space), fn.slice(space + 1)] : [fn, ''];
     }
-    const adr = splitUnescaped(c.get('ADR')?.[0] ?? '', ';').map(unescape);
-    const phones = (c.get('TEL') ?? []).map((t) => unescape(t).replace(/^tel:/i, '').trim());
+    const adr = splitUnescaped(c.get('ADR')?.[0] ?? '', ';').map(unescapeText);
+    const phones = (c.get('TEL') ?? []).map((t) => unescapeText(t).replace(/^tel:/i, '').trim());
     return [
       first,
       last,
-      (c.get('EMAIL') ?? []).map((e) => unescape(e).trim()).join('; '),
+      (c.get('EMAIL') ?? []).map((e) => unescapeText(e).trim()).join('; '),
       phones.join('; '),
-      unescape(splitUnescaped(c.get('ORG')?.[0] ?? '', ';')[0] ?? ''),
-      unescape(c.get('TITLE')?.[0] ?? ''),
+      unescapeText(splitUnescaped(c.get('ORG')?.[0] ?? '', ';')[0] ?? ''),
+      unescapeText(c.get('TITLE')?.[0] ?? ''),
       adr[2] ?? '',
       adr[3] ?? '',
       adr[4] ?? '',
       adr[5] ?? '',
       adr[6] ?? '',
       splitUnescaped(c.get('CATEGORIES')?.[0] ?? '', ',')
-        .map(unescape)
+        .map(unescapeText)
         .filter(Boolean)
         .join('; '),
     ];
@@ -183,7 +184,7 @@ export function toICalendarComponent(
     out += 'BEGIN:VTODO\r\n';
     out += line('UID', `${record.id}@rabita`);
     out += line('DTSTAMP', icsDate(now));
-    out += line('SUMMARY', escape(String(record.title ?? '')));
+    out += line('SUMMARY', escapeText(String(record.title ?? '')));
     if (typeof record.dueAt === 'string') out += line('DUE', icsDate(record.dueAt));
     const status =
       record.status === 'done' ? 'COMPLETED' : record.status === 'cancelled' ? 'CANCELLED' : 'NEEDS-ACTION';
@@ -199,7 +200,7 @@ export function toICalendarComponent(
   out += line('DTSTART', icsDate(start));
   const seconds = typeof record.durationSeconds === 'number' ? record.durationSeconds : 0;
   if (seconds > 0) out += line('DTEND', icsDate(new Date(Date.parse(start) + seconds * 1000).toISOString()));
-  out += line('SUMMARY', escape(String(record.subject ?? record.type ?? '')));
-  if (typeof record.body === 'string' && record.body) out += line('DESCRIPTION', escape(record.body));
+  out += line('SUMMARY', escapeText(String(record.subject ?? record.type ?? '')));
+  if (typeof record.body === 'string' && record.body) out += line('DESCRIPTION', escapeText(record.body));
   return `${out}END:VEVENT\r\n`;
 }
