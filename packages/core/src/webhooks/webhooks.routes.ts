@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { WEBHOOK_EVENTS } from './webhook-outbox.ts';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from './webhooks.service.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+  redeliver,
+  updateWebhook,
+} from './webhooks.service.ts';
 
 const tags = ['webhooks'];
 const webhookSchema = z
@@ -84,6 +91,49 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request) => ({ data: await listWebhooks(db, principalOf(request)) }),
+  );
+
+  app.patch(
+    '/webhooks/:id',
+    {
+      config: { auth: 'required', permission: 'apiKeys.manage' },
+      schema: {
+        tags,
+        summary: 'Change a subscription’s URL, objects, events or description',
+        params: idParams,
+        body: z
+          .object({
+            url: z.string().trim().min(1).max(2000),
+            objects: z.array(z.string().max(63)).min(1).max(100),
+            events: z.array(z.string().max(20)).min(1).max(WEBHOOK_EVENTS.length),
+            description: z.string().max(500).nullable(),
+          })
+          .partial()
+          .strict(),
+        response: { 200: webhookSchema, ...problems },
+      },
+    },
+    async (request) =>
+      updateWebhook(db, principalOf(request), request.params.id, request.body, {
+        allowPrivate: settings.webhooksAllowPrivate ?? false,
+      }),
+  );
+
+  app.post(
+    '/webhooks/:id/deliveries/:deliveryId/retry',
+    {
+      config: { auth: 'required', permission: 'apiKeys.manage' },
+      schema: {
+        tags,
+        summary: 'Send a delivery again, as soon as the worker can',
+        params: z.object({ id: z.string().max(64), deliveryId: z.string().max(64) }),
+        response: { 202: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await redeliver(db, principalOf(request), request.params.id, request.params.deliveryId);
+      return reply.code(202).send(null);
+    },
   );
 
   app.delete(

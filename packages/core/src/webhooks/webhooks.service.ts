@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -51,6 +51,40 @@ function notFound(id: string): AppError {
   return new AppError('not_found', `There is no webhook ${id}.`);
 }
 
+/** Checks a subscription's fields (those given), collecting every problem. */
+async function checkWebhook(
+  trx: Tx,
+  workspaceId: string,
+  input: Partial<NewWebhook>,
+  options: { allowPrivate: boolean },
+): Promise<void> {
+  const problems: { field: string; message: string }[] = [];
+  if (input.url !== undefined) {
+    try {
+      await assertPublicUrl(input.url, { allowPrivate: options.allowPrivate });
+    } catch (error) {
+      if (!(error instanceof UnsafeUrlError)) throw error;
+      problems.push({ field: 'body.url', message: error.message });
+    }
+  }
+  const badEvents = (input.events ?? []).filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+  if (badEvents.length > 0)
+    problems.push({
+      field: 'body.events',
+      message: `Unknown events: ${badEvents.join(', ')}; use ${WEBHOOK_EVENTS.join(', ')}.`,
+    });
+  if (input.objects) {
+    const known = new Set((await loadObjects(trx, workspaceId)).map((o) => o.key));
+    const badObjects = input.objects.filter((o) => o !== '*' && !known.has(o));
+    if (badObjects.length > 0)
+      problems.push({ field: 'body.objects', message: `Unknown objects: ${badObjects.join(', ')}.` });
+  }
+  if (problems.length > 0)
+    throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
+}
+
+const VIEW_COLUMNS = ['id', 'url', 'objects', 'events', 'description', 'createdAt'] as const;
+
 /**
  * Subscribes a URL to record events. The URL must resolve to public addresses unless the instance allows
  * private ones; objects must exist (or be `*`); the signing secret is returned once.
@@ -61,26 +95,8 @@ export async function createWebhook(
   input: NewWebhook,
   options: { allowPrivate: boolean },
 ): Promise<WebhookView & { secret: string }> {
-  const problems: { field: string; message: string }[] = [];
-  try {
-    await assertPublicUrl(input.url, { allowPrivate: options.allowPrivate });
-  } catch (error) {
-    if (!(error instanceof UnsafeUrlError)) throw error;
-    problems.push({ field: 'body.url', message: error.message });
-  }
-  const badEvents = input.events.filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
-  if (badEvents.length > 0)
-    problems.push({
-      field: 'body.events',
-      message: `Unknown events: ${badEvents.join(', ')}; use ${WEBHOOK_EVENTS.join(', ')}.`,
-    });
   return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const known = new Set((await loadObjects(trx, principal.workspaceId)).map((o) => o.key));
-    const badObjects = input.objects.filter((o) => o !== '*' && !known.has(o));
-    if (badObjects.length > 0)
-      problems.push({ field: 'body.objects', message: `Unknown objects: ${badObjects.join(', ')}.` });
-    if (problems.length > 0)
-      throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
+    await checkWebhook(trx, principal.workspaceId, input, options);
     const secret = `rbw_${randomBytes(32).toString('base64url')}`;
     const row = await trx
       .insertInto('webhooks')
@@ -94,9 +110,56 @@ export async function createWebhook(
         secret,
         createdBy: principal.userId,
       })
-      .returning(['id', 'url', 'objects', 'events', 'description', 'createdAt'])
+      .returning(VIEW_COLUMNS)
       .executeTakeFirstOrThrow();
     return { ...present(row as WebhookRow), secret };
+  });
+}
+
+/** Changes a subscription's URL, objects, events or description (checked as when created). */
+export async function updateWebhook(
+  db: Database,
+  principal: Principal,
+  id: string,
+  patch: Partial<Omit<NewWebhook, 'description'>> & { description?: string | null | undefined },
+  options: { allowPrivate: boolean },
+): Promise<WebhookView> {
+  if (!UUID.test(id)) throw notFound(id);
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const exists = await trx.selectFrom('webhooks').select('id').where('id', '=', id).executeTakeFirst();
+    if (!exists) throw notFound(id);
+    await checkWebhook(trx, principal.workspaceId, { ...patch, description: undefined }, options);
+    const row = await trx
+      .updateTable('webhooks')
+      .set({
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.objects ? { objects: [...new Set(patch.objects)] } : {}),
+        ...(patch.events ? { events: [...new Set(patch.events)] } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+      })
+      .where('id', '=', id)
+      .returning(VIEW_COLUMNS)
+      .executeTakeFirstOrThrow();
+    return present(row as WebhookRow);
+  });
+}
+
+/** Sends a delivery again (a failed one, or a delivered one the receiver lost), as soon as the worker can. */
+export async function redeliver(
+  db: Database,
+  principal: Principal,
+  webhookId: string,
+  deliveryId: string,
+): Promise<void> {
+  if (!UUID.test(webhookId) || !UUID.test(deliveryId))
+    throw new AppError('not_found', `There is no delivery ${deliveryId}.`);
+  await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { rows } = await sql`
+      update webhook_deliveries set status = 'pending', next_attempt_at = now()
+      where workspace_id = ${principal.workspaceId} and webhook_id = ${webhookId} and id = ${deliveryId}
+      returning id`.execute(trx);
+    if (rows.length === 0) throw new AppError('not_found', `There is no delivery ${deliveryId}.`);
+    await sql`select rabita_kick_webhooks()`.execute(trx);
   });
 }
 

@@ -211,6 +211,56 @@ describe('webhooks', () => {
     }
   });
 
+  it('changes a subscription with the same checks, and sends a failed delivery again on request', async () => {
+    const hook = await subscribe(['people'], ['created']);
+    const patched = await call('PATCH', `/webhooks/${hook.id}`, {
+      events: ['created', 'deleted'],
+      description: 'CRM sync',
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({
+      events: ['created', 'deleted'],
+      description: 'CRM sync',
+      url: receiverUrl,
+    });
+    const cleared = await call('PATCH', `/webhooks/${hook.id}`, { description: null });
+    expect(cleared.json().description).toBeNull();
+    const refused = await call('PATCH', `/webhooks/${hook.id}`, {
+      url: 'http://10.1.2.3/x',
+      objects: ['nothing'],
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(
+      refused
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['body.objects', 'body.url']);
+    expect((await call('PATCH', `/webhooks/${hook.id}`, { secret: 'mine' })).statusCode).toBe(400);
+
+    answer = 500;
+    await call('POST', '/objects/people', { firstName: 'Again' });
+    for (let i = 0; i < 6; i++) {
+      await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+        sql`update webhook_deliveries set next_attempt_at = now() where status = 'pending'`.execute(trx),
+      );
+      await deliverDueWebhooks(t.handle.db, { allowPrivate: true });
+    }
+    const [failed] = await deliveries(hook.id);
+    expect(failed).toMatchObject({ status: 'failed' });
+    answer = 200;
+    const retry = await call('POST', `/webhooks/${hook.id}/deliveries/${failed!.id}/retry`);
+    expect(retry.statusCode, retry.body).toBe(202);
+    await deliverDueWebhooks(t.handle.db, { allowPrivate: true });
+    const [done] = await deliveries(hook.id);
+    expect(done).toMatchObject({ status: 'delivered' });
+    expect((await call('POST', `/webhooks/${hook.id}/deliveries/${hook.id}/retry`)).statusCode).toBe(404);
+    expect(
+      (await call('POST', `/webhooks/${hook.id}/deliveries/${failed!.id}/retry`, undefined, other.cookie))
+        .statusCode,
+    ).toBe(404);
+  });
+
   it('lists and removes subscriptions; another workspace’s id is 404; members may not manage them', async () => {
     const hook = await subscribe();
     const list = await call('GET', '/webhooks');
