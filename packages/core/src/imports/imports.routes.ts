@@ -7,11 +7,14 @@ import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts
 import {
   cancelImport,
   createImport,
+  deleteMapping,
   getImport,
   type ImportOptions,
+  listMappings,
   ON_MATCH,
   type OnMatch,
   rejectsCsv,
+  saveMapping,
   suggestImportMapping,
 } from './imports.service.ts';
 import { ENCODINGS, type Encoding } from './sources.ts';
@@ -174,6 +177,65 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         request.body.headers,
       ),
     }),
+  );
+
+  const savedMapping = z.object({
+    id: z.string(),
+    object: z.string(),
+    name: z.string(),
+    mapping: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+  });
+
+  app.post(
+    '/imports/mappings',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Save a column mapping for next time (replaces one of the same name)',
+        body: z
+          .object({
+            object: z.string().max(63),
+            name: z.string().trim().min(1).max(200),
+            mapping: z.record(z.string().max(500), z.string().max(200)),
+          })
+          .strict(),
+        response: { 201: savedMapping, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await saveMapping(db, principalOf(request), request.body)),
+  );
+
+  app.get(
+    '/imports/mappings',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Saved mappings (of objects the caller may import into)',
+        querystring: z.object({ object: z.string().max(63).optional() }),
+        response: { 200: z.object({ data: z.array(savedMapping) }), ...problems },
+      },
+    },
+    async (request) => ({ data: await listMappings(db, principalOf(request), request.query.object) }),
+  );
+
+  app.delete(
+    '/imports/mappings/:id',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Delete a saved mapping',
+        params: idParams,
+        response: { 204: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await deleteMapping(db, principalOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
   );
 
   app.get(

@@ -812,3 +812,90 @@ export async function operatorPrincipal(db: Database, workspaceId: string): Prom
   if (!principal) throw new AppError('not_found', `There is no workspace ${workspaceId} with an admin.`);
   return principal;
 }
+
+/** A mapping saved for next time. */
+export interface SavedMapping {
+  id: string;
+  object: string;
+  name: string;
+  mapping: Mapping;
+  createdAt: string;
+}
+
+const presentMapping = (r: {
+  id: string;
+  object_key: string;
+  name: string;
+  mapping: Mapping;
+  created_at: Date;
+}): SavedMapping => ({
+  id: r.id,
+  object: r.object_key,
+  name: r.name,
+  mapping: r.mapping,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** Saves (or replaces, by name) a mapping for an object, for the next import of a file like this one. */
+export async function saveMapping(
+  db: Database,
+  principal: Principal,
+  input: { object: string; name: string; mapping: Mapping },
+): Promise<SavedMapping> {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { object } = await objectsInScope(trx, principal.workspaceId, input.object);
+    assertAllowed(principal, object.key, 'create');
+    const targets = Object.values(input.mapping);
+    checkMapping(principal, object, input.mapping, Object.keys(input.mapping));
+    if (!targets.some((t) => t !== '')) throw badOption('body.mapping', 'No column is mapped to a field.');
+    const { rows } = await sql<{
+      id: string;
+      object_key: string;
+      name: string;
+      mapping: Mapping;
+      created_at: Date;
+    }>`
+      insert into import_mappings (workspace_id, id, object_key, name, mapping, created_by)
+      values (${principal.workspaceId}, ${newId()}, ${object.key}, ${input.name}, ${JSON.stringify(input.mapping)}::jsonb, ${principal.userId})
+      on conflict (workspace_id, object_key, name) do update set mapping = excluded.mapping
+      returning id, object_key, name, mapping, created_at`.execute(raw(trx));
+    return presentMapping(rows[0]!);
+  });
+}
+
+/** The workspace's saved mappings, for one object or all. */
+export async function listMappings(
+  db: Database,
+  principal: Principal,
+  objectKey?: string,
+): Promise<SavedMapping[]> {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { rows } = await sql<{
+      id: string;
+      object_key: string;
+      name: string;
+      mapping: Mapping;
+      created_at: Date;
+    }>`
+      select id, object_key, name, mapping, created_at from import_mappings
+      where workspace_id = ${principal.workspaceId} ${objectKey ? sql`and object_key = ${objectKey}` : sql``}
+      order by object_key, name limit 500`.execute(raw(trx));
+    return rows.filter((r) => ruleFor(principal, r.object_key).create).map(presentMapping);
+  });
+}
+
+/** Deletes a saved mapping; another workspace's id is not found. */
+export async function deleteMapping(db: Database, principal: Principal, id: string): Promise<void> {
+  if (!UUID.test(id)) throw new AppError('not_found', `There is no saved mapping ${id}.`);
+  await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const { rows } = await sql<{ object_key: string }>`
+      select object_key from import_mappings where workspace_id = ${principal.workspaceId} and id = ${id}`.execute(
+      raw(trx),
+    );
+    if (!rows[0]) throw new AppError('not_found', `There is no saved mapping ${id}.`);
+    assertAllowed(principal, rows[0].object_key, 'create');
+    await sql`delete from import_mappings where workspace_id = ${principal.workspaceId} and id = ${id}`.execute(
+      raw(trx),
+    );
+  });
+}

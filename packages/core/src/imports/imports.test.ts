@@ -366,6 +366,41 @@ describe('imports', () => {
     });
   });
 
+  it('saves mappings for next time, replaces them by name, and keeps them to the workspace', async () => {
+    const mapping = { 'E-mail': 'emails', Nom: 'firstName', Skip: '' };
+    const saved = await api('POST', '/imports/mappings', { object: 'people', name: 'Old CRM', mapping });
+    expect(saved.statusCode, saved.body).toBe(201);
+    const again = await api('POST', '/imports/mappings', {
+      object: 'people',
+      name: 'Old CRM',
+      mapping: { ...mapping, Titre: 'jobTitle' },
+    });
+    expect(again.json().id).toBe(saved.json().id);
+    const list = (await api('GET', '/imports/mappings?object=people')).json().data;
+    expect(list).toHaveLength(1);
+    expect(list[0].mapping).toMatchObject({ Titre: 'jobTitle' });
+    const bad = await api('POST', '/imports/mappings', {
+      object: 'people',
+      name: 'Bad',
+      mapping: { a: 'nope' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await api('GET', '/imports/mappings', undefined, other.cookie)).json().data).toHaveLength(0);
+    const theirs = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/imports/mappings/${saved.json().id}`,
+      headers: { cookie: other.cookie },
+    });
+    expect(theirs.statusCode).toBe(404);
+    const mine = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/imports/mappings/${saved.json().id}`,
+      headers: { cookie: admin.cookie },
+    });
+    expect(mine.statusCode).toBe(204);
+    expect((await api('GET', '/imports/mappings')).json().data).toHaveLength(0);
+  });
+
   it('answers 404 for another workspace’s import, and cancels only what is still running', async () => {
     const res = await upload({ object: 'people' }, Buffer.from('first name\nCancelled\n'));
     const { id } = res.json() as { id: string };

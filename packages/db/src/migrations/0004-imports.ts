@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 // Imports: one row per uploaded file with its options and progress, the file itself in 1 MiB chunks (so the
 // server streams it in and the job streams it out, on any machine of a cluster), and every rejected row.
 
-const TENANT_TABLES = ['imports', 'import_chunks', 'import_rejects'];
+const TENANT_TABLES = ['imports', 'import_chunks', 'import_rejects', 'import_mappings'];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // `rows_done` is the resume mark: the number of data rows whose outcome is committed. It moves in the same
@@ -65,6 +65,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       cells jsonb not null,
       primary key (workspace_id, import_id, row_number),
       foreign key (workspace_id, import_id) references imports (workspace_id, id) on delete cascade
+    )`.execute(db);
+
+  // Mappings saved for next time, by object and name.
+  await sql`
+    create table import_mappings (
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      id uuid not null,
+      object_key text not null,
+      name text not null,
+      mapping jsonb not null,
+      created_by uuid,
+      created_at timestamptz not null default now(),
+      primary key (workspace_id, id),
+      unique (workspace_id, object_key, name)
     )`.execute(db);
 
   for (const table of TENANT_TABLES) {
