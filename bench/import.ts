@@ -250,7 +250,7 @@ try {
   await fsp.mkdir(resultsDir, { recursive: true });
   await fsp.writeFile(
     path.join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-import-${rows}.json`),
-    JSON.stringify(result, null, 2),
+    `${JSON.stringify(result, null, 2)}\n`,
   );
 } finally {
   clearInterval(sampler);
