@@ -667,18 +667,26 @@ export async function runImport(
   });
   if (!claimed) return 'busy';
   const principal = claimed.principal;
-  const finish = async (status: ImportStatus, error: string | null = null) => {
-    await withWorkspace(db, workspaceId, async (trx) => {
-      await sql`update imports set status = ${status}, error = ${error}, finished_at = now(), updated_at = now(), claimed_by = null
-        where workspace_id = ${workspaceId} and id = ${importId} and claimed_by = ${runner} and status = 'running'`.execute(
-        raw(trx),
-      );
+  // Ends the run if this runner still holds the import; a runner that lost it (cancelled, or taken over after
+  // going quiet) leaves the import and its file alone.
+  const finish = async (status: ImportStatus, error: string | null = null): Promise<ImportStatus | 'busy'> =>
+    withWorkspace(db, workspaceId, async (trx) => {
+      const { rows } = await sql<{ id: string }>`
+        update imports set status = ${status}, error = ${error}, finished_at = now(), updated_at = now(), claimed_by = null
+        where workspace_id = ${workspaceId} and id = ${importId} and claimed_by = ${runner} and status = 'running'
+        returning id`.execute(raw(trx));
+      if (rows.length === 0) {
+        const { rows: now } = await sql<{ status: ImportStatus }>`
+          select status from imports where workspace_id = ${workspaceId} and id = ${importId}`.execute(
+          raw(trx),
+        );
+        return now[0]?.status === 'cancelled' ? 'cancelled' : 'busy';
+      }
       await sql`delete from import_chunks where workspace_id = ${workspaceId} and import_id = ${importId}`.execute(
         raw(trx),
       );
+      return status;
     });
-    return status;
-  };
   const open = () =>
     openRows(storedChunks(db, workspaceId, importId), claimed.file_format, {
       encoding: claimed.options.encoding,

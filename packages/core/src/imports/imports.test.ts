@@ -281,6 +281,14 @@ describe('imports', () => {
         /No column is mapped/,
       ],
       [{ object: 'nothing' }, Buffer.from('a\n1\n'), 'a.csv', /no object/i],
+      // Told the wrong encoding, the header reads as nonsense that maps to nothing.
+      [
+        { object: 'people', encoding: 'utf16le' },
+        Buffer.from('First Name\nSara\n'),
+        'a.csv',
+        /No column is mapped/,
+      ],
+      [{ object: 'people', encoding: 'latin9' }, Buffer.from('First Name\nSara\n'), 'a.csv', /encoding/],
     ];
     const before = await owner.query('select count(*)::int as n from imports');
     for (const [fields, file, name, message] of cases) {
