@@ -500,6 +500,19 @@ async function resolveRelations(
         for (const t of byEmail)
           if (found.has(t.toLowerCase())) cache.set(cacheKey(t), found.get(t.toLowerCase())!);
       }
+      // External ids: any unique single-valued field of the target (say a custom "hubspotId").
+      for (const unique of target.fields.filter((f) => f.unique && !f.readOnly && f.type === 'text')) {
+        const open = list.filter((t) => !cache.has(cacheKey(t)));
+        if (open.length === 0) break;
+        const found = await findRecordsByField(
+          trx,
+          principal,
+          target.key,
+          unique.key,
+          open.map((t) => t.trim()),
+        );
+        for (const t of open) if (found.has(t.trim())) cache.set(cacheKey(t), found.get(t.trim())!);
+      }
       if (titleKey) {
         const names = list.filter((t) => !cache.has(cacheKey(t)));
         const found = await findRecordsByField(

@@ -171,6 +171,27 @@ describe('imports', () => {
     expect(company).toMatchObject({ name: 'acme.sa', domains: ['acme.sa'] });
   });
 
+  it('links relations by an external id held in a unique field of the target', async () => {
+    const field = await api('POST', '/metadata/objects/companies/fields', {
+      key: 'hubspotId',
+      type: 'text',
+      unique: true,
+      labels: { en: 'HubSpot ID' },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    const company = (
+      await api('POST', '/objects/companies', { name: 'External Co', hubspotId: 'HS-42' })
+    ).json();
+    const csv = Buffer.from('First Name,Company ID\nLinked,HS-42\n');
+    const { view } = await importAndRun(
+      { object: 'people', mapping: JSON.stringify({ 'First Name': 'firstName', 'Company ID': 'company' }) },
+      csv,
+    );
+    expect(view.counts).toMatchObject({ created: 1, rejected: 0 });
+    const [linked] = await people({ field: 'firstName', op: 'eq', value: 'Linked' });
+    expect(linked!.company).toBe(company.id);
+  });
+
   it('matches duplicates by email: skip, update or create', async () => {
     const csv = (job: string) =>
       Buffer.from(`email,first name,job title\nsara@example.com,Sara,${job}\nnew@example.com,New,${job}\n`);
