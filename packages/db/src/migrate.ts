@@ -8,6 +8,10 @@ function migrator(db: Kysely<unknown>): Migrator {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'rabita_migration',
     migrationLockTableName: 'rabita_migration_lock',
+    // Work lands in parallel: a migration numbered below one already applied (written on another branch) is
+    // applied when it arrives instead of stopping start-up. Each migration stands alone, so order between
+    // independent ones does not matter.
+    allowUnorderedMigrations: true,
   });
 }
 
