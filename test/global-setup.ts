@@ -20,7 +20,25 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** Builds the web app when it is missing or older than its sources (the server and browser tests serve it). */
+async function buildWebApp(): Promise<void> {
+  const root = path.resolve(import.meta.dirname, '../apps/web');
+  const built = await fs.stat(path.join(root, 'dist/index.html')).then((s) => s.mtimeMs, () => 0);
+  let newest = 0;
+  for (const dir of ['src', 'public', '.']) {
+    for (const entry of await fs.readdir(path.join(root, dir), { recursive: dir !== '.', withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const mtime = (await fs.stat(path.join(entry.parentPath, entry.name))).mtimeMs;
+      if (mtime > newest) newest = mtime;
+    }
+  }
+  if (built >= newest) return;
+  const { build } = await import('vite');
+  await build({ root, logLevel: 'warn', configFile: path.join(root, 'vite.config.ts') });
+}
+
 export default async function setup(project: TestProject) {
+  await buildWebApp();
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;

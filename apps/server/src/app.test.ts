@@ -75,10 +75,19 @@ describe('the HTTP application', () => {
     });
   });
 
-  it('serves the sign-up page at /', async () => {
-    const response = await t.app.inject('/');
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('/api/v1/auth/sign-up');
+  it('serves the web app at / and at any screen’s address, but not for API paths', async () => {
+    for (const url of ['/', '/sign-in', '/o/people', '/accept-invitation?token=x']) {
+      const response = await t.app.inject(url);
+      expect(response.statusCode, url).toBe(200);
+      expect(response.headers['content-type'], url).toContain('text/html');
+      expect(response.body, url).toContain('<div id="root">');
+    }
+    const api = await t.app.inject('/api/v1/nothing-here');
+    expect(api.statusCode).toBe(404);
+    expect(api.headers['content-type']).toContain('application/problem+json');
+    const manifest = await t.app.inject('/manifest.webmanifest');
+    expect(manifest.statusCode).toBe(200);
+    expect(JSON.parse(manifest.body).name).toBe('Rabita CRM');
   });
 
   it('refuses to register an API route that does not declare its auth', async () => {

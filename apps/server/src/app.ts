@@ -40,6 +40,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { WEB_DIST, webAppBuilt } from './web.ts';
 import { frameworkErrors, registerProblemHandler, sendProblem } from './plugins/problem.ts';
 
 export interface AppDeps {
@@ -51,7 +52,6 @@ export interface AppDeps {
 }
 
 const VERSION = '0.1.0';
-const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public');
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** Composes the HTTP application: cross-cutting plugins, then each module's routes under /api/v1. */
@@ -193,16 +193,38 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   );
 
-  // Until the web app lands, a small page lets the first visitor sign up and sign in.
-  await app.register(fastifyStatic, {
-    root: PUBLIC_DIR,
-    prefix: '/',
-    index: ['index.html'],
-    wildcard: false,
+  // The web app: hashed assets cached for good, index.html never, and every other non-API GET answered with
+  // index.html so the browser's router can show the screen. Without a build, `/` says how to make one.
+  if (webAppBuilt()) {
+    await app.register(fastifyStatic, {
+      root: WEB_DIST,
+      prefix: '/',
+      index: ['index.html'],
+      wildcard: false,
+      setHeaders: (res, file) => {
+        res.header(
+          'cache-control',
+          file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0] ?? '/';
+    const page = request.method === 'GET' && !url.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(url);
+    if (page && webAppBuilt()) return reply.header('cache-control', 'no-cache').sendFile('index.html', WEB_DIST);
+    if (page && url === '/')
+      return sendProblem(request, reply, {
+        status: 503,
+        code: 'not_ready',
+        detail: 'The web app is not built yet; run `npm run web:build` (npm start does it by itself).',
+      });
+    return sendProblem(request, reply, {
+      status: 404,
+      code: 'route_not_found',
+      detail: `There is no ${request.method} ${url}.`,
+    });
   });
-  app.get('/accept-invitation', { schema: { hide: true } }, (_request, reply) =>
-    reply.sendFile('index.html'),
-  );
 
   return app;
 }

@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Runner, run, Logger as WorkerLogger } from 'graphile-worker';
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { ensureWebApp } from './web.ts';
 import { type Config, ConfigError } from './config.ts';
 
 /** A start-up failure the person starting Rabita can fix; its message is one sentence with the fix. */
@@ -158,6 +159,7 @@ export async function startRabita(config: Config, log: Log = createLogger(config
       const runner = await startWorker(config, database.connectionString, handle.db, log);
       teardown.add('job worker', () => runner.stop());
     }
+    await ensureWebApp(log);
     const app = await buildApp(config, { db: handle.db, pool: handle.pool });
     teardown.add('http server', () => app.close());
     try {

@@ -168,12 +168,4 @@ export function registerProblemHandler(app: FastifyInstance): void {
       detail: `Something went wrong on the server; quote request id ${request.id} when reporting it.`,
     });
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
-      status: 404,
-      code: 'route_not_found',
-      detail: `There is no ${request.method} ${request.url.split('?')[0]}.`,
-    }),
-  );
 }

@@ -1,0 +1,226 @@
+import {
+  ActionIcon,
+  Button,
+  Group,
+  Popover,
+  SegmentedControl,
+  Select,
+  Stack,
+  TextInput,
+} from '@mantine/core';
+import { IconFilter, IconX } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../i18n/index.ts';
+import { type FieldDef, label, type ObjectDef, OPERATORS_BY_TYPE, visibleFields } from '../lib/metadata.ts';
+
+export interface Condition {
+  field: string;
+  op: string;
+  value: unknown;
+}
+export interface FilterState {
+  join: 'and' | 'or';
+  conditions: Condition[];
+}
+
+/** The API's filter tree for these conditions (or undefined for none). */
+export function toFilterTree(state: FilterState): unknown {
+  const parts = state.conditions
+    .filter((c) => c.field && c.op)
+    .map((c) => (c.op === 'isNull' || c.op === 'isNotNull' ? { field: c.field, op: c.op } : c));
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : { [state.join]: parts };
+}
+
+function ValueInput({
+  field,
+  condition,
+  onChange,
+}: {
+  field?: FieldDef;
+  condition: Condition;
+  onChange: (v: unknown) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  if (!field || condition.op === 'isNull' || condition.op === 'isNotNull') return null;
+  const options = (field.options ?? []).map((o) => ({
+    value: o.value,
+    label: label(o.labels, i18n.language as Locale),
+  }));
+  const list = ['in', 'nin', 'hasAny', 'hasAll'].includes(condition.op);
+  if (field.type === 'boolean')
+    return (
+      <Select
+        aria-label={t('list.value')}
+        data={[
+          { value: 'true', label: t('record.yes') },
+          { value: 'false', label: t('record.no') },
+        ]}
+        value={condition.value === undefined ? null : String(condition.value)}
+        onChange={(v) => onChange(v === 'true')}
+      />
+    );
+  if (options.length > 0 && !list)
+    return (
+      <Select
+        aria-label={t('list.value')}
+        data={options}
+        value={(condition.value as string) ?? null}
+        onChange={onChange}
+        searchable
+      />
+    );
+  return (
+    <TextInput
+      aria-label={t('list.value')}
+      value={
+        Array.isArray(condition.value) ? condition.value.join(', ') : ((condition.value as string) ?? '')
+      }
+      onChange={(e) => {
+        const raw = e.currentTarget.value;
+        if (list)
+          onChange(
+            raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          );
+        else if (field.type === 'number' || field.type === 'rating') onChange(raw === '' ? '' : Number(raw));
+        else if (field.type === 'money') onChange(raw);
+        else onChange(raw);
+      }}
+    />
+  );
+}
+
+/** Builds the filter tree from the object's fields: each field type offers its own operators and input. */
+export function FilterBuilder({
+  object,
+  value,
+  onChange,
+}: {
+  object: ObjectDef;
+  value: FilterState;
+  onChange: (v: FilterState) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const [opened, setOpened] = useState(false);
+  const [draft, setDraft] = useState<FilterState>(value);
+  const fields = visibleFields(object).filter((f) => OPERATORS_BY_TYPE[f.type]);
+  const set = (i: number, c: Partial<Condition>) =>
+    setDraft((d) => ({ ...d, conditions: d.conditions.map((x, j) => (j === i ? { ...x, ...c } : x)) }));
+  const active = value.conditions.length;
+  return (
+    <Popover opened={opened} onChange={setOpened} position="bottom-start" width={520} trapFocus>
+      <Popover.Target>
+        <Button
+          variant={active ? 'light' : 'default'}
+          size="xs"
+          leftSection={<IconFilter size={14} />}
+          onClick={() => {
+            setDraft(value);
+            setOpened((o) => !o);
+          }}
+        >
+          {t('list.filter')}
+          {active ? ` (${active})` : ''}
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Stack gap="xs">
+          <SegmentedControl
+            size="xs"
+            value={draft.join}
+            onChange={(v) => setDraft((d) => ({ ...d, join: v as 'and' | 'or' }))}
+            data={[
+              { value: 'and', label: t('list.all') },
+              { value: 'or', label: t('list.any') },
+            ]}
+          />
+          {draft.conditions.map((c, i) => {
+            const field = fields.find((f) => f.key === c.field);
+            return (
+              <Group key={i} gap="xs" wrap="nowrap" align="flex-start" data-condition={i}>
+                <Select
+                  aria-label={t('list.field')}
+                  data={fields.map((f) => ({
+                    value: f.key,
+                    label: label(f.labels, i18n.language as Locale),
+                  }))}
+                  value={c.field || null}
+                  onChange={(v) =>
+                    set(i, {
+                      field: v ?? '',
+                      op: OPERATORS_BY_TYPE[fields.find((f) => f.key === v)?.type ?? 'text']?.[0] ?? 'eq',
+                      value: undefined,
+                    })
+                  }
+                  searchable
+                  w={160}
+                />
+                <Select
+                  aria-label={t('list.operator')}
+                  data={(OPERATORS_BY_TYPE[field?.type ?? 'text'] ?? []).map((op) => ({
+                    value: op,
+                    label: t(`op.${op}`),
+                  }))}
+                  value={c.op}
+                  onChange={(v) => set(i, { op: v ?? 'eq' })}
+                  w={140}
+                />
+                <div style={{ flex: 1 }}>
+                  <ValueInput field={field} condition={c} onChange={(v) => set(i, { value: v })} />
+                </div>
+                <ActionIcon
+                  variant="subtle"
+                  aria-label={t('list.removeCondition')}
+                  onClick={() =>
+                    setDraft((d) => ({ ...d, conditions: d.conditions.filter((_, j) => j !== i) }))
+                  }
+                >
+                  <IconX size={14} />
+                </ActionIcon>
+              </Group>
+            );
+          })}
+          <Group justify="space-between">
+            <Button
+              size="xs"
+              variant="subtle"
+              onClick={() =>
+                setDraft((d) => ({
+                  ...d,
+                  conditions: [...d.conditions, { field: '', op: 'contains', value: '' }],
+                }))
+              }
+            >
+              {t('list.addCondition')}
+            </Button>
+            <Group gap="xs">
+              <Button
+                size="xs"
+                variant="default"
+                onClick={() => {
+                  onChange({ join: 'and', conditions: [] });
+                  setOpened(false);
+                }}
+              >
+                {t('list.clearFilters')}
+              </Button>
+              <Button
+                size="xs"
+                onClick={() => {
+                  onChange(draft);
+                  setOpened(false);
+                }}
+              >
+                {t('list.apply')}
+              </Button>
+            </Group>
+          </Group>
+        </Stack>
+      </Popover.Dropdown>
+    </Popover>
+  );
+}

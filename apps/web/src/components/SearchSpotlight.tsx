@@ -1,0 +1,62 @@
+import { Spotlight, type SpotlightActionData, spotlight } from '@mantine/spotlight';
+import { IconSearch } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { call, client } from '../api/client.ts';
+import type { Locale } from '../i18n/index.ts';
+import { label } from '../lib/metadata.ts';
+import { useObjects } from '../lib/session.ts';
+
+/** Ctrl/Cmd-K: one box over every record the user may read. */
+export function SearchSpotlight() {
+  const { t, i18n } = useTranslation();
+  const navigate = useNavigate();
+  const objects = useObjects().data ?? [];
+  const [query, setQuery] = useState('');
+  const [debounced, setDebounced] = useState('');
+  useEffect(() => {
+    const id = window.setTimeout(() => setDebounced(query.trim()), 150);
+    return () => window.clearTimeout(id);
+  }, [query]);
+  const { data } = useQuery({
+    queryKey: ['search', debounced],
+    enabled: debounced.length > 0,
+    queryFn: async () =>
+      (await call(client.GET('/api/v1/search', { params: { query: { q: debounced, limit: 20 } } }))).data,
+  });
+  const actions: SpotlightActionData[] = (debounced ? (data ?? []) : []).map((hit) => {
+    const object = objects.find((o) => o.key === hit.object);
+    return {
+      id: `${hit.object}:${hit.id}`,
+      label: hit.title,
+      description: [
+        object ? label(object.labels.singular, i18n.language as Locale) : hit.object,
+        hit.subtitle,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      onClick: () => void navigate({ to: '/o/$object/$id', params: { object: hit.object, id: hit.id } }),
+    };
+  });
+  return (
+    <Spotlight
+      actions={actions}
+      query={query}
+      onQueryChange={setQuery}
+      filter={(_q, a) => a}
+      shortcut={['mod + K']}
+      nothingFound={debounced ? t('nav.nothingFound') : undefined}
+      searchProps={{
+        leftSection: <IconSearch size={18} />,
+        placeholder: t('nav.searchPlaceholder'),
+        'aria-label': t('nav.search'),
+      }}
+      scrollable
+      maxHeight={420}
+    />
+  );
+}
+
+export const openSearch = () => spotlight.open();

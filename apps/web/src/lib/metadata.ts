@@ -1,0 +1,70 @@
+import type { Locale } from '../i18n/index.ts';
+
+export type Labels = { en: string; ar?: string; fa?: string };
+export interface SelectOption {
+  value: string;
+  labels: Labels;
+  color?: string;
+}
+export interface FieldDef {
+  key: string;
+  type: string;
+  labels: Labels;
+  custom: boolean;
+  required: boolean;
+  unique: boolean;
+  options?: SelectOption[];
+  relation?: { object: string; many: boolean };
+  currency?: string;
+  searchable: boolean;
+  readOnly?: boolean;
+}
+export interface ObjectDef {
+  key: string;
+  labels: { singular: Labels; plural: Labels };
+  custom: boolean;
+  titleFields: string[];
+  subtitleField?: string;
+  fields: FieldDef[];
+}
+
+export function label(labels: Labels | undefined, locale: Locale): string {
+  if (!labels) return '';
+  return labels[locale] || labels.en;
+}
+
+/** The record's title from its object's title fields. */
+export function titleOf(object: ObjectDef | undefined, record: Record<string, unknown> | undefined): string {
+  if (!object || !record) return '';
+  const parts = object.titleFields
+    .map((k) => record[k])
+    .filter((v) => typeof v === 'string' && v.trim() !== '');
+  return parts.length ? parts.join(' ') : String(record.id ?? '');
+}
+
+/** Fields shown in tables and forms by default (system and read-only ones last or hidden). */
+export function visibleFields(object: ObjectDef): FieldDef[] {
+  const system = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
+  return object.fields.filter((f) => !system.has(f.key));
+}
+
+export const OPERATORS_BY_TYPE: Record<string, string[]> = {
+  text: ['contains', 'eq', 'neq', 'startsWith', 'isNull', 'isNotNull'],
+  longText: ['contains', 'isNull', 'isNotNull'],
+  email: ['contains', 'eq', 'isNull', 'isNotNull'],
+  emails: ['contains', 'eq', 'isNull', 'isNotNull'],
+  url: ['contains', 'eq', 'isNull', 'isNotNull'],
+  phone: ['eq', 'isNull', 'isNotNull'],
+  phones: ['eq', 'isNull', 'isNotNull'],
+  number: ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'isNull', 'isNotNull'],
+  rating: ['eq', 'lt', 'gt', 'isNull', 'isNotNull'],
+  money: ['lt', 'lte', 'gt', 'gte', 'isNull', 'isNotNull'],
+  date: ['eq', 'lt', 'gt', 'isNull', 'isNotNull'],
+  dateTime: ['lt', 'gt', 'isNull', 'isNotNull'],
+  boolean: ['eq'],
+  select: ['eq', 'neq', 'in', 'isNull', 'isNotNull'],
+  multiSelect: ['hasAny', 'hasAll', 'isNull', 'isNotNull'],
+  tags: ['hasAny', 'hasAll', 'isNull', 'isNotNull'],
+  relation: ['eq', 'isNull', 'isNotNull'],
+  user: ['eq', 'isNull', 'isNotNull'],
+};

@@ -1,0 +1,511 @@
+import {
+  ActionIcon,
+  Box,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Menu,
+  Modal,
+  Stack,
+  Text,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import {
+  IconArrowDown,
+  IconArrowUp,
+  IconColumns,
+  IconDownload,
+  IconPlus,
+  IconTrash,
+} from '@tabler/icons-react';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from '@tanstack/react-router';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type CSSProperties, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { call, client, type RecordData } from '../api/client.ts';
+import { ErrorText } from '../components/ErrorText.tsx';
+import { FieldInput } from '../components/FieldInput.tsx';
+import { FieldValue } from '../components/FieldValue.tsx';
+import { FilterBuilder, type FilterState, toFilterTree } from '../components/FilterBuilder.tsx';
+import { AnchorLink } from '../components/links.tsx';
+import { RecordForm } from '../components/RecordForm.tsx';
+import type { Locale } from '../i18n/index.ts';
+import { type FieldDef, label, type ObjectDef, titleOf, visibleFields } from '../lib/metadata.ts';
+import { useObject } from '../lib/session.ts';
+
+const PAGE = 100;
+const ROW_HEIGHT = 40;
+const INLINE = new Set(['text', 'number', 'email', 'url', 'select', 'rating', 'boolean', 'user', 'date']);
+
+interface ViewState {
+  columns: string[];
+  widths: Record<string, number>;
+  sort: string | null;
+  filter: FilterState;
+}
+
+function defaultView(object: ObjectDef): ViewState {
+  return {
+    columns: visibleFields(object)
+      .slice(0, 6)
+      .map((f) => f.key),
+    widths: {},
+    sort: null,
+    filter: { join: 'and', conditions: [] },
+  };
+}
+
+/** The user's last view of this object (columns, widths, sort, filter), kept in the browser. */
+function useViewState(object: ObjectDef | undefined) {
+  const key = object ? `rabita.view.${object.key}` : '';
+  const [state, setState] = useState<ViewState | null>(null);
+  useEffect(() => {
+    if (!object) return;
+    try {
+      const saved = JSON.parse(localStorage.getItem(key) ?? 'null') as ViewState | null;
+      const known = new Set(object.fields.map((f) => f.key));
+      setState(
+        saved ? { ...saved, columns: saved.columns.filter((c) => known.has(c)) } : defaultView(object),
+      );
+    } catch {
+      setState(defaultView(object));
+    }
+  }, [object, key]);
+  const update = (next: Partial<ViewState>) =>
+    setState((old) => {
+      const merged = { ...(old ?? defaultView(object as ObjectDef)), ...next };
+      localStorage.setItem(key, JSON.stringify(merged));
+      return merged;
+    });
+  return [state, update] as const;
+}
+
+function InlineCell({ object, field, record }: { object: ObjectDef; field: FieldDef; record: RecordData }) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState<unknown>(record[field.key]);
+  const [error, setError] = useState<string | undefined>();
+  const qc = useQueryClient();
+  if (!editing || !INLINE.has(field.type) || field.readOnly)
+    return (
+      <Box
+        onDoubleClick={() => {
+          setValue(record[field.key]);
+          setEditing(true);
+        }}
+        style={{ overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' }}
+      >
+        <FieldValue field={field} value={record[field.key]} />
+      </Box>
+    );
+  const save = async (v: unknown) => {
+    try {
+      await call(
+        client.PATCH('/api/v1/objects/{object}/{id}', {
+          params: { path: { object: object.key, id: record.id } },
+          body: { [field.key]: v },
+        }),
+      );
+      setEditing(false);
+      await qc.invalidateQueries({ queryKey: ['records', object.key] });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <Box
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setEditing(false);
+        if (e.key === 'Enter') void save(value);
+      }}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node)) void save(value);
+      }}
+    >
+      <FieldInput
+        field={{ ...field, labels: { en: '' } }}
+        value={value}
+        onChange={(v) => {
+          setValue(v);
+          if (
+            field.type === 'select' ||
+            field.type === 'boolean' ||
+            field.type === 'user' ||
+            field.type === 'date' ||
+            field.type === 'rating'
+          )
+            void save(v);
+        }}
+        error={error}
+      />
+    </Box>
+  );
+}
+
+export default function ListPage() {
+  const { object: objectKey } = useParams({ from: '/app/o/$object' });
+  const object = useObject(objectKey);
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const phone = useMediaQuery('(max-width: 600px)');
+  const [view, setView] = useViewState(object);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [creating, setCreating] = useState(false);
+  const filterTree = view ? toFilterTree(view.filter) : undefined;
+  const filterParam = filterTree ? JSON.stringify(filterTree) : undefined;
+  const query = useInfiniteQuery({
+    queryKey: ['records', objectKey, view?.sort ?? null, filterParam ?? null],
+    enabled: Boolean(object && view),
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) =>
+      call(
+        client.GET('/api/v1/objects/{object}', {
+          params: {
+            path: { object: objectKey },
+            query: {
+              limit: PAGE,
+              ...(pageParam ? { cursor: pageParam } : {}),
+              ...(view?.sort ? { sort: view.sort } : {}),
+              ...(filterParam ? { filter: filterParam } : {}),
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const rows = useMemo(() => (query.data?.pages ?? []).flatMap((p) => p.data as RecordData[]), [query.data]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => (phone ? 96 : ROW_HEIGHT),
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (lastIndex >= rows.length - 20 && query.hasNextPage && !query.isFetchingNextPage)
+      void query.fetchNextPage();
+  }, [lastIndex, rows.length, query]);
+  useEffect(() => setSelected(new Set()), [objectKey]);
+
+  if (!object || !view) return null;
+  const columns = view.columns
+    .map((k) => object.fields.find((f) => f.key === k))
+    .filter((f): f is FieldDef => Boolean(f));
+  const width = (f: FieldDef) => view.widths[f.key] ?? 180;
+  const toggleSort = (key: string) =>
+    setView({ sort: view.sort === key ? `-${key}` : view.sort === `-${key}` ? null : key });
+  const exportUrl = (format: 'csv' | 'xlsx') =>
+    `/api/v1/objects/${objectKey}/export?format=${format}${filterParam ? `&filter=${encodeURIComponent(filterParam)}` : ''}&fields=${encodeURIComponent(view.columns.join(','))}`;
+  const deleteSelected = async () => {
+    if (!window.confirm(t('list.confirmDelete', { count: selected.size }))) return;
+    for (const id of selected)
+      await client.DELETE('/api/v1/objects/{object}/{id}', { params: { path: { object: objectKey, id } } });
+    setSelected(new Set());
+    await qc.invalidateQueries({ queryKey: ['records', objectKey] });
+  };
+  const cellStyle = (f: FieldDef): CSSProperties => ({
+    width: width(f),
+    minWidth: width(f),
+    maxWidth: width(f),
+    paddingInline: 8,
+  });
+  const startResize = (f: FieldDef, e: React.PointerEvent) => {
+    const start = e.clientX;
+    const initial = width(f);
+    const dir = document.documentElement.dir === 'rtl' ? -1 : 1;
+    const move = (ev: PointerEvent) =>
+      setView({ widths: { ...view.widths, [f.key]: Math.max(80, initial + dir * (ev.clientX - start)) } });
+    const up = () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  };
+  const moveColumn = (key: string, by: -1 | 1) => {
+    const cols = [...view.columns];
+    const i = cols.indexOf(key);
+    const j = i + by;
+    if (i < 0 || j < 0 || j >= cols.length) return;
+    [cols[i], cols[j]] = [cols[j]!, cols[i]!];
+    setView({ columns: cols });
+  };
+
+  return (
+    <Stack gap="sm" h="calc(100vh - 56px - 2 * var(--mantine-spacing-md))">
+      <Group justify="space-between" wrap="wrap" gap="xs">
+        <Title order={2} size="h3">
+          {label(object.labels.plural, locale)}
+        </Title>
+        <Group gap="xs" wrap="wrap">
+          <FilterBuilder object={object} value={view.filter} onChange={(filter) => setView({ filter })} />
+          <Menu closeOnItemClick={false} position="bottom-end">
+            <Menu.Target>
+              <Button size="xs" variant="default" leftSection={<IconColumns size={14} />}>
+                {t('list.columns')}
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown mah={400} style={{ overflowY: 'auto' }}>
+              {visibleFields(object).map((f) => (
+                <Menu.Item key={f.key} component="div">
+                  <Group gap={4} wrap="nowrap" justify="space-between">
+                    <Checkbox
+                      size="xs"
+                      label={label(f.labels, locale)}
+                      checked={view.columns.includes(f.key)}
+                      onChange={(e) =>
+                        setView({
+                          columns: e.currentTarget.checked
+                            ? [...view.columns, f.key]
+                            : view.columns.filter((c) => c !== f.key),
+                        })
+                      }
+                    />
+                    {view.columns.includes(f.key) && (
+                      <Group gap={0} wrap="nowrap">
+                        <ActionIcon
+                          size="xs"
+                          variant="subtle"
+                          aria-label={`${label(f.labels, locale)} ↑`}
+                          onClick={() => moveColumn(f.key, -1)}
+                        >
+                          <IconArrowUp size={12} />
+                        </ActionIcon>
+                        <ActionIcon
+                          size="xs"
+                          variant="subtle"
+                          aria-label={`${label(f.labels, locale)} ↓`}
+                          onClick={() => moveColumn(f.key, 1)}
+                        >
+                          <IconArrowDown size={12} />
+                        </ActionIcon>
+                      </Group>
+                    )}
+                  </Group>
+                </Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
+          <Menu position="bottom-end">
+            <Menu.Target>
+              <Button size="xs" variant="default" leftSection={<IconDownload size={14} />}>
+                {t('list.export')}
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item component="a" href={exportUrl('csv')}>
+                {t('list.export')}
+              </Menu.Item>
+              <Menu.Item component="a" href={exportUrl('xlsx')}>
+                {t('list.exportXlsx')}
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+          {selected.size > 0 && (
+            <Button
+              size="xs"
+              color="red"
+              variant="light"
+              leftSection={<IconTrash size={14} />}
+              onClick={deleteSelected}
+            >
+              {t('list.deleteSelected')} ({t('list.selected', { count: selected.size })})
+            </Button>
+          )}
+          <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
+            {t('list.new')}
+          </Button>
+        </Group>
+      </Group>
+      <ErrorText error={query.error} />
+      <Box
+        ref={scrollRef}
+        style={{
+          flex: 1,
+          overflow: 'auto',
+          border: '1px solid var(--mantine-color-default-border)',
+          borderRadius: 4,
+        }}
+        data-testid="record-list"
+      >
+        {!phone && (
+          <div
+            style={{
+              display: 'flex',
+              position: 'sticky',
+              top: 0,
+              zIndex: 1,
+              background: 'var(--mantine-color-body)',
+              borderBottom: '1px solid var(--mantine-color-default-border)',
+              height: ROW_HEIGHT,
+              alignItems: 'center',
+              minWidth: 'max-content',
+            }}
+          >
+            <div style={{ width: 40, paddingInline: 8 }}>
+              <Checkbox
+                size="xs"
+                aria-label={t('list.selectAll')}
+                checked={rows.length > 0 && selected.size === rows.length}
+                onChange={(e) =>
+                  setSelected(e.currentTarget.checked ? new Set(rows.map((r) => r.id)) : new Set())
+                }
+              />
+            </div>
+            {columns.map((f) => (
+              <div
+                key={f.key}
+                style={{ ...cellStyle(f), position: 'relative', display: 'flex', alignItems: 'center' }}
+              >
+                <UnstyledButton
+                  onClick={() => toggleSort(f.key)}
+                  aria-label={`${label(f.labels, locale)}: ${t('list.sortAsc')}`}
+                >
+                  <Text size="sm" fw={600} truncate>
+                    {label(f.labels, locale)}
+                    {view.sort === f.key ? ' ↑' : view.sort === `-${f.key}` ? ' ↓' : ''}
+                  </Text>
+                </UnstyledButton>
+                <div
+                  onPointerDown={(e) => startResize(f, e)}
+                  style={{
+                    position: 'absolute',
+                    insetInlineEnd: 0,
+                    top: 6,
+                    bottom: 6,
+                    width: 6,
+                    cursor: 'col-resize',
+                    borderInlineEnd: '2px solid var(--mantine-color-default-border)',
+                  }}
+                  aria-hidden
+                />
+              </div>
+            ))}
+          </div>
+        )}
+        {rows.length === 0 && !query.isLoading && (
+          <Text p="md" c="dimmed">
+            {t('list.empty')}
+          </Text>
+        )}
+        <div
+          style={{
+            height: virtualizer.getTotalSize(),
+            position: 'relative',
+            minWidth: phone ? undefined : 'max-content',
+          }}
+        >
+          {items.map((item) => {
+            const record = rows[item.index]!;
+            const title = titleOf(object, record);
+            const style: CSSProperties = {
+              position: 'absolute',
+              top: 0,
+              insetInlineStart: 0,
+              width: '100%',
+              transform: `translateY(${item.start}px)`,
+            };
+            if (phone)
+              return (
+                <Card
+                  key={record.id}
+                  withBorder
+                  padding="sm"
+                  style={{ ...style, height: 88 }}
+                  data-testid="record-card"
+                >
+                  <AnchorLink to="/o/$object/$id" params={{ object: objectKey, id: record.id }} fw={600}>
+                    {title}
+                  </AnchorLink>
+                  {columns.slice(1, 3).map((f) => (
+                    <Group key={f.key} gap={4} wrap="nowrap">
+                      <Text size="xs" c="dimmed">
+                        {label(f.labels, locale)}:
+                      </Text>
+                      <FieldValue field={f} value={record[f.key]} />
+                    </Group>
+                  ))}
+                </Card>
+              );
+            return (
+              <div
+                key={record.id}
+                style={{
+                  ...style,
+                  display: 'flex',
+                  alignItems: 'center',
+                  height: ROW_HEIGHT,
+                  borderBottom: '1px solid var(--mantine-color-default-border)',
+                }}
+              >
+                <div style={{ width: 40, paddingInline: 8 }}>
+                  <Checkbox
+                    size="xs"
+                    aria-label={`${t('list.selectRow')} ${title}`}
+                    checked={selected.has(record.id)}
+                    onChange={(e) => {
+                      const next = new Set(selected);
+                      if (e.currentTarget.checked) next.add(record.id);
+                      else next.delete(record.id);
+                      setSelected(next);
+                    }}
+                  />
+                </div>
+                {columns.map((f, i) => (
+                  <div key={f.key} style={cellStyle(f)}>
+                    {i === 0 ? (
+                      <AnchorLink
+                        to="/o/$object/$id"
+                        params={{ object: objectKey, id: record.id }}
+                        size="sm"
+                        fw={500}
+                        style={{
+                          display: 'block',
+                          overflow: 'hidden',
+                          textOverflow: 'ellipsis',
+                          whiteSpace: 'nowrap',
+                        }}
+                      >
+                        {f.key === object.titleFields[0] ? title : String(record[f.key] ?? title)}
+                      </AnchorLink>
+                    ) : (
+                      <InlineCell object={object} field={f} record={record} />
+                    )}
+                  </div>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+        {query.isFetchingNextPage && (
+          <Text size="sm" p="xs" c="dimmed">
+            {t('list.loadMore')}
+          </Text>
+        )}
+      </Box>
+      <Modal
+        opened={creating}
+        onClose={() => setCreating(false)}
+        title={t('record.newRecord', { object: label(object.labels.singular, locale) })}
+        size="xl"
+      >
+        <RecordForm
+          object={object}
+          onCancel={() => setCreating(false)}
+          onSaved={async (r) => {
+            setCreating(false);
+            await qc.invalidateQueries({ queryKey: ['records', objectKey] });
+            await navigate({ to: '/o/$object/$id', params: { object: objectKey, id: r.id } });
+          }}
+        />
+      </Modal>
+    </Stack>
+  );
+}
