@@ -40,8 +40,8 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { WEB_DIST, webAppBuilt } from './web.ts';
 import { frameworkErrors, registerProblemHandler, sendProblem } from './plugins/problem.ts';
+import { WEB_DIST, webAppBuilt } from './web.ts';
 
 export interface AppDeps {
   db: Database;
@@ -200,7 +200,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       root: WEB_DIST,
       prefix: '/',
       index: ['index.html'],
-      wildcard: false,
+      // Files are looked up per request, so a rebuilt app is served without a restart.
+      wildcard: true,
       setHeaders: (res, file) => {
         res.header(
           'cache-control',
@@ -212,7 +213,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     const page = request.method === 'GET' && !url.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(url);
-    if (page && webAppBuilt()) return reply.header('cache-control', 'no-cache').sendFile('index.html', WEB_DIST);
+    if (page && webAppBuilt())
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', WEB_DIST);
     if (page && url === '/')
       return sendProblem(request, reply, {
         status: 503,

@@ -17,8 +17,8 @@ import type { FastifyInstance } from 'fastify';
 import { type Runner, run, Logger as WorkerLogger } from 'graphile-worker';
 import pino from 'pino';
 import { buildApp } from './app.ts';
-import { ensureWebApp } from './web.ts';
 import { type Config, ConfigError } from './config.ts';
+import { ensureWebApp } from './web.ts';
 
 /** A start-up failure the person starting Rabita can fix; its message is one sentence with the fix. */
 export class StartupError extends Error {

@@ -116,7 +116,7 @@ export function Shell() {
       <AppShell.Navbar p="xs" aria-label={t('nav.objects')}>
         <AppShell.Section grow component={ScrollArea}>
           {(objects.data ?? [])
-            .filter((o) => !HIDDEN.has(o.key) && me.data?.permissions.objects[o.key]?.read !== false)
+            .filter((o) => !HIDDEN.has(o.key) && me.data?.permissions.objects?.[o.key]?.read !== false)
             .map((o) => (
               <NavLinkLink
                 key={o.key}

@@ -15,6 +15,7 @@ export const ar: Dictionary = {
     acceptInvitation: 'انضم إلى مساحة العمل',
     invitationHint: 'اختر اسمك وكلمة مرور للانضمام.',
     passwordHint: '٨ أحرف على الأقل.',
+    showPassword: 'إظهار كلمة المرور أو إخفاؤها',
   },
   nav: {
     objects: 'السجلات',

@@ -14,6 +14,7 @@ export const en = {
     acceptInvitation: 'Join the workspace',
     invitationHint: 'Choose your name and a password to join.',
     passwordHint: 'At least 8 characters.',
+    showPassword: 'Show or hide the password',
   },
   nav: {
     objects: 'Records',

@@ -15,6 +15,7 @@ export const fa: Dictionary = {
     acceptInvitation: 'پیوستن به فضای کاری',
     invitationHint: 'برای پیوستن، نام و رمز عبوری انتخاب کنید.',
     passwordHint: 'دست‌کم ۸ نویسه.',
+    showPassword: 'نمایش یا پنهان کردن رمز عبور',
   },
   nav: {
     objects: 'رکوردها',

@@ -70,6 +70,7 @@ export function SignInPage() {
         <Stack>
           <TextInput name="email" type="email" label={t('auth.email')} required autoComplete="email" />
           <PasswordInput
+            visibilityToggleButtonProps={{ 'aria-label': t('auth.showPassword') }}
             name="password"
             label={t('auth.password')}
             required
@@ -116,6 +117,7 @@ export function SignUpPage() {
             error={fieldError(error, 'email')}
           />
           <PasswordInput
+            visibilityToggleButtonProps={{ 'aria-label': t('auth.showPassword') }}
             name="password"
             label={t('auth.password')}
             description={t('auth.passwordHint')}
@@ -154,6 +156,7 @@ export function AcceptInvitationPage() {
           <Text size="sm">{t('auth.invitationHint')}</Text>
           <TextInput name="name" label={t('auth.name')} required />
           <PasswordInput
+            visibilityToggleButtonProps={{ 'aria-label': t('auth.showPassword') }}
             name="password"
             label={t('auth.password')}
             description={t('auth.passwordHint')}
