@@ -1,5 +1,6 @@
 import '@mantine/core/styles.css';
 import '@mantine/spotlight/styles.css';
+import './theme.css';
 import './i18n/index.ts';
 import { createTheme, DirectionProvider, MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
@@ -15,6 +16,8 @@ const queryClient = new QueryClient({
 // Vazirmatn-like system fonts for Arabic script fall back naturally; Mantine's default stack covers Latin.
 const theme = createTheme({
   primaryColor: 'blue',
+  // Shade 8 keeps white text on buttons and blue links on white above WCAG AA contrast.
+  primaryShade: 8,
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Tahoma, "Noto Sans Arabic", sans-serif',
 });
 

@@ -20,11 +20,11 @@ export function NotificationsBell() {
   return (
     <Popover width={340} position="bottom-end" shadow="md">
       <Popover.Target>
-        <Indicator disabled={unread === 0} label={unread} size={16} offset={4}>
-          <ActionIcon variant="subtle" size="lg" aria-label={t('nav.notifications')}>
+        <ActionIcon variant="subtle" size="lg" aria-label={t('nav.notifications')}>
+          <Indicator disabled={unread === 0} label={unread} size={16} offset={2}>
             <IconBell size={20} />
-          </ActionIcon>
-        </Indicator>
+          </Indicator>
+        </ActionIcon>
       </Popover.Target>
       <Popover.Dropdown>
         <Stack gap="xs">

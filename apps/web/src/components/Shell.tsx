@@ -60,8 +60,8 @@ export function Shell() {
               size="xs"
               leftSection={<IconSearch size={16} />}
               onClick={openSearch}
-              aria-label={t('nav.search')}
               visibleFrom="xs"
+              data-testid="open-search"
             >
               {t('nav.search')}{' '}
               <Text span c="dimmed" size="xs" ms={6}>
@@ -80,7 +80,7 @@ export function Shell() {
             <NotificationsBell />
             <Menu position="bottom-end">
               <Menu.Target>
-                <UnstyledButton aria-label={t('nav.workspace')}>
+                <UnstyledButton title={t('nav.workspace')}>
                   <Group gap={4} wrap="nowrap">
                     <Text size="sm" truncate maw={140}>
                       {me.data.workspace.name}

@@ -1,0 +1,239 @@
+// Browser tests: Debian's Chromium driven by playwright-core against the real server (the built web app and
+// the API on one port, a fresh database). Each test leaves a screenshot in test-results/screenshots/.
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../test/harness.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+describe('the web app in a browser', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const shot = (name: string, p: Page = page) =>
+    p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  /** The API as the signed-in browser user (same cookies). */
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await page.request.fetch(`${base}/api/v1${url}`, {
+      method,
+      ...(body === undefined ? {} : { data: body }),
+    });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
+    return response.status() === 204 ? null : response.json();
+  };
+  /** axe-core on the current screen: no serious or critical violations. */
+  const checkAxe = async (screen: string) => {
+    await page.evaluate(AXE);
+    const result = (await page.evaluate(() =>
+      (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
+        resultTypes: ['violations'],
+      }),
+    )) as { violations: { id: string; impact: string; nodes: { target: string[]; html: string }[] }[] };
+    const bad = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${screen}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => `${n.target.join(' ')} ${n.html}`).join(', ')}`,
+      );
+    expect(bad).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    await fs.access(CHROMIUM).catch(() => {
+      throw new Error(
+        `Chromium is not at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH.`,
+      );
+    });
+    await fs.mkdir(SHOTS, { recursive: true });
+    t = await createTestApp();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('signs up a new workspace and lands on the people list', async () => {
+    await page.goto(`${base}/sign-up`);
+    await checkAxe('sign-up (en)');
+    await page.getByLabel('Your name').fill('Leila Owner');
+    await page.getByLabel('Email').fill('leila@example.com');
+    await page.locator('input[name=password]').fill('correct horse battery');
+    await page.getByLabel('Workspace name').fill('Pars Trading');
+    await page.getByRole('button', { name: 'Create your workspace' }).click();
+    await page.waitForURL('**/o/people');
+    await expect.poll(() => page.getByRole('heading', { name: 'People' }).count()).toBe(1);
+    await shot('01-signed-up');
+  });
+
+  it('creates a company and a person with a Persian name through the forms', async () => {
+    await page.goto(`${base}/o/companies`);
+    await page.getByRole('button', { name: 'New' }).click();
+    await page.locator('[data-field=name] input').fill('شرکت پارس');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/o\/companies\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByTestId('record-title').textContent()).toBe('شرکت پارس');
+
+    await page.goto(`${base}/o/people`);
+    await page.getByRole('button', { name: 'New' }).click();
+    await page.locator('[data-field=firstName] input').fill('علی');
+    await page.locator('[data-field=lastName] input').fill('کریمی');
+    await page.locator('[data-field=company] input:not([type=hidden])').fill('پارس');
+    await page.getByRole('option', { name: 'شرکت پارس' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/o\/people\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByTestId('record-title').textContent()).toBe('علی کریمی');
+    await expect.poll(() => page.locator('[data-field=company]').textContent()).toContain('شرکت پارس');
+    await expect.poll(() => page.getByText('Leila Owner created this record').count()).toBe(1);
+    await checkAxe('record page (en)');
+    await shot('02-person-created');
+  });
+
+  it('finds the person from the search box typed with Arabic letter variants', async () => {
+    await page.goto(`${base}/o/people`);
+    await page.getByTestId('open-search').click();
+    await page.getByPlaceholder('Search people, companies, deals…').fill('علي كريمي');
+    const hit = page.getByRole('button', { name: /علی کریمی/ });
+    await hit.waitFor();
+    await shot('03-search');
+    await hit.click();
+    await page.waitForURL(/\/o\/people\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.getByTestId('record-title').textContent()).toBe('علی کریمی');
+  });
+
+  it('adds a custom field in settings and shows it in the table and the form', async () => {
+    await page.goto(`${base}/settings?tab=objects`);
+    const form = page.getByTestId('new-field');
+    await form.getByLabel('Key').fill('nationalCode');
+    await form.getByLabel('Label (English)').fill('National code');
+    await form.getByLabel('Label (Persian)').fill('کد ملی');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByRole('cell', { name: 'nationalCode' }).count()).toBeGreaterThan(0);
+    await checkAxe('settings (en)');
+
+    await page.goto(`${base}/o/people`);
+    await page.getByRole('button', { name: 'Columns' }).click();
+    await page.getByRole('checkbox', { name: 'National code' }).check();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByText('National code', { exact: true }).count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'New' }).click();
+    await expect.poll(() => page.locator('[data-field=nationalCode] input').count()).toBe(1);
+    await shot('04-custom-field');
+    await page.keyboard.press('Escape');
+  });
+
+  it('moves a deal across the kanban and keeps each column’s total', async () => {
+    const pipelines = await api('GET', '/objects/pipelines');
+    const pipeline = pipelines.data[0];
+    const stages = await api(
+      'GET',
+      `/objects/stages?sort=position&filter=${encodeURIComponent(JSON.stringify({ field: 'pipeline', op: 'eq', value: pipeline.id }))}`,
+    );
+    const [first, second] = stages.data;
+    const deal = await api('POST', '/objects/deals', {
+      name: 'قرارداد تهران',
+      pipeline: pipeline.id,
+      stage: first.id,
+      amount: { amount: '1250', currency: pipeline.currency ?? 'USD' },
+    });
+    await page.goto(`${base}/pipeline`);
+    const card = page.locator('[data-deal="قرارداد تهران"]');
+    await card.waitFor();
+    await card.dragTo(page.locator(`[data-stage="${second.name}"]`));
+    await expect
+      .poll(async () => (await api('GET', `/objects/deals/${deal.id}`)).stage, { timeout: 10_000 })
+      .toBe(second.id);
+    await expect
+      .poll(() => page.locator(`[data-stage="${second.name}"] [data-deal="قرارداد تهران"]`).count())
+      .toBe(1);
+    await expect
+      .poll(() => page.locator(`[data-stage="${second.name}"] [data-testid=stage-total]`).textContent())
+      .toContain('1,250');
+    await checkAxe('kanban (en)');
+    await shot('05-kanban');
+  });
+
+  it('switches to Arabic: the whole page turns right-to-left and is translated', async () => {
+    await page.goto(`${base}/o/people`);
+    await page.locator('label', { hasText: 'العربية' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ar');
+    await expect.poll(() => page.getByRole('heading', { name: 'الأشخاص' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'جديد' }).count()).toBe(1);
+    const me = await api('GET', '/me');
+    expect(me.user.locale).toBe('ar');
+    await checkAxe('people list (ar)');
+    await shot('06-arabic');
+  });
+
+  it('shows dates in the Persian calendar once the user picks it', async () => {
+    await page.goto(`${base}/settings?tab=preferences`);
+    await page.locator('label', { hasText: 'فارسی' }).first().click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('fa');
+    await page.getByLabel('تقویم', { exact: true }).and(page.locator('input:not([type=hidden])')).click();
+    await page.getByRole('option', { name: 'خورشیدی (جلالی)' }).click();
+    await expect.poll(async () => (await api('GET', '/me')).user.calendar).toBe('persian');
+    const jalaliYear = new Intl.DateTimeFormat('fa-u-ca-persian-nu-latn', { year: 'numeric' }).format(
+      new Date(),
+    );
+    // Persian month names only the Jalali calendar uses, and this year's Jalali year (1405 in 2026).
+    await expect
+      .poll(() => page.getByTestId('today').textContent())
+      .toMatch(/فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند/);
+    const text = (await page.getByTestId('today').textContent()) ?? '';
+    const asciiYear = jalaliYear.replace(/\D/g, '');
+    const persianYear = asciiYear.replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[Number(d)]!);
+    expect(text.includes(asciiYear) || text.includes(persianYear)).toBe(true);
+    await checkAxe('preferences (fa)');
+    await shot('07-persian-calendar');
+  });
+
+  it('fits a 375-pixel phone: the list becomes cards and nothing overflows', async () => {
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 375, height: 740 });
+    await phone.goto(`${base}/o/people`);
+    await phone.getByTestId('record-card').first().waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot('08-phone-list', phone);
+    await phone.getByTestId('record-card').first().getByRole('link').click();
+    await phone.getByTestId('record-title').waitFor();
+    expect(
+      await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await shot('09-phone-record', phone);
+    await phone.close();
+  });
+
+  it('passes the accessibility check on the main screens in English too', async () => {
+    await page.locator('label', { hasText: 'English' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('ltr');
+    for (const url of ['/o/people', '/o/companies', '/pipeline', '/settings?tab=members']) {
+      await page.goto(`${base}${url}`);
+      await page.waitForLoadState('networkidle');
+      await checkAxe(`${url} (en)`);
+    }
+  });
+}, 180_000);
