@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Browser tests: Debian's Chromium driven by playwright-core against the real server (the built web app and
 // the API on one port, a fresh database). Each test leaves a screenshot in test-results/screenshots/.
 import fs from 'node:fs/promises';
