@@ -236,5 +236,33 @@ describe('the web app in a browser', () => {
       await page.waitForLoadState('networkidle');
       await checkAxe(`${url} (en)`);
     }
+    await shot('10-settings-members');
+  });
+
+  it('saves the list as a view and shows any object as a board by a select field', async () => {
+    await page.goto(`${base}/o/leads`);
+    await api('POST', '/objects/leads', { name: 'Narges Tehrani', status: 'new' });
+    await page.reload();
+    await page.locator('label', { hasText: 'Board' }).click();
+    const card = page.getByRole('link', { name: 'Narges Tehrani' });
+    await card.waitFor();
+    await page
+      .locator('[data-column="new"] [draggable=true]')
+      .dragTo(page.locator('[data-column="qualified"]'));
+    await expect
+      .poll(
+        async () =>
+          (await api('GET', '/objects/leads')).data.find((l: { name: string }) => l.name === 'Narges Tehrani')
+            .status,
+      )
+      .toBe('qualified');
+    await shot('11-leads-board');
+    await page.getByRole('button', { name: 'Views' }).click();
+    await page.getByRole('menuitem', { name: 'Save view' }).click();
+    await page.getByLabel('View name').fill('Lead board');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => (await api('GET', '/views?object=leads')).data.map((v: { name: string }) => v.name))
+      .toEqual(['Lead board']);
   });
 }, 180_000);

@@ -24,6 +24,7 @@ import {
   type ThrottleLimits,
   teamsRoutes,
   timelineRoutes,
+  viewsRoutes,
   webhooksRoutes,
   workspacesRoutes,
 } from '@rabita/core';
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(importsRoutes, routeDeps);
       await api.register(exportsRoutes, routeDeps);
       await api.register(notificationsRoutes, routeDeps);
+      await api.register(viewsRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -50,6 +50,7 @@ export { searchRoutes } from './search/search.routes.ts';
 export { type SearchHit, searchRecords } from './search/search.service.ts';
 export { timelineRoutes } from './timeline/timeline.routes.ts';
 export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts';
+export { viewsRoutes } from './views/views.routes.ts';
 export { deliverDueWebhooks, signatureHeader } from './webhooks/webhook-delivery.ts';
 export { webhooksRoutes } from './webhooks/webhooks.routes.ts';
 export { membersRoutes } from './workspaces/members.routes.ts';

@@ -70,6 +70,11 @@ export const ar: Dictionary = {
     selectRow: 'تحديد الصف',
     selectAll: 'تحديد الكل',
     open: 'فتح',
+    bulkEdit: 'تعديل المحدد',
+    groupBy: 'تجميع حسب',
+    deleteView: 'حذف طريقة العرض',
+    team: 'الفريق',
+    noViews: 'لا توجد طرق عرض محفوظة بعد.',
   },
   op: {
     eq: 'يساوي',

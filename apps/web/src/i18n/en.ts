@@ -69,6 +69,11 @@ export const en = {
     selectRow: 'Select row',
     selectAll: 'Select all',
     open: 'Open',
+    bulkEdit: 'Edit selected',
+    groupBy: 'Group by',
+    deleteView: 'Delete view',
+    team: 'Team',
+    noViews: 'No saved views yet.',
   },
   op: {
     eq: 'is',

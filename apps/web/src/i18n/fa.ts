@@ -70,6 +70,11 @@ export const fa: Dictionary = {
     selectRow: 'انتخاب ردیف',
     selectAll: 'انتخاب همه',
     open: 'باز کردن',
+    bulkEdit: 'ویرایش انتخاب‌شده‌ها',
+    groupBy: 'گروه‌بندی بر اساس',
+    deleteView: 'حذف نما',
+    team: 'تیم',
+    noViews: 'هنوز نمای ذخیره‌شده‌ای نیست.',
   },
   op: {
     eq: 'برابر با',

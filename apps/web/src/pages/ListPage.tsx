@@ -7,6 +7,8 @@ import {
   Group,
   Menu,
   Modal,
+  SegmentedControl,
+  Select,
   Stack,
   Text,
   Title,
@@ -33,6 +35,8 @@ import { FieldValue } from '../components/FieldValue.tsx';
 import { FilterBuilder, type FilterState, toFilterTree } from '../components/FilterBuilder.tsx';
 import { AnchorLink } from '../components/links.tsx';
 import { RecordForm } from '../components/RecordForm.tsx';
+import { SelectBoard } from '../components/SelectBoard.tsx';
+import { ViewsMenu } from '../components/ViewsMenu.tsx';
 import type { Locale } from '../i18n/index.ts';
 import { type FieldDef, label, type ObjectDef, titleOf, visibleFields } from '../lib/metadata.ts';
 import { useObject } from '../lib/session.ts';
@@ -46,6 +50,8 @@ interface ViewState {
   widths: Record<string, number>;
   sort: string | null;
   filter: FilterState;
+  /** The select field a board groups by; null for the table. */
+  board?: string | null;
 }
 
 function defaultView(object: ObjectDef): ViewState {
@@ -145,6 +151,78 @@ function InlineCell({ object, field, record }: { object: ObjectDef; field: Field
   );
 }
 
+/** Sets one field to one value on every selected record. */
+function BulkEdit({
+  object,
+  ids,
+  opened,
+  onClose,
+  onDone,
+}: {
+  object: ObjectDef;
+  ids: string[];
+  opened: boolean;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const [fieldKey, setFieldKey] = useState<string | null>(null);
+  const [value, setValue] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const field = object.fields.find((f) => f.key === fieldKey);
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={`${t('list.bulkEdit')} (${t('list.selected', { count: ids.length })})`}
+    >
+      <Stack>
+        <Select
+          label={t('list.field')}
+          data={visibleFields(object)
+            .filter((f) => !f.readOnly && !f.unique)
+            .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }))}
+          value={fieldKey}
+          onChange={(v) => {
+            setFieldKey(v);
+            setValue(null);
+          }}
+          searchable
+        />
+        {field && <FieldInput field={field} value={value} onChange={setValue} />}
+        <ErrorText error={error} />
+        <Group justify="flex-end">
+          <Button
+            loading={busy}
+            disabled={!field}
+            onClick={async () => {
+              setBusy(true);
+              setError(null);
+              try {
+                for (const id of ids)
+                  await call(
+                    client.PATCH('/api/v1/objects/{object}/{id}', {
+                      params: { path: { object: object.key, id } },
+                      body: { [fieldKey as string]: value },
+                    }),
+                  );
+                onDone();
+              } catch (e) {
+                setError(e);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            {t('record.save')}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
 export default function ListPage() {
   const { object: objectKey } = useParams({ from: '/app/o/$object' });
   const object = useObject(objectKey);
@@ -156,6 +234,7 @@ export default function ListPage() {
   const [view, setView] = useViewState(object);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
+  const [bulkEditing, setBulkEditing] = useState(false);
   const filterTree = view ? toFilterTree(view.filter) : undefined;
   const filterParam = filterTree ? JSON.stringify(filterTree) : undefined;
   const query = useInfiniteQuery({
@@ -195,6 +274,10 @@ export default function ListPage() {
   useEffect(() => setSelected(new Set()), [objectKey]);
 
   if (!object || !view) return null;
+  const selectFields = visibleFields(object).filter(
+    (f) => f.type === 'select' && (f.options ?? []).length > 0,
+  );
+  const boardField = selectFields.find((f) => f.key === view.board);
   const columns = view.columns
     .map((k) => object.fields.find((f) => f.key === k))
     .filter((f): f is FieldDef => Boolean(f));
@@ -245,6 +328,30 @@ export default function ListPage() {
           {label(object.labels.plural, locale)}
         </Title>
         <Group gap="xs" wrap="wrap">
+          {selectFields.length > 0 && (
+            <SegmentedControl
+              size="xs"
+              value={view.board ? 'board' : 'table'}
+              onChange={(mode) =>
+                setView({ board: mode === 'board' ? (view.board ?? selectFields[0]!.key) : null })
+              }
+              data={[
+                { value: 'table', label: t('list.table') },
+                { value: 'board', label: t('list.kanban') },
+              ]}
+            />
+          )}
+          {view.board && (
+            <Select
+              size="xs"
+              aria-label={t('list.groupBy')}
+              data={selectFields.map((f) => ({ value: f.key, label: label(f.labels, locale) }))}
+              value={view.board}
+              onChange={(v) => v && setView({ board: v })}
+              w={150}
+            />
+          )}
+          <ViewsMenu object={objectKey} state={view} onApply={(saved) => setView(saved)} />
           <FilterBuilder object={object} value={view.filter} onChange={(filter) => setView({ filter })} />
           <Menu closeOnItemClick={false} position="bottom-end">
             <Menu.Target>
@@ -325,7 +432,9 @@ export default function ListPage() {
         </Group>
       </Group>
       <ErrorText error={query.error} />
+      {boardField && <SelectBoard object={object} field={boardField} filter={filterParam} />}
       <Box
+        hidden={Boolean(boardField)}
         ref={scrollRef}
         style={{
           flex: 1,
