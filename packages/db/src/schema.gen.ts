@@ -138,6 +138,60 @@ export interface FieldOptions {
   workspaceId: string;
 }
 
+export interface ImportChunks {
+  data: Buffer;
+  importId: string;
+  seq: number;
+  workspaceId: string;
+}
+
+export interface ImportMappings {
+  createdAt: Generated<Timestamp>;
+  createdBy: string | null;
+  id: string;
+  mapping: Json;
+  name: string;
+  objectKey: string;
+  workspaceId: string;
+}
+
+export interface ImportRejects {
+  cells: Json;
+  importId: string;
+  reason: string;
+  rowNumber: number;
+  workspaceId: string;
+}
+
+export interface Imports {
+  claimedBy: string | null;
+  created: Generated<number>;
+  createdAt: Generated<Timestamp>;
+  createdBy: string | null;
+  dryRun: Generated<boolean>;
+  error: string | null;
+  fileBytes: Generated<Int8>;
+  fileFormat: string;
+  fileName: string | null;
+  finishedAt: Timestamp | null;
+  headers: Json | null;
+  heartbeatAt: Timestamp | null;
+  id: string;
+  objectKey: string;
+  options: Generated<Json>;
+  principal: Json;
+  rejected: Generated<number>;
+  rowsDone: Generated<number>;
+  rowsTotal: number | null;
+  runMs: Generated<Int8>;
+  skipped: Generated<number>;
+  startedAt: Timestamp | null;
+  status: Generated<string>;
+  updated: Generated<number>;
+  updatedAt: Generated<Timestamp>;
+  workspaceId: string;
+}
+
 export interface Invitations {
   acceptedAt: Timestamp | null;
   acceptedBy: string | null;
@@ -173,6 +227,18 @@ export interface Leads {
 export interface Memberships {
   createdAt: Generated<Timestamp>;
   roleId: string;
+  userId: string;
+  workspaceId: string;
+}
+
+export interface Notifications {
+  actorUserId: string | null;
+  createdAt: Generated<Timestamp>;
+  id: string;
+  kind: string;
+  objectKey: string;
+  readAt: Timestamp | null;
+  recordId: string;
   userId: string;
   workspaceId: string;
 }
@@ -321,6 +387,19 @@ export interface Tasks {
   workspaceId: string;
 }
 
+export interface TeamMembers {
+  teamId: string;
+  userId: string;
+  workspaceId: string;
+}
+
+export interface Teams {
+  createdAt: Generated<Timestamp>;
+  id: string;
+  name: string;
+  workspaceId: string;
+}
+
 export interface Users {
   calendar: Generated<string>;
   createdAt: Generated<Timestamp>;
@@ -333,6 +412,19 @@ export interface Users {
   passwordHash: string | null;
   timeZone: Generated<string>;
   updatedAt: Generated<Timestamp>;
+}
+
+export interface Views {
+  createdAt: Generated<Timestamp>;
+  id: string;
+  name: string;
+  objectKey: string;
+  ownerId: string;
+  shared: Generated<boolean>;
+  state: Json;
+  teamId: string | null;
+  updatedAt: Generated<Timestamp>;
+  workspaceId: string;
 }
 
 export interface WebhookDeliveries {
@@ -382,9 +474,14 @@ export interface DB {
   customObjects: CustomObjects;
   deals: Deals;
   fieldOptions: FieldOptions;
+  importChunks: ImportChunks;
+  importMappings: ImportMappings;
+  importRejects: ImportRejects;
+  imports: Imports;
   invitations: Invitations;
   leads: Leads;
   memberships: Memberships;
+  notifications: Notifications;
   people: People;
   pipelines: Pipelines;
   rateLimits: RateLimits;
@@ -396,7 +493,10 @@ export interface DB {
   sessions: Sessions;
   stages: Stages;
   tasks: Tasks;
+  teamMembers: TeamMembers;
+  teams: Teams;
   users: Users;
+  views: Views;
   webhookDeliveries: WebhookDeliveries;
   webhooks: Webhooks;
   workspaces: Workspaces;
