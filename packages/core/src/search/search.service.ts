@@ -29,8 +29,6 @@ const MAX_LIMIT = 100;
 /** Objects whose standard phone columns are kept as E.164 arrays with a GIN index. */
 const PHONE_TABLES = new Set(['people', 'companies', 'leads']);
 const PHONE_LIKE = /^[\s\d+\-().\u0660-\u0669\u06F0-\u06F9]+$/;
-// Word similarity (pg_trgm) at or above this counts as a match despite a typo.
-const TYPO_THRESHOLD = '0.5';
 // At most this many substring, and near-word, candidates are ranked per search: enough to rank well, bounded
 // so that a very common query costs no more than a rare one.
 const CANDIDATES = 1000;
@@ -69,14 +67,14 @@ async function phoneHits(
   if (!phone) return [];
   const hits: SearchHit[] = [];
   for (const object of objects.filter((o) => PHONE_TABLES.has(o.key))) {
+    // The GIN index on phone_numbers is reached through an owner-run function (see migration 0013).
     const { rows } = await sql<{ id: string; title: string; subtitle: string | null }>`
-      select t.id, coalesce(d.title, '') as title, d.subtitle
-      from ${sql.table(object.table)} t
+      select p.id, coalesce(d.title, '') as title, d.subtitle
+      from rabita_records_by_phone(${object.key}, ${phone.e164}, 20) as p(id)
       left join search_documents d
-        on d.workspace_id = t.workspace_id and d.object_key = ${object.key} and d.record_id = t.id
-      where t.workspace_id = ${workspaceId} and t.deleted_at is null
-        and t.phone_numbers @> array[${phone.e164}]::text[]
-      limit 20`.execute(trx);
+        on d.workspace_id = ${workspaceId} and d.object_key = ${object.key} and d.record_id = p.id`.execute(
+      trx,
+    );
     for (const row of rows)
       hits.push({ object: object.key, id: row.id, title: row.title, subtitle: row.subtitle, score: 1 });
   }
@@ -91,57 +89,28 @@ type HitRow = { objectKey: string; recordId: string; title: string; subtitle: st
  * from the prefix index; (2) if those are too few, the query anywhere in the folded text, spaced or spaceless,
  * ranked by where it matched; (3) if still too few, near-word matches (small typos) by trigram word similarity.
  */
-async function textHits(
-  trx: Tx,
-  workspaceId: string,
-  objects: ObjectDef[],
-  q: string,
-  limit: number,
-): Promise<SearchHit[]> {
+async function textHits(trx: Tx, objects: ObjectDef[], q: string, limit: number): Promise<SearchHit[]> {
   const folded = normalizeText(q);
   const compact = compactText(q);
   if (!folded) return [];
   const keys = objects.map((o) => o.key);
-  const scope = sql`d.workspace_id = ${workspaceId} and d.object_key = any(${keys}::text[])`;
-  // (the camel-case plugin renames the result columns)
+  // Each tier is an owner-run function (migration 0013): under row-level security LIKE and trigram conditions
+  // would not use their indexes.
   const prefix = await sql<HitRow>`
-    select d.object_key, d.record_id, d.title, d.subtitle, 0.95::float8 as score
-    from search_documents d
-    where ${scope} and left(d.content, 200) like ${`${escapeLike(folded)}%`}
-    order by left(d.content, 200), d.record_id
-    limit ${limit}`.execute(trx);
+    select object_key, record_id, title, subtitle, score
+    from rabita_search_prefix(${keys}::text[], ${`${escapeLike(folded)}%`}, ${limit})`.execute(trx);
   const rows = [...prefix.rows];
   if (rows.length < limit) {
-    const contains = `%${escapeLike(folded)}%`;
-    const compactContains = `%${escapeLike(compact)}%`;
     const anywhere = await sql<HitRow>`
-      select object_key, record_id, title, subtitle, score from (
-        select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
-          (case
-            when position(${folded} in d.content) = 1 then 0.95
-            when position(${folded} in d.content) between 1 and length(d.title) then 0.85
-            when position(${folded} in d.content) > 0 then 0.7
-            else 0.6 end)::float8 as score
-        from search_documents d
-        where ${scope} and (d.content like ${contains} or d.compact like ${compactContains})
-        limit ${CANDIDATES}
-      ) c
-      order by score desc, updated_at desc, record_id
-      limit ${limit}`.execute(trx);
+      select object_key, record_id, title, subtitle, score
+      from rabita_search_contains(${keys}::text[], ${folded}, ${`%${escapeLike(folded)}%`},
+                                  ${`%${escapeLike(compact)}%`}, ${CANDIDATES}, ${limit})`.execute(trx);
     rows.push(...anywhere.rows);
   }
   if (new Set(rows.map((r) => r.recordId)).size < limit) {
-    await sql`select set_config('pg_trgm.word_similarity_threshold', ${TYPO_THRESHOLD}, true)`.execute(trx);
     const near = await sql<HitRow>`
-      select object_key, record_id, title, subtitle, score from (
-        select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
-          (word_similarity(${folded}, d.content) * 0.6)::float8 as score
-        from search_documents d
-        where ${scope} and ${folded} <% d.content
-        limit ${NEAR_CANDIDATES}
-      ) c
-      order by score desc, updated_at desc, record_id
-      limit ${limit}`.execute(trx);
+      select object_key, record_id, title, subtitle, score
+      from rabita_search_near(${keys}::text[], ${folded}, ${NEAR_CANDIDATES}, ${limit})`.execute(trx);
     rows.push(...near.rows);
   }
   return rows.map((r) => ({
@@ -220,7 +189,7 @@ export async function searchRecords(
     const objects = searchableObjects(all, principal, options.objects);
     if (objects.length === 0) return [];
     const byPhone = await phoneHits(trx, principal.workspaceId, objects, q, workspace.defaultCountry);
-    const byText = await textHits(trx, principal.workspaceId, objects, q, limit * 3);
+    const byText = await textHits(trx, objects, q, limit * 3);
     const seen = new Set<string>();
     const merged = [...byPhone, ...byText].filter((h) => {
       const key = `${h.object}:${h.id}`;

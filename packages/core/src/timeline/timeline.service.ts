@@ -116,23 +116,22 @@ export async function getTimeline(
     // Activities link to people, companies, deals and leads through their own columns, and to any object
     // (custom ones included) through custom relation fields an admin adds to activities.
     const activityObject = (await loadObjects(trx, ws)).find((o) => o.key === 'activities');
-    const links: RawBuilder<unknown>[] = [];
-    const column = ACTIVITY_LINKS[objectKey];
-    if (column) links.push(sql`${sql.ref(`a.${column}`)} @> array[${recordId}]::uuid[]`);
-    for (const field of activityObject?.fields ?? []) {
-      if (!field.custom || field.type !== 'relation' || field.relation?.object !== objectKey) continue;
-      const value = field.relation.many ? [recordId] : recordId;
-      links.push(sql`a.custom @> ${JSON.stringify({ [field.key]: value })}::jsonb`);
-    }
+    // Found through their indexes by an owner-run function (array and JSON containment would not use them
+    // under row-level security; see migration 0013).
+    const column = ACTIVITY_LINKS[objectKey] ?? null;
+    const customLinks = (activityObject?.fields ?? [])
+      .filter((f) => f.custom && f.type === 'relation' && f.relation?.object === objectKey)
+      .map((f) => JSON.stringify({ [f.key]: f.relation?.many ? [recordId] : recordId }));
     const activityRule = ruleFor(principal, 'activities');
     const activityOwner = ownerLimit(principal, activityRule);
-    if (links.length > 0 && activityRule.read && activityOwner !== null) {
+    if ((column || customLinks.length > 0) && activityRule.read && activityOwner !== null) {
       const at = sql`coalesce(a.occurred_at, a.created_at)`;
       parts.push(sql<Row>`(select 'activity' as kind, a.id, ${at} as at,
           jsonb_build_object('type', a.type, 'subject', a.subject, 'body', a.body, 'direction', a.direction,
             'outcome', a.outcome, 'durationSeconds', a.duration_seconds, 'owner', a.owner_id) as data
         from activities a
-        where a.workspace_id = ${ws} and a.deleted_at is null and (${sql.join(links, sql` or `)})
+        where a.workspace_id = ${ws} and a.deleted_at is null
+          and a.id in (select rabita_linked_activities(${column}, ${recordId}::uuid, ${customLinks}::jsonb[]))
           ${activityOwner ? sql`and a.owner_id = ${activityOwner}` : sql``}
           ${before(at, sql`a.id`)}
         order by ${at} desc, a.id desc limit ${limit + 1})`);

@@ -9,6 +9,7 @@ import * as m0009 from './0009-search-prefix.ts';
 import * as m0010 from './0010-teams.ts';
 import * as m0011 from './0011-activity-links.ts';
 import * as m0012 from './0012-views.ts';
+import * as m0013 from './0013-indexed-lookups.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0010-teams': m0010,
   '0011-activity-links': m0011,
   '0012-views': m0012,
+  '0013-indexed-lookups': m0013,
 };
