@@ -12,14 +12,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create function rabita_search_prefix(p_objects text[], p_prefix text, p_limit integer)
     returns table (object_key text, record_id uuid, title text, subtitle text, score float8)
-    language sql stable security definer set search_path = public, pg_temp
+    language plpgsql stable security definer set search_path = public, pg_temp
     as $$
-      select d.object_key, d.record_id, d.title, d.subtitle, 0.95::float8
-      from search_documents d
-      where d.workspace_id = rabita_current_workspace() and d.object_key = any(p_objects)
-        and left(d.content, 200) like p_prefix
-      order by left(d.content, 200), d.record_id
-      limit least(p_limit, 1000)
+    begin
+      -- EXECUTE plans with the values known, so the LIKE prefix becomes an index range.
+      return query execute
+        'select d.object_key, d.record_id, d.title, d.subtitle, 0.95::float8
+         from search_documents d
+         where d.workspace_id = rabita_current_workspace() and d.object_key = any($1)
+           and left(d.content, 200) like $2
+         order by left(d.content, 200), d.record_id
+         limit least($3, 1000)'
+        using p_objects, p_prefix, p_limit;
+    end
     $$`.execute(db);
 
   // Search, tier 2: the query anywhere in the folded text, spaced or spaceless, a bounded number ranked.
@@ -27,41 +32,49 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function rabita_search_contains(p_objects text[], p_folded text, p_contains text, p_compact text,
                                            p_candidates integer, p_limit integer)
     returns table (object_key text, record_id uuid, title text, subtitle text, score float8)
-    language sql stable security definer set search_path = public, pg_temp
+    language plpgsql stable security definer set search_path = public, pg_temp
     as $$
-      select c.object_key, c.record_id, c.title, c.subtitle, c.score from (
-        select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
-          (case
-            when position(p_folded in d.content) = 1 then 0.95
-            when position(p_folded in d.content) between 1 and length(d.title) then 0.85
-            when position(p_folded in d.content) > 0 then 0.7
-            else 0.6 end)::float8 as score
-        from search_documents d
-        where d.workspace_id = rabita_current_workspace() and d.object_key = any(p_objects)
-          and (d.content like p_contains or d.compact like p_compact)
-        limit least(p_candidates, 5000)
-      ) c
-      order by c.score desc, c.updated_at desc, c.record_id
-      limit least(p_limit, 1000)
+    begin
+      return query execute
+        'select c.object_key, c.record_id, c.title, c.subtitle, c.score from (
+           select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
+             (case
+               when position($2 in d.content) = 1 then 0.95
+               when position($2 in d.content) between 1 and length(d.title) then 0.85
+               when position($2 in d.content) > 0 then 0.7
+               else 0.6 end)::float8 as score
+           from search_documents d
+           where d.workspace_id = rabita_current_workspace() and d.object_key = any($1)
+             and (d.content like $3 or d.compact like $4)
+           limit least($5, 5000)
+         ) c
+         order by c.score desc, c.updated_at desc, c.record_id
+         limit least($6, 1000)'
+        using p_objects, p_folded, p_contains, p_compact, p_candidates, p_limit;
+    end
     $$`.execute(db);
 
   // Search, tier 3: near words (small typos) by trigram word similarity.
   await sql`
     create function rabita_search_near(p_objects text[], p_folded text, p_candidates integer, p_limit integer)
     returns table (object_key text, record_id uuid, title text, subtitle text, score float8)
-    language sql stable security definer set search_path = public, pg_temp
+    language plpgsql stable security definer set search_path = public, pg_temp
     set pg_trgm.word_similarity_threshold = 0.5
     as $$
-      select c.object_key, c.record_id, c.title, c.subtitle, c.score from (
-        select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
-          (word_similarity(p_folded, d.content) * 0.6)::float8 as score
-        from search_documents d
-        where d.workspace_id = rabita_current_workspace() and d.object_key = any(p_objects)
-          and p_folded <% d.content
-        limit least(p_candidates, 5000)
-      ) c
-      order by c.score desc, c.updated_at desc, c.record_id
-      limit least(p_limit, 1000)
+    begin
+      return query execute
+        'select c.object_key, c.record_id, c.title, c.subtitle, c.score from (
+           select d.object_key, d.record_id, d.title, d.subtitle, d.updated_at,
+             (word_similarity($2, d.content) * 0.6)::float8 as score
+           from search_documents d
+           where d.workspace_id = rabita_current_workspace() and d.object_key = any($1)
+             and $2 <% d.content
+           limit least($3, 5000)
+         ) c
+         order by c.score desc, c.updated_at desc, c.record_id
+         limit least($4, 1000)'
+        using p_objects, p_folded, p_candidates, p_limit;
+    end
     $$`.execute(db);
 
   // Live records holding a phone number (E.164) in a standard phone column, by its GIN index.
