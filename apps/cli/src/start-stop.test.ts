@@ -1,0 +1,289 @@
+// The real `rabita` command in real processes: start on a fresh data folder, serve, stop on a signal with
+// nothing left behind, keep the data, refuse a second start, and fail bad configuration with one sentence.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/harness.ts';
+
+const MAIN = path.resolve(import.meta.dirname, 'main.ts');
+const running = new Set<ChildProcess>();
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `rabita <args>` with these variables (and nothing of the test run's own). */
+function rabita(args: string[], env: Record<string, string>, user?: string): Run {
+  const base = { PATH: process.env.PATH ?? '', HOME: env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env };
+  const child = user
+    ? spawn(
+        'runuser',
+        [
+          '-u',
+          user,
+          '--',
+          'env',
+          ...Object.entries(base).map(([k, v]) => `${k}=${v}`),
+          process.execPath,
+          MAIN,
+          ...args,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+    : spawn(process.execPath, [MAIN, ...args], { env: base, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, output: () => out, exited };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function ready(port: number, run: Run, seconds = 90): Promise<void> {
+  for (let i = 0; i < seconds * 5; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (run.child.exitCode !== null) throw new Error(`rabita exited early: ${run.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`rabita did not become ready: ${run.output()}`);
+}
+
+/** True when a process with this pid is alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const post = (port: number, url: string, body: unknown, cookie?: string) =>
+  fetch(`http://127.0.0.1:${port}/api/v1${url}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+  });
+
+/** The one sentence a failed start prints: no stack trace, names the problem. */
+function expectOneSentence(output: string, pattern: RegExp) {
+  expect(output).toMatch(pattern);
+  expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+}
+
+describe('rabita start and stop', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-cli-'));
+    await fsp.chmod(root, 0o755);
+  });
+  afterAll(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await fsp.rm(root, { recursive: true, force: true });
+  });
+
+  it('starts on a fresh data folder, serves, stops on SIGTERM with nothing left, and keeps the data', async () => {
+    const data = path.join(root, 'data');
+    const port = await freePort();
+    const first = rabita(['start'], { RABITA_DATA: data, PORT: String(port) });
+    await ready(port, first);
+    const signUp = await post(port, '/auth/sign-up', {
+      email: 'first@example.com',
+      password: 'correct horse battery',
+      name: 'First',
+      workspaceName: 'Kept',
+    });
+    expect(signUp.status).toBe(201);
+    const pidFile = path.join(data, 'pg', 'postmaster.pid');
+    const postgresPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    expect(alive(postgresPid)).toBe(true);
+    expect(fs.existsSync(path.join(data, 'rabita.lock'))).toBe(true);
+
+    // A second start on the same folder says so and leaves the first one serving.
+    const second = rabita(['start'], { RABITA_DATA: data, PORT: String(await freePort()) });
+    expect(await second.exited).not.toBe(0);
+    expectOneSentence(second.output(), /data folder .* is in use by another Rabita process/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(fs.existsSync(pidFile)).toBe(false);
+    expect(alive(postgresPid)).toBe(false);
+    expect(fs.existsSync(path.join(data, 'rabita.lock'))).toBe(false);
+
+    // Again, stopped with SIGINT this time: the account is still there.
+    const again = rabita(['start'], { RABITA_DATA: data, PORT: String(port) });
+    await ready(port, again);
+    const signIn = await post(port, '/auth/sign-in', {
+      email: 'first@example.com',
+      password: 'correct horse battery',
+    });
+    expect(signIn.status).toBe(200);
+    // Sign-up is closed now that a workspace exists.
+    const closed = await post(port, '/auth/sign-up', {
+      email: 'second@example.com',
+      password: 'correct horse battery',
+      name: 'Second',
+      workspaceName: 'Second',
+    });
+    expect(closed.status).toBe(403);
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+    expect(fs.existsSync(pidFile)).toBe(false);
+  }, 180_000);
+
+  it('stops bad configuration with one sentence naming the problem and the fix', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ PORT: 'abc' }, /PORT must be a whole number/],
+      [{ PORT: '70000' }, /PORT must be a whole number from 1 to 65535/],
+      [{ DATABASE_URL: 'postgres://rabita@127.0.0.1:1/rabita' }, /refused the connection.*DATABASE_URL/],
+      [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+      [{ RABITA_DATA: '/etc/hostname/data' }, /data folder .* is not writable/],
+      [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    ];
+    for (const [env, pattern] of cases) {
+      const run = rabita(['start'], { RABITA_DATA: path.join(root, 'unused'), ...env });
+      expect(await run.exited, JSON.stringify(env)).toBe(1);
+      expectOneSentence(run.output(), pattern);
+    }
+  }, 60_000);
+
+  it('says when the port is taken, and leaves nothing running', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const data = path.join(root, 'port-taken');
+    const run = rabita(['start'], { RABITA_DATA: data, PORT: String(port) });
+    expect(await run.exited).toBe(1);
+    expectOneSentence(run.output(), new RegExp(`Port ${port} is already in use`));
+    blocker.close();
+    expect(fs.existsSync(path.join(data, 'pg', 'postmaster.pid'))).toBe(false);
+    expect(fs.existsSync(path.join(data, 'rabita.lock'))).toBe(false);
+  }, 90_000);
+
+  it('uses DATABASE_URL when given and starts nothing embedded; migrate, user create and worker work on it', async () => {
+    const database = await createTestDatabase();
+    try {
+      const data = path.join(root, 'external');
+      const env = { DATABASE_URL: database.url, RABITA_DATA: data };
+      const migrate = rabita(['migrate'], env);
+      expect(await migrate.exited, migrate.output()).toBe(0);
+      const port = await freePort();
+      const server = rabita(['start'], { ...env, PORT: String(port), RABITA_IN_PROCESS_WORKER: 'false' });
+      await ready(port, server);
+      expect(fs.existsSync(path.join(data, 'pg'))).toBe(false);
+
+      const created = rabita(
+        [
+          'user',
+          'create',
+          '--email',
+          'cli@example.com',
+          '--name',
+          'From the CLI',
+          '--password',
+          'correct horse battery',
+        ],
+        env,
+      );
+      expect(await created.exited, created.output()).toBe(0);
+      expect(
+        (await post(port, '/auth/sign-in', { email: 'cli@example.com', password: 'correct horse battery' }))
+          .status,
+      ).toBe(200);
+      const bad = rabita(
+        ['user', 'create', '--email', 'not-an-email', '--name', 'X', '--password', 'short'],
+        env,
+      );
+      expect(await bad.exited).toBe(1);
+      expectOneSentence(bad.output(), /email|password/i);
+      const missing = rabita(['user', 'create'], env);
+      expect(await missing.exited).not.toBe(0);
+
+      // The worker alone runs jobs: an expired session is cleaned up.
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      await admin.query(`update sessions set expires_at = now() - interval '1 day'`);
+      const worker = rabita(['worker'], env);
+      await admin.query(`select graphile_worker.add_job('rabita:cleanup', '{}'::json)`).catch(async () => {
+        // the worker creates its schema when it starts; wait for it once
+        await new Promise((r) => setTimeout(r, 3000));
+        await admin.query(`select graphile_worker.add_job('rabita:cleanup', '{}'::json)`);
+      });
+      let left = 1;
+      for (let i = 0; i < 100 && left > 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        left = Number(
+          (await admin.query(`select count(*) from sessions where expires_at < now()`)).rows[0].count,
+        );
+      }
+      expect(left).toBe(0);
+      await admin.end();
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  }, 180_000);
+
+  it.runIf(process.getuid?.() === 0 && fs.existsSync('/usr/sbin/runuser'))(
+    'runs embedded PostgreSQL for an unprivileged user too',
+    async () => {
+      const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-nobody-'));
+      await fsp.chmod(home, 0o755);
+      execFileSync('chown', ['nobody', home]);
+      const port = await freePort();
+      const run = rabita(
+        ['start'],
+        { HOME: home, RABITA_DATA: path.join(home, 'data'), PORT: String(port) },
+        'nobody',
+      );
+      try {
+        await ready(port, run);
+        const stat = fs.statSync(path.join(home, 'data', 'pg'));
+        expect(stat.uid).toBe(Number(execFileSync('id', ['-u', 'nobody']).toString().trim()));
+        execFileSync('pkill', ['-TERM', '-u', 'nobody', '-f', 'main.ts start']);
+        expect(await run.exited).toBe(0);
+        expect(fs.existsSync(path.join(home, 'data', 'pg', 'postmaster.pid'))).toBe(false);
+      } finally {
+        if (run.child.exitCode === null)
+          execFileSync('pkill', ['-KILL', '-u', 'nobody', '-f', 'main.ts start']);
+        await fsp.rm(home, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+});
