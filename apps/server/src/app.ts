@@ -6,6 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
   accessRoutes,
+  aggregateRoutes,
   authRoutes,
   createSignInThrottle,
   EventHub,
@@ -148,6 +149,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(teamsRoutes, routeDeps);
       await api.register(metadataRoutes, routeDeps);
       await api.register(recordsRoutes, routeDeps);
+      await api.register(aggregateRoutes, routeDeps);
       await api.register(searchRoutes, routeDeps);
       await api.register(timelineRoutes, routeDeps);
       await api.register(eventsRoutes, routeDeps);
