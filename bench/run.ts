@@ -7,7 +7,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compileListQuery, DEMO_SIZES, type DemoSize, generateDemo, principalForMember } from '@rabita/core';
+import {
+  compileAggregateQuery,
+  compileListQuery,
+  DEMO_SIZES,
+  type DemoSize,
+  generateDemo,
+  principalForMember,
+} from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import { createLogger, loadConfig, startDatabase } from '@rabita/server';
 import autocannon from 'autocannon';
@@ -20,6 +27,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     scenario: { type: 'string' },
     data: { type: 'string' },
+    check: { type: 'boolean', default: false },
+    'write-reference': { type: 'boolean', default: false },
   },
 });
 const size = args.size as DemoSize;
@@ -50,9 +59,10 @@ let server: ChildProcess | undefined;
 
 try {
   const marker = path.join(dataDir, `demo-${size}.json`);
-  let demo: { workspaceId: string; userId: string };
+  let demo: { workspaceId: string; userId: string; hubPersonId: string };
   try {
     demo = JSON.parse(await fs.readFile(marker, 'utf8'));
+    if (!demo.hubPersonId) throw new Error('made by an older generator');
   } catch {
     process.stderr.write(`Generating the size ${size} data set (once; kept in ${dataDir})…\n`);
     const started = Date.now();
@@ -124,7 +134,7 @@ try {
 
   /** Runs the same SQL straight through pg, in the same workspace transaction shape, at the same concurrency. */
   async function baseline(
-    query: { sql: string; parameters: unknown[] },
+    query: { sql: string; parameters: readonly unknown[] },
     connections: number,
   ): Promise<Figures> {
     const pool: pg.Pool = createPool(
@@ -146,7 +156,7 @@ try {
             try {
               await client.query('begin');
               await client.query("select set_config('rabita.workspace_id', $1, true)", [demo.workspaceId]);
-              await client.query(query.sql, query.parameters);
+              await client.query(query.sql, query.parameters as unknown[]);
               await client.query('commit');
               latencies.push(performance.now() - t0);
             } catch {
@@ -191,10 +201,46 @@ try {
     cursor = compiled.nextCursor;
   }
 
+  // A real phone number of the data set, to look up in other written forms.
+  const withPhone = await handle.pool.query<{ e164: string }>(
+    `select phone_numbers[1] as e164 from people where workspace_id = $1 and cardinality(phone_numbers) > 0 limit 1`,
+    [demo.workspaceId],
+  );
+  const e164 = withPhone.rows[0]?.e164 ?? '+989121234567';
+  const localForm = e164.startsWith('+98') ? `0${e164.slice(3)}` : `00${e164.slice(1)}`;
+  const persianDigits = localForm.replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[Number(d)]!);
+  const searches = [
+    { q: 'محمد', label: 'Arabic name' },
+    { q: 'علی', label: 'Persian name' },
+    { q: 'کری', label: 'partial' },
+    { q: 'john', label: 'Latin' },
+    { q: localForm, label: 'phone, local form' },
+    { q: persianDigits, label: 'phone, Persian digits' },
+  ];
+  const searchSql = (q: string) => ({
+    sql: 'select * from rabita_search_prefix($1::text[], $2, 60)',
+    parameters: [['people', 'companies', 'leads', 'deals'], `${q}%`],
+  });
+  const groupBy = {
+    groupBy: ['stage', 'owner'],
+    metrics: [{ fn: 'sum' as const, field: 'amount' }, { fn: 'count' as const }],
+  };
+  const newPerson = JSON.stringify({ firstName: 'سارا', lastName: 'Bench', jobTitle: 'Tester' });
+  const created = await fetch(`${base}/api/v1/objects/people`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: newPerson,
+  }).then((r) => r.json() as Promise<{ id: string }>);
+  const batch = JSON.stringify({
+    records: Array.from({ length: 1000 }, (_, i) => ({ firstName: `Batch ${i}`, lastName: 'بنچ' })),
+  });
+
   const scenarios: {
     name: string;
     request: { path: string; method?: string; body?: string };
-    sql?: { sql: string; parameters: unknown[] };
+    sql?: { sql: string; parameters: readonly unknown[] };
+    writes?: boolean;
+    concurrencies?: number[];
   }[] = [
     {
       name: 'list: people by standard + custom field, sorted, page 1',
@@ -214,6 +260,48 @@ try {
         cursor,
       }),
     },
+    {
+      name: '360: a person',
+      request: { path: `/api/v1/objects/people/${demo.hubPersonId}` },
+      sql: {
+        sql: 'select * from people where workspace_id = $1 and id = $2 and deleted_at is null',
+        parameters: [demo.workspaceId, demo.hubPersonId],
+      },
+    },
+    {
+      name: '360: the timeline of a person with 1,000 activities (50 newest)',
+      request: { path: `/api/v1/objects/people/${demo.hubPersonId}/timeline?limit=50` },
+    },
+    ...searches.map((s) => ({
+      name: `search: ${s.label}`,
+      request: { path: `/api/v1/search?q=${encodeURIComponent(s.q)}&limit=20` },
+      sql: searchSql(s.q),
+    })),
+    {
+      name: 'group-by: deals summed by stage and owner',
+      request: { path: '/api/v1/objects/deals/aggregate', method: 'POST', body: JSON.stringify(groupBy) },
+      sql: await compileAggregateQuery(handle.db, principal, 'deals', groupBy),
+    },
+    {
+      name: 'write: create a person',
+      request: { path: '/api/v1/objects/people', method: 'POST', body: newPerson },
+      writes: true,
+    },
+    {
+      name: 'write: update a person',
+      request: {
+        path: `/api/v1/objects/people/${created.id}`,
+        method: 'PATCH',
+        body: JSON.stringify({ jobTitle: 'Senior tester' }),
+      },
+      writes: true,
+    },
+    {
+      name: 'write: batch of 1,000 people',
+      request: { path: '/api/v1/objects/people/batch', method: 'POST', body: batch },
+      writes: true,
+      concurrencies: [1],
+    },
   ];
   const wanted = args.scenario?.split(',');
   const results: {
@@ -222,10 +310,11 @@ try {
     api: Figures;
     baseline?: Figures;
     ratio?: number;
+    rssMb?: { max: number; samples: number };
   }[] = [];
   for (const scenario of scenarios) {
     if (wanted && !wanted.some((w) => scenario.name.startsWith(w))) continue;
-    for (const c of concurrencies) {
+    for (const c of scenario.concurrencies ?? concurrencies) {
       const apiFigures = await api(scenario.request, c);
       const baseFigures = scenario.sql ? await baseline(scenario.sql, c) : undefined;
       const ratio = baseFigures
@@ -241,6 +330,54 @@ try {
         `${scenario.name} @${c}: api p95 ${apiFigures.p95} ms, ${apiFigures.throughput}/s; baseline ${baseFigures?.throughput ?? '-'}/s\n`,
       );
     }
+  }
+
+  // Mixed load: 80% reads (list, record, search) and 20% writes at once, server memory sampled.
+  if (!wanted || wanted.some((w) => 'mixed'.startsWith(w))) {
+    const mixedSeconds = quick ? 5 : 60;
+    const rss: number[] = [];
+    const sampler = setInterval(async () => {
+      const status = await fs.readFile(`/proc/${server?.pid}/status`, 'utf8').catch(() => '');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      if (kb) rss.push(Math.round(kb / 1024));
+    }, 250);
+    const run = (path: string, method: string, body: string | undefined, connections: number) =>
+      new Promise<autocannon.Result>((resolve, reject) =>
+        autocannon(
+          {
+            url: `${base}${path}`,
+            method: method as 'GET',
+            headers: { cookie, 'content-type': 'application/json' },
+            ...(body ? { body } : {}),
+            connections,
+            duration: mixedSeconds,
+          },
+          (error, finished) => (error ? reject(error) : resolve(finished)),
+        ),
+      );
+    const [list, record, search, write] = await Promise.all([
+      run('/api/v1/objects/people/query', 'POST', JSON.stringify(listOptions), 3),
+      run(`/api/v1/objects/people/${demo.hubPersonId}`, 'GET', undefined, 2),
+      run(`/api/v1/search?q=${encodeURIComponent('علی')}`, 'GET', undefined, 1),
+      run('/api/v1/objects/people', 'POST', newPerson, 2),
+    ]);
+    clearInterval(sampler);
+    const reads = list.requests.total + record.requests.total + search.requests.total;
+    const total = reads + write.requests.total;
+    const figures = {
+      p50: list.latency.p50,
+      p95: Math.max(list.latency.p97_5, record.latency.p97_5, search.latency.p97_5, write.latency.p97_5),
+      p99: Math.max(list.latency.p99, record.latency.p99, search.latency.p99, write.latency.p99),
+      throughput: Math.round(total / mixedSeconds),
+      errors: [list, record, search, write].reduce((n, r) => n + r.errors + r.non2xx, 0),
+    };
+    results.push({
+      scenario: `mixed: ${Math.round((reads / Math.max(total, 1)) * 100)}% reads / writes, ${mixedSeconds} s`,
+      concurrency: 8,
+      api: figures as Figures,
+      rssMb: { max: Math.max(...rss, 0), samples: rss.length },
+    });
+    process.stderr.write(`mixed: ${figures.throughput}/s, max RSS ${Math.max(...rss, 0)} MB\n`);
   }
 
   const report = {
@@ -265,18 +402,48 @@ try {
   await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   const rows = results.map(
     (r) =>
-      `| ${r.scenario} | ${r.concurrency} | ${r.api.p50} | ${r.api.p95} | ${r.api.p99} | ${r.api.throughput} | ${r.api.errors} | ${r.baseline?.throughput ?? '–'} | ${r.ratio ?? '–'} |`,
+      `| ${r.scenario} | ${r.concurrency} | ${r.api.p50} | ${r.api.p95} | ${r.api.p99} | ${r.api.throughput} | ${r.api.errors} | ${r.baseline?.throughput ?? '–'} | ${r.ratio ?? '–'} | ${r.rssMb?.max ?? '–'} |`,
   );
   process.stdout.write(
     [
       `Size ${size}${quick ? ' (quick)' : ''}, ${report.machine.cpus} cores, Node ${process.version}; results in ${path.relative(root, file)}`,
       '',
-      '| scenario | conc. | p50 ms | p95 ms | p99 ms | req/s | errors | baseline req/s | API/baseline |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| scenario | conc. | p50 ms | p95 ms | p99 ms | req/s | errors | baseline req/s | API/baseline | max RSS MB |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),
   );
+  if (args.check) {
+    // CI: a ratio more than 2x below the committed reference is a regression (noise on a shared machine is
+    // well inside 2x).
+    const reference = JSON.parse(
+      await fs.readFile(path.join(root, 'bench/reference-quick.json'), 'utf8'),
+    ) as {
+      ratios: Record<string, number>;
+    };
+    const regressions: string[] = [];
+    for (const r of results) {
+      const ref = reference.ratios[`${r.scenario} @${r.concurrency}`];
+      if (ref !== undefined && r.ratio !== undefined && r.ratio < ref / 2)
+        regressions.push(`${r.scenario} @${r.concurrency}: API/baseline ${r.ratio}, reference ${ref}`);
+      if (r.api.errors > 0) regressions.push(`${r.scenario} @${r.concurrency}: ${r.api.errors} errors`);
+    }
+    if (regressions.length > 0) {
+      process.stderr.write(`Benchmark regressions:\n${regressions.join('\n')}\n`);
+      process.exitCode = 1;
+    } else
+      process.stderr.write('No benchmark ratio regressed more than 2x against bench/reference-quick.json.\n');
+  }
+  if (args['write-reference']) {
+    const ratios = Object.fromEntries(
+      results.filter((r) => r.ratio !== undefined).map((r) => [`${r.scenario} @${r.concurrency}`, r.ratio]),
+    );
+    await fs.writeFile(
+      path.join(root, 'bench/reference-quick.json'),
+      `${JSON.stringify({ date: report.date, ratios }, null, 2)}\n`,
+    );
+  }
 } finally {
   server?.kill('SIGTERM');
   if (server) await new Promise((resolve) => server!.once('exit', resolve));

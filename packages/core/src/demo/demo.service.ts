@@ -22,6 +22,9 @@ export const DEMO_SIZES: Record<
 
 type Lang = 'ar' | 'fa' | 'en';
 
+/** Activities linked to the first person, whose timeline the 360° benchmark reads. */
+const HUB_ACTIVITIES = 1000;
+
 interface Pools {
   first: Record<Lang, string[]>;
   last: Record<Lang, string[]>;
@@ -124,7 +127,7 @@ export interface DemoOptions {
  */
 export async function generateDemo(
   options: DemoOptions,
-): Promise<{ workspaceId: string; userId: string; counts: Record<string, number> }> {
+): Promise<{ workspaceId: string; userId: string; hubPersonId: string; counts: Record<string, number> }> {
   const seed = options.seed ?? 20261122;
   const n = DEMO_SIZES[options.size];
   const rng = new Rng(seed);
@@ -137,6 +140,7 @@ export async function generateDemo(
   });
   const ws = account.workspaceId;
   const owners = [account.userId];
+  const personIds: string[] = [];
 
   await withWorkspace(options.db, ws, async (trx) => {
     const labels = (en: string, ar: string, fa: string) => ({ en, ar, fa });
@@ -270,7 +274,7 @@ export async function generateDemo(
       },
     );
 
-    const personIds: string[] = [];
+    personIds.length = 0;
     const FLAGS = ['hearing_impaired', 'wheelchair', 'vip', 'arrears'];
     const LIFECYCLE = ['subscriber', 'lead', 'qualified', 'opportunity', 'customer', 'advocate'];
     counts.people = await load(
@@ -481,7 +485,7 @@ export async function generateDemo(
         'created_by',
       ],
       n.activities,
-      () => {
+      (i) => {
         const type = rng.pick(['call', 'meeting', 'note', 'email'] as const);
         const at = when();
         return {
@@ -493,7 +497,8 @@ export async function generateDemo(
             at,
             type === 'call' ? rng.int(20, 1800) : null,
             type === 'call' || type === 'email' ? rng.pick(['inbound', 'outbound']) : null,
-            [rng.pick(personIds)],
+            // The first person is a long-standing customer with 1,000 activities (the 360° benchmark's record).
+            [i < HUB_ACTIVITIES ? personIds[0]! : rng.pick(personIds)],
             rng.chance(0.3) ? [rng.pick(dealIds)] : [],
             rng.pick(owners),
             at,
@@ -510,5 +515,5 @@ export async function generateDemo(
   } finally {
     client.release();
   }
-  return { workspaceId: ws, userId: account.userId, counts };
+  return { workspaceId: ws, userId: account.userId, hubPersonId: personIds[0]!, counts };
 }

@@ -87,9 +87,16 @@ type HitRow = { objectKey: string; recordId: string; title: string; subtitle: st
  * Full-text candidates in three tiers, each an index scan with a bounded number of rows, so a query that matches
  * a hundred thousand records costs what a rare one costs: (1) titles starting with the query, in title order,
  * from the prefix index; (2) if those are too few, the query anywhere in the folded text, spaced or spaceless,
- * ranked by where it matched; (3) if still too few, near-word matches (small typos) by trigram word similarity.
+ * ranked by where it matched; (3) if nothing matched at all, near-word matches (small typos) by trigram word
+ * similarity.
  */
-async function textHits(trx: Tx, objects: ObjectDef[], q: string, limit: number): Promise<SearchHit[]> {
+async function textHits(
+  trx: Tx,
+  objects: ObjectDef[],
+  q: string,
+  limit: number,
+  options: { nearWords: boolean },
+): Promise<SearchHit[]> {
   const folded = normalizeText(q);
   const compact = compactText(q);
   if (!folded) return [];
@@ -107,7 +114,9 @@ async function textHits(trx: Tx, objects: ObjectDef[], q: string, limit: number)
                                   ${`%${escapeLike(compact)}%`}, ${CANDIDATES}, ${limit})`.execute(trx);
     rows.push(...anywhere.rows);
   }
-  if (new Set(rows.map((r) => r.recordId)).size < limit) {
+  // Near words only when nothing matched as typed: a typo fallback, and the one tier whose cost grows with
+  // how common the query's letters are.
+  if (options.nearWords && rows.length === 0 && folded.length >= 3) {
     const near = await sql<HitRow>`
       select object_key, record_id, title, subtitle, score
       from rabita_search_near(${keys}::text[], ${folded}, ${NEAR_CANDIDATES}, ${limit})`.execute(trx);
@@ -189,7 +198,7 @@ export async function searchRecords(
     const objects = searchableObjects(all, principal, options.objects);
     if (objects.length === 0) return [];
     const byPhone = await phoneHits(trx, principal.workspaceId, objects, q, workspace.defaultCountry);
-    const byText = await textHits(trx, objects, q, limit * 3);
+    const byText = await textHits(trx, objects, q, limit * 3, { nearWords: byPhone.length === 0 });
     const seen = new Set<string>();
     const merged = [...byPhone, ...byText].filter((h) => {
       const key = `${h.object}:${h.id}`;
