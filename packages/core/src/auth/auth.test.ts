@@ -113,7 +113,7 @@ describe('accounts, sessions, invitations and API keys', () => {
       digits: 'arabext',
     });
     expect(r.statusCode, r.body).toBe(200);
-    expect(r.json().user).toMatchObject({
+    expect(r.json()).toMatchObject({
       locale: 'fa',
       calendar: 'persian',
       timeZone: 'Asia/Tehran',
