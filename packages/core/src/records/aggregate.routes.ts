@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
-import { aggregateRecords } from './records.service.ts';
+import { aggregateRecords } from './aggregate.service.ts';
 
 /** Grouped counts and sums over any object, for reports, board totals and dashboards. */
 export const aggregateRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {

@@ -34,11 +34,13 @@ export interface ListOptions {
   fields?: string[] | undefined;
 }
 
-const ALIAS = 't';
+/** The table alias every record query uses (shared with the aggregate service). */
+export const ALIAS = 't';
 const MAX_LIMIT = 1000;
 const SYSTEM_KEYS = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
 
-interface Scope {
+/** One object's metadata and the workspace's settings, opened inside a workspace transaction. */
+export interface Scope {
   trx: Tx;
   raw: Kysely<unknown>;
   workspaceId: string;
@@ -47,7 +49,8 @@ interface Scope {
   ctx: ValueContext;
 }
 
-async function openScope(trx: Tx, workspaceId: string, objectKey: string): Promise<Scope> {
+/** Loads the workspace's metadata and the object (404 when it does not exist). */
+export async function openScope(trx: Tx, workspaceId: string, objectKey: string): Promise<Scope> {
   const workspace = await trx
     .selectFrom('workspaces')
     .select(['defaultCountry', 'defaultCurrency', 'metadataVersion'])
@@ -112,7 +115,8 @@ function visibility(principal: Principal, object: ObjectDef, fields?: string[]) 
   return (f: FieldDef) => !hidden(object.key, f.key) && (!wanted || wanted.has(f.key));
 }
 
-function ownerCondition(principal: Principal, object: ObjectDef): RawBuilder<unknown> {
+/** The row condition a role's "own records only" rule adds (true when it has none). */
+export function ownerCondition(principal: Principal, object: ObjectDef): RawBuilder<unknown> {
   const limit = ownerLimit(principal, ruleFor(principal, object.key));
   if (limit === undefined) return sql`true`;
   if (limit === null) return sql`false`;
@@ -1117,164 +1121,4 @@ export async function* streamRecords(
     if (!page.last) return;
     after = page.last;
   }
-}
-
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
-export interface AggregateOptions {
-  filter?: unknown;
-  /** One or two fields to group by; a date or date-time field may be bucketed by month (`closeDate:month`). */
-  groupBy: string[];
-  metrics: { fn: AggregateFn; field?: string | undefined }[];
-}
-export interface AggregateRow {
-  keys: Record<string, unknown>;
-  values: Record<string, number | string | null>;
-}
-
-const GROUPABLE = new Set([
-  'select',
-  'relation',
-  'user',
-  'boolean',
-  'text',
-  'date',
-  'dateTime',
-  'number',
-  'rating',
-  'email',
-]);
-const NUMERIC = new Set(['number', 'rating', 'money']);
-const MAX_GROUPS = 1000;
-
-/** The grouped query (and the parameters to replay it) for these options, checked against permissions. */
-function buildAggregate(s: Scope, principal: Principal, options: AggregateOptions) {
-  assertAllowed(principal, s.object.key, 'read');
-  const hidden = hiddenFor(principal);
-  const problems: FieldProblem[] = [];
-  const fieldOf = (key: string, path: string) => {
-    const field = s.object.fields.find((f) => f.key === key);
-    if (!field || hidden(s.object.key, key))
-      problems.push({ field: path, message: `There is no field "${key}".` });
-    return field;
-  };
-  if (options.groupBy.length > 2)
-    problems.push({ field: 'body.groupBy', message: 'Group by one or two fields.' });
-  const groups = options.groupBy.slice(0, 2).map((spec, i) => {
-    const [key = '', bucket] = spec.split(':');
-    const field = fieldOf(key, `body.groupBy.${i}`);
-    if (!field) return undefined;
-    const single = field.type === 'relation' ? !field.relation?.many : true;
-    if (!GROUPABLE.has(field.type) || !single) {
-      problems.push({ field: `body.groupBy.${i}`, message: `"${key}" cannot be grouped by.` });
-      return undefined;
-    }
-    if (bucket && (bucket !== 'month' || (field.type !== 'date' && field.type !== 'dateTime'))) {
-      problems.push({ field: `body.groupBy.${i}`, message: 'Only date fields are bucketed, by month.' });
-      return undefined;
-    }
-    const value = fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
-    return {
-      label: spec,
-      expr: bucket
-        ? sql`to_char(date_trunc('month', ${value}::timestamptz at time zone 'UTC'), 'YYYY-MM')`
-        : value,
-    };
-  });
-  const metrics = options.metrics.map((m, i) => {
-    if (m.fn === 'count' && !m.field) return { label: 'count', expr: sql`count(*)`, currency: undefined };
-    const field = m.field ? fieldOf(m.field, `body.metrics.${i}.field`) : undefined;
-    if (!m.field) problems.push({ field: `body.metrics.${i}.field`, message: `${m.fn} needs a field.` });
-    if (!field) return undefined;
-    if (m.fn !== 'count' && m.fn !== 'min' && m.fn !== 'max' && !NUMERIC.has(field.type)) {
-      problems.push({ field: `body.metrics.${i}.field`, message: `"${field.key}" is not a number.` });
-      return undefined;
-    }
-    const value = fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
-    const fn = sql.raw(m.fn === 'count' ? 'count' : m.fn);
-    return {
-      label: `${m.fn}:${field.key}`,
-      expr: sql`${fn}(${value})`,
-      currency: field.type === 'money' ? field : undefined,
-    };
-  });
-  if (metrics.length === 0) problems.push({ field: 'body.metrics', message: 'Ask for at least one metric.' });
-  if (problems.length > 0)
-    throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
-  const where = compileFilter(s.object, options.filter, ALIAS, {
-    ...s.ctx,
-    workspaceId: s.workspaceId,
-    objects: s.objects,
-    hidden,
-  });
-  // Money is summed per currency: the currency joins the grouping keys.
-  const money = metrics.find((m) => m?.currency);
-  const keyExprs = [
-    ...groups.map((g, i) => sql`${g!.expr} as ${sql.id(`k${i}`)}`),
-    ...(money?.currency
-      ? [sql`(${fieldSql(money.currency, ALIAS).raw} ->> 'currency') as ${sql.id('currency')}`]
-      : []),
-  ];
-  const groupCount = keyExprs.length;
-  const query = sql<Record<string, unknown>>`
-    select ${sql.join([...keyExprs, ...metrics.map((m, i) => sql`${m!.expr} as ${sql.id(`m${i}`)}`)])}
-    from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
-    where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)} and ${where}
-    ${groupCount > 0 ? sql`group by ${sql.join(Array.from({ length: groupCount }, (_, i) => sql.lit(i + 1)))}` : sql``}
-    order by ${metrics.length > 0 ? sql`${sql.id('m0')} desc nulls last` : sql`1`}
-    limit ${MAX_GROUPS}`;
-  return {
-    query,
-    groups: groups.map((g) => g!.label),
-    metrics: metrics.map((m) => m!.label),
-    money: Boolean(money?.currency),
-  };
-}
-
-/**
- * Groups an object's records by one or two fields and computes counts, sums, averages, minimums and maximums,
- * through the same filter language and permissions as lists. Money is summed per currency.
- */
-export async function aggregateRecords(
-  db: Database,
-  principal: Principal,
-  objectKey: string,
-  options: AggregateOptions,
-): Promise<AggregateRow[]> {
-  return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const s = await openScope(trx, principal.workspaceId, objectKey);
-    const built = buildAggregate(s, principal, options);
-    const { rows } = await built.query.execute(s.raw);
-    return rows.map((row) => ({
-      keys: {
-        ...Object.fromEntries(built.groups.map((g, i) => [g, row[`k${i}`] ?? null])),
-        ...(built.money ? { currency: row.currency ?? null } : {}),
-      },
-      values: Object.fromEntries(
-        built.metrics.map((m, i) => {
-          const v = row[`m${i}`];
-          return [
-            m,
-            v === null || v === undefined
-              ? null
-              : m === 'count' || m.startsWith('count:')
-                ? Number(v)
-                : String(v),
-          ];
-        }),
-      ),
-    }));
-  });
-}
-
-/** The SQL and parameters `aggregateRecords` runs (benchmarks replay it as their baseline). */
-export async function compileAggregateQuery(
-  db: Database,
-  principal: Principal,
-  objectKey: string,
-  options: AggregateOptions,
-) {
-  return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const s = await openScope(trx, principal.workspaceId, objectKey);
-    return buildAggregate(s, principal, options).query.compile(s.raw);
-  });
 }
