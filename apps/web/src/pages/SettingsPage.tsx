@@ -47,6 +47,8 @@ const FIELD_TYPES = [
   'file',
 ] as const;
 const ROLES = ['admin', 'manager', 'member', 'agent', 'viewer'];
+/** Role choices with translated names (custom roles keep their key). */
+const roleData = (t: (k: string) => string) => ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }));
 const TIME_ZONES = [
   'UTC',
   'Asia/Tehran',
@@ -392,7 +394,7 @@ function ObjectsSettings() {
                       <Code>{f.key}</Code>
                     </Table.Td>
                     <Table.Td>{label(f.labels, locale)}</Table.Td>
-                    <Table.Td>{t(`fieldType.${f.type}`, { defaultValue: f.type })}</Table.Td>
+                    <Table.Td>{t(`fieldType.${f.type}`)}</Table.Td>
                     <Table.Td>
                       {f.custom && (
                         <ActionIcon
@@ -519,7 +521,7 @@ function MembersSettings() {
                 <Table.Td>
                   <Select
                     aria-label={`${t('settings.role')} ${m.name}`}
-                    data={ROLES}
+                    data={roleData(t)}
                     value={m.role}
                     size="xs"
                     onChange={(v) =>
@@ -570,7 +572,7 @@ function MembersSettings() {
             value={email}
             onChange={(e) => setEmail(e.currentTarget.value)}
           />
-          <Select label={t('settings.role')} data={ROLES} value={role} onChange={setRole} />
+          <Select label={t('settings.role')} data={roleData(t)} value={role} onChange={setRole} />
           <Button
             loading={busy}
             onClick={() =>
@@ -598,7 +600,8 @@ function MembersSettings() {
         {(invitations.data ?? []).map((i) => (
           <Group key={i.id} gap="xs">
             <Text size="sm">
-              {i.email} · {i.role} · {t('settings.expires')} {formatDateTime(i.expiresAt, prefs)}
+              {i.email} · {t(`role.${i.role}`, { defaultValue: i.role })} · {t('settings.expires')}{' '}
+              {formatDateTime(i.expiresAt, prefs)}
             </Text>
             <Anchor
               size="sm"
@@ -725,7 +728,10 @@ function RolesSettings() {
       <Stack>
         <Select
           aria-label={t('settings.role')}
-          data={(roles.data ?? []).map((r) => ({ value: r.key, label: r.name }))}
+          data={(roles.data ?? []).map((r) => ({
+            value: r.key,
+            label: t(`role.${r.key}`, { defaultValue: r.name }),
+          }))}
           value={selected}
           onChange={setSelected}
           maw={240}
@@ -793,7 +799,7 @@ function ApiKeysSettings() {
                 <Table.Td>
                   <Code>{k.tokenPrefix}…</Code>
                 </Table.Td>
-                <Table.Td>{k.role}</Table.Td>
+                <Table.Td>{t(`role.${k.role}`, { defaultValue: k.role })}</Table.Td>
                 <Table.Td>
                   {t('settings.lastUsed')}:{' '}
                   {k.lastUsedAt ? formatDateTime(k.lastUsedAt, prefs) : t('settings.never')}
@@ -824,7 +830,7 @@ function ApiKeysSettings() {
             value={name}
             onChange={(e) => setName(e.currentTarget.value)}
           />
-          <Select label={t('settings.role')} data={ROLES} value={role} onChange={setRole} />
+          <Select label={t('settings.role')} data={roleData(t)} value={role} onChange={setRole} />
           <Button
             onClick={() =>
               run(async () => {
