@@ -127,4 +127,91 @@ describe('aggregates', () => {
     expect(r.json().data[0].keys['createdAt:month']).toMatch(/^\d{4}-\d{2}$/);
     expect(r.json().data[0].values.count).toBe(4);
   });
+
+  it('answers each workspace only its own records', async () => {
+    const theirs = await call(
+      'POST',
+      '/objects/deals/aggregate',
+      { groupBy: ['stage'], metrics: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }] },
+      other.cookie,
+    );
+    expect(theirs.statusCode, theirs.body).toBe(200);
+    const rows = theirs.json().data as { keys: Record<string, unknown>; values: Record<string, unknown> }[];
+    expect(rows.reduce((n, r) => n + Number(r.values.count), 0)).toBe(1);
+    expect(rows[0]?.values['sum:amount']).toBe('999999');
+    // A filter naming our stage from their workspace matches nothing of ours.
+    const cross = await call(
+      'POST',
+      '/objects/deals/aggregate',
+      { filter: { field: 'stage', op: 'eq', value: stages[0]!.id }, metrics: [{ fn: 'count' }] },
+      other.cookie,
+    );
+    expect(cross.statusCode, cross.body).toBe(200);
+    expect(cross.json().data[0].values.count).toBe(0);
+  });
+
+  it('refuses hostile and oversized field names, hidden fields in filters and objects a role cannot read', async () => {
+    const hostile = await call('POST', '/objects/deals/aggregate', {
+      groupBy: ['stage"); drop table deals; --'],
+      metrics: [{ fn: 'sum', field: 'amount) from deals; --' }],
+    });
+    expect(hostile.statusCode).toBe(400);
+    expect(hostile.headers['content-type']).toContain('application/problem+json');
+    expect((await call('GET', '/objects/deals')).json().data.length).toBe(4);
+    expect(
+      (
+        await call('POST', '/objects/deals/aggregate', {
+          groupBy: ['x'.repeat(5000)],
+          metrics: [{ fn: 'count' }],
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/objects/deals/aggregate', {
+          metrics: Array.from({ length: 11 }, () => ({ fn: 'count' })),
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (await call('POST', '/objects/deals/aggregate', { metrics: [{ fn: 'count', extra: 1 }] })).statusCode,
+    ).toBe(400);
+    const role = await call('POST', '/roles', {
+      key: 'nodeals',
+      name: 'No deals',
+      permissions: {
+        actions: [],
+        objects: {
+          deals: { read: false, create: false, update: false, delete: false },
+          people: { read: true, create: false, update: false, delete: false, hiddenFields: ['jobTitle'] },
+        },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const key = (await call('POST', '/api-keys', { name: 'k2', role: 'nodeals' })).json().token;
+    const auth = { authorization: `Bearer ${key}` };
+    expect(
+      (await call('POST', '/objects/deals/aggregate', { metrics: [{ fn: 'count' }] }, auth)).statusCode,
+    ).toBe(403);
+    const byHidden = await call(
+      'POST',
+      '/objects/people/aggregate',
+      { filter: { field: 'jobTitle', op: 'eq', value: 'CEO' }, metrics: [{ fn: 'count' }] },
+      auth,
+    );
+    expect(byHidden.statusCode).toBe(400);
+    expect(
+      (
+        await call(
+          'POST',
+          '/objects/people/aggregate',
+          { groupBy: ['jobTitle'], metrics: [{ fn: 'count' }] },
+          auth,
+        )
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (await call('POST', '/objects/people/aggregate', { metrics: [{ fn: 'count' }] }, auth)).statusCode,
+    ).toBe(200);
+  });
 });
