@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,6 +46,25 @@ describe('the web app in a browser', () => {
       );
     expect(bad).toEqual([]);
   };
+  /** The main screens — lists, a record page, the board, settings — each checked by axe in the current language. */
+  const checkMainScreens = async (lang: string) => {
+    const person = (await api('GET', '/objects/people')).data[0] as { id: string };
+    for (const url of [
+      '/o/people',
+      '/o/companies',
+      `/o/people/${person.id}`,
+      '/pipeline',
+      '/settings?tab=objects',
+      '/settings?tab=members',
+      '/settings?tab=roles',
+      '/settings?tab=preferences',
+    ]) {
+      await page.goto(`${base}${url}`);
+      await page.waitForLoadState('networkidle');
+      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      await checkAxe(`${url} (${lang})`);
+    }
+  };
 
   beforeAll(async () => {
     await fs.access(CHROMIUM).catch(() => {
@@ -69,8 +88,14 @@ describe('the web app in a browser', () => {
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    // Generous: CI machines are shared, and a loaded one can take seconds to render a screen.
+    page.setDefaultTimeout(20_000);
   }, 120_000);
+  afterEach(async (ctx) => {
+    // A failed test leaves the screen it failed on, so CI's kept folder shows what the browser saw.
+    if (ctx.task.result?.state === 'fail' && page && !page.isClosed())
+      await shot(`failed-${ctx.task.name.replace(/[^\w-]+/g, '-').slice(0, 60)}`).catch(() => {});
+  });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
@@ -187,6 +212,7 @@ describe('the web app in a browser', () => {
     expect(me.user.locale).toBe('ar');
     await checkAxe('people list (ar)');
     await shot('06-arabic');
+    await checkMainScreens('ar');
   });
 
   it('shows dates in the Persian calendar once the user picks it', async () => {
@@ -209,6 +235,7 @@ describe('the web app in a browser', () => {
     expect(text.includes(asciiYear) || text.includes(persianYear)).toBe(true);
     await checkAxe('preferences (fa)');
     await shot('07-persian-calendar');
+    await checkMainScreens('fa');
   });
 
   it('fits a 375-pixel phone: the list becomes cards and nothing overflows', async () => {
@@ -231,12 +258,34 @@ describe('the web app in a browser', () => {
   it('passes the accessibility check on the main screens in English too', async () => {
     await page.locator('label', { hasText: 'English' }).click();
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('ltr');
-    for (const url of ['/o/people', '/o/companies', '/pipeline', '/settings?tab=members']) {
-      await page.goto(`${base}${url}`);
-      await page.waitForLoadState('networkidle');
-      await checkAxe(`${url} (en)`);
-    }
+    await checkMainScreens('en');
     await shot('10-settings-members');
+  });
+
+  it('imports a CSV through the wizard: dry run, mapping, the real run with progress, and its report', async () => {
+    const csv = path.join(SHOTS, 'people.csv');
+    await fs.writeFile(
+      csv,
+      '\uFEFFFirst Name,Last Name,Email,Phone Number\nرضا,محمدی,reza@example.com,۰۹۱۲ ۱۱۱ ۲۲۳۳\nنازنین,کاظمی,nazanin@example.com,09121112244\nBad,Row,not-an-email,0912\n',
+    );
+    await page.goto(`${base}/o/people`);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.waitForURL('**/import?object=people');
+    await page.locator('input[type=file]').setInputFiles(csv);
+    await page.getByRole('button', { name: 'Check the file (dry run)' }).click();
+    await expect.poll(() => page.getByText('Nothing was written').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-count=created]').textContent()).toBe('2');
+    expect(await page.locator('[data-count=rejected]').textContent()).toBe('1');
+    await shot('12-import-dry-run');
+    await page.getByRole('button', { name: 'Import now' }).click();
+    await expect
+      .poll(() => page.getByTestId('import-status').textContent(), { timeout: 30_000 })
+      .toContain('Finished');
+    await expect.poll(() => page.locator('[data-count=created]').textContent()).toBe('2');
+    await expect.poll(() => page.getByRole('link', { name: /Download every rejected row/ }).count()).toBe(1);
+    await shot('13-import-done');
+    const found = await api('GET', `/search?q=${encodeURIComponent('رضا محمدی')}`);
+    expect(found.data[0]).toMatchObject({ object: 'people', title: 'رضا محمدی' });
   });
 
   it('saves the list as a view and shows any object as a board by a select field', async () => {
