@@ -29,13 +29,21 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     check: { type: 'boolean', default: false },
     'write-reference': { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    concurrency: { type: 'string' },
   },
 });
 const size = args.size as DemoSize;
 if (!(size in DEMO_SIZES)) throw new Error(`--size must be one of ${Object.keys(DEMO_SIZES).join(', ')}`);
 const quick = args.quick;
-const seconds = quick ? 3 : 15;
-const concurrencies = quick ? [1, 8] : [1, 8, 32];
+const seconds = args.seconds ? Number(args.seconds) : quick ? 3 : 15;
+const concurrencies = args.concurrency
+  ? args.concurrency.split(',').map(Number)
+  : quick
+    ? [1, 8]
+    : [1, 8, 32];
+if (!(seconds > 0) || concurrencies.some((c) => !Number.isInteger(c) || c < 1))
+  throw new Error('--seconds must be a positive number and --concurrency a list of whole numbers (1,8,32).');
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = path.resolve(args.data ?? path.join(root, 'bench', '.data', size));
 const EMAIL = 'bench@example.com';
@@ -48,6 +56,75 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+interface Result {
+  scenario: string;
+  concurrency: number;
+  api: Figures;
+  baseline?: Figures;
+  ratio?: number;
+  rssMb?: { max: number; samples: number };
+}
+
+/** The issue's targets (size M, concurrency 8) checked against this run's figures. */
+function targets(results: Result[]) {
+  const at8 = (prefix: string) => results.filter((r) => r.scenario.startsWith(prefix) && r.concurrency === 8);
+  const out: { target: string; measured: string; met: boolean }[] = [];
+  const check = (
+    target: string,
+    rows: Result[],
+    value: (r: Result) => number | undefined,
+    ok: (v: number) => boolean,
+  ) => {
+    const values = rows.map((r) => ({ r, v: value(r) })).filter((x) => x.v !== undefined) as {
+      r: Result;
+      v: number;
+    }[];
+    if (values.length === 0) return;
+    out.push({
+      target,
+      measured: values.map((x) => `${x.r.scenario.replace(/^[^:]+: /, '')} ${x.v}`).join('; '),
+      met: values.every((x) => ok(x.v)),
+    });
+  };
+  check(
+    'list p95 < 30 ms',
+    at8('list:'),
+    (r) => r.api.p95,
+    (v) => v < 30,
+  );
+  check(
+    '360° p95 < 30 ms',
+    at8('360:'),
+    (r) => r.api.p95,
+    (v) => v < 30,
+  );
+  check(
+    'search p95 < 60 ms',
+    at8('search:'),
+    (r) => r.api.p95,
+    (v) => v < 60,
+  );
+  check(
+    'API ≥ 60% of baseline on list and record reads',
+    [...at8('list:'), ...at8('360:')],
+    (r) => r.ratio,
+    (v) => v >= 0.6,
+  );
+  check(
+    'group-by < 500 ms (p95)',
+    at8('group-by:'),
+    (r) => r.api.p95,
+    (v) => v < 500,
+  );
+  check(
+    'server RSS < 400 MB in mixed load',
+    at8('mixed:'),
+    (r) => r.rssMb?.max,
+    (v) => v < 400,
+  );
+  return out;
 }
 
 const log = createLogger({ logLevel: 'warn' });
@@ -66,7 +143,25 @@ try {
   } catch {
     process.stderr.write(`Generating the size ${size} data set (once; kept in ${dataDir})…\n`);
     const started = Date.now();
-    demo = await generateDemo({ owner, db: handle.db, size, email: EMAIL, password: PASSWORD });
+    let step = '';
+    let shown = 0;
+    demo = await generateDemo({
+      owner,
+      db: handle.db,
+      size,
+      email: EMAIL,
+      password: PASSWORD,
+      // One line a step and every tenth of it, so a long size M run shows where it is.
+      onProgress: (name, done, total) => {
+        const tenth = Math.floor((done / Math.max(total, 1)) * 10);
+        if (name === step && tenth === shown) return;
+        step = name;
+        shown = tenth;
+        process.stderr.write(
+          `  ${name} ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+        );
+      },
+    });
     process.stderr.write(`…done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     await fs.writeFile(marker, JSON.stringify(demo));
   }
@@ -185,20 +280,23 @@ try {
   };
   // A deep page: walk the cursor (page 5,000 at size M; proportionally fewer pages at S).
   const deepPage = size === 'S' ? 20 : 5000;
+  // Walk there through the API in pages of up to 1,000 ids (the cursor names the last row, whatever the page size).
   let cursor: string | undefined;
-  for (let page = 1; page < deepPage; page++) {
+  for (let remaining = (deepPage - 1) * 50; remaining > 0; ) {
+    const limit = Math.min(1000, remaining);
     const compiled = await fetch(`${base}/api/v1/objects/people/query`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
       body: JSON.stringify({
         sort: 'lastName,firstName',
-        limit: 50,
+        limit,
         fields: ['id'],
         ...(cursor ? { cursor } : {}),
       }),
     }).then((r) => r.json() as Promise<{ nextCursor: string | null }>);
     if (!compiled.nextCursor) break;
     cursor = compiled.nextCursor;
+    remaining -= limit;
   }
 
   // A real phone number of the data set, to look up in other written forms.
@@ -235,6 +333,24 @@ try {
     records: Array.from({ length: 1000 }, (_, i) => ({ firstName: `Batch ${i}`, lastName: 'بنچ' })),
   });
 
+  // Routes other work may not have shipped yet: a scenario whose route is missing is skipped with a note
+  // instead of counted as errors.
+  const skipped: { scenario: string; reason: string }[] = [];
+  const probe = async (route: string) => {
+    const r = await fetch(`${base}${route}`, { headers: { cookie } });
+    await r.arrayBuffer();
+    return r.status === 404 && (r.headers.get('content-type') ?? '').includes('json')
+      ? `GET ${route.split('?')[0]} answered 404 (route not there yet)`
+      : r.status >= 400
+        ? `GET ${route.split('?')[0]} answered ${r.status}`
+        : undefined;
+  };
+  const timelinePath = `/api/v1/objects/people/${demo.hubPersonId}/timeline?limit=50`;
+  const missing: Record<string, string | undefined> = {
+    '360: the timeline': await probe(timelinePath),
+    'search:': await probe(`/api/v1/search?q=${encodeURIComponent('علی')}&limit=20`),
+  };
+
   const scenarios: {
     name: string;
     request: { path: string; method?: string; body?: string };
@@ -270,7 +386,7 @@ try {
     },
     {
       name: '360: the timeline of a person with 1,000 activities (50 newest)',
-      request: { path: `/api/v1/objects/people/${demo.hubPersonId}/timeline?limit=50` },
+      request: { path: timelinePath },
     },
     ...searches.map((s) => ({
       name: `search: ${s.label}`,
@@ -304,28 +420,44 @@ try {
     },
   ];
   const wanted = args.scenario?.split(',');
-  const results: {
-    scenario: string;
-    concurrency: number;
-    api: Figures;
-    baseline?: Figures;
-    ratio?: number;
-    rssMb?: { max: number; samples: number };
-  }[] = [];
+  const results: Result[] = [];
+  const measure = async (scenario: (typeof scenarios)[number], c: number) => {
+    const apiFigures = await api(scenario.request, c);
+    const baseFigures = scenario.sql ? await baseline(scenario.sql, c) : undefined;
+    const ratio = baseFigures
+      ? Math.round((apiFigures.throughput / baseFigures.throughput) * 100) / 100
+      : undefined;
+    return {
+      scenario: scenario.name,
+      concurrency: c,
+      api: apiFigures,
+      ...(baseFigures ? { baseline: baseFigures, ratio } : {}),
+    };
+  };
   for (const scenario of scenarios) {
     if (wanted && !wanted.some((w) => scenario.name.startsWith(w))) continue;
+    const why = Object.entries(missing).find(
+      ([prefix, reason]) => reason && scenario.name.startsWith(prefix),
+    );
+    if (why?.[1]) {
+      skipped.push({ scenario: scenario.name, reason: why[1] });
+      process.stderr.write(`SKIPPED ${scenario.name}: ${why[1]}\n`);
+      continue;
+    }
+    // Warm up (JIT, metadata and plan caches) so the first concurrency is not measured cold.
+    if (!scenario.concurrencies)
+      for (let i = 0; i < 5; i++) {
+        const r = await fetch(`${base}${scenario.request.path}`, {
+          method: scenario.request.method ?? 'GET',
+          headers: { cookie, 'content-type': 'application/json' },
+          ...(scenario.request.body ? { body: scenario.request.body } : {}),
+        });
+        await r.arrayBuffer();
+      }
     for (const c of scenario.concurrencies ?? concurrencies) {
-      const apiFigures = await api(scenario.request, c);
-      const baseFigures = scenario.sql ? await baseline(scenario.sql, c) : undefined;
-      const ratio = baseFigures
-        ? Math.round((apiFigures.throughput / baseFigures.throughput) * 100) / 100
-        : undefined;
-      results.push({
-        scenario: scenario.name,
-        concurrency: c,
-        api: apiFigures,
-        ...(baseFigures ? { baseline: baseFigures, ratio } : {}),
-      });
+      const result = await measure(scenario, c);
+      const { api: apiFigures, baseline: baseFigures } = result;
+      results.push(result);
       process.stderr.write(
         `${scenario.name} @${c}: api p95 ${apiFigures.p95} ms, ${apiFigures.throughput}/s; baseline ${baseFigures?.throughput ?? '-'}/s\n`,
       );
@@ -392,6 +524,8 @@ try {
     },
     data: DEMO_SIZES[size],
     results,
+    skipped,
+    targets: targets(results),
   };
   await fs.mkdir(path.join(root, 'bench/results'), { recursive: true });
   const file = path.join(
@@ -412,6 +546,10 @@ try {
       '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
+      ...skipped.map((x) => `Skipped: ${x.scenario} — ${x.reason}`),
+      `Targets (set for size M at concurrency 8${size === 'M' ? '' : `; this is size ${size}`}):`,
+      ...report.targets.map((t) => `- ${t.met ? 'met' : 'MISSED'}: ${t.target} — ${t.measured}`),
+      '',
     ].join('\n'),
   );
   if (args.check) {
@@ -425,8 +563,21 @@ try {
     const regressions: string[] = [];
     for (const r of results) {
       const ref = reference.ratios[`${r.scenario} @${r.concurrency}`];
-      if (ref !== undefined && r.ratio !== undefined && r.ratio < ref / 2)
-        regressions.push(`${r.scenario} @${r.concurrency}: API/baseline ${r.ratio}, reference ${ref}`);
+      if (ref !== undefined && r.ratio !== undefined && r.ratio < ref / 2) {
+        // A neighbour's test run can starve one measurement on a shared machine: measure it twice more and
+        // fail only if both regressed too.
+        const scenario = scenarios.find((x) => x.name === r.scenario)!;
+        process.stderr.write(
+          `${r.scenario} @${r.concurrency}: ratio ${r.ratio} < ${ref}/2, measuring again…\n`,
+        );
+        const again = await measure(scenario, r.concurrency);
+        const second = await measure(scenario, r.concurrency);
+        const best = Math.max(again.ratio ?? 0, second.ratio ?? 0);
+        if (best < ref / 2)
+          regressions.push(
+            `${r.scenario} @${r.concurrency}: API/baseline ${r.ratio}, then ${again.ratio} and ${second.ratio}; reference ${ref}`,
+          );
+      }
       if (r.api.errors > 0) regressions.push(`${r.scenario} @${r.concurrency}: ${r.api.errors} errors`);
     }
     if (regressions.length > 0) {
