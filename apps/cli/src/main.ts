@@ -34,8 +34,8 @@ import {
   startWorker,
 } from '@rabita/server';
 import cliProgress from 'cli-progress';
-import closeWithGrace from 'close-with-grace';
 import { Command, Option } from 'commander';
+import { stopOnSignal } from './shutdown.ts';
 
 /** Prints one sentence for a problem the user can fix, and exits non-zero without a stack trace. */
 function fail(error: unknown): never {
@@ -54,16 +54,6 @@ function configFromEnv(): Config {
   } catch (error) {
     fail(error);
   }
-}
-
-/** Runs until SIGINT/SIGTERM, then calls `stop` once; a second signal or 30 s forces the exit. */
-function stopOnSignal(log: Log, stop: () => Promise<void>): void {
-  closeWithGrace({ delay: 30_000, logger: false }, async ({ signal, err }) => {
-    if (err) log.error({ err }, 'stopping after an unexpected error');
-    else log.info({ signal }, 'stopping');
-    await stop();
-    log.info('stopped');
-  });
 }
 
 const program = new Command('rabita')

@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/harness.ts';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
+const BIN = path.resolve(import.meta.dirname, '../bin/rabita.js');
+/** The machine's own Node.js when it is older than the pinned one (the README's case), else ours. */
+const SYSTEM_NODE =
+  ['/usr/bin/node', '/usr/local/bin/node'].find((p) => fs.existsSync(p)) ?? process.execPath;
 const running = new Set<ChildProcess>();
 
 interface Run {
@@ -19,27 +23,24 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+interface How {
+  /** Run as this user (uid and gid), like an unprivileged operator. */
+  as?: { uid: number; gid: number };
+  /** Start through `bin/rabita.js` with this Node.js, as `npx rabita` does. */
+  bin?: string;
+  /** In its own process group, so a Ctrl-C can be sent to the whole group as a terminal does. */
+  group?: boolean;
+}
+
 /** Starts `rabita <args>` with these variables (and nothing of the test run's own). */
-function rabita(args: string[], env: Record<string, string>, user?: string): Run {
+function rabita(args: string[], env: Record<string, string>, how: How = {}): Run {
   const base = { PATH: process.env.PATH ?? '', HOME: env.HOME ?? os.tmpdir(), LOG_LEVEL: 'warn', ...env };
-  const child = user
-    ? spawn(
-        'runuser',
-        [
-          '-u',
-          user,
-          '--',
-          'env',
-          ...Object.entries(base).map(([k, v]) => `${k}=${v}`),
-          process.execPath,
-          MAIN,
-          ...args,
-        ],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      )
-    : spawn(process.execPath, [MAIN, ...args], { env: base, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(how.bin ?? process.execPath, [how.bin ? BIN : MAIN, ...args], {
+    env: base,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: how.group ?? false,
+    ...(how.as ?? {}),
+  });
   running.add(child);
   let out = '';
   child.stdout?.on('data', (d) => {
@@ -96,6 +97,37 @@ const post = (port: number, url: string, body: unknown, cookie?: string) =>
     body: JSON.stringify(body),
   });
 
+/** The pid in a cluster's postmaster.pid, or undefined when PostgreSQL is not running there. */
+function clusterPid(dataDir: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Leaves nothing running even when an assertion failed: each rabita still running gets SIGTERM, then
+ * SIGKILL; then every PostgreSQL still running in a data folder under `root` (its own process group,
+ * so a killed rabita leaves it behind) gets SIGINT, then SIGKILL.
+ */
+async function stopEverything(root: string) {
+  const children = [...running];
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.race([
+    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(0) : c.once('exit', r))))),
+    new Promise((r) => setTimeout(r, 10_000)),
+  ]);
+  for (const child of running) child.kill('SIGKILL');
+  const pids = fs
+    .readdirSync(root)
+    .map((name) => clusterPid(path.join(root, name)))
+    .filter((pid): pid is number => pid !== undefined && alive(pid));
+  for (const pid of pids) process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+}
+
 /** The one sentence a failed start prints: no stack trace, names the problem. */
 function expectOneSentence(output: string, pattern: RegExp) {
   expect(output).toMatch(pattern);
@@ -109,7 +141,7 @@ describe('rabita start and stop', () => {
     await fsp.chmod(root, 0o755);
   });
   afterAll(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    await stopEverything(root);
     await fsp.rm(root, { recursive: true, force: true });
   });
 
@@ -125,6 +157,19 @@ describe('rabita start and stop', () => {
       workspaceName: 'Kept',
     });
     expect(signUp.status).toBe(201);
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toMatchObject({
+      status: 'ready',
+      migrations: 'current',
+    });
+    // PostgreSQL runs in its own process group: a Ctrl-C at the terminal reaches Rabita, which stops it last.
+    const pgid = Number(
+      fs
+        .readFileSync(`/proc/${clusterPid(data)}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ')[2],
+    );
+    expect(pgid).toBe(clusterPid(data));
     const pidFile = path.join(data, 'pg', 'postmaster.pid');
     const postgresPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
     expect(alive(postgresPid)).toBe(true);
@@ -142,8 +187,13 @@ describe('rabita start and stop', () => {
     expect(alive(postgresPid)).toBe(false);
     expect(fs.existsSync(path.join(data, 'rabita.lock'))).toBe(false);
 
-    // Again, stopped with SIGINT this time: the account is still there.
-    const again = rabita(['start'], { RABITA_DATA: data, PORT: String(port) });
+    // Again through bin/rabita.js on the machine's Node.js, stopped by a Ctrl-C sent to the whole process
+    // group as a terminal does (wrapper and server both receive it): the account is still there.
+    const again = rabita(
+      ['start'],
+      { RABITA_DATA: data, PORT: String(port) },
+      { bin: SYSTEM_NODE, group: true },
+    );
     await ready(port, again);
     const signIn = await post(port, '/auth/sign-in', {
       email: 'first@example.com',
@@ -158,25 +208,51 @@ describe('rabita start and stop', () => {
       workspaceName: 'Second',
     });
     expect(closed.status).toBe(403);
-    again.child.kill('SIGINT');
-    expect(await again.exited).toBe(0);
+    const againPostgres = clusterPid(data) as number;
+    process.kill(-(again.child.pid as number), 'SIGINT');
+    expect(await again.exited, again.output()).toBe(0);
+    expect(fs.existsSync(pidFile)).toBe(false);
+    expect(alive(againPostgres)).toBe(false);
+    expect(fs.existsSync(path.join(data, 'rabita.lock'))).toBe(false);
+
+    // Killed outright (SIGKILL, as by the OOM killer): the next start takes over the folder at once,
+    // stops the PostgreSQL left behind, and the data is still there.
+    const killed = rabita(['start'], { RABITA_DATA: data, PORT: String(port) });
+    await ready(port, killed);
+    const orphan = clusterPid(data) as number;
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    expect(alive(orphan)).toBe(true);
+    const after = rabita(['start'], { RABITA_DATA: data, PORT: String(port) });
+    await ready(port, after, 30);
+    expect(alive(orphan)).toBe(false);
+    expect(
+      (await post(port, '/auth/sign-in', { email: 'first@example.com', password: 'correct horse battery' }))
+        .status,
+    ).toBe(200);
+    after.child.kill('SIGTERM');
+    expect(await after.exited).toBe(0);
     expect(fs.existsSync(pidFile)).toBe(false);
   }, 180_000);
 
   it('stops bad configuration with one sentence naming the problem and the fix', async () => {
+    const aFile = path.join(root, 'a-file');
+    await fsp.writeFile(aFile, 'not a folder');
     const cases: [Record<string, string>, RegExp][] = [
       [{ PORT: 'abc' }, /PORT must be a whole number/],
       [{ PORT: '70000' }, /PORT must be a whole number from 1 to 65535/],
       [{ DATABASE_URL: 'postgres://rabita@127.0.0.1:1/rabita' }, /refused the connection.*DATABASE_URL/],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
-      [{ RABITA_DATA: '/etc/hostname/data' }, /data folder .* is not writable/],
+      // Below a regular file: unwritable even for root, who ignores permission bits.
+      [{ RABITA_DATA: path.join(aFile, 'data') }, /data folder .* is not writable/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     ];
-    for (const [env, pattern] of cases) {
-      const run = rabita(['start'], { RABITA_DATA: path.join(root, 'unused'), ...env });
-      expect(await run.exited, JSON.stringify(env)).toBe(1);
-      expectOneSentence(run.output(), pattern);
-    }
+    const runs = cases.map(([env]) => rabita(['start'], { RABITA_DATA: path.join(root, 'unused'), ...env }));
+    const codes = await Promise.all(runs.map((run) => run.exited));
+    cases.forEach(([env, pattern], i) => {
+      expect(codes[i], JSON.stringify(env)).toBe(1);
+      expectOneSentence(runs[i]?.output() ?? '', pattern);
+    });
   }, 60_000);
 
   it('says when the port is taken, and leaves nothing running', async () => {
@@ -234,24 +310,28 @@ describe('rabita start and stop', () => {
       // The worker alone runs jobs: an expired session is cleaned up.
       const admin = new pg.Client({ connectionString: database.url });
       await admin.connect();
-      await admin.query(`update sessions set expires_at = now() - interval '1 day'`);
-      const worker = rabita(['worker'], env);
-      await admin.query(`select graphile_worker.add_job('rabita:cleanup', '{}'::json)`).catch(async () => {
-        // the worker creates its schema when it starts; wait for it once
-        await new Promise((r) => setTimeout(r, 3000));
+      try {
+        await admin.query(`update sessions set expires_at = now() - interval '1 day'`);
+        const worker = rabita(['worker'], { ...env, LOG_LEVEL: 'info' });
+        for (let i = 0; i < 300 && !worker.output().includes('Rabita worker is running'); i++) {
+          if (worker.child.exitCode !== null) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(worker.output()).toContain('Rabita worker is running');
         await admin.query(`select graphile_worker.add_job('rabita:cleanup', '{}'::json)`);
-      });
-      let left = 1;
-      for (let i = 0; i < 100 && left > 0; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        left = Number(
-          (await admin.query(`select count(*) from sessions where expires_at < now()`)).rows[0].count,
-        );
+        let left = 1;
+        for (let i = 0; i < 300 && left > 0; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          left = Number(
+            (await admin.query(`select count(*) from sessions where expires_at < now()`)).rows[0].count,
+          );
+        }
+        expect(left).toBe(0);
+        worker.child.kill('SIGTERM');
+        expect(await worker.exited).toBe(0);
+      } finally {
+        await admin.end();
       }
-      expect(left).toBe(0);
-      await admin.end();
-      worker.child.kill('SIGTERM');
-      expect(await worker.exited).toBe(0);
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
     } finally {
@@ -259,30 +339,30 @@ describe('rabita start and stop', () => {
     }
   }, 180_000);
 
-  it.runIf(process.getuid?.() === 0 && fs.existsSync('/usr/sbin/runuser'))(
+  it.runIf(process.getuid?.() === 0)(
     'runs embedded PostgreSQL for an unprivileged user too',
     async () => {
-      const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-nobody-'));
-      await fsp.chmod(home, 0o755);
-      execFileSync('chown', ['nobody', home]);
+      // A home folder the unprivileged user owns, inside the run's folder so cleanup finds it.
+      const home = path.join(root, 'nobody-home');
+      const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+      const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
+      await fsp.mkdir(home, { mode: 0o755 });
+      await fsp.chown(home, uid, gid);
+      const data = path.join(home, 'data');
       const port = await freePort();
       const run = rabita(
         ['start'],
-        { HOME: home, RABITA_DATA: path.join(home, 'data'), PORT: String(port) },
-        'nobody',
+        { HOME: home, RABITA_DATA: data, PORT: String(port) },
+        { as: { uid, gid } },
       );
-      try {
-        await ready(port, run);
-        const stat = fs.statSync(path.join(home, 'data', 'pg'));
-        expect(stat.uid).toBe(Number(execFileSync('id', ['-u', 'nobody']).toString().trim()));
-        execFileSync('pkill', ['-TERM', '-u', 'nobody', '-f', 'main.ts start']);
-        expect(await run.exited).toBe(0);
-        expect(fs.existsSync(path.join(home, 'data', 'pg', 'postmaster.pid'))).toBe(false);
-      } finally {
-        if (run.child.exitCode === null)
-          execFileSync('pkill', ['-KILL', '-u', 'nobody', '-f', 'main.ts start']);
-        await fsp.rm(home, { recursive: true, force: true });
-      }
+      await ready(port, run);
+      expect(fs.statSync(path.join(data, 'pg')).uid).toBe(uid);
+      const pid = clusterPid(data) as number;
+      expect(fs.statSync(`/proc/${pid}`).uid).toBe(uid);
+      run.child.kill('SIGTERM');
+      expect(await run.exited, run.output()).toBe(0);
+      expect(clusterPid(data)).toBeUndefined();
+      expect(alive(pid)).toBe(false);
     },
     120_000,
   );

