@@ -171,6 +171,39 @@ export async function generateDemo(
   const client = await options.owner.connect();
   const counts: Record<string, number> = {};
   try {
+    // A second pipeline beside the default one, so deals spread over pipelines as well as stages.
+    const renewals = v7();
+    await client.query(
+      `insert into pipelines (workspace_id, id, name, currency, created_by) values ($1, $2, 'Renewals · تجديدات · تمدید', 'USD', $3)`,
+      [ws, renewals, account.userId],
+    );
+    await client.query(
+      `insert into stages (workspace_id, id, pipeline_id, name, position, probability, kind, created_by)
+       select $1, gen_random_uuid(), $2, s.name, s.position, s.probability, s.kind, $3
+       from (values ('Up for renewal', 0, 50, 'open'), ('Renewal quoted', 1, 75, 'open'),
+                    ('Renewed', 2, 100, 'won'), ('Churned', 3, 0, 'lost')) as s(name, position, probability, kind)`,
+      [ws, renewals, account.userId],
+    );
+    // Sales reps who own records (members without a password), so "by owner" has something to group.
+    const { rows: roleRows } = await client.query<{ id: string }>(
+      `select id from roles where workspace_id = $1 order by (key = 'admin'), key limit 1`,
+      [ws],
+    );
+    for (let k = 0; k < 7; k++) {
+      const lang = rng.lang();
+      const userId = v7();
+      const email = `rep${k + 1}.${ws.replaceAll('-', '')}@demo.example.com`;
+      await client.query(
+        `insert into users (id, email, email_normalized, name, locale) values ($1, $2, $2, $3, $4)`,
+        [userId, email, `${rng.pick(p.first[lang])} ${rng.pick(p.last[lang])}`, lang],
+      );
+      await client.query(`insert into memberships (workspace_id, user_id, role_id) values ($1, $2, $3)`, [
+        ws,
+        userId,
+        roleRows[0]!.id,
+      ]);
+      owners.push(userId);
+    }
     const { rows: stageRows } = await client.query<{
       id: string;
       pipeline_id: string;

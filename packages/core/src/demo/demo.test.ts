@@ -91,5 +91,42 @@ describe('rabita demo', () => {
     expect(Number(docs.n)).toBe(
       DEMO_SIZES.S.people + DEMO_SIZES.S.companies + DEMO_SIZES.S.deals + DEMO_SIZES.S.leads,
     );
+
+    // The shape the benchmarks rely on: three scripts in realistic proportions, duplicate emails, deals over
+    // two pipelines, every stage and several owners, custom fields filled, one person with 1,000 activities.
+    const shape = await withWorkspace(t.handle.db, first.workspaceId, async (trx) => {
+      const { rows } = await sql<Record<string, string>>`
+        select
+          (select count(*) from people where workspace_id = ${first.workspaceId} and last_name ~ '[پچژگکی]') as fa,
+          (select count(*) from people where workspace_id = ${first.workspaceId} and last_name ~ '^[a-zA-Z]') as latin,
+          (select count(*) from (select lower(email_addresses[1]) from people
+             where workspace_id = ${first.workspaceId} and cardinality(email_addresses) > 0
+             group by 1 having count(*) > 1) d) as duplicated,
+          (select count(distinct pipeline_id) from deals where workspace_id = ${first.workspaceId}) as pipelines,
+          (select count(distinct stage_id) from deals where workspace_id = ${first.workspaceId}) as stages,
+          (select count(distinct owner_id) from deals where workspace_id = ${first.workspaceId}) as owners,
+          (select count(*) from deals where workspace_id = ${first.workspaceId} and custom ? 'contractType') as "customDeals",
+          (select count(*) from people where workspace_id = ${first.workspaceId} and custom ? 'loyaltyTier') as "customPeople"`.execute(
+        trx,
+      );
+      return rows[0]!;
+    });
+    const total = DEMO_SIZES.S.people;
+    expect(Number(shape.latin) / total).toBeGreaterThan(0.15);
+    expect(Number(shape.latin) / total).toBeLessThan(0.4);
+    expect(Number(shape.fa) / total).toBeGreaterThan(0.15);
+    expect(Number(shape.duplicated)).toBeGreaterThan(10);
+    expect(Number(shape.pipelines)).toBe(2);
+    expect(Number(shape.stages)).toBe(10);
+    expect(Number(shape.owners)).toBe(8);
+    expect(Number(shape.customDeals)).toBe(DEMO_SIZES.S.deals);
+    expect(Number(shape.customPeople)).toBeGreaterThan(total / 2);
+    const timeline = await t.app.inject({
+      url: `/api/v1/objects/people/${first.hubPersonId}/timeline?limit=100`,
+      headers: { cookie },
+    });
+    expect(timeline.statusCode, timeline.body).toBe(200);
+    expect(timeline.json().data).toHaveLength(100);
+    expect(timeline.json().nextCursor).toBeTruthy();
   });
 });
