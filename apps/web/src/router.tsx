@@ -8,6 +8,7 @@ const ListPage = lazy(() => import('./pages/ListPage.tsx'));
 const RecordPage = lazy(() => import('./pages/RecordPage.tsx'));
 const KanbanPage = lazy(() => import('./pages/KanbanPage.tsx'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage.tsx'));
+const ImportPage = lazy(() => import('./pages/ImportPage.tsx'));
 
 const rootRoute = createRootRoute({ component: () => <Outlet /> });
 
@@ -68,11 +69,22 @@ const settings = createRoute({
   ),
 });
 
+const importRoute = createRoute({
+  getParentRoute: () => app,
+  path: '/import',
+  validateSearch: (s: Record<string, unknown>) => ({ object: typeof s.object === 'string' ? s.object : '' }),
+  component: () => (
+    <Suspense>
+      <ImportPage />
+    </Suspense>
+  ),
+});
+
 const routeTree = rootRoute.addChildren([
   signIn,
   signUp,
   accept,
-  app.addChildren([index, list, record, pipeline, settings]),
+  app.addChildren([index, list, record, pipeline, settings, importRoute]),
 ]);
 
 export const router = createRouter({ routeTree });

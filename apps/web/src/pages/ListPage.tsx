@@ -426,6 +426,13 @@ export default function ListPage() {
               {t('list.deleteSelected')} ({t('list.selected', { count: selected.size })})
             </Button>
           )}
+          <Button
+            size="xs"
+            variant="default"
+            onClick={() => void navigate({ to: '/import', search: { object: objectKey } })}
+          >
+            {t('import.action')}
+          </Button>
           <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
             {t('list.new')}
           </Button>
