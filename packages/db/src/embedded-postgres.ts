@@ -157,6 +157,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '',
     max_connections: '200',
+    // English log lines: start-up waits for "ready to accept connections" and reports FATAL lines.
+    lc_messages: 'C',
     ...options.settings,
   };
   const lines: string[] = [];
