@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type EmbeddedDatabase, migrateToLatest, openOwnerDatabase, startEmbeddedPostgres } from '@rabita/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { buildWebApp as buildProductionWebApp } from '../apps/server/src/web.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,18 +24,23 @@ function withDatabase(url: string, database: string): string {
 /** Builds the web app when it is missing or older than its sources (the server and browser tests serve it). */
 async function buildWebApp(): Promise<void> {
   const root = path.resolve(import.meta.dirname, '../apps/web');
-  const built = await fs.stat(path.join(root, 'dist/index.html')).then((s) => s.mtimeMs, () => 0);
+  const built = await fs.stat(path.join(root, 'dist/index.html')).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   let newest = 0;
   for (const dir of ['src', 'public', '.']) {
-    for (const entry of await fs.readdir(path.join(root, dir), { recursive: dir !== '.', withFileTypes: true })) {
+    for (const entry of await fs.readdir(path.join(root, dir), {
+      recursive: dir !== '.',
+      withFileTypes: true,
+    })) {
       if (!entry.isFile()) continue;
       const mtime = (await fs.stat(path.join(entry.parentPath, entry.name))).mtimeMs;
       if (mtime > newest) newest = mtime;
     }
   }
   if (built >= newest) return;
-  const { build } = await import('vite');
-  await build({ root, logLevel: 'warn', configFile: path.join(root, 'vite.config.ts') });
+  await buildProductionWebApp();
 }
 
 export default async function setup(project: TestProject) {
