@@ -179,6 +179,15 @@ describe('the web app in a browser', () => {
     await hit.click();
     await page.waitForURL(/\/o\/people\/[0-9a-f-]{36}$/);
     await expect.poll(() => page.getByTestId('record-title').textContent()).toBe('علی کریمی');
+
+    // The same search from the keyboard alone: Ctrl-K opens it with the cursor in the box, Esc closes it.
+    await page.keyboard.press('Control+k');
+    const box = page.getByPlaceholder('Search people, companies, deals…');
+    await expect.poll(() => box.evaluate((e) => e === document.activeElement)).toBe(true);
+    await page.keyboard.type('كريمي');
+    await page.getByRole('button', { name: /علی کریمی/ }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => box.count()).toBe(0);
   });
 
   it('adds a custom field in settings and shows it in the table and the form', async () => {
