@@ -331,6 +331,30 @@ describe('the web app in a browser', () => {
     expect(found.data[0]).toMatchObject({ object: 'people', title: 'رضا محمدی' });
   });
 
+  it('edits the selected rows of a list at once', async () => {
+    await api('POST', '/objects/companies', { name: 'Bulk Alpha' });
+    await api('POST', '/objects/companies', { name: 'Bulk Beta' });
+    await page.goto(`${base}/o/companies`);
+    await page.getByLabel('Select row Bulk Alpha').check();
+    await page.getByLabel('Select row Bulk Beta').check();
+    await page.getByRole('button', { name: 'Edit selected' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Field', { exact: true }).and(page.locator('input:not([type=hidden])')).click();
+    await page.getByRole('option', { name: 'Industry' }).click();
+    await dialog.getByLabel('Industry').fill('Saffron');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    await expect
+      .poll(async () =>
+        (await api('GET', '/objects/companies')).data
+          .filter((c: { industry?: string }) => c.industry === 'Saffron')
+          .map((c: { name: string }) => c.name)
+          .sort(),
+      )
+      .toEqual(['Bulk Alpha', 'Bulk Beta']);
+    await shot('13-bulk-edit');
+  });
+
   it('saves the list as a view and shows any object as a board by a select field', async () => {
     await page.goto(`${base}/o/leads`);
     await api('POST', '/objects/leads', { name: 'Narges Tehrani', status: 'new' });

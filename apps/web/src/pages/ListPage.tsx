@@ -416,6 +416,11 @@ export default function ListPage() {
             </Menu.Dropdown>
           </Menu>
           {selected.size > 0 && (
+            <Button size="xs" variant="light" onClick={() => setBulkEditing(true)}>
+              {t('list.bulkEdit')}
+            </Button>
+          )}
+          {selected.size > 0 && (
             <Button
               size="xs"
               color="red"
@@ -606,6 +611,19 @@ export default function ListPage() {
           </Text>
         )}
       </Box>
+      {bulkEditing && (
+        <BulkEdit
+          object={object}
+          ids={[...selected]}
+          opened
+          onClose={() => setBulkEditing(false)}
+          onDone={async () => {
+            setBulkEditing(false);
+            setSelected(new Set());
+            await qc.invalidateQueries({ queryKey: ['records', objectKey] });
+          }}
+        />
+      )}
       <Modal
         opened={creating}
         onClose={() => setCreating(false)}
