@@ -312,8 +312,8 @@ try {
     { q: 'علی', label: 'Persian name' },
     { q: 'کری', label: 'partial' },
     { q: 'john', label: 'Latin' },
-    { q: localForm, label: 'phone, local form' },
-    { q: persianDigits, label: 'phone, Persian digits' },
+    { q: localForm, label: 'phone, local form', e164 },
+    { q: persianDigits, label: 'phone, Persian digits', e164 },
   ];
   const searchSql = (q: string) => ({
     sql: 'select * from rabita_search_prefix($1::text[], $2, 60)',
@@ -391,7 +391,11 @@ try {
     ...searches.map((s) => ({
       name: `search: ${s.label}`,
       request: { path: `/api/v1/search?q=${encodeURIComponent(s.q)}&limit=20` },
-      sql: searchSql(s.q),
+      // A number's baseline is its first tier, the E.164 lookup; a word's is the title-prefix tier.
+      sql:
+        'e164' in s && s.e164
+          ? { sql: `select * from rabita_records_by_phone('people', $1, 20) as p(id)`, parameters: [s.e164] }
+          : searchSql(s.q),
     })),
     {
       name: 'group-by: deals summed by stage and owner',
