@@ -331,10 +331,14 @@ describe('the web app in a browser', () => {
     expect(found.data[0]).toMatchObject({ object: 'people', title: 'رضا محمدی' });
   });
 
-  it('edits the selected rows of a list at once', async () => {
+  it('shows another client’s new record live and edits the selected rows of a list at once', async () => {
     await api('POST', '/objects/companies', { name: 'Bulk Alpha' });
     await api('POST', '/objects/companies', { name: 'Bulk Beta' });
     await page.goto(`${base}/o/companies`);
+    // Live: a record another client creates shows up in the open list, without a reload.
+    await page.getByLabel('Select row Bulk Alpha').waitFor();
+    await api('POST', '/objects/companies', { name: 'Live Gamma' });
+    await page.getByLabel('Select row Live Gamma').waitFor();
     await page.getByLabel('Select row Bulk Alpha').check();
     await page.getByLabel('Select row Bulk Beta').check();
     await page.getByRole('button', { name: 'Edit selected' }).click();
@@ -352,7 +356,7 @@ describe('the web app in a browser', () => {
           .sort(),
       )
       .toEqual(['Bulk Alpha', 'Bulk Beta']);
-    await shot('13-bulk-edit');
+    await shot('14-bulk-edit');
   });
 
   it('saves the list as a view and shows any object as a board by a select field', async () => {
