@@ -135,7 +135,10 @@ const owner = createPool(database.connectionString, 4, 'rabita-bench');
 let server: ChildProcess | undefined;
 
 try {
-  const marker = path.join(dataDir, `demo-${size}.json`);
+  // Not `.json`: the formatter would check a data folder's marker as source.
+  const marker = path.join(dataDir, `demo-${size}.marker`);
+  const legacyMarker = path.join(dataDir, `demo-${size}.json`);
+  await fs.rename(legacyMarker, marker).catch(() => {});
   let demo: { workspaceId: string; userId: string; hubPersonId: string };
   try {
     demo = JSON.parse(await fs.readFile(marker, 'utf8'));
