@@ -198,7 +198,9 @@ export async function searchRecords(
     const objects = searchableObjects(all, principal, options.objects);
     if (objects.length === 0) return [];
     const byPhone = await phoneHits(trx, principal.workspaceId, objects, q, workspace.defaultCountry);
-    const byText = await textHits(trx, objects, q, limit * 3, { nearWords: byPhone.length === 0 });
+    // A number that is someone's phone is answered by the exact lookup alone; the text tiers would only add
+    // partial digit matches, at the cost of a trigram scan over every document's digits.
+    const byText = byPhone.length > 0 ? [] : await textHits(trx, objects, q, limit * 3, { nearWords: true });
     const seen = new Set<string>();
     const merged = [...byPhone, ...byText].filter((h) => {
       const key = `${h.object}:${h.id}`;
