@@ -26,7 +26,6 @@ import {
   type Config,
   createLogger,
   isUserFacing,
-  type Log,
   loadConfig,
   StartupError,
   startDatabase,
