@@ -327,8 +327,11 @@ describe('the web app in a browser', () => {
     await expect.poll(() => page.locator('[data-count=created]').textContent()).toBe('2');
     await expect.poll(() => page.getByRole('link', { name: /Download every rejected row/ }).count()).toBe(1);
     await shot('13-import-done');
-    const found = await api('GET', `/search?q=${encodeURIComponent('رضا محمدی')}`);
-    expect(found.data[0]).toMatchObject({ object: 'people', title: 'رضا محمدی' });
+    await expect
+      .poll(async () => (await api('GET', `/search?q=${encodeURIComponent('رضا محمدی')}`)).data, {
+        timeout: 15_000,
+      })
+      .toEqual(expect.arrayContaining([expect.objectContaining({ object: 'people', title: 'رضا محمدی' })]));
   });
 
   it('shows another client’s new record live and edits the selected rows of a list at once', async () => {
