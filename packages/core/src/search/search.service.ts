@@ -95,7 +95,7 @@ async function textHits(
   objects: ObjectDef[],
   q: string,
   limit: number,
-  options: { nearWords: boolean },
+  options: { nearWords: boolean; enough: number },
 ): Promise<SearchHit[]> {
   const folded = normalizeText(q);
   const compact = compactText(q);
@@ -107,7 +107,8 @@ async function textHits(
     select object_key, record_id, title, subtitle, score
     from rabita_search_prefix(${keys}::text[], ${`${escapeLike(folded)}%`}, ${limit})`.execute(trx);
   const rows = [...prefix.rows];
-  if (rows.length < limit) {
+  // Substring matches only when the title prefixes do not fill the page the caller asked for.
+  if (rows.length < options.enough) {
     const anywhere = await sql<HitRow>`
       select object_key, record_id, title, subtitle, score
       from rabita_search_contains(${keys}::text[], ${folded}, ${`%${escapeLike(folded)}%`},
@@ -200,7 +201,10 @@ export async function searchRecords(
     const byPhone = await phoneHits(trx, principal.workspaceId, objects, q, workspace.defaultCountry);
     // A number that is someone's phone is answered by the exact lookup alone; the text tiers would only add
     // partial digit matches, at the cost of a trigram scan over every document's digits.
-    const byText = byPhone.length > 0 ? [] : await textHits(trx, objects, q, limit * 3, { nearWords: true });
+    const byText =
+      byPhone.length > 0
+        ? []
+        : await textHits(trx, objects, q, limit * 3, { nearWords: true, enough: limit });
     const seen = new Set<string>();
     const merged = [...byPhone, ...byText].filter((h) => {
       const key = `${h.object}:${h.id}`;
