@@ -12,7 +12,7 @@ import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { applyDealRules } from './deal-rules.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
-import { afterCursor, encodeCursor, orderBy, parseSort } from './sort.ts';
+import { encodeCursor, keysetParts, orderBySortColumns, parseSort } from './sort.ts';
 import { checkValue, type ValueContext } from './values.ts';
 
 /** A record as the API shows it: flat JSON, standard and custom fields side by side. */
@@ -144,14 +144,27 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
   });
   const keys = parseSort(s.object, options.sort, ALIAS, hidden);
   const sortColumns = sql.join(keys.map((k, i) => sql`${k.expr} as ${sql.id(`__sort_${i}`)}`));
-  const query = sql<Record<string, unknown>>`
+  // Each part is one index range of the page, limited on its own; several are merged in the keys' order.
+  const parts = keysetParts(keys, options.cursor).map(
+    (part) => sql`
     select ${sql.ref(ALIAS)}.*, ${sortColumns}
     from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
     where ${objectScope(s.object, ALIAS, s.workspaceId)}
       and ${ownerCondition(principal, s.object)}
       and ${where}
-      and ${afterCursor(keys, options.cursor)}
-    order by ${orderBy(keys)}
+      and ${part.where}
+    order by ${part.order}
+    limit ${limit + 1}`,
+  );
+  const query =
+    parts.length === 1
+      ? sql<Record<string, unknown>>`${parts[0]}`
+      : sql<Record<string, unknown>>`
+    select * from (${sql.join(
+      parts.map((p) => sql`(${p})`),
+      sql` union all `,
+    )}) as page
+    order by ${orderBySortColumns(keys)}
     limit ${limit + 1}`;
   return { query, keys, visible, limit };
 }

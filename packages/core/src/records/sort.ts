@@ -51,10 +51,17 @@ const NEVER_NULL = new Set(['id', 'createdAt', 'updatedAt']);
 /**
  * ORDER BY for the keys; nulls sort last whatever the direction. Written as `x asc nulls last` (PostgreSQL's own
  * order for an ascending b-tree) rather than with an extra `(x is null)` term, so an index on the sort fields
- * serves an ascending list without sorting the whole table; a descending one sorts.
+ * serves an ascending list without sorting the whole table.
  */
 export function orderBy(keys: SortKey[]): RawBuilder<unknown> {
   return sql.join(keys.map((k) => (k.desc ? sql`${k.expr} desc nulls last` : sql`${k.expr} asc nulls last`)));
+}
+
+/** The same order over the `__sort_<i>` columns a page's parts select (for the query that merges them). */
+export function orderBySortColumns(keys: SortKey[]): RawBuilder<unknown> {
+  return sql.join(
+    keys.map((k, i) => sql`${sql.ref(`__sort_${i}`)} ${sql.raw(k.desc ? 'desc' : 'asc')} nulls last`),
+  );
 }
 
 /** An opaque cursor: the last row's sort values, and the sort they belong to. */
@@ -68,9 +75,7 @@ export function encodeCursor(keys: SortKey[], row: Record<string, unknown>): str
   ).toString('base64url');
 }
 
-/** The condition selecting rows after the cursor, in the keys' order (a row-wise comparison expanded per direction). */
-export function afterCursor(keys: SortKey[], cursor: string | undefined): RawBuilder<unknown> {
-  if (!cursor) return sql`true`;
+function decodeCursor(keys: SortKey[], cursor: string): unknown[] {
   let decoded: { s?: unknown; v?: unknown };
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -87,29 +92,69 @@ export function afterCursor(keys: SortKey[], cursor: string | undefined): RawBui
   ) {
     invalid('cursor', 'The cursor is not one this API gave out.');
   }
-  // For each i: keys before i equal, key i strictly after. "After" for a null (sorted last) is nothing;
-  // for a value it is a greater/smaller value or null.
-  const ors: RawBuilder<unknown>[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const ands: RawBuilder<unknown>[] = [];
+  return values;
+}
+
+/** One index range of a page: its condition and the order that reads it straight out of an index. */
+export interface KeysetPart {
+  where: RawBuilder<unknown>;
+  order: RawBuilder<unknown>;
+}
+
+/**
+ * The order for one part: a key the part pins (to a value, to null, or to a range of values, so it holds no nulls)
+ * takes the index's own order (`asc`, or `desc`, which a backward scan gives); the keys after it keep nulls last.
+ */
+function partOrder(keys: SortKey[], pinned: number): RawBuilder<unknown> {
+  return sql.join(
+    keys.map((k, i) => {
+      if (i < pinned) return k.desc ? sql`${k.expr} desc` : sql`${k.expr} asc`;
+      return k.desc ? sql`${k.expr} desc nulls last` : sql`${k.expr} asc nulls last`;
+    }),
+  );
+}
+
+/**
+ * The rows of a page, as disjoint parts that each are one index range in the keys' order (nulls last). After a
+ * cursor (v1…vn) the rows that follow are, for each level i from the deepest up: keys before i equal to the
+ * cursor's, key i after vi — either beyond it, or null. Each of those is a range with an equality prefix, which
+ * a b-tree on the sort fields reads from its position onwards and stops after a page, so page 10,000 costs what
+ * page 1 costs. One `or` of them all (the textbook expansion) is no index range, and made PostgreSQL read the
+ * index from its start up to the cursor on every page. The caller merges the parts, each limited to a page.
+ */
+export function keysetParts(keys: SortKey[], cursor: string | undefined): KeysetPart[] {
+  if (!cursor) {
+    const first = keys[0]!;
+    // A descending first key with nulls last is two ranges of an ascending index: the values backwards, then nulls.
+    if (first.desc && !NEVER_NULL.has(first.field)) {
+      return [
+        { where: sql`${first.expr} is not null`, order: partOrder(keys, 1) },
+        { where: sql`${first.expr} is null`, order: partOrder(keys, 1) },
+      ];
+    }
+    return [{ where: sql`true`, order: orderBy(keys) }];
+  }
+  const values = decodeCursor(keys, cursor);
+  const parts: KeysetPart[] = [];
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const v = values[i];
+    // Nothing follows a null at its own level: nulls come last.
+    if (v === null) continue;
+    const prefix: RawBuilder<unknown>[] = [];
     for (let j = 0; j < i; j++) {
-      const v = values[j];
       const key = keys[j]!;
-      ands.push(v === null ? sql`${key.expr} is null` : sql`${key.expr} = ${v}`);
+      const w = values[j];
+      prefix.push(w === null ? sql`${key.expr} is null` : sql`${key.expr} = ${w}`);
     }
     const key = keys[i]!;
-    const v = values[i];
-    if (v === null) continue;
-    // A key that is never null compares plainly, so the condition is an index range (a deep page by id or
-    // by creation costs what the first page costs).
-    if (NEVER_NULL.has(key.field)) ands.push(key.desc ? sql`${key.expr} < ${v}` : sql`${key.expr} > ${v}`);
-    else
-      ands.push(
-        key.desc
-          ? sql`(${key.expr} < ${v} or ${key.expr} is null)`
-          : sql`(${key.expr} > ${v} or ${key.expr} is null)`,
-      );
-    ors.push(sql`(${sql.join(ands, sql` and `)})`);
+    const beyond = key.desc ? sql`${key.expr} < ${v}` : sql`${key.expr} > ${v}`;
+    parts.push({ where: sql.join([...prefix, beyond], sql` and `), order: partOrder(keys, i + 1) });
+    if (!NEVER_NULL.has(key.field)) {
+      parts.push({
+        where: sql.join([...prefix, sql`${key.expr} is null`], sql` and `),
+        order: partOrder(keys, i + 1),
+      });
+    }
   }
-  return ors.length ? sql`(${sql.join(ors, sql` or `)})` : sql`false`;
+  return parts.length ? parts : [{ where: sql`false`, order: orderBy(keys) }];
 }
