@@ -279,6 +279,9 @@ export interface Pipelines {
   id: string;
   isDefault: Generated<boolean>;
   name: string;
+  nameAr: string | null;
+  nameEn: string | null;
+  nameFa: string | null;
   updatedAt: Generated<Timestamp>;
   workspaceId: string;
 }
@@ -362,6 +365,9 @@ export interface Stages {
   id: string;
   kind: Generated<string>;
   name: string;
+  nameAr: string | null;
+  nameEn: string | null;
+  nameFa: string | null;
   pipelineId: string;
   position: Generated<number>;
   probability: Numeric | null;

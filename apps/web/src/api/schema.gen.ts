@@ -5301,6 +5301,12 @@ export interface components {
             };
             custom: boolean;
             titleFields: string[];
+            /** @description Per interface language, the field titling a record in that language when it is filled in */
+            localizedTitle?: {
+                en?: string;
+                ar?: string;
+                fa?: string;
+            };
             subtitleField?: string;
             fields: components["schemas"]["FieldDefinitionInput"][];
         };
@@ -5522,6 +5528,12 @@ export interface components {
             };
             custom: boolean;
             titleFields: string[];
+            /** @description Per interface language, the field titling a record in that language when it is filled in */
+            localizedTitle?: {
+                en?: string;
+                ar?: string;
+                fa?: string;
+            };
             subtitleField?: string;
             fields: components["schemas"]["FieldDefinition"][];
         };

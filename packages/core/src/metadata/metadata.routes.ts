@@ -77,6 +77,10 @@ const objectSchema = z
     labels: z.object({ singular: labelsSchema, plural: labelsSchema }),
     custom: z.boolean(),
     titleFields: z.array(z.string()),
+    localizedTitle: z
+      .object({ en: z.string().optional(), ar: z.string().optional(), fa: z.string().optional() })
+      .optional()
+      .describe('Per interface language, the field titling a record in that language when it is filled in'),
     subtitleField: z.string().optional(),
     fields: z.array(fieldSchema),
   })

@@ -1,4 +1,4 @@
-import type { FieldType, Labels, SelectOption } from '@rabita/shared';
+import type { FieldType, Labels, Locale, SelectOption } from '@rabita/shared';
 
 /** One field of an object, standard or custom, as the engine sees it. */
 export interface FieldDef {
@@ -38,6 +38,11 @@ export interface ObjectDef {
   id?: string | undefined;
   /** Fields whose values, joined, title a record in search and lists. */
   titleFields: string[];
+  /**
+   * Per interface language, the field that titles a record in that language (pipelines and stages, whose names
+   * are translated values); where it is empty the title fields apply.
+   */
+  localizedTitle?: Partial<Record<Locale, string>> | undefined;
   subtitleField?: string | undefined;
   fields: FieldDef[];
 }

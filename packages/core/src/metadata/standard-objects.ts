@@ -504,6 +504,22 @@ const tasks: ObjectDef = {
   ],
 };
 
+/**
+ * A pipeline's or stage's name in each interface language: names are the workspace's data, so they are
+ * translated as values (beside the stored `name`, the fallback), not through the app's dictionaries.
+ */
+const localizedNames = (): FieldDef[] =>
+  (
+    [
+      ['nameEn', 'name_en', 'Name (English)', 'الاسم (بالإنجليزية)', 'نام (انگلیسی)'],
+      ['nameAr', 'name_ar', 'Name (Arabic)', 'الاسم (بالعربية)', 'نام (عربی)'],
+      ['nameFa', 'name_fa', 'Name (Persian)', 'الاسم (بالفارسية)', 'نام (فارسی)'],
+    ] as const
+  ).map(([key, column, en, ar, fa]) =>
+    field(key, column, { en, ar, fa }, { type: 'text', searchable: true, maxLength: 200 }),
+  );
+const LOCALIZED_NAMES = { en: 'nameEn', ar: 'nameAr', fa: 'nameFa' };
+
 const pipelines: ObjectDef = {
   key: 'pipelines',
   labels: {
@@ -513,6 +529,7 @@ const pipelines: ObjectDef = {
   custom: false,
   table: 'pipelines',
   titleFields: ['name'],
+  localizedTitle: LOCALIZED_NAMES,
   fields: [
     field(
       'name',
@@ -520,6 +537,7 @@ const pipelines: ObjectDef = {
       { en: 'Name', ar: 'الاسم', fa: 'نام' },
       { type: 'text', required: true, searchable: true, maxLength: 200 },
     ),
+    ...localizedNames(),
     field(
       'currency',
       'currency',
@@ -539,6 +557,7 @@ const stages: ObjectDef = {
   custom: false,
   table: 'stages',
   titleFields: ['name'],
+  localizedTitle: LOCALIZED_NAMES,
   fields: [
     field(
       'pipeline',
@@ -552,6 +571,7 @@ const stages: ObjectDef = {
       { en: 'Name', ar: 'الاسم', fa: 'نام' },
       { type: 'text', required: true, searchable: true, maxLength: 200 },
     ),
+    ...localizedNames(),
     field(
       'position',
       'position',

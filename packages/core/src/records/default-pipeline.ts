@@ -11,7 +11,10 @@ const STAGES: { en: string; ar: string; fa: string; probability: number; kind: '
 ];
 const NAMES = { en: 'Sales', ar: 'المبيعات', fa: 'فروش' };
 
-/** Gives a new workspace its default sales pipeline, named in the workspace's language. */
+/**
+ * Gives a new workspace its default sales pipeline: stored under the workspace's language, with its name and
+ * stages' names in every interface language, so each member reads them in their own.
+ */
 export async function insertDefaultPipeline(
   trx: Tx,
   workspaceId: string,
@@ -22,7 +25,16 @@ export async function insertDefaultPipeline(
   const pipelineId = newId();
   await trx
     .insertInto('pipelines')
-    .values({ workspaceId, id: pipelineId, name: NAMES[lang], currency, isDefault: true })
+    .values({
+      workspaceId,
+      id: pipelineId,
+      name: NAMES[lang],
+      nameEn: NAMES.en,
+      nameAr: NAMES.ar,
+      nameFa: NAMES.fa,
+      currency,
+      isDefault: true,
+    })
     .execute();
   await trx
     .insertInto('stages')
@@ -32,6 +44,9 @@ export async function insertDefaultPipeline(
         id: newId(),
         pipelineId,
         name: stage[lang],
+        nameEn: stage.en,
+        nameAr: stage.ar,
+        nameFa: stage.fa,
         position,
         probability: String(stage.probability),
         kind: stage.kind,

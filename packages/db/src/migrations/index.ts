@@ -10,6 +10,7 @@ import * as m0010 from './0010-teams.ts';
 import * as m0011 from './0011-activity-links.ts';
 import * as m0012 from './0012-views.ts';
 import * as m0013 from './0013-indexed-lookups.ts';
+import * as m0014 from './0014-stage-labels.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0011-activity-links': m0011,
   '0012-views': m0012,
   '0013-indexed-lookups': m0013,
+  '0014-stage-labels': m0014,
 };
