@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.gen.ts';
+import { foldWorkspaceBegin } from './tenancy.ts';
 
 export type Database = Kysely<DB>;
 
@@ -84,7 +85,10 @@ export function createPool(
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    foldWorkspaceBegin(client);
+  });
   return pool;
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
-import { withWorkspace } from './tenancy.ts';
+import { takeWorkspaceSettings, withWorkspace } from './tenancy.ts';
 
 describe('row-level security', () => {
   let t: TestApp;
@@ -63,5 +63,69 @@ describe('row-level security', () => {
           .execute(),
       ),
     ).rejects.toThrow(/row-level security/);
+  });
+
+  it('opens a workspace transaction in one round trip with the setting and the workspace’s settings', async () => {
+    const sent: unknown[] = [];
+    const client = await t.handle.pool.connect();
+    const query = client.query;
+    client.query = ((...args: unknown[]) => {
+      sent.push(args[0]);
+      return (query as (...a: unknown[]) => unknown).apply(client, args);
+    }) as typeof client.query;
+    client.release();
+    // The pool hands the same idle client out next.
+    const seen = await withWorkspace(t.handle.db, a.workspaceId, async (trx) => {
+      const settings = takeWorkspaceSettings(a.workspaceId);
+      const again = takeWorkspaceSettings(a.workspaceId);
+      const roles = await trx.selectFrom('roles').select('workspaceId').execute();
+      const setting = await sql<{ ws: string }>`select current_setting('rabita.workspace_id') as ws`.execute(
+        trx,
+      );
+      return { settings, again, roles, ws: setting.rows[0]?.ws };
+    });
+    client.query = query;
+    expect(seen.settings).toMatchObject({
+      defaultCountry: expect.any(String),
+      metadataVersion: expect.any(String),
+    });
+    expect(seen.again).toBeUndefined();
+    expect(seen.ws).toBe(a.workspaceId);
+    expect(new Set(seen.roles.map((r) => r.workspaceId))).toEqual(new Set([a.workspaceId]));
+    expect(sent).toHaveLength(4);
+    // begin (carrying the setting and the settings' read), the two queries, commit: nothing else was sent.
+    expect(sent[0]).toBe('begin');
+    expect(sent.some((text) => /set_config|from "workspaces"/.test(String(text)))).toBe(false);
+    expect(sent.at(-1)).toBe('commit');
+  });
+
+  it('gives no settings once another statement ran, and none of another workspace', async () => {
+    const late = await withWorkspace(t.handle.db, a.workspaceId, async (trx) => {
+      await trx.selectFrom('roles').select('id').execute();
+      return takeWorkspaceSettings(a.workspaceId);
+    });
+    expect(late).toBeUndefined();
+    const other = await withWorkspace(t.handle.db, a.workspaceId, async () =>
+      takeWorkspaceSettings(b.workspaceId),
+    );
+    expect(other).toBeUndefined();
+    expect(takeWorkspaceSettings(a.workspaceId)).toBeUndefined();
+  });
+
+  it('never inlines a workspace id that is not a UUID, and leaves the pool usable after a failed opening', async () => {
+    const hostile = "00000000-0000-0000-0000-000000000000', true); drop table roles; --";
+    await expect(
+      withWorkspace(t.handle.db, hostile, (trx) => trx.selectFrom('roles').selectAll().execute()),
+    ).rejects.toThrow(/uuid/i);
+    const roles = await withWorkspace(t.handle.db, a.workspaceId, (trx) =>
+      trx.selectFrom('roles').select('id').execute(),
+    );
+    expect(roles).toHaveLength(5);
+    // An unknown (well-formed) workspace opens, sees nothing and offers no settings.
+    const nobody = await withWorkspace(t.handle.db, crypto.randomUUID(), async (trx) => ({
+      settings: takeWorkspaceSettings(a.workspaceId),
+      roles: await trx.selectFrom('roles').selectAll().execute(),
+    }));
+    expect(nobody).toEqual({ settings: undefined, roles: [] });
   });
 });

@@ -1,8 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Transaction } from 'kysely';
+import type pg from 'pg';
 import type { Database } from './database.ts';
 import type { DB } from './schema.gen.ts';
 
 export type Tx = Transaction<DB>;
+
+/** The settings every record request needs, read in the same round trip that opens its transaction. */
+export interface WorkspaceSettings {
+  defaultCountry: string;
+  defaultCurrency: string;
+  metadataVersion: string;
+}
+
+/**
+ * A workspace transaction being opened: `pending` until the pool's client folds the `begin` with the workspace
+ * setting (`open`, with the workspace's settings), `used` once any other statement has run in it.
+ */
+interface Opening {
+  workspaceId: string;
+  state: 'pending' | 'open' | 'used';
+  settings?: WorkspaceSettings | undefined;
+}
+
+const opening = new AsyncLocalStorage<Opening>();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs `fn` in a transaction scoped to one workspace: row-level security shows and accepts only that
@@ -13,13 +35,74 @@ export async function withWorkspace<T>(
   workspaceId: string,
   fn: (trx: Tx) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await setWorkspace(trx, workspaceId);
-    return fn(trx);
-  });
+  const state: Opening = { workspaceId, state: UUID.test(workspaceId) ? 'pending' : 'used' };
+  return opening.run(state, () =>
+    db.transaction().execute(async (trx) => {
+      // A client that did not fold the setting into its `begin` (a pool other than ours) sets it here.
+      if (state.state !== 'open') {
+        state.state = 'used';
+        await setWorkspace(trx, workspaceId);
+      }
+      return fn(trx);
+    }),
+  );
 }
 
 /** Scopes an open transaction to a workspace (for transactions that create the workspace themselves). */
 export async function setWorkspace(trx: Tx, workspaceId: string): Promise<void> {
   await sql`select set_config('rabita.workspace_id', ${workspaceId}, true)`.execute(trx);
+}
+
+/**
+ * The workspace's settings as read when the current workspace transaction opened, if nothing has run in it since
+ * (so they are the transaction's own view); undefined otherwise, and the caller reads them itself.
+ */
+export function takeWorkspaceSettings(workspaceId: string): WorkspaceSettings | undefined {
+  const state = opening.getStore();
+  if (state?.state !== 'open' || state.workspaceId !== workspaceId || !state.settings) return undefined;
+  state.state = 'used';
+  return state.settings;
+}
+
+type Query = (...args: unknown[]) => unknown;
+
+/**
+ * Makes a pool client open workspace transactions in one round trip: the `begin` of `withWorkspace` goes out as
+ * one simple-protocol message with the workspace setting and the read of the workspace's settings. The workspace
+ * id is inlined as a literal only after it matched the UUID pattern. Every other statement passes through.
+ */
+export function foldWorkspaceBegin(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as Query;
+  const folded: Query = (...args) => {
+    const state = opening.getStore();
+    if (
+      state?.state === 'pending' &&
+      args[0] === 'begin' &&
+      args.length <= 2 &&
+      !(args[1] as unknown[])?.length
+    ) {
+      state.state = 'open';
+      const id = state.workspaceId;
+      const text = `begin; select set_config('rabita.workspace_id', '${id}', true); select default_country, default_currency, metadata_version::text from workspaces where id = '${id}'`;
+      const opened = (query(text) as Promise<pg.QueryResult[]>).catch(async (error: unknown) => {
+        // A failed message leaves its transaction open and aborted; Kysely only rolls back what has begun.
+        await (query('rollback') as Promise<unknown>).catch(() => {});
+        throw error;
+      });
+      return opened.then((results) => {
+        const row = results[2]?.rows[0] as
+          | { default_country: string; default_currency: string; metadata_version: string }
+          | undefined;
+        state.settings = row && {
+          defaultCountry: row.default_country,
+          defaultCurrency: row.default_currency,
+          metadataVersion: row.metadata_version,
+        };
+        return results[0];
+      });
+    }
+    if (state?.state === 'open') state.state = 'used';
+    return query(...args);
+  };
+  client.query = folded as typeof client.query;
 }

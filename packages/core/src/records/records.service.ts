@@ -1,4 +1,4 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, takeWorkspaceSettings, withWorkspace } from '@rabita/db';
 import { compactText, normalizeText } from '@rabita/shared';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
@@ -51,11 +51,13 @@ export interface Scope {
 
 /** Loads the workspace's metadata and the object (404 when it does not exist). */
 export async function openScope(trx: Tx, workspaceId: string, objectKey: string): Promise<Scope> {
-  const workspace = await trx
-    .selectFrom('workspaces')
-    .select(['defaultCountry', 'defaultCurrency', 'metadataVersion'])
-    .where('id', '=', workspaceId)
-    .executeTakeFirstOrThrow();
+  const workspace =
+    takeWorkspaceSettings(workspaceId) ??
+    (await trx
+      .selectFrom('workspaces')
+      .select(['defaultCountry', 'defaultCurrency', 'metadataVersion'])
+      .where('id', '=', workspaceId)
+      .executeTakeFirstOrThrow());
   const objects = await loadObjects(trx, workspaceId, workspace.metadataVersion);
   const object = objects.find((o) => o.key === objectKey);
   if (!object) throw new AppError('not_found', `There is no object "${objectKey}".`);

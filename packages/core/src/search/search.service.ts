@@ -1,4 +1,4 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Database, takeWorkspaceSettings, type Tx, withWorkspace } from '@rabita/db';
 import { compactText, normalizeText, toAsciiDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
@@ -190,11 +190,13 @@ export async function searchRecords(
     });
   const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const workspace = await trx
-      .selectFrom('workspaces')
-      .select(['defaultCountry', 'metadataVersion'])
-      .where('id', '=', principal.workspaceId)
-      .executeTakeFirstOrThrow();
+    const workspace =
+      takeWorkspaceSettings(principal.workspaceId) ??
+      (await trx
+        .selectFrom('workspaces')
+        .select(['defaultCountry', 'metadataVersion'])
+        .where('id', '=', principal.workspaceId)
+        .executeTakeFirstOrThrow());
     const all = await loadObjects(trx, principal.workspaceId, workspace.metadataVersion);
     const objects = searchableObjects(all, principal, options.objects);
     if (objects.length === 0) return [];
