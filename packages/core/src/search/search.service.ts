@@ -1,4 +1,4 @@
-import { type Database, takeWorkspaceSettings, type Tx, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, takeWorkspaceSettings, withWorkspace } from '@rabita/db';
 import { compactText, normalizeText, toAsciiDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
