@@ -65,6 +65,8 @@ export interface ApiKeys {
 export interface Companies {
   address: Json | null;
   annualRevenue: Json | null;
+  annualRevenueCurrency: Generated<string | null>;
+  annualRevenueValue: Generated<Numeric | null>;
   createdAt: Generated<Timestamp>;
   createdBy: string | null;
   custom: Generated<Json>;
@@ -111,6 +113,7 @@ export interface CustomObjects {
 
 export interface Deals {
   amount: Json | null;
+  amountCurrency: Generated<string | null>;
   amountValue: Generated<Numeric | null>;
   companyId: string | null;
   createdAt: Generated<Timestamp>;
@@ -283,6 +286,13 @@ export interface Pipelines {
   nameEn: string | null;
   nameFa: string | null;
   updatedAt: Generated<Timestamp>;
+  workspaceId: string;
+}
+
+export interface RabitaDerivedActivityLinks {
+  activityId: string;
+  at: Timestamp;
+  recordId: string;
   workspaceId: string;
 }
 
@@ -490,6 +500,7 @@ export interface DB {
   notifications: Notifications;
   people: People;
   pipelines: Pipelines;
+  "rabitaDerived.activityLinks": RabitaDerivedActivityLinks;
   rateLimits: RateLimits;
   recordChanges: RecordChanges;
   records: Records;

@@ -69,7 +69,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
     };
   });
   const metrics = options.metrics.map((m, i) => {
-    if (m.fn === 'count' && !m.field) return { label: 'count', expr: sql`count(*)`, currency: undefined };
+    if (m.fn === 'count' && !m.field) return { label: 'count', expr: sql`count(*)`, moneyField: undefined };
     const field = m.field ? fieldOf(m.field, `body.metrics.${i}.field`) : undefined;
     if (!m.field) problems.push({ field: `body.metrics.${i}.field`, message: `${m.fn} needs a field.` });
     if (!field) return undefined;
@@ -82,7 +82,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
     return {
       label: `${m.fn}:${field.key}`,
       expr: sql`${fn}(${value})`,
-      currency: field.type === 'money' ? field : undefined,
+      moneyField: field.type === 'money' ? field : undefined,
     };
   });
   if (metrics.length === 0) problems.push({ field: 'body.metrics', message: 'Ask for at least one metric.' });
@@ -95,11 +95,11 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
     hidden,
   });
   // Money is summed per currency: the currency joins the grouping keys.
-  const money = metrics.find((m) => m?.currency);
+  const money = metrics.find((m) => m?.moneyField);
   const keyExprs = [
     ...groups.map((g, i) => sql`${g!.expr} as ${sql.id(`k${i}`)}`),
-    ...(money?.currency
-      ? [sql`(${fieldSql(money.currency, ALIAS).raw} ->> 'currency') as ${sql.id('currency')}`]
+    ...(money?.moneyField
+      ? [sql`${fieldSql(money.moneyField, ALIAS).currency} as ${sql.id('currency')}`]
       : []),
   ];
   const groupCount = keyExprs.length;
@@ -114,7 +114,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
     query,
     groups: groups.map((g) => g!.label),
     metrics: metrics.map((m) => m!.label),
-    money: Boolean(money?.currency),
+    money: Boolean(money?.moneyField),
   };
 }
 

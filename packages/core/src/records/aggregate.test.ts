@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { planOf } from '../../../../test/plan.ts';
+import { principalForMember } from '../auth/members.service.ts';
+import { compileAggregateQuery } from './aggregate.service.ts';
 
 describe('aggregates', () => {
   let t: TestApp;
@@ -213,5 +216,80 @@ describe('aggregates', () => {
     expect(
       (await call('POST', '/objects/people/aggregate', { metrics: [{ fn: 'count' }] }, auth)).statusCode,
     ).toBe(200);
+  });
+
+  it('sums money exactly from its typed columns, which follow every change of amount and currency', async () => {
+    const pipeline = (await call('GET', '/objects/pipelines')).json().data[0];
+    const made = async (name: string, amount: string) =>
+      (
+        await call('POST', '/objects/deals', {
+          name,
+          pipeline: pipeline.id,
+          stage: stages[2]!.id,
+          amount: { amount, currency: 'SAR' },
+        })
+      ).json().id as string;
+    await made('tenth', '0.10');
+    const fifth = await made('fifth', '0.20');
+    const sums = async () =>
+      (
+        await call('POST', '/objects/deals/aggregate', {
+          filter: { field: 'name', op: 'in', value: ['tenth', 'fifth'] },
+          metrics: [{ fn: 'sum', field: 'amount' }],
+        })
+      )
+        .json()
+        .data.map((r: { keys: { currency: string }; values: Record<string, string> }) => [
+          r.keys.currency,
+          r.values['sum:amount'],
+        ])
+        .sort();
+    expect(await sums()).toEqual([['SAR', '0.30']]);
+    const moved = await call('PATCH', `/objects/deals/${fifth}`, {
+      amount: { amount: '0.25', currency: 'EUR' },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await sums()).toEqual([
+      ['EUR', '0.25'],
+      ['SAR', '0.10'],
+    ]);
+  });
+
+  it("sums a company's annual revenue per currency through the same columns", async () => {
+    await call('POST', '/objects/companies', {
+      name: 'Kish Trading',
+      annualRevenue: { amount: '1500.75', currency: 'IRR' },
+    });
+    await call('POST', '/objects/companies', {
+      name: 'Gulf Foods',
+      annualRevenue: { amount: '20.25', currency: 'IRR' },
+    });
+    const r = await call('POST', '/objects/companies/aggregate', {
+      metrics: [
+        { fn: 'sum', field: 'annualRevenue' },
+        { fn: 'max', field: 'annualRevenue' },
+      ],
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().data).toEqual([
+      {
+        keys: { currency: 'IRR' },
+        values: { 'sum:annualRevenue': '1521.00', 'max:annualRevenue': '1500.75' },
+      },
+    ]);
+  });
+
+  it('answers deals summed by stage and owner from the covering index alone (an index-only scan)', async () => {
+    const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
+    const query = await compileAggregateQuery(t.handle.db, principal, 'deals', {
+      groupBy: ['stage', 'owner'],
+      metrics: [{ fn: 'sum', field: 'amount' }, { fn: 'count' }],
+    });
+    const scans = (await planOf(t.handle, admin.workspaceId, query)).filter((n) =>
+      n['Node Type'].includes('Scan'),
+    );
+    expect(scans.map((n) => [n['Node Type'], n['Index Name']])).toEqual([
+      ['Index Only Scan', 'deals_stage_owner_amount_idx'],
+    ]);
   });
 });

@@ -9,6 +9,8 @@ export interface FieldSql {
   scalar: RawBuilder<unknown> | undefined;
   /** For list-like fields, a text[] of their items (select options, tags, E.164 phones, emails, ids). */
   array: RawBuilder<unknown> | undefined;
+  /** For money, its currency code as text (money's scalar is its amount). */
+  currency?: RawBuilder<unknown>;
 }
 
 const col = (alias: string, column: string) => sql.ref(`${alias}.${column}`);
@@ -27,7 +29,14 @@ export function fieldSql(field: FieldDef, alias: string): FieldSql {
     const c = col(alias, field.column);
     switch (field.type) {
       case 'money':
-        return { raw: c, scalar: sql`((${c} ->> 'amount')::numeric)`, array: undefined };
+        // A standard money column `x` has generated columns `x_value` (numeric) and `x_currency` beside it
+        // (migration 0015), which indexes can hold.
+        return {
+          raw: c,
+          scalar: col(alias, `${field.column}_value`),
+          array: undefined,
+          currency: col(alias, `${field.column}_currency`),
+        };
       case 'phones':
       case 'phone':
         return { raw: c, scalar: undefined, array: col(alias, 'phone_numbers') };
@@ -56,7 +65,12 @@ export function fieldSql(field: FieldDef, alias: string): FieldSql {
     case 'rating':
       return { raw: json, scalar: sql`(${t})::numeric`, array: undefined };
     case 'money':
-      return { raw: json, scalar: sql`((${json} ->> 'amount')::numeric)`, array: undefined };
+      return {
+        raw: json,
+        scalar: sql`((${json} ->> 'amount')::numeric)`,
+        array: undefined,
+        currency: sql`(${json} ->> 'currency')`,
+      };
     case 'date':
       return { raw: json, scalar: sql`(${t})::date`, array: undefined };
     case 'dateTime':

@@ -1,4 +1,4 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -81,6 +81,84 @@ interface Row {
   data: Record<string, unknown>;
 }
 
+/** The merged, keyset-limited query of a record's timeline, each part read in timeline order by its index. */
+async function timelineQuery(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  recordId: string,
+  limit: number,
+  after: { at: string; id: string } | undefined,
+) {
+  const ws = principal.workspaceId;
+  const before = (at: RawBuilder<unknown>, id: RawBuilder<unknown>) =>
+    after ? sql`and (${at}, ${id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
+  const parts: RawBuilder<Row>[] = [
+    sql<Row>`(select 'change' as kind, c.id, c.created_at as at,
+        jsonb_build_object('action', c.action, 'changes', c.changes, 'source', c.source,
+          'userId', c.actor_user_id, 'apiKeyId', c.actor_api_key_id, 'name', u.name) as data
+      from record_changes c left join users u on u.id = c.actor_user_id
+      where c.workspace_id = ${ws} and c.object_key = ${objectKey} and c.record_id = ${recordId}
+        ${before(sql`c.created_at`, sql`c.id`)}
+      order by c.created_at desc, c.id desc limit ${limit + 1})`,
+  ];
+  const activityRule = ruleFor(principal, 'activities');
+  const activityOwner = ownerLimit(principal, activityRule);
+  if (activityRule.read && activityOwner !== null) {
+    // An activity's time (when it happened, else when it was logged), as each part's index holds it, so the
+    // parts come out in timeline order and merge without a sort.
+    const columns = (at: RawBuilder<unknown>) => sql`'activity' as kind, a.id, ${at} as at,
+        jsonb_build_object('type', a.type, 'subject', a.subject, 'body', a.body, 'direction', a.direction,
+          'outcome', a.outcome, 'durationSeconds', a.duration_seconds, 'owner', a.owner_id) as data`;
+    const owned = activityOwner ? sql`and a.owner_id = ${activityOwner}` : sql``;
+    // Activities linked through their standard columns: `rabita_derived.activity_links` holds one row per
+    // (record, activity) in time order (migration 0016), so this part stops after a page.
+    if (ACTIVITY_LINKS[objectKey])
+      parts.push(sql<Row>`(select ${columns(sql`l.at`)}
+        from rabita_derived.activity_links l
+          join activities a on a.workspace_id = l.workspace_id and a.id = l.activity_id
+        where l.workspace_id = ${ws} and l.record_id = ${recordId}::uuid and a.deleted_at is null ${owned}
+          ${before(sql`l.at`, sql`l.activity_id`)}
+        order by l.at desc, l.activity_id desc limit ${limit + 1})`);
+    // Activities linked through custom relation fields an admin added to activities (any object, custom ones
+    // included), found by containment through an owner-run function (it would not use its index under
+    // row-level security; see migration 0013); those also linked through a standard column are counted above.
+    const activityObject = (await loadObjects(trx, ws)).find((o) => o.key === 'activities');
+    const customLinks = (activityObject?.fields ?? [])
+      .filter((f) => f.custom && f.type === 'relation' && f.relation?.object === objectKey)
+      .map((f) => JSON.stringify({ [f.key]: f.relation?.many ? [recordId] : recordId }));
+    if (customLinks.length > 0) {
+      const at = sql`coalesce(a.occurred_at, a.created_at)`;
+      parts.push(sql<Row>`(select ${columns(at)}
+        from activities a
+        where a.workspace_id = ${ws} and a.deleted_at is null
+          and a.id in (select rabita_linked_activities(null, ${recordId}::uuid, ${customLinks}::jsonb[]))
+          and not exists (select 1 from rabita_derived.activity_links l where l.workspace_id = a.workspace_id
+            and l.record_id = ${recordId}::uuid and l.at = ${at} and l.activity_id = a.id)
+          ${owned} ${before(at, sql`a.id`)}
+        order by ${at} desc, a.id desc limit ${limit + 1})`);
+    }
+  }
+  const taskRule = ruleFor(principal, 'tasks');
+  const taskOwner = ownerLimit(principal, taskRule);
+  if (taskRule.read && taskOwner !== null) {
+    parts.push(sql<Row>`(select 'task' as kind, k.id, k.created_at as at,
+        jsonb_build_object('title', k.title, 'dueAt', k.due_at, 'status', k.status, 'priority', k.priority,
+          'assignee', k.assignee_id) as data
+      from tasks k
+      where k.workspace_id = ${ws} and k.linked_object = ${objectKey} and k.linked_record_id = ${recordId}
+        and k.deleted_at is null ${taskOwner ? sql`and k.owner_id = ${taskOwner}` : sql``}
+        ${before(sql`k.created_at`, sql`k.id`)}
+      order by k.created_at desc, k.id desc limit ${limit + 1})`);
+  }
+  // The cursor keeps the microseconds, so no entry is skipped or repeated between pages.
+  return sql<Row>`
+    select kind, id, at, data,
+      to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at_exact
+    from (${sql.join(parts, sql` union all `)}) merged
+    order by at desc, id desc limit ${limit + 1}`;
+}
+
 /**
  * A record's history, newest first: its changes (who, when, through what, each field's old and new value),
  * the activities linked to it and the tasks on it, merged and paginated by a keyset cursor. What the
@@ -99,63 +177,11 @@ export async function getTimeline(
   const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
   const after = options.cursor ? decodeCursor(options.cursor) : undefined;
   const hidden = hiddenFor(principal);
-  const before = (at: RawBuilder<unknown>, id: RawBuilder<unknown>) =>
-    after ? sql`and (${at}, ${id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
 
   return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const ws = principal.workspaceId;
-    const parts: RawBuilder<Row>[] = [
-      sql<Row>`(select 'change' as kind, c.id, c.created_at as at,
-          jsonb_build_object('action', c.action, 'changes', c.changes, 'source', c.source,
-            'userId', c.actor_user_id, 'apiKeyId', c.actor_api_key_id, 'name', u.name) as data
-        from record_changes c left join users u on u.id = c.actor_user_id
-        where c.workspace_id = ${ws} and c.object_key = ${objectKey} and c.record_id = ${recordId}
-          ${before(sql`c.created_at`, sql`c.id`)}
-        order by c.created_at desc, c.id desc limit ${limit + 1})`,
-    ];
-    // Activities link to people, companies, deals and leads through their own columns, and to any object
-    // (custom ones included) through custom relation fields an admin adds to activities.
-    const activityObject = (await loadObjects(trx, ws)).find((o) => o.key === 'activities');
-    // Found through their indexes by an owner-run function (array and JSON containment would not use them
-    // under row-level security; see migration 0013).
-    const column = ACTIVITY_LINKS[objectKey] ?? null;
-    const customLinks = (activityObject?.fields ?? [])
-      .filter((f) => f.custom && f.type === 'relation' && f.relation?.object === objectKey)
-      .map((f) => JSON.stringify({ [f.key]: f.relation?.many ? [recordId] : recordId }));
-    const activityRule = ruleFor(principal, 'activities');
-    const activityOwner = ownerLimit(principal, activityRule);
-    if ((column || customLinks.length > 0) && activityRule.read && activityOwner !== null) {
-      const at = sql`coalesce(a.occurred_at, a.created_at)`;
-      parts.push(sql<Row>`(select 'activity' as kind, a.id, ${at} as at,
-          jsonb_build_object('type', a.type, 'subject', a.subject, 'body', a.body, 'direction', a.direction,
-            'outcome', a.outcome, 'durationSeconds', a.duration_seconds, 'owner', a.owner_id) as data
-        from activities a
-        where a.workspace_id = ${ws} and a.deleted_at is null
-          and a.id in (select rabita_linked_activities(${column}, ${recordId}::uuid, ${customLinks}::jsonb[]))
-          ${activityOwner ? sql`and a.owner_id = ${activityOwner}` : sql``}
-          ${before(at, sql`a.id`)}
-        order by ${at} desc, a.id desc limit ${limit + 1})`);
-    }
-    const taskRule = ruleFor(principal, 'tasks');
-    const taskOwner = ownerLimit(principal, taskRule);
-    if (taskRule.read && taskOwner !== null) {
-      parts.push(sql<Row>`(select 'task' as kind, k.id, k.created_at as at,
-          jsonb_build_object('title', k.title, 'dueAt', k.due_at, 'status', k.status, 'priority', k.priority,
-            'assignee', k.assignee_id) as data
-        from tasks k
-        where k.workspace_id = ${ws} and k.deleted_at is null
-          and k.linked_object = ${objectKey} and k.linked_record_id = ${recordId}
-          ${taskOwner ? sql`and k.owner_id = ${taskOwner}` : sql``}
-          ${before(sql`k.created_at`, sql`k.id`)}
-        order by k.created_at desc, k.id desc limit ${limit + 1})`);
-    }
-    // Without the camel-case plugin: the JSON documents carry users' field keys and values as stored. The
-    // cursor keeps the microseconds, so no entry is skipped or repeated between pages.
-    const { rows } = await sql<Row>`
-      select kind, id, at, data,
-        to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at_exact
-      from (${sql.join(parts, sql` union all `)}) merged
-      order by at desc, id desc limit ${limit + 1}`.execute(trx.withoutPlugins());
+    // Without the camel-case plugin: the JSON documents carry users' field keys and values as stored.
+    const query = await timelineQuery(trx, principal, objectKey, recordId, limit, after);
+    const { rows } = await query.execute(trx.withoutPlugins());
 
     const page = rows.slice(0, limit);
     const data = page.map((row): TimelineEntry => {
@@ -215,5 +241,21 @@ export async function getTimeline(
       data,
       nextCursor: rows.length > limit && last ? encodeCursor(last.at_exact, last.id) : null,
     };
+  });
+}
+
+/** The SQL and parameters of a timeline's first page, as `getTimeline` runs it (benchmarks replay it). */
+export async function compileTimelineQuery(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  recordId: string,
+  options: { limit?: number } = {},
+) {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+    return (await timelineQuery(trx, principal, objectKey, recordId, limit, undefined)).compile(
+      trx.withoutPlugins(),
+    );
   });
 }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { planOf } from '../../../../test/plan.ts';
+import { principalForMember } from '../auth/members.service.ts';
+import { compileTimelineQuery } from './timeline.service.ts';
 
 describe('timeline', () => {
   let t: TestApp;
@@ -33,6 +36,17 @@ describe('timeline', () => {
     });
   });
   afterAll(() => t?.close());
+
+  /** A custom relation field on activities, pointing at one record of `object`. */
+  const addActivityRelation = async (key: string, object: string) => {
+    const field = await call('POST', '/metadata/objects/activities/fields', {
+      key,
+      type: 'relation',
+      labels: { en: key },
+      relation: { object, many: false },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+  };
 
   it('merges changes, activities and tasks newest first, with who changed what through which channel', async () => {
     const r = await call('GET', `/objects/people/${personId}/timeline`);
@@ -115,13 +129,7 @@ describe('timeline', () => {
       labels: { singular: { en: 'Project' }, plural: { en: 'Projects' } },
     });
     expect(object.statusCode, object.body).toBe(201);
-    const field = await call('POST', '/metadata/objects/activities/fields', {
-      key: 'project',
-      type: 'relation',
-      labels: { en: 'Project' },
-      relation: { object: 'projects', many: false },
-    });
-    expect(field.statusCode, field.body).toBe(201);
+    await addActivityRelation('project', 'projects');
     const project = (await call('POST', '/objects/projects', { name: 'پروژه کیش' })).json().id;
     const other = (await call('POST', '/objects/projects', { name: 'Other' })).json().id;
     await call('POST', '/objects/activities', { type: 'meeting', subject: 'Kickoff', project });
@@ -184,5 +192,84 @@ describe('timeline', () => {
     expect(entries.some((e) => e.kind === 'task')).toBe(true);
     expect(JSON.stringify(entries)).not.toContain('مدیر');
     expect(entries.some((e) => e.changes && 'lastName' in e.changes)).toBe(true);
+  });
+
+  it('follows an activity as its links, its time, its deletion and its restoration change', async () => {
+    const a = (await call('POST', '/objects/people', { firstName: 'Sara' })).json().id as string;
+    const b = (await call('POST', '/objects/people', { firstName: 'Reza' })).json().id as string;
+    const activity = (
+      await call('POST', '/objects/activities', {
+        type: 'note',
+        subject: 'Moved',
+        occurredAt: '2026-02-01T09:00:00Z',
+        people: [a, a],
+      })
+    ).json().id as string;
+    const activities = async (person: string) =>
+      (
+        (await call('GET', `/objects/people/${person}/timeline`)).json().data as {
+          kind: string;
+          id: string;
+          at: string;
+        }[]
+      )
+        .filter((e) => e.kind === 'activity')
+        .map((e) => `${e.id} ${e.at}`);
+    expect(await activities(a)).toEqual([`${activity} 2026-02-01T09:00:00.000Z`]);
+    expect(await activities(b)).toEqual([]);
+    await call('PATCH', `/objects/activities/${activity}`, {
+      people: [b],
+      occurredAt: '2026-03-01T09:00:00Z',
+    });
+    expect(await activities(a)).toEqual([]);
+    expect(await activities(b)).toEqual([`${activity} 2026-03-01T09:00:00.000Z`]);
+    expect((await call('DELETE', `/objects/activities/${activity}`)).statusCode).toBeLessThan(300);
+    expect(await activities(b)).toEqual([]);
+    expect((await call('POST', `/objects/activities/${activity}/restore`)).statusCode).toBeLessThan(300);
+    expect(await activities(b)).toEqual([`${activity} 2026-03-01T09:00:00.000Z`]);
+  });
+
+  it('shows an activity linked both by a standard column and by a custom relation field once', async () => {
+    await addActivityRelation('contact', 'people');
+    const person = (await call('POST', '/objects/people', { firstName: 'Nasrin' })).json().id as string;
+    await call('POST', '/objects/activities', {
+      type: 'call',
+      subject: 'Both',
+      people: [person],
+      contact: person,
+    });
+    await call('POST', '/objects/activities', { type: 'call', subject: 'Custom only', contact: person });
+    const entries = (await call('GET', `/objects/people/${person}/timeline`)).json().data as {
+      kind: string;
+      subject?: string;
+    }[];
+    expect(
+      entries
+        .filter((e) => e.kind === 'activity')
+        .map((e) => e.subject)
+        .sort(),
+    ).toEqual(['Both', 'Custom only']);
+  });
+
+  it('reads each part in timeline order from an index, so each stops after a page', async () => {
+    // In the other workspace, which has no custom relation fields on activities (those are found by
+    // containment, a part not bounded by a page).
+    const theirs = (await call('POST', '/objects/people', { firstName: 'Omid' }, other.cookie)).json().id;
+    const principal = (await principalForMember(t.handle.db, other.userId, other.workspaceId))!;
+    const query = await compileTimelineQuery(t.handle.db, principal, 'people', theirs, { limit: 50 });
+    const plan = await planOf(t.handle, other.workspaceId, query);
+    const ordered = plan
+      .filter((n) => n['Scan Direction'] === 'Backward')
+      .map((n) => n['Index Name'])
+      .sort();
+    expect(ordered).toEqual(
+      expect.arrayContaining([
+        'activity_links_pkey',
+        'record_changes_timeline_idx',
+        'tasks_linked_timeline_idx',
+      ]),
+    );
+    // At most the merge of the three pages (3 × 51 rows) is sorted; often it is a merge of ordered parts.
+    expect(plan.filter((n) => n['Node Type'] === 'Sort').length).toBeLessThanOrEqual(1);
   });
 });

@@ -11,6 +11,8 @@ import * as m0011 from './0011-activity-links.ts';
 import * as m0012 from './0012-views.ts';
 import * as m0013 from './0013-indexed-lookups.ts';
 import * as m0014 from './0014-stage-labels.ts';
+import * as m0015 from './0015-money-columns.ts';
+import * as m0016 from './0016-timeline-indexes.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0012-views': m0012,
   '0013-indexed-lookups': m0013,
   '0014-stage-labels': m0014,
+  '0015-money-columns': m0015,
+  '0016-timeline-indexes': m0016,
 };
