@@ -22,12 +22,15 @@ const DAY = 86_400_000;
  */
 export function DateInput({
   label,
+  hideLabel,
   value,
   onChange,
   required,
   error,
 }: {
   label?: string;
+  /** Names the input for assistive technology only. */
+  hideLabel?: boolean | undefined;
   value: string | null;
   onChange: (value: string | null) => void;
   required?: boolean;
@@ -49,7 +52,8 @@ export function DateInput({
     <Popover opened={opened} onChange={setOpened} position="bottom-start" trapFocus>
       <Popover.Target>
         <TextInput
-          label={label}
+          label={hideLabel ? undefined : label}
+          aria-label={hideLabel ? label : undefined}
           required={required}
           error={error}
           readOnly

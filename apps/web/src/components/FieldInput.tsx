@@ -13,7 +13,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { call, client } from '../api/client.ts';
+import { call, client, type RecordData } from '../api/client.ts';
 import type { Locale } from '../i18n/index.ts';
 import { type FieldDef, label, titleOf } from '../lib/metadata.ts';
 import { useMembers, useObject } from '../lib/session.ts';
@@ -42,21 +42,29 @@ function RelationInput({
   field,
   value,
   onChange,
-  labelText,
+  named,
+  required,
   error,
 }: {
   field: FieldDef;
   value: unknown;
   onChange: (v: unknown) => void;
-  labelText: string;
+  /** A visible label, or an accessible name alone. */
+  named: { label: string } | { 'aria-label': string };
+  required: boolean;
   error?: string | undefined;
 }) {
+  const { i18n } = useTranslation();
+  const locale = i18n.language as Locale;
   const target = field.relation?.object ?? '';
   const targetDef = useObject(target);
+  // Records titled per language (pipelines, stages) are few, and search documents carry their stored name: list
+  // them all and match the user's language's titles here.
+  const translated = Boolean(targetDef?.localizedTitle);
   const [search, setSearch] = useState('');
   const { data: hits } = useQuery({
     queryKey: ['relation-search', target, search],
-    enabled: search.trim().length > 0,
+    enabled: !translated && search.trim().length > 0,
     queryFn: async () =>
       (
         await call(
@@ -64,17 +72,42 @@ function RelationInput({
         )
       ).data,
   });
+  const all = useQuery({
+    queryKey: ['relation-all', target],
+    enabled: translated,
+    staleTime: 30_000,
+    queryFn: async () =>
+      (
+        await call(
+          client.GET('/api/v1/objects/{object}', {
+            params: {
+              path: { object: target },
+              query: {
+                limit: 500,
+                ...(targetDef?.fields.some((f) => f.key === 'position') ? { sort: 'position' } : {}),
+              },
+            },
+          }),
+        )
+      ).data as RecordData[],
+  });
   const ids = Array.isArray(value) ? (value as string[]) : value ? [value as string] : [];
   const current = useRecord(target, field.relation?.many ? undefined : ids[0]);
-  const items: ComboboxItem[] = (hits ?? []).map((h) => ({ value: h.id, label: h.title }));
+  const currentTitle = current.data ? titleOf(targetDef, current.data, locale) : '';
+  const typed = search === currentTitle ? '' : search.trim().toLocaleLowerCase(locale);
+  const items: ComboboxItem[] = translated
+    ? (all.data ?? [])
+        .map((r) => ({ value: r.id, label: titleOf(targetDef, r, locale) }))
+        .filter((i) => i.label.toLocaleLowerCase(locale).includes(typed))
+    : (hits ?? []).map((h) => ({ value: h.id, label: h.title }));
   if (!field.relation?.many && ids[0] && !items.some((i) => i.value === ids[0]))
-    items.unshift({ value: ids[0], label: current.data ? titleOf(targetDef, current.data) : '…' });
+    items.unshift({ value: ids[0], label: currentTitle || '…' });
   if (field.relation?.many) {
     for (const id of ids)
       if (!items.some((i) => i.value === id)) items.push({ value: id, label: id.slice(0, 8) });
     return (
       <MultiSelect
-        label={labelText}
+        {...named}
         data={items}
         value={ids}
         searchable
@@ -89,15 +122,15 @@ function RelationInput({
   }
   return (
     <Select
-      label={labelText}
+      {...named}
       data={items}
       value={ids[0] ?? null}
       searchable
-      searchValue={search || (current.data && ids[0] ? titleOf(targetDef, current.data) : '')}
+      searchValue={search || (ids[0] ? currentTitle : '')}
       onSearchChange={setSearch}
       onChange={(v) => onChange(v)}
       error={error}
-      required={field.required}
+      required={required}
       filter={({ options }) => options}
       clearable
     />
@@ -110,18 +143,22 @@ export function FieldInput({
   value,
   onChange,
   error,
+  hideLabel,
 }: {
   field: FieldDef;
   value: unknown;
   onChange: (v: unknown) => void;
   error?: string | undefined;
+  /** Names the input for assistive technology only (a filter row, where the field is chosen beside it). */
+  hideLabel?: boolean;
 }) {
-  const { i18n } = useTranslation();
+  const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
   const members = useMembers().data ?? [];
   const l = label(field.labels, locale);
   const options = (field.options ?? []).map((o) => ({ value: o.value, label: label(o.labels, locale) }));
-  const common = { label: l, required: field.required, error };
+  const named = hideLabel ? { 'aria-label': l } : { label: l };
+  const common = { ...named, required: field.required, error };
   switch (field.type) {
     case 'longText':
       return (
@@ -163,7 +200,7 @@ export function FieldInput({
             style={{ flex: 1 }}
           />
           <Select
-            aria-label={`${l} currency`}
+            aria-label={t('input.currency', { label: l })}
             data={[...new Set([...(field.currency ? [field.currency] : []), ...CURRENCIES])]}
             value={m?.currency ?? field.currency ?? null}
             onChange={(c) => onChange({ amount: m?.amount ?? '0', currency: c ?? 'USD' })}
@@ -177,6 +214,7 @@ export function FieldInput({
       return (
         <DateInput
           label={l}
+          hideLabel={hideLabel}
           required={field.required}
           error={error}
           value={(value as string) ?? null}
@@ -189,13 +227,14 @@ export function FieldInput({
         <Group gap="xs" align="flex-end" wrap="nowrap">
           <DateInput
             label={l}
+            hideLabel={hideLabel}
             required={field.required}
             error={error}
             value={v ? v.slice(0, 10) : null}
             onChange={(d) => onChange(d ? `${d}T${v ? v.slice(11, 16) : '09:00'}:00.000Z` : null)}
           />
           <TextInput
-            aria-label={`${l} time`}
+            aria-label={t('input.time', { label: l })}
             type="time"
             value={v ? v.slice(11, 16) : ''}
             onChange={(e) => v && onChange(`${v.slice(0, 10)}T${e.currentTarget.value}:00.000Z`)}
@@ -247,7 +286,16 @@ export function FieldInput({
         />
       );
     case 'relation':
-      return <RelationInput field={field} value={value} onChange={onChange} labelText={l} error={error} />;
+      return (
+        <RelationInput
+          field={field}
+          value={value}
+          onChange={onChange}
+          named={named}
+          required={field.required}
+          error={error}
+        />
+      );
     case 'phone':
       return (
         <TextInput

@@ -23,9 +23,10 @@ export function useRecord(object: string, id: string | null | undefined) {
 function RelationLink({ object, id }: { object: string; id: string }) {
   const def = useObject(object);
   const { data } = useRecord(object, id);
+  const { i18n } = useTranslation();
   return (
     <AnchorLink to="/o/$object/$id" params={{ object, id }} size="sm">
-      {data ? titleOf(def, data) : '…'}
+      {data ? titleOf(def, data, i18n.language as Locale) : '…'}
     </AnchorLink>
   );
 }

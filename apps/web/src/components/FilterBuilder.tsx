@@ -13,6 +13,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../i18n/index.ts';
 import { type FieldDef, label, type ObjectDef, OPERATORS_BY_TYPE, visibleFields } from '../lib/metadata.ts';
+import { FieldInput } from './FieldInput.tsx';
 
 export interface Condition {
   field: string;
@@ -49,6 +50,16 @@ function ValueInput({
     label: label(o.labels, i18n.language as Locale),
   }));
   const list = ['in', 'nin', 'hasAny', 'hasAll'].includes(condition.op);
+  // Records, people and dates are picked as in a form (by name, in the user's calendar), never typed as ids.
+  if (['relation', 'user', 'date', 'dateTime'].includes(field.type) && !list && !field.relation?.many)
+    return (
+      <FieldInput
+        field={{ ...field, required: false }}
+        value={condition.value ?? null}
+        onChange={onChange}
+        hideLabel
+      />
+    );
   if (field.type === 'boolean')
     return (
       <Select

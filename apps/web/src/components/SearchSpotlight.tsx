@@ -6,8 +6,21 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../api/client.ts';
 import type { Locale } from '../i18n/index.ts';
-import { label } from '../lib/metadata.ts';
+import { label, type ObjectDef } from '../lib/metadata.ts';
 import { useObjects } from '../lib/session.ts';
+
+/**
+ * A hit's subtitle as the user reads it: a select's choice in their language; an id (a deal's stage, an owner)
+ * is left out rather than shown raw.
+ */
+function subtitleText(object: ObjectDef | undefined, value: string | null | undefined, locale: Locale) {
+  const field = object?.fields.find((f) => f.key === object.subtitleField);
+  if (!value || !field) return value;
+  if (field.type === 'relation' || field.type === 'user') return null;
+  if (field.type === 'select')
+    return label(field.options?.find((o) => o.value === value)?.labels, locale) || value;
+  return value;
+}
 
 /** Ctrl/Cmd-K: one box over every record the user may read. */
 export function SearchSpotlight() {
@@ -33,7 +46,7 @@ export function SearchSpotlight() {
       label: hit.title,
       description: [
         object ? label(object.labels.singular, i18n.language as Locale) : hit.object,
-        hit.subtitle,
+        subtitleText(object, hit.subtitle, i18n.language as Locale),
       ]
         .filter(Boolean)
         .join(' · '),

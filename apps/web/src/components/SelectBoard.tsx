@@ -7,6 +7,7 @@ import type { Locale } from '../i18n/index.ts';
 import { type FieldDef, label, type ObjectDef, titleOf } from '../lib/metadata.ts';
 import { ErrorText } from './ErrorText.tsx';
 import { AnchorLink } from './links.tsx';
+import { MoveMenu } from './MoveMenu.tsx';
 
 /** Any object's records as a board, one column per choice of a select field; drag a card to change it. */
 export function SelectBoard({
@@ -109,9 +110,17 @@ export function SelectBoard({
                       onDragStart={(e) => e.dataTransfer.setData('text/plain', r.id)}
                       style={{ cursor: 'grab' }}
                     >
-                      <AnchorLink to="/o/$object/$id" params={{ object: object.key, id: r.id }} size="sm">
-                        {titleOf(object, r)}
-                      </AnchorLink>
+                      <Group justify="space-between" wrap="nowrap" gap={4}>
+                        <AnchorLink to="/o/$object/$id" params={{ object: object.key, id: r.id }} size="sm">
+                          {titleOf(object, r, locale)}
+                        </AnchorLink>
+                        <MoveMenu
+                          title={titleOf(object, r, locale)}
+                          columns={columns}
+                          current={column.value}
+                          onMove={(value) => void move(r.id, value)}
+                        />
+                      </Group>
                     </Card>
                   ))}
                 </Stack>

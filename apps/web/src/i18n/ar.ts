@@ -51,6 +51,7 @@ export const ar: Dictionary = {
     export: 'تصدير CSV',
     exportXlsx: 'تصدير XLSX',
     empty: 'لا توجد سجلات بعد.',
+    count: 'السجلات: {{total}}',
     loadMore: 'جارٍ تحميل المزيد…',
     views: 'طرق العرض',
     saveView: 'حفظ طريقة العرض',
@@ -138,6 +139,8 @@ export const ar: Dictionary = {
     total: 'الإجمالي',
     deals: '{{count}} صفقة',
     moved: 'نُقلت إلى {{stage}}',
+    moveTo: 'نقل إلى',
+    moveCard: 'نقل {{title}} إلى عمود آخر',
     noPipeline: 'لا يوجد مسار بعد.',
   },
   settings: {
@@ -265,5 +268,6 @@ export const ar: Dictionary = {
     dryRunDone: 'لم يُكتب شيء: هذا ما سيفعله الاستيراد.',
   },
   error: { generic: 'حدث خطأ ما.', network: 'تعذّر الوصول إلى الخادم.', required: 'مطلوب' },
+  input: { currency: '{{label}}: العملة', time: '{{label}}: الوقت' },
   date: { previousMonth: 'الشهر السابق', nextMonth: 'الشهر التالي', pick: 'اختر تاريخًا', clear: 'مسح' },
 };

@@ -50,6 +50,7 @@ export const en = {
     export: 'Export CSV',
     exportXlsx: 'Export XLSX',
     empty: 'No records yet.',
+    count: 'Records: {{total}}',
     loadMore: 'Loading more…',
     views: 'Views',
     saveView: 'Save view',
@@ -143,6 +144,8 @@ export const en = {
     total: 'Total',
     deals: '{{count}} deals',
     moved: 'Moved to {{stage}}',
+    moveTo: 'Move to',
+    moveCard: 'Move {{title}} to another column',
     noPipeline: 'No pipeline yet.',
   },
   settings: {
@@ -274,6 +277,7 @@ export const en = {
     network: 'The server cannot be reached.',
     required: 'Required',
   },
+  input: { currency: '{{label}}: currency', time: '{{label}}: time' },
   date: { previousMonth: 'Previous month', nextMonth: 'Next month', pick: 'Pick a date', clear: 'Clear' },
 };
 

@@ -51,6 +51,7 @@ export const fa: Dictionary = {
     export: 'خروجی CSV',
     exportXlsx: 'خروجی XLSX',
     empty: 'هنوز رکوردی نیست.',
+    count: 'رکوردها: {{total}}',
     loadMore: 'در حال بارگذاری…',
     views: 'نماها',
     saveView: 'ذخیرهٔ نما',
@@ -138,6 +139,8 @@ export const fa: Dictionary = {
     total: 'جمع',
     deals: '{{count}} معامله',
     moved: 'به {{stage}} رفت',
+    moveTo: 'انتقال به',
+    moveCard: 'انتقال {{title}} به ستونی دیگر',
     noPipeline: 'هنوز قیفی نیست.',
   },
   settings: {
@@ -265,5 +268,6 @@ export const fa: Dictionary = {
     dryRunDone: 'چیزی نوشته نشد: این کاری است که ورود داده انجام می‌دهد.',
   },
   error: { generic: 'مشکلی پیش آمد.', network: 'به کارساز دسترسی نیست.', required: 'الزامی' },
+  input: { currency: '{{label}}: ارز', time: '{{label}}: ساعت' },
   date: { previousMonth: 'ماه قبل', nextMonth: 'ماه بعد', pick: 'انتخاب تاریخ', clear: 'پاک کردن' },
 };

@@ -24,6 +24,8 @@ export interface ObjectDef {
   labels: { singular: Labels; plural: Labels };
   custom: boolean;
   titleFields: string[];
+  /** Per language, the field that titles a record in it (pipelines and stages: names translated as values). */
+  localizedTitle?: Partial<Record<Locale, string>>;
   subtitleField?: string;
   fields: FieldDef[];
 }
@@ -33,9 +35,16 @@ export function label(labels: Labels | undefined, locale: Locale): string {
   return labels[locale] || labels.en;
 }
 
-/** The record's title from its object's title fields. */
-export function titleOf(object: ObjectDef | undefined, record: Record<string, unknown> | undefined): string {
+/** The record's title in the user's language: its translated title if it has one, else its title fields. */
+export function titleOf(
+  object: ObjectDef | undefined,
+  record: Record<string, unknown> | undefined,
+  locale: Locale,
+): string {
   if (!object || !record) return '';
+  const localized = object.localizedTitle?.[locale];
+  const translated = localized ? record[localized] : undefined;
+  if (typeof translated === 'string' && translated.trim() !== '') return translated;
   const parts = object.titleFields
     .map((k) => record[k])
     .filter((v) => typeof v === 'string' && v.trim() !== '');

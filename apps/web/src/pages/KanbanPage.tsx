@@ -1,12 +1,15 @@
-import { Badge, Card, Group, ScrollArea, Select, Stack, Text, Title } from '@mantine/core';
+import { Badge, Card, Group, ScrollArea, Select, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client, type RecordData } from '../api/client.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
 import { AnchorLink } from '../components/links.tsx';
+import { MoveMenu } from '../components/MoveMenu.tsx';
+import type { Locale } from '../i18n/index.ts';
 import { formatMoney } from '../lib/format.ts';
-import { usePrefs } from '../lib/session.ts';
+import { titleOf } from '../lib/metadata.ts';
+import { useObject, usePrefs } from '../lib/session.ts';
 
 type Money = { amount: string; currency: string } | null;
 
@@ -31,12 +34,17 @@ async function listAll(object: string, filter: unknown, max = 5000): Promise<Rec
 
 /** Deals by stage: drag a card to another column to move it; each column totals its deals in the pipeline's currency. */
 export default function KanbanPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
   const prefs = usePrefs();
+  // Pipelines and stages are named per language; each shows in the user's, falling back to its stored name.
+  const pipelineDef = useObject('pipelines');
+  const stageDef = useObject('stages');
   const qc = useQueryClient();
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [dragging, setDragging] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
   const pipelines = useQuery({
     queryKey: ['kanban', 'pipelines'],
     queryFn: async () => listAll('pipelines', { field: 'name', op: 'isNotNull' }),
@@ -59,8 +67,13 @@ export default function KanbanPage() {
   });
   if (pipelines.data && pipelines.data.length === 0) return <Text>{t('kanban.noPipeline')}</Text>;
   const currency = (pipeline?.currency as string | null) ?? null;
+  const columns = (board.data?.stages ?? []).map((stage) => ({
+    value: stage.id,
+    title: titleOf(stageDef, stage, locale),
+  }));
   const move = async (dealId: string, stageId: string) => {
     setError(null);
+    setAnnouncement(t('kanban.moved', { stage: columns.find((c) => c.value === stageId)?.title ?? '' }));
     const key = ['kanban', 'board', pipeline?.id];
     const previous = qc.getQueryData<{ stages: RecordData[]; deals: RecordData[] }>(key);
     if (previous)
@@ -89,13 +102,14 @@ export default function KanbanPage() {
         </Title>
         <Select
           aria-label={t('kanban.pipeline')}
-          data={(pipelines.data ?? []).map((p) => ({ value: p.id, label: String(p.name) }))}
+          data={(pipelines.data ?? []).map((p) => ({ value: p.id, label: titleOf(pipelineDef, p, locale) }))}
           value={pipeline?.id ?? null}
           onChange={setPipelineId}
           w={220}
         />
       </Group>
       <ErrorText error={error ?? board.error} />
+      <VisuallyHidden role="status">{announcement}</VisuallyHidden>
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
           {(board.data?.stages ?? []).map((stage) => {
@@ -122,8 +136,8 @@ export default function KanbanPage() {
                 }}
               >
                 <Group justify="space-between" mb="xs" wrap="nowrap">
-                  <Text fw={600} size="sm" truncate>
-                    {String(stage.name)}
+                  <Text fw={600} size="sm" truncate data-testid="stage-title">
+                    {titleOf(stageDef, stage, locale)}
                   </Text>
                   <Badge variant="light">{t('kanban.deals', { count: deals.length })}</Badge>
                 </Group>
@@ -145,14 +159,22 @@ export default function KanbanPage() {
                       }}
                       style={{ cursor: 'grab' }}
                     >
-                      <AnchorLink
-                        to="/o/$object/$id"
-                        params={{ object: 'deals', id: deal.id }}
-                        size="sm"
-                        fw={500}
-                      >
-                        {String(deal.name)}
-                      </AnchorLink>
+                      <Group justify="space-between" wrap="nowrap" gap={4}>
+                        <AnchorLink
+                          to="/o/$object/$id"
+                          params={{ object: 'deals', id: deal.id }}
+                          size="sm"
+                          fw={500}
+                        >
+                          {String(deal.name)}
+                        </AnchorLink>
+                        <MoveMenu
+                          title={String(deal.name)}
+                          columns={columns}
+                          current={stage.id}
+                          onMove={(stageId) => void move(deal.id, stageId)}
+                        />
+                      </Group>
                       <Text size="xs" c="dimmed">
                         {formatMoney(deal.amount as Money, prefs)}
                       </Text>

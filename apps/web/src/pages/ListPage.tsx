@@ -9,6 +9,7 @@ import {
   Modal,
   SegmentedControl,
   Select,
+  Skeleton,
   Stack,
   Text,
   Title,
@@ -23,10 +24,9 @@ import {
   IconPlus,
   IconTrash,
 } from '@tabler/icons-react';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from '@tanstack/react-router';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { type CSSProperties, useEffect, useMemo, useRef, useState } from 'react';
+import { type CSSProperties, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client, type RecordData } from '../api/client.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
@@ -38,10 +38,11 @@ import { RecordForm } from '../components/RecordForm.tsx';
 import { SelectBoard } from '../components/SelectBoard.tsx';
 import { ViewsMenu } from '../components/ViewsMenu.tsx';
 import type { Locale } from '../i18n/index.ts';
+import { formatNumber } from '../lib/format.ts';
+import { useListRows } from '../lib/list-rows.ts';
 import { type FieldDef, label, type ObjectDef, titleOf, visibleFields } from '../lib/metadata.ts';
-import { useObject } from '../lib/session.ts';
+import { useObject, usePrefs } from '../lib/session.ts';
 
-const PAGE = 100;
 const ROW_HEIGHT = 40;
 const INLINE = new Set(['text', 'number', 'email', 'url', 'select', 'rating', 'boolean', 'user', 'date']);
 
@@ -231,46 +232,23 @@ export default function ListPage() {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const phone = useMediaQuery('(max-width: 600px)');
+  const prefs = usePrefs();
   const [view, setView] = useViewState(object);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
   const [bulkEditing, setBulkEditing] = useState(false);
   const filterTree = view ? toFilterTree(view.filter) : undefined;
   const filterParam = filterTree ? JSON.stringify(filterTree) : undefined;
-  const query = useInfiniteQuery({
-    queryKey: ['records', objectKey, view?.sort ?? null, filterParam ?? null],
-    enabled: Boolean(object && view),
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      call(
-        client.GET('/api/v1/objects/{object}', {
-          params: {
-            path: { object: objectKey },
-            query: {
-              limit: PAGE,
-              ...(pageParam ? { cursor: pageParam } : {}),
-              ...(view?.sort ? { sort: view.sort } : {}),
-              ...(filterParam ? { filter: filterParam } : {}),
-            },
-          },
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const rows = useMemo(() => (query.data?.pages ?? []).flatMap((p) => p.data as RecordData[]), [query.data]);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => (phone ? 96 : ROW_HEIGHT),
-    overscan: 12,
+  const list = useListRows({
+    object: objectKey,
+    sort: view?.sort ?? null,
+    filter: filterTree,
+    enabled: Boolean(object && view),
+    scrollRef,
+    rowHeight: phone ? 96 : ROW_HEIGHT,
   });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? 0;
-  useEffect(() => {
-    if (lastIndex >= rows.length - 20 && query.hasNextPage && !query.isFetchingNextPage)
-      void query.fetchNextPage();
-  }, [lastIndex, rows.length, query]);
+  const { virtualizer, items } = list;
   useEffect(() => setSelected(new Set()), [objectKey]);
 
   if (!object || !view) return null;
@@ -324,9 +302,16 @@ export default function ListPage() {
   return (
     <Stack gap="sm" h="calc(100vh - 56px - 2 * var(--mantine-spacing-md))">
       <Group justify="space-between" wrap="wrap" gap="xs">
-        <Title order={2} size="h3">
-          {label(object.labels.plural, locale)}
-        </Title>
+        <Group gap="xs" align="baseline">
+          <Title order={2} size="h3">
+            {label(object.labels.plural, locale)}
+          </Title>
+          {list.count !== undefined && (
+            <Text size="sm" c="dimmed" data-testid="record-count">
+              {t('list.count', { total: formatNumber(list.count, prefs) })}
+            </Text>
+          )}
+        </Group>
         <Group gap="xs" wrap="wrap">
           {selectFields.length > 0 && (
             <SegmentedControl
@@ -443,7 +428,7 @@ export default function ListPage() {
           </Button>
         </Group>
       </Group>
-      <ErrorText error={query.error} />
+      <ErrorText error={list.error} />
       {boardField && <SelectBoard object={object} field={boardField} filter={filterParam} />}
       <Box
         hidden={Boolean(boardField)}
@@ -474,9 +459,9 @@ export default function ListPage() {
               <Checkbox
                 size="xs"
                 aria-label={t('list.selectAll')}
-                checked={rows.length > 0 && selected.size === rows.length}
+                checked={list.loaded.length > 0 && selected.size === list.loaded.length}
                 onChange={(e) =>
-                  setSelected(e.currentTarget.checked ? new Set(rows.map((r) => r.id)) : new Set())
+                  setSelected(e.currentTarget.checked ? new Set(list.loaded.map((r) => r.id)) : new Set())
                 }
               />
             </div>
@@ -511,7 +496,7 @@ export default function ListPage() {
             ))}
           </div>
         )}
-        {rows.length === 0 && !query.isLoading && (
+        {list.total === 0 && !list.isLoading && (
           <Text p="md" c="dimmed">
             {t('list.empty')}
           </Text>
@@ -524,8 +509,7 @@ export default function ListPage() {
           }}
         >
           {items.map((item) => {
-            const record = rows[item.index]!;
-            const title = titleOf(object, record);
+            const record = list.rowAt(item.index);
             const style: CSSProperties = {
               position: 'absolute',
               top: 0,
@@ -533,6 +517,17 @@ export default function ListPage() {
               width: '100%',
               transform: `translateY(${item.start}px)`,
             };
+            if (!record)
+              return (
+                <div
+                  key={`pending-${item.index}`}
+                  style={{ ...style, height: phone ? 88 : ROW_HEIGHT, display: 'flex', alignItems: 'center' }}
+                  data-testid="record-row-pending"
+                >
+                  <Skeleton height={12} mx="sm" radius="xl" />
+                </div>
+              );
+            const title = titleOf(object, record, locale);
             if (phone)
               return (
                 <Card
@@ -541,6 +536,7 @@ export default function ListPage() {
                   padding="sm"
                   style={{ ...style, height: 88 }}
                   data-testid="record-card"
+                  data-index={item.index}
                 >
                   <AnchorLink to="/o/$object/$id" params={{ object: objectKey, id: record.id }} fw={600}>
                     {title}
@@ -565,6 +561,8 @@ export default function ListPage() {
                   height: ROW_HEIGHT,
                   borderBottom: '1px solid var(--mantine-color-default-border)',
                 }}
+                data-testid="record-row"
+                data-index={item.index}
               >
                 <div style={{ width: 40, paddingInline: 8 }}>
                   <Checkbox
@@ -605,7 +603,7 @@ export default function ListPage() {
             );
           })}
         </div>
-        {query.isFetchingNextPage && (
+        {list.isFetching && (
           <Text size="sm" p="xs" c="dimmed">
             {t('list.loadMore')}
           </Text>

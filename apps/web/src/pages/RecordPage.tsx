@@ -56,6 +56,7 @@ function RelatedList({
   title: string;
 }) {
   const def = useObject(object);
+  const { i18n } = useTranslation();
   const { data } = useQuery({
     queryKey: ['records', object, 'related', field, id],
     queryFn: async () =>
@@ -79,7 +80,7 @@ function RelatedList({
       <Stack gap={2}>
         {data.map((r) => (
           <AnchorLink key={r.id} to="/o/$object/$id" params={{ object, id: r.id }} size="sm">
-            {titleOf(def, r)}
+            {titleOf(def, r, i18n.language as Locale)}
           </AnchorLink>
         ))}
       </Stack>
@@ -109,6 +110,9 @@ function TimelineView({ object, id }: { object: ObjectDef; id: string }) {
   });
   const entries = (query.data?.pages ?? []).flatMap((p) => p.data as Entry[]);
   const fieldName = (k: string) => label(object.fields.find((f) => f.key === k)?.labels, locale) || k;
+  const typeField = useObject('activities')?.fields.find((f) => f.key === 'type');
+  const activityType = (v: string) =>
+    label(typeField?.options?.find((o) => o.value === v)?.labels, locale) || v;
   if (entries.length === 0)
     return (
       <Text c="dimmed" size="sm">
@@ -122,9 +126,9 @@ function TimelineView({ object, id }: { object: ObjectDef; id: string }) {
           let text = '';
           if (e.kind === 'change') {
             const actor = (e.actor as { name: string | null }).name ?? t(`source.${String(e.source)}`);
-            const fields = Object.keys((e.changes as object) ?? {})
-              .map(fieldName)
-              .join('، ');
+            const fields = new Intl.ListFormat(locale, { type: 'unit' }).format(
+              Object.keys((e.changes as object) ?? {}).map(fieldName),
+            );
             text =
               e.action === 'created'
                 ? t('record.createdBy', { actor })
@@ -133,7 +137,10 @@ function TimelineView({ object, id }: { object: ObjectDef; id: string }) {
                   : e.action === 'restored'
                     ? t('record.restoredBy', { actor })
                     : t('record.changedBy', { actor, fields });
-          } else if (e.kind === 'activity') text = `${String(e.type)} · ${String(e.subject ?? '')}`;
+          } else if (e.kind === 'activity')
+            text = [activityType(String(e.type)), e.subject ? String(e.subject) : '']
+              .filter(Boolean)
+              .join(' · ');
           else text = `✓ ${String(e.title)}`;
           return (
             <Timeline.Item key={`${e.kind}:${e.id}`} title={<Text size="sm">{text}</Text>}>
@@ -317,10 +324,12 @@ export default function RecordPage() {
   if (record.error) return <Text>{t('record.notFound')}</Text>;
   if (!record.data) return null;
   const r = record.data;
-  const title = titleOf(object, r);
+  const title = titleOf(object, r, locale);
   const flags = Array.isArray(r.flags) ? (r.flags as string[]) : [];
   const flagField = object.fields.find((f) => f.key === 'flags');
-  const subtitle = object.subtitleField ? r[object.subtitleField] : null;
+  // Shown as its field shows it: a deal's stage by name, an activity's type in the user's language.
+  const subtitleField = object.fields.find((f) => f.key === object.subtitleField);
+  const subtitle = subtitleField ? r[subtitleField.key] : null;
   // Other objects with a relation to this one, for the related lists.
   const related = objects.flatMap((o) =>
     o.fields
@@ -335,7 +344,11 @@ export default function RecordPage() {
             <Title order={2} size="h3" data-testid="record-title">
               {title}
             </Title>
-            {typeof subtitle === 'string' && <Text c="dimmed">{subtitle}</Text>}
+            {subtitleField && subtitle !== null && subtitle !== undefined && subtitle !== '' && (
+              <div data-testid="record-subtitle">
+                <FieldValue field={subtitleField} value={subtitle} />
+              </div>
+            )}
             <Group gap="xs" mt="xs" data-testid="record-flags">
               {flags.map((flag) => (
                 <Badge
