@@ -81,7 +81,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerProblemHandler(app);
   await app.register(fastifyCookie);
   const session = { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays };
-  registerAuth(app, { db: deps.db, session });
+  registerAuth(app, { db: deps.db, pool: deps.pool, session });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -4,6 +4,7 @@ export { principalFromApiKey } from './auth/api-keys.service.ts';
 export { authRoutes } from './auth/auth.routes.ts';
 export { principalForMember } from './auth/members.service.ts';
 export { can, type Principal } from './auth/principal.ts';
+export { accessChanged, PrincipalCache } from './auth/principal-cache.ts';
 export { deleteExpiredSessions, principalFromSession, type SessionPolicy } from './auth/sessions.service.ts';
 export {
   createSignInThrottle,

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import {
   AppError,
   can,
+  type Principal,
+  PrincipalCache,
   principalFromApiKey,
   principalFromSession,
   SESSION_COOKIE,
@@ -8,6 +11,7 @@ import {
 } from '@rabita/core';
 import type { Database } from '@rabita/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 
 const API_PREFIX = '/api/v1/';
 
@@ -15,8 +19,23 @@ const API_PREFIX = '/api/v1/';
  * Refuses to register an API route that does not declare its auth, and on each request resolves the caller
  * (Bearer API key or session cookie) and enforces the route's declared auth and permission.
  */
-export function registerAuth(app: FastifyInstance, deps: { db: Database; session: SessionPolicy }): void {
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { db: Database; pool: pg.Pool; session: SessionPolicy },
+): void {
   app.decorateRequest('principal', null);
+  // Callers are kept for a few seconds and forgotten the moment access changes anywhere (see PrincipalCache).
+  const cache = new PrincipalCache(deps.pool.options);
+  app.addHook('onReady', async () => void cache.start());
+  app.addHook('onClose', () => cache.close());
+  const cached = async (kind: string, token: string, find: () => Promise<Principal | undefined>) => {
+    const key = `${kind}:${createHash('sha256').update(token).digest('base64')}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const principal = await find();
+    if (principal) cache.set(key, principal);
+    return principal;
+  };
 
   const routes: { method: string; url: string; auth: string }[] = [];
   app.decorate('apiRoutes', routes);
@@ -35,14 +54,19 @@ export function registerAuth(app: FastifyInstance, deps: { db: Database; session
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
-      const principal = match?.[1] ? await principalFromApiKey(deps.db, match[1]) : undefined;
+      const secret = match?.[1];
+      const principal = secret
+        ? await cached('key', secret, () => principalFromApiKey(deps.db, secret))
+        : undefined;
       if (!principal)
         throw new AppError('unauthenticated', 'The API key is missing, malformed, unknown or revoked.');
       return principal;
     }
     const token = request.cookies[SESSION_COOKIE];
     if (token && token.length <= 512)
-      return (await principalFromSession(deps.db, token, deps.session)) ?? null;
+      return (
+        (await cached('session', token, () => principalFromSession(deps.db, token, deps.session))) ?? null
+      );
     return null;
   }
 

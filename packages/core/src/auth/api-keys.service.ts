@@ -5,6 +5,7 @@ import { newId } from '../ids.ts';
 import { parsePermissions } from '../roles/permissions.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 import type { Principal } from './principal.ts';
+import { accessChanged } from './principal-cache.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 export interface ApiKeyView {
@@ -86,6 +87,7 @@ export async function revokeApiKey(db: Database, workspaceId: string, id: string
       .where('revokedAt', 'is', null)
       .executeTakeFirst(),
   );
+  accessChanged();
   if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'There is no such API key.');
 }
 

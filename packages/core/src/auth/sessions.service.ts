@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { newId } from '../ids.ts';
 import { parsePermissions } from '../roles/permissions.ts';
 import type { Principal } from './principal.ts';
+import { accessChanged } from './principal-cache.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 export interface SessionPolicy {
@@ -37,11 +38,13 @@ export async function createSession(
 /** Ends the session holding this secret, if any. */
 export async function endSession(db: Database, token: string): Promise<void> {
   await db.deleteFrom('sessions').where('tokenHash', '=', hashToken(token)).execute();
+  accessChanged();
 }
 
 /** Ends every session of a user (after a password change, say). */
 export async function endUserSessions(db: Database, userId: string): Promise<void> {
   await db.deleteFrom('sessions').where('userId', '=', userId).execute();
+  accessChanged();
 }
 
 /** Deletes sessions past either expiry; run by the worker. */
@@ -110,4 +113,5 @@ export async function switchSessionWorkspace(
   workspaceId: string,
 ): Promise<void> {
   await db.updateTable('sessions').set({ workspaceId }).where('id', '=', sessionId).execute();
+  accessChanged();
 }

@@ -1,6 +1,7 @@
 import { withWorkspace } from '@rabita/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { accessChanged } from '../auth/principal-cache.ts';
 import { AppError } from '../errors/app-error.ts';
 import { principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { newId } from '../ids.ts';
@@ -148,6 +149,7 @@ export const rolesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
           .returning(['id', 'key', 'name', 'isSystem', 'permissions'])
           .executeTakeFirst(),
       );
+      accessChanged();
       if (!row) throw new AppError('not_found', `There is no role "${request.params.key}".`);
       return present(row);
     },

@@ -1,4 +1,5 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { accessChanged } from '../auth/principal-cache.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 
@@ -80,7 +81,7 @@ export async function changeMemberRole(
   userId: string,
   roleKey: string,
 ): Promise<MemberView> {
-  return withWorkspace(db, workspaceId, async (trx) => {
+  const updated = await withWorkspace(db, workspaceId, async (trx) => {
     const member = await findMember(trx, workspaceId, userId);
     if (!member) throw new AppError('not_found', `There is no member ${userId}.`);
     const role = await findRoleByKey(trx, workspaceId, roleKey);
@@ -97,6 +98,8 @@ export async function changeMemberRole(
       .execute();
     return present({ ...member, role: role.key });
   });
+  accessChanged();
+  return updated;
 }
 
 /** Removes a member from the workspace and ends their sessions in it at once. */
@@ -116,6 +119,7 @@ export async function removeMember(db: Database, workspaceId: string, userId: st
       .where('userId', '=', userId)
       .execute();
   });
+  accessChanged();
 }
 
 /** Invitations not yet accepted and not expired, newest first. */

@@ -13,6 +13,7 @@ import * as m0013 from './0013-indexed-lookups.ts';
 import * as m0014 from './0014-stage-labels.ts';
 import * as m0015 from './0015-money-columns.ts';
 import * as m0016 from './0016-timeline-indexes.ts';
+import * as m0017 from './0017-auth-changes.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0014-stage-labels': m0014,
   '0015-money-columns': m0015,
   '0016-timeline-indexes': m0016,
+  '0017-auth-changes': m0017,
 };

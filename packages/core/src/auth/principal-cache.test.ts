@@ -1,0 +1,136 @@
+import { openDatabase } from '@rabita/db';
+import { buildApp } from '@rabita/server';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller, createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+
+/** Counts the caller lookups a pool's clients send (the statements that resolve a session or API key). */
+function countLookups(pool: pg.Pool): { count: number } {
+  const seen = { count: 0 };
+  pool.on('acquire', (client) => {
+    const marked = client as pg.PoolClient & { __counted?: boolean };
+    if (marked.__counted) return;
+    marked.__counted = true;
+    const query = client.query;
+    client.query = ((...args: unknown[]) => {
+      if (/rabita_(session|api_key)_principal/.test(String(args[0]))) seen.count += 1;
+      return (query as (...a: unknown[]) => unknown).apply(client, args);
+    }) as typeof client.query;
+  });
+  return seen;
+}
+
+/** Polls `check` until it holds or `ms` pass; returns how long it took, or fails. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}
+
+describe('the callers kept in memory', () => {
+  let t: TestApp;
+  let second: FastifyInstance;
+  let secondHandle: ReturnType<typeof openDatabase>;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let lookups: { count: number };
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
+  const onSecond = (url: string, headers: Record<string, string>) =>
+    second.inject({ method: 'GET', url: `/api/v1${url}`, headers });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await signUp(t.app);
+    // A second app instance on the same database, as behind a load balancer.
+    secondHandle = openDatabase(t.url, { poolSize: 3 });
+    lookups = countLookups(secondHandle.pool);
+    second = await buildApp(t.config, { db: secondHandle.db, pool: secondHandle.pool });
+    await second.ready();
+    // The second instance caches only once it listens for access changes.
+    await within(5_000, async () => {
+      const before = lookups.count;
+      await onSecond('/me', { cookie: admin.cookie });
+      await onSecond('/me', { cookie: admin.cookie });
+      return lookups.count - before <= 1;
+    });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await secondHandle?.close();
+    await t?.close();
+  });
+
+  it('resolves a burst of one caller’s requests with one lookup', async () => {
+    const before = lookups.count;
+    for (let i = 0; i < 10; i++)
+      expect((await onSecond('/me', { cookie: admin.cookie })).statusCode).toBe(200);
+    expect(lookups.count - before).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a key revoked through another instance at once, long before a cached caller would expire', async () => {
+    const created = await call('POST', '/api-keys', { name: 'ERP sync', role: 'member' });
+    expect(created.statusCode, created.body).toBe(201);
+    const bearer = { authorization: `Bearer ${created.json().token}` };
+    expect((await onSecond('/objects/people', bearer)).statusCode).toBe(200);
+    expect((await onSecond('/objects/people', bearer)).statusCode).toBe(200);
+    expect((await call('DELETE', `/api-keys/${created.json().id}`)).statusCode).toBe(204);
+    // On the instance that revoked it: at once.
+    expect((await call('GET', '/objects/people', undefined, bearer)).statusCode).toBe(401);
+    // On the other: as soon as the database's announcement arrives (the cache would keep it for 5 s).
+    const took = await within(
+      2_000,
+      async () => (await onSecond('/objects/people', bearer)).statusCode === 401,
+    );
+    expect(took).toBeLessThan(2_000);
+  });
+
+  it('applies a role’s narrowed permissions and a member’s removal on every instance', async () => {
+    const invited = await call('POST', '/invitations', { email: 'agent.cache@example.com', role: 'member' });
+    expect(invited.statusCode, invited.body).toBe(201);
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/accept-invitation',
+      payload: { token: invited.json().token, name: 'Agent', password: 'correct horse battery' },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    const cookie = sessionCookie(accepted);
+    expect((await onSecond('/objects/deals', { cookie })).statusCode).toBe(200);
+    expect((await onSecond('/objects/deals', { cookie })).statusCode).toBe(200);
+
+    const narrowed = await call('PATCH', '/roles/member', {
+      permissions: {
+        actions: [],
+        objects: { people: { read: true, create: false, update: false, delete: false } },
+      },
+    });
+    expect(narrowed.statusCode, narrowed.body).toBe(200);
+    await within(2_000, async () => (await onSecond('/objects/deals', { cookie })).statusCode === 403);
+    expect((await onSecond('/objects/people', { cookie })).statusCode).toBe(200);
+
+    const me = await onSecond('/me', { cookie });
+    const removed = await call('DELETE', `/members/${me.json().user.id}`);
+    expect(removed.statusCode, removed.body).toBe(204);
+    await within(2_000, async () => (await onSecond('/objects/people', { cookie })).statusCode === 401);
+  });
+
+  it('forgets a signed-out session on every instance', async () => {
+    const signIn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-in',
+      payload: { email: admin.email, password: admin.password },
+    });
+    const cookie = sessionCookie(signIn);
+    expect((await onSecond('/me', { cookie })).statusCode).toBe(200);
+    expect((await onSecond('/me', { cookie })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/sign-out', headers: { cookie } })).statusCode,
+    ).toBe(204);
+    await within(2_000, async () => (await onSecond('/me', { cookie })).statusCode === 401);
+  });
+});

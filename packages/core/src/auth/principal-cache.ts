@@ -1,0 +1,102 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Principal } from './principal.ts';
+
+/** The channel the database announces access changes on (migration 0017's triggers). */
+export const AUTH_CHANNEL = 'rabita_auth';
+
+const localChanges = new EventEmitter();
+localChanges.setMaxListeners(0);
+
+/**
+ * Tells this process's caches at once that access changed (a sign-out, a revoked key, an edited role…). Called by
+ * the services after their transaction commits; other processes hear it from the database's triggers.
+ */
+export function accessChanged(): void {
+  localChanges.emit('changed');
+}
+
+/**
+ * Callers resolved from their session or API key, kept for a moment so that a burst of requests costs one lookup.
+ * Correctness rests on the database's triggers: every change that can end or narrow access is announced on
+ * `rabita_auth` when it commits, and this process forgets every caller when it hears it (in its own process at
+ * once, through `accessChanged`). Nothing is kept while the listening connection is down, so a missed
+ * announcement cannot leave stale access behind; and no entry outlives `ttlMs` in any case.
+ */
+export class PrincipalCache {
+  readonly #entries = new Map<string, { principal: Principal; until: number }>();
+  readonly #connection: pg.ClientConfig;
+  readonly #ttlMs: number;
+  readonly #max: number;
+  readonly #forget = () => this.#entries.clear();
+  #client: pg.Client | undefined;
+  #listening = false;
+  #closed = false;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(connection: pg.ClientConfig, options: { ttlMs?: number; max?: number } = {}) {
+    this.#connection = connection;
+    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#max = options.max ?? 10_000;
+    localChanges.on('changed', this.#forget);
+  }
+
+  /** Starts listening for access changes; until it listens, nothing is cached. */
+  async start(): Promise<void> {
+    if (this.#closed || this.#client) return;
+    const client = new pg.Client(this.#connection);
+    this.#client = client;
+    const broken = () => {
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      this.#listening = false;
+      this.#entries.clear();
+      client.end().catch(() => {});
+      if (!this.#closed) this.#retry = setTimeout(() => void this.start().catch(() => {}), 1_000);
+    };
+    client.on('error', broken);
+    client.on('end', broken);
+    client.on('notification', (message) => {
+      if (message.channel === AUTH_CHANNEL) this.#entries.clear();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${AUTH_CHANNEL}`);
+      if (this.#client === client) this.#listening = true;
+    } catch {
+      broken();
+    }
+  }
+
+  /** The cached caller for this key, while fresh. */
+  get(key: string): Principal | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.until > Date.now()) return entry.principal;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  /** Keeps a caller resolved just now (only while listening for changes). */
+  set(key: string, principal: Principal): void {
+    if (!this.#listening) return;
+    if (this.#entries.size >= this.#max) this.#entries.clear();
+    this.#entries.set(key, { principal, until: Date.now() + this.#ttlMs });
+  }
+
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  /** Stops listening and forgets everything (on app shutdown). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    localChanges.off('changed', this.#forget);
+    this.#listening = false;
+    this.#entries.clear();
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+}
