@@ -643,24 +643,67 @@ export async function batchRecords(
     const upsertField = options.upsertBy
       ? s.object.fields.find((f) => f.key === options.upsertBy)
       : undefined;
+    const byList = upsertField?.type === 'emails' || upsertField?.type === 'phones';
     if (options.upsertBy) {
       assertAllowed(principal, objectKey, 'update');
       const usable =
         upsertField &&
         !hiddenFor(principal)(objectKey, upsertField.key) &&
-        fieldSql(upsertField, ALIAS).scalar;
+        (fieldSql(upsertField, ALIAS).scalar || (byList && upsertField.column));
       if (!usable) {
         throw new AppError('validation_failed', `Records cannot be matched by "${options.upsertBy}".`, {
-          errors: [{ field: 'body.upsertBy', message: 'Must be a field with single values.' }],
+          errors: [
+            { field: 'body.upsertBy', message: 'Must be a field with single values, emails or phones.' },
+          ],
         });
       }
     }
+    // Matching by emails or phones: every row's addresses (lower-cased) or E.164 numbers, looked up at once.
+    const listKeys = (input: unknown): string[] => {
+      if (!byList || !upsertField || !input || typeof input !== 'object' || !(upsertField.key in input))
+        return [];
+      const checked = checkValue(upsertField, (input as Record<string, unknown>)[upsertField.key], s.ctx);
+      if (!checked.ok || !Array.isArray(checked.value)) return [];
+      return (checked.value as { address?: string; e164?: string }[])
+        .map((item) => (upsertField.type === 'emails' ? item.address?.toLowerCase() : item.e164))
+        .filter((k): k is string => Boolean(k));
+    };
+    const matches = byList
+      ? await findRecordsByField(trx, principal, objectKey, upsertField.key, [
+          ...new Set(records.flatMap(listKeys)),
+        ])
+      : new Map<string, string>();
     const results: BatchResult[] = [];
     for (const [index, input] of records.entries()) {
       await sql`savepoint batch_row`.execute(s.raw);
       try {
         let done: BatchResult | undefined;
-        if (upsertField && input && typeof input === 'object' && upsertField.key in input) {
+        const keys = listKeys(input);
+        const matched = new Set(keys.map((k) => matches.get(k)).filter((id): id is string => Boolean(id)));
+        if (matched.size > 1) {
+          throw new AppError(
+            'conflict',
+            `The ${upsertField?.key} of this row belong to ${matched.size} records.`,
+            {
+              errors: [
+                { field: `body.records.${index}.${upsertField?.key}`, message: 'Matches several records.' },
+              ],
+            },
+          );
+        }
+        const [matchedId] = matched;
+        if (matchedId) {
+          const row = await findRow(s, principal, matchedId, { lock: true });
+          const view = await updateRow(
+            s,
+            principal,
+            row,
+            prepare(s, principal, input, 'update', `body.records.${index}`),
+            options.source ?? sourceOf(principal),
+            `body.records.${index}`,
+          );
+          done = { index, id: view.id, created: false };
+        } else if (!byList && upsertField && input && typeof input === 'object' && upsertField.key in input) {
           const key = (input as Record<string, unknown>)[upsertField.key];
           const expr = fieldSql(upsertField, ALIAS).scalar!;
           const { rows } = await sql<Record<string, unknown>>`
@@ -688,6 +731,8 @@ export async function batchRecords(
             `body.records.${index}`,
           );
           done = { index, id: view.id, created: true };
+          // A later row of the same batch with one of these keys updates this record instead of repeating it.
+          for (const k of keys) if (!matches.has(k)) matches.set(k, view.id);
         }
         await sql`release savepoint batch_row`.execute(s.raw);
         results.push(done);

@@ -253,4 +253,53 @@ describe('records', () => {
     expect(mismatch.statusCode).toBe(400);
     expect(mismatch.json().errors[0].field).toBe('body.stage');
   });
+
+  it('upserts a batch by emails or phones in any written form, one row at a time, never guessing between two', async () => {
+    const first = await call('POST', '/objects/people/batch', {
+      upsertBy: 'emails',
+      records: [
+        { firstName: 'Maryam', emails: ['Maryam@Example.com'], phones: ['0912 000 1111'] },
+        { firstName: 'Reza', emails: ['reza@example.com'] },
+        // The same address as the first row: this updates the record that row just made.
+        { firstName: 'Maryam', lastName: 'Ahmadi', emails: ['maryam@example.com'] },
+      ],
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const [maryam, reza, again] = first.json().data;
+    expect(maryam).toMatchObject({ created: true });
+    expect(reza).toMatchObject({ created: true });
+    expect(again).toEqual({ index: 2, id: maryam.id, created: false });
+
+    const second = await call('POST', '/objects/people/batch', {
+      upsertBy: 'phones',
+      records: [
+        { jobTitle: 'Buyer', phones: ['۰۰۹۸۹۱۲۰۰۰۱۱۱۱'] },
+        { firstName: 'New', phones: ['+98 912 000 2222'] },
+        { firstName: 'Bad', phones: ['not a phone'] },
+      ],
+    });
+    expect(second.statusCode, second.body).toBe(200);
+    const rows = second.json().data;
+    expect(rows[0]).toEqual({ index: 0, id: maryam.id, created: false });
+    expect(rows[1]).toMatchObject({ created: true });
+    expect(rows[2].error.errors[0].field).toBe('body.records.2.phones');
+    const person = (await call('GET', `/objects/people/${maryam.id}`)).json();
+    expect(person).toMatchObject({ firstName: 'Maryam', lastName: 'Ahmadi', jobTitle: 'Buyer' });
+
+    // A row whose addresses belong to two different records is refused, and nothing of it is written.
+    const both = await call('POST', '/objects/people/batch', {
+      upsertBy: 'emails',
+      records: [{ firstName: 'Merged', emails: ['maryam@example.com', 'reza@example.com'] }],
+    });
+    expect(both.json().data[0].error).toMatchObject({ code: 'conflict' });
+    expect((await call('GET', `/objects/people/${reza.id}`)).json().firstName).toBe('Reza');
+
+    // Only single values, emails and phones can match.
+    const tags = await call('POST', '/objects/people/batch', {
+      upsertBy: 'tags',
+      records: [{ tags: ['a'] }],
+    });
+    expect(tags.statusCode).toBe(400);
+    expect(tags.json().errors[0].field).toBe('body.upsertBy');
+  });
 });
