@@ -23,6 +23,7 @@ const DAY = 86_400_000;
 export function DateInput({
   label,
   hideLabel,
+  withinPortal = true,
   value,
   onChange,
   required,
@@ -31,6 +32,8 @@ export function DateInput({
   label?: string;
   /** Names the input for assistive technology only. */
   hideLabel?: boolean | undefined;
+  /** False inside another popover, so picking a day does not close that one. */
+  withinPortal?: boolean;
   value: string | null;
   onChange: (value: string | null) => void;
   required?: boolean;
@@ -49,7 +52,13 @@ export function DateInput({
   };
   const rtl = document.documentElement.dir === 'rtl';
   return (
-    <Popover opened={opened} onChange={setOpened} position="bottom-start" trapFocus>
+    <Popover
+      opened={opened}
+      onChange={setOpened}
+      position="bottom-start"
+      trapFocus
+      withinPortal={withinPortal}
+    >
       <Popover.Target>
         <TextInput
           label={hideLabel ? undefined : label}

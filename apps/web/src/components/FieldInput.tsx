@@ -43,6 +43,7 @@ function RelationInput({
   value,
   onChange,
   named,
+  dropdown,
   required,
   error,
 }: {
@@ -51,6 +52,7 @@ function RelationInput({
   onChange: (v: unknown) => void;
   /** A visible label, or an accessible name alone. */
   named: { label: string } | { 'aria-label': string };
+  dropdown: { comboboxProps?: { withinPortal: boolean } };
   required: boolean;
   error?: string | undefined;
 }) {
@@ -108,6 +110,7 @@ function RelationInput({
     return (
       <MultiSelect
         {...named}
+        {...dropdown}
         data={items}
         value={ids}
         searchable
@@ -123,6 +126,7 @@ function RelationInput({
   return (
     <Select
       {...named}
+      {...dropdown}
       data={items}
       value={ids[0] ?? null}
       searchable
@@ -144,6 +148,7 @@ export function FieldInput({
   onChange,
   error,
   hideLabel,
+  nested,
 }: {
   field: FieldDef;
   value: unknown;
@@ -151,6 +156,8 @@ export function FieldInput({
   error?: string | undefined;
   /** Names the input for assistive technology only (a filter row, where the field is chosen beside it). */
   hideLabel?: boolean;
+  /** Inside a popover: dropdowns open within it, so a choice made in one does not close it. */
+  nested?: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
@@ -159,6 +166,7 @@ export function FieldInput({
   const options = (field.options ?? []).map((o) => ({ value: o.value, label: label(o.labels, locale) }));
   const named = hideLabel ? { 'aria-label': l } : { label: l };
   const common = { ...named, required: field.required, error };
+  const dropdown = nested ? { comboboxProps: { withinPortal: false } } : {};
   switch (field.type) {
     case 'longText':
       return (
@@ -200,6 +208,7 @@ export function FieldInput({
             style={{ flex: 1 }}
           />
           <Select
+            {...dropdown}
             aria-label={t('input.currency', { label: l })}
             data={[...new Set([...(field.currency ? [field.currency] : []), ...CURRENCIES])]}
             value={m?.currency ?? field.currency ?? null}
@@ -215,6 +224,7 @@ export function FieldInput({
         <DateInput
           label={l}
           hideLabel={hideLabel}
+          withinPortal={!nested}
           required={field.required}
           error={error}
           value={(value as string) ?? null}
@@ -228,6 +238,7 @@ export function FieldInput({
           <DateInput
             label={l}
             hideLabel={hideLabel}
+            withinPortal={!nested}
             required={field.required}
             error={error}
             value={v ? v.slice(0, 10) : null}
@@ -250,6 +261,7 @@ export function FieldInput({
     case 'select':
       return (
         <Select
+          {...dropdown}
           {...common}
           data={options}
           value={(value as string) ?? null}
@@ -262,6 +274,7 @@ export function FieldInput({
     case 'tags':
       return (
         <MultiSelect
+          {...dropdown}
           {...common}
           data={
             field.type === 'tags'
@@ -277,6 +290,7 @@ export function FieldInput({
     case 'user':
       return (
         <Select
+          {...dropdown}
           {...common}
           data={members.map((m) => ({ value: m.userId, label: m.name }))}
           value={(value as string) ?? null}
@@ -292,6 +306,7 @@ export function FieldInput({
           value={value}
           onChange={onChange}
           named={named}
+          dropdown={dropdown}
           required={field.required}
           error={error}
         />

@@ -12,7 +12,9 @@ import { IconFilter, IconX } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../i18n/index.ts';
+import { formatNumber } from '../lib/format.ts';
 import { type FieldDef, label, type ObjectDef, OPERATORS_BY_TYPE, visibleFields } from '../lib/metadata.ts';
+import { usePrefs } from '../lib/session.ts';
 import { FieldInput } from './FieldInput.tsx';
 
 export interface Condition {
@@ -33,6 +35,9 @@ export function toFilterTree(state: FilterState): unknown {
   if (parts.length === 0) return undefined;
   return parts.length === 1 ? parts[0] : { [state.join]: parts };
 }
+
+// Dropdowns open inside the filter's popover: one in a portal would count as a click outside and close it.
+const INSIDE = { withinPortal: false };
 
 function ValueInput({
   field,
@@ -58,11 +63,13 @@ function ValueInput({
         value={condition.value ?? null}
         onChange={onChange}
         hideLabel
+        nested
       />
     );
   if (field.type === 'boolean')
     return (
       <Select
+        comboboxProps={INSIDE}
         aria-label={t('list.value')}
         data={[
           { value: 'true', label: t('record.yes') },
@@ -75,6 +82,7 @@ function ValueInput({
   if (options.length > 0 && !list)
     return (
       <Select
+        comboboxProps={INSIDE}
         aria-label={t('list.value')}
         data={options}
         value={(condition.value as string) ?? null}
@@ -116,6 +124,7 @@ export function FilterBuilder({
   onChange: (v: FilterState) => void;
 }) {
   const { t, i18n } = useTranslation();
+  const prefs = usePrefs();
   const [opened, setOpened] = useState(false);
   const [draft, setDraft] = useState<FilterState>(value);
   const fields = visibleFields(object).filter((f) => OPERATORS_BY_TYPE[f.type]);
@@ -135,7 +144,7 @@ export function FilterBuilder({
           }}
         >
           {t('list.filter')}
-          {active ? ` (${active})` : ''}
+          {active ? ` (${formatNumber(active, prefs)})` : ''}
         </Button>
       </Popover.Target>
       <Popover.Dropdown>
@@ -154,6 +163,7 @@ export function FilterBuilder({
             return (
               <Group key={i} gap="xs" wrap="nowrap" align="flex-start" data-condition={i}>
                 <Select
+                  comboboxProps={INSIDE}
                   aria-label={t('list.field')}
                   data={fields.map((f) => ({
                     value: f.key,
@@ -171,6 +181,7 @@ export function FilterBuilder({
                   w={160}
                 />
                 <Select
+                  comboboxProps={INSIDE}
                   aria-label={t('list.operator')}
                   data={(OPERATORS_BY_TYPE[field?.type ?? 'text'] ?? []).map((op) => ({
                     value: op,

@@ -4,7 +4,9 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client, type RecordData } from '../api/client.ts';
 import type { Locale } from '../i18n/index.ts';
+import { formatNumber } from '../lib/format.ts';
 import { type FieldDef, label, type ObjectDef, titleOf } from '../lib/metadata.ts';
+import { usePrefs } from '../lib/session.ts';
 import { ErrorText } from './ErrorText.tsx';
 import { AnchorLink } from './links.tsx';
 import { MoveMenu } from './MoveMenu.tsx';
@@ -21,6 +23,7 @@ export function SelectBoard({
 }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
+  const prefs = usePrefs();
   const qc = useQueryClient();
   const [error, setError] = useState<unknown>(null);
   const key = ['records', object.key, 'board', field.key, filter ?? null];
@@ -98,7 +101,7 @@ export function SelectBoard({
                   <Text fw={600} size="sm" truncate>
                     {column.title}
                   </Text>
-                  <Badge variant="light">{cards.length}</Badge>
+                  <Badge variant="light">{formatNumber(cards.length, prefs)}</Badge>
                 </Group>
                 <Stack gap="xs" mih={40}>
                   {cards.map((r) => (

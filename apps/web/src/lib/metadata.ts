@@ -51,6 +51,13 @@ export function titleOf(
   return parts.length ? parts.join(' ') : String(record.id ?? '');
 }
 
+/** A value as plain text in the user's language: a choice by its label, anything else as it is. */
+export function plainText(field: FieldDef, value: unknown, locale: Locale): string {
+  if (field.type === 'select' && typeof value === 'string')
+    return label(field.options?.find((o) => o.value === value)?.labels, locale) || value;
+  return String(value);
+}
+
 /** Fields shown in tables and forms by default (system and read-only ones last or hidden). */
 export function visibleFields(object: ObjectDef): FieldDef[] {
   const system = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);

@@ -7,7 +7,7 @@ import { ErrorText } from '../components/ErrorText.tsx';
 import { AnchorLink } from '../components/links.tsx';
 import { MoveMenu } from '../components/MoveMenu.tsx';
 import type { Locale } from '../i18n/index.ts';
-import { formatMoney } from '../lib/format.ts';
+import { formatMoney, formatNumber } from '../lib/format.ts';
 import { titleOf } from '../lib/metadata.ts';
 import { useObject, usePrefs } from '../lib/session.ts';
 
@@ -139,7 +139,9 @@ export default function KanbanPage() {
                   <Text fw={600} size="sm" truncate data-testid="stage-title">
                     {titleOf(stageDef, stage, locale)}
                   </Text>
-                  <Badge variant="light">{t('kanban.deals', { count: deals.length })}</Badge>
+                  <Badge variant="light">
+                    {t('kanban.deals', { count: deals.length, n: formatNumber(deals.length, prefs) })}
+                  </Badge>
                 </Group>
                 <Text size="xs" c="dimmed" mb="xs" data-testid="stage-total">
                   {t('kanban.total')}:{' '}

@@ -40,10 +40,11 @@ import { ViewsMenu } from '../components/ViewsMenu.tsx';
 import type { Locale } from '../i18n/index.ts';
 import { formatNumber } from '../lib/format.ts';
 import { useListRows } from '../lib/list-rows.ts';
-import { type FieldDef, label, type ObjectDef, titleOf, visibleFields } from '../lib/metadata.ts';
+import { type FieldDef, label, type ObjectDef, plainText, titleOf, visibleFields } from '../lib/metadata.ts';
 import { useObject, usePrefs } from '../lib/session.ts';
 
 const ROW_HEIGHT = 40;
+const MAX_EXPORT_SELECTED = 500;
 const INLINE = new Set(['text', 'number', 'email', 'url', 'select', 'rating', 'boolean', 'user', 'date']);
 
 interface ViewState {
@@ -96,12 +97,36 @@ function InlineCell({ object, field, record }: { object: ObjectDef; field: Field
   const [value, setValue] = useState<unknown>(record[field.key]);
   const [error, setError] = useState<string | undefined>();
   const qc = useQueryClient();
-  if (!editing || !INLINE.has(field.type) || field.readOnly)
+  const { t, i18n } = useTranslation();
+  const editable = INLINE.has(field.type) && !field.readOnly;
+  const edit = () => {
+    setValue(record[field.key]);
+    setEditing(true);
+  };
+  // The editor takes the focus when it opens and gives it back to the cell when it closes.
+  const cellRef = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<HTMLDivElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (editing) editorRef.current?.querySelector<HTMLElement>('input:not([type=hidden]), textarea')?.focus();
+    else if (opened.current) cellRef.current?.focus();
+    opened.current = editing;
+  }, [editing]);
+  if (!editing || !editable)
     return (
       <Box
-        onDoubleClick={() => {
-          setValue(record[field.key]);
-          setEditing(true);
+        ref={cellRef}
+        onDoubleClick={editable ? edit : undefined}
+        // From the keyboard: Tab to the cell, Enter or F2 to edit it, Enter to save, Escape to cancel.
+        tabIndex={editable ? 0 : undefined}
+        title={
+          editable ? `${label(field.labels, i18n.language as Locale)}: ${t('list.editCell')}` : undefined
+        }
+        onKeyDown={(e) => {
+          if (editable && (e.key === 'Enter' || e.key === 'F2')) {
+            e.preventDefault();
+            edit();
+          }
         }}
         style={{ overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' }}
       >
@@ -124,6 +149,7 @@ function InlineCell({ object, field, record }: { object: ObjectDef; field: Field
   };
   return (
     <Box
+      ref={editorRef}
       onKeyDown={(e) => {
         if (e.key === 'Escape') setEditing(false);
         if (e.key === 'Enter') void save(value);
@@ -133,7 +159,8 @@ function InlineCell({ object, field, record }: { object: ObjectDef; field: Field
       }}
     >
       <FieldInput
-        field={{ ...field, labels: { en: '' } }}
+        field={field}
+        hideLabel
         value={value}
         onChange={(v) => {
           setValue(v);
@@ -167,6 +194,7 @@ function BulkEdit({
   onDone: () => void;
 }) {
   const { t, i18n } = useTranslation();
+  const prefs = usePrefs();
   const [fieldKey, setFieldKey] = useState<string | null>(null);
   const [value, setValue] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
@@ -176,7 +204,7 @@ function BulkEdit({
     <Modal
       opened={opened}
       onClose={onClose}
-      title={`${t('list.bulkEdit')} (${t('list.selected', { count: ids.length })})`}
+      title={`${t('list.bulkEdit')} (${t('list.selected', { count: ids.length, n: formatNumber(ids.length, prefs) })})`}
     >
       <Stack>
         <Select
@@ -262,10 +290,19 @@ export default function ListPage() {
   const width = (f: FieldDef) => view.widths[f.key] ?? 180;
   const toggleSort = (key: string) =>
     setView({ sort: view.sort === key ? `-${key}` : view.sort === `-${key}` ? null : key });
-  const exportUrl = (format: 'csv' | 'xlsx') =>
-    `/api/v1/objects/${objectKey}/export?format=${format}${filterParam ? `&filter=${encodeURIComponent(filterParam)}` : ''}&fields=${encodeURIComponent(view.columns.join(','))}`;
+  const exportUrl = (format: 'csv' | 'xlsx', only?: Set<string>) => {
+    const filter = only ? JSON.stringify({ field: 'id', op: 'in', value: [...only] }) : filterParam;
+    return `/api/v1/objects/${objectKey}/export?format=${format}${filter ? `&filter=${encodeURIComponent(filter)}` : ''}&fields=${encodeURIComponent(view.columns.join(','))}`;
+  };
+  // The selection travels as an id filter in the export's URL, which holds about 500 ids.
+  const exportableSelection = selected.size > 0 && selected.size <= MAX_EXPORT_SELECTED;
   const deleteSelected = async () => {
-    if (!window.confirm(t('list.confirmDelete', { count: selected.size }))) return;
+    if (
+      !window.confirm(
+        t('list.confirmDelete', { count: selected.size, n: formatNumber(selected.size, prefs) }),
+      )
+    )
+      return;
     for (const id of selected)
       await client.DELETE('/api/v1/objects/{object}/{id}', { params: { path: { object: objectKey, id } } });
     setSelected(new Set());
@@ -398,6 +435,27 @@ export default function ListPage() {
               <Menu.Item component="a" href={exportUrl('xlsx')}>
                 {t('list.exportXlsx')}
               </Menu.Item>
+              {selected.size > 0 && (
+                <>
+                  <Menu.Divider />
+                  <Menu.Label>
+                    {exportableSelection
+                      ? t('list.selected', { count: selected.size, n: formatNumber(selected.size, prefs) })
+                      : t('list.exportSelectionTooLarge', { max: MAX_EXPORT_SELECTED })}
+                  </Menu.Label>
+                  <Menu.Item
+                    component="a"
+                    href={exportUrl('csv', selected)}
+                    disabled={!exportableSelection}
+                    data-testid="export-selected"
+                  >
+                    {t('list.exportSelected')}
+                  </Menu.Item>
+                  <Menu.Item component="a" href={exportUrl('xlsx', selected)} disabled={!exportableSelection}>
+                    {t('list.exportSelectedXlsx')}
+                  </Menu.Item>
+                </>
+              )}
             </Menu.Dropdown>
           </Menu>
           {selected.size > 0 && (
@@ -413,7 +471,8 @@ export default function ListPage() {
               leftSection={<IconTrash size={14} />}
               onClick={deleteSelected}
             >
-              {t('list.deleteSelected')} ({t('list.selected', { count: selected.size })})
+              {t('list.deleteSelected')} (
+              {t('list.selected', { count: selected.size, n: formatNumber(selected.size, prefs) })})
             </Button>
           )}
           <Button
@@ -592,7 +651,9 @@ export default function ListPage() {
                           whiteSpace: 'nowrap',
                         }}
                       >
-                        {f.key === object.titleFields[0] ? title : String(record[f.key] ?? title)}
+                        {f.key === object.titleFields[0] || record[f.key] == null
+                          ? title
+                          : plainText(f, record[f.key], locale)}
                       </AnchorLink>
                     ) : (
                       <InlineCell object={object} field={f} record={record} />

@@ -357,6 +357,7 @@ export default function RecordPage() {
                   color={FLAG_COLORS[flag] ?? 'gray'}
                   leftSection={FLAG_ICONS[flag]}
                   variant="filled"
+                  autoContrast
                 >
                   {label(flagField?.options?.find((o) => o.value === flag)?.labels, locale) || flag}
                 </Badge>

@@ -400,7 +400,7 @@ function ObjectsSettings() {
                         <ActionIcon
                           variant="subtle"
                           color="red"
-                          aria-label={`${t('settings.remove')} ${f.key}`}
+                          aria-label={`${t('settings.remove')} ${label(f.labels, locale)}`}
                           onClick={() =>
                             run(
                               () =>
@@ -512,57 +512,60 @@ function MembersSettings() {
   return (
     <Stack>
       <Section title={t('settings.members')}>
-        <Table withTableBorder>
-          <Table.Tbody>
-            {members.map((m) => (
-              <Table.Tr key={m.userId}>
-                <Table.Td>{m.name}</Table.Td>
-                <Table.Td>{m.email}</Table.Td>
-                <Table.Td>
-                  <Select
-                    aria-label={`${t('settings.role')} ${m.name}`}
-                    data={roleData(t)}
-                    value={m.role}
-                    size="xs"
-                    onChange={(v) =>
-                      v &&
-                      run(
-                        () =>
-                          call(
-                            client.PATCH('/api/v1/members/{userId}', {
-                              params: { path: { userId: m.userId } },
-                              body: { role: v },
-                            }),
-                          ),
-                        [['members']],
-                      )
-                    }
-                  />
-                </Table.Td>
-                <Table.Td>
-                  <ActionIcon
-                    variant="subtle"
-                    color="red"
-                    aria-label={`${t('settings.remove')} ${m.name}`}
-                    onClick={() =>
-                      run(
-                        () =>
-                          call(
-                            client.DELETE('/api/v1/members/{userId}', {
-                              params: { path: { userId: m.userId } },
-                            }),
-                          ),
-                        [['members']],
-                      )
-                    }
-                  >
-                    <IconTrash size={14} />
-                  </ActionIcon>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <Table.ScrollContainer minWidth={520} type="native">
+          <Table withTableBorder>
+            <Table.Tbody>
+              {members.map((m) => (
+                <Table.Tr key={m.userId}>
+                  <Table.Td>{m.name}</Table.Td>
+                  <Table.Td>{m.email}</Table.Td>
+                  <Table.Td>
+                    <Select
+                      aria-label={`${t('settings.role')} ${m.name}`}
+                      data={roleData(t)}
+                      value={m.role}
+                      miw={140}
+                      size="xs"
+                      onChange={(v) =>
+                        v &&
+                        run(
+                          () =>
+                            call(
+                              client.PATCH('/api/v1/members/{userId}', {
+                                params: { path: { userId: m.userId } },
+                                body: { role: v },
+                              }),
+                            ),
+                          [['members']],
+                        )
+                      }
+                    />
+                  </Table.Td>
+                  <Table.Td>
+                    <ActionIcon
+                      variant="subtle"
+                      color="red"
+                      aria-label={`${t('settings.remove')} ${m.name}`}
+                      onClick={() =>
+                        run(
+                          () =>
+                            call(
+                              client.DELETE('/api/v1/members/{userId}', {
+                                params: { path: { userId: m.userId } },
+                              }),
+                            ),
+                          [['members']],
+                        )
+                      }
+                    >
+                      <IconTrash size={14} />
+                    </ActionIcon>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       </Section>
       <Section title={t('settings.invite')}>
         <Group align="flex-end">
@@ -694,6 +697,14 @@ function TeamsSettings() {
 }
 
 type Rule = { read: boolean; create: boolean; update: boolean; delete: boolean; ownRecordsOnly?: boolean };
+/** A role's rule per object, each with the column heading that names it on screen and to a screen reader. */
+const RULE_COLUMNS = [
+  ['read', 'settings.read'],
+  ['create', 'settings.createP'],
+  ['update', 'settings.update'],
+  ['delete', 'settings.deleteP'],
+  ['ownRecordsOnly', 'settings.ownOnly'],
+] as const;
 
 function RolesSettings() {
   const { t, i18n } = useTranslation();
@@ -737,39 +748,39 @@ function RolesSettings() {
           maw={240}
         />
         {perms && (
-          <Table withTableBorder>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('settings.objects')}</Table.Th>
-                <Table.Th>{t('settings.read')}</Table.Th>
-                <Table.Th>{t('settings.createP')}</Table.Th>
-                <Table.Th>{t('settings.update')}</Table.Th>
-                <Table.Th>{t('settings.deleteP')}</Table.Th>
-                <Table.Th>{t('settings.ownOnly')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {objects.map((o) => {
-                const rule = ruleOf(o.key);
-                const name = label(o.labels.plural, i18n.language as Locale);
-                return (
-                  <Table.Tr key={o.key}>
-                    <Table.Td>{name}</Table.Td>
-                    {(['read', 'create', 'update', 'delete', 'ownRecordsOnly'] as const).map((k) => (
-                      <Table.Td key={k}>
-                        <Checkbox
-                          aria-label={`${name} ${k}`}
-                          checked={Boolean(rule[k])}
-                          disabled={role?.key === 'admin'}
-                          onChange={(e) => setRule(o.key, { [k]: e.currentTarget.checked })}
-                        />
-                      </Table.Td>
-                    ))}
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
+          <Table.ScrollContainer minWidth={520} type="native">
+            <Table withTableBorder>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('settings.objects')}</Table.Th>
+                  {RULE_COLUMNS.map(([k, heading]) => (
+                    <Table.Th key={k}>{t(heading)}</Table.Th>
+                  ))}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {objects.map((o) => {
+                  const rule = ruleOf(o.key);
+                  const name = label(o.labels.plural, i18n.language as Locale);
+                  return (
+                    <Table.Tr key={o.key}>
+                      <Table.Td>{name}</Table.Td>
+                      {RULE_COLUMNS.map(([k, heading]) => (
+                        <Table.Td key={k}>
+                          <Checkbox
+                            aria-label={`${name}: ${t(heading)}`}
+                            checked={Boolean(rule[k])}
+                            disabled={role?.key === 'admin'}
+                            onChange={(e) => setRule(o.key, { [k]: e.currentTarget.checked })}
+                          />
+                        </Table.Td>
+                      ))}
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
         <ErrorText error={error} />
       </Stack>
@@ -791,39 +802,41 @@ function ApiKeysSettings() {
   return (
     <Section title={t('settings.apiKeys')}>
       <Stack>
-        <Table withTableBorder>
-          <Table.Tbody>
-            {(keys.data ?? []).map((k) => (
-              <Table.Tr key={k.id}>
-                <Table.Td>{k.name}</Table.Td>
-                <Table.Td>
-                  <Code>{k.tokenPrefix}…</Code>
-                </Table.Td>
-                <Table.Td>{t(`role.${k.role}`, { defaultValue: k.role })}</Table.Td>
-                <Table.Td>
-                  {t('settings.lastUsed')}:{' '}
-                  {k.lastUsedAt ? formatDateTime(k.lastUsedAt, prefs) : t('settings.never')}
-                </Table.Td>
-                <Table.Td>
-                  <Button
-                    size="xs"
-                    color="red"
-                    variant="subtle"
-                    onClick={() =>
-                      run(
-                        () =>
-                          call(client.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: k.id } } })),
-                        [['api-keys']],
-                      )
-                    }
-                  >
-                    {t('settings.revoke')}
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <Table.ScrollContainer minWidth={520} type="native">
+          <Table withTableBorder>
+            <Table.Tbody>
+              {(keys.data ?? []).map((k) => (
+                <Table.Tr key={k.id}>
+                  <Table.Td>{k.name}</Table.Td>
+                  <Table.Td>
+                    <Code>{k.tokenPrefix}…</Code>
+                  </Table.Td>
+                  <Table.Td>{t(`role.${k.role}`, { defaultValue: k.role })}</Table.Td>
+                  <Table.Td>
+                    {t('settings.lastUsed')}:{' '}
+                    {k.lastUsedAt ? formatDateTime(k.lastUsedAt, prefs) : t('settings.never')}
+                  </Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      color="red"
+                      variant="subtle"
+                      onClick={() =>
+                        run(
+                          () =>
+                            call(client.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: k.id } } })),
+                          [['api-keys']],
+                        )
+                      }
+                    >
+                      {t('settings.revoke')}
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
         <Group align="flex-end">
           <TextInput
             label={t('settings.keyName')}
