@@ -23,6 +23,7 @@ import { createPool, type Database, openDatabase } from '@rabita/db';
 import { createLogger, loadConfig, startDatabase } from '@rabita/server';
 import autocannon from 'autocannon';
 import type pg from 'pg';
+import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
 import { captureStatements, type Statement, withFreshIds } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
 
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     // Make (or find) the data set and stop: a size M generation is long and best done ahead of a run.
     'generate-only': { type: 'boolean', default: false },
+    // V8's old-space cap for the server process, in MB (default: `npm start`'s; 0: V8's own, from the machine's memory).
+    'server-heap-mb': { type: 'string' },
   },
 });
 const size = args.size as DemoSize;
@@ -184,16 +187,27 @@ try {
     await owner.query('vacuum (analyze)');
     process.stderr.write(`vacuum (analyze): ${((Date.now() - vacuumed) / 1000).toFixed(1)} s\n`);
     const port = await freePort();
-    server = spawn(process.execPath, [path.join(root, 'apps/cli/src/main.ts'), 'start'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.connectionString,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        RABITA_IN_PROCESS_WORKER: 'false',
+    // By default the server's old space is capped as `npm start` caps it.
+    const startScript = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')).scripts.start;
+    const heapMb = Number(args['server-heap-mb'] ?? /--max-old-space-size=(\d+)/.exec(startScript)?.[1] ?? 0);
+    server = spawn(
+      process.execPath,
+      [
+        ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
+        path.join(root, 'apps/cli/src/main.ts'),
+        'start',
+      ],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: database.connectionString,
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+          RABITA_IN_PROCESS_WORKER: 'false',
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    );
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const ok = await fetch(`${base}/readyz`).then(
@@ -286,16 +300,7 @@ try {
       return summarise(latencies, errors, (performance.now() - started) / 1000);
     }
 
-    const listOptions = {
-      filter: {
-        and: [
-          { field: 'lifecycleStage', op: 'eq', value: 'customer' },
-          { field: 'loyaltyTier', op: 'in', value: ['gold', 'platinum'] },
-        ],
-      },
-      sort: 'lastName,firstName',
-      limit: 50,
-    };
+    const listOptions = LIST_OPTIONS;
     // A deep page: walk the cursor (page 5,000 at size M; proportionally fewer pages at S).
     const deepPage = size === 'S' ? 20 : 5000;
     // Walk there through the API in pages of up to 1,000 ids (the cursor names the last row, whatever the page size).
@@ -337,10 +342,7 @@ try {
       sql: 'select * from rabita_search_prefix($1::text[], $2, 60)',
       parameters: [['people', 'companies', 'leads', 'deals'], `${q}%`],
     });
-    const groupBy = {
-      groupBy: ['stage', 'owner'],
-      metrics: [{ fn: 'sum' as const, field: 'amount' }, { fn: 'count' as const }],
-    };
+    const groupBy = GROUP_BY;
     const newPerson = JSON.stringify({ firstName: 'سارا', lastName: 'Bench', jobTitle: 'Tester' });
     const created = await fetch(`${base}/api/v1/objects/people`, {
       method: 'POST',
@@ -565,6 +567,7 @@ try {
         node: process.version,
       },
       data: DEMO_SIZES[size],
+      server: { maxOldSpaceMb: heapMb > 0 ? heapMb : null },
       results,
       skipped,
       targets: targets(results),

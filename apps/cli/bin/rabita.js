@@ -19,7 +19,10 @@ if (process.features.typescript) {
     );
     process.exit(1);
   }
-  const child = spawn(pinned, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The server runs with V8's old space capped, as `npm start` runs it (docs/ARCHITECTURE.md, "Runtime").
+  const args = process.argv.slice(2);
+  const heap = args[0] === 'start' ? ['--max-old-space-size=384'] : [];
+  const child = spawn(pinned, [...heap, entry, ...args], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

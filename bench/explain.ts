@@ -1,0 +1,70 @@
+// The plans of the benchmark's main queries on a generated data set, run as the application role in the demo
+// workspace: `node bench/explain.ts --size M [--only group-by,timeline,list] [--set enable_seqscan=off]`
+// (EXPLAIN ANALYZE, BUFFERS; the data set must exist).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  compileAggregateQuery,
+  compileListQuery,
+  compileTimelineQuery,
+  principalForMember,
+} from '@rabita/core';
+import { createPool, openDatabase } from '@rabita/db';
+import { createLogger, loadConfig, startDatabase } from '@rabita/server';
+import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'S' },
+    data: { type: 'string' },
+    only: { type: 'string' },
+    // Planner settings to try, `--set enable_seqscan=off,work_mem=64MB`.
+    set: { type: 'string' },
+  },
+});
+const root = path.resolve(import.meta.dirname, '..');
+const dataDir = path.resolve(args.data ?? path.join(root, 'bench', '.data', args.size!));
+const demo = JSON.parse(await fs.readFile(path.join(dataDir, `demo-${args.size}.marker`), 'utf8')) as {
+  workspaceId: string;
+  userId: string;
+  hubPersonId: string;
+};
+const database = await startDatabase(
+  loadConfig({ RABITA_DATA: dataDir, LOG_LEVEL: 'warn' }),
+  createLogger({ logLevel: 'warn' }),
+);
+const handle = openDatabase(database.connectionString, { poolSize: 2 });
+const app = createPool(database.connectionString, 1, 'rabita-explain', 'rabita_app');
+try {
+  const principal = (await principalForMember(handle.db, demo.userId, demo.workspaceId))!;
+  const queries = {
+    'group-by': await compileAggregateQuery(handle.db, principal, 'deals', GROUP_BY),
+    timeline: await compileTimelineQuery(handle.db, principal, 'people', demo.hubPersonId, { limit: 50 }),
+    list: await compileListQuery(handle.db, principal, 'people', LIST_OPTIONS),
+  };
+  const client = await app.connect();
+  try {
+    for (const [name, query] of Object.entries(queries)) {
+      if (args.only && !args.only.split(',').includes(name)) continue;
+      await client.query('begin');
+      await client.query("select set_config('rabita.workspace_id', $1, true)", [demo.workspaceId]);
+      for (const setting of args.set?.split(',') ?? []) {
+        const [key = '', value = ''] = setting.split('=');
+        await client.query('select set_config($1, $2, true)', [key, value]);
+      }
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `explain (analyze, buffers) ${query.sql}`,
+        query.parameters as unknown[],
+      );
+      await client.query('rollback');
+      process.stdout.write(`== ${name}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n\n`);
+    }
+  } finally {
+    client.release();
+  }
+} finally {
+  await app.end();
+  await handle.close();
+  await database.stop();
+}
