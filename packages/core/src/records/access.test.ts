@@ -163,4 +163,94 @@ describe('record permissions', () => {
     expect(dangling.statusCode).toBe(400);
     expect(dangling.json().errors[0].field).toBe('body.company');
   });
+
+  it('applies the same hidden fields and own-records rule to search, exports, aggregates, the timeline and batch matching', async () => {
+    await setMemberRule({
+      '*': { read: true, create: true, update: true, delete: true },
+      companies: {
+        read: true,
+        create: true,
+        update: true,
+        delete: true,
+        ownRecordsOnly: true,
+        hiddenFields: ['industry'],
+      },
+      people: { read: true, create: true, update: true, delete: true, hiddenFields: ['jobTitle', 'emails'] },
+    });
+    const a = as(admin.cookie);
+    const m = as(member);
+    const theirs = (
+      await a('POST', '/objects/companies', { name: 'Zarrin Admin Co', industry: 'Mining' })
+    ).json();
+    const mine = (await m('POST', '/objects/companies', { name: 'Zarrin Member Co' })).json();
+    const person = (
+      await a('POST', '/objects/people', {
+        firstName: 'Kaveh',
+        jobTitle: 'Quartermaster',
+        emails: ['kaveh@example.com'],
+      })
+    ).json();
+    await a('PATCH', `/objects/people/${person.id}`, {
+      jobTitle: 'Chief quartermaster',
+      firstName: 'Kaveh A.',
+    });
+
+    // Search: other owners' records stay out; a match only through a hidden field does not count.
+    const zarrin = (await m('GET', '/search?q=zarrin')).json();
+    expect(zarrin.data.map((h: { id: string }) => h.id)).toEqual([mine.id]);
+    expect((await a('GET', '/search?q=zarrin')).json().data).toHaveLength(2);
+    const byTitle = (await m('GET', '/search?q=quartermaster')).json();
+    expect(byTitle.data).toEqual([]);
+    expect(JSON.stringify((await m('GET', '/search?q=kaveh')).json())).not.toContain('quartermaster');
+
+    // Exports: the same rows and columns as the list.
+    const csv = await m('GET', '/objects/companies/export?format=csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toContain('Zarrin Member Co');
+    expect(csv.body).not.toContain('Zarrin Admin Co');
+    expect(csv.body).not.toMatch(/industry|Mining/i);
+    const people = await m('GET', '/objects/people/export?format=csv');
+    expect(people.body).toContain('Kaveh');
+    expect(people.body).not.toMatch(/quartermaster|kaveh@example\.com/i);
+    expect((await m('GET', '/objects/people/export?format=csv&fields=jobTitle')).statusCode).toBe(400);
+    expect(
+      (
+        await m(
+          'GET',
+          `/objects/people/export?format=csv&filter=${encodeURIComponent(JSON.stringify({ field: 'jobTitle', op: 'eq', value: 'x' }))}`,
+        )
+      ).statusCode,
+    ).toBe(400);
+
+    // Aggregates: counted over own records only, and never grouped or summed by a hidden field.
+    const counted = await m('POST', '/objects/companies/aggregate', { metrics: [{ fn: 'count' }] });
+    expect(counted.statusCode, counted.body).toBe(200);
+    expect(JSON.stringify(counted.json())).toMatch(/"count":"?1"?/);
+    expect((await m('POST', '/objects/companies/aggregate', { groupBy: ['industry'] })).statusCode).toBe(400);
+
+    // The timeline: another owner's record is not found; a hidden field's changes are left out.
+    expect((await m('GET', `/objects/companies/${theirs.id}/timeline`)).statusCode).toBe(404);
+    const timeline = (await m('GET', `/objects/people/${person.id}/timeline`)).json();
+    expect(timeline.data.length).toBeGreaterThan(0);
+    expect(JSON.stringify(timeline)).not.toMatch(/quartermaster|kaveh@example\.com/i);
+    expect(JSON.stringify((await a('GET', `/objects/people/${person.id}/timeline`)).json())).toContain(
+      'Chief quartermaster',
+    );
+
+    // Batch writes: matching by a hidden field is refused; matching cannot reach another owner's record.
+    const byEmail = await m('POST', '/objects/people/batch', {
+      upsertBy: 'emails',
+      records: [{ firstName: 'Intruder', emails: ['kaveh@example.com'] }],
+    });
+    expect(byEmail.statusCode).toBe(400);
+    const byName = (
+      await m('POST', '/objects/companies/batch', {
+        upsertBy: 'name',
+        records: [{ name: 'Zarrin Admin Co' }],
+      })
+    ).json();
+    expect(byName.data[0]).toMatchObject({ created: true });
+    expect(byName.data[0].id).not.toBe(theirs.id);
+    expect((await a('GET', `/objects/companies/${theirs.id}`)).json()).toMatchObject({ industry: 'Mining' });
+  });
 });
