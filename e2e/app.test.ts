@@ -271,6 +271,12 @@ describe('the web app in a browser', () => {
     await expect
       .poll(() => page.evaluate(() => document.activeElement?.getAttribute('title')))
       .toContain('Job title');
+    // Columns are resized from the keyboard too: the splitter after a heading takes arrow keys.
+    const splitter = page.getByRole('separator', { name: 'Job title: column width' });
+    const before = Number(await splitter.getAttribute('aria-valuenow'));
+    await splitter.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => Number(await splitter.getAttribute('aria-valuenow'))).toBe(before + 20);
 
     const { stages } = await pipelineStages();
     await page.goto(`${base}/pipeline`);
@@ -301,6 +307,8 @@ describe('the web app in a browser', () => {
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('ar');
     await expect.poll(() => page.getByRole('heading', { name: 'الأشخاص' }).count()).toBe(1);
+    // The tab, and what a screen reader announces on arrival, names the screen in Arabic too.
+    await expect.poll(() => page.title()).toBe('الأشخاص · رابطة');
     await expect.poll(() => page.getByRole('button', { name: 'جديد' }).count()).toBe(1);
     const me = await api('GET', '/me');
     expect(me.user.locale).toBe('ar');

@@ -50,6 +50,7 @@ export const ar: Dictionary = {
     deleteSelected: 'حذف',
     export: 'تصدير CSV',
     editCell: 'انقر مرتين أو اضغط Enter للتعديل',
+    columnWidth: 'عرض العمود',
     exportXlsx: 'تصدير XLSX',
     exportSelected: 'تصدير الصفوف المحددة CSV',
     exportSelectedXlsx: 'تصدير الصفوف المحددة XLSX',

@@ -49,6 +49,7 @@ export const en = {
     deleteSelected: 'Delete',
     export: 'Export CSV',
     editCell: 'double-click, or Enter, to edit',
+    columnWidth: 'column width',
     exportXlsx: 'Export XLSX',
     exportSelected: 'Export the selected rows as CSV',
     exportSelectedXlsx: 'Export the selected rows as XLSX',

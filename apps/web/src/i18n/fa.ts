@@ -50,6 +50,7 @@ export const fa: Dictionary = {
     deleteSelected: 'حذف',
     export: 'خروجی CSV',
     editCell: 'برای ویرایش دو بار کلیک کنید یا Enter بزنید',
+    columnWidth: 'پهنای ستون',
     exportXlsx: 'خروجی XLSX',
     exportSelected: 'خروجی CSV از ردیف‌های انتخاب‌شده',
     exportSelectedXlsx: 'خروجی XLSX از ردیف‌های انتخاب‌شده',

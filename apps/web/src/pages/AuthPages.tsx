@@ -7,9 +7,11 @@ import { call, client } from '../api/client.ts';
 import { ErrorText, fieldError } from '../components/ErrorText.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
 import { AnchorLink } from '../components/links.tsx';
+import { useDocumentTitle } from '../lib/document-title.ts';
 
 function Frame({ title, children }: { title: string; children: ReactNode }) {
   const { t } = useTranslation();
+  useDocumentTitle(title);
   return (
     <Center mih="100vh" p="md" component="main">
       <Paper withBorder shadow="sm" p="xl" radius="md" w="100%" maw={420}>

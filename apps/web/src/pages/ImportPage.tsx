@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, call, client } from '../api/client.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
 import type { Locale } from '../i18n/index.ts';
+import { useDocumentTitle } from '../lib/document-title.ts';
 import { formatNumber } from '../lib/format.ts';
 import { label, visibleFields } from '../lib/metadata.ts';
 import { useObjects, usePrefs } from '../lib/session.ts';
@@ -51,6 +52,7 @@ async function upload(
 /** The import wizard: file → mapping and options → dry run → the real run with progress → its report. */
 export default function ImportPage() {
   const { t, i18n } = useTranslation();
+  useDocumentTitle(t('import.title'));
   const locale = i18n.language as Locale;
   const prefs = usePrefs();
   const { object: initial } = useSearch({ from: '/app/import' });

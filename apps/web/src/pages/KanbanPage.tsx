@@ -7,6 +7,7 @@ import { ErrorText } from '../components/ErrorText.tsx';
 import { AnchorLink } from '../components/links.tsx';
 import { MoveMenu } from '../components/MoveMenu.tsx';
 import type { Locale } from '../i18n/index.ts';
+import { useDocumentTitle } from '../lib/document-title.ts';
 import { formatMoney, formatNumber } from '../lib/format.ts';
 import { titleOf } from '../lib/metadata.ts';
 import { useObject, usePrefs } from '../lib/session.ts';
@@ -40,6 +41,7 @@ export default function KanbanPage() {
   // Pipelines and stages are named per language; each shows in the user's, falling back to its stored name.
   const pipelineDef = useObject('pipelines');
   const stageDef = useObject('stages');
+  useDocumentTitle(t('kanban.title'));
   const qc = useQueryClient();
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);

@@ -38,6 +38,7 @@ import { RecordForm } from '../components/RecordForm.tsx';
 import { SelectBoard } from '../components/SelectBoard.tsx';
 import { ViewsMenu } from '../components/ViewsMenu.tsx';
 import type { Locale } from '../i18n/index.ts';
+import { useDocumentTitle } from '../lib/document-title.ts';
 import { formatNumber } from '../lib/format.ts';
 import { useListRows } from '../lib/list-rows.ts';
 import { type FieldDef, label, type ObjectDef, plainText, titleOf, visibleFields } from '../lib/metadata.ts';
@@ -45,6 +46,8 @@ import { useObject, usePrefs } from '../lib/session.ts';
 
 const ROW_HEIGHT = 40;
 const MAX_EXPORT_SELECTED = 500;
+const MIN_WIDTH = 80;
+const MAX_WIDTH = 800;
 const INLINE = new Set(['text', 'number', 'email', 'url', 'select', 'rating', 'boolean', 'user', 'date']);
 
 interface ViewState {
@@ -279,6 +282,7 @@ export default function ListPage() {
   const { virtualizer, items } = list;
   useEffect(() => setSelected(new Set()), [objectKey]);
 
+  useDocumentTitle(object ? label(object.labels.plural, locale) : undefined);
   if (!object || !view) return null;
   const selectFields = visibleFields(object).filter(
     (f) => f.type === 'select' && (f.options ?? []).length > 0,
@@ -314,12 +318,13 @@ export default function ListPage() {
     maxWidth: width(f),
     paddingInline: 8,
   });
+  const resize = (f: FieldDef, to: number) =>
+    setView({ widths: { ...view.widths, [f.key]: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, to)) } });
   const startResize = (f: FieldDef, e: React.PointerEvent) => {
     const start = e.clientX;
     const initial = width(f);
     const dir = document.documentElement.dir === 'rtl' ? -1 : 1;
-    const move = (ev: PointerEvent) =>
-      setView({ widths: { ...view.widths, [f.key]: Math.max(80, initial + dir * (ev.clientX - start)) } });
+    const move = (ev: PointerEvent) => resize(f, initial + dir * (ev.clientX - start));
     const up = () => {
       window.removeEventListener('pointermove', move);
       window.removeEventListener('pointerup', up);
@@ -538,8 +543,24 @@ export default function ListPage() {
                     {view.sort === f.key ? ' ↑' : view.sort === `-${f.key}` ? ' ↓' : ''}
                   </Text>
                 </UnstyledButton>
+                {/* biome-ignore lint/a11y/useSemanticElements: a column splitter has no native element; this is the ARIA splitter pattern */}
                 <div
+                  role="separator"
+                  aria-orientation="vertical"
+                  aria-label={`${label(f.labels, locale)}: ${t('list.columnWidth')}`}
+                  aria-valuenow={width(f)}
+                  aria-valuemin={MIN_WIDTH}
+                  aria-valuemax={MAX_WIDTH}
+                  tabIndex={0}
                   onPointerDown={(e) => startResize(f, e)}
+                  onKeyDown={(e) => {
+                    // Arrows toward the column's end widen it: right in English, left in Arabic and Persian.
+                    const rtl = document.documentElement.dir === 'rtl';
+                    const step = { ArrowRight: rtl ? -20 : 20, ArrowLeft: rtl ? 20 : -20 }[e.key];
+                    if (!step) return;
+                    e.preventDefault();
+                    resize(f, width(f) + step);
+                  }}
                   style={{
                     position: 'absolute',
                     insetInlineEnd: 0,
@@ -549,7 +570,6 @@ export default function ListPage() {
                     cursor: 'col-resize',
                     borderInlineEnd: '2px solid var(--mantine-color-default-border)',
                   }}
-                  aria-hidden
                 />
               </div>
             ))}

@@ -26,6 +26,7 @@ import { FieldValue, UserName, useRecord } from '../components/FieldValue.tsx';
 import { AnchorLink } from '../components/links.tsx';
 import { RecordForm } from '../components/RecordForm.tsx';
 import type { Locale } from '../i18n/index.ts';
+import { useDocumentTitle } from '../lib/document-title.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { label, type ObjectDef, titleOf, visibleFields } from '../lib/metadata.ts';
 import { useObject, useObjects, usePrefs } from '../lib/session.ts';
@@ -320,6 +321,7 @@ export default function RecordPage() {
   const qc = useQueryClient();
   const record = useRecord(objectKey, id);
   const [editing, setEditing] = useState(false);
+  useDocumentTitle(object && record.data ? titleOf(object, record.data, locale) : undefined);
   if (!object) return null;
   if (record.error) return <Text>{t('record.notFound')}</Text>;
   if (!record.data) return null;

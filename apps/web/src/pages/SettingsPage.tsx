@@ -25,6 +25,7 @@ import { useTranslation } from 'react-i18next';
 import { call, client } from '../api/client.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
 import { applyLocale, LOCALES, type Locale } from '../i18n/index.ts';
+import { useDocumentTitle } from '../lib/document-title.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { label, type ObjectDef } from '../lib/metadata.ts';
 import { useMe, useMembers, useObjects, usePrefs } from '../lib/session.ts';
@@ -871,6 +872,7 @@ function ApiKeysSettings() {
 
 export default function SettingsPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('settings.title'));
   const { tab } = useSearch({ from: '/app/settings' });
   const navigate = useNavigate();
   const me = useMe().data;
