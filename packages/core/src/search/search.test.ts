@@ -1,9 +1,17 @@
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { reindexBatch } from '../records/records.service.ts';
 import { runPendingReindexes } from './reindex.service.ts';
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Actual Rows'?: number;
+  Plans?: PlanNode[];
+}
 
 describe('search', () => {
   let t: TestApp;
@@ -204,6 +212,47 @@ describe('search', () => {
     await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
       expect((await sql`select * from search_reindex`.execute(trx)).rows).toEqual([]);
     });
+  });
+
+  it('reads the first page of a common title prefix straight from the index, in the index’s order', async () => {
+    const batch = await call('POST', '/objects/people/batch', {
+      records: Array.from({ length: 300 }, (_, i) => ({ firstName: 'Common', lastName: `Name ${i}` })),
+    });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const hits = await search('common', '&limit=20');
+    expect(hits).toHaveLength(20);
+    // The first tier's own statement, explained as the function runs it (as the owner, in the workspace).
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    try {
+      const source = await owner.query<{ prosrc: string }>(
+        `select prosrc from pg_proc where proname = 'rabita_search_prefix'`,
+      );
+      const statement = /'(select[\s\S]*?limit least\(\$3, 1000\))'/.exec(source.rows[0]!.prosrc)?.[1];
+      expect(statement).toBeDefined();
+      await owner.query('begin');
+      await owner.query(`select set_config('rabita.workspace_id', $1, true)`, [admin.workspaceId]);
+      await owner.query('set local enable_seqscan = off');
+      await owner.query('set local enable_bitmapscan = off');
+      const { rows } = await owner.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+        `explain (analyze, format json) ${statement}`,
+        [['people', 'companies'], 'common%', 20],
+      );
+      await owner.query('rollback');
+      const nodes: PlanNode[] = [];
+      const walk = (node: PlanNode) => {
+        nodes.push(node);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(rows[0]!['QUERY PLAN'][0]!.Plan);
+      const scan = nodes.find((n) => n['Index Name'] === 'search_documents_prefix_idx');
+      expect(scan, JSON.stringify(nodes)).toBeDefined();
+      // Not all 300 matches read and sorted: the scan stops soon after the page.
+      expect(scan!['Actual Rows']).toBeLessThan(100);
+      expect(nodes.some((n) => n['Node Type'] === 'Sort')).toBe(false);
+    } finally {
+      await owner.end();
+    }
   });
 
   it('requires a signed-in caller', async () => {
