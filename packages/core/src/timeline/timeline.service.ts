@@ -1,10 +1,11 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Database, withWorkspace } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
-import { loadObjects } from '../metadata/metadata.service.ts';
-import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
-import { getRecord } from '../records/records.service.ts';
+import { isUuid } from '../ids.ts';
+import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
+import { objectScope } from '../records/expressions.ts';
+import { ALIAS, openScope, ownerCondition, type Scope } from '../records/records.service.ts';
 
 /** One line of a record's timeline: a change to it, an activity linked to it, or a task on it. */
 export type TimelineEntry =
@@ -81,16 +82,31 @@ interface Row {
   data: Record<string, unknown>;
 }
 
+/**
+ * Not found — missing, deleted, another workspace's, not the caller's own — as a read of the record would say,
+ * in the timeline's own transaction.
+ */
+async function assertVisible(s: Scope, principal: Principal, recordId: string) {
+  const found =
+    isUuid(recordId) &&
+    (
+      await sql`select 1 from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+        where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${sql.ref(`${ALIAS}.id`)} = ${recordId}
+          and ${ownerCondition(principal, s.object)}`.execute(s.raw)
+    ).rows.length > 0;
+  if (!found) throw new AppError('not_found', `There is no ${s.object.key} record ${recordId}.`);
+}
+
 /** The merged, keyset-limited query of a record's timeline, each part read in timeline order by its index. */
-async function timelineQuery(
-  trx: Tx,
+function timelineQuery(
+  s: Scope,
   principal: Principal,
   objectKey: string,
   recordId: string,
   limit: number,
   after: { at: string; id: string } | undefined,
 ) {
-  const ws = principal.workspaceId;
+  const ws = s.workspaceId;
   const before = (at: RawBuilder<unknown>, id: RawBuilder<unknown>) =>
     after ? sql`and (${at}, ${id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
   const parts: RawBuilder<Row>[] = [
@@ -123,7 +139,7 @@ async function timelineQuery(
     // Activities linked through custom relation fields an admin added to activities (any object, custom ones
     // included), found by containment through an owner-run function (it would not use its index under
     // row-level security; see migration 0013); those also linked through a standard column are counted above.
-    const activityObject = (await loadObjects(trx, ws)).find((o) => o.key === 'activities');
+    const activityObject = s.objects.find((o) => o.key === 'activities');
     const customLinks = (activityObject?.fields ?? [])
       .filter((f) => f.custom && f.type === 'relation' && f.relation?.object === objectKey)
       .map((f) => JSON.stringify({ [f.key]: f.relation?.many ? [recordId] : recordId }));
@@ -172,16 +188,15 @@ export async function getTimeline(
   recordId: string,
   options: TimelineOptions = {},
 ): Promise<{ data: TimelineEntry[]; nextCursor: string | null }> {
-  // Not found (missing, deleted, another workspace's, not the caller's own) before anything else.
-  await getRecord(db, principal, objectKey, recordId, ['id']);
-  const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  const hidden = hiddenFor(principal);
-
   return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    assertAllowed(principal, objectKey, 'read');
+    await assertVisible(s, principal, recordId);
+    const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const hidden = hiddenFor(principal);
     // Without the camel-case plugin: the JSON documents carry users' field keys and values as stored.
-    const query = await timelineQuery(trx, principal, objectKey, recordId, limit, after);
-    const { rows } = await query.execute(trx.withoutPlugins());
+    const { rows } = await timelineQuery(s, principal, objectKey, recordId, limit, after).execute(s.raw);
 
     const page = rows.slice(0, limit);
     const data = page.map((row): TimelineEntry => {
@@ -253,9 +268,8 @@ export async function compileTimelineQuery(
   options: { limit?: number } = {},
 ) {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
     const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
-    return (await timelineQuery(trx, principal, objectKey, recordId, limit, undefined)).compile(
-      trx.withoutPlugins(),
-    );
+    return timelineQuery(s, principal, objectKey, recordId, limit, undefined).compile(s.raw);
   });
 }
