@@ -315,6 +315,14 @@ describe('the web app in a browser', () => {
     await checkAxe('people list (ar)');
     await shot('06-arabic');
     await checkMainScreens('ar');
+    // The person form holds every kind of input (location, phones, dates…): each labelled in Arabic.
+    await page.goto(`${base}/o/people`);
+    await page.getByRole('button', { name: 'جديد' }).click();
+    await page.locator('[data-field=firstName] input').waitFor();
+    // (The custom field added earlier has English and Persian labels only, so Arabic falls back to English.)
+    expect(await untranslated(['Pars Trading', 'Leila Owner', 'National code'])).toEqual([]);
+    await checkAxe('new person form (ar)');
+    await page.keyboard.press('Escape');
   });
 
   it('drags a deal across the board right to left in Arabic, under stage names in Arabic', async () => {
@@ -474,6 +482,23 @@ describe('the web app in a browser', () => {
     await page.locator('label', { hasText: 'English' }).click();
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('ltr');
     await checkMainScreens('en');
+    // Dialogs and menus too, open: a form in a modal, a menu, the search.
+    await page.goto(`${base}/o/deals`);
+    await page.getByRole('button', { name: 'New' }).click();
+    await page.locator('[data-field=expectedCloseDate] input').click();
+    await checkAxe('new deal form with its date picker (en)');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Views' }).click();
+    // Once its opening transition is over, so colours are measured as shown.
+    await expect.poll(() => page.getByRole('menu').evaluate((e) => getComputedStyle(e).opacity)).toBe('1');
+    await checkAxe('views menu (en)');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('علی');
+    await page.getByRole('button', { name: /علی کریمی/ }).waitFor();
+    await checkAxe('search (en)');
+    await page.keyboard.press('Escape');
     await shot('10-settings-members');
   });
 

@@ -2,11 +2,12 @@ import '@mantine/core/styles.css';
 import '@mantine/spotlight/styles.css';
 import './theme.css';
 import './i18n/index.ts';
-import { createTheme, DirectionProvider, MantineProvider } from '@mantine/core';
+import { createTheme, DirectionProvider, MantineProvider, Menu, Modal } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
-import { StrictMode } from 'react';
+import { type ReactNode, StrictMode, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
+import { useTranslation } from 'react-i18next';
 import { router } from './router.tsx';
 
 const queryClient = new QueryClient({
@@ -21,17 +22,35 @@ const theme = createTheme({
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Tahoma, "Noto Sans Arabic", sans-serif',
 });
 
+/** The theme with what must be said in the user's language: the name of every dialog's close button. */
+function ThemeInLanguage({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const themed = useMemo(
+    () => ({
+      ...theme,
+      components: {
+        Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('app.close') } } }),
+        // Mantine's initial-focus placeholder is a focusable child a menu may not hold (axe: aria-required-children);
+        // without it the focus trap starts on the first item.
+        Menu: Menu.extend({ defaultProps: { withInitialFocusPlaceholder: false } }),
+      },
+    }),
+    [t],
+  );
+  return <MantineProvider theme={themed}>{children}</MantineProvider>;
+}
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <DirectionProvider
       initialDirection={document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'}
       detectDirection
     >
-      <MantineProvider theme={theme}>
+      <ThemeInLanguage>
         <QueryClientProvider client={queryClient}>
           <RouterProvider router={router} />
         </QueryClientProvider>
-      </MantineProvider>
+      </ThemeInLanguage>
     </DirectionProvider>
   </StrictMode>,
 );

@@ -66,6 +66,8 @@ export function DateInput({
           required={required}
           error={error}
           readOnly
+          // The popover target announces a dialog it opens: a combobox may say so, a plain text box may not.
+          role="combobox"
           value={value ? formatDate(value, prefs) : ''}
           placeholder={t('date.pick')}
           onClick={() => setOpened(true)}

@@ -391,12 +391,12 @@ export function FieldInput({
       return (
         <Group gap="xs" grow>
           <NumberInput
-            label={`${l} (lat)`}
+            label={t('input.latitude', { label: l })}
             value={loc?.lat ?? ''}
             onChange={(v) => onChange({ lat: Number(v), lng: loc?.lng ?? 0 })}
           />
           <NumberInput
-            label={`${l} (lng)`}
+            label={t('input.longitude', { label: l })}
             value={loc?.lng ?? ''}
             onChange={(v) => onChange({ lat: loc?.lat ?? 0, lng: Number(v) })}
           />

@@ -68,6 +68,7 @@ export function SearchSpotlight() {
       }}
       scrollable
       maxHeight={420}
+      attributes={{ content: { 'aria-label': t('nav.search') } }}
     />
   );
 }

@@ -1,7 +1,7 @@
 import type { Dictionary } from './en.ts';
 
 export const ar: Dictionary = {
-  app: { name: 'رابطة', tagline: 'عملاؤك ومحادثاتك ومبيعاتك في مكان واحد.' },
+  app: { name: 'رابطة', tagline: 'عملاؤك ومحادثاتك ومبيعاتك في مكان واحد.', close: 'إغلاق' },
   auth: {
     signIn: 'تسجيل الدخول',
     signUp: 'أنشئ مساحة عملك',
@@ -273,6 +273,11 @@ export const ar: Dictionary = {
     dryRunDone: 'لم يُكتب شيء: هذا ما سيفعله الاستيراد.',
   },
   error: { generic: 'حدث خطأ ما.', network: 'تعذّر الوصول إلى الخادم.', required: 'مطلوب' },
-  input: { currency: '{{label}}: العملة', time: '{{label}}: الوقت' },
+  input: {
+    currency: '{{label}}: العملة',
+    latitude: '{{label}}: خط العرض',
+    longitude: '{{label}}: خط الطول',
+    time: '{{label}}: الوقت',
+  },
   date: { previousMonth: 'الشهر السابق', nextMonth: 'الشهر التالي', pick: 'اختر تاريخًا', clear: 'مسح' },
 };

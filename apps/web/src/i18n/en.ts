@@ -1,6 +1,6 @@
 // English strings. Every key here exists in ar.ts and fa.ts too (a test checks).
 export const en = {
-  app: { name: 'Rabita', tagline: 'Your customers, conversations and sales in one place.' },
+  app: { name: 'Rabita', tagline: 'Your customers, conversations and sales in one place.', close: 'Close' },
   auth: {
     signIn: 'Sign in',
     signUp: 'Create your workspace',
@@ -282,7 +282,12 @@ export const en = {
     network: 'The server cannot be reached.',
     required: 'Required',
   },
-  input: { currency: '{{label}}: currency', time: '{{label}}: time' },
+  input: {
+    currency: '{{label}}: currency',
+    latitude: '{{label}}: latitude',
+    longitude: '{{label}}: longitude',
+    time: '{{label}}: time',
+  },
   date: { previousMonth: 'Previous month', nextMonth: 'Next month', pick: 'Pick a date', clear: 'Clear' },
 };
 

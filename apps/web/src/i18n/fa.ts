@@ -1,7 +1,7 @@
 import type { Dictionary } from './en.ts';
 
 export const fa: Dictionary = {
-  app: { name: 'رابطه', tagline: 'مشتریان، گفت‌وگوها و فروش شما در یک جا.' },
+  app: { name: 'رابطه', tagline: 'مشتریان، گفت‌وگوها و فروش شما در یک جا.', close: 'بستن' },
   auth: {
     signIn: 'ورود',
     signUp: 'فضای کاری خود را بسازید',
@@ -273,6 +273,11 @@ export const fa: Dictionary = {
     dryRunDone: 'چیزی نوشته نشد: این کاری است که ورود داده انجام می‌دهد.',
   },
   error: { generic: 'مشکلی پیش آمد.', network: 'به کارساز دسترسی نیست.', required: 'الزامی' },
-  input: { currency: '{{label}}: ارز', time: '{{label}}: ساعت' },
+  input: {
+    currency: '{{label}}: ارز',
+    latitude: '{{label}}: عرض جغرافیایی',
+    longitude: '{{label}}: طول جغرافیایی',
+    time: '{{label}}: ساعت',
+  },
   date: { previousMonth: 'ماه قبل', nextMonth: 'ماه بعد', pick: 'انتخاب تاریخ', clear: 'پاک کردن' },
 };
