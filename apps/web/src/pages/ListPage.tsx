@@ -47,6 +47,8 @@ import { useObject, usePrefs } from '../lib/session.ts';
 const ROW_HEIGHT = 40;
 const MAX_EXPORT_SELECTED = 500;
 const MIN_WIDTH = 80;
+/** Field types whose value is an id, never shown as text. */
+const ID_TYPES = new Set(['relation', 'user']);
 const MAX_WIDTH = 800;
 const INLINE = new Set(['text', 'number', 'email', 'url', 'select', 'rating', 'boolean', 'user', 'date']);
 
@@ -671,7 +673,8 @@ export default function ListPage() {
                           whiteSpace: 'nowrap',
                         }}
                       >
-                        {f.key === object.titleFields[0] || record[f.key] == null
+                        {/* The link reads as the record: its title, unless the first column holds a readable value. */}
+                        {f.key === object.titleFields[0] || record[f.key] == null || ID_TYPES.has(f.type)
                           ? title
                           : plainText(f, record[f.key], locale)}
                       </AnchorLink>
