@@ -174,14 +174,18 @@ export async function generateDemo(
     // A second pipeline beside the default one, so deals spread over pipelines as well as stages.
     const renewals = v7();
     await client.query(
-      `insert into pipelines (workspace_id, id, name, currency, created_by) values ($1, $2, 'Renewals · تجديدات · تمدید', 'USD', $3)`,
+      `insert into pipelines (workspace_id, id, name, name_en, name_ar, name_fa, currency, created_by)
+       values ($1, $2, 'Renewals', 'Renewals', 'التجديدات', 'تمدیدها', 'USD', $3)`,
       [ws, renewals, account.userId],
     );
     await client.query(
-      `insert into stages (workspace_id, id, pipeline_id, name, position, probability, kind, created_by)
-       select $1, gen_random_uuid(), $2, s.name, s.position, s.probability, s.kind, $3
-       from (values ('Up for renewal', 0, 50, 'open'), ('Renewal quoted', 1, 75, 'open'),
-                    ('Renewed', 2, 100, 'won'), ('Churned', 3, 0, 'lost')) as s(name, position, probability, kind)`,
+      `insert into stages (workspace_id, id, pipeline_id, name, name_en, name_ar, name_fa, position, probability, kind,
+                           created_by)
+       select $1, gen_random_uuid(), $2, s.en, s.en, s.ar, s.fa, s.position, s.probability, s.kind, $3
+       from (values ('Up for renewal', 'بانتظار التجديد', 'در انتظار تمدید', 0, 50, 'open'),
+                    ('Renewal quoted', 'عرض التجديد', 'پیشنهاد تمدید', 1, 75, 'open'),
+                    ('Renewed', 'تم التجديد', 'تمدیدشده', 2, 100, 'won'),
+                    ('Churned', 'فقدان العميل', 'ریزش مشتری', 3, 0, 'lost')) as s(en, ar, fa, position, probability, kind)`,
       [ws, renewals, account.userId],
     );
     // Sales reps who own records (members without a password), so "by owner" has something to group.

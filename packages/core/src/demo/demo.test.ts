@@ -104,6 +104,8 @@ describe('rabita demo', () => {
              group by 1 having count(*) > 1) d) as duplicated,
           (select count(distinct pipeline_id) from deals where workspace_id = ${first.workspaceId}) as pipelines,
           (select count(distinct stage_id) from deals where workspace_id = ${first.workspaceId}) as stages,
+          (select count(*) from stages where workspace_id = ${first.workspaceId}
+             and (name_en is null or name_ar is null or name_fa is null)) as "untranslatedStages",
           (select count(distinct owner_id) from deals where workspace_id = ${first.workspaceId}) as owners,
           (select count(*) from deals where workspace_id = ${first.workspaceId} and custom ? 'contractType') as "customDeals",
           (select count(*) from people where workspace_id = ${first.workspaceId} and custom ? 'loyaltyTier') as "customPeople"`.execute(
@@ -118,6 +120,8 @@ describe('rabita demo', () => {
     expect(Number(shape.duplicated)).toBeGreaterThan(10);
     expect(Number(shape.pipelines)).toBe(2);
     expect(Number(shape.stages)).toBe(10);
+    // Both pipelines' stages are named in every language, so the board reads in the user's own.
+    expect(Number(shape.untranslatedStages)).toBe(0);
     expect(Number(shape.owners)).toBe(8);
     expect(Number(shape.customDeals)).toBe(DEMO_SIZES.S.deals);
     expect(Number(shape.customPeople)).toBeGreaterThan(total / 2);
