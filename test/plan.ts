@@ -4,6 +4,7 @@ interface PlanNode {
   'Node Type': string;
   'Index Name'?: string;
   'Scan Direction'?: string;
+  'Group Key'?: string[];
   Plans?: PlanNode[];
 }
 

