@@ -253,6 +253,47 @@ describe('the web app in a browser', () => {
     await shot('05-kanban');
   });
 
+  it('offers a deal only the stages of the pipeline its form has chosen', async () => {
+    const { pipeline, stages } = await pipelineStages();
+    const renewals = await api('POST', '/objects/pipelines', {
+      name: 'Renewals',
+      nameEn: 'Renewals',
+      nameAr: 'التجديدات',
+      nameFa: 'تمدیدها',
+    });
+    await api('POST', '/objects/stages', {
+      name: 'Up for renewal',
+      nameEn: 'Up for renewal',
+      nameAr: 'بانتظار التجديد',
+      nameFa: 'در انتظار تمدید',
+      pipeline: renewals.id,
+      position: 0,
+      probability: 50,
+      kind: 'open',
+    });
+    const deal = (await api('GET', '/objects/deals')).data.find(
+      (d: { name: string }) => d.name === 'قرارداد تهران',
+    );
+    await page.goto(`${base}/o/deals/${deal.id}`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const options = async () => {
+      await page.locator('[data-field=stage] input:not([type=hidden])').click();
+      const names = await page.getByRole('option').allTextContents();
+      await page.keyboard.press('Escape');
+      return names;
+    };
+    await expect.poll(options).toEqual(stages.map((s) => s.nameEn));
+    await page.locator('[data-field=pipeline] input:not([type=hidden])').click();
+    await page.getByRole('option', { name: 'Renewals' }).click();
+    // The stage of the other pipeline is let go, and only the chosen pipeline's stages are offered.
+    await expect
+      .poll(() => page.locator('[data-field=stage] input:not([type=hidden])').inputValue())
+      .toBe('');
+    await expect.poll(options).toEqual(['Up for renewal']);
+    expect(pipeline.id).not.toBe(renewals.id);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('edits a list cell and moves a board card from the keyboard alone', async () => {
     await page.goto(`${base}/o/people`);
     const cell = page.locator('[title="Job title: double-click, or Enter, to edit"]').first();

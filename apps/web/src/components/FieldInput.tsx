@@ -11,11 +11,11 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client, type RecordData } from '../api/client.ts';
 import type { Locale } from '../i18n/index.ts';
-import { type FieldDef, label, titleOf } from '../lib/metadata.ts';
+import { type FieldDef, label, type ObjectDef, titleOf } from '../lib/metadata.ts';
 import { useMembers, useObject } from '../lib/session.ts';
 import { DateInput } from './DateInput.tsx';
 import { useRecord } from './FieldValue.tsx';
@@ -37,6 +37,35 @@ const CURRENCIES = [
   'GBP',
 ];
 
+/** The rest of a form a field sits in, so a choice can depend on another (a deal's stage on its pipeline). */
+export interface FormContext {
+  object: ObjectDef;
+  values: Record<string, unknown>;
+}
+
+/**
+ * Conditions a picked record must meet because of the form's other choices: for each single relation of the
+ * target (a stage's `pipeline`) that another field of the form also chooses (the deal's `pipeline`), the same
+ * record.
+ */
+function dependsOn(field: FieldDef, target: ObjectDef | undefined, form: FormContext | undefined) {
+  const conditions: [string, string][] = [];
+  if (!target || !form) return conditions;
+  for (const g of target.fields) {
+    if (g.type !== 'relation' || g.relation?.many) continue;
+    const chosen = form.object.fields.find(
+      (h) =>
+        h.key !== field.key &&
+        h.type === 'relation' &&
+        !h.relation?.many &&
+        h.relation?.object === g.relation?.object &&
+        typeof form.values[h.key] === 'string',
+    );
+    if (chosen) conditions.push([g.key, form.values[chosen.key] as string]);
+  }
+  return conditions;
+}
+
 /** Picks records of another object by searching their titles. */
 function RelationInput({
   field,
@@ -46,7 +75,9 @@ function RelationInput({
   dropdown,
   required,
   error,
+  form,
 }: {
+  form?: FormContext | undefined;
   field: FieldDef;
   value: unknown;
   onChange: (v: unknown) => void;
@@ -97,11 +128,23 @@ function RelationInput({
   const current = useRecord(target, field.relation?.many ? undefined : ids[0]);
   const currentTitle = current.data ? titleOf(targetDef, current.data, locale) : '';
   const typed = search === currentTitle ? '' : search.trim().toLocaleLowerCase(locale);
+  const conditions = dependsOn(field, targetDef, form);
   const items: ComboboxItem[] = translated
     ? (all.data ?? [])
+        .filter((r) => conditions.every(([key, id]) => r[key] === id))
         .map((r) => ({ value: r.id, label: titleOf(targetDef, r, locale) }))
         .filter((i) => i.label.toLocaleLowerCase(locale).includes(typed))
     : (hits ?? []).map((h) => ({ value: h.id, label: h.title }));
+  // A choice the form's other choices now rule out (the stage of another pipeline) is let go.
+  const ruledOut =
+    translated &&
+    conditions.length > 0 &&
+    all.data !== undefined &&
+    ids.some((id) => !items.some((i) => i.value === id));
+  useEffect(() => {
+    if (ruledOut)
+      onChange(field.relation?.many ? ids.filter((id) => items.some((i) => i.value === id)) : null);
+  });
   if (!field.relation?.many && ids[0] && !items.some((i) => i.value === ids[0]))
     items.unshift({ value: ids[0], label: currentTitle || '…' });
   if (field.relation?.many) {
@@ -149,11 +192,14 @@ export function FieldInput({
   error,
   hideLabel,
   nested,
+  form,
 }: {
   field: FieldDef;
   value: unknown;
   onChange: (v: unknown) => void;
   error?: string | undefined;
+  /** The form the field is part of, when it is: relation choices then follow the form's other choices. */
+  form?: FormContext | undefined;
   /** Names the input for assistive technology only (a filter row, where the field is chosen beside it). */
   hideLabel?: boolean;
   /** Inside a popover: dropdowns open within it, so a choice made in one does not close it. */
@@ -309,6 +355,7 @@ export function FieldInput({
           dropdown={dropdown}
           required={field.required}
           error={error}
+          form={form}
         />
       );
     case 'phone':

@@ -63,6 +63,7 @@ export function RecordForm({
                 field={f}
                 value={values[f.key]}
                 error={problem(f.key)}
+                form={{ object, values }}
                 onChange={(v) => {
                   setValues((old) => ({ ...old, [f.key]: v }));
                   setChanged((old) => new Set(old).add(f.key));
