@@ -22,6 +22,7 @@ import {
 import { createPool, type Database, openDatabase } from '@rabita/db';
 import { createLogger, loadConfig, startDatabase } from '@rabita/server';
 import autocannon from 'autocannon';
+import { type CountryCode, getCountryCallingCode, parsePhoneNumberWithError } from 'libphonenumber-js';
 import type pg from 'pg';
 import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
 import { captureStatements, type Statement, withFreshIds } from './replay.ts';
@@ -322,14 +323,33 @@ try {
       remaining -= limit;
     }
 
-    // A real phone number of the data set, to look up in other written forms.
-    const withPhone = await handle.pool.query<{ e164: string }>(
-      `select phone_numbers[1] as e164 from people where workspace_id = $1 and cardinality(phone_numbers) > 0 limit 1`,
+    // A real phone number of the data set in the workspace's default country, written as people there write it
+    // (national form), and that again in Persian digits: both must find its person through the default country.
+    // Read as the owner: the application role sees no rows outside a workspace transaction.
+    const { rows: countryRows } = await owner.query<{ country: string }>(
+      'select default_country as country from workspaces where id = $1',
       [demo.workspaceId],
     );
-    const e164 = withPhone.rows[0]?.e164 ?? '+989121234567';
-    const localForm = e164.startsWith('+98') ? `0${e164.slice(3)}` : `00${e164.slice(1)}`;
+    const country = (countryRows[0]?.country ?? 'US') as CountryCode;
+    const withPhone = await owner.query<{ e164: string; id: string }>(
+      `select phone_numbers[1] as e164, id from people
+       where workspace_id = $1 and deleted_at is null and phone_numbers[1] like $2 limit 1`,
+      [demo.workspaceId, `+${getCountryCallingCode(country)}%`],
+    );
+    const phoneOwner = withPhone.rows[0];
+    if (!phoneOwner) throw new Error(`the data set has no phone number of its default country (${country})`);
+    const e164 = phoneOwner.e164;
+    const localForm = parsePhoneNumberWithError(e164).formatNational();
     const persianDigits = localForm.replace(/\d/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[Number(d)]!);
+    for (const q of [localForm, persianDigits]) {
+      const found = await fetch(`${base}/api/v1/search?q=${encodeURIComponent(q)}&limit=20`, {
+        headers: { cookie },
+      }).then((r) => r.json() as Promise<{ data: { id: string }[] }>);
+      if (!found.data.some((hit) => hit.id === phoneOwner.id))
+        throw new Error(
+          `the search for ${q} (${e164}) does not find its person: the phone scenario would measure a miss`,
+        );
+    }
     const searches = [
       { q: 'محمد', label: 'Arabic name' },
       { q: 'علی', label: 'Persian name' },
