@@ -34,13 +34,13 @@ async function fingerprint(url: string): Promise<Record<string, string>> {
   }
 }
 
-/** The activity links (rabita_derived), which backups leave out, as one sorted text. */
-async function activityLinks(url: string): Promise<string> {
+/** A table derived by triggers (rabita_derived), which backups leave out, as one sorted text. */
+async function derived(url: string, table = 'activity_links'): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query<{ links: string | null }>(
-      "select string_agg(l::text, '|' order by l::text) as links from rabita_derived.activity_links l",
+      `select string_agg(l::text, '|' order by l::text) as links from rabita_derived.${table} l`,
     );
     return rows[0]?.links ?? '';
   } finally {
@@ -101,8 +101,10 @@ describe('backup and restore', () => {
       expect(after).toEqual(before);
       expect(before.people?.startsWith('30:')).toBe(true);
       // Tables derived by triggers are not in the backup; restoring what they derive from rebuilds them.
-      expect(await activityLinks(empty.url)).toEqual(await activityLinks(t.url));
-      expect((await activityLinks(t.url)).split('|')).toHaveLength(3);
+      expect(await derived(empty.url)).toEqual(await derived(t.url));
+      expect((await derived(t.url)).split('|')).toHaveLength(3);
+      expect(await derived(empty.url, 'deal_totals')).toEqual(await derived(t.url, 'deal_totals'));
+      expect(await derived(t.url, 'deal_totals')).toContain('IRR');
       // A second restore into the same database is refused and changes nothing.
       await expect(restoreBackup(empty.url, file)).rejects.toThrow(/already holds Rabita data/);
       expect(await fingerprint(empty.url)).toEqual(before);

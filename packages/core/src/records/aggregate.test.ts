@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { planOf } from '../../../../test/plan.ts';
@@ -279,9 +280,10 @@ describe('aggregates', () => {
     ]);
   });
 
-  it('answers deals summed by stage and owner from the covering index alone (an index-only scan)', async () => {
+  it('answers a filtered report of deals by stage and owner from the covering index alone (an index-only scan)', async () => {
     const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
     const query = await compileAggregateQuery(t.handle.db, principal, 'deals', {
+      filter: { field: 'stage', op: 'isNotNull' },
       groupBy: ['stage', 'owner'],
       metrics: [{ fn: 'sum', field: 'amount' }, { fn: 'count' }],
     });
@@ -296,5 +298,124 @@ describe('aggregates', () => {
       'owner_id',
       'amount_currency',
     ]);
+  });
+
+  it('answers deals by pipeline, stage and owner from the kept totals, as the deals themselves would, through every kind of write', async () => {
+    const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
+    const unfiltered = {
+      groupBy: ['stage', 'owner'],
+      metrics: [{ fn: 'sum' as const, field: 'amount' }, { fn: 'count' as const }],
+    };
+    const plan = await planOf(
+      t.handle,
+      admin.workspaceId,
+      await compileAggregateQuery(t.handle.db, principal, 'deals', unfiltered),
+    );
+    expect(plan.filter((n) => n['Node Type'].includes('Scan')).map((n) => n['Index Name'])).toEqual([
+      'deal_totals_key',
+    ]);
+
+    const pipelines = (await call('GET', '/objects/pipelines')).json().data;
+    const second = (await call('POST', '/objects/pipelines', { name: 'Renewals' })).json();
+    const secondStage = (
+      await call('POST', '/objects/stages', {
+        name: 'Due',
+        pipeline: second.id,
+        position: 0,
+        probability: 50,
+        kind: 'open',
+      })
+    ).json();
+    const member = (await call('GET', '/members')).json().data[0].userId;
+    // Every kind of write: single and batch creates, moves between stages and pipelines, new owners, amounts
+    // changed (scale and currency too), removed and restored, deleted and restored.
+    const ids: string[] = [];
+    const batch = await call('POST', '/objects/deals/batch', {
+      records: Array.from({ length: 12 }, (_, i) => ({
+        name: `batch ${i}`,
+        stage: stages[i % 3]!.id,
+        ...(i % 4 === 0
+          ? {}
+          : { amount: { amount: i % 2 ? `${i}.5` : `${i * 10}`, currency: i % 3 ? 'SAR' : 'USD' } }),
+        ...(i % 5 === 0 ? { owner: member } : {}),
+      })),
+    });
+    ids.push(...batch.json().data.map((r: { id: string }) => r.id));
+    ids.push(
+      (
+        await call('POST', '/objects/deals', { name: 'single', amount: { amount: '0.125', currency: 'SAR' } })
+      ).json().id,
+    );
+    await call('PATCH', `/objects/deals/${ids[1]}`, {
+      stage: stages[2]!.id,
+      amount: { amount: '7', currency: 'EUR' },
+    });
+    await call('PATCH', `/objects/deals/${ids[2]}`, { pipeline: second.id, stage: secondStage.id });
+    await call('PATCH', `/objects/deals/${ids[3]}`, { amount: null });
+    await call('PATCH', `/objects/deals/${ids[5]}`, { owner: null });
+    await call('PATCH', `/objects/deals/${ids[12]}`, { amount: { amount: '0.1', currency: 'SAR' } });
+    await call('DELETE', `/objects/deals/${ids[6]}`);
+    await call('DELETE', `/objects/deals/${ids[7]}`);
+    await call('POST', `/objects/deals/${ids[7]}/restore`);
+    expect(pipelines.length).toBeGreaterThan(0);
+
+    // The same question through the general query (a filter every deal passes forces it).
+    const every = {
+      or: [
+        { field: 'name', op: 'isNull' },
+        { field: 'name', op: 'isNotNull' },
+      ],
+    };
+    const sorted = (rows: { keys: object; values: object }[]) => rows.map((r) => JSON.stringify(r)).sort();
+    for (const question of [
+      unfiltered,
+      { groupBy: ['pipeline'], metrics: [{ fn: 'count' as const }, { fn: 'avg' as const, field: 'amount' }] },
+      {
+        groupBy: ['owner'],
+        metrics: [
+          { fn: 'count' as const, field: 'amount' },
+          { fn: 'sum' as const, field: 'amount' },
+        ],
+      },
+      { groupBy: [], metrics: [{ fn: 'count' as const }] },
+      { groupBy: [], metrics: [{ fn: 'sum' as const, field: 'amount' }] },
+    ]) {
+      const kept = await call('POST', '/objects/deals/aggregate', question);
+      const counted = await call('POST', '/objects/deals/aggregate', { ...question, filter: every });
+      expect(kept.statusCode, kept.body).toBe(200);
+      expect(sorted(kept.json().data), JSON.stringify(question)).toEqual(sorted(counted.json().data));
+    }
+    // Another workspace's deals never count, and an empty workspace counts none.
+    const theirs = await call(
+      'POST',
+      '/objects/deals/aggregate',
+      { metrics: [{ fn: 'count' }] },
+      other.cookie,
+    );
+    expect(theirs.json().data).toEqual([{ keys: {}, values: { count: 1 } }]);
+    const empty = await signUp(t.app);
+    const none = await call('POST', '/objects/deals/aggregate', { metrics: [{ fn: 'count' }] }, empty.cookie);
+    expect(none.json().data).toEqual([{ keys: {}, values: { count: 0 } }]);
+
+    // Deleting a workspace takes its deals and their totals with it.
+    const leaving = await signUp(t.app);
+    await call(
+      'POST',
+      '/objects/deals',
+      { name: 'last', amount: { amount: '5', currency: 'SAR' } },
+      leaving.cookie,
+    );
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    try {
+      await owner.query('delete from workspaces where id = $1', [leaving.workspaceId]);
+      const left = await owner.query(
+        'select count(*)::int as n from rabita_derived.deal_totals where workspace_id = $1',
+        [leaving.workspaceId],
+      );
+      expect(left.rows[0].n).toBe(0);
+    } finally {
+      await owner.end();
+    }
   });
 });

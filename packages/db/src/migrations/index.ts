@@ -15,6 +15,7 @@ import * as m0015 from './0015-money-columns.ts';
 import * as m0016 from './0016-timeline-indexes.ts';
 import * as m0017 from './0017-auth-changes.ts';
 import * as m0018 from './0018-search-prefix-order.ts';
+import * as m0019 from './0019-deal-totals.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0016-timeline-indexes': m0016,
   '0017-auth-changes': m0017,
   '0018-search-prefix-order': m0018,
+  '0019-deal-totals': m0019,
 };
