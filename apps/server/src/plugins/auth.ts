@@ -32,8 +32,9 @@ export function registerAuth(
     const key = `${kind}:${createHash('sha256').update(token).digest('base64')}`;
     const hit = cache.get(key);
     if (hit) return hit;
+    const generation = cache.generation;
     const principal = await find();
-    if (principal) cache.set(key, principal);
+    if (principal) cache.set(key, principal, generation);
     return principal;
   };
 

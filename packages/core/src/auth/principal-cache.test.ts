@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+import { principalForMember } from './members.service.ts';
+import { accessChanged, PrincipalCache } from './principal-cache.ts';
 
 /** Counts the caller lookups a pool's clients send (the statements that resolve a session or API key). */
 function countLookups(pool: pg.Pool): { count: number } {
@@ -132,5 +134,29 @@ describe('the callers kept in memory', () => {
       (await t.app.inject({ method: 'POST', url: '/api/v1/auth/sign-out', headers: { cookie } })).statusCode,
     ).toBe(204);
     await within(2_000, async () => (await onSecond('/me', { cookie })).statusCode === 401);
+  });
+
+  it('does not keep what a lookup found when access changed while it ran', async () => {
+    const cache = new PrincipalCache({ connectionString: t.url });
+    try {
+      await cache.start();
+      expect(cache.listening).toBe(true);
+      const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
+      const before = cache.generation;
+      cache.set('k', principal, before);
+      expect(cache.get('k')).toEqual(principal);
+      // A lookup begins, a role is edited (anywhere), the lookup ends with what it read before the edit.
+      const began = cache.generation;
+      accessChanged();
+      expect(cache.get('k')).toBeUndefined();
+      cache.set('k', principal, began);
+      expect(cache.get('k')).toBeUndefined();
+      // A lookup begun after the change is kept.
+      cache.set('k', principal, cache.generation);
+      expect(cache.get('k')).toEqual(principal);
+    } finally {
+      await cache.close();
+    }
+    expect(cache.listening).toBe(false);
   });
 });

@@ -28,8 +28,10 @@ export class PrincipalCache {
   readonly #connection: pg.ClientConfig;
   readonly #ttlMs: number;
   readonly #max: number;
-  readonly #forget = () => this.#entries.clear();
+  readonly #forget = () => this.#clear();
   #client: pg.Client | undefined;
+  /** Moves on at every forgetting: a lookup that began before it must not keep what it found. */
+  #generation = 0;
   #listening = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -50,14 +52,14 @@ export class PrincipalCache {
       if (this.#client !== client) return;
       this.#client = undefined;
       this.#listening = false;
-      this.#entries.clear();
+      this.#clear();
       client.end().catch(() => {});
       if (!this.#closed) this.#retry = setTimeout(() => void this.start().catch(() => {}), 1_000);
     };
     client.on('error', broken);
     client.on('end', broken);
     client.on('notification', (message) => {
-      if (message.channel === AUTH_CHANNEL) this.#entries.clear();
+      if (message.channel === AUTH_CHANNEL) this.#clear();
     });
     try {
       await client.connect();
@@ -77,9 +79,22 @@ export class PrincipalCache {
     return undefined;
   }
 
-  /** Keeps a caller resolved just now (only while listening for changes). */
-  set(key: string, principal: Principal): void {
-    if (!this.#listening) return;
+  #clear(): void {
+    this.#generation += 1;
+    this.#entries.clear();
+  }
+
+  /** Where the cache stands; pass it back to `set` with what a lookup begun now finds. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Keeps a caller a lookup found, unless access changed since the lookup began (`generation` then) — it may have
+   * read the old state — or the cache is not listening for changes.
+   */
+  set(key: string, principal: Principal, generation: number): void {
+    if (!this.#listening || generation !== this.#generation) return;
     if (this.#entries.size >= this.#max) this.#entries.clear();
     this.#entries.set(key, { principal, until: Date.now() + this.#ttlMs });
   }
@@ -94,7 +109,7 @@ export class PrincipalCache {
     clearTimeout(this.#retry);
     localChanges.off('changed', this.#forget);
     this.#listening = false;
-    this.#entries.clear();
+    this.#clear();
     const client = this.#client;
     this.#client = undefined;
     await client?.end().catch(() => {});
