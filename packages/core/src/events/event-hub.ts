@@ -42,6 +42,8 @@ export class EventHub {
   readonly #pool: pg.Pool;
   readonly #listeners = new Set<Listener>();
   #client: pg.PoolClient | undefined;
+  /** What this hub listens to on its client, taken off again when the client goes back to the pool. */
+  #broken: (() => void) | undefined;
   #connecting: Promise<void> | undefined;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -91,6 +93,7 @@ export class EventHub {
     client.on('end', broken);
     await client.query(`listen ${EVENTS_CHANNEL}`);
     this.#client = client;
+    this.#broken = broken;
     if (this.#listeners.size === 0) this.#release();
   }
 
@@ -99,6 +102,12 @@ export class EventHub {
     if (!client) return;
     this.#client = undefined;
     client.removeAllListeners('notification');
+    // A pooled client is handed out again: leave no listener of this hub on it.
+    if (this.#broken) {
+      client.off('error', this.#broken);
+      client.off('end', this.#broken);
+      this.#broken = undefined;
+    }
     client.query(`unlisten ${EVENTS_CHANNEL}`).then(
       () => client.release(),
       () => client.release(true),
