@@ -4,7 +4,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { publishRecordEvent, type RecordEvent } from '../events/events.service.ts';
-import { newId } from '../ids.ts';
+import { isUuid, newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 import { enqueueDeliveries, matchingWebhooks } from '../webhooks/webhook-outbox.ts';
@@ -49,15 +49,24 @@ export interface Scope {
   ctx: ValueContext;
 }
 
-/** Loads the workspace's metadata and the object (404 when it does not exist). */
-export async function openScope(trx: Tx, workspaceId: string, objectKey: string): Promise<Scope> {
-  const workspace =
+/**
+ * The workspace's default country and currency and its metadata version: as read when the transaction opened
+ * (`takeWorkspaceSettings`), else read now.
+ */
+export async function workspaceSettings(trx: Tx, workspaceId: string) {
+  return (
     takeWorkspaceSettings(workspaceId) ??
     (await trx
       .selectFrom('workspaces')
       .select(['defaultCountry', 'defaultCurrency', 'metadataVersion'])
       .where('id', '=', workspaceId)
-      .executeTakeFirstOrThrow());
+      .executeTakeFirstOrThrow())
+  );
+}
+
+/** Loads the workspace's metadata and the object (404 when it does not exist). */
+export async function openScope(trx: Tx, workspaceId: string, objectKey: string): Promise<Scope> {
+  const workspace = await workspaceSettings(trx, workspaceId);
   const objects = await loadObjects(trx, workspaceId, workspace.metadataVersion);
   const object = objects.find((o) => o.key === objectKey);
   if (!object) throw new AppError('not_found', `There is no object "${objectKey}".`);
@@ -211,7 +220,7 @@ async function findRow(
   id: string,
   options: { deleted?: boolean; lock?: boolean } = {},
 ) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+  if (!isUuid(id)) {
     throw new AppError('not_found', `There is no ${s.object.key} record ${id}.`);
   }
   const live = options.deleted

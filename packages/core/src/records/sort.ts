@@ -127,9 +127,10 @@ export function keysetParts(keys: SortKey[], cursor: string | undefined): Keyset
     const first = keys[0]!;
     // A descending first key with nulls last is two ranges of an ascending index: the values backwards, then nulls.
     if (first.desc && !NEVER_NULL.has(first.field)) {
+      const order = partOrder(keys, 1);
       return [
-        { where: sql`${first.expr} is not null`, order: partOrder(keys, 1) },
-        { where: sql`${first.expr} is null`, order: partOrder(keys, 1) },
+        { where: sql`${first.expr} is not null`, order },
+        { where: sql`${first.expr} is null`, order },
       ];
     }
     return [{ where: sql`true`, order: orderBy(keys) }];
@@ -148,13 +149,10 @@ export function keysetParts(keys: SortKey[], cursor: string | undefined): Keyset
     }
     const key = keys[i]!;
     const beyond = key.desc ? sql`${key.expr} < ${v}` : sql`${key.expr} > ${v}`;
-    parts.push({ where: sql.join([...prefix, beyond], sql` and `), order: partOrder(keys, i + 1) });
-    if (!NEVER_NULL.has(key.field)) {
-      parts.push({
-        where: sql.join([...prefix, sql`${key.expr} is null`], sql` and `),
-        order: partOrder(keys, i + 1),
-      });
-    }
+    const order = partOrder(keys, i + 1);
+    parts.push({ where: sql.join([...prefix, beyond], sql` and `), order });
+    if (!NEVER_NULL.has(key.field))
+      parts.push({ where: sql.join([...prefix, sql`${key.expr} is null`], sql` and `), order });
   }
   return parts.length ? parts : [{ where: sql`false`, order: orderBy(keys) }];
 }

@@ -1,4 +1,4 @@
-import { type Database, type Tx, takeWorkspaceSettings, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { compactText, normalizeText, toAsciiDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
+import { workspaceSettings } from '../records/records.service.ts';
 import { readPhone } from '../records/values.ts';
 
 /** One search result: enough to show a line and open the record. */
@@ -190,13 +191,7 @@ export async function searchRecords(
     });
   const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const workspace =
-      takeWorkspaceSettings(principal.workspaceId) ??
-      (await trx
-        .selectFrom('workspaces')
-        .select(['defaultCountry', 'metadataVersion'])
-        .where('id', '=', principal.workspaceId)
-        .executeTakeFirstOrThrow());
+    const workspace = await workspaceSettings(trx, principal.workspaceId);
     const all = await loadObjects(trx, principal.workspaceId, workspace.metadataVersion);
     const objects = searchableObjects(all, principal, options.objects);
     if (objects.length === 0) return [];

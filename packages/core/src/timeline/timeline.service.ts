@@ -56,7 +56,6 @@ const ACTIVITY_LINKS: Record<string, string> = {
 const MAX_LIMIT = 200;
 const DEFAULT_LIMIT = 50;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function encodeCursor(at: string, id: string): string {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
@@ -65,7 +64,7 @@ function encodeCursor(at: string, id: string): string {
 function decodeCursor(cursor: string): { at: string; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && ISO.test(at) && typeof id === 'string' && UUID.test(id)) return { at, id };
+    if (typeof at === 'string' && ISO.test(at) && typeof id === 'string' && isUuid(id)) return { at, id };
   } catch {
     // fall through to the error below
   }
