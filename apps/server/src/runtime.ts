@@ -1,4 +1,4 @@
-import { CRONTAB, createTaskList } from '@rabita/core';
+import { CRONTAB, createTaskList, startJobWorker } from '@rabita/core';
 import {
   checkServer,
   createPool,
@@ -14,7 +14,7 @@ import {
   startEmbeddedPostgres,
 } from '@rabita/db';
 import type { FastifyInstance } from 'fastify';
-import { type Runner, run, Logger as WorkerLogger } from 'graphile-worker';
+import { type Runner, Logger as WorkerLogger } from 'graphile-worker';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError } from './config.ts';
@@ -118,10 +118,10 @@ export async function startWorker(
   log: Log,
 ): Promise<Runner> {
   const pgPool = createPool(connectionString, config.workerConcurrency + 2, 'rabita-worker');
-  const runner = await run({
+  // With a heartbeat: a worker process that dies has its jobs released by the others within two minutes.
+  const runner = await startJobWorker({
     pgPool,
     concurrency: config.workerConcurrency,
-    noHandleSignals: true,
     taskList: createTaskList({
       db,
       session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },

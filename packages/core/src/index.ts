@@ -39,6 +39,8 @@ export {
   runPendingImports,
 } from './imports/imports.service.ts';
 export { ENCODINGS } from './imports/sources.ts';
+export { DEFAULT_HEARTBEAT, type HeartbeatSettings, startJobWorker } from './jobs/job-worker.ts';
+export { cancelJob, type ScheduleJobInput, scheduleJob } from './jobs/jobs.service.ts';
 export { CRONTAB, createTaskList } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';

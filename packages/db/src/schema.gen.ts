@@ -246,6 +246,17 @@ export interface Notifications {
   workspaceId: string;
 }
 
+export interface PendingJobs {
+  createdAt: Generated<Timestamp>;
+  id: Generated<Int8>;
+  jobKey: string | null;
+  maxAttempts: number;
+  payload: Json;
+  runAt: Timestamp;
+  task: string;
+  workspaceId: string;
+}
+
 export interface People {
   address: Json | null;
   companyId: string | null;
@@ -293,6 +304,18 @@ export interface RabitaDerivedActivityLinks {
   activityId: string;
   at: Timestamp;
   recordId: string;
+  workspaceId: string;
+}
+
+export interface RabitaDerivedDealTotals {
+  amount: Numeric;
+  amounts: Int8;
+  currency: string | null;
+  deals: Int8;
+  ownerId: string | null;
+  pipelineId: string | null;
+  scale: number | null;
+  stageId: string | null;
   workspaceId: string;
 }
 
@@ -466,9 +489,18 @@ export interface Webhooks {
   events: string[];
   id: string;
   objects: string[];
+  roleId: string | null;
   secret: string;
   url: string;
   workspaceId: string;
+}
+
+export interface WorkerHeartbeats {
+  host: string;
+  pid: number;
+  poolId: string;
+  seenAt: Generated<Timestamp>;
+  startedAt: Generated<Timestamp>;
 }
 
 export interface Workspaces {
@@ -498,9 +530,11 @@ export interface DB {
   leads: Leads;
   memberships: Memberships;
   notifications: Notifications;
+  pendingJobs: PendingJobs;
   people: People;
   pipelines: Pipelines;
   "rabitaDerived.activityLinks": RabitaDerivedActivityLinks;
+  "rabitaDerived.dealTotals": RabitaDerivedDealTotals;
   rateLimits: RateLimits;
   recordChanges: RecordChanges;
   records: Records;
@@ -516,5 +550,6 @@ export interface DB {
   views: Views;
   webhookDeliveries: WebhookDeliveries;
   webhooks: Webhooks;
+  workerHeartbeats: WorkerHeartbeats;
   workspaces: Workspaces;
 }

@@ -17,6 +17,7 @@ import * as m0017 from './0017-auth-changes.ts';
 import * as m0018 from './0018-search-prefix-order.ts';
 import * as m0019 from './0019-deal-totals.ts';
 import * as m0020 from './0020-phone-lookup-rows.ts';
+import * as m0022 from './0022-scheduled-jobs.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0018-search-prefix-order': m0018,
   '0019-deal-totals': m0019,
   '0020-phone-lookup-rows': m0020,
+  '0022-scheduled-jobs': m0022,
 };
