@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-// Browser tests: Debian's Chromium driven by playwright-core against the real server (the built web app and
+// Browser tests: Chromium (CHROMIUM_PATH, else /usr/bin/chromium, else the one inside @sparticuz/chromium; see
+// packages/core/src/pdf/chromium.ts) driven by playwright-core against the real server (the built web app and
 // the API on one port, a fresh database). Each test leaves a screenshot in test-results/screenshots/.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -10,11 +11,11 @@ import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import pg from 'pg';
 import pino from 'pino';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/harness.ts';
+import { launchBrowser } from './browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -120,27 +121,13 @@ describe('the web app in a browser', () => {
   };
 
   beforeAll(async () => {
-    await fs.access(CHROMIUM).catch(() => {
-      throw new Error(
-        `Chromium is not at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH.`,
-      );
-    });
     await fs.mkdir(SHOTS, { recursive: true });
     t = await createTestApp();
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     // The job worker too, as `rabita start` runs it: imports and other background work need it.
     runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchBrowser();
     // Reduced motion: dialogs and dropdowns appear at once, so axe never measures colours halfway through a fade.
     context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
