@@ -12,7 +12,7 @@ import { IconChevronLeft, IconChevronRight } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { calendarParts, dayNumber, formatDate, isoDay, monthDays, monthTitle } from '../lib/format.ts';
-import { usePrefs } from '../lib/session.ts';
+import { usePrefs } from '../modules/auth/hooks/useMe.ts';
 
 const DAY = 86_400_000;
 

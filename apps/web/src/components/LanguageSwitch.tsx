@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { client } from '../api/client.ts';
 import { applyLocale, LOCALES, type Locale } from '../i18n/index.ts';
+import { authKeys } from '../modules/auth/utils/auth-keys.ts';
 
 /** en / ar / fa; saved to the user's preferences when signed in. */
 export function LanguageSwitch({ signedIn }: { signedIn: boolean }) {
@@ -18,7 +19,7 @@ export function LanguageSwitch({ signedIn }: { signedIn: boolean }) {
         applyLocale(value as Locale);
         if (signedIn) {
           await client.PATCH('/api/v1/me', { body: { locale: value as Locale } });
-          await qc.invalidateQueries({ queryKey: ['me'] });
+          await qc.invalidateQueries({ queryKey: authKeys.me });
         }
       }}
     />

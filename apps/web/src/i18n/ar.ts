@@ -147,6 +147,8 @@ export const ar: Dictionary = {
     moveTo: 'نقل إلى',
     moveCard: 'نقل {{title}} إلى عمود آخر',
     noPipeline: 'لا يوجد مسار بعد.',
+    stagesOf: 'مراحل {{pipeline}}',
+    currentStage: 'المرحلة الحالية',
   },
   settings: {
     title: 'الإعدادات',

@@ -152,6 +152,8 @@ export const en = {
     moveTo: 'Move to',
     moveCard: 'Move {{title}} to another column',
     noPipeline: 'No pipeline yet.',
+    stagesOf: 'Stages of {{pipeline}}',
+    currentStage: 'Current stage',
   },
   settings: {
     title: 'Settings',

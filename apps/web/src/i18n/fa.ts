@@ -147,6 +147,8 @@ export const fa: Dictionary = {
     moveTo: 'انتقال به',
     moveCard: 'انتقال {{title}} به ستونی دیگر',
     noPipeline: 'هنوز قیفی نیست.',
+    stagesOf: 'مراحل {{pipeline}}',
+    currentStage: 'مرحله فعلی',
   },
   settings: {
     title: 'تنظیمات',

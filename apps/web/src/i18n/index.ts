@@ -8,6 +8,11 @@ export type Locale = 'en' | 'ar' | 'fa';
 export const LOCALES: Locale[] = ['en', 'ar', 'fa'];
 export const RTL: ReadonlySet<Locale> = new Set(['ar', 'fa']);
 
+/** Whether a value the server sent as text is one of our languages. */
+export function isLocale(value: unknown): value is Locale {
+  return value === 'en' || value === 'ar' || value === 'fa';
+}
+
 /** The language the browser prefers, among ours, before the user's own setting is known. */
 function browserLocale(): Locale {
   const stored = localStorage.getItem('rabita.locale');

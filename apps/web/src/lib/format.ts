@@ -3,6 +3,18 @@
 
 export type Calendar = 'gregory' | 'persian' | 'islamic-umalqura';
 export type Digits = 'latn' | 'arab' | 'arabext';
+export const CALENDARS: readonly Calendar[] = ['gregory', 'persian', 'islamic-umalqura'];
+export const DIGITS: readonly Digits[] = ['latn', 'arab', 'arabext'];
+
+/** The calendar a stored preference names, or the Gregorian one. */
+export function asCalendar(value: string | undefined): Calendar {
+  return CALENDARS.find((c) => c === value) ?? 'gregory';
+}
+
+/** The digits a stored preference names, or Latin ones. */
+export function asDigits(value: string | undefined): Digits {
+  return DIGITS.find((d) => d === value) ?? 'latn';
+}
 
 export interface Prefs {
   locale: 'en' | 'ar' | 'fa';

@@ -1,0 +1,19 @@
+import { Button } from '@mantine/core';
+import { useNavigate } from '@tanstack/react-router';
+import { useTranslation } from 'react-i18next';
+import type { ListActionProps } from '../../web-module.ts';
+
+/** A list's way into the import wizard, for its object. */
+export function ImportButton({ object }: ListActionProps) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  return (
+    <Button
+      size="xs"
+      variant="default"
+      onClick={() => void navigate({ to: '/import', search: { object: object.key } })}
+    >
+      {t('import.action')}
+    </Button>
+  );
+}

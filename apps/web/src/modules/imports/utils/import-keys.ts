@@ -1,0 +1,4 @@
+/** Query keys of the imports module. */
+export const importKeys = {
+  status: (id: string | null) => ['import', id] as const,
+};

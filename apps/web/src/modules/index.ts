@@ -1,0 +1,43 @@
+import { authWeb } from './auth/auth.web.ts';
+import { exportsWeb } from './exports/exports.web.ts';
+import { importsWeb } from './imports/imports.web.ts';
+import { metadataWeb } from './metadata/metadata.web.ts';
+import { notificationsWeb } from './notifications/notifications.web.ts';
+import { recordsWeb } from './records/records.web.ts';
+import { rolesWeb } from './roles/roles.web.ts';
+import { salesWeb } from './sales/sales.web.ts';
+import { searchWeb } from './search/search.web.ts';
+import { timelineWeb } from './timeline/timeline.web.ts';
+import { viewsWeb } from './views/views.web.ts';
+import type { WebModule } from './web-module.ts';
+import { workspacesWeb } from './workspaces/workspaces.web.ts';
+
+/** Every web module, as the server composes its modules: the one list the app's frame reads. */
+const modules = [
+  authWeb,
+  workspacesWeb,
+  rolesWeb,
+  metadataWeb,
+  recordsWeb,
+  timelineWeb,
+  salesWeb,
+  searchWeb,
+  notificationsWeb,
+  viewsWeb,
+  importsWeb,
+  exportsWeb,
+] as const;
+
+type Module = (typeof modules)[number];
+type RoutesOf<M, K extends 'routes' | 'publicRoutes'> = M extends { [P in K]: readonly (infer R)[] }
+  ? R
+  : never;
+
+export const webModules: readonly WebModule[] = modules;
+
+// The routes with their exact types, so typed links and params know every module's paths.
+export const publicRoutes = webModules.flatMap((m) => m.publicRoutes ?? []) as RoutesOf<
+  Module,
+  'publicRoutes'
+>[];
+export const appRoutes = webModules.flatMap((m) => m.routes ?? []) as RoutesOf<Module, 'routes'>[];

@@ -1,0 +1,4 @@
+/** Query keys of the notifications module. */
+export const notificationKeys = {
+  all: ['notifications'] as const,
+};

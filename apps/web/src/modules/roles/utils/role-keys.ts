@@ -1,0 +1,4 @@
+/** Query keys of the roles module. */
+export const roleKeys = {
+  all: ['roles'] as const,
+};

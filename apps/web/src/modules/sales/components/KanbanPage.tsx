@@ -1,0 +1,179 @@
+import { Badge, Card, Group, ScrollArea, Select, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { call, client, type RecordData } from '../../../api/client.ts';
+import { ErrorText } from '../../../components/ErrorText.tsx';
+import { AnchorLink } from '../../../components/links.tsx';
+import { MoveMenu } from '../../../components/MoveMenu.tsx';
+import type { Locale } from '../../../i18n/index.ts';
+import { useDocumentTitle } from '../../../lib/document-title.ts';
+import { formatMoney, formatNumber } from '../../../lib/format.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
+import { useObject } from '../../metadata/hooks/useObjects.ts';
+import { titleOf } from '../../metadata/utils/metadata.ts';
+import { listAll } from '../utils/list-all.ts';
+import { salesKeys } from '../utils/sales-keys.ts';
+
+type Money = { amount: string; currency: string } | null;
+
+/** Deals by stage: drag a card to another column to move it; each column totals its deals in the pipeline's currency. */
+export default function KanbanPage() {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
+  const prefs = usePrefs();
+  // Pipelines and stages are named per language; each shows in the user's, falling back to its stored name.
+  const pipelineDef = useObject('pipelines');
+  const stageDef = useObject('stages');
+  useDocumentTitle(t('kanban.title'));
+  const qc = useQueryClient();
+  const [pipelineId, setPipelineId] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [dragging, setDragging] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const pipelines = useQuery({
+    queryKey: salesKeys.pipelines,
+    queryFn: async () => listAll('pipelines', { field: 'name', op: 'isNotNull' }),
+  });
+  const pipeline =
+    pipelines.data?.find((p) => p.id === pipelineId) ??
+    pipelines.data?.find((p) => p.isDefault) ??
+    pipelines.data?.[0];
+  const board = useQuery({
+    queryKey: salesKeys.board(pipeline?.id),
+    enabled: Boolean(pipeline),
+    queryFn: async () => {
+      const [stages, deals] = await Promise.all([
+        listAll('stages', { field: 'pipeline', op: 'eq', value: pipeline!.id }),
+        listAll('deals', { field: 'pipeline', op: 'eq', value: pipeline!.id }),
+      ]);
+      stages.sort((a, b) => Number(a.position) - Number(b.position));
+      return { stages, deals };
+    },
+  });
+  if (pipelines.data && pipelines.data.length === 0) return <Text>{t('kanban.noPipeline')}</Text>;
+  const currency = (pipeline?.currency as string | null) ?? null;
+  const columns = (board.data?.stages ?? []).map((stage) => ({
+    value: stage.id,
+    title: titleOf(stageDef, stage, locale),
+  }));
+  const move = async (dealId: string, stageId: string) => {
+    setError(null);
+    setAnnouncement(t('kanban.moved', { stage: columns.find((c) => c.value === stageId)?.title ?? '' }));
+    const key = salesKeys.board(pipeline?.id);
+    const previous = qc.getQueryData<{ stages: RecordData[]; deals: RecordData[] }>(key);
+    if (previous)
+      qc.setQueryData(key, {
+        ...previous,
+        deals: previous.deals.map((d) => (d.id === dealId ? { ...d, stage: stageId } : d)),
+      });
+    try {
+      await call(
+        client.PATCH('/api/v1/objects/{object}/{id}', {
+          params: { path: { object: 'deals', id: dealId } },
+          body: { stage: stageId },
+        }),
+      );
+    } catch (e) {
+      setError(e);
+      if (previous) qc.setQueryData(key, previous);
+    }
+    await qc.invalidateQueries({ queryKey: key });
+  };
+  return (
+    <Stack h="calc(100vh - 56px - 2 * var(--mantine-spacing-md))">
+      <Group justify="space-between">
+        <Title order={2} size="h3">
+          {t('kanban.title')}
+        </Title>
+        <Select
+          aria-label={t('kanban.pipeline')}
+          data={(pipelines.data ?? []).map((p) => ({ value: p.id, label: titleOf(pipelineDef, p, locale) }))}
+          value={pipeline?.id ?? null}
+          onChange={setPipelineId}
+          w={220}
+        />
+      </Group>
+      <ErrorText error={error ?? board.error} />
+      <VisuallyHidden role="status">{announcement}</VisuallyHidden>
+      <ScrollArea style={{ flex: 1 }} type="auto">
+        <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
+          {(board.data?.stages ?? []).map((stage) => {
+            const deals = (board.data?.deals ?? []).filter((d) => d.stage === stage.id);
+            const total = deals.reduce((sum, d) => {
+              const m = d.amount as Money;
+              return m && (!currency || m.currency === currency) ? sum + Number(m.amount) : sum;
+            }, 0);
+            return (
+              <Card
+                key={stage.id}
+                withBorder
+                padding="xs"
+                w={260}
+                miw={260}
+                bg="var(--mantine-color-gray-light)"
+                data-stage={String(stage.name)}
+                onDragOver={(e) => e.preventDefault()}
+                onDrop={(e) => {
+                  e.preventDefault();
+                  const id = e.dataTransfer.getData('text/plain') || dragging;
+                  if (id) void move(id, stage.id);
+                  setDragging(null);
+                }}
+              >
+                <Group justify="space-between" mb="xs" wrap="nowrap">
+                  <Text fw={600} size="sm" truncate data-testid="stage-title">
+                    {titleOf(stageDef, stage, locale)}
+                  </Text>
+                  <Badge variant="light">
+                    {t('kanban.deals', { count: deals.length, n: formatNumber(deals.length, prefs) })}
+                  </Badge>
+                </Group>
+                <Text size="xs" c="dimmed" mb="xs" data-testid="stage-total">
+                  {t('kanban.total')}:{' '}
+                  {formatMoney({ amount: String(total), currency: currency ?? 'USD' }, prefs)}
+                </Text>
+                <Stack gap="xs" mih={60}>
+                  {deals.map((deal) => (
+                    <Card
+                      key={deal.id}
+                      withBorder
+                      padding="xs"
+                      draggable
+                      data-deal={String(deal.name)}
+                      onDragStart={(e) => {
+                        e.dataTransfer.setData('text/plain', deal.id);
+                        setDragging(deal.id);
+                      }}
+                      style={{ cursor: 'grab' }}
+                    >
+                      <Group justify="space-between" wrap="nowrap" gap={4}>
+                        <AnchorLink
+                          to="/o/$object/$id"
+                          params={{ object: 'deals', id: deal.id }}
+                          size="sm"
+                          fw={500}
+                        >
+                          {String(deal.name)}
+                        </AnchorLink>
+                        <MoveMenu
+                          title={String(deal.name)}
+                          columns={columns}
+                          current={stage.id}
+                          onMove={(stageId) => void move(deal.id, stageId)}
+                        />
+                      </Group>
+                      <Text size="xs" c="dimmed">
+                        {formatMoney(deal.amount as Money, prefs)}
+                      </Text>
+                    </Card>
+                  ))}
+                </Stack>
+              </Card>
+            );
+          })}
+        </Group>
+      </ScrollArea>
+    </Stack>
+  );
+}

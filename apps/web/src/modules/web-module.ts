@@ -1,0 +1,129 @@
+import type { QueryClient } from '@tanstack/react-query';
+import type { AnyRoute } from '@tanstack/react-router';
+import {
+  type ComponentType,
+  createElement,
+  type LazyExoticComponent,
+  lazy,
+  type ReactElement,
+  Suspense,
+} from 'react';
+import type { RecordData } from '../api/client.ts';
+import type { components } from '../api/schema.gen.ts';
+import type { ObjectDef } from './metadata/utils/metadata.ts';
+
+/** A workspace-wide action a role may hold: the `permission` the server's routes check. */
+export type Action = components['schemas']['Role']['permissions']['actions'][number];
+
+type Screen<P = object> = ComponentType<P> | LazyExoticComponent<ComponentType<P>>;
+
+/** A tab of the settings page. Shown only to a caller holding `permission` (none: everyone's own settings). */
+export interface SettingsTab {
+  /** The tab's value in the URL (`/settings?tab=…`). */
+  value: string;
+  /** Dictionary key of the tab's name. */
+  labelKey: string;
+  /** The action the server's routes behind this tab require. */
+  permission: Action | null;
+  /** Place among all modules' tabs (lower first). */
+  order: number;
+  component: Screen;
+}
+
+/** What a record-page panel is given: the record's object, the record, and its id. */
+export interface RecordPanelProps {
+  object: ObjectDef;
+  record: RecordData;
+  id: string;
+}
+
+/**
+ * A slot on the record page that a module fills for the objects it names: `main` under the record's details,
+ * `side` beside them.
+ */
+export interface RecordPanel {
+  id: string;
+  /** The objects whose record page shows it; `'*'` for every object. */
+  objects: readonly string[] | '*';
+  area: 'main' | 'side';
+  order: number;
+  component: Screen<RecordPanelProps>;
+}
+
+/** What a list's toolbar action is given: the object, the list's columns and filter, the selected rows. */
+export interface ListActionProps {
+  object: ObjectDef;
+  columns: readonly string[];
+  /** The list's filter tree as the API's `filter` parameter, when it has one. */
+  filter: string | undefined;
+  selected: ReadonlySet<string>;
+}
+
+/** A button or menu a module adds to every list's toolbar (export, import). */
+export interface ListAction {
+  order: number;
+  component: ComponentType<ListActionProps>;
+}
+
+/** An entry of the sidebar: `main` with the screens, `footer` at its foot. */
+export interface NavEntry {
+  area: 'main' | 'footer';
+  order: number;
+  /** Called when an entry is followed, so the sidebar closes on a phone. */
+  component: ComponentType<{ onNavigate: () => void }>;
+}
+
+/** Something a module puts in the header (search, notifications), in `order`. */
+export interface HeaderEntry {
+  order: number;
+  component: ComponentType;
+}
+
+/** How a module keeps its screens live: the server's event stream says what changed, the module refreshes. */
+export interface LiveHandlers {
+  /** Records of these objects were created, changed or deleted. */
+  records?: (qc: QueryClient, objects: ReadonlySet<string>) => void;
+  /** A notification arrived for the signed-in person. */
+  notification?: (qc: QueryClient) => void;
+}
+
+/**
+ * A web module declares itself: its screens (routes under the signed-in frame, or public ones such as sign-in),
+ * its sidebar and header entries, its settings tabs, the record-page panels and list actions it adds, and its
+ * live refreshes.
+ * The router, the shell, the settings page and the record page read these and know no module by name.
+ */
+export interface WebModule {
+  name: string;
+  publicRoutes?: readonly AnyRoute[];
+  routes?: readonly AnyRoute[];
+  nav?: readonly NavEntry[];
+  header?: readonly HeaderEntry[];
+  settingsTabs?: readonly SettingsTab[];
+  recordPanels?: readonly RecordPanel[];
+  listActions?: readonly ListAction[];
+  live?: LiveHandlers;
+}
+
+/** Keeps a manifest's exact route types, so the router's typed links know every module's paths. */
+export function defineWebModule<const M extends WebModule>(module: M): M {
+  return module;
+}
+
+/** The panels every module fills for an object's record page, in one area, in order. */
+export function panelsFor(
+  modules: readonly WebModule[],
+  object: string,
+  area: RecordPanel['area'],
+): RecordPanel[] {
+  return modules
+    .flatMap((m) => m.recordPanels ?? [])
+    .filter((p) => p.area === area && (p.objects === '*' || p.objects.includes(object)))
+    .sort((a, b) => a.order - b.order);
+}
+
+/** A screen loaded in a chunk of its own when first visited (the first bundle stays small). */
+export function lazyScreen(load: () => Promise<{ default: ComponentType }>): () => ReactElement {
+  const Screen = lazy(load);
+  return () => createElement(Suspense, null, createElement(Screen));
+}
