@@ -10,6 +10,7 @@ export default defineConfig({
       'apps/web/scripts/**/*.test.ts',
     ],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-modules.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -4,12 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  compileAggregateQuery,
-  compileListQuery,
-  compileTimelineQuery,
-  principalForMember,
-} from '@rabita/core';
+import { compileAggregateQuery, compileListQuery, principalForMember } from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import { createLogger, loadConfig, startDatabase } from '@rabita/server';
 import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
@@ -40,7 +35,6 @@ try {
   const principal = (await principalForMember(handle.db, demo.userId, demo.workspaceId))!;
   const queries = {
     'group-by': await compileAggregateQuery(handle.db, principal, 'deals', GROUP_BY),
-    timeline: await compileTimelineQuery(handle.db, principal, 'people', demo.hubPersonId, { limit: 50 }),
     list: await compileListQuery(handle.db, principal, 'people', LIST_OPTIONS),
   };
   const client = await app.connect();

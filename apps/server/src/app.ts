@@ -5,31 +5,17 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
-  accessRoutes,
-  aggregateRoutes,
-  authRoutes,
   createSignInThrottle,
   EventHub,
-  eventsRoutes,
-  exportsRoutes,
-  importsRoutes,
+  installModules,
   loadObjects,
-  membersRoutes,
-  metadataRoutes,
-  notificationsRoutes,
+  MODULES,
+  type ModuleManifest,
   objectsOpenApi,
   type RouteDeps,
-  recordsRoutes,
-  rolesRoutes,
-  searchRoutes,
   type ThrottleLimits,
-  teamsRoutes,
-  timelineRoutes,
-  viewsRoutes,
-  webhooksRoutes,
-  workspacesRoutes,
 } from '@rabita/core';
-import { type Database, missingMigrations, withWorkspace } from '@rabita/db';
+import { type Database, missingMigrations, onAfterCommitError, withWorkspace } from '@rabita/db';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -51,13 +37,16 @@ export interface AppDeps {
   pool: pg.Pool;
   /** Overrides the sign-in limits (tests use small ones). */
   throttle?: ThrottleLimits;
+  /** The modules to run (Rabita's shipped list unless a test brings its own). */
+  modules?: readonly ModuleManifest[];
 }
 
 const VERSION = '0.1.0';
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
-/** Composes the HTTP application: cross-cutting plugins, then each module's routes under /api/v1. */
+/** Composes the HTTP application: cross-cutting plugins, then each installed module's routes under /api/v1. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const modules = installModules(deps.modules ?? MODULES);
   const app = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     trustProxy: config.trustProxy,
@@ -79,6 +68,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   registerProblemHandler(app);
+  onAfterCommitError((error) => app.log.error({ err: error }, 'an after-commit step failed'));
   await app.register(fastifyCookie);
   const session = { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays };
   registerAuth(app, { db: deps.db, pool: deps.pool, session });
@@ -141,23 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
           components: { ...base.components, schemas: { ...base.components.schemas, ...extra.schemas } },
         };
       });
-      await api.register(authRoutes, routeDeps);
-      await api.register(workspacesRoutes, routeDeps);
-      await api.register(accessRoutes, routeDeps);
-      await api.register(rolesRoutes, routeDeps);
-      await api.register(membersRoutes, routeDeps);
-      await api.register(teamsRoutes, routeDeps);
-      await api.register(metadataRoutes, routeDeps);
-      await api.register(recordsRoutes, routeDeps);
-      await api.register(aggregateRoutes, routeDeps);
-      await api.register(searchRoutes, routeDeps);
-      await api.register(timelineRoutes, routeDeps);
-      await api.register(eventsRoutes, routeDeps);
-      await api.register(webhooksRoutes, routeDeps);
-      await api.register(importsRoutes, routeDeps);
-      await api.register(exportsRoutes, routeDeps);
-      await api.register(notificationsRoutes, routeDeps);
-      await api.register(viewsRoutes, routeDeps);
+      for (const routes of modules.routes) await api.register(routes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -1,4 +1,4 @@
-import { CRONTAB, createTaskList, startJobWorker } from '@rabita/core';
+import { createTaskList, crontab, startJobWorker } from '@rabita/core';
 import {
   checkServer,
   createPool,
@@ -127,7 +127,7 @@ export async function startWorker(
       session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
       webhooksAllowPrivate: config.webhooksAllowPrivate,
     }),
-    crontab: CRONTAB,
+    crontab: crontab(),
     logger: new WorkerLogger((scope) => (level, message, meta) => {
       const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
       log[method]({ worker: scope, ...meta }, message);

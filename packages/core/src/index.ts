@@ -22,7 +22,8 @@ export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts'
 export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
 export { EventHub, type StreamEvent } from './events/event-hub.ts';
 export { eventsRoutes } from './events/events.routes.ts';
-export { EVENTS_CHANNEL, publishRecordEvent, type RecordEvent } from './events/events.service.ts';
+export { EVENTS_CHANNEL, publishRecordEvents } from './events/events.service.ts';
+export type { ChangeSource, RecordEvent, RecordEventKind } from './events/record-event.ts';
 export { restoreWorkspaceArchive, writeWorkspaceArchive } from './exports/archive.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
 export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
@@ -41,10 +42,13 @@ export {
 export { ENCODINGS } from './imports/sources.ts';
 export { DEFAULT_HEARTBEAT, type HeartbeatSettings, startJobWorker } from './jobs/job-worker.ts';
 export { cancelJob, type ScheduleJobInput, scheduleJob } from './jobs/jobs.service.ts';
-export { CRONTAB, createTaskList } from './jobs/task-list.ts';
+export { createTaskList, crontab } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';
 export { objectsOpenApi } from './metadata/openapi.ts';
+export { MODULES } from './modules/index.ts';
+export type * from './modules/manifest.ts';
+export { buildRegistry, installModules, type Registry, registry, statusOfCode } from './modules/registry.ts';
 export { notificationsRoutes } from './notifications/notifications.routes.ts';
 export { aggregateRoutes } from './records/aggregate.routes.ts';
 export { aggregateRecords, compileAggregateQuery } from './records/aggregate.service.ts';
@@ -54,7 +58,7 @@ export { rolesRoutes } from './roles/roles.routes.ts';
 export { searchRoutes } from './search/search.routes.ts';
 export { type SearchHit, searchRecords } from './search/search.service.ts';
 export { timelineRoutes } from './timeline/timeline.routes.ts';
-export { compileTimelineQuery, getTimeline, type TimelineEntry } from './timeline/timeline.service.ts';
+export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts';
 export { viewsRoutes } from './views/views.routes.ts';
 export { deliverDueWebhooks, signatureHeader } from './webhooks/webhook-delivery.ts';
 export { webhooksRoutes } from './webhooks/webhooks.routes.ts';
@@ -62,3 +66,10 @@ export { membersRoutes } from './workspaces/members.routes.ts';
 export { teamsRoutes } from './workspaces/teams.routes.ts';
 export { teamsOf } from './workspaces/teams.service.ts';
 export { workspacesRoutes } from './workspaces/workspaces.routes.ts';
+
+// Whoever loads Rabita's core gets its shipped modules installed; a process or test that runs another list
+// installs that one instead (installModules).
+import { MODULES as SHIPPED_MODULES } from './modules/index.ts';
+import { installModules as install } from './modules/registry.ts';
+
+install(SHIPPED_MODULES);

@@ -24,6 +24,33 @@ interface Opening {
 }
 
 const opening = new AsyncLocalStorage<Opening>();
+/** Work to run once a workspace transaction has committed, by transaction. */
+const transactions = new WeakMap<object, { db: Database; callbacks: (() => Promise<unknown> | unknown)[] }>();
+let reportAfterCommitError: (error: unknown) => void = (error) => {
+  console.error('rabita: an after-commit step failed', error);
+};
+
+/** Where failures of after-commit work are reported (the server sets its logger). */
+export function onAfterCommitError(report: (error: unknown) => void): void {
+  reportAfterCommitError = report;
+}
+
+/**
+ * Runs `fn` once the workspace transaction `trx` (as given by `withWorkspace`) has committed, and never if it rolls
+ * back. The write's caller does not wait for it, and its failure only reaches the after-commit error report.
+ */
+export function afterCommit(trx: object, fn: () => Promise<unknown> | unknown): void {
+  const open = transactions.get(trx);
+  if (!open) throw new Error('afterCommit needs a transaction opened by withWorkspace.');
+  open.callbacks.push(fn);
+}
+
+/** The database a workspace transaction (as given by `withWorkspace`) was opened on. */
+export function databaseOf(trx: object): Database {
+  const open = transactions.get(trx);
+  if (!open) throw new Error('databaseOf needs a transaction opened by withWorkspace.');
+  return open.db;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -36,8 +63,10 @@ export async function withWorkspace<T>(
   fn: (trx: Tx) => Promise<T>,
 ): Promise<T> {
   const state: Opening = { workspaceId, state: UUID.test(workspaceId) ? 'pending' : 'used' };
-  return opening.run(state, () =>
+  const callbacks: (() => Promise<unknown> | unknown)[] = [];
+  const result = await opening.run(state, () =>
     db.transaction().execute(async (trx) => {
+      transactions.set(trx, { db, callbacks });
       // A client that did not fold the setting into its `begin` (a pool other than ours) sets it here.
       if (state.state !== 'open') {
         state.state = 'used';
@@ -46,6 +75,15 @@ export async function withWorkspace<T>(
       return fn(trx);
     }),
   );
+  for (const callback of callbacks) {
+    // Outside the transaction's async context, so work it starts opens transactions of its own.
+    setImmediate(() => {
+      Promise.resolve()
+        .then(callback)
+        .catch((error: unknown) => reportAfterCommitError(error));
+    });
+  }
+  return result;
 }
 
 /** Scopes an open transaction to a workspace (for transactions that create the workspace themselves). */

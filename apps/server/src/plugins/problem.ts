@@ -1,4 +1,4 @@
-import { type AppErrorCode, isAppError } from '@rabita/core';
+import { type AppErrorCode, isAppError, statusOfCode } from '@rabita/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -13,33 +13,12 @@ type EdgeCode =
   | 'not_ready'
   | 'internal_error';
 
-/** The one place service error codes become HTTP statuses; a new code left out fails to compile. */
+/**
+ * The one place service error codes become HTTP statuses: each module declares its codes' statuses in its
+ * manifest (modules/index.ts checks at compile time that every code has one).
+ */
 export function statusFor(code: AppErrorCode): number {
-  switch (code) {
-    case 'validation_failed':
-      return 400;
-    case 'unauthenticated':
-    case 'invalid_credentials':
-      return 401;
-    case 'forbidden':
-    case 'signup_closed':
-      return 403;
-    case 'not_found':
-      return 404;
-    case 'conflict':
-    case 'email_taken':
-      return 409;
-    case 'invitation_invalid':
-      return 410;
-    case 'file_too_large':
-      return 413;
-    case 'rate_limited':
-      return 429;
-    default: {
-      const unmapped: never = code;
-      return unmapped;
-    }
-  }
+  return statusOfCode(code);
 }
 
 const TITLES: Record<number, string> = {

@@ -1,19 +1,29 @@
 /**
- * Every error a service may raise, by stable code. The HTTP edge maps each code to a status in
- * one exhaustive switch (apps/server/src/plugins/problem.ts), so a new code nobody maps fails to compile.
+ * Every error code a service may raise, with its HTTP status. The platform's common codes are here; each module
+ * adds its own by augmenting this interface in its `<module>.errors.ts` and declares the same statuses in its
+ * manifest (`errors`); `modules/index.ts` checks at compile time that every code is mapped, with its status, and
+ * the HTTP edge reads the installed modules' map. Services never know HTTP: they throw a code.
  */
-export type AppErrorCode =
-  | 'validation_failed'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'invalid_credentials'
-  | 'rate_limited'
-  | 'signup_closed'
-  | 'invitation_invalid'
-  | 'email_taken'
-  | 'file_too_large';
+export interface ErrorStatuses {
+  validation_failed: 400;
+  unauthenticated: 401;
+  forbidden: 403;
+  not_found: 404;
+  conflict: 409;
+  rate_limited: 429;
+}
+
+export type AppErrorCode = keyof ErrorStatuses;
+
+/** The common codes' statuses (modules' own come from their manifests). */
+export const COMMON_ERROR_STATUSES = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+} as const;
 
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. `body.email`. */

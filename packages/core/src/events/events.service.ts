@@ -1,24 +1,10 @@
-import { type QueryExecutorProvider, sql } from 'kysely';
-import { notifyAssignees } from '../notifications/notifications.service.ts';
-import { enqueueDeliveries, matchingWebhooks } from '../webhooks/webhook-outbox.ts';
+import { afterCommit, databaseOf, type Tx } from '@rabita/db';
+import { sql } from 'kysely';
+import { registry } from '../modules/registry.ts';
+import type { RecordEvent } from './record-event.ts';
 
-/** The PostgreSQL channel every app instance listens on; payloads are `RecordEvent` JSON. */
+/** The PostgreSQL channel every app instance listens on; payloads are `notifyPayload` JSON. */
 export const EVENTS_CHANNEL = 'rabita_events';
-
-/** One change to one record, as streamed to browsers and sent to webhooks. */
-export interface RecordEvent {
-  workspaceId: string;
-  object: string;
-  recordId: string;
-  action: 'created' | 'updated' | 'deleted' | 'restored';
-  /** Old and new value per changed field (absent for deletes and restores). */
-  changes?: Record<string, { from: unknown; to: unknown }>;
-  actorUserId: string | null;
-  /** The record's owner, so streams of "own records only" readers carry only their own records. */
-  ownerId?: string | null;
-  source: string;
-  at: string;
-}
 
 // NOTIFY payloads are capped at 8,000 bytes; the stream carries only what a screen needs to refresh,
 // and a receiver that wants the values reads the record or its timeline.
@@ -30,10 +16,10 @@ export function notifyPayload(event: RecordEvent): string {
     workspaceId: event.workspaceId,
     object: event.object,
     recordId: event.recordId,
-    action: event.action,
-    fields: Object.keys(event.changes ?? {}),
-    ownerId: event.ownerId ?? null,
-    actorUserId: event.actorUserId,
+    action: event.kind,
+    fields: Object.keys(event.changes),
+    ownerId: event.ownerId,
+    actorUserId: event.actor.userId,
     source: event.source,
     at: event.at,
   };
@@ -42,15 +28,33 @@ export function notifyPayload(event: RecordEvent): string {
 }
 
 /**
- * Publishes a record change inside the writing transaction: NOTIFY is delivered only when it commits, and
- * each subscribed webhook gets a pending delivery row in the same transaction (an outbox), so nothing is
- * announced for a write that rolls back.
+ * Publishes the events of one write (one record, or every record of a bulk write) inside the writing
+ * transaction: NOTIFY reaches event streams only when it commits, each `transaction` subscriber runs now (an
+ * outbox row rolls back with the write), and each `afterCommit` subscriber is run once the write has committed.
  */
-export async function publishRecordEvent(executor: QueryExecutorProvider, event: RecordEvent): Promise<void> {
-  const { rows } = await sql<{ ids: string[] }>`
-    select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(event)}), ${matchingWebhooks(event)} as ids`.execute(
-    executor,
+export async function publishRecordEvents(
+  trx: Tx,
+  workspaceId: string,
+  events: readonly RecordEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const db = databaseOf(trx);
+  const ctx = { db, trx, workspaceId };
+  const raw = trx.withoutPlugins();
+  await sql`select count(pg_notify(${EVENTS_CHANNEL}, p)) from unnest(${events.map(notifyPayload)}::text[]) as p`.execute(
+    raw,
   );
-  await enqueueDeliveries(executor, event, rows[0]?.ids ?? []);
-  await notifyAssignees(executor, event);
+  for (const subscriber of registry().subscribers) {
+    const wanted = events.filter(
+      (e) =>
+        (!subscriber.objects || subscriber.objects.includes(e.object)) &&
+        (!subscriber.kinds || subscriber.kinds.includes(e.kind)),
+    );
+    if (wanted.length === 0) continue;
+    if (subscriber.phase === 'transaction') {
+      await subscriber.handle({ db: ctx.db, trx: ctx.trx, workspaceId: ctx.workspaceId }, wanted);
+    } else {
+      afterCommit(ctx.trx, () => subscriber.handle({ db: ctx.db, workspaceId: ctx.workspaceId }, wanted));
+    }
+  }
 }

@@ -3,10 +3,11 @@ import type { FieldType, Labels, SelectOption } from '@rabita/shared';
 import { sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
+import { registry } from '../modules/registry.ts';
 import { checkValue } from '../records/values.ts';
 import { requestReindex } from '../search/reindex.service.ts';
 import type { FieldDef, ObjectDef } from './metadata.types.ts';
-import { STANDARD_OBJECTS, systemFields } from './standard-objects.ts';
+import { systemFields } from './standard-objects.ts';
 
 interface CustomFieldSettings {
   options?: SelectOption[];
@@ -99,7 +100,7 @@ async function readObjects(trx: Tx, workspaceId: string): Promise<ObjectDef[]> {
   const fieldsOf = (objectKey: string) =>
     customFields.filter((f) => f.objectKey === objectKey).map(customFieldDef);
 
-  const standard = STANDARD_OBJECTS.map((object) => ({
+  const standard = registry().objects.map((object) => ({
     ...object,
     fields: [
       ...systemFields(),
@@ -292,9 +293,9 @@ export async function updateField(
   const field = object.fields.find((f) => f.key === fieldKey);
   if (!field) throw new AppError('not_found', `${objectKey} has no field "${fieldKey}".`);
   if (!field.custom) {
-    const standard = STANDARD_OBJECTS.find((o) => o.key === objectKey)?.fields.find(
-      (f) => f.key === fieldKey,
-    );
+    const standard = registry()
+      .objects.find((o) => o.key === objectKey)
+      ?.fields.find((f) => f.key === fieldKey);
     if (!patch.options || Object.keys(patch).length !== 1 || !standard?.options) {
       throw new AppError(
         'forbidden',

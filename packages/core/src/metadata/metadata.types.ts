@@ -44,5 +44,7 @@ export interface ObjectDef {
    */
   localizedTitle?: Partial<Record<Locale, string>> | undefined;
   subtitleField?: string | undefined;
+  /** Where a standard object stands among the others (sidebar and metadata order), lowest first. */
+  position?: number | undefined;
   fields: FieldDef[];
 }

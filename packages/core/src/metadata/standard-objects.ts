@@ -6,7 +6,7 @@ import type { FieldDef, ObjectDef } from './metadata.types.ts';
 
 type Spec = Omit<Partial<FieldDef>, 'labels'> & { type: FieldType };
 
-function field(key: string, column: string | undefined, labels: Labels, spec: Spec): FieldDef {
+export function field(key: string, column: string | undefined, labels: Labels, spec: Spec): FieldDef {
   return {
     key,
     column,
@@ -19,7 +19,7 @@ function field(key: string, column: string | undefined, labels: Labels, spec: Sp
   };
 }
 
-function options(...items: [string, string, string, string][]): SelectOption[] {
+export function options(...items: [string, string, string, string][]): SelectOption[] {
   return items.map(([value, en, ar, fa]) => ({ value, labels: { en, ar, fa } }));
 }
 
@@ -48,7 +48,8 @@ export function systemFields(): FieldDef[] {
   ];
 }
 
-const owner = () => field('owner', 'owner_id', { en: 'Owner', ar: 'المسؤول', fa: 'مسئول' }, { type: 'user' });
+export const owner = () =>
+  field('owner', 'owner_id', { en: 'Owner', ar: 'المسؤول', fa: 'مسئول' }, { type: 'user' });
 const tags = () =>
   field('tags', 'tags', { en: 'Tags', ar: 'الوسوم', fa: 'برچسب‌ها' }, { type: 'tags', searchable: true });
 const address = () =>
@@ -85,6 +86,7 @@ const CHANNELS = options(
 
 const people: ObjectDef = {
   key: 'people',
+  position: 10,
   labels: {
     singular: { en: 'Person', ar: 'شخص', fa: 'شخص' },
     plural: { en: 'People', ar: 'الأشخاص', fa: 'اشخاص' },
@@ -171,6 +173,7 @@ const people: ObjectDef = {
 
 const companies: ObjectDef = {
   key: 'companies',
+  position: 20,
   labels: {
     singular: { en: 'Company', ar: 'شركة', fa: 'شرکت' },
     plural: { en: 'Companies', ar: 'الشركات', fa: 'شرکت‌ها' },
@@ -232,6 +235,7 @@ export const LEAD_STATUSES = options(
 
 const leads: ObjectDef = {
   key: 'leads',
+  position: 30,
   labels: {
     singular: { en: 'Lead', ar: 'عميل محتمل', fa: 'سرنخ' },
     plural: { en: 'Leads', ar: 'العملاء المحتملون', fa: 'سرنخ‌ها' },
@@ -272,82 +276,6 @@ const leads: ObjectDef = {
   ],
 };
 
-const DEAL_STATUSES = options(
-  ['open', 'Open', 'مفتوحة', 'باز'],
-  ['won', 'Won', 'رابحة', 'موفق'],
-  ['lost', 'Lost', 'خاسرة', 'ناموفق'],
-);
-
-const deals: ObjectDef = {
-  key: 'deals',
-  labels: {
-    singular: { en: 'Deal', ar: 'صفقة', fa: 'معامله' },
-    plural: { en: 'Deals', ar: 'الصفقات', fa: 'معاملات' },
-  },
-  custom: false,
-  table: 'deals',
-  titleFields: ['name'],
-  subtitleField: 'stage',
-  fields: [
-    field(
-      'name',
-      'name',
-      { en: 'Name', ar: 'الاسم', fa: 'نام' },
-      { type: 'text', required: true, searchable: true, maxLength: 300 },
-    ),
-    field('amount', 'amount', { en: 'Amount', ar: 'المبلغ', fa: 'مبلغ' }, { type: 'money' }),
-    field(
-      'pipeline',
-      'pipeline_id',
-      { en: 'Pipeline', ar: 'مسار المبيعات', fa: 'قیف فروش' },
-      { type: 'relation', relation: { object: 'pipelines', many: false } },
-    ),
-    field(
-      'stage',
-      'stage_id',
-      { en: 'Stage', ar: 'المرحلة', fa: 'مرحله' },
-      { type: 'relation', relation: { object: 'stages', many: false } },
-    ),
-    field(
-      'probability',
-      'probability',
-      { en: 'Probability', ar: 'الاحتمالية', fa: 'احتمال' },
-      { type: 'number' },
-    ),
-    field(
-      'expectedCloseDate',
-      'expected_close_date',
-      { en: 'Expected close date', ar: 'تاريخ الإغلاق المتوقع', fa: 'تاریخ بسته شدن پیش‌بینی‌شده' },
-      { type: 'date' },
-    ),
-    field(
-      'status',
-      'status',
-      { en: 'Status', ar: 'الحالة', fa: 'وضعیت' },
-      { type: 'select', options: DEAL_STATUSES, defaultValue: 'open', required: true },
-    ),
-    field(
-      'lossReason',
-      'loss_reason',
-      { en: 'Loss reason', ar: 'سبب الخسارة', fa: 'دلیل شکست' },
-      { type: 'text', maxLength: 500 },
-    ),
-    field(
-      'company',
-      'company_id',
-      { en: 'Company', ar: 'الشركة', fa: 'شرکت' },
-      { type: 'relation', relation: { object: 'companies', many: false } },
-    ),
-    field(
-      'primaryPerson',
-      'primary_person_id',
-      { en: 'Primary contact', ar: 'جهة الاتصال الرئيسية', fa: 'مخاطب اصلی' },
-      { type: 'relation', relation: { object: 'people', many: false } },
-    ),
-    owner(),
-  ],
-};
-
 const ACTIVITY_TYPES = options(
   ['call', 'Call', 'مكالمة', 'تماس'],
   ['meeting', 'Meeting', 'اجتماع', 'جلسه'],
@@ -361,6 +289,7 @@ const ACTIVITY_TYPES = options(
 
 const activities: ObjectDef = {
   key: 'activities',
+  position: 50,
   labels: {
     singular: { en: 'Activity', ar: 'نشاط', fa: 'فعالیت' },
     plural: { en: 'Activities', ar: 'الأنشطة', fa: 'فعالیت‌ها' },
@@ -440,6 +369,7 @@ const activities: ObjectDef = {
 
 const tasks: ObjectDef = {
   key: 'tasks',
+  position: 60,
   labels: {
     singular: { en: 'Task', ar: 'مهمة', fa: 'وظیفه' },
     plural: { en: 'Tasks', ar: 'المهام', fa: 'وظایف' },
@@ -504,103 +434,5 @@ const tasks: ObjectDef = {
   ],
 };
 
-/**
- * A pipeline's or stage's name in each interface language: names are the workspace's data, so they are
- * translated as values (beside the stored `name`, the fallback), not through the app's dictionaries.
- */
-const localizedNames = (): FieldDef[] =>
-  (
-    [
-      ['nameEn', 'name_en', 'Name (English)', 'الاسم (بالإنجليزية)', 'نام (انگلیسی)'],
-      ['nameAr', 'name_ar', 'Name (Arabic)', 'الاسم (بالعربية)', 'نام (عربی)'],
-      ['nameFa', 'name_fa', 'Name (Persian)', 'الاسم (بالفارسية)', 'نام (فارسی)'],
-    ] as const
-  ).map(([key, column, en, ar, fa]) =>
-    field(key, column, { en, ar, fa }, { type: 'text', searchable: true, maxLength: 200 }),
-  );
-const LOCALIZED_NAMES = { en: 'nameEn', ar: 'nameAr', fa: 'nameFa' };
-
-const pipelines: ObjectDef = {
-  key: 'pipelines',
-  labels: {
-    singular: { en: 'Pipeline', ar: 'مسار مبيعات', fa: 'قیف فروش' },
-    plural: { en: 'Pipelines', ar: 'مسارات المبيعات', fa: 'قیف‌های فروش' },
-  },
-  custom: false,
-  table: 'pipelines',
-  titleFields: ['name'],
-  localizedTitle: LOCALIZED_NAMES,
-  fields: [
-    field(
-      'name',
-      'name',
-      { en: 'Name', ar: 'الاسم', fa: 'نام' },
-      { type: 'text', required: true, searchable: true, maxLength: 200 },
-    ),
-    ...localizedNames(),
-    field(
-      'currency',
-      'currency',
-      { en: 'Currency', ar: 'العملة', fa: 'ارز' },
-      { type: 'text', maxLength: 3 },
-    ),
-    field('isDefault', 'is_default', { en: 'Default', ar: 'افتراضي', fa: 'پیش‌فرض' }, { type: 'boolean' }),
-  ],
-};
-
-const stages: ObjectDef = {
-  key: 'stages',
-  labels: {
-    singular: { en: 'Stage', ar: 'مرحلة', fa: 'مرحله' },
-    plural: { en: 'Stages', ar: 'المراحل', fa: 'مراحل' },
-  },
-  custom: false,
-  table: 'stages',
-  titleFields: ['name'],
-  localizedTitle: LOCALIZED_NAMES,
-  fields: [
-    field(
-      'pipeline',
-      'pipeline_id',
-      { en: 'Pipeline', ar: 'مسار المبيعات', fa: 'قیف فروش' },
-      { type: 'relation', required: true, relation: { object: 'pipelines', many: false } },
-    ),
-    field(
-      'name',
-      'name',
-      { en: 'Name', ar: 'الاسم', fa: 'نام' },
-      { type: 'text', required: true, searchable: true, maxLength: 200 },
-    ),
-    ...localizedNames(),
-    field(
-      'position',
-      'position',
-      { en: 'Position', ar: 'الترتيب', fa: 'ترتیب' },
-      { type: 'number', required: true },
-    ),
-    field(
-      'probability',
-      'probability',
-      { en: 'Probability', ar: 'الاحتمالية', fa: 'احتمال' },
-      { type: 'number' },
-    ),
-    field(
-      'kind',
-      'kind',
-      { en: 'Kind', ar: 'النوع', fa: 'نوع' },
-      { type: 'select', required: true, defaultValue: 'open', options: DEAL_STATUSES },
-    ),
-  ],
-};
-
-/** The standard objects, in sidebar order. */
-export const STANDARD_OBJECTS: readonly ObjectDef[] = [
-  people,
-  companies,
-  leads,
-  deals,
-  activities,
-  tasks,
-  pipelines,
-  stages,
-];
+/** The record engine's own standard objects (the sales module brings deals, pipelines and stages). */
+export const STANDARD_OBJECTS: readonly ObjectDef[] = [people, companies, leads, activities, tasks];

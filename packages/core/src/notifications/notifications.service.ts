@@ -2,9 +2,12 @@ import { type Database, withWorkspace } from '@rabita/db';
 import { type QueryExecutorProvider, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { RecordEvent } from '../events/events.service.ts';
+import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
+import { loadObjects } from '../metadata/metadata.service.ts';
 import { ruleFor } from '../records/access.ts';
+import { readTitles } from '../records/gate.ts';
+import { workspaceSettings } from '../records/records.service.ts';
 
 /** The person-valued fields whose new value is told to that person. */
 const ASSIGNING_FIELDS: Record<string, string> = { owner: 'assigned', assignee: 'task_assigned' };
@@ -15,7 +18,7 @@ export interface NotificationView {
   kind: string;
   object: string;
   recordId: string;
-  /** The record's current title (from its search document); null once the record is gone. */
+  /** The record's current title as the reader may see it; null once the record is gone or its title is hidden. */
   title: string | null;
   actor: { userId: string | null; name: string | null };
   createdAt: string;
@@ -27,15 +30,15 @@ export interface NotificationView {
  * owner, a task's assignee), unless they made the change themselves, and announces it to their open streams.
  */
 export async function notifyAssignees(executor: QueryExecutorProvider, event: RecordEvent): Promise<void> {
-  if (event.action !== 'created' && event.action !== 'updated') return;
+  if (event.kind !== 'created' && event.kind !== 'updated') return;
   for (const [field, kind] of Object.entries(ASSIGNING_FIELDS)) {
-    const to = event.changes?.[field]?.to;
-    if (typeof to !== 'string' || !UUID.test(to) || to === event.actorUserId) continue;
+    const to = event.changes[field]?.to;
+    if (typeof to !== 'string' || !UUID.test(to) || to === event.actor.userId) continue;
     const id = newId();
     // Only members of the workspace are told (a stale id from an import is skipped).
     const { rows } = await sql<{ id: string }>`
       insert into notifications (workspace_id, id, user_id, kind, object_key, record_id, actor_user_id)
-      select ${event.workspaceId}, ${id}, m.user_id, ${kind}, ${event.object}, ${event.recordId}, ${event.actorUserId}
+      select ${event.workspaceId}, ${id}, m.user_id, ${kind}, ${event.object}, ${event.recordId}, ${event.actor.userId}
       from memberships m where m.workspace_id = ${event.workspaceId} and m.user_id = ${to}
       returning id`.execute(executor);
     if (rows.length === 0) continue;
@@ -71,17 +74,14 @@ export async function listNotifications(
       kind: string;
       objectKey: string;
       recordId: string;
-      title: string | null;
       actorUserId: string | null;
       actorName: string | null;
       createdAt: Date;
       readAt: Date | null;
     }>`
-      select n.id, n.kind, n.object_key, n.record_id, d.title, n.actor_user_id, u.name as actor_name,
+      select n.id, n.kind, n.object_key, n.record_id, n.actor_user_id, u.name as actor_name,
              n.created_at, n.read_at
       from notifications n
-      left join search_documents d
-        on d.workspace_id = n.workspace_id and d.object_key = n.object_key and d.record_id = n.record_id
       left join users u on u.id = n.actor_user_id
       where n.workspace_id = ${principal.workspaceId} and n.user_id = ${principal.userId}
         ${options.unread ? sql`and n.read_at is null` : sql``}
@@ -93,6 +93,16 @@ export async function listNotifications(
       trx,
     );
     const page = rows.slice(0, limit);
+    // Titles through the record engine's gate: only what the caller's role shows of each record.
+    const { metadataVersion } = await workspaceSettings(trx, principal.workspaceId);
+    const objects = await loadObjects(trx, principal.workspaceId, metadataVersion);
+    const titles = new Map<string, string | null>();
+    for (const object of objects) {
+      const ids = page.filter((r) => r.objectKey === object.key).map((r) => r.recordId);
+      if (ids.length === 0) continue;
+      for (const [id, title] of await readTitles(trx, principal, object, ids))
+        titles.set(`${object.key}:${id}`, title);
+    }
     return {
       data: page
         .filter((r) => ruleFor(principal, r.objectKey).read)
@@ -101,7 +111,7 @@ export async function listNotifications(
           kind: r.kind,
           object: r.objectKey,
           recordId: r.recordId,
-          title: r.title,
+          title: titles.get(`${r.objectKey}:${r.recordId}`) ?? null,
           actor: { userId: r.actorUserId, name: r.actorName },
           createdAt: r.createdAt.toISOString(),
           readAt: r.readAt?.toISOString() ?? null,

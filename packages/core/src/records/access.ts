@@ -1,11 +1,17 @@
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { ObjectRule } from '../roles/permissions.ts';
+import type { ObjectRule, Permissions } from '../roles/permissions.ts';
+
+/** Whoever record data is shown to: a caller, or the role a webhook speaks with (and its creator). */
+export interface Reader {
+  userId: string | null;
+  role: { key?: string; permissions: Permissions };
+}
 
 export type RecordAction = 'read' | 'create' | 'update' | 'delete';
 
 /** The caller's rule for an object: its own entry, else the role's `*` entry, else nothing. */
-export function ruleFor(principal: Principal, objectKey: string): ObjectRule {
+export function ruleFor(principal: Reader, objectKey: string): ObjectRule {
   const objects = principal.role.permissions.objects;
   return objects[objectKey] ?? objects['*'] ?? { read: false, create: false, update: false, delete: false };
 }
@@ -19,13 +25,13 @@ export function assertAllowed(principal: Principal, objectKey: string, action: R
 }
 
 /** A predicate telling whether a field is hidden from the caller. */
-export function hiddenFor(principal: Principal) {
+export function hiddenFor(principal: Reader) {
   return (objectKey: string, fieldKey: string) =>
     ruleFor(principal, objectKey).hiddenFields?.includes(fieldKey) ?? false;
 }
 
 /** The owner the caller is limited to under "own records only", if that applies. */
-export function ownerLimit(principal: Principal, rule: ObjectRule): string | null | undefined {
+export function ownerLimit(principal: Reader, rule: ObjectRule): string | null | undefined {
   if (!rule.ownRecordsOnly) return undefined;
   return principal.userId; // null for an API key: it owns nothing, so it sees nothing
 }

@@ -3,23 +3,34 @@ import { compactText, normalizeText } from '@rabita/shared';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
-import { publishRecordEvent, type RecordEvent } from '../events/events.service.ts';
+import { publishRecordEvents } from '../events/events.service.ts';
+import type { ChangeSource, RecordEvent, RecordEventKind } from '../events/record-event.ts';
 import { isUuid, newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
-import { enqueueDeliveries, matchingWebhooks } from '../webhooks/webhook-outbox.ts';
+import type { Draft, StoredRecord, WriteCause, WriteContext } from '../modules/manifest.ts';
+import { registry } from '../modules/registry.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
-import { applyDealRules } from './deal-rules.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
+import { present, project, type RecordView, visibility } from './gate.ts';
 import { encodeCursor, keysetParts, orderBySortColumns, parseSort } from './sort.ts';
 import { checkValue, type ValueContext } from './values.ts';
 
-/** A record as the API shows it: flat JSON, standard and custom fields side by side. */
-export type RecordView = Record<string, unknown> & { id: string };
+export type { ChangeSource, RecordView };
 
-/** Where a change came from, for the audit trail. */
-export type ChangeSource = 'ui' | 'api' | 'import' | 'workflow' | 'system';
+/** How a write is told where it came from: a source, and for automation its cause. */
+export type WriteOrigin =
+  | ChangeSource
+  | { source?: ChangeSource | undefined; cause?: WriteCause | undefined };
+
+function originOf(principal: Principal, origin: WriteOrigin | undefined) {
+  if (typeof origin === 'string') return { source: origin, cause: undefined };
+  return {
+    source: origin?.source ?? (origin?.cause ? 'workflow' : sourceOf(principal)),
+    cause: origin?.cause,
+  };
+}
 
 /** A person's writes come through the app's UI; an API key's through the API. */
 function sourceOf(principal: Principal): ChangeSource {
@@ -47,6 +58,8 @@ export interface Scope {
   objects: ObjectDef[];
   object: ObjectDef;
   ctx: ValueContext;
+  /** Set for writes made by automation (kept in the audit trail and carried by the events). */
+  cause?: WriteCause | undefined;
 }
 
 /**
@@ -78,52 +91,6 @@ export async function openScope(trx: Tx, workspaceId: string, objectKey: string)
     object,
     ctx: { defaultCountry: workspace.defaultCountry, defaultCurrency: workspace.defaultCurrency },
   };
-}
-
-/** Reads a stored row into the API's flat shape, leaving out hidden fields and any not asked for. */
-function present(
-  object: ObjectDef,
-  row: Record<string, unknown>,
-  visible: (f: FieldDef) => boolean,
-): RecordView {
-  const custom = (row.custom ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of object.fields) {
-    if (!visible(field)) continue;
-    let value = field.column ? row[field.column] : custom[field.key];
-    if (value === undefined) value = null;
-    if (value instanceof Date) value = value.toISOString();
-    else if (
-      value !== null &&
-      (field.type === 'number' || field.type === 'rating') &&
-      typeof value === 'string'
-    )
-      value = Number(value);
-    out[field.key] = value;
-  }
-  return out as RecordView;
-}
-
-/** Narrows an already presented record to the fields the caller may see. */
-function project(object: ObjectDef, view: RecordView, visible: (f: FieldDef) => boolean): RecordView {
-  const out: Record<string, unknown> = {};
-  for (const field of object.fields) if (visible(field)) out[field.key] = view[field.key] ?? null;
-  return out as RecordView;
-}
-
-function visibility(principal: Principal, object: ObjectDef, fields?: string[]) {
-  const hidden = hiddenFor(principal);
-  if (fields) {
-    for (const f of fields) {
-      if (!object.fields.some((d) => d.key === f) || hidden(object.key, f)) {
-        throw new AppError('validation_failed', `There is no field "${f}" on ${object.key}.`, {
-          errors: [{ field: 'fields', message: `Unknown field "${f}".` }],
-        });
-      }
-    }
-  }
-  const wanted = fields ? new Set(['id', ...fields]) : undefined;
-  return (f: FieldDef) => !hidden(object.key, f.key) && (!wanted || wanted.has(f.key));
 }
 
 /** The row condition a role's "own records only" rule adds (true when it has none). */
@@ -451,30 +418,65 @@ async function unindexRecord(s: Scope, id: string): Promise<void> {
   );
 }
 
-async function audit(
+/** The event of one write to one record of the scope's object. */
+function eventOf(
   s: Scope,
   principal: Principal,
   recordId: string,
-  action: 'created' | 'updated' | 'deleted' | 'restored',
+  kind: RecordEventKind,
   changes: Record<string, { from: unknown; to: unknown }>,
   source: ChangeSource,
   ownerId: unknown,
-): Promise<void> {
-  await sql`
-    insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source)
-    values (${s.workspaceId}, ${newId()}, ${s.object.key}, ${recordId}, ${action}, ${JSON.stringify(changes)}::jsonb,
-            ${principal.userId}, ${principal.apiKeyId}, ${source})`.execute(s.raw);
-  await publishRecordEvent(s.raw, {
+): RecordEvent {
+  return {
     workspaceId: s.workspaceId,
     object: s.object.key,
     recordId,
-    action,
+    kind,
     changes,
-    actorUserId: principal.userId,
+    actor: { userId: principal.userId, apiKeyId: principal.apiKeyId },
     ownerId: typeof ownerId === 'string' ? ownerId : null,
     source,
+    ...(s.cause ? { cause: s.cause } : {}),
     at: new Date().toISOString(),
-  });
+  };
+}
+
+/** Writes the audit rows of a write's events (one statement for any number) and publishes the events. */
+async function recordChanges(s: Scope, events: RecordEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const first = events[0]!;
+  await sql`
+    insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source, cause)
+    select ${s.workspaceId}, c.id, ${s.object.key}, c.record_id, c.action, c.changes, ${first.actor.userId},
+           ${first.actor.apiKeyId}, ${first.source}, ${s.cause ? JSON.stringify(s.cause) : null}::jsonb
+    from unnest(${events.map(() => newId())}::uuid[], ${events.map((e) => e.recordId)}::uuid[],
+                ${events.map((e) => e.kind)}::text[], ${events.map((e) => JSON.stringify(e.changes))}::jsonb[])
+      as c (id, record_id, action, changes)`.execute(s.raw);
+  await publishRecordEvents(s.trx, s.workspaceId, events);
+}
+
+/** The caller and transaction hooks run with. */
+function writeContext(s: Scope, principal: Principal): WriteContext {
+  return { trx: s.trx, workspaceId: s.workspaceId, principal, cause: s.cause };
+}
+
+/** A record about to be written, as hooks see and change it: `set` keeps the stored columns in step. */
+function draftOf(s: Scope, prepared: Prepared): Draft {
+  return {
+    values: prepared.values,
+    set(fieldKey, value) {
+      const field = s.object.fields.find((f) => f.key === fieldKey);
+      if (!field) throw new Error(`A hook set "${fieldKey}", which ${s.object.key} does not have.`);
+      prepared.values[fieldKey] = value;
+      if (field.column) prepared.columns[field.column] = toColumn(field, value);
+      else prepared.custom[fieldKey] = value;
+    },
+  };
+}
+
+function hooksOf(s: Scope) {
+  return registry().hooks.get(s.object.key) ?? [];
 }
 
 async function insertRow(
@@ -485,7 +487,7 @@ async function insertRow(
   path = 'body',
 ): Promise<RecordView> {
   await checkReferences(s, prepared, path);
-  if (s.object.key === 'deals') await applyDealRules(s.raw, s.workspaceId, prepared);
+  for (const hook of hooksOf(s)) await hook.beforeCreate?.(writeContext(s, principal), draftOf(s, prepared));
   const id = newId();
   const columns: Record<string, unknown> = {
     workspace_id: s.workspaceId,
@@ -503,16 +505,19 @@ async function insertRow(
     values (${sql.join(names.map((n) => sql`${columns[n]}`))})
     returning *`.execute(s.raw);
   const view = present(s.object, rows[0]!, () => true);
-  await audit(
-    s,
-    principal,
-    id,
-    'created',
-    Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
-    source,
-    view.owner,
-  );
+  await recordChanges(s, [
+    eventOf(
+      s,
+      principal,
+      id,
+      'created',
+      Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
+      source,
+      view.owner,
+    ),
+  ]);
   await indexRecord(s, view);
+  for (const hook of hooksOf(s)) await hook.afterCreate?.(writeContext(s, principal), view as StoredRecord);
   return view;
 }
 
@@ -526,8 +531,8 @@ async function updateRow(
 ): Promise<RecordView> {
   const before = present(s.object, current, () => true);
   await checkReferences(s, prepared, path, before.id);
-  if (s.object.key === 'deals' && 'stage' in prepared.values)
-    await applyDealRules(s.raw, s.workspaceId, prepared, current);
+  for (const hook of hooksOf(s))
+    await hook.beforeUpdate?.(writeContext(s, principal), draftOf(s, prepared), before as StoredRecord);
   const sets = Object.entries(prepared.columns).map(([name, value]) => sql`${sql.id(name)} = ${value}`);
   sets.push(sql`custom = custom || ${JSON.stringify(prepared.custom)}::jsonb`, sql`updated_at = now()`);
   const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
@@ -542,8 +547,10 @@ async function updateRow(
       changes[key] = { from: before[key], to: after[key] };
   }
   if (Object.keys(changes).length > 0) {
-    await audit(s, principal, before.id, 'updated', changes, source, after.owner);
+    await recordChanges(s, [eventOf(s, principal, before.id, 'updated', changes, source, after.owner)]);
     await indexRecord(s, after);
+    for (const hook of hooksOf(s))
+      await hook.afterUpdate?.(writeContext(s, principal), after as StoredRecord, before as StoredRecord);
   }
   return after;
 }
@@ -554,10 +561,12 @@ export async function createRecord(
   principal: Principal,
   objectKey: string,
   input: unknown,
-  source: ChangeSource = sourceOf(principal),
+  origin?: WriteOrigin,
 ) {
+  const { source, cause } = originOf(principal, origin);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = cause;
     assertAllowed(principal, objectKey, 'create');
     const view = await insertRow(s, principal, prepare(s, principal, input, 'create', 'body'), source);
     return project(s.object, view, visibility(principal, s.object));
@@ -571,10 +580,12 @@ export async function updateRecord(
   objectKey: string,
   id: string,
   patch: unknown,
-  source: ChangeSource = sourceOf(principal),
+  origin?: WriteOrigin,
 ) {
+  const { source, cause } = originOf(principal, origin);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = cause;
     assertAllowed(principal, objectKey, 'update');
     const prepared = prepare(s, principal, patch, 'update', 'body');
     const current = await findRow(s, principal, id, { lock: true });
@@ -589,18 +600,23 @@ export async function deleteRecord(
   principal: Principal,
   objectKey: string,
   id: string,
-  source: ChangeSource = sourceOf(principal),
+  origin?: WriteOrigin,
 ) {
+  const { source, cause } = originOf(principal, origin);
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = cause;
     assertAllowed(principal, objectKey, 'delete');
     const current = await findRow(s, principal, id, { lock: true });
+    const stored = present(s.object, current, () => true) as StoredRecord;
+    for (const hook of hooksOf(s)) await hook.beforeDelete?.(writeContext(s, principal), stored);
     const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
     await sql`update ${sql.table(s.object.table)} set deleted_at = now() where workspace_id = ${s.workspaceId} ${objectCond} and id = ${id}`.execute(
       s.raw,
     );
-    await audit(s, principal, id, 'deleted', {}, source, current.owner_id);
+    await recordChanges(s, [eventOf(s, principal, id, 'deleted', {}, source, current.owner_id)]);
     await unindexRecord(s, id);
+    for (const hook of hooksOf(s)) await hook.afterDelete?.(writeContext(s, principal), stored);
   });
 }
 
@@ -610,10 +626,12 @@ export async function restoreRecord(
   principal: Principal,
   objectKey: string,
   id: string,
-  source: ChangeSource = sourceOf(principal),
+  origin?: WriteOrigin,
 ) {
+  const { source, cause } = originOf(principal, origin);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = cause;
     assertAllowed(principal, objectKey, 'delete');
     await findRow(s, principal, id, { deleted: true, lock: true });
     const objectCond = s.object.id ? sql`and object_id = ${s.object.id}` : sql``;
@@ -621,7 +639,7 @@ export async function restoreRecord(
       update ${sql.table(s.object.table)} set deleted_at = null, updated_at = now()
       where workspace_id = ${s.workspaceId} ${objectCond} and id = ${id} returning *`.execute(s.raw);
     const view = present(s.object, rows[0]!, () => true);
-    await audit(s, principal, id, 'restored', {}, source, view.owner);
+    await recordChanges(s, [eventOf(s, principal, id, 'restored', {}, source, view.owner)]);
     await indexRecord(s, view);
     return project(s.object, view, visibility(principal, s.object));
   });
@@ -640,7 +658,7 @@ export async function batchRecords(
   principal: Principal,
   objectKey: string,
   records: unknown[],
-  options: { upsertBy?: string | undefined; source?: ChangeSource } = {},
+  options: { upsertBy?: string | undefined; source?: ChangeSource; cause?: WriteCause | undefined } = {},
 ): Promise<BatchResult[]> {
   if (records.length > 1000)
     throw new AppError('validation_failed', 'A batch holds at most 1,000 records.', {
@@ -648,6 +666,7 @@ export async function batchRecords(
     });
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = options.cause;
     assertAllowed(principal, objectKey, 'create');
     const upsertField = options.upsertBy
       ? s.object.fields.find((f) => f.key === options.upsertBy)
@@ -838,10 +857,11 @@ export async function bulkWriteRecords(
   principal: Principal,
   objectKey: string,
   items: BulkItem[],
-  options: { source?: ChangeSource; batchId?: string; audit?: boolean } = {},
+  options: { source?: ChangeSource; batchId?: string; audit?: boolean; cause?: WriteCause | undefined } = {},
 ): Promise<BulkOutcome[]> {
   const source = options.source ?? 'import';
   const s = await openScope(trx, principal.workspaceId, objectKey);
+  s.cause = options.cause;
   const outcomes: BulkOutcome[] = [];
   const updates = items.filter((i) => i.updateId);
   const creates = items.filter((i) => !i.updateId);
@@ -952,21 +972,6 @@ export async function bulkWriteRecords(
     }
   }
 
-  const createdCount = outcomes.filter((o) => 'action' in o && o.action === 'created').length;
-  if (createdCount > 0 && audit) {
-    await sql`select pg_notify('rabita_events', ${JSON.stringify({
-      workspaceId: s.workspaceId,
-      object: s.object.key,
-      recordId: options.batchId ?? '',
-      action: 'imported',
-      fields: [],
-      count: createdCount,
-      ownerId: principal.userId,
-      actorUserId: principal.userId,
-      source,
-      at: new Date().toISOString(),
-    })})`.execute(s.raw);
-  }
   return outcomes.sort((a, b) => a.index - b.index);
 }
 
@@ -977,7 +982,10 @@ async function insertMany(
   source: ChangeSource,
   audit: boolean,
 ): Promise<RecordView[]> {
-  if (s.object.key === 'deals') for (const r of ready) await applyDealRules(s.raw, s.workspaceId, r.prepared);
+  const hooks = hooksOf(s);
+  for (const hook of hooks)
+    if (hook.beforeCreate)
+      for (const r of ready) await hook.beforeCreate(writeContext(s, principal), draftOf(s, r.prepared));
   const hasOwner = s.object.fields.some((f) => f.key === 'owner');
   const rowsColumns = ready.map(({ item, prepared }) => {
     const keep = item.keep;
@@ -1007,20 +1015,25 @@ async function insertMany(
   }
   const views = rowsColumns.map((c) => present(s.object, byId.get(String(c.id))!, () => true));
 
-  const changes = ready.map(({ prepared }) =>
-    JSON.stringify(
-      Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
-    ),
-  );
   const docs = views.map((v) => searchDocument(s, v));
   const ids = views.map((v) => v.id);
-  if (audit)
-    await sql`
-    insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source)
-    select ${s.workspaceId}, c.id, ${s.object.key}, c.record_id, 'created', c.changes, ${principal.userId}, ${principal.apiKeyId}, ${source}
-    from unnest(${views.map(() => newId())}::uuid[], ${ids}::uuid[], ${changes}::jsonb[]) as c (id, record_id, changes)`.execute(
-      s.raw,
+  if (audit) {
+    // The same audit rows and events a single create writes, in one statement and one publication.
+    await recordChanges(
+      s,
+      ready.map(({ prepared }, i) =>
+        eventOf(
+          s,
+          principal,
+          ids[i]!,
+          'created',
+          Object.fromEntries(Object.entries(prepared.values).map(([k, v]) => [k, { from: null, to: v }])),
+          source,
+          views[i]!.owner,
+        ),
+      ),
     );
+  }
   await sql`
     insert into search_documents (workspace_id, object_key, record_id, title, subtitle, content, compact, updated_at)
     select ${s.workspaceId}, ${s.object.key}, d.record_id, d.title, d.subtitle, d.content, d.compact, now()
@@ -1030,30 +1043,9 @@ async function insertMany(
     on conflict (workspace_id, object_key, record_id) do update
       set title = excluded.title, subtitle = excluded.subtitle, content = excluded.content,
           compact = excluded.compact, updated_at = now()`.execute(s.raw);
-
-  // Webhooks subscribed to this object's creations still get one delivery per record.
-  const probe = {
-    workspaceId: s.workspaceId,
-    object: s.object.key,
-    recordId: '',
-    action: 'created' as const,
-    actorUserId: principal.userId,
-    source,
-    at: new Date().toISOString(),
-  };
-  const { rows: hooks } = await sql<{ ids: string[] }>`select ${matchingWebhooks(probe)} as ids`.execute(
-    s.raw,
-  );
-  const hookIds = hooks[0]?.ids ?? [];
-  if (hookIds.length > 0 && audit) {
-    for (const [i, view] of views.entries()) {
-      await enqueueDeliveries(
-        s.raw,
-        { ...probe, recordId: view.id, changes: JSON.parse(changes[i]!) as RecordEvent['changes'] },
-        hookIds,
-      );
-    }
-  }
+  for (const hook of hooks)
+    if (hook.afterCreate)
+      for (const view of views) await hook.afterCreate(writeContext(s, principal), view as StoredRecord);
   return views;
 }
 

@@ -1,15 +1,8 @@
 import type { RoleKey } from '@rabita/shared';
+import { registry } from '../modules/registry.ts';
 
-/** Workspace-wide actions a role may be granted. */
-export const ACTIONS = [
-  'workspace.update',
-  'members.read',
-  'members.invite',
-  'roles.manage',
-  'apiKeys.manage',
-  'metadata.manage',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+/** A workspace-wide action a role may be granted; modules declare theirs in their manifests. */
+export type Action = string;
 
 /** What a role may do with records of an object (`*` is the fallback for every object). */
 export interface ObjectRule {
@@ -31,30 +24,46 @@ export interface Permissions {
 }
 
 const ALL: ObjectRule = { read: true, create: true, update: true, delete: true };
-
-/** The roles every new workspace starts with. */
-export const DEFAULT_ROLES: Record<RoleKey, { name: string; permissions: Permissions }> = {
-  admin: { name: 'Admin', permissions: { actions: [...ACTIONS], objects: { '*': ALL } } },
-  manager: { name: 'Manager', permissions: { actions: ['members.read'], objects: { '*': ALL } } },
-  member: { name: 'Member', permissions: { actions: ['members.read'], objects: { '*': ALL } } },
-  agent: {
-    name: 'Agent',
-    permissions: { actions: [], objects: { '*': { read: true, create: true, update: true, delete: false } } },
-  },
-  viewer: {
-    name: 'Viewer',
-    permissions: {
-      actions: [],
-      objects: { '*': { read: true, create: false, update: false, delete: false } },
-    },
-  },
+const NAMES: Record<RoleKey, string> = {
+  admin: 'Admin',
+  manager: 'Manager',
+  member: 'Member',
+  agent: 'Agent',
+  viewer: 'Viewer',
 };
+const OBJECTS: Record<RoleKey, ObjectRule> = {
+  admin: ALL,
+  manager: ALL,
+  member: ALL,
+  agent: { read: true, create: true, update: true, delete: false },
+  viewer: { read: true, create: false, update: false, delete: false },
+};
+
+/** The roles every new workspace starts with: admins get every action, the others what modules grant them. */
+export function defaultRoles(): Record<RoleKey, { name: string; permissions: Permissions }> {
+  const { grants } = registry();
+  const role = (key: RoleKey) => ({
+    name: NAMES[key],
+    permissions: {
+      actions: grants.filter((g) => key === 'admin' || g.roles.includes(key)).map((g) => g.action),
+      objects: { '*': OBJECTS[key] },
+    },
+  });
+  return {
+    admin: role('admin'),
+    manager: role('manager'),
+    member: role('member'),
+    agent: role('agent'),
+    viewer: role('viewer'),
+  };
+}
 
 /** Reads a stored permissions document defensively: anything unknown grants nothing. */
 export function parsePermissions(value: unknown): Permissions {
   const doc = (value && typeof value === 'object' ? value : {}) as Partial<Permissions>;
+  const known = registry().actions;
   const actions = Array.isArray(doc.actions)
-    ? doc.actions.filter((a): a is Action => (ACTIONS as readonly string[]).includes(a as string))
+    ? doc.actions.filter((a): a is Action => typeof a === 'string' && known.includes(a))
     : [];
   const objects = doc.objects && typeof doc.objects === 'object' ? doc.objects : {};
   return { actions, objects };

@@ -1,10 +1,10 @@
 import type { Tx } from '@rabita/db';
 import { newId } from '../ids.ts';
-import { DEFAULT_ROLES } from './permissions.ts';
+import { defaultRoles } from './permissions.ts';
 
 /** Creates the built-in roles in a new workspace; returns their ids by key. */
 export async function insertDefaultRoles(trx: Tx, workspaceId: string): Promise<Map<string, string>> {
-  const rows = Object.entries(DEFAULT_ROLES).map(([key, role]) => ({
+  const rows = Object.entries(defaultRoles()).map(([key, role]) => ({
     workspaceId,
     id: newId(),
     key,

@@ -5,7 +5,8 @@ import { accessChanged } from '../auth/principal-cache.ts';
 import { AppError } from '../errors/app-error.ts';
 import { principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { newId } from '../ids.ts';
-import { ACTIONS, parsePermissions } from './permissions.ts';
+import { registry } from '../modules/registry.ts';
+import { parsePermissions } from './permissions.ts';
 import { listRoles } from './roles.repository.ts';
 
 const ruleSchema = z
@@ -21,7 +22,12 @@ const ruleSchema = z
   .strict();
 const permissionsSchema = z
   .object({
-    actions: z.array(z.enum(ACTIONS)).max(ACTIONS.length),
+    actions: z
+      .array(z.string().max(63))
+      .max(100)
+      .refine((actions) => actions.every((a) => registry().actions.includes(a)), {
+        message: 'Unknown action.',
+      }),
     objects: z
       .record(z.string().max(63), ruleSchema)
       .refine((o) => Object.keys(o).length <= 500, 'At most 500 objects.'),

@@ -1,10 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import type { Tx } from '@rabita/db';
+import { sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
-
-interface DealValues {
-  values: Record<string, unknown>;
-  columns: Record<string, unknown>;
-}
+import type { Draft, RecordHooks, StoredRecord } from '../modules/manifest.ts';
 
 interface StageRow {
   id: string;
@@ -13,24 +10,20 @@ interface StageRow {
   kind: 'open' | 'won' | 'lost';
 }
 
-function set(prepared: DealValues, key: string, column: string, value: unknown) {
-  prepared.values[key] = value;
-  prepared.columns[column] = value;
-}
-
 /**
  * Keeps a deal consistent with its pipeline: a new deal without a stage starts in the default pipeline's
  * first stage; a stage fills in its pipeline, its probability (unless one is given) and, for won/lost
  * stages, the deal's status; a stage of another pipeline is refused.
  */
-export async function applyDealRules(
-  raw: Kysely<unknown>,
+async function applyDealRules(
+  trx: Tx,
   workspaceId: string,
-  prepared: DealValues,
-  current?: Record<string, unknown>,
+  draft: Draft,
+  current?: StoredRecord,
 ): Promise<void> {
-  const stageId = prepared.values.stage as string | null | undefined;
-  const pipelineId = (prepared.values.pipeline ?? current?.pipeline_id) as string | null | undefined;
+  const raw = trx.withoutPlugins();
+  const stageId = draft.values.stage as string | null | undefined;
+  const pipelineId = (draft.values.pipeline ?? current?.pipeline) as string | null | undefined;
   let stage: StageRow | undefined;
   if (stageId) {
     const { rows } = await sql<StageRow>`
@@ -45,7 +38,7 @@ export async function applyDealRules(
         and ${pipelineId ? sql`p.id = ${pipelineId}` : sql`p.is_default`}
       order by s.position, s.id limit 1`.execute(raw);
     stage = rows[0];
-    if (stage) set(prepared, 'stage', 'stage_id', stage.id);
+    if (stage) draft.set('stage', stage.id);
   }
   if (!stage) return;
   if (pipelineId && pipelineId !== stage.pipeline_id) {
@@ -53,11 +46,19 @@ export async function applyDealRules(
       errors: [{ field: 'body.stage', message: 'The stage belongs to another pipeline.' }],
     });
   }
-  if (!prepared.values.pipeline) set(prepared, 'pipeline', 'pipeline_id', stage.pipeline_id);
-  if (prepared.values.probability === undefined && stage.probability !== null) {
-    set(prepared, 'probability', 'probability', Number(stage.probability));
+  if (!draft.values.pipeline) draft.set('pipeline', stage.pipeline_id);
+  if (draft.values.probability === undefined && stage.probability !== null) {
+    draft.set('probability', Number(stage.probability));
   }
   // A won or lost stage decides the status; an open stage reopens the deal unless a status is given.
-  if (stage.kind !== 'open' || prepared.values.status === undefined)
-    set(prepared, 'status', 'status', stage.kind);
+  if (stage.kind !== 'open' || draft.values.status === undefined) draft.set('status', stage.kind);
 }
+
+/** The deal rules as record hooks: on every create, and on updates that change the stage. */
+export const dealHooks: RecordHooks = {
+  object: 'deals',
+  beforeCreate: (ctx, draft) => applyDealRules(ctx.trx, ctx.workspaceId, draft),
+  beforeUpdate: async (ctx, draft, current) => {
+    if ('stage' in draft.values) await applyDealRules(ctx.trx, ctx.workspaceId, draft, current);
+  },
+};

@@ -5,7 +5,7 @@ import { getTimeline } from './timeline.service.ts';
 
 const entrySchema = z
   .object({
-    kind: z.enum(['change', 'activity', 'task']),
+    kind: z.string().describe('`change`, `activity`, `task`, or a kind a module adds.'),
     id: z.string(),
     at: z.string().describe('ISO 8601 UTC: when it happened (changes, activities) or was added (tasks).'),
   })

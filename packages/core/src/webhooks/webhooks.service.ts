@@ -109,6 +109,7 @@ export async function createWebhook(
         description: input.description ?? null,
         secret,
         createdBy: principal.userId,
+        roleId: principal.role.id,
       })
       .returning(VIEW_COLUMNS)
       .executeTakeFirstOrThrow();

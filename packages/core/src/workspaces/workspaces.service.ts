@@ -2,7 +2,7 @@ import { type Database, type DB, setWorkspace, type Tx, withWorkspace } from '@r
 import { type Selectable, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
-import { insertDefaultPipeline } from '../records/default-pipeline.ts';
+import { registry } from '../modules/registry.ts';
 import { insertDefaultRoles } from '../roles/roles.repository.ts';
 
 export function presentWorkspace(row: Selectable<DB['workspaces']>) {
@@ -24,7 +24,7 @@ export async function anyWorkspaceExists(db: Database | Tx): Promise<boolean> {
 }
 
 /**
- * Creates a workspace with its built-in roles and default pipeline, and makes `ownerId` its admin. Scopes `trx` to the new
+ * Creates a workspace with its built-in roles and each module's seed steps (the default pipeline…), and makes `ownerId` its admin. Scopes `trx` to the new
  * workspace, so the caller may go on writing into it.
  */
 export async function createWorkspace(
@@ -47,7 +47,7 @@ export async function createWorkspace(
     .insertInto('memberships')
     .values({ workspaceId: id, userId: input.ownerId, roleId: roles.get('admin')! })
     .execute();
-  await insertDefaultPipeline(trx, id, workspace.defaultLocale, workspace.defaultCurrency);
+  for (const seed of registry().seeds) await seed.run(trx, workspace);
   return workspace;
 }
 

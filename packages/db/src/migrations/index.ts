@@ -17,7 +17,10 @@ import * as m0017 from './0017-auth-changes.ts';
 import * as m0018 from './0018-search-prefix-order.ts';
 import * as m0019 from './0019-deal-totals.ts';
 import * as m0020 from './0020-phone-lookup-rows.ts';
+import * as m0021 from './0021-filter-lookups.ts';
 import * as m0022 from './0022-scheduled-jobs.ts';
+import * as m0023 from './0023-import-lookups.ts';
+import * as m0024 from './0024-write-cause.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -39,5 +42,8 @@ export const migrations: Record<string, Migration> = {
   '0018-search-prefix-order': m0018,
   '0019-deal-totals': m0019,
   '0020-phone-lookup-rows': m0020,
+  '0021-filter-lookups': m0021,
   '0022-scheduled-jobs': m0022,
+  '0023-import-lookups': m0023,
+  '0024-write-cause': m0024,
 };

@@ -1,0 +1,18 @@
+// The accounts module's error codes and their HTTP statuses (declared once here for the type, and in the
+// manifest for the edge).
+
+declare module '../errors/app-error.ts' {
+  interface ErrorStatuses {
+    invalid_credentials: 401;
+    signup_closed: 403;
+    email_taken: 409;
+    invitation_invalid: 410;
+  }
+}
+
+export const AUTH_ERRORS = {
+  invalid_credentials: 401,
+  signup_closed: 403,
+  email_taken: 409,
+  invitation_invalid: 410,
+} as const;

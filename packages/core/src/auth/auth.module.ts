@@ -1,0 +1,27 @@
+import type { ModuleManifest } from '../modules/manifest.ts';
+import { accessRoutes } from './access.routes.ts';
+import { AUTH_ERRORS } from './auth.errors.ts';
+import { authRoutes } from './auth.routes.ts';
+import { deleteExpiredSessions } from './sessions.service.ts';
+
+/** Accounts: sign-up, sign-in, sessions, invitations, API keys. */
+export const authModule: ModuleManifest = {
+  key: 'auth',
+  routes: [authRoutes, accessRoutes],
+  permissions: [{ action: 'apiKeys.manage', roles: [] }],
+  errors: AUTH_ERRORS,
+  tasks: {
+    /** Hourly housekeeping: expired sessions and spent rate-limit counters. */
+    'rabita:cleanup': (deps) => async (_payload, helpers) => {
+      const sessions = await deleteExpiredSessions(deps.db, deps.session);
+      const limits = await deps.db
+        .deleteFrom('rateLimits')
+        .where('expire', '<', String(Date.now()))
+        .executeTakeFirst();
+      helpers.logger.info(
+        `cleanup: ${sessions} sessions, ${Number(limits.numDeletedRows)} rate-limit counters`,
+      );
+    },
+  },
+  crontab: ['0 * * * * rabita:cleanup ?max=1'],
+};

@@ -1,0 +1,126 @@
+import type { TaskList } from 'graphile-worker';
+import type { Migration } from 'kysely';
+import { COMMON_ERROR_STATUSES, type ErrorStatuses } from '../errors/app-error.ts';
+import type { ObjectDef } from '../metadata/metadata.types.ts';
+import type {
+  ActionGrant,
+  EventSubscriber,
+  ModuleManifest,
+  RecordHooks,
+  RoutePlugin,
+  TaskDeps,
+  TimelineSource,
+  WorkspaceSeed,
+} from './manifest.ts';
+
+/** Everything the installed modules declare, merged once: what the server, worker and engine iterate. */
+export interface Registry {
+  modules: readonly ModuleManifest[];
+  routes: readonly RoutePlugin[];
+  objects: readonly ObjectDef[];
+  migrations: Record<string, Migration>;
+  actions: readonly string[];
+  grants: readonly ActionGrant[];
+  errors: Readonly<Record<string, number>>;
+  hooks: ReadonlyMap<string, readonly RecordHooks[]>;
+  subscribers: readonly EventSubscriber[];
+  seeds: readonly WorkspaceSeed[];
+  timelineSources: readonly TimelineSource[];
+  readSurfaces: readonly string[];
+  crontab: string;
+  taskList(deps: TaskDeps): TaskList;
+}
+
+let installed: Registry | undefined;
+
+function duplicate(kind: string, name: string, module: string): never {
+  throw new Error(`Module "${module}" declares ${kind} "${name}", which another module already declares.`);
+}
+
+/**
+ * Builds the registry from a list of manifests, refusing two modules that declare the same key, object, action,
+ * error code, migration or task. Pure: nothing is installed.
+ */
+export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
+  const keys = new Set<string>();
+  const objects = new Map<string, ObjectDef>();
+  const migrations: Record<string, Migration> = {};
+  const grants: ActionGrant[] = [];
+  const errors: Record<string, number> = { ...COMMON_ERROR_STATUSES };
+  const hooks = new Map<string, RecordHooks[]>();
+  const taskFactories = new Map<string, ModuleManifest['tasks'] & object>();
+  const taskNames = new Set<string>();
+  for (const m of manifests) {
+    if (keys.has(m.key)) duplicate('the key', m.key, m.key);
+    keys.add(m.key);
+    for (const o of m.objects ?? []) {
+      if (objects.has(o.key)) duplicate('the object', o.key, m.key);
+      objects.set(o.key, o);
+    }
+    for (const [name, migration] of Object.entries(m.migrations ?? {})) {
+      if (name in migrations) duplicate('the migration', name, m.key);
+      migrations[name] = migration;
+    }
+    for (const g of m.permissions ?? []) {
+      if (grants.some((x) => x.action === g.action)) duplicate('the action', g.action, m.key);
+      grants.push(g);
+    }
+    for (const [code, status] of Object.entries(m.errors ?? {})) {
+      if (code in errors) duplicate('the error code', code, m.key);
+      errors[code] = status as number;
+    }
+    for (const h of m.hooks ?? []) hooks.set(h.object, [...(hooks.get(h.object) ?? []), h]);
+    if (m.tasks) {
+      for (const name of Object.keys(m.tasks)) {
+        if (taskNames.has(name)) duplicate('the task', name, m.key);
+        taskNames.add(name);
+      }
+      taskFactories.set(m.key, m.tasks);
+    }
+  }
+  const list = [...manifests];
+  return {
+    modules: list,
+    routes: list.flatMap((m) => m.routes ?? []),
+    objects: [...objects.values()].sort((a, b) => (a.position ?? 1000) - (b.position ?? 1000)),
+    migrations,
+    actions: grants.map((g) => g.action),
+    grants,
+    errors,
+    hooks,
+    subscribers: list.flatMap((m) => m.subscribers ?? []),
+    seeds: list.flatMap((m) => m.seeds ?? []),
+    timelineSources: list.flatMap((m) => m.timelineSources ?? []),
+    readSurfaces: list.flatMap((m) => m.readSurfaces ?? []),
+    crontab: list.flatMap((m) => m.crontab ?? []).join('\n'),
+    taskList(deps) {
+      const tasks: TaskList = {};
+      for (const factories of taskFactories.values())
+        for (const [name, make] of Object.entries(factories)) tasks[name] = make(deps);
+      return tasks;
+    },
+  };
+}
+
+/**
+ * Installs the modules this process runs (the composition root does it once, before serving or working; tests
+ * may install a list with a module of their own). Installing again replaces the list.
+ */
+export function installModules(manifests: readonly ModuleManifest[]): Registry {
+  installed = buildRegistry(manifests);
+  return installed;
+}
+
+/** The installed modules, merged. */
+export function registry(): Registry {
+  if (!installed)
+    throw new Error("Rabita's modules are not installed: call installModules(MODULES) at start-up.");
+  return installed;
+}
+
+/** The HTTP status of an error code, as its module declared it (500 for a code no module declares). */
+export function statusOfCode(code: string): number {
+  return registry().errors[code] ?? 500;
+}
+
+export type { ErrorStatuses };

@@ -1,0 +1,172 @@
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+import { field, options, owner } from '../metadata/standard-objects.ts';
+
+// The sales module's standard objects: deals, and the pipelines and stages they move through.
+
+const DEAL_STATUSES = options(
+  ['open', 'Open', 'مفتوحة', 'باز'],
+  ['won', 'Won', 'رابحة', 'موفق'],
+  ['lost', 'Lost', 'خاسرة', 'ناموفق'],
+);
+
+export const deals: ObjectDef = {
+  key: 'deals',
+  position: 40,
+  labels: {
+    singular: { en: 'Deal', ar: 'صفقة', fa: 'معامله' },
+    plural: { en: 'Deals', ar: 'الصفقات', fa: 'معاملات' },
+  },
+  custom: false,
+  table: 'deals',
+  titleFields: ['name'],
+  subtitleField: 'stage',
+  fields: [
+    field(
+      'name',
+      'name',
+      { en: 'Name', ar: 'الاسم', fa: 'نام' },
+      { type: 'text', required: true, searchable: true, maxLength: 300 },
+    ),
+    field('amount', 'amount', { en: 'Amount', ar: 'المبلغ', fa: 'مبلغ' }, { type: 'money' }),
+    field(
+      'pipeline',
+      'pipeline_id',
+      { en: 'Pipeline', ar: 'مسار المبيعات', fa: 'قیف فروش' },
+      { type: 'relation', relation: { object: 'pipelines', many: false } },
+    ),
+    field(
+      'stage',
+      'stage_id',
+      { en: 'Stage', ar: 'المرحلة', fa: 'مرحله' },
+      { type: 'relation', relation: { object: 'stages', many: false } },
+    ),
+    field(
+      'probability',
+      'probability',
+      { en: 'Probability', ar: 'الاحتمالية', fa: 'احتمال' },
+      { type: 'number' },
+    ),
+    field(
+      'expectedCloseDate',
+      'expected_close_date',
+      { en: 'Expected close date', ar: 'تاريخ الإغلاق المتوقع', fa: 'تاریخ بسته شدن پیش‌بینی‌شده' },
+      { type: 'date' },
+    ),
+    field(
+      'status',
+      'status',
+      { en: 'Status', ar: 'الحالة', fa: 'وضعیت' },
+      { type: 'select', options: DEAL_STATUSES, defaultValue: 'open', required: true },
+    ),
+    field(
+      'lossReason',
+      'loss_reason',
+      { en: 'Loss reason', ar: 'سبب الخسارة', fa: 'دلیل شکست' },
+      { type: 'text', maxLength: 500 },
+    ),
+    field(
+      'company',
+      'company_id',
+      { en: 'Company', ar: 'الشركة', fa: 'شرکت' },
+      { type: 'relation', relation: { object: 'companies', many: false } },
+    ),
+    field(
+      'primaryPerson',
+      'primary_person_id',
+      { en: 'Primary contact', ar: 'جهة الاتصال الرئيسية', fa: 'مخاطب اصلی' },
+      { type: 'relation', relation: { object: 'people', many: false } },
+    ),
+    owner(),
+  ],
+};
+
+/**
+ * A pipeline's or stage's name in each interface language: names are the workspace's data, so they are
+ * translated as values (beside the stored `name`, the fallback), not through the app's dictionaries.
+ */
+const localizedNames = (): FieldDef[] =>
+  (
+    [
+      ['nameEn', 'name_en', 'Name (English)', 'الاسم (بالإنجليزية)', 'نام (انگلیسی)'],
+      ['nameAr', 'name_ar', 'Name (Arabic)', 'الاسم (بالعربية)', 'نام (عربی)'],
+      ['nameFa', 'name_fa', 'Name (Persian)', 'الاسم (بالفارسية)', 'نام (فارسی)'],
+    ] as const
+  ).map(([key, column, en, ar, fa]) =>
+    field(key, column, { en, ar, fa }, { type: 'text', searchable: true, maxLength: 200 }),
+  );
+const LOCALIZED_NAMES = { en: 'nameEn', ar: 'nameAr', fa: 'nameFa' };
+
+export const pipelines: ObjectDef = {
+  key: 'pipelines',
+  position: 70,
+  labels: {
+    singular: { en: 'Pipeline', ar: 'مسار مبيعات', fa: 'قیف فروش' },
+    plural: { en: 'Pipelines', ar: 'مسارات المبيعات', fa: 'قیف‌های فروش' },
+  },
+  custom: false,
+  table: 'pipelines',
+  titleFields: ['name'],
+  localizedTitle: LOCALIZED_NAMES,
+  fields: [
+    field(
+      'name',
+      'name',
+      { en: 'Name', ar: 'الاسم', fa: 'نام' },
+      { type: 'text', required: true, searchable: true, maxLength: 200 },
+    ),
+    ...localizedNames(),
+    field(
+      'currency',
+      'currency',
+      { en: 'Currency', ar: 'العملة', fa: 'ارز' },
+      { type: 'text', maxLength: 3 },
+    ),
+    field('isDefault', 'is_default', { en: 'Default', ar: 'افتراضي', fa: 'پیش‌فرض' }, { type: 'boolean' }),
+  ],
+};
+
+export const stages: ObjectDef = {
+  key: 'stages',
+  position: 80,
+  labels: {
+    singular: { en: 'Stage', ar: 'مرحلة', fa: 'مرحله' },
+    plural: { en: 'Stages', ar: 'المراحل', fa: 'مراحل' },
+  },
+  custom: false,
+  table: 'stages',
+  titleFields: ['name'],
+  localizedTitle: LOCALIZED_NAMES,
+  fields: [
+    field(
+      'pipeline',
+      'pipeline_id',
+      { en: 'Pipeline', ar: 'مسار المبيعات', fa: 'قیف فروش' },
+      { type: 'relation', required: true, relation: { object: 'pipelines', many: false } },
+    ),
+    field(
+      'name',
+      'name',
+      { en: 'Name', ar: 'الاسم', fa: 'نام' },
+      { type: 'text', required: true, searchable: true, maxLength: 200 },
+    ),
+    ...localizedNames(),
+    field(
+      'position',
+      'position',
+      { en: 'Position', ar: 'الترتيب', fa: 'ترتیب' },
+      { type: 'number', required: true },
+    ),
+    field(
+      'probability',
+      'probability',
+      { en: 'Probability', ar: 'الاحتمالية', fa: 'احتمال' },
+      { type: 'number' },
+    ),
+    field(
+      'kind',
+      'kind',
+      { en: 'Kind', ar: 'النوع', fa: 'نوع' },
+      { type: 'select', required: true, defaultValue: 'open', options: DEAL_STATUSES },
+    ),
+  ],
+};
