@@ -3,6 +3,14 @@ import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 import { fieldSql, objectScope } from './expressions.ts';
+import {
+  documentCandidates,
+  foldedSql,
+  foldValue,
+  foldValues,
+  isFoldedText,
+  listCandidates,
+} from './filter-lookups.ts';
 import { checkValue, readPhone, type ValueContext } from './values.ts';
 
 export interface FilterContext extends ValueContext {
@@ -23,13 +31,15 @@ function invalid(path: string, message: string): never {
   });
 }
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 interface Compiler {
   ctx: FilterContext;
   nodes: number;
+}
+
+/** A compiled condition; `total` when it is never null, so it needs no `coalesce` (which would hide it from indexes). */
+interface Leaf {
+  cond: RawBuilder<unknown>;
+  total?: boolean;
 }
 
 /** Resolves `field` or `relation.field` to the field and the SQL reading it, following one relation. */
@@ -41,7 +51,7 @@ function resolveField(c: Compiler, object: ObjectDef, alias: string, name: unkno
   if (!field || c.ctx.hidden?.(object.key, field.key))
     invalid(`${path}.field`, `There is no field "${head}" on ${object.key}.`);
   if (rest.length > 0) invalid(`${path}.field`, 'Filters follow at most one relation.');
-  if (tail === undefined) return { field, wrap: (cond: RawBuilder<unknown>) => cond, alias };
+  if (tail === undefined) return { field, owner: object, wrap: (leaf: Leaf): Leaf => leaf, alias };
   if ((field.type !== 'relation' || !field.relation) && field.type !== 'user') {
     invalid(`${path}.field`, `"${head}" is not a relation.`);
   }
@@ -57,10 +67,12 @@ function resolveField(c: Compiler, object: ObjectDef, alias: string, name: unkno
     : sql`${sql.ref(`${innerAlias}.id`)}::text = ${link.scalar}`;
   return {
     field: inner,
+    owner: target,
     alias: innerAlias,
-    wrap: (cond: RawBuilder<unknown>) =>
-      sql`exists (select 1 from ${sql.table(target.table)} as ${sql.table(innerAlias)} where ${objectScope(target, innerAlias, c.ctx.workspaceId)} and ${on} and ${cond})`,
-    target,
+    wrap: (leaf: Leaf): Leaf => ({
+      cond: sql`exists (select 1 from ${sql.table(target.table)} as ${sql.table(innerAlias)} where ${objectScope(target, innerAlias, c.ctx.workspaceId)} and ${on} and ${leaf.cond})`,
+      total: true,
+    }),
   };
 }
 
@@ -72,6 +84,9 @@ function valueFor(c: Compiler, field: FieldDef, value: unknown, path: string): u
       return readPhone(value, c.ctx.defaultCountry)?.e164 ?? value;
     }
     case 'emails':
+      // Stored trimmed and lower-cased (`email_addresses`).
+      if (typeof value !== 'string' || value.length > 2000) invalid(`${path}.value`, 'Must be text.');
+      return value.trim().toLowerCase();
     case 'email':
     case 'text':
     case 'longText':
@@ -118,22 +133,23 @@ function condition(
   alias: string,
   node: Record<string, unknown>,
   path: string,
-) {
+): Leaf {
   const op = node.op;
   if (typeof op !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(op)) {
     invalid(`${path}.op`, `Must be one of ${FILTER_OPERATORS.join(', ')}.`);
   }
   const resolved = resolveField(c, object, alias, node.field, path);
-  const { field } = resolved;
+  const { field, owner } = resolved;
   const s = fieldSql(field, resolved.alias);
   const operator = op as FilterOperator;
+  const leaf = (cond: RawBuilder<unknown>, total = false) => resolved.wrap({ cond, total });
 
   if (operator === 'isNull' || operator === 'isNotNull') {
     const empty = s.array
       ? sql`coalesce(cardinality(${s.array}), 0) = 0`
       : sql`${s.raw} is null or ${s.raw} = 'null'::jsonb`;
     const cond = field.column && !s.array ? sql`${s.raw} is null` : empty;
-    return resolved.wrap(operator === 'isNull' ? sql`(${cond})` : sql`not (${cond})`);
+    return leaf(operator === 'isNull' ? sql`(${cond})` : sql`not (${cond})`);
   }
 
   const list = (): unknown[] => {
@@ -144,23 +160,33 @@ function condition(
   };
 
   if (s.array) {
+    const arr = s.array;
+    // A standard phone or email list is found through its GIN index first, then checked as written.
+    const narrowed = (keys: string[], check: RawBuilder<unknown>): Leaf => {
+      const ids = listCandidates(owner, field, resolved.alias, keys);
+      return ids
+        ? leaf(sql`(${ids} and coalesce(${check}, false))`, true)
+        : leaf(sql`coalesce(${check}, false)`);
+    };
     switch (operator) {
       case 'hasAny':
-      case 'in':
-        return resolved.wrap(sql`coalesce(${s.array} && ${sql.val(list().map(String))}::text[], false)`);
-      case 'hasAll':
-        return resolved.wrap(sql`coalesce(${s.array} @> ${sql.val(list().map(String))}::text[], false)`);
+      case 'in': {
+        const keys = list().map(String);
+        return narrowed(keys, sql`${arr} && ${sql.val(keys)}::text[]`);
+      }
+      case 'hasAll': {
+        const keys = list().map(String);
+        return narrowed(keys, sql`${arr} @> ${sql.val(keys)}::text[]`);
+      }
       case 'nin':
-        return resolved.wrap(sql`not coalesce(${s.array} && ${sql.val(list().map(String))}::text[], false)`);
+        return leaf(sql`not coalesce(${arr} && ${sql.val(list().map(String))}::text[], false)`);
       case 'eq':
-      case 'contains':
-        return resolved.wrap(
-          sql`coalesce(${String(valueFor(c, field, node.value, path))} = any(${s.array}), false)`,
-        );
+      case 'contains': {
+        const key = String(valueFor(c, field, node.value, path));
+        return narrowed([key], sql`${key} = any(${arr})`);
+      }
       case 'neq':
-        return resolved.wrap(
-          sql`not coalesce(${String(valueFor(c, field, node.value, path))} = any(${s.array}), false)`,
-        );
+        return leaf(sql`not coalesce(${String(valueFor(c, field, node.value, path))} = any(${arr}), false)`);
       default:
         invalid(`${path}.op`, `"${operator}" does not apply to the list field "${field.key}".`);
     }
@@ -168,29 +194,65 @@ function condition(
   if (!s.scalar) invalid(`${path}.op`, `"${field.key}" can only be tested with isNull or isNotNull.`);
   const x = s.scalar;
   const textual = ['text', 'longText', 'email', 'url', 'file', 'select', 'phone'].includes(field.type);
+
+  // Free text is compared folded on both sides, as search compares it.
+  if (isFoldedText(field) && ['eq', 'neq', 'in', 'nin', 'startsWith', 'contains'].includes(operator)) {
+    const fx = foldedSql(owner, field, resolved.alias, x);
+    switch (operator) {
+      case 'eq':
+        return leaf(
+          sql`(${fx} is not null and ${fx} = ${foldValue(valueFor(c, field, node.value, path))})`,
+          true,
+        );
+      case 'neq':
+        return leaf(sql`${fx} is distinct from ${foldValue(valueFor(c, field, node.value, path))}`, true);
+      case 'in':
+        return leaf(sql`(${fx} is not null and ${fx} = any(${foldValues(list())}))`, true);
+      case 'nin':
+        return leaf(sql`not coalesce(${fx} = any(${foldValues(list())}), false)`, true);
+      case 'startsWith':
+        return leaf(
+          sql`(${fx} is not null and ${fx} ^@ ${foldValue(valueFor(c, field, node.value, path))})`,
+          true,
+        );
+      default: {
+        const v = String(valueFor(c, field, node.value, path));
+        const check = sql`(${fx} is not null and strpos(${fx}, ${foldValue(v)}) > 0)`;
+        const ids = documentCandidates(owner, field, resolved.alias, v);
+        return leaf(ids ? sql`(${ids} and ${check})` : check, true);
+      }
+    }
+  }
+
   switch (operator) {
     case 'eq':
-      return resolved.wrap(sql`${x} = ${valueFor(c, field, node.value, path)}`);
+      return leaf(sql`${x} = ${valueFor(c, field, node.value, path)}`);
     case 'neq':
-      return resolved.wrap(sql`${x} is distinct from ${valueFor(c, field, node.value, path)}`);
+      return leaf(sql`${x} is distinct from ${valueFor(c, field, node.value, path)}`);
     case 'lt':
-      return resolved.wrap(sql`${x} < ${valueFor(c, field, node.value, path)}`);
+      return leaf(sql`${x} < ${valueFor(c, field, node.value, path)}`);
     case 'lte':
-      return resolved.wrap(sql`${x} <= ${valueFor(c, field, node.value, path)}`);
+      return leaf(sql`${x} <= ${valueFor(c, field, node.value, path)}`);
     case 'gt':
-      return resolved.wrap(sql`${x} > ${valueFor(c, field, node.value, path)}`);
+      return leaf(sql`${x} > ${valueFor(c, field, node.value, path)}`);
     case 'gte':
-      return resolved.wrap(sql`${x} >= ${valueFor(c, field, node.value, path)}`);
+      return leaf(sql`${x} >= ${valueFor(c, field, node.value, path)}`);
     case 'in':
-      return resolved.wrap(sql`${x} = any(${sql.val(list())})`);
+      return leaf(sql`${x} = any(${sql.val(list())})`);
     case 'nin':
-      return resolved.wrap(sql`not coalesce(${x} = any(${sql.val(list())}), false)`);
+      return leaf(sql`not coalesce(${x} = any(${sql.val(list())}), false)`);
     case 'contains':
     case 'startsWith': {
       if (!textual) invalid(`${path}.op`, `"${operator}" applies to text fields only.`);
-      const v = valueFor(c, field, node.value, path);
-      const pattern = operator === 'contains' ? `%${escapeLike(String(v))}%` : `${escapeLike(String(v))}%`;
-      return resolved.wrap(sql`${x}::text ilike ${pattern}`);
+      // Other text (links, options, numbers) is folded too, so the same query finds the same spellings.
+      const fx = sql`rabita_fold((${x})::text)`;
+      const v = foldValue(valueFor(c, field, node.value, path));
+      return leaf(
+        operator === 'contains'
+          ? sql`(${fx} is not null and strpos(${fx}, ${v}) > 0)`
+          : sql`(${fx} is not null and ${fx} ^@ ${v})`,
+        true,
+      );
     }
     default:
       invalid(`${path}.op`, `"${operator}" applies to list fields only.`);
@@ -226,7 +288,8 @@ function compile(
   }
   const extra = keys.filter((k) => !['field', 'op', 'value'].includes(k));
   if (extra.length > 0) invalid(path, `Unknown key "${extra[0]}".`);
-  return sql`coalesce(${condition(c, object, alias, n, path)}, false)`;
+  const leaf = condition(c, object, alias, n, path);
+  return leaf.total ? leaf.cond : sql`coalesce(${leaf.cond}, false)`;
 }
 
 /** Compiles a filter tree (already parsed JSON) into a SQL condition on `alias`; refuses bad trees with 400. */

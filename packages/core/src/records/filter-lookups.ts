@@ -1,0 +1,96 @@
+import { normalizeText } from '@rabita/shared';
+import { type RawBuilder, sql } from 'kysely';
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+
+// How the filter compiler reaches indexes under row-level security (migration 0021). Text is compared folded —
+// `rabita_fold` in SQL is `normalizeText` — on both sides. Only leakproof conditions reach an index for the
+// application's role, and `rabita_fold(column)` is not one, so:
+// - the names lists are filtered by most are kept folded in stored columns (`x_folded`, byte-ordered), whose `=`
+//   and `^@` (starts with) are leakproof and served by a b-tree on `(workspace_id, x_folded)`;
+// - a substring of a title field is looked up in the search documents' trigram index, and phones and emails in
+//   their GIN indexes, through owner-run functions confined to the transaction's workspace; the result is a list
+//   of ids, which the primary key serves (`id = any(…)` is leakproof), and the field itself is checked again.
+
+/** Standard text columns kept folded beside themselves as `<column>_folded` (migration 0021), by table. */
+const FOLDED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  people: ['first_name', 'last_name'],
+  companies: ['name'],
+  leads: ['name'],
+  deals: ['name'],
+};
+
+/** Standard list columns with a GIN index that `rabita_match_list` may probe, by table. */
+const LIST_LOOKUPS: Readonly<Record<string, readonly string[]>> = {
+  people: ['phone_numbers', 'email_addresses'],
+  companies: ['phone_numbers'],
+  leads: ['phone_numbers'],
+};
+
+/** The trigram index needs three characters to narrow anything; a shorter substring is checked row by row. */
+const MIN_TRIGRAM_TEXT = 3;
+
+/** Free text compared folded in every operator (a read-only field is a key the system wrote, compared as is). */
+export function isFoldedText(field: FieldDef): boolean {
+  return (field.type === 'text' || field.type === 'longText' || field.type === 'email') && !field.readOnly;
+}
+
+function storedFolded(object: ObjectDef, field: FieldDef): string | undefined {
+  if (object.custom || !field.column) return undefined;
+  return FOLDED_COLUMNS[object.table]?.includes(field.column) ? `${field.column}_folded` : undefined;
+}
+
+/** The field's value folded: its stored folded column when it has one (indexed), else folded as it is read. */
+export function foldedSql(
+  object: ObjectDef,
+  field: FieldDef,
+  alias: string,
+  scalar: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const column = storedFolded(object, field);
+  return column ? sql.ref(`${alias}.${column}`) : sql`rabita_fold((${scalar})::text)`;
+}
+
+/** A value folded in SQL, by the same function as the stored side (constant-folded when the query is planned). */
+export function foldValue(value: unknown): RawBuilder<unknown> {
+  return sql`rabita_fold(${String(value)})`;
+}
+
+/** Values folded in SQL as a text[], for `in` and `nin`. */
+export function foldValues(values: unknown[]): RawBuilder<unknown> {
+  return sql`array[${sql.join(values.map(foldValue))}]::text[]`;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Ids of the records whose search document holds `text` folded, when that narrows a `contains` on this field
+ * exactly: a title field of a standard object with documents (a document's text begins with its folded title,
+ * which the field's length keeps within the document), and a text long enough for the trigram index.
+ */
+export function documentCandidates(
+  object: ObjectDef,
+  field: FieldDef,
+  alias: string,
+  text: string,
+): RawBuilder<unknown> | undefined {
+  if (!storedFolded(object, field) || !object.titleFields.includes(field.key)) return undefined;
+  if ((field.maxLength ?? Number.POSITIVE_INFINITY) > 1000) return undefined;
+  const folded = normalizeText(text);
+  if ([...folded].length < MIN_TRIGRAM_TEXT) return undefined;
+  return sql`${sql.ref(`${alias}.id`)} = any(array(select rabita_filter_documents(${object.key}, ${`%${escapeLike(folded)}%`})))`;
+}
+
+/** Ids of the records holding one of `keys` in a standard phone or email list, from its GIN index. */
+export function listCandidates(
+  object: ObjectDef,
+  field: FieldDef,
+  alias: string,
+  keys: string[],
+): RawBuilder<unknown> | undefined {
+  if (object.custom || !field.column || keys.length === 0) return undefined;
+  const column = field.type === 'emails' ? 'email_addresses' : 'phone_numbers';
+  if (!LIST_LOOKUPS[object.table]?.includes(column)) return undefined;
+  return sql`${sql.ref(`${alias}.id`)} = any(array(select l.id from rabita_match_list(${object.table}, ${column}, ${keys}::text[], null, null) as l))`;
+}
