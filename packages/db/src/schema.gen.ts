@@ -76,6 +76,7 @@ export interface Companies {
   id: string;
   industry: string | null;
   name: string;
+  nameFolded: Generated<string | null>;
   ownerId: string | null;
   phoneNumbers: Generated<string[]>;
   phones: Generated<Json>;
@@ -124,6 +125,7 @@ export interface Deals {
   id: string;
   lossReason: string | null;
   name: string;
+  nameFolded: Generated<string | null>;
   ownerId: string | null;
   pipelineId: string | null;
   primaryPersonId: string | null;
@@ -217,6 +219,7 @@ export interface Leads {
   email: string | null;
   id: string;
   name: string;
+  nameFolded: Generated<string | null>;
   ownerId: string | null;
   phone: Json | null;
   phoneNumbers: Generated<string[]>;
@@ -267,10 +270,12 @@ export interface People {
   emailAddresses: Generated<string[]>;
   emails: Generated<Json>;
   firstName: string | null;
+  firstNameFolded: Generated<string | null>;
   flags: Generated<string[]>;
   id: string;
   jobTitle: string | null;
   lastName: string | null;
+  lastNameFolded: Generated<string | null>;
   lifecycleStage: string | null;
   location: Json | null;
   ownerId: string | null;
