@@ -10,15 +10,9 @@ import { neutraliseCell } from '../exports/cells.ts';
 import { newId } from '../ids.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 import { assertAllowed, hiddenFor, ruleFor } from '../records/access.ts';
-import {
-  type BulkItem,
-  bulkWriteRecords,
-  fieldKeysPage,
-  findRecordsByField,
-  objectsInScope,
-} from '../records/records.service.ts';
+import { type FieldLookup, matchRecords, matchRecordsByFields } from '../records/match-records.ts';
+import { type BulkItem, bulkWriteRecords, objectsInScope } from '../records/records.service.ts';
 import { checkValue, type ValueContext } from '../records/values.ts';
-import { BloomFilter } from './bloom.ts';
 import { coerceCell } from './coerce.ts';
 import { ADDRESS_PARTS, type Mapping, suggestMapping } from './mapping.ts';
 import { type Encoding, type FileFormat, openRows } from './sources.ts';
@@ -375,8 +369,8 @@ interface Plan {
   matchField?: FieldDef | undefined;
   onMatch: OnMatch;
   calendar: Calendar;
-  /** Match keys that may exist in the workspace; a key it has never seen is certainly new. */
-  seen?: BloomFilter | undefined;
+  /** A dry run writes inside a savepoint it rolls back, so it leaves out the audit rows and events. */
+  dryRun: boolean;
 }
 
 interface Counts {
@@ -429,7 +423,7 @@ function rowInput(plan: Plan, cells: string[]): { input: Record<string, unknown>
   return { input };
 }
 
-/** The value rows are matched on, in the form `findRecordsByField` compares. */
+/** The value rows are matched on, in the form `matchRecords` compares. */
 function matchKey(plan: Plan, input: Record<string, unknown>): string | undefined {
   const field = plan.matchField;
   if (!field || input[field.key] === undefined) return undefined;
@@ -456,7 +450,9 @@ function domainOf(text: string): string | undefined {
 
 /**
  * Links relation cells written as names, domains or emails to the target object's records (people → their
- * company), creating a target record named by the cell when none exists and the caller may create one.
+ * company), creating a target record named by the cell when none exists and the caller may create one. Per
+ * relation field and batch: one lookup statement (by domain, email, unique text fields and title at once), and
+ * one bulk write for the targets it creates.
  */
 async function resolveRelations(
   trx: Tx,
@@ -466,6 +462,7 @@ async function resolveRelations(
   cache: Map<string, string>,
   rejectRow: (n: number, reason: string) => void,
 ): Promise<void> {
+  const hidden = hiddenFor(principal);
   for (const field of plan.object.fields) {
     if (field.type !== 'relation' || !field.relation || !plan.columns.some((c) => c.field.key === field.key))
       continue;
@@ -480,58 +477,61 @@ async function resolveRelations(
     }
     if (texts.size > 0) {
       const list = [...texts];
-      const domainField = target.fields.find((f) => f.key === 'domains');
-      const emailField = target.fields.find((f) => f.type === 'emails');
-      const titleKey = target.titleFields.length === 1 ? target.titleFields[0] : undefined;
-      const byDomain = list.map((t) => [t, domainOf(t)] as const).filter(([, d]) => d);
-      if (domainField && byDomain.length > 0) {
-        const found = await findRecordsByField(
-          trx,
-          principal,
-          target.key,
-          'domains',
-          byDomain.map(([, d]) => d!),
-        );
-        for (const [t, d] of byDomain) if (found.has(d!)) cache.set(cacheKey(t), found.get(d!)!);
-      }
-      const byEmail = list.filter((t) => t.includes('@'));
-      if (emailField && byEmail.length > 0) {
-        const found = await findRecordsByField(trx, principal, target.key, emailField.key, byEmail);
-        for (const t of byEmail)
-          if (found.has(t.toLowerCase())) cache.set(cacheKey(t), found.get(t.toLowerCase())!);
-      }
-      // External ids: any unique single-valued field of the target (say a custom "hubspotId").
-      for (const unique of target.fields.filter((f) => f.unique && !f.readOnly && f.type === 'text')) {
-        const open = list.filter((t) => !cache.has(cacheKey(t)));
-        if (open.length === 0) break;
-        const found = await findRecordsByField(
-          trx,
-          principal,
-          target.key,
-          unique.key,
-          open.map((t) => t.trim()),
-        );
-        for (const t of open) if (found.has(t.trim())) cache.set(cacheKey(t), found.get(t.trim())!);
-      }
-      if (titleKey) {
-        const names = list.filter((t) => !cache.has(cacheKey(t)));
-        const found = await findRecordsByField(
-          trx,
-          principal,
-          target.key,
-          titleKey,
-          names.map((t) => t.trim()),
-        );
-        for (const t of names) if (found.has(t.trim())) cache.set(cacheKey(t), found.get(t.trim())!);
-        const missing = names.filter((t) => !cache.has(cacheKey(t)));
-        if (missing.length > 0 && ruleFor(principal, target.key).create) {
-          const items: BulkItem[] = missing.map((t, index) => {
-            const d = domainField ? domainOf(t) : undefined;
-            return { index, input: d ? { [titleKey]: d, domains: [d] } : { [titleKey]: t.trim() } };
-          });
-          const outcomes = await bulkWriteRecords(trx, principal, target.key, items, { source: 'import' });
-          for (const o of outcomes) if ('id' in o) cache.set(cacheKey(missing[o.index]!), o.id);
+      const visible = (key: string | undefined) =>
+        key !== undefined && target.fields.some((f) => f.key === key) && !hidden(target.key, key);
+      const domainField = visible('domains') ? 'domains' : undefined;
+      const emailField = target.fields.find((f) => f.type === 'emails' && visible(f.key))?.key;
+      const titleKey =
+        target.titleFields.length === 1 && visible(target.titleFields[0]) ? target.titleFields[0] : undefined;
+      // In order of preference: a web address, an email, an external id (any unique single-valued text field of
+      // the target, say a custom "hubspotId"), the title.
+      const ways: { fieldKey: string; keyOf: (t: string) => string | undefined }[] = [];
+      if (domainField) ways.push({ fieldKey: domainField, keyOf: domainOf });
+      if (emailField)
+        ways.push({ fieldKey: emailField, keyOf: (t) => (t.includes('@') ? t.toLowerCase() : undefined) });
+      for (const unique of target.fields)
+        if (unique.unique && !unique.readOnly && unique.type === 'text' && visible(unique.key))
+          ways.push({ fieldKey: unique.key, keyOf: (t) => t.trim() });
+      if (titleKey) ways.push({ fieldKey: titleKey, keyOf: (t) => t.trim() });
+      const lookups: FieldLookup[] = ways.map((w) => ({
+        fieldKey: w.fieldKey,
+        values: [...new Set(list.map(w.keyOf).filter((k): k is string => k !== undefined && k !== ''))],
+      }));
+      const found = await matchRecordsByFields(trx, principal, target, lookups);
+      for (const t of list) {
+        for (const [i, way] of ways.entries()) {
+          const key = way.keyOf(t);
+          const id = key === undefined ? undefined : found[i]!.get(key);
+          if (id) {
+            cache.set(cacheKey(t), id);
+            break;
+          }
         }
+      }
+      const missing = list.filter((t) => !cache.has(cacheKey(t)));
+      if (titleKey && missing.length > 0 && ruleFor(principal, target.key).create) {
+        // One new record per name, however many cells (or spellings with spaces around) name it.
+        const byName = new Map<string, { input: Record<string, unknown>; texts: string[] }>();
+        for (const t of missing) {
+          const d = domainField ? domainOf(t) : undefined;
+          const name = d ?? t.trim();
+          const entry = byName.get(name) ?? {
+            input: d ? { [titleKey]: d, domains: [d] } : { [titleKey]: name },
+            texts: [],
+          };
+          entry.texts.push(t);
+          byName.set(name, entry);
+        }
+        const entries = [...byName.values()];
+        const outcomes = await bulkWriteRecords(
+          trx,
+          principal,
+          target.key,
+          entries.map((e, index) => ({ index, input: e.input })),
+          { source: 'import', audit: !plan.dryRun },
+        );
+        for (const o of outcomes)
+          if ('id' in o) for (const t of entries[o.index]!.texts) cache.set(cacheKey(t), o.id);
       }
     }
     for (const p of pending) {
@@ -585,42 +585,43 @@ async function writeChunk(
     if (key !== undefined) seen.add(key);
     segments.at(-1)!.push({ n: r.n, input: read.input, key });
   }
-  const relationCache = new Map<string, string>();
+  // Relations and matches are looked up once for the whole chunk, each in one statement.
+  const all = segments.flat();
+  await resolveRelations(trx, principal, plan, all, new Map(), rejectRow);
+  let matches = new Map<string, string>();
+  if (plan.matchField && plan.onMatch !== 'create') {
+    const keys = [
+      ...new Set(all.filter((p) => !rejected.has(p.n) && p.key !== undefined).map((p) => p.key!)),
+    ];
+    if (keys.length > 0) matches = await matchRecords(trx, principal, plan.object, plan.matchField.key, keys);
+  }
   for (const segment of segments) {
-    if (segment.length === 0) continue;
-    await resolveRelations(trx, principal, plan, segment, relationCache, rejectRow);
     const live = segment.filter((p) => !rejected.has(p.n));
-    let matches = new Map<string, string>();
-    if (plan.matchField && plan.onMatch !== 'create') {
-      const keys = [
-        ...new Set(
-          live
-            .map((p) => p.key)
-            .filter((k): k is string => k !== undefined && (plan.seen?.mayHave(k) ?? true)),
-        ),
-      ];
-      if (keys.length > 0)
-        matches = await findRecordsByField(trx, principal, plan.object.key, plan.matchField.key, keys);
-    }
     const items: BulkItem[] = [];
+    const keyOf = new Map<number, string>();
     for (const p of live) {
       const existing = p.key !== undefined ? matches.get(p.key) : undefined;
       if (existing && plan.onMatch === 'skip') {
         counts.skipped += 1;
         continue;
       }
+      if (p.key !== undefined) keyOf.set(p.n, p.key);
       items.push({ index: p.n, input: p.input, updateId: existing });
     }
-    for (const p of live) if (p.key !== undefined) plan.seen?.add(p.key);
     if (items.length === 0) continue;
     const outcomes = await bulkWriteRecords(trx, principal, plan.object.key, items, {
       source: 'import',
       batchId,
+      audit: !plan.dryRun,
     });
     for (const o of outcomes) {
       if ('error' in o) rejectRow(o.index, o.error);
-      else if (o.action === 'created') counts.created += 1;
-      else counts.updated += 1;
+      else if (o.action === 'created') {
+        counts.created += 1;
+        // A later row of the chunk with the same key (the next segment) matches the record this one created.
+        const key = keyOf.get(o.index);
+        if (key !== undefined && plan.onMatch !== 'create') matches.set(key, o.id);
+      } else counts.updated += 1;
     }
   }
 }
@@ -644,6 +645,7 @@ function planFor(row: ImportRow, object: ObjectDef, objects: ObjectDef[], ctx: V
     matchField: row.options.matchBy ? object.fields.find((f) => f.key === row.options.matchBy) : undefined,
     onMatch: row.options.onMatch,
     calendar: row.options.dateCalendar,
+    dryRun: row.dry_run,
   };
 }
 
@@ -722,27 +724,6 @@ export async function runImport(
       );
     }
 
-    if (plan.matchField && plan.onMatch !== 'create') {
-      // Every key already in the workspace goes into the filter (a few MB even for millions of records).
-      const matchKey = plan.matchField.key;
-      const estimate = await withWorkspace(db, workspaceId, async (trx) => {
-        const { rows } = await sql<{ n: string }>`
-          select reltuples::bigint as n from pg_class where oid = ${plan.object.table}::regclass`.execute(
-          raw(trx),
-        );
-        return Math.max(0, Number(rows[0]?.n ?? 0));
-      });
-      const seen = new BloomFilter(estimate + Math.max(0, total));
-      let after: string | null = null;
-      do {
-        const page: { keys: string[]; lastId: string | null } = await withWorkspace(db, workspaceId, (trx) =>
-          fieldKeysPage(trx, principal, claimed.object_key, matchKey, after, 10_000),
-        );
-        for (const k of page.keys) seen.add(k);
-        after = page.lastId;
-      } while (after);
-      plan.seen = seen;
-    }
     let n = 0;
     let chunks = 0;
     let batch: { n: number; cells: string[] }[] = [];

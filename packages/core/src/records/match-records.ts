@@ -1,0 +1,98 @@
+import type { Tx } from '@rabita/db';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { ObjectDef } from '../metadata/metadata.types.ts';
+import { hiddenFor, ownerLimit, ruleFor } from './access.ts';
+import { fieldSql, objectScope } from './expressions.ts';
+import { ALIAS, ownerCondition } from './records.service.ts';
+
+/** One field to look records up by, and the values wanted (each in the form a write to the field stores). */
+export interface FieldLookup {
+  fieldKey: string;
+  values: string[];
+}
+
+const unmatchable = (object: ObjectDef, fieldKey: string, message: string) =>
+  new AppError('validation_failed', `Records cannot be matched by "${fieldKey}".`, {
+    errors: [{ field: 'matchBy', message: message || `There is no field "${fieldKey}" on ${object.key}.` }],
+  });
+
+/**
+ * The records of `object` holding each wanted value, for every lookup at once: one statement for the whole batch,
+ * whatever the number of values and fields. The answer has one map per lookup (value → record id; the first
+ * record found when several hold it). List fields (emails, phones, tags, domains) match on any item, through the
+ * owner-run `rabita_match_list`, which probes their GIN indexes (row-level security keeps the app role's own
+ * queries off them); single-valued fields compare their stored text. Emails compare lower-cased. The caller's
+ * role applies: a hidden field cannot be looked up by, and with "own records only" only the caller's own records
+ * are found.
+ */
+export async function matchRecordsByFields(
+  trx: Tx,
+  principal: Principal,
+  object: ObjectDef,
+  lookups: FieldLookup[],
+): Promise<Map<string, string>[]> {
+  const hidden = hiddenFor(principal);
+  const out = lookups.map(() => new Map<string, string>());
+  const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
+  const limit = ownerLimit(principal, ruleFor(principal, object.key));
+  const hasOwner = object.fields.some((f) => f.key === 'owner');
+  const parts: RawBuilder<unknown>[] = [];
+  for (const [rank, lookup] of lookups.entries()) {
+    const field = object.fields.find((f) => f.key === lookup.fieldKey);
+    if (!field || hidden(object.key, field.key)) throw unmatchable(object, lookup.fieldKey, '');
+    const f = fieldSql(field, ALIAS);
+    if (!f.array && !f.scalar)
+      throw unmatchable(
+        object,
+        lookup.fieldKey,
+        'Must be a field with single values, emails, phones or tags.',
+      );
+    const lower = field.type === 'emails' || field.type === 'email';
+    const wanted = [...new Set(lookup.values.map((v) => (lower ? v.toLowerCase() : v)))];
+    if (wanted.length === 0 || limit === null) continue;
+    // A plain text[] column (email_addresses, phone_numbers, domains, tags) has a GIN index the owner can use.
+    const column = f.array ? /^"?t"?\."?(\w+)"?$/.exec(f.array.compile(raw).sql)?.[1] : undefined;
+    if (f.array && column) {
+      parts.push(sql`
+        select ${rank}::int as rank, m.k, m.id::text as id from rabita_match_list(${object.table}, ${column},
+          ${wanted}::text[], ${object.id ?? null}::uuid, ${hasOwner ? (limit ?? null) : null}::uuid) as m`);
+    } else if (f.array) {
+      parts.push(sql`
+        select ${rank}::int as rank, k, ${sql.ref(`${ALIAS}.id`)}::text as id
+        from ${sql.table(object.table)} as ${sql.table(ALIAS)}, unnest(${f.array}) as k
+        where ${objectScope(object, ALIAS, principal.workspaceId)} and ${ownerCondition(principal, object)}
+          and ${f.array} && ${wanted}::text[] and k = any(${wanted}::text[])`);
+    } else {
+      const expr = lower ? sql`lower((${f.scalar})::text)` : sql`(${f.scalar})::text`;
+      parts.push(sql`
+        select ${rank}::int as rank, ${expr} as k, ${sql.ref(`${ALIAS}.id`)}::text as id
+        from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+        where ${objectScope(object, ALIAS, principal.workspaceId)} and ${ownerCondition(principal, object)}
+          and ${expr} = any(${wanted}::text[])`);
+    }
+  }
+  if (parts.length === 0) return out;
+  const { rows } = await sql<{ rank: number; k: string; id: string }>`${sql.join(
+    parts.map((p) => sql`(${p})`),
+    sql` union all `,
+  )}`.execute(raw);
+  for (const row of rows) {
+    const found = out[row.rank]!;
+    if (!found.has(row.k)) found.set(row.k, row.id);
+  }
+  return out;
+}
+
+/** The records of `object` whose field holds each value (one statement); see `matchRecordsByFields`. */
+export async function matchRecords(
+  trx: Tx,
+  principal: Principal,
+  object: ObjectDef,
+  fieldKey: string,
+  values: string[],
+): Promise<Map<string, string>> {
+  const [found] = await matchRecordsByFields(trx, principal, object, [{ fieldKey, values }]);
+  return found!;
+}
