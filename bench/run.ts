@@ -350,6 +350,54 @@ try {
           `the search for ${q} (${e164}) does not find its person: the phone scenario would measure a miss`,
         );
     }
+    // List filters as search folds them: a Persian last name of the data set typed with Arabic letters (ي, ك), a
+    // part of it, the phone above in its national form, and an email of the data set in capitals.
+    const { rows: nameRows } = await owner.query<{ name: string }>(
+      `select last_name as name from people
+       where workspace_id = $1 and deleted_at is null and last_name ~ '[یک]' and char_length(last_name) >= 5
+       group by last_name order by count(*) desc, last_name limit 1`,
+      [demo.workspaceId],
+    );
+    const { rows: emailRows } = await owner.query<{ email: string; id: string }>(
+      `select email_addresses[1] as email, id from people
+       where workspace_id = $1 and deleted_at is null and cardinality(email_addresses) > 0 order by id limit 1`,
+      [demo.workspaceId],
+    );
+    const persianName = nameRows[0]?.name;
+    const emailOwner = emailRows[0];
+    if (!persianName || !emailOwner) throw new Error('the data set has no Persian last name or no email');
+    const arabicSpelling = persianName.replace(/ی/g, 'ي').replace(/ک/g, 'ك');
+    const filters = [
+      {
+        label: `last name starts with a Persian name (${persianName}, typed ${arabicSpelling})`,
+        filter: { field: 'lastName', op: 'startsWith', value: arabicSpelling },
+      },
+      {
+        label: `last name contains part of it (${persianName.slice(1, 4)})`,
+        filter: { field: 'lastName', op: 'contains', value: persianName.slice(1, 4) },
+      },
+      {
+        label: 'phones eq a number in national form',
+        filter: { field: 'phones', op: 'eq', value: localForm },
+        expect: phoneOwner.id,
+      },
+      {
+        label: 'emails eq an address in capitals',
+        filter: { field: 'emails', op: 'eq', value: emailOwner.email.toUpperCase() },
+        expect: emailOwner.id,
+      },
+    ].map((f) => ({ ...f, options: { filter: f.filter, limit: 50 } }));
+    for (const f of filters) {
+      const found = await fetch(`${base}/api/v1/objects/people/query`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify(f.options),
+      }).then((r) => r.json() as Promise<{ data: { id: string }[] }>);
+      if (found.data.length === 0 || (f.expect && !found.data.some((row) => row.id === f.expect)))
+        throw new Error(
+          `the list filter "${f.label}" does not find its people: the scenario would measure a miss`,
+        );
+    }
     const searches = [
       { q: 'محمد', label: 'Arabic name' },
       { q: 'علی', label: 'Persian name' },
@@ -391,6 +439,9 @@ try {
       'search:': await probe(`/api/v1/search?q=${encodeURIComponent('علی')}&limit=20`),
     };
 
+    const compiledFilters = await Promise.all(
+      filters.map((f) => compileListQuery(handle.db, principal, 'people', f.options)),
+    );
     const scenarios: {
       name: string;
       request: { path: string; method?: string; body?: string };
@@ -417,6 +468,11 @@ try {
           cursor,
         }),
       },
+      ...filters.map((f, i) => ({
+        name: `list-filter: people whose ${f.label}`,
+        request: { path: '/api/v1/objects/people/query', method: 'POST', body: JSON.stringify(f.options) },
+        sql: compiledFilters[i],
+      })),
       {
         name: '360: a person',
         request: { path: `/api/v1/objects/people/${demo.hubPersonId}` },
