@@ -641,6 +641,111 @@ describe('the web app in a browser', () => {
       .poll(async () => (await api('GET', '/views?object=leads')).data.map((v: { name: string }) => v.name))
       .toEqual(['Lead board']);
   });
+  it('shows a panel the sales module fills (a deal’s stages) on a deal’s record page only', async () => {
+    const { pipeline, stages } = await pipelineStages();
+    const current = stages[1] as (typeof stages)[number];
+    const deal = await api('POST', '/objects/deals', {
+      name: 'Panel deal',
+      pipeline: pipeline.id,
+      stage: current.id,
+    });
+    await page.goto(`${base}/o/deals/${deal.id}`);
+    const panel = page.getByTestId('deal-stages');
+    await panel.waitFor();
+    // Every stage of the deal's pipeline in board order, the deal's own marked as the current step.
+    await expect
+      .poll(() => panel.locator('li').allTextContents())
+      .toEqual(stages.map((s, i) => (i === 1 ? `${s.nameEn}Current stage` : s.nameEn)));
+    expect(await panel.locator('li[aria-current=step]').textContent()).toContain(current.nameEn);
+    await checkAxe('deal record page with its stages panel (en)');
+    await shot('20-deal-stages-panel');
+    // Another object's record page has the panels every object gets (the timeline), not the deal's.
+    const person = (await api('GET', '/objects/people')).data[0] as { id: string };
+    await page.goto(`${base}/o/people/${person.id}`);
+    await page.getByText('Leila Owner created this record').waitFor();
+    expect(await page.getByTestId('deal-stages').count()).toBe(0);
+  });
+
+  it('shows each settings tab only to a role holding what its server routes require, and invites with a custom role', async () => {
+    // A custom role that may see and invite members, nothing more.
+    await api('POST', '/roles', {
+      key: 'coordinator',
+      name: 'Coordinator',
+      permissions: {
+        actions: ['members.read', 'members.invite'],
+        objects: { '*': { read: true, create: true, update: true, delete: false } },
+      },
+    });
+    await page.goto(`${base}/settings?tab=members`);
+    const tabs = (p: Page) => p.getByRole('tab').allTextContents();
+    await expect
+      .poll(() => tabs(page))
+      .toEqual([
+        'My preferences',
+        'Workspace',
+        'Objects and fields',
+        'Members',
+        'Teams',
+        'Roles',
+        'API keys',
+      ]);
+    // The invitation's role is chosen among the workspace's roles, the custom one too.
+    await page.getByLabel('Email', { exact: true }).fill('sara@example.com');
+    await page.getByLabel('Role', { exact: true }).and(page.locator('input:not([type=hidden])')).click();
+    await page.getByRole('option', { name: 'Coordinator' }).click();
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    const link = (await page.locator('code', { hasText: '/accept-invitation?token=' }).textContent()) ?? '';
+    expect(link).toContain('/accept-invitation?token=');
+    await expect
+      .poll(() => page.getByTestId('pending-invitation').allTextContents())
+      .toEqual([expect.stringContaining('sara@example.com · Coordinator ·')]);
+    expect((await api('GET', '/invitations')).data.map((i: { role: string }) => i.role)).toEqual([
+      'coordinator',
+    ]);
+    await checkAxe('members settings with a custom role chosen (en)');
+    await shot('21-invite-custom-role');
+
+    // The invited person joins with that role and sees only the tabs it allows.
+    const invited = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'en-US',
+      reducedMotion: 'reduce',
+    });
+    try {
+      const other = await invited.newPage();
+      other.setDefaultTimeout(20_000);
+      await other.goto(`${base}/accept-invitation?token=${new URL(link).searchParams.get('token')}`);
+      await other.getByLabel('Your name').fill('Sara Coordinator');
+      await other.locator('input[name=password]').fill('correct horse battery');
+      await other.getByRole('button', { name: 'Join the workspace' }).click();
+      await other.waitForURL('**/o/people');
+      expect(
+        (await api('GET', '/members')).data.find((m: { email: string }) => m.email === 'sara@example.com')
+          .role,
+      ).toBe('coordinator');
+      await other.goto(`${base}/settings?tab=members`);
+      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Members', 'Teams']);
+      await other.getByLabel('Role Leila Owner').and(other.locator('input:not([type=hidden])')).waitFor();
+      // A tab the role may not use cannot be reached by its address either.
+      await other.goto(`${base}/settings?tab=roles`);
+      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Members', 'Teams']);
+      expect(await other.getByRole('tabpanel').count()).toBe(0);
+      // Given the permission the roles routes check, the role sees the Roles tab (and still no API keys).
+      await api('PATCH', '/roles/coordinator', {
+        permissions: {
+          actions: ['members.read', 'members.invite', 'roles.manage'],
+          objects: { '*': { read: true, create: true, update: true, delete: false } },
+        },
+      });
+      await other.reload();
+      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Members', 'Teams', 'Roles']);
+      await other.getByRole('tabpanel').getByRole('table').waitFor();
+      await shot('22-settings-for-a-custom-role', other);
+    } finally {
+      await invited.close();
+    }
+  });
+
   it('scrolls a list of 100,000 people: deep rows render and the page holds only the rows in view', async () => {
     const me = await api('GET', '/me');
     const before = Number(

@@ -509,108 +509,6 @@ export interface paths {
         };
         trace?: never;
     };
-    "/api/v1/workspace": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The current workspace */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Workspace"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change the workspace name and defaults (admin) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        defaultCountry?: string;
-                        defaultCurrency?: string;
-                        /** @enum {string} */
-                        defaultLocale?: "en" | "ar" | "fa";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Workspace"];
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        trace?: never;
-    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -965,6 +863,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current workspace */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workspace"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the workspace name and defaults (admin) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        defaultCountry?: string;
+                        defaultCurrency?: string;
+                        /** @enum {string} */
+                        defaultLocale?: "en" | "ar" | "fa";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workspace"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -1055,7 +1055,7 @@ export interface paths {
                         key: string;
                         name: string;
                         permissions: {
-                            actions: ("workspace.update" | "members.read" | "members.invite" | "roles.manage" | "apiKeys.manage" | "metadata.manage")[];
+                            actions: string[];
                             objects: {
                                 [key: string]: {
                                     read: boolean;
@@ -1162,7 +1162,7 @@ export interface paths {
                     "application/json": {
                         name?: string;
                         permissions?: {
-                            actions: ("workspace.update" | "members.read" | "members.invite" | "roles.manage" | "apiKeys.manage" | "metadata.manage")[];
+                            actions: string[];
                             objects: {
                                 [key: string]: {
                                     read: boolean;
@@ -5324,27 +5324,6 @@ export interface components {
             createdAt: string;
             readAt: string | null;
         };
-        RoleInput: {
-            /** Format: uuid */
-            id: string;
-            key: string;
-            name: string;
-            isSystem: boolean;
-            permissions: {
-                actions: ("workspace.update" | "members.read" | "members.invite" | "roles.manage" | "apiKeys.manage" | "metadata.manage")[];
-                objects: {
-                    [key: string]: {
-                        read: boolean;
-                        create: boolean;
-                        update: boolean;
-                        delete: boolean;
-                        ownRecordsOnly?: boolean;
-                        hiddenFields?: string[];
-                        readOnlyFields?: string[];
-                    };
-                };
-            };
-        };
         SearchHitInput: {
             object: string;
             id: string;
@@ -5353,8 +5332,8 @@ export interface components {
             score: number;
         };
         TimelineEntryInput: {
-            /** @enum {string} */
-            kind: "change" | "activity" | "task";
+            /** @description `change`, `activity`, `task`, or a kind a module adds. */
+            kind: string;
             id: string;
             /** @description ISO 8601 UTC: when it happened (changes, activities) or was added (tasks). */
             at: string;
@@ -5400,6 +5379,27 @@ export interface components {
             nextAttemptAt: string | null;
             deliveredAt: string | null;
             createdAt: string;
+        };
+        RoleInput: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            name: string;
+            isSystem: boolean;
+            permissions: {
+                actions: string[];
+                objects: {
+                    [key: string]: {
+                        read: boolean;
+                        create: boolean;
+                        update: boolean;
+                        delete: boolean;
+                        ownRecordsOnly?: boolean;
+                        hiddenFields?: string[];
+                        readOnlyFields?: string[];
+                    };
+                };
+            };
         };
         MemberInput: {
             userId: string;
@@ -5551,27 +5551,6 @@ export interface components {
             createdAt: string;
             readAt: string | null;
         };
-        Role: {
-            /** Format: uuid */
-            id: string;
-            key: string;
-            name: string;
-            isSystem: boolean;
-            permissions: {
-                actions: ("workspace.update" | "members.read" | "members.invite" | "roles.manage" | "apiKeys.manage" | "metadata.manage")[];
-                objects: {
-                    [key: string]: {
-                        read: boolean;
-                        create: boolean;
-                        update: boolean;
-                        delete: boolean;
-                        ownRecordsOnly?: boolean;
-                        hiddenFields?: string[];
-                        readOnlyFields?: string[];
-                    };
-                };
-            };
-        };
         SearchHit: {
             object: string;
             id: string;
@@ -5580,8 +5559,8 @@ export interface components {
             score: number;
         };
         TimelineEntry: {
-            /** @enum {string} */
-            kind: "change" | "activity" | "task";
+            /** @description `change`, `activity`, `task`, or a kind a module adds. */
+            kind: string;
             id: string;
             /** @description ISO 8601 UTC: when it happened (changes, activities) or was added (tasks). */
             at: string;
@@ -5627,6 +5606,27 @@ export interface components {
             nextAttemptAt: string | null;
             deliveredAt: string | null;
             createdAt: string;
+        };
+        Role: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            name: string;
+            isSystem: boolean;
+            permissions: {
+                actions: string[];
+                objects: {
+                    [key: string]: {
+                        read: boolean;
+                        create: boolean;
+                        update: boolean;
+                        delete: boolean;
+                        ownRecordsOnly?: boolean;
+                        hiddenFields?: string[];
+                        readOnlyFields?: string[];
+                    };
+                };
+            };
         };
         Member: {
             userId: string;
