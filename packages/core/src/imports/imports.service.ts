@@ -371,6 +371,11 @@ interface Plan {
   calendar: Calendar;
   /** A dry run writes inside a savepoint it rolls back, so it leaves out the audit rows and events. */
   dryRun: boolean;
+  /**
+   * A dry run's linked records created by an earlier chunk (then rolled back with it): later rows naming them are
+   * counted as linked to the record the import would create, not created again chunk after chunk.
+   */
+  wouldCreate: Set<string>;
 }
 
 interface Counts {
@@ -473,7 +478,7 @@ async function resolveRelations(
     for (const p of pending) {
       const v = p.input[field.key];
       for (const t of (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[])
-        if (!UUID.test(t) && !cache.has(cacheKey(t))) texts.add(t);
+        if (!UUID.test(t) && !cache.has(cacheKey(t)) && !plan.wouldCreate.has(cacheKey(t))) texts.add(t);
     }
     if (texts.size > 0) {
       const list = [...texts];
@@ -531,7 +536,11 @@ async function resolveRelations(
           { source: 'import', audit: !plan.dryRun },
         );
         for (const o of outcomes)
-          if ('id' in o) for (const t of entries[o.index]!.texts) cache.set(cacheKey(t), o.id);
+          if ('id' in o)
+            for (const t of entries[o.index]!.texts) {
+              cache.set(cacheKey(t), o.id);
+              if (plan.dryRun) plan.wouldCreate.add(cacheKey(t));
+            }
       }
     }
     for (const p of pending) {
@@ -542,11 +551,13 @@ async function resolveRelations(
       for (const t of (Array.isArray(v) ? v : [v]) as string[]) {
         const id = UUID.test(t) ? t : cache.get(cacheKey(t));
         if (id) out.push(id);
-        else unresolved ??= t;
+        else if (!plan.wouldCreate.has(cacheKey(t))) unresolved ??= t;
       }
       if (unresolved !== undefined) {
         rejectRow(p.n, `${field.key}: No ${target.key} record matches "${unresolved.slice(0, 100)}".`);
-      } else p.input[field.key] = Array.isArray(v) ? out : out[0];
+      } else if (Array.isArray(v)) p.input[field.key] = out;
+      else if (out[0] !== undefined) p.input[field.key] = out[0];
+      else delete p.input[field.key];
     }
   }
 }
@@ -646,6 +657,7 @@ function planFor(row: ImportRow, object: ObjectDef, objects: ObjectDef[], ctx: V
     onMatch: row.options.onMatch,
     calendar: row.options.dateCalendar,
     dryRun: row.dry_run,
+    wouldCreate: new Set(),
   };
 }
 
