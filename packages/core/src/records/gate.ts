@@ -130,7 +130,11 @@ export async function readRecords(
   const limit = ownerLimit(reader, rule);
   const hasOwner = s.object.fields.some((f) => f.key === 'owner');
   if (limit === null && hasOwner) return out;
-  const known = options.fields?.filter((f) => s.object.fields.some((d) => d.key === f));
+  // Fields asked for that the reader may not see are simply not shown (the caller is a surface, not a person).
+  const hidden = hiddenFor(reader);
+  const known = options.fields?.filter(
+    (f) => s.object.fields.some((d) => d.key === f) && !hidden(objectKey, f),
+  );
   const visible = visibility(reader, s.object, known);
   const { rows } = await sql<Record<string, unknown>>`
     select * from ${sql.table(s.object.table)} as r

@@ -5,7 +5,8 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
-import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
+import { hiddenFor, ruleFor } from '../records/access.ts';
+import { readRecords, seesTitle, titleFor } from '../records/gate.ts';
 import { workspaceSettings } from '../records/records.service.ts';
 import { readPhone } from '../records/values.ts';
 
@@ -133,45 +134,54 @@ async function textHits(
   }));
 }
 
-/** Drops hits the caller may not see: other owners' records under "own records only", hidden-field matches. */
+/**
+ * Hits as the caller may see them, through the record engine's gate: other owners' records under "own records
+ * only" are dropped, titles and subtitles are made from the fields the caller may see, and where the caller may
+ * not see some searchable field only a match on what they can see counts, so a search cannot reveal a hidden value.
+ */
 async function visibleHits(
   trx: Tx,
-  workspaceId: string,
   principal: Principal,
   objects: ObjectDef[],
   hits: SearchHit[],
   q: string,
+  byPhone: ReadonlySet<string>,
 ): Promise<SearchHit[]> {
   const hidden = hiddenFor(principal);
   const folded = normalizeText(q);
-  const keep = new Set<string>();
+  const shown = new Map<string, SearchHit>();
   for (const object of objects) {
     const ofObject = hits.filter((h) => h.object === object.key);
     if (ofObject.length === 0) continue;
-    let ids = ofObject.map((h) => h.id);
-    const limit = ownerLimit(principal, ruleFor(principal, object.key));
-    if (limit !== undefined && object.fields.some((f) => f.key === 'owner')) {
-      if (limit === null) ids = [];
-      else {
-        const { rows } = await sql<{ id: string }>`
-          select id from ${sql.table(object.table)}
-          where workspace_id = ${workspaceId} and id = any(${ids}::uuid[]) and owner_id = ${limit}`.execute(
-          trx,
-        );
-        ids = rows.map((r) => r.id);
-      }
-    }
-    // Where the caller may not see some searchable field, only a match on the title counts, so a search
-    // cannot reveal a hidden value.
+    const fields = [...object.titleFields, ...(object.subtitleField ? [object.subtitleField] : [])];
+    const views = await readRecords(
+      trx,
+      principal,
+      object.key,
+      ofObject.map((h) => h.id),
+      { fields },
+    );
     const hidesSearchable = object.fields.some((f) => f.searchable && hidden(object.key, f.key));
+    const titleShown = seesTitle(principal, object);
     for (const hit of ofObject) {
-      if (!ids.includes(hit.id)) continue;
-      if (hidesSearchable && hit.score < 1 && !normalizeText(hit.title).includes(folded)) continue;
-      if (object.subtitleField && hidden(object.key, object.subtitleField)) hit.subtitle = null;
-      keep.add(`${hit.object}:${hit.id}`);
+      const view = views.get(hit.id);
+      if (!view) continue;
+      const title = titleShown ? hit.title : (titleFor(principal, object, view) ?? '');
+      // A phone match counts when the caller sees the object's phone fields; any other match only when what it
+      // matched is in sight.
+      const key = `${hit.object}:${hit.id}`;
+      const phoneSeen =
+        byPhone.has(key) &&
+        object.fields.every(
+          (f) => !(f.type === 'phones' || f.type === 'phone') || !hidden(object.key, f.key),
+        );
+      if (hidesSearchable && !phoneSeen && !normalizeText(title).includes(folded)) continue;
+      const subtitle =
+        object.subtitleField && !hidden(object.key, object.subtitleField) ? hit.subtitle : null;
+      shown.set(`${hit.object}:${hit.id}`, { ...hit, title, subtitle });
     }
   }
-  return hits.filter((h) => keep.has(`${h.object}:${h.id}`));
+  return hits.flatMap((h) => shown.get(`${h.object}:${h.id}`) ?? []);
 }
 
 /**
@@ -209,7 +219,8 @@ export async function searchRecords(
       seen.add(key);
       return true;
     });
-    const visible = await visibleHits(trx, principal.workspaceId, principal, objects, merged, q);
+    const phoneKeys = new Set(byPhone.map((h) => `${h.object}:${h.id}`));
+    const visible = await visibleHits(trx, principal, objects, merged, q, phoneKeys);
     return visible.slice(0, limit);
   });
 }

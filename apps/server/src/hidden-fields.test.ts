@@ -1,0 +1,364 @@
+// The hidden-field walk: every object (standard and a custom one) × every field hidden in turn × every read
+// surface any installed module registers. A hidden field's value (a marker no other field holds) must never
+// appear, nor its key in a record's shape, on any surface. A surface a module registers without a probe here
+// fails the walk, so a later module cannot forget to join it.
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { registry } from '@rabita/core';
+import ExcelJS from 'exceljs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller, createTestApp, joinByInvitation, signUp, type TestApp } from '../../../test/harness.ts';
+
+interface FieldMeta {
+  key: string;
+  type: string;
+  readOnly?: boolean;
+  options?: { value: string }[];
+  relation?: { object: string };
+}
+interface ObjectMeta {
+  key: string;
+  fields: FieldMeta[];
+  titleFields: string[];
+}
+
+const SYSTEM = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'owner']);
+// Objects whose records the walk creates; pipelines and stages are configuration the deals refer to.
+const WALKED = ['people', 'companies', 'leads', 'deals', 'activities', 'tasks', 'projects'];
+const ALL = { read: true, create: true, update: true, delete: true };
+
+/**
+ * A word no other field holds, found by search: letters only, so every tier matches it whole, and drawn from a
+ * hash of the object, field and round, so two markers share no more than their first letters (a near-word search
+ * for one never finds another).
+ */
+const marker = (object: string, field: string, round = '') =>
+  `zq${createHash('sha256')
+    .update(`${object}.${field}.${round}`)
+    .digest()
+    .subarray(0, 12)
+    .reduce((word, byte) => word + String.fromCharCode(97 + (byte % 26)), '')}`;
+
+/** A value of the field's type carrying the marker where the type can carry text. */
+function valueFor(object: string, f: FieldMeta, round = ''): unknown {
+  // A task's link says which record it is on: kept, so the task stays on the person's timeline.
+  if (object === 'tasks' && (f.key === 'linkedObject' || f.key === 'linkedRecord')) return undefined;
+  const m = marker(object, f.key, round);
+  switch (f.type) {
+    case 'text':
+    case 'longText':
+      return m;
+    case 'url':
+      return `https://${m}.example.com`;
+    case 'email':
+      return `${m}@example.com`;
+    case 'emails':
+      return [`${m}@example.com`];
+    case 'address':
+      return { street: m, city: m };
+    case 'tags':
+      return [m];
+    default:
+      return undefined;
+  }
+}
+
+describe('hidden fields never leave the record engine', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let restricted: { userId: string; cookie: string };
+  let objects: ObjectMeta[];
+  const records = new Map<string, string>();
+  let personId: string;
+  let baseUrl: string;
+  let owner: pg.Client;
+  let webhookPayloads = 0;
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+    owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    admin = await signUp(t.app);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+
+    // A custom object with a text title field and a second text field.
+    expect(
+      (
+        await call('POST', '/metadata/objects', {
+          key: 'projects',
+          labels: { singular: { en: 'Project' }, plural: { en: 'Projects' } },
+        })
+      ).statusCode,
+    ).toBe(201);
+    for (const key of ['codename', 'budgetNote'])
+      expect(
+        (
+          await call('POST', '/metadata/objects/projects/fields', {
+            key,
+            type: 'text',
+            labels: { en: key },
+            searchable: true,
+          })
+        ).statusCode,
+      ).toBe(201);
+    expect((await call('PATCH', '/metadata/objects/projects', { titleField: 'codename' })).statusCode).toBe(
+      200,
+    );
+
+    const role = await call('POST', '/roles', {
+      key: 'restricted',
+      name: 'Restricted',
+      permissions: { actions: ['apiKeys.manage'], objects: { '*': ALL } },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    restricted = await joinByInvitation(t.app, admin.cookie, {
+      email: 'restricted@example.com',
+      role: 'restricted',
+      name: 'Restricted',
+    });
+    // A webhook the restricted member made speaks with their role.
+    const hook = await call(
+      'POST',
+      '/webhooks',
+      { url: 'http://127.0.0.1:9/hook', objects: ['*'], events: ['created', 'updated'] },
+      restricted.cookie,
+    );
+    expect(hook.statusCode, hook.body).toBe(201);
+
+    const meta = (await call('GET', '/metadata/objects')).json() as { data: ObjectMeta[] } | ObjectMeta[];
+    objects = (Array.isArray(meta) ? meta : meta.data).filter((o) => WALKED.includes(o.key));
+    expect(objects.map((o) => o.key).sort()).toEqual([...WALKED].sort());
+
+    const person = await call('POST', '/objects/people', {
+      ...bodyFor('people'),
+      owner: restricted.userId,
+    });
+    expect(person.statusCode, person.body).toBe(201);
+    personId = person.json().id;
+    records.set('people', personId);
+    for (const o of objects) {
+      if (o.key === 'people') continue;
+      const body: Record<string, unknown> = { ...bodyFor(o.key) };
+      if (o.fields.some((f) => f.key === 'owner')) body.owner = restricted.userId;
+      if (o.key === 'activities') Object.assign(body, { type: 'note', people: [personId] });
+      if (o.key === 'tasks') Object.assign(body, { linkedObject: 'people', linkedRecord: personId });
+      const created = await call('POST', `/objects/${o.key}`, body);
+      expect(created.statusCode, `${o.key}: ${created.body}`).toBe(201);
+      records.set(o.key, created.json().id);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await owner?.end();
+    await t?.close();
+  });
+
+  function bodyFor(objectKey: string, round = ''): Record<string, unknown> {
+    const o = objects.find((x) => x.key === objectKey)!;
+    const body: Record<string, unknown> = {};
+    for (const f of o.fields) {
+      if (SYSTEM.has(f.key) || f.readOnly) continue;
+      const v = valueFor(objectKey, f, round);
+      if (v !== undefined) body[f.key] = v;
+    }
+    return body;
+  }
+
+  /** The fields of each object the walk hides in turn: every field a role may hide. */
+  const hideable = (o: ObjectMeta) => o.fields.filter((f) => !SYSTEM.has(f.key) && f.key !== 'id');
+
+  type Probe = (o: ObjectMeta, hidden: FieldMeta, since: Date) => Promise<string[]>;
+  const as = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    call(method, url, payload, restricted.cookie);
+  const bodyOf = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const r = await as(method, url, payload);
+    expect(r.statusCode, `${method} ${url}: ${r.body}`).toBeLessThan(500);
+    return r.body;
+  };
+  const recordShapes = (body: string): Record<string, unknown>[] => {
+    const json = JSON.parse(body) as { data?: unknown } & Record<string, unknown>;
+    return Array.isArray(json.data) ? (json.data as Record<string, unknown>[]) : [json];
+  };
+
+  /** Each read surface's probe: the bodies (as text) it answers the restricted member with. */
+  const probes: Record<string, Probe> = {
+    get: async (o) => {
+      const body = await bodyOf('GET', `/objects/${o.key}/${records.get(o.key)}`);
+      return [body, ...recordShapes(body).map((r) => Object.keys(r).join(' '))];
+    },
+    list: async (o) => {
+      const body = await bodyOf('GET', `/objects/${o.key}?limit=200`);
+      return [body, ...recordShapes(body).map((r) => Object.keys(r).join(' '))];
+    },
+    query: async (o) => {
+      const body = await bodyOf('POST', `/objects/${o.key}/query`, { limit: 200 });
+      return [body, ...recordShapes(body).map((r) => Object.keys(r).join(' '))];
+    },
+    aggregate: async (o, hidden) => {
+      // Grouping by the hidden field is refused; a count over the object shows no values.
+      const byHidden = await as('POST', `/objects/${o.key}/aggregate`, { groupBy: [hidden.key] });
+      expect(byHidden.statusCode, byHidden.body).toBe(400);
+      return [await bodyOf('POST', `/objects/${o.key}/aggregate`, { metrics: [{ fn: 'count' }] })];
+    },
+    batch: async (o, hidden) => {
+      const refused = await as('POST', `/objects/${o.key}/batch`, {
+        records: [{ [hidden.key]: 'x' }],
+        upsertBy: hidden.key,
+      });
+      expect(refused.statusCode).toBeGreaterThanOrEqual(400);
+      return [refused.body];
+    },
+    search: async (o, hidden) => {
+      const hits = await bodyOf('GET', `/search?q=${marker(o.key, hidden.key)}`);
+      // Not even the fact that something matched the hidden value.
+      expect(JSON.parse(hits).data, `search found ${o.key} by hidden ${hidden.key}`).toEqual([]);
+      return [hits];
+    },
+    timeline: async (o) => [
+      await bodyOf('GET', `/objects/${o.key}/${records.get(o.key)}/timeline?limit=200`),
+      await bodyOf('GET', `/objects/people/${personId}/timeline?limit=200`),
+    ],
+    notifications: async () => [await bodyOf('GET', '/notifications?limit=100')],
+    'export-csv': async (o) => [await bodyOf('GET', `/objects/${o.key}/export?format=csv`)],
+    'export-xlsx': async (o) => {
+      const r = await as('GET', `/objects/${o.key}/export?format=xlsx`);
+      expect(r.statusCode).toBe(200);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(r.rawPayload as unknown as ArrayBuffer);
+      const cells: string[] = [];
+      book.eachSheet((sheet) =>
+        sheet.eachRow((row) => {
+          row.eachCell((cell) => {
+            cells.push(JSON.stringify(cell.value));
+          });
+        }),
+      );
+      return [cells.join('\n')];
+    },
+    'export-vcf': async (o) =>
+      o.key === 'people' ? [await bodyOf('GET', '/objects/people/export?format=vcf')] : [],
+    'export-ics': async (o) =>
+      o.key === 'activities' || o.key === 'tasks'
+        ? [await bodyOf('GET', `/objects/${o.key}/export?format=ics`)]
+        : [],
+    events: async (o, hidden) => streamWhileChanging(o, hidden),
+    webhook: async (_o, _hidden, since) => {
+      // Read as the database's owner: every delivery written since the round began.
+      const { rows } = await owner.query<{ payload: unknown }>(
+        'select payload from webhook_deliveries where created_at >= $1',
+        [since],
+      );
+      webhookPayloads += rows.length;
+      return rows.map((r) => JSON.stringify(r.payload));
+    },
+    'import-rejects': async (o, hidden) => {
+      // A file naming the hidden field: it cannot be mapped, so the upload is refused before any row is read.
+      const boundary = '----rabitawalk';
+      const file = `${hidden.key}\nx\n`;
+      const payload =
+        `--${boundary}\r\nContent-Disposition: form-data; name="object"\r\n\r\n${o.key}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="mapping"\r\n\r\n${JSON.stringify({ [hidden.key]: hidden.key })}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="dryRun"\r\n\r\ntrue\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\n${file}\r\n--${boundary}--\r\n`;
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/imports',
+        headers: { cookie: restricted.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload,
+      });
+      expect(r.statusCode, r.body).toBe(400);
+      return [r.body];
+    },
+  };
+
+  /** Opens the restricted member's event stream, changes the record's hidden field, and returns what arrived. */
+  async function streamWhileChanging(o: ObjectMeta, hidden: FieldMeta): Promise<string[]> {
+    const received: string[] = [];
+    const request = http.get(`${baseUrl}/api/v1/events`, { headers: { cookie: restricted.cookie } });
+    const response = await new Promise<http.IncomingMessage>((resolve) => request.on('response', resolve));
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => received.push(chunk));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const patch = bodyFor(o.key, 'sse');
+    if (hidden.key in patch) {
+      const r = await call('PATCH', `/objects/${o.key}/${records.get(o.key)}`, {
+        [hidden.key]: patch[hidden.key],
+      });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    request.destroy();
+    const events = received
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6));
+    // A record event names the fields that changed: never a hidden one.
+    for (const e of events) {
+      const data = JSON.parse(e) as { fields?: string[] };
+      expect(data.fields ?? []).not.toContain(hidden.key);
+    }
+    return events;
+  }
+
+  it('has a probe for every read surface the installed modules register', () => {
+    const registered = registry().readSurfaces;
+    expect(registered.length).toBeGreaterThan(10);
+    expect(registered.filter((s) => !(s in probes))).toEqual([]);
+  });
+
+  it('never shows a hidden field, whichever field of whichever object is hidden, on any surface', async () => {
+    const rounds = Math.max(...objects.map((o) => hideable(o).length));
+    let checks = 0;
+    for (let round = 0; round < rounds; round++) {
+      // One field of every object hidden at once, a different one each round.
+      const hiddenNow = new Map<string, FieldMeta>();
+      const rules: Record<string, unknown> = { '*': ALL };
+      for (const o of objects) {
+        const f = hideable(o)[round];
+        if (!f) continue;
+        hiddenNow.set(o.key, f);
+        rules[o.key] = { ...ALL, hiddenFields: [f.key] };
+      }
+      const updated = await call('PATCH', '/roles/restricted', {
+        permissions: { actions: ['apiKeys.manage'], objects: rules },
+      });
+      expect(updated.statusCode, updated.body).toBe(200);
+      // The database's clock: deliveries written from here on were made under this round's role.
+      const since = (await owner.query<{ now: Date }>('select clock_timestamp() as now')).rows[0]!.now;
+      // A change to each hidden field (where it carries text), so changes, events and payloads include it.
+      for (const [objectKey, f] of hiddenNow) {
+        const v = valueFor(objectKey, f, `r${round}`);
+        if (v === undefined) continue;
+        const r = await call('PATCH', `/objects/${objectKey}/${records.get(objectKey)}`, { [f.key]: v });
+        expect(r.statusCode, r.body).toBe(200);
+      }
+      for (const o of objects) {
+        const hidden = hiddenNow.get(o.key);
+        if (!hidden) continue;
+        const values = [marker(o.key, hidden.key), marker(o.key, hidden.key, `r${round}`)];
+        for (const surface of registry().readSurfaces) {
+          const bodies = await probes[surface]!(o, hidden, since);
+          for (const body of bodies) {
+            for (const value of values)
+              expect(body.includes(value), `${surface} shows hidden ${o.key}.${hidden.key}`).toBe(false);
+            checks++;
+          }
+          // A record's shape (get, list, query) never has the hidden key.
+          if (surface === 'get' || surface === 'list' || surface === 'query')
+            for (const shape of bodies.slice(1))
+              expect(shape.split(' '), `${surface} has ${o.key}.${hidden.key}`).not.toContain(hidden.key);
+        }
+      }
+    }
+    expect(checks).toBeGreaterThan(500);
+    // The rounds that changed a hidden field produced payloads, and they were read.
+    expect(webhookPayloads).toBeGreaterThan(0);
+  }, 600_000);
+});
