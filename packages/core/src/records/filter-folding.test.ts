@@ -65,7 +65,7 @@ describe('list filters fold text as search does', () => {
       // Persian spelling of the same name.
       persian: { firstName: 'علی', lastName: 'کریمی', phones: ['+989121234567'] },
       other: { firstName: 'Sara', lastName: 'KARIMIAN ۱۲', nickname: 'Saru', phones: ['+989351112233'] },
-      unrelated: { firstName: 'John', lastName: 'Smith', emails: ['john@example.com'] },
+      unrelated: { firstName: 'John', lastName: 'Smith', emails: ['john@example.com'], tags: ['vip'] },
       empty: { firstName: 'Nameless' },
     };
     for (const [name, body] of Object.entries(people)) {
@@ -166,6 +166,11 @@ describe('list filters fold text as search does', () => {
     expect(
       await query('people', { field: 'emails', op: 'hasAny', value: ['John@Example.com', 'nobody@x.com'] }),
     ).toEqual(idsOf('unrelated'));
+    // Other lists of a standard object are not phones: read as they were.
+    expect(await query('people', { field: 'tags', op: 'hasAny', value: ['vip'] })).toEqual(
+      idsOf('unrelated'),
+    );
+    expect(await query('people', { field: 'tags', op: 'eq', value: 'vip' })).toEqual(idsOf('unrelated'));
   });
 
   it('keeps own-records-only and refuses a hidden field, as before', async () => {

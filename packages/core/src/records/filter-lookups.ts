@@ -90,7 +90,13 @@ export function listCandidates(
   keys: string[],
 ): RawBuilder<unknown> | undefined {
   if (object.custom || !field.column || keys.length === 0) return undefined;
-  const column = field.type === 'emails' ? 'email_addresses' : 'phone_numbers';
+  const column =
+    field.type === 'emails'
+      ? 'email_addresses'
+      : field.type === 'phones' || field.type === 'phone'
+        ? 'phone_numbers'
+        : undefined;
+  if (!column) return undefined;
   if (!LIST_LOOKUPS[object.table]?.includes(column)) return undefined;
   return sql`${sql.ref(`${alias}.id`)} = any(array(select l.id from rabita_match_list(${object.table}, ${column}, ${keys}::text[], null, null) as l))`;
 }
