@@ -8,6 +8,7 @@ export default defineConfig({
       'bench/**/*.test.ts',
       'e2e/**/*.test.ts',
       'apps/web/scripts/**/*.test.ts',
+      'test/**/*.test.ts',
     ],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-modules.ts'],

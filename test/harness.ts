@@ -1,6 +1,7 @@
 // Test helpers: a fresh migrated database per test file, an app built on it, and data factories.
 import { randomBytes } from 'node:crypto';
-import { type DatabaseHandle, openDatabase } from '@rabita/db';
+import { buildRegistry } from '@rabita/core';
+import { type DatabaseHandle, migrateToLatest, openDatabase, openOwnerDatabase } from '@rabita/db';
 import { type AppDeps, buildApp, type Config, loadConfig } from '@rabita/server';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
@@ -74,9 +75,15 @@ export interface TestApp {
 /** Builds the HTTP app on a fresh database; pass env-style overrides as for loadConfig. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  deps: Partial<Pick<AppDeps, 'throttle'>> = {},
+  deps: Partial<Pick<AppDeps, 'throttle' | 'modules'>> = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
+  if (deps.modules) {
+    // The template holds the platform's migrations; a list with modules of a test's own adds theirs.
+    const owner = openOwnerDatabase(database.url);
+    await migrateToLatest(owner, buildRegistry(deps.modules).migrations);
+    await owner.destroy();
+  }
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...env });
   const handle = openDatabase(database.url, { poolSize: 5 });
   const app = await buildApp(config, { db: handle.db, pool: handle.pool, ...deps });

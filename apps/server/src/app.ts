@@ -152,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     { schema: { tags: ['health'], summary: 'The database answers and its schema is current' } },
     async (request, reply) => {
       try {
-        const missing = await missingMigrations(deps.db);
+        const missing = await missingMigrations(deps.db, modules.migrations);
         if (missing.length > 0) {
           return sendProblem(request, reply, {
             status: 503,

@@ -1,4 +1,4 @@
-import { createTaskList, crontab, startJobWorker } from '@rabita/core';
+import { createTaskList, crontab, registry, startJobWorker } from '@rabita/core';
 import {
   checkServer,
   createPool,
@@ -98,7 +98,7 @@ export async function startDatabase(config: Config, log: Log): Promise<DatabaseR
     await checkServer(connectionString);
     const owner = openOwnerDatabase(connectionString);
     try {
-      const applied = await migrateToLatest(owner);
+      const applied = await migrateToLatest(owner, registry().migrations);
       if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
     } finally {
       await owner.destroy();

@@ -19,7 +19,13 @@ export {
   writeBackup,
 } from './backup/backup.service.ts';
 export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
-export { AppError, type AppErrorCode, type FieldProblem, isAppError } from './errors/app-error.ts';
+export {
+  AppError,
+  type AppErrorCode,
+  type ErrorStatuses,
+  type FieldProblem,
+  isAppError,
+} from './errors/app-error.ts';
 export { EventHub, type StreamEvent } from './events/event-hub.ts';
 export { eventsRoutes } from './events/events.routes.ts';
 export { EVENTS_CHANNEL, publishRecordEvents } from './events/events.service.ts';
@@ -27,7 +33,7 @@ export type { ChangeSource, RecordEvent, RecordEventKind } from './events/record
 export { restoreWorkspaceArchive, writeWorkspaceArchive } from './exports/archive.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
 export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
-export { type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
+export { principalOf, problemSchema, type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
 export { importsRoutes } from './imports/imports.routes.ts';
 export {
   cancelImport,
@@ -45,6 +51,7 @@ export { cancelJob, type ScheduleJobInput, scheduleJob } from './jobs/jobs.servi
 export { createTaskList, crontab } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';
+export type { FieldDef, ObjectDef } from './metadata/metadata.types.ts';
 export { objectsOpenApi } from './metadata/openapi.ts';
 export { MODULES } from './modules/index.ts';
 export type * from './modules/manifest.ts';
@@ -53,7 +60,14 @@ export { notificationsRoutes } from './notifications/notifications.routes.ts';
 export { aggregateRoutes } from './records/aggregate.routes.ts';
 export { aggregateRecords, compileAggregateQuery } from './records/aggregate.service.ts';
 export { recordsRoutes } from './records/records.routes.ts';
-export { batchRecords, compileListQuery, createRecord, updateRecord } from './records/records.service.ts';
+export {
+  batchRecords,
+  compileListQuery,
+  createRecord,
+  getRecord,
+  listRecords,
+  updateRecord,
+} from './records/records.service.ts';
 export { rolesRoutes } from './roles/roles.routes.ts';
 export { searchRoutes } from './search/search.routes.ts';
 export { type SearchHit, searchRecords } from './search/search.service.ts';

@@ -1,11 +1,20 @@
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema.gen.ts';
 
-function migrator(db: Kysely<unknown>): Migrator {
+/** Migrations a module owns, by permanent name, applied beside the platform's own (in name order). */
+export type ModuleMigrations = Record<string, Migration>;
+
+function allMigrations(extra: ModuleMigrations): Record<string, Migration> {
+  for (const name of Object.keys(extra))
+    if (name in migrations) throw new Error(`A module's migration is named ${name}, as a platform one is.`);
+  return { ...migrations, ...extra };
+}
+
+function migrator(db: Kysely<unknown>, extra: ModuleMigrations = {}): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: async () => allMigrations(extra) },
     migrationTableName: 'rabita_migration',
     migrationLockTableName: 'rabita_migration_lock',
     // Work lands in parallel: a migration numbered below one already applied (written on another branch) is
@@ -15,9 +24,9 @@ function migrator(db: Kysely<unknown>): Migrator {
   });
 }
 
-/** Applies every pending migration (forward only); returns the names applied. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const { error, results } = await migrator(db).migrateToLatest();
+/** Applies every pending migration, the platform's and the modules' (forward only); returns the names applied. */
+export async function migrateToLatest(db: Kysely<unknown>, extra: ModuleMigrations = {}): Promise<string[]> {
+  const { error, results } = await migrator(db, extra).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message}`, {
@@ -28,14 +37,17 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
 }
 
 /** Names of migrations not yet applied to this database. */
-export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
-  const all = await migrator(db).getMigrations();
+export async function pendingMigrations(
+  db: Kysely<unknown>,
+  extra: ModuleMigrations = {},
+): Promise<string[]> {
+  const all = await migrator(db, extra).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 /** Names of migrations the code knows but the database lacks, read as the application role. */
-export async function missingMigrations(db: Kysely<DB>): Promise<string[]> {
+export async function missingMigrations(db: Kysely<DB>, extra: ModuleMigrations = {}): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`select name from rabita_migration`.execute(db);
   const applied = new Set(rows.map((r) => r.name));
-  return Object.keys(migrations).filter((name) => !applied.has(name));
+  return Object.keys(allMigrations(extra)).filter((name) => !applied.has(name));
 }

@@ -8,6 +8,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { AppError } from '../errors/app-error.ts';
+import { registry } from '../modules/registry.ts';
 
 /** The backup file's format name and version, in backup.json. */
 export const BACKUP_FORMAT = 'rabita-backup';
@@ -167,7 +168,7 @@ export async function restoreBackup(
     const owner = openOwnerDatabase(connectionString);
     let applied: string[];
     try {
-      await migrateToLatest(owner);
+      await migrateToLatest(owner, registry().migrations);
       const { rows } = await sql<{ name: string }>`select name from rabita_migration`.execute(owner);
       applied = rows.map((r) => r.name);
     } finally {
