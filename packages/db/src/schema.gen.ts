@@ -334,6 +334,7 @@ export interface RecordChanges {
   action: string;
   actorApiKeyId: string | null;
   actorUserId: string | null;
+  cause: Json | null;
   changes: Generated<Json>;
   createdAt: Generated<Timestamp>;
   id: string;
