@@ -131,6 +131,15 @@ describe('list filters fold text as search does', () => {
     expect(await query('people', { field: 'lastName', op: 'contains', value: 'mi' })).toEqual(
       idsOf('other', 'unrelated'),
     );
+    // A NUL byte or a lone surrogate is bad input, never a 500.
+    for (const value of ['a\u0000b', 'x\ud800']) {
+      for (const op of ['eq', 'startsWith', 'contains']) {
+        const response = await call('POST', '/objects/people/query', {
+          filter: { field: 'lastName', op, value },
+        });
+        expect(response.statusCode, response.body).toBeLessThan(500);
+      }
+    }
     // LIKE's wildcards are plain characters.
     expect(await query('people', { field: 'lastName', op: 'contains', value: '%' })).toEqual([]);
     expect(await query('people', { field: 'lastName', op: 'startsWith', value: '_' })).toEqual([]);

@@ -80,12 +80,14 @@ function valueFor(c: Compiler, field: FieldDef, value: unknown, path: string): u
   switch (field.type) {
     case 'phone':
     case 'phones': {
-      if (typeof value !== 'string' || value.length > 64) invalid(`${path}.value`, 'Must be a phone number.');
+      if (typeof value !== 'string' || value.length > 64 || value.includes('\u0000'))
+        invalid(`${path}.value`, 'Must be a phone number.');
       return readPhone(value, c.ctx.defaultCountry)?.e164 ?? value;
     }
     case 'emails':
       // Stored trimmed and lower-cased (`email_addresses`).
-      if (typeof value !== 'string' || value.length > 2000) invalid(`${path}.value`, 'Must be text.');
+      if (typeof value !== 'string' || value.length > 2000 || value.includes('\u0000'))
+        invalid(`${path}.value`, 'Must be text without NUL characters.');
       return value.trim().toLowerCase();
     case 'email':
     case 'text':
@@ -95,7 +97,8 @@ function valueFor(c: Compiler, field: FieldDef, value: unknown, path: string): u
     case 'select':
     case 'multiSelect':
     case 'tags':
-      if (typeof value !== 'string' || value.length > 2000) invalid(`${path}.value`, 'Must be text.');
+      if (typeof value !== 'string' || value.length > 2000 || value.includes('\u0000'))
+        invalid(`${path}.value`, 'Must be text without NUL characters.');
       return value;
     case 'money': {
       const amount =
