@@ -21,6 +21,21 @@ export function statusFor(code: AppErrorCode): number {
   return statusOfCode(code);
 }
 
+const LOCATIONS = /^(body|querystring|params|headers)(\.|$)/;
+
+/**
+ * Where in the request a service's field came from: services name a field or a path inside the input
+ * (`email`, `records.3.phones`); the edge adds the part of the request it was in — the route's `errorsIn`, else
+ * the body for a request that has one and the query string otherwise.
+ */
+export function located(request: FastifyRequest, field: string): string {
+  if (LOCATIONS.test(field)) return field;
+  const where =
+    request.routeOptions.config.errorsIn ??
+    (['POST', 'PUT', 'PATCH'].includes(request.method) ? 'body' : 'querystring');
+  return `${where}.${field}`;
+}
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -92,7 +107,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
         status: statusFor(error.code),
         code: error.code,
         detail: error.message,
-        errors: error.errors,
+        errors: error.errors?.map((e) => ({ ...e, field: located(request, e.field) })),
       });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -19,7 +19,7 @@ export async function createInvitation(
     const role = await findRoleByKey(trx, input.workspaceId, input.role);
     if (!role) {
       throw new AppError('validation_failed', `There is no role "${input.role}" in this workspace.`, {
-        errors: [{ field: 'body.role', message: 'Unknown role.' }],
+        errors: [{ field: 'role', message: 'Unknown role.' }],
       });
     }
     const member = await trx

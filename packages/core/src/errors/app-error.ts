@@ -26,7 +26,10 @@ export const COMMON_ERROR_STATUSES = {
 } as const;
 
 export interface FieldProblem {
-  /** Dotted path of the offending field, e.g. `body.email`. */
+  /**
+   * The offending field, or a dotted path inside the input (`email`, `records.3.phones`). Services never name the
+   * part of the HTTP request; the edge adds it (`body.email`).
+   */
   field: string;
   message: string;
 }

@@ -20,6 +20,11 @@ declare module 'fastify' {
     permission?: Action;
     /** Only a signed-in person (not an API key) may call it. */
     sessionOnly?: boolean;
+    /**
+     * The part of the request the fields named by a service's errors are in (the body for POST, PUT and PATCH,
+     * the query string otherwise, unless a route says).
+     */
+    errorsIn?: 'body' | 'querystring' | 'params';
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -160,10 +160,7 @@ export interface NewObject {
 /** Creates a custom object; it gets a `name` text field as its title unless told otherwise. */
 export async function createCustomObject(trx: Tx, workspaceId: string, input: NewObject): Promise<ObjectDef> {
   if (!KEY.test(input.key))
-    invalidField(
-      'body.key',
-      'Must start with a lower-case letter and hold only letters and digits (camelCase).',
-    );
+    invalidField('key', 'Must start with a lower-case letter and hold only letters and digits (camelCase).');
   const existing = await loadObjects(trx, workspaceId);
   if (existing.some((o) => o.key === input.key))
     throw new AppError('conflict', `An object "${input.key}" already exists.`);
@@ -247,29 +244,26 @@ export async function createCustomField(
   const object = objects.find((o) => o.key === objectKey);
   if (!object) throw new AppError('not_found', `There is no object "${objectKey}".`);
   if (!KEY.test(input.key))
-    invalidField(
-      'body.key',
-      'Must start with a lower-case letter and hold only letters and digits (camelCase).',
-    );
+    invalidField('key', 'Must start with a lower-case letter and hold only letters and digits (camelCase).');
   if (object.fields.some((f) => f.key === input.key))
     throw new AppError('conflict', `${objectKey} already has a field "${input.key}".`);
   if ((input.type === 'select' || input.type === 'multiSelect') && !input.options?.length) {
-    invalidField('body.options', 'A select field needs at least one option.');
+    invalidField('options', 'A select field needs at least one option.');
   }
   if (input.options && new Set(input.options.map((o) => o.value)).size !== input.options.length) {
-    invalidField('body.options', 'Option values must be unique.');
+    invalidField('options', 'Option values must be unique.');
   }
   if (input.type === 'relation') {
-    if (!input.relation) invalidField('body.relation', 'A relation field names its target object.');
+    if (!input.relation) invalidField('relation', 'A relation field names its target object.');
     if (!objects.some((o) => o.key === input.relation?.object))
-      invalidField('body.relation.object', `There is no object "${input.relation.object}".`);
+      invalidField('relation.object', `There is no object "${input.relation.object}".`);
   }
   await insertCustomField(trx, workspaceId, objectKey, input);
   await bumpMetadataVersion(trx, workspaceId);
   const created = (await loadObject(trx, workspaceId, objectKey)).fields.find((f) => f.key === input.key)!;
   if (input.defaultValue !== undefined && input.defaultValue !== null) {
     const checked = checkValue(created, input.defaultValue, { defaultCountry: 'US', defaultCurrency: 'USD' });
-    if (!checked.ok) invalidField('body.defaultValue', checked.message);
+    if (!checked.ok) invalidField('defaultValue', checked.message);
   }
   return created;
 }
@@ -393,7 +387,7 @@ export async function updateCustomObject(
   const object = await loadObject(trx, workspaceId, objectKey);
   if (!object.custom) throw new AppError('forbidden', 'Standard objects cannot be renamed.');
   if (patch.titleField && !object.fields.some((f) => f.key === patch.titleField)) {
-    invalidField('body.titleField', `${objectKey} has no field "${patch.titleField}".`);
+    invalidField('titleField', `${objectKey} has no field "${patch.titleField}".`);
   }
   await trx
     .updateTable('customObjects')

@@ -65,7 +65,7 @@ export async function listNotifications(
     throw new AppError('forbidden', 'Notifications belong to people; an API key has none.');
   if (options.cursor !== undefined && !UUID.test(options.cursor))
     throw new AppError('validation_failed', 'The cursor is not one this API gave out.', {
-      errors: [{ field: 'querystring.cursor', message: 'Unknown cursor.' }],
+      errors: [{ field: 'cursor', message: 'Unknown cursor.' }],
     });
   const limit = Math.min(options.limit ?? 30, 100);
   return withWorkspace(db, principal.workspaceId, async (trx) => {

@@ -43,7 +43,7 @@ async function applyDealRules(
   if (!stage) return;
   if (pipelineId && pipelineId !== stage.pipeline_id) {
     throw new AppError('validation_failed', 'The stage belongs to another pipeline.', {
-      errors: [{ field: 'body.stage', message: 'The stage belongs to another pipeline.' }],
+      errors: [{ field: 'stage', message: 'The stage belongs to another pipeline.' }],
     });
   }
   if (!draft.values.pipeline) draft.set('pipeline', stage.pipeline_id);

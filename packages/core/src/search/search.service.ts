@@ -49,7 +49,7 @@ function searchableObjects(all: ObjectDef[], principal: Principal, wanted?: stri
         'validation_failed',
         `There is no object ${unknown.map((k) => `"${k}"`).join(', ')}.`,
         {
-          errors: [{ field: 'querystring.objects', message: `Unknown object: ${unknown.join(', ')}.` }],
+          errors: [{ field: 'objects', message: `Unknown object: ${unknown.join(', ')}.` }],
         },
       );
   }
@@ -197,7 +197,7 @@ export async function searchRecords(
   const q = options.q.trim();
   if (!normalizeText(q))
     throw new AppError('validation_failed', 'The search needs at least one letter or digit.', {
-      errors: [{ field: 'querystring.q', message: 'Must contain a letter or digit.' }],
+      errors: [{ field: 'q', message: 'Must contain a letter or digit.' }],
     });
   const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
   return withWorkspace(db, principal.workspaceId, async (trx) => {

@@ -32,7 +32,7 @@ function decodeCursor(cursor: string): { at: string; id: string } {
     // fall through to the error below
   }
   throw new AppError('validation_failed', 'The cursor is not one this API gave out.', {
-    errors: [{ field: 'querystring.cursor', message: 'Unknown cursor.' }],
+    errors: [{ field: 'cursor', message: 'Unknown cursor.' }],
   });
 }
 

@@ -65,7 +65,7 @@ function person(principal: Principal): string {
 function checkState(state: Record<string, unknown>): void {
   if (Buffer.byteLength(JSON.stringify(state)) > MAX_STATE_BYTES)
     throw new AppError('validation_failed', 'A view is at most 64 KiB.', {
-      errors: [{ field: 'body.state', message: 'At most 64 KiB.' }],
+      errors: [{ field: 'state', message: 'At most 64 KiB.' }],
     });
 }
 
@@ -91,13 +91,13 @@ export async function createView(db: Database, principal: Principal, input: View
     const objects = await loadObjects(trx, principal.workspaceId);
     if (!objects.some((o) => o.key === input.object))
       throw new AppError('validation_failed', `There is no object "${input.object}".`, {
-        errors: [{ field: 'body.object', message: 'Unknown object.' }],
+        errors: [{ field: 'object', message: 'Unknown object.' }],
       });
     if (input.teamId) {
       const teams = await teamsOf(trx, principal.workspaceId, userId);
       if (!UUID.test(input.teamId) || !teams.includes(input.teamId))
         throw new AppError('validation_failed', 'You can share a view only with a team you belong to.', {
-          errors: [{ field: 'body.teamId', message: 'Not one of your teams.' }],
+          errors: [{ field: 'teamId', message: 'Not one of your teams.' }],
         });
     }
     if (input.shared && !can(principal, 'metadata.manage'))

@@ -64,20 +64,20 @@ async function checkWebhook(
       await assertPublicUrl(input.url, { allowPrivate: options.allowPrivate });
     } catch (error) {
       if (!(error instanceof UnsafeUrlError)) throw error;
-      problems.push({ field: 'body.url', message: error.message });
+      problems.push({ field: 'url', message: error.message });
     }
   }
   const badEvents = (input.events ?? []).filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
   if (badEvents.length > 0)
     problems.push({
-      field: 'body.events',
+      field: 'events',
       message: `Unknown events: ${badEvents.join(', ')}; use ${WEBHOOK_EVENTS.join(', ')}.`,
     });
   if (input.objects) {
     const known = new Set((await loadObjects(trx, workspaceId)).map((o) => o.key));
     const badObjects = input.objects.filter((o) => o !== '*' && !known.has(o));
     if (badObjects.length > 0)
-      problems.push({ field: 'body.objects', message: `Unknown objects: ${badObjects.join(', ')}.` });
+      problems.push({ field: 'objects', message: `Unknown objects: ${badObjects.join(', ')}.` });
   }
   if (problems.length > 0)
     throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
@@ -208,7 +208,7 @@ export async function listDeliveries(
   if (!UUID.test(webhookId)) throw notFound(webhookId);
   if (options.cursor !== undefined && !UUID.test(options.cursor))
     throw new AppError('validation_failed', 'The cursor is not one this API gave out.', {
-      errors: [{ field: 'querystring.cursor', message: 'Unknown cursor.' }],
+      errors: [{ field: 'cursor', message: 'Unknown cursor.' }],
     });
   const limit = Math.min(options.limit ?? 50, 200);
   return withWorkspace(db, principal.workspaceId, async (trx) => {

@@ -87,7 +87,7 @@ export async function changeMemberRole(
     const role = await findRoleByKey(trx, workspaceId, roleKey);
     if (!role)
       throw new AppError('validation_failed', `There is no role "${roleKey}" in this workspace.`, {
-        errors: [{ field: 'body.role', message: 'Unknown role.' }],
+        errors: [{ field: 'role', message: 'Unknown role.' }],
       });
     if (role.key !== 'admin') await keepAnAdmin(trx, workspaceId, member);
     await trx

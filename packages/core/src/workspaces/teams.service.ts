@@ -45,7 +45,7 @@ async function setMembers(trx: Tx, workspaceId: string, teamId: string, userIds:
   bad.push(...wanted.filter((u) => UUID.test(u) && !known.has(u)));
   if (bad.length > 0)
     throw new AppError('validation_failed', `These are not members of the workspace: ${bad.join(', ')}.`, {
-      errors: [{ field: 'body.members', message: `Not members: ${bad.join(', ')}.` }],
+      errors: [{ field: 'members', message: `Not members: ${bad.join(', ')}.` }],
     });
   await sql`delete from team_members where workspace_id = ${workspaceId} and team_id = ${teamId}`.execute(
     trx,
