@@ -369,11 +369,11 @@ try {
     const arabicSpelling = persianName.replace(/ی/g, 'ي').replace(/ک/g, 'ك');
     const filters = [
       {
-        label: `last name starts with a Persian name (${persianName}, typed ${arabicSpelling})`,
+        label: 'last name starts with a Persian name typed with Arabic letters',
         filter: { field: 'lastName', op: 'startsWith', value: arabicSpelling },
       },
       {
-        label: `last name contains part of it (${persianName.slice(1, 4)})`,
+        label: 'last name contains part of that name',
         filter: { field: 'lastName', op: 'contains', value: persianName.slice(1, 4) },
       },
       {
@@ -387,6 +387,9 @@ try {
         expect: emailOwner.id,
       },
     ].map((f) => ({ ...f, options: { filter: f.filter, limit: 50 } }));
+    process.stderr.write(
+      `list filters: last name ${persianName} typed ${arabicSpelling}, part ${persianName.slice(1, 4)}; phone ${localForm}; email ${emailOwner.email.toUpperCase()}\n`,
+    );
     for (const f of filters) {
       const found = await fetch(`${base}/api/v1/objects/people/query`, {
         method: 'POST',
