@@ -2,6 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { countRecords } from './count-estimate.ts';
+import { expandRelations, parseExpandParam } from './expand-relations.ts';
+import { keyAtPosition } from './key-at-position.ts';
 import {
   batchRecords,
   createRecord,
@@ -23,6 +26,18 @@ const recordSchema = z.record(z.string(), z.unknown());
 const listResponse = z.object({
   data: z.array(z.record(z.string(), z.unknown())),
   nextCursor: z.string().nullable(),
+});
+const expandParam = z
+  .string()
+  .max(1000)
+  .optional()
+  .describe(
+    'Relation and user fields whose titles to add, comma-separated (`company,owner`): each record gets `_expanded` ' +
+      'with `{id, title}` per field (an array for a many-relation); `title` is null for a record the caller may not see.',
+  );
+const countResponse = z.object({
+  count: z.number().int(),
+  exact: z.boolean().describe('False when count is the planner’s estimate (lists of more than 10,000 rows).'),
 });
 
 function parseFilterParam(value: string | undefined): unknown {
@@ -60,17 +75,85 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
           limit: z.coerce.number().int().min(1).max(1000).optional(),
           cursor: z.string().max(4000).optional(),
           fields: z.string().max(4000).optional(),
+          expand: expandParam,
         }),
         response: { 200: listResponse, ...problems },
       },
     },
-    async (request) =>
-      listRecords(db, principalOf(request), request.params.object, {
+    async (request) => {
+      const principal = principalOf(request);
+      const page = await listRecords(db, principal, request.params.object, {
         filter: parseFilterParam(request.query.filter),
         sort: request.query.sort,
         limit: request.query.limit,
         cursor: request.query.cursor,
         fields: fieldsParam(request.query.fields),
+      });
+      const expand = parseExpandParam(request.query.expand);
+      return {
+        ...page,
+        data: await expandRelations(db, principal, request.params.object, page.data, expand),
+      };
+    },
+  );
+
+  app.get(
+    '/objects/:object/count',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'How many records a list holds: exact up to 10,000, else estimated',
+        params: objectParams,
+        querystring: z.object({
+          filter: z.string().max(20_000).optional(),
+          estimate: z
+            .enum(['true', 'false'])
+            .optional()
+            .describe(
+              'false counts every row exactly (slow on large lists); the default estimates past 10,000.',
+            ),
+        }),
+        response: { 200: countResponse, ...problems },
+      },
+    },
+    async (request) =>
+      countRecords(db, principalOf(request), request.params.object, {
+        filter: parseFilterParam(request.query.filter),
+        estimate: request.query.estimate !== 'false',
+      }),
+  );
+
+  app.get(
+    '/objects/:object/keys',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'The first sort key’s value near a position of the list (to seek to it)',
+        params: objectParams,
+        querystring: z.object({
+          filter: z.string().max(20_000).optional(),
+          sort: z.string().max(500).optional(),
+          at: z.coerce.number().min(0).max(1).describe('The position: 0 the top of the list, 1 its end.'),
+        }),
+        response: {
+          200: z.object({
+            value: z
+              .unknown()
+              .describe('Give it back as `seek` (JSON); null: the rows where the key is empty.'),
+            exact: z.boolean().describe('False when taken from a sample (lists of more than 10,000 rows).'),
+            count: z.number().int(),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (request) =>
+      keyAtPosition(db, principalOf(request), request.params.object, {
+        filter: parseFilterParam(request.query.filter),
+        sort: request.query.sort,
+        at: request.query.at,
       }),
   );
 
@@ -89,12 +172,31 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
             limit: z.number().int().min(1).max(1000).optional(),
             cursor: z.string().max(4000).optional(),
             fields: z.array(z.string().max(63)).max(200).optional(),
+            expand: z
+              .array(z.string().max(63))
+              .max(20)
+              .optional()
+              .describe(expandParam.description ?? ''),
           })
           .strict(),
         response: { 200: listResponse, ...problems },
       },
     },
-    async (request) => listRecords(db, principalOf(request), request.params.object, request.body),
+    async (request) => {
+      const principal = principalOf(request);
+      const { expand, ...options } = request.body;
+      const page = await listRecords(db, principal, request.params.object, options);
+      return {
+        ...page,
+        data: await expandRelations(
+          db,
+          principal,
+          request.params.object,
+          page.data,
+          parseExpandParam(expand),
+        ),
+      };
+    },
   );
 
   app.post(
@@ -160,18 +262,17 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         tags,
         summary: 'One record',
         params: recordParams,
-        querystring: z.object({ fields: z.string().max(4000).optional() }),
+        querystring: z.object({ fields: z.string().max(4000).optional(), expand: expandParam }),
         response: { 200: recordSchema, ...problems },
       },
     },
-    async (request) =>
-      getRecord(
-        db,
-        principalOf(request),
-        request.params.object,
-        request.params.id,
-        fieldsParam(request.query.fields),
-      ),
+    async (request) => {
+      const principal = principalOf(request);
+      const { object, id } = request.params;
+      const record = await getRecord(db, principal, object, id, fieldsParam(request.query.fields));
+      const expand = parseExpandParam(request.query.expand);
+      return (await expandRelations(db, principal, object, [record], expand))[0];
+    },
   );
 
   app.patch(
