@@ -331,4 +331,130 @@ describe('list navigation: expanded titles, counts, seeks and reading from the e
       expect((await call('GET', '/objects/people/keys?at=2')).statusCode).toBe(400);
     });
   });
+
+  describe('seek and reverse', () => {
+    type Page = {
+      data: { id: string; name: string }[];
+      nextCursor: string | null;
+      backCursor: string | null;
+    };
+    const seekFilter = { field: 'name', op: 'startsWith', value: 'Seek ' };
+    const query = async (body: Record<string, unknown>): Promise<Page> => {
+      const response = await call('POST', '/objects/companies/query', { filter: seekFilter, ...body });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json();
+    };
+    /** Every row from a first page on, following nextCursor. */
+    const walk = async (body: Record<string, unknown>) => {
+      const names: string[] = [];
+      let page = await query({ ...body, limit: 4 });
+      names.push(...page.data.map((c) => c.name));
+      while (page.nextCursor) {
+        const { seek: _, ...rest } = body;
+        page = await query({ ...rest, limit: 4, cursor: page.nextCursor });
+        names.push(...page.data.map((c) => c.name));
+      }
+      return names;
+    };
+
+    beforeAll(async () => {
+      const batch = await call('POST', '/objects/companies/batch', {
+        records: Array.from({ length: 17 }, (_, i) => ({
+          name: `Seek ${String(i).padStart(2, '0')}`,
+          // Empty for every fourth, and repeated values, so ties and nulls both matter.
+          employees: i % 4 === 0 ? null : i % 5,
+        })),
+      });
+      expect(batch.statusCode).toBe(200);
+    });
+
+    it('reads any sort from its end as the exact reverse, nulls included, page by page', async () => {
+      for (const sort of [
+        'employees',
+        '-employees',
+        'employees,-name',
+        '-employees,name',
+        'name',
+        '-id',
+      ]) {
+        const forward = await walk({ sort });
+        expect(forward).toHaveLength(17);
+        const backward = await walk({ sort, reverse: true });
+        expect(backward, sort).toEqual([...forward].reverse());
+      }
+      // The last page of a list, in one request.
+      const last = await query({ sort: 'employees', reverse: true, limit: 3 });
+      const forward = await walk({ sort: 'employees' });
+      expect(last.data.map((c) => c.name)).toEqual(forward.slice(-3).reverse());
+    });
+
+    it('seeks to a value of the first sort key and continues with ordinary cursors', async () => {
+      const forward = await walk({ sort: 'employees,name' });
+      for (const [sort, seek, from] of [
+        ['employees,name', 2, (n: string[]) => n],
+        ['name', 'Seek 09', (n: string[]) => n],
+      ] as const) {
+        const all = sort === 'name' ? await walk({ sort }) : forward;
+        const seeked = await walk({ sort, seek });
+        const at = all.findIndex((_, i) => seeked[0] === all[i]);
+        expect(at, `${sort} ${seek}`).toBeGreaterThan(0);
+        expect(from(seeked)).toEqual(all.slice(at));
+      }
+      expect((await walk({ sort: 'name', seek: 'Seek 09' }))[0]).toBe('Seek 09');
+      // A value between two keys starts at the next one; descending sorts seek downwards.
+      expect((await walk({ sort: 'name', seek: 'Seek 08x' }))[0]).toBe('Seek 09');
+      const down = await walk({ sort: '-employees,name', seek: 2 });
+      const downAll = await walk({ sort: '-employees,name' });
+      expect(down).toEqual(downAll.slice(downAll.length - down.length));
+      expect(down[0]).toBe(downAll.find((_, i) => i >= 0 && down[0] === downAll[i]));
+      // Null seeks the rows where the key is empty (last in either direction).
+      const empty = await walk({ sort: 'employees', seek: null });
+      expect(empty).toEqual(forward.filter((_, i) => i >= forward.length - empty.length));
+      expect(empty).toHaveLength(5);
+    });
+
+    it('reads backwards from a seek page with its backCursor', async () => {
+      const all = await walk({ sort: 'name' });
+      const page = await query({ sort: 'name', seek: 'Seek 09', limit: 4 });
+      expect(page.backCursor).toBeTruthy();
+      const before = await query({ sort: 'name', reverse: true, cursor: page.backCursor, limit: 4 });
+      expect(before.data.map((c) => c.name)).toEqual(all.slice(5, 9).reverse());
+      // A backward page's own cursors go on backwards; its backCursor returns forwards.
+      const further = await query({ sort: 'name', reverse: true, cursor: before.nextCursor, limit: 100 });
+      expect(further.data.map((c) => c.name)).toEqual(all.slice(0, 5).reverse());
+      const again = await query({ sort: 'name', cursor: before.backCursor, limit: 2 });
+      expect(again.data.map((c) => c.name)).toEqual(['Seek 09', 'Seek 10']);
+    });
+
+    it('refuses seeks and cursors that do not fit, naming the parameter', async () => {
+      const first = await query({ sort: 'name', limit: 2 });
+      const backward = await query({ sort: 'name', limit: 2, reverse: true });
+      const cases: [Record<string, unknown>, string][] = [
+        [{ sort: 'employees', seek: 'many' }, 'body.seek'],
+        [{ sort: 'createdAt', seek: 'yesterday' }, 'body.seek'],
+        [{ sort: 'name', seek: 'Seek', cursor: first.nextCursor }, 'body.seek'],
+        [{ sort: 'name', seek: 'Seek', reverse: true }, 'body.seek'],
+        [{ sort: 'name', cursor: backward.nextCursor }, 'body.cursor'],
+        [{ sort: 'name', reverse: true, cursor: first.nextCursor }, 'body.cursor'],
+        [{ seek: 'not an id' }, 'body.seek'],
+      ];
+      for (const [body, field] of cases) {
+        const response = await call('POST', '/objects/companies/query', body);
+        expect(response.statusCode, JSON.stringify(body)).toBe(400);
+        expect(response.json().errors[0].field).toBe(field);
+      }
+      const get = await call('GET', '/objects/companies?sort=name&seek=Seek');
+      expect(get.statusCode).toBe(400);
+      expect(get.json().errors[0].field).toBe('querystring.seek');
+      const ok = await call('GET', `/objects/companies?sort=name&seek=${encodeURIComponent('"Seek 16"')}`);
+      expect(ok.json().data.map((c: { name: string }) => c.name)).toEqual(['Seek 16']);
+      const end = await call(
+        'GET',
+        `/objects/companies?sort=name&reverse=true&limit=1&filter=${encodeURIComponent(
+          JSON.stringify(seekFilter),
+        )}`,
+      );
+      expect(end.json().data.map((c: { name: string }) => c.name)).toEqual(['Seek 16']);
+    });
+  });
 });

@@ -14,6 +14,7 @@ import {
   restoreRecord,
   updateRecord,
 } from './records.service.ts';
+import { parseSeekParam } from './seek.ts';
 
 const tags = ['records'];
 const objectParams = z.object({ object: z.string().max(63) });
@@ -26,7 +27,20 @@ const recordSchema = z.record(z.string(), z.unknown());
 const listResponse = z.object({
   data: z.array(z.record(z.string(), z.unknown())),
   nextCursor: z.string().nullable(),
+  backCursor: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      'Reads the other way from the page’s first row (with the opposite `reverse`): the rows before it.',
+    ),
 });
+const seekDescription =
+  'Start at the first row whose first sort key is at or after this value in the sort’s order (JSON: "Karimi", ' +
+  '42, null for the rows where it is empty); not with a cursor. GET /objects/{object}/keys finds a value near a position.';
+const reverseDescription =
+  'Read the same order from its end: the page holds the last rows (before the cursor), last first; its cursors ' +
+  'continue backwards. Nulls stay last in the order, so this is the list exactly reversed.';
 const expandParam = z
   .string()
   .max(1000)
@@ -76,6 +90,8 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
           cursor: z.string().max(4000).optional(),
           fields: z.string().max(4000).optional(),
           expand: expandParam,
+          seek: z.string().max(1100).optional().describe(seekDescription),
+          reverse: z.enum(['true', 'false']).optional().describe(reverseDescription),
         }),
         response: { 200: listResponse, ...problems },
       },
@@ -88,6 +104,8 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         limit: request.query.limit,
         cursor: request.query.cursor,
         fields: fieldsParam(request.query.fields),
+        seek: parseSeekParam(request.query.seek),
+        reverse: request.query.reverse === 'true',
       });
       const expand = parseExpandParam(request.query.expand);
       return {
@@ -177,6 +195,11 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
               .max(20)
               .optional()
               .describe(expandParam.description ?? ''),
+            seek: z
+              .union([z.string().max(1000), z.number(), z.boolean(), z.null()])
+              .optional()
+              .describe(seekDescription),
+            reverse: z.boolean().optional().describe(reverseDescription),
           })
           .strict(),
         response: { 200: listResponse, ...problems },

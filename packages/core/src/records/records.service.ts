@@ -14,7 +14,8 @@ import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
 import { present, project, type RecordView, visibility } from './gate.ts';
-import { encodeCursor, keysetParts, orderBySortColumns, parseSort } from './sort.ts';
+import { pagePlan } from './seek.ts';
+import { parseSort } from './sort.ts';
 import { checkValue, type ValueContext } from './values.ts';
 
 export type { ChangeSource, RecordView };
@@ -43,6 +44,9 @@ export interface ListOptions {
   limit?: number | undefined;
   cursor?: string | undefined;
   fields?: string[] | undefined;
+  /** Where the page starts instead of the top: a first sort key's value, or the end read backwards (seek.ts). */
+  seek?: unknown;
+  reverse?: boolean | undefined;
 }
 
 /** The table alias every record query uses (shared with the aggregate service). */
@@ -121,9 +125,10 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
     hidden,
   });
   const keys = parseSort(s.object, options.sort, ALIAS, hidden);
+  const plan = pagePlan(s.object, keys, options);
   const sortColumns = sql.join(keys.map((k, i) => sql`${k.expr} as ${sql.id(`__sort_${i}`)}`));
   // Each part is one index range of the page, limited on its own; several are merged in the keys' order.
-  const parts = keysetParts(keys, options.cursor).map(
+  const parts = plan.parts.map(
     (part) => sql`
     select ${sql.ref(ALIAS)}.*, ${sortColumns}
     from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
@@ -142,9 +147,9 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
       parts.map((p) => sql`(${p})`),
       sql` union all `,
     )}) as page
-    order by ${orderBySortColumns(keys)}
+    order by ${plan.merge}
     limit ${limit + 1}`;
-  return { query, keys, visible, limit };
+  return { query, plan, visible, limit };
 }
 
 /** Lists records with a filter, sort and keyset pagination; returns a cursor when more rows follow. */
@@ -153,16 +158,17 @@ export async function listRecords(
   principal: Principal,
   objectKey: string,
   options: ListOptions,
-): Promise<{ data: RecordView[]; nextCursor: string | null }> {
+): Promise<{ data: RecordView[]; nextCursor: string | null; backCursor: string | null }> {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
-    const { query, keys, visible, limit } = buildList(s, principal, options);
+    const { query, plan, visible, limit } = buildList(s, principal, options);
     const { rows } = await query.execute(s.raw);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       data: page.map((row) => present(s.object, row, visible)),
-      nextCursor: rows.length > limit && last ? encodeCursor(keys, last) : null,
+      nextCursor: rows.length > limit && last ? plan.nextCursor(last) : null,
+      backCursor: page[0] ? plan.backCursor(page[0]) : null,
     };
   });
 }
