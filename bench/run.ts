@@ -471,6 +471,25 @@ try {
           cursor,
         }),
       },
+      {
+        // The jump to the end of a list sorted by a field some rows leave empty: one backward page.
+        name: 'list: people sorted by last name, the last page (reverse)',
+        request: {
+          path: '/api/v1/objects/people/query',
+          method: 'POST',
+          body: JSON.stringify({ sort: 'lastName', limit: 50, reverse: true }),
+        },
+        sql: await compileListQuery(handle.db, principal, 'people', {
+          sort: 'lastName',
+          limit: 50,
+          reverse: true,
+        }),
+      },
+      {
+        // The list header's "of about N": a probe of at most 10,001 rows, then the planner's estimate.
+        name: 'count: people, estimated',
+        request: { path: '/api/v1/objects/people/count' },
+      },
       ...filters.map((f, i) => ({
         name: `list-filter: people whose ${f.label}`,
         request: { path: '/api/v1/objects/people/query', method: 'POST', body: JSON.stringify(f.options) },
