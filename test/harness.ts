@@ -75,7 +75,7 @@ export interface TestApp {
 /** Builds the HTTP app on a fresh database; pass env-style overrides as for loadConfig. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  deps: Partial<Pick<AppDeps, 'throttle' | 'modules'>> = {},
+  deps: Partial<Pick<AppDeps, 'throttle' | 'modules' | 'webDist'>> = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   if (deps.modules) {

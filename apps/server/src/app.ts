@@ -39,6 +39,8 @@ export interface AppDeps {
   throttle?: ThrottleLimits;
   /** The modules to run (Rabita's shipped list unless a test brings its own). */
   modules?: readonly ModuleManifest[];
+  /** The built web app to serve (apps/web/dist unless a test built one with web modules of its own). */
+  webDist?: string;
 }
 
 const VERSION = '0.1.0';
@@ -173,9 +175,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // The web app: hashed assets cached for good, index.html never, and every other non-API GET answered with
   // index.html so the browser's router can show the screen. Without a build, `/` says how to make one.
-  if (webAppBuilt()) {
+  const webDist = deps.webDist ?? WEB_DIST;
+  if (webAppBuilt(webDist)) {
     await app.register(fastifyStatic, {
-      root: WEB_DIST,
+      root: webDist,
       prefix: '/',
       index: ['index.html'],
       // Files are looked up per request, so a rebuilt app is served without a restart.
@@ -191,8 +194,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     const page = request.method === 'GET' && !url.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(url);
-    if (page && webAppBuilt())
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', WEB_DIST);
+    if (page && webAppBuilt(webDist))
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', webDist);
     if (page && url === '/')
       return sendProblem(request, reply, {
         status: 503,

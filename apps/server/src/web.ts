@@ -22,11 +22,20 @@ export async function ensureWebApp(
 /**
  * A production build with Vite, whatever NODE_ENV the caller runs under: Vite lets an inherited NODE_ENV (`test`
  * under vitest) pick React's development build, twice the size and slower, which the server would then serve.
+ * `extraModules` names web manifests to build in beside the shipped ones (tests only; apps/web/vite.config.ts
+ * refuses them for apps/web/dist); without them the build has none, whatever RABITA_WEB_EXTRA_MODULES says.
  */
-export async function buildWebApp(outDir: string = WEB_DIST): Promise<void> {
+export async function buildWebApp(
+  outDir: string = WEB_DIST,
+  options: { extraModules?: readonly string[] } = {},
+): Promise<void> {
   const { build } = await import('vite');
-  const before = process.env.NODE_ENV;
+  const before = {
+    NODE_ENV: process.env.NODE_ENV,
+    RABITA_WEB_EXTRA_MODULES: process.env.RABITA_WEB_EXTRA_MODULES,
+  };
   process.env.NODE_ENV = 'production';
+  process.env.RABITA_WEB_EXTRA_MODULES = (options.extraModules ?? []).join(path.delimiter);
   try {
     await build({
       root: WEB_ROOT,
@@ -35,7 +44,9 @@ export async function buildWebApp(outDir: string = WEB_DIST): Promise<void> {
       build: { outDir, emptyOutDir: true },
     });
   } finally {
-    if (before === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = before;
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }

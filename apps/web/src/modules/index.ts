@@ -1,3 +1,4 @@
+import extraWebModules from 'virtual:rabita-extra-web-modules';
 import { authWeb } from './auth/auth.web.ts';
 import { exportsWeb } from './exports/exports.web.ts';
 import { importsWeb } from './imports/imports.web.ts';
@@ -33,7 +34,9 @@ type RoutesOf<M, K extends 'routes' | 'publicRoutes'> = M extends { [P in K]: re
   ? R
   : never;
 
-export const webModules: readonly WebModule[] = modules;
+// The shipped modules, then any a test builds in (RABITA_WEB_EXTRA_MODULES, see vite.config.ts); a shipped
+// build has none.
+export const webModules: readonly WebModule[] = [...modules, ...extraWebModules];
 
 // The routes with their exact types, so typed links and params know every module's paths.
 export const publicRoutes = webModules.flatMap((m) => m.publicRoutes ?? []) as RoutesOf<
