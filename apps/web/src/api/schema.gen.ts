@@ -2466,6 +2466,12 @@ export interface paths {
                     limit?: number;
                     cursor?: string;
                     fields?: string;
+                    /** @description Relation and user fields whose titles to add, comma-separated (`company,owner`): each record gets `_expanded` with `{id, title}` per field (an array for a many-relation); `title` is null for a record the caller may not see. */
+                    expand?: string;
+                    /** @description Start at the first row whose first sort key is at or after this value in the sort’s order (JSON: "Karimi", 42, null for the rows where it is empty); not with a cursor. GET /objects/{object}/keys finds a value near a position. */
+                    seek?: string;
+                    /** @description Read the same order from its end: the page holds the last rows (before the cursor), last first; its cursors continue backwards. Nulls stay last in the order, so this is the list exactly reversed. */
+                    reverse?: "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -2486,6 +2492,8 @@ export interface paths {
                                 [key: string]: unknown;
                             }[];
                             nextCursor: string | null;
+                            /** @description Reads the other way from the page’s first row (with the opposite `reverse`): the rows before it. */
+                            backCursor?: string | null;
                         };
                     };
                 };
@@ -2602,6 +2610,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/objects/{object}/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many records a list holds: exact up to 10,000, else estimated */
+        get: {
+            parameters: {
+                query?: {
+                    filter?: string;
+                    /** @description false counts every row exactly (slow on large lists); the default estimates past 10,000. */
+                    estimate?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    object: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            /** @description False when count is the planner’s estimate (lists of more than 10,000 rows). */
+                            exact: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/objects/{object}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The first sort key’s value near a position of the list (to seek to it) */
+        get: {
+            parameters: {
+                query: {
+                    filter?: string;
+                    sort?: string;
+                    /** @description The position: 0 the top of the list, 1 its end. */
+                    at: number;
+                };
+                header?: never;
+                path: {
+                    object: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Give it back as `seek` (JSON); null: the rows where the key is empty. */
+                            value: unknown;
+                            /** @description False when taken from a sample (lists of more than 10,000 rows). */
+                            exact: boolean;
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/objects/{object}/query": {
         parameters: {
             query?: never;
@@ -2629,6 +2804,12 @@ export interface paths {
                         limit?: number;
                         cursor?: string;
                         fields?: string[];
+                        /** @description Relation and user fields whose titles to add, comma-separated (`company,owner`): each record gets `_expanded` with `{id, title}` per field (an array for a many-relation); `title` is null for a record the caller may not see. */
+                        expand?: string[];
+                        /** @description Start at the first row whose first sort key is at or after this value in the sort’s order (JSON: "Karimi", 42, null for the rows where it is empty); not with a cursor. GET /objects/{object}/keys finds a value near a position. */
+                        seek?: string | number | boolean | null;
+                        /** @description Read the same order from its end: the page holds the last rows (before the cursor), last first; its cursors continue backwards. Nulls stay last in the order, so this is the list exactly reversed. */
+                        reverse?: boolean;
                     };
                 };
             };
@@ -2644,6 +2825,8 @@ export interface paths {
                                 [key: string]: unknown;
                             }[];
                             nextCursor: string | null;
+                            /** @description Reads the other way from the page’s first row (with the opposite `reverse`): the rows before it. */
+                            backCursor?: string | null;
                         };
                     };
                 };
@@ -2798,6 +2981,8 @@ export interface paths {
             parameters: {
                 query?: {
                     fields?: string;
+                    /** @description Relation and user fields whose titles to add, comma-separated (`company,owner`): each record gets `_expanded` with `{id, title}` per field (an array for a many-relation); `title` is null for a record the caller may not see. */
+                    expand?: string;
                 };
                 header?: never;
                 path: {

@@ -57,6 +57,8 @@ export const ar: Dictionary = {
     exportSelectionTooLarge: 'حدّد {{max}} صفًا على الأكثر لتصديرها وحدها',
     empty: 'لا توجد سجلات بعد.',
     count: 'السجلات: {{total}}',
+    range: '{{from}}–{{to}} من {{total}}',
+    rangeAbout: '{{from}}–{{to}} من نحو {{total}}',
     loadMore: 'جارٍ تحميل المزيد…',
     views: 'طرق العرض',
     saveView: 'حفظ طريقة العرض',

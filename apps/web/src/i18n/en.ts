@@ -56,6 +56,8 @@ export const en = {
     exportSelectionTooLarge: 'Select at most {{max}} rows to export them alone',
     empty: 'No records yet.',
     count: 'Records: {{total}}',
+    range: '{{from}}–{{to}} of {{total}}',
+    rangeAbout: '{{from}}–{{to}} of about {{total}}',
     loadMore: 'Loading more…',
     views: 'Views',
     saveView: 'Save view',

@@ -57,6 +57,8 @@ export const fa: Dictionary = {
     exportSelectionTooLarge: 'برای خروجی گرفتن از ردیف‌های انتخاب‌شده، حداکثر {{max}} ردیف انتخاب کنید',
     empty: 'هنوز رکوردی نیست.',
     count: 'رکوردها: {{total}}',
+    range: '{{from}}–{{to}} از {{total}}',
+    rangeAbout: '{{from}}–{{to}} از حدود {{total}}',
     loadMore: 'در حال بارگذاری…',
     views: 'نماها',
     saveView: 'ذخیرهٔ نما',

@@ -7,8 +7,26 @@ import { type FieldDef, label } from '../../metadata/utils/metadata.ts';
 import { RelationLink } from './RelationLink.tsx';
 import { UserName } from './UserName.tsx';
 
-/** A field's value as the user reads it: in their language, calendar and digits. */
-export function FieldValue({ field, value }: { field: FieldDef; value: unknown }) {
+/** A linked record's or member's title as a list answer's `_expanded` gives it. */
+export interface ExpandedRef {
+  id: string;
+  title: string | null;
+  titles?: Partial<Record<Locale, string>>;
+}
+
+/**
+ * A field's value as the user reads it: in their language, calendar and digits. Relation and user fields show the
+ * titles in `expanded` when the list fetched them (no request per record), else fetch their own.
+ */
+export function FieldValue({
+  field,
+  value,
+  expanded,
+}: {
+  field: FieldDef;
+  value: unknown;
+  expanded?: ExpandedRef | ExpandedRef[] | null | undefined;
+}) {
   const { t, i18n } = useTranslation();
   const prefs = usePrefs();
   const locale = i18n.language as Locale;
@@ -106,15 +124,27 @@ export function FieldValue({ field, value }: { field: FieldDef; value: unknown }
         </Anchor>
       );
     }
-    case 'user':
+    case 'user': {
+      const ref = Array.isArray(expanded) ? undefined : expanded;
+      if (ref && ref.id === value) return <Text size="sm">{ref.title ?? '…'}</Text>;
       return <UserName id={value as string} />;
+    }
     case 'relation': {
       const ids = Array.isArray(value) ? (value as string[]) : [value as string];
+      const refs = expanded ? (Array.isArray(expanded) ? expanded : [expanded]) : [];
       return (
         <Group gap={8}>
-          {ids.map((id) => (
-            <RelationLink key={id} object={field.relation?.object ?? ''} id={id} />
-          ))}
+          {ids.map((id) => {
+            const ref = refs.find((r) => r.id === id);
+            return (
+              <RelationLink
+                key={id}
+                object={field.relation?.object ?? ''}
+                id={id}
+                {...(ref ? { title: ref.titles?.[locale] ?? ref.title ?? '…' } : {})}
+              />
+            );
+          })}
         </Group>
       );
     }

@@ -7,7 +7,7 @@ import type { Locale } from '../../../i18n/index.ts';
 import { type FieldDef, label, type ObjectDef } from '../../metadata/utils/metadata.ts';
 import { recordKeys } from '../utils/record-keys.ts';
 import { FieldInput } from './FieldInput.tsx';
-import { FieldValue } from './FieldValue.tsx';
+import { type ExpandedRef, FieldValue } from './FieldValue.tsx';
 
 /** Field types a list cell edits in place. */
 const INLINE = new Set(['text', 'number', 'email', 'url', 'select', 'rating', 'boolean', 'user', 'date']);
@@ -59,7 +59,13 @@ export function InlineCell({
         }}
         style={{ overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' }}
       >
-        <FieldValue field={field} value={record[field.key]} />
+        <FieldValue
+          field={field}
+          value={record[field.key]}
+          expanded={
+            (record._expanded as Record<string, ExpandedRef | ExpandedRef[] | null> | undefined)?.[field.key]
+          }
+        />
       </Box>
     );
   const save = async (v: unknown) => {

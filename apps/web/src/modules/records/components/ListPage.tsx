@@ -68,6 +68,10 @@ export default function ListPage() {
   const filterTree = view ? toFilterTree(view.filter) : undefined;
   const filterParam = filterTree ? JSON.stringify(filterTree) : undefined;
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Relation and user columns come with their titles, so no cell fetches its record's name on its own.
+  const expand = (view?.columns ?? []).filter((k) =>
+    object?.fields.some((f) => f.key === k && ID_TYPES.has(f.type)),
+  );
   const list = useListRows({
     object: objectKey,
     sort: view?.sort ?? null,
@@ -75,6 +79,7 @@ export default function ListPage() {
     enabled: Boolean(object && view),
     scrollRef,
     rowHeight: phone ? 96 : ROW_HEIGHT,
+    expand,
   });
   const { virtualizer, items } = list;
   useEffect(() => setSelected(new Set()), [objectKey]);
@@ -141,7 +146,13 @@ export default function ListPage() {
           </Title>
           {list.count !== undefined && (
             <Text size="sm" c="dimmed" data-testid="record-count">
-              {t('list.count', { total: formatNumber(list.count, prefs) })}
+              {list.count === 0
+                ? t('list.count', { total: formatNumber(0, prefs) })
+                : t(list.exact ? 'list.range' : 'list.rangeAbout', {
+                    from: formatNumber(Math.min(list.first + 1, list.count), prefs),
+                    to: formatNumber(Math.min(list.last + 1, list.count), prefs),
+                    total: formatNumber(list.count, prefs),
+                  })}
             </Text>
           )}
         </Group>

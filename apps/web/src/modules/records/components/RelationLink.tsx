@@ -5,14 +5,17 @@ import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { titleOf } from '../../metadata/utils/metadata.ts';
 import { useRecord } from '../hooks/useRecord.ts';
 
-/** A link to a related record, under its title in the user's language. */
-export function RelationLink({ object, id }: { object: string; id: string }) {
+/**
+ * A link to a related record, under its title in the user's language: the `title` given (a list's expanded
+ * titles), else the record's own, fetched.
+ */
+export function RelationLink({ object, id, title }: { object: string; id: string; title?: string }) {
   const def = useObject(object);
-  const { data } = useRecord(object, id);
+  const { data } = useRecord(object, title === undefined ? id : null);
   const { i18n } = useTranslation();
   return (
     <AnchorLink to="/o/$object/$id" params={{ object, id }} size="sm">
-      {data ? titleOf(def, data, i18n.language as Locale) : '…'}
+      {title ?? (data ? titleOf(def, data, i18n.language as Locale) : '…')}
     </AnchorLink>
   );
 }

@@ -7,22 +7,14 @@ import { recordKeys } from '../utils/record-keys.ts';
 const PAGE = 100;
 /** The API's largest page: what a page that must catch up with a deep scroll asks for. */
 const MAX_PAGE = 1000;
-/** Sort keys no record leaves empty: reversing the sort then reverses the list exactly (nulls sort last both ways). */
-const NEVER_NULL = new Set(['id', 'createdAt', 'updatedAt']);
-
-/** The same list read from its end: the reverse of a sort on a never-empty key, or null when there is none. */
-function reverseSort(sort: string | null): string | null {
-  if (!sort) return '-id';
-  const key = sort.replace(/^-/, '');
-  if (!NEVER_NULL.has(key)) return null;
-  return sort.startsWith('-') ? key : `-${sort}`;
-}
 
 /**
  * A list's rows for a virtualised scroller of its full length. Keyset pages cannot start at an offset, so rows
- * arrive from the top in pages (large ones when the user has scrolled far ahead of them) and, when the sort can be
- * reversed exactly, from the bottom too: a jump near the end reads the end first. Rows not fetched yet are
- * `undefined` (the caller shows placeholders).
+ * arrive from the top in pages (large ones when the user has scrolled far ahead of them) and from the bottom,
+ * read backwards by the server (`reverse`, the exact reverse of any sort): a jump near the end reads the end
+ * first. The length comes from a count until one end has been
+ * read through (today the exact aggregate count; see the note at the count query). Rows not fetched yet are `undefined` (the caller shows placeholders). `expand` names relation and
+ * user fields whose titles come with the rows.
  */
 export function useListRows(options: {
   object: string;
@@ -31,14 +23,15 @@ export function useListRows(options: {
   enabled: boolean;
   scrollRef: RefObject<HTMLDivElement | null>;
   rowHeight: number;
+  expand?: string[];
 }) {
   const { object, sort, filter, enabled } = options;
   const filterParam = filter === undefined ? undefined : JSON.stringify(filter);
-  const backwards = reverseSort(sort);
+  const expand = options.expand && options.expand.length > 0 ? options.expand.join(',') : undefined;
   // Where the user is and how much has arrived, read when a page is fetched, to size it.
   const want = useRef({ first: 0, last: 0, total: 0, head: 0, tail: 0 });
   const size = (missing: number) => Math.min(MAX_PAGE, Math.max(PAGE, missing + PAGE));
-  const page = (order: string | null, limit: number, cursor: string | undefined) =>
+  const page = (reverse: boolean, limit: number, cursor: string | undefined) =>
     call(
       client.GET('/api/v1/objects/{object}', {
         params: {
@@ -46,34 +39,38 @@ export function useListRows(options: {
           query: {
             limit,
             ...(cursor ? { cursor } : {}),
-            ...(order ? { sort: order } : {}),
+            ...(sort ? { sort } : {}),
+            ...(reverse ? { reverse: 'true' as const } : {}),
             ...(filterParam ? { filter: filterParam } : {}),
+            ...(expand ? { expand } : {}),
           },
         },
       }),
     );
-  const key = recordKeys.list(object, sort, filterParam ?? null);
+  const key = [...recordKeys.list(object, sort, filterParam ?? null), expand ?? null];
   const head = useInfiniteQuery({
     queryKey: key,
     enabled,
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => page(sort, size(want.current.last - want.current.head), pageParam),
+    queryFn: ({ pageParam }) => page(false, size(want.current.last - want.current.head), pageParam),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   // The tail starts only once a user goes nearer the end than the top has reached; a new list starts without it.
   const [tailFor, setTailFor] = useState<string | null>(null);
-  const tailOn = backwards !== null && tailFor === JSON.stringify(key);
+  const tailOn = tailFor === JSON.stringify(key);
   const tail = useInfiniteQuery({
     queryKey: [...key, 'from-end'],
     enabled: enabled && tailOn,
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
-      page(backwards, size(want.current.total - want.current.first - want.current.tail), pageParam),
+      page(true, size(want.current.total - want.current.first - want.current.tail), pageParam),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const count = useQuery({
     queryKey: recordKeys.count(object, filterParam ?? null),
     enabled,
+    // Exact for now: the scroller places the rows read from the end by the list's length, so an estimate would
+    // shift them. The header's "about" (GET /count) waits for rows placed by their own position.
     queryFn: async () => {
       const result = await call(
         client.POST('/api/v1/objects/{object}/aggregate', {
@@ -81,7 +78,7 @@ export function useListRows(options: {
           body: { metrics: [{ fn: 'count' }], ...(filter === undefined ? {} : { filter }) },
         }),
       );
-      return Number(result.data[0]?.values.count ?? 0);
+      return { count: Number(result.data[0]?.values.count ?? 0), exact: true };
     },
   });
   const headRows = useMemo(
@@ -99,7 +96,7 @@ export function useListRows(options: {
     ? headRows.length
     : tailDone
       ? tailRows.length
-      : Math.max(headRows.length, tailRows.length, count.data ?? 0);
+      : Math.max(headRows.length, tailRows.length, count.data?.count ?? 0);
   const rowAt = (index: number): RecordData | undefined =>
     index < headRows.length ? headRows[index] : tailRows[total - 1 - index];
 
@@ -118,7 +115,7 @@ export function useListRows(options: {
     if (headDone || tailDone || headRows.length >= gapEnd) return;
     if (last < headRows.length - 20) return; // the visible rows and a margin after them are loaded
     if (first >= gapEnd + 20) return; // all in the tail already
-    const fromEnd = backwards !== null && gapEnd - 1 - last < first - headRows.length;
+    const fromEnd = gapEnd - 1 - last < first - headRows.length;
     if (fromEnd) {
       if (!tailOn) setTailFor(JSON.stringify(key));
       else if (!tail.isFetching && (tail.hasNextPage || tail.data === undefined)) void tail.fetchNextPage();
@@ -135,7 +132,12 @@ export function useListRows(options: {
     total,
     /** Every row fetched so far (for selecting all). */
     loaded,
-    count: count.data,
+    /** The list's length as the header shows it, and whether it is exact (else the server's estimate). */
+    count: headDone || tailDone ? total : count.data?.count,
+    exact: headDone || tailDone || (count.data?.exact ?? false),
+    /** The rows in view, 0-based (first and last). */
+    first,
+    last,
     isLoading: head.isLoading,
     isFetching: head.isFetchingNextPage || tail.isFetching,
     error: head.error ?? tail.error,
