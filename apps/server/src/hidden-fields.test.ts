@@ -16,7 +16,7 @@ interface FieldMeta {
   type: string;
   readOnly?: boolean;
   options?: { value: string }[];
-  relation?: { object: string };
+  relation?: { object: string; many?: boolean };
 }
 interface ObjectMeta {
   key: string;
@@ -75,6 +75,8 @@ describe('hidden fields never leave the record engine', () => {
   let baseUrl: string;
   let owner: pg.Client;
   let webhookPayloads = 0;
+  /** The field of each object hidden in the current round. */
+  const hiddenNow = new Map<string, FieldMeta>();
   const call = apiCaller(
     () => t.app,
     () => admin.cookie,
@@ -152,6 +154,18 @@ describe('hidden fields never leave the record engine', () => {
       const created = await call('POST', `/objects/${o.key}`, body);
       expect(created.statusCode, `${o.key}: ${created.body}`).toBe(201);
       records.set(o.key, created.json().id);
+    }
+    // Every relation between the walked records set, so expanded titles and linked lists carry them.
+    for (const o of objects) {
+      const links: Record<string, unknown> = {};
+      for (const f of o.fields) {
+        const target = f.relation?.object ? records.get(f.relation.object) : undefined;
+        if (f.type !== 'relation' || !target || f.readOnly) continue;
+        links[f.key] = f.relation?.many ? [target] : target;
+      }
+      if (Object.keys(links).length === 0) continue;
+      const linked = await call('PATCH', `/objects/${o.key}/${records.get(o.key)}`, links);
+      expect(linked.statusCode, `${o.key}: ${linked.body}`).toBe(200);
     }
   }, 120_000);
   afterAll(async () => {
@@ -247,6 +261,36 @@ describe('hidden fields never leave the record engine', () => {
       o.key === 'activities' || o.key === 'tasks'
         ? [await bodyOf('GET', `/objects/${o.key}/export?format=ics`)]
         : [],
+    count: async (o, hidden) => {
+      const filter = encodeURIComponent(JSON.stringify({ field: hidden.key, op: 'isNotEmpty' }));
+      const refused = await as('GET', `/objects/${o.key}/count?filter=${filter}`);
+      expect(refused.statusCode, refused.body).toBe(400);
+      return [await bodyOf('GET', `/objects/${o.key}/count`)];
+    },
+    keys: async (o, hidden) => {
+      // The key near a position of a sort on the hidden field is refused; on a visible field it shows only it.
+      const refused = await as('GET', `/objects/${o.key}/keys?sort=${hidden.key}&at=0.5`);
+      expect(refused.statusCode, refused.body).toBe(400);
+      return [await bodyOf('GET', `/objects/${o.key}/keys?sort=createdAt&at=0.5`)];
+    },
+    expand: async (o, hidden) => {
+      // Every object's list with its visible relation fields expanded: titles of this object's records among
+      // them never show its hidden field. Expanding the hidden field itself is refused.
+      if (hidden.type === 'relation' || hidden.type === 'user') {
+        const refused = await as('GET', `/objects/${o.key}?expand=${hidden.key}`);
+        expect(refused.statusCode, refused.body).toBe(400);
+      }
+      const bodies: string[] = [];
+      for (const other of objects) {
+        const hiddenThere = hiddenNow.get(other.key)?.key;
+        const expandable = other.fields
+          .filter((f) => (f.type === 'relation' || f.type === 'user') && f.key !== hiddenThere)
+          .map((f) => f.key);
+        if (expandable.length === 0) continue;
+        bodies.push(await bodyOf('GET', `/objects/${other.key}?limit=200&expand=${expandable.join(',')}`));
+      }
+      return bodies;
+    },
     events: async (o, hidden) => streamWhileChanging(o, hidden),
     webhook: async (_o, _hidden, since) => {
       // Read as the database's owner: every delivery written since the round began.
@@ -318,7 +362,7 @@ describe('hidden fields never leave the record engine', () => {
     let checks = 0;
     for (let round = 0; round < rounds; round++) {
       // One field of every object hidden at once, a different one each round.
-      const hiddenNow = new Map<string, FieldMeta>();
+      hiddenNow.clear();
       const rules: Record<string, unknown> = { '*': ALL };
       for (const o of objects) {
         const f = hideable(o)[round];

@@ -10,5 +10,5 @@ export const recordsModule: ModuleManifest = {
   routes: [recordsRoutes, aggregateRoutes],
   objects: STANDARD_OBJECTS,
   timelineSources: [changeTimeline, activityTimeline, taskTimeline],
-  readSurfaces: ['get', 'list', 'query', 'aggregate', 'batch'],
+  readSurfaces: ['get', 'list', 'query', 'aggregate', 'batch', 'count', 'keys', 'expand'],
 };
