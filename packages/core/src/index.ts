@@ -59,15 +59,12 @@ export { buildRegistry, installModules, type Registry, registry, statusOfCode } 
 export { notificationsRoutes } from './notifications/notifications.routes.ts';
 export { aggregateRoutes } from './records/aggregate.routes.ts';
 export { aggregateRecords, compileAggregateQuery } from './records/aggregate.service.ts';
+export { batchRecords } from './records/batch-records.ts';
+export { createRecord } from './records/create-record.ts';
+export { getRecord } from './records/get-record.ts';
+export { compileListQuery, listRecords } from './records/list-records.ts';
 export { recordsRoutes } from './records/records.routes.ts';
-export {
-  batchRecords,
-  compileListQuery,
-  createRecord,
-  getRecord,
-  listRecords,
-  updateRecord,
-} from './records/records.service.ts';
+export { updateRecord } from './records/update-record.ts';
 export { rolesRoutes } from './roles/roles.routes.ts';
 export { searchRoutes } from './search/search.routes.ts';
 export { type SearchHit, searchRecords } from './search/search.service.ts';

@@ -16,14 +16,11 @@ import {
   updateField,
 } from '../metadata/metadata.service.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
-import {
-  type BulkItem,
-  bulkWriteRecords,
-  deleteRecord,
-  listRecords,
-  type RecordView,
-  streamRecords,
-} from '../records/records.service.ts';
+import { type BulkItem, bulkWriteRecords } from '../records/bulk-write-records.ts';
+import { deleteRecord } from '../records/delete-record.ts';
+import type { RecordView } from '../records/gate.ts';
+import { listRecords } from '../records/list-records.ts';
+import { streamRecords } from '../records/stream-records.ts';
 import { toCsv } from './exports.service.ts';
 
 /** The archive's format name and version, in manifest.json. */

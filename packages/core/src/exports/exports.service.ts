@@ -6,7 +6,9 @@ import ExcelJS from 'exceljs';
 import type { Principal } from '../auth/principal.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
-import { objectsInScope, type RecordView, streamRecords } from '../records/records.service.ts';
+import type { RecordView } from '../records/gate.ts';
+import { objectsInScope } from '../records/scope.ts';
+import { streamRecords } from '../records/stream-records.ts';
 import { neutraliseCell } from './cells.ts';
 import { personToVCard, toICalendarComponent } from './vcard.ts';
 

@@ -1,4 +1,4 @@
-import type { RecordView } from '../records/records.service.ts';
+import type { RecordView } from '../records/gate.ts';
 
 // vCard 4.0 (RFC 6350) for people, and iCalendar (RFC 5545) for meetings and tasks: written here (the formats
 // are small line protocols), read by the import pipeline as rows with fixed headers.

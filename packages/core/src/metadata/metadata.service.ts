@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { registry } from '../modules/registry.ts';
 import { checkValue } from '../records/values.ts';
-import { requestReindex } from '../search/reindex.service.ts';
+import { requestReindex } from '../search/request-reindex.ts';
 import type { FieldDef, ObjectDef } from './metadata.types.ts';
 import { systemFields } from './standard-objects.ts';
 

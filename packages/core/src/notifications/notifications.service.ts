@@ -7,7 +7,7 @@ import { newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import { ruleFor } from '../records/access.ts';
 import { readTitles } from '../records/gate.ts';
-import { workspaceSettings } from '../records/records.service.ts';
+import { workspaceSettings } from '../records/scope.ts';
 
 /** The person-valued fields whose new value is told to that person. */
 const ASSIGNING_FIELDS: Record<string, string> = { owner: 'assigned', assignee: 'task_assigned' };

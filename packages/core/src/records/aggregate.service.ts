@@ -5,7 +5,7 @@ import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
-import { ALIAS, openScope, ownerCondition, type Scope } from './records.service.ts';
+import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 
 export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
 export interface AggregateOptions {

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
 import { objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
-import { ALIAS, openScope, ownerCondition, type Scope } from './records.service.ts';
+import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 
 /** Up to this many rows a list is counted exactly (a count that stops at one row more). */
 export const EXACT_UP_TO = 10_000;

@@ -5,7 +5,7 @@ import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import { hiddenFor } from './access.ts';
 import { canRead, type RecordView, readRecords, titleFor } from './gate.ts';
-import { openScope } from './records.service.ts';
+import { openScope } from './scope.ts';
 
 /** A linked record or user as an expanded field shows it; `title` is null when the caller may not see one. */
 export interface ExpandedRef {

@@ -5,7 +5,7 @@ import { isUuid } from '../ids.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 import { hiddenFor, ownerLimit, type Reader, ruleFor } from './access.ts';
 import { objectScope } from './expressions.ts';
-import { openScope } from './records.service.ts';
+import { openScope } from './scope.ts';
 
 // The one gate record data leaves the record engine through. Every surface that shows a record's fields — lists
 // and records, the timeline, notifications, search hits, exports, aggregates, event streams, webhook payloads,

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { hiddenFor } from './access.ts';
 import { EXACT_UP_TO, estimateCount, listSource } from './count-estimate.ts';
-import { ALIAS, openScope } from './records.service.ts';
+import { ALIAS, openScope } from './scope.ts';
 import { orderBy, parseSort } from './sort.ts';
 
 /** About how many of the list's rows a sample holds. */

@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import { hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
-import { ALIAS, ownerCondition } from './records.service.ts';
+import { ALIAS, ownerCondition } from './scope.ts';
 
 /** One field to look records up by, and the values wanted (each in the form a write to the field stores). */
 export interface FieldLookup {

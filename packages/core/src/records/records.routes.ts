@@ -2,19 +2,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { batchRecords } from './batch-records.ts';
 import { countRecords } from './count-estimate.ts';
+import { createRecord } from './create-record.ts';
+import { deleteRecord, restoreRecord } from './delete-record.ts';
 import { expandRelations, parseExpandParam } from './expand-relations.ts';
+import { getRecord } from './get-record.ts';
 import { keyAtPosition } from './key-at-position.ts';
-import {
-  batchRecords,
-  createRecord,
-  deleteRecord,
-  getRecord,
-  listRecords,
-  restoreRecord,
-  updateRecord,
-} from './records.service.ts';
+import { listRecords } from './list-records.ts';
 import { parseSeekParam } from './seek.ts';
+import { updateRecord } from './update-record.ts';
 
 const tags = ['records'];
 const objectParams = z.object({ object: z.string().max(63) });

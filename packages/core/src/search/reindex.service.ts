@@ -1,23 +1,11 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isAppError } from '../errors/app-error.ts';
-import { reindexBatch } from '../records/records.service.ts';
+import { readStoredRecords } from '../records/read-stored-records.ts';
+import { deleteSearchDocuments, writeSearchDocuments } from './search-documents.repository.ts';
+import { searchDocument } from './search-documents.ts';
 
 const BATCH = 500;
-
-/**
- * Asks for an object's search documents to be rebuilt (after a searchable field is removed or made
- * unsearchable, or a title field changes). Runs in the caller's transaction: the job starts once it commits,
- * from the first record again if a rebuild was already under way.
- */
-export async function requestReindex(trx: Tx, workspaceId: string, objectKey: string): Promise<void> {
-  await sql`
-    insert into search_reindex (workspace_id, object_key) values (${workspaceId}, ${objectKey})
-    on conflict (workspace_id, object_key) do update set after_id = null, requested_at = clock_timestamp()`.execute(
-    trx,
-  );
-  await sql`select rabita_kick_reindex()`.execute(trx);
-}
 
 /**
  * Drains the reindex queue: each object a batch at a time, each batch in its own transaction that also moves
@@ -60,4 +48,34 @@ export async function runPendingReindexes(db: Database): Promise<number> {
     }
   }
   return batches;
+}
+
+/**
+ * Rebuilds the search documents of up to `limit` records of an object after `afterId` (by id), in the
+ * caller's workspace transaction; deleted records lose theirs. Returns the last id done, or null when the
+ * object has no more records.
+ */
+export async function reindexBatch(
+  trx: Tx,
+  workspaceId: string,
+  objectKey: string,
+  afterId: string | null,
+  limit: number,
+): Promise<string | null> {
+  const { object, records } = await readStoredRecords(trx, workspaceId, objectKey, afterId, limit);
+  const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
+  const live = records.filter((r) => !r.deleted);
+  await writeSearchDocuments(
+    raw,
+    workspaceId,
+    objectKey,
+    live.map((r) => searchDocument(object, r.view)),
+  );
+  await deleteSearchDocuments(
+    raw,
+    workspaceId,
+    objectKey,
+    records.filter((r) => r.deleted).map((r) => r.view.id),
+  );
+  return records.length < limit ? null : records[records.length - 1]!.view.id;
 }

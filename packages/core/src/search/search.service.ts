@@ -7,7 +7,7 @@ import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import { hiddenFor, ruleFor } from '../records/access.ts';
 import { readRecords, seesTitle, titleFor } from '../records/gate.ts';
-import { workspaceSettings } from '../records/records.service.ts';
+import { workspaceSettings } from '../records/scope.ts';
 import { readPhone } from '../records/values.ts';
 
 /** One search result: enough to show a line and open the record. */

@@ -3,8 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
-import { reindexBatch } from '../records/records.service.ts';
-import { runPendingReindexes } from './reindex.service.ts';
+import { reindexBatch, runPendingReindexes } from './reindex.service.ts';
 
 interface PlanNode {
   'Node Type': string;

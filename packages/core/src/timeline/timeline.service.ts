@@ -6,7 +6,7 @@ import type { TimelineItem, TimelineSource } from '../modules/manifest.ts';
 import { registry } from '../modules/registry.ts';
 import { assertAllowed } from '../records/access.ts';
 import { readRecords } from '../records/gate.ts';
-import { openScope, type Scope } from '../records/records.service.ts';
+import { openScope, type Scope } from '../records/scope.ts';
 
 /** One line of a record's timeline: its kind (`change`, `activity`, `task`, or a module's), id, time and fields. */
 export type TimelineEntry = { kind: string; id: string; at: string } & Record<string, unknown>;

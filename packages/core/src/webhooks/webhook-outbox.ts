@@ -5,7 +5,7 @@ import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type { EventSubscriber } from '../modules/manifest.ts';
 import { seesOwner, visibleChanges } from '../records/gate.ts';
-import { workspaceSettings } from '../records/records.service.ts';
+import { workspaceSettings } from '../records/scope.ts';
 import { parsePermissions } from '../roles/permissions.ts';
 
 /** What a subscription may listen to. */

@@ -1,0 +1,25 @@
+import { type Database, withWorkspace } from '@rabita/db';
+import type { Principal } from '../auth/principal.ts';
+import { assertAllowed } from './access.ts';
+import { project, visibility } from './gate.ts';
+import { openScope } from './scope.ts';
+import { insertRecord } from './write-rows.ts';
+import { originOf, prepare, type WriteOrigin } from './write-steps.ts';
+
+/** Creates a record after checking permission and every field. */
+export async function createRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  input: unknown,
+  origin?: WriteOrigin,
+) {
+  const { source, cause } = originOf(principal, origin);
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = cause;
+    assertAllowed(principal, objectKey, 'create');
+    const view = await insertRecord(s, principal, prepare(s, principal, input, 'create', 'body'), source);
+    return project(s.object, view, visibility(principal, s.object));
+  });
+}

@@ -1,0 +1,285 @@
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { ObjectDef } from '../metadata/metadata.types.ts';
+import type { WriteCause } from '../modules/manifest.ts';
+import { objectScope } from './expressions.ts';
+import { ALIAS } from './scope.ts';
+
+// The SQL of record tables and their audit trail (`record_changes`). Every function takes the executor first:
+// the scope's `raw` transaction (record tables are read and written by column name, without the camel-case
+// plugin). Functions that lock rows take a `Transaction`, so locking outside one does not compile.
+
+type Row = Record<string, unknown>;
+
+// PostgreSQL binds at most 65,535 parameters per statement.
+const MAX_PARAMS = 30_000;
+
+/** Where one object's rows are: its table, and for a custom object its id within the shared table. */
+function objectCondition(object: ObjectDef) {
+  return object.id ? sql`and object_id = ${object.id}` : sql``;
+}
+
+/**
+ * Inserts rows (column name → value; a column a row lacks takes its default) with multi-row inserts of as many
+ * rows as the parameter limit allows, and returns the stored rows by id.
+ */
+export async function insertRows(
+  db: Kysely<unknown>,
+  object: ObjectDef,
+  rows: readonly Row[],
+): Promise<Map<string, Row>> {
+  const names = [...new Set(rows.flatMap((c) => Object.keys(c)))];
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / names.length));
+  const byId = new Map<string, Row>();
+  for (let at = 0; at < rows.length; at += perStatement) {
+    const slice = rows.slice(at, at + perStatement);
+    const { rows: stored } = await sql<Row>`
+      insert into ${sql.table(object.table)} (${sql.join(names.map((n) => sql.id(n)))})
+      values ${sql.join(slice.map((c) => sql`(${sql.join(names.map((n) => (n in c ? sql`${c[n]}` : sql`default`)))})`))}
+      returning *`.execute(db);
+    for (const row of stored) byId.set(String(row.id), row);
+  }
+  return byId;
+}
+
+/** Sets columns of one row (the caller has locked it) and returns the stored row. */
+export async function updateRow(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  id: string,
+  sets: RawBuilder<unknown>[],
+): Promise<Row> {
+  const { rows } = await sql<Row>`
+    update ${sql.table(object.table)} set ${sql.join(sets)}
+    where workspace_id = ${workspaceId} ${objectCondition(object)} and id = ${id}
+    returning *`.execute(db);
+  return rows[0]!;
+}
+
+/** Marks one row deleted (restorable). */
+export async function softDeleteRow(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  id: string,
+): Promise<void> {
+  await sql`update ${sql.table(object.table)} set deleted_at = now() where workspace_id = ${workspaceId} ${objectCondition(object)} and id = ${id}`.execute(
+    db,
+  );
+}
+
+/** Clears one row's deletion and returns the stored row. */
+export async function restoreRow(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  id: string,
+): Promise<Row> {
+  const { rows } = await sql<Row>`
+    update ${sql.table(object.table)} set deleted_at = null, updated_at = now()
+    where workspace_id = ${workspaceId} ${objectCondition(object)} and id = ${id} returning *`.execute(db);
+  return rows[0]!;
+}
+
+/** One row by id, live or deleted, under the owner condition; locked for update when asked. */
+export async function selectRowById(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  id: string,
+  options: { ownerCondition: RawBuilder<unknown>; deleted?: boolean | undefined; lock?: boolean | undefined },
+): Promise<Row | undefined> {
+  const live = options.deleted
+    ? sql`${sql.ref(`${ALIAS}.deleted_at`)} is not null`
+    : sql`${sql.ref(`${ALIAS}.deleted_at`)} is null`;
+  const objectCond = object.id ? sql`and ${sql.ref(`${ALIAS}.object_id`)} = ${object.id}` : sql``;
+  const { rows } = await sql<Row>`
+    select * from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${sql.ref(`${ALIAS}.workspace_id`)} = ${workspaceId} ${objectCond}
+      and ${sql.ref(`${ALIAS}.id`)} = ${id} and ${live} and ${options.ownerCondition}
+    ${options.lock ? sql`for update` : sql``}`.execute(db);
+  return rows[0];
+}
+
+/** The first live row whose field (`expr`, over the table alias) equals `value`, locked for update. */
+export async function selectRowByValue(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  expr: RawBuilder<unknown>,
+  value: unknown,
+  ownerCondition: RawBuilder<unknown>,
+): Promise<Row | undefined> {
+  const { rows } = await sql<Row>`
+    select * from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(object, ALIAS, workspaceId)} and ${ownerCondition} and ${expr} = ${value}
+    limit 1 for update`.execute(db);
+  return rows[0];
+}
+
+/** Which of these ids are live records of the object. */
+export async function liveRecordIds(
+  db: Kysely<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await sql<{ id: string }>`
+    select id::text from ${sql.table(object.table)} as r
+    where ${objectScope(object, 'r', workspaceId)} and r.id = any(${ids}::uuid[])`.execute(db);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Takes a transaction lock on each key (in a fixed order, so two writers never wait on each other): writers of
+ * the same unique value queue rather than both passing the check.
+ */
+export async function lockKeys(db: Transaction<unknown>, keys: readonly string[]): Promise<void> {
+  await sql`select count(pg_advisory_xact_lock(h)) from (select distinct hashtext(k) as h from unnest(${keys}::text[]) as k order by 1) x`.execute(
+    db,
+  );
+}
+
+/** True when a live record other than `selfId` has `value` in the field (`expr`, over the table alias). */
+export async function valueTaken(
+  db: Kysely<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  expr: RawBuilder<unknown>,
+  value: unknown,
+  selfId?: string,
+): Promise<boolean> {
+  const { rows } = await sql`
+    select 1 from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(object, ALIAS, workspaceId)} and ${expr} = ${value}
+      ${selfId ? sql`and ${sql.ref(`${ALIAS}.id`)} <> ${selfId}` : sql``}
+    limit 1`.execute(db);
+  return rows.length > 0;
+}
+
+/** Which of these values (as text) live records hold in the field (`expr`, over the table alias). */
+export async function takenValues(
+  db: Kysely<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  expr: RawBuilder<unknown>,
+  texts: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await sql<{ v: string }>`
+    select (${expr})::text as v from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(object, ALIAS, workspaceId)} and (${expr})::text = any(${texts}::text[])`.execute(db);
+  return new Set(rows.map((r) => r.v));
+}
+
+/** One audit row: a change to one record. */
+export interface ChangeRow {
+  recordId: string;
+  action: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+}
+
+/** Inserts the audit rows of one write (one actor, source and cause for all), as one statement. */
+export function insertRecordChangesQuery(
+  workspaceId: string,
+  objectKey: string,
+  ids: readonly string[],
+  rows: readonly ChangeRow[],
+  by: {
+    actor: { userId: string | null; apiKeyId: string | null };
+    source: string;
+    cause: WriteCause | undefined;
+  },
+): RawBuilder<unknown> {
+  return sql`
+    insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source, cause)
+    select ${workspaceId}, c.id, ${objectKey}, c.record_id, c.action, c.changes, ${by.actor.userId},
+           ${by.actor.apiKeyId}, ${by.source}, ${by.cause ? JSON.stringify(by.cause) : null}::jsonb
+    from unnest(${ids}::uuid[], ${rows.map((r) => r.recordId)}::uuid[],
+                ${rows.map((r) => r.action)}::text[], ${rows.map((r) => JSON.stringify(r.changes))}::jsonb[])
+      as c (id, record_id, action, changes)`;
+}
+
+/**
+ * Runs independent writes as one statement (one round trip): each in a `with` part of its own. PostgreSQL runs
+ * every data-modifying part exactly once, on the same snapshot, so the parts must not read each other's rows.
+ */
+export async function executeTogether(
+  db: Kysely<unknown>,
+  statements: readonly RawBuilder<unknown>[],
+): Promise<void> {
+  if (statements.length === 0) return;
+  if (statements.length === 1) {
+    await statements[0]!.execute(db);
+    return;
+  }
+  const parts = statements.map((s, i) => sql`${sql.id(`w${i}`)} as (${s})`);
+  await sql`with ${sql.join(parts)} select 1`.execute(db);
+}
+
+/** Rows of the object after `afterId` by id, deleted ones too (to rebuild what is derived from them). */
+export async function selectRowsAfter(
+  db: Kysely<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  afterId: string | null,
+  limit: number,
+): Promise<Row[]> {
+  const { rows } = await sql<Row>`
+    select * from ${sql.table(object.table)}
+    where workspace_id = ${workspaceId} ${objectCondition(object)} ${afterId ? sql`and id > ${afterId}` : sql``}
+    order by id limit ${limit}`.execute(db);
+  return rows;
+}
+
+/** Live rows of the object under a condition (`where`, over the table alias), after `afterId` by id. */
+export async function selectLiveRowsAfter(
+  db: Kysely<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  where: RawBuilder<unknown>,
+  afterId: string | null,
+  limit: number,
+): Promise<Row[]> {
+  const { rows } = await sql<Row>`
+    select ${sql.ref(ALIAS)}.* from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(object, ALIAS, workspaceId)} and ${where}
+      ${afterId ? sql`and ${sql.ref(`${ALIAS}.id`)} > ${afterId}` : sql``}
+    order by ${sql.ref(`${ALIAS}.id`)} limit ${limit}`.execute(db);
+  return rows;
+}
+
+/**
+ * One page of a list: each part is one index range of the page (`where`, in `order`), limited on its own;
+ * several are merged in the keys' order (`merge`). Each row carries its sort keys as `__sort_<i>`.
+ */
+export function listPageQuery(
+  object: ObjectDef,
+  workspaceId: string,
+  page: {
+    condition: RawBuilder<unknown>;
+    sortColumns: RawBuilder<unknown>;
+    parts: readonly { where: RawBuilder<unknown>; order: RawBuilder<unknown> }[];
+    merge: RawBuilder<unknown>;
+    limit: number;
+  },
+): RawBuilder<Row> {
+  const parts = page.parts.map(
+    (part) => sql`
+    select ${sql.ref(ALIAS)}.*, ${page.sortColumns}
+    from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(object, ALIAS, workspaceId)}
+      and ${page.condition}
+      and ${part.where}
+    order by ${part.order}
+    limit ${page.limit}`,
+  );
+  return parts.length === 1
+    ? sql<Row>`${parts[0]}`
+    : sql<Row>`
+    select * from (${sql.join(
+      parts.map((p) => sql`(${p})`),
+      sql` union all `,
+    )}) as page
+    order by ${page.merge}
+    limit ${page.limit}`;
+}

@@ -1,0 +1,29 @@
+import { type Database, withWorkspace } from '@rabita/db';
+import type { Principal } from '../auth/principal.ts';
+import { assertAllowed } from './access.ts';
+import { findRow } from './find-row.ts';
+import { project, visibility } from './gate.ts';
+import { openScope } from './scope.ts';
+import { updateRecordRow } from './write-rows.ts';
+import { originOf, prepare, type WriteOrigin } from './write-steps.ts';
+
+/** Changes some fields of a record; the audit trail keeps each field's old and new value. */
+export async function updateRecord(
+  db: Database,
+  principal: Principal,
+  objectKey: string,
+  id: string,
+  patch: unknown,
+  origin?: WriteOrigin,
+) {
+  const { source, cause } = originOf(principal, origin);
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const s = await openScope(trx, principal.workspaceId, objectKey);
+    s.cause = cause;
+    assertAllowed(principal, objectKey, 'update');
+    const prepared = prepare(s, principal, patch, 'update', 'body');
+    const current = await findRow(s, principal, id, { lock: true });
+    const view = await updateRecordRow(s, principal, current, prepared, source);
+    return project(s.object, view, visibility(principal, s.object));
+  });
+}
