@@ -748,11 +748,8 @@ describe('the web app in a browser', () => {
 
   it('scrolls a list of 100,000 people: deep rows render and the page holds only the rows in view', async () => {
     const me = await api('GET', '/me');
-    const before = Number(
-      (await api('POST', '/objects/people/aggregate', { metrics: [{ fn: 'count' }] })).data[0].values.count,
-    );
     // Straight into the database as its owner, in one statement: ids after every real one (UUIDv7 of today), so
-    // row i of the load sits at list index before + i - 1 in the default order (by id).
+    // the load's rows are the list's last in the default order (by id), row 100,000 the very last.
     const owner = new pg.Client({ connectionString: t.url });
     await owner.connect();
     const loadStarted = performance.now();
@@ -811,7 +808,7 @@ describe('the web app in a browser', () => {
     const half = Math.floor(total / 2);
     const middleMs = await timed(half * 40, half);
     const middle = Number(/Row (\d{6})/.exec((await rowAt(half).textContent()) ?? '')?.[1]);
-    expect(Math.abs(middle - 50_000)).toBeLessThan(20_000);
+    expect(Math.abs(middle - 50_000)).toBeLessThan(30_000);
     const againMs = await timed((total - 1001) * 40, total - 1001);
     await expectRow(99_000);
     // Virtualised: a page's worth of row elements, never the hundred thousand.
@@ -892,9 +889,10 @@ describe('the web app in a browser', () => {
     await row.waitFor({ timeout: 30_000 });
     const ms = performance.now() - started;
     page.off('request', onRequest);
-    // One key near the position and one page from it; the key comes from a sample, so the row is near, not exact.
+    // One key near the position and one page from it; the key comes from a sample of whole blocks, and these last
+    // names follow the order the rows were written in, so the row is near, not exact (typically within a tenth).
     const shown = Number(/Row (\d{6})/.exec((await row.textContent()) ?? '')?.[1]);
-    expect(Math.abs(shown - (target + 1))).toBeLessThan(20_000);
+    expect(Math.abs(shown - (target + 1))).toBeLessThan(30_000);
     expect(requests.length).toBeLessThanOrEqual(4);
     expect(requests.filter((u) => u.includes('/keys?'))).toHaveLength(1);
     expect(requests.filter((u) => /[?&]seek=/.test(u))).toHaveLength(1);
