@@ -369,14 +369,7 @@ describe('list navigation: expanded titles, counts, seeks and reading from the e
     });
 
     it('reads any sort from its end as the exact reverse, nulls included, page by page', async () => {
-      for (const sort of [
-        'employees',
-        '-employees',
-        'employees,-name',
-        '-employees,name',
-        'name',
-        '-id',
-      ]) {
+      for (const sort of ['employees', '-employees', 'employees,-name', '-employees,name', 'name', '-id']) {
         const forward = await walk({ sort });
         expect(forward).toHaveLength(17);
         const backward = await walk({ sort, reverse: true });
