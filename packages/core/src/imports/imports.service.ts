@@ -862,7 +862,7 @@ export async function saveMapping(
     assertAllowed(principal, object.key, 'create');
     const targets = Object.values(input.mapping);
     checkMapping(principal, object, input.mapping, Object.keys(input.mapping));
-    if (!targets.some((t) => t !== '')) throw badOption('body.mapping', 'No column is mapped to a field.');
+    if (!targets.some((t) => t !== '')) throw badOption('mapping', 'No column is mapped to a field.');
     const { rows } = await sql<{
       id: string;
       object_key: string;

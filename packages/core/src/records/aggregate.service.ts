@@ -83,19 +83,18 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
       problems.push({ field: path, message: `There is no field "${key}".` });
     return field;
   };
-  if (options.groupBy.length > 2)
-    problems.push({ field: 'body.groupBy', message: 'Group by one or two fields.' });
+  if (options.groupBy.length > 2) problems.push({ field: 'groupBy', message: 'Group by one or two fields.' });
   const groups = options.groupBy.slice(0, 2).map((spec, i) => {
     const [key = '', bucket] = spec.split(':');
-    const field = fieldOf(key, `body.groupBy.${i}`);
+    const field = fieldOf(key, `groupBy.${i}`);
     if (!field) return undefined;
     const single = field.type === 'relation' ? !field.relation?.many : true;
     if (!GROUPABLE.has(field.type) || !single) {
-      problems.push({ field: `body.groupBy.${i}`, message: `"${key}" cannot be grouped by.` });
+      problems.push({ field: `groupBy.${i}`, message: `"${key}" cannot be grouped by.` });
       return undefined;
     }
     if (bucket && (bucket !== 'month' || (field.type !== 'date' && field.type !== 'dateTime'))) {
-      problems.push({ field: `body.groupBy.${i}`, message: 'Only date fields are bucketed, by month.' });
+      problems.push({ field: `groupBy.${i}`, message: 'Only date fields are bucketed, by month.' });
       return undefined;
     }
     const value = fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
@@ -112,11 +111,11 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
   });
   const metrics = options.metrics.map((m, i) => {
     if (m.fn === 'count' && !m.field) return { label: 'count', expr: sql`count(*)`, moneyField: undefined };
-    const field = m.field ? fieldOf(m.field, `body.metrics.${i}.field`) : undefined;
-    if (!m.field) problems.push({ field: `body.metrics.${i}.field`, message: `${m.fn} needs a field.` });
+    const field = m.field ? fieldOf(m.field, `metrics.${i}.field`) : undefined;
+    if (!m.field) problems.push({ field: `metrics.${i}.field`, message: `${m.fn} needs a field.` });
     if (!field) return undefined;
     if (m.fn !== 'count' && m.fn !== 'min' && m.fn !== 'max' && !NUMERIC.has(field.type)) {
-      problems.push({ field: `body.metrics.${i}.field`, message: `"${field.key}" is not a number.` });
+      problems.push({ field: `metrics.${i}.field`, message: `"${field.key}" is not a number.` });
       return undefined;
     }
     const value = fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
@@ -127,7 +126,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
       moneyField: field.type === 'money' ? field : undefined,
     };
   });
-  if (metrics.length === 0) problems.push({ field: 'body.metrics', message: 'Ask for at least one metric.' });
+  if (metrics.length === 0) problems.push({ field: 'metrics', message: 'Ask for at least one metric.' });
   if (problems.length > 0)
     throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
   const fromTotals = totalsQuery(s, principal, options);

@@ -8,7 +8,7 @@ import { present, type RecordView, visibility } from './gate.ts';
 import { listPageQuery } from './records.repository.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 import { pagePlan } from './seek.ts';
-import { parseSort } from './sort.ts';
+import { parseSort, sortColumns } from './sort.ts';
 
 /** What a list asks for: filter, sort, page size and start, and the fields to show. */
 export interface ListOptions {
@@ -45,7 +45,7 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
   const plan = pagePlan(s.object, keys, options);
   const query = listPageQuery(s.object, s.workspaceId, {
     condition: sql`${ownerCondition(principal, s.object)} and ${where}`,
-    sortColumns: sql.join(keys.map((k, i) => sql`${k.expr} as ${sql.id(`__sort_${i}`)}`)),
+    sortColumns: sortColumns(keys),
     parts: plan.parts,
     merge: plan.merge,
     // One row more than the page: whether another page follows.

@@ -2,7 +2,14 @@ import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import { isUuid } from '../ids.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
-import { encodeCursor, type KeysetPart, keysetParts, orderBySortColumns, type SortKey } from './sort.ts';
+import {
+  cursorValue,
+  encodeCursor,
+  type KeysetPart,
+  keysetParts,
+  orderBySortColumns,
+  type SortKey,
+} from './sort.ts';
 
 // Where a list page starts: at the top (or after a cursor), at a value of the first sort key (`seek`), or at the
 // end, read backwards (`reverse`). Each start is a few index ranges, like the pages after a cursor (sort.ts), so
@@ -62,10 +69,7 @@ function specOf(keys: SortKey[]): string {
 }
 
 function encodeReversed(keys: SortKey[], row: Record<string, unknown>): string {
-  const values = keys.map((_, i) => {
-    const v = row[`__sort_${i}`];
-    return v instanceof Date ? v.toISOString() : (v ?? null);
-  });
+  const values = keys.map((_, i) => cursorValue(row, i));
   return Buffer.from(JSON.stringify({ s: `${REVERSED}${specOf(keys)}`, v: values })).toString('base64url');
 }
 

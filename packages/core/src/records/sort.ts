@@ -7,6 +7,26 @@ export interface SortKey {
   field: string;
   desc: boolean;
   expr: RawBuilder<unknown>;
+  /** A timestamp's value as text to the microsecond, for cursors (a `Date` keeps only milliseconds). */
+  exact?: RawBuilder<unknown> | undefined;
+}
+
+/** The columns a page selects for its sort keys: `__sort_<i>`, and `__sortx_<i>` for a timestamp's exact text. */
+export function sortColumns(keys: SortKey[]): RawBuilder<unknown> {
+  return sql.join(
+    keys.flatMap((k, i) => [
+      sql`${k.expr} as ${sql.id(`__sort_${i}`)}`,
+      ...(k.exact ? [sql`${k.exact} as ${sql.id(`__sortx_${i}`)}`] : []),
+    ]),
+  );
+}
+
+/** A row's value of sort key `i` as a cursor keeps it: a timestamp to the microsecond. */
+export function cursorValue(row: Record<string, unknown>, i: number): unknown {
+  const exact = row[`__sortx_${i}`];
+  if (typeof exact === 'string') return exact;
+  const v = row[`__sort_${i}`];
+  return v instanceof Date ? v.toISOString() : (v ?? null);
 }
 
 function invalid(field: string, message: string): never {
@@ -37,7 +57,15 @@ export function parseSort(
     const s = fieldSql(field, alias);
     if (!s.scalar) invalid('sort', `"${name}" cannot be sorted.`);
     if (keys.some((k) => k.field === name)) invalid('sort', `"${name}" appears twice.`);
-    if (name !== 'id') keys.push({ field: name, desc, expr: s.scalar });
+    if (name !== 'id')
+      keys.push({
+        field: name,
+        desc,
+        expr: s.scalar,
+        ...(field.type === 'dateTime'
+          ? { exact: sql`to_char(${s.scalar} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` }
+          : {}),
+      });
     else keys.push({ field: 'id', desc, expr: sql.ref(`${alias}.id`) });
   }
   if (!keys.some((k) => k.field === 'id'))
@@ -66,10 +94,7 @@ export function orderBySortColumns(keys: SortKey[]): RawBuilder<unknown> {
 
 /** An opaque cursor: the last row's sort values, and the sort they belong to. */
 export function encodeCursor(keys: SortKey[], row: Record<string, unknown>): string {
-  const values = keys.map((k) => {
-    const v = row[`__sort_${keys.indexOf(k)}`];
-    return v instanceof Date ? v.toISOString() : (v ?? null);
-  });
+  const values = keys.map((_, i) => cursorValue(row, i));
   return Buffer.from(
     JSON.stringify({ s: keys.map((k) => (k.desc ? `-${k.field}` : k.field)).join(','), v: values }),
   ).toString('base64url');
