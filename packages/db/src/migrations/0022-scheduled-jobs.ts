@@ -31,6 +31,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now()
     )`.execute(db);
   await sql`revoke all on worker_heartbeats, pending_jobs from public`.execute(db);
+  // A tenant table like any other: row-level security is the second wall (the application role has no grant on it
+  // at all; the owner-run functions below, running as the owner, are not subject to it).
+  await sql`alter table pending_jobs enable row level security`.execute(db);
+  await sql`
+    create policy tenant_isolation on pending_jobs
+    using (workspace_id = rabita_current_workspace())
+    with check (workspace_id = rabita_current_workspace())`.execute(db);
 
   // Queues (or replaces, by key) a job of the current workspace. The key is namespaced by the workspace, so no
   // tenant can reach another's job; the payload's `workspaceId` is set here, never by the caller. The caller
