@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
-import { hiddenFor, ruleFor } from '../records/access.ts';
+import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
 import { readRecords, seesTitle, titleFor } from '../records/gate.ts';
 import { workspaceSettings } from '../records/scope.ts';
 import { readPhone } from '../records/values.ts';
@@ -154,17 +154,25 @@ async function visibleHits(
     const ofObject = hits.filter((h) => h.object === object.key);
     if (ofObject.length === 0) continue;
     const fields = [...object.titleFields, ...(object.subtitleField ? [object.subtitleField] : [])];
-    const views = await readRecords(
-      trx,
-      principal,
-      object.key,
-      ofObject.map((h) => h.id),
-      { fields },
-    );
     const hidesSearchable = object.fields.some((f) => f.searchable && hidden(object.key, f.key));
     const titleShown = seesTitle(principal, object);
+    // The gate reads the records only when it has something to take away: another owner's records, or a title
+    // the caller may not see in full (a document's title and subtitle are otherwise what the record shows).
+    const ownersLimited =
+      ownerLimit(principal, ruleFor(principal, object.key)) !== undefined &&
+      object.fields.some((f) => f.key === 'owner');
+    const views =
+      ownersLimited || !titleShown
+        ? await readRecords(
+            trx,
+            principal,
+            object.key,
+            ofObject.map((h) => h.id),
+            { fields },
+          )
+        : undefined;
     for (const hit of ofObject) {
-      const view = views.get(hit.id);
+      const view = views ? views.get(hit.id) : {};
       if (!view) continue;
       const title = titleShown ? hit.title : (titleFor(principal, object, view) ?? '');
       // A phone match counts when the caller sees the object's phone fields; any other match only when what it
