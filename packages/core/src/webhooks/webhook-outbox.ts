@@ -45,7 +45,7 @@ export async function enqueueDeliveries(
   executor: QueryExecutorProvider,
   workspaceId: string,
   events: readonly RecordEvent[],
-  objectOf: (objectKey: string) => ObjectDef | undefined,
+  loadObjectDefs: () => Promise<readonly ObjectDef[]>,
 ): Promise<number> {
   const objectKeys = [...new Set(events.map((e) => e.object))];
   const kinds = [...new Set(events.map((e) => e.kind))];
@@ -57,6 +57,8 @@ export async function enqueueDeliveries(
       and (w.objects && ${objectKeys}::text[] or '*' = any(w.objects)) and w.events && ${kinds}::text[]
     order by w.id`.execute(executor);
   if (subscriptions.length === 0) return 0;
+  // The workspace's objects only when some webhook listens (most writes stop at the query above).
+  const objects = await loadObjectDefs();
   const createdAt = new Date().toISOString();
   const rows = [];
   for (const webhook of subscriptions) {
@@ -69,7 +71,7 @@ export async function enqueueDeliveries(
     for (const event of events) {
       if (!webhook.events.includes(event.kind)) continue;
       if (!webhook.objects.includes('*') && !webhook.objects.includes(event.object)) continue;
-      const object = objectOf(event.object);
+      const object = objects.find((o) => o.key === event.object);
       if (!object) continue;
       if (!seesOwner(reader, object, event.ownerId)) continue;
       const id = newId();
@@ -106,10 +108,9 @@ export const webhookOutbox: EventSubscriber = {
   phase: 'transaction',
   async handle(ctx, events) {
     const trx = ctx.trx!;
-    const { metadataVersion } = await workspaceSettings(trx, ctx.workspaceId);
-    const objects = await loadObjects(trx, ctx.workspaceId, metadataVersion);
-    await enqueueDeliveries(trx.withoutPlugins(), ctx.workspaceId, events, (key) =>
-      objects.find((o) => o.key === key),
-    );
+    await enqueueDeliveries(trx.withoutPlugins(), ctx.workspaceId, events, async () => {
+      const { metadataVersion } = await workspaceSettings(trx, ctx.workspaceId);
+      return loadObjects(trx, ctx.workspaceId, metadataVersion);
+    });
   },
 };
