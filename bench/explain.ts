@@ -34,8 +34,8 @@ const app = createPool(database.connectionString, 1, 'rabita-explain', 'rabita_a
 try {
   const principal = (await principalForMember(handle.db, demo.userId, demo.workspaceId))!;
   const queries = {
-    'group-by': await compileAggregateQuery(handle.db, principal, 'deals', GROUP_BY),
-    list: await compileListQuery(handle.db, principal, 'people', LIST_OPTIONS),
+    'group-by': await compileAggregateQuery({ db: handle.db, principal }, 'deals', GROUP_BY),
+    list: await compileListQuery({ db: handle.db, principal }, 'people', LIST_OPTIONS),
   };
   const client = await app.connect();
   try {

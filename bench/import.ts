@@ -308,7 +308,7 @@ try {
   peakRss = process.memoryUsage().rss;
   const exportBaseRss = peakRss;
   const exportStarted = performance.now();
-  const { fields, pages } = await exportRecords(handle.db, principal, 'people', {});
+  const { fields, pages } = await exportRecords({ db: handle.db, principal }, 'people', {});
   let bytes = 0;
   await pipeline(
     toCsv(fields, pages),

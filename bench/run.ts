@@ -443,7 +443,7 @@ try {
     };
 
     const compiledFilters = await Promise.all(
-      filters.map((f) => compileListQuery(handle.db, principal, 'people', f.options)),
+      filters.map((f) => compileListQuery({ db: handle.db, principal }, 'people', f.options)),
     );
     const scenarios: {
       name: string;
@@ -456,7 +456,7 @@ try {
       {
         name: 'list: people by standard + custom field, sorted, page 1',
         request: { path: '/api/v1/objects/people/query', method: 'POST', body: JSON.stringify(listOptions) },
-        sql: await compileListQuery(handle.db, principal, 'people', listOptions),
+        sql: await compileListQuery({ db: handle.db, principal }, 'people', listOptions),
       },
       {
         name: `list: people sorted, page ${deepPage} by cursor`,
@@ -465,7 +465,7 @@ try {
           method: 'POST',
           body: JSON.stringify({ sort: 'lastName,firstName', limit: 50, cursor }),
         },
-        sql: await compileListQuery(handle.db, principal, 'people', {
+        sql: await compileListQuery({ db: handle.db, principal }, 'people', {
           sort: 'lastName,firstName',
           limit: 50,
           cursor,
@@ -479,7 +479,7 @@ try {
           method: 'POST',
           body: JSON.stringify({ sort: 'lastName', limit: 50, reverse: true }),
         },
-        sql: await compileListQuery(handle.db, principal, 'people', {
+        sql: await compileListQuery({ db: handle.db, principal }, 'people', {
           sort: 'lastName',
           limit: 50,
           reverse: true,
@@ -507,7 +507,7 @@ try {
         name: '360: the timeline of a person with 1,000 activities (50 newest)',
         request: { path: timelinePath },
         // Its baseline replays the statements the timeline sends (its sources' reads, then the gate's).
-        write: (db) => getTimeline(db, principal, 'people', demo.hubPersonId, { limit: 50 }),
+        write: (db) => getTimeline({ db, principal }, 'people', demo.hubPersonId, { limit: 50 }),
       },
       ...searches.map((s) => ({
         name: `search: ${s.label}`,
@@ -524,12 +524,12 @@ try {
       {
         name: 'group-by: deals summed by stage and owner',
         request: { path: '/api/v1/objects/deals/aggregate', method: 'POST', body: JSON.stringify(groupBy) },
-        sql: await compileAggregateQuery(handle.db, principal, 'deals', groupBy),
+        sql: await compileAggregateQuery({ db: handle.db, principal }, 'deals', groupBy),
       },
       {
         name: 'write: create a person',
         request: { path: '/api/v1/objects/people', method: 'POST', body: newPerson },
-        write: (db) => createRecord(db, principal, 'people', JSON.parse(newPerson)),
+        write: (db) => createRecord({ db, principal }, 'people', JSON.parse(newPerson)),
       },
       {
         name: 'write: update a person',
@@ -538,12 +538,12 @@ try {
           method: 'PATCH',
           body: JSON.stringify({ jobTitle: 'Senior tester' }),
         },
-        write: (db) => updateRecord(db, principal, 'people', created.id, { jobTitle: 'Senior tester' }),
+        write: (db) => updateRecord({ db, principal }, 'people', created.id, { jobTitle: 'Senior tester' }),
       },
       {
         name: 'write: batch of 1,000 people',
         request: { path: '/api/v1/objects/people/batch', method: 'POST', body: batch },
-        write: (db) => batchRecords(db, principal, 'people', JSON.parse(batch).records),
+        write: (db) => batchRecords({ db, principal }, 'people', JSON.parse(batch).records),
         concurrencies: [1],
       },
     ];

@@ -293,7 +293,7 @@ program
             ),
           );
         const counts = await withDatabase(async ({ db }) =>
-          restoreWorkspaceArchive(db, await operatorPrincipal(db, options.workspace), file),
+          restoreWorkspaceArchive({ db, principal: await operatorPrincipal(db, options.workspace) }, file),
         ).catch(fail);
         const summary = Object.entries(counts)
           .map(([k, v]) => `${v} ${k}`)
@@ -310,8 +310,7 @@ program
       const view = await withDatabase(async ({ db }) => {
         const principal = await operatorPrincipal(db, options.workspace);
         const { id } = await createImport(
-          db,
-          principal,
+          { db, principal },
           { name: path.basename(file), stream: fs.createReadStream(file) },
           {
             object,
@@ -343,7 +342,7 @@ program
           },
         });
         if (barStarted) bar.stop();
-        return getImport(db, principal, id);
+        return getImport({ db, principal }, id);
       }).catch(fail);
       const c = view.counts;
       process.stdout.write(
@@ -368,7 +367,10 @@ program
     const object = options.object;
     if (!object) {
       const written = await withDatabase(async ({ db }) =>
-        writeWorkspaceArchive(db, await operatorPrincipal(db, options.workspace), fs.createWriteStream(file)),
+        writeWorkspaceArchive(
+          { db, principal: await operatorPrincipal(db, options.workspace) },
+          fs.createWriteStream(file),
+        ),
       ).catch(fail);
       process.stdout.write(`Exported ${written.objects.length} objects, metadata and timeline to ${file}.\n`);
       return;
@@ -381,7 +383,7 @@ program
     }
     const count = await withDatabase(async ({ db }) => {
       const principal = await operatorPrincipal(db, options.workspace);
-      const { fields, pages } = await exportRecords(db, principal, object, { filter });
+      const { fields, pages } = await exportRecords({ db, principal }, object, { filter });
       const bar = new cliProgress.SingleBar(
         { format: ' exporting {value} records', hideCursor: true },
         cliProgress.Presets.shades_classic,

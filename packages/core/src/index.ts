@@ -18,6 +18,7 @@ export {
   runningEmbeddedUrl,
   writeBackup,
 } from './backup/backup.service.ts';
+export type { ServiceContext } from './context.ts';
 export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
 export {
   AppError,
@@ -33,7 +34,7 @@ export type { ChangeSource, RecordEvent, RecordEventKind } from './events/record
 export { restoreWorkspaceArchive, writeWorkspaceArchive } from './exports/archive.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
 export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
-export { principalOf, problemSchema, type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
+export { contextOf, principalOf, problemSchema, type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
 export { importsRoutes } from './imports/imports.routes.ts';
 export {
   cancelImport,

@@ -4,11 +4,11 @@
 import {
   AppError,
   type AppErrorCode,
+  contextOf,
   listRecords,
   type ModuleManifest,
   type ObjectDef,
   operatorPrincipal,
-  principalOf,
   type RecordEvent,
   type RouteDeps,
   scheduleJob,
@@ -68,7 +68,7 @@ const routes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
       schema: { tags: ['sample'], response: { 200: z.object({ sightings: z.number() }) } },
     },
     async (request) => {
-      const page = await listRecords(db, principalOf(request), 'sightings', { limit: 1000 });
+      const page = await listRecords(contextOf(db, request), 'sightings', { limit: 1000 });
       return { sightings: page.data.length };
     },
   );
@@ -124,8 +124,7 @@ export const sampleModule: ModuleManifest = {
       const { workspaceId, sightingId } = payload as { workspaceId: string; sightingId: string };
       const principal = await operatorPrincipal(deps.db, workspaceId);
       await updateRecord(
-        deps.db,
-        principal,
+        { db: deps.db, principal },
         'sightings',
         sightingId,
         { note: 'followed up' },

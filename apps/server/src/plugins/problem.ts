@@ -33,7 +33,7 @@ export function located(request: FastifyRequest, field: string): string {
   const where =
     request.routeOptions.config.errorsIn ??
     (['POST', 'PUT', 'PATCH'].includes(request.method) ? 'body' : 'querystring');
-  return `${where}.${field}`;
+  return field ? `${where}.${field}` : where;
 }
 
 const TITLES: Record<number, string> = {

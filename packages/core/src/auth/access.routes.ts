@@ -1,7 +1,14 @@
 import { ROLE_KEYS } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { emailSchema, principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import {
+  contextOf,
+  emailSchema,
+  principalOf,
+  problemSchema,
+  type RouteDeps,
+  text,
+} from '../http/route-kit.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 import { createInvitation } from './invitations.service.ts';
 
@@ -93,7 +100,7 @@ export const accessRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
         response: { 200: z.object({ data: z.array(apiKeySchema) }), ...problems },
       },
     },
-    async (request) => ({ data: await listApiKeys(db, principalOf(request).workspaceId) }),
+    async (request) => ({ data: await listApiKeys(contextOf(db, request)) }),
   );
 
   app.delete(
@@ -108,7 +115,7 @@ export const accessRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
       },
     },
     async (request, reply) => {
-      await revokeApiKey(db, principalOf(request).workspaceId, request.params.id);
+      await revokeApiKey(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,6 @@
 import { type Database, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { parsePermissions } from '../roles/permissions.ts';
@@ -56,7 +57,7 @@ export async function createApiKey(
 }
 
 /** The workspace's active API keys, newest first; never their secrets. */
-export async function listApiKeys(db: Database, workspaceId: string): Promise<ApiKeyView[]> {
+export async function listApiKeys({ db, principal: { workspaceId } }: ServiceContext): Promise<ApiKeyView[]> {
   const rows = await withWorkspace(db, workspaceId, (trx) =>
     trx
       .selectFrom('apiKeys as k')
@@ -77,7 +78,10 @@ export async function listApiKeys(db: Database, workspaceId: string): Promise<Ap
 }
 
 /** Revokes a key at once; a key of another workspace is simply not found. */
-export async function revokeApiKey(db: Database, workspaceId: string, id: string): Promise<void> {
+export async function revokeApiKey(
+  { db, principal: { workspaceId } }: ServiceContext,
+  id: string,
+): Promise<void> {
   const result = await withWorkspace(db, workspaceId, (trx) =>
     trx
       .updateTable('apiKeys')

@@ -37,7 +37,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
   async function me(principal: Principal) {
     const [user, workspace, workspaces] = await Promise.all([
       principal.userId ? getUser(db, principal.userId).then(presentUser) : null,
-      getWorkspace(db, principal.workspaceId),
+      getWorkspace({ db, principal }),
       principal.userId ? listUserWorkspaces(db, principal.userId) : [],
     ]);
     return {

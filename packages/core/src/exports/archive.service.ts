@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import {
   createCustomField,
@@ -31,7 +32,7 @@ const raw = (trx: Tx) => trx.withoutPlugins() as unknown as Kysely<unknown>;
 const SYSTEM = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
 
 function recordPages(db: Database, principal: Principal, objectKey: string) {
-  return streamRecords(db, principal, objectKey, {});
+  return streamRecords({ db, principal }, objectKey, {});
 }
 
 async function* jsonLines(pages: AsyncIterable<RecordView[] | Record<string, unknown>[]>) {
@@ -79,8 +80,7 @@ function newField(field: FieldDef): NewField {
  * `timeline/record_changes.jsonl`. Everything streams: objects are read page by page as the zip is written.
  */
 export async function writeWorkspaceArchive(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   out: NodeJS.WritableStream,
 ): Promise<{ objects: string[] }> {
   const { objects, workspace } = await withWorkspace(db, principal.workspaceId, async (trx) => ({
@@ -195,8 +195,7 @@ export function restoreOrder(objects: ObjectDef[]): ObjectDef[] {
  * then the audit trail as it was. Returns the number of records restored per object.
  */
 export async function restoreWorkspaceArchive(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   file: string,
 ): Promise<Record<string, number>> {
   if (!fs.existsSync(file)) throw new AppError('not_found', `There is no file ${file}.`);
@@ -218,7 +217,7 @@ export async function restoreWorkspaceArchive(
     // The workspace must be empty apart from its default pipeline, which the archive's pipelines replace.
     const current = await withWorkspace(db, workspaceId, (trx) => loadObjects(trx, workspaceId));
     for (const object of current) {
-      const { data } = await listRecords(db, principal, object.key, { limit: 100 });
+      const { data } = await listRecords({ db, principal }, object.key, { limit: 100 });
       if (data.length === 0) continue;
       if (object.key !== 'pipelines' && object.key !== 'stages')
         throw new AppError(
@@ -227,10 +226,10 @@ export async function restoreWorkspaceArchive(
         );
     }
     for (const key of ['stages', 'pipelines']) {
-      let page = await listRecords(db, principal, key, { limit: 1000 });
+      let page = await listRecords({ db, principal }, key, { limit: 1000 });
       while (page.data.length > 0) {
-        for (const r of page.data) await deleteRecord(db, principal, key, r.id, 'system');
-        page = await listRecords(db, principal, key, { limit: 1000 });
+        for (const r of page.data) await deleteRecord({ db, principal }, key, r.id, 'system');
+        page = await listRecords({ db, principal }, key, { limit: 1000 });
       }
     }
 

@@ -110,7 +110,7 @@ describe('whole-workspace archive', () => {
   it('exports every object, the metadata and the timeline, and an empty workspace restored from it matches', async () => {
     const first = path.join(dir, 'a.zip');
     const principalA = await operatorPrincipal(t.handle.db, a.workspaceId);
-    await writeWorkspaceArchive(t.handle.db, principalA, fs.createWriteStream(first));
+    await writeWorkspaceArchive({ db: t.handle.db, principal: principalA }, fs.createWriteStream(first));
     const archiveA = await unzip(first);
     expect(JSON.parse(archiveA.get('manifest.json')!)).toMatchObject({
       format: 'rabita-workspace',
@@ -122,7 +122,7 @@ describe('whole-workspace archive', () => {
     expect(sortedLines(archiveA.get('timeline/record_changes.jsonl')).length).toBeGreaterThanOrEqual(6);
 
     const principalB = await operatorPrincipal(t.handle.db, b.workspaceId);
-    const counts = await restoreWorkspaceArchive(t.handle.db, principalB, first);
+    const counts = await restoreWorkspaceArchive({ db: t.handle.db, principal: principalB }, first);
     expect(counts).toMatchObject({
       people: 1,
       companies: 1,
@@ -134,7 +134,7 @@ describe('whole-workspace archive', () => {
     });
 
     const second = path.join(dir, 'b.zip');
-    await writeWorkspaceArchive(t.handle.db, principalB, fs.createWriteStream(second));
+    await writeWorkspaceArchive({ db: t.handle.db, principal: principalB }, fs.createWriteStream(second));
     const archiveB = await unzip(second);
     for (const [name, text] of archiveA) {
       if (!name.startsWith('records/') || !name.endsWith('.jsonl')) continue;
@@ -161,11 +161,13 @@ describe('whole-workspace archive', () => {
   it('refuses to restore into a workspace that has records, and refuses files that are not archives', async () => {
     const file = path.join(dir, 'again.zip');
     const principalA = await operatorPrincipal(t.handle.db, a.workspaceId);
-    await writeWorkspaceArchive(t.handle.db, principalA, fs.createWriteStream(file));
-    await expect(restoreWorkspaceArchive(t.handle.db, principalA, file)).rejects.toThrow(/empty workspace/);
+    await writeWorkspaceArchive({ db: t.handle.db, principal: principalA }, fs.createWriteStream(file));
+    await expect(restoreWorkspaceArchive({ db: t.handle.db, principal: principalA }, file)).rejects.toThrow(
+      /empty workspace/,
+    );
     const junk = path.join(dir, 'junk.zip');
     await fsp.writeFile(junk, 'not a zip');
-    await expect(restoreWorkspaceArchive(t.handle.db, principalA, junk)).rejects.toThrow(
+    await expect(restoreWorkspaceArchive({ db: t.handle.db, principal: principalA }, junk)).rejects.toThrow(
       /not a Rabita workspace archive/,
     );
   });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { principalOf, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, type RouteDeps } from '../http/route-kit.ts';
 import { EXPORT_FORMATS, exportRecords, toCsv, toIcs, toVcf, toXlsx } from './exports.service.ts';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -56,8 +56,8 @@ export const exportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         format === 'ics' && object === 'activities'
           ? { and: [{ field: 'type', op: 'eq', value: 'meeting' }, ...(userFilter ? [userFilter] : [])] }
           : userFilter;
-      const principal = principalOf(request);
-      const { fields: columns, pages } = await exportRecords(db, principal, object, {
+      const ctx = contextOf(db, request);
+      const { fields: columns, pages } = await exportRecords(ctx, object, {
         filter,
         fields: format === 'vcf' || format === 'ics' ? undefined : fields,
       });
@@ -66,7 +66,7 @@ export const exportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         return reply
           .type('text/vcard; charset=utf-8')
           .header('content-disposition', `attachment; filename="${object}-${stamp}.vcf"`)
-          .send(toVcf(db, principal, pages));
+          .send(toVcf(ctx, pages));
       }
       if (format === 'ics') {
         return reply

@@ -4,6 +4,7 @@ import { withWorkspace } from '@rabita/db';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
 import type { RecordView } from '../records/gate.ts';
@@ -51,8 +52,7 @@ export function cellOf(field: FieldDef, value: unknown): string {
  * caller may see. The first page is read before this returns, so a bad filter or field fails as a 4xx.
  */
 export async function exportRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: { filter?: unknown; fields?: string[] | undefined },
 ): Promise<{ fields: FieldDef[]; pages: AsyncIterable<RecordView[]> }> {
@@ -65,8 +65,7 @@ export async function exportRecords(
       !hidden(object.key, f.key) && (!options.fields || f.key === 'id' || options.fields.includes(f.key)),
   );
   const stream = streamRecords(
-    db,
-    principal,
+    { db, principal },
     objectKey,
     { filter: options.filter, fields: options.fields },
     PAGE,
@@ -122,7 +121,7 @@ export function toXlsx(fields: FieldDef[], pages: AsyncIterable<RecordView[]>, s
 }
 
 /** People as vCard 4.0, one card per person, with each linked company's name as ORG. */
-export function toVcf(db: Database, principal: Principal, pages: AsyncIterable<RecordView[]>): Readable {
+export function toVcf({ db, principal }: ServiceContext, pages: AsyncIterable<RecordView[]>): Readable {
   async function* cards() {
     for await (const page of pages) {
       const companyIds = [
@@ -130,7 +129,7 @@ export function toVcf(db: Database, principal: Principal, pages: AsyncIterable<R
       ];
       const names = new Map<string, string>();
       if (companyIds.length > 0) {
-        const companies = streamRecords(db, principal, 'companies', {
+        const companies = streamRecords({ db, principal }, 'companies', {
           filter: { field: 'id', op: 'in', value: companyIds },
           fields: ['name'],
         });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { SessionPolicy } from '../auth/sessions.service.ts';
 import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { Action } from '../roles/permissions.ts';
@@ -57,6 +58,11 @@ export const SESSION_COOKIE = 'rabita_session';
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('unauthenticated', 'Sign in or send an API key.');
   return request.principal;
+}
+
+/** The service context of a route declared `auth: 'required'`: the database and its caller. */
+export function contextOf(db: Database, request: FastifyRequest): ServiceContext {
+  return { db, principal: principalOf(request) };
 }
 
 export function setSessionCookie(

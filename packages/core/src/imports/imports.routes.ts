@@ -3,7 +3,7 @@ import { CALENDARS, type Calendar } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import {
   cancelImport,
   createImport,
@@ -145,8 +145,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         }
         if (part.fieldname !== 'file') throw bad(part.fieldname, 'Only one file, named "file", is taken.');
         const created = await createImport(
-          db,
-          principal,
+          { db, principal },
           { name: part.filename || null, stream: guarded(part.file) },
           readOptions(fields),
         );
@@ -170,12 +169,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request) => ({
-      mapping: await suggestImportMapping(
-        db,
-        principalOf(request),
-        request.body.object,
-        request.body.headers,
-      ),
+      mapping: await suggestImportMapping(contextOf(db, request), request.body.object, request.body.headers),
     }),
   );
 
@@ -204,7 +198,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 201: savedMapping, ...problems },
       },
     },
-    async (request, reply) => reply.code(201).send(await saveMapping(db, principalOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await saveMapping(contextOf(db, request), request.body)),
   );
 
   app.get(
@@ -218,7 +212,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: z.object({ data: z.array(savedMapping) }), ...problems },
       },
     },
-    async (request) => ({ data: await listMappings(db, principalOf(request), request.query.object) }),
+    async (request) => ({ data: await listMappings(contextOf(db, request), request.query.object) }),
   );
 
   app.delete(
@@ -233,7 +227,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request, reply) => {
-      await deleteMapping(db, principalOf(request), request.params.id);
+      await deleteMapping(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -249,7 +243,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: importView, ...problems },
       },
     },
-    async (request) => getImport(db, principalOf(request), request.params.id),
+    async (request) => getImport(contextOf(db, request), request.params.id),
   );
 
   app.get(
@@ -264,7 +258,7 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request, reply) => {
-      const stream = await rejectsCsv(db, principalOf(request), request.params.id);
+      const stream = await rejectsCsv(contextOf(db, request), request.params.id);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="import-${request.params.id}-rejects.csv"`)
@@ -283,6 +277,6 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: importView, ...problems },
       },
     },
-    async (request) => cancelImport(db, principalOf(request), request.params.id),
+    async (request) => cancelImport(contextOf(db, request), request.params.id),
   );
 };

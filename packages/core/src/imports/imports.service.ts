@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify';
 import { type Kysely, sql } from 'kysely';
 import { principalForMember } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { neutraliseCell } from '../exports/cells.ts';
 import { newId } from '../ids.ts';
@@ -144,8 +145,7 @@ async function* storedChunks(db: Database, workspaceId: string, importId: string
  * the job. Unreadable files are refused here, before anything is kept.
  */
 export async function createImport(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   file: { name: string | null; stream: AsyncIterable<Buffer>; format?: FileFormat | undefined },
   options: ImportOptions,
 ): Promise<{ id: string }> {
@@ -233,8 +233,7 @@ export async function createImport(
 
 /** Suggests a mapping for these headers without uploading anything. */
 export async function suggestImportMapping(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   headers: string[],
 ): Promise<Mapping> {
@@ -298,7 +297,7 @@ function present(row: ImportRow, firstRejects: { row: number; reason: string }[]
 }
 
 /** An import's status, counts, progress and first rejects; another workspace's id is not found. */
-export async function getImport(db: Database, principal: Principal, id: string): Promise<ImportView> {
+export async function getImport({ db, principal }: ServiceContext, id: string): Promise<ImportView> {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const row = await loadImport(trx, principal, id);
     const { rows } = await sql<{ row_number: number; reason: string }>`
@@ -312,7 +311,7 @@ export async function getImport(db: Database, principal: Principal, id: string):
 }
 
 /** Stops a queued or running import; rows already committed stay. */
-export async function cancelImport(db: Database, principal: Principal, id: string): Promise<ImportView> {
+export async function cancelImport({ db, principal }: ServiceContext, id: string): Promise<ImportView> {
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const row = await loadImport(trx, principal, id, true);
     if (row.status !== 'queued' && row.status !== 'running')
@@ -323,14 +322,14 @@ export async function cancelImport(db: Database, principal: Principal, id: strin
       raw(trx),
     );
   });
-  return getImport(db, principal, id);
+  return getImport({ db, principal }, id);
 }
 
 /**
  * Every rejected row as CSV: the row number, the row's cells under the file's own headers, and the reason.
  * Cells that a spreadsheet would run as a formula are neutralised. Streamed page by page.
  */
-export async function rejectsCsv(db: Database, principal: Principal, id: string) {
+export async function rejectsCsv({ db, principal }: ServiceContext, id: string) {
   const row = await withWorkspace(db, principal.workspaceId, (trx) => loadImport(trx, principal, id));
   const headers = row.headers ?? [];
   async function* lines() {
@@ -853,8 +852,7 @@ const presentMapping = (r: {
 
 /** Saves (or replaces, by name) a mapping for an object, for the next import of a file like this one. */
 export async function saveMapping(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   input: { object: string; name: string; mapping: Mapping },
 ): Promise<SavedMapping> {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
@@ -880,8 +878,7 @@ export async function saveMapping(
 
 /** The workspace's saved mappings, for one object or all. */
 export async function listMappings(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey?: string,
 ): Promise<SavedMapping[]> {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
@@ -900,7 +897,7 @@ export async function listMappings(
 }
 
 /** Deletes a saved mapping; another workspace's id is not found. */
-export async function deleteMapping(db: Database, principal: Principal, id: string): Promise<void> {
+export async function deleteMapping({ db, principal }: ServiceContext, id: string): Promise<void> {
   if (!UUID.test(id)) throw new AppError('not_found', `There is no saved mapping ${id}.`);
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const { rows } = await sql<{ object_key: string }>`

@@ -1,16 +1,15 @@
-import { withWorkspace } from '@rabita/db';
 import { CUSTOM_FIELD_TYPES } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import {
-  createCustomField,
-  createCustomObject,
-  deleteCustomObject,
-  deleteField,
-  loadObjects,
-  updateCustomObject,
-  updateField,
+  addCustomField,
+  addCustomObject,
+  changeCustomObject,
+  changeField,
+  listObjectDefs,
+  removeCustomObject,
+  removeField,
 } from './metadata.service.ts';
 
 const labelsSchema = z
@@ -99,10 +98,7 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         response: { 200: z.object({ data: z.array(objectSchema) }), 401: problemSchema },
       },
     },
-    async (request) => {
-      const { workspaceId } = principalOf(request);
-      return { data: await withWorkspace(db, workspaceId, (trx) => loadObjects(trx, workspaceId)) };
-    },
+    async (request) => ({ data: await listObjectDefs(contextOf(db, request)) }),
   );
 
   app.post(
@@ -122,13 +118,8 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         response: { 201: objectSchema, ...problems },
       },
     },
-    async (request, reply) => {
-      const { workspaceId } = principalOf(request);
-      const object = await withWorkspace(db, workspaceId, (trx) =>
-        createCustomObject(trx, workspaceId, request.body),
-      );
-      return reply.code(201).send(object);
-    },
+    async (request, reply) =>
+      reply.code(201).send(await addCustomObject(contextOf(db, request), request.body)),
   );
 
   app.patch(
@@ -149,12 +140,7 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         response: { 200: objectSchema, ...problems },
       },
     },
-    async (request) => {
-      const { workspaceId } = principalOf(request);
-      return withWorkspace(db, workspaceId, (trx) =>
-        updateCustomObject(trx, workspaceId, request.params.object, request.body),
-      );
-    },
+    async (request) => changeCustomObject(contextOf(db, request), request.params.object, request.body),
   );
 
   app.delete(
@@ -169,10 +155,7 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request, reply) => {
-      const { workspaceId } = principalOf(request);
-      await withWorkspace(db, workspaceId, (trx) =>
-        deleteCustomObject(trx, workspaceId, request.params.object),
-      );
+      await removeCustomObject(contextOf(db, request), request.params.object);
       return reply.code(204).send(null);
     },
   );
@@ -189,13 +172,8 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         response: { 201: fieldSchema, ...problems },
       },
     },
-    async (request, reply) => {
-      const { workspaceId } = principalOf(request);
-      const field = await withWorkspace(db, workspaceId, (trx) =>
-        createCustomField(trx, workspaceId, request.params.object, request.body),
-      );
-      return reply.code(201).send(field);
-    },
+    async (request, reply) =>
+      reply.code(201).send(await addCustomField(contextOf(db, request), request.params.object, request.body)),
   );
 
   app.patch(
@@ -218,12 +196,8 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         response: { 200: fieldSchema, ...problems },
       },
     },
-    async (request) => {
-      const { workspaceId } = principalOf(request);
-      return withWorkspace(db, workspaceId, (trx) =>
-        updateField(trx, workspaceId, request.params.object, request.params.field, request.body),
-      );
-    },
+    async (request) =>
+      changeField(contextOf(db, request), request.params.object, request.params.field, request.body),
   );
 
   app.delete(
@@ -238,10 +212,7 @@ export const metadataRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request, reply) => {
-      const { workspaceId } = principalOf(request);
-      await withWorkspace(db, workspaceId, (trx) =>
-        deleteField(trx, workspaceId, request.params.object, request.params.field),
-      );
+      await removeField(contextOf(db, request), request.params.object, request.params.field);
       return reply.code(204).send(null);
     },
   );

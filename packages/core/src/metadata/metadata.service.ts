@@ -1,6 +1,7 @@
 import type { Tx } from '@rabita/db';
 import type { FieldType, Labels, SelectOption } from '@rabita/shared';
 import { sql } from 'kysely';
+import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { registry } from '../modules/registry.ts';
@@ -404,3 +405,21 @@ export async function updateCustomObject(
   await bumpMetadataVersion(trx, workspaceId);
   return loadObject(trx, workspaceId, objectKey);
 }
+
+/** Every object of the caller's workspace with its fields (the caller's view of them is the gate's business). */
+export const listObjectDefs = (ctx: ServiceContext) => inWorkspace(ctx, (trx, ws) => loadObjects(trx, ws));
+export const addCustomObject = (ctx: ServiceContext, input: NewObject) =>
+  inWorkspace(ctx, (trx, ws) => createCustomObject(trx, ws, input));
+export const changeCustomObject = (
+  ctx: ServiceContext,
+  key: string,
+  patch: Parameters<typeof updateCustomObject>[3],
+) => inWorkspace(ctx, (trx, ws) => updateCustomObject(trx, ws, key, patch));
+export const removeCustomObject = (ctx: ServiceContext, key: string) =>
+  inWorkspace(ctx, (trx, ws) => deleteCustomObject(trx, ws, key));
+export const addCustomField = (ctx: ServiceContext, objectKey: string, input: NewField) =>
+  inWorkspace(ctx, (trx, ws) => createCustomField(trx, ws, objectKey, input));
+export const changeField = (ctx: ServiceContext, objectKey: string, fieldKey: string, patch: FieldPatch) =>
+  inWorkspace(ctx, (trx, ws) => updateField(trx, ws, objectKey, fieldKey, patch));
+export const removeField = (ctx: ServiceContext, objectKey: string, fieldKey: string) =>
+  inWorkspace(ctx, (trx, ws) => deleteField(trx, ws, objectKey, fieldKey));

@@ -2,7 +2,7 @@ import type { Database, Tx } from '@rabita/db';
 import type { RoleKey } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Task } from 'graphile-worker';
-import type { Migration } from 'kysely';
+import type { Migration, RawBuilder } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { ErrorStatuses } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
@@ -44,6 +44,24 @@ export interface ModuleManifest {
   timelineSources?: readonly TimelineSource[] | undefined;
   /** Record-data read surfaces the module serves, walked by the hidden-field test. */
   readSurfaces?: readonly string[] | undefined;
+  /** Faster answers to some aggregates over the module's objects, from totals the module keeps. */
+  aggregateShortcuts?: readonly AggregateShortcut[] | undefined;
+}
+
+/**
+ * A faster answer to some aggregates over one object — from totals the module keeps up to date — tried before the
+ * general query. The record engine has already checked the request (fields, metrics, the caller's rights) and
+ * asks only when the caller reads every record of the object and gives no filter; the shortcut answers with the
+ * same columns as the general query (`k0`, `k1`, `currency` when `money`, `m0`, `m1`, …, largest `m0` first, at
+ * most `limit` rows), or undefined when it cannot.
+ */
+export interface AggregateShortcut {
+  object: string;
+  query(
+    workspaceId: string,
+    request: { groupBy: readonly string[]; metrics: readonly { fn: string; field?: string | undefined }[] },
+    limit: number,
+  ): { query: RawBuilder<Record<string, unknown>>; money: boolean } | undefined;
 }
 
 /** A module's route plugin, given the composition root's dependencies. */

@@ -4,6 +4,7 @@ import { COMMON_ERROR_STATUSES, type ErrorStatuses } from '../errors/app-error.t
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type {
   ActionGrant,
+  AggregateShortcut,
   EventSubscriber,
   ModuleManifest,
   RecordHooks,
@@ -27,6 +28,7 @@ export interface Registry {
   seeds: readonly WorkspaceSeed[];
   timelineSources: readonly TimelineSource[];
   readSurfaces: readonly string[];
+  aggregateShortcuts: readonly AggregateShortcut[];
   crontab: string;
   taskList(deps: TaskDeps): TaskList;
 }
@@ -92,6 +94,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     seeds: list.flatMap((m) => m.seeds ?? []),
     timelineSources: list.flatMap((m) => m.timelineSources ?? []),
     readSurfaces: list.flatMap((m) => m.readSurfaces ?? []),
+    aggregateShortcuts: list.flatMap((m) => m.aggregateShortcuts ?? []),
     crontab: list.flatMap((m) => m.crontab ?? []).join('\n'),
     taskList(deps) {
       const tasks: TaskList = {};

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { listNotifications, markNotificationsRead } from './notifications.service.ts';
 
 const tags = ['notifications'];
@@ -43,7 +43,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
       },
     },
     async (request) =>
-      listNotifications(db, principalOf(request), {
+      listNotifications(contextOf(db, request), {
         unread: request.query.unread === 'true',
         limit: request.query.limit,
         cursor: request.query.cursor,
@@ -62,7 +62,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
-      await markNotificationsRead(db, principalOf(request), request.params.id);
+      await markNotificationsRead(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -74,7 +74,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
       schema: { tags, summary: 'Mark all my notifications read', response: { 204: z.null(), ...problems } },
     },
     async (request, reply) => {
-      await markNotificationsRead(db, principalOf(request));
+      await markNotificationsRead(contextOf(db, request));
       return reply.code(204).send(null);
     },
   );

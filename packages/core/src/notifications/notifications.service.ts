@@ -1,6 +1,6 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { type QueryExecutorProvider, sql } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
@@ -57,8 +57,7 @@ export async function notifyAssignees(executor: QueryExecutorProvider, event: Re
 
 /** The caller's notifications, newest first, by keyset cursor; only for objects their role may read. */
 export async function listNotifications(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   options: { unread?: boolean | undefined; limit?: number | undefined; cursor?: string | undefined },
 ): Promise<{ data: NotificationView[]; nextCursor: string | null; unreadCount: number }> {
   if (!principal.userId)
@@ -123,7 +122,7 @@ export async function listNotifications(
 }
 
 /** Marks one of the caller's notifications read (or all of them when `id` is absent). */
-export async function markNotificationsRead(db: Database, principal: Principal, id?: string): Promise<void> {
+export async function markNotificationsRead({ db, principal }: ServiceContext, id?: string): Promise<void> {
   if (!principal.userId)
     throw new AppError('forbidden', 'Notifications belong to people; an API key has none.');
   if (id !== undefined && !UUID.test(id)) throw new AppError('not_found', `There is no notification ${id}.`);

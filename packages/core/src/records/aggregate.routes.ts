@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { aggregateRecords } from './aggregate.service.ts';
 
 /** Grouped counts and sums over any object, for reports, board totals and dashboards. */
@@ -49,7 +49,7 @@ export const aggregateRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       },
     },
     async (request) => ({
-      data: await aggregateRecords(db, principalOf(request), request.params.object, request.body),
+      data: await aggregateRecords(contextOf(db, request), request.params.object, request.body),
     }),
   );
 };

@@ -1,7 +1,9 @@
-import { type Database, withWorkspace } from '@rabita/db';
-import { type RawBuilder, sql } from 'kysely';
+import { withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { registry } from '../modules/registry.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
@@ -34,42 +36,21 @@ const GROUPABLE = new Set([
 const NUMERIC = new Set(['number', 'rating', 'money']);
 const MAX_GROUPS = 1000;
 
-/** Deals' keys kept in `rabita_derived.deal_totals` (migration 0019), by their column there. */
-const TOTAL_KEYS: Record<string, string> = { pipeline: 'pipeline_id', stage: 'stage_id', owner: 'owner_id' };
-const TOTAL_METRICS: Record<string, RawBuilder<unknown>> = {
-  count: sql`coalesce(sum(t.deals), 0)`,
-  'count:amount': sql`coalesce(sum(t.amounts), 0)`,
-  'sum:amount': sql`sum(t.amount) filter (where t.amounts > 0)`,
-  'avg:amount': sql`sum(t.amount) filter (where t.amounts > 0) / nullif(sum(t.amounts), 0)`,
-};
-
 /**
- * Deals counted or summed by pipeline, stage and owner over every deal the caller may read — the pipeline's
- * totals and the commonest report — read from the totals the database keeps per key instead of aggregating every
- * deal: a few hundred rows instead of all of them. Undefined for anything else (a filter, own records only, other
- * keys or metrics), which the general query answers. Already checked against the caller's permissions.
+ * A module's faster answer (totals it keeps) when it has one for these options and the caller reads every record
+ * of the object without a filter; undefined otherwise, for the general query. Already checked against the
+ * caller's permissions.
  */
-function totalsQuery(s: Scope, principal: Principal, options: AggregateOptions) {
-  if (s.object.key !== 'deals' || s.object.custom) return undefined;
+function shortcutQuery(s: Scope, principal: Principal, options: AggregateOptions) {
+  if (s.object.custom) return undefined;
   if (options.filter !== undefined && options.filter !== null) return undefined;
-  if (ownerLimit(principal, ruleFor(principal, 'deals')) !== undefined) return undefined;
-  const columns = options.groupBy.map((spec) => TOTAL_KEYS[spec]);
-  const labels = options.metrics.map((m) => (m.field ? `${m.fn}:${m.field}` : m.fn));
-  if (columns.some((c) => !c) || labels.some((l) => !TOTAL_METRICS[l])) return undefined;
-  const money = labels.some((l) => l === 'sum:amount' || l === 'avg:amount');
-  const keys = [
-    ...columns.map((c, i) => sql`${sql.ref(`t.${c}`)}::text as ${sql.id(`k${i}`)}`),
-    ...(money ? [sql`t.currency as currency`] : []),
-  ];
-  const grouping = [...columns.map((c) => sql.ref(`t.${c}`)), ...(money ? [sql`t.currency`] : [])];
-  const query = sql<Record<string, unknown>>`
-    select ${sql.join([...keys, ...labels.map((l, i) => sql`${TOTAL_METRICS[l]!} as ${sql.id(`m${i}`)}`)])}
-    from rabita_derived.deal_totals as t
-    where t.workspace_id = ${s.workspaceId}
-    ${grouping.length > 0 ? sql`group by ${sql.join(grouping)} having sum(t.deals) > 0` : sql``}
-    order by ${sql.id('m0')} desc nulls last
-    limit ${MAX_GROUPS}`;
-  return { query, money };
+  if (ownerLimit(principal, ruleFor(principal, s.object.key)) !== undefined) return undefined;
+  for (const shortcut of registry().aggregateShortcuts) {
+    if (shortcut.object !== s.object.key) continue;
+    const answer = shortcut.query(s.workspaceId, options, MAX_GROUPS);
+    if (answer) return answer;
+  }
+  return undefined;
 }
 
 /** The grouped query (and the parameters to replay it) for these options, checked against permissions. */
@@ -129,7 +110,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
   if (metrics.length === 0) problems.push({ field: 'metrics', message: 'Ask for at least one metric.' });
   if (problems.length > 0)
     throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
-  const fromTotals = totalsQuery(s, principal, options);
+  const fromTotals = shortcutQuery(s, principal, options);
   if (fromTotals) {
     return {
       query: fromTotals.query,
@@ -173,8 +154,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
  * through the same filter language and permissions as lists. Money is summed per currency.
  */
 export async function aggregateRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: AggregateOptions,
 ): Promise<AggregateRow[]> {
@@ -206,8 +186,7 @@ export async function aggregateRecords(
 
 /** The SQL and parameters `aggregateRecords` runs (benchmarks replay it as their baseline). */
 export async function compileAggregateQuery(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: AggregateOptions,
 ) {

@@ -282,7 +282,7 @@ describe('aggregates', () => {
 
   it('answers a filtered report of deals by stage and owner from the covering index alone (an index-only scan)', async () => {
     const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
-    const query = await compileAggregateQuery(t.handle.db, principal, 'deals', {
+    const query = await compileAggregateQuery({ db: t.handle.db, principal }, 'deals', {
       filter: { field: 'stage', op: 'isNotNull' },
       groupBy: ['stage', 'owner'],
       metrics: [{ fn: 'sum', field: 'amount' }, { fn: 'count' }],
@@ -309,7 +309,7 @@ describe('aggregates', () => {
     const plan = await planOf(
       t.handle,
       admin.workspaceId,
-      await compileAggregateQuery(t.handle.db, principal, 'deals', unfiltered),
+      await compileAggregateQuery({ db: t.handle.db, principal }, 'deals', unfiltered),
     );
     expect(plan.filter((n) => n['Node Type'].includes('Scan')).map((n) => n['Index Name'])).toEqual([
       'deal_totals_key',

@@ -1,6 +1,6 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import type { ChangeSource } from '../events/record-event.ts';
 import type { WriteCause } from '../modules/manifest.ts';
@@ -24,15 +24,14 @@ export type BatchResult =
  * on its own and the answer says which, by index.
  */
 export async function batchRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   records: unknown[],
   options: { upsertBy?: string | undefined; source?: ChangeSource; cause?: WriteCause | undefined } = {},
 ): Promise<BatchResult[]> {
   if (records.length > 1000)
     throw new AppError('validation_failed', 'A batch holds at most 1,000 records.', {
-      errors: [{ field: 'body.records', message: 'At most 1,000 records.' }],
+      errors: [{ field: 'records', message: 'At most 1,000 records.' }],
     });
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
@@ -51,9 +50,7 @@ export async function batchRecords(
         (fieldSql(upsertField, ALIAS).scalar || (byList && upsertField.column));
       if (!usable) {
         throw new AppError('validation_failed', `Records cannot be matched by "${options.upsertBy}".`, {
-          errors: [
-            { field: 'body.upsertBy', message: 'Must be a field with single values, emails or phones.' },
-          ],
+          errors: [{ field: 'upsertBy', message: 'Must be a field with single values, emails or phones.' }],
         });
       }
     }
@@ -72,7 +69,7 @@ export async function batchRecords(
       : new Map<string, string>();
     const results: BatchResult[] = [];
     for (const [index, input] of records.entries()) {
-      const path = `body.records.${index}`;
+      const path = `records.${index}`;
       await sql`savepoint batch_row`.execute(s.raw);
       try {
         let done: BatchResult | undefined;

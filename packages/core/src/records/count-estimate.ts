@@ -1,6 +1,7 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
 import { objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
@@ -64,8 +65,7 @@ export async function estimateCount(
  * `estimate: false` every row exactly (what an aggregate count does).
  */
 export async function countRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: { filter?: unknown; estimate?: boolean | undefined; exactUpTo?: number | undefined },
 ): Promise<CountAnswer> {

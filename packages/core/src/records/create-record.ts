@@ -1,5 +1,5 @@
-import { type Database, withWorkspace } from '@rabita/db';
-import type { Principal } from '../auth/principal.ts';
+import { withWorkspace } from '@rabita/db';
+import type { ServiceContext } from '../context.ts';
 import { assertAllowed } from './access.ts';
 import { project, visibility } from './gate.ts';
 import { openScope } from './scope.ts';
@@ -8,8 +8,7 @@ import { originOf, prepare, type WriteOrigin } from './write-steps.ts';
 
 /** Creates a record after checking permission and every field. */
 export async function createRecord(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   input: unknown,
   origin?: WriteOrigin,
@@ -19,7 +18,7 @@ export async function createRecord(
     const s = await openScope(trx, principal.workspaceId, objectKey);
     s.cause = cause;
     assertAllowed(principal, objectKey, 'create');
-    const view = await insertRecord(s, principal, prepare(s, principal, input, 'create', 'body'), source);
+    const view = await insertRecord(s, principal, prepare(s, principal, input, 'create', ''), source);
     return project(s.object, view, visibility(principal, s.object));
   });
 }

@@ -1,5 +1,5 @@
-import { type Database, withWorkspace } from '@rabita/db';
-import type { Principal } from '../auth/principal.ts';
+import { withWorkspace } from '@rabita/db';
+import type { ServiceContext } from '../context.ts';
 import type { StoredRecord } from '../modules/manifest.ts';
 import { assertAllowed } from './access.ts';
 import { findRow } from './find-row.ts';
@@ -10,8 +10,7 @@ import { eventOf, hooksOf, originOf, recordChanges, type WriteOrigin, writeConte
 
 /** Soft-deletes a record (restorable). */
 export async function deleteRecord(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   id: string,
   origin?: WriteOrigin,
@@ -34,8 +33,7 @@ export async function deleteRecord(
 
 /** Brings back a soft-deleted record. */
 export async function restoreRecord(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   id: string,
   origin?: WriteOrigin,

@@ -1,6 +1,7 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import type { Locale } from '@rabita/shared';
 import { can, type Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import { hiddenFor } from './access.ts';
@@ -37,8 +38,7 @@ export function parseExpandParam(value: string | string[] | undefined): string[]
  * for all the records, however many. A field that is unknown, hidden or no relation is refused with 400.
  */
 export async function expandRelations(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   records: RecordView[],
   expand: string[] | undefined,
@@ -51,8 +51,7 @@ export async function expandRelations(
     // Members are few; their names come from the workspaces module's reader, once for every user field.
     const names = new Map<string, string>();
     if (can(principal, 'members.read'))
-      for (const member of await listMembers(db, principal.workspaceId))
-        names.set(member.userId, member.name);
+      for (const member of await listMembers({ db, principal })) names.set(member.userId, member.name);
     for (const key of userFields)
       fill(records, expanded, key, (id) => ({ id, title: names.get(id) ?? null }));
   }

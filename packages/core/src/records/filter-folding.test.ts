@@ -263,7 +263,10 @@ describe('list filters fold text as search does', () => {
     }
     const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
     const plan = async (filter: unknown) => {
-      const compiled = await compileListQuery(t.handle.db, principal, 'people', { filter, limit: 50 });
+      const compiled = await compileListQuery({ db: t.handle.db, principal }, 'people', {
+        filter,
+        limit: 50,
+      });
       const nodes = (await planOf(t.handle, admin.workspaceId, compiled)) as unknown as Record<
         string,
         unknown

@@ -1,5 +1,5 @@
-import { type Database, withWorkspace } from '@rabita/db';
-import type { Principal } from '../auth/principal.ts';
+import { withWorkspace } from '@rabita/db';
+import type { ServiceContext } from '../context.ts';
 import { assertAllowed } from './access.ts';
 import { findRow } from './find-row.ts';
 import { present, visibility } from './gate.ts';
@@ -7,8 +7,7 @@ import { openScope } from './scope.ts';
 
 /** One record by id; another workspace's id, or a deleted record, is not found. */
 export async function getRecord(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   id: string,
   fields?: string[],

@@ -1,6 +1,6 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { hiddenFor } from './access.ts';
 import { EXACT_UP_TO, estimateCount, listSource } from './count-estimate.ts';
@@ -27,8 +27,7 @@ export interface KeyAnswer {
  * value is then off by a few hundredths of the list, more when the key follows the order rows were written in.
  */
 export async function keyAtPosition(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: { sort?: string | undefined; at: number; filter?: unknown; exactUpTo?: number | undefined },
 ): Promise<KeyAnswer> {

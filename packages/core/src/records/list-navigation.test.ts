@@ -285,18 +285,20 @@ describe('list navigation: expanded titles, counts, seeks and reading from the e
       await setMemberRule({ '*': everything });
       // A smaller exact limit switches to the estimate sooner (the same code path, at test size).
       const principalAnswer = await countRecords(
-        t.handle.db,
         {
-          kind: 'session',
-          userId: admin.userId,
-          sessionId: null,
-          apiKeyId: null,
-          workspaceId: admin.workspaceId,
-          role: {
-            id: 'test',
-            key: 'reader',
-            name: 'Reader',
-            permissions: { actions: [], objects: { '*': everything } },
+          db: t.handle.db,
+          principal: {
+            kind: 'session',
+            userId: admin.userId,
+            sessionId: null,
+            apiKeyId: null,
+            workspaceId: admin.workspaceId,
+            role: {
+              id: 'test',
+              key: 'reader',
+              name: 'Reader',
+              permissions: { actions: [], objects: { '*': everything } },
+            },
           },
         },
         'people',

@@ -1,6 +1,7 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
 import { compileFilter } from './filter.ts';
@@ -56,8 +57,7 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
 
 /** Lists records with a filter, sort and keyset pagination; returns a cursor when more rows follow. */
 export async function listRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: ListOptions,
 ): Promise<{ data: RecordView[]; nextCursor: string | null; backCursor: string | null }> {
@@ -77,8 +77,7 @@ export async function listRecords(
 
 /** The SQL and parameters `listRecords` runs for these options (benchmarks replay it as their baseline). */
 export async function compileListQuery(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: ListOptions,
 ) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { batchRecords } from './batch-records.ts';
 import { countRecords } from './count-estimate.ts';
 import { createRecord } from './create-record.ts';
@@ -95,7 +95,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     },
     async (request) => {
       const principal = principalOf(request);
-      const page = await listRecords(db, principal, request.params.object, {
+      const page = await listRecords({ db, principal }, request.params.object, {
         filter: parseFilterParam(request.query.filter),
         sort: request.query.sort,
         limit: request.query.limit,
@@ -107,7 +107,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       const expand = parseExpandParam(request.query.expand);
       return {
         ...page,
-        data: await expandRelations(db, principal, request.params.object, page.data, expand),
+        data: await expandRelations({ db, principal }, request.params.object, page.data, expand),
       };
     },
   );
@@ -133,7 +133,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request) =>
-      countRecords(db, principalOf(request), request.params.object, {
+      countRecords(contextOf(db, request), request.params.object, {
         filter: parseFilterParam(request.query.filter),
         estimate: request.query.estimate !== 'false',
       }),
@@ -165,7 +165,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request) =>
-      keyAtPosition(db, principalOf(request), request.params.object, {
+      keyAtPosition(contextOf(db, request), request.params.object, {
         filter: parseFilterParam(request.query.filter),
         sort: request.query.sort,
         at: request.query.at,
@@ -205,12 +205,11 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     async (request) => {
       const principal = principalOf(request);
       const { expand, ...options } = request.body;
-      const page = await listRecords(db, principal, request.params.object, options);
+      const page = await listRecords({ db, principal }, request.params.object, options);
       return {
         ...page,
         data: await expandRelations(
-          db,
-          principal,
+          { db, principal },
           request.params.object,
           page.data,
           parseExpandParam(expand),
@@ -232,7 +231,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await createRecord(db, principalOf(request), request.params.object, request.body)),
+      reply.code(201).send(await createRecord(contextOf(db, request), request.params.object, request.body)),
   );
 
   app.post(
@@ -267,11 +266,30 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         },
       },
     },
-    async (request) => ({
-      data: await batchRecords(db, principalOf(request), request.params.object, request.body.records, {
-        upsertBy: request.body.upsertBy,
-      }),
-    }),
+    async (request) => {
+      const results = await batchRecords(
+        contextOf(db, request),
+        request.params.object,
+        request.body.records,
+        {
+          upsertBy: request.body.upsertBy,
+        },
+      );
+      // A row's problems are named inside the request body, as a refused request's are.
+      return {
+        data: results.map((r) =>
+          'error' in r && r.error.errors
+            ? {
+                ...r,
+                error: {
+                  ...r.error,
+                  errors: r.error.errors.map((e) => ({ ...e, field: `body.${e.field}` })),
+                },
+              }
+            : r,
+        ),
+      };
+    },
   );
 
   app.get(
@@ -289,9 +307,9 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     async (request) => {
       const principal = principalOf(request);
       const { object, id } = request.params;
-      const record = await getRecord(db, principal, object, id, fieldsParam(request.query.fields));
+      const record = await getRecord({ db, principal }, object, id, fieldsParam(request.query.fields));
       const expand = parseExpandParam(request.query.expand);
-      return (await expandRelations(db, principal, object, [record], expand))[0];
+      return (await expandRelations({ db, principal }, object, [record], expand))[0];
     },
   );
 
@@ -308,7 +326,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request) =>
-      updateRecord(db, principalOf(request), request.params.object, request.params.id, request.body),
+      updateRecord(contextOf(db, request), request.params.object, request.params.id, request.body),
   );
 
   app.delete(
@@ -323,7 +341,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request, reply) => {
-      await deleteRecord(db, principalOf(request), request.params.object, request.params.id);
+      await deleteRecord(contextOf(db, request), request.params.object, request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -339,6 +357,6 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: recordSchema, ...problems },
       },
     },
-    async (request) => restoreRecord(db, principalOf(request), request.params.object, request.params.id),
+    async (request) => restoreRecord(contextOf(db, request), request.params.object, request.params.id),
   );
 };

@@ -1,6 +1,6 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
 import { compileFilter } from './filter.ts';
 import { present, type RecordView, visibility } from './gate.ts';
@@ -13,8 +13,7 @@ import { ALIAS, openScope, ownerCondition } from './scope.ts';
  * read when the generator is first advanced, so a bad filter or field throws before anything is sent.
  */
 export async function* streamRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   options: { filter?: unknown; fields?: string[] | undefined },
   pageSize = 1000,

@@ -1,5 +1,5 @@
-import { type Database, withWorkspace } from '@rabita/db';
-import type { Principal } from '../auth/principal.ts';
+import { withWorkspace } from '@rabita/db';
+import type { ServiceContext } from '../context.ts';
 import { assertAllowed } from './access.ts';
 import { findRow } from './find-row.ts';
 import { project, visibility } from './gate.ts';
@@ -9,8 +9,7 @@ import { originOf, prepare, type WriteOrigin } from './write-steps.ts';
 
 /** Changes some fields of a record; the audit trail keeps each field's old and new value. */
 export async function updateRecord(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   id: string,
   patch: unknown,
@@ -21,7 +20,7 @@ export async function updateRecord(
     const s = await openScope(trx, principal.workspaceId, objectKey);
     s.cause = cause;
     assertAllowed(principal, objectKey, 'update');
-    const prepared = prepare(s, principal, patch, 'update', 'body');
+    const prepared = prepare(s, principal, patch, 'update', '');
     const current = await findRow(s, principal, id, { lock: true });
     const view = await updateRecordRow(s, principal, current, prepared, source);
     return project(s.object, view, visibility(principal, s.object));

@@ -85,7 +85,7 @@ export async function insertRecord(
   principal: Principal,
   prepared: Prepared,
   source: ChangeSource,
-  path = 'body',
+  path = '',
 ): Promise<RecordView> {
   await checkReferences(s, prepared, path);
   const [view] = await insertRecords(s, principal, [{ prepared }], source);
@@ -102,7 +102,7 @@ export async function updateRecordRow(
   current: Record<string, unknown>,
   prepared: Prepared,
   source: ChangeSource,
-  path = 'body',
+  path = '',
 ): Promise<RecordView> {
   const before = present(s.object, current, () => true);
   await checkReferences(s, prepared, path, before.id);

@@ -25,6 +25,11 @@ import {
 import { ALIAS, type Scope } from './scope.ts';
 import { checkValue } from './values.ts';
 
+/** A field's name under a path inside the input (`records.3` + `email`), or the bare name at the top. */
+function at(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
 // The steps every write of a record takes, single or bulk alike: its input checked against the object's fields
 // (`prepare`), what needs the database checked (`checkReferences`), the modules' hooks around it, and its audit
 // rows, search documents and events (`recordChanges`). write-rows.ts puts them together.
@@ -79,16 +84,16 @@ export function prepare(
   for (const [key, value] of entries) {
     const field = s.object.fields.find((f) => f.key === key);
     if (!field || rule.hiddenFields?.includes(key)) {
-      errors.push({ field: `${path}.${key}`, message: `There is no field "${key}" on ${s.object.key}.` });
+      errors.push({ field: at(path, key), message: `There is no field "${key}" on ${s.object.key}.` });
       continue;
     }
     if (field.readOnly || SYSTEM_KEYS.has(key) || rule.readOnlyFields?.includes(key)) {
-      errors.push({ field: `${path}.${key}`, message: 'Is read-only.' });
+      errors.push({ field: at(path, key), message: 'Is read-only.' });
       continue;
     }
     const checked = checkValue(field, value, s.ctx);
     if (!checked.ok) {
-      errors.push({ field: `${path}.${key}`, message: checked.message });
+      errors.push({ field: at(path, key), message: checked.message });
       continue;
     }
     values[key] = checked.value;
@@ -98,7 +103,7 @@ export function prepare(
       if (field.key in values || field.readOnly) continue;
       if (field.defaultValue !== undefined && field.defaultValue !== null)
         values[field.key] = field.defaultValue;
-      else if (field.required) errors.push({ field: `${path}.${field.key}`, message: 'Is required.' });
+      else if (field.required) errors.push({ field: at(path, field.key), message: 'Is required.' });
     }
   }
   if (errors.length > 0) {
@@ -175,14 +180,14 @@ export async function checkReferences(
       const found = await liveRecordIds(s.raw, target, s.workspaceId, ids);
       const missing = ids.filter((id) => !found.has(id));
       if (missing.length > 0)
-        errors.push({ field: `${path}.${key}`, message: `No ${target.key} record ${missing[0]} exists.` });
+        errors.push({ field: at(path, key), message: `No ${target.key} record ${missing[0]} exists.` });
     }
     if (field.unique) {
       const expr = fieldSql(field, ALIAS).scalar;
       if (!expr) continue;
       await lockKeys(s.raw, [uniqueLockKey(s, key, value)]);
       if (await valueTaken(s.raw, s.object, s.workspaceId, expr, value, selfId))
-        errors.push({ field: `${path}.${key}`, message: 'Another record already has this value.' });
+        errors.push({ field: at(path, key), message: 'Another record already has this value.' });
     }
   }
   if (errors.length > 0) {

@@ -34,3 +34,35 @@ export function listRoles(trx: Tx, workspaceId: string) {
     .orderBy('id')
     .execute();
 }
+
+const ROLE_COLUMNS = ['id', 'key', 'name', 'isSystem', 'permissions'] as const;
+
+/** Adds a role; undefined when the workspace already has one with that key. */
+export function insertRole(
+  trx: Tx,
+  workspaceId: string,
+  role: { key: string; name: string; permissions: string },
+) {
+  return trx
+    .insertInto('roles')
+    .values({ workspaceId, id: newId(), ...role })
+    .onConflict((oc) => oc.columns(['workspaceId', 'key']).doNothing())
+    .returning(ROLE_COLUMNS)
+    .executeTakeFirst();
+}
+
+/** Renames a role or replaces its permissions; undefined when there is no such role. */
+export function updateRoleRow(
+  trx: Tx,
+  workspaceId: string,
+  key: string,
+  patch: { name?: string; permissions?: string },
+) {
+  return trx
+    .updateTable('roles')
+    .set(patch)
+    .where('workspaceId', '=', workspaceId)
+    .where('key', '=', key)
+    .returning(ROLE_COLUMNS)
+    .executeTakeFirst();
+}

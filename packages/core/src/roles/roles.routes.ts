@@ -1,13 +1,8 @@
-import { withWorkspace } from '@rabita/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { accessChanged } from '../auth/principal-cache.ts';
-import { AppError } from '../errors/app-error.ts';
-import { principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
-import { newId } from '../ids.ts';
+import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { registry } from '../modules/registry.ts';
-import { parsePermissions } from './permissions.ts';
-import { listRoles } from './roles.repository.ts';
+import { createRole, listRoleViews, updateRole } from './roles.service.ts';
 
 const ruleSchema = z
   .object({
@@ -51,16 +46,6 @@ const problems = {
 };
 const tags = ['roles'];
 
-function present(row: { id: string; key: string; name: string; isSystem: boolean; permissions: unknown }) {
-  return {
-    id: row.id,
-    key: row.key,
-    name: row.name,
-    isSystem: row.isSystem,
-    permissions: parsePermissions(row.permissions),
-  };
-}
-
 /** Roles as data: list them, change what each may do, add custom ones. */
 export const rolesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
   app.get(
@@ -73,12 +58,7 @@ export const rolesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 200: z.object({ data: z.array(roleSchema) }), ...problems },
       },
     },
-    async (request) => {
-      const { workspaceId } = principalOf(request);
-      return {
-        data: (await withWorkspace(db, workspaceId, (trx) => listRoles(trx, workspaceId))).map(present),
-      };
-    },
+    async (request) => ({ data: await listRoleViews(contextOf(db, request)) }),
   );
 
   app.post(
@@ -98,25 +78,7 @@ export const rolesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 201: roleSchema, ...problems },
       },
     },
-    async (request, reply) => {
-      const { workspaceId } = principalOf(request);
-      const row = await withWorkspace(db, workspaceId, (trx) =>
-        trx
-          .insertInto('roles')
-          .values({
-            workspaceId,
-            id: newId(),
-            key: request.body.key,
-            name: request.body.name,
-            permissions: JSON.stringify(request.body.permissions),
-          })
-          .onConflict((oc) => oc.columns(['workspaceId', 'key']).doNothing())
-          .returning(['id', 'key', 'name', 'isSystem', 'permissions'])
-          .executeTakeFirst(),
-      );
-      if (!row) throw new AppError('conflict', `A role "${request.body.key}" already exists.`);
-      return reply.code(201).send(present(row));
-    },
+    async (request, reply) => reply.code(201).send(await createRole(contextOf(db, request), request.body)),
   );
 
   app.patch(
@@ -135,29 +97,6 @@ export const rolesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 200: roleSchema, ...problems },
       },
     },
-    async (request) => {
-      const { workspaceId } = principalOf(request);
-      if (request.params.key === 'admin' && request.body.permissions) {
-        throw new AppError(
-          'forbidden',
-          'The admin role’s permissions are fixed, so a workspace can never lock itself out.',
-        );
-      }
-      const row = await withWorkspace(db, workspaceId, (trx) =>
-        trx
-          .updateTable('roles')
-          .set({
-            ...(request.body.name ? { name: request.body.name } : {}),
-            ...(request.body.permissions ? { permissions: JSON.stringify(request.body.permissions) } : {}),
-          })
-          .where('workspaceId', '=', workspaceId)
-          .where('key', '=', request.params.key)
-          .returning(['id', 'key', 'name', 'isSystem', 'permissions'])
-          .executeTakeFirst(),
-      );
-      accessChanged();
-      if (!row) throw new AppError('not_found', `There is no role "${request.params.key}".`);
-      return present(row);
-    },
+    async (request) => updateRole(contextOf(db, request), request.params.key, request.body),
   );
 };

@@ -1,5 +1,6 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { dealHooks } from './deal-rules.ts';
+import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
 
@@ -16,5 +17,6 @@ export const salesModule: ModuleManifest = {
       },
     },
   ],
+  aggregateShortcuts: [dealTotals],
   readSurfaces: [],
 };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { searchRecords } from './search.service.ts';
 
 const hitSchema = z
@@ -37,7 +37,7 @@ export const searchRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }
         ?.split(',')
         .map((o) => o.trim())
         .filter(Boolean);
-      const data = await searchRecords(db, principalOf(request), {
+      const data = await searchRecords(contextOf(db, request), {
         q: request.query.q,
         objects: objects && objects.length > 0 ? objects : undefined,
         limit: request.query.limit,

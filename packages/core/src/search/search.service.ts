@@ -1,7 +1,8 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { compactText, normalizeText, toAsciiDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
@@ -198,8 +199,7 @@ async function visibleHits(
  * case, accents, spaces inside words), partial words and small typos.
  */
 export async function searchRecords(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   options: SearchOptions,
 ): Promise<SearchHit[]> {
   const q = options.q.trim();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { getTimeline } from './timeline.service.ts';
 
 const entrySchema = z
@@ -36,6 +36,6 @@ export const timelineRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request) =>
-      getTimeline(db, principalOf(request), request.params.object, request.params.id, request.query),
+      getTimeline(contextOf(db, request), request.params.object, request.params.id, request.query),
   );
 };

@@ -1,5 +1,6 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUuid } from '../ids.ts';
 import type { TimelineItem, TimelineSource } from '../modules/manifest.ts';
@@ -74,8 +75,7 @@ async function candidates(
  * not read (an object, another owner's record, a hidden field) is left out; a page may then hold fewer entries.
  */
 export async function getTimeline(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   objectKey: string,
   recordId: string,
   options: TimelineOptions = {},

@@ -259,7 +259,7 @@ describe('timeline', () => {
     const principal = (await principalForMember(t.handle.db, other.userId, other.workspaceId))!;
     // Every statement the timeline sends: each source's part, then the gate's reads of the entries' records.
     const { statements } = await captureStatements(t.handle.pool, (db) =>
-      getTimeline(db, principal, 'people', theirs, { limit: 50 }),
+      getTimeline({ db, principal }, 'people', theirs, { limit: 50 }),
     );
     const plan = [];
     for (const statement of statements) plan.push(...(await planOf(t.handle, other.workspaceId, statement)));

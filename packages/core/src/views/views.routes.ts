@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { createView, deleteView, listViews, updateView } from './views.service.ts';
 
 const tags = ['views'];
@@ -36,7 +36,7 @@ export const viewsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 200: z.object({ data: z.array(viewSchema) }), ...problems },
       },
     },
-    async (request) => ({ data: await listViews(db, principalOf(request), request.query.object) }),
+    async (request) => ({ data: await listViews(contextOf(db, request), request.query.object) }),
   );
   app.post(
     '/views',
@@ -57,7 +57,7 @@ export const viewsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 201: viewSchema, ...problems },
       },
     },
-    async (request, reply) => reply.code(201).send(await createView(db, principalOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await createView(contextOf(db, request), request.body)),
   );
   app.patch(
     '/views/:id',
@@ -71,7 +71,7 @@ export const viewsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 200: viewSchema, ...problems },
       },
     },
-    async (request) => updateView(db, principalOf(request), request.params.id, request.body),
+    async (request) => updateView(contextOf(db, request), request.params.id, request.body),
   );
   app.delete(
     '/views/:id',
@@ -80,7 +80,7 @@ export const viewsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
       schema: { tags, summary: 'Remove a view', params: idParams, response: { 204: z.null(), ...problems } },
     },
     async (request, reply) => {
-      await deleteView(db, principalOf(request), request.params.id);
+      await deleteView(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );

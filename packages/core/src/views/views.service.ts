@@ -1,7 +1,8 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { can } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
@@ -70,7 +71,7 @@ function checkState(state: Record<string, unknown>): void {
 }
 
 /** The views of an object the caller may use: their own, their teams', and the workspace's shared ones. */
-export async function listViews(db: Database, principal: Principal, objectKey: string): Promise<ViewView[]> {
+export async function listViews({ db, principal }: ServiceContext, objectKey: string): Promise<ViewView[]> {
   const userId = person(principal);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const teams = await teamsOf(trx, principal.workspaceId, userId);
@@ -84,7 +85,7 @@ export async function listViews(db: Database, principal: Principal, objectKey: s
 }
 
 /** Saves a view; sharing with a team needs membership of it, with everyone the `metadata.manage` right. */
-export async function createView(db: Database, principal: Principal, input: ViewInput): Promise<ViewView> {
+export async function createView({ db, principal }: ServiceContext, input: ViewInput): Promise<ViewView> {
   const userId = person(principal);
   checkState(input.state);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
@@ -113,8 +114,7 @@ export async function createView(db: Database, principal: Principal, input: View
 
 /** Renames a view or saves new state into it (its owner, or an admin). */
 export async function updateView(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   id: string,
   patch: { name?: string | undefined; state?: Record<string, unknown> | undefined },
 ): Promise<ViewView> {
@@ -136,7 +136,7 @@ export async function updateView(
 }
 
 /** Removes a view (its owner, or an admin). */
-export async function deleteView(db: Database, principal: Principal, id: string): Promise<void> {
+export async function deleteView({ db, principal }: ServiceContext, id: string): Promise<void> {
   const userId = person(principal);
   if (!UUID.test(id)) throw new AppError('not_found', `There is no view ${id}.`);
   await withWorkspace(db, principal.workspaceId, async (trx) => {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { WEBHOOK_EVENTS } from './webhook-outbox.ts';
 import {
   createWebhook,
@@ -74,7 +74,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
     },
     async (request, reply) =>
       reply.code(201).send(
-        await createWebhook(db, principalOf(request), request.body, {
+        await createWebhook(contextOf(db, request), request.body, {
           allowPrivate: settings.webhooksAllowPrivate ?? false,
         }),
       ),
@@ -90,7 +90,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         response: { 200: z.object({ data: z.array(webhookSchema) }), ...problems },
       },
     },
-    async (request) => ({ data: await listWebhooks(db, principalOf(request)) }),
+    async (request) => ({ data: await listWebhooks(contextOf(db, request)) }),
   );
 
   app.patch(
@@ -114,7 +114,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request) =>
-      updateWebhook(db, principalOf(request), request.params.id, request.body, {
+      updateWebhook(contextOf(db, request), request.params.id, request.body, {
         allowPrivate: settings.webhooksAllowPrivate ?? false,
       }),
   );
@@ -131,7 +131,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request, reply) => {
-      await redeliver(db, principalOf(request), request.params.id, request.params.deliveryId);
+      await redeliver(contextOf(db, request), request.params.id, request.params.deliveryId);
       return reply.code(202).send(null);
     },
   );
@@ -148,7 +148,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       },
     },
     async (request, reply) => {
-      await deleteWebhook(db, principalOf(request), request.params.id);
+      await deleteWebhook(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -171,6 +171,6 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         },
       },
     },
-    async (request) => listDeliveries(db, principalOf(request), request.params.id, request.query),
+    async (request) => listDeliveries(contextOf(db, request), request.params.id, request.query),
   );
 };

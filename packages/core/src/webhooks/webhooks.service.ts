@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
@@ -90,8 +90,7 @@ const VIEW_COLUMNS = ['id', 'url', 'objects', 'events', 'description', 'createdA
  * private ones; objects must exist (or be `*`); the signing secret is returned once.
  */
 export async function createWebhook(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   input: NewWebhook,
   options: { allowPrivate: boolean },
 ): Promise<WebhookView & { secret: string }> {
@@ -119,8 +118,7 @@ export async function createWebhook(
 
 /** Changes a subscription's URL, objects, events or description (checked as when created). */
 export async function updateWebhook(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   id: string,
   patch: Partial<Omit<NewWebhook, 'description'>> & { description?: string | null | undefined },
   options: { allowPrivate: boolean },
@@ -147,8 +145,7 @@ export async function updateWebhook(
 
 /** Sends a delivery again (a failed one, or a delivered one the receiver lost), as soon as the worker can. */
 export async function redeliver(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   webhookId: string,
   deliveryId: string,
 ): Promise<void> {
@@ -165,7 +162,7 @@ export async function redeliver(
 }
 
 /** The workspace's subscriptions, oldest first. */
-export async function listWebhooks(db: Database, principal: Principal): Promise<WebhookView[]> {
+export async function listWebhooks({ db, principal }: ServiceContext): Promise<WebhookView[]> {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const rows = await trx
       .selectFrom('webhooks')
@@ -177,7 +174,7 @@ export async function listWebhooks(db: Database, principal: Principal): Promise<
 }
 
 /** Removes a subscription and its delivery log; pending deliveries are not sent. */
-export async function deleteWebhook(db: Database, principal: Principal, id: string): Promise<void> {
+export async function deleteWebhook({ db, principal }: ServiceContext, id: string): Promise<void> {
   if (!UUID.test(id)) throw notFound(id);
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const result = await trx.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
@@ -200,8 +197,7 @@ export interface DeliveryView {
 
 /** A subscription's delivery log, newest first, by keyset cursor (the last id seen). */
 export async function listDeliveries(
-  db: Database,
-  principal: Principal,
+  { db, principal }: ServiceContext,
   webhookId: string,
   options: { limit?: number | undefined; cursor?: string | undefined },
 ): Promise<{ data: DeliveryView[]; nextCursor: string | null }> {

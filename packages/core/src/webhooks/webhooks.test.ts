@@ -41,8 +41,7 @@ describe('webhooks', () => {
   const subscribe = async (objects = ['people'], events = ['created', 'updated']) => {
     const principal = await principalForMember(t.handle.db, admin.userId, admin.workspaceId);
     return createWebhook(
-      t.handle.db,
-      principal!,
+      { db: t.handle.db, principal: principal! },
       { url: receiverUrl, objects, events },
       { allowPrivate: true },
     );
@@ -177,8 +176,7 @@ describe('webhooks', () => {
     const byAddress = await subscribe();
     const principal = await principalForMember(t.handle.db, admin.userId, admin.workspaceId);
     const byName = await createWebhook(
-      t.handle.db,
-      principal!,
+      { db: t.handle.db, principal: principal! },
       { url: receiverUrl.replace('127.0.0.1', 'localhost'), objects: ['people'], events: ['created'] },
       { allowPrivate: true },
     );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import {
   changeMemberRole,
   listMembers,
@@ -43,7 +43,7 @@ export const membersRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: z.object({ data: z.array(memberSchema) }), ...problems },
       },
     },
-    async (request) => ({ data: await listMembers(db, principalOf(request).workspaceId) }),
+    async (request) => ({ data: await listMembers(contextOf(db, request)) }),
   );
 
   app.patch(
@@ -58,8 +58,7 @@ export const membersRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: memberSchema, ...problems },
       },
     },
-    async (request) =>
-      changeMemberRole(db, principalOf(request).workspaceId, request.params.userId, request.body.role),
+    async (request) => changeMemberRole(contextOf(db, request), request.params.userId, request.body.role),
   );
 
   app.delete(
@@ -74,7 +73,7 @@ export const membersRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request, reply) => {
-      await removeMember(db, principalOf(request).workspaceId, request.params.userId);
+      await removeMember(contextOf(db, request), request.params.userId);
       return reply.code(204).send(null);
     },
   );
@@ -89,7 +88,7 @@ export const membersRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
         response: { 200: z.object({ data: z.array(invitationSchema) }), ...problems },
       },
     },
-    async (request) => ({ data: await listPendingInvitations(db, principalOf(request).workspaceId) }),
+    async (request) => ({ data: await listPendingInvitations(contextOf(db, request)) }),
   );
 
   app.delete(
@@ -104,7 +103,7 @@ export const membersRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request, reply) => {
-      await revokeInvitation(db, principalOf(request).workspaceId, request.params.id);
+      await revokeInvitation(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );

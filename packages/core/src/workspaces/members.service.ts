@@ -1,5 +1,6 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { accessChanged } from '../auth/principal-cache.ts';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 
@@ -52,7 +53,7 @@ function present(row: {
 }
 
 /** Every member of the workspace with their role, by name. */
-export async function listMembers(db: Database, workspaceId: string): Promise<MemberView[]> {
+export async function listMembers({ db, principal: { workspaceId } }: ServiceContext): Promise<MemberView[]> {
   return withWorkspace(db, workspaceId, async (trx) =>
     (await memberQuery(trx, workspaceId).orderBy('u.name').orderBy('m.userId').execute()).map(present),
   );
@@ -76,8 +77,7 @@ async function keepAnAdmin(trx: Tx, workspaceId: string, leaving: { role: string
 
 /** Gives a member another role of the workspace. */
 export async function changeMemberRole(
-  db: Database,
-  workspaceId: string,
+  { db, principal: { workspaceId } }: ServiceContext,
   userId: string,
   roleKey: string,
 ): Promise<MemberView> {
@@ -103,7 +103,10 @@ export async function changeMemberRole(
 }
 
 /** Removes a member from the workspace and ends their sessions in it at once. */
-export async function removeMember(db: Database, workspaceId: string, userId: string): Promise<void> {
+export async function removeMember(
+  { db, principal: { workspaceId } }: ServiceContext,
+  userId: string,
+): Promise<void> {
   await withWorkspace(db, workspaceId, async (trx) => {
     const member = await findMember(trx, workspaceId, userId);
     if (!member) throw new AppError('not_found', `There is no member ${userId}.`);
@@ -123,7 +126,10 @@ export async function removeMember(db: Database, workspaceId: string, userId: st
 }
 
 /** Invitations not yet accepted and not expired, newest first. */
-export async function listPendingInvitations(db: Database, workspaceId: string): Promise<InvitationView[]> {
+export async function listPendingInvitations({
+  db,
+  principal: { workspaceId },
+}: ServiceContext): Promise<InvitationView[]> {
   return withWorkspace(db, workspaceId, async (trx) => {
     const rows = await trx
       .selectFrom('invitations as i')
@@ -148,7 +154,10 @@ export async function listPendingInvitations(db: Database, workspaceId: string):
 }
 
 /** Withdraws an invitation: its link stops working at once. */
-export async function revokeInvitation(db: Database, workspaceId: string, id: string): Promise<void> {
+export async function revokeInvitation(
+  { db, principal: { workspaceId } }: ServiceContext,
+  id: string,
+): Promise<void> {
   const notFound = () => new AppError('not_found', `There is no pending invitation ${id}.`);
   if (!UUID.test(id)) throw notFound();
   await withWorkspace(db, workspaceId, async (trx) => {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { createTeam, deleteTeam, listTeams, updateTeam } from './teams.service.ts';
 
 const tags = ['teams'];
@@ -29,7 +29,7 @@ export const teamsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 200: z.object({ data: z.array(teamSchema) }), ...problems },
       },
     },
-    async (request) => ({ data: await listTeams(db, principalOf(request).workspaceId) }),
+    async (request) => ({ data: await listTeams(contextOf(db, request)) }),
   );
   app.post(
     '/teams',
@@ -42,8 +42,7 @@ export const teamsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 201: teamSchema, ...problems },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await createTeam(db, principalOf(request).workspaceId, request.body)),
+    async (request, reply) => reply.code(201).send(await createTeam(contextOf(db, request), request.body)),
   );
   app.patch(
     '/teams/:id',
@@ -57,7 +56,7 @@ export const teamsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
         response: { 200: teamSchema, ...problems },
       },
     },
-    async (request) => updateTeam(db, principalOf(request).workspaceId, request.params.id, request.body),
+    async (request) => updateTeam(contextOf(db, request), request.params.id, request.body),
   );
   app.delete(
     '/teams/:id',
@@ -66,7 +65,7 @@ export const teamsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
       schema: { tags, summary: 'Remove a team', params: idParams, response: { 204: z.null(), ...problems } },
     },
     async (request, reply) => {
-      await deleteTeam(db, principalOf(request).workspaceId, request.params.id);
+      await deleteTeam(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,6 @@
-import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 
@@ -70,8 +71,7 @@ async function insertOrRename(trx: Tx, run: () => Promise<unknown>, name: string
 
 /** Creates a team, optionally with members. */
 export async function createTeam(
-  db: Database,
-  workspaceId: string,
+  { db, principal: { workspaceId } }: ServiceContext,
   input: { name: string; members?: string[] | undefined },
 ): Promise<TeamView> {
   return withWorkspace(db, workspaceId, async (trx) => {
@@ -90,7 +90,7 @@ export async function createTeam(
 }
 
 /** Every team of the workspace, by name. */
-export async function listTeams(db: Database, workspaceId: string): Promise<TeamView[]> {
+export async function listTeams({ db, principal: { workspaceId } }: ServiceContext): Promise<TeamView[]> {
   return withWorkspace(db, workspaceId, async (trx) => {
     const { rows } = await sql<{ id: string }>`
       select id from teams where workspace_id = ${workspaceId} order by name, id`.execute(trx);
@@ -102,8 +102,7 @@ export async function listTeams(db: Database, workspaceId: string): Promise<Team
 
 /** Renames a team or replaces its members. */
 export async function updateTeam(
-  db: Database,
-  workspaceId: string,
+  { db, principal: { workspaceId } }: ServiceContext,
   id: string,
   patch: { name?: string | undefined; members?: string[] | undefined },
 ): Promise<TeamView> {
@@ -126,7 +125,10 @@ export async function updateTeam(
 }
 
 /** Removes a team (its members stay members of the workspace). */
-export async function deleteTeam(db: Database, workspaceId: string, id: string): Promise<void> {
+export async function deleteTeam(
+  { db, principal: { workspaceId } }: ServiceContext,
+  id: string,
+): Promise<void> {
   await withWorkspace(db, workspaceId, async (trx) => {
     await loadTeam(trx, workspaceId, id);
     await sql`delete from teams where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);

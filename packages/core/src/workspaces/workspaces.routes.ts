@@ -2,7 +2,7 @@ import { isCountryCode, isCurrencyCode, LOCALES } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { workspaceSchema } from '../auth/auth.schemas.ts';
-import { principalOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { getWorkspace, updateWorkspace } from './workspaces.service.ts';
 
 const patchWorkspaceBody = z
@@ -36,7 +36,7 @@ export const workspacesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
         response: { 200: workspaceSchema, 401: problemSchema },
       },
     },
-    async (request) => getWorkspace(db, principalOf(request).workspaceId),
+    async (request) => getWorkspace(contextOf(db, request)),
   );
 
   app.patch(
@@ -50,6 +50,6 @@ export const workspacesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
         response: { 200: workspaceSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema },
       },
     },
-    async (request) => updateWorkspace(db, principalOf(request).workspaceId, request.body),
+    async (request) => updateWorkspace(contextOf(db, request), request.body),
   );
 };

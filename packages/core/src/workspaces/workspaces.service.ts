@@ -1,5 +1,6 @@
 import { type Database, type DB, setWorkspace, type Tx, withWorkspace } from '@rabita/db';
 import { type Selectable, sql } from 'kysely';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { registry } from '../modules/registry.ts';
@@ -51,7 +52,10 @@ export async function createWorkspace(
   return workspace;
 }
 
-export async function getWorkspace(db: Database, workspaceId: string): Promise<WorkspaceView> {
+export async function getWorkspace({
+  db,
+  principal: { workspaceId },
+}: ServiceContext): Promise<WorkspaceView> {
   const row = await withWorkspace(db, workspaceId, (trx) =>
     trx.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst(),
   );
@@ -68,8 +72,7 @@ export interface WorkspacePatch {
 
 /** Changes a workspace's name and defaults (the route checks the caller may). */
 export async function updateWorkspace(
-  db: Database,
-  workspaceId: string,
+  { db, principal: { workspaceId } }: ServiceContext,
   patch: WorkspacePatch,
 ): Promise<WorkspaceView> {
   const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));

@@ -1,0 +1,71 @@
+import { withWorkspace } from '@rabita/db';
+import { accessChanged } from '../auth/principal-cache.ts';
+import type { ServiceContext } from '../context.ts';
+import { AppError } from '../errors/app-error.ts';
+import { type Permissions, parsePermissions } from './permissions.ts';
+import { insertRole, listRoles, updateRoleRow } from './roles.repository.ts';
+
+export interface RoleView {
+  id: string;
+  key: string;
+  name: string;
+  isSystem: boolean;
+  permissions: Permissions;
+}
+
+function present(row: {
+  id: string;
+  key: string;
+  name: string;
+  isSystem: boolean;
+  permissions: unknown;
+}): RoleView {
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    isSystem: row.isSystem,
+    permissions: parsePermissions(row.permissions),
+  };
+}
+
+/** The workspace's roles, built-in first, with what each may do. */
+export async function listRoleViews({ db, principal }: ServiceContext): Promise<RoleView[]> {
+  const rows = await withWorkspace(db, principal.workspaceId, (trx) => listRoles(trx, principal.workspaceId));
+  return rows.map(present);
+}
+
+/** Adds a custom role. */
+export async function createRole(
+  { db, principal }: ServiceContext,
+  input: { key: string; name: string; permissions: Permissions },
+): Promise<RoleView> {
+  const row = await withWorkspace(db, principal.workspaceId, (trx) =>
+    insertRole(trx, principal.workspaceId, { ...input, permissions: JSON.stringify(input.permissions) }),
+  );
+  if (!row) throw new AppError('conflict', `A role "${input.key}" already exists.`);
+  return present(row);
+}
+
+/** Renames a role or changes what it may do; the admin role's permissions never change. */
+export async function updateRole(
+  { db, principal }: ServiceContext,
+  key: string,
+  patch: { name?: string | undefined; permissions?: Permissions | undefined },
+): Promise<RoleView> {
+  if (key === 'admin' && patch.permissions) {
+    throw new AppError(
+      'forbidden',
+      'The admin role’s permissions are fixed, so a workspace can never lock itself out.',
+    );
+  }
+  const row = await withWorkspace(db, principal.workspaceId, (trx) =>
+    updateRoleRow(trx, principal.workspaceId, key, {
+      ...(patch.name ? { name: patch.name } : {}),
+      ...(patch.permissions ? { permissions: JSON.stringify(patch.permissions) } : {}),
+    }),
+  );
+  accessChanged();
+  if (!row) throw new AppError('not_found', `There is no role "${key}".`);
+  return present(row);
+}
