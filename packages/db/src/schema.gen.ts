@@ -210,6 +210,14 @@ export interface Invitations {
   workspaceId: string;
 }
 
+export interface KnownDevices {
+  createdAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  mfaRememberedUntil: Timestamp | null;
+  tokenHash: Buffer;
+  userId: string;
+}
+
 export interface Leads {
   companyName: string | null;
   createdAt: Generated<Timestamp>;
@@ -235,6 +243,25 @@ export interface Memberships {
   roleId: string;
   userId: string;
   workspaceId: string;
+}
+
+export interface MfaRecoveryCodes {
+  codeHash: Buffer;
+  usedAt: Timestamp | null;
+  userId: string;
+}
+
+export interface MfaRequiredRoles {
+  roleId: string;
+  workspaceId: string;
+}
+
+export interface MfaTotp {
+  confirmedAt: Timestamp | null;
+  createdAt: Generated<Timestamp>;
+  lastUsedStep: Int8 | null;
+  secretEncrypted: string;
+  userId: string;
 }
 
 export interface Notifications {
@@ -396,6 +423,16 @@ export interface Sessions {
   workspaceId: string;
 }
 
+export interface SignInChallenges {
+  createdAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  kind: string;
+  rememberDevice: Generated<boolean>;
+  tokenHash: Buffer;
+  userId: string;
+  workspaceId: string;
+}
+
 export interface Stages {
   createdAt: Generated<Timestamp>;
   createdBy: string | null;
@@ -533,8 +570,12 @@ export interface DB {
   importRejects: ImportRejects;
   imports: Imports;
   invitations: Invitations;
+  knownDevices: KnownDevices;
   leads: Leads;
   memberships: Memberships;
+  mfaRecoveryCodes: MfaRecoveryCodes;
+  mfaRequiredRoles: MfaRequiredRoles;
+  mfaTotp: MfaTotp;
   notifications: Notifications;
   pendingJobs: PendingJobs;
   people: People;
@@ -548,6 +589,7 @@ export interface DB {
   searchDocuments: SearchDocuments;
   searchReindex: SearchReindex;
   sessions: Sessions;
+  signInChallenges: SignInChallenges;
   stages: Stages;
   tasks: Tasks;
   teamMembers: TeamMembers;
