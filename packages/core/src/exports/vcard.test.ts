@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { runImport } from '../imports/imports.service.ts';
-import { foldLine } from './vcard.ts';
+import { foldLine, personToVCard, toICalendarComponent } from './vcard.ts';
 
 function form(fields: Record<string, string>, file: Buffer, filename: string) {
   const boundary = `----rabita${Math.random().toString(16).slice(2)}`;
@@ -159,5 +159,64 @@ describe('vCard and iCalendar', () => {
     const folded = foldLine(`NOTE:${'ب'.repeat(100)}`);
     for (const part of folded.split('\r\n')) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(75);
     expect(folded.replace(/\r\n /g, '')).toBe(`NOTE:${'ب'.repeat(100)}`);
+  });
+});
+
+/** The control characters (but tab) and Unicode line separators in a text, by code point. */
+const controlsIn = (text: string) =>
+  [...text]
+    .map((c) => c.codePointAt(0)!)
+    .filter((c) => (c < 0x20 && c !== 9) || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029);
+
+describe('vCard and iCalendar values with control characters', () => {
+  const person = {
+    id: '00000000-0000-4000-8000-000000000001',
+    firstName: 'Eve\rEND:VCARD\rBEGIN:VCARD',
+    lastName: 'Line\u2028Sep\u0085Next',
+    jobTitle: 'Boss\u0000\u0007\u001b[31m\u007f\u009b tab\there',
+    emails: [{ address: 'eve@example.com\r\nX-EVIL:1', primary: true }],
+    phones: [],
+    address: { city: 'Here\rX-ADR:1' },
+    tags: ['a\rb'],
+  };
+
+  it('writes each value on its own line: a bare CR, NEL, LS and PS become \\n and other controls are dropped', () => {
+    const card = personToVCard(person as never, 'Acme\r\nORG:Fake');
+    const lines = card.split('\r\n');
+    // Every physical line is a property or a fold; no value starts a line of its own.
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^(?:[A-Z-]+[;:]| )/);
+    expect(card.match(/[\r\n]/g)?.length).toBe(lines.length * 2 - 2);
+    expect(controlsIn(card.replace(/\r\n/g, ''))).toEqual([]);
+    expect(card.match(/^BEGIN:VCARD/gm)).toHaveLength(1);
+    expect(card.match(/^END:VCARD/gm)).toHaveLength(1);
+    expect(card.replace(/\r\n /g, '')).toContain('FN:Eve\\nEND:VCARD\\nBEGIN:VCARD Line\\nSep\\nNext');
+    expect(card).toContain('TITLE:Boss[31m tab\there');
+    expect(card).toContain('ORG:Acme\\nORG:Fake');
+  });
+
+  it('does the same in iCalendar summaries and descriptions', () => {
+    const event = toICalendarComponent(
+      'activities',
+      {
+        id: 'a1',
+        subject: 'Hi\rEND:VEVENT',
+        body: 'x\r\rBEGIN:VALARM\u0000',
+        occurredAt: '2026-12-02T10:00:00Z',
+      } as never,
+      '2026-12-01T00:00:00Z',
+    );
+    const todo = toICalendarComponent(
+      'tasks',
+      { id: 't1', title: 'T\rSTATUS:COMPLETED' } as never,
+      '2026-12-01T00:00:00Z',
+    );
+    for (const text of [event, todo]) {
+      for (const l of text.split('\r\n').slice(0, -1)) expect(l).toMatch(/^(?:[A-Z-]+[;:]| )/);
+      expect(controlsIn(text.replace(/\r\n/g, ''))).toEqual([]);
+    }
+    expect(event.match(/^END:VEVENT/gm)).toHaveLength(1);
+    expect(event).toContain('SUMMARY:Hi\\nEND:VEVENT');
+    expect(event).toContain('DESCRIPTION:x\\n\\nBEGIN:VALARM');
+    expect(todo.match(/^STATUS:/gm)).toHaveLength(1);
   });
 });

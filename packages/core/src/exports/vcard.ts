@@ -3,9 +3,18 @@ import type { RecordView } from '../records/gate.ts';
 // vCard 4.0 (RFC 6350) for people, and iCalendar (RFC 5545) for meetings and tasks: written here (the formats
 // are small line protocols), read by the import pipeline as rows with fixed headers.
 
-/** Escapes a text value (backslash, comma, semicolon, newline). */
+// Line breaks of any kind (CRLF, a bare CR or LF, NEL, LS, PS): a reader may end a content line at each.
+const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029]/g;
+// Other control characters (C0 but tab, DEL, C1): the formats allow none in a value and have no escape for them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Escapes a text value: backslash, comma, semicolon; every line break as \n; other control characters dropped. */
 function escapeText(text: string): string {
-  return text.replace(/[\\,;]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
+  return text
+    .replace(/[\\,;]/g, (c) => `\\${c}`)
+    .replace(LINE_BREAKS, '\\n')
+    .replace(CONTROLS, '');
 }
 
 /** Folds a content line at 75 octets without splitting a UTF-8 character (RFC 6350 §3.2, RFC 5545 §3.1). */
@@ -27,7 +36,9 @@ export function foldLine(line: string): string {
   return out.join('\r\n ');
 }
 
-const line = (name: string, value: string) => `${foldLine(`${name}:${value}`)}\r\n`;
+/** One content line; a value that reached here unescaped still cannot break the line or carry a control. */
+const line = (name: string, value: string) =>
+  `${foldLine(`${name}:${value.replace(LINE_BREAKS, ' ').replace(CONTROLS, '')}`)}\r\n`;
 
 /** One person as a vCard 4.0; `companyName` is the linked company's name, when there is one. */
 export function personToVCard(person: RecordView, companyName?: string): string {
