@@ -9,7 +9,14 @@ import { fieldSql } from './expressions.ts';
 import { findRow } from './find-row.ts';
 import { liveRecordIds, lockKeys, takenValues } from './records.repository.ts';
 import { ALIAS, openScope, type Scope } from './scope.ts';
-import { insertRecord, insertRecords, type NewRecord, updateRecordRow } from './write-rows.ts';
+import {
+  insertRecord,
+  insertRecords,
+  type NewRecord,
+  type RecordUpdate,
+  updateRecordRow,
+  updateRecords,
+} from './write-rows.ts';
 import { prepare, uniqueLockKey } from './write-steps.ts';
 
 /** One row of a bulk write: the record's fields as the API takes them, and the record it updates, if any. */
@@ -44,7 +51,7 @@ interface Ready extends NewRecord {
  * Writes many records in the caller's workspace transaction (imports use it). Every row is checked as a single
  * write is — permission, fields, linked records, unique values — and a row that fails is answered with its
  * reason and not written. New records go through the one insert path a single create takes, many rows at once
- * (their audit rows, search documents and events likewise); updates take the single-record path.
+ * (their audit rows, search documents and events likewise); updates are written together too (`updateRecords`).
  */
 export async function bulkWriteRecords(
   trx: Tx,
@@ -62,7 +69,46 @@ export async function bulkWriteRecords(
   if (creates.length > 0) assertAllowed(principal, objectKey, 'create');
   if (updates.length > 0) assertAllowed(principal, objectKey, 'update');
 
+  // Updates are checked for the whole batch and written at once. Row by row instead: a record's second update in
+  // the batch (it must see the first), one changing a unique value (checked against the record's own), and all of
+  // them when the set-based write fails on something the checks cannot see.
+  const unique = new Set(s.object.fields.filter((f) => f.unique).map((f) => f.key));
+  const seen = new Set<string>();
+  const together: RecordUpdate[] = [];
+  const oneByOne: BulkItem[] = [];
   for (const item of updates) {
+    try {
+      const prepared = prepare(s, principal, item.input, 'update', 'row');
+      if (seen.has(item.updateId!) || Object.keys(prepared.values).some((k) => unique.has(k)))
+        oneByOne.push(item);
+      else together.push({ index: item.index, id: item.updateId!, prepared });
+      seen.add(item.updateId!);
+    } catch (error) {
+      outcomes.push({ index: item.index, error: reasonOf(error) });
+    }
+  }
+  const linkless = await missingLinks(s, together);
+  for (const [index, reason] of linkless) outcomes.push({ index, error: reason });
+  const writable = together.filter((u) => !linkless.has(u.index));
+  if (writable.length > 0) {
+    await sql`savepoint bulk_update`.execute(s.raw);
+    try {
+      for (const done of await updateRecords(s, principal, writable, source)) {
+        outcomes.push(
+          'view' in done
+            ? { index: done.index, id: done.view.id, action: 'updated' }
+            : { index: done.index, error: reasonOf(done.error) },
+        );
+      }
+      await sql`release savepoint bulk_update`.execute(s.raw);
+    } catch {
+      await sql`rollback to savepoint bulk_update`.execute(s.raw);
+      const retry = new Set(writable.map((u) => u.index));
+      for (let i = outcomes.length - 1; i >= 0; i--) if (retry.has(outcomes[i]!.index)) outcomes.splice(i, 1);
+      oneByOne.unshift(...updates.filter((u) => retry.has(u.index)));
+    }
+  }
+  for (const item of oneByOne.sort((a, b) => a.index - b.index)) {
     await sql`savepoint bulk_row`.execute(s.raw);
     try {
       const prepared = prepare(s, principal, item.input, 'update', 'row');
@@ -121,7 +167,10 @@ export async function bulkWriteRecords(
 }
 
 /** Rows linking a record that does not exist (one query per relation field for the whole batch), with why. */
-async function missingLinks(s: Scope, ready: Ready[]): Promise<Map<number, string>> {
+async function missingLinks(
+  s: Scope,
+  ready: readonly { index: number; prepared: Ready['prepared'] }[],
+): Promise<Map<number, string>> {
   const drop = new Map<number, string>();
   for (const field of s.object.fields) {
     if (field.type !== 'relation' || !field.relation) continue;

@@ -101,6 +101,66 @@ export async function selectRowById(
   return rows[0];
 }
 
+/** Live rows by id that the owner condition lets through, locked for update, by id. */
+export async function selectRowsByIds(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  ids: readonly string[],
+  ownerCondition: RawBuilder<unknown>,
+): Promise<Map<string, Row>> {
+  const { rows } = await sql<Row>`
+    select * from ${sql.table(object.table)} as ${sql.table(ALIAS)}
+    where ${objectScope(object, ALIAS, workspaceId)} and ${ownerCondition}
+      and ${sql.ref(`${ALIAS}.id`)} = any(${ids}::uuid[])
+    order by ${sql.ref(`${ALIAS}.id`)}
+    for update`.execute(db);
+  return new Map(rows.map((r) => [String(r.id), r]));
+}
+
+/**
+ * Updates many locked rows at once, each with its own values: `patch` holds standard columns as JSON (cast to each
+ * column's type by `jsonb_populate_record`; a column a row's patch lacks keeps its value), `custom` is merged into
+ * the custom values. Returns the stored rows by id.
+ */
+export async function updateRows(
+  db: Transaction<unknown>,
+  object: ObjectDef,
+  workspaceId: string,
+  rows: readonly { id: string; patch: Row; custom: Row }[],
+): Promise<Map<string, Row>> {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r.patch)))];
+  const byId = new Map<string, Row>();
+  const perStatement = Math.floor(MAX_PARAMS / 3);
+  for (let at = 0; at < rows.length; at += perStatement) {
+    const slice = rows.slice(at, at + perStatement);
+    const values = sql.join(
+      slice.map(
+        (r) => sql`(${r.id}::uuid, ${JSON.stringify(r.patch)}::jsonb, ${JSON.stringify(r.custom)}::jsonb)`,
+      ),
+    );
+    const sets = [
+      ...(columns.length > 0
+        ? [
+            sql`(${sql.join(columns.map((c) => sql.id(c)))}) = (select ${sql.join(
+              columns.map((c) => sql.ref(`p.${c}`)),
+            )} from jsonb_populate_record(t, v.patch) as p)`,
+          ]
+        : []),
+      sql`custom = t.custom || v.custom`,
+      sql`updated_at = now()`,
+    ];
+    const { rows: stored } = await sql<Row>`
+      update ${sql.table(object.table)} as t set ${sql.join(sets)}
+      from (values ${values}) as v(id, patch, custom)
+      where t.workspace_id = ${workspaceId} ${object.id ? sql`and t.object_id = ${object.id}` : sql``}
+        and t.id = v.id
+      returning t.*`.execute(db);
+    for (const row of stored) byId.set(String(row.id), row);
+  }
+  return byId;
+}
+
 /** The first live row whose field (`expr`, over the table alias) equals `value`, locked for update. */
 export async function selectRowByValue(
   db: Transaction<unknown>,

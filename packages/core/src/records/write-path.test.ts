@@ -153,4 +153,103 @@ describe('the write path', () => {
       await listener.end();
     }
   });
+
+  it('updates a bulk write’s records together, as single updates would, and answers each row that cannot be', async () => {
+    const field = await call('POST', '/metadata/objects/people/fields', {
+      key: 'visits',
+      type: 'number',
+      labels: { en: 'Visits' },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    const make = async (body: Record<string, unknown>) =>
+      (await call('POST', '/objects/people', body)).json();
+    const a = await make({ firstName: 'Bulk', lastName: 'One', tags: ['vip'], phones: ['+98 912 000 2001'] });
+    const b = await make({ firstName: 'Bulk', lastName: 'Two', visits: 1, jobTitle: 'Clerk' });
+    const c = await make({ firstName: 'Bulk', lastName: 'Three' });
+    const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
+    const missing = '00000000-0000-4000-8000-000000000001';
+    let outcomes: Awaited<ReturnType<typeof bulkWriteRecords>> = [];
+    const statements = await statementsOf(async () => {
+      outcomes = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+        bulkWriteRecords(trx, principal, 'people', [
+          // Standard columns of several kinds at once: text, a list cleared, JSON (phones) replaced.
+          {
+            index: 0,
+            updateId: a.id,
+            input: { lastName: 'Yek', tags: null, phones: ['+98 912 000 2999'] },
+          },
+          // A custom value merged into the others, a standard one left as it was.
+          { index: 1, updateId: b.id, input: { visits: 7 } },
+          // The same record again in the batch: written after the first, so the last row wins.
+          { index: 2, updateId: a.id, input: { lastName: 'Do' } },
+          { index: 3, updateId: missing, input: { lastName: 'Nobody' } },
+          { index: 4, updateId: c.id, input: { company: missing } },
+          // Nothing changes: answered as updated, with no audit row.
+          { index: 5, updateId: c.id, input: { lastName: 'Three' } },
+        ]),
+      );
+    });
+    expect(outcomes).toEqual([
+      { index: 0, id: a.id, action: 'updated' },
+      { index: 1, id: b.id, action: 'updated' },
+      { index: 2, id: a.id, action: 'updated' },
+      { index: 3, error: expect.stringMatching(/no people record/i) },
+      { index: 4, error: expect.stringMatching(/^company: No companies record/) },
+      { index: 5, id: c.id, action: 'updated' },
+    ]);
+    // One update statement for the batch, one each for the rows naming a record an earlier row named (row by row).
+    expect(statements.filter((q) => /^update "people"/.test(q))).toHaveLength(3);
+    const [afterA, afterB, afterC] = await Promise.all(
+      [a, b, c].map(async (r) => (await call('GET', `/objects/people/${r.id}`)).json()),
+    );
+    expect(afterA).toMatchObject({ lastName: 'Do', tags: [], phones: [{ e164: '+989120002999' }] });
+    expect(afterB).toMatchObject({ visits: 7, jobTitle: 'Clerk', lastName: 'Two' });
+    expect(afterC).toMatchObject({ lastName: 'Three', company: null });
+    // The audit trail holds each change with its old and new value; the unchanged row left none.
+    const trail = await auditOf(a.id);
+    expect(trail.map((r) => r.action)).toEqual(['created', 'updated', 'updated']);
+    expect(trail[1].changes).toMatchObject({
+      lastName: { from: 'One', to: 'Yek' },
+      tags: { from: ['vip'], to: [] },
+    });
+    expect((await auditOf(b.id))[1].changes).toEqual({ visits: { from: 1, to: 7 } });
+    expect(await auditOf(c.id)).toHaveLength(1);
+    expect((await documentOf(a.id))?.title).toBe('Bulk Do');
+    // The phone lookup follows the new number (the derived column was written too).
+    const found = await call(
+      'GET',
+      `/objects/people?filter=${encodeURIComponent(
+        JSON.stringify({ field: 'phones', op: 'eq', value: '+989120002999' }),
+      )}`,
+    );
+    expect(found.json().data.map((r: { id: string }) => r.id)).toEqual([a.id]);
+    const old = await call(
+      'GET',
+      `/objects/people?filter=${encodeURIComponent(JSON.stringify({ field: 'phones', op: 'eq', value: '+989120002001' }))}`,
+    );
+    expect(old.json().data).toEqual([]);
+  });
+
+  it('lets a deal rule refuse one row of a bulk update and writes the others', async () => {
+    const stages = (await call('POST', '/objects/stages/query', { sort: 'position' })).json().data;
+    const deal = async (name: string) =>
+      (await call('POST', '/objects/deals', { name, amount: { amount: '100', currency: 'USD' } })).json();
+    const [d1, d2] = [await deal('Bulk deal 1'), await deal('Bulk deal 2')];
+    const other = (await call('POST', '/objects/pipelines', { name: 'Bulk renewals' })).json();
+    const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
+    const outcomes = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+      bulkWriteRecords(trx, principal, 'deals', [
+        { index: 0, updateId: d1.id, input: { stage: stages[4].id } },
+        { index: 1, updateId: d2.id, input: { pipeline: other.id, stage: stages[1].id } },
+      ]),
+    );
+    expect(outcomes[0]).toEqual({ index: 0, id: d1.id, action: 'updated' });
+    expect(outcomes[1]).toMatchObject({ index: 1, error: expect.stringMatching(/stage/) });
+    // The rule's own changes (status, probability) were written with the stage.
+    expect((await call('GET', `/objects/deals/${d1.id}`)).json()).toMatchObject({
+      status: 'won',
+      probability: 100,
+    });
+    expect((await call('GET', `/objects/deals/${d2.id}`)).json()).toMatchObject({ stage: stages[0].id });
+  });
 });

@@ -1,11 +1,13 @@
-import { sql } from 'kysely';
+import { isOperationNodeSource, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { ChangeSource } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import type { StoredRecord } from '../modules/manifest.ts';
 import { present, type RecordView } from './gate.ts';
-import { insertRows, updateRow } from './records.repository.ts';
+import { insertRows, selectRowsByIds, updateRow, updateRows } from './records.repository.ts';
 import type { Scope } from './scope.ts';
+import { ownerCondition } from './scope.ts';
 import {
   checkReferences,
   draftOf,
@@ -115,11 +117,7 @@ export async function updateRecordRow(
     await updateRow(s.raw, s.object, s.workspaceId, before.id, sets),
     () => true,
   );
-  const changes: Record<string, { from: unknown; to: unknown }> = {};
-  for (const key of Object.keys(prepared.values)) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-      changes[key] = { from: before[key], to: after[key] };
-  }
+  const changes = changesOf(prepared, before, after);
   if (Object.keys(changes).length > 0) {
     await recordChanges(s, [eventOf(s, principal, before.id, 'updated', changes, source, after.owner)], {
       index: [after],
@@ -128,4 +126,113 @@ export async function updateRecordRow(
       await hook.afterUpdate?.(writeContext(s, principal), after as StoredRecord, before as StoredRecord);
   }
   return after;
+}
+
+/** The written fields whose stored value changed, with the old and the new value. */
+function changesOf(prepared: Prepared, before: RecordView, after: RecordView) {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(prepared.values)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+      changes[key] = { from: before[key], to: after[key] };
+  }
+  return changes;
+}
+
+/** A prepared write's standard columns as JSON, for `updateRows` (jsonb values and empty lists as themselves). */
+function columnsAsJson(s: Scope, prepared: Prepared): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(prepared.columns))
+    if (!isOperationNodeSource(value)) patch[name] = value;
+  for (const field of s.object.fields) {
+    if (
+      !field.column ||
+      !(field.key in prepared.values) ||
+      !isOperationNodeSource(prepared.columns[field.column])
+    )
+      continue;
+    // Written as SQL only for JSON values and for the empty list a cleared list field stores.
+    patch[field.column] = prepared.values[field.key] ?? [];
+  }
+  return patch;
+}
+
+/** One record of a set-based update: which, and its checked changes. */
+export interface RecordUpdate {
+  index: number;
+  id: string;
+  prepared: Prepared;
+}
+
+/**
+ * Changes many records as `updateRecordRow` changes one, a statement for them all instead of several per record:
+ * their rows locked and read at once, before-update hooks per record, one update, then the audit rows and search
+ * documents of those that changed (one statement), one publication of their events, and after-update hooks.
+ * References must have been checked. A record that is gone (or not the caller's) or that a hook refuses is
+ * answered with its error and not written; any other failure is thrown, for the caller to retry row by row.
+ */
+export async function updateRecords(
+  s: Scope,
+  principal: Principal,
+  updates: readonly RecordUpdate[],
+  source: ChangeSource,
+): Promise<({ index: number; view: RecordView } | { index: number; error: AppError })[]> {
+  const outcomes: ({ index: number; view: RecordView } | { index: number; error: AppError })[] = [];
+  const rows = await selectRowsByIds(
+    s.raw,
+    s.object,
+    s.workspaceId,
+    [...new Set(updates.map((u) => u.id))],
+    ownerCondition(principal, s.object),
+  );
+  const hooks = hooksOf(s);
+  const ready: (RecordUpdate & { before: RecordView })[] = [];
+  for (const u of updates) {
+    const row = rows.get(u.id);
+    if (!row) {
+      outcomes.push({
+        index: u.index,
+        error: new AppError('not_found', `There is no ${s.object.key} record ${u.id}.`),
+      });
+      continue;
+    }
+    const before = present(s.object, row, () => true);
+    try {
+      for (const hook of hooks)
+        await hook.beforeUpdate?.(writeContext(s, principal), draftOf(s, u.prepared), before as StoredRecord);
+      ready.push({ ...u, before });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      outcomes.push({ index: u.index, error });
+    }
+  }
+  if (ready.length === 0) return outcomes;
+  const stored = await updateRows(
+    s.raw,
+    s.object,
+    s.workspaceId,
+    ready.map((u) => ({ id: u.id, patch: columnsAsJson(s, u.prepared), custom: u.prepared.custom })),
+  );
+  const events = [];
+  const changed: { after: RecordView; before: RecordView }[] = [];
+  for (const u of ready) {
+    const after = present(s.object, stored.get(u.id)!, () => true);
+    const changes = changesOf(u.prepared, u.before, after);
+    if (Object.keys(changes).length > 0) {
+      events.push(eventOf(s, principal, u.id, 'updated', changes, source, after.owner));
+      changed.push({ after, before: u.before });
+    }
+    outcomes.push({ index: u.index, view: after });
+  }
+  if (events.length > 0) {
+    await recordChanges(s, events, { index: changed.map((c) => c.after) });
+    for (const hook of hooks)
+      if (hook.afterUpdate)
+        for (const c of changed)
+          await hook.afterUpdate(
+            writeContext(s, principal),
+            c.after as StoredRecord,
+            c.before as StoredRecord,
+          );
+  }
+  return outcomes;
 }
