@@ -1,14 +1,7 @@
 import { ROLE_KEYS } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  contextOf,
-  emailSchema,
-  principalOf,
-  problemSchema,
-  type RouteDeps,
-  text,
-} from '../http/route-kit.ts';
+import { contextOf, emailSchema, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 import { createInvitation } from './invitations.service.ts';
 
@@ -50,12 +43,9 @@ export const accessRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const invitation = await createInvitation(db, {
-        workspaceId: principal.workspaceId,
+      const invitation = await createInvitation(contextOf(db, request), {
         email: request.body.email,
         role: request.body.role,
-        invitedBy: principal.userId,
         validDays: settings.invitationDays,
       });
       return reply.code(201).send({
@@ -79,13 +69,7 @@ export const accessRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const key = await createApiKey(db, {
-        workspaceId: principal.workspaceId,
-        name: request.body.name,
-        role: request.body.role,
-        createdBy: principal.userId,
-      });
+      const key = await createApiKey(contextOf(db, request), request.body);
       return reply.code(201).send(key);
     },
   );

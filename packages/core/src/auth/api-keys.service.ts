@@ -1,12 +1,14 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
-import { parsePermissions } from '../roles/permissions.ts';
+import { assertCanGrant } from '../roles/grant-check.ts';
+import { grantsBeyond, parsePermissions } from '../roles/permissions.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 import type { Principal } from './principal.ts';
 import { accessChanged } from './principal-cache.ts';
+import { listLiveApiKeysCreatedBy, revokeApiKeys } from './principals.repository.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 export interface ApiKeyView {
@@ -18,29 +20,34 @@ export interface ApiKeyView {
   lastUsedAt: string | null;
 }
 
-/** Creates an API key with a role; the secret is returned once and stored only hashed. */
+/**
+ * Creates an API key with a role no wider than the caller's own; the secret is returned once and stored only
+ * hashed.
+ */
 export async function createApiKey(
-  db: Database,
-  input: { workspaceId: string; name: string; role: string; createdBy: string | null },
+  { db, principal }: ServiceContext,
+  input: { name: string; role: string },
 ): Promise<ApiKeyView & { token: string }> {
   const token = newToken('rbk');
-  return withWorkspace(db, input.workspaceId, async (trx) => {
-    const role = await findRoleByKey(trx, input.workspaceId, input.role);
+  const { workspaceId } = principal;
+  return withWorkspace(db, workspaceId, async (trx) => {
+    const role = await findRoleByKey(trx, workspaceId, input.role);
     if (!role) {
       throw new AppError('validation_failed', `There is no role "${input.role}" in this workspace.`, {
         errors: [{ field: 'role', message: 'Unknown role.' }],
       });
     }
+    assertCanGrant(principal, role, 'role');
     const row = await trx
       .insertInto('apiKeys')
       .values({
-        workspaceId: input.workspaceId,
+        workspaceId,
         id: newId(),
         name: input.name.trim(),
         roleId: role.id,
         tokenHash: hashToken(token),
         tokenPrefix: token.slice(0, 10),
-        createdBy: input.createdBy,
+        createdBy: principal.userId,
       })
       .returning(['id', 'name', 'tokenPrefix', 'createdAt', 'lastUsedAt'])
       .executeTakeFirstOrThrow();
@@ -132,4 +139,30 @@ export async function principalFromApiKey(db: Database, token: string): Promise<
       permissions: parsePermissions(key.permissions),
     },
   };
+}
+
+/**
+ * Revokes a person's API keys that their access no longer covers, inside the transaction that changed it: all of
+ * them when `role` is undefined (they left the workspace), else those whose role is wider than their new one.
+ * Returns the ids revoked.
+ */
+export async function revokeKeysBeyond(
+  trx: Tx,
+  workspaceId: string,
+  userId: string,
+  role: { key: string; permissions: unknown } | undefined,
+): Promise<string[]> {
+  const keys = await listLiveApiKeysCreatedBy(trx, workspaceId, userId);
+  const holder = role && parsePermissions(role.permissions);
+  const beyond = keys
+    .filter(
+      (k) =>
+        !role ||
+        !holder ||
+        (k.key === 'admin' && role.key !== 'admin') ||
+        grantsBeyond(parsePermissions(k.permissions), holder).length > 0,
+    )
+    .map((k) => k.id);
+  await revokeApiKeys(trx, workspaceId, beyond);
+  return beyond;
 }

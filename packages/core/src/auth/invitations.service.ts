@@ -1,44 +1,51 @@
 import { type Database, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
+import { assertCanGrant } from '../roles/grant-check.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 import { findUserByEmail, insertUser, normalizeEmail } from '../users/users.service.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { hashToken, newToken } from './tokens.ts';
 
-/** Invites a person to a workspace with a role; returns the single-use secret (stored only hashed). */
+/**
+ * Invites a person to the caller's workspace with a role no wider than the caller's own; returns the single-use
+ * secret (stored only hashed).
+ */
 export async function createInvitation(
-  db: Database,
-  input: { workspaceId: string; email: string; role: string; invitedBy: string | null; validDays: number },
+  { db, principal }: ServiceContext,
+  input: { email: string; role: string; validDays: number },
 ): Promise<{ id: string; token: string; expiresAt: Date }> {
   const token = newToken('rbi');
   const expiresAt = new Date(Date.now() + input.validDays * 86_400_000);
   const id = newId();
-  await withWorkspace(db, input.workspaceId, async (trx) => {
-    const role = await findRoleByKey(trx, input.workspaceId, input.role);
+  const workspaceId = principal.workspaceId;
+  await withWorkspace(db, workspaceId, async (trx) => {
+    const role = await findRoleByKey(trx, workspaceId, input.role);
     if (!role) {
       throw new AppError('validation_failed', `There is no role "${input.role}" in this workspace.`, {
         errors: [{ field: 'role', message: 'Unknown role.' }],
       });
     }
+    assertCanGrant(principal, role, 'role');
     const member = await trx
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.userId')
       .select('m.userId')
-      .where('m.workspaceId', '=', input.workspaceId)
+      .where('m.workspaceId', '=', workspaceId)
       .where('u.emailNormalized', '=', normalizeEmail(input.email))
       .executeTakeFirst();
     if (member) throw new AppError('conflict', 'This person is already a member of the workspace.');
     await trx
       .insertInto('invitations')
       .values({
-        workspaceId: input.workspaceId,
+        workspaceId,
         id,
         email: input.email.trim(),
         roleId: role.id,
         tokenHash: hashToken(token),
-        invitedBy: input.invitedBy,
+        invitedBy: principal.userId,
         expiresAt,
       })
       .execute();

@@ -7,6 +7,9 @@ export const AUTH_CHANNEL = 'rabita_auth';
 
 const localChanges = new EventEmitter();
 localChanges.setMaxListeners(0);
+/** Every access change this process makes or hears of, for long-running work that must check its caller again. */
+const announcements = new EventEmitter();
+announcements.setMaxListeners(0);
 
 /**
  * Tells this process's caches at once that access changed (a sign-out, a revoked key, an edited role…). Called by
@@ -14,6 +17,17 @@ localChanges.setMaxListeners(0);
  */
 export function accessChanged(): void {
   localChanges.emit('changed');
+  announcements.emit('changed');
+}
+
+/**
+ * Calls `listener` whenever access may have changed — made in this process, or announced by the database from any
+ * process (heard by a listening `PrincipalCache`) — until the returned function is called. Open event streams use
+ * it to check their caller again.
+ */
+export function onAccessChanged(listener: () => void): () => void {
+  announcements.on('changed', listener);
+  return () => announcements.off('changed', listener);
 }
 
 /**
@@ -59,7 +73,9 @@ export class PrincipalCache {
     client.on('error', broken);
     client.on('end', broken);
     client.on('notification', (message) => {
-      if (message.channel === AUTH_CHANNEL) this.#clear();
+      if (message.channel !== AUTH_CHANNEL) return;
+      this.#clear();
+      announcements.emit('changed');
     });
     try {
       await client.connect();

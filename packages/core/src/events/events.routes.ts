@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { accessUnchanged } from '../auth/current-principal.ts';
+import { onAccessChanged } from '../auth/principal-cache.ts';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { ownerLimit, ruleFor } from '../records/access.ts';
 import type { StreamEvent } from './event-hub.ts';
@@ -7,9 +9,12 @@ const HEARTBEAT_MS = 20_000;
 // A stream ends after this long and the browser's EventSource reconnects, which authenticates it again: a
 // signed-out session or a revoked key stops receiving within this time.
 const MAX_STREAM_MS = 15 * 60_000;
+// Access changes come in bursts (the change made here, then the database's announcement of it): a stream checks
+// its caller once per burst.
+const RECHECK_DELAY_MS = 50;
 
 /** The workspace's record changes as Server-Sent Events, filtered by what the caller may read. */
-export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { events }) => {
+export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, events }) => {
   // Open streams never go idle, so the server would wait for them on shutdown: end them first.
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -23,7 +28,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { even
         tags: ['events'],
         summary: 'Stream the workspace’s record changes (Server-Sent Events)',
         description:
-          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects.',
+          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.',
         produces: ['text/event-stream'],
         response: { 401: problemSchema, 503: problemSchema },
       },
@@ -51,13 +56,27 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { even
       let unsubscribe: (() => void) | undefined;
       let heartbeat: NodeJS.Timeout | undefined;
       let expiry: NodeJS.Timeout | undefined;
+      let recheck: NodeJS.Timeout | undefined;
       let ended = false;
+      // When access changes anywhere, the stream checks its caller again and ends unless nothing changed for it.
+      const stopWatching = onAccessChanged(() => {
+        if (recheck || ended) return;
+        recheck = setTimeout(() => {
+          recheck = undefined;
+          accessUnchanged(db, principal).then(
+            (unchanged) => unchanged || end(),
+            () => end(),
+          );
+        }, RECHECK_DELAY_MS);
+      });
       const end = () => {
         if (ended) return;
         ended = true;
         open.delete(end);
+        stopWatching();
         clearInterval(heartbeat);
         clearTimeout(expiry);
+        clearTimeout(recheck);
         unsubscribe?.();
         if (res.headersSent && !res.writableEnded) res.end();
       };

@@ -68,3 +68,33 @@ export function parsePermissions(value: unknown): Permissions {
   const objects = doc.objects && typeof doc.objects === 'object' ? doc.objects : {};
   return { actions, objects };
 }
+
+const NO_RULE: ObjectRule = { read: false, create: false, update: false, delete: false };
+const RECORD_ACTIONS = ['read', 'create', 'update', 'delete'] as const;
+
+const effectiveRule = (permissions: Permissions, objectKey: string): ObjectRule =>
+  permissions.objects[objectKey] ?? permissions.objects['*'] ?? NO_RULE;
+
+/**
+ * What `granted` allows that `holder` does not, as short phrases (`apiKeys.manage`, `deals.delete`,
+ * `people: every owner's records`, `people.salary: visible`); empty when `granted` is within `holder`. Objects
+ * neither document names fall back to `*` in both, so comparing every named object and `*` covers all.
+ */
+export function grantsBeyond(granted: Permissions, holder: Permissions): string[] {
+  const beyond = granted.actions.filter((a) => !holder.actions.includes(a));
+  const objectKeys = new Set(['*', ...Object.keys(granted.objects), ...Object.keys(holder.objects)]);
+  for (const key of objectKeys) {
+    const g = effectiveRule(granted, key);
+    const h = effectiveRule(holder, key);
+    const touches = RECORD_ACTIONS.some((a) => g[a]);
+    for (const action of RECORD_ACTIONS) if (g[action] && !h[action]) beyond.push(`${key}.${action}`);
+    if (h.ownRecordsOnly && !g.ownRecordsOnly && touches) beyond.push(`${key}: every owner's records`);
+    const hidden = new Set(g.hiddenFields ?? []);
+    const readOnly = new Set([...(g.readOnlyFields ?? []), ...hidden]);
+    for (const field of h.hiddenFields ?? [])
+      if (touches && !hidden.has(field)) beyond.push(`${key}.${field}: visible`);
+    for (const field of h.readOnlyFields ?? [])
+      if ((g.create || g.update) && !readOnly.has(field)) beyond.push(`${key}.${field}: writable`);
+  }
+  return beyond;
+}

@@ -2,8 +2,9 @@ import { withWorkspace } from '@rabita/db';
 import { accessChanged } from '../auth/principal-cache.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
+import { assertCanGrant, assertCanManage } from './grant-check.ts';
 import { type Permissions, parsePermissions } from './permissions.ts';
-import { insertRole, listRoles, updateRoleRow } from './roles.repository.ts';
+import { findRoleByKey, insertRole, listRoles, updateRoleRow } from './roles.repository.ts';
 
 export interface RoleView {
   id: string;
@@ -35,11 +36,12 @@ export async function listRoleViews({ db, principal }: ServiceContext): Promise<
   return rows.map(present);
 }
 
-/** Adds a custom role. */
+/** Adds a custom role, no wider than the caller's own. */
 export async function createRole(
   { db, principal }: ServiceContext,
   input: { key: string; name: string; permissions: Permissions },
 ): Promise<RoleView> {
+  assertCanGrant(principal, { key: input.key, permissions: input.permissions }, 'permissions');
   const row = await withWorkspace(db, principal.workspaceId, (trx) =>
     insertRole(trx, principal.workspaceId, { ...input, permissions: JSON.stringify(input.permissions) }),
   );
@@ -47,7 +49,10 @@ export async function createRole(
   return present(row);
 }
 
-/** Renames a role or changes what it may do; the admin role's permissions never change. */
+/**
+ * Renames a role or changes what it may do; the admin role's permissions never change, and only a role within
+ * the caller's own may be edited, to permissions within the caller's own.
+ */
 export async function updateRole(
   { db, principal }: ServiceContext,
   key: string,
@@ -59,12 +64,16 @@ export async function updateRole(
       'The admin role’s permissions are fixed, so a workspace can never lock itself out.',
     );
   }
-  const row = await withWorkspace(db, principal.workspaceId, (trx) =>
-    updateRoleRow(trx, principal.workspaceId, key, {
+  if (patch.permissions) assertCanGrant(principal, { key, permissions: patch.permissions }, 'permissions');
+  const row = await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const current = await findRoleByKey(trx, principal.workspaceId, key);
+    if (!current) return undefined;
+    assertCanManage(principal, current, 'role');
+    return updateRoleRow(trx, principal.workspaceId, key, {
       ...(patch.name ? { name: patch.name } : {}),
       ...(patch.permissions ? { permissions: JSON.stringify(patch.permissions) } : {}),
-    }),
-  );
+    });
+  });
   accessChanged();
   if (!row) throw new AppError('not_found', `There is no role "${key}".`);
   return present(row);

@@ -1,7 +1,9 @@
 import { type Tx, withWorkspace } from '@rabita/db';
+import { revokeKeysBeyond } from '../auth/api-keys.service.ts';
 import { accessChanged } from '../auth/principal-cache.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
+import { assertCanGrant, assertCanManage } from '../roles/grant-check.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 
 /** A member of the workspace as the API shows them. */
@@ -61,7 +63,10 @@ export async function listMembers({ db, principal: { workspaceId } }: ServiceCon
 
 async function findMember(trx: Tx, workspaceId: string, userId: string) {
   if (!UUID.test(userId)) return undefined;
-  return memberQuery(trx, workspaceId).where('m.userId', '=', userId).executeTakeFirst();
+  return memberQuery(trx, workspaceId)
+    .select('r.permissions as rolePermissions')
+    .where('m.userId', '=', userId)
+    .executeTakeFirst();
 }
 
 /** Refuses a change that would leave the workspace without an admin. */
@@ -75,20 +80,28 @@ async function keepAnAdmin(trx: Tx, workspaceId: string, leaving: { role: string
     );
 }
 
-/** Gives a member another role of the workspace. */
+/**
+ * Gives another member another role of the workspace: nobody changes their own, and both the member's current
+ * role and the new one must be within the caller's own.
+ */
 export async function changeMemberRole(
-  { db, principal: { workspaceId } }: ServiceContext,
+  { db, principal }: ServiceContext,
   userId: string,
   roleKey: string,
 ): Promise<MemberView> {
+  const { workspaceId } = principal;
   const updated = await withWorkspace(db, workspaceId, async (trx) => {
     const member = await findMember(trx, workspaceId, userId);
     if (!member) throw new AppError('not_found', `There is no member ${userId}.`);
+    if (member.userId === principal.userId)
+      throw new AppError('forbidden', 'Nobody changes their own role; ask another admin.');
     const role = await findRoleByKey(trx, workspaceId, roleKey);
     if (!role)
       throw new AppError('validation_failed', `There is no role "${roleKey}" in this workspace.`, {
         errors: [{ field: 'role', message: 'Unknown role.' }],
       });
+    assertCanManage(principal, { key: member.role, permissions: member.rolePermissions }, 'member');
+    assertCanGrant(principal, role, 'role');
     if (role.key !== 'admin') await keepAnAdmin(trx, workspaceId, member);
     await trx
       .updateTable('memberships')
@@ -96,20 +109,23 @@ export async function changeMemberRole(
       .where('workspaceId', '=', workspaceId)
       .where('userId', '=', userId)
       .execute();
+    await revokeKeysBeyond(trx, workspaceId, userId, role);
     return present({ ...member, role: role.key });
   });
   accessChanged();
   return updated;
 }
 
-/** Removes a member from the workspace and ends their sessions in it at once. */
-export async function removeMember(
-  { db, principal: { workspaceId } }: ServiceContext,
-  userId: string,
-): Promise<void> {
+/**
+ * Removes a member (whose role is within the caller's own) from the workspace; their sessions in it end and the
+ * API keys they created are revoked at once.
+ */
+export async function removeMember({ db, principal }: ServiceContext, userId: string): Promise<void> {
+  const { workspaceId } = principal;
   await withWorkspace(db, workspaceId, async (trx) => {
     const member = await findMember(trx, workspaceId, userId);
     if (!member) throw new AppError('not_found', `There is no member ${userId}.`);
+    assertCanManage(principal, { key: member.role, permissions: member.rolePermissions }, 'member');
     await keepAnAdmin(trx, workspaceId, member);
     await trx
       .deleteFrom('memberships')
@@ -121,6 +137,7 @@ export async function removeMember(
       .where('workspaceId', '=', workspaceId)
       .where('userId', '=', userId)
       .execute();
+    await revokeKeysBeyond(trx, workspaceId, userId, undefined);
   });
   accessChanged();
 }

@@ -42,7 +42,17 @@ describe('members and invitations', () => {
     expect(changed.statusCode, changed.body).toBe(200);
     expect(changed.json()).toMatchObject({ userId: sam.userId, role: 'manager' });
     expect((await call('GET', '/me', undefined, sam.cookie)).json().role).toBe('manager');
-    const demote = await call('PATCH', `/members/${admin.userId}`, { role: 'member' });
+    const demoteSelf = await call('PATCH', `/members/${admin.userId}`, { role: 'member' });
+    expect(demoteSelf.statusCode).toBe(403);
+    const key = (await call('POST', '/api-keys', { name: 'admin key', role: 'admin' })).json().token;
+    const demote = await call(
+      'PATCH',
+      `/members/${admin.userId}`,
+      { role: 'member' },
+      {
+        authorization: `Bearer ${key}`,
+      },
+    );
     expect(demote.statusCode).toBe(409);
     expect((await call('DELETE', `/members/${admin.userId}`)).statusCode).toBe(409);
     expect((await call('PATCH', `/members/${sam.userId}`, { role: 'nonsense' })).statusCode).toBe(400);
