@@ -3,6 +3,7 @@ import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { CALENDARS, type Calendar } from '@rabita/shared';
 import { stringify } from 'csv-stringify';
 import { type Kysely, sql } from 'kysely';
+import { currentPrincipal } from '../auth/current-principal.ts';
 import { principalForMember } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -750,10 +751,18 @@ export async function runImport(
           raw(trx),
         );
         if (state[0]?.status !== 'running' || state[0].claimed_by !== runner) throw new Stop();
+        // Each chunk writes with its starter's access as it is now: a revoked key or a removed member stops the
+        // import, a narrowed role narrows what the rest may write.
+        const current = await currentPrincipal(trx, principal, { session: false });
+        if (!current)
+          throw new AppError(
+            'forbidden',
+            'The import stopped: the access of whoever started it ended (a revoked API key or a removed member).',
+          );
         const counts: Counts = { created: 0, updated: 0, skipped: 0, rejected: 0 };
         const rejects: Reject[] = [];
         if (claimed.dry_run) await sql`savepoint dry_run`.execute(raw(trx));
-        await writeChunk(trx, principal, plan, rows, counts, rejects, importId);
+        await writeChunk(trx, current, plan, rows, counts, rejects, importId);
         if (options.failAfterChunks !== undefined && chunks >= options.failAfterChunks)
           throw new Error('simulated crash');
         if (claimed.dry_run) await sql`rollback to savepoint dry_run`.execute(raw(trx));
