@@ -7,7 +7,7 @@
 // the same rows into the same tables (companies, people, record_changes, search_documents) of an empty
 // workspace, values computed in JavaScript as a hand-written loader would: the ratio import/COPY is the figure
 // we steer by. Then streams an export of the people.
-// `--on-match skip|update|create` (default skip; update takes the record engine's per-row update path); `--statements` counts the statements each import sent.
+// `--on-match skip|update|create` (default skip; update writes the matched records set-based, as imports do); `--statements` counts the statements each import sent.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
