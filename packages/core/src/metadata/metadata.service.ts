@@ -5,6 +5,7 @@ import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { registry } from '../modules/registry.ts';
+import { purgeFieldValues } from '../records/field-values.repository.ts';
 import { checkValue } from '../records/values.ts';
 import { requestReindex } from '../search/request-reindex.ts';
 import type { FieldDef, ObjectDef } from './metadata.types.ts';
@@ -259,6 +260,8 @@ export async function createCustomField(
     if (!objects.some((o) => o.key === input.relation?.object))
       invalidField('relation.object', `There is no object "${input.relation.object}".`);
   }
+  // Values a field of this key left behind when it was deleted before deletion purged them.
+  await purgeFieldValues(trx, workspaceId, object, input.key);
   await insertCustomField(trx, workspaceId, objectKey, input);
   await bumpMetadataVersion(trx, workspaceId);
   const created = (await loadObject(trx, workspaceId, objectKey)).fields.find((f) => f.key === input.key)!;
@@ -334,7 +337,7 @@ export async function updateField(
   return (await loadObject(trx, workspaceId, objectKey)).fields.find((f) => f.key === fieldKey)!;
 }
 
-/** Removes a custom field (its stored values stay in the records' `custom` column, unread). */
+/** Removes a custom field and every value stored for it, so the key can later be re-created empty. */
 export async function deleteField(
   trx: Tx,
   workspaceId: string,
@@ -352,6 +355,7 @@ export async function deleteField(
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', field.id!)
     .execute();
+  await purgeFieldValues(trx, workspaceId, object, fieldKey);
   if (field.searchable) await requestReindex(trx, workspaceId, objectKey);
   await bumpMetadataVersion(trx, workspaceId);
 }
