@@ -1,46 +1,45 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import os from 'node:os';
+import ipaddr from 'ipaddr.js';
+
+// A webhook may reach only globally routable unicast addresses that are not this machine's own, unless the
+// instance allows private targets. ipaddr.js names the IANA special-purpose ranges (IPv4 and IPv6 registries:
+// private, loopback, link-local, carrier-grade NAT, documentation, benchmarking, AS112, AMT, 6to4 relays, NAT64,
+// Teredo, ORCHID, discard, IPv4-mapped and -translated, …); any address in one of them is refused. IPv6 beyond
+// those is allowed only inside 2000::/3, the global unicast space, which also refuses the deprecated
+// IPv4-compatible ::/96 (`[::127.0.0.1]`) and anything IANA has not allocated.
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
+/** Every address this machine's interfaces hold, normalised (read each time: interfaces come and go). */
+export function ownAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .flatMap((a) => (a ? [normalised(a.address)] : []))
+    .filter((a): a is string => a !== undefined);
+}
+
+function normalised(address: string): string | undefined {
+  const bare = address.split('%')[0]!;
+  return net.isIP(bare) ? ipaddr.parse(bare).toNormalizedString() : undefined;
+}
 
 /**
- * Addresses a webhook may not reach unless the instance allows private targets: this network and unspecified,
- * private, carrier-grade NAT, loopback, link-local, multicast and reserved ranges. IPv4-mapped IPv6 addresses
- * (::ffff:127.0.0.1) match their IPv4 rules.
+ * True when the IP address is one a webhook may not call by default: in an IANA special-purpose range, outside
+ * IPv6 global unicast, or one of this machine's own addresses (a public address of the host is routed over
+ * loopback and reaches every service bound to 0.0.0.0). Anything that is not an IP address is refused too.
  */
-const BLOCKED = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], // "this network", 0.0.0.0 included
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4], // reserved, 255.255.255.255 included
-] as const) {
-  BLOCKED.addSubnet(prefix, bits, 'ipv4');
-}
-for (const [prefix, bits] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // old site-local
-  ['ff00::', 8], // multicast
-  ['64:ff9b::', 96], // NAT64: reaches whatever IPv4 address it embeds
-  ['2002::', 16], // 6to4: likewise
-] as const) {
-  BLOCKED.addSubnet(prefix, bits, 'ipv6');
-}
-
-/** True when the IP address is one a webhook may not call by default. Anything not an IP is refused too. */
-export function isBlockedAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return BLOCKED.check(address, 'ipv4');
-  if (family === 6) return BLOCKED.check(address, 'ipv6');
-  return true;
+export function isBlockedAddress(
+  address: string,
+  options: { ownAddresses?: readonly string[] } = {},
+): boolean {
+  const key = normalised(address);
+  if (key === undefined) return true;
+  const parsed = ipaddr.parse(address.split('%')[0]!);
+  if (parsed.range() !== 'unicast') return true;
+  if (parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6)) return true;
+  const own = options.ownAddresses?.map(normalised) ?? ownAddresses();
+  return own.includes(key);
 }
 
 export class UnsafeUrlError extends Error {
@@ -70,8 +69,8 @@ export function hostOf(url: URL): string {
 }
 
 /**
- * Resolves the URL's host and refuses it when any address it resolves to is private, loopback, link-local or
- * unspecified (unless `allowPrivate`). Used when a subscription is saved; delivery checks again on connect.
+ * Resolves the URL's host and refuses it when any address it resolves to is blocked (`isBlockedAddress`, unless
+ * `allowPrivate`). Used when a subscription is saved; delivery checks again on connect.
  */
 export async function assertPublicUrl(value: string, options: { allowPrivate: boolean }): Promise<URL> {
   const url = parseWebhookUrl(value);
@@ -86,10 +85,10 @@ export async function assertPublicUrl(value: string, options: { allowPrivate: bo
       throw new UnsafeUrlError(`The host "${host}" could not be resolved.`);
     }
   }
-  const blocked = addresses.find(isBlockedAddress);
+  const blocked = addresses.find((a) => isBlockedAddress(a));
   if (blocked !== undefined || addresses.length === 0) {
     throw new UnsafeUrlError(
-      `The host "${host}" resolves to ${blocked ?? 'no address'}, a private, loopback or link-local address; webhooks call only public addresses.`,
+      `The host "${host}" resolves to ${blocked ?? 'no address'}, an address webhooks may not call (private, loopback, link-local, special-purpose or this server's own); webhooks call only public addresses.`,
     );
   }
   return url;
@@ -113,7 +112,7 @@ export function guardedLookup(hostname: string, options: dns.LookupOptions, call
     const blocked = list.find((a) => isBlockedAddress(a.address));
     if (blocked || list.length === 0) {
       const refusal: NodeJS.ErrnoException = new UnsafeUrlError(
-        `Refused: ${hostname} resolves to ${blocked?.address ?? 'no address'}, a private, loopback or link-local address.`,
+        `Refused: ${hostname} resolves to ${blocked?.address ?? 'no address'}, an address webhooks may not call.`,
       );
       refusal.code = 'ERR_WEBHOOK_ADDRESS_REFUSED';
       return callback(refusal, []);

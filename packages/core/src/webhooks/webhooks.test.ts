@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { withWorkspace } from '@rabita/db';
 import { loadConfig, startWorker } from '@rabita/server';
 import { sql } from 'kysely';
@@ -107,6 +108,59 @@ describe('webhooks', () => {
         .statusCode,
     ).toBe(400);
     expect((await call('POST', '/webhooks', { objects: ['people'] })).statusCode).toBe(400);
+  });
+
+  it("refuses this server's own interface addresses and special-purpose ranges when saved", async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    const own = Object.values(os.networkInterfaces())
+      .flat()
+      .flatMap((a) => (a && !a.address.includes('%') ? [a] : []))
+      .map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address));
+    for (const host of [
+      ...own,
+      '[::127.0.0.1]',
+      '[::ffff:0:a00:1]',
+      '[100::1]',
+      '192.0.2.1',
+      '198.51.100.1',
+    ]) {
+      const url = `http://${host}:${port}/hook`;
+      const r = await call('POST', '/webhooks', { url, objects: ['people'], events: ['created'] });
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().errors[0].field, url).toBe('body.url');
+    }
+  });
+
+  it("refuses at delivery time a target on this server's own interface address (it would be routed over loopback)", async () => {
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && !a.internal && a.family === 'IPv4');
+    if (!external) return; // a machine with loopback alone has no such address
+    const everywhere = http.createServer((req, res) => {
+      received.push({ headers: req.headers, body: '' });
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => everywhere.listen(0, '0.0.0.0', resolve));
+    try {
+      const principal = await principalForMember(t.handle.db, admin.userId, admin.workspaceId);
+      const hook = await createWebhook(
+        { db: t.handle.db, principal: principal! },
+        {
+          url: `http://${external.address}:${(everywhere.address() as AddressInfo).port}/hook`,
+          objects: ['people'],
+          events: ['created'],
+        },
+        { allowPrivate: true },
+      );
+      await call('POST', '/objects/people', { firstName: 'Own address' });
+      await deliverDueWebhooks(t.handle.db, { allowPrivate: false });
+      expect(received).toHaveLength(0);
+      const [row] = await deliveries(hook.id);
+      expect(row).toMatchObject({ status: 'pending', attemptCount: 1 });
+      expect(JSON.stringify(row!.attempts)).toContain('Refused');
+    } finally {
+      everywhere.close();
+    }
   });
 
   it('signs each delivery with the secret and a timestamp, and logs it as delivered', async () => {
