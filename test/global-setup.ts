@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { buildRegistry, MODULES } from '@rabita/core';
 import { type EmbeddedDatabase, migrateToLatest, openOwnerDatabase, startEmbeddedPostgres } from '@rabita/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -62,7 +63,8 @@ export default async function setup(project: TestProject) {
   await admin.connect();
   await admin.query(`create database ${template}`);
   const owner = openOwnerDatabase(withDatabase(adminUrl, template));
-  await migrateToLatest(owner);
+  // The platform's migrations and the shipped modules' own, as the server applies them at start.
+  await migrateToLatest(owner, buildRegistry(MODULES).migrations);
   await owner.destroy();
 
   project.provide('adminUrl', adminUrl);

@@ -1,12 +1,14 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { deliverDueWebhooks } from './webhook-delivery.ts';
 import { webhookOutbox } from './webhook-outbox.ts';
+import * as dueTargets from './webhooks.migrations.ts';
 import { webhooksRoutes } from './webhooks.routes.ts';
 
 /** Webhooks: record events delivered, signed, to integrators' URLs. */
 export const webhooksModule: ModuleManifest = {
   key: 'webhooks',
   routes: [webhooksRoutes],
+  migrations: { 'webhooks-0001-due-targets': dueTargets },
   subscribers: [webhookOutbox],
   tasks: {
     /** Sends due webhook deliveries (queued by each write once it commits, and every minute for retries). */
