@@ -8,7 +8,9 @@ import {
   createSignInThrottle,
   EventHub,
   installModules,
+  lazySecretBox,
   loadObjects,
+  readOrCreateSecretKey,
   MODULES,
   type ModuleManifest,
   objectsOpenApi,
@@ -106,6 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     db: deps.db,
     events,
     throttle: createSignInThrottle(deps.pool, deps.throttle),
+    secrets: lazySecretBox(async () => config.secretKey ?? (await readOrCreateSecretKey(config.dataDir))),
     settings: {
       openSignup: config.openSignup,
       publicUrl: config.publicUrl,

@@ -20,6 +20,8 @@ export interface Config {
   readonly invitationDays: number;
   /** Lets webhooks call private, loopback and link-local addresses (off: only public ones). */
   readonly webhooksAllowPrivate: boolean;
+  /** The 32-byte key that encrypts secrets at rest (TOTP secrets); else one kept in `<dataDir>/secret-key`. */
+  readonly secretKey: Buffer | undefined;
 }
 
 /** A configuration problem: `problems` holds one sentence per bad variable, each naming the fix. */
@@ -121,6 +123,23 @@ const envSchema = z.object({
   RABITA_SESSION_MAX_DAYS: int('RABITA_SESSION_MAX_DAYS', 1, 365, 'the default is 30'),
   RABITA_INVITATION_DAYS: int('RABITA_INVITATION_DAYS', 1, 90, 'the default is 7'),
   RABITA_WEBHOOKS_ALLOW_PRIVATE: bool('RABITA_WEBHOOKS_ALLOW_PRIVATE'),
+  RABITA_SECRET_KEY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const v = value.trim();
+      const key = /^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+      if (key.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'RABITA_SECRET_KEY must be 32 bytes, as 64 hex digits or base64 (make one with `openssl rand -hex 32`)',
+        });
+        return z.NEVER;
+      }
+      return key;
+    }),
 });
 
 /**
@@ -150,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     sessionMaxDays: e.RABITA_SESSION_MAX_DAYS ?? 30,
     invitationDays: e.RABITA_INVITATION_DAYS ?? 7,
     webhooksAllowPrivate: e.RABITA_WEBHOOKS_ALLOW_PRIVATE ?? false,
+    secretKey: e.RABITA_SECRET_KEY,
   };
   return Object.freeze(config);
 }

@@ -5,6 +5,8 @@ export { authRoutes } from './auth/auth.routes.ts';
 export { principalForMember } from './auth/members.service.ts';
 export { can, type Principal } from './auth/principal.ts';
 export { accessChanged, PrincipalCache } from './auth/principal-cache.ts';
+export { createSecretBox, lazySecretBox, type SecretBox } from './auth/secret-box.ts';
+export { readOrCreateSecretKey } from './auth/secret-key.ts';
 export { deleteExpiredSessions, principalFromSession, type SessionPolicy } from './auth/sessions.service.ts';
 export {
   createSignInThrottle,

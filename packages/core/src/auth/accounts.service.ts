@@ -10,6 +10,7 @@ import {
   presentWorkspace,
   type WorkspaceView,
 } from '../workspaces/workspaces.service.ts';
+import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
@@ -21,26 +22,46 @@ export interface SignUpInput {
   locale?: string | undefined;
 }
 
+/** Refuses a new password that breaks the password policy, naming the field. */
+export function assertPasswordAcceptable(password: string, email: string, field = 'password'): void {
+  const problem = passwordProblem(password, email);
+  if (problem) {
+    throw new AppError('validation_failed', problem, { errors: [{ field, message: problem }] });
+  }
+}
+
 /**
  * Creates a person and their own workspace, with them as its admin. Allowed for the very first workspace,
  * or for anyone when open sign-up is on; otherwise people join by invitation.
+ *
+ * Sign-up does not say whether an email has an account: for an email that has one, the right password gives the
+ * owner a new workspace of theirs (the same answer as for a new person), and a wrong one the same answer as a
+ * failed sign-in, counted by the same throttle.
  */
 export async function signUp(
   db: Database,
-  input: SignUpInput,
+  throttle: SignInThrottle,
+  input: SignUpInput & { ip: string },
   options: { openSignup: boolean },
 ): Promise<{ user: UserView; workspace: WorkspaceView; role: string }> {
-  const passwordHash = await hashPassword(input.password);
+  assertPasswordAcceptable(input.password, input.email);
+  const accountKey = normalizeEmail(input.email);
+  const existing = await findUserByEmail(db, input.email);
+  if (existing) {
+    if (!options.openSignup) throw signupClosed();
+    await throttle.check(accountKey, input.ip);
+    if (!(await verifyPassword(existing.passwordHash, input.password))) {
+      await throttle.fail(accountKey, input.ip);
+      throw invalidCredentials();
+    }
+    await throttle.succeed(accountKey, input.ip);
+  }
+  const passwordHash = existing ? null : await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
     // One sign-up at a time decides "the first workspace".
     await sql`select pg_advisory_xact_lock(hashtext('rabita.sign-up'))`.execute(trx);
-    if (!options.openSignup && (await anyWorkspaceExists(trx))) {
-      throw new AppError(
-        'signup_closed',
-        'Sign-up is closed on this server; ask an admin for an invitation.',
-      );
-    }
-    const user = await insertUser(trx, { ...input, passwordHash });
+    if (!options.openSignup && (await anyWorkspaceExists(trx))) throw signupClosed();
+    const user = existing ?? (await insertUser(trx, { ...input, passwordHash: passwordHash! }));
     const workspace = await createWorkspace(trx, {
       name: input.workspaceName,
       ownerId: user.id,
@@ -50,6 +71,10 @@ export async function signUp(
   });
 }
 
+const signupClosed = () =>
+  new AppError('signup_closed', 'Sign-up is closed on this server; ask an admin for an invitation.');
+const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is not correct.');
+
 /**
  * Checks an email and password. Unknown email and wrong password fail the same way, in the same time;
  * repeated failures per account and per address are throttled.
@@ -57,11 +82,12 @@ export async function signUp(
 export async function signIn(
   db: Database,
   throttle: SignInThrottle,
-  input: { email: string; password: string; ip: string },
+  input: { email: string; password: string; ip: string; knownDeviceUserId?: string | undefined },
 ): Promise<{ userId: string; workspaceId: string }> {
   const accountKey = normalizeEmail(input.email);
-  await throttle.check(accountKey, input.ip);
   const user = await findUserByEmail(db, input.email);
+  const knownDevice = user !== undefined && user.id === input.knownDeviceUserId;
+  await throttle.check(accountKey, input.ip, { knownDevice });
   const ok = await verifyPassword(user?.passwordHash, input.password);
   const { rows } = user
     ? await sql<{
@@ -71,9 +97,9 @@ export async function signIn(
   const workspaceId = rows[0]?.workspaceId;
   if (!user || !ok || !workspaceId) {
     await throttle.fail(accountKey, input.ip);
-    throw new AppError('invalid_credentials', 'The email or password is not correct.');
+    throw invalidCredentials();
   }
-  await throttle.succeed(accountKey);
+  await throttle.succeed(accountKey, input.ip);
   return { userId: user.id, workspaceId };
 }
 
@@ -92,6 +118,7 @@ export async function createUserWithWorkspace(
     role?: string;
   },
 ): Promise<{ userId: string; workspaceId: string; role: string }> {
+  assertPasswordAcceptable(input.password, input.email);
   const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
     const user = await insertUser(trx, { email: input.email, name: input.name, passwordHash });

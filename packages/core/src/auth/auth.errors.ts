@@ -7,6 +7,11 @@ declare module '../errors/app-error.ts' {
     signup_closed: 403;
     email_taken: 409;
     invitation_invalid: 410;
+    invitation_sign_in_required: 401;
+    invitation_other_account: 403;
+    invalid_mfa_code: 401;
+    mfa_challenge_invalid: 401;
+    mfa_enrollment_required: 403;
   }
 }
 
@@ -15,4 +20,9 @@ export const AUTH_ERRORS = {
   signup_closed: 403,
   email_taken: 409,
   invitation_invalid: 410,
+  invitation_sign_in_required: 401,
+  invitation_other_account: 403,
+  invalid_mfa_code: 401,
+  mfa_challenge_invalid: 401,
+  mfa_enrollment_required: 403,
 } as const;

@@ -2,24 +2,27 @@ import type { ModuleManifest } from '../modules/manifest.ts';
 import { accessRoutes } from './access.routes.ts';
 import { AUTH_ERRORS } from './auth.errors.ts';
 import { authRoutes } from './auth.routes.ts';
+import { deleteExpiredSignInState } from './mfa.repository.ts';
+import { mfaRoutes } from './mfa.routes.ts';
 import { deleteExpiredSessions } from './sessions.service.ts';
 
-/** Accounts: sign-up, sign-in, sessions, invitations, API keys. */
+/** Accounts: sign-up, sign-in (with a second factor), sessions, invitations, API keys. */
 export const authModule: ModuleManifest = {
   key: 'auth',
-  routes: [authRoutes, accessRoutes],
+  routes: [authRoutes, accessRoutes, mfaRoutes],
   permissions: [{ action: 'apiKeys.manage', roles: [] }],
   errors: AUTH_ERRORS,
   tasks: {
     /** Hourly housekeeping: expired sessions and spent rate-limit counters. */
     'rabita:cleanup': (deps) => async (_payload, helpers) => {
       const sessions = await deleteExpiredSessions(deps.db, deps.session);
+      const signInState = await deleteExpiredSignInState(deps.db);
       const limits = await deps.db
         .deleteFrom('rateLimits')
         .where('expire', '<', String(Date.now()))
         .executeTakeFirst();
       helpers.logger.info(
-        `cleanup: ${sessions} sessions, ${Number(limits.numDeletedRows)} rate-limit counters`,
+        `cleanup: ${sessions} sessions, ${signInState} sign-in challenges and devices, ${Number(limits.numDeletedRows)} rate-limit counters`,
       );
     },
   },

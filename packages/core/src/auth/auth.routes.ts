@@ -7,25 +7,24 @@ import {
   problemSchema,
   type RouteDeps,
   SESSION_COOKIE,
-  setSessionCookie,
 } from '../http/route-kit.ts';
-import { presentUser } from '../users/users.presenter.ts';
-import { getUser, updatePreferences } from '../users/users.service.ts';
-import { getWorkspace, listUserWorkspaces } from '../workspaces/workspaces.service.ts';
+import { updatePreferences } from '../users/users.service.ts';
+import { listUserWorkspaces } from '../workspaces/workspaces.service.ts';
+import { acceptInvitation } from './accept-invitation.ts';
 import { signIn, signUp } from './accounts.service.ts';
 import {
   acceptInvitationBody,
   meSchema,
   patchMeBody,
   signInBody,
+  signInChallengeSchema,
   signUpBody,
   switchWorkspaceBody,
   userSchema,
 } from './auth.schemas.ts';
-import { acceptInvitation } from './invitations.service.ts';
-import { principalForMember } from './members.service.ts';
-import type { Principal } from './principal.ts';
-import { createSession, endSession, switchSessionWorkspace } from './sessions.service.ts';
+import { hasMfa, roleRequiresMfa } from './mfa.service.ts';
+import { endSession, switchSessionWorkspace } from './sessions.service.ts';
+import { describeMe, finishSignIn, memberPrincipal, requestDevice } from './sign-in-reply.ts';
 
 const tags = ['auth'];
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 429: problemSchema };
@@ -34,41 +33,6 @@ const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 4
 export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   const { db, settings } = deps;
 
-  async function me(principal: Principal) {
-    const [user, workspace, workspaces] = await Promise.all([
-      principal.userId ? getUser(db, principal.userId).then(presentUser) : null,
-      getWorkspace({ db, principal }),
-      principal.userId ? listUserWorkspaces(db, principal.userId) : [],
-    ]);
-    return {
-      user,
-      apiKey: principal.apiKeyId ? { id: principal.apiKeyId } : null,
-      workspace,
-      role: principal.role.key,
-      permissions: { actions: principal.role.permissions.actions },
-      workspaces,
-    };
-  }
-
-  /** Opens a new session, ending the one the request came with (so sign-in rotates the session). */
-  async function startSession(
-    request: Parameters<typeof setSessionCookie>[0],
-    reply: Parameters<typeof setSessionCookie>[1],
-    userId: string,
-    workspaceId: string,
-  ) {
-    const previous = request.cookies[SESSION_COOKIE];
-    if (previous) await endSession(db, previous);
-    const session = await createSession(db, {
-      userId,
-      workspaceId,
-      policy: settings.session,
-      ip: request.ip,
-      userAgent: request.headers['user-agent'],
-    });
-    setSessionCookie(request, reply, session.token, session.expiresAt);
-  }
-
   app.post(
     '/auth/sign-up',
     {
@@ -76,18 +40,27 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       schema: {
         tags,
         summary: 'Create an account and its workspace (first workspace, or open sign-up)',
+        description:
+          'For an email that already has an account, the right password gives its owner a new workspace (the same ' +
+          'answer as for a new person) and a wrong one the answer of a failed sign-in, so sign-up does not tell ' +
+          'which emails have accounts. An owner with a second factor is then asked for it (202).',
         body: signUpBody,
-        response: {
-          201: meSchema.omit({ apiKey: true, permissions: true, workspaces: true }),
-          ...problems,
-          409: problemSchema,
-        },
+        response: { 201: meSchema, 202: signInChallengeSchema, ...problems },
       },
     },
     async (request, reply) => {
-      const result = await signUp(db, request.body, { openSignup: settings.openSignup });
-      await startSession(request, reply, result.user.id, result.workspace.id);
-      return reply.code(201).send(result);
+      const result = await signUp(
+        db,
+        deps.throttle,
+        { ...request.body, ip: request.ip },
+        { openSignup: settings.openSignup },
+      );
+      const answer = await finishSignIn(deps, request, reply, {
+        userId: result.user.id,
+        workspaceId: result.workspace.id,
+        status: 201,
+      });
+      return reply.code(answer.status).send(answer.body);
     },
   );
 
@@ -98,15 +71,22 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       schema: {
         tags,
         summary: 'Sign in with email and password',
+        description:
+          'Answers 200 with a session, or 202 with a challenge when a second factor is needed (`step: code`, ' +
+          'then POST /auth/sign-in/mfa) or must first be set up because the role requires one (`step: enroll`).',
         body: signInBody,
-        response: { 200: meSchema, ...problems },
+        response: { 200: meSchema, 202: signInChallengeSchema, ...problems },
       },
     },
     async (request, reply) => {
-      const { userId, workspaceId } = await signIn(db, deps.throttle, { ...request.body, ip: request.ip });
-      await startSession(request, reply, userId, workspaceId);
-      const principal = await reloadPrincipal(userId, workspaceId);
-      return me(principal);
+      const device = await requestDevice(deps, request);
+      const { userId, workspaceId } = await signIn(db, deps.throttle, {
+        ...request.body,
+        ip: request.ip,
+        knownDeviceUserId: device?.userId,
+      });
+      const answer = await finishSignIn(deps, request, reply, { userId, workspaceId });
+      return reply.code(answer.status).send(answer.body);
     },
   );
 
@@ -127,18 +107,37 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
   app.post(
     '/auth/accept-invitation',
     {
-      config: { auth: 'public' },
+      config: { auth: 'optional' },
       schema: {
         tags,
         summary: 'Join a workspace with an invitation token',
+        description:
+          'An invited email without an account gives `name` and `password` to create it. An email with an ' +
+          'account is accepted only while signed in as that account (sign in first; no password is checked ' +
+          'here): otherwise 401 `invitation_sign_in_required`, or 403 `invitation_other_account`.',
         body: acceptInvitationBody,
-        response: { 200: meSchema, ...problems, 409: problemSchema, 410: problemSchema },
+        response: {
+          200: meSchema,
+          202: signInChallengeSchema,
+          ...problems,
+          409: problemSchema,
+          410: problemSchema,
+        },
       },
     },
     async (request, reply) => {
-      const { userId, workspaceId } = await acceptInvitation(db, request.body);
-      await startSession(request, reply, userId, workspaceId);
-      return me(await reloadPrincipal(userId, workspaceId));
+      const signedIn = request.principal?.kind === 'session' ? request.principal : null;
+      const { userId, workspaceId } = await acceptInvitation(db, {
+        ...request.body,
+        signedInUserId: signedIn?.userId ?? null,
+      });
+      // A signed-in person already passed their second factor (if they have one) when they signed in.
+      const answer = await finishSignIn(deps, request, reply, {
+        userId,
+        workspaceId,
+        secondFactorDone: signedIn !== null,
+      });
+      return reply.code(answer.status).send(answer.body);
     },
   );
 
@@ -149,6 +148,9 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       schema: {
         tags,
         summary: 'Move this session to another workspace of yours',
+        description:
+          'Refused with 403 `mfa_enrollment_required` when your role there requires a second factor you have not ' +
+          'set up (set one up in your settings first).',
         body: switchWorkspaceBody,
         response: { 200: meSchema, ...problems, 404: problemSchema },
       },
@@ -156,12 +158,19 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
     async (request) => {
       const principal = principalOf(request);
       const userId = principal.userId!;
+      const target = request.body.workspaceId;
       const mine = await listUserWorkspaces(db, userId);
-      if (!mine.some((w) => w.id === request.body.workspaceId)) {
+      if (!mine.some((w) => w.id === target)) {
         throw new AppError('not_found', 'You are not a member of that workspace.');
       }
-      await switchSessionWorkspace(db, principal.sessionId!, request.body.workspaceId);
-      return me(await reloadPrincipal(userId, request.body.workspaceId));
+      if (!(await hasMfa(db, userId)) && (await roleRequiresMfa(db, target, userId))) {
+        throw new AppError(
+          'mfa_enrollment_required',
+          'Your role in that workspace requires a second factor; set one up in your settings first.',
+        );
+      }
+      await switchSessionWorkspace(db, principal.sessionId!, target);
+      return describeMe(deps, await memberPrincipal(deps, userId, target));
     },
   );
 
@@ -175,7 +184,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
         response: { 200: meSchema, 401: problemSchema },
       },
     },
-    async (request) => me(principalOf(request)),
+    async (request) => describeMe(deps, principalOf(request)),
   );
 
   app.patch(
@@ -191,10 +200,4 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
     },
     async (request) => updatePreferences(db, principalOf(request).userId!, request.body),
   );
-
-  async function reloadPrincipal(userId: string, workspaceId: string): Promise<Principal> {
-    const principal = await principalForMember(db, userId, workspaceId);
-    if (!principal) throw new AppError('forbidden', 'You are not a member of that workspace.');
-    return principal;
-  }
 };

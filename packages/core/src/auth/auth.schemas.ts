@@ -37,16 +37,26 @@ export const signUpBody = z.object({
   locale: z.enum(LOCALES).optional(),
 });
 
+// Passwords chosen before the limit of 128 was set could be longer; sign-in still hears them.
 export const signInBody = z.object({
   email: z.string().trim().min(1).max(254),
-  password: z.string().min(1).max(PASSWORD_MAX),
+  password: z.string().min(1).max(1024),
 });
 
 export const acceptInvitationBody = z.object({
   token: z.string().min(10).max(200),
-  name: text(100),
-  password: passwordSchema,
+  /** For an invited email without an account: the new account's name and password. */
+  name: text(100).optional(),
+  password: passwordSchema.optional(),
 });
+
+export const signInChallengeSchema = z
+  .object({
+    step: z.enum(['code', 'enroll']),
+    challenge: z.string(),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'SignInChallenge' });
 
 export const meSchema = z
   .object({

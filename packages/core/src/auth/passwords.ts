@@ -4,7 +4,7 @@ import { hash, verify } from '@node-rs/argon2';
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+export const PASSWORD_MAX = 128;
 
 /** Hashes a password with argon2id; the result embeds its own salt and parameters. */
 export function hashPassword(password: string): Promise<string> {

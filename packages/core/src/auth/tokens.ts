@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** A fresh secret: a readable prefix naming its kind, then 256 random bits. */
-export function newToken(prefix: 'rbs' | 'rbk' | 'rbi'): string {
+export function newToken(prefix: 'rbs' | 'rbk' | 'rbi' | 'rbc' | 'rbd'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 

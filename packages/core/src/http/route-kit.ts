@@ -3,6 +3,7 @@ import type { Database } from '@rabita/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
 import type { SessionPolicy } from '../auth/sessions.service.ts';
 import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
 import type { ServiceContext } from '../context.ts';
@@ -40,6 +41,8 @@ declare module 'fastify' {
 export interface RouteDeps {
   db: Database;
   throttle: SignInThrottle;
+  /** Encrypts secrets kept at rest (its key is read when first needed). */
+  secrets: { get(): Promise<SecretBox> };
   /** Fans record changes out to event streams (no stream without it). */
   events?: EventHub | undefined;
   settings: {

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apiCaller,
+  createTestApp,
+  joinByInvitation,
+  sessionCookie,
+  signUp,
+  type TestApp,
+} from '../../../../test/harness.ts';
+
+/** The code an authenticator shows for a secret, `stepsAhead` periods from now. */
+function codeFor(secret: string, stepsAhead = 0): string {
+  return new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6 }).generate({
+    timestamp: Date.now() + stepsAhead * 30_000,
+  });
+}
+
+describe('multi-factor sign-in', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let secret: string;
+  let recoveryCodes: string[];
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
+  const signIn = (email: string, password: string, cookie = '') =>
+    call('POST', '/auth/sign-in', { email, password }, cookie);
+
+  beforeAll(async () => {
+    t = await createTestApp(
+      { RABITA_SECRET_KEY: randomBytes(32).toString('hex') },
+      { throttle: { freePerPair: 3, freePerAccount: 1000, freePerIp: 1000, maxDelaySeconds: 60 } },
+    );
+    admin = await signUp(t.app);
+  });
+  afterAll(() => t?.close());
+
+  it('enrolls an authenticator with a QR code, confirmed by a first code; secrets are encrypted at rest', async () => {
+    expect((await call('GET', '/me/mfa')).json()).toEqual({
+      totp: false,
+      recoveryCodesLeft: 0,
+      requiredByRole: false,
+    });
+    const started = await call('POST', '/me/mfa/totp');
+    expect(started.statusCode, started.body).toBe(200);
+    secret = started.json().secret;
+    expect(started.json().uri).toMatch(/^otpauth:\/\/totp\/Rabita:.*secret=/);
+    expect(started.json().qrCode).toMatch(/^data:image\/png;base64,/);
+    // Not on until confirmed; a wrong first code does not confirm it.
+    expect((await call('GET', '/me/mfa')).json().totp).toBe(false);
+    const wrong = await call('POST', '/me/mfa/totp/confirm', {
+      code: '000000' === codeFor(secret) ? '111111' : '000000',
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ code: 'invalid_mfa_code', errors: [{ field: 'body.code' }] });
+    const confirmed = await call('POST', '/me/mfa/totp/confirm', { code: codeFor(secret) });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    recoveryCodes = confirmed.json().recoveryCodes;
+    expect(recoveryCodes).toHaveLength(10);
+    expect(new Set(recoveryCodes).size).toBe(10);
+    expect((await call('GET', '/me/mfa')).json()).toMatchObject({ totp: true, recoveryCodesLeft: 10 });
+
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    const stored = await owner.query('select secret_encrypted from mfa_totp');
+    const codes = await owner.query('select code_hash from mfa_recovery_codes');
+    await owner.end();
+    expect(stored.rows[0].secret_encrypted).not.toContain(secret);
+    expect(stored.rows[0].secret_encrypted).toMatch(/^v1\./);
+    const hashes = codes.rows.map((r) => Buffer.from(r.code_hash).toString('utf8')).join(' ');
+    for (const code of recoveryCodes) expect(hashes).not.toContain(code.replace(/-/g, ''));
+    // A second enrollment while one is on is refused.
+    expect((await call('POST', '/me/mfa/totp')).statusCode).toBe(409);
+  });
+
+  it('asks for a code after the password, and opens a session only with a right one', async () => {
+    const first = await signIn(admin.email, admin.password);
+    expect(first.statusCode, first.body).toBe(202);
+    expect(first.json().step).toBe('code');
+    expect(first.cookies.find((c) => c.name === 'rabita_session')).toBeUndefined();
+    const { challenge } = first.json();
+    const wrong = await call(
+      'POST',
+      '/auth/sign-in/mfa',
+      { challenge, code: '000000' === codeFor(secret, 1) ? '222222' : '000000' },
+      '',
+    );
+    expect(wrong.statusCode).toBe(401);
+    // The code of the next step (the authenticator's clock may run ahead) is accepted, once.
+    const ok = await call('POST', '/auth/sign-in/mfa', { challenge, code: codeFor(secret, 1) }, '');
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().user.id).toBe(admin.userId);
+    admin.cookie = sessionCookie(ok);
+    // The challenge is spent, and the same code cannot be used again on a new one.
+    expect(
+      (await call('POST', '/auth/sign-in/mfa', { challenge, code: codeFor(secret, 1) }, '')).json().code,
+    ).toBe('mfa_challenge_invalid');
+    const again = (await signIn(admin.email, admin.password)).json().challenge;
+    expect(
+      (await call('POST', '/auth/sign-in/mfa', { challenge: again, code: codeFor(secret, 1) }, ''))
+        .statusCode,
+    ).toBe(401);
+  });
+
+  it('accepts a recovery code once only', async () => {
+    const challenge = (await signIn(admin.email, admin.password)).json().challenge;
+    const code = recoveryCodes[0]!;
+    const ok = await call('POST', '/auth/sign-in/mfa', { challenge, recoveryCode: code.toLowerCase() }, '');
+    expect(ok.statusCode, ok.body).toBe(200);
+    admin.cookie = sessionCookie(ok);
+    const next = (await signIn(admin.email, admin.password)).json().challenge;
+    const reused = await call('POST', '/auth/sign-in/mfa', { challenge: next, recoveryCode: code }, '');
+    expect(reused.statusCode).toBe(401);
+    expect((await call('GET', '/me/mfa')).json().recoveryCodesLeft).toBe(9);
+  });
+
+  it('slows down wrong codes like wrong passwords', async () => {
+    const challenge = (await signIn(admin.email, admin.password)).json().challenge;
+    const bad = codeFor(secret) === '000000' ? '333333' : '000000';
+    for (let i = 0; i < 4; i++) await call('POST', '/auth/sign-in/mfa', { challenge, code: bad }, '');
+    const limited = await call(
+      'POST',
+      '/auth/sign-in/mfa',
+      { challenge, recoveryCode: recoveryCodes[1]! },
+      '',
+    );
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const ok = await call('POST', '/auth/sign-in/mfa', { challenge, recoveryCode: recoveryCodes[1]! }, '');
+    expect(ok.statusCode, ok.body).toBe(200);
+    admin.cookie = sessionCookie(ok);
+  });
+
+  it('remembers a device for the second factor when asked', async () => {
+    const challenge = (await signIn(admin.email, admin.password)).json().challenge;
+    const ok = await call(
+      'POST',
+      '/auth/sign-in/mfa',
+      { challenge, recoveryCode: recoveryCodes[2]!, rememberDevice: true },
+      '',
+    );
+    expect(ok.statusCode, ok.body).toBe(200);
+    const device = ok.cookies.find((c) => c.name === 'rabita_device')!.value;
+    const remembered = await signIn(admin.email, admin.password, `rabita_device=${device}`);
+    expect(remembered.statusCode, remembered.body).toBe(200);
+    admin.cookie = sessionCookie(remembered);
+    // Another browser still gives a code.
+    expect((await signIn(admin.email, admin.password)).statusCode).toBe(202);
+  });
+
+  it('makes members of a role that requires it set up a second factor at sign-in', async () => {
+    const agent = await joinByInvitation(t.app, admin.cookie, {
+      email: 'agent@example.com',
+      role: 'agent',
+      name: 'A',
+    });
+    expect(
+      (await call('PUT', '/workspace/mfa-policy', { requiredRoles: ['agent'] }, agent.cookie)).statusCode,
+    ).toBe(403);
+    expect(
+      (await call('PUT', '/workspace/mfa-policy', { requiredRoles: ['emperor'] })).json().errors[0].field,
+    ).toBe('body.requiredRoles.0');
+    const set = await call('PUT', '/workspace/mfa-policy', { requiredRoles: ['agent', 'admin'] });
+    expect(set.statusCode, set.body).toBe(200);
+    expect((await call('GET', '/workspace/mfa-policy')).json().requiredRoles.sort()).toEqual([
+      'admin',
+      'agent',
+    ]);
+
+    const first = await signIn('agent@example.com', 'correct horse battery');
+    expect(first.statusCode, first.body).toBe(202);
+    expect(first.json().step).toBe('enroll');
+    const { challenge } = first.json();
+    // A challenge to enroll is not one to skip the code with.
+    expect((await call('POST', '/auth/sign-in/mfa', { challenge, code: '123456' }, '')).statusCode).toBe(401);
+    const started = await call('POST', '/auth/sign-in/mfa/enroll', { challenge }, '');
+    expect(started.statusCode, started.body).toBe(200);
+    const done = await call(
+      'POST',
+      '/auth/sign-in/mfa/enroll/confirm',
+      { challenge, code: codeFor(started.json().secret) },
+      '',
+    );
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json()).toMatchObject({ role: 'agent' });
+    expect(done.json().recoveryCodes).toHaveLength(10);
+    const session = sessionCookie(done);
+    expect((await call('GET', '/me/mfa', undefined, session)).json()).toMatchObject({
+      totp: true,
+      requiredByRole: true,
+    });
+    // While the role requires it, it cannot be turned off.
+    const off = await call('POST', '/me/mfa/disable', { code: codeFor(started.json().secret, 1) }, session);
+    expect(off.statusCode).toBe(403);
+  });
+
+  it('turns the second factor off only with a current code', async () => {
+    await call('PUT', '/workspace/mfa-policy', { requiredRoles: [] });
+    const bad = codeFor(secret, -1) === '000000' ? '444444' : '000000';
+    expect((await call('POST', '/me/mfa/disable', {})).statusCode).toBe(400);
+    expect((await call('POST', '/me/mfa/disable', { code: bad })).statusCode).toBe(401);
+    expect((await call('GET', '/me/mfa')).json().totp).toBe(true);
+    // Every code of this period and the next was used above; a code is accepted once, so let a period pass.
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    await owner.query('update mfa_totp set last_used_step = last_used_step - 3 where user_id = $1', [
+      admin.userId,
+    ]);
+    await owner.end();
+    const off = await call('POST', '/me/mfa/disable', { code: codeFor(secret, -1) });
+    expect(off.statusCode, off.body).toBe(204);
+    expect((await call('GET', '/me/mfa')).json().totp).toBe(false);
+    expect((await signIn(admin.email, admin.password)).statusCode).toBe(200);
+  });
+});
