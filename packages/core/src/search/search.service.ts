@@ -138,7 +138,8 @@ async function textHits(
 /**
  * Hits as the caller may see them, through the record engine's gate: other owners' records under "own records
  * only" are dropped, titles and subtitles are made from the fields the caller may see, and where the caller may
- * not see some searchable field only a match on what they can see counts, so a search cannot reveal a hidden value.
+ * not see some searchable or title field only a match on what they can see counts, so a search cannot reveal a
+ * hidden value.
  */
 async function visibleHits(
   trx: Tx,
@@ -155,7 +156,11 @@ async function visibleHits(
     const ofObject = hits.filter((h) => h.object === object.key);
     if (ofObject.length === 0) continue;
     const fields = [...object.titleFields, ...(object.subtitleField ? [object.subtitleField] : [])];
-    const hidesSearchable = object.fields.some((f) => f.searchable && hidden(object.key, f.key));
+    // A document holds the searchable fields and the title (searchable or not): hiding any of them means only
+    // what the caller sees may match.
+    const hidesSearchable = object.fields.some(
+      (f) => (f.searchable || object.titleFields.includes(f.key)) && hidden(object.key, f.key),
+    );
     const titleShown = seesTitle(principal, object);
     // The gate reads the records only when it has something to take away: another owner's records, or a title
     // the caller may not see in full (a document's title and subtitle are otherwise what the record shows).

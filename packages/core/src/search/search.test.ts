@@ -189,6 +189,71 @@ describe('search', () => {
     expect((await asKey('Tehran')).json().data).toEqual([]);
   });
 
+  it('never matches on, nor titles with, a hidden title field that is not searchable, nor a hidden phone', async () => {
+    // A custom object whose title field is not marked searchable: its value is still in the document (as the title).
+    expect(
+      (
+        await call('POST', '/metadata/objects', {
+          key: 'ventures',
+          labels: { singular: { en: 'Venture' }, plural: { en: 'Ventures' } },
+        })
+      ).statusCode,
+    ).toBe(201);
+    for (const key of ['codename', 'note'])
+      expect(
+        (
+          await call('POST', '/metadata/objects/ventures/fields', {
+            key,
+            type: 'text',
+            labels: { en: key },
+            searchable: key === 'note',
+          })
+        ).statusCode,
+      ).toBe(201);
+    expect((await call('PATCH', '/metadata/objects/ventures', { titleField: 'codename' })).statusCode).toBe(
+      200,
+    );
+    await runPendingReindexes(t.handle.db);
+    const venture = await call('POST', '/objects/ventures', {
+      name: 'Venture one',
+      codename: 'Bluebird',
+      note: 'harbour',
+    });
+    expect(venture.statusCode, venture.body).toBe(201);
+    expect((await search('Bluebird')).map((h) => h.id)).toContain(venture.json().id);
+
+    const ALL = { read: true, create: false, update: false, delete: false };
+    const role = await call('POST', '/roles', {
+      key: 'veiled',
+      name: 'Veiled',
+      permissions: {
+        actions: [],
+        objects: {
+          people: { ...ALL, hiddenFields: ['phones'] },
+          ventures: { ...ALL, hiddenFields: ['codename'] },
+        },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const token = (await call('POST', '/api-keys', { name: 'veiled', role: 'veiled' })).json()
+      .token as string;
+    const asKey = async (q: string) => {
+      const r = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/search?q=${encodeURIComponent(q)}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().data as { id: string; title: string }[];
+    };
+    expect(await asKey('Bluebird')).toEqual([]);
+    expect(await asKey('Blubird')).toEqual([]);
+    // A match elsewhere is not shown either (where a field is hidden only what the caller sees may match).
+    expect(JSON.stringify(await asKey('harbour'))).not.toContain('Bluebird');
+    expect(await asKey('0912 345 6789')).toEqual([]);
+    expect(await asKey('+989123456789')).toEqual([]);
+  });
+
   it('forgets a removed searchable field’s text once the reindex job has run, and resumes after a stop', async () => {
     const field = await call('POST', '/metadata/objects/companies/fields', {
       key: 'nickname',
