@@ -682,6 +682,7 @@ describe('the web app in a browser', () => {
       .poll(() => tabs(page))
       .toEqual([
         'My preferences',
+        'Security',
         'Workspace',
         'Objects and fields',
         'Members',
@@ -724,11 +725,11 @@ describe('the web app in a browser', () => {
           .role,
       ).toBe('coordinator');
       await other.goto(`${base}/settings?tab=members`);
-      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Members', 'Teams']);
+      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Security', 'Members', 'Teams']);
       await other.getByLabel('Role Leila Owner').and(other.locator('input:not([type=hidden])')).waitFor();
       // A tab the role may not use cannot be reached by its address either.
       await other.goto(`${base}/settings?tab=roles`);
-      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Members', 'Teams']);
+      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Security', 'Members', 'Teams']);
       expect(await other.getByRole('tabpanel').count()).toBe(0);
       // Given the permission the roles routes check, the role sees the Roles tab (and still no API keys).
       await api('PATCH', '/roles/coordinator', {
@@ -738,7 +739,9 @@ describe('the web app in a browser', () => {
         },
       });
       await other.reload();
-      await expect.poll(() => tabs(other)).toEqual(['My preferences', 'Members', 'Teams', 'Roles']);
+      await expect
+        .poll(() => tabs(other))
+        .toEqual(['My preferences', 'Security', 'Members', 'Teams', 'Roles']);
       await other.getByRole('tabpanel').getByRole('table').waitFor();
       await shot('22-settings-for-a-custom-role', other);
     } finally {

@@ -137,6 +137,7 @@ export async function generateDemo(
     password: options.password,
     name: 'Demo Admin',
     workspaceName: `Rabita demo (${options.size})`,
+    skipPasswordPolicy: true,
   });
   const ws = account.workspaceId;
   const owners = [account.userId];

@@ -31,6 +31,13 @@ export const authWeb = defineWebModule({
       component: lazy(() => import('./components/PreferencesSettings.tsx')),
     },
     {
+      value: 'security',
+      labelKey: 'settings.security',
+      permission: null,
+      order: 5,
+      component: lazy(() => import('./components/SecuritySettings.tsx')),
+    },
+    {
       value: 'api-keys',
       labelKey: 'settings.apiKeys',
       permission: 'apiKeys.manage',

@@ -5,14 +5,22 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { str, useAuthSubmit } from '../hooks/useAuthSubmit.ts';
 import { AuthFrame } from './AuthFrame.tsx';
+import { SecondFactorStep } from './SecondFactorStep.tsx';
 
 export function SignInPage() {
   const { t } = useTranslation();
-  const { error, busy, onSubmit } = useAuthSubmit((f) =>
+  const { error, busy, onSubmit, challenge, finish } = useAuthSubmit((f) =>
     call(
       client.POST('/api/v1/auth/sign-in', { body: { email: str(f, 'email'), password: str(f, 'password') } }),
     ),
   );
+  if (challenge) {
+    return (
+      <AuthFrame title={t('auth.signIn')}>
+        <SecondFactorStep challenge={challenge} onDone={() => void finish()} />
+      </AuthFrame>
+    );
+  }
   return (
     <AuthFrame title={t('auth.signIn')}>
       <form onSubmit={onSubmit}>

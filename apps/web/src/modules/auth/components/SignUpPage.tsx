@@ -5,10 +5,11 @@ import { ErrorText, fieldError } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { str, useAuthSubmit } from '../hooks/useAuthSubmit.ts';
 import { AuthFrame } from './AuthFrame.tsx';
+import { SecondFactorStep } from './SecondFactorStep.tsx';
 
 export function SignUpPage() {
   const { t, i18n } = useTranslation();
-  const { error, busy, onSubmit } = useAuthSubmit((f) =>
+  const { error, busy, onSubmit, challenge, finish } = useAuthSubmit((f) =>
     call(
       client.POST('/api/v1/auth/sign-up', {
         body: {
@@ -21,6 +22,13 @@ export function SignUpPage() {
       }),
     ),
   );
+  if (challenge) {
+    return (
+      <AuthFrame title={t('auth.signUp')}>
+        <SecondFactorStep challenge={challenge} onDone={() => void finish()} />
+      </AuthFrame>
+    );
+  }
   return (
     <AuthFrame title={t('auth.signUp')}>
       <form onSubmit={onSubmit}>

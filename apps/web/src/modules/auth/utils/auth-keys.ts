@@ -1,5 +1,7 @@
-/** Query keys of the auth module: the signed-in caller and the workspace's API keys. */
+/** Query keys of the auth module: the signed-in caller, the workspace's API keys, two-step sign-in. */
 export const authKeys = {
   me: ['me'] as const,
   apiKeys: ['api-keys'] as const,
+  mfa: ['me', 'mfa'] as const,
+  mfaPolicy: ['workspace', 'mfa-policy'] as const,
 };
