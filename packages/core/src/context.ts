@@ -9,6 +9,8 @@ import type { Principal } from './auth/principal.ts';
 export interface ServiceContext {
   readonly db: Database;
   readonly principal: Principal;
+  /** Where the request came from, for the security audit log (absent for jobs and the CLI). */
+  readonly origin?: { readonly ip: string | null; readonly userAgent: string | null } | undefined;
 }
 
 /** Runs transaction steps for a caller, in one transaction scoped to the caller's workspace. */

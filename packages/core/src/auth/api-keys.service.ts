@@ -1,5 +1,6 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
@@ -25,9 +26,10 @@ export interface ApiKeyView {
  * hashed.
  */
 export async function createApiKey(
-  { db, principal }: ServiceContext,
+  ctx: ServiceContext,
   input: { name: string; role: string },
 ): Promise<ApiKeyView & { token: string }> {
+  const { db, principal } = ctx;
   const token = newToken('rbk');
   const { workspaceId } = principal;
   return withWorkspace(db, workspaceId, async (trx) => {
@@ -51,6 +53,12 @@ export async function createApiKey(
       })
       .returning(['id', 'name', 'tokenPrefix', 'createdAt', 'lastUsedAt'])
       .executeTakeFirstOrThrow();
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'api_key.created',
+      subject: row.id,
+      details: { name: row.name, role: role.key },
+    });
     return {
       id: row.id,
       name: row.name,
@@ -85,19 +93,23 @@ export async function listApiKeys({ db, principal: { workspaceId } }: ServiceCon
 }
 
 /** Revokes a key at once; a key of another workspace is simply not found. */
-export async function revokeApiKey(
-  { db, principal: { workspaceId } }: ServiceContext,
-  id: string,
-): Promise<void> {
-  const result = await withWorkspace(db, workspaceId, (trx) =>
-    trx
+export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<void> {
+  const {
+    db,
+    principal: { workspaceId },
+  } = ctx;
+  const result = await withWorkspace(db, workspaceId, async (trx) => {
+    const revoked = await trx
       .updateTable('apiKeys')
       .set({ revokedAt: new Date() })
       .where('workspaceId', '=', workspaceId)
       .where('id', '=', id)
       .where('revokedAt', 'is', null)
-      .executeTakeFirst(),
-  );
+      .executeTakeFirst();
+    if (Number(revoked.numUpdatedRows) > 0)
+      await recordSecurityEvent(trx, { ...actorOf(ctx), kind: 'api_key.revoked', subject: id });
+    return revoked;
+  });
   accessChanged();
   if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'There is no such API key.');
 }

@@ -1,4 +1,5 @@
 import { withWorkspace } from '@rabita/db';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
@@ -12,9 +13,10 @@ import { hashToken, newToken } from './tokens.ts';
  * secret (stored only hashed).
  */
 export async function createInvitation(
-  { db, principal }: ServiceContext,
+  ctx: ServiceContext,
   input: { email: string; role: string; validDays: number },
 ): Promise<{ id: string; token: string; expiresAt: Date }> {
+  const { db, principal } = ctx;
   const token = newToken('rbi');
   const expiresAt = new Date(Date.now() + input.validDays * 86_400_000);
   const id = newId();
@@ -47,6 +49,12 @@ export async function createInvitation(
         expiresAt,
       })
       .execute();
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'member.invited',
+      subject: id,
+      details: { email: input.email.trim(), role: role.key },
+    });
   });
   return { id, token, expiresAt };
 }

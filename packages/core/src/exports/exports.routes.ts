@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { contextOf, type RouteDeps } from '../http/route-kit.ts';
 import { EXPORT_FORMATS, exportRecords, toCsv, toIcs, toVcf, toXlsx } from './exports.service.ts';
@@ -60,6 +61,12 @@ export const exportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       const { fields: columns, pages } = await exportRecords(ctx, object, {
         filter,
         fields: format === 'vcf' || format === 'ics' ? undefined : fields,
+      });
+      await recordSecurityEvent(db, {
+        ...actorOf(ctx),
+        kind: 'records.exported',
+        subject: object,
+        details: { format, fields: columns.map((f) => f.key), ...(filter ? { filter } : {}) },
       });
       const stamp = new Date().toISOString().slice(0, 10);
       if (format === 'vcf') {

@@ -63,9 +63,13 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** The service context of a route declared `auth: 'required'`: the database and its caller. */
+/** The service context of a route declared `auth: 'required'`: the database, its caller and where it called from. */
 export function contextOf(db: Database, request: FastifyRequest): ServiceContext {
-  return { db, principal: principalOf(request) };
+  return {
+    db,
+    principal: principalOf(request),
+    origin: { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null },
+  };
 }
 
 export function setSessionCookie(

@@ -3,6 +3,7 @@ import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { CALENDARS, type Calendar } from '@rabita/shared';
 import { stringify } from 'csv-stringify';
 import { type Kysely, sql } from 'kysely';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import { currentPrincipal } from '../auth/current-principal.ts';
 import { principalForMember } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -146,10 +147,11 @@ async function* storedChunks(db: Database, workspaceId: string, importId: string
  * the job. Unreadable files are refused here, before anything is kept.
  */
 export async function createImport(
-  { db, principal }: ServiceContext,
+  ctx: ServiceContext,
   file: { name: string | null; stream: AsyncIterable<Buffer>; format?: FileFormat | undefined },
   options: ImportOptions,
 ): Promise<{ id: string }> {
+  const { db, principal } = ctx;
   if (!(CALENDARS as readonly string[]).includes(options.dateCalendar))
     throw badOption('dateCalendar', `dateCalendar must be one of ${CALENDARS.join(', ')}.`);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
@@ -228,6 +230,12 @@ export async function createImport(
         file_bytes = ${bytes}, file_format = ${info.format}
       where workspace_id = ${principal.workspaceId} and id = ${id}`.execute(raw(trx));
     await sql`select rabita_kick_imports()`.execute(raw(trx));
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'import.started',
+      subject: id,
+      details: { object: object.key, file: file.name, dryRun: options.dryRun, onMatch: options.onMatch },
+    });
     return { id };
   });
 }

@@ -1,3 +1,4 @@
+import { auditModule } from '../audit/audit.module.ts';
 import { AUTH_ERRORS } from '../auth/auth.errors.ts';
 import { authModule } from '../auth/auth.module.ts';
 import { COMMON_ERROR_STATUSES, type ErrorStatuses } from '../errors/app-error.ts';
@@ -31,6 +32,7 @@ export const MODULES: readonly ModuleManifest[] = [
   exportsModule,
   notificationsModule,
   viewsModule,
+  auditModule,
 ];
 
 // Every error code any module declares has its status in a manifest: a code added to `ErrorStatuses` without

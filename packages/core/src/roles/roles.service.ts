@@ -1,4 +1,5 @@
 import { withWorkspace } from '@rabita/db';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import { accessChanged } from '../auth/principal-cache.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -38,13 +39,25 @@ export async function listRoleViews({ db, principal }: ServiceContext): Promise<
 
 /** Adds a custom role, no wider than the caller's own. */
 export async function createRole(
-  { db, principal }: ServiceContext,
+  ctx: ServiceContext,
   input: { key: string; name: string; permissions: Permissions },
 ): Promise<RoleView> {
+  const { db, principal } = ctx;
   assertCanGrant(principal, { key: input.key, permissions: input.permissions }, 'permissions');
-  const row = await withWorkspace(db, principal.workspaceId, (trx) =>
-    insertRole(trx, principal.workspaceId, { ...input, permissions: JSON.stringify(input.permissions) }),
-  );
+  const row = await withWorkspace(db, principal.workspaceId, async (trx) => {
+    const inserted = await insertRole(trx, principal.workspaceId, {
+      ...input,
+      permissions: JSON.stringify(input.permissions),
+    });
+    if (inserted)
+      await recordSecurityEvent(trx, {
+        ...actorOf(ctx),
+        kind: 'role.created',
+        subject: input.key,
+        details: { permissions: input.permissions },
+      });
+    return inserted;
+  });
   if (!row) throw new AppError('conflict', `A role "${input.key}" already exists.`);
   return present(row);
 }
@@ -54,10 +67,11 @@ export async function createRole(
  * the caller's own may be edited, to permissions within the caller's own.
  */
 export async function updateRole(
-  { db, principal }: ServiceContext,
+  ctx: ServiceContext,
   key: string,
   patch: { name?: string | undefined; permissions?: Permissions | undefined },
 ): Promise<RoleView> {
+  const { db, principal } = ctx;
   if (key === 'admin' && patch.permissions) {
     throw new AppError(
       'forbidden',
@@ -69,6 +83,15 @@ export async function updateRole(
     const current = await findRoleByKey(trx, principal.workspaceId, key);
     if (!current) return undefined;
     assertCanManage(principal, current, 'role');
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'role.updated',
+      subject: key,
+      details: {
+        ...(patch.name ? { name: patch.name } : {}),
+        ...(patch.permissions ? { before: current.permissions, after: patch.permissions } : {}),
+      },
+    });
     return updateRoleRow(trx, principal.workspaceId, key, {
       ...(patch.name ? { name: patch.name } : {}),
       ...(patch.permissions ? { permissions: JSON.stringify(patch.permissions) } : {}),

@@ -1,4 +1,5 @@
 import { type Tx, withWorkspace } from '@rabita/db';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import { revokeKeysBeyond } from '../auth/api-keys.service.ts';
 import { accessChanged } from '../auth/principal-cache.ts';
 import type { ServiceContext } from '../context.ts';
@@ -85,10 +86,11 @@ async function keepAnAdmin(trx: Tx, workspaceId: string, leaving: { role: string
  * role and the new one must be within the caller's own.
  */
 export async function changeMemberRole(
-  { db, principal }: ServiceContext,
+  ctx: ServiceContext,
   userId: string,
   roleKey: string,
 ): Promise<MemberView> {
+  const { db, principal } = ctx;
   const { workspaceId } = principal;
   const updated = await withWorkspace(db, workspaceId, async (trx) => {
     const member = await findMember(trx, workspaceId, userId);
@@ -109,7 +111,13 @@ export async function changeMemberRole(
       .where('workspaceId', '=', workspaceId)
       .where('userId', '=', userId)
       .execute();
-    await revokeKeysBeyond(trx, workspaceId, userId, role);
+    const revokedKeys = await revokeKeysBeyond(trx, workspaceId, userId, role);
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'member.role_changed',
+      subject: userId,
+      details: { email: member.email, from: member.role, to: role.key, revokedKeys },
+    });
     return present({ ...member, role: role.key });
   });
   accessChanged();
@@ -120,7 +128,8 @@ export async function changeMemberRole(
  * Removes a member (whose role is within the caller's own) from the workspace; their sessions in it end and the
  * API keys they created are revoked at once.
  */
-export async function removeMember({ db, principal }: ServiceContext, userId: string): Promise<void> {
+export async function removeMember(ctx: ServiceContext, userId: string): Promise<void> {
+  const { db, principal } = ctx;
   const { workspaceId } = principal;
   await withWorkspace(db, workspaceId, async (trx) => {
     const member = await findMember(trx, workspaceId, userId);
@@ -137,7 +146,13 @@ export async function removeMember({ db, principal }: ServiceContext, userId: st
       .where('workspaceId', '=', workspaceId)
       .where('userId', '=', userId)
       .execute();
-    await revokeKeysBeyond(trx, workspaceId, userId, undefined);
+    const revokedKeys = await revokeKeysBeyond(trx, workspaceId, userId, undefined);
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'member.removed',
+      subject: userId,
+      details: { email: member.email, role: member.role, revokedKeys },
+    });
   });
   accessChanged();
 }
@@ -171,10 +186,11 @@ export async function listPendingInvitations({
 }
 
 /** Withdraws an invitation: its link stops working at once. */
-export async function revokeInvitation(
-  { db, principal: { workspaceId } }: ServiceContext,
-  id: string,
-): Promise<void> {
+export async function revokeInvitation(ctx: ServiceContext, id: string): Promise<void> {
+  const {
+    db,
+    principal: { workspaceId },
+  } = ctx;
   const notFound = () => new AppError('not_found', `There is no pending invitation ${id}.`);
   if (!UUID.test(id)) throw notFound();
   await withWorkspace(db, workspaceId, async (trx) => {
@@ -185,5 +201,6 @@ export async function revokeInvitation(
       .where('acceptedAt', 'is', null)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw notFound();
+    await recordSecurityEvent(trx, { ...actorOf(ctx), kind: 'invitation.revoked', subject: id });
   });
 }

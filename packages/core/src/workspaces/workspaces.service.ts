@@ -1,5 +1,6 @@
 import { type Database, type DB, setWorkspace, type Tx, withWorkspace } from '@rabita/db';
 import { type Selectable, sql } from 'kysely';
+import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
@@ -71,19 +72,27 @@ export interface WorkspacePatch {
 }
 
 /** Changes a workspace's name and defaults (the route checks the caller may). */
-export async function updateWorkspace(
-  { db, principal: { workspaceId } }: ServiceContext,
-  patch: WorkspacePatch,
-): Promise<WorkspaceView> {
+export async function updateWorkspace(ctx: ServiceContext, patch: WorkspacePatch): Promise<WorkspaceView> {
+  const {
+    db,
+    principal: { workspaceId },
+  } = ctx;
   const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-  const row = await withWorkspace(db, workspaceId, (trx) =>
-    trx
+  const row = await withWorkspace(db, workspaceId, async (trx) => {
+    const updated = await trx
       .updateTable('workspaces')
       .set({ ...values, updatedAt: new Date() })
       .where('id', '=', workspaceId)
       .returningAll()
-      .executeTakeFirst(),
-  );
+      .executeTakeFirst();
+    if (updated)
+      await recordSecurityEvent(trx, {
+        ...actorOf(ctx),
+        kind: 'workspace.updated',
+        details: { changed: values },
+      });
+    return updated;
+  });
   if (!row) throw new AppError('not_found', 'The workspace does not exist.');
   return presentWorkspace(row);
 }
