@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,11 +11,11 @@ import {
   installModules,
   lazySecretBox,
   loadObjects,
-  readOrCreateSecretKey,
   MODULES,
   type ModuleManifest,
   objectsOpenApi,
   type RouteDeps,
+  readOrCreateSecretKey,
   type ThrottleLimits,
 } from '@rabita/core';
 import { type Database, missingMigrations, onAfterCommitError, withWorkspace } from '@rabita/db';
@@ -30,7 +31,15 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { frameworkErrors, registerProblemHandler, sendProblem } from './plugins/problem.ts';
+import { registerCrossOriginGuard } from './plugins/cross-origin.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  registerProblemHandler,
+  sendProblem,
+} from './plugins/problem.ts';
+import { DOCS_CSP, helmetOptions } from './plugins/security-headers.ts';
+import { registerStorableTextGuard } from './plugins/storable-text.ts';
 import { WEB_DIST, webAppBuilt } from './web.ts';
 
 export interface AppDeps {
@@ -63,6 +72,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     ajv: { customOptions: { allErrors: true } },
     frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -73,6 +83,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   registerProblemHandler(app);
   onAfterCommitError((error) => app.log.error({ err: error }, 'an after-commit step failed'));
+  const https = config.publicUrl.startsWith('https:');
+  await app.register(fastifyHelmet, helmetOptions(https));
+  app.decorate('secureCookies', https);
+  registerCrossOriginGuard(app, config.publicUrl);
+  registerStorableTextGuard(app);
   await app.register(fastifyCookie);
   const session = { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays };
   registerAuth(app, { db: deps.db, pool: deps.pool, session });
@@ -99,7 +114,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/api/docs',
-    uiConfig: { url: '/api/v1/openapi.json' },
+    uiConfig: { url: '/api/v1/openapi.json', validatorUrl: null },
+    staticCSP: DOCS_CSP,
   });
 
   const events = new EventHub(deps.pool);

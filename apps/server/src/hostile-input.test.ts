@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
 
@@ -100,4 +101,103 @@ describe('hostile input on every route', () => {
     expect(failures).toEqual([]);
     expect(calls).toBeGreaterThan(300);
   }, 240_000);
+});
+
+describe('text the database cannot store, and values of the wrong type for a column', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let call: (
+    method: string,
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<LightMyRequestResponse>;
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    admin = await signUp(t.app);
+    call = (method, url, payload, headers = {}) =>
+      t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { cookie: admin.cookie, ...headers },
+        ...(payload === undefined ? {} : { payload: payload as string }),
+      });
+    await call('POST', '/api/v1/objects/people', { firstName: 'Ali' });
+    await call('POST', '/api/v1/objects/people', { firstName: 'Sara' });
+  });
+  afterAll(() => t?.close());
+
+  const cursor = (s: string, v: unknown[]) => Buffer.from(JSON.stringify({ s, v })).toString('base64url');
+
+  it.each([
+    ['POST', '/api/v1/teams', { name: 'Sales\u0000' }],
+    ['POST', '/api/v1/teams', { name: 'Sales\ud800' }],
+    ['PATCH', '/api/v1/workspace', { name: 'Acme\u0000' }],
+    ['PATCH', '/api/v1/me', { name: 'Ali\u0000' }],
+    [
+      'POST',
+      '/api/v1/roles',
+      { key: 'sales', name: 'Sales\u0000', permissions: { actions: [], objects: {} } },
+    ],
+    ['PATCH', '/api/v1/roles/sal%00es', { name: 'Sales' }],
+    ['POST', '/api/v1/api-keys', { name: 'CI\u0000', role: 'admin' }],
+    ['POST', '/api/v1/views', { object: 'people', name: 'Mine\u0000', state: {} }],
+    ['POST', '/api/v1/views', { object: 'people', name: 'Mine', teamId: '', state: {} }],
+    ['GET', '/api/v1/search?q=%00'],
+    ['POST', '/api/v1/objects/people/query', { filter: { field: 'firstName', op: 'eq', value: 'A\ud800' } }],
+    ['POST', '/api/v1/objects/people', { firstName: 'Ali', '\u0000': 'x' }],
+    [
+      'GET',
+      `/api/v1/objects/people?filter=${encodeURIComponent(JSON.stringify({ field: 'id', op: 'eq', value: 'not-a-uuid' }))}`,
+    ],
+    [
+      'GET',
+      `/api/v1/objects/people?filter=${encodeURIComponent(JSON.stringify({ field: 'id', op: 'in', value: ['x'] }))}`,
+    ],
+    [
+      'GET',
+      `/api/v1/objects/people?filter=${encodeURIComponent(JSON.stringify({ field: 'firstName', op: 'eq', value: 'A\u0000' }))}`,
+    ],
+    ['GET', `/api/v1/objects/people?cursor=${cursor('id', ['not-a-uuid'])}`],
+    [
+      'GET',
+      `/api/v1/objects/people?sort=createdAt&cursor=${cursor('createdAt,id', ['yesterday', '00000000-0000-0000-0000-000000000000'])}`,
+    ],
+    ['GET', `/api/v1/objects/people?sort=-createdAt&cursor=${cursor('-createdAt,-id', [42, 'x'])}`],
+    ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'min', field: 'emails' }] }],
+    ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'max', field: 'tags' }] }],
+    ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'max', field: 'phones' }] }],
+  ])('%s %s answers a 400 problem, not a 500', async (method, url, payload?) => {
+    const response = await call(method, url, payload === undefined ? undefined : JSON.stringify(payload), {
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    });
+    expect(response.statusCode, response.body).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode, response.body).toBeLessThan(500);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it.each([
+    ['without a boundary', 'multipart/form-data', 'whatever'],
+    ['truncated', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-da'],
+    [
+      'with a NUL in the file name',
+      'multipart/form-data; boundary=b',
+      '--b\r\nContent-Disposition: form-data; name="object"\r\n\r\npeople\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a\u0000.csv"\r\nContent-Type: text/csv\r\n\r\nfirstName\r\nAli\r\n--b--\r\n',
+    ],
+  ])('an import upload %s answers a 400 problem', async (_, contentType, payload) => {
+    const response = await call('POST', '/api/v1/imports', payload, { 'content-type': contentType });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers an address over 16 KB with a 431 problem document (through the real HTTP server)', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const response = await fetch(`${address}/api/v1/objects/people?filter=${'x'.repeat(20_000)}`, {
+      headers: { cookie: admin.cookie },
+    });
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 431, code: 'headers_too_large' });
+  });
 });

@@ -36,7 +36,14 @@ export type { ChangeSource, RecordEvent, RecordEventKind } from './events/record
 export { restoreWorkspaceArchive, writeWorkspaceArchive } from './exports/archive.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
 export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
-export { contextOf, principalOf, problemSchema, type RouteDeps, SESSION_COOKIE } from './http/route-kit.ts';
+export {
+  contextOf,
+  principalOf,
+  problemSchema,
+  type RouteDeps,
+  SESSION_COOKIE,
+  unstorableText,
+} from './http/route-kit.ts';
 export { importsRoutes } from './imports/imports.routes.ts';
 export {
   cancelImport,

@@ -38,7 +38,7 @@ export function registerAuth(
     return principal;
   };
 
-  const routes: { method: string; url: string; auth: string }[] = [];
+  const routes: { method: string; url: string; auth: string; permission?: string | undefined }[] = [];
   app.decorate('apiRoutes', routes);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(API_PREFIX)) return;
@@ -48,7 +48,7 @@ export function registerAuth(
       );
     }
     for (const method of [route.method].flat())
-      routes.push({ method, url: route.url, auth: route.config.auth });
+      routes.push({ method, url: route.url, auth: route.config.auth, permission: route.config.permission });
   });
 
   async function resolve(request: FastifyRequest) {

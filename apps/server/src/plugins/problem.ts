@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { type AppErrorCode, isAppError, statusOfCode } from '@rabita/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -5,6 +6,9 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 /** Codes the HTTP edge adds for failures that happen before a service runs. */
 type EdgeCode =
   | 'malformed_json'
+  | 'malformed_multipart'
+  | 'headers_too_large'
+  | 'cross_origin_request'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'route_not_found'
@@ -48,6 +52,7 @@ const TITLES: Record<number, string> = {
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -98,6 +103,38 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   });
 }
 
+/** Busboy's own errors for a form without a boundary, or cut short: plain Errors, known only by their messages. */
+const MULTIPART_MESSAGES =
+  /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data|Malformed part header|Unsupported Content-Type\.)$/;
+
+function isMultipartError(request: FastifyRequest, error: FastifyError): boolean {
+  if (error.code === 'FST_MP_PREMATURE_CLOSE' || error.code === 'FST_PROTO_VIOLATION') return true;
+  return request.isMultipart?.() === true && !error.statusCode && MULTIPART_MESSAGES.test(error.message);
+}
+
+/**
+ * Errors Node's HTTP parser answers before Fastify sees a request: a request line and headers over 16 KB (431), or
+ * a malformed request (400), as problem documents written straight to the socket.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const code: EdgeCode = tooLarge ? 'headers_too_large' : 'bad_request';
+  const body = JSON.stringify({
+    type: `urn:rabita:problem:${code}`,
+    title: TITLES[status],
+    status,
+    detail: tooLarge
+      ? 'The address and headers are larger than 16 KB; send long filters in the body (POST /objects/{object}/query).'
+      : 'The request is malformed.',
+    code,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Renders every error (services', validation, parsing, unknown routes) as problem+json. */
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -143,6 +180,14 @@ export function registerProblemHandler(app: FastifyInstance): void {
           code: 'payload_too_large',
           detail: 'The body is larger than this endpoint accepts.',
         });
+    }
+    if (isMultipartError(request, error)) {
+      return sendProblem(request, reply, {
+        status: 400,
+        code: 'malformed_multipart',
+        detail:
+          'The body is not a complete multipart/form-data form (with its boundary in the Content-Type).',
+      });
     }
     if (error instanceof SyntaxError) {
       return sendProblem(request, reply, {

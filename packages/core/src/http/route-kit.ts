@@ -32,8 +32,8 @@ declare module 'fastify' {
     principal: Principal | null;
   }
   interface FastifyInstance {
-    /** Every /api/v1 route with its declared auth, as registered (for tests that walk them all). */
-    apiRoutes: { method: string; url: string; auth: string }[];
+    /** Every /api/v1 route with its declared auth and permission, as registered (for tests that walk them all). */
+    apiRoutes: { method: string; url: string; auth: string; permission?: string | undefined }[];
   }
 }
 

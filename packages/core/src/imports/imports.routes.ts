@@ -3,7 +3,7 @@ import { CALENDARS, type Calendar } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
-import { contextOf, principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, principalOf, problemSchema, type RouteDeps, unstorableText } from '../http/route-kit.ts';
 import {
   cancelImport,
   createImport,
@@ -138,6 +138,8 @@ export const importsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       const principal = principalOf(request);
       const fields = new Map<string, string>();
       for await (const part of request.parts()) {
+        const unstorable = unstorableText(part.type === 'field' ? String(part.value) : part.filename);
+        if (unstorable) throw bad(part.type === 'field' ? part.fieldname : 'file', unstorable);
         if (part.type === 'field') {
           if (part.valueTruncated) throw bad(part.fieldname, `${part.fieldname} is too long.`);
           fields.set(part.fieldname, String(part.value));

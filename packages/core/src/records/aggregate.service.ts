@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import type { FieldDef } from '../metadata/metadata.types.ts';
 import { registry } from '../modules/registry.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
@@ -34,6 +35,21 @@ const GROUPABLE = new Set([
   'email',
 ]);
 const NUMERIC = new Set(['number', 'rating', 'money']);
+const COMPARABLE = new Set([
+  ...NUMERIC,
+  'date',
+  'dateTime',
+  'text',
+  'longText',
+  'email',
+  'url',
+  'select',
+  'phone',
+]);
+/** Whether min and max apply: one number, date or text (not the uuid id, which has no minimum in PostgreSQL). */
+const comparable = (field: FieldDef) =>
+  COMPARABLE.has(field.type) && field.column !== 'id' && fieldSql(field, ALIAS).scalar !== undefined;
+const MAX_GROUPS = 1000;
 const MAX_GROUPS = 1000;
 
 /**
@@ -97,6 +113,11 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
     if (!field) return undefined;
     if (m.fn !== 'count' && m.fn !== 'min' && m.fn !== 'max' && !NUMERIC.has(field.type)) {
       problems.push({ field: `metrics.${i}.field`, message: `"${field.key}" is not a number.` });
+      return undefined;
+    }
+    // PostgreSQL has no minimum of a list, a yes/no or a uuid: only single numbers, dates and text compare.
+    if ((m.fn === 'min' || m.fn === 'max') && !comparable(field)) {
+      problems.push({ field: `metrics.${i}.field`, message: `"${field.key}" has no ${m.fn}imum.` });
       return undefined;
     }
     const value = fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;

@@ -22,6 +22,7 @@ export interface FilterContext extends ValueContext {
 }
 
 const MAX_DEPTH = 12;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_NODES = 200;
 const MAX_IN = 1000;
 
@@ -76,7 +77,14 @@ function resolveField(c: Compiler, object: ObjectDef, alias: string, name: unkno
   };
 }
 
-function valueFor(c: Compiler, field: FieldDef, value: unknown, path: string): unknown {
+/**
+ * The value a condition compares `field` with, checked against the field's type. `partial` for contains and
+ * startsWith, which compare the text of a value (an id's too) rather than the value.
+ */
+function valueFor(c: Compiler, field: FieldDef, value: unknown, path: string, partial = false): unknown {
+  // The id column is a uuid: any other text would make PostgreSQL fail the whole query.
+  if (field.column === 'id' && !partial && (typeof value !== 'string' || !UUID.test(value)))
+    invalid(`${path}.value`, 'Must be a record id (a UUID).');
   switch (field.type) {
     case 'phone':
     case 'phones': {
@@ -249,7 +257,7 @@ function condition(
       if (!textual) invalid(`${path}.op`, `"${operator}" applies to text fields only.`);
       // Other text (links, options, numbers) is folded too, so the same query finds the same spellings.
       const fx = sql`rabita_fold((${x})::text)`;
-      const v = foldValue(valueFor(c, field, node.value, path));
+      const v = foldValue(valueFor(c, field, node.value, path, true));
       return leaf(
         operator === 'contains'
           ? sql`(${fx} is not null and strpos(${fx}, ${v}) > 0)`

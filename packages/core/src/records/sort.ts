@@ -1,5 +1,7 @@
+import type { FieldType } from '@rabita/shared';
 import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
+import { unstorableText } from '../http/route-kit.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import { fieldSql } from './expressions.ts';
 
@@ -9,6 +11,49 @@ export interface SortKey {
   expr: RawBuilder<unknown>;
   /** A timestamp's value as text to the microsecond, for cursors (a `Date` keeps only milliseconds). */
   exact?: RawBuilder<unknown> | undefined;
+  /** What a cursor's value for the key must be, so a forged one cannot make the comparison fail in PostgreSQL. */
+  kind: CursorKind;
+}
+
+type CursorKind = 'id' | 'dateTime' | 'date' | 'number' | 'boolean' | 'text';
+
+function cursorKind(type: FieldType): CursorKind {
+  switch (type) {
+    case 'dateTime':
+    case 'date':
+    case 'boolean':
+      return type;
+    case 'number':
+    case 'rating':
+    case 'money':
+      return 'number';
+    default:
+      return 'text';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2}))?$/;
+const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
+
+/** Whether a cursor's value (never null here) can be compared with a key of `kind`. */
+function fitsKind(kind: CursorKind, value: unknown): boolean {
+  switch (kind) {
+    case 'id':
+      return typeof value === 'string' && UUID.test(value);
+    case 'dateTime':
+    case 'date':
+      return typeof value === 'string' && DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+    case 'number':
+      return (
+        (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && NUMBER.test(value))
+      );
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'text':
+      return typeof value === 'string' && unstorableText(value) === undefined;
+  }
 }
 
 /** The columns a page selects for its sort keys: `__sort_<i>`, and `__sortx_<i>` for a timestamp's exact text. */
@@ -62,14 +107,15 @@ export function parseSort(
         field: name,
         desc,
         expr: s.scalar,
+        kind: cursorKind(field.type),
         ...(field.type === 'dateTime'
           ? { exact: sql`to_char(${s.scalar} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` }
           : {}),
       });
-    else keys.push({ field: 'id', desc, expr: sql.ref(`${alias}.id`) });
+    else keys.push({ field: 'id', desc, expr: sql.ref(`${alias}.id`), kind: 'id' });
   }
   if (!keys.some((k) => k.field === 'id'))
-    keys.push({ field: 'id', desc: keys[0]?.desc ?? false, expr: sql.ref(`${alias}.id`) });
+    keys.push({ field: 'id', desc: keys[0]?.desc ?? false, expr: sql.ref(`${alias}.id`), kind: 'id' });
   return keys;
 }
 
@@ -112,9 +158,7 @@ function decodeCursor(keys: SortKey[], cursor: string): unknown[] {
     invalid('cursor', 'The cursor belongs to another sort; start again without it.');
   }
   const values = decoded.v as unknown[];
-  if (
-    values.some((v) => v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-  ) {
+  if (values.some((v, i) => v !== null && !fitsKind(keys[i]!.kind, v))) {
     invalid('cursor', 'The cursor is not one this API gave out.');
   }
   return values;

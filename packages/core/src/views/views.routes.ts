@@ -49,7 +49,7 @@ export const viewsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db })
           .object({
             object: z.string().min(1).max(63),
             name: text(100),
-            teamId: z.string().max(64).nullable().optional(),
+            teamId: z.uuid().nullable().optional(),
             shared: z.boolean().optional(),
             state,
           })
