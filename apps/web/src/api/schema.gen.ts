@@ -6284,6 +6284,131 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace’s security events, newest first (keyset pages) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated kinds: auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.password_changed, auth.mfa_enabled, auth.mfa_disabled, member.invited, member.joined, member.role_changed, member.removed, invitation.revoked, role.created, role.updated, api_key.created, api_key.revoked, workspace.updated, records.exported, import.started. */
+                    kind?: string;
+                    /** @description Only events by this person (a user id). */
+                    actor?: string;
+                    /** @description Only events by this API key. */
+                    apiKey?: string;
+                    /** @description Events at or after this time. */
+                    from?: string;
+                    /** @description Events before this time. */
+                    to?: string;
+                    /** @description The nextCursor of the previous page. */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SecurityEvent"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every security event matching the filters as CSV (streamed) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated kinds: auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.password_changed, auth.mfa_enabled, auth.mfa_disabled, member.invited, member.joined, member.role_changed, member.removed, invitation.revoked, role.created, role.updated, api_key.created, api_key.revoked, workspace.updated, records.exported, import.started. */
+                    kind?: string;
+                    /** @description Only events by this person (a user id). */
+                    actor?: string;
+                    /** @description Only events by this API key. */
+                    apiKey?: string;
+                    /** @description Events at or after this time. */
+                    from?: string;
+                    /** @description Events before this time. */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -6481,6 +6606,24 @@ export interface components {
             };
             subtitleField?: string;
             fields: components["schemas"]["FieldDefinitionInput"][];
+        };
+        SecurityEventInput: {
+            /** Format: uuid */
+            id: string;
+            at: string;
+            kind: string;
+            actor: {
+                userId: string | null;
+                apiKeyId: string | null;
+                name: string | null;
+                email: string | null;
+            };
+            subject: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            ip: string | null;
+            userAgent: string | null;
         };
         TotpEnrollmentInput: {
             secret: string;
@@ -6730,6 +6873,24 @@ export interface components {
             };
             subtitleField?: string;
             fields: components["schemas"]["FieldDefinition"][];
+        };
+        SecurityEvent: {
+            /** Format: uuid */
+            id: string;
+            at: string;
+            kind: string;
+            actor: {
+                userId: string | null;
+                apiKeyId: string | null;
+                name: string | null;
+                email: string | null;
+            };
+            subject: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            ip: string | null;
+            userAgent: string | null;
         };
         TotpEnrollment: {
             secret: string;
