@@ -34,6 +34,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every /api/v1 route with its declared auth and permission, as registered (for tests that walk them all). */
     apiRoutes: { method: string; url: string; auth: string; permission?: string | undefined }[];
+    /** Cookies are `Secure` whatever a request came over: RABITA_PUBLIC_URL is https (set by the app). */
+    secureCookies: boolean;
   }
 }
 
@@ -72,6 +74,11 @@ export function contextOf(db: Database, request: FastifyRequest): ServiceContext
   };
 }
 
+/** Secure over https, and always when the public address is https (a proxy may speak plain HTTP to Rabita). */
+function secureCookie(request: FastifyRequest): boolean {
+  return request.protocol === 'https' || request.server.secureCookies === true;
+}
+
 export function setSessionCookie(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -81,7 +88,7 @@ export function setSessionCookie(
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: request.protocol === 'https',
+    secure: secureCookie(request),
     path: '/',
     expires: expiresAt,
   });
@@ -91,7 +98,7 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
   reply.clearCookie(SESSION_COOKIE, {
     httpOnly: true,
     sameSite: 'lax',
-    secure: request.protocol === 'https',
+    secure: secureCookie(request),
     path: '/',
   });
 }
@@ -110,6 +117,25 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem' });
 
-/** Trimmed text with a length cap; blank text is refused. */
-export const text = (max: number) => z.string().trim().min(1).max(max);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why PostgreSQL cannot store `value` as text, or undefined when it can: it refuses NUL characters in text and
+ * jsonb, and the driver would silently turn a lone surrogate (ill-formed UTF-16) into U+FFFD.
+ */
+export function unstorableText(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'Must not contain NUL characters.';
+  if (LONE_SURROGATE.test(value)) return 'Must be well-formed Unicode text (it holds a lone surrogate).';
+  return undefined;
+}
+
+/** Any string PostgreSQL can store (see unstorableText). */
+export const storableString = () =>
+  z.string().superRefine((value, ctx) => {
+    const problem = unstorableText(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** Trimmed text with a length cap; blank text and text PostgreSQL cannot store are refused. */
+export const text = (max: number) => storableString().trim().min(1).max(max);
 export const emailSchema = z.string().trim().max(254).pipe(z.email());
