@@ -1,13 +1,11 @@
 import { PassThrough, Readable } from 'node:stream';
-import type { Database } from '@rabita/db';
 import { withWorkspace } from '@rabita/db';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
-import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
-import type { RecordView } from '../records/gate.ts';
+import { type RecordView, readRecords } from '../records/gate.ts';
 import { objectsInScope } from '../records/scope.ts';
 import { streamRecords } from '../records/stream-records.ts';
 import { neutraliseCell } from './cells.ts';
@@ -120,23 +118,25 @@ export function toXlsx(fields: FieldDef[], pages: AsyncIterable<RecordView[]>, s
   return out;
 }
 
-/** People as vCard 4.0, one card per person, with each linked company's name as ORG. */
+/**
+ * People as vCard 4.0, one card per person, with each linked company's name as ORG — read through the gate, so a
+ * company the caller may not read, or whose name their role hides, is simply left out of the card.
+ */
 export function toVcf({ db, principal }: ServiceContext, pages: AsyncIterable<RecordView[]>): Readable {
   async function* cards() {
     for await (const page of pages) {
-      const companyIds = [
-        ...new Set(page.map((p) => p.company).filter((c): c is string => typeof c === 'string')),
-      ];
-      const names = new Map<string, string>();
-      if (companyIds.length > 0) {
-        const companies = streamRecords({ db, principal }, 'companies', {
-          filter: { field: 'id', op: 'in', value: companyIds },
-          fields: ['name'],
-        });
-        for await (const list of companies) for (const c of list) names.set(c.id, String(c.name ?? ''));
-      }
+      const companyIds = page.map((p) => p.company).filter((c): c is string => typeof c === 'string');
+      const companies =
+        companyIds.length > 0
+          ? await withWorkspace(db, principal.workspaceId, (trx) =>
+              readRecords(trx, principal, 'companies', companyIds, { fields: ['name'] }),
+            )
+          : new Map<string, RecordView>();
       yield page
-        .map((p) => personToVCard(p, typeof p.company === 'string' ? names.get(p.company) : undefined))
+        .map((p) => {
+          const name = typeof p.company === 'string' ? companies.get(p.company)?.name : undefined;
+          return personToVCard(p, typeof name === 'string' ? name : undefined);
+        })
         .join('');
     }
   }

@@ -50,7 +50,6 @@ const COMPARABLE = new Set([
 const comparable = (field: FieldDef) =>
   COMPARABLE.has(field.type) && field.column !== 'id' && fieldSql(field, ALIAS).scalar !== undefined;
 const MAX_GROUPS = 1000;
-const MAX_GROUPS = 1000;
 
 /**
  * A module's faster answer (totals it keeps) when it has one for these options and the caller reads every record
@@ -144,7 +143,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
     ...s.ctx,
     workspaceId: s.workspaceId,
     objects: s.objects,
-    hidden,
+    reader: principal,
   });
   // Money is summed per currency: the currency joins the grouping keys.
   const money = metrics.find((m) => m?.moneyField);

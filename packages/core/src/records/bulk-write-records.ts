@@ -7,7 +7,7 @@ import type { WriteCause } from '../modules/manifest.ts';
 import { assertAllowed } from './access.ts';
 import { fieldSql } from './expressions.ts';
 import { findRow } from './find-row.ts';
-import { liveRecordIds, lockKeys, takenValues } from './records.repository.ts';
+import { lockKeys, takenValues } from './records.repository.ts';
 import { ALIAS, openScope, type Scope } from './scope.ts';
 import {
   insertRecord,
@@ -17,7 +17,7 @@ import {
   updateRecordRow,
   updateRecords,
 } from './write-rows.ts';
-import { prepare, uniqueLockKey } from './write-steps.ts';
+import { linkableIds, prepare, uniqueLockKey } from './write-steps.ts';
 
 /** One row of a bulk write: the record's fields as the API takes them, and the record it updates, if any. */
 export interface BulkItem {
@@ -87,7 +87,7 @@ export async function bulkWriteRecords(
       outcomes.push({ index: item.index, error: reasonOf(error) });
     }
   }
-  const linkless = await missingLinks(s, together);
+  const linkless = await missingLinks(s, principal, together);
   for (const [index, reason] of linkless) outcomes.push({ index, error: reason });
   const writable = together.filter((u) => !linkless.has(u.index));
   if (writable.length > 0) {
@@ -138,7 +138,7 @@ export async function bulkWriteRecords(
     for (const [index, reason] of drop) outcomes.push({ index, error: reason });
     if (drop.size > 0) ready = ready.filter((r) => !drop.has(r.index));
   };
-  reject(await missingLinks(s, ready));
+  reject(await missingLinks(s, principal, ready));
   reject(await takenUniqueValues(s, ready));
   if (ready.length === 0) return outcomes.sort((a, b) => a.index - b.index);
 
@@ -166,9 +166,13 @@ export async function bulkWriteRecords(
   return outcomes.sort((a, b) => a.index - b.index);
 }
 
-/** Rows linking a record that does not exist (one query per relation field for the whole batch), with why. */
+/**
+ * Rows linking a record that does not exist or that the writer may not read (one query per relation field for the
+ * whole batch), with why.
+ */
 async function missingLinks(
   s: Scope,
+  principal: Principal,
   ready: readonly { index: number; prepared: Ready['prepared'] }[],
 ): Promise<Map<number, string>> {
   const drop = new Map<number, string>();
@@ -181,7 +185,7 @@ async function missingLinks(
     const live = ready.filter((r) => !drop.has(r.index));
     const all = [...new Set(live.flatMap((r) => idsOf(r.prepared.values[field.key])))];
     if (all.length === 0) continue;
-    const found = await liveRecordIds(s.raw, target, s.workspaceId, all);
+    const found = await linkableIds(s, principal, target, all);
     for (const r of live) {
       const missing = idsOf(r.prepared.values[field.key]).find((id) => !found.has(id));
       if (missing) drop.set(r.index, `${field.key}: No ${target.key} record ${missing} exists.`);

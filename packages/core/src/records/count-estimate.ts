@@ -2,7 +2,7 @@ import { withWorkspace } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
-import { assertAllowed, hiddenFor } from './access.ts';
+import { assertAllowed } from './access.ts';
 import { objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
@@ -28,7 +28,7 @@ export function listSource(
     ...s.ctx,
     workspaceId: s.workspaceId,
     objects: s.objects,
-    hidden: hiddenFor(principal),
+    reader: principal,
   });
   return sql`from ${sql.table(s.object.table)} as ${sql.table(ALIAS)} ${options.sample ?? sql``}
     where ${objectScope(s.object, ALIAS, s.workspaceId)}

@@ -2,6 +2,7 @@ import { FILTER_OPERATORS, type FilterOperator } from '@rabita/shared';
 import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
+import { hiddenFor, ownerLimit, type Reader, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import {
   documentCandidates,
@@ -17,8 +18,11 @@ export interface FilterContext extends ValueContext {
   workspaceId: string;
   /** Every object of the workspace, to follow relations one level. */
   objects: ObjectDef[];
-  /** Fields the caller may not see (by object key); filtering on them is refused like an unknown field. */
-  hidden?: (objectKey: string, fieldKey: string) => boolean;
+  /**
+   * Whoever the filter runs for: a field their role hides is refused like an unknown one, on the object and on a
+   * related one; a relation is followed only to an object they may read, and only to records they may see there.
+   */
+  reader: Reader;
 }
 
 const MAX_DEPTH = 12;
@@ -34,6 +38,7 @@ function invalid(path: string, message: string): never {
 
 interface Compiler {
   ctx: FilterContext;
+  hidden: (objectKey: string, fieldKey: string) => boolean;
   nodes: number;
 }
 
@@ -49,7 +54,7 @@ function resolveField(c: Compiler, object: ObjectDef, alias: string, name: unkno
     invalid(`${path}.field`, 'Must name a field.');
   const [head, tail, ...rest] = name.split('.');
   const field = object.fields.find((f) => f.key === head);
-  if (!field || c.ctx.hidden?.(object.key, field.key))
+  if (!field || c.hidden(object.key, field.key))
     invalid(`${path}.field`, `There is no field "${head}" on ${object.key}.`);
   if (rest.length > 0) invalid(`${path}.field`, 'Filters follow at most one relation.');
   if (tail === undefined) return { field, owner: object, wrap: (leaf: Leaf): Leaf => leaf, alias };
@@ -58,20 +63,30 @@ function resolveField(c: Compiler, object: ObjectDef, alias: string, name: unkno
   }
   const target = c.ctx.objects.find((o) => o.key === field.relation?.object);
   if (!target) invalid(`${path}.field`, `"${head}" cannot be followed.`);
+  const rule = ruleFor(c.ctx.reader, target.key);
+  if (!rule.read) invalid(`${path}.field`, `"${head}" leads to ${target.key}, which your role may not read.`);
   const inner = target.fields.find((f) => f.key === tail);
-  if (!inner || c.ctx.hidden?.(target.key, inner.key))
+  if (!inner || c.hidden(target.key, inner.key))
     invalid(`${path}.field`, `There is no field "${tail}" on ${target.key}.`);
   const innerAlias = `${alias}_r`;
   const link = fieldSql(field, alias);
   const on = field.relation?.many
     ? sql`${sql.ref(`${innerAlias}.id`)}::text = any(${link.array})`
     : sql`${sql.ref(`${innerAlias}.id`)}::text = ${link.scalar}`;
+  // Under "own records only" on the target, only the reader's own records there can match (an API key owns none).
+  const limit = target.fields.some((f) => f.key === 'owner') ? ownerLimit(c.ctx.reader, rule) : undefined;
+  const owned =
+    limit === undefined
+      ? sql``
+      : limit === null
+        ? sql` and false`
+        : sql` and ${sql.ref(`${innerAlias}.owner_id`)} = ${limit}`;
   return {
     field: inner,
     owner: target,
     alias: innerAlias,
     wrap: (leaf: Leaf): Leaf => ({
-      cond: sql`exists (select 1 from ${sql.table(target.table)} as ${sql.table(innerAlias)} where ${objectScope(target, innerAlias, c.ctx.workspaceId)} and ${on} and ${leaf.cond})`,
+      cond: sql`exists (select 1 from ${sql.table(target.table)} as ${sql.table(innerAlias)} where ${objectScope(target, innerAlias, c.ctx.workspaceId)}${owned} and ${on} and ${leaf.cond})`,
       total: true,
     }),
   };
@@ -311,5 +326,5 @@ export function compileFilter(
   ctx: FilterContext,
 ): RawBuilder<unknown> {
   if (filter === undefined || filter === null) return sql`true`;
-  return compile({ ctx, nodes: 0 }, object, alias, filter, 'filter', 0);
+  return compile({ ctx, hidden: hiddenFor(ctx.reader), nodes: 0 }, object, alias, filter, 'filter', 0);
 }

@@ -40,7 +40,7 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
     ...s.ctx,
     workspaceId: s.workspaceId,
     objects: s.objects,
-    hidden,
+    reader: principal,
   });
   const keys = parseSort(s.object, options.sort, ALIAS, hidden);
   const plan = pagePlan(s.object, keys, options);

@@ -1,7 +1,7 @@
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../context.ts';
-import { assertAllowed, hiddenFor } from './access.ts';
+import { assertAllowed } from './access.ts';
 import { compileFilter } from './filter.ts';
 import { present, type RecordView, visibility } from './gate.ts';
 import { selectLiveRowsAfter } from './records.repository.ts';
@@ -31,7 +31,7 @@ export async function* streamRecords(
           ...s.ctx,
           workspaceId: s.workspaceId,
           objects: s.objects,
-          hidden: hiddenFor(principal),
+          reader: principal,
         });
         const rows = await selectLiveRowsAfter(
           s.raw,

@@ -89,7 +89,7 @@ export async function insertRecord(
   source: ChangeSource,
   path = '',
 ): Promise<RecordView> {
-  await checkReferences(s, prepared, path);
+  await checkReferences(s, principal, prepared, path);
   const [view] = await insertRecords(s, principal, [{ prepared }], source);
   return view!;
 }
@@ -107,7 +107,7 @@ export async function updateRecordRow(
   path = '',
 ): Promise<RecordView> {
   const before = present(s.object, current, () => true);
-  await checkReferences(s, prepared, path, before.id);
+  await checkReferences(s, principal, prepared, path, before);
   for (const hook of hooksOf(s))
     await hook.beforeUpdate?.(writeContext(s, principal), draftOf(s, prepared), before as StoredRecord);
   const sets = Object.entries(prepared.columns).map(([name, value]) => sql`${sql.id(name)} = ${value}`);

@@ -4,7 +4,7 @@ import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { publishRecordEvents } from '../events/events.service.ts';
 import type { ChangeSource, RecordEvent, RecordEventKind } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
-import type { FieldDef } from '../metadata/metadata.types.ts';
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 import type { Draft, WriteCause, WriteContext } from '../modules/manifest.ts';
 import { registry } from '../modules/registry.ts';
 import {
@@ -12,9 +12,9 @@ import {
   upsertSearchDocumentsQuery,
 } from '../search/search-documents.repository.ts';
 import { searchDocument } from '../search/search-documents.ts';
-import { ruleFor } from './access.ts';
+import { ownerLimit, ruleFor } from './access.ts';
 import { fieldSql } from './expressions.ts';
-import type { RecordView } from './gate.ts';
+import { type RecordView, readRecords } from './gate.ts';
 import {
   executeTogether,
   insertRecordChangesQuery,
@@ -159,15 +159,41 @@ export function uniqueLockKey(s: Scope, fieldKey: string, value: unknown): strin
 }
 
 /**
- * Checks what needs the database: linked records exist (and are live) in this workspace, and unique fields
- * hold no value another record has. Unique checks take a transaction lock on the value, so two writers of the
- * same value queue rather than both passing.
+ * The ids among `ids` of live records of `target` the writer may link to: records they may read. A record of an
+ * object their role may not read, or of another owner under "own records only", is answered exactly as a record
+ * that does not exist, so a link cannot tell the two apart.
+ */
+export async function linkableIds(
+  s: Scope,
+  principal: Principal,
+  target: ObjectDef,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const rule = ruleFor(principal, target.key);
+  if (!rule.read) return new Set();
+  if (ownerLimit(principal, rule) !== undefined && target.fields.some((f) => f.key === 'owner'))
+    return new Set((await readRecords(s.trx, principal, target.key, ids, { fields: ['id'] })).keys());
+  return liveRecordIds(s.raw, target, s.workspaceId, ids);
+}
+
+/** The ids a relation value names (none for an empty value). */
+function linkedIds(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  return [...new Set(Array.isArray(value) ? (value as string[]) : [value as string])];
+}
+
+/**
+ * Checks what needs the database: linked records exist (and are live) in this workspace and the writer may read
+ * them — a link the record already has (`before`) may be saved again — and unique fields hold no value another
+ * record has. Unique checks take a transaction lock on the value, so two writers of the same value queue rather
+ * than both passing.
  */
 export async function checkReferences(
   s: Scope,
+  principal: Principal,
   prepared: Prepared,
   path: string,
-  selfId?: string,
+  before?: RecordView,
 ): Promise<void> {
   const errors: FieldProblem[] = [];
   for (const [key, value] of Object.entries(prepared.values)) {
@@ -175,9 +201,10 @@ export async function checkReferences(
     const field = s.object.fields.find((f) => f.key === key)!;
     if (field.type === 'relation' && field.relation) {
       const target = s.objects.find((o) => o.key === field.relation?.object);
-      const ids = [...new Set(Array.isArray(value) ? (value as string[]) : [value as string])];
+      const kept = new Set(linkedIds(before?.[key]));
+      const ids = linkedIds(value).filter((id) => !kept.has(id));
       if (!target || ids.length === 0) continue;
-      const found = await liveRecordIds(s.raw, target, s.workspaceId, ids);
+      const found = await linkableIds(s, principal, target, ids);
       const missing = ids.filter((id) => !found.has(id));
       if (missing.length > 0)
         errors.push({ field: at(path, key), message: `No ${target.key} record ${missing[0]} exists.` });
@@ -186,7 +213,7 @@ export async function checkReferences(
       const expr = fieldSql(field, ALIAS).scalar;
       if (!expr) continue;
       await lockKeys(s.raw, [uniqueLockKey(s, key, value)]);
-      if (await valueTaken(s.raw, s.object, s.workspaceId, expr, value, selfId))
+      if (await valueTaken(s.raw, s.object, s.workspaceId, expr, value, before?.id))
         errors.push({ field: at(path, key), message: 'Another record already has this value.' });
     }
   }
