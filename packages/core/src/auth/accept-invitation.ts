@@ -1,5 +1,6 @@
 import { type Database, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findUserByEmail, insertUser } from '../users/users.service.ts';
 import { assertPasswordAcceptable } from './accounts.service.ts';
@@ -13,6 +14,7 @@ export interface AcceptInvitationInput {
   password?: string | undefined;
   /** The person signed in on the request (a session), if any. */
   signedInUserId: string | null;
+  origin?: { ip: string | null; userAgent: string | null } | undefined;
 }
 
 /**
@@ -92,6 +94,15 @@ export async function acceptInvitation(
       .where('workspaceId', '=', workspaceId)
       .where('id', '=', invitation.id)
       .execute();
+    await recordSecurityEvent(trx, {
+      workspaceId,
+      kind: 'member.joined',
+      actorUserId: user.id,
+      subject: user.id,
+      details: { invitationId: invitation.id, newAccount: !existing },
+      ip: input.origin?.ip ?? null,
+      userAgent: input.origin?.userAgent ?? null,
+    });
     return { userId: user.id, workspaceId, newAccount: !existing };
   });
 }

@@ -1,5 +1,6 @@
 import { type Database, setWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
+import { recordSecurityEventForUser } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 import { presentUser, type UserView } from '../users/users.presenter.ts';
@@ -82,7 +83,13 @@ const invalidCredentials = () => new AppError('invalid_credentials', 'The email 
 export async function signIn(
   db: Database,
   throttle: SignInThrottle,
-  input: { email: string; password: string; ip: string; knownDeviceUserId?: string | undefined },
+  input: {
+    email: string;
+    password: string;
+    ip: string;
+    userAgent?: string | undefined;
+    knownDeviceUserId?: string | undefined;
+  },
 ): Promise<{ userId: string; workspaceId: string }> {
   const accountKey = normalizeEmail(input.email);
   const user = await findUserByEmail(db, input.email);
@@ -97,6 +104,16 @@ export async function signIn(
   const workspaceId = rows[0]?.workspaceId;
   if (!user || !ok || !workspaceId) {
     await throttle.fail(accountKey, input.ip);
+    if (user) {
+      await recordSecurityEventForUser(db, user.id, {
+        kind: 'auth.sign_in_failed',
+        actorUserId: null,
+        subject: user.id,
+        details: { reason: 'password' },
+        ip: input.ip,
+        userAgent: input.userAgent ?? null,
+      });
+    }
     throw invalidCredentials();
   }
   await throttle.succeed(accountKey, input.ip);

@@ -83,6 +83,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       const { userId, workspaceId } = await signIn(db, deps.throttle, {
         ...request.body,
         ip: request.ip,
+        userAgent: request.headers['user-agent'],
         knownDeviceUserId: device?.userId,
       });
       const answer = await finishSignIn(deps, request, reply, { userId, workspaceId });
@@ -130,6 +131,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       const { userId, workspaceId } = await acceptInvitation(db, {
         ...request.body,
         signedInUserId: signedIn?.userId ?? null,
+        origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
       });
       // A signed-in person already passed their second factor (if they have one) when they signed in.
       const answer = await finishSignIn(deps, request, reply, {

@@ -63,6 +63,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => 
         userId,
         factor: { code, recoveryCode },
         ip: request.ip,
+        userAgent: request.headers['user-agent'],
         knownDevice: device?.userId === userId,
       });
       await closeChallenge(db, challenge);
@@ -112,6 +113,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => 
         userId,
         code,
         ip: request.ip,
+        userAgent: request.headers['user-agent'],
       });
       await closeChallenge(db, challenge);
       const answer = await finishSignIn(deps, request, reply, {
@@ -173,6 +175,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => 
         userId: principalOf(request).userId!,
         code: request.body.code,
         ip: request.ip,
+        userAgent: request.headers['user-agent'],
       }),
   );
 
@@ -192,6 +195,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => 
         userId: principalOf(request).userId!,
         factor: request.body,
         ip: request.ip,
+        userAgent: request.headers['user-agent'],
       }),
   );
 
@@ -213,6 +217,7 @@ export const mfaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => 
         workspaceId: principal.workspaceId,
         factor: request.body,
         ip: request.ip,
+        userAgent: request.headers['user-agent'],
       });
       return reply.code(204).send(null);
     },

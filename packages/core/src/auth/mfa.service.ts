@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Database, withWorkspace } from '@rabita/db';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
+import { actorOf, recordSecurityEvent, recordSecurityEventForUser } from '../audit/audit.service.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { listRoles } from '../roles/roles.repository.ts';
@@ -87,7 +88,7 @@ export async function confirmTotpEnrollment(
   db: Database,
   box: SecretBox,
   throttle: SignInThrottle,
-  input: { userId: string; code: string; ip: string },
+  input: { userId: string; code: string; ip: string; userAgent?: string | undefined },
 ): Promise<{ recoveryCodes: string[] }> {
   const totp = await findTotp(db, input.userId);
   if (!totp) throw new AppError('not_found', 'Start setting up an authenticator first.');
@@ -99,6 +100,13 @@ export async function confirmTotpEnrollment(
     enrolling: true,
   });
   const codes = await newRecoveryCodes(db, input.userId);
+  await recordSecurityEventForUser(db, input.userId, {
+    kind: 'auth.mfa_enabled',
+    actorUserId: input.userId,
+    subject: input.userId,
+    ip: input.ip,
+    userAgent: input.userAgent ?? null,
+  });
   return { recoveryCodes: codes };
 }
 
@@ -151,12 +159,27 @@ export async function verifySecondFactor(
   db: Database,
   box: SecretBox,
   throttle: SignInThrottle,
-  input: { userId: string; factor: SecondFactor; ip: string; knownDevice?: boolean; enrolling?: boolean },
+  input: {
+    userId: string;
+    factor: SecondFactor;
+    ip: string;
+    userAgent?: string | undefined;
+    knownDevice?: boolean;
+    enrolling?: boolean;
+  },
 ): Promise<void> {
   const key = mfaKey(input.userId);
   await throttle.check(key, input.ip, { knownDevice: input.knownDevice ?? false });
   if (!(await secondFactorMatches(db, box, input.userId, input.factor, input.enrolling ?? false))) {
     await throttle.fail(key, input.ip);
+    await recordSecurityEventForUser(db, input.userId, {
+      kind: 'auth.sign_in_failed',
+      actorUserId: null,
+      subject: input.userId,
+      details: { reason: input.factor.recoveryCode ? 'recovery_code' : 'code' },
+      ip: input.ip,
+      userAgent: input.userAgent ?? null,
+    });
     throw new AppError('invalid_mfa_code', 'The code is not correct, or was already used.', {
       errors: [{ field: input.factor.recoveryCode ? 'recoveryCode' : 'code', message: 'Not correct.' }],
     });
@@ -169,7 +192,7 @@ export async function regenerateRecoveryCodes(
   db: Database,
   box: SecretBox,
   throttle: SignInThrottle,
-  input: { userId: string; factor: SecondFactor; ip: string },
+  input: { userId: string; factor: SecondFactor; ip: string; userAgent?: string | undefined },
 ): Promise<{ recoveryCodes: string[] }> {
   if (!(await hasMfa(db, input.userId))) throw new AppError('not_found', 'No authenticator is set up.');
   await verifySecondFactor(db, box, throttle, input);
@@ -184,7 +207,13 @@ export async function disableMfa(
   db: Database,
   box: SecretBox,
   throttle: SignInThrottle,
-  input: { userId: string; workspaceId: string; factor: SecondFactor; ip: string },
+  input: {
+    userId: string;
+    workspaceId: string;
+    factor: SecondFactor;
+    ip: string;
+    userAgent?: string | undefined;
+  },
 ): Promise<void> {
   if (!(await hasMfa(db, input.userId))) throw new AppError('not_found', 'No authenticator is set up.');
   if (await roleRequiresMfa(db, input.workspaceId, input.userId)) {
@@ -193,6 +222,13 @@ export async function disableMfa(
   await verifySecondFactor(db, box, throttle, input);
   await deleteTotp(db, input.userId);
   await forgetRememberedDevices(db, input.userId);
+  await recordSecurityEventForUser(db, input.userId, {
+    kind: 'auth.mfa_disabled',
+    actorUserId: input.userId,
+    subject: input.userId,
+    ip: input.ip,
+    userAgent: input.userAgent ?? null,
+  });
 }
 
 /** Whether the member's role in the workspace requires a second factor. */
@@ -230,6 +266,12 @@ export async function setMfaPolicy(
     }
     const ids = roles.filter((r) => input.requiredRoles.includes(r.key)).map((r) => r.id);
     await replaceMfaRequiredRoles(trx, workspaceId, ids);
+    await recordSecurityEvent(trx, {
+      ...actorOf(ctx),
+      kind: 'role.updated',
+      subject: 'mfa-policy',
+      details: { mfaRequiredRoles: input.requiredRoles },
+    });
     return { requiredRoles: roles.filter((r) => ids.includes(r.id)).map((r) => r.key) };
   });
 }

@@ -199,6 +199,23 @@ describe('multi-factor sign-in', () => {
     expect(off.statusCode).toBe(403);
   });
 
+  it('records sign-ins, failed codes and second-factor changes in the security log', async () => {
+    const events = await call('GET', '/audit-events?limit=100');
+    expect(events.statusCode, events.body).toBe(200);
+    const kinds = new Set(events.json().data.map((e: { kind: string }) => e.kind));
+    for (const kind of [
+      'auth.signed_in',
+      'auth.sign_in_failed',
+      'auth.mfa_enabled',
+      'member.joined',
+      'role.updated',
+    ]) {
+      expect(kinds, kind).toContain(kind);
+    }
+    const failed = events.json().data.find((e: { kind: string }) => e.kind === 'auth.sign_in_failed');
+    expect(failed.details.reason).toMatch(/^(code|recovery_code)$/);
+  });
+
   it('turns the second factor off only with a current code', async () => {
     await call('PUT', '/workspace/mfa-policy', { requiredRoles: [] });
     const bad = codeFor(secret, -1) === '000000' ? '444444' : '000000';

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { type RouteDeps, SESSION_COOKIE, setSessionCookie } from '../http/route-kit.ts';
 import { presentUser } from '../users/users.presenter.ts';
@@ -83,6 +84,15 @@ export async function finishSignIn(
     userAgent: request.headers['user-agent'],
   });
   setSessionCookie(request, reply, session.token, session.expiresAt);
+  await recordSecurityEvent(db, {
+    workspaceId: input.workspaceId,
+    kind: 'auth.signed_in',
+    actorUserId: input.userId,
+    subject: input.userId,
+    details: { secondFactor: input.secondFactorDone ?? false },
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? null,
+  });
   const fresh = await registerDevice(db, {
     userId: input.userId,
     token: request.cookies[DEVICE_COOKIE],
