@@ -689,6 +689,7 @@ describe('the web app in a browser', () => {
         'Teams',
         'Roles',
         'API keys',
+        'Security log',
       ]);
     // The invitation's role is chosen among the workspace's roles, the custom one too.
     await page.getByLabel('Email', { exact: true }).fill('sara@example.com');

@@ -1,4 +1,5 @@
 import extraWebModules from 'virtual:rabita-extra-web-modules';
+import { auditWeb } from './audit/audit.web.ts';
 import { authWeb } from './auth/auth.web.ts';
 import { exportsWeb } from './exports/exports.web.ts';
 import { importsWeb } from './imports/imports.web.ts';
@@ -27,6 +28,7 @@ const modules = [
   viewsWeb,
   importsWeb,
   exportsWeb,
+  auditWeb,
 ] as const;
 
 type Module = (typeof modules)[number];
