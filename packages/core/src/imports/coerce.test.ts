@@ -83,13 +83,16 @@ describe('reading cells', () => {
 });
 
 describe('reading files', () => {
-  it('detects encodings from marks and bytes, and refuses binary data', () => {
+  it('detects encodings from marks and bytes, and refuses binary data and text that is not UTF-8', () => {
     expect(detectEncoding(Buffer.from([0xef, 0xbb, 0xbf, 0x61]))).toBe('utf8');
     expect(detectEncoding(Buffer.from([0xff, 0xfe, 0x61, 0]))).toBe('utf16le');
     expect(detectEncoding(Buffer.from([0xfe, 0xff, 0, 0x61]))).toBe('utf16be');
     expect(detectEncoding(Buffer.from('a,b\n1,2\n', 'utf16le'))).toBe('utf16le');
     expect(detectEncoding(Buffer.from('نام,ایمیل\n'))).toBe('utf8');
-    expect(detectEncoding(Buffer.from([0xe4, 0xc7, 0xe3, 0x2c, 0x61]))).toBe('windows1256');
+    // Not UTF-8 and no mark: refused with the reason, never guessed.
+    expect(() => detectEncoding(Buffer.from([0xe4, 0xc7, 0xe3, 0x2c, 0x61]))).toThrow(
+      /not UTF-8 text \(byte 2 is not valid UTF-8\).*encoding option/,
+    );
     expect(() => detectEncoding(Buffer.from([0x61, 0, 0, 0, 0x62, 0x63, 0, 0xff, 0xd8]))).toThrow(/binary/);
   });
 

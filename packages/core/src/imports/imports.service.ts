@@ -19,7 +19,9 @@ import { objectsInScope } from '../records/scope.ts';
 import { checkValue, type ValueContext } from '../records/values.ts';
 import { coerceCell } from './coerce.ts';
 import { ADDRESS_PARTS, type Mapping, suggestMapping } from './mapping.ts';
-import { type Encoding, type FileFormat, openRows } from './sources.ts';
+import { readRows } from './read-rows.ts';
+import type { Encoding, FileFormat } from './sources.ts';
+import type { StoredFile } from './stored-file.ts';
 
 export const ON_MATCH = ['skip', 'update', 'create'] as const;
 export type OnMatch = (typeof ON_MATCH)[number];
@@ -65,6 +67,12 @@ export interface ImportView {
 export const CHUNK_BYTES = 1024 * 1024;
 /** Rows written per transaction (and per resume mark). */
 export const ROWS_PER_CHUNK = 1000;
+/** A runner says it still holds its import this often, whatever it is doing (counting rows, writing a chunk). */
+export const IMPORT_BEAT_MS = 3_000;
+/** A running import whose runner has been silent this long is taken over and resumed from its last chunk. */
+export const IMPORT_LEASE_SECONDS = 10;
+// A watch runs once the lease has lapsed even if a chunk's commit renewed it just after the last beat.
+const WATCH_AFTER_SECONDS = IMPORT_LEASE_SECONDS + Math.ceil(IMPORT_BEAT_MS / 1000) + 1;
 /** A dry run keeps this many rejects to show; a real run keeps them all. */
 const DRY_RUN_REJECTS = 100;
 
@@ -109,9 +117,9 @@ function badOption(field: string, message: string): AppError {
 function checkMapping(principal: Principal, object: ObjectDef, mapping: Mapping, headers: string[]): void {
   const hidden = hiddenFor(principal);
   const readOnly = ruleFor(principal, object.key).readOnlyFields ?? [];
+  const known = new Set(headers);
   for (const [header, target] of Object.entries(mapping)) {
-    if (!headers.includes(header))
-      throw badOption(`mapping.${header}`, `The file has no column "${header}".`);
+    if (!known.has(header)) throw badOption(`mapping.${header}`, `The file has no column "${header}".`);
     if (target === '') continue;
     const [key, part] = target.split('.', 2) as [string, string | undefined];
     const field = object.fields.find((f) => f.key === key);
@@ -127,18 +135,33 @@ function checkMapping(principal: Principal, object: ObjectDef, mapping: Mapping,
   }
 }
 
-async function* storedChunks(db: Database, workspaceId: string, importId: string, trx?: Tx) {
-  for (let seq = 0; ; seq++) {
-    const read = (t: Tx) =>
-      sql<{
-        data: Buffer;
-      }>`select data from import_chunks where workspace_id = ${workspaceId} and import_id = ${importId} and seq = ${seq}`.execute(
-        raw(t),
+/** An import's stored file: its chunks' sizes (in order), each chunk read when asked for. */
+async function storedFile(
+  db: Database,
+  workspaceId: string,
+  importId: string,
+  trx?: Tx,
+): Promise<StoredFile> {
+  const inWorkspace = <T>(work: (t: Tx) => Promise<T>) =>
+    trx ? work(trx) : withWorkspace(db, workspaceId, work);
+  const { rows } = await inWorkspace((t) =>
+    sql<{ size: number }>`
+      select octet_length(data) as size from import_chunks
+      where workspace_id = ${workspaceId} and import_id = ${importId} order by seq`.execute(raw(t)),
+  );
+  return {
+    sizes: rows.map((r) => Number(r.size)),
+    read: async (seq) => {
+      const { rows: chunk } = await inWorkspace((t) =>
+        sql<{ data: Buffer }>`
+          select data from import_chunks where workspace_id = ${workspaceId} and import_id = ${importId} and seq = ${seq}`.execute(
+          raw(t),
+        ),
       );
-    const { rows } = trx ? await read(trx) : await withWorkspace(db, workspaceId, read);
-    if (!rows[0]) return;
-    yield rows[0].data;
-  }
+      if (!chunk[0]) throw new Error(`Chunk ${seq} of import ${importId} is missing.`);
+      return chunk[0].data;
+    },
+  };
 }
 
 /**
@@ -199,9 +222,8 @@ export async function createImport(
     await flush();
     if (bytes === 0) throw badOption('file', 'The file is empty.');
 
-    const { info, rows } = await openRows(storedChunks(db, principal.workspaceId, id, trx), format, {
-      encoding: options.encoding,
-    });
+    const upload = await storedFile(db, principal.workspaceId, id, trx);
+    const { info, rows } = await readRows(upload, format, { encoding: options.encoding });
     let headers: string[] | undefined;
     for await (const row of rows) {
       headers = row.map((h) => h.trim());
@@ -649,9 +671,13 @@ async function writeChunk(
 function planFor(row: ImportRow, object: ObjectDef, objects: ObjectDef[], ctx: ValueContext): Plan {
   const headers = row.headers ?? [];
   const columns: Column[] = [];
+  const seen = new Set<string>();
   for (const [index, header] of headers.entries()) {
+    // A header that repeats is read from its first column only.
+    if (seen.has(header)) continue;
+    seen.add(header);
     const target = row.options.mapping[header];
-    if (!target || headers.indexOf(header) !== index) continue;
+    if (!target) continue;
     const [key, part] = target.split('.', 2) as [string, string | undefined];
     const field = object.fields.find((f) => f.key === key);
     if (field) columns.push({ index, header, field, part });
@@ -697,11 +723,31 @@ export async function runImport(
       update imports set status = 'running', claimed_by = ${runner}, heartbeat_at = now(),
         started_at = coalesce(started_at, now()), updated_at = now()
       where workspace_id = ${workspaceId} and id = ${importId}
-        and (status = 'queued' or (status = 'running' and (heartbeat_at is null or heartbeat_at < now() - interval '2 minutes')))
+        and (status = 'queued' or (status = 'running' and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => ${IMPORT_LEASE_SECONDS}))))
       returning *`.execute(raw(trx));
+    if (rows[0])
+      await sql`select rabita_watch_import(${importId}::uuid, ${WATCH_AFTER_SECONDS})`.execute(raw(trx));
     return rows[0];
   });
   if (!claimed) return 'busy';
+  // The lease: a heartbeat every few seconds, each pushing back a watch job that would resume the import a moment
+  // after the lease lapses. If this process dies, the watch runs in another (or the restarted) worker within
+  // IMPORT_LEASE_SECONDS + a few seconds, instead of the minutely sweep finding it minutes later.
+  const beat = () =>
+    withWorkspace(db, workspaceId, (trx) =>
+      sql`
+        with held as (
+          update imports set heartbeat_at = now()
+          where workspace_id = ${workspaceId} and id = ${importId} and claimed_by = ${runner} and status = 'running'
+          returning id)
+        select rabita_watch_import(id, ${WATCH_AFTER_SECONDS}) from held`.execute(raw(trx)),
+    );
+  let beating: Promise<unknown> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    // One beat at a time; a missed beat (the database away for a moment) is retried by the next.
+    beating = beating.then(beat).catch(() => {});
+  }, IMPORT_BEAT_MS);
+  heartbeat.unref();
   const principal = claimed.principal;
   // Ends the run if this runner still holds the import; a runner that lost it (cancelled, or taken over after
   // going quiet) leaves the import and its file alone.
@@ -721,10 +767,11 @@ export async function runImport(
       await sql`delete from import_chunks where workspace_id = ${workspaceId} and import_id = ${importId}`.execute(
         raw(trx),
       );
+      await sql`select rabita_unwatch_import(${importId}::uuid)`.execute(raw(trx));
       return status;
     });
-  const open = () =>
-    openRows(storedChunks(db, workspaceId, importId), claimed.file_format, {
+  const open = async () =>
+    readRows(await storedFile(db, workspaceId, importId), claimed.file_format, {
       encoding: claimed.options.encoding,
     });
 
@@ -813,13 +860,16 @@ export async function runImport(
     if (error instanceof AppError) return finish('failed', error.message);
     if ((error as Error).message === 'simulated crash') throw error;
     return finish('failed', `The import stopped on an unexpected error: ${(error as Error).message}`);
+  } finally {
+    clearInterval(heartbeat);
+    await beating;
   }
 }
 
 /** Runs every import waiting in any workspace (the job task; also resumes imports whose runner died). */
 export async function runPendingImports(db: Database): Promise<number> {
   const { rows } = await sql<{ workspace_id: string; id: string }>`
-    select workspace_id, id from rabita_pending_imports(10)`.execute(
+    select workspace_id, id from rabita_pending_imports(10, ${IMPORT_LEASE_SECONDS})`.execute(
     db.withoutPlugins() as unknown as Kysely<unknown>,
   );
   for (const row of rows) await runImport(db, row.workspace_id, row.id);

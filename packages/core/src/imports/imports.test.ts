@@ -6,31 +6,10 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { multipartForm as form } from '../../../../test/multipart.ts';
 import { runImport } from './imports.service.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
-
-/** A multipart/form-data body: the text fields first, then the file. */
-function form(fields: Record<string, string>, file: Buffer, filename = 'people.csv') {
-  const boundary = `----rabita${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    );
-  }
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    ),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return {
-    payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
 
 describe('imports', () => {
   let t: TestApp;
@@ -132,7 +111,7 @@ describe('imports', () => {
     expect(timeline.data[0]).toMatchObject({ kind: 'change', action: 'created', source: 'import' });
   });
 
-  it('reads UTF-16 (with and without a byte-order mark) and Windows-1256 files, and tabs', async () => {
+  it('reads UTF-16 (with and without a byte-order mark) and Windows-1256 files (when told), and tabs', async () => {
     const text = 'First name\tLast name\r\nحسن\tالعلي\r\n';
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf16le')]);
     const be = Buffer.concat([
@@ -140,12 +119,12 @@ describe('imports', () => {
       iconv.encode(text.replace('حسن', 'حسين'), 'utf16be'),
     ]);
     const win = iconv.encode('First name,Last name\r\nخالد,الأحمد\r\n', 'windows1256');
-    for (const [file, name] of [
-      [le, 'حسن'],
-      [be, 'حسين'],
-      [win, 'خالد'],
+    for (const [file, name, encoding] of [
+      [le, 'حسن', undefined],
+      [be, 'حسين', undefined],
+      [win, 'خالد', 'windows1256'],
     ] as const) {
-      const { view } = await importAndRun({ object: 'people' }, file);
+      const { view } = await importAndRun({ object: 'people', ...(encoding ? { encoding } : {}) }, file);
       expect(view.counts.created, JSON.stringify(view)).toBe(1);
       expect(await people({ field: 'firstName', op: 'eq', value: name })).toHaveLength(1);
     }

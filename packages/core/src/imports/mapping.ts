@@ -214,14 +214,14 @@ export function suggestMapping(object: ObjectDef, headers: string[]): Mapping {
     add(splitCamel(field.key), field.key);
     for (const label of Object.values(field.labels)) if (typeof label === 'string') add(label, field.key);
   }
+  const typeOf = new Map(object.fields.map((f) => [f.key, f.type]));
   const used = new Set<string>();
   const mapping: Mapping = {};
   for (const header of headers) {
     const folded = foldHeader(header);
     const target = candidates.get(folded) ?? candidates.get(folded.replace(/ /g, ''));
-    const many = ['phones', 'emails', 'tags'].includes(
-      object.fields.find((f) => f.key === target)?.type ?? '',
-    );
+    const type = target === undefined ? undefined : typeOf.get(target);
+    const many = type === 'phones' || type === 'emails' || type === 'tags';
     if (target && (many || !used.has(target))) {
       mapping[header] = target;
       used.add(target);

@@ -1,24 +1,45 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { AppError } from '../errors/app-error.ts';
 import { vcardRows } from '../exports/vcard.ts';
+import { READ_LIMITS, type ReadLimits } from './read-limits.ts';
+import { fileBytes, type StoredFile } from './stored-file.ts';
+import { FileProblem, xlsxRows } from './xlsx-rows.ts';
 
-/** Text encodings an uploaded CSV may use. */
-export const ENCODINGS = ['utf8', 'utf16le', 'utf16be', 'windows1256'] as const;
+// Reading an uploaded file into rows. This runs in a worker thread (parse-worker.ts), never on the server's main
+// thread: see read-rows.ts.
+
+/** Text encodings an uploaded CSV or vCard file may be read in (UTF-8 and UTF-16 are recognised; others are named). */
+export const ENCODINGS = [
+  'utf8',
+  'utf16le',
+  'utf16be',
+  'windows1256',
+  'windows1252',
+  'shift_jis',
+  'gb18030',
+  'big5',
+  'euc-kr',
+] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 export type FileFormat = 'csv' | 'xlsx' | 'vcf';
 
 /** The largest CSV record read (a longer one ends the import with a sentence, before anything is written). */
-export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+export const MAX_RECORD_BYTES = READ_LIMITS.maxRowChars;
 const HEAD_BYTES = 64 * 1024;
 
 const fileError = (message: string) =>
   new AppError('validation_failed', message, { errors: [{ field: 'file', message }] });
 
-/** Reads the encoding from a byte-order mark, else from the bytes themselves (UTF-8 if valid, else Windows-1256). */
+const OTHER_ENCODINGS = ENCODINGS.filter((e) => !e.startsWith('utf')).join(', ');
+
+/**
+ * Reads the encoding from a byte-order mark, else from the bytes themselves: UTF-16 (a zero in every other byte)
+ * or UTF-8 if the bytes are valid UTF-8. Anything else is refused with the reason, never guessed: the caller names
+ * the encoding (the `encoding` option) or saves the file as UTF-8.
+ */
 export function detectEncoding(head: Buffer): Encoding {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf8';
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
@@ -42,12 +63,63 @@ export function detectEncoding(head: Buffer): Encoding {
     }
     if ((byte & 0x80) === 0) break;
   }
+  const bad = invalidUtf8At(head.subarray(0, end));
+  if (bad !== undefined) throw notUtf8(bad);
+  return 'utf8';
+}
+
+/** The offset of the first byte that is not valid UTF-8, if any. */
+function invalidUtf8At(bytes: Buffer): number | undefined {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
-    return 'utf8';
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return undefined;
   } catch {
-    return 'windows1256';
+    // Find the offending byte by halving (rare: only files about to be refused get here): a prefix of `lo` bytes
+    // decodes, one of `hi` bytes does not.
+    let lo = 0;
+    let hi = bytes.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+        lo = mid;
+      } catch {
+        hi = mid;
+      }
+    }
+    return hi - 1;
   }
+}
+
+function notUtf8(offset: number): AppError {
+  return fileError(
+    `The file is not UTF-8 text (byte ${offset + 1} is not valid UTF-8), and its encoding cannot be told from its bytes. Save it as "CSV UTF-8", or say which encoding it is with the encoding option (${OTHER_ENCODINGS}).`,
+  );
+}
+
+/** Decodes UTF-8, refusing the first invalid byte instead of replacing it. */
+async function* strictUtf8(bytes: AsyncIterable<Buffer>): AsyncIterable<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let offset = 0;
+  for await (const data of bytes) {
+    try {
+      yield decoder.decode(data, { stream: true });
+    } catch {
+      throw notUtf8(offset + (invalidUtf8At(data) ?? 0));
+    }
+    offset += data.length;
+  }
+  try {
+    yield decoder.decode();
+  } catch {
+    throw fileError('The file is not UTF-8 text: it ends in the middle of a character.');
+  }
+}
+
+/** The file's text, decoded in its encoding (UTF-8 strictly). */
+function decodedText(bytes: AsyncIterable<Buffer>, encoding: Encoding): NodeJS.ReadableStream {
+  if (encoding === 'utf8') return Readable.from(strictUtf8(bytes), { objectMode: false });
+  return Readable.from(bytes, { objectMode: false }).pipe(iconv.decodeStream(encoding, { stripBOM: true }));
 }
 
 /** The delimiter used most in the first line, outside quotes: comma, semicolon, tab or pipe. */
@@ -74,34 +146,6 @@ export function detectDelimiter(text: string): string {
   return best;
 }
 
-/** Splits the first bytes off a byte stream, giving them and a stream of everything (head included). */
-async function peek(source: AsyncIterable<Buffer>, bytes: number): Promise<{ head: Buffer; all: Readable }> {
-  const iterator = source[Symbol.asyncIterator]();
-  const taken: Buffer[] = [];
-  let size = 0;
-  let done = false;
-  while (size < bytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    taken.push(next.value);
-    size += next.value.length;
-  }
-  const head = Buffer.concat(taken);
-  async function* replay() {
-    yield head;
-    if (done) return;
-    while (true) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  return { head, all: Readable.from(replay(), { objectMode: false }) };
-}
-
 function isZip(head: Buffer) {
   return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
@@ -115,24 +159,33 @@ export interface SourceInfo {
 
 /**
  * Streams the rows of an uploaded file (the header row first) as arrays of cell text: CSV in any of the
- * supported encodings and delimiters, or the first worksheet of an XLSX workbook. Memory stays flat.
+ * supported encodings and delimiters, vCards, or the first worksheet of an XLSX workbook. Memory stays flat, and
+ * the limits hold: too many columns, too long a header, row or cell, or a workbook that inflates too far, fail
+ * the read with a sentence.
  */
 export async function openRows(
-  source: AsyncIterable<Buffer>,
+  file: StoredFile,
   format: FileFormat,
-  options: { encoding?: Encoding | undefined } = {},
+  options: { encoding?: Encoding | undefined; limits?: ReadLimits | undefined } = {},
 ): Promise<{ info: SourceInfo; rows: AsyncIterable<string[]> }> {
-  const { head, all } = await peek(source, HEAD_BYTES);
+  const limits = options.limits ?? READ_LIMITS;
+  const first = file.sizes.length > 0 ? await file.read(0) : Buffer.alloc(0);
+  const head = first.subarray(0, HEAD_BYTES);
   if (head.length === 0) throw fileError('The file is empty.');
   if (format === 'xlsx' || isZip(head)) {
     if (!isZip(head)) throw fileError('The file is not an XLSX workbook.');
-    return { info: { format: 'xlsx', encoding: null, delimiter: null }, rows: xlsxRows(all) };
+    return {
+      info: { format: 'xlsx', encoding: null, delimiter: null },
+      rows: checked(xlsxRows(file, limits), limits),
+    };
   }
   const encoding = options.encoding ?? detectEncoding(head);
   const headText = iconv.decode(head, encoding, { stripBOM: true });
   if (format === 'vcf' || /^\s*BEGIN:VCARD/i.test(headText)) {
-    const decoded = all.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
-    const lines = createInterface({ input: decoded, crlfDelay: Number.POSITIVE_INFINITY });
+    const lines = createInterface({
+      input: decodedText(fileBytes(file), encoding),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
     return { info: { format: 'vcf', encoding, delimiter: null }, rows: vcardRows(lines) };
   }
   const delimiter = detectDelimiter(headText);
@@ -142,66 +195,50 @@ export async function openRows(
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
-    max_record_size: MAX_RECORD_BYTES,
+    max_record_size: limits.maxRowChars,
   });
-  const decoded = all.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
+  const decoded = decodedText(fileBytes(file), encoding);
   decoded.on('error', (error) => parser.destroy(error));
   decoded.pipe(parser);
-  return { info: { format: 'csv', encoding, delimiter }, rows: csvRows(parser) };
+  return { info: { format: 'csv', encoding, delimiter }, rows: checked(csvRows(parser, limits), limits) };
 }
 
-async function* csvRows(parser: AsyncIterable<string[]>): AsyncIterable<string[]> {
+/** Holds rows to the column and header limits, and turns a file's problems into sentences. */
+async function* checked(rows: AsyncIterable<string[]>, limits: ReadLimits): AsyncIterable<string[]> {
+  let n = 0;
+  try {
+    for await (const row of rows) {
+      n += 1;
+      if (row.length > limits.maxColumns)
+        throw fileError(
+          `${n === 1 ? 'The header row' : `Row ${n}`} has ${row.length.toLocaleString('en')} columns; an import takes at most ${limits.maxColumns.toLocaleString('en')}.`,
+        );
+      if (n === 1) {
+        let chars = 0;
+        for (const cell of row) chars += cell.length;
+        if (chars > limits.maxHeaderChars)
+          throw fileError(
+            `The header row holds ${chars.toLocaleString('en')} characters; an import takes at most ${limits.maxHeaderChars.toLocaleString('en')}.`,
+          );
+      }
+      yield row;
+    }
+  } catch (error) {
+    if (error instanceof FileProblem) throw fileError(error.message);
+    throw error;
+  }
+}
+
+async function* csvRows(parser: AsyncIterable<string[]>, limits: ReadLimits): AsyncIterable<string[]> {
   try {
     for await (const record of parser) yield record;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    const e = error as { code?: string; message?: string; lines?: number };
+    const e = error as { code?: string; message?: string; lines?: number; cause?: unknown };
+    if (e.cause instanceof AppError) throw e.cause;
     const where = e.lines ? ` (near line ${e.lines})` : '';
     if (e.code === 'CSV_MAX_RECORD_SIZE')
-      throw fileError(`A row of the file is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB${where}.`);
+      throw fileError(`A row of the file is larger than ${limits.maxRowChars / 1024 / 1024} MiB${where}.`);
     throw fileError(`The file cannot be read as CSV${where}: ${e.message ?? 'unknown error'}`);
-  }
-}
-
-/** A cell of a worksheet as text: formulas give their cached result, never the formula; dates ISO 8601. */
-export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) {
-    const iso = value.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
-  }
-  if (typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    if (Array.isArray(v.richText)) return v.richText.map((p: { text?: string }) => p.text ?? '').join('');
-    if ('formula' in v || 'sharedFormula' in v) return cellText(v.result);
-    if ('text' in v) return cellText(v.text);
-    if ('error' in v) return '';
-    return '';
-  }
-  return String(value);
-}
-
-async function* xlsxRows(stream: Readable): AsyncIterable<string[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'cache',
-  });
-  try {
-    for await (const sheet of reader) {
-      for await (const row of sheet) {
-        const values = row.values as unknown[];
-        const cells: string[] = [];
-        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
-        // Rows that are missing in the sheet (empty) are skipped, as empty CSV lines are.
-        if (cells.some((c) => c !== '')) yield cells;
-      }
-      // Only the first worksheet is imported; draining the rest keeps the reader from waiting on us.
-      break;
-    }
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw fileError(`The file cannot be read as an XLSX workbook: ${(error as Error).message}`);
   }
 }

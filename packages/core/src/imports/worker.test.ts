@@ -3,25 +3,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
-import { runPendingImports } from './imports.service.ts';
-
-function form(fields: Record<string, string>, file: Buffer) {
-  const boundary = '----rabitaworker';
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields))
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    );
-  parts.push(
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\n\r\n`),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return {
-    payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
+import { multipartForm as form } from '../../../../test/multipart.ts';
+import { runImport, runPendingImports } from './imports.service.ts';
 
 describe('imports run by the job worker', () => {
   let t: TestApp;
@@ -78,4 +61,31 @@ describe('imports run by the job worker', () => {
     expect(await runPendingImports(t.handle.db)).toBeGreaterThanOrEqual(1);
     expect(await status(id)).toMatchObject({ status: 'done', counts: { created: 1 } });
   });
+
+  it('resumes an import within 30 seconds of its runner dying, without doubling rows', async () => {
+    const config = loadConfig({ DATABASE_URL: t.url, LOG_LEVEL: 'silent', RABITA_WORKER_CONCURRENCY: '1' });
+    // A deployment has had a worker: its job schema exists while imports run.
+    await (await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }))).stop();
+    const rows = Array.from({ length: 30 }, (_, i) => `Crashed ${i}`).join('\n');
+    const id = await upload(`first name\n${rows}\n`);
+    // The runner writes one chunk of ten rows, then dies in the middle of the next (nothing of it commits).
+    await expect(
+      runImport(t.handle.db, admin.workspaceId, id, { rowsPerChunk: 10, failAfterChunks: 1 }),
+    ).rejects.toThrow('simulated crash');
+    const crashedAt = Date.now();
+    expect(await status(id)).toMatchObject({ status: 'running', rowsDone: 10 });
+
+    const runner = await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }));
+    try {
+      let view = await status(id);
+      while (view.status !== 'done' && Date.now() - crashedAt < 45_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        view = await status(id);
+      }
+      expect(view).toMatchObject({ status: 'done', rowsDone: 30, counts: { created: 30 } });
+      expect(Date.now() - crashedAt).toBeLessThan(30_000);
+    } finally {
+      await runner.stop();
+    }
+  }, 60_000);
 });
