@@ -101,6 +101,15 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain(name);
   });
 
+  it('reads RABITA_SECRET_KEY as 32 bytes of hex or base64, and refuses any other length', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ RABITA_SECRET_KEY: hex }).secretKey?.toString('hex')).toBe(hex);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ RABITA_SECRET_KEY: base64 }).secretKey).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({}).secretKey).toBeUndefined();
+    expect(problemsOf({ RABITA_SECRET_KEY: 'short' })[0]).toContain('RABITA_SECRET_KEY must be 32 bytes');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '', RABITA_OPEN_SIGNUP: '' }).port).toBe(3000);
   });

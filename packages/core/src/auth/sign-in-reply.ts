@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
-import { type RouteDeps, SESSION_COOKIE, setSessionCookie } from '../http/route-kit.ts';
+import { type RouteDeps, SESSION_COOKIE, secureCookie, setSessionCookie } from '../http/route-kit.ts';
 import { presentUser } from '../users/users.presenter.ts';
 import { getUser } from '../users/users.service.ts';
 import { getWorkspace, listUserWorkspaces } from '../workspaces/workspaces.service.ts';
@@ -102,7 +102,7 @@ export async function finishSignIn(
     reply.setCookie(DEVICE_COOKIE, fresh.token, {
       httpOnly: true,
       sameSite: 'lax',
-      secure: request.protocol === 'https',
+      secure: secureCookie(request),
       path: '/api/v1/auth',
       expires: fresh.expiresAt,
     });

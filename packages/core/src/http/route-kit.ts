@@ -75,7 +75,7 @@ export function contextOf(db: Database, request: FastifyRequest): ServiceContext
 }
 
 /** Secure over https, and always when the public address is https (a proxy may speak plain HTTP to Rabita). */
-function secureCookie(request: FastifyRequest): boolean {
+export function secureCookie(request: FastifyRequest): boolean {
   return request.protocol === 'https' || request.server.secureCookies === true;
 }
 
