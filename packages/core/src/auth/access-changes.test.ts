@@ -128,6 +128,27 @@ describe('access changes reach running work', () => {
     expect((await call('DELETE', `/members/${ana.userId}`)).statusCode).toBe(204);
     expect((await call('GET', '/members', undefined, auth)).statusCode).toBe(401);
 
+    // A key made with a key answers to the same person: it goes when they go.
+    const cy = await joinByInvitation(t.app, admin.cookie, {
+      email: 'cy@example.com',
+      role: 'admin',
+      name: 'Cy',
+    });
+    const parent = await newKey('admin', cy.cookie);
+    const child = await call(
+      'POST',
+      '/api-keys',
+      { name: 'child', role: 'member' },
+      {
+        authorization: `Bearer ${parent.token}`,
+      },
+    );
+    expect(child.statusCode, child.body).toBe(201);
+    expect((await call('DELETE', `/members/${cy.userId}`)).statusCode).toBe(204);
+    expect(
+      (await call('GET', '/me', undefined, { authorization: `Bearer ${child.json().token}` })).statusCode,
+    ).toBe(401);
+
     const bo = await joinByInvitation(t.app, admin.cookie, {
       email: 'bo@example.com',
       role: 'admin',

@@ -9,7 +9,7 @@ import { grantsBeyond, parsePermissions } from '../roles/permissions.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 import type { Principal } from './principal.ts';
 import { accessChanged } from './principal-cache.ts';
-import { listLiveApiKeysCreatedBy, revokeApiKeys } from './principals.repository.ts';
+import { findApiKeyCreator, listLiveApiKeysCreatedBy, revokeApiKeys } from './principals.repository.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 export interface ApiKeyView {
@@ -40,6 +40,10 @@ export async function createApiKey(
       });
     }
     assertCanGrant(principal, role, 'role');
+    // A key made with a key answers to the person behind that key, so it goes when they leave.
+    const createdBy =
+      principal.userId ??
+      (principal.apiKeyId ? await findApiKeyCreator(trx, workspaceId, principal.apiKeyId) : null);
     const row = await trx
       .insertInto('apiKeys')
       .values({
@@ -49,7 +53,7 @@ export async function createApiKey(
         roleId: role.id,
         tokenHash: hashToken(token),
         tokenPrefix: token.slice(0, 10),
-        createdBy: principal.userId,
+        createdBy,
       })
       .returning(['id', 'name', 'tokenPrefix', 'createdAt', 'lastUsedAt'])
       .executeTakeFirstOrThrow();

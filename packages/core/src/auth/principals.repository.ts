@@ -82,3 +82,18 @@ export async function revokeApiKeys(trx: Tx, workspaceId: string, ids: readonly 
     .where('revokedAt', 'is', null)
     .execute();
 }
+
+/** The person who created an API key (null for one made by the command line, or by nobody known). */
+export async function findApiKeyCreator(
+  trx: Tx,
+  workspaceId: string,
+  apiKeyId: string,
+): Promise<string | null> {
+  const row = await trx
+    .selectFrom('apiKeys')
+    .select('createdBy')
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', apiKeyId)
+    .executeTakeFirst();
+  return row?.createdBy ?? null;
+}

@@ -83,7 +83,7 @@ async function keepAnAdmin(trx: Tx, workspaceId: string, leaving: { role: string
 
 /**
  * Gives another member another role of the workspace: nobody changes their own, and both the member's current
- * role and the new one must be within the caller's own.
+ * role and the new one must be within the caller's own. Their API keys the new role does not cover are revoked.
  */
 export async function changeMemberRole(
   ctx: ServiceContext,
