@@ -147,6 +147,7 @@ describe('text the database cannot store, and values of the wrong type for a col
     ['GET', '/api/v1/search?q=%00'],
     ['POST', '/api/v1/objects/people/query', { filter: { field: 'firstName', op: 'eq', value: 'A\ud800' } }],
     ['POST', '/api/v1/objects/people', { firstName: 'Ali', '\u0000': 'x' }],
+    ['POST', '/api/v1/objects/pipelines', { name: 'Wholesale', isDefault: null }],
     [
       'GET',
       `/api/v1/objects/people?filter=${encodeURIComponent(JSON.stringify({ field: 'id', op: 'eq', value: 'not-a-uuid' }))}`,
@@ -175,6 +176,14 @@ describe('text the database cannot store, and values of the wrong type for a col
     expect(response.statusCode, response.body).toBeGreaterThanOrEqual(400);
     expect(response.statusCode, response.body).toBeLessThan(500);
     expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('creates a pipeline without isDefault as not the default (the column cannot be empty)', async () => {
+    const response = await call('POST', '/api/v1/objects/pipelines', JSON.stringify({ name: 'Retail' }), {
+      'content-type': 'application/json',
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json().isDefault).toBe(false);
   });
 
   it.each([

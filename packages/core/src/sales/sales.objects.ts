@@ -121,7 +121,13 @@ export const pipelines: ObjectDef = {
       { en: 'Currency', ar: 'العملة', fa: 'ارز' },
       { type: 'text', maxLength: 3 },
     ),
-    field('isDefault', 'is_default', { en: 'Default', ar: 'افتراضي', fa: 'پیش‌فرض' }, { type: 'boolean' }),
+    // The column cannot be empty: a pipeline is the default or not.
+    field(
+      'isDefault',
+      'is_default',
+      { en: 'Default', ar: 'افتراضي', fa: 'پیش‌فرض' },
+      { type: 'boolean', required: true, defaultValue: false },
+    ),
   ],
 };
 
