@@ -43,6 +43,8 @@ export async function batchRecords(
       : undefined;
     const byList = upsertField?.type === 'emails' || upsertField?.type === 'phones';
     if (options.upsertBy) {
+      // Matching reads the records it compares with: a role that may not read them may not upsert.
+      assertAllowed(principal, objectKey, 'read');
       assertAllowed(principal, objectKey, 'update');
       const usable =
         upsertField &&

@@ -24,8 +24,8 @@ const unmatchable = (object: ObjectDef, fieldKey: string, message: string) =>
  * record found when several hold it). List fields (emails, phones, tags, domains) match on any item, through the
  * owner-run `rabita_match_list`, which probes their GIN indexes (row-level security keeps the app role's own
  * queries off them); single-valued fields compare their stored text. Emails compare lower-cased. The caller's
- * role applies: a hidden field cannot be looked up by, and with "own records only" only the caller's own records
- * are found.
+ * role applies: an object it may not read matches nothing (as if no record held the value), a hidden field cannot
+ * be looked up by, and with "own records only" only the caller's own records are found.
  */
 export async function matchRecordsByFields(
   trx: Tx,
@@ -35,6 +35,7 @@ export async function matchRecordsByFields(
 ): Promise<Map<string, string>[]> {
   const hidden = hiddenFor(principal);
   const out = lookups.map(() => new Map<string, string>());
+  if (!ruleFor(principal, object.key).read) return out;
   const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
   const limit = ownerLimit(principal, ruleFor(principal, object.key));
   const hasOwner = object.fields.some((f) => f.key === 'owner');

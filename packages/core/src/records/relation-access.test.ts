@@ -8,6 +8,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
+import { runImport } from '../imports/imports.service.ts';
 
 const ALL = { read: true, create: true, update: true, delete: true };
 const NONE = { read: false, create: false, update: false, delete: false };
@@ -165,6 +166,40 @@ describe('object and field rules through relations', () => {
       people: [theirs, mine],
     });
     expect(saved.statusCode, saved.body).toBe(200);
+  });
+
+  it('matches records by value (an upsert, an import linking by name) only among those the role may read', async () => {
+    await rules({ '*': ALL, people: { ...ALL, read: false } });
+    const upsert = await asMember('POST', '/objects/people/batch', {
+      records: [{ firstName: 'Again', lastName: 'Tehrani' }],
+      upsertBy: 'lastName',
+    });
+    expect(upsert.statusCode, upsert.body).toBe(403);
+
+    await rules({ '*': ALL, companies: NONE });
+    const boundary = '----rabitalink';
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const payload =
+      part('object', 'people') +
+      part('mapping', JSON.stringify({ 'First Name': 'firstName', Company: 'company' })) +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\nContent-Type: text/csv\r\n\r\n` +
+      `First Name,Company\nZara,Acme\n\r\n--${boundary}--\r\n`;
+    const uploaded = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { cookie: member.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(202);
+    const { id } = uploaded.json() as { id: string };
+    await runImport(t.handle.db, admin.workspaceId, id);
+    const report = await asMember('GET', `/imports/${id}`);
+    expect(report.body).not.toContain(acme);
+    const zara = await call('POST', '/objects/people/query', {
+      filter: { field: 'firstName', op: 'eq', value: 'Zara' },
+    });
+    for (const p of zara.json().data as { company: string | null }[]) expect(p.company).not.toBe(acme);
   });
 
   it('exports people as vCards without the company for a role that may not read companies', async () => {
