@@ -32,6 +32,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     with check (workspace_id = rabita_current_workspace())`.execute(db);
   // An audit log is appended to, never edited: the application may add and read rows, not change them.
   await sql`grant select, insert on audit_events to rabita_app`.execute(db);
+  await grantAuditReadToAdmins(db);
+}
+
+/** Adds `audit.read` to every workspace's admin role that lacks it (a workspace made before the log). */
+export async function grantAuditReadToAdmins(db: Kysely<unknown>): Promise<void> {
   await sql`
     update roles set permissions = jsonb_set(permissions, '{actions}',
       coalesce(permissions -> 'actions', '[]'::jsonb) || '["audit.read"]'::jsonb)

@@ -1,3 +1,5 @@
+import { openOwnerDatabase, withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiCaller,
@@ -6,6 +8,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
+import { grantAuditReadToAdmins } from './audit.migrations.ts';
 
 interface Event {
   id: string;
@@ -136,7 +139,9 @@ describe('security audit log', () => {
       'role.created',
       'role.updated',
     ]);
-    expect((await events(`?actor=${member.userId}`)).data).toEqual([]);
+    const bySomeone = (await events(`?actor=${member.userId}`)).data;
+    expect(bySomeone.every((e) => e.actor.userId === member.userId)).toBe(true);
+    expect(bySomeone.map((e) => e.kind)).not.toContain('role.created');
     expect((await events(`?actor=${admin.userId}&kind=member.removed`)).data).toHaveLength(1);
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect((await events(`?from=${encodeURIComponent(future)}`)).data).toEqual([]);
@@ -180,5 +185,38 @@ describe('security audit log', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('role.created');
     expect(lines[1]).toContain(admin.email);
+  });
+
+  it('keeps the log append-only for the application', async () => {
+    for (const statement of [sql`update audit_events set kind = 'x'`, sql`delete from audit_events`]) {
+      await expect(
+        withWorkspace(t.handle.db, admin.workspaceId, (trx) => statement.execute(trx)),
+      ).rejects.toThrow(/permission denied/);
+    }
+    expect((await events()).data.length).toBeGreaterThan(0);
+  });
+
+  it('gives audit.read to the admin role of a workspace that existed before the log', async () => {
+    const owner = openOwnerDatabase(t.url);
+    try {
+      await sql`update roles set permissions = jsonb_set(permissions, '{actions}',
+          (permissions -> 'actions') - 'audit.read') where workspace_id = ${admin.workspaceId}`.execute(
+        owner,
+      );
+      const before = (await call('GET', '/roles'))
+        .json()
+        .data.find((r: { key: string }) => r.key === 'admin');
+      expect(before.permissions.actions).not.toContain('audit.read');
+      await grantAuditReadToAdmins(owner);
+      const after = (await call('GET', '/roles')).json().data;
+      expect(after.find((r: { key: string }) => r.key === 'admin').permissions.actions).toContain(
+        'audit.read',
+      );
+      expect(after.find((r: { key: string }) => r.key === 'manager').permissions.actions).not.toContain(
+        'audit.read',
+      );
+    } finally {
+      await owner.destroy();
+    }
   });
 });
