@@ -202,19 +202,29 @@ export async function deliverDueWebhooks(
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
   };
   let attempted = 0;
+  let failure: unknown;
   const running = new Set<Promise<void>>();
+  // Targets that had nothing to claim this run (another worker holds their due delivery): not asked for again.
+  const idle = new Set<string>();
   for (;;) {
-    const room = MAX_TARGETS - sending.size;
-    const targets = room > 0 ? await dueTargets(db, room * 2, [...sending.keys()]) : [];
+    const room = failure === undefined ? MAX_TARGETS - sending.size : 0;
+    const targets = room > 0 ? await dueTargets(db, room * 2, [...sending.keys(), ...idle]) : [];
     for (const { workspaceId, webhookId } of targets) {
       const ofWorkspace = [...sending.values()].filter((w) => w === workspaceId).length;
       if (sending.size >= MAX_TARGETS || sending.has(webhookId) || ofWorkspace >= MAX_TARGETS_PER_WORKSPACE)
         continue;
       sending.set(webhookId, workspaceId);
       const lane: Promise<void> = drainTarget(db, workspaceId, webhookId, settings)
-        .then((n) => {
-          attempted += n;
-        })
+        .then(
+          (n) => {
+            attempted += n;
+            if (n === 0) idle.add(webhookId);
+          },
+          // A lane that fails (the database, not a receiver) stops only itself; the run reports it at the end.
+          (error: unknown) => {
+            failure ??= error;
+          },
+        )
         .finally(() => {
           sending.delete(webhookId);
           running.delete(lane);
@@ -222,7 +232,10 @@ export async function deliverDueWebhooks(
       running.add(lane);
     }
     // Nothing of ours is running: every due target is done, or another run in this process is sending to it.
-    if (running.size === 0) return attempted;
+    if (running.size === 0) {
+      if (failure !== undefined) throw failure;
+      return attempted;
+    }
     await Promise.race(running);
   }
 }
