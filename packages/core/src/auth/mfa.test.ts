@@ -32,7 +32,7 @@ describe('multi-factor sign-in', () => {
 
   beforeAll(async () => {
     t = await createTestApp(
-      { RABITA_SECRET_KEY: randomBytes(32).toString('hex') },
+      { RABITA_SECRET_KEY: randomBytes(32).toString('hex'), RABITA_OPEN_SIGNUP: 'true' },
       { throttle: { freePerPair: 3, freePerAccount: 1000, freePerIp: 1000, maxDelaySeconds: 60 } },
     );
     admin = await signUp(t.app);
@@ -194,6 +194,26 @@ describe('multi-factor sign-in', () => {
       totp: true,
       requiredByRole: true,
     });
+    // Someone signed in elsewhere without a second factor joins by invitation: the role's requirement still holds.
+    const outsider = await signUp(t.app);
+    const invited = await call('POST', '/invitations', { email: outsider.email, role: 'agent' });
+    const joined = await call(
+      'POST',
+      '/auth/accept-invitation',
+      { token: invited.json().token },
+      outsider.cookie,
+    );
+    expect(joined.statusCode, joined.body).toBe(202);
+    expect(joined.json().step).toBe('enroll');
+    // Nor can a session be moved into the workspace without one.
+    const moved = await call(
+      'POST',
+      '/auth/switch-workspace',
+      { workspaceId: admin.workspaceId },
+      outsider.cookie,
+    );
+    expect(moved.statusCode).toBe(403);
+    expect(moved.json().code).toBe('mfa_enrollment_required');
     // While the role requires it, it cannot be turned off.
     const off = await call('POST', '/me/mfa/disable', { code: codeFor(started.json().secret, 1) }, session);
     expect(off.statusCode).toBe(403);

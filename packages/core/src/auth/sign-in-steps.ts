@@ -37,17 +37,17 @@ export async function knownDevice(db: Database, token: string | undefined): Prom
 /**
  * What a person whose password (or invitation) was right must still do before a session opens in the workspace:
  * nothing, give a code (they have an authenticator and this browser is not remembered), or set one up (their role
- * requires it and they have none). `secondFactorDone` says the request already proved one (a signed-in session).
+ * requires it and they have none). `secondFactorDone` says the request already proved theirs (a signed-in session);
+ * it does not pass a role's requirement for someone who has none.
  */
 export async function secondFactorStep(
   db: Database,
   input: { userId: string; workspaceId: string; device: KnownDevice | undefined; secondFactorDone?: boolean },
 ): Promise<SignInChallenge | undefined> {
-  if (input.secondFactorDone) return undefined;
   let step: SignInChallenge['step'] | undefined;
   if (await hasMfa(db, input.userId)) {
     const remembered = input.device?.userId === input.userId && input.device.mfaRemembered;
-    step = remembered ? undefined : 'code';
+    step = remembered || input.secondFactorDone ? undefined : 'code';
   } else if (await roleRequiresMfa(db, input.workspaceId, input.userId)) {
     step = 'enroll';
   }
