@@ -120,7 +120,7 @@ function post(
 const breakers = new CircuitBreakers();
 const sending = new Map<string, string>();
 
-/** Sends one claimed delivery and records the attempt; returns whether the receiver answered. */
+/** Sends one claimed delivery and records the attempt; returns how it went. */
 async function attempt(
   db: Database,
   workspaceId: string,
