@@ -26,6 +26,7 @@ describe('the web app in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   let runner: Runner;
+  const cspViolations: string[] = [];
   const shot = (name: string, p: Page = page) =>
     p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   /** The API as the signed-in browser user (same cookies). */
@@ -135,6 +136,11 @@ describe('the web app in a browser', () => {
       reducedMotion: 'reduce',
     });
     page = await context.newPage();
+    // Chromium reports each thing the Content-Security-Policy blocked on the console; the last test reads them.
+    context.on('console', (message) => {
+      if (/Content[- ]Security[- ]Policy/i.test(message.text()))
+        cspViolations.push(`${message.location().url}: ${message.text()}`);
+    });
     // Generous: CI machines are shared, and a loaded one can take seconds to render a screen.
     page.setDefaultTimeout(20_000);
   }, 120_000);
@@ -908,4 +914,22 @@ describe('the web app in a browser', () => {
     );
     await shot('23-list-jump-to-the-middle');
   }, 120_000);
+
+  it('ran every screen above under the Content-Security-Policy, which another site cannot frame', async () => {
+    expect(cspViolations).toEqual([]);
+    const response = await page.goto(`${base}/o/people`);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    // A page of another origin (about:blank here) framing Rabita gets an error page in the frame, not the app.
+    const framer = await context.newPage();
+    await framer.setContent(`<iframe id="victim" src="${base}/sign-in" width="800" height="600"></iframe>`);
+    await framer.waitForTimeout(1_000);
+    const frame = framer.frames().find((f) => f !== framer.mainFrame());
+    expect(
+      await frame
+        ?.locator('input[name=password]')
+        .count()
+        .catch(() => 0),
+    ).toBe(0);
+    await framer.close();
+  });
 }, 180_000);
