@@ -712,6 +712,24 @@ describe('the web app in a browser', () => {
     ]);
     await checkAxe('members settings with a custom role chosen (en)');
     await shot('21-invite-custom-role');
+    // The security log lists the role just made and the invitation, and filters by kind.
+    await page.getByRole('tab', { name: 'Security log' }).click();
+    const logRows = () => page.getByRole('tabpanel').locator('tbody tr').allTextContents();
+    await expect
+      .poll(logRows)
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('Person invited'),
+          expect.stringContaining('Role created'),
+        ]),
+      );
+    await checkAxe('security log (en)');
+    await page.getByLabel('Event', { exact: true }).and(page.locator('input:not([type=hidden])')).click();
+    await page.getByRole('option', { name: 'Role created' }).click();
+    await expect.poll(async () => (await logRows()).every((r) => r.includes('Role created'))).toBe(true);
+    expect(await page.getByRole('link', { name: 'Export as CSV' }).getAttribute('href')).toBe(
+      '/api/v1/audit-events/export?kind=role.created',
+    );
 
     // The invited person joins with that role and sees only the tabs it allows.
     const invited = await browser.newContext({
