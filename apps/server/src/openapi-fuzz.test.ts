@@ -418,6 +418,9 @@ describe('the OpenAPI-driven fuzzer', () => {
       }
     }
     expect([...failures.values()]).toEqual([]);
+    // The admin was signed in throughout, so every case reached the services as meant.
+    const me = await t.app.inject({ url: '/api/v1/me', headers: { cookie: admin.cookie } });
+    expect(me.statusCode).toBe(200);
     expect(operations).toBeGreaterThan(100);
     expect(requests).toBe(operations * CASES_PER_OPERATION);
   }, 240_000);

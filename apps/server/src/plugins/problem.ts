@@ -8,6 +8,7 @@ type EdgeCode =
   | 'malformed_json'
   | 'malformed_multipart'
   | 'headers_too_large'
+  | 'request_timeout'
   | 'cross_origin_request'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -46,6 +47,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   410: 'Gone',
   413: 'Content Too Large',
@@ -117,17 +119,24 @@ function isMultipartError(request: FastifyRequest, error: FastifyError): boolean
  * a malformed request (400), as problem documents written straight to the socket.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nothing left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (!socket.writable) return void socket.destroy();
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
-  const code: EdgeCode = tooLarge ? 'headers_too_large' : 'bad_request';
+  const [status, code, detail]: [number, EdgeCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'headers_too_large',
+          'The address and headers are larger than 16 KB; send long filters in the body (POST /objects/{object}/query).',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request was not received in time.']
+        : [400, 'bad_request', 'The request is malformed.'];
   const body = JSON.stringify({
     type: `urn:rabita:problem:${code}`,
     title: TITLES[status],
     status,
-    detail: tooLarge
-      ? 'The address and headers are larger than 16 KB; send long filters in the body (POST /objects/{object}/query).'
-      : 'The request is malformed.',
+    detail,
     code,
   });
   socket.end(
