@@ -22,6 +22,7 @@ import * as m0022 from './0022-scheduled-jobs.ts';
 import * as m0023 from './0023-import-lookups.ts';
 import * as m0024 from './0024-write-cause.ts';
 import * as m0025 from './0025-account-security.ts';
+import * as m0026 from './0026-orphaned-api-keys.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '0023-import-lookups': m0023,
   '0024-write-cause': m0024,
   '0025-account-security': m0025,
+  '0026-orphaned-api-keys': m0026,
 };
