@@ -141,6 +141,12 @@ const cursorArb = fc.oneof(
       v: fc.array(hostileValue, { maxLength: 3 }),
     })
     .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url')),
+  // The shape of the timeline's and other lists' cursors: [value, id] pairs.
+  fc
+    .array(fc.oneof(hostileValue, fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-13-45T99:00:00Z')), {
+      maxLength: 3,
+    })
+    .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url')),
 );
 
 interface Known {
