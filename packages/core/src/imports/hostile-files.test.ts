@@ -9,6 +9,7 @@ import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts
 import { multipartForm as form } from '../../../../test/multipart.ts';
 import { runImport } from './imports.service.ts';
 import { READ_LIMITS } from './read-limits.ts';
+import { readRows } from './read-rows.ts';
 import { openRows } from './sources.ts';
 import type { StoredFile } from './stored-file.ts';
 
@@ -237,6 +238,36 @@ describe('hostile files', () => {
         limits: { ...READ_LIMITS, maxHeaderChars: 256 },
       }),
     ).rejects.toThrow(/header row holds 301 characters/);
+  });
+
+  it('fails a read that needs more memory than its thread may use, with a sentence, and the server lives on', async () => {
+    // 400,000 shared strings of 40 characters (within every limit), read by a thread allowed 16 MiB.
+    const strings = await workbook(sheetOf('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), () =>
+      streamed(function* () {
+        yield '<sst>';
+        for (let block = 0; block < 400_000; block += 10_000)
+          yield Array.from(
+            { length: 10_000 },
+            (_, i) => `<si><t>${String(block + i).padStart(40, 'abcdefghij')}</t></si>`,
+          ).join('');
+        yield '</sst>';
+      }),
+    );
+    const { rows } = await readRows(inMemory(strings), 'xlsx', { heapMb: 16 });
+    await expect(
+      (async () => {
+        for await (const _ of rows);
+      })(),
+    ).rejects.toThrow(/needs more than the 16 MiB of memory an import may use/);
+    expect((await t.app.inject('/healthz')).statusCode).toBe(200);
+    // A small file reads in a thread that small; the big one in a thread with the normal heap.
+    const small = await workbook(
+      sheetOf('<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>'),
+    );
+    let n = 0;
+    for await (const _ of (await readRows(inMemory(small), 'xlsx', { heapMb: 16 })).rows) n += 1;
+    for await (const _ of (await readRows(inMemory(strings), 'xlsx')).rows) n += 1;
+    expect(n).toBe(2);
   });
 
   it('reads a workbook’s first sheet as the workbook orders it, with dates, booleans and rich text', async () => {

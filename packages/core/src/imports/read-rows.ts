@@ -19,8 +19,14 @@ const fileError = (message: string) =>
 export async function readRows(
   file: StoredFile,
   format: FileFormat,
-  options: { encoding?: Encoding | undefined; limits?: ReadLimits | undefined } = {},
+  options: {
+    encoding?: Encoding | undefined;
+    limits?: ReadLimits | undefined;
+    /** The thread's heap in MiB (tests lower it). */
+    heapMb?: number | undefined;
+  } = {},
 ): Promise<{ info: SourceInfo; rows: AsyncIterable<string[]> }> {
+  const heapMb = options.heapMb ?? PARSE_HEAP_MB;
   const request: ParseRequest = {
     format,
     encoding: options.encoding,
@@ -29,7 +35,7 @@ export async function readRows(
   };
   const worker = new Worker(WORKER, {
     workerData: request,
-    resourceLimits: { maxOldGenerationSizeMb: PARSE_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(16, heapMb) },
     stdout: false,
     stderr: false,
   });
@@ -56,7 +62,7 @@ export async function readRows(
     broken ??=
       error.code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? fileError(
-            `Reading the file needs more than the ${PARSE_HEAP_MB} MiB of memory an import may use; split it into smaller files, or save it as CSV.`,
+            `Reading the file needs more than the ${heapMb} MiB of memory an import may use; split it into smaller files, or save it as CSV.`,
           )
         : fileError(`The file cannot be read: ${error.message}`);
     wake?.();

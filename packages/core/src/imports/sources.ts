@@ -6,7 +6,6 @@ import { AppError } from '../errors/app-error.ts';
 import { vcardRows } from '../exports/vcard.ts';
 import { READ_LIMITS, type ReadLimits } from './read-limits.ts';
 import { fileBytes, type StoredFile } from './stored-file.ts';
-import { FileProblem, xlsxRows } from './xlsx-rows.ts';
 
 // Reading an uploaded file into rows. This runs in a worker thread (parse-worker.ts), never on the server's main
 // thread: see read-rows.ts.
@@ -174,6 +173,8 @@ export async function openRows(
   if (head.length === 0) throw fileError('The file is empty.');
   if (format === 'xlsx' || isZip(head)) {
     if (!isZip(head)) throw fileError('The file is not an XLSX workbook.');
+    // Loaded only for workbooks: a CSV's reader thread starts without the zip and XML parsers.
+    const { xlsxRows } = await import('./xlsx-rows.ts');
     return {
       info: { format: 'xlsx', encoding: null, delimiter: null },
       rows: checked(xlsxRows(file, limits), limits),
@@ -224,8 +225,9 @@ async function* checked(rows: AsyncIterable<string[]>, limits: ReadLimits): Asyn
       yield row;
     }
   } catch (error) {
-    if (error instanceof FileProblem) throw fileError(error.message);
-    throw error;
+    if (error instanceof AppError) throw error;
+    // The workbook reader's problems (FileProblem) and anything else a file provokes are the file's.
+    throw fileError((error as Error).message);
   }
 }
 
