@@ -62,6 +62,7 @@ describe('account security: invitations, passwords, throttling and sign-up', () 
     expect(accepted.statusCode, accepted.body).toBe(200);
     expect(accepted.json().workspace.id).toBe(attacker.workspaceId);
     expect(accepted.json().user.id).toBe(victim.userId);
+    victim.cookie = sessionCookie(accepted);
   });
 
   it('creates a new account from an invitation only with a name and an acceptable password', async () => {
@@ -144,6 +145,19 @@ describe('account security: invitations, passwords, throttling and sign-up', () 
       '',
     );
     expect(taken.json().detail).toBe(signInWrong.json().detail);
+  });
+
+  it('logs a wrong password for an existing account in each of its workspaces', async () => {
+    const wrong = await call('POST', '/auth/sign-in', { email: victim.email, password: 'a wrong guess' }, '');
+    expect(wrong.statusCode).toBe(401);
+    await expect
+      .poll(async () => {
+        const r = await call('GET', '/audit-events?kind=auth.sign_in_failed', undefined, victim.cookie);
+        return r
+          .json()
+          .data.map((e: { subject: string; details: { reason: string } }) => [e.subject, e.details.reason]);
+      })
+      .toContainEqual([victim.userId, 'password']);
   });
 
   it('slows down failures per account and address without locking the owner out from elsewhere', async () => {

@@ -105,14 +105,16 @@ export async function signIn(
   if (!user || !ok || !workspaceId) {
     await throttle.fail(accountKey, input.ip);
     if (user) {
-      await recordSecurityEventForUser(db, user.id, {
+      // Not awaited: a wrong password must take as long as an unknown email, or the log's write would tell
+      // which emails have accounts. A lost entry costs less than that.
+      void recordSecurityEventForUser(db, user.id, {
         kind: 'auth.sign_in_failed',
         actorUserId: null,
         subject: user.id,
         details: { reason: 'password' },
         ip: input.ip,
         userAgent: input.userAgent ?? null,
-      });
+      }).catch(() => undefined);
     }
     throw invalidCredentials();
   }
