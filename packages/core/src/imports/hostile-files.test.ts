@@ -217,6 +217,31 @@ describe('hostile files', () => {
     expect(view.error).toMatch(/more than 32767 characters/);
   });
 
+  it('stops a workbook part that inflates beyond the size its directory declares', async () => {
+    // 40 MB of empty rows, declared in the central directory as 10,000 bytes (under every limit and ratio).
+    const file = await workbook(() =>
+      streamed(function* () {
+        yield '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>';
+        const rows = '<row/>'.repeat(100_000);
+        for (let i = 0; i < 66; i++) yield rows;
+        yield '</sheetData></worksheet>';
+      }),
+    );
+    // Each central directory entry: signature, …, uncompressed size at 24, name length at 28, name at 46.
+    let patched = 0;
+    for (let at = file.indexOf('PK\u0001\u0002'); at >= 0; at = file.indexOf('PK\u0001\u0002', at + 4)) {
+      const nameLength = file.readUInt16LE(at + 28);
+      if (file.subarray(at + 46, at + 46 + nameLength).toString() !== 'xl/worksheets/sheet1.xml') continue;
+      expect(file.readUInt32LE(at + 24)).toBeGreaterThan(30_000_000);
+      file.writeUInt32LE(10_000, at + 24);
+      patched += 1;
+    }
+    expect(patched).toBe(1);
+    await expect(allRows(inMemory(file), 'xlsx')).rejects.toThrow(
+      /part xl\/worksheets\/sheet1.xml inflates to more than the 10000 bytes it declares/,
+    );
+  });
+
   it('caps the shared strings table, a worksheet’s columns and the header row, each with a sentence', async () => {
     const strings = (n: number) =>
       `<sst>${Array.from({ length: n }, (_, i) => `<si><t>s${i}</t></si>`).join('')}</sst>`;

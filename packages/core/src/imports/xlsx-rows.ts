@@ -102,8 +102,7 @@ async function* parsePart(
   try {
     for await (const data of stream as AsyncIterable<Buffer>) {
       inflated += data.length;
-      if (inflated > limits.maxEntryBytes)
-        throw new FileProblem(`The workbook's part ${entry.fileName} inflates to more than it declares.`);
+      if (inflated > Math.min(entry.uncompressedSize, limits.maxEntryBytes)) throw lying(entry);
       for (let at = 0; at < data.length; at += PIECE) {
         const text = decoder.decode(data.subarray(at, at + PIECE), { stream: true });
         let from = 0;
@@ -124,10 +123,19 @@ async function* parsePart(
     parser.write(decoder.decode());
     parser.close();
     yield;
+  } catch (error) {
+    // yauzl stops a part at the size the directory declares for it.
+    if (/too many bytes/.test((error as Error).message)) throw lying(entry);
+    throw error;
   } finally {
     stream.destroy();
   }
 }
+
+const lying = (entry: yauzl.Entry) =>
+  new FileProblem(
+    `The workbook's part ${entry.fileName} inflates to more than the ${entry.uncompressedSize} bytes it declares: it looks like a zip bomb, not a spreadsheet.`,
+  );
 
 function xmlParser(): { parser: SaxesParser; failure: () => Error | undefined } {
   const parser = new SaxesParser({ xmlns: false });
