@@ -231,7 +231,21 @@ describe('hidden fields never leave the record engine', () => {
       const body = await bodyOf('GET', `/objects/${o.key}?limit=200`);
       return [body, ...recordShapes(body).map((r) => Object.keys(r).join(' '))];
     },
-    query: async (o) => {
+    query: async (o, hidden) => {
+      // A filter reaching the hidden field through a relation from any object is refused like one on it directly.
+      for (const other of objects)
+        for (const f of other.fields) {
+          if (
+            f.type !== 'relation' ||
+            f.relation?.object !== o.key ||
+            hiddenNow.get(other.key)?.key === f.key
+          )
+            continue;
+          const through = await as('POST', `/objects/${other.key}/query`, {
+            filter: { field: `${f.key}.${hidden.key}`, op: 'isNotNull' },
+          });
+          expect(through.statusCode, `${other.key}.${f.key}.${hidden.key}: ${through.body}`).toBe(400);
+        }
       const body = await bodyOf('POST', `/objects/${o.key}/query`, { limit: 200 });
       return [body, ...recordShapes(body).map((r) => Object.keys(r).join(' '))];
     },
