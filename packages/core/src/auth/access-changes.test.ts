@@ -96,6 +96,16 @@ describe('access changes reach running work', () => {
     await other.stop();
   });
 
+  it('sends a revoked key’s stream nothing written after the revocation, while its check is under way', async () => {
+    const key = await newKey();
+    const stream = await openStream(base, { authorization: `Bearer ${key.token}` });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await call('DELETE', `/api-keys/${key.id}`)).statusCode).toBe(204);
+    expect((await call('POST', '/objects/people', { firstName: 'AfterRevocation' })).statusCode).toBe(201);
+    expect(await within(stream.ended, 3000)).not.toBe('timeout');
+    expect(stream.text).not.toContain('event: record');
+  });
+
   it('ends an open event stream when its member is removed or their role changes', async () => {
     const lee = await joinByInvitation(t.app, admin.cookie, {
       email: 'lee@example.com',

@@ -58,16 +58,37 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
       let expiry: NodeJS.Timeout | undefined;
       let recheck: NodeJS.Timeout | undefined;
       let ended = false;
-      // When access changes anywhere, the stream checks its caller again and ends unless nothing changed for it.
-      const stopWatching = onAccessChanged(() => {
-        if (recheck || ended) return;
+      // Events that arrive while the caller is being checked again wait for the answer: sent if nothing changed for
+      // the caller, dropped with the stream otherwise.
+      let held: string[] | undefined;
+      const send = (message: string) => {
+        if (held) held.push(message);
+        else res.write(message);
+      };
+      // A change announced while a check is under way may have come after what the check read: check once more.
+      let again = false;
+      const check = () => {
+        held ??= [];
         recheck = setTimeout(() => {
           recheck = undefined;
+          again = false;
           accessUnchanged(db, principal).then(
-            (unchanged) => unchanged || end(),
+            (unchanged) => {
+              if (!unchanged) return end();
+              if (again) return check();
+              const waiting = held ?? [];
+              held = undefined;
+              if (!ended) for (const message of waiting) res.write(message);
+            },
             () => end(),
           );
         }, RECHECK_DELAY_MS);
+      };
+      // When access changes anywhere, the stream checks its caller again and ends unless nothing changed for it.
+      const stopWatching = onAccessChanged(() => {
+        if (ended) return;
+        if (held) again = true;
+        else check();
       });
       const end = () => {
         if (ended) return;
@@ -89,7 +110,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
           if (e.type === 'notification') {
             if (e.workspaceId !== principal.workspaceId || e.userId !== principal.userId) return;
             const note = { id: e.id, kind: e.kind, object: e.object, recordId: e.recordId, at: e.at };
-            res.write(`event: notification\ndata: ${JSON.stringify(note)}\n\n`);
+            send(`event: notification\ndata: ${JSON.stringify(note)}\n\n`);
             return;
           }
           if (!visible(e)) return;
@@ -102,7 +123,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
             source: e.source,
             at: e.at,
           };
-          res.write(`event: record\ndata: ${JSON.stringify(data)}\n\n`);
+          send(`event: record\ndata: ${JSON.stringify(data)}\n\n`);
         });
       } catch (error) {
         end();
