@@ -27,7 +27,10 @@ import { useObjects } from '../../metadata/hooks/useObjects.ts';
 import { label, visibleFields } from '../../metadata/utils/metadata.ts';
 import { importKeys } from '../utils/import-keys.ts';
 
-type Options = { matchBy: string | null; onMatch: string; dateCalendar: string };
+type Options = { matchBy: string | null; onMatch: string; dateCalendar: string; encoding: string | null };
+
+/** Encodings a CSV may be named as (UTF-8 and UTF-16 need no naming: the server recognises them). */
+const ENCODINGS = ['windows1256', 'windows1252', 'shift_jis', 'gb18030', 'big5', 'euc-kr'] as const;
 
 /** Uploads the file with its options; the server answers with the import's id (a job runs it). */
 async function upload(
@@ -43,6 +46,7 @@ async function upload(
   if (options.matchBy) form.append('matchBy', options.matchBy);
   form.append('onMatch', options.onMatch);
   form.append('dateCalendar', options.dateCalendar);
+  if (options.encoding) form.append('encoding', options.encoding);
   form.append('dryRun', String(dryRun));
   form.append('file', file);
   const response = await fetch('/api/v1/imports', { method: 'POST', body: form, credentials: 'same-origin' });
@@ -66,6 +70,7 @@ export default function ImportPage() {
     matchBy: null,
     onMatch: 'skip',
     dateCalendar: prefs.calendar,
+    encoding: null,
   });
   const [importId, setImportId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -164,6 +169,19 @@ export default function ImportPage() {
             }))}
             value={options.dateCalendar}
             onChange={(v) => setOptions({ ...options, dateCalendar: v ?? 'gregory' })}
+          />
+          <Select
+            label={t('import.encoding')}
+            data={[
+              { value: '', label: t('import.encodings.detect') },
+              ...ENCODINGS.map((e) => ({ value: e, label: t(`import.encodings.${e}`) })),
+            ]}
+            value={options.encoding ?? ''}
+            onChange={(v) => {
+              setOptions({ ...options, encoding: v || null });
+              setMapping(null);
+              setImportId(null);
+            }}
           />
         </SimpleGrid>
         <Group mt="md">
