@@ -160,6 +160,35 @@ describe('account security: invitations, passwords, throttling and sign-up', () 
       .toContainEqual([victim.userId, 'password']);
   });
 
+  it('changes a password only with the current one, to an acceptable one, ending the other sessions', async () => {
+    const person = await signUp(t.app);
+    const other = sessionCookie(
+      await call('POST', '/auth/sign-in', { email: person.email, password: person.password }, ''),
+    );
+    const change = (currentPassword: string, newPassword: string) =>
+      call('POST', '/me/password', { currentPassword, newPassword }, person.cookie);
+    const wrong = await change('not my password', 'a brand new phrase');
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().errors[0].field).toBe('body.currentPassword');
+    const weak = await change(person.password, 'password123');
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().errors[0].field).toBe('body.newPassword');
+    expect((await change(person.password, 'a brand new phrase')).statusCode).toBe(204);
+    expect((await call('GET', '/me', undefined, person.cookie)).statusCode).toBe(200);
+    expect((await call('GET', '/me', undefined, other)).statusCode).toBe(401);
+    const old = await call('POST', '/auth/sign-in', { email: person.email, password: person.password }, '');
+    expect(old.statusCode).toBe(401);
+    const fresh = await call(
+      'POST',
+      '/auth/sign-in',
+      { email: person.email, password: 'a brand new phrase' },
+      '',
+    );
+    expect(fresh.statusCode).toBe(200);
+    const events = await call('GET', '/audit-events?kind=auth.password_changed', undefined, person.cookie);
+    expect(events.json().data).toHaveLength(1);
+  });
+
   it('slows down failures per account and address without locking the owner out from elsewhere', async () => {
     const from = (remoteAddress: string, password: string) =>
       t.app.inject({

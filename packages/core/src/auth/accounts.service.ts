@@ -4,7 +4,13 @@ import { recordSecurityEventForUser } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
 import { presentUser, type UserView } from '../users/users.presenter.ts';
-import { findUserByEmail, insertUser, normalizeEmail } from '../users/users.service.ts';
+import {
+  findUserByEmail,
+  getUser,
+  insertUser,
+  normalizeEmail,
+  setPasswordHash,
+} from '../users/users.service.ts';
 import {
   anyWorkspaceExists,
   createWorkspace,
@@ -13,6 +19,7 @@ import {
 } from '../workspaces/workspaces.service.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { endUserSessions } from './sessions.service.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export interface SignUpInput {
@@ -160,5 +167,43 @@ export async function createUserWithWorkspace(
       .values({ workspaceId: input.workspaceId, userId: user.id, roleId: role.id })
       .execute();
     return { userId: user.id, workspaceId: input.workspaceId, role: roleKey };
+  });
+}
+
+/**
+ * Changes a person's password given their current one (checked under the sign-in throttle), refusing a new one
+ * the password policy refuses; every other session of theirs ends, and their workspaces' logs record it.
+ */
+export async function changePassword(
+  db: Database,
+  throttle: SignInThrottle,
+  input: {
+    userId: string;
+    sessionId: string | null;
+    currentPassword: string;
+    newPassword: string;
+    ip: string;
+    userAgent?: string | undefined;
+  },
+): Promise<void> {
+  const user = await getUser(db, input.userId);
+  assertPasswordAcceptable(input.newPassword, user.email, 'newPassword');
+  const accountKey = normalizeEmail(user.email);
+  await throttle.check(accountKey, input.ip);
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    await throttle.fail(accountKey, input.ip);
+    throw new AppError('validation_failed', 'The current password is not correct.', {
+      errors: [{ field: 'currentPassword', message: 'Not correct.' }],
+    });
+  }
+  await throttle.succeed(accountKey, input.ip);
+  await setPasswordHash(db, user.id, await hashPassword(input.newPassword));
+  await endUserSessions(db, user.id, { except: input.sessionId });
+  await recordSecurityEventForUser(db, user.id, {
+    kind: 'auth.password_changed',
+    actorUserId: user.id,
+    subject: user.id,
+    ip: input.ip,
+    userAgent: input.userAgent ?? null,
   });
 }

@@ -11,9 +11,10 @@ import {
 import { updatePreferences } from '../users/users.service.ts';
 import { listUserWorkspaces } from '../workspaces/workspaces.service.ts';
 import { acceptInvitation } from './accept-invitation.ts';
-import { signIn, signUp } from './accounts.service.ts';
+import { changePassword, signIn, signUp } from './accounts.service.ts';
 import {
   acceptInvitationBody,
+  changePasswordBody,
   meSchema,
   patchMeBody,
   signInBody,
@@ -187,6 +188,31 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       },
     },
     async (request) => describeMe(deps, principalOf(request)),
+  );
+
+  app.post(
+    '/me/password',
+    {
+      config: { auth: 'required', sessionOnly: true },
+      schema: {
+        tags,
+        summary: 'Change your password (give the current one); your other sessions end',
+        body: changePasswordBody,
+        response: { 204: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      await changePassword(db, deps.throttle, {
+        userId: principal.userId!,
+        sessionId: principal.sessionId,
+        currentPassword: request.body.currentPassword,
+        newPassword: request.body.newPassword,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      });
+      return reply.code(204).send(null);
+    },
   );
 
   app.patch(

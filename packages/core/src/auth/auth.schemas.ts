@@ -80,4 +80,9 @@ export const patchMeBody = z
   .partial()
   .strict();
 
+export const changePasswordBody = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: passwordSchema,
+});
+
 export const switchWorkspaceBody = z.object({ workspaceId: z.uuid() });

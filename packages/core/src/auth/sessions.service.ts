@@ -41,9 +41,15 @@ export async function endSession(db: Database, token: string): Promise<void> {
   accessChanged();
 }
 
-/** Ends every session of a user (after a password change, say). */
-export async function endUserSessions(db: Database, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('userId', '=', userId).execute();
+/** Ends every session of a user (after a password change, say), but the one in `except` when given. */
+export async function endUserSessions(
+  db: Database,
+  userId: string,
+  options: { except?: string | null } = {},
+): Promise<void> {
+  let query = db.deleteFrom('sessions').where('userId', '=', userId);
+  if (options.except) query = query.where('id', '!=', options.except);
+  await query.execute();
   accessChanged();
 }
 

@@ -44,6 +44,15 @@ export async function insertUser(
   return row;
 }
 
+/** Replaces a user's password hash. */
+export async function setPasswordHash(db: Database, userId: string, passwordHash: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ passwordHash, updatedAt: new Date() })
+    .where('id', '=', userId)
+    .execute();
+}
+
 export interface PreferencesPatch {
   name?: string | undefined;
   locale?: string | undefined;
