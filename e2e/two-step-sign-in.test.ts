@@ -94,4 +94,18 @@ describe('two-step sign-in in the browser', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL('**/o/people');
   });
+
+  it('changes the password from the same screen, refusing a common one', async () => {
+    await page.goto(`${base}/settings?tab=security`);
+    await page.getByLabel('Current password').fill(person.password);
+    await page.getByLabel('New password').fill('password123');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page
+      .getByText('This password is among the most common or breached passwords; choose another.')
+      .waitFor();
+    await page.getByLabel('New password').fill('a quieter river at dawn');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed. Your other sessions have ended.').waitFor();
+    await checkAxe('security settings after a password change');
+  });
 });

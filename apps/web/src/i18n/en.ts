@@ -15,6 +15,10 @@ export const en = {
     invitationHint: 'New to Rabita? Choose your name and a password to join.',
     passwordHint: 'At least 8 characters; not a common password, and not your email.',
     showPassword: 'Show or hide the password',
+    currentPassword: 'Current password',
+    newPassword: 'New password',
+    changePassword: 'Change password',
+    passwordChanged: 'Password changed. Your other sessions have ended.',
     invitationSignInFirst:
       'You already have an account: sign in with the invited email, then open the invitation link again.',
     acceptAs: 'Join as {{email}}',

@@ -16,6 +16,10 @@ export const fa: Dictionary = {
     invitationHint: 'تازه‌وارد هستید؟ برای پیوستن، نام و رمز عبوری انتخاب کنید.',
     passwordHint: 'دست‌کم ۸ نویسه؛ نه رمزی رایج و نه ایمیل شما.',
     showPassword: 'نمایش یا پنهان کردن رمز عبور',
+    currentPassword: 'رمز عبور کنونی',
+    newPassword: 'رمز عبور تازه',
+    changePassword: 'تغییر رمز عبور',
+    passwordChanged: 'رمز عبور تغییر کرد. نشست‌های دیگر شما پایان یافت.',
     invitationSignInFirst:
       'شما از پیش حساب دارید: با ایمیل دعوت‌شده وارد شوید و سپس پیوند دعوت را دوباره باز کنید.',
     acceptAs: 'پیوستن با {{email}}',

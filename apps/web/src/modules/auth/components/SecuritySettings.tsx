@@ -10,11 +10,15 @@ import { useAction } from '../../../lib/use-action.ts';
 import { useRoleChoices } from '../../roles/hooks/useRoles.ts';
 import { useCan } from '../hooks/useMe.ts';
 import { authKeys } from '../utils/auth-keys.ts';
+import { ChangePassword } from './ChangePassword.tsx';
 import { RecoveryCodes, TotpQr } from './SecondFactorStep.tsx';
 
 type Enrollment = components['schemas']['TotpEnrollment'];
 
-/** One's own two-step sign-in (set up with a QR code, recovery codes, turn off) and, for admins, the roles that must use it. */
+/**
+ * One's own two-step sign-in (set up with a QR code, recovery codes, turn off) and password, and, for admins, the
+ * roles that must use two-step sign-in.
+ */
 export default function SecuritySettings() {
   const { t } = useTranslation();
   const status = useQuery({
@@ -105,6 +109,7 @@ export default function SecuritySettings() {
           <ErrorText error={error} />
         </Stack>
       </Section>
+      <ChangePassword />
       {useCan('roles.manage') && <MfaPolicy />}
     </Stack>
   );
