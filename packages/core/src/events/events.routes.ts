@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accessUnchanged } from '../auth/current-principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { onAccessChanged } from '../auth/principal-cache.ts';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { ownerLimit, ruleFor } from '../records/access.ts';
@@ -17,6 +18,27 @@ const RECHECK_DELAY_MS = 50;
 export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, events }) => {
   // Open streams never go idle, so the server would wait for them on shutdown: end them first.
   const open = new Set<() => void>();
+  // Checks under way, by caller: the streams of one caller (several tabs) share one lookup, as long as no access
+  // change was announced since it began (it may have read the state before that change).
+  let announcements = 0;
+  const stopCounting = onAccessChanged(() => {
+    announcements += 1;
+  });
+  app.addHook('onClose', async () => stopCounting());
+  const checking = new Map<string, { after: number; answer: Promise<boolean> }>();
+  const unchangedFor = (principal: Principal): Promise<boolean> => {
+    const key = JSON.stringify([principal.apiKeyId, principal.sessionId, principal.userId, principal.role]);
+    const under = checking.get(key);
+    if (under?.after === announcements) return under.answer;
+    const entry = { after: announcements, answer: accessUnchanged(db, principal) };
+    checking.set(key, entry);
+    void entry.answer
+      .finally(() => {
+        if (checking.get(key) === entry) checking.delete(key);
+      })
+      .catch(() => {});
+    return entry.answer;
+  };
   app.addHook('preClose', async () => {
     for (const end of open) end();
   });
@@ -72,7 +94,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
         recheck = setTimeout(() => {
           recheck = undefined;
           again = false;
-          accessUnchanged(db, principal).then(
+          unchangedFor(principal).then(
             (unchanged) => {
               if (!unchanged) return end();
               if (again) return check();
