@@ -11,7 +11,8 @@ import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
 // case, and `RABITA_FUZZ_SEED=<seed>` replays (or explores another) run.
 
 const SEED = Number(process.env.RABITA_FUZZ_SEED ?? 20261204);
-const CASES_PER_OPERATION = 60;
+/** 60 in CI (about a minute); `RABITA_FUZZ_CASES` runs more when exploring. */
+const CASES_PER_OPERATION = Number(process.env.RABITA_FUZZ_CASES ?? 60);
 const SLOW_MS = 5_000;
 /** The event stream stays open; sign-out would end the fuzzing admin's session. */
 const SKIPPED = new Set(['GET /api/v1/events', 'POST /api/v1/auth/sign-out']);
