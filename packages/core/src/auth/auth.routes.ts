@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import {
   clearSessionCookie,
@@ -95,12 +96,24 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
   app.post(
     '/auth/sign-out',
     {
-      config: { auth: 'public' },
+      // Optional: anyone may end a session, and the person it belonged to is known for the security log.
+      config: { auth: 'optional' },
       schema: { tags, summary: 'End the current session', response: { 204: z.null() } },
     },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await endSession(db, token);
+      const signedOut = request.principal?.kind === 'session' ? request.principal : null;
+      if (token && signedOut) {
+        await recordSecurityEvent(db, {
+          workspaceId: signedOut.workspaceId,
+          kind: 'auth.signed_out',
+          actorUserId: signedOut.userId,
+          subject: signedOut.userId,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        });
+      }
       clearSessionCookie(request, reply);
       return reply.code(204).send(null);
     },

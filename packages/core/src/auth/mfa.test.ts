@@ -220,10 +220,17 @@ describe('multi-factor sign-in', () => {
   });
 
   it('records sign-ins, failed codes and second-factor changes in the security log', async () => {
+    const member = await joinByInvitation(t.app, admin.cookie, {
+      email: 'member@example.com',
+      role: 'member',
+      name: 'M',
+    });
+    expect((await call('POST', '/auth/sign-out', undefined, member.cookie)).statusCode).toBe(204);
     const events = await call('GET', '/audit-events?limit=100');
     expect(events.statusCode, events.body).toBe(200);
     const kinds = new Set(events.json().data.map((e: { kind: string }) => e.kind));
     for (const kind of [
+      'auth.signed_out',
       'auth.signed_in',
       'auth.sign_in_failed',
       'auth.mfa_enabled',
