@@ -6563,286 +6563,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ProblemInput: {
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            code: string;
-            instance?: string;
-            requestId?: string;
-            errors?: {
-                field: string;
-                message: string;
-            }[];
-        };
-        ApiKeyInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            role: string;
-            tokenPrefix: string;
-            createdAt: string;
-            lastUsedAt: string | null;
-        };
-        UserInput: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            name: string;
-            locale: string;
-            calendar: string;
-            timeZone: string;
-            digits: string;
-            createdAt: string;
-        };
-        WorkspaceInput: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            defaultCountry: string;
-            defaultCurrency: string;
-            defaultLocale: string;
-            createdAt: string;
-        };
-        SignInChallengeInput: {
-            /** @enum {string} */
-            step: "code" | "enroll";
-            challenge: string;
-            expiresAt: string;
-        };
-        MeInput: {
-            user: components["schemas"]["UserInput"] | null;
-            apiKey: {
-                /** Format: uuid */
-                id: string;
-            } | null;
-            workspace: components["schemas"]["WorkspaceInput"];
-            role: string;
-            permissions: {
-                actions: string[];
-            };
-            workspaces: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                role: string;
-            }[];
-        };
-        FieldDefinitionInput: {
-            key: string;
-            type: string;
-            labels: {
-                en: string;
-                ar?: string;
-                fa?: string;
-            };
-            custom: boolean;
-            required: boolean;
-            unique: boolean;
-            searchable: boolean;
-            readOnly?: boolean;
-            defaultValue?: unknown;
-            options?: {
-                value: string;
-                labels: {
-                    en: string;
-                    ar?: string;
-                    fa?: string;
-                };
-                color?: string;
-            }[];
-            relation?: {
-                object: string;
-                many: boolean;
-            };
-            currency?: string;
-            maxLength?: number;
-        };
-        ObjectDefinitionInput: {
-            key: string;
-            labels: {
-                singular: {
-                    en: string;
-                    ar?: string;
-                    fa?: string;
-                };
-                plural: {
-                    en: string;
-                    ar?: string;
-                    fa?: string;
-                };
-            };
-            custom: boolean;
-            titleFields: string[];
-            /** @description Per interface language, the field titling a record in that language when it is filled in */
-            localizedTitle?: {
-                en?: string;
-                ar?: string;
-                fa?: string;
-            };
-            subtitleField?: string;
-            fields: components["schemas"]["FieldDefinitionInput"][];
-        };
-        SecurityEventInput: {
-            /** Format: uuid */
-            id: string;
-            at: string;
-            kind: string;
-            actor: {
-                userId: string | null;
-                apiKeyId: string | null;
-                name: string | null;
-                email: string | null;
-            };
-            subject: string | null;
-            details: {
-                [key: string]: unknown;
-            };
-            ip: string | null;
-            userAgent: string | null;
-        };
-        TotpEnrollmentInput: {
-            secret: string;
-            uri: string;
-            qrCode: string;
-        };
-        RecoveryCodesInput: {
-            recoveryCodes: string[];
-        };
-        MfaStatusInput: {
-            totp: boolean;
-            recoveryCodesLeft: number;
-            requiredByRole: boolean;
-        };
-        MfaPolicyInput: {
-            requiredRoles: string[];
-        };
-        NotificationInput: {
-            id: string;
-            /** @description `assigned` (a record’s owner) or `task_assigned` (a task’s assignee) */
-            kind: string;
-            object: string;
-            recordId: string;
-            title: string | null;
-            actor: {
-                userId: string | null;
-                name: string | null;
-            };
-            createdAt: string;
-            readAt: string | null;
-        };
-        SearchHitInput: {
-            object: string;
-            id: string;
-            title: string;
-            subtitle: string | null;
-            score: number;
-        };
-        TimelineEntryInput: {
-            /** @description `change`, `activity`, `task`, or a kind a module adds. */
-            kind: string;
-            id: string;
-            /** @description ISO 8601 UTC: when it happened (changes, activities) or was added (tasks). */
-            at: string;
-        } & {
-            [key: string]: unknown;
-        };
-        ViewInput: {
-            id: string;
-            object: string;
-            name: string;
-            ownerId: string;
-            teamId: string | null;
-            shared: boolean;
-            /** @description The list’s state as the web app keeps it: columns, widths, sort, filter. */
-            state: {
-                [key: string]: unknown;
-            };
-            createdAt: string;
-            updatedAt: string;
-        };
-        WebhookInput: {
-            id: string;
-            url: string;
-            objects: string[];
-            events: string[];
-            description: string | null;
-            createdAt: string;
-        };
-        WebhookDeliveryInput: {
-            id: string;
-            event: string;
-            object: string;
-            recordId: string;
-            /** @description pending, delivered or failed */
-            status: string;
-            attemptCount: number;
-            attempts: {
-                at: string;
-                statusCode: number | null;
-                durationMs: number;
-                error: string | null;
-            }[];
-            nextAttemptAt: string | null;
-            deliveredAt: string | null;
-            createdAt: string;
-        };
-        RoleInput: {
-            /** Format: uuid */
-            id: string;
-            key: string;
-            name: string;
-            isSystem: boolean;
-            permissions: {
-                actions: string[];
-                objects: {
-                    [key: string]: {
-                        read: boolean;
-                        create: boolean;
-                        update: boolean;
-                        delete: boolean;
-                        ownRecordsOnly?: boolean;
-                        hiddenFields?: string[];
-                        readOnlyFields?: string[];
-                    };
-                };
-            };
-        };
-        MemberInput: {
-            userId: string;
-            name: string;
-            email: string;
-            role: string;
-            joinedAt: string;
-        };
-        InvitationInput: {
-            id: string;
-            email: string;
-            role: string;
-            invitedBy: string | null;
-            expiresAt: string;
-            createdAt: string;
-        };
-        TeamInput: {
-            id: string;
-            name: string;
-            members: string[];
-            createdAt: string;
-        };
-        Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            code: string;
-            instance?: string;
-            requestId?: string;
-            errors?: {
-                field: string;
-                message: string;
-            }[];
-        };
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -6852,49 +6572,14 @@ export interface components {
             createdAt: string;
             lastUsedAt: string | null;
         };
-        User: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            name: string;
-            locale: string;
-            calendar: string;
-            timeZone: string;
-            digits: string;
-            createdAt: string;
-        };
-        Workspace: {
+        ApiKeyInput: {
             /** Format: uuid */
             id: string;
             name: string;
-            defaultCountry: string;
-            defaultCurrency: string;
-            defaultLocale: string;
-            createdAt: string;
-        };
-        SignInChallenge: {
-            /** @enum {string} */
-            step: "code" | "enroll";
-            challenge: string;
-            expiresAt: string;
-        };
-        Me: {
-            user: components["schemas"]["User"] | null;
-            apiKey: {
-                /** Format: uuid */
-                id: string;
-            } | null;
-            workspace: components["schemas"]["Workspace"];
             role: string;
-            permissions: {
-                actions: string[];
-            };
-            workspaces: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                role: string;
-            }[];
+            tokenPrefix: string;
+            createdAt: string;
+            lastUsedAt: string | null;
         };
         FieldDefinition: {
             key: string;
@@ -6926,6 +6611,146 @@ export interface components {
             currency?: string;
             maxLength?: number;
         };
+        FieldDefinitionInput: {
+            key: string;
+            type: string;
+            labels: {
+                en: string;
+                ar?: string;
+                fa?: string;
+            };
+            custom: boolean;
+            required: boolean;
+            unique: boolean;
+            searchable: boolean;
+            readOnly?: boolean;
+            defaultValue?: unknown;
+            options?: {
+                value: string;
+                labels: {
+                    en: string;
+                    ar?: string;
+                    fa?: string;
+                };
+                color?: string;
+            }[];
+            relation?: {
+                object: string;
+                many: boolean;
+            };
+            currency?: string;
+            maxLength?: number;
+        };
+        Invitation: {
+            id: string;
+            email: string;
+            role: string;
+            invitedBy: string | null;
+            expiresAt: string;
+            createdAt: string;
+        };
+        InvitationInput: {
+            id: string;
+            email: string;
+            role: string;
+            invitedBy: string | null;
+            expiresAt: string;
+            createdAt: string;
+        };
+        Me: {
+            user: components["schemas"]["User"] | null;
+            apiKey: {
+                /** Format: uuid */
+                id: string;
+            } | null;
+            workspace: components["schemas"]["Workspace"];
+            role: string;
+            permissions: {
+                actions: string[];
+            };
+            workspaces: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                role: string;
+            }[];
+        };
+        MeInput: {
+            user: components["schemas"]["UserInput"] | null;
+            apiKey: {
+                /** Format: uuid */
+                id: string;
+            } | null;
+            workspace: components["schemas"]["WorkspaceInput"];
+            role: string;
+            permissions: {
+                actions: string[];
+            };
+            workspaces: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                role: string;
+            }[];
+        };
+        Member: {
+            userId: string;
+            name: string;
+            email: string;
+            role: string;
+            joinedAt: string;
+        };
+        MemberInput: {
+            userId: string;
+            name: string;
+            email: string;
+            role: string;
+            joinedAt: string;
+        };
+        MfaPolicy: {
+            requiredRoles: string[];
+        };
+        MfaPolicyInput: {
+            requiredRoles: string[];
+        };
+        MfaStatus: {
+            totp: boolean;
+            recoveryCodesLeft: number;
+            requiredByRole: boolean;
+        };
+        MfaStatusInput: {
+            totp: boolean;
+            recoveryCodesLeft: number;
+            requiredByRole: boolean;
+        };
+        Notification: {
+            id: string;
+            /** @description `assigned` (a record’s owner) or `task_assigned` (a task’s assignee) */
+            kind: string;
+            object: string;
+            recordId: string;
+            title: string | null;
+            actor: {
+                userId: string | null;
+                name: string | null;
+            };
+            createdAt: string;
+            readAt: string | null;
+        };
+        NotificationInput: {
+            id: string;
+            /** @description `assigned` (a record’s owner) or `task_assigned` (a task’s assignee) */
+            kind: string;
+            object: string;
+            recordId: string;
+            title: string | null;
+            actor: {
+                userId: string | null;
+                name: string | null;
+            };
+            createdAt: string;
+            readAt: string | null;
+        };
         ObjectDefinition: {
             key: string;
             labels: {
@@ -6951,6 +6776,119 @@ export interface components {
             subtitleField?: string;
             fields: components["schemas"]["FieldDefinition"][];
         };
+        ObjectDefinitionInput: {
+            key: string;
+            labels: {
+                singular: {
+                    en: string;
+                    ar?: string;
+                    fa?: string;
+                };
+                plural: {
+                    en: string;
+                    ar?: string;
+                    fa?: string;
+                };
+            };
+            custom: boolean;
+            titleFields: string[];
+            /** @description Per interface language, the field titling a record in that language when it is filled in */
+            localizedTitle?: {
+                en?: string;
+                ar?: string;
+                fa?: string;
+            };
+            subtitleField?: string;
+            fields: components["schemas"]["FieldDefinitionInput"][];
+        };
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                field: string;
+                message: string;
+            }[];
+        };
+        ProblemInput: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                field: string;
+                message: string;
+            }[];
+        };
+        RecoveryCodes: {
+            recoveryCodes: string[];
+        };
+        RecoveryCodesInput: {
+            recoveryCodes: string[];
+        };
+        Role: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            name: string;
+            isSystem: boolean;
+            permissions: {
+                actions: string[];
+                objects: {
+                    [key: string]: {
+                        read: boolean;
+                        create: boolean;
+                        update: boolean;
+                        delete: boolean;
+                        ownRecordsOnly?: boolean;
+                        hiddenFields?: string[];
+                        readOnlyFields?: string[];
+                    };
+                };
+            };
+        };
+        RoleInput: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            name: string;
+            isSystem: boolean;
+            permissions: {
+                actions: string[];
+                objects: {
+                    [key: string]: {
+                        read: boolean;
+                        create: boolean;
+                        update: boolean;
+                        delete: boolean;
+                        ownRecordsOnly?: boolean;
+                        hiddenFields?: string[];
+                        readOnlyFields?: string[];
+                    };
+                };
+            };
+        };
+        SearchHit: {
+            object: string;
+            id: string;
+            title: string;
+            subtitle: string | null;
+            score: number;
+        };
+        SearchHitInput: {
+            object: string;
+            id: string;
+            title: string;
+            subtitle: string | null;
+            score: number;
+        };
         SecurityEvent: {
             /** Format: uuid */
             id: string;
@@ -6969,42 +6907,47 @@ export interface components {
             ip: string | null;
             userAgent: string | null;
         };
-        TotpEnrollment: {
-            secret: string;
-            uri: string;
-            qrCode: string;
-        };
-        RecoveryCodes: {
-            recoveryCodes: string[];
-        };
-        MfaStatus: {
-            totp: boolean;
-            recoveryCodesLeft: number;
-            requiredByRole: boolean;
-        };
-        MfaPolicy: {
-            requiredRoles: string[];
-        };
-        Notification: {
+        SecurityEventInput: {
+            /** Format: uuid */
             id: string;
-            /** @description `assigned` (a record’s owner) or `task_assigned` (a task’s assignee) */
+            at: string;
             kind: string;
-            object: string;
-            recordId: string;
-            title: string | null;
             actor: {
                 userId: string | null;
+                apiKeyId: string | null;
                 name: string | null;
+                email: string | null;
             };
-            createdAt: string;
-            readAt: string | null;
+            subject: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            ip: string | null;
+            userAgent: string | null;
         };
-        SearchHit: {
-            object: string;
+        SignInChallenge: {
+            /** @enum {string} */
+            step: "code" | "enroll";
+            challenge: string;
+            expiresAt: string;
+        };
+        SignInChallengeInput: {
+            /** @enum {string} */
+            step: "code" | "enroll";
+            challenge: string;
+            expiresAt: string;
+        };
+        Team: {
             id: string;
-            title: string;
-            subtitle: string | null;
-            score: number;
+            name: string;
+            members: string[];
+            createdAt: string;
+        };
+        TeamInput: {
+            id: string;
+            name: string;
+            members: string[];
+            createdAt: string;
         };
         TimelineEntry: {
             /** @description `change`, `activity`, `task`, or a kind a module adds. */
@@ -7015,7 +6958,62 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        TimelineEntryInput: {
+            /** @description `change`, `activity`, `task`, or a kind a module adds. */
+            kind: string;
+            id: string;
+            /** @description ISO 8601 UTC: when it happened (changes, activities) or was added (tasks). */
+            at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TotpEnrollment: {
+            secret: string;
+            uri: string;
+            qrCode: string;
+        };
+        TotpEnrollmentInput: {
+            secret: string;
+            uri: string;
+            qrCode: string;
+        };
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            locale: string;
+            calendar: string;
+            timeZone: string;
+            digits: string;
+            createdAt: string;
+        };
+        UserInput: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string;
+            locale: string;
+            calendar: string;
+            timeZone: string;
+            digits: string;
+            createdAt: string;
+        };
         View: {
+            id: string;
+            object: string;
+            name: string;
+            ownerId: string;
+            teamId: string | null;
+            shared: boolean;
+            /** @description The list’s state as the web app keeps it: columns, widths, sort, filter. */
+            state: {
+                [key: string]: unknown;
+            };
+            createdAt: string;
+            updatedAt: string;
+        };
+        ViewInput: {
             id: string;
             object: string;
             name: string;
@@ -7055,46 +7053,48 @@ export interface components {
             deliveredAt: string | null;
             createdAt: string;
         };
-        Role: {
-            /** Format: uuid */
+        WebhookDeliveryInput: {
             id: string;
-            key: string;
-            name: string;
-            isSystem: boolean;
-            permissions: {
-                actions: string[];
-                objects: {
-                    [key: string]: {
-                        read: boolean;
-                        create: boolean;
-                        update: boolean;
-                        delete: boolean;
-                        ownRecordsOnly?: boolean;
-                        hiddenFields?: string[];
-                        readOnlyFields?: string[];
-                    };
-                };
-            };
-        };
-        Member: {
-            userId: string;
-            name: string;
-            email: string;
-            role: string;
-            joinedAt: string;
-        };
-        Invitation: {
-            id: string;
-            email: string;
-            role: string;
-            invitedBy: string | null;
-            expiresAt: string;
+            event: string;
+            object: string;
+            recordId: string;
+            /** @description pending, delivered or failed */
+            status: string;
+            attemptCount: number;
+            attempts: {
+                at: string;
+                statusCode: number | null;
+                durationMs: number;
+                error: string | null;
+            }[];
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
             createdAt: string;
         };
-        Team: {
+        WebhookInput: {
+            id: string;
+            url: string;
+            objects: string[];
+            events: string[];
+            description: string | null;
+            createdAt: string;
+        };
+        Workspace: {
+            /** Format: uuid */
             id: string;
             name: string;
-            members: string[];
+            defaultCountry: string;
+            defaultCurrency: string;
+            defaultLocale: string;
+            createdAt: string;
+        };
+        WorkspaceInput: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            defaultCountry: string;
+            defaultCurrency: string;
+            defaultLocale: string;
             createdAt: string;
         };
     };
