@@ -210,6 +210,7 @@ export const ar: Dictionary = {
       'workspace.updated': 'تغيير إعدادات مساحة العمل',
       'records.exported': 'تصدير سجلات',
       'import.started': 'بدء استيراد',
+      'import.finished': 'انتهاء استيراد',
     },
   },
   settings: {

@@ -216,6 +216,7 @@ export const en = {
       'workspace.updated': 'Workspace settings changed',
       'records.exported': 'Records exported',
       'import.started': 'Import started',
+      'import.finished': 'Import finished',
     },
   },
   settings: {

@@ -211,6 +211,7 @@ export const fa: Dictionary = {
       'workspace.updated': 'تغییر تنظیمات فضای کار',
       'records.exported': 'خروجی‌گرفتن از رکوردها',
       'import.started': 'شروع ورود داده',
+      'import.finished': 'پایان ورود داده',
     },
   },
   settings: {

@@ -33,6 +33,7 @@ export const SECURITY_EVENT_KINDS = [
   'workspace.updated',
   'records.exported',
   'import.started',
+  'import.finished',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

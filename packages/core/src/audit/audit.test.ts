@@ -8,6 +8,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
+import { runImport } from '../imports/imports.service.ts';
 import { grantAuditReadToAdmins } from './audit.migrations.ts';
 
 interface Event {
@@ -107,7 +108,7 @@ describe('security audit log', () => {
     expect(JSON.stringify(data)).not.toContain(invitation.token);
   });
 
-  it('records an import started by an API key, with the key as its actor', async () => {
+  it('records an import started by an API key and its end, with the key as their actor', async () => {
     const token = (await call('POST', '/api-keys', { name: 'importer', role: 'admin' })).json()
       .token as string;
     const boundary = '----audit';
@@ -132,6 +133,13 @@ describe('security audit log', () => {
       details: { object: 'people' },
     });
     expect(started?.actor.apiKeyId).toBeTruthy();
+    expect(await runImport(t.handle.db, admin.workspaceId, r.json().id)).toBe('done');
+    const [finished] = (await events('?kind=import.finished')).data;
+    expect(finished).toMatchObject({
+      subject: r.json().id,
+      actor: { userId: null, apiKeyId: started?.actor.apiKeyId },
+      details: { object: 'people', status: 'done', created: 1, rejected: 0 },
+    });
   });
 
   it('filters by kind, actor and time, and pages by keyset without gaps or repeats', async () => {

@@ -753,10 +753,16 @@ export async function runImport(
   // going quiet) leaves the import and its file alone.
   const finish = async (status: ImportStatus, error: string | null = null): Promise<ImportStatus | 'busy'> =>
     withWorkspace(db, workspaceId, async (trx) => {
-      const { rows } = await sql<{ id: string }>`
+      const { rows } = await sql<{
+        id: string;
+        created: number;
+        updated: number;
+        skipped: number;
+        rejected: number;
+      }>`
         update imports set status = ${status}, error = ${error}, finished_at = now(), updated_at = now(), claimed_by = null
         where workspace_id = ${workspaceId} and id = ${importId} and claimed_by = ${runner} and status = 'running'
-        returning id`.execute(raw(trx));
+        returning id, created, updated, skipped, rejected`.execute(raw(trx));
       if (rows.length === 0) {
         const { rows: now } = await sql<{ status: ImportStatus }>`
           select status from imports where workspace_id = ${workspaceId} and id = ${importId}`.execute(
@@ -768,6 +774,21 @@ export async function runImport(
         raw(trx),
       );
       await sql`select rabita_unwatch_import(${importId}::uuid)`.execute(raw(trx));
+      const { id: _, ...counts } = rows[0]!;
+      await recordSecurityEvent(trx, {
+        workspaceId,
+        kind: 'import.finished',
+        actorUserId: principal.userId,
+        actorApiKeyId: principal.apiKeyId,
+        subject: importId,
+        details: {
+          object: claimed.object_key,
+          status,
+          dryRun: claimed.dry_run,
+          ...counts,
+          ...(error ? { error } : {}),
+        },
+      });
       return status;
     });
   const open = async () =>

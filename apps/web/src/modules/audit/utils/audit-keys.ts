@@ -24,4 +24,5 @@ export const AUDIT_KINDS = [
   'workspace.updated',
   'records.exported',
   'import.started',
+  'import.finished',
 ] as const;
