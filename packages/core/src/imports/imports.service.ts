@@ -19,7 +19,7 @@ import { objectsInScope } from '../records/scope.ts';
 import { checkValue, type ValueContext } from '../records/values.ts';
 import { coerceCell } from './coerce.ts';
 import { ADDRESS_PARTS, type Mapping, suggestMapping } from './mapping.ts';
-import { readRows } from './read-rows.ts';
+import { countRows, readRows } from './read-rows.ts';
 import type { Encoding, FileFormat } from './sources.ts';
 import type { StoredFile } from './stored-file.ts';
 
@@ -803,8 +803,10 @@ export async function runImport(
     });
     let total = claimed.rows_total;
     if (total === null) {
-      total = -1;
-      for await (const _ of (await open()).rows) total += 1;
+      total =
+        (await countRows(await storedFile(db, workspaceId, importId), claimed.file_format, {
+          encoding: claimed.options.encoding,
+        })) - 1;
       const counted = Math.max(0, total);
       await withWorkspace(db, workspaceId, (trx) =>
         sql`update imports set rows_total = ${counted}, heartbeat_at = now() where workspace_id = ${workspaceId} and id = ${importId}`.execute(

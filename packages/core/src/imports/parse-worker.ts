@@ -12,6 +12,8 @@ export interface ParseRequest {
   encoding: Encoding | undefined;
   sizes: number[];
   limits: ReadLimits | undefined;
+  /** Only count the rows (the header row included), handing none over. */
+  countOnly: boolean;
 }
 
 /** Messages from the worker to the main thread. */
@@ -19,6 +21,7 @@ export type FromWorker =
   | { t: 'read'; seq: number }
   | { t: 'info'; info: { format: FileFormat; encoding: Encoding | null; delimiter: string | null } }
   | { t: 'rows'; rows: string[][]; done: boolean }
+  | { t: 'count'; count: number }
   | { t: 'fail'; message: string; file: boolean };
 
 /** Messages from the main thread to the worker. */
@@ -59,8 +62,13 @@ try {
     limits: request.limits,
   });
   send({ t: 'info', info });
+  if (request.countOnly) {
+    let count = 0;
+    for await (const _ of rows) count += 1;
+    send({ t: 'count', count });
+  }
   const iterator = rows[Symbol.asyncIterator]();
-  let done = false;
+  let done = request.countOnly;
   // The header row comes alone: an upload reads only it, and a bad row further on fails the import, not the upload.
   let most = 1;
   while (!done) {

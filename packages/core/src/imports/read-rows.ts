@@ -19,19 +19,57 @@ const fileError = (message: string) =>
 export async function readRows(
   file: StoredFile,
   format: FileFormat,
-  options: {
-    encoding?: Encoding | undefined;
-    limits?: ReadLimits | undefined;
-    /** The thread's heap in MiB (tests lower it). */
-    heapMb?: number | undefined;
-  } = {},
+  options: ReadOptions = {},
 ): Promise<{ info: SourceInfo; rows: AsyncIterable<string[]> }> {
+  const { worker, info, next } = await startReader(file, format, options, false);
+  async function* rows(): AsyncIterable<string[]> {
+    try {
+      while (true) {
+        worker.postMessage({ t: 'more' } satisfies ToWorker);
+        const reply = await next();
+        if (reply.t !== 'rows') throw new Error('The file reader answered out of turn.');
+        yield* reply.rows;
+        if (reply.done) return;
+      }
+    } finally {
+      await worker.terminate();
+    }
+  }
+  return { info, rows: rows() };
+}
+
+/** Counts a file's rows (the header row included) in a worker thread, as `readRows` reads them, handing none over. */
+export async function countRows(
+  file: StoredFile,
+  format: FileFormat,
+  options: ReadOptions = {},
+): Promise<number> {
+  const { worker, next } = await startReader(file, format, options, true);
+  try {
+    const reply = await next();
+    if (reply.t !== 'count') throw new Error('The file reader answered out of turn.');
+    return reply.count;
+  } finally {
+    await worker.terminate();
+  }
+}
+
+export interface ReadOptions {
+  encoding?: Encoding | undefined;
+  limits?: ReadLimits | undefined;
+  /** The thread's heap in MiB (tests lower it). */
+  heapMb?: number | undefined;
+}
+
+/** Starts a reader thread and waits for what the file turned out to be. */
+async function startReader(file: StoredFile, format: FileFormat, options: ReadOptions, countOnly: boolean) {
   const heapMb = options.heapMb ?? PARSE_HEAP_MB;
   const request: ParseRequest = {
     format,
     encoding: options.encoding,
     sizes: [...file.sizes],
     limits: options.limits,
+    countOnly,
   };
   const worker = new Worker(WORKER, {
     workerData: request,
@@ -92,19 +130,9 @@ export async function readRows(
     await worker.terminate();
     throw error;
   }
-  if (first.t !== 'info') throw new Error('The file reader answered out of turn.');
-  async function* rows(): AsyncIterable<string[]> {
-    try {
-      while (true) {
-        worker.postMessage({ t: 'more' } satisfies ToWorker);
-        const reply = await next();
-        if (reply.t !== 'rows') throw new Error('The file reader answered out of turn.');
-        yield* reply.rows;
-        if (reply.done) return;
-      }
-    } finally {
-      await worker.terminate();
-    }
+  if (first.t !== 'info') {
+    await worker.terminate();
+    throw new Error('The file reader answered out of turn.');
   }
-  return { info: first.info, rows: rows() };
+  return { worker, info: first.info, next };
 }
