@@ -6372,7 +6372,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Comma-separated kinds: auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.password_changed, auth.mfa_enabled, auth.mfa_disabled, member.invited, member.joined, member.role_changed, member.removed, invitation.revoked, role.created, role.updated, api_key.created, api_key.revoked, workspace.updated, records.exported, import.started. */
+                    /** @description Comma-separated kinds: auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.password_changed, auth.mfa_enabled, auth.mfa_disabled, member.invited, member.joined, member.role_changed, member.removed, invitation.revoked, role.created, role.updated, api_key.created, api_key.revoked, workspace.updated, records.exported, import.started, import.finished. */
                     kind?: string;
                     /** @description Only events by this person (a user id). */
                     actor?: string;
@@ -6452,7 +6452,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Comma-separated kinds: auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.password_changed, auth.mfa_enabled, auth.mfa_disabled, member.invited, member.joined, member.role_changed, member.removed, invitation.revoked, role.created, role.updated, api_key.created, api_key.revoked, workspace.updated, records.exported, import.started. */
+                    /** @description Comma-separated kinds: auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.password_changed, auth.mfa_enabled, auth.mfa_disabled, member.invited, member.joined, member.role_changed, member.removed, invitation.revoked, role.created, role.updated, api_key.created, api_key.revoked, workspace.updated, records.exported, import.started, import.finished. */
                     kind?: string;
                     /** @description Only events by this person (a user id). */
                     actor?: string;
