@@ -13,6 +13,8 @@ import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
 const SEED = Number(process.env.RABITA_FUZZ_SEED ?? 20261204);
 /** 60 in CI (about a minute); `RABITA_FUZZ_CASES` runs more when exploring. */
 const CASES_PER_OPERATION = Number(process.env.RABITA_FUZZ_CASES ?? 60);
+/** A second, shorter pass as an API key with the agent role (permission checks, session-only routes). */
+const AS_KEY_CASES = Math.ceil(CASES_PER_OPERATION / 4);
 const SLOW_MS = 5_000;
 /** The event stream stays open; sign-out would end the fuzzing admin's session. */
 const SKIPPED = new Set(['GET /api/v1/events', 'POST /api/v1/auth/sign-out']);
@@ -381,7 +383,8 @@ describe('the OpenAPI-driven fuzzer', () => {
   });
   afterAll(() => t?.close());
 
-  it(`answers ${CASES_PER_OPERATION} generated requests per operation without a 5xx, with problem documents, in time (seed ${SEED})`, async () => {
+  /** Sends `cases` generated requests per operation as `caller`; returns each distinct failure and the counts. */
+  async function fuzz(caller: Record<string, string>, cases: number, seed: number) {
     const failures = new Map<string, string>();
     let operations = 0;
     let requests = 0;
@@ -391,17 +394,17 @@ describe('the OpenAPI-driven fuzzer', () => {
     for (const [index, { url, method, operation }] of entries.entries()) {
       if (SKIPPED.has(`${method.toUpperCase()} ${url}`)) continue;
       operations++;
-      const cases = fc.sample(caseArb(doc, known, url, operation, method), {
-        seed: SEED + index,
-        numRuns: CASES_PER_OPERATION,
+      const generated = fc.sample(caseArb(doc, known, url, operation, method), {
+        seed: seed + index,
+        numRuns: cases,
       });
-      for (const [n, c] of cases.entries()) {
+      for (const [n, c] of generated.entries()) {
         requests++;
         const started = performance.now();
         const response = await t.app.inject({
           method: method.toUpperCase() as 'GET',
           url: c.path + queryString(c.query),
-          headers: { cookie: admin.cookie, ...(c.body ? { 'content-type': c.body.contentType } : {}) },
+          headers: { ...caller, ...(c.body ? { 'content-type': c.body.contentType } : {}) },
           ...(c.body ? { payload: c.body.payload } : {}),
         });
         const took = performance.now() - started;
@@ -420,15 +423,33 @@ describe('the OpenAPI-driven fuzzer', () => {
         if (failures.has(key)) continue;
         failures.set(
           key,
-          `${key} (seed ${SEED + index}, case ${n}): ${c.path.slice(0, 100)}${queryString(c.query).slice(0, 200)} ${c.body?.contentType ?? ''} ${c.body?.payload.slice(0, 200) ?? ''} ⇒ ${response.body.slice(0, 200)}`,
+          `${key} (seed ${seed + index}, case ${n}): ${c.path.slice(0, 100)}${queryString(c.query).slice(0, 200)} ${c.body?.contentType ?? ''} ${c.body?.payload.slice(0, 200) ?? ''} ⇒ ${response.body.slice(0, 200)}`,
         );
       }
     }
-    expect([...failures.values()]).toEqual([]);
+    return { failures: [...failures.values()], operations, requests };
+  }
+
+  it(`answers ${CASES_PER_OPERATION} generated requests per operation without a 5xx, with problem documents, in time (seed ${SEED})`, async () => {
+    const run = await fuzz({ cookie: admin.cookie }, CASES_PER_OPERATION, SEED);
+    expect(run.failures).toEqual([]);
     // The admin was signed in throughout, so every case reached the services as meant.
     const me = await t.app.inject({ url: '/api/v1/me', headers: { cookie: admin.cookie } });
     expect(me.statusCode).toBe(200);
-    expect(operations).toBeGreaterThan(100);
-    expect(requests).toBe(operations * CASES_PER_OPERATION);
+    expect(run.operations).toBeGreaterThan(100);
+    expect(run.requests).toBe(run.operations * CASES_PER_OPERATION);
   }, 240_000);
+
+  it(`answers an API key with a narrower role (agent) the same way, ${AS_KEY_CASES} requests per operation`, async () => {
+    const key = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: { cookie: admin.cookie },
+      payload: { name: 'Fuzzing agent', role: 'agent' },
+    });
+    expect(key.statusCode, key.body).toBe(201);
+    const run = await fuzz({ authorization: `Bearer ${key.json().token}` }, AS_KEY_CASES, SEED + 100_000);
+    expect(run.failures).toEqual([]);
+    expect(run.requests).toBe(run.operations * AS_KEY_CASES);
+  }, 120_000);
 });
