@@ -83,8 +83,9 @@ function directory(zip: yauzl.ZipFile, limits: ReadLimits): Promise<Map<string, 
 }
 
 /**
- * Feeds a part's XML to a parser in small pieces, calling `after` between pieces (to hand over finished rows).
- * Counts the inflated bytes, and refuses a run of more than `maxRun` characters without a tag.
+ * Feeds a part's XML to a parser in small pieces, yielding after each (the caller hands over finished rows and
+ * checks the parser's errors). Counts the inflated bytes, and refuses a run of more than `maxRun` characters
+ * without a tag, before the parser would buffer it.
  */
 async function* parsePart(
   zip: yauzl.ZipFile,
