@@ -25,7 +25,7 @@ describe('record permissions', () => {
     const accepted = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/accept-invitation',
-      payload: { token: invite.json().token, name: 'Member', password: 'member password' },
+      payload: { token: invite.json().token, name: 'Member', password: 'correct horse battery' },
     });
     member = sessionCookie(accepted);
     memberId = accepted.json().user.id;
