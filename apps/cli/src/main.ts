@@ -12,6 +12,7 @@ import {
   getImport,
   isAppError,
   operatorPrincipal,
+  resetMfaByEmail,
   restoreBackup,
   restoreWorkspaceArchive,
   runImport,
@@ -159,6 +160,31 @@ user
       await database.stop();
     },
   );
+
+user
+  .command('reset-mfa')
+  .description('remove the two-step sign-in of a person who lost their authenticator and recovery codes')
+  .requiredOption('--email <email>', 'sign-in email')
+  .action(async (options: { email: string }) => {
+    const config = configFromEnv();
+    const log = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+    const database = await startDatabase(config, log).catch(fail);
+    const handle = openDatabase(database.connectionString, { poolSize: 2 });
+    try {
+      const removed = await resetMfaByEmail(handle.db, options.email);
+      process.stdout.write(
+        removed
+          ? `Two-step sign-in removed for ${options.email}; they sign in with their password and set it up again.\n`
+          : `${options.email} has no account, or no two-step sign-in.\n`,
+      );
+    } catch (error) {
+      await handle.close();
+      await database.stop();
+      fail(error);
+    }
+    await handle.close();
+    await database.stop();
+  });
 
 program
   .command('demo')

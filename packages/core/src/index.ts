@@ -3,6 +3,7 @@ export { createUserWithWorkspace } from './auth/accounts.service.ts';
 export { principalFromApiKey } from './auth/api-keys.service.ts';
 export { authRoutes } from './auth/auth.routes.ts';
 export { principalForMember } from './auth/members.service.ts';
+export { resetMfaByEmail } from './auth/mfa.service.ts';
 export { can, type Principal } from './auth/principal.ts';
 export { accessChanged, PrincipalCache } from './auth/principal-cache.ts';
 export { createSecretBox, lazySecretBox, type SecretBox } from './auth/secret-box.ts';

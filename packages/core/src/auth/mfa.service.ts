@@ -6,7 +6,7 @@ import { actorOf, recordSecurityEvent, recordSecurityEventForUser } from '../aud
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { listRoles } from '../roles/roles.repository.ts';
-import { getUser } from '../users/users.service.ts';
+import { findUserByEmail, getUser } from '../users/users.service.ts';
 import {
   countUnusedRecoveryCodes,
   deleteTotp,
@@ -229,6 +229,25 @@ export async function disableMfa(
     ip: input.ip,
     userAgent: input.userAgent ?? null,
   });
+}
+
+/**
+ * Removes a person's second factor for an operator (`rabita user reset-mfa`), when they lost both their
+ * authenticator and their recovery codes; they sign in with their password and set it up again. False when the
+ * email has no account or no second factor.
+ */
+export async function resetMfaByEmail(db: Database, email: string): Promise<boolean> {
+  const user = await findUserByEmail(db, email);
+  if (!user || !(await findTotp(db, user.id))) return false;
+  await deleteTotp(db, user.id);
+  await forgetRememberedDevices(db, user.id);
+  await recordSecurityEventForUser(db, user.id, {
+    kind: 'auth.mfa_disabled',
+    actorUserId: null,
+    subject: user.id,
+    details: { by: 'operator' },
+  });
+  return true;
 }
 
 /** Whether the member's role in the workspace requires a second factor. */

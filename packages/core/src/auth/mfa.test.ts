@@ -10,6 +10,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
+import { resetMfaByEmail } from './mfa.service.ts';
 
 /** The code an authenticator shows for a secret, `stepsAhead` periods from now. */
 function codeFor(secret: string, stepsAhead = 0): string {
@@ -241,6 +242,15 @@ describe('multi-factor sign-in', () => {
     }
     const failed = events.json().data.find((e: { kind: string }) => e.kind === 'auth.sign_in_failed');
     expect(failed.details.reason).toMatch(/^(code|recovery_code)$/);
+  });
+
+  it('lets an operator remove the second factor of a person who lost it (rabita user reset-mfa)', async () => {
+    expect(await resetMfaByEmail(t.handle.db, 'nobody@example.com')).toBe(false);
+    expect((await signIn('agent@example.com', 'correct horse battery')).statusCode).toBe(202);
+    expect(await resetMfaByEmail(t.handle.db, 'AGENT@example.com')).toBe(true);
+    // The role still requires one: the next sign-in asks to set it up again rather than for a code.
+    const next = await signIn('agent@example.com', 'correct horse battery');
+    expect(next.json().step).toBe('enroll');
   });
 
   it('turns the second factor off only with a current code', async () => {
