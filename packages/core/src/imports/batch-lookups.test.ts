@@ -130,7 +130,9 @@ describe('imports look records up a batch at a time', () => {
     expect(view.counts).toEqual({ created: 498, updated: 500, skipped: 0, rejected: 2 });
     // The 500 matches are locked and read by one statement and updated by another, not one by one.
     expect(sent.filter((q) => /^update "people" as t set/.test(q.trim()))).toHaveLength(1);
-    expect(sent.filter((q) => /^select \* from "people" as "t"\s+where .* = any\(/s.test(q.trim()))).toHaveLength(1);
+    expect(
+      sent.filter((q) => /^select \* from "people" as "t"\s+where .* = any\(/s.test(q.trim())),
+    ).toHaveLength(1);
     expect(perRecord().filter((q) => !/= any\(/.test(q))).toHaveLength(0);
     expect(sent.length).toBeLessThan(100);
     expect(view.firstRejects.map((r: { row: number }) => r.row)).toEqual([12, 14]);
