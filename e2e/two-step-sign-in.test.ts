@@ -25,6 +25,7 @@ describe('two-step sign-in in the browser', () => {
   let page: Page;
   const person = buildSignUp();
   let secret = '';
+  let recoveryCodes: string[] = [];
 
   /** axe-core on the current screen: no serious or critical violations. */
   const checkAxe = async (screen: string) => {
@@ -42,7 +43,10 @@ describe('two-step sign-in in the browser', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_SECRET_KEY: randomBytes(32).toString('hex') });
+    t = await createTestApp({
+      RABITA_SECRET_KEY: randomBytes(32).toString('hex'),
+      RABITA_OPEN_SIGNUP: 'true',
+    });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
@@ -74,6 +78,9 @@ describe('two-step sign-in in the browser', () => {
     await expect
       .poll(() => page.getByText(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/).count())
       .toBe(10);
+    recoveryCodes = await page
+      .getByText(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/)
+      .allTextContents();
   });
 
   it('asks for a code after the password and lands in the app with it', async () => {
@@ -107,5 +114,36 @@ describe('two-step sign-in in the browser', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('Password changed. Your other sessions have ended.').waitFor();
     await checkAxe('security settings after a password change');
+  });
+
+  it('joins another workspace by invitation: signs in from the link (with a recovery code), then accepts as oneself', async () => {
+    const inviter = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-up',
+      payload: buildSignUp(),
+    });
+    const cookie = `rabita_session=${inviter.cookies.find((c) => c.name === 'rabita_session')!.value}`;
+    const invited = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/invitations',
+      headers: { cookie },
+      payload: { email: person.email, role: 'member' },
+    });
+    await page.request.post(`${base}/api/v1/auth/sign-out`);
+    await page.goto(`${base}/accept-invitation?token=${invited.json().token}`);
+    await page.getByRole('link', { name: 'Already have an account? Sign in' }).click();
+    await page.getByLabel('Email').fill(person.email);
+    await page.locator('input[name=password]').fill('a quieter river at dawn');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Every code of this period was used already (a code works once): a recovery code instead.
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText(`Join as ${person.email}`).waitFor();
+    await checkAxe('accepting an invitation while signed in');
+    await page.getByRole('button', { name: 'Join the workspace' }).click();
+    await page.waitForURL('**/o/people');
+    const me = await (await page.request.get(`${base}/api/v1/me`)).json();
+    expect(me).toMatchObject({ role: 'member', user: { email: person.email.toLowerCase() } });
   });
 });

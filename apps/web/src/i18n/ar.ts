@@ -20,7 +20,7 @@ export const ar: Dictionary = {
     newPassword: 'كلمة المرور الجديدة',
     changePassword: 'تغيير كلمة المرور',
     passwordChanged: 'تم تغيير كلمة المرور. انتهت جلساتك الأخرى.',
-    invitationSignInFirst: 'لديك حساب بالفعل: سجّل الدخول بالبريد المدعو ثم افتح رابط الدعوة مرة أخرى.',
+    invitationSignInFirst: 'لديك حساب بالفعل: سجّل الدخول بالبريد المدعو للانضمام.',
     acceptAs: 'انضم باسم {{email}}',
     mfaTitle: 'تسجيل الدخول بخطوتين',
     mfaCode: 'الرمز من تطبيق المصادقة',

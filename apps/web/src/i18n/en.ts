@@ -19,8 +19,7 @@ export const en = {
     newPassword: 'New password',
     changePassword: 'Change password',
     passwordChanged: 'Password changed. Your other sessions have ended.',
-    invitationSignInFirst:
-      'You already have an account: sign in with the invited email, then open the invitation link again.',
+    invitationSignInFirst: 'You already have an account: sign in with the invited email to join.',
     acceptAs: 'Join as {{email}}',
     mfaTitle: 'Two-step sign-in',
     mfaCode: 'Code from your authenticator app',

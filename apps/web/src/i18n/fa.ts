@@ -20,8 +20,7 @@ export const fa: Dictionary = {
     newPassword: 'رمز عبور تازه',
     changePassword: 'تغییر رمز عبور',
     passwordChanged: 'رمز عبور تغییر کرد. نشست‌های دیگر شما پایان یافت.',
-    invitationSignInFirst:
-      'شما از پیش حساب دارید: با ایمیل دعوت‌شده وارد شوید و سپس پیوند دعوت را دوباره باز کنید.',
+    invitationSignInFirst: 'شما از پیش حساب دارید: برای پیوستن با ایمیل دعوت‌شده وارد شوید.',
     acceptAs: 'پیوستن با {{email}}',
     mfaTitle: 'ورود دومرحله‌ای',
     mfaCode: 'کد برنامهٔ احراز هویت',

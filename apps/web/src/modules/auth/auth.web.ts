@@ -8,7 +8,16 @@ import { SignInPage } from './components/SignInPage.tsx';
 import { SignUpPage } from './components/SignUpPage.tsx';
 
 // The signed-out screens load with the first bundle: they are the first thing a visitor sees.
-const signIn = createRoute({ getParentRoute: () => rootRoute, path: '/sign-in', component: SignInPage });
+const signIn = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sign-in',
+  // Where to go once signed in: only back to an invitation, so the link cannot send anyone elsewhere.
+  validateSearch: (s: Record<string, unknown>): { invitation?: string } =>
+    typeof s.invitation === 'string' && /^[\w-]{10,200}$/.test(s.invitation)
+      ? { invitation: s.invitation }
+      : {},
+  component: SignInPage,
+});
 const signUp = createRoute({ getParentRoute: () => rootRoute, path: '/sign-up', component: SignUpPage });
 const acceptInvitation = createRoute({
   getParentRoute: () => rootRoute,

@@ -55,15 +55,17 @@ export function AcceptInvitationPage() {
             </>
           )}
           {signInFirst ? (
-            <Text size="sm">{t('auth.invitationSignInFirst')}</Text>
+            <AnchorLink to="/sign-in" search={{ invitation: token }} size="sm">
+              {t('auth.invitationSignInFirst')}
+            </AnchorLink>
           ) : (
             <ErrorText error={error} />
           )}
           <Button type="submit" loading={busy}>
             {t('auth.acceptInvitation')}
           </Button>
-          {!me && (
-            <AnchorLink to="/sign-in" size="sm">
+          {!me && !signInFirst && (
+            <AnchorLink to="/sign-in" search={{ invitation: token }} size="sm">
               {t('auth.haveAccount')}
             </AnchorLink>
           )}

@@ -1,4 +1,5 @@
 import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { useSearch } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
@@ -9,10 +10,15 @@ import { SecondFactorStep } from './SecondFactorStep.tsx';
 
 export function SignInPage() {
   const { t } = useTranslation();
-  const { error, busy, onSubmit, challenge, finish } = useAuthSubmit((f) =>
-    call(
-      client.POST('/api/v1/auth/sign-in', { body: { email: str(f, 'email'), password: str(f, 'password') } }),
-    ),
+  const { invitation } = useSearch({ from: '/sign-in' });
+  const { error, busy, onSubmit, challenge, finish } = useAuthSubmit(
+    (f) =>
+      call(
+        client.POST('/api/v1/auth/sign-in', {
+          body: { email: str(f, 'email'), password: str(f, 'password') },
+        }),
+      ),
+    { invitation },
   );
   if (challenge) {
     return (

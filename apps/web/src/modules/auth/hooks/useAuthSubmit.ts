@@ -8,7 +8,10 @@ import { authKeys } from '../utils/auth-keys.ts';
  * Submits a signed-out form; once it succeeds, reads who is signed in and goes to the app. When the server asks
  * for a second step (a challenge), it is kept for the screen to show instead.
  */
-export function useAuthSubmit(run: (form: FormData) => Promise<unknown>) {
+export function useAuthSubmit(
+  run: (form: FormData) => Promise<unknown>,
+  options: { invitation?: string | undefined } = {},
+) {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>(null);
@@ -16,7 +19,9 @@ export function useAuthSubmit(run: (form: FormData) => Promise<unknown>) {
   const [challenge, setChallenge] = useState<SignInChallenge | null>(null);
   const finish = async () => {
     await qc.invalidateQueries({ queryKey: authKeys.me });
-    await navigate({ to: '/' });
+    if (options.invitation)
+      await navigate({ to: '/accept-invitation', search: { token: options.invitation } });
+    else await navigate({ to: '/' });
   };
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
