@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import { recordSecurityEventForUser } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { findRoleByKey } from '../roles/roles.repository.ts';
-import { presentUser, type UserView } from '../users/users.presenter.ts';
 import {
   findUserByEmail,
   getUser,
@@ -11,12 +10,8 @@ import {
   normalizeEmail,
   setPasswordHash,
 } from '../users/users.service.ts';
-import {
-  anyWorkspaceExists,
-  createWorkspace,
-  presentWorkspace,
-  type WorkspaceView,
-} from '../workspaces/workspaces.service.ts';
+import { anyWorkspaceExists, createWorkspace } from '../workspaces/workspaces.service.ts';
+import { hasMfa } from './mfa.service.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { endUserSessions } from './sessions.service.ts';
@@ -50,8 +45,12 @@ export async function signUp(
   db: Database,
   throttle: SignInThrottle,
   input: SignUpInput & { ip: string },
-  options: { openSignup: boolean },
-): Promise<{ user: UserView; workspace: WorkspaceView; role: string }> {
+  options: {
+    openSignup: boolean;
+    /** The person whose second factor this browser is remembered for, if any. */
+    mfaRememberedFor?: string | undefined;
+  },
+): Promise<{ userId: string; workspaceId: string }> {
   assertPasswordAcceptable(input.password, input.email);
   const accountKey = normalizeEmail(input.email);
   const existing = await findUserByEmail(db, input.email);
@@ -63,6 +62,12 @@ export async function signUp(
       throw invalidCredentials();
     }
     await throttle.succeed(accountKey, input.ip);
+    // A second factor is still due: answer as sign-in does (its code step) for a workspace they have, and make
+    // no new one, so the password alone cannot add workspaces to their account.
+    if ((await hasMfa(db, existing.id)) && options.mfaRememberedFor !== existing.id) {
+      const workspaceId = await firstWorkspaceOf(db, existing.id);
+      if (workspaceId) return { userId: existing.id, workspaceId };
+    }
   }
   const passwordHash = existing ? null : await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
@@ -75,8 +80,16 @@ export async function signUp(
       ownerId: user.id,
       defaultLocale: input.locale,
     });
-    return { user: presentUser(user), workspace: presentWorkspace(workspace), role: 'admin' };
+    return { userId: user.id, workspaceId: workspace.id };
   });
+}
+
+/** The first workspace a person belongs to (where sign-in takes them), if any. */
+async function firstWorkspaceOf(db: Database, userId: string): Promise<string | undefined> {
+  const { rows } = await sql<{
+    workspaceId: string;
+  }>`select workspace_id from rabita_user_memberships(${userId})`.execute(db);
+  return rows[0]?.workspaceId;
 }
 
 const signupClosed = () =>
@@ -103,12 +116,7 @@ export async function signIn(
   const knownDevice = user !== undefined && user.id === input.knownDeviceUserId;
   await throttle.check(accountKey, input.ip, { knownDevice });
   const ok = await verifyPassword(user?.passwordHash, input.password);
-  const { rows } = user
-    ? await sql<{
-        workspaceId: string;
-      }>`select workspace_id from rabita_user_memberships(${user.id})`.execute(db)
-    : { rows: [] };
-  const workspaceId = rows[0]?.workspaceId;
+  const workspaceId = user ? await firstWorkspaceOf(db, user.id) : undefined;
   if (!user || !ok || !workspaceId) {
     await throttle.fail(accountKey, input.ip);
     if (user) {

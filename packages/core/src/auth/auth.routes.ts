@@ -51,17 +51,17 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       },
     },
     async (request, reply) => {
-      const result = await signUp(
+      const device = await requestDevice(deps, request);
+      const { userId, workspaceId } = await signUp(
         db,
         deps.throttle,
         { ...request.body, ip: request.ip },
-        { openSignup: settings.openSignup },
+        {
+          openSignup: settings.openSignup,
+          mfaRememberedFor: device?.mfaRemembered ? device.userId : undefined,
+        },
       );
-      const answer = await finishSignIn(deps, request, reply, {
-        userId: result.user.id,
-        workspaceId: result.workspace.id,
-        status: 201,
-      });
+      const answer = await finishSignIn(deps, request, reply, { userId, workspaceId, status: 201 });
       return reply.code(answer.status).send(answer.body);
     },
   );

@@ -107,6 +107,24 @@ describe('multi-factor sign-in', () => {
     ).toBe(401);
   });
 
+  it('asks the owner of a taken email who has a second factor for it on sign-up, making no workspace before', async () => {
+    const r = await call(
+      'POST',
+      '/auth/sign-up',
+      {
+        email: admin.email,
+        password: admin.password,
+        name: 'Again',
+        workspaceName: 'Made by a password alone',
+      },
+      '',
+    );
+    expect(r.statusCode, r.body).toBe(202);
+    expect(r.json().step).toBe('code');
+    const names = (await call('GET', '/me')).json().workspaces.map((w: { name: string }) => w.name);
+    expect(names).not.toContain('Made by a password alone');
+  });
+
   it('accepts a recovery code once only', async () => {
     const challenge = (await signIn(admin.email, admin.password)).json().challenge;
     const code = recoveryCodes[0]!;
