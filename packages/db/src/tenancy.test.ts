@@ -30,7 +30,9 @@ describe('row-level security', () => {
       join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
       where c.relkind = 'r' and exists (
         select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'workspace_id' and not a.attisdropped)
-        and c.relname <> 'sessions'`.execute(t.handle.db);
+        -- Read by their token before anyone, or any workspace, is known: a session, and the step between a right
+        -- password and a session when a second factor is asked for.
+        and c.relname not in ('sessions', 'sign_in_challenges')`.execute(t.handle.db);
     expect(rows.length).toBeGreaterThanOrEqual(4);
     for (const row of rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true });
   });
