@@ -187,7 +187,14 @@ export async function openRows(
       input: decodedText(fileBytes(file), encoding),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
-    return { info: { format: 'vcf', encoding, delimiter: null }, rows: vcardRows(lines) };
+    // Readline emits lines as soon as its input flows. An iterator taken now keeps them; one taken later (when the
+    // reader is first asked for rows, after the thread has said what the file is) misses the lines, and the end,
+    // emitted meanwhile, and waits for ever.
+    const kept = lines[Symbol.asyncIterator]();
+    return {
+      info: { format: 'vcf', encoding, delimiter: null },
+      rows: vcardRows({ [Symbol.asyncIterator]: () => kept }),
+    };
   }
   const delimiter = detectDelimiter(headText);
   const parser = parse({
