@@ -200,8 +200,11 @@ describe('hostile files', () => {
       expect(watched.res.body.detail, name).toMatch(reason);
       expect(watched.res.body.errors[0]?.field).toBe('body.file');
       expect(watched.healthAnswers, name).toBeGreaterThan(0);
-      expect(watched.slowestHealthMs, name).toBeLessThan(500);
-      expect(watched.maxLoopStallMs, name).toBeLessThan(500);
+      // A workbook bomb read on the server's own thread stalls it for seconds; read in its thread, the loop stalls for tens of
+      // milliseconds alone, and for some hundreds when the full suite's processes share two cores with it. The
+      // bound sits between the two.
+      expect(watched.slowestHealthMs, name).toBeLessThan(2000);
+      expect(watched.maxLoopStallMs, name).toBeLessThan(2000);
       expect(watched.peakHeapGrowthMb, name).toBeLessThan(64);
       expect(watched.heapGrowthMb, name).toBeLessThan(16);
     }
