@@ -1,0 +1,211 @@
+import { z } from 'zod';
+
+/**
+ * A workflow's definition: the contract between the editor, the API and the engine. A draft holds one; publishing
+ * freezes it into a version, and every run executes the version it started on.
+ *
+ * Steps form a graph by id: each step names the step after it (`next`), a branch names one per outcome. Ids are
+ * short and stable (`s1`, `s2`), so a run's step history still reads after the draft changes. The editor keeps
+ * each step's position on the canvas in `layout`, which the engine ignores.
+ *
+ * Values a step writes are either literal (`{ value }`) or computed (`{ expr }`): an expression in CEL (the Common
+ * Expression Language), evaluated over `record` (the trigger record as stored, by field key), `before` (its values
+ * before an update), `steps` (earlier steps' outputs by id), `trigger` (the event) and `now`. Text with merge
+ * fields writes `{{ expression }}` inside the text.
+ */
+
+export const STEP_ID = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]{0,31}$/,
+    'A step id is a lower-case letter, then letters, digits or _ (at most 32).',
+  );
+
+/** A literal value, or a CEL expression computed when the step runs. */
+export const valueSource = z.union([
+  z.object({ value: z.unknown() }).strict(),
+  z.object({ expr: z.string().min(1).max(2000) }).strict(),
+]);
+export type ValueSource = z.infer<typeof valueSource>;
+
+/** A record filter tree, as lists take it (`{ field, op, value }`, `and`, `or`, `not`); checked by the engine. */
+const filterTree = z.record(z.string(), z.unknown());
+
+/** A condition: a filter on the trigger record's current values, a CEL expression, or both (both must hold). */
+export const condition = z
+  .object({
+    filter: filterTree.optional(),
+    expr: z.string().min(1).max(2000).optional(),
+  })
+  .strict()
+  .refine(
+    (c) => c.filter !== undefined || c.expr !== undefined,
+    'A condition needs a filter or an expression.',
+  );
+
+const fieldValues = z.record(z.string().min(1).max(63), valueSource);
+
+export const trigger = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('record'),
+      /** The object whose records start runs (`people`, `deals`, a custom object's key). */
+      object: z.string().min(1).max(63),
+      events: z.array(z.enum(['created', 'updated', 'deleted'])).min(1),
+      /** On updates, only when one of these fields changed (any change when absent). */
+      fields: z.array(z.string().min(1).max(63)).max(50).optional(),
+      /** Only when the record's new values match this condition. */
+      condition: condition.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('schedule'),
+      /** Five-field cron (minute hour day-of-month month day-of-week). */
+      cron: z.string().min(9).max(100),
+      /** IANA time zone the cron is read in (`Asia/Tehran`). */
+      timeZone: z.string().min(1).max(64),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('manual'),
+      /** The object whose records (one, or a list's selection) the button runs on. */
+      object: z.string().min(1).max(63),
+      /** The button's label. */
+      label: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
+]);
+export type Trigger = z.infer<typeof trigger>;
+
+const next = STEP_ID.nullable().optional();
+const base = { id: STEP_ID, name: z.string().max(200).optional(), next };
+
+export const step = z.discriminatedUnion('type', [
+  z
+    .object({
+      ...base,
+      type: z.literal('updateRecord'),
+      /** The trigger record, or the record a relation field of it points to. */
+      target: z.union([z.literal('trigger'), z.object({ relation: z.string().min(1).max(63) }).strict()]),
+      values: fieldValues,
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('createRecord'),
+      /** Any object, standard or custom (`tasks` for a task, `activities` for a note). */
+      object: z.string().min(1).max(63),
+      values: fieldValues,
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('notify'),
+      /** Users to notify: user ids, or expressions giving ids (`record.owner`). */
+      users: z.array(valueSource).min(1).max(50),
+      /** The message, with `{{ }}` merge fields. */
+      message: z.string().min(1).max(2000),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('sendEmail'),
+      /** Recipient addresses: literals or expressions (`record.emails[0]`). */
+      to: z.array(valueSource).min(1).max(50),
+      subject: z.string().min(1).max(500),
+      /** Plain text with `{{ }}` merge fields. */
+      body: z.string().min(1).max(50_000),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('wait'),
+      /** A duration, or until a time (an expression giving a date-time, e.g. from a field). */
+      minutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(60 * 24 * 366)
+        .optional(),
+      until: valueSource.optional(),
+    })
+    .strict()
+    .refine(
+      (s) => (s.minutes === undefined) !== (s.until === undefined),
+      'A wait needs minutes or until, not both.',
+    ),
+  z
+    .object({
+      id: STEP_ID,
+      name: z.string().max(200).optional(),
+      type: z.literal('branch'),
+      condition,
+      /** The step when the condition holds, and when it does not (null ends the run). */
+      whenTrue: STEP_ID.nullable(),
+      whenFalse: STEP_ID.nullable(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('webhook'),
+      url: z.string().url().max(2000),
+      method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+      /** A JSON body: a CEL expression giving an object (the record by default). */
+      body: valueSource.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      id: STEP_ID,
+      name: z.string().max(200).optional(),
+      type: z.literal('stop'),
+    })
+    .strict(),
+]);
+export type Step = z.infer<typeof step>;
+
+export const definition = z
+  .object({
+    trigger,
+    /** The first step (null: a workflow that does nothing yet). */
+    start: STEP_ID.nullable(),
+    steps: z.array(step).max(200),
+    /** Canvas positions by step id (and `trigger`); the engine ignores them. */
+    layout: z.record(z.string(), z.object({ x: z.number(), y: z.number() }).strict()).optional(),
+  })
+  .strict();
+export type WorkflowDefinition = z.infer<typeof definition>;
+
+export const settings = z
+  .object({
+    /** Whose rights the run's steps have: the workflow's owner, or the user who started it (manual runs). */
+    runAs: z.enum(['owner', 'starter']).default('owner'),
+    /** Runs of this workflow for one record: side by side, one after another, or a new one skipped while one runs. */
+    concurrency: z.enum(['parallel', 'queue', 'skip']).default('parallel'),
+    /** Whether a record may start a run again after a finished one, and after how long. */
+    reenrol: z
+      .object({ allowed: z.boolean(), cooldownMinutes: z.number().int().min(0).max(525_600) })
+      .strict()
+      .default({ allowed: false, cooldownMinutes: 0 }),
+  })
+  .strict();
+export type WorkflowSettings = z.infer<typeof settings>;
+
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'waiting'] as const;
