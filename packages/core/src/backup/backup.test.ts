@@ -105,6 +105,8 @@ describe('backup and restore', () => {
       expect((await derived(t.url)).split('|')).toHaveLength(3);
       expect(await derived(empty.url, 'deal_totals')).toEqual(await derived(t.url, 'deal_totals'));
       expect(await derived(t.url, 'deal_totals')).toContain('IRR');
+      expect(await derived(empty.url, 'folded_values')).toEqual(await derived(t.url, 'folded_values'));
+      expect(await derived(t.url, 'folded_values')).toContain('people.first_name,p29');
       // A second restore into the same database is refused and changes nothing.
       await expect(restoreBackup(empty.url, file)).rejects.toThrow(/already holds Rabita data/);
       expect(await fingerprint(empty.url)).toEqual(before);

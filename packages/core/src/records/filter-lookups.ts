@@ -34,7 +34,7 @@ export function isFoldedText(field: FieldDef): boolean {
   return (field.type === 'text' || field.type === 'longText' || field.type === 'email') && !field.readOnly;
 }
 
-function storedFolded(object: ObjectDef, field: FieldDef): string | undefined {
+export function storedFolded(object: ObjectDef, field: FieldDef): string | undefined {
   if (object.custom || !field.column) return undefined;
   return FOLDED_COLUMNS[object.table]?.includes(field.column) ? `${field.column}_folded` : undefined;
 }
@@ -80,6 +80,23 @@ export function documentCandidates(
   const folded = normalizeText(text);
   if ([...folded].length < MIN_TRIGRAM_TEXT) return undefined;
   return sql`${sql.ref(`${alias}.id`)} = any(array(select rabita_filter_documents(${object.key}, ${`%${escapeLike(folded)}%`})))`;
+}
+
+/**
+ * `contains` on a stored folded column: the column equals one of the distinct folded values holding the text
+ * (migration 0027), so the column's index answers it; the values match exactly, so no further check is needed.
+ */
+export function valueCandidates(
+  object: ObjectDef,
+  field: FieldDef,
+  alias: string,
+  text: string,
+): RawBuilder<unknown> | undefined {
+  const column = storedFolded(object, field);
+  if (!column || !field.column) return undefined;
+  const folded = normalizeText(text);
+  if ([...folded].length < MIN_TRIGRAM_TEXT) return undefined;
+  return sql`${sql.ref(`${alias}.${column}`)} = any(array(select rabita_folded_values(${`${object.table}.${field.column}`}, ${`%${escapeLike(folded)}%`})))`;
 }
 
 /** Ids of the records holding one of `keys` in a standard phone or email list, from its GIN index. */

@@ -11,6 +11,8 @@ import {
   foldValues,
   isFoldedText,
   listCandidates,
+  storedFolded,
+  valueCandidates,
 } from './filter-lookups.ts';
 import { checkValue, readPhone, type ValueContext } from './values.ts';
 
@@ -40,6 +42,8 @@ interface Compiler {
   ctx: FilterContext;
   hidden: (objectKey: string, fieldKey: string) => boolean;
   nodes: number;
+  /** Whether every condition so far reads only a stored folded column (its index holds the id too). */
+  indexOnly: boolean;
 }
 
 /** A compiled condition; `total` when it is never null, so it needs no `coalesce` (which would hide it from indexes). */
@@ -169,6 +173,11 @@ function condition(
   const s = fieldSql(field, resolved.alias);
   const operator = op as FilterOperator;
   const leaf = (cond: RawBuilder<unknown>, total = false) => resolved.wrap({ cond, total });
+  const covered =
+    resolved.alias === alias &&
+    storedFolded(owner, field) !== undefined &&
+    ['eq', 'in', 'startsWith', 'contains'].includes(operator);
+  if (!covered) c.indexOnly = false;
 
   if (operator === 'isNull' || operator === 'isNotNull') {
     const empty = s.array
@@ -243,6 +252,8 @@ function condition(
         );
       default: {
         const v = String(valueFor(c, field, node.value, path));
+        const values = valueCandidates(owner, field, resolved.alias, v);
+        if (values) return leaf(values, true);
         const check = sql`(${fx} is not null and strpos(${fx}, ${foldValue(v)}) > 0)`;
         const ids = documentCandidates(owner, field, resolved.alias, v);
         return leaf(ids ? sql`(${ids} and ${check})` : check, true);
@@ -325,6 +336,21 @@ export function compileFilter(
   alias: string,
   ctx: FilterContext,
 ): RawBuilder<unknown> {
-  if (filter === undefined || filter === null) return sql`true`;
-  return compile({ ctx, hidden: hiddenFor(ctx.reader), nodes: 0 }, object, alias, filter, 'filter', 0);
+  return compileFilterReach(object, filter, alias, ctx).where;
+}
+
+/**
+ * The condition, and whether it reads only stored folded columns: then the ids it selects are in those columns'
+ * indexes (with the id), and a page sorted by id can find its ids without reading rows.
+ */
+export function compileFilterReach(
+  object: ObjectDef,
+  filter: unknown,
+  alias: string,
+  ctx: FilterContext,
+): { where: RawBuilder<unknown>; indexOnly: boolean } {
+  if (filter === undefined || filter === null) return { where: sql`true`, indexOnly: false };
+  const c: Compiler = { ctx, hidden: hiddenFor(ctx.reader), nodes: 0, indexOnly: true };
+  const where = compile(c, object, alias, filter, 'filter', 0);
+  return { where, indexOnly: c.indexOnly && c.nodes > 0 };
 }

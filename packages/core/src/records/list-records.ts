@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
-import { compileFilter } from './filter.ts';
+import { compileFilterReach } from './filter.ts';
 import { present, type RecordView, visibility } from './gate.ts';
 import { listPageQuery } from './records.repository.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
@@ -36,7 +36,7 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
       errors: [{ field: 'limit', message: `Must be from 1 to ${MAX_LIMIT}.` }],
     });
   }
-  const where = compileFilter(s.object, options.filter, ALIAS, {
+  const filter = compileFilterReach(s.object, options.filter, ALIAS, {
     ...s.ctx,
     workspaceId: s.workspaceId,
     objects: s.objects,
@@ -45,7 +45,9 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
   const keys = parseSort(s.object, options.sort, ALIAS, hidden);
   const plan = pagePlan(s.object, keys, options);
   const query = listPageQuery(s.object, s.workspaceId, {
-    condition: sql`${ownerCondition(principal, s.object)} and ${where}`,
+    condition: sql`${ownerCondition(principal, s.object)} and ${filter.where}`,
+    // Sorted by id and filtered on folded columns only: the ids come from those columns' indexes (id included).
+    idsFirst: filter.indexOnly && keys.length === 1,
     sortColumns: sortColumns(keys),
     parts: plan.parts,
     merge: plan.merge,

@@ -321,13 +321,32 @@ export function listPageQuery(
     parts: readonly { where: RawBuilder<unknown>; order: RawBuilder<unknown> }[];
     merge: RawBuilder<unknown>;
     limit: number;
+    /**
+     * Find the page's ids first, then read only their rows: when the condition and the order can be answered from
+     * an index alone (an index-only scan), so the rows that match but fall outside the page are never read.
+     */
+    idsFirst?: boolean | undefined;
   },
 ): RawBuilder<Row> {
-  const parts = page.parts.map(
-    (part) => sql`
+  const table = sql.table(object.table);
+  const scope = objectScope(object, ALIAS, workspaceId);
+  const parts = page.parts.map((part) =>
+    page.idsFirst
+      ? sql`
     select ${sql.ref(ALIAS)}.*, ${page.sortColumns}
-    from ${sql.table(object.table)} as ${sql.table(ALIAS)}
-    where ${objectScope(object, ALIAS, workspaceId)}
+    from ${table} as ${sql.table(ALIAS)}
+    where ${scope}
+      and ${sql.ref(`${ALIAS}.id`)} = any(array(
+        select ${sql.ref(`${ALIAS}.id`)} from ${table} as ${sql.table(ALIAS)}
+        where ${scope} and ${page.condition} and ${part.where}
+        order by ${part.order}
+        limit ${page.limit}))
+    order by ${part.order}
+    limit ${page.limit}`
+      : sql`
+    select ${sql.ref(ALIAS)}.*, ${page.sortColumns}
+    from ${table} as ${sql.table(ALIAS)}
+    where ${scope}
       and ${page.condition}
       and ${part.where}
     order by ${part.order}

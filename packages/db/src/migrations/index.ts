@@ -23,6 +23,7 @@ import * as m0023 from './0023-import-lookups.ts';
 import * as m0024 from './0024-write-cause.ts';
 import * as m0025 from './0025-account-security.ts';
 import * as m0026 from './0026-orphaned-api-keys.ts';
+import * as m0027 from './0027-folded-values.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '0024-write-cause': m0024,
   '0025-account-security': m0025,
   '0026-orphaned-api-keys': m0026,
+  '0027-folded-values': m0027,
 };
