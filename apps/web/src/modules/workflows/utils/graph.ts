@@ -1,0 +1,237 @@
+import type { Step, WorkflowDefinition } from './definition-types.ts';
+
+/** The kinds of step the editor offers, in the order of its "add a step" menu. */
+export const STEP_TYPES = [
+  'updateRecord',
+  'createRecord',
+  'notify',
+  'sendEmail',
+  'wait',
+  'branch',
+  'webhook',
+  'stop',
+] as const satisfies readonly Step['type'][];
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** Where an edge leaves a node: the one way on, or a branch's yes and no. */
+export type Handle = 'next' | 'yes' | 'no';
+
+/** The node that stands for the trigger on the canvas (step ids cannot take this form with a capital). */
+export const TRIGGER_NODE = 'trigger';
+
+/** The steps a step leads to, by handle (a stop leads nowhere; null ends the run). */
+export function outgoing(step: Step): { handle: Handle; target: string | null }[] {
+  if (step.type === 'stop') return [];
+  if (step.type === 'branch')
+    return [
+      { handle: 'yes', target: step.whenTrue },
+      { handle: 'no', target: step.whenFalse },
+    ];
+  return [{ handle: 'next', target: step.next ?? null }];
+}
+
+/** The step a handle of `anchor` leads to now (`trigger` for the start). */
+function targetOf(def: WorkflowDefinition, anchor: string, handle: Handle): string | null {
+  if (anchor === TRIGGER_NODE) return def.start;
+  const step = def.steps.find((s) => s.id === anchor);
+  return step ? (outgoing(step).find((o) => o.handle === handle)?.target ?? null) : null;
+}
+
+/** `step` with the target behind one handle replaced. */
+function withTarget(step: Step, handle: Handle, target: string | null): Step {
+  if (step.type === 'stop') return step;
+  if (step.type === 'branch')
+    return handle === 'no' ? { ...step, whenFalse: target } : { ...step, whenTrue: target };
+  return { ...step, next: target };
+}
+
+/** The smallest free id of the form `s<n>`. */
+export function newStepId(def: WorkflowDefinition): string {
+  const taken = new Set(def.steps.map((s) => s.id));
+  let n = 1;
+  while (taken.has(`s${n}`)) n++;
+  return `s${n}`;
+}
+
+/** A new step of a type, with the defaults its form starts from. */
+export function blankStep(type: StepType, id: string, next: string | null): Step {
+  switch (type) {
+    case 'updateRecord':
+      return { id, type, target: 'trigger', values: {}, next };
+    case 'createRecord':
+      return { id, type, object: 'tasks', values: {}, next };
+    case 'notify':
+      return { id, type, users: [{ expr: 'record.owner' }], message: '', next };
+    case 'sendEmail':
+      return { id, type, to: [], subject: '', body: '', next };
+    case 'wait':
+      return { id, type, minutes: 60, next };
+    case 'branch':
+      return { id, type, condition: {}, whenTrue: next, whenFalse: null };
+    case 'webhook':
+      return { id, type, url: '', method: 'POST', next };
+    case 'stop':
+      return { id, type };
+  }
+}
+
+/**
+ * Puts a new step behind one handle of `anchor` (a step, or the trigger): what that handle led to follows the new
+ * step (a new branch takes it on its "yes" side; a stop ends there, so what followed is dropped if nothing else
+ * reaches it).
+ */
+export function insertStep(
+  def: WorkflowDefinition,
+  anchor: string,
+  handle: Handle,
+  type: StepType,
+): { definition: WorkflowDefinition; id: string } {
+  const id = newStepId(def);
+  const after = targetOf(def, anchor, handle);
+  const step = blankStep(type, id, after);
+  const steps = def.steps.map((s) => (s.id === anchor ? withTarget(s, handle, id) : s));
+  const definition = pruneUnreachable({
+    ...def,
+    start: anchor === TRIGGER_NODE ? id : def.start,
+    steps: [...steps, step],
+  });
+  return { definition, id };
+}
+
+/**
+ * Removes a step and joins what led to it to what followed it (a branch's "yes" side; steps reachable only
+ * through its "no" side go with it, and the editor says so before).
+ */
+export function removeStep(def: WorkflowDefinition, id: string): WorkflowDefinition {
+  const step = def.steps.find((s) => s.id === id);
+  if (!step) return def;
+  const follow = outgoing(step)[0]?.target ?? null;
+  const steps = def.steps
+    .filter((s) => s.id !== id)
+    .map((s) => {
+      let out = s;
+      for (const o of outgoing(s)) if (o.target === id) out = withTarget(out, o.handle, follow);
+      return out;
+    });
+  const layout = def.layout
+    ? Object.fromEntries(Object.entries(def.layout).filter(([k]) => k !== id))
+    : undefined;
+  return pruneUnreachable({
+    ...def,
+    start: def.start === id ? follow : def.start,
+    steps,
+    ...(layout ? { layout } : {}),
+  });
+}
+
+/** The steps reachable from the start, in the order a walk meets them. */
+export function reachable(def: WorkflowDefinition): string[] {
+  const byId = new Map(def.steps.map((s) => [s.id, s]));
+  const seen: string[] = [];
+  const walk = (id: string | null) => {
+    if (id === null || seen.includes(id)) return;
+    const step = byId.get(id);
+    if (!step) return;
+    seen.push(id);
+    for (const o of outgoing(step)) walk(o.target);
+  };
+  walk(def.start);
+  return seen;
+}
+
+/** The definition with steps nothing reaches any more dropped (with their positions). */
+function pruneUnreachable(def: WorkflowDefinition): WorkflowDefinition {
+  const keep = new Set(reachable(def));
+  if (keep.size === def.steps.length) return def;
+  const layout = def.layout
+    ? Object.fromEntries(Object.entries(def.layout).filter(([k]) => k === TRIGGER_NODE || keep.has(k)))
+    : undefined;
+  return { ...def, steps: def.steps.filter((s) => keep.has(s.id)), ...(layout ? { layout } : {}) };
+}
+
+/** Steps only `id` leads to (what deleting a branch takes with it), besides `id` itself. */
+export function droppedWith(def: WorkflowDefinition, id: string): string[] {
+  const after = new Set(reachable(removeStep(def, id)));
+  return def.steps.map((s) => s.id).filter((s) => s !== id && !after.has(s));
+}
+
+export type GraphProblem =
+  | { kind: 'duplicateId'; id: string }
+  | { kind: 'missingTarget'; id: string; target: string }
+  | { kind: 'unreachable'; id: string }
+  | { kind: 'cycle'; id: string };
+
+/** What keeps the steps from being one graph the engine can walk: ids, dangling links, orphans, loops. */
+export function graphProblems(def: WorkflowDefinition): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  const ids = new Set<string>();
+  for (const s of def.steps) {
+    if (ids.has(s.id)) problems.push({ kind: 'duplicateId', id: s.id });
+    ids.add(s.id);
+  }
+  if (def.start !== null && !ids.has(def.start))
+    problems.push({ kind: 'missingTarget', id: TRIGGER_NODE, target: def.start });
+  for (const s of def.steps)
+    for (const o of outgoing(s))
+      if (o.target !== null && !ids.has(o.target))
+        problems.push({ kind: 'missingTarget', id: s.id, target: o.target });
+  const seen = new Set(reachable(def));
+  for (const s of def.steps) if (!seen.has(s.id)) problems.push({ kind: 'unreachable', id: s.id });
+  // A loop: a step met again on the path that led to it.
+  const byId = new Map(def.steps.map((s) => [s.id, s]));
+  const done = new Set<string>();
+  const visit = (id: string | null, path: Set<string>) => {
+    if (id === null || done.has(id)) return;
+    if (path.has(id)) {
+      problems.push({ kind: 'cycle', id });
+      return;
+    }
+    const step = byId.get(id);
+    if (!step) return;
+    path.add(id);
+    for (const o of outgoing(step)) visit(o.target, path);
+    path.delete(id);
+    done.add(id);
+  };
+  visit(def.start, new Set());
+  return problems;
+}
+
+const ROW = 130;
+const COLUMN = 300;
+
+/**
+ * Canvas positions, top-down: the stored ones, and for nodes without one a place under what leads to them (a
+ * branch's "yes" side to the left, "no" to the right).
+ */
+export function layoutOf(def: WorkflowDefinition): Record<string, { x: number; y: number }> {
+  const stored = def.layout ?? {};
+  const out: Record<string, { x: number; y: number }> = {
+    [TRIGGER_NODE]: stored[TRIGGER_NODE] ?? { x: 0, y: 0 },
+  };
+  const byId = new Map(def.steps.map((s) => [s.id, s]));
+  const place = (id: string | null, from: { x: number; y: number }, dx: number, spread: number) => {
+    if (id === null || out[id]) return;
+    const step = byId.get(id);
+    if (!step) return;
+    const at = stored[id] ?? { x: from.x + dx, y: from.y + ROW };
+    out[id] = at;
+    for (const o of outgoing(step))
+      place(
+        o.target,
+        at,
+        o.handle === 'yes' ? -spread : o.handle === 'no' ? spread : 0,
+        Math.max(spread / 2, COLUMN / 2),
+      );
+  };
+  place(def.start, out[TRIGGER_NODE], 0, COLUMN);
+  // Steps nothing reaches (an invalid definition) still show, in a row below.
+  let x = 0;
+  const lowest = Math.max(0, ...Object.values(out).map((p) => p.y));
+  for (const s of def.steps) {
+    if (out[s.id]) continue;
+    out[s.id] = stored[s.id] ?? { x, y: lowest + ROW * 2 };
+    x += COLUMN;
+  }
+  return out;
+}
