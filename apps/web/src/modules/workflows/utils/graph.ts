@@ -206,9 +206,8 @@ const COLUMN = 300;
  */
 export function layoutOf(def: WorkflowDefinition): Record<string, { x: number; y: number }> {
   const stored = def.layout ?? {};
-  const out: Record<string, { x: number; y: number }> = {
-    [TRIGGER_NODE]: stored[TRIGGER_NODE] ?? { x: 0, y: 0 },
-  };
+  const origin = stored[TRIGGER_NODE] ?? { x: 0, y: 0 };
+  const out: Record<string, { x: number; y: number }> = { [TRIGGER_NODE]: origin };
   const byId = new Map(def.steps.map((s) => [s.id, s]));
   const place = (id: string | null, from: { x: number; y: number }, dx: number, spread: number) => {
     if (id === null || out[id]) return;
@@ -224,7 +223,7 @@ export function layoutOf(def: WorkflowDefinition): Record<string, { x: number; y
         Math.max(spread / 2, COLUMN / 2),
       );
   };
-  place(def.start, out[TRIGGER_NODE], 0, COLUMN);
+  place(def.start, origin, 0, COLUMN);
   // Steps nothing reaches (an invalid definition) still show, in a row below.
   let x = 0;
   const lowest = Math.max(0, ...Object.values(out).map((p) => p.y));

@@ -1,0 +1,241 @@
+import { Code, NumberInput, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../../../i18n/index.ts';
+import { useObject } from '../../metadata/hooks/useObjects.ts';
+import { label } from '../../metadata/utils/metadata.ts';
+import type { Step, Trigger, ValueSource } from '../utils/definition-types.ts';
+import { ConditionInput } from './ConditionInput.tsx';
+import { ObjectSelect } from './ObjectSelect.tsx';
+import { ValueSourceInput, ValueSourceList } from './ValueSourceInput.tsx';
+import { ValuesEditor } from './ValuesEditor.tsx';
+
+/** The text under a message or body: how merge fields are written. */
+function MergeHint() {
+  const { t } = useTranslation();
+  return (
+    <Text size="xs" c="dimmed">
+      {t('workflow.mergeHint')} <Code dir="ltr">{'{{ record.name }}'}</Code>
+    </Text>
+  );
+}
+
+/** A step's form, by its type; every change is handed up as the whole new step. */
+export function StepForm({
+  step,
+  trigger,
+  onChange,
+}: {
+  step: Step;
+  trigger: Trigger;
+  onChange: (s: Step) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const triggerObject = useObject(trigger.type === 'schedule' ? '' : trigger.object);
+  const createdObject = useObject(step.type === 'createRecord' ? step.object : '');
+  const name = (
+    <TextInput
+      label={t('workflow.stepName')}
+      placeholder={t(`workflow.stepType.${step.type}`)}
+      value={step.name ?? ''}
+      onChange={(e) => {
+        const { name: _, ...rest } = step;
+        onChange((e.currentTarget.value ? { ...rest, name: e.currentTarget.value } : rest) as Step);
+      }}
+    />
+  );
+  const body = (() => {
+    switch (step.type) {
+      case 'updateRecord': {
+        const relation = step.target === 'trigger' ? null : step.target.relation;
+        const relationField = triggerObject?.fields.find((f) => f.key === relation);
+        const relationObject = relationField?.relation?.object;
+        return (
+          <>
+            <SegmentedControl
+              size="xs"
+              aria-label={t('workflow.target')}
+              value={relation === null ? 'trigger' : 'relation'}
+              onChange={(v) => onChange({ ...step, target: v === 'trigger' ? 'trigger' : { relation: '' } })}
+              data={[
+                { value: 'trigger', label: t('workflow.targetTrigger') },
+                { value: 'relation', label: t('workflow.targetRelation') },
+              ]}
+            />
+            {relation !== null ? (
+              <Select
+                label={t('workflow.relation')}
+                data={(triggerObject?.fields ?? [])
+                  .filter((f) => f.type === 'relation')
+                  .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }))}
+                value={relation || null}
+                onChange={(v) => v && onChange({ ...step, target: { relation: v }, values: {} })}
+              />
+            ) : null}
+            <RelatedValues
+              objectKey={relation === null ? (triggerObject?.key ?? '') : (relationObject ?? '')}
+              values={step.values}
+              onChange={(values) => onChange({ ...step, values })}
+            />
+          </>
+        );
+      }
+      case 'createRecord':
+        return (
+          <>
+            <ObjectSelect
+              value={step.object}
+              onChange={(o) => onChange({ ...step, object: o, values: {} })}
+            />
+            <ValuesEditor
+              object={createdObject}
+              values={step.values}
+              onChange={(values) => onChange({ ...step, values })}
+            />
+          </>
+        );
+      case 'notify':
+        return (
+          <>
+            <ValueSourceList
+              label={t('workflow.user')}
+              addLabel={t('workflow.addUser')}
+              values={step.users}
+              onChange={(users) => onChange({ ...step, users })}
+            />
+            <Textarea
+              label={t('workflow.message')}
+              value={step.message}
+              onChange={(e) => onChange({ ...step, message: e.currentTarget.value })}
+              autosize
+              minRows={2}
+            />
+            <MergeHint />
+          </>
+        );
+      case 'sendEmail':
+        return (
+          <>
+            <ValueSourceList
+              label={t('workflow.recipient')}
+              addLabel={t('workflow.addRecipient')}
+              values={step.to}
+              onChange={(to) => onChange({ ...step, to })}
+            />
+            <TextInput
+              label={t('workflow.subject')}
+              value={step.subject}
+              onChange={(e) => onChange({ ...step, subject: e.currentTarget.value })}
+            />
+            <Textarea
+              label={t('workflow.body')}
+              value={step.body}
+              onChange={(e) => onChange({ ...step, body: e.currentTarget.value })}
+              autosize
+              minRows={4}
+            />
+            <MergeHint />
+          </>
+        );
+      case 'wait': {
+        const { minutes: _m, until: _u, ...rest } = step;
+        return (
+          <>
+            <SegmentedControl
+              size="xs"
+              aria-label={t('workflow.waitFor')}
+              value={step.until ? 'until' : 'minutes'}
+              onChange={(v) =>
+                onChange(
+                  v === 'until'
+                    ? { ...rest, until: { expr: 'record.expectedCloseDate' } }
+                    : { ...rest, minutes: 60 },
+                )
+              }
+              data={[
+                { value: 'minutes', label: t('workflow.waitKind.minutes') },
+                { value: 'until', label: t('workflow.waitKind.until') },
+              ]}
+            />
+            {step.until ? (
+              <ValueSourceInput
+                label={t('workflow.until')}
+                value={step.until}
+                onChange={(until) => onChange({ ...rest, until })}
+              />
+            ) : (
+              <NumberInput
+                label={t('workflow.minutes')}
+                min={1}
+                max={60 * 24 * 366}
+                value={step.minutes ?? 60}
+                onChange={(v) => onChange({ ...rest, minutes: typeof v === 'number' ? v : 1 })}
+              />
+            )}
+          </>
+        );
+      }
+      case 'branch':
+        return (
+          <ConditionInput
+            object={triggerObject}
+            value={step.condition}
+            onChange={(condition) => onChange({ ...step, condition })}
+          />
+        );
+      case 'webhook':
+        return (
+          <>
+            <TextInput
+              label={t('workflow.url')}
+              type="url"
+              dir="ltr"
+              value={step.url}
+              onChange={(e) => onChange({ ...step, url: e.currentTarget.value })}
+            />
+            <Select
+              label={t('workflow.method')}
+              data={['POST', 'PUT', 'PATCH']}
+              value={step.method ?? 'POST'}
+              onChange={(v) => onChange({ ...step, method: (v ?? 'POST') as 'POST' | 'PUT' | 'PATCH' })}
+              allowDeselect={false}
+            />
+            <Textarea
+              label={t('workflow.webhookBody')}
+              description={t('workflow.webhookBodyHint')}
+              value={step.body && 'expr' in step.body ? step.body.expr : ''}
+              onChange={(e) => {
+                const { body: _, ...rest } = step;
+                onChange(e.currentTarget.value ? { ...rest, body: { expr: e.currentTarget.value } } : rest);
+              }}
+              ff="monospace"
+              dir="ltr"
+              autosize
+              minRows={2}
+            />
+          </>
+        );
+      case 'stop':
+        return <Text size="sm">{t('workflow.stopHint')}</Text>;
+    }
+  })();
+  return (
+    <Stack gap="sm">
+      {name}
+      {body}
+    </Stack>
+  );
+}
+
+/** The values editor for an object named by key (the trigger's, or the one a relation points to). */
+function RelatedValues({
+  objectKey,
+  values,
+  onChange,
+}: {
+  objectKey: string;
+  values: Record<string, ValueSource>;
+  onChange: (v: Record<string, ValueSource>) => void;
+}) {
+  const object = useObject(objectKey);
+  return <ValuesEditor object={object} values={values} onChange={onChange} />;
+}

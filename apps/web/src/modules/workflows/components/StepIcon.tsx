@@ -1,0 +1,30 @@
+import {
+  IconBell,
+  IconBolt,
+  IconGitBranch,
+  IconHourglass,
+  IconMail,
+  IconPencil,
+  IconPlayerStop,
+  IconSquarePlus,
+  IconWebhook,
+} from '@tabler/icons-react';
+import type { StepType } from '../utils/graph.ts';
+
+const ICONS = {
+  updateRecord: IconPencil,
+  createRecord: IconSquarePlus,
+  notify: IconBell,
+  sendEmail: IconMail,
+  wait: IconHourglass,
+  branch: IconGitBranch,
+  webhook: IconWebhook,
+  stop: IconPlayerStop,
+  trigger: IconBolt,
+} as const;
+
+/** The icon of a kind of step (or of the trigger). */
+export function StepIcon({ type, size = 14 }: { type: StepType | 'trigger'; size?: number }) {
+  const Icon = ICONS[type];
+  return <Icon size={size} aria-hidden />;
+}

@@ -1,0 +1,109 @@
+import { Checkbox, Group, MultiSelect, SegmentedControl, Stack, TextInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../../../i18n/index.ts';
+import { useObject } from '../../metadata/hooks/useObjects.ts';
+import { label, visibleFields } from '../../metadata/utils/metadata.ts';
+import type { Trigger } from '../utils/definition-types.ts';
+import { ConditionInput } from './ConditionInput.tsx';
+import { ObjectSelect } from './ObjectSelect.tsx';
+
+const EVENTS = ['created', 'updated', 'deleted'] as const;
+
+/** The trigger's form: a record change (object, events, fields, condition), a schedule, or a button. */
+export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange: (t: Trigger) => void }) {
+  const { t, i18n } = useTranslation();
+  const object = useObject(trigger.type === 'schedule' ? '' : trigger.object);
+  const switchTo = (type: Trigger['type']) => {
+    const key = trigger.type === 'schedule' ? 'people' : trigger.object;
+    if (type === 'record') onChange({ type, object: key, events: ['created'] });
+    else if (type === 'manual') onChange({ type, object: key });
+    else onChange({ type, cron: '0 8 * * 6', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+  };
+  return (
+    <Stack gap="sm">
+      <SegmentedControl
+        fullWidth
+        size="xs"
+        aria-label={t('workflow.trigger')}
+        value={trigger.type}
+        onChange={(v) => switchTo(v as Trigger['type'])}
+        data={(['record', 'schedule', 'manual'] as const).map((v) => ({
+          value: v,
+          label: t(`workflow.triggerType.${v}`),
+        }))}
+      />
+      {trigger.type === 'record' ? (
+        <>
+          <ObjectSelect
+            value={trigger.object}
+            onChange={(o) => onChange({ type: 'record', object: o, events: trigger.events })}
+          />
+          <Checkbox.Group
+            label={t('workflow.events')}
+            value={trigger.events}
+            onChange={(v) => onChange({ ...trigger, events: EVENTS.filter((e) => v.includes(e)) })}
+          >
+            <Group gap="md" mt={4}>
+              {EVENTS.map((e) => (
+                <Checkbox key={e} value={e} label={t(`workflow.event.${e}`)} />
+              ))}
+            </Group>
+          </Checkbox.Group>
+          {trigger.events.includes('updated') ? (
+            <MultiSelect
+              label={t('workflow.fields')}
+              placeholder={trigger.fields?.length ? undefined : t('workflow.anyField')}
+              data={(object ? visibleFields(object) : []).map((f) => ({
+                value: f.key,
+                label: label(f.labels, i18n.language as Locale),
+              }))}
+              value={trigger.fields ?? []}
+              onChange={(v) => {
+                const { fields: _, ...rest } = trigger;
+                onChange(v.length ? { ...rest, fields: v } : rest);
+              }}
+              searchable
+            />
+          ) : null}
+          <ConditionInput
+            object={object}
+            value={trigger.condition ?? {}}
+            onChange={(c) => {
+              const { condition: _, ...rest } = trigger;
+              onChange(c.filter || c.expr ? { ...rest, condition: c } : rest);
+            }}
+          />
+        </>
+      ) : trigger.type === 'schedule' ? (
+        <>
+          <TextInput
+            label={t('workflow.cron')}
+            description={t('workflow.cronHint')}
+            value={trigger.cron}
+            onChange={(e) => onChange({ ...trigger, cron: e.currentTarget.value })}
+            ff="monospace"
+            dir="ltr"
+          />
+          <TextInput
+            label={t('workflow.timeZone')}
+            value={trigger.timeZone}
+            onChange={(e) => onChange({ ...trigger, timeZone: e.currentTarget.value })}
+            dir="ltr"
+          />
+        </>
+      ) : (
+        <>
+          <ObjectSelect value={trigger.object} onChange={(o) => onChange({ ...trigger, object: o })} />
+          <TextInput
+            label={t('workflow.buttonLabel')}
+            value={trigger.label ?? ''}
+            onChange={(e) => {
+              const { label: _, ...rest } = trigger;
+              onChange(e.currentTarget.value ? { ...rest, label: e.currentTarget.value } : rest);
+            }}
+          />
+        </>
+      )}
+    </Stack>
+  );
+}

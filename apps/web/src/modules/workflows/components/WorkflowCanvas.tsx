@@ -1,0 +1,154 @@
+import '@xyflow/react/dist/style.css';
+import { Background, Controls, type Edge, type NodeChange, ReactFlow } from '@xyflow/react';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Step, WorkflowDefinition } from '../utils/definition-types.ts';
+import {
+  graphProblems,
+  type Handle,
+  insertStep,
+  layoutOf,
+  outgoing,
+  type StepType,
+  TRIGGER_NODE,
+} from '../utils/graph.ts';
+import { FlowNode, type FlowNodeType } from './FlowNode.tsx';
+
+const nodeTypes = { workflow: FlowNode };
+
+/** A few words on what a step does, under its name. */
+function summary(step: Step): string {
+  switch (step.type) {
+    case 'updateRecord':
+    case 'createRecord':
+      return Object.keys(step.values).join(', ');
+    case 'notify':
+      return step.message;
+    case 'sendEmail':
+      return step.subject;
+    case 'wait':
+      return step.minutes !== undefined ? `${step.minutes} min` : '';
+    case 'branch':
+      return step.condition.expr ?? '';
+    case 'webhook':
+      return step.url;
+    case 'stop':
+      return '';
+  }
+}
+
+/**
+ * The workflow as a graph, top-down: the trigger, then its steps; each node has a "+" per way out, steps a delete
+ * button, and dragging a node keeps its place in `layout`. The canvas itself is left-to-right in every language.
+ */
+export function WorkflowCanvas({
+  definition,
+  onChange,
+  selected,
+  onSelect,
+  onDelete,
+}: {
+  definition: WorkflowDefinition;
+  onChange: (d: WorkflowDefinition) => void;
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  /** Asked before a step goes (the editor confirms a branch's lost side). */
+  onDelete: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  const problems = useMemo(() => new Set(graphProblems(definition).map((p) => p.id)), [definition]);
+  const positions = layoutOf(definition);
+  const add = (anchor: string) => (handle: Handle, type: StepType) => {
+    const { definition: next, id } = insertStep(definition, anchor, handle, type);
+    onChange(next);
+    onSelect(id);
+  };
+  const triggerTitle = t(`workflow.triggerType.${definition.trigger.type}`);
+  const nodes: FlowNodeType[] = [
+    {
+      id: TRIGGER_NODE,
+      type: 'workflow',
+      position: positions[TRIGGER_NODE] ?? { x: 0, y: 0 },
+      deletable: false,
+      data: {
+        kind: 'trigger',
+        title: triggerTitle,
+        subtitle:
+          definition.trigger.type === 'schedule' ? definition.trigger.cron : definition.trigger.object,
+        handles: ['next'],
+        selected: selected === TRIGGER_NODE,
+        problem: problems.has(TRIGGER_NODE),
+        onAdd: add(TRIGGER_NODE),
+      },
+    },
+    ...definition.steps.map(
+      (step): FlowNodeType => ({
+        id: step.id,
+        type: 'workflow',
+        position: positions[step.id] ?? { x: 0, y: 0 },
+        deletable: false,
+        data: {
+          kind: step.type,
+          title: step.name || t(`workflow.stepType.${step.type}`),
+          subtitle: summary(step),
+          handles: outgoing(step).map((o) => o.handle),
+          selected: selected === step.id,
+          problem: problems.has(step.id),
+          onAdd: add(step.id),
+          onDelete: () => onDelete(step.id),
+        },
+      }),
+    ),
+  ];
+  const edges: Edge[] = [
+    ...(definition.start
+      ? [{ id: `${TRIGGER_NODE}-next`, source: TRIGGER_NODE, sourceHandle: 'next', target: definition.start }]
+      : []),
+    ...definition.steps.flatMap((s) =>
+      outgoing(s)
+        .filter((o): o is { handle: Handle; target: string } => o.target !== null)
+        .map((o) => ({
+          id: `${s.id}-${o.handle}`,
+          source: s.id,
+          sourceHandle: o.handle,
+          target: o.target,
+          ...(o.handle === 'next' ? {} : { label: t(`workflow.${o.handle}`) }),
+        })),
+    ),
+  ];
+  const onNodesChange = (changes: NodeChange<FlowNodeType>[]) => {
+    let layout = definition.layout;
+    for (const c of changes)
+      if (c.type === 'position' && c.position)
+        layout = {
+          ...positions,
+          ...layout,
+          [c.id]: { x: Math.round(c.position.x), y: Math.round(c.position.y) },
+        };
+    if (layout !== definition.layout) onChange({ ...definition, layout });
+  };
+  return (
+    <section
+      dir="ltr"
+      data-testid="workflow-canvas"
+      aria-label={t('workflow.canvas')}
+      style={{ height: '100%', minHeight: 480 }}
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onNodeClick={(_, node) => onSelect(node.id)}
+        onPaneClick={() => onSelect(null)}
+        nodesConnectable={false}
+        deleteKeyCode={null}
+        fitView
+        fitViewOptions={{ maxZoom: 1 }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </section>
+  );
+}
