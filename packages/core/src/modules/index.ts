@@ -14,6 +14,7 @@ import { searchModule } from '../search/search.module.ts';
 import { timelineModule } from '../timeline/timeline.module.ts';
 import { viewsModule } from '../views/views.module.ts';
 import { webhooksModule } from '../webhooks/webhooks.module.ts';
+import { workflowsModule } from '../workflows/workflows.module.ts';
 import { workspacesModule } from '../workspaces/workspaces.module.ts';
 import type { ModuleManifest } from './manifest.ts';
 
@@ -33,6 +34,7 @@ export const MODULES: readonly ModuleManifest[] = [
   notificationsModule,
   viewsModule,
   auditModule,
+  workflowsModule,
 ];
 
 // Every error code any module declares has its status in a manifest: a code added to `ErrorStatuses` without

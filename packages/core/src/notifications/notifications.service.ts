@@ -135,3 +135,39 @@ export async function markNotificationsRead({ db, principal }: ServiceContext, i
       throw new AppError('not_found', `There is no notification ${id}.`);
   });
 }
+
+/**
+ * Writes a notification of `kind` about a record for one member (a workflow's notify step), in the caller's
+ * transaction, and announces it to their open streams; false when the user is not a member of the workspace.
+ */
+export async function notifyMember(
+  executor: QueryExecutorProvider,
+  n: {
+    workspaceId: string;
+    userId: string;
+    kind: string;
+    object: string;
+    recordId: string;
+    actorUserId: string | null;
+  },
+): Promise<boolean> {
+  if (!UUID.test(n.userId)) return false;
+  const id = newId();
+  const { rows } = await sql<{ id: string }>`
+    insert into notifications (workspace_id, id, user_id, kind, object_key, record_id, actor_user_id)
+    select ${n.workspaceId}, ${id}, m.user_id, ${n.kind}, ${n.object}, ${n.recordId}, ${n.actorUserId}
+    from memberships m where m.workspace_id = ${n.workspaceId} and m.user_id = ${n.userId}
+    returning id`.execute(executor);
+  if (rows.length === 0) return false;
+  await sql`select pg_notify('rabita_events', ${JSON.stringify({
+    type: 'notification',
+    workspaceId: n.workspaceId,
+    userId: n.userId,
+    id,
+    object: n.object,
+    recordId: n.recordId,
+    kind: n.kind,
+    at: new Date().toISOString(),
+  })})`.execute(executor);
+  return true;
+}

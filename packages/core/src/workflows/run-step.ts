@@ -1,0 +1,607 @@
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { principalForMember } from '../auth/members.service.ts';
+import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
+import { newId } from '../ids.ts';
+import { scheduleJob } from '../jobs/jobs.service.ts';
+import { notifyMember } from '../notifications/notifications.service.ts';
+import { createRecordIn } from '../records/create-record.ts';
+import { readRecords } from '../records/gate.ts';
+import { recordMatchesFilter } from '../records/stored-record.ts';
+import { updateRecordIn } from '../records/update-record.ts';
+import type { Step, WorkflowDefinition, WorkflowSettings } from './definition.ts';
+import {
+  type ExpressionScope,
+  expressionHolds,
+  expressionProblem,
+  renderTemplate,
+  resolveValue,
+} from './expressions.ts';
+import { failpoint } from './failpoints.ts';
+import { sendWorkflowRequest } from './webhook-send.ts';
+import {
+  finishStepRun,
+  insertStepRun,
+  type RunRow,
+  selectRun,
+  selectStepRuns,
+  selectVersion,
+  selectWorkflow,
+  updateRun,
+} from './workflows.repository.ts';
+
+export const STEP_TASK = 'rabita:workflow-step';
+export const runJobKey = (runId: string) => `workflow-run:${runId}`;
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
+const WEBHOOK_TRIES = 5;
+
+/** A step's business failure, thrown out of its transaction so its partial work rolls back. */
+class StepFailed extends Error {
+  readonly step: Step;
+  readonly attempt: number;
+  constructor(step: Step, attempt: number, message: string) {
+    super(message);
+    this.step = step;
+    this.attempt = attempt;
+  }
+}
+
+/** Queues the job that runs a run's current step (at `runAt` for waits), in the caller's transaction. */
+export function queueStep(trx: Tx, runId: string, runAt?: Date): Promise<void> {
+  return scheduleJob(trx, { task: STEP_TASK, key: runJobKey(runId), payload: { runId }, runAt });
+}
+
+/** What evaluating a step decided: its input, what it did or would do, and where the run goes next. */
+export interface StepOutcome {
+  input: unknown;
+  output: unknown;
+  next: string | null;
+  /** For waits: when the run resumes. */
+  waitUntil?: Date | undefined;
+  /** For webhooks: the request to send (sent after the step's checkpoint commits). */
+  send?: { url: string; method: string; body: string } | undefined;
+  stop?: boolean | undefined;
+}
+
+/** Where a step's evaluation runs: for real (effects committed) or as a test run (nothing written). */
+export interface StepEnv {
+  trx: Tx;
+  principal: Principal;
+  workspaceId: string;
+  object: string | null;
+  recordId: string | null;
+  scope: ExpressionScope;
+  /** True for a test run: effects are described, not made. */
+  dryRun: boolean;
+  cause: { kind: 'workflow'; runId: string; depth: number };
+}
+
+function resolveAll(
+  values: Record<string, { value: unknown } | { expr: string }>,
+  scope: ExpressionScope,
+  field: string,
+  what: string,
+) {
+  const out: Record<string, unknown> = {};
+  for (const [key, source] of Object.entries(values)) {
+    try {
+      out[key] = resolveValue(source, scope);
+    } catch (error) {
+      throw expressionProblem(error, `${field}.values.${key}`, what);
+    }
+  }
+  return out;
+}
+
+/**
+ * Evaluates one step and, unless dry, makes its internal effect in the given transaction. Business problems are
+ * AppErrors naming the step and the field; anything else is thrown for the job to retry.
+ */
+export async function evaluateStep(env: StepEnv, step: Step, index: number): Promise<StepOutcome> {
+  const what = `Step "${step.id}"${step.name ? ` (${step.name})` : ''}`;
+  const field = `steps.${index}`;
+  const origin = { source: 'workflow' as const, cause: env.cause };
+  switch (step.type) {
+    case 'updateRecord': {
+      if (!env.object || !env.recordId)
+        throw new AppError('validation_failed', `${what}: the run has no record to update.`);
+      let object = env.object;
+      let id = env.recordId;
+      if (step.target !== 'trigger') {
+        const linked = env.scope.record[step.target.relation];
+        const target = await relationTarget(env, step.target.relation);
+        if (typeof linked !== 'string' || !target)
+          throw new AppError(
+            'validation_failed',
+            `${what}: the record has no ${step.target.relation} to update.`,
+            {
+              errors: [{ field: `${field}.target.relation`, message: 'Is empty.' }],
+            },
+          );
+        object = target;
+        id = linked;
+      }
+      const values = resolveAll(step.values, env.scope, field, what);
+      const input = { object, recordId: id, values };
+      if (env.dryRun) return { input, output: { wouldUpdate: input }, next: step.next ?? null };
+      const view = await named(what, field, () =>
+        updateRecordIn(env.trx, env.principal, object, id, values, origin),
+      );
+      return { input, output: { updated: { object, id: view.id } }, next: step.next ?? null };
+    }
+    case 'createRecord': {
+      const values = resolveAll(step.values, env.scope, field, what);
+      const input = { object: step.object, values };
+      if (env.dryRun) return { input, output: { wouldCreate: input }, next: step.next ?? null };
+      const view = await named(what, field, () =>
+        createRecordIn(env.trx, env.principal, step.object, values, origin),
+      );
+      return { input, output: { created: { object: step.object, id: view.id } }, next: step.next ?? null };
+    }
+    case 'notify': {
+      const users = step.users.map((u, j) => {
+        try {
+          return resolveValue(u, env.scope);
+        } catch (error) {
+          throw expressionProblem(error, `${field}.users.${j}`, what);
+        }
+      });
+      let message: string;
+      try {
+        message = renderTemplate(step.message, env.scope);
+      } catch (error) {
+        throw expressionProblem(error, `${field}.message`, what);
+      }
+      const input = { users, message };
+      if (env.dryRun || !env.object || !env.recordId)
+        return { input, output: { wouldNotify: users }, next: step.next ?? null };
+      const notified: string[] = [];
+      for (const user of users.flat()) {
+        if (typeof user !== 'string') continue;
+        const ok = await notifyMember(env.trx.withoutPlugins(), {
+          workspaceId: env.workspaceId,
+          userId: user,
+          kind: 'workflow',
+          object: env.object,
+          recordId: env.recordId,
+          actorUserId: env.principal.userId,
+        });
+        if (ok) notified.push(user);
+      }
+      return { input, output: { notified }, next: step.next ?? null };
+    }
+    case 'sendEmail':
+      if (env.dryRun)
+        return {
+          input: { to: step.to, subject: step.subject },
+          output: { wouldEmail: true },
+          next: step.next ?? null,
+        };
+      // No mail transport is configured in this release: the step fails with a sentence, never silently.
+      throw new AppError(
+        'validation_failed',
+        `${what}: this server cannot send email yet (no SMTP server is set up), so the email was not sent.`,
+        { errors: [{ field: `${field}.to`, message: 'Email sending is not set up.' }] },
+      );
+    case 'wait': {
+      let until: Date;
+      if (step.minutes !== undefined) until = new Date(Date.now() + step.minutes * 60_000);
+      else {
+        let value: unknown;
+        try {
+          value = resolveValue(step.until!, env.scope);
+        } catch (error) {
+          throw expressionProblem(error, `${field}.until`, what);
+        }
+        until = new Date(typeof value === 'string' || typeof value === 'number' ? value : Number.NaN);
+        if (Number.isNaN(until.getTime()))
+          throw new AppError('validation_failed', `${what}: "until" did not give a date and time.`, {
+            errors: [{ field: `${field}.until`, message: 'Is not a date and time.' }],
+          });
+      }
+      return {
+        input: { until: until.toISOString() },
+        output: { waitedUntil: until.toISOString() },
+        next: step.next ?? null,
+        waitUntil: until,
+      };
+    }
+    case 'branch': {
+      let holds = true;
+      if (step.condition.expr) {
+        try {
+          holds = expressionHolds(step.condition.expr, env.scope);
+        } catch (error) {
+          throw expressionProblem(error, `${field}.condition.expr`, what);
+        }
+      }
+      if (holds && step.condition.filter && env.object && env.recordId)
+        holds = await named(what, `${field}.condition.filter`, () =>
+          recordMatchesFilter(
+            env.trx,
+            env.principal,
+            env.workspaceId,
+            env.object!,
+            env.recordId!,
+            step.condition.filter,
+          ),
+        );
+      return {
+        input: { condition: step.condition },
+        output: { result: holds },
+        next: holds ? step.whenTrue : step.whenFalse,
+      };
+    }
+    case 'webhook': {
+      let body: unknown;
+      try {
+        body = step.body ? resolveValue(step.body, env.scope) : env.scope.record;
+      } catch (error) {
+        throw expressionProblem(error, `${field}.body`, what);
+      }
+      const text = JSON.stringify(body ?? null);
+      const input = { url: step.url, method: step.method, body };
+      if (env.dryRun)
+        return {
+          input,
+          output: { wouldSend: { url: step.url, method: step.method } },
+          next: step.next ?? null,
+        };
+      return {
+        input,
+        output: null,
+        next: step.next ?? null,
+        send: { url: step.url, method: step.method, body: text },
+      };
+    }
+    case 'stop':
+      return { input: null, output: { stopped: true }, next: null, stop: true };
+  }
+}
+
+async function relationTarget(env: StepEnv, relation: string): Promise<string | undefined> {
+  const { openScope } = await import('../records/scope.ts');
+  const s = await openScope(env.trx, env.workspaceId, env.object!);
+  const f = s.object.fields.find((x) => x.key === relation);
+  return f?.type === 'relation' ? f.relation?.object : undefined;
+}
+
+/** Runs a record-engine call; its AppError is re-worded to name the step (the fields under the step's values). */
+async function named<T>(what: string, field: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const errors = error.errors?.map((e) => ({
+      field: e.field ? `${field}.values.${e.field}` : field,
+      message: e.message,
+    }));
+    const detail = error.errors?.[0] ? `${error.errors[0].field}: ${error.errors[0].message}` : error.message;
+    return Promise.reject(new AppError(error.code, `${what}: ${detail}`, errors ? { errors } : undefined));
+  }
+}
+
+/** The expression scope of a run: the trigger record as its acting principal may read it, earlier outputs. */
+export async function scopeOf(
+  trx: Tx,
+  principal: Principal,
+  run: Pick<RunRow, 'trigger_object' | 'trigger_record_id' | 'trigger' | 'outputs'>,
+): Promise<ExpressionScope> {
+  let record: Record<string, unknown> = {};
+  if (run.trigger_object && run.trigger_record_id) {
+    const found = await readRecords(trx, principal, run.trigger_object, [run.trigger_record_id]);
+    record = found.get(run.trigger_record_id) ?? {};
+  }
+  const trigger = run.trigger ?? {};
+  return {
+    record,
+    before: (trigger.before as Record<string, unknown> | undefined) ?? {},
+    steps: run.outputs ?? {},
+    trigger,
+    now: new Date(),
+  };
+}
+
+/** The principal a run acts as: the workflow's owner, or (settings `starter`) whoever started it. */
+async function actingPrincipal(
+  db: Database,
+  workspaceId: string,
+  ownerUserId: string | null,
+  run: RunRow,
+  settings: WorkflowSettings,
+): Promise<Principal | undefined> {
+  const userId = settings.runAs === 'starter' && run.started_by ? run.started_by : ownerUserId;
+  return userId ? principalForMember(db, userId, workspaceId) : undefined;
+}
+
+/**
+ * The job: runs a run's current step. In one transaction it locks the run, stops if it is over, makes the step's
+ * internal effect, writes the step run, moves the run on and queues the next job (or the wait's) — so the effect,
+ * the checkpoint and the next job commit together. Webhooks commit their step run (with its idempotency key)
+ * first, send, and record the answer in a second transaction.
+ */
+export async function runWorkflowStep(
+  db: Database,
+  payload: { workspaceId: string; runId: string },
+  options: { allowPrivate: boolean },
+): Promise<void> {
+  const { workspaceId, runId } = payload;
+  const pre = await withWorkspace(db, workspaceId, async (trx) => {
+    const run = await selectRun(trx, workspaceId, runId);
+    if (!run || TERMINAL.has(run.status)) return undefined;
+    const workflow = await selectWorkflow(trx, workspaceId, run.workflow_id);
+    const version = await selectVersion(trx, workspaceId, run.workflow_id, run.version);
+    return version ? { run, version, owner: workflow?.owner_user_id ?? null } : undefined;
+  });
+  if (!pre) return;
+  const principal = await actingPrincipal(db, workspaceId, pre.owner, pre.run, pre.version.settings);
+
+  let failed: StepFailed | undefined;
+  const pending = await withWorkspace(db, workspaceId, async (trx) => {
+    const run = await selectRun(trx, workspaceId, runId, { lock: true });
+    if (!run || TERMINAL.has(run.status)) return undefined;
+    failpoint('after-step-claim');
+    const def = pre.version.definition;
+    if (!principal) {
+      await failRun(
+        trx,
+        workspaceId,
+        run,
+        null,
+        'The run has nobody to act as: its workflow’s owner is no longer a member.',
+      );
+      return undefined;
+    }
+    if (run.current_step === null) {
+      await updateRun(trx, workspaceId, runId, { status: 'succeeded', finished: true, started: true });
+      return undefined;
+    }
+    const index = def.steps.findIndex((s) => s.id === run.current_step);
+    const step = def.steps[index];
+    if (!step) {
+      await failRun(
+        trx,
+        workspaceId,
+        run,
+        null,
+        `Step "${run.current_step}" is not in version ${run.version}.`,
+      );
+      return undefined;
+    }
+    const history = await selectStepRuns(trx, workspaceId, runId);
+    const open = history.find((h) => h.step_id === step.id && h.status === 'running' && h.idempotency_key);
+    if (open)
+      return {
+        step,
+        index,
+        stepRunId: open.id,
+        key: open.idempotency_key!,
+        input: open.input,
+        attempt: open.attempt,
+        run,
+        def,
+      };
+    const attempt = history.filter((h) => h.step_id === step.id).length + 1;
+    await updateRun(trx, workspaceId, runId, { status: 'running', started: true });
+    const env: StepEnv = {
+      trx,
+      principal,
+      workspaceId,
+      object: run.trigger_object,
+      recordId: run.trigger_record_id,
+      scope: await scopeOf(trx, principal, run),
+      dryRun: false,
+      cause: { kind: 'workflow', runId, depth: run.depth + 1 },
+    };
+    let outcome: StepOutcome;
+    try {
+      outcome = await evaluateStep(env, step, index);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      // Roll the step's partial work back; the failure is recorded in a clean transaction below.
+      throw new StepFailed(step, attempt, error.message);
+    }
+    if (outcome.send) {
+      const key = `${runId}:${step.id}`;
+      const stepRunId = newId();
+      await insertStepRun(trx, {
+        workspaceId,
+        id: stepRunId,
+        runId,
+        stepId: step.id,
+        stepType: step.type,
+        status: 'running',
+        attempt,
+        input: outcome.input,
+        output: null,
+        error: null,
+        idempotencyKey: key,
+        finished: false,
+      });
+      failpoint('before-effect-commit');
+      return { step, index, stepRunId, key, input: outcome.input, attempt, run, def, send: outcome.send };
+    }
+    await insertStepRun(trx, {
+      workspaceId,
+      id: newId(),
+      runId,
+      stepId: step.id,
+      stepType: step.type,
+      status: 'succeeded',
+      attempt,
+      input: outcome.input,
+      output: outcome.output,
+      error: null,
+      idempotencyKey: null,
+      finished: true,
+    });
+    await advance(trx, workspaceId, run, step.id, outcome);
+    failpoint('before-effect-commit');
+    return undefined;
+  }).catch((error: unknown) => {
+    if (!(error instanceof StepFailed)) throw error;
+    failed = error;
+    return undefined;
+  });
+  if (failed) {
+    const f = failed;
+    await withWorkspace(db, workspaceId, async (trx) => {
+      const run = await selectRun(trx, workspaceId, runId, { lock: true });
+      if (!run || TERMINAL.has(run.status)) return;
+      await insertStepRun(trx, {
+        workspaceId,
+        id: newId(),
+        runId,
+        stepId: f.step.id,
+        stepType: f.step.type,
+        status: 'failed',
+        attempt: f.attempt,
+        input: null,
+        output: null,
+        error: f.message,
+        idempotencyKey: null,
+        finished: true,
+      });
+      await failRun(trx, workspaceId, run, f.step.id, f.message);
+    });
+    return;
+  }
+  if (!pending) return;
+  // The external send: the step run with its key is committed; a crash from here resends the same key.
+  const p = pending;
+  const step = p.step as Extract<Step, { type: 'webhook' }>;
+  const send = p.send ?? {
+    url: step.url,
+    method: step.method,
+    body: JSON.stringify((p.input as { body?: unknown })?.body ?? null),
+  };
+  const outcome = await sendWorkflowRequest(send.url, send.method, send.body, p.key, options.allowPrivate);
+  failpoint('after-external-send');
+  await withWorkspace(db, workspaceId, async (trx) => {
+    const run = await selectRun(trx, workspaceId, runId, { lock: true });
+    if (!run || TERMINAL.has(run.status)) return;
+    const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+    const output = { statusCode: outcome.statusCode, error: outcome.error };
+    if (ok) {
+      await finishStepRun(trx, workspaceId, p.stepRunId, { status: 'succeeded', output, error: null });
+      await advance(trx, workspaceId, run, step.id, { input: p.input, output, next: step.next ?? null });
+      return;
+    }
+    const retryable = outcome.statusCode === null || outcome.statusCode === 429 || outcome.statusCode >= 500;
+    const what = `Step "${step.id}"${step.name ? ` (${step.name})` : ''}`;
+    if (retryable && p.attempt < WEBHOOK_TRIES) {
+      // Try again later with the same key: after Retry-After when given, else 30 s, 2 min, 8 min, 32 min.
+      const seconds = outcome.retryAfterSeconds ?? 30 * 4 ** (p.attempt - 1);
+      await finishStepRun(trx, workspaceId, p.stepRunId, {
+        status: 'failed',
+        output,
+        error: outcome.error ?? `HTTP ${outcome.statusCode}`,
+      });
+      await insertStepRun(trx, {
+        workspaceId,
+        id: newId(),
+        runId,
+        stepId: step.id,
+        stepType: step.type,
+        status: 'running',
+        attempt: p.attempt + 1,
+        input: p.input,
+        output: null,
+        error: null,
+        idempotencyKey: p.key,
+        finished: false,
+      });
+      await queueStep(trx, runId, new Date(Date.now() + seconds * 1000));
+      return;
+    }
+    const message = `${what}: the webhook answered ${outcome.statusCode ?? 'nothing'}${outcome.error ? ` (${outcome.error})` : ''}.`;
+    await finishStepRun(trx, workspaceId, p.stepRunId, { status: 'failed', output, error: message });
+    await failRun(trx, workspaceId, run, step.id, message);
+  });
+}
+
+/** Moves a run past a finished step: to the next step (now, or after a wait), or to its end. */
+async function advance(trx: Tx, workspaceId: string, run: RunRow, stepId: string, outcome: StepOutcome) {
+  const outputs = { ...run.outputs, [stepId]: outcome.output };
+  if (outcome.stop || outcome.next === null) {
+    await updateRun(trx, workspaceId, run.id, {
+      status: 'succeeded',
+      currentStep: null,
+      outputs,
+      finished: true,
+    });
+    return;
+  }
+  if (outcome.waitUntil) {
+    await updateRun(trx, workspaceId, run.id, { status: 'waiting', currentStep: outcome.next, outputs });
+    await queueStep(trx, run.id, outcome.waitUntil);
+    return;
+  }
+  await updateRun(trx, workspaceId, run.id, { status: 'running', currentStep: outcome.next, outputs });
+  await queueStep(trx, run.id);
+}
+
+async function failRun(trx: Tx, workspaceId: string, run: RunRow, stepId: string | null, message: string) {
+  await updateRun(trx, workspaceId, run.id, {
+    status: 'failed',
+    currentStep: stepId ?? run.current_step,
+    error: message.slice(0, 2000),
+    finished: true,
+  });
+}
+
+/** Walks a draft against a record without side effects: each step's input and what it would do. */
+export async function walkDraft(
+  trx: Tx,
+  principal: Principal,
+  def: WorkflowDefinition,
+  object: string | null,
+  recordId: string | null,
+): Promise<{ stepId: string; type: string; input: unknown; output: unknown; error: string | null }[]> {
+  const run = {
+    trigger_object: object,
+    trigger_record_id: recordId,
+    trigger: { kind: 'test' },
+    outputs: {} as Record<string, unknown>,
+  };
+  const scope = await scopeOf(trx, principal, run);
+  const out = [];
+  let current = def.start;
+  const seen = new Set<string>();
+  while (current && !seen.has(current) && out.length < 200) {
+    seen.add(current);
+    const index = def.steps.findIndex((s) => s.id === current);
+    const step = def.steps[index];
+    if (!step) {
+      out.push({
+        stepId: current,
+        type: 'missing',
+        input: null,
+        output: null,
+        error: `Step "${current}" does not exist.`,
+      });
+      break;
+    }
+    const env: StepEnv = {
+      trx,
+      principal,
+      workspaceId: principal.workspaceId,
+      object,
+      recordId,
+      scope,
+      dryRun: true,
+      cause: { kind: 'workflow', runId: 'test', depth: 0 },
+    };
+    try {
+      const o = await evaluateStep(env, step, index);
+      out.push({ stepId: step.id, type: step.type, input: o.input, output: o.output, error: null });
+      scope.steps = { ...scope.steps, [step.id]: o.output };
+      current = o.stop ? null : o.next;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      out.push({ stepId: step.id, type: step.type, input: null, output: null, error: error.message });
+      break;
+    }
+  }
+  return out;
+}

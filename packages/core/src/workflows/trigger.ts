@@ -1,0 +1,131 @@
+import type { Tx } from '@rabita/db';
+import { type Kysely, sql } from 'kysely';
+import type { RecordEvent } from '../events/record-event.ts';
+import { newId } from '../ids.ts';
+import type { EventSubscriber } from '../modules/manifest.ts';
+import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.ts';
+import { settings as settingsSchema } from './definition.ts';
+import { expressionHolds } from './expressions.ts';
+import { queueStep } from './run-step.ts';
+import { hasFinishedRun, insertRun, selectActiveWorkflows, selectRun } from './workflows.repository.ts';
+
+/** Chains of automated writes stop at this depth with a run `skipped` (reason `loop`). */
+export const MAX_DEPTH = 5;
+const CACHE_MS = 10_000;
+
+// Whether a workspace has any enabled, published workflow, per process, for 10 s (dropped at once when this
+// process changes a workflow). A write in a workspace without workflows costs no query.
+const active = new Map<string, { has: boolean; at: number }>();
+
+/** Forgets what this process knows of a workspace's workflows (after a change). */
+export function forgetActiveWorkflows(workspaceId: string): void {
+  active.delete(workspaceId);
+}
+
+/** Reads the conditions on the stored record as a reader who sees every field (as hooks do). */
+const everyField = {
+  userId: null,
+  role: {
+    permissions: { actions: [], objects: { '*': { read: true, create: true, update: true, delete: true } } },
+  },
+};
+
+/**
+ * For each record event, the runs it starts: every enabled workflow whose published record trigger matches (the
+ * object, the kind, a changed field, the condition on the new values) gets a queued run and its first job, in the
+ * writing transaction — so a committed write always has its runs and a rolled-back one has none.
+ */
+export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: readonly RecordEvent[]) {
+  const known = active.get(workspaceId);
+  if (known && !known.has && Date.now() - known.at < CACHE_MS) return;
+  const workflows = await selectActiveWorkflows(trx, workspaceId);
+  active.set(workspaceId, { has: workflows.length > 0, at: Date.now() });
+  if (workflows.length === 0) return;
+  const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
+  const { rows } = await sql<{ txid: string }>`select txid_current()::text as txid`.execute(raw);
+  const txid = rows[0]!.txid;
+  for (const [i, event] of events.entries()) {
+    for (const w of workflows) {
+      const trigger = w.definition.trigger;
+      if (trigger.type !== 'record' || trigger.object !== event.object) continue;
+      if (!(trigger.events as string[]).includes(event.kind)) continue;
+      if (event.kind === 'updated' && trigger.fields && !trigger.fields.some((f) => f in event.changes))
+        continue;
+      const depth = event.cause ? event.cause.depth : 0;
+      // A workflow's own write on the same record never starts it again.
+      if (event.cause?.kind === 'workflow') {
+        const cause = await selectRun(trx, workspaceId, event.cause.runId);
+        if (cause && cause.workflow_id === w.workflow_id && cause.trigger_record_id === event.recordId)
+          continue;
+      }
+      const before = Object.fromEntries(Object.entries(event.changes).map(([k, c]) => [k, c.from]));
+      const base = {
+        workspaceId,
+        id: newId(),
+        workflowId: w.workflow_id,
+        version: w.version,
+        triggerKey: `event:${txid}:${i}:${event.object}:${event.recordId}:${event.kind}`,
+        triggerObject: event.object,
+        triggerRecordId: event.recordId,
+        trigger: { kind: event.kind, source: event.source, fields: Object.keys(event.changes), before },
+        depth,
+        startedBy: event.actor.userId,
+        currentStep: w.definition.start,
+      };
+      if (depth >= MAX_DEPTH) {
+        await insertRun(trx, { ...base, status: 'skipped', reason: 'loop' });
+        continue;
+      }
+      if (trigger.condition && event.kind !== 'deleted') {
+        if (trigger.condition.expr) {
+          const record = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
+          let holds = false;
+          try {
+            holds = expressionHolds(trigger.condition.expr, { record, before, trigger: base.trigger });
+          } catch {
+            holds = false; // an expression that fails on this record does not match it
+          }
+          if (!holds) continue;
+        }
+        if (
+          trigger.condition.filter &&
+          !(await recordMatchesFilter(
+            trx,
+            everyField,
+            workspaceId,
+            event.object,
+            event.recordId,
+            trigger.condition.filter,
+          ))
+        )
+          continue;
+      }
+      const settings = settingsSchema.parse(w.settings ?? {});
+      const since = settings.reenrol.allowed
+        ? new Date(Date.now() - settings.reenrol.cooldownMinutes * 60_000)
+        : null;
+      if (
+        (!settings.reenrol.allowed || settings.reenrol.cooldownMinutes > 0) &&
+        (await hasFinishedRun(trx, workspaceId, w.workflow_id, event.recordId, since))
+      ) {
+        await insertRun(trx, { ...base, status: 'skipped', reason: 'already enrolled' });
+        continue;
+      }
+      if (base.currentStep === null) {
+        await insertRun(trx, { ...base, status: 'succeeded', reason: null });
+        continue;
+      }
+      const id = await insertRun(trx, { ...base, status: 'queued', reason: null });
+      if (id) await queueStep(trx, id);
+    }
+  }
+}
+
+/** The workflows module's subscriber: record events start runs, in the writing transaction. */
+export const workflowTrigger: EventSubscriber = {
+  name: 'workflow triggers',
+  phase: 'transaction',
+  async handle(ctx, events) {
+    await startTriggeredRuns(ctx.trx!, ctx.workspaceId, events);
+  },
+};

@@ -1,0 +1,212 @@
+import type { Tx } from '@rabita/db';
+import type { Principal } from '../auth/principal.ts';
+import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { ruleFor } from '../records/access.ts';
+import { openScope } from '../records/scope.ts';
+import type { Step, WorkflowDefinition } from './definition.ts';
+import { compileExpression, ExpressionError, templateExpressions } from './expressions.ts';
+
+/** The steps a step may go to next (a branch: both outcomes). */
+export function successors(step: Step): (string | null | undefined)[] {
+  return step.type === 'branch' ? [step.whenTrue, step.whenFalse] : step.type === 'stop' ? [] : [step.next];
+}
+
+function checkExpr(problems: FieldProblem[], field: string, what: string, expr: string) {
+  try {
+    compileExpression(expr);
+  } catch (error) {
+    const why = error instanceof ExpressionError ? error.message : 'does not compile';
+    problems.push({ field, message: `${what}: the expression ${why}.` });
+  }
+}
+
+/**
+ * Checks a draft before it is published: every step a step names exists, `start` exists, no step leads back to
+ * itself, the objects and fields named exist and the publisher may write them, every expression compiles. Each
+ * problem names the step and the field in plain words.
+ */
+export async function validateForPublish(
+  trx: Tx,
+  principal: Principal,
+  def: WorkflowDefinition,
+): Promise<void> {
+  const problems: FieldProblem[] = [];
+  const byId = new Map<string, Step>();
+  def.steps.forEach((step, i) => {
+    if (byId.has(step.id))
+      problems.push({ field: `steps.${i}.id`, message: `Step "${step.id}": another step has the same id.` });
+    byId.set(step.id, step);
+  });
+  if (def.start !== null && !byId.has(def.start))
+    problems.push({ field: 'start', message: `The first step "${def.start}" does not exist.` });
+  def.steps.forEach((step, i) => {
+    for (const [key, target] of Object.entries(
+      step.type === 'branch'
+        ? { whenTrue: step.whenTrue, whenFalse: step.whenFalse }
+        : { next: 'next' in step ? step.next : null },
+    )) {
+      if (target && !byId.has(target))
+        problems.push({
+          field: `steps.${i}.${key}`,
+          message: `Step "${step.id}": its ${key} names step "${target}", which does not exist.`,
+        });
+    }
+  });
+  // Cycles: a depth-first walk from every step.
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (id: string, path: string[]): void => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'open') {
+      const at = def.steps.findIndex((s) => s.id === id);
+      problems.push({
+        field: `steps.${at}`,
+        message: `Step "${id}" leads back to itself (${[...path.slice(path.indexOf(id)), id].join(' → ')}); a workflow may not loop.`,
+      });
+      return;
+    }
+    state.set(id, 'open');
+    const step = byId.get(id);
+    if (step) for (const next of successors(step)) if (next && byId.has(next)) visit(next, [...path, id]);
+    state.set(id, 'done');
+  };
+  for (const step of def.steps) visit(step.id, []);
+
+  // Objects and fields, as the publisher may see and write them.
+  const objectProblems = async (object: string, field: string, what: string, values?: string[]) => {
+    let scope: Awaited<ReturnType<typeof openScope>>;
+    try {
+      scope = await openScope(trx, principal.workspaceId, object);
+    } catch {
+      problems.push({ field, message: `${what}: there is no object "${object}".` });
+      return undefined;
+    }
+    const rule = ruleFor(principal, object);
+    for (const key of values ?? []) {
+      const def = scope.object.fields.find((f) => f.key === key);
+      if (!def || rule.hiddenFields?.includes(key))
+        problems.push({
+          field: `${field}.values.${key}`,
+          message: `${what}: there is no field "${key}" on ${object}.`,
+        });
+      else if (def.readOnly || rule.readOnlyFields?.includes(key))
+        problems.push({
+          field: `${field}.values.${key}`,
+          message: `${what}: the field "${key}" is read-only.`,
+        });
+    }
+    return { scope, rule };
+  };
+
+  const trigger = def.trigger;
+  if (trigger.type === 'record' || trigger.type === 'manual') {
+    const found = await objectProblems(trigger.object, 'trigger.object', 'The trigger');
+    if (found && !found.rule.read)
+      problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
+    if (found && trigger.type === 'record') {
+      for (const key of trigger.fields ?? [])
+        if (!found.scope.object.fields.some((f) => f.key === key))
+          problems.push({
+            field: 'trigger.fields',
+            message: `The trigger: there is no field "${key}" on ${trigger.object}.`,
+          });
+      if (trigger.condition?.expr)
+        checkExpr(problems, 'trigger.condition.expr', 'The trigger', trigger.condition.expr);
+    }
+  }
+  const triggerObject = trigger.type === 'schedule' ? undefined : trigger.object;
+
+  for (const [i, step] of def.steps.entries()) {
+    const field = `steps.${i}`;
+    const what = `Step "${step.id}"`;
+    const exprs = (values: Record<string, { value: unknown } | { expr: string }>) => {
+      for (const [key, source] of Object.entries(values))
+        if ('expr' in source) checkExpr(problems, `${field}.values.${key}`, what, source.expr);
+    };
+    switch (step.type) {
+      case 'updateRecord': {
+        if (!triggerObject) {
+          problems.push({
+            field: `${field}.target`,
+            message: `${what}: a scheduled workflow has no record to update.`,
+          });
+          break;
+        }
+        let object = triggerObject;
+        if (step.target !== 'trigger') {
+          const scope = await openScope(trx, principal.workspaceId, triggerObject).catch(() => undefined);
+          const rel = scope?.object.fields.find(
+            (f) => f.key === (step.target as { relation: string }).relation,
+          );
+          if (rel?.type !== 'relation' || !rel.relation || rel.relation.many) {
+            problems.push({
+              field: `${field}.target.relation`,
+              message: `${what}: "${step.target.relation}" is not a field of ${triggerObject} that links one record.`,
+            });
+            break;
+          }
+          object = rel.relation.object;
+        }
+        const found = await objectProblems(object, field, what, Object.keys(step.values));
+        if (found && !found.rule.update)
+          problems.push({
+            field: `${field}.target`,
+            message: `${what}: you may not update ${object} records.`,
+          });
+        exprs(step.values);
+        break;
+      }
+      case 'createRecord': {
+        const found = await objectProblems(step.object, field, what, Object.keys(step.values));
+        if (found && !found.rule.create)
+          problems.push({
+            field: `${field}.object`,
+            message: `${what}: you may not create ${step.object} records.`,
+          });
+        exprs(step.values);
+        break;
+      }
+      case 'notify':
+        step.users.forEach((u, j) => {
+          if ('expr' in u) checkExpr(problems, `${field}.users.${j}`, what, u.expr);
+        });
+        for (const e of safeTemplate(problems, `${field}.message`, what, step.message))
+          checkExpr(problems, `${field}.message`, what, e);
+        break;
+      case 'sendEmail':
+        step.to.forEach((u, j) => {
+          if ('expr' in u) checkExpr(problems, `${field}.to.${j}`, what, u.expr);
+        });
+        for (const e of safeTemplate(problems, `${field}.subject`, what, step.subject))
+          checkExpr(problems, `${field}.subject`, what, e);
+        for (const e of safeTemplate(problems, `${field}.body`, what, step.body))
+          checkExpr(problems, `${field}.body`, what, e);
+        break;
+      case 'wait':
+        if (step.until && 'expr' in step.until) checkExpr(problems, `${field}.until`, what, step.until.expr);
+        break;
+      case 'branch':
+        if (step.condition.expr) checkExpr(problems, `${field}.condition.expr`, what, step.condition.expr);
+        break;
+      case 'webhook':
+        if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
+        break;
+      case 'stop':
+        break;
+    }
+  }
+  if (problems.length > 0)
+    throw new AppError(
+      'validation_failed',
+      `The workflow cannot be published: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+      { errors: problems },
+    );
+}
+
+function safeTemplate(problems: FieldProblem[], field: string, what: string, text: string): string[] {
+  try {
+    return templateExpressions(text);
+  } catch (error) {
+    problems.push({ field, message: `${what}: the text ${error instanceof Error ? error.message : ''}.` });
+    return [];
+  }
+}

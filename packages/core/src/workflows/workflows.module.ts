@@ -1,0 +1,23 @@
+import type { ModuleManifest } from '../modules/manifest.ts';
+import { runWorkflowStep, STEP_TASK } from './run-step.ts';
+import { workflowTrigger } from './trigger.ts';
+import * as tables from './workflows.migrations.ts';
+import { workflowsRoutes } from './workflows.routes.ts';
+import { workflowRunsTimeline } from './workflows.timeline.ts';
+
+/** Workflows: record events start versioned runs, executed one step per job. */
+export const workflowsModule: ModuleManifest = {
+  key: 'workflows',
+  routes: [workflowsRoutes],
+  migrations: { 'workflows-0001-tables': tables },
+  permissions: [{ action: 'workflows.manage', roles: [] }],
+  subscribers: [workflowTrigger],
+  tasks: {
+    /** Runs one step of a workflow run (queued by the trigger, by the previous step, or by a wait). */
+    [STEP_TASK]: (deps) => async (payload) => {
+      const p = payload as { workspaceId: string; runId: string };
+      await runWorkflowStep(deps.db, p, { allowPrivate: deps.webhooksAllowPrivate });
+    },
+  },
+  timelineSources: [workflowRunsTimeline],
+};

@@ -1,0 +1,378 @@
+import type { Database, Tx } from '@rabita/db';
+import { type Kysely, sql } from 'kysely';
+import type { RunStatus, WorkflowDefinition, WorkflowSettings } from './definition.ts';
+
+// The workflows module's SQL. Its tables belong to its own migration, so they are written by column name
+// without the generated types (executor first, as every repository).
+
+const raw = (executor: Database | Tx) => executor.withoutPlugins() as unknown as Kysely<unknown>;
+
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  description: string | null;
+  enabled: boolean;
+  draft: WorkflowDefinition;
+  settings: WorkflowSettings;
+  owner_user_id: string | null;
+  current_version: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface VersionRow {
+  workflow_id: string;
+  version: number;
+  definition: WorkflowDefinition;
+  settings: WorkflowSettings;
+  published_by: string | null;
+  published_at: Date;
+}
+
+export interface RunRow {
+  id: string;
+  workflow_id: string;
+  version: number;
+  trigger_key: string;
+  trigger_object: string | null;
+  trigger_record_id: string | null;
+  trigger: Record<string, unknown>;
+  status: RunStatus;
+  reason: string | null;
+  depth: number;
+  started_by: string | null;
+  current_step: string | null;
+  outputs: Record<string, unknown>;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  error: string | null;
+}
+
+export interface StepRunRow {
+  id: string;
+  run_id: string;
+  sequence: number;
+  step_id: string;
+  step_type: string;
+  status: string;
+  attempt: number;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  idempotency_key: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const WORKFLOW_COLUMNS = sql`id, name, description, enabled, draft, settings, owner_user_id, current_version, created_at, updated_at`;
+
+export async function insertWorkflow(
+  trx: Tx,
+  w: {
+    workspaceId: string;
+    id: string;
+    name: string;
+    description: string | null;
+    draft: WorkflowDefinition;
+    settings: WorkflowSettings;
+    ownerUserId: string | null;
+  },
+): Promise<WorkflowRow> {
+  const { rows } = await sql<WorkflowRow>`
+    insert into workflows (workspace_id, id, name, description, draft, settings, owner_user_id)
+    values (${w.workspaceId}, ${w.id}, ${w.name}, ${w.description}, ${JSON.stringify(w.draft)}::jsonb,
+            ${JSON.stringify(w.settings)}::jsonb, ${w.ownerUserId})
+    returning ${WORKFLOW_COLUMNS}`.execute(raw(trx));
+  return rows[0]!;
+}
+
+export async function selectWorkflows(trx: Tx, workspaceId: string): Promise<WorkflowRow[]> {
+  const { rows } = await sql<WorkflowRow>`
+    select ${WORKFLOW_COLUMNS} from workflows
+    where workspace_id = ${workspaceId} and deleted_at is null order by created_at, id`.execute(raw(trx));
+  return rows;
+}
+
+export async function selectWorkflow(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<WorkflowRow | undefined> {
+  const { rows } = await sql<WorkflowRow>`
+    select ${WORKFLOW_COLUMNS} from workflows
+    where workspace_id = ${workspaceId} and id = ${id} and deleted_at is null
+    ${options.lock ? sql`for update` : sql``}`.execute(raw(trx));
+  return rows[0];
+}
+
+export async function updateWorkflowRow(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  patch: {
+    name?: string | undefined;
+    description?: string | null | undefined;
+    enabled?: boolean | undefined;
+    draft?: WorkflowDefinition | undefined;
+    settings?: WorkflowSettings | undefined;
+    currentVersion?: number | undefined;
+    deleted?: boolean | undefined;
+  },
+): Promise<WorkflowRow | undefined> {
+  const sets = [sql`updated_at = now()`];
+  if (patch.name !== undefined) sets.push(sql`name = ${patch.name}`);
+  if (patch.description !== undefined) sets.push(sql`description = ${patch.description}`);
+  if (patch.enabled !== undefined) sets.push(sql`enabled = ${patch.enabled}`);
+  if (patch.draft !== undefined) sets.push(sql`draft = ${JSON.stringify(patch.draft)}::jsonb`);
+  if (patch.settings !== undefined) sets.push(sql`settings = ${JSON.stringify(patch.settings)}::jsonb`);
+  if (patch.currentVersion !== undefined) sets.push(sql`current_version = ${patch.currentVersion}`);
+  if (patch.deleted) sets.push(sql`deleted_at = now(), enabled = false`);
+  const { rows } = await sql<WorkflowRow>`
+    update workflows set ${sql.join(sets)}
+    where workspace_id = ${workspaceId} and id = ${id} and deleted_at is null
+    returning ${WORKFLOW_COLUMNS}`.execute(raw(trx));
+  return rows[0];
+}
+
+export async function insertVersion(
+  trx: Tx,
+  v: {
+    workspaceId: string;
+    workflowId: string;
+    version: number;
+    definition: WorkflowDefinition;
+    settings: WorkflowSettings;
+    publishedBy: string | null;
+  },
+): Promise<void> {
+  await sql`
+    insert into workflow_versions (workspace_id, workflow_id, version, definition, settings, published_by)
+    values (${v.workspaceId}, ${v.workflowId}, ${v.version}, ${JSON.stringify(v.definition)}::jsonb,
+            ${JSON.stringify(v.settings)}::jsonb, ${v.publishedBy})`.execute(raw(trx));
+}
+
+export async function selectVersions(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+): Promise<VersionRow[]> {
+  const { rows } = await sql<VersionRow>`
+    select workflow_id, version, definition, settings, published_by, published_at from workflow_versions
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} order by version desc`.execute(
+    raw(trx),
+  );
+  return rows;
+}
+
+export async function selectVersion(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  version: number,
+): Promise<VersionRow | undefined> {
+  const { rows } = await sql<VersionRow>`
+    select workflow_id, version, definition, settings, published_by, published_at from workflow_versions
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and version = ${version}`.execute(
+    raw(trx),
+  );
+  return rows[0];
+}
+
+/** The workspace's enabled workflows with a published version, each with that version (the trigger's query). */
+export async function selectActiveWorkflows(
+  trx: Tx,
+  workspaceId: string,
+): Promise<(VersionRow & { owner_user_id: string | null })[]> {
+  const { rows } = await sql<VersionRow & { owner_user_id: string | null }>`
+    select v.workflow_id, v.version, v.definition, v.settings, v.published_by, v.published_at, w.owner_user_id
+    from workflows w
+      join workflow_versions v on v.workspace_id = w.workspace_id and v.workflow_id = w.id
+        and v.version = w.current_version
+    where w.workspace_id = ${workspaceId} and w.enabled and w.deleted_at is null
+      and w.current_version is not null`.execute(raw(trx));
+  return rows;
+}
+
+/** Inserts a run unless one exists for the workflow and trigger key; the new run's id, or undefined. */
+export async function insertRun(
+  trx: Tx,
+  r: {
+    workspaceId: string;
+    id: string;
+    workflowId: string;
+    version: number;
+    triggerKey: string;
+    triggerObject: string | null;
+    triggerRecordId: string | null;
+    trigger: Record<string, unknown>;
+    status: RunStatus;
+    reason: string | null;
+    depth: number;
+    startedBy: string | null;
+    currentStep: string | null;
+  },
+): Promise<string | undefined> {
+  const terminal = r.status === 'skipped' || r.status === 'succeeded';
+  const { rows } = await sql<{ id: string }>`
+    insert into workflow_runs (workspace_id, id, workflow_id, version, trigger_key, trigger_object,
+      trigger_record_id, trigger, status, reason, depth, started_by, current_step, finished_at)
+    values (${r.workspaceId}, ${r.id}, ${r.workflowId}, ${r.version}, ${r.triggerKey}, ${r.triggerObject},
+      ${r.triggerRecordId}, ${JSON.stringify(r.trigger)}::jsonb, ${r.status}, ${r.reason}, ${r.depth},
+      ${r.startedBy}, ${r.currentStep}, ${terminal ? sql`now()` : null})
+    on conflict (workspace_id, workflow_id, trigger_key) do nothing
+    returning id`.execute(raw(trx));
+  return rows[0]?.id;
+}
+
+/** Whether the record has a finished (succeeded or failed) run of the workflow, finished after `since`. */
+export async function hasFinishedRun(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  recordId: string,
+  since: Date | null,
+): Promise<boolean> {
+  const { rows } = await sql<{ one: number }>`
+    select 1 as one from workflow_runs
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and trigger_record_id = ${recordId}
+      and status in ('succeeded', 'failed', 'running', 'waiting', 'queued')
+      ${since ? sql`and (finished_at is null or finished_at > ${since})` : sql``}
+    limit 1`.execute(raw(trx));
+  return rows.length > 0;
+}
+
+const RUN_COLUMNS = sql`id, workflow_id, version, trigger_key, trigger_object, trigger_record_id, trigger, status,
+  reason, depth, started_by, current_step, outputs, created_at, started_at, finished_at, error`;
+
+export async function selectRun(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<RunRow | undefined> {
+  const { rows } = await sql<RunRow>`
+    select ${RUN_COLUMNS} from workflow_runs where workspace_id = ${workspaceId} and id = ${id}
+    ${options.lock ? sql`for update` : sql``}`.execute(raw(trx));
+  return rows[0];
+}
+
+export async function updateRun(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  patch: {
+    status?: RunStatus | undefined;
+    currentStep?: string | null | undefined;
+    outputs?: Record<string, unknown> | undefined;
+    error?: string | null | undefined;
+    started?: boolean | undefined;
+    finished?: boolean | undefined;
+  },
+): Promise<void> {
+  const sets = [];
+  if (patch.status !== undefined) sets.push(sql`status = ${patch.status}`);
+  if (patch.currentStep !== undefined) sets.push(sql`current_step = ${patch.currentStep}`);
+  if (patch.outputs !== undefined) sets.push(sql`outputs = ${JSON.stringify(patch.outputs)}::jsonb`);
+  if (patch.error !== undefined) sets.push(sql`error = ${patch.error}`);
+  if (patch.started) sets.push(sql`started_at = coalesce(started_at, now())`);
+  if (patch.finished === true) sets.push(sql`finished_at = now()`);
+  if (patch.finished === false) sets.push(sql`finished_at = null`);
+  if (sets.length === 0) return;
+  await sql`update workflow_runs set ${sql.join(sets)} where workspace_id = ${workspaceId} and id = ${id}`.execute(
+    raw(trx),
+  );
+}
+
+export interface RunQuery {
+  workflowId?: string | undefined;
+  recordId?: string | undefined;
+  statuses?: readonly string[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  before?: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+/** Runs newest first by (created, id), keyset pages. */
+export async function selectRuns(trx: Tx, workspaceId: string, q: RunQuery): Promise<RunRow[]> {
+  const { rows } = await sql<RunRow>`
+    select ${RUN_COLUMNS} from workflow_runs
+    where workspace_id = ${workspaceId}
+      ${q.workflowId ? sql`and workflow_id = ${q.workflowId}` : sql``}
+      ${q.recordId ? sql`and trigger_record_id = ${q.recordId}` : sql``}
+      ${q.statuses && q.statuses.length > 0 ? sql`and status = any(${q.statuses as string[]}::text[])` : sql``}
+      ${q.from ? sql`and created_at >= ${q.from}` : sql``}
+      ${q.to ? sql`and created_at < ${q.to}` : sql``}
+      ${q.before ? sql`and (created_at, id) < (${q.before.createdAt}, ${q.before.id})` : sql``}
+    order by created_at desc, id desc
+    limit ${q.limit}`.execute(raw(trx));
+  return rows;
+}
+
+export async function selectStepRuns(trx: Tx, workspaceId: string, runId: string): Promise<StepRunRow[]> {
+  const { rows } = await sql<StepRunRow>`
+    select id, run_id, sequence, step_id, step_type, status, attempt, input, output, error, idempotency_key,
+           started_at, finished_at
+    from workflow_step_runs where workspace_id = ${workspaceId} and run_id = ${runId}
+    order by sequence`.execute(raw(trx));
+  return rows;
+}
+
+export async function insertStepRun(
+  trx: Tx,
+  s: {
+    workspaceId: string;
+    id: string;
+    runId: string;
+    stepId: string;
+    stepType: string;
+    status: string;
+    attempt: number;
+    input: unknown;
+    output: unknown;
+    error: string | null;
+    idempotencyKey: string | null;
+    finished: boolean;
+  },
+): Promise<void> {
+  await sql`
+    insert into workflow_step_runs (workspace_id, id, run_id, sequence, step_id, step_type, status, attempt,
+      input, output, error, idempotency_key, finished_at)
+    values (${s.workspaceId}, ${s.id}, ${s.runId},
+      (select coalesce(max(sequence), 0) + 1 from workflow_step_runs where workspace_id = ${s.workspaceId} and run_id = ${s.runId}),
+      ${s.stepId}, ${s.stepType}, ${s.status}, ${s.attempt}, ${JSON.stringify(s.input ?? null)}::jsonb,
+      ${JSON.stringify(s.output ?? null)}::jsonb, ${s.error}, ${s.idempotencyKey},
+      ${s.finished ? sql`now()` : null})`.execute(raw(trx));
+}
+
+export async function finishStepRun(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  patch: { status: string; output: unknown; error: string | null },
+): Promise<void> {
+  await sql`
+    update workflow_step_runs set status = ${patch.status}, output = ${JSON.stringify(patch.output ?? null)}::jsonb,
+      error = ${patch.error}, finished_at = now()
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(raw(trx));
+}
+
+/** Runs of a record newest first, for its timeline (keyset by created, id). */
+export async function selectRecordRuns(
+  trx: Tx,
+  workspaceId: string,
+  objectKey: string,
+  recordId: string,
+  page: { limit: number; before?: { at: string; id: string } | undefined },
+): Promise<(RunRow & { workflow_name: string; at: string })[]> {
+  const { rows } = await sql<RunRow & { workflow_name: string; at: string }>`
+    select r.id, r.workflow_id, r.version, r.status, r.reason, r.error, r.created_at, w.name as workflow_name,
+           to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+    from workflow_runs r join workflows w on w.workspace_id = r.workspace_id and w.id = r.workflow_id
+    where r.workspace_id = ${workspaceId} and r.trigger_object = ${objectKey} and r.trigger_record_id = ${recordId}
+      ${page.before ? sql`and (r.created_at, r.id) < (${page.before.at}::timestamptz, ${page.before.id})` : sql``}
+    order by r.created_at desc, r.id desc limit ${page.limit}`.execute(raw(trx));
+  return rows;
+}

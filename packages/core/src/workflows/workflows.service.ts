@@ -1,0 +1,376 @@
+import { type Tx, withWorkspace } from '@rabita/db';
+import type { ServiceContext } from '../context.ts';
+import { AppError } from '../errors/app-error.ts';
+import { isUuid, newId } from '../ids.ts';
+import { cancelJob } from '../jobs/jobs.service.ts';
+import { readRecords } from '../records/gate.ts';
+import {
+  definition as definitionSchema,
+  settings as settingsSchema,
+  type WorkflowDefinition,
+  type WorkflowSettings,
+} from './definition.ts';
+import { queueStep, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
+import { forgetActiveWorkflows } from './trigger.ts';
+import { validateForPublish } from './validate-definition.ts';
+import {
+  insertRun,
+  insertVersion,
+  insertWorkflow,
+  type RunQuery,
+  type RunRow,
+  type StepRunRow,
+  selectRun,
+  selectRuns,
+  selectStepRuns,
+  selectVersion,
+  selectVersions,
+  selectWorkflow,
+  selectWorkflows,
+  updateRun,
+  updateWorkflowRow,
+  type VersionRow,
+  type WorkflowRow,
+} from './workflows.repository.ts';
+
+const EMPTY: WorkflowDefinition = {
+  trigger: { type: 'manual', object: 'people' },
+  start: null,
+  steps: [],
+};
+
+function presentWorkflow(w: WorkflowRow) {
+  return {
+    id: w.id,
+    name: w.name,
+    description: w.description,
+    enabled: w.enabled,
+    draft: w.draft,
+    settings: w.settings,
+    ownerUserId: w.owner_user_id,
+    currentVersion: w.current_version,
+    createdAt: w.created_at.toISOString(),
+    updatedAt: w.updated_at.toISOString(),
+  };
+}
+export type WorkflowView = ReturnType<typeof presentWorkflow>;
+
+function presentVersion(v: VersionRow) {
+  return {
+    version: v.version,
+    definition: v.definition,
+    settings: v.settings,
+    publishedBy: v.published_by,
+    publishedAt: v.published_at.toISOString(),
+  };
+}
+
+function presentRun(r: RunRow) {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    version: r.version,
+    status: r.status,
+    reason: r.reason,
+    depth: r.depth,
+    triggerObject: r.trigger_object,
+    triggerRecordId: r.trigger_record_id,
+    trigger: r.trigger,
+    startedBy: r.started_by,
+    currentStep: r.current_step,
+    createdAt: r.created_at.toISOString(),
+    startedAt: r.started_at?.toISOString() ?? null,
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    error: r.error,
+  };
+}
+
+function presentStepRun(s: StepRunRow) {
+  return {
+    id: s.id,
+    sequence: s.sequence,
+    stepId: s.step_id,
+    type: s.step_type,
+    status: s.status,
+    attempt: s.attempt,
+    input: s.input,
+    output: s.output,
+    error: s.error,
+    idempotencyKey: s.idempotency_key,
+    startedAt: s.started_at.toISOString(),
+    finishedAt: s.finished_at?.toISOString() ?? null,
+  };
+}
+
+const notFound = (id: string) => new AppError('not_found', `There is no workflow ${id}.`);
+
+async function load(trx: Tx, workspaceId: string, id: string, lock = false) {
+  const w = isUuid(id) ? await selectWorkflow(trx, workspaceId, id, { lock }) : undefined;
+  if (!w) throw notFound(id);
+  return w;
+}
+
+/** The workspace's workflows (with their drafts). */
+export async function listWorkflows(ctx: ServiceContext) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => (await selectWorkflows(trx, ws)).map(presentWorkflow));
+}
+
+/** One workflow. */
+export async function getWorkflow(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => presentWorkflow(await load(trx, ws, id)));
+}
+
+/** Creates a workflow (disabled, unpublished) owned by its creator. */
+export async function createWorkflow(
+  ctx: ServiceContext,
+  input: {
+    name: string;
+    description?: string | null | undefined;
+    draft?: WorkflowDefinition | undefined;
+    settings?: WorkflowSettings | undefined;
+  },
+) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) =>
+    presentWorkflow(
+      await insertWorkflow(trx, {
+        workspaceId: ws,
+        id: newId(),
+        name: input.name,
+        description: input.description ?? null,
+        draft: input.draft ?? EMPTY,
+        settings: input.settings ?? settingsSchema.parse({}),
+        ownerUserId: ctx.principal.userId,
+      }),
+    ),
+  );
+}
+
+/** Changes a workflow's name, description, draft, settings or whether it runs. */
+export async function updateWorkflow(
+  ctx: ServiceContext,
+  id: string,
+  patch: {
+    name?: string | undefined;
+    description?: string | null | undefined;
+    draft?: WorkflowDefinition | undefined;
+    settings?: WorkflowSettings | undefined;
+    enabled?: boolean | undefined;
+  },
+) {
+  const ws = ctx.principal.workspaceId;
+  const out = await withWorkspace(ctx.db, ws, async (trx) => {
+    const w = await load(trx, ws, id, true);
+    if (patch.enabled && w.current_version === null)
+      throw new AppError('validation_failed', 'Publish the workflow before turning it on.', {
+        errors: [{ field: 'enabled', message: 'The workflow has no published version.' }],
+      });
+    return presentWorkflow((await updateWorkflowRow(trx, ws, id, patch))!);
+  });
+  forgetActiveWorkflows(ws);
+  return out;
+}
+
+/** Deletes a workflow (its runs and versions stay readable in the history). */
+export async function deleteWorkflow(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  await withWorkspace(ctx.db, ws, async (trx) => {
+    await load(trx, ws, id, true);
+    await updateWorkflowRow(trx, ws, id, { deleted: true });
+  });
+  forgetActiveWorkflows(ws);
+}
+
+/** Checks the draft and freezes it as the next version, which new runs start on. */
+export async function publishWorkflow(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  const out = await withWorkspace(ctx.db, ws, async (trx) => {
+    const w = await load(trx, ws, id, true);
+    const draft = definitionSchema.parse(w.draft);
+    await validateForPublish(trx, ctx.principal, draft);
+    const version = (w.current_version ?? 0) + 1;
+    await insertVersion(trx, {
+      workspaceId: ws,
+      workflowId: id,
+      version,
+      definition: draft,
+      settings: settingsSchema.parse(w.settings ?? {}),
+      publishedBy: ctx.principal.userId,
+    });
+    return presentWorkflow((await updateWorkflowRow(trx, ws, id, { currentVersion: version }))!);
+  });
+  forgetActiveWorkflows(ws);
+  return out;
+}
+
+/** A workflow's published versions, newest first. */
+export async function listVersions(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    await load(trx, ws, id);
+    return (await selectVersions(trx, ws, id)).map(presentVersion);
+  });
+}
+
+/** Copies a published version (its definition and settings) into the draft. */
+export async function restoreVersion(ctx: ServiceContext, id: string, version: number) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    await load(trx, ws, id, true);
+    const v = await selectVersion(trx, ws, id, version);
+    if (!v) throw new AppError('not_found', `Workflow ${id} has no version ${version}.`);
+    return presentWorkflow(
+      (await updateWorkflowRow(trx, ws, id, { draft: v.definition, settings: v.settings }))!,
+    );
+  });
+}
+
+/** Walks the draft against a record without side effects: what each step would do. */
+export async function testRun(ctx: ServiceContext, id: string, recordId: string | undefined) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    const w = await load(trx, ws, id);
+    const draft = definitionSchema.parse(w.draft);
+    const object = draft.trigger.type === 'schedule' ? null : draft.trigger.object;
+    if (object && recordId) {
+      const found = await readRecords(trx, ctx.principal, object, [recordId]);
+      if (!found.has(recordId)) throw new AppError('not_found', `There is no ${object} record ${recordId}.`);
+    }
+    const steps = await walkDraft(trx, ctx.principal, draft, object, recordId ?? null);
+    // Nothing the walk did may last: the transaction is rolled back by throwing after the answer is taken.
+    throw new TestRunDone(steps);
+  }).catch((error: unknown) => {
+    if (error instanceof TestRunDone) return { steps: error.steps };
+    throw error;
+  });
+}
+
+class TestRunDone extends Error {
+  readonly steps: Awaited<ReturnType<typeof walkDraft>>;
+  constructor(steps: Awaited<ReturnType<typeof walkDraft>>) {
+    super('test run done');
+    this.steps = steps;
+  }
+}
+
+/** Starts a manual workflow's published version on records the caller may read (one run each). */
+export async function runManually(ctx: ServiceContext, id: string, recordIds: readonly string[]) {
+  const ws = ctx.principal.workspaceId;
+  const out = await withWorkspace(ctx.db, ws, async (trx) => {
+    const w = await load(trx, ws, id);
+    if (!w.enabled || w.current_version === null)
+      throw new AppError('validation_failed', 'The workflow is not published and turned on.');
+    const v = (await selectVersion(trx, ws, id, w.current_version))!;
+    if (v.definition.trigger.type !== 'manual')
+      throw new AppError('validation_failed', 'This workflow is not started by hand.');
+    const object = v.definition.trigger.object;
+    const seen = await readRecords(trx, ctx.principal, object, recordIds);
+    const missing = recordIds.filter((r) => !seen.has(r));
+    if (missing.length > 0)
+      throw new AppError('not_found', `There is no ${object} record ${missing[0]}.`, {
+        errors: [{ field: 'recordIds', message: `No ${object} record ${missing[0]}.` }],
+      });
+    const runs: string[] = [];
+    for (const recordId of new Set(recordIds)) {
+      const runId = newId();
+      await insertRun(trx, {
+        workspaceId: ws,
+        id: runId,
+        workflowId: id,
+        version: v.version,
+        triggerKey: `manual:${runId}`,
+        triggerObject: object,
+        triggerRecordId: recordId,
+        trigger: { kind: 'manual' },
+        status: v.definition.start ? 'queued' : 'succeeded',
+        reason: null,
+        depth: 0,
+        startedBy: ctx.principal.userId,
+        currentStep: v.definition.start,
+      });
+      if (v.definition.start) await queueStep(trx, runId);
+      runs.push(runId);
+    }
+    return runs;
+  });
+  return { runIds: out };
+}
+
+/** Runs newest first, filtered, a keyset page at a time. */
+export async function listRuns(
+  ctx: ServiceContext,
+  filter: Omit<RunQuery, 'before' | 'limit'>,
+  page: { cursor?: string | undefined; limit: number },
+) {
+  const ws = ctx.principal.workspaceId;
+  let before: RunQuery['before'];
+  if (page.cursor) {
+    const [at, id] = page.cursor.split('_');
+    const date = new Date(at ?? '');
+    if (!id || !isUuid(id) || Number.isNaN(date.getTime()))
+      throw new AppError('validation_failed', 'The cursor is not one this list gave.', {
+        errors: [{ field: 'cursor', message: 'Unknown cursor.' }],
+      });
+    before = { createdAt: date, id };
+  }
+  for (const [k, v] of [
+    ['workflowId', filter.workflowId],
+    ['recordId', filter.recordId],
+  ] as const)
+    if (v !== undefined && !isUuid(v))
+      throw new AppError('validation_failed', `${k} is not an id.`, {
+        errors: [{ field: k, message: 'Is not an id.' }],
+      });
+  const rows = await withWorkspace(ctx.db, ws, (trx) =>
+    selectRuns(trx, ws, { ...filter, before, limit: page.limit + 1 }),
+  );
+  const data = rows.slice(0, page.limit).map(presentRun);
+  const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+  return { data, nextCursor: last ? `${last.created_at.toISOString()}_${last.id}` : null };
+}
+
+async function loadRun(trx: Tx, ws: string, id: string, lock = false) {
+  const r = isUuid(id) ? await selectRun(trx, ws, id, { lock }) : undefined;
+  if (!r) throw new AppError('not_found', `There is no workflow run ${id}.`);
+  return r;
+}
+
+/** One run with its step runs. */
+export async function getRun(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    const run = await loadRun(trx, ws, id);
+    return { ...presentRun(run), steps: (await selectStepRuns(trx, ws, id)).map(presentStepRun) };
+  });
+}
+
+/** Retries a failed run from its failed step, on the version it started on. */
+export async function retryRun(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    const run = await loadRun(trx, ws, id, true);
+    if (run.status !== 'failed')
+      throw new AppError('conflict', `Only a failed run can be retried; this one is ${run.status}.`);
+    await updateRun(trx, ws, id, { status: 'queued', error: null, finished: false });
+    await queueStep(trx, id);
+    return presentRun((await selectRun(trx, ws, id))!);
+  });
+}
+
+/** Cancels a queued or waiting run (its pending job is removed). */
+export async function cancelRun(ctx: ServiceContext, id: string) {
+  const ws = ctx.principal.workspaceId;
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    const run = await loadRun(trx, ws, id, true);
+    if (run.status !== 'queued' && run.status !== 'waiting')
+      throw new AppError(
+        'conflict',
+        `Only a queued or waiting run can be cancelled; this one is ${run.status}.`,
+      );
+    await updateRun(trx, ws, id, { status: 'cancelled', finished: true });
+    await cancelJob(trx, { task: STEP_TASK, key: runJobKey(id) });
+    return presentRun((await selectRun(trx, ws, id))!);
+  });
+}
