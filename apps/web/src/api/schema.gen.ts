@@ -6486,6 +6486,1503 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List workflows */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Workflow"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a workflow (off and unpublished; its creator owns it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string | null;
+                        draft?: {
+                            trigger: {
+                                /** @enum {string} */
+                                type: "record";
+                                object: string;
+                                events: ("created" | "updated" | "deleted")[];
+                                fields?: string[];
+                                condition?: {
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    expr?: string;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                type: "schedule";
+                                cron: string;
+                                timeZone: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "manual";
+                                object: string;
+                                label?: string;
+                            };
+                            start: string | null;
+                            steps: ({
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "updateRecord";
+                                target: "trigger" | {
+                                    relation: string;
+                                };
+                                values: {
+                                    [key: string]: {
+                                        value: unknown;
+                                    } | {
+                                        expr: string;
+                                    };
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "createRecord";
+                                object: string;
+                                values: {
+                                    [key: string]: {
+                                        value: unknown;
+                                    } | {
+                                        expr: string;
+                                    };
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "notify";
+                                users: ({
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                })[];
+                                message: string;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "sendEmail";
+                                to: ({
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                })[];
+                                subject: string;
+                                body: string;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "wait";
+                                minutes?: number;
+                                until?: {
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                /** @enum {string} */
+                                type: "branch";
+                                condition: {
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    expr?: string;
+                                };
+                                whenTrue: string | null;
+                                whenFalse: string | null;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uri */
+                                url: string;
+                                /**
+                                 * @default POST
+                                 * @enum {string}
+                                 */
+                                method?: "POST" | "PUT" | "PATCH";
+                                body?: {
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                /** @enum {string} */
+                                type: "stop";
+                            })[];
+                            layout?: {
+                                [key: string]: {
+                                    x: number;
+                                    y: number;
+                                };
+                            };
+                        };
+                        settings?: {
+                            /**
+                             * @default owner
+                             * @enum {string}
+                             */
+                            runAs?: "owner" | "starter";
+                            /**
+                             * @default parallel
+                             * @enum {string}
+                             */
+                            concurrency?: "parallel" | "queue" | "skip";
+                            /**
+                             * @default {
+                             *       "allowed": false,
+                             *       "cooldownMinutes": 0
+                             *     }
+                             */
+                            reenrol?: {
+                                allowed: boolean;
+                                cooldownMinutes: number;
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workflow */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a workflow (its runs stay in the history) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a workflow’s name, description, draft, settings or whether it runs */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        draft?: {
+                            trigger: {
+                                /** @enum {string} */
+                                type: "record";
+                                object: string;
+                                events: ("created" | "updated" | "deleted")[];
+                                fields?: string[];
+                                condition?: {
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    expr?: string;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                type: "schedule";
+                                cron: string;
+                                timeZone: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "manual";
+                                object: string;
+                                label?: string;
+                            };
+                            start: string | null;
+                            steps: ({
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "updateRecord";
+                                target: "trigger" | {
+                                    relation: string;
+                                };
+                                values: {
+                                    [key: string]: {
+                                        value: unknown;
+                                    } | {
+                                        expr: string;
+                                    };
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "createRecord";
+                                object: string;
+                                values: {
+                                    [key: string]: {
+                                        value: unknown;
+                                    } | {
+                                        expr: string;
+                                    };
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "notify";
+                                users: ({
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                })[];
+                                message: string;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "sendEmail";
+                                to: ({
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                })[];
+                                subject: string;
+                                body: string;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "wait";
+                                minutes?: number;
+                                until?: {
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                /** @enum {string} */
+                                type: "branch";
+                                condition: {
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    expr?: string;
+                                };
+                                whenTrue: string | null;
+                                whenFalse: string | null;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uri */
+                                url: string;
+                                /**
+                                 * @default POST
+                                 * @enum {string}
+                                 */
+                                method?: "POST" | "PUT" | "PATCH";
+                                body?: {
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
+                                /** @enum {string} */
+                                type: "stop";
+                            })[];
+                            layout?: {
+                                [key: string]: {
+                                    x: number;
+                                    y: number;
+                                };
+                            };
+                        };
+                        settings?: {
+                            /**
+                             * @default owner
+                             * @enum {string}
+                             */
+                            runAs?: "owner" | "starter";
+                            /**
+                             * @default parallel
+                             * @enum {string}
+                             */
+                            concurrency?: "parallel" | "queue" | "skip";
+                            /**
+                             * @default {
+                             *       "allowed": false,
+                             *       "cooldownMinutes": 0
+                             *     }
+                             */
+                            reenrol?: {
+                                allowed: boolean;
+                                cooldownMinutes: number;
+                            };
+                        };
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the draft and publish it as the next version
+         * @description Problems name the step and the field (`steps.2.values.amount`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published versions, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["WorkflowVersion"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy a published version into the draft */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/test-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Walk the draft against a record without side effects
+         * @description Each step’s evaluated input and what it would do; branches are evaluated, waits reported, nothing is written or sent.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        recordId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            steps: components["schemas"]["WorkflowTestStep"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a manual workflow on records (one run each) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        recordIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runIds: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs, newest first (keyset pages) */
+        get: {
+            parameters: {
+                query?: {
+                    workflowId?: string;
+                    recordId?: string;
+                    status?: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
+                    from?: string;
+                    to?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["WorkflowRun"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run with its step runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            workflowId: string;
+                            version: number;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
+                            /** @description Why a run was skipped (`loop`, `already enrolled`). */
+                            reason: string | null;
+                            depth: number;
+                            triggerObject: string | null;
+                            triggerRecordId: string | null;
+                            trigger: {
+                                [key: string]: unknown;
+                            };
+                            startedBy: string | null;
+                            currentStep: string | null;
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            error: string | null;
+                            steps: components["schemas"]["WorkflowStepRun"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a failed run from its failed step */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkflowRun"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a queued or waiting run */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkflowRun"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -7078,6 +8575,752 @@ export interface components {
             events: string[];
             description: string | null;
             createdAt: string;
+        };
+        Workflow: {
+            id: string;
+            name: string;
+            description: string | null;
+            enabled: boolean;
+            draft: {
+                trigger: {
+                    /** @constant */
+                    type: "record";
+                    object: string;
+                    events: ("created" | "updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                } | {
+                    /** @constant */
+                    type: "schedule";
+                    cron: string;
+                    timeZone: string;
+                } | {
+                    /** @constant */
+                    type: "manual";
+                    object: string;
+                    label?: string;
+                };
+                start: string | null;
+                steps: ({
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "updateRecord";
+                    target: "trigger" | {
+                        relation: string;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "createRecord";
+                    object: string;
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "notify";
+                    users: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    message: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "sendEmail";
+                    to: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    subject: string;
+                    body: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "wait";
+                    minutes?: number;
+                    until?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "branch";
+                    condition: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                    whenTrue: string | null;
+                    whenFalse: string | null;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "webhook";
+                    /** Format: uri */
+                    url: string;
+                    /**
+                     * @default POST
+                     * @enum {string}
+                     */
+                    method: "POST" | "PUT" | "PATCH";
+                    body?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "stop";
+                })[];
+                layout?: {
+                    [key: string]: {
+                        x: number;
+                        y: number;
+                    };
+                };
+            };
+            settings: {
+                /**
+                 * @default owner
+                 * @enum {string}
+                 */
+                runAs: "owner" | "starter";
+                /**
+                 * @default parallel
+                 * @enum {string}
+                 */
+                concurrency: "parallel" | "queue" | "skip";
+                /**
+                 * @default {
+                 *       "allowed": false,
+                 *       "cooldownMinutes": 0
+                 *     }
+                 */
+                reenrol: {
+                    allowed: boolean;
+                    cooldownMinutes: number;
+                };
+            };
+            ownerUserId: string | null;
+            currentVersion: number | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        WorkflowInput: {
+            id: string;
+            name: string;
+            description: string | null;
+            enabled: boolean;
+            draft: {
+                trigger: {
+                    /** @constant */
+                    type: "record";
+                    object: string;
+                    events: ("created" | "updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                } | {
+                    /** @constant */
+                    type: "schedule";
+                    cron: string;
+                    timeZone: string;
+                } | {
+                    /** @constant */
+                    type: "manual";
+                    object: string;
+                    label?: string;
+                };
+                start: string | null;
+                steps: ({
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "updateRecord";
+                    target: "trigger" | {
+                        relation: string;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "createRecord";
+                    object: string;
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "notify";
+                    users: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    message: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "sendEmail";
+                    to: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    subject: string;
+                    body: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "wait";
+                    minutes?: number;
+                    until?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "branch";
+                    condition: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                    whenTrue: string | null;
+                    whenFalse: string | null;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "webhook";
+                    /** Format: uri */
+                    url: string;
+                    /**
+                     * @default POST
+                     * @enum {string}
+                     */
+                    method: "POST" | "PUT" | "PATCH";
+                    body?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "stop";
+                })[];
+                layout?: {
+                    [key: string]: {
+                        x: number;
+                        y: number;
+                    };
+                };
+            };
+            settings: {
+                /**
+                 * @default owner
+                 * @enum {string}
+                 */
+                runAs: "owner" | "starter";
+                /**
+                 * @default parallel
+                 * @enum {string}
+                 */
+                concurrency: "parallel" | "queue" | "skip";
+                /**
+                 * @default {
+                 *       "allowed": false,
+                 *       "cooldownMinutes": 0
+                 *     }
+                 */
+                reenrol: {
+                    allowed: boolean;
+                    cooldownMinutes: number;
+                };
+            };
+            ownerUserId: string | null;
+            currentVersion: number | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        WorkflowRun: {
+            id: string;
+            workflowId: string;
+            version: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
+            /** @description Why a run was skipped (`loop`, `already enrolled`). */
+            reason: string | null;
+            depth: number;
+            triggerObject: string | null;
+            triggerRecordId: string | null;
+            trigger: {
+                [key: string]: unknown;
+            };
+            startedBy: string | null;
+            currentStep: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            error: string | null;
+        };
+        WorkflowRunInput: {
+            id: string;
+            workflowId: string;
+            version: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
+            /** @description Why a run was skipped (`loop`, `already enrolled`). */
+            reason: string | null;
+            depth: number;
+            triggerObject: string | null;
+            triggerRecordId: string | null;
+            trigger: {
+                [key: string]: unknown;
+            };
+            startedBy: string | null;
+            currentStep: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            error: string | null;
+        };
+        WorkflowStepRun: {
+            id: string;
+            sequence: number;
+            stepId: string;
+            type: string;
+            status: string;
+            attempt: number;
+            input: unknown;
+            output: unknown;
+            error: string | null;
+            idempotencyKey: string | null;
+            startedAt: string;
+            finishedAt: string | null;
+        };
+        WorkflowStepRunInput: {
+            id: string;
+            sequence: number;
+            stepId: string;
+            type: string;
+            status: string;
+            attempt: number;
+            input: unknown;
+            output: unknown;
+            error: string | null;
+            idempotencyKey: string | null;
+            startedAt: string;
+            finishedAt: string | null;
+        };
+        WorkflowTestStep: {
+            stepId: string;
+            type: string;
+            input: unknown;
+            output: unknown;
+            error: string | null;
+        };
+        WorkflowTestStepInput: {
+            stepId: string;
+            type: string;
+            input: unknown;
+            output: unknown;
+            error: string | null;
+        };
+        WorkflowVersion: {
+            version: number;
+            definition: {
+                trigger: {
+                    /** @constant */
+                    type: "record";
+                    object: string;
+                    events: ("created" | "updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                } | {
+                    /** @constant */
+                    type: "schedule";
+                    cron: string;
+                    timeZone: string;
+                } | {
+                    /** @constant */
+                    type: "manual";
+                    object: string;
+                    label?: string;
+                };
+                start: string | null;
+                steps: ({
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "updateRecord";
+                    target: "trigger" | {
+                        relation: string;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "createRecord";
+                    object: string;
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "notify";
+                    users: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    message: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "sendEmail";
+                    to: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    subject: string;
+                    body: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "wait";
+                    minutes?: number;
+                    until?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "branch";
+                    condition: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                    whenTrue: string | null;
+                    whenFalse: string | null;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "webhook";
+                    /** Format: uri */
+                    url: string;
+                    /**
+                     * @default POST
+                     * @enum {string}
+                     */
+                    method: "POST" | "PUT" | "PATCH";
+                    body?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "stop";
+                })[];
+                layout?: {
+                    [key: string]: {
+                        x: number;
+                        y: number;
+                    };
+                };
+            };
+            settings: {
+                /**
+                 * @default owner
+                 * @enum {string}
+                 */
+                runAs: "owner" | "starter";
+                /**
+                 * @default parallel
+                 * @enum {string}
+                 */
+                concurrency: "parallel" | "queue" | "skip";
+                /**
+                 * @default {
+                 *       "allowed": false,
+                 *       "cooldownMinutes": 0
+                 *     }
+                 */
+                reenrol: {
+                    allowed: boolean;
+                    cooldownMinutes: number;
+                };
+            };
+            publishedBy: string | null;
+            publishedAt: string;
+        };
+        WorkflowVersionInput: {
+            version: number;
+            definition: {
+                trigger: {
+                    /** @constant */
+                    type: "record";
+                    object: string;
+                    events: ("created" | "updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                } | {
+                    /** @constant */
+                    type: "schedule";
+                    cron: string;
+                    timeZone: string;
+                } | {
+                    /** @constant */
+                    type: "manual";
+                    object: string;
+                    label?: string;
+                };
+                start: string | null;
+                steps: ({
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "updateRecord";
+                    target: "trigger" | {
+                        relation: string;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "createRecord";
+                    object: string;
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "notify";
+                    users: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    message: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "sendEmail";
+                    to: ({
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    })[];
+                    subject: string;
+                    body: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "wait";
+                    minutes?: number;
+                    until?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "branch";
+                    condition: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                    whenTrue: string | null;
+                    whenFalse: string | null;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "webhook";
+                    /** Format: uri */
+                    url: string;
+                    /**
+                     * @default POST
+                     * @enum {string}
+                     */
+                    method: "POST" | "PUT" | "PATCH";
+                    body?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
+                    /** @constant */
+                    type: "stop";
+                })[];
+                layout?: {
+                    [key: string]: {
+                        x: number;
+                        y: number;
+                    };
+                };
+            };
+            settings: {
+                /**
+                 * @default owner
+                 * @enum {string}
+                 */
+                runAs: "owner" | "starter";
+                /**
+                 * @default parallel
+                 * @enum {string}
+                 */
+                concurrency: "parallel" | "queue" | "skip";
+                /**
+                 * @default {
+                 *       "allowed": false,
+                 *       "cooldownMinutes": 0
+                 *     }
+                 */
+                reenrol: {
+                    allowed: boolean;
+                    cooldownMinutes: number;
+                };
+            };
+            publishedBy: string | null;
+            publishedAt: string;
         };
         Workspace: {
             /** Format: uuid */
