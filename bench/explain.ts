@@ -1,5 +1,6 @@
 // The plans of the benchmark's main queries on a generated data set, run as the application role in the demo
-// workspace: `node bench/explain.ts --size M [--only group-by,timeline,list] [--set enable_seqscan=off]`
+// workspace: `node bench/explain.ts --size M [--only group-by,timeline,list,list-filter] [--filter <json>]
+// [--set enable_seqscan=off]`
 // (EXPLAIN ANALYZE, BUFFERS; the data set must exist).
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +15,8 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: 'S' },
     data: { type: 'string' },
     only: { type: 'string' },
+    // A people list filter to explain as `list-filter`, `--filter '{"field":"lastName","op":"contains","value":"زیز"}'`.
+    filter: { type: 'string' },
     // Planner settings to try, `--set enable_seqscan=off,work_mem=64MB`.
     set: { type: 'string' },
   },
@@ -36,6 +39,14 @@ try {
   const queries = {
     'group-by': await compileAggregateQuery({ db: handle.db, principal }, 'deals', GROUP_BY),
     list: await compileListQuery({ db: handle.db, principal }, 'people', LIST_OPTIONS),
+    ...(args.filter
+      ? {
+          'list-filter': await compileListQuery({ db: handle.db, principal }, 'people', {
+            filter: JSON.parse(args.filter),
+            limit: 50,
+          }),
+        }
+      : {}),
   };
   const client = await app.connect();
   try {

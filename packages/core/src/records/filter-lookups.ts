@@ -1,5 +1,6 @@
 import { normalizeText } from '@rabita/shared';
 import { type RawBuilder, sql } from 'kysely';
+import { unstorableText } from '../http/route-kit.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 
 // How the filter compiler reaches indexes under row-level security (migration 0021). Text is compared folded —
@@ -82,21 +83,73 @@ export function documentCandidates(
   return sql`${sql.ref(`${alias}.id`)} = any(array(select rabita_filter_documents(${object.key}, ${`%${escapeLike(folded)}%`})))`;
 }
 
+/** A `contains` on a stored folded column: the column's key (`people.last_name`) and the LIKE pattern. */
+export interface ValueLookup {
+  column: string;
+  pattern: string;
+}
+
+/** Where a lookup's values are kept in `FilterContext.foldedValues`. */
+export function lookupKey(lookup: ValueLookup): string {
+  return `${lookup.column}\u0000${lookup.pattern}`;
+}
+
+function valueLookup(object: ObjectDef, field: FieldDef, text: string): ValueLookup | undefined {
+  if (!storedFolded(object, field) || !field.column) return undefined;
+  const folded = normalizeText(text);
+  if ([...folded].length < MIN_TRIGRAM_TEXT) return undefined;
+  return { column: `${object.table}.${field.column}`, pattern: `%${escapeLike(folded)}%` };
+}
+
+/**
+ * The `contains` conditions of a filter tree on the object's own stored folded columns, so their values can be
+ * looked up before the list query is planned. Only walks: the compiler refuses whatever is malformed.
+ */
+export function valueLookups(
+  object: ObjectDef,
+  filter: unknown,
+  hidden: (objectKey: string, fieldKey: string) => boolean,
+): ValueLookup[] {
+  const found = new Map<string, ValueLookup>();
+  let nodes = 0;
+  const walk = (node: unknown, depth: number): void => {
+    nodes += 1;
+    if (nodes > 200 || depth > 12 || typeof node !== 'object' || node === null || Array.isArray(node)) return;
+    const n = node as Record<string, unknown>;
+    for (const items of [n.and, n.or])
+      if (Array.isArray(items)) for (const item of items) walk(item, depth + 1);
+    if ('not' in n) walk(n.not, depth + 1);
+    if (n.op !== 'contains' || typeof n.field !== 'string' || typeof n.value !== 'string') return;
+    // Text the database cannot take is the compiler's to refuse, with a sentence.
+    if (n.value.length > 2000 || unstorableText(n.value) !== undefined) return;
+    const field = object.fields.find((f) => f.key === n.field);
+    if (!field || hidden(object.key, field.key) || !isFoldedText(field)) return;
+    const lookup = valueLookup(object, field, n.value);
+    if (lookup) found.set(lookupKey(lookup), lookup);
+  };
+  walk(filter, 0);
+  return [...found.values()];
+}
+
 /**
  * `contains` on a stored folded column: the column equals one of the distinct folded values holding the text
  * (migration 0027), so the column's index answers it; the values match exactly, so no further check is needed.
+ * Values looked up beforehand (`known`) are given as a list the planner can weigh (a rare name's few rows, or a
+ * common letter's many); otherwise they are looked up inside the query.
  */
 export function valueCandidates(
   object: ObjectDef,
   field: FieldDef,
   alias: string,
   text: string,
+  known?: ReadonlyMap<string, readonly string[]>,
 ): RawBuilder<unknown> | undefined {
-  const column = storedFolded(object, field);
-  if (!column || !field.column) return undefined;
-  const folded = normalizeText(text);
-  if ([...folded].length < MIN_TRIGRAM_TEXT) return undefined;
-  return sql`${sql.ref(`${alias}.${column}`)} = any(array(select rabita_folded_values(${`${object.table}.${field.column}`}, ${`%${escapeLike(folded)}%`})))`;
+  const lookup = valueLookup(object, field, text);
+  if (!lookup) return undefined;
+  const column = sql.ref(`${alias}.${storedFolded(object, field)}`);
+  const values = known?.get(lookupKey(lookup));
+  if (values) return values.length === 0 ? sql`false` : sql`${column} = any(${sql.val(values)}::text[])`;
+  return sql`${column} = any(array(select rabita_folded_values(${lookup.column}, ${lookup.pattern})))`;
 }
 
 /** Ids of the records holding one of `keys` in a standard phone or email list, from its GIN index. */

@@ -25,6 +25,8 @@ export interface FilterContext extends ValueContext {
    * related one; a relation is followed only to an object they may read, and only to records they may see there.
    */
   reader: Reader;
+  /** Folded values looked up before planning, by `lookupKey` (`valueLookups`, `foldedValuesFor`). */
+  foldedValues?: ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 const MAX_DEPTH = 12;
@@ -252,7 +254,7 @@ function condition(
         );
       default: {
         const v = String(valueFor(c, field, node.value, path));
-        const values = valueCandidates(owner, field, resolved.alias, v);
+        const values = valueCandidates(owner, field, resolved.alias, v, c.ctx.foldedValues);
         if (values) return leaf(values, true);
         const check = sql`(${fx} is not null and strpos(${fx}, ${foldValue(v)}) > 0)`;
         const ids = documentCandidates(owner, field, resolved.alias, v);

@@ -5,8 +5,9 @@ import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
 import { compileFilterReach } from './filter.ts';
+import { valueLookups } from './filter-lookups.ts';
 import { present, type RecordView, visibility } from './gate.ts';
-import { listPageQuery } from './records.repository.ts';
+import { foldedValuesFor, listPageQuery } from './records.repository.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 import { pagePlan } from './seek.ts';
 import { parseSort, sortColumns } from './sort.ts';
@@ -24,9 +25,11 @@ export interface ListOptions {
 }
 
 const MAX_LIMIT = 1000;
+/** At most this many folded values a `contains` matches are given to the planner as a list. */
+const MAX_KNOWN_VALUES = 2000;
 
 /** The list query for these options, checked against the caller's permissions. */
-function buildList(s: Scope, principal: Principal, options: ListOptions) {
+async function buildList(s: Scope, principal: Principal, options: ListOptions) {
   assertAllowed(principal, s.object.key, 'read');
   const hidden = hiddenFor(principal);
   const visible = visibility(principal, s.object, options.fields);
@@ -36,8 +39,15 @@ function buildList(s: Scope, principal: Principal, options: ListOptions) {
       errors: [{ field: 'limit', message: `Must be from 1 to ${MAX_LIMIT}.` }],
     });
   }
+  // The values a `contains` on a folded name matches, looked up first so the planner sees how many rows they hold.
+  const foldedValues = await foldedValuesFor(
+    s.raw,
+    valueLookups(s.object, options.filter, hidden),
+    MAX_KNOWN_VALUES,
+  );
   const filter = compileFilterReach(s.object, options.filter, ALIAS, {
     ...s.ctx,
+    foldedValues,
     workspaceId: s.workspaceId,
     objects: s.objects,
     reader: principal,
@@ -65,7 +75,7 @@ export async function listRecords(
 ): Promise<{ data: RecordView[]; nextCursor: string | null; backCursor: string | null }> {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
-    const { query, plan, visible, limit } = buildList(s, principal, options);
+    const { query, plan, visible, limit } = await buildList(s, principal, options);
     const { rows } = await query.execute(s.raw);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -85,7 +95,7 @@ export async function compileListQuery(
 ) {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
-    const compiled = buildList(s, principal, options).query.compile(s.raw);
+    const compiled = (await buildList(s, principal, options)).query.compile(s.raw);
     return { sql: compiled.sql, parameters: [...compiled.parameters] };
   });
 }

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type { WriteCause } from '../modules/manifest.ts';
 import { objectScope } from './expressions.ts';
+import { lookupKey, type ValueLookup } from './filter-lookups.ts';
 import { ALIAS } from './scope.ts';
 
 // The SQL of record tables and their audit trail (`record_changes`). Every function takes the executor first:
@@ -361,4 +362,27 @@ export function listPageQuery(
     )}) as page
     order by ${page.merge}
     limit ${page.limit}`;
+}
+
+/**
+ * The distinct folded values holding each lookup's text (`rabita_folded_values`), in one statement, by
+ * `lookupKey`; a lookup matching more than `max` values is left out (the query looks those up itself).
+ */
+export async function foldedValuesFor(
+  raw: Transaction<unknown>,
+  lookups: readonly ValueLookup[],
+  max: number,
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  if (lookups.length === 0) return found;
+  const { rows } = await sql<{ i: string; found: string[] | null }>`
+    select q.i, (select case when count(*) <= ${max} then coalesce(array_agg(v.value), '{}') end
+                 from (select rabita_folded_values(q.col, q.pat) as value limit ${max + 1}) v) as found
+    from unnest(${sql.val(lookups.map((l) => l.column))}::text[], ${sql.val(lookups.map((l) => l.pattern))}::text[])
+      with ordinality as q(col, pat, i)`.execute(raw);
+  for (const row of rows) {
+    const lookup = lookups[Number(row.i) - 1];
+    if (lookup && row.found) found.set(lookupKey(lookup), row.found);
+  }
+  return found;
 }
