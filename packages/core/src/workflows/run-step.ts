@@ -523,6 +523,12 @@ export async function runWorkflowStep(
 /** Moves a run past a finished step: to the next step (now, or after a wait), or to its end. */
 async function advance(trx: Tx, workspaceId: string, run: RunRow, stepId: string, outcome: StepOutcome) {
   const outputs = { ...run.outputs, [stepId]: outcome.output };
+  // A wait resumes at its time even when it is the last step (the run ends on resuming).
+  if (outcome.waitUntil) {
+    await updateRun(trx, workspaceId, run.id, { status: 'waiting', currentStep: outcome.next, outputs });
+    await queueStep(trx, run.id, outcome.waitUntil);
+    return;
+  }
   if (outcome.stop || outcome.next === null) {
     await updateRun(trx, workspaceId, run.id, {
       status: 'succeeded',
@@ -530,11 +536,6 @@ async function advance(trx: Tx, workspaceId: string, run: RunRow, stepId: string
       outputs,
       finished: true,
     });
-    return;
-  }
-  if (outcome.waitUntil) {
-    await updateRun(trx, workspaceId, run.id, { status: 'waiting', currentStep: outcome.next, outputs });
-    await queueStep(trx, run.id, outcome.waitUntil);
     return;
   }
   await updateRun(trx, workspaceId, run.id, { status: 'running', currentStep: outcome.next, outputs });
