@@ -12,6 +12,7 @@ import { searchWeb } from './search/search.web.ts';
 import { timelineWeb } from './timeline/timeline.web.ts';
 import { viewsWeb } from './views/views.web.ts';
 import type { WebModule } from './web-module.ts';
+import { workflowsWeb } from './workflows/workflows.web.ts';
 import { workspacesWeb } from './workspaces/workspaces.web.ts';
 
 /** Every web module, as the server composes its modules: the one list the app's frame reads. */
@@ -29,6 +30,7 @@ const modules = [
   importsWeb,
   exportsWeb,
   auditWeb,
+  workflowsWeb,
 ] as const;
 
 type Module = (typeof modules)[number];

@@ -1,0 +1,64 @@
+import { ActionIcon, Group, Paper, ScrollArea, Text } from '@mantine/core';
+import { IconX } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import type { Step, WorkflowDefinition } from '../utils/definition-types.ts';
+import { TRIGGER_NODE } from '../utils/graph.ts';
+import { StepForm } from './StepForm.tsx';
+import { StepIcon } from './StepIcon.tsx';
+import { TriggerForm } from './TriggerForm.tsx';
+
+/** The panel beside the canvas with the chosen node's form; it follows the user's direction. */
+export function SidePanel({
+  definition,
+  selected,
+  onChange,
+  onClose,
+}: {
+  definition: WorkflowDefinition;
+  selected: string;
+  onChange: (d: WorkflowDefinition) => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const step = definition.steps.find((s) => s.id === selected);
+  if (selected !== TRIGGER_NODE && !step) return null;
+  const setStep = (next: Step) =>
+    onChange({ ...definition, steps: definition.steps.map((s) => (s.id === next.id ? next : s)) });
+  const kind = step ? step.type : 'trigger';
+  return (
+    <Paper
+      withBorder
+      p="sm"
+      w={400}
+      maw="100%"
+      component="aside"
+      aria-label={t('workflow.panel')}
+      data-testid="workflow-panel"
+    >
+      <Group justify="space-between" mb="sm" wrap="nowrap">
+        <Group gap="xs" wrap="nowrap">
+          <StepIcon type={kind} size={18} />
+          <Text fw={600}>{step ? t(`workflow.stepType.${step.type}`) : t('workflow.trigger')}</Text>
+          {step ? (
+            <Text size="xs" c="dimmed" ff="monospace">
+              {step.id}
+            </Text>
+          ) : null}
+        </Group>
+        <ActionIcon variant="subtle" aria-label={t('app.close')} onClick={onClose}>
+          <IconX size={16} />
+        </ActionIcon>
+      </Group>
+      <ScrollArea.Autosize mah="calc(100vh - 240px)">
+        {step ? (
+          <StepForm key={step.id} step={step} trigger={definition.trigger} onChange={setStep} />
+        ) : (
+          <TriggerForm
+            trigger={definition.trigger}
+            onChange={(trigger) => onChange({ ...definition, trigger })}
+          />
+        )}
+      </ScrollArea.Autosize>
+    </Paper>
+  );
+}

@@ -1,0 +1,41 @@
+import { createRoute } from '@tanstack/react-router';
+import { appRoute } from '../../app/routes.ts';
+import { defineWebModule, lazyScreen } from '../web-module.ts';
+import { WorkflowsNav } from './components/WorkflowsNav.tsx';
+import { workflowKeys } from './utils/workflow-keys.ts';
+
+const list = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/workflows',
+  component: lazyScreen(() => import('./components/WorkflowsPage.tsx')),
+});
+const editor = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/workflows/$workflowId',
+  component: lazyScreen(() => import('./components/WorkflowEditorPage.tsx')),
+});
+const runs = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/workflow-runs',
+  validateSearch: (s: Record<string, unknown>): { workflowId?: string; status?: string } => ({
+    ...(typeof s.workflowId === 'string' ? { workflowId: s.workflowId } : {}),
+    ...(typeof s.status === 'string' ? { status: s.status } : {}),
+  }),
+  component: lazyScreen(() => import('./components/RunsPage.tsx')),
+});
+const run = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/workflow-runs/$runId',
+  component: lazyScreen(() => import('./components/RunPage.tsx')),
+});
+
+/** Workflows: the list, the visual editor (canvas, side panel, versions, test run, settings) and run history. */
+export const workflowsWeb = defineWebModule({
+  name: 'workflows',
+  routes: [list, editor, runs, run],
+  nav: [{ area: 'main', order: 40, component: WorkflowsNav }],
+  // A record's change may start runs: the run lists refresh.
+  live: {
+    records: (qc) => void qc.invalidateQueries({ queryKey: workflowKeys.allRuns }),
+  },
+});
