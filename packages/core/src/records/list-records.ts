@@ -54,7 +54,11 @@ async function buildList(s: Scope, principal: Principal, options: ListOptions) {
   });
   const keys = parseSort(s.object, options.sort, ALIAS, hidden);
   const plan = pagePlan(s.object, keys, options);
+  // Only the columns of the fields shown (not the derived ones: folded names, phone and email keys).
+  const columns = new Set(['id']);
+  for (const field of s.object.fields) if (visible(field)) columns.add(field.column ?? 'custom');
   const query = listPageQuery(s.object, s.workspaceId, {
+    columns: [...columns],
     condition: sql`${ownerCondition(principal, s.object)} and ${filter.where}`,
     // Sorted by id and filtered on folded columns only: the ids come from those columns' indexes (id included).
     idsFirst: filter.indexOnly && keys.length === 1,

@@ -317,6 +317,8 @@ export function listPageQuery(
   object: ObjectDef,
   workspaceId: string,
   page: {
+    /** The stored columns the page shows (the gate reads only these). */
+    columns: readonly string[];
     condition: RawBuilder<unknown>;
     sortColumns: RawBuilder<unknown>;
     parts: readonly { where: RawBuilder<unknown>; order: RawBuilder<unknown> }[];
@@ -331,10 +333,11 @@ export function listPageQuery(
 ): RawBuilder<Row> {
   const table = sql.table(object.table);
   const scope = objectScope(object, ALIAS, workspaceId);
+  const columns = sql.join(page.columns.map((c) => sql.ref(`${ALIAS}.${c}`)));
   const parts = page.parts.map((part) =>
     page.idsFirst
       ? sql`
-    select ${sql.ref(ALIAS)}.*, ${page.sortColumns}
+    select ${columns}, ${page.sortColumns}
     from ${table} as ${sql.table(ALIAS)}
     where ${scope}
       and ${sql.ref(`${ALIAS}.id`)} = any(array(
@@ -345,7 +348,7 @@ export function listPageQuery(
     order by ${part.order}
     limit ${page.limit}`
       : sql`
-    select ${sql.ref(ALIAS)}.*, ${page.sortColumns}
+    select ${columns}, ${page.sortColumns}
     from ${table} as ${sql.table(ALIAS)}
     where ${scope}
       and ${page.condition}
