@@ -358,6 +358,10 @@ export const ar: Dictionary = {
   },
   date: { previousMonth: 'الشهر السابق', nextMonth: 'الشهر التالي', pick: 'اختر تاريخًا', clear: 'مسح' },
   workflow: {
+    unfinished: 'ما زال يجب ملء: {{steps}}. يمكن حفظ المسودة بعد اكتمالها.',
+    missing: 'ما زال يجب ملء: {{fields}}.',
+    conditionLabel: 'الشرط',
+    recordIdHint: 'سجل من كائن المُشغِّل؛ اتركه فارغًا لسير عمل مجدول.',
     title: 'سير العمل',
     runsTitle: 'عمليات تشغيل سير العمل',
     new: 'سير عمل جديد',

@@ -367,6 +367,10 @@ export const en = {
   },
   date: { previousMonth: 'Previous month', nextMonth: 'Next month', pick: 'Pick a date', clear: 'Clear' },
   workflow: {
+    unfinished: 'Still to fill in: {{steps}}. The draft can be saved once they are complete.',
+    missing: 'Still to fill in: {{fields}}.',
+    conditionLabel: 'Condition',
+    recordIdHint: 'A record of the trigger’s object; leave empty for a scheduled workflow.',
     title: 'Workflows',
     runsTitle: 'Workflow runs',
     new: 'New workflow',

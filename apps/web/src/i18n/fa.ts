@@ -358,6 +358,10 @@ export const fa: Dictionary = {
   },
   date: { previousMonth: 'ماه قبل', nextMonth: 'ماه بعد', pick: 'انتخاب تاریخ', clear: 'پاک کردن' },
   workflow: {
+    unfinished: 'هنوز باید پر شوند: {{steps}}. وقتی کامل شوند، پیش‌نویس ذخیره می‌شود.',
+    missing: 'هنوز باید پر شوند: {{fields}}.',
+    conditionLabel: 'شرط',
+    recordIdHint: 'رکوردی از شیء آغازگر؛ برای گردش‌کار زمان‌بندی‌شده خالی بگذارید.',
     title: 'گردش‌کارها',
     runsTitle: 'اجراهای گردش‌کار',
     new: 'گردش‌کار تازه',

@@ -28,6 +28,13 @@ export default function RunPage() {
     queryFn: () => workflowsApi.run(runId),
     enabled: can,
   });
+  const workflowId = run.data?.workflowId;
+  const workflow = useQuery({
+    queryKey: workflowKeys.one(workflowId ?? ''),
+    queryFn: () => workflowsApi.get(workflowId ?? ''),
+    enabled: can && Boolean(workflowId),
+  });
+  const workflowName = workflow.data?.name;
   if (!can) return <NoAccess />;
   const r = run.data;
   const refresh = [workflowKeys.run(runId), workflowKeys.allRuns];
@@ -42,7 +49,7 @@ export default function RunPage() {
             <Group gap="sm">
               <Title order={2}>
                 <AnchorLink to="/workflows/$workflowId" params={{ workflowId: r.workflowId }} inherit>
-                  {r.workflowName ?? t('workflow.runTitle')}
+                  {workflowName ?? t('workflow.runTitle')}
                 </AnchorLink>
               </Title>
               <StatusBadge status={r.status} />
@@ -71,10 +78,10 @@ export default function RunPage() {
           <Text size="sm">
             {t('workflow.record')}:{' '}
             <Text span ff="monospace" dir="ltr">
-              {r.recordId ?? '—'}
+              {r.triggerRecordId ?? '—'}
             </Text>{' '}
-            · {t('workflow.version')}: {r.version === null ? '—' : formatNumber(r.version, prefs)} ·{' '}
-            {t('workflow.started')}: {formatDateTime(r.startedAt, prefs)} · {t('workflow.duration')}:{' '}
+            · {t('workflow.version')}: {formatNumber(r.version, prefs)} · {t('workflow.started')}:{' '}
+            {formatDateTime(r.startedAt, prefs)} · {t('workflow.duration')}:{' '}
             {duration(r.startedAt, r.finishedAt)}
           </Text>
           {r.reason || r.error ? (

@@ -77,18 +77,18 @@ export default function RunsPage() {
               <Table.Tr key={r.id}>
                 <Table.Td>
                   <AnchorLink to="/workflow-runs/$runId" params={{ runId: r.id }}>
-                    {r.workflowName ?? names.get(r.workflowId) ?? r.workflowId}
+                    {names.get(r.workflowId) ?? r.workflowId}
                   </AnchorLink>
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs" ff="monospace" dir="ltr">
-                    {r.recordId ?? '—'}
+                    {r.triggerRecordId ?? '—'}
                   </Text>
                 </Table.Td>
                 <Table.Td>
                   <StatusBadge status={r.status} />
                 </Table.Td>
-                <Table.Td>{r.version === null ? '—' : formatNumber(r.version, prefs)}</Table.Td>
+                <Table.Td>{formatNumber(r.version, prefs)}</Table.Td>
                 <Table.Td>{formatDateTime(r.startedAt, prefs)}</Table.Td>
                 <Table.Td>{duration(r.startedAt, r.finishedAt)}</Table.Td>
               </Table.Tr>

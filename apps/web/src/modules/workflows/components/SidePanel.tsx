@@ -1,11 +1,21 @@
-import { ActionIcon, Group, Paper, ScrollArea, Text } from '@mantine/core';
+import { ActionIcon, Alert, Group, Paper, ScrollArea, Text } from '@mantine/core';
 import { IconX } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Step, WorkflowDefinition } from '../utils/definition-types.ts';
 import { TRIGGER_NODE } from '../utils/graph.ts';
+import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
 import { StepForm } from './StepForm.tsx';
 import { StepIcon } from './StepIcon.tsx';
 import { TriggerForm } from './TriggerForm.tsx';
+
+// The form label each missing field is known by.
+const MISSING_LABEL: Record<string, string> = {
+  users: 'user',
+  to: 'recipient',
+  until: 'waitFor',
+  condition: 'conditionLabel',
+  cron: 'cron',
+};
 
 /** The panel beside the canvas with the chosen node's form; it follows the user's direction. */
 export function SidePanel({
@@ -19,12 +29,13 @@ export function SidePanel({
   onChange: (d: WorkflowDefinition) => void;
   onClose: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const step = definition.steps.find((s) => s.id === selected);
   if (selected !== TRIGGER_NODE && !step) return null;
   const setStep = (next: Step) =>
     onChange({ ...definition, steps: definition.steps.map((s) => (s.id === next.id ? next : s)) });
   const kind = step ? step.type : 'trigger';
+  const missing = step ? missingInStep(step) : missingInTrigger(definition.trigger);
   return (
     <Paper
       withBorder
@@ -49,6 +60,15 @@ export function SidePanel({
           <IconX size={16} />
         </ActionIcon>
       </Group>
+      {missing.length ? (
+        <Alert color="red" variant="light" mb="sm" p="xs">
+          {t('workflow.missing', {
+            fields: new Intl.ListFormat(i18n.language).format(
+              missing.map((k) => t(`workflow.${MISSING_LABEL[k] ?? k}`)),
+            ),
+          })}
+        </Alert>
+      ) : null}
       <ScrollArea.Autosize mah="calc(100vh - 240px)">
         {step ? (
           <StepForm key={step.id} step={step} trigger={definition.trigger} onChange={setStep} />

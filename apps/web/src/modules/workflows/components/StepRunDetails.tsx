@@ -2,7 +2,7 @@ import { Accordion, Code, Group, Stack, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime, formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
-import type { StepRun } from '../utils/workflows-api.ts';
+import type { StepRun, TestStep } from '../utils/workflows-api.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 /** How long something took, in seconds in the user's digits ('' while it has not ended). */
@@ -18,21 +18,27 @@ export function useDuration() {
 
 const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
 
-/** Each step of a run: status, attempts and timing, and what went in, came out or went wrong. */
-export function StepRunDetails({ steps }: { steps: StepRun[] }) {
+/**
+ * Each step of a run (status, attempt and timing) or of a test run, and what went in, came out or went wrong.
+ */
+export function StepRunDetails({ steps: given }: { steps: readonly (StepRun | TestStep)[] }) {
   const { t } = useTranslation();
   const prefs = usePrefs();
   const duration = useDuration();
+  // A test run's steps have no id of their own: a step runs once in it, so its step id names it.
+  const steps = given.map((s) =>
+    'id' in s ? { ...s, key: s.id, run: s } : { ...s, key: s.stepId, run: null },
+  );
   if (steps.length === 0) return <Text c="dimmed">{t('workflow.noSteps')}</Text>;
   return (
-    <Accordion multiple variant="separated" defaultValue={steps.filter((s) => s.error).map((s) => s.id)}>
+    <Accordion multiple variant="separated" defaultValue={steps.filter((s) => s.error).map((s) => s.key)}>
       {steps.map((s) => (
-        <Accordion.Item key={s.id} value={s.id} data-step={s.stepId}>
+        <Accordion.Item key={s.key} value={s.key} data-step={s.stepId}>
           <Accordion.Control>
             <Group gap="xs" wrap="nowrap">
-              <StatusBadge status={s.status} />
+              {s.run ? <StatusBadge status={s.run.status} /> : null}
               <Text size="sm" fw={500}>
-                {s.type ? t(`workflow.stepType.${s.type}`, { defaultValue: s.type }) : ''}
+                {t(`workflow.stepType.${s.type}`, { defaultValue: s.type })}
               </Text>
               <Text size="xs" c="dimmed" ff="monospace">
                 {s.stepId}
@@ -41,11 +47,13 @@ export function StepRunDetails({ steps }: { steps: StepRun[] }) {
           </Accordion.Control>
           <Accordion.Panel>
             <Stack gap="xs">
-              <Text size="xs" c="dimmed">
-                {t('workflow.attempts')}: {formatNumber(s.attempts, prefs)} · {t('workflow.started')}:{' '}
-                {formatDateTime(s.startedAt, prefs)} · {t('workflow.duration')}:{' '}
-                {duration(s.startedAt, s.finishedAt)}
-              </Text>
+              {s.run ? (
+                <Text size="xs" c="dimmed">
+                  {t('workflow.attempts')}: {formatNumber(s.run.attempt, prefs)} · {t('workflow.started')}:{' '}
+                  {formatDateTime(s.run.startedAt, prefs)} · {t('workflow.duration')}:{' '}
+                  {duration(s.run.startedAt, s.run.finishedAt)}
+                </Text>
+              ) : null}
               {s.error ? (
                 <Text size="sm" c="red" role="alert">
                   {s.error}

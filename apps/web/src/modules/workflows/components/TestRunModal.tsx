@@ -3,8 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { useAction } from '../../../lib/use-action.ts';
-import { type WorkflowRunDetail, workflowsApi } from '../utils/workflows-api.ts';
-import { StatusBadge } from './StatusBadge.tsx';
+import { type TestStep, workflowsApi } from '../utils/workflows-api.ts';
 import { StepRunDetails } from './StepRunDetails.tsx';
 
 /** Runs the saved draft against one record with emails and webhooks held back, and shows what each step did. */
@@ -20,14 +19,16 @@ export function TestRunModal({
   const { t } = useTranslation();
   const action = useAction();
   const [recordId, setRecordId] = useState('');
-  const [result, setResult] = useState<WorkflowRunDetail | null>(null);
+  const [result, setResult] = useState<TestStep[] | null>(null);
   return (
     <Modal opened={opened} onClose={onClose} title={t('workflow.testRun')} size="lg">
       <form
         onSubmit={(e) => {
           e.preventDefault();
           setResult(null);
-          void action.run(async () => setResult(await workflowsApi.testRun(workflowId, recordId.trim())));
+          void action.run(async () =>
+            setResult((await workflowsApi.testRun(workflowId, recordId.trim() || undefined)).steps),
+          );
         }}
       >
         <Stack>
@@ -38,18 +39,17 @@ export function TestRunModal({
               label={t('workflow.recordId')}
               value={recordId}
               onChange={(e) => setRecordId(e.currentTarget.value)}
+              description={t('workflow.recordIdHint')}
               dir="ltr"
-              required
             />
-            <Button type="submit" loading={action.busy} disabled={!recordId.trim()}>
+            <Button type="submit" loading={action.busy}>
               {t('workflow.run')}
             </Button>
           </Group>
           <ErrorText error={action.error} />
           {result ? (
             <Stack gap="xs" data-testid="test-run-result">
-              <StatusBadge status={result.status} />
-              <StepRunDetails steps={result.steps} />
+              <StepRunDetails steps={result} />
             </Stack>
           ) : null}
         </Stack>

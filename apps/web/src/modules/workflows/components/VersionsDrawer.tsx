@@ -37,7 +37,7 @@ export function VersionsDrawer({
             <div>
               <Text fw={500}>
                 {t('workflow.versionN', { version: formatNumber(v.version, prefs) })}
-                {v.version === workflow.publishedVersion ? ` · ${t('workflow.current')}` : ''}
+                {v.version === workflow.currentVersion ? ` · ${t('workflow.current')}` : ''}
               </Text>
               <Text size="xs" c="dimmed">
                 {formatDateTime(v.publishedAt, prefs)}

@@ -12,6 +12,7 @@ import {
   type StepType,
   TRIGGER_NODE,
 } from '../utils/graph.ts';
+import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
 import { FlowNode, type FlowNodeType } from './FlowNode.tsx';
 
 const nodeTypes = { workflow: FlowNode };
@@ -56,7 +57,16 @@ export function WorkflowCanvas({
   onDelete: (id: string) => void;
 }) {
   const { t } = useTranslation();
-  const problems = useMemo(() => new Set(graphProblems(definition).map((p) => p.id)), [definition]);
+  // Nodes marked red: a broken link or loop, or a field still to fill in.
+  const problems = useMemo(
+    () =>
+      new Set([
+        ...graphProblems(definition).map((p) => p.id),
+        ...definition.steps.filter((s) => missingInStep(s).length > 0).map((s) => s.id),
+        ...(missingInTrigger(definition.trigger).length ? [TRIGGER_NODE] : []),
+      ]),
+    [definition],
+  );
   const positions = layoutOf(definition);
   const add = (anchor: string) => (handle: Handle, type: StepType) => {
     const { definition: next, id } = insertStep(definition, anchor, handle, type);

@@ -11,6 +11,7 @@ import { useAction } from '../../../lib/use-action.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import type { WorkflowDefinition } from '../utils/definition-types.ts';
 import { droppedWith, graphProblems, removeStep } from '../utils/graph.ts';
+import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import { type Workflow, workflowsApi } from '../utils/workflows-api.ts';
 import { NoAccess } from './NoAccess.tsx';
@@ -72,15 +73,21 @@ function Editor({ initial }: { initial: Workflow }) {
   const save = () =>
     action.run(async () => loaded(await workflowsApi.update(workflow.id, { draft })), [workflowKeys.list]);
   const problems = graphProblems(draft);
+  // Steps (and the trigger) with a field still to fill in: the API refuses such a draft, so it cannot be saved.
+  const unfinished = [
+    ...(missingInTrigger(draft.trigger).length ? [t('workflow.trigger')] : []),
+    ...draft.steps.filter((s) => missingInStep(s).length > 0).map((s) => s.name || s.id),
+  ];
+  const blocked = problems.length > 0 || unfinished.length > 0;
   return (
     <Stack h="calc(100vh - 100px)" gap="sm">
       <Group justify="space-between" wrap="wrap">
         <Group gap="sm">
           <Title order={2}>{workflow.name}</Title>
-          <Badge variant="light" color={workflow.publishedVersion === null ? 'gray' : 'blue'}>
-            {workflow.publishedVersion === null
+          <Badge variant="light" color={workflow.currentVersion === null ? 'gray' : 'blue'}>
+            {workflow.currentVersion === null
               ? t('workflow.notPublished')
-              : t('workflow.versionN', { version: formatNumber(workflow.publishedVersion, prefs) })}
+              : t('workflow.versionN', { version: formatNumber(workflow.currentVersion, prefs) })}
           </Badge>
           {dirty ? (
             <Text size="sm" c="orange">
@@ -92,7 +99,7 @@ function Editor({ initial }: { initial: Workflow }) {
           <Switch
             label={t('workflow.enabled')}
             checked={workflow.enabled}
-            disabled={workflow.publishedVersion === null || action.busy}
+            disabled={workflow.currentVersion === null || action.busy}
             onChange={(e) => {
               const enabled = e.currentTarget.checked;
               void action.run(
@@ -117,7 +124,7 @@ function Editor({ initial }: { initial: Workflow }) {
             variant="light"
             size="xs"
             loading={action.busy}
-            disabled={!dirty}
+            disabled={!dirty || blocked}
             onClick={() => void save()}
           >
             {t('workflow.save')}
@@ -125,7 +132,7 @@ function Editor({ initial }: { initial: Workflow }) {
           <Button
             size="xs"
             loading={action.busy}
-            disabled={problems.length > 0}
+            disabled={blocked}
             onClick={() =>
               void action.run(async () => {
                 if (dirty) await workflowsApi.update(workflow.id, { draft });
@@ -141,6 +148,11 @@ function Editor({ initial }: { initial: Workflow }) {
       {problems.length ? (
         <Text size="sm" c="red" role="status">
           {t('workflow.graphProblems', { value: formatNumber(problems.length, prefs) })}
+        </Text>
+      ) : null}
+      {unfinished.length ? (
+        <Text size="sm" c="red" role="status">
+          {t('workflow.unfinished', { steps: new Intl.ListFormat(prefs.locale).format(unfinished) })}
         </Text>
       ) : null}
       <Group align="stretch" wrap="nowrap" gap="sm" style={{ flex: 1, minHeight: 0 }}>

@@ -19,13 +19,13 @@ import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { useDocumentTitle } from '../../../lib/document-title.ts';
-import { formatDateTime, formatNumber } from '../../../lib/format.ts';
+import { formatNumber } from '../../../lib/format.ts';
 import { useAction } from '../../../lib/use-action.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import { type Workflow, workflowsApi } from '../utils/workflows-api.ts';
+import { LastRun } from './LastRun.tsx';
 import { NoAccess } from './NoAccess.tsx';
-import { StatusBadge } from './StatusBadge.tsx';
 
 /** The workflows: name, trigger, on/off, published version, last run; create, open, delete. */
 export default function WorkflowsPage() {
@@ -73,7 +73,7 @@ export default function WorkflowsPage() {
               <Table.Th>{t('workflow.name')}</Table.Th>
               <Table.Th>{t('workflow.trigger')}</Table.Th>
               <Table.Th>{t('workflow.enabled')}</Table.Th>
-              <Table.Th>{t('workflow.publishedVersion')}</Table.Th>
+              <Table.Th>{t('workflow.currentVersion')}</Table.Th>
               <Table.Th>{t('workflow.lastRun')}</Table.Th>
               <Table.Th />
             </Table.Tr>
@@ -96,7 +96,7 @@ export default function WorkflowsPage() {
                   <Switch
                     aria-label={t('workflow.enabledFor', { name: w.name })}
                     checked={w.enabled}
-                    disabled={w.publishedVersion === null || action.busy}
+                    disabled={w.currentVersion === null || action.busy}
                     onChange={(e) => {
                       const enabled = e.currentTarget.checked;
                       void action.run(() => workflowsApi.update(w.id, { enabled }), [workflowKeys.list]);
@@ -104,23 +104,12 @@ export default function WorkflowsPage() {
                   />
                 </Table.Td>
                 <Table.Td>
-                  {w.publishedVersion === null
+                  {w.currentVersion === null
                     ? t('workflow.notPublished')
-                    : t('workflow.versionN', { version: formatNumber(w.publishedVersion, prefs) })}
+                    : t('workflow.versionN', { version: formatNumber(w.currentVersion, prefs) })}
                 </Table.Td>
                 <Table.Td>
-                  {w.lastRun ? (
-                    <Group gap="xs">
-                      <StatusBadge status={w.lastRun.status} />
-                      <AnchorLink to="/workflow-runs/$runId" params={{ runId: w.lastRun.id }} size="sm">
-                        {formatDateTime(w.lastRun.startedAt, prefs) || t('workflow.open')}
-                      </AnchorLink>
-                    </Group>
-                  ) : (
-                    <Text size="sm" c="dimmed">
-                      {t('workflow.never')}
-                    </Text>
-                  )}
+                  <LastRun workflowId={w.id} />
                 </Table.Td>
                 <Table.Td>
                   <ActionIcon

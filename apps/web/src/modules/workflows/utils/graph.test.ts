@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowDefinition } from './definition-types.ts';
 import {
+  blankStep,
   droppedWith,
   graphProblems,
   insertStep,
   layoutOf,
   reachable,
   removeStep,
+  STEP_TYPES,
   TRIGGER_NODE,
 } from './graph.ts';
+import { missingInStep, missingInTrigger } from './incomplete.ts';
 
 /** The seeds' thank-you note: a deal won; large ones get an email, the rest a task; then the owner is told. */
 function buildDefinition(overrides: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
@@ -129,5 +132,26 @@ describe('workflow graph', () => {
     expect(at.s2!.x).toBeLessThan(at.s1!.x);
     expect(at.s3).toEqual({ x: 999, y: 42 });
     expect(at.s4!.y).toBeGreaterThan(at.s2!.y);
+  });
+});
+
+describe('unfinished steps', () => {
+  it('a new step of each kind names what it still needs, and a filled one needs nothing', () => {
+    const missing = Object.fromEntries(
+      STEP_TYPES.map((type) => [type, missingInStep(blankStep(type, 's1', null))]),
+    );
+    expect(missing).toEqual({
+      updateRecord: [],
+      createRecord: [],
+      notify: ['message'],
+      sendEmail: ['to', 'subject', 'body'],
+      wait: [],
+      branch: ['condition'],
+      webhook: ['url'],
+      stop: [],
+    });
+    for (const step of buildDefinition().steps) expect(missingInStep(step)).toEqual([]);
+    expect(missingInTrigger({ type: 'record', object: 'deals', events: [] })).toEqual(['events']);
+    expect(missingInTrigger({ type: 'schedule', cron: '0 8 * * 6', timeZone: 'Asia/Tehran' })).toEqual([]);
   });
 });

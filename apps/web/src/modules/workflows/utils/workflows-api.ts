@@ -22,39 +22,59 @@ export interface Workflow {
   enabled: boolean;
   draft: WorkflowDefinition;
   settings: WorkflowSettings;
-  publishedVersion: number | null;
-  lastRun?: { id: string; status: RunStatus; startedAt: string | null } | null;
+  ownerUserId: string | null;
+  /** The published version new runs start on (null: never published). */
+  currentVersion: number | null;
+  createdAt: string;
+  updatedAt: string;
 }
 export interface WorkflowVersion {
   version: number;
-  publishedAt: string;
   definition: WorkflowDefinition;
-}
-export interface StepRun {
-  id: string;
-  stepId: string;
-  type?: string;
-  status: string;
-  input?: unknown;
-  output?: unknown;
-  error?: string | null;
-  attempts: number;
-  startedAt: string | null;
-  finishedAt: string | null;
+  settings: WorkflowSettings;
+  publishedBy: string | null;
+  publishedAt: string;
 }
 export interface WorkflowRun {
   id: string;
   workflowId: string;
-  workflowName?: string;
-  recordId: string | null;
+  version: number;
   status: RunStatus;
-  reason?: string | null;
-  version: number | null;
+  reason: string | null;
+  depth: number;
+  triggerObject: string | null;
+  triggerRecordId: string | null;
+  trigger: Record<string, unknown>;
+  startedBy: string | null;
+  currentStep: string | null;
+  createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  error?: string | null;
+  error: string | null;
+}
+export interface StepRun {
+  id: string;
+  sequence: number;
+  stepId: string;
+  type: string;
+  status: string;
+  attempt: number;
+  input?: unknown;
+  output?: unknown;
+  error: string | null;
+  idempotencyKey: string | null;
+  startedAt: string;
+  finishedAt: string | null;
 }
 export type WorkflowRunDetail = WorkflowRun & { steps: StepRun[] };
+/** What a test run says of one step: what went in and what it would do (nothing is written or sent). */
+export interface TestStep {
+  stepId: string;
+  type: string;
+  input?: unknown;
+  output?: unknown;
+  error: string | null;
+}
 interface Page<T> {
   data: T[];
   nextCursor?: string | null;
@@ -103,12 +123,26 @@ export const workflowsApi = {
     request<Page<WorkflowVersion>>('GET', `/workflows/${id(workflowId)}/versions`),
   restore: (workflowId: string, version: number) =>
     request<Workflow>('POST', `/workflows/${id(workflowId)}/versions/${version}/restore`, {}),
-  testRun: (workflowId: string, recordId: string) =>
-    request<WorkflowRunDetail>('POST', `/workflows/${id(workflowId)}/test-run`, { recordId }),
-  runs: (filter: { workflowId: string | null; status: string | null; cursor?: string | undefined }) =>
+  testRun: (workflowId: string, recordId: string | undefined) =>
+    request<{ steps: TestStep[] }>(
+      'POST',
+      `/workflows/${id(workflowId)}/test-run`,
+      recordId ? { recordId } : {},
+    ),
+  runs: (filter: {
+    workflowId: string | null;
+    status: string | null;
+    cursor?: string | undefined;
+    limit?: number;
+  }) =>
     request<Page<WorkflowRun>>(
       'GET',
-      `/workflow-runs${q({ workflowId: filter.workflowId, status: filter.status, cursor: filter.cursor })}`,
+      `/workflow-runs${q({
+        workflowId: filter.workflowId,
+        status: filter.status,
+        cursor: filter.cursor,
+        limit: filter.limit ? String(filter.limit) : undefined,
+      })}`,
     ),
   run: (runId: string) => request<WorkflowRunDetail>('GET', `/workflow-runs/${id(runId)}`),
   retry: (runId: string) => request<WorkflowRun>('POST', `/workflow-runs/${id(runId)}/retry`, {}),
