@@ -370,7 +370,6 @@ export const en = {
     unfinished: 'Still to fill in: {{steps}}. The draft can be saved once they are complete.',
     missing: 'Still to fill in: {{fields}}.',
     conditionLabel: 'Condition',
-    recordIdHint: 'A record of the trigger’s object; leave empty for a scheduled workflow.',
     title: 'Workflows',
     runsTitle: 'Workflow runs',
     new: 'New workflow',
@@ -404,7 +403,6 @@ export const en = {
     testRun: 'Test run',
     testRunHint:
       'The saved draft runs on one record. Emails and webhooks are not sent; each step shows what it would do.',
-    recordId: 'Record id',
     run: 'Run',
     runs: 'Runs',
     canvas: 'Workflow steps',

@@ -11,8 +11,8 @@ export type FlowNodeData = {
   kind: StepType | 'trigger';
   title: string;
   subtitle: string;
-  /** The ways out (none for a stop; yes and no for a branch). */
-  handles: Handle[];
+  /** The ways out (none for a stop; yes and no for a branch), and whether each leads on to a step. */
+  handles: { handle: Handle; followed: boolean }[];
   selected: boolean;
   problem: boolean;
   onAdd: (handle: Handle, type: StepType) => void;
@@ -80,7 +80,7 @@ export function FlowNode({ data }: NodeProps<FlowNodeType>) {
           </Text>
         ) : null}
       </Paper>
-      {data.handles.map((h) => (
+      {data.handles.map(({ handle: h }) => (
         <FlowHandle
           key={h}
           id={h}
@@ -90,7 +90,7 @@ export function FlowNode({ data }: NodeProps<FlowNodeType>) {
         />
       ))}
       <div style={{ position: 'relative', height: 28 }}>
-        {data.handles.map((h) => (
+        {data.handles.map(({ handle: h, followed }) => (
           <div
             key={h}
             dir={i18n.dir()}
@@ -116,6 +116,7 @@ export function FlowNode({ data }: NodeProps<FlowNodeType>) {
                   : t('workflow.addStepOnSide', { name: data.title, side: t(`workflow.${h}`) })
               }
               onAdd={(type) => data.onAdd(h, type)}
+              allowStop={!followed}
             />
           </div>
         ))}

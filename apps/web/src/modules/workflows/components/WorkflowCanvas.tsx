@@ -85,7 +85,7 @@ export function WorkflowCanvas({
         title: triggerTitle,
         subtitle:
           definition.trigger.type === 'schedule' ? definition.trigger.cron : definition.trigger.object,
-        handles: ['next'],
+        handles: [{ handle: 'next', followed: definition.start !== null }],
         selected: selected === TRIGGER_NODE,
         problem: problems.has(TRIGGER_NODE),
         onAdd: add(TRIGGER_NODE),
@@ -101,7 +101,7 @@ export function WorkflowCanvas({
           kind: step.type,
           title: step.name || t(`workflow.stepType.${step.type}`),
           subtitle: summary(step),
-          handles: outgoing(step).map((o) => o.handle),
+          handles: outgoing(step).map((o) => ({ handle: o.handle, followed: o.target !== null })),
           selected: selected === step.id,
           problem: problems.has(step.id),
           onAdd: add(step.id),

@@ -10,7 +10,7 @@ import { formatNumber } from '../../../lib/format.ts';
 import { useAction } from '../../../lib/use-action.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import type { WorkflowDefinition } from '../utils/definition-types.ts';
-import { droppedWith, graphProblems, removeStep } from '../utils/graph.ts';
+import { droppedWith, graphProblems, layoutOf, removeStep } from '../utils/graph.ts';
 import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import { type Workflow, workflowsApi } from '../utils/workflows-api.ts';
@@ -20,6 +20,9 @@ import { SidePanel } from './SidePanel.tsx';
 import { TestRunModal } from './TestRunModal.tsx';
 import { VersionsDrawer } from './VersionsDrawer.tsx';
 import { WorkflowCanvas } from './WorkflowCanvas.tsx';
+
+/** The draft with every node's place on the canvas, as shown (laid out, or where it was dragged). */
+const withLayout = (d: WorkflowDefinition): WorkflowDefinition => ({ ...d, layout: layoutOf(d) });
 
 /** A workflow's editor: the canvas and the chosen node's panel, save, publish, versions, settings, test run. */
 export default function WorkflowEditorPage() {
@@ -71,7 +74,10 @@ function Editor({ initial }: { initial: Workflow }) {
     }
   };
   const save = () =>
-    action.run(async () => loaded(await workflowsApi.update(workflow.id, { draft })), [workflowKeys.list]);
+    action.run(
+      async () => loaded(await workflowsApi.update(workflow.id, { draft: withLayout(draft) })),
+      [workflowKeys.list],
+    );
   const problems = graphProblems(draft);
   // Steps (and the trigger) with a field still to fill in: the API refuses such a draft, so it cannot be saved.
   const unfinished = [
@@ -135,7 +141,7 @@ function Editor({ initial }: { initial: Workflow }) {
             disabled={blocked}
             onClick={() =>
               void action.run(async () => {
-                if (dirty) await workflowsApi.update(workflow.id, { draft });
+                if (dirty) await workflowsApi.update(workflow.id, { draft: withLayout(draft) });
                 loaded(await workflowsApi.publish(workflow.id));
               }, [workflowKeys.list, workflowKeys.versions(workflow.id)])
             }
@@ -216,7 +222,12 @@ function Editor({ initial }: { initial: Workflow }) {
           onSaved={(w) => setWorkflow({ ...w, draft: workflow.draft })}
         />
       ) : null}
-      <TestRunModal workflowId={workflow.id} opened={dialog === 'test'} onClose={() => setDialog(null)} />
+      <TestRunModal
+        workflowId={workflow.id}
+        object={workflow.draft.trigger.type === 'schedule' ? null : workflow.draft.trigger.object}
+        opened={dialog === 'test'}
+        onClose={() => setDialog(null)}
+      />
     </Stack>
   );
 }

@@ -1,0 +1,226 @@
+/// <reference lib="dom" />
+// Browser test: the workflow editor on the real server and the built web app — a definition with a branch on the
+// canvas, adding and deleting steps (the server takes the saved draft and publishes it), the side panel's forms,
+// and under Persian a left-to-right canvas beside a right-to-left panel; then the run history screens.
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
+import { launchBrowser } from './browser.ts';
+
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The seeds' thank-you note: a deal changes; large ones get an email, the rest a task; then the owner is told. */
+function buildDefinition() {
+  return {
+    trigger: { type: 'record', object: 'deals', events: ['updated'] },
+    start: 's1',
+    steps: [
+      {
+        id: 's1',
+        name: 'Large deal?',
+        type: 'branch',
+        condition: { expr: 'record.name != ""' },
+        whenTrue: 's2',
+        whenFalse: 's3',
+      },
+      {
+        id: 's2',
+        name: 'Thank-you email',
+        type: 'sendEmail',
+        to: [{ value: 'buyer@example.com' }],
+        subject: 'Thank you',
+        body: 'Thank you for your purchase, {{ record.name }}.',
+        next: 's4',
+      },
+      { id: 's3', name: 'Wait a day', type: 'wait', minutes: 1440, next: 's4' },
+      {
+        id: 's4',
+        name: 'Tell the owner',
+        type: 'notify',
+        users: [{ expr: 'record.owner' }],
+        message: 'Done',
+        next: null,
+      },
+    ],
+  };
+}
+
+describe('workflows in the browser', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let workflowId = '';
+
+  /** The API as the signed-in browser user (same cookies). */
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await page.request.fetch(`${base}/api/v1${url}`, {
+      method,
+      ...(body === undefined ? {} : { data: body }),
+    });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
+    return response.status() === 204 ? null : response.json();
+  };
+  /** axe-core on the current screen: no serious or critical violations. */
+  const checkAxe = async (screen: string) => {
+    await page.evaluate(AXE);
+    const result = (await page.evaluate(() =>
+      (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
+        resultTypes: ['violations'],
+      }),
+    )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+    const serious = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    expect(serious, screen).toEqual([]);
+  };
+  const nodes = () => page.locator('.react-flow__node');
+  const edges = () => page.locator('.react-flow__edge');
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 900 },
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, { data: buildSignUp() });
+    expect(signedUp.status()).toBe(201);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('lists workflows and creates one from the list', async () => {
+    await page.goto(`${base}/workflows`);
+    await page.getByRole('heading', { name: 'Workflows' }).waitFor();
+    await page.getByText('No workflows yet.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    await page.getByLabel('Name').fill('Thank-you note');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+    workflowId = page.url().split('/').pop() ?? '';
+    // A new workflow is its trigger alone.
+    await expect.poll(() => nodes().count()).toBe(1);
+    const listed = await api('GET', '/workflows');
+    expect(listed.data.map((w: { name: string }) => w.name)).toEqual(['Thank-you note']);
+  });
+
+  it("shows a definition with a branch: the trigger, four steps, and the branch's yes and no ways", async () => {
+    await api('PATCH', `/workflows/${workflowId}`, { draft: buildDefinition() });
+    await page.goto(`${base}/workflows/${workflowId}`);
+    await expect.poll(() => nodes().count()).toBe(5);
+    // trigger → s1, s1 yes → s2, s1 no → s3, s2 → s4, s3 → s4
+    await expect.poll(() => edges().count()).toBe(5);
+    const branch = page.locator('.react-flow__node[data-id="s1"]');
+    await expect.poll(() => branch.locator('.react-flow__handle.source').count()).toBe(2);
+    expect(await branch.locator('[data-handleid="yes"]').count()).toBe(1);
+    expect(await branch.locator('[data-handleid="no"]').count()).toBe(1);
+    await page.locator('.react-flow__edge-text', { hasText: 'Yes' }).waitFor();
+    await page.locator('.react-flow__edge-text', { hasText: 'No' }).waitFor();
+    // Top-down: each step below what leads to it, the branch's two sides apart.
+    const box = async (id: string) =>
+      (await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox())!;
+    expect((await box('s1')).y).toBeGreaterThan((await box('trigger')).y);
+    expect((await box('s2')).x).toBeLessThan((await box('s3')).x);
+    expect((await box('s4')).y).toBeGreaterThan((await box('s2')).y);
+    await checkAxe('workflow editor');
+  });
+
+  it('adds a step after a node and deletes one, and the server saves and publishes the result', async () => {
+    await page.getByRole('button', { name: 'Add a step after Tell the owner' }).click();
+    await page.getByRole('menuitem', { name: 'Update a record' }).click();
+    await expect.poll(() => nodes().count()).toBe(6);
+    // The new step's form opens beside the canvas.
+    const panel = page.getByTestId('workflow-panel');
+    await panel.getByText('s5').waitFor();
+    await panel.getByLabel('Step name').fill('Mark thanked');
+    await page.locator('.react-flow__node[data-id="s5"]', { hasText: 'Mark thanked' }).waitFor();
+
+    // A step on the branch's "no" side goes between the branch and what that side led to.
+    await page.getByRole('button', { name: 'Add a step on the “No” side of Large deal?' }).click();
+    // A stop is offered only where nothing follows, so no step is cut off by one.
+    expect(await page.getByRole('menuitem', { name: 'Stop' }).count()).toBe(0);
+    await page.getByRole('menuitem', { name: 'Create a record' }).click();
+    await expect.poll(() => nodes().count()).toBe(7);
+
+    // Deleting the email joins the branch's "yes" side to what followed it.
+    await page.getByRole('button', { name: 'Delete the step Thank-you email' }).click();
+    await expect.poll(() => nodes().count()).toBe(6);
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Unsaved changes').waitFor({ state: 'detached' });
+    const saved = (await api('GET', `/workflows/${workflowId}`)).draft as {
+      steps: Record<string, unknown>[];
+      layout?: Record<string, unknown>;
+    };
+    const byId = Object.fromEntries(saved.steps.map((s) => [String(s.id), s]));
+    expect(Object.keys(byId).sort()).toEqual(['s1', 's3', 's4', 's5', 's6']);
+    expect(byId.s1).toMatchObject({ whenTrue: 's4', whenFalse: 's6' });
+    expect(byId.s6).toMatchObject({ type: 'createRecord', object: 'tasks', next: 's3' });
+    expect(byId.s3).toMatchObject({ next: 's4' });
+    expect(byId.s4).toMatchObject({ next: 's5' });
+    expect(byId.s5).toMatchObject({ type: 'updateRecord', name: 'Mark thanked', next: null });
+    // Positions are kept in the layout.
+    expect(Object.keys(saved.layout ?? {}).sort()).toEqual(['s1', 's3', 's4', 's5', 's6', 'trigger']);
+    // Dragging a node moves it in the layout the next save keeps.
+    const before = (saved.layout as Record<string, { x: number; y: number }>).s5!;
+    const node = (await page.locator('.react-flow__node[data-id="s5"]').boundingBox())!;
+    await page.mouse.move(node.x + 20, node.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(node.x + 120, node.y + 10, { steps: 8 });
+    await page.mouse.move(node.x + 220, node.y + 10, { steps: 8 });
+    await page.mouse.up();
+    await page.getByText('Unsaved changes').waitFor();
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Unsaved changes').waitFor({ state: 'detached' });
+    const moved = (await api('GET', `/workflows/${workflowId}`)).draft.layout.s5 as { x: number; y: number };
+    expect(moved.x - before.x).toBeGreaterThan(50);
+    expect(moved.y).toBe(before.y);
+
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText('Version 1').first().waitFor();
+    await page.getByRole('button', { name: 'Versions' }).click();
+    await page.getByRole('button', { name: 'Restore as draft' }).waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  it('keeps the canvas left-to-right while the nodes and the side panel are right-to-left in Persian', async () => {
+    await api('PATCH', '/me', { locale: 'fa' });
+    await page.goto(`${base}/workflows/${workflowId}`);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    await expect.poll(() => nodes().count()).toBe(6);
+    await page.locator('.react-flow__node[data-id="trigger"]').click();
+    const panel = page.getByTestId('workflow-panel');
+    await panel.getByText('آغازگر').first().waitFor();
+    const direction = (selector: string) =>
+      page
+        .locator(selector)
+        .first()
+        .evaluate((e) => getComputedStyle(e).direction);
+    expect(await page.getByTestId('workflow-canvas').getAttribute('dir')).toBe('ltr');
+    expect(await direction('[data-testid=workflow-canvas]')).toBe('ltr');
+    expect(await direction('.react-flow__viewport')).toBe('ltr');
+    expect(await direction('[data-testid=workflow-panel]')).toBe('rtl');
+    expect(await direction('.react-flow__node[data-id="s1"] [data-node-kind]')).toBe('rtl');
+    // The trigger's form speaks Persian: the object's events are Persian checkboxes.
+    await panel.getByLabel('ساخته شود').waitFor();
+    // The branch's ways are labelled in Persian on the canvas.
+    await page.locator('.react-flow__edge-text', { hasText: 'بله' }).waitFor();
+    await checkAxe('workflow editor (fa)');
+  });
+
+  it('shows the run history with its filters, and an empty list for a workflow that has not run', async () => {
+    await page.goto(`${base}/workflow-runs?workflowId=${workflowId}`);
+    await page.getByRole('heading', { name: 'اجراهای گردش‌کار' }).waitFor();
+    await page.getByText('هنوز اجرایی نیست.').waitFor();
+    await checkAxe('run history (fa)');
+  });
+});
