@@ -110,6 +110,22 @@ describe('loadConfig', () => {
     expect(problemsOf({ RABITA_SECRET_KEY: 'short' })[0]).toContain('RABITA_SECRET_KEY must be 32 bytes');
   });
 
+  it('reads RABITA_SMTP_URL and RABITA_SMTP_FROM, and refuses what is not an SMTP address or an email', () => {
+    const config = loadConfig({
+      RABITA_SMTP_URL: 'smtps://crm:secret@mail.example.com:465',
+      RABITA_SMTP_FROM: 'Rabita <crm@example.com>',
+    });
+    expect(config).toMatchObject({
+      smtpUrl: 'smtps://crm:secret@mail.example.com:465',
+      smtpFrom: 'Rabita <crm@example.com>',
+    });
+    expect(loadConfig({}).smtpUrl).toBeUndefined();
+    expect(problemsOf({ RABITA_SMTP_URL: 'http://mail.example.com' })[0]).toContain(
+      'RABITA_SMTP_URL must be an smtp:// or smtps:// address',
+    );
+    expect(problemsOf({ RABITA_SMTP_FROM: 'not an address' })[0]).toContain('RABITA_SMTP_FROM must be');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '', RABITA_OPEN_SIGNUP: '' }).port).toBe(3000);
   });

@@ -20,6 +20,10 @@ export interface Config {
   readonly invitationDays: number;
   /** Lets webhooks call private, loopback and link-local addresses (off: only public ones). */
   readonly webhooksAllowPrivate: boolean;
+  /** The SMTP server workflow emails go through (`smtp://user:pass@host:587`, `smtps://…`); none: they fail. */
+  readonly smtpUrl: string | undefined;
+  /** The From address of workflow emails (the default is `rabita@` the SMTP server's host). */
+  readonly smtpFrom: string | undefined;
   /** The 32-byte key that encrypts secrets at rest (TOTP secrets); else one kept in `<dataDir>/secret-key`. */
   readonly secretKey: Buffer | undefined;
 }
@@ -44,6 +48,18 @@ const bool = (name: string) =>
       if (['true', '1', 'yes', 'on'].includes(v)) return true;
       if (['false', '0', 'no', 'off'].includes(v)) return false;
       ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
+      return z.NEVER;
+    });
+
+/** Optional text, trimmed, that must pass a check (else the sentence). */
+const checkedText = (valid: (value: string) => boolean, message: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      if (valid(value.trim())) return value.trim();
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     });
 
@@ -123,6 +139,14 @@ const envSchema = z.object({
   RABITA_SESSION_MAX_DAYS: int('RABITA_SESSION_MAX_DAYS', 1, 365, 'the default is 30'),
   RABITA_INVITATION_DAYS: int('RABITA_INVITATION_DAYS', 1, 90, 'the default is 7'),
   RABITA_WEBHOOKS_ALLOW_PRIVATE: bool('RABITA_WEBHOOKS_ALLOW_PRIVATE'),
+  RABITA_SMTP_URL: checkedText(
+    (v) => URL.canParse(v) && ['smtp:', 'smtps:'].includes(new URL(v).protocol),
+    'RABITA_SMTP_URL must be an smtp:// or smtps:// address, e.g. smtp://user:password@mail.example.com:587',
+  ),
+  RABITA_SMTP_FROM: checkedText(
+    (v) => /^[^\s<>@]+@[^\s<>@]+$/.test(v) || /^[^<>]*<[^\s<>@]+@[^\s<>@]+>$/.test(v),
+    'RABITA_SMTP_FROM must be an email address, e.g. crm@example.com or "Rabita <crm@example.com>"',
+  ),
   RABITA_SECRET_KEY: z
     .string()
     .optional()
@@ -169,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     sessionMaxDays: e.RABITA_SESSION_MAX_DAYS ?? 30,
     invitationDays: e.RABITA_INVITATION_DAYS ?? 7,
     webhooksAllowPrivate: e.RABITA_WEBHOOKS_ALLOW_PRIVATE ?? false,
+    smtpUrl: e.RABITA_SMTP_URL,
+    smtpFrom: e.RABITA_SMTP_FROM,
     secretKey: e.RABITA_SECRET_KEY,
   };
   return Object.freeze(config);

@@ -126,6 +126,7 @@ export async function startWorker(
       db,
       session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
       webhooksAllowPrivate: config.webhooksAllowPrivate,
+      smtp: config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined,
     }),
     crontab: crontab(),
     logger: new WorkerLogger((scope) => (level, message, meta) => {

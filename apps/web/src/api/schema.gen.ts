@@ -7744,7 +7744,7 @@ export interface paths {
                             version: number;
                             /** @enum {string} */
                             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
-                            /** @description Why a run was skipped (`loop`, `already enrolled`). */
+                            /** @description Why a run was skipped (`loop`, `already enrolled`, `already running`), or why a queued one waits (`queued behind an earlier run`). */
                             reason: string | null;
                             depth: number;
                             triggerObject: string | null;
@@ -8918,7 +8918,7 @@ export interface components {
             version: number;
             /** @enum {string} */
             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
-            /** @description Why a run was skipped (`loop`, `already enrolled`). */
+            /** @description Why a run was skipped (`loop`, `already enrolled`, `already running`), or why a queued one waits (`queued behind an earlier run`). */
             reason: string | null;
             depth: number;
             triggerObject: string | null;
@@ -8939,7 +8939,7 @@ export interface components {
             version: number;
             /** @enum {string} */
             status: "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "skipped";
-            /** @description Why a run was skipped (`loop`, `already enrolled`). */
+            /** @description Why a run was skipped (`loop`, `already enrolled`, `already running`), or why a queued one waits (`queued behind an earlier run`). */
             reason: string | null;
             depth: number;
             triggerObject: string | null;

@@ -13,10 +13,12 @@ export function createTaskList(deps: {
   db: Database;
   session: SessionPolicy;
   webhooksAllowPrivate?: boolean | undefined;
+  smtp?: { url: string; from: string | undefined } | undefined;
 }): TaskList {
   return registry().taskList({
     db: deps.db,
     session: deps.session,
     webhooksAllowPrivate: deps.webhooksAllowPrivate ?? false,
+    smtp: deps.smtp,
   });
 }

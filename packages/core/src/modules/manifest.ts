@@ -78,6 +78,8 @@ export interface TaskDeps {
   db: Database;
   session: { idleHours: number; maxDays: number };
   webhooksAllowPrivate: boolean;
+  /** Outgoing email (workflows' sendEmail): the SMTP server's URL and From address, when the operator set one. */
+  smtp?: { url: string; from: string | undefined } | undefined;
 }
 
 /** Why a write happened: a person or key directly, or an automation run (so loops can be stopped). */

@@ -11,6 +11,13 @@ import { recordMatchesFilter } from '../records/stored-record.ts';
 import { updateRecordIn } from '../records/update-record.ts';
 import type { Step, WorkflowDefinition, WorkflowSettings } from './definition.ts';
 import {
+  type EmailMessage,
+  isEmailAddress,
+  messageIdFor,
+  type SmtpSettings,
+  sendWorkflowEmail,
+} from './email-send.ts';
+import {
   type ExpressionScope,
   expressionHolds,
   expressionProblem,
@@ -22,6 +29,8 @@ import { sendWorkflowRequest } from './webhook-send.ts';
 import {
   finishStepRun,
   insertStepRun,
+  lockRecordRuns,
+  nextHeldRun,
   type RunRow,
   selectRun,
   selectStepRuns,
@@ -33,7 +42,7 @@ import {
 export const STEP_TASK = 'rabita:workflow-step';
 export const runJobKey = (runId: string) => `workflow-run:${runId}`;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
-const WEBHOOK_TRIES = 5;
+const EXTERNAL_TRIES = 5;
 
 /** A step's business failure, thrown out of its transaction so its partial work rolls back. */
 class StepFailed extends Error {
@@ -60,6 +69,8 @@ export interface StepOutcome {
   waitUntil?: Date | undefined;
   /** For webhooks: the request to send (sent after the step's checkpoint commits). */
   send?: { url: string; method: string; body: string } | undefined;
+  /** For emails: the message to send (sent after the step's checkpoint commits, with its Message-ID). */
+  email?: Omit<EmailMessage, 'messageId'> | undefined;
   stop?: boolean | undefined;
 }
 
@@ -74,6 +85,8 @@ export interface StepEnv {
   /** True for a test run: effects are described, not made. */
   dryRun: boolean;
   cause: { kind: 'workflow'; runId: string; depth: number };
+  /** The operator's mail server; without it a (real) sendEmail step fails with a sentence. */
+  smtp?: SmtpSettings | undefined;
 }
 
 function resolveAll(
@@ -170,19 +183,49 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
       }
       return { input, output: { notified }, next: step.next ?? null };
     }
-    case 'sendEmail':
-      if (env.dryRun)
-        return {
-          input: { to: step.to, subject: step.subject },
-          output: { wouldEmail: true },
-          next: step.next ?? null,
-        };
-      // No mail transport is configured in this release: the step fails with a sentence, never silently.
-      throw new AppError(
-        'validation_failed',
-        `${what}: this server cannot send email yet (no SMTP server is set up), so the email was not sent.`,
-        { errors: [{ field: `${field}.to`, message: 'Email sending is not set up.' }] },
-      );
+    case 'sendEmail': {
+      const to: string[] = [];
+      for (const [j, source] of step.to.entries()) {
+        let value: unknown;
+        try {
+          value = resolveValue(source, env.scope);
+        } catch (error) {
+          throw expressionProblem(error, `${field}.to.${j}`, what);
+        }
+        for (const address of [value].flat()) {
+          if (address === null || address === undefined || address === '') continue;
+          const text = typeof address === 'string' ? address.trim() : address;
+          if (!isEmailAddress(text))
+            throw new AppError(
+              'validation_failed',
+              `${what}: recipient ${j + 1} is not an email address (${JSON.stringify(address).slice(0, 100)}).`,
+              { errors: [{ field: `${field}.to.${j}`, message: 'Is not an email address.' }] },
+            );
+          if (!to.includes(text)) to.push(text);
+        }
+      }
+      if (to.length === 0)
+        throw new AppError('validation_failed', `${what}: the email has no recipient on this record.`, {
+          errors: [{ field: `${field}.to`, message: 'Gives no email address.' }],
+        });
+      const rendered: Record<'subject' | 'body', string> = { subject: '', body: '' };
+      for (const part of ['subject', 'body'] as const) {
+        try {
+          rendered[part] = renderTemplate(step[part], env.scope);
+        } catch (error) {
+          throw expressionProblem(error, `${field}.${part}`, what);
+        }
+      }
+      const email = { to, subject: rendered.subject.replace(/[\r\n]+/g, ' '), body: rendered.body };
+      if (env.dryRun) return { input: email, output: { wouldEmail: { to } }, next: step.next ?? null };
+      if (!env.smtp)
+        throw new AppError(
+          'validation_failed',
+          `${what}: this server has no mail server set up (RABITA_SMTP_URL), so the email was not sent.`,
+          { errors: [{ field: `${field}.to`, message: 'Email sending is not set up on this server.' }] },
+        );
+      return { input: email, output: null, next: step.next ?? null, email };
+    }
     case 'wait': {
       let until: Date;
       if (step.minutes !== undefined) until = new Date(Date.now() + step.minutes * 60_000);
@@ -314,16 +357,45 @@ async function actingPrincipal(
   return userId ? principalForMember(db, userId, workspaceId) : undefined;
 }
 
+/** An external effect whose step run (with its idempotency key) is committed before it is made. */
+type External =
+  | { kind: 'webhook'; url: string; method: string; body: string }
+  | { kind: 'email'; message: EmailMessage };
+
+/** The external effect of an open step run, rebuilt from what it recorded (after a crash between send and record). */
+function externalOf(step: Step, input: unknown, key: string): External | undefined {
+  const i = (input ?? {}) as Record<string, unknown>;
+  if (step.type === 'webhook')
+    return { kind: 'webhook', url: step.url, method: step.method, body: JSON.stringify(i.body ?? null) };
+  if (step.type === 'sendEmail')
+    return {
+      kind: 'email',
+      message: {
+        to: i.to as string[],
+        subject: String(i.subject ?? ''),
+        body: String(i.body ?? ''),
+        messageId: key,
+      },
+    };
+  return undefined;
+}
+
+/** Where a step job's effects go: whether webhooks may call private addresses, and the mail server. */
+export interface StepOptions {
+  allowPrivate: boolean;
+  smtp?: SmtpSettings | undefined;
+}
+
 /**
  * The job: runs a run's current step. In one transaction it locks the run, stops if it is over, makes the step's
  * internal effect, writes the step run, moves the run on and queues the next job (or the wait's) — so the effect,
- * the checkpoint and the next job commit together. Webhooks commit their step run (with its idempotency key)
- * first, send, and record the answer in a second transaction.
+ * the checkpoint and the next job commit together. Webhooks and emails commit their step run (with its idempotency
+ * key: the `Idempotency-Key` header, the Message-ID) first, send, and record the answer in a second transaction.
  */
 export async function runWorkflowStep(
   db: Database,
   payload: { workspaceId: string; runId: string },
-  options: { allowPrivate: boolean },
+  options: StepOptions,
 ): Promise<void> {
   const { workspaceId, runId } = payload;
   const pre = await withWorkspace(db, workspaceId, async (trx) => {
@@ -354,6 +426,7 @@ export async function runWorkflowStep(
     }
     if (run.current_step === null) {
       await updateRun(trx, workspaceId, runId, { status: 'succeeded', finished: true, started: true });
+      await releaseHeld(trx, workspaceId, run);
       return undefined;
     }
     const index = def.steps.findIndex((s) => s.id === run.current_step);
@@ -370,17 +443,18 @@ export async function runWorkflowStep(
     }
     const history = await selectStepRuns(trx, workspaceId, runId);
     const open = history.find((h) => h.step_id === step.id && h.status === 'running' && h.idempotency_key);
-    if (open)
-      return {
-        step,
-        index,
-        stepRunId: open.id,
-        key: open.idempotency_key!,
-        input: open.input,
-        attempt: open.attempt,
-        run,
-        def,
-      };
+    if (open) {
+      const external = externalOf(step, open.input, open.idempotency_key!);
+      if (external)
+        return {
+          step,
+          stepRunId: open.id,
+          key: open.idempotency_key!,
+          input: open.input,
+          attempt: open.attempt,
+          external,
+        };
+    }
     const attempt = history.filter((h) => h.step_id === step.id).length + 1;
     await updateRun(trx, workspaceId, runId, { status: 'running', started: true });
     const env: StepEnv = {
@@ -392,6 +466,7 @@ export async function runWorkflowStep(
       scope: await scopeOf(trx, principal, run),
       dryRun: false,
       cause: { kind: 'workflow', runId, depth: run.depth + 1 },
+      smtp: options.smtp,
     };
     let outcome: StepOutcome;
     try {
@@ -401,8 +476,13 @@ export async function runWorkflowStep(
       // Roll the step's partial work back; the failure is recorded in a clean transaction below.
       throw new StepFailed(step, attempt, error.message);
     }
-    if (outcome.send) {
-      const key = `${runId}:${step.id}`;
+    if (outcome.send || outcome.email) {
+      // The idempotency key is recorded (committed) before the send: a crash after the send resends the same key.
+      const key = outcome.email ? messageIdFor(runId, step.id, options.smtp) : `${runId}:${step.id}`;
+      const external: External = outcome.email
+        ? { kind: 'email', message: { ...outcome.email, messageId: key } }
+        : { kind: 'webhook', ...outcome.send! };
+      const input = outcome.email ? { ...outcome.email, messageId: key } : outcome.input;
       const stepRunId = newId();
       await insertStepRun(trx, {
         workspaceId,
@@ -412,14 +492,14 @@ export async function runWorkflowStep(
         stepType: step.type,
         status: 'running',
         attempt,
-        input: outcome.input,
+        input,
         output: null,
         error: null,
         idempotencyKey: key,
         finished: false,
       });
       failpoint('before-effect-commit');
-      return { step, index, stepRunId, key, input: outcome.input, attempt, run, def, send: outcome.send };
+      return { step, stepRunId, key, input, attempt, external };
     }
     await insertStepRun(trx, {
       workspaceId,
@@ -469,33 +549,57 @@ export async function runWorkflowStep(
   if (!pending) return;
   // The external send: the step run with its key is committed; a crash from here resends the same key.
   const p = pending;
-  const step = p.step as Extract<Step, { type: 'webhook' }>;
-  const send = p.send ?? {
-    url: step.url,
-    method: step.method,
-    body: JSON.stringify((p.input as { body?: unknown })?.body ?? null),
-  };
-  const outcome = await sendWorkflowRequest(send.url, send.method, send.body, p.key, options.allowPrivate);
+  const step = p.step;
+  let ok: boolean;
+  let retryable: boolean;
+  let retryAfter: number | null = null;
+  let output: Record<string, unknown>;
+  let problem: string;
+  const what = `Step "${step.id}"${step.name ? ` (${step.name})` : ''}`;
+  if (p.external.kind === 'webhook') {
+    const e = p.external;
+    const outcome = await sendWorkflowRequest(e.url, e.method, e.body, p.key, options.allowPrivate);
+    ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+    retryable = outcome.statusCode === null || outcome.statusCode === 429 || outcome.statusCode >= 500;
+    retryAfter = outcome.retryAfterSeconds;
+    output = { statusCode: outcome.statusCode, error: outcome.error };
+    problem = `${what}: the webhook answered ${outcome.statusCode ?? 'nothing'}${outcome.error ? ` (${outcome.error})` : ''}.`;
+  } else if (!options.smtp) {
+    // Recorded with a server that had a mail server, resumed on one without: nothing can be sent from here.
+    ok = false;
+    retryable = false;
+    output = { sent: false };
+    problem = `${what}: this server has no mail server set up (RABITA_SMTP_URL), so the email was not sent.`;
+  } else {
+    const outcome = await sendWorkflowEmail(options.smtp, p.external.message);
+    ok = outcome.accepted;
+    // No answer, or a temporary refusal (4xx): try again; a permanent one (5xx) fails the step.
+    retryable = outcome.responseCode === null || (outcome.responseCode >= 400 && outcome.responseCode < 500);
+    output = ok
+      ? { sent: true, messageId: p.key, to: p.external.message.to }
+      : { sent: false, responseCode: outcome.responseCode, error: outcome.error };
+    problem = `${what}: the mail server did not take the email${outcome.responseCode ? ` (${outcome.responseCode})` : ''}${outcome.error ? `: ${outcome.error}` : '.'}`;
+  }
   failpoint('after-external-send');
   await withWorkspace(db, workspaceId, async (trx) => {
     const run = await selectRun(trx, workspaceId, runId, { lock: true });
     if (!run || TERMINAL.has(run.status)) return;
-    const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-    const output = { statusCode: outcome.statusCode, error: outcome.error };
     if (ok) {
       await finishStepRun(trx, workspaceId, p.stepRunId, { status: 'succeeded', output, error: null });
-      await advance(trx, workspaceId, run, step.id, { input: p.input, output, next: step.next ?? null });
+      await advance(trx, workspaceId, run, step.id, {
+        input: p.input,
+        output,
+        next: 'next' in step ? (step.next ?? null) : null,
+      });
       return;
     }
-    const retryable = outcome.statusCode === null || outcome.statusCode === 429 || outcome.statusCode >= 500;
-    const what = `Step "${step.id}"${step.name ? ` (${step.name})` : ''}`;
-    if (retryable && p.attempt < WEBHOOK_TRIES) {
+    if (retryable && p.attempt < EXTERNAL_TRIES) {
       // Try again later with the same key: after Retry-After when given, else 30 s, 2 min, 8 min, 32 min.
-      const seconds = outcome.retryAfterSeconds ?? 30 * 4 ** (p.attempt - 1);
+      const seconds = retryAfter ?? 30 * 4 ** (p.attempt - 1);
       await finishStepRun(trx, workspaceId, p.stepRunId, {
         status: 'failed',
         output,
-        error: outcome.error ?? `HTTP ${outcome.statusCode}`,
+        error: problem,
       });
       await insertStepRun(trx, {
         workspaceId,
@@ -514,9 +618,8 @@ export async function runWorkflowStep(
       await queueStep(trx, runId, new Date(Date.now() + seconds * 1000));
       return;
     }
-    const message = `${what}: the webhook answered ${outcome.statusCode ?? 'nothing'}${outcome.error ? ` (${outcome.error})` : ''}.`;
-    await finishStepRun(trx, workspaceId, p.stepRunId, { status: 'failed', output, error: message });
-    await failRun(trx, workspaceId, run, step.id, message);
+    await finishStepRun(trx, workspaceId, p.stepRunId, { status: 'failed', output, error: problem });
+    await failRun(trx, workspaceId, run, step.id, problem);
   });
 }
 
@@ -536,10 +639,28 @@ async function advance(trx: Tx, workspaceId: string, run: RunRow, stepId: string
       outputs,
       finished: true,
     });
+    await releaseHeld(trx, workspaceId, run);
     return;
   }
   await updateRun(trx, workspaceId, run.id, { status: 'running', currentStep: outcome.next, outputs });
   await queueStep(trx, run.id);
+}
+
+/**
+ * After a run ends: the oldest run of its workflow on its record that was held behind it (concurrency `queue`)
+ * starts, in the same transaction as the end.
+ */
+export async function releaseHeld(
+  trx: Tx,
+  workspaceId: string,
+  run: Pick<RunRow, 'workflow_id' | 'trigger_record_id'>,
+): Promise<void> {
+  if (!run.trigger_record_id) return;
+  await lockRecordRuns(trx, run.workflow_id, run.trigger_record_id);
+  const next = await nextHeldRun(trx, workspaceId, run.workflow_id, run.trigger_record_id);
+  if (!next) return;
+  await updateRun(trx, workspaceId, next, { reason: null });
+  await queueStep(trx, next);
 }
 
 async function failRun(trx: Tx, workspaceId: string, run: RunRow, stepId: string | null, message: string) {
@@ -549,6 +670,7 @@ async function failRun(trx: Tx, workspaceId: string, run: RunRow, stepId: string
     error: message.slice(0, 2000),
     finished: true,
   });
+  await releaseHeld(trx, workspaceId, run);
 }
 
 /** Walks a draft against a record without side effects: each step's input and what it would do. */

@@ -4,10 +4,17 @@ import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import type { EventSubscriber } from '../modules/manifest.ts';
 import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.ts';
-import { settings as settingsSchema } from './definition.ts';
+import { settings as settingsSchema, type WorkflowSettings } from './definition.ts';
 import { expressionHolds } from './expressions.ts';
 import { queueStep } from './run-step.ts';
-import { hasFinishedRun, insertRun, selectActiveWorkflows, selectRun } from './workflows.repository.ts';
+import {
+  enrolmentOf,
+  HELD,
+  insertRun,
+  lockRecordRuns,
+  selectActiveWorkflows,
+  selectRun,
+} from './workflows.repository.ts';
 
 /** Chains of automated writes stop at this depth with a run `skipped` (reason `loop`). */
 export const MAX_DEPTH = 5;
@@ -101,14 +108,14 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
           continue;
       }
       const settings = settingsSchema.parse(w.settings ?? {});
-      const since = settings.reenrol.allowed
-        ? new Date(Date.now() - settings.reenrol.cooldownMinutes * 60_000)
-        : null;
-      if (
-        (!settings.reenrol.allowed || settings.reenrol.cooldownMinutes > 0) &&
-        (await hasFinishedRun(trx, workspaceId, w.workflow_id, event.recordId, since))
-      ) {
-        await insertRun(trx, { ...base, status: 'skipped', reason: 'already enrolled' });
+      const skip = await admission(trx, workspaceId, w.workflow_id, event.recordId, settings);
+      if (skip === 'hold') {
+        // Concurrency `queue`: it starts when the active run ends (that run's end queues its first job).
+        await insertRun(trx, { ...base, status: 'queued', reason: HELD });
+        continue;
+      }
+      if (skip) {
+        await insertRun(trx, { ...base, status: 'skipped', reason: skip });
         continue;
       }
       if (base.currentStep === null) {
@@ -119,6 +126,29 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       if (id) await queueStep(trx, id);
     }
   }
+}
+
+/**
+ * Whether a new run of a workflow on a record may start now (null), must wait for the active one (`hold`), or is
+ * skipped (the reason). An active run blocks unless concurrency is `parallel` (`skip`: "already running"; `queue`:
+ * held); without re-enrolment a record that ever had a run is "already enrolled"; with it, the cool-down counts
+ * from the record's last finished run. Runs of one workflow on one record decide this one at a time.
+ */
+async function admission(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  recordId: string,
+  settings: WorkflowSettings,
+): Promise<string | 'hold' | null> {
+  if (settings.concurrency !== 'parallel') await lockRecordRuns(trx, workflowId, recordId);
+  const e = await enrolmentOf(trx, workspaceId, workflowId, recordId, settings.reenrol.cooldownMinutes);
+  if (e.active && settings.concurrency === 'skip') return 'already running';
+  if (!settings.reenrol.allowed && (e.active || e.finished)) return 'already enrolled';
+  if (settings.reenrol.allowed && settings.reenrol.cooldownMinutes > 0 && e.inCooldown)
+    return 'already enrolled';
+  if (e.active && settings.concurrency === 'queue') return 'hold';
+  return null;
 }
 
 /** The workflows module's subscriber: record events start runs, in the writing transaction. */

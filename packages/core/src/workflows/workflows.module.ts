@@ -16,7 +16,7 @@ export const workflowsModule: ModuleManifest = {
     /** Runs one step of a workflow run (queued by the trigger, by the previous step, or by a wait). */
     [STEP_TASK]: (deps) => async (payload) => {
       const p = payload as { workspaceId: string; runId: string };
-      await runWorkflowStep(deps.db, p, { allowPrivate: deps.webhooksAllowPrivate });
+      await runWorkflowStep(deps.db, p, { allowPrivate: deps.webhooksAllowPrivate, smtp: deps.smtp });
     },
   },
   timelineSources: [workflowRunsTimeline],

@@ -226,21 +226,58 @@ export async function insertRun(
   return rows[0]?.id;
 }
 
-/** Whether the record has a finished (succeeded or failed) run of the workflow, finished after `since`. */
-export async function hasFinishedRun(
+/** A queued run's reason while it waits for an earlier run of its workflow on the same record (concurrency `queue`). */
+export const HELD = 'queued behind an earlier run';
+
+/**
+ * Serialises the runs of one workflow on one record (until the transaction ends): the trigger that decides whether
+ * a new run waits, and the end of a run that starts the next waiting one, take it in turn, so none is left waiting.
+ */
+export async function lockRecordRuns(trx: Tx, workflowId: string, recordId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`workflow-runs:${workflowId}:${recordId}`}, 0))`.execute(
+    raw(trx),
+  );
+}
+
+/**
+ * A record's standing with a workflow: whether a run of it is active (queued, running, waiting), whether one ever
+ * finished (succeeded or failed), and whether the last finished within the cool-down.
+ */
+export async function enrolmentOf(
   trx: Tx,
   workspaceId: string,
   workflowId: string,
   recordId: string,
-  since: Date | null,
-): Promise<boolean> {
-  const { rows } = await sql<{ one: number }>`
-    select 1 as one from workflow_runs
+  cooldownMinutes: number,
+): Promise<{ active: boolean; finished: boolean; inCooldown: boolean }> {
+  const { rows } = await sql<{ active: boolean; finished: boolean; in_cooldown: boolean }>`
+    select
+      coalesce(bool_or(status in ('queued', 'running', 'waiting')), false) as active,
+      coalesce(bool_or(status in ('succeeded', 'failed')), false) as finished,
+      coalesce(bool_or(status in ('succeeded', 'failed')
+        and finished_at > now() - make_interval(mins => ${cooldownMinutes})), false) as in_cooldown
+    from workflow_runs
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and trigger_record_id = ${recordId}`.execute(
+    raw(trx),
+  );
+  const r = rows[0]!;
+  return { active: r.active, finished: r.finished, inCooldown: r.in_cooldown };
+}
+
+/** The oldest run of the workflow on the record still held behind an earlier one, unless another is active. */
+export async function nextHeldRun(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  recordId: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ id: string; held: boolean }>`
+    select id, reason is not distinct from ${HELD} as held from workflow_runs
     where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and trigger_record_id = ${recordId}
-      and status in ('succeeded', 'failed', 'running', 'waiting', 'queued')
-      ${since ? sql`and (finished_at is null or finished_at > ${since})` : sql``}
-    limit 1`.execute(raw(trx));
-  return rows.length > 0;
+      and status in ('queued', 'running', 'waiting')
+    order by (reason is not distinct from ${HELD}), created_at, id`.execute(raw(trx));
+  const first = rows[0];
+  return first?.held ? first.id : undefined;
 }
 
 const RUN_COLUMNS = sql`id, workflow_id, version, trigger_key, trigger_object, trigger_record_id, trigger, status,
@@ -267,6 +304,7 @@ export async function updateRun(
     currentStep?: string | null | undefined;
     outputs?: Record<string, unknown> | undefined;
     error?: string | null | undefined;
+    reason?: string | null | undefined;
     started?: boolean | undefined;
     finished?: boolean | undefined;
   },
@@ -276,6 +314,7 @@ export async function updateRun(
   if (patch.currentStep !== undefined) sets.push(sql`current_step = ${patch.currentStep}`);
   if (patch.outputs !== undefined) sets.push(sql`outputs = ${JSON.stringify(patch.outputs)}::jsonb`);
   if (patch.error !== undefined) sets.push(sql`error = ${patch.error}`);
+  if (patch.reason !== undefined) sets.push(sql`reason = ${patch.reason}`);
   if (patch.started) sets.push(sql`started_at = coalesce(started_at, now())`);
   if (patch.finished === true) sets.push(sql`finished_at = now()`);
   if (patch.finished === false) sets.push(sql`finished_at = null`);

@@ -59,7 +59,12 @@ const runSchema = z
     workflowId: z.string(),
     version: z.number().int(),
     status: z.enum(RUN_STATUSES),
-    reason: z.string().nullable().describe('Why a run was skipped (`loop`, `already enrolled`).'),
+    reason: z
+      .string()
+      .nullable()
+      .describe(
+        'Why a run was skipped (`loop`, `already enrolled`, `already running`), or why a queued one waits (`queued behind an earlier run`).',
+      ),
     depth: z.number().int(),
     triggerObject: z.string().nullable(),
     triggerRecordId: z.string().nullable(),

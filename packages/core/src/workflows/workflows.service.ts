@@ -10,7 +10,7 @@ import {
   type WorkflowDefinition,
   type WorkflowSettings,
 } from './definition.ts';
-import { queueStep, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
+import { queueStep, releaseHeld, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
 import { forgetActiveWorkflows } from './trigger.ts';
 import { validateForPublish } from './validate-definition.ts';
 import {
@@ -371,6 +371,7 @@ export async function cancelRun(ctx: ServiceContext, id: string) {
       );
     await updateRun(trx, ws, id, { status: 'cancelled', finished: true });
     await cancelJob(trx, { task: STEP_TASK, key: runJobKey(id) });
+    await releaseHeld(trx, ws, run);
     return presentRun((await selectRun(trx, ws, id))!);
   });
 }

@@ -1,0 +1,490 @@
+// Workflow runs, second pass: the permission on every route, runs that keep their version, concurrency per record
+// (parallel, queue, skip) with re-enrolment, and sendEmail through a real SMTP receiver on this machine.
+import type { AddressInfo } from 'node:net';
+import { withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apiCaller,
+  createTestApp,
+  joinByInvitation,
+  signUp,
+  type TestApp,
+} from '../../../../test/harness.ts';
+import { runWorkflowStep, type StepOptions } from './run-step.ts';
+
+interface Run {
+  id: string;
+  status: string;
+  reason: string | null;
+  version: number;
+  currentStep: string | null;
+  error: string | null;
+  steps: { stepId: string; status: string; idempotencyKey: string | null; input: unknown; output: unknown }[];
+}
+
+interface Mail {
+  raw: string;
+  to: string[];
+  /** Whether the step run holding this Message-ID was already committed when the mail arrived. */
+  recordedBefore: boolean;
+}
+
+/** A received message's headers (unfolded, encoded words decoded) and its text body. */
+function parseMail(raw: string): { headers: Map<string, string>; text: string } {
+  const [head = '', ...rest] = raw.split('\r\n\r\n');
+  const headers = new Map<string, string>();
+  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const at = line.indexOf(':');
+    const value = line
+      .slice(at + 1)
+      .trim()
+      .replace(/\?=\s+=\?/g, '?==?')
+      .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
+        kind.toLowerCase() === 'b'
+          ? Buffer.from(data, 'base64').toString('utf8')
+          : decodeQp(data.replace(/_/g, ' ')),
+      );
+    headers.set(line.slice(0, at).toLowerCase(), value);
+  }
+  const body = rest.join('\r\n\r\n');
+  const encoding = headers.get('content-transfer-encoding')?.toLowerCase();
+  const text =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? decodeQp(body.replace(/=\r\n/g, ''))
+        : body;
+  return { headers, text: text.replace(/\r\n/g, '\n') };
+}
+function decodeQp(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '=' && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(text[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+describe('workflow runs', () => {
+  let t: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
+  let smtp: SMTPServer;
+  let smtpUrl: string;
+  const mails: Mail[] = [];
+  let options: StepOptions = { allowPrivate: false };
+  let owner: pg.Pool;
+  /** The keys of the jobs waiting to run (held before the worker's schema exists, or in its queue). */
+  const jobKeys = async () => {
+    const held = await owner.query<{ k: string }>('select job_key as k from pending_jobs');
+    const queue = (await owner.query(`select to_regclass('graphile_worker.jobs') as t`)).rows[0].t
+      ? (await owner.query<{ k: string }>('select key as k from graphile_worker.jobs')).rows
+      : [];
+    return [...held.rows, ...queue].map((r) => r.k);
+  };
+
+  /** Runs due steps of every queued, running (and, when asked, waiting) run until none is left. */
+  const drain = async (waiting = false) => {
+    for (let i = 0; i < 30; i++) {
+      const statuses = waiting ? ['queued', 'running', 'waiting'] : ['queued', 'running'];
+      const { rows } = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+        sql<{ id: string }>`
+          select id from workflow_runs where status = any(${statuses}::text[])
+            and reason is distinct from 'queued behind an earlier run'`.execute(trx),
+      );
+      if (rows.length === 0) return;
+      for (const r of rows)
+        await runWorkflowStep(t.handle.db, { workspaceId: admin.workspaceId, runId: r.id }, options);
+      waiting = false;
+    }
+  };
+  const create = async (body: unknown) => {
+    const res = await call('POST', '/workflows', body);
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string };
+  };
+  const publishAndEnable = async (id: string) => {
+    const published = await call('POST', `/workflows/${id}/publish`);
+    expect(published.statusCode, published.body).toBe(200);
+    expect((await call('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
+  };
+  const runsOf = async (workflowId: string) =>
+    ((await call('GET', `/workflow-runs?workflowId=${workflowId}`)).json() as { data: Run[] }).data.reverse();
+  const runOf = async (id: string) => (await call('GET', `/workflow-runs/${id}`)).json() as Run;
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    admin = await signUp(t.app);
+    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    // A local SMTP receiver: takes any mail, keeps its raw text (no TLS offered, no login asked).
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, done) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', async () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const messageId = parseMail(raw).headers.get('message-id') ?? '';
+          const recorded = await owner.query(
+            `select 1 from workflow_step_runs where idempotency_key = $1 and status = 'running'`,
+            [messageId],
+          );
+          mails.push({
+            raw,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            recordedBefore: recorded.rowCount === 1,
+          });
+          done();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+    await owner?.end();
+    await t?.close();
+  });
+
+  it('refuses a member whose role lacks workflows.manage on every workflows route (403)', async () => {
+    const w = await create({ name: 'Guarded' });
+    const member = await joinByInvitation(t.app, admin.cookie, {
+      email: 'agent@workflows.example.com',
+      role: 'agent',
+      name: 'Agent',
+    });
+    const roles = (await call('GET', '/roles')).json() as {
+      data: { key: string; permissions: { actions: string[] } }[];
+    };
+    expect(roles.data.find((r) => r.key === 'agent')!.permissions.actions).not.toContain('workflows.manage');
+    const runId = '01900000-0000-7000-8000-000000000001';
+    const routes: ['GET' | 'POST' | 'PATCH' | 'DELETE', string, unknown?][] = [
+      ['GET', '/workflows'],
+      ['POST', '/workflows', { name: 'Mine now' }],
+      ['GET', `/workflows/${w.id}`],
+      ['PATCH', `/workflows/${w.id}`, { name: 'Renamed' }],
+      ['DELETE', `/workflows/${w.id}`],
+      ['POST', `/workflows/${w.id}/publish`],
+      ['GET', `/workflows/${w.id}/versions`],
+      ['POST', `/workflows/${w.id}/versions/1/restore`],
+      ['POST', `/workflows/${w.id}/test-run`, {}],
+      ['POST', `/workflows/${w.id}/run`, { recordIds: [runId] }],
+      ['GET', '/workflow-runs'],
+      ['GET', `/workflow-runs/${runId}`],
+      ['POST', `/workflow-runs/${runId}/retry`],
+      ['POST', `/workflow-runs/${runId}/cancel`],
+    ];
+    for (const [method, url, body] of routes) {
+      const res = await call(method, url, body, member.cookie);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(403);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+    // Nothing changed: the workflow keeps its name and is still there.
+    expect(((await call('GET', `/workflows/${w.id}`)).json() as { name: string }).name).toBe('Guarded');
+    expect(((await call('GET', '/workflows')).json() as { data: unknown[] }).data).toHaveLength(1);
+  });
+
+  it('a run waiting on version 1 resumes on version 1 after version 2 is published; a new run starts on 2', async () => {
+    const person = (await call('POST', '/objects/people', { firstName: 'Versioned' })).json() as {
+      id: string;
+    };
+    const steps = (tag: string) => [
+      { id: 'w', type: 'wait', minutes: 5, next: tag },
+      {
+        id: tag,
+        type: 'updateRecord',
+        target: 'trigger',
+        values: { jobTitle: { value: `set by ${tag}` } },
+        next: null,
+      },
+    ];
+    const w = await create({
+      name: 'Versions',
+      draft: { trigger: { type: 'manual', object: 'people' }, start: 'w', steps: steps('v1') },
+    });
+    await publishAndEnable(w.id);
+    const started = await call('POST', `/workflows/${w.id}/run`, { recordIds: [person.id] });
+    const [first] = (started.json() as { runIds: string[] }).runIds;
+    await drain();
+    expect(await runOf(first!)).toMatchObject({ status: 'waiting', version: 1, currentStep: 'v1' });
+
+    // Version 2 renames the step after the wait and writes something else.
+    const patched = await call('PATCH', `/workflows/${w.id}`, {
+      draft: { trigger: { type: 'manual', object: 'people' }, start: 'w', steps: steps('v2') },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const v2 = await call('POST', `/workflows/${w.id}/publish`);
+    expect((v2.json() as { currentVersion: number }).currentVersion).toBe(2);
+
+    // The wait is over (the job runs now): the run takes v1's next step and keeps version 1.
+    await drain(true);
+    const resumed = await runOf(first!);
+    expect(resumed).toMatchObject({ status: 'succeeded', version: 1 });
+    expect(resumed.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['w', 'succeeded'],
+      ['v1', 'succeeded'],
+    ]);
+    expect(
+      ((await call('GET', `/objects/people/${person.id}`)).json() as { jobTitle: string }).jobTitle,
+    ).toBe('set by v1');
+
+    // A new start runs version 2.
+    const again = await call('POST', `/workflows/${w.id}/run`, { recordIds: [person.id] });
+    const [second] = (again.json() as { runIds: string[] }).runIds;
+    await drain();
+    expect(await runOf(second!)).toMatchObject({ status: 'waiting', version: 2, currentStep: 'v2' });
+    await drain(true);
+    expect((await runOf(second!)).steps.map((s) => s.stepId)).toEqual(['w', 'v2']);
+    expect(
+      ((await call('GET', `/objects/people/${person.id}`)).json() as { jobTitle: string }).jobTitle,
+    ).toBe('set by v2');
+  });
+
+  /** A workflow on people updates (a change of jobTitle) that waits, with the given settings. */
+  const waitingOnUpdates = async (name: string, settings: unknown) => {
+    const w = await create({
+      name,
+      settings,
+      draft: {
+        trigger: { type: 'record', object: 'people', events: ['updated'], fields: ['jobTitle'] },
+        start: 'w',
+        steps: [{ id: 'w', type: 'wait', minutes: 10, next: null }],
+      },
+    });
+    await publishAndEnable(w.id);
+    return w;
+  };
+  const retitle = async (id: string, jobTitle: string) =>
+    expect((await call('PATCH', `/objects/people/${id}`, { jobTitle })).statusCode).toBe(200);
+
+  it('concurrency queue: a run for a record with an active run waits until that one ends, then starts', async () => {
+    const w = await waitingOnUpdates('Queue', {
+      concurrency: 'queue',
+      reenrol: { allowed: true, cooldownMinutes: 0 },
+    });
+    const person = (await call('POST', '/objects/people', { firstName: 'Queued' })).json() as { id: string };
+    await retitle(person.id, 'one');
+    await drain();
+    await retitle(person.id, 'two');
+    await retitle(person.id, 'three');
+    await drain();
+    let runs = await runsOf(w.id);
+    expect(runs.map((r) => [r.status, r.reason])).toEqual([
+      ['waiting', null],
+      ['queued', 'queued behind an earlier run'],
+      ['queued', 'queued behind an earlier run'],
+    ]);
+    // No job for the held runs: running the second's step now does nothing until the first ends.
+    const keys = await jobKeys();
+    expect(keys).toContain(`ws:${admin.workspaceId}:workflow-run:${runs[0]!.id}`);
+    expect(keys).not.toContain(`ws:${admin.workspaceId}:workflow-run:${runs[1]!.id}`);
+    expect(keys).not.toContain(`ws:${admin.workspaceId}:workflow-run:${runs[2]!.id}`);
+
+    // The first ends (its wait is over): the second starts in the same transaction, the third still waits.
+    await drain(true);
+    runs = await runsOf(w.id);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'waiting', 'queued']);
+    expect(runs[1]!.reason).toBeNull();
+    // Cancelling the second lets the third start.
+    expect((await call('POST', `/workflow-runs/${runs[1]!.id}/cancel`)).statusCode).toBe(200);
+    await drain();
+    runs = await runsOf(w.id);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'cancelled', 'waiting']);
+  });
+
+  it('concurrency skip: a run for a record with an active run is skipped as "already running"', async () => {
+    const w = await waitingOnUpdates('Skip', {
+      concurrency: 'skip',
+      reenrol: { allowed: true, cooldownMinutes: 0 },
+    });
+    const person = (await call('POST', '/objects/people', { firstName: 'Skipped' })).json() as { id: string };
+    await retitle(person.id, 'one');
+    await drain();
+    await retitle(person.id, 'two');
+    let runs = await runsOf(w.id);
+    expect(runs.map((r) => [r.status, r.reason])).toEqual([
+      ['waiting', null],
+      ['skipped', 'already running'],
+    ]);
+    // Once the first has ended, with re-enrolment and no cool-down, the record starts a run again.
+    await drain(true);
+    await retitle(person.id, 'three');
+    runs = await runsOf(w.id);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'skipped', 'queued']);
+  });
+
+  it('re-enrolment: cool-down 0 does not start a parallel run beside an active one unless concurrency is parallel', async () => {
+    const person = (await call('POST', '/objects/people', { firstName: 'Enrolled' })).json() as {
+      id: string;
+    };
+    // Re-enrolment allowed with no cool-down, concurrency queue: the active run blocks (the new one waits).
+    const held = await waitingOnUpdates('Cool-down 0', {
+      concurrency: 'queue',
+      reenrol: { allowed: true, cooldownMinutes: 0 },
+    });
+    // The same with concurrency parallel: runs side by side.
+    const parallel = await waitingOnUpdates('Parallel', {
+      concurrency: 'parallel',
+      reenrol: { allowed: true, cooldownMinutes: 0 },
+    });
+    // A cool-down of 60 minutes, parallel: counted from the last finished run, not from an active one.
+    const cooled = await waitingOnUpdates('Cool-down 60', {
+      concurrency: 'parallel',
+      reenrol: { allowed: true, cooldownMinutes: 60 },
+    });
+    // No re-enrolment (the default): one run per record, ever.
+    const once = await waitingOnUpdates('Once', {});
+    await retitle(person.id, 'one');
+    await retitle(person.id, 'two');
+    expect((await runsOf(held.id)).map((r) => r.status)).toEqual(['queued', 'queued']);
+    expect((await runsOf(held.id))[1]!.reason).toBe('queued behind an earlier run');
+    expect((await runsOf(parallel.id)).map((r) => r.status)).toEqual(['queued', 'queued']);
+    expect((await runsOf(parallel.id))[1]!.reason).toBeNull();
+    expect((await runsOf(cooled.id)).map((r) => r.status)).toEqual(['queued', 'queued']);
+    expect((await runsOf(once.id)).map((r) => [r.status, r.reason])).toEqual([
+      ['queued', null],
+      ['skipped', 'already enrolled'],
+    ]);
+    // Every run ends; now the cool-down (from the finished runs) skips, and the default still does.
+    await drain();
+    await drain(true);
+    await drain(true);
+    await retitle(person.id, 'three');
+    expect((await runsOf(cooled.id)).map((r) => [r.status, r.reason]).at(-1)).toEqual([
+      'skipped',
+      'already enrolled',
+    ]);
+    expect((await runsOf(once.id)).map((r) => r.reason).at(-1)).toBe('already enrolled');
+    expect((await runsOf(parallel.id)).map((r) => r.status).at(-1)).toBe('queued');
+    expect((await runsOf(held.id)).map((r) => [r.status, r.reason]).at(-1)).toEqual(['queued', null]);
+  });
+
+  /** The seeds' thank-you note after a large purchase: a deal moved to a won stage above 100,000,000. */
+  const thankYou = async () => {
+    const w = await create({
+      name: 'یادداشت سپاس',
+      draft: {
+        trigger: {
+          type: 'record',
+          object: 'deals',
+          events: ['updated'],
+          fields: ['stage'],
+          condition: { expr: 'record.status == "won" && double(record.amount.amount) > 100000000.0' },
+        },
+        start: 'mail',
+        steps: [
+          {
+            id: 'mail',
+            type: 'sendEmail',
+            to: [{ value: 'customer@example.com' }],
+            subject: 'سپاس از خرید شما، {{ record.name }}',
+            body: 'سلام،\nاز خرید «{{ record.name }}» به مبلغ {{ record.amount.amount }} {{ record.amount.currency }} سپاسگزاریم.',
+            next: null,
+          },
+        ],
+      },
+    });
+    await publishAndEnable(w.id);
+    return w;
+  };
+  const stages = async () => {
+    const res = await call('GET', '/objects/stages?limit=50');
+    return (res.json() as { data: { id: string; kind: string }[] }).data;
+  };
+
+  it('sendEmail records its Message-ID, then sends once through SMTP with Persian merge fields; without SMTP it fails with a sentence', async () => {
+    const w = await thankYou();
+    const won = (await stages()).find((s) => s.kind === 'won')!;
+    const open = (await stages()).find((s) => s.kind === 'open')!;
+    const small = (
+      await call('POST', '/objects/deals', {
+        name: 'خرید کوچک',
+        stage: open.id,
+        amount: { amount: '5000000', currency: 'IRR' },
+      })
+    ).json() as { id: string };
+    const large = (
+      await call('POST', '/objects/deals', {
+        name: 'خرید بزرگ',
+        stage: open.id,
+        amount: { amount: '250000000', currency: 'IRR' },
+      })
+    ).json() as { id: string };
+    for (const deal of [small, large]) {
+      const moved = await call('PATCH', `/objects/deals/${deal.id}`, { stage: won.id });
+      expect(moved.statusCode, moved.body).toBe(200);
+    }
+    const [run] = await runsOf(w.id);
+    expect((await runsOf(w.id)).length).toBe(1);
+
+    // Without a mail server the step fails, saying so.
+    options = { allowPrivate: false };
+    await drain();
+    const failed = await runOf(run!.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/Step "mail": this server has no mail server set up \(RABITA_SMTP_URL\)/);
+    expect(mails).toHaveLength(0);
+
+    // With one: retried, the email goes out once, its Message-ID recorded before the send.
+    options = { allowPrivate: false, smtp: { url: smtpUrl, from: 'crm@rabita.example' } };
+    expect((await call('POST', `/workflow-runs/${run!.id}/retry`)).statusCode).toBe(200);
+    await drain();
+    const sent = await runOf(run!.id);
+    expect(sent.status).toBe('succeeded');
+    const step = sent.steps.at(-1)!;
+    const messageId = `<${run!.id}.mail@rabita.example>`;
+    expect(step).toMatchObject({ stepId: 'mail', status: 'succeeded', idempotencyKey: messageId });
+    expect(step.input).toMatchObject({ to: ['customer@example.com'], messageId });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.recordedBefore).toBe(true);
+    const mail = parseMail(mails[0]!.raw);
+    expect(mails[0]!.to).toEqual(['customer@example.com']);
+    expect(mail.headers.get('message-id')).toBe(messageId);
+    expect(mail.headers.get('subject')).toBe('سپاس از خرید شما، خرید بزرگ');
+    expect(mail.text.trim()).toBe('سلام،\nاز خرید «خرید بزرگ» به مبلغ 250000000 IRR سپاسگزاریم.');
+    expect(mail.headers.get('from')).toBe('crm@rabita.example');
+
+    // A crash between the send and its record: the step run is still open with its key; the job again sends
+    // the same Message-ID (the receiver can tell it is the same email), and the run ends once.
+    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      await sql`update workflow_step_runs set status = 'running', finished_at = null
+        where run_id = ${run!.id} and step_id = 'mail' and status = 'succeeded'`.execute(trx);
+      await sql`update workflow_runs set status = 'running', current_step = 'mail', finished_at = null
+        where id = ${run!.id}`.execute(trx);
+    });
+    await drain();
+    expect(mails).toHaveLength(2);
+    expect(parseMail(mails[1]!.raw).headers.get('message-id')).toBe(messageId);
+    const after = await runOf(run!.id);
+    expect(after.status).toBe('succeeded');
+    expect(after.steps.filter((s) => s.stepId === 'mail' && s.status === 'succeeded')).toHaveLength(1);
+  });
+
+  it('a test run renders the email without sending it', async () => {
+    const w = await thankYou();
+    const deal = (
+      await call('POST', '/objects/deals', {
+        name: 'پیش‌نمایش',
+        amount: { amount: '300000000', currency: 'IRR' },
+      })
+    ).json() as { id: string };
+    const before = mails.length;
+    const res = await call('POST', `/workflows/${w.id}/test-run`, { recordId: deal.id });
+    expect(res.statusCode, res.body).toBe(200);
+    const [step] = (res.json() as { steps: { input: { subject: string }; output: unknown }[] }).steps;
+    expect(step!.input.subject).toBe('سپاس از خرید شما، پیش‌نمایش');
+    expect(step!.output).toEqual({ wouldEmail: { to: ['customer@example.com'] } });
+    expect(mails.length).toBe(before);
+  });
+});
