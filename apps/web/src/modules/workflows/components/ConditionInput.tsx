@@ -3,8 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { ObjectDef } from '../../metadata/utils/metadata.ts';
 import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
 import { toFilterTree } from '../../records/utils/filter.ts';
-import type { Condition } from '../utils/definition-types.ts';
 import { toFilterState } from '../utils/filter-state.ts';
+import type { Condition } from '../utils/workflow-types.ts';
 
 /**
  * A condition: a filter on the record's values, built with the lists' own filter builder, and/or a CEL

@@ -8,7 +8,8 @@ import { useDocumentTitle } from '../../../lib/document-title.ts';
 import { formatDateTime, formatNumber } from '../../../lib/format.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
-import { RUN_STATUSES, type WorkflowRun, workflowsApi } from '../utils/workflows-api.ts';
+import type { WorkflowRun } from '../utils/workflow-types.ts';
+import { isRunStatus, RUN_STATUSES, workflowsApi } from '../utils/workflows-api.ts';
 import { NoAccess } from './NoAccess.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { useDuration } from './StepRunDetails.tsx';
@@ -22,7 +23,10 @@ export default function RunsPage() {
   const search = useSearch({ from: '/app/workflow-runs' });
   const navigate = useNavigate({ from: '/workflow-runs' });
   const duration = useDuration();
-  const filter = { workflowId: search.workflowId ?? null, status: search.status ?? null };
+  const filter = {
+    workflowId: search.workflowId ?? null,
+    status: isRunStatus(search.status) ? search.status : null,
+  };
   const workflows = useQuery({ queryKey: workflowKeys.list, queryFn: workflowsApi.list, enabled: can });
   const runs = useInfiniteQuery({
     queryKey: workflowKeys.runs(filter),

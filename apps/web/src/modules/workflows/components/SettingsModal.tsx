@@ -3,9 +3,9 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { useAction } from '../../../lib/use-action.ts';
-import type { WorkflowSettings } from '../utils/definition-types.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
-import { type Workflow, workflowsApi } from '../utils/workflows-api.ts';
+import type { Workflow, WorkflowSettings } from '../utils/workflow-types.ts';
+import { workflowsApi } from '../utils/workflows-api.ts';
 
 /** Whose rights runs have, how runs for one record share it, and whether a record may run again. */
 export function SettingsModal({

@@ -1,9 +1,9 @@
 import { ActionIcon, Alert, Group, Paper, ScrollArea, Text } from '@mantine/core';
 import { IconX } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import type { Step, WorkflowDefinition } from '../utils/definition-types.ts';
 import { TRIGGER_NODE } from '../utils/graph.ts';
 import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
+import type { Step, WorkflowDefinition } from '../utils/workflow-types.ts';
 import { StepForm } from './StepForm.tsx';
 import { StepIcon } from './StepIcon.tsx';
 import { TriggerForm } from './TriggerForm.tsx';

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
-import type { Step, Trigger, ValueSource } from '../utils/definition-types.ts';
+import type { Step, Trigger, ValueSource } from '../utils/workflow-types.ts';
 import { ConditionInput } from './ConditionInput.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 import { ValueSourceInput, ValueSourceList } from './ValueSourceInput.tsx';

@@ -2,7 +2,7 @@ import { Accordion, Code, Group, Stack, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime, formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
-import type { StepRun, TestStep } from '../utils/workflows-api.ts';
+import type { StepRun, TestStep } from '../utils/workflow-types.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 /** How long something took, in seconds in the user's digits ('' while it has not ended). */

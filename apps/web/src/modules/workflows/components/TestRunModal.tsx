@@ -5,7 +5,8 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { useAction } from '../../../lib/use-action.ts';
 import type { FieldDef } from '../../metadata/utils/metadata.ts';
 import { RelationInput } from '../../records/components/RelationInput.tsx';
-import { type TestStep, workflowsApi } from '../utils/workflows-api.ts';
+import type { TestStep } from '../utils/workflow-types.ts';
+import { workflowsApi } from '../utils/workflows-api.ts';
 import { StepRunDetails } from './StepRunDetails.tsx';
 
 /**

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label, visibleFields } from '../../metadata/utils/metadata.ts';
-import type { Trigger } from '../utils/definition-types.ts';
+import type { Trigger } from '../utils/workflow-types.ts';
 import { ConditionInput } from './ConditionInput.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 

@@ -1,7 +1,7 @@
 import { ActionIcon, Button, Group, SegmentedControl, Stack, TextInput } from '@mantine/core';
 import { IconX } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import type { ValueSource } from '../utils/definition-types.ts';
+import type { ValueSource } from '../utils/workflow-types.ts';
 
 /** A literal text, number or yes/no as the field takes it; anything else stays text. */
 function literal(text: string, type: string | undefined): unknown {

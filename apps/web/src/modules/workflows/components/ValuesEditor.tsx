@@ -3,7 +3,7 @@ import { IconX } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { label, type ObjectDef, visibleFields } from '../../metadata/utils/metadata.ts';
-import type { ValueSource } from '../utils/definition-types.ts';
+import type { ValueSource } from '../utils/workflow-types.ts';
 import { ValueSourceInput } from './ValueSourceInput.tsx';
 
 /** The fields a step writes, each a literal or an expression; fields come from the object's metadata. */

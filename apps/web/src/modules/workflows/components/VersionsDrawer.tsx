@@ -6,7 +6,8 @@ import { formatDateTime, formatNumber } from '../../../lib/format.ts';
 import { useAction } from '../../../lib/use-action.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
-import { type Workflow, workflowsApi } from '../utils/workflows-api.ts';
+import type { Workflow } from '../utils/workflow-types.ts';
+import { workflowsApi } from '../utils/workflows-api.ts';
 
 /** The published versions, newest first; any one can be restored as the draft. */
 export function VersionsDrawer({

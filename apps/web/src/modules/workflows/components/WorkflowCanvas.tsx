@@ -2,7 +2,6 @@ import '@xyflow/react/dist/style.css';
 import { Background, Controls, type Edge, type NodeChange, ReactFlow } from '@xyflow/react';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Step, WorkflowDefinition } from '../utils/definition-types.ts';
 import {
   graphProblems,
   type Handle,
@@ -13,6 +12,7 @@ import {
   TRIGGER_NODE,
 } from '../utils/graph.ts';
 import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
+import type { Step, WorkflowDefinition } from '../utils/workflow-types.ts';
 import { FlowNode, type FlowNodeType } from './FlowNode.tsx';
 
 const nodeTypes = { workflow: FlowNode };

@@ -23,7 +23,8 @@ import { formatNumber } from '../../../lib/format.ts';
 import { useAction } from '../../../lib/use-action.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
-import { type Workflow, workflowsApi } from '../utils/workflows-api.ts';
+import type { Workflow } from '../utils/workflow-types.ts';
+import { workflowsApi } from '../utils/workflows-api.ts';
 import { LastRun } from './LastRun.tsx';
 import { NoAccess } from './NoAccess.tsx';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkflowDefinition } from './definition-types.ts';
 import {
   blankStep,
   droppedWith,
@@ -12,6 +11,7 @@ import {
   TRIGGER_NODE,
 } from './graph.ts';
 import { missingInStep, missingInTrigger } from './incomplete.ts';
+import type { WorkflowDefinition } from './workflow-types.ts';
 
 /** The seeds' thank-you note: a deal won; large ones get an email, the rest a task; then the owner is told. */
 function buildDefinition(overrides: Partial<WorkflowDefinition> = {}): WorkflowDefinition {

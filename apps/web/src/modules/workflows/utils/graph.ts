@@ -1,4 +1,4 @@
-import type { Step, WorkflowDefinition } from './definition-types.ts';
+import type { Step, WorkflowDefinition } from './workflow-types.ts';
 
 /** The kinds of step the editor offers, in the order of its "add a step" menu. */
 export const STEP_TYPES = [

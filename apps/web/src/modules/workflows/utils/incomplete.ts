@@ -1,4 +1,4 @@
-import type { Condition, Step, Trigger, ValueSource } from './definition-types.ts';
+import type { Condition, Step, Trigger, ValueSource } from './workflow-types.ts';
 
 // The definition the API takes is strict (a message cannot be empty, a webhook needs a URL), so a draft with an
 // unfinished step cannot be saved. The editor names what is missing before it asks the server.
