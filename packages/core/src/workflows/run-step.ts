@@ -192,7 +192,12 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         } catch (error) {
           throw expressionProblem(error, `${field}.to.${j}`, what);
         }
-        for (const address of [value].flat()) {
+        // Text, lists of it, or an emails field's entries (`{ address, primary }`) as the record gives them.
+        for (const entry of [value].flat()) {
+          const address =
+            entry && typeof entry === 'object' && 'address' in entry
+              ? (entry as { address: unknown }).address
+              : entry;
           if (address === null || address === undefined || address === '') continue;
           const text = typeof address === 'string' ? address.trim() : address;
           if (!isEmailAddress(text))
