@@ -5,6 +5,9 @@
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { startWorker } from '@rabita/server';
+import type { Runner } from 'graphile-worker';
+import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
@@ -53,6 +56,7 @@ describe('workflows in the browser', () => {
   let base: string;
   let browser: Browser;
   let page: Page;
+  let runner: Runner;
   let workflowId = '';
 
   /** The API as the signed-in browser user (same cookies). */
@@ -83,6 +87,8 @@ describe('workflows in the browser', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // The job worker too, as `rabita start` runs it: it runs the workflows' steps.
+    runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
     const context = await browser.newContext({
@@ -96,6 +102,7 @@ describe('workflows in the browser', () => {
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
+    await runner?.stop();
     await t?.close();
   });
 
@@ -190,6 +197,63 @@ describe('workflows in the browser', () => {
     await page.getByRole('button', { name: 'Versions' }).click();
     await page.getByRole('button', { name: 'Restore as draft' }).waitFor();
     await page.keyboard.press('Escape');
+  });
+
+  it('test-runs a draft on a picked record, then shows a real run in the history and cancels it while it waits', async () => {
+    const created = await api('POST', '/workflows', {
+      name: 'Welcome new people',
+      draft: {
+        trigger: { type: 'record', object: 'people', events: ['created'] },
+        start: 's1',
+        steps: [
+          {
+            id: 's1',
+            type: 'updateRecord',
+            target: 'trigger',
+            values: { jobTitle: { value: 'Welcomed' } },
+            next: 's2',
+          },
+          { id: 's2', type: 'wait', minutes: 600, next: null },
+        ],
+      },
+    });
+    await api('POST', `/workflows/${created.id}/publish`);
+    await api('PATCH', `/workflows/${created.id}`, { enabled: true });
+    const person = await api('POST', '/objects/people', { firstName: 'Shirin', lastName: 'Tehrani' });
+
+    // The test run: the record picked as a relation field picks one, each step's input and output shown.
+    await page.goto(`${base}/workflows/${created.id}`);
+    await page.getByRole('button', { name: 'Test run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Test run' });
+    await dialog.getByRole('combobox', { name: 'Record' }).fill('Shirin');
+    await page.getByRole('option', { name: /Shirin/ }).click();
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    const result = dialog.getByTestId('test-run-result');
+    await result.locator('[data-step="s1"]').waitFor();
+    await result.locator('[data-step="s2"]').waitFor();
+    expect(await result.locator('[data-step="s1"]').textContent()).toContain('Update a record');
+    await page.keyboard.press('Escape');
+
+    // The real run reached the wait: the history lists it, its page shows each step, and it can be cancelled.
+    await expect
+      .poll(async () => (await api('GET', `/workflow-runs?workflowId=${created.id}`)).data[0]?.status, {
+        timeout: 20_000,
+      })
+      .toBe('waiting');
+    await page.goto(`${base}/workflow-runs?workflowId=${created.id}`);
+    const row = page.getByRole('row', { name: /Welcome new people/ });
+    await row.getByText('Waiting').waitFor();
+    expect(await row.textContent()).toContain(person.id);
+    await row.getByRole('link', { name: 'Welcome new people' }).click();
+    await page.getByRole('heading', { name: 'Welcome new people' }).waitFor();
+    await page.locator('[data-step="s1"]', { hasText: 'Succeeded' }).waitFor();
+    await page.locator('[data-step="s2"]').waitFor();
+    await checkAxe('run page');
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByText('Cancelled').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    const runs = (await api('GET', `/workflow-runs?workflowId=${created.id}`)).data;
+    expect(runs.map((r: { status: string }) => r.status)).toEqual(['cancelled']);
   });
 
   it('keeps the canvas left-to-right while the nodes and the side panel are right-to-left in Persian', async () => {

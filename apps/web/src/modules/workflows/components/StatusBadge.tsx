@@ -11,11 +11,11 @@ const COLORS: Record<string, string> = {
   skipped: 'gray',
 };
 
-/** A run's or a step's status, in words and colour. */
+/** A run's or a step's status, in words and colour (a dot beside dark text: light badges failed contrast). */
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <Badge variant="light" color={COLORS[status] ?? 'gray'}>
+    <Badge variant="dot" color={COLORS[status] ?? 'gray'}>
       {t(`workflow.status.${status}`, { defaultValue: status })}
     </Badge>
   );
