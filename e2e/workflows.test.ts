@@ -278,6 +278,12 @@ describe('workflows in the browser', () => {
     await panel.getByLabel('ساخته شود').waitFor();
     // The branch's ways are labelled in Persian on the canvas.
     await page.locator('.react-flow__edge-text', { hasText: 'بله' }).waitFor();
+    // The canvas's own controls are named in Persian, and a step opens from the keyboard as by a click.
+    expect(await page.getByRole('button', { name: 'بزرگ‌نمایی' }).count()).toBe(1);
+    await page.locator('.react-flow__node[data-id="s4"]').focus();
+    await page.keyboard.press('Enter');
+    await panel.getByText('s4', { exact: true }).waitFor();
+    await panel.getByText('اعلان به افراد').waitFor();
     await checkAxe('workflow editor (fa)');
   });
 

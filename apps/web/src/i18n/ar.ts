@@ -358,6 +358,18 @@ export const ar: Dictionary = {
   },
   date: { previousMonth: 'الشهر السابق', nextMonth: 'الشهر التالي', pick: 'اختر تاريخًا', clear: 'مسح' },
   workflow: {
+    flow: {
+      node: 'اضغط Enter أو المسافة لفتح إعدادات هذه الخطوة؛ ثم تحرّكها مفاتيح الأسهم.',
+      moved: 'نُقلت إلى {{x}}، {{y}}.',
+      edge: 'رابط بين خطوتين.',
+      controls: 'عناصر التحكم في اللوحة',
+      zoomIn: 'تكبير',
+      zoomOut: 'تصغير',
+      fitView: 'عرض سير العمل كاملًا',
+      interactive: 'قفل اللوحة أو فتحها',
+      minimap: 'نظرة عامة على سير العمل',
+      handle: 'نقطة الاتصال',
+    },
     unfinished: 'ما زال يجب ملء: {{steps}}. يمكن حفظ المسودة بعد اكتمالها.',
     missing: 'ما زال يجب ملء: {{fields}}.',
     conditionLabel: 'الشرط',

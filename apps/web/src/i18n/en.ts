@@ -367,6 +367,18 @@ export const en = {
   },
   date: { previousMonth: 'Previous month', nextMonth: 'Next month', pick: 'Pick a date', clear: 'Clear' },
   workflow: {
+    flow: {
+      node: 'Press Enter or Space to open this step’s settings; the arrow keys then move it.',
+      moved: 'Moved to {{x}}, {{y}}.',
+      edge: 'A link between two steps.',
+      controls: 'Canvas controls',
+      zoomIn: 'Zoom in',
+      zoomOut: 'Zoom out',
+      fitView: 'Fit the whole workflow',
+      interactive: 'Lock or unlock the canvas',
+      minimap: 'Overview of the workflow',
+      handle: 'Connection point',
+    },
     unfinished: 'Still to fill in: {{steps}}. The draft can be saved once they are complete.',
     missing: 'Still to fill in: {{fields}}.',
     conditionLabel: 'Condition',

@@ -358,6 +358,18 @@ export const fa: Dictionary = {
   },
   date: { previousMonth: 'ماه قبل', nextMonth: 'ماه بعد', pick: 'انتخاب تاریخ', clear: 'پاک کردن' },
   workflow: {
+    flow: {
+      node: 'برای باز کردن تنظیمات این گام، Enter یا فاصله را بزنید؛ سپس کلیدهای جهت آن را جابه‌جا می‌کنند.',
+      moved: 'جابه‌جا شد به {{x}}، {{y}}.',
+      edge: 'پیوندی میان دو گام.',
+      controls: 'کنترل‌های بوم',
+      zoomIn: 'بزرگ‌نمایی',
+      zoomOut: 'کوچک‌نمایی',
+      fitView: 'نمایش کل گردش‌کار',
+      interactive: 'قفل یا باز کردن بوم',
+      minimap: 'نمای کلی گردش‌کار',
+      handle: 'نقطهٔ اتصال',
+    },
     unfinished: 'هنوز باید پر شوند: {{steps}}. وقتی کامل شوند، پیش‌نویس ذخیره می‌شود.',
     missing: 'هنوز باید پر شوند: {{fields}}.',
     conditionLabel: 'شرط',

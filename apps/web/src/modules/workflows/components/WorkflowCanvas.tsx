@@ -128,13 +128,16 @@ export function WorkflowCanvas({
   ];
   const onNodesChange = (changes: NodeChange<FlowNodeType>[]) => {
     let layout = definition.layout;
-    for (const c of changes)
+    for (const c of changes) {
+      // Selecting a node from the keyboard (Tab to it, then Enter) opens its panel as a click does.
+      if (c.type === 'select' && c.selected) onSelect(c.id);
       if (c.type === 'position' && c.position)
         layout = {
           ...positions,
           ...layout,
           [c.id]: { x: Math.round(c.position.x), y: Math.round(c.position.y) },
         };
+    }
     if (layout !== definition.layout) onChange({ ...definition, layout });
   };
   return (
@@ -153,6 +156,20 @@ export function WorkflowCanvas({
         onPaneClick={() => onSelect(null)}
         nodesConnectable={false}
         deleteKeyCode={null}
+        ariaLabelConfig={{
+          'node.a11yDescription.default': t('workflow.flow.node'),
+          'node.a11yDescription.keyboardDisabled': t('workflow.flow.node'),
+          'node.a11yDescription.ariaLiveMessage': ({ x, y }) =>
+            t('workflow.flow.moved', { x: Math.round(x), y: Math.round(y) }),
+          'edge.a11yDescription.default': t('workflow.flow.edge'),
+          'controls.ariaLabel': t('workflow.flow.controls'),
+          'controls.zoomIn.ariaLabel': t('workflow.flow.zoomIn'),
+          'controls.zoomOut.ariaLabel': t('workflow.flow.zoomOut'),
+          'controls.fitView.ariaLabel': t('workflow.flow.fitView'),
+          'controls.interactive.ariaLabel': t('workflow.flow.interactive'),
+          'minimap.ariaLabel': t('workflow.flow.minimap'),
+          'handle.ariaLabel': t('workflow.flow.handle'),
+        }}
         fitView
         fitViewOptions={{ maxZoom: 1 }}
       >
