@@ -256,6 +256,34 @@ describe('workflows in the browser', () => {
     expect(runs.map((r: { status: string }) => r.status)).toEqual(['cancelled']);
   });
 
+  it('runs a manual workflow from a record page, and the run changes the record', async () => {
+    const created = await api('POST', '/workflows', {
+      name: 'Mark as picked',
+      draft: {
+        trigger: { type: 'manual', object: 'people', label: 'Mark picked' },
+        start: 's1',
+        steps: [
+          { id: 's1', type: 'updateRecord', target: 'trigger', values: { jobTitle: { value: 'Picked' } } },
+        ],
+      },
+    });
+    await api('POST', `/workflows/${created.id}/publish`);
+    await api('PATCH', `/workflows/${created.id}`, { enabled: true });
+    const person = await api('POST', '/objects/people', { firstName: 'Babak', lastName: 'Rostami' });
+    await page.goto(`${base}/o/people/${person.id}`);
+    await page.getByRole('button', { name: 'Run workflow' }).click();
+    await page.getByRole('menuitem', { name: 'Mark picked' }).click();
+    await page.waitForURL(new RegExp(`/workflow-runs\\?workflowId=${created.id}`));
+    await expect
+      .poll(async () => (await api('GET', `/objects/people/${person.id}`)).jobTitle, { timeout: 20_000 })
+      .toBe('Picked');
+    await page.reload();
+    await page
+      .getByRole('row', { name: /Mark as picked/ })
+      .getByText('Succeeded')
+      .waitFor();
+  });
+
   it('keeps the canvas left-to-right while the nodes and the side panel are right-to-left in Persian', async () => {
     await api('PATCH', '/me', { locale: 'fa' });
     await page.goto(`${base}/workflows/${workflowId}`);

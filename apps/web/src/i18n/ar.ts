@@ -358,6 +358,7 @@ export const ar: Dictionary = {
   },
   date: { previousMonth: 'الشهر السابق', nextMonth: 'الشهر التالي', pick: 'اختر تاريخًا', clear: 'مسح' },
   workflow: {
+    runOn: 'تشغيل سير عمل',
     flow: {
       node: 'اضغط Enter أو المسافة لفتح إعدادات هذه الخطوة؛ ثم تحرّكها مفاتيح الأسهم.',
       moved: 'نُقلت إلى {{x}}، {{y}}.',

@@ -358,6 +358,7 @@ export const fa: Dictionary = {
   },
   date: { previousMonth: 'ماه قبل', nextMonth: 'ماه بعد', pick: 'انتخاب تاریخ', clear: 'پاک کردن' },
   workflow: {
+    runOn: 'اجرای گردش‌کار',
     flow: {
       node: 'برای باز کردن تنظیمات این گام، Enter یا فاصله را بزنید؛ سپس کلیدهای جهت آن را جابه‌جا می‌کنند.',
       moved: 'جابه‌جا شد به {{x}}، {{y}}.',

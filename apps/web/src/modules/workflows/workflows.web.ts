@@ -1,6 +1,8 @@
 import { createRoute } from '@tanstack/react-router';
+import { lazy } from 'react';
 import { appRoute } from '../../app/routes.ts';
 import { defineWebModule, lazyScreen } from '../web-module.ts';
+import { RunWorkflowListAction } from './components/RunWorkflowMenu.tsx';
 import { WorkflowsNav } from './components/WorkflowsNav.tsx';
 import { workflowKeys } from './utils/workflow-keys.ts';
 
@@ -29,11 +31,25 @@ const run = createRoute({
   component: lazyScreen(() => import('./components/RunPage.tsx')),
 });
 
-/** Workflows: the list, the visual editor (canvas, side panel, versions, test run, settings) and run history. */
+/**
+ * Workflows: the list, the visual editor (canvas, side panel, versions, test run, settings), run history, and the
+ * button that runs a manual workflow on a list's selection or a record.
+ */
 export const workflowsWeb = defineWebModule({
   name: 'workflows',
   routes: [list, editor, runs, run],
   nav: [{ area: 'main', order: 40, component: WorkflowsNav }],
+  // Manual workflows: a button on every list (its selection) and record page.
+  listActions: [{ order: 40, component: RunWorkflowListAction }],
+  recordPanels: [
+    {
+      id: 'run-workflow',
+      objects: '*',
+      area: 'side',
+      order: 90,
+      component: lazy(() => import('./components/RunWorkflowMenu.tsx')),
+    },
+  ],
   // A record's change may start runs: the run lists refresh.
   live: {
     records: (qc) => void qc.invalidateQueries({ queryKey: workflowKeys.allRuns }),

@@ -42,6 +42,8 @@ export const workflowsApi = {
     ),
   testRun: (id: string, recordId: string | undefined) =>
     call(client.POST('/api/v1/workflows/{id}/test-run', { ...byId(id), body: recordId ? { recordId } : {} })),
+  runOn: (id: string, recordIds: string[]) =>
+    call(client.POST('/api/v1/workflows/{id}/run', { ...byId(id), body: { recordIds } })),
   runs: (filter: {
     workflowId: string | null;
     status: RunStatus | null;
