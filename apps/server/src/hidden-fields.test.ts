@@ -93,6 +93,9 @@ describe('hidden fields never leave the record engine', () => {
   let baseUrl: string;
   let owner: pg.Client;
   let webhookPayloads = 0;
+  let workflowRuns = 0;
+  /** Per walked object, a workflow the restricted member owns (its runs act with their role). */
+  const workflows = new Map<string, string>();
   /** The field of each object hidden in the current round. */
   const hiddenNow = new Map<string, FieldMeta>();
   /** The current round's suffix: a hidden field's value was changed to its marker for the round. */
@@ -138,7 +141,7 @@ describe('hidden fields never leave the record engine', () => {
     const role = await call('POST', '/roles', {
       key: 'restricted',
       name: 'Restricted',
-      permissions: { actions: ['apiKeys.manage'], objects: { '*': ALL } },
+      permissions: { actions: ['apiKeys.manage', 'workflows.manage'], objects: { '*': ALL } },
     });
     expect(role.statusCode, role.body).toBe(201);
     restricted = await joinByInvitation(t.app, admin.cookie, {
@@ -187,6 +190,34 @@ describe('hidden fields never leave the record engine', () => {
       if (Object.keys(links).length === 0) continue;
       const linked = await call('PATCH', `/objects/${o.key}/${records.get(o.key)}`, links);
       expect(linked.statusCode, `${o.key}: ${linked.body}`).toBe(200);
+    }
+    // Per object, a workflow of the restricted member's on every update: its runs carry the changed fields and
+    // their old values, and its step renders the whole record into a message.
+    for (const o of objects) {
+      const as = (method: 'POST' | 'PATCH', url: string, body?: unknown) =>
+        call(method, url, body, restricted.cookie);
+      const created = await as('POST', '/workflows', {
+        name: `Walk ${o.key}`,
+        settings: { runAs: 'owner', concurrency: 'parallel', reenrol: { allowed: true, cooldownMinutes: 0 } },
+        draft: {
+          trigger: { type: 'record', object: o.key, events: ['updated'] },
+          start: 'n',
+          steps: [
+            {
+              id: 'n',
+              type: 'notify',
+              users: [{ value: restricted.userId }],
+              message: '{{ record }} {{ before }}',
+              next: null,
+            },
+          ],
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      expect((await as('POST', `/workflows/${id}/publish`)).statusCode).toBe(200);
+      expect((await as('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
+      workflows.set(o.key, id);
     }
   }, 120_000);
   afterAll(async () => {
@@ -280,6 +311,18 @@ describe('hidden fields never leave the record engine', () => {
       await bodyOf('GET', `/objects/people/${personId}/timeline?limit=200`),
     ],
     notifications: async () => [await bodyOf('GET', '/notifications?limit=100')],
+    'workflow-runs': async (o) => {
+      // The record's runs (their triggers' changed fields and old values), and the newest with its steps.
+      const list = await bodyOf('GET', `/workflow-runs?recordId=${records.get(o.key)}&limit=200`);
+      const runs = (JSON.parse(list) as { data: { id: string }[] }).data;
+      workflowRuns += runs.length;
+      const bodies = [list];
+      if (runs[0]) bodies.push(await bodyOf('GET', `/workflow-runs/${runs[0].id}`));
+      return bodies;
+    },
+    'workflow-test-run': async (o) => [
+      await bodyOf('POST', `/workflows/${workflows.get(o.key)}/test-run`, { recordId: records.get(o.key) }),
+    ],
     'export-csv': async (o) => [await bodyOf('GET', `/objects/${o.key}/export?format=csv`)],
     'export-xlsx': async (o) => {
       const r = await as('GET', `/objects/${o.key}/export?format=xlsx`);
@@ -413,7 +456,7 @@ describe('hidden fields never leave the record engine', () => {
         rules[o.key] = { ...ALL, hiddenFields: [f.key] };
       }
       const updated = await call('PATCH', '/roles/restricted', {
-        permissions: { actions: ['apiKeys.manage'], objects: rules },
+        permissions: { actions: ['apiKeys.manage', 'workflows.manage'], objects: rules },
       });
       expect(updated.statusCode, updated.body).toBe(200);
       // The database's clock: deliveries written from here on were made under this round's role.
@@ -446,5 +489,6 @@ describe('hidden fields never leave the record engine', () => {
     expect(checks).toBeGreaterThan(500);
     // The rounds that changed a hidden field produced payloads, and they were read.
     expect(webhookPayloads).toBeGreaterThan(0);
+    expect(workflowRuns).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -201,11 +201,9 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
           if (address === null || address === undefined || address === '') continue;
           const text = typeof address === 'string' ? address.trim() : address;
           if (!isEmailAddress(text))
-            throw new AppError(
-              'validation_failed',
-              `${what}: recipient ${j + 1} is not an email address (${JSON.stringify(address).slice(0, 100)}).`,
-              { errors: [{ field: `${field}.to.${j}`, message: 'Is not an email address.' }] },
-            );
+            throw new AppError('validation_failed', `${what}: recipient ${j + 1} is not an email address.`, {
+              errors: [{ field: `${field}.to.${j}`, message: 'Is not an email address.' }],
+            });
           if (!to.includes(text)) to.push(text);
         }
       }
@@ -341,9 +339,15 @@ export async function scopeOf(
     record = found.get(run.trigger_record_id) ?? {};
   }
   const trigger = run.trigger ?? {};
+  // Old values only of the fields the principal may read (the record, as read, holds exactly those).
+  const before = Object.fromEntries(
+    Object.entries((trigger.before as Record<string, unknown> | undefined) ?? {}).filter(
+      ([key]) => key in record,
+    ),
+  );
   return {
     record,
-    before: (trigger.before as Record<string, unknown> | undefined) ?? {},
+    before,
     steps: run.outputs ?? {},
     trigger,
     now: new Date(),

@@ -20,4 +20,6 @@ export const workflowsModule: ModuleManifest = {
     },
   },
   timelineSources: [workflowRunsTimeline],
+  /** Runs show their trigger's changed fields and old values; a test run renders the record into its steps. */
+  readSurfaces: ['workflow-runs', 'workflow-test-run'],
 };

@@ -251,6 +251,83 @@ describe('workflow runs', () => {
     ).toBe('set by v2');
   });
 
+  it('a run acting for a role that hides a field neither computes with it nor shows its old value', async () => {
+    const role = await call('POST', '/roles', {
+      key: 'automator',
+      name: 'Automator',
+      permissions: {
+        actions: ['workflows.manage'],
+        objects: {
+          '*': { read: true, create: true, update: true, delete: false },
+          people: { read: true, create: true, update: true, delete: false, hiddenFields: ['jobTitle'] },
+        },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const automator = await joinByInvitation(t.app, admin.cookie, {
+      email: 'automator@workflows.example.com',
+      role: 'automator',
+      name: 'Automator',
+    });
+    const person = (
+      await call('POST', '/objects/people', { firstName: 'Hidden', jobTitle: 'رازِ کهنه' })
+    ).json() as {
+      id: string;
+    };
+    const created = await call(
+      'POST',
+      '/workflows',
+      {
+        name: 'Echo',
+        settings: { runAs: 'owner', concurrency: 'parallel', reenrol: { allowed: true, cooldownMinutes: 0 } },
+        draft: {
+          trigger: { type: 'record', object: 'people', events: ['updated'] },
+          start: 'n',
+          steps: [
+            {
+              id: 'n',
+              type: 'notify',
+              users: [{ value: automator.userId }],
+              message: '{{ before }} {{ record }}',
+              next: null,
+            },
+          ],
+        },
+      },
+      automator.cookie,
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const w = created.json() as { id: string };
+    expect((await call('POST', `/workflows/${w.id}/publish`, undefined, automator.cookie)).statusCode).toBe(
+      200,
+    );
+    expect((await call('PATCH', `/workflows/${w.id}`, { enabled: true }, automator.cookie)).statusCode).toBe(
+      200,
+    );
+    expect(
+      (await call('PATCH', `/objects/people/${person.id}`, { jobTitle: 'رازِ نو', firstName: 'Shown' }))
+        .statusCode,
+    ).toBe(200);
+    await drain();
+    const [run] = await runsOf(w.id);
+    const detail = (
+      await call('GET', `/workflow-runs/${run!.id}`, undefined, automator.cookie)
+    ).json() as Run & {
+      trigger: { fields: string[]; before: Record<string, unknown> };
+    };
+    expect(detail.status).toBe('succeeded');
+    // The step computed over what the owner may read: firstName's old value, not jobTitle's, old or new.
+    const message = (detail.steps[0]!.input as { message: string }).message;
+    expect(message).toContain('Hidden');
+    expect(message).not.toContain('رازِ');
+    // The run shows the owner the changed fields they may see; an admin sees them all.
+    expect(detail.trigger.fields).toEqual(['firstName']);
+    expect(detail.trigger.before).toEqual({ firstName: 'Hidden' });
+    expect(JSON.stringify(detail)).not.toContain('رازِ');
+    const asAdmin = (await runOf(run!.id)) as Run & { trigger: { before: Record<string, unknown> } };
+    expect(asAdmin.trigger.before).toMatchObject({ firstName: 'Hidden', jobTitle: 'رازِ کهنه' });
+  });
+
   /** A workflow on people updates (a change of jobTitle) that waits, with the given settings. */
   const waitingOnUpdates = async (name: string, settings: unknown) => {
     const w = await create({

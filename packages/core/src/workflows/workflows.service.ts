@@ -1,8 +1,10 @@
 import { type Tx, withWorkspace } from '@rabita/db';
+import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUuid, newId } from '../ids.ts';
 import { cancelJob } from '../jobs/jobs.service.ts';
+import { ruleFor } from '../records/access.ts';
 import { readRecords } from '../records/gate.ts';
 import {
   definition as definitionSchema,
@@ -65,7 +67,22 @@ function presentVersion(v: VersionRow) {
   };
 }
 
-function presentRun(r: RunRow) {
+/**
+ * The trigger as the viewer may see it: the changed fields (and their old values) that the viewer's role hides on
+ * the record's object are left out, and all of them when the role may not read the object.
+ */
+function visibleTrigger(trigger: Record<string, unknown>, object: string | null, viewer: Principal) {
+  if (!object) return trigger;
+  const rule = ruleFor(viewer, object);
+  const shown = (key: string) => rule.read && !rule.hiddenFields?.includes(key);
+  const out: Record<string, unknown> = { ...trigger };
+  if (Array.isArray(trigger.fields)) out.fields = (trigger.fields as string[]).filter(shown);
+  if (trigger.before && typeof trigger.before === 'object')
+    out.before = Object.fromEntries(Object.entries(trigger.before).filter(([key]) => shown(key)));
+  return out;
+}
+
+function presentRun(r: RunRow, viewer: Principal) {
   return {
     id: r.id,
     workflowId: r.workflow_id,
@@ -75,7 +92,7 @@ function presentRun(r: RunRow) {
     depth: r.depth,
     triggerObject: r.trigger_object,
     triggerRecordId: r.trigger_record_id,
-    trigger: r.trigger,
+    trigger: visibleTrigger(r.trigger, r.trigger_object, viewer),
     startedBy: r.started_by,
     currentStep: r.current_step,
     createdAt: r.created_at.toISOString(),
@@ -326,7 +343,7 @@ export async function listRuns(
   const rows = await withWorkspace(ctx.db, ws, (trx) =>
     selectRuns(trx, ws, { ...filter, before, limit: page.limit + 1 }),
   );
-  const data = rows.slice(0, page.limit).map(presentRun);
+  const data = rows.slice(0, page.limit).map((r) => presentRun(r, ctx.principal));
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
   return { data, nextCursor: last ? `${last.created_at.toISOString()}_${last.id}` : null };
 }
@@ -342,7 +359,10 @@ export async function getRun(ctx: ServiceContext, id: string) {
   const ws = ctx.principal.workspaceId;
   return withWorkspace(ctx.db, ws, async (trx) => {
     const run = await loadRun(trx, ws, id);
-    return { ...presentRun(run), steps: (await selectStepRuns(trx, ws, id)).map(presentStepRun) };
+    return {
+      ...presentRun(run, ctx.principal),
+      steps: (await selectStepRuns(trx, ws, id)).map(presentStepRun),
+    };
   });
 }
 
@@ -355,7 +375,7 @@ export async function retryRun(ctx: ServiceContext, id: string) {
       throw new AppError('conflict', `Only a failed run can be retried; this one is ${run.status}.`);
     await updateRun(trx, ws, id, { status: 'queued', error: null, finished: false });
     await queueStep(trx, id);
-    return presentRun((await selectRun(trx, ws, id))!);
+    return presentRun((await selectRun(trx, ws, id))!, ctx.principal);
   });
 }
 
@@ -372,6 +392,6 @@ export async function cancelRun(ctx: ServiceContext, id: string) {
     await updateRun(trx, ws, id, { status: 'cancelled', finished: true });
     await cancelJob(trx, { task: STEP_TASK, key: runJobKey(id) });
     await releaseHeld(trx, ws, run);
-    return presentRun((await selectRun(trx, ws, id))!);
+    return presentRun((await selectRun(trx, ws, id))!, ctx.principal);
   });
 }
