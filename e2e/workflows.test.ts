@@ -150,6 +150,10 @@ describe('workflows in the browser', () => {
     const panel = page.getByTestId('workflow-panel');
     await panel.getByText('s5').waitFor();
     await panel.getByLabel('Step name').fill('Mark thanked');
+    // A literal value is entered with the record form's input for the field's type.
+    await panel.getByRole('combobox', { name: 'Set a field…' }).click();
+    await page.getByRole('option', { name: 'Probability' }).click();
+    await panel.getByRole('textbox', { name: 'Probability' }).fill('90');
     await page.locator('.react-flow__node[data-id="s5"]', { hasText: 'Mark thanked' }).waitFor();
 
     // A step on the branch's "no" side goes between the branch and what that side led to.
@@ -174,7 +178,12 @@ describe('workflows in the browser', () => {
     expect(byId.s6).toMatchObject({ type: 'createRecord', object: 'tasks', next: 's3' });
     expect(byId.s3).toMatchObject({ next: 's4' });
     expect(byId.s4).toMatchObject({ next: 's5' });
-    expect(byId.s5).toMatchObject({ type: 'updateRecord', name: 'Mark thanked', next: null });
+    expect(byId.s5).toMatchObject({
+      type: 'updateRecord',
+      name: 'Mark thanked',
+      next: null,
+      values: { probability: { value: 90 } },
+    });
     // Positions are kept in the layout.
     expect(Object.keys(saved.layout ?? {}).sort()).toEqual(['s1', 's3', 's4', 's5', 's6', 'trigger']);
     // Dragging a node moves it in the layout the next save keeps.

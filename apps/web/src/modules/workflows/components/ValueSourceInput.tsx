@@ -1,28 +1,25 @@
 import { ActionIcon, Button, Group, SegmentedControl, Stack, TextInput } from '@mantine/core';
 import { IconX } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import type { FieldDef } from '../../metadata/utils/metadata.ts';
+import { FieldInput } from '../../records/components/FieldInput.tsx';
 import type { ValueSource } from '../utils/workflow-types.ts';
 
-/** A literal text, number or yes/no as the field takes it; anything else stays text. */
-function literal(text: string, type: string | undefined): unknown {
-  if ((type === 'number' || type === 'integer') && text.trim() !== '' && !Number.isNaN(Number(text)))
-    return Number(text);
-  if (type === 'boolean') return text === 'true';
-  return text;
-}
-
-/** A value a step writes: a literal, or a CEL expression computed when the step runs. */
+/**
+ * A value a step writes: a literal, or a CEL expression computed when the step runs. A literal for a known field
+ * is entered with the record form's own input for its type (choices, dates, people, related records).
+ */
 export function ValueSourceInput({
   value,
   onChange,
   label,
-  fieldType,
+  field,
 }: {
   value: ValueSource;
   onChange: (v: ValueSource) => void;
   label: string;
-  /** The field's type, so a literal number is stored as one. */
-  fieldType?: string;
+  /** The field the value is written to, when it is one. */
+  field?: FieldDef | undefined;
 }) {
   const { t } = useTranslation();
   const isExpr = 'expr' in value;
@@ -33,26 +30,28 @@ export function ValueSourceInput({
       : String(value.value);
   return (
     <Group gap="xs" wrap="nowrap" align="flex-end">
-      <TextInput
-        style={{ flex: 1 }}
-        label={label}
-        value={text}
-        onChange={(e) =>
-          onChange(
-            isExpr ? { expr: e.currentTarget.value } : { value: literal(e.currentTarget.value, fieldType) },
-          )
-        }
-        ff={isExpr ? 'monospace' : undefined}
-        // An expression is code, read left to right in every language.
-        dir={isExpr ? 'ltr' : undefined}
-      />
+      {field && !isExpr ? (
+        <div style={{ flex: 1 }}>
+          <FieldInput field={field} value={value.value} onChange={(v) => onChange({ value: v })} />
+        </div>
+      ) : (
+        <TextInput
+          style={{ flex: 1 }}
+          label={label}
+          value={text}
+          onChange={(e) =>
+            onChange(isExpr ? { expr: e.currentTarget.value } : { value: e.currentTarget.value })
+          }
+          ff={isExpr ? 'monospace' : undefined}
+          // An expression is code, read left to right in every language.
+          dir={isExpr ? 'ltr' : undefined}
+        />
+      )}
       <SegmentedControl
         size="xs"
         aria-label={t('workflow.valueKind', { name: label })}
         value={isExpr ? 'expr' : 'value'}
-        onChange={(k) =>
-          onChange(k === 'expr' ? { expr: text || 'record' } : { value: literal(text, fieldType) })
-        }
+        onChange={(k) => onChange(k === 'expr' ? { expr: text || 'record' } : { value: field ? null : text })}
         data={[
           { value: 'value', label: t('workflow.literal') },
           { value: 'expr', label: t('workflow.computed') },

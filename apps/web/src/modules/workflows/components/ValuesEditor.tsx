@@ -36,7 +36,7 @@ export function ValuesEditor({
             <ValueSourceInput
               label={fieldLabel(key)}
               value={source}
-              fieldType={fields.find((f) => f.key === key)?.type}
+              field={fields.find((f) => f.key === key)}
               onChange={(v) => onChange({ ...values, [key]: v })}
             />
           </div>
@@ -57,7 +57,7 @@ export function ValuesEditor({
           data={free.map((f) => ({ value: f.key, label: label(f.labels, locale) }))}
           value={null}
           searchable
-          onChange={(k) => k && onChange({ ...values, [k]: { value: '' } })}
+          onChange={(k) => k && onChange({ ...values, [k]: { value: null } })}
         />
       ) : null}
       {!object ? (
