@@ -252,7 +252,9 @@ describe('workflows in the browser', () => {
     await page.goto(`${base}/workflow-runs?workflowId=${created.id}`);
     const row = page.getByRole('row', { name: /Welcome new people/ });
     await row.getByText('Waiting').waitFor();
-    expect(await row.textContent()).toContain(person.id);
+    expect(await row.getByRole('link', { name: person.id }).getAttribute('href')).toBe(
+      `/o/people/${person.id}`,
+    );
     await row.getByRole('link', { name: 'Welcome new people' }).click();
     await page.getByRole('heading', { name: 'Welcome new people' }).waitFor();
     await page.locator('[data-step="s1"]', { hasText: 'Succeeded' }).waitFor();

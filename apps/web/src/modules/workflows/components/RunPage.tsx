@@ -11,6 +11,7 @@ import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import { workflowsApi } from '../utils/workflows-api.ts';
 import { NoAccess } from './NoAccess.tsx';
+import { RecordLink } from './RecordLink.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { StepRunDetails, useDuration } from './StepRunDetails.tsx';
 
@@ -76,11 +77,8 @@ export default function RunPage() {
             </Group>
           </Group>
           <Text size="sm">
-            {t('workflow.record')}:{' '}
-            <Text span ff="monospace" dir="ltr">
-              {r.triggerRecordId ?? '—'}
-            </Text>{' '}
-            · {t('workflow.version')}: {formatNumber(r.version, prefs)} · {t('workflow.started')}:{' '}
+            {t('workflow.record')}: <RecordLink object={r.triggerObject} id={r.triggerRecordId} /> ·{' '}
+            {t('workflow.version')}: {formatNumber(r.version, prefs)} · {t('workflow.started')}:{' '}
             {formatDateTime(r.startedAt, prefs)} · {t('workflow.duration')}:{' '}
             {duration(r.startedAt, r.finishedAt)}
           </Text>

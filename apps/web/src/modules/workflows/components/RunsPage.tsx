@@ -11,6 +11,7 @@ import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { WorkflowRun } from '../utils/workflow-types.ts';
 import { isRunStatus, RUN_STATUSES, workflowsApi } from '../utils/workflows-api.ts';
 import { NoAccess } from './NoAccess.tsx';
+import { RecordLink } from './RecordLink.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { useDuration } from './StepRunDetails.tsx';
 
@@ -85,9 +86,7 @@ export default function RunsPage() {
                   </AnchorLink>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs" ff="monospace" dir="ltr">
-                    {r.triggerRecordId ?? '—'}
-                  </Text>
+                  <RecordLink object={r.triggerObject} id={r.triggerRecordId} />
                 </Table.Td>
                 <Table.Td>
                   <StatusBadge status={r.status} />
