@@ -1,9 +1,12 @@
 import type { Tx } from '@rabita/db';
 import { type Kysely, sql } from 'kysely';
+import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import type { EventSubscriber } from '../modules/manifest.ts';
+import { type Reader, ruleFor } from '../records/access.ts';
 import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.ts';
+import { parsePermissions } from '../roles/permissions.ts';
 import { settings as settingsSchema, type WorkflowSettings } from './definition.ts';
 import { expressionHolds } from './expressions.ts';
 import { queueStep } from './run-step.ts';
@@ -29,13 +32,19 @@ export function forgetActiveWorkflows(workspaceId: string): void {
   active.delete(workspaceId);
 }
 
-/** Reads the conditions on the stored record as a reader who sees every field (as hooks do). */
-const everyField = {
+/** The reader of a workflow whose owner is no longer a member: every field (its run fails, saying why). */
+const everyField: Reader = {
   userId: null,
   role: {
     permissions: { actions: [], objects: { '*': { read: true, create: true, update: true, delete: true } } },
   },
 };
+
+/** The fields of the object the reader may see (all but hidden ones), or none when it may not read the object. */
+function visibleTo(reader: Reader, object: string) {
+  const rule = ruleFor(reader, object);
+  return (field: string) => rule.read && !(rule.hiddenFields?.includes(field) ?? false);
+}
 
 /**
  * For each record event, the runs it starts: every enabled workflow whose published record trigger matches (the
@@ -56,7 +65,15 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       const trigger = w.definition.trigger;
       if (trigger.type !== 'record' || trigger.object !== event.object) continue;
       if (!(trigger.events as string[]).includes(event.kind)) continue;
-      if (event.kind === 'updated' && trigger.fields && !trigger.fields.some((f) => f in event.changes))
+      // The trigger sees what its owner may read: a change to fields hidden from them alone starts nothing, and
+      // the condition reads the record without those fields (never more rights than the owner's).
+      const reader: Reader = w.owner_permissions
+        ? { userId: w.owner_user_id, role: { permissions: parsePermissions(w.owner_permissions) } }
+        : everyField;
+      if (!ruleFor(reader, event.object).read) continue;
+      const visible = visibleTo(reader, event.object);
+      const changed = Object.keys(event.changes).filter(visible);
+      if (event.kind === 'updated' && (trigger.fields ?? changed).every((f) => !changed.includes(f)))
         continue;
       const depth = event.cause ? event.cause.depth : 0;
       // A workflow's own write on the same record never starts it again.
@@ -85,7 +102,8 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       }
       if (trigger.condition && event.kind !== 'deleted') {
         if (trigger.condition.expr) {
-          const record = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
+          const stored = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
+          const record = Object.fromEntries(Object.entries(stored).filter(([key]) => visible(key)));
           let holds = false;
           try {
             holds = expressionHolds(trigger.condition.expr, { record, before, trigger: base.trigger });
@@ -94,16 +112,20 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
           }
           if (!holds) continue;
         }
+        // A filter naming a field the owner may not see is refused by the compiler (before any query): no match.
         if (
           trigger.condition.filter &&
           !(await recordMatchesFilter(
             trx,
-            everyField,
+            reader,
             workspaceId,
             event.object,
             event.recordId,
             trigger.condition.filter,
-          ))
+          ).catch((error: unknown) => {
+            if (error instanceof AppError) return false;
+            throw error;
+          }))
         )
           continue;
       }

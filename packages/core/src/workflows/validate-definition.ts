@@ -104,7 +104,7 @@ export async function validateForPublish(
       problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
     if (found && trigger.type === 'record') {
       for (const key of trigger.fields ?? [])
-        if (!found.scope.object.fields.some((f) => f.key === key))
+        if (!found.scope.object.fields.some((f) => f.key === key) || found.rule.hiddenFields?.includes(key))
           problems.push({
             field: 'trigger.fields',
             message: `The trigger: there is no field "${key}" on ${trigger.object}.`,

@@ -180,16 +180,22 @@ export async function selectVersion(
   return rows[0];
 }
 
-/** The workspace's enabled workflows with a published version, each with that version (the trigger's query). */
+/**
+ * The workspace's enabled workflows with a published version, each with that version and its owner's role's
+ * permissions (null when the owner is no longer a member): the trigger's query.
+ */
 export async function selectActiveWorkflows(
   trx: Tx,
   workspaceId: string,
-): Promise<(VersionRow & { owner_user_id: string | null })[]> {
-  const { rows } = await sql<VersionRow & { owner_user_id: string | null }>`
-    select v.workflow_id, v.version, v.definition, v.settings, v.published_by, v.published_at, w.owner_user_id
+): Promise<(VersionRow & { owner_user_id: string | null; owner_permissions: unknown })[]> {
+  const { rows } = await sql<VersionRow & { owner_user_id: string | null; owner_permissions: unknown }>`
+    select v.workflow_id, v.version, v.definition, v.settings, v.published_by, v.published_at, w.owner_user_id,
+           r.permissions as owner_permissions
     from workflows w
       join workflow_versions v on v.workspace_id = w.workspace_id and v.workflow_id = w.id
         and v.version = w.current_version
+      left join memberships m on m.workspace_id = w.workspace_id and m.user_id = w.owner_user_id
+      left join roles r on r.workspace_id = m.workspace_id and r.id = m.role_id
     where w.workspace_id = ${workspaceId} and w.enabled and w.deleted_at is null
       and w.current_version is not null`.execute(raw(trx));
   return rows;

@@ -326,6 +326,46 @@ describe('workflow runs', () => {
     expect(JSON.stringify(detail)).not.toContain('رازِ');
     const asAdmin = (await runOf(run!.id)) as Run & { trigger: { before: Record<string, unknown> } };
     expect(asAdmin.trigger.before).toMatchObject({ firstName: 'Hidden', jobTitle: 'رازِ کهنه' });
+
+    // Nor does a trigger tell the owner anything of the hidden field: watching it cannot be published, and a
+    // condition on it (an expression, a filter) never holds, while the write itself goes through.
+    const draftOn = (trigger: Record<string, unknown>) => ({
+      name: 'Oracle',
+      settings: { runAs: 'owner', concurrency: 'parallel', reenrol: { allowed: true, cooldownMinutes: 0 } },
+      draft: {
+        trigger: { type: 'record', object: 'people', events: ['updated'], ...trigger },
+        start: null,
+        steps: [],
+      },
+    });
+    const watching = (
+      await call('POST', '/workflows', draftOn({ fields: ['jobTitle'] }), automator.cookie)
+    ).json();
+    const refused = await call('POST', `/workflows/${watching.id}/publish`, undefined, automator.cookie);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('there is no field \\"jobTitle\\" on people');
+    const oracles: string[] = [];
+    for (const condition of [
+      { expr: 'record.jobTitle == "رازِ سوم"' },
+      { filter: { field: 'jobTitle', op: 'eq', value: 'رازِ سوم' } },
+      { expr: 'true' },
+    ]) {
+      const o = (await call('POST', '/workflows', draftOn({ condition }), automator.cookie)).json();
+      const published = await call('POST', `/workflows/${o.id}/publish`, undefined, automator.cookie);
+      expect(published.statusCode, published.body).toBe(200);
+      expect(
+        (await call('PATCH', `/workflows/${o.id}`, { enabled: true }, automator.cookie)).statusCode,
+      ).toBe(200);
+      oracles.push(o.id);
+    }
+    // Only the hidden field changes: nothing starts (not even `true`, nor Echo, which has no condition).
+    expect((await call('PATCH', `/objects/people/${person.id}`, { jobTitle: 'رازِ سوم' })).statusCode).toBe(
+      200,
+    );
+    for (const id of [...oracles, w.id]) expect((await runsOf(id)).length, id).toBe(id === w.id ? 1 : 0);
+    // A visible change: the expression and filter on the hidden field still do not hold; `true` does.
+    expect((await call('PATCH', `/objects/people/${person.id}`, { firstName: 'Seen' })).statusCode).toBe(200);
+    expect(await Promise.all(oracles.map(async (id) => (await runsOf(id)).length))).toEqual([0, 0, 1]);
   });
 
   /** A workflow on people updates (a change of jobTitle) that waits, with the given settings. */
