@@ -206,6 +206,13 @@ describe('workflows in the browser', () => {
     await page.getByRole('button', { name: 'Versions' }).click();
     await page.getByRole('button', { name: 'Restore as draft' }).waitFor();
     await page.keyboard.press('Escape');
+
+    // Renamed from the editor's title.
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('dialog', { name: 'Rename' }).getByLabel('Name').fill('Thank-you note for buyers');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { name: 'Thank-you note for buyers' }).waitFor();
+    expect((await api('GET', `/workflows/${workflowId}`)).name).toBe('Thank-you note for buyers');
   });
 
   it('test-runs a draft on a picked record, then shows a real run in the history and cancels it while it waits', async () => {

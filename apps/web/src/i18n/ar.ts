@@ -358,6 +358,8 @@ export const ar: Dictionary = {
   },
   date: { previousMonth: 'الشهر السابق', nextMonth: 'الشهر التالي', pick: 'اختر تاريخًا', clear: 'مسح' },
   workflow: {
+    rename: 'إعادة التسمية',
+    saveName: 'حفظ',
     runOn: 'تشغيل سير عمل',
     flow: {
       node: 'اضغط Enter أو المسافة لفتح إعدادات هذه الخطوة؛ ثم تحرّكها مفاتيح الأسهم.',

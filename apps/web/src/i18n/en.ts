@@ -367,6 +367,8 @@ export const en = {
   },
   date: { previousMonth: 'Previous month', nextMonth: 'Next month', pick: 'Pick a date', clear: 'Clear' },
   workflow: {
+    rename: 'Rename',
+    saveName: 'Save',
     runOn: 'Run workflow',
     flow: {
       node: 'Press Enter or Space to open this step’s settings; the arrow keys then move it.',

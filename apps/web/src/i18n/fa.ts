@@ -358,6 +358,8 @@ export const fa: Dictionary = {
   },
   date: { previousMonth: 'ماه قبل', nextMonth: 'ماه بعد', pick: 'انتخاب تاریخ', clear: 'پاک کردن' },
   workflow: {
+    rename: 'تغییر نام',
+    saveName: 'ذخیره',
     runOn: 'اجرای گردش‌کار',
     flow: {
       node: 'برای باز کردن تنظیمات این گام، Enter یا فاصله را بزنید؛ سپس کلیدهای جهت آن را جابه‌جا می‌کنند.',

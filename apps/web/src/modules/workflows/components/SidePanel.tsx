@@ -40,7 +40,7 @@ export function SidePanel({
     <Paper
       withBorder
       p="sm"
-      w={400}
+      w={{ base: '100%', md: 400 }}
       maw="100%"
       component="aside"
       aria-label={t('workflow.panel')}

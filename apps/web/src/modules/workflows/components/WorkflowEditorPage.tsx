@@ -1,4 +1,5 @@
-import { Badge, Button, Group, Modal, Stack, Switch, Text, Title } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Modal, Stack, Switch, Text, Title } from '@mantine/core';
+import { IconPencil } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
@@ -15,6 +16,7 @@ import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { Workflow, WorkflowDefinition } from '../utils/workflow-types.ts';
 import { workflowsApi } from '../utils/workflows-api.ts';
 import { NoAccess } from './NoAccess.tsx';
+import { RenameModal } from './RenameModal.tsx';
 import { SettingsModal } from './SettingsModal.tsx';
 import { SidePanel } from './SidePanel.tsx';
 import { TestRunModal } from './TestRunModal.tsx';
@@ -47,7 +49,7 @@ function Editor({ initial }: { initial: Workflow }) {
   const [dirty, setDirty] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<{ id: string; dropped: string[] } | null>(null);
-  const [dialog, setDialog] = useState<'versions' | 'settings' | 'test' | null>(null);
+  const [dialog, setDialog] = useState<'versions' | 'settings' | 'test' | 'rename' | null>(null);
   useDocumentTitle(workflow.name);
   // Leaving with unsaved changes asks first.
   useEffect(() => {
@@ -90,6 +92,9 @@ function Editor({ initial }: { initial: Workflow }) {
       <Group justify="space-between" wrap="wrap">
         <Group gap="sm">
           <Title order={2}>{workflow.name}</Title>
+          <ActionIcon variant="subtle" aria-label={t('workflow.rename')} onClick={() => setDialog('rename')}>
+            <IconPencil size={16} />
+          </ActionIcon>
           <Badge variant="light" color={workflow.currentVersion === null ? 'gray' : 'blue'}>
             {workflow.currentVersion === null
               ? t('workflow.notPublished')
@@ -161,8 +166,9 @@ function Editor({ initial }: { initial: Workflow }) {
           {t('workflow.unfinished', { steps: new Intl.ListFormat(prefs.locale).format(unfinished) })}
         </Text>
       ) : null}
-      <Group align="stretch" wrap="nowrap" gap="sm" style={{ flex: 1, minHeight: 0 }}>
-        <div style={{ flex: 1, minWidth: 0 }}>
+      {/* The panel sits beside the canvas, and below it where the screen is too narrow for both. */}
+      <Group align="stretch" wrap="wrap" gap="sm" style={{ flex: 1, minHeight: 0 }}>
+        <div style={{ flex: '1 1 420px', minWidth: 0 }}>
           <WorkflowCanvas
             definition={draft}
             onChange={change}
@@ -214,6 +220,13 @@ function Editor({ initial }: { initial: Workflow }) {
         onClose={() => setDialog(null)}
         onRestored={loaded}
       />
+      {dialog === 'rename' ? (
+        <RenameModal
+          workflow={workflow}
+          onClose={() => setDialog(null)}
+          onSaved={(w) => setWorkflow({ ...w, draft: workflow.draft })}
+        />
+      ) : null}
       {dialog === 'settings' ? (
         <SettingsModal
           workflow={workflow}
