@@ -330,6 +330,24 @@ describe('workflows in the browser', () => {
     await page.keyboard.press('Enter');
     await panel.getByText('s4', { exact: true }).waitFor();
     await panel.getByText('اعلان به افراد').waitFor();
+    // No English left on the screen but the test's own data, step ids, code and names of things (CEL, React Flow).
+    const english = await page.evaluate(() => {
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as shown (not hidden nodes') is what is checked
+      let text = document.body.innerText;
+      for (const s of [
+        'Large deal?',
+        'Tell the owner',
+        'Mark thanked',
+        'Wait a day',
+        'Thank-you note for buyers',
+      ])
+        text = text.split(s).join(' ');
+      for (const e of document.querySelectorAll('code, [dir=ltr] input, .react-flow__attribution'))
+        text = text.split(e.textContent ?? '').join(' ');
+      const allowed = new Set(['CEL', 'React', 'Flow', 'record', 'name', 'owner', 'tasks', 'deals']);
+      return [...new Set(text.match(/[A-Za-z]{2,}/g) ?? [])].filter((w) => !allowed.has(w));
+    });
+    expect(english).toEqual([]);
     await checkAxe('workflow editor (fa)');
   });
 
