@@ -1,14 +1,21 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
+import { assignmentRoutes } from './assignment.routes.ts';
 import { dealHooks } from './deal-rules.ts';
 import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
+import { leadHooks } from './leads.hooks.ts';
+import * as leadTables from './leads.migrations.ts';
+import { leadsRoutes } from './leads.routes.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
 
 /** Sales: deals and the pipelines they move through, the rules that keep a deal and its stage consistent. */
 export const salesModule: ModuleManifest = {
   key: 'sales',
   objects: [deals, pipelines, stages],
-  hooks: [dealHooks],
+  routes: [leadsRoutes, assignmentRoutes],
+  migrations: { 'sales-0002-leads': leadTables },
+  permissions: [{ action: 'sales.assignment.manage', roles: ['manager'] }],
+  hooks: [dealHooks, leadHooks],
   seeds: [
     {
       name: 'default pipeline',

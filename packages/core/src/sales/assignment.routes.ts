@@ -1,0 +1,153 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import {
+  createRule,
+  deleteRule,
+  listAway,
+  listRules,
+  markAway,
+  reorderRules,
+  STRATEGIES,
+  updateRule,
+} from './assignment.service.ts';
+
+const tags = ['leads'];
+const manage = { auth: 'required', permission: 'sales.assignment.manage' } as const;
+const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const idParams = z.object({ id: z.uuid() });
+const pool = z
+  .array(z.object({ userId: z.uuid(), weight: z.number().int().min(1).max(100).optional() }).strict())
+  .max(200);
+const condition = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .describe('A filter tree on the lead (the lists’ filter language); null for every lead.');
+const ruleSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    position: z.number().int(),
+    enabled: z.boolean(),
+    condition: z.unknown(),
+    strategy: z.enum(STRATEGIES),
+    pool: z.array(z.object({ userId: z.string(), name: z.string(), weight: z.number() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'AssignmentRule' });
+
+/** Lead assignment rules in priority order, and members marked away. */
+export const assignmentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
+  app.get(
+    '/assignment-rules',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'The lead assignment rules, in priority order',
+        response: { 200: z.object({ data: z.array(ruleSchema) }), ...problems },
+      },
+    },
+    async (request) => ({ data: await listRules(contextOf(db, request)) }),
+  );
+  app.post(
+    '/assignment-rules',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Add a rule (after the others)',
+        body: z
+          .object({
+            name: text(200),
+            enabled: z.boolean().optional(),
+            condition: condition.optional(),
+            strategy: z.enum(STRATEGIES),
+            pool,
+          })
+          .strict(),
+        response: { 201: ruleSchema, ...problems },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createRule(contextOf(db, request), request.body)),
+  );
+  app.patch(
+    '/assignment-rules/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Change a rule',
+        params: idParams,
+        body: z
+          .object({
+            name: text(200).optional(),
+            enabled: z.boolean().optional(),
+            condition: condition.optional(),
+            strategy: z.enum(STRATEGIES).optional(),
+            pool: pool.optional(),
+          })
+          .strict(),
+        response: { 200: ruleSchema, ...problems },
+      },
+    },
+    async (request) => updateRule(contextOf(db, request), request.params.id, request.body),
+  );
+  app.post(
+    '/assignment-rules/reorder',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Put the rules in a new priority order (every rule once)',
+        body: z.object({ ids: z.array(z.uuid()).max(1000) }).strict(),
+        response: { 200: z.object({ data: z.array(ruleSchema) }), ...problems },
+      },
+    },
+    async (request) => ({ data: await reorderRules(contextOf(db, request), request.body.ids) }),
+  );
+  app.delete(
+    '/assignment-rules/:id',
+    {
+      config: manage,
+      schema: { tags, summary: 'Remove a rule', params: idParams, response: { 204: z.null(), ...problems } },
+    },
+    async (request, reply) => {
+      await deleteRule(contextOf(db, request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+  app.get(
+    '/assignment-away',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Members marked away (every rule skips them)',
+        response: {
+          200: z.object({ data: z.array(z.object({ userId: z.string(), since: z.string() })) }),
+          ...problems,
+        },
+      },
+    },
+    async (request) => ({ data: await listAway(contextOf(db, request)) }),
+  );
+  app.put(
+    '/assignment-away/:userId',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'Mark a member away or back (oneself, or anyone with sales.assignment.manage)',
+        params: z.object({ userId: z.uuid() }),
+        body: z.object({ away: z.boolean() }).strict(),
+        response: { 204: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await markAway(contextOf(db, request), request.params.userId, request.body.away);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,205 @@
+import { can } from '../auth/principal.ts';
+import { inWorkspace, type ServiceContext } from '../context.ts';
+import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { newId } from '../ids.ts';
+import { assertSeen, readRecords } from '../records/gate.ts';
+import { recordMatchesFilter } from '../records/stored-record.ts';
+import { listMembers } from '../workspaces/members.service.ts';
+import {
+  deleteRuleRow,
+  insertRule,
+  type PoolMember,
+  type RuleRow,
+  type Strategy,
+  selectAssignment,
+  selectAway,
+  selectRule,
+  selectRules,
+  setAway,
+  setRulePositions,
+  updateRuleRow,
+} from './assignment.repository.ts';
+
+export const STRATEGIES = ['roundRobin', 'weighted', 'leastLoad', 'fixed'] as const;
+
+/** An assignment rule as the API shows it. */
+export interface RuleView {
+  id: string;
+  name: string;
+  position: number;
+  enabled: boolean;
+  condition: unknown;
+  strategy: Strategy;
+  pool: PoolMember[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RuleInput {
+  name: string;
+  enabled?: boolean | undefined;
+  condition?: unknown;
+  strategy: Strategy;
+  pool: { userId: string; weight?: number | undefined }[];
+}
+
+const NIL = '00000000-0000-0000-0000-000000000000';
+
+function present(row: RuleRow): RuleView {
+  return {
+    id: row.id,
+    name: row.name,
+    position: row.position,
+    enabled: row.enabled,
+    condition: row.condition ?? null,
+    strategy: row.strategy,
+    pool: row.pool,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function assertManager(ctx: ServiceContext): void {
+  if (!can(ctx.principal, 'sales.assignment.manage'))
+    throw new AppError('forbidden', 'Your role may not manage assignment rules (sales.assignment.manage).');
+}
+
+const notFound = (id: string) => new AppError('not_found', `There is no assignment rule ${id}.`);
+
+/** Checks a rule (pool members of this workspace, a pool that fits the strategy, a condition that compiles). */
+async function checkRule(ctx: ServiceContext, input: RuleInput): Promise<PoolMember[]> {
+  const problems: FieldProblem[] = [];
+  const members = new Map((await listMembers(ctx)).map((m) => [m.userId, m]));
+  const pool: PoolMember[] = [];
+  const seen = new Set<string>();
+  for (const [i, entry] of input.pool.entries()) {
+    const member = members.get(entry.userId);
+    if (!member) problems.push({ field: `pool.${i}.userId`, message: 'Is not a member of this workspace.' });
+    else if (seen.has(entry.userId))
+      problems.push({ field: `pool.${i}.userId`, message: 'Is already in the pool.' });
+    else pool.push({ userId: entry.userId, name: member.name, weight: entry.weight ?? 1 });
+    seen.add(entry.userId);
+  }
+  if (input.pool.length === 0) problems.push({ field: 'pool', message: 'Needs at least one member.' });
+  if (input.strategy === 'fixed' && input.pool.length > 1)
+    problems.push({ field: 'pool', message: 'A fixed owner rule has exactly one member.' });
+  if (problems.length > 0)
+    throw new AppError('validation_failed', 'The rule is not valid.', { errors: problems });
+  if (input.condition !== undefined && input.condition !== null) {
+    // Compiled (and run against no lead) to refuse a bad tree with the list filter's own messages.
+    await inWorkspace(ctx, (trx, workspaceId) =>
+      recordMatchesFilter(trx, ctx.principal, workspaceId, 'leads', NIL, input.condition),
+    ).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'validation_failed')
+        throw new AppError('validation_failed', `The condition is not valid: ${error.message}`, {
+          errors: (error.errors ?? [{ field: '', message: error.message }]).map((e) => ({
+            field: e.field ? `condition.${e.field.replace(/^filter\.?/, '')}` : 'condition',
+            message: e.message,
+          })),
+        });
+      throw error;
+    });
+  }
+  return pool;
+}
+
+/** The workspace's assignment rules in priority order. */
+export async function listRules(ctx: ServiceContext): Promise<RuleView[]> {
+  assertManager(ctx);
+  return inWorkspace(ctx, async (trx, ws) => (await selectRules(trx, ws)).map(present));
+}
+
+/** Adds a rule after the others. */
+export async function createRule(ctx: ServiceContext, input: RuleInput): Promise<RuleView> {
+  assertManager(ctx);
+  const pool = await checkRule(ctx, input);
+  const id = newId();
+  return inWorkspace(ctx, async (trx, ws) => {
+    await insertRule(trx, ws, {
+      id,
+      name: input.name,
+      enabled: input.enabled ?? true,
+      condition: input.condition ?? null,
+      strategy: input.strategy,
+      pool,
+    });
+    return present((await selectRule(trx, ws, id))!);
+  });
+}
+
+/** Changes a rule (the fields given). */
+export async function updateRule(
+  ctx: ServiceContext,
+  id: string,
+  patch: Partial<RuleInput>,
+): Promise<RuleView> {
+  assertManager(ctx);
+  const current = await inWorkspace(ctx, (trx, ws) => selectRule(trx, ws, id));
+  if (!current) throw notFound(id);
+  const merged: RuleInput = {
+    name: patch.name ?? current.name,
+    enabled: patch.enabled ?? current.enabled,
+    condition: patch.condition === undefined ? current.condition : patch.condition,
+    strategy: patch.strategy ?? current.strategy,
+    pool: patch.pool ?? current.pool,
+  };
+  const pool = await checkRule(ctx, merged);
+  return inWorkspace(ctx, async (trx, ws) => {
+    if (!(await selectRule(trx, ws, id, { lock: true }))) throw notFound(id);
+    await updateRuleRow(trx, ws, id, {
+      name: merged.name,
+      enabled: merged.enabled ?? true,
+      condition: merged.condition ?? null,
+      strategy: merged.strategy,
+      pool,
+    });
+    return present((await selectRule(trx, ws, id))!);
+  });
+}
+
+/** Puts the rules in the order given (every rule, each once). */
+export async function reorderRules(ctx: ServiceContext, ids: string[]): Promise<RuleView[]> {
+  assertManager(ctx);
+  return inWorkspace(ctx, async (trx, ws) => {
+    const rules = await selectRules(trx, ws);
+    const known = new Set(rules.map((r) => r.id));
+    if (new Set(ids).size !== ids.length || ids.length !== known.size || ids.some((id) => !known.has(id)))
+      throw new AppError('validation_failed', 'Give every rule once, in the new order.', {
+        errors: [{ field: 'ids', message: `Must list each of the ${known.size} rules exactly once.` }],
+      });
+    await setRulePositions(trx, ws, ids);
+    return (await selectRules(trx, ws)).map(present);
+  });
+}
+
+/** Removes a rule (leads it assigned keep their owner and reason). */
+export async function deleteRule(ctx: ServiceContext, id: string): Promise<void> {
+  assertManager(ctx);
+  const deleted = await inWorkspace(ctx, (trx, ws) => deleteRuleRow(trx, ws, id));
+  if (!deleted) throw notFound(id);
+}
+
+/** Members marked away (skipped by every rule). */
+export async function listAway(ctx: ServiceContext): Promise<{ userId: string; since: string }[]> {
+  return inWorkspace(ctx, async (trx, ws) =>
+    (await selectAway(trx, ws)).map((a) => ({ userId: a.userId, since: a.since.toISOString() })),
+  );
+}
+
+/** Marks a member away or back: oneself, or anyone with `sales.assignment.manage`. */
+export async function markAway(ctx: ServiceContext, userId: string, away: boolean): Promise<void> {
+  if (userId !== ctx.principal.userId) assertManager(ctx);
+  const members = await listMembers(ctx);
+  if (!members.some((m) => m.userId === userId))
+    throw new AppError('not_found', `There is no member ${userId} in this workspace.`);
+  await inWorkspace(ctx, (trx, ws) => setAway(trx, ws, userId, away));
+}
+
+/** A lead's assignment: the rule, the owner it chose and why (null when no rule assigned it). */
+export async function getLeadAssignment(ctx: ServiceContext, leadId: string) {
+  return inWorkspace(ctx, async (trx, ws) => {
+    assertSeen((await readRecords(trx, ctx.principal, 'leads', [leadId])).has(leadId), 'leads', leadId);
+    const a = await selectAssignment(trx, ws, leadId);
+    return a ? { ...a, assignedAt: a.assignedAt.toISOString() } : null;
+  });
+}
