@@ -311,7 +311,26 @@ describe('hidden fields never leave the record engine', () => {
       await bodyOf('GET', `/objects/people/${personId}/timeline?limit=200`),
     ],
     notifications: async () => [await bodyOf('GET', '/notifications?limit=100')],
-    'workflow-runs': async (o) => {
+    'workflow-runs': async (o, hidden) => {
+      // A change to the hidden field alone starts no run of the restricted member's workflow (its owner may not
+      // see it); with a visible field it does, and the run's trigger carries the hidden field's old value (this
+      // round's marker) for the run history to leave out. A second change puts the hidden value back.
+      const id = records.get(o.key)!;
+      const current = valueFor(o.key, hidden, roundNow);
+      const visible = hideable(o).find(
+        (f) => f.key !== hidden.key && f.type === 'text' && !f.readOnly && valueFor(o.key, f) !== undefined,
+      );
+      if (current !== undefined && visible)
+        for (const [value, text] of [
+          [valueFor(o.key, hidden, `${roundNow}-wf`), `${roundNow}-wf1`],
+          [current, `${roundNow}-wf2`],
+        ] as const) {
+          const r = await call('PATCH', `/objects/${o.key}/${id}`, {
+            [hidden.key]: value,
+            [visible.key]: marker(o.key, visible.key, text),
+          });
+          expect(r.statusCode, r.body).toBe(200);
+        }
       // The record's runs (their triggers' changed fields and old values), and the newest with its steps.
       const list = await bodyOf('GET', `/workflow-runs?recordId=${records.get(o.key)}&limit=200`);
       const runs = (JSON.parse(list) as { data: { id: string }[] }).data;

@@ -154,20 +154,22 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
  * Whether a new run of a workflow on a record may start now (null), must wait for the active one (`hold`), or is
  * skipped (the reason). An active run blocks unless concurrency is `parallel` (`skip`: "already running"; `queue`:
  * held); without re-enrolment a record that ever had a run is "already enrolled"; with it, the cool-down counts
- * from the record's last finished run. Runs of one workflow on one record decide this one at a time.
+ * from the record's last finished run (manual runs and retries: concurrency only, a person asked for them). Runs of
+ * one workflow on one record decide this one at a time.
  */
-async function admission(
+export async function admission(
   trx: Tx,
   workspaceId: string,
   workflowId: string,
   recordId: string,
   settings: WorkflowSettings,
+  options: { reenrolment: boolean } = { reenrolment: true },
 ): Promise<string | 'hold' | null> {
   if (settings.concurrency !== 'parallel') await lockRecordRuns(trx, workflowId, recordId);
   const e = await enrolmentOf(trx, workspaceId, workflowId, recordId, settings.reenrol.cooldownMinutes);
   if (e.active && settings.concurrency === 'skip') return 'already running';
-  if (!settings.reenrol.allowed && (e.active || e.finished)) return 'already enrolled';
-  if (settings.reenrol.allowed && settings.reenrol.cooldownMinutes > 0 && e.inCooldown)
+  if (options.reenrolment && !settings.reenrol.allowed && (e.active || e.finished)) return 'already enrolled';
+  if (options.reenrolment && settings.reenrol.allowed && settings.reenrol.cooldownMinutes > 0 && e.inCooldown)
     return 'already enrolled';
   if (e.active && settings.concurrency === 'queue') return 'hold';
   return null;

@@ -487,6 +487,60 @@ describe('workflow runs', () => {
     expect((await runsOf(held.id)).map((r) => [r.status, r.reason]).at(-1)).toEqual(['queued', null]);
   });
 
+  it('manual runs and retries follow concurrency (not re-enrolment): skip, or held behind the active run', async () => {
+    const person = (await call('POST', '/objects/people', { firstName: 'Pressed' })).json() as { id: string };
+    const manual = async (name: string, concurrency: string) => {
+      const w = await create({
+        name,
+        settings: { concurrency },
+        draft: {
+          trigger: { type: 'manual', object: 'people' },
+          start: 'w',
+          steps: [
+            { id: 'w', type: 'wait', minutes: 10, next: 'f' },
+            // Fails while the person has no job title (so the run can be retried).
+            {
+              id: 'f',
+              type: 'updateRecord',
+              target: 'trigger',
+              values: { firstName: { expr: 'record.jobTitle + "!"' } },
+              next: null,
+            },
+          ],
+        },
+      });
+      await publishAndEnable(w.id);
+      return w;
+    };
+    const press = async (workflowId: string) =>
+      (
+        (await call('POST', `/workflows/${workflowId}/run`, { recordIds: [person.id] })).json() as {
+          runIds: string[];
+        }
+      ).runIds[0]!;
+    const skip = await manual('Manual skip', 'skip');
+    const queue = await manual('Manual queue', 'queue');
+    const [s1, q1] = [await press(skip.id), await press(queue.id)];
+    await drain();
+    const [s2, q2] = [await press(skip.id), await press(queue.id)];
+    expect(await runOf(s2)).toMatchObject({ status: 'skipped', reason: 'already running' });
+    expect(await runOf(q2)).toMatchObject({ status: 'queued', reason: 'queued behind an earlier run' });
+    // The first runs resume and fail; the held one starts (and waits).
+    await drain(true);
+    expect(await runOf(s1)).toMatchObject({ status: 'failed', currentStep: 'f' });
+    expect(await runOf(q1)).toMatchObject({ status: 'failed' });
+    expect(await runOf(q2)).toMatchObject({ status: 'waiting', reason: null });
+    // Retrying q1 while q2 is active holds it; a skip workflow refuses a retry beside an active run.
+    const retried = await call('POST', `/workflow-runs/${q1}/retry`);
+    expect(retried.json()).toMatchObject({ status: 'queued', reason: 'queued behind an earlier run' });
+    const s3 = await press(skip.id);
+    await drain();
+    expect(await runOf(s3)).toMatchObject({ status: 'waiting' });
+    const refused = await call('POST', `/workflow-runs/${s1}/retry`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('Another run of this workflow is active on the record');
+  });
+
   /** The seeds' thank-you note after a large purchase: a deal moved to a won stage above 100,000,000. */
   const thankYou = async () => {
     const w = await create({

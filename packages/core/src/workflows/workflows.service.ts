@@ -13,9 +13,10 @@ import {
   type WorkflowSettings,
 } from './definition.ts';
 import { queueStep, releaseHeld, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
-import { forgetActiveWorkflows } from './trigger.ts';
+import { admission, forgetActiveWorkflows } from './trigger.ts';
 import { validateForPublish } from './validate-definition.ts';
 import {
+  HELD,
   insertRun,
   insertVersion,
   insertWorkflow,
@@ -289,9 +290,14 @@ export async function runManually(ctx: ServiceContext, id: string, recordIds: re
       throw new AppError('not_found', `There is no ${object} record ${missing[0]}.`, {
         errors: [{ field: 'recordIds', message: `No ${object} record ${missing[0]}.` }],
       });
+    const settings = settingsSchema.parse(v.settings ?? {});
     const runs: string[] = [];
     for (const recordId of new Set(recordIds)) {
       const runId = newId();
+      // Concurrency per record applies (a run already active: skipped, or held behind it); re-enrolment does not.
+      const admitted = await admission(trx, ws, id, recordId, settings, { reenrolment: false });
+      const status =
+        admitted === 'hold' || !admitted ? (v.definition.start ? 'queued' : 'succeeded') : 'skipped';
       await insertRun(trx, {
         workspaceId: ws,
         id: runId,
@@ -301,13 +307,13 @@ export async function runManually(ctx: ServiceContext, id: string, recordIds: re
         triggerObject: object,
         triggerRecordId: recordId,
         trigger: { kind: 'manual' },
-        status: v.definition.start ? 'queued' : 'succeeded',
-        reason: null,
+        status: admitted === 'hold' ? 'queued' : status,
+        reason: admitted === 'hold' ? HELD : admitted,
         depth: 0,
         startedBy: ctx.principal.userId,
         currentStep: v.definition.start,
       });
-      if (v.definition.start) await queueStep(trx, runId);
+      if (status === 'queued' && admitted === null) await queueStep(trx, runId);
       runs.push(runId);
     }
     return runs;
@@ -373,8 +379,24 @@ export async function retryRun(ctx: ServiceContext, id: string) {
     const run = await loadRun(trx, ws, id, true);
     if (run.status !== 'failed')
       throw new AppError('conflict', `Only a failed run can be retried; this one is ${run.status}.`);
-    await updateRun(trx, ws, id, { status: 'queued', error: null, finished: false });
-    await queueStep(trx, id);
+    const v = await selectVersion(trx, ws, run.workflow_id, run.version);
+    const settings = settingsSchema.parse(v?.settings ?? {});
+    // Concurrency per record: another run active on the record holds this one (queue) or refuses the retry (skip).
+    const admitted = run.trigger_record_id
+      ? await admission(trx, ws, run.workflow_id, run.trigger_record_id, settings, { reenrolment: false })
+      : null;
+    if (admitted === 'already running')
+      throw new AppError(
+        'conflict',
+        'Another run of this workflow is active on the record (concurrency: skip); retry when it has ended.',
+      );
+    await updateRun(trx, ws, id, {
+      status: 'queued',
+      error: null,
+      finished: false,
+      reason: admitted === 'hold' ? HELD : null,
+    });
+    if (admitted !== 'hold') await queueStep(trx, id);
     return presentRun((await selectRun(trx, ws, id))!, ctx.principal);
   });
 }
