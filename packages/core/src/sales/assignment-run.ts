@@ -81,6 +81,8 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
         { owner: picked.member.userId },
         { cause: { kind: 'assignment', runId: rule.id, depth: (ctx.cause?.depth ?? 0) + 1 } },
       );
+      // The record engine answers the create with this same record: its answer shows the owner the rule chose.
+      (lead as Record<string, unknown>).owner = picked.member.userId;
     }
     await upsertAssignment(trx, workspaceId, {
       leadId: lead.id,
