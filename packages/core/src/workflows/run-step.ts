@@ -569,7 +569,9 @@ export async function runWorkflowStep(
     const e = p.external;
     const outcome = await sendWorkflowRequest(e.url, e.method, e.body, p.key, options.allowPrivate);
     ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-    retryable = outcome.statusCode === null || outcome.statusCode === 429 || outcome.statusCode >= 500;
+    retryable =
+      !outcome.refused &&
+      (outcome.statusCode === null || outcome.statusCode === 429 || outcome.statusCode >= 500);
     retryAfter = outcome.retryAfterSeconds;
     output = { statusCode: outcome.statusCode, error: outcome.error };
     problem = `${what}: the webhook answered ${outcome.statusCode ?? 'nothing'}${outcome.error ? ` (${outcome.error})` : ''}.`;

@@ -1,7 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { guardedLookup, hostOf, isBlockedAddress, parseWebhookUrl } from '../webhooks/url-guard.ts';
+import {
+  guardedLookup,
+  hostOf,
+  isBlockedAddress,
+  parseWebhookUrl,
+  UnsafeUrlError,
+} from '../webhooks/url-guard.ts';
 
 /** How a workflow's webhook call went. */
 export interface SendOutcome {
@@ -9,6 +15,8 @@ export interface SendOutcome {
   error: string | null;
   /** Seconds the receiver asked to wait (`Retry-After`), when it did. */
   retryAfterSeconds: number | null;
+  /** The SSRF guard refused the address (or the URL): trying again cannot help. */
+  refused?: boolean | undefined;
 }
 
 const CONNECT_MS = 3_000;
@@ -37,7 +45,7 @@ export function sendWorkflowRequest(
     try {
       target = parseWebhookUrl(url);
     } catch (error) {
-      resolve({ statusCode: null, error: (error as Error).message, retryAfterSeconds: null });
+      resolve({ statusCode: null, error: (error as Error).message, retryAfterSeconds: null, refused: true });
       return;
     }
     const host = hostOf(target);
@@ -46,6 +54,7 @@ export function sendWorkflowRequest(
         statusCode: null,
         error: `Refused: ${host} is an address webhooks may not call.`,
         retryAfterSeconds: null,
+        refused: true,
       });
       return;
     }
@@ -87,7 +96,15 @@ export function sendWorkflowRequest(
       timers.push(connecting);
       socket.once('connect', () => clearTimeout(connecting));
     });
-    request.on('error', (e) => finish({ statusCode: null, error: e.message, retryAfterSeconds: null }));
+    request.on('error', (e) =>
+      finish({
+        statusCode: null,
+        error: e.message,
+        retryAfterSeconds: null,
+        refused:
+          e instanceof UnsafeUrlError || (e as NodeJS.ErrnoException).code === 'ERR_WEBHOOK_ADDRESS_REFUSED',
+      }),
+    );
     request.end(body);
   });
 }

@@ -1,5 +1,6 @@
 // Workflow runs, second pass: the permission on every route, runs that keep their version, concurrency per record
 // (parallel, queue, skip) with re-enrolment, and sendEmail through a real SMTP receiver on this machine.
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
@@ -572,6 +573,67 @@ describe('workflow runs', () => {
     const refused = await call('POST', `/workflow-runs/${s1}/retry`);
     expect(refused.statusCode).toBe(409);
     expect(refused.body).toContain('Another run of this workflow is active on the record');
+  });
+
+  it('a webhook step sends its Idempotency-Key, retries a 503 after Retry-After with the same key, and the guard refuses a private address at once', async () => {
+    const hits: { key: string | undefined; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
+      req.on('end', () => {
+        hits.push({ key: req.headers['idempotency-key'] as string | undefined, body });
+        if (hits.length === 1) res.writeHead(503, { 'retry-after': '0' }).end();
+        else res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const w = await create({
+        name: 'Hook',
+        draft: {
+          trigger: { type: 'manual', object: 'people' },
+          start: 'h',
+          steps: [
+            { id: 'h', type: 'webhook', url, method: 'POST', body: { expr: '{"name": record.firstName}' } },
+          ],
+        },
+      });
+      await publishAndEnable(w.id);
+      const person = (await call('POST', '/objects/people', { firstName: 'مهسا' })).json() as { id: string };
+      const start = async () =>
+        (
+          (await call('POST', `/workflows/${w.id}/run`, { recordIds: [person.id] })).json() as {
+            runIds: string[];
+          }
+        ).runIds[0]!;
+
+      // Without RABITA_WEBHOOKS_ALLOW_PRIVATE the guard refuses 127.0.0.1: the step fails, not retried, nothing sent.
+      const refusedRun = await start();
+      await drain();
+      const refused = await runOf(refusedRun);
+      expect(refused).toMatchObject({ status: 'failed', currentStep: 'h' });
+      expect(refused.error).toMatch(/Step "h": the webhook answered nothing \(Refused/);
+      expect(refused.steps).toHaveLength(1);
+      expect(hits).toHaveLength(0);
+
+      options = { allowPrivate: true };
+      const runId = await start();
+      await drain();
+      const run = await runOf(runId);
+      expect(run.status).toBe('succeeded');
+      expect(run.steps.map((s) => [s.stepId, s.status])).toEqual([
+        ['h', 'failed'],
+        ['h', 'succeeded'],
+      ]);
+      expect(hits.map((h) => h.key)).toEqual([`${runId}:h`, `${runId}:h`]);
+      expect(JSON.parse(hits[1]!.body)).toEqual({ name: 'مهسا' });
+    } finally {
+      options = { allowPrivate: false };
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   /** The seeds' thank-you note after a large purchase: a deal moved to a won stage above 100,000,000. */
