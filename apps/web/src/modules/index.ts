@@ -3,6 +3,7 @@ import { auditWeb } from './audit/audit.web.ts';
 import { authWeb } from './auth/auth.web.ts';
 import { exportsWeb } from './exports/exports.web.ts';
 import { importsWeb } from './imports/imports.web.ts';
+import { leadsWeb } from './leads/leads.web.ts';
 import { metadataWeb } from './metadata/metadata.web.ts';
 import { notificationsWeb } from './notifications/notifications.web.ts';
 import { recordsWeb } from './records/records.web.ts';
@@ -24,6 +25,7 @@ const modules = [
   recordsWeb,
   timelineWeb,
   salesWeb,
+  leadsWeb,
   searchWeb,
   notificationsWeb,
   viewsWeb,

@@ -1,0 +1,275 @@
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Group,
+  MultiSelect,
+  NumberInput,
+  Select,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { IconArrowDown, IconArrowUp, IconTrash } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { call, client } from '../../../api/client.ts';
+import type { components } from '../../../api/schema.gen.ts';
+import { ErrorText } from '../../../components/ErrorText.tsx';
+import { Section } from '../../../components/Section.tsx';
+import { useObject } from '../../metadata/hooks/useObjects.ts';
+import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
+import { type FilterState, toFilterTree } from '../../records/utils/filter.ts';
+import { useMembers } from '../../workspaces/hooks/useMembers.ts';
+import { leadsKeys, STRATEGIES, type Strategy } from '../utils/leads-keys.ts';
+import { fromFilterTree } from '../utils/rule-condition.ts';
+
+type Rule = components['schemas']['AssignmentRule'];
+
+/** The assignment rules in priority order (move, switch off, delete), a form for a new one, and who is away. */
+export default function AssignmentRulesSettings() {
+  const { t, i18n } = useTranslation();
+  const names = new Intl.ListFormat(i18n.language, { type: 'conjunction' });
+  const qc = useQueryClient();
+  const rules = useQuery({
+    queryKey: leadsKeys.rules,
+    queryFn: async () => (await call(client.GET('/api/v1/assignment-rules'))).data,
+  });
+  const refresh = () => qc.invalidateQueries({ queryKey: leadsKeys.rules });
+  const reorder = useMutation({
+    mutationFn: async (ids: string[]) =>
+      call(client.POST('/api/v1/assignment-rules/reorder', { body: { ids } })),
+    onSuccess: refresh,
+  });
+  const toggle = useMutation({
+    mutationFn: async (r: Rule) =>
+      call(
+        client.PATCH('/api/v1/assignment-rules/{id}', {
+          params: { path: { id: r.id } },
+          body: { enabled: !r.enabled },
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: async (id: string) =>
+      call(client.DELETE('/api/v1/assignment-rules/{id}', { params: { path: { id } } })),
+    onSuccess: refresh,
+  });
+  const list = rules.data ?? [];
+  const move = (i: number, by: -1 | 1) => {
+    const ids = list.map((r) => r.id);
+    const [id] = ids.splice(i, 1);
+    ids.splice(i + by, 0, id!);
+    reorder.mutate(ids);
+  };
+  return (
+    <Stack>
+      <Section title={t('leads.rulesTitle')}>
+        <Text size="sm" c="dimmed" mb="sm">
+          {t('leads.rulesHint')}
+        </Text>
+        <ErrorText error={rules.error ?? reorder.error ?? toggle.error ?? remove.error} />
+        <Table.ScrollContainer minWidth={640} type="native">
+          <Table withTableBorder data-testid="assignment-rules">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('leads.ruleName')}</Table.Th>
+                <Table.Th>{t('leads.strategy')}</Table.Th>
+                <Table.Th>{t('leads.pool')}</Table.Th>
+                <Table.Th>{t('leads.enabled')}</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.map((r, i) => (
+                <Table.Tr key={r.id}>
+                  <Table.Td>
+                    {r.name}
+                    {r.condition ? (
+                      <Badge size="xs" variant="light" ms={6}>
+                        {t('leads.hasCondition')}
+                      </Badge>
+                    ) : null}
+                  </Table.Td>
+                  <Table.Td>{t(`leads.strategies.${r.strategy}`)}</Table.Td>
+                  <Table.Td>
+                    {names.format(
+                      r.pool.map((m) => (r.strategy === 'weighted' ? `${m.name} ×${m.weight}` : m.name)),
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Switch
+                      checked={r.enabled}
+                      onChange={() => toggle.mutate(r)}
+                      aria-label={t('leads.enabled')}
+                    />
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4} wrap="nowrap">
+                      <ActionIcon
+                        variant="subtle"
+                        disabled={i === 0}
+                        onClick={() => move(i, -1)}
+                        aria-label={t('leads.moveUp')}
+                      >
+                        <IconArrowUp size={16} />
+                      </ActionIcon>
+                      <ActionIcon
+                        variant="subtle"
+                        disabled={i === list.length - 1}
+                        onClick={() => move(i, 1)}
+                        aria-label={t('leads.moveDown')}
+                      >
+                        <IconArrowDown size={16} />
+                      </ActionIcon>
+                      <ActionIcon
+                        variant="subtle"
+                        color="red"
+                        onClick={() => remove.mutate(r.id)}
+                        aria-label={t('record.delete')}
+                      >
+                        <IconTrash size={16} />
+                      </ActionIcon>
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Section>
+      <NewRule onCreated={refresh} />
+      <AwayMembers />
+    </Stack>
+  );
+}
+
+/** The form for a new rule: name, condition (the lists' filter builder on leads), strategy and pool. */
+function NewRule({ onCreated }: { onCreated: () => void }) {
+  const { t } = useTranslation();
+  const leads = useObject('leads');
+  const members = useMembers();
+  const [name, setName] = useState('');
+  const [strategy, setStrategy] = useState<Strategy>('roundRobin');
+  const [pool, setPool] = useState<string[]>([]);
+  const [weights, setWeights] = useState<Record<string, number>>({});
+  const [condition, setCondition] = useState<FilterState>(fromFilterTree(null));
+  const create = useMutation({
+    mutationFn: async () =>
+      call(
+        client.POST('/api/v1/assignment-rules', {
+          body: {
+            name,
+            strategy,
+            condition: (toFilterTree(condition) as Record<string, unknown> | undefined) ?? null,
+            pool: pool.map((userId) => ({
+              userId,
+              ...(strategy === 'weighted' ? { weight: weights[userId] ?? 1 } : {}),
+            })),
+          },
+        }),
+      ),
+    onSuccess: () => {
+      setName('');
+      setPool([]);
+      setCondition(fromFilterTree(null));
+      onCreated();
+    },
+  });
+  const nameOf = (id: string) => members.data?.find((m) => m.userId === id)?.name ?? id;
+  return (
+    <Section title={t('leads.newRule')}>
+      <Stack>
+        <TextInput
+          label={t('leads.ruleName')}
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          required
+        />
+        {leads && (
+          <Group gap="xs">
+            <Text size="sm">{t('leads.condition')}</Text>
+            <FilterBuilder object={leads} value={condition} onChange={setCondition} />
+          </Group>
+        )}
+        <Select
+          label={t('leads.strategy')}
+          data={STRATEGIES.map((s) => ({ value: s, label: t(`leads.strategies.${s}`) }))}
+          value={strategy}
+          onChange={(v) => v && setStrategy(v as Strategy)}
+          allowDeselect={false}
+        />
+        <MultiSelect
+          label={strategy === 'fixed' ? t('leads.fixedOwner') : t('leads.pool')}
+          data={(members.data ?? []).map((m) => ({ value: m.userId, label: m.name }))}
+          value={pool}
+          onChange={(v) => setPool(strategy === 'fixed' ? v.slice(-1) : v)}
+          searchable
+        />
+        {strategy === 'weighted' &&
+          pool.map((id) => (
+            <NumberInput
+              key={id}
+              label={t('leads.weightOf', { name: nameOf(id) })}
+              min={1}
+              max={100}
+              value={weights[id] ?? 1}
+              onChange={(v) => setWeights((w) => ({ ...w, [id]: Number(v) || 1 }))}
+            />
+          ))}
+        <ErrorText error={create.error} />
+        <Group justify="flex-end">
+          <Button
+            onClick={() => create.mutate()}
+            loading={create.isPending}
+            disabled={!name.trim() || pool.length === 0}
+          >
+            {t('leads.addRule')}
+          </Button>
+        </Group>
+      </Stack>
+    </Section>
+  );
+}
+
+/** Members and whether each is away (every rule skips a member who is away). */
+function AwayMembers() {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const members = useMembers();
+  const away = useQuery({
+    queryKey: leadsKeys.away,
+    queryFn: async () => (await call(client.GET('/api/v1/assignment-away'))).data,
+  });
+  const mark = useMutation({
+    mutationFn: async (v: { userId: string; away: boolean }) =>
+      call(
+        client.PUT('/api/v1/assignment-away/{userId}', {
+          params: { path: { userId: v.userId } },
+          body: { away: v.away },
+        }),
+      ),
+    onSuccess: () => qc.invalidateQueries({ queryKey: leadsKeys.away }),
+  });
+  const awayIds = new Set((away.data ?? []).map((a) => a.userId));
+  return (
+    <Section title={t('leads.awayTitle')}>
+      <ErrorText error={mark.error} />
+      <Stack gap={6}>
+        {(members.data ?? []).map((m) => (
+          <Switch
+            key={m.userId}
+            label={m.name}
+            checked={awayIds.has(m.userId)}
+            onChange={(e) => mark.mutate({ userId: m.userId, away: e.currentTarget.checked })}
+            description={awayIds.has(m.userId) ? t('leads.isAway') : undefined}
+          />
+        ))}
+      </Stack>
+    </Section>
+  );
+}
