@@ -1,0 +1,116 @@
+/// <reference lib="dom" />
+// Browser test: a lead's conversion dialog in Persian on the real server and the built web app — the matching
+// person found for a Persian name spelt in Arabic is offered and chosen, a company and a deal are created, and the
+// lead's page then shows what it became; the assignment reason shows in Persian too.
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
+import { launchBrowser } from './browser.ts';
+
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+describe('lead conversion in the browser, in Persian', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+
+  /** The API as the signed-in browser user (same cookies). */
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await page.request.fetch(`${base}/api/v1${url}`, {
+      method,
+      ...(body === undefined ? {} : { data: body }),
+    });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
+    return response.status() === 204 ? null : response.json();
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1300, height: 900 },
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
+      data: buildSignUp({ name: 'سارا' }),
+    });
+    expect(signedUp.status()).toBe(201);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('offers the matching person, converts, and shows what the lead became', async () => {
+    await api('PATCH', '/workspace', { defaultCountry: 'IR' });
+    await api('PATCH', '/me', { locale: 'fa' });
+    const me = await api('GET', '/me');
+    await api('POST', '/assignment-rules', {
+      name: 'تیم تهران',
+      strategy: 'fixed',
+      pool: [{ userId: me.user?.id ?? me.id }],
+    });
+    const person = await api('POST', '/objects/people', {
+      firstName: 'علی',
+      lastName: 'رضایی',
+      phones: ['+98 912 123 4567'],
+    });
+    const lead = await api('POST', '/objects/leads', {
+      name: 'علي رضايي',
+      companyName: 'پارس‌داده',
+      phone: '۰۹۱۲ ۱۲۳ ۴۵۶۷',
+    });
+
+    await page.goto(`${base}/o/leads/${lead.id}`);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    const panel = page.getByTestId('lead-panel');
+    // The assignment reason, in Persian.
+    await panel.getByText('مسئول ثابت در تیم تهران').waitFor();
+    await panel.getByRole('button', { name: 'تبدیل' }).click();
+
+    const dialog = page.getByRole('dialog', { name: 'تبدیل سرنخ' });
+    await dialog.getByText('این رکوردهای موجود با سرنخ مطابقت دارند', { exact: false }).waitFor();
+    // The existing person is offered (matched by name and phone) and chosen first.
+    const attach = dialog.getByRole('radio', { name: 'وصل به علی رضایی' });
+    await attach.waitFor();
+    expect(await attach.isChecked()).toBe(true);
+    await dialog.getByText('مطابقت با', { exact: false }).first().waitFor();
+    expect(await dialog.getByRole('radio', { name: 'ساختن رکورد جدید' }).count()).toBe(2);
+    expect(await dialog.getByRole('checkbox', { name: 'ساختن معامله' }).isChecked()).toBe(true);
+    expect(await dialog.evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
+
+    await page.evaluate(AXE);
+    const result = (await page.evaluate(() =>
+      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(
+        '[role=dialog]',
+        {
+          resultTypes: ['violations'],
+        },
+      ),
+    )) as { violations: { id: string; impact: string }[] };
+    expect(
+      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
+
+    await dialog.getByRole('button', { name: 'تبدیل' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await panel.getByText('تبدیل شد به').waitFor();
+    await panel.getByText('سرنخ تبدیل‌شده فقط‌خواندنی است.').waitFor();
+    await panel.getByRole('link', { name: 'علی رضایی' }).waitFor();
+
+    const conversion = (await api('GET', `/leads/${lead.id}/conversion`)).conversion;
+    expect(conversion.personId).toBe(person.id);
+    expect(conversion.companyId).toBeTruthy();
+    expect(conversion.dealId).toBeTruthy();
+    const deal = await api('GET', `/objects/deals/${conversion.dealId}`);
+    expect(deal).toMatchObject({ name: 'پارس‌داده', primaryPerson: person.id, company: conversion.companyId });
+  });
+});
