@@ -70,6 +70,7 @@ describe('lead conversion', () => {
     const lead = await buildLead();
     const call1 = await create('activities', { type: 'call', subject: 'First call', leads: [lead.id] });
     const note = await create('activities', { type: 'note', subject: 'یادداشت', leads: [lead.id] });
+    const task = await create('tasks', { title: 'پیگیری', linkedObject: 'leads', linkedRecord: lead.id });
     const res = await call('POST', `/leads/${lead.id}/convert`, {
       person: { create: { jobTitle: 'مدیر فروش' } },
       company: { create: {} },
@@ -109,6 +110,11 @@ describe('lead conversion', () => {
       };
       const activityIds = timeline.data.filter((e) => e.kind === 'activity').map((e) => e.id);
       expect(activityIds.sort(), `${object} timeline`).toEqual([call1.id, note.id].sort());
+      // The lead's task shows there too (it stays linked to the lead).
+      expect(
+        timeline.data.filter((e) => e.kind === 'task').map((e) => e.id),
+        `${object} tasks`,
+      ).toEqual([task.id]);
     }
 
     const converted = await get('leads', lead.id);

@@ -6,6 +6,7 @@ import { insertDefaultPipeline } from './default-pipeline.ts';
 import { leadHooks } from './leads.hooks.ts';
 import * as leadTables from './leads.migrations.ts';
 import { leadsRoutes } from './leads.routes.ts';
+import { convertedLeadTasksTimeline } from './leads.timeline.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
 
 /** Sales: deals and the pipelines they move through, the rules that keep a deal and its stage consistent. */
@@ -16,6 +17,7 @@ export const salesModule: ModuleManifest = {
   migrations: { 'sales-0002-leads': leadTables },
   permissions: [{ action: 'sales.assignment.manage', roles: ['manager'] }],
   hooks: [dealHooks, leadHooks],
+  timelineSources: [convertedLeadTasksTimeline],
   seeds: [
     {
       name: 'default pipeline',
