@@ -119,6 +119,19 @@ describe('lead assignment rules', () => {
     ]).map((m) => m.name);
     expect(order).toEqual(['A', 'A', 'B', 'A']);
     await clearRules();
+    await rule({
+      name: 'Weighted',
+      strategy: 'weighted',
+      pool: [
+        { userId: reps.sara.userId, weight: 3 },
+        { userId: reps.reza.userId, weight: 1 },
+      ],
+    });
+    const weighted = [];
+    for (let i = 0; i < 8; i++) weighted.push((await lead({ name: `V${i}` })).owner);
+    expect(weighted.filter((o) => o === reps.sara.userId)).toHaveLength(6);
+    expect(weighted.filter((o) => o === reps.reza.userId)).toHaveLength(2);
+    await clearRules();
     // Three new members with no leads yet: the load spreads evenly.
     const fresh = [];
     for (const name of ['Nima', 'Laleh', 'Hadi'])
