@@ -422,6 +422,7 @@ export async function runWorkflowStep(
     const run = await selectRun(trx, workspaceId, runId, { lock: true });
     if (!run || TERMINAL.has(run.status)) return undefined;
     failpoint('after-step-claim');
+    if (run.status === 'waiting') failpoint('mid-resume');
     const def = pre.version.definition;
     if (!principal) {
       await failRun(

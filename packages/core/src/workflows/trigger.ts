@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { afterCommit, type Tx } from '@rabita/db';
 import { type Kysely, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
@@ -9,6 +9,7 @@ import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.
 import { parsePermissions } from '../roles/permissions.ts';
 import { settings as settingsSchema, type WorkflowSettings } from './definition.ts';
 import { expressionHolds } from './expressions.ts';
+import { failpoint, failpointsArmed } from './failpoints.ts';
 import { queueStep } from './run-step.ts';
 import {
   enrolmentOf,
@@ -146,6 +147,7 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       }
       const id = await insertRun(trx, { ...base, status: 'queued', reason: null });
       if (id) await queueStep(trx, id);
+      if (id && failpointsArmed()) afterCommit(trx, () => failpoint('after-trigger-commit'));
     }
   }
 }
