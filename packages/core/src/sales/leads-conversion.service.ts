@@ -94,7 +94,7 @@ async function readLead(trx: Tx, principal: Principal, leadId: string): Promise<
 /**
  * The people and companies a lead may become, found through the record engine as the caller may see them:
  * people by email, by phone in any written form (E.164) and by folded name (Arabic and Persian spellings alike);
- * companies by the web domain of the lead's email and by folded name.
+ * companies by the web domain of the lead's email, by phone and by folded name.
  */
 export async function conversionMatches(
   ctx: ServiceContext,
@@ -120,10 +120,12 @@ export async function conversionMatches(
     ]);
     for (const id of byEmail!.values()) add('people', id, 'email');
     for (const id of byPhone!.values()) add('people', id, 'phone');
-    const [byDomain] = await matchRecordsByFields(trx, ctx.principal, companies, [
+    const [byDomain, byCompanyPhone] = await matchRecordsByFields(trx, ctx.principal, companies, [
       { fieldKey: 'domains', values: domain ? [domain] : [] },
+      { fieldKey: 'phones', values: phone ? [phone] : [] },
     ]);
     for (const id of byDomain!.values()) add('companies', id, 'domain');
+    for (const id of byCompanyPhone!.values()) add('companies', id, 'phone');
     return { people, companies };
   });
   // Names compare folded (the list filter folds ي/ی, ك/ک, tashkeel, digits) through the record engine's lists.

@@ -52,7 +52,11 @@ describe('lead conversion', () => {
       phones: ['+98 912 123 4567'],
     });
     const byEmail = await create('people', { firstName: 'Someone', emails: ['ali.match@parsdata.ir'] });
-    const company = await create('companies', { name: 'Other name', domains: ['parsdata.ir'] });
+    const company = await create('companies', {
+      name: 'Other name',
+      domains: ['parsdata.ir'],
+      phones: ['+989121234567'],
+    });
     const lead = await buildLead({ email: 'ali.match@parsdata.ir' });
     const res = await call('GET', `/leads/${lead.id}/conversion-matches`);
     expect(res.statusCode, res.body).toBe(200);
@@ -63,7 +67,7 @@ describe('lead conversion', () => {
     const found = matches.people.find((p) => p.id === person.id);
     expect(found?.by.sort()).toEqual(['name', 'phone']);
     expect(matches.people.find((p) => p.id === byEmail.id)?.by).toEqual(['email']);
-    expect(matches.companies.find((c) => c.id === company.id)?.by).toEqual(['domain']);
+    expect(matches.companies.find((c) => c.id === company.id)?.by.sort()).toEqual(['domain', 'phone']);
   });
 
   it('creates a person, company and deal in one step, links activities, and makes the lead read-only', async () => {
@@ -152,6 +156,17 @@ describe('lead conversion', () => {
     const c = await get('companies', company.id);
     expect(c.name).toBe('Kept name');
     expect(c.domains).toEqual(['parsdata.ir']);
+  });
+
+  it('converts a lead once when two conversions race', async () => {
+    const lead = await buildLead();
+    const before = await count('people');
+    const answers = await Promise.all([
+      call('POST', `/leads/${lead.id}/convert`, { person: { create: {} } }),
+      call('POST', `/leads/${lead.id}/convert`, { person: { create: {} } }),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+    expect(await count('people')).toBe(before + 1);
   });
 
   it('leaves nothing behind when the deal fails', async () => {
