@@ -113,4 +113,37 @@ describe('lead conversion in the browser, in Persian', () => {
     const deal = await api('GET', `/objects/deals/${conversion.dealId}`);
     expect(deal).toMatchObject({ name: 'پارس‌داده', primaryPerson: person.id, company: conversion.companyId });
   });
+  it('adds, changes and moves assignment rules and marks a member away, in Persian', async () => {
+    await page.goto(`${base}/settings?tab=assignment`);
+    const table = page.getByTestId('assignment-rules');
+    await table.getByText('تیم تهران').waitFor();
+    await page.getByRole('textbox', { name: 'نام' }).fill('تیم شیراز');
+    await page.getByLabel('اعضا', { exact: true }).and(page.locator('input')).click();
+    await page.getByRole('option', { name: 'سارا' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'افزودن قانون' }).click();
+    await table.getByText('تیم شیراز').waitFor();
+    let rules = (await api('GET', '/assignment-rules')).data as { name: string; strategy: string }[];
+    expect(rules.map((r) => [r.name, r.strategy])).toEqual([
+      ['تیم تهران', 'fixed'],
+      ['تیم شیراز', 'roundRobin'],
+    ]);
+    // Move the new rule first, then rename it through its form.
+    await table.getByRole('button', { name: 'بالا بردن' }).nth(1).click();
+    await expect
+      .poll(async () =>
+        ((await api('GET', '/assignment-rules')).data as { name: string }[]).map((r) => r.name),
+      )
+      .toEqual(['تیم شیراز', 'تیم تهران']);
+    await table.getByRole('button', { name: 'ویرایش قانون تیم شیراز' }).click();
+    await page.getByRole('textbox', { name: 'نام' }).fill('تیم شیراز و اصفهان');
+    await page.getByRole('button', { name: 'ذخیره' }).click();
+    await table.getByText('تیم شیراز و اصفهان').waitFor();
+    rules = (await api('GET', '/assignment-rules')).data;
+    expect(rules[0]?.name).toBe('تیم شیراز و اصفهان');
+    // Away: the switch marks the member, and every rule skips them.
+    await page.getByRole('switch', { name: 'سارا' }).click();
+    await expect.poll(async () => ((await api('GET', '/assignment-away')).data as unknown[]).length).toBe(1);
+    expect(await page.evaluate(() => getComputedStyle(document.body).direction)).toBe('rtl');
+  });
 });

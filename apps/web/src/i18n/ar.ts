@@ -530,6 +530,7 @@ export const ar: Dictionary = {
     attempts: 'المحاولات',
   },
   leads: {
+    editRule: 'تعديل القاعدة {{name}}',
     convert: 'تحويل',
     convertTitle: 'تحويل العميل المحتمل',
     findingMatches: 'جارٍ البحث عن أشخاص وشركات مطابقة…',

@@ -539,6 +539,7 @@ export const en = {
     attempts: 'Attempts',
   },
   leads: {
+    editRule: 'Change the rule {{name}}',
     convert: 'Convert',
     convertTitle: 'Convert the lead',
     findingMatches: 'Looking for matching people and companies…',

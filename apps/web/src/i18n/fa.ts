@@ -530,6 +530,7 @@ export const fa: Dictionary = {
     attempts: 'تلاش‌ها',
   },
   leads: {
+    editRule: 'ویرایش قانون {{name}}',
     convert: 'تبدیل',
     convertTitle: 'تبدیل سرنخ',
     findingMatches: 'در حال یافتن اشخاص و شرکت‌های مشابه…',

@@ -12,7 +12,7 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { IconArrowDown, IconArrowUp, IconTrash } from '@tabler/icons-react';
+import { IconArrowDown, IconArrowUp, IconPencil, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -39,6 +39,7 @@ export default function AssignmentRulesSettings() {
     queryFn: async () => (await call(client.GET('/api/v1/assignment-rules'))).data,
   });
   const refresh = () => qc.invalidateQueries({ queryKey: leadsKeys.rules });
+  const [editing, setEditing] = useState<Rule | undefined>();
   const reorder = useMutation({
     mutationFn: async (ids: string[]) =>
       call(client.POST('/api/v1/assignment-rules/reorder', { body: { ids } })),
@@ -112,6 +113,13 @@ export default function AssignmentRulesSettings() {
                     <Group gap={4} wrap="nowrap">
                       <ActionIcon
                         variant="subtle"
+                        onClick={() => setEditing(r)}
+                        aria-label={t('leads.editRule', { name: r.name })}
+                      >
+                        <IconPencil size={16} />
+                      </ActionIcon>
+                      <ActionIcon
+                        variant="subtle"
                         disabled={i === 0}
                         onClick={() => move(i, -1)}
                         aria-label={t('leads.moveUp')}
@@ -142,47 +150,59 @@ export default function AssignmentRulesSettings() {
           </Table>
         </Table.ScrollContainer>
       </Section>
-      <NewRule onCreated={refresh} />
+      <RuleForm
+        key={editing?.id ?? 'new'}
+        rule={editing}
+        onDone={() => {
+          setEditing(undefined);
+          void refresh();
+        }}
+      />
       <AwayMembers />
     </Stack>
   );
 }
 
-/** The form for a new rule: name, condition (the lists' filter builder on leads), strategy and pool. */
-function NewRule({ onCreated }: { onCreated: () => void }) {
+/**
+ * The form for a rule, new or (given `rule`) one being changed: name, condition (the lists' filter builder on
+ * leads), strategy, pool and weights.
+ */
+function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => void }) {
   const { t } = useTranslation();
   const leads = useObject('leads');
   const members = useMembers();
-  const [name, setName] = useState('');
-  const [strategy, setStrategy] = useState<Strategy>('roundRobin');
-  const [pool, setPool] = useState<string[]>([]);
-  const [weights, setWeights] = useState<Record<string, number>>({});
-  const [condition, setCondition] = useState<FilterState>(fromFilterTree(null));
+  const [name, setName] = useState(rule?.name ?? '');
+  const [strategy, setStrategy] = useState<Strategy>(rule?.strategy ?? 'roundRobin');
+  const [pool, setPool] = useState<string[]>(rule?.pool.map((m) => m.userId) ?? []);
+  const [weights, setWeights] = useState<Record<string, number>>(
+    Object.fromEntries((rule?.pool ?? []).map((m) => [m.userId, m.weight])),
+  );
+  const [condition, setCondition] = useState<FilterState>(fromFilterTree(rule?.condition ?? null));
   const create = useMutation({
-    mutationFn: async () =>
-      call(
-        client.POST('/api/v1/assignment-rules', {
-          body: {
-            name,
-            strategy,
-            condition: (toFilterTree(condition) as Record<string, unknown> | undefined) ?? null,
-            pool: pool.map((userId) => ({
-              userId,
-              ...(strategy === 'weighted' ? { weight: weights[userId] ?? 1 } : {}),
-            })),
-          },
-        }),
-      ),
+    mutationFn: async () => {
+      const body = {
+        name,
+        strategy,
+        condition: (toFilterTree(condition) as Record<string, unknown> | undefined) ?? null,
+        pool: pool.map((userId) => ({
+          userId,
+          ...(strategy === 'weighted' ? { weight: weights[userId] ?? 1 } : {}),
+        })),
+      };
+      return rule
+        ? call(client.PATCH('/api/v1/assignment-rules/{id}', { params: { path: { id: rule.id } }, body }))
+        : call(client.POST('/api/v1/assignment-rules', { body }));
+    },
     onSuccess: () => {
       setName('');
       setPool([]);
       setCondition(fromFilterTree(null));
-      onCreated();
+      onDone();
     },
   });
   const nameOf = (id: string) => members.data?.find((m) => m.userId === id)?.name ?? id;
   return (
-    <Section title={t('leads.newRule')}>
+    <Section title={rule ? t('leads.editRule', { name: rule.name }) : t('leads.newRule')}>
       <Stack>
         <TextInput
           label={t('leads.ruleName')}
@@ -223,12 +243,17 @@ function NewRule({ onCreated }: { onCreated: () => void }) {
           ))}
         <ErrorText error={create.error} />
         <Group justify="flex-end">
+          {rule && (
+            <Button variant="default" onClick={onDone}>
+              {t('record.cancel')}
+            </Button>
+          )}
           <Button
             onClick={() => create.mutate()}
             loading={create.isPending}
             disabled={!name.trim() || pool.length === 0}
           >
-            {t('leads.addRule')}
+            {rule ? t('record.save') : t('leads.addRule')}
           </Button>
         </Group>
       </Stack>
