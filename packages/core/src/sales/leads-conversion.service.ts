@@ -85,6 +85,13 @@ function companyFromLead(lead: RecordView): Record<string, unknown> {
   };
 }
 
+/** A list the caller may not read (or whose name field is hidden from them) matches nothing; other errors stand. */
+function unreadable(error: unknown): { data: RecordView[] } {
+  if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'validation_failed'))
+    return { data: [] };
+  throw error;
+}
+
 async function readLead(trx: Tx, principal: Principal, leadId: string): Promise<RecordView> {
   const lead = (await readRecords(trx, principal, 'leads', [leadId])).get(leadId);
   assertSeen(Boolean(lead), 'leads', leadId);
@@ -138,13 +145,11 @@ export async function conversionMatches(
         ],
       }
     : { field: 'firstName', op: 'eq', value: name.firstName };
-  const byName = await listRecords(ctx, 'people', { filter: nameFilter, limit: 20 }).catch(() => ({
-    data: [],
-  }));
+  const byName = await listRecords(ctx, 'people', { filter: nameFilter, limit: 20 }).catch(unreadable);
   for (const p of byName.data) add('people', p.id, 'name');
   if (typeof lead.companyName === 'string' && lead.companyName.trim()) {
     const filter = { field: 'name', op: 'eq', value: lead.companyName.trim() };
-    const byCompany = await listRecords(ctx, 'companies', { filter, limit: 20 }).catch(() => ({ data: [] }));
+    const byCompany = await listRecords(ctx, 'companies', { filter, limit: 20 }).catch(unreadable);
     for (const c of byCompany.data) add('companies', c.id, 'name');
   }
   return inWorkspace(ctx, async (trx) => {
