@@ -69,6 +69,31 @@ export const trigger = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      type: z.literal('date'),
+      /** The object whose records carry the date (`deals`). */
+      object: z.string().min(1).max(63),
+      /** A date or date-time field of it (`expectedCloseDate`); a run starts relative to its value. */
+      field: z.string().min(1).max(63),
+      /** How far from the field's value: negative is before (`-3` days), positive after. */
+      offset: z
+        .number()
+        .int()
+        .min(-366 * 24 * 60)
+        .max(366 * 24 * 60),
+      unit: z.enum(['days', 'minutes']),
+      /** For days: the time of day (`09:00`, 24-hour) in the time zone; a date-time field keeps its own when absent. */
+      at: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time of day is HH:MM, from 00:00 to 23:59.')
+        .optional(),
+      /** IANA time zone the day and time are read in; the workspace's (from its default country) when absent. */
+      timeZone: z.string().min(1).max(64).optional(),
+      /** For days: count only business days (the workspace country's weekend is skipped). */
+      businessDays: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
       type: z.literal('manual'),
       /** The object whose records (one, or a list's selection) the button runs on. */
       object: z.string().min(1).max(63),

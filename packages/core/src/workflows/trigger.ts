@@ -11,6 +11,7 @@ import { settings as settingsSchema, type WorkflowSettings } from './definition.
 import { expressionHolds } from './expressions.ts';
 import { failpoint, failpointsArmed } from './failpoints.ts';
 import { queueStep } from './run-step.ts';
+import { scheduleDateTriggers } from './schedule-jobs.ts';
 import {
   enrolmentOf,
   HELD,
@@ -47,10 +48,18 @@ function visibleTo(reader: Reader, object: string) {
   return (field: string) => rule.read && !(rule.hiddenFields?.includes(field) ?? false);
 }
 
+/** Whose rights a workflow's trigger reads with: its owner's role, or every field when the owner has left. */
+function readerOf(w: { owner_user_id: string | null; owner_permissions: unknown }): Reader {
+  return w.owner_permissions
+    ? { userId: w.owner_user_id, role: { permissions: parsePermissions(w.owner_permissions) } }
+    : everyField;
+}
+
 /**
  * For each record event, the runs it starts: every enabled workflow whose published record trigger matches (the
  * object, the kind, a changed field, the condition on the new values) gets a queued run and its first job, in the
- * writing transaction — so a committed write always has its runs and a rolled-back one has none.
+ * writing transaction — so a committed write always has its runs and a rolled-back one has none. Date-relative
+ * workflows get the record's job queued, moved or cancelled here too (schedule-jobs.ts).
  */
 export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: readonly RecordEvent[]) {
   const known = active.get(workspaceId);
@@ -58,6 +67,12 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
   const workflows = await selectActiveWorkflows(trx, workspaceId);
   active.set(workspaceId, { has: workflows.length > 0, at: Date.now() });
   if (workflows.length === 0) return;
+  await scheduleDateTriggers(
+    trx,
+    workspaceId,
+    events,
+    workflows.map((w) => ({ ...w, owner_visible: (object, field) => visibleTo(readerOf(w), object)(field) })),
+  );
   const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
   const { rows } = await sql<{ txid: string }>`select txid_current()::text as txid`.execute(raw);
   const txid = rows[0]!.txid;
@@ -68,9 +83,7 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       if (!(trigger.events as string[]).includes(event.kind)) continue;
       // The trigger sees what its owner may read: a change to fields hidden from them alone starts nothing, and
       // the condition reads the record without those fields (never more rights than the owner's).
-      const reader: Reader = w.owner_permissions
-        ? { userId: w.owner_user_id, role: { permissions: parsePermissions(w.owner_permissions) } }
-        : everyField;
+      const reader = readerOf(w);
       if (!ruleFor(reader, event.object).read) continue;
       const visible = visibleTo(reader, event.object);
       const changed = Object.keys(event.changes).filter(visible);

@@ -1,10 +1,12 @@
 import type { Tx } from '@rabita/db';
+import { isTimeZone } from '@rabita/shared';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { ruleFor } from '../records/access.ts';
 import { openScope } from '../records/scope.ts';
 import type { Step, WorkflowDefinition } from './definition.ts';
 import { compileExpression, ExpressionError, templateExpressions } from './expressions.ts';
+import { cronProblem } from './schedule.ts';
 
 /** The steps a step may go to next (a branch: both outcomes). */
 export function successors(step: Step): (string | null | undefined)[] {
@@ -112,6 +114,40 @@ export async function validateForPublish(
       if (trigger.condition?.expr)
         checkExpr(problems, 'trigger.condition.expr', 'The trigger', trigger.condition.expr);
     }
+  }
+  if (trigger.type === 'schedule') {
+    const problem = cronProblem(trigger.cron, trigger.timeZone);
+    if (problem)
+      problems.push({
+        field: problem.includes('time zone') ? 'trigger.timeZone' : 'trigger.cron',
+        message: `The trigger: ${problem}`,
+      });
+  }
+  if (trigger.type === 'date') {
+    const found = await objectProblems(trigger.object, 'trigger.object', 'The trigger');
+    if (found && !found.rule.read)
+      problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
+    const f = found?.scope.object.fields.find((d) => d.key === trigger.field);
+    if (found && (!f || found.rule.hiddenFields?.includes(trigger.field)))
+      problems.push({
+        field: 'trigger.field',
+        message: `The trigger: there is no field "${trigger.field}" on ${trigger.object}.`,
+      });
+    else if (f && f.type !== 'date' && f.type !== 'dateTime')
+      problems.push({
+        field: 'trigger.field',
+        message: `The trigger: "${trigger.field}" is not a date or date-time field.`,
+      });
+    if (trigger.timeZone !== undefined && !isTimeZone(trigger.timeZone))
+      problems.push({
+        field: 'trigger.timeZone',
+        message: `The trigger: "${trigger.timeZone}" is not an IANA time zone (such as Asia/Tehran).`,
+      });
+    if (trigger.unit === 'minutes' && (trigger.at !== undefined || trigger.businessDays))
+      problems.push({
+        field: 'trigger.unit',
+        message: 'The trigger: a time of day and business days go with an offset in days, not minutes.',
+      });
   }
   const triggerObject = trigger.type === 'schedule' ? undefined : trigger.object;
 

@@ -1,5 +1,6 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { runWorkflowStep, STEP_TASK } from './run-step.ts';
+import { DATE_TASK, fireDateTrigger, fireSchedule, SCHEDULE_TASK } from './schedule-jobs.ts';
 import { workflowTrigger } from './trigger.ts';
 import * as tables from './workflows.migrations.ts';
 import { workflowsRoutes } from './workflows.routes.ts';
@@ -17,6 +18,14 @@ export const workflowsModule: ModuleManifest = {
     [STEP_TASK]: (deps) => async (payload) => {
       const p = payload as { workspaceId: string; runId: string };
       await runWorkflowStep(deps.db, p, { allowPrivate: deps.webhooksAllowPrivate, smtp: deps.smtp });
+    },
+    /** A schedule's fire time: its run, and the next fire's job. */
+    [SCHEDULE_TASK]: (deps) => async (payload) => {
+      await fireSchedule(deps.db, payload as Parameters<typeof fireSchedule>[1]);
+    },
+    /** A date-relative trigger's time for one record: its run, if the record's date still gives this time. */
+    [DATE_TASK]: (deps) => async (payload) => {
+      await fireDateTrigger(deps.db, payload as Parameters<typeof fireDateTrigger>[1]);
     },
   },
   timelineSources: [workflowRunsTimeline],

@@ -13,6 +13,7 @@ import {
   type WorkflowSettings,
 } from './definition.ts';
 import { queueStep, releaseHeld, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
+import { scheduleExistingRecords, syncWorkflowTimers } from './schedule-jobs.ts';
 import { admission, forgetActiveWorkflows } from './trigger.ts';
 import { validateForPublish } from './validate-definition.ts';
 import {
@@ -185,10 +186,14 @@ export async function updateWorkflow(
       throw new AppError('validation_failed', 'Publish the workflow before turning it on.', {
         errors: [{ field: 'enabled', message: 'The workflow has no published version.' }],
       });
-    return presentWorkflow((await updateWorkflowRow(trx, ws, id, patch))!);
+    const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, patch))!);
+    const timers =
+      patch.enabled !== undefined ? await syncWorkflowTimers(trx, ws, id) : { dateTrigger: false };
+    return { updated, backfill: timers.dateTrigger && patch.enabled === true && !w.enabled };
   });
   forgetActiveWorkflows(ws);
-  return out;
+  if (out.backfill) await scheduleExistingRecords(ctx.db, ctx.principal, id);
+  return out.updated;
 }
 
 /** Deletes a workflow (its runs and versions stay readable in the history). */
@@ -197,6 +202,7 @@ export async function deleteWorkflow(ctx: ServiceContext, id: string) {
   await withWorkspace(ctx.db, ws, async (trx) => {
     await load(trx, ws, id, true);
     await updateWorkflowRow(trx, ws, id, { deleted: true });
+    await syncWorkflowTimers(trx, ws, id);
   });
   forgetActiveWorkflows(ws);
 }
@@ -217,10 +223,12 @@ export async function publishWorkflow(ctx: ServiceContext, id: string) {
       settings: settingsSchema.parse(w.settings ?? {}),
       publishedBy: ctx.principal.userId,
     });
-    return presentWorkflow((await updateWorkflowRow(trx, ws, id, { currentVersion: version }))!);
+    const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, { currentVersion: version }))!);
+    return { updated, timers: await syncWorkflowTimers(trx, ws, id) };
   });
   forgetActiveWorkflows(ws);
-  return out;
+  if (out.timers.dateTrigger) await scheduleExistingRecords(ctx.db, ctx.principal, id);
+  return out.updated;
 }
 
 /** A workflow's published versions, newest first. */
