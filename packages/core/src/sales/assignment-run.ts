@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { StoredRecord, WriteContext } from '../modules/manifest.ts';
 import type { Reader } from '../records/access.ts';
@@ -51,6 +52,7 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
   const owner = lead.owner as string | null | undefined;
   if (owner && owner !== ctx.principal.userId) return;
   const { trx, workspaceId } = ctx;
+  if (await restored(ctx, lead)) return;
   const rules = await selectRules(trx, workspaceId, true);
   const passed: string[] = [];
   for (const candidate of rules) {
@@ -99,6 +101,20 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
     });
     return;
   }
+}
+
+/**
+ * Whether the lead is being restored from an archive rather than created: a restore keeps the record's own
+ * creation time, which a new record never has (its `created_at` is the transaction's `now()`).
+ */
+async function restored(ctx: WriteContext, lead: StoredRecord): Promise<boolean> {
+  const createdAt = lead.createdAt;
+  if (createdAt === undefined || createdAt === null) return false;
+  const at = createdAt instanceof Date ? createdAt.toISOString() : String(createdAt);
+  // The view's time is in milliseconds, `now()` in microseconds: an archive's lead is older by far more.
+  const { rows } = await sql<{ kept: boolean }>`
+    select ${at}::timestamptz < now() - interval '1 second' as kept`.execute(ctx.trx.withoutPlugins());
+  return rows[0]?.kept === true;
 }
 
 const awayNames = (members: readonly PoolMember[]) =>

@@ -1,4 +1,4 @@
-import { openDatabase } from '@rabita/db';
+import { openDatabase, withWorkspace } from '@rabita/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiCaller,
@@ -8,6 +8,8 @@ import {
   type TestApp,
 } from '../../../../test/harness.ts';
 import { principalForMember } from '../auth/members.service.ts';
+import { newId } from '../ids.ts';
+import { bulkWriteRecords } from '../records/bulk-write-records.ts';
 import { createRecord } from '../records/create-record.ts';
 import { weightedOrder } from './assignment-pick.ts';
 
@@ -179,6 +181,39 @@ describe('lead assignment rules', () => {
     } finally {
       await wide.close();
     }
+  });
+
+  it('leaves a lead restored from an archive with its owner (its own creation time is kept)', async () => {
+    await clearRules();
+    await rule({ name: 'Everyone', strategy: 'fixed', pool: [{ userId: reps.mina.userId }] });
+    const principal = (await principalForMember(t.handle.db, admin.userId, admin.workspaceId))!;
+    const id = newId();
+    const [outcome] = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+      bulkWriteRecords(
+        trx,
+        principal,
+        'leads',
+        [
+          {
+            index: 0,
+            input: { name: 'Restored', owner: admin.userId },
+            keep: {
+              id,
+              createdAt: '2024-03-01T10:00:00Z',
+              updatedAt: '2024-03-02T10:00:00Z',
+              createdBy: null,
+            },
+          },
+        ],
+        { source: 'system', audit: false },
+      ),
+    );
+    expect(outcome).toMatchObject({ id, action: 'created' });
+    const restored = (await call('GET', `/objects/leads/${id}`)).json() as { owner: string };
+    expect(restored.owner).toBe(admin.userId);
+    expect((await assignment(id)).assignment).toBeNull();
+    // A lead created now by the same person goes through the rule.
+    expect((await lead({ name: 'New' })).owner).toBe(reps.mina.userId);
   });
 
   it('lets only sales.assignment.manage manage rules, and refuses bad rules with 400', async () => {
