@@ -52,8 +52,8 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
   const owner = lead.owner as string | null | undefined;
   if (owner && owner !== ctx.principal.userId) return;
   const { trx, workspaceId } = ctx;
-  if (await restored(ctx, lead)) return;
   const rules = await selectRules(trx, workspaceId, true);
+  if (rules.length === 0 || (await restored(ctx, lead))) return;
   const passed: string[] = [];
   for (const candidate of rules) {
     if (
