@@ -1,4 +1,13 @@
-import { Checkbox, Group, MultiSelect, SegmentedControl, Stack, TextInput } from '@mantine/core';
+import {
+  Checkbox,
+  Group,
+  MultiSelect,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  TextInput,
+} from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
@@ -9,7 +18,10 @@ import { ObjectSelect } from './ObjectSelect.tsx';
 
 const EVENTS = ['created', 'updated', 'deleted'] as const;
 
-/** The trigger's form: a record change (object, events, fields, condition), a schedule, or a button. */
+/**
+ * The trigger's form: a record change (object, events, fields, condition), a date relative to a record's date
+ * field, a schedule, or a button.
+ */
 export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange: (t: Trigger) => void }) {
   const { t, i18n } = useTranslation();
   const object = useObject(trigger.type === 'schedule' ? '' : trigger.object);
@@ -17,8 +29,18 @@ export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange:
     const key = trigger.type === 'schedule' ? 'people' : trigger.object;
     if (type === 'record') onChange({ type, object: key, events: ['created'] });
     else if (type === 'manual') onChange({ type, object: key });
-    else onChange({ type, cron: '0 8 * * 6', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+    else if (type === 'date')
+      onChange({ type, object: key, field: '', offset: -1, unit: 'days', at: '09:00' });
+    else
+      onChange({
+        type: 'schedule',
+        cron: '0 8 * * 6',
+        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      });
   };
+  const dateFields = (object ? visibleFields(object) : [])
+    .filter((f) => f.type === 'date' || f.type === 'dateTime')
+    .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }));
   return (
     <Stack gap="sm">
       <SegmentedControl
@@ -27,7 +49,7 @@ export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange:
         aria-label={t('workflow.trigger')}
         value={trigger.type}
         onChange={(v) => switchTo(v as Trigger['type'])}
-        data={(['record', 'schedule', 'manual'] as const).map((v) => ({
+        data={(['record', 'date', 'schedule', 'manual'] as const).map((v) => ({
           value: v,
           label: t(`workflow.triggerType.${v}`),
         }))}
@@ -72,6 +94,74 @@ export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange:
               const { condition: _, ...rest } = trigger;
               onChange(c.filter || c.expr ? { ...rest, condition: c } : rest);
             }}
+          />
+        </>
+      ) : trigger.type === 'date' ? (
+        <>
+          <ObjectSelect
+            value={trigger.object}
+            onChange={(o) => onChange({ ...trigger, object: o, field: '' })}
+          />
+          <Select
+            label={t('workflow.dateField')}
+            data={dateFields}
+            value={trigger.field || null}
+            onChange={(v) => onChange({ ...trigger, field: v ?? '' })}
+            searchable
+          />
+          <Group grow align="flex-start">
+            <NumberInput
+              label={t('workflow.offset')}
+              description={t('workflow.offsetHint')}
+              value={trigger.offset}
+              allowDecimal={false}
+              onChange={(v) => onChange({ ...trigger, offset: typeof v === 'number' ? v : 0 })}
+            />
+            <SegmentedControl
+              mt={24}
+              size="xs"
+              aria-label={t('workflow.offsetUnit')}
+              value={trigger.unit}
+              onChange={(v) => {
+                const { at: _, businessDays: __, ...rest } = trigger;
+                onChange(v === 'minutes' ? { ...rest, unit: 'minutes' } : { ...trigger, unit: 'days' });
+              }}
+              data={(['days', 'minutes'] as const).map((v) => ({ value: v, label: t(`workflow.unit.${v}`) }))}
+            />
+          </Group>
+          {trigger.unit === 'days' ? (
+            <>
+              <TextInput
+                label={t('workflow.atTime')}
+                placeholder="09:00"
+                value={trigger.at ?? ''}
+                onChange={(e) => {
+                  const { at: _, ...rest } = trigger;
+                  const v = e.currentTarget.value;
+                  onChange(v ? { ...rest, at: v } : rest);
+                }}
+                dir="ltr"
+              />
+              <Checkbox
+                label={t('workflow.businessDays')}
+                checked={trigger.businessDays ?? false}
+                onChange={(e) => {
+                  const { businessDays: _, ...rest } = trigger;
+                  onChange(e.currentTarget.checked ? { ...rest, businessDays: true } : rest);
+                }}
+              />
+            </>
+          ) : null}
+          <TextInput
+            label={t('workflow.timeZone')}
+            description={t('workflow.timeZoneDefault')}
+            value={trigger.timeZone ?? ''}
+            onChange={(e) => {
+              const { timeZone: _, ...rest } = trigger;
+              const v = e.currentTarget.value;
+              onChange(v ? { ...rest, timeZone: v } : rest);
+            }}
+            dir="ltr"
           />
         </>
       ) : trigger.type === 'schedule' ? (

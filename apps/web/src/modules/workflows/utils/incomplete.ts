@@ -58,5 +58,9 @@ export function missingInTrigger(trigger: Trigger): string[] {
     if (trigger.events.length === 0) return ['events'];
     if (trigger.condition && blankCondition(trigger.condition)) return ['condition'];
   }
+  if (trigger.type === 'date') {
+    if (!trigger.field) return ['field'];
+    if (trigger.at !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(trigger.at)) return ['at'];
+  }
   return [];
 }
