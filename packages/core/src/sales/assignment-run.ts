@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { StoredRecord, WriteContext } from '../modules/manifest.ts';
 import type { Reader } from '../records/access.ts';
 import { recordMatchesFilter } from '../records/stored-record.ts';
@@ -56,13 +57,32 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
   if (rules.length === 0 || (await restored(ctx, lead))) return;
   const passed: string[] = [];
   for (const candidate of rules) {
-    if (
-      candidate.condition &&
-      !(await recordMatchesFilter(trx, RULES_READER, workspaceId, 'leads', lead.id, candidate.condition))
-    )
-      continue;
+    if (candidate.condition) {
+      const meets = await recordMatchesFilter(
+        trx,
+        RULES_READER,
+        workspaceId,
+        'leads',
+        lead.id,
+        candidate.condition,
+      ).catch((error: unknown) => {
+        // A condition naming a field since removed is refused while compiling, before any SQL runs: the rule is
+        // passed over rather than failing the lead's creation.
+        if (error instanceof AppError && error.code === 'validation_failed') {
+          passed.push(`${candidate.name}: its condition no longer applies (${error.message})`);
+          return false;
+        }
+        throw error;
+      });
+      if (!meets) continue;
+    }
     const rotates = candidate.strategy === 'roundRobin' || candidate.strategy === 'weighted';
-    const rule = rotates ? await selectRule(trx, workspaceId, candidate.id, { lock: true }) : candidate;
+    // Every strategy but a fixed owner reads shared state (the turn, the open loads): under the rule's row lock,
+    // concurrent creates take it one after another.
+    const rule =
+      candidate.strategy === 'fixed'
+        ? candidate
+        : await selectRule(trx, workspaceId, candidate.id, { lock: true });
     if (!rule) continue;
     const ids = rule.pool.map((m) => m.userId);
     const away = new Set((await selectAway(trx, workspaceId, ids)).map((a) => a.userId));

@@ -183,6 +183,27 @@ describe('lead assignment rules', () => {
     }
   });
 
+  it('passes over a rule whose condition names a field since removed, and still creates the lead', async () => {
+    await clearRules();
+    const field = await call('POST', '/metadata/objects/leads/fields', {
+      key: 'region',
+      type: 'text',
+      labels: { en: 'Region' },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    await rule({
+      name: 'By region',
+      strategy: 'fixed',
+      condition: { field: 'region', op: 'eq', value: 'north' },
+      pool: [{ userId: reps.sara.userId }],
+    });
+    await rule({ name: 'Rest', strategy: 'fixed', pool: [{ userId: reps.reza.userId }] });
+    expect((await lead({ name: 'North', region: 'north' })).owner).toBe(reps.sara.userId);
+    expect((await call('DELETE', '/metadata/objects/leads/fields/region')).statusCode).toBeLessThan(300);
+    const after = await lead({ name: 'After' });
+    expect(after.owner).toBe(reps.reza.userId);
+  });
+
   it('leaves a lead restored from an archive with its owner (its own creation time is kept)', async () => {
     await clearRules();
     await rule({ name: 'Everyone', strategy: 'fixed', pool: [{ userId: reps.mina.userId }] });
