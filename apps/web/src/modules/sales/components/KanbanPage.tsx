@@ -1,4 +1,15 @@
-import { Badge, Card, Group, ScrollArea, Select, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
+import {
+  Badge,
+  Card,
+  Group,
+  ScrollArea,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,7 +19,7 @@ import { AnchorLink } from '../../../components/links.tsx';
 import { MoveMenu } from '../../../components/MoveMenu.tsx';
 import type { Locale } from '../../../i18n/index.ts';
 import { useDocumentTitle } from '../../../lib/document-title.ts';
-import { formatMoney, formatNumber } from '../../../lib/format.ts';
+import { formatDate, formatMoney, formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { titleOf } from '../../metadata/utils/metadata.ts';
@@ -17,7 +28,11 @@ import { salesKeys } from '../utils/sales-keys.ts';
 
 type Money = { amount: string; currency: string } | null;
 
-/** Deals by stage: drag a card to another column to move it; each column totals its deals in the pipeline's currency. */
+/**
+ * Deals by stage: drag a card to another column to move it. Each column totals its deals in the workspace's
+ * currency, every deal converted at its day's rate by the server (`/sales/deal-totals`); a column lacking a rate
+ * shows no total but its per-currency figures and the rate it lacks. Per-currency figures show on demand.
+ */
 export default function KanbanPage() {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
@@ -31,6 +46,7 @@ export default function KanbanPage() {
   const [error, setError] = useState<unknown>(null);
   const [dragging, setDragging] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  const [perCurrency, setPerCurrency] = useState(false);
   const pipelines = useQuery({
     queryKey: salesKeys.pipelines,
     queryFn: async () => listAll('pipelines', { field: 'name', op: 'isNotNull' }),
@@ -51,8 +67,17 @@ export default function KanbanPage() {
       return { stages, deals };
     },
   });
+  const totals = useQuery({
+    queryKey: [...salesKeys.board(pipeline?.id), 'totals'],
+    enabled: Boolean(pipeline),
+    queryFn: async () =>
+      call(
+        client.GET('/api/v1/sales/deal-totals', {
+          params: { query: { groupBy: 'stage', pipelineId: pipeline!.id } },
+        }),
+      ),
+  });
   if (pipelines.data && pipelines.data.length === 0) return <Text>{t('kanban.noPipeline')}</Text>;
-  const currency = (pipeline?.currency as string | null) ?? null;
   const columns = (board.data?.stages ?? []).map((stage) => ({
     value: stage.id,
     title: titleOf(stageDef, stage, locale),
@@ -86,6 +111,12 @@ export default function KanbanPage() {
         <Title order={2} size="h3">
           {t('kanban.title')}
         </Title>
+        <Switch
+          label={t('money.perCurrency')}
+          checked={perCurrency}
+          onChange={(e) => setPerCurrency(e.currentTarget.checked)}
+          ms="auto"
+        />
         <Select
           aria-label={t('kanban.pipeline')}
           data={(pipelines.data ?? []).map((p) => ({ value: p.id, label: titleOf(pipelineDef, p, locale) }))}
@@ -100,10 +131,8 @@ export default function KanbanPage() {
         <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
           {(board.data?.stages ?? []).map((stage) => {
             const deals = (board.data?.deals ?? []).filter((d) => d.stage === stage.id);
-            const total = deals.reduce((sum, d) => {
-              const m = d.amount as Money;
-              return m && (!currency || m.currency === currency) ? sum + Number(m.amount) : sum;
-            }, 0);
+            const sums = totals.data?.groups.find((g) => g.key === stage.id);
+            const base = totals.data?.currency ?? 'USD';
             return (
               <Card
                 key={stage.id}
@@ -129,10 +158,33 @@ export default function KanbanPage() {
                     {t('kanban.deals', { count: deals.length, n: formatNumber(deals.length, prefs) })}
                   </Badge>
                 </Group>
-                <Text size="xs" c="dimmed" mb="xs" data-testid="stage-total">
-                  {t('kanban.total')}:{' '}
-                  {formatMoney({ amount: String(total), currency: currency ?? 'USD' }, prefs)}
-                </Text>
+                <Stack gap={0} mb="xs">
+                  <Text size="xs" c="dimmed" data-testid="stage-total">
+                    {sums && sums.total === null
+                      ? t('money.noTotal')
+                      : `${t('kanban.total')}: ${formatMoney({ amount: sums?.total ?? '0', currency: base }, prefs)}`}
+                  </Text>
+                  {sums?.missingRates.map((m) => (
+                    <Text key={m.currency} size="xs" c="orange" data-testid="missing-rate">
+                      {t('money.missingRate', {
+                        currency: m.currency,
+                        date: formatDate(m.onOrBefore, prefs),
+                      })}
+                    </Text>
+                  ))}
+                  {(perCurrency || (sums && sums.total === null)) && (
+                    <Stack gap={0} data-testid="stage-currencies">
+                      {sums?.byCurrency.map((c) => (
+                        <Text key={c.currency} size="xs" c="dimmed">
+                          {formatMoney({ amount: c.amount, currency: c.currency }, prefs)}
+                          {c.converted !== null && c.currency !== base
+                            ? ` ≈ ${formatMoney({ amount: c.converted, currency: base }, prefs)}`
+                            : ''}
+                        </Text>
+                      ))}
+                    </Stack>
+                  )}
+                </Stack>
                 <Stack gap="xs" mih={60}>
                   {deals.map((deal) => (
                     <Card
