@@ -149,6 +149,58 @@ describe('schedule and date-relative workflow triggers', () => {
     const res = await call('POST', `/workflows/${id}/publish`);
     expect(res.statusCode).toBe(400);
     expect((res.json() as { detail: string }).detail).toMatch(/"name" is not a date or date-time field/);
+    for (const [extra, message] of [
+      [{ timeZone: 'Nowhere/City' }, /"Nowhere\/City" is not an IANA time zone/],
+      [{ unit: 'minutes', at: '09:00' }, /a time of day and business days go with an offset in days/],
+    ] as const) {
+      const bad = await create({
+        trigger: {
+          type: 'date',
+          object: 'deals',
+          field: 'expectedCloseDate',
+          offset: -3,
+          unit: 'days',
+          ...extra,
+        },
+        ...steps,
+      });
+      const refused = await call('POST', `/workflows/${bad}/publish`);
+      expect(refused.statusCode).toBe(400);
+      expect((refused.json() as { detail: string }).detail).toMatch(message);
+    }
+    // A time of day that is not HH:MM is refused with the draft itself.
+    const draft = await call('POST', '/workflows', {
+      name: 'Bad time',
+      draft: {
+        trigger: {
+          type: 'date',
+          object: 'deals',
+          field: 'expectedCloseDate',
+          offset: 1,
+          unit: 'days',
+          at: '25:00',
+        },
+        ...steps,
+      },
+    });
+    expect(draft.statusCode).toBe(400);
+    expect(draft.body).toMatch(/A time of day is HH:MM/);
+  });
+
+  it("a job carrying another workspace's id starts nothing there or here", async () => {
+    const id = await create({
+      trigger: { type: 'schedule', cron: '0 8 * * 6', timeZone: 'Asia/Tehran' },
+      ...steps,
+    });
+    await publish(id);
+    expect((await call('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
+    const [job] = await jobs(`workflow-schedule:${id}`);
+    const stranger = await signUp(t.app);
+    const payload = { ...job!.payload, workspaceId: stranger.workspaceId } as Parameters<
+      typeof fireSchedule
+    >[1];
+    expect(await fireSchedule(t.handle.db, payload, new Date(payload.fireAt))).toBeUndefined();
+    expect(await runs(id)).toEqual([]);
   });
 
   it('a date trigger schedules each record, moves with its date, cancels when cleared, and fires once', async () => {

@@ -1,5 +1,6 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import type { Principal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import { cancelJob, scheduleJob } from '../jobs/jobs.service.ts';
@@ -205,7 +206,8 @@ async function scheduleRecord(
 /**
  * After a date-relative workflow is published or turned on: queues the job of each existing record the publisher
  * may read whose time is still ahead, a page of 500 per transaction, at most `BACKFILL_LIMIT` records (later
- * records are scheduled when their date is next written). Returns how many were queued.
+ * records are scheduled when their date is next written; none when the caller may not read the object). Returns
+ * how many were queued.
  */
 export async function scheduleExistingRecords(
   db: Database,
@@ -225,7 +227,12 @@ export async function scheduleExistingRecords(
       fields: [trigger.field],
       limit: Math.min(BACKFILL_PAGE, BACKFILL_LIMIT - seen),
       cursor,
+    }).catch((error: unknown) => {
+      // Turned on by someone who may not read the object: their writes to come schedule the records instead.
+      if (error instanceof AppError && error.code === 'forbidden') return undefined;
+      throw error;
     });
+    if (!page) break;
     seen += page.data.length;
     queued += await withWorkspace(db, ws, async (trx) => {
       const calendar = await workspaceCalendar(trx, ws);
