@@ -11,7 +11,10 @@ const pipeline = createRoute({
   component: lazyScreen(() => import('./components/KanbanPage.tsx')),
 });
 
-/** Sales: the pipeline board of deals by stage, and a deal's stages on its record page. */
+/**
+ * Sales: the pipeline board of deals by stage (totals converted into the workspace's currency), a deal's stages
+ * and line items on its record page, and products, price books and exchange rates in settings.
+ */
 export const salesWeb = defineWebModule({
   name: 'sales',
   routes: [pipeline],
@@ -23,6 +26,29 @@ export const salesWeb = defineWebModule({
       area: 'main',
       order: 0,
       component: lazy(() => import('./components/DealStagesPanel.tsx')),
+    },
+    {
+      id: 'deal-line-items',
+      objects: ['deals'],
+      area: 'main',
+      order: 10,
+      component: lazy(() => import('./components/LineItemsPanel.tsx')),
+    },
+  ],
+  settingsTabs: [
+    {
+      value: 'products',
+      labelKey: 'money.productsTab',
+      permission: 'sales.products.manage',
+      order: 62,
+      component: lazy(() => import('./components/ProductsSettings.tsx')),
+    },
+    {
+      value: 'exchange-rates',
+      labelKey: 'money.ratesTab',
+      permission: 'sales.rates.manage',
+      order: 64,
+      component: lazy(() => import('./components/ExchangeRatesSettings.tsx')),
     },
   ],
   live: {
