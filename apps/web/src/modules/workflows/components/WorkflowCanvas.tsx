@@ -84,7 +84,11 @@ export function WorkflowCanvas({
         kind: 'trigger',
         title: triggerTitle,
         subtitle:
-          definition.trigger.type === 'schedule' ? definition.trigger.cron : definition.trigger.object,
+          definition.trigger.type === 'schedule'
+            ? definition.trigger.cron
+            : definition.trigger.type === 'date'
+              ? `${definition.trigger.object}.${definition.trigger.field}`
+              : definition.trigger.object,
         handles: [{ handle: 'next', followed: definition.start !== null }],
         selected: selected === TRIGGER_NODE,
         problem: problems.has(TRIGGER_NODE),
