@@ -70,7 +70,9 @@ describe('lead conversion in the browser, in Persian', () => {
     });
 
     await page.goto(`${base}/o/leads/${lead.id}`);
-    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.dir), { timeout: 15_000 })
+      .toBe('rtl');
     const panel = page.getByTestId('lead-panel');
     // The assignment reason, in Persian.
     await panel.getByText('مسئول ثابت در تیم تهران').waitFor();
@@ -131,8 +133,9 @@ describe('lead conversion in the browser, in Persian', () => {
     // Move the new rule first, then rename it through its form.
     await table.getByRole('button', { name: 'بالا بردن' }).nth(1).click();
     await expect
-      .poll(async () =>
-        ((await api('GET', '/assignment-rules')).data as { name: string }[]).map((r) => r.name),
+      .poll(
+        async () => ((await api('GET', '/assignment-rules')).data as { name: string }[]).map((r) => r.name),
+        { timeout: 15_000 },
       )
       .toEqual(['تیم شیراز', 'تیم تهران']);
     await table.getByRole('button', { name: 'ویرایش قانون تیم شیراز' }).click();
@@ -143,7 +146,11 @@ describe('lead conversion in the browser, in Persian', () => {
     expect(rules[0]?.name).toBe('تیم شیراز و اصفهان');
     // Away: the switch marks the member, and every rule skips them.
     await page.getByRole('switch', { name: 'سارا' }).click();
-    await expect.poll(async () => ((await api('GET', '/assignment-away')).data as unknown[]).length).toBe(1);
+    await expect
+      .poll(async () => ((await api('GET', '/assignment-away')).data as unknown[]).length, {
+        timeout: 15_000,
+      })
+      .toBe(1);
     expect(await page.evaluate(() => getComputedStyle(document.body).direction)).toBe('rtl');
   });
 });
