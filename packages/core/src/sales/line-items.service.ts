@@ -7,7 +7,9 @@ import { assertAllowed } from '../records/access.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import { workspaceSettings } from '../records/scope.ts';
 import { updateRecordIn } from '../records/update-record.ts';
+import { sourceOf } from '../records/write-steps.ts';
 import { decimal, decimalText, refuse } from './currency.ts';
+import { LINE_ITEMS_CAUSE } from './line-items.hooks.ts';
 import { PRICE } from './products.service.ts';
 
 export interface LineItemView {
@@ -110,7 +112,14 @@ function checkLine(input: LineInput, partial: boolean) {
 async function recompute(trx: Tx, ctx: ServiceContext, dealId: string, currency: string): Promise<DealLines> {
   const lines = await linesOf(trx, ctx.principal.workspaceId, dealId, currency);
   if (lines.amount !== null)
-    await updateRecordIn(trx, ctx.principal, 'deals', dealId, { amount: { amount: lines.amount, currency } });
+    await updateRecordIn(
+      trx,
+      ctx.principal,
+      'deals',
+      dealId,
+      { amount: { amount: lines.amount, currency } },
+      { source: sourceOf(ctx.principal), cause: { kind: LINE_ITEMS_CAUSE, runId: dealId, depth: 0 } },
+    );
   return lines;
 }
 

@@ -72,6 +72,17 @@ describe('products, price books and deal line items', () => {
     expect(changed.statusCode, changed.body).toBe(200);
     expect((changed.json() as Lines).amount).toBe('36.60'); // 36.33 + 0.27
     expect(await amountOf(deal)).toEqual({ amount: '36.60', currency: 'SAR' });
+    // While it has lines the amount is theirs: a hand edit is refused, saving the same amount again passes.
+    const byHand = await call('PATCH', `/objects/deals/${deal}`, {
+      amount: { amount: '5', currency: 'SAR' },
+    });
+    expect(byHand.statusCode).toBe(409);
+    expect(byHand.json().detail).toContain('line items');
+    const same = await call('PATCH', `/objects/deals/${deal}`, {
+      name: 'Renamed',
+      amount: { amount: '36.6', currency: 'SAR' },
+    });
+    expect(same.statusCode, same.body).toBe(200);
     // Removing a line: the amount follows the lines that remain.
     const removed = await call('DELETE', `/deals/${deal}/line-items/${line.id}`);
     expect((removed.json() as Lines).amount).toBe('0.27');

@@ -9,6 +9,7 @@ import { leadHooks } from './leads.hooks.ts';
 import * as leadTables from './leads.migrations.ts';
 import { leadsRoutes } from './leads.routes.ts';
 import { convertedLeadTasksTimeline } from './leads.timeline.ts';
+import { lineItemHooks } from './line-items.hooks.ts';
 import { productsRoutes } from './products.routes.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
 
@@ -23,7 +24,7 @@ export const salesModule: ModuleManifest = {
     { action: 'sales.rates.manage', roles: [] },
     { action: 'sales.products.manage', roles: [] },
   ],
-  hooks: [dealHooks, leadHooks],
+  hooks: [dealHooks, leadHooks, lineItemHooks],
   timelineSources: [convertedLeadTasksTimeline],
   seeds: [
     {
