@@ -187,6 +187,42 @@ describe('schedule and date-relative workflow triggers', () => {
     expect(draft.body).toMatch(/A time of day is HH:MM/);
   });
 
+  it('a date trigger: a time already past queues nothing; a fire more than an hour late is recorded skipped', async () => {
+    const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const id = await create({
+      trigger: {
+        type: 'date',
+        object: 'deals',
+        field: 'expectedCloseDate',
+        offset: 1,
+        unit: 'days',
+        at: '10:00',
+      },
+      ...steps,
+    });
+    await publish(id);
+    expect((await call('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
+    const past = (
+      (await call('POST', '/objects/deals', { name: 'گذشته', expectedCloseDate: inDays(-10) })).json() as {
+        id: string;
+      }
+    ).id;
+    expect(await jobs(`workflow-date:${id}:${past}`)).toEqual([]);
+    const deal = (
+      (await call('POST', '/objects/deals', { name: 'آینده', expectedCloseDate: inDays(5) })).json() as {
+        id: string;
+      }
+    ).id;
+    const [job] = await jobs(`workflow-date:${id}:${deal}`);
+    // The day after the date at 10:00 Tehran time (06:30 UTC).
+    expect(job!.payload.fireAt).toBe(`${inDays(6)}T06:30:00.000Z`);
+    const payload = { workspaceId: admin.workspaceId, ...job!.payload } as Parameters<
+      typeof fireDateTrigger
+    >[1];
+    await fireDateTrigger(t.handle.db, payload, new Date(Date.parse(payload.fireAt) + 2 * 3_600_000));
+    expect(await runs(id)).toMatchObject([{ status: 'skipped', reason: expect.stringMatching(/^missed/) }]);
+  });
+
   it("a job carrying another workspace's id starts nothing there or here", async () => {
     const id = await create({
       trigger: { type: 'schedule', cron: '0 8 * * 6', timeZone: 'Asia/Tehran' },
