@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { nextFire } from './schedule.ts';
-import { fireDateTrigger, fireSchedule } from './schedule-jobs.ts';
+import { backfillDateJobs, fireDateTrigger, fireSchedule } from './schedule-jobs.ts';
 
 describe('schedule and date-relative workflow triggers', () => {
   let t: TestApp;
@@ -261,6 +261,18 @@ describe('schedule and date-relative workflow triggers', () => {
     const id = await create({ trigger, ...steps });
     await publish(id);
     expect((await call('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
+    // Turning it on queued the backfill's job (in its transaction); its run schedules the existing deal.
+    const [backfill] = await jobs(`workflow-date-backfill:${id}`);
+    expect(backfill).toMatchObject({
+      task: 'rabita:workflow-date-backfill',
+      payload: { version: 1, seen: 0 },
+    });
+    expect(await jobs(`workflow-date:${id}:${early}`)).toEqual([]);
+    const scheduled = await backfillDateJobs(t.handle.db, {
+      workspaceId: admin.workspaceId,
+      ...(backfill!.payload as unknown as { workflowId: string; version: number }),
+    });
+    expect(scheduled).toBeGreaterThanOrEqual(1);
     expect(await jobs(`workflow-date:${id}:${early}`)).toHaveLength(1);
 
     const deal = (

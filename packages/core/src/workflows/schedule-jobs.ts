@@ -1,5 +1,5 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import type { Principal } from '../auth/principal.ts';
+import { principalForMember } from '../auth/members.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
@@ -19,9 +19,10 @@ import { insertRun, selectVersion, selectWorkflow, type VersionRow } from './wor
 
 export const SCHEDULE_TASK = 'rabita:workflow-schedule';
 export const DATE_TASK = 'rabita:workflow-date';
+export const BACKFILL_TASK = 'rabita:workflow-date-backfill';
 export const scheduleJobKey = (workflowId: string) => `workflow-schedule:${workflowId}`;
 export const dateJobKey = (workflowId: string, recordId: string) => `workflow-date:${workflowId}:${recordId}`;
-/** Records whose date-relative jobs a publish queues, at most (pages of 500 read as the publisher). */
+/** Records whose date-relative jobs a publish queues, at most (pages of 500 read as the workflow's owner). */
 export const BACKFILL_LIMIT = 10_000;
 const BACKFILL_PAGE = 500;
 
@@ -41,15 +42,16 @@ async function liveVersion(trx: Tx, workspaceId: string, workflowId: string, loc
 
 /**
  * After a workflow is published, turned on or off, or deleted (in that transaction): a schedule's next fire is
- * queued (replacing the one before, by the workflow's key) or cancelled. Returns whether the live version has a
- * date-relative trigger, whose records the caller then schedules (after commit, `scheduleExistingRecords`).
+ * queued (replacing the one before, by the workflow's key) or cancelled; a live date-relative version gets its
+ * existing records' backfill job when `backfill` is set (a publish, or turning it on).
  */
 export async function syncWorkflowTimers(
   trx: Tx,
   workspaceId: string,
   workflowId: string,
+  options: { backfill: boolean },
   now = new Date(),
-): Promise<{ dateTrigger: boolean }> {
+): Promise<void> {
   const v = await liveVersion(trx, workspaceId, workflowId);
   const trigger = v?.definition.trigger;
   if (v && trigger?.type === 'schedule') {
@@ -58,7 +60,8 @@ export async function syncWorkflowTimers(
   } else {
     await cancelJob(trx, { task: SCHEDULE_TASK, key: scheduleJobKey(workflowId) });
   }
-  return { dateTrigger: trigger?.type === 'date' };
+  if (v && trigger?.type === 'date' && options.backfill)
+    await queueBackfill(trx, workflowId, v.version, null, 0);
 }
 
 function queueFire(trx: Tx, workflowId: string, version: number, fireAt: Date) {
@@ -204,47 +207,57 @@ async function scheduleRecord(
 }
 
 /**
- * After a date-relative workflow is published or turned on: queues the job of each existing record the publisher
- * may read whose time is still ahead, a page of 500 per transaction, at most `BACKFILL_LIMIT` records (later
- * records are scheduled when their date is next written; none when the caller may not read the object). Returns
- * how many were queued.
+ * A date-relative workflow's existing records, one page of 500 per job (queued by the publish or the turning on,
+ * in its transaction, so a committed publish always gets its backfill): each record the workflow's owner may read
+ * whose time is still ahead gets its job, and the next page's job is queued in the same transaction (a retried
+ * page queues the same keys again). At most `BACKFILL_LIMIT` records; later ones are scheduled when their date is
+ * next written. Stops when the version is no longer live. Returns how many records were scheduled.
  */
-export async function scheduleExistingRecords(
+export async function backfillDateJobs(
   db: Database,
-  principal: Principal,
-  workflowId: string,
+  p: { workspaceId: string; workflowId: string; version: number; cursor?: string | null; seen?: number },
   now = new Date(),
 ): Promise<number> {
-  const ws = principal.workspaceId;
-  const v = await withWorkspace(db, ws, (trx) => liveVersion(trx, ws, workflowId));
-  const trigger = v?.definition.trigger;
-  if (!v || trigger?.type !== 'date') return 0;
-  let cursor: string | undefined;
-  let seen = 0;
-  let queued = 0;
-  while (seen < BACKFILL_LIMIT) {
-    const page = await listRecords({ db, principal }, trigger.object, {
-      fields: [trigger.field],
-      limit: Math.min(BACKFILL_PAGE, BACKFILL_LIMIT - seen),
-      cursor,
-    }).catch((error: unknown) => {
-      // Turned on by someone who may not read the object: their writes to come schedule the records instead.
-      if (error instanceof AppError && error.code === 'forbidden') return undefined;
-      throw error;
-    });
-    if (!page) break;
-    seen += page.data.length;
-    queued += await withWorkspace(db, ws, async (trx) => {
-      const calendar = await workspaceCalendar(trx, ws);
-      let n = 0;
-      for (const r of page.data)
-        if (await scheduleRecord(trx, workflowId, r.id, trigger, r[trigger.field], calendar, now)) n++;
-      return n;
-    });
-    if (!page.nextCursor || page.data.length === 0) break;
-    cursor = page.nextCursor;
-  }
-  return queued;
+  const ws = p.workspaceId;
+  const live = await withWorkspace(db, ws, async (trx) => {
+    const v = await liveVersion(trx, ws, p.workflowId);
+    const w = v ? await selectWorkflow(trx, ws, p.workflowId) : undefined;
+    return v && v.version === p.version && v.definition.trigger.type === 'date' && w?.owner_user_id
+      ? { trigger: v.definition.trigger, ownerId: w.owner_user_id }
+      : undefined;
+  });
+  const seen = p.seen ?? 0;
+  if (!live || seen >= BACKFILL_LIMIT) return 0;
+  const { trigger } = live;
+  const principal = await principalForMember(db, live.ownerId, ws);
+  if (!principal) return 0;
+  const page = await listRecords({ db, principal }, trigger.object, {
+    fields: [trigger.field],
+    limit: Math.min(BACKFILL_PAGE, BACKFILL_LIMIT - seen),
+    cursor: p.cursor ?? undefined,
+  }).catch((error: unknown) => {
+    // An owner who may no longer read the object: the records are scheduled as their dates are written.
+    if (error instanceof AppError && error.code === 'forbidden') return undefined;
+    throw error;
+  });
+  if (!page) return 0;
+  return withWorkspace(db, ws, async (trx) => {
+    const calendar = await workspaceCalendar(trx, ws);
+    let n = 0;
+    for (const r of page.data)
+      if (await scheduleRecord(trx, p.workflowId, r.id, trigger, r[trigger.field], calendar, now)) n++;
+    if (page.nextCursor && page.data.length > 0 && seen + page.data.length < BACKFILL_LIMIT)
+      await queueBackfill(trx, p.workflowId, p.version, page.nextCursor, seen + page.data.length);
+    return n;
+  });
+}
+
+function queueBackfill(trx: Tx, workflowId: string, version: number, cursor: string | null, seen: number) {
+  return scheduleJob(trx, {
+    task: BACKFILL_TASK,
+    key: `workflow-date-backfill:${workflowId}`,
+    payload: { workflowId, version, cursor, seen },
+  });
 }
 
 /**

@@ -1,6 +1,13 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { runWorkflowStep, STEP_TASK } from './run-step.ts';
-import { DATE_TASK, fireDateTrigger, fireSchedule, SCHEDULE_TASK } from './schedule-jobs.ts';
+import {
+  BACKFILL_TASK,
+  backfillDateJobs,
+  DATE_TASK,
+  fireDateTrigger,
+  fireSchedule,
+  SCHEDULE_TASK,
+} from './schedule-jobs.ts';
 import { workflowTrigger } from './trigger.ts';
 import * as tables from './workflows.migrations.ts';
 import { workflowsRoutes } from './workflows.routes.ts';
@@ -26,6 +33,10 @@ export const workflowsModule: ModuleManifest = {
     /** A date-relative trigger's time for one record: its run, if the record's date still gives this time. */
     [DATE_TASK]: (deps) => async (payload) => {
       await fireDateTrigger(deps.db, payload as Parameters<typeof fireDateTrigger>[1]);
+    },
+    /** A page of a date-relative workflow's existing records scheduled, and the next page queued. */
+    [BACKFILL_TASK]: (deps) => async (payload) => {
+      await backfillDateJobs(deps.db, payload as Parameters<typeof backfillDateJobs>[1]);
     },
   },
   timelineSources: [workflowRunsTimeline],

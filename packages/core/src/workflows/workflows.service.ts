@@ -13,7 +13,7 @@ import {
   type WorkflowSettings,
 } from './definition.ts';
 import { queueStep, releaseHeld, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
-import { scheduleExistingRecords, syncWorkflowTimers } from './schedule-jobs.ts';
+import { syncWorkflowTimers } from './schedule-jobs.ts';
 import { admission, forgetActiveWorkflows } from './trigger.ts';
 import { validateForPublish } from './validate-definition.ts';
 import {
@@ -187,13 +187,12 @@ export async function updateWorkflow(
         errors: [{ field: 'enabled', message: 'The workflow has no published version.' }],
       });
     const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, patch))!);
-    const timers =
-      patch.enabled !== undefined ? await syncWorkflowTimers(trx, ws, id) : { dateTrigger: false };
-    return { updated, backfill: timers.dateTrigger && patch.enabled === true && !w.enabled };
+    if (patch.enabled !== undefined)
+      await syncWorkflowTimers(trx, ws, id, { backfill: patch.enabled && !w.enabled });
+    return updated;
   });
   forgetActiveWorkflows(ws);
-  if (out.backfill) await scheduleExistingRecords(ctx.db, ctx.principal, id);
-  return out.updated;
+  return out;
 }
 
 /** Deletes a workflow (its runs and versions stay readable in the history). */
@@ -202,7 +201,7 @@ export async function deleteWorkflow(ctx: ServiceContext, id: string) {
   await withWorkspace(ctx.db, ws, async (trx) => {
     await load(trx, ws, id, true);
     await updateWorkflowRow(trx, ws, id, { deleted: true });
-    await syncWorkflowTimers(trx, ws, id);
+    await syncWorkflowTimers(trx, ws, id, { backfill: false });
   });
   forgetActiveWorkflows(ws);
 }
@@ -224,11 +223,11 @@ export async function publishWorkflow(ctx: ServiceContext, id: string) {
       publishedBy: ctx.principal.userId,
     });
     const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, { currentVersion: version }))!);
-    return { updated, timers: await syncWorkflowTimers(trx, ws, id) };
+    await syncWorkflowTimers(trx, ws, id, { backfill: true });
+    return updated;
   });
   forgetActiveWorkflows(ws);
-  if (out.timers.dateTrigger) await scheduleExistingRecords(ctx.db, ctx.principal, id);
-  return out.updated;
+  return out;
 }
 
 /** A workflow's published versions, newest first. */
