@@ -694,6 +694,9 @@ describe('the web app in a browser', () => {
         'Members',
         'Teams',
         'Roles',
+        'Lead assignment',
+        'Products and prices',
+        'Exchange rates',
         'API keys',
         'Security log',
       ]);
