@@ -1,4 +1,5 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import { principalForMember } from '../auth/members.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
@@ -167,32 +168,30 @@ export async function scheduleDateTriggers(
         continue;
       }
       if (event.kind === 'updated' && !(trigger.field in event.changes)) continue;
-      const stored = await readStoredRecord(trx, workspaceId, event.object, event.recordId);
       calendar ??= await workspaceCalendar(trx, workspaceId);
-      await scheduleRecord(
-        trx,
-        w.workflow_id,
-        event.recordId,
-        trigger,
-        stored?.[trigger.field],
-        calendar,
-        now,
-      );
+      await scheduleRecord(trx, workspaceId, w.workflow_id, event.recordId, trigger, calendar, now);
     }
   }
 }
 
+/**
+ * Queues (or cancels) a record's job from its date as stored. The writer's subscriber and the backfill take a
+ * transaction lock on (workflow, record) before reading the date, so the one that reads an older date always
+ * queues first and the newer date's job replaces it.
+ */
 async function scheduleRecord(
   trx: Tx,
+  workspaceId: string,
   workflowId: string,
   recordId: string,
   trigger: DateTrigger,
-  value: unknown,
   calendar: Calendar,
   now: Date,
 ): Promise<boolean> {
   const key = dateJobKey(workflowId, recordId);
-  const fireAt = dateFireTime(value, trigger, calendar);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+  const stored = await readStoredRecord(trx, workspaceId, trigger.object, recordId);
+  const fireAt = dateFireTime(stored?.[trigger.field], trigger, calendar);
   if (!fireAt || fireAt.getTime() < now.getTime()) {
     await cancelJob(trx, { task: DATE_TASK, key });
     return false;
@@ -245,7 +244,7 @@ export async function backfillDateJobs(
     const calendar = await workspaceCalendar(trx, ws);
     let n = 0;
     for (const r of page.data)
-      if (await scheduleRecord(trx, p.workflowId, r.id, trigger, r[trigger.field], calendar, now)) n++;
+      if (await scheduleRecord(trx, ws, p.workflowId, r.id, trigger, calendar, now)) n++;
     if (page.nextCursor && page.data.length > 0 && seen + page.data.length < BACKFILL_LIMIT)
       await queueBackfill(trx, p.workflowId, p.version, page.nextCursor, seen + page.data.length);
     return n;
