@@ -192,6 +192,57 @@ describe('exchange rates and money totals over deals', () => {
     expect((await call('GET', '/sales/deal-totals', undefined, '')).statusCode).toBe(401);
   });
 
+  it('totals only what the caller may see: own records only, and never a hidden amount', async () => {
+    const { pipelineId, stageId } = await column();
+    await deal(stageId, '1000', 'USD');
+    const own = await call('POST', '/roles', {
+      key: 'own_deals',
+      name: 'Own deals',
+      permissions: {
+        actions: [],
+        objects: {
+          deals: { read: true, create: true, update: true, delete: false, ownRecordsOnly: true },
+          stages: { read: true, create: false, update: false, delete: false },
+          pipelines: { read: true, create: false, update: false, delete: false },
+        },
+      },
+    });
+    expect(own.statusCode, own.body).toBe(201);
+    const rep = await joinByInvitation(t.app, admin.cookie, {
+      email: `own.${admin.workspaceId.slice(0, 8)}@example.com`,
+      role: 'own_deals',
+      name: 'Own',
+    });
+    const mine = await call(
+      'POST',
+      '/objects/deals',
+      { name: 'Mine', stage: stageId, amount: { amount: '50', currency: 'USD' } },
+      rep.cookie,
+    );
+    expect(mine.statusCode, mine.body).toBe(201);
+    expect((await totals(pipelineId, rep.cookie)).groups).toMatchObject([{ deals: 1, total: '50' }]);
+    expect((await totals(pipelineId)).groups).toMatchObject([{ deals: 2, total: '1050' }]);
+    const hiding = await call('POST', '/roles', {
+      key: 'no_amounts',
+      name: 'No amounts',
+      permissions: {
+        actions: [],
+        objects: {
+          deals: { read: true, create: false, update: false, delete: false, hiddenFields: ['amount'] },
+        },
+      },
+    });
+    expect(hiding.statusCode, hiding.body).toBe(201);
+    const blind = await joinByInvitation(t.app, admin.cookie, {
+      email: `blind.${admin.workspaceId.slice(0, 8)}@example.com`,
+      role: 'no_amounts',
+      name: 'Blind',
+    });
+    expect(
+      (await call('GET', `/sales/deal-totals?pipelineId=${pipelineId}`, undefined, blind.cookie)).statusCode,
+    ).toBe(403);
+  });
+
   it('adds decimals exactly', () => {
     expect(addDecimals(['0.1', '0.2'])).toBe('0.3');
     expect(addDecimals(['99999999999999999999.99', '0.01'])).toBe('100000000000000000000');
