@@ -165,7 +165,7 @@ export default function KanbanPage() {
                       : `${t('kanban.total')}: ${formatMoney({ amount: sums?.total ?? '0', currency: base }, prefs)}`}
                   </Text>
                   {sums?.missingRates.map((m) => (
-                    <Text key={m.currency} size="xs" c="orange" data-testid="missing-rate">
+                    <Text key={m.currency} size="xs" c="red.9" data-testid="missing-rate">
                       {t('money.missingRate', {
                         currency: m.currency,
                         date: formatDate(m.onOrBefore, prefs),

@@ -101,7 +101,7 @@ function Editor({ initial }: { initial: Workflow }) {
               : t('workflow.versionN', { version: formatNumber(workflow.currentVersion, prefs) })}
           </Badge>
           {dirty ? (
-            <Text size="sm" c="orange">
+            <Text size="sm" c="red.9">
               {t('workflow.unsaved')}
             </Text>
           ) : null}
