@@ -51,7 +51,10 @@ const runner = await startJobWorker({
   logger: new Logger(() => (level, message) => {
     if (level === 'error') process.stderr.write(`${level}: ${message}\n`);
   }),
-  heartbeat: { intervalMs: 300, staleAfterMs: 1200, orphanAfterMs: 600_000 },
+  // Short beats for a test. A pool killed before its first beat reached the table (a failpoint at the first
+  // claim can win that race) has no heartbeat row: it is released once its lock is 5 s old, not the product's 15
+  // minutes, so such a run cannot stall the test.
+  heartbeat: { intervalMs: 300, staleAfterMs: 1200, orphanAfterMs: 5_000 },
   pollInterval: 100,
 });
 process.stdout.write('ready\n');
