@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpReceiver } from './smtp-receiver.ts';
 
 const WORKER = path.resolve(import.meta.dirname, 'crash-worker.ts');
 /** The crash workflow's steps, in order. */
@@ -35,35 +35,24 @@ export async function startReceivers(): Promise<Receivers> {
   const mails: string[] = [];
   const http = createServer((request, response) => {
     hooks.push(String(request.headers['idempotency-key']));
+    // A worker killed mid-request aborts it; the reset is expected, not a test failure.
+    request.on('error', () => {});
     request.resume();
     request.on('end', () => response.writeHead(204).end());
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, done) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => {
-        raw += c.toString('utf8');
-      });
-      stream.on('end', () => {
-        mails.push(/^Message-ID: (.*)\r$/im.exec(raw)?.[1] ?? 'none');
-        done();
-      });
-    },
+  const smtp = await startSmtpReceiver((raw) => {
+    mails.push(/^Message-ID: (.*)\r$/im.exec(raw)?.[1] ?? 'none');
   });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   return {
     hooks,
     mails,
     hookUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/hook`,
-    smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}?tls=off`,
+    smtpUrl: smtp.url,
     close: async () => {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
     },
   };
 }

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiCaller,
@@ -15,6 +14,7 @@ import {
   type TestApp,
 } from '../../../../test/harness.ts';
 import { runWorkflowStep, type StepOptions } from './run-step.ts';
+import { type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
 
 interface Run {
   id: string;
@@ -78,7 +78,7 @@ describe('workflow runs', () => {
     () => t.app,
     () => admin.cookie,
   );
-  let smtp: SMTPServer;
+  let smtp: SmtpReceiver;
   let smtpUrl: string;
   const mails: Mail[] = [];
   let options: StepOptions = { allowPrivate: false };
@@ -125,35 +125,22 @@ describe('workflow runs', () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
     owner = new pg.Pool({ connectionString: t.url, max: 2 });
-    // A local SMTP receiver: takes any mail, keeps its raw text (no TLS offered, no login asked).
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, done) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', async () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          const messageId = parseMail(raw).headers.get('message-id') ?? '';
-          const recorded = await owner.query(
-            `select 1 from workflow_step_runs where idempotency_key = $1 and status = 'running'`,
-            [messageId],
-          );
-          mails.push({
-            raw,
-            to: session.envelope.rcptTo.map((r) => r.address),
-            recordedBefore: recorded.rowCount === 1,
-          });
-          done();
-        });
-      },
+    smtp = await startSmtpReceiver(async (raw, session) => {
+      const messageId = parseMail(raw).headers.get('message-id') ?? '';
+      const recorded = await owner.query(
+        `select 1 from workflow_step_runs where idempotency_key = $1 and status = 'running'`,
+        [messageId],
+      );
+      mails.push({
+        raw,
+        to: session.envelope.rcptTo.map((r) => r.address),
+        recordedBefore: recorded.rowCount === 1,
+      });
     });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+    smtpUrl = smtp.url;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+    await smtp?.close();
     await owner?.end();
     await t?.close();
   });

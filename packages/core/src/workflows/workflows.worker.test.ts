@@ -1,13 +1,12 @@
 // The real path: a write commits a run and its first rabita:workflow-step job; the job worker (graphile-worker,
 // as `rabita start` runs it) takes the steps one job at a time, through a wait of two seconds and an email to a
 // local SMTP receiver, to the end. Nothing here calls the step runner itself.
-import type { AddressInfo } from 'node:net';
 import { loadConfig, startWorker } from '@rabita/server';
 import pg from 'pg';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,8 +14,7 @@ describe('workflow runs on the job worker', () => {
   let t: TestApp;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let owner: pg.Pool;
-  let smtp: SMTPServer;
-  let port = 0;
+  let smtp: SmtpReceiver;
   const received: string[] = [];
   const call = apiCaller(
     () => t.app,
@@ -27,26 +25,12 @@ describe('workflow runs on the job worker', () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
     owner = new pg.Pool({ connectionString: t.url, max: 2 });
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, _session, done) {
-        let raw = '';
-        stream.on('data', (c: Buffer) => {
-          raw += c.toString('utf8');
-        });
-        stream.on('end', () => {
-          received.push(raw);
-          done();
-        });
-      },
+    smtp = await startSmtpReceiver((raw) => {
+      received.push(raw);
     });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    port = (smtp.server.address() as AddressInfo).port;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+    await smtp?.close();
     await owner?.end();
     await t?.close();
   });
@@ -111,7 +95,7 @@ describe('workflow runs on the job worker', () => {
       DATABASE_URL: t.url,
       LOG_LEVEL: 'silent',
       RABITA_WORKER_CONCURRENCY: '1',
-      RABITA_SMTP_URL: `smtp://127.0.0.1:${port}?tls=off`,
+      RABITA_SMTP_URL: smtp.url,
       RABITA_SMTP_FROM: 'crm@rabita.example',
     });
     const runner = await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }));
