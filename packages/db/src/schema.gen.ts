@@ -547,6 +547,7 @@ export interface WorkerHeartbeats {
 }
 
 export interface Workspaces {
+  automationVersion: Generated<Int8>;
   createdAt: Generated<Timestamp>;
   defaultCountry: Generated<string>;
   defaultCurrency: Generated<string>;

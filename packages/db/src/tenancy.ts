@@ -11,6 +11,8 @@ export interface WorkspaceSettings {
   defaultCountry: string;
   defaultCurrency: string;
   metadataVersion: string;
+  /** Bumped whenever the workspace's automation changes (migration 0028): caches of it are checked against it. */
+  automationVersion: string;
 }
 
 /**
@@ -102,6 +104,16 @@ export function takeWorkspaceSettings(workspaceId: string): WorkspaceSettings | 
   return state.settings;
 }
 
+/**
+ * The workspace's settings as read when the current workspace transaction opened, whatever has run since (unlike
+ * `takeWorkspaceSettings`, it does not use them up); undefined when the transaction's client did not fold them into
+ * its `begin`. For checks that only need a value at least as new as the transaction's start.
+ */
+export function workspaceSettingsAtOpen(workspaceId: string): WorkspaceSettings | undefined {
+  const state = opening.getStore();
+  return state?.workspaceId === workspaceId ? state.settings : undefined;
+}
+
 type Query = (...args: unknown[]) => unknown;
 
 /**
@@ -121,7 +133,7 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
     ) {
       state.state = 'open';
       const id = state.workspaceId;
-      const text = `begin; select set_config('rabita.workspace_id', '${id}', true); select default_country, default_currency, metadata_version::text from workspaces where id = '${id}'`;
+      const text = `begin; select set_config('rabita.workspace_id', '${id}', true); select default_country, default_currency, metadata_version::text, automation_version::text from workspaces where id = '${id}'`;
       const opened = (query(text) as Promise<pg.QueryResult[]>).catch(async (error: unknown) => {
         // A failed message leaves its transaction open and aborted; Kysely only rolls back what has begun.
         await (query('rollback') as Promise<unknown>).catch(() => {});
@@ -129,12 +141,18 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
       });
       return opened.then((results) => {
         const row = results[2]?.rows[0] as
-          | { default_country: string; default_currency: string; metadata_version: string }
+          | {
+              default_country: string;
+              default_currency: string;
+              metadata_version: string;
+              automation_version: string;
+            }
           | undefined;
         state.settings = row && {
           defaultCountry: row.default_country,
           defaultCurrency: row.default_currency,
           metadataVersion: row.metadata_version,
+          automationVersion: row.automation_version,
         };
         return results[0];
       });

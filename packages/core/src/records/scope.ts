@@ -33,7 +33,7 @@ export async function workspaceSettings(trx: Tx, workspaceId: string) {
     takeWorkspaceSettings(workspaceId) ??
     (await trx
       .selectFrom('workspaces')
-      .select(['defaultCountry', 'defaultCurrency', 'metadataVersion'])
+      .select(['defaultCountry', 'defaultCurrency', 'metadataVersion', 'automationVersion'])
       .where('id', '=', workspaceId)
       .executeTakeFirstOrThrow())
   );

@@ -1,4 +1,4 @@
-import { afterCommit, type Tx } from '@rabita/db';
+import { afterCommit, type Tx, workspaceSettingsAtOpen } from '@rabita/db';
 import { type Kysely, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
@@ -23,16 +23,12 @@ import {
 
 /** Chains of automated writes stop at this depth with a run `skipped` (reason `loop`). */
 export const MAX_DEPTH = 5;
-const CACHE_MS = 10_000;
 
-// Whether a workspace has any enabled, published workflow, per process, for 10 s (dropped at once when this
-// process changes a workflow). A write in a workspace without workflows costs no query.
-const active = new Map<string, { has: boolean; at: number }>();
-
-/** Forgets what this process knows of a workspace's workflows (after a change). */
-export function forgetActiveWorkflows(workspaceId: string): void {
-  active.delete(workspaceId);
-}
+// Workspaces this process found without any enabled, published workflow, with the workspace's automation version
+// at the time (migration 0028). The version is read in the round trip that opens every workspace transaction, and
+// every change to a workspace's workflows bumps it in its own transaction, so the answer is never stale, whichever
+// instance made the change; a write in a workspace without workflows costs no query.
+const noWorkflows = new Map<string, string>();
 
 /** The reader of a workflow whose owner is no longer a member: every field (its run fails, saying why). */
 const everyField: Reader = {
@@ -62,10 +58,11 @@ function readerOf(w: { owner_user_id: string | null; owner_permissions: unknown 
  * workflows get the record's job queued, moved or cancelled here too (schedule-jobs.ts).
  */
 export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: readonly RecordEvent[]) {
-  const known = active.get(workspaceId);
-  if (known && !known.has && Date.now() - known.at < CACHE_MS) return;
+  const version = workspaceSettingsAtOpen(workspaceId)?.automationVersion;
+  if (version !== undefined && noWorkflows.get(workspaceId) === version) return;
   const workflows = await selectActiveWorkflows(trx, workspaceId);
-  active.set(workspaceId, { has: workflows.length > 0, at: Date.now() });
+  if (workflows.length > 0) noWorkflows.delete(workspaceId);
+  else if (version !== undefined) noWorkflows.set(workspaceId, version);
   if (workflows.length === 0) return;
   await scheduleDateTriggers(
     trx,

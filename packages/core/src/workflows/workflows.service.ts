@@ -6,6 +6,7 @@ import { isUuid, newId } from '../ids.ts';
 import { cancelJob } from '../jobs/jobs.service.ts';
 import { ruleFor } from '../records/access.ts';
 import { readRecords } from '../records/gate.ts';
+import { bumpAutomationVersion } from '../workspaces/workspaces.service.ts';
 import {
   definition as definitionSchema,
   settings as settingsSchema,
@@ -14,7 +15,7 @@ import {
 } from './definition.ts';
 import { queueStep, releaseHeld, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
 import { syncWorkflowTimers } from './schedule-jobs.ts';
-import { admission, forgetActiveWorkflows } from './trigger.ts';
+import { admission } from './trigger.ts';
 import { validateForPublish } from './validate-definition.ts';
 import {
   HELD,
@@ -187,11 +188,12 @@ export async function updateWorkflow(
         errors: [{ field: 'enabled', message: 'The workflow has no published version.' }],
       });
     const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, patch))!);
-    if (patch.enabled !== undefined)
+    if (patch.enabled !== undefined) {
       await syncWorkflowTimers(trx, ws, id, { backfill: patch.enabled && !w.enabled });
+      await bumpAutomationVersion(trx, ws);
+    }
     return updated;
   });
-  forgetActiveWorkflows(ws);
   return out;
 }
 
@@ -202,8 +204,8 @@ export async function deleteWorkflow(ctx: ServiceContext, id: string) {
     await load(trx, ws, id, true);
     await updateWorkflowRow(trx, ws, id, { deleted: true });
     await syncWorkflowTimers(trx, ws, id, { backfill: false });
+    await bumpAutomationVersion(trx, ws);
   });
-  forgetActiveWorkflows(ws);
 }
 
 /** Checks the draft and freezes it as the next version, which new runs start on. */
@@ -224,9 +226,9 @@ export async function publishWorkflow(ctx: ServiceContext, id: string) {
     });
     const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, { currentVersion: version }))!);
     await syncWorkflowTimers(trx, ws, id, { backfill: true });
+    await bumpAutomationVersion(trx, ws);
     return updated;
   });
-  forgetActiveWorkflows(ws);
   return out;
 }
 

@@ -285,4 +285,43 @@ describe('workflows', () => {
       ((await call('GET', '/workflows', undefined, other.cookie)).json() as { data: unknown[] }).data,
     ).toHaveLength(0);
   });
+
+  it('a workflow turned on or off is seen by the very next write (the automation version, not a timed cache)', async () => {
+    const fresh = await signUp(t.app);
+    const as = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) =>
+      call(method, url, body, fresh.cookie);
+    const automationVersion = async () =>
+      (
+        await withWorkspace(t.handle.db, fresh.workspaceId, (trx) =>
+          sql<{ v: string }>`select automation_version::text as v from workspaces`.execute(trx),
+        )
+      ).rows[0]!.v;
+    // A write in a workspace without workflows: this process now knows it has none, at this version.
+    expect((await as('POST', '/objects/people', { firstName: 'Reza' })).statusCode).toBe(201);
+    const before = Number(await automationVersion());
+    const created = await as('POST', '/workflows', {
+      name: 'Greet',
+      draft: {
+        trigger: { type: 'record', object: 'people', events: ['created'] },
+        start: 'done',
+        steps: [{ id: 'done', type: 'stop' }],
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json() as { id: string };
+    expect((await as('POST', `/workflows/${id}/publish`)).statusCode).toBe(200);
+    expect((await as('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
+    expect(Number(await automationVersion())).toBe(before + 2);
+    // Within a second of turning it on (the old cache held "none" for 10 s), the next write starts a run.
+    const hit = await as('POST', '/objects/people', { firstName: 'مریم' });
+    const runs = async () =>
+      ((await as('GET', `/workflow-runs?workflowId=${id}`)).json() as { data: { triggerRecordId: string }[] })
+        .data;
+    expect((await runs()).map((r) => r.triggerRecordId)).toEqual([(hit.json() as { id: string }).id]);
+    // Turned off: the next write starts nothing, and the workspace is again known to have none.
+    expect((await as('PATCH', `/workflows/${id}`, { enabled: false })).statusCode).toBe(200);
+    expect((await as('POST', '/objects/people', { firstName: 'Nadia' })).statusCode).toBe(201);
+    expect(await runs()).toHaveLength(1);
+    expect(Number(await automationVersion())).toBe(before + 3);
+  });
 });

@@ -107,3 +107,17 @@ export async function listUserWorkspaces(db: Database, userId: string) {
   }>`select workspace_id, workspace_name, role_key from rabita_user_memberships(${userId})`.execute(db);
   return rows.map((r) => ({ id: r.workspaceId, name: r.workspaceName, role: r.roleKey }));
 }
+
+/**
+ * Marks that the workspace's automation changed (a workflow turned on or off, published or deleted), in the
+ * caller's transaction: every process's "this workspace has no automation" answer is checked against this counter
+ * when a workspace transaction opens (`workspaceSettingsAtOpen`), so the change is seen by the next write through
+ * any instance.
+ */
+export async function bumpAutomationVersion(trx: Tx, workspaceId: string): Promise<void> {
+  await trx
+    .updateTable('workspaces')
+    .set({ automationVersion: sql`automation_version + 1` })
+    .where('id', '=', workspaceId)
+    .execute();
+}

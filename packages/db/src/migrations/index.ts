@@ -24,6 +24,7 @@ import * as m0024 from './0024-write-cause.ts';
 import * as m0025 from './0025-account-security.ts';
 import * as m0026 from './0026-orphaned-api-keys.ts';
 import * as m0027 from './0027-folded-values.ts';
+import * as m0028 from './0028-automation-version.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0025-account-security': m0025,
   '0026-orphaned-api-keys': m0026,
   '0027-folded-values': m0027,
+  '0028-automation-version': m0028,
 };
