@@ -9,6 +9,7 @@ import { importsModule } from '../imports/imports.module.ts';
 import { metadataModule } from '../metadata/metadata.module.ts';
 import { notificationsModule } from '../notifications/notifications.module.ts';
 import { recordsModule } from '../records/records.module.ts';
+import { reportsModule } from '../reports/reports.module.ts';
 import { salesModule } from '../sales/sales.module.ts';
 import { searchModule } from '../search/search.module.ts';
 import { timelineModule } from '../timeline/timeline.module.ts';
@@ -35,6 +36,7 @@ export const MODULES: readonly ModuleManifest[] = [
   viewsModule,
   auditModule,
   workflowsModule,
+  reportsModule,
 ];
 
 // Every error code any module declares has its status in a manifest: a code added to `ErrorStatuses` without
