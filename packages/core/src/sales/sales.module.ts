@@ -1,6 +1,9 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { assignmentRoutes } from './assignment.routes.ts';
 import * as moneyTables from './currency.migrations.ts';
+import * as dealHistoryTables from './deal-history.migrations.ts';
+import { dealHistoryRoutes } from './deal-history.routes.ts';
+import { dealHistorySubscriber } from './deal-history.service.ts';
 import { dealHooks } from './deal-rules.ts';
 import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
@@ -12,19 +15,34 @@ import { convertedLeadTasksTimeline } from './leads.timeline.ts';
 import { lineItemHooks } from './line-items.hooks.ts';
 import { productsRoutes } from './products.routes.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
+import { winLossHooks } from './win-loss.hooks.ts';
+import { winLossRoutes } from './win-loss.routes.ts';
 
 /** Sales: deals and the pipelines they move through, the rules that keep a deal and its stage consistent. */
 export const salesModule: ModuleManifest = {
   key: 'sales',
   objects: [deals, pipelines, stages],
-  routes: [leadsRoutes, assignmentRoutes, exchangeRatesRoutes, productsRoutes],
-  migrations: { 'sales-0002-leads': leadTables, 'sales-0003-money': moneyTables },
+  routes: [
+    leadsRoutes,
+    assignmentRoutes,
+    exchangeRatesRoutes,
+    productsRoutes,
+    dealHistoryRoutes,
+    winLossRoutes,
+  ],
+  migrations: {
+    'sales-0002-leads': leadTables,
+    'sales-0003-money': moneyTables,
+    'sales-0004-deal-history': dealHistoryTables,
+  },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
     { action: 'sales.rates.manage', roles: [] },
     { action: 'sales.products.manage', roles: [] },
+    { action: 'sales.reasons.manage', roles: [] },
   ],
-  hooks: [dealHooks, leadHooks, lineItemHooks],
+  hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks],
+  subscribers: [dealHistorySubscriber],
   timelineSources: [convertedLeadTasksTimeline],
   seeds: [
     {
@@ -35,5 +53,5 @@ export const salesModule: ModuleManifest = {
     },
   ],
   aggregateShortcuts: [dealTotals],
-  readSurfaces: [],
+  readSurfaces: ['deal-history'],
 };

@@ -3,6 +3,15 @@ import { field, options, owner } from '../metadata/standard-objects.ts';
 
 // The sales module's standard objects: deals, and the pipelines and stages they move through.
 
+/** Forecast categories: best case includes commit and closed (the forecast adds them up that way). */
+export const FORECAST_CATEGORIES = options(
+  ['pipeline', 'Pipeline', 'قيد المتابعة', 'در جریان'],
+  ['best_case', 'Best case', 'أفضل الاحتمالات', 'بهترین حالت'],
+  ['commit', 'Commit', 'ملتزم بها', 'قطعی'],
+  ['closed', 'Closed', 'مغلقة', 'بسته‌شده'],
+  ['omitted', 'Omitted', 'مستبعدة', 'حذف‌شده از پیش‌بینی'],
+);
+
 const DEAL_STATUSES = options(
   ['open', 'Open', 'مفتوحة', 'باز'],
   ['won', 'Won', 'رابحة', 'موفق'],
@@ -63,6 +72,31 @@ export const deals: ObjectDef = {
       'loss_reason',
       { en: 'Loss reason', ar: 'سبب الخسارة', fa: 'دلیل شکست' },
       { type: 'text', maxLength: 500 },
+    ),
+    field(
+      'forecastCategory',
+      'forecast_category',
+      { en: 'Forecast category', ar: 'فئة التوقع', fa: 'دسته پیش‌بینی' },
+      { type: 'select', options: FORECAST_CATEGORIES },
+    ),
+    // The id of one of the workspace's win or loss reasons (sales/win-loss.hooks.ts checks it).
+    field(
+      'closeReason',
+      'close_reason',
+      { en: 'Win or loss reason', ar: 'سبب الربح أو الخسارة', fa: 'دلیل موفقیت یا شکست' },
+      { type: 'text', maxLength: 36 },
+    ),
+    field(
+      'competitor',
+      'competitor',
+      { en: 'Lost to (competitor)', ar: 'المنافس الفائز', fa: 'رقیب برنده' },
+      { type: 'text', maxLength: 300 },
+    ),
+    field(
+      'competitorCompany',
+      'competitor_company_id',
+      { en: 'Lost to (company)', ar: 'الشركة المنافسة', fa: 'شرکت رقیب' },
+      { type: 'relation', relation: { object: 'companies', many: false } },
     ),
     field(
       'company',
@@ -173,6 +207,13 @@ export const stages: ObjectDef = {
       'kind',
       { en: 'Kind', ar: 'النوع', fa: 'نوع' },
       { type: 'select', required: true, defaultValue: 'open', options: DEAL_STATUSES },
+    ),
+    // The category its deals take by default (empty: closed for won, omitted for lost, pipeline for open).
+    field(
+      'forecastCategory',
+      'forecast_category',
+      { en: 'Forecast category', ar: 'فئة التوقع', fa: 'دسته پیش‌بینی' },
+      { type: 'select', options: FORECAST_CATEGORIES },
     ),
   ],
 };
