@@ -122,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', () => events.close());
   const routeDeps: RouteDeps = {
     db: deps.db,
+    pool: deps.pool,
     events,
     throttle: createSignInThrottle(deps.pool, deps.throttle),
     secrets: lazySecretBox(async () => config.secretKey ?? (await readOrCreateSecretKey(config.dataDir))),
@@ -156,6 +157,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     { prefix: '/api/v1' },
   );
+  // Public pages outside the API (a web form's hosted page), each route declaring its auth like the API's.
+  for (const pages of modules.pages) await app.register(pages, routeDeps);
 
   app.get(
     '/healthz',

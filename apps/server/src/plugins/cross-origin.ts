@@ -33,6 +33,8 @@ export function registerCrossOriginGuard(app: FastifyInstance, publicUrl: string
   const publicOrigin = new URL(publicUrl).origin;
   app.addHook('onRequest', async (request, reply) => {
     if (SAFE_METHODS.has(request.method) || request.headers.authorization !== undefined) return;
+    const config = request.routeOptions.config;
+    if (config?.crossSite === true && config.auth === 'public') return;
     if (!crossOrigin(request, publicOrigin)) return;
     return sendProblem(request, reply, {
       status: 403,

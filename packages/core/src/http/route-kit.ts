@@ -1,6 +1,7 @@
 import type {} from '@fastify/cookie';
 import type { Database } from '@rabita/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
@@ -27,6 +28,12 @@ declare module 'fastify' {
      * the query string otherwise, unless a route says).
      */
     errorsIn?: 'body' | 'querystring' | 'params';
+    /**
+     * A public route other sites' pages may post to (a web form's submissions): the cross-origin guard lets it
+     * through, since it reads no cookie, and the route checks the `Origin` against its own list. Honoured only
+     * with `auth: 'public'`.
+     */
+    crossSite?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -42,6 +49,8 @@ declare module 'fastify' {
 /** What the module route plugins need from the composition root. */
 export interface RouteDeps {
   db: Database;
+  /** The pool behind `db`, for rate limits kept in PostgreSQL (`rate-limiter-flexible`). */
+  pool: pg.Pool;
   throttle: SignInThrottle;
   /** Encrypts secrets kept at rest (its key is read when first needed). */
   secrets: { get(): Promise<SecretBox> };

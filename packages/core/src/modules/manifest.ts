@@ -19,6 +19,8 @@ export interface ModuleManifest {
   key: string;
   /** The module's HTTP route plugins, registered under `/api/v1` (each declares its auth and schemas). */
   routes?: readonly RoutePlugin[] | undefined;
+  /** Route plugins registered at the site's root, for public pages outside the API (a web form's page). */
+  pages?: readonly RoutePlugin[] | undefined;
   /** Standard objects the module owns (their tables come from its migrations). */
   objects?: readonly ObjectDef[] | undefined;
   /**

@@ -18,6 +18,7 @@ import type {
 export interface Registry {
   modules: readonly ModuleManifest[];
   routes: readonly RoutePlugin[];
+  pages: readonly RoutePlugin[];
   objects: readonly ObjectDef[];
   migrations: Record<string, Migration>;
   actions: readonly string[];
@@ -84,6 +85,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   return {
     modules: list,
     routes: list.flatMap((m) => m.routes ?? []),
+    pages: list.flatMap((m) => m.pages ?? []),
     objects: [...objects.values()].sort((a, b) => (a.position ?? 1000) - (b.position ?? 1000)),
     migrations,
     actions: grants.map((g) => g.action),

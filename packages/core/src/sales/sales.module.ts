@@ -15,6 +15,8 @@ import { convertedLeadTasksTimeline } from './leads.timeline.ts';
 import { lineItemHooks } from './line-items.hooks.ts';
 import { productsRoutes } from './products.routes.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
+import * as webFormTables from './web-forms.migrations.ts';
+import { webFormPages, webFormsRoutes } from './web-forms.routes.ts';
 import { winLossHooks } from './win-loss.hooks.ts';
 import { winLossRoutes } from './win-loss.routes.ts';
 
@@ -29,17 +31,21 @@ export const salesModule: ModuleManifest = {
     productsRoutes,
     dealHistoryRoutes,
     winLossRoutes,
+    webFormsRoutes,
   ],
+  pages: [webFormPages],
   migrations: {
     'sales-0002-leads': leadTables,
     'sales-0003-money': moneyTables,
     'sales-0004-deal-history': dealHistoryTables,
+    'sales-0005-web-forms': webFormTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
     { action: 'sales.rates.manage', roles: [] },
     { action: 'sales.products.manage', roles: [] },
     { action: 'sales.reasons.manage', roles: [] },
+    { action: 'sales.forms.manage', roles: [] },
   ],
   hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks],
   subscribers: [dealHistorySubscriber],

@@ -1,0 +1,226 @@
+import type { Database, Tx } from '@rabita/db';
+import { sql } from 'kysely';
+
+/** One field a form asks for: a lead field, whether it must be filled, its label per language. */
+export interface FormField {
+  key: string;
+  required: boolean;
+  labels: { en?: string | undefined; ar?: string | undefined; fa?: string | undefined };
+}
+
+export interface FormRow {
+  id: string;
+  publicId: string;
+  name: string;
+  locale: 'en' | 'ar' | 'fa';
+  fields: FormField[];
+  thankYou: { en?: string; ar?: string; fa?: string };
+  redirectUrl: string | null;
+  allowedOrigins: string[];
+  minFillSeconds: number;
+  maxPerMinute: number;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SubmissionRow {
+  id: string;
+  formId: string;
+  status: 'accepted' | 'quarantined';
+  reasons: string[];
+  submitted: Record<string, string>;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  referrer: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  leadId: string | null;
+  releasedBy: string | null;
+  releasedAt: Date | null;
+  createdAt: Date;
+}
+
+const FORM_COLUMNS = sql`id::text, public_id as "publicId", name, locale, fields, thank_you as "thankYou",
+  redirect_url as "redirectUrl", allowed_origins as "allowedOrigins", min_fill_seconds as "minFillSeconds",
+  max_per_minute as "maxPerMinute", enabled, created_at as "createdAt", updated_at as "updatedAt"`;
+
+const SUBMISSION_COLUMNS = sql`id::text, form_id::text as "formId", status, reasons, submitted,
+  utm_source as "utmSource", utm_medium as "utmMedium", utm_campaign as "utmCampaign", referrer, ip,
+  user_agent as "userAgent", lead_id::text as "leadId", released_by::text as "releasedBy",
+  released_at as "releasedAt", created_at as "createdAt"`;
+
+/** The workspace a form's public id belongs to, before any workspace is known (a SECURITY DEFINER look-up). */
+export async function formWorkspace(db: Database, publicId: string): Promise<string | undefined> {
+  const { rows } = await sql<{ workspace_id: string | null }>`
+    select rabita_web_form_workspace(${publicId})::text as workspace_id`.execute(db.withoutPlugins());
+  return rows[0]?.workspace_id ?? undefined;
+}
+
+export async function selectForms(trx: Tx, workspaceId: string): Promise<FormRow[]> {
+  const { rows } = await sql<FormRow>`
+    select ${FORM_COLUMNS} from web_forms where workspace_id = ${workspaceId}
+    order by name, id limit 1000`.execute(trx.withoutPlugins());
+  return rows;
+}
+
+export async function selectForm(
+  trx: Tx,
+  workspaceId: string,
+  by: { id: string } | { publicId: string },
+): Promise<FormRow | undefined> {
+  const where = 'id' in by ? sql`id = ${by.id}` : sql`public_id = ${by.publicId}`;
+  const { rows } = await sql<FormRow>`
+    select ${FORM_COLUMNS} from web_forms where workspace_id = ${workspaceId} and ${where}`.execute(
+    trx.withoutPlugins(),
+  );
+  return rows[0];
+}
+
+export type FormWrite = Omit<FormRow, 'id' | 'publicId' | 'createdAt' | 'updatedAt'>;
+
+export async function insertForm(
+  trx: Tx,
+  workspaceId: string,
+  form: FormWrite & { id: string; publicId: string; createdBy: string | null },
+): Promise<void> {
+  await sql`
+    insert into web_forms (workspace_id, id, public_id, name, locale, fields, thank_you, redirect_url,
+      allowed_origins, min_fill_seconds, max_per_minute, enabled, created_by)
+    values (${workspaceId}, ${form.id}, ${form.publicId}, ${form.name}, ${form.locale},
+      ${JSON.stringify(form.fields)}::jsonb, ${JSON.stringify(form.thankYou)}::jsonb, ${form.redirectUrl},
+      ${form.allowedOrigins}::text[], ${form.minFillSeconds}, ${form.maxPerMinute}, ${form.enabled},
+      ${form.createdBy})`.execute(trx.withoutPlugins());
+}
+
+export async function updateForm(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  form: FormWrite,
+): Promise<boolean> {
+  const result = await sql`
+    update web_forms set name = ${form.name}, locale = ${form.locale}, fields = ${JSON.stringify(form.fields)}::jsonb,
+      thank_you = ${JSON.stringify(form.thankYou)}::jsonb, redirect_url = ${form.redirectUrl},
+      allowed_origins = ${form.allowedOrigins}::text[], min_fill_seconds = ${form.minFillSeconds},
+      max_per_minute = ${form.maxPerMinute}, enabled = ${form.enabled}, updated_at = now()
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx.withoutPlugins());
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export async function deleteForm(trx: Tx, workspaceId: string, id: string): Promise<boolean> {
+  const result = await sql`delete from web_forms where workspace_id = ${workspaceId} and id = ${id}`.execute(
+    trx.withoutPlugins(),
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export async function insertSubmission(
+  trx: Tx,
+  workspaceId: string,
+  s: Omit<SubmissionRow, 'releasedBy' | 'releasedAt' | 'createdAt'>,
+): Promise<void> {
+  await sql`
+    insert into web_form_submissions (workspace_id, id, form_id, status, reasons, submitted, utm_source,
+      utm_medium, utm_campaign, referrer, ip, user_agent, lead_id)
+    values (${workspaceId}, ${s.id}, ${s.formId}, ${s.status}, ${s.reasons}::text[],
+      ${JSON.stringify(s.submitted)}::jsonb, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.referrer},
+      ${s.ip}, ${s.userAgent}, ${s.leadId})`.execute(trx.withoutPlugins());
+}
+
+/** One submission, locked when asked (release takes it under the lock, so two releases make one lead). */
+export async function selectSubmission(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<SubmissionRow | undefined> {
+  const { rows } = await sql<SubmissionRow>`
+    select ${SUBMISSION_COLUMNS} from web_form_submissions where workspace_id = ${workspaceId} and id = ${id}
+    ${options.lock ? sql`for update` : sql``}`.execute(trx.withoutPlugins());
+  return rows[0];
+}
+
+/** A page of submissions, newest first (keyset on the time-ordered id). */
+export async function selectSubmissions(
+  trx: Tx,
+  workspaceId: string,
+  filter: { status?: string | undefined; formId?: string | undefined; before?: string | undefined },
+  limit: number,
+): Promise<SubmissionRow[]> {
+  const { rows } = await sql<SubmissionRow>`
+    select ${SUBMISSION_COLUMNS} from web_form_submissions
+    where workspace_id = ${workspaceId}
+      ${filter.status ? sql`and status = ${filter.status}` : sql``}
+      ${filter.formId ? sql`and form_id = ${filter.formId}` : sql``}
+      ${filter.before ? sql`and id < ${filter.before}` : sql``}
+    order by id desc limit ${limit}`.execute(trx.withoutPlugins());
+  return rows;
+}
+
+/** The submission that made a lead, if one did. */
+export async function selectSubmissionOfLead(
+  trx: Tx,
+  workspaceId: string,
+  leadId: string,
+): Promise<(SubmissionRow & { formName: string }) | undefined> {
+  const { rows } = await sql<SubmissionRow & { formName: string }>`
+    select s.id::text, s.form_id::text as "formId", s.status, s.reasons, s.submitted, s.utm_source as "utmSource",
+      s.utm_medium as "utmMedium", s.utm_campaign as "utmCampaign", s.referrer, s.ip, s.user_agent as "userAgent",
+      s.lead_id::text as "leadId", s.released_by::text as "releasedBy", s.released_at as "releasedAt",
+      s.created_at as "createdAt", f.name as "formName"
+    from web_form_submissions s join web_forms f on f.workspace_id = s.workspace_id and f.id = s.form_id
+    where s.workspace_id = ${workspaceId} and s.lead_id = ${leadId} limit 1`.execute(trx.withoutPlugins());
+  return rows[0];
+}
+
+export async function markReleased(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  leadId: string,
+  releasedBy: string | null,
+): Promise<void> {
+  await sql`
+    update web_form_submissions set status = 'accepted', lead_id = ${leadId}, released_by = ${releasedBy},
+      released_at = now()
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx.withoutPlugins());
+}
+
+export async function deleteQuarantined(trx: Tx, workspaceId: string, id: string): Promise<boolean> {
+  const result = await sql`
+    delete from web_form_submissions where workspace_id = ${workspaceId} and id = ${id}
+      and status = 'quarantined'`.execute(trx.withoutPlugins());
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export async function selectFormKey(trx: Tx, workspaceId: string): Promise<string | undefined> {
+  const { rows } = await sql<{ sealed_key: string }>`
+    select sealed_key from web_form_keys where workspace_id = ${workspaceId}`.execute(trx.withoutPlugins());
+  return rows[0]?.sealed_key;
+}
+
+export async function upsertFormKey(trx: Tx, workspaceId: string, sealed: string): Promise<void> {
+  await sql`
+    insert into web_form_keys (workspace_id, sealed_key) values (${workspaceId}, ${sealed})
+    on conflict (workspace_id) do nothing`.execute(trx.withoutPlugins());
+}
+
+/** Marks a challenge spent; false when it already was (a replay). Spent challenges past expiry are forgotten. */
+export async function insertSpentChallenge(
+  trx: Tx,
+  workspaceId: string,
+  signature: string,
+  expiresAt: Date,
+): Promise<boolean> {
+  await sql`delete from web_form_spent_challenges where workspace_id = ${workspaceId} and expires_at < now()`.execute(
+    trx.withoutPlugins(),
+  );
+  const { rows } = await sql<{ signature: string }>`
+    insert into web_form_spent_challenges (workspace_id, signature, expires_at)
+    values (${workspaceId}, ${signature}, ${expiresAt}) on conflict do nothing returning signature`.execute(
+    trx.withoutPlugins(),
+  );
+  return rows.length > 0;
+}
