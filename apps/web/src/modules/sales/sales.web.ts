@@ -12,8 +12,9 @@ const pipeline = createRoute({
 });
 
 /**
- * Sales: the pipeline board of deals by stage (totals converted into the workspace's currency), a deal's stages
- * and line items on its record page, and products, price books and exchange rates in settings.
+ * Sales: the pipeline board of deals by stage (totals converted into the workspace's currency; a move to a won or
+ * lost stage asks for the reason), a deal's stages, line items and history on its record page, and products, price
+ * books, exchange rates and win/loss reasons in settings.
  */
 export const salesWeb = defineWebModule({
   name: 'sales',
@@ -34,6 +35,13 @@ export const salesWeb = defineWebModule({
       order: 10,
       component: lazy(() => import('./components/LineItemsPanel.tsx')),
     },
+    {
+      id: 'deal-history',
+      objects: ['deals'],
+      area: 'main',
+      order: 20,
+      component: lazy(() => import('./components/DealHistoryPanel.tsx')),
+    },
   ],
   settingsTabs: [
     {
@@ -49,6 +57,13 @@ export const salesWeb = defineWebModule({
       permission: 'sales.rates.manage',
       order: 64,
       component: lazy(() => import('./components/ExchangeRatesSettings.tsx')),
+    },
+    {
+      value: 'deal-reasons',
+      labelKey: 'dealHistory.reasonsTab',
+      permission: 'sales.reasons.manage',
+      order: 66,
+      component: lazy(() => import('./components/ReasonsSettings.tsx')),
     },
   ],
   live: {

@@ -25,6 +25,7 @@ import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { titleOf } from '../../metadata/utils/metadata.ts';
 import { listAll } from '../utils/list-all.ts';
 import { salesKeys } from '../utils/sales-keys.ts';
+import { type CloseDealChoice, CloseDealDialog, useCloseReasons } from './CloseDealDialog.tsx';
 
 type Money = { amount: string; currency: string } | null;
 
@@ -47,6 +48,10 @@ export default function KanbanPage() {
   const [dragging, setDragging] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [perCurrency, setPerCurrency] = useState(false);
+  const [pending, setPending] = useState<{ dealId: string; stageId: string; kind: 'won' | 'lost' } | null>(
+    null,
+  );
+  const closing = useCloseReasons();
   const pipelines = useQuery({
     queryKey: salesKeys.pipelines,
     queryFn: async () => listAll('pipelines', { field: 'name', op: 'isNotNull' }),
@@ -82,9 +87,9 @@ export default function KanbanPage() {
     value: stage.id,
     title: titleOf(stageDef, stage, locale),
   }));
-  const move = async (dealId: string, stageId: string) => {
+  /** Moves a deal (with a reason when closing it); throws what the server refused with, the board restored. */
+  const moveWith = async (dealId: string, stageId: string, extra: CloseDealChoice = {}) => {
     setError(null);
-    setAnnouncement(t('kanban.moved', { stage: columns.find((c) => c.value === stageId)?.title ?? '' }));
     const key = salesKeys.board(pipeline?.id);
     const previous = qc.getQueryData<{ stages: RecordData[]; deals: RecordData[] }>(key);
     if (previous)
@@ -96,14 +101,25 @@ export default function KanbanPage() {
       await call(
         client.PATCH('/api/v1/objects/{object}/{id}', {
           params: { path: { object: 'deals', id: dealId } },
-          body: { stage: stageId },
+          body: { stage: stageId, ...extra },
         }),
       );
+      setAnnouncement(t('kanban.moved', { stage: columns.find((c) => c.value === stageId)?.title ?? '' }));
     } catch (e) {
-      setError(e);
       if (previous) qc.setQueryData(key, previous);
+      throw e;
+    } finally {
+      await qc.invalidateQueries({ queryKey: key });
     }
-    await qc.invalidateQueries({ queryKey: key });
+  };
+  // A move into a won or lost stage asks for the reason first (when one is required or any are defined).
+  const move = async (dealId: string, stageId: string) => {
+    const kind = board.data?.stages.find((s) => s.id === stageId)?.kind;
+    if ((kind === 'won' || kind === 'lost') && closing.asks(kind)) {
+      setPending({ dealId, stageId, kind });
+      return;
+    }
+    await moveWith(dealId, stageId).catch(setError);
   };
   return (
     <Stack h="calc(100vh - 56px - 2 * var(--mantine-spacing-md))">
@@ -127,6 +143,17 @@ export default function KanbanPage() {
       </Group>
       <ErrorText error={error ?? board.error} />
       <VisuallyHidden role="status">{announcement}</VisuallyHidden>
+      {pending && (
+        <CloseDealDialog
+          kind={pending.kind}
+          dealName={String(board.data?.deals.find((d) => d.id === pending.dealId)?.name ?? '')}
+          onCancel={() => setPending(null)}
+          onConfirm={async (choice) => {
+            await moveWith(pending.dealId, pending.stageId, choice);
+            setPending(null);
+          }}
+        />
+      )}
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Group align="flex-start" wrap="nowrap" gap="sm" pb="md">
           {(board.data?.stages ?? []).map((stage) => {
