@@ -461,7 +461,9 @@ export const webFormsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps
               .send(null);
           return { status: receipt.status, thankYou: receipt.thankYou, redirectUrl: receipt.redirectUrl };
         } catch (error) {
-          if (!html || !(error instanceof AppError)) throw error;
+          // A browser that posted the form is shown a page; any other caller gets the problem document.
+          const page = html && (request.headers.accept ?? '').includes('text/html');
+          if (!page || !(error instanceof AppError)) throw error;
           if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
           return reply
             .code(registry().errors[error.code] ?? 400)

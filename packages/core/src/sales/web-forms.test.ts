@@ -425,6 +425,24 @@ describe('lead capture web forms', () => {
     });
     expect(fixed.statusCode).toBe(200);
     expect((await latest()).status).toBe('accepted');
+    // A browser posting the plain form is shown a page naming the problem (escaped); other callers get problem+json.
+    const again = await cleanBody(form.publicId, {});
+    const page400 = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/web-forms/${form.publicId}/submissions`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: new URLSearchParams({
+        name: '<b>x</b>',
+        email: 'not <an> email',
+        altcha: again.altcha,
+        _stamp: again.stamp,
+      }).toString(),
+      remoteAddress: nextIp(),
+    });
+    expect(page400.statusCode).toBe(400);
+    expect(page400.headers['content-type']).toContain('text/html');
+    expect(page400.body).toContain('fields.email');
+    expect(page400.body).not.toContain('<an>');
     // Script text is kept as text and escaped wherever it is shown.
     const script = await postJson(
       form.publicId,
