@@ -143,7 +143,10 @@ describe('hidden fields never leave the record engine', () => {
     const role = await call('POST', '/roles', {
       key: 'restricted',
       name: 'Restricted',
-      permissions: { actions: ['apiKeys.manage', 'workflows.manage'], objects: { '*': ALL } },
+      permissions: {
+        actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage'],
+        objects: { '*': ALL },
+      },
     });
     expect(role.statusCode, role.body).toBe(201);
     restricted = await joinByInvitation(t.app, admin.cookie, {
@@ -323,6 +326,57 @@ describe('hidden fields never leave the record engine', () => {
         );
       return [body];
     },
+    'lead-score': async (o, hidden) => {
+      // A scoring rule whose condition reads the hidden field, named after its value: the restricted member gets
+      // its points only as withheld (never its name); the admin sees the reason, so the probe reads a real one.
+      if (o.key !== 'leads') return [];
+      const id = records.get('leads')!;
+      const visible = hideable(o).find((f) => f.key !== hidden.key && f.type === 'text' && !f.readOnly)!;
+      const rescore = async (text: string) => {
+        const r = await call('PATCH', `/objects/leads/${id}`, {
+          [visible.key]: marker('leads', visible.key, text),
+        });
+        expect(r.statusCode, r.body).toBe(200);
+      };
+      const name = `Probe ${needle(o.key, hidden, roundNow)}`;
+      const rule = await call('POST', '/scoring-rules', {
+        name,
+        kind: 'field',
+        condition: { field: hidden.key, op: 'isNotNull' },
+        points: 3,
+      });
+      expect(rule.statusCode, rule.body).toBe(201);
+      await rescore(`${roundNow}-score1`);
+      if (valueFor(o.key, hidden) !== undefined)
+        expect((await call('GET', `/leads/${id}/score`)).body, 'the admin sees the probe rule').toContain(
+          name,
+        );
+      const body = await bodyOf('GET', `/leads/${id}/score`);
+      expect((await call('DELETE', `/scoring-rules/${rule.json().id}`)).statusCode).toBe(204);
+      await rescore(`${roundNow}-score2`);
+      return [body];
+    },
+    'web-form-submissions': async (o, hidden) => {
+      // A submission's values leave out the lead fields the reader's role hides (a form asking for the hidden
+      // field, a submission held in quarantine with its value); the admin sees the value, so the probe reads one.
+      if (o.key !== 'leads' || !['text', 'email', 'phone'].includes(hidden.type) || hidden.key === 'source')
+        return [];
+      const fields = hidden.key === 'name' ? [{ key: 'name' }] : [{ key: 'name' }, { key: hidden.key }];
+      const form = await call('POST', '/web-forms', { name: `Probe ${roundNow}`, locale: 'en', fields });
+      expect(form.statusCode, form.body).toBe(201);
+      const value = needle(o.key, hidden, roundNow);
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/public/web-forms/${form.json().publicId}/submissions`,
+        payload: { fields: { name: 'Probe', [hidden.key]: value } },
+        remoteAddress: `10.77.0.${(Number(roundNow.slice(1)) % 250) + 1}`,
+      });
+      expect(sent.statusCode, sent.body).toBe(200);
+      expect((await call('GET', '/web-form-submissions?limit=5')).body, 'the admin sees the value').toContain(
+        value,
+      );
+      return [await bodyOf('GET', '/web-form-submissions?limit=200')];
+    },
     'workflow-runs': async (o, hidden) => {
       // A change to the hidden field alone starts no run of the restricted member's workflow (its owner may not
       // see it); with a visible field it does, and the run's trigger carries the hidden field's old value (this
@@ -487,7 +541,10 @@ describe('hidden fields never leave the record engine', () => {
         rules[o.key] = { ...ALL, hiddenFields: [f.key] };
       }
       const updated = await call('PATCH', '/roles/restricted', {
-        permissions: { actions: ['apiKeys.manage', 'workflows.manage'], objects: rules },
+        permissions: {
+          actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage'],
+          objects: rules,
+        },
       });
       expect(updated.statusCode, updated.body).toBe(200);
       // The database's clock: deliveries written from here on were made under this round's role.

@@ -271,7 +271,8 @@ const leads: ObjectDef = {
       { en: 'Status', ar: 'الحالة', fa: 'وضعیت' },
       { type: 'select', options: LEAD_STATUSES, defaultValue: 'new', required: true },
     ),
-    field('score', 'score', { en: 'Score', ar: 'التقييم', fa: 'امتیاز' }, { type: 'number' }),
+    // Computed by the sales module's scoring rules (sales/scoring-run.ts), never typed in.
+    field('score', 'score', { en: 'Score', ar: 'التقييم', fa: 'امتیاز' }, { type: 'number', readOnly: true }),
     owner(),
   ],
 };

@@ -15,6 +15,16 @@ import { convertedLeadTasksTimeline } from './leads.timeline.ts';
 import { lineItemHooks } from './line-items.hooks.ts';
 import { productsRoutes } from './products.routes.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
+import * as scoringTables from './scoring.migrations.ts';
+import { scoringRoutes } from './scoring.routes.ts';
+import {
+  DECAY_TASK,
+  decayLeadScores,
+  RECOMPUTE_TASK,
+  recomputeAllLeadScores,
+  scoringHooks,
+  scoringSubscriber,
+} from './scoring-run.ts';
 import * as webFormTables from './web-forms.migrations.ts';
 import { webFormPages, webFormsRoutes } from './web-forms.routes.ts';
 import { winLossHooks } from './win-loss.hooks.ts';
@@ -31,6 +41,7 @@ export const salesModule: ModuleManifest = {
     productsRoutes,
     dealHistoryRoutes,
     winLossRoutes,
+    scoringRoutes,
     webFormsRoutes,
   ],
   pages: [webFormPages],
@@ -39,16 +50,30 @@ export const salesModule: ModuleManifest = {
     'sales-0003-money': moneyTables,
     'sales-0004-deal-history': dealHistoryTables,
     'sales-0005-web-forms': webFormTables,
+    'sales-0006-scoring': scoringTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
     { action: 'sales.rates.manage', roles: [] },
     { action: 'sales.products.manage', roles: [] },
+    { action: 'sales.scoring.manage', roles: [] },
     { action: 'sales.reasons.manage', roles: [] },
     { action: 'sales.forms.manage', roles: [] },
   ],
-  hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks],
-  subscribers: [dealHistorySubscriber],
+  hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks, scoringHooks],
+  subscribers: [dealHistorySubscriber, scoringSubscriber],
+  tasks: {
+    /** Every lead of the workspace rescored after a rule change (queued in the change's transaction). */
+    [RECOMPUTE_TASK]: (deps) => async (payload) => {
+      await recomputeAllLeadScores(deps.db, payload as { workspaceId: string; version?: number });
+    },
+    /** Nightly: scores holding decaying activity points recomputed, a batch at a time. */
+    [DECAY_TASK]: (deps) => async (_payload, helpers) => {
+      const leads = await decayLeadScores(deps.db);
+      if (leads > 0) helpers.logger.info(`scoring: ${leads} lead scores decayed`);
+    },
+  },
+  crontab: [`30 2 * * * ${DECAY_TASK} ?max=1`],
   timelineSources: [convertedLeadTasksTimeline],
   seeds: [
     {
@@ -59,5 +84,5 @@ export const salesModule: ModuleManifest = {
     },
   ],
   aggregateShortcuts: [dealTotals],
-  readSurfaces: ['deal-history'],
+  readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions'],
 };
