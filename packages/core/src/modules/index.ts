@@ -9,6 +9,7 @@ import { importsModule } from '../imports/imports.module.ts';
 import { metadataModule } from '../metadata/metadata.module.ts';
 import { notificationsModule } from '../notifications/notifications.module.ts';
 import { recordsModule } from '../records/records.module.ts';
+import { REPORTS_ERRORS } from '../reports/reports.errors.ts';
 import { reportsModule } from '../reports/reports.module.ts';
 import { salesModule } from '../sales/sales.module.ts';
 import { searchModule } from '../search/search.module.ts';
@@ -45,5 +46,6 @@ const _everyCodeMapped = {
   ...COMMON_ERROR_STATUSES,
   ...AUTH_ERRORS,
   ...IMPORTS_ERRORS,
+  ...REPORTS_ERRORS,
 } satisfies ErrorStatuses;
 void _everyCodeMapped;

@@ -1,9 +1,13 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import * as calendarTable from './calendar.migrations.ts';
+import { REPORTS_ERRORS } from './reports.errors.ts';
+import { reportsRoutes } from './reports.routes.ts';
 
 /** Reports: grouped questions over any object in the viewer's calendar and time zone, saved and shared. */
 export const reportsModule: ModuleManifest = {
   key: 'reports',
+  routes: [reportsRoutes],
+  errors: REPORTS_ERRORS,
   migrations: {
     'reports-0001-calendar': calendarTable,
   },

@@ -1,0 +1,101 @@
+import { CALENDARS, isTimeZone } from '@rabita/shared';
+import { z } from 'zod';
+import { unstorableText } from '../http/route-kit.ts';
+
+export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
+export const CHARTS = ['bar', 'barHorizontal', 'barStacked', 'line', 'area', 'pie', 'kpi', 'table'] as const;
+
+const fieldKey = z.string().min(1).max(63);
+const civilDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Give a date as YYYY-MM-DD.')
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return (
+      !Number.isNaN(d.getTime()) &&
+      d.toISOString().slice(0, 10) === v &&
+      v >= '1900-01-01' &&
+      v <= '2100-12-31'
+    );
+  }, 'Give a date between 1900-01-01 and 2100-12-31 that exists.');
+
+/** One way to group: a field, and for a date or date-time field the calendar period it is bucketed by. */
+export const dimensionSchema = z
+  .object({
+    field: fieldKey,
+    bucket: z.enum(BUCKETS).optional(),
+    weekStart: z
+      .enum(['monday', 'saturday'])
+      .optional()
+      .describe('For week buckets; Saturday when absent in fa/ar.'),
+  })
+  .strict();
+
+export const measureSchema = z
+  .object({ fn: z.enum(MEASURE_FNS), field: fieldKey.optional() })
+  .strict()
+  .describe('count (of records, or of a field’s values), or sum, avg, min, max of a number or money field.');
+
+/**
+ * What a report asks: an object, the lists' filter tree, up to two dimensions (one of them a date bucketed in a
+ * calendar and time zone), measures, a range of civil dates for the date dimension, and a limit beyond which the
+ * other dimension's smaller groups are added up as "others".
+ */
+export const reportDefinitionSchema = z
+  .object({
+    object: fieldKey,
+    filter: z.unknown().optional().describe('The same filter tree as POST /objects/{object}/query.'),
+    groupBy: z.array(dimensionSchema).max(2).default([]),
+    measures: z.array(measureSchema).min(1).max(10),
+    calendar: z
+      .enum(CALENDARS)
+      .optional()
+      .describe('Calendar of the date buckets; the viewer’s when absent.'),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine((v) => !v.includes('\u0000') && isTimeZone(v), 'Not a known IANA time zone.')
+      .optional()
+      .describe('Time zone a date-time falls into its day in; the viewer’s when absent.'),
+    range: z
+      .object({ from: civilDate.optional(), to: civilDate.optional() })
+      .strict()
+      .optional()
+      .describe(
+        'Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it.',
+      ),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        'Largest groups kept of a dimension that is not a date; the rest add up to one "others" group.',
+      ),
+    chart: z.enum(CHARTS).optional().describe('How the web app draws it (the server ignores it).'),
+  })
+  .strict();
+
+export type ReportDefinition = z.infer<typeof reportDefinitionSchema>;
+export type Dimension = z.infer<typeof dimensionSchema>;
+
+/** The first string (key or value) in a JSON value that PostgreSQL cannot store, with why; undefined when none. */
+export function unstorableIn(value: unknown, depth = 0): string | undefined {
+  if (depth > 64) return 'Nested too deeply.';
+  if (typeof value === 'string') return unstorableText(value);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = unstorableIn(item, depth + 1);
+      if (problem) return problem;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = unstorableText(key) ?? unstorableIn(item, depth + 1);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,488 @@
+import type { Tx } from '@rabita/db';
+import type { Calendar } from '@rabita/shared';
+import { type RawBuilder, sql } from 'kysely';
+import type { Principal } from '../auth/principal.ts';
+import { inWorkspace, type ServiceContext } from '../context.ts';
+import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import type { FieldDef } from '../metadata/metadata.types.ts';
+import { assertAllowed, hiddenFor } from '../records/access.ts';
+import { fieldSql, objectScope } from '../records/expressions.ts';
+import { compileFilter } from '../records/filter.ts';
+import { readTitles } from '../records/gate.ts';
+import { ALIAS, openScope, ownerCondition, type Scope } from '../records/scope.ts';
+import { getUser } from '../users/users.service.ts';
+import { type Bucket, type Dimension, type ReportDefinition, unstorableIn } from './report-definition.ts';
+
+/** A report's longest run before PostgreSQL cancels it. */
+export const REPORT_TIMEOUT_MS = 30_000;
+/** Date buckets one report draws at most (a day report over three years; 200 years of months). */
+export const MAX_BUCKETS = 2_500;
+/** Groups one answer holds at most (before empty buckets are filled in). */
+export const MAX_GROUPS = 5_000;
+
+const GROUPABLE = new Set([
+  'select',
+  'relation',
+  'user',
+  'boolean',
+  'text',
+  'date',
+  'dateTime',
+  'number',
+  'rating',
+  'email',
+]);
+const NUMERIC = new Set(['number', 'rating', 'money']);
+const COMPARABLE = new Set([...NUMERIC, 'date', 'dateTime']);
+const PREFIX: Record<Calendar, string> = { gregory: 'g', persian: 'fa', 'islamic-umalqura': 'hj' };
+
+/** One bucket of the date dimension: its key (first day) and the exact civil dates it covers. */
+export interface ReportBucket {
+  key: string;
+  from: string;
+  to: string;
+  /** The bucket's year in the report's calendar (ISO year for ISO weeks); null for days and Saturday weeks. */
+  year: number | null;
+  /** Month (1–12), quarter (1–4) or ISO week number; null for years, days and Saturday weeks. */
+  period: number | null;
+}
+
+export interface ReportRow {
+  /** One key per dimension: a bucket's first day, a field's value as text, or null (empty / "others"). */
+  keys: (string | null)[];
+  /** Per dimension, true when the row adds up the groups beyond the limit. */
+  others: boolean[];
+  /** The money measures' currency (money is added per currency). */
+  currency?: string | null | undefined;
+  /** One value per measure: counts as numbers, sums and the like as exact decimal strings (dates as text). */
+  values: (number | string | null)[];
+}
+
+export interface ReportResult {
+  object: string;
+  calendar: Calendar;
+  timeZone: string;
+  dimensions: {
+    field: string;
+    type: string;
+    bucket: Bucket | null;
+    weekStart: 'monday' | 'saturday' | null;
+  }[];
+  measures: { fn: string; field: string | null; type: string | null }[];
+  /** The date dimension's buckets in order, every one of them (empty ones too). */
+  buckets: ReportBucket[];
+  rows: ReportRow[];
+  /** Titles of the records a relation dimension's keys name, as the viewer may see them. */
+  labels: Record<string, string | null>;
+  /** True when buckets or groups were cut at their maximum. */
+  truncated: boolean;
+}
+
+interface Compiled {
+  query: RawBuilder<Record<string, unknown>>;
+  dateAt: number;
+  dims: {
+    field: FieldDef;
+    bucket: Bucket | null;
+    weekStart: 'monday' | 'saturday' | null;
+    limited: boolean;
+  }[];
+  measures: { fn: string; field: FieldDef | undefined }[];
+  money: boolean;
+}
+
+/** The calendar column a bucket groups on, and the columns that name its year and period. */
+function bucketColumns(bucket: Bucket, calendar: Calendar, weekStart: 'monday' | 'saturday') {
+  const p = PREFIX[calendar];
+  switch (bucket) {
+    case 'day':
+      return { key: 'day', year: null, period: null };
+    case 'week':
+      return weekStart === 'monday'
+        ? { key: 'week_iso', year: 'iso_year', period: 'iso_week' }
+        : { key: 'week_sat', year: null, period: null };
+    case 'month':
+      return { key: `${p}_month_start`, year: `${p}_year`, period: `${p}_month` };
+    case 'quarter':
+      return { key: `${p}_quarter_start`, year: `${p}_year`, period: `${p}_quarter` };
+    case 'year':
+      return { key: `${p}_year_start`, year: `${p}_year`, period: null };
+  }
+}
+
+/** Checks a definition against the object and the viewer's rights and compiles it into one query. */
+function compileReport(
+  s: Scope,
+  principal: Principal,
+  def: ReportDefinition,
+  calendar: Calendar,
+  timeZone: string,
+): Compiled {
+  assertAllowed(principal, s.object.key, 'read');
+  const hidden = hiddenFor(principal);
+  const problems: FieldProblem[] = [];
+  const fieldOf = (key: string, path: string) => {
+    const field = s.object.fields.find((f) => f.key === key);
+    if (!field || hidden(s.object.key, key))
+      problems.push({ field: path, message: `There is no field "${key}".` });
+    return field;
+  };
+  const dims = def.groupBy.map((d: Dimension, i) => {
+    const field = fieldOf(d.field, `groupBy.${i}.field`);
+    if (!field) return undefined;
+    const single = field.type === 'relation' ? !field.relation?.many : true;
+    if (!GROUPABLE.has(field.type) || !single) {
+      problems.push({ field: `groupBy.${i}.field`, message: `"${d.field}" cannot be grouped by.` });
+      return undefined;
+    }
+    const isDate = field.type === 'date' || field.type === 'dateTime';
+    if (d.bucket && !isDate) {
+      problems.push({
+        field: `groupBy.${i}.bucket`,
+        message: `"${d.field}" is not a date; only dates are bucketed.`,
+      });
+      return undefined;
+    }
+    const bucket = d.bucket ?? null;
+    const weekStart =
+      bucket === 'week' ? (d.weekStart ?? (calendar === 'gregory' ? 'monday' : 'saturday')) : null;
+    return { field, bucket, weekStart, limited: false };
+  });
+  const dated = dims.flatMap((d, i) => (d?.bucket ? [i] : []));
+  if (dated.length > 1)
+    problems.push({
+      field: 'groupBy.1.bucket',
+      message: 'Bucket one date dimension; group the other by a field.',
+    });
+  const dateAt = dated[0] ?? -1;
+  if (def.range && dateAt < 0)
+    problems.push({ field: 'range', message: 'A range needs a date dimension with a bucket.' });
+  if (def.range?.from && def.range.to && def.range.from > def.range.to)
+    problems.push({ field: 'range.to', message: 'Must not be before range.from.' });
+  const measures = def.measures.map((m, i) => {
+    if (m.fn === 'count' && !m.field) return { fn: 'count', field: undefined };
+    if (!m.field) {
+      problems.push({ field: `measures.${i}.field`, message: `${m.fn} needs a field.` });
+      return undefined;
+    }
+    const field = fieldOf(m.field, `measures.${i}.field`);
+    if (!field) return undefined;
+    const scalar = fieldSql(field, ALIAS).scalar;
+    if (m.fn === 'count' ? scalar === undefined && field.type !== 'relation' : false) {
+      problems.push({ field: `measures.${i}.field`, message: `"${field.key}" cannot be counted.` });
+      return undefined;
+    }
+    if ((m.fn === 'sum' || m.fn === 'avg') && !NUMERIC.has(field.type)) {
+      problems.push({ field: `measures.${i}.field`, message: `"${field.key}" is not a number.` });
+      return undefined;
+    }
+    if ((m.fn === 'min' || m.fn === 'max') && (!COMPARABLE.has(field.type) || scalar === undefined)) {
+      problems.push({ field: `measures.${i}.field`, message: `"${field.key}" has no ${m.fn}imum.` });
+      return undefined;
+    }
+    return { fn: m.fn, field };
+  });
+  if (problems.length > 0)
+    throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join(' '), {
+      errors: problems,
+    });
+  const ds = dims.map((d) => d!);
+  const ms = measures.map((m) => m!);
+  if (def.limit !== undefined) for (const d of ds) d.limited = d.bucket === null;
+
+  const where = compileFilter(s.object, def.filter, ALIAS, {
+    ...s.ctx,
+    workspaceId: s.workspaceId,
+    objects: s.objects,
+    reader: principal,
+  });
+  const readValue = (field: FieldDef) => fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
+  // A date-time falls into the civil day of the report's time zone; a date is a civil day already.
+  const civilDay = (field: FieldDef) =>
+    field.type === 'dateTime'
+      ? sql`(${readValue(field)}::timestamptz at time zone ${timeZone})::date`
+      : sql`(${readValue(field)})::date`;
+  // The range narrows the stored values themselves (an index on the field can serve it).
+  const rangeWhere = (() => {
+    if (dateAt < 0 || !def.range) return sql`true`;
+    const field = ds[dateAt]!.field;
+    const v = readValue(field);
+    const parts: RawBuilder<unknown>[] = [];
+    if (field.type === 'dateTime') {
+      if (def.range.from)
+        parts.push(sql`${v}::timestamptz >= (${def.range.from}::timestamp at time zone ${timeZone})`);
+      if (def.range.to)
+        parts.push(
+          sql`${v}::timestamptz < ((${def.range.to}::date + 1)::timestamp at time zone ${timeZone})`,
+        );
+    } else {
+      if (def.range.from) parts.push(sql`(${v})::date >= ${def.range.from}::date`);
+      if (def.range.to) parts.push(sql`(${v})::date <= ${def.range.to}::date`);
+    }
+    return parts.length > 0 ? sql.join(parts, sql` and `) : sql`true`;
+  })();
+
+  const moneyMeasure = ms.find((m) => m.fn !== 'count' && m.field?.type === 'money');
+  const currency = moneyMeasure?.field ? fieldSql(moneyMeasure.field, ALIAS).currency : undefined;
+  const srcCols = [
+    ...ds.map(
+      (d, i) =>
+        sql`${d.bucket ? civilDay(d.field) : sql`(${readValue(d.field)})::text`} as ${sql.id(`d${i}`)}`,
+    ),
+    ...ms.map((m, i) =>
+      m.field ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}` : sql`null::int as ${sql.id(`v${i}`)}`,
+    ),
+    currency ? sql`${currency} as cur` : sql`null::text as cur`,
+  ];
+  const cal = (i: number) => sql.id(`c${i}`);
+  const keyCols = ds.map((d, i) => {
+    if (!d.bucket) return sql`s.${sql.id(`d${i}`)} as ${sql.id(`k${i}`)}`;
+    const cols = bucketColumns(d.bucket, calendar, d.weekStart ?? 'monday');
+    return sql`${sql.ref(`c${i}.${cols.key}`)} as ${sql.id(`k${i}`)}`;
+  });
+  const joins = ds.flatMap((d, i) =>
+    d.bucket
+      ? [sql`left join calendar_days as ${cal(i)} on ${sql.ref(`c${i}.day`)} = s.${sql.id(`d${i}`)}`]
+      : [],
+  );
+  const agg = (m: { fn: string; field: FieldDef | undefined }, i: number) => {
+    const v = sql.ref(`v${i}`);
+    if (m.fn === 'count') return m.field ? sql`count(${v})` : sql`count(*)`;
+    return sql`${sql.raw(m.fn)}(${v})`;
+  };
+  // Groups beyond the limit are ranked by the first measure (by count when it is money: currencies don't add).
+  const rankBy = ms[0]!.fn !== 'count' && ms[0]!.field?.type === 'money' ? sql`count(*)` : agg(ms[0]!, 0);
+  const tops = ds.flatMap((d, i) =>
+    d.limited
+      ? [
+          sql`${sql.id(`top${i}`)} as (
+            select ${sql.id(`k${i}`)} as k from keyed group by 1
+            order by ${rankBy} desc nulls last, 1 nulls last limit ${def.limit ?? 1})`,
+        ]
+      : [],
+  );
+  const limitedCols = ds.map((d, i) => {
+    const k = sql.id(`k${i}`);
+    if (!d.limited) return sql`${k}, false as ${sql.id(`o${i}`)}`;
+    const kept = sql`exists (select 1 from ${sql.id(`top${i}`)} as tp where tp.k is not distinct from keyed.${k})`;
+    return sql`case when ${kept} then keyed.${k} end as ${k}, not ${kept} as ${sql.id(`o${i}`)}`;
+  });
+  const groupCols = ds.flatMap((_, i) => [sql.id(`k${i}`), sql.id(`o${i}`)]);
+  const width = ds.length;
+  // Money is added per currency: the currency joins the keys.
+  const grouping = [...groupCols, ...(currency ? [sql`cur`] : [])];
+  // One statement: the rows the viewer may read (scope, own records, filter, range), keyed by calendar bucket,
+  // limited, grouped; then the date dimension's buckets from the calendar between the first and last key (or the
+  // range), each with its first and last day — all as text columns so both kinds share one result.
+  const kCols = (from: 'g' | 'b') =>
+    Array.from({ length: 2 }, (_, i) =>
+      i < width && (from === 'g' || i === dateAt)
+        ? sql`${sql.ref(`${from}.k${i}`)}::text as ${sql.id(`k${i}`)}`
+        : sql`null::text as ${sql.id(`k${i}`)}`,
+    );
+  const oCols = Array.from({ length: 2 }, (_, i) =>
+    i < width ? sql`g.${sql.id(`o${i}`)} as ${sql.id(`o${i}`)}` : sql`false as ${sql.id(`o${i}`)}`,
+  );
+  const mCols = (from: 'g' | 'b') =>
+    ms.map((_, i) => (from === 'g' ? sql`g.${sql.id(`m${i}`)}::text` : sql`null::text`));
+  const bucketCte = (() => {
+    if (dateAt < 0) return sql``;
+    const d = ds[dateAt]!;
+    const cols = bucketColumns(d.bucket!, calendar, d.weekStart ?? 'monday');
+    const k = sql.ref(`c.${cols.key}`);
+    const lo = def.range?.from
+      ? sql`(select ${sql.ref(cols.key)} from calendar_days where day = ${def.range.from}::date)`
+      : sql`(select min(${sql.id(`k${dateAt}`)}) from grouped)`;
+    const hi = def.range?.to
+      ? sql`${def.range.to}::date`
+      : sql`(select max(${sql.id(`k${dateAt}`)}) from grouped)`;
+    return sql`, span as (select ${lo} as lo, ${hi} as hi),
+      buckets as (
+        select ${k} as ${sql.id(`k${dateAt}`)}, min(c.day) as first_day, max(c.day) as last_day,
+               ${cols.year ? sql`min(${sql.ref(`c.${cols.year}`)})` : sql`null::int`} as y,
+               ${cols.period ? sql`min(${sql.ref(`c.${cols.period}`)})` : sql`null::int`} as p
+        from calendar_days as c, span
+        where c.day >= span.lo and c.day <= span.hi + 400 and ${k} <= span.hi
+        group by 1 order by 1 limit ${MAX_BUCKETS + 1})`;
+  })();
+  const query = sql<Record<string, unknown>>`
+    with src as (
+      select ${sql.join(srcCols)}
+      from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
+      where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)}
+        and ${where} and ${rangeWhere}
+    ), keyed as (
+      select ${sql.join([...keyCols, ...ms.map((_, i) => sql.ref(`s.v${i}`)), sql`s.cur`])}
+      from src as s ${sql.join(joins, sql` `)}
+    )${tops.length > 0 ? sql`, ${sql.join(tops)}` : sql``}, limited as (
+      select ${sql.join([...limitedCols, ...ms.map((_, i) => sql.ref(`keyed.v${i}`)), sql`keyed.cur`])} from keyed
+    ), grouped as (
+      select ${sql.join([...groupCols, currency ? sql`cur` : sql`null::text as cur`, ...ms.map((m, i) => sql`${agg(m, i)} as ${sql.id(`m${i}`)}`)])}
+      from limited ${grouping.length > 0 ? sql`group by ${sql.join(grouping)}` : sql``}
+      order by ${rankBy} desc nulls last limit ${MAX_GROUPS + 1}
+    )${bucketCte}
+    select 'g' as kind, ${sql.join([...kCols('g'), ...oCols, sql`g.cur`])}, null::text as first_day,
+           null::text as last_day, null::int as y, null::int as p ${ms.length > 0 ? sql`, ${sql.join(mCols('g').map((c, i) => sql`${c} as ${sql.id(`m${i}`)}`))}` : sql``}
+    from grouped as g
+    ${
+      dateAt >= 0
+        ? sql`union all
+    select 'b', ${sql.join([...kCols('b'), sql`false`, sql`false`, sql`null::text`])},
+           to_char(b.first_day, 'YYYY-MM-DD'), to_char(b.last_day, 'YYYY-MM-DD'), b.y, b.p,
+           ${sql.join(mCols('b'))}
+    from buckets as b`
+        : sql``
+    }`;
+  return { query, dateAt, dims: ds, measures: ms, money: Boolean(currency) };
+}
+
+/** The viewer's calendar and time zone (their preferences; Gregorian in UTC for an API key). */
+async function viewerClock(trx: Tx, principal: Principal): Promise<{ calendar: Calendar; timeZone: string }> {
+  if (!principal.userId) return { calendar: 'gregory', timeZone: 'UTC' };
+  const user = await getUser(trx, principal.userId);
+  return { calendar: user.calendar as Calendar, timeZone: user.timeZone };
+}
+
+const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v);
+
+/**
+ * Runs a report as the viewer: only the records their role lets them read (its read rule, "own records only",
+ * hidden fields refused), in their calendar and time zone unless the definition names others. One query with the
+ * permission predicates inside and a statement timeout; date buckets come from `calendar_days`, empty ones filled.
+ */
+export async function runReport(ctx: ServiceContext, def: ReportDefinition): Promise<ReportResult> {
+  const unstorable = unstorableIn(def.filter);
+  if (unstorable)
+    throw new AppError('validation_failed', `filter: ${unstorable}`, {
+      errors: [{ field: 'filter', message: unstorable }],
+    });
+  return inWorkspace(ctx, async (trx, workspaceId) => {
+    const clock = await viewerClock(trx, ctx.principal);
+    const calendar = def.calendar ?? clock.calendar;
+    const timeZone = def.timeZone ?? clock.timeZone;
+    const s = await openScope(trx, workspaceId, def.object);
+    const compiled = compileReport(s, ctx.principal, def, calendar, timeZone);
+    await sql`select set_config('statement_timeout', ${String(REPORT_TIMEOUT_MS)}, true)`.execute(s.raw);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = (await compiled.query.execute(s.raw)).rows;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '57014')
+        throw new AppError(
+          'report_timeout',
+          `The report took longer than ${REPORT_TIMEOUT_MS / 1000} s; narrow it with a filter or a range.`,
+        );
+      if (code === '22023' || code === '22007' || code === '22008')
+        throw new AppError('validation_failed', `The report could not be run: ${(error as Error).message}.`);
+      throw error;
+    }
+    return present(trx, ctx.principal, s, compiled, rows, { calendar, timeZone });
+  });
+}
+
+async function present(
+  trx: Tx,
+  principal: Principal,
+  s: Scope,
+  c: Compiled,
+  raw: Record<string, unknown>[],
+  clock: { calendar: Calendar; timeZone: string },
+): Promise<ReportResult> {
+  const width = c.dims.length;
+  const groups = raw.filter((r) => r.kind === 'g');
+  let buckets: ReportBucket[] = raw
+    .filter((r) => r.kind === 'b')
+    .map((r) => ({
+      key: String(dateText(r[`k${c.dateAt}`])),
+      from: String(r.first_day),
+      to: String(r.last_day),
+      year: r.y === null || r.y === undefined ? null : Number(r.y),
+      period: r.p === null || r.p === undefined ? null : Number(r.p),
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let truncated = groups.length > MAX_GROUPS || buckets.length > MAX_BUCKETS;
+  buckets = buckets.slice(0, MAX_BUCKETS);
+  const measureValue = (m: { fn: string }, v: unknown) =>
+    v === null || v === undefined ? null : m.fn === 'count' ? Number(v) : String(dateText(v));
+  const rows: ReportRow[] = groups.slice(0, MAX_GROUPS).map((r) => ({
+    keys: Array.from({ length: width }, (_, i) => {
+      const k = r[`k${i}`];
+      return k === null || k === undefined ? null : String(dateText(k));
+    }),
+    others: Array.from({ length: width }, (_, i) => r[`o${i}`] === true),
+    ...(c.money ? { currency: (r.cur as string | null) ?? null } : {}),
+    values: c.measures.map((m, i) => measureValue(m, r[`m${i}`])),
+  }));
+  // Every series gets every bucket: an empty bucket is a row of zero counts and empty sums.
+  if (c.dateAt >= 0) {
+    const seriesKey = (row: ReportRow) =>
+      JSON.stringify([row.keys.filter((_, i) => i !== c.dateAt), row.others, row.currency ?? null]);
+    const seen = new Set(rows.map((row) => `${seriesKey(row)}|${row.keys[c.dateAt]}`));
+    const series = new Map(rows.map((row) => [seriesKey(row), row]));
+    if (series.size === 0 && buckets.length > 0)
+      series.set('', { keys: new Array(width).fill(null), others: new Array(width).fill(false), values: [] });
+    for (const [key, model] of series) {
+      for (const b of buckets) {
+        if (seen.has(`${key}|${b.key}`)) continue;
+        const keys = [...model.keys];
+        keys[c.dateAt] = b.key;
+        rows.push({
+          keys,
+          others: model.others,
+          ...(c.money ? { currency: model.currency ?? null } : {}),
+          values: c.measures.map((m) => (m.fn === 'count' ? 0 : null)),
+        });
+      }
+    }
+    if (rows.length > MAX_GROUPS * 4) truncated = true;
+  }
+  const order = new Map(buckets.map((b, i) => [b.key, i]));
+  const first = (row: ReportRow) =>
+    typeof row.values[0] === 'number' ? row.values[0] : Number(row.values[0] ?? -Infinity);
+  rows.sort((a, b) => {
+    if (c.dateAt >= 0) {
+      const ka = a.keys[c.dateAt];
+      const kb = b.keys[c.dateAt];
+      const da =
+        ka === null || ka === undefined
+          ? Number.MAX_SAFE_INTEGER
+          : (order.get(ka) ?? Number.MAX_SAFE_INTEGER - 1);
+      const db =
+        kb === null || kb === undefined
+          ? Number.MAX_SAFE_INTEGER
+          : (order.get(kb) ?? Number.MAX_SAFE_INTEGER - 1);
+      if (da !== db) return da - db;
+    }
+    const oa = a.others.some(Boolean) ? 1 : 0;
+    const ob = b.others.some(Boolean) ? 1 : 0;
+    if (oa !== ob) return oa - ob;
+    return first(b) - first(a) || String(a.keys.join()).localeCompare(String(b.keys.join()));
+  });
+  // Relation keys are record ids: their titles, through the gate, as the viewer may see them.
+  const labels: Record<string, string | null> = {};
+  for (const [i, d] of c.dims.entries()) {
+    const target =
+      d.field.type === 'relation' ? s.objects.find((o) => o.key === d.field.relation?.object) : undefined;
+    if (!target) continue;
+    const ids = [...new Set(rows.map((r) => r.keys[i]).filter((k): k is string => typeof k === 'string'))];
+    const titles = await readTitles(trx, principal, target, ids);
+    for (const id of ids) labels[id] = titles.get(id) ?? null;
+  }
+  return {
+    object: s.object.key,
+    calendar: clock.calendar,
+    timeZone: clock.timeZone,
+    dimensions: c.dims.map((d) => ({
+      field: d.field.key,
+      type: d.field.type,
+      bucket: d.bucket,
+      weekStart: d.weekStart,
+    })),
+    measures: c.measures.map((m) => ({ fn: m.fn, field: m.field?.key ?? null, type: m.field?.type ?? null })),
+    buckets,
+    rows,
+    labels,
+    truncated,
+  };
+}
