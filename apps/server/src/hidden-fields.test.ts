@@ -143,7 +143,10 @@ describe('hidden fields never leave the record engine', () => {
     const role = await call('POST', '/roles', {
       key: 'restricted',
       name: 'Restricted',
-      permissions: { actions: ['apiKeys.manage', 'workflows.manage'], objects: { '*': ALL } },
+      permissions: {
+        actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage'],
+        objects: { '*': ALL },
+      },
     });
     expect(role.statusCode, role.body).toBe(201);
     restricted = await joinByInvitation(t.app, admin.cookie, {
@@ -353,6 +356,27 @@ describe('hidden fields never leave the record engine', () => {
       await rescore(`${roundNow}-score2`);
       return [body];
     },
+    'web-form-submissions': async (o, hidden) => {
+      // A submission's values leave out the lead fields the reader's role hides (a form asking for the hidden
+      // field, a submission held in quarantine with its value); the admin sees the value, so the probe reads one.
+      if (o.key !== 'leads' || !['text', 'email', 'phone'].includes(hidden.type) || hidden.key === 'source')
+        return [];
+      const fields = hidden.key === 'name' ? [{ key: 'name' }] : [{ key: 'name' }, { key: hidden.key }];
+      const form = await call('POST', '/web-forms', { name: `Probe ${roundNow}`, locale: 'en', fields });
+      expect(form.statusCode, form.body).toBe(201);
+      const value = needle(o.key, hidden, roundNow);
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/public/web-forms/${form.json().publicId}/submissions`,
+        payload: { fields: { name: 'Probe', [hidden.key]: value } },
+        remoteAddress: `10.77.0.${(Number(roundNow.slice(1)) % 250) + 1}`,
+      });
+      expect(sent.statusCode, sent.body).toBe(200);
+      expect((await call('GET', '/web-form-submissions?limit=5')).body, 'the admin sees the value').toContain(
+        value,
+      );
+      return [await bodyOf('GET', '/web-form-submissions?limit=200')];
+    },
     'workflow-runs': async (o, hidden) => {
       // A change to the hidden field alone starts no run of the restricted member's workflow (its owner may not
       // see it); with a visible field it does, and the run's trigger carries the hidden field's old value (this
@@ -517,7 +541,10 @@ describe('hidden fields never leave the record engine', () => {
         rules[o.key] = { ...ALL, hiddenFields: [f.key] };
       }
       const updated = await call('PATCH', '/roles/restricted', {
-        permissions: { actions: ['apiKeys.manage', 'workflows.manage'], objects: rules },
+        permissions: {
+          actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage'],
+          objects: rules,
+        },
       });
       expect(updated.statusCode, updated.body).toBe(200);
       // The database's clock: deliveries written from here on were made under this round's role.

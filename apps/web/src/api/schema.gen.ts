@@ -7191,6 +7191,378 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/scoring-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lead scoring rules */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ScoringRule"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a scoring rule (every lead is rescored by a job) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind: "field" | "activity";
+                        /** @description Field rules: a filter tree on the lead (the lists’ filter language). */
+                        condition?: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description Activity rules: the kind of activity (call, meeting, email, note, …). */
+                        activityType?: string | null;
+                        /** @description Points given (negative to take away). */
+                        points: number;
+                        /** @description Activity rules: the points of an activity halve every this many days (null: they never decay). */
+                        halfLifeDays?: number | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScoringRule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scoring-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a scoring rule */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a scoring rule (its revision moves on; every lead is rescored by a job) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        kind?: "field" | "activity";
+                        /** @description Field rules: a filter tree on the lead (the lists’ filter language). */
+                        condition?: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description Activity rules: the kind of activity (call, meeting, email, note, …). */
+                        activityType?: string | null;
+                        /** @description Points given (negative to take away). */
+                        points?: number;
+                        /** @description Activity rules: the points of an activity halve every this many days (null: they never decay). */
+                        halfLifeDays?: number | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScoringRule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A lead’s score and the reasons for it (reasons the caller may not see are summed as withheld) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeadScore"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/web-forms": {
         parameters: {
             query?: never;
@@ -12056,6 +12428,20 @@ export interface components {
             title: string | null;
             by: string[];
         };
+        LeadScore: {
+            leadId: string;
+            score: number | null;
+            rulesVersion: number | null;
+            computedAt: string | null;
+            reasons: components["schemas"]["ScoreReason"][];
+        };
+        LeadScoreInput: {
+            leadId: string;
+            score: number | null;
+            rulesVersion: number | null;
+            computedAt: string | null;
+            reasons: components["schemas"]["ScoreReasonInput"][];
+        };
         Me: {
             user: components["schemas"]["User"] | null;
             apiKey: {
@@ -12383,6 +12769,66 @@ export interface components {
         SalesSettingsInput: {
             requireWonReason: boolean;
             requireLostReason: boolean;
+        };
+        ScoreReason: {
+            /** @enum {string} */
+            source: "rules" | "model";
+            /** @enum {string} */
+            kind: "field" | "activity" | "withheld";
+            points: number;
+            ruleId?: string;
+            rule?: string;
+            revision?: number;
+            at?: string;
+            activityType?: string;
+            activityIds?: string[];
+            basePoints?: number;
+            halfLifeDays?: number;
+            count?: number;
+        };
+        ScoreReasonInput: {
+            /** @enum {string} */
+            source: "rules" | "model";
+            /** @enum {string} */
+            kind: "field" | "activity" | "withheld";
+            points: number;
+            ruleId?: string;
+            rule?: string;
+            revision?: number;
+            at?: string;
+            activityType?: string;
+            activityIds?: string[];
+            basePoints?: number;
+            halfLifeDays?: number;
+            count?: number;
+        };
+        ScoringRule: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "field" | "activity";
+            condition: unknown;
+            activityType: string | null;
+            points: number;
+            halfLifeDays: number | null;
+            enabled: boolean;
+            revision: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        ScoringRuleInput: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "field" | "activity";
+            condition: unknown;
+            activityType: string | null;
+            points: number;
+            halfLifeDays: number | null;
+            enabled: boolean;
+            revision: number;
+            createdAt: string;
+            updatedAt: string;
         };
         SearchHit: {
             object: string;
