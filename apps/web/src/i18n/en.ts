@@ -676,6 +676,32 @@ export const en = {
       fixed: 'Fixed owner',
     },
   },
+  scoring: {
+    tab: 'Lead scoring',
+    rulesTitle: 'Lead scoring rules',
+    rulesHint:
+      'Each lead gets the points of every rule it meets: for its fields, and for each activity of a kind logged on it. Activity points can halve with time. A change here rescores every lead in the background.',
+    ruleName: 'Name',
+    when: 'Gives points for',
+    points: 'Points',
+    enabled: 'On',
+    editRule: 'Change the rule {{name}}',
+    newRule: 'New scoring rule',
+    addRule: 'Add the rule',
+    condition: 'When the lead matches',
+    activityKind: 'Kind of activity',
+    halfLife: 'Half-life in days',
+    halfLifeHint: 'The points of each activity halve every this many days; leave empty to keep them.',
+    kinds: { field: 'Field values', activity: 'Activities' },
+    eachActivity: 'each {{kind}}',
+    halvesEvery: 'halves every {{days}} days',
+    whyScore: 'Score {{score}}: show why',
+    reasonsTitle: 'Score {{score}}, because of',
+    noReasons: 'No rule gives this lead points.',
+    activities: '{{rule}} · {{n}} × {{kind}}',
+    decayedFrom: '{{when}} · {{base}} points, halved every {{days}} days',
+    withheld: 'Reasons you may not see: {{n}}',
+  },
 };
 
 export type Dictionary = typeof en;

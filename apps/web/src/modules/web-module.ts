@@ -10,7 +10,7 @@ import {
 } from 'react';
 import type { RecordData } from '../api/client.ts';
 import type { components } from '../api/schema.gen.ts';
-import type { ObjectDef } from './metadata/utils/metadata.ts';
+import type { FieldDef, ObjectDef } from './metadata/utils/metadata.ts';
 
 /** A workspace-wide action a role may hold: the `permission` the server's routes check. */
 export type Action = components['schemas']['Role']['permissions']['actions'][number];
@@ -48,6 +48,24 @@ export interface RecordPanel {
   area: 'main' | 'side';
   order: number;
   component: Screen<RecordPanelProps>;
+}
+
+/** What a field view is given: the field, its value, and the record's object and id. */
+export interface FieldViewProps {
+  field: FieldDef;
+  value: unknown;
+  objectKey: string;
+  recordId: string;
+}
+
+/**
+ * How a module shows one field of one object wherever a record's value is read (list cells, cards, the record
+ * page): the sales module's lead score as a badge with its reasons. Empty values keep the shared look.
+ */
+export interface FieldView {
+  object: string;
+  field: string;
+  component: Screen<FieldViewProps>;
 }
 
 /** What a list's toolbar action is given: the object, the list's columns and filter, the selected rows. */
@@ -102,6 +120,7 @@ export interface WebModule {
   settingsTabs?: readonly SettingsTab[];
   recordPanels?: readonly RecordPanel[];
   listActions?: readonly ListAction[];
+  fieldViews?: readonly FieldView[];
   live?: LiveHandlers;
 }
 
@@ -120,6 +139,15 @@ export function panelsFor(
     .flatMap((m) => m.recordPanels ?? [])
     .filter((p) => p.area === area && (p.objects === '*' || p.objects.includes(object)))
     .sort((a, b) => a.order - b.order);
+}
+
+/** The view a module gives this field of this object, if one does. */
+export function fieldViewFor(
+  modules: readonly WebModule[],
+  object: string,
+  field: string,
+): FieldView | undefined {
+  return modules.flatMap((m) => m.fieldViews ?? []).find((v) => v.object === object && v.field === field);
 }
 
 /** A screen loaded in a chunk of its own when first visited (the first bundle stays small). */

@@ -2,8 +2,8 @@ import { lazy } from 'react';
 import { defineWebModule } from '../web-module.ts';
 
 /**
- * Leads: the conversion dialog and what a lead became, the assignment reason on the lead's page, and the
- * assignment rules editor in settings.
+ * Leads: the conversion dialog and what a lead became, the assignment reason on the lead's page, the
+ * assignment and scoring rules editors in settings, and the score as a badge with its reasons.
  */
 export const leadsWeb = defineWebModule({
   name: 'leads',
@@ -23,6 +23,20 @@ export const leadsWeb = defineWebModule({
       permission: 'sales.assignment.manage',
       order: 60,
       component: lazy(() => import('./components/AssignmentRulesSettings.tsx')),
+    },
+    {
+      value: 'scoring',
+      labelKey: 'scoring.tab',
+      permission: 'sales.scoring.manage',
+      order: 61,
+      component: lazy(() => import('./components/ScoringRulesSettings.tsx')),
+    },
+  ],
+  fieldViews: [
+    {
+      object: 'leads',
+      field: 'score',
+      component: lazy(() => import('./components/ScoreBadge.tsx')),
     },
   ],
 });

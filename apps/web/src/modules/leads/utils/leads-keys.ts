@@ -6,6 +6,8 @@ export const leadsKeys = {
   assignment: (id: string) => ['leads-module', 'assignment', id] as const,
   rules: ['leads-module', 'rules'] as const,
   away: ['leads-module', 'away'] as const,
+  score: (id: string) => ['leads-module', 'score', id] as const,
+  scoringRules: ['leads-module', 'scoring-rules'] as const,
 };
 
 /** The assignment strategies the server knows, in the order the editor offers them. */

@@ -1,9 +1,12 @@
 import { Anchor, Badge, Group, Rating, Text } from '@mantine/core';
+import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
+import { webModules } from '../../index.ts';
 import { type FieldDef, label } from '../../metadata/utils/metadata.ts';
+import { fieldViewFor } from '../../web-module.ts';
 import { RelationLink } from './RelationLink.tsx';
 import { UserName } from './UserName.tsx';
 
@@ -22,10 +25,13 @@ export function FieldValue({
   field,
   value,
   expanded,
+  record,
 }: {
   field: FieldDef;
   value: unknown;
   expanded?: ExpandedRef | ExpandedRef[] | null | undefined;
+  /** The record's object and id, so a module's view of this field (`fieldViews`) can be used. */
+  record?: { objectKey: string; id: string } | undefined;
 }) {
   const { t, i18n } = useTranslation();
   const prefs = usePrefs();
@@ -35,6 +41,13 @@ export function FieldValue({
       <Text size="sm" c="dimmed">
         {t('record.none')}
       </Text>
+    );
+  const view = record && fieldViewFor(webModules, record.objectKey, field.key);
+  if (view && record)
+    return (
+      <Suspense fallback={<Text size="sm">{String(value)}</Text>}>
+        <view.component field={field} value={value} objectKey={record.objectKey} recordId={record.id} />
+      </Suspense>
     );
   const optionLabel = (v: string) => label(field.options?.find((o) => o.value === v)?.labels, locale) || v;
   switch (field.type) {

@@ -62,6 +62,7 @@ export function InlineCell({
         <FieldValue
           field={field}
           value={record[field.key]}
+          record={{ objectKey: object.key, id: record.id }}
           expanded={
             (record._expanded as Record<string, ExpandedRef | ExpandedRef[] | null> | undefined)?.[field.key]
           }

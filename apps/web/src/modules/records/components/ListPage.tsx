@@ -393,7 +393,7 @@ export default function ListPage() {
                       <Text size="xs" c="dimmed">
                         {label(f.labels, locale)}:
                       </Text>
-                      <FieldValue field={f} value={record[f.key]} />
+                      <FieldValue field={f} value={record[f.key]} record={{ objectKey, id: record.id }} />
                     </Group>
                   ))}
                 </Card>

@@ -100,7 +100,7 @@ export default function RecordPage() {
                     <Text size="xs" c="dimmed">
                       {label(f.labels, locale)}
                     </Text>
-                    <FieldValue field={f} value={r[f.key]} />
+                    <FieldValue field={f} value={r[f.key]} record={{ objectKey, id }} />
                   </Grid.Col>
                 ))}
               </Grid>
