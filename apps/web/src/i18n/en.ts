@@ -518,11 +518,29 @@ export const en = {
     no: 'No',
     triggerType: {
       record: 'A record changes',
+    calledWorkflow: 'Workflow to start',
+    calledWorkflowHint:
+      'Only workflows whose trigger is “Another workflow starts it”. This run goes on without waiting for it.',
+    noCalledWorkflows: 'No workflow is started by other workflows yet',
+    calledHint:
+      'Runs when a “Start another workflow” step names this workflow; on that run’s record when it is of this object.',
+    hookHint:
+      'Another system starts this workflow by a signed POST; its JSON body is readable in expressions as trigger.payload.',
+    hookSecretOnce: 'Copy the secret now: it is not shown again',
+    hookAddress: 'Address (POST)',
+    hookSecret: 'Secret',
+    hookCopied: 'Copied',
+    copySecret: 'Copy the secret',
+    hookSigning:
+      'Each call is signed with the secret (HMAC-SHA256) and must be within five minutes of this server’s clock:',
+    makeHookSecret: 'Make a new secret (the old one stops working)',
       date: 'A date comes near',
       schedule: 'On a schedule',
       manual: 'A button is pressed',
     },
     stepType: {
+      webhook: 'Another system calls in',
+      called: 'Another workflow starts it',
       updateRecord: 'Update a record',
       createRecord: 'Create a record',
       notify: 'Notify people',
@@ -532,6 +550,7 @@ export const en = {
       webhook: 'Call a webhook',
       stop: 'Stop',
     },
+      runWorkflow: 'Start another workflow',
     object: 'Object',
     events: 'When a record is',
     event: {

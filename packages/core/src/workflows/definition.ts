@@ -101,7 +101,27 @@ export const trigger = z.discriminatedUnion('type', [
       label: z.string().min(1).max(100).optional(),
     })
     .strict(),
+  z
+    .object({
+      /**
+       * An inbound webhook: a signed POST to `/api/v1/hooks/{workspaceId}/workflows/{workflowId}` starts a run,
+       * its JSON body readable in expressions as `trigger.payload` (no record; steps create or find one).
+       */
+      type: z.literal('webhook'),
+    })
+    .strict(),
+  z
+    .object({
+      /** Started by another workflow's `runWorkflow` step, on the caller's record when it is of this object. */
+      type: z.literal('called'),
+      object: z.string().min(1).max(63).optional(),
+    })
+    .strict(),
 ]);
+/** The object a trigger's runs are about, if any (schedules and webhooks have none). */
+export function triggerObjectOf(t: Trigger): string | undefined {
+  return 'object' in t ? t.object : undefined;
+}
 export type Trigger = z.infer<typeof trigger>;
 
 const next = STEP_ID.nullable().optional();
@@ -184,6 +204,17 @@ export const step = z.discriminatedUnion('type', [
       method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
       /** A JSON body: a CEL expression giving an object (the record by default). */
       body: valueSource.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      /**
+       * Starts another workflow (its trigger `called`, published and on), on this run's record when the other
+       * workflow's trigger names the same object, and goes on at once (it does not wait for that run).
+       */
+      type: z.literal('runWorkflow'),
+      workflowId: z.string().uuid(),
     })
     .strict(),
   z

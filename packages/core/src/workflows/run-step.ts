@@ -3,7 +3,6 @@ import { principalForMember } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
-import { scheduleJob } from '../jobs/jobs.service.ts';
 import { notifyMember } from '../notifications/notifications.service.ts';
 import { createRecordIn } from '../records/create-record.ts';
 import { readRecords } from '../records/gate.ts';
@@ -25,6 +24,7 @@ import {
   resolveValue,
 } from './expressions.ts';
 import { failpoint } from './failpoints.ts';
+import { queueStep, startCalledRun } from './runs.ts';
 import { sendWorkflowRequest } from './webhook-send.ts';
 import {
   finishStepRun,
@@ -39,8 +39,8 @@ import {
   updateRun,
 } from './workflows.repository.ts';
 
-export const STEP_TASK = 'rabita:workflow-step';
-export const runJobKey = (runId: string) => `workflow-run:${runId}`;
+export { queueStep, runJobKey, STEP_TASK } from './runs.ts';
+
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
 const EXTERNAL_TRIES = 5;
 
@@ -53,11 +53,6 @@ class StepFailed extends Error {
     this.step = step;
     this.attempt = attempt;
   }
-}
-
-/** Queues the job that runs a run's current step (at `runAt` for waits), in the caller's transaction. */
-export function queueStep(trx: Tx, runId: string, runAt?: Date): Promise<void> {
-  return scheduleJob(trx, { task: STEP_TASK, key: runJobKey(runId), payload: { runId }, runAt });
 }
 
 /** What evaluating a step decided: its input, what it did or would do, and where the run goes next. */
@@ -87,6 +82,8 @@ export interface StepEnv {
   cause: { kind: 'workflow'; runId: string; depth: number };
   /** The operator's mail server; without it a (real) sendEmail step fails with a sentence. */
   smtp?: SmtpSettings | undefined;
+  /** The run being carried (absent in a test run). */
+  run?: { workflowId: string } | undefined;
 }
 
 function resolveAll(
@@ -300,6 +297,25 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         send: { url: step.url, method: step.method, body: text },
       };
     }
+    case 'runWorkflow': {
+      const input = { workflowId: step.workflowId };
+      if (env.dryRun) return { input, output: { wouldStart: step.workflowId }, next: step.next ?? null };
+      if (!env.run)
+        throw new AppError('validation_failed', `${what}: only a run can start another workflow.`);
+      const started = await named(what, `${field}.workflowId`, () =>
+        startCalledRun(env.trx, env.workspaceId, {
+          workflowId: step.workflowId,
+          callerRunId: env.cause.runId,
+          callerWorkflowId: env.run!.workflowId,
+          stepId: step.id,
+          depth: env.cause.depth,
+          object: env.object,
+          recordId: env.recordId,
+          startedBy: env.principal.userId,
+        }),
+      );
+      return { input, output: { started }, next: step.next ?? null };
+    }
     case 'stop':
       return { input: null, output: { stopped: true }, next: null, stop: true };
   }
@@ -477,6 +493,7 @@ export async function runWorkflowStep(
       dryRun: false,
       cause: { kind: 'workflow', runId, depth: run.depth + 1 },
       smtp: options.smtp,
+      run: { workflowId: run.workflow_id },
     };
     let outcome: StepOutcome;
     try {

@@ -9,9 +9,8 @@ import { listRecords } from '../records/list-records.ts';
 import { workspaceSettings } from '../records/scope.ts';
 import { readStoredRecord } from '../records/stored-record.ts';
 import { settings as settingsSchema, type Trigger } from './definition.ts';
-import { queueStep } from './run-step.ts';
+import { admission, queueStep } from './runs.ts';
 import { type Calendar, calendarOf, dateFireTime, GRACE_MS, nextFire } from './schedule.ts';
-import { admission } from './trigger.ts';
 import { insertRun, selectVersion, selectWorkflow, type VersionRow } from './workflows.repository.ts';
 
 // Jobs at a time for workflow triggers: one job per scheduled workflow (its next fire time) and one per workflow

@@ -7,22 +7,14 @@ import type { EventSubscriber } from '../modules/manifest.ts';
 import { type Reader, ruleFor } from '../records/access.ts';
 import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.ts';
 import { parsePermissions } from '../roles/permissions.ts';
-import { settings as settingsSchema, type WorkflowSettings } from './definition.ts';
+import { settings as settingsSchema } from './definition.ts';
 import { expressionHolds } from './expressions.ts';
 import { failpoint, failpointsArmed } from './failpoints.ts';
-import { queueStep } from './run-step.ts';
+import { admission, MAX_DEPTH, queueStep } from './runs.ts';
 import { scheduleDateTriggers } from './schedule-jobs.ts';
-import {
-  enrolmentOf,
-  HELD,
-  insertRun,
-  lockRecordRuns,
-  selectActiveWorkflows,
-  selectRun,
-} from './workflows.repository.ts';
+import { HELD, insertRun, selectActiveWorkflows, selectRun } from './workflows.repository.ts';
 
-/** Chains of automated writes stop at this depth with a run `skipped` (reason `loop`). */
-export const MAX_DEPTH = 5;
+export { admission, MAX_DEPTH } from './runs.ts';
 
 // Workspaces this process found without any enabled, published workflow, with the workspace's automation version
 // at the time (migration 0028). The version is read in the round trip that opens every workspace transaction, and
@@ -160,31 +152,6 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       if (id && failpointsArmed()) afterCommit(trx, () => failpoint('after-trigger-commit'));
     }
   }
-}
-
-/**
- * Whether a new run of a workflow on a record may start now (null), must wait for the active one (`hold`), or is
- * skipped (the reason). An active run blocks unless concurrency is `parallel` (`skip`: "already running"; `queue`:
- * held); without re-enrolment a record that ever had a run is "already enrolled"; with it, the cool-down counts
- * from the record's last finished run (manual runs and retries: concurrency only, a person asked for them). Runs of
- * one workflow on one record decide this one at a time.
- */
-export async function admission(
-  trx: Tx,
-  workspaceId: string,
-  workflowId: string,
-  recordId: string,
-  settings: WorkflowSettings,
-  options: { reenrolment: boolean } = { reenrolment: true },
-): Promise<string | 'hold' | null> {
-  if (settings.concurrency !== 'parallel') await lockRecordRuns(trx, workflowId, recordId);
-  const e = await enrolmentOf(trx, workspaceId, workflowId, recordId, settings.reenrol.cooldownMinutes);
-  if (e.active && settings.concurrency === 'skip') return 'already running';
-  if (options.reenrolment && !settings.reenrol.allowed && (e.active || e.finished)) return 'already enrolled';
-  if (options.reenrolment && settings.reenrol.allowed && settings.reenrol.cooldownMinutes > 0 && e.inCooldown)
-    return 'already enrolled';
-  if (e.active && settings.concurrency === 'queue') return 'hold';
-  return null;
 }
 
 /** The workflows module's subscriber: record events start runs, in the writing transaction. */

@@ -4,9 +4,15 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { ruleFor } from '../records/access.ts';
 import { openScope } from '../records/scope.ts';
-import type { Step, WorkflowDefinition } from './definition.ts';
+import {
+  definition as definitionSchema,
+  type Step,
+  triggerObjectOf,
+  type WorkflowDefinition,
+} from './definition.ts';
 import { compileExpression, ExpressionError, templateExpressions } from './expressions.ts';
 import { cronProblem } from './schedule.ts';
+import { selectWorkflow } from './workflows.repository.ts';
 
 /** The steps a step may go to next (a branch: both outcomes). */
 export function successors(step: Step): (string | null | undefined)[] {
@@ -100,7 +106,10 @@ export async function validateForPublish(
   };
 
   const trigger = def.trigger;
-  if (trigger.type === 'record' || trigger.type === 'manual') {
+  if (
+    (trigger.type === 'record' || trigger.type === 'manual' || trigger.type === 'called') &&
+    trigger.object
+  ) {
     const found = await objectProblems(trigger.object, 'trigger.object', 'The trigger');
     if (found && !found.rule.read)
       problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
@@ -149,7 +158,7 @@ export async function validateForPublish(
         message: 'The trigger: a time of day and business days go with an offset in days, not minutes.',
       });
   }
-  const triggerObject = trigger.type === 'schedule' ? undefined : trigger.object;
+  const triggerObject = triggerObjectOf(trigger);
 
   for (const [i, step] of def.steps.entries()) {
     const field = `steps.${i}`;
@@ -226,6 +235,17 @@ export async function validateForPublish(
       case 'webhook':
         if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
         break;
+      case 'runWorkflow': {
+        const other = await selectWorkflow(trx, principal.workspaceId, step.workflowId);
+        if (!other)
+          problems.push({ field: `${field}.workflowId`, message: `${what}: there is no such workflow.` });
+        else if (definitionSchema.safeParse(other.draft).data?.trigger.type !== 'called')
+          problems.push({
+            field: `${field}.workflowId`,
+            message: `${what}: "${other.name}" is not started by other workflows (its trigger must be "called").`,
+          });
+        break;
+      }
       case 'stop':
         break;
     }

@@ -1,4 +1,6 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
+import * as hookTables from './hook.migrations.ts';
+import { workflowHooksRoutes } from './hook.routes.ts';
 import { runWorkflowStep, STEP_TASK } from './run-step.ts';
 import {
   BACKFILL_TASK,
@@ -16,8 +18,8 @@ import { workflowRunsTimeline } from './workflows.timeline.ts';
 /** Workflows: record events start versioned runs, executed one step per job. */
 export const workflowsModule: ModuleManifest = {
   key: 'workflows',
-  routes: [workflowsRoutes],
-  migrations: { 'workflows-0001-tables': tables },
+  routes: [workflowsRoutes, workflowHooksRoutes],
+  migrations: { 'workflows-0001-tables': tables, 'workflows-0002-inbound-hooks': hookTables },
   permissions: [{ action: 'workflows.manage', roles: [] }],
   subscribers: [workflowTrigger],
   tasks: {

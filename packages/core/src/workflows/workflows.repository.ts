@@ -301,6 +301,37 @@ export async function selectRun(
   return rows[0];
 }
 
+/** A workflow's sealed inbound webhook secret, if it has one. */
+export async function selectHookSecret(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ hook_secret: string | null }>`
+    select hook_secret from workflows where workspace_id = ${workspaceId} and id = ${id}`.execute(raw(trx));
+  return rows[0]?.hook_secret ?? undefined;
+}
+
+export async function setHookSecret(trx: Tx, workspaceId: string, id: string, sealed: string): Promise<void> {
+  await sql`update workflows set hook_secret = ${sealed}, updated_at = now()
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(raw(trx));
+}
+
+/** The run a workflow already has for a trigger key (trigger keys are unique per workflow). */
+export async function selectRunByKey(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  triggerKey: string,
+): Promise<RunRow | undefined> {
+  const { rows } = await sql<RunRow>`
+    select ${RUN_COLUMNS} from workflow_runs
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and trigger_key = ${triggerKey}`.execute(
+    raw(trx),
+  );
+  return rows[0];
+}
+
 export async function updateRun(
   trx: Tx,
   workspaceId: string,

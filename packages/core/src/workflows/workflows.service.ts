@@ -10,12 +10,13 @@ import { bumpAutomationVersion } from '../workspaces/workspaces.service.ts';
 import {
   definition as definitionSchema,
   settings as settingsSchema,
+  triggerObjectOf,
   type WorkflowDefinition,
   type WorkflowSettings,
 } from './definition.ts';
-import { queueStep, releaseHeld, runJobKey, STEP_TASK, walkDraft } from './run-step.ts';
+import { releaseHeld, walkDraft } from './run-step.ts';
+import { admission, queueStep, runJobKey, STEP_TASK } from './runs.ts';
 import { syncWorkflowTimers } from './schedule-jobs.ts';
-import { admission } from './trigger.ts';
 import { validateForPublish } from './validate-definition.ts';
 import {
   HELD,
@@ -260,7 +261,7 @@ export async function testRun(ctx: ServiceContext, id: string, recordId: string 
   return withWorkspace(ctx.db, ws, async (trx) => {
     const w = await load(trx, ws, id);
     const draft = definitionSchema.parse(w.draft);
-    const object = draft.trigger.type === 'schedule' ? null : draft.trigger.object;
+    const object = triggerObjectOf(draft.trigger) ?? null;
     if (object && recordId) {
       const found = await readRecords(trx, ctx.principal, object, [recordId]);
       if (!found.has(recordId)) throw new AppError('not_found', `There is no ${object} record ${recordId}.`);

@@ -15,15 +15,18 @@ const MISSING_LABEL: Record<string, string> = {
   until: 'waitFor',
   condition: 'conditionLabel',
   cron: 'cron',
+  workflowId: 'calledWorkflow',
 };
 
 /** The panel beside the canvas with the chosen node's form; it follows the user's direction. */
 export function SidePanel({
+  workflowId,
   definition,
   selected,
   onChange,
   onClose,
 }: {
+  workflowId: string;
   definition: WorkflowDefinition;
   selected: string;
   onChange: (d: WorkflowDefinition) => void;
@@ -74,6 +77,7 @@ export function SidePanel({
           <StepForm key={step.id} step={step} trigger={definition.trigger} onChange={setStep} />
         ) : (
           <TriggerForm
+            workflowId={workflowId}
             trigger={definition.trigger}
             onChange={(trigger) => onChange({ ...definition, trigger })}
           />

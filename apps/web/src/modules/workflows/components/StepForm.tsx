@@ -1,9 +1,12 @@
 import { Code, NumberInput, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
+import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { Step, Trigger, ValueSource } from '../utils/workflow-types.ts';
+import { workflowsApi } from '../utils/workflows-api.ts';
 import { ConditionInput } from './ConditionInput.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 import { ValueSourceInput, ValueSourceList } from './ValueSourceInput.tsx';
@@ -30,7 +33,8 @@ export function StepForm({
   onChange: (s: Step) => void;
 }) {
   const { t, i18n } = useTranslation();
-  const triggerObject = useObject(trigger.type === 'schedule' ? '' : trigger.object);
+  const triggerObject = useObject('object' in trigger ? (trigger.object ?? '') : '');
+  const { data: workflows } = useQuery({ queryKey: workflowKeys.list, queryFn: workflowsApi.list });
   const createdObject = useObject(step.type === 'createRecord' ? step.object : '');
   const name = (
     <TextInput
@@ -213,6 +217,20 @@ export function StepForm({
               minRows={2}
             />
           </>
+        );
+      case 'runWorkflow':
+        return (
+          <Select
+            label={t('workflow.calledWorkflow')}
+            description={t('workflow.calledWorkflowHint')}
+            data={(workflows?.data ?? [])
+              .filter((w) => w.draft.trigger.type === 'called')
+              .map((w) => ({ value: w.id, label: w.name }))}
+            value={step.workflowId || null}
+            onChange={(v) => onChange({ ...step, workflowId: v ?? '' })}
+            searchable
+            nothingFoundMessage={t('workflow.noCalledWorkflows')}
+          />
         );
       case 'stop':
         return <Text size="sm">{t('workflow.stopHint')}</Text>;

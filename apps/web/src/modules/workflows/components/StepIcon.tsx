@@ -5,6 +5,7 @@ import {
   IconHourglass,
   IconMail,
   IconPencil,
+  IconPlayerPlay,
   IconPlayerStop,
   IconSquarePlus,
   IconWebhook,
@@ -19,6 +20,7 @@ const ICONS = {
   wait: IconHourglass,
   branch: IconGitBranch,
   webhook: IconWebhook,
+  runWorkflow: IconPlayerPlay,
   stop: IconPlayerStop,
   trigger: IconBolt,
 } as const;

@@ -6,6 +6,7 @@ import {
   SegmentedControl,
   Select,
   Stack,
+  Text,
   TextInput,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +15,7 @@ import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label, visibleFields } from '../../metadata/utils/metadata.ts';
 import type { Trigger } from '../utils/workflow-types.ts';
 import { ConditionInput } from './ConditionInput.tsx';
+import { HookSecret } from './HookSecret.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 
 const EVENTS = ['created', 'updated', 'deleted'] as const;
@@ -22,13 +24,24 @@ const EVENTS = ['created', 'updated', 'deleted'] as const;
  * The trigger's form: a record change (object, events, fields, condition), a date relative to a record's date
  * field, a schedule, or a button.
  */
-export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange: (t: Trigger) => void }) {
+export function TriggerForm({
+  trigger,
+  onChange,
+  workflowId,
+}: {
+  trigger: Trigger;
+  onChange: (t: Trigger) => void;
+  /** The workflow's id, for its inbound webhook's address. */
+  workflowId: string;
+}) {
   const { t, i18n } = useTranslation();
-  const object = useObject(trigger.type === 'schedule' ? '' : trigger.object);
+  const object = useObject('object' in trigger ? (trigger.object ?? '') : '');
   const switchTo = (type: Trigger['type']) => {
-    const key = trigger.type === 'schedule' ? 'people' : trigger.object;
+    const key = ('object' in trigger ? trigger.object : undefined) || 'people';
     if (type === 'record') onChange({ type, object: key, events: ['created'] });
     else if (type === 'manual') onChange({ type, object: key });
+    else if (type === 'webhook') onChange({ type });
+    else if (type === 'called') onChange({ type, object: key });
     else if (type === 'date')
       onChange({ type, object: key, field: '', offset: -1, unit: 'days', at: '09:00' });
     else
@@ -49,7 +62,7 @@ export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange:
         aria-label={t('workflow.trigger')}
         value={trigger.type}
         onChange={(v) => switchTo(v as Trigger['type'])}
-        data={(['record', 'date', 'schedule', 'manual'] as const).map((v) => ({
+        data={(['record', 'date', 'schedule', 'manual', 'webhook', 'called'] as const).map((v) => ({
           value: v,
           label: t(`workflow.triggerType.${v}`),
         }))}
@@ -180,6 +193,13 @@ export function TriggerForm({ trigger, onChange }: { trigger: Trigger; onChange:
             onChange={(e) => onChange({ ...trigger, timeZone: e.currentTarget.value })}
             dir="ltr"
           />
+        </>
+      ) : trigger.type === 'webhook' ? (
+        <HookSecret workflowId={workflowId} />
+      ) : trigger.type === 'called' ? (
+        <>
+          <Text size="sm">{t('workflow.calledHint')}</Text>
+          <ObjectSelect value={trigger.object ?? ''} onChange={(o) => onChange({ ...trigger, object: o })} />
         </>
       ) : (
         <>

@@ -33,6 +33,8 @@ function summary(step: Step): string {
       return step.condition.expr ?? '';
     case 'webhook':
       return step.url;
+    case 'runWorkflow':
+      return '';
     case 'stop':
       return '';
   }
@@ -88,7 +90,9 @@ export function WorkflowCanvas({
             ? definition.trigger.cron
             : definition.trigger.type === 'date'
               ? `${definition.trigger.object}.${definition.trigger.field}`
-              : definition.trigger.object,
+              : 'object' in definition.trigger
+                ? (definition.trigger.object ?? '')
+                : '',
         handles: [{ handle: 'next', followed: definition.start !== null }],
         selected: selected === TRIGGER_NODE,
         problem: problems.has(TRIGGER_NODE),

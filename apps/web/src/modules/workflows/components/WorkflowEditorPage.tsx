@@ -179,6 +179,7 @@ function Editor({ initial }: { initial: Workflow }) {
         </div>
         {selected ? (
           <SidePanel
+            workflowId={workflow.id}
             definition={draft}
             selected={selected}
             onChange={change}
@@ -237,7 +238,7 @@ function Editor({ initial }: { initial: Workflow }) {
       ) : null}
       <TestRunModal
         workflowId={workflow.id}
-        object={workflow.draft.trigger.type === 'schedule' ? null : workflow.draft.trigger.object}
+        object={'object' in workflow.draft.trigger ? (workflow.draft.trigger.object ?? null) : null}
         opened={dialog === 'test'}
         onClose={() => setDialog(null)}
       />

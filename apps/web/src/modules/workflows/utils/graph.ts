@@ -9,6 +9,7 @@ export const STEP_TYPES = [
   'wait',
   'branch',
   'webhook',
+  'runWorkflow',
   'stop',
 ] as const satisfies readonly Step['type'][];
 export type StepType = (typeof STEP_TYPES)[number];
@@ -70,6 +71,8 @@ export function blankStep(type: StepType, id: string, next: string | null): Step
       return { id, type, condition: {}, whenTrue: next, whenFalse: null };
     case 'webhook':
       return { id, type, url: '', method: 'POST', next };
+    case 'runWorkflow':
+      return { id, type, workflowId: '', next };
     case 'stop':
       return { id, type };
   }

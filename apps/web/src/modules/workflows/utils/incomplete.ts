@@ -44,6 +44,9 @@ export function missingInStep(step: Step): string[] {
     case 'webhook':
       if (!isUrl(step.url)) missing.push('url');
       break;
+    case 'runWorkflow':
+      if (!step.workflowId) missing.push('workflowId');
+      break;
     case 'stop':
       break;
   }
@@ -53,6 +56,8 @@ export function missingInStep(step: Step): string[] {
 /** The trigger's fields left unfilled. */
 export function missingInTrigger(trigger: Trigger): string[] {
   if (trigger.type === 'schedule') return trigger.cron.trim().length < 9 || !trigger.timeZone ? ['cron'] : [];
+  if (trigger.type === 'webhook') return [];
+  if (trigger.type === 'called') return [];
   if (!trigger.object) return ['object'];
   if (trigger.type === 'record') {
     if (trigger.events.length === 0) return ['events'];

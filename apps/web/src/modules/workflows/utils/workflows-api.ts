@@ -33,6 +33,7 @@ export const workflowsApi = {
   ) => call(client.PATCH('/api/v1/workflows/{id}', { ...byId(id), body })),
   remove: (id: string) => call(client.DELETE('/api/v1/workflows/{id}', byId(id))),
   publish: (id: string) => call(client.POST('/api/v1/workflows/{id}/publish', byId(id))),
+  hookSecret: (id: string) => call(client.POST('/api/v1/workflows/{id}/hook-secret', byId(id))),
   versions: (id: string) => call(client.GET('/api/v1/workflows/{id}/versions', byId(id))),
   restore: (id: string, version: number) =>
     call(
