@@ -697,6 +697,7 @@ describe('the web app in a browser', () => {
         'Lead assignment',
         'Products and prices',
         'Exchange rates',
+        'Win and loss reasons',
         'API keys',
         'Security log',
       ]);

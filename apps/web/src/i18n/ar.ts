@@ -199,6 +199,8 @@ export const ar: Dictionary = {
     lossReason: 'لماذا خُسرت؟',
     competitor: 'خُسرت لصالح (المنافس)',
     reasonRequired: 'تشترط مساحة العمل ذكر السبب.',
+    reasonMissing: 'اختر سببًا: مساحة العمل تشترطه.',
+    reasonRefused: 'لا يمكن استخدام هذا السبب؛ اختر غيره.',
     confirmWon: 'تعليمها رابحة',
     confirmLost: 'تعليمها خاسرة',
     cancel: 'إلغاء',

@@ -210,6 +210,8 @@ export const en = {
     lossReason: 'Why was it lost?',
     competitor: 'Lost to (competitor)',
     reasonRequired: 'Your workspace requires a reason.',
+    reasonMissing: 'Choose a reason: your workspace requires one.',
+    reasonRefused: 'That reason cannot be used; choose another.',
     confirmWon: 'Mark as won',
     confirmLost: 'Mark as lost',
     cancel: 'Cancel',

@@ -199,6 +199,8 @@ export const fa: Dictionary = {
     lossReason: 'چرا از دست رفت؟',
     competitor: 'به نفع کدام رقیب از دست رفت',
     reasonRequired: 'فضای کاری شما ذکر دلیل را الزامی کرده است.',
+    reasonMissing: 'یک دلیل انتخاب کنید: فضای کاری شما آن را الزامی کرده است.',
+    reasonRefused: 'این دلیل را نمی‌توان به کار برد؛ دلیل دیگری انتخاب کنید.',
     confirmWon: 'موفق شد',
     confirmLost: 'ناموفق شد',
     cancel: 'انصراف',

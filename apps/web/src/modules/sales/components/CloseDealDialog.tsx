@@ -57,10 +57,10 @@ export function CloseDealDialog({
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const mustChoose = required(kind);
-  // A refusal naming the reason is shown under its field; anything else above the form.
+  // A refusal naming the reason is shown under its field, in the user's language; anything else above the form.
   const fieldError =
-    error instanceof ApiError
-      ? error.errors.find((e) => e.field.endsWith('closeReason'))?.message
+    error instanceof ApiError && error.errors.some((e) => e.field.endsWith('closeReason'))
+      ? t(mustChoose ? 'dealHistory.reasonMissing' : 'dealHistory.reasonRefused')
       : undefined;
   const submit = async () => {
     setError(null);

@@ -1,0 +1,129 @@
+/// <reference lib="dom" />
+// Browser test in Persian: moving a deal to the lost column on the board opens the dialog asking for the loss
+// reason the workspace requires; confirming without one is refused and said under the field, with one (and the
+// competitor) the deal is lost; its page then shows its history — the stage it left, how long it stayed, in the
+// Jalali calendar and Persian digits — right to left and without serious accessibility problems.
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
+import { launchBrowser } from './browser.ts';
+
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+describe('the won/lost dialog and a deal’s history in the browser, in Persian', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await page.request.fetch(`${base}/api/v1${url}`, {
+      method,
+      ...(body === undefined ? {} : { data: body }),
+    });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
+    return response.status() === 204 ? null : response.json();
+  };
+  const axe = async (selector: string) => {
+    await page.evaluate(AXE);
+    const result = (await page.evaluate(
+      (s) =>
+        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
+          resultTypes: ['violations'],
+        }),
+      selector,
+    )) as { violations: { id: string; impact: string }[] };
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id);
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1300, height: 900 },
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
+      data: buildSignUp({ name: 'سارا' }),
+    });
+    expect(signedUp.status()).toBe(201);
+    await api('PATCH', '/me', {
+      locale: 'fa',
+      calendar: 'persian',
+      digits: 'arabext',
+      timeZone: 'Asia/Tehran',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('asks for the required loss reason when a deal is moved to lost, then shows its history', async () => {
+    const reason = await api('POST', '/sales/reasons', {
+      kind: 'lost',
+      label: { fa: 'قیمت بالا', en: 'Price' },
+    });
+    await api('PATCH', '/sales/settings', { requireLostReason: true });
+    const stages = (await api('GET', '/objects/stages?sort=position')).data as {
+      id: string;
+      name: string;
+      kind: string;
+    }[];
+    const lostStage = stages.find((s) => s.kind === 'lost')!;
+    const deal = await api('POST', '/objects/deals', { name: 'قرارداد شیراز' });
+
+    await page.goto(`${base}/pipeline`);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    await page.getByRole('button', { name: 'انتقال قرارداد شیراز به ستونی دیگر' }).click();
+    await page.getByRole('menuitem', { name: 'ناموفق' }).click();
+    const dialog = page.getByRole('dialog', { name: 'علامت زدن «قرارداد شیراز» به‌عنوان ناموفق' });
+    await dialog.waitFor();
+    expect(await dialog.evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
+    await dialog.getByText('فضای کاری شما ذکر دلیل را الزامی کرده است.').waitFor();
+    expect(await axe('[role=dialog]')).toEqual([]);
+
+    // Without a reason the server refuses, and the dialog says so under the field; the deal has not moved.
+    await dialog.getByRole('button', { name: 'ناموفق شد' }).click();
+    await dialog.getByText('یک دلیل انتخاب کنید: فضای کاری شما آن را الزامی کرده است.').waitFor();
+    expect((await api('GET', `/objects/deals/${deal.id}`)).status).toBe('open');
+
+    // With the reason and the competitor it is lost.
+    await dialog.getByRole('combobox', { name: 'چرا از دست رفت؟' }).click();
+    await page.getByRole('option', { name: 'قیمت بالا' }).click();
+    await dialog.getByRole('textbox', { name: 'به نفع کدام رقیب از دست رفت' }).fill('شرکت رقیب');
+    await dialog.getByRole('button', { name: 'ناموفق شد' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator(`[data-stage="${lostStage.name}"] [data-deal="قرارداد شیراز"]`).waitFor();
+    expect(await api('GET', `/objects/deals/${deal.id}`)).toMatchObject({
+      status: 'lost',
+      closeReason: reason.id,
+      competitor: 'شرکت رقیب',
+      forecastCategory: 'omitted',
+    });
+
+    // The deal's page: its history, right to left, in the Jalali calendar and Persian digits.
+    await page.goto(`${base}/o/deals/${deal.id}`);
+    const panel = page.getByTestId('deal-history');
+    await panel.getByRole('heading', { name: 'تاریخچه' }).waitFor();
+    const times = panel.getByTestId('deal-stage-times');
+    await times.getByText('ارزیابی', { exact: false }).waitFor();
+    await times.getByText('ناموفق', { exact: false }).waitFor();
+    const text = (await times.textContent()) ?? '';
+    // The Jalali year (1405 for late 2026) in Persian digits, never Latin ones.
+    expect(text).toContain('۱۴۰۵');
+    expect(text).not.toMatch(/[0-9]/);
+    await panel.getByText('مرحله: ارزیابی ← ناموفق').waitFor();
+    expect(await panel.evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
+    expect(await axe('[data-testid=deal-history]')).toEqual([]);
+  });
+});
