@@ -25,6 +25,13 @@ export const leadsWeb = defineWebModule({
       component: lazy(() => import('./components/AssignmentRulesSettings.tsx')),
     },
     {
+      value: 'web-forms',
+      labelKey: 'webForms.tab',
+      permission: 'sales.forms.manage',
+      order: 62,
+      component: lazy(() => import('./components/WebFormsSettings.tsx')),
+    },
+    {
       value: 'scoring',
       labelKey: 'scoring.tab',
       permission: 'sales.scoring.manage',

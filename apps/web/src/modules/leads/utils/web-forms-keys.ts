@@ -1,0 +1,32 @@
+import type { components } from '../../../api/schema.gen.ts';
+
+export type WebForm = components['schemas']['WebForm'];
+export type WebFormSubmission = components['schemas']['WebFormSubmission'];
+
+/** Query keys of the web forms screens. */
+export const webFormsKeys = {
+  forms: ['leads-module', 'web-forms'] as const,
+  submissions: (status: string) => ['leads-module', 'web-form-submissions', status] as const,
+};
+
+/** Lead field types a form may ask for (the server's list), and the fields it fills in itself. */
+export const FORM_FIELD_TYPES = new Set(['text', 'longText', 'number', 'email', 'phone', 'url', 'select']);
+export const NOT_ON_FORMS = new Set(['status', 'score', 'owner', 'source']);
+
+/** The reasons the server gives for holding a submission back (each has a sentence in every language). */
+export const SPAM_REASONS = [
+  'altcha_missing',
+  'altcha_invalid',
+  'altcha_replayed',
+  'honeypot',
+  'timestamp_missing',
+  'timestamp_invalid',
+  'too_fast',
+  'disposable_email',
+  'unknown_fields',
+] as const;
+
+/** The snippet a site pastes to show the form: a container and the embed script from this server. */
+export function embedCode(origin: string, publicId: string): string {
+  return `<div data-rabita-form-id="${publicId}"></div>\n<script src="${origin}/api/v1/public/web-forms/embed.js" defer></script>`;
+}
