@@ -113,6 +113,8 @@ describe('the won/lost dialog and a deal’s history in the browser, in Persian'
 
     // The deal's page: its history, right to left, in the Jalali calendar and Persian digits.
     await page.goto(`${base}/o/deals/${deal.id}`);
+    // The reason shows by its Persian label, not its id.
+    await page.getByTestId('close-reason-view').getByText('قیمت بالا').first().waitFor();
     const panel = page.getByTestId('deal-history');
     await panel.getByRole('heading', { name: 'تاریخچه' }).waitFor();
     const times = panel.getByTestId('deal-stage-times');

@@ -66,6 +66,13 @@ export const salesWeb = defineWebModule({
       component: lazy(() => import('./components/ReasonsSettings.tsx')),
     },
   ],
+  fieldViews: [
+    {
+      object: 'deals',
+      field: 'closeReason',
+      component: lazy(() => import('./components/CloseReasonView.tsx')),
+    },
+  ],
   live: {
     records: (qc) => void qc.invalidateQueries({ queryKey: salesKeys.all }),
   },
