@@ -17,6 +17,7 @@ interface Entry {
   changes: Record<string, { from: unknown; to: unknown }>;
   actor: { userId: string | null; apiKeyId: string | null };
   source: string;
+  cause: unknown;
 }
 interface Visit {
   stageId: string;
@@ -226,6 +227,23 @@ describe('deal history, stage statistics and win/loss reasons', () => {
       expect(h.data[0]).toMatchObject({ kind: 'created', source: 'import' });
       expect(h.data[0]!.changes.stage).toEqual({ from: null, to: stage.Qualification });
     }
+  });
+
+  it('records the cause of a write made by automation: the amount its line items make', async () => {
+    const deal = await ok('POST', '/objects/deals', {
+      name: 'Lines',
+      amount: { amount: '10', currency: 'SAR' },
+    });
+    await ok('POST', `/deals/${deal.id}/line-items`, { quantity: '2', unitPrice: '7.5' });
+    const [latest] = (await historyOf(deal.id)).data;
+    expect(latest).toMatchObject({
+      kind: 'updated',
+      actor: { userId: admin.userId },
+      changes: {
+        amount: { from: { amount: '10', currency: 'SAR' }, to: { amount: '15.00', currency: 'SAR' } },
+      },
+      cause: { kind: 'lineItems', runId: deal.id, depth: 0 },
+    });
   });
 
   it('never rewrites the history: the app role may not, and a trigger refuses even the owner', async () => {
