@@ -13,6 +13,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly inProcessWorker: boolean;
   readonly workerConcurrency: number;
+  /** Workflow steps one workspace may run a minute; more wait for the next minute (one busy tenant cannot starve the rest). */
+  readonly workflowStepsPerMinute: number;
   readonly dbPoolSize: number;
   readonly trustProxy: boolean;
   readonly sessionIdleHours: number;
@@ -133,6 +135,12 @@ const envSchema = z.object({
     }),
   RABITA_IN_PROCESS_WORKER: bool('RABITA_IN_PROCESS_WORKER'),
   RABITA_WORKER_CONCURRENCY: int('RABITA_WORKER_CONCURRENCY', 1, 100, 'the default is 2'),
+  RABITA_WORKFLOW_STEPS_PER_MINUTE: int(
+    'RABITA_WORKFLOW_STEPS_PER_MINUTE',
+    1,
+    1_000_000,
+    'the default is 6000',
+  ),
   RABITA_DB_POOL_SIZE: int('RABITA_DB_POOL_SIZE', 1, 500, 'the default is 10'),
   RABITA_TRUST_PROXY: bool('RABITA_TRUST_PROXY'),
   RABITA_SESSION_IDLE_HOURS: int('RABITA_SESSION_IDLE_HOURS', 1, 24 * 365, 'the default is 168 (a week)'),
@@ -187,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     logLevel: e.LOG_LEVEL ?? 'info',
     inProcessWorker: e.RABITA_IN_PROCESS_WORKER ?? true,
     workerConcurrency: e.RABITA_WORKER_CONCURRENCY ?? 2,
+    workflowStepsPerMinute: e.RABITA_WORKFLOW_STEPS_PER_MINUTE ?? 6000,
     dbPoolSize: e.RABITA_DB_POOL_SIZE ?? 10,
     trustProxy: e.RABITA_TRUST_PROXY ?? false,
     sessionIdleHours: e.RABITA_SESSION_IDLE_HOURS ?? 168,

@@ -127,6 +127,7 @@ export async function startWorker(
       session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
       webhooksAllowPrivate: config.webhooksAllowPrivate,
       smtp: config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined,
+      workflowStepsPerMinute: config.workflowStepsPerMinute,
     }),
     crontab: crontab(),
     logger: new WorkerLogger((scope) => (level, message, meta) => {

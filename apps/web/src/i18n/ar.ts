@@ -516,6 +516,11 @@ export const ar: Dictionary = {
     hookSecret: 'السر',
     hookCopied: 'نُسخ',
     copySecret: 'نسخ السر',
+    emailLimit: 'رسائل إلى عنوان واحد',
+    emailLimitHint: 'لا يُرسل سير العمل هذا أكثر من هذا العدد؛ يُترك الباقي ويتابع التشغيل.',
+    emailLimitHours: 'خلال (ساعات)',
+    triggerType: {
+      record: 'عند تغيّر سجل',
     hookSigning: 'يُوقَّع كل طلب بالسر (HMAC-SHA256) ويجب أن يكون وقته ضمن خمس دقائق من ساعة هذا الخادم:',
     makeHookSecret: 'إنشاء سر جديد (يتوقف السر القديم)',
       date: 'اقتراب تاريخ',

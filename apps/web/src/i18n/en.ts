@@ -534,6 +534,11 @@ export const en = {
     hookCopied: 'Copied',
     copySecret: 'Copy the secret',
     hookSigning:
+    emailLimit: 'Emails to one address',
+    emailLimitHint: 'At most this many from this workflow; more are left out and the run goes on.',
+    emailLimitHours: 'Within (hours)',
+    triggerType: {
+      record: 'A record changes',
       'Each call is signed with the secret (HMAC-SHA256) and must be within five minutes of this server’s clock:',
     makeHookSecret: 'Make a new secret (the old one stops working)',
       date: 'A date comes near',

@@ -14,11 +14,13 @@ export function createTaskList(deps: {
   session: SessionPolicy;
   webhooksAllowPrivate?: boolean | undefined;
   smtp?: { url: string; from: string | undefined } | undefined;
+  workflowStepsPerMinute?: number | undefined;
 }): TaskList {
   return registry().taskList({
     db: deps.db,
     session: deps.session,
     webhooksAllowPrivate: deps.webhooksAllowPrivate ?? false,
     smtp: deps.smtp,
+    workflowStepsPerMinute: deps.workflowStepsPerMinute,
   });
 }

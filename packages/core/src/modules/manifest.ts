@@ -82,6 +82,8 @@ export interface TaskDeps {
   webhooksAllowPrivate: boolean;
   /** Outgoing email (workflows' sendEmail): the SMTP server's URL and From address, when the operator set one. */
   smtp?: { url: string; from: string | undefined } | undefined;
+  /** Workflow steps a workspace may run a minute (RABITA_WORKFLOW_STEPS_PER_MINUTE); unlimited when absent. */
+  workflowStepsPerMinute?: number | undefined;
 }
 
 /** Why a write happened: a person or key directly, or an automation run (so loops can be stopped). */

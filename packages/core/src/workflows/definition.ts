@@ -250,6 +250,21 @@ export const settings = z
       .object({ allowed: z.boolean(), cooldownMinutes: z.number().int().min(0).max(525_600) })
       .strict()
       .default({ allowed: false, cooldownMinutes: 0 }),
+    /**
+     * At most this many emails from this workflow to one address within `hours`; the step leaves out an address
+     * that had them (saying so in its output) and the run goes on.
+     */
+    emailLimit: z
+      .object({
+        perRecipient: z.number().int().min(1).max(1000),
+        hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365),
+      })
+      .strict()
+      .default({ perRecipient: 3, hours: 24 }),
   })
   .strict();
 export type WorkflowSettings = z.infer<typeof settings>;

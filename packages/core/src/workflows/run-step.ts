@@ -8,7 +8,12 @@ import { createRecordIn } from '../records/create-record.ts';
 import { readRecords } from '../records/gate.ts';
 import { recordMatchesFilter } from '../records/stored-record.ts';
 import { updateRecordIn } from '../records/update-record.ts';
-import type { Step, WorkflowDefinition, WorkflowSettings } from './definition.ts';
+import {
+  type Step,
+  settings as settingsSchema,
+  type WorkflowDefinition,
+  type WorkflowSettings,
+} from './definition.ts';
 import {
   type EmailMessage,
   isEmailAddress,
@@ -27,7 +32,9 @@ import { failpoint } from './failpoints.ts';
 import { queueStep, startCalledRun } from './runs.ts';
 import { sendWorkflowRequest } from './webhook-send.ts';
 import {
+  emailsSentSince,
   finishStepRun,
+  insertEmailSends,
   insertStepRun,
   lockRecordRuns,
   nextHeldRun,
@@ -36,11 +43,14 @@ import {
   selectStepRuns,
   selectVersion,
   selectWorkflow,
+  stepsInLastMinute,
   updateRun,
 } from './workflows.repository.ts';
 
 export { queueStep, runJobKey, STEP_TASK } from './runs.ts';
 
+/** A run's reason while its next step is put off by the workspace's throttle. */
+export const THROTTLED = 'throttled: the workspace reached its workflow steps for this minute';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
 const EXTERNAL_TRIES = 5;
 
@@ -82,8 +92,8 @@ export interface StepEnv {
   cause: { kind: 'workflow'; runId: string; depth: number };
   /** The operator's mail server; without it a (real) sendEmail step fails with a sentence. */
   smtp?: SmtpSettings | undefined;
-  /** The run being carried (absent in a test run). */
-  run?: { workflowId: string } | undefined;
+  /** The run being carried (absent in a test run): its workflow and that version's email limit. */
+  run?: { workflowId: string; emailLimit: WorkflowSettings['emailLimit'] } | undefined;
 }
 
 function resolveAll(
@@ -224,6 +234,35 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
           `${what}: this server has no mail server set up (RABITA_SMTP_URL), so the email was not sent.`,
           { errors: [{ field: `${field}.to`, message: 'Email sending is not set up on this server.' }] },
         );
+      if (env.run) {
+        // The per-recipient limit: an address that had its emails from this workflow in the window is left out.
+        const { perRecipient, hours } = env.run.emailLimit;
+        const since = new Date(Date.now() - hours * 3_600_000);
+        const sent = await emailsSentSince(
+          env.trx,
+          env.workspaceId,
+          env.run.workflowId,
+          to.map((a) => a.toLowerCase()),
+          since,
+        );
+        const held = to.filter((a) => (sent.get(a.toLowerCase()) ?? 0) >= perRecipient);
+        email.to = to.filter((a) => !held.includes(a));
+        const limited = held.length
+          ? {
+              notSent: held,
+              reason: `at most ${perRecipient} emails from this workflow to one address in ${hours} h`,
+            }
+          : undefined;
+        if (email.to.length === 0) return { input: email, output: limited, next: step.next ?? null };
+        await insertEmailSends(env.trx, {
+          workspaceId: env.workspaceId,
+          workflowId: env.run.workflowId,
+          runId: env.cause.runId,
+          stepId: step.id,
+          addresses: email.to.map((a) => a.toLowerCase()),
+        });
+        if (limited) return { input: email, output: limited, next: step.next ?? null, email };
+      }
       return { input: email, output: null, next: step.next ?? null, email };
     }
     case 'wait': {
@@ -409,6 +448,8 @@ function externalOf(step: Step, input: unknown, key: string): External | undefin
 export interface StepOptions {
   allowPrivate: boolean;
   smtp?: SmtpSettings | undefined;
+  /** Steps a workspace may run a minute; a step over it is put off to the next minute (RABITA_WORKFLOW_STEPS_PER_MINUTE). */
+  stepsPerMinute?: number | undefined;
 }
 
 /**
@@ -482,7 +523,21 @@ export async function runWorkflowStep(
         };
     }
     const attempt = history.filter((h) => h.step_id === step.id).length + 1;
-    await updateRun(trx, workspaceId, runId, { status: 'running', started: true });
+    if (
+      options.stepsPerMinute !== undefined &&
+      (await stepsInLastMinute(trx, workspaceId)) >= options.stepsPerMinute
+    ) {
+      // Over the workspace's steps a minute: the step is put off (never dropped) to a moment in the next minute,
+      // spread so the put-off steps do not all come back at once.
+      await updateRun(trx, workspaceId, runId, { reason: THROTTLED });
+      await queueStep(trx, runId, new Date(Date.now() + 30_000 + Math.floor(Math.random() * 30_000)));
+      return undefined;
+    }
+    await updateRun(trx, workspaceId, runId, {
+      status: 'running',
+      started: true,
+      ...(run.reason === THROTTLED ? { reason: null } : {}),
+    });
     const env: StepEnv = {
       trx,
       principal,
@@ -493,7 +548,10 @@ export async function runWorkflowStep(
       dryRun: false,
       cause: { kind: 'workflow', runId, depth: run.depth + 1 },
       smtp: options.smtp,
-      run: { workflowId: run.workflow_id },
+      run: {
+        workflowId: run.workflow_id,
+        emailLimit: settingsSchema.parse(pre.version.settings ?? {}).emailLimit,
+      },
     };
     let outcome: StepOutcome;
     try {

@@ -1,6 +1,7 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import * as hookTables from './hook.migrations.ts';
 import { workflowHooksRoutes } from './hook.routes.ts';
+import * as limitTables from './limits.migrations.ts';
 import { runWorkflowStep, STEP_TASK } from './run-step.ts';
 import {
   BACKFILL_TASK,
@@ -19,14 +20,22 @@ import { workflowRunsTimeline } from './workflows.timeline.ts';
 export const workflowsModule: ModuleManifest = {
   key: 'workflows',
   routes: [workflowsRoutes, workflowHooksRoutes],
-  migrations: { 'workflows-0001-tables': tables, 'workflows-0002-inbound-hooks': hookTables },
+  migrations: {
+    'workflows-0001-tables': tables,
+    'workflows-0002-inbound-hooks': hookTables,
+    'workflows-0003-limits': limitTables,
+  },
   permissions: [{ action: 'workflows.manage', roles: [] }],
   subscribers: [workflowTrigger],
   tasks: {
     /** Runs one step of a workflow run (queued by the trigger, by the previous step, or by a wait). */
     [STEP_TASK]: (deps) => async (payload) => {
       const p = payload as { workspaceId: string; runId: string };
-      await runWorkflowStep(deps.db, p, { allowPrivate: deps.webhooksAllowPrivate, smtp: deps.smtp });
+      await runWorkflowStep(deps.db, p, {
+        allowPrivate: deps.webhooksAllowPrivate,
+        smtp: deps.smtp,
+        stepsPerMinute: deps.workflowStepsPerMinute,
+      });
     },
     /** A schedule's fire time: its run, and the next fire's job. */
     [SCHEDULE_TASK]: (deps) => async (payload) => {

@@ -317,6 +317,42 @@ export async function setHookSecret(trx: Tx, workspaceId: string, id: string, se
     where workspace_id = ${workspaceId} and id = ${id}`.execute(raw(trx));
 }
 
+/** Of `addresses` (lower-cased), how many emails this workflow sent each since `since`. */
+export async function emailsSentSince(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  addresses: readonly string[],
+  since: Date,
+): Promise<Map<string, number>> {
+  const { rows } = await sql<{ address: string; n: number }>`
+    select address, count(*)::int as n from workflow_email_sends
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId}
+      and address = any(${addresses}::text[]) and sent_at > ${since}
+    group by address`.execute(raw(trx));
+  return new Map(rows.map((r) => [r.address, r.n]));
+}
+
+export async function insertEmailSends(
+  trx: Tx,
+  s: { workspaceId: string; workflowId: string; runId: string; stepId: string; addresses: readonly string[] },
+): Promise<void> {
+  if (s.addresses.length === 0) return;
+  await sql`
+    insert into workflow_email_sends (workspace_id, workflow_id, address, run_id, step_id)
+    select ${s.workspaceId}, ${s.workflowId}, a, ${s.runId}, ${s.stepId} from unnest(${s.addresses}::text[]) as a`.execute(
+    raw(trx),
+  );
+}
+
+/** How many steps the workspace's runs started in the last minute (the throttle's count). */
+export async function stepsInLastMinute(trx: Tx, workspaceId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from workflow_step_runs
+    where workspace_id = ${workspaceId} and started_at > now() - interval '1 minute'`.execute(raw(trx));
+  return rows[0]?.n ?? 0;
+}
+
 /** The run a workflow already has for a trigger key (trigger keys are unique per workflow). */
 export async function selectRunByKey(
   trx: Tx,

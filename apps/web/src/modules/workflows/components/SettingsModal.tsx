@@ -1,4 +1,4 @@
-import { Button, Modal, NumberInput, Select, Stack, Switch } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, Select, Stack, Switch } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
@@ -68,6 +68,35 @@ export function SettingsModal({
             }
           />
         ) : null}
+        <Group grow align="flex-start">
+          <NumberInput
+            label={t('workflow.emailLimit')}
+            description={t('workflow.emailLimitHint')}
+            min={1}
+            max={1000}
+            allowDecimal={false}
+            value={settings.emailLimit.perRecipient}
+            onChange={(v) =>
+              setSettings({
+                ...settings,
+                emailLimit: { ...settings.emailLimit, perRecipient: typeof v === 'number' && v >= 1 ? v : 1 },
+              })
+            }
+          />
+          <NumberInput
+            label={t('workflow.emailLimitHours')}
+            min={1}
+            max={24 * 365}
+            allowDecimal={false}
+            value={settings.emailLimit.hours}
+            onChange={(v) =>
+              setSettings({
+                ...settings,
+                emailLimit: { ...settings.emailLimit, hours: typeof v === 'number' && v >= 1 ? v : 1 },
+              })
+            }
+          />
+        </Group>
         <ErrorText error={action.error} />
         <Button
           loading={action.busy}
