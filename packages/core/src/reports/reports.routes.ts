@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { reportDefinitionSchema } from './report-definition.ts';
 import { runReport } from './run-report.ts';
+import {
+  createSavedReport,
+  deleteSavedReport,
+  getSavedReport,
+  listSavedReports,
+  runSavedReport,
+  updateSavedReport,
+} from './saved-reports.service.ts';
 
 const tags = ['reports'];
 const auth = { auth: 'required' } as const;
@@ -13,6 +21,26 @@ const problems = {
   404: problemSchema,
   503: problemSchema,
 };
+
+const idParams = z.object({ id: z.string().max(64) });
+const shareSchema = z
+  .object({ kind: z.enum(['user', 'team', 'role']), id: z.string().max(64) })
+  .strict()
+  .describe('A person (user id), a team (team id) or a role (role id) the report is shared with.');
+const savedReportSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    ownerId: z.string().nullable(),
+    definition: z.record(z.string(), z.unknown()),
+    shares: z.array(z.object({ kind: z.enum(['user', 'team', 'role']), id: z.string() })),
+    editable: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'SavedReport' });
+const description = text(2000).nullable().optional();
 
 export const reportResultSchema = z
   .object({
@@ -68,5 +96,119 @@ export const reportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request) => runReport(contextOf(db, request), request.body),
+  );
+  app.get(
+    '/reports',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary:
+          'Saved reports the caller may run (own, or shared with them, a team of theirs or their role)',
+        querystring: z.object({
+          after: z.string().max(1000).optional().describe('`nextCursor` of the previous page.'),
+          limit: z.coerce.number().int().min(1).max(200).optional(),
+        }),
+        response: {
+          200: z.object({ data: z.array(savedReportSchema), nextCursor: z.string().nullable() }),
+          ...problems,
+        },
+      },
+    },
+    async (request) => listSavedReports(contextOf(db, request), request.query),
+  );
+  app.post(
+    '/reports',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Save a report (checked against the caller’s role) and share it',
+        body: z
+          .object({
+            name: text(200),
+            description,
+            definition: reportDefinitionSchema,
+            shares: z.array(shareSchema).max(200).optional(),
+          })
+          .strict(),
+        response: { 201: savedReportSchema, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createSavedReport(contextOf(db, request), request.body)),
+  );
+  app.get(
+    '/reports/:id',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'One saved report the caller may run',
+        params: idParams,
+        response: { 200: savedReportSchema, ...problems },
+      },
+    },
+    async (request) => getSavedReport(contextOf(db, request), request.params.id),
+  );
+  app.patch(
+    '/reports/:id',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Change a saved report (its owner, or reports.manage)',
+        params: idParams,
+        body: z
+          .object({
+            name: text(200).optional(),
+            description,
+            definition: reportDefinitionSchema.optional(),
+            shares: z.array(shareSchema).max(200).optional(),
+          })
+          .strict(),
+        response: { 200: savedReportSchema, ...problems },
+      },
+    },
+    async (request) => updateSavedReport(contextOf(db, request), request.params.id, request.body),
+  );
+  app.delete(
+    '/reports/:id',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Delete a saved report (its owner, or reports.manage)',
+        params: idParams,
+        response: { 204: z.null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await deleteSavedReport(contextOf(db, request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    '/reports/:id/run',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Run a saved report as the caller (their role’s rules, not the owner’s)',
+        params: idParams,
+        body: reportDefinitionSchema
+          .pick({ range: true, calendar: true, timeZone: true, filter: true })
+          .strict()
+          .nullish()
+          .describe(
+            'For this run only: a range, calendar or time zone replacing the saved one; a filter narrowing it.',
+          ),
+        response: {
+          200: z.object({ report: savedReportSchema, result: reportResultSchema }),
+          ...problems,
+        },
+      },
+    },
+    async (request) => runSavedReport(contextOf(db, request), request.params.id, request.body ?? {}),
   );
 };

@@ -486,3 +486,16 @@ async function present(
     truncated,
   };
 }
+
+/** Checks that the caller could run a definition (object, fields, rights), without running it. */
+export async function checkReport(ctx: ServiceContext, def: ReportDefinition): Promise<void> {
+  const unstorable = unstorableIn(def.filter);
+  if (unstorable)
+    throw new AppError('validation_failed', `filter: ${unstorable}`, {
+      errors: [{ field: 'filter', message: unstorable }],
+    });
+  await inWorkspace(ctx, async (trx, workspaceId) => {
+    const s = await openScope(trx, workspaceId, def.object);
+    compileReport(s, ctx.principal, def, def.calendar ?? 'gregory', def.timeZone ?? 'UTC');
+  });
+}
