@@ -12104,6 +12104,781 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a report definition as the caller (grouped, in their calendar and time zone) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        object: string;
+                        /** @description The same filter tree as POST /objects/{object}/query. */
+                        filter?: unknown;
+                        /** @default [] */
+                        groupBy?: {
+                            field: string;
+                            /** @enum {string} */
+                            bucket?: "day" | "week" | "month" | "quarter" | "year";
+                            /**
+                             * @description For week buckets; Saturday when absent in fa/ar.
+                             * @enum {string}
+                             */
+                            weekStart?: "monday" | "saturday";
+                        }[];
+                        measures: {
+                            /** @enum {string} */
+                            fn: "count" | "sum" | "avg" | "min" | "max";
+                            field?: string;
+                        }[];
+                        /**
+                         * @description Calendar of the date buckets; the viewer’s when absent.
+                         * @enum {string}
+                         */
+                        calendar?: "gregory" | "persian" | "islamic-umalqura";
+                        /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                        timeZone?: string;
+                        /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                        range?: {
+                            from?: string;
+                            to?: string;
+                        };
+                        /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                        limit?: number;
+                        /**
+                         * @description How the web app draws it (the server ignores it).
+                         * @enum {string}
+                         */
+                        chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "kpi" | "table";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportResult"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved reports the caller may run (own, or shared with them, a team of theirs or their role) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `nextCursor` of the previous page. */
+                    after?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SavedReport"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save a report (checked against the caller’s role) and share it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string | null;
+                        definition: {
+                            object: string;
+                            /** @description The same filter tree as POST /objects/{object}/query. */
+                            filter?: unknown;
+                            /** @default [] */
+                            groupBy?: {
+                                field: string;
+                                /** @enum {string} */
+                                bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                /**
+                                 * @description For week buckets; Saturday when absent in fa/ar.
+                                 * @enum {string}
+                                 */
+                                weekStart?: "monday" | "saturday";
+                            }[];
+                            measures: {
+                                /** @enum {string} */
+                                fn: "count" | "sum" | "avg" | "min" | "max";
+                                field?: string;
+                            }[];
+                            /**
+                             * @description Calendar of the date buckets; the viewer’s when absent.
+                             * @enum {string}
+                             */
+                            calendar?: "gregory" | "persian" | "islamic-umalqura";
+                            /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                            timeZone?: string;
+                            /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                            range?: {
+                                from?: string;
+                                to?: string;
+                            };
+                            /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                            limit?: number;
+                            /**
+                             * @description How the web app draws it (the server ignores it).
+                             * @enum {string}
+                             */
+                            chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "kpi" | "table";
+                        };
+                        shares?: {
+                            /** @enum {string} */
+                            kind: "user" | "team" | "role";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedReport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved report the caller may run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedReport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a saved report (its owner, or reports.manage) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a saved report (its owner, or reports.manage) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        definition?: {
+                            object: string;
+                            /** @description The same filter tree as POST /objects/{object}/query. */
+                            filter?: unknown;
+                            /** @default [] */
+                            groupBy?: {
+                                field: string;
+                                /** @enum {string} */
+                                bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                /**
+                                 * @description For week buckets; Saturday when absent in fa/ar.
+                                 * @enum {string}
+                                 */
+                                weekStart?: "monday" | "saturday";
+                            }[];
+                            measures: {
+                                /** @enum {string} */
+                                fn: "count" | "sum" | "avg" | "min" | "max";
+                                field?: string;
+                            }[];
+                            /**
+                             * @description Calendar of the date buckets; the viewer’s when absent.
+                             * @enum {string}
+                             */
+                            calendar?: "gregory" | "persian" | "islamic-umalqura";
+                            /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                            timeZone?: string;
+                            /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                            range?: {
+                                from?: string;
+                                to?: string;
+                            };
+                            /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                            limit?: number;
+                            /**
+                             * @description How the web app draws it (the server ignores it).
+                             * @enum {string}
+                             */
+                            chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "kpi" | "table";
+                        };
+                        shares?: {
+                            /** @enum {string} */
+                            kind: "user" | "team" | "role";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedReport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a saved report as the caller (their role’s rules, not the owner’s) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description For this run only: a range, calendar or time zone replacing the saved one; a filter narrowing it. */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                        range?: {
+                            from?: string;
+                            to?: string;
+                        };
+                        /**
+                         * @description Calendar of the date buckets; the viewer’s when absent.
+                         * @enum {string}
+                         */
+                        calendar?: "gregory" | "persian" | "islamic-umalqura";
+                        /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                        timeZone?: string;
+                        /** @description The same filter tree as POST /objects/{object}/query. */
+                        filter?: unknown;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            report: components["schemas"]["SavedReport"];
+                            result: components["schemas"]["ReportResult"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is up */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The database answers and its schema is current */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -12720,6 +13495,80 @@ export interface components {
         RecoveryCodesInput: {
             recoveryCodes: string[];
         };
+        ReportResult: {
+            object: string;
+            calendar: string;
+            timeZone: string;
+            dimensions: {
+                field: string;
+                type: string;
+                bucket: string | null;
+                weekStart: string | null;
+            }[];
+            measures: {
+                fn: string;
+                field: string | null;
+                type: string | null;
+            }[];
+            /** @description Every bucket of the date dimension in order, empty ones included. */
+            buckets: {
+                /** @description The bucket’s first day (YYYY-MM-DD), as the rows’ key names it. */
+                key: string;
+                /** @description First civil day of the bucket. */
+                from: string;
+                /** @description Last civil day of the bucket (inclusive). */
+                to: string;
+                year: number | null;
+                period: number | null;
+            }[];
+            rows: {
+                keys: (string | null)[];
+                others: boolean[];
+                currency?: string | null;
+                values: (number | string | null)[];
+            }[];
+            labels: {
+                [key: string]: string | null;
+            };
+            truncated: boolean;
+        };
+        ReportResultInput: {
+            object: string;
+            calendar: string;
+            timeZone: string;
+            dimensions: {
+                field: string;
+                type: string;
+                bucket: string | null;
+                weekStart: string | null;
+            }[];
+            measures: {
+                fn: string;
+                field: string | null;
+                type: string | null;
+            }[];
+            /** @description Every bucket of the date dimension in order, empty ones included. */
+            buckets: {
+                /** @description The bucket’s first day (YYYY-MM-DD), as the rows’ key names it. */
+                key: string;
+                /** @description First civil day of the bucket. */
+                from: string;
+                /** @description Last civil day of the bucket (inclusive). */
+                to: string;
+                year: number | null;
+                period: number | null;
+            }[];
+            rows: {
+                keys: (string | null)[];
+                others: boolean[];
+                currency?: string | null;
+                values: (number | string | null)[];
+            }[];
+            labels: {
+                [key: string]: string | null;
+            };
+            truncated: boolean;
+        };
         Role: {
             /** Format: uuid */
             id: string;
@@ -12769,6 +13618,40 @@ export interface components {
         SalesSettingsInput: {
             requireWonReason: boolean;
             requireLostReason: boolean;
+        };
+        SavedReport: {
+            id: string;
+            name: string;
+            description: string | null;
+            ownerId: string | null;
+            definition: {
+                [key: string]: unknown;
+            };
+            shares: {
+                /** @enum {string} */
+                kind: "user" | "team" | "role";
+                id: string;
+            }[];
+            editable: boolean;
+            createdAt: string;
+            updatedAt: string;
+        };
+        SavedReportInput: {
+            id: string;
+            name: string;
+            description: string | null;
+            ownerId: string | null;
+            definition: {
+                [key: string]: unknown;
+            };
+            shares: {
+                /** @enum {string} */
+                kind: "user" | "team" | "role";
+                id: string;
+            }[];
+            editable: boolean;
+            createdAt: string;
+            updatedAt: string;
         };
         ScoreReason: {
             /** @enum {string} */
