@@ -197,6 +197,9 @@ const isForm = (request: FastifyRequest) =>
 
 /** The origin a browser says a request came from, when it is not this server's own. */
 function foreignOrigin(request: FastifyRequest, publicUrl: string): string | undefined {
+  // A browser says so when a page of this server sent it (the hosted page's form posts with `Origin: null`, as
+  // pages under `Referrer-Policy: no-referrer` do).
+  if (request.headers['sec-fetch-site'] === 'same-origin') return undefined;
   const origin = request.headers.origin;
   if (!origin || origin === 'null') return origin === 'null' ? 'null' : undefined;
   if (origin === new URL(publicUrl).origin) return undefined;

@@ -216,6 +216,32 @@ describe('lead capture web forms', () => {
     expect(s.utm).toEqual({ source: 'google', medium: 'cpc', campaign: 'spring' });
     expect(await lead(s.leadId as string)).toMatchObject({ name: 'يوسف', source: 'google' });
 
+    // The hosted page's own form posts with `Origin: null` (its referrer policy) and says it is same-origin.
+    const own = await cleanBody(form.publicId, { name: 'مريم', email: 'maryam@example.org' });
+    const fromPage = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/web-forms/${form.publicId}/submissions`,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'null',
+        'sec-fetch-site': 'same-origin',
+      },
+      payload: new URLSearchParams({ ...own.fields, altcha: own.altcha, _stamp: own.stamp }).toString(),
+      remoteAddress: nextIp(),
+    });
+    expect(fromPage.statusCode, fromPage.body).toBe(303);
+    const opaque = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/public/web-forms/${form.publicId}/submissions`,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'null',
+        'sec-fetch-site': 'cross-site',
+      },
+      payload: 'name=x',
+      remoteAddress: nextIp(),
+    });
+    expect(opaque.statusCode).toBe(403);
     // Another site may not post, nor read the form.
     const evil = await postJson(
       form.publicId,
