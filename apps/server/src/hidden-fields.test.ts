@@ -285,6 +285,30 @@ describe('hidden fields never leave the record engine', () => {
       const body = await bodyOf('POST', `/objects/${o.key}/query`, { limit: 200 });
       return [body, ...recordShapes(body).map((r) => Object.keys(r).join(' '))];
     },
+    'saved-report': async (o, hidden) => {
+      // Reports the admin saves over the object and shares with the restricted member run with the member's role:
+      // one grouped by the hidden field is refused, a count shows no value of it.
+      const bodies: string[] = [];
+      const shares = [{ kind: 'user', id: restricted.userId }];
+      const byHidden = await call('POST', '/reports', {
+        name: `By ${o.key}.${hidden.key}`,
+        definition: { object: o.key, groupBy: [{ field: hidden.key }], measures: [{ fn: 'count' }] },
+        shares,
+      });
+      if (byHidden.statusCode === 201) {
+        const refused = await as('POST', `/reports/${byHidden.json().id}/run`, {});
+        expect(refused.statusCode, refused.body).toBe(400);
+        bodies.push(refused.body);
+      }
+      const counted = await call('POST', '/reports', {
+        name: `Count ${o.key}`,
+        definition: { object: o.key, measures: [{ fn: 'count' }] },
+        shares,
+      });
+      expect(counted.statusCode, counted.body).toBe(201);
+      bodies.push(await bodyOf('POST', `/reports/${counted.json().id}/run`, {}));
+      return bodies;
+    },
     aggregate: async (o, hidden) => {
       // Grouping by the hidden field is refused; a count over the object shows no values.
       const byHidden = await as('POST', `/objects/${o.key}/aggregate`, { groupBy: [hidden.key] });
