@@ -223,11 +223,17 @@ export async function deleteScoringRule(ctx: ServiceContext, id: string): Promis
 export async function getLeadScore(ctx: ServiceContext, leadId: string): Promise<LeadScoreView> {
   return inWorkspace(ctx, async (trx, ws) => {
     const { principal } = ctx;
-    assertSeen((await readRecords(trx, principal, 'leads', [leadId])).has(leadId), 'leads', leadId);
+    const lead = (await readRecords(trx, principal, 'leads', [leadId], { fields: ['score'] })).get(leadId);
+    assertSeen(lead !== undefined, 'leads', leadId);
     if (hiddenFor(principal)('leads', 'score'))
       throw new AppError('forbidden', 'Your role may not see the score of leads.');
     const row = await selectLeadScore(trx, ws, leadId);
-    if (!row) return { leadId, score: null, rulesVersion: null, computedAt: null, reasons: [] };
+    // A score no rule gave (written before scoring existed, or by the demo data) is shown without reasons.
+    if (!row) {
+      const stored = lead?.score;
+      const score = stored === null || stored === undefined ? null : Number(stored);
+      return { leadId, score, rulesVersion: null, computedAt: null, reasons: [] };
+    }
     const activityIds = row.explanation.flatMap((r) => r.activityIds ?? []);
     const activities = await readRecords(trx, principal, 'activities', activityIds, { fields: ['type'] });
     const filterable = new Map<string, boolean>();

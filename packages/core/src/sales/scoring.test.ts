@@ -271,6 +271,7 @@ describe('lead scoring', () => {
     await clearRules();
     await recomputeAllLeadScores(t.handle.db, await queuedRecompute(admin.workspaceId));
     expect(await stored(ids[0]!)).toBeNull();
+    expect(await score(ids[0]!)).toMatchObject({ score: null, rulesVersion: null, reasons: [] });
   }, 60_000);
 
   it('withholds reasons from rules on fields the caller cannot see, and from activities they may not read', async () => {
