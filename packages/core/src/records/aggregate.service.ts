@@ -1,4 +1,4 @@
-import { withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -178,30 +178,40 @@ export async function aggregateRecords(
   objectKey: string,
   options: AggregateOptions,
 ): Promise<AggregateRow[]> {
-  return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const s = await openScope(trx, principal.workspaceId, objectKey);
-    const built = buildAggregate(s, principal, options);
-    const { rows } = await built.query.execute(s.raw);
-    return rows.map((row) => ({
-      keys: {
-        ...Object.fromEntries(built.groups.map((g, i) => [g, row[`k${i}`] ?? null])),
-        ...(built.money ? { currency: row.currency ?? null } : {}),
-      },
-      values: Object.fromEntries(
-        built.metrics.map((m, i) => {
-          const v = row[`m${i}`];
-          return [
-            m,
-            v === null || v === undefined
-              ? null
-              : m === 'count' || m.startsWith('count:')
-                ? Number(v)
-                : String(v),
-          ];
-        }),
-      ),
-    }));
-  });
+  return withWorkspace(db, principal.workspaceId, (trx) =>
+    aggregateRecordsIn(trx, principal, objectKey, options),
+  );
+}
+
+/** `aggregateRecords` inside a transaction the caller opened (a workflow step's), with the same rules. */
+export async function aggregateRecordsIn(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  options: AggregateOptions,
+): Promise<AggregateRow[]> {
+  const s = await openScope(trx, principal.workspaceId, objectKey);
+  const built = buildAggregate(s, principal, options);
+  const { rows } = await built.query.execute(s.raw);
+  return rows.map((row) => ({
+    keys: {
+      ...Object.fromEntries(built.groups.map((g, i) => [g, row[`k${i}`] ?? null])),
+      ...(built.money ? { currency: row.currency ?? null } : {}),
+    },
+    values: Object.fromEntries(
+      built.metrics.map((m, i) => {
+        const v = row[`m${i}`];
+        return [
+          m,
+          v === null || v === undefined
+            ? null
+            : m === 'count' || m.startsWith('count:')
+              ? Number(v)
+              : String(v),
+        ];
+      }),
+    ),
+  }));
 }
 
 /** The SQL and parameters `aggregateRecords` runs (benchmarks replay it as their baseline). */

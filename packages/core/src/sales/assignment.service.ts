@@ -1,3 +1,4 @@
+import type { Tx } from '@rabita/db';
 import { can } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
@@ -177,6 +178,15 @@ export async function deleteRule(ctx: ServiceContext, id: string): Promise<void>
   assertManager(ctx);
   const deleted = await inWorkspace(ctx, (trx, ws) => deleteRuleRow(trx, ws, id));
   if (!deleted) throw notFound(id);
+}
+
+/** Which of these members are marked away, in a transaction the caller opened (a workflow's assign step). */
+export async function awayAmong(
+  trx: Tx,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  return new Set((await selectAway(trx, workspaceId, userIds)).map((a) => a.userId));
 }
 
 /** Members marked away (skipped by every rule). */

@@ -219,6 +219,24 @@ export const step = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      ...base,
+      /**
+       * Sets a person field of the run's record (its owner by default) to one member of a pool: in turn (round
+       * robin, or weighted), or the one holding the fewest records of that object. Members marked away are skipped.
+       */
+      type: z.literal('assign'),
+      field: z.string().min(1).max(63).default('owner'),
+      pool: z.union([
+        z.object({ teamId: z.string().uuid() }).strict(),
+        z.object({ users: z.array(z.string().uuid()).min(1).max(100) }).strict(),
+      ]),
+      strategy: z.enum(['roundRobin', 'weighted', 'leastLoad']).default('roundRobin'),
+      /** For `weighted`: a member's share of turns (1–100; 1 when absent). */
+      weights: z.record(z.string().uuid(), z.number().int().min(1).max(100)).optional(),
+    })
+    .strict(),
+  z
+    .object({
       id: STEP_ID,
       name: z.string().max(200).optional(),
       type: z.literal('stop'),

@@ -8,6 +8,7 @@ import { createRecordIn } from '../records/create-record.ts';
 import { readRecords } from '../records/gate.ts';
 import { recordMatchesFilter } from '../records/stored-record.ts';
 import { updateRecordIn } from '../records/update-record.ts';
+import { pickAssignee } from './assign-step.ts';
 import {
   type Step,
   settings as settingsSchema,
@@ -354,6 +355,37 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         }),
       );
       return { input, output: { started }, next: step.next ?? null };
+    }
+    case 'assign': {
+      if (!env.object || !env.recordId)
+        throw new AppError('validation_failed', `${what}: the run has no record to assign.`);
+      const input = {
+        object: env.object,
+        recordId: env.recordId,
+        field: step.field,
+        strategy: step.strategy,
+      };
+      if (env.dryRun) return { input, output: { wouldAssign: step.pool }, next: step.next ?? null };
+      if (!env.run) throw new AppError('validation_failed', `${what}: only a run can assign.`);
+      const picked = await pickAssignee(env.trx, env.principal, step, {
+        workspaceId: env.workspaceId,
+        workflowId: env.run.workflowId,
+        object: env.object,
+        what,
+      });
+      if (!picked.userId)
+        throw new AppError('validation_failed', `${what}: everyone in the pool is marked away.`, {
+          errors: [{ field: `${field}.pool`, message: 'Everyone is away.' }],
+        });
+      const { object, recordId } = env;
+      await named(what, field, () =>
+        updateRecordIn(env.trx, env.principal, object, recordId, { [step.field]: picked.userId }, origin),
+      );
+      return {
+        input,
+        output: { assigned: picked.userId, skipped: picked.skipped, reason: picked.reason },
+        next: step.next ?? null,
+      };
     }
     case 'stop':
       return { input: null, output: { stopped: true }, next: null, stop: true };

@@ -235,6 +235,28 @@ export async function validateForPublish(
       case 'webhook':
         if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
         break;
+      case 'assign': {
+        if (!triggerObject) {
+          problems.push({
+            field: `${field}.field`,
+            message: `${what}: this workflow has no record to assign.`,
+          });
+          break;
+        }
+        const found = await objectProblems(triggerObject, field, what, [step.field]);
+        const def = found?.scope.object.fields.find((f) => f.key === step.field);
+        if (found && def && def.type !== 'user')
+          problems.push({
+            field: `${field}.field`,
+            message: `${what}: "${step.field}" is not a person field.`,
+          });
+        if (found && !found.rule.update)
+          problems.push({
+            field: `${field}.field`,
+            message: `${what}: you may not update ${triggerObject} records.`,
+          });
+        break;
+      }
       case 'runWorkflow': {
         const other = await selectWorkflow(trx, principal.workspaceId, step.workflowId);
         if (!other)

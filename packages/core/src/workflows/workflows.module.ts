@@ -1,4 +1,5 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
+import * as assignTables from './assign.migrations.ts';
 import * as hookTables from './hook.migrations.ts';
 import { workflowHooksRoutes } from './hook.routes.ts';
 import * as limitTables from './limits.migrations.ts';
@@ -24,6 +25,7 @@ export const workflowsModule: ModuleManifest = {
     'workflows-0001-tables': tables,
     'workflows-0002-inbound-hooks': hookTables,
     'workflows-0003-limits': limitTables,
+    'workflows-0004-assign': assignTables,
   },
   permissions: [{ action: 'workflows.manage', roles: [] }],
   subscribers: [workflowTrigger],

@@ -345,6 +345,30 @@ export async function insertEmailSends(
   );
 }
 
+/** An assign step's round-robin turn, locked until the step's transaction ends (0 the first time). */
+export async function lockAssignTurn(trx: Tx, workspaceId: string, workflowId: string, stepId: string) {
+  await sql`insert into workflow_assign_turns (workspace_id, workflow_id, step_id) values
+    (${workspaceId}, ${workflowId}, ${stepId}) on conflict do nothing`.execute(raw(trx));
+  const { rows } = await sql<{ turn: string }>`
+    select turn::text from workflow_assign_turns
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and step_id = ${stepId}
+    for update`.execute(raw(trx));
+  return BigInt(rows[0]!.turn);
+}
+
+export async function setAssignTurn(
+  trx: Tx,
+  workspaceId: string,
+  workflowId: string,
+  stepId: string,
+  turn: bigint,
+) {
+  await sql`update workflow_assign_turns set turn = ${turn.toString()}::bigint
+    where workspace_id = ${workspaceId} and workflow_id = ${workflowId} and step_id = ${stepId}`.execute(
+    raw(trx),
+  );
+}
+
 /** How many steps the workspace's runs started in the last minute (the throttle's count). */
 export async function stepsInLastMinute(trx: Tx, workspaceId: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`

@@ -143,3 +143,11 @@ export async function teamsOf(trx: Tx, workspaceId: string, userId: string): Pro
   );
   return rows.map((r) => r.teamId);
 }
+
+/** A team's members' user ids, in the order they joined (none for a team that does not exist). */
+export async function teamMemberIds(trx: Tx, workspaceId: string, teamId: string): Promise<string[]> {
+  const { rows } = await sql<{ userId: string }>`
+    select user_id from team_members where workspace_id = ${workspaceId} and team_id = ${teamId}
+    order by user_id`.execute(trx);
+  return rows.map((r) => r.userId);
+}

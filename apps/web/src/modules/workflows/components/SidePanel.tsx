@@ -16,6 +16,7 @@ const MISSING_LABEL: Record<string, string> = {
   condition: 'conditionLabel',
   cron: 'cron',
   workflowId: 'calledWorkflow',
+  pool: 'assignPool',
 };
 
 /** The panel beside the canvas with the chosen node's form; it follows the user's direction. */

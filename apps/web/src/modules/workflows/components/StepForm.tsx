@@ -7,6 +7,7 @@ import { label } from '../../metadata/utils/metadata.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { Step, Trigger, ValueSource } from '../utils/workflow-types.ts';
 import { workflowsApi } from '../utils/workflows-api.ts';
+import { AssignForm } from './AssignForm.tsx';
 import { ConditionInput } from './ConditionInput.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 import { ValueSourceInput, ValueSourceList } from './ValueSourceInput.tsx';
@@ -218,6 +219,8 @@ export function StepForm({
             />
           </>
         );
+      case 'assign':
+        return <AssignForm step={step} objectKey={triggerObject?.key ?? ''} onChange={onChange} />;
       case 'runWorkflow':
         return (
           <Select

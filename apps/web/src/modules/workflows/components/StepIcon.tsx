@@ -8,6 +8,7 @@ import {
   IconPlayerPlay,
   IconPlayerStop,
   IconSquarePlus,
+  IconUserShare,
   IconWebhook,
 } from '@tabler/icons-react';
 import type { StepType } from '../utils/graph.ts';
@@ -21,6 +22,7 @@ const ICONS = {
   branch: IconGitBranch,
   webhook: IconWebhook,
   runWorkflow: IconPlayerPlay,
+  assign: IconUserShare,
   stop: IconPlayerStop,
   trigger: IconBolt,
 } as const;

@@ -35,6 +35,8 @@ function summary(step: Step): string {
       return step.url;
     case 'runWorkflow':
       return '';
+    case 'assign':
+      return step.field;
     case 'stop':
       return '';
   }

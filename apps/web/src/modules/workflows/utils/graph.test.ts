@@ -148,10 +148,14 @@ describe('unfinished steps', () => {
       wait: [],
       branch: ['condition'],
       webhook: ['url'],
+      assign: ['pool'],
+      runWorkflow: ['workflowId'],
       stop: [],
     });
     for (const step of buildDefinition().steps) expect(missingInStep(step)).toEqual([]);
     expect(missingInTrigger({ type: 'record', object: 'deals', events: [] })).toEqual(['events']);
     expect(missingInTrigger({ type: 'schedule', cron: '0 8 * * 6', timeZone: 'Asia/Tehran' })).toEqual([]);
+    expect(missingInTrigger({ type: 'webhook' })).toEqual([]);
+    expect(missingInTrigger({ type: 'called' })).toEqual([]);
   });
 });

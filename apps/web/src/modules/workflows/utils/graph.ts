@@ -9,6 +9,7 @@ export const STEP_TYPES = [
   'wait',
   'branch',
   'webhook',
+  'assign',
   'runWorkflow',
   'stop',
 ] as const satisfies readonly Step['type'][];
@@ -73,6 +74,8 @@ export function blankStep(type: StepType, id: string, next: string | null): Step
       return { id, type, url: '', method: 'POST', next };
     case 'runWorkflow':
       return { id, type, workflowId: '', next };
+    case 'assign':
+      return { id, type, field: 'owner', pool: { users: [] }, strategy: 'roundRobin', next };
     case 'stop':
       return { id, type };
   }
