@@ -12,6 +12,7 @@ import {
 import { readStoredRecords } from '../records/read-stored-records.ts';
 import {
   deleteLeadScores,
+  lockLeadScores,
   type ScoringRuleRow,
   selectDecayingLeadIds,
   selectDecayWorkspaces,
@@ -61,8 +62,15 @@ export async function recomputeLeadScores(
   leadIds: readonly string[],
   now: Date,
 ): Promise<void> {
-  const ids = [...new Set(leadIds)];
+  if (leadIds.length === 0) return;
+  // Live leads only (an activity may still link a deleted one): a deleted lead keeps no score row.
+  const live = await recordsMatchingFilter(trx, RULES_READER, workspaceId, 'leads', [...new Set(leadIds)], {
+    and: [],
+  });
+  const ids = [...live].sort();
   if (ids.length === 0) return;
+  // First, so everything read below is at least as new as the last committed rescoring of these leads.
+  await lockLeadScores(trx, workspaceId, ids);
   const rows = await selectScoringRules(trx, workspaceId, true);
   if (rows.length === 0) {
     await deleteLeadScores(trx, workspaceId, ids);

@@ -117,6 +117,29 @@ export interface LeadScoreRow {
   computedAt: Date;
 }
 
+/**
+ * Locks these leads' score rows for the rest of the transaction, in id order, making a row first where there is
+ * none (it is overwritten before the transaction ends): two writers rescoring one lead take turns, and the second
+ * reads the first one's committed activities (row locks, not advisory ones: a batch of a thousand leads would
+ * otherwise fill the shared lock table).
+ */
+export async function lockLeadScores(
+  trx: Tx,
+  workspaceId: string,
+  leadIds: readonly string[],
+): Promise<void> {
+  if (leadIds.length === 0) return;
+  const ids = [...leadIds].sort();
+  const raw = trx.withoutPlugins();
+  await sql`
+    insert into lead_scores (workspace_id, lead_id, score, rules_version, computed_at)
+    select ${workspaceId}, id, 0, 0, now() from unnest(${ids}::uuid[]) as id order by id
+    on conflict (workspace_id, lead_id) do nothing`.execute(raw);
+  await sql`
+    select lead_id from lead_scores where workspace_id = ${workspaceId} and lead_id = any(${ids}::uuid[])
+    order by lead_id for update`.execute(raw);
+}
+
 /** Stores the scores of several leads at once. */
 export async function upsertLeadScores(
   trx: Tx,

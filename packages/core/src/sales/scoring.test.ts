@@ -177,6 +177,50 @@ describe('lead scoring', () => {
     expect(await stored(l2.id)).toBe(5);
   });
 
+  it('counts every activity logged on a lead at the same time (concurrent writers wait for each other)', async () => {
+    await clearRules();
+    await rule({ name: 'Calls', kind: 'activity', activityType: 'call', points: 3 });
+    const l = await lead({ name: 'Busy lead' });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => activity({ type: 'call', subject: `Call ${i}`, leads: [l.id] })),
+    );
+    expect(await stored(l.id)).toBe(24);
+    expect((await score(l.id)).reasons).toHaveLength(8);
+  });
+
+  it('keeps a rule’s ten newest activities as reasons of their own and sums the older ones', () => {
+    const activities = Array.from({ length: 12 }, (_, i) => ({
+      activityId: `a${i}`,
+      type: 'note',
+      at: new Date(Date.UTC(2026, 0, 20 - i)),
+    }));
+    const computed = computeScore(
+      [
+        {
+          id: 'n',
+          name: 'Notes',
+          revision: 3,
+          kind: 'activity',
+          reads: [],
+          activityType: 'note',
+          points: 2,
+          halfLifeDays: null,
+        },
+      ],
+      { matched: new Set(), activities },
+      new Date(Date.UTC(2026, 1, 1)),
+    );
+    expect(computed.score).toBe('24');
+    expect(computed.decays).toBe(false);
+    expect(computed.explanation).toHaveLength(11);
+    expect(computed.explanation.at(-1)).toMatchObject({
+      points: 4,
+      activityIds: ['a10', 'a11'],
+      revision: 3,
+    });
+    expect(computed.explanation.reduce((sum, r) => sum + r.points, 0)).toBe(24);
+  });
+
   it('halves activity points every half-life, by the clock it is given, and the nightly job decays stored scores', async () => {
     expect(decayed(8, new Date(0), new Date(14 * DAY), 7)).toBe(2);
     expect(decayed(8, new Date(14 * DAY), new Date(0), 7)).toBe(8); // a time not yet past loses nothing
