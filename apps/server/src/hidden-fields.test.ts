@@ -382,17 +382,21 @@ describe('hidden fields never leave the record engine', () => {
     },
     'web-form-submissions': async (o, hidden) => {
       // A submission's values leave out the lead fields the reader's role hides (a form asking for the hidden
-      // field, a submission held in quarantine with its value); the admin sees the value, so the probe reads one.
-      if (o.key !== 'leads' || !['text', 'email', 'phone'].includes(hidden.type) || hidden.key === 'source')
-        return [];
-      const fields = hidden.key === 'name' ? [{ key: 'name' }] : [{ key: 'name' }, { key: hidden.key }];
+      // field, a submission held in quarantine with its value), and its UTM source when the lead's source is hidden
+      // (it becomes that field); the admin sees the value, so the probe reads one.
+      if (o.key !== 'leads' || !['text', 'email', 'phone'].includes(hidden.type)) return [];
+      const asField = hidden.key !== 'source';
+      const fields =
+        hidden.key === 'name' || !asField ? [{ key: 'name' }] : [{ key: 'name' }, { key: hidden.key }];
       const form = await call('POST', '/web-forms', { name: `Probe ${roundNow}`, locale: 'en', fields });
       expect(form.statusCode, form.body).toBe(201);
       const value = needle(o.key, hidden, roundNow);
       const sent = await t.app.inject({
         method: 'POST',
         url: `/api/v1/public/web-forms/${form.json().publicId}/submissions`,
-        payload: { fields: { name: 'Probe', [hidden.key]: value } },
+        payload: asField
+          ? { fields: { name: 'Probe', [hidden.key]: value } }
+          : { fields: { name: 'Probe' }, utm_source: value },
         remoteAddress: `10.77.0.${(Number(roundNow.slice(1)) % 250) + 1}`,
       });
       expect(sent.statusCode, sent.body).toBe(200);
@@ -400,6 +404,31 @@ describe('hidden fields never leave the record engine', () => {
         value,
       );
       return [await bodyOf('GET', '/web-form-submissions?limit=200')];
+    },
+    'lead-web-form': async (o, hidden) => {
+      // The web form a lead came from shows its UTM source, which is the lead's `source`: left out when that is
+      // hidden. A held submission carrying the value is released by the admin, which makes the lead.
+      if (o.key !== 'leads' || hidden.key !== 'source') return [];
+      const form = await call('POST', '/web-forms', {
+        name: `Capture ${roundNow}`,
+        locale: 'en',
+        fields: [{ key: 'name' }],
+      });
+      expect(form.statusCode, form.body).toBe(201);
+      const value = needle(o.key, hidden, roundNow);
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/public/web-forms/${form.json().publicId}/submissions`,
+        payload: { fields: { name: 'Captured' }, utm_source: value },
+        remoteAddress: `10.78.0.${(Number(roundNow.slice(1)) % 250) + 1}`,
+      });
+      expect(sent.statusCode, sent.body).toBe(200);
+      const held = (await call('GET', '/web-form-submissions?limit=1')).json().data[0] as { id: string };
+      const released = await call('POST', `/web-form-submissions/${held.id}/release`);
+      expect(released.statusCode, released.body).toBe(200);
+      const url = `/leads/${released.json().leadId}/web-form`;
+      expect((await call('GET', url)).body, 'the admin sees the UTM source').toContain(value);
+      return [await bodyOf('GET', url)];
     },
     'workflow-runs': async (o, hidden) => {
       // A change to the hidden field alone starts no run of the restricted member's workflow (its owner may not

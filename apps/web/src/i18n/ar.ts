@@ -763,6 +763,8 @@ export const ar: Dictionary = {
     reasons: 'سبب الحجز',
     release: 'إفراج',
     delete: 'حذف',
+    capturedBy: 'من نموذج الويب {{name}}',
+    referrer: 'الصفحة المُحيلة',
     more: 'عرض المزيد',
     reason: {
       altcha_missing: 'لا يوجد إثبات عمل',

@@ -782,6 +782,8 @@ export const en = {
     reasons: 'Why it was held',
     release: 'Release',
     delete: 'Delete',
+    capturedBy: 'From the web form {{name}}',
+    referrer: 'Referred by',
     more: 'Show more',
     reason: {
       altcha_missing: 'No proof of work',

@@ -767,6 +767,8 @@ export const fa: Dictionary = {
     reasons: 'دلیل نگه‌داشتن',
     release: 'آزاد کردن',
     delete: 'حذف',
+    capturedBy: 'از فرم وب {{name}}',
+    referrer: 'صفحهٔ ارجاع‌دهنده',
     more: 'نمایش بیشتر',
     reason: {
       altcha_missing: 'بدون اثبات کار',

@@ -84,5 +84,5 @@ export const salesModule: ModuleManifest = {
     },
   ],
   aggregateShortcuts: [dealTotals],
-  readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions'],
+  readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form'],
 };

@@ -11,6 +11,7 @@ import {
   deleteSubmission,
   deleteWebForm,
   getWebForm,
+  leadCapture,
   listSubmissions,
   listWebForms,
   MAX_VALUE_LENGTH,
@@ -346,6 +347,38 @@ export const webFormsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps
       await deleteSubmission(contextOf(db, request), request.params.id);
       return reply.code(204).send(null);
     },
+  );
+
+  app.get(
+    '/leads/:id/web-form',
+    {
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary: 'The web form a lead came from, with its UTM values and referring page (null when none)',
+        params: idParams,
+        response: {
+          200: z.object({
+            capture: z
+              .object({
+                formId: z.string(),
+                formName: z.string(),
+                submissionId: z.string(),
+                utm: z.object({
+                  source: z.string().nullable(),
+                  medium: z.string().nullable(),
+                  campaign: z.string().nullable(),
+                }),
+                referrer: z.string().nullable(),
+                receivedAt: z.string(),
+              })
+              .nullable(),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (request) => ({ capture: await leadCapture(contextOf(db, request), request.params.id) }),
   );
 
   // The public side, in a context of its own so that only the submission route takes plain HTML form bodies.

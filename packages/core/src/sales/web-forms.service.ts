@@ -10,6 +10,7 @@ import { loadObject } from '../metadata/metadata.service.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
 import { createRecordIn } from '../records/create-record.ts';
+import { assertSeen, readRecords } from '../records/gate.ts';
 import type { FormField, FormRow, SubmissionRow } from './web-forms.repository.ts';
 import * as repo from './web-forms.repository.ts';
 import {
@@ -510,7 +511,8 @@ function presentSubmission(s: SubmissionRow, hidden: (key: string) => boolean): 
     status: s.status,
     reasons: s.reasons,
     values,
-    utm: { source: s.utmSource, medium: s.utmMedium, campaign: s.utmCampaign },
+    // The UTM source becomes the lead's `source`: a reader who may not see that field does not see it here.
+    utm: { source: hidden('source') ? null : s.utmSource, medium: s.utmMedium, campaign: s.utmCampaign },
     referrer: s.referrer,
     ip: s.ip,
     userAgent: s.userAgent,
@@ -569,5 +571,38 @@ export async function deleteSubmission(ctx: ServiceContext, id: string): Promise
   await inWorkspace(ctx, async (trx, ws) => {
     if (!(await repo.deleteQuarantined(trx, ws, id)))
       throw new AppError('not_found', `There is no quarantined submission ${id}.`);
+  });
+}
+
+/** Where a lead came from when a web form made it: the form, UTM values and referring page, or null. */
+export interface LeadCaptureView {
+  formId: string;
+  formName: string;
+  submissionId: string;
+  utm: { source: string | null; medium: string | null; campaign: string | null };
+  referrer: string | null;
+  receivedAt: string;
+}
+
+/** The web form a lead came from, for anyone who may read the lead (the UTM source only with its `source`). */
+export async function leadCapture(ctx: ServiceContext, leadId: string): Promise<LeadCaptureView | null> {
+  const hidden = hiddenFor(ctx.principal);
+  return inWorkspace(ctx, async (trx, ws) => {
+    const seen = await readRecords(trx, ctx.principal, 'leads', [leadId], { fields: ['id'] });
+    assertSeen(seen.has(leadId), 'leads', leadId);
+    const s = await repo.selectSubmissionOfLead(trx, ws, leadId);
+    if (!s) return null;
+    return {
+      formId: s.formId,
+      formName: s.formName,
+      submissionId: s.id,
+      utm: {
+        source: hidden('leads', 'source') ? null : s.utmSource,
+        medium: s.utmMedium,
+        campaign: s.utmCampaign,
+      },
+      referrer: s.referrer,
+      receivedAt: s.createdAt.toISOString(),
+    };
   });
 }

@@ -173,6 +173,18 @@ describe('lead capture web forms', () => {
       source: 'instagram',
       owner: sara.userId,
     });
+    // The lead's page shows where it came from; another workspace cannot ask, and a lead made by hand has none.
+    const capture = await call('GET', `/leads/${s.leadId}/web-form`);
+    expect(capture.statusCode, capture.body).toBe(200);
+    expect(capture.json().capture).toMatchObject({
+      formId: form.id,
+      formName: 'نموذج الاتصال',
+      utm: { source: 'instagram', medium: 'social', campaign: 'ramadan' },
+      referrer: 'https://blog.example.com/post',
+    });
+    expect((await call('GET', `/leads/${s.leadId}/web-form`, undefined, other.cookie)).statusCode).toBe(404);
+    const byHand = await call('POST', '/objects/leads', { name: 'By hand' });
+    expect((await call('GET', `/leads/${byHand.json().id}/web-form`)).json()).toEqual({ capture: null });
     const assignment = (await call('GET', `/leads/${s.leadId}/assignment`)).json();
     expect(assignment.assignment.reason).toContain('Web leads');
     const thanks = await t.app.inject({ method: 'GET', url: `/f/${form.publicId}/thanks` });

@@ -15,6 +15,13 @@ export const leadsWeb = defineWebModule({
       order: 10,
       component: lazy(() => import('./components/LeadPanel.tsx')),
     },
+    {
+      id: 'lead-web-form',
+      objects: ['leads'],
+      area: 'side',
+      order: 15,
+      component: lazy(() => import('./components/WebFormCapturePanel.tsx')),
+    },
   ],
   settingsTabs: [
     {

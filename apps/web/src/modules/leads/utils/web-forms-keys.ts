@@ -7,6 +7,7 @@ export type WebFormSubmission = components['schemas']['WebFormSubmission'];
 export const webFormsKeys = {
   forms: ['leads-module', 'web-forms'] as const,
   submissions: (status: string) => ['leads-module', 'web-form-submissions', status] as const,
+  capture: (leadId: string) => ['leads-module', 'web-form-capture', leadId] as const,
 };
 
 /** Lead field types a form may ask for (the server's list), and the fields it fills in itself. */
