@@ -7,6 +7,7 @@ import { leadsWeb } from './leads/leads.web.ts';
 import { metadataWeb } from './metadata/metadata.web.ts';
 import { notificationsWeb } from './notifications/notifications.web.ts';
 import { recordsWeb } from './records/records.web.ts';
+import { reportsWeb } from './reports/reports.web.ts';
 import { rolesWeb } from './roles/roles.web.ts';
 import { salesWeb } from './sales/sales.web.ts';
 import { searchWeb } from './search/search.web.ts';
@@ -33,6 +34,7 @@ const modules = [
   exportsWeb,
   auditWeb,
   workflowsWeb,
+  reportsWeb,
 ] as const;
 
 type Module = (typeof modules)[number];

@@ -1,0 +1,266 @@
+import { ActionIcon, Button, Group, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../../../i18n/index.ts';
+import { CALENDARS } from '../../../lib/format.ts';
+import { useObjects } from '../../metadata/hooks/useObjects.ts';
+import { type FieldDef, label, visibleFields } from '../../metadata/utils/metadata.ts';
+import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
+import { toFilterTree } from '../../records/utils/filter.ts';
+import { conditionsOf } from '../utils/drill-down.ts';
+import {
+  BUCKETS,
+  CHART_TYPES,
+  type Dimension,
+  MEASURE_FNS,
+  type Measure,
+  type ReportDefinition,
+} from '../utils/report-types.ts';
+
+const GROUPABLE = new Set([
+  'select',
+  'relation',
+  'user',
+  'boolean',
+  'text',
+  'date',
+  'dateTime',
+  'number',
+  'rating',
+  'email',
+]);
+const NUMERIC = new Set(['number', 'rating', 'money']);
+const isDate = (f: FieldDef | undefined) => f?.type === 'date' || f?.type === 'dateTime';
+
+/** An empty definition over an object: a count of its records. */
+export function blankDefinition(object: string): ReportDefinition {
+  return { object, groupBy: [], measures: [{ fn: 'count' }], chart: 'bar' };
+}
+
+/**
+ * Edits a report's definition: object, filter (the lists' filter builder), up to two groupings (a date by day,
+ * week, month, quarter or year of a calendar), measures, a limit, the calendar, a range and the chart's type.
+ */
+export function ReportBuilder({
+  value,
+  onChange,
+}: {
+  value: ReportDefinition;
+  onChange: (next: ReportDefinition) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
+  const objects = useObjects().data ?? [];
+  const object = objects.find((o) => o.key === value.object);
+  const fields = object ? visibleFields(object) : [];
+  const fieldOptions = (pred: (f: FieldDef) => boolean) =>
+    fields.filter(pred).map((f) => ({ value: f.key, label: label(f.labels, locale) }));
+  const set = (patch: Partial<ReportDefinition>) => onChange({ ...value, ...patch });
+  const groupBy = value.groupBy ?? [];
+  const setDim = (i: number, dim: Dimension | null) => {
+    const next = [...groupBy];
+    if (dim) next[i] = dim;
+    else next.splice(i, 1);
+    set({ groupBy: next });
+  };
+  const setMeasure = (i: number, m: Measure | null) => {
+    const next = [...value.measures];
+    if (m) next[i] = m;
+    else next.splice(i, 1);
+    set({ measures: next });
+  };
+  const dated = groupBy.some((d) => d.bucket);
+  const filterState = { join: 'and' as const, conditions: conditionsOf(value.filter) };
+  return (
+    <Stack gap="sm">
+      <Group align="flex-end" wrap="wrap">
+        <Select
+          label={t('reports.object')}
+          data={objects.map((o) => ({ value: o.key, label: label(o.labels.plural, locale) }))}
+          value={value.object}
+          onChange={(v) => v && onChange({ ...blankDefinition(v), chart: value.chart })}
+          searchable
+          allowDeselect={false}
+          w={220}
+        />
+        {object && (
+          <FilterBuilder
+            object={object}
+            value={filterState}
+            onChange={(f) => set({ filter: toFilterTree(f) })}
+          />
+        )}
+      </Group>
+      {[0, 1].map((i) => {
+        const dim = groupBy[i];
+        if (i > groupBy.length) return null;
+        const field = fields.find((f) => f.key === dim?.field);
+        return (
+          <Group key={i} align="flex-end" wrap="wrap">
+            <Select
+              label={i === 0 ? t('reports.groupBy') : t('reports.thenBy')}
+              placeholder={t('reports.noGrouping')}
+              data={fieldOptions(
+                (f) => GROUPABLE.has(f.type) && !(f.type === 'relation' && f.relation?.many),
+              )}
+              value={dim?.field ?? null}
+              onChange={(v) => {
+                const next = fields.find((f) => f.key === v);
+                setDim(
+                  i,
+                  v ? { field: v, ...(isDate(next) && !dated ? { bucket: 'month' as const } : {}) } : null,
+                );
+              }}
+              clearable
+              searchable
+              w={220}
+            />
+            {dim && isDate(field) && (
+              <Select
+                label={t('reports.bucket')}
+                data={BUCKETS.map((b) => ({ value: b, label: t(`reports.buckets.${b}`) }))}
+                value={dim.bucket ?? null}
+                onChange={(v) =>
+                  setDim(i, { field: dim.field, ...(v ? { bucket: v as Dimension['bucket'] } : {}) })
+                }
+                clearable
+                w={150}
+              />
+            )}
+            {dim?.bucket === 'week' && (
+              <Select
+                label={t('reports.weekStart')}
+                data={[
+                  { value: 'saturday', label: t('reports.saturday') },
+                  { value: 'monday', label: t('reports.monday') },
+                ]}
+                value={dim.weekStart ?? null}
+                onChange={(v) =>
+                  setDim(i, { ...dim, ...(v ? { weekStart: v as 'monday' | 'saturday' } : {}) })
+                }
+                w={150}
+              />
+            )}
+          </Group>
+        );
+      })}
+      <Stack gap={4}>
+        <Text size="sm" fw={500}>
+          {t('reports.measures')}
+        </Text>
+        {value.measures.map((m, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: measures have no identity beyond their place
+          <Group key={i} align="flex-end">
+            <Select
+              aria-label={t('reports.measureFn')}
+              data={MEASURE_FNS.map((fn) => ({ value: fn, label: t(`reports.fn.${fn}`) }))}
+              value={m.fn}
+              onChange={(v) =>
+                v &&
+                setMeasure(
+                  i,
+                  v === 'count'
+                    ? { fn: 'count' }
+                    : { fn: v as Measure['fn'], ...(m.field ? { field: m.field } : {}) },
+                )
+              }
+              allowDeselect={false}
+              w={150}
+            />
+            {m.fn !== 'count' && (
+              <Select
+                aria-label={t('reports.measureField')}
+                data={fieldOptions((f) =>
+                  m.fn === 'min' || m.fn === 'max' ? NUMERIC.has(f.type) || isDate(f) : NUMERIC.has(f.type),
+                )}
+                value={m.field ?? null}
+                onChange={(v) => v && setMeasure(i, { fn: m.fn, field: v })}
+                w={200}
+              />
+            )}
+            {value.measures.length > 1 && (
+              <ActionIcon
+                variant="subtle"
+                color="red"
+                aria-label={t('reports.removeMeasure')}
+                onClick={() => setMeasure(i, null)}
+              >
+                <IconTrash size={16} />
+              </ActionIcon>
+            )}
+          </Group>
+        ))}
+        {value.measures.length < 10 && (
+          <Button
+            variant="subtle"
+            size="compact-sm"
+            leftSection={<IconPlus size={14} />}
+            w="fit-content"
+            onClick={() => set({ measures: [...value.measures, { fn: 'count' }] })}
+          >
+            {t('reports.addMeasure')}
+          </Button>
+        )}
+      </Stack>
+      <Group align="flex-end" wrap="wrap">
+        <Select
+          label={t('reports.chart')}
+          data={CHART_TYPES.map((c) => ({ value: c, label: t(`reports.charts.${c}`) }))}
+          value={value.chart ?? 'bar'}
+          onChange={(v) => v && set({ chart: v as ReportDefinition['chart'] })}
+          allowDeselect={false}
+          w={170}
+        />
+        {dated && (
+          <>
+            <Select
+              label={t('reports.calendar')}
+              placeholder={t('reports.myCalendar')}
+              data={CALENDARS.map((c) => ({ value: c, label: t(`calendar.${c}`) }))}
+              value={value.calendar ?? null}
+              onChange={(v) => {
+                const { calendar: _, ...rest } = value;
+                onChange(v ? { ...rest, calendar: v as ReportDefinition['calendar'] } : rest);
+              }}
+              clearable
+              w={170}
+            />
+            <TextInput
+              label={t('reports.from')}
+              type="date"
+              value={value.range?.from ?? ''}
+              onChange={(e) => {
+                const from = e.currentTarget.value;
+                set({ range: { ...(value.range ?? {}), ...(from ? { from } : { from: undefined }) } });
+              }}
+            />
+            <TextInput
+              label={t('reports.to')}
+              type="date"
+              value={value.range?.to ?? ''}
+              onChange={(e) => {
+                const to = e.currentTarget.value;
+                set({ range: { ...(value.range ?? {}), ...(to ? { to } : { to: undefined }) } });
+              }}
+            />
+          </>
+        )}
+        {groupBy.some((d) => !d.bucket) && (
+          <NumberInput
+            label={t('reports.limit')}
+            min={1}
+            max={100}
+            value={value.limit ?? ''}
+            onChange={(v) => {
+              const { limit: _, ...rest } = value;
+              onChange(
+                typeof v === 'number' && v >= 1 ? { ...rest, limit: Math.min(100, Math.floor(v)) } : rest,
+              );
+            }}
+            w={130}
+          />
+        )}
+      </Group>
+    </Stack>
+  );
+}

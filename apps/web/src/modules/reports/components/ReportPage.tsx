@@ -1,0 +1,183 @@
+import { Button, Card, Group, Loader, MultiSelect, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from '@tanstack/react-router';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { call, client } from '../../../api/client.ts';
+import { ErrorText } from '../../../components/ErrorText.tsx';
+import { useDocumentTitle } from '../../../lib/document-title.ts';
+import { useObjects } from '../../metadata/hooks/useObjects.ts';
+import { useMembers } from '../../workspaces/hooks/useMembers.ts';
+import type { ReportDefinition, SavedReport } from '../utils/report-types.ts';
+import { reportsKeys } from '../utils/reports-keys.ts';
+import { blankDefinition, ReportBuilder } from './ReportBuilder.tsx';
+import { ReportResultView } from './ReportResultView.tsx';
+
+type Share = SavedReport['shares'][number];
+const shareValue = (s: Share) => `${s.kind}:${s.id}`;
+const shareOf = (value: string): Share => {
+  const [kind, id] = value.split(':') as [Share['kind'], string];
+  return { kind, id };
+};
+
+/** Whom a report can be shared with: the workspace's people, teams and roles (those the reader may list). */
+function useShareTargets() {
+  const { t } = useTranslation();
+  const members = useMembers().data ?? [];
+  const teams = useQuery({
+    queryKey: ['reports', 'share-teams'],
+    queryFn: async () => {
+      try {
+        return (await call(client.GET('/api/v1/teams'))).data;
+      } catch {
+        return [];
+      }
+    },
+  }).data;
+  const roles = useQuery({
+    queryKey: ['reports', 'share-roles'],
+    queryFn: async () => {
+      try {
+        const answer = (await call(client.GET('/api/v1/roles'))) as unknown;
+        return (Array.isArray(answer) ? answer : ((answer as { data?: unknown[] }).data ?? [])) as {
+          id: string;
+          name: string;
+        }[];
+      } catch {
+        return [];
+      }
+    },
+  }).data;
+  return [
+    { group: t('reports.people'), items: members.map((m) => ({ value: `user:${m.userId}`, label: m.name })) },
+    {
+      group: t('reports.teams'),
+      items: (teams ?? []).map((x) => ({ value: `team:${x.id}`, label: x.name })),
+    },
+    {
+      group: t('reports.roles'),
+      items: (roles ?? []).map((x) => ({ value: `role:${x.id}`, label: x.name })),
+    },
+  ].filter((g) => g.items.length > 0);
+}
+
+/**
+ * One report: a new one (`/reports/new`) built and previewed as it changes, or a saved one run as the reader (their
+ * role's rules), with its builder, name and shares to change and save.
+ */
+export default function ReportPage() {
+  const { id } = useParams({ from: '/app/reports/$id' });
+  const isNew = id === 'new';
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const objects = useObjects().data ?? [];
+  const targets = useShareTargets();
+  const saved = useQuery({
+    queryKey: reportsKeys.one(id),
+    queryFn: async () => call(client.GET('/api/v1/reports/{id}', { params: { path: { id } } })),
+    enabled: !isNew,
+  });
+  const [draft, setDraft] = useState<ReportDefinition | null>(null);
+  const [name, setName] = useState('');
+  const [shares, setShares] = useState<string[]>([]);
+  const [editing, setEditing] = useState(isNew);
+  useEffect(() => {
+    if (isNew && !draft && objects.length > 0)
+      setDraft(blankDefinition(objects.find((o) => o.key === 'deals')?.key ?? objects[0]!.key));
+  }, [isNew, draft, objects]);
+  useEffect(() => {
+    if (saved.data) {
+      setDraft(saved.data.definition as ReportDefinition);
+      setName(saved.data.name);
+      setShares(saved.data.shares.map(shareValue));
+    }
+  }, [saved.data]);
+  useDocumentTitle(isNew ? t('reports.new') : saved.data?.name);
+  const [definition] = useDebouncedValue(draft, 300);
+  const ready = Boolean(definition?.measures.every((m) => m.fn === 'count' || m.field));
+  const result = useQuery({
+    queryKey: reportsKeys.preview(definition),
+    queryFn: async () => call(client.POST('/api/v1/reports/run', { body: definition! })),
+    enabled: ready && definition !== null,
+    retry: false,
+  });
+  const save = useMutation({
+    mutationFn: async () => {
+      const body = { name: name.trim(), definition: draft!, shares: shares.map(shareOf) };
+      return isNew
+        ? call(client.POST('/api/v1/reports', { body }))
+        : call(client.PATCH('/api/v1/reports/{id}', { params: { path: { id } }, body }));
+    },
+    onSuccess: async (report) => {
+      await qc.invalidateQueries({ queryKey: reportsKeys.all });
+      setEditing(false);
+      if (isNew) await navigate({ to: '/reports/$id', params: { id: report.id } });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: async () => call(client.DELETE('/api/v1/reports/{id}', { params: { path: { id } } })),
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: reportsKeys.all });
+      await navigate({ to: '/reports' });
+    },
+  });
+  const object = objects.find((o) => o.key === draft?.object);
+  return (
+    <Stack p="md" gap="md">
+      <Group justify="space-between">
+        <Title order={2}>{isNew ? t('reports.new') : (saved.data?.name ?? '')}</Title>
+        {!isNew && saved.data?.editable && (
+          <Group>
+            <Button variant="default" onClick={() => setEditing(!editing)}>
+              {editing ? t('reports.doneEditing') : t('reports.edit')}
+            </Button>
+            <Button variant="subtle" color="red" onClick={() => remove.mutate()} loading={remove.isPending}>
+              {t('reports.delete')}
+            </Button>
+          </Group>
+        )}
+      </Group>
+      {!isNew && saved.data?.description && <Text c="dimmed">{saved.data.description}</Text>}
+      <ErrorText error={saved.error ?? save.error ?? remove.error} />
+      {draft && editing && (
+        <Card withBorder padding="md">
+          <Stack gap="md">
+            <ReportBuilder value={draft} onChange={setDraft} />
+            <Group align="flex-end" wrap="wrap">
+              <TextInput
+                label={t('reports.name')}
+                value={name}
+                onChange={(e) => setName(e.currentTarget.value)}
+                maxLength={200}
+                w={280}
+              />
+              <MultiSelect
+                label={t('reports.shareWith')}
+                data={targets}
+                value={shares}
+                onChange={setShares}
+                searchable
+                clearable
+                w={360}
+              />
+              <Button
+                onClick={() => save.mutate()}
+                loading={save.isPending}
+                disabled={!name.trim() || !ready}
+              >
+                {t('reports.save')}
+              </Button>
+            </Group>
+          </Stack>
+        </Card>
+      )}
+      {result.isFetching && !result.data && <Loader size="sm" />}
+      <ErrorText error={result.error} />
+      {result.data && definition && (
+        <ReportResultView definition={definition} result={result.data} object={object} />
+      )}
+    </Stack>
+  );
+}

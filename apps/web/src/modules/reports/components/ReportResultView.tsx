@@ -1,0 +1,104 @@
+import { Alert, Card, Group, Stack, Table, Text } from '@mantine/core';
+import { useNavigate } from '@tanstack/react-router';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Locale, RTL } from '../../../i18n/index.ts';
+import { formatNumber } from '../../../lib/format.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
+import type { ObjectDef } from '../../metadata/utils/metadata.ts';
+import { type Category, chartModel, isolate } from '../utils/chart-model.ts';
+import { conditionsOf, drillConditions, openListWith } from '../utils/drill-down.ts';
+import type { ReportDefinition, ReportResult } from '../utils/report-types.ts';
+import { useNamer } from '../utils/use-namer.ts';
+import { ReportChart } from './ReportChart.tsx';
+
+/**
+ * A report's answer drawn as its definition asks — a chart, a KPI or a table — in the reader's language, digits
+ * and direction. A click on a bar, point, slice or row opens the records behind it in the object's list.
+ */
+export function ReportResultView({
+  definition,
+  result,
+  object,
+}: {
+  definition: ReportDefinition;
+  result: ReportResult;
+  object: ObjectDef | undefined;
+}) {
+  const { t, i18n } = useTranslation();
+  const prefs = usePrefs();
+  const navigate = useNavigate();
+  const rtl = RTL.has(i18n.language as Locale);
+  const namer = useNamer(object, result);
+  const model = useMemo(() => chartModel(result, namer), [result, namer]);
+  const look = useMemo(
+    () => ({ type: definition.chart ?? 'bar', rtl, formatNumber: (v: number) => formatNumber(v, prefs) }),
+    [definition.chart, rtl, prefs],
+  );
+  const pick = (category: Category) => {
+    if (!object || model.categoryDim < 0) return;
+    const dim = result.dimensions[model.categoryDim]!;
+    const conditions = drillConditions(category, dim, result.timeZone);
+    if (!conditions) return;
+    openListWith(object, [...conditionsOf(definition.filter), ...conditions]);
+    void navigate({ to: '/o/$object', params: { object: object.key } });
+  };
+  const type = definition.chart ?? 'bar';
+  if (result.rows.length === 0) return <Text c="dimmed">{t('reports.noData')}</Text>;
+  return (
+    <Stack gap="sm">
+      {result.truncated && <Alert color="yellow">{t('reports.truncated')}</Alert>}
+      {type === 'kpi' ? (
+        <Group>
+          {model.series.map((s) => (
+            <Card key={s.name} withBorder padding="md" miw={180}>
+              <Text size="sm" c="dimmed">
+                {isolate(s.name)}
+              </Text>
+              <Text size="xl" fw={700} data-testid="report-kpi">
+                {formatNumber(
+                  s.values.reduce<number>((sum, v) => sum + (v ?? 0), 0),
+                  prefs,
+                )}
+              </Text>
+            </Card>
+          ))}
+        </Group>
+      ) : type === 'table' ? null : (
+        <ReportChart model={model} look={look} onPick={pick} />
+      )}
+      {(type === 'table' || type !== 'kpi') && (
+        <Table striped highlightOnHover withTableBorder data-testid="report-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{model.categoryDim >= 0 ? t('reports.group') : ''}</Table.Th>
+              {model.series.map((s) => (
+                <Table.Th key={s.name} style={{ textAlign: 'end' }}>
+                  {isolate(s.name)}
+                </Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {model.categories.map((c, i) => (
+              <Table.Tr
+                key={`${c.others}:${c.key}`}
+                onClick={() => pick(c)}
+                style={{ cursor: c.others ? undefined : 'pointer' }}
+              >
+                <Table.Td>{isolate(c.label)}</Table.Td>
+                {model.series.map((s) => (
+                  <Table.Td key={s.name} style={{ textAlign: 'end' }}>
+                    {s.values[i] === null || s.values[i] === undefined
+                      ? '—'
+                      : formatNumber(s.values[i], prefs)}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { chartModel, chartOption, isolate, type Namer } from './chart-model.ts';
+import { conditionsOf, drillConditions, startOfDay } from './drill-down.ts';
+import type { ReportResult } from './report-types.ts';
+
+const namer = (locale: string, digits = 'latn'): Namer => ({
+  key: (_dim, key, others) => (others ? 'Others' : (key ?? 'Empty')),
+  measure: (i) => `Measure ${i}`,
+  quarter: (q, year) => `Q${q} ${year}`,
+  locale,
+  digits,
+});
+
+/** Won deals by Jalali month: Esfand 1403 with two USD deals, Farvardin 1404 empty, Ordibehesht with one. */
+const jalali: ReportResult = {
+  object: 'deals',
+  calendar: 'persian',
+  timeZone: 'Asia/Tehran',
+  dimensions: [{ field: 'expectedCloseDate', type: 'date', bucket: 'month', weekStart: null }],
+  measures: [
+    { fn: 'count', field: null, type: null },
+    { fn: 'sum', field: 'amount', type: 'money' },
+  ],
+  buckets: [
+    { key: '2025-02-19', from: '2025-02-19', to: '2025-03-20', year: 1403, period: 12 },
+    { key: '2025-03-21', from: '2025-03-21', to: '2025-04-20', year: 1404, period: 1 },
+    { key: '2025-04-21', from: '2025-04-21', to: '2025-05-21', year: 1404, period: 2 },
+  ],
+  rows: [
+    { keys: ['2025-02-19'], others: [false], currency: 'USD', values: [2, '30.5'] },
+    { keys: ['2025-03-21'], others: [false], currency: 'USD', values: [0, null] },
+    { keys: ['2025-04-21'], others: [false], currency: 'USD', values: [1, '7'] },
+  ],
+  labels: {},
+  truncated: false,
+};
+
+describe('report charts', () => {
+  it('names Jalali months in Persian with Persian digits, in bucket order, empty months as zero', () => {
+    const model = chartModel(jalali, namer('fa', 'arabext'));
+    // In Persian month names and Persian digits, in the order ICU writes them (year first, logically).
+    const [esfand, farvardin, ordibehesht] = model.categories.map((c) => c.label);
+    expect(esfand).toContain('اسفند');
+    expect(esfand).toContain('۱۴۰۳');
+    expect(farvardin).toContain('فروردین');
+    expect(farvardin).toContain('۱۴۰۴');
+    expect(ordibehesht).toContain('اردیبهشت');
+    expect(esfand).toBe(
+      new Intl.DateTimeFormat('fa-u-ca-persian-nu-arabext', {
+        timeZone: 'UTC',
+        year: 'numeric',
+        month: 'long',
+      }).format(new Date('2025-03-01T12:00:00Z')),
+    );
+    expect(model.series).toEqual([
+      { name: 'Measure 0 (USD)', values: [2, 0, 1] },
+      { name: 'Measure 1 (USD)', values: [30.5, null, 7] },
+    ]);
+    expect(model.categories[1]?.range).toEqual({ from: '2025-03-21', to: '2025-04-20' });
+  });
+
+  it('mirrors the axes and the legend right to left and isolates every label', () => {
+    const model = chartModel(jalali, namer('fa', 'arabext'));
+    const rtl = chartOption(model, { type: 'bar', rtl: true, formatNumber: String }) as {
+      xAxis: { inverse: boolean; data: string[] };
+      yAxis: { position: string };
+      legend: { right?: number; align: string };
+    };
+    expect(rtl.xAxis.inverse).toBe(true);
+    expect(rtl.yAxis.position).toBe('right');
+    expect(rtl.legend).toMatchObject({ right: 0, align: 'right' });
+    expect(rtl.xAxis.data[0]).toBe(isolate(model.categories[0]!.label));
+    expect(rtl.xAxis.data[0]?.startsWith('\u2068')).toBe(true);
+    const ltr = chartOption(model, { type: 'bar', rtl: false, formatNumber: String }) as typeof rtl;
+    expect(ltr.xAxis.inverse).toBe(false);
+    expect(ltr.yAxis.position).toBe('left');
+    const horizontal = chartOption(model, { type: 'barHorizontal', rtl: true, formatNumber: String }) as {
+      xAxis: { inverse: boolean };
+      yAxis: { position: string };
+    };
+    expect(horizontal.xAxis.inverse).toBe(true);
+    expect(horizontal.yAxis.position).toBe('right');
+  });
+
+  it('turns a clicked bucket into its exact date range, in the report’s zone for a date-time', () => {
+    const month = chartModel(jalali, namer('en')).categories[1]!;
+    expect(drillConditions(month, { field: 'expectedCloseDate', type: 'date' }, 'Asia/Tehran')).toEqual([
+      { field: 'expectedCloseDate', op: 'gt', value: '2025-03-20' },
+      { field: 'expectedCloseDate', op: 'lt', value: '2025-04-21' },
+    ]);
+    // Tehran is UTC+3:30: 1 Farvardin 1404 begins at 20:30 UTC the day before.
+    expect(startOfDay('2025-03-21', 'Asia/Tehran').toISOString()).toBe('2025-03-20T20:30:00.000Z');
+    expect(drillConditions(month, { field: 'dueAt', type: 'dateTime' }, 'Asia/Tehran')).toEqual([
+      { field: 'dueAt', op: 'gt', value: '2025-03-20T20:29:59.999Z' },
+      { field: 'dueAt', op: 'lt', value: '2025-04-20T20:30:00.000Z' },
+    ]);
+    expect(
+      drillConditions({ key: null, label: '', others: true }, { field: 'status', type: 'select' }, 'UTC'),
+    ).toBe(null);
+    expect(conditionsOf({ and: [{ field: 'status', op: 'eq', value: 'won' }] })).toEqual([
+      { field: 'status', op: 'eq', value: 'won' },
+    ]);
+  });
+
+  it('makes one series per group of the second dimension, with every bucket', () => {
+    const two: ReportResult = {
+      ...jalali,
+      dimensions: [jalali.dimensions[0]!, { field: 'status', type: 'select', bucket: null, weekStart: null }],
+      measures: [{ fn: 'count', field: null, type: null }],
+      rows: [
+        { keys: ['2025-02-19', 'won'], others: [false, false], values: [2] },
+        { keys: ['2025-02-19', null], others: [false, true], values: [5] },
+        { keys: ['2025-04-21', 'won'], others: [false, false], values: [1] },
+      ],
+    };
+    const model = chartModel(two, namer('en'));
+    expect(model.series).toEqual([
+      { name: 'won', values: [2, 0, 1] },
+      { name: 'Others', values: [5, 0, 0] },
+    ]);
+  });
+});

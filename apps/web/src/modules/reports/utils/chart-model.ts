@@ -1,0 +1,224 @@
+import type { Bucket, ChartType, ReportResult } from './report-types.ts';
+
+/** Okabe–Ito: eight colours told apart with every common colour-vision deficiency. */
+export const PALETTE = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#000000',
+];
+
+/** One category of the chart's axis (a bucket or a group) and the date range a click on it opens. */
+export interface Category {
+  key: string | null;
+  label: string;
+  others: boolean;
+  /** For a date bucket: its first and last civil day (inclusive). */
+  range?: { from: string; to: string } | undefined;
+}
+export interface Series {
+  name: string;
+  values: (number | null)[];
+}
+export interface ChartModel {
+  categories: Category[];
+  series: Series[];
+  /** Index of the dimension the categories are (-1: none, a single total). */
+  categoryDim: number;
+}
+
+/** How the model names things: groups by dimension, measures, and bucket periods in words. */
+export interface Namer {
+  key(dim: number, key: string | null, others: boolean): string;
+  measure(index: number): string;
+  quarter(quarter: number, year: string): string;
+  locale: string;
+  digits: string;
+}
+
+/** Wraps text in first-strong isolates so a Latin name inside Persian (or the reverse) keeps its own order. */
+export const isolate = (text: string) => `\u2068${text}\u2069`;
+
+/** A bucket's name in the report's calendar, in the reader's language and digits. */
+export function bucketLabel(
+  bucket: ReportResult['buckets'][number],
+  kind: Bucket,
+  calendar: string,
+  namer: Namer,
+): string {
+  const date = new Date(`${bucket.from}T12:00:00Z`);
+  const format = (options: Intl.DateTimeFormatOptions) =>
+    new Intl.DateTimeFormat(`${namer.locale}-u-ca-${calendar}-nu-${namer.digits}`, {
+      timeZone: 'UTC',
+      ...options,
+    }).format(date);
+  switch (kind) {
+    case 'day':
+      return format({ year: 'numeric', month: 'short', day: 'numeric' });
+    case 'week':
+      return format({ year: 'numeric', month: 'short', day: 'numeric' });
+    case 'month':
+      return format({ year: 'numeric', month: 'long' });
+    case 'quarter':
+      return namer.quarter(bucket.period ?? 0, format({ year: 'numeric' }));
+    default:
+      return format({ year: 'numeric' });
+  }
+}
+
+const number = (v: number | string | null | undefined) =>
+  v === null || v === undefined || v === '' ? null : Number(v);
+
+/**
+ * The chart's categories and series from a report's answer: the date dimension (or the first) along the axis, the
+ * other dimension (and each currency of a money measure) as series; with one dimension each measure is a series.
+ */
+export function chartModel(result: ReportResult, namer: Namer): ChartModel {
+  const dims = result.dimensions;
+  const dateAt = dims.findIndex((d) => d.bucket);
+  const categoryDim = dateAt >= 0 ? dateAt : dims.length > 0 ? 0 : -1;
+  const seriesDim = dims.length === 2 ? 1 - categoryDim : -1;
+  const categories: Category[] = [];
+  const catIndex = new Map<string, number>();
+  const catKey = (key: string | null, others: boolean) => `${others ? 'o' : 'k'}:${key ?? ''}`;
+  if (dateAt >= 0) {
+    const kind = dims[dateAt]!.bucket as Bucket;
+    for (const b of result.buckets) {
+      catIndex.set(catKey(b.key, false), categories.length);
+      categories.push({
+        key: b.key,
+        label: bucketLabel(b, kind, result.calendar, namer),
+        others: false,
+        range: { from: b.from, to: b.to },
+      });
+    }
+  }
+  if (categoryDim < 0) categories.push({ key: null, label: namer.measure(0), others: false });
+  for (const row of result.rows) {
+    if (categoryDim < 0) break;
+    const key = row.keys[categoryDim] ?? null;
+    const others = row.others[categoryDim] ?? false;
+    const id = catKey(key, others);
+    if (catIndex.has(id)) continue;
+    catIndex.set(id, categories.length);
+    categories.push({ key, label: namer.key(categoryDim, key, others), others });
+  }
+  const series: Series[] = [];
+  const seriesIndex = new Map<string, number>();
+  const money = result.rows.some((r) => r.currency);
+  for (const row of result.rows) {
+    const at =
+      categoryDim < 0
+        ? 0
+        : (catIndex.get(catKey(row.keys[categoryDim] ?? null, row.others[categoryDim] ?? false)) ?? -1);
+    if (at < 0) continue;
+    const currency = money && row.currency ? ` (${row.currency})` : '';
+    const measures = seriesDim >= 0 ? [0] : result.measures.map((_, i) => i);
+    for (const m of measures) {
+      const name =
+        seriesDim >= 0
+          ? `${namer.key(seriesDim, row.keys[seriesDim] ?? null, row.others[seriesDim] ?? false)}${currency}`
+          : `${namer.measure(m)}${currency}`;
+      // Money without a currency and without a value (an empty bucket's filler) adds nothing to any series.
+      if (money && !row.currency && number(row.values[m]) === null) continue;
+      let s = seriesIndex.get(name);
+      if (s === undefined) {
+        s = series.length;
+        seriesIndex.set(name, s);
+        series.push({ name, values: categories.map(() => null) });
+      }
+      const value = number(row.values[m]);
+      const old = series[s]!.values[at];
+      series[s]!.values[at] = value === null ? (old ?? null) : (old ?? 0) + value;
+    }
+  }
+  // Counts are zero, not missing, in an empty bucket.
+  for (const [i, s] of series.entries()) {
+    const fn =
+      seriesDim >= 0 ? result.measures[0]?.fn : result.measures[i % Math.max(1, result.measures.length)]?.fn;
+    if (fn === 'count') s.values = s.values.map((v) => v ?? 0);
+  }
+  return { categories, series, categoryDim };
+}
+
+/** What the chart needs from the page: direction, how numbers are written, the chart's type. */
+export interface ChartLook {
+  type: ChartType;
+  rtl: boolean;
+  formatNumber: (value: number) => string;
+}
+
+/**
+ * The ECharts option for a model. Right to left (ar, fa) the category axis runs from the right, the value axis
+ * stands on the right, the legend reads from the right, and every label is isolated (FSI…PDI).
+ */
+export function chartOption(model: ChartModel, look: ChartLook): Record<string, unknown> {
+  const { rtl, type } = look;
+  const names = model.categories.map((c) => isolate(c.label));
+  const tooltip = {
+    trigger: type === 'pie' ? 'item' : 'axis',
+    textStyle: { align: rtl ? 'right' : 'left' },
+    valueFormatter: (v: unknown) => (typeof v === 'number' ? look.formatNumber(v) : '—'),
+  };
+  const legend = {
+    type: 'scroll',
+    top: 0,
+    ...(rtl ? { right: 0, align: 'right' } : { left: 0, align: 'left' }),
+    formatter: (name: string) => isolate(name),
+  };
+  const base = {
+    color: PALETTE,
+    aria: { enabled: true, decal: { show: true } },
+    tooltip,
+    legend,
+    animation: false,
+  };
+  if (type === 'pie') {
+    const first = model.series[0];
+    return {
+      ...base,
+      series: [
+        {
+          type: 'pie',
+          radius: ['35%', '70%'],
+          top: 30,
+          label: { formatter: '{b}: {d}%' },
+          data: names.map((name, i) => ({ name, value: first?.values[i] ?? 0 })),
+        },
+      ],
+    };
+  }
+  const horizontal = type === 'barHorizontal';
+  const categoryAxis = {
+    type: 'category',
+    data: names,
+    inverse: horizontal ? false : rtl,
+    axisLabel: { hideOverlap: true },
+    ...(horizontal ? { position: rtl ? 'right' : 'left' } : {}),
+  };
+  const valueAxis = {
+    type: 'value',
+    inverse: horizontal ? rtl : false,
+    ...(horizontal ? {} : { position: rtl ? 'right' : 'left' }),
+    axisLabel: { formatter: (v: number) => look.formatNumber(v) },
+  };
+  const kind = type === 'line' || type === 'area' ? 'line' : 'bar';
+  return {
+    ...base,
+    grid: { top: 40, left: 16, right: 16, bottom: 16, containLabel: true },
+    xAxis: horizontal ? valueAxis : categoryAxis,
+    yAxis: horizontal ? categoryAxis : valueAxis,
+    series: model.series.map((s) => ({
+      type: kind,
+      name: s.name,
+      data: s.values,
+      ...(type === 'barStacked' ? { stack: 'all' } : {}),
+      ...(type === 'area' ? { areaStyle: {}, stack: 'all' } : {}),
+      ...(kind === 'line' ? { connectNulls: false, showSymbol: model.categories.length < 60 } : {}),
+    })),
+  };
+}

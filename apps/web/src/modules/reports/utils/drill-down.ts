@@ -1,0 +1,102 @@
+import { type ObjectDef, visibleFields } from '../../metadata/utils/metadata.ts';
+import type { Condition } from '../../records/utils/filter.ts';
+import type { Category } from './chart-model.ts';
+
+const DAY = 86_400_000;
+const shift = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+
+/** The instant a civil day begins in a time zone (found by asking Intl for the zone's offset, twice for DST). */
+export function startOfDay(date: string, timeZone: string): Date {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const offsetAt = (t: number) => {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(new Date(t));
+    const of = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    return Date.UTC(of('year'), of('month') - 1, of('day'), of('hour'), of('minute'), of('second')) - t;
+  };
+  let t = guess - offsetAt(guess);
+  t = guess - offsetAt(t);
+  return new Date(t);
+}
+
+/**
+ * The list filter conditions that show a clicked category's records: a date bucket becomes its exact range (for a
+ * date-time, from the first day's start to the day after the last in the report's zone), a group its value.
+ * The "others" group has no single value: null.
+ */
+export function drillConditions(
+  category: Category,
+  dimension: { field: string; type: string },
+  timeZone: string,
+): Condition[] | null {
+  if (category.others) return null;
+  if (category.range) {
+    const { from, to } = category.range;
+    if (dimension.type === 'dateTime')
+      return [
+        {
+          field: dimension.field,
+          op: 'gt',
+          value: new Date(startOfDay(from, timeZone).getTime() - 1).toISOString(),
+        },
+        { field: dimension.field, op: 'lt', value: startOfDay(shift(to, 1), timeZone).toISOString() },
+      ];
+    return [
+      { field: dimension.field, op: 'gt', value: shift(from, -1) },
+      { field: dimension.field, op: 'lt', value: shift(to, 1) },
+    ];
+  }
+  if (category.key === null) return [{ field: dimension.field, op: 'isNull', value: null }];
+  if (dimension.type === 'boolean')
+    return [{ field: dimension.field, op: 'eq', value: category.key === 'true' }];
+  if (dimension.type === 'number' || dimension.type === 'rating')
+    return [{ field: dimension.field, op: 'eq', value: Number(category.key) }];
+  return [{ field: dimension.field, op: 'eq', value: category.key }];
+}
+
+/** A filter tree the builder wrote (one condition, or an and of them) as conditions; anything else: none. */
+export function conditionsOf(tree: unknown): Condition[] {
+  const leaf = (n: unknown): n is Condition =>
+    typeof n === 'object' &&
+    n !== null &&
+    typeof (n as Condition).field === 'string' &&
+    typeof (n as Condition).op === 'string';
+  if (leaf(tree)) return [{ ...tree, value: tree.value ?? null }];
+  const and = (tree as { and?: unknown } | null)?.and;
+  if (Array.isArray(and) && and.every(leaf)) return and.map((c) => ({ ...c, value: c.value ?? null }));
+  return [];
+}
+
+/**
+ * Opens the object's list with these conditions as its filter: the list keeps its view in the browser
+ * (`rabita.view.<object>`), so the filter is written there, over the view the user had (or the default one).
+ */
+export function openListWith(object: ObjectDef, conditions: Condition[]): void {
+  const key = `rabita.view.${object.key}`;
+  let saved: Record<string, unknown> | null = null;
+  try {
+    saved = JSON.parse(localStorage.getItem(key) ?? 'null') as Record<string, unknown> | null;
+  } catch {
+    saved = null;
+  }
+  const view =
+    saved && Array.isArray(saved.columns)
+      ? saved
+      : {
+          columns: visibleFields(object)
+            .slice(0, 6)
+            .map((f) => f.key),
+          widths: {},
+          sort: null,
+        };
+  localStorage.setItem(key, JSON.stringify({ ...view, filter: { join: 'and', conditions } }));
+}

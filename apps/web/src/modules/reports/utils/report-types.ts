@@ -1,0 +1,24 @@
+import type { components, paths } from '../../../api/schema.gen.ts';
+
+/** What a report asks (the body of POST /reports/run). */
+export type ReportDefinition = NonNullable<
+  paths['/api/v1/reports/run']['post']['requestBody']
+>['content']['application/json'];
+export type ReportResult = components['schemas']['ReportResult'];
+export type SavedReport = components['schemas']['SavedReport'];
+export type Dimension = NonNullable<ReportDefinition['groupBy']>[number];
+export type Measure = ReportDefinition['measures'][number];
+export type Bucket = NonNullable<Dimension['bucket']>;
+export type ChartType = NonNullable<ReportDefinition['chart']>;
+export const CHART_TYPES: readonly ChartType[] = [
+  'bar',
+  'barHorizontal',
+  'barStacked',
+  'line',
+  'area',
+  'pie',
+  'kpi',
+  'table',
+];
+export const BUCKETS: readonly Bucket[] = ['day', 'week', 'month', 'quarter', 'year'];
+export const MEASURE_FNS: readonly Measure['fn'][] = ['count', 'sum', 'avg', 'min', 'max'];

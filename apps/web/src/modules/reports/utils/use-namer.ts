@@ -1,0 +1,46 @@
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../../../i18n/index.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
+import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
+import { useMembers } from '../../workspaces/hooks/useMembers.ts';
+import type { Namer } from './chart-model.ts';
+import type { ReportResult } from './report-types.ts';
+
+/** How a report's groups and measures are named for the reader: option labels, people, record titles. */
+export function useNamer(object: ObjectDef | undefined, result: ReportResult | undefined): Namer {
+  const { t, i18n } = useTranslation();
+  const prefs = usePrefs();
+  const members = useMembers().data ?? [];
+  const locale = i18n.language as Locale;
+  const fieldOf = (key: string | null | undefined) => object?.fields.find((f) => f.key === key);
+  return {
+    locale: prefs.locale,
+    digits: prefs.digits,
+    quarter: (q, year) => t('reports.quarterOf', { quarter: q, year }),
+    measure: (i) => {
+      const m = result?.measures[i];
+      if (!m) return '';
+      const field = fieldOf(m.field);
+      return field
+        ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field: label(field.labels, locale) })
+        : t('reports.fn.count');
+    },
+    key: (dim, key, others) => {
+      if (others) return t('reports.others');
+      if (key === null) return t('reports.empty');
+      const d = result?.dimensions[dim];
+      const field = fieldOf(d?.field);
+      if (!field) return key;
+      if (field.type === 'select') {
+        const option = field.options?.find((o) => o.value === key);
+        return option ? label(option.labels, locale) : key;
+      }
+      if (field.type === 'user') return members.find((m) => m.userId === key)?.name ?? t('reports.someone');
+      if (field.type === 'relation') return result?.labels[key] ?? t('reports.hiddenRecord');
+      if (field.type === 'boolean') return key === 'true' ? t('reports.yes') : t('reports.no');
+      if (field.type === 'number' || field.type === 'rating')
+        return new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`).format(Number(key));
+      return key;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/// <reference lib="dom" />
+// Browser test: "won deals by Jalali month" in Persian on the real server and the built web app — the report's
+// chart reads right to left with Persian month names and digits, its table counts each month's won deals (an empty
+// month as zero), a click on a month opens the deals list filtered to exactly that month, and the builder previews
+// a new report.
+import fs from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
+import { launchBrowser } from './browser.ts';
+
+/** Text with Persian or Arabic digits read back as ASCII. */
+const ascii = (text: string) =>
+  text
+    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
+    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
+const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
+
+describe('reports in the browser, in Persian', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let reportId: string;
+
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await page.request.fetch(`${base}/api/v1${url}`, {
+      method,
+      ...(body === undefined ? {} : { data: body }),
+    });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
+    return response.status() === 204 ? null : response.json();
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1300, height: 900 },
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
+      data: buildSignUp({ name: 'سارا' }),
+    });
+    expect(signedUp.status()).toBe(201);
+    await api('PATCH', '/me', {
+      locale: 'fa',
+      calendar: 'persian',
+      timeZone: 'Asia/Tehran',
+      digits: 'arabext',
+    });
+    const stages = (await api('GET', '/objects/stages?sort=position')).data as { id: string }[];
+    // Esfand 1403: two won deals (one on its last day); Farvardin 1404: none; Ordibehesht 1404: one; and a lost one.
+    const deals = [
+      ['اسفند یک', '2025-03-01', 'won'],
+      ['اسفند دو', '2025-03-20', 'won'],
+      ['اردیبهشت', '2025-04-25', 'won'],
+      ['باخته', '2025-03-25', 'lost'],
+    ];
+    for (const [name, date, status] of deals)
+      await api('POST', '/objects/deals', {
+        name,
+        stage: stages[0]!.id,
+        status,
+        expectedCloseDate: date,
+        amount: { amount: '1000', currency: 'USD' },
+      });
+    const saved = await api('POST', '/reports', {
+      name: 'معامله‌های موفق به تفکیک ماه',
+      definition: {
+        object: 'deals',
+        filter: { field: 'status', op: 'eq', value: 'won' },
+        groupBy: [{ field: 'expectedCloseDate', bucket: 'month' }],
+        measures: [{ fn: 'count' }],
+        chart: 'bar',
+      },
+    });
+    reportId = saved.id;
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('draws won deals by Jalali month right to left, in Persian months and digits', async () => {
+    await page.goto(`${base}/reports/${reportId}`);
+    const chart = page.getByTestId('report-chart');
+    await chart.locator('svg').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    expect(await chart.getAttribute('data-direction')).toBe('rtl');
+    const table = page.getByTestId('report-table');
+    await table.waitFor();
+    const rows = await table.locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toContain('اسفند');
+    expect(rows[0]).toContain('۱۴۰۳');
+    expect(ascii(rows[0]!)).toContain('2');
+    expect(rows[1]).toContain('فروردین');
+    expect(ascii(rows[1]!)).toContain('0');
+    expect(rows[2]).toContain('اردیبهشت');
+    // The category axis runs from the right: Esfand's label stands right of Ordibehesht's.
+    const labelX = async (month: string) =>
+      chart
+        .locator('svg text', { hasText: month })
+        .first()
+        .evaluate((el) => el.getBoundingClientRect().x);
+    expect(await labelX('اسفند')).toBeGreaterThan(await labelX('اردیبهشت'));
+    await fs.mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'reports-jalali-month-fa.png'), fullPage: true });
+  });
+
+  it('opens the deals of a clicked month, exactly that month', async () => {
+    await page.goto(`${base}/reports/${reportId}`);
+    const table = page.getByTestId('report-table');
+    await table.locator('tbody tr').first().click();
+    await page.waitForURL(`${base}/o/deals`);
+    await page.getByText('اسفند یک').waitFor();
+    await page.getByText('اسفند دو').waitFor();
+    expect(await page.getByText('اردیبهشت', { exact: true }).count()).toBe(0);
+    expect(await page.getByText('باخته', { exact: true }).count()).toBe(0);
+  });
+
+  it('previews a new report as it is built', async () => {
+    await page.goto(`${base}/reports/new`);
+    await page.getByLabel('رکوردهای').first().waitFor();
+    const table = page.getByTestId('report-table');
+    await table.waitFor();
+    // A count of every deal the builder starts with.
+    expect(ascii((await table.locator('tbody tr').first().textContent()) ?? '')).toContain('4');
+  });
+});
