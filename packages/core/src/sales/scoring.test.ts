@@ -1,4 +1,5 @@
 import { withWorkspace } from '@rabita/db';
+import { parseCrontab } from 'graphile-worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,8 +9,10 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
+import { registry } from '../modules/registry.ts';
 import { computeScore, decayed } from './scoring-compute.ts';
 import {
+  DECAY_TASK,
   decayLeadScores,
   RECOMPUTE_TASK,
   recomputeAllLeadScores,
@@ -221,6 +224,19 @@ describe('lead scoring', () => {
     expect(computed.explanation.reduce((sum, r) => sum + r.points, 0)).toBe(24);
   });
 
+  it('registers the recompute and nightly decay tasks, the decay in a valid crontab line', () => {
+    const tasks = registry().taskList({
+      db: t.handle.db,
+      session: { idleHours: 1, maxDays: 1 },
+      webhooksAllowPrivate: false,
+    });
+    expect(Object.keys(tasks)).toEqual(expect.arrayContaining([RECOMPUTE_TASK, DECAY_TASK]));
+    const line = registry()
+      .crontab.split('\n')
+      .find((l) => l.includes(DECAY_TASK))!;
+    expect(parseCrontab(line)).toHaveLength(1);
+  });
+
   it('halves activity points every half-life, by the clock it is given, and the nightly job decays stored scores', async () => {
     expect(decayed(8, new Date(0), new Date(14 * DAY), 7)).toBe(2);
     expect(decayed(8, new Date(14 * DAY), new Date(0), 7)).toBe(8); // a time not yet past loses nothing
@@ -302,8 +318,14 @@ describe('lead scoring', () => {
     const payload = await queuedRecompute(admin.workspaceId);
     // …a run for an older version of the rule set stops at once (a newer job will do the work)…
     expect(await recomputeAllLeadScores(t.handle.db, { ...payload, version: payload.version - 1 })).toBe(0);
-    // …and the queued job rescores them all, 200 a transaction.
-    expect(await recomputeAllLeadScores(t.handle.db, payload)).toBeGreaterThanOrEqual(450);
+    // …and the queued job, run as the worker runs it (the installed task list), rescores them all, 200 a
+    // transaction.
+    const tasks = registry().taskList({
+      db: t.handle.db,
+      session: { idleHours: 1, maxDays: 1 },
+      webhooksAllowPrivate: false,
+    });
+    await tasks[RECOMPUTE_TASK]!(payload, { logger: { info: () => {} } } as never);
     expect(await stored(ids[0]!)).toBe(40);
     expect(await stored(ids[1]!)).toBe(0);
     const { rows } = await owner.query<{ n: string }>(
