@@ -3,12 +3,16 @@
 // HTML form, its proof of work solved by the embed script in the browser; the same form embedded on a page of
 // another origin is filled and sent as JSON (CORS for that origin only); an admin then releases a submission held
 // in quarantine from the settings screen, in Arabic.
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
 import { launchBrowser } from './browser.ts';
+
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('web forms in the browser, in Arabic', () => {
   let t: TestApp;
@@ -88,6 +92,19 @@ describe('web forms in the browser, in Arabic', () => {
     expect(
       await visitor.evaluate(() => [document.documentElement.lang, document.documentElement.dir]),
     ).toEqual(['ar', 'rtl']);
+    // No serious or critical accessibility problem on the hosted page.
+    await visitor.evaluate(AXE);
+    const audit = (await visitor.evaluate(() =>
+      (window as unknown as { axe: { run: (c: Document, o: object) => Promise<unknown> } }).axe.run(
+        document,
+        {
+          resultTypes: ['violations'],
+        },
+      ),
+    )) as { violations: { id: string; impact: string }[] };
+    expect(
+      audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
     await visitor.getByLabel('الاسم الكامل').fill('فاطمة الزهراء');
     await visitor.getByLabel('البريد الإلكتروني').fill('fatima@example.com');
     await visitor.getByLabel('الشركة').fill('شركة النور');
@@ -107,6 +124,11 @@ describe('web forms in the browser, in Arabic', () => {
     });
     const lead = await api('GET', `/objects/leads/${s?.leadId}`);
     expect(lead).toMatchObject({ name: 'فاطمة الزهراء', email: 'fatima@example.com', source: 'instagram' });
+    // The lead's page says where it came from, in Arabic.
+    await page.goto(`${base}/o/leads/${s?.leadId}`);
+    const panel = page.getByTestId('lead-web-form');
+    await panel.getByText('من نموذج الويب اتصل بنا').waitFor();
+    await panel.getByText('instagram / ramadan', { exact: false }).waitFor();
   });
 
   it('renders the form on another site’s page with the embed script and sends it as JSON', async () => {

@@ -27,7 +27,7 @@ const WORKING = {
 const STYLE = `body{font-family:system-ui,Vazirmatn,Tahoma,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;
 color:#1a1b1e;line-height:1.5}label{font-weight:600}input,select,textarea{width:100%;box-sizing:border-box;
 padding:.5rem;margin:.25rem 0 .75rem;border:1px solid #868e96;border-radius:4px;font:inherit}
-button{padding:.5rem 1.5rem;font:inherit;background:#1c7ed6;color:#fff;border:0;border-radius:4px}
+button{padding:.5rem 1.5rem;font:inherit;background:#1864ab;color:#fff;border:0;border-radius:4px}
 .trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}.note{color:#495057}`;
 
 function page(lang: string, dir: string, title: string, body: string): string {
