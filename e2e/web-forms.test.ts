@@ -173,6 +173,16 @@ describe('web forms in the browser, in Arabic', () => {
       .getByTestId('web-form-embed')
       .getByText(`data-rabita-form-id="${form.publicId}"`, { exact: false })
       .waitFor();
+    // A new form made in the builder (the lead's name is on it from the start), labelled in Persian too.
+    const editor = page.getByTestId('web-form-editor');
+    await editor.getByRole('textbox', { name: 'الاسم', exact: true }).fill('نموذج المعرض');
+    await editor.getByRole('textbox', { name: 'فارسی: الاسم', exact: false }).fill('نام و نام خانوادگی');
+    await editor.getByRole('button', { name: 'إنشاء النموذج' }).click();
+    await page.getByTestId('web-forms').getByText('نموذج المعرض').waitFor();
+    const made = ((await api('GET', '/web-forms')).data as { name: string; fields: unknown[] }[]).find(
+      (f) => f.name === 'نموذج المعرض',
+    );
+    expect(made?.fields).toEqual([{ key: 'name', required: true, labels: { fa: 'نام و نام خانوادگی' } }]);
     await quarantine.getByRole('button', { name: 'إفراج' }).click();
     await page.getByText('لا يوجد شيء محجوز.').waitFor();
     const [s] = await submissions();
