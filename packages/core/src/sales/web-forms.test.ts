@@ -343,6 +343,13 @@ describe('lead capture web forms', () => {
     expect((await postJson(form.publicId, body)).statusCode).toBe(200);
     const replay = await latest();
     expect(replay).toMatchObject({ status: 'quarantined', reasons: ['altcha_replayed'], leadId: null });
+    // The same solution sent twice at once: one lead, one replay.
+    const twice = await cleanBody(form.publicId, { name: 'Twice', email: 'twice@example.com' });
+    const answers = await Promise.all([postJson(form.publicId, twice), postJson(form.publicId, twice)]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+    const [a, b] = await submissions();
+    expect([a?.status, b?.status].sort()).toEqual(['accepted', 'quarantined']);
+    expect([...(a?.reasons ?? []), ...(b?.reasons ?? [])]).toEqual(['altcha_replayed']);
   });
 
   it('limits submissions per form and per address with 429 and Retry-After', async () => {
