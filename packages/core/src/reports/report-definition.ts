@@ -75,6 +75,12 @@ export const reportDefinitionSchema = z
       .describe(
         'Largest groups kept of a dimension that is not a date; the rest add up to one "others" group.',
       ),
+    money: z
+      .enum(['converted', 'perCurrency'])
+      .optional()
+      .describe(
+        'Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.',
+      ),
     chart: z.enum(CHARTS).optional().describe('How the web app draws it (the server ignores it).'),
   })
   .strict();

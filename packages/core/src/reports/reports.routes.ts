@@ -75,8 +75,17 @@ export const reportResultSchema = z
         others: z.array(z.boolean()),
         currency: z.string().nullable().optional(),
         values: z.array(z.union([z.number(), z.string(), z.null()])),
+        unconverted: z
+          .number()
+          .int()
+          .optional()
+          .describe('Records whose money had no exchange rate on their day; their money measures are null.'),
       }),
     ),
+    currency: z
+      .string()
+      .nullable()
+      .describe('The workspace’s currency when money measures were converted into it.'),
     labels: z.record(z.string(), z.string().nullable()),
     truncated: z.boolean(),
   })

@@ -193,6 +193,7 @@ describe('running reports', () => {
     measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }],
     calendar: 'persian',
     timeZone: 'Asia/Tehran',
+    money: 'perCurrency',
   };
 
   it('counts and sums won deals by Jalali month, every month of the span present, empty ones as zero', async () => {
@@ -383,10 +384,57 @@ describe('running reports', () => {
       }
   });
 
+  it('converts money into the workspace’s currency at each deal’s day’s rate, and says when a rate is missing', async () => {
+    const byYear = {
+      object: 'deals',
+      groupBy: [{ field: 'expectedCloseDate', bucket: 'year' }],
+      measures: [{ fn: 'sum', field: 'amount' }, { fn: 'count' }],
+      calendar: 'gregory',
+    };
+    // No EUR rate yet: every year holding a EUR deal has no total, and says how many deals lacked a rate.
+    const before = await run(byYear);
+    expect(before.currency).toBe('USD');
+    for (const b of before.buckets) {
+      const inYear = deals.filter((d) => d.date.slice(0, 4) === b.key.slice(0, 4));
+      const eur = inYear.filter((d) => d.currency === 'EUR').length;
+      const row = before.rows.find((r) => r.keys[0] === b.key)!;
+      expect(row.currency).toBe('USD');
+      expect(row.values[1]).toBe(inYear.length);
+      if (eur > 0)
+        expect({ sum: row.values[0], unconverted: row.unconverted }).toEqual({ sum: null, unconverted: eur });
+    }
+    // Rates on two days: a deal takes the latest on or before its close date.
+    const rates: [string, string][] = [
+      ['2024-01-01', '1.1'],
+      ['2025-01-01', '1.05'],
+    ];
+    for (const [date, rate] of rates) {
+      const res = await call('PUT', '/exchange-rates', { currency: 'EUR', date, rate });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const rateOn = (date: string) => (date >= '2025-01-01' ? 1.05 : 1.1);
+    const after = await run(byYear);
+    for (const b of after.buckets) {
+      const inYear = deals.filter((d) => d.date.slice(0, 4) === b.key.slice(0, 4));
+      const want = inYear.reduce(
+        (sum, d) => sum + Number(d.amount) * (d.currency === 'EUR' ? rateOn(d.date) : 1),
+        0,
+      );
+      const row = after.rows.find((r) => r.keys[0] === b.key)!;
+      expect(row.unconverted).toBeUndefined();
+      expect(Number(row.values[0])).toBeCloseTo(want, 6);
+    }
+  });
+
   it('counts only the viewer’s own deals under "own records only", never the owner’s view', async () => {
     const mine = deals.filter((d) => d.owner === 'rep');
     const result = await run(
-      { object: 'deals', groupBy: [], measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }] },
+      {
+        object: 'deals',
+        groupBy: [],
+        measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }],
+        money: 'perCurrency',
+      },
       rep.cookie,
     );
     const perCurrency = new Map<string, number>();

@@ -10,6 +10,7 @@ import { fieldSql, objectScope } from '../records/expressions.ts';
 import { compileFilter } from '../records/filter.ts';
 import { readTitles } from '../records/gate.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from '../records/scope.ts';
+import { rateOn } from '../sales/rate-lookup.ts';
 import { getUser } from '../users/users.service.ts';
 import { type Bucket, type Dimension, type ReportDefinition, unstorableIn } from './report-definition.ts';
 
@@ -56,6 +57,8 @@ export interface ReportRow {
   currency?: string | null | undefined;
   /** One value per measure: counts as numbers, sums and the like as exact decimal strings (dates as text). */
   values: (number | string | null)[];
+  /** Records whose money had no exchange rate on their day (their money measures are then null). */
+  unconverted?: number | undefined;
 }
 
 export interface ReportResult {
@@ -72,6 +75,8 @@ export interface ReportResult {
   /** The date dimension's buckets in order, every one of them (empty ones too). */
   buckets: ReportBucket[];
   rows: ReportRow[];
+  /** The workspace's currency when money measures were converted into it (null: none, or per currency). */
+  currency: string | null;
   /** Titles of the records a relation dimension's keys name, as the viewer may see them. */
   labels: Record<string, string | null>;
   /** True when buckets or groups were cut at their maximum. */
@@ -89,6 +94,8 @@ interface Compiled {
   }[];
   measures: { fn: string; field: FieldDef | undefined }[];
   money: boolean;
+  /** The workspace's currency when money measures were converted into it. */
+  converted: string | null;
 }
 
 /** The calendar column a bucket groups on, and the columns that name its year and period. */
@@ -222,8 +229,25 @@ function compileReport(
     return parts.length > 0 ? sql.join(parts, sql` and `) : sql`true`;
   })();
 
-  const moneyMeasure = ms.find((m) => m.fn !== 'count' && m.field?.type === 'money');
-  const currency = moneyMeasure?.field ? fieldSql(moneyMeasure.field, ALIAS).currency : undefined;
+  const base = s.ctx.defaultCurrency;
+  const isMoney = (m: { fn: string; field: FieldDef | undefined }) =>
+    m.fn !== 'count' && m.field?.type === 'money';
+  const moneyMeasure = ms.find(isMoney);
+  const convert = Boolean(moneyMeasure) && (def.money ?? 'converted') === 'converted';
+  // Converted: every money measure in the workspace's currency, each record at the latest rate on or before its
+  // day (the date dimension's day, else the day it was created, in the report's zone) — the sales module's rates.
+  // Per currency: the first money field's currency joins the keys, as the aggregate engine does.
+  const currency = convert
+    ? sql`${base}::text`
+    : moneyMeasure?.field
+      ? fieldSql(moneyMeasure.field, ALIAS).currency
+      : undefined;
+  const rateDay =
+    dateAt >= 0
+      ? civilDay(ds[dateAt]!.field)
+      : sql`(${sql.ref(`${ALIAS}.created_at`)} at time zone ${timeZone})::date`;
+  const rateOf = (field: FieldDef) =>
+    rateOn(s.workspaceId, base, fieldSql(field, ALIAS).currency ?? sql`null::text`, rateDay);
   const srcCols = [
     ...ds.map(
       (d, i) =>
@@ -231,6 +255,12 @@ function compileReport(
     ),
     ...ms.map((m, i) =>
       m.field ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}` : sql`null::int as ${sql.id(`v${i}`)}`,
+    ),
+    // Per money measure: the record's rate (looked up once, used for the value and for "no rate").
+    ...ms.map((m, i) =>
+      convert && isMoney(m) && m.field
+        ? sql`${rateOf(m.field)} as ${sql.id(`r${i}`)}`
+        : sql`null::numeric as ${sql.id(`r${i}`)}`,
     ),
     currency ? sql`${currency} as cur` : sql`null::text as cur`,
   ];
@@ -251,7 +281,10 @@ function compileReport(
     return sql`${sql.raw(m.fn)}(${v})`;
   };
   // Groups beyond the limit are ranked by the first measure (by count when it is money: currencies don't add).
-  const rankBy = ms[0]!.fn !== 'count' && ms[0]!.field?.type === 'money' ? sql`count(*)` : agg(ms[0]!, 0);
+  const rankBy =
+    ms[0]!.fn !== 'count' && ms[0]!.field?.type === 'money' && (def.money ?? 'converted') !== 'converted'
+      ? sql`count(*)`
+      : agg(ms[0]!, 0);
   const tops = ds.flatMap((d, i) =>
     d.limited
       ? [
@@ -285,6 +318,8 @@ function compileReport(
   );
   const mCols = (from: 'g' | 'b') =>
     ms.map((_, i) => (from === 'g' ? sql`g.${sql.id(`m${i}`)}::text` : sql`null::text`));
+  const uCols = (from: 'g' | 'b') =>
+    ms.map((_, i) => (from === 'g' ? sql`g.${sql.id(`u${i}`)}` : sql`0::bigint`));
   const bucketCte = (() => {
     if (dateAt < 0) return sql``;
     const d = ds[dateAt]!;
@@ -312,28 +347,51 @@ function compileReport(
       where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)}
         and ${where} and ${rangeWhere}
     ), keyed as (
-      select ${sql.join([...keyCols, ...ms.map((_, i) => sql.ref(`s.v${i}`)), sql`s.cur`])}
+      select ${sql.join([
+        ...keyCols,
+        ...ms.map((m, i) =>
+          convert && isMoney(m)
+            ? sql`${sql.ref(`s.v${i}`)} * ${sql.ref(`s.r${i}`)} as ${sql.id(`v${i}`)}`
+            : sql`${sql.ref(`s.v${i}`)} as ${sql.id(`v${i}`)}`,
+        ),
+        // Whether this record's money had no rate to convert it with.
+        ...ms.map((m, i) =>
+          convert && isMoney(m)
+            ? sql`(${sql.ref(`s.v${i}`)} is not null and ${sql.ref(`s.r${i}`)} is null) as ${sql.id(`x${i}`)}`
+            : sql`false as ${sql.id(`x${i}`)}`,
+        ),
+        sql`s.cur`,
+      ])}
       from src as s ${sql.join(joins, sql` `)}
     )${tops.length > 0 ? sql`, ${sql.join(tops)}` : sql``}, limited as (
-      select ${sql.join([...limitedCols, ...ms.map((_, i) => sql.ref(`keyed.v${i}`)), sql`keyed.cur`])} from keyed
+      select ${sql.join([...limitedCols, ...ms.map((_, i) => sql.ref(`keyed.v${i}`)), ...ms.map((_, i) => sql.ref(`keyed.x${i}`)), sql`keyed.cur`])} from keyed
     ), grouped as (
-      select ${sql.join([...groupCols, currency ? sql`cur` : sql`null::text as cur`, ...ms.map((m, i) => sql`${agg(m, i)} as ${sql.id(`m${i}`)}`)])}
+      select ${sql.join([...groupCols, currency ? sql`cur` : sql`null::text as cur`, ...ms.map((m, i) => sql`${agg(m, i)} as ${sql.id(`m${i}`)}`), ...ms.map((_, i) => sql`count(*) filter (where ${sql.ref(`x${i}`)}) as ${sql.id(`u${i}`)}`)])}
       from limited ${grouping.length > 0 ? sql`group by ${sql.join(grouping)}` : sql``}
       order by ${rankBy} desc nulls last limit ${MAX_GROUPS + 1}
     )${bucketCte}
     select 'g' as kind, ${sql.join([...kCols('g'), ...oCols, sql`g.cur`])}, null::text as first_day,
-           null::text as last_day, null::int as y, null::int as p ${ms.length > 0 ? sql`, ${sql.join(mCols('g').map((c, i) => sql`${c} as ${sql.id(`m${i}`)}`))}` : sql``}
+           null::text as last_day, null::int as y, null::int as p,
+           ${sql.join(mCols('g').map((c, i) => sql`${c} as ${sql.id(`m${i}`)}`))},
+           ${sql.join(uCols('g').map((c, i) => sql`${c} as ${sql.id(`u${i}`)}`))}
     from grouped as g
     ${
       dateAt >= 0
         ? sql`union all
     select 'b', ${sql.join([...kCols('b'), sql`false`, sql`false`, sql`null::text`])},
            to_char(b.first_day, 'YYYY-MM-DD'), to_char(b.last_day, 'YYYY-MM-DD'), b.y, b.p,
-           ${sql.join(mCols('b'))}
+           ${sql.join(mCols('b'))}, ${sql.join(uCols('b'))}
     from buckets as b`
         : sql``
     }`;
-  return { query, dateAt, dims: ds, measures: ms, money: Boolean(currency) };
+  return {
+    query,
+    dateAt,
+    dims: ds,
+    measures: ms,
+    money: Boolean(currency),
+    converted: convert ? base : null,
+  };
 }
 
 /** The viewer's calendar and time zone (their preferences; Gregorian in UTC for an API key). */
@@ -405,15 +463,20 @@ async function present(
   buckets = buckets.slice(0, MAX_BUCKETS);
   const measureValue = (m: { fn: string }, v: unknown) =>
     v === null || v === undefined ? null : m.fn === 'count' ? Number(v) : String(dateText(v));
-  const rows: ReportRow[] = groups.slice(0, MAX_GROUPS).map((r) => ({
-    keys: Array.from({ length: width }, (_, i) => {
-      const k = r[`k${i}`];
-      return k === null || k === undefined ? null : String(dateText(k));
-    }),
-    others: Array.from({ length: width }, (_, i) => r[`o${i}`] === true),
-    ...(c.money ? { currency: (r.cur as string | null) ?? null } : {}),
-    values: c.measures.map((m, i) => measureValue(m, r[`m${i}`])),
-  }));
+  const rows: ReportRow[] = groups.slice(0, MAX_GROUPS).map((r) => {
+    const unconverted = Math.max(0, ...c.measures.map((_, i) => Number(r[`u${i}`] ?? 0)));
+    return {
+      keys: Array.from({ length: width }, (_, i) => {
+        const k = r[`k${i}`];
+        return k === null || k === undefined ? null : String(dateText(k));
+      }),
+      others: Array.from({ length: width }, (_, i) => r[`o${i}`] === true),
+      ...(c.money ? { currency: (r.cur as string | null) ?? null } : {}),
+      // A converted total missing some records' money would mislead: it is left empty, and the count said.
+      values: c.measures.map((m, i) => (Number(r[`u${i}`] ?? 0) > 0 ? null : measureValue(m, r[`m${i}`]))),
+      ...(unconverted > 0 ? { unconverted } : {}),
+    };
+  });
   // Every series gets every bucket: an empty bucket is a row of zero counts and empty sums.
   if (c.dateAt >= 0) {
     const seriesKey = (row: ReportRow) =>
@@ -482,6 +545,7 @@ async function present(
     measures: c.measures.map((m) => ({ fn: m.fn, field: m.field?.key ?? null, type: m.field?.type ?? null })),
     buckets,
     rows,
+    currency: c.converted,
     labels,
     truncated,
   };
