@@ -12254,6 +12254,11 @@ export interface paths {
                         /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                         limit?: number;
                         /**
+                         * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                         * @enum {string}
+                         */
+                        money?: "converted" | "perCurrency";
+                        /**
                          * @description How the web app draws it (the server ignores it).
                          * @enum {string}
                          */
@@ -12452,6 +12457,11 @@ export interface paths {
                             };
                             /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                             limit?: number;
+                            /**
+                             * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                             * @enum {string}
+                             */
+                            money?: "converted" | "perCurrency";
                             /**
                              * @description How the web app draws it (the server ignores it).
                              * @enum {string}
@@ -12723,6 +12733,11 @@ export interface paths {
                             };
                             /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                             limit?: number;
+                            /**
+                             * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                             * @enum {string}
+                             */
+                            money?: "converted" | "perCurrency";
                             /**
                              * @description How the web app draws it (the server ignores it).
                              * @enum {string}
@@ -13622,7 +13637,11 @@ export interface components {
                 others: boolean[];
                 currency?: string | null;
                 values: (number | string | null)[];
+                /** @description Records whose money had no exchange rate on their day; their money measures are null. */
+                unconverted?: number;
             }[];
+            /** @description The workspace’s currency when money measures were converted into it. */
+            currency: string | null;
             labels: {
                 [key: string]: string | null;
             };
@@ -13659,7 +13678,11 @@ export interface components {
                 others: boolean[];
                 currency?: string | null;
                 values: (number | string | null)[];
+                /** @description Records whose money had no exchange rate on their day; their money measures are null. */
+                unconverted?: number;
             }[];
+            /** @description The workspace’s currency when money measures were converted into it. */
+            currency: string | null;
             labels: {
                 [key: string]: string | null;
             };

@@ -149,7 +149,6 @@ export function ReportBuilder({
           {t('reports.measures')}
         </Text>
         {value.measures.map((m, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: measures have no identity beyond their place
           <Group key={i} align="flex-end">
             <Select
               aria-label={t('reports.measureFn')}

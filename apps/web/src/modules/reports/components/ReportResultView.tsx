@@ -48,6 +48,7 @@ export function ReportResultView({
   return (
     <Stack gap="sm">
       {result.truncated && <Alert color="yellow">{t('reports.truncated')}</Alert>}
+      {result.rows.some((r) => r.unconverted) && <Alert color="yellow">{t('reports.missingRates')}</Alert>}
       {type === 'kpi' ? (
         <Group>
           {model.series.map((s) => (
@@ -67,7 +68,7 @@ export function ReportResultView({
       ) : type === 'table' ? null : (
         <ReportChart model={model} look={look} onPick={pick} />
       )}
-      {(type === 'table' || type !== 'kpi') && (
+      {type !== 'kpi' && (
         <Table striped highlightOnHover withTableBorder data-testid="report-table">
           <Table.Thead>
             <Table.Tr>

@@ -31,6 +31,7 @@ const jalali: ReportResult = {
     { keys: ['2025-03-21'], others: [false], currency: 'USD', values: [0, null] },
     { keys: ['2025-04-21'], others: [false], currency: 'USD', values: [1, '7'] },
   ],
+  currency: 'USD',
   labels: {},
   truncated: false,
 };
