@@ -10731,6 +10731,13 @@ export interface paths {
                                 type: "manual";
                                 object: string;
                                 label?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                            } | {
+                                /** @enum {string} */
+                                type: "called";
+                                object?: string;
                             };
                             start: string | null;
                             steps: ({
@@ -10834,6 +10841,36 @@ export interface paths {
                             } | {
                                 id: string;
                                 name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "runWorkflow";
+                                /** Format: uuid */
+                                workflowId: string;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "assign";
+                                /** @default owner */
+                                field?: string;
+                                pool: {
+                                    /** Format: uuid */
+                                    teamId: string;
+                                } | {
+                                    users: string[];
+                                };
+                                /**
+                                 * @default roundRobin
+                                 * @enum {string}
+                                 */
+                                strategy?: "roundRobin" | "weighted" | "leastLoad";
+                                weights?: {
+                                    [key: string]: number;
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
                                 /** @enum {string} */
                                 type: "stop";
                             })[];
@@ -10864,6 +10901,16 @@ export interface paths {
                             reenrol?: {
                                 allowed: boolean;
                                 cooldownMinutes: number;
+                            };
+                            /**
+                             * @default {
+                             *       "perRecipient": 3,
+                             *       "hours": 24
+                             *     }
+                             */
+                            emailLimit?: {
+                                perRecipient: number;
+                                hours: number;
                             };
                         };
                     };
@@ -11126,6 +11173,13 @@ export interface paths {
                                 type: "manual";
                                 object: string;
                                 label?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                            } | {
+                                /** @enum {string} */
+                                type: "called";
+                                object?: string;
                             };
                             start: string | null;
                             steps: ({
@@ -11229,6 +11283,36 @@ export interface paths {
                             } | {
                                 id: string;
                                 name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "runWorkflow";
+                                /** Format: uuid */
+                                workflowId: string;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "assign";
+                                /** @default owner */
+                                field?: string;
+                                pool: {
+                                    /** Format: uuid */
+                                    teamId: string;
+                                } | {
+                                    users: string[];
+                                };
+                                /**
+                                 * @default roundRobin
+                                 * @enum {string}
+                                 */
+                                strategy?: "roundRobin" | "weighted" | "leastLoad";
+                                weights?: {
+                                    [key: string]: number;
+                                };
+                            } | {
+                                id: string;
+                                name?: string;
                                 /** @enum {string} */
                                 type: "stop";
                             })[];
@@ -11259,6 +11343,16 @@ export interface paths {
                             reenrol?: {
                                 allowed: boolean;
                                 cooldownMinutes: number;
+                            };
+                            /**
+                             * @default {
+                             *       "perRecipient": 3,
+                             *       "hours": 24
+                             *     }
+                             */
+                            emailLimit?: {
+                                perRecipient: number;
+                                hours: number;
                             };
                         };
                         enabled?: boolean;
@@ -11893,6 +11987,8 @@ export interface paths {
                             depth: number;
                             triggerObject: string | null;
                             triggerRecordId: string | null;
+                            /** @description The record’s title as the caller may see it (null when they may not read it, or it is gone). */
+                            triggerRecordTitle?: string | null;
                             trigger: {
                                 [key: string]: unknown;
                             };
@@ -12127,19 +12223,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/healthz": {
+    "/api/v1/workflows/{id}/hook-secret": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The process is up */
-        get: {
+        get?: never;
+        put?: never;
+        /** Make a new inbound webhook secret for a workflow (shown once; the old one stops working) */
+        post: {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
@@ -12151,49 +12251,176 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
+                            secret: string;
+                            /** @description Where to POST, below the server’s address. */
+                            path: string;
                         };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
                     };
                 };
             };
         };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/readyz": {
+    "/api/v1/hooks/{workspaceId}/workflows/{workflowId}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The database answers and its schema is current */
-        get: {
+        get?: never;
+        put?: never;
+        /**
+         * Start a workflow from another system (its trigger is `webhook`; signed with its secret)
+         * @description Send the JSON body with `X-Rabita-Timestamp` (Unix seconds, within five minutes of the server’s clock) and `X-Rabita-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>`; an optional `X-Rabita-Delivery` id makes a resend start no second run (without it, the signature does). The body is the run’s `trigger.payload`.
+         */
+        post: {
             parameters: {
                 query?: never;
-                header?: never;
-                path?: never;
+                header?: {
+                    "x-rabita-timestamp"?: string;
+                    "x-rabita-signature"?: string;
+                    "x-rabita-delivery"?: string;
+                };
+                path: {
+                    workspaceId: string;
+                    workflowId: string;
+                };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": unknown;
+                };
+            };
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            runId: string;
+                            /** @description True when this delivery already started the run named. */
+                            duplicate: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
                 };
             };
         };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -14199,6 +14426,13 @@ export interface components {
                     type: "manual";
                     object: string;
                     label?: string;
+                } | {
+                    /** @constant */
+                    type: "webhook";
+                } | {
+                    /** @constant */
+                    type: "called";
+                    object?: string;
                 };
                 start: string | null;
                 steps: ({
@@ -14302,6 +14536,36 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "runWorkflow";
+                    /** Format: uuid */
+                    workflowId: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "assign";
+                    /** @default owner */
+                    field: string;
+                    pool: {
+                        /** Format: uuid */
+                        teamId: string;
+                    } | {
+                        users: string[];
+                    };
+                    /**
+                     * @default roundRobin
+                     * @enum {string}
+                     */
+                    strategy: "roundRobin" | "weighted" | "leastLoad";
+                    weights?: {
+                        [key: string]: number;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
                     /** @constant */
                     type: "stop";
                 })[];
@@ -14332,6 +14596,16 @@ export interface components {
                 reenrol: {
                     allowed: boolean;
                     cooldownMinutes: number;
+                };
+                /**
+                 * @default {
+                 *       "perRecipient": 3,
+                 *       "hours": 24
+                 *     }
+                 */
+                emailLimit: {
+                    perRecipient: number;
+                    hours: number;
                 };
             };
             ownerUserId: string | null;
@@ -14378,6 +14652,13 @@ export interface components {
                     type: "manual";
                     object: string;
                     label?: string;
+                } | {
+                    /** @constant */
+                    type: "webhook";
+                } | {
+                    /** @constant */
+                    type: "called";
+                    object?: string;
                 };
                 start: string | null;
                 steps: ({
@@ -14481,6 +14762,36 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "runWorkflow";
+                    /** Format: uuid */
+                    workflowId: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "assign";
+                    /** @default owner */
+                    field: string;
+                    pool: {
+                        /** Format: uuid */
+                        teamId: string;
+                    } | {
+                        users: string[];
+                    };
+                    /**
+                     * @default roundRobin
+                     * @enum {string}
+                     */
+                    strategy: "roundRobin" | "weighted" | "leastLoad";
+                    weights?: {
+                        [key: string]: number;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
                     /** @constant */
                     type: "stop";
                 })[];
@@ -14512,6 +14823,16 @@ export interface components {
                     allowed: boolean;
                     cooldownMinutes: number;
                 };
+                /**
+                 * @default {
+                 *       "perRecipient": 3,
+                 *       "hours": 24
+                 *     }
+                 */
+                emailLimit: {
+                    perRecipient: number;
+                    hours: number;
+                };
             };
             ownerUserId: string | null;
             currentVersion: number | null;
@@ -14529,6 +14850,8 @@ export interface components {
             depth: number;
             triggerObject: string | null;
             triggerRecordId: string | null;
+            /** @description The record’s title as the caller may see it (null when they may not read it, or it is gone). */
+            triggerRecordTitle?: string | null;
             trigger: {
                 [key: string]: unknown;
             };
@@ -14550,6 +14873,8 @@ export interface components {
             depth: number;
             triggerObject: string | null;
             triggerRecordId: string | null;
+            /** @description The record’s title as the caller may see it (null when they may not read it, or it is gone). */
+            triggerRecordTitle?: string | null;
             trigger: {
                 [key: string]: unknown;
             };
@@ -14638,6 +14963,13 @@ export interface components {
                     type: "manual";
                     object: string;
                     label?: string;
+                } | {
+                    /** @constant */
+                    type: "webhook";
+                } | {
+                    /** @constant */
+                    type: "called";
+                    object?: string;
                 };
                 start: string | null;
                 steps: ({
@@ -14741,6 +15073,36 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "runWorkflow";
+                    /** Format: uuid */
+                    workflowId: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "assign";
+                    /** @default owner */
+                    field: string;
+                    pool: {
+                        /** Format: uuid */
+                        teamId: string;
+                    } | {
+                        users: string[];
+                    };
+                    /**
+                     * @default roundRobin
+                     * @enum {string}
+                     */
+                    strategy: "roundRobin" | "weighted" | "leastLoad";
+                    weights?: {
+                        [key: string]: number;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
                     /** @constant */
                     type: "stop";
                 })[];
@@ -14771,6 +15133,16 @@ export interface components {
                 reenrol: {
                     allowed: boolean;
                     cooldownMinutes: number;
+                };
+                /**
+                 * @default {
+                 *       "perRecipient": 3,
+                 *       "hours": 24
+                 *     }
+                 */
+                emailLimit: {
+                    perRecipient: number;
+                    hours: number;
                 };
             };
             publishedBy: string | null;
@@ -14812,6 +15184,13 @@ export interface components {
                     type: "manual";
                     object: string;
                     label?: string;
+                } | {
+                    /** @constant */
+                    type: "webhook";
+                } | {
+                    /** @constant */
+                    type: "called";
+                    object?: string;
                 };
                 start: string | null;
                 steps: ({
@@ -14915,6 +15294,36 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "runWorkflow";
+                    /** Format: uuid */
+                    workflowId: string;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "assign";
+                    /** @default owner */
+                    field: string;
+                    pool: {
+                        /** Format: uuid */
+                        teamId: string;
+                    } | {
+                        users: string[];
+                    };
+                    /**
+                     * @default roundRobin
+                     * @enum {string}
+                     */
+                    strategy: "roundRobin" | "weighted" | "leastLoad";
+                    weights?: {
+                        [key: string]: number;
+                    };
+                } | {
+                    id: string;
+                    name?: string;
                     /** @constant */
                     type: "stop";
                 })[];
@@ -14945,6 +15354,16 @@ export interface components {
                 reenrol: {
                     allowed: boolean;
                     cooldownMinutes: number;
+                };
+                /**
+                 * @default {
+                 *       "perRecipient": 3,
+                 *       "hours": 24
+                 *     }
+                 */
+                emailLimit: {
+                    perRecipient: number;
+                    hours: number;
                 };
             };
             publishedBy: string | null;

@@ -504,8 +504,6 @@ export const ar: Dictionary = {
     graphProblems: 'مشكلات في الخطوات: {{value}}. أصلح الخطوات المعلَّمة بالأحمر قبل النشر.',
     yes: 'نعم',
     no: 'لا',
-    triggerType: {
-      record: 'عند تغيّر سجل',
     calledWorkflow: 'سير العمل الذي يبدأ',
     calledWorkflowHint:
       'فقط أسير العمل التي مشغّلها «عندما يبدؤه سير عمل آخر». يتابع هذا التشغيل دون انتظاره.',
@@ -517,10 +515,11 @@ export const ar: Dictionary = {
     hookSecret: 'السر',
     hookCopied: 'نُسخ',
     copySecret: 'نسخ السر',
+    hookSigning: 'يُوقَّع كل طلب بالسر (HMAC-SHA256) ويجب أن يكون وقته ضمن خمس دقائق من ساعة هذا الخادم:',
+    makeHookSecret: 'إنشاء سر جديد (يتوقف السر القديم)',
     emailLimit: 'رسائل إلى عنوان واحد',
     emailLimitHint: 'لا يُرسل سير العمل هذا أكثر من هذا العدد؛ يُترك الباقي ويتابع التشغيل.',
     emailLimitHours: 'خلال (ساعات)',
-    triggerType: {
     assignField: 'حقل الشخص الذي يُعيَّن',
     assignStrategy: 'من التالي',
     assignStrategyOption: {
@@ -532,28 +531,26 @@ export const ar: Dictionary = {
     assignUsers: 'أعضاء مختارون',
     assignTeam: 'فريق',
     assignWeight: 'وزن {{name}}',
+    triggerType: {
       record: 'عند تغيّر سجل',
-    hookSigning: 'يُوقَّع كل طلب بالسر (HMAC-SHA256) ويجب أن يكون وقته ضمن خمس دقائق من ساعة هذا الخادم:',
-    makeHookSecret: 'إنشاء سر جديد (يتوقف السر القديم)',
       date: 'اقتراب تاريخ',
       schedule: 'حسب جدول زمني',
       manual: 'عند الضغط على زر',
-    },
-    stepType: {
       webhook: 'عند استدعاء نظام آخر',
       called: 'عندما يبدؤه سير عمل آخر',
+    },
+    stepType: {
       updateRecord: 'تحديث سجل',
       createRecord: 'إنشاء سجل',
       notify: 'إشعار أشخاص',
       sendEmail: 'إرسال بريد إلكتروني',
       wait: 'انتظار',
       branch: 'إذا / وإلا',
+      webhook: 'استدعاء ويب هوك',
       runWorkflow: 'بدء سير عمل آخر',
       assign: 'إسناد بالتناوب',
-      webhook: 'استدعاء ويب هوك',
       stop: 'إيقاف',
     },
-      runWorkflow: 'بدء سير عمل آخر',
     object: 'الكائن',
     events: 'عندما يكون السجل قد',
     event: {

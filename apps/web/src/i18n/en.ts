@@ -519,8 +519,6 @@ export const en = {
     graphProblems: 'Problems in the steps: {{value}}. Fix the steps marked in red before publishing.',
     yes: 'Yes',
     no: 'No',
-    triggerType: {
-      record: 'A record changes',
     calledWorkflow: 'Workflow to start',
     calledWorkflowHint:
       'Only workflows whose trigger is “Another workflow starts it”. This run goes on without waiting for it.',
@@ -535,10 +533,11 @@ export const en = {
     hookCopied: 'Copied',
     copySecret: 'Copy the secret',
     hookSigning:
+      'Each call is signed with the secret (HMAC-SHA256) and must be within five minutes of this server’s clock:',
+    makeHookSecret: 'Make a new secret (the old one stops working)',
     emailLimit: 'Emails to one address',
     emailLimitHint: 'At most this many from this workflow; more are left out and the run goes on.',
     emailLimitHours: 'Within (hours)',
-    triggerType: {
     assignField: 'Person field to set',
     assignStrategy: 'Who is next',
     assignStrategyOption: {
@@ -550,28 +549,26 @@ export const en = {
     assignUsers: 'Chosen members',
     assignTeam: 'A team',
     assignWeight: 'Weight of {{name}}',
+    triggerType: {
       record: 'A record changes',
-      'Each call is signed with the secret (HMAC-SHA256) and must be within five minutes of this server’s clock:',
-    makeHookSecret: 'Make a new secret (the old one stops working)',
       date: 'A date comes near',
       schedule: 'On a schedule',
       manual: 'A button is pressed',
-    },
-    stepType: {
       webhook: 'Another system calls in',
       called: 'Another workflow starts it',
+    },
+    stepType: {
       updateRecord: 'Update a record',
       createRecord: 'Create a record',
       notify: 'Notify people',
       sendEmail: 'Send an email',
       wait: 'Wait',
       branch: 'If / else',
+      webhook: 'Call a webhook',
       runWorkflow: 'Start another workflow',
       assign: 'Assign in turn',
-      webhook: 'Call a webhook',
       stop: 'Stop',
     },
-      runWorkflow: 'Start another workflow',
     object: 'Object',
     events: 'When a record is',
     event: {

@@ -504,8 +504,6 @@ export const fa: Dictionary = {
     graphProblems: 'ایراد در گام‌ها: {{value}}. پیش از انتشار، گام‌های قرمز را درست کنید.',
     yes: 'بله',
     no: 'خیر',
-    triggerType: {
-      record: 'رکوردی تغییر کند',
     calledWorkflow: 'گردش\u200cکاری که آغاز می\u200cشود',
     calledWorkflowHint:
       'تنها گردش\u200cکارهایی که آغازگرشان «گردش\u200cکار دیگری آغازش کند» است. این اجرا بی\u200cآنکه منتظر بماند ادامه می\u200cیابد.',
@@ -520,10 +518,11 @@ export const fa: Dictionary = {
     hookCopied: 'رونوشت شد',
     copySecret: 'رونوشت رمز',
     hookSigning:
+      'هر درخواست با رمز امضا می\u200cشود (HMAC-SHA256) و زمانش باید تا پنج دقیقه با ساعت این سرور فاصله داشته باشد:',
+    makeHookSecret: 'ساختن رمز تازه (رمز پیشین از کار می\u200cافتد)',
     emailLimit: 'ایمیل به یک نشانی',
     emailLimitHint: 'بیش از این از این گردش‌کار فرستاده نمی‌شود؛ بقیه کنار گذاشته می‌شوند و اجرا ادامه می‌یابد.',
     emailLimitHours: 'در (ساعت)',
-    triggerType: {
     assignField: 'فیلد شخصی که پر می‌شود',
     assignStrategy: 'نوبت کیست',
     assignStrategyOption: {
@@ -535,28 +534,26 @@ export const fa: Dictionary = {
     assignUsers: 'اعضای برگزیده',
     assignTeam: 'یک تیم',
     assignWeight: 'وزن {{name}}',
+    triggerType: {
       record: 'رکوردی تغییر کند',
-      'هر درخواست با رمز امضا می\u200cشود (HMAC-SHA256) و زمانش باید تا پنج دقیقه با ساعت این سرور فاصله داشته باشد:',
-    makeHookSecret: 'ساختن رمز تازه (رمز پیشین از کار می\u200cافتد)',
       date: 'نزدیک شدن یک تاریخ',
       schedule: 'طبق زمان‌بندی',
       manual: 'دکمه‌ای زده شود',
-    },
-    stepType: {
       webhook: 'سامانهٔ دیگری فراخوانی کند',
       called: 'گردش‌کار دیگری آغازش کند',
+    },
+    stepType: {
       updateRecord: 'به‌روزرسانی رکورد',
       createRecord: 'ساختن رکورد',
       notify: 'اعلان به افراد',
       sendEmail: 'فرستادن ایمیل',
       wait: 'صبر',
       branch: 'اگر / وگرنه',
+      webhook: 'فراخوانی وب‌هوک',
       runWorkflow: 'آغاز گردش‌کاری دیگر',
       assign: 'واگذاری به نوبت',
-      webhook: 'فراخوانی وب‌هوک',
       stop: 'پایان',
     },
-      runWorkflow: 'آغاز گردش‌کاری دیگر',
     object: 'شیء',
     events: 'وقتی رکوردی',
     event: {

@@ -39,3 +39,41 @@ export async function startSmtpReceiver(
     close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
   };
 }
+
+/** A received mail's headers (encoded words decoded) and its text body, enough for tests to read what was sent. */
+export function parseMail(raw: string): { headers: Map<string, string>; text: string } {
+  const [head = '', ...rest] = raw.split('\r\n\r\n');
+  const headers = new Map<string, string>();
+  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const at = line.indexOf(':');
+    const value = line
+      .slice(at + 1)
+      .trim()
+      .replace(/\?=\s+=\?/g, '?==?')
+      .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
+        kind.toLowerCase() === 'b'
+          ? Buffer.from(data, 'base64').toString('utf8')
+          : decodeQp(data.replace(/_/g, ' ')),
+      );
+    headers.set(line.slice(0, at).toLowerCase(), value);
+  }
+  const body = rest.join('\r\n\r\n');
+  const encoding = headers.get('content-transfer-encoding')?.toLowerCase();
+  const text =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? decodeQp(body.replace(/=\r\n/g, ''))
+        : body;
+  return { headers, text: text.replace(/\r\n/g, '\n') };
+}
+function decodeQp(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '=' && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(text[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

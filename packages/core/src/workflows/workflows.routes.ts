@@ -68,6 +68,13 @@ const runSchema = z
     depth: z.number().int(),
     triggerObject: z.string().nullable(),
     triggerRecordId: z.string().nullable(),
+    triggerRecordTitle: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'The record’s title as the caller may see it (null when they may not read it, or it is gone).',
+      ),
     trigger: z.record(z.string(), z.unknown()),
     startedBy: z.string().nullable(),
     currentStep: z.string().nullable(),

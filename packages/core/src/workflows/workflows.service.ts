@@ -4,8 +4,9 @@ import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUuid, newId } from '../ids.ts';
 import { cancelJob } from '../jobs/jobs.service.ts';
+import { loadObject } from '../metadata/metadata.service.ts';
 import { ruleFor } from '../records/access.ts';
-import { readRecords } from '../records/gate.ts';
+import { readRecords, readTitles } from '../records/gate.ts';
 import { bumpAutomationVersion } from '../workspaces/workspaces.service.ts';
 import {
   definition as definitionSchema,
@@ -86,7 +87,29 @@ function visibleTrigger(trigger: Record<string, unknown>, object: string | null,
   return out;
 }
 
-function presentRun(r: RunRow, viewer: Principal) {
+/**
+ * The titles of the runs' records as the viewer may see them (through the gate: a record they may not read, or one
+ * since deleted, has none), for the history to name records rather than show ids.
+ */
+async function runTitles(
+  trx: Tx,
+  viewer: Principal,
+  runs: readonly RunRow[],
+): Promise<Map<string, string | null>> {
+  const titles = new Map<string, string | null>();
+  const byObject = new Map<string, string[]>();
+  for (const r of runs)
+    if (r.trigger_object && r.trigger_record_id)
+      byObject.set(r.trigger_object, [...(byObject.get(r.trigger_object) ?? []), r.trigger_record_id]);
+  for (const [key, ids] of byObject) {
+    const object = await loadObject(trx, viewer.workspaceId, key).catch(() => undefined);
+    if (!object || !ruleFor(viewer, key).read) continue;
+    for (const [id, title] of await readTitles(trx, viewer, object, [...new Set(ids)])) titles.set(id, title);
+  }
+  return titles;
+}
+
+function presentRun(r: RunRow, viewer: Principal, titles?: ReadonlyMap<string, string | null>) {
   return {
     id: r.id,
     workflowId: r.workflow_id,
@@ -96,6 +119,9 @@ function presentRun(r: RunRow, viewer: Principal) {
     depth: r.depth,
     triggerObject: r.trigger_object,
     triggerRecordId: r.trigger_record_id,
+    ...(titles
+      ? { triggerRecordTitle: r.trigger_record_id ? (titles.get(r.trigger_record_id) ?? null) : null }
+      : {}),
     trigger: visibleTrigger(r.trigger, r.trigger_object, viewer),
     startedBy: r.started_by,
     currentStep: r.current_step,
@@ -356,10 +382,11 @@ export async function listRuns(
       throw new AppError('validation_failed', `${k} is not an id.`, {
         errors: [{ field: k, message: 'Is not an id.' }],
       });
-  const rows = await withWorkspace(ctx.db, ws, (trx) =>
-    selectRuns(trx, ws, { ...filter, before, limit: page.limit + 1 }),
-  );
-  const data = rows.slice(0, page.limit).map((r) => presentRun(r, ctx.principal));
+  const { rows, titles } = await withWorkspace(ctx.db, ws, async (trx) => {
+    const found = await selectRuns(trx, ws, { ...filter, before, limit: page.limit + 1 });
+    return { rows: found, titles: await runTitles(trx, ctx.principal, found.slice(0, page.limit)) };
+  });
+  const data = rows.slice(0, page.limit).map((r) => presentRun(r, ctx.principal, titles));
   const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
   return { data, nextCursor: last ? `${last.created_at.toISOString()}_${last.id}` : null };
 }
@@ -376,7 +403,7 @@ export async function getRun(ctx: ServiceContext, id: string) {
   return withWorkspace(ctx.db, ws, async (trx) => {
     const run = await loadRun(trx, ws, id);
     return {
-      ...presentRun(run, ctx.principal),
+      ...presentRun(run, ctx.principal, await runTitles(trx, ctx.principal, [run])),
       steps: (await selectStepRuns(trx, ws, id)).map(presentStepRun),
     };
   });

@@ -77,7 +77,8 @@ export default function RunPage() {
             </Group>
           </Group>
           <Text size="sm">
-            {t('workflow.record')}: <RecordLink object={r.triggerObject} id={r.triggerRecordId} /> ·{' '}
+            {t('workflow.record')}:{' '}
+            <RecordLink object={r.triggerObject} id={r.triggerRecordId} title={r.triggerRecordTitle} /> ·{' '}
             {t('workflow.version')}: {formatNumber(r.version, prefs)} · {t('workflow.started')}:{' '}
             {formatDateTime(r.startedAt, prefs)} · {t('workflow.duration')}:{' '}
             {duration(r.startedAt, r.finishedAt)}

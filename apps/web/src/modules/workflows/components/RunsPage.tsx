@@ -86,7 +86,7 @@ export default function RunsPage() {
                   </AnchorLink>
                 </Table.Td>
                 <Table.Td>
-                  <RecordLink object={r.triggerObject} id={r.triggerRecordId} />
+                  <RecordLink object={r.triggerObject} id={r.triggerRecordId} title={r.triggerRecordTitle} />
                 </Table.Td>
                 <Table.Td>
                   <StatusBadge status={r.status} />
