@@ -167,6 +167,15 @@ describe('web forms in the browser, in Arabic', () => {
     await quarantine.getByText('حسن علي').waitFor();
     await quarantine.getByText('لا يوجد إثبات عمل').waitFor();
     expect(await page.evaluate(() => getComputedStyle(document.body).direction)).toBe('rtl');
+    await page.evaluate(AXE);
+    const audit = (await page.evaluate(() =>
+      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('main', {
+        resultTypes: ['violations'],
+      }),
+    )) as { violations: { id: string; impact: string }[] };
+    expect(
+      audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
     // The embed code for the form.
     await page.getByTestId('web-forms').getByRole('button', { name: 'اتصل بنا', exact: true }).click();
     await page

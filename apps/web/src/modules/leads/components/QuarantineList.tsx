@@ -91,7 +91,7 @@ export function QuarantineList({ forms }: { forms: WebForm[] }) {
                   <Table.Td>
                     <Group gap={4}>
                       {s.reasons.map((r) => (
-                        <Badge key={r} variant="light" color="orange">
+                        <Badge key={r} variant="outline" color="red.9">
                           {known.has(r) ? t(`webForms.reason.${r}`) : r}
                         </Badge>
                       ))}
