@@ -843,7 +843,8 @@ export const en = {
     group: 'Group',
     noData: 'No records match this report.',
     truncated: 'This report has more groups or periods than can be shown; the first ones are drawn.',
-    missingRates: 'Some records have no exchange rate on their day, so their totals are left empty. Set the rates under Settings → Exchange rates.',
+    missingRates:
+      'Some records have no exchange rate on their day, so their totals are left empty. Set the rates under Settings → Exchange rates.',
     shareWith: 'Share with',
     people: 'People',
     teams: 'Teams',
