@@ -332,7 +332,9 @@ export async function publicWebForm(deps: PublicFormDeps, publicId: string): Pro
         key: f.key,
         type: def.type,
         required: f.required,
-        label: pick(f.labels, form.locale) ?? pick(def.labels, form.locale) ?? f.key,
+        // The form's label in its language, else the field's own label in that language, else any label given.
+        label:
+          f.labels[form.locale] ?? def.labels[form.locale] ?? pick(f.labels, form.locale) ?? def.labels.en,
         options: optionsOf(def, form.locale),
       });
     }

@@ -47,6 +47,7 @@ describe('lead capture web forms', () => {
       { key: 'name', required: true, labels: { ar: 'الاسم الكامل', en: 'Full name', fa: 'نام کامل' } },
       { key: 'email', required: true, labels: { ar: 'البريد الإلكتروني' } },
       { key: 'companyName', labels: { ar: 'الشركة' } },
+      { key: 'phone', labels: { en: 'Mobile' } },
     ],
     thankYou: { ar: 'شكرًا، سنتواصل معك قريبًا' },
     allowedOrigins: ['https://shop.example.com'],
@@ -143,7 +144,13 @@ describe('lead capture web forms', () => {
     const form = await createForm();
     const shown = await view(form.publicId);
     expect(shown).toMatchObject({ locale: 'ar', dir: 'rtl' });
-    expect(shown.fields.map((f) => f.label)).toEqual(['الاسم الكامل', 'البريد الإلكتروني', 'الشركة']);
+    // A field without an Arabic label on the form speaks with the lead field's own Arabic label.
+    expect(shown.fields.map((f) => f.label)).toEqual([
+      'الاسم الكامل',
+      'البريد الإلكتروني',
+      'الشركة',
+      'الهاتف',
+    ]);
     const res = await postForm(form.publicId, {
       name: 'فاطمة الزهراء',
       email: 'fatima@example.com',
