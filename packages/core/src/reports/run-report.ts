@@ -162,7 +162,7 @@ function compileReport(
       message: 'Bucket one date dimension; group the other by a field.',
     });
   const dateAt = dated[0] ?? -1;
-  if (def.range && dateAt < 0)
+  if ((def.range?.from || def.range?.to) && dateAt < 0)
     problems.push({ field: 'range', message: 'A range needs a date dimension with a bucket.' });
   if (def.range?.from && def.range.to && def.range.from > def.range.to)
     problems.push({ field: 'range.to', message: 'Must not be before range.from.' });

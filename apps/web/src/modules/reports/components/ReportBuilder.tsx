@@ -1,6 +1,7 @@
-import { ActionIcon, Button, Group, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Button, Group, NumberInput, Select, Stack, Text } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { DateInput } from '../../../components/DateInput.tsx';
 import type { Locale } from '../../../i18n/index.ts';
 import { CALENDARS } from '../../../lib/format.ts';
 import { useObjects } from '../../metadata/hooks/useObjects.ts';
@@ -61,7 +62,9 @@ export function ReportBuilder({
     const next = [...groupBy];
     if (dim) next[i] = dim;
     else next.splice(i, 1);
-    set({ groupBy: next });
+    // A range belongs to a date grouping: without one it goes too.
+    const { range: _, ...rest } = value;
+    onChange(next.some((d) => d.bucket) ? { ...value, groupBy: next } : { ...rest, groupBy: next });
   };
   const setMeasure = (i: number, m: Measure | null) => {
     const next = [...value.measures];
@@ -224,22 +227,20 @@ export function ReportBuilder({
               clearable
               w={170}
             />
-            <TextInput
+            <DateInput
               label={t('reports.from')}
-              type="date"
-              value={value.range?.from ?? ''}
-              onChange={(e) => {
-                const from = e.currentTarget.value;
-                set({ range: { ...(value.range ?? {}), ...(from ? { from } : { from: undefined }) } });
+              value={value.range?.from ?? null}
+              onChange={(from) => {
+                const { from: _, ...rest } = value.range ?? {};
+                set({ range: from ? { ...rest, from } : rest });
               }}
             />
-            <TextInput
+            <DateInput
               label={t('reports.to')}
-              type="date"
-              value={value.range?.to ?? ''}
-              onChange={(e) => {
-                const to = e.currentTarget.value;
-                set({ range: { ...(value.range ?? {}), ...(to ? { to } : { to: undefined }) } });
+              value={value.range?.to ?? null}
+              onChange={(to) => {
+                const { to: _, ...rest } = value.range ?? {};
+                set({ range: to ? { ...rest, to } : rest });
               }}
             />
           </>
