@@ -558,11 +558,13 @@ export const webFormPages: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) 
       }
       const query = request.query as Record<string, unknown>;
       const redirect = view.redirectUrl ? [new URL(view.redirectUrl).origin] : [];
+      // The security headers put X-Frame-Options: DENY on the raw response; the page's own frame-ancestors says
+      // who may frame it instead.
+      reply.raw.removeHeader('x-frame-options');
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('content-security-policy', pageCsp(redirect, view.allowedOrigins))
-        .removeHeader('x-frame-options')
         .send(
           renderFormPage(view, {
             utmSource: queryValue(query.utm_source),

@@ -531,6 +531,7 @@ describe('lead capture web forms', () => {
     expect(page.headers['content-security-policy']).toContain(
       "frame-ancestors 'self' https://shop.example.com",
     );
+    expect(page.headers['x-frame-options']).toBeUndefined();
     const script = await t.app.inject({ method: 'GET', url: '/api/v1/public/web-forms/embed.js' });
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toContain('javascript');
