@@ -126,6 +126,27 @@ describe('reports in the browser, in Persian', () => {
     expect(await page.getByText('باخته', { exact: true }).count()).toBe(0);
   });
 
+  it('shows the latest Jalali month as a KPI beside the month before it', async () => {
+    const kpi = await api('POST', '/reports', {
+      name: 'این ماه',
+      definition: {
+        object: 'deals',
+        filter: { field: 'status', op: 'eq', value: 'won' },
+        groupBy: [{ field: 'expectedCloseDate', bucket: 'month' }],
+        measures: [{ fn: 'count' }],
+        chart: 'kpi',
+      },
+    });
+    await page.goto(`${base}/reports/${kpi.id}`);
+    const card = page.getByTestId('report-kpi').first();
+    await card.waitFor();
+    const text = (await card.textContent()) ?? '';
+    // Ordibehesht 1404 holds one won deal; Farvardin before it none.
+    expect(text).toContain('اردیبهشت');
+    expect(text).toContain('فروردین');
+    expect(ascii(text)).toContain('1');
+  });
+
   it('previews a new report as it is built', async () => {
     await page.goto(`${base}/reports/new`);
     await page.getByLabel('رکوردهای').first().waitFor();

@@ -845,6 +845,8 @@ export const en = {
     truncated: 'This report has more groups or periods than can be shown; the first ones are drawn.',
     missingRates:
       'Some records have no exchange rate on their day, so their totals are left empty. Set the rates under Settings → Exchange rates.',
+    change: '{{change}} against {{label}}',
+    previous: '{{label}}: {{value}}',
     shareWith: 'Share with',
     people: 'People',
     teams: 'Teams',

@@ -6,7 +6,7 @@ import { type Locale, RTL } from '../../../i18n/index.ts';
 import { formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import type { ObjectDef } from '../../metadata/utils/metadata.ts';
-import { type Category, chartModel, isolate } from '../utils/chart-model.ts';
+import { type Category, chartModel, isolate, kpis } from '../utils/chart-model.ts';
 import { conditionsOf, drillConditions, openListWith } from '../utils/drill-down.ts';
 import type { ReportDefinition, ReportResult } from '../utils/report-types.ts';
 import { useNamer } from '../utils/use-namer.ts';
@@ -51,19 +51,38 @@ export function ReportResultView({
       {result.rows.some((r) => r.unconverted) && <Alert color="yellow">{t('reports.missingRates')}</Alert>}
       {type === 'kpi' ? (
         <Group>
-          {model.series.map((s) => (
-            <Card key={s.name} withBorder padding="md" miw={180}>
-              <Text size="sm" c="dimmed">
-                {isolate(s.name)}
-              </Text>
-              <Text size="xl" fw={700} data-testid="report-kpi">
-                {formatNumber(
-                  s.values.reduce<number>((sum, v) => sum + (v ?? 0), 0),
-                  prefs,
+          {kpis(model).map((k) => {
+            const change =
+              k.previous && k.previous.value !== 0 ? (k.value - k.previous.value) / k.previous.value : null;
+            return (
+              <Card key={k.name} withBorder padding="md" miw={200} data-testid="report-kpi">
+                <Text size="sm" c="dimmed">
+                  {isolate(k.name)}
+                  {k.period ? ` · ${isolate(k.period)}` : ''}
+                </Text>
+                <Text size="xl" fw={700}>
+                  {formatNumber(k.value, prefs)}
+                </Text>
+                {k.previous && (
+                  <Text size="sm" c={change === null ? 'dimmed' : change >= 0 ? 'teal.8' : 'red.8'}>
+                    {change === null
+                      ? t('reports.previous', {
+                          label: isolate(k.previous.label),
+                          value: formatNumber(k.previous.value, prefs),
+                        })
+                      : t('reports.change', {
+                          change: new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`, {
+                            style: 'percent',
+                            signDisplay: 'exceptZero',
+                            maximumFractionDigits: 1,
+                          }).format(change),
+                          label: isolate(k.previous.label),
+                        })}
+                  </Text>
                 )}
-              </Text>
-            </Card>
-          ))}
+              </Card>
+            );
+          })}
         </Group>
       ) : type === 'table' ? null : (
         <ReportChart model={model} look={look} onPick={pick} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, chartOption, isolate, type Namer } from './chart-model.ts';
+import { chartModel, chartOption, isolate, kpis, type Namer } from './chart-model.ts';
 import { conditionsOf, drillConditions, startOfDay } from './drill-down.ts';
 import type { ReportResult } from './report-types.ts';
 
@@ -118,6 +118,26 @@ describe('report charts', () => {
     expect(model.series).toEqual([
       { name: 'won', values: [2, 0, 1] },
       { name: 'Others', values: [5, 0, 0] },
+    ]);
+  });
+
+  it('makes a KPI of the latest period against the one before it, or a total without dates', () => {
+    const model = chartModel(jalali, namer('en'));
+    const [count] = kpis(model);
+    expect(count).toMatchObject({ value: 1, previous: { value: 0 } });
+    expect(count?.period).toContain('1404');
+    const flat = chartModel(
+      {
+        ...jalali,
+        dimensions: [],
+        buckets: [],
+        rows: [{ keys: [], others: [], currency: 'USD', values: [3, '9'] }],
+      },
+      namer('en'),
+    );
+    expect(kpis(flat).map((k) => [k.value, k.previous])).toEqual([
+      [3, undefined],
+      [9, undefined],
     ]);
   });
 });

@@ -222,3 +222,33 @@ export function chartOption(model: ChartModel, look: ChartLook): Record<string, 
     })),
   };
 }
+
+/** A KPI: the series' figure and, for a date grouping, the latest period's against the one before it. */
+export interface Kpi {
+  name: string;
+  value: number;
+  /** The period before the latest one (date groupings of two or more buckets). */
+  previous?: { value: number; label: string } | undefined;
+  /** The latest period's name (date groupings). */
+  period?: string | undefined;
+}
+
+/**
+ * KPIs of a model: with a date grouping, each series' latest bucket compared with the bucket before it (this Jalali
+ * month against the last); otherwise each series' total.
+ */
+export function kpis(model: ChartModel): Kpi[] {
+  const dated = model.categories.length > 0 && model.categories.every((c) => c.range);
+  return model.series.map((s) => {
+    if (dated && model.categories.length >= 2) {
+      const last = model.categories.length - 1;
+      return {
+        name: s.name,
+        value: s.values[last] ?? 0,
+        period: model.categories[last]!.label,
+        previous: { value: s.values[last - 1] ?? 0, label: model.categories[last - 1]!.label },
+      };
+    }
+    return { name: s.name, value: s.values.reduce<number>((sum, v) => sum + (v ?? 0), 0) };
+  });
+}
