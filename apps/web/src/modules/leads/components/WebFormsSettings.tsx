@@ -17,6 +17,8 @@ import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { Section } from '../../../components/Section.tsx';
+import { formatNumber } from '../../../lib/format.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { embedCode, type WebForm, webFormsKeys } from '../utils/web-forms-keys.ts';
 import { QuarantineList } from './QuarantineList.tsx';
 import { WebFormEditor } from './WebFormEditor.tsx';
@@ -24,6 +26,7 @@ import { WebFormEditor } from './WebFormEditor.tsx';
 /** Web forms: the list, the builder, the code to embed one, and the submissions held in quarantine. */
 export default function WebFormsSettings() {
   const { t } = useTranslation();
+  const prefs = usePrefs();
   const qc = useQueryClient();
   const forms = useQuery({
     queryKey: webFormsKeys.forms,
@@ -72,7 +75,7 @@ export default function WebFormsSettings() {
                     </Anchor>
                   </Table.Td>
                   <Table.Td>{t(`language.${f.locale}`)}</Table.Td>
-                  <Table.Td>{f.fields.length}</Table.Td>
+                  <Table.Td>{formatNumber(f.fields.length, prefs)}</Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={f.enabled ? 'green' : 'gray'}>
                       {f.enabled ? t('webForms.on') : t('webForms.off')}
