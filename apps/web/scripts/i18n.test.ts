@@ -28,7 +28,11 @@ describe('translations', () => {
       const other = leaves(dictionary as unknown as Tree);
       expect([...other.keys()].sort()).toEqual([...english.keys()].sort());
       const untranslated = [...english].filter(
-        ([key, text]) => !SAME_EVERYWHERE.has(key) && /[a-z]{3,}/i.test(text) && other.get(key) === text,
+        // Placeholders alone ("{{field}}: {{to}}") are no words to translate.
+        ([key, text]) =>
+          !SAME_EVERYWHERE.has(key) &&
+          /[a-z]{3,}/i.test(text.replace(/\{\{\w+\}\}/g, '')) &&
+          other.get(key) === text,
       );
       expect(untranslated).toEqual([]);
       for (const [key, text] of english) {
