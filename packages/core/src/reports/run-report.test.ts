@@ -426,6 +426,65 @@ describe('running reports', () => {
     }
   });
 
+  it('reports on a custom object by a custom date (Hijri quarters) and sums a custom money field converted', async () => {
+    const created = await call('POST', '/metadata/objects', {
+      key: 'projects',
+      labels: { singular: { en: 'Project', fa: 'پروژه' }, plural: { en: 'Projects', fa: 'پروژه‌ها' } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    for (const field of [
+      { key: 'startedOn', type: 'date', labels: { en: 'Started' } },
+      { key: 'budget', type: 'money', labels: { en: 'Budget' } },
+      { key: 'size', type: 'number', labels: { en: 'Size' } },
+    ]) {
+      const res = await call('POST', '/metadata/objects/projects/fields', field);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const projects = [
+      { name: 'A', startedOn: '2024-03-11', budget: { amount: '100', currency: 'USD' }, size: 3 },
+      { name: 'B', startedOn: '2024-03-12', budget: { amount: '200', currency: 'EUR' }, size: 5 },
+      { name: 'C', startedOn: '2024-08-01', budget: { amount: '50', currency: 'USD' }, size: 1 },
+      { name: 'D', size: 7 },
+    ];
+    for (const p of projects) {
+      const res = await call('POST', '/objects/projects', p);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    expect(
+      (await call('PUT', '/exchange-rates', { currency: 'EUR', date: '2024-01-01', rate: '1.1' })).statusCode,
+    ).toBe(200);
+    const result = await run({
+      object: 'projects',
+      groupBy: [{ field: 'startedOn', bucket: 'quarter' }],
+      measures: [{ fn: 'count' }, { fn: 'sum', field: 'budget' }, { fn: 'max', field: 'size' }],
+      calendar: 'islamic-umalqura',
+    });
+    // Expected from ICU: each project's Hijri quarter (months 1-3, 4-6, …).
+    const quarterOf = (date: string) => {
+      const p = partsOf('islamic-umalqura', date);
+      return `${p.year}-Q${Math.floor((p.month - 1) / 3) + 1}`;
+    };
+    const label = (key: string | null) => {
+      const b = result.buckets.find((x) => x.key === key);
+      return b ? `${b.year}-Q${b.period}` : null;
+    };
+    const counts = new Map<string | null, number>();
+    for (const p of projects) {
+      const k = p.startedOn ? quarterOf(p.startedOn) : null;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const got = new Map(
+      result.rows.filter((r) => r.values[0] !== 0).map((r) => [label(r.keys[0] ?? null), r.values[0]]),
+    );
+    expect(got).toEqual(counts);
+    // The EUR budget converts at the rate on its day (1.1 from 2024-01-01); the one without a date is its own group.
+    const ramadanQuarter = result.rows.find((r) => label(r.keys[0] ?? null) === quarterOf('2024-03-11'))!;
+    expect(Number(ramadanQuarter.values[1])).toBeCloseTo(100 + 200 * 1.1, 6);
+    expect(ramadanQuarter.values[2]).toBe('5');
+    const undated = result.rows.find((r) => r.keys[0] === null)!;
+    expect(undated.values).toEqual([1, null, '7']);
+  });
+
   it('counts only the viewer’s own deals under "own records only", never the owner’s view', async () => {
     const mine = deals.filter((d) => d.owner === 'rep');
     const result = await run(
