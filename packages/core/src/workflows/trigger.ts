@@ -107,9 +107,12 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
         if (trigger.condition.expr) {
           const stored = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
           const record = Object.fromEntries(Object.entries(stored).filter(([key]) => visible(key)));
+          // Old values too only of the fields the owner may read: a condition cannot probe a hidden field's past.
+          const seenBefore = Object.fromEntries(Object.entries(before).filter(([key]) => visible(key)));
+          const seenTrigger = { ...base.trigger, fields: changed, before: seenBefore };
           let holds = false;
           try {
-            holds = expressionHolds(trigger.condition.expr, { record, before, trigger: base.trigger });
+            holds = expressionHolds(trigger.condition.expr, { record, before: seenBefore, trigger: seenTrigger });
           } catch {
             holds = false; // an expression that fails on this record does not match it
           }
