@@ -6,8 +6,9 @@ import { type Kysely, sql } from 'kysely';
  * `sales-0004-deal-history`: a deal's forecast category (and a stage's, which it follows by default), the reason
  * a deal was won or lost and the competitor it was lost to; the append-only `deal_history`; the admins' lists of
  * win and loss reasons; the sales settings (is a reason required). Row-level security like every tenant table.
- * Existing deals get their category from their stage and one `baseline` history row each, so what is computed
- * from the history has a starting point. Existing workspaces' admin roles get `sales.reasons.manage`.
+ * Existing deals get their category from their stage, one `baseline` history row each and their measures (in
+ * their current stage since now), so what is computed from the history has a starting point. The stage totals that
+ * statistics read are kept from then on by the sales module's history subscriber. Existing workspaces' admin roles get `sales.reasons.manage`.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const categories = sql`('pipeline', 'best_case', 'commit', 'closed', 'omitted')`;
@@ -49,12 +50,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       cause jsonb,
       primary key (workspace_id, seq)
     )`.execute(db);
-  // A deal's history newest first (its page and its stage visits), and a pipeline's rows deal by deal in order
-  // with what stage statistics read, so they are an index-only scan.
+  // A deal's history newest first (its page and its stage visits).
   await sql`create index deal_history_deal on deal_history (workspace_id, deal_id, seq)`.execute(db);
-  await sql`
-    create index deal_history_pipeline on deal_history (workspace_id, pipeline_id, deal_id, seq)
-      include (at, stage_id, status, owner_id, close_date)`.execute(db);
   // Never rewritten: the application's role may only add and read rows, and a trigger refuses an update or a
   // delete from anyone — except the cascade of deleting the whole workspace.
   await sql`
@@ -93,7 +90,70 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz not null default now()
     )`.execute(db);
 
-  for (const table of ['deal_history', 'deal_reasons', 'sales_settings']) {
+  // What stage statistics read, kept up to date from each write's history in its transaction: a deal's tracked
+  // state now (`deal_measures`, with its close-date slippage), each stage it was ever in with its ended visits
+  // (`deal_stage_reach`), and per pipeline, stage, current owner (the nil uuid for none) and current status the
+  // live deals that reached the stage and their ended visits (`deal_stage_totals`), so statistics read a few rows
+  // per stage whatever the number of deals; and per pipeline and current owner the live deals whose close date
+  // slipped (`deal_slip_totals`).
+  await sql`
+    create table deal_measures (
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      deal_id uuid not null,
+      pipeline_id uuid,
+      stage_id uuid,
+      entered_at timestamptz,
+      owner_id uuid not null,
+      status text not null,
+      close_date date,
+      live boolean not null,
+      pushes integer not null default 0,
+      slip_days integer not null default 0,
+      primary key (workspace_id, deal_id)
+    )`.execute(db);
+  await sql`
+    create table deal_slip_totals (
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      pipeline_id uuid not null,
+      owner_id uuid not null,
+      deals integer not null,
+      pushes integer not null,
+      days integer not null,
+      primary key (workspace_id, pipeline_id, owner_id)
+    )`.execute(db);
+  await sql`
+    create table deal_stage_reach (
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      deal_id uuid not null,
+      stage_id uuid not null,
+      pipeline_id uuid,
+      visits integer not null,
+      completed integer not null,
+      seconds numeric not null,
+      primary key (workspace_id, deal_id, stage_id)
+    )`.execute(db);
+  await sql`
+    create table deal_stage_totals (
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      pipeline_id uuid not null,
+      stage_id uuid not null,
+      owner_id uuid not null,
+      status text not null,
+      reached integer not null,
+      completed integer not null,
+      seconds numeric not null,
+      primary key (workspace_id, pipeline_id, stage_id, owner_id, status)
+    )`.execute(db);
+
+  for (const table of [
+    'deal_history',
+    'deal_reasons',
+    'sales_settings',
+    'deal_measures',
+    'deal_stage_reach',
+    'deal_stage_totals',
+    'deal_slip_totals',
+  ]) {
     await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
     await sql`
       create policy tenant_isolation on ${sql.table(table)}
@@ -101,7 +161,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       with check (workspace_id = rabita_current_workspace())`.execute(db);
   }
   await sql`grant select, insert on deal_history to rabita_app`.execute(db);
-  await sql`grant select, insert, update, delete on deal_reasons, sales_settings to rabita_app`.execute(db);
+  await sql`
+    grant select, insert, update, delete
+    on deal_reasons, sales_settings, deal_measures, deal_stage_reach, deal_stage_totals, deal_slip_totals
+    to rabita_app`.execute(db);
 
   await sql`
     insert into deal_history (workspace_id, deal_id, at, kind, changes, pipeline_id, stage_id, status,
@@ -109,6 +172,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     select workspace_id, id, now(), 'baseline', '{}'::jsonb, pipeline_id, stage_id, status, amount_value,
       amount_currency, expected_close_date, owner_id, forecast_category, 'system'
     from deals where deleted_at is null order by workspace_id, created_at, id`.execute(db);
+  await sql`
+    insert into deal_measures (workspace_id, deal_id, pipeline_id, stage_id, entered_at, owner_id, status,
+      close_date, live)
+    select workspace_id, id, pipeline_id, stage_id, case when stage_id is not null then now() end,
+      coalesce(owner_id, '00000000-0000-0000-0000-000000000000'), status, expected_close_date, deleted_at is null
+    from deals`.execute(db);
+  await sql`
+    insert into deal_stage_reach (workspace_id, deal_id, stage_id, pipeline_id, visits, completed, seconds)
+    select workspace_id, deal_id, stage_id, pipeline_id, 1, 0, 0 from deal_measures where stage_id is not null`.execute(
+    db,
+  );
+  await sql`
+    insert into deal_stage_totals (workspace_id, pipeline_id, stage_id, owner_id, status, reached, completed, seconds)
+    select workspace_id, pipeline_id, stage_id, owner_id, status, count(*), 0, 0 from deal_measures
+    where stage_id is not null and pipeline_id is not null and live
+    group by workspace_id, pipeline_id, stage_id, owner_id, status`.execute(db);
 
   await sql`
     update roles set permissions = jsonb_set(permissions, '{actions}',

@@ -1,5 +1,5 @@
 import type { Tx } from '@rabita/db';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 
 // SQL of the append-only deal history (migration sales-0004-deal-history). Rows are only ever inserted.
 
@@ -17,13 +17,12 @@ export interface HistoryInsert {
  * Appends one row per write, each with the deal's tracked values as they stand in this transaction (read from the
  * deals table, which the sales module owns), in one statement whatever the number of deals.
  */
-export async function insertHistory(
-  trx: Tx,
+export function insertHistoryQuery(
   workspaceId: string,
   rows: readonly HistoryInsert[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
+): RawBuilder<unknown> | undefined {
+  if (rows.length === 0) return undefined;
+  return sql`
     insert into deal_history (workspace_id, deal_id, kind, changes, pipeline_id, stage_id, status, amount_value,
       amount_currency, close_date, owner_id, forecast_category, actor_user_id, actor_api_key_id, source, cause)
     select ${workspaceId}, w.deal_id, w.kind, w.changes, d.pipeline_id, d.stage_id, d.status, d.amount_value,
@@ -35,7 +34,7 @@ export async function insertHistory(
       ${rows.map((r) => (r.cause ? JSON.stringify(r.cause) : null))}::jsonb[])
       with ordinality as w (deal_id, kind, changes, actor_user_id, actor_api_key_id, source, cause, n)
     join deals d on d.workspace_id = ${workspaceId} and d.id = w.deal_id
-    order by w.n`.execute(trx.withoutPlugins());
+    order by w.n`;
 }
 
 export interface HistoryRow {
@@ -84,62 +83,244 @@ export async function selectDealTimeline(trx: Tx, workspaceId: string, dealId: s
   return rows;
 }
 
-export interface VisitRow {
+/** The nil uuid: the owner key of deals without an owner in the stage totals. */
+export const NO_OWNER = '00000000-0000-0000-0000-000000000000';
+
+export interface ReachRow {
   stage_id: string;
-  owner_id: string | null;
-  reached: number;
-  won: number;
-  lost: number;
-  open_now: number;
+  pipeline_id: string | null;
   completed: number;
-  seconds: number | null;
+  seconds: string;
+}
+
+/** A deal's tracked values as this transaction has written them, and its measures as kept so far. */
+export interface DealMeasures {
+  deal_id: string;
+  pipeline_id: string | null;
+  stage_id: string | null;
+  owner_id: string;
+  status: string;
+  close_date: string | null;
+  live: boolean;
+  /** The measures kept before this write (absent for a deal not measured yet). */
+  before: {
+    pipeline_id: string | null;
+    stage_id: string | null;
+    entered_at: string | null;
+    /** Seconds since the deal entered that stage, exact (numeric as text). */
+    open_seconds: string | null;
+    owner_id: string;
+    status: string;
+    close_date: string | null;
+    live: boolean;
+    pushes: number;
+    slip_days: number;
+  } | null;
+  /** Every stage the deal was ever in, with its ended visits. */
+  reach: ReachRow[];
 }
 
 /**
- * Per stage of a pipeline, and per stage and current owner: how many live deals reached it (were ever in it), how
- * many of those are now won, lost or still open, how many visits ended, and the seconds those visits lasted.
- * `onlyOwner` narrows to deals the reader owns ("own records only"). Reads the `deal_history_pipeline` index in
- * deal order; the deals table (the module's own) gives each deal's current status and owner.
+ * The deals' state now (the deals table is the module's own) beside their measures and reached stages, in one
+ * statement. Nothing is locked here: every write of a deal already holds its row's lock, so two writes of one deal
+ * never measure it at once.
  */
-export async function selectStageVisits(
+export async function selectDealMeasures(
+  trx: Tx,
+  workspaceId: string,
+  dealIds: readonly string[],
+): Promise<DealMeasures[]> {
+  const { rows } = await sql<DealMeasures>`
+    select d.id::text as deal_id, d.pipeline_id::text, d.stage_id::text,
+           coalesce(d.owner_id, ${NO_OWNER})::text as owner_id, d.status, d.expected_close_date::text as close_date,
+           d.deleted_at is null as live,
+           case when m.deal_id is not null then json_build_object('pipeline_id', m.pipeline_id, 'stage_id', m.stage_id, 'entered_at', m.entered_at,
+             'open_seconds', extract(epoch from now() - m.entered_at)::text, 'owner_id', m.owner_id,
+             'status', m.status, 'close_date', m.close_date, 'live', m.live, 'pushes', m.pushes,
+             'slip_days', m.slip_days) end as before,
+           coalesce((select json_agg(json_build_object('stage_id', r.stage_id, 'pipeline_id', r.pipeline_id,
+             'completed', r.completed, 'seconds', r.seconds::text))
+             from deal_stage_reach r where r.workspace_id = d.workspace_id and r.deal_id = d.id), '[]') as reach
+    from deals d
+    left join deal_measures m on m.workspace_id = d.workspace_id and m.deal_id = d.id
+    where d.workspace_id = ${workspaceId} and d.id = any(${dealIds}::uuid[])
+    order by d.id`.execute(trx.withoutPlugins());
+  return rows;
+}
+
+/** A change to one key of the stage totals (many per key are summed before they are applied). */
+export interface TotalsDelta {
+  pipelineId: string;
+  stageId: string;
+  ownerId: string;
+  status: string;
+  reached: number;
+  completed: number;
+  /** Exact seconds as text (numeric), signed. */
+  seconds: string;
+}
+
+/**
+ * Applies the deltas to the stage totals in one statement, netted per key and in key order, so two writes never
+ * lock the same totals rows in opposite orders.
+ */
+export function applyTotalsQuery(
+  workspaceId: string,
+  deltas: readonly TotalsDelta[],
+): RawBuilder<unknown> | undefined {
+  if (deltas.length === 0) return undefined;
+  return sql`
+    insert into deal_stage_totals as t (workspace_id, pipeline_id, stage_id, owner_id, status, reached, completed,
+      seconds)
+    select ${workspaceId}, d.pipeline_id, d.stage_id, d.owner_id, d.status, sum(d.reached), sum(d.completed),
+           sum(d.seconds)
+    from unnest(${deltas.map((d) => d.pipelineId)}::uuid[], ${deltas.map((d) => d.stageId)}::uuid[],
+      ${deltas.map((d) => d.ownerId)}::uuid[], ${deltas.map((d) => d.status)}::text[],
+      ${deltas.map((d) => d.reached)}::int[], ${deltas.map((d) => d.completed)}::int[],
+      ${deltas.map((d) => d.seconds)}::numeric[])
+      as d (pipeline_id, stage_id, owner_id, status, reached, completed, seconds)
+    group by d.pipeline_id, d.stage_id, d.owner_id, d.status
+    order by d.pipeline_id, d.stage_id, d.owner_id, d.status
+    on conflict (workspace_id, pipeline_id, stage_id, owner_id, status) do update
+      set reached = t.reached + excluded.reached, completed = t.completed + excluded.completed,
+          seconds = t.seconds + excluded.seconds`;
+}
+
+/** A change to the slipped deals of one pipeline and owner. */
+export interface SlipDelta {
+  pipelineId: string;
+  ownerId: string;
+  deals: number;
+  pushes: number;
+  days: number;
+}
+
+/** Applies the deltas to the slip totals, netted per key and in key order. */
+export function applySlipsQuery(
+  workspaceId: string,
+  deltas: readonly SlipDelta[],
+): RawBuilder<unknown> | undefined {
+  if (deltas.length === 0) return undefined;
+  return sql`
+    insert into deal_slip_totals as t (workspace_id, pipeline_id, owner_id, deals, pushes, days)
+    select ${workspaceId}, d.pipeline_id, d.owner_id, sum(d.deals), sum(d.pushes), sum(d.days)
+    from unnest(${deltas.map((d) => d.pipelineId)}::uuid[], ${deltas.map((d) => d.ownerId)}::uuid[],
+      ${deltas.map((d) => d.deals)}::int[], ${deltas.map((d) => d.pushes)}::int[],
+      ${deltas.map((d) => d.days)}::int[]) as d (pipeline_id, owner_id, deals, pushes, days)
+    group by d.pipeline_id, d.owner_id
+    order by d.pipeline_id, d.owner_id
+    on conflict (workspace_id, pipeline_id, owner_id) do update
+      set deals = t.deals + excluded.deals, pushes = t.pushes + excluded.pushes, days = t.days + excluded.days`;
+}
+
+/** Ends the deals' visits to the stages they left now (each entered at `enteredAt`). */
+export function closeVisitsQuery(
+  workspaceId: string,
+  visits: readonly { dealId: string; stageId: string; enteredAt: string }[],
+): RawBuilder<unknown> | undefined {
+  if (visits.length === 0) return undefined;
+  return sql`
+    update deal_stage_reach r
+    set completed = r.completed + 1, seconds = r.seconds + extract(epoch from now() - c.entered_at)
+    from unnest(${visits.map((v) => v.dealId)}::uuid[], ${visits.map((v) => v.stageId)}::uuid[],
+      ${visits.map((v) => v.enteredAt)}::timestamptz[]) as c (deal_id, stage_id, entered_at)
+    where r.workspace_id = ${workspaceId} and r.deal_id = c.deal_id and r.stage_id = c.stage_id`;
+}
+
+/** Starts the deals' visits to the stages they entered now (a first visit adds the stage to those they reached). */
+export function openVisitsQuery(
+  workspaceId: string,
+  visits: readonly { dealId: string; stageId: string; pipelineId: string | null }[],
+): RawBuilder<unknown> | undefined {
+  if (visits.length === 0) return undefined;
+  return sql`
+    insert into deal_stage_reach as r (workspace_id, deal_id, stage_id, pipeline_id, visits, completed, seconds)
+    select ${workspaceId}, o.deal_id, o.stage_id, o.pipeline_id, 1, 0, 0
+    from unnest(${visits.map((v) => v.dealId)}::uuid[], ${visits.map((v) => v.stageId)}::uuid[],
+      ${visits.map((v) => v.pipelineId)}::uuid[]) as o (deal_id, stage_id, pipeline_id)
+    order by o.deal_id, o.stage_id
+    on conflict (workspace_id, deal_id, stage_id) do update set visits = r.visits + 1`;
+}
+
+/** Writes the deals' measures as they now stand. */
+export interface MeasuresWrite {
+  deal_id: string;
+  pipeline_id: string | null;
+  stage_id: string | null;
+  owner_id: string;
+  status: string;
+  close_date: string | null;
+  live: boolean;
+  enteredAt: string | null;
+  keepEntered: boolean;
+  pushes: number;
+  slipDays: number;
+}
+
+export function upsertMeasuresQuery(
+  workspaceId: string,
+  rows: readonly MeasuresWrite[],
+): RawBuilder<unknown> | undefined {
+  if (rows.length === 0) return undefined;
+  return sql`
+    insert into deal_measures as m (workspace_id, deal_id, pipeline_id, stage_id, entered_at, owner_id, status,
+      close_date, live, pushes, slip_days)
+    select ${workspaceId}, u.deal_id, u.pipeline_id, u.stage_id,
+           case when u.keep_entered then u.entered_at when u.stage_id is not null then now() end,
+           u.owner_id, u.status, u.close_date, u.live, u.pushes, u.slip_days
+    from unnest(${rows.map((r) => r.deal_id)}::uuid[], ${rows.map((r) => r.pipeline_id)}::uuid[],
+      ${rows.map((r) => r.stage_id)}::uuid[], ${rows.map((r) => r.enteredAt)}::timestamptz[],
+      ${rows.map((r) => r.keepEntered)}::boolean[], ${rows.map((r) => r.owner_id)}::uuid[],
+      ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.close_date)}::date[],
+      ${rows.map((r) => r.live)}::boolean[], ${rows.map((r) => r.pushes)}::int[],
+      ${rows.map((r) => r.slipDays)}::int[])
+      as u (deal_id, pipeline_id, stage_id, entered_at, keep_entered, owner_id, status, close_date, live, pushes,
+        slip_days)
+    order by u.deal_id
+    on conflict (workspace_id, deal_id) do update set pipeline_id = excluded.pipeline_id,
+      stage_id = excluded.stage_id, entered_at = excluded.entered_at, owner_id = excluded.owner_id,
+      status = excluded.status, close_date = excluded.close_date, live = excluded.live, pushes = excluded.pushes,
+      slip_days = excluded.slip_days`;
+}
+
+/**
+ * Runs writes as one statement (each a data-modifying part of it), one round trip for all: the parts must not
+ * depend on one another's effects, nor touch the same row.
+ */
+export async function writeTogether(
+  trx: Tx,
+  parts: readonly (RawBuilder<unknown> | undefined)[],
+): Promise<void> {
+  const present = parts.filter((p): p is RawBuilder<unknown> => p !== undefined);
+  if (present.length === 0) return;
+  const named = present.map((p, i) => sql`${sql.id(`w${i}`)} as (${p})`);
+  await sql`with ${sql.join(named)} select 1`.execute(trx.withoutPlugins());
+}
+
+export interface TotalsRow {
+  stage_id: string;
+  owner_id: string | null;
+  status: string;
+  reached: number;
+  completed: number;
+  seconds: number;
+}
+
+/** A pipeline's stage totals per stage, owner and status (`onlyOwner`: one owner's alone). */
+export async function selectStageTotals(
   trx: Tx,
   workspaceId: string,
   pipelineId: string,
   onlyOwner: string | null | undefined,
-): Promise<VisitRow[]> {
-  const { rows } = await sql<VisitRow>`
-    with h as (
-      select deal_id, seq, at, stage_id,
-             lag(stage_id) over (partition by deal_id order by seq) as previous_stage
-      from deal_history
-      where workspace_id = ${workspaceId} and pipeline_id = ${pipelineId}::uuid
-    ),
-    entries as (
-      select deal_id, seq, at, stage_id from h
-      where stage_id is not null and previous_stage is distinct from stage_id
-    ),
-    visits as (
-      select deal_id, stage_id, at as entered,
-             lead(at) over (partition by deal_id order by seq) as left_at
-      from entries
-    ),
-    per_deal as (
-      select v.deal_id, v.stage_id, count(v.left_at)::int as completed,
-             sum(extract(epoch from v.left_at - v.entered)) as seconds
-      from visits v group by v.deal_id, v.stage_id
-    )
-    select p.stage_id::text, d.owner_id::text,
-           count(*)::int as reached,
-           count(*) filter (where d.status = 'won')::int as won,
-           count(*) filter (where d.status = 'lost')::int as lost,
-           count(*) filter (where d.status = 'open')::int as open_now,
-           sum(p.completed)::int as completed,
-           sum(p.seconds)::float8 as seconds
-    from per_deal p
-    join deals d on d.workspace_id = ${workspaceId} and d.id = p.deal_id and d.deleted_at is null
-      and d.pipeline_id = ${pipelineId}::uuid
-    where ${onlyOwner === undefined ? sql`true` : sql`d.owner_id = ${onlyOwner}`}
-    group by p.stage_id, d.owner_id`.execute(trx.withoutPlugins());
+): Promise<TotalsRow[]> {
+  const { rows } = await sql<TotalsRow>`
+    select stage_id::text, nullif(owner_id, ${NO_OWNER}::uuid)::text as owner_id, status, reached, completed,
+           seconds::float8 as seconds
+    from deal_stage_totals
+    where workspace_id = ${workspaceId} and pipeline_id = ${pipelineId}::uuid and reached <> 0
+      ${onlyOwner === undefined ? sql`` : sql`and owner_id = ${onlyOwner ?? NO_OWNER}::uuid and ${onlyOwner !== null}`}`.execute(
+    trx.withoutPlugins(),
+  );
   return rows;
 }
 
@@ -150,7 +331,7 @@ export interface SlipRow {
   days: number;
 }
 
-/** Per current owner: deals whose expected close date was moved later, how many times, and by how many days. */
+/** Per current owner, the live deals of the pipeline whose close date was moved later: how often, how far. */
 export async function selectSlippage(
   trx: Tx,
   workspaceId: string,
@@ -158,22 +339,11 @@ export async function selectSlippage(
   onlyOwner: string | null | undefined,
 ): Promise<SlipRow[]> {
   const { rows } = await sql<SlipRow>`
-    with h as (
-      select deal_id, close_date,
-             lag(close_date) over (partition by deal_id order by seq) as previous_date
-      from deal_history
-      where workspace_id = ${workspaceId} and pipeline_id = ${pipelineId}::uuid
-    ),
-    pushes as (
-      select deal_id, count(*)::int as pushes, sum(close_date - previous_date)::int as days
-      from h where close_date > previous_date group by deal_id
-    )
-    select d.owner_id::text, count(*)::int as deals, sum(p.pushes)::int as pushes, sum(p.days)::int as days
-    from pushes p
-    join deals d on d.workspace_id = ${workspaceId} and d.id = p.deal_id and d.deleted_at is null
-      and d.pipeline_id = ${pipelineId}::uuid
-    where ${onlyOwner === undefined ? sql`true` : sql`d.owner_id = ${onlyOwner}`}
-    group by d.owner_id`.execute(trx.withoutPlugins());
+    select nullif(owner_id, ${NO_OWNER}::uuid)::text as owner_id, deals, pushes, days
+    from deal_slip_totals
+    where workspace_id = ${workspaceId} and pipeline_id = ${pipelineId}::uuid and deals <> 0
+      ${onlyOwner === undefined ? sql`` : sql`and owner_id = ${onlyOwner ?? NO_OWNER}::uuid and ${onlyOwner !== null}`}
+    order by owner_id`.execute(trx.withoutPlugins());
   return rows;
 }
 

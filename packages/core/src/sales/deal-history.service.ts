@@ -7,13 +7,23 @@ import type { EventSubscriber } from '../modules/manifest.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import {
+  applySlipsQuery,
+  applyTotalsQuery,
+  closeVisitsQuery,
   type HistoryInsert,
-  insertHistory,
+  insertHistoryQuery,
+  type MeasuresWrite,
+  openVisitsQuery,
+  type SlipDelta,
+  selectDealMeasures,
   selectDealTimeline,
   selectHistoryPage,
   selectPipelineStages,
   selectSlippage,
-  selectStageVisits,
+  selectStageTotals,
+  type TotalsDelta,
+  upsertMeasuresQuery,
+  writeTogether,
 } from './deal-history.repository.ts';
 
 /** The deal fields whose every change the history keeps. */
@@ -48,19 +58,154 @@ function historyRowOf(event: RecordEvent): HistoryInsert | undefined {
   };
 }
 
+const DAY_MS = 86_400_000;
+const negate = (decimal: string) => (decimal.startsWith('-') ? decimal.slice(1) : `-${decimal}`);
+
+/** What a write does to the measures statistics read: the statements' inputs, computed from the deals' states. */
+function measuresOf(deals: Awaited<ReturnType<typeof selectDealMeasures>>) {
+  const deltas: TotalsDelta[] = [];
+  const closing: { dealId: string; stageId: string; enteredAt: string }[] = [];
+  const opening: { dealId: string; stageId: string; pipelineId: string | null }[] = [];
+  const measures: MeasuresWrite[] = [];
+  const slips: SlipDelta[] = [];
+  for (const now of deals) {
+    const { before, reach } = now;
+    const moved = !before || before.stage_id !== now.stage_id;
+    // Taken away under the old key: every stage the deal reached, with its ended visits.
+    if (before?.live)
+      for (const r of reach)
+        if (r.pipeline_id)
+          deltas.push({
+            pipelineId: r.pipeline_id,
+            stageId: r.stage_id,
+            ownerId: before.owner_id,
+            status: before.status,
+            reached: -1,
+            completed: -r.completed,
+            seconds: negate(r.seconds),
+          });
+    // Added under the new key: the same stages, the visit that ends now, the stage entered now.
+    if (now.live) {
+      for (const r of reach)
+        if (r.pipeline_id)
+          deltas.push({
+            pipelineId: r.pipeline_id,
+            stageId: r.stage_id,
+            ownerId: now.owner_id,
+            status: now.status,
+            reached: 1,
+            completed: r.completed,
+            seconds: r.seconds,
+          });
+      const left =
+        before && moved && before.stage_id ? reach.find((r) => r.stage_id === before.stage_id) : undefined;
+      if (left?.pipeline_id && before?.open_seconds)
+        deltas.push({
+          pipelineId: left.pipeline_id,
+          stageId: left.stage_id,
+          ownerId: now.owner_id,
+          status: now.status,
+          reached: 0,
+          completed: 1,
+          seconds: before.open_seconds,
+        });
+      if (moved && now.stage_id && now.pipeline_id && !reach.some((r) => r.stage_id === now.stage_id))
+        deltas.push({
+          pipelineId: now.pipeline_id,
+          stageId: now.stage_id,
+          ownerId: now.owner_id,
+          status: now.status,
+          reached: 1,
+          completed: 0,
+          seconds: '0',
+        });
+    }
+    if (moved && before?.stage_id && before.entered_at)
+      closing.push({ dealId: now.deal_id, stageId: before.stage_id, enteredAt: before.entered_at });
+    if (moved && now.stage_id)
+      opening.push({ dealId: now.deal_id, stageId: now.stage_id, pipelineId: now.pipeline_id });
+    const slipped =
+      before?.close_date && now.close_date && now.close_date > before.close_date
+        ? Math.round((Date.parse(now.close_date) - Date.parse(before.close_date)) / DAY_MS)
+        : 0;
+    const pushes = (before?.pushes ?? 0) + (slipped > 0 ? 1 : 0);
+    const slipDays = (before?.slip_days ?? 0) + slipped;
+    // The slip totals: the deal taken away under its old pipeline and owner, added under its new ones.
+    if (before?.live && before.pushes > 0 && before.pipeline_id)
+      slips.push({
+        pipelineId: before.pipeline_id,
+        ownerId: before.owner_id,
+        deals: -1,
+        pushes: -before.pushes,
+        days: -before.slip_days,
+      });
+    if (now.live && pushes > 0 && now.pipeline_id)
+      slips.push({ pipelineId: now.pipeline_id, ownerId: now.owner_id, deals: 1, pushes, days: slipDays });
+    measures.push({
+      deal_id: now.deal_id,
+      pipeline_id: now.pipeline_id,
+      stage_id: now.stage_id,
+      owner_id: now.owner_id,
+      status: now.status,
+      close_date: now.close_date,
+      live: now.live,
+      enteredAt: moved ? null : (before?.entered_at ?? null),
+      keepEntered: !moved,
+      pushes,
+      slipDays,
+    });
+  }
+  return { deltas, closing, opening, measures, slips };
+}
+
+/**
+ * Appends a write's history rows and brings the measures statistics read up to date for the deals it changed, in
+ * two statements whatever the number of deals (a read, then every write as one statement): each deal's
+ * contribution to the stage totals under its old owner and status is taken away and its new one added (netted per
+ * key, in key order), the visit to the stage it left ends, the one to the stage it entered starts, and a later close
+ * date counts as a slip. A deleted deal contributes nothing; restored, it does again.
+ */
+export async function recordDealChanges(
+  trx: Tx,
+  workspaceId: string,
+  history: readonly HistoryInsert[],
+  dealIds: readonly string[],
+): Promise<void> {
+  const ids = [...new Set(dealIds)].sort();
+  const { deltas, closing, opening, measures, slips } =
+    ids.length > 0 ? measuresOf(await selectDealMeasures(trx, workspaceId, ids)) : measuresOf([]);
+  await writeTogether(trx, [
+    insertHistoryQuery(workspaceId, history),
+    applyTotalsQuery(workspaceId, deltas),
+    applySlipsQuery(workspaceId, slips),
+    closeVisitsQuery(workspaceId, closing),
+    openVisitsQuery(workspaceId, opening),
+    upsertMeasuresQuery(workspaceId, measures),
+  ]);
+}
+
 /**
  * Appends to `deal_history`, inside the writing transaction, every deal write that changed a tracked field —
- * single, batch, import or automation alike, since every one of them publishes record events. A failure rolls
- * the write back, so a deal never changes without its history.
+ * single, batch, import or automation alike, since every one of them publishes record events — and brings the
+ * measures stage statistics read up to date (deletes and restores too). A failure rolls the write back, so a deal
+ * never changes without its history.
  */
 export const dealHistorySubscriber: EventSubscriber = {
   name: 'sales: deal history',
   phase: 'transaction',
   objects: ['deals'],
-  kinds: ['created', 'updated'],
+  kinds: ['created', 'updated', 'deleted', 'restored'],
   async handle(ctx, events) {
-    const rows = events.map(historyRowOf).filter((r): r is HistoryInsert => r !== undefined);
-    if (rows.length > 0 && ctx.trx) await insertHistory(ctx.trx, ctx.workspaceId, rows);
+    if (!ctx.trx) return;
+    const rows = events
+      .filter((e) => e.kind === 'created' || e.kind === 'updated')
+      .map(historyRowOf)
+      .filter((r): r is HistoryInsert => r !== undefined);
+    const changed = [
+      ...rows.map((r) => r.dealId),
+      ...events.filter((e) => e.kind === 'deleted' || e.kind === 'restored').map((e) => e.recordId),
+    ];
+    await recordDealChanges(ctx.trx, ctx.workspaceId, rows, changed);
   },
 };
 
@@ -89,8 +234,6 @@ export interface DealHistoryPage {
   /** Times its expected close date was moved later, and by how many days in all (null when it is hidden). */
   slippage: { count: number; days: number } | null;
 }
-
-const DAY_MS = 86_400_000;
 
 /** A deal's stage visits and close-date slippage from its history, oldest first. */
 async function dealMeasures(trx: Tx, workspaceId: string, dealId: string, now: Date) {
@@ -198,14 +341,7 @@ export interface StageStats {
 
 function statOf(
   stage: { id: string; name: string; kind: string },
-  rows: readonly {
-    reached: number;
-    won: number;
-    lost: number;
-    open_now: number;
-    completed: number;
-    seconds: number | null;
-  }[],
+  rows: readonly TotalsRowLike[],
 ): StageStat {
   let reached = 0;
   let won = 0;
@@ -215,11 +351,11 @@ function statOf(
   let seconds = 0;
   for (const r of rows) {
     reached += r.reached;
-    won += r.won;
-    lost += r.lost;
-    open += r.open_now;
+    if (r.status === 'won') won += r.reached;
+    else if (r.status === 'lost') lost += r.reached;
+    else open += r.reached;
     completed += r.completed;
-    seconds += r.seconds ?? 0;
+    seconds += r.seconds;
   }
   return {
     stageId: stage.id,
@@ -234,11 +370,13 @@ function statOf(
     averageSeconds: completed > 0 ? seconds / completed : null,
   };
 }
+type TotalsRowLike = { status: string; reached: number; completed: number; seconds: number };
 
 /**
- * Stage statistics of a pipeline computed from the deal history, inside a transaction someone opened (the
- * forecast calls this): time in each stage, win rate per stage (overall and per current owner), slippage.
- * `onlyOwner` narrows to one owner's deals (undefined: every deal).
+ * Stage statistics of a pipeline, inside a transaction someone opened (the forecast calls this): time in each stage,
+ * win rate per stage (overall and per current owner), slippage. Read from the totals the history subscriber keeps
+ * (a few rows per stage, owner and status), not from the history itself. `onlyOwner` narrows to one owner's deals
+ * (undefined: every deal; null: none).
  */
 export async function stageStatsIn(
   trx: Tx,
@@ -247,8 +385,8 @@ export async function stageStatsIn(
   options: { onlyOwner?: string | null | undefined; withOwners?: boolean; withSlippage?: boolean } = {},
 ): Promise<StageStats> {
   const stages = await selectPipelineStages(trx, workspaceId, pipelineId);
-  const visits = await selectStageVisits(trx, workspaceId, pipelineId, options.onlyOwner);
-  const ownerIds = [...new Set(visits.map((v) => v.owner_id))].sort((a, b) =>
+  const totals = await selectStageTotals(trx, workspaceId, pipelineId, options.onlyOwner);
+  const ownerIds = [...new Set(totals.map((v) => v.owner_id))].sort((a, b) =>
     (a ?? '').localeCompare(b ?? ''),
   );
   const slips =
@@ -261,7 +399,7 @@ export async function stageStatsIn(
     stages: stages.map((s) =>
       statOf(
         s,
-        visits.filter((v) => v.stage_id === s.id),
+        totals.filter((v) => v.stage_id === s.id),
       ),
     ),
     owners:
@@ -272,7 +410,7 @@ export async function stageStatsIn(
             stages: stages.map((s) =>
               statOf(
                 s,
-                visits.filter((v) => v.stage_id === s.id && v.owner_id === ownerId),
+                totals.filter((v) => v.stage_id === s.id && v.owner_id === ownerId),
               ),
             ),
           })),

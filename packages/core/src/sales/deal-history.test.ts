@@ -325,7 +325,7 @@ describe('deal history, stage statistics and win/loss reasons', () => {
     ] as const)
       ids[name] = (await ok('POST', '/objects/stages', { pipeline: pipeline.id, name, position, kind })).id;
     // Each deal's path through the stages, its owner, and the close dates it is given in turn.
-    const plan: { path: string[]; owner: string; dates: string[] }[] = [
+    const plan: { path: string[]; owner: string; dates: string[]; deleted?: boolean }[] = [
       {
         path: ['A', 'B', 'W'],
         owner: admin.userId,
@@ -352,7 +352,7 @@ describe('deal history, stage statistics and win/loss reasons', () => {
     }
 
     // What the statistics must say, computed here from the plan and the recorded visits.
-    const histories = await Promise.all(dealIds.map((id) => historyOf(id)));
+    let histories = await Promise.all(dealIds.map((id) => historyOf(id)));
     const expected = (stageName: string, owner?: string) => {
       let reached = 0;
       let won = 0;
@@ -361,7 +361,7 @@ describe('deal history, stage statistics and win/loss reasons', () => {
       let completed = 0;
       let seconds = 0;
       for (const [i, d] of plan.entries()) {
-        if (owner && d.owner !== owner) continue;
+        if ((owner && d.owner !== owner) || d.deleted) continue;
         if (!d.path.includes(stageName)) continue;
         reached++;
         const last = d.path.at(-1);
@@ -385,13 +385,6 @@ describe('deal history, stage statistics and win/loss reasons', () => {
         averageSeconds: completed > 0 ? seconds / completed : null,
       };
     };
-    const r = await call('GET', `/sales/stage-stats?pipelineId=${pipeline.id}`);
-    expect(r.statusCode, r.body).toBe(200);
-    const stats = r.json() as {
-      stages: Stat[];
-      owners: { ownerId: string; stages: Stat[] }[];
-      slippage: { deals: number; pushes: number; days: number; owners: { ownerId: string; days: number }[] };
-    };
     const close = (actual: Stat, want: ReturnType<typeof expected>) => {
       const { averageSeconds, ...rest } = want;
       expect(actual).toMatchObject(rest);
@@ -399,31 +392,71 @@ describe('deal history, stage statistics and win/loss reasons', () => {
       // Visits shown in whole milliseconds; the statistics keep microseconds.
       else expect(Math.abs(actual.averageSeconds! - averageSeconds)).toBeLessThanOrEqual(0.001);
     };
-    expect(stats.stages.map((s) => s.stageId)).toEqual(['A', 'B', 'W', 'L'].map((n) => ids[n]));
-    for (const [i, name] of ['A', 'B', 'W', 'L'].entries()) close(stats.stages[i]!, expected(name));
+    const check = async () => {
+      const r = await call('GET', `/sales/stage-stats?pipelineId=${pipeline.id}`);
+      expect(r.statusCode, r.body).toBe(200);
+      const stats = r.json() as {
+        stages: Stat[];
+        owners: { ownerId: string; stages: Stat[] }[];
+        slippage: {
+          deals: number;
+          pushes: number;
+          days: number;
+          owners: { ownerId: string; deals: number; pushes: number; days: number }[];
+        };
+      };
+      expect(stats.stages.map((s) => s.stageId)).toEqual(['A', 'B', 'W', 'L'].map((n) => ids[n]));
+      for (const [i, name] of ['A', 'B', 'W', 'L'].entries()) close(stats.stages[i]!, expected(name));
+      for (const who of [admin.userId, member.userId]) {
+        const mine = stats.owners.find((o) => o.ownerId === who)!;
+        for (const [i, name] of ['A', 'B', 'W', 'L'].entries()) close(mine.stages[i]!, expected(name, who));
+      }
+      // Slippage: every move of the close date to a later day, of live deals, per owner and in all.
+      const slips = new Map<string, { deals: number; pushes: number; days: number }>();
+      for (const d of plan) {
+        if (d.deleted) continue;
+        let n = 0;
+        let days = 0;
+        for (let i = 1; i < d.dates.length; i++) {
+          const diff = (Date.parse(d.dates[i]!) - Date.parse(d.dates[i - 1]!)) / 86_400_000;
+          if (diff > 0) {
+            n++;
+            days += diff;
+          }
+        }
+        if (n === 0) continue;
+        const o = slips.get(d.owner) ?? { deals: 0, pushes: 0, days: 0 };
+        slips.set(d.owner, { deals: o.deals + 1, pushes: o.pushes + n, days: o.days + days });
+      }
+      const all = [...slips.values()].reduce(
+        (a, b) => ({ deals: a.deals + b.deals, pushes: a.pushes + b.pushes, days: a.days + b.days }),
+        { deals: 0, pushes: 0, days: 0 },
+      );
+      expect(stats.slippage).toMatchObject(all);
+      expect(
+        Object.fromEntries(stats.slippage.owners.map(({ ownerId, ...rest }) => [ownerId, rest])),
+      ).toEqual(Object.fromEntries(slips));
+      return stats;
+    };
+    const stats = await check();
     // A sanity check of the rule itself on stage A: six deals reached it, three won, two lost.
     expect(stats.stages[0]).toMatchObject({ reached: 6, won: 3, lost: 2, winRate: 3 / 5 });
-    for (const who of [admin.userId, member.userId]) {
-      const mine = stats.owners.find((o) => o.ownerId === who)!;
-      for (const [i, name] of ['A', 'B', 'W', 'L'].entries()) close(mine.stages[i]!, expected(name, who));
-    }
-    // Slippage: every move of the close date to a later day.
-    let deals = 0;
-    let pushes = 0;
-    let days = 0;
-    for (const d of plan) {
-      let n = 0;
-      for (let i = 1; i < d.dates.length; i++) {
-        const diff = (Date.parse(d.dates[i]!) - Date.parse(d.dates[i - 1]!)) / 86_400_000;
-        if (diff > 0) {
-          n++;
-          days += diff;
-        }
-      }
-      if (n > 0) deals++;
-      pushes += n;
-    }
-    expect(stats.slippage).toMatchObject({ deals, pushes, days });
+
+    // A new owner takes the deal's whole record with them; a deleted deal counts no more, restored it does again;
+    // a deal reopened from won counts as open.
+    await ok('PATCH', `/objects/deals/${dealIds[6]}`, { owner: admin.userId });
+    plan[6]!.owner = admin.userId;
+    expect((await call('DELETE', `/objects/deals/${dealIds[0]}`)).statusCode).toBeLessThan(300);
+    plan[0]!.deleted = true;
+    await check();
+    const restored = await call('POST', `/objects/deals/${dealIds[0]}/restore`);
+    expect(restored.statusCode, restored.body).toBeLessThan(300);
+    plan[0]!.deleted = false;
+    await ok('PATCH', `/objects/deals/${dealIds[5]}`, { stage: ids.B });
+    plan[5]!.path.push('B');
+    histories = await Promise.all(dealIds.map((id) => historyOf(id)));
+    await check();
+
     // The rep ("own records only") sees statistics of their own deals alone: none here.
     const repStats = (
       await call('GET', `/sales/stage-stats?pipelineId=${pipeline.id}`, undefined, rep.cookie)

@@ -10,6 +10,34 @@ import {
 
 type Status = 'open' | 'won' | 'lost';
 
+/**
+ * What the hooks read, remembered for the transaction: a batch or an import runs them once per row with the same
+ * transaction, and a stage, a reason (its row already locked) or the settings do not change under it.
+ */
+const remembered = new WeakMap<object, Map<string, Promise<unknown>>>();
+function once<T>(ctx: WriteContext, key: string, read: () => Promise<T>): Promise<T> {
+  let cache = remembered.get(ctx.trx);
+  if (!cache) {
+    cache = new Map();
+    remembered.set(ctx.trx, cache);
+  }
+  let value = cache.get(key) as Promise<T> | undefined;
+  if (!value) {
+    const fresh = read();
+    // A failed read (a row's savepoint rolled back) is not remembered.
+    fresh.catch(() => cache.delete(key));
+    value = fresh;
+    cache.set(key, value);
+  }
+  return value;
+}
+const stageOf = (ctx: WriteContext, stageId: string) =>
+  once(ctx, `stage:${stageId}`, () => selectStageForecast(ctx.trx, ctx.workspaceId, stageId));
+const reasonOf = (ctx: WriteContext, id: string) =>
+  once(ctx, `reason:${id}`, () => shareReason(ctx.trx, ctx.workspaceId, id));
+const settingsOf = (ctx: WriteContext) =>
+  once(ctx, 'settings', () => selectSalesSettings(ctx.trx, ctx.workspaceId));
+
 /** The category a stage gives its deals: its own, else closed for won, omitted for lost, pipeline for open. */
 export function stageCategory(kind: string, own: string | null): string {
   if (kind === 'won') return 'closed';
@@ -32,7 +60,7 @@ async function applyForecastCategory(
   current?: StoredRecord,
 ): Promise<void> {
   const stageId = (draft.values.stage ?? current?.stage) as string | null | undefined;
-  const stage = stageId ? await selectStageForecast(ctx.trx, ctx.workspaceId, stageId) : undefined;
+  const stage = stageId ? await stageOf(ctx, stageId) : undefined;
   const byStage =
     status === 'open' ? stageCategory(stage?.kind ?? 'open', stage?.forecastCategory ?? null) : undefined;
   if (status !== 'open') {
@@ -72,7 +100,7 @@ async function applyReason(
 ): Promise<void> {
   const named = draft.values.closeReason as string | null | undefined;
   if (named !== undefined && named !== null) {
-    const reason = isUuid(named) ? await shareReason(ctx.trx, ctx.workspaceId, named) : undefined;
+    const reason = isUuid(named) ? await reasonOf(ctx, named) : undefined;
     if (!reason) refuse('closeReason', `There is no win or loss reason ${named}.`);
     if (reason!.archived && named !== current?.closeReason)
       refuse('closeReason', 'That reason is archived; choose one in use.');
@@ -85,14 +113,14 @@ async function applyReason(
   let kept = named === undefined ? (current?.closeReason as string | null | undefined) : named;
   if (named === undefined && kept) {
     // A reason kept from an earlier outcome (a reopened deal now closing the other way) does not fit.
-    const reason = isUuid(kept) ? await shareReason(ctx.trx, ctx.workspaceId, kept) : undefined;
+    const reason = isUuid(kept) ? await reasonOf(ctx, kept) : undefined;
     if (!reason || reason.kind !== (status as ReasonKind)) {
       draft.set('closeReason', null);
       kept = null;
     }
   }
   if (kept) return;
-  const settings = await selectSalesSettings(ctx.trx, ctx.workspaceId);
+  const settings = await settingsOf(ctx);
   const required = status === 'won' ? settings.requireWonReason : settings.requireLostReason;
   if (required)
     refuse(
