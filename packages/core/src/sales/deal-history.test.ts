@@ -464,6 +464,72 @@ describe('deal history, stage statistics and win/loss reasons', () => {
     expect(repStats.stages.every((s: Stat) => s.reached === 0)).toBe(true);
   });
 
+  it('keeps the statistics exact under concurrent writes of many deals, by what each deal’s history says', async () => {
+    const pipeline = await ok('POST', '/objects/pipelines', { name: 'Concurrent' });
+    const stageIds: string[] = [];
+    for (const [name, position, kind] of [
+      ['One', 1, 'open'],
+      ['Two', 2, 'open'],
+      ['Three', 3, 'open'],
+      ['Won', 4, 'won'],
+      ['Lost', 5, 'lost'],
+    ] as const)
+      stageIds.push(
+        (await ok('POST', '/objects/stages', { pipeline: pipeline.id, name, position, kind })).id,
+      );
+    const owners = [admin.userId, member.userId];
+    const deals = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        ok('POST', '/objects/deals', {
+          name: `Concurrent ${i}`,
+          pipeline: pipeline.id,
+          stage: stageIds[i % 3],
+          owner: owners[i % 2],
+        }),
+      ),
+    );
+    // Each deal takes its own walk (a move, an owner change, a close), all deals at once.
+    await Promise.all(
+      deals.map(async (deal, i) => {
+        for (const step of [1, 2, 3]) {
+          const body =
+            step === 2
+              ? { owner: owners[(i + 1) % 2] }
+              : { stage: stageIds[(i + step * 2) % 5], expectedCloseDate: `2027-0${step}-1${i % 9}` };
+          await ok('PATCH', `/objects/deals/${deal.id}`, body);
+        }
+      }),
+    );
+    const r = await call('GET', `/sales/stage-stats?pipelineId=${pipeline.id}`);
+    expect(r.statusCode, r.body).toBe(200);
+    const stats = r.json() as { stages: Stat[] };
+    const views = await Promise.all(
+      deals.map(async (d) => ({
+        history: await historyOf(d.id),
+        deal: (await call('GET', `/objects/deals/${d.id}`)).json() as { status: string },
+      })),
+    );
+    for (const [i, stageId] of stageIds.entries()) {
+      const reachedBy = views.filter((v) => v.history.stages.some((s) => s.stageId === stageId));
+      const ended = reachedBy.flatMap((v) =>
+        v.history.stages.filter((s) => s.stageId === stageId && s.leftAt),
+      );
+      expect(stats.stages[i]).toMatchObject({
+        stageId,
+        reached: reachedBy.length,
+        won: reachedBy.filter((v) => v.deal.status === 'won').length,
+        lost: reachedBy.filter((v) => v.deal.status === 'lost').length,
+        open: reachedBy.filter((v) => v.deal.status === 'open').length,
+        completedVisits: ended.length,
+      });
+      const seconds = ended.reduce((n, s) => n + s.seconds, 0);
+      if (ended.length > 0)
+        expect(Math.abs(stats.stages[i]!.averageSeconds! - seconds / ended.length)).toBeLessThanOrEqual(
+          0.001,
+        );
+    }
+  });
+
   it('keeps the forecast category with the stage, lets only the owner override it, and closes it with the deal', async () => {
     const deal = await ok('POST', '/objects/deals', { name: 'Forecast', owner: member.userId });
     expect(deal.forecastCategory).toBe('pipeline');
