@@ -16,7 +16,9 @@ interface Result {
     others: boolean[];
     currency?: string | null;
     values: (number | string | null)[];
+    unconverted?: number;
   }[];
+  currency: string | null;
   labels: Record<string, string | null>;
   truncated: boolean;
 }

@@ -246,8 +246,7 @@ function compileReport(
     dateAt >= 0
       ? civilDay(ds[dateAt]!.field)
       : sql`(${sql.ref(`${ALIAS}.created_at`)} at time zone ${timeZone})::date`;
-  const rateOf = (field: FieldDef) =>
-    rateOn(s.workspaceId, base, fieldSql(field, ALIAS).currency ?? sql`null::text`, rateDay);
+  const converted = ms.flatMap((m, i) => (convert && isMoney(m) && m.field ? [i] : []));
   const srcCols = [
     ...ds.map(
       (d, i) =>
@@ -256,12 +255,11 @@ function compileReport(
     ...ms.map((m, i) =>
       m.field ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}` : sql`null::int as ${sql.id(`v${i}`)}`,
     ),
-    // Per money measure: the record's rate (looked up once, used for the value and for "no rate").
-    ...ms.map((m, i) =>
-      convert && isMoney(m) && m.field
-        ? sql`${rateOf(m.field)} as ${sql.id(`r${i}`)}`
-        : sql`null::numeric as ${sql.id(`r${i}`)}`,
+    // Per converted money measure: its currency, and once the day its rate is read on.
+    ...converted.map(
+      (i) => sql`${fieldSql(ms[i]!.field!, ALIAS).currency ?? sql`null::text`} as ${sql.id(`cc${i}`)}`,
     ),
+    ...(converted.length > 0 ? [sql`${rateDay} as rd`] : []),
     currency ? sql`${currency} as cur` : sql`null::text as cur`,
   ];
   const cal = (i: number) => sql.id(`c${i}`);
@@ -346,23 +344,39 @@ function compileReport(
       from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}
       where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)}
         and ${where} and ${rangeWhere}
-    ), keyed as (
+    )${
+      converted.length > 0
+        ? sql`, rates as (
+      select d.cur, d.day, ${rateOn(s.workspaceId, base, sql`d.cur`, sql`d.day`)} as rate
+      from (select distinct u.cur, u.day from (${sql.join(
+        converted.map((i) => sql`select ${sql.ref(`cc${i}`)} as cur, rd as day from src`),
+        sql` union all `,
+      )}) as u) as d)`
+        : sql``
+    }, keyed as (
       select ${sql.join([
         ...keyCols,
         ...ms.map((m, i) =>
           convert && isMoney(m)
-            ? sql`${sql.ref(`s.v${i}`)} * ${sql.ref(`s.r${i}`)} as ${sql.id(`v${i}`)}`
+            ? sql`${sql.ref(`s.v${i}`)} * ${sql.ref(`r${i}.rate`)} as ${sql.id(`v${i}`)}`
             : sql`${sql.ref(`s.v${i}`)} as ${sql.id(`v${i}`)}`,
         ),
         // Whether this record's money had no rate to convert it with.
         ...ms.map((m, i) =>
           convert && isMoney(m)
-            ? sql`(${sql.ref(`s.v${i}`)} is not null and ${sql.ref(`s.r${i}`)} is null) as ${sql.id(`x${i}`)}`
+            ? sql`(${sql.ref(`s.v${i}`)} is not null and ${sql.ref(`r${i}.rate`)} is null) as ${sql.id(`x${i}`)}`
             : sql`false as ${sql.id(`x${i}`)}`,
         ),
         sql`s.cur`,
       ])}
       from src as s ${sql.join(joins, sql` `)}
+      ${sql.join(
+        converted.map(
+          (i) =>
+            sql`left join rates as ${sql.id(`r${i}`)} on ${sql.ref(`r${i}.cur`)} = ${sql.ref(`s.cc${i}`)} and ${sql.ref(`r${i}.day`)} = s.rd`,
+        ),
+        sql` `,
+      )}
     )${tops.length > 0 ? sql`, ${sql.join(tops)}` : sql``}, limited as (
       select ${sql.join([...limitedCols, ...ms.map((_, i) => sql.ref(`keyed.v${i}`)), ...ms.map((_, i) => sql.ref(`keyed.x${i}`)), sql`keyed.cur`])} from keyed
     ), grouped as (
