@@ -26,6 +26,12 @@ export const dimensionSchema = z
   .object({
     field: fieldKey,
     bucket: z.enum(BUCKETS).optional(),
+    step: z
+      .number()
+      .positive()
+      .max(1e12)
+      .optional()
+      .describe('For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000).'),
     weekStart: z
       .enum(['monday', 'saturday'])
       .optional()

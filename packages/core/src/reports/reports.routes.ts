@@ -53,6 +53,7 @@ export const reportResultSchema = z
         type: z.string(),
         bucket: z.string().nullable(),
         weekStart: z.string().nullable(),
+        step: z.number().nullable().describe('For a number grouped into ranges: their width.'),
       }),
     ),
     measures: z.array(

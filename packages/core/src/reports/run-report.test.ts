@@ -485,6 +485,22 @@ describe('running reports', () => {
     expect(ramadanQuarter.values[2]).toBe('5');
     const undated = result.rows.find((r) => r.keys[0] === null)!;
     expect(undated.values).toEqual([1, null, '7']);
+    // Sizes 3, 5, 1, 7 in ranges five wide: [0, 5) holds two, [5, 10) two, in order of their lower ends.
+    const bySize = await run({
+      object: 'projects',
+      groupBy: [{ field: 'size', step: 5 }],
+      measures: [{ fn: 'count' }],
+    });
+    expect(bySize.rows.map((r) => [r.keys[0], r.values[0]])).toEqual([
+      ['0', 2],
+      ['5', 2],
+    ]);
+    const notNumber = await call('POST', '/reports/run', {
+      object: 'projects',
+      groupBy: [{ field: 'startedOn', step: 5 }],
+      measures: [{ fn: 'count' }],
+    });
+    expect(notNumber.statusCode, notNumber.body).toBe(400);
   });
 
   it('counts only the viewer’s own deals under "own records only", never the owner’s view', async () => {

@@ -70,6 +70,8 @@ export interface ReportResult {
     type: string;
     bucket: Bucket | null;
     weekStart: 'monday' | 'saturday' | null;
+    /** For a number grouped into ranges: their width (a key is a range's lower end). */
+    step: number | null;
   }[];
   measures: { fn: string; field: string | null; type: string | null }[];
   /** The date dimension's buckets in order, every one of them (empty ones too). */
@@ -90,6 +92,7 @@ interface Compiled {
     field: FieldDef;
     bucket: Bucket | null;
     weekStart: 'monday' | 'saturday' | null;
+    step: number | null;
     limited: boolean;
   }[];
   measures: { fn: string; field: FieldDef | undefined }[];
@@ -150,10 +153,17 @@ function compileReport(
       });
       return undefined;
     }
+    if (d.step !== undefined && field.type !== 'number' && field.type !== 'rating') {
+      problems.push({
+        field: `groupBy.${i}.step`,
+        message: `"${d.field}" is not a number; only numbers have steps.`,
+      });
+      return undefined;
+    }
     const bucket = d.bucket ?? null;
     const weekStart =
       bucket === 'week' ? (d.weekStart ?? (calendar === 'gregory' ? 'monday' : 'saturday')) : null;
-    return { field, bucket, weekStart, limited: false };
+    return { field, bucket, weekStart, step: d.step ?? null, limited: false };
   });
   const dated = dims.flatMap((d, i) => (d?.bucket ? [i] : []));
   if (dated.length > 1)
@@ -250,7 +260,14 @@ function compileReport(
   const srcCols = [
     ...ds.map(
       (d, i) =>
-        sql`${d.bucket ? civilDay(d.field) : sql`(${readValue(d.field)})::text`} as ${sql.id(`d${i}`)}`,
+        sql`${
+          d.bucket
+            ? civilDay(d.field)
+            : d.step !== null
+              ? // A number range is named by its lower end (as text, like every key).
+                sql`(floor((${readValue(d.field)})::numeric / ${String(d.step)}::numeric) * ${String(d.step)}::numeric)::text`
+              : sql`(${readValue(d.field)})::text`
+        } as ${sql.id(`d${i}`)}`,
     ),
     ...ms.map((m, i) =>
       m.field ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}` : sql`null::int as ${sql.id(`v${i}`)}`,
@@ -531,6 +548,13 @@ async function present(
           : (order.get(kb) ?? Number.MAX_SAFE_INTEGER - 1);
       if (da !== db) return da - db;
     }
+    // Number ranges read in order of their lower ends.
+    const ranged = c.dims.findIndex((d) => d.step !== null);
+    if (ranged >= 0 && c.dateAt < 0) {
+      const ra = a.keys[ranged];
+      const rb = b.keys[ranged];
+      if (ra !== rb) return ra === null ? 1 : rb === null ? -1 : Number(ra) - Number(rb);
+    }
     const oa = a.others.some(Boolean) ? 1 : 0;
     const ob = b.others.some(Boolean) ? 1 : 0;
     if (oa !== ob) return oa - ob;
@@ -554,6 +578,7 @@ async function present(
       field: d.field.key,
       type: d.field.type,
       bucket: d.bucket,
+      step: d.step,
       weekStart: d.weekStart,
     })),
     measures: c.measures.map((m) => ({ fn: m.fn, field: m.field?.key ?? null, type: m.field?.type ?? null })),
