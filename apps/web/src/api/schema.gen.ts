@@ -12455,6 +12455,8 @@ export interface paths {
                             field: string;
                             /** @enum {string} */
                             bucket?: "day" | "week" | "month" | "quarter" | "year";
+                            /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                            step?: number;
                             /**
                              * @description For week buckets; Saturday when absent in fa/ar.
                              * @enum {string}
@@ -12659,6 +12661,8 @@ export interface paths {
                                 field: string;
                                 /** @enum {string} */
                                 bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                                step?: number;
                                 /**
                                  * @description For week buckets; Saturday when absent in fa/ar.
                                  * @enum {string}
@@ -12935,6 +12939,8 @@ export interface paths {
                                 field: string;
                                 /** @enum {string} */
                                 bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                                step?: number;
                                 /**
                                  * @description For week buckets; Saturday when absent in fa/ar.
                                  * @enum {string}
@@ -13842,6 +13848,8 @@ export interface components {
                 type: string;
                 bucket: string | null;
                 weekStart: string | null;
+                /** @description For a number grouped into ranges: their width. */
+                step: number | null;
             }[];
             measures: {
                 fn: string;
@@ -13883,6 +13891,8 @@ export interface components {
                 type: string;
                 bucket: string | null;
                 weekStart: string | null;
+                /** @description For a number grouped into ranges: their width. */
+                step: number | null;
             }[];
             measures: {
                 fn: string;

@@ -788,6 +788,7 @@ export const ar: Dictionary = {
     noGrouping: 'بلا تجميع',
     bucket: 'الفترة',
     buckets: { day: 'يوم', week: 'أسبوع', month: 'شهر', quarter: 'ربع سنة', year: 'سنة' },
+    step: 'عرض النطاق',
     weekStart: 'يبدأ الأسبوع يوم',
     saturday: 'السبت',
     monday: 'الاثنين',

@@ -807,6 +807,7 @@ export const en = {
     noGrouping: 'No grouping',
     bucket: 'Period',
     buckets: { day: 'Day', week: 'Week', month: 'Month', quarter: 'Quarter', year: 'Year' },
+    step: 'Range width',
     weekStart: 'Weeks start on',
     saturday: 'Saturday',
     monday: 'Monday',

@@ -792,6 +792,7 @@ export const fa: Dictionary = {
     noGrouping: 'بدون گروه‌بندی',
     bucket: 'دوره',
     buckets: { day: 'روز', week: 'هفته', month: 'ماه', quarter: 'فصل', year: 'سال' },
+    step: 'پهنای بازه',
     weekStart: 'آغاز هفته',
     saturday: 'شنبه',
     monday: 'دوشنبه',

@@ -130,6 +130,18 @@ export function ReportBuilder({
                 w={150}
               />
             )}
+            {dim && (field?.type === 'number' || field?.type === 'rating') && (
+              <NumberInput
+                label={t('reports.step')}
+                min={0}
+                value={dim.step ?? ''}
+                onChange={(v) => {
+                  const { step: _, ...rest } = dim;
+                  setDim(i, typeof v === 'number' && v > 0 ? { ...rest, step: v } : rest);
+                }}
+                w={150}
+              />
+            )}
             {dim?.bucket === 'week' && (
               <Select
                 label={t('reports.weekStart')}

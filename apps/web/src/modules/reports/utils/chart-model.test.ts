@@ -16,7 +16,7 @@ const jalali: ReportResult = {
   object: 'deals',
   calendar: 'persian',
   timeZone: 'Asia/Tehran',
-  dimensions: [{ field: 'expectedCloseDate', type: 'date', bucket: 'month', weekStart: null }],
+  dimensions: [{ field: 'expectedCloseDate', type: 'date', bucket: 'month', weekStart: null, step: null }],
   measures: [
     { fn: 'count', field: null, type: null },
     { fn: 'sum', field: 'amount', type: 'money' },
@@ -106,7 +106,10 @@ describe('report charts', () => {
   it('makes one series per group of the second dimension, with every bucket', () => {
     const two: ReportResult = {
       ...jalali,
-      dimensions: [jalali.dimensions[0]!, { field: 'status', type: 'select', bucket: null, weekStart: null }],
+      dimensions: [
+        jalali.dimensions[0]!,
+        { field: 'status', type: 'select', bucket: null, weekStart: null, step: null },
+      ],
       measures: [{ fn: 'count', field: null, type: null }],
       rows: [
         { keys: ['2025-02-19', 'won'], others: [false, false], values: [2] },
@@ -138,6 +141,19 @@ describe('report charts', () => {
     expect(kpis(flat).map((k) => [k.value, k.previous])).toEqual([
       [3, undefined],
       [9, undefined],
+    ]);
+  });
+
+  it('opens a number range as its two ends', () => {
+    expect(
+      drillConditions(
+        { key: '1000', label: '', others: false },
+        { field: 'size', type: 'number', step: 500 },
+        'UTC',
+      ),
+    ).toEqual([
+      { field: 'size', op: 'gte', value: 1000 },
+      { field: 'size', op: 'lt', value: 1500 },
     ]);
   });
 });

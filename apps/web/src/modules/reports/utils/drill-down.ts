@@ -35,7 +35,7 @@ export function startOfDay(date: string, timeZone: string): Date {
  */
 export function drillConditions(
   category: Category,
-  dimension: { field: string; type: string },
+  dimension: { field: string; type: string; step?: number | null | undefined },
   timeZone: string,
 ): Condition[] | null {
   if (category.others) return null;
@@ -58,6 +58,11 @@ export function drillConditions(
   if (category.key === null) return [{ field: dimension.field, op: 'isNull', value: null }];
   if (dimension.type === 'boolean')
     return [{ field: dimension.field, op: 'eq', value: category.key === 'true' }];
+  if ((dimension.type === 'number' || dimension.type === 'rating') && dimension.step)
+    return [
+      { field: dimension.field, op: 'gte', value: Number(category.key) },
+      { field: dimension.field, op: 'lt', value: Number(category.key) + dimension.step },
+    ];
   if (dimension.type === 'number' || dimension.type === 'rating')
     return [{ field: dimension.field, op: 'eq', value: Number(category.key) }];
   return [{ field: dimension.field, op: 'eq', value: category.key }];

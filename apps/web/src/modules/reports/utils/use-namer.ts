@@ -38,8 +38,13 @@ export function useNamer(object: ObjectDef | undefined, result: ReportResult | u
       if (field.type === 'user') return members.find((m) => m.userId === key)?.name ?? t('reports.someone');
       if (field.type === 'relation') return result?.labels[key] ?? t('reports.hiddenRecord');
       if (field.type === 'boolean') return key === 'true' ? t('reports.yes') : t('reports.no');
-      if (field.type === 'number' || field.type === 'rating')
-        return new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`).format(Number(key));
+      if (field.type === 'number' || field.type === 'rating') {
+        const format = new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`);
+        // A range is named by both ends (its lower end is the key).
+        return d?.step
+          ? `${format.format(Number(key))}–${format.format(Number(key) + d.step)}`
+          : format.format(Number(key));
+      }
       return key;
     },
   };
