@@ -97,12 +97,23 @@ export default function ReportPage() {
   useDocumentTitle(isNew ? t('reports.new') : saved.data?.name);
   const [definition] = useDebouncedValue(draft, 300);
   const ready = Boolean(definition?.measures.every((m) => m.fn === 'count' || m.field));
-  const result = useQuery({
+  // While it is being built or edited the draft is previewed; otherwise the saved report is run as the reader.
+  const previewing = isNew || editing;
+  const preview = useQuery({
     queryKey: reportsKeys.preview(definition),
     queryFn: async () => call(client.POST('/api/v1/reports/run', { body: definition! })),
-    enabled: ready && definition !== null,
+    enabled: previewing && ready && definition !== null,
     retry: false,
   });
+  const savedRun = useQuery({
+    queryKey: reportsKeys.run(id, null),
+    queryFn: async () =>
+      (await call(client.POST('/api/v1/reports/{id}/run', { params: { path: { id } }, body: {} }))).result,
+    enabled: !previewing,
+    retry: false,
+  });
+  const result = previewing ? preview : savedRun;
+  const shown = previewing ? definition : ((saved.data?.definition as ReportDefinition | undefined) ?? null);
   const save = useMutation({
     mutationFn: async () => {
       const body = { name: name.trim(), definition: draft!, shares: shares.map(shareOf) };
@@ -175,9 +186,7 @@ export default function ReportPage() {
       )}
       {result.isFetching && !result.data && <Loader size="sm" />}
       <ErrorText error={result.error} />
-      {result.data && definition && (
-        <ReportResultView definition={definition} result={result.data} object={object} />
-      )}
+      {result.data && shown && <ReportResultView definition={shown} result={result.data} object={object} />}
     </Stack>
   );
 }
