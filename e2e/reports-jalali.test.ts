@@ -1,9 +1,12 @@
 /// <reference lib="dom" />
 // Browser test: "won deals by Jalali month" in Persian on the real server and the built web app — the report's
 // chart reads right to left with Persian month names and digits, its table counts each month's won deals (an empty
-// month as zero), a click on a month opens the deals list filtered to exactly that month, and the builder previews
+// month as zero), a click on a month's bar opens the deals list filtered to exactly that month, a KPI compares the
+// latest month with the one before, English mirrors it back left to right (axe: no serious violations), and the
+// builder previews
 // a new report.
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,6 +19,7 @@ const ascii = (text: string) =>
   text
     .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
     .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
 describe('reports in the browser, in Persian', () => {
@@ -117,8 +121,13 @@ describe('reports in the browser, in Persian', () => {
 
   it('opens the deals of a clicked month, exactly that month', async () => {
     await page.goto(`${base}/reports/${reportId}`);
-    const table = page.getByTestId('report-table');
-    await table.locator('tbody tr').first().click();
+    // A click on Esfand's bar (the tallest, two deals): halfway up the plot, above its axis label.
+    const chart = page.getByTestId('report-chart');
+    await chart.locator('svg').first().waitFor();
+    const label = await chart.locator('svg text', { hasText: 'اسفند' }).first().boundingBox();
+    const box = await chart.boundingBox();
+    expect(label && box).toBeTruthy();
+    await page.mouse.click(label!.x + label!.width / 2, box!.y + box!.height / 2);
     await page.waitForURL(`${base}/o/deals`);
     await page.getByText('اسفند یک').waitFor();
     await page.getByText('اسفند دو').waitFor();
@@ -145,6 +154,31 @@ describe('reports in the browser, in Persian', () => {
     expect(text).toContain('اردیبهشت');
     expect(text).toContain('فروردین');
     expect(ascii(text)).toContain('1');
+  });
+
+  it('reads left to right in English (Jalali months in Latin digits) and passes an accessibility check', async () => {
+    await api('PATCH', '/me', { locale: 'en', digits: 'latn' });
+    await page.goto(`${base}/reports/${reportId}`);
+    const chart = page.getByTestId('report-chart');
+    await chart.locator('svg').first().waitFor();
+    expect(await chart.getAttribute('data-direction')).toBe('ltr');
+    const labelX = async (month: string) =>
+      chart
+        .locator('svg text', { hasText: month })
+        .first()
+        .evaluate((el) => el.getBoundingClientRect().x);
+    // Still the Persian calendar (the reader's), named in English: Esfand left of Ordibehesht now.
+    expect(await labelX('Esfand')).toBeLessThan(await labelX('Ordibehesht'));
+    await page.evaluate(AXE);
+    const result = (await page.evaluate(() =>
+      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('main', {
+        resultTypes: ['violations'],
+      }),
+    )) as { violations: { id: string; impact: string }[] };
+    expect(
+      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
+    await api('PATCH', '/me', { locale: 'fa', digits: 'arabext' });
   });
 
   it('previews a new report as it is built', async () => {
