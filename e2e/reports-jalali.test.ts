@@ -3,8 +3,7 @@
 // chart reads right to left with Persian month names and digits, its table counts each month's won deals (an empty
 // month as zero), a click on a month's bar opens the deals list filtered to exactly that month, a KPI compares the
 // latest month with the one before, English mirrors it back left to right (axe: no serious violations), and the
-// builder previews
-// a new report.
+// builder previews a new report.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
