@@ -43,7 +43,8 @@ export function ReportResultView({
     openListWith(object, [...conditionsOf(definition.filter), ...conditions]);
     void navigate({ to: '/o/$object', params: { object: object.key } });
   };
-  const type = definition.chart ?? 'bar';
+  // Without a grouping there is one figure per measure: a KPI whatever chart was chosen.
+  const type = result.dimensions.length === 0 ? 'kpi' : (definition.chart ?? 'bar');
   if (result.rows.length === 0) return <Text c="dimmed">{t('reports.noData')}</Text>;
   return (
     <Stack gap="sm">
