@@ -1,6 +1,7 @@
-import { type Database, withWorkspace } from '@rabita/db';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { parsePermissions } from '../roles/permissions.ts';
 import type { Principal } from './principal.ts';
+import { findMemberRole } from './principals.repository.ts';
 
 /** The principal of a member of a workspace (with their role), or undefined when they are not a member. */
 export async function principalForMember(
@@ -9,17 +10,18 @@ export async function principalForMember(
   workspaceId: string,
   sessionId: string | null = null,
 ): Promise<Principal | undefined> {
-  const role = await withWorkspace(db, workspaceId, (trx) =>
-    trx
-      .selectFrom('memberships as m')
-      .innerJoin('roles as r', (j) =>
-        j.onRef('r.workspaceId', '=', 'm.workspaceId').onRef('r.id', '=', 'm.roleId'),
-      )
-      .select(['r.id', 'r.key', 'r.name', 'r.permissions'])
-      .where('m.workspaceId', '=', workspaceId)
-      .where('m.userId', '=', userId)
-      .executeTakeFirst(),
-  );
+  return withWorkspace(db, workspaceId, (trx) => principalForMemberIn(trx, userId, workspaceId, sessionId));
+}
+
+/** `principalForMember` inside a workspace transaction the caller opened (a workflow step's). */
+export async function principalForMemberIn(
+  trx: Tx,
+  userId: string,
+  workspaceId: string,
+  sessionId: string | null = null,
+): Promise<Principal | undefined> {
+  // The role only: whether a session is still live is the caller's to know (a job has none).
+  const role = await findMemberRole(trx, workspaceId, userId, null);
   if (!role) return undefined;
   return {
     kind: 'session',

@@ -1,5 +1,5 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { principalForMember } from '../auth/members.service.ts';
+import { principalForMemberIn } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
@@ -443,14 +443,14 @@ export async function scopeOf(
 
 /** The principal a run acts as: the workflow's owner, or (settings `starter`) whoever started it. */
 async function actingPrincipal(
-  db: Database,
+  trx: Tx,
   workspaceId: string,
   ownerUserId: string | null,
   run: RunRow,
   settings: WorkflowSettings,
 ): Promise<Principal | undefined> {
   const userId = settings.runAs === 'starter' && run.started_by ? run.started_by : ownerUserId;
-  return userId ? principalForMember(db, userId, workspaceId) : undefined;
+  return userId ? principalForMemberIn(trx, userId, workspaceId) : undefined;
 }
 
 /** An external effect whose step run (with its idempotency key) is committed before it is made. */
@@ -496,23 +496,24 @@ export async function runWorkflowStep(
   options: StepOptions,
 ): Promise<void> {
   const { workspaceId, runId } = payload;
-  const pre = await withWorkspace(db, workspaceId, async (trx) => {
-    const run = await selectRun(trx, workspaceId, runId);
-    if (!run || TERMINAL.has(run.status)) return undefined;
-    const workflow = await selectWorkflow(trx, workspaceId, run.workflow_id);
-    const version = await selectVersion(trx, workspaceId, run.workflow_id, run.version);
-    return version ? { run, version, owner: workflow?.owner_user_id ?? null } : undefined;
-  });
-  if (!pre) return;
-  const principal = await actingPrincipal(db, workspaceId, pre.owner, pre.run, pre.version.settings);
-
   let failed: StepFailed | undefined;
+  // One transaction a step: the run (locked), its version, whom it acts as, the step's effect and checkpoint.
   const pending = await withWorkspace(db, workspaceId, async (trx) => {
     const run = await selectRun(trx, workspaceId, runId, { lock: true });
     if (!run || TERMINAL.has(run.status)) return undefined;
+    const workflow = await selectWorkflow(trx, workspaceId, run.workflow_id);
+    const version = await selectVersion(trx, workspaceId, run.workflow_id, run.version);
+    if (!version) return undefined;
+    const principal = await actingPrincipal(
+      trx,
+      workspaceId,
+      workflow?.owner_user_id ?? null,
+      run,
+      version.settings,
+    );
     failpoint('after-step-claim');
     if (run.status === 'waiting') failpoint('mid-resume');
-    const def = pre.version.definition;
+    const def = version.definition;
     if (!principal) {
       await failRun(
         trx,
@@ -582,7 +583,7 @@ export async function runWorkflowStep(
       smtp: options.smtp,
       run: {
         workflowId: run.workflow_id,
-        emailLimit: settingsSchema.parse(pre.version.settings ?? {}).emailLimit,
+        emailLimit: settingsSchema.parse(version.settings ?? {}).emailLimit,
       },
     };
     let outcome: StepOutcome;
