@@ -637,6 +637,16 @@ describe('running reports', () => {
     });
     expect(wide.truncated).toBe(true);
     expect(wide.buckets.length).toBe(2500);
+    // Days by deal name: 62 series over 1,000 days would be 62,000 filled rows; the answer stops at 20,000.
+    const many = await run({
+      object: 'deals',
+      groupBy: [{ field: 'expectedCloseDate', bucket: 'day' }, { field: 'name' }],
+      measures: [{ fn: 'count' }],
+      range: { from: '2024-01-01', to: '2026-09-26' },
+    });
+    expect(many.truncated).toBe(true);
+    expect(many.rows.length).toBeLessThanOrEqual(20_000);
+    expect(many.rows.filter((r) => r.values[0] !== 0).length).toBe(deals.length);
     // Without a session: 401.
     expect((await call('POST', '/reports/run', wonByJalaliMonth, '')).statusCode).toBe(401);
   });

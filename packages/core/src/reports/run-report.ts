@@ -20,6 +20,8 @@ export const REPORT_TIMEOUT_MS = 30_000;
 export const MAX_BUCKETS = 2_500;
 /** Groups one answer holds at most (before empty buckets are filled in). */
 export const MAX_GROUPS = 5_000;
+/** Rows one answer holds at most once empty buckets are filled in. */
+export const MAX_FILLED = 20_000;
 
 const GROUPABLE = new Set([
   'select',
@@ -516,9 +518,17 @@ async function present(
     const series = new Map(rows.map((row) => [seriesKey(row), row]));
     if (series.size === 0 && buckets.length > 0)
       series.set('', { keys: new Array(width).fill(null), others: new Array(width).fill(false), values: [] });
+    // Filled rows are capped like groups: a day report of a thousand series is cut, and says so.
+    const room = MAX_FILLED - rows.length;
+    let filled = 0;
     for (const [key, model] of series) {
       for (const b of buckets) {
         if (seen.has(`${key}|${b.key}`)) continue;
+        if (filled >= room) {
+          truncated = true;
+          break;
+        }
+        filled += 1;
         const keys = [...model.keys];
         keys[c.dateAt] = b.key;
         rows.push({
@@ -529,7 +539,6 @@ async function present(
         });
       }
     }
-    if (rows.length > MAX_GROUPS * 4) truncated = true;
   }
   const order = new Map(buckets.map((b, i) => [b.key, i]));
   const first = (row: ReportRow) =>
