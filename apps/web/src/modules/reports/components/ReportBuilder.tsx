@@ -257,6 +257,21 @@ export function ReportBuilder({
             />
           </>
         )}
+        {value.measures.some(
+          (m) => m.fn !== 'count' && fields.find((f) => f.key === m.field)?.type === 'money',
+        ) && (
+          <Select
+            label={t('reports.money')}
+            data={[
+              { value: 'converted', label: t('reports.moneyConverted') },
+              { value: 'perCurrency', label: t('reports.moneyPerCurrency') },
+            ]}
+            value={value.money ?? 'converted'}
+            onChange={(v) => v && set({ money: v as ReportDefinition['money'] })}
+            allowDeselect={false}
+            w={220}
+          />
+        )}
         {groupBy.some((d) => !d.bucket) && (
           <NumberInput
             label={t('reports.limit')}
