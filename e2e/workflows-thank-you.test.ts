@@ -152,5 +152,14 @@ describe('the thank-you workflow, built in Persian', () => {
     }[];
     expect(runs.map((r) => [r.status, r.triggerRecordId])).toEqual([['succeeded', large.id]]);
     await page.screenshot({ path: 'test-results/workflows-thank-you-fa.png' });
+
+    // The deal's timeline says the workflow ran, and opens the run.
+    await page.goto(`${base}/o/deals/${large.id}`);
+    const ran = page.getByRole('link', { name: pattern(w.timelineRan) });
+    await ran.waitFor();
+    expect(await ran.textContent()).toContain('یادداشت سپاس');
+    await ran.click();
+    await page.waitForURL(/\/workflow-runs\/[0-9a-f-]{36}$/);
+    await page.getByText(w.stepType.sendEmail).first().waitFor();
   }, 120_000);
 });

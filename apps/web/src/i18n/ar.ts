@@ -519,6 +519,7 @@ export const ar: Dictionary = {
     makeHookSecret: 'إنشاء سر جديد (يتوقف السر القديم)',
     emailLimit: 'رسائل إلى عنوان واحد',
     emailLimitHint: 'لا يُرسل سير العمل هذا أكثر من هذا العدد؛ يُترك الباقي ويتابع التشغيل.',
+    timelineRan: 'جرى سير العمل {{name}} (الإصدار {{version}})',
     emailLimitHours: 'خلال (ساعات)',
     assignField: 'حقل الشخص الذي يُعيَّن',
     assignStrategy: 'من التالي',

@@ -537,6 +537,7 @@ export const en = {
     makeHookSecret: 'Make a new secret (the old one stops working)',
     emailLimit: 'Emails to one address',
     emailLimitHint: 'At most this many from this workflow; more are left out and the run goes on.',
+    timelineRan: 'Workflow {{name}} ran (version {{version}})',
     emailLimitHours: 'Within (hours)',
     assignField: 'Person field to set',
     assignStrategy: 'Who is next',

@@ -522,6 +522,7 @@ export const fa: Dictionary = {
     makeHookSecret: 'ساختن رمز تازه (رمز پیشین از کار می\u200cافتد)',
     emailLimit: 'ایمیل به یک نشانی',
     emailLimitHint: 'بیش از این از این گردش‌کار فرستاده نمی‌شود؛ بقیه کنار گذاشته می‌شوند و اجرا ادامه می‌یابد.',
+    timelineRan: 'گردش‌کار {{name}} اجرا شد (نسخهٔ {{version}})',
     emailLimitHours: 'در (ساعت)',
     assignField: 'فیلد شخصی که پر می‌شود',
     assignStrategy: 'نوبت کیست',

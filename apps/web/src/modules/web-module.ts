@@ -68,6 +68,17 @@ export interface FieldView {
   component: Screen<FieldViewProps>;
 }
 
+/** A timeline entry of a kind a module adds (its server's `timelineSources`), as the timeline gives it. */
+export interface TimelineEntryViewProps {
+  entry: { kind: string; id: string; at: string } & Record<string, unknown>;
+}
+
+/** How a module shows the timeline entries of its kind: "workflow Thank-you note ran", linking to the run. */
+export interface TimelineEntryView {
+  kind: string;
+  component: Screen<TimelineEntryViewProps>;
+}
+
 /** What a list's toolbar action is given: the object, the list's columns and filter, the selected rows. */
 export interface ListActionProps {
   object: ObjectDef;
@@ -121,6 +132,7 @@ export interface WebModule {
   recordPanels?: readonly RecordPanel[];
   listActions?: readonly ListAction[];
   fieldViews?: readonly FieldView[];
+  timelineEntries?: readonly TimelineEntryView[];
   live?: LiveHandlers;
 }
 
@@ -148,6 +160,14 @@ export function fieldViewFor(
   field: string,
 ): FieldView | undefined {
   return modules.flatMap((m) => m.fieldViews ?? []).find((v) => v.object === object && v.field === field);
+}
+
+/** The view a module gives timeline entries of this kind, if one does. */
+export function timelineEntryViewFor(
+  modules: readonly WebModule[],
+  kind: string,
+): TimelineEntryView | undefined {
+  return modules.flatMap((m) => m.timelineEntries ?? []).find((v) => v.kind === kind);
 }
 
 /** A screen loaded in a chunk of its own when first visited (the first bundle stays small). */

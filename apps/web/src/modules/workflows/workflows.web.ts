@@ -50,6 +50,8 @@ export const workflowsWeb = defineWebModule({
       component: lazy(() => import('./components/RunWorkflowMenu.tsx')),
     },
   ],
+  // A run on its record's timeline, opening the run.
+  timelineEntries: [{ kind: 'workflow', component: lazy(() => import('./components/RunTimelineEntry.tsx')) }],
   // A record's change may start runs: the run lists refresh.
   live: {
     records: (qc) => void qc.invalidateQueries({ queryKey: workflowKeys.allRuns }),

@@ -1,13 +1,16 @@
 import { Button, Stack, Text, Timeline } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
+import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
 import type { components } from '../../../api/schema.gen.ts';
 import type { Locale } from '../../../i18n/index.ts';
 import { formatDateTime } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
+import { webModules } from '../../index.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
+import { timelineEntryViewFor } from '../../web-module.ts';
 import { timelineKeys } from '../utils/timeline-keys.ts';
 
 type Entry = components['schemas']['TimelineEntry'];
@@ -64,9 +67,23 @@ export function TimelineView({ object, id }: { object: ObjectDef; id: string }) 
             text = [activityType(String(e.type)), e.subject ? String(e.subject) : '']
               .filter(Boolean)
               .join(' · ');
-          else text = `✓ ${String(e.title)}`;
+          else if (e.kind === 'task') text = `✓ ${String(e.title)}`;
+          // A kind another module adds is shown by that module's view (the workflows module's runs), if any.
+          const View = timelineEntryViewFor(webModules, e.kind)?.component;
+          if (!View && !text) return null;
           return (
-            <Timeline.Item key={`${e.kind}:${e.id}`} title={<Text size="sm">{text}</Text>}>
+            <Timeline.Item
+              key={`${e.kind}:${e.id}`}
+              title={
+                View ? (
+                  <Suspense fallback={null}>
+                    <View entry={e} />
+                  </Suspense>
+                ) : (
+                  <Text size="sm">{text}</Text>
+                )
+              }
+            >
               {e.kind === 'activity' && e.body ? (
                 <Text size="sm" c="dimmed">
                   {String(e.body)}
