@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import { reportCsv } from './report-csv.ts';
 import { reportDefinitionSchema } from './report-definition.ts';
 import { runReport } from './run-report.ts';
 import {
@@ -220,5 +221,25 @@ export const reportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       },
     },
     async (request) => runSavedReport(contextOf(db, request), request.params.id, request.body ?? {}),
+  );
+  app.get(
+    '/reports/:id/export.csv',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary:
+          'A saved report run as the caller, as CSV (UTF-8 with a byte-order mark, formulas neutralised)',
+        params: idParams,
+        produces: ['text/csv'],
+      },
+    },
+    async (request, reply) => {
+      const { report, result } = await runSavedReport(contextOf(db, request), request.params.id);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="report-${report.id}.csv"`)
+        .send(reportCsv(result));
+    },
   );
 };

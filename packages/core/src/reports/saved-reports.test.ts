@@ -274,4 +274,34 @@ describe('saved reports', () => {
     // The rep's deals are D0 (open) and D1 (won): one won.
     expect(total(narrowed.json().result)).toBe(1);
   });
+
+  it('exports a report as CSV as the reader runs it, with a byte-order mark and formulas neutralised', async () => {
+    const report = await save({
+      name: 'By name',
+      definition: { ...byStatus, groupBy: [{ field: 'status' }] },
+    });
+    const asOwner = await call('GET', `/reports/${report.id}/export.csv`);
+    expect(asOwner.statusCode, asOwner.body).toBe(200);
+    expect(asOwner.headers['content-type']).toContain('text/csv');
+    expect(asOwner.headers['content-disposition']).toContain(`report-${report.id}.csv`);
+    expect(asOwner.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const lines = asOwner.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toBe('status,count');
+    // D0–D6: odd ones won (3), even ones open (4).
+    expect(new Set(lines.slice(1))).toEqual(new Set(['open,4', 'won,3']));
+    // Not shared with the rep: 404, as the run is.
+    expect((await call('GET', `/reports/${report.id}/export.csv`, undefined, rep.cookie)).statusCode).toBe(
+      404,
+    );
+    // A group named like a formula is written as text.
+    const evil = await call('POST', '/objects/deals', { name: '=HYPERLINK("http://x")', stage: stageId });
+    expect(evil.statusCode, evil.body).toBe(201);
+    const byName = await save({ name: 'Names', definition: { ...byStatus, groupBy: [{ field: 'name' }] } });
+    const csv = (await call('GET', `/reports/${byName.id}/export.csv`)).body;
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")",1`);
+    expect((await call('DELETE', `/objects/deals/${evil.json().id}`)).statusCode).toBeLessThan(300);
+  });
 });
