@@ -840,6 +840,7 @@ export const ar: Dictionary = {
     save: 'حفظ التقرير',
     edit: 'تعديل',
     doneEditing: 'إغلاق المحرر',
+    csv: 'تنزيل CSV',
     delete: 'حذف',
   },
 };

@@ -859,6 +859,7 @@ export const en = {
     save: 'Save report',
     edit: 'Edit',
     doneEditing: 'Close the editor',
+    csv: 'Download CSV',
     delete: 'Delete',
   },
 };

@@ -844,6 +844,7 @@ export const fa: Dictionary = {
     save: 'ذخیرهٔ گزارش',
     edit: 'ویرایش',
     doneEditing: 'بستن ویرایشگر',
+    csv: 'دریافت CSV',
     delete: 'حذف',
   },
 };

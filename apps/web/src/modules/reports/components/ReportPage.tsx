@@ -139,14 +139,26 @@ export default function ReportPage() {
     <Stack p="md" gap="md">
       <Group justify="space-between">
         <Title order={2}>{isNew ? t('reports.new') : (saved.data?.name ?? '')}</Title>
-        {!isNew && saved.data?.editable && (
+        {!isNew && saved.data && (
           <Group>
-            <Button variant="default" onClick={() => setEditing(!editing)}>
-              {editing ? t('reports.doneEditing') : t('reports.edit')}
+            <Button component="a" variant="default" href={`/api/v1/reports/${id}/export.csv`} download>
+              {t('reports.csv')}
             </Button>
-            <Button variant="subtle" color="red" onClick={() => remove.mutate()} loading={remove.isPending}>
-              {t('reports.delete')}
-            </Button>
+            {saved.data.editable && (
+              <>
+                <Button variant="default" onClick={() => setEditing(!editing)}>
+                  {editing ? t('reports.doneEditing') : t('reports.edit')}
+                </Button>
+                <Button
+                  variant="subtle"
+                  color="red"
+                  onClick={() => remove.mutate()}
+                  loading={remove.isPending}
+                >
+                  {t('reports.delete')}
+                </Button>
+              </>
+            )}
           </Group>
         )}
       </Group>
