@@ -206,6 +206,18 @@ export async function restoreBackup(
       );
       onTable?.(table.name, i + 1, target.length);
     }
+    // COPY writes identity columns' values without moving their sequences: each continues after the rows restored
+    // (else the next row a restored table gets, such as a deal's next history row, repeats a key).
+    const { rows: identities } = await client.query<{ table: string; column: string }>(
+      `select c.relname as table, a.attname as column from pg_attribute a
+       join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind = 'r' and a.attidentity <> '' and not a.attisdropped`,
+    );
+    for (const { table, column } of identities)
+      await client.query(
+        `select setval(pg_get_serial_sequence($1, $2), coalesce((select max("${column}") from "${table}"), 0) + 1, false)`,
+        [`"${table}"`, column],
+      );
     await client.query('commit');
     return manifest;
   } catch (error) {

@@ -110,6 +110,22 @@ describe('backup and restore', () => {
       // A second restore into the same database is refused and changes nothing.
       await expect(restoreBackup(empty.url, file)).rejects.toThrow(/already holds Rabita data/);
       expect(await fingerprint(empty.url)).toEqual(before);
+      // Identity columns continue after the restored rows: a deal's next history row gets a key of its own.
+      const restored = new pg.Client({ connectionString: empty.url });
+      await restored.connect();
+      try {
+        const { rows } = await restored.query<{ workspace_id: string; n: number }>(
+          'select workspace_id, count(*)::int as n from deal_history group by workspace_id limit 1',
+        );
+        expect(rows[0]?.n).toBeGreaterThan(0);
+        await restored.query(
+          `insert into deal_history (workspace_id, deal_id, kind, changes, source)
+           values ($1, gen_random_uuid(), 'updated', '{}', 'ui')`,
+          [rows[0]!.workspace_id],
+        );
+      } finally {
+        await restored.end();
+      }
     } finally {
       await empty.drop();
     }
