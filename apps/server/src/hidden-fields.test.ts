@@ -287,7 +287,7 @@ describe('hidden fields never leave the record engine', () => {
     },
     'saved-report': async (o, hidden) => {
       // Reports the admin saves over the object and shares with the restricted member run with the member's role:
-      // one grouped by the hidden field is refused, a count shows no value of it.
+      // one grouped by the hidden field is refused, a count (and its CSV) shows no value of it.
       const bodies: string[] = [];
       const shares = [{ kind: 'user', id: restricted.userId }];
       const byHidden = await call('POST', '/reports', {
@@ -307,6 +307,7 @@ describe('hidden fields never leave the record engine', () => {
       });
       expect(counted.statusCode, counted.body).toBe(201);
       bodies.push(await bodyOf('POST', `/reports/${counted.json().id}/run`, {}));
+      bodies.push(await bodyOf('GET', `/reports/${counted.json().id}/export.csv`));
       return bodies;
     },
     aggregate: async (o, hidden) => {
