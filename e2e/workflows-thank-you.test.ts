@@ -161,5 +161,18 @@ describe('the thank-you workflow, built in Persian', () => {
     await ran.click();
     await page.waitForURL(/\/workflow-runs\/[0-9a-f-]{36}$/);
     await page.getByText(w.stepType.sendEmail).first().waitFor();
+
+    // From the run, every run on the same deal; a day filter in the future leaves none.
+    await page.getByRole('link', { name: w.runsOnRecord }).click();
+    await page.waitForURL(new RegExp(`recordId=${large.id}`));
+    await page.getByRole('button', { name: new RegExp(w.oneRecordOnly) }).waitFor();
+    await page.getByRole('link', { name: 'خرید بزرگ' }).waitFor();
+    await page.goto(`${base}/workflow-runs?workflowId=${workflowId}&from=2099-01-01`);
+    await page.getByText(w.noRuns).waitFor();
+    // Today as the user's clock reads it (their time zone decides where a day starts).
+    const { timeZone } = (await api('GET', '/me')) as { timeZone: string };
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+    await page.goto(`${base}/workflow-runs?workflowId=${workflowId}&from=${today}&to=${today}`);
+    await page.getByRole('link', { name: 'خرید بزرگ' }).waitFor();
   }, 120_000);
 });

@@ -16,12 +16,19 @@ const editor = createRoute({
   path: '/workflows/$workflowId',
   component: lazyScreen(() => import('./components/WorkflowEditorPage.tsx')),
 });
+/** A civil date in the address bar (`2026-12-04`). */
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const runs = createRoute({
   getParentRoute: () => appRoute,
   path: '/workflow-runs',
-  validateSearch: (s: Record<string, unknown>): { workflowId?: string; status?: string } => ({
+  validateSearch: (
+    s: Record<string, unknown>,
+  ): { workflowId?: string; status?: string; recordId?: string; from?: string; to?: string } => ({
     ...(typeof s.workflowId === 'string' ? { workflowId: s.workflowId } : {}),
     ...(typeof s.status === 'string' ? { status: s.status } : {}),
+    ...(typeof s.recordId === 'string' ? { recordId: s.recordId } : {}),
+    ...(typeof s.from === 'string' && DAY.test(s.from) ? { from: s.from } : {}),
+    ...(typeof s.to === 'string' && DAY.test(s.to) ? { to: s.to } : {}),
   }),
   component: lazyScreen(() => import('./components/RunsPage.tsx')),
 });

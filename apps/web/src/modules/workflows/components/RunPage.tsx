@@ -78,8 +78,18 @@ export default function RunPage() {
           </Group>
           <Text size="sm">
             {t('workflow.record')}:{' '}
-            <RecordLink object={r.triggerObject} id={r.triggerRecordId} title={r.triggerRecordTitle} /> ·{' '}
-            {t('workflow.version')}: {formatNumber(r.version, prefs)} · {t('workflow.started')}:{' '}
+            <RecordLink object={r.triggerObject} id={r.triggerRecordId} title={r.triggerRecordTitle} />
+            {r.triggerRecordId ? (
+              <>
+                {' '}
+                (
+                <AnchorLink to="/workflow-runs" search={{ recordId: r.triggerRecordId }} size="sm">
+                  {t('workflow.runsOnRecord')}
+                </AnchorLink>
+                )
+              </>
+            ) : null}{' '}
+            · {t('workflow.version')}: {formatNumber(r.version, prefs)} · {t('workflow.started')}:{' '}
             {formatDateTime(r.startedAt, prefs)} · {t('workflow.duration')}:{' '}
             {duration(r.startedAt, r.finishedAt)}
           </Text>

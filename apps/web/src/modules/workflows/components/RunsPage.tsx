@@ -2,10 +2,12 @@ import { Button, Group, Select, Stack, Table, Text, Title } from '@mantine/core'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
+import { DateInput } from '../../../components/DateInput.tsx';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { useDocumentTitle } from '../../../lib/document-title.ts';
 import { formatDateTime, formatNumber } from '../../../lib/format.ts';
+import { startOfDayIn } from '../../../lib/zoned.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { WorkflowRun } from '../utils/workflow-types.ts';
@@ -24,9 +26,13 @@ export default function RunsPage() {
   const search = useSearch({ from: '/app/workflow-runs' });
   const navigate = useNavigate({ from: '/workflow-runs' });
   const duration = useDuration();
+  // Days are the user's (their calendar in the picker, their time zone for where a day starts and ends).
   const filter = {
     workflowId: search.workflowId ?? null,
     status: isRunStatus(search.status) ? search.status : null,
+    recordId: search.recordId ?? null,
+    from: search.from ? startOfDayIn(search.from, prefs.timeZone) : null,
+    to: search.to ? startOfDayIn(search.to, prefs.timeZone, 1) : null,
   };
   const workflows = useQuery({ queryKey: workflowKeys.list, queryFn: workflowsApi.list, enabled: can });
   const runs = useInfiniteQuery({
@@ -39,8 +45,13 @@ export default function RunsPage() {
   if (!can) return <NoAccess />;
   const names = new Map((workflows.data?.data ?? []).map((w) => [w.id, w.name]));
   const rows: WorkflowRun[] = (runs.data?.pages ?? []).flatMap((p) => p.data);
-  const setFilter = (patch: { workflowId?: string | undefined; status?: string | undefined }) =>
-    void navigate({ search: (s) => ({ ...s, ...patch }) });
+  const setFilter = (patch: {
+    workflowId?: string | undefined;
+    status?: string | undefined;
+    recordId?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+  }) => void navigate({ search: (s) => ({ ...s, ...patch }) });
   return (
     <Stack>
       <Title order={2}>{t('workflow.runsTitle')}</Title>
@@ -64,6 +75,21 @@ export default function RunsPage() {
           onChange={(v) => setFilter({ status: v ?? undefined })}
           miw={200}
         />
+        <DateInput
+          label={t('workflow.fromDay')}
+          value={search.from ?? null}
+          onChange={(v) => setFilter({ from: v ?? undefined })}
+        />
+        <DateInput
+          label={t('workflow.toDay')}
+          value={search.to ?? null}
+          onChange={(v) => setFilter({ to: v ?? undefined })}
+        />
+        {search.recordId ? (
+          <Button variant="light" size="sm" onClick={() => setFilter({ recordId: undefined })}>
+            {t('workflow.oneRecordOnly')} ×
+          </Button>
+        ) : null}
       </Group>
       <Table.ScrollContainer minWidth={760} type="native">
         <Table withTableBorder>

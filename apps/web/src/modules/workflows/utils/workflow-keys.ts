@@ -5,7 +5,21 @@ export const workflowKeys = {
   one: (id: string) => ['workflows', 'one', id] as const,
   allRuns: ['workflows', 'runs'] as const,
   versions: (id: string) => ['workflows', 'versions', id] as const,
-  runs: (filter: { workflowId: string | null; status: string | null }) =>
-    ['workflows', 'runs', filter.workflowId ?? '*', filter.status ?? '*'] as const,
+  runs: (filter: {
+    workflowId: string | null;
+    status: string | null;
+    recordId?: string | null;
+    from?: string | null;
+    to?: string | null;
+  }) =>
+    [
+      'workflows',
+      'runs',
+      filter.workflowId ?? '*',
+      filter.status ?? '*',
+      filter.recordId ?? '*',
+      filter.from ?? '*',
+      filter.to ?? '*',
+    ] as const,
   run: (id: string) => ['workflows', 'run', id] as const,
 };

@@ -48,6 +48,10 @@ export const workflowsApi = {
   runs: (filter: {
     workflowId: string | null;
     status: RunStatus | null;
+    recordId?: string | null | undefined;
+    /** Instants (ISO 8601): runs created from `from`, and before `to`. */
+    from?: string | null | undefined;
+    to?: string | null | undefined;
     cursor?: string | undefined;
     limit?: number;
   }) =>
@@ -58,6 +62,9 @@ export const workflowsApi = {
             limit: filter.limit ?? 50,
             ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
             ...(filter.status ? { status: filter.status } : {}),
+            ...(filter.recordId ? { recordId: filter.recordId } : {}),
+            ...(filter.from ? { from: filter.from } : {}),
+            ...(filter.to ? { to: filter.to } : {}),
             ...(filter.cursor ? { cursor: filter.cursor } : {}),
           },
         },
