@@ -5,7 +5,19 @@ import { unstorableText } from '../http/route-kit.ts';
 export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
-export const CHARTS = ['bar', 'barHorizontal', 'barStacked', 'line', 'area', 'pie', 'kpi', 'table'] as const;
+export const CHARTS = [
+  'bar',
+  'barHorizontal',
+  'barStacked',
+  'line',
+  'area',
+  'pie',
+  'donut',
+  'funnel',
+  'kpi',
+  'table',
+  'pivot',
+] as const;
 
 const fieldKey = z.string().min(1).max(63);
 const civilDate = z
