@@ -12491,7 +12491,7 @@ export interface paths {
                          * @description How the web app draws it (the server ignores it).
                          * @enum {string}
                          */
-                        chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "kpi" | "table";
+                        chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
                     };
                 };
             };
@@ -12697,7 +12697,7 @@ export interface paths {
                              * @description How the web app draws it (the server ignores it).
                              * @enum {string}
                              */
-                            chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "kpi" | "table";
+                            chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
                         };
                         shares?: {
                             /** @enum {string} */
@@ -12975,7 +12975,7 @@ export interface paths {
                              * @description How the web app draws it (the server ignores it).
                              * @enum {string}
                              */
-                            chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "kpi" | "table";
+                            chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
                         };
                         shares?: {
                             /** @enum {string} */

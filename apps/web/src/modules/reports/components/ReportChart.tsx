@@ -1,4 +1,4 @@
-import { BarChart, LineChart, PieChart } from 'echarts/charts';
+import { BarChart, FunnelChart, LineChart, PieChart } from 'echarts/charts';
 import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
@@ -8,6 +8,7 @@ import { type ChartLook, chartOption } from '../utils/chart-model.ts';
 
 echarts.use([
   BarChart,
+  FunnelChart,
   LineChart,
   PieChart,
   GridComponent,

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { type Locale, RTL } from '../../../i18n/index.ts';
 import { formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
-import type { ObjectDef } from '../../metadata/utils/metadata.ts';
+import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
 import { type Category, chartModel, isolate, kpis } from '../utils/chart-model.ts';
 import { conditionsOf, drillConditions, openListWith } from '../utils/drill-down.ts';
 import type { ReportDefinition, ReportResult } from '../utils/report-types.ts';
@@ -30,6 +30,10 @@ export function ReportResultView({
   const navigate = useNavigate();
   const rtl = RTL.has(i18n.language as Locale);
   const namer = useNamer(object, result);
+  const fieldLabel = (key: string) => {
+    const field = object?.fields.find((f) => f.key === key);
+    return field ? label(field.labels, i18n.language as Locale) : key;
+  };
   const model = useMemo(() => chartModel(result, namer), [result, namer]);
   const look = useMemo(
     () => ({ type: definition.chart ?? 'bar', rtl, formatNumber: (v: number) => formatNumber(v, prefs) }),
@@ -85,10 +89,49 @@ export function ReportResultView({
             );
           })}
         </Group>
-      ) : type === 'table' ? null : (
+      ) : type === 'table' || type === 'pivot' ? null : (
         <ReportChart model={model} look={look} onPick={pick} />
       )}
-      {type !== 'kpi' && (
+      {type === 'table' && result.dimensions.length > 0 && (
+        <Table striped highlightOnHover withTableBorder data-testid="report-rows">
+          <Table.Thead>
+            <Table.Tr>
+              {result.dimensions.map((d, i) => (
+                <Table.Th key={i}>{fieldLabel(d.field)}</Table.Th>
+              ))}
+              {result.rows.some((r) => r.currency) && <Table.Th>{t('reports.currency')}</Table.Th>}
+              {result.measures.map((_, i) => (
+                <Table.Th key={i} style={{ textAlign: 'end' }}>
+                  {namer.measure(i)}
+                </Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {result.rows.map((row) => (
+              <Table.Tr key={JSON.stringify([row.keys, row.others, row.currency])}>
+                {result.dimensions.map((d, i) => (
+                  <Table.Td key={i}>
+                    {isolate(
+                      d.bucket
+                        ? (model.categories.find((c) => c.key === row.keys[i] && c.range)?.label ??
+                            t('reports.empty'))
+                        : namer.key(i, row.keys[i] ?? null, row.others[i] ?? false),
+                    )}
+                  </Table.Td>
+                ))}
+                {result.rows.some((r) => r.currency) && <Table.Td>{row.currency ?? ''}</Table.Td>}
+                {row.values.map((v, i) => (
+                  <Table.Td key={i} style={{ textAlign: 'end' }}>
+                    {v === null ? '—' : typeof v === 'number' || /^-?\d/.test(v) ? formatNumber(v, prefs) : v}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {type !== 'kpi' && (type !== 'table' || result.dimensions.length === 0) && (
         <Table striped highlightOnHover withTableBorder data-testid="report-table">
           <Table.Thead>
             <Table.Tr>

@@ -156,4 +156,19 @@ describe('report charts', () => {
       { field: 'size', op: 'lt', value: 1500 },
     ]);
   });
+
+  it('draws a donut with a hole, a pie without one, and a funnel in the categories’ order', () => {
+    const model = chartModel(jalali, namer('en'));
+    const pie = (type: 'pie' | 'donut' | 'funnel') =>
+      (
+        chartOption(model, { type, rtl: false, formatNumber: String }) as {
+          series: Record<string, unknown>[];
+        }
+      ).series[0]!;
+    expect(pie('donut').radius).toEqual(['40%', '70%']);
+    expect(pie('pie').radius).toEqual([0, '70%']);
+    const funnel = pie('funnel');
+    expect(funnel).toMatchObject({ type: 'funnel', sort: 'none' });
+    expect((funnel.data as { value: number }[]).map((d) => d.value)).toEqual([2, 0, 1]);
+  });
 });

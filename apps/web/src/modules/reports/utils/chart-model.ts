@@ -160,7 +160,7 @@ export function chartOption(model: ChartModel, look: ChartLook): Record<string, 
   const { rtl, type } = look;
   const names = model.categories.map((c) => isolate(c.label));
   const tooltip = {
-    trigger: type === 'pie' ? 'item' : 'axis',
+    trigger: type === 'pie' || type === 'donut' ? 'item' : 'axis',
     textStyle: { align: rtl ? 'right' : 'left' },
     valueFormatter: (v: unknown) => (typeof v === 'number' ? look.formatNumber(v) : '—'),
   };
@@ -177,14 +177,31 @@ export function chartOption(model: ChartModel, look: ChartLook): Record<string, 
     legend,
     animation: false,
   };
-  if (type === 'pie') {
+  if (type === 'funnel') {
+    const first = model.series[0];
+    return {
+      ...base,
+      tooltip: { ...tooltip, trigger: 'item' },
+      series: [
+        {
+          type: 'funnel',
+          top: 40,
+          bottom: 10,
+          sort: 'none',
+          label: { position: 'inside' },
+          data: names.map((name, i) => ({ name, value: first?.values[i] ?? 0 })),
+        },
+      ],
+    };
+  }
+  if (type === 'pie' || type === 'donut') {
     const first = model.series[0];
     return {
       ...base,
       series: [
         {
           type: 'pie',
-          radius: ['35%', '70%'],
+          radius: type === 'donut' ? ['40%', '70%'] : [0, '70%'],
           top: 30,
           label: { formatter: '{b}: {d}%' },
           data: names.map((name, i) => ({ name, value: first?.values[i] ?? 0 })),

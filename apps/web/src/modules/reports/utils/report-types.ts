@@ -17,8 +17,11 @@ export const CHART_TYPES: readonly ChartType[] = [
   'line',
   'area',
   'pie',
+  'donut',
+  'funnel',
   'kpi',
   'table',
+  'pivot',
 ];
 export const BUCKETS: readonly Bucket[] = ['day', 'week', 'month', 'quarter', 'year'];
 export const MEASURE_FNS: readonly Measure['fn'][] = ['count', 'sum', 'avg', 'min', 'max'];
