@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // Browser test in Persian: moving a deal to the lost column on the board opens the dialog asking for the loss
-// reason the workspace requires; confirming without one is refused and said under the field, with one (and the
-// competitor) the deal is lost; its page then shows its history — the stage it left, how long it stayed, in the
-// Jalali calendar and Persian digits — right to left and without serious accessibility problems.
+// reason the workspace requires; confirming without one is refused and said under the field; with one, the
+// competitor's name and its company chosen among the companies, the deal is lost; its page then shows its history
+// — the stage it left, how long it stayed, in the Jalali calendar and Persian digits — right to left and without
+// serious accessibility problems.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +82,7 @@ describe('the won/lost dialog and a deal’s history in the browser, in Persian'
     }[];
     const lostStage = stages.find((s) => s.kind === 'lost')!;
     const deal = await api('POST', '/objects/deals', { name: 'قرارداد شیراز' });
+    const rival = await api('POST', '/objects/companies', { name: 'پارس رقیب' });
 
     await page.goto(`${base}/pipeline`);
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
@@ -101,6 +103,8 @@ describe('the won/lost dialog and a deal’s history in the browser, in Persian'
     await dialog.getByRole('combobox', { name: 'چرا از دست رفت؟' }).click();
     await page.getByRole('option', { name: 'قیمت بالا' }).click();
     await dialog.getByRole('textbox', { name: 'به نفع کدام رقیب از دست رفت' }).fill('شرکت رقیب');
+    await dialog.getByRole('combobox', { name: 'شرکت رقیب' }).fill('پارس');
+    await page.getByRole('option', { name: 'پارس رقیب' }).click();
     await dialog.getByRole('button', { name: 'ناموفق شد' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator(`[data-stage="${lostStage.name}"] [data-deal="قرارداد شیراز"]`).waitFor();
@@ -108,6 +112,7 @@ describe('the won/lost dialog and a deal’s history in the browser, in Persian'
       status: 'lost',
       closeReason: reason.id,
       competitor: 'شرکت رقیب',
+      competitorCompany: rival.id,
       forecastCategory: 'omitted',
     });
 

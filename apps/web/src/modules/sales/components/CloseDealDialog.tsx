@@ -5,11 +5,15 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, call, client } from '../../../api/client.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import type { Locale } from '../../../i18n/index.ts';
+import { useObject } from '../../metadata/hooks/useObjects.ts';
+import { label } from '../../metadata/utils/metadata.ts';
+import { RelationInput } from '../../records/components/RelationInput.tsx';
 import { historyKeys, reasonLabel } from '../utils/history-keys.ts';
 
 export interface CloseDealChoice {
   closeReason?: string;
   competitor?: string;
+  competitorCompany?: string;
 }
 
 /** Whether moving a deal into a won or lost stage needs the dialog: a reason is required, or there are some. */
@@ -54,6 +58,9 @@ export function CloseDealDialog({
   const { reasons, required } = useCloseReasons();
   const [reason, setReason] = useState<string | null>(null);
   const [competitor, setCompetitor] = useState('');
+  const [company, setCompany] = useState<string | null>(null);
+  // The company a lost deal went to, chosen like any relation (absent when the role does not show the field).
+  const companyField = useObject('deals')?.fields.find((f) => f.key === 'competitorCompany');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const mustChoose = required(kind);
@@ -69,6 +76,7 @@ export function CloseDealDialog({
       await onConfirm({
         ...(reason ? { closeReason: reason } : {}),
         ...(kind === 'lost' && competitor.trim() ? { competitor: competitor.trim() } : {}),
+        ...(kind === 'lost' && company ? { competitorCompany: company } : {}),
       });
     } catch (e) {
       setError(e);
@@ -109,6 +117,16 @@ export function CloseDealDialog({
               value={competitor}
               onChange={(e) => setCompetitor(e.currentTarget.value)}
               maxLength={300}
+            />
+          )}
+          {kind === 'lost' && companyField && (
+            <RelationInput
+              field={companyField}
+              value={company}
+              onChange={(v) => setCompany(typeof v === 'string' ? v : null)}
+              named={{ label: label(companyField.labels, locale) }}
+              dropdown={{ comboboxProps: { withinPortal: true } }}
+              required={false}
             />
           )}
           {mustChoose && (
