@@ -101,8 +101,16 @@ export interface DealHistoryPage {
   slippage: { count: number; days: number } | null;
 }
 
-/** A deal's stage visits and close-date slippage from its history, oldest first. */
-async function dealMeasures(trx: Tx, workspaceId: string, dealId: string, now: Date) {
+/**
+ * A deal's stage visits (time in each stage) and close-date slippage from its history, oldest first, inside a
+ * transaction someone opened: what a deal's page shows and what the forecast may read for one deal.
+ */
+export async function dealStageTimesIn(
+  trx: Tx,
+  workspaceId: string,
+  dealId: string,
+  now = new Date(),
+): Promise<{ stages: StageVisit[]; slippage: { count: number; days: number } }> {
   const rows = await selectDealTimeline(trx, workspaceId, dealId);
   const stages: StageVisit[] = [];
   let previousStage: string | null = null;
@@ -166,7 +174,7 @@ export async function listDealHistory(
         cause: row.cause ?? null,
       });
     }
-    const measures = page.cursor ? undefined : await dealMeasures(trx, workspaceId, dealId, new Date());
+    const measures = page.cursor ? undefined : await dealStageTimesIn(trx, workspaceId, dealId);
     return {
       data,
       nextCursor: more ? (shown.at(-1)?.seq ?? null) : null,
