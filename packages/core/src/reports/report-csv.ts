@@ -1,13 +1,14 @@
 import { stringify } from 'csv-stringify/sync';
+import ExcelJS from 'exceljs';
 import { neutraliseCell } from '../exports/cells.ts';
 import type { ReportResult } from './run-report.ts';
 
-/**
- * A report's answer as CSV for spreadsheet programs: UTF-8 with a byte-order mark, one row per group, a date
- * bucket as its first and last day, an "others" group named so, money's currency and how many records lacked a
- * rate, and every cell neutralised against formulas as record exports are.
- */
-export function reportCsv(result: ReportResult): string {
+/** A report's answer as a header and rows of cells: text, or numbers where a measure is one. */
+function reportTable(result: ReportResult): {
+  header: string[];
+  rows: (string | number)[][];
+  measuresAt: number;
+} {
   const buckets = new Map(result.buckets.map((b) => [b.key, b]));
   const header: string[] = [];
   for (const d of result.dimensions) {
@@ -17,10 +18,11 @@ export function reportCsv(result: ReportResult): string {
   const money = result.rows.some((r) => r.currency !== undefined);
   const unconverted = result.rows.some((r) => r.unconverted);
   if (money) header.push('currency');
+  const measuresAt = header.length;
   header.push(...result.measures.map((m) => (m.field ? `${m.fn}:${m.field}` : m.fn)));
   if (unconverted) header.push('records without a rate');
-  const lines = result.rows.map((row) => {
-    const cells: string[] = [];
+  const rows = result.rows.map((row) => {
+    const cells: (string | number)[] = [];
     for (const [i, d] of result.dimensions.entries()) {
       const key = row.keys[i] ?? null;
       if (d.bucket) {
@@ -29,9 +31,45 @@ export function reportCsv(result: ReportResult): string {
       } else cells.push(row.others[i] ? '(others)' : (key ?? ''));
     }
     if (money) cells.push(row.currency ?? '');
-    cells.push(...row.values.map((v) => (v === null ? '' : String(v))));
-    if (unconverted) cells.push(String(row.unconverted ?? 0));
-    return cells.map(neutraliseCell);
+    cells.push(...row.values.map((v) => (v === null ? '' : v)));
+    if (unconverted) cells.push(row.unconverted ?? 0);
+    return cells;
   });
-  return stringify([header.map(neutraliseCell), ...lines], { bom: true });
+  return { header, rows, measuresAt };
+}
+
+const cell = (v: string | number) => (typeof v === 'number' ? v : neutraliseCell(v));
+
+/**
+ * A report's answer as CSV for spreadsheet programs: UTF-8 with a byte-order mark, one row per group, a date
+ * bucket as its first and last day, an "others" group named so, money's currency and how many records lacked a
+ * rate, and every cell neutralised against formulas as record exports are.
+ */
+export function reportCsv(result: ReportResult): string {
+  const { header, rows } = reportTable(result);
+  return stringify([header.map(cell), ...rows.map((r) => r.map((v) => String(cell(v))))], { bom: true });
+}
+
+/**
+ * The same as an XLSX workbook of one sheet, right to left for a reader in Arabic or Persian; counts are numbers,
+ * sums and averages numbers too (a spreadsheet adds them; the exact text is in the CSV and the API).
+ */
+export async function reportXlsx(result: ReportResult, name: string, rtl: boolean): Promise<Buffer> {
+  const { header, rows, measuresAt } = reportTable(result);
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet(
+    name
+      .replace(/[\\/?*[\]:]/g, ' ')
+      .slice(0, 31)
+      .trim() || 'Report',
+    {
+      views: [{ rightToLeft: rtl }],
+    },
+  );
+  sheet.addRow(header.map(cell));
+  // Measures (and the count of records without a rate) as numbers; keys stay text (a code keeps its zeros).
+  const asNumber = (v: string | number) =>
+    typeof v === 'number' ? v : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : cell(v);
+  for (const r of rows) sheet.addRow(r.map((v, i) => (i >= measuresAt ? asNumber(v) : cell(v))));
+  return Buffer.from(await workbook.xlsx.writeBuffer());
 }

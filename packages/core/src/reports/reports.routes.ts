@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
-import { reportCsv } from './report-csv.ts';
 import { reportDefinitionSchema } from './report-definition.ts';
 import { runReport } from './run-report.ts';
 import {
   createSavedReport,
   deleteSavedReport,
+  exportSavedReport,
   getSavedReport,
   listSavedReports,
   runSavedReport,
@@ -223,23 +223,23 @@ export const reportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     async (request) => runSavedReport(contextOf(db, request), request.params.id, request.body ?? {}),
   );
   app.get(
-    '/reports/:id/export.csv',
+    '/reports/:id/export.:format',
     {
       config: auth,
       schema: {
         tags,
         summary:
-          'A saved report run as the caller, as CSV (UTF-8 with a byte-order mark, formulas neutralised)',
-        params: idParams,
-        produces: ['text/csv'],
+          'A saved report run as the caller, as CSV (UTF-8 with a byte-order mark) or XLSX (right to left in ar/fa); formulas neutralised',
+        params: idParams.extend({ format: z.enum(['csv', 'xlsx']) }),
+        produces: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
       },
     },
     async (request, reply) => {
-      const { report, result } = await runSavedReport(contextOf(db, request), request.params.id);
+      const file = await exportSavedReport(contextOf(db, request), request.params.id, request.params.format);
       return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="report-${report.id}.csv"`)
-        .send(reportCsv(result));
+        .type(file.type)
+        .header('content-disposition', `attachment; filename="${file.filename}"`)
+        .send(file.body);
     },
   );
 };

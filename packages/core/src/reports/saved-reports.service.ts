@@ -3,8 +3,10 @@ import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { listRoleViews } from '../roles/roles.service.ts';
+import { getUser } from '../users/users.service.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import { listTeams, teamsOf } from '../workspaces/teams.service.ts';
+import { reportCsv, reportXlsx } from './report-csv.ts';
 import { type ReportDefinition, reportDefinitionSchema } from './report-definition.ts';
 import { checkReport, type ReportResult, runReport } from './run-report.ts';
 import {
@@ -241,4 +243,24 @@ export async function runSavedReport(
         ? overrides.filter
         : { and: [def.filter, overrides.filter] };
   return { report, result: await runReport(ctx, def) };
+}
+
+/**
+ * A saved report run as the caller and written as CSV or XLSX (right to left for a reader whose language is Arabic
+ * or Persian). Same rights as running it.
+ */
+export async function exportSavedReport(
+  ctx: ServiceContext,
+  id: string,
+  format: 'csv' | 'xlsx',
+): Promise<{ filename: string; type: string; body: string | Buffer }> {
+  const { report, result } = await runSavedReport(ctx, id);
+  if (format === 'csv')
+    return { filename: `report-${report.id}.csv`, type: 'text/csv; charset=utf-8', body: reportCsv(result) };
+  const locale = ctx.principal.userId ? (await getUser(ctx.db, ctx.principal.userId)).locale : 'en';
+  return {
+    filename: `report-${report.id}.xlsx`,
+    type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    body: await reportXlsx(result, report.name, locale === 'ar' || locale === 'fa'),
+  };
 }

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiCaller,
@@ -303,5 +304,29 @@ describe('saved reports', () => {
     const csv = (await call('GET', `/reports/${byName.id}/export.csv`)).body;
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")",1`);
     expect((await call('DELETE', `/objects/deals/${evil.json().id}`)).statusCode).toBeLessThan(300);
+  });
+
+  it('exports a report as XLSX, counts as numbers, right to left for a Persian reader', async () => {
+    const report = await save({ name: 'گزارش: وضعیت/معامله‌ها', definition: byStatus });
+    const en = await call('GET', `/reports/${report.id}/export.xlsx`);
+    expect(en.statusCode, en.body).toBe(200);
+    expect(en.headers['content-type']).toContain('spreadsheetml');
+    const read = async (bytes: Buffer) => {
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+      return workbook.worksheets[0]!;
+    };
+    const sheet = await read(en.rawPayload);
+    expect(sheet.views[0]?.rightToLeft ?? false).toBe(false);
+    expect(sheet.getRow(1).values).toEqual([undefined, 'status', 'count']);
+    const rows = [2, 3].map((n) => sheet.getRow(n).values as unknown[]);
+    expect(new Set(rows.map((r) => `${r[1]}:${r[2]}`))).toEqual(new Set(['open:4', 'won:3']));
+    expect(typeof rows[0]![2]).toBe('number');
+    expect((await call('PATCH', '/me', { locale: 'fa' })).statusCode).toBe(200);
+    const fa = await read((await call('GET', `/reports/${report.id}/export.xlsx`)).rawPayload);
+    expect(fa.views[0]?.rightToLeft).toBe(true);
+    expect(fa.name).not.toMatch(/[\\/?*[\]:]/);
+    expect((await call('PATCH', '/me', { locale: 'en' })).statusCode).toBe(200);
+    expect((await call('GET', `/reports/${report.id}/export.pdf`)).statusCode).toBe(400);
   });
 });
