@@ -10843,6 +10843,24 @@ export interface paths {
                                 name?: string;
                                 next?: string | null;
                                 /** @enum {string} */
+                                type: "waitFor";
+                                /**
+                                 * @default [
+                                 *       "updated"
+                                 *     ]
+                                 */
+                                events?: ("updated" | "deleted")[];
+                                fields?: string[];
+                                condition?: {
+                                    expr: string;
+                                };
+                                timeoutMinutes: number;
+                                whenTimeout?: string | null;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
                                 type: "runWorkflow";
                                 /** Format: uuid */
                                 workflowId: string;
@@ -11280,6 +11298,24 @@ export interface paths {
                                 } | {
                                     expr: string;
                                 };
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "waitFor";
+                                /**
+                                 * @default [
+                                 *       "updated"
+                                 *     ]
+                                 */
+                                events?: ("updated" | "deleted")[];
+                                fields?: string[];
+                                condition?: {
+                                    expr: string;
+                                };
+                                timeoutMinutes: number;
+                                whenTimeout?: string | null;
                             } | {
                                 id: string;
                                 name?: string;
@@ -13150,20 +13186,21 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reports/{id}/export.csv": {
+    "/api/v1/reports/{id}/export.{format}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A saved report run as the caller, as CSV (UTF-8 with a byte-order mark, formulas neutralised) */
+        /** A saved report run as the caller, as CSV (UTF-8 with a byte-order mark) or XLSX (right to left in ar/fa); formulas neutralised */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
                     id: string;
+                    format: "csv" | "xlsx";
                 };
                 cookie?: never;
             };
@@ -14584,6 +14621,24 @@ export interface components {
                     name?: string;
                     next?: string | null;
                     /** @constant */
+                    type: "waitFor";
+                    /**
+                     * @default [
+                     *       "updated"
+                     *     ]
+                     */
+                    events: ("updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        expr: string;
+                    };
+                    timeoutMinutes: number;
+                    whenTimeout?: string | null;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
                     type: "runWorkflow";
                     /** Format: uuid */
                     workflowId: string;
@@ -14805,6 +14860,24 @@ export interface components {
                     } | {
                         expr: string;
                     };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "waitFor";
+                    /**
+                     * @default [
+                     *       "updated"
+                     *     ]
+                     */
+                    events: ("updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        expr: string;
+                    };
+                    timeoutMinutes: number;
+                    whenTimeout?: string | null;
                 } | {
                     id: string;
                     name?: string;
@@ -15121,6 +15194,24 @@ export interface components {
                     name?: string;
                     next?: string | null;
                     /** @constant */
+                    type: "waitFor";
+                    /**
+                     * @default [
+                     *       "updated"
+                     *     ]
+                     */
+                    events: ("updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        expr: string;
+                    };
+                    timeoutMinutes: number;
+                    whenTimeout?: string | null;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
                     type: "runWorkflow";
                     /** Format: uuid */
                     workflowId: string;
@@ -15337,6 +15428,24 @@ export interface components {
                     } | {
                         expr: string;
                     };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "waitFor";
+                    /**
+                     * @default [
+                     *       "updated"
+                     *     ]
+                     */
+                    events: ("updated" | "deleted")[];
+                    fields?: string[];
+                    condition?: {
+                        expr: string;
+                    };
+                    timeoutMinutes: number;
+                    whenTimeout?: string | null;
                 } | {
                     id: string;
                     name?: string;

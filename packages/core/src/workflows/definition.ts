@@ -210,6 +210,29 @@ export const step = z.discriminatedUnion('type', [
     .object({
       ...base,
       /**
+       * Waits until the run's record changes (the next step: `next`), or at most `timeoutMinutes` (then
+       * `whenTimeout`): "wait until the customer replies, else remind in two days".
+       */
+      type: z.literal('waitFor'),
+      events: z
+        .array(z.enum(['updated', 'deleted']))
+        .min(1)
+        .default(['updated']),
+      /** Only a change of one of these fields (any field when absent). */
+      fields: z.array(z.string().min(1).max(63)).max(50).optional(),
+      /** Only when this holds on the record after the change (`record`, `before`). */
+      condition: z
+        .object({ expr: z.string().min(1).max(2000) })
+        .strict()
+        .optional(),
+      timeoutMinutes: z.number().int().min(1).max(525_600),
+      whenTimeout: STEP_ID.nullable().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      /**
        * Starts another workflow (its trigger `called`, published and on), on this run's record when the other
        * workflow's trigger names the same object, and goes on at once (it does not wait for that run).
        */

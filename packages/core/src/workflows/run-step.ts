@@ -289,6 +289,31 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         waitUntil: until,
       };
     }
+    case 'waitFor': {
+      // First arrival: wait (on this same step) until the deadline; the record's change wakes the run early
+      // (trigger.ts marks `event` in the step's output). On waking: the change, else the timeout, else not yet.
+      const waiting = (env.scope.steps?.[step.id] ?? null) as {
+        deadline?: string;
+        event?: Record<string, unknown>;
+      } | null;
+      if (!waiting?.deadline) {
+        const deadline = new Date(Date.now() + step.timeoutMinutes * 60_000);
+        const input = { events: step.events, fields: step.fields ?? null, until: deadline.toISOString() };
+        if (env.dryRun)
+          return { input, output: { wouldWaitUntil: deadline.toISOString() }, next: step.next ?? null };
+        return {
+          input,
+          output: { waitingSince: new Date().toISOString(), deadline: deadline.toISOString() },
+          next: step.id,
+          waitUntil: deadline,
+        };
+      }
+      if (waiting.event) return { input: null, output: { event: waiting.event }, next: step.next ?? null };
+      const deadline = new Date(waiting.deadline);
+      if (Date.now() >= deadline.getTime())
+        return { input: null, output: { timedOut: true }, next: step.whenTimeout ?? null };
+      return { input: null, output: waiting, next: step.id, waitUntil: deadline };
+    }
     case 'branch': {
       let holds = true;
       if (step.condition.expr) {

@@ -12,7 +12,15 @@ import { expressionHolds } from './expressions.ts';
 import { failpoint, failpointsArmed } from './failpoints.ts';
 import { admission, MAX_DEPTH, queueStep } from './runs.ts';
 import { scheduleDateTriggers } from './schedule-jobs.ts';
-import { HELD, insertRun, selectActiveWorkflows, selectRun } from './workflows.repository.ts';
+import {
+  HELD,
+  insertRun,
+  markWaitEvent,
+  selectActiveWorkflows,
+  selectRun,
+  selectVersion,
+  selectWaitingRuns,
+} from './workflows.repository.ts';
 
 export { admission, MAX_DEPTH } from './runs.ts';
 
@@ -56,6 +64,7 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
   if (workflows.length > 0) noWorkflows.delete(workspaceId);
   else if (version !== undefined) noWorkflows.set(workspaceId, version);
   if (workflows.length === 0) return;
+  await wakeWaitingRuns(trx, workspaceId, events, workflows);
   await scheduleDateTriggers(
     trx,
     workspaceId,
@@ -112,7 +121,11 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
           const seenTrigger = { ...base.trigger, fields: changed, before: seenBefore };
           let holds = false;
           try {
-            holds = expressionHolds(trigger.condition.expr, { record, before: seenBefore, trigger: seenTrigger });
+            holds = expressionHolds(trigger.condition.expr, {
+              record,
+              before: seenBefore,
+              trigger: seenTrigger,
+            });
           } catch {
             holds = false; // an expression that fails on this record does not match it
           }
@@ -153,6 +166,74 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       const id = await insertRun(trx, { ...base, status: 'queued', reason: null });
       if (id) await queueStep(trx, id);
       if (id && failpointsArmed()) afterCommit(trx, () => failpoint('after-trigger-commit'));
+    }
+  }
+}
+
+/**
+ * Runs of enabled workflows waiting on a changed record in a `waitFor` step wake when the change is one the step
+ * waits for (its kinds, fields and condition, read as the workflow's owner may read them — never a hidden field):
+ * the step's output is marked with the event and its job brought forward to now (the job key is the run's, so the
+ * timeout's job is replaced, not doubled). A run's own writes never wake it. Both the mark and the job commit with
+ * the write; the step decides, under the run's lock, between the event and the timeout.
+ */
+async function wakeWaitingRuns(
+  trx: Tx,
+  workspaceId: string,
+  events: readonly RecordEvent[],
+  workflows: Awaited<ReturnType<typeof selectActiveWorkflows>>,
+) {
+  const ids = [...new Set(events.filter((e) => e.kind !== 'created').map((e) => e.recordId))];
+  if (ids.length === 0) return;
+  const runs = await selectWaitingRuns(trx, workspaceId, ids);
+  if (runs.length === 0) return;
+  const owners = new Map(workflows.map((w) => [w.workflow_id, readerOf(w)]));
+  const versions = new Map<string, Awaited<ReturnType<typeof selectVersion>>>();
+  for (const run of runs) {
+    const reader = owners.get(run.workflow_id);
+    if (!reader || !run.current_step) continue;
+    const key = `${run.workflow_id}:${run.version}`;
+    if (!versions.has(key))
+      versions.set(key, await selectVersion(trx, workspaceId, run.workflow_id, run.version));
+    const step = versions.get(key)?.definition.steps.find((s) => s.id === run.current_step);
+    if (step?.type !== 'waitFor') continue;
+    const mark = run.outputs?.[step.id] as { deadline?: string; event?: unknown } | undefined;
+    if (!mark?.deadline || mark.event) continue;
+    for (const event of events) {
+      if (event.recordId !== run.trigger_record_id || event.object !== run.trigger_object) continue;
+      if (!(step.events as string[]).includes(event.kind)) continue;
+      if (event.cause?.kind === 'workflow' && event.cause.runId === run.id) continue;
+      if (!ruleFor(reader, event.object).read) continue;
+      const visible = visibleTo(reader, event.object);
+      const changed = Object.keys(event.changes).filter(visible);
+      if (
+        event.kind === 'updated' &&
+        (changed.length === 0 || (step.fields && !step.fields.some((f) => changed.includes(f))))
+      )
+        continue;
+      if (step.condition && event.kind !== 'deleted') {
+        const stored = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
+        const record = Object.fromEntries(Object.entries(stored).filter(([k]) => visible(k)));
+        const before = Object.fromEntries(
+          Object.entries(event.changes)
+            .filter(([k]) => visible(k))
+            .map(([k, c]) => [k, c.from]),
+        );
+        let holds = false;
+        try {
+          holds = expressionHolds(step.condition.expr, { record, before });
+        } catch {
+          holds = false;
+        }
+        if (!holds) continue;
+      }
+      const woke = await markWaitEvent(trx, workspaceId, run.id, step.id, {
+        kind: event.kind,
+        fields: changed,
+        at: new Date().toISOString(),
+      });
+      if (woke) await queueStep(trx, run.id);
+      break;
     }
   }
 }

@@ -16,7 +16,9 @@ import { selectWorkflow } from './workflows.repository.ts';
 
 /** The steps a step may go to next (a branch: both outcomes). */
 export function successors(step: Step): (string | null | undefined)[] {
-  return step.type === 'branch' ? [step.whenTrue, step.whenFalse] : step.type === 'stop' ? [] : [step.next];
+  if (step.type === 'branch') return [step.whenTrue, step.whenFalse];
+  if (step.type === 'waitFor') return [step.next, step.whenTimeout];
+  return step.type === 'stop' ? [] : [step.next];
 }
 
 function checkExpr(problems: FieldProblem[], field: string, what: string, expr: string) {
@@ -235,6 +237,27 @@ export async function validateForPublish(
       case 'webhook':
         if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
         break;
+      case 'waitFor': {
+        if (!triggerObject) {
+          problems.push({
+            field: `${field}.events`,
+            message: `${what}: this workflow has no record to wait on.`,
+          });
+          break;
+        }
+        const found = await objectProblems(triggerObject, field, what);
+        for (const key of step.fields ?? [])
+          if (
+            found &&
+            (!found.scope.object.fields.some((f) => f.key === key) || found.rule.hiddenFields?.includes(key))
+          )
+            problems.push({
+              field: `${field}.fields`,
+              message: `${what}: there is no field "${key}" on ${triggerObject}.`,
+            });
+        if (step.condition) checkExpr(problems, `${field}.condition.expr`, what, step.condition.expr);
+        break;
+      }
       case 'assign': {
         if (!triggerObject) {
           problems.push({

@@ -377,6 +377,36 @@ export async function stepsInLastMinute(trx: Tx, workspaceId: string): Promise<n
   return rows[0]?.n ?? 0;
 }
 
+/** Runs waiting on any of these records (a wait step or a waitFor step), for record events to wake. */
+export async function selectWaitingRuns(
+  trx: Tx,
+  workspaceId: string,
+  recordIds: readonly string[],
+): Promise<RunRow[]> {
+  const { rows } = await sql<RunRow>`
+    select ${RUN_COLUMNS} from workflow_runs
+    where workspace_id = ${workspaceId} and trigger_record_id = any(${recordIds}::uuid[]) and status = 'waiting'`.execute(
+    raw(trx),
+  );
+  return rows;
+}
+
+/** Marks that the change a waitFor step waits for came; false when the run is no longer waiting on that step. */
+export async function markWaitEvent(
+  trx: Tx,
+  workspaceId: string,
+  runId: string,
+  stepId: string,
+  event: Record<string, unknown>,
+): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    update workflow_runs set outputs = jsonb_set(outputs, array[${stepId}, 'event'], ${JSON.stringify(event)}::jsonb)
+    where workspace_id = ${workspaceId} and id = ${runId} and status = 'waiting' and current_step = ${stepId}
+      and outputs -> ${stepId} ? 'deadline' and not (outputs -> ${stepId} ? 'event')
+    returning id`.execute(raw(trx));
+  return rows.length > 0;
+}
+
 /** The run a workflow already has for a trigger key (trigger keys are unique per workflow). */
 export async function selectRunByKey(
   trx: Tx,

@@ -2,7 +2,7 @@ import { ActionIcon, Badge, Group, Paper, Text } from '@mantine/core';
 import { IconTrash } from '@tabler/icons-react';
 import { Handle as FlowHandle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
-import type { Handle, StepType } from '../utils/graph.ts';
+import { HANDLE_LABEL, type Handle, type StepType } from '../utils/graph.ts';
 import { AddStepMenu } from './AddStepMenu.tsx';
 import { StepIcon } from './StepIcon.tsx';
 
@@ -21,7 +21,13 @@ export type FlowNodeData = {
 export type FlowNodeType = Node<FlowNodeData, 'workflow'>;
 
 // Where a branch's two ways leave the node, from the canvas's left (the canvas stays left-to-right).
-const HANDLE_LEFT: Record<Handle, string> = { next: '50%', yes: '25%', no: '75%' };
+const HANDLE_LEFT: Record<Handle, string> = {
+  next: '50%',
+  yes: '25%',
+  no: '75%',
+  event: '25%',
+  timeout: '75%',
+};
 
 /**
  * One node: its kind and name, a delete button for steps, and under it a "+" per way out. The canvas is
@@ -105,15 +111,15 @@ export function FlowNode({ data }: NodeProps<FlowNodeType>) {
             }}
           >
             {h !== 'next' ? (
-              <Badge size="xs" variant="light" color={h === 'yes' ? 'green' : 'gray'}>
-                {t(`workflow.${h}`)}
+              <Badge size="xs" variant="light" color={h === 'yes' || h === 'event' ? 'green' : 'gray'}>
+                {t(`workflow.${HANDLE_LABEL[h]}`)}
               </Badge>
             ) : null}
             <AddStepMenu
               label={
                 h === 'next'
                   ? t('workflow.addStepAfter', { name: data.title })
-                  : t('workflow.addStepOnSide', { name: data.title, side: t(`workflow.${h}`) })
+                  : t('workflow.addStepOnSide', { name: data.title, side: t(`workflow.${HANDLE_LABEL[h]}`) })
               }
               onAdd={(type) => data.onAdd(h, type)}
               allowStop={!followed}

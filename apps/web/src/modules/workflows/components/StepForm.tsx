@@ -1,4 +1,16 @@
-import { Code, NumberInput, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import {
+  Checkbox,
+  Code,
+  Group,
+  MultiSelect,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
@@ -216,6 +228,62 @@ export function StepForm({
               dir="ltr"
               autosize
               minRows={2}
+            />
+          </>
+        );
+      case 'waitFor':
+        return (
+          <>
+            <Checkbox.Group
+              label={t('workflow.waitForEvents')}
+              value={step.events ?? ['updated']}
+              onChange={(v) => {
+                const events = (['updated', 'deleted'] as const).filter((e) => v.includes(e));
+                if (events.length) onChange({ ...step, events });
+              }}
+            >
+              <Group gap="md" mt={4}>
+                {(['updated', 'deleted'] as const).map((e) => (
+                  <Checkbox key={e} value={e} label={t(`workflow.event.${e}`)} />
+                ))}
+              </Group>
+            </Checkbox.Group>
+            <MultiSelect
+              label={t('workflow.fields')}
+              placeholder={step.fields?.length ? undefined : t('workflow.anyField')}
+              data={(triggerObject?.fields ?? []).map((f) => ({
+                value: f.key,
+                label: label(f.labels, i18n.language as Locale),
+              }))}
+              value={step.fields ?? []}
+              onChange={(v) => {
+                const { fields: _, ...rest } = step;
+                onChange(v.length ? { ...rest, fields: v } : rest);
+              }}
+              searchable
+            />
+            <Textarea
+              label={t('workflow.expression')}
+              description={t('workflow.waitForConditionHint')}
+              value={step.condition?.expr ?? ''}
+              onChange={(e) => {
+                const { condition: _, ...rest } = step;
+                const expr = e.currentTarget.value;
+                onChange(expr ? { ...rest, condition: { expr } } : rest);
+              }}
+              ff="monospace"
+              dir="ltr"
+              autosize
+              minRows={2}
+            />
+            <NumberInput
+              label={t('workflow.timeoutMinutes')}
+              description={t('workflow.timeoutHint')}
+              min={1}
+              max={525_600}
+              allowDecimal={false}
+              value={step.timeoutMinutes}
+              onChange={(v) => onChange({ ...step, timeoutMinutes: typeof v === 'number' && v >= 1 ? v : 1 })}
             />
           </>
         );

@@ -1,6 +1,7 @@
 import {
   IconBell,
   IconBolt,
+  IconClockPause,
   IconGitBranch,
   IconHourglass,
   IconMail,
@@ -19,6 +20,7 @@ const ICONS = {
   notify: IconBell,
   sendEmail: IconMail,
   wait: IconHourglass,
+  waitFor: IconClockPause,
   branch: IconGitBranch,
   webhook: IconWebhook,
   runWorkflow: IconPlayerPlay,

@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   graphProblems,
+  HANDLE_LABEL,
   type Handle,
   insertStep,
   layoutOf,
@@ -37,6 +38,8 @@ function summary(step: Step): string {
       return '';
     case 'assign':
       return step.field;
+    case 'waitFor':
+      return (step.fields ?? []).join(', ');
     case 'stop':
       return '';
   }
@@ -132,7 +135,7 @@ export function WorkflowCanvas({
           source: s.id,
           sourceHandle: o.handle,
           target: o.target,
-          ...(o.handle === 'next' ? {} : { label: t(`workflow.${o.handle}`) }),
+          ...(o.handle === 'next' ? {} : { label: t(`workflow.${HANDLE_LABEL[o.handle]}`) }),
         })),
     ),
   ];

@@ -146,6 +146,7 @@ describe('unfinished steps', () => {
       notify: ['message'],
       sendEmail: ['to', 'subject', 'body'],
       wait: [],
+      waitFor: [],
       branch: ['condition'],
       webhook: ['url'],
       assign: ['pool'],

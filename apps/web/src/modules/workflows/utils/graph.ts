@@ -7,6 +7,7 @@ export const STEP_TYPES = [
   'notify',
   'sendEmail',
   'wait',
+  'waitFor',
   'branch',
   'webhook',
   'assign',
@@ -16,7 +17,15 @@ export const STEP_TYPES = [
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** Where an edge leaves a node: the one way on, or a branch's yes and no. */
-export type Handle = 'next' | 'yes' | 'no';
+export type Handle = 'next' | 'yes' | 'no' | 'event' | 'timeout';
+
+/** The words on a handle's badge and edge (none for the one way on). */
+export const HANDLE_LABEL: Record<Exclude<Handle, 'next'>, string> = {
+  yes: 'yes',
+  no: 'no',
+  event: 'onEvent',
+  timeout: 'onTimeout',
+};
 
 /** The node that stands for the trigger on the canvas (step ids cannot take this form with a capital). */
 export const TRIGGER_NODE = 'trigger';
@@ -28,6 +37,11 @@ export function outgoing(step: Step): { handle: Handle; target: string | null }[
     return [
       { handle: 'yes', target: step.whenTrue },
       { handle: 'no', target: step.whenFalse },
+    ];
+  if (step.type === 'waitFor')
+    return [
+      { handle: 'event', target: step.next ?? null },
+      { handle: 'timeout', target: step.whenTimeout ?? null },
     ];
   return [{ handle: 'next', target: step.next ?? null }];
 }
@@ -44,6 +58,8 @@ function withTarget(step: Step, handle: Handle, target: string | null): Step {
   if (step.type === 'stop') return step;
   if (step.type === 'branch')
     return handle === 'no' ? { ...step, whenFalse: target } : { ...step, whenTrue: target };
+  if (step.type === 'waitFor')
+    return handle === 'timeout' ? { ...step, whenTimeout: target } : { ...step, next: target };
   return { ...step, next: target };
 }
 
@@ -68,6 +84,8 @@ export function blankStep(type: StepType, id: string, next: string | null): Step
       return { id, type, to: [], subject: '', body: '', next };
     case 'wait':
       return { id, type, minutes: 60, next };
+    case 'waitFor':
+      return { id, type, events: ['updated'], timeoutMinutes: 2880, next, whenTimeout: null };
     case 'branch':
       return { id, type, condition: {}, whenTrue: next, whenFalse: null };
     case 'webhook':
@@ -225,7 +243,11 @@ export function layoutOf(def: WorkflowDefinition): Record<string, { x: number; y
       place(
         o.target,
         at,
-        o.handle === 'yes' ? -spread : o.handle === 'no' ? spread : 0,
+        o.handle === 'yes' || o.handle === 'event'
+          ? -spread
+          : o.handle === 'no' || o.handle === 'timeout'
+            ? spread
+            : 0,
         Math.max(spread / 2, COLUMN / 2),
       );
   };
