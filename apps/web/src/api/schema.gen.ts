@@ -10795,6 +10795,17 @@ export interface paths {
                                 })[];
                                 subject: string;
                                 body: string;
+                                translations?: {
+                                    [key: string]: {
+                                        subject: string;
+                                        body: string;
+                                    };
+                                };
+                                language?: {
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                };
                             } | {
                                 id: string;
                                 name?: string;
@@ -11255,6 +11266,17 @@ export interface paths {
                                 })[];
                                 subject: string;
                                 body: string;
+                                translations?: {
+                                    [key: string]: {
+                                        subject: string;
+                                        body: string;
+                                    };
+                                };
+                                language?: {
+                                    value: unknown;
+                                } | {
+                                    expr: string;
+                                };
                             } | {
                                 id: string;
                                 name?: string;
@@ -14573,6 +14595,17 @@ export interface components {
                     })[];
                     subject: string;
                     body: string;
+                    translations?: {
+                        [key: string]: {
+                            subject: string;
+                            body: string;
+                        };
+                    };
+                    language?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
                 } | {
                     id: string;
                     name?: string;
@@ -14817,6 +14850,17 @@ export interface components {
                     })[];
                     subject: string;
                     body: string;
+                    translations?: {
+                        [key: string]: {
+                            subject: string;
+                            body: string;
+                        };
+                    };
+                    language?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
                 } | {
                     id: string;
                     name?: string;
@@ -15146,6 +15190,17 @@ export interface components {
                     })[];
                     subject: string;
                     body: string;
+                    translations?: {
+                        [key: string]: {
+                            subject: string;
+                            body: string;
+                        };
+                    };
+                    language?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
                 } | {
                     id: string;
                     name?: string;
@@ -15385,6 +15440,17 @@ export interface components {
                     })[];
                     subject: string;
                     body: string;
+                    translations?: {
+                        [key: string]: {
+                            subject: string;
+                            body: string;
+                        };
+                    };
+                    language?: {
+                        value: unknown;
+                    } | {
+                        expr: string;
+                    };
                 } | {
                     id: string;
                     name?: string;

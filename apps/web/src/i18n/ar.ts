@@ -529,6 +529,8 @@ export const ar: Dictionary = {
     waitForConditionHint: 'فقط تغيير يتحقق بعده هذا (اختياري): record.status == "won"',
     timeoutMinutes: 'على الأكثر (دقائق)',
     timeoutHint: 'ثم يسلك التشغيل طريق «انتهى الوقت»: ٢٨٨٠ يومان.',
+    emailTranslations: 'بلغات أخرى',
+    emailTranslationsHint: 'من كانت لغته المفضلة لها موضوع ونص يتلقاهما؛ والباقون ما هو أعلاه.',
     timelineRan: 'جرى سير العمل {{name}} (الإصدار {{version}})',
     emailLimitHours: 'خلال (ساعات)',
     assignField: 'حقل الشخص الذي يُعيَّن',

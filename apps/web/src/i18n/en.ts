@@ -547,6 +547,9 @@ export const en = {
     waitForConditionHint: 'Only a change after which this holds (optional): record.status == "won"',
     timeoutMinutes: 'At most (minutes)',
     timeoutHint: 'Then the run takes its “Timed out” way: 2880 is two days.',
+    emailTranslations: 'In other languages',
+    emailTranslationsHint:
+      'A recipient whose preferred language has its own subject and body gets them; everyone else the ones above.',
     timelineRan: 'Workflow {{name}} ran (version {{version}})',
     emailLimitHours: 'Within (hours)',
     assignField: 'Person field to set',

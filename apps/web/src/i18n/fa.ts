@@ -532,6 +532,9 @@ export const fa: Dictionary = {
     waitForConditionHint: 'فقط تغییری که پس از آن این برقرار باشد (اختیاری): record.status == "won"',
     timeoutMinutes: 'حداکثر (دقیقه)',
     timeoutHint: 'سپس اجرا از راه «وقت گذشت» می‌رود: ۲۸۸۰ یعنی دو روز.',
+    emailTranslations: 'به زبان‌های دیگر',
+    emailTranslationsHint:
+      'گیرنده‌ای که زبان ترجیحی‌اش موضوع و متن خود را دارد همان را می‌گیرد؛ بقیه موضوع و متن بالا را.',
     timelineRan: 'گردش‌کار {{name}} اجرا شد (نسخهٔ {{version}})',
     emailLimitHours: 'در (ساعت)',
     assignField: 'فیلد شخصی که پر می‌شود',

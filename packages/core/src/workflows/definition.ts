@@ -165,6 +165,15 @@ export const step = z.discriminatedUnion('type', [
       subject: z.string().min(1).max(500),
       /** Plain text with `{{ }}` merge fields. */
       body: z.string().min(1).max(50_000),
+      /** The same email in other languages; the recipient's language picks one (else `subject` and `body`). */
+      translations: z
+        .partialRecord(
+          z.enum(['en', 'ar', 'fa']),
+          z.object({ subject: z.string().min(1).max(500), body: z.string().min(1).max(50_000) }).strict(),
+        )
+        .optional(),
+      /** The recipient's language code: a value or expression; `record.preferredLanguage` when absent. */
+      language: valueSource.optional(),
     })
     .strict(),
   z

@@ -13,6 +13,8 @@ export interface EmailMessage {
   body: string;
   /** The deterministic Message-ID (`<runId.stepId@domain>`): a resend after a crash carries the same one. */
   messageId: string;
+  /** The language of a translated email (`fa`), sent as its Content-Language. */
+  language?: string | undefined;
 }
 
 /** How a send went: accepted, or refused with the server's code (a 4xx or no answer may be tried again). */
@@ -67,7 +69,11 @@ export async function sendWorkflowEmail(smtp: SmtpSettings, message: EmailMessag
       subject: message.subject,
       text: message.body,
       messageId: message.messageId,
-      headers: { 'Auto-Submitted': 'auto-generated', 'X-Rabita-Workflow': '1' },
+      headers: {
+        'Auto-Submitted': 'auto-generated',
+        'X-Rabita-Workflow': '1',
+        ...(message.language ? { 'Content-Language': message.language } : {}),
+      },
     });
     if (info.rejected.length > 0 && info.accepted.length === 0)
       return { accepted: false, responseCode: 550, error: `Every recipient was refused.` };

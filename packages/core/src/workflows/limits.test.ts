@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { runWorkflowStep, type StepOptions, THROTTLED } from './run-step.ts';
 import { runJobKey } from './runs.ts';
-import { type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
+import { parseMail, type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
 
 describe('workflow limits: emails per recipient and steps per workspace a minute', () => {
   let t: TestApp;
@@ -161,5 +161,50 @@ describe('workflow limits: emails per recipient and steps per workspace a minute
       ['succeeded', null],
       ['succeeded', null],
     ]);
+  });
+
+  it('writes to each recipient in their language when the email has it, else in the default one', async () => {
+    const id = await manual(
+      'Welcome in three languages',
+      [
+        {
+          id: 's1',
+          type: 'sendEmail',
+          to: [{ expr: 'record.emails' }],
+          subject: 'Welcome, {{ record.firstName }}',
+          body: 'Hello {{ record.firstName }}.',
+          translations: {
+            fa: { subject: 'خوش آمدید، {{ record.firstName }}', body: 'سلام {{ record.firstName }}.' },
+            ar: { subject: 'أهلًا، {{ record.firstName }}', body: 'مرحبًا {{ record.firstName }}.' },
+          },
+          next: null,
+        },
+      ],
+      {},
+    );
+    const people = [
+      { firstName: 'مریم', preferredLanguage: 'fa', emails: ['maryam@rabita.example'] },
+      { firstName: 'سلمى', preferredLanguage: 'ar', emails: ['salma@rabita.example'] },
+      { firstName: 'Anna', emails: ['anna@rabita.example'] },
+    ];
+    const before = mails.length;
+    for (const p of people) {
+      const made = (await call('POST', '/objects/people', p)).json() as { id: string };
+      expect((await call('POST', `/workflows/${id}/run`, { recordIds: [made.id] })).statusCode).toBe(202);
+    }
+    for (let pass = 0; pass < 3; pass++)
+      for (const run of await runsOf(id))
+        if (run.status === 'queued' || run.status === 'running') await step(run.id);
+    const sent = mails.slice(before).map((m) => {
+      const parsed = parseMail(m.raw);
+      return [m.to[0], parsed.headers.get('subject'), parsed.headers.get('content-language') ?? null];
+    });
+    expect(sent.sort()).toEqual(
+      [
+        ['anna@rabita.example', 'Welcome, Anna', null],
+        ['maryam@rabita.example', 'خوش آمدید، مریم', 'fa'],
+        ['salma@rabita.example', 'أهلًا، سلمى', 'ar'],
+      ].sort(),
+    );
   });
 });

@@ -219,15 +219,33 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         throw new AppError('validation_failed', `${what}: the email has no recipient on this record.`, {
           errors: [{ field: `${field}.to`, message: 'Gives no email address.' }],
         });
+      // The recipient's language picks a translation, when the step has one in it.
+      let language: unknown;
+      try {
+        language = step.language
+          ? resolveValue(step.language, env.scope)
+          : env.scope.record.preferredLanguage;
+      } catch (error) {
+        throw expressionProblem(error, `${field}.language`, what);
+      }
+      const translated =
+        typeof language === 'string' && step.translations && Object.hasOwn(step.translations, language)
+          ? step.translations[language as 'en' | 'ar' | 'fa']
+          : undefined;
       const rendered: Record<'subject' | 'body', string> = { subject: '', body: '' };
       for (const part of ['subject', 'body'] as const) {
         try {
-          rendered[part] = renderTemplate(step[part], env.scope);
+          rendered[part] = renderTemplate((translated ?? step)[part], env.scope);
         } catch (error) {
           throw expressionProblem(error, `${field}.${part}`, what);
         }
       }
-      const email = { to, subject: rendered.subject.replace(/[\r\n]+/g, ' '), body: rendered.body };
+      const email = {
+        to,
+        subject: rendered.subject.replace(/[\r\n]+/g, ' '),
+        body: rendered.body,
+        ...(translated ? { language: language as string } : {}),
+      };
       if (env.dryRun) return { input: email, output: { wouldEmail: { to } }, next: step.next ?? null };
       if (!env.smtp)
         throw new AppError(
@@ -496,6 +514,7 @@ function externalOf(step: Step, input: unknown, key: string): External | undefin
         subject: String(i.subject ?? ''),
         body: String(i.body ?? ''),
         messageId: key,
+        ...(typeof i.language === 'string' ? { language: i.language } : {}),
       },
     };
   return undefined;

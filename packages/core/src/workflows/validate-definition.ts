@@ -227,6 +227,12 @@ export async function validateForPublish(
           checkExpr(problems, `${field}.subject`, what, e);
         for (const e of safeTemplate(problems, `${field}.body`, what, step.body))
           checkExpr(problems, `${field}.body`, what, e);
+        for (const [lang, t] of Object.entries(step.translations ?? {}))
+          for (const part of ['subject', 'body'] as const)
+            for (const e of safeTemplate(problems, `${field}.translations.${lang}.${part}`, what, t[part]))
+              checkExpr(problems, `${field}.translations.${lang}.${part}`, what, e);
+        if (step.language && 'expr' in step.language)
+          checkExpr(problems, `${field}.language`, what, step.language.expr);
         break;
       case 'wait':
         if (step.until && 'expr' in step.until) checkExpr(problems, `${field}.until`, what, step.until.expr);

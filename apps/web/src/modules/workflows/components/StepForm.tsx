@@ -21,6 +21,7 @@ import type { Step, Trigger, ValueSource } from '../utils/workflow-types.ts';
 import { workflowsApi } from '../utils/workflows-api.ts';
 import { AssignForm } from './AssignForm.tsx';
 import { ConditionInput } from './ConditionInput.tsx';
+import { EmailTranslations } from './EmailTranslations.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 import { ValueSourceInput, ValueSourceList } from './ValueSourceInput.tsx';
 import { ValuesEditor } from './ValuesEditor.tsx';
@@ -151,6 +152,7 @@ export function StepForm({
               minRows={4}
             />
             <MergeHint />
+            <EmailTranslations step={step} onChange={onChange} />
           </>
         );
       case 'wait': {
