@@ -259,7 +259,8 @@ describe('workflows in the browser', () => {
     await page.goto(`${base}/workflow-runs?workflowId=${created.id}`);
     const row = page.getByRole('row', { name: /Welcome new people/ });
     await row.getByText('Waiting').waitFor();
-    expect(await row.getByRole('link', { name: person.id }).getAttribute('href')).toBe(
+    // The record by its title, linking to its page.
+    expect(await row.getByRole('link', { name: /Shirin/ }).getAttribute('href')).toBe(
       `/o/people/${person.id}`,
     );
     await row.getByRole('link', { name: 'Welcome new people' }).click();
