@@ -114,6 +114,12 @@ describe('reports in the browser, in Persian', () => {
         .first()
         .evaluate((el) => el.getBoundingClientRect().x);
     expect(await labelX('اسفند')).toBeGreaterThan(await labelX('اردیبهشت'));
+    // The page links the spreadsheet, which the server answers as the reader's (right to left for Persian).
+    const href = await page.getByRole('link', { name: 'دریافت XLSX' }).getAttribute('href');
+    expect(href).toBe(`/api/v1/reports/${reportId}/export.xlsx`);
+    const xlsx = await page.request.get(`${base}${href}`);
+    expect(xlsx.status()).toBe(200);
+    expect(xlsx.headers()['content-type']).toContain('spreadsheetml');
     await fs.mkdir(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'reports-jalali-month-fa.png'), fullPage: true });
   });

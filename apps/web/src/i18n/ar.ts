@@ -858,6 +858,7 @@ export const ar: Dictionary = {
     edit: 'تعديل',
     doneEditing: 'إغلاق المحرر',
     csv: 'تنزيل CSV',
+    xlsx: 'تنزيل XLSX',
     delete: 'حذف',
   },
 };

@@ -878,6 +878,7 @@ export const en = {
     edit: 'Edit',
     doneEditing: 'Close the editor',
     csv: 'Download CSV',
+    xlsx: 'Download XLSX',
     delete: 'Delete',
   },
 };

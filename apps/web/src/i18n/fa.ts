@@ -863,6 +863,7 @@ export const fa: Dictionary = {
     edit: 'ویرایش',
     doneEditing: 'بستن ویرایشگر',
     csv: 'دریافت CSV',
+    xlsx: 'دریافت XLSX',
     delete: 'حذف',
   },
 };

@@ -144,6 +144,9 @@ export default function ReportPage() {
             <Button component="a" variant="default" href={`/api/v1/reports/${id}/export.csv`} download>
               {t('reports.csv')}
             </Button>
+            <Button component="a" variant="default" href={`/api/v1/reports/${id}/export.xlsx`} download>
+              {t('reports.xlsx')}
+            </Button>
             {saved.data.editable && (
               <>
                 <Button variant="default" onClick={() => setEditing(!editing)}>
