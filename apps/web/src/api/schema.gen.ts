@@ -10854,6 +10854,26 @@ export interface paths {
                                 name?: string;
                                 next?: string | null;
                                 /** @enum {string} */
+                                type: "updateRelated";
+                                object: string;
+                                via: string;
+                                filter?: {
+                                    [key: string]: unknown;
+                                };
+                                values: {
+                                    [key: string]: {
+                                        value: unknown;
+                                    } | {
+                                        expr: string;
+                                    };
+                                };
+                                /** @default 100 */
+                                limit?: number;
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
                                 type: "waitFor";
                                 /**
                                  * @default [
@@ -11320,6 +11340,26 @@ export interface paths {
                                 } | {
                                     expr: string;
                                 };
+                            } | {
+                                id: string;
+                                name?: string;
+                                next?: string | null;
+                                /** @enum {string} */
+                                type: "updateRelated";
+                                object: string;
+                                via: string;
+                                filter?: {
+                                    [key: string]: unknown;
+                                };
+                                values: {
+                                    [key: string]: {
+                                        value: unknown;
+                                    } | {
+                                        expr: string;
+                                    };
+                                };
+                                /** @default 100 */
+                                limit?: number;
                             } | {
                                 id: string;
                                 name?: string;
@@ -14654,6 +14694,26 @@ export interface components {
                     name?: string;
                     next?: string | null;
                     /** @constant */
+                    type: "updateRelated";
+                    object: string;
+                    via: string;
+                    filter?: {
+                        [key: string]: unknown;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                    /** @default 100 */
+                    limit: number;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
                     type: "waitFor";
                     /**
                      * @default [
@@ -14904,6 +14964,26 @@ export interface components {
                     } | {
                         expr: string;
                     };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "updateRelated";
+                    object: string;
+                    via: string;
+                    filter?: {
+                        [key: string]: unknown;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                    /** @default 100 */
+                    limit: number;
                 } | {
                     id: string;
                     name?: string;
@@ -15249,6 +15329,26 @@ export interface components {
                     name?: string;
                     next?: string | null;
                     /** @constant */
+                    type: "updateRelated";
+                    object: string;
+                    via: string;
+                    filter?: {
+                        [key: string]: unknown;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                    /** @default 100 */
+                    limit: number;
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
                     type: "waitFor";
                     /**
                      * @default [
@@ -15494,6 +15594,26 @@ export interface components {
                     } | {
                         expr: string;
                     };
+                } | {
+                    id: string;
+                    name?: string;
+                    next?: string | null;
+                    /** @constant */
+                    type: "updateRelated";
+                    object: string;
+                    via: string;
+                    filter?: {
+                        [key: string]: unknown;
+                    };
+                    values: {
+                        [key: string]: {
+                            value: unknown;
+                        } | {
+                            expr: string;
+                        };
+                    };
+                    /** @default 100 */
+                    limit: number;
                 } | {
                     id: string;
                     name?: string;

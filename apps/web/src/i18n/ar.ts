@@ -531,6 +531,9 @@ export const ar: Dictionary = {
     timeoutHint: 'ثم يسلك التشغيل طريق «انتهى الوقت»: ٢٨٨٠ يومان.',
     emailTranslations: 'بلغات أخرى',
     emailTranslationsHint: 'من كانت لغته المفضلة لها موضوع ونص يتلقاهما؛ والباقون ما هو أعلاه.',
+    relatedVia: 'حقلها الذي يشير إلى هنا',
+    relatedLimit: 'على الأكثر (سجلات)',
+    relatedItemHint: 'كل سجل في التعابير هو item:',
     timelineRan: 'جرى سير العمل {{name}} (الإصدار {{version}})',
     emailLimitHours: 'خلال (ساعات)',
     assignField: 'حقل الشخص الذي يُعيَّن',
@@ -555,6 +558,7 @@ export const ar: Dictionary = {
     stepType: {
       updateRecord: 'تحديث سجل',
       createRecord: 'إنشاء سجل',
+      updateRelated: 'تحديث السجلات المرتبطة',
       notify: 'إشعار أشخاص',
       sendEmail: 'إرسال بريد إلكتروني',
       wait: 'انتظار',

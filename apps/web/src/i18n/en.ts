@@ -550,6 +550,9 @@ export const en = {
     emailTranslations: 'In other languages',
     emailTranslationsHint:
       'A recipient whose preferred language has its own subject and body gets them; everyone else the ones above.',
+    relatedVia: 'Their field pointing here',
+    relatedLimit: 'At most (records)',
+    relatedItemHint: 'Each record at hand is item in expressions:',
     timelineRan: 'Workflow {{name}} ran (version {{version}})',
     emailLimitHours: 'Within (hours)',
     assignField: 'Person field to set',
@@ -574,6 +577,7 @@ export const en = {
     stepType: {
       updateRecord: 'Update a record',
       createRecord: 'Create a record',
+      updateRelated: 'Update related records',
       notify: 'Notify people',
       sendEmail: 'Send an email',
       wait: 'Wait',

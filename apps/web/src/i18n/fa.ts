@@ -535,6 +535,9 @@ export const fa: Dictionary = {
     emailTranslations: 'به زبان‌های دیگر',
     emailTranslationsHint:
       'گیرنده‌ای که زبان ترجیحی‌اش موضوع و متن خود را دارد همان را می‌گیرد؛ بقیه موضوع و متن بالا را.',
+    relatedVia: 'فیلدشان که به این رکورد اشاره دارد',
+    relatedLimit: 'حداکثر (رکورد)',
+    relatedItemHint: 'هر رکورد در عبارت‌ها item است:',
     timelineRan: 'گردش‌کار {{name}} اجرا شد (نسخهٔ {{version}})',
     emailLimitHours: 'در (ساعت)',
     assignField: 'فیلد شخصی که پر می‌شود',
@@ -559,6 +562,7 @@ export const fa: Dictionary = {
     stepType: {
       updateRecord: 'به‌روزرسانی رکورد',
       createRecord: 'ساختن رکورد',
+      updateRelated: 'به‌روزرسانی رکوردهای مرتبط',
       notify: 'اعلان به افراد',
       sendEmail: 'فرستادن ایمیل',
       wait: 'صبر',

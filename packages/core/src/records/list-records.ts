@@ -1,4 +1,4 @@
-import { withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -77,18 +77,26 @@ export async function listRecords(
   objectKey: string,
   options: ListOptions,
 ): Promise<{ data: RecordView[]; nextCursor: string | null; backCursor: string | null }> {
-  return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const s = await openScope(trx, principal.workspaceId, objectKey);
-    const { query, plan, visible, limit } = await buildList(s, principal, options);
-    const { rows } = await query.execute(s.raw);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      data: page.map((row) => present(s.object, row, visible)),
-      nextCursor: rows.length > limit && last ? plan.nextCursor(last) : null,
-      backCursor: page[0] ? plan.backCursor(page[0]) : null,
-    };
-  });
+  return withWorkspace(db, principal.workspaceId, (trx) => listRecordsIn(trx, principal, objectKey, options));
+}
+
+/** `listRecords` inside a transaction the caller opened (a workflow step's), with the same rules. */
+export async function listRecordsIn(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  options: ListOptions,
+): Promise<{ data: RecordView[]; nextCursor: string | null; backCursor: string | null }> {
+  const s = await openScope(trx, principal.workspaceId, objectKey);
+  const { query, plan, visible, limit } = await buildList(s, principal, options);
+  const { rows } = await query.execute(s.raw);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((row) => present(s.object, row, visible)),
+    nextCursor: rows.length > limit && last ? plan.nextCursor(last) : null,
+    backCursor: page[0] ? plan.backCursor(page[0]) : null,
+  };
 }
 
 /** The SQL and parameters `listRecords` runs for these options (benchmarks replay it as their baseline). */

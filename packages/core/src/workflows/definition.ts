@@ -219,6 +219,22 @@ export const step = z.discriminatedUnion('type', [
     .object({
       ...base,
       /**
+       * Updates each record of `object` whose field `via` points at the run's record (a company's people), at
+       * most `limit` of them, matching `filter` (the lists' filter tree); values may read the record at hand as
+       * `item` (`item.firstName + " at " + record.name`).
+       */
+      type: z.literal('updateRelated'),
+      object: z.string().min(1).max(63),
+      via: z.string().min(1).max(63),
+      filter: z.record(z.string(), z.unknown()).optional(),
+      values: fieldValues,
+      limit: z.number().int().min(1).max(500).default(100),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      /**
        * Waits until the run's record changes (the next step: `next`), or at most `timeoutMinutes` (then
        * `whenTimeout`): "wait until the customer replies, else remind in two days".
        */

@@ -19,7 +19,7 @@ const env = new Environment({
   enableOptionalTypes: true,
   limits: { maxAstNodes: 400, maxDepth: 24, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
 });
-for (const name of ['record', 'before', 'steps', 'trigger']) env.registerVariable(name, 'map');
+for (const name of ['record', 'before', 'steps', 'trigger', 'item']) env.registerVariable(name, 'map');
 env.registerVariable('now', 'google.protobuf.Timestamp');
 
 /** What an expression is evaluated over. */
@@ -28,6 +28,8 @@ export interface ExpressionScope {
   before?: Record<string, unknown> | undefined;
   steps?: Record<string, unknown> | undefined;
   trigger?: Record<string, unknown> | undefined;
+  /** The related record at hand in an `updateRelated` step. */
+  item?: Record<string, unknown> | undefined;
   now?: Date | undefined;
 }
 
@@ -84,6 +86,7 @@ export function evaluateExpression(expression: string, scope: ExpressionScope): 
       before: scope.before ?? {},
       steps: scope.steps ?? {},
       trigger: scope.trigger ?? {},
+      item: scope.item ?? {},
       now: scope.now ?? new Date(),
     });
   } catch (error) {

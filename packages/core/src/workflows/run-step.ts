@@ -6,6 +6,7 @@ import { newId } from '../ids.ts';
 import { notifyMember } from '../notifications/notifications.service.ts';
 import { createRecordIn } from '../records/create-record.ts';
 import { readRecords } from '../records/gate.ts';
+import { listRecordsIn } from '../records/list-records.ts';
 import { recordMatchesFilter } from '../records/stored-record.ts';
 import { updateRecordIn } from '../records/update-record.ts';
 import { pickAssignee } from './assign-step.ts';
@@ -305,6 +306,42 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         output: { waitedUntil: until.toISOString() },
         next: step.next ?? null,
         waitUntil: until,
+      };
+    }
+    case 'updateRelated': {
+      if (!env.object || !env.recordId)
+        throw new AppError(
+          'validation_failed',
+          `${what}: the run has no record whose related records to update.`,
+        );
+      const related = await named(what, `${field}.filter`, () =>
+        listRecordsIn(env.trx, env.principal, step.object, {
+          filter: step.filter
+            ? { and: [{ field: step.via, op: 'eq', value: env.recordId }, step.filter] }
+            : { field: step.via, op: 'eq', value: env.recordId },
+          sort: 'id',
+          limit: step.limit,
+        }),
+      );
+      const input = {
+        object: step.object,
+        via: step.via,
+        count: related.data.length,
+        more: related.nextCursor !== null,
+      };
+      const planned = related.data.map((item) => ({
+        id: item.id,
+        values: resolveAll(step.values, { ...env.scope, item }, field, what),
+      }));
+      if (env.dryRun) return { input, output: { wouldUpdate: planned }, next: step.next ?? null };
+      for (const p of planned)
+        await named(what, field, () =>
+          updateRecordIn(env.trx, env.principal, step.object, p.id, p.values, origin),
+        );
+      return {
+        input,
+        output: { updated: planned.map((p) => p.id), more: related.nextCursor !== null },
+        next: step.next ?? null,
       };
     }
     case 'waitFor': {

@@ -243,6 +243,22 @@ export async function validateForPublish(
       case 'webhook':
         if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
         break;
+      case 'updateRelated': {
+        const found = await objectProblems(step.object, field, what, Object.keys(step.values));
+        const via = found?.scope.object.fields.find((f) => f.key === step.via);
+        if (found && (via?.type !== 'relation' || via.relation?.object !== triggerObject))
+          problems.push({
+            field: `${field}.via`,
+            message: `${what}: "${step.via}" is not a field of ${step.object} pointing to ${triggerObject ?? "the run's record"}.`,
+          });
+        if (found && !found.rule.update)
+          problems.push({
+            field: `${field}.object`,
+            message: `${what}: you may not update ${step.object} records.`,
+          });
+        exprs(step.values);
+        break;
+      }
       case 'waitFor': {
         if (!triggerObject) {
           problems.push({

@@ -17,6 +17,7 @@ const MISSING_LABEL: Record<string, string> = {
   cron: 'cron',
   workflowId: 'calledWorkflow',
   pool: 'assignPool',
+  via: 'relatedVia',
 };
 
 /** The panel beside the canvas with the chosen node's form; it follows the user's direction. */

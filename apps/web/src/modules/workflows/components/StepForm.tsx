@@ -233,6 +233,32 @@ export function StepForm({
             />
           </>
         );
+      case 'updateRelated':
+        return (
+          <>
+            <ObjectSelect
+              value={step.object}
+              onChange={(o) => onChange({ ...step, object: o, via: '', values: {} })}
+            />
+            <RelatedVia step={step} to={triggerObject?.key ?? ''} onChange={onChange} />
+            <RelatedValues
+              objectKey={step.object}
+              values={step.values}
+              onChange={(values) => onChange({ ...step, values })}
+            />
+            <NumberInput
+              label={t('workflow.relatedLimit')}
+              min={1}
+              max={500}
+              allowDecimal={false}
+              value={step.limit ?? 100}
+              onChange={(v) => onChange({ ...step, limit: typeof v === 'number' && v >= 1 ? v : 1 })}
+            />
+            <Text size="xs" c="dimmed">
+              {t('workflow.relatedItemHint')} <Code dir="ltr">{'item.firstName'}</Code>
+            </Text>
+          </>
+        );
       case 'waitFor':
         return (
           <>
@@ -314,6 +340,30 @@ export function StepForm({
       {name}
       {body}
     </Stack>
+  );
+}
+
+/** The field of the related object that points at the run's record (a person's company). */
+function RelatedVia({
+  step,
+  to,
+  onChange,
+}: {
+  step: Extract<Step, { type: 'updateRelated' }>;
+  to: string;
+  onChange: (s: Step) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const object = useObject(step.object);
+  return (
+    <Select
+      label={t('workflow.relatedVia')}
+      data={(object?.fields ?? [])
+        .filter((f) => f.type === 'relation' && f.relation?.object === to && !f.relation.many)
+        .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }))}
+      value={step.via || null}
+      onChange={(v) => v && onChange({ ...step, via: v })}
+    />
   );
 }
 

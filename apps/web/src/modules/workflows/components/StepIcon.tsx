@@ -4,6 +4,7 @@ import {
   IconClockPause,
   IconGitBranch,
   IconHourglass,
+  IconListCheck,
   IconMail,
   IconPencil,
   IconPlayerPlay,
@@ -17,6 +18,7 @@ import type { StepType } from '../utils/graph.ts';
 const ICONS = {
   updateRecord: IconPencil,
   createRecord: IconSquarePlus,
+  updateRelated: IconListCheck,
   notify: IconBell,
   sendEmail: IconMail,
   wait: IconHourglass,

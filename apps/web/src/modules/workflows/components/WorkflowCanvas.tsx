@@ -38,6 +38,8 @@ function summary(step: Step): string {
       return '';
     case 'assign':
       return step.field;
+    case 'updateRelated':
+      return `${step.object}.${step.via}`;
     case 'waitFor':
       return (step.fields ?? []).join(', ');
     case 'stop':

@@ -143,6 +143,7 @@ describe('unfinished steps', () => {
     expect(missing).toEqual({
       updateRecord: [],
       createRecord: [],
+      updateRelated: ['via'],
       notify: ['message'],
       sendEmail: ['to', 'subject', 'body'],
       wait: [],

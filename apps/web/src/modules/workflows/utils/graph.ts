@@ -4,6 +4,7 @@ import type { Step, WorkflowDefinition } from './workflow-types.ts';
 export const STEP_TYPES = [
   'updateRecord',
   'createRecord',
+  'updateRelated',
   'notify',
   'sendEmail',
   'wait',
@@ -78,6 +79,8 @@ export function blankStep(type: StepType, id: string, next: string | null): Step
       return { id, type, target: 'trigger', values: {}, next };
     case 'createRecord':
       return { id, type, object: 'tasks', values: {}, next };
+    case 'updateRelated':
+      return { id, type, object: 'people', via: '', values: {}, limit: 100, next };
     case 'notify':
       return { id, type, users: [{ expr: 'record.owner' }], message: '', next };
     case 'sendEmail':

@@ -47,6 +47,9 @@ export function missingInStep(step: Step): string[] {
     case 'runWorkflow':
       if (!step.workflowId) missing.push('workflowId');
       break;
+    case 'updateRelated':
+      if (!step.via) missing.push('via');
+      break;
     case 'assign':
       if ('users' in step.pool && step.pool.users.length === 0) missing.push('pool');
       break;
