@@ -20,7 +20,7 @@ describe('an updateRelated step', () => {
   it('updates the records pointing at the run’s record, at most its limit, each with itself as `item`', async () => {
     const company = (await call('POST', '/objects/companies', { name: 'پارس' })).json() as { id: string };
     const other = (await call('POST', '/objects/companies', { name: 'Other' })).json() as { id: string };
-    const staff = [];
+    const staff: string[] = [];
     for (const name of ['Ali', 'Bita', 'Cyrus'])
       staff.push(
         (
