@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '20' },
     rate: { type: 'string', default: '20' },
+    // The worker's job slots (RABITA_WORKER_CONCURRENCY; `rabita start` has 2).
+    slots: { type: 'string', default: '2' },
     data: { type: 'string' },
   },
 });
@@ -36,6 +38,7 @@ const config = loadConfig({
   LOG_LEVEL: 'warn',
   RABITA_OPEN_SIGNUP: 'true',
   RABITA_IN_PROCESS_WORKER: 'false',
+  RABITA_WORKER_CONCURRENCY: String(args.slots),
 });
 const log = createLogger({ logLevel: 'warn' });
 const database = await startDatabase(config, log);
