@@ -120,6 +120,13 @@ describe('the won/lost dialog and a deal’s history in the browser, in Persian'
     await page.goto(`${base}/o/deals/${deal.id}`);
     // The reason shows by its Persian label, not its id.
     await page.getByTestId('close-reason-view').getByText('قیمت بالا').first().waitFor();
+    // Edited by its label too: the form offers the reasons by name, the deal's own chosen.
+    await page.getByRole('button', { name: 'ویرایش', exact: true }).click();
+    const form = page.getByRole('dialog');
+    const reasonInput = form.getByRole('combobox', { name: 'دلیل موفقیت یا شکست' });
+    await expect.poll(() => reasonInput.inputValue()).toBe('قیمت بالا');
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'detached' });
     const panel = page.getByTestId('deal-history');
     await panel.getByRole('heading', { name: 'تاریخچه' }).waitFor();
     const times = panel.getByTestId('deal-stage-times');
@@ -132,5 +139,5 @@ describe('the won/lost dialog and a deal’s history in the browser, in Persian'
     await panel.getByText('مرحله: ارزیابی ← ناموفق').waitFor();
     expect(await panel.evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
     expect(await axe('[data-testid=deal-history]')).toEqual([]);
-  });
+  }, 90_000);
 });

@@ -68,6 +68,24 @@ export interface FieldView {
   component: Screen<FieldViewProps>;
 }
 
+/** What a field input is given: the field, its value, how to hand a new one up, and the form's label state. */
+export interface FieldInputProps {
+  field: FieldDef;
+  value: unknown;
+  onChange: (value: unknown) => void;
+  label: string;
+  hideLabel?: boolean | undefined;
+  required?: boolean | undefined;
+  error?: string | undefined;
+}
+
+/** How a module edits one field of one object in record forms (a deal's win or loss reason, by its label). */
+export interface FieldInputView {
+  object: string;
+  field: string;
+  component: Screen<FieldInputProps>;
+}
+
 /** A timeline entry of a kind a module adds (its server's `timelineSources`), as the timeline gives it. */
 export interface TimelineEntryViewProps {
   entry: { kind: string; id: string; at: string } & Record<string, unknown>;
@@ -132,6 +150,7 @@ export interface WebModule {
   recordPanels?: readonly RecordPanel[];
   listActions?: readonly ListAction[];
   fieldViews?: readonly FieldView[];
+  fieldInputs?: readonly FieldInputView[];
   timelineEntries?: readonly TimelineEntryView[];
   live?: LiveHandlers;
 }
@@ -160,6 +179,15 @@ export function fieldViewFor(
   field: string,
 ): FieldView | undefined {
   return modules.flatMap((m) => m.fieldViews ?? []).find((v) => v.object === object && v.field === field);
+}
+
+/** The input a module gives this field of this object, if one does. */
+export function fieldInputFor(
+  modules: readonly WebModule[],
+  object: string,
+  field: string,
+): FieldInputView | undefined {
+  return modules.flatMap((m) => m.fieldInputs ?? []).find((v) => v.object === object && v.field === field);
 }
 
 /** The view a module gives timeline entries of this kind, if one does. */

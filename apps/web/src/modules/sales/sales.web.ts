@@ -73,6 +73,14 @@ export const salesWeb = defineWebModule({
       component: lazy(() => import('./components/CloseReasonView.tsx')),
     },
   ],
+  // Edited by its label too, not typed as an id.
+  fieldInputs: [
+    {
+      object: 'deals',
+      field: 'closeReason',
+      component: lazy(() => import('./components/CloseReasonInput.tsx')),
+    },
+  ],
   live: {
     records: (qc) => void qc.invalidateQueries({ queryKey: salesKeys.all }),
   },

@@ -9,10 +9,13 @@ import {
   Textarea,
   TextInput,
 } from '@mantine/core';
+import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DateInput } from '../../../components/DateInput.tsx';
 import type { Locale } from '../../../i18n/index.ts';
+import { webModules } from '../../index.ts';
 import { type FieldDef, label } from '../../metadata/utils/metadata.ts';
+import { fieldInputFor } from '../../web-module.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
 import { type FormContext, RelationInput } from './RelationInput.tsx';
 
@@ -62,6 +65,22 @@ export function FieldInput({
   const named = hideLabel ? { 'aria-label': l } : { label: l };
   const common = { ...named, required: field.required, error };
   const dropdown = nested ? { comboboxProps: { withinPortal: false } } : {};
+  // A module's own input for this field of this object (the sales module's win or loss reason), in forms.
+  const Custom = form ? fieldInputFor(webModules, form.object.key, field.key)?.component : undefined;
+  if (Custom)
+    return (
+      <Suspense fallback={null}>
+        <Custom
+          field={field}
+          value={value}
+          onChange={onChange}
+          label={l}
+          hideLabel={hideLabel}
+          required={field.required}
+          error={error}
+        />
+      </Suspense>
+    );
   switch (field.type) {
     case 'longText':
       return (
