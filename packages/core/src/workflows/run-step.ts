@@ -639,7 +639,7 @@ export async function runWorkflowStep(
     const attempt = history.filter((h) => h.step_id === step.id).length + 1;
     if (
       options.stepsPerMinute !== undefined &&
-      (await stepsInLastMinute(trx, workspaceId)) >= options.stepsPerMinute
+      (await stepsInLastMinute(trx, workspaceId, options.stepsPerMinute)) >= options.stepsPerMinute
     ) {
       // Over the workspace's steps a minute: the step is put off (never dropped) to a moment in the next minute,
       // spread so the put-off steps do not all come back at once.

@@ -114,21 +114,18 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       }
       if (trigger.condition && event.kind !== 'deleted') {
         if (trigger.condition.expr) {
-          const stored = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
-          const record = Object.fromEntries(Object.entries(stored).filter(([key]) => visible(key)));
-          // Old values too only of the fields the owner may read: a condition cannot probe a hidden field's past.
-          const seenBefore = Object.fromEntries(Object.entries(before).filter(([key]) => visible(key)));
-          const seenTrigger = { ...base.trigger, fields: changed, before: seenBefore };
-          let holds = false;
-          try {
-            holds = expressionHolds(trigger.condition.expr, {
-              record,
-              before: seenBefore,
-              trigger: seenTrigger,
-            });
-          } catch {
-            holds = false; // an expression that fails on this record does not match it
-          }
+          const holds = await conditionHolds(
+            trx,
+            workspaceId,
+            event,
+            visible,
+            trigger.condition.expr,
+            (seen) => ({
+              ...base.trigger,
+              fields: changed,
+              before: seen,
+            }),
+          );
           if (!holds) continue;
         }
         // A filter naming a field the owner may not see is refused by the compiler (before any query): no match.
@@ -167,6 +164,34 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
       if (id) await queueStep(trx, id);
       if (id && failpointsArmed()) afterCommit(trx, () => failpoint('after-trigger-commit'));
     }
+  }
+}
+
+/**
+ * Whether a condition holds on a changed record, read as a workflow's owner may read it: the record after the write
+ * and the changed fields' old values (`before`), both without the fields hidden from the owner, so a condition
+ * cannot probe a hidden field's present or past; `trigger` is built from those old values. An expression that fails
+ * on this record does not hold.
+ */
+async function conditionHolds(
+  trx: Tx,
+  workspaceId: string,
+  event: RecordEvent,
+  visible: (field: string) => boolean,
+  expr: string,
+  trigger?: (before: Record<string, unknown>) => Record<string, unknown>,
+): Promise<boolean> {
+  const stored = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
+  const record = Object.fromEntries(Object.entries(stored).filter(([key]) => visible(key)));
+  const before = Object.fromEntries(
+    Object.entries(event.changes)
+      .filter(([key]) => visible(key))
+      .map(([key, c]) => [key, c.from]),
+  );
+  try {
+    return expressionHolds(expr, { record, before, ...(trigger ? { trigger: trigger(before) } : {}) });
+  } catch {
+    return false;
   }
 }
 
@@ -211,22 +236,12 @@ async function wakeWaitingRuns(
         (changed.length === 0 || (step.fields && !step.fields.some((f) => changed.includes(f))))
       )
         continue;
-      if (step.condition && event.kind !== 'deleted') {
-        const stored = (await readStoredRecord(trx, workspaceId, event.object, event.recordId)) ?? {};
-        const record = Object.fromEntries(Object.entries(stored).filter(([k]) => visible(k)));
-        const before = Object.fromEntries(
-          Object.entries(event.changes)
-            .filter(([k]) => visible(k))
-            .map(([k, c]) => [k, c.from]),
-        );
-        let holds = false;
-        try {
-          holds = expressionHolds(step.condition.expr, { record, before });
-        } catch {
-          holds = false;
-        }
-        if (!holds) continue;
-      }
+      if (
+        step.condition &&
+        event.kind !== 'deleted' &&
+        !(await conditionHolds(trx, workspaceId, event, visible, step.condition.expr))
+      )
+        continue;
       const woke = await markWaitEvent(trx, workspaceId, run.id, step.id, {
         kind: event.kind,
         fields: changed,

@@ -369,11 +369,17 @@ export async function setAssignTurn(
   );
 }
 
-/** How many steps the workspace's runs started in the last minute (the throttle's count). */
-export async function stepsInLastMinute(trx: Tx, workspaceId: string): Promise<number> {
+/**
+ * How many steps the workspace's runs started in the last minute (the throttle's count), counted no further than
+ * `cap`: the throttle only asks whether the limit is reached, so a busy workspace's step never counts its whole
+ * minute.
+ */
+export async function stepsInLastMinute(trx: Tx, workspaceId: string, cap: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from workflow_step_runs
-    where workspace_id = ${workspaceId} and started_at > now() - interval '1 minute'`.execute(raw(trx));
+    select count(*)::int as n from (
+      select 1 from workflow_step_runs
+      where workspace_id = ${workspaceId} and started_at > now() - interval '1 minute' limit ${cap}
+    ) recent`.execute(raw(trx));
   return rows[0]?.n ?? 0;
 }
 
