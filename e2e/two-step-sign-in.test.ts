@@ -88,7 +88,7 @@ describe('two-step sign-in in the browser', () => {
     await page.goto(`${base}/sign-in`);
     await page.getByLabel('Email').fill(person.email);
     await page.locator('input[name=password]').fill(person.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByLabel('Code from your authenticator app').waitFor();
     await checkAxe('the second step of sign-in');
     await page
@@ -134,7 +134,7 @@ describe('two-step sign-in in the browser', () => {
     await page.getByRole('link', { name: 'Already have an account? Sign in' }).click();
     await page.getByLabel('Email').fill(person.email);
     await page.locator('input[name=password]').fill('a quieter river at dawn');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Every code of this period was used already (a code works once): a recovery code instead.
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);

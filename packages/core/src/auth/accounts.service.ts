@@ -85,7 +85,7 @@ export async function signUp(
 }
 
 /** The first workspace a person belongs to (where sign-in takes them), if any. */
-async function firstWorkspaceOf(db: Database, userId: string): Promise<string | undefined> {
+export async function firstWorkspaceOf(db: Database, userId: string): Promise<string | undefined> {
   const { rows } = await sql<{
     workspaceId: string;
   }>`select workspace_id from rabita_user_memberships(${userId})`.execute(db);

@@ -12,6 +12,8 @@ declare module '../errors/app-error.ts' {
     invalid_mfa_code: 401;
     mfa_challenge_invalid: 401;
     mfa_enrollment_required: 403;
+    passkey_challenge_invalid: 400;
+    recent_sign_in_required: 403;
   }
 }
 
@@ -25,4 +27,8 @@ export const AUTH_ERRORS = {
   invalid_mfa_code: 401,
   mfa_challenge_invalid: 401,
   mfa_enrollment_required: 403,
+  /** A passkey ceremony's challenge is unknown, expired, already used, or was made for someone else. */
+  passkey_challenge_invalid: 400,
+  /** Removing a passkey long after signing in needs the password or a second factor. */
+  recent_sign_in_required: 403,
 } as const;

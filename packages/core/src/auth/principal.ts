@@ -15,3 +15,11 @@ export interface Principal {
 export function can(principal: Principal, action: Action): boolean {
   return principal.role.permissions.actions.includes(action);
 }
+
+/**
+ * The principal of work done by Rabita itself rather than a person or key (a web form's submissions, mail matching):
+ * no user, no key, and exactly the role given.
+ */
+export function servicePrincipal(workspaceId: string, role: Principal['role']): Principal {
+  return { kind: 'apiKey', workspaceId, userId: null, sessionId: null, apiKeyId: null, role };
+}

@@ -63,6 +63,8 @@ export async function finishSignIn(
     userId: string;
     workspaceId: string;
     secondFactorDone?: boolean;
+    /** A passkey was used: as the second step, or (`'sign-in'`) alone, counting as both factors. */
+    passkey?: 'second-step' | 'sign-in';
     rememberMfa?: boolean;
     /** The status of a finished sign-in (201 when it created something). */
     status?: 200 | 201;
@@ -70,7 +72,11 @@ export async function finishSignIn(
 ): Promise<SignInAnswer> {
   const { db, settings } = deps;
   const device = await requestDevice(deps, request);
-  const challenge: SignInChallenge | undefined = await secondFactorStep(db, { ...input, device });
+  const challenge: SignInChallenge | undefined = await secondFactorStep(db, {
+    ...input,
+    device,
+    passkeyUsed: input.passkey !== undefined,
+  });
   if (challenge) {
     return { status: 202, body: { ...challenge, expiresAt: challenge.expiresAt.toISOString() } };
   }
@@ -89,7 +95,10 @@ export async function finishSignIn(
     kind: 'auth.signed_in',
     actorUserId: input.userId,
     subject: input.userId,
-    details: { secondFactor: input.secondFactorDone ?? false },
+    details: {
+      secondFactor: input.secondFactorDone === true || input.passkey !== undefined,
+      ...(input.passkey ? { passkey: input.passkey } : {}),
+    },
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
   });

@@ -42,10 +42,22 @@ export async function knownDevice(db: Database, token: string | undefined): Prom
  */
 export async function secondFactorStep(
   db: Database,
-  input: { userId: string; workspaceId: string; device: KnownDevice | undefined; secondFactorDone?: boolean },
+  input: {
+    userId: string;
+    workspaceId: string;
+    device: KnownDevice | undefined;
+    secondFactorDone?: boolean;
+    /**
+     * A passkey was given (alone, with user verification, or after the password): two factors, which a role's
+     * requirement accepts even from someone without an authenticator app.
+     */
+    passkeyUsed?: boolean;
+  },
 ): Promise<SignInChallenge | undefined> {
   let step: SignInChallenge['step'] | undefined;
-  if (await hasMfa(db, input.userId)) {
+  if (input.passkeyUsed) {
+    step = undefined;
+  } else if (await hasMfa(db, input.userId)) {
     const remembered = input.device?.userId === input.userId && input.device.mfaRemembered;
     step = remembered || input.secondFactorDone ? undefined : 'code';
   } else if (await roleRequiresMfa(db, input.workspaceId, input.userId)) {
@@ -67,14 +79,14 @@ export async function secondFactorStep(
 const challengeInvalid = () =>
   new AppError('mfa_challenge_invalid', 'This sign-in step has expired or was already used; sign in again.');
 
-/** The live challenge of a secret, of the kind expected; throws `mfa_challenge_invalid` otherwise. */
+/** The live challenge of a secret, of a kind expected; throws `mfa_challenge_invalid` otherwise. */
 export async function openChallenge(
   db: Database,
   challenge: string,
-  kind: SignInChallenge['step'],
+  kind: SignInChallenge['step'] | SignInChallenge['step'][],
 ): Promise<{ userId: string; workspaceId: string }> {
   const row = await findChallenge(db, hashToken(challenge));
-  if (!row || row.kind !== kind) throw challengeInvalid();
+  if (!row || !(Array.isArray(kind) ? kind : [kind]).includes(row.kind)) throw challengeInvalid();
   return row;
 }
 

@@ -1,11 +1,13 @@
 import { Anchor, Button, Checkbox, Code, Image, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
 import type { components } from '../../../api/schema.gen.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { str } from '../hooks/useAuthSubmit.ts';
+import { passkeySecondStep } from '../utils/passkeys.ts';
+import { PasskeyError } from './PasskeyError.tsx';
 
 export type SignInChallenge = components['schemas']['SignInChallenge'];
 
@@ -43,8 +45,8 @@ export function TotpQr({ qrCode, secret }: { qrCode: string; secret: string }) {
 }
 
 /**
- * The step after a right password: a code (or a recovery code) when two-step sign-in is on, or setting it up
- * when the role requires it. Calls `onDone` once a session is open.
+ * The step after a right password: a code (or a recovery code, or a passkey) when two-step sign-in is on, or
+ * setting it up when the role requires it (a passkey of one's own does too). Calls `onDone` once a session is open.
  */
 export function SecondFactorStep({ challenge, onDone }: { challenge: SignInChallenge; onDone: () => void }) {
   const { t } = useTranslation();
@@ -52,6 +54,20 @@ export function SecondFactorStep({ challenge, onDone }: { challenge: SignInChall
   const [busy, setBusy] = useState(false);
   const [recovery, setRecovery] = useState(false);
   const [codes, setCodes] = useState<string[] | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const givePasskey = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const remember = form.current ? new FormData(form.current).get('remember') === 'on' : false;
+      await passkeySecondStep(challenge.challenge, remember);
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
   const enrollment = useQuery({
     queryKey: ['auth', 'enroll', challenge.challenge],
     enabled: challenge.step === 'enroll',
@@ -92,7 +108,7 @@ export function SecondFactorStep({ challenge, onDone }: { challenge: SignInChall
   };
   if (codes) return <RecoveryCodes codes={codes} onDone={onDone} />;
   return (
-    <form onSubmit={submit}>
+    <form ref={form} onSubmit={submit}>
       <Stack>
         <Text fw={600}>{t('auth.mfaTitle')}</Text>
         {challenge.step === 'enroll' && (
@@ -128,9 +144,12 @@ export function SecondFactorStep({ challenge, onDone }: { challenge: SignInChall
             </Anchor>
           </>
         )}
-        <ErrorText error={error} />
+        <PasskeyError error={error} />
         <Button type="submit" loading={busy}>
           {t('auth.mfaVerify')}
+        </Button>
+        <Button variant="default" disabled={busy} onClick={() => void givePasskey()}>
+          {t('auth.passkeyInstead')}
         </Button>
       </Stack>
     </form>

@@ -11,13 +11,14 @@ import { useRoleChoices } from '../../roles/hooks/useRoles.ts';
 import { useCan } from '../hooks/useMe.ts';
 import { authKeys } from '../utils/auth-keys.ts';
 import { ChangePassword } from './ChangePassword.tsx';
+import { PasskeysSettings } from './PasskeysSettings.tsx';
 import { RecoveryCodes, TotpQr } from './SecondFactorStep.tsx';
 
 type Enrollment = components['schemas']['TotpEnrollment'];
 
 /**
- * One's own two-step sign-in (set up with a QR code, recovery codes, turn off) and password, and, for admins, the
- * roles that must use two-step sign-in.
+ * One's own two-step sign-in (set up with a QR code, recovery codes, turn off), passkeys and password, and, for
+ * admins, the roles that must use two-step sign-in.
  */
 export default function SecuritySettings() {
   const { t } = useTranslation();
@@ -109,6 +110,7 @@ export default function SecuritySettings() {
           <ErrorText error={error} />
         </Stack>
       </Section>
+      <PasskeysSettings />
       <ChangePassword />
       {useCan('roles.manage') && <MfaPolicy />}
     </Stack>

@@ -1,4 +1,4 @@
-import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Button, Divider, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useSearch } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
@@ -6,6 +6,7 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { str, useAuthSubmit } from '../hooks/useAuthSubmit.ts';
 import { AuthFrame } from './AuthFrame.tsx';
+import { PasskeySignInButton } from './PasskeySignInButton.tsx';
 import { SecondFactorStep } from './SecondFactorStep.tsx';
 
 export function SignInPage() {
@@ -43,6 +44,8 @@ export function SignInPage() {
           <Button type="submit" loading={busy}>
             {t('auth.signIn')}
           </Button>
+          <Divider />
+          <PasskeySignInButton onDone={() => void finish()} />
           <AnchorLink to="/sign-up" size="sm">
             {t('auth.noAccount')}
           </AnchorLink>
