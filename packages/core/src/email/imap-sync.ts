@@ -1,0 +1,557 @@
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { ImapFlow, type ListResponse } from 'imapflow';
+import type { SecretBox } from '../auth/secret-box.ts';
+import { newId } from '../ids.ts';
+import {
+  deleteLocations,
+  type FolderRow,
+  insertSkip,
+  type MailboxRow,
+  remapLocations,
+  selectFolderLocations,
+  selectFolders,
+  selectKnownUids,
+  selectMailbox,
+  selectSkippedUids,
+  setMailboxState,
+  upsertFolder,
+} from './email.repository.ts';
+import { internalAddresses, type StoreContext, type StoreMailbox, storeMessage } from './email-store.ts';
+import { mailHostAddress } from './mail-host.ts';
+import { normaliseMessageId, type ParsedMessage, parseMessage } from './message-parse.ts';
+
+/** What a mailbox's sync needs from the process running it. */
+export interface SyncDeps {
+  db: Database;
+  secrets: { get(): Promise<SecretBox> };
+  /** Lets mailboxes reach private and loopback hosts (RABITA_MAIL_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
+  /** Messages larger than this keep their headers and a "too large" note (RABITA_MAIL_MAX_MESSAGE_BYTES). */
+  maxMessageBytes: number;
+  /** How often folders other than the inbox are polled. */
+  pollMs: number;
+  /** How often the server's messages are compared with those stored (default: daily). */
+  reconcileMs?: number | undefined;
+  log?: ((message: string, detail?: Record<string, unknown>) => void) | undefined;
+}
+
+/** How many messages one fetch asks for, and one transaction stores. */
+const BATCH = 100;
+
+/** A mailbox's folder to sync and what it is for. */
+interface Folder {
+  path: string;
+  role: FolderRow['role'];
+}
+
+/** A sync failure the mailbox's owner can act on (a refused password, an unreachable host). */
+export class MailboxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MailboxError';
+  }
+}
+
+/** Opens an IMAP connection for a mailbox (its secret opened, its host checked). */
+export async function connectImap(
+  mailbox: Pick<MailboxRow, 'imap_host' | 'imap_port' | 'imap_security' | 'username' | 'auth' | 'secret'>,
+  deps: Pick<SyncDeps, 'secrets' | 'allowPrivate'>,
+): Promise<ImapFlow> {
+  const secret = (await deps.secrets.get()).open(mailbox.secret);
+  const address = await mailHostAddress(mailbox.imap_host, 'imapHost', deps.allowPrivate);
+  const client = new ImapFlow({
+    host: address,
+    port: mailbox.imap_port,
+    secure: mailbox.imap_security === 'tls',
+    doSTARTTLS:
+      mailbox.imap_security === 'starttls' ? true : mailbox.imap_security === 'none' ? false : undefined,
+    servername: mailbox.imap_host,
+    auth:
+      mailbox.auth === 'xoauth2'
+        ? { user: mailbox.username, accessToken: secret }
+        : { user: mailbox.username, pass: secret },
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 5 * 60_000,
+    clientInfo: { name: 'Rabita' },
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.close();
+    throw new MailboxError(describeImapError(error));
+  }
+  return client;
+}
+
+/** One sentence a mailbox's owner can act on, from an imapflow failure. */
+export function describeImapError(error: unknown): string {
+  const e = error as {
+    authenticationFailed?: boolean;
+    code?: string;
+    responseText?: string;
+    message?: string;
+  };
+  if (e.authenticationFailed || e.code === 'AUTHENTICATIONFAILED')
+    return `The IMAP server refused the user name or password${e.responseText ? ` (${e.responseText})` : ''}; correct them in the mailbox's settings.`;
+  if (e.code === 'ECONNREFUSED') return 'The IMAP server refused the connection; check the host and port.';
+  if (e.code === 'ETIMEDOUT' || e.code === 'CONNECT_TIMEOUT' || e.code === 'GREETING_TIMEOUT')
+    return 'The IMAP server did not answer in time; check the host, port and security.';
+  if (e.code === 'ENOTFOUND') return 'The IMAP host could not be resolved; check its name.';
+  return `The IMAP connection failed: ${e.responseText ?? e.message ?? String(error)}`;
+}
+
+/** The folders to sync: Gmail's All Mail alone; otherwise the inbox, Sent and the chosen extra folders. */
+export function chooseFolders(list: ListResponse[], extra: readonly string[], gmail: boolean): Folder[] {
+  if (gmail) {
+    const all = list.find((f) => f.specialUse === '\\All');
+    if (all) return [{ path: all.path, role: 'all' }];
+  }
+  const out: Folder[] = [{ path: 'INBOX', role: 'inbox' }];
+  const sent = list.find((f) => f.specialUse === '\\Sent');
+  if (sent) out.push({ path: sent.path, role: 'sent' });
+  for (const path of extra)
+    if (list.some((f) => f.path === path) && !out.some((f) => f.path === path))
+      out.push({ path, role: 'other' });
+  return out;
+}
+
+/**
+ * Syncs one mailbox while `signal` is not aborted: each folder's window first (newest first, resumable from its
+ * cursor), then new mail as it comes (explicit IDLE on the inbox; other folders polled). Server flags are never
+ * changed: folders are opened read-only and bodies fetched with BODY.PEEK. Throws on a connection failure (the
+ * caller records it on the mailbox and tries again).
+ */
+export async function syncMailbox(
+  deps: SyncDeps,
+  workspaceId: string,
+  mailboxId: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const mailbox = await withWorkspace(deps.db, workspaceId, (trx) =>
+    selectMailbox(trx, workspaceId, mailboxId),
+  );
+  if (!mailbox) return;
+  const client = await connectImap(mailbox, deps);
+  const closed = new Promise<never>((_, reject) => {
+    client.on('close', () => reject(new MailboxError('The IMAP server closed the connection.')));
+    client.on('error', (error: unknown) => reject(new MailboxError(describeImapError(error))));
+  });
+  closed.catch(() => {});
+  const stop = new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  try {
+    const gmail = client.capabilities.has('X-GM-EXT-1');
+    const folders = chooseFolders(await client.list(), mailbox.extra_folders, gmail);
+    const store: StoreMailbox = {
+      id: mailbox.id,
+      address: mailbox.address,
+      ownerUserId: mailbox.owner_user_id,
+      createPeople: mailbox.create_people,
+    };
+    const run = new FolderSync(deps, client, workspaceId, mailbox, store, signal);
+    await run.setStatus('syncing');
+    for (const folder of folders) {
+      if (signal.aborted) return;
+      await run.sync(folder);
+    }
+    await run.setStatus('ready', true);
+    const inbox = folders.find((f) => f.role === 'inbox' || f.role === 'all') ?? folders[0]!;
+    let wake: (() => void) | undefined;
+    let expunged = false;
+    client.on('exists', (event: { path: string }) => {
+      if (event.path === inbox.path) wake?.();
+    });
+    client.on('expunge', (event: { path: string }) => {
+      if (event.path !== inbox.path) return;
+      expunged = true;
+      wake?.();
+    });
+    let lastPoll = Date.now();
+    while (!signal.aborted) {
+      if (Date.now() - lastPoll >= deps.pollMs) {
+        for (const folder of folders) if (folder !== inbox && !signal.aborted) await run.sync(folder, true);
+        lastPoll = Date.now();
+        await run.sync(inbox, true);
+        if (run.reconcileDue(deps.reconcileMs ?? 86_400_000)) await run.reconcile(folders);
+        await run.setStatus('ready', true);
+      }
+      await client.mailboxOpen(inbox.path, { readOnly: true });
+      const woke = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const idling = client.idle().catch(() => {});
+      const timer = new Promise<void>((resolve) =>
+        setTimeout(resolve, deps.pollMs - (Date.now() - lastPoll)).unref(),
+      );
+      await Promise.race([woke, timer, stop, closed]);
+      wake = undefined;
+      if (signal.aborted) break;
+      // A command ends the IDLE; new messages (and, after an expunge, the removed ones) are fetched.
+      const checkExpunge = expunged;
+      expunged = false;
+      await run.sync(inbox, checkExpunge ? true : 'new');
+      void idling;
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/** The work on one folder of one connected mailbox. */
+class FolderSync {
+  private internal: Set<string> | undefined;
+  private readonly deps: SyncDeps;
+  private readonly client: ImapFlow;
+  private readonly workspaceId: string;
+  private readonly mailbox: MailboxRow;
+  private readonly store: StoreMailbox;
+  private readonly signal: AbortSignal;
+
+  constructor(
+    deps: SyncDeps,
+    client: ImapFlow,
+    workspaceId: string,
+    mailbox: MailboxRow,
+    store: StoreMailbox,
+    signal: AbortSignal,
+  ) {
+    this.deps = deps;
+    this.client = client;
+    this.workspaceId = workspaceId;
+    this.mailbox = mailbox;
+    this.store = store;
+    this.signal = signal;
+  }
+
+  private tx<T>(fn: Parameters<typeof withWorkspace<T>>[2]): Promise<T> {
+    return withWorkspace(this.deps.db, this.workspaceId, fn);
+  }
+
+  async setStatus(status: 'syncing' | 'ready', synced = false): Promise<void> {
+    await this.tx((trx) =>
+      setMailboxState(trx, this.workspaceId, this.mailbox.id, { status, error: null, synced }),
+    );
+  }
+
+  /**
+   * Brings one folder up to date. `'new'` fetches only UIDs above the cursor; `true` also finds expunged
+   * messages; the first time (or after a UIDVALIDITY change) the window is walked newest first.
+   */
+  async sync(folder: Folder, mode: boolean | 'new' = false): Promise<void> {
+    const box = await this.client.mailboxOpen(folder.path, { readOnly: true });
+    const uidValidity = String(box.uidValidity);
+    const rows = await this.tx((trx) => selectFolders(trx, this.workspaceId, this.mailbox.id));
+    let row = rows.find((r) => r.path === folder.path);
+    if (row?.uid_validity && row.uid_validity !== uidValidity) {
+      await this.remap(folder, uidValidity);
+      row = undefined;
+    }
+    if (!row?.uid_validity) {
+      await this.startWindow(folder, uidValidity, box.uidNext);
+      row = (await this.tx((trx) => selectFolders(trx, this.workspaceId, this.mailbox.id))).find(
+        (r) => r.path === folder.path,
+      );
+    }
+    if (!row) return;
+    if (!row.backfill_done) await this.backfill(folder, uidValidity, row);
+    await this.fetchNew(folder, uidValidity, BigInt(row.last_uid));
+    if (mode === true) await this.findExpunged(folder, uidValidity);
+    if (folder.role !== 'inbox')
+      await this.tx((trx) =>
+        upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+          role: folder.role,
+          polled: true,
+        }),
+      );
+  }
+
+  /** The window's UIDs are counted and the cursors set: new mail above `uidNext`, the backfill below it. */
+  private async startWindow(folder: Folder, uidValidity: string, uidNext: number): Promise<void> {
+    const since = new Date(Date.now() - this.mailbox.sync_days * 86_400_000);
+    const uids = (await this.client.search({ since }, { uid: true })) || [];
+    await this.tx(async (trx) => {
+      await upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+        role: folder.role,
+        uidValidity,
+        lastUid: Math.max(0, uidNext - 1),
+        backfillBelow: uidNext,
+        backfillDone: uids.length === 0,
+        total: uids.length,
+        done: 0,
+      });
+      await this.progress(trx);
+    });
+  }
+
+  /** Sums the folders' progress onto the mailbox (done, total, rate and time left are shown from it). */
+  private async progress(trx: Parameters<Parameters<typeof withWorkspace>[2]>[0]): Promise<void> {
+    const folders = await selectFolders(trx, this.workspaceId, this.mailbox.id);
+    const done = folders.reduce((n, f) => n + f.done, 0);
+    const total = folders.reduce((n, f) => n + f.total, 0);
+    const started = this.mailbox.progress.startedAt ?? new Date().toISOString();
+    this.mailbox.progress.startedAt = started;
+    await setMailboxState(trx, this.workspaceId, this.mailbox.id, {
+      progress: { done, total, startedAt: started, updatedAt: new Date().toISOString() },
+    });
+  }
+
+  /** The window below the backfill cursor, newest first, a batch at a time (resumable: the cursor is stored). */
+  private async backfill(folder: Folder, uidValidity: string, row: FolderRow): Promise<void> {
+    const since = new Date(Date.now() - this.mailbox.sync_days * 86_400_000);
+    let below = BigInt(row.backfill_below ?? '0');
+    let done = row.done;
+    const all = ((await this.client.search({ since }, { uid: true })) || [])
+      .map((u) => BigInt(u))
+      .filter((u) => u < below)
+      .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    for (let i = 0; i < all.length && !this.signal.aborted; i += BATCH) {
+      const batch = all.slice(i, i + BATCH);
+      done += await this.fetchAndStore(folder, uidValidity, batch);
+      below = batch.at(-1)!;
+      const reached = below;
+      const count = done;
+      await this.tx(async (trx) => {
+        await upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+          role: folder.role,
+          backfillBelow: reached,
+          done: count,
+        });
+        await this.progress(trx);
+      });
+    }
+    if (this.signal.aborted) return;
+    await this.tx(async (trx) => {
+      await upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+        role: folder.role,
+        backfillDone: true,
+        done: Math.max(done, row.total),
+      });
+      await this.progress(trx);
+    });
+  }
+
+  /** Every message above the cursor, then the cursor moved past them. */
+  private async fetchNew(folder: Folder, uidValidity: string, lastUid: bigint): Promise<void> {
+    const uids = ((await this.client.search({ uid: `${lastUid + 1n}:*` }, { uid: true })) || [])
+      .map((u) => BigInt(u))
+      .filter((u) => u > lastUid)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < uids.length && !this.signal.aborted; i += BATCH) {
+      const batch = uids.slice(i, i + BATCH);
+      await this.fetchAndStore(folder, uidValidity, batch);
+      await this.tx((trx) =>
+        upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+          role: folder.role,
+          lastUid: batch.at(-1)!,
+        }),
+      );
+    }
+  }
+
+  /**
+   * Fetches a batch's messages (peeking: flags stay as they are) and stores each; a message that cannot be stored
+   * is logged as skipped with its reason. Returns how many were handled.
+   */
+  private async fetchAndStore(folder: Folder, uidValidity: string, uids: bigint[]): Promise<number> {
+    const known = await this.tx((trx) =>
+      selectKnownUids(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity, uids.map(String)),
+    );
+    const wanted = uids.filter((u) => !known.has(String(u)));
+    if (wanted.length === 0) return uids.length;
+    this.internal ??= await this.tx((trx) => internalAddresses(trx, this.workspaceId));
+    const sizes = new Map<string, number>();
+    for await (const m of this.client.fetch(
+      wanted.map(String).join(','),
+      { uid: true, size: true },
+      { uid: true },
+    ))
+      sizes.set(String(m.uid), m.size ?? 0);
+    const small = wanted.filter((u) => (sizes.get(String(u)) ?? 0) <= this.deps.maxMessageBytes);
+    const large = wanted.filter((u) => (sizes.get(String(u)) ?? 0) > this.deps.maxMessageBytes);
+    const sources: { uid: string; source: Buffer; size: number; tooLarge: boolean }[] = [];
+    if (small.length > 0)
+      for await (const m of this.client.fetch(
+        small.map(String).join(','),
+        { uid: true, source: true },
+        { uid: true },
+      ))
+        if (m.source)
+          sources.push({ uid: String(m.uid), source: m.source, size: m.source.length, tooLarge: false });
+    if (large.length > 0)
+      for await (const m of this.client.fetch(
+        large.map(String).join(','),
+        { uid: true, headers: true },
+        { uid: true },
+      ))
+        if (m.headers)
+          sources.push({
+            uid: String(m.uid),
+            source: m.headers,
+            size: sizes.get(String(m.uid)) ?? 0,
+            tooLarge: true,
+          });
+    const fetched = new Set(sources.map((s) => s.uid));
+    for (const uid of wanted)
+      if (!fetched.has(String(uid)))
+        await this.skip(
+          folder,
+          String(uid),
+          null,
+          'The server listed the message but returned no content for it.',
+        );
+    const parsed: { uid: string; message: ParsedMessage }[] = [];
+    for (const item of sources) {
+      const message = await parseMessage(item.source, {
+        maxBytes: this.deps.maxMessageBytes,
+        maxAttachmentBytes: this.deps.maxMessageBytes,
+      });
+      if (item.tooLarge) {
+        message.tooLarge = true;
+        message.size = item.size;
+        message.text = `This message is ${Math.round(item.size / 1_048_576)} MB, over this server's limit of ${Math.round(this.deps.maxMessageBytes / 1_048_576)} MB: only its headers were kept.`;
+      }
+      parsed.push({ uid: item.uid, message });
+    }
+    const store = (trx: Tx, item: { uid: string; message: ParsedMessage }, context: StoreContext) =>
+      storeMessage(
+        trx,
+        this.workspaceId,
+        this.store,
+        { folder: folder.path, uidValidity, uid: item.uid },
+        item.message,
+        context,
+      );
+    // The batch in one transaction; when any message fails, each is stored on its own so one bad message costs
+    // only itself (and is logged as skipped with its reason).
+    try {
+      await this.tx(async (trx) => {
+        const context: StoreContext = { internal: this.internal! };
+        for (const item of parsed) await store(trx, item, context);
+      });
+    } catch {
+      for (const item of parsed) {
+        try {
+          await this.tx((trx) => store(trx, item, { internal: this.internal! }));
+        } catch (error) {
+          await this.skip(
+            folder,
+            item.uid,
+            item.message.messageId,
+            `Not stored: ${(error as Error).message}`.slice(0, 500),
+          );
+        }
+      }
+    }
+    return uids.length;
+  }
+
+  private async skip(folder: Folder, uid: string, messageId: string | null, reason: string): Promise<void> {
+    this.deps.log?.('message skipped', { mailboxId: this.mailbox.id, folder: folder.path, uid, reason });
+    await this.tx((trx) =>
+      insertSkip(trx, this.workspaceId, {
+        id: newId(),
+        mailboxId: this.mailbox.id,
+        folder: folder.path,
+        uid,
+        messageId,
+        reason,
+      }),
+    );
+  }
+
+  /** True when the last comparison of the server's messages with ours is older than `everyMs`. */
+  reconcileDue(everyMs: number): boolean {
+    const last = Date.parse(String(this.mailbox.progress.reconciledAt ?? ''));
+    return !(last > Date.now() - everyMs);
+  }
+
+  /**
+   * Compares every message the server holds in each folder's window with those stored: any the sync missed is
+   * fetched now (or logged as skipped with its reason), and the gap found is recorded on the mailbox, so a silent
+   * loss shows as a number rather than as nothing.
+   */
+  async reconcile(folders: Folder[]): Promise<void> {
+    let checked = 0;
+    let missing = 0;
+    for (const folder of folders) {
+      if (this.signal.aborted) return;
+      const box = await this.client.mailboxOpen(folder.path, { readOnly: true });
+      const uidValidity = String(box.uidValidity);
+      const since = new Date(Date.now() - this.mailbox.sync_days * 86_400_000);
+      const onServer = ((await this.client.search({ since }, { uid: true })) || []).map((u) => BigInt(u));
+      checked += onServer.length;
+      const stored = new Set(
+        (
+          await this.tx((trx) =>
+            selectFolderLocations(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity),
+          )
+        ).map((l) => l.uid),
+      );
+      const skipped = await this.tx((trx) =>
+        selectSkippedUids(trx, this.workspaceId, this.mailbox.id, folder.path),
+      );
+      const gap = onServer.filter((u) => !stored.has(String(u)) && !skipped.has(String(u)));
+      missing += gap.length;
+      for (let i = 0; i < gap.length && !this.signal.aborted; i += BATCH)
+        await this.fetchAndStore(folder, uidValidity, gap.slice(i, i + BATCH));
+    }
+    const at = new Date().toISOString();
+    this.mailbox.progress.reconciledAt = at;
+    await this.tx((trx) =>
+      setMailboxState(trx, this.workspaceId, this.mailbox.id, {
+        progress: { reconciledAt: at, reconcile: { at, checked, missing } },
+      }),
+    );
+    if (missing > 0)
+      this.deps.log?.('reconcile found messages the sync had missed', {
+        mailboxId: this.mailbox.id,
+        missing,
+      });
+  }
+
+  /** Locations whose UID the server no longer has are removed (the message stays for its other locations and links). */
+  private async findExpunged(folder: Folder, uidValidity: string): Promise<void> {
+    const onServer = new Set(((await this.client.search({ all: true }, { uid: true })) || []).map(String));
+    const stored = await this.tx((trx) =>
+      selectFolderLocations(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity),
+    );
+    const gone = stored.filter((s) => !onServer.has(s.uid)).map((s) => s.uid);
+    if (gone.length > 0)
+      await this.tx((trx) =>
+        deleteLocations(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity, gone),
+      );
+  }
+
+  /**
+   * A new UIDVALIDITY: the folder's messages are matched to stored ones by Message-ID (headers only), their
+   * locations moved, and the folder's cursors started again — no stored message is imported twice.
+   */
+  private async remap(folder: Folder, uidValidity: string): Promise<void> {
+    const pairs: { uid: string; messageId: string }[] = [];
+    for await (const m of this.client.fetch('1:*', { uid: true, envelope: true }, { uid: false })) {
+      const id = normaliseMessageId(m.envelope?.messageId);
+      if (id) pairs.push({ uid: String(m.uid), messageId: id });
+    }
+    await this.tx(async (trx) => {
+      await remapLocations(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity, pairs);
+      await upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+        role: folder.role,
+        uidValidity: null,
+        lastUid: 0,
+        backfillBelow: null,
+        backfillDone: false,
+        total: 0,
+        done: 0,
+      });
+    });
+    this.deps.log?.('uidvalidity changed', {
+      mailboxId: this.mailbox.id,
+      folder: folder.path,
+      remapped: pairs.length,
+    });
+  }
+}

@@ -1,0 +1,249 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { type SmtpReceiver, startSmtpReceiver } from '../workflows/smtp-receiver.ts';
+import { type Dovecot, startDovecot } from './dovecot-harness.ts';
+import { connectMailbox, startTestSync, until, workspaceRows } from './mail-fixture.ts';
+
+const KEY = randomBytes(32);
+const BROWSER =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+/** The delivery report a remote server sends back for a recipient it does not know. */
+function deliveryReport(to: string, recipient: string): string {
+  return [
+    'From: Mail Delivery System <mailer-daemon@customer.example>',
+    `To: ${to}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${randomUUID()}@mx.customer.example>`,
+    'Subject: Undelivered Mail Returned to Sender',
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+    '',
+    '--B',
+    'Content-Type: text/plain',
+    '',
+    'The mailbox does not exist.',
+    '--B',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.customer.example',
+    '',
+    `Final-Recipient: rfc822; ${recipient}`,
+    'Action: failed',
+    'Status: 5.1.1',
+    '',
+    '--B--',
+    '',
+  ].join('\r\n');
+}
+
+describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IMAP peers', () => {
+  let t: TestApp;
+  let dovecot: Dovecot;
+  let smtp: SmtpReceiver;
+  const received: string[] = [];
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let sync: { stop(): Promise<void> };
+  let mailboxId: string;
+  let templateId: string;
+  const call = apiCaller(
+    () => t.app,
+    () => admin.cookie,
+  );
+  const rows = workspaceRows(
+    () => t.handle.db,
+    () => admin.workspaceId,
+  );
+  const stats = async () => {
+    const from = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const r = await call(
+      'GET',
+      `/email/stats?templateId=${templateId}&from=${from}&to=${to}&timeZone=Asia/Tehran`,
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    return (r.json() as { total: Record<string, unknown> }).total;
+  };
+  const send = async (to: string) => {
+    const r = await call('POST', '/email/send', {
+      mailboxId,
+      to: [to],
+      templateId,
+      track: true,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json() as { id: string; messageId: string };
+  };
+
+  beforeAll(async () => {
+    dovecot = await startDovecot({ users: [{ name: 'sara', password: 'pw' }] });
+    // The peer accepts every message and, for an unknown recipient, bounces it as a remote server would: a DSN to the
+    // envelope sender (the VERP address), delivered into the mailbox by LMTP.
+    smtp = await startSmtpReceiver(async (raw, session) => {
+      received.push(raw);
+      const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      for (const rcpt of session.envelope.rcptTo) {
+        if (!rcpt.address.startsWith('bad@')) continue;
+        await dovecot.deliver(from.split('@')[0]!, deliveryReport(from, rcpt.address));
+      }
+    });
+    t = await createTestApp({
+      RABITA_MAIL_ALLOW_PRIVATE: 'true',
+      RABITA_SECRET_KEY: KEY.toString('hex'),
+      RABITA_PUBLIC_URL: 'https://crm.example.com',
+    });
+    admin = await signUp(t.app);
+    for (const email of ['maryam@customer.example', 'bad@customer.example'])
+      expect((await call('POST', '/objects/people', { firstName: 'x', emails: [email] })).statusCode).toBe(
+        201,
+      );
+    mailboxId = await connectMailbox(call, dovecot, smtp, {
+      name: 'sara',
+      password: 'pw',
+      address: 'sara@localhost',
+    });
+    const template = await call('POST', '/email/templates', {
+      name: 'Offer',
+      subject: 'پیشنهاد ویژه',
+      bodyHtml:
+        '<p>ببینید: <a href="https://shop.example/offer?id=7&amp;ref=mail">پیشنهاد</a> و <a href="https://shop.example/terms">شرایط</a></p>',
+    });
+    templateId = (template.json() as { id: string }).id;
+    sync = startTestSync(t.handle.db, KEY, { pollMs: 1000 });
+  }, 60_000);
+  afterAll(async () => {
+    await sync?.stop();
+    await t?.close();
+    await smtp?.close();
+    await dovecot?.stop();
+  });
+
+  it('sends links through signed tokens and counts opens and clicks, people apart from machines', async () => {
+    const sent = await send('maryam@customer.example');
+    const mail = await simpleParser(received.at(-1)!);
+    const html = mail.html || '';
+    expect(html).not.toContain('shop.example');
+    const clicks = [...html.matchAll(/https:\/\/crm\.example\.com(\/t\/c\/[^"]+)"/g)].map((m) => m[1]!);
+    const open = /https:\/\/crm\.example\.com(\/t\/o\/[^"]+)"/.exec(html)?.[1];
+    expect(clicks).toHaveLength(2);
+    expect(open).toBeDefined();
+    // A message read an hour after it was sent, so timing does not mark these events as a machine's.
+    await rows(`update email_messages set sent_at = now() - interval '1 hour' where id = '${sent.id}'`);
+    const get = (url: string, ua: string, method: 'GET' | 'HEAD' = 'GET') =>
+      t.app.inject({ method, url, headers: { 'user-agent': ua } });
+    const pixel = await get(open!, BROWSER);
+    expect(pixel.statusCode).toBe(200);
+    expect(pixel.headers['content-type']).toBe('image/gif');
+    expect((await get(open!, 'Mozilla/5.0')).statusCode).toBe(200); // Apple's privacy prefetch
+    const click = await get(clicks[0]!, BROWSER);
+    expect(click.statusCode).toBe(302);
+    expect(click.headers.location).toBe('https://shop.example/offer?id=7&ref=mail');
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await get(clicks[1]!, BROWSER, 'HEAD')).statusCode).toBe(302); // a scanner's HEAD
+    // A token changed by one character, and a URL in the query string, lead nowhere.
+    const tampered = `${clicks[0]!.slice(0, -3)}${clicks[0]!.at(-3) === 'A' ? 'B' : 'A'}${clicks[0]!.slice(-2)}`;
+    expect((await get(tampered, BROWSER)).statusCode).toBe(404);
+    expect((await get('/t/c/x?url=https://evil.example', BROWSER)).statusCode).toBe(404);
+    expect((await get('/t/o/garbage', BROWSER)).statusCode).toBe(200);
+    // A second message only a security scanner opened: "all" counts it, "people" does not.
+    await send('maryam@customer.example');
+    const second = /https:\/\/crm\.example\.com(\/t\/o\/[^"]+)"/.exec(
+      (await simpleParser(received.at(-1)!)).html || '',
+    )?.[1];
+    await rows(`update email_messages set sent_at = now() - interval '1 hour' where direction = 'out'`);
+    expect((await get(second!, 'Mozilla/5.0 (compatible; Barracuda Sentinel)')).statusCode).toBe(200);
+    const events = await until('the buffered events', async () => {
+      const e = await rows<{ kind: string; machine: boolean }>(
+        `select kind, machine from email_events order by at, kind`,
+      );
+      return e.length === 5 ? e : undefined;
+    });
+    expect(events).toEqual([
+      { kind: 'open', machine: false },
+      { kind: 'open', machine: true },
+      { kind: 'click', machine: false },
+      { kind: 'click', machine: true },
+      { kind: 'open', machine: true },
+    ]);
+    expect(await stats()).toMatchObject({
+      sent: 2,
+      opened: { people: 1, all: 2 },
+      clicked: { people: 1, all: 1 },
+    });
+  });
+
+  it('counts a reply, but not an auto-reply', async () => {
+    const sent = await send('maryam@customer.example');
+    const reply = (auto: boolean, id: string) =>
+      new MailComposer({
+        from: 'maryam@customer.example',
+        to: 'sara@localhost',
+        subject: 'Re: پیشنهاد ویژه',
+        text: auto ? 'I am out of the office' : 'ممنون، قبول دارم',
+        messageId: `<${id}@customer.example>`,
+        inReplyTo: `<${sent.messageId}>`,
+        references: [`<${sent.messageId}>`],
+        headers: auto ? { 'Auto-Submitted': 'auto-replied' } : {},
+      })
+        .compile()
+        .build();
+    await dovecot.deliver('sara', await reply(true, 'ooo'));
+    await dovecot.deliver('sara', await reply(false, 'real-reply'));
+    await until('the reply', async () => ((await stats()).replied === 1 ? true : undefined));
+    const kinds = await rows<{ kind: string }>(
+      `select e.kind from email_events e join email_messages m on m.id = e.message_id
+       where m.message_id = '${sent.messageId}' order by e.kind`,
+    );
+    expect(kinds.map((k) => k.kind)).toEqual(['auto_reply', 'reply']);
+  });
+
+  it('reads a bounce through its VERP address, suppresses the address, and refuses to mail it again', async () => {
+    await send('bad@customer.example');
+    await until('the bounce', async () => ((await stats()).bounced === 1 ? true : undefined));
+    const list = await call('GET', '/email/suppressions');
+    expect((list.json() as { data: { address: string; reason: string }[] }).data).toEqual([
+      expect.objectContaining({ address: 'bad@customer.example', reason: 'bounce 5.1.1' }),
+    ]);
+    const again = await call('POST', '/email/send', { mailboxId, to: ['bad@customer.example'], text: 'x' });
+    expect(again.statusCode).toBe(400);
+    expect(again.body).toContain('bounced hard');
+    expect((await call('DELETE', '/email/suppressions/bad@customer.example')).statusCode).toBe(204);
+    const total = await stats();
+    expect(total).toMatchObject({ sent: 4, delivered: 3, bounced: 1 });
+  });
+  it('counts a bounce that arrives before its message is stored, once the message is', async () => {
+    const key = randomUUID();
+    const messageId = `${key}@localhost`;
+    // The report first: its VERP address names a message nobody has stored yet.
+    await dovecot.deliver('sara', deliveryReport(`sara+rb-${key}@localhost`, 'late@customer.example'));
+    await until('the early report', async () =>
+      (await rows(`select 1 from email_early_events where message_id = '${messageId}'`)).length === 1
+        ? true
+        : undefined,
+    );
+    // Then the message, as the Sent copy of another mail program.
+    const original = await new MailComposer({
+      from: 'sara@localhost',
+      to: 'late@customer.example',
+      subject: 'سفارش',
+      text: 'سلام',
+      messageId: `<${messageId}>`,
+    })
+      .compile()
+      .build();
+    await dovecot.append('sara', 'Sent', original);
+    const events = await until('the claimed bounce', async () => {
+      const e = await rows<{ kind: string }>(
+        `select e.kind from email_events e join email_messages m on m.id = e.message_id
+         where m.message_id = '${messageId}'`,
+      );
+      return e.length > 0 ? e : undefined;
+    });
+    expect(events).toEqual([{ kind: 'bounce' }]);
+    expect(await rows(`select 1 from email_early_events`)).toEqual([]);
+  });
+});
