@@ -738,13 +738,42 @@ try {
         );
     }
     if (args['write-reference']) {
-      const ratios = Object.fromEntries(
-        results.filter((r) => r.ratio !== undefined).map((r) => [`${r.scenario} @${r.concurrency}`, r.ratio]),
-      );
-      await fs.writeFile(
-        path.join(root, 'bench/reference-quick.json'),
-        `${JSON.stringify({ date: report.date, ratios }, null, 2)}\n`,
-      );
+      // One quick run's ratio swings by up to 2x on a shared two-core machine (a person's read at concurrency 1
+      // measured 0.24 to 0.57 in eight runs), so a scenario's reference is the median of its current reference,
+      // this run and every quick run of this size written to bench/results in the last day. Scenarios this run
+      // did not measure (--scenario) keep their reference.
+      const referenceFile = path.join(root, 'bench/reference-quick.json');
+      const current = JSON.parse(await fs.readFile(referenceFile, 'utf8').catch(() => '{"ratios":{}}')) as {
+        ratios: Record<string, number>;
+      };
+      const measured = new Map<string, number[]>();
+      const add = (key: string, ratio: number | undefined) => {
+        if (ratio !== undefined) measured.set(key, [...(measured.get(key) ?? []), ratio]);
+      };
+      for (const r of results) add(`${r.scenario} @${r.concurrency}`, r.ratio);
+      const resultsDir = path.join(root, 'bench/results');
+      for (const name of await fs.readdir(resultsDir)) {
+        if (!name.endsWith(`-${size}-quick.json`) || path.join(resultsDir, name) === file) continue;
+        const earlier = JSON.parse(await fs.readFile(path.join(resultsDir, name), 'utf8')) as {
+          date: string;
+          results: { scenario: string; concurrency: number; ratio?: number }[];
+        };
+        if (Date.parse(report.date) - Date.parse(earlier.date) > 24 * 3600_000) continue;
+        for (const r of earlier.results)
+          if (measured.has(`${r.scenario} @${r.concurrency}`))
+            add(`${r.scenario} @${r.concurrency}`, r.ratio);
+      }
+      const median = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const mid = Math.floor(sorted.length / 2);
+        return sorted.length % 2
+          ? sorted[mid]!
+          : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100;
+      };
+      const ratios = { ...current.ratios };
+      for (const [key, values] of measured)
+        ratios[key] = median([...values, ...(key in current.ratios ? [current.ratios[key]!] : [])]);
+      await fs.writeFile(referenceFile, `${JSON.stringify({ date: report.date, ratios }, null, 2)}\n`);
     }
   }
 } finally {

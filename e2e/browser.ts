@@ -1,6 +1,6 @@
 // The browser the tests drive, by the rule in packages/core/src/pdf/chromium.ts (CHROMIUM_PATH, else
 // /usr/bin/chromium, else the Chromium inside @sparticuz/chromium).
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Locator } from 'playwright-core';
 import { findChromium } from '../packages/core/src/pdf/chromium.ts';
 
 /**
@@ -16,4 +16,21 @@ export async function launchBrowser(which: 'by-rule' | 'bundled' = 'by-rule'): P
     args: found.args,
     env: { ...(process.env as Record<string, string>), ...found.env },
   });
+}
+
+/**
+ * Opens a menu by its button and chooses an item. A record page's side panels load one by one and move the
+ * button while they do, so a click can land where the button was: the click is tried again until the menu opens.
+ */
+export async function chooseFromMenu(button: Locator, item: Locator, tries = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await button.click();
+    try {
+      await item.waitFor({ timeout: 3_000 });
+      break;
+    } catch (error) {
+      if (attempt >= tries) throw error;
+    }
+  }
+  await item.click();
 }

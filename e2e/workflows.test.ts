@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import { chooseFromMenu, launchBrowser } from './browser.ts';
 
 const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -290,8 +290,10 @@ describe('workflows in the browser', () => {
     await api('PATCH', `/workflows/${created.id}`, { enabled: true });
     const person = await api('POST', '/objects/people', { firstName: 'Babak', lastName: 'Rostami' });
     await page.goto(`${base}/o/people/${person.id}`);
-    await page.getByRole('button', { name: 'Run workflow' }).click();
-    await page.getByRole('menuitem', { name: 'Mark picked' }).click();
+    await chooseFromMenu(
+      page.getByRole('button', { name: 'Run workflow' }),
+      page.getByRole('menuitem', { name: 'Mark picked' }),
+    );
     await page.waitForURL(new RegExp(`/workflow-runs\\?workflowId=${created.id}`));
     await expect
       .poll(async () => (await api('GET', `/objects/people/${person.id}`)).jobTitle, { timeout: 20_000 })

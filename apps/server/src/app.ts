@@ -132,6 +132,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       invitationDays: config.invitationDays,
       session,
       webhooksAllowPrivate: config.webhooksAllowPrivate,
+      mailAllowPrivate: config.mailAllowPrivate,
     },
   };
   await app.register(

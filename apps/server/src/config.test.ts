@@ -47,6 +47,7 @@ describe('loadConfig', () => {
         RABITA_SESSION_MAX_DAYS: '7',
         RABITA_INVITATION_DAYS: '3',
         RABITA_WEBHOOKS_ALLOW_PRIVATE: 'true',
+        RABITA_MAIL_ALLOW_PRIVATE: 'true',
       },
       '/srv/rabita',
     );
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
       sessionMaxDays: 7,
       invitationDays: 3,
       webhooksAllowPrivate: true,
+      mailAllowPrivate: true,
     });
   });
 

@@ -22,6 +22,8 @@ export interface Config {
   readonly invitationDays: number;
   /** Lets webhooks call private, loopback and link-local addresses (off: only public ones). */
   readonly webhooksAllowPrivate: boolean;
+  /** Lets connected mailboxes reach private, loopback and link-local mail servers (off: only public ones). */
+  readonly mailAllowPrivate: boolean;
   /** The SMTP server workflow emails go through (`smtp://user:pass@host:587`, `smtps://…`); none: they fail. */
   readonly smtpUrl: string | undefined;
   /** The From address of workflow emails (the default is `rabita@` the SMTP server's host). */
@@ -147,6 +149,7 @@ const envSchema = z.object({
   RABITA_SESSION_MAX_DAYS: int('RABITA_SESSION_MAX_DAYS', 1, 365, 'the default is 30'),
   RABITA_INVITATION_DAYS: int('RABITA_INVITATION_DAYS', 1, 90, 'the default is 7'),
   RABITA_WEBHOOKS_ALLOW_PRIVATE: bool('RABITA_WEBHOOKS_ALLOW_PRIVATE'),
+  RABITA_MAIL_ALLOW_PRIVATE: bool('RABITA_MAIL_ALLOW_PRIVATE'),
   RABITA_SMTP_URL: checkedText(
     (v) => URL.canParse(v) && ['smtp:', 'smtps:'].includes(new URL(v).protocol),
     'RABITA_SMTP_URL must be an smtp:// or smtps:// address, e.g. smtp://user:password@mail.example.com:587',
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     sessionMaxDays: e.RABITA_SESSION_MAX_DAYS ?? 30,
     invitationDays: e.RABITA_INVITATION_DAYS ?? 7,
     webhooksAllowPrivate: e.RABITA_WEBHOOKS_ALLOW_PRIVATE ?? false,
+    mailAllowPrivate: e.RABITA_MAIL_ALLOW_PRIVATE ?? false,
     smtpUrl: e.RABITA_SMTP_URL,
     smtpFrom: e.RABITA_SMTP_FROM,
     secretKey: e.RABITA_SECRET_KEY,

@@ -98,6 +98,10 @@ describe('hidden fields never leave the record engine', () => {
   let workflowRuns = 0;
   /** Per walked object, a workflow the restricted member owns (its runs act with their role). */
   const workflows = new Map<string, string>();
+  /** An email template of the restricted member's that merges every field of the record it is rendered for. */
+  let template = '';
+  /** A ticket of the walked person and company, and a canned reply of the restricted member merging them. */
+  let deskTicket: { ticket: string; reply: string } | undefined;
   /** The field of each object hidden in the current round. */
   const hiddenNow = new Map<string, FieldMeta>();
   /** The current round's suffix: a hidden field's value was changed to its marker for the round. */
@@ -224,6 +228,18 @@ describe('hidden fields never leave the record engine', () => {
       expect((await as('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
       workflows.set(o.key, id);
     }
+    const made = await call(
+      'POST',
+      '/email/templates',
+      {
+        name: 'Every field',
+        subject: '{{ record.id }}',
+        bodyHtml: '{% for f in record %}{{ f[0] }}={{ f[1] | json }};{% endfor %}',
+      },
+      restricted.cookie,
+    );
+    expect(made.statusCode, made.body).toBe(201);
+    template = made.json().id as string;
   }, 120_000);
   afterAll(async () => {
     await owner?.end();
@@ -462,6 +478,37 @@ describe('hidden fields never leave the record engine', () => {
     'workflow-test-run': async (o) => [
       await bodyOf('POST', `/workflows/${workflows.get(o.key)}/test-run`, { recordId: records.get(o.key) }),
     ],
+    'email-template-render': async (o) => [
+      await bodyOf('POST', `/email/templates/${template}/render`, {
+        record: { object: o.key, id: records.get(o.key) },
+      }),
+    ],
+    'canned-reply-render': async (o) => {
+      // A ticket of the walked person and company, and a reply of the restricted member that merges every field
+      // of both: a hidden one merges as nothing.
+      if (o.key !== 'people' && o.key !== 'companies') return [];
+      if (!deskTicket) {
+        const made = await call('POST', '/objects/tickets', {
+          subject: 'Every field',
+          requester: records.get('people'),
+          company: records.get('companies'),
+        });
+        expect(made.statusCode, made.body).toBe(201);
+        const reply = await as('POST', '/service/canned-replies', {
+          name: 'Every field',
+          bodies: {
+            en: 'x {% for f in requester %}{{ f[0] }}={{ f[1] | json }};{% endfor %} {% for f in company %}{{ f[0] }}={{ f[1] | json }};{% endfor %}',
+          },
+        });
+        expect(reply.statusCode, reply.body).toBe(201);
+        deskTicket = { ticket: made.json().id, reply: reply.json().id };
+      }
+      return [
+        await bodyOf('POST', `/service/canned-replies/${deskTicket.reply}/render`, {
+          ticketId: deskTicket.ticket,
+        }),
+      ];
+    },
     'export-csv': async (o) => [await bodyOf('GET', `/objects/${o.key}/export?format=csv`)],
     'export-xlsx': async (o) => {
       const r = await as('GET', `/objects/${o.key}/export?format=xlsx`);

@@ -1,4 +1,12 @@
-import { createTaskList, crontab, registry, startJobWorker } from '@rabita/core';
+import {
+  crontab,
+  lazySecretBox,
+  readOrCreateSecretKey,
+  registry,
+  startJobWorker,
+  startServices,
+  taskDeps,
+} from '@rabita/core';
 import {
   checkServer,
   createPool,
@@ -118,23 +126,38 @@ export async function startWorker(
   log: Log,
 ): Promise<Runner> {
   const pgPool = createPool(connectionString, config.workerConcurrency + 2, 'rabita-worker');
+  const deps = taskDeps({
+    db,
+    session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
+    webhooksAllowPrivate: config.webhooksAllowPrivate,
+    smtp: config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined,
+    workflowStepsPerMinute: config.workflowStepsPerMinute,
+    secrets: lazySecretBox(async () => config.secretKey ?? (await readOrCreateSecretKey(config.dataDir))),
+    mail: {
+      allowPrivate: config.mailAllowPrivate,
+      maxMessageBytes: 40 * 1024 * 1024,
+      publicUrl: config.publicUrl,
+    },
+    log: (level, message, detail) => log[level](detail ?? {}, message),
+  });
   // With a heartbeat: a worker process that dies has its jobs released by the others within two minutes.
   const runner = await startJobWorker({
     pgPool,
     concurrency: config.workerConcurrency,
-    taskList: createTaskList({
-      db,
-      session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
-      webhooksAllowPrivate: config.webhooksAllowPrivate,
-      smtp: config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined,
-      workflowStepsPerMinute: config.workflowStepsPerMinute,
-    }),
+    taskList: registry().taskList(deps),
     crontab: crontab(),
     logger: new WorkerLogger((scope) => (level, message, meta) => {
       const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
       log[method]({ worker: scope, ...meta }, message);
     }),
   });
+  // Modules' long-running work (mailbox sync) runs beside the job slots and stops before the runner does.
+  const stopServices = startServices(deps);
+  const stop = runner.stop.bind(runner);
+  runner.stop = async () => {
+    await stopServices();
+    await stop();
+  };
   // The runner does not own the pool it was given; end it once the runner has stopped.
   runner.promise.finally(() => pgPool.end()).catch(() => {});
   return runner;

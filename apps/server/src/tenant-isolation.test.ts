@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
+import { multipartForm } from '../../../test/multipart.ts';
 
 // Walks every API route that takes an id, as workspace A, with workspace B's ids: each must behave exactly
 // as for a missing id, and B's data must come through untouched.
@@ -30,6 +31,58 @@ describe('tenant isolation across every route', () => {
     ids.company = (await post('/objects/companies', { name: 'B company' })).id;
     ids.person = (await post('/objects/people', { firstName: 'B person', company: ids.company })).id;
     ids.deal = (await post('/objects/deals', { name: 'B deal' })).id;
+    ids.slaCalendar = (
+      await post('/service/calendars', {
+        name: 'B calendar',
+        definition: { timeZone: 'Asia/Riyadh', hours: { 7: [{ from: '08:00', to: '16:00' }] }, holidays: [] },
+      })
+    ).id;
+    ids.slaPolicy = (
+      await post('/service/sla-policies', {
+        name: 'B policy',
+        calendarId: ids.slaCalendar,
+        targets: { normal: { first_response: 60, resolution: 480 } },
+      })
+    ).id;
+    ids.ticket = (await post('/objects/tickets', { subject: 'B ticket', requester: ids.person })).id;
+    await post(`/tickets/${ids.ticket}/messages`, { kind: 'note', body: 'B note' });
+    // B's agent has the ticket open: A's calls on its presence are not found, never B's viewers.
+    await post(`/tickets/${ids.ticket}/presence`, { replying: true });
+    ids.cannedReply = (
+      await post('/service/canned-replies', { name: 'B reply', bodies: { en: 'B reply body' }, shared: true })
+    ).id;
+    ids.personalReply = (
+      await post('/service/canned-replies', { name: 'B own reply', bodies: { fa: 'B own reply body' } })
+    ).id;
+    ids.macro = (await post('/service/macros', { name: 'B macro', note: 'B macro note' })).id;
+    ids.ticketAssignmentRule = (
+      await post('/service/assignment-rules', {
+        name: 'B assignment rule',
+        strategy: 'roundRobin',
+        members: [b.userId],
+      })
+    ).id;
+    // B's agent has skills of their own: A's calls on B's members (`:userId`) are not found, never B's settings.
+    const skills = await as(b.cookie, 'PATCH', `/api/v1/service/agents/${b.userId}`, {
+      products: ['B desk product'],
+    });
+    expect(skills.statusCode, skills.body).toBe(200);
+    ids.kbCategory = (await post('/service/kb/categories', { names: { en: 'B kb category' } })).id;
+    ids.kbArticle = (
+      await post('/service/kb/articles', {
+        categoryId: ids.kbCategory,
+        translations: { en: { title: 'B kb article', body: 'B kb body', status: 'published' } },
+      })
+    ).id;
+    const file = multipartForm({}, Buffer.from('B kb file'), 'b-kb-file.txt');
+    const attached = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/service/kb/articles/${ids.kbArticle}/attachments`,
+      headers: { ...file.headers, cookie: b.cookie },
+      payload: file.payload,
+    });
+    expect(attached.statusCode, attached.body).toBe(201);
+    ids.kbAttachment = attached.json().id;
     ids.apiKey = (await post('/api-keys', { name: 'B key', role: 'member' })).id;
     ids.webhook = (
       await post('/webhooks', { url: 'http://93.184.216.34/b-hook', objects: ['*'], events: ['created'] })
@@ -55,12 +108,13 @@ describe('tenant isolation across every route', () => {
         u.includes(`:${param}`) ? values.map((v) => u.replace(`:${param}`, v)) : [u],
       );
     };
-    replace('object', ['people', 'companies', 'deals', 'bonly']);
+    replace('object', ['people', 'companies', 'deals', 'tickets', 'bonly']);
     replace('id', Object.values(ids));
     replace('field', ['bSecret']);
     replace('key', ['b_role']);
+    replace('userId', [b.userId]);
     // Only calls that name something of B's: A's own lists (e.g. /objects/people) rightly answer 200.
-    const bs = [...Object.values(ids), 'bonly', 'bSecret', 'b_role'];
+    const bs = [...Object.values(ids), 'bonly', 'bSecret', 'b_role', b.userId];
     return urls.filter((u) => bs.some((v) => u.includes(v)));
   }
 
@@ -75,7 +129,24 @@ describe('tenant isolation across every route', () => {
         expect([400, 403, 404], `${route.method} ${url}: ${response.statusCode} ${response.body}`).toContain(
           response.statusCode,
         );
-        for (const secret of ['B person', 'B company', 'B deal', 'B key', 'B custom record', 'b-hook']) {
+        for (const secret of [
+          'B person',
+          'B company',
+          'B deal',
+          'B ticket',
+          'B note',
+          'B key',
+          'B custom record',
+          'b-hook',
+          'B calendar',
+          'B policy',
+          'B reply',
+          'B own reply',
+          'B macro',
+          'B kb',
+          'B assignment rule',
+          'B desk product',
+        ]) {
           expect(response.body, `${route.method} ${url}`).not.toContain(secret);
         }
       }
@@ -98,5 +169,6 @@ describe('tenant isolation across every route', () => {
     expect(person.json()).toMatchObject({ firstName: 'B person', company: ids.company });
     expect((await as(b.cookie, 'GET', '/api/v1/api-keys')).json().data).toHaveLength(1);
     expect((await as(b.cookie, 'GET', `/api/v1/objects/bonly/${ids.custom}`)).statusCode).toBe(200);
-  });
+    // Every route with an id times every one of B's ids: a walk that grows with each module.
+  }, 300_000);
 });

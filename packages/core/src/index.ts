@@ -59,7 +59,7 @@ export {
 export { ENCODINGS } from './imports/sources.ts';
 export { DEFAULT_HEARTBEAT, type HeartbeatSettings, startJobWorker } from './jobs/job-worker.ts';
 export { cancelJob, type ScheduleJobInput, scheduleJob } from './jobs/jobs.service.ts';
-export { createTaskList, crontab } from './jobs/task-list.ts';
+export { createTaskList, crontab, startServices, taskDeps } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';
 export type { FieldDef, ObjectDef } from './metadata/metadata.types.ts';

@@ -276,6 +276,26 @@ export interface Notifications {
   workspaceId: string;
 }
 
+export interface PasskeyChallenges {
+  challenge: string;
+  createdAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  purpose: string;
+  userId: string | null;
+}
+
+export interface Passkeys {
+  counter: Generated<Int8>;
+  createdAt: Generated<Timestamp>;
+  credentialId: string;
+  id: string;
+  lastUsedAt: Timestamp | null;
+  name: string;
+  publicKey: Buffer;
+  transports: Generated<string[]>;
+  userId: string;
+}
+
 export interface PendingJobs {
   createdAt: Generated<Timestamp>;
   id: Generated<Int8>;
@@ -348,6 +368,12 @@ export interface RabitaDerivedDealTotals {
   pipelineId: string | null;
   scale: number | null;
   stageId: string | null;
+  workspaceId: string;
+}
+
+export interface RabitaDerivedFoldedValues {
+  columnKey: string;
+  value: string;
   workspaceId: string;
 }
 
@@ -578,11 +604,14 @@ export interface DB {
   mfaRequiredRoles: MfaRequiredRoles;
   mfaTotp: MfaTotp;
   notifications: Notifications;
+  passkeyChallenges: PasskeyChallenges;
+  passkeys: Passkeys;
   pendingJobs: PendingJobs;
   people: People;
   pipelines: Pipelines;
   "rabitaDerived.activityLinks": RabitaDerivedActivityLinks;
   "rabitaDerived.dealTotals": RabitaDerivedDealTotals;
+  "rabitaDerived.foldedValues": RabitaDerivedFoldedValues;
   rateLimits: RateLimits;
   recordChanges: RecordChanges;
   records: Records;

@@ -1,6 +1,7 @@
 import extraWebModules from 'virtual:rabita-extra-web-modules';
 import { auditWeb } from './audit/audit.web.ts';
 import { authWeb } from './auth/auth.web.ts';
+import { emailWeb } from './email/email.web.ts';
 import { exportsWeb } from './exports/exports.web.ts';
 import { importsWeb } from './imports/imports.web.ts';
 import { leadsWeb } from './leads/leads.web.ts';
@@ -11,6 +12,7 @@ import { reportsWeb } from './reports/reports.web.ts';
 import { rolesWeb } from './roles/roles.web.ts';
 import { salesWeb } from './sales/sales.web.ts';
 import { searchWeb } from './search/search.web.ts';
+import { serviceWeb } from './service/service.web.ts';
 import { timelineWeb } from './timeline/timeline.web.ts';
 import { viewsWeb } from './views/views.web.ts';
 import type { WebModule } from './web-module.ts';
@@ -35,6 +37,8 @@ const modules = [
   auditWeb,
   workflowsWeb,
   reportsWeb,
+  emailWeb,
+  serviceWeb,
 ] as const;
 
 type Module = (typeof modules)[number];

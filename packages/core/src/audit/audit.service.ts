@@ -21,6 +21,8 @@ export const SECURITY_EVENT_KINDS = [
   'auth.password_changed',
   'auth.mfa_enabled',
   'auth.mfa_disabled',
+  'auth.passkey_added',
+  'auth.passkey_removed',
   'member.invited',
   'member.joined',
   'member.role_changed',

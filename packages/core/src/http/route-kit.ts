@@ -63,6 +63,8 @@ export interface RouteDeps {
     session: SessionPolicy;
     /** Lets webhooks call private, loopback and link-local addresses. */
     webhooksAllowPrivate?: boolean | undefined;
+    /** Lets mailboxes connect to private, loopback and link-local mail servers. */
+    mailAllowPrivate?: boolean | undefined;
   };
 }
 

@@ -62,7 +62,7 @@ describe('rabita import and rabita export', () => {
     const xlsx = path.join(dir, 'out.xlsx');
     await rabita(['export', xlsx, '--workspace', admin.workspaceId, '--object', 'people']);
     expect((await fs.readFile(xlsx)).subarray(0, 2).toString()).toBe('PK');
-  });
+  }, 90_000);
 
   it('exports the whole workspace as an archive and restores it into an empty workspace', async () => {
     const zip = path.join(dir, 'workspace.zip');
@@ -76,7 +76,7 @@ describe('rabita import and rabita export', () => {
     );
     expect(again).toMatchObject({ code: 1 });
     expect((again as { stderr: string }).stderr).toMatch(/restore into an empty workspace/);
-  });
+  }, 90_000);
 
   it('says what is wrong in one sentence and exits 1', async () => {
     const error = await rabita([

@@ -107,7 +107,17 @@ describe('a worker process that dies holding a job', () => {
       await sleep(200);
       finished = (await runs()).find((run) => run.phase === 'finished');
     }
-    expect(finished).toBeDefined();
+    if (!finished) {
+      // Say what the workers and the job looked like, so a failure on a loaded machine can be explained.
+      const job = await owner.query(
+        `select attempts, locked_by, locked_at, run_at, last_error from graphile_worker.jobs
+         where task_identifier = 'rabita:test-crash'`,
+      );
+      const beatsNow = await owner.query('select pool_id, pid, seen_at from worker_heartbeats');
+      expect.fail(
+        `the job did not run again within 120 s: job ${JSON.stringify(job.rows)}; heartbeats ${JSON.stringify(beatsNow.rows)}; runs ${JSON.stringify(await runs())}; watcher said: ${watcher.output().slice(-2000)}; replacement said: ${replacement.output().slice(-2000)}`,
+      );
+    }
     expect(Date.now() - killedAt).toBeLessThan(120_000);
     expect([watcher.child.pid, replacement.child.pid]).toContain(finished?.pid);
     expect(finished?.attempt).toBe(2);

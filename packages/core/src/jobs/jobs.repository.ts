@@ -88,8 +88,14 @@ export async function releaseDeadWorkers(
     // graphile-worker's own function for exactly this (what WorkerUtils.forceUnlockWorkers calls).
     await owner.query('select graphile_worker.force_unlock_workers($1::text[])', [poolIds]);
   }
-  await owner.query('delete from worker_heartbeats where seen_at < now() - make_interval(secs => $1)', [
-    limits.staleSeconds,
-  ]);
+  // Forget only stale pools that hold nothing. A pool that went stale between the select above and this delete
+  // still holds its jobs: deleting its row would leave them to the orphan rule (minutes later) instead of the next
+  // sweep, which a loaded machine made happen in CI.
+  await owner.query(
+    `delete from worker_heartbeats h
+     where h.seen_at < now() - make_interval(secs => $1)
+       and not exists (select 1 from graphile_worker.jobs j where j.locked_by = h.pool_id)`,
+    [limits.staleSeconds],
+  );
   return poolIds;
 }

@@ -50,7 +50,7 @@ export function systemFields(): FieldDef[] {
 
 export const owner = () =>
   field('owner', 'owner_id', { en: 'Owner', ar: 'المسؤول', fa: 'مسئول' }, { type: 'user' });
-const tags = () =>
+export const tags = () =>
   field('tags', 'tags', { en: 'Tags', ar: 'الوسوم', fa: 'برچسب‌ها' }, { type: 'tags', searchable: true });
 const address = () =>
   field(
@@ -59,6 +59,21 @@ const address = () =>
     { en: 'Address', ar: 'العنوان', fa: 'نشانی' },
     { type: 'address', searchable: true },
   );
+
+/** Priorities of work: a task's, a ticket's. */
+export const PRIORITIES = options(
+  ['low', 'Low', 'منخفضة', 'کم'],
+  ['normal', 'Normal', 'عادية', 'عادی'],
+  ['high', 'High', 'عالية', 'زیاد'],
+  ['urgent', 'Urgent', 'عاجلة', 'فوری'],
+);
+
+/** The languages a person prefers or a ticket is written in (admins may add more). */
+export const LANGUAGES = options(
+  ['en', 'English', 'الإنجليزية', 'انگلیسی'],
+  ['ar', 'Arabic', 'العربية', 'عربی'],
+  ['fa', 'Persian', 'الفارسية', 'فارسی'],
+);
 
 export const LIFECYCLE_STAGES = options(
   ['subscriber', 'Subscriber', 'مشترك', 'مشترک'],
@@ -146,14 +161,7 @@ const people: ObjectDef = {
       'preferredLanguage',
       'preferred_language',
       { en: 'Preferred language', ar: 'اللغة المفضلة', fa: 'زبان ترجیحی' },
-      {
-        type: 'select',
-        options: options(
-          ['en', 'English', 'الإنجليزية', 'انگلیسی'],
-          ['ar', 'Arabic', 'العربية', 'عربی'],
-          ['fa', 'Persian', 'الفارسية', 'فارسی'],
-        ),
-      },
+      { type: 'select', options: LANGUAGES },
     ),
     field(
       'preferredChannel',
@@ -410,12 +418,7 @@ const tasks: ObjectDef = {
       {
         type: 'select',
         defaultValue: 'normal',
-        options: options(
-          ['low', 'Low', 'منخفضة', 'کم'],
-          ['normal', 'Normal', 'عادية', 'عادی'],
-          ['high', 'High', 'عالية', 'زیاد'],
-          ['urgent', 'Urgent', 'عاجلة', 'فوری'],
-        ),
+        options: PRIORITIES,
       },
     ),
     field('assignee', 'assignee_id', { en: 'Assignee', ar: 'المكلَّف', fa: 'مسئول انجام' }, { type: 'user' }),

@@ -1,6 +1,8 @@
 import { auditModule } from '../audit/audit.module.ts';
 import { AUTH_ERRORS } from '../auth/auth.errors.ts';
 import { authModule } from '../auth/auth.module.ts';
+import { EMAIL_ERRORS } from '../email/email.errors.ts';
+import { emailModule } from '../email/email.module.ts';
 import { COMMON_ERROR_STATUSES, type ErrorStatuses } from '../errors/app-error.ts';
 import { eventsModule } from '../events/events.module.ts';
 import { exportsModule } from '../exports/exports.module.ts';
@@ -13,6 +15,7 @@ import { REPORTS_ERRORS } from '../reports/reports.errors.ts';
 import { reportsModule } from '../reports/reports.module.ts';
 import { salesModule } from '../sales/sales.module.ts';
 import { searchModule } from '../search/search.module.ts';
+import { serviceModule } from '../service/service.module.ts';
 import { timelineModule } from '../timeline/timeline.module.ts';
 import { viewsModule } from '../views/views.module.ts';
 import { webhooksModule } from '../webhooks/webhooks.module.ts';
@@ -38,6 +41,8 @@ export const MODULES: readonly ModuleManifest[] = [
   auditModule,
   workflowsModule,
   reportsModule,
+  emailModule,
+  serviceModule,
 ];
 
 // Every error code any module declares has its status in a manifest: a code added to `ErrorStatuses` without
@@ -47,5 +52,6 @@ const _everyCodeMapped = {
   ...AUTH_ERRORS,
   ...IMPORTS_ERRORS,
   ...REPORTS_ERRORS,
+  ...EMAIL_ERRORS,
 } satisfies ErrorStatuses;
 void _everyCodeMapped;

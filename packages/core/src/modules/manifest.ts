@@ -1,13 +1,15 @@
 import type { Database, Tx } from '@rabita/db';
-import type { RoleKey } from '@rabita/shared';
+import type { Labels, RoleKey } from '@rabita/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Task } from 'graphile-worker';
 import type { Migration, RawBuilder } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
 import type { ErrorStatuses } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import type { RouteDeps } from '../http/route-kit.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
+import type { Permissions } from '../roles/permissions.ts';
 
 /**
  * What a module contributes to Rabita, declared in one file (`<module>/<module>.module.ts`). The server, the
@@ -40,14 +42,87 @@ export interface ModuleManifest {
   tasks?: Record<string, (deps: TaskDeps) => Task> | undefined;
   /** Recurring jobs, in the worker's crontab format (one line each). */
   crontab?: readonly string[] | undefined;
+  /**
+   * Long-running work the worker process keeps going beside its job slots (a mailbox's IDLE connection would hold
+   * a slot for hours): started with the job worker, stopped before it.
+   */
+  services?: readonly BackgroundService[] | undefined;
   /** Steps run inside the transaction that creates a workspace, in manifest order. */
   seeds?: readonly WorkspaceSeed[] | undefined;
   /** Entries a module adds to records' timelines. */
   timelineSources?: readonly TimelineSource[] | undefined;
   /** Record-data read surfaces the module serves, walked by the hidden-field test. */
   readSurfaces?: readonly string[] | undefined;
+  /**
+   * Mail the module takes in: each new message a mailbox sync stores from outside the workspace (a customer
+   * writing to a shared mailbox), handed over inside the storing transaction, so taking it and storing it succeed
+   * or fail together.
+   */
+  mailIntakes?: readonly MailIntake[] | undefined;
   /** Faster answers to some aggregates over the module's objects, from totals the module keeps. */
   aggregateShortcuts?: readonly AggregateShortcut[] | undefined;
+  /**
+   * What a web form may make of the module's objects (a lead, a ticket): the fields such a form may ask for and
+   * how a clean submission becomes records. The form engine (sales `web-forms.*`) keeps the forms, their spam
+   * protection and submissions; it calls the target and never touches the target's tables.
+   */
+  formTargets?: readonly FormTarget[] | undefined;
+}
+
+/** One field a web form may ask for, as the form engine shows and checks it. */
+export interface FormTargetField {
+  /** The name the form posts it under (an object's field key, or a name of the target's own such as `email`). */
+  key: string;
+  /** How it is typed in one box: `text`, `longText`, `number`, `email`, `phone`, `url` or `select`. */
+  type: string;
+  labels: Labels;
+  /** Must be filled whenever it is on a form. */
+  required: boolean;
+  /** Must be on every form of the target (the record cannot be made without it). */
+  mustAsk: boolean;
+  options?: { value: string; labels: Labels }[] | undefined;
+  /**
+   * The record field its value ends up in (`people.emails` for a ticket form's `email`), so a reader whose role
+   * hides that field does not see the value in the form's submissions either; the target object's field of the
+   * same key when absent.
+   */
+  storedAs?: { object: string; field: string } | undefined;
+}
+
+/** What the form engine hands a target with a clean submission. */
+export interface FormSubmission {
+  trx: Tx;
+  workspaceId: string;
+  /** The form's own principal: no person, holding exactly the target's `rights`. */
+  principal: Principal;
+  form: { id: string; name: string; locale: 'en' | 'ar' | 'fa' };
+  /** The submission being turned into records (the write's cause, for loops and audit). */
+  submissionId: string;
+  /** The submission's values by field key: trimmed, non-empty, only fields the form asks for. */
+  values: Readonly<Record<string, string>>;
+  utm: { source: string | null; medium: string | null; campaign: string | null };
+}
+
+/**
+ * A kind of record a web form makes (`ModuleManifest.formTargets`). The form engine asks `fields` what a form
+ * may ask for, checks forms and submissions against them, and for a clean submission calls `create` in the
+ * submission's transaction, as the form's principal (created through the record engine, so hooks, audit, search,
+ * assignment and SLA apply as for any write).
+ */
+export interface FormTarget {
+  /** The object the form makes a record of (`leads`, `tickets`); a form names its target by it. */
+  object: string;
+  /** The fields a form of this target may ask for, in the order a new form offers them. */
+  fields(trx: Tx, workspaceId: string): Promise<FormTargetField[]>;
+  /** The object rights the form's principal holds (read to find records, create to make them). */
+  rights: Permissions['objects'];
+  /** The target object's field the submission's UTM source is written to, if any (hidden with it). */
+  utmSourceField?: string | undefined;
+  /**
+   * Makes the records a clean submission asks for; returns the id of the target object's record. A refusal is an
+   * `AppError` whose `errors` name the form's field keys (the engine prefixes them with `fields.`).
+   */
+  create(submission: FormSubmission): Promise<string>;
 }
 
 /**
@@ -66,6 +141,36 @@ export interface AggregateShortcut {
   ): { query: RawBuilder<Record<string, unknown>>; money: boolean } | undefined;
 }
 
+/** A message from outside the workspace, as the mailbox sync stored it (see `ModuleManifest.mailIntakes`). */
+export interface InboundMail {
+  /** The stored message's id (the email module's). */
+  id: string;
+  threadId: string;
+  /** Its Message-ID, without angle brackets. */
+  messageId: string;
+  /** The mailbox it was found in. */
+  mailbox: { id: string; address: string };
+  subject: string;
+  from: { address: string; name: string | undefined } | undefined;
+  to: readonly string[];
+  cc: readonly string[];
+  /** The text (HTML turned to text when the message has no text part). */
+  text: string;
+  sentAt: Date;
+  /** An auto-reply (`Auto-Submitted`, `Precedence: bulk`, an out-of-office subject): never a person writing. */
+  autoReply: boolean;
+  /** A delivery report (a bounce). */
+  bounce: boolean;
+  /** Records the message is linked to, its thread's links included. */
+  links: readonly { object: string; recordId: string }[];
+}
+
+/** Takes in inbound mail for a module (see `ModuleManifest.mailIntakes`). */
+export interface MailIntake {
+  name: string;
+  take(ctx: { trx: Tx; workspaceId: string }, mail: InboundMail): Promise<void>;
+}
+
 /** A module's route plugin, given the composition root's dependencies. */
 export type RoutePlugin = FastifyPluginAsyncZod<RouteDeps>;
 
@@ -73,6 +178,12 @@ export interface ActionGrant {
   action: string;
   /** Built-in roles granted the action in a new workspace (`admin` always is). */
   roles: readonly RoleKey[];
+}
+
+/** A module's long-running work in the worker process (see `ModuleManifest.services`). */
+export interface BackgroundService {
+  name: string;
+  start(deps: TaskDeps): { stop(): Promise<void> };
 }
 
 /** What a task factory receives from the process that runs jobs. */
@@ -84,6 +195,23 @@ export interface TaskDeps {
   smtp?: { url: string; from: string | undefined } | undefined;
   /** Workflow steps a workspace may run a minute (RABITA_WORKFLOW_STEPS_PER_MINUTE); unlimited when absent. */
   workflowStepsPerMinute?: number | undefined;
+  /** Opens secrets kept at rest (mailbox passwords); its key is read when first needed. */
+  secrets?: { get(): Promise<SecretBox> } | undefined;
+  /** Mail sync: private hosts allowed (RABITA_MAIL_ALLOW_PRIVATE) and the largest message kept whole. */
+  mail?:
+    | {
+        allowPrivate: boolean;
+        maxMessageBytes: number;
+        pollMs?: number | undefined;
+        reconcileMs?: number | undefined;
+        /** RABITA_PUBLIC_URL, for tracked links in messages sent by jobs. */
+        publicUrl?: string | undefined;
+      }
+    | undefined;
+  /** Reports what background work does (a skipped message, a mailbox failing). */
+  log?:
+    | ((level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void)
+    | undefined;
 }
 
 /** Why a write happened: a person or key directly, or an automation run (so loops can be stopped). */
@@ -119,6 +247,12 @@ export type StoredRecord = Record<string, unknown> & { id: string };
 /** Hooks for one object. A `before` hook may refuse the write by throwing an `AppError`. */
 export interface RecordHooks {
   object: string;
+  /**
+   * Its after-hooks may write the record again in the same transaction (a summary the module keeps on it, such as
+   * a ticket's SLA status): the engine then reads the record back before answering, so the caller sees what was
+   * stored rather than what was stored before the hook's own write.
+   */
+  rewritesAfter?: boolean | undefined;
   beforeCreate?(ctx: WriteContext, draft: Draft): Promise<void>;
   beforeUpdate?(ctx: WriteContext, draft: Draft, current: StoredRecord): Promise<void>;
   beforeDelete?(ctx: WriteContext, current: StoredRecord): Promise<void>;

@@ -5,7 +5,10 @@ import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type {
   ActionGrant,
   AggregateShortcut,
+  BackgroundService,
   EventSubscriber,
+  FormTarget,
+  MailIntake,
   ModuleManifest,
   RecordHooks,
   RoutePlugin,
@@ -30,7 +33,11 @@ export interface Registry {
   timelineSources: readonly TimelineSource[];
   readSurfaces: readonly string[];
   aggregateShortcuts: readonly AggregateShortcut[];
+  mailIntakes: readonly MailIntake[];
+  /** What web forms may make, by target object. */
+  formTargets: ReadonlyMap<string, FormTarget>;
   crontab: string;
+  services: readonly BackgroundService[];
   taskList(deps: TaskDeps): TaskList;
 }
 
@@ -42,7 +49,7 @@ function duplicate(kind: string, name: string, module: string): never {
 
 /**
  * Builds the registry from a list of manifests, refusing two modules that declare the same key, object, action,
- * error code, migration or task. Pure: nothing is installed.
+ * error code, migration, task or form target. Pure: nothing is installed.
  */
 export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const keys = new Set<string>();
@@ -53,6 +60,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const hooks = new Map<string, RecordHooks[]>();
   const taskFactories = new Map<string, ModuleManifest['tasks'] & object>();
   const taskNames = new Set<string>();
+  const formTargets = new Map<string, FormTarget>();
   for (const m of manifests) {
     if (keys.has(m.key)) duplicate('the key', m.key, m.key);
     keys.add(m.key);
@@ -71,6 +79,10 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     for (const [code, status] of Object.entries(m.errors ?? {})) {
       if (code in errors) duplicate('the error code', code, m.key);
       errors[code] = status as number;
+    }
+    for (const target of m.formTargets ?? []) {
+      if (formTargets.has(target.object)) duplicate('the form target', target.object, m.key);
+      formTargets.set(target.object, target);
     }
     for (const h of m.hooks ?? []) hooks.set(h.object, [...(hooks.get(h.object) ?? []), h]);
     if (m.tasks) {
@@ -97,7 +109,10 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     timelineSources: list.flatMap((m) => m.timelineSources ?? []),
     readSurfaces: list.flatMap((m) => m.readSurfaces ?? []),
     aggregateShortcuts: list.flatMap((m) => m.aggregateShortcuts ?? []),
+    mailIntakes: list.flatMap((m) => m.mailIntakes ?? []),
+    formTargets,
     crontab: list.flatMap((m) => m.crontab ?? []).join('\n'),
+    services: list.flatMap((m) => m.services ?? []),
     taskList(deps) {
       const tasks: TaskList = {};
       for (const factories of taskFactories.values())

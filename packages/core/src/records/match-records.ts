@@ -33,9 +33,42 @@ export async function matchRecordsByFields(
   object: ObjectDef,
   lookups: FieldLookup[],
 ): Promise<Map<string, string>[]> {
-  const hidden = hiddenFor(principal);
   const out = lookups.map(() => new Map<string, string>());
-  if (!ruleFor(principal, object.key).read) return out;
+  for (const row of await matchRows(trx, principal, object, lookups)) {
+    const found = out[row.rank]!;
+    if (!found.has(row.k)) found.set(row.k, row.id);
+  }
+  return out;
+}
+
+/**
+ * Every record of `object` holding each wanted value (value → record ids), with the same rules as
+ * `matchRecordsByFields`: mail sync finds every person with an address, not only the first.
+ */
+export async function recordsHoldingValues(
+  trx: Tx,
+  principal: Principal,
+  object: ObjectDef,
+  fieldKey: string,
+  values: string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const row of await matchRows(trx, principal, object, [{ fieldKey, values }])) {
+    const ids = out.get(row.k) ?? [];
+    if (!ids.includes(row.id)) ids.push(row.id);
+    out.set(row.k, ids);
+  }
+  return out;
+}
+
+async function matchRows(
+  trx: Tx,
+  principal: Principal,
+  object: ObjectDef,
+  lookups: FieldLookup[],
+): Promise<{ rank: number; k: string; id: string }[]> {
+  const hidden = hiddenFor(principal);
+  if (!ruleFor(principal, object.key).read) return [];
   const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
   const limit = ownerLimit(principal, ruleFor(principal, object.key));
   const hasOwner = object.fields.some((f) => f.key === 'owner');
@@ -74,16 +107,12 @@ export async function matchRecordsByFields(
           and ${expr} = any(${wanted}::text[])`);
     }
   }
-  if (parts.length === 0) return out;
+  if (parts.length === 0) return [];
   const { rows } = await sql<{ rank: number; k: string; id: string }>`${sql.join(
     parts.map((p) => sql`(${p})`),
     sql` union all `,
   )}`.execute(raw);
-  for (const row of rows) {
-    const found = out[row.rank]!;
-    if (!found.has(row.k)) found.set(row.k, row.id);
-  }
-  return out;
+  return rows;
 }
 
 /** The records of `object` whose field holds each value (one statement); see `matchRecordsByFields`. */

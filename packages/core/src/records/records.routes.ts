@@ -8,6 +8,7 @@ import { createRecord } from './create-record.ts';
 import { deleteRecord, restoreRecord } from './delete-record.ts';
 import { expandRelations, parseExpandParam } from './expand-relations.ts';
 import { getRecord } from './get-record.ts';
+import { createRecordOnce } from './idempotency.ts';
 import { keyAtPosition } from './key-at-position.ts';
 import { listRecords } from './list-records.ts';
 import { parseSeekParam } from './seek.ts';
@@ -225,13 +226,32 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
       schema: {
         tags,
         summary: 'Create a record',
+        description:
+          'With an `Idempotency-Key` header (1–255 visible ASCII characters, such as a UUID), the same key and body ' +
+          'within 24 hours answer with the first answer (`Idempotent-Replayed: true`) and create nothing again; the ' +
+          'same key with another body is a 409. Keys are per workspace and per caller.',
         params: objectParams,
+        headers: z.object({
+          'idempotency-key': z
+            .string()
+            .max(255)
+            .optional()
+            .describe('Makes a retry safe: the record is created once per key.'),
+        }),
         body: recordBody,
-        response: { 201: recordSchema, ...problems },
+        response: { 201: recordSchema, ...problems, 409: problemSchema },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await createRecord(contextOf(db, request), request.params.object, request.body)),
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (key === undefined)
+        return reply
+          .code(201)
+          .send(await createRecord(contextOf(db, request), request.params.object, request.body));
+      const answer = await createRecordOnce(contextOf(db, request), request.params.object, request.body, key);
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(answer.body);
+    },
   );
 
   app.post(

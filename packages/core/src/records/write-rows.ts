@@ -78,7 +78,23 @@ export async function insertRecords(
   for (const hook of hooks)
     if (hook.afterCreate)
       for (const view of views) await hook.afterCreate(writeContext(s, principal), view as StoredRecord);
-  return views;
+  return readBack(s, views);
+}
+
+/** The records as stored now, when an after-hook of the object may have written them again (`rewritesAfter`). */
+async function readBack(s: Scope, views: RecordView[]): Promise<RecordView[]> {
+  if (views.length === 0 || !hooksOf(s).some((h) => h.rewritesAfter)) return views;
+  const rows = await selectRowsByIds(
+    s.raw,
+    s.object,
+    s.workspaceId,
+    views.map((v) => v.id),
+    sql`true`,
+  );
+  return views.map((v) => {
+    const row = rows.get(v.id);
+    return row ? present(s.object, row, () => true) : v;
+  });
 }
 
 /** Creates one record: its references checked (problems named under `path`), then through `insertRecords`. */
@@ -124,6 +140,7 @@ export async function updateRecordRow(
     });
     for (const hook of hooksOf(s))
       await hook.afterUpdate?.(writeContext(s, principal), after as StoredRecord, before as StoredRecord);
+    return (await readBack(s, [after]))[0]!;
   }
   return after;
 }
@@ -233,6 +250,9 @@ export async function updateRecords(
             c.after as StoredRecord,
             c.before as StoredRecord,
           );
+    const written = outcomes.flatMap((o) => ('view' in o ? [o.view] : []));
+    const current = new Map((await readBack(s, written)).map((v) => [v.id, v]));
+    return outcomes.map((o) => ('view' in o ? { ...o, view: current.get(o.view.id) ?? o.view } : o));
   }
   return outcomes;
 }

@@ -1,10 +1,10 @@
 import type { Tx } from '@rabita/db';
+import { assertEveryRuleOnce, checkRuleCondition } from '../assignment/rules.ts';
 import { can } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
-import { recordMatchesFilter } from '../records/stored-record.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import {
   deleteRuleRow,
@@ -43,8 +43,6 @@ export interface RuleInput {
   strategy: Strategy;
   pool: { userId: string; weight?: number | undefined }[];
 }
-
-const NIL = '00000000-0000-0000-0000-000000000000';
 
 function present(row: RuleRow): RuleView {
   return {
@@ -86,21 +84,7 @@ async function checkRule(ctx: ServiceContext, input: RuleInput): Promise<PoolMem
     problems.push({ field: 'pool', message: 'A fixed owner rule has exactly one member.' });
   if (problems.length > 0)
     throw new AppError('validation_failed', 'The rule is not valid.', { errors: problems });
-  if (input.condition !== undefined && input.condition !== null) {
-    // Compiled (and run against no lead) to refuse a bad tree with the list filter's own messages.
-    await inWorkspace(ctx, (trx, workspaceId) =>
-      recordMatchesFilter(trx, ctx.principal, workspaceId, 'leads', NIL, input.condition),
-    ).catch((error: unknown) => {
-      if (error instanceof AppError && error.code === 'validation_failed')
-        throw new AppError('validation_failed', `The condition is not valid: ${error.message}`, {
-          errors: (error.errors ?? [{ field: '', message: error.message }]).map((e) => ({
-            field: e.field ? `condition.${e.field.replace(/^filter\.?/, '')}` : 'condition',
-            message: e.message,
-          })),
-        });
-      throw error;
-    });
-  }
+  await checkRuleCondition(ctx, 'leads', input.condition);
   return pool;
 }
 
@@ -163,11 +147,7 @@ export async function reorderRules(ctx: ServiceContext, ids: string[]): Promise<
   assertManager(ctx);
   return inWorkspace(ctx, async (trx, ws) => {
     const rules = await selectRules(trx, ws);
-    const known = new Set(rules.map((r) => r.id));
-    if (new Set(ids).size !== ids.length || ids.length !== known.size || ids.some((id) => !known.has(id)))
-      throw new AppError('validation_failed', 'Give every rule once, in the new order.', {
-        errors: [{ field: 'ids', message: `Must list each of the ${known.size} rules exactly once.` }],
-      });
+    assertEveryRuleOnce(ids, new Set(rules.map((r) => r.id)));
     await setRulePositions(trx, ws, ids);
     return (await selectRules(trx, ws)).map(present);
   });

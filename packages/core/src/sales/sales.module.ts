@@ -8,6 +8,7 @@ import { dealHooks } from './deal-rules.ts';
 import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
 import { exchangeRatesRoutes } from './exchange-rates.routes.ts';
+import * as formTargetTables from './form-targets.migrations.ts';
 import { leadHooks } from './leads.hooks.ts';
 import * as leadTables from './leads.migrations.ts';
 import { leadsRoutes } from './leads.routes.ts';
@@ -25,6 +26,7 @@ import {
   scoringHooks,
   scoringSubscriber,
 } from './scoring-run.ts';
+import { leadFormTarget } from './web-forms.leads.ts';
 import * as webFormTables from './web-forms.migrations.ts';
 import { webFormPages, webFormsRoutes } from './web-forms.routes.ts';
 import { winLossHooks } from './win-loss.hooks.ts';
@@ -51,6 +53,7 @@ export const salesModule: ModuleManifest = {
     'sales-0004-deal-history': dealHistoryTables,
     'sales-0005-web-forms': webFormTables,
     'sales-0006-scoring': scoringTables,
+    'sales-0007-form-targets': formTargetTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
@@ -84,5 +87,6 @@ export const salesModule: ModuleManifest = {
     },
   ],
   aggregateShortcuts: [dealTotals],
+  formTargets: [leadFormTarget],
   readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form'],
 };

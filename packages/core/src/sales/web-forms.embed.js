@@ -118,6 +118,7 @@
     }
     control.id = id;
     control.name = spec.key;
+    if (spec.type !== 'select') control.dir = 'auto';
     control.required = spec.required;
     wrap.append(label, document.createElement('br'), control);
     return wrap;
@@ -140,7 +141,8 @@
     trap.tabIndex = -1;
     trap.autocomplete = 'off';
     trap.setAttribute('aria-hidden', 'true');
-    trap.style.cssText = 'position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden';
+    // Clipped where it stands: moved off to the left, it would widen a right-to-left page.
+    trap.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)';
     el.append(trap);
     const status = document.createElement('p');
     status.setAttribute('role', 'status');

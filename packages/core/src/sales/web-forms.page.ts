@@ -1,21 +1,11 @@
+import { escapeHtml } from '../http/escape-html.ts';
 import type { PublicFormView } from './web-forms.service.ts';
 
 // The hosted form page, server-rendered: plain HTML that works without script (it then arrives without a solved
 // challenge and is quarantined for an admin to judge), enhanced by the embed script, which solves the proof of
-// work before it posts. Every value is escaped; the page's direction follows its language.
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and double- or single-quoted attributes. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
+// work before it posts. Every value is escaped; the page's direction follows its language. The honeypot is clipped
+// where it stands rather than moved far to the left: in a right-to-left page, content off to the left widens the
+// page, so Arabic and Persian pages scrolled sideways by ten thousand pixels.
 
 const SEND = { en: 'Send', ar: 'إرسال', fa: 'ارسال' } as const;
 const WORKING = {
@@ -28,7 +18,7 @@ const STYLE = `body{font-family:system-ui,Vazirmatn,Tahoma,sans-serif;max-width:
 color:#1a1b1e;line-height:1.5}label{font-weight:600}input,select,textarea{width:100%;box-sizing:border-box;
 padding:.5rem;margin:.25rem 0 .75rem;border:1px solid #868e96;border-radius:4px;font:inherit}
 button{padding:.5rem 1.5rem;font:inherit;background:#1864ab;color:#fff;border:0;border-radius:4px}
-.trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}.note{color:#495057}`;
+.trap{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}.note{color:#495057}`;
 
 function page(lang: string, dir: string, title: string, body: string): string {
   return `<!doctype html>
@@ -49,9 +39,11 @@ function control(f: PublicFormView['fields'][number]): string {
       .join('');
     return `<select id="${id}" name="${name}"${required}><option value=""></option>${options}</select>`;
   }
-  if (f.type === 'longText') return `<textarea id="${id}" name="${name}" rows="4"${required}></textarea>`;
+  // What people type runs in its own direction (a Latin address in a Persian form).
+  if (f.type === 'longText')
+    return `<textarea id="${id}" name="${name}" rows="4" dir="auto"${required}></textarea>`;
   const type = { email: 'email', phone: 'tel', url: 'url' }[f.type] ?? 'text';
-  return `<input id="${id}" name="${name}" type="${type}"${required}>`;
+  return `<input id="${id}" name="${name}" type="${type}" dir="auto"${required}>`;
 }
 
 /** The hosted page of a form, with the page's UTM values and referring page carried in hidden fields. */

@@ -1,7 +1,7 @@
 import type { Database, Tx } from '@rabita/db';
 import { sql } from 'kysely';
 
-/** One field a form asks for: a lead field, whether it must be filled, its label per language. */
+/** One field a form asks for: a field of the form's target, whether it must be filled, its label per language. */
 export interface FormField {
   key: string;
   required: boolean;
@@ -12,6 +12,8 @@ export interface FormRow {
   id: string;
   publicId: string;
   name: string;
+  /** The object the form makes records of (a form target's `object`). */
+  target: string;
   locale: 'en' | 'ar' | 'fa';
   fields: FormField[];
   thankYou: { en?: string; ar?: string; fa?: string };
@@ -27,6 +29,8 @@ export interface FormRow {
 export interface SubmissionRow {
   id: string;
   formId: string;
+  /** Its form's target object. */
+  target: string;
   status: 'accepted' | 'quarantined';
   reasons: string[];
   submitted: Record<string, string>;
@@ -36,19 +40,22 @@ export interface SubmissionRow {
   referrer: string | null;
   ip: string | null;
   userAgent: string | null;
-  leadId: string | null;
+  /** The record the submission made (of the form's target object), once accepted. */
+  recordId: string | null;
   releasedBy: string | null;
   releasedAt: Date | null;
   createdAt: Date;
 }
 
-const FORM_COLUMNS = sql`id::text, public_id as "publicId", name, locale, fields, thank_you as "thankYou",
+const FORM_COLUMNS = sql`id::text, public_id as "publicId", name, target, locale, fields, thank_you as "thankYou",
   redirect_url as "redirectUrl", allowed_origins as "allowedOrigins", min_fill_seconds as "minFillSeconds",
   max_per_minute as "maxPerMinute", enabled, created_at as "createdAt", updated_at as "updatedAt"`;
 
-const SUBMISSION_COLUMNS = sql`id::text, form_id::text as "formId", status, reasons, submitted,
+const SUBMISSION_COLUMNS = sql`id::text, form_id::text as "formId",
+  (select f.target from web_forms f where f.workspace_id = web_form_submissions.workspace_id
+    and f.id = web_form_submissions.form_id) as target, status, reasons, submitted,
   utm_source as "utmSource", utm_medium as "utmMedium", utm_campaign as "utmCampaign", referrer, ip,
-  user_agent as "userAgent", lead_id::text as "leadId", released_by::text as "releasedBy",
+  user_agent as "userAgent", record_id::text as "recordId", released_by::text as "releasedBy",
   released_at as "releasedAt", created_at as "createdAt"`;
 
 /** The workspace a form's public id belongs to, before any workspace is known (a SECURITY DEFINER look-up). */
@@ -86,9 +93,9 @@ export async function insertForm(
   form: FormWrite & { id: string; publicId: string; createdBy: string | null },
 ): Promise<void> {
   await sql`
-    insert into web_forms (workspace_id, id, public_id, name, locale, fields, thank_you, redirect_url,
+    insert into web_forms (workspace_id, id, public_id, name, target, locale, fields, thank_you, redirect_url,
       allowed_origins, min_fill_seconds, max_per_minute, enabled, created_by)
-    values (${workspaceId}, ${form.id}, ${form.publicId}, ${form.name}, ${form.locale},
+    values (${workspaceId}, ${form.id}, ${form.publicId}, ${form.name}, ${form.target}, ${form.locale},
       ${JSON.stringify(form.fields)}::jsonb, ${JSON.stringify(form.thankYou)}::jsonb, ${form.redirectUrl},
       ${form.allowedOrigins}::text[], ${form.minFillSeconds}, ${form.maxPerMinute}, ${form.enabled},
       ${form.createdBy})`.execute(trx.withoutPlugins());
@@ -98,7 +105,7 @@ export async function updateForm(
   trx: Tx,
   workspaceId: string,
   id: string,
-  form: FormWrite,
+  form: Omit<FormWrite, 'target'>,
 ): Promise<boolean> {
   const result = await sql`
     update web_forms set name = ${form.name}, locale = ${form.locale}, fields = ${JSON.stringify(form.fields)}::jsonb,
@@ -119,17 +126,17 @@ export async function deleteForm(trx: Tx, workspaceId: string, id: string): Prom
 export async function insertSubmission(
   trx: Tx,
   workspaceId: string,
-  s: Omit<SubmissionRow, 'releasedBy' | 'releasedAt' | 'createdAt'>,
+  s: Omit<SubmissionRow, 'target' | 'releasedBy' | 'releasedAt' | 'createdAt'>,
 ): Promise<void> {
   await sql`
     insert into web_form_submissions (workspace_id, id, form_id, status, reasons, submitted, utm_source,
-      utm_medium, utm_campaign, referrer, ip, user_agent, lead_id)
+      utm_medium, utm_campaign, referrer, ip, user_agent, record_id)
     values (${workspaceId}, ${s.id}, ${s.formId}, ${s.status}, ${s.reasons}::text[],
       ${JSON.stringify(s.submitted)}::jsonb, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.referrer},
-      ${s.ip}, ${s.userAgent}, ${s.leadId})`.execute(trx.withoutPlugins());
+      ${s.ip}, ${s.userAgent}, ${s.recordId})`.execute(trx.withoutPlugins());
 }
 
-/** One submission, locked when asked (release takes it under the lock, so two releases make one lead). */
+/** One submission, locked when asked (release takes it under the lock, so two releases make one record). */
 export async function selectSubmission(
   trx: Tx,
   workspaceId: string,
@@ -159,19 +166,21 @@ export async function selectSubmissions(
   return rows;
 }
 
-/** The submission that made a lead, if one did. */
-export async function selectSubmissionOfLead(
+/** The submission that made a record of a target object, if one did. */
+export async function selectSubmissionOfRecord(
   trx: Tx,
   workspaceId: string,
-  leadId: string,
+  target: string,
+  recordId: string,
 ): Promise<(SubmissionRow & { formName: string }) | undefined> {
   const { rows } = await sql<SubmissionRow & { formName: string }>`
-    select s.id::text, s.form_id::text as "formId", s.status, s.reasons, s.submitted, s.utm_source as "utmSource",
+    select s.id::text, s.form_id::text as "formId", f.target, s.status, s.reasons, s.submitted, s.utm_source as "utmSource",
       s.utm_medium as "utmMedium", s.utm_campaign as "utmCampaign", s.referrer, s.ip, s.user_agent as "userAgent",
-      s.lead_id::text as "leadId", s.released_by::text as "releasedBy", s.released_at as "releasedAt",
+      s.record_id::text as "recordId", s.released_by::text as "releasedBy", s.released_at as "releasedAt",
       s.created_at as "createdAt", f.name as "formName"
     from web_form_submissions s join web_forms f on f.workspace_id = s.workspace_id and f.id = s.form_id
-    where s.workspace_id = ${workspaceId} and s.lead_id = ${leadId} limit 1`.execute(trx.withoutPlugins());
+    where s.workspace_id = ${workspaceId} and s.record_id = ${recordId} and f.target = ${target}
+    limit 1`.execute(trx.withoutPlugins());
   return rows[0];
 }
 
@@ -179,11 +188,11 @@ export async function markReleased(
   trx: Tx,
   workspaceId: string,
   id: string,
-  leadId: string,
+  recordId: string,
   releasedBy: string | null,
 ): Promise<void> {
   await sql`
-    update web_form_submissions set status = 'accepted', lead_id = ${leadId}, released_by = ${releasedBy},
+    update web_form_submissions set status = 'accepted', record_id = ${recordId}, released_by = ${releasedBy},
       released_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx.withoutPlugins());
 }

@@ -12,6 +12,7 @@ import {
   deleteWebForm,
   getWebForm,
   leadCapture,
+  listFormTargets,
   listSubmissions,
   listWebForms,
   MAX_VALUE_LENGTH,
@@ -48,6 +49,13 @@ const texts = z
 const formBody = z
   .object({
     name: text(200),
+    target: z
+      .string()
+      .regex(/^[a-z][A-Za-z0-9_]{0,62}$/)
+      .optional()
+      .describe(
+        'The object the form makes records of: `leads` (the default) or `tickets`; it never changes.',
+      ),
     locale: z.enum(['en', 'ar', 'fa']),
     fields: z
       .array(
@@ -78,6 +86,7 @@ const formSchema = z
     id: z.string(),
     publicId: z.string(),
     name: z.string(),
+    target: z.string(),
     locale: z.enum(['en', 'ar', 'fa']),
     fields: z.array(z.object({ key: z.string(), required: z.boolean(), labels: textsOut })),
     thankYou: textsOut,
@@ -90,10 +99,27 @@ const formSchema = z
     updatedAt: z.string(),
   })
   .meta({ id: 'WebForm' });
+const labelsOut = z.object({ en: z.string(), ar: z.string().optional(), fa: z.string().optional() });
+const targetSchema = z
+  .object({
+    object: z.string(),
+    fields: z.array(
+      z.object({
+        key: z.string(),
+        type: z.string(),
+        labels: labelsOut,
+        required: z.boolean(),
+        mustAsk: z.boolean(),
+        options: z.array(z.object({ value: z.string(), labels: labelsOut })).optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'WebFormTarget' });
 const submissionSchema = z
   .object({
     id: z.string(),
     formId: z.string(),
+    target: z.string(),
     status: z.enum(['accepted', 'quarantined']),
     reasons: z.array(z.string()),
     values: z.record(z.string(), z.string()),
@@ -105,6 +131,7 @@ const submissionSchema = z
     referrer: z.string().nullable(),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
+    recordId: z.string().nullable(),
     leadId: z.string().nullable(),
     releasedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -250,12 +277,24 @@ export const webFormsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps
       config: manage,
       schema: {
         tags,
-        summary: 'Create a web form from fields of the lead object',
+        summary: 'Create a web form from fields of its target (a lead or a ticket)',
         body: formBody,
         response: { 201: formSchema, ...problems },
       },
     },
     async (request, reply) => reply.code(201).send(await createWebForm(contextOf(db, request), request.body)),
+  );
+  app.get(
+    '/web-form-targets',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'What forms may make (leads, tickets) and the fields each may ask for',
+        response: { 200: z.object({ data: z.array(targetSchema) }), ...problems },
+      },
+    },
+    async (request) => ({ data: await listFormTargets(contextOf(db, request)) }),
   );
   app.get(
     '/web-forms/:id',

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import type { SelectOption } from '@rabita/shared';
-import { can, type Principal } from '../auth/principal.ts';
+import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
-import { loadObject } from '../metadata/metadata.service.ts';
-import type { FieldDef } from '../metadata/metadata.types.ts';
+import type { FormTarget, FormTargetField } from '../modules/manifest.ts';
+import { registry } from '../modules/registry.ts';
 import { hiddenFor } from '../records/access.ts';
-import { createRecordIn } from '../records/create-record.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import type { FormField, FormRow, SubmissionRow } from './web-forms.repository.ts';
 import * as repo from './web-forms.repository.ts';
@@ -29,10 +27,6 @@ import {
 type Locale = 'en' | 'ar' | 'fa';
 type Texts = { en?: string | undefined; ar?: string | undefined; fa?: string | undefined };
 
-/** Lead field types a form may ask for (typed in one box; anything richer belongs in the app). */
-const FORM_TYPES = new Set(['text', 'longText', 'number', 'email', 'phone', 'url', 'select']);
-/** Lead fields a form never sets: the workflow's (status, score, owner) and the source it fills in itself. */
-const NOT_ON_FORMS = new Set(['status', 'score', 'owner', 'source']);
 /** The most characters one submitted value may have. */
 export const MAX_VALUE_LENGTH = 5000;
 
@@ -40,6 +34,7 @@ export interface WebFormView {
   id: string;
   publicId: string;
   name: string;
+  target: string;
   locale: Locale;
   fields: FormField[];
   thankYou: Texts;
@@ -54,6 +49,8 @@ export interface WebFormView {
 
 export interface WebFormInput {
   name: string;
+  /** The object the form makes records of (`leads` when absent); a form's target never changes. */
+  target?: string | undefined;
   locale: Locale;
   fields: { key: string; required?: boolean | undefined; labels?: Texts | undefined }[];
   thankYou?: Texts | undefined;
@@ -100,6 +97,7 @@ export interface SubmissionInput {
 export interface SubmissionView {
   id: string;
   formId: string;
+  target: string;
   status: 'accepted' | 'quarantined';
   reasons: string[];
   values: Record<string, string>;
@@ -107,6 +105,9 @@ export interface SubmissionView {
   referrer: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The record it made, of the form's target object. */
+  recordId: string | null;
+  /** The lead it made (a lead form's `recordId`, kept for callers that read it). */
   leadId: string | null;
   releasedAt: string | null;
   createdAt: string;
@@ -162,19 +163,39 @@ function webUrl(value: string, field: string): URL {
   return url;
 }
 
-async function checkInput(trx: Tx, workspaceId: string, input: WebFormInput): Promise<repo.FormWrite> {
+/** The target a form names, as a module declared it. */
+function targetOf(key: string): FormTarget {
+  const target = registry().formTargets.get(key);
+  if (!target)
+    return invalid(
+      'target',
+      `A form cannot make records of "${key.slice(0, 60)}"; choose one of: ${[...registry().formTargets.keys()].join(', ')}.`,
+    );
+  return target;
+}
+
+/** Singular names of the targets the engine speaks of in its messages. */
+const nameOf = (target: string) => (target === 'leads' ? 'lead' : target === 'tickets' ? 'ticket' : target);
+
+async function checkInput(
+  trx: Tx,
+  workspaceId: string,
+  input: WebFormInput,
+  targetKey: string,
+): Promise<repo.FormWrite> {
   const name = input.name.trim();
   if (!name) invalid('name', 'Name the form.');
-  const leads = await loadObject(trx, workspaceId, 'leads');
+  const askable = await targetOf(targetKey).fields(trx, workspaceId);
+  const what = nameOf(targetKey);
   const problems: FieldProblem[] = [];
   const seen = new Set<string>();
   const fields: FormField[] = [];
   input.fields.forEach((f, i) => {
-    const def = leads.fields.find((d) => d.key === f.key);
-    if (!def || def.readOnly || NOT_ON_FORMS.has(def.key) || !FORM_TYPES.has(def.type)) {
+    const def = askable.find((d) => d.key === f.key);
+    if (!def) {
       problems.push({
         field: `fields.${i}.key`,
-        message: `A form cannot ask for the lead field "${f.key}".`,
+        message: `A form cannot ask for the ${what} field "${f.key}".`,
       });
       return;
     }
@@ -190,10 +211,10 @@ async function checkInput(trx: Tx, workspaceId: string, input: WebFormInput): Pr
     });
   });
   if (fields.length === 0 && problems.length === 0)
-    problems.push({ field: 'fields', message: 'Choose at least one lead field.' });
-  for (const def of leads.fields)
-    if (def.required && def.defaultValue === undefined && !def.readOnly && !seen.has(def.key))
-      problems.push({ field: 'fields', message: `A lead needs "${def.key}": put it on the form.` });
+    problems.push({ field: 'fields', message: `Choose at least one ${what} field.` });
+  for (const def of askable)
+    if (def.mustAsk && !seen.has(def.key))
+      problems.push({ field: 'fields', message: `A ${what} needs "${def.key}": put it on the form.` });
   const allowedOrigins: string[] = [];
   (input.allowedOrigins ?? []).forEach((o, i) => {
     try {
@@ -224,6 +245,7 @@ async function checkInput(trx: Tx, workspaceId: string, input: WebFormInput): Pr
     });
   return {
     name: name.slice(0, 200),
+    target: targetKey,
     locale: input.locale,
     fields,
     thankYou: cleanTexts(input.thankYou, 2000),
@@ -233,6 +255,19 @@ async function checkInput(trx: Tx, workspaceId: string, input: WebFormInput): Pr
     maxPerMinute: input.maxPerMinute ?? 30,
     enabled: input.enabled ?? true,
   };
+}
+
+/** What web forms may make, each with the fields a form of it may ask for. */
+export async function listFormTargets(
+  ctx: ServiceContext,
+): Promise<{ object: string; fields: FormTargetField[] }[]> {
+  assertManager(ctx);
+  return inWorkspace(ctx, async (trx, ws) => {
+    const out: { object: string; fields: FormTargetField[] }[] = [];
+    for (const target of registry().formTargets.values())
+      out.push({ object: target.object, fields: await target.fields(trx, ws) });
+    return out;
+  });
 }
 
 /** The workspace's web forms, by name. */
@@ -254,7 +289,7 @@ export async function getWebForm(ctx: ServiceContext, id: string): Promise<WebFo
 export async function createWebForm(ctx: ServiceContext, input: WebFormInput): Promise<WebFormView> {
   assertManager(ctx);
   return inWorkspace(ctx, async (trx, ws) => {
-    const form = await checkInput(trx, ws, input);
+    const form = await checkInput(trx, ws, input, input.target ?? 'leads');
     const id = newId();
     const publicId = randomBytes(16).toString('base64url');
     await repo.insertForm(trx, ws, { ...form, id, publicId, createdBy: ctx.principal.userId });
@@ -272,7 +307,11 @@ export async function updateWebForm(
 ): Promise<WebFormView> {
   assertManager(ctx);
   return inWorkspace(ctx, async (trx, ws) => {
-    const form = await checkInput(trx, ws, input);
+    const current = await repo.selectForm(trx, ws, { id });
+    if (!current) throw new AppError('not_found', `There is no web form ${id}.`);
+    if (input.target !== undefined && input.target !== current.target)
+      invalid('target', `This form makes ${current.target}; a form's target cannot change: make a new form.`);
+    const form = await checkInput(trx, ws, input, current.target);
     if (!(await repo.updateForm(trx, ws, id, form)))
       throw new AppError('not_found', `There is no web form ${id}.`);
     const row = await repo.selectForm(trx, ws, { id });
@@ -281,7 +320,7 @@ export async function updateWebForm(
   });
 }
 
-/** Deletes a form and the submissions it held (leads it made stay). */
+/** Deletes a form and the submissions it held (records it made stay). */
 export async function deleteWebForm(ctx: ServiceContext, id: string): Promise<void> {
   assertManager(ctx);
   await inWorkspace(ctx, async (trx, ws) => {
@@ -310,9 +349,9 @@ async function openPublicForm<T>(
 const pick = (texts: Texts | undefined, locale: Locale): string | undefined =>
   texts?.[locale] ?? texts?.en ?? texts?.ar ?? texts?.fa;
 
-function optionsOf(def: FieldDef, locale: Locale) {
+function optionsOf(def: FormTargetField, locale: Locale) {
   if (def.type !== 'select') return undefined;
-  return (def.options ?? []).map((o: SelectOption) => ({
+  return (def.options ?? []).map((o) => ({
     value: o.value,
     label: pick(o.labels, locale) ?? o.value,
   }));
@@ -323,10 +362,10 @@ export async function publicWebForm(deps: PublicFormDeps, publicId: string): Pro
   const box = await deps.secrets.get();
   return openPublicForm(deps.db, publicId, async (trx, ws, form) => {
     const key = await formKey(trx, ws, box);
-    const leads = await loadObject(trx, ws, 'leads');
+    const askable = await targetOf(form.target).fields(trx, ws);
     const fields: PublicFormView['fields'] = [];
     for (const f of form.fields) {
-      const def = leads.fields.find((d) => d.key === f.key);
+      const def = askable.find((d) => d.key === f.key);
       if (!def) continue; // a custom field deleted since the form was saved
       fields.push({
         key: f.key,
@@ -365,44 +404,42 @@ export async function webFormOrigins(db: Database, publicId: string): Promise<st
   }
 }
 
-/** The principal a form writes its leads as: no person, allowed to create leads and nothing else. */
-function formPrincipal(workspaceId: string, form: FormRow): Principal {
-  return {
-    kind: 'apiKey',
-    workspaceId,
-    userId: null,
-    sessionId: null,
-    apiKeyId: null,
-    role: {
-      id: form.id,
-      key: 'webForm',
-      name: `Web form ${form.name}`,
-      permissions: {
-        actions: [],
-        objects: { leads: { read: true, create: true, update: false, delete: false } },
-      },
-    },
-  };
+/** The principal a form writes as: no person, holding exactly the object rights its target declares. */
+function formPrincipal(workspaceId: string, form: FormRow, target: FormTarget): Principal {
+  return servicePrincipal(workspaceId, {
+    id: form.id,
+    key: 'webForm',
+    name: `Web form ${form.name}`,
+    permissions: { actions: [], objects: target.rights },
+  });
 }
 
-/** Creates the lead a submission asks for, through the record engine (hooks, assignment, audit, search). */
-async function createLead(
+/** Makes the records a clean submission asks for through its target; its refusals name the form's fields. */
+async function createRecordOf(
   trx: Tx,
   workspaceId: string,
   form: FormRow,
-  submissionId: string,
+  submission: Pick<SubmissionRow, 'id' | 'utmSource' | 'utmMedium' | 'utmCampaign'>,
   values: Record<string, string>,
-  utmSource: string | null,
 ): Promise<string> {
-  const input: Record<string, unknown> = {
-    ...values,
-    source: (utmSource ?? `Web form: ${form.name}`).slice(0, 200),
-  };
-  const lead = (await createRecordIn(trx, formPrincipal(workspaceId, form), 'leads', input, {
-    source: 'system',
-    cause: { kind: 'webForm', runId: submissionId, depth: 0 },
-  })) as { id: string };
-  return lead.id;
+  const target = targetOf(form.target);
+  return target
+    .create({
+      trx,
+      workspaceId,
+      principal: formPrincipal(workspaceId, form, target),
+      form: { id: form.id, name: form.name, locale: form.locale },
+      submissionId: submission.id,
+      values,
+      utm: { source: submission.utmSource, medium: submission.utmMedium, campaign: submission.utmCampaign },
+    })
+    .catch((error: unknown) => {
+      if (error instanceof AppError && error.errors)
+        throw new AppError(error.code, error.message, {
+          errors: error.errors.map((e) => ({ ...e, field: `fields.${e.field}` })),
+        });
+      throw error;
+    });
 }
 
 const short = (v: string | undefined, max: number): string | null => {
@@ -422,8 +459,9 @@ export interface SubmissionReceipt {
 
 /**
  * Takes a public submission. Rate limits first (429); then every spam rule, each adding its reason; a clean
- * submission with the form's required fields creates a lead in the same transaction, anything caught is kept
- * quarantined with its reasons. A clean submission the lead refuses (a malformed e-mail, say) is a 400 listing
+ * submission with the form's required fields makes its target's records in the same transaction, anything
+ * caught is kept quarantined with its reasons. A clean submission the target refuses (a malformed e-mail, say) is
+ * a 400 listing
  * the fields, so the person can correct it; nothing is stored and the challenge stays unspent.
  */
 export async function submitWebForm(
@@ -436,7 +474,7 @@ export async function submitWebForm(
   return openPublicForm(deps.db, publicId, async (trx, ws, form) => {
     await deps.limits.take(meta.ip, form.id, form.maxPerMinute);
     const key = await formKey(trx, ws, box);
-    const leads = await loadObject(trx, ws, 'leads');
+    const askable = await targetOf(form.target).fields(trx, ws);
     const reasons: SpamReason[] = [];
     if (input.honeypot?.trim()) reasons.push('honeypot');
     const stamp = checkStamp(key, publicId, input.stamp, form.minFillSeconds);
@@ -454,7 +492,7 @@ export async function submitWebForm(
     }
     if (unknown) reasons.push('unknown_fields');
     for (const [k, v] of Object.entries(values)) {
-      const def = leads.fields.find((d) => d.key === k);
+      const def = askable.find((d) => d.key === k);
       if (def?.type === 'email' && disposableEmail(v)) {
         reasons.push('disposable_email');
         break;
@@ -474,57 +512,81 @@ export async function submitWebForm(
       ip: meta.ip.slice(0, 100),
       userAgent: short(meta.userAgent, 500),
     };
-    let leadId: string | null = null;
+    let recordId: string | null = null;
     if (reasons.length === 0) {
       const missing = form.fields
         .filter((f) => f.required && !values[f.key])
         .map((f) => ({ field: `fields.${f.key}`, message: 'Fill this in.' }));
       if (missing.length > 0)
         throw new AppError('validation_failed', 'Some required fields are empty.', { errors: missing });
-      leadId = await createLead(trx, ws, form, id, values, utmSource).catch((error: unknown) => {
-        if (error instanceof AppError && error.errors)
-          throw new AppError(error.code, error.message, {
-            errors: error.errors.map((e) => ({ ...e, field: `fields.${e.field}` })),
-          });
-        throw error;
-      });
+      recordId = await createRecordOf(trx, ws, form, row, values);
     }
     await repo.insertSubmission(trx, ws, {
       ...row,
-      status: leadId ? 'accepted' : 'quarantined',
-      leadId,
+      status: recordId ? 'accepted' : 'quarantined',
+      recordId,
     });
     return {
       submissionId: id,
       status: 'received',
       thankYou: pick(form.thankYou, form.locale) ?? THANK_YOU[form.locale],
       redirectUrl: form.redirectUrl,
-      accepted: leadId !== null,
+      accepted: recordId !== null,
     };
   });
 }
 
-function presentSubmission(s: SubmissionRow, hidden: (key: string) => boolean): SubmissionView {
+/** Which of a target's submitted values a reader may not see: those whose record field its role hides. */
+type Hider = { value(key: string): boolean; utmSource: boolean };
+
+async function hidersFor(
+  trx: Tx,
+  workspaceId: string,
+  principal: Principal,
+  targets: Iterable<string>,
+): Promise<Map<string, Hider>> {
+  const hidden = hiddenFor(principal);
+  const out = new Map<string, Hider>();
+  for (const key of new Set(targets)) {
+    const target = registry().formTargets.get(key);
+    const stored = new Map(
+      (target ? await target.fields(trx, workspaceId) : []).map((f) => [f.key, f.storedAs]),
+    );
+    out.set(key, {
+      value: (k) => {
+        const at = stored.get(k);
+        return at ? hidden(at.object, at.field) : hidden(key, k);
+      },
+      // The UTM source may become a field of the record (a lead's `source`): hidden with it.
+      utmSource: target?.utmSourceField !== undefined && hidden(key, target.utmSourceField),
+    });
+  }
+  return out;
+}
+
+function presentSubmission(s: SubmissionRow, hider: Hider | undefined): SubmissionView {
+  const hidden = hider ?? { value: () => true, utmSource: true };
   const values: Record<string, string> = {};
-  for (const [k, v] of Object.entries(s.submitted)) if (!hidden(k)) values[k] = v;
+  for (const [k, v] of Object.entries(s.submitted)) if (!hidden.value(k)) values[k] = v;
   return {
     id: s.id,
     formId: s.formId,
+    target: s.target,
     status: s.status,
     reasons: s.reasons,
     values,
-    // The UTM source becomes the lead's `source`: a reader who may not see that field does not see it here.
-    utm: { source: hidden('source') ? null : s.utmSource, medium: s.utmMedium, campaign: s.utmCampaign },
+    utm: { source: hidden.utmSource ? null : s.utmSource, medium: s.utmMedium, campaign: s.utmCampaign },
     referrer: s.referrer,
     ip: s.ip,
     userAgent: s.userAgent,
-    leadId: s.leadId,
+    recordId: s.recordId,
+    leadId: s.target === 'leads' ? s.recordId : null,
     releasedAt: s.releasedAt?.toISOString() ?? null,
     createdAt: s.createdAt.toISOString(),
   };
 }
 
-/** A page of submissions, newest first; values of lead fields the caller's role hides are left out. */
+/** A page of submissions, newest first; values of record fields the caller's role hides are left out. */
 export async function listSubmissions(
   ctx: ServiceContext,
   filter: {
@@ -535,21 +597,25 @@ export async function listSubmissions(
   limit = 50,
 ): Promise<{ data: SubmissionView[]; nextCursor: string | null }> {
   assertManager(ctx);
-  const hidden = hiddenFor(ctx.principal);
   return inWorkspace(ctx, async (trx, ws) => {
     const rows = await repo.selectSubmissions(trx, ws, { ...filter, before: filter.cursor }, limit + 1);
     const page = rows.slice(0, limit);
+    const hiders = await hidersFor(
+      trx,
+      ws,
+      ctx.principal,
+      page.map((r) => r.target),
+    );
     return {
-      data: page.map((r) => presentSubmission(r, (k) => hidden('leads', k))),
+      data: page.map((r) => presentSubmission(r, hiders.get(r.target))),
       nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     };
   });
 }
 
-/** Releases a quarantined submission: its lead is created now (through the record engine) and it is accepted. */
+/** Releases a quarantined submission: its records are made now (through its target) and it is accepted. */
 export async function releaseSubmission(ctx: ServiceContext, id: string): Promise<SubmissionView> {
   assertManager(ctx);
-  const hidden = hiddenFor(ctx.principal);
   return inWorkspace(ctx, async (trx, ws) => {
     const s = await repo.selectSubmission(trx, ws, id, { lock: true });
     if (!s) throw new AppError('not_found', `There is no submission ${id}.`);
@@ -559,15 +625,16 @@ export async function releaseSubmission(ctx: ServiceContext, id: string): Promis
     const known = new Set(form.fields.map((f) => f.key));
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.submitted)) if (known.has(k) && v.trim()) values[k] = v.trim();
-    const leadId = await createLead(trx, ws, form, s.id, values, s.utmSource);
-    await repo.markReleased(trx, ws, id, leadId, ctx.principal.userId);
+    const recordId = await createRecordOf(trx, ws, form, s, values);
+    await repo.markReleased(trx, ws, id, recordId, ctx.principal.userId);
     const after = await repo.selectSubmission(trx, ws, id);
     if (!after) throw new Error('The released submission vanished.');
-    return presentSubmission(after, (k) => hidden('leads', k));
+    const hiders = await hidersFor(trx, ws, ctx.principal, [after.target]);
+    return presentSubmission(after, hiders.get(after.target));
   });
 }
 
-/** Deletes a quarantined submission (accepted ones stay: they say where a lead came from). */
+/** Deletes a quarantined submission (accepted ones stay: they say where a record came from). */
 export async function deleteSubmission(ctx: ServiceContext, id: string): Promise<void> {
   assertManager(ctx);
   await inWorkspace(ctx, async (trx, ws) => {
@@ -592,7 +659,7 @@ export async function leadCapture(ctx: ServiceContext, leadId: string): Promise<
   return inWorkspace(ctx, async (trx, ws) => {
     const seen = await readRecords(trx, ctx.principal, 'leads', [leadId], { fields: ['id'] });
     assertSeen(seen.has(leadId), 'leads', leadId);
-    const s = await repo.selectSubmissionOfLead(trx, ws, leadId);
+    const s = await repo.selectSubmissionOfRecord(trx, ws, 'leads', leadId);
     if (!s) return null;
     return {
       formId: s.formId,

@@ -78,7 +78,7 @@ export function calendarOf(country: string): Calendar {
 }
 
 /** The wall-clock parts of an instant in a time zone. */
-function partsIn(instant: Date, timeZone: string) {
+export function partsIn(instant: Date, timeZone: string) {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',

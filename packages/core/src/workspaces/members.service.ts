@@ -62,6 +62,16 @@ export async function listMembers({ db, principal: { workspaceId } }: ServiceCon
   );
 }
 
+/** Members' email addresses, lower-cased (mail between them only is internal). */
+export async function memberEmailsIn(trx: Tx, workspaceId: string): Promise<string[]> {
+  return (await memberQuery(trx, workspaceId).execute()).map((m) => m.email.toLowerCase());
+}
+
+/** Every member's user id. */
+export async function memberIdsIn(trx: Tx, workspaceId: string): Promise<string[]> {
+  return (await memberQuery(trx, workspaceId).execute()).map((m) => m.userId);
+}
+
 async function findMember(trx: Tx, workspaceId: string, userId: string) {
   if (!UUID.test(userId)) return undefined;
   return memberQuery(trx, workspaceId)

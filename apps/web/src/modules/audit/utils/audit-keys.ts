@@ -12,6 +12,8 @@ export const AUDIT_KINDS = [
   'auth.password_changed',
   'auth.mfa_enabled',
   'auth.mfa_disabled',
+  'auth.passkey_added',
+  'auth.passkey_removed',
   'member.invited',
   'member.joined',
   'member.role_changed',

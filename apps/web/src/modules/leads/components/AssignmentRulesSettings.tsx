@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   Badge,
   Button,
   Group,
@@ -12,13 +11,13 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { IconArrowDown, IconArrowUp, IconPencil, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
 import type { components } from '../../../api/schema.gen.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
+import { movedIds, RuleRowActions } from '../../../components/RuleRowActions.tsx';
 import { Section } from '../../../components/Section.tsx';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
@@ -61,12 +60,6 @@ export default function AssignmentRulesSettings() {
     onSuccess: refresh,
   });
   const list = rules.data ?? [];
-  const move = (i: number, by: -1 | 1) => {
-    const ids = list.map((r) => r.id);
-    const [id] = ids.splice(i, 1);
-    ids.splice(i + by, 0, id!);
-    reorder.mutate(ids);
-  };
   return (
     <Stack>
       <Section title={t('leads.rulesTitle')}>
@@ -110,39 +103,27 @@ export default function AssignmentRulesSettings() {
                     />
                   </Table.Td>
                   <Table.Td>
-                    <Group gap={4} wrap="nowrap">
-                      <ActionIcon
-                        variant="subtle"
-                        onClick={() => setEditing(r)}
-                        aria-label={t('leads.editRule', { name: r.name })}
-                      >
-                        <IconPencil size={16} />
-                      </ActionIcon>
-                      <ActionIcon
-                        variant="subtle"
-                        disabled={i === 0}
-                        onClick={() => move(i, -1)}
-                        aria-label={t('leads.moveUp')}
-                      >
-                        <IconArrowUp size={16} />
-                      </ActionIcon>
-                      <ActionIcon
-                        variant="subtle"
-                        disabled={i === list.length - 1}
-                        onClick={() => move(i, 1)}
-                        aria-label={t('leads.moveDown')}
-                      >
-                        <IconArrowDown size={16} />
-                      </ActionIcon>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        onClick={() => remove.mutate(r.id)}
-                        aria-label={t('record.delete')}
-                      >
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Group>
+                    <RuleRowActions
+                      first={i === 0}
+                      last={i === list.length - 1}
+                      labels={{
+                        edit: t('leads.editRule', { name: r.name }),
+                        up: t('leads.moveUp'),
+                        down: t('leads.moveDown'),
+                        delete: t('record.delete'),
+                      }}
+                      onEdit={() => setEditing(r)}
+                      onMove={(by) =>
+                        reorder.mutate(
+                          movedIds(
+                            list.map((x) => x.id),
+                            i,
+                            by,
+                          ),
+                        )
+                      }
+                      onDelete={() => remove.mutate(r.id)}
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}

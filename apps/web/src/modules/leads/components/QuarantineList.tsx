@@ -6,19 +6,19 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import type { Locale } from '../../../i18n/index.ts';
 import { formatDateTime } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
-import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
+import { useFormTargets } from '../hooks/useFormTargets.ts';
 import { SPAM_REASONS, type WebForm, webFormsKeys } from '../utils/web-forms-keys.ts';
 
 const known = new Set<string>(SPAM_REASONS);
 
-/** Submissions held back as spam, newest first, with their reasons: release one (its lead is made) or delete it. */
+/** Submissions held back as spam, newest first, with their reasons: release one (its record is made) or delete it. */
 export function QuarantineList({ forms }: { forms: WebForm[] }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
   const prefs = usePrefs();
   const qc = useQueryClient();
-  const leads = useObject('leads');
+  const { targets } = useFormTargets();
   const key = webFormsKeys.submissions('quarantined');
   const page = useInfiniteQuery({
     queryKey: key,
@@ -46,8 +46,8 @@ export function QuarantineList({ forms }: { forms: WebForm[] }) {
   });
   const rows = page.data?.pages.flatMap((p) => p.data) ?? [];
   const formName = (id: string) => forms.find((f) => f.id === id)?.name ?? '';
-  const fieldName = (k: string) => {
-    const def = leads?.fields.find((f) => f.key === k);
+  const fieldName = (target: string, k: string) => {
+    const def = targets.find((x) => x.object === target)?.fields.find((f) => f.key === k);
     return def ? label(def.labels, locale) : k;
   };
   return (
@@ -78,7 +78,7 @@ export function QuarantineList({ forms }: { forms: WebForm[] }) {
                   <Table.Td>
                     {Object.entries(s.values).map(([k, v]) => (
                       <Text key={k} size="sm">
-                        {fieldName(k)}: <bdi>{v}</bdi>
+                        {fieldName(s.target, k)}: <bdi>{v}</bdi>
                       </Text>
                     ))}
                     {s.utm.source && (

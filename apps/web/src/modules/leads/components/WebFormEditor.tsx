@@ -17,14 +17,15 @@ import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import type { Locale } from '../../../i18n/index.ts';
-import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
-import { FORM_FIELD_TYPES, NOT_ON_FORMS, type WebForm } from '../utils/web-forms-keys.ts';
+import { useFormTargets } from '../hooks/useFormTargets.ts';
+import { targetName, type WebForm, type WebFormTarget } from '../utils/web-forms-keys.ts';
 
 const LANGS = ['en', 'ar', 'fa'] as const;
 type Texts = { en?: string; ar?: string; fa?: string };
 type Draft = {
   name: string;
+  target: string;
   locale: Locale;
   fields: { key: string; required: boolean; labels: Texts }[];
   thankYou: Texts;
@@ -37,6 +38,7 @@ type Draft = {
 
 const blank = (): Draft => ({
   name: '',
+  target: 'leads',
   locale: 'ar',
   fields: [{ key: 'name', required: true, labels: {} }],
   thankYou: {},
@@ -49,6 +51,7 @@ const blank = (): Draft => ({
 
 const fromForm = (f: WebForm): Draft => ({
   name: f.name,
+  target: f.target,
   locale: f.locale,
   fields: f.fields,
   thankYou: f.thankYou,
@@ -63,19 +66,25 @@ const dirOf = (l: (typeof LANGS)[number]) => (l === 'en' ? 'ltr' : 'rtl');
 const clean = (t: Texts): Texts =>
   Object.fromEntries(LANGS.filter((l) => t[l]?.trim()).map((l) => [l, t[l]]));
 
-/** Creates or edits one form: lead fields with labels in three languages, the thank-you, where it may be embedded. */
+/** The fields a new form of a target starts with: those every form of it must ask. */
+const mustAsk = (target: WebFormTarget | undefined): Draft['fields'] =>
+  (target?.fields ?? []).filter((f) => f.mustAsk).map((f) => ({ key: f.key, required: true, labels: {} }));
+
+/**
+ * Creates or edits one form: what it makes (a lead or a ticket, chosen once), the fields it asks with labels in
+ * three languages, the thank-you, where it may be embedded.
+ */
 export function WebFormEditor({ form, onDone }: { form?: WebForm | undefined; onDone: () => void }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
-  const leads = useObject('leads');
+  const { targets, error } = useFormTargets();
   const [draft, setDraft] = useState<Draft>(() => (form ? fromForm(form) : blank()));
-  const eligible = (leads?.fields ?? []).filter(
-    (f) => FORM_FIELD_TYPES.has(f.type) && !f.readOnly && !NOT_ON_FORMS.has(f.key),
-  );
+  const eligible = targets.find((x) => x.object === draft.target)?.fields ?? [];
   const save = useMutation({
     mutationFn: async () => {
       const body = {
         name: draft.name,
+        ...(form ? {} : { target: draft.target }),
         locale: draft.locale,
         fields: draft.fields.map((f) => ({ key: f.key, required: f.required, labels: clean(f.labels) })),
         thankYou: clean(draft.thankYou),
@@ -111,6 +120,17 @@ export function WebFormEditor({ form, onDone }: { form?: WebForm | undefined; on
   return (
     <Stack data-testid="web-form-editor">
       <Group align="flex-end">
+        <Select
+          label={t('ticketForms.makes')}
+          description={form ? t('ticketForms.makesFixed') : undefined}
+          data={targets.map((x) => ({ value: x.object, label: targetName(t, x.object) }))}
+          value={draft.target}
+          disabled={form !== undefined}
+          allowDeselect={false}
+          onChange={(v) =>
+            v && setDraft({ ...draft, target: v, fields: mustAsk(targets.find((x) => x.object === v)) })
+          }
+        />
         <TextInput
           label={t('webForms.name')}
           required
@@ -132,7 +152,7 @@ export function WebFormEditor({ form, onDone }: { form?: WebForm | undefined; on
       </Group>
       <MultiSelect
         label={t('webForms.fields')}
-        description={t('webForms.fieldsHint')}
+        description={draft.target === 'tickets' ? t('ticketForms.fieldsHint') : t('webForms.fieldsHint')}
         data={eligible.map((f) => ({ value: f.key, label: label(f.labels, locale) }))}
         value={draft.fields.map((f) => f.key)}
         onChange={setFields}
@@ -160,7 +180,7 @@ export function WebFormEditor({ form, onDone }: { form?: WebForm | undefined; on
                       <Checkbox
                         aria-label={t('settings.required')}
                         checked={f.required}
-                        disabled={def?.required}
+                        disabled={def?.required || def?.mustAsk}
                         onChange={(e) => setField(f.key, { required: e.currentTarget.checked })}
                       />
                     </Table.Td>
@@ -233,7 +253,7 @@ export function WebFormEditor({ form, onDone }: { form?: WebForm | undefined; on
           onChange={(v) => setDraft({ ...draft, maxPerMinute: Number(v) || 1 })}
         />
       </Group>
-      <ErrorText error={save.error} />
+      <ErrorText error={save.error ?? error} />
       <Group>
         <Button onClick={() => save.mutate()} loading={save.isPending}>
           {form ? t('webForms.save') : t('webForms.add')}

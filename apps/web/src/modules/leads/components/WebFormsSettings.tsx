@@ -19,7 +19,7 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { Section } from '../../../components/Section.tsx';
 import { formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
-import { embedCode, type WebForm, webFormsKeys } from '../utils/web-forms-keys.ts';
+import { embedCode, targetName, type WebForm, webFormsKeys } from '../utils/web-forms-keys.ts';
 import { QuarantineList } from './QuarantineList.tsx';
 import { WebFormEditor } from './WebFormEditor.tsx';
 
@@ -60,6 +60,7 @@ export default function WebFormsSettings() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('webForms.name')}</Table.Th>
+                <Table.Th>{t('ticketForms.makes')}</Table.Th>
                 <Table.Th>{t('webForms.language')}</Table.Th>
                 <Table.Th>{t('webForms.fields')}</Table.Th>
                 <Table.Th>{t('webForms.enabled')}</Table.Th>
@@ -74,10 +75,11 @@ export default function WebFormsSettings() {
                       {f.name}
                     </Anchor>
                   </Table.Td>
+                  <Table.Td>{targetName(t, f.target)}</Table.Td>
                   <Table.Td>{t(`language.${f.locale}`)}</Table.Td>
                   <Table.Td>{formatNumber(f.fields.length, prefs)}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={f.enabled ? 'green' : 'gray'}>
+                    <Badge variant="light" color={f.enabled ? 'green.9' : 'gray.8'}>
                       {f.enabled ? t('webForms.on') : t('webForms.off')}
                     </Badge>
                   </Table.Td>

@@ -22,7 +22,12 @@ export function NotificationsBell() {
   return (
     <Popover width={340} position="bottom-end" shadow="md">
       <Popover.Target>
-        <ActionIcon variant="subtle" size="lg" aria-label={t('nav.notifications')}>
+        {/* The unread count shown on the bell is part of its name (axe: label-content-name-mismatch). */}
+        <ActionIcon
+          variant="subtle"
+          size="lg"
+          aria-label={unread > 0 ? `${t('nav.notifications')} ${unread}` : t('nav.notifications')}
+        >
           <Indicator disabled={unread === 0} label={unread} size={16} offset={2}>
             <IconBell size={20} />
           </Indicator>

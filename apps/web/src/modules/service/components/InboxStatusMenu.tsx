@@ -1,0 +1,45 @@
+import { Menu, UnstyledButton } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../../../i18n/index.ts';
+import { type FieldDef, label } from '../../metadata/utils/metadata.ts';
+import { FieldValue } from '../../records/components/FieldValue.tsx';
+
+/**
+ * A ticket's status in its row, and the menu that changes it (opened by a click or by `s` on the selected row; the
+ * arrows and Enter choose, Escape closes).
+ */
+export function InboxStatusMenu({
+  field,
+  value,
+  number,
+  opened,
+  onOpenedChange,
+  onChoose,
+}: {
+  field: FieldDef;
+  value: string;
+  number: string;
+  opened: boolean;
+  onOpenedChange: (opened: boolean) => void;
+  onChoose: (status: string) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language as Locale;
+  return (
+    <Menu opened={opened} onChange={onOpenedChange} position="bottom-start" withinPortal>
+      <Menu.Target>
+        <UnstyledButton aria-label={t('inbox.statusMenu', { number })} onClick={(e) => e.stopPropagation()}>
+          <FieldValue field={field} value={value} />
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown data-testid="inbox-status-menu">
+        <Menu.Label>{t('inbox.statusMenu', { number })}</Menu.Label>
+        {(field.options ?? []).map((o) => (
+          <Menu.Item key={o.value} disabled={o.value === value} onClick={() => onChoose(o.value)}>
+            {label(o.labels, locale)}
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}

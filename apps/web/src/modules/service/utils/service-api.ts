@@ -1,0 +1,90 @@
+import { call, client } from '../../../api/client.ts';
+import type { components, paths } from '../../../api/schema.gen.ts';
+
+export type TicketMessage = components['schemas']['TicketMessage'];
+export type NewTicketMessage = NonNullable<
+  paths['/api/v1/tickets/{id}/messages']['post']['requestBody']
+>['content']['application/json'];
+export type MessageKind = TicketMessage['kind'];
+export type SlaCalendar = components['schemas']['SlaCalendar'];
+export type SlaPolicy = components['schemas']['SlaPolicy'];
+export type SlaClock = components['schemas']['SlaClock'];
+export type HolidayChoice =
+  paths['/api/v1/service/calendars/{id}/holidays/generate']['post']['requestBody']['content']['application/json']['choice'];
+export type NewPolicy = NonNullable<
+  paths['/api/v1/service/sla-policies']['post']['requestBody']
+>['content']['application/json'];
+
+/** An open range of a day, `HH:MM` local time; `to <= from` runs into the next day. */
+export interface HourRange {
+  from: string;
+  to: string;
+}
+/** A business calendar's definition as the server stores it (the API types it loosely). */
+export interface CalendarDefinition {
+  timeZone: string;
+  /** Ranges per ISO weekday, "1" Monday … "7" Sunday. */
+  hours: Record<string, HourRange[]>;
+  holidays: string[];
+  specialDays?: Record<string, HourRange[]>;
+}
+
+/** A calendar's definition read defensively: what the server sent, with empty parts where it had none. */
+export function definitionOf(calendar: SlaCalendar | undefined): CalendarDefinition {
+  const d = (calendar?.definition ?? {}) as Partial<CalendarDefinition>;
+  return {
+    timeZone: d.timeZone ?? 'UTC',
+    hours: d.hours ?? {},
+    holidays: d.holidays ?? [],
+    ...(d.specialDays ? { specialDays: d.specialDays } : {}),
+  };
+}
+
+/** Messages a page of the conversation holds. */
+export const CONVERSATION_PAGE = 30;
+
+/** The service desk's routes through the typed client: each answer, or an ApiError with the server's problem. */
+export const serviceApi = {
+  /** A page of a ticket's conversation, newest first, strictly before the message `before`. */
+  messages: (ticketId: string, before: string | undefined) =>
+    call(
+      client.GET('/api/v1/tickets/{id}/messages', {
+        params: {
+          path: { id: ticketId },
+          query: { limit: CONVERSATION_PAGE, ...(before ? { before } : {}) },
+        },
+      }),
+    ),
+  addMessage: (ticketId: string, body: NewTicketMessage) =>
+    call(client.POST('/api/v1/tickets/{id}/messages', { params: { path: { id: ticketId } }, body })),
+  calendars: async () => (await call(client.GET('/api/v1/service/calendars'))).data,
+  saveCalendar: (id: string | undefined, body: { name: string; definition: CalendarDefinition }) =>
+    id
+      ? call(client.PATCH('/api/v1/service/calendars/{id}', { params: { path: { id } }, body }))
+      : call(client.POST('/api/v1/service/calendars', { body })),
+  deleteCalendar: (id: string) =>
+    call(client.DELETE('/api/v1/service/calendars/{id}', { params: { path: { id } } })),
+  generateHolidays: (id: string, year: number, choice: HolidayChoice) =>
+    call(
+      client.POST('/api/v1/service/calendars/{id}/holidays/generate', {
+        params: { path: { id } },
+        body: { span: year, choice },
+      }),
+    ),
+  importHolidays: (id: string, ics: string, from: string, to: string) =>
+    call(
+      client.POST('/api/v1/service/calendars/{id}/holidays/import', {
+        params: { path: { id } },
+        body: { ics, from, to },
+      }),
+    ),
+  policies: async () => (await call(client.GET('/api/v1/service/sla-policies'))).data,
+  savePolicy: (id: string | undefined, body: NewPolicy & { position?: number }) =>
+    id
+      ? call(client.PATCH('/api/v1/service/sla-policies/{id}', { params: { path: { id } }, body }))
+      : call(client.POST('/api/v1/service/sla-policies', { body })),
+  deletePolicy: (id: string) =>
+    call(client.DELETE('/api/v1/service/sla-policies/{id}', { params: { path: { id } } })),
+  ticketSla: (ticketId: string) =>
+    call(client.GET('/api/v1/tickets/{id}/sla', { params: { path: { id: ticketId } } })),
+};

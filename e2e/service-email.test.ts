@@ -1,0 +1,232 @@
+/// <reference lib="dom" />
+// Browser test in Persian, with real IMAP (Dovecot) and SMTP peers, the mailbox sync and a job worker: an admin turns
+// a shared mailbox on for tickets under Settings → Ticket email; a customer's Persian mail opens a ticket whose
+// first message is marked as come by email; the agent's reply from the ticket page reaches the customer by email,
+// right to left, with the ticket's number in its subject. No serious accessibility problems.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { Logger, type Runner } from 'graphile-worker';
+import { simpleParser } from 'mailparser';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fa } from '../apps/web/src/i18n/fa.ts';
+import { lazySecretBox } from '../packages/core/src/auth/secret-box.ts';
+import { type Dovecot, startDovecot } from '../packages/core/src/email/dovecot-harness.ts';
+import { startTestSync, until } from '../packages/core/src/email/mail-fixture.ts';
+import { startJobWorker } from '../packages/core/src/jobs/job-worker.ts';
+import { registry } from '../packages/core/src/modules/registry.ts';
+import { type SmtpReceiver, startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
+import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
+import { launchBrowser } from './browser.ts';
+
+const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const KEY = randomBytes(32);
+const SUBJECT = 'بستهٔ من آسیب دیده رسید';
+const REPLY = 'سلام نگار، عذر می‌خواهیم؛ بستهٔ جایگزین فردا ارسال می‌شود.';
+
+describe('tickets by email in the browser, in Persian', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let dovecot: Dovecot;
+  let smtp: SmtpReceiver;
+  let sync: { stop(): Promise<void> };
+  let worker: Runner;
+  let pool: pg.Pool;
+  const sent: string[] = [];
+
+  const api = async (method: string, url: string, body?: unknown) => {
+    const response = await page.request.fetch(`${base}/api/v1${url}`, {
+      method,
+      ...(body === undefined ? {} : { data: body }),
+    });
+    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
+    return response.status() === 204 ? null : response.json();
+  };
+  const axe = async (selector: string) => {
+    await page.evaluate(AXE);
+    const result = (await page.evaluate(
+      (sel) =>
+        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(sel, {
+          resultTypes: ['violations'],
+        }),
+      selector,
+    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+  };
+
+  beforeAll(async () => {
+    dovecot = await startDovecot({ users: [{ name: 'support', password: 'pw' }] });
+    smtp = await startSmtpReceiver(async (raw) => {
+      sent.push(raw);
+    });
+    t = await createTestApp({
+      RABITA_OPEN_SIGNUP: 'true',
+      RABITA_MAIL_ALLOW_PRIVATE: 'true',
+      RABITA_SECRET_KEY: KEY.toString('hex'),
+    });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    sync = startTestSync(t.handle.db, KEY, { pollMs: 500 });
+    pool = new pg.Pool({ connectionString: t.url, max: 4 });
+    worker = await startJobWorker({
+      pgPool: pool,
+      concurrency: 2,
+      taskList: registry().taskList({
+        db: t.handle.db,
+        session: { idleHours: 1, maxDays: 1 },
+        webhooksAllowPrivate: false,
+        secrets: lazySecretBox(async () => KEY),
+        mail: { allowPrivate: true, maxMessageBytes: 40 * 1024 * 1024, publicUrl: base },
+      }),
+      crontab: '',
+      logger: new Logger(() => () => {}),
+      pollInterval: 200,
+    });
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1300, height: 950 },
+      reducedMotion: 'reduce',
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
+      data: buildSignUp({ name: 'سارا رضایی' }),
+    });
+    expect(signedUp.status()).toBe(201);
+    await api('PATCH', '/me', {
+      locale: 'fa',
+      calendar: 'persian',
+      digits: 'arabext',
+      timeZone: 'Asia/Tehran',
+    });
+    await api('POST', '/mailboxes', {
+      name: 'پشتیبانی',
+      address: 'support@localhost',
+      kind: 'shared',
+      imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'none' },
+      smtp: { host: '127.0.0.1', port: Number(new URL(smtp.url).port), security: 'none' },
+      username: 'support',
+      secret: 'pw',
+      readers: [],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    await pool?.end();
+    await sync?.stop();
+    await t?.close();
+    await smtp?.close();
+    await dovecot?.stop();
+  });
+
+  it('turns a shared mailbox on for tickets in settings', async () => {
+    await page.goto(`${base}/settings?tab=ticket-email`);
+    const row = page.getByTestId('ticket-email').locator('tr[data-address="support@localhost"]');
+    const toggle = row.locator('input[type=checkbox]');
+    await toggle.waitFor({ state: 'attached' });
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await toggle.getAttribute('aria-label')).toBe(
+      fa.ticketMail.opensTicketsOf.replace('{{address}}', 'support@localhost'),
+    );
+    // The switch follows what the server stored, so it turns on once the server has taken the change.
+    await row.locator('label').first().click();
+    await expect.poll(() => toggle.isChecked()).toBe(true);
+    await expect.poll(async () => (await api('GET', '/service/mailboxes')).data.length).toBe(1);
+    await row.getByText(fa.ticketMail.since.replace('{{at}}', ''), { exact: false }).waitFor();
+    expect(await axe('main')).toEqual([]);
+  });
+
+  it('opens a ticket from a customer’s Persian mail and answers it by email from the ticket page', async () => {
+    const mail = [
+      `From: =?UTF-8?B?${Buffer.from('نگار کریمی').toString('base64')}?= <negar@customer.example>`,
+      'To: support@localhost',
+      `Subject: =?UTF-8?B?${Buffer.from(SUBJECT).toString('base64')}?=`,
+      `Date: ${new Date().toUTCString()}`,
+      'Message-ID: <negar-1@customer.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('سلام، جعبه شکسته بود و لیوان‌ها خرد شده‌اند.').toString('base64'),
+      '',
+    ].join('\r\n');
+    await dovecot.deliver('support', mail);
+    const ticket = await until('the ticket', async () =>
+      (await api('GET', '/objects/tickets?limit=10')).data.find(
+        (x: { subject: string }) => x.subject === SUBJECT,
+      ),
+    );
+    await page.goto(`${base}/o/tickets/${ticket.id}`);
+    const first = page.getByTestId('ticket-message').first();
+    await first.getByText('لیوان‌ها خرد شده‌اند', { exact: false }).waitFor();
+    await first.getByTestId('ticket-message-email').getByText(fa.ticketMail.byEmail).waitFor();
+
+    const composer = page.getByTestId('ticket-composer');
+    await composer.getByRole('textbox').fill(REPLY);
+    await composer.getByRole('button', { name: fa.service.send, exact: true }).click();
+    await expect.poll(() => page.getByTestId('ticket-message').count()).toBe(2);
+    await page.getByTestId('ticket-message').last().getByTestId('ticket-message-email').waitFor();
+    const out = await until('the reply by email', async () => {
+      const raw = sent.find((r) => r.includes('negar@customer.example'));
+      return raw ? simpleParser(raw) : undefined;
+    });
+    expect(out.subject).toBe(`Re: ${SUBJECT} [#${ticket.number}]`);
+    expect(out.inReplyTo).toBe('<negar-1@customer.example>');
+    expect(out.html).toContain('dir="rtl"');
+    expect(out.text).toContain('بستهٔ جایگزین فردا ارسال می‌شود');
+    expect(await axe('main')).toEqual([]);
+    await page.screenshot({ path: 'test-results/service-email.png', fullPage: true });
+  }, 90_000);
+
+  it('sends a satisfaction survey on resolution, answered on its page, shown on the ticket', async () => {
+    await page.goto(`${base}/settings?tab=ticket-email`);
+    const survey = page.getByTestId('survey-settings');
+    await survey.getByRole('switch', { name: fa.ticketMail.surveyOn }).check({ force: true });
+    await survey.getByLabel(fa.ticketMail.surveyDelay).fill('0');
+    await survey.getByRole('button', { name: fa.record.save }).click();
+    await expect.poll(async () => (await api('GET', '/service/surveys/settings')).csatEnabled).toBe(true);
+    const ticket = (await api('GET', '/objects/tickets?limit=10')).data[0];
+    await api('PATCH', `/objects/tickets/${ticket.id}`, { status: 'resolved' });
+    const mail = await until('the survey by email', async () => {
+      const raw = sent.find((r) => r.includes('negar@customer.example') && r.includes('/s/csat/'));
+      return raw ? simpleParser(raw) : undefined;
+    });
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/s\/csat\/\S+\?rating=4)/.exec(mail.text ?? '')?.[1];
+    expect(link).toBeDefined();
+    // The customer's page, in another browser context: the rating from the link chosen, answered by its button.
+    const customer = await (await browser.newContext({ reducedMotion: 'reduce' })).newPage();
+    await customer.goto(link!);
+    expect(await customer.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    expect(await customer.getByRole('radio', { name: /^۴/ }).isChecked()).toBe(true);
+    await customer.getByRole('textbox').fill('خیلی سریع پاسخ دادید، ممنون.');
+    await customer.getByRole('button').click();
+    await customer.getByRole('status').waitFor();
+    await customer.evaluate(AXE);
+    const violations = (
+      await customer.evaluate(() =>
+        (
+          window as unknown as { axe: { run: (o: object) => Promise<{ violations: { impact: string }[] }> } }
+        ).axe.run({
+          resultTypes: ['violations'],
+        }),
+      )
+    ).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(violations).toEqual([]);
+    await customer.screenshot({ path: 'test-results/service-survey-page.png' });
+    await customer.context().close();
+
+    await page.goto(`${base}/o/tickets/${ticket.id}`);
+    const panel = page.getByTestId('ticket-surveys');
+    await panel.getByText(fa.ticketMail.surveyStatus.answered).waitFor();
+    await panel.getByText('خیلی سریع پاسخ دادید، ممنون.').waitFor();
+    expect(await axe('main')).toEqual([]);
+  }, 90_000);
+});

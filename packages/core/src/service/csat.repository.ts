@@ -1,0 +1,144 @@
+import type { Tx } from '@rabita/db';
+import { sql } from 'kysely';
+
+export interface SurveySettings {
+  csatEnabled: boolean;
+  csatDelayMinutes: number;
+  csatExpiryDays: number;
+}
+
+export const DEFAULT_SURVEY_SETTINGS: SurveySettings = {
+  csatEnabled: false,
+  csatDelayMinutes: 60,
+  csatExpiryDays: 7,
+};
+
+export type SurveyStatus = 'scheduled' | 'sent' | 'answered' | 'cancelled' | 'expired' | 'skipped';
+
+export interface SurveyRow {
+  id: string;
+  ticketId: string;
+  cycle: number;
+  status: SurveyStatus;
+  reason: string | null;
+  rating: number | null;
+  comment: string | null;
+  sendAt: Date;
+  sentAt: Date | null;
+  expiresAt: Date | null;
+  answeredAt: Date | null;
+  followUpTaskId: string | null;
+  createdAt: Date;
+}
+
+const COLUMNS = sql`id, ticket_id, cycle, status, reason, rating, comment, send_at, sent_at, expires_at, answered_at,
+  follow_up_task_id, created_at`;
+
+export async function selectSettings(trx: Tx, workspaceId: string): Promise<SurveySettings> {
+  const { rows } = await sql<SurveySettings>`
+    select csat_enabled, csat_delay_minutes, csat_expiry_days from service_survey_settings
+    where workspace_id = ${workspaceId}`.execute(trx);
+  return rows[0] ?? DEFAULT_SURVEY_SETTINGS;
+}
+
+export async function upsertSettings(
+  trx: Tx,
+  workspaceId: string,
+  s: SurveySettings,
+): Promise<SurveySettings> {
+  const { rows } = await sql<SurveySettings>`
+    insert into service_survey_settings (workspace_id, csat_enabled, csat_delay_minutes, csat_expiry_days)
+    values (${workspaceId}, ${s.csatEnabled}, ${s.csatDelayMinutes}, ${s.csatExpiryDays})
+    on conflict (workspace_id) do update set csat_enabled = excluded.csat_enabled,
+      csat_delay_minutes = excluded.csat_delay_minutes, csat_expiry_days = excluded.csat_expiry_days, updated_at = now()
+    returning csat_enabled, csat_delay_minutes, csat_expiry_days`.execute(trx);
+  return rows[0]!;
+}
+
+/** A new survey for a resolution; undefined when that resolution already has one. */
+export async function insertSurvey(
+  trx: Tx,
+  workspaceId: string,
+  s: { id: string; ticketId: string; cycle: number; sendAt: Date },
+): Promise<string | undefined> {
+  const { rows } = await sql<{ id: string }>`
+    insert into ticket_surveys (workspace_id, id, ticket_id, cycle, status, send_at)
+    values (${workspaceId}, ${s.id}, ${s.ticketId}, ${s.cycle}, 'scheduled', ${s.sendAt})
+    on conflict (workspace_id, ticket_id, cycle) do nothing
+    returning id`.execute(trx);
+  return rows[0]?.id;
+}
+
+/** Cancels a ticket's surveys not sent yet; their ids (their jobs are cancelled too). */
+export async function cancelScheduled(trx: Tx, workspaceId: string, ticketId: string): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    update ticket_surveys set status = 'cancelled', reason = 'reopened'
+    where workspace_id = ${workspaceId} and ticket_id = ${ticketId} and status = 'scheduled'
+    returning id`.execute(trx);
+  return rows.map((r) => r.id);
+}
+
+export async function selectSurvey(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<SurveyRow | undefined> {
+  const { rows } = await sql<SurveyRow>`
+    select ${COLUMNS} from ticket_surveys where workspace_id = ${workspaceId} and id = ${id}
+    ${options.lock ? sql`for update` : sql``}`.execute(trx);
+  return rows[0];
+}
+
+export async function selectTicketSurveys(
+  trx: Tx,
+  workspaceId: string,
+  ticketId: string,
+): Promise<SurveyRow[]> {
+  const { rows } = await sql<SurveyRow>`
+    select ${COLUMNS} from ticket_surveys where workspace_id = ${workspaceId} and ticket_id = ${ticketId}
+    order by cycle desc`.execute(trx);
+  return rows;
+}
+
+export async function finishSurvey(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  change:
+    | { status: 'sent'; expiresAt: Date }
+    | { status: 'cancelled' | 'skipped' | 'expired'; reason: string },
+): Promise<void> {
+  if (change.status === 'sent')
+    await sql`update ticket_surveys set status = 'sent', sent_at = now(), expires_at = ${change.expiresAt}
+      where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+  else
+    await sql`update ticket_surveys set status = ${change.status}, reason = ${change.reason}
+      where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+}
+
+export async function answerSurvey(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  answer: { rating: number; comment: string | null; followUpTaskId: string | null },
+): Promise<void> {
+  await sql`
+    update ticket_surveys set status = 'answered', rating = ${answer.rating}, comment = ${answer.comment},
+      answered_at = coalesce(answered_at, now()), follow_up_task_id = coalesce(follow_up_task_id, ${answer.followUpTaskId})
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+}
+
+/** The latest agent who replied publicly on a ticket (who a survey is sent for when it has no assignee). */
+export async function lastReplier(
+  trx: Tx,
+  workspaceId: string,
+  ticketId: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ authorUserId: string }>`
+    select author_user_id from ticket_messages
+    where workspace_id = ${workspaceId} and ticket_id = ${ticketId} and kind = 'reply' and not automatic
+      and author_user_id is not null
+    order by created_at desc, id desc limit 1`.execute(trx);
+  return rows[0]?.authorUserId;
+}

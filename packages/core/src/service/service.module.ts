@@ -1,0 +1,110 @@
+import type { ModuleManifest } from '../modules/manifest.ts';
+import * as assignmentTables from './assignment.migrations.ts';
+import { assignmentRoutes } from './assignment.routes.ts';
+import { assignmentHooks } from './assignment-run.ts';
+import * as replyTables from './canned-replies.migrations.ts';
+import { cannedRepliesRoutes } from './canned-replies.routes.ts';
+import * as conversationTables from './conversation.migrations.ts';
+import { conversationRoutes } from './conversation.routes.ts';
+import * as csatTables from './csat.migrations.ts';
+import { csatPages, csatRoutes } from './csat.routes.ts';
+import { CSAT_TASK, sendSurvey } from './csat.service.ts';
+import * as inboxIndexes from './inbox.migrations.ts';
+import * as kbTables from './kb.migrations.ts';
+import { kbPages, kbRoutes } from './kb.routes.ts';
+import { macrosRoutes } from './macros.routes.ts';
+import * as mailTables from './mail.migrations.ts';
+import { mailRoutes } from './mail.routes.ts';
+import { takeMail } from './mail-desk.ts';
+import * as metricsTables from './metrics.migrations.ts';
+import { metricsRoutes } from './metrics.routes.ts';
+import * as presenceTables from './presence.migrations.ts';
+import { presenceRoutes } from './presence.routes.ts';
+import { tickets } from './service.objects.ts';
+import * as slaTables from './sla.migrations.ts';
+import { slaRoutes } from './sla.routes.ts';
+import {
+  runDueJob,
+  runPolicyJob,
+  SLA_DUE_TASK,
+  SLA_POLICY_TASK,
+  SLA_SWEEP_TASK,
+  sweepDueTickets,
+} from './sla-desk.ts';
+import { ticketFormTarget } from './tickets.form-target.ts';
+import { ticketHooks } from './tickets.hooks.ts';
+import * as ticketTables from './tickets.migrations.ts';
+
+/** The service desk: tickets (numbered, their resolution stamped), SLA policies and clocks, and later the inbox and surveys. */
+export const serviceModule: ModuleManifest = {
+  key: 'service',
+  objects: [tickets],
+  routes: [
+    conversationRoutes,
+    slaRoutes,
+    kbRoutes,
+    cannedRepliesRoutes,
+    macrosRoutes,
+    mailRoutes,
+    presenceRoutes,
+    metricsRoutes,
+    csatRoutes,
+    assignmentRoutes,
+  ],
+  migrations: {
+    'service-0001-tickets': ticketTables,
+    'service-0002-conversation': conversationTables,
+    'service-0003-sla': slaTables,
+    'service-0004-replies': replyTables,
+    'service-0005-mail': mailTables,
+    'service-0006-kb': kbTables,
+    'service-0007-presence': presenceTables,
+    'service-0008-metrics': metricsTables,
+    'service-0009-csat': csatTables,
+    'service-0010-inbox-indexes': inboxIndexes,
+    'service-0011-assignment': assignmentTables,
+  },
+  pages: [kbPages, csatPages],
+  // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.
+  hooks: [ticketHooks, assignmentHooks],
+  // A canned reply rendered for a ticket merges its requester's and company's fields as the agent sees them.
+  readSurfaces: ['canned-reply-render'],
+  // Customers' mail to the desk's shared mailboxes: new tickets, and answers on theirs.
+  mailIntakes: [{ name: 'service-desk', take: takeMail }],
+  // Web forms that open tickets (the form engine is sales'; the ticket and its requester are made here).
+  formTargets: [ticketFormTarget],
+  permissions: [
+    { action: 'service.sla.manage', roles: [] },
+    // Which shared mailboxes open tickets, and in which queue.
+    { action: 'service.channels.manage', roles: [] },
+    // Writing the knowledge base; everyone signed in reads it.
+    { action: 'service.kb.manage', roles: [] },
+    // Shared canned replies and macros; anyone keeps personal replies.
+    { action: 'service.replies.manage', roles: [] },
+    // Ticket assignment rules, agents' capacity and skills, and others' availability; agents set their own.
+    { action: 'service.assignment.manage', roles: [] },
+  ],
+  tasks: {
+    /** Sends a resolution's satisfaction survey after the workspace's delay (unless the ticket reopened). */
+    [CSAT_TASK]: (deps) => async (payload) => {
+      if (!deps.secrets) throw new Error('The survey job needs the server key to seal its links.');
+      await sendSurvey(deps.db, payload as Parameters<typeof sendSurvey>[1], {
+        secrets: deps.secrets,
+        publicUrl: deps.mail?.publicUrl,
+      });
+    },
+    /** A ticket's next SLA warning or deadline: its clocks rebuilt, the ticket's SLA fields written. */
+    [SLA_DUE_TASK]: (deps) => async (payload) => {
+      await runDueJob(deps.db, payload as Parameters<typeof runDueJob>[1]);
+    },
+    /** The next page of a changed policy's tickets moved to its new version. */
+    [SLA_POLICY_TASK]: (deps) => async (payload) => {
+      await runPolicyJob(deps.db, payload as Parameters<typeof runPolicyJob>[1]);
+    },
+    /** Every minute: tickets whose SLA job was lost. */
+    [SLA_SWEEP_TASK]: (deps) => async () => {
+      await sweepDueTickets(deps.db);
+    },
+  },
+  crontab: [`* * * * * ${SLA_SWEEP_TASK} ?max=1`],
+};

@@ -1,0 +1,176 @@
+import type { ObjectDef } from '../metadata/metadata.types.ts';
+import { field, LANGUAGES, options, PRIORITIES, tags } from '../metadata/standard-objects.ts';
+
+// The service desk's standard object: tickets. Admins add custom fields and select options like on any object.
+
+/** Ticket statuses in their usual order; pausing ones are chosen per SLA policy. */
+export const TICKET_STATUSES = options(
+  ['new', 'New', 'جديدة', 'جدید'],
+  ['open', 'Open', 'مفتوحة', 'باز'],
+  ['pending_customer', 'Pending customer', 'بانتظار العميل', 'در انتظار مشتری'],
+  ['pending_third_party', 'Pending third party', 'بانتظار طرف ثالث', 'در انتظار شخص ثالث'],
+  ['on_hold', 'On hold', 'معلّقة', 'معلق'],
+  ['resolved', 'Resolved', 'محلولة', 'حل‌شده'],
+  ['closed', 'Closed', 'مغلقة', 'بسته'],
+);
+
+/** Statuses in which a ticket is done: entering one stamps `resolvedAt`/`closedAt`, leaving both reopens it. */
+export const DONE_STATUSES: ReadonlySet<string> = new Set(['resolved', 'closed']);
+
+/** A ticket's SLA in one word, kept by the desk from its clocks (sla-clocks.ts `summarize`). */
+export const SLA_STATUSES = options(
+  ['none', 'No SLA', 'بلا اتفاقية', 'بدون SLA'],
+  ['on_track', 'On track', 'ضمن الموعد', 'در مسیر'],
+  ['warning', 'Due soon', 'يقترب الموعد', 'نزدیک به موعد'],
+  ['breached', 'Breached', 'متجاوزة', 'نقض‌شده'],
+  ['paused', 'Paused', 'متوقفة مؤقتًا', 'متوقف'],
+  ['met', 'Met', 'مستوفاة', 'برآورده‌شده'],
+);
+
+export const tickets: ObjectDef = {
+  key: 'tickets',
+  position: 70,
+  labels: {
+    singular: { en: 'Ticket', ar: 'تذكرة', fa: 'تیکت' },
+    plural: { en: 'Tickets', ar: 'التذاكر', fa: 'تیکت‌ها' },
+  },
+  custom: false,
+  table: 'tickets',
+  titleFields: ['subject'],
+  subtitleField: 'status',
+  fields: [
+    field('number', 'number', { en: 'Number', ar: 'الرقم', fa: 'شماره' }, { type: 'number', readOnly: true }),
+    field(
+      'subject',
+      'subject',
+      { en: 'Subject', ar: 'الموضوع', fa: 'موضوع' },
+      { type: 'text', required: true, searchable: true, maxLength: 500 },
+    ),
+    field(
+      'description',
+      'description',
+      { en: 'Description', ar: 'الوصف', fa: 'شرح' },
+      { type: 'longText', searchable: true, maxLength: 100_000 },
+    ),
+    field(
+      'requester',
+      'requester_id',
+      { en: 'Requester', ar: 'مقدّم الطلب', fa: 'درخواست‌کننده' },
+      { type: 'relation', relation: { object: 'people', many: false } },
+    ),
+    field(
+      'company',
+      'company_id',
+      { en: 'Company', ar: 'الشركة', fa: 'شرکت' },
+      { type: 'relation', relation: { object: 'companies', many: false } },
+    ),
+    field(
+      'channel',
+      'channel',
+      { en: 'Channel', ar: 'القناة', fa: 'کانال' },
+      {
+        type: 'select',
+        required: true,
+        defaultValue: 'api',
+        options: options(
+          ['email', 'Email', 'البريد الإلكتروني', 'ایمیل'],
+          ['web_form', 'Web form', 'نموذج ويب', 'فرم وب'],
+          ['portal', 'Portal', 'البوابة', 'پورتال'],
+          ['chat', 'Chat', 'الدردشة', 'گفتگو'],
+          ['phone', 'Phone', 'الهاتف', 'تلفن'],
+          ['api', 'API', 'واجهة البرمجة', 'API'],
+        ),
+      },
+    ),
+    field(
+      'status',
+      'status',
+      { en: 'Status', ar: 'الحالة', fa: 'وضعیت' },
+      { type: 'select', required: true, defaultValue: 'new', options: TICKET_STATUSES },
+    ),
+    field(
+      'priority',
+      'priority',
+      { en: 'Priority', ar: 'الأولوية', fa: 'اولویت' },
+      {
+        type: 'select',
+        required: true,
+        defaultValue: 'normal',
+        options: PRIORITIES,
+      },
+    ),
+    field(
+      'type',
+      'type',
+      { en: 'Type', ar: 'النوع', fa: 'نوع' },
+      {
+        type: 'select',
+        options: options(
+          ['question', 'Question', 'سؤال', 'پرسش'],
+          ['incident', 'Incident', 'حادثة', 'رخداد'],
+          ['problem', 'Problem', 'مشكلة', 'مشکل'],
+          ['complaint', 'Complaint', 'شكوى', 'شکایت'],
+          ['return', 'Return', 'إرجاع', 'مرجوعی'],
+          ['request', 'Request', 'طلب', 'درخواست'],
+        ),
+      },
+    ),
+    field(
+      'queue',
+      'queue',
+      { en: 'Queue', ar: 'قائمة الانتظار', fa: 'صف' },
+      { type: 'select', defaultValue: 'general', options: options(['general', 'General', 'عام', 'عمومی']) },
+    ),
+    // The assignee is the ticket's owner, so a role limited to its own records sees the tickets assigned to it.
+    field('owner', 'owner_id', { en: 'Assignee', ar: 'المكلَّف', fa: 'مسئول' }, { type: 'user' }),
+    tags(),
+    field(
+      'language',
+      'language',
+      { en: 'Language', ar: 'اللغة', fa: 'زبان' },
+      { type: 'select', options: LANGUAGES },
+    ),
+    field(
+      'deal',
+      'deal_id',
+      { en: 'Related deal', ar: 'الصفقة المرتبطة', fa: 'معامله مرتبط' },
+      { type: 'relation', relation: { object: 'deals', many: false } },
+    ),
+    field(
+      'firstResponseAt',
+      'first_response_at',
+      { en: 'First response', ar: 'أول رد', fa: 'اولین پاسخ' },
+      { type: 'dateTime', readOnly: true },
+    ),
+    field(
+      'resolvedAt',
+      'resolved_at',
+      { en: 'Resolved', ar: 'تاريخ الحل', fa: 'زمان حل' },
+      { type: 'dateTime', readOnly: true },
+    ),
+    field(
+      'closedAt',
+      'closed_at',
+      { en: 'Closed', ar: 'تاريخ الإغلاق', fa: 'زمان بستن' },
+      { type: 'dateTime', readOnly: true },
+    ),
+    field(
+      'reopenCount',
+      'reopen_count',
+      { en: 'Times reopened', ar: 'مرات إعادة الفتح', fa: 'دفعات بازگشایی' },
+      { type: 'number', readOnly: true },
+    ),
+    field(
+      'slaDueAt',
+      'sla_due_at',
+      { en: 'SLA due', ar: 'موعد اتفاقية الخدمة', fa: 'موعد SLA' },
+      { type: 'dateTime', readOnly: true },
+    ),
+    field(
+      'slaStatus',
+      'sla_status',
+      { en: 'SLA status', ar: 'حالة اتفاقية الخدمة', fa: 'وضعیت SLA' },
+      { type: 'select', options: SLA_STATUSES, readOnly: true },
+    ),
+  ],
+};
