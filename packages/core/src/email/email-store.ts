@@ -10,6 +10,7 @@ import { createRecordIn } from '../records/create-record.ts';
 import { readRecords } from '../records/gate.ts';
 import { listRecordsIn } from '../records/list-records.ts';
 import { recordsHoldingValues } from '../records/match-records.ts';
+import { splitPersonName } from '../records/person-name.ts';
 import { defaultRoles } from '../roles/permissions.ts';
 import { memberEmailsIn } from '../workspaces/members.service.ts';
 import {
@@ -452,14 +453,9 @@ function unicodeForm(address: string): string {
  * A new person's values for a sender: first and last name from the display name (or the address's local part), a
  * one-word name as the first name alone.
  */
-export function personFromAddress(
-  address: string,
-  displayName?: string | undefined,
-): Record<string, unknown> {
+function personFromAddress(address: string, displayName?: string | undefined): Record<string, unknown> {
   const name = (displayName || address.split('@')[0] || '').trim().slice(0, 200);
-  const [first, ...rest] = name.split(/\s+/);
-  const last = rest.join(' ');
-  return { firstName: first || name, ...(last ? { lastName: last } : {}), emails: [address] };
+  return { ...splitPersonName(name), emails: [address] };
 }
 
 /** A person for an unknown sender, owned by the mailbox's owner (when the mailbox creates people). */

@@ -8,6 +8,7 @@ import { createRecordIn } from '../records/create-record.ts';
 import { assertSeen, type RecordView, readRecords, titleFor } from '../records/gate.ts';
 import { listRecords } from '../records/list-records.ts';
 import { matchRecordsByFields } from '../records/match-records.ts';
+import { splitPersonName } from '../records/person-name.ts';
 import { activityTimeline } from '../records/records.timeline.ts';
 import { updateRecordIn } from '../records/update-record.ts';
 
@@ -52,12 +53,6 @@ const FREE_MAIL = new Set([
 const isEmpty = (v: unknown) =>
   v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
 
-/** The lead's name split into a first and last name (first word, the rest). */
-function splitName(name: string): { firstName: string; lastName?: string } {
-  const [first = name, ...rest] = name.trim().split(/\s+/u);
-  return rest.length > 0 ? { firstName: first, lastName: rest.join(' ') } : { firstName: first };
-}
-
 const leadEmail = (lead: RecordView) => (typeof lead.email === 'string' ? lead.email : undefined);
 const leadPhone = (lead: RecordView) => (lead.phone as { e164?: string } | null | undefined)?.e164;
 const emailDomain = (email: string | undefined) => {
@@ -70,7 +65,7 @@ function personFromLead(lead: RecordView): Record<string, unknown> {
   const email = leadEmail(lead);
   const phone = leadPhone(lead);
   return {
-    ...splitName(String(lead.name ?? '')),
+    ...splitPersonName(String(lead.name ?? '')),
     ...(email ? { emails: [{ address: email, primary: true }] } : {}),
     ...(phone ? { phones: [{ number: phone, primary: true }] } : {}),
     ...(typeof lead.source === 'string' && lead.source ? { source: lead.source } : {}),
@@ -136,7 +131,7 @@ export async function conversionMatches(
     return { people, companies };
   });
   // Names compare folded (the list filter folds ي/ی, ك/ک, tashkeel, digits) through the record engine's lists.
-  const name = splitName(String(lead.name ?? ''));
+  const name = splitPersonName(String(lead.name ?? ''));
   const nameFilter = name.lastName
     ? {
         and: [

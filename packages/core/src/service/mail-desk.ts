@@ -2,7 +2,7 @@ import type { Tx } from '@rabita/db';
 import EmailReplyParser from 'email-reply-parser';
 import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
-import { linkMessageToRecord, personFromAddress } from '../email/email-store.ts';
+import { linkMessageToRecord } from '../email/email-store.ts';
 import { sharedMailboxesIn } from '../email/mailboxes.service.ts';
 import { replySubject } from '../email/messages.service.ts';
 import { queueWorkspaceSend } from '../email/outbox.service.ts';
@@ -12,7 +12,6 @@ import type { InboundMail } from '../modules/manifest.ts';
 import { createRecordIn } from '../records/create-record.ts';
 import { readRecords } from '../records/gate.ts';
 import { listRecordsIn } from '../records/list-records.ts';
-import { recordsHoldingValues } from '../records/match-records.ts';
 import {
   hasEmailMessage,
   lastCustomerEmail,
@@ -21,6 +20,7 @@ import {
 } from './conversation.repository.ts';
 import { addMessageIn } from './conversation.service.ts';
 import * as repo from './mail.repository.ts';
+import { findOrAddRequester } from './requester.ts';
 
 /** How much earlier than the moment a mailbox was turned on a message may be dated and still open a ticket. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -106,28 +106,6 @@ async function ticketOf(
   return { id: ticket.id, status: String(ticket.status), linked: false };
 }
 
-/** The person who wrote, found by address or added. */
-async function requesterOf(
-  trx: Tx,
-  principal: Principal,
-  workspaceId: string,
-  mail: InboundMail,
-): Promise<string> {
-  const address = mail.from!.address;
-  const people = await loadObject(trx, workspaceId, 'people');
-  const found = await recordsHoldingValues(trx, principal, people, 'emails', [
-    address,
-    address.toLowerCase(),
-  ]);
-  const existing = [...found.values()].flat()[0];
-  if (existing) return existing;
-  const person = await createRecordIn(trx, principal, 'people', personFromAddress(address, mail.from!.name), {
-    source: 'system',
-    cause: { kind: 'serviceMail', runId: mail.id, depth: 0 },
-  });
-  return String(person.id);
-}
-
 /**
  * Takes a customer's mail to a desk mailbox: onto its ticket's conversation when it answers one (its thread, or
  * `[#number]` in the subject from the requester's own address), else as a new ticket in the mailbox's queue. An
@@ -156,7 +134,12 @@ export async function takeMail(ctx: { trx: Tx; workspaceId: string }, mail: Inbo
     return;
   }
   if (mail.autoReply) return;
-  const requester = await requesterOf(trx, principal, workspaceId, mail);
+  const requester = await findOrAddRequester(
+    trx,
+    principal,
+    { email: mail.from.address, name: mail.from.name },
+    { source: 'system', cause: { kind: 'serviceMail', runId: mail.id, depth: 0 } },
+  );
   const ticket = await createRecordIn(
     trx,
     principal,

@@ -2,9 +2,9 @@ import { AppError } from '../errors/app-error.ts';
 import { loadObject } from '../metadata/metadata.service.ts';
 import type { FormTarget, FormTargetField } from '../modules/manifest.ts';
 import { createRecordIn } from '../records/create-record.ts';
-import { matchRecords } from '../records/match-records.ts';
 import { addMessageIn } from './conversation.service.ts';
 import { deskPrincipal } from './desk-principal.ts';
+import { findOrAddRequester } from './requester.ts';
 
 /** Ticket field types a form may ask for (typed in one box). */
 const SIMPLE_TYPES = new Set(['text', 'longText', 'number', 'email', 'phone', 'url', 'select']);
@@ -61,12 +61,6 @@ function personField(field: string): string {
   return 'name';
 }
 
-/** Splits a full name at its first space: the first word is the first name (a single word stays whole). */
-function splitName(name: string): { firstName: string; lastName?: string } {
-  const [first = name, ...rest] = name.split(/\s+/u);
-  return rest.length > 0 ? { firstName: first, lastName: rest.join(' ') } : { firstName: first };
-}
-
 /**
  * The ticket target: a form asks for the requester's name, email (and phone), the subject and description, and
  * any writable custom ticket field of a simple type (type and priority when the admin puts them on). A clean
@@ -103,29 +97,19 @@ export const ticketFormTarget: FormTarget = {
   },
   async create({ trx, workspaceId, principal, form, submissionId, values }) {
     const origin = { source: 'system' as const, cause: { kind: 'webForm', runId: submissionId, depth: 0 } };
-    const email = (values.email ?? '').toLowerCase();
-    const people = await loadObject(trx, workspaceId, 'people');
-    let requester = (await matchRecords(trx, principal, people, 'emails', [email])).get(email);
-    if (!requester) {
-      const person = await createRecordIn(
-        trx,
-        principal,
-        'people',
-        {
-          ...splitName(values.name ?? ''),
-          emails: [email],
-          ...(values.phone ? { phones: [values.phone] } : {}),
-        },
-        origin,
-      ).catch((error: unknown) => {
-        if (error instanceof AppError && error.errors)
-          throw new AppError(error.code, error.message, {
-            errors: error.errors.map((e) => ({ ...e, field: personField(e.field) })),
-          });
-        throw error;
-      });
-      requester = String(person.id);
-    }
+    const requester = await findOrAddRequester(
+      trx,
+      principal,
+      { email: values.email ?? '', name: values.name, phone: values.phone },
+      origin,
+    ).catch((error: unknown) => {
+      // A refusal of the person names the form's own boxes (`emails.0` is the form's `email`).
+      if (error instanceof AppError && error.errors)
+        throw new AppError(error.code, error.message, {
+          errors: error.errors.map((e) => ({ ...e, field: personField(e.field) })),
+        });
+      throw error;
+    });
     const fields: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(values)) if (!REQUESTER_KEYS.has(key)) fields[key] = value;
     const ticket = await createRecordIn(
