@@ -132,5 +132,6 @@ describe('rabita demo', () => {
     expect(timeline.statusCode, timeline.body).toBe(200);
     expect(timeline.json().data).toHaveLength(100);
     expect(timeline.json().nextCursor).toBeTruthy();
-  });
+    // Two size-S workspaces (thousands of records each) on a machine shared by the other test files.
+  }, 180_000);
 });
