@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '@rabita/db';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type * as WebAuthn from '@simplewebauthn/server';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
+import type * as WebAuthnHelpers from '@simplewebauthn/server/helpers';
 import { recordSecurityEventForUser } from '../audit/audit.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
+import { lazyPackage } from '../lazy-package.ts';
 import { getUser, normalizeEmail } from '../users/users.service.ts';
 import { firstWorkspaceOf } from './accounts.service.ts';
 import { hasMfa, type SecondFactor, verifySecondFactor } from './mfa.service.ts';
@@ -34,6 +32,9 @@ import {
 import { verifyPassword } from './passwords.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
+
+const webAuthn = lazyPackage<typeof WebAuthn>('@simplewebauthn/server');
+const webAuthnHelpers = lazyPackage<typeof WebAuthnHelpers>('@simplewebauthn/server/helpers');
 
 /** How long a ceremony may take, from its options to its answer. */
 const CEREMONY_MS = 5 * 60_000;
@@ -65,7 +66,7 @@ const challengeInvalid = () =>
 /** The challenge a browser's answer signed (read from its client data), or a refusal when it is unreadable. */
 function challengeOf(response: { response: { clientDataJSON: string } }): string {
   try {
-    const { challenge } = decodeClientDataJSON(response.response.clientDataJSON);
+    const { challenge } = webAuthnHelpers().decodeClientDataJSON(response.response.clientDataJSON);
     if (typeof challenge !== 'string' || challenge.length === 0 || challenge.length > 200) throw new Error();
     return challenge;
   } catch {
@@ -120,7 +121,7 @@ export async function startPasskeyRegistration(
   userId: string,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const [user, existing] = await Promise.all([getUser(db, userId), listPasskeys(db, userId)]);
-  const options = await generateRegistrationOptions({
+  const options = await webAuthn().generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userName: user.email,
@@ -143,9 +144,9 @@ export async function finishPasskeyRegistration(
   input: { userId: string; name: string; response: RegistrationResponseJSON } & Origin,
 ) {
   const expectedChallenge = await takeChallenge(db, input.response, 'register', input.userId);
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  let verified: Awaited<ReturnType<typeof WebAuthn.verifyRegistrationResponse>>;
   try {
-    verified = await verifyRegistrationResponse({
+    verified = await webAuthn().verifyRegistrationResponse({
       response: input.response,
       expectedChallenge,
       expectedOrigin: rp.origin,
@@ -264,7 +265,7 @@ async function assertionMatches(
   requireUserVerification: boolean,
 ): Promise<boolean> {
   try {
-    const { verified, authenticationInfo } = await verifyAuthenticationResponse({
+    const { verified, authenticationInfo } = await webAuthn().verifyAuthenticationResponse({
       response,
       expectedChallenge,
       expectedOrigin: rp.origin,
@@ -310,7 +311,7 @@ export async function startPasskeySecondStep(
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const passkeys = await listPasskeys(db, userId);
   if (passkeys.length === 0) throw new AppError('not_found', 'You have no passkey; use a code instead.');
-  const options = await generateAuthenticationOptions({
+  const options = await webAuthn().generateAuthenticationOptions({
     rpID: rp.id,
     timeout: CEREMONY_MS,
     allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: p.transports })),
@@ -360,7 +361,7 @@ export async function startPasskeySignIn(
   db: Database,
   rp: RelyingParty,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({
+  const options = await webAuthn().generateAuthenticationOptions({
     rpID: rp.id,
     timeout: CEREMONY_MS,
     userVerification: 'required',

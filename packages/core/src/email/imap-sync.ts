@@ -1,7 +1,9 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { ImapFlow, type ListResponse } from 'imapflow';
+import type * as ImapFlowModule from 'imapflow';
+import type { ImapFlow, ListResponse } from 'imapflow';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { newId } from '../ids.ts';
+import { lazyPackage } from '../lazy-package.ts';
 import {
   deleteLocations,
   type FolderRow,
@@ -19,6 +21,8 @@ import {
 import { internalAddresses, type StoreContext, type StoreMailbox, storeMessage } from './email-store.ts';
 import { mailHostAddress } from './mail-host.ts';
 import { normaliseMessageId, type ParsedMessage, parseMessage } from './message-parse.ts';
+
+const imapflow = lazyPackage<typeof ImapFlowModule>('imapflow');
 
 /** What a mailbox's sync needs from the process running it. */
 export interface SyncDeps {
@@ -59,7 +63,7 @@ export async function connectImap(
 ): Promise<ImapFlow> {
   const secret = (await deps.secrets.get()).open(mailbox.secret);
   const address = await mailHostAddress(mailbox.imap_host, 'imapHost', deps.allowPrivate);
-  const client = new ImapFlow({
+  const client = new (imapflow().ImapFlow)({
     host: address,
     port: mailbox.imap_port,
     secure: mailbox.imap_security === 'tls',

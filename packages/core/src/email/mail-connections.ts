@@ -1,10 +1,13 @@
 import type { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import { lazyPackage } from '../lazy-package.ts';
 import type { MailboxRow } from './email.repository.ts';
 import { connectImap } from './imap-sync.ts';
 import { mailHostAddress } from './mail-host.ts';
 import type { MailDeps } from './mailboxes.service.ts';
 import { smtpOptions } from './mailboxes.service.ts';
+
+const nodemailer = lazyPackage<typeof Nodemailer>('nodemailer');
 
 // Connections kept open per mailbox while it sends: a pooled SMTP transport, and one IMAP connection that appends
 // copies to Sent one after another. A mailbox's settings version is part of the key, so changed credentials get
@@ -77,7 +80,7 @@ const transports = keeper(
   async (mailbox, deps) => {
     const secret = (await deps.secrets.get()).open(mailbox.secret);
     const host = await mailHostAddress(mailbox.smtp_host!, 'smtp.host', deps.allowPrivate);
-    return nodemailer.createTransport({
+    return nodemailer().createTransport({
       ...smtpOptions(
         { host: mailbox.smtp_host!, port: mailbox.smtp_port!, security: mailbox.smtp_security! },
         host,

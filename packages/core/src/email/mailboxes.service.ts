@@ -1,10 +1,11 @@
 import type { Tx } from '@rabita/db';
-import nodemailer from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 import { can, type Principal } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
+import { lazyPackage } from '../lazy-package.ts';
 import { memberIdsIn } from '../workspaces/members.service.ts';
 import {
   deleteMailboxRow,
@@ -25,6 +26,8 @@ import { connectImap, MailboxError } from './imap-sync.ts';
 import { mailHostAddress } from './mail-host.ts';
 import { normaliseAddress } from './message-parse.ts';
 import { mailboxChanges } from './sync-supervisor.ts';
+
+const nodemailer = lazyPackage<typeof Nodemailer>('nodemailer');
 
 /** What mailbox routes need from the server: the secret box and whether private hosts are allowed. */
 export interface MailDeps {
@@ -214,7 +217,7 @@ async function verifyConnection(
   }
   if (!input.smtp) return;
   const host = await mailHostAddress(input.smtp.host, 'smtp.host', deps.allowPrivate);
-  const transport = nodemailer.createTransport(
+  const transport = nodemailer().createTransport(
     smtpOptions(input.smtp, host, input.username, input.auth, input.secret),
   );
   try {

@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import { compile } from 'html-to-text';
-import {
-  type AddressObject,
-  type Attachment,
-  type EmailAddress,
-  type HeaderLines,
-  type ParsedMail,
-  type SimpleParserOptions,
-  simpleParser,
+import type * as HtmlToText from 'html-to-text';
+import type * as MailParserModule from 'mailparser';
+import type {
+  AddressObject,
+  Attachment,
+  EmailAddress,
+  HeaderLines,
+  ParsedMail,
+  SimpleParserOptions,
 } from 'mailparser';
-import sanitizeHtml from 'sanitize-html';
+import type SanitizeHtml from 'sanitize-html';
+import { lazyPackage } from '../lazy-package.ts';
+
+const htmlToText = lazyPackage<typeof HtmlToText>('html-to-text');
+const mailparser = lazyPackage<typeof MailParserModule>('mailparser');
+const sanitizeHtml = lazyPackage<typeof SanitizeHtml>('sanitize-html');
 
 // The email module's pure part: raw RFC 5322 bytes in, a message the store can keep out. No database, no network.
 // Every string that leaves this file has passed `cleanText`, because PostgreSQL refuses NUL in text and a lone
@@ -568,9 +573,9 @@ export function sanitiseEmailHtml(
       remoteImages: 0,
     };
   let remoteImages = 0;
-  const transformImage = (tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag => {
+  const transformImage = (tagName: string, attribs: SanitizeHtml.Attributes): SanitizeHtml.Tag => {
     const { src, srcset: _srcset, 'data-remote-src': remoteSrc, ...rest } = attribs;
-    const out: sanitizeHtml.Attributes = { ...rest };
+    const out: SanitizeHtml.Attributes = { ...rest };
     const remote = remoteImageUrl(remoteSrc) ?? remoteImageUrl(src);
     const local = src === undefined ? '' : browserUrl(src);
     if (remote !== undefined) {
@@ -583,7 +588,7 @@ export function sanitiseEmailHtml(
     }
     return { tagName, attribs: out };
   };
-  const clean = sanitizeHtml(input, {
+  const clean = sanitizeHtml()(input, {
     allowedTags: EMAIL_TAGS,
     // Unlisted tags go but their content stays (a <form>'s text is still the message); these also lose their text.
     disallowedTagsMode: 'discard',
@@ -632,7 +637,14 @@ export function sanitiseEmailHtml(
   return { html: cleanText(clean), remoteImages };
 }
 
-const toPlainText = compile({
+let plainTextConverter: ((html: string) => string) | undefined;
+/** html-to-text's converter with Rabita's options, compiled on first use. */
+const toPlainText = (html: string) => {
+  plainTextConverter ??= htmlToText().compile(PLAIN_TEXT_OPTIONS);
+  return plainTextConverter(html);
+};
+
+const PLAIN_TEXT_OPTIONS: HtmlToText.HtmlToTextOptions = {
   // A line per paragraph, never a wrapped line: the reader's screen wraps, and wrapping right-to-left text at a
   // column count breaks it mid-phrase.
   wordwrap: false,
@@ -649,7 +661,7 @@ const toPlainText = compile({
     { selector: 'th', format: 'block' },
     { selector: 'td', format: 'block' },
   ],
-});
+};
 
 /**
  * A message's HTML as plain text for search, snippets and the text part of a reply: links as "text (url)", images
@@ -861,7 +873,7 @@ function headerBlock(source: Buffer): Buffer {
 /** Runs the parser; undefined instead of an error, since a message that fails here is still read headers-only. */
 async function tryParse(source: Buffer): Promise<ParsedMail | undefined> {
   try {
-    return await simpleParser(source, PARSER_OPTIONS);
+    return await mailparser().simpleParser(source, PARSER_OPTIONS);
   } catch {
     return undefined;
   }

@@ -1,10 +1,11 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type MailComposerClass from 'nodemailer/lib/mail-composer/index.js';
 import type { Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { escapeHtml } from '../http/escape-html.ts';
 import { newId } from '../ids.ts';
+import { lazyPackage } from '../lazy-package.ts';
 import { readRecords } from '../records/gate.ts';
 import {
   insertTrackedLinks,
@@ -28,6 +29,8 @@ import { htmlToPlainText, normaliseAddress, parseMessage, sanitiseEmailHtml } fr
 import { type Rendered, renderTemplateIn } from './templates.service.ts';
 import { sealToken, trackHtml } from './tracking.ts';
 import { openUploads } from './uploads.ts';
+
+const mailComposer = lazyPackage<typeof MailComposerClass>('nodemailer/lib/mail-composer/index.js');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -346,7 +349,7 @@ export async function transmit(
   const files = input.attachments?.length
     ? await openUploads(db, await deps.secrets.get(), principal, input.attachments)
     : [];
-  const raw = await new MailComposer({
+  const raw = await new (mailComposer())({
     from: { name: senderName, address: mailbox.address },
     to,
     cc,

@@ -1,8 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import { withWorkspace } from '@rabita/db';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
+import type ExcelJSModule from 'exceljs';
 import type { ServiceContext } from '../context.ts';
+import { lazyPackage } from '../lazy-package.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { hiddenFor } from '../records/access.ts';
 import { type RecordView, readRecords } from '../records/gate.ts';
@@ -10,6 +11,8 @@ import { objectsInScope } from '../records/scope.ts';
 import { streamRecords } from '../records/stream-records.ts';
 import { neutraliseCell } from './cells.ts';
 import { personToVCard, toICalendarComponent } from './vcard.ts';
+
+const excel = lazyPackage<typeof ExcelJSModule>('exceljs');
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'vcf', 'ics'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -90,7 +93,7 @@ export function toCsv(fields: FieldDef[], pages: AsyncIterable<RecordView[]>): R
 /** The records as an XLSX byte stream, written row by row (exceljs's streaming writer). */
 export function toXlsx(fields: FieldDef[], pages: AsyncIterable<RecordView[]>, sheetName: string): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const workbook = new (excel().stream.xlsx.WorkbookWriter)({
     stream: out,
     useSharedStrings: false,
     useStyles: false,

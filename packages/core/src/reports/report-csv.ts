@@ -1,7 +1,10 @@
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJSModule from 'exceljs';
 import { neutraliseCell } from '../exports/cells.ts';
+import { lazyPackage } from '../lazy-package.ts';
 import type { ReportResult } from './run-report.ts';
+
+const excel = lazyPackage<typeof ExcelJSModule>('exceljs');
 
 /** A report's answer as a header and rows of cells: text, or numbers where a measure is one. */
 function reportTable(result: ReportResult): {
@@ -56,7 +59,7 @@ export function reportCsv(result: ReportResult): string {
  */
 export async function reportXlsx(result: ReportResult, name: string, rtl: boolean): Promise<Buffer> {
   const { header, rows, measuresAt } = reportTable(result);
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (excel().Workbook)();
   const sheet = workbook.addWorksheet(
     name
       .replace(/[\\/?*[\]:]/g, ' ')

@@ -1,5 +1,6 @@
-import MarkdownIt from 'markdown-it';
-import sanitizeHtml from 'sanitize-html';
+import type MarkdownIt from 'markdown-it';
+import type SanitizeHtml from 'sanitize-html';
+import { lazyPackage } from '../lazy-package.ts';
 
 // Articles are kept as Markdown and turned into HTML when read. markdown-it runs with raw HTML off, so whatever an
 // author typed between angle brackets comes out as text; sanitize-html then keeps only the tags Markdown makes and
@@ -7,7 +8,13 @@ import sanitizeHtml from 'sanitize-html';
 // something through. `kb-attachment:<id>` in a link or image is the article's attachment, rewritten to the URL
 // the reader may fetch it from (the API for agents, the help centre's public route for customers).
 
-const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false });
+const markdownIt = lazyPackage<typeof MarkdownIt>('markdown-it');
+const sanitizeHtml = lazyPackage<typeof SanitizeHtml>('sanitize-html');
+let markdownParser: MarkdownIt | undefined;
+const markdown = () => {
+  markdownParser ??= new (markdownIt())({ html: false, linkify: true, typographer: false });
+  return markdownParser;
+};
 
 const ATTACHMENT = /^kb-attachment:([0-9a-f-]{36})$/i;
 
@@ -46,8 +53,8 @@ export function renderArticle(body: string, attachmentUrl: (id: string) => strin
     const match = value ? ATTACHMENT.exec(value) : null;
     return match ? attachmentUrl(match[1]!.toLowerCase()) : value;
   };
-  const html = markdown.render(body);
-  return sanitizeHtml(html, {
+  const html = markdown().render(body);
+  return sanitizeHtml()(html, {
     allowedTags: TAGS,
     allowedAttributes: { a: ['href', 'title', 'rel'], img: ['src', 'alt', 'title'], '*': ['dir'] },
     allowedSchemes: ['http', 'https', 'mailto'],

@@ -1,4 +1,7 @@
-import nodemailer from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import { lazyPackage } from '../lazy-package.ts';
+
+const nodemailer = lazyPackage<typeof Nodemailer>('nodemailer');
 
 /** The operator's outgoing mail server (`RABITA_SMTP_URL`, `RABITA_SMTP_FROM`). */
 export interface SmtpSettings {
@@ -49,7 +52,7 @@ export function isEmailAddress(value: unknown): value is string {
 /** Sends one plain-text email through the SMTP server, with its Message-ID; never throws. */
 export async function sendWorkflowEmail(smtp: SmtpSettings, message: EmailMessage): Promise<EmailOutcome> {
   const url = new URL(smtp.url);
-  const transport = nodemailer.createTransport({
+  const transport = nodemailer().createTransport({
     host: url.hostname,
     port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
     secure: url.protocol === 'smtps:',
