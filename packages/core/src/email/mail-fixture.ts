@@ -21,7 +21,7 @@ export function workspaceRows(db: () => Database, workspaceId: () => string) {
 }
 
 /** Polls `probe` until it answers something, or fails naming `what`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await probe();

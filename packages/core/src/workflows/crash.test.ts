@@ -137,5 +137,5 @@ describe('workflow runs when their worker is killed', () => {
     expect(result.found.length - printed, plan.join(' ')).toBeLessThanOrEqual(2);
     expect(result.found.length).toBeGreaterThan(150);
     expect((await stop(clean)).code, clean.output()).toBe(0);
-  }, 90_000);
+  }, 240_000);
 });
