@@ -483,6 +483,12 @@ describe('hidden fields never leave the record engine', () => {
         record: { object: o.key, id: records.get(o.key) },
       }),
     ],
+    'ticket-case': async (o) => {
+      // A ticket's complaint (its deadlines and when they were met come from the ticket's fields) and its return.
+      if (o.key !== 'tickets') return [];
+      const id = records.get('tickets');
+      return [await bodyOf('GET', `/tickets/${id}/complaint`), await bodyOf('GET', `/tickets/${id}/return`)];
+    },
     'canned-reply-render': async (o) => {
       // A ticket of the walked person and company, and a reply of the restricted member that merges every field
       // of both: a hidden one merges as nothing.

@@ -48,6 +48,33 @@ describe('tenant isolation across every route', () => {
     await post(`/tickets/${ids.ticket}/messages`, { kind: 'note', body: 'B note' });
     // B's agent has the ticket open: A's calls on its presence are not found, never B's viewers.
     await post(`/tickets/${ids.ticket}/presence`, { replying: true });
+    // B's return with a line and its photo: A's calls on them are not found.
+    ids.returnTicket = (await post('/objects/tickets', { subject: 'B return', type: 'return' })).id;
+    ids.returnLine = (
+      await post(`/tickets/${ids.returnTicket}/return/lines`, {
+        product: 'B returned product',
+        orderRef: null,
+        quantity: 1,
+        reasonCode: 'B reason',
+        note: null,
+      })
+    ).lines[0].id;
+    const photo = multipartForm(
+      {},
+      Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+      'b-return.png',
+    );
+    const photographed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/service/return-lines/${ids.returnLine}/photos`,
+      headers: { ...photo.headers, cookie: b.cookie },
+      payload: photo.payload,
+    });
+    expect(photographed.statusCode, photographed.body).toBe(201);
+    ids.returnPhoto = photographed.json().id;
     ids.cannedReply = (
       await post('/service/canned-replies', { name: 'B reply', bodies: { en: 'B reply body' }, shared: true })
     ).id;
@@ -67,6 +94,13 @@ describe('tenant isolation across every route', () => {
       products: ['B desk product'],
     });
     expect(skills.statusCode, skills.body).toBe(200);
+    // B's relationship NPS campaign (its first run a day away): A cannot stop it or see it.
+    ids.npsCampaign = (
+      await post('/service/surveys/nps/campaigns', {
+        name: 'B nps campaign',
+        firstRunAt: new Date(Date.now() + 86_400_000).toISOString(),
+      })
+    ).id;
     ids.kbCategory = (await post('/service/kb/categories', { names: { en: 'B kb category' } })).id;
     ids.kbArticle = (
       await post('/service/kb/articles', {
@@ -146,6 +180,7 @@ describe('tenant isolation across every route', () => {
           'B kb',
           'B assignment rule',
           'B desk product',
+          'B nps campaign',
         ]) {
           expect(response.body, `${route.method} ${url}`).not.toContain(secret);
         }

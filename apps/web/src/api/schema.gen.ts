@@ -21156,12 +21156,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tickets resolved in a period: one-touch, reopened and resolved at first contact (no repeat contact from the requester within 7 days), as the caller may see tickets */
+        /** Tickets resolved in a period, optionally one queue’s, agent’s or team’s: one-touch, reopened, and first-contact resolution three ways — system (one reply, no reopen, no repeat contact from the requester within 7 days), agent’s disposition, customer’s survey answer — each with its sample, as the caller may see tickets */
         get: {
             parameters: {
                 query: {
                     from: string;
                     to: string;
+                    queue?: string;
+                    agent?: string;
+                    team?: string;
                 };
                 header?: never;
                 path?: never;
@@ -21378,6 +21381,507 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: components["schemas"]["TicketSurvey"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/surveys/nps/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether resolved tickets get an NPS survey, and how often one person may be surveyed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Transactional NPS on or off, its delay, the throttle windows and how long links work */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transactionalEnabled: boolean;
+                        transactionalDelayMinutes: number;
+                        relationshipThrottleMonths: number;
+                        transactionalThrottleDays: number;
+                        expiryDays: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/surveys/nps/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Relationship NPS campaigns, newest first, with how their surveys went */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["NpsCampaign"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Survey the people matching a filter at a time, and again every N months */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        filter?: unknown;
+                        /** Format: date-time */
+                        firstRunAt: string;
+                        repeatMonths?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsCampaign"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/surveys/nps/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop a campaign: no further runs (surveys already sent can still be answered) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/surveys/nps/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** NPS of the surveys sent in a period, per kind: % promoters (9–10) − % detractors (0–6), the counts and the response rate */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsReport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{id}/nps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person’s NPS surveys and answers, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PersonNpsSurvey"][];
                         };
                     };
                 };
@@ -22123,6 +22627,885 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service/cases/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Complaint categories and root causes, return reason codes, and the complaint deadlines in days */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Change the case settings (new deadlines apply to complaints opened from now on) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Acknowledge a complaint within this many calendar days. */
+                        ackDays: number;
+                        /** @description Answer a complaint finally within this many days. */
+                        responseDays: number;
+                        /** @description The IANA time zone whose calendar days count. */
+                        timeZone: string;
+                        /** @description Complaint categories. */
+                        categories: string[];
+                        /** @description Complaint root causes. */
+                        rootCauses: string[];
+                        /** @description Return reason codes (any reason is taken while empty). */
+                        reasonCodes: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/complaint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket’s complaint: category, root cause, compensation, and its two deadlines met or breached */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Complaint"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set a complaint’s category, root cause and compensation (needs update on tickets) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category: string | null;
+                        rootCause: string | null;
+                        compensationAmount: string | null;
+                        compensationCurrency: string | null;
+                        compensationNote: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Complaint"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket’s return: its state, the moves it may make, its lines and photos, and its history */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TicketReturn"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/return/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a line to a requested return (needs update on tickets) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The product or item, as on the order. */
+                        product: string;
+                        /** @description The order (and line) it was bought on. */
+                        orderRef: string | null;
+                        quantity: number;
+                        reasonCode: string;
+                        note: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TicketReturn"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/return-lines/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a line (and its photos) from a requested return */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TicketReturn"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/return/moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a return to its next state (approving, refunding, replacing and rejecting need service.returns.decide) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        to: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TicketReturn"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/return-lines/{id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a photo to a return line (multipart, one part named `file`: PNG, JPEG, GIF or WebP, 5 MB) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReturnPhoto"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/return-photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A return photo’s bytes (an image checked by its content, never run as a page) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The image. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a return photo */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -22279,6 +23662,72 @@ export interface components {
             ownerUserId: string | null;
             createdAt: string;
             updatedAt: string;
+        };
+        CaseSettings: {
+            /** @description Acknowledge a complaint within this many calendar days. */
+            ackDays: number;
+            /** @description Answer a complaint finally within this many days. */
+            responseDays: number;
+            /** @description The IANA time zone whose calendar days count. */
+            timeZone: string;
+            /** @description Complaint categories. */
+            categories: string[];
+            /** @description Complaint root causes. */
+            rootCauses: string[];
+            /** @description Return reason codes (any reason is taken while empty). */
+            reasonCodes: string[];
+        };
+        CaseSettingsInput: {
+            /** @description Acknowledge a complaint within this many calendar days. */
+            ackDays: number;
+            /** @description Answer a complaint finally within this many days. */
+            responseDays: number;
+            /** @description The IANA time zone whose calendar days count. */
+            timeZone: string;
+            /** @description Complaint categories. */
+            categories: string[];
+            /** @description Complaint root causes. */
+            rootCauses: string[];
+            /** @description Return reason codes (any reason is taken while empty). */
+            reasonCodes: string[];
+        };
+        Complaint: {
+            category: string | null;
+            rootCause: string | null;
+            compensationAmount: string | null;
+            compensationCurrency: string | null;
+            compensationNote: string | null;
+            ticketId: string;
+            isComplaint: boolean;
+            updatedAt: string | null;
+            /** @description Met by the first public reply. */
+            acknowledgement: components["schemas"]["ComplaintDeadline"];
+            /** @description Met by resolving the ticket. */
+            finalResponse: components["schemas"]["ComplaintDeadline"];
+        };
+        ComplaintDeadline: {
+            dueAt: string | null;
+            doneAt: string | null;
+            state: ("pending" | "met" | "breached") | null;
+        };
+        ComplaintDeadlineInput: {
+            dueAt: string | null;
+            doneAt: string | null;
+            state: ("pending" | "met" | "breached") | null;
+        };
+        ComplaintInput: {
+            category: string | null;
+            rootCause: string | null;
+            compensationAmount: string | null;
+            compensationCurrency: string | null;
+            compensationNote: string | null;
+            ticketId: string;
+            isComplaint: boolean;
+            updatedAt: string | null;
+            /** @description Met by the first public reply. */
+            acknowledgement: components["schemas"]["ComplaintDeadlineInput"];
+            /** @description Met by resolving the ticket. */
+            finalResponse: components["schemas"]["ComplaintDeadlineInput"];
         };
         DealHistoryEntry: {
             id: string;
@@ -23226,6 +24675,80 @@ export interface components {
             createdAt: string;
             readAt: string | null;
         };
+        NpsCampaign: {
+            id: string;
+            name: string;
+            filter: unknown;
+            ownerUserId: string;
+            firstRunAt: string;
+            repeatMonths: number | null;
+            nextRunAt: string | null;
+            active: boolean;
+            runs: number;
+            sent: number;
+            answered: number;
+            skipped: number;
+            createdAt: string;
+        };
+        NpsCampaignInput: {
+            id: string;
+            name: string;
+            filter: unknown;
+            ownerUserId: string;
+            firstRunAt: string;
+            repeatMonths: number | null;
+            nextRunAt: string | null;
+            active: boolean;
+            runs: number;
+            sent: number;
+            answered: number;
+            skipped: number;
+            createdAt: string;
+        };
+        NpsKindReport: {
+            sent: number;
+            responses: number;
+            promoters: number;
+            passives: number;
+            detractors: number;
+            score: number | null;
+            responseRate: number | null;
+        };
+        NpsKindReportInput: {
+            sent: number;
+            responses: number;
+            promoters: number;
+            passives: number;
+            detractors: number;
+            score: number | null;
+            responseRate: number | null;
+        };
+        NpsReport: {
+            from: string;
+            to: string;
+            relationship: components["schemas"]["NpsKindReport"];
+            transactional: components["schemas"]["NpsKindReport"];
+        };
+        NpsReportInput: {
+            from: string;
+            to: string;
+            relationship: components["schemas"]["NpsKindReportInput"];
+            transactional: components["schemas"]["NpsKindReportInput"];
+        };
+        NpsSettings: {
+            transactionalEnabled: boolean;
+            transactionalDelayMinutes: number;
+            relationshipThrottleMonths: number;
+            transactionalThrottleDays: number;
+            expiryDays: number;
+        };
+        NpsSettingsInput: {
+            transactionalEnabled: boolean;
+            transactionalDelayMinutes: number;
+            relationshipThrottleMonths: number;
+            transactionalThrottleDays: number;
+            expiryDays: number;
+        };
         ObjectDefinition: {
             key: string;
             labels: {
@@ -23480,6 +25003,38 @@ export interface components {
                 publicKey?: string;
             };
         };
+        PersonNpsSurvey: {
+            id: string;
+            /** @enum {string} */
+            kind: "relationship" | "transactional";
+            ticketId: string | null;
+            /** @enum {string} */
+            status: "scheduled" | "sent" | "answered" | "cancelled" | "skipped";
+            reason: string | null;
+            score: number | null;
+            comment: string | null;
+            sendAt: string;
+            sentAt: string | null;
+            expiresAt: string | null;
+            answeredAt: string | null;
+            followUpTaskId: string | null;
+        };
+        PersonNpsSurveyInput: {
+            id: string;
+            /** @enum {string} */
+            kind: "relationship" | "transactional";
+            ticketId: string | null;
+            /** @enum {string} */
+            status: "scheduled" | "sent" | "answered" | "cancelled" | "skipped";
+            reason: string | null;
+            score: number | null;
+            comment: string | null;
+            sendAt: string;
+            sentAt: string | null;
+            expiresAt: string | null;
+            answeredAt: string | null;
+            followUpTaskId: string | null;
+        };
         PriceBook: {
             id: string;
             name: string;
@@ -23703,6 +25258,11 @@ export interface components {
         ResolutionMetrics: {
             from: string;
             to: string;
+            scope: {
+                queue: string | null;
+                agent: string | null;
+                team: string | null;
+            };
             resolved: number;
             oneTouch: number;
             reopened: number;
@@ -23713,10 +25273,36 @@ export interface components {
                 firstContact: number | null;
             };
             repeatDays: number;
+            fcr: {
+                system: {
+                    firstContact: number;
+                    sample: number;
+                    rate: number | null;
+                };
+                agent: {
+                    firstContact: number;
+                    sample: number;
+                    rate: number | null;
+                    followUp: number;
+                    notApplicable: number;
+                    notSaid: number;
+                } | null;
+                customer: {
+                    firstContact: number;
+                    sample: number;
+                    rate: number | null;
+                    notResolved: number;
+                };
+            };
         };
         ResolutionMetricsInput: {
             from: string;
             to: string;
+            scope: {
+                queue: string | null;
+                agent: string | null;
+                team: string | null;
+            };
             resolved: number;
             oneTouch: number;
             reopened: number;
@@ -23727,6 +25313,89 @@ export interface components {
                 firstContact: number | null;
             };
             repeatDays: number;
+            fcr: {
+                system: {
+                    firstContact: number;
+                    sample: number;
+                    rate: number | null;
+                };
+                agent: {
+                    firstContact: number;
+                    sample: number;
+                    rate: number | null;
+                    followUp: number;
+                    notApplicable: number;
+                    notSaid: number;
+                } | null;
+                customer: {
+                    firstContact: number;
+                    sample: number;
+                    rate: number | null;
+                    notResolved: number;
+                };
+            };
+        };
+        ReturnLine: {
+            id: string;
+            position: number;
+            product: string;
+            orderRef: string | null;
+            quantity: number;
+            reasonCode: string;
+            note: string | null;
+            createdBy: string | null;
+            createdAt: string;
+            photos: components["schemas"]["ReturnPhoto"][];
+        };
+        ReturnLineInput: {
+            id: string;
+            position: number;
+            product: string;
+            orderRef: string | null;
+            quantity: number;
+            reasonCode: string;
+            note: string | null;
+            createdBy: string | null;
+            createdAt: string;
+            photos: components["schemas"]["ReturnPhotoInput"][];
+        };
+        ReturnMove: {
+            id: string;
+            /** @enum {string} */
+            from: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+            /** @enum {string} */
+            to: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+            note: string | null;
+            userId: string | null;
+            at: string;
+        };
+        ReturnMoveInput: {
+            id: string;
+            /** @enum {string} */
+            from: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+            /** @enum {string} */
+            to: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+            note: string | null;
+            userId: string | null;
+            at: string;
+        };
+        ReturnPhoto: {
+            id: string;
+            lineId: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            createdBy: string | null;
+            createdAt: string;
+        };
+        ReturnPhotoInput: {
+            id: string;
+            lineId: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            createdBy: string | null;
+            createdAt: string;
         };
         Role: {
             /** Format: uuid */
@@ -24170,6 +25839,34 @@ export interface components {
             outboxId: string | null;
             createdAt: string;
         };
+        TicketReturn: {
+            ticketId: string;
+            isReturn: boolean;
+            /** @enum {string} */
+            state: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+            /** @description The states it may move to next. */
+            moves: ("requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected")[];
+            /** @description Approved, the item not yet received: the ticket’s SLA clocks are paused. */
+            awaitingItem: boolean;
+            /** @description Whether the caller may approve, refund, replace or reject. */
+            canDecide: boolean;
+            lines: components["schemas"]["ReturnLine"][];
+            history: components["schemas"]["ReturnMove"][];
+        };
+        TicketReturnInput: {
+            ticketId: string;
+            isReturn: boolean;
+            /** @enum {string} */
+            state: "requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected";
+            /** @description The states it may move to next. */
+            moves: ("requested" | "approved" | "received" | "inspected" | "refunded" | "replaced" | "rejected")[];
+            /** @description Approved, the item not yet received: the ticket’s SLA clocks are paused. */
+            awaitingItem: boolean;
+            /** @description Whether the caller may approve, refund, replace or reject. */
+            canDecide: boolean;
+            lines: components["schemas"]["ReturnLineInput"][];
+            history: components["schemas"]["ReturnMoveInput"][];
+        };
         TicketSurvey: {
             id: string;
             cycle: number;
@@ -24178,6 +25875,7 @@ export interface components {
             reason: string | null;
             rating: number | null;
             comment: string | null;
+            resolved: boolean | null;
             sendAt: string;
             sentAt: string | null;
             expiresAt: string | null;
@@ -24192,6 +25890,7 @@ export interface components {
             reason: string | null;
             rating: number | null;
             comment: string | null;
+            resolved: boolean | null;
             sendAt: string;
             sentAt: string | null;
             expiresAt: string | null;

@@ -23,6 +23,8 @@ export interface SurveyRow {
   reason: string | null;
   rating: number | null;
   comment: string | null;
+  /** The customer's "was it resolved?" answer; null when not given. */
+  resolved: boolean | null;
   sendAt: Date;
   sentAt: Date | null;
   expiresAt: Date | null;
@@ -32,7 +34,7 @@ export interface SurveyRow {
 }
 
 const COLUMNS = sql`id, ticket_id, cycle, status, reason, rating, comment, send_at, sent_at, expires_at, answered_at,
-  follow_up_task_id, created_at`;
+  follow_up_task_id, created_at, resolved`;
 
 export async function selectSettings(trx: Tx, workspaceId: string): Promise<SurveySettings> {
   const { rows } = await sql<SurveySettings>`
@@ -121,10 +123,11 @@ export async function answerSurvey(
   trx: Tx,
   workspaceId: string,
   id: string,
-  answer: { rating: number; comment: string | null; followUpTaskId: string | null },
+  answer: { rating: number; comment: string | null; resolved: boolean | null; followUpTaskId: string | null },
 ): Promise<void> {
   await sql`
     update ticket_surveys set status = 'answered', rating = ${answer.rating}, comment = ${answer.comment},
+      resolved = ${answer.resolved},
       answered_at = coalesce(answered_at, now()), follow_up_task_id = coalesce(follow_up_task_id, ${answer.followUpTaskId})
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
 }

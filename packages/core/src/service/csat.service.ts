@@ -1,5 +1,5 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
+import { can } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { queueWorkspaceSend } from '../email/outbox.service.ts';
@@ -7,38 +7,25 @@ import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { cancelJob, scheduleJob } from '../jobs/jobs.service.ts';
 import type { StoredRecord } from '../modules/manifest.ts';
-import { createRecordIn } from '../records/create-record.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import * as repo from './csat.repository.ts';
 import { selectReplyMailbox } from './mail.repository.ts';
 import { addressesOf } from './mail-desk.ts';
 import { DONE_STATUSES } from './service.objects.ts';
+import {
+  fill,
+  type SurveyLocale as Locale,
+  localDigits,
+  localeOf,
+  openFollowUpTask,
+  openSurveyToken,
+  sealSurveyToken,
+  surveyPrincipal,
+} from './survey-kit.ts';
 
 export const CSAT_TASK = 'rabita:csat-send';
 /** A rating at or under this opens a follow-up task. */
 const UNHAPPY = 2;
-type Locale = 'en' | 'ar' | 'fa';
-
-/**
- * The principal surveys read and write as: no person; reads tickets and people (the requester's address), creates
- * the follow-up task of an unhappy rating.
- */
-function surveyPrincipal(workspaceId: string): Principal {
-  return servicePrincipal(workspaceId, {
-    id: '00000000-0000-0000-0000-000000000000',
-    key: 'serviceSurveys',
-    name: 'Service desk surveys',
-    permissions: {
-      actions: [],
-      objects: {
-        tickets: { read: true, create: false, update: false, delete: false },
-        people: { read: true, create: false, update: false, delete: false },
-        tasks: { read: true, create: true, update: false, delete: false },
-      },
-    },
-  });
-}
-
 const jobKey = (surveyId: string) => `csat:${surveyId}`;
 
 /**
@@ -100,31 +87,9 @@ const WORDS: Record<
   },
 };
 
-const fill = (text: string, values: Record<string, string>) =>
-  text.replace(/\{(\w+)\}/g, (_, k: string) => values[k] ?? '');
-/** A number in the language's own digits (Persian and Arabic-Indic), as its readers write it. */
-export function localDigits(locale: Locale, n: number): string {
-  return new Intl.NumberFormat(locale === 'fa' ? 'fa-IR' : locale, { useGrouping: false }).format(n);
-}
-const localeOf = (value: unknown): Locale => (value === 'ar' || value === 'fa' ? value : 'en');
-
 /** The sealed part of a survey's links: which workspace and survey, unforgeable without the server's key. */
-export function surveyToken(box: SecretBox, workspaceId: string, surveyId: string): string {
-  return box.seal(`csat ${workspaceId} ${surveyId}`);
-}
-
-function openSurveyToken(
-  box: SecretBox,
-  token: string,
-): { workspaceId: string; surveyId: string } | undefined {
-  if (token.length > 2000) return undefined;
-  try {
-    const [kind, workspaceId, surveyId] = box.open(token).split(' ');
-    return kind === 'csat' && workspaceId && surveyId ? { workspaceId, surveyId } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const surveyToken = (box: SecretBox, workspaceId: string, surveyId: string) =>
+  sealSurveyToken(box, 'csat', workspaceId, surveyId);
 
 /**
  * The survey job: sends this resolution's survey by email from the ticket's queue mailbox, for its assignee (or
@@ -206,6 +171,7 @@ export interface SurveyPage {
   scale: string[];
   rating: number | null;
   comment: string | null;
+  resolved: boolean | null;
 }
 
 async function openSurvey<T>(
@@ -214,8 +180,8 @@ async function openSurvey<T>(
   token: string,
   steps: (trx: Tx, ws: string, survey: repo.SurveyRow, ticket: Record<string, unknown>) => Promise<T>,
 ): Promise<T | undefined> {
-  const opened = openSurveyToken(box, token);
-  if (!opened || !/^[0-9a-f-]{36}$/i.test(opened.surveyId)) return undefined;
+  const opened = openSurveyToken(box, 'csat', token);
+  if (!opened) return undefined;
   return withWorkspace(db, opened.workspaceId, async (trx) => {
     const survey = await repo.selectSurvey(trx, opened.workspaceId, opened.surveyId, { lock: true });
     if (!survey || (survey.status !== 'sent' && survey.status !== 'answered')) return undefined;
@@ -246,6 +212,7 @@ function pageOf(survey: repo.SurveyRow | undefined, ticket: Record<string, unkno
     scale: w.scale,
     rating: survey?.rating ?? null,
     comment: survey?.comment ?? null,
+    resolved: survey?.resolved ?? null,
   };
 }
 
@@ -258,14 +225,14 @@ export async function surveyPage(db: Database, box: SecretBox, token: string): P
 }
 
 /**
- * Records a rating (1–5) and an optional comment, until the survey expires; answering again replaces the answer. A
- * rating of 1–2 opens one follow-up task for the ticket's assignee.
+ * Records a rating (1–5), an optional comment and an optional "was it resolved?" answer, until the survey expires;
+ * answering again replaces the answer. A rating of 1–2 opens one follow-up task for the ticket's assignee.
  */
 export async function answerSurvey(
   db: Database,
   box: SecretBox,
   token: string,
-  answer: { rating: number; comment?: string | undefined },
+  answer: { rating: number; comment?: string | undefined; resolved?: boolean | undefined },
 ): Promise<SurveyPage> {
   if (!Number.isInteger(answer.rating) || answer.rating < 1 || answer.rating > 5)
     throw new AppError('validation_failed', 'Choose a rating from 1 to 5.', {
@@ -275,25 +242,22 @@ export async function answerSurvey(
   const result = await openSurvey(db, box, token, async (trx, ws, survey, ticket) => {
     if (survey.expiresAt && survey.expiresAt.getTime() < Date.now()) return pageOf(survey, ticket);
     let task: string | null = null;
-    if (answer.rating <= UNHAPPY && !survey.followUpTaskId) {
-      const created = await createRecordIn(
-        trx,
-        surveyPrincipal(ws),
-        'tasks',
-        {
-          title: `Follow up: rating ${answer.rating}/5 on ticket #${ticket.number}`.slice(0, 500),
-          linkedObject: 'tickets',
-          linkedRecord: survey.ticketId,
-          priority: 'high',
-          ...(ticket.owner ? { assignee: ticket.owner, owner: ticket.owner } : {}),
-          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        },
-        { source: 'system', cause: { kind: 'csat', runId: survey.id, depth: 0 } },
-      );
-      task = String(created.id);
-    }
-    await repo.answerSurvey(trx, ws, survey.id, { rating: answer.rating, comment, followUpTaskId: task });
-    return pageOf({ ...survey, status: 'answered', rating: answer.rating, comment }, ticket);
+    if (answer.rating <= UNHAPPY && !survey.followUpTaskId)
+      task = await openFollowUpTask(trx, ws, {
+        title: `Follow up: rating ${answer.rating}/5 on ticket #${ticket.number}`,
+        linkedObject: 'tickets',
+        linkedRecord: survey.ticketId,
+        owner: (ticket.owner as string | null) ?? null,
+        cause: { kind: 'csat', surveyId: survey.id },
+      });
+    const resolved = answer.resolved ?? null;
+    await repo.answerSurvey(trx, ws, survey.id, {
+      rating: answer.rating,
+      comment,
+      resolved,
+      followUpTaskId: task,
+    });
+    return pageOf({ ...survey, status: 'answered', rating: answer.rating, comment, resolved }, ticket);
   });
   if (!result) throw new AppError('not_found', 'This survey link is not known here.');
   return result;
@@ -311,6 +275,7 @@ export async function ticketSurveys(ctx: ServiceContext, ticketId: string) {
       reason: s.reason,
       rating: s.rating,
       comment: s.comment,
+      resolved: s.resolved,
       sendAt: s.sendAt.toISOString(),
       sentAt: s.sentAt?.toISOString() ?? null,
       expiresAt: s.expiresAt?.toISOString() ?? null,

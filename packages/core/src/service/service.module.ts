@@ -2,13 +2,18 @@ import type { ModuleManifest } from '../modules/manifest.ts';
 import * as assignmentTables from './assignment.migrations.ts';
 import { assignmentRoutes } from './assignment.routes.ts';
 import { assignmentHooks } from './assignment-run.ts';
+import * as benchIndexes from './bench-indexes.migrations.ts';
 import * as replyTables from './canned-replies.migrations.ts';
 import { cannedRepliesRoutes } from './canned-replies.routes.ts';
+import * as complaintTables from './complaints.migrations.ts';
+import { complaintsRoutes } from './complaints.routes.ts';
+import { complaintHooks } from './complaints.service.ts';
 import * as conversationTables from './conversation.migrations.ts';
 import { conversationRoutes } from './conversation.routes.ts';
 import * as csatTables from './csat.migrations.ts';
 import { csatPages, csatRoutes } from './csat.routes.ts';
 import { CSAT_TASK, sendSurvey } from './csat.service.ts';
+import * as fcrColumns from './fcr.migrations.ts';
 import * as inboxIndexes from './inbox.migrations.ts';
 import * as kbTables from './kb.migrations.ts';
 import { kbPages, kbRoutes } from './kb.routes.ts';
@@ -18,8 +23,15 @@ import { mailRoutes } from './mail.routes.ts';
 import { takeMail } from './mail-desk.ts';
 import * as metricsTables from './metrics.migrations.ts';
 import { metricsRoutes } from './metrics.routes.ts';
+import * as npsTables from './nps.migrations.ts';
+import { npsPages, npsRoutes } from './nps.routes.ts';
+import { NPS_RUN_TASK, NPS_SEND_TASK, runNpsCampaignPage, sendTicketNps } from './nps.service.ts';
 import * as presenceTables from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
+import * as returnTables from './returns.migrations.ts';
+import { returnsRoutes } from './returns.routes.ts';
+import { returnHooks } from './returns.service.ts';
+import { returnsTimeline } from './returns.timeline.ts';
 import { tickets } from './service.objects.ts';
 import * as slaTables from './sla.migrations.ts';
 import { slaRoutes } from './sla.routes.ts';
@@ -49,7 +61,10 @@ export const serviceModule: ModuleManifest = {
     presenceRoutes,
     metricsRoutes,
     csatRoutes,
+    npsRoutes,
     assignmentRoutes,
+    complaintsRoutes,
+    returnsRoutes,
   ],
   migrations: {
     'service-0001-tickets': ticketTables,
@@ -63,12 +78,22 @@ export const serviceModule: ModuleManifest = {
     'service-0009-csat': csatTables,
     'service-0010-inbox-indexes': inboxIndexes,
     'service-0011-assignment': assignmentTables,
+    'service-0012-complaints': complaintTables,
+    'service-0013-returns': returnTables,
+    'service-0014-nps': npsTables,
+    'service-0015-fcr': fcrColumns,
+    'service-0016-bench-indexes': benchIndexes,
   },
-  pages: [kbPages, csatPages],
+  pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.
-  hooks: [ticketHooks, assignmentHooks],
+  // A complaint's deadlines are stamped as its type is written; a return awaiting its item holds the SLA clocks
+  // only while its ticket is a return.
+  hooks: [ticketHooks, assignmentHooks, complaintHooks, returnHooks],
+  // A return's moves (who, when, note) on the ticket's timeline.
+  timelineSources: [returnsTimeline],
   // A canned reply rendered for a ticket merges its requester's and company's fields as the agent sees them.
-  readSurfaces: ['canned-reply-render'],
+  // A ticket's complaint shows its deadlines and when they were met, read from the ticket's fields through the gate.
+  readSurfaces: ['canned-reply-render', 'ticket-case'],
   // Customers' mail to the desk's shared mailboxes: new tickets, and answers on theirs.
   mailIntakes: [{ name: 'service-desk', take: takeMail }],
   // Web forms that open tickets (the form engine is sales'; the ticket and its requester are made here).
@@ -83,8 +108,28 @@ export const serviceModule: ModuleManifest = {
     { action: 'service.replies.manage', roles: [] },
     // Ticket assignment rules, agents' capacity and skills, and others' availability; agents set their own.
     { action: 'service.assignment.manage', roles: [] },
+    // Complaint categories, root causes, return reason codes and the complaint deadlines.
+    { action: 'service.cases.manage', roles: [] },
+    // Approving, refunding, replacing or rejecting a return.
+    { action: 'service.returns.decide', roles: [] },
   ],
   tasks: {
+    /** Sends a ticket resolution's NPS survey after the workspace's delay (unless reopened or throttled). */
+    [NPS_SEND_TASK]: (deps) => async (payload) => {
+      if (!deps.secrets) throw new Error('The NPS job needs the server key to seal its links.');
+      await sendTicketNps(deps.db, payload as Parameters<typeof sendTicketNps>[1], {
+        secrets: deps.secrets,
+        publicUrl: deps.mail?.publicUrl,
+      });
+    },
+    /** One page of a relationship NPS campaign's run (its people surveyed), queuing the next page. */
+    [NPS_RUN_TASK]: (deps) => async (payload) => {
+      if (!deps.secrets) throw new Error('The NPS job needs the server key to seal its links.');
+      await runNpsCampaignPage(deps.db, payload as Parameters<typeof runNpsCampaignPage>[1], {
+        secrets: deps.secrets,
+        publicUrl: deps.mail?.publicUrl,
+      });
+    },
     /** Sends a resolution's satisfaction survey after the workspace's delay (unless the ticket reopened). */
     [CSAT_TASK]: (deps) => async (payload) => {
       if (!deps.secrets) throw new Error('The survey job needs the server key to seal its links.');

@@ -27,6 +27,13 @@ export const SLA_STATUSES = options(
   ['met', 'Met', 'مستوفاة', 'برآورده‌شده'],
 );
 
+/** The agent's disposition on a resolved ticket: was it resolved at first contact? */
+export const FCR_DISPOSITIONS = options(
+  ['first_contact', 'Resolved at first contact', 'حُلّت من أول تواصل', 'در اولین تماس حل شد'],
+  ['follow_up', 'Needed follow-up', 'احتاجت إلى متابعة', 'پیگیری لازم شد'],
+  ['not_applicable', 'Not applicable', 'لا ينطبق', 'موضوعیت ندارد'],
+);
+
 export const tickets: ObjectDef = {
   key: 'tickets',
   position: 70,
@@ -171,6 +178,26 @@ export const tickets: ObjectDef = {
       'sla_status',
       { en: 'SLA status', ar: 'حالة اتفاقية الخدمة', fa: 'وضعیت SLA' },
       { type: 'select', options: SLA_STATUSES, readOnly: true },
+    ),
+    // A complaint's deadlines in calendar days from the ticket's creation (complaints.service.ts).
+    field(
+      'complaintAckDueAt',
+      'complaint_ack_due_at',
+      { en: 'Acknowledge by', ar: 'الإقرار بالاستلام قبل', fa: 'اعلام وصول تا' },
+      { type: 'dateTime', readOnly: true },
+    ),
+    field(
+      'complaintResponseDueAt',
+      'complaint_response_due_at',
+      { en: 'Final response by', ar: 'الرد النهائي قبل', fa: 'پاسخ نهایی تا' },
+      { type: 'dateTime', readOnly: true },
+    ),
+    // The agent's word on first-contact resolution, asked when resolving and never required (metrics.service.ts).
+    field(
+      'fcrDisposition',
+      'fcr_disposition',
+      { en: 'First-contact resolution', ar: 'الحل من أول تواصل', fa: 'حل در اولین تماس' },
+      { type: 'select', options: FCR_DISPOSITIONS },
     ),
   ],
 };

@@ -151,6 +151,33 @@ describe('SLA clocks: golden cases', () => {
     expect(clock(unpaused, 'resolution').deadline).toEqual(at('2026-03-25T06:30:00Z'));
   });
 
+  it('holds every live clock while a return awaits its item, whatever the status, and releases them after', () => {
+    // As above, but the ticket stays open: a hold from Thu 10:00 Tehran (06:30Z) to Wed 25 09:00 (05:30Z).
+    const events = [
+      ...created('2026-03-18T10:30:00Z'),
+      ev('2026-03-18T11:00:00Z', { kind: 'reply' }),
+      ev('2026-03-18T11:00:00Z', { kind: 'status', status: 'open' }),
+      ev('2026-03-19T06:30:00Z', { kind: 'hold', held: true }),
+    ];
+    const held = computeClocks(events, at('2026-03-23T08:00:00Z'));
+    expect(clock(held, 'resolution')).toMatchObject({ state: 'paused', consumedMs: 240 * M, deadline: null });
+    expect(summarize(held).status).toBe('paused');
+    // A status change while held keeps the hold; the release runs the clocks again with their consumed time.
+    const released = computeClocks(
+      [
+        ...events,
+        ev('2026-03-20T06:30:00Z', { kind: 'status', status: 'pending_third_party' }),
+        ev('2026-03-25T05:30:00Z', { kind: 'hold', held: false }),
+      ],
+      at('2026-03-25T07:30:00Z'),
+    );
+    expect(clock(released, 'resolution')).toMatchObject({
+      state: 'running',
+      consumedMs: 360 * M,
+      deadline: at('2026-03-25T10:30:00Z'),
+    });
+  });
+
   it('counts Riyadh business time from Thursday afternoon to Sunday, and calendar time straight through', () => {
     const riyadhPolicy = policy({ calendar: riyadh, targets: { urgent: { first_response: 120 } } });
     // Thu 2026-03-05 15:00 Riyadh (12:00Z): 60 min Thursday, 60 min Sunday → Sun 09:00 (06:00Z).
@@ -431,6 +458,7 @@ const bodyArb: fc.Arbitrary<SlaEventBody> = fc.oneof(
   fc.record({ kind: fc.constant('priority' as const), priority: fc.constantFrom(...PRIORITIES) }),
   fc.constant({ kind: 'reply' as const }),
   fc.constant({ kind: 'customer' as const }),
+  fc.record({ kind: fc.constant('hold' as const), held: fc.boolean() }),
   fc.record({ kind: fc.constant('policy' as const), policy: fc.option(snapshotArb, { nil: null }) }),
 );
 const START = at('2026-03-14T05:00:00Z').getTime();

@@ -7,7 +7,8 @@ import { addBusinessMs, type BusinessCalendar, businessMsBetween } from './busin
  *
  * - `created` starts first response and resolution; the first `reply` meets first response; a `customer` message
  *   after the first response starts a next-response cycle (unless one is already running), which a `reply` meets.
- * - A status in the policy's `pauseStatuses` pauses every live clock; consumed time is kept.
+ * - A status in the policy's `pauseStatuses` pauses every live clock; consumed time is kept. So does a `hold`
+ *   (`held: true`) until its release (`held: false`), whatever the policy: a return awaiting its item.
  * - A done status (resolved, closed) meets resolution and stops the other clocks; leaving it resumes resolution
  *   with its consumed time (first response and next response stay stopped until a new customer message).
  * - A `priority` or `policy` event keeps consumed time and applies the new target; a clock already at or past the
@@ -51,6 +52,7 @@ export type SlaEventBody =
   | { kind: 'priority'; priority: string }
   | { kind: 'reply' }
   | { kind: 'customer' }
+  | { kind: 'hold'; held: boolean }
   | { kind: 'policy'; policy: PolicySnapshot | null };
 
 export type SlaEvent = SlaEventBody & { at: Date };
@@ -110,6 +112,8 @@ export interface SlaState {
   /** A public human reply has been given (first response met or stopped before it). */
   replied: boolean;
   policy: PolicySnapshot | null;
+  /** A hold pauses every live clock, whatever the status (a return awaiting its item). */
+  held?: boolean | undefined;
   slots: Partial<Record<SlaMetric, Slot>>;
 }
 
@@ -154,7 +158,12 @@ function warnThreshold(policy: PolicySnapshot, target: number): number | null {
 }
 
 function isRunning(state: SlaState, slot: Slot): boolean {
-  return slot.live && state.policy !== null && !state.policy.pauseStatuses.includes(state.status);
+  return (
+    slot.live &&
+    state.policy !== null &&
+    state.held !== true &&
+    !state.policy.pauseStatuses.includes(state.status)
+  );
 }
 
 /** Brings running clocks' consumption up to `to`, recording a warning or breach passed on the way. */
@@ -276,6 +285,9 @@ function apply(state: SlaState, event: SlaEvent): void {
         end(state.slots.first_response, 'met', at);
       }
       end(state.slots.next_response, 'met', at);
+      return;
+    case 'hold':
+      state.held = event.held;
       return;
     case 'customer': {
       if (!state.replied || !state.policy || DONE.has(state.status)) return;

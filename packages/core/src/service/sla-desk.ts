@@ -211,6 +211,23 @@ export async function onTicketMessage(
 }
 
 /**
+ * Holds a ticket's clocks (every live one paused, whatever the policy's pause statuses) or releases them: a return
+ * awaiting its item. Appends the event only when the hold changes.
+ */
+export async function holdTicketClocks(
+  trx: Tx,
+  workspaceId: string,
+  ticketId: string,
+  held: boolean,
+): Promise<void> {
+  await lockTicketSla(trx, workspaceId, ticketId);
+  const last = (await ticketEvents(trx, workspaceId, ticketId)).findLast((e) => e.kind === 'hold');
+  if ((last?.kind === 'hold' && last.held) === held) return;
+  await appendEvents(trx, workspaceId, ticketId, new Date(), [{ kind: 'hold', held }]);
+  await refreshTicketSla(trx, workspaceId, ticketId);
+}
+
+/**
  * Moves the tickets under a policy to its current version (or off it when it is disabled or gone): a `policy`
  * event each, clocks rebuilt. Up to `limit` tickets after `after`; returns the last one when there may be more.
  */

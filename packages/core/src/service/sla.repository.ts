@@ -39,6 +39,7 @@ export type StoredEventData =
   | { kind: 'priority'; priority: string }
   | { kind: 'reply' }
   | { kind: 'customer' }
+  | { kind: 'hold'; held: boolean }
   | { kind: 'policy'; policyId: string | null; version: number | null };
 
 const ISO = (column: string) =>

@@ -1,5 +1,6 @@
 import type { Draft, RecordHooks, StoredRecord } from '../modules/manifest.ts';
 import { onTicketStatus } from './csat.service.ts';
+import { onTicketStatusNps } from './nps.service.ts';
 import { DONE_STATUSES } from './service.objects.ts';
 import { onTicketWritten, slaFieldsFor } from './sla-desk.ts';
 import { nextTicketNumber } from './tickets.repository.ts';
@@ -31,6 +32,8 @@ export const ticketHooks: RecordHooks = {
     await onTicketWritten(ctx.trx, ctx.workspaceId, record, before);
     // Entering resolved schedules the satisfaction survey; reopening first cancels it.
     await onTicketStatus(ctx.trx, ctx.workspaceId, record, before);
+    // Entering resolved or closed schedules the transactional NPS survey; reopening first cancels it.
+    await onTicketStatusNps(ctx.trx, ctx.workspaceId, record, before);
   },
 };
 

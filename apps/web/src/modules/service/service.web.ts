@@ -5,6 +5,7 @@ import { defineWebModule, lazyScreen } from '../web-module.ts';
 import { AvailabilityToggle } from './components/AvailabilityToggle.tsx';
 import { InboxNav } from './components/InboxNav.tsx';
 import { MacroListAction } from './components/MacroMenu.tsx';
+import { MetricsNav } from './components/MetricsNav.tsx';
 import { assignmentKeys } from './utils/assignment-api.ts';
 import { inboxKeys } from './utils/inbox-keys.ts';
 import { serviceKeys } from './utils/service-keys.ts';
@@ -15,6 +16,12 @@ const inbox = createRoute({
   component: lazyScreen(() => import('./components/InboxPage.tsx')),
 });
 
+const metrics = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/service/metrics',
+  component: lazyScreen(() => import('./components/MetricsPage.tsx')),
+});
+
 /**
  * Service desk: a ticket's SLA and its conversation on its page — public replies, internal notes and the customer's
  * messages, oldest first with earlier ones on scrolling up — and a composer that replies, notes or sets the status
@@ -23,12 +30,24 @@ const inbox = createRoute({
  */
 export const serviceWeb = defineWebModule({
   name: 'service',
-  routes: [inbox],
+  routes: [inbox, metrics],
   // The agents' inbox, after the objects and the pipeline.
-  nav: [{ area: 'main', order: 25, component: InboxNav }],
+  nav: [
+    { area: 'main', order: 25, component: InboxNav },
+    // The desk's resolution metrics, under the inbox.
+    { area: 'main', order: 26, component: MetricsNav },
+  ],
   // The signed-in agent's availability for new tickets, beside the notifications bell.
   header: [{ order: 30, component: AvailabilityToggle }],
   settingsTabs: [
+    {
+      value: 'complaints-returns',
+      labelKey: 'cases.tab',
+      // Read by everyone (the ticket page's lists come from it); changed with `service.cases.manage`.
+      permission: null,
+      order: 74,
+      component: lazy(() => import('./components/CaseSettings.tsx')),
+    },
     {
       value: 'business-calendars',
       labelKey: 'service.calendarsTab',
@@ -51,6 +70,14 @@ export const serviceWeb = defineWebModule({
       permission: 'service.channels.manage',
       order: 72,
       component: lazy(() => import('./components/TicketEmailSettings.tsx')),
+    },
+    {
+      value: 'nps-surveys',
+      labelKey: 'nps.tab',
+      // Everyone reads the report and the campaigns; making or stopping one needs `service.channels.manage`.
+      permission: null,
+      order: 75,
+      component: lazy(() => import('./components/NpsCampaigns.tsx')),
     },
     {
       value: 'ticket-assignment',
@@ -94,12 +121,28 @@ export const serviceWeb = defineWebModule({
       component: lazy(() => import('./components/InboxPresencePanel.tsx')),
     },
     {
+      id: 'ticket-fcr',
+      objects: ['tickets'],
+      area: 'main',
+      // Once resolved, the agent's word on first contact comes first: it is asked right after resolving.
+      order: 3.5,
+      component: lazy(() => import('./components/FcrDispositionPanel.tsx')),
+    },
+    {
       id: 'ticket-sla',
       objects: ['tickets'],
       area: 'main',
       // Above the conversation: what is due comes before what was said.
       order: 4,
       component: lazy(() => import('./components/SlaPanel.tsx')),
+    },
+    {
+      id: 'ticket-case',
+      objects: ['tickets'],
+      area: 'main',
+      // A complaint's deadlines or a return's items and moves, beside the SLA and before the conversation.
+      order: 4.5,
+      component: lazy(() => import('./components/CasePanel.tsx')),
     },
     {
       id: 'ticket-conversation',
@@ -117,6 +160,14 @@ export const serviceWeb = defineWebModule({
       component: lazy(() => import('./components/SurveyPanel.tsx')),
     },
     {
+      id: 'person-nps',
+      objects: ['people'],
+      area: 'side',
+      // A person's NPS answers (relationship and after their tickets), beside their details.
+      order: 55,
+      component: lazy(() => import('./components/NpsPanel.tsx')),
+    },
+    {
       id: 'ticket-kb-suggestions',
       objects: ['tickets'],
       area: 'side',
@@ -132,6 +183,10 @@ export const serviceWeb = defineWebModule({
       order: 80,
       component: lazy(() => import('./components/MacroMenu.tsx')),
     },
+  ],
+  // A return's moves on its ticket's timeline.
+  timelineEntries: [
+    { kind: 'return', component: lazy(() => import('./components/ReturnTimelineEntry.tsx')) },
   ],
   // Macros on the tickets list's selection.
   listActions: [{ order: 45, component: MacroListAction }],

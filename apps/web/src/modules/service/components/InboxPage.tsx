@@ -75,8 +75,8 @@ export default function InboxPage() {
     onError: (error) => say({ color: 'red', message: (error as Error).message }),
   });
   const setStatus = useMutation({
-    mutationFn: (input: { id: string; number: unknown; status: string }) =>
-      inboxApi.setStatus(input.id, input.status),
+    mutationFn: (input: { id: string; number: unknown; status: string; disposition?: string | undefined }) =>
+      inboxApi.setStatus(input.id, input.status, input.disposition),
     onSuccess: (_, input) => {
       const option = tickets?.fields
         .find((f) => f.key === 'status')
@@ -186,7 +186,9 @@ export default function InboxPage() {
                     if (opened) setSelectedId(ticket.id);
                     setStatusOpen(opened);
                   }}
-                  onStatus={(status) => setStatus.mutate({ id: ticket.id, number: ticket.number, status })}
+                  onStatus={(status, disposition) =>
+                    setStatus.mutate({ id: ticket.id, number: ticket.number, status, disposition })
+                  }
                   onSelect={() => setSelectedId(ticket.id)}
                   onOpen={() => open(ticket.id)}
                 />

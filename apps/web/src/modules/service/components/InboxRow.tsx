@@ -19,7 +19,7 @@ export const InboxRow = forwardRef<
     now: number;
     statusOpen: boolean;
     onStatusOpen: (opened: boolean) => void;
-    onStatus: (status: string) => void;
+    onStatus: (status: string, disposition?: string) => void;
     onSelect: () => void;
     onOpen: () => void;
   }
@@ -76,6 +76,7 @@ export const InboxRow = forwardRef<
         {status ? (
           <InboxStatusMenu
             field={status}
+            disposition={field('fcrDisposition')}
             value={String(ticket.status)}
             number={number}
             opened={statusOpen}

@@ -6,10 +6,12 @@ import { FieldValue } from '../../records/components/FieldValue.tsx';
 
 /**
  * A ticket's status in its row, and the menu that changes it (opened by a click or by `s` on the selected row; the
- * arrows and Enter choose, Escape closes).
+ * arrows and Enter choose, Escape closes). When the role sees the ticket's first-contact disposition, the menu also
+ * offers to resolve saying it (asked, not required: plain "Resolved" stays).
  */
 export function InboxStatusMenu({
   field,
+  disposition,
   value,
   number,
   opened,
@@ -17,11 +19,13 @@ export function InboxStatusMenu({
   onChoose,
 }: {
   field: FieldDef;
+  /** The ticket's `fcrDisposition` field, when the caller's role sees it. */
+  disposition?: FieldDef | undefined;
   value: string;
   number: string;
   opened: boolean;
   onOpenedChange: (opened: boolean) => void;
-  onChoose: (status: string) => void;
+  onChoose: (status: string, disposition?: string) => void;
 }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language as Locale;
@@ -39,6 +43,17 @@ export function InboxStatusMenu({
             {label(o.labels, locale)}
           </Menu.Item>
         ))}
+        {disposition?.options?.length ? (
+          <>
+            <Menu.Divider />
+            <Menu.Label>{t('fcr.resolveAs')}</Menu.Label>
+            {disposition.options.map((o) => (
+              <Menu.Item key={o.value} onClick={() => onChoose('resolved', o.value)}>
+                {t('fcr.resolvedAs', { disposition: label(o.labels, locale) })}
+              </Menu.Item>
+            ))}
+          </>
+        ) : null}
       </Menu.Dropdown>
     </Menu>
   );

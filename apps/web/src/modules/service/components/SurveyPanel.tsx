@@ -6,7 +6,10 @@ import { usePrefs } from '../../auth/hooks/useMe.ts';
 import type { RecordPanelProps } from '../../web-module.ts';
 import { surveyKeys, surveysApi } from '../utils/desk-mail-api.ts';
 
-/** A ticket's satisfaction surveys on its page: each resolution's, with its state and the customer's rating. */
+/**
+ * A ticket's satisfaction surveys on its page: each resolution's, with its state, the customer's rating and their
+ * "was it resolved?" answer.
+ */
 export default function SurveyPanel({ id }: RecordPanelProps) {
   const { t } = useTranslation();
   const prefs = usePrefs();
@@ -27,6 +30,9 @@ export default function SurveyPanel({ id }: RecordPanelProps) {
               <Text size="sm" fw={600}>
                 {t('ticketMail.rating', { rating: formatNumber(s.rating, prefs) })}
               </Text>
+            )}
+            {s.resolved !== null && (
+              <Text size="sm">{t(s.resolved ? 'fcr.customerSaidYes' : 'fcr.customerSaidNo')}</Text>
             )}
             <Text size="xs" c="dimmed">
               {formatDateTime(s.answeredAt ?? s.sentAt ?? s.sendAt, prefs)}

@@ -1,20 +1,15 @@
 import { Button, Group, NumberInput, Stack, Switch, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { Section } from '../../../components/Section.tsx';
 import { useAction } from '../../../lib/use-action.ts';
-import { type SurveySettings as Settings, surveyKeys, surveysApi } from '../utils/desk-mail-api.ts';
+import { useSettingsDraft } from '../hooks/useSettingsDraft.ts';
+import { surveyKeys, surveysApi } from '../utils/desk-mail-api.ts';
 
 /** The satisfaction survey sent after a ticket is resolved: on or off, its delay and how long its links work. */
 export function SurveySettings() {
   const { t } = useTranslation();
-  const saved = useQuery({ queryKey: surveyKeys.settings, queryFn: surveysApi.settings });
-  const [draft, setDraft] = useState<Settings | undefined>();
-  useEffect(() => {
-    if (saved.data) setDraft(saved.data);
-  }, [saved.data]);
+  const { saved, draft, setDraft } = useSettingsDraft(surveyKeys.settings, surveysApi.settings);
   const action = useAction();
   if (!draft) return <ErrorText error={saved.error} />;
   return (

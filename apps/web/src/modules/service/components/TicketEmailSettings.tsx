@@ -12,6 +12,7 @@ import { emailKeys } from '../../email/utils/email-keys.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
 import { type DeskMailbox, deskMailApi, deskMailKeys } from '../utils/desk-mail-api.ts';
+import { NpsSettings } from './NpsSettings.tsx';
 import { SurveySettings } from './SurveySettings.tsx';
 
 /**
@@ -108,6 +109,7 @@ export default function TicketEmailSettings() {
         </Stack>
       </Section>
       <SurveySettings />
+      <NpsSettings />
     </Stack>
   );
 }

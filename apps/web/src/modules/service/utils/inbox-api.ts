@@ -13,6 +13,14 @@ export const INBOX_PAGE = 50;
 /** The fields a row shows (and sorts by). */
 const FIELDS = 'number,subject,requester,status,priority,owner,slaDueAt,slaStatus,createdAt';
 
+const patchTicket = (ticketId: string, body: Record<string, unknown>) =>
+  call(
+    client.PATCH('/api/v1/objects/{object}/{id}', {
+      params: { path: { object: 'tickets', id: ticketId } },
+      body,
+    }),
+  );
+
 /** The inbox's routes through the typed client. */
 export const inboxApi = {
   /** A page of a view's tickets by time left, from `cursor` (keyset). */
@@ -45,13 +53,11 @@ export const inboxApi = {
         body: { owner },
       }),
     ),
-  setStatus: (ticketId: string, status: string) =>
-    call(
-      client.PATCH('/api/v1/objects/{object}/{id}', {
-        params: { path: { object: 'tickets', id: ticketId } },
-        body: { status },
-      }),
-    ),
+  /** Moves a ticket to a status; resolving it may say whether it was resolved at first contact. */
+  setStatus: (ticketId: string, status: string, fcrDisposition?: string) =>
+    patchTicket(ticketId, { status, ...(fcrDisposition ? { fcrDisposition } : {}) }),
+  /** The agent's word on first-contact resolution (`fcrDisposition`), on its own. */
+  setDisposition: (ticketId: string, fcrDisposition: string) => patchTicket(ticketId, { fcrDisposition }),
   viewers: (ticketId: string) =>
     call(client.GET('/api/v1/tickets/{id}/presence', { params: { path: { id: ticketId } } })),
   heartbeat: (ticketId: string, replying: boolean) =>
