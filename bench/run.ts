@@ -24,6 +24,7 @@ import { createLogger, loadConfig, startDatabase } from '@rabita/server';
 import autocannon from 'autocannon';
 import { type CountryCode, getCountryCallingCode, parsePhoneNumberWithError } from 'libphonenumber-js';
 import type pg from 'pg';
+import { drive, type LoadRequest } from './load.ts';
 import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
 import { captureStatements, type Statement, withFreshIds } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
@@ -228,36 +229,8 @@ try {
     const principal = (await principalForMember(handle.db, demo.userId, demo.workspaceId))!;
 
     /** Drives the API with autocannon and records every response time. */
-    async function api(
-      request: { path: string; method?: string; body?: string },
-      connections: number,
-    ): Promise<Figures> {
-      const latencies: number[] = [];
-      let errors = 0;
-      const started = performance.now();
-      const result = await new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: `${base}${request.path}`,
-            method: (request.method ?? 'GET') as 'GET',
-            headers: { cookie, 'content-type': 'application/json' },
-            ...(request.body ? { body: request.body } : {}),
-            connections,
-            duration: seconds,
-          },
-          (error, finished) => (error ? reject(error) : resolve(finished)),
-        );
-        instance.on('response', (_client, status, _bytes, time) => {
-          if (status >= 400) errors += 1;
-          latencies.push(time);
-        });
-      });
-      return summarise(
-        latencies,
-        errors + result.errors + result.timeouts,
-        (performance.now() - started) / 1000,
-      );
-    }
+    const api = (request: LoadRequest, connections: number): Promise<Figures> =>
+      drive({ base, cookie, seconds }, request, connections);
 
     /**
      * Runs the same SQL straight through pg, in the same workspace transaction shape, at the same concurrency:
