@@ -4,8 +4,6 @@
 // packages/core/src/pdf/chromium.ts) driven by playwright-core against the real server (the built web app and
 // the API on one port, a fresh database). Each test leaves a screenshot in test-results/screenshots/.
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
@@ -13,11 +11,11 @@ import pg from 'pg';
 import pino from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../test/harness.ts';
+import type { TestApp } from '../test/harness.ts';
 import { launchBrowser } from './browser.ts';
+import { seriousAxeViolations, serveTestApp } from './desk.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('the web app in a browser', () => {
   let t: TestApp;
@@ -53,19 +51,7 @@ describe('the web app in a browser', () => {
         new Promise((resolve) => setTimeout(resolve, 2_000)),
       ]),
     );
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string; nodes: { target: string[]; html: string }[] }[] };
-    const bad = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${screen}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => `${n.target.join(' ')} ${n.html}`).join(', ')}`,
-      );
-    expect(bad).toEqual([]);
+    expect(await seriousAxeViolations(page, 'html'), screen).toEqual([]);
   };
   /**
    * English words left on an Arabic or Persian screen: its visible text without the given data, machine keys
@@ -78,7 +64,8 @@ describe('the web app in a browser', () => {
       const machine = [...document.querySelectorAll('code, kbd')].map((e) => e.textContent ?? '');
       for (const s of [...data, ...machine].sort((a, b) => b.length - a.length))
         text = text.split(s).join(' ');
-      const allowed = new Set(['Ctrl', 'CSV', 'API', 'English', 'US']);
+      // Acronyms Arabic and Persian screens keep as they are (NPS: net promoter score, as the trade says it).
+      const allowed = new Set(['Ctrl', 'CSV', 'API', 'English', 'US', 'NPS']);
       return [...new Set(text.match(/[A-Za-z]{2,}/g) ?? [])].filter((w) => !allowed.has(w));
     }, data);
   /** The default pipeline and its stages in board order, as the API stores them. */
@@ -123,11 +110,9 @@ describe('the web app in a browser', () => {
 
   beforeAll(async () => {
     await fs.mkdir(SHOTS, { recursive: true });
-    t = await createTestApp();
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    ({ t, base } = await serveTestApp());
     // The job worker too, as `rabita start` runs it: imports and other background work need it.
     runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
     // Reduced motion: dialogs and dropdowns appear at once, so axe never measures colours halfway through a fade.
     context = await browser.newContext({
@@ -711,6 +696,8 @@ describe('the web app in a browser', () => {
         'Knowledge base',
         'Ticket email',
         'Ticket assignment',
+        'Complaints and returns',
+        'NPS surveys',
         'Security log',
       ]);
     // The invitation's role is chosen among the workspace's roles, the custom one too.
@@ -781,6 +768,8 @@ describe('the web app in a browser', () => {
           'Canned replies',
           'Macros',
           'Knowledge base',
+          'Complaints and returns',
+          'NPS surveys',
         ]);
       await other.getByLabel('Role Leila Owner').and(other.locator('input:not([type=hidden])')).waitFor();
       // A tab the role may not use cannot be reached by its address either.
@@ -800,6 +789,8 @@ describe('the web app in a browser', () => {
           'Canned replies',
           'Macros',
           'Knowledge base',
+          'Complaints and returns',
+          'NPS surveys',
         ]);
       expect(await other.getByRole('tabpanel').count()).toBe(0);
       // Given the permission the roles routes check, the role sees the Roles tab (and still no API keys).
@@ -826,6 +817,8 @@ describe('the web app in a browser', () => {
           'Canned replies',
           'Macros',
           'Knowledge base',
+          'Complaints and returns',
+          'NPS surveys',
         ]);
       await other.getByRole('tabpanel').getByRole('table').waitFor();
       await shot('22-settings-for-a-custom-role', other);

@@ -4,69 +4,24 @@
 // competitor's name and its company chosen among the companies, the deal is lost; its page then shows its history
 // — the stage it left, how long it stayed, in the Jalali calendar and Persian digits — right to left and without
 // serious accessibility problems.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('the won/lost dialog and a deal’s history in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (s) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
-          resultTypes: ['violations'],
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => v.id);
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
+  const axe = (selector: string) => seriousAxeViolations(page, selector);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', {
-      locale: 'fa',
-      calendar: 'persian',
-      digits: 'arabext',
-      timeZone: 'Asia/Tehran',
-    });
+    desk = await openSignedInDesk('سارا', PERSIAN_IN_TEHRAN, {}, { viewport: { width: 1300, height: 900 } });
+    ({ base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('asks for the required loss reason when a deal is moved to lost, then shows its history', async () => {

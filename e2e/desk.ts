@@ -21,18 +21,68 @@ export interface SignedInDesk {
   close(): Promise<void>;
 }
 
-/** Serves a fresh app and signs a new admin in, in a 1300-wide browser, with the preferences given. */
-export async function openSignedInDesk(name: string, prefs: Record<string, unknown>): Promise<SignedInDesk> {
-  const t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
+/** A browser window's size. */
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+/** What a browser test may set besides the person's preferences: the window's size, a web build of its own. */
+export interface DeskOptions {
+  /** The browser window; 1300 × 950 unless given. */
+  viewport?: Viewport;
+  /** A web build to serve instead of apps/web/dist. */
+  webDist?: string;
+}
+
+/** The preferences of a person working in Persian in Tehran: the Jalali calendar and Persian digits. */
+export const PERSIAN_IN_TEHRAN = {
+  locale: 'fa',
+  calendar: 'persian',
+  digits: 'arabext',
+  timeZone: 'Asia/Tehran',
+} as const;
+
+/** A fresh app, with the settings given, served on a free port; `base` is its address. */
+export async function serveTestApp(
+  env: Record<string, string> = {},
+  deps: Parameters<typeof createTestApp>[1] = {},
+): Promise<{ t: TestApp; base: string }> {
+  const t = await createTestApp(env, deps);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  const browser = await launchBrowser();
-  const context = await browser.newContext({
-    viewport: { width: 1300, height: 950 },
-    reducedMotion: 'reduce',
-  });
+  return { t, base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}` };
+}
+
+/**
+ * A page in a browser context of its own: reduced motion (dialogs and dropdowns appear at once, so axe never
+ * measures a colour halfway through a fade) and 20 s for each wait (a loaded machine can take seconds to render).
+ */
+export async function newDeskPage(
+  browser: Browser,
+  viewport: Viewport = { width: 1300, height: 950 },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  return page;
+}
+
+/**
+ * Serves a fresh app and signs a new admin in, in a browser (1300 × 950 unless `options` say otherwise), with the
+ * preferences given; `env` adds settings of the app's own (a server key, to seal a survey's link as the app does).
+ */
+export async function openSignedInDesk(
+  name: string,
+  prefs: Record<string, unknown>,
+  env: Record<string, string> = {},
+  options: DeskOptions = {},
+): Promise<SignedInDesk> {
+  const { t, base } = await serveTestApp(
+    { RABITA_OPEN_SIGNUP: 'true', ...env },
+    options.webDist ? { webDist: options.webDist } : {},
+  );
+  const browser = await launchBrowser();
+  const page = await newDeskPage(browser, options.viewport);
   const api = async (method: string, url: string, body?: unknown) => {
     const response = await page.request.fetch(`${base}/api/v1${url}`, {
       method,
@@ -57,13 +107,24 @@ export async function openSignedInDesk(name: string, prefs: Record<string, unkno
   };
 }
 
-/** axe-core on a page: its serious and critical violations, each with the elements it found. */
-export async function seriousAxeViolations(page: Page): Promise<string[]> {
+/**
+ * axe-core on a page, or on the part of it a selector names (`html` for the whole document, its language and title
+ * too): its serious and critical violations, each with the elements it found. `frames: false` leaves frames out
+ * (a frame holding the server's HTML, a message's body).
+ */
+export async function seriousAxeViolations(
+  page: Page,
+  selector = 'body',
+  { frames = true }: { frames?: boolean } = {},
+): Promise<string[]> {
   await page.evaluate(AXE);
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('body', {
-      resultTypes: ['violations'],
-    }),
+  const result = (await page.evaluate(
+    ([s, iframes]) =>
+      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
+        resultTypes: ['violations'],
+        iframes,
+      }),
+    [selector, frames] as const,
   )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

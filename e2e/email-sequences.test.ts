@@ -4,22 +4,17 @@
 // Settings (a Liquid mistake shows under its field first), a person's composer fills it in, the send is undone
 // within its ten seconds and nothing reaches the peer, the second send arrives after about ten seconds, the
 // template's numbers count it, and a sequence made in Settings takes the person from their page.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import { simpleParser } from 'mailparser';
 import pino from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
 import { type Dovecot, startDovecot } from '../packages/core/src/email/dovecot-harness.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const e = fa.email;
 const CUSTOMER = 'maryam@customer.example';
 const MAILBOX = 'sara@localhost.example';
@@ -37,9 +32,8 @@ const fill = (text: string, values: Record<string, string>) =>
   text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? '');
 
 describe('templates, undo send and sequences in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let dovecot: Dovecot;
   let smtp: SmtpReceiver;
@@ -47,53 +41,26 @@ describe('templates, undo send and sequences in the browser, in Persian', () => 
   let personId: string;
   const mails: { raw: string; at: number }[] = [];
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
 
   /** axe-core on a part of the screen: no serious or critical violations (frames are left out). */
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (s) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
-          resultTypes: ['violations'],
-          iframes: false,
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const axe = (selector: string) => seriousAxeViolations(page, selector, { frames: false });
 
   beforeAll(async () => {
     dovecot = await startDovecot({ users: [{ name: 'sara', password: 'رمز-سارا-123' }] });
     smtp = await startSmtpReceiver((raw) => {
       mails.push({ raw, at: Date.now() });
     });
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true', RABITA_MAIL_ALLOW_PRIVATE: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    desk = await openSignedInDesk(
+      'سارا رضایی',
+      { locale: 'fa', timeZone: 'Asia/Tehran', calendar: 'persian' },
+      { RABITA_MAIL_ALLOW_PRIVATE: 'true' },
+      { viewport: { width: 1400, height: 950 } },
+    );
+    ({ base, page } = desk);
+    const { t } = desk;
     // The outbox's sends and the sequences' steps run as jobs.
     runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا رضایی' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', { locale: 'fa', timeZone: 'Asia/Tehran', calendar: 'persian' });
     personId = (
       await api('POST', '/objects/people', {
         firstName: 'مریم',
@@ -113,9 +80,9 @@ describe('templates, undo send and sequences in the browser, in Persian', () => 
     });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
+    // The worker stops before the app (and its database) closes.
     await runner?.stop();
-    await t?.close();
+    await desk?.close();
     // The sending side keeps its SMTP connection open for a minute; the peer's close would wait for it.
     await Promise.race([smtp?.close(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
     await dovecot?.stop();

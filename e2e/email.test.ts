@@ -5,9 +5,6 @@
 // and a message delivered while the person's page is open appears on it without a reload. Sends wait ten seconds in
 // the outbox (to be undone) and go through the job worker.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -23,10 +20,10 @@ import {
   type SmtpReceiver,
   startSmtpReceiver,
 } from '../packages/core/src/workflows/smtp-receiver.ts';
-import { createTestApp, type TestApp } from '../test/harness.ts';
+import type { TestApp } from '../test/harness.ts';
 import { launchBrowser } from './browser.ts';
+import { newDeskPage, seriousAxeViolations, serveTestApp } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const KEY = randomBytes(32);
 const e = fa.email;
 const CUSTOMER = 'maryam@customer.example';
@@ -56,33 +53,18 @@ describe('email in the browser, in Persian', () => {
   const mails: string[] = [];
 
   /** axe-core on a part of the screen: no serious or critical violations (frames are the server's HTML). */
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (s) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
-          resultTypes: ['violations'],
-          iframes: false,
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const axe = (selector: string) => seriousAxeViolations(page, selector, { frames: false });
 
   beforeAll(async () => {
     dovecot = await startDovecot({ users: [{ name: 'sara', password: 'رمز-سارا-123' }] });
     smtp = await startSmtpReceiver((raw) => {
       mails.push(raw);
     });
-    t = await createTestApp({
+    ({ t, base } = await serveTestApp({
       RABITA_OPEN_SIGNUP: 'true',
       RABITA_MAIL_ALLOW_PRIVATE: 'true',
       RABITA_SECRET_KEY: KEY.toString('hex'),
-    });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    }));
     // The test app has no worker (createTestApp builds the HTTP side only): the mailbox sync the worker would run
     // is started here, claiming new mailboxes every half second instead of every 20.
     sync = startMailSync(
@@ -101,12 +83,7 @@ describe('email in the browser, in Persian', () => {
     // The outbox's sends run as jobs: a worker too (its own mailbox sync takes no mailbox this one holds).
     runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newDeskPage(browser, { width: 1400, height: 950 });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

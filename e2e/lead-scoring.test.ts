@@ -2,66 +2,31 @@
 // Browser test: lead scoring in Arabic with Arabic-Indic digits on the real server and the built web app — an
 // activity rule with a half-life added in the settings tab, a lead's score as a badge in the leads list, and the
 // popover listing the reasons (rule names and points in the user's digits), right to left and checked by axe.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('lead scoring in the browser, in Arabic', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (s) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
-          resultTypes: ['violations'],
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => v.id);
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
+  const axe = (selector: string) => seriousAxeViolations(page, selector);
 
   beforeAll(async () => {
     // RABITA_TEST_WEB_DIST: a web build of one's own (as `vite build apps/web --outDir …` makes), else apps/web/dist.
     const webDist = process.env.RABITA_TEST_WEB_DIST;
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' }, webDist ? { webDist } : {});
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'ليلى' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', { locale: 'ar', digits: 'arab' });
+    desk = await openSignedInDesk(
+      'ليلى',
+      { locale: 'ar', digits: 'arab' },
+      {},
+      { viewport: { width: 1300, height: 900 }, ...(webDist ? { webDist } : {}) },
+    );
+    ({ base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('adds an activity rule in settings, then shows a lead’s score as a badge whose popover lists the reasons', async () => {

@@ -2,51 +2,25 @@
 // Browser test: a lead's conversion dialog in Persian on the real server and the built web app — the matching
 // person found for a Persian name spelt in Arabic is offered and chosen, a company and a deal are created, and the
 // lead's page then shows what it became; the assignment reason shows in Persian too.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('lead conversion in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
 
   /** The API as the signed-in browser user (same cookies). */
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا' }),
-    });
-    expect(signedUp.status()).toBe(201);
+    // No preferences yet: the test sets the workspace's country, then the language.
+    desk = await openSignedInDesk('سارا', {}, {}, { viewport: { width: 1300, height: 900 } });
+    ({ base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('offers the matching person, converts, and shows what the lead became', async () => {
@@ -89,18 +63,7 @@ describe('lead conversion in the browser, in Persian', () => {
     expect(await dialog.getByRole('checkbox', { name: 'ساختن معامله' }).isChecked()).toBe(true);
     expect(await dialog.evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
 
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(
-        '[role=dialog]',
-        {
-          resultTypes: ['violations'],
-        },
-      ),
-    )) as { violations: { id: string; impact: string }[] };
-    expect(
-      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page, '[role=dialog]')).toEqual([]);
 
     await dialog.getByRole('button', { name: 'تبدیل' }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -5,59 +5,29 @@
 // latest month with the one before, English mirrors it back left to right (axe: no serious violations), and the
 // builder previews a new report.
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 /** Text with Persian or Arabic digits read back as ASCII. */
 const ascii = (text: string) =>
   text
     .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
     .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0));
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
 describe('reports in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let reportId: string;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', {
-      locale: 'fa',
-      calendar: 'persian',
-      timeZone: 'Asia/Tehran',
-      digits: 'arabext',
-    });
+    desk = await openSignedInDesk('سارا', PERSIAN_IN_TEHRAN, {}, { viewport: { width: 1300, height: 900 } });
+    ({ base, page } = desk);
     const stages = (await api('GET', '/objects/stages?sort=position')).data as { id: string }[];
     // Esfand 1403: two won deals (one on its last day); Farvardin 1404: none; Ordibehesht 1404: one; and a lost one.
     const deals = [
@@ -87,8 +57,7 @@ describe('reports in the browser, in Persian', () => {
     reportId = saved.id;
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('draws won deals by Jalali month right to left, in Persian months and digits', async () => {
@@ -185,15 +154,7 @@ describe('reports in the browser, in Persian', () => {
         .evaluate((el) => el.getBoundingClientRect().x);
     // Still the Persian calendar (the reader's), named in English: Esfand left of Ordibehesht now.
     expect(await labelX('Esfand')).toBeLessThan(await labelX('Ordibehesht'));
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('main', {
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string }[] };
-    expect(
-      result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page, 'main')).toEqual([]);
     await api('PATCH', '/me', { locale: 'fa', digits: 'arabext' });
   });
 

@@ -2,15 +2,9 @@
 // Browser test: sales money in Persian on the real server and the built web app — the board's column totals a USD
 // and a SAR deal in the workspace's currency at the day's rate and names a missing rate, a deal's line items panel
 // computes the amount (3 × 33.33 with 9% tax), and the products and exchange rates settings work right to left.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 /** Text with Persian or Arabic digits and separators read back as ASCII. */
 const ascii = (text: string) =>
@@ -21,53 +15,19 @@ const ascii = (text: string) =>
     .replace(/[٬,]/g, '');
 
 describe('sales money in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (s) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(s, {
-          resultTypes: ['violations'],
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => v.id);
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
+  const axe = (selector: string) => seriousAxeViolations(page, selector);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', { locale: 'fa' });
+    desk = await openSignedInDesk('سارا', { locale: 'fa' }, {}, { viewport: { width: 1300, height: 900 } });
+    ({ base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('totals a USD and a SAR deal on the board at the day’s rate, and names a missing rate', async () => {

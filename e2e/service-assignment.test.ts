@@ -6,55 +6,25 @@
 // the header, and the next English ticket — her turn — goes to عمر. The ticket's page shows its assignee. No
 // serious accessibility problems on the settings screen, the ticket's page or the agent's header.
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ar } from '../apps/web/src/i18n/ar.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import { newDeskPage, openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const s = ar.deskAssign;
 
 describe('ticket assignment in the browser, in Arabic', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
   let browser: Browser;
   let page: Page;
   let agentPage: Page;
   const people = {} as Record<'layla' | 'omar', { userId: string; name: string }>;
 
-  const apiOf = (p: () => Page) => async (method: string, url: string, body?: unknown) => {
-    const response = await p().request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
-  const api = apiOf(() => page);
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
   /** axe-core on a page: no serious or critical violations. */
-  const axe = async (on: Page) => {
-    await on.evaluate(AXE);
-    const result = (await on.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('body', {
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
-  const newPage = async () => {
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    const p = await context.newPage();
-    p.setDefaultTimeout(20_000);
-    return p;
-  };
+  const axe = (on: Page) => seriousAxeViolations(on);
+  const newPage = () => newDeskPage(browser);
   /** A ticket made through the API as the admin, its owner left to the rules; answers its id and owner. */
   const ticket = async (subject: string, language: string, extra: Record<string, unknown> = {}) =>
     (await api('POST', '/objects/tickets', { subject, language, ...extra })) as {
@@ -63,22 +33,14 @@ describe('ticket assignment in the browser, in Arabic', () => {
     };
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    page = await newPage();
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'مريم العلي' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    const me = (await signedUp.json()).user.id as string;
-    await api('PATCH', '/me', {
+    desk = await openSignedInDesk('مريم العلي', {
       locale: 'ar',
       calendar: 'islamic-umalqura',
       digits: 'arab',
       timeZone: 'Asia/Riyadh',
     });
+    ({ base, browser, page } = desk);
+    const me = (await api('GET', '/me')).user.id as string;
     for (const [key, name] of [
       ['layla', 'ليلى حسن'],
       ['omar', 'عمر خالد'],
@@ -96,11 +58,13 @@ describe('ticket assignment in the browser, in Arabic', () => {
       expect(accepted.status(), await accepted.text()).toBe(200);
       people[key] = { userId: (await accepted.json()).user.id, name };
     }
-    await apiOf(() => agentPage)('PATCH', '/me', { locale: 'ar', digits: 'arab' });
+    const agentPrefs = await agentPage.request.patch(`${base}/api/v1/me`, {
+      data: { locale: 'ar', digits: 'arab' },
+    });
+    expect(agentPrefs.status(), await agentPrefs.text()).toBeLessThan(300);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('sets up a round-robin rule between two agents and their languages, right to left', async () => {

@@ -5,79 +5,36 @@
 // calendar and Persian digits; the ticket's status and first response refresh on its page. A body the server
 // refuses is said under the composer and stays typed. A long conversation brings its earlier messages in on
 // scrolling up. No serious accessibility problems.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { chooseFromMenu, launchBrowser } from './browser.ts';
+import { chooseFromMenu } from './browser.ts';
+import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const s = fa.service;
 const NOTE = 'مشتری VIP است؛ با احترام و سریع پاسخ دهید.';
 const REPLY_FA = 'سلام مریم جان، سفارش شما بررسی شد و عکس‌ها را دریافت کردیم.';
 const REPLY_EN = 'Your order 4471 ships on Monday from the Tehran warehouse.';
 
 describe('a ticket’s conversation in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let ticketId: string;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
   /** axe-core on a part of the screen: no serious or critical violations. */
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (sel) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(sel, {
-          resultTypes: ['violations'],
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const axe = (selector: string) => seriousAxeViolations(page, selector);
   const messages = () => page.getByTestId('ticket-message');
   const composer = () => page.getByTestId('ticket-composer');
   const body = () => composer().getByRole('textbox');
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا رضایی' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', {
-      locale: 'fa',
-      calendar: 'persian',
-      digits: 'arabext',
-      timeZone: 'Asia/Tehran',
-    });
+    desk = await openSignedInDesk('سارا رضایی', PERSIAN_IN_TEHRAN);
+    ({ base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('creates a person and a ticket for them through the forms', async () => {

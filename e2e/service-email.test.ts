@@ -4,9 +4,6 @@
 // first message is marked as come by email; the agent's reply from the ticket page reaches the customer by email,
 // right to left, with the ticket's number in its subject. No serious accessibility problems.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { Logger, type Runner } from 'graphile-worker';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
@@ -19,16 +16,14 @@ import { startTestSync, until } from '../packages/core/src/email/mail-fixture.ts
 import { startJobWorker } from '../packages/core/src/jobs/job-worker.ts';
 import { registry } from '../packages/core/src/modules/registry.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const KEY = randomBytes(32);
 const SUBJECT = 'بستهٔ من آسیب دیده رسید';
 const REPLY = 'سلام نگار، عذر می‌خواهیم؛ بستهٔ جایگزین فردا ارسال می‌شود.';
 
 describe('tickets by email in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
   let browser: Browser;
   let page: Page;
@@ -39,40 +34,20 @@ describe('tickets by email in the browser, in Persian', () => {
   let pool: pg.Pool;
   const sent: string[] = [];
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
-  const axe = async (selector: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(
-      (sel) =>
-        (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run(sel, {
-          resultTypes: ['violations'],
-        }),
-      selector,
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
+  const axe = (selector: string) => seriousAxeViolations(page, selector);
 
   beforeAll(async () => {
     dovecot = await startDovecot({ users: [{ name: 'support', password: 'pw' }] });
     smtp = await startSmtpReceiver(async (raw) => {
       sent.push(raw);
     });
-    t = await createTestApp({
-      RABITA_OPEN_SIGNUP: 'true',
+    desk = await openSignedInDesk('سارا رضایی', PERSIAN_IN_TEHRAN, {
       RABITA_MAIL_ALLOW_PRIVATE: 'true',
       RABITA_SECRET_KEY: KEY.toString('hex'),
     });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    ({ base, browser, page } = desk);
+    const { t } = desk;
     sync = startTestSync(t.handle.db, KEY, { pollMs: 500 });
     pool = new pg.Pool({ connectionString: t.url, max: 4 });
     worker = await startJobWorker({
@@ -89,23 +64,6 @@ describe('tickets by email in the browser, in Persian', () => {
       logger: new Logger(() => () => {}),
       pollInterval: 200,
     });
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا رضایی' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', {
-      locale: 'fa',
-      calendar: 'persian',
-      digits: 'arabext',
-      timeZone: 'Asia/Tehran',
-    });
     await api('POST', '/mailboxes', {
       name: 'پشتیبانی',
       address: 'support@localhost',
@@ -118,11 +76,10 @@ describe('tickets by email in the browser, in Persian', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
     await worker?.stop();
     await pool?.end();
     await sync?.stop();
-    await t?.close();
+    await desk?.close();
     await smtp?.close();
     await dovecot?.stop();
   });
@@ -209,17 +166,7 @@ describe('tickets by email in the browser, in Persian', () => {
     await customer.getByRole('textbox').fill('خیلی سریع پاسخ دادید، ممنون.');
     await customer.getByRole('button').click();
     await customer.getByRole('status').waitFor();
-    await customer.evaluate(AXE);
-    const violations = (
-      await customer.evaluate(() =>
-        (
-          window as unknown as { axe: { run: (o: object) => Promise<{ violations: { impact: string }[] }> } }
-        ).axe.run({
-          resultTypes: ['violations'],
-        }),
-      )
-    ).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(violations).toEqual([]);
+    expect(await seriousAxeViolations(customer, 'html')).toEqual([]);
     await customer.screenshot({ path: 'test-results/service-survey-page.png' });
     await customer.context().close();
 

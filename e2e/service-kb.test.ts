@@ -4,75 +4,35 @@
 // kaf (كالاي … ي) shows the article among its suggested articles (the server folds both spellings alike); "Insert
 // link" puts the article's help-centre address into the reply, which is sent; the link opens the article's public
 // page, right to left. No serious accessibility problems on the settings screen or the ticket's page.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import type { TestApp } from '../test/harness.ts';
+import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const k = fa.kb;
 const TITLE = 'بازگرداندن کالای آسیب‌دیده';
 const BODY =
   'اگر کالای ارسالی آسیب دیده است، از بسته عکس بگیرید و **شماره سفارش** را بفرستید.\n\nThe refund takes ۳ to 5 days.';
 
 describe('the knowledge base in the browser, in Persian', () => {
+  let desk: SignedInDesk;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let articleId: string;
   let publicId: string;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
   /** axe-core on the page: no serious or critical violations. */
-  const axe = async () => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('body', {
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const axe = () => seriousAxeViolations(page);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا رضایی' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', {
-      locale: 'fa',
-      calendar: 'persian',
-      digits: 'arabext',
-      timeZone: 'Asia/Tehran',
-    });
+    desk = await openSignedInDesk('سارا رضایی', PERSIAN_IN_TEHRAN);
+    ({ t, base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('publishes the help centre and a Persian article written in its right-to-left column', async () => {

@@ -5,16 +5,14 @@
 // menu on the ticket's page sets the status and priority and adds an internal note, all of it seen without a
 // reload. No serious accessibility problems on the ticket's page at each step, nor on the replies' settings.
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../test/harness.ts';
+import { apiCaller, signUp, type TestApp } from '../test/harness.ts';
 import { chooseFromMenu, launchBrowser } from './browser.ts';
+import { newDeskPage, seriousAxeViolations, serveTestApp } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const r = fa.replies;
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
@@ -35,22 +33,10 @@ describe('canned replies and macros on a ticket in the browser, in Persian', () 
     return response.json();
   };
   /** axe-core on the page: no serious or critical violations. */
-  const axe = async () => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('body', {
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const axe = () => seriousAxeViolations(page);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    ({ t, base } = await serveTestApp({ RABITA_OPEN_SIGNUP: 'true' }));
     admin = await signUp(t.app, { name: 'سارا رضایی' });
 
     // The admin's shared reply and macro, and a Persian ticket from زهرا.
@@ -84,12 +70,7 @@ describe('canned replies and macros on a ticket in the browser, in Persian', () 
 
     // The agent joins by invitation in the browser's own context, and works in Persian.
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newDeskPage(browser);
     const invited = await made('POST', '/invitations', {
       email: `agent.${admin.workspaceId.slice(0, 8)}@example.com`,
       role: 'agent',

@@ -5,17 +5,13 @@
 // ticket's page shows its SLA panel above the conversation with the resolution clock and the time left, and
 // "paused" once the ticket waits on the customer (a pause status of the policy). No serious accessibility problems
 // on the two settings screens or the ticket's page.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
 import { clockFormatter } from '../apps/web/src/modules/email/utils/send-time.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { chooseFromMenu, launchBrowser } from './browser.ts';
+import { chooseFromMenu } from './browser.ts';
+import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const s = fa.service;
 const clock = clockFormatter({ locale: 'fa', digits: 'arabext' });
 const weekday = (iso: number) =>
@@ -31,31 +27,13 @@ const RANGES = [
 ] as const;
 
 describe('SLA settings and a ticket’s SLA in the browser, in Persian', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
   /** axe-core on the page: no serious or critical violations. */
-  const axe = async () => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('body', {
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string; nodes: { html: string }[] }[] };
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  };
+  const axe = () => seriousAxeViolations(page);
   /** Picks an option of a (searchable) select named `name`. */
   const choose = async (name: string, option: string, exact = true) => {
     const input = page.getByLabel(name, { exact }).and(page.locator('input:not([type=hidden])'));
@@ -64,30 +42,11 @@ describe('SLA settings and a ticket’s SLA in the browser, in Persian', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 950 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'سارا رضایی' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', {
-      locale: 'fa',
-      calendar: 'persian',
-      digits: 'arabext',
-      timeZone: 'Asia/Tehran',
-    });
+    desk = await openSignedInDesk('سارا رضایی', PERSIAN_IN_TEHRAN);
+    ({ base, page } = desk);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await desk?.close();
   });
 
   it('creates the calendar تهران with two ranges Saturday to Wednesday and adds this year’s Nowruz', async () => {

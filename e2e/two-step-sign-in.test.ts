@@ -2,16 +2,12 @@
 // Browser test: setting up two-step sign-in from the Security settings (QR code, first code, recovery codes),
 // then signing in with a code, on the real server and the built web app.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
+import { buildSignUp, type TestApp } from '../test/harness.ts';
 import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { newDeskPage, seriousAxeViolations, serveTestApp } from './desk.ts';
 
 const codeFor = (secret: string, stepsAhead = 0) =>
   new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6 }).generate({
@@ -29,33 +25,16 @@ describe('two-step sign-in in the browser', () => {
 
   /** axe-core on the current screen: no serious or critical violations. */
   const checkAxe = async (screen: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string }[] };
-    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(
-      serious.map((v) => v.id),
-      screen,
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page, 'html'), screen).toEqual([]);
   };
 
   beforeAll(async () => {
-    t = await createTestApp({
+    ({ t, base } = await serveTestApp({
       RABITA_SECRET_KEY: randomBytes(32).toString('hex'),
       RABITA_OPEN_SIGNUP: 'true',
-    });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    }));
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newDeskPage(browser, { width: 1280, height: 800 });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

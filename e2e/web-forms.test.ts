@@ -3,19 +3,14 @@
 // HTML form, its proof of work solved by the embed script in the browser; the same form embedded on a page of
 // another origin is filled and sent as JSON (CORS for that origin only); an admin then releases a submission held
 // in quarantine from the settings screen, in Arabic.
-import fs from 'node:fs/promises';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('web forms in the browser, in Arabic', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
   let browser: Browser;
   let page: Page;
@@ -24,14 +19,7 @@ describe('web forms in the browser, in Arabic', () => {
   let form: { id: string; publicId: string };
 
   /** The API as the signed-in browser user (same cookies). */
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
   const submissions = async () =>
     (await api('GET', '/web-form-submissions?limit=10')).data as {
       id: string;
@@ -43,9 +31,8 @@ describe('web forms in the browser, in Arabic', () => {
     }[];
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    desk = await openSignedInDesk('ليلى', { locale: 'ar' }, {}, { viewport: { width: 1300, height: 900 } });
+    ({ base, browser, page } = desk);
     // Another origin (another port): a shop's page that embeds the form with the snippet the settings show.
     site = http.createServer((_request, response) => {
       response.setHeader('content-type', 'text/html; charset=utf-8');
@@ -55,18 +42,6 @@ describe('web forms in the browser, in Arabic', () => {
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1300, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, {
-      data: buildSignUp({ name: 'ليلى' }),
-    });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', { locale: 'ar' });
     form = await api('POST', '/web-forms', {
       name: 'اتصل بنا',
       locale: 'ar',
@@ -81,9 +56,8 @@ describe('web forms in the browser, in Arabic', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
     await new Promise((resolve) => site?.close(resolve));
-    await t?.close();
+    await desk?.close();
   });
 
   it('fills the hosted page in Arabic, solving the proof of work in the browser, and makes a lead with its UTM values', async () => {
@@ -93,18 +67,7 @@ describe('web forms in the browser, in Arabic', () => {
       await visitor.evaluate(() => [document.documentElement.lang, document.documentElement.dir]),
     ).toEqual(['ar', 'rtl']);
     // No serious or critical accessibility problem on the hosted page.
-    await visitor.evaluate(AXE);
-    const audit = (await visitor.evaluate(() =>
-      (window as unknown as { axe: { run: (c: Document, o: object) => Promise<unknown> } }).axe.run(
-        document,
-        {
-          resultTypes: ['violations'],
-        },
-      ),
-    )) as { violations: { id: string; impact: string }[] };
-    expect(
-      audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(visitor, 'html')).toEqual([]);
     await visitor.getByLabel('الاسم الكامل').fill('فاطمة الزهراء');
     await visitor.getByLabel('البريد الإلكتروني').fill('fatima@example.com');
     await visitor.getByLabel('الشركة').fill('شركة النور');
@@ -167,15 +130,7 @@ describe('web forms in the browser, in Arabic', () => {
     await quarantine.getByText('حسن علي').waitFor();
     await quarantine.getByText('لا يوجد إثبات عمل').waitFor();
     expect(await page.evaluate(() => getComputedStyle(document.body).direction)).toBe('rtl');
-    await page.evaluate(AXE);
-    const audit = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (c: string, o: object) => Promise<unknown> } }).axe.run('main', {
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string }[] };
-    expect(
-      audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page, 'main')).toEqual([]);
     // The embed code for the form.
     await page.getByTestId('web-forms').getByRole('button', { name: 'اتصل بنا', exact: true }).click();
     await page

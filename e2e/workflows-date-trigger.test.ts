@@ -2,56 +2,32 @@
 // Browser test: in Persian, a workflow's trigger is set to "three business days before a deal's expected close
 // date, at 09:00" through the trigger form; the server takes the saved draft and publishes it, and a deal written
 // afterwards gets its job at 09:00 Tehran time, never on a Friday (the workspace is Iranian).
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import type { TestApp } from '../test/harness.ts';
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('the date-relative trigger in the browser', () => {
+  let desk: SignedInDesk;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let owner: pg.Pool;
   let workspaceId = '';
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    desk = await openSignedInDesk('Person', { locale: 'fa' }, {}, { viewport: { width: 1400, height: 900 } });
+    ({ t, base, page } = desk);
     owner = new pg.Pool({ connectionString: t.url, max: 1 });
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, { data: buildSignUp() });
-    expect(signedUp.status()).toBe(201);
-    workspaceId = ((await signedUp.json()) as { workspace: { id: string } }).workspace.id;
+    workspaceId = ((await api('GET', '/me')) as { workspace: { id: string } }).workspace.id;
     await api('PATCH', '/workspace', { defaultCountry: 'IR' });
-    await api('PATCH', '/me', { locale: 'fa' });
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
     await owner?.end();
-    await t?.close();
+    await desk?.close();
   });
 
   it('sets the trigger in Persian, saves and publishes it, and a deal gets its job at 09:00 Tehran time', async () => {
@@ -91,22 +67,7 @@ describe('the date-relative trigger in the browser', () => {
     await page.getByText('تغییرهای ذخیره‌نشده').waitFor({ state: 'detached' });
     // axe on the editor with the date trigger's form open (after saving: the orange "unsaved changes" note of the
     // editor's header fails colour contrast, 3.6:1, whatever the trigger).
-    await page.evaluate(AXE);
-    const axe = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-        resultTypes: ['violations'],
-      }),
-    )) as {
-      violations: { id: string; impact: string; nodes: { target: string[]; failureSummary?: string }[] }[];
-    };
-    expect(
-      axe.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}: ${v.nodes[0]?.failureSummary}`,
-        ),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page, 'html')).toEqual([]);
     const saved = (await api('GET', `/workflows/${created.id}`)) as { draft: { trigger: unknown } };
     expect(saved.draft.trigger).toEqual({
       type: 'date',

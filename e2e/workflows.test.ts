@@ -2,18 +2,13 @@
 // Browser test: the workflow editor on the real server and the built web app — a definition with a branch on the
 // canvas, adding and deleting steps (the server takes the saved draft and publishes it), the side panel's forms,
 // and under Persian a left-to-right canvas beside a right-to-left panel; then the run history screens.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import pino from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { chooseFromMenu, launchBrowser } from './browser.ts';
-
-const AXE = await fs.readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { chooseFromMenu } from './browser.ts';
+import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 /** The seeds' thank-you note: a deal changes; large ones get an email, the rest a task; then the owner is told. */
 function buildDefinition() {
@@ -52,58 +47,32 @@ function buildDefinition() {
 }
 
 describe('workflows in the browser', () => {
-  let t: TestApp;
+  let desk: SignedInDesk;
   let base: string;
-  let browser: Browser;
   let page: Page;
   let runner: Runner;
   let workflowId = '';
 
   /** The API as the signed-in browser user (same cookies). */
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
   /** axe-core on the current screen: no serious or critical violations. */
   const checkAxe = async (screen: string) => {
-    await page.evaluate(AXE);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-        resultTypes: ['violations'],
-      }),
-    )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
-    const serious = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    expect(serious, screen).toEqual([]);
+    expect(await seriousAxeViolations(page, 'html'), screen).toEqual([]);
   };
   const nodes = () => page.locator('.react-flow__node');
   const edges = () => page.locator('.react-flow__edge');
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // No preferences yet: the editor is seen in English first, in Persian at the end.
+    desk = await openSignedInDesk('Person', {}, {}, { viewport: { width: 1400, height: 900 } });
+    ({ base, page } = desk);
+    const { t } = desk;
     // The job worker too, as `rabita start` runs it: it runs the workflows' steps.
     runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, { data: buildSignUp() });
-    expect(signedUp.status()).toBe(201);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
     await runner?.stop();
-    await t?.close();
+    await desk?.close();
   });
 
   it('lists workflows and creates one from the list', async () => {
