@@ -1285,7 +1285,7 @@ export const ar: Dictionary = {
     period: 'الفترة',
     periods: { days: 'آخر {{n}} يومًا', months: 'آخر {{n}} شهرًا' },
     kinds: { relationship: 'العلاقة', transactional: 'المعاملة' },
-    score: 'NPS',
+    score: 'مؤشر NPS',
     promoters: 'المروّجون',
     passives: 'المحايدون',
     detractors: 'المنتقدون',
@@ -1309,7 +1309,7 @@ export const ar: Dictionary = {
     stop: 'إيقاف',
     stopNamed: 'إيقاف {{name}}',
     stopped: 'متوقفة',
-    panel: 'NPS',
+    panel: 'صافي نقاط الترويج (NPS)',
     scoreOf: '{{score}} من {{max}}',
     groups: { promoter: 'مروّج', passive: 'محايد', detractor: 'منتقد' },
     status: {

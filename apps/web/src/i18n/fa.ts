@@ -1295,7 +1295,7 @@ export const fa: Dictionary = {
     period: 'بازه',
     periods: { days: '{{n}} روز گذشته', months: '{{n}} ماه گذشته' },
     kinds: { relationship: 'رابطه', transactional: 'تراکنشی' },
-    score: 'NPS',
+    score: 'شاخص NPS',
     promoters: 'ترویج‌کنندگان',
     passives: 'بی‌طرف‌ها',
     detractors: 'منتقدان',
@@ -1319,7 +1319,7 @@ export const fa: Dictionary = {
     stop: 'توقف',
     stopNamed: 'توقف {{name}}',
     stopped: 'متوقف',
-    panel: 'NPS',
+    panel: 'شاخص خالص ترویج‌کنندگان (NPS)',
     scoreOf: '{{score}} از {{max}}',
     groups: { promoter: 'ترویج‌کننده', passive: 'بی‌طرف', detractor: 'منتقد' },
     status: {
