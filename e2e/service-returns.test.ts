@@ -100,6 +100,8 @@ describe('a return ticket in the browser, in Persian', () => {
     await api('PUT', '/service/cases/settings', {
       ...settings,
       categories: ['تأخیر در ارسال', 'کیفیت کالا'],
+      // Calendar days counted on Tehran's clock, the agent's own.
+      timeZone: 'Asia/Tehran',
     });
     const complaint = await api('POST', '/objects/tickets', {
       subject: 'شکایت از تأخیر ارسال',
@@ -110,6 +112,17 @@ describe('a return ticket in the browser, in Persian', () => {
     const panel = page.getByTestId('ticket-complaint');
     await panel.getByText(c.acknowledgement).waitFor();
     await expect.poll(() => panel.locator('[data-state="pending"]').count()).toBe(2);
+    // Acknowledgement within 2 calendar days: due at the midnight that ends the day after tomorrow, read as the end
+    // of that day in the Jalali calendar.
+    const dayAfterTomorrow = new Intl.DateTimeFormat('fa-u-ca-persian-nu-arabext', {
+      timeZone: 'Asia/Tehran',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+    }).format(new Date(Date.now() + 2 * 86_400_000));
+    expect(await panel.getByTestId('complaint-due').first().textContent()).toBe(
+      c.dueEndOf.replace('{{day}}', dayAfterTomorrow),
+    );
     await panel.getByLabel(c.category).and(page.locator('input:not([type=hidden])')).click();
     await page.getByRole('option', { name: 'کیفیت کالا', exact: true }).click();
     await panel.getByLabel(c.compensationAmount).fill('1500000');

@@ -1222,6 +1222,7 @@ export const ar: Dictionary = {
     finalResponse: 'الرد النهائي',
     deadline: { pending: 'مستحق', met: 'مستوفى', breached: 'متجاوَز' },
     dueAt: 'قبل {{when}}',
+    dueEndOf: 'قبل نهاية {{day}}',
     doneAt: 'تم في {{when}}',
     noDeadline: 'لا مهلة',
     category: 'الفئة',

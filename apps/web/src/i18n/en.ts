@@ -1245,6 +1245,7 @@ export const en = {
     finalResponse: 'Final response',
     deadline: { pending: 'Due', met: 'Met', breached: 'Breached' },
     dueAt: 'by {{when}}',
+    dueEndOf: 'by the end of {{day}}',
     doneAt: 'done {{when}}',
     noDeadline: 'No deadline',
     category: 'Category',

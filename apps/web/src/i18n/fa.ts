@@ -1232,6 +1232,7 @@ export const fa: Dictionary = {
     finalResponse: 'پاسخ نهایی',
     deadline: { pending: 'در مهلت', met: 'انجام‌شده', breached: 'دیرکرد' },
     dueAt: 'تا {{when}}',
+    dueEndOf: 'تا پایان {{day}}',
     doneAt: 'انجام در {{when}}',
     noDeadline: 'بدون مهلت',
     category: 'دسته',

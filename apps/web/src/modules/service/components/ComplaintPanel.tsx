@@ -15,7 +15,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
-import { formatDateTime } from '../../../lib/format.ts';
+import { formatDate, formatDateTime, type Prefs } from '../../../lib/format.ts';
 import { useAction } from '../../../lib/use-action.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { type Complaint, type ComplaintDetails, casesApi, casesKeys } from '../utils/cases-api.ts';
@@ -25,6 +25,34 @@ const STATE_COLOR = { pending: 'blue.9', met: 'green.9', breached: 'red.9' } as 
 /** A choice list from the desk's settings, keeping the complaint's own value when it has since left the list. */
 const choices = (list: readonly string[], current: string | null) =>
   current && !list.includes(current) ? [...list, current] : [...list];
+
+/** Whether an instant is midnight on the user's clock (a deadline in calendar days ends there). */
+function isLocalMidnight(iso: string, timeZone: string): boolean {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(iso));
+  return parts.filter((p) => p.type !== 'literal').every((p) => Number(p.value) === 0);
+}
+
+/**
+ * When a deadline is due: a deadline in calendar days ends at midnight, which reads best as the end of the day
+ * before ("by the end of 16 Azar", not "by 17 Azar 00:00") when the user's clock is the workspace's; otherwise
+ * the instant, in the user's calendar and time zone.
+ */
+function dueText(
+  t: (key: string, values: Record<string, string>) => string,
+  dueAt: string | null,
+  prefs: Prefs,
+) {
+  if (!dueAt) return '';
+  if (!isLocalMidnight(dueAt, prefs.timeZone))
+    return t('cases.dueAt', { when: formatDateTime(dueAt, prefs) });
+  return t('cases.dueEndOf', { day: formatDate(new Date(Date.parse(dueAt) - 1).toISOString(), prefs) });
+}
 
 function DeadlineRow({ label, deadline }: { label: string; deadline: Complaint['acknowledgement'] }) {
   const { t } = useTranslation();
@@ -45,7 +73,9 @@ function DeadlineRow({ label, deadline }: { label: string; deadline: Complaint['
           <Badge variant="outline" color={STATE_COLOR[deadline.state]}>
             {t(`cases.deadline.${deadline.state}`)}
           </Badge>
-          <Text size="sm">{t('cases.dueAt', { when: formatDateTime(deadline.dueAt, prefs) })}</Text>
+          <Text size="sm" data-testid="complaint-due">
+            {dueText(t, deadline.dueAt, prefs)}
+          </Text>
           {deadline.doneAt && (
             <Text size="xs" c="dimmed">
               {t('cases.doneAt', { when: formatDateTime(deadline.doneAt, prefs) })}
