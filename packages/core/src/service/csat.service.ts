@@ -244,7 +244,7 @@ export async function answerSurvey(
     let task: string | null = null;
     if (answer.rating <= UNHAPPY && !survey.followUpTaskId)
       task = await openFollowUpTask(trx, ws, {
-        title: `Follow up: rating ${answer.rating}/5 on ticket #${ticket.number}`,
+        answer: { rating: answer.rating, ticketNumber: Number(ticket.number) },
         linkedObject: 'tickets',
         linkedRecord: survey.ticketId,
         owner: (ticket.owner as string | null) ?? null,

@@ -423,7 +423,7 @@ export async function answerNps(
     if (score <= DETRACTOR && !survey.followUpTaskId) {
       const name = [person.firstName, person.lastName].filter(Boolean).join(' ');
       task = await openFollowUpTask(trx, ws, {
-        title: `Follow up: NPS ${score}/10 from ${name || 'a customer'}${ticket ? ` (ticket #${ticket.number})` : ''}`,
+        answer: { rating: score, name, ticketNumber: ticket ? Number(ticket.number) : undefined },
         linkedObject: 'people',
         linkedRecord: survey.personId,
         owner: (person.owner as string | null) ?? survey.ownerUserId,

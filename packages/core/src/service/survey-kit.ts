@@ -2,6 +2,7 @@ import type { Tx } from '@rabita/db';
 import { type Principal, servicePrincipal } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { createRecordIn } from '../records/create-record.ts';
+import { getUser } from '../users/users.service.ts';
 
 // What the desk's surveys share (satisfaction after a resolution, net promoter score): the language a survey
 // speaks, its sealed links, the principal it reads and writes as, and the follow-up task of an unhappy answer.
@@ -74,27 +75,72 @@ export function openSurveyToken(
   }
 }
 
+/** What an unhappy answer's follow-up task is called, per survey and language (`{…}` filled by followUpTitle). */
+const FOLLOW_UP_TITLES: Record<SurveyKind, Record<SurveyLocale, string>> = {
+  csat: {
+    en: 'Follow up: rating {rating}/{max} on ticket #{number}',
+    ar: 'متابعة: تقييم {rating} من {max} على التذكرة رقم {number}',
+    fa: 'پیگیری: امتیاز {rating} از {max} برای تیکت شمارهٔ {number}',
+  },
+  nps: {
+    en: 'Follow up: NPS {rating}/{max} from {name}{ticket}',
+    ar: 'متابعة: درجة NPS {rating} من {max} — {name}{ticket}',
+    fa: 'پیگیری: امتیاز NPS {rating} از {max} — {name}{ticket}',
+  },
+};
+const TICKET_SUFFIX: Record<SurveyLocale, string> = {
+  en: ' (ticket #{number})',
+  ar: ' (التذكرة رقم {number})',
+  fa: ' (تیکت شمارهٔ {number})',
+};
+const SOMEONE: Record<SurveyLocale, string> = { en: 'a customer', ar: 'عميل', fa: 'یک مشتری' };
+
+/**
+ * The follow-up task's title in the language of the person it is for (the one who will read it), numbers in that
+ * language's digits: a rating out of 5 (CSAT, on a ticket) or a score out of 10 (NPS, from a person, on a ticket
+ * when a resolution sent it).
+ */
+export function followUpTitle(
+  kind: SurveyKind,
+  locale: SurveyLocale,
+  answer: { rating: number; ticketNumber?: number | undefined; name?: string | undefined },
+): string {
+  const digits = (n: number | undefined) => (n === undefined ? '' : localDigits(locale, n));
+  return fill(FOLLOW_UP_TITLES[kind][locale], {
+    rating: digits(answer.rating),
+    max: digits(kind === 'csat' ? 5 : 10),
+    number: digits(answer.ticketNumber),
+    name: answer.name?.trim() || SOMEONE[locale],
+    ticket:
+      answer.ticketNumber === undefined
+        ? ''
+        : fill(TICKET_SUFFIX[locale], { number: digits(answer.ticketNumber) }),
+  });
+}
+
 /**
  * Opens the high-priority follow-up task of an unhappy answer, linked to the ticket or person it is about, for
- * `owner` (assigned to them) when there is one, due in a day; its id.
+ * `owner` (assigned to them) when there is one, due in a day, titled in the owner's language; its id.
  */
 export async function openFollowUpTask(
   trx: Tx,
   workspaceId: string,
   task: {
-    title: string;
+    answer: Parameters<typeof followUpTitle>[2];
     linkedObject: 'tickets' | 'people';
     linkedRecord: string;
     owner: string | null;
     cause: { kind: SurveyKind; surveyId: string };
   },
 ): Promise<string> {
+  const reader = task.owner ? await getUser(trx, task.owner).catch(() => undefined) : undefined;
+  const title = followUpTitle(task.cause.kind, localeOf(reader?.locale), task.answer);
   const created = await createRecordIn(
     trx,
     surveyPrincipal(workspaceId),
     'tasks',
     {
-      title: task.title.slice(0, 500),
+      title: title.slice(0, 500),
       linkedObject: task.linkedObject,
       linkedRecord: task.linkedRecord,
       priority: 'high',
