@@ -104,6 +104,24 @@ describe('SLA settings and a ticket’s SLA in the browser, in Persian', () => {
     expect(await first.textContent()).toContain('نوروز');
     const stored = (await api('GET', `/service/calendars/${calendar.id}`)).definition.holidays as string[];
     expect(stored).toEqual(expect.arrayContaining(['2026-03-21', '2026-03-22', '2026-03-23', '2026-03-24']));
+    // The names are kept with the calendar (the list shows what the saved calendar holds).
+    const saved = (await api('GET', `/service/calendars/${calendar.id}`)).definition.holidayNotes;
+    expect(saved['2026-03-21']).toMatchObject({ name: { fa: 'نوروز' } });
+
+    // Arafat (a Hijri day) comes as an estimate, confirmed by the admin once the moon is sighted.
+    await page.getByRole('button', { name: s.addHolidays }).click();
+    await dialog.getByLabel(s.gregorianYear).fill('2026');
+    await dialog.getByLabel(s.holiday.nowruz).uncheck();
+    await dialog.getByLabel(s.holiday.arafat).check();
+    await dialog.getByRole('button', { name: s.add, exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const arafat = page.getByTestId('holiday').filter({ hasText: s.estimated });
+    await arafat.waitFor();
+    const date = (await arafat.getAttribute('data-date')) ?? '';
+    await arafat.getByRole('button', { name: s.confirm }).click();
+    await expect.poll(() => page.getByTestId('holiday').filter({ hasText: s.estimated }).count()).toBe(0);
+    const notes = (await api('GET', `/service/calendars/${calendar.id}`)).definition.holidayNotes;
+    expect(notes[date]).toMatchObject({ estimated: false });
     expect(await axe()).toEqual([]);
   }, 180_000);
 

@@ -16969,7 +16969,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        /** @description A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] } } */
+                        /** @description A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] }, holidayNotes?: { "YYYY-MM-DD": { name?: text or { en, ar, fa }, estimated?: boolean } } } — a note only for a date among holidays; estimated: false once an admin confirms a Hijri day */
                         definition: unknown;
                     };
                 };
@@ -17196,7 +17196,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @description A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] } } */
+                        /** @description A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] }, holidayNotes?: { "YYYY-MM-DD": { name?: text or { en, ar, fa }, estimated?: boolean } } } — a note only for a date among holidays; estimated: false once an admin confirms a Hijri day */
                         definition?: unknown;
                     };
                 };

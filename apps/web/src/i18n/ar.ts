@@ -1441,6 +1441,8 @@ export const ar: Dictionary = {
     noHolidays: 'لا توجد عطل بعد.',
     removeHoliday: 'إزالة عطلة {{date}}',
     estimated: 'تقديري',
+    confirm: 'تأكيد',
+    confirmHoliday: 'تأكيد تاريخ {{date}}',
     estimatedHint: 'الأيام الهجرية تقديرية وفق تقويم أم القرى؛ قد تغيّرها رؤية الهلال يومًا.',
     addHolidays: 'إضافة عطل…',
     addHolidaysTitle: 'إضافة عطل إلى «{{name}}»',

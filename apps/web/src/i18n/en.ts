@@ -1464,6 +1464,8 @@ export const en = {
     noHolidays: 'No holidays yet.',
     removeHoliday: 'Remove the holiday of {{date}}',
     estimated: 'estimated',
+    confirm: 'Confirm',
+    confirmHoliday: 'Confirm the date of {{date}}',
     estimatedHint:
       'Hijri days are estimated from the Umm al-Qura calendar; the sighting of the moon may move them by a day.',
     addHolidays: 'Add holidays…',

@@ -1452,6 +1452,8 @@ export const fa: Dictionary = {
     noHolidays: 'هنوز تعطیلی‌ای نیست.',
     removeHoliday: 'حذف تعطیلی {{date}}',
     estimated: 'تخمینی',
+    confirm: 'تأیید',
+    confirmHoliday: 'تأیید تاریخ {{date}}',
     estimatedHint:
       'روزهای قمری بر پایهٔ تقویم ام‌القری تخمین زده شده‌اند؛ رؤیت هلال ممکن است آن‌ها را یک روز جابه‌جا کند.',
     addHolidays: 'افزودن تعطیلات…',

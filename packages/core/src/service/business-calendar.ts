@@ -1,6 +1,7 @@
 import { isTimeZone } from '@rabita/shared';
 import { z } from 'zod';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { unstorableText } from '../http/route-kit.ts';
 
 /**
  * Business time for the service desk: when a calendar is open, how much open time lies between two instants, and
@@ -42,6 +43,17 @@ export interface BusinessCalendar {
   holidays: readonly string[];
   /** Local date → the ranges that replace its weekday's (an empty list closes it, like a holiday). */
   specialDays?: Readonly<Record<string, readonly TimeRange[]>>;
+  /**
+   * What people know of a holiday (never read by the clock arithmetic): its name — in each language when Rabita
+   * generated it, as the file said when imported — and whether its day is an estimate (a Hijri day before the moon
+   * is sighted) until an admin confirms it.
+   */
+  holidayNotes?: Readonly<Record<string, HolidayNote>>;
+}
+
+export interface HolidayNote {
+  name?: string | { en: string; ar: string; fa: string } | undefined;
+  estimated?: boolean | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -106,6 +118,20 @@ function overlapIn(spans: Span[], where: string): string | null {
   return null;
 }
 
+const noteText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .superRefine((value, ctx) => {
+    const problem = unstorableText(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const holidayNote = z.strictObject({
+  name: z.union([noteText, z.strictObject({ en: noteText, ar: noteText, fa: noteText })]).optional(),
+  estimated: z.boolean().optional(),
+});
+
 /**
  * A business calendar as callers send it: a real IANA zone, HH:MM times, at most 12 ranges a day, no two ranges
  * of a day overlapping (an overnight range not running into the next weekday's first), at least one open weekday,
@@ -128,6 +154,7 @@ export const businessCalendarSchema = z
     }),
     holidays: z.array(localDate).max(MAX_DATES, `At most ${MAX_DATES} holidays.`),
     specialDays: z.record(localDate, dayHours).optional(),
+    holidayNotes: z.record(localDate, holidayNote).optional(),
   })
   .superRefine((cal, ctx) => {
     // Zod runs this even when a time failed its pattern; those ranges are already reported.
@@ -159,6 +186,15 @@ export const businessCalendarSchema = z
     const special = Object.entries(cal.specialDays ?? {});
     if (special.length > MAX_DATES)
       ctx.addIssue({ code: 'custom', path: ['specialDays'], message: `At most ${MAX_DATES} special days.` });
+    // A note belongs to a holiday of the calendar: removing the holiday removes its note.
+    const holidays = new Set(cal.holidays);
+    for (const date of Object.keys(cal.holidayNotes ?? {}))
+      if (!holidays.has(date))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['holidayNotes', date],
+          message: `${date} is not one of the calendar's holidays.`,
+        });
     for (const [date, ranges] of special.slice(0, MAX_DATES)) {
       const problem = overlapIn(spans(ranges), date);
       if (problem) ctx.addIssue({ code: 'custom', path: ['specialDays', date], message: problem });

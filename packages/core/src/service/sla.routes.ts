@@ -46,7 +46,7 @@ const calendarSchema = z
 const definition = z
   .unknown()
   .describe(
-    'A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] } }',
+    'A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] }, holidayNotes?: { "YYYY-MM-DD": { name?: text or { en, ar, fa }, estimated?: boolean } } } — a note only for a date among holidays; estimated: false once an admin confirms a Hijri day',
   );
 
 const minutes = z.number().int().min(0).max(MAX_TARGET_MINUTES);

@@ -1,10 +1,11 @@
 import type { Tx } from '@rabita/db';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { unstorableText } from '../http/route-kit.ts';
 import { newId } from '../ids.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import { recordMatchesFilter } from '../records/stored-record.ts';
-import { type BusinessCalendar, checkCalendar } from './business-calendar.ts';
+import { type BusinessCalendar, checkCalendar, type HolidayNote } from './business-calendar.ts';
 import {
   type DateSpan,
   type GeneratedHoliday,
@@ -141,13 +142,24 @@ async function saveCalendar(
 async function addHolidays(
   ctx: ServiceContext,
   id: string,
-  added: readonly { date: string }[],
+  added: readonly ({ date: string } & HolidayNote)[],
 ): Promise<CalendarRow> {
   return inWorkspace(ctx, async (trx, ws) => {
     const current = await findCalendar(trx, ws, id);
     if (!current) throw new AppError('not_found', 'There is no such calendar.');
     const holidays = [...new Set([...current.definition.holidays, ...added.map((h) => h.date)])].sort();
-    const definition = checkedCalendar({ ...current.definition, holidays });
+    // Each added day keeps its name and whether it is an estimate; a day already there keeps a confirmation.
+    const holidayNotes: Record<string, HolidayNote> = { ...current.definition.holidayNotes };
+    for (const { date, name: given, estimated } of added) {
+      const before = holidayNotes[date];
+      // A name an iCalendar file gave that the database cannot store (a NUL) is left out, not the holiday.
+      const name = typeof given === 'string' && unstorableText(given) ? undefined : given;
+      holidayNotes[date] = {
+        ...(name ? { name } : before?.name ? { name: before.name } : {}),
+        ...(before?.estimated === false ? { estimated: false } : estimated ? { estimated: true } : {}),
+      };
+    }
+    const definition = checkedCalendar({ ...current.definition, holidays, holidayNotes });
     return saveCalendar(trx, ws, current, current.name, definition);
   });
 }

@@ -385,6 +385,47 @@ describe('SLA policies and clocks', () => {
       skipped: 0,
     });
     expect(res.json().calendar.definition.holidays).toEqual(['2026-09-23']);
+    // The calendar keeps each holiday's name: read back, the day is named as the file named it.
+    const read = await call('GET', `/service/calendars/${cal.json().id}`);
+    expect(read.json().definition.holidayNotes).toEqual({ '2026-09-23': { name: 'اليوم الوطني' } });
+    // Generated Hijri days are kept as estimates, in three languages, until an admin confirms one.
+    const eid = await call('POST', `/service/calendars/${cal.json().id}/holidays/generate`, {
+      span: 2026,
+      choice: { arafat: true },
+    });
+    expect(eid.statusCode, eid.body).toBe(200);
+    const [arafat] = eid.json().holidays as { date: string; name: { ar: string } }[];
+    const stored = eid.json().calendar.definition as {
+      holidays: string[];
+      holidayNotes: Record<string, { name: { ar: string }; estimated?: boolean }>;
+    };
+    expect(stored.holidayNotes[arafat!.date]).toEqual({ name: arafat!.name, estimated: true });
+    const confirmed = await call('PATCH', `/service/calendars/${cal.json().id}`, {
+      definition: {
+        ...stored,
+        holidayNotes: { ...stored.holidayNotes, [arafat!.date]: { name: arafat!.name, estimated: false } },
+      },
+    });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    // Generating the year again keeps the confirmation.
+    const again = await call('POST', `/service/calendars/${cal.json().id}/holidays/generate`, {
+      span: 2026,
+      choice: { arafat: true },
+    });
+    expect(again.json().calendar.definition.holidayNotes[arafat!.date].estimated).toBe(false);
+    // A note for a day that is not a holiday, a NUL in a name, a name too long: 400s naming the field.
+    for (const holidayNotes of [
+      { '2026-01-01': { name: 'New Year' } },
+      { '2026-09-23': { name: 'Day\u0000' } },
+      { '2026-09-23': { name: 'x'.repeat(201) } },
+      { '2026-09-23': { colour: 'red' } },
+    ]) {
+      const refused = await call('PATCH', `/service/calendars/${cal.json().id}`, {
+        definition: { ...stored, holidayNotes },
+      });
+      expect(refused.statusCode, JSON.stringify(holidayNotes)).toBe(400);
+      expect(refused.json().errors[0].field).toMatch(/definition\.holidayNotes/);
+    }
     const bad = await call('POST', `/service/calendars/${cal.json().id}/holidays/import`, {
       ics: 'not a calendar',
       from: '2026-01-01',

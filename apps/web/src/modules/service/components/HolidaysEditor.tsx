@@ -21,14 +21,14 @@ import { formatDate, formatNumber } from '../../../lib/format.ts';
 import { useAction } from '../../../lib/use-action.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { problemFor } from '../../email/utils/field-problem.ts';
-import { definitionOf, type HolidayChoice, type SlaCalendar, serviceApi } from '../utils/service-api.ts';
+import {
+  type CalendarDefinition,
+  definitionOf,
+  type HolidayChoice,
+  type SlaCalendar,
+  serviceApi,
+} from '../utils/service-api.ts';
 import { serviceKeys } from '../utils/service-keys.ts';
-
-/** What the server said of a holiday it added: its name, and whether its day is an estimate (Hijri days). */
-export interface HolidayNote {
-  name: string;
-  estimated: boolean;
-}
 
 const CHOICES = [
   'nowruz',
@@ -41,27 +41,37 @@ const CHOICES = [
 ] as const;
 
 /**
- * A saved calendar's holidays, in the user's calendar (Jalali in Persian), each removable; more added by generating
- * a year's Iranian and Islamic holidays or from an iCalendar file. The calendar stores dates only, so a name shows
- * for the holidays added here since the page opened (the server's answer names them).
+ * A saved calendar's holidays, in the user's calendar (Jalali in Persian), each with its name (in the user's
+ * language when Rabita generated it) and removable; a Hijri day stays marked "estimated" until an admin confirms
+ * it (moon sighting differs by country). More are added by generating a year's Iranian and Islamic holidays or
+ * from an iCalendar file.
  */
 export function HolidaysEditor({ calendar, canManage }: { calendar: SlaCalendar; canManage: boolean }) {
   const { t } = useTranslation();
   const prefs = usePrefs();
   const definition = definitionOf(calendar);
-  const [notes, setNotes] = useState<Record<string, HolidayNote>>({});
   const [generating, setGenerating] = useState(false);
   const [importing, setImporting] = useState(false);
   const { error, busy, run } = useAction();
-  const remove = (date: string) =>
+  const notes = definition.holidayNotes ?? {};
+  const save = (next: CalendarDefinition) =>
     run(
-      () =>
-        serviceApi.saveCalendar(calendar.id, {
-          name: calendar.name,
-          definition: { ...definition, holidays: definition.holidays.filter((d) => d !== date) },
-        }),
+      () => serviceApi.saveCalendar(calendar.id, { name: calendar.name, definition: next }),
       [serviceKeys.calendars],
     );
+  // A holiday goes with its note.
+  const remove = (date: string) =>
+    save({
+      ...definition,
+      holidays: definition.holidays.filter((d) => d !== date),
+      holidayNotes: Object.fromEntries(Object.entries(notes).filter(([d]) => d !== date)),
+    });
+  const confirm = (date: string) =>
+    save({ ...definition, holidayNotes: { ...notes, [date]: { ...notes[date], estimated: false } } });
+  const nameOf = (date: string) => {
+    const name = notes[date]?.name;
+    return typeof name === 'string' ? name : name?.[prefs.locale];
+  };
   const dates = [...definition.holidays].sort();
   return (
     <Stack gap="xs" data-testid="holidays">
@@ -105,11 +115,25 @@ export function HolidaysEditor({ calendar, canManage }: { calendar: SlaCalendar;
                   <Table.Tr key={date} data-testid="holiday" data-date={date}>
                     <Table.Td>{formatDate(date, prefs)}</Table.Td>
                     <Table.Td>
-                      {note?.name}
-                      {note?.estimated && (
-                        <Badge size="xs" variant="light" color="yellow" ms={6}>
-                          {t('service.estimated')}
-                        </Badge>
+                      {nameOf(date)}
+                      {note?.estimated === true && (
+                        <>
+                          <Badge size="xs" variant="light" color="yellow" ms={6}>
+                            {t('service.estimated')}
+                          </Badge>
+                          {canManage && (
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              ms={6}
+                              loading={busy}
+                              onClick={() => void confirm(date)}
+                              aria-label={t('service.confirmHoliday', { date: formatDate(date, prefs) })}
+                            >
+                              {t('service.confirm')}
+                            </Button>
+                          )}
+                        </>
                       )}
                     </Table.Td>
                     <Table.Td w={40}>
@@ -132,28 +156,17 @@ export function HolidaysEditor({ calendar, canManage }: { calendar: SlaCalendar;
           </Table>
         </Table.ScrollContainer>
       )}
-      <GenerateModal
-        calendar={calendar}
-        opened={generating}
-        onClose={() => setGenerating(false)}
-        onAdded={(added) => setNotes((n) => ({ ...n, ...added }))}
-      />
-      <ImportModal
-        calendar={calendar}
-        opened={importing}
-        onClose={() => setImporting(false)}
-        onAdded={(added) => setNotes((n) => ({ ...n, ...added }))}
-      />
+      <GenerateModal calendar={calendar} opened={generating} onClose={() => setGenerating(false)} />
+      <ImportModal calendar={calendar} opened={importing} onClose={() => setImporting(false)} />
     </Stack>
   );
 }
 
-/** What both holiday dialogs take: the calendar, whether open, and where to say what was added. */
+/** What both holiday dialogs take: the calendar, and whether open. */
 interface HolidayDialogProps {
   calendar: SlaCalendar;
   opened: boolean;
   onClose: () => void;
-  onAdded: (notes: Record<string, HolidayNote>) => void;
 }
 
 /** The Gregorian year a dialog works on, with the server's problem with the span under it. */
@@ -181,7 +194,7 @@ function YearInput({
 }
 
 /** "Add holidays…": a year, and which of the Iranian and Islamic holidays to add (Hijri ones are estimates). */
-function GenerateModal({ calendar, opened, onClose, onAdded }: HolidayDialogProps) {
+function GenerateModal({ calendar, opened, onClose }: HolidayDialogProps) {
   const { t } = useTranslation();
   const prefs = usePrefs();
   const [year, setYear] = useState(new Date().getUTCFullYear());
@@ -198,12 +211,7 @@ function GenerateModal({ calendar, opened, onClose, onAdded }: HolidayDialogProp
       mawlid: mawlid === 'no' ? false : (Number(mawlid) as 12 | 17),
     };
     const ok = await run(async () => {
-      const answer = await serviceApi.generateHolidays(calendar.id, year, choice);
-      onAdded(
-        Object.fromEntries(
-          answer.holidays.map((h) => [h.date, { name: h.name[prefs.locale], estimated: h.estimated }]),
-        ),
-      );
+      await serviceApi.generateHolidays(calendar.id, year, choice);
     }, [serviceKeys.calendars]);
     if (ok) onClose();
   };
@@ -276,7 +284,7 @@ function GenerateModal({ calendar, opened, onClose, onAdded }: HolidayDialogProp
 }
 
 /** "Import iCalendar…": a `.ics` file read as text, its all-day events of a year added as holidays. */
-function ImportModal({ calendar, opened, onClose, onAdded }: HolidayDialogProps) {
+function ImportModal({ calendar, opened, onClose }: HolidayDialogProps) {
   const { t } = useTranslation();
   const prefs = usePrefs();
   const [file, setFile] = useState<File | null>(null);
@@ -293,7 +301,6 @@ function ImportModal({ calendar, opened, onClose, onAdded }: HolidayDialogProps)
         `${year}-12-31`,
       );
       setSkipped(answer.skipped);
-      onAdded(Object.fromEntries(answer.holidays.map((h) => [h.date, { name: h.name, estimated: false }])));
     }, [serviceKeys.calendars]);
     if (ok) setFile(null);
   };

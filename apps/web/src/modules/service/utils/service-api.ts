@@ -27,6 +27,13 @@ export interface CalendarDefinition {
   hours: Record<string, HourRange[]>;
   holidays: string[];
   specialDays?: Record<string, HourRange[]>;
+  /** A holiday's name (in each language when generated) and whether its day is still an estimate. */
+  holidayNotes?: Record<string, HolidayNote>;
+}
+
+export interface HolidayNote {
+  name?: string | { en: string; ar: string; fa: string };
+  estimated?: boolean;
 }
 
 /** A calendar's definition read defensively: what the server sent, with empty parts where it had none. */
@@ -37,6 +44,7 @@ export function definitionOf(calendar: SlaCalendar | undefined): CalendarDefinit
     hours: d.hours ?? {},
     holidays: d.holidays ?? [],
     ...(d.specialDays ? { specialDays: d.specialDays } : {}),
+    ...(d.holidayNotes ? { holidayNotes: d.holidayNotes } : {}),
   };
 }
 
