@@ -19,18 +19,25 @@ export async function launchBrowser(which: 'by-rule' | 'bundled' = 'by-rule'): P
 }
 
 /**
- * Opens a menu by its button and chooses an item. A record page's side panels load one by one and move the
- * button while they do, so a click can land where the button was: the click is tried again until the menu opens.
+ * Does `act` until `shown` is visible. A record page's panels load one by one and move what is under them while they
+ * do, so a click can land where a button was (or keys go to a field that is being replaced): the act is tried again.
  */
-export async function chooseFromMenu(button: Locator, item: Locator, tries = 5): Promise<void> {
+export async function actUntilShown(act: () => Promise<void>, shown: Locator, tries = 5): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await button.click();
+    // What a slow page showed late is not undone by acting again (a second click would close a menu).
+    if (attempt > 1 && (await shown.isVisible())) return;
+    await act();
     try {
-      await item.waitFor({ timeout: 3_000 });
-      break;
+      await shown.waitFor({ timeout: 4_000 });
+      return;
     } catch (error) {
       if (attempt >= tries) throw error;
     }
   }
+}
+
+/** Opens a menu by its button and chooses an item, the click tried again until the menu opens. */
+export async function chooseFromMenu(button: Locator, item: Locator, tries = 5): Promise<void> {
+  await actUntilShown(() => button.click(), item, tries);
   await item.click();
 }

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
 import { apiCaller, signUp, type TestApp } from '../test/harness.ts';
-import { chooseFromMenu, launchBrowser } from './browser.ts';
+import { actUntilShown, chooseFromMenu, launchBrowser } from './browser.ts';
 import { newDeskPage, seriousAxeViolations, serveTestApp } from './desk.ts';
 
 const r = fa.replies;
@@ -94,11 +94,14 @@ describe('canned replies and macros on a ticket in the browser, in Persian', () 
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
     const composer = page.getByTestId('ticket-composer');
     const body = composer.getByRole('textbox');
-    await body.click();
-    await page.keyboard.type('/');
-    // The search box takes the keys: the shortcut, then Enter takes the best match.
+    // The search box takes the keys: the shortcut, then Enter takes the best match. (The panels above the composer
+    // load one by one on a busy machine; the `/` is typed again into an empty composer if the list did not open.)
     const search = page.getByRole('textbox', { name: r.search });
-    await search.waitFor();
+    await actUntilShown(async () => {
+      await body.fill('');
+      await body.click();
+      await page.keyboard.type('/');
+    }, search);
     await expect.poll(() => search.evaluate((e) => e === document.activeElement)).toBe(true);
     await page.keyboard.type('salam');
     await page.getByRole('option', { name: /دریافت درخواست/ }).waitFor();
@@ -113,16 +116,21 @@ describe('canned replies and macros on a ticket in the browser, in Persian', () 
     expect(await axe()).toEqual([]);
 
     // The button opens the same list; Escape closes it and leaves the text as it was.
-    await composer.getByRole('button', { name: r.pick }).click();
-    await search.waitFor();
+    await actUntilShown(() => composer.getByRole('button', { name: r.pick }).click(), search);
     expect(await page.getByRole('option').count()).toBe(2);
     await page.keyboard.press('Escape');
     await search.waitFor({ state: 'hidden' });
     expect(await typed()).toBe(expected);
 
-    await composer.getByRole('button', { name: fa.service.send, exact: true }).click();
     const messages = page.getByTestId('ticket-messages');
-    await messages.getByText('دریافت شد و در حال بررسی است', { exact: false }).waitFor();
+    const send = composer.getByRole('button', { name: fa.service.send, exact: true });
+    await actUntilShown(
+      async () => {
+        // Clicked again only while the text is still there and not being sent (the button is disabled meanwhile).
+        if ((await body.inputValue()) !== '' && (await send.isEnabled())) await send.click();
+      },
+      messages.getByText('دریافت شد و در حال بررسی است', { exact: false }),
+    );
     await expect.poll(() => body.inputValue()).toBe('');
     const [sent] = (await made('GET', `/tickets/${ticket.id}/messages`)).data;
     expect(sent.kind).toBe('reply');
