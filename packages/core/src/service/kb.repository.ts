@@ -218,9 +218,18 @@ export async function translationsOf(
   return options.withBody === false ? rows.map((r) => ({ ...r, body: '' })) : rows;
 }
 
+/** How much of a translation's folded body its search head holds (migration `service-0017-kb-search-head`). */
+const HEAD_CHARS = 600;
 /**
- * Writes one translation with its search columns: the folded title (for trigrams) and a tsvector of the folded
- * title (weight A) and body (weight B) under `english` for English and `simple` for Arabic and Persian.
+ * Titles a typo away from the query are looked for only when its words matched fewer translations than this (one
+ * number for every page of a search, so its pages agree).
+ */
+const TYPO_PASS_BELOW = 20;
+
+/**
+ * Writes one translation with its search columns: the folded title (for trigrams), a tsvector of the folded
+ * title (weight A) and body (weight B) under `english` for English and `simple` for Arabic and Persian (what a
+ * search matches), and the same of the title and the body's first `HEAD_CHARS` characters (what ranks the matches).
  */
 export async function upsertTranslation(
   trx: Tx,
@@ -239,17 +248,19 @@ export async function upsertTranslation(
   const config = t.locale === 'en' ? 'english' : 'simple';
   const { rows } = await sql<TranslationRow>`
     insert into kb_translations as k (workspace_id, article_id, locale, title, body, status, published_at,
-      updated_by, title_folded, search)
+      updated_by, title_folded, search, search_head)
     values (${workspaceId}, ${t.articleId}, ${t.locale}, ${t.title}, ${t.body}, ${t.status},
       case when ${t.status} = 'published' then now() end, ${t.updatedBy}, ${t.titleFolded},
       setweight(to_tsvector(${config}::regconfig, ${t.titleFolded}), 'A')
-        || setweight(to_tsvector(${config}::regconfig, ${t.bodyFolded}), 'B'))
+        || setweight(to_tsvector(${config}::regconfig, ${t.bodyFolded}), 'B'),
+      setweight(to_tsvector(${config}::regconfig, ${t.titleFolded}), 'A')
+        || setweight(to_tsvector(${config}::regconfig, ${t.bodyFolded.slice(0, HEAD_CHARS)}), 'B'))
     on conflict (workspace_id, article_id, locale) do update set
       title = excluded.title, body = excluded.body, status = excluded.status,
       published_at = case when excluded.status = 'draft' then null
         when k.status = 'published' then k.published_at else now() end,
       updated_by = excluded.updated_by, updated_at = now(), title_folded = excluded.title_folded,
-      search = excluded.search
+      search = excluded.search, search_head = excluded.search_head
     returning ${TRANSLATION}`.execute(raw(trx));
   return rows[0]!;
 }
@@ -270,7 +281,9 @@ export async function deleteTranslationRow(
  * Translations matching a folded query, best first: full-text under both configurations (an English stem and the
  * plain words of Arabic and Persian), or a title within trigram reach of the query (a typo). `match: 'any'` ORs the
  * query's words (suggestions from a ticket's subject), `'all'` reads it as a web search (every word, "phrases",
- * -exclusions). A translation in `prefer` ranks above every other. Pages by `(score, article, locale)`.
+ * -exclusions). A match of the words anywhere in the text counts, ranked by the title and the body's opening (the
+ * search head); titles a typo away come after them, and only when the words found few. A translation in `prefer`
+ * ranks above every other. Pages by `(score, article, locale)`; at most 2,000 matches a pass are ranked.
  */
 export async function searchTranslations(
   trx: Tx,
@@ -286,8 +299,6 @@ export async function searchTranslations(
     limit: number;
   },
 ): Promise<SearchRow[]> {
-  // Trigram reach: a one-letter typo in a short Persian or Arabic word still shares about half its trigrams.
-  await sql`select set_config('pg_trgm.word_similarity_threshold', '0.45', true)`.execute(raw(trx));
   const tsquery = (config: 'english' | 'simple') =>
     q.match === 'all'
       ? sql`websearch_to_tsquery(${config}::regconfig, ${q.folded})`
@@ -295,32 +306,27 @@ export async function searchTranslations(
   const after = q.after
     ? sql`where (s.score, s."articleId", s.locale) < (${q.after.score}::float8, ${q.after.articleId}, ${q.after.locale})`
     : sql``;
-  // The page is chosen from the matches' scores alone; only its rows' bodies are read (a common word matches
-  // many translations, and reading each one's body cost as much as ranking it: bench/service-speed.ts).
+  // The matches and their scores come from `rabita_kb_matches` (migration `service-0017-kb-search-head`: through the
+  // indexes, which row-level security keeps the application's role from; by words, then titles a typo away when the
+  // words found fewer than `TYPO_PASS_BELOW`). The page is chosen from the scores alone; only its rows' bodies are
+  // read (a common word matches many translations, and reading each one's body cost as much as ranking it:
+  // bench/service-speed.ts).
   const { rows } = await sql<SearchRow>`
     select p."articleId", p.locale, t.title, left(t.body, 2000) as body, t.status,
       ${ISO('t.updated_at')} as "updatedAt", p.score
     from (
       select * from (
-        select t.article_id::text as "articleId", t.locale,
-          (greatest(coalesce(ts_rank_cd(t.search, q.en), 0), coalesce(ts_rank_cd(t.search, q.simple), 0))
-            + word_similarity(${q.folded}, t.title_folded)
-            + case when t.locale = ${q.prefer ?? null} then 10 else 0 end)::float8 as score
-        from kb_translations t,
-          (select ${tsquery('english')} as en, ${tsquery('simple')} as simple) q
-        where t.workspace_id = ${workspaceId}
-          and (t.search @@ q.en or t.search @@ q.simple or ${q.folded} <% t.title_folded)
-          ${q.publishedOnly ? sql`and t.status = 'published'` : sql``}
-          ${q.locale ? sql`and t.locale = ${q.locale}` : sql``}
-          ${q.excludeArticle ? sql`and t.article_id <> ${q.excludeArticle}` : sql``}
-        limit 2000
+        select m.article_id, m.article_id::text as "articleId", m.locale,
+          m.score + case when m.locale = ${q.prefer ?? null} then 10 else 0 end as score
+        from rabita_kb_matches(${tsquery('english')}, ${tsquery('simple')}, ${q.folded}, ${q.publishedOnly},
+          ${q.locale ?? null}, ${q.excludeArticle ?? null}::uuid, 2000, ${TYPO_PASS_BELOW}) m
       ) s
       ${after}
       order by s.score desc, s."articleId" desc, s.locale desc
       limit ${q.limit}
     ) p
     join kb_translations t
-      on t.workspace_id = ${workspaceId} and t.article_id = p."articleId"::uuid and t.locale = p.locale
+      on t.workspace_id = ${workspaceId} and t.article_id = p.article_id and t.locale = p.locale
     order by p.score desc, p."articleId" desc, p.locale desc`.execute(raw(trx));
   return rows;
 }

@@ -17,6 +17,7 @@ import * as fcrColumns from './fcr.migrations.ts';
 import * as inboxIndexes from './inbox.migrations.ts';
 import * as kbTables from './kb.migrations.ts';
 import { kbPages, kbRoutes } from './kb.routes.ts';
+import * as kbSearchHead from './kb-search-head.migrations.ts';
 import { macrosRoutes } from './macros.routes.ts';
 import * as mailTables from './mail.migrations.ts';
 import { mailRoutes } from './mail.routes.ts';
@@ -83,6 +84,7 @@ export const serviceModule: ModuleManifest = {
     'service-0014-nps': npsTables,
     'service-0015-fcr': fcrColumns,
     'service-0016-bench-indexes': benchIndexes,
+    'service-0017-kb-search-head': kbSearchHead,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.
