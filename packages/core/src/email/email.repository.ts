@@ -39,6 +39,8 @@ export interface MailboxRow {
     total?: number;
     reconciledAt?: string;
     reconcile?: { at: string; checked: number; missing: number };
+    /** The last comparison that found messages missing (kept when later ones find none). */
+    gap?: { at: string; checked: number; missing: number };
   };
   settings_version: number;
   created_at: Date;

@@ -507,7 +507,12 @@ class FolderSync {
     this.mailbox.progress.reconciledAt = at;
     await this.tx((trx) =>
       setMailboxState(trx, this.workspaceId, this.mailbox.id, {
-        progress: { reconciledAt: at, reconcile: { at, checked, missing } },
+        progress: {
+          reconciledAt: at,
+          reconcile: { at, checked, missing },
+          // A gap stays on the mailbox after the next comparison finds none: a loss an admin did not see yet.
+          ...(missing > 0 ? { gap: { at, checked, missing } } : {}),
+        },
       }),
     );
     if (missing > 0)

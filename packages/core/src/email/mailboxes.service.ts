@@ -69,6 +69,8 @@ export interface MailboxView {
   skipped: number;
   /** The last comparison of the server's messages with those stored: how many it checked and found missing. */
   lastReconcile: { at: string; checked: number; missing: number } | null;
+  /** The last comparison that found messages missing, kept after later ones find none. */
+  lastGap: { at: string; checked: number; missing: number } | null;
   createdAt: string;
 }
 
@@ -135,6 +137,7 @@ function present(row: MailboxRow, folders: Awaited<ReturnType<typeof selectFolde
     })),
     skipped: row.skipped,
     lastReconcile: row.progress.reconcile ?? null,
+    lastGap: row.progress.gap ?? null,
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -25,6 +25,7 @@ const saved: Mailbox = {
   folders: [],
   skipped: 0,
   lastReconcile: null,
+  lastGap: null,
   createdAt: '2026-12-01T10:00:00.000Z',
 };
 
