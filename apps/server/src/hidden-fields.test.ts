@@ -367,6 +367,17 @@ describe('hidden fields never leave the record engine', () => {
         );
       return [body];
     },
+    forecast: async (o) => {
+      // The forecast and the deals behind its numbers: refused when the role hides a field the numbers are made of,
+      // and the drill-down leaves a hidden title out. The walked deal is placed in 2026 so that it is listed.
+      if (o.key !== 'deals') return [];
+      const id = records.get('deals')!;
+      const placed = await call('PATCH', `/objects/deals/${id}`, { expectedCloseDate: '2026-05-01' });
+      expect(placed.statusCode, placed.body).toBe(200);
+      const url = '/sales/forecast/deals?period=2026&category=pipeline';
+      expect((await call('GET', url)).body, 'the admin sees the walked deal').toContain(id);
+      return [await bodyOf('GET', '/sales/forecast?period=2026'), await bodyOf('GET', url)];
+    },
     'lead-score': async (o, hidden) => {
       // A scoring rule whose condition reads the hidden field, named after its value: the restricted member gets
       // its points only as withheld (never its name); the admin sees the reason, so the probe reads a real one.

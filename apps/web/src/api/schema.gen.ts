@@ -9469,6 +9469,971 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sales/forecast/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The forecast’s fiscal calendar, its first month and where probabilities come from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ForecastSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set the fiscal calendar (Gregorian, Jalali or Hijri), its first month and the probability source */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        calendar: "gregorian" | "persian" | "islamic-umalqura";
+                        /** @description The fiscal year’s first month in that calendar. */
+                        startMonth: number;
+                        /**
+                         * @description Weighted pipeline from the stage’s probability, or from the empirical win rate per stage and rep.
+                         * @enum {string}
+                         */
+                        probability: "stage" | "history";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ForecastSettings"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fiscal periods (years, quarters or months) around a day, and the one holding it */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "year" | "quarter" | "month";
+                    /** @description YYYY-MM-DD; today by default. */
+                    around?: string;
+                    count?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["FiscalPeriod"][];
+                            current: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The forecast of a period per person and team: closed won, commit, best case, pipeline, weighted, range, quota */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                    period: string;
+                    team?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            period: components["schemas"]["FiscalPeriod"];
+                            currency: string;
+                            /** @enum {string} */
+                            probability: "stage" | "history";
+                            rows: components["schemas"]["ForecastRow"][];
+                            missingRates: {
+                                currency: string;
+                                date: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quotas of a period, per person and team */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                    period: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ForecastQuota"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set (or, with a null amount, remove) a person’s or team’s quota for a period */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                        period: string;
+                        /** @enum {string} */
+                        subjectKind: "user" | "team";
+                        /** Format: uuid */
+                        subjectId: string;
+                        amount: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            quota: components["schemas"]["ForecastQuota"] | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** A manager’s adjustment of a person’s or team’s commit or best case, kept as history */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                        period: string;
+                        /** @enum {string} */
+                        subjectKind: "user" | "team";
+                        /** Format: uuid */
+                        subjectId: string;
+                        /** @enum {string} */
+                        category: "commit" | "bestCase";
+                        /** @description Null removes the adjustment of this category. */
+                        amount: number | null;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            category: "commit" | "bestCase";
+                            amount: number | null;
+                            note: string;
+                            by: string | null;
+                            at: string;
+                            period: string;
+                            /** @enum {string} */
+                            subjectKind: "user" | "team";
+                            subjectId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forecast submissions, newest first, of a period and/or a person */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                    period?: string;
+                    userId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ForecastSubmission"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Submit one’s own commit and best case for a period (kept with its time, never rewritten) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                        period: string;
+                        /** @description In the workspace’s currency. */
+                        commit: number;
+                        /** @description In the workspace’s currency. */
+                        bestCase: number;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ForecastSubmission"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deals behind a forecast number (a period, an owner or team, a category), a page at a time */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                    period: string;
+                    owner?: string;
+                    team?: string;
+                    category: "closed" | "commit" | "bestCase" | "pipeline";
+                    /** @description `next` of the previous page. */
+                    after?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ForecastDeal"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forecast accuracy per person over past periods: first submission against closed won, bias, error */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "year" | "quarter" | "month";
+                    count?: number;
+                    team?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                userId: string;
+                                name: string;
+                                periods: {
+                                    key: string;
+                                    forecast: number | null;
+                                    actual: number;
+                                }[];
+                                /** @description mean(forecast − actual) ÷ mean(actual). */
+                                bias: number | null;
+                                /** @description Mean absolute percentage error (0.1 = 10%). */
+                                error: number | null;
+                            }[];
+                            periods: components["schemas"]["FiscalPeriod"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/forecast/velocity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales velocity and average cycle length per pipeline and owner */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A fiscal period: `1405` (year), `1405-Q3` (quarter), `1405-M07` (7th month of the fiscal year). */
+                    period: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                pipelineId: string | null;
+                                /** @description Null: the pipeline over every owner. */
+                                ownerId: string | null;
+                                openDeals: number;
+                                winRate: number | null;
+                                averageWon: number | null;
+                                cycleDays: number | null;
+                                velocityPerDay: number | null;
+                                unconverted: number;
+                            }[];
+                            currency: string;
+                            period: components["schemas"]["FiscalPeriod"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -24173,6 +25138,196 @@ export interface components {
             currency?: string;
             maxLength?: number;
         };
+        FiscalPeriod: {
+            key: string;
+            /** @enum {string} */
+            kind: "year" | "quarter" | "month";
+            fiscalYear: number;
+            number: number;
+            start: string;
+            /** @description Exclusive. */
+            end: string;
+        };
+        FiscalPeriodInput: {
+            key: string;
+            /** @enum {string} */
+            kind: "year" | "quarter" | "month";
+            fiscalYear: number;
+            number: number;
+            start: string;
+            /** @description Exclusive. */
+            end: string;
+        };
+        ForecastAdjustment: {
+            /** @enum {string} */
+            category: "commit" | "bestCase";
+            amount: number | null;
+            note: string;
+            by: string | null;
+            at: string;
+        };
+        ForecastAdjustmentInput: {
+            /** @enum {string} */
+            category: "commit" | "bestCase";
+            amount: number | null;
+            note: string;
+            by: string | null;
+            at: string;
+        };
+        ForecastDeal: {
+            id: string;
+            title: string | null;
+            amount: number | null;
+            currency: string | null;
+            amountBase: number | null;
+            closeDate: string;
+            stage: string | null;
+            stageId: string | null;
+            forecastCategory: string;
+            /** @enum {string} */
+            status: "open" | "won";
+            probability: number;
+            ownerId: string | null;
+        };
+        ForecastDealInput: {
+            id: string;
+            title: string | null;
+            amount: number | null;
+            currency: string | null;
+            amountBase: number | null;
+            closeDate: string;
+            stage: string | null;
+            stageId: string | null;
+            forecastCategory: string;
+            /** @enum {string} */
+            status: "open" | "won";
+            probability: number;
+            ownerId: string | null;
+        };
+        ForecastQuota: {
+            /** @enum {string} */
+            subjectKind: "user" | "team";
+            subjectId: string;
+            amount: number;
+        };
+        ForecastQuotaInput: {
+            /** @enum {string} */
+            subjectKind: "user" | "team";
+            subjectId: string;
+            amount: number;
+        };
+        ForecastRow: {
+            /** @enum {string} */
+            kind: "user" | "team" | "total";
+            id: string;
+            name: string;
+            parentTeamId: string | null;
+            closedWon: number;
+            /** @description Includes closed won. */
+            commit: number;
+            /** @description Includes commit and closed won. */
+            bestCase: number;
+            pipeline: number;
+            weightedPipeline: number;
+            /** @description P10/P50/P90 of closed won plus the open deals won in simulations. */
+            range: {
+                p10: number;
+                p50: number;
+                p90: number;
+            };
+            quota: number | null;
+            /** @description closedWon ÷ quota. */
+            attainment: number | null;
+            adjustment: components["schemas"]["ForecastAdjustment"] | null;
+            adjustments: {
+                commit: components["schemas"]["ForecastAdjustment"] | null;
+                bestCase: components["schemas"]["ForecastAdjustment"] | null;
+            };
+            submission: {
+                commit: number;
+                bestCase: number;
+                note: string;
+                at: string;
+            } | null;
+            deals: number;
+        };
+        ForecastRowInput: {
+            /** @enum {string} */
+            kind: "user" | "team" | "total";
+            id: string;
+            name: string;
+            parentTeamId: string | null;
+            closedWon: number;
+            /** @description Includes closed won. */
+            commit: number;
+            /** @description Includes commit and closed won. */
+            bestCase: number;
+            pipeline: number;
+            weightedPipeline: number;
+            /** @description P10/P50/P90 of closed won plus the open deals won in simulations. */
+            range: {
+                p10: number;
+                p50: number;
+                p90: number;
+            };
+            quota: number | null;
+            /** @description closedWon ÷ quota. */
+            attainment: number | null;
+            adjustment: components["schemas"]["ForecastAdjustmentInput"] | null;
+            adjustments: {
+                commit: components["schemas"]["ForecastAdjustmentInput"] | null;
+                bestCase: components["schemas"]["ForecastAdjustmentInput"] | null;
+            };
+            submission: {
+                commit: number;
+                bestCase: number;
+                note: string;
+                at: string;
+            } | null;
+            deals: number;
+        };
+        ForecastSettings: {
+            /** @enum {string} */
+            calendar: "gregorian" | "persian" | "islamic-umalqura";
+            /** @description The fiscal year’s first month in that calendar. */
+            startMonth: number;
+            /**
+             * @description Weighted pipeline from the stage’s probability, or from the empirical win rate per stage and rep.
+             * @enum {string}
+             */
+            probability: "stage" | "history";
+            currency: string;
+        };
+        ForecastSettingsInput: {
+            /** @enum {string} */
+            calendar: "gregorian" | "persian" | "islamic-umalqura";
+            /** @description The fiscal year’s first month in that calendar. */
+            startMonth: number;
+            /**
+             * @description Weighted pipeline from the stage’s probability, or from the empirical win rate per stage and rep.
+             * @enum {string}
+             */
+            probability: "stage" | "history";
+            currency: string;
+        };
+        ForecastSubmission: {
+            id: string;
+            period: string;
+            userId: string;
+            commit: number;
+            bestCase: number;
+            note: string;
+            at: string;
+        };
+        ForecastSubmissionInput: {
+            id: string;
+            period: string;
+            userId: string;
+            commit: number;
+            bestCase: number;
+            note: string;
+            at: string;
+        };
         Invitation: {
             id: string;
             email: string;
@@ -24525,6 +25680,12 @@ export interface components {
                 checked: number;
                 missing: number;
             } | null;
+            /** @description The last comparison with the server that found messages missing (kept after later ones find none) */
+            lastGap: {
+                at: string;
+                checked: number;
+                missing: number;
+            } | null;
             createdAt: string;
         };
         MailboxInput: {
@@ -24575,6 +25736,12 @@ export interface components {
             }[];
             skipped: number;
             lastReconcile: {
+                at: string;
+                checked: number;
+                missing: number;
+            } | null;
+            /** @description The last comparison with the server that found messages missing (kept after later ones find none) */
+            lastGap: {
                 at: string;
                 checked: number;
                 missing: number;

@@ -69,13 +69,10 @@ const mailboxSchema = z
     ),
     skipped: z.number(),
     lastReconcile: z.object({ at: z.string(), checked: z.number(), missing: z.number() }).nullable(),
-    lastGap: z
-      .object({ at: z.string(), checked: z.number(), missing: z.number() })
-      .nullable()
-      .meta({
-        description:
-          'The last comparison with the server that found messages missing (kept after later ones find none)',
-      }),
+    lastGap: z.object({ at: z.string(), checked: z.number(), missing: z.number() }).nullable().meta({
+      description:
+        'The last comparison with the server that found messages missing (kept after later ones find none)',
+    }),
     createdAt: z.string(),
   })
   .meta({ id: 'Mailbox' });

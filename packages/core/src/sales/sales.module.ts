@@ -8,6 +8,8 @@ import { dealHooks } from './deal-rules.ts';
 import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
 import { exchangeRatesRoutes } from './exchange-rates.routes.ts';
+import * as forecastTables from './forecast.migrations.ts';
+import { forecastRoutes } from './forecast.routes.ts';
 import * as formTargetTables from './form-targets.migrations.ts';
 import { leadHooks } from './leads.hooks.ts';
 import * as leadTables from './leads.migrations.ts';
@@ -45,6 +47,7 @@ export const salesModule: ModuleManifest = {
     winLossRoutes,
     scoringRoutes,
     webFormsRoutes,
+    forecastRoutes,
   ],
   pages: [webFormPages],
   migrations: {
@@ -54,6 +57,7 @@ export const salesModule: ModuleManifest = {
     'sales-0005-web-forms': webFormTables,
     'sales-0006-scoring': scoringTables,
     'sales-0007-form-targets': formTargetTables,
+    'sales-0008-forecast': forecastTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
@@ -62,6 +66,7 @@ export const salesModule: ModuleManifest = {
     { action: 'sales.scoring.manage', roles: [] },
     { action: 'sales.reasons.manage', roles: [] },
     { action: 'sales.forms.manage', roles: [] },
+    { action: 'sales.forecast.manage', roles: ['manager'] },
   ],
   hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks, scoringHooks],
   subscribers: [dealHistorySubscriber, scoringSubscriber],
@@ -88,5 +93,5 @@ export const salesModule: ModuleManifest = {
   ],
   aggregateShortcuts: [dealTotals],
   formTargets: [leadFormTarget],
-  readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form'],
+  readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form', 'forecast'],
 };
