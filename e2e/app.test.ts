@@ -688,6 +688,7 @@ describe('the web app in a browser', () => {
         'Web forms',
         'Exchange rates',
         'Win and loss reasons',
+        'Forecast',
         'Business calendars',
         'SLA policies',
         'Canned replies',

@@ -102,6 +102,15 @@ export function MailboxCard({
               })}
             </Text>
           )}
+          {/* A gap found earlier stays in sight after later comparisons find none. */}
+          {m.lastGap && m.lastGap.at !== m.lastReconcile?.at && (
+            <Text size="xs" c="orange" data-testid="mailbox-gap">
+              {t('email.lastGap', {
+                time: formatDateTime(m.lastGap.at, prefs),
+                missing: n(m.lastGap.missing),
+              })}
+            </Text>
+          )}
           {m.skipped > 0 && (
             <Anchor component="button" type="button" size="sm" onClick={() => setShowSkipped(true)}>
               {t('email.skippedCount', { n: n(m.skipped) })}
