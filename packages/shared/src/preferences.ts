@@ -36,3 +36,15 @@ export function isCountryCode(code: string): boolean {
 export function isCurrencyCode(code: string): boolean {
   return currencies.has(code);
 }
+
+/**
+ * The digits after the point that amounts in a currency are kept to, as CLDR (through ICU) says: 2 for SAR, AED
+ * and USD, 0 for IRR, IQD and JPY, 3 for KWD, BHD, OMR, JOD, TND and LYD. 2 for a code the runtime does not know.
+ */
+export function currencyDigits(code: string): number {
+  if (!currencies.has(code)) return 2;
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
+      .maximumFractionDigits ?? 2
+  );
+}

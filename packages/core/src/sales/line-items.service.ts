@@ -1,4 +1,5 @@
 import { type Tx, withWorkspace } from '@rabita/db';
+import { currencyDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
@@ -19,7 +20,7 @@ export interface LineItemView {
   unitPrice: string;
   discountPct: string;
   taxPct: string;
-  /** quantity × unit price, less the discount, plus the tax, rounded to cents. */
+  /** quantity × unit price, less the discount, plus the tax, rounded to the currency's digits (cents mostly). */
   total: string;
 }
 export interface DealLines {
@@ -41,7 +42,9 @@ const QUANTITY = { int: 12, frac: 4, min: 'positive' } as const;
 const PERCENT = { int: 3, frac: 4, min: 'nonNegative', max: 100 } as const;
 /** At most this many lines on one deal. */
 const MAX_LINES = 500;
-const LINE_TOTAL = sql`round(quantity * unit_price * (1 - discount_pct / 100) * (1 + tax_pct / 100), 2)`;
+/** A line's total in the deal's currency, rounded to that currency's digits (2 for SAR, 0 for IRR, 3 for KWD). */
+const lineTotal = (currency: string) =>
+  sql`round(quantity * unit_price * (1 - discount_pct / 100) * (1 + tax_pct / 100), ${currencyDigits(currency)}::int)`;
 
 /** The deal as the caller may see it (404 otherwise) and its currency (the workspace's when it has no amount). */
 async function openDeal(trx: Tx, ctx: ServiceContext, dealId: string) {
@@ -63,7 +66,7 @@ async function linesOf(trx: Tx, workspaceId: string, dealId: string, currency: s
     total: string;
   }>`
     select id::text, product_id::text, quantity::text, unit_price::text, discount_pct::text, tax_pct::text,
-           ${LINE_TOTAL}::text as total
+           ${lineTotal(currency)}::text as total
     from deal_line_items where workspace_id = ${workspaceId} and deal_id = ${dealId}::uuid
     order by position, id`.execute(trx.withoutPlugins());
   const lines = rows.map((r) => ({
@@ -76,7 +79,7 @@ async function linesOf(trx: Tx, workspaceId: string, dealId: string, currency: s
     total: r.total,
   }));
   const sum = await sql<{ amount: string | null }>`
-    select sum(${LINE_TOTAL})::text as amount from deal_line_items
+    select sum(${lineTotal(currency)})::text as amount from deal_line_items
     where workspace_id = ${workspaceId} and deal_id = ${dealId}::uuid`.execute(trx.withoutPlugins());
   return { dealId, currency, amount: sum.rows[0]?.amount ?? null, lines };
 }

@@ -49,6 +49,28 @@ describe('products, price books and deal line items', () => {
     await t?.close();
   });
 
+  it('rounds each line to its currency’s digits: none for rials, three for Kuwaiti dinars', async () => {
+    const rials = await newDeal({ amount: '1', currency: 'IRR' });
+    const inRials = await call('POST', `/deals/${rials}/line-items`, {
+      quantity: '3',
+      unitPrice: '33333.5',
+      taxPct: '9',
+    });
+    expect(inRials.statusCode, inRials.body).toBe(201);
+    // 100,000.5 × 1.09 = 109,000.545: whole rials.
+    expect(inRials.json()).toMatchObject({ currency: 'IRR', amount: '109001' });
+    expect((inRials.json() as Lines).lines[0]!.total).toBe('109001');
+    const dinars = await newDeal({ amount: '1', currency: 'KWD' });
+    const inDinars = await call('POST', `/deals/${dinars}/line-items`, {
+      quantity: '3',
+      unitPrice: '1.2345',
+      discountPct: '10',
+    });
+    // 3.7035 × 0.9 = 3.33315: to the fils (three places), not to two.
+    expect(inDinars.json()).toMatchObject({ currency: 'KWD', amount: '3.333' });
+    expect(await amountOf(dinars)).toEqual({ amount: '3.333', currency: 'KWD' });
+  });
+
   it('computes the deal amount from its lines exactly: 3 × 33.33 with 9% tax is 108.99', async () => {
     const deal = await newDeal({ amount: '1', currency: 'SAR' });
     const added = await call('POST', `/deals/${deal}/line-items`, {
