@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
+import { ownerLimit, ruleFor } from '../records/access.ts';
 import { createRecordIn } from '../records/create-record.ts';
 import { assertSeen, type RecordView, readRecords, titleFor } from '../records/gate.ts';
 import { listRecords } from '../records/list-records.ts';
@@ -204,13 +205,23 @@ export async function convertLead(
       throw new AppError('conflict', `Lead ${leadId} is already converted; it is read-only.`);
     await updateRecordIn(trx, principal, 'leads', leadId, { status: 'converted' });
 
+    // What the lead became belongs to the lead's owner (the rep it was assigned to), not to whoever converted it,
+    // unless the converter may only hold their own records of that object (then they own it, as any record they make).
+    const ownerFor = (objectKey: string) =>
+      typeof lead.owner === 'string' && ownerLimit(principal, ruleFor(principal, objectKey)) === undefined
+        ? { owner: lead.owner }
+        : {};
     const company = input.company
-      ? await settle(trx, principal, 'companies', input.company, companyFromLead(lead))
+      ? await settle(trx, principal, 'companies', input.company, {
+          ...companyFromLead(lead),
+          ...ownerFor('companies'),
+        })
       : null;
     const person = input.person
       ? await settle(trx, principal, 'people', input.person, {
           ...personFromLead(lead),
           ...(company ? { company: company.id } : {}),
+          ...ownerFor('people'),
         })
       : null;
     const deal = input.deal
@@ -218,6 +229,7 @@ export async function convertLead(
           name: String(lead.companyName || lead.name || ''),
           ...(company ? { company: company.id } : {}),
           ...(person ? { primaryPerson: person.id } : {}),
+          ...ownerFor('deals'),
         })
       : null;
 

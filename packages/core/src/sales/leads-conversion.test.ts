@@ -138,6 +138,35 @@ describe('lead conversion', () => {
     expect(again.statusCode).toBe(409);
   });
 
+  it('gives what the lead became to the lead’s owner, not to whoever converted it', async () => {
+    const rep = await joinByInvitation(t.app, admin.cookie, {
+      email: `rep.${admin.workspaceId.slice(0, 8)}@example.com`,
+      role: 'member',
+      name: 'سارا',
+    });
+    const lead = await buildLead({ owner: rep.userId });
+    const res = await call('POST', `/leads/${lead.id}/convert`, {
+      person: { create: {} },
+      company: { create: {} },
+      deal: { create: {} },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const done = res.json() as Record<'person' | 'company' | 'deal', { id: string }>;
+    for (const [object, made] of [
+      ['people', done.person],
+      ['companies', done.company],
+      ['deals', done.deal],
+    ] as const)
+      expect((await get(object, made.id)).owner, object).toBe(rep.userId);
+    // An owner the converter names wins.
+    const second = await buildLead({ owner: rep.userId, email: 'second@parsdata.ir' });
+    const named = await call('POST', `/leads/${second.id}/convert`, {
+      deal: { create: { owner: admin.userId } },
+    });
+    expect(named.statusCode, named.body).toBe(200);
+    expect((await get('deals', (named.json() as { deal: { id: string } }).deal.id)).owner).toBe(admin.userId);
+  });
+
   it('attaching fills only the empty fields of the existing records', async () => {
     const company = await create('companies', { name: 'Kept name' });
     const person = await create('people', { firstName: 'Kept', emails: ['kept@example.org'] });
