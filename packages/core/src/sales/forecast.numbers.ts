@@ -128,7 +128,7 @@ function numbersOf(deals: readonly ScoredDeal[], seed: string): Numbers {
   let pipeline = 0;
   let weighted = 0;
   let count = 0;
-  const open: { amount: number; probability: number }[] = [];
+  const open: { id: string; amount: number; probability: number }[] = [];
   for (const d of deals) {
     if (d.status === 'open' && d.category === 'omitted') continue;
     count++;
@@ -141,8 +141,11 @@ function numbersOf(deals: readonly ScoredDeal[], seed: string): Numbers {
     if (d.category === 'commit' || d.category === 'best_case') bestCase += amount;
     pipeline += amount;
     weighted += amount * d.probability;
-    open.push({ amount, probability: d.probability });
+    open.push({ id: d.id, amount, probability: d.probability });
   }
+  // In one order whatever the rows' own (a team's deals come rep by rep, the total's by date), so the same deals draw
+  // the same way.
+  open.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const range = simulateRange(open, closedWon, { seed: seedOf(seed) });
   return {
     closedWon: round2(closedWon),
@@ -266,7 +269,9 @@ export async function forecastNumbers(
       quota: number | null,
       subject?: 'user' | 'team',
     ): ForecastRow => {
-      const numbers = numbersOf(set, `${period.key}:${kind}:${id}`);
+      // One seed for the period: rows holding the same deals (a rep alone in a team, a team holding every deal, and
+      // the total) show the same range; a seed per row showed 0–0 beside 0–2,400 for one deal at 10%.
+      const numbers = numbersOf(set, period.key);
       const adj = subject
         ? adjustmentsOf(subject, id)
         : { adjustment: null, adjustments: { commit: null, bestCase: null } };
