@@ -96,8 +96,11 @@ describe('members and invitations', () => {
     expect((await call('PATCH', `/members/${other.userId}`, { role: 'viewer' })).statusCode).toBe(404);
     expect((await call('DELETE', `/members/${other.userId}`)).statusCode).toBe(404);
     expect((await call('DELETE', '/members/not-a-uuid')).statusCode).toBe(404);
+    // An agent names the colleagues holding tickets (the list), and does nothing more; a viewer not even that.
     const agent = await join('agent2@example.com', 'agent', 'Agent Two');
-    expect((await call('GET', '/members', undefined, agent.cookie)).statusCode).toBe(403);
+    expect((await call('GET', '/members', undefined, agent.cookie)).statusCode).toBe(200);
+    const viewer = await join('viewer2@example.com', 'viewer', 'Viewer Two');
+    expect((await call('GET', '/members', undefined, viewer.cookie)).statusCode).toBe(403);
     expect((await call('GET', '/invitations', undefined, agent.cookie)).statusCode).toBe(403);
     expect((await call('DELETE', `/members/${admin.userId}`, undefined, agent.cookie)).statusCode).toBe(403);
   });
