@@ -219,6 +219,7 @@ export interface KnownDevices {
 }
 
 export interface Leads {
+  address: Json | null;
   companyName: string | null;
   createdAt: Generated<Timestamp>;
   createdBy: string | null;
@@ -226,6 +227,7 @@ export interface Leads {
   deletedAt: Timestamp | null;
   email: string | null;
   id: string;
+  industry: string | null;
   name: string;
   nameFolded: Generated<string | null>;
   ownerId: string | null;

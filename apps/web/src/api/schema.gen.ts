@@ -5720,12 +5720,17 @@ export interface paths {
                             [key: string]: unknown;
                         } | null;
                         /** @enum {string} */
-                        strategy: "roundRobin" | "weighted" | "leastLoad" | "fixed";
+                        strategy: "roundRobin" | "weighted" | "leastLoad" | "fixed" | "territory";
                         pool: {
                             /** Format: uuid */
                             userId: string;
                             weight?: number;
+                            territory?: components["schemas"]["AssignmentTerritoryInput"];
                         }[];
+                        /** @description Re-assign a lead its owner has not touched within this many hours to the next member; null: never. */
+                        reassignAfterHours?: number | null;
+                        /** @description A service desk business calendar the hours are counted in; null: elapsed hours. */
+                        calendarId?: string | null;
                     };
                 };
             };
@@ -5872,12 +5877,17 @@ export interface paths {
                             [key: string]: unknown;
                         } | null;
                         /** @enum {string} */
-                        strategy?: "roundRobin" | "weighted" | "leastLoad" | "fixed";
+                        strategy?: "roundRobin" | "weighted" | "leastLoad" | "fixed" | "territory";
                         pool?: {
                             /** Format: uuid */
                             userId: string;
                             weight?: number;
+                            territory?: components["schemas"]["AssignmentTerritoryInput"];
                         }[];
+                        /** @description Re-assign a lead its owner has not touched within this many hours to the next member; null: never. */
+                        reassignAfterHours?: number | null;
+                        /** @description A service desk business calendar the hours are counted in; null: elapsed hours. */
+                        calendarId?: string | null;
                     };
                 };
             };
@@ -24573,12 +24583,15 @@ export interface components {
             enabled: boolean;
             condition: unknown;
             /** @enum {string} */
-            strategy: "roundRobin" | "weighted" | "leastLoad" | "fixed";
+            strategy: "roundRobin" | "weighted" | "leastLoad" | "fixed" | "territory";
             pool: {
                 userId: string;
                 name: string;
                 weight: number;
+                territory?: components["schemas"]["AssignmentTerritory"];
             }[];
+            reassignAfterHours: number | null;
+            calendarId: string | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -24589,14 +24602,41 @@ export interface components {
             enabled: boolean;
             condition: unknown;
             /** @enum {string} */
-            strategy: "roundRobin" | "weighted" | "leastLoad" | "fixed";
+            strategy: "roundRobin" | "weighted" | "leastLoad" | "fixed" | "territory";
             pool: {
                 userId: string;
                 name: string;
                 weight: number;
+                territory?: components["schemas"]["AssignmentTerritoryInput"];
             }[];
+            reassignAfterHours: number | null;
+            calendarId: string | null;
             createdAt: string;
             updatedAt: string;
+        };
+        AssignmentTerritory: {
+            /** @description ISO 3166-1 alpha-2 codes (IR, SA, AE). */
+            countries?: string[];
+            /** @description Regions or provinces, compared as folded text. */
+            regions?: string[];
+            /** @description Cities, compared as folded text (Arabic and Persian letter forms alike). */
+            cities?: string[];
+            /** @description Postal code prefixes; the longest matching prefix is the most specific. */
+            postalCodes?: string[];
+            /** @description When named, the lead’s industry must be one of them (compared as folded text). */
+            industries?: string[];
+        };
+        AssignmentTerritoryInput: {
+            /** @description ISO 3166-1 alpha-2 codes (IR, SA, AE). */
+            countries?: string[];
+            /** @description Regions or provinces, compared as folded text. */
+            regions?: string[];
+            /** @description Cities, compared as folded text (Arabic and Persian letter forms alike). */
+            cities?: string[];
+            /** @description Postal code prefixes; the longest matching prefix is the most specific. */
+            postalCodes?: string[];
+            /** @description When named, the lead’s industry must be one of them (compared as folded text). */
+            industries?: string[];
         };
         CannedReply: {
             id: string;
@@ -25523,6 +25563,10 @@ export interface components {
                 [key: string]: unknown;
             };
             assignedAt: string;
+            /** @description When the rule gives the lead to its next member unless the owner touches it first. */
+            reassignDueAt: string | null;
+            /** @description When the owner first touched the lead after this assignment. */
+            touchedAt: string | null;
         };
         LeadAssignmentInput: {
             leadId: string;
@@ -25533,6 +25577,10 @@ export interface components {
                 [key: string]: unknown;
             };
             assignedAt: string;
+            /** @description When the rule gives the lead to its next member unless the owner touches it first. */
+            reassignDueAt: string | null;
+            /** @description When the owner first touched the lead after this assignment. */
+            touchedAt: string | null;
         };
         LeadConversion: {
             leadId: string;

@@ -722,6 +722,33 @@ export const en = {
     assignedBy: 'Why this owner',
     reason: '{{strategy}} in {{rule}}',
     reasonAway: '; {{names}} away',
+    reasonTerritory: 'territory {{value}} ({{level}}) in {{rule}}',
+    reasonReassigned: 're-assigned: untouched for {{count}} hours; ',
+    reasonReassignedBusiness: 're-assigned: untouched for {{count}} business hours; ',
+    territoryOf: 'Territory of {{name}}',
+    territoryHint:
+      'The most specific match wins: postal code (longest prefix), then city, region, country. Named industries must match too.',
+    territoryLevels: {
+      countries: 'Countries (ISO codes, such as IR)',
+      regions: 'Regions',
+      cities: 'Cities',
+      postalCodes: 'Postal code prefixes',
+      industries: 'Industries',
+    },
+    levels: {
+      postalCode: 'postal code',
+      city: 'city',
+      region: 'region',
+      country: 'country',
+      industry: 'industry',
+    },
+    reassign: 'Re-assign when untouched',
+    reassignHint:
+      'A lead its owner has not touched (no edit, activity or task) within these hours goes to the next member, never back to anyone who had it.',
+    reassignHours: 'Hours',
+    reassignCalendar: 'Business calendar',
+    reassignElapsed: 'Every hour (no calendar)',
+    reassignsAfter: 'after {{count}} h',
     rulesTitle: 'Assignment rules',
     rulesHint:
       'A new lead goes to the first rule whose condition it meets; members who are away are skipped.',
@@ -745,6 +772,7 @@ export const en = {
       weighted: 'Weighted round robin',
       leastLoad: 'Least open load',
       fixed: 'Fixed owner',
+      territory: 'Territory',
     },
   },
   scoring: {

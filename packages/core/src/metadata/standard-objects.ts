@@ -281,6 +281,14 @@ const leads: ObjectDef = {
     ),
     // Computed by the sales module's scoring rules (sales/scoring-run.ts), never typed in.
     field('score', 'score', { en: 'Score', ar: 'التقييم', fa: 'امتیاز' }, { type: 'number', readOnly: true }),
+    // Where and in what trade: what a territory assignment rule reads (migration 0030).
+    address(),
+    field(
+      'industry',
+      'industry',
+      { en: 'Industry', ar: 'القطاع', fa: 'صنعت' },
+      { type: 'text', searchable: true, maxLength: 200 },
+    ),
     owner(),
   ],
 };

@@ -1,4 +1,6 @@
+import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
+import { pickByTerritory, type TerritoryFacts, type TerritoryMatch } from '../assignment/territory.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { StoredRecord, WriteContext } from '../modules/manifest.ts';
@@ -8,13 +10,16 @@ import { updateRecordIn } from '../records/update-record.ts';
 import {
   openLoads,
   type PoolMember,
+  type RuleRow,
   selectAway,
   selectRule,
   selectRules,
   setRuleTurn,
+  setTerritoryTurn,
   upsertAssignment,
 } from './assignment.repository.ts';
 import { pickMember, reasonText } from './assignment-pick.ts';
+import { reassignDueAt, scheduleReassignment } from './assignment-reassign.ts';
 
 /** Rules are an admin's: their conditions read every lead field, whatever the creator's role hides. */
 const RULES_READER: Reader = {
@@ -42,11 +47,72 @@ function assigner(principal: Principal): Principal {
   };
 }
 
+/** A lead's place and trade as a territory reads them: its address's parts and its industry. */
+export function territoryFacts(lead: Record<string, unknown>): TerritoryFacts {
+  const address = (lead.address ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v : undefined);
+  return {
+    country: text(address.country),
+    region: text(address.region),
+    city: text(address.city),
+    postalCode: text(address.postalCode),
+    industry: text(lead.industry),
+  };
+}
+
+/** Whom a rule chose for a lead, those skipped as away, and (territory) how their territory matched. */
+export interface Choice {
+  member: PoolMember | undefined;
+  away: PoolMember[];
+  match: TerritoryMatch | undefined;
+}
+
+/**
+ * Chooses a member of a rule's pool for a lead, skipping members away and those in `exclude` (a re-assignment's
+ * owners so far), and moves the rule's turn. Call with the rule's row locked unless it is a fixed owner.
+ */
+export async function chooseMember(
+  trx: Tx,
+  workspaceId: string,
+  rule: RuleRow,
+  facts: TerritoryFacts,
+  exclude: ReadonlySet<string> = new Set(),
+): Promise<Choice> {
+  const ids = rule.pool.map((m) => m.userId);
+  const away = new Set((await selectAway(trx, workspaceId, ids)).map((a) => a.userId));
+  const skip = new Set([...away, ...exclude]);
+  const awayOf = (skipped: readonly PoolMember[]) => skipped.filter((m) => away.has(m.userId));
+  if (rule.strategy === 'territory') {
+    const picked = pickByTerritory(rule.pool, facts, rule.territoryTurns, skip);
+    if (picked.member && picked.group !== undefined)
+      await setTerritoryTurn(trx, workspaceId, rule.id, picked.group, picked.nextTurn);
+    return { member: picked.member, away: awayOf(picked.skipped), match: picked.match };
+  }
+  const loads = rule.strategy === 'leastLoad' ? await openLoads(trx, workspaceId, ids) : new Map();
+  const picked = pickMember(rule.strategy, rule.pool, BigInt(rule.turn), skip, loads);
+  if (picked.member && (rule.strategy === 'roundRobin' || rule.strategy === 'weighted'))
+    await setRuleTurn(trx, workspaceId, rule.id, picked.nextTurn);
+  return { member: picked.member, away: awayOf(picked.skipped), match: undefined };
+}
+
+/** The parts of a reason the web app says in the reader's language. */
+export function reasonDetail(rule: RuleRow, choice: Choice, passed: string[]): Record<string, unknown> {
+  return {
+    strategy: rule.strategy,
+    rule: rule.name,
+    owner: choice.member?.name,
+    away: choice.away.map((m) => m.name),
+    passed,
+    ...(choice.match ? { territory: { level: choice.match.level, value: choice.match.value } } : {}),
+  };
+}
+
 /**
  * Runs the assignment rules for a lead just created (in its transaction): the first enabled rule whose condition
- * the lead meets and whose pool has a member present sets the owner, and the rule and reason are recorded. A lead
- * created with an owner other than its creator keeps it. The round-robin turn moves under the rule row's lock,
- * so concurrent creates queue on it and never take the same turn.
+ * the lead meets and whose pool has a member present (under `territory`, one whose territory covers the lead) sets
+ * the owner, and the rule and reason are recorded. A lead created with an owner other than its creator keeps it.
+ * The round-robin turn moves under the rule row's lock, so concurrent creates queue on it and never take the same
+ * turn. A rule that re-assigns untouched leads schedules its job.
  */
 export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise<void> {
   if (ctx.cause?.kind === 'assignment') return;
@@ -56,6 +122,7 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
   const rules = await selectRules(trx, workspaceId, true);
   if (rules.length === 0 || (await restored(ctx, lead))) return;
   const passed: string[] = [];
+  const facts = territoryFacts(lead);
   for (const candidate of rules) {
     if (candidate.condition) {
       const meets = await recordMatchesFilter(
@@ -76,7 +143,6 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
       });
       if (!meets) continue;
     }
-    const rotates = candidate.strategy === 'roundRobin' || candidate.strategy === 'weighted';
     // Every strategy but a fixed owner reads shared state (the turn, the open loads): under the rule's row lock,
     // concurrent creates take it one after another.
     const rule =
@@ -84,41 +150,44 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
         ? candidate
         : await selectRule(trx, workspaceId, candidate.id, { lock: true });
     if (!rule) continue;
-    const ids = rule.pool.map((m) => m.userId);
-    const away = new Set((await selectAway(trx, workspaceId, ids)).map((a) => a.userId));
-    const loads = rule.strategy === 'leastLoad' ? await openLoads(trx, workspaceId, ids) : new Map();
-    const picked = pickMember(rule.strategy, rule.pool, BigInt(rule.turn), away, loads);
-    if (!picked.member) {
-      passed.push(`${rule.name}: ${awayNames(picked.skipped) || 'no one in the pool'}`);
+    const choice = await chooseMember(trx, workspaceId, rule, facts);
+    if (!choice.member) {
+      passed.push(
+        `${rule.name}: ${
+          rule.strategy === 'territory' && choice.away.length === 0
+            ? 'no territory covers the lead'
+            : awayNames(choice.away) || 'no one in the pool'
+        }`,
+      );
       continue;
     }
-    if (rotates) await setRuleTurn(trx, workspaceId, rule.id, picked.nextTurn);
-    const reason = reasonText(rule.strategy, rule.name, picked.skipped);
-    if (picked.member.userId !== owner) {
+    const member = choice.member;
+    if (member.userId !== owner) {
       await updateRecordIn(
         trx,
         assigner(ctx.principal),
         'leads',
         lead.id,
-        { owner: picked.member.userId },
+        { owner: member.userId },
         { cause: { kind: 'assignment', runId: rule.id, depth: (ctx.cause?.depth ?? 0) + 1 } },
       );
       // The record engine answers the create with this same record: its answer shows the owner the rule chose.
-      (lead as Record<string, unknown>).owner = picked.member.userId;
+      (lead as Record<string, unknown>).owner = member.userId;
     }
+    // JavaScript's clock, not the database's: the re-assignment's business hours count from it (and tests move it).
+    const now = new Date();
+    const dueAt = await reassignDueAt(trx, workspaceId, rule, now);
     await upsertAssignment(trx, workspaceId, {
       leadId: lead.id,
       ruleId: rule.id,
-      ownerId: picked.member.userId,
-      reason,
-      detail: {
-        strategy: rule.strategy,
-        rule: rule.name,
-        owner: picked.member.name,
-        away: picked.skipped.map((m) => m.name),
-        passed,
-      },
+      ownerId: member.userId,
+      reason: reasonText(rule.strategy, rule.name, choice.away, choice.match),
+      detail: reasonDetail(rule, choice, passed),
+      assignedAt: now,
+      reassignDueAt: dueAt,
+      ownersBefore: [],
     });
+    await scheduleReassignment(trx, lead.id, dueAt);
     return;
   }
 }

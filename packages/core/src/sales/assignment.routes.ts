@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import { contextOf, problemSchema, type RouteDeps, storableString, text } from '../http/route-kit.ts';
 import {
   createRule,
   deleteRule,
@@ -16,9 +16,55 @@ const tags = ['leads'];
 const manage = { auth: 'required', permission: 'sales.assignment.manage' } as const;
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const idParams = z.object({ id: z.uuid() });
-const pool = z
-  .array(z.object({ userId: z.uuid(), weight: z.number().int().min(1).max(100).optional() }).strict())
-  .max(200);
+const entries = (item: z.ZodType<string>, what: string) => z.array(item).max(1000).optional().describe(what);
+const territory = z
+  .object({
+    countries: entries(
+      z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z]{2}$/, 'An ISO 3166-1 alpha-2 country code, such as IR.'),
+      'ISO 3166-1 alpha-2 codes (IR, SA, AE).',
+    ),
+    regions: entries(text(100), 'Regions or provinces, compared as folded text.'),
+    cities: entries(text(100), 'Cities, compared as folded text (Arabic and Persian letter forms alike).'),
+    postalCodes: entries(
+      storableString()
+        .trim()
+        .regex(
+          /^[\p{L}\p{N}][\p{L}\p{N} -]{0,15}$/u,
+          'A postal code prefix of letters, digits, spaces and dashes.',
+        ),
+      'Postal code prefixes; the longest matching prefix is the most specific.',
+    ),
+    industries: entries(
+      text(100),
+      'When named, the lead’s industry must be one of them (compared as folded text).',
+    ),
+  })
+  .strict()
+  .meta({ id: 'AssignmentTerritory' });
+const poolMember = z
+  .object({
+    userId: z.uuid(),
+    weight: z.number().int().min(1).max(100).optional(),
+    territory: territory.optional(),
+  })
+  .strict();
+const pool = z.array(poolMember).max(200);
+const reassignAfterHours = z
+  .number()
+  .int()
+  .min(1)
+  .max(720)
+  .nullable()
+  .describe(
+    'Re-assign a lead its owner has not touched within this many hours to the next member; null: never.',
+  );
+const calendarId = z
+  .uuid()
+  .nullable()
+  .describe('A service desk business calendar the hours are counted in; null: elapsed hours.');
 const condition = z
   .record(z.string(), z.unknown())
   .nullable()
@@ -31,7 +77,11 @@ const ruleSchema = z
     enabled: z.boolean(),
     condition: z.unknown(),
     strategy: z.enum(STRATEGIES),
-    pool: z.array(z.object({ userId: z.string(), name: z.string(), weight: z.number() })),
+    pool: z.array(
+      z.object({ userId: z.string(), name: z.string(), weight: z.number(), territory: territory.optional() }),
+    ),
+    reassignAfterHours: z.number().nullable(),
+    calendarId: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -65,6 +115,8 @@ export const assignmentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
             condition: condition.optional(),
             strategy: z.enum(STRATEGIES),
             pool,
+            reassignAfterHours: reassignAfterHours.optional(),
+            calendarId: calendarId.optional(),
           })
           .strict(),
         response: { 201: ruleSchema, ...problems },
@@ -87,6 +139,8 @@ export const assignmentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
             condition: condition.optional(),
             strategy: z.enum(STRATEGIES).optional(),
             pool: pool.optional(),
+            reassignAfterHours: reassignAfterHours.optional(),
+            calendarId: calendarId.optional(),
           })
           .strict(),
         response: { 200: ruleSchema, ...problems },

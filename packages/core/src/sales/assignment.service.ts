@@ -1,10 +1,13 @@
 import type { Tx } from '@rabita/db';
+import { normalizeText } from '@rabita/shared';
 import { assertEveryRuleOnce, checkRuleCondition } from '../assignment/rules.ts';
+import type { Territory } from '../assignment/territory.ts';
 import { can } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
+import { getCalendar } from '../service/sla.service.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import {
   deleteRuleRow,
@@ -21,7 +24,10 @@ import {
   updateRuleRow,
 } from './assignment.repository.ts';
 
-export const STRATEGIES = ['roundRobin', 'weighted', 'leastLoad', 'fixed'] as const;
+export const STRATEGIES = ['roundRobin', 'weighted', 'leastLoad', 'fixed', 'territory'] as const;
+/** The most territory entries (every level of every member together) a rule may hold. */
+export const MAX_TERRITORY_ENTRIES = 5_000;
+export const TERRITORY_LEVELS = ['countries', 'regions', 'cities', 'postalCodes', 'industries'] as const;
 
 /** An assignment rule as the API shows it. */
 export interface RuleView {
@@ -32,6 +38,8 @@ export interface RuleView {
   condition: unknown;
   strategy: Strategy;
   pool: PoolMember[];
+  reassignAfterHours: number | null;
+  calendarId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,7 +49,11 @@ export interface RuleInput {
   enabled?: boolean | undefined;
   condition?: unknown;
   strategy: Strategy;
-  pool: { userId: string; weight?: number | undefined }[];
+  pool: { userId: string; weight?: number | undefined; territory?: Territory | undefined }[];
+  /** Re-assign a lead its owner has not touched within this many hours (1–720); null or absent: never. */
+  reassignAfterHours?: number | null | undefined;
+  /** The service desk's business calendar the hours are counted in; null: elapsed hours. */
+  calendarId?: string | null | undefined;
 }
 
 function present(row: RuleRow): RuleView {
@@ -53,6 +65,8 @@ function present(row: RuleRow): RuleView {
     condition: row.condition ?? null,
     strategy: row.strategy,
     pool: row.pool,
+    reassignAfterHours: row.reassignAfterHours,
+    calendarId: row.calendarId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -65,23 +79,81 @@ function assertManager(ctx: ServiceContext): void {
 
 const notFound = (id: string) => new AppError('not_found', `There is no assignment rule ${id}.`);
 
-/** Checks a rule (pool members of this workspace, a pool that fits the strategy, a condition that compiles). */
+/**
+ * A territory as stored: entries trimmed, countries upper-cased, each entry once (folded text compared), levels
+ * without entries left out.
+ */
+function cleanTerritory(territory: Territory | undefined): Territory | undefined {
+  if (!territory) return undefined;
+  const out: Territory = {};
+  for (const level of TERRITORY_LEVELS) {
+    const seen = new Set<string>();
+    const kept: string[] = [];
+    for (const raw of territory[level] ?? []) {
+      const value = level === 'countries' ? raw.trim().toUpperCase() : raw.trim().replace(/\s+/g, ' ');
+      const key = normalizeText(value);
+      if (!value || seen.has(key)) continue;
+      seen.add(key);
+      kept.push(value);
+    }
+    if (kept.length > 0) out[level] = kept;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Checks a rule (pool members of this workspace, a pool that fits the strategy, territories within their limit, a
+ * calendar of this workspace, a condition that compiles).
+ */
 async function checkRule(ctx: ServiceContext, input: RuleInput): Promise<PoolMember[]> {
   const problems: FieldProblem[] = [];
   const members = new Map((await listMembers(ctx)).map((m) => [m.userId, m]));
   const pool: PoolMember[] = [];
   const seen = new Set<string>();
+  let entries = 0;
   for (const [i, entry] of input.pool.entries()) {
     const member = members.get(entry.userId);
     if (!member) problems.push({ field: `pool.${i}.userId`, message: 'Is not a member of this workspace.' });
     else if (seen.has(entry.userId))
       problems.push({ field: `pool.${i}.userId`, message: 'Is already in the pool.' });
-    else pool.push({ userId: entry.userId, name: member.name, weight: entry.weight ?? 1 });
+    else {
+      const territory = cleanTerritory(entry.territory);
+      entries += TERRITORY_LEVELS.reduce((n, level) => n + (territory?.[level]?.length ?? 0), 0);
+      pool.push({
+        userId: entry.userId,
+        name: member.name,
+        weight: entry.weight ?? 1,
+        ...(territory ? { territory } : {}),
+      });
+    }
     seen.add(entry.userId);
   }
   if (input.pool.length === 0) problems.push({ field: 'pool', message: 'Needs at least one member.' });
   if (input.strategy === 'fixed' && input.pool.length > 1)
     problems.push({ field: 'pool', message: 'A fixed owner rule has exactly one member.' });
+  if (entries > MAX_TERRITORY_ENTRIES)
+    problems.push({
+      field: 'pool',
+      message: `Holds ${entries} territory entries; a rule holds at most ${MAX_TERRITORY_ENTRIES}.`,
+    });
+  if (input.strategy === 'territory' && pool.length > 0 && !pool.some((m) => m.territory))
+    problems.push({ field: 'pool', message: 'A territory rule needs at least one member with a territory.' });
+  if (input.reassignAfterHours) {
+    if (input.strategy === 'fixed')
+      problems.push({
+        field: 'reassignAfterHours',
+        message: 'A fixed owner rule has no next member to re-assign to.',
+      });
+    else if (input.pool.length < 2)
+      problems.push({ field: 'reassignAfterHours', message: 'Re-assigning needs at least two members.' });
+  }
+  if (input.calendarId && !input.reassignAfterHours)
+    problems.push({ field: 'calendarId', message: 'A calendar counts the hours of re-assignment only.' });
+  if (input.calendarId)
+    await getCalendar(ctx, input.calendarId).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === 'not_found')) throw error;
+      problems.push({ field: 'calendarId', message: 'There is no such business calendar.' });
+    });
   if (problems.length > 0)
     throw new AppError('validation_failed', 'The rule is not valid.', { errors: problems });
   await checkRuleCondition(ctx, 'leads', input.condition);
@@ -107,6 +179,8 @@ export async function createRule(ctx: ServiceContext, input: RuleInput): Promise
       condition: input.condition ?? null,
       strategy: input.strategy,
       pool,
+      reassignAfterHours: input.reassignAfterHours ?? null,
+      calendarId: input.calendarId ?? null,
     });
     return present((await selectRule(trx, ws, id))!);
   });
@@ -127,17 +201,33 @@ export async function updateRule(
     condition: patch.condition === undefined ? current.condition : patch.condition,
     strategy: patch.strategy ?? current.strategy,
     pool: patch.pool ?? current.pool,
+    reassignAfterHours:
+      patch.reassignAfterHours === undefined ? current.reassignAfterHours : patch.reassignAfterHours,
+    calendarId: patch.calendarId === undefined ? current.calendarId : patch.calendarId,
   };
+  // Switching re-assignment off forgets the calendar with it.
+  if (!merged.reassignAfterHours && patch.calendarId === undefined) merged.calendarId = null;
   const pool = await checkRule(ctx, merged);
   return inWorkspace(ctx, async (trx, ws) => {
-    if (!(await selectRule(trx, ws, id, { lock: true }))) throw notFound(id);
-    await updateRuleRow(trx, ws, id, {
-      name: merged.name,
-      enabled: merged.enabled ?? true,
-      condition: merged.condition ?? null,
-      strategy: merged.strategy,
-      pool,
-    });
+    const locked = await selectRule(trx, ws, id, { lock: true });
+    if (!locked) throw notFound(id);
+    const poolKey = (p: readonly PoolMember[]) =>
+      JSON.stringify(p.map((m) => [m.userId, m.weight, m.territory ?? null]));
+    await updateRuleRow(
+      trx,
+      ws,
+      id,
+      {
+        name: merged.name,
+        enabled: merged.enabled ?? true,
+        condition: merged.condition ?? null,
+        strategy: merged.strategy,
+        pool,
+        reassignAfterHours: merged.reassignAfterHours ?? null,
+        calendarId: merged.calendarId ?? null,
+      },
+      poolKey(pool) !== poolKey(locked.pool),
+    );
     return present((await selectRule(trx, ws, id))!);
   });
 }
@@ -190,6 +280,17 @@ export async function getLeadAssignment(ctx: ServiceContext, leadId: string) {
   return inWorkspace(ctx, async (trx, ws) => {
     assertSeen((await readRecords(trx, ctx.principal, 'leads', [leadId])).has(leadId), 'leads', leadId);
     const a = await selectAssignment(trx, ws, leadId);
-    return a ? { ...a, assignedAt: a.assignedAt.toISOString() } : null;
+    return a
+      ? {
+          leadId: a.leadId,
+          ruleId: a.ruleId,
+          ownerId: a.ownerId,
+          reason: a.reason,
+          detail: a.detail,
+          assignedAt: a.assignedAt.toISOString(),
+          reassignDueAt: a.reassignDueAt?.toISOString() ?? null,
+          touchedAt: a.touchedAt?.toISOString() ?? null,
+        }
+      : null;
   });
 }

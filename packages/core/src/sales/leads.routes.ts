@@ -33,6 +33,11 @@ const assignmentSchema = z
     reason: z.string(),
     detail: z.record(z.string(), z.unknown()),
     assignedAt: z.string(),
+    reassignDueAt: z
+      .string()
+      .nullable()
+      .describe('When the rule gives the lead to its next member unless the owner touches it first.'),
+    touchedAt: z.string().nullable().describe('When the owner first touched the lead after this assignment.'),
   })
   .meta({ id: 'LeadAssignment' });
 

@@ -1,5 +1,12 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { assignmentRoutes } from './assignment.routes.ts';
+import {
+  REASSIGN_SWEEP_TASK,
+  REASSIGN_TASK,
+  reassignmentSubscriber,
+  runReassignJob,
+  sweepReassignments,
+} from './assignment-reassign.ts';
 import * as moneyTables from './currency.migrations.ts';
 import * as dealHistoryTables from './deal-history.migrations.ts';
 import { dealHistoryRoutes } from './deal-history.routes.ts';
@@ -28,6 +35,7 @@ import {
   scoringHooks,
   scoringSubscriber,
 } from './scoring-run.ts';
+import * as territoryTables from './territories.migrations.ts';
 import { leadFormTarget } from './web-forms.leads.ts';
 import * as webFormTables from './web-forms.migrations.ts';
 import { webFormPages, webFormsRoutes } from './web-forms.routes.ts';
@@ -58,6 +66,7 @@ export const salesModule: ModuleManifest = {
     'sales-0006-scoring': scoringTables,
     'sales-0007-form-targets': formTargetTables,
     'sales-0008-forecast': forecastTables,
+    'sales-0009-territories': territoryTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
@@ -69,7 +78,7 @@ export const salesModule: ModuleManifest = {
     { action: 'sales.forecast.manage', roles: ['manager'] },
   ],
   hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks, scoringHooks],
-  subscribers: [dealHistorySubscriber, scoringSubscriber],
+  subscribers: [dealHistorySubscriber, scoringSubscriber, reassignmentSubscriber],
   tasks: {
     /** Every lead of the workspace rescored after a rule change (queued in the change's transaction). */
     [RECOMPUTE_TASK]: (deps) => async (payload) => {
@@ -80,8 +89,16 @@ export const salesModule: ModuleManifest = {
       const leads = await decayLeadScores(deps.db);
       if (leads > 0) helpers.logger.info(`scoring: ${leads} lead scores decayed`);
     },
+    /** A lead its owner left untouched past its rule's hours: given to the next member. */
+    [REASSIGN_TASK]: (deps) => async (payload) => {
+      await runReassignJob(deps.db, payload as Parameters<typeof runReassignJob>[1]);
+    },
+    /** Every minute: leads whose re-assignment job was lost. */
+    [REASSIGN_SWEEP_TASK]: (deps) => async () => {
+      await sweepReassignments(deps.db);
+    },
   },
-  crontab: [`30 2 * * * ${DECAY_TASK} ?max=1`],
+  crontab: [`30 2 * * * ${DECAY_TASK} ?max=1`, `* * * * * ${REASSIGN_SWEEP_TASK} ?max=1`],
   timelineSources: [convertedLeadTasksTimeline],
   seeds: [
     {

@@ -93,6 +93,18 @@ export function getCalendar(ctx: ServiceContext, id: string): Promise<CalendarRo
   });
 }
 
+/**
+ * A calendar's definition inside a transaction another module opened (sales' lead re-assignment counts business
+ * hours with it), or null when the workspace has no such calendar.
+ */
+export async function businessCalendarIn(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+): Promise<BusinessCalendar | null> {
+  return (await findCalendar(trx, workspaceId, id))?.definition ?? null;
+}
+
 /** Adds a calendar (checked by `checkCalendar`). */
 export function createCalendar(ctx: ServiceContext, input: CalendarInput): Promise<CalendarRow> {
   const definition = checkedCalendar(input.definition);

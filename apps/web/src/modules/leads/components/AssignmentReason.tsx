@@ -5,6 +5,22 @@ import { call, client } from '../../../api/client.ts';
 import { leadsKeys, STRATEGIES, type Strategy } from '../utils/leads-keys.ts';
 
 const isStrategy = (value: unknown): value is Strategy => STRATEGIES.includes(value as Strategy);
+const LEVELS = ['postalCode', 'city', 'region', 'country', 'industry'] as const;
+
+/** The territory part of a reason's detail (`{ level, value }`), when it is one. */
+function territoryPart(value: unknown): { level: (typeof LEVELS)[number]; value: string } | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { level, value: text } = value as Record<string, unknown>;
+  const known = LEVELS.find((l) => l === level);
+  return known && typeof text === 'string' ? { level: known, value: text } : undefined;
+}
+
+/** The re-assignment part of a reason's detail (`{ hours, business }`), when it is one. */
+function reassignedPart(value: unknown): { hours: number; business: boolean } | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { hours, business } = value as Record<string, unknown>;
+  return typeof hours === 'number' ? { hours, business: business === true } : undefined;
+}
 
 /** Why the lead has its owner ("round robin in Tehran team; Sara was away"), in the user's language. */
 export function AssignmentReason({ leadId }: { leadId: string }) {
@@ -17,10 +33,27 @@ export function AssignmentReason({ leadId }: { leadId: string }) {
   });
   const a = query.data;
   if (!a) return null;
-  const { strategy, rule, away } = a.detail;
+  const { strategy, rule, away, territory, reassigned } = a.detail;
   const names = Array.isArray(away) ? away.filter((n): n is string => typeof n === 'string') : [];
+  const place = territoryPart(territory);
+  const again = reassignedPart(reassigned);
+  const how = place
+    ? t('leads.reasonTerritory', {
+        value: place.value,
+        level: t(`leads.levels.${place.level}`),
+        rule: String(rule ?? ''),
+      })
+    : t('leads.reason', {
+        strategy: t(`leads.strategies.${strategy as Strategy}`),
+        rule: String(rule ?? ''),
+      });
   const text = isStrategy(strategy)
-    ? t('leads.reason', { strategy: t(`leads.strategies.${strategy}`), rule: String(rule ?? '') }) +
+    ? (again
+        ? t(again.business ? 'leads.reasonReassignedBusiness' : 'leads.reasonReassigned', {
+            count: again.hours,
+          })
+        : '') +
+      how +
       (names.length > 0
         ? t('leads.reasonAway', {
             names: new Intl.ListFormat(i18n.language, { type: 'conjunction' }).format(names),

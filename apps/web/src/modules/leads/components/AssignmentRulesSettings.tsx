@@ -1,6 +1,7 @@
 import {
   Badge,
   Button,
+  Fieldset,
   Group,
   MultiSelect,
   NumberInput,
@@ -23,8 +24,15 @@ import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
 import { type FilterState, toFilterTree } from '../../records/utils/filter.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
-import { leadsKeys, STRATEGIES, type Strategy } from '../utils/leads-keys.ts';
+import {
+  compactTerritory,
+  leadsKeys,
+  STRATEGIES,
+  type Strategy,
+  type Territory,
+} from '../utils/leads-keys.ts';
 import { fromFilterTree } from '../utils/rule-condition.ts';
+import { TerritoryEditor } from './TerritoryEditor.tsx';
 
 type Rule = components['schemas']['AssignmentRule'];
 
@@ -89,7 +97,14 @@ export default function AssignmentRulesSettings() {
                       </Badge>
                     ) : null}
                   </Table.Td>
-                  <Table.Td>{t(`leads.strategies.${r.strategy}`)}</Table.Td>
+                  <Table.Td>
+                    {t(`leads.strategies.${r.strategy}`)}
+                    {r.reassignAfterHours ? (
+                      <Badge size="xs" variant="light" ms={6}>
+                        {t('leads.reassignsAfter', { count: r.reassignAfterHours })}
+                      </Badge>
+                    ) : null}
+                  </Table.Td>
                   <Table.Td>
                     {names.format(
                       r.pool.map((m) => (r.strategy === 'weighted' ? `${m.name} ×${m.weight}` : m.name)),
@@ -146,7 +161,7 @@ export default function AssignmentRulesSettings() {
 
 /**
  * The form for a rule, new or (given `rule`) one being changed: name, condition (the lists' filter builder on
- * leads), strategy, pool and weights.
+ * leads), strategy, pool, weights or each member's territory, and re-assignment of untouched leads.
  */
 function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => void }) {
   const { t } = useTranslation();
@@ -158,17 +173,32 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
   const [weights, setWeights] = useState<Record<string, number>>(
     Object.fromEntries((rule?.pool ?? []).map((m) => [m.userId, m.weight])),
   );
+  const [territories, setTerritories] = useState<Record<string, Territory>>(
+    Object.fromEntries((rule?.pool ?? []).map((m) => [m.userId, m.territory ?? {}])),
+  );
   const [condition, setCondition] = useState<FilterState>(fromFilterTree(rule?.condition ?? null));
+  const [reassignHours, setReassignHours] = useState<number | null>(rule?.reassignAfterHours ?? null);
+  const [calendarId, setCalendarId] = useState<string | null>(rule?.calendarId ?? null);
+  const calendars = useQuery({
+    queryKey: leadsKeys.calendars,
+    queryFn: async () => (await call(client.GET('/api/v1/service/calendars'))).data,
+  });
   const create = useMutation({
     mutationFn: async () => {
       const body = {
         name,
         strategy,
         condition: (toFilterTree(condition) as Record<string, unknown> | undefined) ?? null,
-        pool: pool.map((userId) => ({
-          userId,
-          ...(strategy === 'weighted' ? { weight: weights[userId] ?? 1 } : {}),
-        })),
+        pool: pool.map((userId) => {
+          const territory = compactTerritory(territories[userId]);
+          return {
+            userId,
+            ...(strategy === 'weighted' ? { weight: weights[userId] ?? 1 } : {}),
+            ...(territory ? { territory } : {}),
+          };
+        }),
+        reassignAfterHours: strategy === 'fixed' ? null : reassignHours,
+        calendarId: strategy === 'fixed' || !reassignHours ? null : calendarId,
       };
       return rule
         ? call(client.PATCH('/api/v1/assignment-rules/{id}', { params: { path: { id: rule.id } }, body }))
@@ -222,6 +252,47 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
               onChange={(v) => setWeights((w) => ({ ...w, [id]: Number(v) || 1 }))}
             />
           ))}
+        {strategy === 'territory' && pool.length > 0 && (
+          <Stack gap="xs">
+            <Text size="sm" c="dimmed">
+              {t('leads.territoryHint')}
+            </Text>
+            {pool.map((id) => (
+              <TerritoryEditor
+                key={id}
+                name={nameOf(id)}
+                value={territories[id] ?? {}}
+                onChange={(next) => setTerritories((all) => ({ ...all, [id]: next }))}
+              />
+            ))}
+          </Stack>
+        )}
+        {strategy !== 'fixed' && (
+          <Fieldset legend={t('leads.reassign')} data-testid="reassign-option">
+            <Text size="sm" c="dimmed" mb="xs">
+              {t('leads.reassignHint')}
+            </Text>
+            <Group grow align="flex-end">
+              <NumberInput
+                label={t('leads.reassignHours')}
+                min={1}
+                max={720}
+                allowDecimal={false}
+                value={reassignHours ?? ''}
+                onChange={(v) => setReassignHours(typeof v === 'number' && v >= 1 ? Math.min(720, v) : null)}
+              />
+              <Select
+                label={t('leads.reassignCalendar')}
+                placeholder={t('leads.reassignElapsed')}
+                data={(calendars.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+                value={calendarId}
+                onChange={setCalendarId}
+                disabled={!reassignHours}
+                clearable
+              />
+            </Group>
+          </Fieldset>
+        )}
         <ErrorText error={create.error} />
         <Group justify="flex-end">
           {rule && (

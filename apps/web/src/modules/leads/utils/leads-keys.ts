@@ -8,8 +8,25 @@ export const leadsKeys = {
   away: ['leads-module', 'away'] as const,
   score: (id: string) => ['leads-module', 'score', id] as const,
   scoringRules: ['leads-module', 'scoring-rules'] as const,
+  calendars: ['leads-module', 'calendars'] as const,
 };
 
 /** The assignment strategies the server knows, in the order the editor offers them. */
-export const STRATEGIES = ['roundRobin', 'weighted', 'leastLoad', 'fixed'] as const;
+export const STRATEGIES = ['roundRobin', 'weighted', 'leastLoad', 'fixed', 'territory'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
+
+/** The levels of a member's territory, as the editor lists them (most general first). */
+export const TERRITORY_LEVELS = ['countries', 'regions', 'cities', 'postalCodes', 'industries'] as const;
+export type TerritoryLevel = (typeof TERRITORY_LEVELS)[number];
+export type Territory = Partial<Record<TerritoryLevel, string[]>>;
+
+/** A territory without its empty levels, or undefined when nothing is left (the server's shape). */
+export function compactTerritory(territory: Territory | undefined): Territory | undefined {
+  if (!territory) return undefined;
+  const out: Territory = {};
+  for (const level of TERRITORY_LEVELS) {
+    const values = territory[level]?.map((v) => v.trim()).filter(Boolean) ?? [];
+    if (values.length > 0) out[level] = values;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
