@@ -44,7 +44,7 @@ export function ThreadDrawer({
       data-testid="email-thread"
     >
       <Stack>
-        {thread.isPending && <Loader size="sm" aria-label={t('email.loading')} />}
+        {thread.isPending && <Loader size="sm" role="status" aria-label={t('email.loading')} />}
         <ErrorText error={thread.error} />
         {messages.map((m) => (
           <MessageCard key={m.id} message={m} />

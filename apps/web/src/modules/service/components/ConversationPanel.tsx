@@ -55,7 +55,7 @@ export default function ConversationPanel({ id }: RecordPanelProps) {
       <ErrorText error={conversation.error} />
       {conversation.loading && (
         <Center>
-          <Loader size="sm" aria-label={t('service.loading')} />
+          <Loader size="sm" role="status" aria-label={t('service.loading')} />
         </Center>
       )}
       {!conversation.loading && (

@@ -113,7 +113,7 @@ export default function KbSuggestionsPanel({ id }: RecordPanelProps) {
         {t('kb.suggested')}
       </Title>
       <ErrorText error={suggested.error} />
-      {suggested.isPending && <Loader size="xs" aria-label={t('kb.loading')} />}
+      {suggested.isPending && <Loader size="xs" role="status" aria-label={t('kb.loading')} />}
       {suggested.isSuccess && suggested.data.data.length === 0 && (
         <Text size="sm" c="dimmed">
           {t('kb.noSuggestions')}

@@ -45,7 +45,7 @@ export default function SlaPanel({ id }: RecordPanelProps) {
         {t('service.sla')}
       </Title>
       <ErrorText error={sla.error} />
-      {sla.isPending && <Loader size="xs" aria-label={t('service.loadingSla')} />}
+      {sla.isPending && <Loader size="xs" role="status" aria-label={t('service.loadingSla')} />}
       {sla.isSuccess && clocks.length === 0 && (
         <Text size="sm" c="dimmed" data-testid="sla-none">
           {t('service.noPolicyApplies')}
