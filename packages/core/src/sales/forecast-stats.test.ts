@@ -8,6 +8,7 @@ import {
   seedOf,
   shrunkWinRate,
   simulateRange,
+  simulateRanges,
 } from './forecast-stats.ts';
 
 describe('forecast statistics', () => {
@@ -29,6 +30,39 @@ describe('forecast statistics', () => {
     // 400 × 0.25 × 100 = 10,000, with a standard deviation of √(400 × 0.25 × 0.75) × 100 ≈ 866.
     expect(Math.abs(r.p50 - 10_000)).toBeLessThan(150);
     expect(Math.abs(r.p90 - r.p10 - 2 * 1.2816 * 866)).toBeLessThan(300);
+  });
+
+  it('simulates every group in one draw: the same deals give the same range, a superset never less', () => {
+    const deals = Array.from({ length: 60 }, (_, i) => ({
+      amount: 100 + i,
+      probability: ((i % 9) + 1) / 10,
+    }));
+    const repA = deals.map((_, i) => i).filter((i) => i % 2 === 0);
+    const repB = deals.map((_, i) => i).filter((i) => i % 2 === 1);
+    const [a, b, team, total] = simulateRanges(
+      deals,
+      [
+        { base: 0, deals: repA },
+        { base: 50, deals: repB },
+        { base: 50, deals: [...repB, ...repA] },
+        { base: 50, deals: deals.map((_, i) => i) },
+      ],
+      { seed: seedOf('1405-Q3') },
+    );
+    // The team holds every deal, in another order: the same range as the total.
+    expect(team).toEqual(total);
+    for (const q of ['p10', 'p50', 'p90'] as const) {
+      expect(team![q]).toBeGreaterThanOrEqual(a![q]);
+      expect(team![q]).toBeGreaterThanOrEqual(b![q]);
+    }
+    // One group alone is the single range.
+    expect(simulateRanges(deals, [{ base: 0, deals: repA }], { seed: 7 })[0]).toEqual(
+      simulateRange(
+        repA.map((i) => deals[i]!),
+        0,
+        { seed: 7 },
+      ),
+    );
   });
 
   it('gives the base alone when nothing is open, and certain deals in full', () => {

@@ -57,20 +57,48 @@ export function simulateRange(
   base: number,
   options: { runs?: number; seed: number },
 ): Range {
-  const deals = openDeals.filter((d) => d.amount !== 0 && d.probability > 0);
-  if (deals.length === 0) return { p10: base, p50: base, p90: base };
+  return simulateRanges(openDeals, [{ base, deals: openDeals.map((_, i) => i) }], options)[0]!;
+}
+
+/**
+ * The ranges of several groups of the same open deals (a forecast's reps, their teams and the total) from one
+ * simulation: each run draws each deal once and adds it to every group holding it, so a deal is won or lost alike
+ * in its rep's, its team's and the total's sums, groups holding the same deals get the same range, and the work is
+ * the deals' draws, not the draws of every group over again (a forecast of 50 reps simulated each row on its own:
+ * 19.5 million draws, most of a request's time: bench/sales-speed.ts). `deals` are indices into `openDeals`.
+ */
+export function simulateRanges(
+  openDeals: readonly OpenDeal[],
+  groups: readonly { base: number; deals: readonly number[] }[],
+  options: { runs?: number; seed: number },
+): Range[] {
+  const groupsOf: number[][] = openDeals.map(() => []);
+  groups.forEach((g, gi) => {
+    for (const i of g.deals) groupsOf[i]?.push(gi);
+  });
+  // Only deals that can change a sum are drawn.
+  const live = openDeals.flatMap((d, i) =>
+    d.amount !== 0 && d.probability > 0 && groupsOf[i]!.length > 0
+      ? [{ amount: d.amount, probability: d.probability, groups: groupsOf[i]! }]
+      : [],
+  );
+  if (live.length === 0) return groups.map((g) => ({ p10: g.base, p50: g.base, p90: g.base }));
   const wanted = Math.max(1, Math.floor(options.runs ?? 2000));
-  const runs = Math.max(Math.min(wanted, 200), Math.min(wanted, Math.floor(MAX_DRAWS / deals.length)));
+  const runs = Math.max(Math.min(wanted, 200), Math.min(wanted, Math.floor(MAX_DRAWS / live.length)));
   const random = seededRandom(options.seed);
-  const outcomes = new Float64Array(runs);
-  for (let r = 0; r < runs; r++) {
-    let sum = base;
-    for (const d of deals) if (random() < d.probability) sum += d.amount;
-    outcomes[r] = sum;
-  }
-  outcomes.sort();
-  const sorted = Array.from(outcomes);
-  return { p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
+  const outcomes = groups.map((g) => new Float64Array(runs).fill(g.base));
+  for (let r = 0; r < runs; r++)
+    for (const d of live) {
+      if (random() >= d.probability) continue;
+      for (const gi of d.groups) {
+        const sums = outcomes[gi]!;
+        sums[r] = (sums[r] ?? 0) + d.amount;
+      }
+    }
+  return outcomes.map((sums) => {
+    const sorted = Array.from(sums.sort());
+    return { p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
+  });
 }
 
 /**

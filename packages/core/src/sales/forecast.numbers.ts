@@ -32,7 +32,7 @@ import {
   salesVelocity,
   seedOf,
   shrunkWinRate,
-  simulateRange,
+  simulateRanges,
 } from './forecast-stats.ts';
 
 // The forecast's numbers, read from deals through the record engine's scope (the reader's read rule and "own records
@@ -120,15 +120,15 @@ interface Numbers {
   deals: number;
 }
 
-/** A set of a period's deals added up by category, with the simulated range of its open deals. */
-function numbersOf(deals: readonly ScoredDeal[], seed: string): Numbers {
+/** A set of a period's deals added up by category; its open deals' ids, for the range simulated afterwards. */
+function numbersOf(deals: readonly ScoredDeal[]): Omit<Numbers, 'range'> & { base: number; open: string[] } {
   let closedWon = 0;
   let commit = 0;
   let bestCase = 0;
   let pipeline = 0;
   let weighted = 0;
   let count = 0;
-  const open: { id: string; amount: number; probability: number }[] = [];
+  const open: string[] = [];
   for (const d of deals) {
     if (d.status === 'open' && d.category === 'omitted') continue;
     count++;
@@ -141,21 +141,40 @@ function numbersOf(deals: readonly ScoredDeal[], seed: string): Numbers {
     if (d.category === 'commit' || d.category === 'best_case') bestCase += amount;
     pipeline += amount;
     weighted += amount * d.probability;
-    open.push({ id: d.id, amount, probability: d.probability });
+    open.push(d.id);
   }
-  // In one order whatever the rows' own (a team's deals come rep by rep, the total's by date), so the same deals draw
-  // the same way.
-  open.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const range = simulateRange(open, closedWon, { seed: seedOf(seed) });
   return {
     closedWon: round2(closedWon),
     commit: round2(closedWon + commit),
     bestCase: round2(closedWon + bestCase),
     pipeline: round2(pipeline),
     weightedPipeline: round2(weighted),
-    range: { p10: round2(range.p10), p50: round2(range.p50), p90: round2(range.p90) },
     deals: count,
+    base: closedWon,
+    open,
   };
+}
+
+/**
+ * Every row's range from one simulation of the period's open deals (in one order, by id, whatever the rows' own),
+ * seeded by the period: a deal is won or lost alike in its rep's, team's and the total's sums, and rows holding the
+ * same deals show the same range.
+ */
+function rangesOf(
+  deals: readonly ScoredDeal[],
+  rows: readonly { base: number; open: readonly string[] }[],
+  seed: string,
+): Range[] {
+  const open = [...new Map(deals.map((d) => [d.id, d])).values()]
+    .filter((d) => d.status === 'open' && d.category !== 'omitted')
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const index = new Map(open.map((d, i) => [d.id, i]));
+  const ranges = simulateRanges(
+    open.map((d) => ({ amount: d.amount_base ?? 0, probability: d.probability })),
+    rows.map((r) => ({ base: r.base, deals: r.open.flatMap((id) => index.get(id) ?? []) })),
+    { seed: seedOf(seed) },
+  );
+  return ranges.map((r) => ({ p10: round2(r.p10), p50: round2(r.p50), p90: round2(r.p90) }));
 }
 
 function missingRatesOf(deals: readonly PeriodDealRow[]): MissingRate[] {
@@ -260,6 +279,7 @@ export async function forecastNumbers(
           : teams.filter((t) => t.members.some((m) => users.includes(m)) || quotaOf('team', t.id) !== null);
 
     const out: ForecastRow[] = [];
+    const simulated: { base: number; open: string[] }[] = [];
     const row = (
       kind: ForecastRow['kind'],
       id: string,
@@ -269,9 +289,8 @@ export async function forecastNumbers(
       quota: number | null,
       subject?: 'user' | 'team',
     ): ForecastRow => {
-      // One seed for the period: rows holding the same deals (a rep alone in a team, a team holding every deal, and
-      // the total) show the same range; a seed per row showed 0–0 beside 0–2,400 for one deal at 10%.
-      const numbers = numbersOf(set, period.key);
+      const { base, open, ...numbers } = numbersOf(set);
+      simulated.push({ base, open });
       const adj = subject
         ? adjustmentsOf(subject, id)
         : { adjustment: null, adjustments: { commit: null, bestCase: null } };
@@ -282,6 +301,8 @@ export async function forecastNumbers(
         name,
         parentTeamId,
         ...numbers,
+        // Filled below, from one simulation for every row.
+        range: { p10: base, p50: base, p90: base },
         quota,
         attainment: quota !== null && quota > 0 ? numbers.closedWon / quota : null,
         ...adj,
@@ -311,6 +332,9 @@ export async function forecastNumbers(
     const whole = limit === undefined ? team : undefined;
     const totalQuota = whole ? (quotaOf('team', whole.id) ?? sumQuotas(whole.members)) : sumQuotas(users);
     out.push(row('total', 'total', whole?.name ?? '', null, deals, totalQuota));
+    rangesOf(deals, simulated, period.key).forEach((range, i) => {
+      out[i]!.range = range;
+    });
     return {
       period,
       currency: settings.currency,
