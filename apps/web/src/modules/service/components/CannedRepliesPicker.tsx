@@ -10,7 +10,8 @@ import { type ReplyLanguage, repliesApi, repliesKeys } from '../utils/replies-ap
 /**
  * The composer's "Canned reply" button: a searchable list of the replies the agent may use (by name, shortcut or
  * folder; arrows and Enter choose, Escape closes). The chosen reply is rendered by the server for the ticket, in its
- * language, and handed to `onInsert`. `slash` opens it from the composer with what was typed after a `/`.
+ * language, and handed to `onInsert`. Each new `slash.count` opens it from the composer (a `/` typed at the start of
+ * a line); `slash.at` says a `/` is waiting to be replaced by the reply.
  */
 export function CannedReplyPicker({
   ticketId,
@@ -19,8 +20,11 @@ export function CannedReplyPicker({
   onInsert,
 }: {
   ticketId: string;
-  /** Set when the agent typed `/word` in the composer: the picker opens searching for `word`. */
-  slash: string | null;
+  /**
+   * The `/`s typed at the start of a line so far (each one opens the list, so a `/` typed again reopens a list that
+   * did not open or was closed), and whether one is waiting for the reply to take its place.
+   */
+  slash: { count: number; waiting: boolean };
   onSlashDone: () => void;
   onInsert: (text: string, language: ReplyLanguage, fromSlash: boolean) => void;
 }) {
@@ -47,7 +51,7 @@ export function CannedReplyPicker({
   const render = useMutation({
     mutationFn: (id: string) => repliesApi.render(id, ticketId),
     onSuccess: (rendered) => {
-      onInsert(rendered.body, rendered.language, slash !== null);
+      onInsert(rendered.body, rendered.language, slash.waiting);
       combobox.closeDropdown();
     },
   });
@@ -56,10 +60,10 @@ export function CannedReplyPicker({
   const store = useRef(combobox);
   store.current = combobox;
   useEffect(() => {
-    if (slash === null) return;
-    setSearch(slash);
+    if (slash.count === 0) return;
+    setSearch('');
     store.current.openDropdown();
-  }, [slash]);
+  }, [slash.count]);
   // Keys go to the search box once the list is open, however it was opened (a `/` leaves the focus in the composer).
   useEffect(() => {
     if (opened) store.current.focusSearchInput();

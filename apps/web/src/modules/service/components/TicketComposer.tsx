@@ -58,6 +58,8 @@ export function TicketComposer({
   const [dir, setDir] = useState<'rtl' | 'ltr' | undefined>(undefined);
   // Where a `/` that opened the canned replies was typed, so the chosen reply takes its place.
   const [slashAt, setSlashAt] = useState<number | null>(null);
+  // How many such `/`s were typed: each one opens the list, even when the last one's list never opened.
+  const [slashes, setSlashes] = useState(0);
   // Mantine puts a Textarea's `dir` on the element around it: the textarea itself gets it here, so its caret, empty
   // lines and screen readers follow the reply's language.
   const textarea = useRef<HTMLTextAreaElement>(null);
@@ -115,8 +117,10 @@ export function TicketComposer({
           const { value, selectionStart } = e.currentTarget;
           setBody(value);
           if (value.trim() === '') setDir(undefined);
-          if (value.length > body.length && SLASH_AT_LINE_START.test(value.slice(0, selectionStart)))
+          if (value.length > body.length && SLASH_AT_LINE_START.test(value.slice(0, selectionStart))) {
             setSlashAt(selectionStart - 1);
+            setSlashes((n) => n + 1);
+          }
         }}
         onKeyDown={getHotkeyHandler([['mod+Enter', () => submit()]])}
         autosize
@@ -138,7 +142,7 @@ export function TicketComposer({
         <Group gap="xs">
           <CannedReplyPicker
             ticketId={ticketId}
-            slash={slashAt === null ? null : ''}
+            slash={{ count: slashes, waiting: slashAt !== null }}
             onSlashDone={() => setSlashAt(null)}
             onInsert={insertReply}
           />
