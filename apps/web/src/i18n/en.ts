@@ -723,8 +723,8 @@ export const en = {
     reason: '{{strategy}} in {{rule}}',
     reasonAway: '; {{names}} away',
     reasonTerritory: 'territory {{value}} ({{level}}) in {{rule}}',
-    reasonReassigned: 're-assigned: untouched for {{count}} hours; ',
-    reasonReassignedBusiness: 're-assigned: untouched for {{count}} business hours; ',
+    reasonReassigned: 're-assigned: untouched for {{hours}} hours; ',
+    reasonReassignedBusiness: 're-assigned: untouched for {{hours}} business hours; ',
     territoryOf: 'Territory of {{name}}',
     territoryHint:
       'The most specific match wins: postal code (longest prefix), then city, region, country. Named industries must match too.',
@@ -748,7 +748,7 @@ export const en = {
     reassignHours: 'Hours',
     reassignCalendar: 'Business calendar',
     reassignElapsed: 'Every hour (no calendar)',
-    reassignsAfter: 'after {{count}} h',
+    reassignsAfter: 'after {{hours}} h',
     rulesTitle: 'Assignment rules',
     rulesHint:
       'A new lead goes to the first rule whose condition it meets; members who are away are skipped.',

@@ -2,6 +2,8 @@ import { Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
+import { formatNumber } from '../../../lib/format.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { leadsKeys, STRATEGIES, type Strategy } from '../utils/leads-keys.ts';
 
 const isStrategy = (value: unknown): value is Strategy => STRATEGIES.includes(value as Strategy);
@@ -25,6 +27,7 @@ function reassignedPart(value: unknown): { hours: number; business: boolean } | 
 /** Why the lead has its owner ("round robin in Tehran team; Sara was away"), in the user's language. */
 export function AssignmentReason({ leadId }: { leadId: string }) {
   const { t, i18n } = useTranslation();
+  const prefs = usePrefs();
   const query = useQuery({
     queryKey: leadsKeys.assignment(leadId),
     queryFn: async () =>
@@ -51,6 +54,7 @@ export function AssignmentReason({ leadId }: { leadId: string }) {
     ? (again
         ? t(again.business ? 'leads.reasonReassignedBusiness' : 'leads.reasonReassigned', {
             count: again.hours,
+            hours: formatNumber(again.hours, prefs),
           })
         : '') +
       how +

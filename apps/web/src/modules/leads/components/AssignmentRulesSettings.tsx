@@ -20,6 +20,8 @@ import type { components } from '../../../api/schema.gen.ts';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { movedIds, RuleRowActions } from '../../../components/RuleRowActions.tsx';
 import { Section } from '../../../components/Section.tsx';
+import { formatNumber } from '../../../lib/format.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
 import { type FilterState, toFilterTree } from '../../records/utils/filter.ts';
@@ -39,6 +41,7 @@ type Rule = components['schemas']['AssignmentRule'];
 /** The assignment rules in priority order (move, switch off, delete), a form for a new one, and who is away. */
 export default function AssignmentRulesSettings() {
   const { t, i18n } = useTranslation();
+  const prefs = usePrefs();
   const names = new Intl.ListFormat(i18n.language, { type: 'conjunction' });
   const qc = useQueryClient();
   const rules = useQuery({
@@ -101,7 +104,10 @@ export default function AssignmentRulesSettings() {
                     {t(`leads.strategies.${r.strategy}`)}
                     {r.reassignAfterHours ? (
                       <Badge size="xs" variant="light" ms={6}>
-                        {t('leads.reassignsAfter', { count: r.reassignAfterHours })}
+                        {t('leads.reassignsAfter', {
+                          count: r.reassignAfterHours,
+                          hours: formatNumber(r.reassignAfterHours, prefs),
+                        })}
                       </Badge>
                     ) : null}
                   </Table.Td>
