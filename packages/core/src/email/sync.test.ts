@@ -337,9 +337,19 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
   });
 
   it('finds a message the sync lost by comparing with the server, and stores it again', async () => {
-    await rows(
+    // The message is there first (on a busy machine its first sync may still be under way), then lost.
+    await until('the Arabic message stored', async () => {
+      const there = await rows(
+        `select 1 from email_messages where message_id = 'arabic@xn--mgbh0fb.xn--kgbechtv'`,
+      );
+      return there.length > 0 ? there : undefined;
+    });
+    const deleted = await rows<{ id: string }>(
       `delete from email_messages where message_id = 'arabic@xn--mgbh0fb.xn--kgbechtv' returning id`,
     );
+    expect(deleted).toHaveLength(1);
+    // What the last look saw, named if the wait runs out (a red CI run then says which part never came).
+    let seen = '';
     const mailbox = await until('the reconcile', async () => {
       const back = await rows(
         `select 1 from email_messages where message_id = 'arabic@xn--mgbh0fb.xn--kgbechtv'`,
@@ -347,8 +357,11 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
       const m = (await call('GET', `/mailboxes/${mailboxId}`)).json() as {
         lastGap: { missing: number; checked: number } | null;
       };
+      seen = JSON.stringify({ deleted: deleted.length, back: back.length, mailbox: m });
       // The gap stays on the mailbox after the next comparison (a second later here) finds none.
       return back.length === 1 && (m.lastGap?.missing ?? 0) >= 1 ? m : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; last seen: ${seen.slice(0, 1500)}`);
     });
     expect(mailbox.lastGap?.checked).toBeGreaterThanOrEqual(5);
     expect((await timeline('people', idnPersonId)).map((e) => e.subject)).toEqual(['طلب عرض سعر']);
