@@ -24,7 +24,6 @@
 // bench/results/<time>-sales.json. With `--data`, the generated data set is kept and found again by a later run
 // with the same sizes (the leads of parts 2 and 3 are made anew each run).
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +31,7 @@ import { createUserWithWorkspace, principalForMember } from '@rabita/core';
 import { createPool, type Database, openDatabase } from '@rabita/db';
 import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/server';
 import { forecastDeals, forecastNumbers } from '../packages/core/src/sales/forecast.numbers.ts';
+import { apiClient, freePort } from './api-kit.ts';
 import type { LoadRequest } from './load.ts';
 import { captureStatements } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
@@ -81,15 +81,6 @@ const note = (line: string) =>
   process.stderr.write(`${((performance.now() - started) / 1000).toFixed(1)} s  ${line}\n`);
 const round = (n: number) => Math.round(n * 100) / 100;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = args.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-bench-sales-')));
 const config = loadConfig({
@@ -106,6 +97,7 @@ const app = await buildApp(config, { db: handle.db, pool: handle.pool });
 const port = await freePort();
 await app.listen({ port, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${port}`;
+const { signIn, call, createInBatches } = apiClient(base, PASSWORD);
 
 /** The data set a run made (kept with `--data` for the next run of the same sizes). */
 interface DataSet {
@@ -118,51 +110,6 @@ interface DataSet {
   otherReps: string[];
   teamId: string;
   pipelineId: string;
-}
-
-async function signIn(email: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
-
-async function call<T>(cookie: string, method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/api/v1${url}`, {
-    method,
-    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 500)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** `count` records of `object` made by the batch API, 1,000 a request, `record(i)` the i-th; their ids. */
-async function createInBatches(
-  cookie: string,
-  object: string,
-  count: number,
-  record: (i: number) => Record<string, unknown>,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let done = 0; done < count; done += 1000) {
-    const n = Math.min(1000, count - done);
-    const res = await call<{ data: { id?: string; error?: { message: string } }[] }>(
-      cookie,
-      'POST',
-      `/objects/${object}/batch`,
-      { records: Array.from({ length: n }, (_, k) => record(done + k)) },
-    );
-    for (const row of res.data) {
-      if (!row.id) throw new Error(`a record of ${object} was refused: ${row.error?.message}`);
-      ids.push(row.id);
-    }
-  }
-  return ids;
 }
 
 /** The workspace (SAR, Persian, Jalali quarters), its manager, reps and teams, through the services and the API. */

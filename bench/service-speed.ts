@@ -20,7 +20,6 @@
 // bench/results/<time>-service.json. With `--data`, the generated data set is kept and found again by a later run
 // with the same sizes (the burst makes its own tickets each run).
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +29,7 @@ import { buildApp, createLogger, loadConfig, startDatabase, startWorker } from '
 import { PENDING_STATUSES, viewFilter } from '../apps/web/src/modules/service/utils/inbox-views.ts';
 import { listMessages } from '../packages/core/src/service/conversation.service.ts';
 import { createKbArticle, searchKb } from '../packages/core/src/service/kb.service.ts';
+import { apiClient, freePort } from './api-kit.ts';
 import { drive, type LoadRequest } from './load.ts';
 import { captureStatements } from './replay.ts';
 import { type Figures, percentile, summarise } from './stats.ts';
@@ -88,15 +88,6 @@ const note = (line: string) =>
   process.stderr.write(`${((performance.now() - started) / 1000).toFixed(1)} s  ${line}\n`);
 const round = (n: number) => Math.round(n * 100) / 100;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const root = path.resolve(import.meta.dirname, '..');
 const seedLines = async (name: string) =>
   (await fsp.readFile(path.join(root, 'test/fixtures/seeds', name), 'utf8'))
@@ -150,6 +141,7 @@ const app = await buildApp(config, { db: handle.db, pool: handle.pool });
 const port = await freePort();
 await app.listen({ port, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${port}`;
+const { signIn, call, createInBatches } = apiClient(base, PASSWORD);
 let runner: Awaited<ReturnType<typeof startWorker>> | undefined;
 
 /** The data set a run made (kept with `--data` for the next run of the same sizes). */
@@ -163,51 +155,6 @@ interface DataSet {
   team: string[];
   people: string[];
   bigTicketId: string;
-}
-
-async function signIn(email: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
-
-async function call<T>(cookie: string, method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/api/v1${url}`, {
-    method,
-    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 500)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** `count` records of `object` made by the batch API, 1,000 a request, `record(i)` the i-th; their ids. */
-async function createInBatches(
-  cookie: string,
-  object: string,
-  count: number,
-  record: (i: number) => Record<string, unknown>,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let done = 0; done < count; done += 1000) {
-    const n = Math.min(1000, count - done);
-    const res = await call<{ data: { id?: string; error?: { message: string } }[] }>(
-      cookie,
-      'POST',
-      `/objects/${object}/batch`,
-      { records: Array.from({ length: n }, (_, k) => record(done + k)) },
-    );
-    for (const row of res.data) {
-      if (!row.id) throw new Error(`a record of ${object} was refused: ${row.error?.message}`);
-      ids.push(row.id);
-    }
-  }
-  return ids;
 }
 
 /** The accounts, teams and requesters through the API, and the workspace's shape. */
