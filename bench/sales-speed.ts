@@ -553,7 +553,13 @@ try {
   }
 
   const rows: Row[] = [];
-  const measure = async (scenario: string, cookie: string, request: LoadRequest) => {
+  /** Measures at 1 and 8 connections; `during` runs beside each measurement (a writer) until it is stopped. */
+  const measure = async (
+    scenario: string,
+    cookie: string,
+    request: LoadRequest,
+    during?: () => () => Promise<unknown>,
+  ) => {
     // Warm up (JIT, metadata and plan caches), and check the request answers.
     for (let i = 0; i < 5; i++) {
       const res = await fetch(`${base}${request.path}`, { headers: { cookie } });
@@ -561,11 +567,51 @@ try {
       if (res.status >= 400) throw new Error(`${scenario}: ${res.status} ${body.slice(0, 300)}`);
     }
     for (const c of [1, 8]) {
+      const stop = during?.();
       const figures = await driveEach(cookie, () => request, c);
+      await stop?.();
       rows.push({ scenario, concurrency: c, figures });
       note(`${scenario} @${c}: p50 ${figures.p50} ms, p95 ${figures.p95} ms, ${figures.throughput}/s`);
     }
   };
+  /**
+   * A rep moving one of the team's open deals every `everyMs` (its amount up and down by one): each write makes
+   * every kept forecast of the workspace be computed again, as on a busy sales floor.
+   */
+  const dealWriter = (dealId: string, everyMs: number) => () => {
+    let running = true;
+    let writes = 0;
+    const loop = (async () => {
+      while (running) {
+        const amount = 1000 + (writes++ % 2);
+        await call(adminCookie, 'PATCH', `/objects/deals/${dealId}`, {
+          amount: { amount: String(amount), currency: 'SAR' },
+        });
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+      }
+    })();
+    return async () => {
+      running = false;
+      await loop;
+      note(`  (${writes} deal writes beside it)`);
+    };
+  };
+  /** The forecast computed in this process without the cache, one at a time: what a request costs when nothing is kept. */
+  const computedAlone = async (scenario: string, runs: number) => {
+    const principal = (await principalForMember(handle.db, set.managerId, set.workspaceId))!;
+    const durations: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await forecastNumbers({ db: handle.db, principal }, { period, team: set.teamId });
+      durations.push(performance.now() - t0);
+    }
+    durations.sort((a, b) => a - b);
+    const at = (q: number) =>
+      Math.round(durations[Math.min(durations.length - 1, Math.floor(q * durations.length))]! * 10) / 10;
+    note(`${scenario}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms over ${runs}`);
+    computed.push({ scenario, runs, p50: at(0.5), p95: at(0.95) });
+  };
+  const computed: { scenario: string; runs: number; p50: number; p95: number }[] = [];
 
   // 1. The forecast screen and its drill-down, in both probability modes.
   const forecastShape: Record<string, unknown> = {};
@@ -593,7 +639,18 @@ try {
       note(
         `forecast (${mode}): ${view.rows.length} rows, ${total.deals} deals, weighted ${total.weightedPipeline} of ${total.pipeline}; drill-down page ${page.data.length}`,
       );
-      await measure(`forecast: team of ${REPS}, ${period} (${mode})`, managerCookie, { path: forecastPath });
+      await measure(`forecast: team of ${REPS}, ${period} (${mode}), kept`, managerCookie, {
+        path: forecastPath,
+      });
+      const moving = (page.data[0] as { id: string } | undefined)?.id;
+      if (moving)
+        await measure(
+          `forecast: team of ${REPS}, ${period} (${mode}), a deal written every 250 ms`,
+          managerCookie,
+          { path: forecastPath },
+          dealWriter(moving, 250),
+        );
+      await computedAlone(`forecast computed without the cache, in-process, one at a time (${mode})`, 10);
       await measure(`forecast drill-down: first page of pipeline deals (${mode})`, managerCookie, {
         path: drillPath,
       });
@@ -814,6 +871,7 @@ try {
     },
     seconds,
     forecast: forecastShape,
+    forecastComputed: computed,
     results: rows,
     assign,
     targets,

@@ -176,3 +176,33 @@ export async function joinByInvitation(
     throw new Error(`acceptance failed: ${accepted.statusCode} ${accepted.body}`);
   return { userId: accepted.json().user.id, cookie: sessionCookie(accepted) };
 }
+
+/**
+ * Counts the statements a pool's clients send whose text matches `pattern` (a cache test's way to see whether an
+ * answer was computed or kept). Wraps each client's `query` the first time the pool hands it out.
+ */
+export function countStatements(pool: pg.Pool, pattern: RegExp): { count: number } {
+  const seen = { count: 0 };
+  pool.on('acquire', (client) => {
+    const marked = client as pg.PoolClient & { __counted?: boolean };
+    if (marked.__counted) return;
+    marked.__counted = true;
+    const query = client.query;
+    client.query = ((...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text !== undefined && pattern.test(text)) seen.count += 1;
+      return (query as (...a: unknown[]) => unknown).apply(client, args);
+    }) as typeof client.query;
+  });
+  return seen;
+}
+
+/** Polls `check` until it holds or `ms` pass; returns how long it took, or fails. */
+export async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}

@@ -5726,6 +5726,8 @@ export interface paths {
                             userId: string;
                             weight?: number;
                             territory?: components["schemas"]["AssignmentTerritoryInput"];
+                            /** @description The most open leads the member may hold for this rule to give them another; null or absent: their own default (PUT /assignment-capacity/{userId}), else no limit. */
+                            capacity?: number | null;
                         }[];
                         /** @description Re-assign a lead its owner has not touched within this many hours to the next member; null: never. */
                         reassignAfterHours?: number | null;
@@ -5883,6 +5885,8 @@ export interface paths {
                             userId: string;
                             weight?: number;
                             territory?: components["schemas"]["AssignmentTerritoryInput"];
+                            /** @description The most open leads the member may hold for this rule to give them another; null or absent: their own default (PUT /assignment-capacity/{userId}), else no limit. */
+                            capacity?: number | null;
                         }[];
                         /** @description Re-assign a lead its owner has not touched within this many hours to the next member; null: never. */
                         reassignAfterHours?: number | null;
@@ -6130,6 +6134,164 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignment-capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every member’s own limit of open leads and the open leads they hold
+         * @description A member holding as many open leads (neither converted nor disqualified) as their limit or more is passed over by every rule, unless the rule sets a limit of its own for them in its pool.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["AssignmentCapacity"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignment-capacity/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or remove a member’s own limit of open leads */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At most this many open leads (0–10000); null removes the limit. */
+                        capacity: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AssignmentCapacity"];
+                    };
                 };
                 /** @description Default Response */
                 400: {
@@ -10271,7 +10433,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Forecast accuracy per person over past periods: first submission against closed won, bias, error */
+        /** Forecast accuracy per person over past periods: the commit as it stood when each began, and the first submission, against closed won; bias and error */
         get: {
             parameters: {
                 query?: {
@@ -10297,15 +10459,27 @@ export interface paths {
                                 name: string;
                                 periods: {
                                     key: string;
+                                    /** @description Closed won and commit as they stood when the period began, from the deal history; null when the history does not reach back that far. */
                                     forecast: number | null;
+                                    /** @description The commit of the person's first submission. */
+                                    submitted: number | null;
+                                    /** @description Won deals closing in the period. */
                                     actual: number;
                                 }[];
                                 /** @description mean(forecast − actual) ÷ mean(actual). */
                                 bias: number | null;
                                 /** @description Mean absolute percentage error (0.1 = 10%). */
                                 error: number | null;
+                                /** @description The bias of the first submissions. */
+                                submittedBias: number | null;
+                                /** @description The error of the first submissions. */
+                                submittedError: number | null;
                             }[];
                             periods: components["schemas"]["FiscalPeriod"][];
+                            missingRates: {
+                                currency: string;
+                                date: string;
+                            }[];
                         };
                     };
                 };
@@ -10439,6 +10613,224 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/lead-mailboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shared mailboxes whose mail from strangers makes leads */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["LeadMailbox"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sales/lead-mailboxes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make a shared mailbox’s mail from strangers become leads (mail dated from now on), change their source, or turn it off */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The shared mailbox */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @description The source its leads are given (`email` unless said)
+                         * @default email
+                         */
+                        source?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeadMailbox"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Stop a mailbox making leads (its mail and leads stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The shared mailbox */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -24576,6 +24968,20 @@ export interface components {
             createdAt: string;
             lastUsedAt: string | null;
         };
+        AssignmentCapacity: {
+            userId: string;
+            /** @description Their own limit of open leads; null: none. */
+            capacity: number | null;
+            /** @description Leads they own now that are neither converted nor disqualified. */
+            openLeads: number;
+        };
+        AssignmentCapacityInput: {
+            userId: string;
+            /** @description Their own limit of open leads; null: none. */
+            capacity: number | null;
+            /** @description Leads they own now that are neither converted nor disqualified. */
+            openLeads: number;
+        };
         AssignmentRule: {
             id: string;
             name: string;
@@ -24589,6 +24995,7 @@ export interface components {
                 name: string;
                 weight: number;
                 territory?: components["schemas"]["AssignmentTerritory"];
+                capacity?: number;
             }[];
             reassignAfterHours: number | null;
             calendarId: string | null;
@@ -24608,6 +25015,7 @@ export interface components {
                 name: string;
                 weight: number;
                 territory?: components["schemas"]["AssignmentTerritoryInput"];
+                capacity?: number;
             }[];
             reassignAfterHours: number | null;
             calendarId: string | null;
@@ -25613,6 +26021,30 @@ export interface components {
                 created: boolean;
             } | null;
             convertedAt: string;
+        };
+        LeadMailbox: {
+            mailboxId: string;
+            name: string;
+            address: string;
+            /** @description It has an SMTP server */
+            sends: boolean;
+            enabled: boolean;
+            /** @description Mail dated from this moment on makes leads (a first sync’s history does not) */
+            since: string;
+            /** @description The source its leads are given */
+            source: string;
+        };
+        LeadMailboxInput: {
+            mailboxId: string;
+            name: string;
+            address: string;
+            /** @description It has an SMTP server */
+            sends: boolean;
+            enabled: boolean;
+            /** @description Mail dated from this moment on makes leads (a first sync’s history does not) */
+            since: string;
+            /** @description The source its leads are given */
+            source: string;
         };
         LeadMatch: {
             id: string;

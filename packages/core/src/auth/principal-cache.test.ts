@@ -3,35 +3,17 @@ import { buildApp } from '@rabita/server';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, sessionCookie, signUp, type TestApp } from '../../../../test/harness.ts';
+import {
+  apiCaller,
+  countStatements,
+  createTestApp,
+  sessionCookie,
+  signUp,
+  type TestApp,
+  within,
+} from '../../../../test/harness.ts';
 import { principalForMember } from './members.service.ts';
 import { accessChanged, PrincipalCache } from './principal-cache.ts';
-
-/** Counts the caller lookups a pool's clients send (the statements that resolve a session or API key). */
-function countLookups(pool: pg.Pool): { count: number } {
-  const seen = { count: 0 };
-  pool.on('acquire', (client) => {
-    const marked = client as pg.PoolClient & { __counted?: boolean };
-    if (marked.__counted) return;
-    marked.__counted = true;
-    const query = client.query;
-    client.query = ((...args: unknown[]) => {
-      if (/rabita_(session|api_key)_principal/.test(String(args[0]))) seen.count += 1;
-      return (query as (...a: unknown[]) => unknown).apply(client, args);
-    }) as typeof client.query;
-  });
-  return seen;
-}
-
-/** Polls `check` until it holds or `ms` pass; returns how long it took, or fails. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
 
 describe('the callers kept in memory', () => {
   let t: TestApp;
@@ -51,7 +33,7 @@ describe('the callers kept in memory', () => {
     admin = await signUp(t.app);
     // A second app instance on the same database, as behind a load balancer.
     secondHandle = openDatabase(t.url, { poolSize: 3 });
-    lookups = countLookups(secondHandle.pool);
+    lookups = countStatements(secondHandle.pool, /rabita_(session|api_key)_principal/);
     second = await buildApp(t.config, { db: secondHandle.db, pool: secondHandle.pool });
     await second.ready();
     // The second instance caches only once it listens for access changes.

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
+import { ChannelListener } from '../events/channel-listener.ts';
 import type { Principal } from './principal.ts';
 
 /** The channel the database announces access changes on (migration 0017's triggers). */
@@ -39,51 +40,29 @@ export function onAccessChanged(listener: () => void): () => void {
  */
 export class PrincipalCache {
   readonly #entries = new Map<string, { principal: Principal; until: number }>();
-  readonly #connection: pg.ClientConfig;
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #forget = () => this.#clear();
-  #client: pg.Client | undefined;
+  readonly #listener: ChannelListener;
   /** Moves on at every forgetting: a lookup that began before it must not keep what it found. */
   #generation = 0;
-  #listening = false;
-  #closed = false;
-  #retry: NodeJS.Timeout | undefined;
 
   constructor(connection: pg.ClientConfig, options: { ttlMs?: number; max?: number } = {}) {
-    this.#connection = connection;
     this.#ttlMs = options.ttlMs ?? 5_000;
     this.#max = options.max ?? 10_000;
+    this.#listener = new ChannelListener(connection, [AUTH_CHANNEL], {
+      notice: () => {
+        this.#clear();
+        announcements.emit('changed');
+      },
+      down: () => this.#clear(),
+    });
     localChanges.on('changed', this.#forget);
   }
 
   /** Starts listening for access changes; until it listens, nothing is cached. */
   async start(): Promise<void> {
-    if (this.#closed || this.#client) return;
-    const client = new pg.Client(this.#connection);
-    this.#client = client;
-    const broken = () => {
-      if (this.#client !== client) return;
-      this.#client = undefined;
-      this.#listening = false;
-      this.#clear();
-      client.end().catch(() => {});
-      if (!this.#closed) this.#retry = setTimeout(() => void this.start().catch(() => {}), 1_000);
-    };
-    client.on('error', broken);
-    client.on('end', broken);
-    client.on('notification', (message) => {
-      if (message.channel !== AUTH_CHANNEL) return;
-      this.#clear();
-      announcements.emit('changed');
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${AUTH_CHANNEL}`);
-      if (this.#client === client) this.#listening = true;
-    } catch {
-      broken();
-    }
+    await this.#listener.start();
   }
 
   /** The cached caller for this key, while fresh. */
@@ -110,24 +89,19 @@ export class PrincipalCache {
    * read the old state — or the cache is not listening for changes.
    */
   set(key: string, principal: Principal, generation: number): void {
-    if (!this.#listening || generation !== this.#generation) return;
+    if (!this.#listener.listening || generation !== this.#generation) return;
     if (this.#entries.size >= this.#max) this.#entries.clear();
     this.#entries.set(key, { principal, until: Date.now() + this.#ttlMs });
   }
 
   get listening(): boolean {
-    return this.#listening;
+    return this.#listener.listening;
   }
 
   /** Stops listening and forgets everything (on app shutdown). */
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#retry);
     localChanges.off('changed', this.#forget);
-    this.#listening = false;
+    await this.#listener.close();
     this.#clear();
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.end().catch(() => {});
   }
 }

@@ -34,13 +34,23 @@ async function fingerprint(url: string): Promise<Record<string, string>> {
   }
 }
 
-/** A table derived by triggers (rabita_derived), which backups leave out, as one sorted text. */
+/**
+ * A table derived by triggers (rabita_derived), which backups leave out, as one sorted text; the deal totals per key
+ * (their rows per writer's slot added up: which slot a total landed in depends on the connection that wrote it).
+ */
 async function derived(url: string, table = 'activity_links'): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  const source =
+    table === 'deal_totals'
+      ? `(select workspace_id, pipeline_id, stage_id, owner_id, currency, scale, sum(deals) as deals,
+            sum(amounts) as amounts, sum(amount) as amount
+          from rabita_derived.deal_totals group by 1, 2, 3, 4, 5, 6
+          having sum(deals) <> 0 or sum(amounts) <> 0 or sum(amount) <> 0)`
+      : `rabita_derived.${table}`;
   try {
     const { rows } = await client.query<{ links: string | null }>(
-      `select string_agg(l::text, '|' order by l::text) as links from rabita_derived.${table} l`,
+      `select string_agg(l::text, '|' order by l::text) as links from ${source} l`,
     );
     return rows[0]?.links ?? '';
   } finally {

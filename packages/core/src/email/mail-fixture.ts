@@ -1,5 +1,7 @@
 // Test support for the email module's tests (imported only by tests): the database rows of a workspace, waiting
-// for a condition, the mailbox sync as a worker runs it, and connecting a Dovecot user as a mailbox.
+// for a condition, the mailbox sync as a worker runs it, connecting a Dovecot user as a mailbox, and the mail a
+// customer's mail program and a remote mail server write.
+import { randomUUID } from 'node:crypto';
 import type { Database } from '@rabita/db';
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
@@ -48,7 +50,10 @@ export function startTestSync(db: Database, key: Buffer, mail: Partial<NonNullab
   );
 }
 
-/** Connects a Dovecot user as a personal mailbox sending through the SMTP peer; its id. */
+/**
+ * Connects a Dovecot user as a mailbox (personal unless `kind` says shared), sending through the SMTP peer when
+ * one is given; its id.
+ */
 export async function connectMailbox(
   call: (
     method: 'POST',
@@ -56,18 +61,82 @@ export async function connectMailbox(
     body: unknown,
   ) => Promise<{ statusCode: number; body: string; json(): unknown }>,
   dovecot: Dovecot,
-  smtp: SmtpReceiver,
-  user: { name: string; password: string; address: string; displayName?: string },
+  smtp: SmtpReceiver | undefined,
+  user: {
+    name: string;
+    password: string;
+    address: string;
+    displayName?: string;
+    kind?: 'personal' | 'shared';
+  },
 ): Promise<string> {
   const r = await call('POST', '/mailboxes', {
     name: user.displayName ?? user.name,
     address: user.address,
-    kind: 'personal',
+    kind: user.kind ?? 'personal',
     imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'none' },
-    smtp: { host: '127.0.0.1', port: Number(new URL(smtp.url).port), security: 'none' },
+    ...(smtp ? { smtp: { host: '127.0.0.1', port: Number(new URL(smtp.url).port), security: 'none' } } : {}),
     username: user.name,
     secret: user.password,
   });
   expect(r.statusCode, r.body).toBe(201);
   return (r.json() as { id: string }).id;
+}
+
+/** A customer's mail as their mail program writes it (subject and text in UTF-8, base64). */
+export function customerMail(m: {
+  from: string;
+  subject: string;
+  text: string;
+  to?: string;
+  id?: string;
+  inReplyTo?: string;
+  date?: Date;
+  headers?: string[];
+}): string {
+  return [
+    `From: ${m.from}`,
+    `To: ${m.to ?? 'Support <support@localhost>'}`,
+    `Subject: =?UTF-8?B?${Buffer.from(m.subject).toString('base64')}?=`,
+    `Date: ${(m.date ?? new Date()).toUTCString()}`,
+    `Message-ID: <${m.id ?? randomUUID()}@customer.example>`,
+    ...(m.inReplyTo ? [`In-Reply-To: ${m.inReplyTo}`, `References: ${m.inReplyTo}`] : []),
+    ...(m.headers ?? []),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from(m.text).toString('base64'),
+    '',
+  ].join('\r\n');
+}
+
+/** The delivery report a remote server sends back for a recipient it does not know. */
+export function deliveryReport(to: string, recipient: string): string {
+  return [
+    'From: Mail Delivery System <mailer-daemon@customer.example>',
+    `To: ${to}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${randomUUID()}@mx.customer.example>`,
+    'Subject: Undelivered Mail Returned to Sender',
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+    '',
+    '--B',
+    'Content-Type: text/plain',
+    '',
+    'The mailbox does not exist.',
+    '--B',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.customer.example',
+    '',
+    `Final-Recipient: rfc822; ${recipient}`,
+    'Action: failed',
+    'Status: 5.1.1',
+    '',
+    '--B--',
+    '',
+  ].join('\r\n');
 }

@@ -5,41 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../workflows/smtp-receiver.ts';
 import { type Dovecot, startDovecot } from './dovecot-harness.ts';
-import { connectMailbox, startTestSync, until, workspaceRows } from './mail-fixture.ts';
+import { connectMailbox, deliveryReport, startTestSync, until, workspaceRows } from './mail-fixture.ts';
 
 const KEY = randomBytes(32);
 const BROWSER =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
-
-/** The delivery report a remote server sends back for a recipient it does not know. */
-function deliveryReport(to: string, recipient: string): string {
-  return [
-    'From: Mail Delivery System <mailer-daemon@customer.example>',
-    `To: ${to}`,
-    `Date: ${new Date().toUTCString()}`,
-    `Message-ID: <${randomUUID()}@mx.customer.example>`,
-    'Subject: Undelivered Mail Returned to Sender',
-    'Auto-Submitted: auto-replied',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-    '',
-    '--B',
-    'Content-Type: text/plain',
-    '',
-    'The mailbox does not exist.',
-    '--B',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.customer.example',
-    '',
-    `Final-Recipient: rfc822; ${recipient}`,
-    'Action: failed',
-    'Status: 5.1.1',
-    '',
-    '--B--',
-    '',
-  ].join('\r\n');
-}
 
 describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IMAP peers', () => {
   let t: TestApp;

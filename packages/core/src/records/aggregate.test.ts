@@ -289,9 +289,10 @@ describe('aggregates', () => {
     });
     const plan = await planOf(t.handle, admin.workspaceId, query);
     const scans = plan.filter((n) => n['Node Type'].includes('Scan'));
-    expect(scans.map((n) => [n['Node Type'], n['Index Name']])).toEqual([
-      ['Index Only Scan', 'deals_stage_owner_amount_idx'],
-    ]);
+    expect(scans.map((n) => n['Node Type'])).toEqual(['Index Only Scan']);
+    // This index, or the sales forecast's (migration sales-0013), which holds the same columns: on a few rows the
+    // planner may take either; both answer without reading the table.
+    expect(['deals_stage_owner_amount_idx', 'deals_forecast_idx']).toContain(scans[0]?.['Index Name']);
     // Grouped on the ids themselves (16 bytes each), not on their text.
     expect(plan.find((n) => n['Group Key'])?.['Group Key']).toEqual([
       'stage_id',
@@ -311,9 +312,12 @@ describe('aggregates', () => {
       admin.workspaceId,
       await compileAggregateQuery({ db: t.handle.db, principal }, 'deals', unfiltered),
     );
-    expect(plan.filter((n) => n['Node Type'].includes('Scan')).map((n) => n['Index Name'])).toEqual([
-      'deal_totals_key',
-    ]);
+    // The only table read is the totals, through their key (the subquery adds up a key's slots).
+    expect(
+      plan
+        .filter((n) => n['Node Type'].includes('Scan') && n['Node Type'] !== 'Subquery Scan')
+        .map((n) => n['Index Name']),
+    ).toEqual(['deal_totals_key']);
 
     const pipelines = (await call('GET', '/objects/pipelines')).json().data;
     const second = (await call('POST', '/objects/pipelines', { name: 'Renewals' })).json();
@@ -358,6 +362,26 @@ describe('aggregates', () => {
     await call('DELETE', `/objects/deals/${ids[7]}`);
     await call('POST', `/objects/deals/${ids[7]}/restore`);
     expect(pipelines.length).toBeGreaterThan(0);
+    // One owner's deals of one key written from many connections at once (each connection adds to its own slot
+    // of the key's totals, so none waits for another's commit), then some of them moved and deleted.
+    const parallel = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        call('POST', '/objects/deals', {
+          name: `parallel ${i}`,
+          amount: { amount: '2.25', currency: 'SAR' },
+        }),
+      ),
+    );
+    for (const r of parallel) expect(r.statusCode, r.body).toBe(201);
+    await Promise.all(
+      parallel
+        .slice(0, 6)
+        .map((r, i) =>
+          i % 2
+            ? call('DELETE', `/objects/deals/${r.json().id}`)
+            : call('PATCH', `/objects/deals/${r.json().id}`, { stage: stages[1]!.id }),
+        ),
+    );
 
     // The same question through the general query (a filter every deal passes forces it).
     const every = {

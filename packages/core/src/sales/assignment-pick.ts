@@ -22,21 +22,22 @@ const LEVEL_WORDS: Record<TerritoryMatch['level'], string> = {
 };
 
 /**
- * The reason shown on the lead, in English ("round robin in Tehran team; Sara was away", "territory Tehran (city)
- * in Iran team"); the assignment's `detail` holds the parts the web app says in the reader's language.
+ * The reason shown on the lead, in English ("round robin in Tehran team; Omid was away; Sara was at capacity",
+ * "territory Tehran (city) in Iran team"); the assignment's `detail` holds the parts the web app says in the
+ * reader's language.
  */
 export function reasonText(
   strategy: Strategy,
   ruleName: string,
-  skipped: readonly PoolMember[],
+  skipped: { away: readonly PoolMember[]; atCapacity: readonly PoolMember[] },
   match?: TerritoryMatch | undefined,
 ): string {
-  const away =
-    skipped.length === 0
+  const part = (members: readonly PoolMember[], what: string) =>
+    members.length === 0
       ? ''
-      : `; ${skipped.map((m) => m.name).join(', ')} ${skipped.length === 1 ? 'was' : 'were'} away`;
+      : `; ${members.map((m) => m.name).join(', ')} ${members.length === 1 ? 'was' : 'were'} ${what}`;
   const how = match ? `territory ${match.value} (${LEVEL_WORDS[match.level]})` : STRATEGY_WORDS[strategy];
-  return `${how} in ${ruleName}${away}`;
+  return `${how} in ${ruleName}${part(skipped.away, 'away')}${part(skipped.atCapacity, 'at capacity')}`;
 }
 
 /** The words a re-assignment's reason starts with ("re-assigned: untouched for 4 business hours"). */

@@ -98,10 +98,10 @@ async function cancelAll(trx: Tx, leadIds: readonly string[]): Promise<void> {
 
 /**
  * Re-assigns a lead whose time has come (as of `now`), in the caller's workspace transaction: to the next member
- * by the rule's strategy, never to its present or an earlier owner, then schedules the next period. Nothing
- * happens when its time has not come, was already dealt with (a job and the sweep both running), the owner touched
- * it, or the lead is converted, deleted or given to someone else; when no member is left it stays and stops.
- * True when the owner changed.
+ * by the rule's strategy, never to its present or an earlier owner nor to anyone away or at capacity, then
+ * schedules the next period. Nothing happens when its time has not come, was already dealt with (a job and the
+ * sweep both running), the owner touched it, or the lead is converted, deleted or given to someone else; when no
+ * member is left it stays and stops. True when the owner changed.
  */
 export async function reassignLead(
   trx: Tx,
@@ -126,7 +126,7 @@ export async function reassignLead(
   const lead = (await readRecords(trx, principal, 'leads', [leadId])).get(leadId);
   if (!lead || lead.status === 'converted' || lead.owner !== current.ownerId) return stop();
   const before = [...current.ownersBefore, ...(current.ownerId ? [current.ownerId] : [])];
-  const choice = await chooseMember(trx, workspaceId, rule, territoryFacts(lead), new Set(before));
+  const choice = await chooseMember(trx, workspaceId, rule, leadId, territoryFacts(lead), new Set(before));
   if (!choice.member) return stop();
   await updateRecordIn(
     trx,
@@ -146,7 +146,7 @@ export async function reassignLead(
     reason: `${reassignedText(rule.reassignAfterHours, business)}; ${reasonText(
       rule.strategy,
       rule.name,
-      choice.away,
+      choice,
       choice.match,
     )}`,
     detail: {

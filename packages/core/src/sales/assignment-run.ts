@@ -8,7 +8,6 @@ import type { Reader } from '../records/access.ts';
 import { recordMatchesFilter } from '../records/stored-record.ts';
 import { updateRecordIn } from '../records/update-record.ts';
 import {
-  openLoads,
   type PoolMember,
   type RuleRow,
   selectAway,
@@ -18,6 +17,7 @@ import {
   setTerritoryTurn,
   upsertAssignment,
 } from './assignment.repository.ts';
+import { capacityLimits, openLeadCounts } from './assignment-capacity.ts';
 import { pickMember, reasonText } from './assignment-pick.ts';
 import { reassignDueAt, scheduleReassignment } from './assignment-reassign.ts';
 
@@ -60,39 +60,55 @@ export function territoryFacts(lead: Record<string, unknown>): TerritoryFacts {
   };
 }
 
-/** Whom a rule chose for a lead, those skipped as away, and (territory) how their territory matched. */
+/** Whom a rule chose for a lead, those skipped as away or at capacity, and (territory) how their territory matched. */
 export interface Choice {
   member: PoolMember | undefined;
   away: PoolMember[];
+  atCapacity: PoolMember[];
   match: TerritoryMatch | undefined;
 }
 
 /**
- * Chooses a member of a rule's pool for a lead, skipping members away and those in `exclude` (a re-assignment's
- * owners so far), and moves the rule's turn. Call with the rule's row locked unless it is a fixed owner.
+ * Chooses a member of a rule's pool for `leadId`, skipping members away, members holding as many open leads as
+ * their limit or more, and those in `exclude` (a re-assignment's owners so far), and moves the rule's turn. Least
+ * load takes the fewest open leads. Call with the rule's row locked unless it is a fixed owner without a limit.
  */
 export async function chooseMember(
   trx: Tx,
   workspaceId: string,
   rule: RuleRow,
+  leadId: string,
   facts: TerritoryFacts,
   exclude: ReadonlySet<string> = new Set(),
 ): Promise<Choice> {
   const ids = rule.pool.map((m) => m.userId);
   const away = new Set((await selectAway(trx, workspaceId, ids)).map((a) => a.userId));
-  const skip = new Set([...away, ...exclude]);
-  const awayOf = (skipped: readonly PoolMember[]) => skipped.filter((m) => away.has(m.userId));
+  const limits = await capacityLimits(trx, workspaceId, rule.pool);
+  // Open leads are counted only for those who may still be picked: the limited, or everyone under least load.
+  const counted = ids.filter(
+    (id) => !away.has(id) && !exclude.has(id) && (limits.has(id) || rule.strategy === 'leastLoad'),
+  );
+  const open = await openLeadCounts(trx, workspaceId, counted, leadId);
+  const full = new Set(
+    counted.filter(
+      (id) => limits.has(id) && (open.get(id) ?? 0) >= (limits.get(id) ?? Number.POSITIVE_INFINITY),
+    ),
+  );
+  const skip = new Set([...away, ...full, ...exclude]);
+  const why = (skipped: readonly PoolMember[]) => ({
+    away: skipped.filter((m) => away.has(m.userId)),
+    atCapacity: skipped.filter((m) => full.has(m.userId)),
+  });
   if (rule.strategy === 'territory') {
     const picked = pickByTerritory(rule.pool, facts, rule.territoryTurns, skip);
     if (picked.member && picked.group !== undefined)
       await setTerritoryTurn(trx, workspaceId, rule.id, picked.group, picked.nextTurn);
-    return { member: picked.member, away: awayOf(picked.skipped), match: picked.match };
+    return { member: picked.member, ...why(picked.skipped), match: picked.match };
   }
-  const loads = rule.strategy === 'leastLoad' ? await openLoads(trx, workspaceId, ids) : new Map();
-  const picked = pickMember(rule.strategy, rule.pool, BigInt(rule.turn), skip, loads);
+  const picked = pickMember(rule.strategy, rule.pool, BigInt(rule.turn), skip, open);
   if (picked.member && (rule.strategy === 'roundRobin' || rule.strategy === 'weighted'))
     await setRuleTurn(trx, workspaceId, rule.id, picked.nextTurn);
-  return { member: picked.member, away: awayOf(picked.skipped), match: undefined };
+  return { member: picked.member, ...why(picked.skipped), match: undefined };
 }
 
 /** The parts of a reason the web app says in the reader's language. */
@@ -102,6 +118,7 @@ export function reasonDetail(rule: RuleRow, choice: Choice, passed: string[]): R
     rule: rule.name,
     owner: choice.member?.name,
     away: choice.away.map((m) => m.name),
+    atCapacity: choice.atCapacity.map((m) => m.name),
     passed,
     ...(choice.match ? { territory: { level: choice.match.level, value: choice.match.value } } : {}),
   };
@@ -109,10 +126,10 @@ export function reasonDetail(rule: RuleRow, choice: Choice, passed: string[]): R
 
 /**
  * Runs the assignment rules for a lead just created (in its transaction): the first enabled rule whose condition
- * the lead meets and whose pool has a member present (under `territory`, one whose territory covers the lead) sets
- * the owner, and the rule and reason are recorded. A lead created with an owner other than its creator keeps it.
- * The round-robin turn moves under the rule row's lock, so concurrent creates queue on it and never take the same
- * turn. A rule that re-assigns untouched leads schedules its job.
+ * the lead meets and whose pool has a member present and below their limit of open leads (under `territory`, one
+ * whose territory covers the lead) sets the owner, and the rule and reason are recorded. A lead created with an
+ * owner other than its creator keeps it. The round-robin turn moves under the rule row's lock, so concurrent creates
+ * queue on it and never take the same turn. A rule that re-assigns untouched leads schedules its job.
  */
 export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise<void> {
   if (ctx.cause?.kind === 'assignment') return;
@@ -143,20 +160,20 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
       });
       if (!meets) continue;
     }
-    // Every strategy but a fixed owner reads shared state (the turn, the open loads): under the rule's row lock,
-    // concurrent creates take it one after another.
+    // Every strategy but a fixed owner reads shared state (the turn, the open loads), and so does a fixed owner
+    // with a limit (their open leads): under the rule's row lock, concurrent creates take it one after another.
     const rule =
-      candidate.strategy === 'fixed'
+      candidate.strategy === 'fixed' && (await capacityLimits(trx, workspaceId, candidate.pool)).size === 0
         ? candidate
         : await selectRule(trx, workspaceId, candidate.id, { lock: true });
     if (!rule) continue;
-    const choice = await chooseMember(trx, workspaceId, rule, facts);
+    const choice = await chooseMember(trx, workspaceId, rule, lead.id, facts);
     if (!choice.member) {
       passed.push(
         `${rule.name}: ${
-          rule.strategy === 'territory' && choice.away.length === 0
+          rule.strategy === 'territory' && choice.away.length === 0 && choice.atCapacity.length === 0
             ? 'no territory covers the lead'
-            : awayNames(choice.away) || 'no one in the pool'
+            : unavailable(choice) || 'no one in the pool'
         }`,
       );
       continue;
@@ -181,7 +198,7 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
       leadId: lead.id,
       ruleId: rule.id,
       ownerId: member.userId,
-      reason: reasonText(rule.strategy, rule.name, choice.away, choice.match),
+      reason: reasonText(rule.strategy, rule.name, choice, choice.match),
       detail: reasonDetail(rule, choice, passed),
       assignedAt: now,
       reassignDueAt: dueAt,
@@ -206,5 +223,10 @@ async function restored(ctx: WriteContext, lead: StoredRecord): Promise<boolean>
   return rows[0]?.kept === true;
 }
 
-const awayNames = (members: readonly PoolMember[]) =>
-  members.length === 0 ? '' : `everyone away (${members.map((m) => m.name).join(', ')})`;
+/** Why a pool had no one to give the lead to: "everyone away (Sara)", "everyone away or at capacity (…)". */
+function unavailable({ away, atCapacity }: Pick<Choice, 'away' | 'atCapacity'>): string {
+  const names = (members: readonly PoolMember[]) => members.map((m) => m.name).join(', ');
+  if (atCapacity.length === 0) return away.length === 0 ? '' : `everyone away (${names(away)})`;
+  const parts = [...(away.length > 0 ? [`${names(away)} away`] : []), `${names(atCapacity)} at capacity`];
+  return `everyone away or at capacity (${parts.join('; ')})`;
+}

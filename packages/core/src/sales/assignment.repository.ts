@@ -9,6 +9,8 @@ export interface PoolMember {
   weight: number;
   /** What the member covers under the `territory` strategy (kept whatever the strategy). */
   territory?: Territory | undefined;
+  /** The most open leads the member may hold for this rule to give them another; absent: their own default. */
+  capacity?: number | undefined;
 }
 
 export type Strategy = 'roundRobin' | 'weighted' | 'leastLoad' | 'fixed' | 'territory';
@@ -151,14 +153,27 @@ export async function setAway(trx: Tx, workspaceId: string, userId: string, away
   ).execute(trx.withoutPlugins());
 }
 
-/** Open load per member: leads assigned to them (by the rules) that have not been converted. */
-export async function openLoads(trx: Tx, workspaceId: string, userIds: readonly string[]) {
-  const { rows } = await sql<{ ownerId: string; n: string }>`
-    select a.owner_id as "ownerId", count(*) as n from lead_assignments a
-    where a.workspace_id = ${workspaceId} and a.owner_id = any(${userIds}::uuid[])
-      and not exists (select 1 from lead_conversions c where c.workspace_id = a.workspace_id and c.lead_id = a.lead_id)
-    group by a.owner_id`.execute(trx.withoutPlugins());
-  return new Map(rows.map((r) => [r.ownerId, Number(r.n)]));
+/** The members' own limits of open leads (`assignment_capacity`), those who have one. */
+export async function selectCapacities(trx: Tx, workspaceId: string, userIds?: readonly string[]) {
+  const { rows } = await sql<{ userId: string; capacity: number }>`
+    select user_id as "userId", capacity from assignment_capacity where workspace_id = ${workspaceId}
+    ${userIds ? sql`and user_id = any(${userIds}::uuid[])` : sql``}`.execute(trx.withoutPlugins());
+  return rows;
+}
+
+/** Sets a member's own limit of open leads, or (null) removes it. */
+export async function setCapacity(
+  trx: Tx,
+  workspaceId: string,
+  userId: string,
+  capacity: number | null,
+): Promise<void> {
+  await (capacity === null
+    ? sql`delete from assignment_capacity where workspace_id = ${workspaceId} and user_id = ${userId}`
+    : sql`insert into assignment_capacity (workspace_id, user_id, capacity)
+        values (${workspaceId}, ${userId}, ${capacity})
+        on conflict (workspace_id, user_id) do update set capacity = excluded.capacity, updated_at = now()`
+  ).execute(trx.withoutPlugins());
 }
 
 export interface AssignmentRow {

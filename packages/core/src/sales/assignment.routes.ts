@@ -5,12 +5,15 @@ import {
   createRule,
   deleteRule,
   listAway,
+  listCapacities,
   listRules,
   markAway,
   reorderRules,
   STRATEGIES,
+  setMemberCapacity,
   updateRule,
 } from './assignment.service.ts';
+import { MAX_CAPACITY } from './assignment-capacity.ts';
 
 const tags = ['leads'];
 const manage = { auth: 'required', permission: 'sales.assignment.manage' } as const;
@@ -44,11 +47,25 @@ const territory = z
   })
   .strict()
   .meta({ id: 'AssignmentTerritory' });
+const capacity = z.number().int().min(0).max(MAX_CAPACITY);
+const capacityView = z
+  .object({
+    userId: z.string(),
+    capacity: z.number().nullable().describe('Their own limit of open leads; null: none.'),
+    openLeads: z.number().describe('Leads they own now that are neither converted nor disqualified.'),
+  })
+  .meta({ id: 'AssignmentCapacity' });
 const poolMember = z
   .object({
     userId: z.uuid(),
     weight: z.number().int().min(1).max(100).optional(),
     territory: territory.optional(),
+    capacity: capacity
+      .nullable()
+      .optional()
+      .describe(
+        'The most open leads the member may hold for this rule to give them another; null or absent: their own default (PUT /assignment-capacity/{userId}), else no limit.',
+      ),
   })
   .strict();
 const pool = z.array(poolMember).max(200);
@@ -78,7 +95,13 @@ const ruleSchema = z
     condition: z.unknown(),
     strategy: z.enum(STRATEGIES),
     pool: z.array(
-      z.object({ userId: z.string(), name: z.string(), weight: z.number(), territory: territory.optional() }),
+      z.object({
+        userId: z.string(),
+        name: z.string(),
+        weight: z.number(),
+        territory: territory.optional(),
+        capacity: z.number().optional(),
+      }),
     ),
     reassignAfterHours: z.number().nullable(),
     calendarId: z.string().nullable(),
@@ -87,7 +110,7 @@ const ruleSchema = z
   })
   .meta({ id: 'AssignmentRule' });
 
-/** Lead assignment rules in priority order, and members marked away. */
+/** Lead assignment rules in priority order, members marked away, and members' limits of open leads. */
 export const assignmentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
   app.get(
     '/assignment-rules',
@@ -203,5 +226,40 @@ export const assignmentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
       await markAway(contextOf(db, request), request.params.userId, request.body.away);
       return reply.code(204).send(null);
     },
+  );
+  app.get(
+    '/assignment-capacity',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Every member’s own limit of open leads and the open leads they hold',
+        description:
+          'A member holding as many open leads (neither converted nor disqualified) as their limit or more is passed over by every rule, unless the rule sets a limit of its own for them in its pool.',
+        response: { 200: z.object({ data: z.array(capacityView) }), ...problems },
+      },
+    },
+    async (request) => ({ data: await listCapacities(contextOf(db, request)) }),
+  );
+  app.put(
+    '/assignment-capacity/:userId',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Set or remove a member’s own limit of open leads',
+        params: z.object({ userId: z.uuid() }),
+        body: z
+          .object({
+            capacity: capacity
+              .nullable()
+              .describe(`At most this many open leads (0–${MAX_CAPACITY}); null removes the limit.`),
+          })
+          .strict(),
+        response: { 200: capacityView, ...problems },
+      },
+    },
+    async (request) =>
+      setMemberCapacity(contextOf(db, request), request.params.userId, request.body.capacity),
   );
 };

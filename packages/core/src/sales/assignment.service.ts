@@ -17,12 +17,15 @@ import {
   type Strategy,
   selectAssignment,
   selectAway,
+  selectCapacities,
   selectRule,
   selectRules,
   setAway,
+  setCapacity,
   setRulePositions,
   updateRuleRow,
 } from './assignment.repository.ts';
+import { MAX_CAPACITY, openLeadCounts } from './assignment-capacity.ts';
 
 export const STRATEGIES = ['roundRobin', 'weighted', 'leastLoad', 'fixed', 'territory'] as const;
 /** The most territory entries (every level of every member together) a rule may hold. */
@@ -49,7 +52,13 @@ export interface RuleInput {
   enabled?: boolean | undefined;
   condition?: unknown;
   strategy: Strategy;
-  pool: { userId: string; weight?: number | undefined; territory?: Territory | undefined }[];
+  pool: {
+    userId: string;
+    weight?: number | undefined;
+    territory?: Territory | undefined;
+    /** The most open leads the member may hold for this rule to give them another; null or absent: their default. */
+    capacity?: number | null | undefined;
+  }[];
   /** Re-assign a lead its owner has not touched within this many hours (1–720); null or absent: never. */
   reassignAfterHours?: number | null | undefined;
   /** The service desk's business calendar the hours are counted in; null: elapsed hours. */
@@ -119,11 +128,21 @@ async function checkRule(ctx: ServiceContext, input: RuleInput): Promise<PoolMem
     else {
       const territory = cleanTerritory(entry.territory);
       entries += TERRITORY_LEVELS.reduce((n, level) => n + (territory?.[level]?.length ?? 0), 0);
+      if (
+        entry.capacity !== undefined &&
+        entry.capacity !== null &&
+        !(Number.isInteger(entry.capacity) && entry.capacity >= 0 && entry.capacity <= MAX_CAPACITY)
+      )
+        problems.push({
+          field: `pool.${i}.capacity`,
+          message: `Give a whole number from 0 to ${MAX_CAPACITY}.`,
+        });
       pool.push({
         userId: entry.userId,
         name: member.name,
         weight: entry.weight ?? 1,
         ...(territory ? { territory } : {}),
+        ...(typeof entry.capacity === 'number' ? { capacity: entry.capacity } : {}),
       });
     }
     seen.add(entry.userId);
@@ -273,6 +292,51 @@ export async function markAway(ctx: ServiceContext, userId: string, away: boolea
   if (!members.some((m) => m.userId === userId))
     throw new AppError('not_found', `There is no member ${userId} in this workspace.`);
   await inWorkspace(ctx, (trx, ws) => setAway(trx, ws, userId, away));
+}
+
+/** A member's own limit of open leads (null: none) and how many open leads they hold now. */
+export interface MemberCapacity {
+  userId: string;
+  capacity: number | null;
+  openLeads: number;
+}
+
+/** Every member's own limit of open leads and open leads now (`sales.assignment.manage`). */
+export async function listCapacities(ctx: ServiceContext): Promise<MemberCapacity[]> {
+  assertManager(ctx);
+  const ids = (await listMembers(ctx)).map((m) => m.userId);
+  return inWorkspace(ctx, async (trx, ws) => {
+    const limits = new Map((await selectCapacities(trx, ws)).map((c) => [c.userId, c.capacity]));
+    const open = await openLeadCounts(trx, ws, ids);
+    return ids.map((userId) => ({
+      userId,
+      capacity: limits.get(userId) ?? null,
+      openLeads: open.get(userId) ?? 0,
+    }));
+  });
+}
+
+/**
+ * Sets a member's own limit of open leads, which every rule applies unless it names one of its own for them; null
+ * removes it (`sales.assignment.manage`).
+ */
+export async function setMemberCapacity(
+  ctx: ServiceContext,
+  userId: string,
+  capacity: number | null,
+): Promise<MemberCapacity> {
+  assertManager(ctx);
+  if (capacity !== null && !(Number.isInteger(capacity) && capacity >= 0 && capacity <= MAX_CAPACITY))
+    throw new AppError('validation_failed', 'The capacity is not valid.', {
+      errors: [{ field: 'capacity', message: `Give a whole number from 0 to ${MAX_CAPACITY}, or null.` }],
+    });
+  const members = await listMembers(ctx);
+  if (!members.some((m) => m.userId === userId))
+    throw new AppError('not_found', `There is no member ${userId} in this workspace.`);
+  return inWorkspace(ctx, async (trx, ws) => {
+    await setCapacity(trx, ws, userId, capacity);
+    return { userId, capacity, openLeads: (await openLeadCounts(trx, ws, [userId])).get(userId) ?? 0 };
+  });
 }
 
 /** A lead's assignment: the rule, the owner it chose and why (null when no rule assigned it). */

@@ -170,10 +170,10 @@ export function applyTotalsQuery(
 ): RawBuilder<unknown> | undefined {
   if (deltas.length === 0) return undefined;
   return sql`
-    insert into deal_stage_totals as t (workspace_id, pipeline_id, stage_id, owner_id, status, reached, completed,
-      seconds)
-    select ${workspaceId}, d.pipeline_id, d.stage_id, d.owner_id, d.status, sum(d.reached), sum(d.completed),
-           sum(d.seconds)
+    insert into deal_stage_totals as t (workspace_id, pipeline_id, stage_id, owner_id, status, slot, reached,
+      completed, seconds)
+    select ${workspaceId}, d.pipeline_id, d.stage_id, d.owner_id, d.status, (pg_current_xact_id()::text::bigint % 8)::smallint, sum(d.reached),
+           sum(d.completed), sum(d.seconds)
     from unnest(${deltas.map((d) => d.pipelineId)}::uuid[], ${deltas.map((d) => d.stageId)}::uuid[],
       ${deltas.map((d) => d.ownerId)}::uuid[], ${deltas.map((d) => d.status)}::text[],
       ${deltas.map((d) => d.reached)}::int[], ${deltas.map((d) => d.completed)}::int[],
@@ -181,7 +181,7 @@ export function applyTotalsQuery(
       as d (pipeline_id, stage_id, owner_id, status, reached, completed, seconds)
     group by d.pipeline_id, d.stage_id, d.owner_id, d.status
     order by d.pipeline_id, d.stage_id, d.owner_id, d.status
-    on conflict (workspace_id, pipeline_id, stage_id, owner_id, status) do update
+    on conflict (workspace_id, pipeline_id, stage_id, owner_id, status, slot) do update
       set reached = t.reached + excluded.reached, completed = t.completed + excluded.completed,
           seconds = t.seconds + excluded.seconds`;
 }
@@ -314,13 +314,13 @@ export async function selectStageTotals(
   onlyOwner: string | null | undefined,
 ): Promise<TotalsRow[]> {
   const { rows } = await sql<TotalsRow>`
-    select stage_id::text, nullif(owner_id, ${NO_OWNER}::uuid)::text as owner_id, status, reached, completed,
-           seconds::float8 as seconds
+    select stage_id::text, nullif(owner_id, ${NO_OWNER}::uuid)::text as owner_id, status,
+           sum(reached)::int as reached, sum(completed)::int as completed, sum(seconds)::float8 as seconds
     from deal_stage_totals
-    where workspace_id = ${workspaceId} and pipeline_id = ${pipelineId}::uuid and reached <> 0
-      ${onlyOwner === undefined ? sql`` : sql`and owner_id = ${onlyOwner ?? NO_OWNER}::uuid and ${onlyOwner !== null}`}`.execute(
-    trx.withoutPlugins(),
-  );
+    where workspace_id = ${workspaceId} and pipeline_id = ${pipelineId}::uuid
+      ${onlyOwner === undefined ? sql`` : sql`and owner_id = ${onlyOwner ?? NO_OWNER}::uuid and ${onlyOwner !== null}`}
+    group by stage_id, owner_id, status
+    having sum(reached) <> 0`.execute(trx.withoutPlugins());
   return rows;
 }
 

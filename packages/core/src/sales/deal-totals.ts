@@ -29,8 +29,13 @@ export const dealTotals: AggregateShortcut = {
     const grouping = [...columns.map((c) => sql.ref(`t.${c}`)), ...(money ? [sql`t.currency`] : [])];
     const query = sql<Record<string, unknown>>`
       select ${sql.join([...keys, ...labels.map((l, i) => sql`${TOTAL_METRICS[l]!} as ${sql.id(`m${i}`)}`)])}
-      from rabita_derived.deal_totals as t
-      where t.workspace_id = ${workspaceId}
+      from (
+        -- A key's rows (one per writer's slot, migration 0031) added up first: one alone may be negative.
+        select pipeline_id, stage_id, owner_id, currency, scale, sum(deals) as deals, sum(amounts) as amounts,
+          sum(amount) as amount
+        from rabita_derived.deal_totals where workspace_id = ${workspaceId}
+        group by pipeline_id, stage_id, owner_id, currency, scale
+      ) as t
       ${grouping.length > 0 ? sql`group by ${sql.join(grouping)} having sum(t.deals) > 0` : sql``}
       order by ${sql.id('m0')} desc nulls last
       limit ${limit}`;

@@ -76,27 +76,40 @@ export function simulateRanges(
   groups.forEach((g, gi) => {
     for (const i of g.deals) groupsOf[i]?.push(gi);
   });
-  // Only deals that can change a sum are drawn.
+  // Only deals that can change a sum are drawn; their amounts, probabilities and groups packed in typed arrays
+  // (the groups of live deal k are memberships[offsets[k]] … memberships[offsets[k + 1] - 1]).
   const live = openDeals.flatMap((d, i) =>
-    d.amount !== 0 && d.probability > 0 && groupsOf[i]!.length > 0
-      ? [{ amount: d.amount, probability: d.probability, groups: groupsOf[i]! }]
-      : [],
+    d.amount !== 0 && d.probability > 0 && groupsOf[i]!.length > 0 ? [i] : [],
   );
   if (live.length === 0) return groups.map((g) => ({ p10: g.base, p50: g.base, p90: g.base }));
+  const amounts = Float64Array.from(live, (i) => openDeals[i]!.amount);
+  const probabilities = Float64Array.from(live, (i) => openDeals[i]!.probability);
+  const offsets = new Int32Array(live.length + 1);
+  live.forEach((i, k) => {
+    offsets[k + 1] = offsets[k]! + groupsOf[i]!.length;
+  });
+  const memberships = Int32Array.from(live.flatMap((i) => groupsOf[i]!));
   const wanted = Math.max(1, Math.floor(options.runs ?? 2000));
   const runs = Math.max(Math.min(wanted, 200), Math.min(wanted, Math.floor(MAX_DRAWS / live.length)));
-  const random = seededRandom(options.seed);
-  const outcomes = groups.map((g) => new Float64Array(runs).fill(g.base));
+  // One row of `runs` sums per group, each starting at the group's base.
+  const sums = new Float64Array(groups.length * runs);
+  groups.forEach((g, gi) => {
+    sums.fill(g.base, gi * runs, (gi + 1) * runs);
+  });
+  // seededRandom's mulberry32 inlined: the very same draws, without a call per draw.
+  let state = options.seed >>> 0;
   for (let r = 0; r < runs; r++)
-    for (const d of live) {
-      if (random() >= d.probability) continue;
-      for (const gi of d.groups) {
-        const sums = outcomes[gi]!;
-        sums[r] = (sums[r] ?? 0) + d.amount;
-      }
+    for (let k = 0; k < amounts.length; k++) {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      if (((t ^ (t >>> 14)) >>> 0) / 4_294_967_296 >= probabilities[k]!) continue;
+      const amount = amounts[k]!;
+      for (let m = offsets[k]!; m < offsets[k + 1]!; m++) sums[memberships[m]! * runs + r]! += amount;
     }
-  return outcomes.map((sums) => {
-    const sorted = Array.from(sums.sort());
+  return groups.map((_, gi) => {
+    const sorted = Array.from(sums.subarray(gi * runs, (gi + 1) * runs).sort());
     return { p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
   });
 }

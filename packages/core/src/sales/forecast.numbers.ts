@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Tx } from '@rabita/db';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -10,13 +11,17 @@ import { NO_OWNER } from './deal-history.repository.ts';
 import { stageStatsIn } from './deal-history.service.ts';
 import { type FiscalPeriod, type PeriodKind, periodOf, shiftPeriod } from './fiscal-periods.ts';
 import {
+  type CommitAtStartRow,
   type DealCategory,
   type PeriodDealRow,
+  selectCommitAtStart,
   selectLatestAdjustments,
   selectPeriodDeals,
   selectQuotas,
   selectSubmissionPerUser,
   selectVelocity,
+  selectWonTotals,
+  type WonTotalRow,
 } from './forecast.repository.ts';
 import {
   type AdjustmentView,
@@ -26,6 +31,7 @@ import {
   periodFor,
   settingsIn,
 } from './forecast.service.ts';
+import { type ForecastCache, readerKey } from './forecast-cache.ts';
 import {
   forecastAccuracy,
   type Range,
@@ -120,38 +126,42 @@ interface Numbers {
   deals: number;
 }
 
-/** A set of a period's deals added up by category; its open deals' ids, for the range simulated afterwards. */
-function numbersOf(deals: readonly ScoredDeal[]): Omit<Numbers, 'range'> & { base: number; open: string[] } {
-  let closedWon = 0;
+/** Won deals added up: their amount in the workspace's currency and how many they are. */
+interface WonSum {
+  amount: number;
+  deals: number;
+}
+const NOTHING_WON: WonSum = { amount: 0, deals: 0 };
+const addWon = (sums: readonly WonSum[]): WonSum =>
+  sums.reduce((a, b) => ({ amount: a.amount + b.amount, deals: a.deals + b.deals }), NOTHING_WON);
+
+/** A set of a period's open deals and won sum added up by category; its open deals' ids, for the range. */
+function numbersOf(
+  open: readonly ScoredDeal[],
+  won: WonSum,
+): Omit<Numbers, 'range'> & { base: number; open: string[] } {
   let commit = 0;
   let bestCase = 0;
   let pipeline = 0;
   let weighted = 0;
-  let count = 0;
-  const open: string[] = [];
-  for (const d of deals) {
-    if (d.status === 'open' && d.category === 'omitted') continue;
-    count++;
+  const ids: string[] = [];
+  for (const d of open) {
     const amount = d.amount_base ?? 0;
-    if (d.status === 'won') {
-      closedWon += amount;
-      continue;
-    }
     if (d.category === 'commit') commit += amount;
     if (d.category === 'commit' || d.category === 'best_case') bestCase += amount;
     pipeline += amount;
     weighted += amount * d.probability;
-    open.push(d.id);
+    ids.push(d.id);
   }
   return {
-    closedWon: round2(closedWon),
-    commit: round2(closedWon + commit),
-    bestCase: round2(closedWon + bestCase),
+    closedWon: round2(won.amount),
+    commit: round2(won.amount + commit),
+    bestCase: round2(won.amount + bestCase),
     pipeline: round2(pipeline),
     weightedPipeline: round2(weighted),
-    deals: count,
-    base: closedWon,
-    open,
+    deals: won.deals + open.length,
+    base: won.amount,
+    open: ids,
   };
 }
 
@@ -165,9 +175,9 @@ function rangesOf(
   rows: readonly { base: number; open: readonly string[] }[],
   seed: string,
 ): Range[] {
-  const open = [...new Map(deals.map((d) => [d.id, d])).values()]
-    .filter((d) => d.status === 'open' && d.category !== 'omitted')
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const open = [...new Map(deals.map((d) => [d.id, d])).values()].sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
   const index = new Map(open.map((d, i) => [d.id, i]));
   const ranges = simulateRanges(
     open.map((d) => ({ amount: d.amount_base ?? 0, probability: d.probability })),
@@ -177,13 +187,15 @@ function rangesOf(
   return ranges.map((r) => ({ p10: round2(r.p10), p50: round2(r.p50), p90: round2(r.p90) }));
 }
 
-function missingRatesOf(deals: readonly PeriodDealRow[]): MissingRate[] {
+/** The currencies lacking a rate among open deals and won sums, each with its earliest close date lacking one. */
+function missingRatesOf(open: readonly PeriodDealRow[], won: readonly WonTotalRow[]): MissingRate[] {
   const earliest = new Map<string, string>();
-  for (const d of deals) {
-    if (!d.rate_missing || !d.currency) continue;
-    const seen = earliest.get(d.currency);
-    if (!seen || d.close_date < seen) earliest.set(d.currency, d.close_date);
-  }
+  const note = (currency: string, date: string) => {
+    const seen = earliest.get(currency);
+    if (!seen || date < seen) earliest.set(currency, date);
+  };
+  for (const d of open) if (d.rate_missing && d.currency) note(d.currency, d.close_date);
+  for (const w of won) if (w.missing_currency) note(w.missing_currency, w.first_close);
   return [...earliest]
     .map(([currency, date]) => ({ currency, date }))
     .sort((a, b) => a.currency.localeCompare(b.currency));
@@ -208,141 +220,171 @@ function teamOf(teams: readonly TeamView[], id: string | undefined): TeamView | 
 export async function forecastNumbers(
   ctx: ServiceContext,
   input: { period: string; team?: string | undefined },
+  cache?: ForecastCache<ForecastView>,
 ): Promise<ForecastView> {
   const limit = forecastReader(ctx.principal);
   const [members, teams] = await Promise.all([listMembers(ctx), listTeams(ctx)]);
   const team = teamOf(teams, input.team);
   const nameOf = new Map(members.map((m) => [m.userId, m.name]));
-  return inWorkspace(ctx, async (trx, workspaceId) => {
-    const settings = await settingsIn(trx, workspaceId);
-    const period = periodFor(settings, input.period);
-    const owners = limit !== undefined ? (limit === null ? [] : [limit]) : team?.members;
-    const s = await openScope(trx, workspaceId, 'deals');
-    const rows = await selectPeriodDeals(s, ctx.principal, {
-      start: period.start,
-      end: period.end,
-      owners,
-      category: 'all',
-    });
-    const deals = await scoreDeals(trx, workspaceId, settings, rows);
-    const quotas = await selectQuotas(trx, workspaceId, period.key);
-    const adjustments = await selectLatestAdjustments(trx, workspaceId, period.key);
-    const submissions = await selectSubmissionPerUser(trx, workspaceId, [period.key], 'latest');
+  const compute = () =>
+    inWorkspace(ctx, async (trx, workspaceId) => {
+      const settings = await settingsIn(trx, workspaceId);
+      const period = periodFor(settings, input.period);
+      const owners = limit !== undefined ? (limit === null ? [] : [limit]) : team?.members;
+      const s = await openScope(trx, workspaceId, 'deals');
+      const filter = { start: period.start, end: period.end, owners };
+      // Won deals are only summed, so PostgreSQL sums them per owner; the open ones are read one by one (each is
+      // weighted and simulated).
+      const wonRows = await selectWonTotals(s, ctx.principal, {
+        starts: [period.start],
+        end: period.end,
+        owners,
+      });
+      const rows = await selectPeriodDeals(s, ctx.principal, { ...filter, category: 'open' });
+      const deals = await scoreDeals(trx, workspaceId, settings, rows);
+      const wonOf = new Map<string | null, WonSum>();
+      for (const w of wonRows) {
+        const sum = wonOf.get(w.owner_id) ?? NOTHING_WON;
+        wonOf.set(w.owner_id, { amount: sum.amount + w.amount_base, deals: sum.deals + w.deals });
+      }
+      const quotas = await selectQuotas(trx, workspaceId, period.key);
+      const adjustments = await selectLatestAdjustments(trx, workspaceId, period.key);
+      const submissions = await selectSubmissionPerUser(trx, workspaceId, [period.key], 'latest');
 
-    const quotaOf = (kind: 'user' | 'team', id: string) =>
-      quotas.find((q) => q.subject_kind === kind && q.subject_id === id)?.amount ?? null;
-    const adjustmentsOf = (kind: 'user' | 'team', id: string) => {
-      const standing = (category: 'commit' | 'bestCase') => {
-        const row = adjustments.find(
-          (a) => a.subject_kind === kind && a.subject_id === id && a.category === category,
+      const quotaOf = (kind: 'user' | 'team', id: string) =>
+        quotas.find((q) => q.subject_kind === kind && q.subject_id === id)?.amount ?? null;
+      const adjustmentsOf = (kind: 'user' | 'team', id: string) => {
+        const standing = (category: 'commit' | 'bestCase') => {
+          const row = adjustments.find(
+            (a) => a.subject_kind === kind && a.subject_id === id && a.category === category,
+          );
+          return row && row.amount !== null ? row : undefined;
+        };
+        const commit = standing('commit');
+        const bestCase = standing('bestCase');
+        const latest = [commit, bestCase]
+          .filter((a) => a !== undefined)
+          .sort((a, b) => Number(BigInt(b.seq) - BigInt(a.seq)))[0];
+        return {
+          adjustment: latest ? adjustmentView(latest) : null,
+          adjustments: {
+            commit: commit ? adjustmentView(commit) : null,
+            bestCase: bestCase ? adjustmentView(bestCase) : null,
+          },
+        };
+      };
+      const byOwner = new Map<string, ScoredDeal[]>();
+      for (const d of deals) {
+        if (!d.owner_id) continue;
+        const list = byOwner.get(d.owner_id);
+        if (list) list.push(d);
+        else byOwner.set(d.owner_id, [d]);
+      }
+
+      // Who gets a row.
+      let users: string[];
+      if (limit !== undefined) users = limit === null ? [] : [limit];
+      else if (team) users = [...team.members];
+      else
+        users = [
+          ...new Set([
+            ...byOwner.keys(),
+            ...[...wonOf.keys()].filter((o) => o !== null),
+            ...quotas.filter((q) => q.subject_kind === 'user').map((q) => q.subject_id),
+          ]),
+        ];
+      users.sort((a, b) => (nameOf.get(a) ?? '').localeCompare(nameOf.get(b) ?? '') || a.localeCompare(b));
+      const shownTeams =
+        limit !== undefined
+          ? []
+          : team
+            ? [team]
+            : teams.filter((t) => t.members.some((m) => users.includes(m)) || quotaOf('team', t.id) !== null);
+
+      const out: ForecastRow[] = [];
+      const simulated: { base: number; open: string[] }[] = [];
+      const row = (
+        kind: ForecastRow['kind'],
+        id: string,
+        name: string,
+        parentTeamId: string | null,
+        set: readonly ScoredDeal[],
+        won: WonSum,
+        quota: number | null,
+        subject?: 'user' | 'team',
+      ): ForecastRow => {
+        const { base, open, ...numbers } = numbersOf(set, won);
+        simulated.push({ base, open });
+        const adj = subject
+          ? adjustmentsOf(subject, id)
+          : { adjustment: null, adjustments: { commit: null, bestCase: null } };
+        const submitted = kind === 'user' ? submissions.find((x) => x.user_id === id) : undefined;
+        return {
+          kind,
+          id,
+          name,
+          parentTeamId,
+          ...numbers,
+          // Filled below, from one simulation for every row.
+          range: { p10: base, p50: base, p90: base },
+          quota,
+          attainment: quota !== null && quota > 0 ? numbers.closedWon / quota : null,
+          ...adj,
+          submission: submitted
+            ? {
+                commit: submitted.commit,
+                bestCase: submitted.best_case,
+                note: submitted.note,
+                at: submitted.at.toISOString(),
+              }
+            : null,
+        };
+      };
+      const sumQuotas = (ids: readonly string[]) => {
+        const known = ids.map((u) => quotaOf('user', u)).filter((q): q is number => q !== null);
+        return known.length > 0 ? known.reduce((n, q) => n + q, 0) : null;
+      };
+      for (const t of shownTeams) {
+        const set = t.members.flatMap((m) => byOwner.get(m) ?? []);
+        const won = addWon(t.members.map((m) => wonOf.get(m) ?? NOTHING_WON));
+        out.push(
+          row('team', t.id, t.name, null, set, won, quotaOf('team', t.id) ?? sumQuotas(t.members), 'team'),
         );
-        return row && row.amount !== null ? row : undefined;
-      };
-      const commit = standing('commit');
-      const bestCase = standing('bestCase');
-      const latest = [commit, bestCase]
-        .filter((a) => a !== undefined)
-        .sort((a, b) => Number(BigInt(b.seq) - BigInt(a.seq)))[0];
+      }
+      for (const u of users) {
+        const parent = shownTeams.find((t) => t.members.includes(u))?.id ?? null;
+        const won = wonOf.get(u) ?? NOTHING_WON;
+        out.push(
+          row('user', u, nameOf.get(u) ?? '', parent, byOwner.get(u) ?? [], won, quotaOf('user', u), 'user'),
+        );
+      }
+      // A reader limited to their own deals totals only themselves, whatever team they asked for.
+      const whole = limit === undefined ? team : undefined;
+      const totalQuota = whole ? (quotaOf('team', whole.id) ?? sumQuotas(whole.members)) : sumQuotas(users);
+      out.push(
+        row('total', 'total', whole?.name ?? '', null, deals, addWon([...wonOf.values()]), totalQuota),
+      );
+      rangesOf(deals, simulated, period.key).forEach((range, i) => {
+        out[i]!.range = range;
+      });
       return {
-        adjustment: latest ? adjustmentView(latest) : null,
-        adjustments: {
-          commit: commit ? adjustmentView(commit) : null,
-          bestCase: bestCase ? adjustmentView(bestCase) : null,
-        },
+        period,
+        currency: settings.currency,
+        probability: settings.probability,
+        rows: out,
+        missingRates: missingRatesOf(rows, wonRows),
       };
-    };
-    const byOwner = new Map<string, ScoredDeal[]>();
-    for (const d of deals) {
-      if (!d.owner_id) continue;
-      const list = byOwner.get(d.owner_id);
-      if (list) list.push(d);
-      else byOwner.set(d.owner_id, [d]);
-    }
-
-    // Who gets a row.
-    let users: string[];
-    if (limit !== undefined) users = limit === null ? [] : [limit];
-    else if (team) users = [...team.members];
-    else
-      users = [
-        ...new Set([
-          ...byOwner.keys(),
-          ...quotas.filter((q) => q.subject_kind === 'user').map((q) => q.subject_id),
-        ]),
-      ];
-    users.sort((a, b) => (nameOf.get(a) ?? '').localeCompare(nameOf.get(b) ?? '') || a.localeCompare(b));
-    const shownTeams =
-      limit !== undefined
-        ? []
-        : team
-          ? [team]
-          : teams.filter((t) => t.members.some((m) => users.includes(m)) || quotaOf('team', t.id) !== null);
-
-    const out: ForecastRow[] = [];
-    const simulated: { base: number; open: string[] }[] = [];
-    const row = (
-      kind: ForecastRow['kind'],
-      id: string,
-      name: string,
-      parentTeamId: string | null,
-      set: readonly ScoredDeal[],
-      quota: number | null,
-      subject?: 'user' | 'team',
-    ): ForecastRow => {
-      const { base, open, ...numbers } = numbersOf(set);
-      simulated.push({ base, open });
-      const adj = subject
-        ? adjustmentsOf(subject, id)
-        : { adjustment: null, adjustments: { commit: null, bestCase: null } };
-      const submitted = kind === 'user' ? submissions.find((x) => x.user_id === id) : undefined;
-      return {
-        kind,
-        id,
-        name,
-        parentTeamId,
-        ...numbers,
-        // Filled below, from one simulation for every row.
-        range: { p10: base, p50: base, p90: base },
-        quota,
-        attainment: quota !== null && quota > 0 ? numbers.closedWon / quota : null,
-        ...adj,
-        submission: submitted
-          ? {
-              commit: submitted.commit,
-              bestCase: submitted.best_case,
-              note: submitted.note,
-              at: submitted.at.toISOString(),
-            }
-          : null,
-      };
-    };
-    const sumQuotas = (ids: readonly string[]) => {
-      const known = ids.map((u) => quotaOf('user', u)).filter((q): q is number => q !== null);
-      return known.length > 0 ? known.reduce((n, q) => n + q, 0) : null;
-    };
-    for (const t of shownTeams) {
-      const set = t.members.flatMap((m) => byOwner.get(m) ?? []);
-      out.push(row('team', t.id, t.name, null, set, quotaOf('team', t.id) ?? sumQuotas(t.members), 'team'));
-    }
-    for (const u of users) {
-      const parent = shownTeams.find((t) => t.members.includes(u))?.id ?? null;
-      out.push(row('user', u, nameOf.get(u) ?? '', parent, byOwner.get(u) ?? [], quotaOf('user', u), 'user'));
-    }
-    // A reader limited to their own deals totals only themselves, whatever team they asked for.
-    const whole = limit === undefined ? team : undefined;
-    const totalQuota = whole ? (quotaOf('team', whole.id) ?? sumQuotas(whole.members)) : sumQuotas(users);
-    out.push(row('total', 'total', whole?.name ?? '', null, deals, totalQuota));
-    rangesOf(deals, simulated, period.key).forEach((range, i) => {
-      out[i]!.range = range;
     });
-    return {
-      period,
-      currency: settings.currency,
-      probability: settings.probability,
-      rows: out,
-      missingRates: missingRatesOf(rows),
-    };
-  });
+  if (!cache) return compute();
+  // Names and teams are read live above and are part of the key, so a renamed rep or a moved member is never
+  // answered from before; everything else the forecast reads announces its changes to the cache.
+  const people = createHash('sha256')
+    .update(
+      JSON.stringify([members.map((m) => [m.userId, m.name]), teams.map((t) => [t.id, t.name, t.members])]),
+    )
+    .digest('base64url');
+  const key = [input.period, input.team ?? '', readerKey(ctx.principal), people].join('|');
+  return cache.get(ctx.principal.workspaceId, key, compute);
 }
 
 export interface ForecastDealView {
@@ -448,21 +490,30 @@ export async function forecastDeals(
 export interface AccuracyView {
   userId: string;
   name: string;
-  periods: { key: string; forecast: number | null; actual: number }[];
+  /**
+   * Per period: `forecast` the commit (closed won and commit) as it stood when the period began, read from the
+   * deal history (null when the history does not reach back that far); `submitted` the commit of the person's first
+   * submission for it (null without one); `actual` what they won closing in it.
+   */
+  periods: { key: string; forecast: number | null; submitted: number | null; actual: number }[];
+  /** Of the forecast at each period's start against what closed. */
   bias: number | null;
   error: number | null;
+  /** Of the first submissions against what closed. */
+  submittedBias: number | null;
+  submittedError: number | null;
 }
 
 /**
- * How each person's forecasts of the last `count` finished periods compared with what they closed: the forecast
- * of a period is the commit of the person's first submission for it (none when they submitted nothing), the actual
- * their won deals closing in it (converted at each deal's rate; deals without one are left out).
+ * How each person's forecasts of the last `count` finished periods compared with what they closed: the commit as
+ * it stood when each period began (who owned each deal then), and the commit of their first submission, against
+ * their won deals closing in it (converted at each deal's rate; deals without one are left out and named).
  */
 export async function forecastAccuracyReport(
   ctx: ServiceContext,
   input: { kind: PeriodKind; count?: number | undefined; team?: string | undefined },
   today = new Date(),
-): Promise<{ data: AccuracyView[]; periods: FiscalPeriod[] }> {
+): Promise<{ data: AccuracyView[]; periods: FiscalPeriod[]; missingRates: MissingRate[] }> {
   const limit = forecastReader(ctx.principal);
   const [members, teams] = await Promise.all([listMembers(ctx), listTeams(ctx)]);
   const team = teamOf(teams, input.team);
@@ -476,15 +527,16 @@ export async function forecastAccuracyReport(
       const p = shiftPeriod(settings, current, -i);
       if (p) periods.push(p);
     }
-    if (periods.length === 0) return { data: [], periods };
+    if (periods.length === 0) return { data: [], periods, missingRates: [] };
     const owners = limit !== undefined ? (limit === null ? [] : [limit]) : team?.members;
     const s = await openScope(trx, workspaceId, 'deals');
-    const won = await selectPeriodDeals(s, ctx.principal, {
-      start: periods[0]!.start,
+    const won = await selectWonTotals(s, ctx.principal, {
+      starts: periods.map((p) => p.start),
       end: periods.at(-1)!.end,
       owners,
-      category: 'closed',
     });
+    const atStart: (CommitAtStartRow[] | null)[] = [];
+    for (const p of periods) atStart.push(await selectCommitAtStart(s, ctx.principal, p, owners));
     const firsts = await selectSubmissionPerUser(
       trx,
       workspaceId,
@@ -493,24 +545,48 @@ export async function forecastAccuracyReport(
     );
     const users = new Set<string>(owners ?? []);
     if (!owners) {
-      for (const d of won) if (d.owner_id) users.add(d.owner_id);
+      for (const w of won) if (w.owner_id) users.add(w.owner_id);
       for (const f of firsts) users.add(f.user_id);
+      for (const rows of atStart) for (const r of rows ?? []) if (r.owner_id) users.add(r.owner_id);
     }
+    const missing = missingRatesOf(
+      [],
+      [
+        ...won,
+        ...atStart.flatMap((rows, i) =>
+          (rows ?? []).map((r) => ({ ...r, bucket: i + 1, deals: 0, first_close: periods[i]!.start })),
+        ),
+      ],
+    );
     const data = [...users]
       .map((userId) => {
-        const rows = periods.map((p) => ({
-          key: p.key,
-          forecast: firsts.find((f) => f.user_id === userId && f.period === p.key)?.commit ?? null,
-          actual: round2(
-            won
-              .filter((d) => d.owner_id === userId && d.close_date >= p.start && d.close_date < p.end)
-              .reduce((n, d) => n + (d.amount_base ?? 0), 0),
-          ),
-        }));
-        return { userId, name: nameOf.get(userId) ?? '', periods: rows, ...forecastAccuracy(rows) };
+        const rows = periods.map((p, i) => {
+          const start = atStart[i];
+          return {
+            key: p.key,
+            forecast: start
+              ? round2(start.filter((r) => r.owner_id === userId).reduce((n, r) => n + r.amount_base, 0))
+              : null,
+            submitted: firsts.find((f) => f.user_id === userId && f.period === p.key)?.commit ?? null,
+            actual: round2(
+              won
+                .filter((w) => w.owner_id === userId && w.bucket === i + 1)
+                .reduce((n, w) => n + w.amount_base, 0),
+            ),
+          };
+        });
+        const submitted = forecastAccuracy(rows.map((r) => ({ forecast: r.submitted, actual: r.actual })));
+        return {
+          userId,
+          name: nameOf.get(userId) ?? '',
+          periods: rows,
+          ...forecastAccuracy(rows),
+          submittedBias: submitted.bias,
+          submittedError: submitted.error,
+        };
       })
       .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
-    return { data, periods };
+    return { data, periods, missingRates: missing };
   });
 }
 

@@ -212,36 +212,35 @@ export interface PeriodDealRow {
   rate_missing: boolean;
 }
 
-/** Which deals of a period the forecast's categories take (`all`: every won and open one). */
-export type DealCategory = 'all' | 'closed' | 'commit' | 'bestCase' | 'pipeline';
+/**
+ * Which deals of a period the forecast's categories take (`all`: every won and open one; `open`: the open ones
+ * the forecast counts, every category but omitted).
+ */
+export type DealCategory = 'all' | 'open' | 'closed' | 'commit' | 'bestCase' | 'pipeline';
 const CATEGORY: Record<DealCategory, RawBuilder<unknown>> = {
   all: sql`(t.status = 'won' or t.status = 'open')`,
+  open: sql`(t.status = 'open' and coalesce(t.forecast_category, 'pipeline') <> 'omitted')`,
   closed: sql`t.status = 'won'`,
   commit: sql`(t.status = 'won' or (t.status = 'open' and t.forecast_category = 'commit'))`,
   bestCase: sql`(t.status = 'won' or (t.status = 'open' and t.forecast_category in ('commit', 'best_case')))`,
   pipeline: sql`(t.status = 'open' and coalesce(t.forecast_category, 'pipeline') in ('pipeline', 'best_case', 'commit'))`,
 };
 
+/** The period filter both reads of a period's deals take. */
+interface PeriodFilter {
+  start: string;
+  end: string;
+  owners?: readonly string[] | undefined;
+  category: DealCategory;
+}
+
 /**
- * The live deals a reader may see whose expected close date is in `[start, end)`, won or open (lost ones count
- * nowhere), optionally of some owners and one category, with each amount converted into the workspace's currency
- * at the latest rate on or before the close date (looked up once per currency and day). Keyset-paged on
- * `(close date, id)` when a page is asked for.
+ * `d`: the live deals a reader may see (the object's read rule and "own records only") whose expected close date is
+ * in `[start, end)`, of a category, optionally of some owners; `rates`: the rate into the workspace's currency of
+ * each (currency, close date) among them, looked up once per currency and day.
  */
-export async function selectPeriodDeals(
-  s: Scope,
-  principal: Principal,
-  filter: {
-    start: string;
-    end: string;
-    owners?: readonly string[] | undefined;
-    category: DealCategory;
-    after?: { date: string; id: string } | undefined;
-    limit?: number | undefined;
-  },
-): Promise<PeriodDealRow[]> {
-  const base = s.ctx.defaultCurrency;
-  const { rows } = await sql<PeriodDealRow>`
+function periodDealsWith(s: Scope, principal: Principal, filter: PeriodFilter, page?: RawBuilder<unknown>) {
+  return sql`
     with d as (
       select t.id, t.owner_id, t.status, coalesce(t.forecast_category, 'pipeline') as category,
         t.amount_value, t.amount_currency, t.expected_close_date, t.stage_id, t.pipeline_id
@@ -250,13 +249,32 @@ export async function selectPeriodDeals(
         and t.expected_close_date >= ${filter.start}::date and t.expected_close_date < ${filter.end}::date
         and ${CATEGORY[filter.category]}
         ${filter.owners !== undefined ? sql`and t.owner_id = any(${filter.owners}::uuid[])` : sql``}
-        ${filter.after ? sql`and (t.expected_close_date, t.id) > (${filter.after.date}::date, ${filter.after.id}::uuid)` : sql``}
-      ${filter.limit !== undefined ? sql`order by t.expected_close_date, t.id limit ${filter.limit}` : sql``}
+        ${page ?? sql``}
     ), rates as (
-      select r.cur, r.day, ${rateOn(s.workspaceId, base, sql`r.cur`, sql`r.day`)} as rate
+      select r.cur, r.day, ${rateOn(s.workspaceId, s.ctx.defaultCurrency, sql`r.cur`, sql`r.day`)} as rate
       from (select distinct amount_currency as cur, expected_close_date as day from d
             where amount_value is not null) as r
-    )
+    )`;
+}
+
+/**
+ * The live deals a reader may see whose expected close date is in `[start, end)`, won or open (lost ones count
+ * nowhere), optionally of some owners and one category, with each amount converted into the workspace's currency
+ * at the latest rate on or before the close date. Keyset-paged on `(close date, id)`, and then in that order, when a
+ * page is asked for; in no order otherwise.
+ */
+export async function selectPeriodDeals(
+  s: Scope,
+  principal: Principal,
+  filter: PeriodFilter & { after?: { date: string; id: string } | undefined; limit?: number | undefined },
+): Promise<PeriodDealRow[]> {
+  const page =
+    filter.limit !== undefined
+      ? sql`${filter.after ? sql`and (t.expected_close_date, t.id) > (${filter.after.date}::date, ${filter.after.id}::uuid)` : sql``}
+        order by t.expected_close_date, t.id limit ${filter.limit}`
+      : undefined;
+  const { rows } = await sql<PeriodDealRow>`
+    ${periodDealsWith(s, principal, filter, page)}
     select d.id::text, d.owner_id::text, d.status, d.category, d.amount_value::float8 as amount,
       d.amount_currency as currency, to_char(d.expected_close_date, 'YYYY-MM-DD') as close_date,
       d.stage_id::text, d.pipeline_id::text, st.probability::float8 as stage_probability,
@@ -265,7 +283,42 @@ export async function selectPeriodDeals(
     from d
     left join rates on rates.cur = d.amount_currency and rates.day = d.expected_close_date
     left join stages st on st.workspace_id = ${s.workspaceId} and st.id = d.stage_id
-    order by d.expected_close_date, d.id`.execute(s.raw);
+    ${page ? sql`order by d.expected_close_date, d.id` : sql``}`.execute(s.raw);
+  return rows;
+}
+
+/** Won deals added up per part of a period (`bucket`, 1-based) and owner, apart by missing rate. */
+export interface WonTotalRow {
+  bucket: number;
+  owner_id: string | null;
+  deals: number;
+  /** In the workspace's currency: the deals that have an amount and a rate. */
+  amount_base: number;
+  /** Set on the row of the deals whose currency had no rate on their close date. */
+  missing_currency: string | null;
+  /** The earliest close date among the row's deals. */
+  first_close: string;
+}
+
+/**
+ * The won deals a reader may see closing in `[starts[0], end)`, added up in SQL per owner and per part of that
+ * range (a part begins at each of `starts`, which are ascending) — the forecast needs their sums, not their rows.
+ * Deals whose currency has no rate on their close date are counted on rows of their own, by currency.
+ */
+export async function selectWonTotals(
+  s: Scope,
+  principal: Principal,
+  filter: { starts: readonly string[]; end: string; owners?: readonly string[] | undefined },
+): Promise<WonTotalRow[]> {
+  const missing = sql`case when d.amount_value is not null and rates.rate is null then d.amount_currency end`;
+  const { rows } = await sql<WonTotalRow>`
+    ${periodDealsWith(s, principal, { start: filter.starts[0]!, end: filter.end, owners: filter.owners, category: 'closed' })}
+    select width_bucket(d.expected_close_date, ${filter.starts}::date[]) as bucket, d.owner_id::text,
+      count(*)::int as deals, coalesce(sum(d.amount_value * rates.rate), 0)::float8 as amount_base,
+      ${missing} as missing_currency, to_char(min(d.expected_close_date), 'YYYY-MM-DD') as first_close
+    from d
+    left join rates on rates.cur = d.amount_currency and rates.day = d.expected_close_date
+    group by 1, 2, 5`.execute(s.raw);
   return rows;
 }
 
@@ -330,5 +383,58 @@ export async function selectVelocity(
       and wg.owner_id is not distinct from o.owner_id and wg.g = o.g
     order by o.pipeline_id nulls last, o.g desc, o.owner_id nulls first
     limit 5000`.execute(s.raw);
+  return rows;
+}
+
+/** Someone's commit as it stood when a period began (see `selectCommitAtStart`). */
+export interface CommitAtStartRow {
+  owner_id: string | null;
+  amount_base: number;
+  missing_currency: string | null;
+}
+
+/**
+ * The commit forecast of a period as it stood when the period began, per owner then: the deals whose last history
+ * row before the start had them closing in the period and either won or open in the commit category, converted at
+ * the close date's rate (the rates known now). Read from the append-only deal history, so it is what the forecast
+ * screen showed at that moment, whatever was done to the deals since; limited to deals the reader may see now.
+ * Null when the history began after the period did (nothing is known of that moment).
+ */
+export async function selectCommitAtStart(
+  s: Scope,
+  principal: Principal,
+  period: { start: string; end: string },
+  owners: readonly string[] | undefined,
+): Promise<CommitAtStartRow[] | null> {
+  const { rows: began } = await sql<{ known: boolean }>`
+    select exists (select 1 from deal_history where workspace_id = ${s.workspaceId}
+      and at < ${period.start}::date) as known`.execute(s.raw);
+  if (!began[0]?.known) return null;
+  const missing = sql`case when h.amount_value is not null and rates.rate is null then h.amount_currency end`;
+  const { rows } = await sql<CommitAtStartRow>`
+    with c as (
+      select distinct h.deal_id from deal_history h
+      where h.workspace_id = ${s.workspaceId} and h.close_date >= ${period.start}::date
+        and h.close_date < ${period.end}::date and h.at < ${period.start}::date
+    ), h as (
+      select distinct on (h.deal_id) h.deal_id, h.owner_id, h.status, h.forecast_category, h.amount_value,
+        h.amount_currency, h.close_date
+      from deal_history h join c on c.deal_id = h.deal_id
+      where h.workspace_id = ${s.workspaceId} and h.at < ${period.start}::date
+      order by h.deal_id, h.seq desc
+    ), f as (
+      select h.* from h join deals as ${sql.table(ALIAS)} on t.workspace_id = ${s.workspaceId} and t.id = h.deal_id
+      where ${objectScope(s.object, ALIAS, s.workspaceId)} and ${ownerCondition(principal, s.object)}
+        and h.close_date >= ${period.start}::date and h.close_date < ${period.end}::date
+        and (h.status = 'won' or (h.status = 'open' and h.forecast_category = 'commit'))
+        ${owners !== undefined ? sql`and h.owner_id = any(${owners}::uuid[])` : sql``}
+    ), rates as (
+      select r.cur, r.day, ${rateOn(s.workspaceId, s.ctx.defaultCurrency, sql`r.cur`, sql`r.day`)} as rate
+      from (select distinct amount_currency as cur, close_date as day from f where amount_value is not null) as r
+    )
+    select h.owner_id::text, coalesce(sum(h.amount_value * rates.rate), 0)::float8 as amount_base,
+      ${missing} as missing_currency
+    from f as h left join rates on rates.cur = h.amount_currency and rates.day = h.close_date
+    group by 1, 3`.execute(s.raw);
   return rows;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps, storableString } from '../http/route-kit.ts';
 import { FISCAL_CALENDARS, PERIOD_KINDS } from './fiscal-periods.ts';
 import {
+  type ForecastView,
   forecastAccuracyReport,
   forecastDeals,
   forecastNumbers,
@@ -19,6 +20,7 @@ import {
   setQuota,
   submitForecast,
 } from './forecast.service.ts';
+import { ForecastCache } from './forecast-cache.ts';
 
 const tags = ['sales'];
 const auth = { auth: 'required' } as const;
@@ -122,7 +124,11 @@ const dealSchema = z
   .meta({ id: 'ForecastDeal' });
 
 /** The sales forecast: fiscal periods, numbers per person and team, quotas, adjustments, submissions, drill-down. */
-export const forecastRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
+export const forecastRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pool }) => {
+  // Computed forecasts are kept until something they are made of changes (see ForecastCache).
+  const cache = new ForecastCache<ForecastView>(pool.options);
+  void cache.start();
+  app.addHook('onClose', () => cache.close());
   app.get(
     '/sales/forecast/settings',
     {
@@ -194,7 +200,7 @@ export const forecastRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
         },
       },
     },
-    async (request) => forecastNumbers(contextOf(db, request), request.query),
+    async (request) => forecastNumbers(contextOf(db, request), request.query, cache),
   );
   app.get(
     '/sales/forecast/quotas',
@@ -318,7 +324,7 @@ export const forecastRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
       schema: {
         tags,
         summary:
-          'Forecast accuracy per person over past periods: first submission against closed won, bias, error',
+          'Forecast accuracy per person over past periods: the commit as it stood when each began, and the first submission, against closed won; bias and error',
         querystring: z.object({
           kind: z.enum(PERIOD_KINDS).default('quarter'),
           count: z.coerce.number().int().min(1).max(24).optional(),
@@ -331,13 +337,26 @@ export const forecastRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
                 userId: z.string(),
                 name: z.string(),
                 periods: z.array(
-                  z.object({ key: z.string(), forecast: z.number().nullable(), actual: z.number() }),
+                  z.object({
+                    key: z.string(),
+                    forecast: z
+                      .number()
+                      .nullable()
+                      .describe(
+                        'Closed won and commit as they stood when the period began, from the deal history; null when the history does not reach back that far.',
+                      ),
+                    submitted: z.number().nullable().describe("The commit of the person's first submission."),
+                    actual: z.number().describe('Won deals closing in the period.'),
+                  }),
                 ),
                 bias: z.number().nullable().describe('mean(forecast − actual) ÷ mean(actual).'),
                 error: z.number().nullable().describe('Mean absolute percentage error (0.1 = 10%).'),
+                submittedBias: z.number().nullable().describe('The bias of the first submissions.'),
+                submittedError: z.number().nullable().describe('The error of the first submissions.'),
               }),
             ),
             periods: z.array(periodSchema),
+            missingRates: z.array(missingRateSchema),
           }),
           ...problems,
         },

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { afterCommit, type Tx } from '@rabita/db';
 import { can, type Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
@@ -27,6 +27,7 @@ import {
   upsertSettings,
   writeQuota,
 } from './forecast.repository.ts';
+import { forecastChanged } from './forecast-cache.ts';
 
 // The forecast's settings, periods, quotas, managers' adjustments and people's submissions. The numbers themselves
 // (read from deals through the record engine's scope) are in forecast.numbers.ts.
@@ -118,6 +119,7 @@ export async function setForecastSettings(
     problems.push({ field: 'probability', message: 'Choose stage or history.' });
   refuse(problems);
   return inWorkspace(ctx, async (trx, workspaceId) => {
+    afterCommit(trx, () => forecastChanged(workspaceId));
     await upsertSettings(
       trx,
       workspaceId,
@@ -218,6 +220,7 @@ export async function setQuota(
   refuse(problems);
   const teams = await listTeams(ctx);
   return inWorkspace(ctx, async (trx, workspaceId) => {
+    afterCommit(trx, () => forecastChanged(workspaceId));
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     await assertSubject(trx, workspaceId, { kind: input.subjectKind, id: input.subjectId }, teams);
     await writeQuota(
@@ -279,6 +282,7 @@ export async function adjustForecast(
   refuse(problems);
   const teams = await listTeams(ctx);
   return inWorkspace(ctx, async (trx, workspaceId) => {
+    afterCommit(trx, () => forecastChanged(workspaceId));
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     await assertSubject(trx, workspaceId, { kind: input.subjectKind, id: input.subjectId }, teams);
     const row = await insertAdjustment(
@@ -341,6 +345,7 @@ export async function submitForecast(
     problems.push({ field: 'bestCase', message: 'Best case includes commit, so it is at least as much.' });
   refuse(problems);
   return inWorkspace(ctx, async (trx, workspaceId) => {
+    afterCommit(trx, () => forecastChanged(workspaceId));
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     return submissionView(
       await insertSubmission(trx, workspaceId, {

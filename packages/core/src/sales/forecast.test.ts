@@ -535,11 +535,11 @@ describe('the sales forecast in a Jalali workspace', () => {
     }
   });
 
-  it('measures accuracy from the first submission of each past period, and velocity per pipeline and rep', async () => {
+  it('measures accuracy from the forecast as it stood when each past period began, and from first submissions', async () => {
     const now = periodOf(JALALI, 'quarter', new Date().toISOString().slice(0, 10))!;
     const past = shiftPeriod(JALALI, now, -1)!;
-    await deal(rep2.userId, 'Past win 1', 'Won', '1000', 'SAR', past.start);
-    await deal(rep2.userId, 'Past win 2', 'Won', '1000', 'SAR', past.start);
+    const win1 = await deal(rep2.userId, 'Past win 1', 'Won', '1000', 'SAR', past.start);
+    const win2 = await deal(rep2.userId, 'Past win 2', 'Won', '1000', 'SAR', past.start);
     const submit = (commit: number) =>
       call(
         'POST',
@@ -549,14 +549,49 @@ describe('the sales forecast in a Jalali workspace', () => {
       );
     expect((await submit(1500)).statusCode).toBe(201);
     expect((await submit(2500)).statusCode).toBe(201);
-    const accuracy = await ok('GET', `/sales/forecast/accuracy?kind=quarter&count=1&team=${teamId}`);
-    const sara = accuracy.data.find((a: { userId: string }) => a.userId === rep2.userId);
+    const accuracyOf = async () => {
+      const r = await ok('GET', `/sales/forecast/accuracy?kind=quarter&count=1&team=${teamId}`);
+      return {
+        sara: r.data.find((a: { userId: string }) => a.userId === rep2.userId),
+        ali: r.data.find((a: { userId: string }) => a.userId === rep1.userId),
+      };
+    };
     const pastWon = past.key === Q1 ? 750 : 0;
-    expect(sara.periods).toEqual([{ key: past.key, forecast: 1500, actual: 2000 + pastWon }]);
-    expect(sara.bias).toBeCloseTo((1500 - 2000 - pastWon) / (2000 + pastWon));
-    expect(sara.error).toBeCloseTo(Math.abs(1500 - 2000 - pastWon) / (2000 + pastWon));
-    const ali = accuracy.data.find((a: { userId: string }) => a.userId === rep1.userId);
-    expect(ali).toMatchObject({ name: 'Ali', bias: null, error: null });
+    // Every deal's history began after the period did: nothing is known of its start.
+    let { sara, ali } = await accuracyOf();
+    expect(sara.periods).toEqual([
+      { key: past.key, forecast: null, submitted: 1500, actual: 2000 + pastWon },
+    ]);
+    expect(sara).toMatchObject({ bias: null, error: null });
+    expect(sara.submittedBias).toBeCloseTo((1500 - 2000 - pastWon) / (2000 + pastWon));
+    expect(sara.submittedError).toBeCloseTo(Math.abs(1500 - 2000 - pastWon) / (2000 + pastWon));
+    expect(ali).toMatchObject({ name: 'Ali', bias: null, error: null, submittedBias: null });
+
+    // What the history held ten days before the period began (the deals were open then): win 1 in Sara's commit,
+    // win 2 in her pipeline only, and a third deal of Ali's in commit that was later moved out of the period.
+    const before = new Date(Date.parse(`${past.start}T00:00:00Z`) - 10 * 86_400_000);
+    const history = (dealId: string, ownerId: string, category: string, closeDate: string, amount: string) =>
+      owner.query(
+        `insert into deal_history (workspace_id, deal_id, at, kind, changes, status, amount_value, amount_currency,
+           close_date, owner_id, forecast_category, source)
+         values ($1, $2, $3, 'updated', '{}', 'open', $4, 'SAR', $5, $6, $7, 'api')`,
+        [admin.workspaceId, dealId, before, amount, closeDate, ownerId, category],
+      );
+    await history(win1, rep2.userId, 'commit', past.start, '900');
+    await history(win2, rep2.userId, 'pipeline', past.start, '1000');
+    await history(names['F next quarter']!, rep1.userId, 'commit', past.start, '800');
+    ({ sara, ali } = await accuracyOf());
+    // Sara's commit then: win 1 at its amount then (900); her actual: both wins (and G won in Q1).
+    expect(sara.periods).toEqual([{ key: past.key, forecast: 900, submitted: 1500, actual: 2000 + pastWon }]);
+    expect(sara.bias).toBeCloseTo((900 - 2000 - pastWon) / (2000 + pastWon));
+    expect(sara.error).toBeCloseTo(Math.abs(900 - 2000 - pastWon) / (2000 + pastWon));
+    // Ali's commit then: F's 800, which closed nothing in the period.
+    const aliWon = past.key === Q1 ? 1000 : 0;
+    expect(ali.periods).toEqual([{ key: past.key, forecast: 800, submitted: null, actual: aliWon }]);
+    if (aliWon === 0) expect(ali).toMatchObject({ bias: null, error: null });
+    // A reader limited to their own deals sees only their own.
+    const own = await ok('GET', '/sales/forecast/accuracy?kind=quarter&count=1', undefined, rep1.cookie);
+    expect(own.data.map((a: { userId: string }) => a.userId)).toEqual([rep1.userId]);
 
     const velocity = await ok('GET', `/sales/forecast/velocity?period=${Q1}`);
     const pipelineRow = velocity.data.find((v: { ownerId: string | null }) => v.ownerId === null);

@@ -7,6 +7,7 @@ import {
   runReassignJob,
   sweepReassignments,
 } from './assignment-reassign.ts';
+import * as capacityTables from './capacity.migrations.ts';
 import * as moneyTables from './currency.migrations.ts';
 import * as dealHistoryTables from './deal-history.migrations.ts';
 import { dealHistoryRoutes } from './deal-history.routes.ts';
@@ -17,7 +18,13 @@ import { insertDefaultPipeline } from './default-pipeline.ts';
 import { exchangeRatesRoutes } from './exchange-rates.routes.ts';
 import * as forecastTables from './forecast.migrations.ts';
 import { forecastRoutes } from './forecast.routes.ts';
+import { forecastCacheSubscriber } from './forecast-cache.ts';
+import * as forecastNoticeTables from './forecast-notices.migrations.ts';
+import * as forecastSpeedTables from './forecast-speed.migrations.ts';
 import * as formTargetTables from './form-targets.migrations.ts';
+import * as leadMailTables from './lead-mail.migrations.ts';
+import { leadMailRoutes } from './lead-mail.routes.ts';
+import { takeLeadMail } from './lead-mail.service.ts';
 import { leadHooks } from './leads.hooks.ts';
 import * as leadTables from './leads.migrations.ts';
 import { leadsRoutes } from './leads.routes.ts';
@@ -56,6 +63,7 @@ export const salesModule: ModuleManifest = {
     scoringRoutes,
     webFormsRoutes,
     forecastRoutes,
+    leadMailRoutes,
   ],
   pages: [webFormPages],
   migrations: {
@@ -67,6 +75,10 @@ export const salesModule: ModuleManifest = {
     'sales-0007-form-targets': formTargetTables,
     'sales-0008-forecast': forecastTables,
     'sales-0009-territories': territoryTables,
+    'sales-0010-lead-capacity': capacityTables,
+    'sales-0011-lead-mailboxes': leadMailTables,
+    'sales-0012-forecast-notices': forecastNoticeTables,
+    'sales-0013-forecast-speed': forecastSpeedTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
@@ -78,7 +90,7 @@ export const salesModule: ModuleManifest = {
     { action: 'sales.forecast.manage', roles: ['manager'] },
   ],
   hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks, scoringHooks],
-  subscribers: [dealHistorySubscriber, scoringSubscriber, reassignmentSubscriber],
+  subscribers: [dealHistorySubscriber, scoringSubscriber, reassignmentSubscriber, forecastCacheSubscriber],
   tasks: {
     /** Every lead of the workspace rescored after a rule change (queued in the change's transaction). */
     [RECOMPUTE_TASK]: (deps) => async (payload) => {
@@ -110,5 +122,6 @@ export const salesModule: ModuleManifest = {
   ],
   aggregateShortcuts: [dealTotals],
   formTargets: [leadFormTarget],
+  mailIntakes: [{ name: 'sales-leads', take: takeLeadMail }],
   readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form', 'forecast'],
 };

@@ -16,11 +16,12 @@ import {
 } from '../../../../test/harness.ts';
 import { lazySecretBox } from '../auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../email/dovecot-harness.ts';
-import { startTestSync, until, workspaceRows } from '../email/mail-fixture.ts';
+import { customerMail as mail, startTestSync, until, workspaceRows } from '../email/mail-fixture.ts';
+import { visibleText } from '../email/mail-intake.ts';
 import { startJobWorker } from '../jobs/job-worker.ts';
 import { registry } from '../modules/registry.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../workflows/smtp-receiver.ts';
-import { languageOf, visibleText } from './mail-desk.ts';
+import { languageOf } from './mail-desk.ts';
 
 const KEY = randomBytes(32);
 
@@ -40,33 +41,6 @@ interface Message {
   automatic: boolean;
   emailMessageId: string | null;
   outboxId: string | null;
-}
-
-/** A customer's mail as their mail program writes it. */
-function mail(m: {
-  from: string;
-  subject: string;
-  text: string;
-  id?: string;
-  inReplyTo?: string;
-  date?: Date;
-  headers?: string[];
-}): string {
-  return [
-    `From: ${m.from}`,
-    'To: Support <support@localhost>',
-    `Subject: =?UTF-8?B?${Buffer.from(m.subject).toString('base64')}?=`,
-    `Date: ${(m.date ?? new Date()).toUTCString()}`,
-    `Message-ID: <${m.id ?? randomUUID()}@customer.example>`,
-    ...(m.inReplyTo ? [`In-Reply-To: ${m.inReplyTo}`, `References: ${m.inReplyTo}`] : []),
-    ...(m.headers ?? []),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: base64',
-    '',
-    Buffer.from(m.text).toString('base64'),
-    '',
-  ].join('\r\n');
 }
 
 describe('tickets by email through a shared desk mailbox', () => {

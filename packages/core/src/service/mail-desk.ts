@@ -1,9 +1,8 @@
 import type { Tx } from '@rabita/db';
-import EmailReplyParser from 'email-reply-parser';
 import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { linkMessageToRecord } from '../email/email-store.ts';
-import { sharedMailboxesIn } from '../email/mailboxes.service.ts';
+import { sharedMailboxOrFail, takesMail, visibleText, withSharedMailboxes } from '../email/mail-intake.ts';
 import { replySubject } from '../email/messages.service.ts';
 import { queueWorkspaceSend } from '../email/outbox.service.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -22,8 +21,6 @@ import { addMessageIn } from './conversation.service.ts';
 import * as repo from './mail.repository.ts';
 import { findOrAddRequester } from './requester.ts';
 
-/** How much earlier than the moment a mailbox was turned on a message may be dated and still open a ticket. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 /** Channels whose public replies reach the requester by email. */
 const EMAILED_CHANNELS = new Set(['email', 'web_form', 'portal', 'api']);
 
@@ -44,19 +41,6 @@ function intakePrincipal(workspaceId: string): Principal {
       },
     },
   });
-}
-
-/**
- * The customer's own words in a mail: quoted history (`> …`, "On … wrote:") and signatures cut, and the header line
- * Arabic and Persian mail programs put above a quote ("في … كتب …:", "در تاریخ … نوشت:") with them.
- */
-export function visibleText(text: string): string {
-  const visible = new EmailReplyParser().read(text).getVisibleText().trim();
-  const lines = visible.split('\n');
-  const last = lines.at(-1)?.trim() ?? '';
-  if (lines.length > 1 && /[:：]$/.test(last) && /@|<|>/.test(last)) lines.pop();
-  const kept = lines.join('\n').trim();
-  return kept || text.trim();
 }
 
 /** The language a customer wrote in, by its letters: Persian-only letters, else Arabic script, else English. */
@@ -117,7 +101,7 @@ export async function takeMail(ctx: { trx: Tx; workspaceId: string }, mail: Inbo
   const { trx, workspaceId } = ctx;
   if (mail.bounce || !mail.from) return;
   const desk = await repo.selectDeskMailbox(trx, workspaceId, mail.mailbox.id);
-  if (!desk?.enabled || mail.sentAt.getTime() < desk.since.getTime() - CLOCK_SKEW_MS) return;
+  if (!takesMail(desk, mail)) return;
   if (await hasEmailMessage(trx, workspaceId, mail.id)) return;
   const principal = intakePrincipal(workspaceId);
   const body = visibleText(mail.text).slice(0, 100_000) || mail.subject || '…';
@@ -236,34 +220,12 @@ function assertManager(ctx: ServiceContext): void {
 /** The shared mailboxes that open tickets, and their queues (read by anyone who manages channels). */
 export async function listDeskMailboxes(ctx: ServiceContext): Promise<DeskMailboxView[]> {
   assertManager(ctx);
-  return inWorkspace(ctx, async (trx, ws) => {
-    const rows = await repo.selectDeskMailboxes(trx, ws);
-    const boxes = new Map(
-      (
-        await sharedMailboxesIn(
-          trx,
-          ws,
-          rows.map((r) => r.mailboxId),
-        )
-      ).map((m) => [m.id, m]),
-    );
-    return rows.flatMap((r) => {
-      const box = boxes.get(r.mailboxId);
-      return box
-        ? [
-            {
-              mailboxId: r.mailboxId,
-              name: box.name,
-              address: box.address,
-              sends: box.sends,
-              queue: r.queue,
-              enabled: r.enabled,
-              since: r.since.toISOString(),
-            },
-          ]
-        : [];
-    });
-  });
+  return inWorkspace(ctx, async (trx, ws) =>
+    (await withSharedMailboxes(trx, ws, await repo.selectDeskMailboxes(trx, ws))).map((r) => ({
+      ...r,
+      since: r.since.toISOString(),
+    })),
+  );
 }
 
 /** Makes a shared mailbox open tickets in a queue (or changes its queue, or turns it off). */
@@ -274,12 +236,7 @@ export async function putDeskMailbox(
 ): Promise<DeskMailboxView> {
   assertManager(ctx);
   return inWorkspace(ctx, async (trx, ws) => {
-    const [box] = await sharedMailboxesIn(trx, ws, [mailboxId]);
-    if (!box)
-      throw new AppError(
-        'not_found',
-        `There is no shared mailbox ${mailboxId}: connect it under Email first.`,
-      );
+    const box = await sharedMailboxOrFail(trx, ws, mailboxId);
     const tickets = await loadObject(trx, ws, 'tickets');
     const queues = tickets.fields.find((f) => f.key === 'queue')?.options?.map((o) => o.value) ?? [];
     if (!queues.includes(input.queue))

@@ -3,7 +3,8 @@ import { defineWebModule } from '../web-module.ts';
 
 /**
  * Leads: the conversion dialog and what a lead became, the assignment reason on the lead's page, the
- * assignment and scoring rules editors in settings, and the score as a badge with its reasons.
+ * assignment and scoring rules editors, web forms and lead mailboxes in settings, and the score as a badge with
+ * its reasons.
  */
 export const leadsWeb = defineWebModule({
   name: 'leads',
@@ -37,6 +38,13 @@ export const leadsWeb = defineWebModule({
       permission: 'sales.forms.manage',
       order: 62,
       component: lazy(() => import('./components/WebFormsSettings.tsx')),
+    },
+    {
+      value: 'lead-email',
+      labelKey: 'leadMail.tab',
+      permission: 'sales.forms.manage',
+      order: 63,
+      component: lazy(() => import('./components/LeadEmailSettings.tsx')),
     },
     {
       value: 'scoring',

@@ -24,7 +24,9 @@ function reassignedPart(value: unknown): { hours: number; business: boolean } | 
   return typeof hours === 'number' ? { hours, business: business === true } : undefined;
 }
 
-/** Why the lead has its owner ("round robin in Tehran team; Sara was away"), in the user's language. */
+/**
+ * Why the lead has its owner ("round robin in Tehran team; Omid away; Sara at capacity"), in the user's language.
+ */
 export function AssignmentReason({ leadId }: { leadId: string }) {
   const { t, i18n } = useTranslation();
   const prefs = usePrefs();
@@ -36,8 +38,12 @@ export function AssignmentReason({ leadId }: { leadId: string }) {
   });
   const a = query.data;
   if (!a) return null;
-  const { strategy, rule, away, territory, reassigned } = a.detail;
-  const names = Array.isArray(away) ? away.filter((n): n is string => typeof n === 'string') : [];
+  const { strategy, rule, away, atCapacity, territory, reassigned } = a.detail;
+  const namesOf = (value: unknown) =>
+    Array.isArray(value) ? value.filter((n): n is string => typeof n === 'string') : [];
+  const list = (names: string[]) => new Intl.ListFormat(i18n.language, { type: 'conjunction' }).format(names);
+  const names = namesOf(away);
+  const full = namesOf(atCapacity);
   const place = territoryPart(territory);
   const again = reassignedPart(reassigned);
   const how = place
@@ -58,11 +64,8 @@ export function AssignmentReason({ leadId }: { leadId: string }) {
           })
         : '') +
       how +
-      (names.length > 0
-        ? t('leads.reasonAway', {
-            names: new Intl.ListFormat(i18n.language, { type: 'conjunction' }).format(names),
-          })
-        : '')
+      (names.length > 0 ? t('leads.reasonAway', { names: list(names) }) : '') +
+      (full.length > 0 ? t('leads.reasonAtCapacity', { names: list(full) }) : '')
     : a.reason;
   return (
     <div data-testid="assignment-reason">

@@ -6,6 +6,7 @@ import {
   MultiSelect,
   NumberInput,
   Select,
+  SimpleGrid,
   Stack,
   Switch,
   Table,
@@ -26,6 +27,7 @@ import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
 import { type FilterState, toFilterTree } from '../../records/utils/filter.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
+import { capacityText, parseCapacity } from '../utils/capacity.ts';
 import {
   compactTerritory,
   leadsKeys,
@@ -34,9 +36,19 @@ import {
   type Territory,
 } from '../utils/leads-keys.ts';
 import { fromFilterTree } from '../utils/rule-condition.ts';
+import { CapacityInput } from './CapacityInput.tsx';
 import { TerritoryEditor } from './TerritoryEditor.tsx';
 
 type Rule = components['schemas']['AssignmentRule'];
+type MemberCapacity = components['schemas']['AssignmentCapacity'];
+
+/** Every member's own limit of open leads and open leads now (the rules editor's placeholders, the members list). */
+function useCapacities() {
+  return useQuery({
+    queryKey: leadsKeys.capacity,
+    queryFn: async () => (await call(client.GET('/api/v1/assignment-capacity'))).data,
+  });
+}
 
 /** The assignment rules in priority order (move, switch off, delete), a form for a new one, and who is away. */
 export default function AssignmentRulesSettings() {
@@ -113,7 +125,13 @@ export default function AssignmentRulesSettings() {
                   </Table.Td>
                   <Table.Td>
                     {names.format(
-                      r.pool.map((m) => (r.strategy === 'weighted' ? `${m.name} ×${m.weight}` : m.name)),
+                      r.pool.map((m) => {
+                        const member =
+                          r.strategy === 'weighted' ? `${m.name} ×${formatNumber(m.weight, prefs)}` : m.name;
+                        return m.capacity === undefined
+                          ? member
+                          : t('leads.withCapacity', { member, n: formatNumber(m.capacity, prefs) });
+                      }),
                     )}
                   </Table.Td>
                   <Table.Td>
@@ -171,8 +189,13 @@ export default function AssignmentRulesSettings() {
  */
 function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => void }) {
   const { t } = useTranslation();
+  const prefs = usePrefs();
   const leads = useObject('leads');
   const members = useMembers();
+  const defaults = useCapacities();
+  const [capacities, setCapacities] = useState<Record<string, string>>(
+    Object.fromEntries((rule?.pool ?? []).map((m) => [m.userId, capacityText(m.capacity, prefs)])),
+  );
   const [name, setName] = useState(rule?.name ?? '');
   const [strategy, setStrategy] = useState<Strategy>(rule?.strategy ?? 'roundRobin');
   const [pool, setPool] = useState<string[]>(rule?.pool.map((m) => m.userId) ?? []);
@@ -197,10 +220,12 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
         condition: (toFilterTree(condition) as Record<string, unknown> | undefined) ?? null,
         pool: pool.map((userId) => {
           const territory = compactTerritory(territories[userId]);
+          const capacity = parseCapacity(capacities[userId] ?? '');
           return {
             userId,
             ...(strategy === 'weighted' ? { weight: weights[userId] ?? 1 } : {}),
             ...(territory ? { territory } : {}),
+            ...(typeof capacity === 'number' ? { capacity } : {}),
           };
         }),
         reassignAfterHours: strategy === 'fixed' ? null : reassignHours,
@@ -213,11 +238,14 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
     onSuccess: () => {
       setName('');
       setPool([]);
+      setCapacities({});
       setCondition(fromFilterTree(null));
       onDone();
     },
   });
   const nameOf = (id: string) => members.data?.find((m) => m.userId === id)?.name ?? id;
+  const defaultOf = (id: string) => defaults.data?.find((c) => c.userId === id)?.capacity ?? null;
+  const badCapacity = pool.some((id) => parseCapacity(capacities[id] ?? '') === undefined);
   return (
     <Section title={rule ? t('leads.editRule', { name: rule.name }) : t('leads.newRule')}>
       <Stack>
@@ -273,6 +301,31 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
             ))}
           </Stack>
         )}
+        {pool.length > 0 && (
+          <Fieldset legend={t('leads.capacity')} data-testid="capacity-option">
+            <Text size="sm" c="dimmed" mb="xs">
+              {t('leads.capacityHint')}
+            </Text>
+            <SimpleGrid cols={{ base: 1, sm: 2 }}>
+              {pool.map((id) => {
+                const fallback = defaultOf(id);
+                return (
+                  <CapacityInput
+                    key={id}
+                    label={t('leads.capacityOf', { name: nameOf(id) })}
+                    value={capacities[id] ?? ''}
+                    onChange={(text) => setCapacities((all) => ({ ...all, [id]: text }))}
+                    placeholder={
+                      fallback === null
+                        ? t('leads.noLimit')
+                        : t('leads.defaultLimit', { n: formatNumber(fallback, prefs) })
+                    }
+                  />
+                );
+              })}
+            </SimpleGrid>
+          </Fieldset>
+        )}
         {strategy !== 'fixed' && (
           <Fieldset legend={t('leads.reassign')} data-testid="reassign-option">
             <Text size="sm" c="dimmed" mb="xs">
@@ -309,7 +362,7 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
           <Button
             onClick={() => create.mutate()}
             loading={create.isPending}
-            disabled={!name.trim() || pool.length === 0}
+            disabled={!name.trim() || pool.length === 0 || badCapacity}
           >
             {rule ? t('record.save') : t('leads.addRule')}
           </Button>
@@ -319,11 +372,16 @@ function RuleForm({ rule, onDone }: { rule?: Rule | undefined; onDone: () => voi
   );
 }
 
-/** Members and whether each is away (every rule skips a member who is away). */
+/**
+ * Members: whether each is away, and their own limit of open leads with how many they hold now (every rule skips a
+ * member who is away or at their limit; a rule may set its own limit for them). A limit is saved when its field is
+ * left.
+ */
 function AwayMembers() {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const members = useMembers();
+  const capacities = useCapacities();
   const away = useQuery({
     queryKey: leadsKeys.away,
     queryFn: async () => (await call(client.GET('/api/v1/assignment-away'))).data,
@@ -341,18 +399,71 @@ function AwayMembers() {
   const awayIds = new Set((away.data ?? []).map((a) => a.userId));
   return (
     <Section title={t('leads.awayTitle')}>
-      <ErrorText error={mark.error} />
-      <Stack gap={6}>
-        {(members.data ?? []).map((m) => (
-          <Switch
-            key={m.userId}
-            label={m.name}
-            checked={awayIds.has(m.userId)}
-            onChange={(e) => mark.mutate({ userId: m.userId, away: e.currentTarget.checked })}
-            description={awayIds.has(m.userId) ? t('leads.isAway') : undefined}
-          />
-        ))}
+      <Text size="sm" c="dimmed" mb="sm">
+        {t('leads.awayHint')}
+      </Text>
+      <ErrorText error={mark.error ?? capacities.error} />
+      <Stack gap="sm">
+        {(members.data ?? []).map((m) => {
+          const capacity = capacities.data?.find((c) => c.userId === m.userId);
+          return (
+            <Group key={m.userId} justify="space-between" align="flex-end" wrap="nowrap">
+              <Switch
+                // The whole row's width, so the switch's hidden input is not under its track (clicks reach it).
+                style={{ flex: 1 }}
+                label={m.name}
+                checked={awayIds.has(m.userId)}
+                onChange={(e) => mark.mutate({ userId: m.userId, away: e.currentTarget.checked })}
+                description={awayIds.has(m.userId) ? t('leads.isAway') : undefined}
+              />
+              {capacity && (
+                <MemberCapacityInput
+                  key={`${m.userId}:${capacity.capacity}`}
+                  name={m.name}
+                  capacity={capacity}
+                />
+              )}
+            </Group>
+          );
+        })}
       </Stack>
     </Section>
+  );
+}
+
+/** One member's own limit of open leads, saved when changed and left, with their open leads now. */
+function MemberCapacityInput({ name, capacity }: { name: string; capacity: MemberCapacity }) {
+  const { t } = useTranslation();
+  const prefs = usePrefs();
+  const qc = useQueryClient();
+  const [text, setText] = useState(capacityText(capacity.capacity, prefs));
+  const save = useMutation({
+    mutationFn: async (value: number | null) =>
+      call(
+        client.PUT('/api/v1/assignment-capacity/{userId}', {
+          params: { path: { userId: capacity.userId } },
+          body: { capacity: value },
+        }),
+      ),
+    onSuccess: () => qc.invalidateQueries({ queryKey: leadsKeys.capacity }),
+  });
+  const commit = () => {
+    const value = parseCapacity(text);
+    if (value !== undefined && value !== capacity.capacity) save.mutate(value);
+  };
+  return (
+    <Stack gap={2} w={240}>
+      <CapacityInput
+        label={t('leads.defaultCapacityOf', { name })}
+        value={text}
+        onChange={setText}
+        placeholder={t('leads.noLimit')}
+        onCommit={commit}
+      />
+      <Text size="xs" c="dimmed">
+        {t('leads.openLeads', { n: formatNumber(capacity.openLeads, prefs) })}
+      </Text>
+      <ErrorText error={save.error} />
+    </Stack>
   );
 }

@@ -6,6 +6,7 @@ export const leadsKeys = {
   assignment: (id: string) => ['leads-module', 'assignment', id] as const,
   rules: ['leads-module', 'rules'] as const,
   away: ['leads-module', 'away'] as const,
+  capacity: ['leads-module', 'capacity'] as const,
   score: (id: string) => ['leads-module', 'score', id] as const,
   scoringRules: ['leads-module', 'scoring-rules'] as const,
   calendars: ['leads-module', 'calendars'] as const,

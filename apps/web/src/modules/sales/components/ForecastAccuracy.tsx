@@ -11,8 +11,9 @@ import { formatAmount, formatPercent, keyParts } from '../utils/forecast-format.
 const QUARTERS = 4;
 
 /**
- * Forecast accuracy per rep: for each of the last quarters the first forecast they submitted in it against what
- * they closed won, then the bias (positive: forecasts ran high) and the mean absolute percentage error.
+ * Forecast accuracy per rep: for each of the last quarters their commit as it stood when the quarter began and the
+ * first forecast they submitted in it against what they closed won, then the bias (positive: forecasts ran high)
+ * and the mean absolute percentage error of each.
  */
 export function ForecastAccuracy({
   fiscal,
@@ -93,6 +94,11 @@ export function ForecastAccuracy({
                                 : t('forecast.forecastLine', { amount: money(p.forecast) })}
                             </Text>
                             <Text size="xs" c="dimmed">
+                              {p.submitted === null
+                                ? t('forecast.noSubmission')
+                                : t('forecast.submittedLine', { amount: money(p.submitted) })}
+                            </Text>
+                            <Text size="xs" c="dimmed">
                               {t('forecast.actualLine', { amount: money(p.actual) })}
                             </Text>
                           </Stack>
@@ -100,8 +106,22 @@ export function ForecastAccuracy({
                       </Table.Td>
                     );
                   })}
-                  <Table.Td>{formatPercent(r.bias, prefs, true)}</Table.Td>
-                  <Table.Td>{formatPercent(r.error, prefs)}</Table.Td>
+                  <Table.Td>
+                    <Stack gap={0}>
+                      <Text size="sm">{formatPercent(r.bias, prefs, true)}</Text>
+                      <Text size="xs" c="dimmed">
+                        {formatPercent(r.submittedBias, prefs, true)}
+                      </Text>
+                    </Stack>
+                  </Table.Td>
+                  <Table.Td>
+                    <Stack gap={0}>
+                      <Text size="sm">{formatPercent(r.error, prefs)}</Text>
+                      <Text size="xs" c="dimmed">
+                        {formatPercent(r.submittedError, prefs)}
+                      </Text>
+                    </Stack>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
