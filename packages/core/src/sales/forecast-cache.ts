@@ -56,6 +56,7 @@ export class ForecastCache<T> {
   readonly #maxPerWorkspace: number;
   readonly #local = (workspaceId: string) => this.#changed(workspaceId);
   #epoch = 0;
+  #started = false;
 
   constructor(connection: pg.ClientConfig, options: { ttlMs?: number; maxPerWorkspace?: number } = {}) {
     this.#ttlMs = options.ttlMs ?? 60_000;
@@ -72,7 +73,9 @@ export class ForecastCache<T> {
     localChanges.on('changed', this.#local);
   }
 
+  /** Starts listening (the first `get` does it too: an instance that never serves a forecast holds no connection). */
   async start(): Promise<void> {
+    this.#started = true;
     await this.#listener.start();
   }
 
@@ -84,6 +87,7 @@ export class ForecastCache<T> {
 
   /** The kept answer for the key, or `compute`'s (shared by concurrent asks of the same key). */
   async get(workspaceId: string, key: string, compute: () => Promise<T>): Promise<T> {
+    if (!this.#started) void this.start().catch(() => {});
     const kept = this.#entries.get(workspaceId)?.get(key);
     if (kept && kept.until > Date.now()) return kept.value;
     const id = `${workspaceId} ${key}`;

@@ -127,7 +127,6 @@ const dealSchema = z
 export const forecastRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, pool }) => {
   // Computed forecasts are kept until something they are made of changes (see ForecastCache).
   const cache = new ForecastCache<ForecastView>(pool.options);
-  void cache.start();
   app.addHook('onClose', () => cache.close());
   app.get(
     '/sales/forecast/settings',
