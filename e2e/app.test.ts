@@ -686,6 +686,7 @@ describe('the web app in a browser', () => {
         'Lead scoring',
         'Products and prices',
         'Web forms',
+        'Lead email',
         'Exchange rates',
         'Win and loss reasons',
         'Forecast',
