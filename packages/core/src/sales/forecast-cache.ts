@@ -54,13 +54,18 @@ export class ForecastCache<T> {
   readonly #listener: ChannelListener;
   readonly #ttlMs: number;
   readonly #maxPerWorkspace: number;
+  readonly #maxWorkspaces: number;
   readonly #local = (workspaceId: string) => this.#changed(workspaceId);
   #epoch = 0;
   #started = false;
 
-  constructor(connection: pg.ClientConfig, options: { ttlMs?: number; maxPerWorkspace?: number } = {}) {
+  constructor(
+    connection: pg.ClientConfig,
+    options: { ttlMs?: number; maxPerWorkspace?: number; maxWorkspaces?: number } = {},
+  ) {
     this.#ttlMs = options.ttlMs ?? 60_000;
-    this.#maxPerWorkspace = options.maxPerWorkspace ?? 200;
+    this.#maxPerWorkspace = options.maxPerWorkspace ?? 50;
+    this.#maxWorkspaces = options.maxWorkspaces ?? 200;
     this.#listener = new ChannelListener(connection, [EVENTS_CHANNEL, SALES_CHANNEL], {
       notice: (channel, payload) => {
         if (channel === SALES_CHANNEL) return this.#changed(payload || undefined);
@@ -117,8 +122,13 @@ export class ForecastCache<T> {
   }
 
   #keep(workspaceId: string, key: string, value: T): void {
-    const entries = this.#entries.get(workspaceId) ?? new Map<string, Entry<T>>();
-    this.#entries.set(workspaceId, entries);
+    let entries = this.#entries.get(workspaceId);
+    if (!entries) {
+      // At most `maxWorkspaces` workspaces' forecasts: the one kept longest goes first.
+      if (this.#entries.size >= this.#maxWorkspaces) this.#entries.delete(this.#entries.keys().next().value!);
+      entries = new Map<string, Entry<T>>();
+      this.#entries.set(workspaceId, entries);
+    }
     if (entries.size >= this.#maxPerWorkspace) entries.delete(entries.keys().next().value!);
     entries.set(key, { value, until: Date.now() + this.#ttlMs });
   }
