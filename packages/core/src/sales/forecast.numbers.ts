@@ -417,7 +417,7 @@ export async function forecastDeals(
     period: string;
     owner?: string | undefined;
     team?: string | undefined;
-    category: Exclude<DealCategory, 'all'>;
+    category: Exclude<DealCategory, 'open'>;
     after?: string | undefined;
     limit?: number | undefined;
   },

@@ -213,12 +213,11 @@ export interface PeriodDealRow {
 }
 
 /**
- * Which deals of a period the forecast's categories take (`all`: every won and open one; `open`: the open ones
- * the forecast counts, every category but omitted).
+ * Which deals of a period the forecast's categories take (`open`: the open ones the forecast counts, every
+ * category but omitted; the others are the drill-down's).
  */
-export type DealCategory = 'all' | 'open' | 'closed' | 'commit' | 'bestCase' | 'pipeline';
+export type DealCategory = 'open' | 'closed' | 'commit' | 'bestCase' | 'pipeline';
 const CATEGORY: Record<DealCategory, RawBuilder<unknown>> = {
-  all: sql`(t.status = 'won' or t.status = 'open')`,
   open: sql`(t.status = 'open' and coalesce(t.forecast_category, 'pipeline') <> 'omitted')`,
   closed: sql`t.status = 'won'`,
   commit: sql`(t.status = 'won' or (t.status = 'open' and t.forecast_category = 'commit'))`,

@@ -7,6 +7,7 @@ import { recordsHoldingValues } from '../records/match-records.ts';
 import { workspaceSettings } from '../records/scope.ts';
 import { readPhone } from '../records/values.ts';
 import type { WriteOrigin } from '../records/write-steps.ts';
+import { CLOSED_LEAD_STATUSES } from './assignment-capacity.ts';
 import { lockContactKeys } from './lead-capture.repository.ts';
 
 // Lead capture for every channel that is not a form: the email intake (lead-mail.service.ts), and the contact
@@ -14,7 +15,7 @@ import { lockContactKeys } from './lead-capture.repository.ts';
 // assignment, score, audit, search and events apply as for any lead) unless the contact already has an open one.
 
 /** A lead with one of these statuses is done with: a contact who has only such leads is captured anew. */
-const CLOSED_STATUSES: ReadonlySet<string> = new Set(['converted', 'disqualified']);
+const CLOSED_STATUSES: ReadonlySet<string> = new Set(CLOSED_LEAD_STATUSES);
 
 /** Someone a channel met, as it knows them. */
 export interface LeadContact {
