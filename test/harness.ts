@@ -183,10 +183,10 @@ export async function joinByInvitation(
  */
 export function countStatements(pool: pg.Pool, pattern: RegExp): { count: number } {
   const seen = { count: 0 };
+  const wrapped = new WeakSet<pg.PoolClient>();
   pool.on('acquire', (client) => {
-    const marked = client as pg.PoolClient & { __counted?: boolean };
-    if (marked.__counted) return;
-    marked.__counted = true;
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
     const query = client.query;
     client.query = ((...args: unknown[]) => {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;

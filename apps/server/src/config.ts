@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_STATEMENT_CACHE } from '@rabita/db';
 import { z } from 'zod';
 
 /** Everything Rabita reads from its environment, parsed once at boot and frozen. */
@@ -16,6 +17,8 @@ export interface Config {
   /** Workflow steps one workspace may run a minute; more wait for the next minute (one busy tenant cannot starve the rest). */
   readonly workflowStepsPerMinute: number;
   readonly dbPoolSize: number;
+  /** Statements each database connection keeps prepared (0: none). */
+  readonly dbStatementCache: number;
   readonly trustProxy: boolean;
   readonly sessionIdleHours: number;
   readonly sessionMaxDays: number;
@@ -144,6 +147,12 @@ const envSchema = z.object({
     'the default is 6000',
   ),
   RABITA_DB_POOL_SIZE: int('RABITA_DB_POOL_SIZE', 1, 500, 'the default is 10'),
+  RABITA_DB_STATEMENT_CACHE: int(
+    'RABITA_DB_STATEMENT_CACHE',
+    0,
+    5_000,
+    'the default is 200; 0 behind a pooler in transaction mode',
+  ),
   RABITA_TRUST_PROXY: bool('RABITA_TRUST_PROXY'),
   RABITA_SESSION_IDLE_HOURS: int('RABITA_SESSION_IDLE_HOURS', 1, 24 * 365, 'the default is 168 (a week)'),
   RABITA_SESSION_MAX_DAYS: int('RABITA_SESSION_MAX_DAYS', 1, 365, 'the default is 30'),
@@ -200,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     workerConcurrency: e.RABITA_WORKER_CONCURRENCY ?? 2,
     workflowStepsPerMinute: e.RABITA_WORKFLOW_STEPS_PER_MINUTE ?? 6000,
     dbPoolSize: e.RABITA_DB_POOL_SIZE ?? 10,
+    dbStatementCache: e.RABITA_DB_STATEMENT_CACHE ?? DEFAULT_STATEMENT_CACHE,
     trustProxy: e.RABITA_TRUST_PROXY ?? false,
     sessionIdleHours: e.RABITA_SESSION_IDLE_HOURS ?? 168,
     sessionMaxDays: e.RABITA_SESSION_MAX_DAYS ?? 30,

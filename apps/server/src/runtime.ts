@@ -178,7 +178,10 @@ export async function startRabita(config: Config, log: Log = createLogger(config
   try {
     const database = await startDatabase(config, log);
     teardown.add('database', () => database.stop());
-    const handle = openDatabase(database.connectionString, { poolSize: config.dbPoolSize });
+    const handle = openDatabase(database.connectionString, {
+      poolSize: config.dbPoolSize,
+      statementCache: config.dbStatementCache,
+    });
     teardown.add('database pool', () => handle.close());
     if (config.inProcessWorker) {
       const runner = await startWorker(config, database.connectionString, handle.db, log);

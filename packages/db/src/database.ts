@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.gen.ts';
+import { cacheStatements } from './statement-cache.ts';
 import { foldWorkspaceBegin } from './tenancy.ts';
 
 export type Database = Kysely<DB>;
@@ -68,11 +69,15 @@ export function explainConnectionError(error: unknown, connectionString: string)
   }
 }
 
+/** How many statements each of the application's connections keeps prepared by default (`cacheStatements`). */
+export const DEFAULT_STATEMENT_CACHE = 200;
+
 export function createPool(
   connectionString: string,
   max: number,
   applicationName: string,
   role?: string,
+  statementCache = 0,
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
@@ -88,13 +93,26 @@ export function createPool(
   pool.on('connect', (client) => {
     client.on('error', () => {});
     foldWorkspaceBegin(client);
+    cacheStatements(client, statementCache);
   });
   return pool;
 }
 
-/** Opens the application's pool: every connection runs as the `rabita_app` role from its start-up. */
-export function openDatabase(connectionString: string, options: { poolSize?: number } = {}): DatabaseHandle {
-  const pool = createPool(connectionString, options.poolSize ?? 10, 'rabita', 'rabita_app');
+/**
+ * Opens the application's pool: every connection runs as the `rabita_app` role from its start-up and keeps its
+ * most used `statementCache` statements prepared (0: none, for a pooler in transaction mode in front of PostgreSQL).
+ */
+export function openDatabase(
+  connectionString: string,
+  options: { poolSize?: number; statementCache?: number } = {},
+): DatabaseHandle {
+  const pool = createPool(
+    connectionString,
+    options.poolSize ?? 10,
+    'rabita',
+    'rabita_app',
+    options.statementCache ?? DEFAULT_STATEMENT_CACHE,
+  );
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   return {
     db,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../test/harness.ts';
-import { takeWorkspaceSettings, withWorkspace } from './tenancy.ts';
+import { transactionWorkspaceSettings, withWorkspace, workspaceSettingsChanged } from './tenancy.ts';
 
 describe('row-level security', () => {
   let t: TestApp;
@@ -78,8 +78,8 @@ describe('row-level security', () => {
     client.release();
     // The pool hands the same idle client out next.
     const seen = await withWorkspace(t.handle.db, a.workspaceId, async (trx) => {
-      const settings = takeWorkspaceSettings(a.workspaceId);
-      const again = takeWorkspaceSettings(a.workspaceId);
+      const settings = transactionWorkspaceSettings(a.workspaceId);
+      const again = transactionWorkspaceSettings(a.workspaceId);
       const roles = await trx.selectFrom('roles').select('workspaceId').execute();
       const setting = await sql<{ ws: string }>`select current_setting('rabita.workspace_id') as ws`.execute(
         trx,
@@ -91,7 +91,7 @@ describe('row-level security', () => {
       defaultCountry: expect.any(String),
       metadataVersion: expect.any(String),
     });
-    expect(seen.again).toBeUndefined();
+    expect(seen.again).toBe(seen.settings);
     expect(seen.ws).toBe(a.workspaceId);
     expect(new Set(seen.roles.map((r) => r.workspaceId))).toEqual(new Set([a.workspaceId]));
     expect(sent).toHaveLength(4);
@@ -101,17 +101,28 @@ describe('row-level security', () => {
     expect(sent.at(-1)).toBe('commit');
   });
 
-  it('gives no settings once another statement ran, and none of another workspace', async () => {
-    const late = await withWorkspace(t.handle.db, a.workspaceId, async (trx) => {
+  it('keeps the settings for the whole transaction until it changes them, and gives none of another workspace', async () => {
+    const seen = await withWorkspace(t.handle.db, a.workspaceId, async (trx) => {
       await trx.selectFrom('roles').select('id').execute();
-      return takeWorkspaceSettings(a.workspaceId);
+      const later = transactionWorkspaceSettings(a.workspaceId);
+      workspaceSettingsChanged(b.workspaceId);
+      const afterOther = transactionWorkspaceSettings(a.workspaceId);
+      workspaceSettingsChanged(a.workspaceId);
+      return { later, afterOther, changed: transactionWorkspaceSettings(a.workspaceId) };
     });
-    expect(late).toBeUndefined();
+    expect(seen.later).toMatchObject({ metadataVersion: expect.any(String) });
+    expect(seen.afterOther).toBe(seen.later);
+    expect(seen.changed).toBeUndefined();
+    // The next transaction reads them again.
+    const next = await withWorkspace(t.handle.db, a.workspaceId, async () =>
+      transactionWorkspaceSettings(a.workspaceId),
+    );
+    expect(next).toEqual(seen.later);
     const other = await withWorkspace(t.handle.db, a.workspaceId, async () =>
-      takeWorkspaceSettings(b.workspaceId),
+      transactionWorkspaceSettings(b.workspaceId),
     );
     expect(other).toBeUndefined();
-    expect(takeWorkspaceSettings(a.workspaceId)).toBeUndefined();
+    expect(transactionWorkspaceSettings(a.workspaceId)).toBeUndefined();
   });
 
   it('never inlines a workspace id that is not a UUID, and leaves the pool usable after a failed opening', async () => {
@@ -125,7 +136,7 @@ describe('row-level security', () => {
     expect(roles).toHaveLength(5);
     // An unknown (well-formed) workspace opens, sees nothing and offers no settings.
     const nobody = await withWorkspace(t.handle.db, crypto.randomUUID(), async (trx) => ({
-      settings: takeWorkspaceSettings(a.workspaceId),
+      settings: transactionWorkspaceSettings(a.workspaceId),
       roles: await trx.selectFrom('roles').selectAll().execute(),
     }));
     expect(nobody).toEqual({ settings: undefined, roles: [] });

@@ -17,12 +17,14 @@ export interface WorkspaceSettings {
 
 /**
  * A workspace transaction being opened: `pending` until the pool's client folds the `begin` with the workspace
- * setting (`open`, with the workspace's settings), `used` once any other statement has run in it.
+ * setting (`open`, with the workspace's settings; `set` when it was set by a statement of its own). `changed` once
+ * the transaction itself wrote the workspace's settings (`workspaceSettingsChanged`).
  */
 interface Opening {
   workspaceId: string;
-  state: 'pending' | 'open' | 'used';
+  state: 'pending' | 'open' | 'set';
   settings?: WorkspaceSettings | undefined;
+  changed?: boolean;
 }
 
 const opening = new AsyncLocalStorage<Opening>();
@@ -64,14 +66,14 @@ export async function withWorkspace<T>(
   workspaceId: string,
   fn: (trx: Tx) => Promise<T>,
 ): Promise<T> {
-  const state: Opening = { workspaceId, state: UUID.test(workspaceId) ? 'pending' : 'used' };
+  const state: Opening = { workspaceId, state: UUID.test(workspaceId) ? 'pending' : 'set' };
   const callbacks: (() => Promise<unknown> | unknown)[] = [];
   const result = await opening.run(state, () =>
     db.transaction().execute(async (trx) => {
       transactions.set(trx, { db, callbacks });
       // A client that did not fold the setting into its `begin` (a pool other than ours) sets it here.
       if (state.state !== 'open') {
-        state.state = 'used';
+        state.state = 'set';
         await setWorkspace(trx, workspaceId);
       }
       return fn(trx);
@@ -94,24 +96,32 @@ export async function setWorkspace(trx: Tx, workspaceId: string): Promise<void> 
 }
 
 /**
- * The workspace's settings as read when the current workspace transaction opened, if nothing has run in it since
- * (so they are the transaction's own view); undefined otherwise, and the caller reads them itself.
+ * The workspace's settings as read when the current workspace transaction opened, for the whole transaction: a
+ * transaction works with the settings and metadata version it began with (a change another transaction commits
+ * meanwhile is seen by the next transaction). Undefined once the transaction changed them itself
+ * (`workspaceSettingsChanged`), for another workspace, or when the client did not fold them into its `begin`: the
+ * caller reads them then.
  */
-export function takeWorkspaceSettings(workspaceId: string): WorkspaceSettings | undefined {
+export function transactionWorkspaceSettings(workspaceId: string): WorkspaceSettings | undefined {
   const state = opening.getStore();
-  if (state?.state !== 'open' || state.workspaceId !== workspaceId || !state.settings) return undefined;
-  state.state = 'used';
+  if (!state || state.workspaceId !== workspaceId || state.changed) return undefined;
   return state.settings;
 }
 
 /**
- * The workspace's settings as read when the current workspace transaction opened, whatever has run since (unlike
- * `takeWorkspaceSettings`, it does not use them up); undefined when the transaction's client did not fold them into
- * its `begin`. For checks that only need a value at least as new as the transaction's start.
+ * Says the current workspace transaction wrote the workspace's settings (its default country or currency, its
+ * metadata or automation version): from here on `transactionWorkspaceSettings` gives nothing and callers read the
+ * row, and caches checked against the versions read at open are not used (see `automationMemo`).
  */
-export function workspaceSettingsAtOpen(workspaceId: string): WorkspaceSettings | undefined {
+export function workspaceSettingsChanged(workspaceId: string): void {
   const state = opening.getStore();
-  return state?.workspaceId === workspaceId ? state.settings : undefined;
+  if (state?.workspaceId === workspaceId) state.changed = true;
+}
+
+/** Whether the current workspace transaction wrote the workspace's settings (`workspaceSettingsChanged`). */
+export function workspaceSettingsChangedHere(workspaceId: string): boolean {
+  const state = opening.getStore();
+  return state?.workspaceId === workspaceId && state.changed === true;
 }
 
 type Query = (...args: unknown[]) => unknown;
@@ -157,7 +167,6 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
         return results[0];
       });
     }
-    if (state?.state === 'open') state.state = 'used';
     return query(...args);
   };
   client.query = folded as typeof client.query;

@@ -1,5 +1,5 @@
 import { afterCommit, databaseOf, type Tx } from '@rabita/db';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { registry } from '../modules/registry.ts';
 import type { RecordEvent } from './record-event.ts';
 
@@ -28,6 +28,14 @@ export function notifyPayload(event: RecordEvent): string {
 }
 
 /**
+ * The statement that sends events over NOTIFY (they reach the listeners when the writing transaction commits), for
+ * a writer that sends it with its own statements (`publishRecordEvents` with `notified`) to save a round trip.
+ */
+export function notifyEventsQuery(events: readonly RecordEvent[]): RawBuilder<unknown> {
+  return sql`select count(pg_notify(${EVENTS_CHANNEL}, p)) from unnest(${events.map(notifyPayload)}::text[]) as p`;
+}
+
+/**
  * Publishes the events of one write (one record, or every record of a bulk write) inside the writing
  * transaction: NOTIFY reaches event streams only when it commits, each `transaction` subscriber runs now (an
  * outbox row rolls back with the write), and each `afterCommit` subscriber is run once the write has committed.
@@ -36,14 +44,12 @@ export async function publishRecordEvents(
   trx: Tx,
   workspaceId: string,
   events: readonly RecordEvent[],
+  options: { notified?: boolean } = {},
 ): Promise<void> {
   if (events.length === 0) return;
   const db = databaseOf(trx);
   const ctx = { db, trx, workspaceId };
-  const raw = trx.withoutPlugins();
-  await sql`select count(pg_notify(${EVENTS_CHANNEL}, p)) from unnest(${events.map(notifyPayload)}::text[]) as p`.execute(
-    raw,
-  );
+  if (!options.notified) await notifyEventsQuery(events).execute(trx.withoutPlugins());
   for (const subscriber of registry().subscribers) {
     const wanted = events.filter(
       (e) =>

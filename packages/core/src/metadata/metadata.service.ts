@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceSettingsChanged, workspaceSettingsChangedHere } from '@rabita/db';
 import type { FieldType, Labels, SelectOption } from '@rabita/shared';
 import { sql } from 'kysely';
 import { inWorkspace, type ServiceContext } from '../context.ts';
@@ -55,6 +55,7 @@ const CACHE_LIMIT = 2_000;
 
 /** Marks a workspace's metadata as changed, so every process reloads it on its next request. */
 export async function bumpMetadataVersion(trx: Tx, workspaceId: string): Promise<void> {
+  workspaceSettingsChanged(workspaceId);
   await trx
     .updateTable('workspaces')
     .set({ metadataVersion: sql`metadata_version + 1` })
@@ -68,7 +69,8 @@ export async function bumpMetadataVersion(trx: Tx, workspaceId: string): Promise
  * workspace's current `metadata_version`, a cached copy is used when it is still current.
  */
 export async function loadObjects(trx: Tx, workspaceId: string, version?: string): Promise<ObjectDef[]> {
-  if (version !== undefined) {
+  // A transaction that changed the metadata reads its own, uncommitted, copy: never kept, since it may roll back.
+  if (version !== undefined && !workspaceSettingsChangedHere(workspaceId)) {
     const hit = cache.get(workspaceId);
     if (hit?.version === version) return hit.objects;
     const objects = await readObjects(trx, workspaceId);

@@ -185,9 +185,9 @@ async function missingLinks(
     const live = ready.filter((r) => !drop.has(r.index));
     const all = [...new Set(live.flatMap((r) => idsOf(r.prepared.values[field.key])))];
     if (all.length === 0) continue;
-    const found = await linkableIds(s, principal, target, all);
+    const [found] = await linkableIds(s, principal, [{ target, ids: all }]);
     for (const r of live) {
-      const missing = idsOf(r.prepared.values[field.key]).find((id) => !found.has(id));
+      const missing = idsOf(r.prepared.values[field.key]).find((id) => !found!.has(id));
       if (missing) drop.set(r.index, `${field.key}: No ${target.key} record ${missing} exists.`);
     }
   }

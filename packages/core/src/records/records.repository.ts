@@ -178,17 +178,22 @@ export async function selectRowByValue(
   return rows[0];
 }
 
-/** Which of these ids are live records of the object. */
+/** For each lookup, which of its ids are live records of its object: every lookup in one statement. */
 export async function liveRecordIds(
   db: Kysely<unknown>,
-  object: ObjectDef,
   workspaceId: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const { rows } = await sql<{ id: string }>`
-    select id::text from ${sql.table(object.table)} as r
-    where ${objectScope(object, 'r', workspaceId)} and r.id = any(${ids}::uuid[])`.execute(db);
-  return new Set(rows.map((r) => r.id));
+  lookups: readonly { object: ObjectDef; ids: readonly string[] }[],
+): Promise<Set<string>[]> {
+  if (lookups.length === 0) return [];
+  const parts = lookups.map(
+    ({ object, ids }, n) => sql`
+      select ${sql.lit(n)}::int as n, id::text from ${sql.table(object.table)} as r
+      where ${objectScope(object, 'r', workspaceId)} and r.id = any(${ids}::uuid[])`,
+  );
+  const { rows } = await sql<{ n: number; id: string }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  const found = lookups.map(() => new Set<string>());
+  for (const row of rows) found[row.n]!.add(row.id);
+  return found;
 }
 
 /**
@@ -263,18 +268,23 @@ export function insertRecordChangesQuery(
 /**
  * Runs independent writes as one statement (one round trip): each in a `with` part of its own. PostgreSQL runs
  * every data-modifying part exactly once, on the same snapshot, so the parts must not read each other's rows.
+ * `last`, a query whose rows nobody reads (a NOTIFY), runs as the statement's final part.
  */
 export async function executeTogether(
   db: Kysely<unknown>,
   statements: readonly RawBuilder<unknown>[],
+  last?: RawBuilder<unknown>,
 ): Promise<void> {
-  if (statements.length === 0) return;
-  if (statements.length === 1) {
+  if (statements.length === 0) {
+    if (last) await last.execute(db);
+    return;
+  }
+  if (statements.length === 1 && !last) {
     await statements[0]!.execute(db);
     return;
   }
   const parts = statements.map((s, i) => sql`${sql.id(`w${i}`)} as (${s})`);
-  await sql`with ${sql.join(parts)} select 1`.execute(db);
+  await sql`with ${sql.join(parts)} select ${last ? sql`(${last})` : sql`1`}`.execute(db);
 }
 
 /** Rows of the object after `afterId` by id, deleted ones too (to rebuild what is derived from them). */

@@ -1,4 +1,4 @@
-import { type Tx, takeWorkspaceSettings } from '@rabita/db';
+import { type Tx, transactionWorkspaceSettings } from '@rabita/db';
 import { type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -25,18 +25,24 @@ export interface Scope {
 }
 
 /**
- * The workspace's default country and currency and its metadata version: as read when the transaction opened
- * (`takeWorkspaceSettings`), else read now.
+ * The workspace's default country and currency and its metadata and automation versions: as read when the
+ * transaction opened (`transactionWorkspaceSettings`), else (the transaction changed them) read now.
  */
 export async function workspaceSettings(trx: Tx, workspaceId: string) {
   return (
-    takeWorkspaceSettings(workspaceId) ??
+    transactionWorkspaceSettings(workspaceId) ??
     (await trx
       .selectFrom('workspaces')
       .select(['defaultCountry', 'defaultCurrency', 'metadataVersion', 'automationVersion'])
       .where('id', '=', workspaceId)
       .executeTakeFirstOrThrow())
   );
+}
+
+/** Every object of the workspace as the transaction's metadata version has them (kept per process by version). */
+export async function workspaceObjects(trx: Tx, workspaceId: string): Promise<ObjectDef[]> {
+  const { metadataVersion } = await workspaceSettings(trx, workspaceId);
+  return loadObjects(trx, workspaceId, metadataVersion);
 }
 
 /** Loads the workspace's metadata and the object (404 when it does not exist). */

@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
-import { publishRecordEvents } from '../events/events.service.ts';
+import { notifyEventsQuery, publishRecordEvents } from '../events/events.service.ts';
 import type { ChangeSource, RecordEvent, RecordEventKind } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
@@ -159,21 +159,28 @@ export function uniqueLockKey(s: Scope, fieldKey: string, value: unknown): strin
 }
 
 /**
- * The ids among `ids` of live records of `target` the writer may link to: records they may read. A record of an
- * object their role may not read, or of another owner under "own records only", is answered exactly as a record
- * that does not exist, so a link cannot tell the two apart.
+ * For each lookup, the ids among its `ids` of live records of its `target` the writer may link to: records they
+ * may read. A record of an object their role may not read, or of another owner under "own records only", is
+ * answered exactly as a record that does not exist, so a link cannot tell the two apart. The lookups that need no
+ * owner check go to the database together, in one statement.
  */
 export async function linkableIds(
   s: Scope,
   principal: Principal,
-  target: ObjectDef,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const rule = ruleFor(principal, target.key);
-  if (!rule.read) return new Set();
-  if (ownerLimit(principal, rule) !== undefined && target.fields.some((f) => f.key === 'owner'))
-    return new Set((await readRecords(s.trx, principal, target.key, ids, { fields: ['id'] })).keys());
-  return liveRecordIds(s.raw, target, s.workspaceId, ids);
+  lookups: readonly { target: ObjectDef; ids: readonly string[] }[],
+): Promise<Set<string>[]> {
+  const found: Set<string>[] = lookups.map(() => new Set());
+  const together: { at: number; object: ObjectDef; ids: readonly string[] }[] = [];
+  for (const [at, { target, ids }] of lookups.entries()) {
+    const rule = ruleFor(principal, target.key);
+    if (!rule.read) continue;
+    if (ownerLimit(principal, rule) !== undefined && target.fields.some((f) => f.key === 'owner'))
+      found[at] = new Set((await readRecords(s.trx, principal, target.key, ids, { fields: ['id'] })).keys());
+    else together.push({ at, object: target, ids });
+  }
+  const live = await liveRecordIds(s.raw, s.workspaceId, together);
+  for (const [i, { at }] of together.entries()) found[at] = live[i]!;
+  return found;
 }
 
 /** The ids a relation value names (none for an empty value). */
@@ -196,16 +203,24 @@ export async function checkReferences(
   before?: RecordView,
 ): Promise<void> {
   const errors: FieldProblem[] = [];
+  // Every relation's targets are looked up first, in one statement; the problems are then told in field order.
+  const links: { key: string; target: ObjectDef; ids: string[] }[] = [];
+  for (const [key, value] of Object.entries(prepared.values)) {
+    const field = s.object.fields.find((f) => f.key === key)!;
+    if (value === null || field.type !== 'relation' || !field.relation) continue;
+    const target = s.objects.find((o) => o.key === field.relation?.object);
+    const kept = new Set(linkedIds(before?.[key]));
+    const ids = linkedIds(value).filter((id) => !kept.has(id));
+    if (target && ids.length > 0) links.push({ key, target, ids });
+  }
+  const linkable = links.length > 0 ? await linkableIds(s, principal, links) : [];
   for (const [key, value] of Object.entries(prepared.values)) {
     if (value === null) continue;
     const field = s.object.fields.find((f) => f.key === key)!;
-    if (field.type === 'relation' && field.relation) {
-      const target = s.objects.find((o) => o.key === field.relation?.object);
-      const kept = new Set(linkedIds(before?.[key]));
-      const ids = linkedIds(value).filter((id) => !kept.has(id));
-      if (!target || ids.length === 0) continue;
-      const found = await linkableIds(s, principal, target, ids);
-      const missing = ids.filter((id) => !found.has(id));
+    const link = links.findIndex((l) => l.key === key);
+    if (link >= 0) {
+      const { target, ids } = links[link]!;
+      const missing = ids.filter((id) => !linkable[link]!.has(id));
       if (missing.length > 0)
         errors.push({ field: at(path, key), message: `No ${target.key} record ${missing[0]} exists.` });
     }
@@ -281,8 +296,9 @@ export async function recordChanges(
   }
   if (documents.unindex && documents.unindex.length > 0)
     statements.push(deleteSearchDocumentsQuery(s.workspaceId, s.object.key, documents.unindex));
-  await executeTogether(s.raw, statements);
-  await publishRecordEvents(s.trx, s.workspaceId, events);
+  // The events' NOTIFY goes out with the audit rows, in the same round trip.
+  await executeTogether(s.raw, statements, events.length > 0 ? notifyEventsQuery(events) : undefined);
+  await publishRecordEvents(s.trx, s.workspaceId, events, { notified: true });
 }
 
 /** The caller and transaction hooks run with. */

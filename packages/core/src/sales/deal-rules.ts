@@ -1,14 +1,7 @@
 import type { Tx } from '@rabita/db';
-import { sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { Draft, RecordHooks, StoredRecord } from '../modules/manifest.ts';
-
-interface StageRow {
-  id: string;
-  pipeline_id: string;
-  probability: string | null;
-  kind: 'open' | 'won' | 'lost';
-}
+import { firstStage, type StageRow, stageById } from './stage-rows.ts';
 
 /**
  * Keeps a deal consistent with its pipeline: a new deal without a stage starts in the default pipeline's
@@ -21,32 +14,21 @@ async function applyDealRules(
   draft: Draft,
   current?: StoredRecord,
 ): Promise<void> {
-  const raw = trx.withoutPlugins();
   const stageId = draft.values.stage as string | null | undefined;
   const pipelineId = (draft.values.pipeline ?? current?.pipeline) as string | null | undefined;
   let stage: StageRow | undefined;
-  if (stageId) {
-    const { rows } = await sql<StageRow>`
-      select id, pipeline_id, probability, kind from stages
-      where workspace_id = ${workspaceId} and id = ${stageId} and deleted_at is null`.execute(raw);
-    stage = rows[0];
-  } else if (!current && stageId === undefined) {
-    const { rows } = await sql<StageRow>`
-      select s.id, s.pipeline_id, s.probability, s.kind from stages s
-      join pipelines p on p.workspace_id = s.workspace_id and p.id = s.pipeline_id
-      where s.workspace_id = ${workspaceId} and s.deleted_at is null and p.deleted_at is null
-        and ${pipelineId ? sql`p.id = ${pipelineId}` : sql`p.is_default`}
-      order by s.position, s.id limit 1`.execute(raw);
-    stage = rows[0];
+  if (stageId) stage = await stageById(trx, workspaceId, stageId);
+  else if (!current && stageId === undefined) {
+    stage = await firstStage(trx, workspaceId, pipelineId);
     if (stage) draft.set('stage', stage.id);
   }
   if (!stage) return;
-  if (pipelineId && pipelineId !== stage.pipeline_id) {
+  if (pipelineId && pipelineId !== stage.pipelineId) {
     throw new AppError('validation_failed', 'The stage belongs to another pipeline.', {
       errors: [{ field: 'stage', message: 'The stage belongs to another pipeline.' }],
     });
   }
-  if (!draft.values.pipeline) draft.set('pipeline', stage.pipeline_id);
+  if (!draft.values.pipeline) draft.set('pipeline', stage.pipelineId);
   if (draft.values.probability === undefined && stage.probability !== null) {
     draft.set('probability', Number(stage.probability));
   }

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
-import { loadObjects } from '../metadata/metadata.service.ts';
 import { ownerLimit, ruleFor } from '../records/access.ts';
 import { createRecordIn } from '../records/create-record.ts';
 import { assertSeen, type RecordView, readRecords, titleFor } from '../records/gate.ts';
@@ -11,6 +10,7 @@ import { listRecords } from '../records/list-records.ts';
 import { matchRecordsByFields } from '../records/match-records.ts';
 import { splitPersonName } from '../records/person-name.ts';
 import { activityTimeline } from '../records/records.timeline.ts';
+import { workspaceObjects } from '../records/scope.ts';
 import { updateRecordIn } from '../records/update-record.ts';
 
 /** Attach the lead to an existing record, or create one (the lead's values filled in under the fields given). */
@@ -114,7 +114,7 @@ export async function conversionMatches(
     found[kind].set(id, set);
   };
   const titles = await inWorkspace(ctx, async (trx, ws) => {
-    const objects = await loadObjects(trx, ws);
+    const objects = await workspaceObjects(trx, ws);
     const people = objects.find((o) => o.key === 'people')!;
     const companies = objects.find((o) => o.key === 'companies')!;
     const [byEmail, byPhone] = await matchRecordsByFields(trx, ctx.principal, people, [
@@ -252,7 +252,7 @@ type Made = Record<'person' | 'company' | 'deal', { id: string } | null>;
  */
 async function linkActivities(trx: Tx, principal: Principal, ws: string, leadId: string, made: Made) {
   if (!made.person && !made.company && !made.deal) return;
-  const objects = await loadObjects(trx, ws);
+  const objects = await workspaceObjects(trx, ws);
   let before: { at: string; id: string } | undefined;
   for (;;) {
     const page = await activityTimeline.entries(

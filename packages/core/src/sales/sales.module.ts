@@ -42,6 +42,7 @@ import {
   scoringHooks,
   scoringSubscriber,
 } from './scoring-run.ts';
+import { stageRowHooks } from './stage-rows.ts';
 import * as territoryTables from './territories.migrations.ts';
 import { leadFormTarget } from './web-forms.leads.ts';
 import * as webFormTables from './web-forms.migrations.ts';
@@ -89,7 +90,7 @@ export const salesModule: ModuleManifest = {
     { action: 'sales.forms.manage', roles: [] },
     { action: 'sales.forecast.manage', roles: ['manager'] },
   ],
-  hooks: [dealHooks, winLossHooks, leadHooks, lineItemHooks, scoringHooks],
+  hooks: [dealHooks, winLossHooks, stageRowHooks, leadHooks, lineItemHooks, scoringHooks],
   subscribers: [dealHistorySubscriber, scoringSubscriber, reassignmentSubscriber, forecastCacheSubscriber],
   tasks: {
     /** Every lead of the workspace rescored after a rule change (queued in the change's transaction). */

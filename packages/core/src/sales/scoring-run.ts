@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { AppError } from '../errors/app-error.ts';
+import { automationMemo } from '../modules/automation-memo.ts';
 import type { EventSubscriber, RecordHooks, StoredRecord, WriteContext } from '../modules/manifest.ts';
 import type { Reader } from '../records/access.ts';
 import {
@@ -150,6 +151,11 @@ function showFreshScore(ctx: WriteContext, record: StoredRecord): void {
 
 const ACTIVITY_FIELDS_THAT_SCORE = ['leads', 'type', 'occurredAt'];
 
+/** Whether the workspace has an enabled scoring rule, kept while its automation version holds (a rule change bumps it). */
+const hasScoringRules = automationMemo(
+  async (trx, workspaceId) => (await selectScoringRules(trx, workspaceId, true)).length > 0,
+);
+
 /**
  * Keeps scores current in the writing transaction: a lead written (created, changed, restored), or an activity
  * logged, changed, deleted or restored on leads, recomputes those leads' scores before the write commits.
@@ -183,7 +189,7 @@ export const scoringSubscriber: EventSubscriber = {
     // A deleted lead's score is dropped (a restore recomputes it), so the nightly decay never pages through it.
     await deleteLeadScores(trx, ctx.workspaceId, deletedLeads);
     if (leads.size === 0 && activities.length === 0) return;
-    if ((await selectScoringRules(trx, ctx.workspaceId, true)).length === 0) return;
+    if (!(await hasScoringRules(trx, ctx.workspaceId))) return;
     for (const id of await recordsLinkedFromActivities(trx, ctx.workspaceId, 'leads', activities))
       leads.add(id);
     await recomputeLeadScores(trx, ctx.workspaceId, [...leads], new Date());

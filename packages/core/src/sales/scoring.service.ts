@@ -8,6 +8,7 @@ import { hiddenFor, type Reader } from '../records/access.ts';
 import { canFilterBy, recordsMatchingFilter } from '../records/computed-values.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import { objectsInScope } from '../records/scope.ts';
+import { bumpAutomationVersion } from '../workspaces/workspaces.service.ts';
 import {
   bumpScoringVersion,
   deleteScoringRuleRow,
@@ -152,6 +153,7 @@ async function checkRule(trx: Tx, workspaceId: string, input: ScoringRuleInput):
 
 /** A changed rule set: its version moves on and every lead is recomputed by a job queued in the same transaction. */
 async function ruleSetChanged(trx: Tx, workspaceId: string): Promise<void> {
+  await bumpAutomationVersion(trx, workspaceId);
   const version = await bumpScoringVersion(trx, workspaceId);
   await scheduleJob(trx, { task: RECOMPUTE_TASK, key: 'scoring:recompute', payload: { version } });
 }

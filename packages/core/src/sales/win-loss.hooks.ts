@@ -1,42 +1,17 @@
 import { AppError } from '../errors/app-error.ts';
 import { isUuid } from '../ids.ts';
 import type { Draft, RecordHooks, StoredRecord, WriteContext } from '../modules/manifest.ts';
-import {
-  type ReasonKind,
-  selectSalesSettings,
-  selectStageForecast,
-  shareReason,
-} from './win-loss.repository.ts';
+import { rememberedIn, stageById } from './stage-rows.ts';
+import { type ReasonKind, selectSalesSettings, shareReason } from './win-loss.repository.ts';
 
 type Status = 'open' | 'won' | 'lost';
 
-/**
- * What the hooks read, remembered for the transaction: a batch or an import runs them once per row with the same
- * transaction, and a stage, a reason (its row already locked) or the settings do not change under it.
- */
-const remembered = new WeakMap<object, Map<string, Promise<unknown>>>();
-function once<T>(ctx: WriteContext, key: string, read: () => Promise<T>): Promise<T> {
-  let cache = remembered.get(ctx.trx);
-  if (!cache) {
-    cache = new Map();
-    remembered.set(ctx.trx, cache);
-  }
-  let value = cache.get(key) as Promise<T> | undefined;
-  if (!value) {
-    const fresh = read();
-    // A failed read (a row's savepoint rolled back) is not remembered.
-    fresh.catch(() => cache.delete(key));
-    value = fresh;
-    cache.set(key, value);
-  }
-  return value;
-}
-const stageOf = (ctx: WriteContext, stageId: string) =>
-  once(ctx, `stage:${stageId}`, () => selectStageForecast(ctx.trx, ctx.workspaceId, stageId));
+// Read once per transaction (`rememberedIn`): a batch or an import runs the hooks once per deal.
+const stageOf = (ctx: WriteContext, stageId: string) => stageById(ctx.trx, ctx.workspaceId, stageId);
 const reasonOf = (ctx: WriteContext, id: string) =>
-  once(ctx, `reason:${id}`, () => shareReason(ctx.trx, ctx.workspaceId, id));
+  rememberedIn(ctx.trx, `reason:${id}`, () => shareReason(ctx.trx, ctx.workspaceId, id));
 const settingsOf = (ctx: WriteContext) =>
-  once(ctx, 'settings', () => selectSalesSettings(ctx.trx, ctx.workspaceId));
+  rememberedIn(ctx.trx, 'settings', () => selectSalesSettings(ctx.trx, ctx.workspaceId));
 
 /** The category a stage gives its deals: its own, else closed for won, omitted for lost, pipeline for open. */
 export function stageCategory(kind: string, own: string | null): string {

@@ -137,16 +137,3 @@ export async function upsertSalesSettings(
     on conflict (workspace_id) do update set require_won_reason = excluded.require_won_reason,
       require_lost_reason = excluded.require_lost_reason, updated_at = now()`.execute(raw(trx));
 }
-
-/** The stage's kind and forecast category (undefined for no live stage of this workspace). */
-export async function selectStageForecast(
-  trx: Tx,
-  workspaceId: string,
-  stageId: string,
-): Promise<{ kind: string; forecastCategory: string | null } | undefined> {
-  const { rows } = await sql<{ kind: string; forecast_category: string | null }>`
-    select kind, forecast_category from stages
-    where workspace_id = ${workspaceId} and id = ${stageId}::uuid and deleted_at is null`.execute(raw(trx));
-  const row = rows[0];
-  return row && { kind: row.kind, forecastCategory: row.forecast_category };
-}

@@ -1,11 +1,11 @@
 import { type QueryExecutorProvider, sql } from 'kysely';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
-import { loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
+import { automationMemo } from '../modules/automation-memo.ts';
 import type { EventSubscriber } from '../modules/manifest.ts';
 import { seesOwner, visibleChanges } from '../records/gate.ts';
-import { workspaceSettings } from '../records/scope.ts';
+import { workspaceObjects } from '../records/scope.ts';
 import { parsePermissions } from '../roles/permissions.ts';
 
 /** What a subscription may listen to. */
@@ -102,15 +102,32 @@ export async function enqueueDeliveries(
   return rows.length;
 }
 
+/**
+ * What the workspace's webhooks listen to (objects and event kinds; most workspaces have none), kept per process
+ * while the workspace's automation version holds: every change to a webhook bumps it.
+ */
+const listening = automationMemo(async (trx, workspaceId) => {
+  const { rows } = await sql<{ objects: string[]; events: string[] }>`
+    select objects, events from webhooks where workspace_id = ${workspaceId}`.execute(trx.withoutPlugins());
+  return rows;
+});
+
 /** The webhooks module's subscriber: every record event becomes its subscriptions' pending deliveries. */
 export const webhookOutbox: EventSubscriber = {
   name: 'webhook outbox',
   phase: 'transaction',
   async handle(ctx, events) {
     const trx = ctx.trx!;
-    await enqueueDeliveries(trx.withoutPlugins(), ctx.workspaceId, events, async () => {
-      const { metadataVersion } = await workspaceSettings(trx, ctx.workspaceId);
-      return loadObjects(trx, ctx.workspaceId, metadataVersion);
-    });
+    // A write no webhook listens to costs no statement.
+    const listeners = await listening(trx, ctx.workspaceId);
+    const heard = events.some((e) =>
+      listeners.some(
+        (l) => (l.objects.includes('*') || l.objects.includes(e.object)) && l.events.includes(e.kind),
+      ),
+    );
+    if (!heard) return;
+    await enqueueDeliveries(trx.withoutPlugins(), ctx.workspaceId, events, () =>
+      workspaceObjects(trx, ctx.workspaceId),
+    );
   },
 };

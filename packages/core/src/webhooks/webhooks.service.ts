@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { loadObjects } from '../metadata/metadata.service.ts';
+import { bumpAutomationVersion } from '../workspaces/workspaces.service.ts';
 import { assertPublicUrl, UnsafeUrlError } from './url-guard.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './webhook-outbox.ts';
 
@@ -97,6 +98,7 @@ export async function createWebhook(
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     await checkWebhook(trx, principal.workspaceId, input, options);
     const secret = `rbw_${randomBytes(32).toString('base64url')}`;
+    await bumpAutomationVersion(trx, principal.workspaceId);
     const row = await trx
       .insertInto('webhooks')
       .values({
@@ -128,6 +130,7 @@ export async function updateWebhook(
     const exists = await trx.selectFrom('webhooks').select('id').where('id', '=', id).executeTakeFirst();
     if (!exists) throw notFound(id);
     await checkWebhook(trx, principal.workspaceId, { ...patch, description: undefined }, options);
+    await bumpAutomationVersion(trx, principal.workspaceId);
     const row = await trx
       .updateTable('webhooks')
       .set({
@@ -179,6 +182,7 @@ export async function deleteWebhook({ db, principal }: ServiceContext, id: strin
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const result = await trx.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw notFound(id);
+    await bumpAutomationVersion(trx, principal.workspaceId);
   });
 }
 

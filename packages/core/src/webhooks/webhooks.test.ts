@@ -7,7 +7,7 @@ import { loadConfig, startWorker } from '@rabita/server';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, countStatements, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { principalForMember } from '../auth/members.service.ts';
 import { deliverDueWebhooks } from './webhook-delivery.ts';
 import { createWebhook } from './webhooks.service.ts';
@@ -201,6 +201,67 @@ describe('webhooks', () => {
     await call('POST', '/objects/companies', { name: 'Not sent: companies' });
     expect((await call('POST', '/objects/people', { firstName: 'x', emails: ['bad'] })).statusCode).toBe(400);
     expect(await deliveries(hook.id)).toHaveLength(0);
+  });
+
+  it('asks nothing of a write no webhook listens to, and hears a webhook made through any instance', async () => {
+    const listenerReads = countStatements(t.handle.pool, /select objects, events from webhooks/);
+    const outboxReads = countStatements(
+      t.handle.pool,
+      /left join roles r on r\.workspace_id = w\.workspace_id/,
+    );
+    const version = async () =>
+      Number(
+        (
+          await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+            trx.selectFrom('workspaces').select('automationVersion').executeTakeFirstOrThrow(),
+          )
+        ).automationVersion,
+      );
+    // Nothing listens: the second write asks nothing at all.
+    expect((await call('POST', '/objects/people', { firstName: 'Unheard' })).statusCode).toBe(201);
+    const asked = listenerReads.count;
+    expect((await call('POST', '/objects/people', { firstName: 'Unheard again' })).statusCode).toBe(201);
+    expect(listenerReads.count).toBe(asked);
+    expect(outboxReads.count).toBe(0);
+    // Subscribing moves the workspace's automation version, which every instance checks at its next transaction.
+    const before = await version();
+    const hook = await subscribe(['people'], ['created']);
+    expect(await version()).toBe(before + 1);
+    const made = await call('POST', '/objects/people', { firstName: 'Heard', lastName: 'صدا' });
+    expect((await deliveries(hook.id)).map((d) => d.recordId)).toEqual([made.json().id]);
+    expect(outboxReads.count).toBe(1);
+    // Another instance's subscription: its row and the version it moves, committed elsewhere.
+    const theirs = crypto.randomUUID();
+    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      await trx
+        .insertInto('webhooks')
+        .values({
+          workspaceId: admin.workspaceId,
+          id: theirs,
+          url: receiverUrl,
+          objects: ['companies'],
+          events: ['created'],
+          secret: 'rbw_elsewhere',
+          createdBy: admin.userId,
+          roleId: (
+            await trx.selectFrom('roles').select('id').where('key', '=', 'admin').executeTakeFirstOrThrow()
+          ).id,
+        })
+        .execute();
+      await trx
+        .updateTable('workspaces')
+        .set({ automationVersion: sql`automation_version + 1` })
+        .where('id', '=', admin.workspaceId)
+        .execute();
+    });
+    const company = await call('POST', '/objects/companies', { name: 'شرکت شنیده' });
+    expect((await deliveries(theirs)).map((d) => d.recordId)).toEqual([company.json().id]);
+    // Deleting ours moves the version again: people are written without a delivery or the outbox's read.
+    expect((await call('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
+    expect(await version()).toBe(before + 3);
+    const reads = outboxReads.count;
+    expect((await call('POST', '/objects/people', { firstName: 'Unheard at last' })).statusCode).toBe(201);
+    expect(outboxReads.count).toBe(reads);
   });
 
   it('retries a failing receiver with backoff, then gives up after the last retry', async () => {

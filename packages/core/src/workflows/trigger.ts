@@ -1,4 +1,4 @@
-import { afterCommit, type Tx, workspaceSettingsAtOpen } from '@rabita/db';
+import { afterCommit, type Tx, transactionWorkspaceSettings } from '@rabita/db';
 import { type Kysely, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
@@ -58,7 +58,7 @@ function readerOf(w: { owner_user_id: string | null; owner_permissions: unknown 
  * workflows get the record's job queued, moved or cancelled here too (schedule-jobs.ts).
  */
 export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: readonly RecordEvent[]) {
-  const version = workspaceSettingsAtOpen(workspaceId)?.automationVersion;
+  const version = transactionWorkspaceSettings(workspaceId)?.automationVersion;
   if (version !== undefined && noWorkflows.get(workspaceId) === version) return;
   const workflows = await selectActiveWorkflows(trx, workspaceId);
   if (workflows.length > 0) noWorkflows.delete(workspaceId);

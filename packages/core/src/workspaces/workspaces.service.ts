@@ -1,4 +1,11 @@
-import { type Database, type DB, setWorkspace, type Tx, withWorkspace } from '@rabita/db';
+import {
+  type Database,
+  type DB,
+  setWorkspace,
+  type Tx,
+  withWorkspace,
+  workspaceSettingsChanged,
+} from '@rabita/db';
 import { type Selectable, sql } from 'kysely';
 import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { ServiceContext } from '../context.ts';
@@ -79,6 +86,7 @@ export async function updateWorkspace(ctx: ServiceContext, patch: WorkspacePatch
   } = ctx;
   const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   const row = await withWorkspace(db, workspaceId, async (trx) => {
+    workspaceSettingsChanged(workspaceId);
     const updated = await trx
       .updateTable('workspaces')
       .set({ ...values, updatedAt: new Date() })
@@ -109,12 +117,13 @@ export async function listUserWorkspaces(db: Database, userId: string) {
 }
 
 /**
- * Marks that the workspace's automation changed (a workflow turned on or off, published or deleted), in the
- * caller's transaction: every process's "this workspace has no automation" answer is checked against this counter
- * when a workspace transaction opens (`workspaceSettingsAtOpen`), so the change is seen by the next write through
- * any instance.
+ * Marks that the workspace's automation changed (a workflow turned on or off, published or deleted; a webhook or
+ * a lead scoring rule added, changed or removed), in the caller's transaction: what every process keeps of it
+ * (`automationMemo`) is checked against this counter, read when a workspace transaction opens, so the change is
+ * seen by the next write through any instance.
  */
 export async function bumpAutomationVersion(trx: Tx, workspaceId: string): Promise<void> {
+  workspaceSettingsChanged(workspaceId);
   await trx
     .updateTable('workspaces')
     .set({ automationVersion: sql`automation_version + 1` })
