@@ -186,7 +186,10 @@ export async function assignLead(ctx: WriteContext, lead: StoredRecord): Promise
         'leads',
         lead.id,
         { owner: member.userId },
-        { cause: { kind: 'assignment', runId: rule.id, depth: (ctx.cause?.depth ?? 0) + 1 } },
+        {
+          source: 'system',
+          cause: { kind: 'assignment', runId: rule.id, depth: (ctx.cause?.depth ?? 0) + 1 },
+        },
       );
       // The record engine answers the create with this same record: its answer shows the owner the rule chose.
       (lead as Record<string, unknown>).owner = member.userId;
