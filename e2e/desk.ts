@@ -36,6 +36,14 @@ export interface DeskOptions {
 }
 
 /** The preferences of a person working in Persian in Tehran: the Jalali calendar and Persian digits. */
+/** Text with Persian or Arabic digits and separators read back as ASCII. */
+export const ascii = (text: string) =>
+  text
+    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
+    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0))
+    .replace(/٫/g, '.')
+    .replace(/[٬,]/g, '');
+
 export const PERSIAN_IN_TEHRAN = {
   locale: 'fa',
   calendar: 'persian',

@@ -11,15 +11,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
 import { actUntilShown, chooseFromMenu } from './browser.ts';
-import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
-
-/** Text with Persian or Arabic digits and separators read back as ASCII. */
-const ascii = (text: string) =>
-  text
-    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
-    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0))
-    .replace(/٫/g, '.')
-    .replace(/[٬,]/g, '');
+import {
+  ascii,
+  openSignedInDesk,
+  PERSIAN_IN_TEHRAN,
+  type SignedInDesk,
+  seriousAxeViolations,
+} from './desk.ts';
 
 const s = fa.forecast;
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');

@@ -8,15 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
-import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk } from './desk.ts';
-
-/** Text with Persian or Arabic digits and separators read back as ASCII. */
-const ascii = (text: string) =>
-  text
-    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
-    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0))
-    .replace(/٫/g, '.')
-    .replace(/[٬,]/g, '');
+import { ascii, openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk } from './desk.ts';
 
 /** Q3 1405 of a Jalali fiscal year from Farvardin: 1 Mehr (2026-09-23) to 30 Azar 1405 (2026-12-21). */
 const PERIOD = '1405-Q3';

@@ -4,15 +4,7 @@
 // computes the amount (3 × 33.33 with 9% tax), and the products and exchange rates settings work right to left.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
-
-/** Text with Persian or Arabic digits and separators read back as ASCII. */
-const ascii = (text: string) =>
-  text
-    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x660))
-    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x6f0))
-    .replace(/٫/g, '.')
-    .replace(/[٬,]/g, '');
+import { ascii, openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('sales money in the browser, in Persian', () => {
   let desk: SignedInDesk;

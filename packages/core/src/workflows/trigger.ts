@@ -1,8 +1,9 @@
-import { afterCommit, type Tx, transactionWorkspaceSettings } from '@rabita/db';
+import { afterCommit, type Tx } from '@rabita/db';
 import { type Kysely, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
+import { automationMemo } from '../modules/automation-memo.ts';
 import type { EventSubscriber } from '../modules/manifest.ts';
 import { type Reader, ruleFor } from '../records/access.ts';
 import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.ts';
@@ -24,11 +25,13 @@ import {
 
 export { admission, MAX_DEPTH } from './runs.ts';
 
-// Workspaces this process found without any enabled, published workflow, with the workspace's automation version
-// at the time (migration 0028). The version is read in the round trip that opens every workspace transaction, and
-// every change to a workspace's workflows bumps it in its own transaction, so the answer is never stale, whichever
-// instance made the change; a write in a workspace without workflows costs no query.
-const noWorkflows = new Map<string, string>();
+// Whether a workspace has any enabled, published workflow, kept per process by the workspace's automation version
+// (migration 0028; `automationMemo`): every change to a workspace's workflows bumps it in its own transaction, so
+// the answer is never stale, whichever instance made the change; a write in a workspace without workflows costs no
+// query.
+const hasWorkflows = automationMemo(
+  async (trx, workspaceId) => (await selectActiveWorkflows(trx, workspaceId)).length > 0,
+);
 
 /** The reader of a workflow whose owner is no longer a member: every field (its run fails, saying why). */
 const everyField: Reader = {
@@ -58,11 +61,8 @@ function readerOf(w: { owner_user_id: string | null; owner_permissions: unknown 
  * workflows get the record's job queued, moved or cancelled here too (schedule-jobs.ts).
  */
 export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: readonly RecordEvent[]) {
-  const version = transactionWorkspaceSettings(workspaceId)?.automationVersion;
-  if (version !== undefined && noWorkflows.get(workspaceId) === version) return;
+  if (!(await hasWorkflows(trx, workspaceId))) return;
   const workflows = await selectActiveWorkflows(trx, workspaceId);
-  if (workflows.length > 0) noWorkflows.delete(workspaceId);
-  else if (version !== undefined) noWorkflows.set(workspaceId, version);
   if (workflows.length === 0) return;
   await wakeWaitingRuns(trx, workspaceId, events, workflows);
   await scheduleDateTriggers(
