@@ -1,7 +1,7 @@
 // Service desk speed (issue 14, "Speed"): `node bench/service-speed.ts [--tickets 20000] [--messages 100000]
-// [--people 2000] [--articles 2000] [--burst 10000] [--deadline-minutes 1] [--seconds 5] [--slots 2] [--data dir]`.
+// [--people 2000] [--articles 2000] [--burst 10000] [--deadline-minutes 1] [--seconds 5] [--slots 4] [--data dir]`.
 // An embedded PostgreSQL (or DATABASE_URL), the app built in this process and listening on loopback, one job worker
-// beside it (the `rabita start` default, two slots). Data: 50 agents in 5 teams and `--people` requesters through
+// beside it (the `rabita start` default, four quick slots). Data: 50 agents in 5 teams and `--people` requesters through
 // the API, then `--tickets` tickets and `--messages` conversation messages written by set-based SQL as the record
 // engine stores them (one more ticket has exactly 200 messages), `--articles` knowledge-base articles in English,
 // Arabic and Persian through the KB service; then `vacuum (analyze)`. Measured over HTTP by a signed-in agent (a
@@ -43,7 +43,7 @@ const { values: args } = parseArgs({
     burst: { type: 'string', default: '10000' },
     'deadline-minutes': { type: 'string', default: '1' },
     seconds: { type: 'string', default: '5' },
-    slots: { type: 'string', default: '2' },
+    slots: { type: 'string', default: '4' },
     // Which parts to run: inbox, ticket, kb, burst (all by default).
     only: { type: 'string' },
     // Print the plans of the reads' statements (EXPLAIN ANALYZE, BUFFERS, as the application role) and stop.

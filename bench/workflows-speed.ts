@@ -1,5 +1,5 @@
 // Workflow speed (issue 11, "Speed"): `node bench/workflows-speed.ts [--runs 2000] [--seconds 20] [--rate 20]
-// [--data dir]`. Two measurements on one job worker (the `rabita start` default, two slots):
+// [--data dir]`. Two measurements on one job worker (the `rabita start` default, four quick slots):
 //  1. Drain: `--runs` people are created (batches of 1,000) while no worker runs, each starting a run of a two-step
 //     workflow (update the person, create a task); then the worker starts and the steps a second it carries until
 //     every run has succeeded are counted. Target: at least 200 steps/s.
@@ -21,8 +21,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '20' },
     rate: { type: 'string', default: '20' },
-    // The worker's job slots (RABITA_WORKER_CONCURRENCY; `rabita start` has 2).
-    slots: { type: 'string', default: '2' },
+    // The worker's quick job slots (RABITA_WORKER_CONCURRENCY; `rabita start` has 4).
+    slots: { type: 'string', default: '4' },
     data: { type: 'string' },
   },
 });

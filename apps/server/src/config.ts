@@ -13,7 +13,10 @@ export interface Config {
   readonly publicUrl: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly inProcessWorker: boolean;
+  /** Quick job slots (workflow steps, SLA deadlines, sends, webhooks). */
   readonly workerConcurrency: number;
+  /** Slots for long jobs (imports, re-indexing, rescoring every lead), apart from the quick ones. */
+  readonly workerLongConcurrency: number;
   /** Workflow steps one workspace may run a minute; more wait for the next minute (one busy tenant cannot starve the rest). */
   readonly workflowStepsPerMinute: number;
   readonly dbPoolSize: number;
@@ -139,7 +142,8 @@ const envSchema = z.object({
       return z.NEVER;
     }),
   RABITA_IN_PROCESS_WORKER: bool('RABITA_IN_PROCESS_WORKER'),
-  RABITA_WORKER_CONCURRENCY: int('RABITA_WORKER_CONCURRENCY', 1, 100, 'the default is 2'),
+  RABITA_WORKER_CONCURRENCY: int('RABITA_WORKER_CONCURRENCY', 1, 100, 'the default is 4'),
+  RABITA_WORKER_LONG_CONCURRENCY: int('RABITA_WORKER_LONG_CONCURRENCY', 1, 100, 'the default is 1'),
   RABITA_WORKFLOW_STEPS_PER_MINUTE: int(
     'RABITA_WORKFLOW_STEPS_PER_MINUTE',
     1,
@@ -206,7 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     publicUrl: (e.RABITA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL ?? 'info',
     inProcessWorker: e.RABITA_IN_PROCESS_WORKER ?? true,
-    workerConcurrency: e.RABITA_WORKER_CONCURRENCY ?? 2,
+    workerConcurrency: e.RABITA_WORKER_CONCURRENCY ?? 4,
+    workerLongConcurrency: e.RABITA_WORKER_LONG_CONCURRENCY ?? 1,
     workflowStepsPerMinute: e.RABITA_WORKFLOW_STEPS_PER_MINUTE ?? 6000,
     dbPoolSize: e.RABITA_DB_POOL_SIZE ?? 10,
     dbStatementCache: e.RABITA_DB_STATEMENT_CACHE ?? DEFAULT_STATEMENT_CACHE,

@@ -118,14 +118,22 @@ export async function startDatabase(config: Config, log: Log): Promise<DatabaseR
   }
 }
 
-/** Starts graphile-worker on the database with Rabita's task list and schedule. */
+/**
+ * Starts graphile-worker on the database with Rabita's task list and schedule, in two sets of slots: quick jobs
+ * (`RABITA_WORKER_CONCURRENCY`) and long ones (`RABITA_WORKER_LONG_CONCURRENCY`; imports, re-indexing, rescoring),
+ * so an import never keeps a workflow step or an SLA deadline waiting. Each set fetches only its own tasks.
+ */
 export async function startWorker(
   config: Config,
   connectionString: string,
   db: DatabaseHandle['db'],
   log: Log,
 ): Promise<Runner> {
-  const pgPool = createPool(connectionString, config.workerConcurrency + 2, 'rabita-worker');
+  const pgPool = createPool(
+    connectionString,
+    config.workerConcurrency + config.workerLongConcurrency + 2,
+    'rabita-worker',
+  );
   const deps = taskDeps({
     db,
     session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
@@ -140,27 +148,52 @@ export async function startWorker(
     },
     log: (level, message, detail) => log[level](detail ?? {}, message),
   });
+  const logger = new WorkerLogger((scope) => (level, message, meta) => {
+    const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
+    log[method]({ worker: scope, ...meta }, message);
+  });
   // With a heartbeat: a worker process that dies has its jobs released by the others within two minutes.
-  const runner = await startJobWorker({
+  // The schedule belongs to the quick slots; the jobs it queues are taken by whichever slots run their task.
+  const quick = await startJobWorker({
     pgPool,
     concurrency: config.workerConcurrency,
-    taskList: registry().taskList(deps),
+    taskList: registry().taskList(deps, 'quick'),
     crontab: crontab(),
-    logger: new WorkerLogger((scope) => (level, message, meta) => {
-      const method = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
-      log[method]({ worker: scope, ...meta }, message);
-    }),
+    logger,
   });
-  // Modules' long-running work (mailbox sync) runs beside the job slots and stops before the runner does.
+  let long: Runner;
+  try {
+    long = await startJobWorker({
+      pgPool,
+      concurrency: config.workerLongConcurrency,
+      taskList: registry().taskList(deps, 'long'),
+      crontab: '',
+      logger,
+    });
+  } catch (error) {
+    await quick.stop();
+    await pgPool.end();
+    throw error;
+  }
+  // Modules' long-running work (mailbox sync) runs beside the job slots and stops before the runners do.
   const stopServices = startServices(deps);
-  const stop = runner.stop.bind(runner);
-  runner.stop = async () => {
-    await stopServices();
-    await stop();
+  // Settles when both sets have stopped (the first failure, if any, is its outcome).
+  const promise = Promise.allSettled([quick.promise, long.promise]).then((outcomes) => {
+    for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
+  });
+  // The runners do not own the pool they were given; end it once both have stopped.
+  promise.finally(() => pgPool.end()).catch(() => {});
+  return {
+    ...quick,
+    stop: async (reason?: string) => {
+      await stopServices();
+      await Promise.all([quick.stop(reason), long.stop(reason)]);
+    },
+    kill: async (reason?: string) => {
+      await Promise.all([quick.kill(reason), long.kill(reason)]);
+    },
+    promise,
   };
-  // The runner does not own the pool it was given; end it once the runner has stopped.
-  runner.promise.finally(() => pgPool.end()).catch(() => {});
-  return runner;
 }
 
 export interface Running {

@@ -66,7 +66,14 @@ export type { FieldDef, ObjectDef } from './metadata/metadata.types.ts';
 export { objectsOpenApi } from './metadata/openapi.ts';
 export { MODULES } from './modules/index.ts';
 export type * from './modules/manifest.ts';
-export { buildRegistry, installModules, type Registry, registry, statusOfCode } from './modules/registry.ts';
+export {
+  buildRegistry,
+  installModules,
+  type Registry,
+  registry,
+  statusOfCode,
+  type TaskSlots,
+} from './modules/registry.ts';
 export { notificationsRoutes } from './notifications/notifications.routes.ts';
 export { aggregateRoutes } from './records/aggregate.routes.ts';
 export { aggregateRecords, compileAggregateQuery } from './records/aggregate.service.ts';

@@ -57,6 +57,22 @@ export const sightings: ObjectDef = {
 /** What the after-commit subscriber saw, in order (the tests read it). */
 export const committed: RecordEvent[] = [];
 
+/**
+ * What the sample's two slot-probe tasks did: the long one holds its slot until `release` is called; the quick one
+ * only counts. The worker test uses them to see that long jobs have slots of their own.
+ */
+export const slotProbe = {
+  longRunning: 0,
+  longMostAtOnce: 0,
+  longDone: 0,
+  quickDone: 0,
+  release: () => {},
+  held: undefined as Promise<void> | undefined,
+};
+slotProbe.held = new Promise<void>((resolve) => {
+  slotProbe.release = resolve;
+});
+
 /** When the follow-up of each sighting was asked to run. */
 export const FOLLOW_UP_DELAY_MS = 1500;
 
@@ -120,6 +136,16 @@ export const sampleModule: ModuleManifest = {
     },
   ],
   tasks: {
+    'rabita:sample-long': () => async () => {
+      slotProbe.longRunning++;
+      slotProbe.longMostAtOnce = Math.max(slotProbe.longMostAtOnce, slotProbe.longRunning);
+      await slotProbe.held;
+      slotProbe.longRunning--;
+      slotProbe.longDone++;
+    },
+    'rabita:sample-quick': () => async () => {
+      slotProbe.quickDone++;
+    },
     'rabita:sample-follow-up': (deps) => async (payload, helpers) => {
       const { workspaceId, sightingId } = payload as { workspaceId: string; sightingId: string };
       const principal = await operatorPrincipal(deps.db, workspaceId);
@@ -132,6 +158,7 @@ export const sampleModule: ModuleManifest = {
       );
     },
   },
+  longTasks: ['rabita:sample-long'],
   timelineSources: [
     {
       kind: 'sighting',

@@ -1,12 +1,12 @@
 // A module added through its manifest alone, exercised end to end: its object, route, permission, error code,
 // hooks, subscribers, timed job and timeline source all work without a line changed anywhere else.
-import { MODULES } from '@rabita/core';
+import { buildRegistry, MODULES } from '@rabita/core';
 import { loadConfig, startWorker } from '@rabita/server';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, joinByInvitation, signUp, type TestApp } from '../../harness.ts';
-import { committed, FOLLOW_UP_DELAY_MS, sampleModule } from './sample.module.ts';
+import { committed, FOLLOW_UP_DELAY_MS, sampleModule, slotProbe } from './sample.module.ts';
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -155,5 +155,51 @@ describe('a module plugged in through its manifest alone', () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  it('runs long jobs in slots of their own: two held imports-like jobs never keep a quick job waiting', async () => {
+    const config = loadConfig({
+      DATABASE_URL: t.url,
+      LOG_LEVEL: 'silent',
+      RABITA_WORKER_CONCURRENCY: '1',
+      RABITA_WORKER_LONG_CONCURRENCY: '1',
+    });
+    const runner = await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }));
+    try {
+      await runner.addJob('rabita:sample-long', {});
+      await runner.addJob('rabita:sample-long', {});
+      await until(
+        async () => slotProbe.longRunning,
+        (n) => n === 1,
+      );
+      for (let i = 0; i < 3; i++) await runner.addJob('rabita:sample-quick', {});
+      // The quick slot takes every quick job while the long slot is held.
+      expect(
+        await until(
+          async () => slotProbe.quickDone,
+          (n) => n === 3,
+        ),
+      ).toBe(3);
+      expect(slotProbe.longRunning).toBe(1);
+      expect(slotProbe.longDone).toBe(0);
+      slotProbe.release();
+      expect(
+        await until(
+          async () => slotProbe.longDone,
+          (n) => n === 2,
+        ),
+      ).toBe(2);
+      // One long slot: the second long job waited for the first.
+      expect(slotProbe.longMostAtOnce).toBe(1);
+    } finally {
+      slotProbe.release();
+      await runner.stop();
+    }
+  });
+
+  it('refuses a long task the module does not declare', () => {
+    expect(() =>
+      buildRegistry([...MODULES, { ...sampleModule, longTasks: ['rabita:sample-nothing'] }]),
+    ).toThrow('marks "rabita:sample-nothing" as a long task but declares no such task');
   });
 });

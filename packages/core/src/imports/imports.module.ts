@@ -20,6 +20,7 @@ export const importsModule: ModuleManifest = {
       if (ran > 0) helpers.logger.info(`imports: ${ran} run`);
     },
   },
+  longTasks: ['rabita:import'],
   crontab: ['* * * * * rabita:import ?max=1'],
   readSurfaces: ['import-rejects'],
 };

@@ -40,6 +40,12 @@ export interface ModuleManifest {
   subscribers?: readonly EventSubscriber[] | undefined;
   /** Background tasks by name (`module:verb`), run by the job worker. */
   tasks?: Record<string, (deps: TaskDeps) => Task> | undefined;
+  /**
+   * Which of the module's tasks may run for minutes or hold much memory (an import's reader, a re-index, a rescore
+   * of every lead). The worker runs them in slots of their own (`RABITA_WORKER_LONG_CONCURRENCY`), so they never
+   * keep the quick jobs (workflow steps, SLA deadlines, sends) waiting.
+   */
+  longTasks?: readonly string[] | undefined;
   /** Recurring jobs, in the worker's crontab format (one line each). */
   crontab?: readonly string[] | undefined;
   /**

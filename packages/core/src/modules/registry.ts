@@ -38,8 +38,15 @@ export interface Registry {
   formTargets: ReadonlyMap<string, FormTarget>;
   crontab: string;
   services: readonly BackgroundService[];
-  taskList(deps: TaskDeps): TaskList;
+  /**
+   * The tasks the worker runs: all of them, or only the quick ones or only the long ones (each kind has slots of
+   * its own; see `ModuleManifest.longTasks`).
+   */
+  taskList(deps: TaskDeps, slots?: TaskSlots): TaskList;
 }
+
+/** The two kinds of job slot a worker keeps. */
+export type TaskSlots = 'quick' | 'long';
 
 let installed: Registry | undefined;
 
@@ -60,6 +67,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const hooks = new Map<string, RecordHooks[]>();
   const taskFactories = new Map<string, ModuleManifest['tasks'] & object>();
   const taskNames = new Set<string>();
+  const longTasks = new Set<string>();
   const formTargets = new Map<string, FormTarget>();
   for (const m of manifests) {
     if (keys.has(m.key)) duplicate('the key', m.key, m.key);
@@ -92,6 +100,11 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
       }
       taskFactories.set(m.key, m.tasks);
     }
+    for (const name of m.longTasks ?? []) {
+      if (!m.tasks || !(name in m.tasks))
+        throw new Error(`Module "${m.key}" marks "${name}" as a long task but declares no such task.`);
+      longTasks.add(name);
+    }
   }
   const list = [...manifests];
   return {
@@ -113,10 +126,11 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     formTargets,
     crontab: list.flatMap((m) => m.crontab ?? []).join('\n'),
     services: list.flatMap((m) => m.services ?? []),
-    taskList(deps) {
+    taskList(deps, slots) {
       const tasks: TaskList = {};
       for (const factories of taskFactories.values())
-        for (const [name, make] of Object.entries(factories)) tasks[name] = make(deps);
+        for (const [name, make] of Object.entries(factories))
+          if (slots === undefined || (slots === 'long') === longTasks.has(name)) tasks[name] = make(deps);
       return tasks;
     },
   };

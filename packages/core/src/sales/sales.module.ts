@@ -111,6 +111,7 @@ export const salesModule: ModuleManifest = {
       await sweepReassignments(deps.db);
     },
   },
+  longTasks: [RECOMPUTE_TASK, DECAY_TASK],
   crontab: [`30 2 * * * ${DECAY_TASK} ?max=1`, `* * * * * ${REASSIGN_SWEEP_TASK} ?max=1`],
   timelineSources: [convertedLeadTasksTimeline],
   seeds: [

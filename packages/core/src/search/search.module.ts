@@ -13,6 +13,7 @@ export const searchModule: ModuleManifest = {
       if (batches > 0) helpers.logger.info(`search: ${batches} reindex batches`);
     },
   },
+  longTasks: ['rabita:search-reindex'],
   crontab: ['* * * * * rabita:search-reindex ?max=1'],
   readSurfaces: ['search'],
 };
