@@ -13041,6 +13041,17 @@ export interface paths {
                                 type: "webhook";
                             } | {
                                 /** @enum {string} */
+                                type: "event";
+                                event: string;
+                                object: string;
+                                condition?: {
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    expr?: string;
+                                };
+                            } | {
+                                /** @enum {string} */
                                 type: "called";
                                 object?: string;
                             };
@@ -13333,6 +13344,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the module events a workflow can start on (a web form submitted, an email received) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["WorkflowEvent"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{id}": {
         parameters: {
             query?: never;
@@ -13530,6 +13624,17 @@ export interface paths {
                             } | {
                                 /** @enum {string} */
                                 type: "webhook";
+                            } | {
+                                /** @enum {string} */
+                                type: "event";
+                                event: string;
+                                object: string;
+                                condition?: {
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    expr?: string;
+                                };
                             } | {
                                 /** @enum {string} */
                                 type: "called";
@@ -27884,6 +27989,17 @@ export interface components {
                     type: "webhook";
                 } | {
                     /** @constant */
+                    type: "event";
+                    event: string;
+                    object: string;
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                } | {
+                    /** @constant */
                     type: "called";
                     object?: string;
                 };
@@ -28115,6 +28231,16 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
+        WorkflowEvent: {
+            key: string;
+            object: string | null;
+            payload: string[];
+        };
+        WorkflowEventInput: {
+            key: string;
+            object: string | null;
+            payload: string[];
+        };
         WorkflowInput: {
             id: string;
             name: string;
@@ -28157,6 +28283,17 @@ export interface components {
                 } | {
                     /** @constant */
                     type: "webhook";
+                } | {
+                    /** @constant */
+                    type: "event";
+                    event: string;
+                    object: string;
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
                 } | {
                     /** @constant */
                     type: "called";
@@ -28519,6 +28656,17 @@ export interface components {
                     type: "webhook";
                 } | {
                     /** @constant */
+                    type: "event";
+                    event: string;
+                    object: string;
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
+                } | {
+                    /** @constant */
                     type: "called";
                     object?: string;
                 };
@@ -28787,6 +28935,17 @@ export interface components {
                 } | {
                     /** @constant */
                     type: "webhook";
+                } | {
+                    /** @constant */
+                    type: "event";
+                    event: string;
+                    object: string;
+                    condition?: {
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        expr?: string;
+                    };
                 } | {
                     /** @constant */
                     type: "called";

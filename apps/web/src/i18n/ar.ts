@@ -562,6 +562,12 @@ export const ar: Dictionary = {
     assignUsers: 'أعضاء مختارون',
     assignTeam: 'فريق',
     assignWeight: 'وزن {{name}}',
+    moduleEventLabel: 'الحدث',
+    moduleEventPayload: 'تفاصيله، للشروط والخطوات:',
+    moduleEvent: {
+      'sales.formSubmitted': 'عند إرسال نموذج ويب',
+      'email.received': 'عند وصول بريد من شخص',
+    },
     triggerType: {
       record: 'عند تغيّر سجل',
       date: 'اقتراب تاريخ',
@@ -569,6 +575,7 @@ export const ar: Dictionary = {
       manual: 'عند الضغط على زر',
       webhook: 'عند استدعاء نظام آخر',
       called: 'عندما يبدؤه سير عمل آخر',
+      event: 'عندما يقع حدث',
     },
     stepType: {
       updateRecord: 'تحديث سجل',

@@ -581,6 +581,12 @@ export const en = {
     assignUsers: 'Chosen members',
     assignTeam: 'A team',
     assignWeight: 'Weight of {{name}}',
+    moduleEventLabel: 'Event',
+    moduleEventPayload: 'Its details, for conditions and steps:',
+    moduleEvent: {
+      'sales.formSubmitted': 'A web form is submitted',
+      'email.received': 'An email arrives from a person',
+    },
     triggerType: {
       record: 'A record changes',
       date: 'A date comes near',
@@ -588,6 +594,7 @@ export const en = {
       manual: 'A button is pressed',
       webhook: 'Another system calls in',
       called: 'Another workflow starts it',
+      event: 'Something happens',
     },
     stepType: {
       updateRecord: 'Update a record',

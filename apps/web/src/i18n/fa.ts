@@ -566,6 +566,12 @@ export const fa: Dictionary = {
     assignUsers: 'اعضای برگزیده',
     assignTeam: 'یک تیم',
     assignWeight: 'وزن {{name}}',
+    moduleEventLabel: 'رویداد',
+    moduleEventPayload: 'جزئیات آن، برای شرط‌ها و گام‌ها:',
+    moduleEvent: {
+      'sales.formSubmitted': 'فرم وبی ارسال شود',
+      'email.received': 'ایمیلی از یک شخص برسد',
+    },
     triggerType: {
       record: 'رکوردی تغییر کند',
       date: 'نزدیک شدن یک تاریخ',
@@ -573,6 +579,7 @@ export const fa: Dictionary = {
       manual: 'دکمه‌ای زده شود',
       webhook: 'سامانهٔ دیگری فراخوانی کند',
       called: 'گردش‌کار دیگری آغازش کند',
+      event: 'رویدادی رخ دهد',
     },
     stepType: {
       updateRecord: 'به‌روزرسانی رکورد',

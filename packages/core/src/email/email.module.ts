@@ -2,6 +2,7 @@ import type { ModuleManifest, TaskDeps } from '../modules/manifest.ts';
 import { emailAnalyticsRoutes } from './analytics.routes.ts';
 import * as earlyBounceTables from './early-bounces.migrations.ts';
 import { EMAIL_ERRORS } from './email.errors.ts';
+import { announceReceivedMail, emailEvents } from './email.events.ts';
 import * as tables from './email.migrations.ts';
 import { emailRoutes } from './email.routes.ts';
 import { emailTimeline } from './email.timeline.ts';
@@ -46,6 +47,8 @@ export const emailModule: ModuleManifest = {
   permissions: [{ action: 'mailboxes.manage', roles: [] }],
   errors: EMAIL_ERRORS,
   services: [mailSyncService],
+  mailIntakes: [announceReceivedMail],
+  moduleEvents: emailEvents,
   tasks: {
     /** Sends an outbox entry at its time, unless it was undone. */
     [SEND_TASK]: (deps) => async (payload, helpers) => {

@@ -73,6 +73,48 @@ export interface ModuleManifest {
    * protection and submissions; it calls the target and never touches the target's tables.
    */
   formTargets?: readonly FormTarget[] | undefined;
+  /**
+   * Things that happen in the module which are not record writes (a web form submitted, an email received, a call
+   * ended), announced with `announce` (events/module-events.ts) inside the transaction they happen in. Workflows
+   * can start on them; announcing a key no module declares is a programming error.
+   */
+  moduleEvents?: readonly ModuleEventDef[] | undefined;
+  /** Code run for each announced module event, in the announcing transaction (workflows start their runs). */
+  moduleEventListeners?: readonly ModuleEventListener[] | undefined;
+}
+
+/** A kind of module event (see `ModuleManifest.moduleEvents`). */
+export interface ModuleEventDef {
+  /** `module.event`, such as `sales.formSubmitted`. */
+  key: string;
+  /**
+   * The object of the record the event is about (`people` for a received email), `*` when it varies (a form's
+   * target), absent when it is about no record.
+   */
+  object?: string | undefined;
+  /** The names its payload holds (readable in workflow expressions as `trigger.payload.<name>`). */
+  payload: readonly string[];
+}
+
+/** One announced module event. */
+export interface ModuleEvent {
+  key: string;
+  /** This occurrence's own id: announcing the same occurrence twice starts nothing new. */
+  id: string;
+  /** The record it is about, when it is about one. */
+  record?: { object: string; id: string } | undefined;
+  /** Only what any reader of the record may see: never values of the record's fields (runs read those through roles). */
+  payload: Readonly<Record<string, unknown>>;
+  /** The member whose action it was (a form or an inbound email has none). */
+  actorUserId?: string | null | undefined;
+  /** The automation that led to it, if any (so loops stop). */
+  cause?: WriteCause | undefined;
+}
+
+/** Code run for each module event (see `ModuleManifest.moduleEventListeners`). */
+export interface ModuleEventListener {
+  name: string;
+  handle(ctx: { trx: Tx; workspaceId: string }, event: ModuleEvent): Promise<void>;
 }
 
 /** One field a web form may ask for, as the form engine shows and checks it. */

@@ -9,6 +9,8 @@ import type {
   EventSubscriber,
   FormTarget,
   MailIntake,
+  ModuleEventDef,
+  ModuleEventListener,
   ModuleManifest,
   RecordHooks,
   RoutePlugin,
@@ -36,6 +38,9 @@ export interface Registry {
   mailIntakes: readonly MailIntake[];
   /** What web forms may make, by target object. */
   formTargets: ReadonlyMap<string, FormTarget>;
+  /** The module events any module may announce, by key. */
+  moduleEvents: ReadonlyMap<string, ModuleEventDef>;
+  moduleEventListeners: readonly ModuleEventListener[];
   crontab: string;
   services: readonly BackgroundService[];
   /**
@@ -56,7 +61,7 @@ function duplicate(kind: string, name: string, module: string): never {
 
 /**
  * Builds the registry from a list of manifests, refusing two modules that declare the same key, object, action,
- * error code, migration, task or form target. Pure: nothing is installed.
+ * error code, migration, task, form target or module event. Pure: nothing is installed.
  */
 export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const keys = new Set<string>();
@@ -69,6 +74,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const taskNames = new Set<string>();
   const longTasks = new Set<string>();
   const formTargets = new Map<string, FormTarget>();
+  const moduleEvents = new Map<string, ModuleEventDef>();
   for (const m of manifests) {
     if (keys.has(m.key)) duplicate('the key', m.key, m.key);
     keys.add(m.key);
@@ -91,6 +97,10 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     for (const target of m.formTargets ?? []) {
       if (formTargets.has(target.object)) duplicate('the form target', target.object, m.key);
       formTargets.set(target.object, target);
+    }
+    for (const e of m.moduleEvents ?? []) {
+      if (moduleEvents.has(e.key)) duplicate('the module event', e.key, m.key);
+      moduleEvents.set(e.key, e);
     }
     for (const h of m.hooks ?? []) hooks.set(h.object, [...(hooks.get(h.object) ?? []), h]);
     if (m.tasks) {
@@ -124,6 +134,8 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     aggregateShortcuts: list.flatMap((m) => m.aggregateShortcuts ?? []),
     mailIntakes: list.flatMap((m) => m.mailIntakes ?? []),
     formTargets,
+    moduleEvents,
+    moduleEventListeners: list.flatMap((m) => m.moduleEventListeners ?? []),
     crontab: list.flatMap((m) => m.crontab ?? []).join('\n'),
     services: list.flatMap((m) => m.services ?? []),
     taskList(deps, slots) {

@@ -47,6 +47,7 @@ import * as territoryTables from './territories.migrations.ts';
 import { leadFormTarget } from './web-forms.leads.ts';
 import * as webFormTables from './web-forms.migrations.ts';
 import { webFormPages, webFormsRoutes } from './web-forms.routes.ts';
+import { FORM_SUBMITTED } from './web-forms.service.ts';
 import { winLossHooks } from './win-loss.hooks.ts';
 import { winLossRoutes } from './win-loss.routes.ts';
 
@@ -125,5 +126,12 @@ export const salesModule: ModuleManifest = {
   aggregateShortcuts: [dealTotals],
   formTargets: [leadFormTarget],
   mailIntakes: [{ name: 'sales-leads', take: takeLeadMail }],
+  moduleEvents: [
+    {
+      key: FORM_SUBMITTED,
+      object: '*',
+      payload: ['formId', 'formName', 'submissionId', 'utmMedium', 'utmCampaign'],
+    },
+  ],
   readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form', 'forecast'],
 };

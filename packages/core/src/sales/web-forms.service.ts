@@ -4,6 +4,7 @@ import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { announce } from '../events/module-events.ts';
 import { newId } from '../ids.ts';
 import type { FormTarget, FormTargetField } from '../modules/manifest.ts';
 import { registry } from '../modules/registry.ts';
@@ -414,7 +415,13 @@ function formPrincipal(workspaceId: string, form: FormRow, target: FormTarget): 
   });
 }
 
-/** Makes the records a clean submission asks for through its target; its refusals name the form's fields. */
+/** The module event of a submission that made its record (at once, or when released from quarantine). */
+export const FORM_SUBMITTED = 'sales.formSubmitted';
+
+/**
+ * Makes the records a clean submission asks for through its target; its refusals name the form's fields. The
+ * record made is announced as `sales.formSubmitted` (workflows can start on it).
+ */
 async function createRecordOf(
   trx: Tx,
   workspaceId: string,
@@ -423,7 +430,7 @@ async function createRecordOf(
   values: Record<string, string>,
 ): Promise<string> {
   const target = targetOf(form.target);
-  return target
+  const recordId = await target
     .create({
       trx,
       workspaceId,
@@ -440,6 +447,20 @@ async function createRecordOf(
         });
       throw error;
     });
+  await announce(trx, workspaceId, {
+    key: FORM_SUBMITTED,
+    id: submission.id,
+    record: { object: form.target, id: recordId },
+    payload: {
+      formId: form.id,
+      formName: form.name,
+      submissionId: submission.id,
+      // Not the UTM source: a target may keep it in a field (a lead's `source`) that a role hides.
+      utmMedium: submission.utmMedium,
+      utmCampaign: submission.utmCampaign,
+    },
+  });
+  return recordId;
 }
 
 const short = (v: string | undefined, max: number): string | null => {

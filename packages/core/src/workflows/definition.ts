@@ -112,6 +112,20 @@ export const trigger = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      /**
+       * A module's event (`sales.formSubmitted`, `email.received`; `GET /workflows/events` lists them): a run on
+       * the event's record, its payload readable as `trigger.payload`.
+       */
+      type: z.literal('event'),
+      event: z.string().min(1).max(100),
+      /** The record's object: the event's own, or the one chosen when the event's object varies (a form's target). */
+      object: z.string().min(1).max(63),
+      /** Only when the record (and `trigger.payload`) match this condition. */
+      condition: condition.optional(),
+    })
+    .strict(),
+  z
+    .object({
       /** Started by another workflow's `runWorkflow` step, on the caller's record when it is of this object. */
       type: z.literal('called'),
       object: z.string().min(1).max(63).optional(),

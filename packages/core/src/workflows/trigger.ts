@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import { automationMemo } from '../modules/automation-memo.ts';
-import type { EventSubscriber } from '../modules/manifest.ts';
+import type { EventSubscriber, ModuleEvent, ModuleEventListener } from '../modules/manifest.ts';
 import { type Reader, ruleFor } from '../records/access.ts';
 import { readStoredRecord, recordMatchesFilter } from '../records/stored-record.ts';
 import { parsePermissions } from '../roles/permissions.ts';
@@ -128,42 +128,98 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
           );
           if (!holds) continue;
         }
-        // A filter naming a field the owner may not see is refused by the compiler (before any query): no match.
         if (
           trigger.condition.filter &&
-          !(await recordMatchesFilter(
-            trx,
-            reader,
-            workspaceId,
-            event.object,
-            event.recordId,
-            trigger.condition.filter,
-          ).catch((error: unknown) => {
-            if (error instanceof AppError) return false;
-            throw error;
-          }))
+          !(await filterHolds(trx, reader, workspaceId, event, trigger.condition.filter))
         )
           continue;
       }
-      const settings = settingsSchema.parse(w.settings ?? {});
-      const skip = await admission(trx, workspaceId, w.workflow_id, event.recordId, settings);
-      if (skip === 'hold') {
-        // Concurrency `queue`: it starts when the active run ends (that run's end queues its first job).
-        await insertRun(trx, { ...base, status: 'queued', reason: HELD });
-        continue;
-      }
-      if (skip) {
-        await insertRun(trx, { ...base, status: 'skipped', reason: skip });
-        continue;
-      }
-      if (base.currentStep === null) {
-        await insertRun(trx, { ...base, status: 'succeeded', reason: null });
-        continue;
-      }
-      const id = await insertRun(trx, { ...base, status: 'queued', reason: null });
-      if (id) await queueStep(trx, id);
-      if (id && failpointsArmed()) afterCommit(trx, () => failpoint('after-trigger-commit'));
+      await admitRun(trx, w, base);
     }
+  }
+}
+
+type RunBase = Omit<Parameters<typeof insertRun>[1], 'status' | 'reason'>;
+
+/**
+ * A triggered run, admitted by the workflow's concurrency and re-enrolment settings for its record: held behind an
+ * active run, skipped with the reason, or queued with its first job — all in the triggering transaction.
+ */
+async function admitRun(
+  trx: Tx,
+  w: { workflow_id: string; settings: unknown },
+  base: RunBase & { triggerRecordId: string | null },
+): Promise<void> {
+  const settings = settingsSchema.parse(w.settings ?? {});
+  const skip = base.triggerRecordId
+    ? await admission(trx, base.workspaceId, w.workflow_id, base.triggerRecordId, settings)
+    : null;
+  if (skip === 'hold') {
+    // Concurrency `queue`: it starts when the active run ends (that run's end queues its first job).
+    await insertRun(trx, { ...base, status: 'queued', reason: HELD });
+    return;
+  }
+  if (skip) {
+    await insertRun(trx, { ...base, status: 'skipped', reason: skip });
+    return;
+  }
+  if (base.currentStep === null) {
+    await insertRun(trx, { ...base, status: 'succeeded', reason: null });
+    return;
+  }
+  const id = await insertRun(trx, { ...base, status: 'queued', reason: null });
+  if (id) await queueStep(trx, id);
+  if (id && failpointsArmed()) afterCommit(trx, () => failpoint('after-trigger-commit'));
+}
+
+/**
+ * For a module event (a web form submitted, an email received), the runs it starts: every enabled workflow whose
+ * published trigger names the event and its record's object, read as the workflow's owner may read (an owner who
+ * may not read the record's object starts nothing; the condition sees the record without the fields hidden from
+ * them, and `trigger.payload`). One run per workflow and occurrence (`module:<key>:<id>`), in the announcing
+ * transaction.
+ */
+export async function startEventRuns(trx: Tx, workspaceId: string, event: ModuleEvent): Promise<void> {
+  if (!(await hasWorkflows(trx, workspaceId))) return;
+  const record = event.record;
+  const workflows = (await selectActiveWorkflows(trx, workspaceId)).filter(
+    (w) =>
+      w.definition.trigger.type === 'event' &&
+      w.definition.trigger.event === event.key &&
+      w.definition.trigger.object === (record?.object ?? w.definition.trigger.object),
+  );
+  for (const w of workflows) {
+    const trigger = w.definition.trigger;
+    if (trigger.type !== 'event') continue;
+    const reader = readerOf(w);
+    if (record && !ruleFor(reader, record.object).read) continue;
+    const depth = event.cause ? event.cause.depth : 0;
+    const base = {
+      workspaceId,
+      id: newId(),
+      workflowId: w.workflow_id,
+      version: w.version,
+      triggerKey: `module:${event.key}:${event.id}`,
+      triggerObject: record?.object ?? null,
+      triggerRecordId: record?.id ?? null,
+      trigger: { kind: event.key, payload: event.payload },
+      depth,
+      startedBy: event.actorUserId ?? null,
+      currentStep: w.definition.start,
+    };
+    if (depth >= MAX_DEPTH) {
+      await insertRun(trx, { ...base, status: 'skipped', reason: 'loop' });
+      continue;
+    }
+    if (trigger.condition && record) {
+      const target = { object: record.object, recordId: record.id, changes: {} };
+      const visible = visibleTo(reader, record.object);
+      const { expr, filter } = trigger.condition;
+      if (expr && !(await conditionHolds(trx, workspaceId, target, visible, expr, () => base.trigger)))
+        continue;
+      if (filter && !(await filterHolds(trx, reader, workspaceId, target, filter))) continue;
+    }
+    await admitRun(trx, w, base);
   }
 }
 
@@ -176,7 +232,7 @@ export async function startTriggeredRuns(trx: Tx, workspaceId: string, events: r
 async function conditionHolds(
   trx: Tx,
   workspaceId: string,
-  event: RecordEvent,
+  event: Pick<RecordEvent, 'object' | 'recordId' | 'changes'>,
   visible: (field: string) => boolean,
   expr: string,
   trigger?: (before: Record<string, unknown>) => Record<string, unknown>,
@@ -193,6 +249,25 @@ async function conditionHolds(
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a record matches a condition's filter, compiled for the workflow's owner: a filter naming a field the
+ * owner may not see is refused by the compiler (before any query), which is no match.
+ */
+async function filterHolds(
+  trx: Tx,
+  reader: Reader,
+  workspaceId: string,
+  target: Pick<RecordEvent, 'object' | 'recordId'>,
+  filter: unknown,
+): Promise<boolean> {
+  return recordMatchesFilter(trx, reader, workspaceId, target.object, target.recordId, filter).catch(
+    (error: unknown) => {
+      if (error instanceof AppError) return false;
+      throw error;
+    },
+  );
 }
 
 /**
@@ -252,6 +327,14 @@ async function wakeWaitingRuns(
     }
   }
 }
+
+/** The workflows module's listener: module events start runs, in the announcing transaction. */
+export const workflowEventTrigger: ModuleEventListener = {
+  name: 'workflow event triggers',
+  async handle(ctx, event) {
+    await startEventRuns(ctx.trx, ctx.workspaceId, event);
+  },
+};
 
 /** The workflows module's subscriber: record events start runs, in the writing transaction. */
 export const workflowTrigger: EventSubscriber = {

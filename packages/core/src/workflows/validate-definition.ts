@@ -2,6 +2,7 @@ import type { Tx } from '@rabita/db';
 import { isTimeZone } from '@rabita/shared';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
+import { registry } from '../modules/registry.ts';
 import { ruleFor } from '../records/access.ts';
 import { openScope } from '../records/scope.ts';
 import {
@@ -125,6 +126,24 @@ export async function validateForPublish(
       if (trigger.condition?.expr)
         checkExpr(problems, 'trigger.condition.expr', 'The trigger', trigger.condition.expr);
     }
+  }
+  if (trigger.type === 'event') {
+    const declared = registry().moduleEvents.get(trigger.event);
+    if (!declared)
+      problems.push({
+        field: 'trigger.event',
+        message: `The trigger: there is no event "${trigger.event}".`,
+      });
+    else if (declared.object !== '*' && declared.object !== trigger.object)
+      problems.push({
+        field: 'trigger.object',
+        message: `The trigger: "${trigger.event}" is about ${declared.object ?? 'no record'}, not ${trigger.object}.`,
+      });
+    const found = await objectProblems(trigger.object, 'trigger.object', 'The trigger');
+    if (found && !found.rule.read)
+      problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
+    if (trigger.condition?.expr)
+      checkExpr(problems, 'trigger.condition.expr', 'The trigger', trigger.condition.expr);
   }
   if (trigger.type === 'schedule') {
     const problem = cronProblem(trigger.cron, trigger.timeZone);

@@ -12,7 +12,7 @@ import {
   fireSchedule,
   SCHEDULE_TASK,
 } from './schedule-jobs.ts';
-import { workflowTrigger } from './trigger.ts';
+import { workflowEventTrigger, workflowTrigger } from './trigger.ts';
 import * as tables from './workflows.migrations.ts';
 import { workflowsRoutes } from './workflows.routes.ts';
 import { workflowRunsTimeline } from './workflows.timeline.ts';
@@ -29,6 +29,7 @@ export const workflowsModule: ModuleManifest = {
   },
   permissions: [{ action: 'workflows.manage', roles: [] }],
   subscribers: [workflowTrigger],
+  moduleEventListeners: [workflowEventTrigger],
   tasks: {
     /** Runs one step of a workflow run (queued by the trigger, by the previous step, or by a wait). */
     [STEP_TASK]: (deps) => async (payload) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { registry } from '../modules/registry.ts';
 import { definition, RUN_STATUSES, settings } from './definition.ts';
 import {
   cancelRun,
@@ -133,6 +134,37 @@ export const workflowsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       },
     },
     async (request) => ({ data: await listWorkflows(contextOf(db, request)) }),
+  );
+  app.get(
+    '/workflows/events',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'List the module events a workflow can start on (a web form submitted, an email received)',
+        response: {
+          200: z.object({
+            data: z.array(
+              z
+                .object({
+                  key: z.string(),
+                  object: z.string().nullable(),
+                  payload: z.array(z.string()),
+                })
+                .meta({ id: 'WorkflowEvent' }),
+            ),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async () => ({
+      data: [...registry().moduleEvents.values()].map((e) => ({
+        key: e.key,
+        object: e.object ?? null,
+        payload: [...e.payload],
+      })),
+    }),
   );
   app.post(
     '/workflows',

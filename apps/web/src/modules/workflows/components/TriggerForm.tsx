@@ -9,11 +9,14 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../../i18n/index.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label, visibleFields } from '../../metadata/utils/metadata.ts';
+import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { Trigger } from '../utils/workflow-types.ts';
+import { workflowsApi } from '../utils/workflows-api.ts';
 import { ConditionInput } from './ConditionInput.tsx';
 import { HookSecret } from './HookSecret.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
@@ -22,7 +25,7 @@ const EVENTS = ['created', 'updated', 'deleted'] as const;
 
 /**
  * The trigger's form: a record change (object, events, fields, condition), a date relative to a record's date
- * field, a schedule, or a button.
+ * field, a schedule, a button, an inbound webhook, another workflow, or a module's event.
  */
 export function TriggerForm({
   trigger,
@@ -36,13 +39,21 @@ export function TriggerForm({
 }) {
   const { t, i18n } = useTranslation();
   const object = useObject('object' in trigger ? (trigger.object ?? '') : '');
+  const events = useQuery({
+    queryKey: workflowKeys.events,
+    queryFn: async () => (await workflowsApi.events()).data,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
   const switchTo = (type: Trigger['type']) => {
     const key = ('object' in trigger ? trigger.object : undefined) || 'people';
     if (type === 'record') onChange({ type, object: key, events: ['created'] });
     else if (type === 'manual') onChange({ type, object: key });
     else if (type === 'webhook') onChange({ type });
     else if (type === 'called') onChange({ type, object: key });
-    else if (type === 'date')
+    else if (type === 'event') {
+      const first = events.data?.[0];
+      if (first) onChange({ type, event: first.key, object: eventObject(first, key) });
+    } else if (type === 'date')
       onChange({ type, object: key, field: '', offset: -1, unit: 'days', at: '09:00' });
     else
       onChange({
@@ -62,7 +73,7 @@ export function TriggerForm({
         aria-label={t('workflow.trigger')}
         value={trigger.type}
         onChange={(v) => switchTo(v as Trigger['type'])}
-        data={(['record', 'date', 'schedule', 'manual', 'webhook', 'called'] as const).map((v) => ({
+        data={(['record', 'date', 'schedule', 'manual', 'webhook', 'called', 'event'] as const).map((v) => ({
           value: v,
           label: t(`workflow.triggerType.${v}`),
         }))}
@@ -196,6 +207,8 @@ export function TriggerForm({
         </>
       ) : trigger.type === 'webhook' ? (
         <HookSecret workflowId={workflowId} />
+      ) : trigger.type === 'event' ? (
+        <EventTrigger trigger={trigger} events={events.data ?? []} onChange={onChange} />
       ) : trigger.type === 'called' ? (
         <>
           <Text size="sm">{t('workflow.calledHint')}</Text>
@@ -215,5 +228,61 @@ export function TriggerForm({
         </>
       )}
     </Stack>
+  );
+}
+
+type ModuleEvent = { key: string; object: string | null; payload: string[] };
+
+/** The record object a trigger on `event` is about: the event's own, or (when it varies) the one already chosen. */
+function eventObject(event: ModuleEvent, chosen: string): string {
+  return event.object && event.object !== '*' ? event.object : chosen;
+}
+
+/** A module event's trigger: which event, the record's object when the event's varies, and a condition. */
+function EventTrigger({
+  trigger,
+  events,
+  onChange,
+}: {
+  trigger: Extract<Trigger, { type: 'event' }>;
+  events: ModuleEvent[];
+  onChange: (t: Trigger) => void;
+}) {
+  const { t } = useTranslation();
+  const object = useObject(trigger.object);
+  const chosen = events.find((e) => e.key === trigger.event);
+  const name = (key: string) => t(`workflow.moduleEvent.${key}`, { defaultValue: key });
+  return (
+    <>
+      <Select
+        label={t('workflow.moduleEventLabel')}
+        data={events.map((e) => ({ value: e.key, label: name(e.key) }))}
+        value={trigger.event}
+        allowDeselect={false}
+        onChange={(v) => {
+          const next = events.find((e) => e.key === v);
+          if (!next) return;
+          const { condition: _, ...rest } = trigger;
+          onChange({ ...rest, event: next.key, object: eventObject(next, trigger.object) });
+        }}
+      />
+      {chosen?.object === '*' ? (
+        <ObjectSelect value={trigger.object} onChange={(o) => onChange({ ...trigger, object: o })} />
+      ) : null}
+      {chosen?.payload.length ? (
+        <Text size="xs" c="dimmed">
+          {t('workflow.moduleEventPayload')}{' '}
+          <bdi dir="ltr">{chosen.payload.map((p) => `trigger.payload.${p}`).join(', ')}</bdi>
+        </Text>
+      ) : null}
+      <ConditionInput
+        object={object}
+        value={trigger.condition ?? {}}
+        onChange={(c) => {
+          const { condition: _, ...rest } = trigger;
+          onChange(c.filter || c.expr ? { ...rest, condition: c } : rest);
+        }}
+      />
+    </>
   );
 }

@@ -158,6 +158,11 @@ describe('unfinished steps', () => {
     expect(missingInTrigger({ type: 'record', object: 'deals', events: [] })).toEqual(['events']);
     expect(missingInTrigger({ type: 'schedule', cron: '0 8 * * 6', timeZone: 'Asia/Tehran' })).toEqual([]);
     expect(missingInTrigger({ type: 'webhook' })).toEqual([]);
+    expect(missingInTrigger({ type: 'event', event: 'sales.formSubmitted', object: 'leads' })).toEqual([]);
+    expect(missingInTrigger({ type: 'event', event: '', object: 'leads' })).toEqual(['event']);
+    expect(
+      missingInTrigger({ type: 'event', event: 'email.received', object: 'people', condition: {} }),
+    ).toEqual(['condition']);
     expect(missingInTrigger({ type: 'called' })).toEqual([]);
   });
 });

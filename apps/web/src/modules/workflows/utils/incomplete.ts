@@ -65,6 +65,10 @@ export function missingInTrigger(trigger: Trigger): string[] {
   if (trigger.type === 'webhook') return [];
   if (trigger.type === 'called') return [];
   if (!trigger.object) return ['object'];
+  if (trigger.type === 'event') {
+    if (!trigger.event) return ['event'];
+    if (trigger.condition && blankCondition(trigger.condition)) return ['condition'];
+  }
   if (trigger.type === 'record') {
     if (trigger.events.length === 0) return ['events'];
     if (trigger.condition && blankCondition(trigger.condition)) return ['condition'];

@@ -2,6 +2,7 @@
 export const workflowKeys = {
   all: ['workflows'] as const,
   list: ['workflows', 'list'] as const,
+  events: ['workflows', 'events'] as const,
   one: (id: string) => ['workflows', 'one', id] as const,
   allRuns: ['workflows', 'runs'] as const,
   versions: (id: string) => ['workflows', 'versions', id] as const,

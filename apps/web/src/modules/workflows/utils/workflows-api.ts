@@ -33,6 +33,8 @@ export const workflowsApi = {
   ) => call(client.PATCH('/api/v1/workflows/{id}', { ...byId(id), body })),
   remove: (id: string) => call(client.DELETE('/api/v1/workflows/{id}', byId(id))),
   publish: (id: string) => call(client.POST('/api/v1/workflows/{id}/publish', byId(id))),
+  /** The module events a trigger may name (a web form submitted, an email received). */
+  events: () => call(client.GET('/api/v1/workflows/events')),
   hookSecret: (id: string) => call(client.POST('/api/v1/workflows/{id}/hook-secret', byId(id))),
   versions: (id: string) => call(client.GET('/api/v1/workflows/{id}/versions', byId(id))),
   restore: (id: string, version: number) =>
