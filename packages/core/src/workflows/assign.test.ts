@@ -9,6 +9,7 @@ import {
   type TestApp,
 } from '../../../../test/harness.ts';
 import { runWorkflowStep } from './run-step.ts';
+import { publishWorkflow } from './test-kit.ts';
 
 describe('the assign step', () => {
   let t: TestApp;
@@ -29,8 +30,8 @@ describe('the assign step', () => {
     runWorkflowStep(t.handle.db, { workspaceId: admin.workspaceId, runId }, { allowPrivate: false });
   const ownerOf = async (id: string) =>
     ((await call('GET', `/objects/people/${id}`)).json() as { owner: string | null }).owner;
-  const publishOn = async (name: string, assign: Record<string, unknown>) => {
-    const created = await call('POST', '/workflows', {
+  const publishOn = (name: string, assign: Record<string, unknown>) =>
+    publishWorkflow(call, {
       name,
       draft: {
         trigger: {
@@ -43,13 +44,6 @@ describe('the assign step', () => {
         steps: [{ id: 'a', type: 'assign', next: null, ...assign }],
       },
     });
-    expect(created.statusCode, created.body).toBe(201);
-    const { id } = created.json() as { id: string };
-    const published = await call('POST', `/workflows/${id}/publish`);
-    expect(published.statusCode, published.body).toBe(200);
-    expect((await call('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
-    return id;
-  };
   const person = async (jobTitle: string, extra: Record<string, unknown> = {}) =>
     (
       (await call('POST', '/objects/people', { firstName: 'لیلا', jobTitle, ...extra })).json() as {

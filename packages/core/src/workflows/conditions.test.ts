@@ -8,6 +8,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
+import { publishWorkflow } from './test-kit.ts';
 
 describe('trigger conditions on old and new values', () => {
   let t: TestApp;
@@ -28,10 +29,9 @@ describe('trigger conditions on old and new values', () => {
         ).rows[0]!.n,
       ),
     );
-  const publishOn = async (as: string, expr: string) => {
-    const created = await call(
-      'POST',
-      '/workflows',
+  const publishOn = (as: string, expr: string) =>
+    publishWorkflow(
+      call,
       {
         name: 'Crossing',
         draft: {
@@ -42,13 +42,6 @@ describe('trigger conditions on old and new values', () => {
       },
       as,
     );
-    expect(created.statusCode, created.body).toBe(201);
-    const { id } = created.json() as { id: string };
-    const published = await call('POST', `/workflows/${id}/publish`, undefined, as);
-    expect(published.statusCode, published.body).toBe(200);
-    expect((await call('PATCH', `/workflows/${id}`, { enabled: true }, as)).statusCode).toBe(200);
-    return id;
-  };
 
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });

@@ -5,7 +5,7 @@ import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test
 import { cleanSubmission } from '../../../../test/web-forms.ts';
 import { announceReceivedMail, EMAIL_RECEIVED } from '../email/email.events.ts';
 import { announce } from '../events/module-events.ts';
-import { runWorkflowStep } from './run-step.ts';
+import { drainRuns, publishWorkflow } from './test-kit.ts';
 
 describe('workflows started by module events', () => {
   let t: TestApp;
@@ -21,30 +21,8 @@ describe('workflows started by module events', () => {
       admin.workspaceId,
       async (trx) => (await sql.raw<T>(text).execute(trx.withoutPlugins())).rows,
     );
-  /** Runs every queued or running run's steps until none is left (what the worker's jobs do). */
-  const drain = async () => {
-    for (let i = 0; i < 30; i++) {
-      const rows = await query<{ id: string }>(
-        `select id from workflow_runs where status in ('queued', 'running') and reason is null`,
-      );
-      if (rows.length === 0) return;
-      for (const r of rows)
-        await runWorkflowStep(
-          t.handle.db,
-          { workspaceId: admin.workspaceId, runId: r.id },
-          { allowPrivate: false },
-        );
-    }
-  };
-  const publishOn = async (body: unknown) => {
-    const created = await call('POST', '/workflows', body);
-    expect(created.statusCode, created.body).toBe(201);
-    const { id } = created.json() as { id: string };
-    const published = await call('POST', `/workflows/${id}/publish`);
-    expect(published.statusCode, published.body).toBe(200);
-    expect((await call('PATCH', `/workflows/${id}`, { enabled: true })).statusCode).toBe(200);
-    return id;
-  };
+  const drain = () => drainRuns(t.handle.db, admin.workspaceId);
+  const publishOn = (body: unknown) => publishWorkflow(call, body);
   const runsOf = (workflowId: string) =>
     query<{
       status: string;

@@ -13,8 +13,9 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
-import { runWorkflowStep, type StepOptions } from './run-step.ts';
+import type { StepOptions } from './run-step.ts';
 import { parseMail, type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
+import { drainRuns } from './test-kit.ts';
 
 interface Run {
   id: string;
@@ -57,20 +58,7 @@ describe('workflow runs', () => {
   };
 
   /** Runs due steps of every queued, running (and, when asked, waiting) run until none is left. */
-  const drain = async (waiting = false) => {
-    for (let i = 0; i < 30; i++) {
-      const statuses = waiting ? ['queued', 'running', 'waiting'] : ['queued', 'running'];
-      const { rows } = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-        sql<{ id: string }>`
-          select id from workflow_runs where status = any(${statuses}::text[])
-            and reason is distinct from 'queued behind an earlier run'`.execute(trx),
-      );
-      if (rows.length === 0) return;
-      for (const r of rows)
-        await runWorkflowStep(t.handle.db, { workspaceId: admin.workspaceId, runId: r.id }, options);
-      waiting = false;
-    }
-  };
+  const drain = (waiting = false) => drainRuns(t.handle.db, admin.workspaceId, options, waiting);
   const create = async (body: unknown) => {
     const res = await call('POST', '/workflows', body);
     expect(res.statusCode, res.body).toBe(201);

@@ -2,7 +2,7 @@ import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
-import { runWorkflowStep } from './run-step.ts';
+import { drainRuns } from './test-kit.ts';
 
 describe('workflows', () => {
   let t: TestApp;
@@ -13,20 +13,7 @@ describe('workflows', () => {
     () => admin.cookie,
   );
   /** Runs every queued or running run's steps until none is left (what the worker's jobs do). */
-  const drain = async () => {
-    for (let i = 0; i < 20; i++) {
-      const { rows } = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-        sql<{ id: string }>`select id from workflow_runs where status in ('queued', 'running')`.execute(trx),
-      );
-      if (rows.length === 0) return;
-      for (const r of rows)
-        await runWorkflowStep(
-          t.handle.db,
-          { workspaceId: admin.workspaceId, runId: r.id },
-          { allowPrivate: false },
-        );
-    }
-  };
+  const drain = () => drainRuns(t.handle.db, admin.workspaceId);
   const create = async (body: unknown) => {
     const res = await call('POST', '/workflows', body);
     expect(res.statusCode, res.body).toBe(201);
