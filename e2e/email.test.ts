@@ -5,6 +5,8 @@
 // and a message delivered while the person's page is open appears on it without a reload. Sends wait ten seconds in
 // the outbox (to be undone) and go through the job worker.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -51,12 +53,29 @@ describe('email in the browser, in Persian', () => {
   let runner: Runner;
   let personId: string;
   const mails: string[] = [];
+  // A remote image's server on loopback (the test app allows private mail hosts): what Rabita's proxy asked it.
+  let images: http.Server;
+  let imageUrl: string;
+  const imageRequests: http.IncomingHttpHeaders[] = [];
 
   /** axe-core on a part of the screen: no serious or critical violations (frames are the server's HTML). */
   const axe = (selector: string) => seriousAxeViolations(page, selector, { frames: false });
 
   beforeAll(async () => {
     dovecot = await startDovecot({ users: [{ name: 'sara', password: 'رمز-سارا-123' }] });
+    images = http.createServer((request, response) => {
+      imageRequests.push(request.headers);
+      response
+        .writeHead(200, { 'content-type': 'image/png' })
+        .end(
+          Buffer.from(
+            'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+            'base64',
+          ),
+        );
+    });
+    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+    imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/logo.png`;
     smtp = await startSmtpReceiver((raw) => {
       mails.push(raw);
     });
@@ -93,6 +112,7 @@ describe('email in the browser, in Persian', () => {
     // The sending side keeps its SMTP connection open for a minute; the peer's close would wait for it.
     await Promise.race([smtp?.close(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
     await dovecot?.stop();
+    await new Promise((resolve) => images?.close(resolve));
   });
 
   it('signs up in Persian and adds a person with an email address', async () => {
@@ -127,7 +147,7 @@ describe('email in the browser, in Persian', () => {
         to: MAILBOX,
         subject: 'درخواست پیش‌فاکتور',
         text: 'سلام، لطفاً پیش‌فاکتور ده دستگاه را بفرستید.',
-        html: '<p dir="rtl">سلام، لطفاً <b>پیش‌فاکتور</b> ده دستگاه را بفرستید.</p>',
+        html: `<p dir="rtl">سلام، لطفاً <b>پیش‌فاکتور</b> ده دستگاه را بفرستید.</p><img src="${imageUrl}" alt="لوگو" width="40" height="40">`,
         messageId: '<quote-request@customer.example>',
         date: new Date(Date.now() - 2 * 3600_000),
       }),
@@ -227,6 +247,26 @@ describe('email in the browser, in Persian', () => {
       .frameLocator('iframe[data-testid=email-body]')
       .getByText('پیش‌فاکتور', { exact: true })
       .waitFor({ timeout: 10_000 });
+    // Its remote image stays blocked until the reader shows it; then it comes through Rabita's proxy, which the
+    // sandboxed frame reaches without a cookie, and the image's server sees neither the reader's cookie nor a referrer.
+    expect(imageRequests).toHaveLength(0);
+    const show = thread.getByTestId('email-images-blocked').getByRole('button');
+    expect(latinDigits((await show.textContent()) ?? '')).toBe(
+      latinDigits(e.showImages.replace('{{number}}', '1')),
+    );
+    expect(await axe('[role=dialog]')).toEqual([]);
+    await page.screenshot({ path: 'test-results/email-images-blocked-fa.png' });
+    await show.click();
+    const loaded = () =>
+      thread
+        .frameLocator('iframe[data-testid=email-body]')
+        .getByRole('img', { name: 'لوگو' })
+        .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth);
+    await expect.poll(loaded, { timeout: 10_000 }).toBe(1);
+    expect(imageRequests).toHaveLength(1);
+    expect(imageRequests[0]!.cookie).toBeUndefined();
+    expect(imageRequests[0]!.referer).toBeUndefined();
+    expect(await thread.getByTestId('email-images-blocked').count()).toBe(0);
   });
 
   it('replies in Persian from the thread: the SMTP peer gets it threaded, and the thread and timeline show it', async () => {

@@ -147,6 +147,9 @@ describe('tenant isolation across every route', () => {
     replace('field', ['bSecret']);
     replace('key', ['b_role']);
     replace('userId', [b.userId]);
+    // A message's attachment and remote image by number: the id decides (B's ids are not found).
+    replace('position', ['0']);
+    replace('index', ['0']);
     // Only calls that name something of B's: A's own lists (e.g. /objects/people) rightly answer 200.
     const bs = [...Object.values(ids), 'bonly', 'bSecret', 'b_role', b.userId];
     return urls.filter((u) => bs.some((v) => u.includes(v)));

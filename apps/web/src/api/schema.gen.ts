@@ -16337,10 +16337,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message’s sanitised HTML, for a sandboxed frame (strict Content-Security-Policy) */
+        /**
+         * A message’s sanitised HTML, for a sandboxed frame (strict Content-Security-Policy)
+         * @description Remote images are blocked. With `images=show` each one points at `images/{index}` of this message (Rabita’s image proxy) with an access token good for an hour, since a sandboxed frame sends no cookie; the Content-Security-Policy then allows images from that path only.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    images?: "show";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -16387,6 +16392,105 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email/messages/{id}/images/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A remote image of a message the caller may read in full, fetched by Rabita (the image proxy)
+         * @description Fetches only the URL the stored message names as image `index` (in document order), never one from the request: public addresses only unless RABITA_MAIL_ALLOW_PRIVATE, at most 3 redirects, 5 s, 5 MB, and only PNG, JPEG, GIF, WebP, BMP, ICO or AVIF (recognised by their bytes; never SVG). No cookie, referrer or browser detail reaches the remote server. The caller is the signed-in person or API key, or the one `access` names (the token `html?images=show` puts in the frame’s image links). 404 for an unknown message or image, 413 over 5 MB, 502 when the remote server fails or sends something else.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The access token of a frame’s image link. */
+                    access?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    index: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -25467,6 +25571,8 @@ export interface components {
             hasAttachments: boolean;
             text?: string | null;
             hasHtml?: boolean;
+            /** @description Remote images in the HTML: blocked until shown (`GET /email/messages/{id}/html?images=show`). */
+            remoteImages?: number;
             attachments?: {
                 position: number;
                 filename: string;
@@ -25504,6 +25610,8 @@ export interface components {
             hasAttachments: boolean;
             text?: string | null;
             hasHtml?: boolean;
+            /** @description Remote images in the HTML: blocked until shown (`GET /email/messages/{id}/html?images=show`). */
+            remoteImages?: number;
             attachments?: {
                 position: number;
                 filename: string;

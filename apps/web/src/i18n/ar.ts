@@ -1037,6 +1037,8 @@ export const ar: Dictionary = {
     toLine: 'إلى: {{people}}',
     ccLine: 'نسخة إلى: {{people}}',
     bodyFrame: 'الرسالة: {{subject}}',
+    showImages: 'إظهار الصور ({{number}})',
+    imagesBlocked: 'الصور الخارجية محجوبة كي لا يعرف المرسل أنك فتحت الرسالة.',
     tooLarge: 'كانت هذه الرسالة أكبر من أن تُحفظ كاملة.',
     notStored: 'غير محفوظ',
     reply: 'رد',

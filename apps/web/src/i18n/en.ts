@@ -1056,6 +1056,8 @@ export const en = {
     toLine: 'To: {{people}}',
     ccLine: 'Cc: {{people}}',
     bodyFrame: 'Message: {{subject}}',
+    showImages: 'Show images ({{number}})',
+    imagesBlocked: 'Remote images are blocked so the sender cannot tell you opened this.',
     tooLarge: 'This message was too large to keep in full.',
     notStored: 'not kept',
     reply: 'Reply',

@@ -1042,6 +1042,8 @@ export const fa: Dictionary = {
     toLine: 'به: {{people}}',
     ccLine: 'رونوشت: {{people}}',
     bodyFrame: 'نامه: {{subject}}',
+    showImages: 'نمایش تصویرها ({{number}})',
+    imagesBlocked: 'تصویرهای بیرونی مسدود شده‌اند تا فرستنده نفهمد این نامه را باز کرده‌اید.',
     tooLarge: 'این نامه بزرگ‌تر از آن بود که کامل نگه داشته شود.',
     notStored: 'نگه داشته نشده',
     reply: 'پاسخ',

@@ -1,8 +1,10 @@
 import fastifyMultipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { readUpload } from '../http/read-upload.ts';
 import { contextOf, principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { remoteImage, sealImageAccess } from './image-proxy.ts';
 import { closeMailConnections } from './mail-connections.ts';
 import {
   createMailbox,
@@ -17,6 +19,7 @@ import {
 import { EMAIL_HTML_CSP } from './message-parse.ts';
 import { getThread, messageAttachment, messageHtml, sendEmail } from './messages.service.ts';
 import { cancelSend, listOutbox, MAX_UNDO_SECONDS, sendOrSchedule } from './outbox.service.ts';
+import { emailHtmlCspWithImages, showRemoteImages } from './remote-images.ts';
 import { keepUpload, MAX_ATTACHMENT_BYTES } from './uploads.ts';
 
 const tags = ['email'];
@@ -118,6 +121,12 @@ const messageSchema = z
     hasAttachments: z.boolean(),
     text: z.string().nullable().optional(),
     hasHtml: z.boolean().optional(),
+    remoteImages: z
+      .number()
+      .optional()
+      .describe(
+        'Remote images in the HTML: blocked until shown (`GET /email/messages/{id}/html?images=show`).',
+      ),
     attachments: z
       .array(
         z.object({
@@ -173,6 +182,21 @@ const outboxSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'EmailOutboxEntry' });
+
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The absolute URL of a message's image proxy path as the browser reaches this server (`…/messages/<id>/images/`),
+ * for a CSP source: a host-source needs a host, and 'self' cannot name a path. `http:` also matches the same URL
+ * over https in CSP, so a proxy in front that speaks plain HTTP to Rabita still matches. A host header that is not
+ * a plain host name falls back to 'self'.
+ */
+function imageProxyPath(request: FastifyRequest): string {
+  const host = request.host;
+  if (!HOST.test(host)) return "'self'";
+  const path = request.url.split('?')[0]!.replace(/\/html$/, '/images/');
+  return `${request.protocol}://${host}${path}`;
+}
 
 /** Mailboxes (connect, watch their sync, fix them), threads and messages, and sending. */
 export const emailRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, secrets, settings }) => {
@@ -353,21 +377,72 @@ export const emailRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, s
       schema: {
         tags,
         summary: 'A message’s sanitised HTML, for a sandboxed frame (strict Content-Security-Policy)',
+        description:
+          'Remote images are blocked. With `images=show` each one points at `images/{index}` of this message (Rabita’s image proxy) with an access token good for an hour, since a sandboxed frame sends no cookie; the Content-Security-Policy then allows images from that path only.',
         params: idParams,
+        querystring: z.object({ images: z.enum(['show']).optional() }),
         response: { 200: z.string(), ...problems },
       },
     },
     async (request, reply) => {
-      const html = await messageHtml(contextOf(db, request), request.params.id);
+      const ctx = contextOf(db, request);
+      let csp = EMAIL_HTML_CSP;
+      let show: ((html: string) => string) | undefined;
+      if (request.query.images === 'show') {
+        const token = sealImageAccess(await secrets.get(), ctx.principal, request.params.id);
+        show = (html) => showRemoteImages(html, (n) => `images/${n}?access=${token}`);
+        csp = emailHtmlCspWithImages(imageProxyPath(request));
+      }
+      const html = await messageHtml(ctx, request.params.id, show);
       // The security headers put X-Frame-Options: DENY on every response; this one is meant for the app's own
       // sandboxed frame, which its CSP's frame-ancestors 'self' allows (and nothing else).
       reply.raw.removeHeader('x-frame-options');
       return reply
         .type('text/html; charset=utf-8')
-        .header('content-security-policy', EMAIL_HTML_CSP)
+        .header('content-security-policy', csp)
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, no-store')
         .send(html);
+    },
+  );
+
+  app.get(
+    '/email/messages/:id/images/:index',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary:
+          'A remote image of a message the caller may read in full, fetched by Rabita (the image proxy)',
+        description:
+          'Fetches only the URL the stored message names as image `index` (in document order), never one from the request: public addresses only unless RABITA_MAIL_ALLOW_PRIVATE, at most 3 redirects, 5 s, 5 MB, and only PNG, JPEG, GIF, WebP, BMP, ICO or AVIF (recognised by their bytes; never SVG). No cookie, referrer or browser detail reaches the remote server. The caller is the signed-in person or API key, or the one `access` names (the token `html?images=show` puts in the frame’s image links). 404 for an unknown message or image, 413 over 5 MB, 502 when the remote server fails or sends something else.',
+        params: z.object({ id: z.string().max(64), index: z.coerce.number().int().min(0).max(100_000) }),
+        querystring: z.object({
+          access: z.string().max(2000).optional().describe('The access token of a frame’s image link.'),
+        }),
+        response: { 200: z.any(), 413: problemSchema, 502: problemSchema, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const image = await remoteImage(
+        {
+          db,
+          principal: request.principal,
+          access: request.query.access,
+          origin: { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null },
+        },
+        request.params.id,
+        request.params.index,
+        { secrets, allowPrivate: settings.mailAllowPrivate ?? false },
+      );
+      // The frame that shows it is sandboxed (an opaque origin): the resource policy lets it load the image.
+      return reply
+        .type(image.contentType)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, max-age=3600')
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .header('content-disposition', 'inline')
+        .send(image.body);
     },
   );
 

@@ -676,10 +676,10 @@ export function htmlToPlainText(html: string): string {
 /**
  * The Content-Security-Policy of the sandboxed iframe that shows a message's sanitised HTML. Nothing loads by
  * default: no script, frame, form target, font or connection. Images come from `data:` (inlined in the message),
- * `blob:` (handed in by Rabita's page) and Rabita itself ('self'): `cid:` attachments served by Rabita, and remote
- * images once the reader allows them, which Rabita must fetch through its own image proxy so the sender never sees
- * the reader's address or cookies. Inline styles are allowed because the sanitiser keeps only safe properties;
- * fonts only from `data:`. `base-uri` and `form-action` are not covered by `default-src`, so they are closed too;
+ * `blob:` (handed in by Rabita's page) and Rabita itself ('self'): `cid:` attachments served by Rabita. Remote
+ * images load only in the view where the reader showed them, under `emailHtmlCspWithImages` (`remote-images.ts`),
+ * from Rabita's own image proxy path, so the sender never sees the reader's address or cookies. Inline styles are
+ * allowed because the sanitiser keeps only safe properties; fonts only from `data:`. `base-uri` and `form-action` are not covered by `default-src`, so they are closed too;
  * only Rabita's own pages may frame it.
  */
 export const EMAIL_HTML_CSP =

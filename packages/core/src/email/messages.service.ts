@@ -26,6 +26,7 @@ import { internalAddresses, storeMessage } from './email-store.ts';
 import { appendToSent, sendRaw } from './mail-connections.ts';
 import type { MailDeps } from './mailboxes.service.ts';
 import { htmlToPlainText, normaliseAddress, parseMessage, sanitiseEmailHtml } from './message-parse.ts';
+import { remoteImageUrls } from './remote-images.ts';
 import { type Rendered, renderTemplateIn } from './templates.service.ts';
 import { sealToken, trackHtml } from './tracking.ts';
 import { openUploads } from './uploads.ts';
@@ -52,6 +53,8 @@ export interface MessageView {
   hasAttachments: boolean;
   text?: string | null | undefined;
   hasHtml?: boolean | undefined;
+  /** Remote images in the HTML, blocked until the reader shows them (through Rabita's image proxy). */
+  remoteImages?: number | undefined;
   attachments?:
     | {
         position: number;
@@ -109,6 +112,7 @@ export async function getThread(ctx: ServiceContext, threadId: string): Promise<
         ...view,
         text: r.body_text,
         hasHtml: r.body_html !== null,
+        remoteImages: r.body_html === null ? 0 : remoteImageUrls(r.body_html).length,
         attachments: attachments
           .filter((x) => x.message_id === r.id)
           .map((x) => ({
@@ -124,7 +128,8 @@ export async function getThread(ctx: ServiceContext, threadId: string): Promise<
   });
 }
 
-async function fullMessage(ctx: ServiceContext, id: string) {
+/** A message the caller may read in full (its bodies included); not found otherwise. */
+export async function readableMessage(ctx: ServiceContext, id: string) {
   if (!UUID.test(id)) throw notFound(id);
   return inWorkspace(ctx, async (trx, workspaceId) => {
     const row = await selectMessage(trx, workspaceId, id);
@@ -138,18 +143,24 @@ async function fullMessage(ctx: ServiceContext, id: string) {
 /**
  * A message's HTML as a whole document for a sandboxed frame: already sanitised when stored, with `dir="auto"`
  * and links opening outside. It is served with a Content-Security-Policy that runs nothing and loads no remote
- * image (remote images stay blocked; their count is in `remoteImages`).
+ * image: remote images stay blocked (their count is in `remoteImages`) unless `showImages` rewrites them to
+ * Rabita's image proxy.
  */
-export async function messageHtml(ctx: ServiceContext, id: string): Promise<string> {
-  const row = await fullMessage(ctx, id);
+export async function messageHtml(
+  ctx: ServiceContext,
+  id: string,
+  showImages?: (html: string) => string,
+): Promise<string> {
+  const row = await readableMessage(ctx, id);
   const body =
-    row.body_html ?? `<pre style="white-space:pre-wrap;font:inherit">${escapeHtml(row.body_text)}</pre>`;
+    (row.body_html !== null && showImages ? showImages(row.body_html) : row.body_html) ??
+    `<pre style="white-space:pre-wrap;font:inherit">${escapeHtml(row.body_text)}</pre>`;
   return `<!doctype html><html dir="auto"><head><meta charset="utf-8"><base target="_blank"><style>body{font-family:system-ui,Vazirmatn,sans-serif;margin:8px;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style></head><body dir="auto">${body}</body></html>`;
 }
 
 /** An attachment's bytes, for a caller who may see the whole message. */
 export async function messageAttachment(ctx: ServiceContext, id: string, position: number) {
-  await fullMessage(ctx, id);
+  await readableMessage(ctx, id);
   const found = await withWorkspace(ctx.db, ctx.principal.workspaceId, (trx) =>
     selectAttachmentContent(trx, ctx.principal.workspaceId, id, position),
   );

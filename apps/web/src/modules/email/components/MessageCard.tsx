@@ -1,7 +1,8 @@
-import { Anchor, Card, Group, Stack, Text } from '@mantine/core';
-import { IconPaperclip } from '@tabler/icons-react';
+import { Anchor, Button, Card, Group, Stack, Text } from '@mantine/core';
+import { IconPaperclip, IconPhoto } from '@tabler/icons-react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatDateTime } from '../../../lib/format.ts';
+import { formatDateTime, formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { attachmentUrl, messageHtmlUrl } from '../utils/email-api.ts';
 import { frameHeight, partyLabel } from '../utils/email-entry.ts';
@@ -12,7 +13,9 @@ import { DirectionIcon } from './DirectionIcon.tsx';
 /**
  * One message of a thread. Its body is shown in a frame that runs nothing and shares nothing with the app
  * (`sandbox=""`: no scripts, an origin of its own), served with a strict CSP; a message without HTML shows its
- * text. A reader who may see only the subject or only who and when is told so.
+ * text. Remote images stay blocked until the reader shows them, for this message and this view only: the frame
+ * then loads the HTML again with the images through Rabita's image proxy. A reader who may see only the subject or
+ * only who and when is told so.
  */
 export function MessageCard({ message: m }: { message: EmailMessage }) {
   const { t } = useTranslation();
@@ -20,6 +23,8 @@ export function MessageCard({ message: m }: { message: EmailMessage }) {
   const list = (people: EmailMessage['to']) =>
     new Intl.ListFormat(prefs.locale, { type: 'unit' }).format(people.map((p) => partyLabel(p)));
   const attachments = (m.attachments ?? []).filter((a) => !a.inline || !m.hasHtml);
+  const [showImages, setShowImages] = useState(false);
+  const blockedImages = m.hasHtml && !showImages ? (m.remoteImages ?? 0) : 0;
   return (
     <Card withBorder padding="sm" data-testid="email-message" data-message-id={m.id}>
       <Stack gap={6}>
@@ -49,11 +54,26 @@ export function MessageCard({ message: m }: { message: EmailMessage }) {
             {m.subject || t('email.noSubject')}
           </Text>
         )}
+        {blockedImages > 0 && (
+          <Group gap={6} wrap="nowrap" data-testid="email-images-blocked">
+            <Text size="xs" c="dimmed">
+              {t('email.imagesBlocked')}
+            </Text>
+            <Button
+              size="compact-xs"
+              variant="light"
+              leftSection={<IconPhoto size={14} aria-hidden />}
+              onClick={() => setShowImages(true)}
+            >
+              {t('email.showImages', { number: formatNumber(blockedImages, prefs) })}
+            </Button>
+          </Group>
+        )}
         {m.access === 'full' ? (
           m.hasHtml ? (
             <iframe
               sandbox=""
-              src={messageHtmlUrl(m.id)}
+              src={messageHtmlUrl(m.id, showImages)}
               title={t('email.bodyFrame', { subject: m.subject || t('email.noSubject') })}
               loading="lazy"
               referrerPolicy="no-referrer"

@@ -67,8 +67,12 @@ export const emailApi = {
       .map((e) => e.id),
 };
 
-/** Where a message's sanitised HTML is served, for a sandboxed frame. */
-export const messageHtmlUrl = (id: string) => `/api/v1/email/messages/${encodeURIComponent(id)}/html`;
+/**
+ * Where a message's sanitised HTML is served, for a sandboxed frame; with `images`, its remote images come through
+ * Rabita's image proxy instead of staying blocked.
+ */
+export const messageHtmlUrl = (id: string, images = false) =>
+  `/api/v1/email/messages/${encodeURIComponent(id)}/html${images ? '?images=show' : ''}`;
 
 /** Where one attachment of a message is downloaded. */
 export const attachmentUrl = (id: string, position: number) =>
