@@ -67,8 +67,10 @@ export function TriggerForm({
     .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }));
   return (
     <Stack gap="sm">
+      {/* One under another: seven kinds do not fit side by side in the panel (in Arabic and Persian least of all). */}
       <SegmentedControl
         fullWidth
+        orientation="vertical"
         size="xs"
         aria-label={t('workflow.trigger')}
         value={trigger.type}

@@ -97,9 +97,13 @@ export function WorkflowCanvas({
             ? definition.trigger.cron
             : definition.trigger.type === 'date'
               ? `${definition.trigger.object}.${definition.trigger.field}`
-              : 'object' in definition.trigger
-                ? (definition.trigger.object ?? '')
-                : '',
+              : definition.trigger.type === 'event'
+                ? t(`workflow.moduleEvent.${definition.trigger.event}`, {
+                    defaultValue: definition.trigger.event,
+                  })
+                : 'object' in definition.trigger
+                  ? (definition.trigger.object ?? '')
+                  : '',
         handles: [{ handle: 'next', followed: definition.start !== null }],
         selected: selected === TRIGGER_NODE,
         problem: problems.has(TRIGGER_NODE),
