@@ -3,7 +3,8 @@
 // no team), the unassigned tickets by time left to breach, moves with j and k, takes the most urgent with a (it
 // leaves "Unassigned" and joins "Mine"), finds it first in "Mine" and opens it with Enter. A second agent opens the
 // same ticket in another browser context: each sees that the other has it open, and the first sees the second
-// writing a reply. No serious accessibility problem on the inbox or the ticket page.
+// writing a reply. Ordered by priority instead of time left, an urgent question with a longer deadline comes first,
+// and the choice stays after a reload. No serious accessibility problem on the inbox or the ticket page.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
@@ -191,5 +192,47 @@ describe('the agents’ inbox in Persian', () => {
       .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
       .toBe('ticket-composer-body');
     expect(await page.locator('[data-testid="ticket-kind"] input[value="note"]').isChecked()).toBe(true);
+  });
+
+  it('orders a view by priority, then time left, when the agent asks, and keeps that order', async () => {
+    // Questions have a policy of their own, matched first: an urgent question is due in ten hours, later than the
+    // normal ticket's four.
+    const policies = (await api('GET', '/service/sla-policies')).data as { id: string; name: string }[];
+    await api('POST', '/service/sla-policies', {
+      name: 'پرسش‌ها',
+      businessTime: false,
+      condition: { field: 'type', op: 'eq', value: 'question' },
+      targets: { urgent: { first_response: 600, resolution: 2880 } },
+    });
+    const everyTicket = policies.find((p) => p.name === 'همهٔ تیکت‌ها')!;
+    await api('PATCH', `/service/sla-policies/${everyTicket.id}`, { position: 10 });
+    ids.question = (
+      await api('POST', '/objects/tickets', {
+        subject: 'آیا فاکتور رسمی برای شرکت صادر می‌شود؟',
+        language: 'fa',
+        type: 'question',
+        priority: 'urgent',
+        owner: null,
+      })
+    ).id as string;
+    for (let i = 0; !(await api('GET', `/objects/tickets/${ids.question}`)).slaDueAt; i++) {
+      if (i > 50) throw new Error('no SLA deadline on the question');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    await page.goto(`${base}/service/inbox`);
+    await page.getByRole('tab', { name: new RegExp(s.views.unassigned) }).click();
+    await expect.poll(rowIds).toEqual([ids.normal, ids.question, ids.low]);
+    await page.getByTestId('inbox-order').getByText(s.orders.priority, { exact: true }).click();
+    await expect.poll(rowIds).toEqual([ids.question, ids.normal, ids.low]);
+    await shot(page, 'inbox-by-priority');
+    expect(await axe(page)).toEqual([]);
+
+    // The choice is the agent's, kept in this browser.
+    await page.reload();
+    await page.getByRole('tab', { name: new RegExp(s.views.unassigned) }).click();
+    await expect.poll(rowIds).toEqual([ids.question, ids.normal, ids.low]);
+    await page.getByTestId('inbox-order').getByText(s.orders.timeLeft, { exact: true }).click();
+    await expect.poll(rowIds).toEqual([ids.normal, ids.question, ids.low]);
   });
 });

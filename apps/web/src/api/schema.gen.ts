@@ -18545,8 +18545,57 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        /** @description A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] }, holidayNotes?: { "YYYY-MM-DD": { name?: text or { en, ar, fa }, estimated?: boolean } } } — a note only for a date among holidays; estimated: false once an admin confirms a Hijri day */
-                        definition: unknown;
+                        /** @description A business calendar: an IANA zone, up to 12 ranges per ISO weekday (no two overlapping; an overnight range not running into the next day’s first), at least one open weekday, up to 5,000 holidays and special days; a holiday note only for a date among the holidays (estimated: false once an admin confirms a Hijri day). */
+                        definition: {
+                            timeZone: string;
+                            hours: {
+                                1?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                2?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                3?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                4?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                5?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                6?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                7?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            holidays: string[];
+                            specialDays?: {
+                                [key: string]: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            holidayNotes?: {
+                                [key: string]: {
+                                    name?: string | {
+                                        en: string;
+                                        ar: string;
+                                        fa: string;
+                                    };
+                                    estimated?: boolean;
+                                };
+                            };
+                        };
                     };
                 };
             };
@@ -18772,8 +18821,57 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
-                        /** @description A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] }, holidayNotes?: { "YYYY-MM-DD": { name?: text or { en, ar, fa }, estimated?: boolean } } } — a note only for a date among holidays; estimated: false once an admin confirms a Hijri day */
-                        definition?: unknown;
+                        /** @description A business calendar: an IANA zone, up to 12 ranges per ISO weekday (no two overlapping; an overnight range not running into the next day’s first), at least one open weekday, up to 5,000 holidays and special days; a holiday note only for a date among the holidays (estimated: false once an admin confirms a Hijri day). */
+                        definition?: {
+                            timeZone: string;
+                            hours: {
+                                1?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                2?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                3?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                4?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                5?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                6?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                                7?: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            holidays: string[];
+                            specialDays?: {
+                                [key: string]: {
+                                    from: string;
+                                    to: string;
+                                }[];
+                            };
+                            holidayNotes?: {
+                                [key: string]: {
+                                    name?: string | {
+                                        en: string;
+                                        ar: string;
+                                        fa: string;
+                                    };
+                                    estimated?: boolean;
+                                };
+                            };
+                        };
                     };
                 };
             };
@@ -18896,7 +18994,8 @@ export interface paths {
                                     fa: string;
                                 };
                                 estimated: boolean;
-                                kind: string;
+                                /** @enum {string} */
+                                kind: "nowruz" | "islamic-republic-day" | "sizdah-bedar" | "eid-al-fitr" | "arafat" | "eid-al-adha" | "islamic-new-year" | "tasua" | "ashura" | "mawlid";
                             }[];
                         };
                     };
@@ -25255,6 +25354,80 @@ export interface components {
             /** @description When named, the lead’s industry must be one of them (compared as folded text). */
             industries?: string[];
         };
+        BusinessCalendar: {
+            /** @description IANA time zone, such as Asia/Tehran. */
+            timeZone: string;
+            /** @description Open ranges per ISO weekday, "1" Monday … "7" Sunday; a weekday without ranges is closed. */
+            hours: {
+                1?: components["schemas"]["BusinessHoursRange"][];
+                2?: components["schemas"]["BusinessHoursRange"][];
+                3?: components["schemas"]["BusinessHoursRange"][];
+                4?: components["schemas"]["BusinessHoursRange"][];
+                5?: components["schemas"]["BusinessHoursRange"][];
+                6?: components["schemas"]["BusinessHoursRange"][];
+                7?: components["schemas"]["BusinessHoursRange"][];
+            };
+            /** @description Local dates (YYYY-MM-DD) closed all day. */
+            holidays: string[];
+            /** @description Local date → the ranges that replace its weekday’s (an empty list closes it). */
+            specialDays?: {
+                [key: string]: components["schemas"]["BusinessHoursRange"][];
+            };
+            /** @description Per holiday: its name (in en/ar/fa when generated, as the file said when imported) and whether it is an estimate. */
+            holidayNotes?: {
+                [key: string]: {
+                    name?: string | {
+                        en: string;
+                        ar: string;
+                        fa: string;
+                    };
+                    estimated?: boolean;
+                };
+            };
+        };
+        BusinessCalendarInput: {
+            /** @description IANA time zone, such as Asia/Tehran. */
+            timeZone: string;
+            /** @description Open ranges per ISO weekday, "1" Monday … "7" Sunday; a weekday without ranges is closed. */
+            hours: {
+                1?: components["schemas"]["BusinessHoursRangeInput"][];
+                2?: components["schemas"]["BusinessHoursRangeInput"][];
+                3?: components["schemas"]["BusinessHoursRangeInput"][];
+                4?: components["schemas"]["BusinessHoursRangeInput"][];
+                5?: components["schemas"]["BusinessHoursRangeInput"][];
+                6?: components["schemas"]["BusinessHoursRangeInput"][];
+                7?: components["schemas"]["BusinessHoursRangeInput"][];
+            };
+            /** @description Local dates (YYYY-MM-DD) closed all day. */
+            holidays: string[];
+            /** @description Local date → the ranges that replace its weekday’s (an empty list closes it). */
+            specialDays?: {
+                [key: string]: components["schemas"]["BusinessHoursRangeInput"][];
+            };
+            /** @description Per holiday: its name (in en/ar/fa when generated, as the file said when imported) and whether it is an estimate. */
+            holidayNotes?: {
+                [key: string]: {
+                    name?: string | {
+                        en: string;
+                        ar: string;
+                        fa: string;
+                    };
+                    estimated?: boolean;
+                };
+            };
+        };
+        BusinessHoursRange: {
+            /** @description HH:MM, local wall time in the calendar’s zone. */
+            from: string;
+            /** @description HH:MM; at or before `from`, the range ends on the next day (22:00–06:00). */
+            to: string;
+        };
+        BusinessHoursRangeInput: {
+            /** @description HH:MM, local wall time in the calendar’s zone. */
+            from: string;
+            /** @description HH:MM; at or before `from`, the range ends on the next day (22:00–06:00). */
+            to: string;
+        };
         CannedReply: {
             id: string;
             name: string;
@@ -27466,16 +27639,14 @@ export interface components {
         SlaCalendar: {
             id: string;
             name: string;
-            /** @description The business calendar: timeZone, hours per ISO weekday, holidays, specialDays. */
-            definition: unknown;
+            definition: components["schemas"]["BusinessCalendar"];
             createdAt: string;
             updatedAt: string;
         };
         SlaCalendarInput: {
             id: string;
             name: string;
-            /** @description The business calendar: timeZone, hours per ISO weekday, holidays, specialDays. */
-            definition: unknown;
+            definition: components["schemas"]["BusinessCalendarInput"];
             createdAt: string;
             updatedAt: string;
         };

@@ -1419,6 +1419,8 @@ export const ar: Dictionary = {
   inbox: {
     title: 'صندوق الوارد',
     viewsLabel: 'طرق عرض صندوق الوارد',
+    orderLabel: 'الترتيب',
+    orders: { timeLeft: 'الوقت المتبقي', priority: 'الأولوية ثم الوقت المتبقي' },
     views: {
       mine: 'تذاكري',
       team: 'تذاكر فريقي',

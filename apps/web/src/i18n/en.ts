@@ -1441,6 +1441,8 @@ export const en = {
   inbox: {
     title: 'Inbox',
     viewsLabel: 'Inbox views',
+    orderLabel: 'Order',
+    orders: { timeLeft: 'Time left', priority: 'Priority, then time left' },
     views: {
       mine: 'Mine',
       team: 'My team’s',

@@ -1429,6 +1429,8 @@ export const fa: Dictionary = {
   inbox: {
     title: 'صندوق ورودی',
     viewsLabel: 'نماهای صندوق ورودی',
+    orderLabel: 'ترتیب',
+    orders: { timeLeft: 'زمان باقی‌مانده', priority: 'اولویت، سپس زمان باقی‌مانده' },
     views: {
       mine: 'مال من',
       team: 'تیم من',

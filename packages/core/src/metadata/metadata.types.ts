@@ -14,6 +14,12 @@ export interface FieldDef {
   defaultValue?: unknown;
   /** Choices of a select, multi-select or tags field. */
   options?: SelectOption[] | undefined;
+  /**
+   * For a standard select: a stored column the database keeps (a generated column) holding the value's position,
+   * from 1, among `of`. Lists sort by it, so an index can hold the order, while the field's options are exactly
+   * `of`; with options an admin added, they sort by the position computed from the options instead.
+   */
+  rank?: { column: string; of: readonly string[] } | undefined;
   /** For relations: the target object and whether several records may be linked. */
   relation?: { object: string; many: boolean } | undefined;
   /** For money: the currency used when a value names none. */

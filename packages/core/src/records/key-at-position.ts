@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.ts';
 import { hiddenFor } from './access.ts';
 import { EXACT_UP_TO, estimateCount, listSource } from './count-estimate.ts';
 import { ALIAS, openScope } from './scope.ts';
-import { orderBy, parseSort } from './sort.ts';
+import { orderBy, parseSort, type SortKey } from './sort.ts';
 
 /** About how many of the list's rows a sample holds. */
 const SAMPLE_ROWS = 2_000;
@@ -52,7 +52,7 @@ export async function keyAtPosition(
         select ${first.expr} as v ${source} order by ${orderBy(keys)} offset ${offset} limit 1`.execute(
         s.raw,
       );
-      return { value: keyValue(type, rows[0]?.v), exact: true, count };
+      return { value: keyValue(first, type, rows[0]?.v), exact: true, count };
     }
     // A sample too small to hold any row of the list (blocks are drawn by chance) is drawn again, larger.
     let percent = Math.min(100, (100 * SAMPLE_ROWS) / count);
@@ -68,15 +68,19 @@ export async function keyAtPosition(
         ) as ranked
         where r = least(floor(${options.at}::float8 * n), n - 1)`.execute(s.raw);
       if (rows.length > 0 || percent >= 100)
-        return { value: keyValue(type, rows[0]?.v), exact: false, count };
+        return { value: keyValue(first, type, rows[0]?.v), exact: false, count };
       percent = Math.min(100, percent * 10);
     }
   });
 }
 
-/** A key as the API shows it (and takes it back as `seek`): numbers as numbers, times as ISO text. */
-function keyValue(type: string | undefined, v: unknown): unknown {
+/**
+ * A key as the API shows it (and takes it back as `seek`): numbers as numbers, times as ISO text, a select's
+ * position as its option's value.
+ */
+function keyValue(key: SortKey, type: string | undefined, v: unknown): unknown {
   if (v === undefined || v === null) return null;
+  if (key.options) return key.options[Number(v) - 1] ?? null;
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'string' && (type === 'number' || type === 'rating' || type === 'money')) return Number(v);
   return v;

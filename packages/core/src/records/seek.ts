@@ -5,6 +5,7 @@ import type { ObjectDef } from '../metadata/metadata.types.ts';
 import {
   cursorValue,
   encodeCursor,
+  fitsKind,
   type KeysetPart,
   keysetParts,
   orderBySortColumns,
@@ -87,16 +88,16 @@ function decodeReversed(keys: SortKey[], cursor: string): unknown[] {
   )
     invalid('cursor', 'The cursor belongs to another sort or direction; start again without it.');
   const values = decoded.v as unknown[];
-  if (
-    values.some((v) => v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-  )
+  // Each value must fit its key, as forward cursors' must, so a forged one cannot make PostgreSQL fail.
+  if (values.some((v, i) => v !== null && !fitsKind(keys[i]!.kind, v)))
     invalid('cursor', 'The cursor is not one this API gave out.');
   return values;
 }
 
 /**
  * Checks a seek value against the first sort key's field: it must be a value that field holds (or null, for the
- * rows where it is empty), so PostgreSQL never sees a value of the wrong type.
+ * rows where it is empty), so PostgreSQL never sees a value of the wrong type. A select's value becomes its
+ * option's position, which is what the key compares.
  */
 export function checkSeekValue(object: ObjectDef, key: SortKey, value: unknown): unknown {
   if (value === null) return null;
@@ -118,6 +119,12 @@ export function checkSeekValue(object: ObjectDef, key: SortKey, value: unknown):
     case 'boolean':
       if (typeof value !== 'boolean') bad('true or false');
       return value;
+    case 'select': {
+      // A select sorts by its options' order: the value is an option, compared by its position.
+      const at = typeof value === 'string' ? (key.options ?? []).indexOf(value) : -1;
+      if (at < 0) bad("one of the field's options");
+      return at + 1;
+    }
     case 'date':
     case 'dateTime':
       if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))

@@ -2,7 +2,7 @@ import type { FieldType } from '@rabita/shared';
 import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import { unstorableText } from '../http/route-kit.ts';
-import type { ObjectDef } from '../metadata/metadata.types.ts';
+import type { FieldDef, ObjectDef } from '../metadata/metadata.types.ts';
 import { fieldSql } from './expressions.ts';
 
 export interface SortKey {
@@ -13,9 +13,18 @@ export interface SortKey {
   exact?: RawBuilder<unknown> | undefined;
   /** What a cursor's value for the key must be, so a forged one cannot make the comparison fail in PostgreSQL. */
   kind: CursorKind;
+  /**
+   * For a select: its option values in their order. The key's value (in SQL, in cursors) is then a value's position
+   * among them, from 1, and null for an empty field or a value that is no longer an option; `seek` and `/keys`
+   * speak in option values and translate.
+   */
+  options?: readonly string[] | undefined;
 }
 
-type CursorKind = 'id' | 'dateTime' | 'date' | 'number' | 'boolean' | 'text';
+type CursorKind = 'id' | 'dateTime' | 'date' | 'number' | 'boolean' | 'text' | 'rank';
+
+/** The largest position a select's option may have in a cursor (a stored rank column is a smallint). */
+const MAX_RANK = 32_767;
 
 function cursorKind(type: FieldType): CursorKind {
   switch (type) {
@@ -37,8 +46,10 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}
 const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
 
 /** Whether a cursor's value (never null here) can be compared with a key of `kind`. */
-function fitsKind(kind: CursorKind, value: unknown): boolean {
+export function fitsKind(kind: CursorKind, value: unknown): boolean {
   switch (kind) {
+    case 'rank':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_RANK;
     case 'id':
       return typeof value === 'string' && UUID.test(value);
     case 'dateTime':
@@ -78,9 +89,27 @@ function invalid(field: string, message: string): never {
   throw new AppError('validation_failed', message, { errors: [{ field, message }] });
 }
 
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * How a select sorts: by its options' order as the field lists them (what the user arranged, or the order a
+ * standard field declares), not by the text of its values. The value is the option's position from 1; a stored
+ * rank column gives it when the field has one and its options are still exactly those the column ranks (an index
+ * can then serve the order), otherwise `array_position` over the options computes it per row (no index).
+ */
+function selectKey(field: FieldDef, scalar: RawBuilder<unknown>, alias: string) {
+  const options = (field.options ?? []).map((o) => o.value);
+  const expr =
+    field.rank && sameList(field.rank.of, options)
+      ? sql.ref(`${alias}.${field.rank.column}`)
+      : sql`array_position(${options}::text[], ${scalar})`;
+  return { expr, options, kind: 'rank' as const };
+}
+
 /**
  * Parses `field,-field` into sort keys, always ending with `id` so the order is total (what keyset
- * pagination needs). Only scalar fields sort.
+ * pagination needs). Only scalar fields sort; a select sorts by its options' order (`selectKey`).
  */
 export function parseSort(
   object: ObjectDef,
@@ -102,7 +131,8 @@ export function parseSort(
     const s = fieldSql(field, alias);
     if (!s.scalar) invalid('sort', `"${name}" cannot be sorted.`);
     if (keys.some((k) => k.field === name)) invalid('sort', `"${name}" appears twice.`);
-    if (name !== 'id')
+    if (field.type === 'select') keys.push({ field: name, desc, ...selectKey(field, s.scalar, alias) });
+    else if (name !== 'id')
       keys.push({
         field: name,
         desc,

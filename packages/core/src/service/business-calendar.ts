@@ -38,11 +38,11 @@ export interface BusinessCalendar {
   /** IANA time zone, such as Asia/Tehran. */
   timeZone: string;
   /** Open ranges per ISO weekday (1 = Monday … 7 = Sunday); a weekday without ranges is closed. */
-  hours: Partial<Record<IsoWeekday, readonly TimeRange[]>>;
+  hours: Partial<Record<IsoWeekday, TimeRange[]>>;
   /** Local dates 'YYYY-MM-DD' closed all day. */
-  holidays: readonly string[];
+  holidays: string[];
   /** Local date → the ranges that replace its weekday's (an empty list closes it, like a holiday). */
-  specialDays?: Readonly<Record<string, readonly TimeRange[]>>;
+  specialDays?: Record<string, TimeRange[]>;
   /**
    * What people know of a holiday (never read by the clock arithmetic): its name — in each language when Rabita
    * generated it, as the file said when imported — and whether its day is an estimate (a Hijri day before the moon

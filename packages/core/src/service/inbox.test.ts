@@ -30,6 +30,9 @@ describe('the inbox views are served by an index', () => {
   );
   const DONE = ['resolved', 'closed'];
   const SORT = 'slaDueAt,createdAt';
+  /** The inbox's other order: priority (urgent first), then time left (apps/web `INBOX_ORDERS.priority`). */
+  const BY_PRIORITY = '-priority,slaDueAt,createdAt,id';
+  const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
   /** Statements the app ran on tickets, as pg received them, while `capturing`. */
   let captured: { text: string; values: unknown[] }[] = [];
   let capturing = false;
@@ -57,7 +60,8 @@ describe('the inbox views are served by an index', () => {
       const records = Array.from({ length: 1000 }, (_, i) => {
         const n = batch * 1000 + i;
         const owner = n % 50 === 0 ? admin.userId : n % 7 === 0 ? null : agent.userId;
-        return { subject: `درخواست شمارهٔ ${n}`, status: statuses[n % statuses.length], owner };
+        const priority = PRIORITIES[Math.floor(n / 3) % PRIORITIES.length];
+        return { subject: `درخواست شمارهٔ ${n}`, status: statuses[n % statuses.length], owner, priority };
       });
       const res = await call('POST', '/objects/tickets/batch', { records });
       expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
@@ -97,12 +101,14 @@ describe('the inbox views are served by an index', () => {
   });
 
   /** The list statement a GET of the view runs, explained as it ran (in the workspace, as the table's owner). */
-  const planOf = async (filter: unknown, cookie: string) => {
+  const planOf = async (filter: unknown, cookie: string, sort = SORT, cursor?: string) => {
     captured = [];
     capturing = true;
     const res = await call(
       'GET',
-      `/objects/tickets?limit=50&sort=${SORT}&filter=${encodeURIComponent(JSON.stringify(filter))}`,
+      `/objects/tickets?limit=50&sort=${sort}&filter=${encodeURIComponent(JSON.stringify(filter))}${
+        cursor ? `&cursor=${cursor}` : ''
+      }`,
       undefined,
       cookie,
     );
@@ -131,7 +137,11 @@ describe('the inbox views are served by an index', () => {
         for (const child of node.Plans ?? []) walk(child);
       };
       walk(rows[0]!['QUERY PLAN'][0]!.Plan);
-      return { nodes, rows: res.json().data as { owner: string | null; slaDueAt: string | null }[] };
+      return {
+        nodes,
+        rows: res.json().data as { owner: string | null; slaDueAt: string | null; priority: string }[],
+        nextCursor: res.json().nextCursor as string | null,
+      };
     } finally {
       await owner.end();
     }
@@ -193,5 +203,150 @@ describe('the inbox views are served by an index', () => {
       'Rows Removed by Filter'?: number;
     };
     expect(scan['Rows Removed by Filter'] ?? 0).toBe(0);
+  });
+
+  /** Urgent first, then each priority by time left (no deadline last): what the priority order promises. */
+  const expectPriorityOrder = (rows: { priority: string; slaDueAt: string | null }[]) => {
+    const key = (r: { priority: string; slaDueAt: string | null }) =>
+      [
+        -PRIORITIES.indexOf(r.priority),
+        r.slaDueAt ? Date.parse(r.slaDueAt) : Number.POSITIVE_INFINITY,
+      ] as const;
+    for (let i = 1; i < rows.length; i++) {
+      const [a, b] = [key(rows[i - 1]!), key(rows[i]!)];
+      expect(a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]), JSON.stringify([rows[i - 1], rows[i]])).toBe(
+        true,
+      );
+    }
+  };
+
+  /**
+   * A list sorted descending on a key that may be empty reads its page as parts (the values, then the empty ones;
+   * after a cursor, one part per level), each an index range read in order and cut at a page; only the merge of
+   * those few rows is sorted. So: no sort below the parts' `Append`, every part read from the index.
+   */
+  const expectPartsFromIndex = (nodes: PlanNode[], index: string) => {
+    const root = nodes[0]!;
+    const sortsUnder = (node: PlanNode, underAppend: boolean): string[] => [
+      ...(underAppend && node['Node Type'].includes('Sort') ? [node['Node Type']] : []),
+      ...(node.Plans ?? []).flatMap((c) => sortsUnder(c, underAppend || node['Node Type'] === 'Append')),
+    ];
+    expect(sortsUnder(root, false)).toEqual([]);
+    const append = nodes.find((n) => n['Node Type'] === 'Append');
+    const parts = append ? (append.Plans ?? []) : [root];
+    for (const part of parts) {
+      const scans: string[] = [];
+      const walk = (n: PlanNode) => {
+        if (n['Index Name']) scans.push(n['Index Name']);
+        for (const c of n.Plans ?? []) walk(c);
+      };
+      walk(part);
+      expect(scans).toContain(index);
+    }
+  };
+
+  it('the stored priority rank is the position of each built-in option, as the field lists them', async () => {
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    try {
+      const { rows } = await owner.query<{ priority: string; rank: number }>(
+        `select distinct priority, priority_rank as rank from tickets where workspace_id = $1`,
+        [admin.workspaceId],
+      );
+      const meta = await call('GET', '/metadata/objects');
+      const field = (
+        meta.json().data as { key: string; fields: { key: string; options?: { value: string }[] }[] }[]
+      )
+        .find((o) => o.key === 'tickets')!
+        .fields.find((f) => f.key === 'priority')!;
+      const options = field.options!.map((o) => o.value);
+      expect(options).toEqual(PRIORITIES);
+      expect(rows).toHaveLength(PRIORITIES.length);
+      for (const row of rows) expect(row.rank).toBe(options.indexOf(row.priority) + 1);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it('Mine by priority: urgent first, then time left, from the priority index, on later pages too', async () => {
+    const mine = {
+      and: [
+        { field: 'owner', op: 'eq', value: agent.userId },
+        { field: 'status', op: 'nin', value: DONE },
+      ],
+    };
+    const first = await planOf(mine, agent.cookie, BY_PRIORITY);
+    expect(first.rows).toHaveLength(50);
+    expect(first.rows[0]!.priority).toBe('urgent');
+    expectPriorityOrder(first.rows);
+    expectPartsFromIndex(first.nodes, 'tickets_inbox_priority_open_idx');
+    // A page from the cursor reads on from the same index (its keyset parts are ranges of it).
+    const second = await planOf(mine, agent.cookie, BY_PRIORITY, first.nextCursor!);
+    expectPriorityOrder([...first.rows, ...second.rows]);
+    expectPartsFromIndex(second.nodes, 'tickets_inbox_priority_open_idx');
+  });
+
+  it('Pending by priority reads the waiting tickets’ priority index', async () => {
+    const pending = {
+      field: 'status',
+      op: 'in',
+      value: ['pending_customer', 'pending_third_party', 'on_hold'],
+    };
+    const { nodes, rows } = await planOf(pending, agent.cookie, BY_PRIORITY);
+    expect(rows.length).toBeGreaterThan(0);
+    expectPriorityOrder(rows);
+    expectPartsFromIndex(nodes, 'tickets_inbox_priority_pending_idx');
+  });
+
+  it('walks the priority order with cursors of 7 and from its end, the same tickets in the same order', async () => {
+    const filter = encodeURIComponent(
+      JSON.stringify({
+        and: [
+          { field: 'owner', op: 'eq', value: admin.userId },
+          { field: 'status', op: 'nin', value: DONE },
+        ],
+      }),
+    );
+    const all = (await call('GET', `/objects/tickets?limit=200&sort=${BY_PRIORITY}&filter=${filter}`)).json()
+      .data as { id: string; priority: string; slaDueAt: string | null }[];
+    expect(all.length).toBeGreaterThan(14);
+    expectPriorityOrder(all);
+    const read = async (reverse: boolean) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = (
+          await call(
+            'GET',
+            `/objects/tickets?limit=7&sort=${BY_PRIORITY}&filter=${filter}${reverse ? '&reverse=true' : ''}${
+              cursor ? `&cursor=${cursor}` : ''
+            }`,
+          )
+        ).json() as { data: { id: string }[]; nextCursor: string | null };
+        ids.push(...page.data.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    expect(await read(false)).toEqual(all.map((r) => r.id));
+    expect(await read(true)).toEqual(all.map((r) => r.id).reverse());
+  });
+
+  it('with a priority an admin added, sorts by the options’ order computed per row, the new one after urgent', async () => {
+    const patch = await call('PATCH', '/metadata/objects/tickets/fields/priority', {
+      options: [...PRIORITIES, 'critical'].map((value) => ({ value, labels: { en: value } })),
+    });
+    expect(patch.statusCode, patch.body).toBe(200);
+    const created = await call('POST', '/objects/tickets', {
+      subject: 'Everything is down',
+      priority: 'critical',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const page = (await call('GET', `/objects/tickets?limit=3&sort=${BY_PRIORITY}`)).json();
+    expect(page.data.map((r: { priority: string }) => r.priority)).toEqual(['critical', 'urgent', 'urgent']);
+    const next = (
+      await call('GET', `/objects/tickets?limit=3&sort=${BY_PRIORITY}&cursor=${page.nextCursor}`)
+    ).json();
+    expect(next.data.every((r: { priority: string }) => r.priority === 'urgent')).toBe(true);
   });
 });

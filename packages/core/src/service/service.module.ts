@@ -29,6 +29,7 @@ import { npsPages, npsRoutes } from './nps.routes.ts';
 import { NPS_RUN_TASK, NPS_SEND_TASK, runNpsCampaignPage, sendTicketNps } from './nps.service.ts';
 import * as presenceTables from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
+import * as priorityRank from './priority-rank.migrations.ts';
 import * as returnTables from './returns.migrations.ts';
 import { returnsRoutes } from './returns.routes.ts';
 import { returnHooks } from './returns.service.ts';
@@ -85,6 +86,7 @@ export const serviceModule: ModuleManifest = {
     'service-0015-fcr': fcrColumns,
     'service-0016-bench-indexes': benchIndexes,
     'service-0017-kb-search-head': kbSearchHead,
+    'service-0018-priority-rank': priorityRank,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.

@@ -104,6 +104,8 @@ export const tickets: ObjectDef = {
         required: true,
         defaultValue: 'normal',
         options: PRIORITIES,
+        // Kept by the database (service-0018-priority-rank), so the inbox's priority order is an index's.
+        rank: { column: 'priority_rank', of: ['low', 'normal', 'high', 'urgent'] },
       },
     ),
     field(

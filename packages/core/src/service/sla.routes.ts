@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
+import { calendarDefinitionBody, calendarSchema, generatedHoliday } from './calendar.schemas.ts';
 import {
   createCalendar,
   createPolicy,
@@ -31,23 +32,6 @@ const problems = {
 };
 const params = z.object({ id: z.uuid() });
 const iso = z.string().nullable();
-
-const calendarSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    definition: z
-      .unknown()
-      .describe('The business calendar: timeZone, hours per ISO weekday, holidays, specialDays.'),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'SlaCalendar' });
-const definition = z
-  .unknown()
-  .describe(
-    'A business calendar: { timeZone (IANA), hours: { "1".."7": [{ from: "HH:MM", to: "HH:MM" }] }, holidays: ["YYYY-MM-DD"], specialDays?: { "YYYY-MM-DD": [ranges] }, holidayNotes?: { "YYYY-MM-DD": { name?: text or { en, ar, fa }, estimated?: boolean } } } — a note only for a date among holidays; estimated: false once an admin confirms a Hijri day',
-  );
 
 const minutes = z.number().int().min(0).max(MAX_TARGET_MINUTES);
 const targets = z
@@ -148,12 +132,6 @@ const holidayChoice = z
   .describe(
     'Which holidays to generate; each is off unless chosen. Hijri days are estimated (moon sighting).',
   );
-const generatedHoliday = z.object({
-  date: z.string(),
-  name: z.object({ en: z.string(), ar: z.string(), fa: z.string() }),
-  estimated: z.boolean(),
-  kind: z.string(),
-});
 
 const isoOf = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -191,7 +169,7 @@ export const slaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) =
       schema: {
         tags,
         summary: 'Add a business calendar',
-        body: z.object({ name: text(200), definition }).strict(),
+        body: z.object({ name: text(200), definition: calendarDefinitionBody }).strict(),
         response: { 201: calendarSchema, ...problems },
       },
     },
@@ -207,7 +185,9 @@ export const slaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) =
         summary:
           'Change a business calendar (open deadlines of its policies’ tickets move; consumed time stays)',
         params,
-        body: z.object({ name: text(200).optional(), definition: definition.optional() }).strict(),
+        body: z
+          .object({ name: text(200).optional(), definition: calendarDefinitionBody.optional() })
+          .strict(),
         response: { 200: calendarSchema, ...problems },
       },
     },

@@ -32,7 +32,7 @@ function CalendarCard({
   const [confirmDelete, setConfirmDelete] = useState(false);
   const { error, busy, run } = useAction();
   const d = definitionOf(calendar);
-  const openDays = Object.values(d.hours).filter((r) => r.length > 0).length;
+  const openDays = Object.values(d.hours).filter((r) => (r?.length ?? 0) > 0).length;
   return (
     <Card withBorder padding="sm" data-testid="sla-calendar" data-name={calendar.name}>
       <Group justify="space-between" wrap="wrap" gap="xs">

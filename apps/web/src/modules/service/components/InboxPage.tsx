@@ -1,5 +1,17 @@
-import { Alert, Badge, Button, Group, Loader, Stack, Table, Tabs, Text, Title } from '@mantine/core';
-import { useHotkeys, useInterval } from '@mantine/hooks';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Loader,
+  SegmentedControl,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useHotkeys, useInterval, useLocalStorage } from '@mantine/hooks';
 import { IconKeyboard } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
@@ -11,20 +23,22 @@ import { useMe, usePrefs } from '../../auth/hooks/useMe.ts';
 import { useObject } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
 import { recordKeys } from '../../records/utils/record-keys.ts';
-import { type InboxView, useInboxList, useInboxViews } from '../hooks/useInbox.ts';
+import { type InboxOrder, type InboxView, useInboxList, useInboxViews } from '../hooks/useInbox.ts';
 import { inboxApi } from '../utils/inbox-api.ts';
 import { inboxKeys } from '../utils/inbox-keys.ts';
-import { moveSelection } from '../utils/inbox-views.ts';
+import { INBOX_ORDERS, moveSelection } from '../utils/inbox-views.ts';
 import { InboxRow } from './InboxRow.tsx';
 import { InboxShortcuts } from './InboxShortcuts.tsx';
 
 const COLUMNS = ['number', 'subject', 'requester', 'status', 'priority', 'assignee', 'timeLeft'] as const;
 /** Keys by their place on the keyboard, so j/k work under a Persian or Arabic layout too. */
 const PHYSICAL = { usePhysicalKeys: true } as const;
+const ORDERS = Object.keys(INBOX_ORDERS) as InboxOrder[];
 
 /**
  * The agents' inbox: views as tabs with their counts (mine, my team's, unassigned, breaching soon, pending, all
- * open), each a list of tickets by time left to breach, read through the record engine's list API page by page.
+ * open), each a list of tickets by time left to breach, or by priority (urgent first) then time left — the agent's
+ * choice, kept in this browser — read through the record engine's list API page by page.
  * Driven from the keyboard: j/k select, Enter or o opens, a assigns to me, s changes the status, ? lists the keys.
  */
 export default function InboxPage() {
@@ -44,7 +58,15 @@ export default function InboxPage() {
   const views = useInboxViews(now);
   const [view, setView] = useState<InboxView>('mine');
   const current = views.find((v) => v.view === view) ?? views[0];
-  const list = useInboxList(current?.filter);
+  const [storedOrder, setOrder] = useLocalStorage<string>({
+    key: 'rabita.inbox.order',
+    defaultValue: 'timeLeft',
+    getInitialValueInEffect: false,
+  });
+  const order: InboxOrder = ORDERS.includes(storedOrder as InboxOrder)
+    ? (storedOrder as InboxOrder)
+    : 'timeLeft';
+  const list = useInboxList(current?.filter, order);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [statusOpen, setStatusOpen] = useState(false);
   const [help, setHelp] = useState(false);
@@ -117,6 +139,22 @@ export default function InboxPage() {
     <Stack gap="md" p="md">
       <Group justify="space-between">
         <Title order={2}>{t('inbox.title')}</Title>
+        <Group gap="xs" ms="auto">
+          <Text size="sm" id="inbox-order">
+            {t('inbox.orderLabel')}
+          </Text>
+          <SegmentedControl
+            size="xs"
+            aria-labelledby="inbox-order"
+            data-testid="inbox-order"
+            value={order}
+            onChange={(v) => {
+              setOrder(v);
+              setSelectedId(null);
+            }}
+            data={ORDERS.map((o) => ({ value: o, label: t(`inbox.orders.${o}`) }))}
+          />
+        </Group>
         <Button
           variant="subtle"
           leftSection={<IconKeyboard size={16} />}

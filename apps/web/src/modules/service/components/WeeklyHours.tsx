@@ -5,7 +5,7 @@ import { formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { TimeSelect } from '../../email/components/TimeSelect.tsx';
 import { problemFor } from '../../email/utils/field-problem.ts';
-import type { HourRange } from '../utils/service-api.ts';
+import type { HourRange, IsoWeekday, WeekHours } from '../utils/service-api.ts';
 import { isOvernight, weekdayName, weekOrder } from '../utils/weekdays.ts';
 
 /**
@@ -19,19 +19,19 @@ export function WeeklyHours({
   error,
   readOnly,
 }: {
-  hours: Record<string, HourRange[]>;
-  onChange: (hours: Record<string, HourRange[]>) => void;
+  hours: WeekHours;
+  onChange: (hours: WeekHours) => void;
   error: unknown;
   readOnly: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const prefs = usePrefs();
-  const set = (day: number, ranges: HourRange[]) => onChange({ ...hours, [String(day)]: ranges });
+  const set = (day: IsoWeekday, ranges: HourRange[]) => onChange({ ...hours, [day]: ranges });
   return (
     <Stack gap="sm" data-testid="weekly-hours">
       {weekOrder(i18n.language).map((day) => {
         const name = weekdayName(day, i18n.language);
-        const ranges = hours[String(day)] ?? [];
+        const ranges = hours[day] ?? [];
         const dayProblem = problemFor(error, `definition.hours.${day}`);
         return (
           <fieldset

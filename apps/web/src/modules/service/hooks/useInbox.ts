@@ -4,7 +4,13 @@ import { useMe } from '../../auth/hooks/useMe.ts';
 import { useTeams } from '../../workspaces/hooks/useTeams.ts';
 import { inboxApi } from '../utils/inbox-api.ts';
 import { inboxKeys } from '../utils/inbox-keys.ts';
-import { INBOX_VIEWS, type InboxView, teamMembersOf, viewFilter } from '../utils/inbox-views.ts';
+import {
+  INBOX_VIEWS,
+  type InboxOrder,
+  type InboxView,
+  teamMembersOf,
+  viewFilter,
+} from '../utils/inbox-views.ts';
 
 /**
  * The inbox's views for the signed-in agent: each view that applies (no "My team's" without a team), its filter
@@ -32,13 +38,13 @@ export function useInboxViews(now: number) {
   return views.map((v, i) => ({ ...v, count: counts[i]?.data?.count as number | undefined }));
 }
 
-/** A view's tickets by time left, page by page (keyset cursors); `more()` reads the next page. */
-export function useInboxList(filter: string | undefined) {
+/** A view's tickets in an order, page by page (keyset cursors); `more()` reads the next page. */
+export function useInboxList(filter: string | undefined, order: InboxOrder) {
   const query = useInfiniteQuery({
-    queryKey: inboxKeys.list(filter ?? ''),
+    queryKey: inboxKeys.list(filter ?? '', order),
     enabled: filter !== undefined,
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => inboxApi.page(filter ?? '', pageParam),
+    queryFn: ({ pageParam }) => inboxApi.page(filter ?? '', order, pageParam),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const rows = useMemo(() => query.data?.pages.flatMap((p) => p.data) ?? [], [query.data]);
@@ -52,4 +58,4 @@ export function useInboxList(filter: string | undefined) {
   };
 }
 
-export type { InboxView };
+export type { InboxOrder, InboxView };

@@ -1,6 +1,6 @@
 import { call, client, type RecordData } from '../../../api/client.ts';
 import type { components } from '../../../api/schema.gen.ts';
-import { INBOX_SORT } from './inbox-views.ts';
+import { INBOX_ORDERS, type InboxOrder } from './inbox-views.ts';
 
 export type TicketViewers = components['schemas']['TicketViewers'];
 /** A ticket as the inbox lists it, with its requester's and assignee's names. */
@@ -23,15 +23,15 @@ const patchTicket = (ticketId: string, body: Record<string, unknown>) =>
 
 /** The inbox's routes through the typed client. */
 export const inboxApi = {
-  /** A page of a view's tickets by time left, from `cursor` (keyset). */
-  page: async (filter: string, cursor: string | undefined) =>
+  /** A page of a view's tickets in an order (time left, or priority then time left), from `cursor` (keyset). */
+  page: async (filter: string, order: InboxOrder, cursor: string | undefined) =>
     (await call(
       client.GET('/api/v1/objects/{object}', {
         params: {
           path: { object: 'tickets' },
           query: {
             limit: INBOX_PAGE,
-            sort: INBOX_SORT,
+            sort: INBOX_ORDERS[order],
             filter,
             fields: FIELDS,
             expand: 'requester,owner',

@@ -4,7 +4,7 @@
  */
 export const inboxKeys = {
   all: ['service', 'inbox'] as const,
-  list: (filter: string) => ['service', 'inbox', 'list', filter] as const,
+  list: (filter: string, order: string) => ['service', 'inbox', 'list', filter, order] as const,
   count: (filter: string) => ['service', 'inbox', 'count', filter] as const,
   /** Who else has a ticket open (polled; not under `all`, record events do not change it). */
   presence: (ticketId: string) => ['service', 'presence', ticketId] as const,

@@ -6,8 +6,18 @@ export type InboxView = (typeof INBOX_VIEWS)[number];
 export const DONE_STATUSES = ['resolved', 'closed'] as const;
 /** Statuses in which a ticket waits on someone other than the agent. */
 export const PENDING_STATUSES = ['pending_customer', 'pending_third_party', 'on_hold'] as const;
-/** Time left to breach, then age: what an agent should pick up next comes first (no deadline last). */
-export const INBOX_SORT = 'slaDueAt,createdAt';
+/**
+ * The inbox's orders as the list API's `sort`. Time left to breach, then age: what an agent should pick up next
+ * comes first (no deadline last). Priority (urgent first: a select sorts by its options' order, low to urgent, so
+ * descending), then time left. Each is served by indexes of its own (service-0010/0016, service-0018).
+ */
+export const INBOX_ORDERS = {
+  timeLeft: 'slaDueAt,createdAt',
+  priority: '-priority,slaDueAt,createdAt,id',
+} as const;
+export type InboxOrder = keyof typeof INBOX_ORDERS;
+/** The default order. */
+export const INBOX_SORT = INBOX_ORDERS.timeLeft;
 /** "Breaching soon": a deadline within this long. */
 export const BREACHING_WITHIN_MS = 60 * 60_000;
 

@@ -15,37 +15,22 @@ export type NewPolicy = NonNullable<
   paths['/api/v1/service/sla-policies']['post']['requestBody']
 >['content']['application/json'];
 
+/** A business calendar's definition as a request sends it (the server checks every rule and names what fails). */
+export type CalendarDefinition = NonNullable<
+  paths['/api/v1/service/calendars']['post']['requestBody']
+>['content']['application/json']['definition'];
+/** Open ranges per ISO weekday, 1 Monday … 7 Sunday. */
+export type WeekHours = CalendarDefinition['hours'];
+/** An ISO weekday, as the hours' keys name it. */
+export type IsoWeekday = keyof WeekHours;
 /** An open range of a day, `HH:MM` local time; `to <= from` runs into the next day. */
-export interface HourRange {
-  from: string;
-  to: string;
-}
-/** A business calendar's definition as the server stores it (the API types it loosely). */
-export interface CalendarDefinition {
-  timeZone: string;
-  /** Ranges per ISO weekday, "1" Monday … "7" Sunday. */
-  hours: Record<string, HourRange[]>;
-  holidays: string[];
-  specialDays?: Record<string, HourRange[]>;
-  /** A holiday's name (in each language when generated) and whether its day is still an estimate. */
-  holidayNotes?: Record<string, HolidayNote>;
-}
+export type HourRange = components['schemas']['BusinessHoursRange'];
+/** A holiday's name (in each language when generated) and whether its day is still an estimate. */
+export type HolidayNote = NonNullable<CalendarDefinition['holidayNotes']>[string];
 
-export interface HolidayNote {
-  name?: string | { en: string; ar: string; fa: string };
-  estimated?: boolean;
-}
-
-/** A calendar's definition read defensively: what the server sent, with empty parts where it had none. */
+/** A calendar's definition, or an empty one in UTC for a calendar not made yet. */
 export function definitionOf(calendar: SlaCalendar | undefined): CalendarDefinition {
-  const d = (calendar?.definition ?? {}) as Partial<CalendarDefinition>;
-  return {
-    timeZone: d.timeZone ?? 'UTC',
-    hours: d.hours ?? {},
-    holidays: d.holidays ?? [],
-    ...(d.specialDays ? { specialDays: d.specialDays } : {}),
-    ...(d.holidayNotes ? { holidayNotes: d.holidayNotes } : {}),
-  };
+  return calendar?.definition ?? { timeZone: 'UTC', hours: {}, holidays: [] };
 }
 
 /** Messages a page of the conversation holds. */
