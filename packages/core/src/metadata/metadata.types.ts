@@ -53,4 +53,10 @@ export interface ObjectDef {
   /** Where a standard object stands among the others (sidebar and metadata order), lowest first. */
   position?: number | undefined;
   fields: FieldDef[];
+  /**
+   * For a sort by one field, the fields its ties are broken by before the id, in the order an index keeps them
+   * after that field (people: `people_name_idx` is last name, first name, id). The list then reads that index in
+   * order from either end, instead of sorting every row of the group that ties (the last page of a surname).
+   */
+  sortTies?: Readonly<Record<string, readonly string[]>> | undefined;
 }

@@ -110,6 +110,8 @@ const people: ObjectDef = {
   table: 'people',
   titleFields: ['firstName', 'lastName'],
   subtitleField: 'jobTitle',
+  // people_name_idx (migration 0002) keeps (last name, first name, id).
+  sortTies: { lastName: ['firstName'] },
   fields: [
     field(
       'firstName',

@@ -203,9 +203,12 @@ describe('the filter compiler', () => {
     const sortable = ['score', 'active', 'tier', 'day', 'name'] as const;
     // Text order depends on the database's collation, so the model checks order only for the other fields; the walk
     // is always checked against the same sort read in one page.
+    // A select sorts by its options' order (gold, silver, bronze: TIERS), not by its values' text.
+    const sortValue = (field: (typeof sortable)[number], r: Row) =>
+      field === 'tier' && r.tier !== null ? TIERS.indexOf(r.tier) : r[field];
     const compare = (field: (typeof sortable)[number], a: Row, b: Row): number => {
-      const x = a[field];
-      const y = b[field];
+      const x = sortValue(field, a);
+      const y = sortValue(field, b);
       if (x === y) return 0;
       if (x === null) return 1;
       if (y === null) return -1;

@@ -144,6 +144,15 @@ export function parseSort(
       });
     else keys.push({ field: 'id', desc, expr: sql.ref(`${alias}.id`), kind: 'id' });
   }
+  // A sort by one field breaks its ties as the index serving it does (`ObjectDef.sortTies`), then by id; never by a
+  // field the caller may not see (its order would tell something of its values).
+  const only = keys.length === 1 && keys[0]!.field !== 'id' ? keys[0]! : undefined;
+  for (const tie of (only && object.sortTies?.[only.field]) || []) {
+    const field = object.fields.find((f) => f.key === tie);
+    const scalar = field && !hidden?.(object.key, tie) ? fieldSql(field, alias).scalar : undefined;
+    if (!field || !scalar || field.type === 'select' || field.type === 'dateTime') break;
+    keys.push({ field: tie, desc: only!.desc, expr: scalar, kind: cursorKind(field.type) });
+  }
   if (!keys.some((k) => k.field === 'id'))
     keys.push({ field: 'id', desc: keys[0]?.desc ?? false, expr: sql.ref(`${alias}.id`), kind: 'id' });
   return keys;
