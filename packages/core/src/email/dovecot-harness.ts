@@ -88,7 +88,13 @@ let exitHookInstalled = false;
  * Starts a throwaway Dovecot on free loopback ports, with `users` (default one: alice, password `secret`).
  * Throws when Dovecot is not installed, or when it does not accept IMAP within 10 s (the error names its log).
  */
-export async function startDovecot(options: { users?: MailUser[] } = {}): Promise<Dovecot> {
+export async function startDovecot(
+  options: {
+    users?: MailUser[];
+    /** Replaces the IMAP CAPABILITY list a logged-in client sees (`imap_capability`), to play an older server. */
+    imapCapability?: string;
+  } = {},
+): Promise<Dovecot> {
   const dovecotBin = await findBinary('dovecot');
   const doveadmBin = await findBinary('doveadm');
   if (!dovecotBin || !doveadmBin) {
@@ -99,6 +105,11 @@ export async function startDovecot(options: { users?: MailUser[] } = {}): Promis
   }
   const users = (options.users ?? [{ name: 'alice', password: 'secret' }]).map((u) => ({ ...u }));
   for (const user of users) checkUser(user);
+  if (
+    options.imapCapability !== undefined &&
+    !/^[A-Za-z0-9=+.-]+( [A-Za-z0-9=+.-]+)*$/.test(options.imapCapability)
+  )
+    throw new Error(`Dovecot capability list "${options.imapCapability}" is not a plain list of words`);
   if (new Set(users.map((u) => u.name)).size !== users.length) {
     throw new Error('Dovecot users must be unique');
   }
@@ -127,6 +138,7 @@ export async function startDovecot(options: { users?: MailUser[] } = {}): Promis
     logPath,
     greeting,
     runAs,
+    imapCapability: options.imapCapability,
   });
 
   const doveadm = (args: string[]) => run(doveadmBin, ['-c', confPath, ...args]);
@@ -224,6 +236,7 @@ interface MasterInput {
   logPath: string;
   greeting: string;
   runAs: RunAs;
+  imapCapability?: string | undefined;
 }
 
 /**
@@ -366,6 +379,7 @@ function dovecotConfig(c: ConfigInput): string {
     ...special('Trash'),
     '}',
     'protocol imap {',
+    ...(c.imapCapability ? [`  imap_capability = ${c.imapCapability}`] : []),
     // Every test connects from 127.0.0.1 as the same few users; the default of 10 is soon reached.
     '  mail_max_userip_connections = 100',
     '}',

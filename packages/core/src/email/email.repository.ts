@@ -1,5 +1,5 @@
 import type { Database, Tx } from '@rabita/db';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 // The email module's SQL. Its tables belong to its own migration, so they are written by column name without the
 // generated types (executor first, as every repository).
@@ -239,6 +239,21 @@ export async function selectFolders(trx: Tx, workspaceId: string, mailboxId: str
   return rows;
 }
 
+/** One folder's sync state, or undefined before its first pass. */
+export async function selectFolder(
+  trx: Tx,
+  workspaceId: string,
+  mailboxId: string,
+  path: string,
+): Promise<FolderRow | undefined> {
+  const { rows } = await sql<FolderRow>`
+    select path, role, uid_validity, last_uid, highest_modseq, backfill_below, backfill_done, total, done, polled_at
+    from mailbox_folders where workspace_id = ${workspaceId} and mailbox_id = ${mailboxId} and path = ${path}`.execute(
+    raw(trx),
+  );
+  return rows[0];
+}
+
 export async function upsertFolder(
   trx: Tx,
   workspaceId: string,
@@ -292,66 +307,6 @@ export interface StoredMessageRow {
   thread_id: string;
 }
 
-export async function selectMessageByMessageId(
-  trx: Tx,
-  workspaceId: string,
-  messageId: string,
-): Promise<StoredMessageRow | undefined> {
-  const { rows } = await sql<StoredMessageRow>`
-    select id, message_id, thread_id from email_messages
-    where workspace_id = ${workspaceId} and message_id = ${messageId}`.execute(raw(trx));
-  return rows[0];
-}
-
-/** Threads holding any of these Message-IDs, or holding a message that names this one among its references. */
-export async function selectRelatedThreads(
-  trx: Tx,
-  workspaceId: string,
-  messageId: string,
-  refs: string[],
-): Promise<{ thread_id: string; first_at: Date }[]> {
-  const { rows } = await sql<{ thread_id: string; first_at: Date }>`
-    select t.id as thread_id, t.first_at from email_threads t
-    where t.workspace_id = ${workspaceId} and t.id in (
-      select m.thread_id from email_messages m
-      where m.workspace_id = ${workspaceId} and m.message_id = any(${refs}::text[])
-      union
-      select m.thread_id from email_message_refs r
-      join email_messages m on m.workspace_id = r.workspace_id and m.id = r.message_id
-      where r.workspace_id = ${workspaceId} and r.ref = ${messageId})
-    order by t.first_at, t.id`.execute(raw(trx));
-  return rows;
-}
-
-/** A recent thread with the same subject and some of the same participants (threading's last resort). */
-export async function selectThreadBySubject(
-  trx: Tx,
-  workspaceId: string,
-  subjectKey: string,
-  participants: string[],
-  at: Date,
-): Promise<string | undefined> {
-  const { rows } = await sql<{ id: string }>`
-    select id from email_threads
-    where workspace_id = ${workspaceId} and subject_key = ${subjectKey}
-      and last_at > ${at}::timestamptz - interval '7 days' and first_at < ${at}::timestamptz + interval '7 days'
-      and participants && ${participants}::text[]
-    order by last_at desc limit 1`.execute(raw(trx));
-  return rows[0]?.id;
-}
-
-export async function insertThread(
-  trx: Tx,
-  workspaceId: string,
-  thread: { id: string; subject: string; subjectKey: string; at: Date },
-): Promise<void> {
-  await sql`
-    insert into email_threads (workspace_id, id, subject, subject_key, first_at, last_at)
-    values (${workspaceId}, ${thread.id}, ${thread.subject}, ${thread.subjectKey}, ${thread.at}, ${thread.at})`.execute(
-    raw(trx),
-  );
-}
-
 /** Moves every message and link of the other threads into `keep`, and removes the others. */
 export async function mergeThreads(
   trx: Tx,
@@ -369,22 +324,6 @@ export async function mergeThreads(
   await sql`delete from email_threads where workspace_id = ${workspaceId} and id = any(${others}::uuid[])`.execute(
     raw(trx),
   );
-}
-
-/** Adds one new message to a thread's numbers (cheaper than recounting; merges recount with `refreshThread`). */
-export async function addToThread(
-  trx: Tx,
-  workspaceId: string,
-  threadId: string,
-  message: { at: Date; participants: string[]; subject: string },
-): Promise<void> {
-  // A message older than the thread's first (a parent arriving after its reply) gives the thread its subject.
-  await sql`
-    update email_threads set message_count = message_count + 1,
-      subject = case when message_count = 0 or ${message.at} < first_at then ${message.subject} else subject end,
-      first_at = least(first_at, ${message.at}), last_at = greatest(last_at, ${message.at}),
-      participants = array(select distinct unnest(participants || ${message.participants}::text[]))
-    where workspace_id = ${workspaceId} and id = ${threadId}`.execute(raw(trx));
 }
 
 /** Recounts a thread from its messages: count, first and last time, participants; the subject of its first. */
@@ -426,45 +365,6 @@ export interface NewMessage {
   direction: 'in' | 'out' | 'internal';
   sentByUserId: string | null;
   mailboxId: string;
-}
-
-/** Inserts a message and its references; false when its Message-ID is already stored (another sync won). */
-export async function insertMessage(trx: Tx, workspaceId: string, m: NewMessage): Promise<boolean> {
-  const { rows } = await sql<{ id: string }>`
-    insert into email_messages (workspace_id, id, message_id, synthesised, thread_id, subject, from_address, from_name,
-      recipients, participants, sent_at, in_reply_to, refs, snippet, body_text, body_html, size, too_large,
-      auto_reply, bounce, direction, sent_by_user_id, mailbox_id)
-    values (${workspaceId}, ${m.id}, ${m.messageId}, ${m.synthesised}, ${m.threadId}, ${m.subject}, ${m.fromAddress},
-      ${m.fromName}, ${JSON.stringify(m.recipients)}::jsonb, ${m.participants}::text[], ${m.sentAt}, ${m.inReplyTo},
-      ${m.refs}::text[], ${m.snippet}, ${m.bodyText}, ${m.bodyHtml}, ${m.size}, ${m.tooLarge}, ${m.autoReply},
-      ${m.bounce === undefined ? null : JSON.stringify(m.bounce)}::jsonb, ${m.direction}, ${m.sentByUserId},
-      ${m.mailboxId})
-    on conflict (workspace_id, message_id) do nothing
-    returning id`.execute(raw(trx));
-  if (rows.length === 0) return false;
-  await sql`
-    insert into email_message_addresses (workspace_id, address, message_id, sent_at)
-    select ${workspaceId}, a, ${m.id}, ${m.sentAt} from unnest(${m.participants}::text[]) as a
-    on conflict do nothing`.execute(raw(trx));
-  if (m.refs.length > 0)
-    await sql`
-      insert into email_message_refs (workspace_id, ref, message_id)
-      select ${workspaceId}, r, ${m.id} from unnest(${m.refs}::text[]) as r on conflict do nothing`.execute(
-      raw(trx),
-    );
-  return true;
-}
-
-export async function insertLocation(
-  trx: Tx,
-  workspaceId: string,
-  location: { mailboxId: string; folder: string; uidValidity: string; uid: string; messageId: string },
-): Promise<void> {
-  await sql`
-    insert into email_locations (workspace_id, mailbox_id, folder, uid_validity, uid, message_id)
-    values (${workspaceId}, ${location.mailboxId}, ${location.folder}, ${location.uidValidity}::bigint,
-            ${location.uid}::bigint, ${location.messageId})
-    on conflict do nothing`.execute(raw(trx));
 }
 
 /** The UIDs already stored for a folder at this UIDVALIDITY, among those given. */
@@ -538,34 +438,6 @@ export async function remapLocations(
   return Number(result.numAffectedRows ?? 0);
 }
 
-export async function insertAttachment(
-  trx: Tx,
-  workspaceId: string,
-  a: {
-    messageId: string;
-    position: number;
-    filename: string;
-    contentType: string;
-    size: number;
-    sha256: string | null;
-    contentId: string | null;
-    inline: boolean;
-    content: Buffer | null;
-  },
-): Promise<void> {
-  if (a.sha256 && a.content && a.content.length > 0)
-    await sql`
-      insert into email_blobs (workspace_id, sha256, size, content)
-      values (${workspaceId}, ${a.sha256}, ${a.content.length}, ${a.content})
-      on conflict do nothing`.execute(raw(trx));
-  await sql`
-    insert into email_attachments (workspace_id, message_id, position, filename, content_type, size, sha256,
-                                   content_id, inline)
-    values (${workspaceId}, ${a.messageId}, ${a.position}, ${a.filename}, ${a.contentType}, ${a.size},
-            ${a.content && a.content.length > 0 ? a.sha256 : null}, ${a.contentId}, ${a.inline})
-    on conflict do nothing`.execute(raw(trx));
-}
-
 export async function insertSkip(
   trx: Tx,
   workspaceId: string,
@@ -635,6 +507,21 @@ export async function insertLinks(
     how: string;
   }[],
 ): Promise<void> {
+  // A link already there keeps its `how` unless it was only a suggestion.
+  await writeLinks(
+    trx,
+    workspaceId,
+    links,
+    sql`case when email_links.how = 'suggested' then excluded.how else email_links.how end`,
+  );
+}
+
+async function writeLinks(
+  trx: Tx,
+  workspaceId: string,
+  links: Parameters<typeof insertLinks>[2],
+  how: RawBuilder<unknown>,
+): Promise<void> {
   if (links.length === 0) return;
   await sql`
     insert into email_links (workspace_id, object_key, record_id, message_id, thread_id, sent_at, how)
@@ -643,22 +530,9 @@ export async function insertLinks(
                 ${links.map((l) => l.messageId)}::uuid[], ${links.map((l) => l.threadId)}::uuid[],
                 ${links.map((l) => l.sentAt.toISOString())}::timestamptz[], ${links.map((l) => l.how)}::text[])
          as l (o, r, m, t, s, h)
-    on conflict (workspace_id, object_key, record_id, message_id) do update
-      set how = case when email_links.how = 'suggested' then excluded.how else email_links.how end`.execute(
+    on conflict (workspace_id, object_key, record_id, message_id) do update set how = ${how}`.execute(
     raw(trx),
   );
-}
-
-/** The records other messages of a thread are linked to (a reply is linked where its thread is). */
-export async function selectThreadLinks(
-  trx: Tx,
-  workspaceId: string,
-  threadId: string,
-): Promise<{ object_key: string; record_id: string }[]> {
-  const { rows } = await sql<{ object_key: string; record_id: string }>`
-    select distinct object_key, record_id from email_links
-    where workspace_id = ${workspaceId} and thread_id = ${threadId} and how <> 'suggested'`.execute(raw(trx));
-  return rows;
 }
 
 /** Messages linked to a record, newest first, keyset-paged. */
@@ -1096,23 +970,6 @@ export async function insertBounceEvent(
     where workspace_id = ${workspaceId} and received_at < now() - interval '7 days'`.execute(raw(trx));
 }
 
-/** Moves the delivery reports that arrived before a message onto it, once it is stored. */
-export async function claimEarlyEvents(
-  trx: Tx,
-  workspaceId: string,
-  messageId: string,
-  id: string,
-): Promise<void> {
-  await lockMessageId(trx, workspaceId, messageId);
-  await sql`
-    with claimed as (
-      delete from email_early_events where workspace_id = ${workspaceId} and message_id = ${messageId}
-      returning kind, at, detail
-    )
-    insert into email_events (workspace_id, id, message_id, kind, at, machine, detail)
-    select ${workspaceId}, gen_random_uuid(), ${id}, kind, at, false, detail from claimed`.execute(raw(trx));
-}
-
 /** When a sent message went out and when its links were last clicked (machine clicks come in bursts). */
 export async function selectMessageTimes(
   trx: Tx,
@@ -1515,4 +1372,302 @@ export async function selectMessagesByAddresses(
     where a.workspace_id = ${workspaceId} and a.address = any(${addresses}::text[]) and m.direction <> 'internal'
     order by a.sent_at desc limit ${limit}`.execute(raw(trx));
   return rows;
+}
+
+// A fetched batch of messages, stored set-based (`storeMessages`): each function is one statement for the batch.
+
+/** The stored messages among these Message-IDs. */
+export async function selectMessagesByMessageIds(
+  trx: Tx,
+  workspaceId: string,
+  messageIds: string[],
+): Promise<StoredMessageRow[]> {
+  if (messageIds.length === 0) return [];
+  const { rows } = await sql<StoredMessageRow>`
+    select id, message_id, thread_id from email_messages
+    where workspace_id = ${workspaceId} and message_id = any(${messageIds}::text[])`.execute(raw(trx));
+  return rows;
+}
+
+/** A thread as threading weighs it: when it starts and ends, who is in it, its subject key and size. */
+export interface ThreadStateRow {
+  thread_id: string;
+  first_at: Date;
+  last_at: Date;
+  participants: string[];
+  subject_key: string;
+  message_count: number;
+}
+
+/**
+ * The threads related to a batch: those of stored messages with one of `refs` as their Message-ID (`kind` 'id',
+ * `key` the Message-ID), and those of stored messages naming one of `messageIds` among their references (`kind`
+ * 'ref', `key` the reference).
+ */
+export async function selectThreadGraph(
+  trx: Tx,
+  workspaceId: string,
+  messageIds: string[],
+  refs: string[],
+): Promise<(ThreadStateRow & { kind: 'id' | 'ref'; key: string })[]> {
+  if (messageIds.length === 0 && refs.length === 0) return [];
+  const { rows } = await sql<ThreadStateRow & { kind: 'id' | 'ref'; key: string }>`
+    select x.kind, x.key, t.id as thread_id, t.first_at, t.last_at, t.participants, t.subject_key, t.message_count
+    from (
+      select 'id' as kind, m.message_id as key, m.thread_id from email_messages m
+      where m.workspace_id = ${workspaceId} and m.message_id = any(${refs}::text[])
+      union all
+      select 'ref', r.ref, m.thread_id from email_message_refs r
+      join email_messages m on m.workspace_id = r.workspace_id and m.id = r.message_id
+      where r.workspace_id = ${workspaceId} and r.ref = any(${messageIds}::text[])
+    ) x
+    join email_threads t on t.workspace_id = ${workspaceId} and t.id = x.thread_id`.execute(raw(trx));
+  return rows;
+}
+
+/** The records the messages of these threads are linked to (suggestions left out), per thread. */
+export async function selectLinksOfThreads(
+  trx: Tx,
+  workspaceId: string,
+  threadIds: string[],
+): Promise<{ thread_id: string; object_key: string; record_id: string }[]> {
+  if (threadIds.length === 0) return [];
+  const { rows } = await sql<{ thread_id: string; object_key: string; record_id: string }>`
+    select distinct thread_id, object_key, record_id from email_links
+    where workspace_id = ${workspaceId} and thread_id = any(${threadIds}::uuid[]) and how <> 'suggested'`.execute(
+    raw(trx),
+  );
+  return rows;
+}
+
+/**
+ * Threading's last resort: the most recent thread with the subject key, some of the same participants and within
+ * 7 days, leaving out the threads a batch already holds in memory (their stored state is stale).
+ */
+export async function selectThreadBySubjectExcept(
+  trx: Tx,
+  workspaceId: string,
+  subjectKey: string,
+  participants: string[],
+  at: Date,
+  except: string[],
+): Promise<ThreadStateRow | undefined> {
+  const { rows } = await sql<ThreadStateRow>`
+    select id as thread_id, first_at, last_at, participants, subject_key, message_count from email_threads
+    where workspace_id = ${workspaceId} and subject_key = ${subjectKey}
+      and last_at > ${at}::timestamptz - interval '7 days' and first_at < ${at}::timestamptz + interval '7 days'
+      and participants && ${participants}::text[] and not (id = any(${except}::uuid[]))
+    order by last_at desc limit 1`.execute(raw(trx));
+  return rows[0];
+}
+
+/** New threads with their numbers already counted. */
+export async function insertThreads(
+  trx: Tx,
+  workspaceId: string,
+  threads: {
+    id: string;
+    subject: string;
+    subjectKey: string;
+    firstAt: Date;
+    lastAt: Date;
+    count: number;
+    participants: string[];
+  }[],
+): Promise<void> {
+  if (threads.length === 0) return;
+  await sql`
+    insert into email_threads (workspace_id, id, subject, subject_key, first_at, last_at, message_count, participants)
+    select ${workspaceId}, t.id, t.subject, t.subject_key, t.first_at, t.last_at, t.n,
+           array(select distinct jsonb_array_elements_text(t.p))
+    from unnest(${threads.map((t) => t.id)}::uuid[], ${threads.map((t) => t.subject)}::text[],
+                ${threads.map((t) => t.subjectKey)}::text[],
+                ${threads.map((t) => t.firstAt.toISOString())}::timestamptz[],
+                ${threads.map((t) => t.lastAt.toISOString())}::timestamptz[], ${threads.map((t) => t.count)}::int[],
+                ${threads.map((t) => JSON.stringify(t.participants))}::jsonb[])
+         as t (id, subject, subject_key, first_at, last_at, n, p)`.execute(raw(trx));
+}
+
+/**
+ * Adds a batch's messages to stored threads, once per thread (cheaper than recounting; merges recount with
+ * `refreshThread`): `subject` is that of the batch's earliest message, taken when it is earlier than the thread's
+ * first (a parent arriving after its reply gives the thread its subject).
+ */
+export async function addToThreads(
+  trx: Tx,
+  workspaceId: string,
+  deltas: {
+    id: string;
+    count: number;
+    firstAt: Date;
+    subject: string;
+    lastAt: Date;
+    participants: string[];
+  }[],
+): Promise<void> {
+  if (deltas.length === 0) return;
+  await sql`
+    update email_threads t set message_count = t.message_count + s.n,
+      subject = case when t.message_count = 0 or s.first_at < t.first_at then s.subject else t.subject end,
+      first_at = least(t.first_at, s.first_at), last_at = greatest(t.last_at, s.last_at),
+      participants = array(select distinct p from unnest(t.participants || s.participants) as p)
+    from (
+      select d.id, d.n, d.first_at, d.subject, d.last_at, array(select jsonb_array_elements_text(d.p)) as participants
+      from unnest(${deltas.map((d) => d.id)}::uuid[], ${deltas.map((d) => d.count)}::int[],
+                  ${deltas.map((d) => d.firstAt.toISOString())}::timestamptz[], ${deltas.map((d) => d.subject)}::text[],
+                  ${deltas.map((d) => d.lastAt.toISOString())}::timestamptz[],
+                  ${deltas.map((d) => JSON.stringify(d.participants))}::jsonb[])
+           as d (id, n, first_at, subject, last_at, p)
+    ) s
+    where t.workspace_id = ${workspaceId} and t.id = s.id`.execute(raw(trx));
+}
+
+/**
+ * Inserts messages with their references and addresses; returns the ids inserted (a Message-ID already stored,
+ * by a concurrent sync, is left out).
+ */
+export async function insertMessages(
+  trx: Tx,
+  workspaceId: string,
+  messages: NewMessage[],
+): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
+  const column = <T>(pick: (m: NewMessage) => T) => messages.map(pick);
+  const { rows } = await sql<{ id: string }>`
+    insert into email_messages (workspace_id, id, message_id, synthesised, thread_id, subject, from_address, from_name,
+      recipients, participants, sent_at, in_reply_to, refs, snippet, body_text, body_html, size, too_large,
+      auto_reply, bounce, direction, sent_by_user_id, mailbox_id)
+    select ${workspaceId}, m.id, m.message_id, m.synthesised, m.thread_id, m.subject, m.from_address, m.from_name,
+      m.recipients, array(select jsonb_array_elements_text(m.participants)), m.sent_at, m.in_reply_to,
+      array(select jsonb_array_elements_text(m.refs)), m.snippet, m.body_text, m.body_html, m.size, m.too_large,
+      m.auto_reply, m.bounce, m.direction, m.sent_by_user_id, m.mailbox_id
+    from unnest(${column((m) => m.id)}::uuid[], ${column((m) => m.messageId)}::text[],
+                ${column((m) => m.synthesised)}::boolean[], ${column((m) => m.threadId)}::uuid[],
+                ${column((m) => m.subject)}::text[], ${column((m) => m.fromAddress)}::text[],
+                ${column((m) => m.fromName)}::text[], ${column((m) => JSON.stringify(m.recipients))}::jsonb[],
+                ${column((m) => JSON.stringify(m.participants))}::jsonb[],
+                ${column((m) => m.sentAt.toISOString())}::timestamptz[], ${column((m) => m.inReplyTo)}::text[],
+                ${column((m) => JSON.stringify(m.refs))}::jsonb[], ${column((m) => m.snippet)}::text[],
+                ${column((m) => m.bodyText)}::text[], ${column((m) => m.bodyHtml)}::text[],
+                ${column((m) => m.size)}::int[], ${column((m) => m.tooLarge)}::boolean[],
+                ${column((m) => m.autoReply)}::boolean[],
+                ${column((m) => (m.bounce === undefined ? null : JSON.stringify(m.bounce)))}::jsonb[],
+                ${column((m) => m.direction)}::text[], ${column((m) => m.sentByUserId)}::uuid[],
+                ${column((m) => m.mailboxId)}::uuid[])
+         as m (id, message_id, synthesised, thread_id, subject, from_address, from_name, recipients, participants,
+               sent_at, in_reply_to, refs, snippet, body_text, body_html, size, too_large, auto_reply, bounce,
+               direction, sent_by_user_id, mailbox_id)
+    on conflict (workspace_id, message_id) do nothing
+    returning id`.execute(raw(trx));
+  const inserted = new Set(rows.map((r) => r.id));
+  const stored = messages.filter((m) => inserted.has(m.id));
+  const addresses = stored.flatMap((m) => m.participants.map((a) => ({ a, m })));
+  if (addresses.length > 0)
+    await sql`
+      insert into email_message_addresses (workspace_id, address, message_id, sent_at)
+      select ${workspaceId}, x.a, x.m, x.s
+      from unnest(${addresses.map((x) => x.a)}::text[], ${addresses.map((x) => x.m.id)}::uuid[],
+                  ${addresses.map((x) => x.m.sentAt.toISOString())}::timestamptz[]) as x (a, m, s)
+      on conflict do nothing`.execute(raw(trx));
+  const refs = stored.flatMap((m) => m.refs.map((r) => ({ r, id: m.id })));
+  if (refs.length > 0)
+    await sql`
+      insert into email_message_refs (workspace_id, ref, message_id)
+      select ${workspaceId}, x.r, x.m
+      from unnest(${refs.map((x) => x.r)}::text[], ${refs.map((x) => x.id)}::uuid[]) as x (r, m)
+      on conflict do nothing`.execute(raw(trx));
+  return inserted;
+}
+
+export async function insertLocations(
+  trx: Tx,
+  workspaceId: string,
+  locations: { mailboxId: string; folder: string; uidValidity: string; uid: string; messageId: string }[],
+): Promise<void> {
+  if (locations.length === 0) return;
+  await sql`
+    insert into email_locations (workspace_id, mailbox_id, folder, uid_validity, uid, message_id)
+    select ${workspaceId}, l.b, l.f, l.v, l.u, l.m
+    from unnest(${locations.map((l) => l.mailboxId)}::uuid[], ${locations.map((l) => l.folder)}::text[],
+                ${locations.map((l) => l.uidValidity)}::bigint[], ${locations.map((l) => l.uid)}::bigint[],
+                ${locations.map((l) => l.messageId)}::uuid[]) as l (b, f, v, u, m)
+    on conflict do nothing`.execute(raw(trx));
+}
+
+/** Attachments of many messages; their contents stored once by SHA-256 (`email_blobs`). */
+export async function insertAttachments(
+  trx: Tx,
+  workspaceId: string,
+  attachments: {
+    messageId: string;
+    position: number;
+    filename: string;
+    contentType: string;
+    size: number;
+    sha256: string | null;
+    contentId: string | null;
+    inline: boolean;
+    content: Buffer | null;
+  }[],
+): Promise<void> {
+  if (attachments.length === 0) return;
+  const blobs = new Map<string, Buffer>();
+  for (const a of attachments)
+    if (a.sha256 && a.content && a.content.length > 0) blobs.set(a.sha256, a.content);
+  if (blobs.size > 0)
+    await sql`
+      insert into email_blobs (workspace_id, sha256, size, content)
+      select ${workspaceId}, b.h, length(b.c), b.c
+      from unnest(${[...blobs.keys()]}::text[], ${[...blobs.values()]}::bytea[]) as b (h, c)
+      on conflict do nothing`.execute(raw(trx));
+  const stored = (a: (typeof attachments)[number]) => (a.content && a.content.length > 0 ? a.sha256 : null);
+  await sql`
+    insert into email_attachments (workspace_id, message_id, position, filename, content_type, size, sha256,
+                                   content_id, inline)
+    select ${workspaceId}, a.m, a.p, a.f, a.t, a.s, a.h, a.c, a.i
+    from unnest(${attachments.map((a) => a.messageId)}::uuid[], ${attachments.map((a) => a.position)}::int[],
+                ${attachments.map((a) => a.filename)}::text[], ${attachments.map((a) => a.contentType)}::text[],
+                ${attachments.map((a) => a.size)}::int[], ${attachments.map(stored)}::text[],
+                ${attachments.map((a) => a.contentId)}::text[], ${attachments.map((a) => a.inline)}::boolean[])
+         as a (m, p, f, t, s, h, c, i)
+    on conflict do nothing`.execute(raw(trx));
+}
+
+/**
+ * Moves the delivery reports that arrived before these messages onto them, once they are stored (their Message-IDs
+ * locked in one order, so syncs never deadlock).
+ */
+export async function claimEarlyEventsOf(
+  trx: Tx,
+  workspaceId: string,
+  messages: { messageId: string; id: string }[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  const keys = [...new Set(messages.map((m) => `${workspaceId}/${m.messageId}`))].sort();
+  await sql`
+    select pg_advisory_xact_lock(h) from (select hashtextextended(k, 0) as h from unnest(${keys}::text[]) as k
+    order by 1) x`.execute(raw(trx));
+  await sql`
+    with wanted as (
+      select * from unnest(${messages.map((m) => m.messageId)}::text[], ${messages.map((m) => m.id)}::uuid[])
+        as w (message_id, id)
+    ), claimed as (
+      delete from email_early_events e using wanted w
+      where e.workspace_id = ${workspaceId} and e.message_id = w.message_id
+      returning w.id, e.kind, e.at, e.detail
+    )
+    insert into email_events (workspace_id, id, message_id, kind, at, machine, detail)
+    select ${workspaceId}, gen_random_uuid(), id, kind, at, false, detail from claimed`.execute(raw(trx));
+}
+
+/**
+ * A batch's links as its store worked them out: one already written in the same transaction (a person created for
+ * a sender links the mail stored before it) takes the batch's `how`.
+ */
+export async function upsertLinks(
+  trx: Tx,
+  workspaceId: string,
+  links: Parameters<typeof insertLinks>[2],
+): Promise<void> {
+  await writeLinks(trx, workspaceId, links, sql`excluded.how`);
 }

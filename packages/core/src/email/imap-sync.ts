@@ -1,6 +1,6 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import type * as ImapFlowModule from 'imapflow';
-import type { ImapFlow, ListResponse } from 'imapflow';
+import type { ExpungeEvent, ImapFlow, ListResponse, MailboxObject } from 'imapflow';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { newId } from '../ids.ts';
 import { lazyPackage } from '../lazy-package.ts';
@@ -10,6 +10,7 @@ import {
   insertSkip,
   type MailboxRow,
   remapLocations,
+  selectFolder,
   selectFolderLocations,
   selectFolders,
   selectKnownUids,
@@ -18,7 +19,13 @@ import {
   setMailboxState,
   upsertFolder,
 } from './email.repository.ts';
-import { internalAddresses, type StoreContext, type StoreMailbox, storeMessage } from './email-store.ts';
+import {
+  internalAddresses,
+  type StoreContext,
+  type StoreMailbox,
+  storeMessage,
+  storeMessages,
+} from './email-store.ts';
 import { mailHostAddress } from './mail-host.ts';
 import { normaliseMessageId, type ParsedMessage, parseMessage } from './message-parse.ts';
 
@@ -37,10 +44,23 @@ export interface SyncDeps {
   /** How often the server's messages are compared with those stored (default: daily). */
   reconcileMs?: number | undefined;
   log?: ((message: string, detail?: Record<string, unknown>) => void) | undefined;
+  /** Told each IMAP command the sync sends (its logged form, secrets masked): tests count what a pass costs. */
+  onImapCommand?: ((command: string) => void) | undefined;
 }
 
 /** How many messages one fetch asks for, and one transaction stores. */
 const BATCH = 100;
+
+/** UIDs cut into batches of `BATCH`, in the order given. */
+function batches(uids: bigint[]): bigint[][] {
+  const out: bigint[][] = [];
+  for (let i = 0; i < uids.length; i += BATCH) out.push(uids.slice(i, i + BATCH));
+  return out;
+}
+/** More UIDs than this reported vanished at once, and the folder's UIDs are compared instead (memory stays bounded). */
+const MAX_VANISHED = 100_000;
+/** UIDs removed per statement when the server reports expunges. */
+const DELETE_CHUNK = 10_000;
 
 /** A mailbox's folder to sync and what it is for. */
 interface Folder {
@@ -59,7 +79,7 @@ export class MailboxError extends Error {
 /** Opens an IMAP connection for a mailbox (its secret opened, its host checked). */
 export async function connectImap(
   mailbox: Pick<MailboxRow, 'imap_host' | 'imap_port' | 'imap_security' | 'username' | 'auth' | 'secret'>,
-  deps: Pick<SyncDeps, 'secrets' | 'allowPrivate'>,
+  deps: Pick<SyncDeps, 'secrets' | 'allowPrivate'> & Partial<Pick<SyncDeps, 'onImapCommand'>>,
 ): Promise<ImapFlow> {
   const secret = (await deps.secrets.get()).open(mailbox.secret);
   const address = await mailHostAddress(mailbox.imap_host, 'imapHost', deps.allowPrivate);
@@ -74,7 +94,10 @@ export async function connectImap(
       mailbox.auth === 'xoauth2'
         ? { user: mailbox.username, accessToken: secret }
         : { user: mailbox.username, pass: secret },
-    logger: false,
+    logger: deps.onImapCommand ? commandObserver(deps.onImapCommand) : false,
+    // CONDSTORE is enabled whenever offered; QRESYNC too (it is asked for), which also makes the server report
+    // expunges as VANISHED UIDs rather than sequence numbers.
+    qresync: true,
     disableAutoIdle: true,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
@@ -88,6 +111,21 @@ export async function connectImap(
     throw new MailboxError(describeImapError(error));
   }
   return client;
+}
+
+/** An imapflow logger that passes on only the commands the client sends (logged at debug, secrets masked). */
+function commandObserver(onCommand: (command: string) => void) {
+  const none = () => {};
+  return {
+    debug: (entry: { src?: string; msg?: string }) => {
+      if (entry.src === 'c' && entry.msg) onCommand(entry.msg);
+    },
+    trace: none,
+    info: none,
+    warn: none,
+    error: none,
+    fatal: none,
+  };
 }
 
 /** One sentence a mailbox's owner can act on, from an imapflow failure. */
@@ -169,8 +207,9 @@ export async function syncMailbox(
     client.on('exists', (event: { path: string }) => {
       if (event.path === inbox.path) wake?.();
     });
-    client.on('expunge', (event: { path: string }) => {
-      if (event.path !== inbox.path) return;
+    client.on('expunge', (event: ExpungeEvent) => {
+      // VANISHED (EARLIER) answers the sync's own re-open of a folder and is handled there.
+      if (event.path !== inbox.path || event.earlier) return;
       expunged = true;
       wake?.();
     });
@@ -244,33 +283,105 @@ class FolderSync {
   /**
    * Brings one folder up to date. `'new'` fetches only UIDs above the cursor; `true` also finds expunged
    * messages; the first time (or after a UIDVALIDITY change) the window is walked newest first.
+   *
+   * Where the server offers CONDSTORE, a pass whose HIGHESTMODSEQ equals the one stored after the last complete
+   * pass does nothing more (no search, no fetch). With QRESYNC too, the open names the UIDs expunged since the
+   * stored value (VANISHED), so expunges never need every UID of the folder. Without either, every pass works
+   * as if the folder changed.
    */
   async sync(folder: Folder, mode: boolean | 'new' = false): Promise<void> {
-    const box = await this.client.mailboxOpen(folder.path, { readOnly: true });
+    let row = await this.tx((trx) => selectFolder(trx, this.workspaceId, this.mailbox.id, folder.path));
+    const { box, modseq, vanished } = await this.open(folder, row);
     const uidValidity = String(box.uidValidity);
-    const rows = await this.tx((trx) => selectFolders(trx, this.workspaceId, this.mailbox.id));
-    let row = rows.find((r) => r.path === folder.path);
+    const stored = row?.highest_modseq ? BigInt(row.highest_modseq) : undefined;
+    let fresh = false;
     if (row?.uid_validity && row.uid_validity !== uidValidity) {
       await this.remap(folder, uidValidity);
       row = undefined;
     }
     if (!row?.uid_validity) {
       await this.startWindow(folder, uidValidity, box.uidNext);
-      row = (await this.tx((trx) => selectFolders(trx, this.workspaceId, this.mailbox.id))).find(
-        (r) => r.path === folder.path,
-      );
+      row = await this.tx((trx) => selectFolder(trx, this.workspaceId, this.mailbox.id, folder.path));
+      fresh = true;
     }
     if (!row) return;
+    if (!fresh && row.backfill_done && modseq !== undefined && modseq === stored) {
+      // Nothing was added, removed or changed in the folder since the last complete pass.
+      if (folder.role !== 'inbox') await this.markPassed(folder, {});
+      return;
+    }
     if (!row.backfill_done) await this.backfill(folder, uidValidity, row);
     await this.fetchNew(folder, uidValidity, BigInt(row.last_uid));
-    if (mode === true) await this.findExpunged(folder, uidValidity);
-    if (folder.role !== 'inbox')
-      await this.tx((trx) =>
-        upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
-          role: folder.role,
-          polled: true,
-        }),
-      );
+    // A HIGHESTMODSEQ below the stored one means the server rebuilt its state under the same UIDVALIDITY: what
+    // it says vanished since a value it no longer knows cannot be trusted, so every UID is compared instead.
+    const regressed = !fresh && modseq !== undefined && stored !== undefined && modseq < stored;
+    let expungesKnown = fresh; // a fresh window (or a re-map) stored only UIDs the server had when it was opened
+    if (vanished && !regressed) {
+      await this.forgetVanished(folder, uidValidity, vanished);
+      expungesKnown = true;
+    } else if (mode === true || (regressed && mode !== 'new')) {
+      // With CONDSTORE but no QRESYNC, a moved HIGHESTMODSEQ says something changed but not what: finding the
+      // expunged messages still means comparing every UID of the folder with the stored locations.
+      await this.findExpunged(folder, uidValidity);
+      expungesKnown = true;
+    }
+    if (this.signal.aborted) return;
+    // The folder's HIGHESTMODSEQ as it was opened is stored only now, after the pass's messages are stored and its
+    // expunges removed: a pass cut short keeps the old value, so the next pass does the work again, never skips it.
+    // A server that stops offering CONDSTORE has its stored value dropped (it could be stale when it comes back).
+    const highestModseq =
+      modseq === undefined ? (stored === undefined ? undefined : null) : expungesKnown ? modseq : undefined;
+    if (highestModseq !== undefined || folder.role !== 'inbox')
+      await this.markPassed(folder, { highestModseq });
+  }
+
+  /** Records a finished pass on the folder: polled now (the inbox is pushed, not polled), and its HIGHESTMODSEQ. */
+  private async markPassed(
+    folder: Folder,
+    values: { highestModseq?: bigint | null | undefined },
+  ): Promise<void> {
+    await this.tx((trx) =>
+      upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
+        role: folder.role,
+        polled: folder.role !== 'inbox',
+        ...(values.highestModseq !== undefined ? { highestModseq: values.highestModseq } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Opens a folder read-only. `modseq` is its HIGHESTMODSEQ at that moment when the server keeps one (CONDSTORE).
+   * With QRESYNC and a stored UIDVALIDITY and HIGHESTMODSEQ, the server also names the UIDs expunged since
+   * (VANISHED (EARLIER)): `vanished` holds them, or is undefined when the server did not or could not say.
+   */
+  private async open(
+    folder: Folder,
+    row: FolderRow | undefined,
+  ): Promise<{ box: MailboxObject; modseq: bigint | undefined; vanished: string[] | undefined }> {
+    const since =
+      this.client.enabled.has('QRESYNC') && row?.uid_validity && row.highest_modseq
+        ? { uidValidity: row.uid_validity, changedSince: row.highest_modseq }
+        : undefined;
+    const vanished = new Set<number>();
+    let overflow = false;
+    // Only the open itself asks for VANISHED (EARLIER); the live VANISHED of an idling inbox wakes the loop instead.
+    const listen = (event: ExpungeEvent) => {
+      if (!event.vanished || !event.earlier || event.uid === undefined) return;
+      if (vanished.size < MAX_VANISHED) vanished.add(event.uid);
+      else overflow = true;
+    };
+    this.client.on('expunge', listen);
+    let box: MailboxObject;
+    try {
+      box = await this.client.mailboxOpen(folder.path, { readOnly: true, ...since });
+    } finally {
+      this.client.off('expunge', listen);
+    }
+    // Read now: imapflow raises `box.highestModseq` as later FETCH responses report theirs.
+    const modseq = this.client.enabled.has('CONDSTORE') && !box.noModseq ? box.highestModseq : undefined;
+    // imapflow keeps `qresync` only when the server answered for the same UIDVALIDITY with a HIGHESTMODSEQ.
+    const answered = since !== undefined && (box as MailboxObject & { qresync?: boolean }).qresync === true;
+    return { box, modseq, vanished: answered && !overflow ? [...vanished].map(String) : undefined };
   }
 
   /** The window's UIDs are counted and the cursors set: new mail above `uidNext`, the backfill below it. */
@@ -312,9 +423,8 @@ class FolderSync {
       .map((u) => BigInt(u))
       .filter((u) => u < below)
       .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-    for (let i = 0; i < all.length && !this.signal.aborted; i += BATCH) {
-      const batch = all.slice(i, i + BATCH);
-      done += await this.fetchAndStore(folder, uidValidity, batch);
+    await this.pipeline(folder, uidValidity, batches(all), async (batch, handled) => {
+      done += handled;
       below = batch.at(-1)!;
       const reached = below;
       const count = done;
@@ -326,7 +436,7 @@ class FolderSync {
         });
         await this.progress(trx);
       });
-    }
+    });
     if (this.signal.aborted) return;
     await this.tx(async (trx) => {
       await upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
@@ -344,29 +454,68 @@ class FolderSync {
       .map((u) => BigInt(u))
       .filter((u) => u > lastUid)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (let i = 0; i < uids.length && !this.signal.aborted; i += BATCH) {
-      const batch = uids.slice(i, i + BATCH);
-      await this.fetchAndStore(folder, uidValidity, batch);
-      await this.tx((trx) =>
+    await this.pipeline(folder, uidValidity, batches(uids), (batch) =>
+      this.tx((trx) =>
         upsertFolder(trx, this.workspaceId, this.mailbox.id, folder.path, {
           role: folder.role,
           lastUid: batch.at(-1)!,
         }),
-      );
-    }
+      ),
+    );
   }
 
   /**
-   * Fetches a batch's messages (peeking: flags stay as they are) and stores each; a message that cannot be stored
+   * Fetches a batch's messages (peeking: flags stay as they are) and stores them; a message that cannot be stored
    * is logged as skipped with its reason. Returns how many were handled.
    */
   private async fetchAndStore(folder: Folder, uidValidity: string, uids: bigint[]): Promise<number> {
+    const fetched = await this.fetchBatch(folder, uidValidity, uids);
+    await this.storeBatch(folder, uidValidity, fetched.parsed);
+    return fetched.count;
+  }
+
+  /**
+   * Fetches and parses each batch while the one before it is stored (one batch ahead at most); `stored` runs after
+   * each batch is stored, in order, so a cursor it moves passes only stored mail (a crash refetches, never skips).
+   */
+  private async pipeline(
+    folder: Folder,
+    uidValidity: string,
+    batches: bigint[][],
+    stored: (batch: bigint[], handled: number) => Promise<unknown>,
+  ): Promise<void> {
+    const fetch = (i: number) => {
+      const batch = batches[i];
+      if (!batch || this.signal.aborted) return undefined;
+      const fetching = this.fetchBatch(folder, uidValidity, batch);
+      fetching.catch(() => {}); // its failure surfaces when the loop awaits it
+      return fetching;
+    };
+    let ahead = fetch(0);
+    try {
+      for (let i = 0; ahead; i += 1) {
+        const fetched = await ahead;
+        ahead = fetch(i + 1);
+        await this.storeBatch(folder, uidValidity, fetched.parsed);
+        await stored(batches[i]!, fetched.count);
+      }
+    } finally {
+      // A fetch still running when the loop stops (aborted, or a store failed) ends before the connection is reused.
+      await ahead?.catch(() => {});
+    }
+  }
+
+  /** A batch's messages fetched and parsed (those the server returns nothing for are logged as skipped). */
+  private async fetchBatch(
+    folder: Folder,
+    uidValidity: string,
+    uids: bigint[],
+  ): Promise<{ count: number; parsed: { uid: string; message: ParsedMessage }[] }> {
     const known = await this.tx((trx) =>
       selectKnownUids(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity, uids.map(String)),
     );
     const wanted = uids.filter((u) => !known.has(String(u)));
-    if (wanted.length === 0) return uids.length;
-    this.internal ??= await this.tx((trx) => internalAddresses(trx, this.workspaceId));
+    if (wanted.length === 0) return { count: uids.length, parsed: [] };
     const sizes = new Map<string, number>();
     for await (const m of this.client.fetch(
       wanted.map(String).join(','),
@@ -420,6 +569,17 @@ class FolderSync {
       }
       parsed.push({ uid: item.uid, message });
     }
+    return { count: uids.length, parsed };
+  }
+
+  /** Stores a fetched batch in one transaction, set-based (`storeMessages`). */
+  private async storeBatch(
+    folder: Folder,
+    uidValidity: string,
+    parsed: { uid: string; message: ParsedMessage }[],
+  ): Promise<void> {
+    if (parsed.length === 0) return;
+    this.internal ??= await this.tx((trx) => internalAddresses(trx, this.workspaceId));
     const store = (trx: Tx, item: { uid: string; message: ParsedMessage }, context: StoreContext) =>
       storeMessage(
         trx,
@@ -432,10 +592,18 @@ class FolderSync {
     // The batch in one transaction; when any message fails, each is stored on its own so one bad message costs
     // only itself (and is logged as skipped with its reason).
     try {
-      await this.tx(async (trx) => {
-        const context: StoreContext = { internal: this.internal! };
-        for (const item of parsed) await store(trx, item, context);
-      });
+      await this.tx((trx) =>
+        storeMessages(
+          trx,
+          this.workspaceId,
+          this.store,
+          parsed.map((item) => ({
+            location: { folder: folder.path, uidValidity, uid: item.uid },
+            parsed: item.message,
+          })),
+          { internal: this.internal! },
+        ),
+      );
     } catch {
       for (const item of parsed) {
         try {
@@ -450,7 +618,6 @@ class FolderSync {
         }
       }
     }
-    return uids.length;
   }
 
   private async skip(folder: Folder, uid: string, messageId: string | null, reason: string): Promise<void> {
@@ -535,6 +702,16 @@ class FolderSync {
       );
   }
 
+  /** Removes the locations of UIDs the server reported expunged (VANISHED); the messages stay, as for any expunge. */
+  private async forgetVanished(folder: Folder, uidValidity: string, uids: string[]): Promise<void> {
+    for (let i = 0; i < uids.length; i += DELETE_CHUNK) {
+      const chunk = uids.slice(i, i + DELETE_CHUNK);
+      await this.tx((trx) =>
+        deleteLocations(trx, this.workspaceId, this.mailbox.id, folder.path, uidValidity, chunk),
+      );
+    }
+  }
+
   /**
    * A new UIDVALIDITY: the folder's messages are matched to stored ones by Message-ID (headers only), their
    * locations moved, and the folder's cursors started again — no stored message is imported twice.
@@ -551,6 +728,8 @@ class FolderSync {
         role: folder.role,
         uidValidity: null,
         lastUid: 0,
+        // The stored HIGHESTMODSEQ belonged to the old UIDs: the next complete pass stores the new one.
+        highestModseq: null,
         backfillBelow: null,
         backfillDone: false,
         total: 0,
