@@ -395,12 +395,11 @@ export async function transmit(
       `The SMTP server did not accept the message: ${(error as Error).message}`,
     );
   }
-  await appendToSent(mailbox, deps, raw).catch(() => {});
   const parsed = await parseMessage(raw, {
     maxBytes: 50 * 1024 * 1024,
     maxAttachmentBytes: 50 * 1024 * 1024,
   });
-  return withWorkspace(db, principal.workspaceId, async (trx) => {
+  const sent = await withWorkspace(db, principal.workspaceId, async (trx) => {
     const internal = await internalAddresses(trx, principal.workspaceId);
     const stored = await storeMessage(
       trx,
@@ -415,6 +414,10 @@ export async function transmit(
       await setMessageTemplate(trx, principal.workspaceId, stored.id, rendered.templateId);
     return presentMessage((await selectMessage(trx, principal.workspaceId, stored.id))!, 'full');
   });
+  // The copy in Sent only once the message is stored as sent (by whom, from which template): a sync that finds the
+  // copy first would otherwise store it as mail from outside, and this store would only see it already there.
+  await appendToSent(mailbox, deps, raw).catch(() => {});
+  return sent;
 }
 
 /** Sends a message now (see `transmit`), checked for the caller first. */
