@@ -6,6 +6,10 @@
 //  2. Latency under mixed load: for `--seconds`, people are created one by one at `--rate` a second while eight
 //     readers list people without pause; for each run, the time from the write's commit (the run's creation) to its
 //     first step's start. Targets: p95 ≤ 2 s, p99 ≤ 5 s. The readers' list p95 is printed beside their idle p95.
+//  3. Import drain (`--import-rows`, 0 to skip): a CSV of that many people is uploaded through the imports API while
+//     the worker runs; each row's record starts a run. Measured: the seconds until the import is done and until every
+//     run has succeeded, that no run or step was lost (one run, one task and the person's update for each row), and
+//     the readers' list p95 while it drains against its idle p95. Target: nothing lost, list within 2×.
 // Prints a table and writes bench/results/<time>-workflows.json.
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { createUserWithWorkspace } from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import { buildApp, createLogger, loadConfig, startDatabase, startWorker } from '@rabita/server';
+import { multipartForm } from '../test/multipart.ts';
 import { summarise } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -21,6 +26,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '20' },
     rate: { type: 'string', default: '20' },
+    'import-rows': { type: 'string', default: '0' },
     // The worker's quick job slots (RABITA_WORKER_CONCURRENCY; `rabita start` has 4).
     slots: { type: 'string', default: '4' },
     data: { type: 'string' },
@@ -29,8 +35,10 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs);
 const seconds = Number(args.seconds);
 const rate = Number(args.rate);
+const importRows = Number(args['import-rows']);
 if (![runs, seconds, rate].every((n) => Number.isFinite(n) && n > 0))
   throw new Error('--runs, --seconds and --rate must be positive numbers');
+if (!Number.isInteger(importRows) || importRows < 0) throw new Error('--import-rows must be 0 or more');
 
 const dataDir = args.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-bench-workflows-')));
 const config = loadConfig({
@@ -182,6 +190,86 @@ try {
       0,
       seconds,
     );
+    // 3. Import drain: every row's run and steps, beside eight readers.
+    let importDrain:
+      | {
+          rows: number;
+          importSeconds: number;
+          drainSeconds: number;
+          lost: { runs: number; tasks: number; people: number };
+          listIdleP95: number;
+          listBusyP95: number;
+        }
+      | undefined;
+    if (importRows > 0) {
+      const csv = Buffer.from(
+        `firstName,lastName,emails\n${Array.from(
+          { length: importRows },
+          (_, i) => `وارد ${i},ایمپورت,row${i}@import.bench.example`,
+        ).join('\n')}\n`,
+      );
+      const importBefore = new Date();
+      const upload = multipartForm({ object: 'people', matchBy: 'emails', onMatch: 'skip' }, csv);
+      const t0 = performance.now();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/imports',
+        payload: upload.payload,
+        headers: { ...upload.headers, ...headers },
+      });
+      if (res.statusCode !== 202) throw new Error(`upload failed: ${res.statusCode} ${res.body}`);
+      const importId = (res.json() as { id: string }).id;
+      note(`uploaded ${importRows} rows; the worker imports them and runs a workflow per row`);
+      let importSeconds = 0;
+      const reading = (async () => {
+        const times: number[] = [];
+        for (;;) {
+          times.push(...(await readFor(2000, 8)));
+          const done = await count(`created_at >= '${importBefore.toISOString()}' and status = 'succeeded'`);
+          if (!importSeconds) {
+            const view = (await call('GET', `/imports/${importId}`)).json() as {
+              status: string;
+              error?: string;
+            };
+            if (view.status === 'failed') throw new Error(`the import failed: ${view.error}`);
+            if (view.status === 'done') importSeconds = (performance.now() - t0) / 1000;
+          }
+          if (done >= importRows) return times;
+          if (performance.now() - t0 > 60 * 60_000) throw new Error('the import drain took over an hour');
+        }
+      })();
+      const loadedTimes = await reading;
+      const drainSeconds = (performance.now() - t0) / 1000;
+      const lost = async (sql: string) =>
+        Number((await owner.query<{ n: string }>(sql, [user.workspaceId])).rows[0]!.n);
+      importDrain = {
+        rows: importRows,
+        importSeconds: Number(importSeconds.toFixed(1)),
+        drainSeconds: Number(drainSeconds.toFixed(1)),
+        lost: {
+          // Each imported person has exactly one run, one task named after them and the step's update.
+          runs: await lost(
+            `select count(*) as n from people p where p.workspace_id = $1 and p.last_name = 'ایمپورت'
+               and (select count(*) from workflow_runs r where r.workspace_id = p.workspace_id
+                      and r.trigger_record_id = p.id and r.status = 'succeeded') <> 1`,
+          ),
+          tasks:
+            importRows -
+            (await lost(
+              `select count(*) as n from tasks where workspace_id = $1 and title like 'Call وارد %'`,
+            )),
+          people: await lost(
+            `select count(*) as n from people where workspace_id = $1 and last_name = 'ایمپورت'
+               and job_title is distinct from 'welcomed'`,
+          ),
+        },
+        listIdleP95: idle.p95,
+        listBusyP95: summarise(loadedTimes, 0, drainSeconds).p95,
+      };
+      note(
+        `import done in ${importDrain.importSeconds} s, every run in ${importDrain.drainSeconds} s; lost ${JSON.stringify(importDrain.lost)}`,
+      );
+    }
     const result = {
       at: new Date().toISOString(),
       machine: { cores: os.cpus().length, node: process.version },
@@ -193,6 +281,7 @@ try {
       },
       latency: { runs: written, rate, p50: latency.p50, p95: latency.p95, p99: latency.p99 },
       listWhileRunning: { idleP95: idle.p95, busyP95: busy.p95 },
+      ...(importDrain ? { importDrain } : {}),
     };
     const table = [
       '| measure | value | target |',
@@ -200,6 +289,13 @@ try {
       `| steps a second on one worker (${runs} runs × 2 steps) | ${result.drain.stepsPerSecond} | ≥ 200 |`,
       `| trigger commit → first step, p50 / p95 / p99 ms (${written} runs at ${rate}/s, 8 readers) | ${latency.p50} / ${latency.p95} / ${latency.p99} | p95 ≤ 2000, p99 ≤ 5000 |`,
       `| people list p95 ms, idle → while runs go | ${idle.p95} → ${busy.p95} | within 2× |`,
+      ...(importDrain
+        ? [
+            `| import of ${importDrain.rows} rows, a run each: import done / every run done, s | ${importDrain.importSeconds} / ${importDrain.drainSeconds} | — |`,
+            `| runs, tasks, updates lost | ${importDrain.lost.runs}, ${importDrain.lost.tasks}, ${importDrain.lost.people} | 0 |`,
+            `| people list p95 ms, idle → while the import drains | ${importDrain.listIdleP95} → ${importDrain.listBusyP95} | within 2× |`,
+          ]
+        : []),
     ].join('\n');
     process.stdout.write(`${table}\n`);
     const file = path.resolve(
