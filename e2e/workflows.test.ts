@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Browser test: the workflow editor on the real server and the built web app — a definition with a branch on the
 // canvas, adding and deleting steps (the server takes the saved draft and publishes it), the side panel's forms,
-// and under Persian a left-to-right canvas beside a right-to-left panel; then the run history screens.
+// and under Persian a left-to-right canvas beside a right-to-left panel and a switch's ways; then the run history.
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import pino from 'pino';
@@ -321,6 +321,64 @@ describe('workflows in the browser', () => {
     });
     expect(english).toEqual([]);
     await checkAxe('workflow editor (fa)');
+  });
+
+  it('adds a switch in Persian: a way out per case and otherwise, following the cases in the side panel', async () => {
+    await page.goto(`${base}/workflows/${workflowId}`);
+    await expect.poll(() => nodes().count()).toBe(6);
+    await page.getByRole('button', { name: 'افزودن گام پس از Tell the owner' }).click();
+    await page.getByRole('menuitem', { name: 'انشعاب بر اساس مقدار' }).click();
+    await expect.poll(() => nodes().count()).toBe(7);
+    // The smallest free id: s2 went with the deleted email.
+    const node = page.locator('.react-flow__node[data-id="s2"]');
+    const caseHandles = () => node.locator('.react-flow__handle.source[data-handleid^="case-"]');
+    await expect.poll(() => caseHandles().count()).toBe(2);
+    expect(await node.locator('[data-handleid="otherwise"]').count()).toBe(1);
+    const panel = page.getByTestId('workflow-panel');
+    await panel.getByText('s2', { exact: true }).waitFor();
+    await panel.getByLabel('مقدار مورد مقایسه').fill('record.stage');
+    const values = panel.getByRole('textbox', { name: 'برابر با' });
+    await values.nth(0).fill('برنده');
+    await values.nth(1).fill('بازنده');
+    await panel.getByRole('textbox', { name: 'برچسب روی بوم (اختیاری)' }).nth(0).fill('بردیم');
+    // The ways are labelled by the case's label or value, and "otherwise" in Persian.
+    await node.locator('[data-way="case-0"]', { hasText: 'بردیم' }).waitFor();
+    await node.locator('[data-way="case-1"]', { hasText: 'بازنده' }).waitFor();
+    await node.locator('[data-way="otherwise"]', { hasText: 'در غیر این صورت' }).waitFor();
+    // A third case adds a way out; removing it takes the way away again.
+    await panel.getByRole('button', { name: 'افزودن حالت' }).click();
+    await expect.poll(() => caseHandles().count()).toBe(3);
+    // A number case reads Persian digits: its way is labelled with the number.
+    await chooseFromMenu(
+      panel.getByRole('combobox', { name: 'نوع' }).nth(2),
+      page.getByRole('option', { name: 'عدد' }),
+    );
+    await panel.getByRole('textbox', { name: 'برابر با' }).nth(2).fill('-۱۲.۵');
+    await node.locator('[data-way="case-2"]', { hasText: '-12.5' }).waitFor();
+    await panel
+      .getByRole('button', { name: /^حذف حالت/ })
+      .last()
+      .click();
+    await expect.poll(() => caseHandles().count()).toBe(2);
+    expect(await page.getByTestId('workflow-canvas').getAttribute('dir')).toBe('ltr');
+    await page.getByRole('button', { name: 'ذخیرهٔ پیش‌نویس' }).click();
+    await page.getByText('تغییرهای ذخیره‌نشده').waitFor({ state: 'detached' });
+    const saved = (await api('GET', `/workflows/${workflowId}`)).draft as {
+      steps: Record<string, unknown>[];
+    };
+    const byId = Object.fromEntries(saved.steps.map((s) => [String(s.id), s]));
+    expect(byId.s4).toMatchObject({ next: 's2' });
+    expect(byId.s2).toEqual({
+      id: 's2',
+      type: 'switch',
+      value: { expr: 'record.stage' },
+      cases: [
+        { equals: 'برنده', next: 's5', label: 'بردیم' },
+        { equals: 'بازنده', next: null },
+      ],
+      otherwise: null,
+    });
+    await checkAxe('workflow editor with a switch (fa)');
   });
 
   it('shows the run history with its filters, and an empty list for a workflow that has not run', async () => {

@@ -13150,6 +13150,20 @@ export interface paths {
                             } | {
                                 id: string;
                                 name?: string;
+                                /** @enum {string} */
+                                type: "switch";
+                                value: {
+                                    expr: string;
+                                };
+                                cases: {
+                                    equals: string | number | boolean;
+                                    next: string | null;
+                                    label?: string;
+                                }[];
+                                otherwise: string | null;
+                            } | {
+                                id: string;
+                                name?: string;
                                 next?: string | null;
                                 /** @enum {string} */
                                 type: "webhook";
@@ -13247,11 +13261,11 @@ export interface paths {
                             };
                         };
                         settings?: {
-                            /**
-                             * @default owner
-                             * @enum {string}
-                             */
-                            runAs?: "owner" | "starter";
+                            /** @default owner */
+                            runAs?: ("owner" | "starter") | {
+                                /** Format: uuid */
+                                role: string;
+                            };
                             /**
                              * @default parallel
                              * @enum {string}
@@ -13735,6 +13749,20 @@ export interface paths {
                             } | {
                                 id: string;
                                 name?: string;
+                                /** @enum {string} */
+                                type: "switch";
+                                value: {
+                                    expr: string;
+                                };
+                                cases: {
+                                    equals: string | number | boolean;
+                                    next: string | null;
+                                    label?: string;
+                                }[];
+                                otherwise: string | null;
+                            } | {
+                                id: string;
+                                name?: string;
                                 next?: string | null;
                                 /** @enum {string} */
                                 type: "webhook";
@@ -13832,11 +13860,11 @@ export interface paths {
                             };
                         };
                         settings?: {
-                            /**
-                             * @default owner
-                             * @enum {string}
-                             */
-                            runAs?: "owner" | "starter";
+                            /** @default owner */
+                            runAs?: ("owner" | "starter") | {
+                                /** Format: uuid */
+                                role: string;
+                            };
                             /**
                              * @default parallel
                              * @enum {string}
@@ -28377,6 +28405,20 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    /** @constant */
+                    type: "switch";
+                    value: {
+                        expr: string;
+                    };
+                    cases: {
+                        equals: string | number | boolean;
+                        next: string | null;
+                        label?: string;
+                    }[];
+                    otherwise: string | null;
+                } | {
+                    id: string;
+                    name?: string;
                     next?: string | null;
                     /** @constant */
                     type: "webhook";
@@ -28474,11 +28516,11 @@ export interface components {
                 };
             };
             settings: {
-                /**
-                 * @default owner
-                 * @enum {string}
-                 */
-                runAs: "owner" | "starter";
+                /** @default owner */
+                runAs: ("owner" | "starter") | {
+                    /** Format: uuid */
+                    role: string;
+                };
                 /**
                  * @default parallel
                  * @enum {string}
@@ -28673,6 +28715,20 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    /** @constant */
+                    type: "switch";
+                    value: {
+                        expr: string;
+                    };
+                    cases: {
+                        equals: string | number | boolean;
+                        next: string | null;
+                        label?: string;
+                    }[];
+                    otherwise: string | null;
+                } | {
+                    id: string;
+                    name?: string;
                     next?: string | null;
                     /** @constant */
                     type: "webhook";
@@ -28770,11 +28826,11 @@ export interface components {
                 };
             };
             settings: {
-                /**
-                 * @default owner
-                 * @enum {string}
-                 */
-                runAs: "owner" | "starter";
+                /** @default owner */
+                runAs: ("owner" | "starter") | {
+                    /** Format: uuid */
+                    role: string;
+                };
                 /**
                  * @default parallel
                  * @enum {string}
@@ -29044,6 +29100,20 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    /** @constant */
+                    type: "switch";
+                    value: {
+                        expr: string;
+                    };
+                    cases: {
+                        equals: string | number | boolean;
+                        next: string | null;
+                        label?: string;
+                    }[];
+                    otherwise: string | null;
+                } | {
+                    id: string;
+                    name?: string;
                     next?: string | null;
                     /** @constant */
                     type: "webhook";
@@ -29141,11 +29211,11 @@ export interface components {
                 };
             };
             settings: {
-                /**
-                 * @default owner
-                 * @enum {string}
-                 */
-                runAs: "owner" | "starter";
+                /** @default owner */
+                runAs: ("owner" | "starter") | {
+                    /** Format: uuid */
+                    role: string;
+                };
                 /**
                  * @default parallel
                  * @enum {string}
@@ -29325,6 +29395,20 @@ export interface components {
                 } | {
                     id: string;
                     name?: string;
+                    /** @constant */
+                    type: "switch";
+                    value: {
+                        expr: string;
+                    };
+                    cases: {
+                        equals: string | number | boolean;
+                        next: string | null;
+                        label?: string;
+                    }[];
+                    otherwise: string | null;
+                } | {
+                    id: string;
+                    name?: string;
                     next?: string | null;
                     /** @constant */
                     type: "webhook";
@@ -29422,11 +29506,11 @@ export interface components {
                 };
             };
             settings: {
-                /**
-                 * @default owner
-                 * @enum {string}
-                 */
-                runAs: "owner" | "starter";
+                /** @default owner */
+                runAs: ("owner" | "starter") | {
+                    /** Format: uuid */
+                    role: string;
+                };
                 /**
                  * @default parallel
                  * @enum {string}

@@ -270,6 +270,8 @@ export interface WriteCause {
   runId: string;
   /** How many automated writes led to this one (0 for a run started by a person's write). */
   depth: number;
+  /** What the automation is called (a workflow's name), for histories of writes made with no user. */
+  name?: string | undefined;
 }
 
 /** The transaction and caller a hook or in-transaction subscriber runs with. */

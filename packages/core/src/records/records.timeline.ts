@@ -36,11 +36,12 @@ export const changeTimeline: TimelineSource = {
       action: string;
       changes: Record<string, { from: unknown; to: unknown }>;
       source: string;
+      cause: { kind?: unknown; runId?: unknown; name?: unknown } | null;
       userId: string | null;
       apiKeyId: string | null;
       name: string | null;
     }>`
-      select c.id, ${EXACT(sql`c.created_at`)} as at, c.action, c.changes, c.source,
+      select c.id, ${EXACT(sql`c.created_at`)} as at, c.action, c.changes, c.source, c.cause,
              c.actor_user_id as "userId", c.actor_api_key_id as "apiKeyId", u.name
       from record_changes c left join users u on u.id = c.actor_user_id
       where c.workspace_id = ${subject.workspaceId} and c.object_key = ${subject.object}
@@ -56,6 +57,9 @@ export const changeTimeline: TimelineSource = {
           changes: visibleChanges(subject.reader, subject.object, r.changes ?? {}),
           actor: { userId: r.userId, name: r.name, apiKeyId: r.apiKeyId },
           source: r.source,
+          // The automation behind the write, if any (`{kind: 'workflow', runId, name}`): a workflow acting as a
+          // service role has no user, so its name is what the history shows as the actor.
+          cause: r.cause ? { kind: r.cause.kind, runId: r.cause.runId, name: r.cause.name ?? null } : null,
         },
       }),
     );

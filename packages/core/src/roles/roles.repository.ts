@@ -25,6 +25,15 @@ export function findRoleByKey(trx: Tx, workspaceId: string, key: string) {
     .executeTakeFirst();
 }
 
+export function findRoleById(trx: Tx, workspaceId: string, id: string) {
+  return trx
+    .selectFrom('roles')
+    .select(['id', 'key', 'name', 'permissions'])
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 export function listRoles(trx: Tx, workspaceId: string) {
   return trx
     .selectFrom('roles')

@@ -1,11 +1,12 @@
-import { withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace } from '@rabita/db';
 import { actorOf, recordSecurityEvent } from '../audit/audit.service.ts';
 import { accessChanged } from '../auth/principal-cache.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
+import { isUuid } from '../ids.ts';
 import { assertCanGrant, assertCanManage } from './grant-check.ts';
 import { type Permissions, parsePermissions } from './permissions.ts';
-import { findRoleByKey, insertRole, listRoles, updateRoleRow } from './roles.repository.ts';
+import { findRoleById, findRoleByKey, insertRole, listRoles, updateRoleRow } from './roles.repository.ts';
 
 export interface RoleView {
   id: string;
@@ -35,6 +36,16 @@ function present(row: {
 export async function listRoleViews({ db, principal }: ServiceContext): Promise<RoleView[]> {
   const rows = await withWorkspace(db, principal.workspaceId, (trx) => listRoles(trx, principal.workspaceId));
   return rows.map(present);
+}
+
+/** One role by id, in a transaction the caller opened (undefined when the workspace has none such). */
+export async function findRoleIn(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+): Promise<{ id: string; key: string; name: string; permissions: Permissions } | undefined> {
+  const row = isUuid(id) ? await findRoleById(trx, workspaceId, id) : undefined;
+  return row && { id: row.id, key: row.key, name: row.name, permissions: parsePermissions(row.permissions) };
 }
 
 /** Adds a custom role, no wider than the caller's own. */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { storableString } from '../http/route-kit.ts';
 
 /**
  * A workflow's definition: the contract between the editor, the API and the engine. A draft holds one; publishing
  * freezes it into a version, and every run executes the version it started on.
  *
- * Steps form a graph by id: each step names the step after it (`next`), a branch names one per outcome. Ids are
+ * Steps form a graph by id: each step names the step after it (`next`), a branch or switch one per outcome. Ids are
  * short and stable (`s1`, `s2`), so a run's step history still reads after the draft changes. The editor keeps
  * each step's position on the canvas in `layout`, which the engine ignores.
  *
@@ -221,6 +222,33 @@ export const step = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
+      id: STEP_ID,
+      name: z.string().max(200).optional(),
+      /**
+       * Goes one of several ways by a value: `value` is computed once, compared with each case's `equals` (a number
+       * equals the same number however CEL wrote it, text only the same text) and the run goes to the first
+       * match's `next`, else to `otherwise` (null ends the run).
+       */
+      type: z.literal('switch'),
+      value: z.object({ expr: storableString().min(1).max(2000) }).strict(),
+      cases: z
+        .array(
+          z
+            .object({
+              equals: z.union([storableString().max(500), z.number(), z.boolean()]),
+              next: STEP_ID.nullable(),
+              /** The words on the case's way out in the editor (its value when absent). */
+              label: storableString().trim().min(1).max(100).optional(),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(20),
+      otherwise: STEP_ID.nullable(),
+    })
+    .strict(),
+  z
+    .object({
       ...base,
       type: z.literal('webhook'),
       url: z.string().url().max(2000),
@@ -321,8 +349,14 @@ export type WorkflowDefinition = z.infer<typeof definition>;
 
 export const settings = z
   .object({
-    /** Whose rights the run's steps have: the workflow's owner, or the user who started it (manual runs). */
-    runAs: z.enum(['owner', 'starter']).default('owner'),
+    /**
+     * Whose rights the run's steps have: the workflow's owner, the user who started it (manual runs), or a role
+     * (`{role: <roleId>}`): a service acting as the workflow, with exactly that role's permissions, never more
+     * than whoever saved or published it, nor than the owner when it runs.
+     */
+    runAs: z
+      .union([z.enum(['owner', 'starter']), z.object({ role: z.string().uuid() }).strict()])
+      .default('owner'),
     /** Runs of this workflow for one record: side by side, one after another, or a new one skipped while one runs. */
     concurrency: z.enum(['parallel', 'queue', 'skip']).default('parallel'),
     /** Whether a record may start a run again after a finished one, and after how long. */

@@ -66,6 +66,9 @@ export function compileExpression(expression: string): Parsed {
 function toPlain(value: unknown, depth = 0): unknown {
   if (depth > 20) throw new ExpressionError('gives a value nested too deeply');
   if (typeof value === 'bigint') return Number(value);
+  // CEL's unsigned integers (`2u`) are objects holding a bigint: numbers too.
+  if (value && typeof value === 'object' && typeof value.valueOf() === 'bigint')
+    return Number(value.valueOf());
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) throw new ExpressionError('gives bytes, which a field cannot hold');
   if (Array.isArray(value)) return value.map((v) => toPlain(v, depth + 1));

@@ -1,5 +1,4 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { principalForMemberIn } from '../auth/members.service.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
@@ -25,12 +24,14 @@ import {
 } from './email-send.ts';
 import {
   type ExpressionScope,
+  evaluateExpression,
   expressionHolds,
   expressionProblem,
   renderTemplate,
   resolveValue,
 } from './expressions.ts';
 import { failpoint } from './failpoints.ts';
+import { actingPrincipal } from './run-as.ts';
 import { queueStep, startCalledRun } from './runs.ts';
 import { sendWorkflowRequest } from './webhook-send.ts';
 import {
@@ -91,7 +92,8 @@ export interface StepEnv {
   scope: ExpressionScope;
   /** True for a test run: effects are described, not made. */
   dryRun: boolean;
-  cause: { kind: 'workflow'; runId: string; depth: number };
+  /** The write cause: the run, its depth and the workflow's name (what a history shows for a service's write). */
+  cause: { kind: 'workflow'; runId: string; depth: number; name?: string | undefined };
   /** The operator's mail server; without it a (real) sendEmail step fails with a sentence. */
   smtp?: SmtpSettings | undefined;
   /** The run being carried (absent in a test run): its workflow and that version's email limit. */
@@ -395,6 +397,21 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
         next: holds ? step.whenTrue : step.whenFalse,
       };
     }
+    case 'switch': {
+      let value: unknown;
+      try {
+        value = evaluateExpression(step.value.expr, env.scope);
+      } catch (error) {
+        throw expressionProblem(error, `${field}.value.expr`, `${what}, value to compare`);
+      }
+      // The value is plain JSON by now (CEL's ints and doubles both numbers), so strict equality is the rule.
+      const found = step.cases.findIndex((c) => c.equals === value);
+      return {
+        input: { value: step.value },
+        output: { value: value ?? null, matched: found === -1 ? null : found },
+        next: found === -1 ? step.otherwise : step.cases[found]!.next,
+      };
+    }
     case 'webhook': {
       let body: unknown;
       try {
@@ -521,18 +538,6 @@ export async function scopeOf(
   };
 }
 
-/** The principal a run acts as: the workflow's owner, or (settings `starter`) whoever started it. */
-async function actingPrincipal(
-  trx: Tx,
-  workspaceId: string,
-  ownerUserId: string | null,
-  run: RunRow,
-  settings: WorkflowSettings,
-): Promise<Principal | undefined> {
-  const userId = settings.runAs === 'starter' && run.started_by ? run.started_by : ownerUserId;
-  return userId ? principalForMemberIn(trx, userId, workspaceId) : undefined;
-}
-
 /** An external effect whose step run (with its idempotency key) is committed before it is made. */
 type External =
   | { kind: 'webhook'; url: string; method: string; body: string }
@@ -585,17 +590,17 @@ export async function runWorkflowStep(
     const workflow = await selectWorkflow(trx, workspaceId, run.workflow_id);
     const version = await selectVersion(trx, workspaceId, run.workflow_id, run.version);
     if (!version) return undefined;
-    const principal = await actingPrincipal(
+    const acting = await actingPrincipal(
       trx,
       workspaceId,
       workflow?.owner_user_id ?? null,
-      run,
-      version.settings,
+      run.started_by,
+      settingsSchema.parse(version.settings ?? {}),
     );
     failpoint('after-step-claim');
     if (run.status === 'waiting') failpoint('mid-resume');
     const def = version.definition;
-    if (!principal) {
+    if (acting.noOwner) {
       await failRun(
         trx,
         workspaceId,
@@ -637,6 +642,15 @@ export async function runWorkflowStep(
         };
     }
     const attempt = history.filter((h) => h.step_id === step.id).length + 1;
+    // A run-as role since deleted or widened beyond the owner fails the step rather than act with more rights (an
+    // open external effect above was decided under the role as it was, and is only resent).
+    if (acting.refusal !== undefined)
+      throw new StepFailed(
+        step,
+        attempt,
+        `Step "${step.id}"${step.name ? ` (${step.name})` : ''}: ${acting.refusal}`,
+      );
+    const principal = acting.principal;
     if (
       options.stepsPerMinute !== undefined &&
       (await stepsInLastMinute(trx, workspaceId, options.stepsPerMinute)) >= options.stepsPerMinute
@@ -660,7 +674,7 @@ export async function runWorkflowStep(
       recordId: run.trigger_record_id,
       scope: await scopeOf(trx, principal, run),
       dryRun: false,
-      cause: { kind: 'workflow', runId, depth: run.depth + 1 },
+      cause: { kind: 'workflow', runId, depth: run.depth + 1, ...(workflow ? { name: workflow.name } : {}) },
       smtp: options.smtp,
       run: {
         workflowId: run.workflow_id,

@@ -15,9 +15,10 @@ import { compileExpression, ExpressionError, templateExpressions } from './expre
 import { cronProblem } from './schedule.ts';
 import { selectWorkflow } from './workflows.repository.ts';
 
-/** The steps a step may go to next (a branch: both outcomes). */
+/** The steps a step may go to next (a branch: both outcomes; a switch: every case, then otherwise). */
 export function successors(step: Step): (string | null | undefined)[] {
   if (step.type === 'branch') return [step.whenTrue, step.whenFalse];
+  if (step.type === 'switch') return [...step.cases.map((c) => c.next), step.otherwise];
   if (step.type === 'waitFor') return [step.next, step.whenTimeout];
   return step.type === 'stop' ? [] : [step.next];
 }
@@ -54,12 +55,17 @@ export async function validateForPublish(
     for (const [key, target] of Object.entries(
       step.type === 'branch'
         ? { whenTrue: step.whenTrue, whenFalse: step.whenFalse }
-        : { next: 'next' in step ? step.next : null },
+        : step.type === 'switch'
+          ? {
+              ...Object.fromEntries(step.cases.map((c, m) => [`cases.${m}.next`, c.next])),
+              otherwise: step.otherwise,
+            }
+          : { next: 'next' in step ? step.next : null },
     )) {
       if (target && !byId.has(target))
         problems.push({
           field: `steps.${i}.${key}`,
-          message: `Step "${step.id}": its ${key} names step "${target}", which does not exist.`,
+          message: `Step "${step.id}": ${targetWords(key)} names step "${target}", which does not exist.`,
         });
     }
   });
@@ -259,6 +265,22 @@ export async function validateForPublish(
       case 'branch':
         if (step.condition.expr) checkExpr(problems, `${field}.condition.expr`, what, step.condition.expr);
         break;
+      case 'switch': {
+        checkExpr(problems, `${field}.value.expr`, `${what}, value to compare`, step.value.expr);
+        // Only the first of equal cases could ever be taken: a second one is a mistake, not a way.
+        const seen = new Map<string, number>();
+        step.cases.forEach((c, m) => {
+          const key = `${typeof c.equals}:${String(c.equals)}`;
+          const first = seen.get(key);
+          if (first === undefined) seen.set(key, m);
+          else
+            problems.push({
+              field: `${field}.cases.${m}.equals`,
+              message: `${what}: case ${m + 1} compares with ${JSON.stringify(c.equals)}, as case ${first + 1} does.`,
+            });
+        });
+        break;
+      }
       case 'webhook':
         if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
         break;
@@ -342,6 +364,12 @@ export async function validateForPublish(
       `The workflow cannot be published: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
       { errors: problems },
     );
+}
+
+/** A link's field in words: `whenTrue` as is, `cases.1.next` as "case 2". */
+function targetWords(key: string): string {
+  const m = /^cases\.(\d+)\.next$/.exec(key);
+  return m ? `case ${Number(m[1]) + 1}` : `its ${key}`;
 }
 
 function safeTemplate(problems: FieldProblem[], field: string, what: string, text: string): string[] {

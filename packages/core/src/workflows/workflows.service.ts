@@ -15,6 +15,7 @@ import {
   type WorkflowDefinition,
   type WorkflowSettings,
 } from './definition.ts';
+import { assertRunAsWithin } from './run-as.ts';
 import { releaseHeld, walkDraft } from './run-step.ts';
 import { admission, queueStep, runJobKey, STEP_TASK } from './runs.ts';
 import { syncWorkflowTimers } from './schedule-jobs.ts';
@@ -180,8 +181,9 @@ export async function createWorkflow(
   },
 ) {
   const ws = ctx.principal.workspaceId;
-  return withWorkspace(ctx.db, ws, async (trx) =>
-    presentWorkflow(
+  return withWorkspace(ctx.db, ws, async (trx) => {
+    await assertRunAsWithin(trx, ctx.principal, input.settings);
+    return presentWorkflow(
       await insertWorkflow(trx, {
         workspaceId: ws,
         id: newId(),
@@ -191,8 +193,8 @@ export async function createWorkflow(
         settings: input.settings ?? settingsSchema.parse({}),
         ownerUserId: ctx.principal.userId,
       }),
-    ),
-  );
+    );
+  });
 }
 
 /** Changes a workflow's name, description, draft, settings or whether it runs. */
@@ -210,6 +212,8 @@ export async function updateWorkflow(
   const ws = ctx.principal.workspaceId;
   const out = await withWorkspace(ctx.db, ws, async (trx) => {
     const w = await load(trx, ws, id, true);
+    // Settings sent are checked against the sender (the role they run as is within the sender's own).
+    await assertRunAsWithin(trx, ctx.principal, patch.settings);
     if (patch.enabled && w.current_version === null)
       throw new AppError('validation_failed', 'Publish the workflow before turning it on.', {
         errors: [{ field: 'enabled', message: 'The workflow has no published version.' }],
@@ -242,13 +246,16 @@ export async function publishWorkflow(ctx: ServiceContext, id: string) {
     const w = await load(trx, ws, id, true);
     const draft = definitionSchema.parse(w.draft);
     await validateForPublish(trx, ctx.principal, draft);
+    const settings = settingsSchema.parse(w.settings ?? {});
+    // The publisher, too, holds all the role runs act as (whoever saved it).
+    await assertRunAsWithin(trx, ctx.principal, settings);
     const version = (w.current_version ?? 0) + 1;
     await insertVersion(trx, {
       workspaceId: ws,
       workflowId: id,
       version,
       definition: draft,
-      settings: settingsSchema.parse(w.settings ?? {}),
+      settings,
       publishedBy: ctx.principal.userId,
     });
     const updated = presentWorkflow((await updateWorkflowRow(trx, ws, id, { currentVersion: version }))!);
@@ -292,7 +299,10 @@ export async function testRun(ctx: ServiceContext, id: string, recordId: string 
       const found = await readRecords(trx, ctx.principal, object, [recordId]);
       if (!found.has(recordId)) throw new AppError('not_found', `There is no ${object} record ${recordId}.`);
     }
-    const steps = await walkDraft(trx, ctx.principal, draft, object, recordId ?? null);
+    // A workflow running as a role is walked as that role (its hidden fields hidden), once the caller holds it.
+    const actor =
+      (await assertRunAsWithin(trx, ctx.principal, settingsSchema.parse(w.settings ?? {}))) ?? ctx.principal;
+    const steps = await walkDraft(trx, actor, draft, object, recordId ?? null);
     // Nothing the walk did may last: the transaction is rolled back by throwing after the answer is taken.
     throw new TestRunDone(steps);
   }).catch((error: unknown) => {

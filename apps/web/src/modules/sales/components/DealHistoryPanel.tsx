@@ -78,8 +78,11 @@ export default function DealHistoryPanel({ id }: RecordPanelProps) {
   };
   const fieldLabel = (field: string) =>
     label(dealDef?.fields.find((f) => f.key === field)?.labels, locale) || field;
-  const who = (actor: { userId: string | null; apiKeyId: string | null }, source: string) => {
+  const who = (actor: { userId: string | null; apiKeyId: string | null }, source: string, cause: unknown) => {
     const name = actor.userId ? members.data?.find((m) => m.userId === actor.userId)?.name : undefined;
+    // A workflow acting as a service role has no user: its cause carries the workflow's name.
+    const by = cause as { kind?: string; name?: string } | null;
+    if (!name && by?.kind === 'workflow' && by.name) return t('record.workflowActor', { name: by.name });
     return name ?? t(`dealHistory.sources.${source}`, { defaultValue: source });
   };
   const entries = history.data?.pages.flatMap((p) => p.data) ?? [];
@@ -124,7 +127,7 @@ export default function DealHistoryPanel({ id }: RecordPanelProps) {
                 {formatDateTime(entry.at, prefs)}
               </Text>
               <Text size="xs" c="dimmed">
-                {t(`dealHistory.kinds.${entry.kind}`)} · {who(entry.actor, entry.source)}
+                {t(`dealHistory.kinds.${entry.kind}`)} · {who(entry.actor, entry.source, entry.cause)}
               </Text>
             </Group>
             {Object.entries(entry.changes).map(([field, change]) => (

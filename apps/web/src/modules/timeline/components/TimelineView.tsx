@@ -51,7 +51,13 @@ export function TimelineView({ object, id }: { object: ObjectDef; id: string }) 
         {entries.map((e) => {
           let text = '';
           if (e.kind === 'change') {
-            const actor = (e.actor as { name: string | null }).name ?? t(`source.${String(e.source)}`);
+            // No person or key behind a write: a workflow acting as a service role is named by its cause.
+            const cause = e.cause as { kind?: string; name?: string | null } | null | undefined;
+            const actor =
+              (e.actor as { name: string | null }).name ??
+              (cause?.kind === 'workflow' && cause.name
+                ? t('record.workflowActor', { name: cause.name })
+                : t(`source.${String(e.source)}`));
             const fields = new Intl.ListFormat(locale, { type: 'unit' }).format(
               Object.keys((e.changes as object) ?? {}).map(fieldName),
             );

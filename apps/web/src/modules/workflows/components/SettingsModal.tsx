@@ -1,13 +1,19 @@
-import { Button, Group, Modal, NumberInput, Select, Stack, Switch } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { useAction } from '../../../lib/use-action.ts';
+import { useRoles } from '../../roles/hooks/useRoles.ts';
 import { workflowKeys } from '../utils/workflow-keys.ts';
 import type { Workflow, WorkflowSettings } from '../utils/workflow-types.ts';
 import { workflowsApi } from '../utils/workflows-api.ts';
 
-/** Whose rights runs have, how runs for one record share it, and whether a record may run again. */
+type RunAsMode = 'owner' | 'starter' | 'role';
+
+/**
+ * Whose rights runs have (the owner, the starter, or a service role picked from the workspace's roles), how runs
+ * for one record share it, and whether a record may run again.
+ */
 export function SettingsModal({
   workflow,
   opened,
@@ -22,19 +28,45 @@ export function SettingsModal({
   const { t } = useTranslation();
   const action = useAction();
   const [settings, setSettings] = useState<WorkflowSettings>(workflow.settings);
+  const saved = workflow.settings.runAs;
+  const [mode, setMode] = useState<RunAsMode>(typeof saved === 'string' ? saved : 'role');
+  const [roleId, setRoleId] = useState<string | null>(typeof saved === 'string' ? null : saved.role);
+  const roles = useRoles();
+  const runAs: WorkflowSettings['runAs'] | undefined =
+    mode === 'role' ? (roleId ? { role: roleId } : undefined) : mode;
   return (
     <Modal opened={opened} onClose={onClose} title={t('workflow.settings')}>
       <Stack>
         <Select
           label={t('workflow.runAs')}
           allowDeselect={false}
-          value={settings.runAs}
-          onChange={(v) => setSettings({ ...settings, runAs: v === 'starter' ? 'starter' : 'owner' })}
-          data={(['owner', 'starter'] as const).map((v) => ({
+          value={mode}
+          onChange={(v) => setMode(v === 'starter' || v === 'role' ? v : 'owner')}
+          data={(['owner', 'starter', 'role'] as const).map((v) => ({
             value: v,
             label: t(`workflow.runAsOption.${v}`),
           }))}
         />
+        {mode === 'role' ? (
+          roles.isError ? (
+            <Text size="sm" c="dimmed">
+              {t('workflow.runAsRolesHidden')}
+            </Text>
+          ) : (
+            <Select
+              label={t('workflow.runAsRole')}
+              description={t('workflow.runAsRoleHint')}
+              required
+              searchable
+              value={roleId}
+              onChange={setRoleId}
+              data={(roles.data ?? []).map((r) => ({
+                value: r.id,
+                label: t(`role.${r.key}`, { defaultValue: r.name }),
+              }))}
+            />
+          )
+        ) : null}
         <Select
           label={t('workflow.concurrency')}
           allowDeselect={false}
@@ -100,9 +132,11 @@ export function SettingsModal({
         <ErrorText error={action.error} />
         <Button
           loading={action.busy}
+          disabled={!runAs}
           onClick={() =>
             void action.run(async () => {
-              onSaved(await workflowsApi.update(workflow.id, { settings }));
+              if (!runAs) return;
+              onSaved(await workflowsApi.update(workflow.id, { settings: { ...settings, runAs } }));
               onClose();
             }, [workflowKeys.list])
           }

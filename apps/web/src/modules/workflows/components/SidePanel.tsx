@@ -1,7 +1,7 @@
 import { ActionIcon, Alert, Group, Paper, ScrollArea, Text } from '@mantine/core';
 import { IconX } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import { TRIGGER_NODE } from '../utils/graph.ts';
+import { droppedWithCase, removeCase, TRIGGER_NODE } from '../utils/graph.ts';
 import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
 import type { Step, WorkflowDefinition } from '../utils/workflow-types.ts';
 import { StepForm } from './StepForm.tsx';
@@ -18,6 +18,8 @@ const MISSING_LABEL: Record<string, string> = {
   workflowId: 'calledWorkflow',
   pool: 'assignPool',
   via: 'relatedVia',
+  value: 'switchValue',
+  cases: 'cases',
 };
 
 /** The panel beside the canvas with the chosen node's form; it follows the user's direction. */
@@ -76,7 +78,14 @@ export function SidePanel({
       ) : null}
       <ScrollArea.Autosize mah="calc(100vh - 240px)">
         {step ? (
-          <StepForm key={step.id} step={step} trigger={definition.trigger} onChange={setStep} />
+          <StepForm
+            key={step.id}
+            step={step}
+            trigger={definition.trigger}
+            onChange={setStep}
+            onRemoveCase={(index) => onChange(removeCase(definition, step.id, index))}
+            droppedWithCase={(index) => droppedWithCase(definition, step.id, index)}
+          />
         ) : (
           <TriggerForm
             workflowId={workflowId}

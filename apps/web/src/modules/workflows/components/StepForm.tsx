@@ -23,6 +23,7 @@ import { AssignForm } from './AssignForm.tsx';
 import { ConditionInput } from './ConditionInput.tsx';
 import { EmailTranslations } from './EmailTranslations.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
+import { SwitchForm } from './SwitchForm.tsx';
 import { ValueSourceInput, ValueSourceList } from './ValueSourceInput.tsx';
 import { ValuesEditor } from './ValuesEditor.tsx';
 
@@ -36,15 +37,22 @@ function MergeHint() {
   );
 }
 
-/** A step's form, by its type; every change is handed up as the whole new step. */
+/**
+ * A step's form, by its type; every change is handed up as the whole new step (removing a switch's case, which may
+ * take steps with it, as its own call).
+ */
 export function StepForm({
   step,
   trigger,
   onChange,
+  onRemoveCase,
+  droppedWithCase,
 }: {
   step: Step;
   trigger: Trigger;
   onChange: (s: Step) => void;
+  onRemoveCase: (index: number) => void;
+  droppedWithCase: (index: number) => string[];
 }) {
   const { t, i18n } = useTranslation();
   const triggerObject = useObject('object' in trigger ? (trigger.object ?? '') : '');
@@ -199,6 +207,15 @@ export function StepForm({
             object={triggerObject}
             value={step.condition}
             onChange={(condition) => onChange({ ...step, condition })}
+          />
+        );
+      case 'switch':
+        return (
+          <SwitchForm
+            step={step}
+            onChange={onChange}
+            onRemoveCase={onRemoveCase}
+            droppedWithCase={droppedWithCase}
           />
         );
       case 'webhook':

@@ -1,4 +1,5 @@
 import {
+  IconArrowForkTriple,
   IconBell,
   IconBolt,
   IconClockPause,
@@ -24,6 +25,7 @@ const ICONS = {
   wait: IconHourglass,
   waitFor: IconClockPause,
   branch: IconGitBranch,
+  switch: IconArrowForkTriple,
   webhook: IconWebhook,
   runWorkflow: IconPlayerPlay,
   assign: IconUserShare,

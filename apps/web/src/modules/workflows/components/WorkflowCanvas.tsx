@@ -4,8 +4,8 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   graphProblems,
-  HANDLE_LABEL,
   type Handle,
+  handleLabelKey,
   insertStep,
   layoutOf,
   outgoing,
@@ -14,7 +14,7 @@ import {
 } from '../utils/graph.ts';
 import { missingInStep, missingInTrigger } from '../utils/incomplete.ts';
 import type { Step, WorkflowDefinition } from '../utils/workflow-types.ts';
-import { FlowNode, type FlowNodeType } from './FlowNode.tsx';
+import { FlowNode, type FlowNodeType, isolate } from './FlowNode.tsx';
 
 const nodeTypes = { workflow: FlowNode };
 
@@ -32,6 +32,8 @@ function summary(step: Step): string {
       return step.minutes !== undefined ? `${step.minutes} min` : '';
     case 'branch':
       return step.condition.expr ?? '';
+    case 'switch':
+      return step.value.expr;
     case 'webhook':
       return step.url;
     case 'runWorkflow':
@@ -120,7 +122,11 @@ export function WorkflowCanvas({
           kind: step.type,
           title: step.name || t(`workflow.stepType.${step.type}`),
           subtitle: summary(step),
-          handles: outgoing(step).map((o) => ({ handle: o.handle, followed: o.target !== null })),
+          handles: outgoing(step).map((o) => ({
+            handle: o.handle,
+            followed: o.target !== null,
+            ...(o.label !== undefined ? { label: o.label } : {}),
+          })),
           selected: selected === step.id,
           problem: problems.has(step.id),
           onAdd: add(step.id),
@@ -135,13 +141,18 @@ export function WorkflowCanvas({
       : []),
     ...definition.steps.flatMap((s) =>
       outgoing(s)
-        .filter((o): o is { handle: Handle; target: string } => o.target !== null)
+        .filter((o): o is { handle: Handle; target: string; label?: string } => o.target !== null)
         .map((o) => ({
           id: `${s.id}-${o.handle}`,
           source: s.id,
           sourceHandle: o.handle,
           target: o.target,
-          ...(o.handle === 'next' ? {} : { label: t(`workflow.${HANDLE_LABEL[o.handle]}`) }),
+          ...(o.handle === 'next'
+            ? {}
+            : {
+                // A case's own words, isolated so a value in another script keeps its order on the canvas.
+                label: o.label !== undefined ? isolate(o.label) : t(handleLabelKey(o.handle) ?? ''),
+              }),
         })),
     ),
   ];

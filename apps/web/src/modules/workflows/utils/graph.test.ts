@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   blankStep,
+  caseHandle,
   droppedWith,
+  droppedWithCase,
   graphProblems,
   insertStep,
   layoutOf,
+  outgoing,
   reachable,
+  removeCase,
   removeStep,
   STEP_TYPES,
   TRIGGER_NODE,
@@ -135,6 +139,120 @@ describe('workflow graph', () => {
   });
 });
 
+/** Leads by campaign: two campaigns their own way (one labelled), the rest a third; all meet at the end. */
+function buildSwitchDefinition(): WorkflowDefinition {
+  return {
+    trigger: { type: 'webhook' },
+    start: 'sw',
+    steps: [
+      {
+        id: 'sw',
+        type: 'switch',
+        value: { expr: 'trigger.payload.utmCampaign' },
+        cases: [
+          { equals: 'nowruz', next: 'a', label: 'نوروز' },
+          { equals: 1405, next: 'b' },
+        ],
+        otherwise: 'c',
+      },
+      { id: 'a', type: 'wait', minutes: 5, next: 'end' },
+      { id: 'b', type: 'wait', minutes: 10, next: 'end' },
+      { id: 'c', type: 'wait', minutes: 15, next: null },
+      { id: 'end', type: 'stop' },
+    ],
+  };
+}
+
+describe('a switch on the canvas', () => {
+  it('has one way out per case, labelled by its label or value, then otherwise', () => {
+    const def = buildSwitchDefinition();
+    expect(outgoing(def.steps[0]!)).toEqual([
+      { handle: 'case-0', target: 'a', label: 'نوروز' },
+      { handle: 'case-1', target: 'b', label: '1405' },
+      { handle: 'otherwise', target: 'c' },
+    ]);
+    expect(graphProblems(def)).toEqual([]);
+    expect(reachable(def)).toEqual(['sw', 'a', 'end', 'b', 'c']);
+  });
+
+  it('finds a loop that only a later case leads into', () => {
+    const def = buildSwitchDefinition();
+    const looped = { ...def, steps: def.steps.map((s) => (s.id === 'b' ? { ...s, next: 'sw' } : s)) };
+    expect(graphProblems(looped)).toEqual([{ kind: 'cycle', id: 'sw' }]);
+  });
+
+  it('inserts a step behind a case or otherwise: what that way led to follows the new step', () => {
+    const behindCase = insertStep(buildSwitchDefinition(), 'sw', caseHandle(1), 'notify');
+    expect(behindCase.id).toBe('s1');
+    expect(behindCase.definition.steps.find((s) => s.id === 'sw')).toMatchObject({
+      cases: [{ next: 'a' }, { next: 's1' }],
+      otherwise: 'c',
+    });
+    expect(behindCase.definition.steps.find((s) => s.id === 's1')).toMatchObject({ next: 'b' });
+    const behindOtherwise = insertStep(behindCase.definition, 'sw', 'otherwise', 'wait');
+    expect(behindOtherwise.definition.steps.find((s) => s.id === 'sw')).toMatchObject({ otherwise: 's2' });
+    expect(behindOtherwise.definition.steps.find((s) => s.id === 's2')).toMatchObject({ next: 'c' });
+    expect(graphProblems(behindOtherwise.definition)).toEqual([]);
+  });
+
+  it('a new switch takes what followed on its first case, with two cases to fill in and no otherwise', () => {
+    const { definition, id } = insertStep(buildDefinition(), 's2', 'next', 'switch');
+    expect(definition.steps.find((s) => s.id === id)).toEqual({
+      id,
+      type: 'switch',
+      value: { expr: '' },
+      cases: [
+        { equals: '', next: 's4' },
+        { equals: '', next: null },
+      ],
+      otherwise: null,
+    });
+    expect(graphProblems(definition)).toEqual([]);
+    expect(missingInStep(definition.steps.find((s) => s.id === id)!)).toEqual(['value', 'cases']);
+  });
+
+  it('deleting a switch keeps what its first case led to and drops what only its other ways reached', () => {
+    const def = buildSwitchDefinition();
+    expect(droppedWith(def, 'sw')).toEqual(['b', 'c']);
+    const after = removeStep(def, 'sw');
+    expect(after.start).toBe('a');
+    expect(after.steps.map((s) => s.id)).toEqual(['a', 'end']);
+    expect(graphProblems(after)).toEqual([]);
+  });
+
+  it('removing a case moves the later ones up and drops only what that case alone reached', () => {
+    const def = { ...buildSwitchDefinition(), layout: { b: { x: 5, y: 5 }, c: { x: 9, y: 9 } } };
+    // "end" is still reached through the first case.
+    expect(droppedWithCase(def, 'sw', 1)).toEqual(['b']);
+    const after = removeCase(def, 'sw', 1);
+    expect(after.steps.find((s) => s.id === 'sw')).toMatchObject({
+      cases: [{ equals: 'nowruz', next: 'a' }],
+      otherwise: 'c',
+    });
+    expect(after.steps.map((s) => s.id)).toEqual(['sw', 'a', 'c', 'end']);
+    expect(after.layout).toEqual({ c: { x: 9, y: 9 } });
+    expect(graphProblems(after)).toEqual([]);
+    // The first case moves up when an earlier one goes; the last case cannot go.
+    const firstGone = removeCase(def, 'sw', 0);
+    expect(outgoing(firstGone.steps.find((s) => s.id === 'sw')!).map((o) => [o.handle, o.target])).toEqual([
+      ['case-0', 'b'],
+      ['otherwise', 'c'],
+    ]);
+    expect(removeCase(removeCase(def, 'sw', 0), 'sw', 0).steps.find((s) => s.id === 'sw')).toMatchObject({
+      cases: [{ equals: 1405 }],
+    });
+  });
+
+  it('lays the cases out side by side in order, otherwise on the right, under the switch', () => {
+    const at = layoutOf(buildSwitchDefinition());
+    expect(at.a!.x).toBeLessThan(at.b!.x);
+    expect(at.b!.x).toBeLessThan(at.c!.x);
+    expect(at.b!.x).toBe(at.sw!.x);
+    expect(at.a!.y).toBeGreaterThan(at.sw!.y);
+    expect(at.b!.x - at.a!.x).toBeGreaterThanOrEqual(300);
+  });
+});
+
 describe('unfinished steps', () => {
   it('a new step of each kind names what it still needs, and a filled one needs nothing', () => {
     const missing = Object.fromEntries(
@@ -149,6 +267,7 @@ describe('unfinished steps', () => {
       wait: [],
       waitFor: [],
       branch: ['condition'],
+      switch: ['value', 'cases'],
       webhook: ['url'],
       assign: ['pool'],
       runWorkflow: ['workflowId'],

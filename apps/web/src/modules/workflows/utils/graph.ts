@@ -10,6 +10,7 @@ export const STEP_TYPES = [
   'wait',
   'waitFor',
   'branch',
+  'switch',
   'webhook',
   'assign',
   'runWorkflow',
@@ -17,23 +18,63 @@ export const STEP_TYPES = [
 ] as const satisfies readonly Step['type'][];
 export type StepType = (typeof STEP_TYPES)[number];
 
-/** Where an edge leaves a node: the one way on, or a branch's yes and no. */
-export type Handle = 'next' | 'yes' | 'no' | 'event' | 'timeout';
+/** A switch's way out for its case at an index (`case-0` first). */
+export type CaseHandle = `case-${number}`;
 
-/** The words on a handle's badge and edge (none for the one way on). */
-export const HANDLE_LABEL: Record<Exclude<Handle, 'next'>, string> = {
+/** Where an edge leaves a node: the one way on, a branch's yes and no, or a switch's cases and otherwise. */
+export type Handle = 'next' | 'yes' | 'no' | 'event' | 'timeout' | 'otherwise' | CaseHandle;
+
+/** The i18n key (under `workflow.`) of the words on a handle's badge and edge; a case shows its own label. */
+export const HANDLE_LABEL: Record<Exclude<Handle, 'next' | CaseHandle>, string> = {
   yes: 'yes',
   no: 'no',
   event: 'onEvent',
   timeout: 'onTimeout',
+  otherwise: 'otherwise',
 };
+
+export const caseHandle = (index: number): CaseHandle => `case-${index}`;
+
+/** The case index a handle stands for, or null for any other handle. */
+export function caseIndex(handle: Handle): number | null {
+  const m = /^case-(\d+)$/.exec(handle);
+  return m ? Number(m[1]) : null;
+}
+
+export function isCaseHandle(handle: Handle): handle is CaseHandle {
+  return caseIndex(handle) !== null;
+}
+
+/** The i18n key of a handle's words, or null for the one way on and for a case (which shows its own). */
+export function handleLabelKey(handle: Handle): string | null {
+  if (handle === 'next' || isCaseHandle(handle)) return null;
+  return `workflow.${HANDLE_LABEL[handle]}`;
+}
+
+export type SwitchStep = Extract<Step, { type: 'switch' }>;
+export type SwitchCase = SwitchStep['cases'][number];
+
+/** A case's value as written (`""` for empty text). */
+export function caseValueText(equals: SwitchCase['equals']): string {
+  return typeof equals === 'string' ? (equals === '' ? '""' : equals) : String(equals);
+}
+
+/** What a case's way out is called: its label, else the value it compares with. */
+export function caseText(c: SwitchCase): string {
+  return c.label || caseValueText(c.equals);
+}
 
 /** The node that stands for the trigger on the canvas (step ids cannot take this form with a capital). */
 export const TRIGGER_NODE = 'trigger';
 
-/** The steps a step leads to, by handle (a stop leads nowhere; null ends the run). */
-export function outgoing(step: Step): { handle: Handle; target: string | null }[] {
+/** The steps a step leads to, by handle (a stop leads nowhere; null ends the run); a case carries its words. */
+export function outgoing(step: Step): { handle: Handle; target: string | null; label?: string }[] {
   if (step.type === 'stop') return [];
+  if (step.type === 'switch')
+    return [
+      ...step.cases.map((c, i) => ({ handle: caseHandle(i), target: c.next, label: caseText(c) })),
+      { handle: 'otherwise' as const, target: step.otherwise },
+    ];
   if (step.type === 'branch')
     return [
       { handle: 'yes', target: step.whenTrue },
@@ -61,6 +102,11 @@ function withTarget(step: Step, handle: Handle, target: string | null): Step {
     return handle === 'no' ? { ...step, whenFalse: target } : { ...step, whenTrue: target };
   if (step.type === 'waitFor')
     return handle === 'timeout' ? { ...step, whenTimeout: target } : { ...step, next: target };
+  if (step.type === 'switch') {
+    if (handle === 'otherwise') return { ...step, otherwise: target };
+    const at = caseIndex(handle) ?? 0;
+    return { ...step, cases: step.cases.map((c, i) => (i === at ? { ...c, next: target } : c)) };
+  }
   return { ...step, next: target };
 }
 
@@ -91,6 +137,18 @@ export function blankStep(type: StepType, id: string, next: string | null): Step
       return { id, type, events: ['updated'], timeoutMinutes: 2880, next, whenTimeout: null };
     case 'branch':
       return { id, type, condition: {}, whenTrue: next, whenFalse: null };
+    case 'switch':
+      // Two cases to start with (values still to fill in); what followed goes on the first.
+      return {
+        id,
+        type,
+        value: { expr: '' },
+        cases: [
+          { equals: '', next },
+          { equals: '', next: null },
+        ],
+        otherwise: null,
+      };
     case 'webhook':
       return { id, type, url: '', method: 'POST', next };
     case 'runWorkflow':
@@ -104,8 +162,8 @@ export function blankStep(type: StepType, id: string, next: string | null): Step
 
 /**
  * Puts a new step behind one handle of `anchor` (a step, or the trigger): what that handle led to follows the new
- * step (a new branch takes it on its "yes" side; a stop ends there, so what followed is dropped if nothing else
- * reaches it).
+ * step (a new branch takes it on its "yes" side, a new switch on its first case; a stop ends there, so what
+ * followed is dropped if nothing else reaches it).
  */
 export function insertStep(
   def: WorkflowDefinition,
@@ -126,8 +184,8 @@ export function insertStep(
 }
 
 /**
- * Removes a step and joins what led to it to what followed it (a branch's "yes" side; steps reachable only
- * through its "no" side go with it, and the editor says so before).
+ * Removes a step and joins what led to it to what followed it (a branch's "yes" side, a switch's first case;
+ * steps reachable only through its other ways go with it, and the editor says so before).
  */
 export function removeStep(def: WorkflowDefinition, id: string): WorkflowDefinition {
   const step = def.steps.find((s) => s.id === id);
@@ -182,6 +240,25 @@ export function droppedWith(def: WorkflowDefinition, id: string): string[] {
   return def.steps.map((s) => s.id).filter((s) => s !== id && !after.has(s));
 }
 
+/**
+ * Removes a switch's case at an index: the later cases move up (their ways out with them), and steps only that case
+ * reached go with it (the editor names them before).
+ */
+export function removeCase(def: WorkflowDefinition, id: string, index: number): WorkflowDefinition {
+  const steps = def.steps.map((s) =>
+    s.id === id && s.type === 'switch' && s.cases.length > 1
+      ? { ...s, cases: s.cases.filter((_, i) => i !== index) }
+      : s,
+  );
+  return pruneUnreachable({ ...def, steps });
+}
+
+/** Steps that removing a switch's case takes with it. */
+export function droppedWithCase(def: WorkflowDefinition, id: string, index: number): string[] {
+  const after = new Set(reachable(removeCase(def, id, index)));
+  return reachable(def).filter((s) => !after.has(s));
+}
+
 export type GraphProblem =
   | { kind: 'duplicateId'; id: string }
   | { kind: 'missingTarget'; id: string; target: string }
@@ -229,7 +306,7 @@ const COLUMN = 300;
 
 /**
  * Canvas positions, top-down: the stored ones, and for nodes without one a place under what leads to them (a
- * branch's "yes" side to the left, "no" to the right).
+ * branch's "yes" side to the left, "no" to the right; a switch's cases side by side, in order, then otherwise).
  */
 export function layoutOf(def: WorkflowDefinition): Record<string, { x: number; y: number }> {
   const stored = def.layout ?? {};
@@ -242,17 +319,12 @@ export function layoutOf(def: WorkflowDefinition): Record<string, { x: number; y
     if (!step) return;
     const at = stored[id] ?? { x: from.x + dx, y: from.y + ROW };
     out[id] = at;
-    for (const o of outgoing(step))
-      place(
-        o.target,
-        at,
-        o.handle === 'yes' || o.handle === 'event'
-          ? -spread
-          : o.handle === 'no' || o.handle === 'timeout'
-            ? spread
-            : 0,
-        Math.max(spread / 2, COLUMN / 2),
-      );
+    const ways = outgoing(step);
+    // Two ways sit a spread either side; more sit at least a column apart, centred under the node.
+    const gap = ways.length > 1 ? Math.max(COLUMN, (2 * spread) / (ways.length - 1)) : 0;
+    ways.forEach((o, i) => {
+      place(o.target, at, (i - (ways.length - 1) / 2) * gap, Math.max(spread / 2, COLUMN / 2));
+    });
   };
   place(def.start, origin, 0, COLUMN);
   // Steps nothing reaches (an invalid definition) still show, in a row below.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingInTrigger } from './incomplete.ts';
+import { missingInStep, missingInTrigger } from './incomplete.ts';
 
 describe('an unfinished date-relative trigger', () => {
   const base = {
@@ -22,5 +22,30 @@ describe('an unfinished date-relative trigger', () => {
       [],
     );
     expect(missingInTrigger(base)).toEqual([]);
+  });
+});
+
+describe('an unfinished switch', () => {
+  const base = {
+    id: 'sw',
+    type: 'switch',
+    value: { expr: 'record.status' },
+    cases: [
+      { equals: 'won', next: null },
+      { equals: 2, next: null },
+      { equals: '2', next: null },
+      { equals: false, next: null },
+    ],
+    otherwise: null,
+  } as const;
+
+  it('needs nothing once its value and distinct cases are filled in (the text "2" is not the number 2)', () => {
+    expect(missingInStep({ ...base, cases: [...base.cases] })).toEqual([]);
+  });
+
+  it('names a blank value, a blank text case and two equal cases', () => {
+    expect(missingInStep({ ...base, cases: [...base.cases], value: { expr: '  ' } })).toEqual(['value']);
+    expect(missingInStep({ ...base, cases: [...base.cases, { equals: '', next: null }] })).toEqual(['cases']);
+    expect(missingInStep({ ...base, cases: [...base.cases, { equals: 2, next: 'x' }] })).toEqual(['cases']);
   });
 });

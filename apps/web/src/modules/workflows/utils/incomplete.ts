@@ -41,6 +41,20 @@ export function missingInStep(step: Step): string[] {
     case 'branch':
       if (blankCondition(step.condition)) missing.push('condition');
       break;
+    case 'switch': {
+      if (!step.value.expr.trim()) missing.push('value');
+      // A case needs a value, and no two alike (only the first of them could ever be taken).
+      const seen = new Set<string>();
+      for (const c of step.cases) {
+        const key = `${typeof c.equals}:${String(c.equals)}`;
+        if (c.equals === '' || seen.has(key)) {
+          missing.push('cases');
+          break;
+        }
+        seen.add(key);
+      }
+      break;
+    }
     case 'webhook':
       if (!isUrl(step.url)) missing.push('url');
       break;
