@@ -4,3 +4,4 @@ export * from './embedded-postgres.ts';
 export * from './migrate.ts';
 export type { DB } from './schema.gen.ts';
 export * from './tenancy.ts';
+export * from './transaction-memo.ts';

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { rememberedIn, type Tx } from '@rabita/db';
 import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { linkMessageToRecord, peopleWith } from '../email/email-store.ts';
@@ -39,7 +39,10 @@ function intakePrincipal(workspaceId: string): Principal {
 export async function takeLeadMail(ctx: { trx: Tx; workspaceId: string }, mail: InboundMail): Promise<void> {
   const { trx, workspaceId } = ctx;
   if (mail.bounce || mail.autoReply || !mail.from) return;
-  const box = await repo.selectLeadMailbox(trx, workspaceId, mail.mailbox.id);
+  // Read once per storing transaction: a synced batch hands its messages over one by one.
+  const box = await rememberedIn(trx, `lead-mailbox:${mail.mailbox.id}`, () =>
+    repo.selectLeadMailbox(trx, workspaceId, mail.mailbox.id),
+  );
   if (!takesMail(box, mail)) return;
   // Its thread is a lead's already: the store linked this message to it with the thread.
   if (mail.links.some((l) => l.object === 'leads')) return;

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { forgetIn, rememberedIn, type Tx } from '@rabita/db';
 import { sql } from 'kysely';
 import type { RecordHooks } from '../modules/manifest.ts';
 
@@ -9,28 +9,6 @@ export interface StageRow {
   probability: string | null;
   kind: 'open' | 'won' | 'lost';
   forecastCategory: string | null;
-}
-
-/**
- * What the deal hooks read, remembered for the transaction: a conversion, a batch or an import runs them once per
- * deal with the same transaction, and a stage, a reason (its row already locked) or the settings do not change
- * under it. A failed read (a row's savepoint rolled back) is not remembered.
- */
-const remembered = new WeakMap<object, Map<string, Promise<unknown>>>();
-export function rememberedIn<T>(trx: Tx, key: string, read: () => Promise<T>): Promise<T> {
-  let cache = remembered.get(trx);
-  if (!cache) {
-    cache = new Map();
-    remembered.set(trx, cache);
-  }
-  let value = cache.get(key) as Promise<T> | undefined;
-  if (!value) {
-    const fresh = read();
-    fresh.catch(() => cache.delete(key));
-    value = fresh;
-    cache.set(key, value);
-  }
-  return value;
 }
 
 const COLUMNS = sql`s.id, s.pipeline_id as "pipelineId", s.probability::text, s.kind,
@@ -69,9 +47,9 @@ export async function firstStage(
 export const stageRowHooks: RecordHooks = {
   object: 'stages',
   afterUpdate: async (ctx, record) => {
-    remembered.get(ctx.trx)?.delete(`stage:${record.id}`);
+    forgetIn(ctx.trx, `stage:${record.id}`);
   },
   afterDelete: async (ctx, record) => {
-    remembered.get(ctx.trx)?.delete(`stage:${record.id}`);
+    forgetIn(ctx.trx, `stage:${record.id}`);
   },
 };

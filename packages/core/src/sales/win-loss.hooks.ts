@@ -1,7 +1,8 @@
+import { rememberedIn } from '@rabita/db';
 import { AppError } from '../errors/app-error.ts';
 import { isUuid } from '../ids.ts';
 import type { Draft, RecordHooks, StoredRecord, WriteContext } from '../modules/manifest.ts';
-import { rememberedIn, stageById } from './stage-rows.ts';
+import { stageById } from './stage-rows.ts';
 import { type ReasonKind, selectSalesSettings, shareReason } from './win-loss.repository.ts';
 
 type Status = 'open' | 'won' | 'lost';

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { rememberedIn, type Tx } from '@rabita/db';
 import { can, type Principal, servicePrincipal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { linkMessageToRecord } from '../email/email-store.ts';
@@ -100,7 +100,10 @@ async function ticketOf(
 export async function takeMail(ctx: { trx: Tx; workspaceId: string }, mail: InboundMail): Promise<void> {
   const { trx, workspaceId } = ctx;
   if (mail.bounce || !mail.from) return;
-  const desk = await repo.selectDeskMailbox(trx, workspaceId, mail.mailbox.id);
+  // Read once per storing transaction: a synced batch hands its messages over one by one.
+  const desk = await rememberedIn(trx, `desk-mailbox:${mail.mailbox.id}`, () =>
+    repo.selectDeskMailbox(trx, workspaceId, mail.mailbox.id),
+  );
   if (!takesMail(desk, mail)) return;
   if (await hasEmailMessage(trx, workspaceId, mail.id)) return;
   const principal = intakePrincipal(workspaceId);
