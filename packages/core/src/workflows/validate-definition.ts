@@ -60,7 +60,9 @@ export async function validateForPublish(
               ...Object.fromEntries(step.cases.map((c, m) => [`cases.${m}.next`, c.next])),
               otherwise: step.otherwise,
             }
-          : { next: 'next' in step ? step.next : null },
+          : step.type === 'waitFor'
+            ? { next: step.next, whenTimeout: step.whenTimeout }
+            : { next: 'next' in step ? step.next : null },
     )) {
       if (target && !byId.has(target))
         problems.push({

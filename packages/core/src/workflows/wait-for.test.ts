@@ -140,4 +140,31 @@ describe('a waitFor step: the record’s change, or the timeout', () => {
     await patch(person, { jobTitle: 'پاسخ داد' });
     expect(await lastName(person)).toBe('timeout');
   });
+
+  it('refuses to publish a wait whose timeout names a step that does not exist', async () => {
+    const created = await call('POST', '/workflows', {
+      name: 'Dangling timeout',
+      draft: {
+        trigger: { type: 'record', object: 'people', events: ['created'] },
+        start: 'wait',
+        steps: [
+          {
+            id: 'wait',
+            type: 'waitFor',
+            events: ['updated'],
+            timeoutMinutes: 60,
+            next: null,
+            whenTimeout: 'nowhere',
+          },
+        ],
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await call('POST', `/workflows/${(created.json() as { id: string }).id}/publish`);
+    expect(res.statusCode, res.body).toBe(400);
+    expect((res.json() as { errors: { field: string; message: string }[] }).errors).toContainEqual({
+      field: 'body.steps.0.whenTimeout',
+      message: 'Step "wait": its whenTimeout names step "nowhere", which does not exist.',
+    });
+  });
 });
