@@ -169,6 +169,21 @@ describe('text the database cannot store, and values of the wrong type for a col
     ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'min', field: 'emails' }] }],
     ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'max', field: 'tags' }] }],
     ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'max', field: 'phones' }] }],
+    ...(['Hi\u0000', 'Hi\ud800'] as const).map(
+      (message) =>
+        [
+          'POST',
+          '/api/v1/workflows',
+          {
+            name: 'Hostile',
+            draft: {
+              trigger: { type: 'webhook' },
+              start: 'n',
+              steps: [{ id: 'n', type: 'notify', users: [{ expr: 'record.owner' }], message, next: null }],
+            },
+          },
+        ] as const,
+    ),
   ])('%s %s answers a 400 problem, not a 500', async (method, url, payload?) => {
     const response = await call(method, url, payload === undefined ? undefined : JSON.stringify(payload), {
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
