@@ -83,7 +83,7 @@ describe('hostile input on every route', () => {
     for (const route of t.app.apiRoutes) {
       if (route.method === 'HEAD') continue;
       // Skip the event stream (it stays open) and sign-out (it would end the admin's session).
-      if (route.url.endsWith('/events') || route.url.endsWith('/auth/sign-out')) continue;
+      if (route.url === '/api/v1/events' || route.url.endsWith('/auth/sign-out')) continue;
       const hasBody = route.method === 'POST' || route.method === 'PATCH' || route.method === 'PUT';
       for (const value of ['valid', ...HOSTILE_STRINGS.slice(0, 6)]) {
         const url = fill(route.url, value);
@@ -169,21 +169,34 @@ describe('text the database cannot store, and values of the wrong type for a col
     ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'min', field: 'emails' }] }],
     ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'max', field: 'tags' }] }],
     ['POST', '/api/v1/objects/people/aggregate', { metrics: [{ fn: 'max', field: 'phones' }] }],
-    ...(['Hi\u0000', 'Hi\ud800'] as const).map(
-      (message) =>
-        [
-          'POST',
-          '/api/v1/workflows',
-          {
-            name: 'Hostile',
-            draft: {
-              trigger: { type: 'webhook' },
-              start: 'n',
-              steps: [{ id: 'n', type: 'notify', users: [{ expr: 'record.owner' }], message, next: null }],
-            },
-          },
-        ] as const,
-    ),
+    [
+      'POST',
+      '/api/v1/workflows',
+      {
+        name: 'Hostile',
+        draft: {
+          trigger: { type: 'webhook' },
+          start: 'n',
+          steps: [
+            { id: 'n', type: 'notify', users: [{ expr: 'record.owner' }], message: 'Hi\u0000', next: null },
+          ],
+        },
+      },
+    ],
+    [
+      'POST',
+      '/api/v1/workflows',
+      {
+        name: 'Hostile',
+        draft: {
+          trigger: { type: 'webhook' },
+          start: 'n',
+          steps: [
+            { id: 'n', type: 'notify', users: [{ expr: 'record.owner' }], message: 'Hi\ud800', next: null },
+          ],
+        },
+      },
+    ],
   ])('%s %s answers a 400 problem, not a 500', async (method, url, payload?) => {
     const response = await call(method, url, payload === undefined ? undefined : JSON.stringify(payload), {
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
