@@ -148,7 +148,7 @@ describe('hidden fields never leave the record engine', () => {
       key: 'restricted',
       name: 'Restricted',
       permissions: {
-        actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage'],
+        actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage', 'calls.read'],
         objects: { '*': ALL },
       },
     });
@@ -588,6 +588,14 @@ describe('hidden fields never leave the record engine', () => {
       webhookPayloads += rows.length;
       return rows.map((r) => JSON.stringify(r.payload));
     },
+    // A call from the walked record's own number matches it. What a call tells of a record is that match: the
+    // call's numbers are the phone system's, so the probes read the calls through the record (its calls, then
+    // each call with its events), where a hidden phone must leave no call found.
+    calls: async (o) => (await callsOf(o)).bodies,
+    'call-events': async (o) => {
+      const { ids } = await callsOf(o);
+      return Promise.all(ids.map((id) => bodyOf('GET', `/calls/${id}`)));
+    },
     'import-rejects': async (o, hidden) => {
       // A file naming the hidden field: it cannot be mapped, so the upload is refused before any row is read.
       const boundary = '----rabitawalk';
@@ -607,6 +615,48 @@ describe('hidden fields never leave the record engine', () => {
       return [r.body];
     },
   };
+
+  /** The admin's phone connection's API key, made on first use. */
+  let callKey: string | undefined;
+  /** Posts a call from the record's current number (people, companies, leads) and reads its calls as the member. */
+  async function callsOf(o: ObjectMeta): Promise<{ bodies: string[]; ids: string[] }> {
+    const phoneField = { people: 'phones', companies: 'phones', leads: 'phone' }[o.key];
+    if (!phoneField) return { bodies: [], ids: [] };
+    if (!callKey) {
+      const made = await call('POST', '/calls/connections', {
+        name: 'Walk PBX',
+        type: 'generic',
+        country: 'IR',
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      callKey = made.json().apiKey as string;
+    }
+    const stored = (await call('GET', `/objects/${o.key}/${records.get(o.key)}`)).json()[phoneField];
+    const first = Array.isArray(stored) ? stored[0] : stored;
+    const number = typeof first === 'string' ? first : (first?.number as string | undefined);
+    if (number) {
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/calls/events',
+        headers: { authorization: `Bearer ${callKey}` },
+        payload: {
+          callId: `walk-${o.key}-${roundNow}`,
+          event: 'ringing',
+          sequence: 1,
+          at: new Date().toISOString(),
+          from: number,
+          to: '100',
+        },
+      });
+      expect(sent.statusCode, sent.body).toBe(202);
+    }
+    const body = await bodyOf('GET', `/calls?object=${o.key}&recordId=${records.get(o.key)}&limit=200`);
+    const ids = (JSON.parse(body) as { data: { id: string }[] }).data.map((c) => c.id);
+    // The record's calls are found while its phone is shown, and none while it is hidden.
+    if (hiddenNow.get(o.key)?.key === phoneField) expect(ids).toEqual([]);
+    else if (number) expect(ids.length, `${o.key}'s calls`).toBeGreaterThan(0);
+    return { bodies: [body], ids };
+  }
 
   /** Opens the restricted member's event stream, changes the record's hidden field, and returns what arrived. */
   async function streamWhileChanging(o: ObjectMeta, hidden: FieldMeta): Promise<string[]> {
@@ -660,7 +710,7 @@ describe('hidden fields never leave the record engine', () => {
       }
       const updated = await call('PATCH', '/roles/restricted', {
         permissions: {
-          actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage'],
+          actions: ['apiKeys.manage', 'workflows.manage', 'sales.forms.manage', 'calls.read'],
           objects: rules,
         },
       });

@@ -118,6 +118,24 @@ describe('tenant isolation across every route', () => {
     expect(attached.statusCode, attached.body).toBe(201);
     ids.kbAttachment = attached.json().id;
     ids.apiKey = (await post('/api-keys', { name: 'B key', role: 'member' })).id;
+    // B's phone connection and a call through it, from B's person's number.
+    const phone = await post('/calls/connections', { name: 'B phone connection', type: 'generic' });
+    ids.callConnection = phone.id;
+    const rang = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/calls/events',
+      headers: { authorization: `Bearer ${phone.apiKey}` },
+      payload: {
+        callId: 'B call',
+        event: 'ringing',
+        sequence: 1,
+        at: new Date().toISOString(),
+        from: '+15550100',
+        to: '100',
+      },
+    });
+    expect(rang.statusCode, rang.body).toBe(202);
+    ids.call = rang.json().calls[0].id;
     ids.webhook = (
       await post('/webhooks', { url: 'http://93.184.216.34/b-hook', objects: ['*'], events: ['created'] })
     ).id;
@@ -184,6 +202,8 @@ describe('tenant isolation across every route', () => {
           'B assignment rule',
           'B desk product',
           'B nps campaign',
+          'B phone connection',
+          'B call',
         ]) {
           expect(response.body, `${route.method} ${url}`).not.toContain(secret);
         }

@@ -10990,7 +10990,7 @@ export interface paths {
         };
         /**
          * Stream the workspace’s record changes (Server-Sent Events)
-         * @description Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.
+         * @description Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.
          */
         get: {
             parameters: {
@@ -25209,6 +25209,661 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace’s phone connections (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["CallConnection"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Connect a phone system; its API key (default) and/or signing secret are shown in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        type: "generic" | "asterisk-ami" | "asterisk-ari" | "twilio" | "3cx";
+                        /** @description Extension → the member’s user id who answers it. */
+                        extensions?: {
+                            [key: string]: string;
+                        };
+                        /** @description Prefixes the phone system puts before numbers (a trunk’s `9`, `0098`, `+`), removed first. */
+                        stripPrefixes?: string[];
+                        /** @description Country whose national numbers these are (the workspace’s default country when absent). */
+                        country?: string;
+                        /** @description Make an API key (shown once in the answer). */
+                        newApiKey?: boolean;
+                        /** @description Make an HMAC signing secret (shown once in the answer). */
+                        newSigningSecret?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallConnection"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One phone connection */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallConnection"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a phone connection with its calls */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a phone connection; a new API key or signing secret replaces the old and is shown once */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        type?: "generic" | "asterisk-ami" | "asterisk-ari" | "twilio" | "3cx";
+                        /** @description Extension → the member’s user id who answers it. */
+                        extensions?: {
+                            [key: string]: string;
+                        };
+                        /** @description Prefixes the phone system puts before numbers (a trunk’s `9`, `0098`, `+`), removed first. */
+                        stripPrefixes?: string[];
+                        /** @description Country whose national numbers these are (the workspace’s default country when absent). */
+                        country?: string;
+                        /** @description Make an API key (shown once in the answer). */
+                        newApiKey?: boolean;
+                        /** @description Make an HMAC signing secret (shown once in the answer). */
+                        newSigningSecret?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallConnection"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, newest first, by state, agent or matched record (keyset pages) */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "ringing" | "answered" | "held" | "ended";
+                    /** @description The agent’s user id. */
+                    agent?: string;
+                    object?: "people" | "companies" | "leads";
+                    recordId?: string;
+                    /** @description `next` of the previous page. */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Call"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One call with the events it was folded from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            connectionId: string;
+                            providerCallId: string;
+                            /** @description `ringing`, `answered`, `held` or `ended`. */
+                            state: string;
+                            direction: string | null;
+                            fromRaw: string | null;
+                            toRaw: string | null;
+                            fromE164: string | null;
+                            fromNational: string | null;
+                            toE164: string | null;
+                            toNational: string | null;
+                            extension: string | null;
+                            agentUserId: string | null;
+                            correlationId: string | null;
+                            ringingAt: string | null;
+                            answeredAt: string | null;
+                            endedAt: string | null;
+                            duration: number | null;
+                            /** @description `answered`, `missed`, `voicemail`, `abandoned`, `busy` or `failed`. */
+                            outcome: string | null;
+                            cause: string | null;
+                            recordingUrl: string | null;
+                            /** @description Records the caller’s number matched that the caller may read. */
+                            matches: {
+                                /** @enum {string} */
+                                object: "people" | "companies" | "leads";
+                                recordId: string;
+                                /** @enum {string} */
+                                how: "exact" | "suffix";
+                            }[];
+                            personId: string | null;
+                            companyId: string | null;
+                            leadId: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            events: {
+                                id: string;
+                                event: string;
+                                sequence: number;
+                                at: string;
+                                receivedAt: string;
+                                body: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call events from a phone system (one event, or `{events: [...]}` up to 500)
+         * @description Authenticate with the connection’s API key (`Authorization: Bearer rbp_…`), or sign the body: `X-Rabita-Connection: <connection id>`, `X-Rabita-Timestamp` (Unix seconds, within five minutes) and `X-Rabita-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the signing secret>`. Each (call, event, sequence) is kept once; a resend is accepted and changes nothing. Events may come in any order: the call is folded from all of them.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-rabita-connection"?: string;
+                    "x-rabita-timestamp"?: string;
+                    "x-rabita-signature"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CallEventInput"] | {
+                        events: components["schemas"]["CallEventInput"][];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            calls: {
+                                callId: string;
+                                id: string;
+                            }[];
+                            /** @description Events kept now. */
+                            accepted: number;
+                            /** @description Events already kept before (changed nothing). */
+                            duplicates: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -25455,6 +26110,170 @@ export interface components {
             from: string;
             /** @description HH:MM; at or before `from`, the range ends on the next day (22:00–06:00). */
             to: string;
+        };
+        Call: {
+            id: string;
+            connectionId: string;
+            providerCallId: string;
+            /** @description `ringing`, `answered`, `held` or `ended`. */
+            state: string;
+            direction: string | null;
+            fromRaw: string | null;
+            toRaw: string | null;
+            fromE164: string | null;
+            fromNational: string | null;
+            toE164: string | null;
+            toNational: string | null;
+            extension: string | null;
+            agentUserId: string | null;
+            correlationId: string | null;
+            ringingAt: string | null;
+            answeredAt: string | null;
+            endedAt: string | null;
+            duration: number | null;
+            /** @description `answered`, `missed`, `voicemail`, `abandoned`, `busy` or `failed`. */
+            outcome: string | null;
+            cause: string | null;
+            recordingUrl: string | null;
+            /** @description Records the caller’s number matched that the caller may read. */
+            matches: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                recordId: string;
+                /** @enum {string} */
+                how: "exact" | "suffix";
+            }[];
+            personId: string | null;
+            companyId: string | null;
+            leadId: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CallConnection: {
+            id: string;
+            name: string;
+            type: string;
+            /** @description The start of the API key, to tell keys apart. */
+            apiKeyPrefix: string | null;
+            /** @description Whether calls may be signed with an HMAC secret. */
+            hasSecret: boolean;
+            extensions: {
+                [key: string]: string;
+            };
+            stripPrefixes: string[];
+            country: string;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Only in the answer that made it. */
+            apiKey?: string;
+            /** @description Only in the answer that made it. */
+            signingSecret?: string;
+        };
+        CallConnectionInput: {
+            id: string;
+            name: string;
+            type: string;
+            /** @description The start of the API key, to tell keys apart. */
+            apiKeyPrefix: string | null;
+            /** @description Whether calls may be signed with an HMAC secret. */
+            hasSecret: boolean;
+            extensions: {
+                [key: string]: string;
+            };
+            stripPrefixes: string[];
+            country: string;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Only in the answer that made it. */
+            apiKey?: string;
+            /** @description Only in the answer that made it. */
+            signingSecret?: string;
+        };
+        CallEvent: {
+            /** @description The phone system’s own id of the call. */
+            callId: string;
+            /** @enum {string} */
+            event: "ringing" | "answered" | "held" | "resumed" | "transferred" | "recording" | "ended";
+            /** @description The event’s place in the call, per call. */
+            sequence: number;
+            /** Format: date-time */
+            at: string;
+            from: string;
+            to: string;
+            /** @enum {string} */
+            direction?: "inbound" | "outbound";
+            extension?: string;
+            /** @description Seconds talked. */
+            duration?: number;
+            cause?: string;
+            /**
+             * Format: uri
+             * @description Where the recording can be fetched (http or https).
+             */
+            recordingUrl?: string;
+            correlationId?: string;
+        };
+        CallEventInput: {
+            /** @description The phone system’s own id of the call. */
+            callId: string;
+            /** @enum {string} */
+            event: "ringing" | "answered" | "held" | "resumed" | "transferred" | "recording" | "ended";
+            /** @description The event’s place in the call, per call. */
+            sequence: number;
+            /** Format: date-time */
+            at: string;
+            from: string;
+            to: string;
+            /** @enum {string} */
+            direction?: "inbound" | "outbound";
+            extension?: string;
+            /** @description Seconds talked. */
+            duration?: number;
+            cause?: string;
+            /**
+             * Format: uri
+             * @description Where the recording can be fetched (http or https).
+             */
+            recordingUrl?: string;
+            correlationId?: string;
+        };
+        CallInput: {
+            id: string;
+            connectionId: string;
+            providerCallId: string;
+            /** @description `ringing`, `answered`, `held` or `ended`. */
+            state: string;
+            direction: string | null;
+            fromRaw: string | null;
+            toRaw: string | null;
+            fromE164: string | null;
+            fromNational: string | null;
+            toE164: string | null;
+            toNational: string | null;
+            extension: string | null;
+            agentUserId: string | null;
+            correlationId: string | null;
+            ringingAt: string | null;
+            answeredAt: string | null;
+            endedAt: string | null;
+            duration: number | null;
+            /** @description `answered`, `missed`, `voicemail`, `abandoned`, `busy` or `failed`. */
+            outcome: string | null;
+            cause: string | null;
+            recordingUrl: string | null;
+            /** @description Records the caller’s number matched that the caller may read. */
+            matches: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                recordId: string;
+                /** @enum {string} */
+                how: "exact" | "suffix";
+            }[];
+            personId: string | null;
+            companyId: string | null;
+            leadId: string | null;
+            createdAt: string;
+            updatedAt: string;
         };
         CannedReply: {
             id: string;

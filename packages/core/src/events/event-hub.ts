@@ -4,8 +4,8 @@ import { EVENTS_CHANNEL } from './events.service.ts';
 /** A record change as it arrives over NOTIFY (see `notifyPayload`), or a person's new notification. */
 export interface StreamEvent {
   /** Absent for record changes. */
-  type?: 'notification';
-  /** For notifications: whom it is for, its id and kind. */
+  type?: 'notification' | 'call';
+  /** For notifications and calls: whom it is for, its id and kind (a call's kind is its state). */
   userId?: string;
   id?: string;
   kind?: string;

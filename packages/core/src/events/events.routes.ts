@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { accessUnchanged } from '../auth/current-principal.ts';
-import type { Principal } from '../auth/principal.ts';
+import { can, type Principal } from '../auth/principal.ts';
 import { onAccessChanged } from '../auth/principal-cache.ts';
 import { principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { ownerLimit, ruleFor } from '../records/access.ts';
@@ -50,7 +50,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
         tags: ['events'],
         summary: 'Stream the workspace’s record changes (Server-Sent Events)',
         description:
-          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.',
+          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.',
         produces: ['text/event-stream'],
         response: { 401: problemSchema, 503: problemSchema },
       },
@@ -133,6 +133,14 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
             if (e.workspaceId !== principal.workspaceId || e.userId !== principal.userId) return;
             const note = { id: e.id, kind: e.kind, object: e.object, recordId: e.recordId, at: e.at };
             send(`event: notification\ndata: ${JSON.stringify(note)}\n\n`);
+            return;
+          }
+          if (e.type === 'call') {
+            // A call ringing (or answered, held, ended) at the caller's extension: ids and state only, the card
+            // is read through the calls API with the caller's own rights.
+            if (e.workspaceId !== principal.workspaceId || e.userId !== principal.userId) return;
+            if (!can(principal, 'calls.read')) return;
+            send(`event: call\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`);
             return;
           }
           if (!visible(e)) return;

@@ -1,6 +1,8 @@
 import { auditModule } from '../audit/audit.module.ts';
 import { AUTH_ERRORS } from '../auth/auth.errors.ts';
 import { authModule } from '../auth/auth.module.ts';
+import { CALLS_ERRORS } from '../calls/calls.errors.ts';
+import { callsModule } from '../calls/calls.module.ts';
 import { EMAIL_ERRORS } from '../email/email.errors.ts';
 import { emailModule } from '../email/email.module.ts';
 import { COMMON_ERROR_STATUSES, type ErrorStatuses } from '../errors/app-error.ts';
@@ -43,6 +45,7 @@ export const MODULES: readonly ModuleManifest[] = [
   reportsModule,
   emailModule,
   serviceModule,
+  callsModule,
 ];
 
 // Every error code any module declares has its status in a manifest: a code added to `ErrorStatuses` without
@@ -53,5 +56,6 @@ const _everyCodeMapped = {
   ...IMPORTS_ERRORS,
   ...REPORTS_ERRORS,
   ...EMAIL_ERRORS,
+  ...CALLS_ERRORS,
 } satisfies ErrorStatuses;
 void _everyCodeMapped;

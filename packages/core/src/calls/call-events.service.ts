@@ -1,0 +1,196 @@
+import { timingSafeEqual } from 'node:crypto';
+import { type Database, type Tx, withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
+import type { SecretBox } from '../auth/secret-box.ts';
+import { hashToken } from '../auth/tokens.ts';
+import { AppError } from '../errors/app-error.ts';
+import { EVENTS_CHANNEL } from '../events/events.service.ts';
+import { isUuid, newId } from '../ids.ts';
+import { HOOK_TOLERANCE_SECONDS, signHook } from '../workflows/hook-trigger.ts';
+import { type CallEventInput, foldCall } from './call-fold.ts';
+import { matchCaller, normaliseCallerNumber } from './caller-match.ts';
+import {
+  type CallRow,
+  findConnectionOwner,
+  insertCallEvents,
+  lockOrCreateCall,
+  membersAmong,
+  selectCallEventBodies,
+  selectConnectionForEvents,
+  updateCall,
+} from './calls.repository.ts';
+
+/** The most events one request may carry. */
+export const MAX_EVENTS_PER_REQUEST = 500;
+/** The most events one call keeps. */
+export const MAX_EVENTS_PER_CALL = 1000;
+/** The largest body the call-event route takes (500 events of a few hundred bytes each, with room). */
+export const CALL_EVENTS_BODY_LIMIT = 1024 * 1024;
+
+/** How a phone system proved who it is: its connection's API key, or an HMAC signature with its secret. */
+export interface CallEventCredentials {
+  authorization?: string | undefined;
+  connection?: string | undefined;
+  timestamp?: string | undefined;
+  signature?: string | undefined;
+  /** The body's exact text (the signature covers it). */
+  body: string;
+  now?: Date | undefined;
+}
+
+const refused = () =>
+  new AppError('unauthenticated', 'The API key or signature does not match any call connection.');
+
+/**
+ * Finds the connection the credentials belong to. Every failure that could tell a stranger whether a connection
+ * exists (unknown key, unknown connection, no secret, wrong signature) is the same 401.
+ */
+async function authenticate(
+  db: Database,
+  box: SecretBox,
+  creds: CallEventCredentials,
+): Promise<{ workspaceId: string; connectionId: string }> {
+  if (creds.authorization !== undefined) {
+    const token = /^Bearer\s+(\S{1,512})$/i.exec(creds.authorization)?.[1];
+    if (!token) throw refused();
+    const owner = await findConnectionOwner(db, { keyHash: hashToken(token), id: null });
+    if (!owner) throw refused();
+    return owner;
+  }
+  const now = (creds.now ?? new Date()).getTime() / 1000;
+  if (
+    !creds.timestamp ||
+    !/^\d{1,12}$/.test(creds.timestamp) ||
+    Math.abs(now - Number(creds.timestamp)) > HOOK_TOLERANCE_SECONDS
+  )
+    throw new AppError(
+      'unauthenticated',
+      `Send the connection's API key as a Bearer token, or sign the call: X-Rabita-Timestamp must be its time in Unix seconds, within ${HOOK_TOLERANCE_SECONDS / 60} minutes of the server's clock.`,
+    );
+  if (!creds.signature || !/^sha256=[0-9a-f]{64}$/.test(creds.signature)) throw refused();
+  if (!creds.connection || !isUuid(creds.connection)) throw refused();
+  const owner = await findConnectionOwner(db, { keyHash: null, id: creds.connection.toLowerCase() });
+  if (!owner) throw refused();
+  const sealed = await withWorkspace(db, owner.workspaceId, async (trx) =>
+    selectConnectionForEvents(trx, owner.workspaceId, owner.connectionId),
+  );
+  if (!sealed?.hmacSecret) throw refused();
+  const expected = Buffer.from(signHook(box.open(sealed.hmacSecret), creds.timestamp, creds.body));
+  const given = Buffer.from(creds.signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw refused();
+  return owner;
+}
+
+/** What a request's events did: each call's id by its provider call id, and how many events were new. */
+export interface ReceivedEvents {
+  calls: { callId: string; id: string }[];
+  accepted: number;
+  duplicates: number;
+}
+
+/**
+ * Takes in a phone system's call events: authenticates the connection, keeps each event once (a resend of the
+ * same call, event and sequence changes nothing), and folds each touched call's events into its row, all in
+ * one transaction. Calls are taken in the order of their provider ids, so two batches never wait on each other
+ * in a circle.
+ */
+export async function receiveCallEvents(
+  db: Database,
+  box: SecretBox,
+  creds: CallEventCredentials,
+  events: readonly CallEventInput[],
+): Promise<ReceivedEvents> {
+  if (events.length > MAX_EVENTS_PER_REQUEST)
+    throw new AppError('calls_batch_too_large', `Send at most ${MAX_EVENTS_PER_REQUEST} events a request.`);
+  const { workspaceId: ws, connectionId } = await authenticate(db, box, creds);
+  const byCall = new Map<string, CallEventInput[]>();
+  for (const e of events) {
+    const same = byCall.get(e.callId);
+    if (same) same.push(e);
+    else byCall.set(e.callId, [e]);
+  }
+  const order = [...byCall.keys()].sort();
+  return withWorkspace(db, ws, async (trx) => {
+    const connection = (await selectConnectionForEvents(trx, ws, connectionId))!;
+    const answer: ReceivedEvents = { calls: [], accepted: 0, duplicates: 0 };
+    for (const providerCallId of order) {
+      const { row } = await lockOrCreateCall(trx, ws, connectionId, providerCallId, newId());
+      const sent = byCall.get(providerCallId)!;
+      const fresh = await insertCallEvents(
+        trx,
+        ws,
+        row.id,
+        sent.map((e) => ({ id: newId(), event: e.event, sequence: e.sequence, at: e.at, body: e })),
+      );
+      answer.accepted += fresh;
+      answer.duplicates += sent.length - fresh;
+      answer.calls.push({ callId: providerCallId, id: row.id });
+      if (fresh > 0) await refold(trx, ws, connection, row);
+    }
+    return answer;
+  });
+}
+
+/** Folds a locked call's kept events into its row, matching the caller again only when their number changed. */
+async function refold(
+  trx: Tx,
+  ws: string,
+  connection: { extensions: Record<string, string>; stripPrefixes: string[]; country: string },
+  before: CallRow,
+): Promise<void> {
+  const bodies = (await selectCallEventBodies(
+    trx,
+    ws,
+    before.id,
+    MAX_EVENTS_PER_CALL + 1,
+  )) as CallEventInput[];
+  // Each new event folds all of the call's events again: a bound keeps a runaway sender from making that costly.
+  if (bodies.length > MAX_EVENTS_PER_CALL)
+    throw new AppError('validation_failed', `A call keeps at most ${MAX_EVENTS_PER_CALL} events.`, {
+      errors: [{ field: 'callId', message: 'This call has too many events.' }],
+    });
+  const folded = foldCall(bodies);
+  const rules = { country: connection.country, stripPrefixes: connection.stripPrefixes };
+  const from = normaliseCallerNumber(folded.fromRaw, rules);
+  const to = normaliseCallerNumber(folded.toRaw, rules);
+  const customer = folded.direction === 'outbound' ? to : from;
+  const customerKey =
+    customer.e164 ?? customer.national ?? (folded.direction === 'outbound' ? folded.toRaw : folded.fromRaw);
+  let matches = before.matches;
+  if (customerKey !== before.matchedNumber)
+    matches = customer.e164 || customer.national ? await matchCaller(trx, ws, customer, 10) : [];
+  const only = matches.length === 1 ? matches[0]! : undefined;
+  const mapped = folded.extension ? connection.extensions[folded.extension] : undefined;
+  const agentUserId =
+    mapped && isUuid(mapped) && (await membersAmong(trx, ws, [mapped])).has(mapped) ? mapped : null;
+  await updateCall(trx, ws, before.id, {
+    ...folded,
+    fromE164: from.e164,
+    fromNational: from.national,
+    toE164: to.e164,
+    toNational: to.national,
+    agentUserId,
+    matchedNumber: customerKey,
+    matches,
+    personId: only?.object === 'people' ? only.recordId : null,
+    companyId: only?.object === 'companies' ? only.recordId : null,
+    leadId: only?.object === 'leads' ? only.recordId : null,
+  });
+  // The agents' browsers hear of the change (ids and state only; the card is read through the API), delivered
+  // when this transaction commits.
+  const told = new Set<string>();
+  if (agentUserId && (folded.state !== before.state || agentUserId !== before.agentUserId || !before.fromRaw))
+    told.add(agentUserId);
+  if (before.agentUserId && before.agentUserId !== agentUserId) told.add(before.agentUserId);
+  for (const userId of told)
+    await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({
+      type: 'call',
+      workspaceId: ws,
+      userId,
+      object: 'calls',
+      recordId: before.id,
+      id: before.id,
+      kind: folded.state,
+      at: new Date().toISOString(),
+    })})`.execute(trx);
+}

@@ -1,0 +1,9 @@
+// The calls module's error codes and their HTTP statuses.
+
+declare module '../errors/app-error.ts' {
+  interface ErrorStatuses {
+    calls_batch_too_large: 413;
+  }
+}
+
+export const CALLS_ERRORS = { calls_batch_too_large: 413 } as const;

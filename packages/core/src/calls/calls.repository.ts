@@ -1,0 +1,354 @@
+import type { Database, Tx } from '@rabita/db';
+import { sql } from 'kysely';
+import type { FoldedCall } from './call-fold.ts';
+
+const utc = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+
+/** A phone connection as stored (its sealed HMAC secret only when asked for). */
+export interface ConnectionRow {
+  id: string;
+  name: string;
+  type: string;
+  apiKeyPrefix: string | null;
+  hasSecret: boolean;
+  extensions: Record<string, string>;
+  stripPrefixes: string[];
+  country: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const connectionColumns = sql`id, name, type, api_key_prefix as "apiKeyPrefix", hmac_secret is not null as "hasSecret",
+  extensions, strip_prefixes as "stripPrefixes", country,
+  ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
+
+export async function insertConnection(
+  trx: Tx,
+  row: {
+    workspaceId: string;
+    id: string;
+    name: string;
+    type: string;
+    apiKeyHash: Buffer | null;
+    apiKeyPrefix: string | null;
+    hmacSecret: string | null;
+    extensions: Record<string, string>;
+    stripPrefixes: readonly string[];
+    country: string;
+  },
+): Promise<void> {
+  await sql`
+    insert into call_connections (workspace_id, id, name, type, api_key_hash, api_key_prefix, hmac_secret,
+      extensions, strip_prefixes, country)
+    values (${row.workspaceId}, ${row.id}, ${row.name}, ${row.type}, ${row.apiKeyHash}, ${row.apiKeyPrefix},
+      ${row.hmacSecret}, ${JSON.stringify(row.extensions)}::jsonb, ${row.stripPrefixes as string[]}::text[],
+      ${row.country})`.execute(trx);
+}
+
+/** Changes some of a connection's settings; a secret given replaces the old one (null removes it). */
+export async function updateConnection(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  set: {
+    name?: string | undefined;
+    type?: string | undefined;
+    apiKey?: { hash: Buffer; prefix: string } | null | undefined;
+    hmacSecret?: string | null | undefined;
+    extensions?: Record<string, string> | undefined;
+    stripPrefixes?: readonly string[] | undefined;
+    country?: string | undefined;
+  },
+): Promise<void> {
+  await sql`
+    update call_connections set
+      name = coalesce(${set.name ?? null}, name),
+      type = coalesce(${set.type ?? null}, type),
+      api_key_hash = case when ${set.apiKey !== undefined} then ${set.apiKey?.hash ?? null}::bytea else api_key_hash end,
+      api_key_prefix = case when ${set.apiKey !== undefined} then ${set.apiKey?.prefix ?? null}::text else api_key_prefix end,
+      hmac_secret = case when ${set.hmacSecret !== undefined} then ${set.hmacSecret ?? null}::text else hmac_secret end,
+      extensions = coalesce(${set.extensions ? JSON.stringify(set.extensions) : null}::jsonb, extensions),
+      strip_prefixes = coalesce(${(set.stripPrefixes as string[] | undefined) ?? null}::text[], strip_prefixes),
+      country = coalesce(${set.country ?? null}, country),
+      updated_at = now()
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+}
+
+export async function selectConnection(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<ConnectionRow | undefined> {
+  const { rows } = await sql<ConnectionRow>`
+    select ${connectionColumns} from call_connections where workspace_id = ${workspaceId} and id = ${id}
+    ${options.lock ? sql`for update` : sql``}`.execute(trx);
+  return rows[0];
+}
+
+export async function listConnections(trx: Tx, workspaceId: string): Promise<ConnectionRow[]> {
+  const { rows } = await sql<ConnectionRow>`
+    select ${connectionColumns} from call_connections where workspace_id = ${workspaceId}
+    order by name, id limit 200`.execute(trx);
+  return rows;
+}
+
+export async function deleteConnection(trx: Tx, workspaceId: string, id: string): Promise<boolean> {
+  const r =
+    await sql`delete from call_connections where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
+/** Which workspace and connection an API key's hash, or a connection id, belongs to (across workspaces). */
+export async function findConnectionOwner(
+  db: Database,
+  by: { keyHash: Buffer | null; id: string | null },
+): Promise<{ workspaceId: string; connectionId: string } | undefined> {
+  const { rows } = await sql<{ workspaceId: string; connectionId: string }>`
+    select workspace_id as "workspaceId", connection_id as "connectionId"
+    from rabita_call_connection(${by.keyHash}::bytea, ${by.id}::uuid)`.execute(db);
+  return rows[0];
+}
+
+/** What the call-event route needs of a connection: its sealed secret, number rules and extension map. */
+export async function selectConnectionForEvents(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+): Promise<
+  | {
+      hmacSecret: string | null;
+      apiKeyHash: Buffer | null;
+      extensions: Record<string, string>;
+      stripPrefixes: string[];
+      country: string;
+    }
+  | undefined
+> {
+  const { rows } = await sql<{
+    hmacSecret: string | null;
+    apiKeyHash: Buffer | null;
+    extensions: Record<string, string>;
+    stripPrefixes: string[];
+    country: string;
+  }>`
+    select hmac_secret as "hmacSecret", api_key_hash as "apiKeyHash", extensions,
+      strip_prefixes as "stripPrefixes", country
+    from call_connections where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+  return rows[0];
+}
+
+/** The ids among `userIds` that are members of the workspace. */
+export async function membersAmong(
+  trx: Tx,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const { rows } = await sql<{ userId: string }>`
+    select user_id as "userId" from memberships
+    where workspace_id = ${workspaceId} and user_id = any(${userIds as string[]}::uuid[])`.execute(trx);
+  return new Set(rows.map((r) => r.userId));
+}
+
+export async function selectDefaultCountry(trx: Tx, workspaceId: string): Promise<string> {
+  const { rows } = await sql<{ country: string }>`
+    select default_country as country from workspaces where id = ${workspaceId}`.execute(trx);
+  return rows[0]?.country ?? 'US';
+}
+
+/** A call as its row says, for the reads and the fold. */
+export interface CallRow {
+  id: string;
+  connectionId: string;
+  providerCallId: string;
+  state: string;
+  direction: string | null;
+  fromRaw: string | null;
+  toRaw: string | null;
+  fromE164: string | null;
+  fromNational: string | null;
+  toE164: string | null;
+  toNational: string | null;
+  extension: string | null;
+  agentUserId: string | null;
+  correlationId: string | null;
+  ringingAt: string | null;
+  answeredAt: string | null;
+  endedAt: string | null;
+  duration: number | null;
+  outcome: string | null;
+  cause: string | null;
+  recordingUrl: string | null;
+  matchedNumber: string | null;
+  matches: { object: 'people' | 'companies' | 'leads'; recordId: string; how: 'exact' | 'suffix' }[];
+  personId: string | null;
+  companyId: string | null;
+  leadId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const callColumns = sql`id, connection_id as "connectionId", provider_call_id as "providerCallId", state, direction,
+  from_raw as "fromRaw", to_raw as "toRaw", from_e164 as "fromE164", from_national as "fromNational",
+  to_e164 as "toE164", to_national as "toNational", extension, agent_user_id as "agentUserId",
+  correlation_id as "correlationId", ${utc('ringing_at')} as "ringingAt", ${utc('answered_at')} as "answeredAt",
+  ${utc('ended_at')} as "endedAt", duration, outcome, cause, recording_url as "recordingUrl",
+  matched_number as "matchedNumber", matches, person_id as "personId", company_id as "companyId",
+  lead_id as "leadId", ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
+
+/**
+ * The call of a connection's provider call id, locked for the fold; made (state `ringing`) when it is the call's
+ * first event. Locking before the events are read makes concurrent events of one call fold one after another.
+ */
+export async function lockOrCreateCall(
+  trx: Tx,
+  workspaceId: string,
+  connectionId: string,
+  providerCallId: string,
+  newId: string,
+): Promise<{ row: CallRow; created: boolean }> {
+  const inserted = await sql`
+    insert into calls (workspace_id, id, connection_id, provider_call_id, state)
+    values (${workspaceId}, ${newId}, ${connectionId}, ${providerCallId}, 'ringing')
+    on conflict (workspace_id, connection_id, provider_call_id) do nothing`.execute(trx);
+  const { rows } = await sql<CallRow>`
+    select ${callColumns} from calls
+    where workspace_id = ${workspaceId} and connection_id = ${connectionId} and provider_call_id = ${providerCallId}
+    for update`.execute(trx);
+  return { row: rows[0]!, created: Number(inserted.numAffectedRows ?? 0) > 0 };
+}
+
+/** Keeps a call's events; answers how many were new (a resend of the same event and sequence is skipped). */
+export async function insertCallEvents(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+  events: readonly { id: string; event: string; sequence: number; at: string; body: unknown }[],
+): Promise<number> {
+  const r = await sql`
+    insert into call_events (workspace_id, id, call_id, event, sequence, at, body)
+    values ${sql.join(
+      events.map(
+        (e) =>
+          sql`(${workspaceId}, ${e.id}, ${callId}, ${e.event}, ${e.sequence}, ${e.at}::timestamptz, ${JSON.stringify(e.body)}::jsonb)`,
+      ),
+    )}
+    on conflict (workspace_id, call_id, event, sequence) do nothing`.execute(trx);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** The events kept for a call, as received (at most `limit`). */
+export async function selectCallEventBodies(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+  limit: number,
+): Promise<unknown[]> {
+  const { rows } = await sql<{ body: unknown }>`
+    select body from call_events where workspace_id = ${workspaceId} and call_id = ${callId}
+    order by sequence, id limit ${limit}`.execute(trx);
+  return rows.map((r) => r.body);
+}
+
+/** A call's events for its page: kind, sequence, time and what each said. */
+export async function selectCallEvents(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+): Promise<{ id: string; event: string; sequence: number; at: string; receivedAt: string; body: unknown }[]> {
+  const { rows } = await sql<{
+    id: string;
+    event: string;
+    sequence: number;
+    at: string;
+    receivedAt: string;
+    body: unknown;
+  }>`
+    select id, event, sequence, ${utc('at')} as at, ${utc('received_at')} as "receivedAt", body
+    from call_events where workspace_id = ${workspaceId} and call_id = ${callId}
+    order by sequence, at, id limit 1000`.execute(trx);
+  return rows;
+}
+
+/** Writes a call's folded state, numbers, agent and matches. */
+export async function updateCall(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  call: FoldedCall & {
+    fromE164: string | null;
+    fromNational: string | null;
+    toE164: string | null;
+    toNational: string | null;
+    agentUserId: string | null;
+    matchedNumber: string | null;
+    matches: CallRow['matches'];
+    personId: string | null;
+    companyId: string | null;
+    leadId: string | null;
+  },
+): Promise<void> {
+  await sql`
+    update calls set state = ${call.state}, direction = ${call.direction}, from_raw = ${call.fromRaw},
+      to_raw = ${call.toRaw}, from_e164 = ${call.fromE164}, from_national = ${call.fromNational},
+      to_e164 = ${call.toE164}, to_national = ${call.toNational}, extension = ${call.extension},
+      agent_user_id = ${call.agentUserId}, correlation_id = ${call.correlationId},
+      ringing_at = ${call.ringingAt}::timestamptz, answered_at = ${call.answeredAt}::timestamptz,
+      ended_at = ${call.endedAt}::timestamptz, duration = ${call.duration}, outcome = ${call.outcome},
+      cause = ${call.cause}, recording_url = ${call.recordingUrl}, matched_number = ${call.matchedNumber},
+      matches = ${JSON.stringify(call.matches)}::jsonb, person_id = ${call.personId}, company_id = ${call.companyId},
+      lead_id = ${call.leadId}, updated_at = now()
+    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+}
+
+export async function selectCall(trx: Tx, workspaceId: string, id: string): Promise<CallRow | undefined> {
+  const { rows } = await sql<CallRow>`
+    select ${callColumns} from calls where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+  return rows[0];
+}
+
+/** A page of calls, newest first (ids are time-ordered), after the cursor's id. */
+export async function listCallsPage(
+  trx: Tx,
+  workspaceId: string,
+  filter: {
+    state?: string | undefined;
+    agentUserId?: string | undefined;
+    record?: { object: string; recordId: string } | undefined;
+    before?: string | undefined;
+    limit: number;
+  },
+): Promise<CallRow[]> {
+  const { rows } = await sql<CallRow>`
+    select ${callColumns} from calls
+    where workspace_id = ${workspaceId}
+      ${filter.state ? sql`and state = ${filter.state}` : sql``}
+      ${filter.agentUserId ? sql`and agent_user_id = ${filter.agentUserId}` : sql``}
+      ${filter.record ? sql`and matches @> ${JSON.stringify([filter.record])}::jsonb` : sql``}
+      ${filter.before ? sql`and id < ${filter.before}` : sql``}
+    order by id desc
+    limit ${filter.limit}`.execute(trx);
+  return rows;
+}
+
+/** A record's calls for its timeline, newest first by when they rang (else arrived), before a position. */
+export async function callsOfRecordPage(
+  trx: Tx,
+  workspaceId: string,
+  record: { object: string; recordId: string },
+  page: { limit: number; before?: { at: string; id: string } | undefined },
+): Promise<(CallRow & { at: string })[]> {
+  const { rows } = await sql<CallRow & { at: string }>`
+    select * from (
+      select ${callColumns}, ${utc('coalesce(ringing_at, answered_at, created_at)')} as at,
+        coalesce(ringing_at, answered_at, created_at) as at_ts
+      from calls
+      where workspace_id = ${workspaceId} and matches @> ${JSON.stringify([record])}::jsonb
+    ) c
+    ${page.before ? sql`where (c.at_ts, c.id) < (${page.before.at}::timestamptz, ${page.before.id}::uuid)` : sql``}
+    order by c.at_ts desc, c.id desc
+    limit ${page.limit}`.execute(trx);
+  return rows;
+}
