@@ -69,7 +69,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index calls_list_idx on calls (workspace_id, id desc)`.execute(db);
   await sql`create index calls_agent_idx on calls (workspace_id, agent_user_id, id desc)`.execute(db);
-  await sql`create index calls_matches_idx on calls using gin (matches jsonb_path_ops)`.execute(db);
+  // The records a call matched, one row each, in timeline order: a record's calls are an index range read newest
+  // first (a jsonb containment test could use no index under row-level security, where `@>` is not leakproof).
+  await sql`
+    create table call_records (
+      workspace_id uuid not null references workspaces (id) on delete cascade,
+      object text not null,
+      record_id uuid not null,
+      at timestamptz not null,
+      call_id uuid not null,
+      primary key (workspace_id, object, record_id, at, call_id),
+      foreign key (workspace_id, call_id) references calls (workspace_id, id) on delete cascade
+    )`.execute(db);
+  await sql`create index call_records_call_idx on call_records (workspace_id, call_id)`.execute(db);
 
   await sql`
     create table call_events (
@@ -86,7 +98,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       foreign key (workspace_id, call_id) references calls (workspace_id, id) on delete cascade
     )`.execute(db);
 
-  for (const table of ['call_connections', 'calls', 'call_events']) {
+  for (const table of ['call_connections', 'calls', 'call_records', 'call_events']) {
     await sql`alter table ${sql.id(table)} enable row level security`.execute(db);
     await sql`
       create policy tenant_isolation on ${sql.id(table)}

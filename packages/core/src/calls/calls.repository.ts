@@ -301,6 +301,16 @@ export async function updateCall(
       matches = ${JSON.stringify(call.matches)}::jsonb, person_id = ${call.personId}, company_id = ${call.companyId},
       lead_id = ${call.leadId}, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+  // The call's place on its matched records' timelines, at its (possibly moved) time.
+  await sql`delete from call_records where workspace_id = ${workspaceId} and call_id = ${id}`.execute(trx);
+  if (call.matches.length > 0)
+    await sql`
+      insert into call_records (workspace_id, object, record_id, at, call_id)
+      select ${workspaceId}, m.object, m.record_id::uuid, coalesce(c.ringing_at, c.answered_at, c.created_at), c.id
+      from calls c, unnest(${call.matches.map((m) => m.object)}::text[], ${call.matches.map((m) => m.recordId)}::text[])
+        as m(object, record_id)
+      where c.workspace_id = ${workspaceId} and c.id = ${id}
+      on conflict do nothing`.execute(trx);
 }
 
 export async function selectCall(trx: Tx, workspaceId: string, id: string): Promise<CallRow | undefined> {
@@ -326,7 +336,12 @@ export async function listCallsPage(
     where workspace_id = ${workspaceId}
       ${filter.state ? sql`and state = ${filter.state}` : sql``}
       ${filter.agentUserId ? sql`and agent_user_id = ${filter.agentUserId}` : sql``}
-      ${filter.record ? sql`and matches @> ${JSON.stringify([filter.record])}::jsonb` : sql``}
+      ${
+        filter.record
+          ? sql`and id in (select call_id from call_records where workspace_id = ${workspaceId}
+              and object = ${filter.record.object} and record_id = ${filter.record.recordId}::uuid)`
+          : sql``
+      }
       ${filter.before ? sql`and id < ${filter.before}` : sql``}
     order by id desc
     limit ${filter.limit}`.execute(trx);
@@ -341,14 +356,14 @@ export async function callsOfRecordPage(
   page: { limit: number; before?: { at: string; id: string } | undefined },
 ): Promise<(CallRow & { at: string })[]> {
   const { rows } = await sql<CallRow & { at: string }>`
-    select * from (
-      select ${callColumns}, ${utc('coalesce(ringing_at, answered_at, created_at)')} as at,
-        coalesce(ringing_at, answered_at, created_at) as at_ts
-      from calls
-      where workspace_id = ${workspaceId} and matches @> ${JSON.stringify([record])}::jsonb
-    ) c
-    ${page.before ? sql`where (c.at_ts, c.id) < (${page.before.at}::timestamptz, ${page.before.id}::uuid)` : sql``}
-    order by c.at_ts desc, c.id desc
-    limit ${page.limit}`.execute(trx);
+    select c.*, ${utc('page.at')} as at from (
+      select r.call_id, r.at from call_records r
+      where r.workspace_id = ${workspaceId} and r.object = ${record.object} and r.record_id = ${record.recordId}::uuid
+        ${page.before ? sql`and (r.at, r.call_id) < (${page.before.at}::timestamptz, ${page.before.id}::uuid)` : sql``}
+      order by r.at desc, r.call_id desc
+      limit ${page.limit}
+    ) page
+    cross join lateral (select ${callColumns} from calls where workspace_id = ${workspaceId} and id = page.call_id) c
+    order by page.at desc, page.call_id desc`.execute(trx);
   return rows;
 }
