@@ -1,57 +1,30 @@
 /// <reference lib="dom" />
 // Browser test: a workflow set, in Persian, to run as a service role. The settings modal offers "a service role"
 // with the workspace's roles; the run's change shows on the person's timeline as made by the workflow.
-import type { AddressInfo } from 'node:net';
 import { startWorker } from '@rabita/server';
 import type { Runner } from 'graphile-worker';
 import pino from 'pino';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
-import { buildSignUp, createTestApp, type TestApp } from '../test/harness.ts';
-import { launchBrowser } from './browser.ts';
+import { openSignedInDesk, type SignedInDesk } from './desk.ts';
 
 const w = fa.workflow;
 
 describe('a workflow running as a service role, set in Persian', () => {
-  let t: TestApp;
-  let base: string;
-  let browser: Browser;
-  let page: Page;
+  let desk: SignedInDesk;
   let runner: Runner;
 
-  const api = async (method: string, url: string, body?: unknown) => {
-    const response = await page.request.fetch(`${base}/api/v1${url}`, {
-      method,
-      ...(body === undefined ? {} : { data: body }),
-    });
-    expect(response.status(), `${method} ${url}: ${await response.text()}`).toBeLessThan(300);
-    return response.status() === 204 ? null : response.json();
-  };
-
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    runner = await startWorker(t.config, t.url, t.handle.db, pino({ level: 'silent' }));
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 },
-      reducedMotion: 'reduce',
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const signedUp = await page.request.post(`${base}/api/v1/auth/sign-up`, { data: buildSignUp() });
-    expect(signedUp.status()).toBe(201);
-    await api('PATCH', '/me', { locale: 'fa' });
+    desk = await openSignedInDesk('Admin', { locale: 'fa' }, {}, { viewport: { width: 1400, height: 900 } });
+    runner = await startWorker(desk.t.config, desk.t.url, desk.t.handle.db, pino({ level: 'silent' }));
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
     await runner?.stop();
-    await t?.close();
+    await desk?.close();
   });
 
   it('picks the role in the settings modal; the run’s change reads as made by the workflow', async () => {
+    const { page, base, api } = desk;
     const role = await api('POST', '/roles', {
       key: 'renamer',
       name: 'ویرایشگر نام',
@@ -83,7 +56,9 @@ describe('a workflow running as a service role, set in Persian', () => {
     await page.screenshot({ path: 'test-results/workflows-run-as-role-fa.png' });
     await dialog.getByRole('button', { name: w.saveSettings }).click();
     await dialog.waitFor({ state: 'detached' });
-    expect((await api('GET', `/workflows/${workflow.id}`)).settings.runAs).toEqual({ role: role.id });
+    expect(((await api('GET', `/workflows/${workflow.id}`)).settings as { runAs: unknown }).runAs).toEqual({
+      role: role.id,
+    });
 
     await api('POST', `/workflows/${workflow.id}/publish`);
     await api('PATCH', `/workflows/${workflow.id}`, { enabled: true });
