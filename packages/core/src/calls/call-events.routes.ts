@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { keepRawJsonBodies, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { CALL_EVENTS_BODY_LIMIT, receiveCallEvents } from './call-events.service.ts';
 import { callEventsBodySchema } from './calls.schemas.ts';
-
-const rawBodies = new WeakMap<object, string>();
 
 /**
  * Where phone systems post call events. Not a session route: the connection's API key or HMAC signature is the
@@ -12,16 +10,7 @@ const rawBodies = new WeakMap<object, string>();
  * JSON parser of its own, in its own plugin so that parser reaches no other route.
  */
 export const callEventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: CALL_EVENTS_BODY_LIMIT },
-    (request, body, done) => {
-      rawBodies.set(request, body as string);
-      json(request, body as string, done);
-    },
-  );
+  const rawBody = keepRawJsonBodies(app, CALL_EVENTS_BODY_LIMIT);
   app.post(
     '/calls/events',
     {
@@ -67,7 +56,7 @@ export const callEventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
           connection: request.headers['x-rabita-connection'],
           timestamp: request.headers['x-rabita-timestamp'],
           signature: request.headers['x-rabita-signature'],
-          body: rawBodies.get(request) ?? '',
+          body: rawBody(request),
         },
         events,
       );

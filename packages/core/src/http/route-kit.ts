@@ -1,6 +1,6 @@
 import type {} from '@fastify/cookie';
 import type { Database } from '@rabita/db';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
@@ -150,3 +150,23 @@ export const storableString = () =>
 /** Trimmed text with a length cap; blank text and text PostgreSQL cannot store are refused. */
 export const text = (max: number) => storableString().trim().min(1).max(max);
 export const emailSchema = z.string().trim().max(254).pipe(z.email());
+
+/**
+ * JSON bodies of this plugin's routes parsed as usual but also kept as their exact text (a signature covers the
+ * bytes sent), up to `limit` bytes; the returned function gives a request's text. Call it inside the plugin of the
+ * signed routes only, so no other route's parser changes.
+ */
+export function keepRawJsonBodies(app: FastifyInstance, limit: number): (request: FastifyRequest) => string {
+  const raw = new WeakMap<object, string>();
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: limit },
+    (request, body, done) => {
+      raw.set(request, body as string);
+      json(request, body as string, done);
+    },
+  );
+  return (request) => raw.get(request) ?? '';
+}

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { contextOf, keepRawJsonBodies, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { HOOK_BODY_LIMIT, receiveHook, rotateHookSecret } from './hook-trigger.ts';
 
 const tags = ['workflows'];
@@ -12,7 +12,6 @@ const problems = {
   413: problemSchema,
   415: problemSchema,
 };
-const rawBodies = new WeakMap<object, string>();
 
 /**
  * Inbound webhooks that start workflows: making a workflow's secret, and the signed call itself. The call's route
@@ -41,16 +40,7 @@ export const workflowHooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
     async (request) => rotateHookSecret(contextOf(db, request), await deps.secrets.get(), request.params.id),
   );
 
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string', bodyLimit: HOOK_BODY_LIMIT },
-    (request, body, done) => {
-      rawBodies.set(request, body as string);
-      json(request, body as string, done);
-    },
-  );
+  const rawBody = keepRawJsonBodies(app, HOOK_BODY_LIMIT);
   app.post(
     '/hooks/:workspaceId/workflows/:workflowId',
     {
@@ -81,7 +71,7 @@ export const workflowHooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
-      const body = rawBodies.get(request) ?? '';
+      const body = rawBody(request);
       const answer = await receiveHook(db, await deps.secrets.get(), {
         workspaceId: request.params.workspaceId,
         workflowId: request.params.workflowId,
