@@ -1,4 +1,4 @@
-import { afterCommit, type Tx } from '@rabita/db';
+import { afterCommit, rememberedIn, type Tx } from '@rabita/db';
 import { type Kysely, sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordEvent } from '../events/record-event.ts';
@@ -182,7 +182,9 @@ async function admitRun(
 export async function startEventRuns(trx: Tx, workspaceId: string, event: ModuleEvent): Promise<void> {
   if (!(await hasWorkflows(trx, workspaceId))) return;
   const record = event.record;
-  const workflows = (await selectActiveWorkflows(trx, workspaceId)).filter(
+  // Read once per announcing transaction: a synced batch of mail announces each message, one after another.
+  const active = await rememberedIn(trx, 'active-workflows', () => selectActiveWorkflows(trx, workspaceId));
+  const workflows = active.filter(
     (w) =>
       w.definition.trigger.type === 'event' &&
       w.definition.trigger.event === event.key &&
