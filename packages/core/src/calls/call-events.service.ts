@@ -9,6 +9,7 @@ import { isUuid, newId } from '../ids.ts';
 import { HOOK_TOLERANCE_SECONDS, signHook } from '../workflows/hook-trigger.ts';
 import { type CallEventInput, foldCall } from './call-fold.ts';
 import { matchCaller, normaliseCallerNumber } from './caller-match.ts';
+import { announceCallEnded } from './calls.events.ts';
 import {
   type CallRow,
   findConnectionOwner,
@@ -176,6 +177,17 @@ async function refold(
     companyId: only?.object === 'companies' ? only.recordId : null,
     leadId: only?.object === 'leads' ? only.recordId : null,
   });
+  if (folded.state === 'ended' && before.state !== 'ended')
+    await announceCallEnded(trx, ws, {
+      id: before.id,
+      connectionId: before.connectionId,
+      direction: folded.direction,
+      outcome: folded.outcome,
+      cause: folded.cause,
+      durationSeconds: folded.duration,
+      agentUserId,
+      record: only && { object: only.object, id: only.recordId },
+    });
   // The agents' browsers hear of the change (ids and state only; the card is read through the API), delivered
   // when this transaction commits.
   const told = new Set<string>();

@@ -2,6 +2,7 @@ import type { ModuleManifest } from '../modules/manifest.ts';
 import { callEventsRoutes } from './call-events.routes.ts';
 import { up as phoneSuffixes } from './caller-match.migrations.ts';
 import { CALLS_ERRORS } from './calls.errors.ts';
+import { callsEvents } from './calls.events.ts';
 import { up as callTables } from './calls.migrations.ts';
 import { callsRoutes } from './calls.routes.ts';
 import { callsTimeline } from './calls.timeline.ts';
@@ -20,5 +21,6 @@ export const callsModule: ModuleManifest = {
   ],
   errors: CALLS_ERRORS,
   timelineSources: [callsTimeline],
+  moduleEvents: callsEvents,
   readSurfaces: ['calls', 'call-events'],
 };
