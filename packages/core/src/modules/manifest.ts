@@ -65,6 +65,11 @@ export interface ModuleManifest {
    * or fail together.
    */
   mailIntakes?: readonly MailIntake[] | undefined;
+  /**
+   * The module's entries in the reports' metrics catalogue (pipeline by stage, SLA compliance…): each a report
+   * definition with its name and formula in words, which users run and copy into their own reports.
+   */
+  reportMetrics?: readonly ReportMetric[] | undefined;
   /** Faster answers to some aggregates over the module's objects, from totals the module keeps. */
   aggregateShortcuts?: readonly AggregateShortcut[] | undefined;
   /**
@@ -81,6 +86,17 @@ export interface ModuleManifest {
   moduleEvents?: readonly ModuleEventDef[] | undefined;
   /** Code run for each announced module event, in the announcing transaction (workflows start their runs). */
   moduleEventListeners?: readonly ModuleEventListener[] | undefined;
+}
+
+/** One metric of the catalogue (see `ModuleManifest.reportMetrics`). */
+export interface ReportMetric {
+  /** `module.metric`, such as `sales.winRate`. */
+  key: string;
+  names: Labels;
+  /** How it is computed, in words a user checks it by. */
+  formula: Labels;
+  /** A report definition (the reports module's `ReportDefinition`; checked when the registry is built). */
+  definition: { object: string } & Record<string, unknown>;
 }
 
 /** A kind of module event (see `ModuleManifest.moduleEvents`). */

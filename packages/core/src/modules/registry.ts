@@ -13,6 +13,7 @@ import type {
   ModuleEventListener,
   ModuleManifest,
   RecordHooks,
+  ReportMetric,
   RoutePlugin,
   TaskDeps,
   TimelineSource,
@@ -41,6 +42,8 @@ export interface Registry {
   /** The module events any module may announce, by key. */
   moduleEvents: ReadonlyMap<string, ModuleEventDef>;
   moduleEventListeners: readonly ModuleEventListener[];
+  /** The metrics catalogue, in the modules' order. */
+  reportMetrics: readonly ReportMetric[];
   crontab: string;
   services: readonly BackgroundService[];
   /**
@@ -75,6 +78,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const longTasks = new Set<string>();
   const formTargets = new Map<string, FormTarget>();
   const moduleEvents = new Map<string, ModuleEventDef>();
+  const metricKeys = new Set<string>();
   for (const m of manifests) {
     if (keys.has(m.key)) duplicate('the key', m.key, m.key);
     keys.add(m.key);
@@ -101,6 +105,10 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     for (const e of m.moduleEvents ?? []) {
       if (moduleEvents.has(e.key)) duplicate('the module event', e.key, m.key);
       moduleEvents.set(e.key, e);
+    }
+    for (const metric of m.reportMetrics ?? []) {
+      if (metricKeys.has(metric.key)) duplicate('the report metric', metric.key, m.key);
+      metricKeys.add(metric.key);
     }
     for (const h of m.hooks ?? []) hooks.set(h.object, [...(hooks.get(h.object) ?? []), h]);
     if (m.tasks) {
@@ -136,6 +144,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     formTargets,
     moduleEvents,
     moduleEventListeners: list.flatMap((m) => m.moduleEventListeners ?? []),
+    reportMetrics: list.flatMap((m) => m.reportMetrics ?? []),
     crontab: list.flatMap((m) => m.crontab ?? []).join('\n'),
     services: list.flatMap((m) => m.services ?? []),
     taskList(deps, slots) {

@@ -4,7 +4,7 @@ import { unstorableText } from '../http/route-kit.ts';
 
 export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export type Bucket = (typeof BUCKETS)[number];
-export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
+export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'share'] as const;
 export const CHARTS = [
   'bar',
   'barHorizontal',
@@ -52,9 +52,20 @@ export const dimensionSchema = z
   .strict();
 
 export const measureSchema = z
-  .object({ fn: z.enum(MEASURE_FNS), field: fieldKey.optional() })
+  .object({
+    fn: z.enum(MEASURE_FNS),
+    field: fieldKey.optional(),
+    where: z
+      .unknown()
+      .optional()
+      .describe(
+        'For share: the filter tree (as `filter`) whose records are counted against all of the group’s.',
+      ),
+  })
   .strict()
-  .describe('count (of records, or of a field’s values), or sum, avg, min, max of a number or money field.');
+  .describe(
+    'count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance).',
+  );
 
 /**
  * What a report asks: an object, the lists' filter tree, up to two dimensions (one of them a date bucketed in a

@@ -97,10 +97,17 @@ interface Compiled {
     step: number | null;
     limited: boolean;
   }[];
-  measures: { fn: string; field: FieldDef | undefined }[];
+  measures: Measure[];
   money: boolean;
   /** The workspace's currency when money measures were converted into it. */
   converted: string | null;
+}
+
+/** A checked measure: its function, its field (none for a count of records or a share), a share's filter tree. */
+interface Measure {
+  fn: string;
+  field: FieldDef | undefined;
+  where?: unknown;
 }
 
 /** The calendar column a bucket groups on, and the columns that name its year and period. */
@@ -178,7 +185,19 @@ function compileReport(
     problems.push({ field: 'range', message: 'A range needs a date dimension with a bucket.' });
   if (def.range?.from && def.range.to && def.range.from > def.range.to)
     problems.push({ field: 'range.to', message: 'Must not be before range.from.' });
-  const measures = def.measures.map((m, i) => {
+  const measures = def.measures.map((m, i): Measure | undefined => {
+    if (m.fn === 'share') {
+      if (m.field)
+        problems.push({ field: `measures.${i}.field`, message: 'A share counts records: give where.' });
+      if (m.where === undefined || m.where === null)
+        problems.push({
+          field: `measures.${i}.where`,
+          message: 'A share needs the filter it counts (where).',
+        });
+      return { fn: 'share', field: undefined, where: m.where };
+    }
+    if (m.where !== undefined)
+      problems.push({ field: `measures.${i}.where`, message: 'Only a share takes where.' });
     if (m.fn === 'count' && !m.field) return { fn: 'count', field: undefined };
     if (!m.field) {
       problems.push({ field: `measures.${i}.field`, message: `${m.fn} needs a field.` });
@@ -209,11 +228,22 @@ function compileReport(
   const ms = measures.map((m) => m!);
   if (def.limit !== undefined) for (const d of ds) d.limited = d.bucket === null;
 
-  const where = compileFilter(s.object, def.filter, ALIAS, {
-    ...s.ctx,
-    workspaceId: s.workspaceId,
-    objects: s.objects,
-    reader: principal,
+  const filterContext = { ...s.ctx, workspaceId: s.workspaceId, objects: s.objects, reader: principal };
+  const where = compileFilter(s.object, def.filter, ALIAS, filterContext);
+  // A share's filter is compiled like the report's (the reader's hidden fields refused), its errors named by place.
+  const shareWhere = ms.map((m, i) => {
+    if (m.fn !== 'share') return undefined;
+    try {
+      return compileFilter(s.object, m.where, ALIAS, filterContext);
+    } catch (error) {
+      if (!(error instanceof AppError) || !error.errors) throw error;
+      throw new AppError(error.code, error.message.replace(/\bfilter(?=[.:\s])/g, `measures.${i}.where`), {
+        errors: error.errors.map((e) => ({
+          ...e,
+          field: e.field.replace(/^filter/, `measures.${i}.where`),
+        })),
+      });
+    }
   });
   const readValue = (field: FieldDef) => fieldSql(field, ALIAS).scalar ?? fieldSql(field, ALIAS).raw;
   // A date-time falls into the civil day of the report's time zone; a date is a civil day already.
@@ -242,8 +272,7 @@ function compileReport(
   })();
 
   const base = s.ctx.defaultCurrency;
-  const isMoney = (m: { fn: string; field: FieldDef | undefined }) =>
-    m.fn !== 'count' && m.field?.type === 'money';
+  const isMoney = (m: Measure) => m.fn !== 'count' && m.field?.type === 'money';
   const moneyMeasure = ms.find(isMoney);
   const convert = Boolean(moneyMeasure) && (def.money ?? 'converted') === 'converted';
   // Converted: every money measure in the workspace's currency, each record at the latest rate on or before its
@@ -272,7 +301,11 @@ function compileReport(
         } as ${sql.id(`d${i}`)}`,
     ),
     ...ms.map((m, i) =>
-      m.field ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}` : sql`null::int as ${sql.id(`v${i}`)}`,
+      m.field
+        ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}`
+        : m.fn === 'share'
+          ? sql`(coalesce(${shareWhere[i]!}, false))::int as ${sql.id(`v${i}`)}`
+          : sql`null::int as ${sql.id(`v${i}`)}`,
     ),
     // Per converted money measure: its currency, and once the day its rate is read on.
     ...converted.map(
@@ -292,9 +325,10 @@ function compileReport(
       ? [sql`left join calendar_days as ${cal(i)} on ${sql.ref(`c${i}.day`)} = s.${sql.id(`d${i}`)}`]
       : [],
   );
-  const agg = (m: { fn: string; field: FieldDef | undefined }, i: number) => {
+  const agg = (m: Measure, i: number) => {
     const v = sql.ref(`v${i}`);
     if (m.fn === 'count') return m.field ? sql`count(${v})` : sql`count(*)`;
+    if (m.fn === 'share') return sql`avg(${v})`;
     return sql`${sql.raw(m.fn)}(${v})`;
   };
   // Groups beyond the limit are ranked by the first measure (by count when it is money: currencies don't add).

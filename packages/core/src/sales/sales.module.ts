@@ -31,6 +31,7 @@ import { leadsRoutes } from './leads.routes.ts';
 import { convertedLeadTasksTimeline } from './leads.timeline.ts';
 import { lineItemHooks } from './line-items.hooks.ts';
 import { productsRoutes } from './products.routes.ts';
+import { salesMetrics } from './sales.metrics.ts';
 import { deals, pipelines, stages } from './sales.objects.ts';
 import * as scoringTables from './scoring.migrations.ts';
 import { scoringRoutes } from './scoring.routes.ts';
@@ -133,5 +134,6 @@ export const salesModule: ModuleManifest = {
       payload: ['formId', 'formName', 'submissionId', 'utmMedium', 'utmCampaign'],
     },
   ],
+  reportMetrics: salesMetrics,
   readSurfaces: ['deal-history', 'lead-score', 'web-form-submissions', 'lead-web-form', 'forecast'],
 };

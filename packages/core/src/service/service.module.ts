@@ -34,6 +34,7 @@ import * as returnTables from './returns.migrations.ts';
 import { returnsRoutes } from './returns.routes.ts';
 import { returnHooks } from './returns.service.ts';
 import { returnsTimeline } from './returns.timeline.ts';
+import { serviceMetrics } from './service.metrics.ts';
 import { tickets } from './service.objects.ts';
 import * as slaTables from './sla.migrations.ts';
 import { slaRoutes } from './sla.routes.ts';
@@ -97,6 +98,7 @@ export const serviceModule: ModuleManifest = {
   timelineSources: [returnsTimeline],
   // A canned reply rendered for a ticket merges its requester's and company's fields as the agent sees them.
   // A ticket's complaint shows its deadlines and when they were met, read from the ticket's fields through the gate.
+  reportMetrics: serviceMetrics,
   readSurfaces: ['canned-reply-render', 'ticket-case'],
   // Customers' mail to the desk's shared mailboxes: new tickets, and answers on theirs.
   mailIntakes: [{ name: 'service-desk', take: takeMail }],
