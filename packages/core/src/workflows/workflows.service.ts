@@ -133,7 +133,62 @@ function presentRun(r: RunRow, viewer: Principal, titles?: ReadonlyMap<string, s
   };
 }
 
-function presentStepRun(s: StepRunRow) {
+/** Keys of a step's input or output that hold text or values computed from a whole record (not field by field). */
+const COMPUTED_KEYS = new Set(['message', 'subject', 'body', 'value']);
+
+/**
+ * A step's input or output as a viewer may see it. Steps ran with their actor's rights (the owner's, or a role's),
+ * so what they wrote down may hold fields hidden from the viewer. A viewer who reads the run's objects with no
+ * hidden field sees it as it is. Otherwise record values (`{object, values}`, and the items of a loop over related
+ * records) keep only the fields the viewer may see, and text or values rendered from the record as a whole (a
+ * notification's message, an email's subject and body, a webhook's body, a switch's value) are withheld and named
+ * in `withheld`.
+ */
+function visibleStepData(
+  data: unknown,
+  viewer: Principal,
+  triggerObject: string | null,
+  stepObject: string | null,
+): unknown {
+  const restricted = [triggerObject, stepObject].some((o) => {
+    if (!o) return false;
+    const rule = ruleFor(viewer, o);
+    return !rule.read || (rule.hiddenFields?.length ?? 0) > 0;
+  });
+  if (!restricted) return data;
+  const shown = (object: string | null, key: string) => {
+    if (!object) return true;
+    const rule = ruleFor(viewer, object);
+    return rule.read && !rule.hiddenFields?.includes(key);
+  };
+  const walk = (node: unknown, object: string | null, depth: number): unknown => {
+    if (depth > 16 || node === null || typeof node !== 'object') return node;
+    if (Array.isArray(node)) return node.map((item) => walk(item, object, depth + 1));
+    const own =
+      typeof (node as { object?: unknown }).object === 'string'
+        ? (node as { object: string }).object
+        : object;
+    const out: Record<string, unknown> = {};
+    const withheld: string[] = [];
+    for (const [key, value] of Object.entries(node)) {
+      if (COMPUTED_KEYS.has(key)) withheld.push(key);
+      else if (key === 'values' && value && typeof value === 'object' && !Array.isArray(value))
+        out[key] = Object.fromEntries(Object.entries(value).filter(([field]) => shown(own, field)));
+      else out[key] = walk(value, own, depth + 1);
+    }
+    if (withheld.length > 0) out.withheld = withheld;
+    return out;
+  };
+  return walk(data, stepObject, 0);
+}
+
+/** A step run as a viewer sees it (null: whole, for the workflow's owner). */
+function presentStepRun(s: StepRunRow, viewer: Principal | null, triggerObject: string | null) {
+  // A loop over related records names its object in the input only; its planned items are of that object.
+  const object =
+    s.input && typeof s.input === 'object' && typeof (s.input as { object?: unknown }).object === 'string'
+      ? (s.input as { object: string }).object
+      : triggerObject;
   return {
     id: s.id,
     sequence: s.sequence,
@@ -141,8 +196,8 @@ function presentStepRun(s: StepRunRow) {
     type: s.step_type,
     status: s.status,
     attempt: s.attempt,
-    input: s.input,
-    output: s.output,
+    input: viewer ? visibleStepData(s.input, viewer, triggerObject, object) : s.input,
+    output: viewer ? visibleStepData(s.output, viewer, triggerObject, object) : s.output,
     error: s.error,
     idempotencyKey: s.idempotency_key,
     startedAt: s.started_at.toISOString(),
@@ -412,9 +467,13 @@ export async function getRun(ctx: ServiceContext, id: string) {
   const ws = ctx.principal.workspaceId;
   return withWorkspace(ctx.db, ws, async (trx) => {
     const run = await loadRun(trx, ws, id);
+    const owner = (await selectWorkflow(trx, ws, run.workflow_id))?.owner_user_id ?? null;
     return {
       ...presentRun(run, ctx.principal, await runTitles(trx, ctx.principal, [run])),
-      steps: (await selectStepRuns(trx, ws, id)).map(presentStepRun),
+      // The workflow's owner sees its steps whole: they ran with the owner's rights, or a role's within them.
+      steps: (await selectStepRuns(trx, ws, id)).map((s) =>
+        presentStepRun(s, owner === ctx.principal.userId ? null : ctx.principal, run.trigger_object),
+      ),
     };
   });
 }
