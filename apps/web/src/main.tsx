@@ -1,13 +1,13 @@
 import '@mantine/core/styles.css';
 import '@mantine/spotlight/styles.css';
 import './theme.css';
-import './i18n/index.ts';
 import { createTheme, DirectionProvider, MantineProvider, Menu, Modal } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { type ReactNode, StrictMode, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
+import { localeReady } from './i18n/index.ts';
 import { router } from './router.tsx';
 
 const queryClient = new QueryClient({
@@ -42,17 +42,20 @@ function ThemeInLanguage({ children }: { children: ReactNode }) {
   return <MantineProvider theme={themed}>{children}</MantineProvider>;
 }
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <DirectionProvider
-      initialDirection={document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'}
-      detectDirection
-    >
-      <ThemeInLanguage>
-        <QueryClientProvider client={queryClient}>
-          <RouterProvider router={router} />
-        </QueryClientProvider>
-      </ThemeInLanguage>
-    </DirectionProvider>
-  </StrictMode>,
+// The first screen waits for the browser's language (a chunk of its own unless it is English).
+void localeReady.then(() =>
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <DirectionProvider
+        initialDirection={document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr'}
+        detectDirection
+      >
+        <ThemeInLanguage>
+          <QueryClientProvider client={queryClient}>
+            <RouterProvider router={router} />
+          </QueryClientProvider>
+        </ThemeInLanguage>
+      </DirectionProvider>
+    </StrictMode>,
+  ),
 );
