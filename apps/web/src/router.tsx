@@ -2,7 +2,7 @@ import { createRoute, createRouter, redirect } from '@tanstack/react-router';
 import { lazy, Suspense } from 'react';
 import { appRoute, rootRoute } from './app/routes.ts';
 import { Shell } from './app/Shell.tsx';
-import { appRoutes, publicRoutes } from './modules/index.ts';
+import { appRoutes, publicRoutes, webModules } from './modules/index.ts';
 
 // Screens are split out of the first bundle (each module's manifest loads its own lazily): the sign-in page and
 // the shell load first.
@@ -13,7 +13,15 @@ appRoute.update({ component: Shell });
 const index = createRoute({
   getParentRoute: () => appRoute,
   path: '/',
-  beforeLoad: () => {
+  // A module may send people elsewhere first (a role's home dashboard, when an admin chose to land there).
+  beforeLoad: async () => {
+    const landings = webModules
+      .flatMap((m) => (m.landing ? [m.landing] : []))
+      .sort((a, b) => a.order - b.order);
+    for (const landing of landings) {
+      const path = await landing.path().catch(() => null);
+      if (path) throw redirect({ href: path });
+    }
     throw redirect({ to: '/o/$object', params: { object: 'people' } });
   },
 });

@@ -10990,7 +10990,7 @@ export interface paths {
         };
         /**
          * Stream the workspace’s record changes (Server-Sent Events)
-         * @description Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.
+         * @description Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). An agent’s presence changing is `event: presence` with `data: {userId, state, at}` (callers with `calls.read`); any call of the workspace changing state is `event: wall` with `data: {callId, state, at}` (callers with `calls.supervise`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.
          */
         get: {
             parameters: {
@@ -15001,8 +15001,10 @@ export interface paths {
                         }[];
                         measures: {
                             /** @enum {string} */
-                            fn: "count" | "sum" | "avg" | "min" | "max";
+                            fn: "count" | "sum" | "avg" | "min" | "max" | "share";
                             field?: string;
+                            /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                            where?: unknown;
                         }[];
                         /**
                          * @description Calendar of the date buckets; the viewer’s when absent.
@@ -15207,8 +15209,10 @@ export interface paths {
                             }[];
                             measures: {
                                 /** @enum {string} */
-                                fn: "count" | "sum" | "avg" | "min" | "max";
+                                fn: "count" | "sum" | "avg" | "min" | "max" | "share";
                                 field?: string;
+                                /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                where?: unknown;
                             }[];
                             /**
                              * @description Calendar of the date buckets; the viewer’s when absent.
@@ -15485,8 +15489,10 @@ export interface paths {
                             }[];
                             measures: {
                                 /** @enum {string} */
-                                fn: "count" | "sum" | "avg" | "min" | "max";
+                                fn: "count" | "sum" | "avg" | "min" | "max" | "share";
                                 field?: string;
+                                /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                where?: unknown;
                             }[];
                             /**
                              * @description Calendar of the date buckets; the viewer’s when absent.
@@ -15717,6 +15723,2005 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The metrics catalogue: report definitions with their formulas, over objects the caller reads */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ReportMetric"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export a saved report as the caller, in the background: a PDF of its print view (rendered by the server’s browser), or XLSX/CSV */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "pdf" | "xlsx" | "csv";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportExport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller’s exports of the report: queued, running, done (with its download) or failed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportExport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/exports/{exportId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file of one of the caller’s finished exports (until it expires) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/print-view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a report’s print view draws, for the server’s browser: spends a single-use print token (never a session) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportPrintBundle"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export a dashboard as the caller, as a PDF of its print view rendered by the server’s browser, in the background */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "pdf";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardExport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller’s exports of the dashboard: queued, running, done (with its download) or failed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardExport"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/exports/{exportId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The PDF of one of the caller’s finished exports of the dashboard (until it expires) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/print-view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a dashboard’s print view draws, for the server’s browser: spends a single-use print token (never a session) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardPrintBundle"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s schedules of a saved report (everyone’s for reports.manage) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ReportSchedule"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Send a saved report by email on a recurrence (run as the caller at each run; the chart in the body, the file attached) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A mailbox of the owner’s (or one they may send from). */
+                        mailboxId: string;
+                        /** @enum {string} */
+                        format: "pdf" | "xlsx" | "csv";
+                        recurrence: {
+                            /** @enum {string} */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /**
+                             * @description The calendar a monthly day is counted in.
+                             * @default gregory
+                             * @enum {string}
+                             */
+                            calendar?: "gregory" | "persian" | "islamic-umalqura";
+                            timeZone: string;
+                            /** @description Wall-clock time in the zone; a time a clock change skips runs when the clock reaches it. */
+                            time: string;
+                            /** @description For weekly: 0 Sunday … 6 Saturday. */
+                            weekday?: number;
+                            /** @description For monthly: the day of the month in the calendar (1 the first, -1 the last; 31 in a shorter month is its last). */
+                            monthDay?: number;
+                        };
+                        /**
+                         * @description Members of the workspace.
+                         * @default []
+                         */
+                        memberIds?: string[];
+                        /**
+                         * @description Other email addresses.
+                         * @default []
+                         */
+                        addresses?: string[];
+                        /** @default true */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportSchedule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/schedules/{scheduleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a schedule (its owner, or reports.manage); its next run moves with it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    scheduleId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A mailbox of the owner’s (or one they may send from). */
+                        mailboxId: string;
+                        /** @enum {string} */
+                        format: "pdf" | "xlsx" | "csv";
+                        recurrence: {
+                            /** @enum {string} */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /**
+                             * @description The calendar a monthly day is counted in.
+                             * @default gregory
+                             * @enum {string}
+                             */
+                            calendar?: "gregory" | "persian" | "islamic-umalqura";
+                            timeZone: string;
+                            /** @description Wall-clock time in the zone; a time a clock change skips runs when the clock reaches it. */
+                            time: string;
+                            /** @description For weekly: 0 Sunday … 6 Saturday. */
+                            weekday?: number;
+                            /** @description For monthly: the day of the month in the calendar (1 the first, -1 the last; 31 in a shorter month is its last). */
+                            monthDay?: number;
+                        };
+                        /**
+                         * @description Members of the workspace.
+                         * @default []
+                         */
+                        memberIds?: string[];
+                        /**
+                         * @description Other email addresses.
+                         * @default []
+                         */
+                        addresses?: string[];
+                        /** @default true */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportSchedule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a schedule and its queued run (its owner, or reports.manage) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    scheduleId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboards the caller may open (own, shared with them, a team of theirs or their role, their home) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `nextCursor` of the previous page. */
+                    after?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Dashboard"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save a dashboard (each widget checked against the caller’s rights) and share it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Widgets on a 12-column grid (at most 48). */
+                        layout?: ({
+                            id: string;
+                            x: number;
+                            y: number;
+                            w: number;
+                            h: number;
+                            title?: string;
+                            /** @enum {string} */
+                            kind: "report";
+                            reportId?: string;
+                            definition?: {
+                                object: string;
+                                /** @description The same filter tree as POST /objects/{object}/query. */
+                                filter?: unknown;
+                                /** @default [] */
+                                groupBy?: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                    /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                                    step?: number;
+                                    /**
+                                     * @description For week buckets; Saturday when absent in fa/ar.
+                                     * @enum {string}
+                                     */
+                                    weekStart?: "monday" | "saturday";
+                                }[];
+                                measures: {
+                                    /** @enum {string} */
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    field?: string;
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    where?: unknown;
+                                }[];
+                                /**
+                                 * @description Calendar of the date buckets; the viewer’s when absent.
+                                 * @enum {string}
+                                 */
+                                calendar?: "gregory" | "persian" | "islamic-umalqura";
+                                /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                                timeZone?: string;
+                                /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                                range?: {
+                                    from?: string;
+                                    to?: string;
+                                };
+                                /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                                limit?: number;
+                                /**
+                                 * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                                 * @enum {string}
+                                 */
+                                money?: "converted" | "perCurrency";
+                                /**
+                                 * @description How the web app draws it (the server ignores it).
+                                 * @enum {string}
+                                 */
+                                chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                            };
+                            /** @description The date field the period narrows when the report has no date dimension. */
+                            dateField?: string;
+                        } | {
+                            id: string;
+                            x: number;
+                            y: number;
+                            w: number;
+                            h: number;
+                            title?: string;
+                            /** @enum {string} */
+                            kind: "kpi";
+                            kpi: {
+                                object: string;
+                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                                measure: {
+                                    /** @enum {string} */
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    field?: string;
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    where?: unknown;
+                                };
+                                /** @description The lists’ filter tree. */
+                                filter?: unknown;
+                                /** @description The date field the period narrows. */
+                                dateField?: string;
+                                /**
+                                 * @description A period of its own, narrowing the dashboard’s.
+                                 * @enum {string}
+                                 */
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                                /** @description Also the previous period of the same length. */
+                                compare?: boolean;
+                            };
+                        } | {
+                            id: string;
+                            x: number;
+                            y: number;
+                            w: number;
+                            h: number;
+                            title?: string;
+                            /** @enum {string} */
+                            kind: "list";
+                            list: {
+                                object: string;
+                                viewId?: string;
+                                /** @description The lists’ filter tree (with a view: narrows it). */
+                                filter?: unknown;
+                                sort?: string;
+                                fields?: string[];
+                                limit?: number;
+                                /** @description The date field the period narrows. */
+                                dateField?: string;
+                                /**
+                                 * @description A period of its own, narrowing the dashboard’s.
+                                 * @enum {string}
+                                 */
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                            };
+                        })[];
+                        filters?: {
+                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                                from: string;
+                                to: string;
+                            }) | null;
+                            owner?: ("me" | string) | null;
+                            team?: string | null;
+                        };
+                        shares?: {
+                            /** @enum {string} */
+                            kind: "user" | "team" | "role";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dashboard"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s home: their role’s chosen dashboard, else the built-in one for the role */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dashboard: components["schemas"]["Dashboard"];
+                            landing: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/homes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every role’s home dashboard (null: the built-in one) and whether it lands there */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                roleId: string;
+                                roleKey: string;
+                                dashboardId: string | null;
+                                landing: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/home/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose a role’s home dashboard (null: the built-in one) and whether its people land on it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The role’s id or key. */
+                    role: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dashboardId: string | null;
+                        /**
+                         * @description Open it first after signing in.
+                         * @default false
+                         */
+                        landing?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            roleId: string;
+                            roleKey: string;
+                            dashboardId: string | null;
+                            landing: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dashboard the caller may open */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dashboard"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a dashboard (its owner, or reports.manage) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a dashboard: rename, move and resize widgets, add or remove them, filters, shares (its owner, or reports.manage) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description Widgets on a 12-column grid (at most 48). */
+                        layout?: ({
+                            id: string;
+                            x: number;
+                            y: number;
+                            w: number;
+                            h: number;
+                            title?: string;
+                            /** @enum {string} */
+                            kind: "report";
+                            reportId?: string;
+                            definition?: {
+                                object: string;
+                                /** @description The same filter tree as POST /objects/{object}/query. */
+                                filter?: unknown;
+                                /** @default [] */
+                                groupBy?: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                    /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                                    step?: number;
+                                    /**
+                                     * @description For week buckets; Saturday when absent in fa/ar.
+                                     * @enum {string}
+                                     */
+                                    weekStart?: "monday" | "saturday";
+                                }[];
+                                measures: {
+                                    /** @enum {string} */
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    field?: string;
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    where?: unknown;
+                                }[];
+                                /**
+                                 * @description Calendar of the date buckets; the viewer’s when absent.
+                                 * @enum {string}
+                                 */
+                                calendar?: "gregory" | "persian" | "islamic-umalqura";
+                                /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                                timeZone?: string;
+                                /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                                range?: {
+                                    from?: string;
+                                    to?: string;
+                                };
+                                /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                                limit?: number;
+                                /**
+                                 * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                                 * @enum {string}
+                                 */
+                                money?: "converted" | "perCurrency";
+                                /**
+                                 * @description How the web app draws it (the server ignores it).
+                                 * @enum {string}
+                                 */
+                                chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                            };
+                            /** @description The date field the period narrows when the report has no date dimension. */
+                            dateField?: string;
+                        } | {
+                            id: string;
+                            x: number;
+                            y: number;
+                            w: number;
+                            h: number;
+                            title?: string;
+                            /** @enum {string} */
+                            kind: "kpi";
+                            kpi: {
+                                object: string;
+                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                                measure: {
+                                    /** @enum {string} */
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    field?: string;
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    where?: unknown;
+                                };
+                                /** @description The lists’ filter tree. */
+                                filter?: unknown;
+                                /** @description The date field the period narrows. */
+                                dateField?: string;
+                                /**
+                                 * @description A period of its own, narrowing the dashboard’s.
+                                 * @enum {string}
+                                 */
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                                /** @description Also the previous period of the same length. */
+                                compare?: boolean;
+                            };
+                        } | {
+                            id: string;
+                            x: number;
+                            y: number;
+                            w: number;
+                            h: number;
+                            title?: string;
+                            /** @enum {string} */
+                            kind: "list";
+                            list: {
+                                object: string;
+                                viewId?: string;
+                                /** @description The lists’ filter tree (with a view: narrows it). */
+                                filter?: unknown;
+                                sort?: string;
+                                fields?: string[];
+                                limit?: number;
+                                /** @description The date field the period narrows. */
+                                dateField?: string;
+                                /**
+                                 * @description A period of its own, narrowing the dashboard’s.
+                                 * @enum {string}
+                                 */
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                            };
+                        })[];
+                        filters?: {
+                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                                from: string;
+                                to: string;
+                            }) | null;
+                            owner?: ("me" | string) | null;
+                            team?: string | null;
+                        };
+                        shares?: {
+                            /** @enum {string} */
+                            kind: "user" | "team" | "role";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dashboard"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/widgets/{widgetId}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run one widget as the caller (`home` for their home dashboard), narrowed by the dashboard’s filters or those given */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    widgetId: string;
+                };
+                cookie?: never;
+            };
+            /** @description Filters for this run, replacing the saved ones they name (null clears one). */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        filters?: {
+                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                                from: string;
+                                to: string;
+                            }) | null;
+                            owner?: ("me" | string) | null;
+                            team?: string | null;
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WidgetRun"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -25302,6 +27307,40 @@ export interface paths {
                         newApiKey?: boolean;
                         /** @description Make an HMAC signing secret (shown once in the answer). */
                         newSigningSecret?: boolean;
+                        /** @description Seconds an agent stays in wrap-up after a call they answered ends (30 unless set). */
+                        wrapUpSeconds?: number;
+                        /** @description How Rabita reaches or checks the phone system; only the settings of the connection’s type. */
+                        settings?: {
+                            /** @description AMI: the PBX’s host name or address. */
+                            host?: string;
+                            /** @description AMI: its port (5038 when absent). */
+                            port?: number;
+                            /** @description AMI: the manager user; ARI: the ARI user. */
+                            username?: string;
+                            /**
+                             * Format: uri
+                             * @description ARI: the HTTP base URL of Asterisk’s ARI (`http://pbx:8088`).
+                             */
+                            url?: string;
+                            /** @description ARI: the Stasis application name (`rabita` when absent). */
+                            app?: string;
+                            /** @description Click-to-call: the dialplan context numbers are dialled in (`from-internal` when absent). */
+                            context?: string;
+                            /**
+                             * @description Click-to-call: the channel technology of the agents’ phones (`PJSIP` when absent).
+                             * @enum {string}
+                             */
+                            channelTech?: "PJSIP" | "SIP" | "IAX2";
+                            /**
+                             * Format: uri
+                             * @description Twilio: the exact URL Twilio posts to, as Twilio sees it (behind a proxy); RABITA_PUBLIC_URL + the hook’s path when absent.
+                             */
+                            publicUrl?: string;
+                            /** @description 3CX: the id of the role whose view of records the lookup answers with (Agent when absent). */
+                            lookupRole?: string;
+                        };
+                        /** @description AMI: the manager secret; ARI: the password; Twilio: the auth token. Write-only (never shown); null removes it. */
+                        secret?: string | null;
                     };
                 };
             };
@@ -25514,6 +27553,40 @@ export interface paths {
                         newApiKey?: boolean;
                         /** @description Make an HMAC signing secret (shown once in the answer). */
                         newSigningSecret?: boolean;
+                        /** @description Seconds an agent stays in wrap-up after a call they answered ends (30 unless set). */
+                        wrapUpSeconds?: number;
+                        /** @description How Rabita reaches or checks the phone system; only the settings of the connection’s type. */
+                        settings?: {
+                            /** @description AMI: the PBX’s host name or address. */
+                            host?: string;
+                            /** @description AMI: its port (5038 when absent). */
+                            port?: number;
+                            /** @description AMI: the manager user; ARI: the ARI user. */
+                            username?: string;
+                            /**
+                             * Format: uri
+                             * @description ARI: the HTTP base URL of Asterisk’s ARI (`http://pbx:8088`).
+                             */
+                            url?: string;
+                            /** @description ARI: the Stasis application name (`rabita` when absent). */
+                            app?: string;
+                            /** @description Click-to-call: the dialplan context numbers are dialled in (`from-internal` when absent). */
+                            context?: string;
+                            /**
+                             * @description Click-to-call: the channel technology of the agents’ phones (`PJSIP` when absent).
+                             * @enum {string}
+                             */
+                            channelTech?: "PJSIP" | "SIP" | "IAX2";
+                            /**
+                             * Format: uri
+                             * @description Twilio: the exact URL Twilio posts to, as Twilio sees it (behind a proxy); RABITA_PUBLIC_URL + the hook’s path when absent.
+                             */
+                            publicUrl?: string;
+                            /** @description 3CX: the id of the role whose view of records the lookup answers with (Agent when absent). */
+                            lookupRole?: string;
+                        };
+                        /** @description AMI: the manager secret; ARI: the password; Twilio: the auth token. Write-only (never shown); null removes it. */
+                        secret?: string | null;
                     };
                 };
             };
@@ -25767,7 +27840,78 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Wrap a call up (its agent, or calls.manage): notes, wrap-up code, outcome, the record it is about; answers its card */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CallWrapUpInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallCard"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/calls/events": {
@@ -25864,6 +28008,874 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agents’ presence (available, away, on a call, wrap-up) and the caller’s own */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            me: components["schemas"]["AgentPresence"] | null;
+                            data: components["schemas"]["AgentPresence"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/presence/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose one’s own presence: available or away (a call in progress still shows “on a call”) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "available" | "away";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentPresence"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/wall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The supervisor wall: calls ringing, waiting, active and on hold per connection, today’s outcomes and average handle time, agents by state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallWall"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{id}/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the call card shows: the call, the record it is about (flags, open tickets and deals, last entries), the pick list or the number for a new person */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallCard"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{id}/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a ticket from the call, the caller its requester (needs tickets create) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        subject: string;
+                        description?: string;
+                        /** @description A ticket type (`complaint`, `question`…). */
+                        type?: string;
+                        priority?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ticketId: string;
+                            number: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{id}/task": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a follow-up task for the agent on the record the call is about (needs tasks create) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** Format: date-time */
+                        dueAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            taskId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/wrap-up-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace’s wrap-up codes, in order */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallWrapUpCodes"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Replace the workspace’s wrap-up codes */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CallWrapUpCodesInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallWrapUpCodes"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/hooks/twilio/{connectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Twilio-style voice status callback (form post, `X-Twilio-Signature`)
+         * @description Set as the number’s or call’s status callback URL (all events). The signature is checked over the connection’s `publicUrl` setting (the URL exactly as Twilio was given it) or, without it, RABITA_PUBLIC_URL + this path; never over the Host header. Answers 204; each status is kept once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-twilio-signature"?: string;
+                };
+                path: {
+                    connectionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The form’s fields. */
+                        pairs: [
+                            string,
+                            string
+                        ][];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/hooks/3cx/{connectionId}/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 3CX-style caller lookup: the records holding a number, for the phone system’s CRM template
+         * @description Authenticate with the connection’s API key: `Authorization: Bearer rbp_…`, or Basic with the key as the password. Answers the records the connection’s lookup role may read (at most 10).
+         */
+        get: {
+            parameters: {
+                query: {
+                    number: string;
+                };
+                header?: never;
+                path: {
+                    connectionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contacts: {
+                                id: string;
+                                /** @enum {string} */
+                                object: "people" | "companies" | "leads";
+                                firstName: string;
+                                lastName: string;
+                                company: string;
+                                email: string;
+                                phone: string;
+                                /** @description The record in Rabita. */
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/hooks/3cx/{connectionId}/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 3CX-style call journal: one ended call, kept as its call events
+         * @description Authenticate as for the lookup. Map the CRM template’s `[CallType]`, `[Number]`, `[Agent]`, `[DurationTimeSpan]`, `[CallStartTimeUTC]` and `[CallEndTimeUTC]` to the fields below. The same entry sent again changes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    connectionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The phone system’s call id, when it has one. */
+                        callId?: string;
+                        /** @enum {string} */
+                        callType: "Inbound" | "Outbound" | "Missed" | "Notanswered";
+                        number: string;
+                        /** @description The agent’s extension. */
+                        agent?: string;
+                        /** @description Seconds, or hh:mm:ss. */
+                        duration?: number | string;
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            calls: {
+                                callId: string;
+                                id: string;
+                            }[];
+                            /** @description Events kept now. */
+                            accepted: number;
+                            /** @description Events already kept before (changed nothing). */
+                            duplicates: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -25941,6 +28953,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentPresence: {
+            userId: string;
+            name: string;
+            /**
+             * @description `available`, `away`, `on_call` or `wrap_up`.
+             * @enum {string}
+             */
+            state: "available" | "away" | "on_call" | "wrap_up";
+            /**
+             * @description What the agent chose (shown again after a call and wrap-up).
+             * @enum {string}
+             */
+            choice: "available" | "away";
+            /** @description When the state began, when known. */
+            since: string | null;
+            /** @description When a wrap-up ends. */
+            until: string | null;
+            /** @description The call an agent on a call is on. */
+            callId: string | null;
+        };
+        AgentPresenceInput: {
+            userId: string;
+            name: string;
+            /**
+             * @description `available`, `away`, `on_call` or `wrap_up`.
+             * @enum {string}
+             */
+            state: "available" | "away" | "on_call" | "wrap_up";
+            /**
+             * @description What the agent chose (shown again after a call and wrap-up).
+             * @enum {string}
+             */
+            choice: "available" | "away";
+            /** @description When the state began, when known. */
+            since: string | null;
+            /** @description When a wrap-up ends. */
+            until: string | null;
+            /** @description The call an agent on a call is on. */
+            callId: string | null;
+        };
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -26149,6 +29201,192 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
+        CallCard: {
+            call: {
+                id: string;
+                state: string;
+                direction: string | null;
+                from: string | null;
+                to: string | null;
+                fromNational: string | null;
+                extension: string | null;
+                agentUserId: string | null;
+                ringingAt: string | null;
+                answeredAt: string | null;
+                endedAt: string | null;
+                duration: number | null;
+                /** @description The agent’s outcome when they gave one, else the phone system’s. */
+                outcome: string | null;
+                cause: string | null;
+                wrapUp: {
+                    notes: string | null;
+                    wrapUpCode: string | null;
+                    outcome: string | null;
+                    ticketId: string | null;
+                    taskId: string | null;
+                    wrappedUpAt: string | null;
+                    wrappedUpBy: string | null;
+                };
+            };
+            /** @description The record the call is about: linked by the agent, else the one exact match. */
+            record: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                id: string;
+                /** @description From the title fields the reader may see. */
+                title: string | null;
+                /**
+                 * @description Matched exactly, by the last digits, or linked by an agent.
+                 * @enum {string}
+                 */
+                how: "exact" | "suffix" | "linked";
+                company: {
+                    /** @description Empty for a lead’s company name. */
+                    id: string;
+                    title: string | null;
+                } | null;
+                /** @description A person’s flags (VIP, wheelchair user…); absent when the reader’s role hides them. */
+                flags?: string[];
+                openTickets: {
+                    id: string;
+                    number: number | null;
+                    subject: string | null;
+                    status: string | null;
+                }[];
+                openDeals: {
+                    id: string;
+                    name: string | null;
+                    amount: unknown;
+                    status: string | null;
+                }[];
+                /** @description The record’s last timeline entries, newest first. */
+                recent: ({
+                    kind: string;
+                    id: string;
+                    at: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            } | null;
+            /** @description Several matches, or guesses by the last digits: the agent picks one. */
+            candidates: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                id: string;
+                /** @description From the title fields the reader may see. */
+                title: string | null;
+                /**
+                 * @description Matched exactly, by the last digits, or linked by an agent.
+                 * @enum {string}
+                 */
+                how: "exact" | "suffix" | "linked";
+                company: {
+                    /** @description Empty for a lead’s company name. */
+                    id: string;
+                    title: string | null;
+                } | null;
+                /** @description A person’s flags (VIP, wheelchair user…); absent when the reader’s role hides them. */
+                flags?: string[];
+            }[];
+            /** @description No match: the caller’s number for a new person’s form. */
+            newPerson: {
+                phone: string | null;
+            } | null;
+            canWrapUp: boolean;
+        };
+        CallCardInput: {
+            call: {
+                id: string;
+                state: string;
+                direction: string | null;
+                from: string | null;
+                to: string | null;
+                fromNational: string | null;
+                extension: string | null;
+                agentUserId: string | null;
+                ringingAt: string | null;
+                answeredAt: string | null;
+                endedAt: string | null;
+                duration: number | null;
+                /** @description The agent’s outcome when they gave one, else the phone system’s. */
+                outcome: string | null;
+                cause: string | null;
+                wrapUp: {
+                    notes: string | null;
+                    wrapUpCode: string | null;
+                    outcome: string | null;
+                    ticketId: string | null;
+                    taskId: string | null;
+                    wrappedUpAt: string | null;
+                    wrappedUpBy: string | null;
+                };
+            };
+            /** @description The record the call is about: linked by the agent, else the one exact match. */
+            record: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                id: string;
+                /** @description From the title fields the reader may see. */
+                title: string | null;
+                /**
+                 * @description Matched exactly, by the last digits, or linked by an agent.
+                 * @enum {string}
+                 */
+                how: "exact" | "suffix" | "linked";
+                company: {
+                    /** @description Empty for a lead’s company name. */
+                    id: string;
+                    title: string | null;
+                } | null;
+                /** @description A person’s flags (VIP, wheelchair user…); absent when the reader’s role hides them. */
+                flags?: string[];
+                openTickets: {
+                    id: string;
+                    number: number | null;
+                    subject: string | null;
+                    status: string | null;
+                }[];
+                openDeals: {
+                    id: string;
+                    name: string | null;
+                    amount: unknown;
+                    status: string | null;
+                }[];
+                /** @description The record’s last timeline entries, newest first. */
+                recent: ({
+                    kind: string;
+                    id: string;
+                    at: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            } | null;
+            /** @description Several matches, or guesses by the last digits: the agent picks one. */
+            candidates: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                id: string;
+                /** @description From the title fields the reader may see. */
+                title: string | null;
+                /**
+                 * @description Matched exactly, by the last digits, or linked by an agent.
+                 * @enum {string}
+                 */
+                how: "exact" | "suffix" | "linked";
+                company: {
+                    /** @description Empty for a lead’s company name. */
+                    id: string;
+                    title: string | null;
+                } | null;
+                /** @description A person’s flags (VIP, wheelchair user…); absent when the reader’s role hides them. */
+                flags?: string[];
+            }[];
+            /** @description No match: the caller’s number for a new person’s form. */
+            newPerson: {
+                phone: string | null;
+            } | null;
+            canWrapUp: boolean;
+        };
         CallConnection: {
             id: string;
             name: string;
@@ -26162,6 +29400,14 @@ export interface components {
             };
             stripPrefixes: string[];
             country: string;
+            /** @description Seconds of wrap-up after an answered call. */
+            wrapUpSeconds: number;
+            /** @description The type’s settings (never a secret). */
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description Whether the AMI secret, ARI password or Twilio auth token is set. */
+            hasAdapterSecret: boolean;
             createdAt: string;
             updatedAt: string;
             /** @description Only in the answer that made it. */
@@ -26182,6 +29428,14 @@ export interface components {
             };
             stripPrefixes: string[];
             country: string;
+            /** @description Seconds of wrap-up after an answered call. */
+            wrapUpSeconds: number;
+            /** @description The type’s settings (never a secret). */
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description Whether the AMI secret, ARI password or Twilio auth token is set. */
+            hasAdapterSecret: boolean;
             createdAt: string;
             updatedAt: string;
             /** @description Only in the answer that made it. */
@@ -26274,6 +29528,150 @@ export interface components {
             leadId: string | null;
             createdAt: string;
             updatedAt: string;
+        };
+        CallWall: {
+            /** @description Today in `timeZone` (`YYYY-MM-DD`). */
+            day: string;
+            /** @description The workspace’s time zone (from its default country). */
+            timeZone: string;
+            queues: {
+                connectionId: string;
+                name: string;
+                /** @description Calls ringing at an agent’s extension now. */
+                ringing: number;
+                /** @description Calls ringing at no agent’s extension (waiting in the queue) now. */
+                waiting: number;
+                /** @description Calls answered and in progress now. */
+                active: number;
+                /** @description Calls on hold now. */
+                held: number;
+                /** @description Calls ended today that were answered. */
+                answered: number;
+                missed: number;
+                abandoned: number;
+                /** @description Calls ended today as voicemail, busy or failed. */
+                other: number;
+                /** @description Average talk time of today’s answered calls, in seconds (null when none). */
+                averageHandleSeconds: number | null;
+            }[];
+            totals: {
+                /** @description Calls ringing at an agent’s extension now. */
+                ringing: number;
+                /** @description Calls ringing at no agent’s extension (waiting in the queue) now. */
+                waiting: number;
+                /** @description Calls answered and in progress now. */
+                active: number;
+                /** @description Calls on hold now. */
+                held: number;
+                /** @description Calls ended today that were answered. */
+                answered: number;
+                missed: number;
+                abandoned: number;
+                /** @description Calls ended today as voicemail, busy or failed. */
+                other: number;
+                /** @description Average talk time of today’s answered calls, in seconds (null when none). */
+                averageHandleSeconds: number | null;
+            };
+            agentsByState: {
+                available: number;
+                away: number;
+                on_call: number;
+                wrap_up: number;
+            };
+            agents: components["schemas"]["AgentPresence"][];
+        };
+        CallWallInput: {
+            /** @description Today in `timeZone` (`YYYY-MM-DD`). */
+            day: string;
+            /** @description The workspace’s time zone (from its default country). */
+            timeZone: string;
+            queues: {
+                connectionId: string;
+                name: string;
+                /** @description Calls ringing at an agent’s extension now. */
+                ringing: number;
+                /** @description Calls ringing at no agent’s extension (waiting in the queue) now. */
+                waiting: number;
+                /** @description Calls answered and in progress now. */
+                active: number;
+                /** @description Calls on hold now. */
+                held: number;
+                /** @description Calls ended today that were answered. */
+                answered: number;
+                missed: number;
+                abandoned: number;
+                /** @description Calls ended today as voicemail, busy or failed. */
+                other: number;
+                /** @description Average talk time of today’s answered calls, in seconds (null when none). */
+                averageHandleSeconds: number | null;
+            }[];
+            totals: {
+                /** @description Calls ringing at an agent’s extension now. */
+                ringing: number;
+                /** @description Calls ringing at no agent’s extension (waiting in the queue) now. */
+                waiting: number;
+                /** @description Calls answered and in progress now. */
+                active: number;
+                /** @description Calls on hold now. */
+                held: number;
+                /** @description Calls ended today that were answered. */
+                answered: number;
+                missed: number;
+                abandoned: number;
+                /** @description Calls ended today as voicemail, busy or failed. */
+                other: number;
+                /** @description Average talk time of today’s answered calls, in seconds (null when none). */
+                averageHandleSeconds: number | null;
+            };
+            agentsByState: {
+                available: number;
+                away: number;
+                on_call: number;
+                wrap_up: number;
+            };
+            agents: components["schemas"]["AgentPresenceInput"][];
+        };
+        CallWrapUp: {
+            /** @description The agent’s notes on the call. */
+            notes?: string | null;
+            /** @description One of the workspace’s wrap-up codes. */
+            wrapUpCode?: string | null;
+            /** @description The agent’s outcome, over the phone system’s; null returns to it. */
+            outcome?: ("answered" | "missed" | "voicemail" | "abandoned" | "busy" | "failed") | null;
+            /** @description The record the call is about: picked from the pick list, or a person made from the number. */
+            link?: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                /** Format: uuid */
+                recordId: string;
+            } | null;
+        };
+        CallWrapUpCodes: {
+            codes: {
+                code: string;
+                label: string;
+            }[];
+        };
+        CallWrapUpCodesInput: {
+            codes: {
+                code: string;
+                label: string;
+            }[];
+        };
+        CallWrapUpInput: {
+            /** @description The agent’s notes on the call. */
+            notes?: string | null;
+            /** @description One of the workspace’s wrap-up codes. */
+            wrapUpCode?: string | null;
+            /** @description The agent’s outcome, over the phone system’s; null returns to it. */
+            outcome?: ("answered" | "missed" | "voicemail" | "abandoned" | "busy" | "failed") | null;
+            /** @description The record the call is about: picked from the pick list, or a person made from the number. */
+            link?: {
+                /** @enum {string} */
+                object: "people" | "companies" | "leads";
+                /** Format: uuid */
+                recordId: string;
+            } | null;
         };
         CannedReply: {
             id: string;
@@ -26370,6 +29768,388 @@ export interface components {
             acknowledgement: components["schemas"]["ComplaintDeadlineInput"];
             /** @description Met by resolving the ticket. */
             finalResponse: components["schemas"]["ComplaintDeadlineInput"];
+        };
+        Dashboard: {
+            /** @description Its id; `home` for a role’s built-in home. */
+            id: string;
+            name: string;
+            ownerId: string | null;
+            layout: ({
+                id: string;
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+                title?: string;
+                /** @constant */
+                kind: "report";
+                reportId?: string;
+                definition?: {
+                    object: string;
+                    /** @description The same filter tree as POST /objects/{object}/query. */
+                    filter?: unknown;
+                    /** @default [] */
+                    groupBy: {
+                        field: string;
+                        /** @enum {string} */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                        step?: number;
+                        /**
+                         * @description For week buckets; Saturday when absent in fa/ar.
+                         * @enum {string}
+                         */
+                        weekStart?: "monday" | "saturday";
+                    }[];
+                    measures: {
+                        /** @enum {string} */
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        field?: string;
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        where?: unknown;
+                    }[];
+                    /**
+                     * @description Calendar of the date buckets; the viewer’s when absent.
+                     * @enum {string}
+                     */
+                    calendar?: "gregory" | "persian" | "islamic-umalqura";
+                    /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                    timeZone?: string;
+                    /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                    range?: {
+                        from?: string;
+                        to?: string;
+                    };
+                    /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                    limit?: number;
+                    /**
+                     * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                     * @enum {string}
+                     */
+                    money?: "converted" | "perCurrency";
+                    /**
+                     * @description How the web app draws it (the server ignores it).
+                     * @enum {string}
+                     */
+                    chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                };
+                /** @description The date field the period narrows when the report has no date dimension. */
+                dateField?: string;
+            } | {
+                id: string;
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+                title?: string;
+                /** @constant */
+                kind: "kpi";
+                kpi: {
+                    object: string;
+                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                    measure: {
+                        /** @enum {string} */
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        field?: string;
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        where?: unknown;
+                    };
+                    /** @description The lists’ filter tree. */
+                    filter?: unknown;
+                    /** @description The date field the period narrows. */
+                    dateField?: string;
+                    /**
+                     * @description A period of its own, narrowing the dashboard’s.
+                     * @enum {string}
+                     */
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                    /** @description Also the previous period of the same length. */
+                    compare?: boolean;
+                };
+            } | {
+                id: string;
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+                title?: string;
+                /** @constant */
+                kind: "list";
+                list: {
+                    object: string;
+                    viewId?: string;
+                    /** @description The lists’ filter tree (with a view: narrows it). */
+                    filter?: unknown;
+                    sort?: string;
+                    fields?: string[];
+                    limit?: number;
+                    /** @description The date field the period narrows. */
+                    dateField?: string;
+                    /**
+                     * @description A period of its own, narrowing the dashboard’s.
+                     * @enum {string}
+                     */
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                };
+            })[];
+            filters: {
+                period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                    from: string;
+                    to: string;
+                }) | null;
+                owner?: ("me" | string) | null;
+                team?: string | null;
+            };
+            shares: {
+                /** @enum {string} */
+                kind: "user" | "team" | "role";
+                id: string;
+            }[];
+            editable: boolean;
+            builtIn: ("rep" | "manager" | "agent") | null;
+            createdAt: string | null;
+            updatedAt: string | null;
+        };
+        DashboardExport: {
+            id: string;
+            dashboardId: string;
+            /** @enum {string} */
+            format: "pdf";
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            error: string | null;
+            /** @description Where the PDF is fetched once the export is done. */
+            download: string | null;
+            size: number | null;
+            createdAt: string;
+            finishedAt: string | null;
+            /** @description When the export and its file are removed. */
+            expiresAt: string;
+        };
+        DashboardExportInput: {
+            id: string;
+            dashboardId: string;
+            /** @enum {string} */
+            format: "pdf";
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            error: string | null;
+            /** @description Where the PDF is fetched once the export is done. */
+            download: string | null;
+            size: number | null;
+            createdAt: string;
+            finishedAt: string | null;
+            /** @description When the export and its file are removed. */
+            expiresAt: string;
+        };
+        DashboardInput: {
+            /** @description Its id; `home` for a role’s built-in home. */
+            id: string;
+            name: string;
+            ownerId: string | null;
+            layout: ({
+                id: string;
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+                title?: string;
+                /** @constant */
+                kind: "report";
+                reportId?: string;
+                definition?: {
+                    object: string;
+                    /** @description The same filter tree as POST /objects/{object}/query. */
+                    filter?: unknown;
+                    /** @default [] */
+                    groupBy: {
+                        field: string;
+                        /** @enum {string} */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                        step?: number;
+                        /**
+                         * @description For week buckets; Saturday when absent in fa/ar.
+                         * @enum {string}
+                         */
+                        weekStart?: "monday" | "saturday";
+                    }[];
+                    measures: {
+                        /** @enum {string} */
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        field?: string;
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        where?: unknown;
+                    }[];
+                    /**
+                     * @description Calendar of the date buckets; the viewer’s when absent.
+                     * @enum {string}
+                     */
+                    calendar?: "gregory" | "persian" | "islamic-umalqura";
+                    /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                    timeZone?: string;
+                    /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                    range?: {
+                        from?: string;
+                        to?: string;
+                    };
+                    /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                    limit?: number;
+                    /**
+                     * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                     * @enum {string}
+                     */
+                    money?: "converted" | "perCurrency";
+                    /**
+                     * @description How the web app draws it (the server ignores it).
+                     * @enum {string}
+                     */
+                    chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                };
+                /** @description The date field the period narrows when the report has no date dimension. */
+                dateField?: string;
+            } | {
+                id: string;
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+                title?: string;
+                /** @constant */
+                kind: "kpi";
+                kpi: {
+                    object: string;
+                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                    measure: {
+                        /** @enum {string} */
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        field?: string;
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        where?: unknown;
+                    };
+                    /** @description The lists’ filter tree. */
+                    filter?: unknown;
+                    /** @description The date field the period narrows. */
+                    dateField?: string;
+                    /**
+                     * @description A period of its own, narrowing the dashboard’s.
+                     * @enum {string}
+                     */
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                    /** @description Also the previous period of the same length. */
+                    compare?: boolean;
+                };
+            } | {
+                id: string;
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+                title?: string;
+                /** @constant */
+                kind: "list";
+                list: {
+                    object: string;
+                    viewId?: string;
+                    /** @description The lists’ filter tree (with a view: narrows it). */
+                    filter?: unknown;
+                    sort?: string;
+                    fields?: string[];
+                    limit?: number;
+                    /** @description The date field the period narrows. */
+                    dateField?: string;
+                    /**
+                     * @description A period of its own, narrowing the dashboard’s.
+                     * @enum {string}
+                     */
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                };
+            })[];
+            filters: {
+                period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                    from: string;
+                    to: string;
+                }) | null;
+                owner?: ("me" | string) | null;
+                team?: string | null;
+            };
+            shares: {
+                /** @enum {string} */
+                kind: "user" | "team" | "role";
+                id: string;
+            }[];
+            editable: boolean;
+            builtIn: ("rep" | "manager" | "agent") | null;
+            createdAt: string | null;
+            updatedAt: string | null;
+        };
+        DashboardPrintBundle: {
+            /** @description The dashboard, as `GET /dashboards/{id}` answers. */
+            dashboard: {
+                [key: string]: unknown;
+            };
+            /** @description Each widget’s run, as `POST /dashboards/{id}/widgets/{widgetId}/run` answers with its filters. */
+            runs: {
+                [key: string]: unknown;
+            }[];
+            viewer: {
+                name: string;
+                locale: string;
+                calendar: string;
+                digits: string;
+                timeZone: string;
+            };
+            /** @description The objects as the viewer sees them, as `GET /metadata/objects` answers. */
+            objects: {
+                [key: string]: unknown;
+            }[];
+            members: {
+                userId: string;
+                name: string;
+            }[];
+            /** @description Records the list widgets link to, with their title fields only, as the viewer may read them. */
+            linked: {
+                object: string;
+                id: string;
+                record: {
+                    [key: string]: unknown;
+                };
+            }[];
+            generatedAt: string;
+        };
+        DashboardPrintBundleInput: {
+            /** @description The dashboard, as `GET /dashboards/{id}` answers. */
+            dashboard: {
+                [key: string]: unknown;
+            };
+            /** @description Each widget’s run, as `POST /dashboards/{id}/widgets/{widgetId}/run` answers with its filters. */
+            runs: {
+                [key: string]: unknown;
+            }[];
+            viewer: {
+                name: string;
+                locale: string;
+                calendar: string;
+                digits: string;
+                timeZone: string;
+            };
+            /** @description The objects as the viewer sees them, as `GET /metadata/objects` answers. */
+            objects: {
+                [key: string]: unknown;
+            }[];
+            members: {
+                userId: string;
+                name: string;
+            }[];
+            /** @description Records the list widgets link to, with their title fields only, as the viewer may read them. */
+            linked: {
+                object: string;
+                id: string;
+                record: {
+                    [key: string]: unknown;
+                };
+            }[];
+            generatedAt: string;
         };
         DealHistoryEntry: {
             id: string;
@@ -28049,6 +31829,130 @@ export interface components {
         RecoveryCodesInput: {
             recoveryCodes: string[];
         };
+        ReportExport: {
+            id: string;
+            reportId: string;
+            /** @enum {string} */
+            format: "pdf" | "xlsx" | "csv";
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            error: string | null;
+            /** @description Where the file is fetched once the export is done. */
+            download: string | null;
+            size: number | null;
+            createdAt: string;
+            finishedAt: string | null;
+            /** @description When the export and its file are removed. */
+            expiresAt: string;
+        };
+        ReportExportInput: {
+            id: string;
+            reportId: string;
+            /** @enum {string} */
+            format: "pdf" | "xlsx" | "csv";
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            error: string | null;
+            /** @description Where the file is fetched once the export is done. */
+            download: string | null;
+            size: number | null;
+            createdAt: string;
+            finishedAt: string | null;
+            /** @description When the export and its file are removed. */
+            expiresAt: string;
+        };
+        ReportMetric: {
+            /** @description `module.metric`, such as `sales.winRate`. */
+            key: string;
+            module: string;
+            names: {
+                en: string;
+                ar?: string;
+                fa?: string;
+            };
+            /** @description How it is computed, in words. */
+            formula: {
+                en: string;
+                ar?: string;
+                fa?: string;
+            };
+            /** @description The report it runs (POST /reports/run takes it as it is; POST /reports saves a copy). */
+            definition: {
+                [key: string]: unknown;
+            };
+        };
+        ReportMetricInput: {
+            /** @description `module.metric`, such as `sales.winRate`. */
+            key: string;
+            module: string;
+            names: {
+                en: string;
+                ar?: string;
+                fa?: string;
+            };
+            /** @description How it is computed, in words. */
+            formula: {
+                en: string;
+                ar?: string;
+                fa?: string;
+            };
+            /** @description The report it runs (POST /reports/run takes it as it is; POST /reports saves a copy). */
+            definition: {
+                [key: string]: unknown;
+            };
+        };
+        ReportPrintBundle: {
+            report: {
+                id: string;
+                name: string;
+                description: string | null;
+                definition: {
+                    [key: string]: unknown;
+                };
+            };
+            result: components["schemas"]["ReportResult"];
+            viewer: {
+                name: string;
+                locale: string;
+                calendar: string;
+                digits: string;
+                timeZone: string;
+            };
+            object: {
+                [key: string]: unknown;
+            } | null;
+            members: {
+                userId: string;
+                name: string;
+            }[];
+            generatedAt: string;
+        };
+        ReportPrintBundleInput: {
+            report: {
+                id: string;
+                name: string;
+                description: string | null;
+                definition: {
+                    [key: string]: unknown;
+                };
+            };
+            result: components["schemas"]["ReportResultInput"];
+            viewer: {
+                name: string;
+                locale: string;
+                calendar: string;
+                digits: string;
+                timeZone: string;
+            };
+            object: {
+                [key: string]: unknown;
+            } | null;
+            members: {
+                userId: string;
+                name: string;
+            }[];
+            generatedAt: string;
+        };
         ReportResult: {
             object: string;
             calendar: string;
@@ -28134,6 +32038,68 @@ export interface components {
                 [key: string]: string | null;
             };
             truncated: boolean;
+        };
+        ReportSchedule: {
+            id: string;
+            reportId: string;
+            ownerId: string;
+            mailboxId: string;
+            /** @enum {string} */
+            format: "pdf" | "xlsx" | "csv";
+            recurrence: {
+                /** @enum {string} */
+                frequency: "daily" | "weekly" | "monthly";
+                /**
+                 * @description The calendar a monthly day is counted in.
+                 * @default gregory
+                 * @enum {string}
+                 */
+                calendar: "gregory" | "persian" | "islamic-umalqura";
+                timeZone: string;
+                /** @description Wall-clock time in the zone; a time a clock change skips runs when the clock reaches it. */
+                time: string;
+                /** @description For weekly: 0 Sunday … 6 Saturday. */
+                weekday?: number;
+                /** @description For monthly: the day of the month in the calendar (1 the first, -1 the last; 31 in a shorter month is its last). */
+                monthDay?: number;
+            };
+            memberIds: string[];
+            addresses: string[];
+            enabled: boolean;
+            nextRunAt: string | null;
+            lastRunAt: string | null;
+            lastError: string | null;
+        };
+        ReportScheduleInput: {
+            id: string;
+            reportId: string;
+            ownerId: string;
+            mailboxId: string;
+            /** @enum {string} */
+            format: "pdf" | "xlsx" | "csv";
+            recurrence: {
+                /** @enum {string} */
+                frequency: "daily" | "weekly" | "monthly";
+                /**
+                 * @description The calendar a monthly day is counted in.
+                 * @default gregory
+                 * @enum {string}
+                 */
+                calendar: "gregory" | "persian" | "islamic-umalqura";
+                timeZone: string;
+                /** @description Wall-clock time in the zone; a time a clock change skips runs when the clock reaches it. */
+                time: string;
+                /** @description For weekly: 0 Sunday … 6 Saturday. */
+                weekday?: number;
+                /** @description For monthly: the day of the month in the calendar (1 the first, -1 the last; 31 in a shorter month is its last). */
+                monthDay?: number;
+            };
+            memberIds: string[];
+            addresses: string[];
+            enabled: boolean;
+            nextRunAt: string | null;
+            lastRunAt: string | null;
+            lastError: string | null;
         };
         ResolutionMetrics: {
             from: string;
@@ -28636,8 +32602,11 @@ export interface components {
             }[];
             skipped: {
                 userId: string;
-                /** @enum {string} */
-                why: "away" | "full" | "language" | "product" | "tier";
+                /**
+                 * @description `onCall`: on a phone call or in its wrap-up (the contact centre’s presence).
+                 * @enum {string}
+                 */
+                why: "away" | "onCall" | "full" | "language" | "product" | "tier";
             }[];
         };
         TicketAssignmentInput: {
@@ -28651,8 +32620,11 @@ export interface components {
             }[];
             skipped: {
                 userId: string;
-                /** @enum {string} */
-                why: "away" | "full" | "language" | "product" | "tier";
+                /**
+                 * @description `onCall`: on a phone call or in its wrap-up (the contact centre’s presence).
+                 * @enum {string}
+                 */
+                why: "away" | "onCall" | "full" | "language" | "product" | "tier";
             }[];
         };
         TicketAssignmentRule: {
@@ -29070,6 +33042,202 @@ export interface components {
             events: string[];
             description: string | null;
             createdAt: string;
+        };
+        WidgetRun: {
+            widgetId: string;
+            /** @enum {string} */
+            kind: "report" | "kpi" | "list";
+            /**
+             * @description notShared: its report or view is not shared with the caller; notAllowed: their role may not read its object; refused: a field it uses is hidden from them, or a filter cannot apply.
+             * @enum {string}
+             */
+            status: "ok" | "notShared" | "notAllowed" | "refused";
+            message: string | null;
+            /** @description When the data was read. */
+            asOf: string;
+            applied: {
+                period: {
+                    from: string;
+                    to: string;
+                } | null;
+                owner: boolean;
+            };
+            data: ({
+                /** @constant */
+                kind: "report";
+                reportId: string | null;
+                name: string | null;
+                definition: {
+                    object: string;
+                    /** @description The same filter tree as POST /objects/{object}/query. */
+                    filter?: unknown;
+                    /** @default [] */
+                    groupBy: {
+                        field: string;
+                        /** @enum {string} */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                        step?: number;
+                        /**
+                         * @description For week buckets; Saturday when absent in fa/ar.
+                         * @enum {string}
+                         */
+                        weekStart?: "monday" | "saturday";
+                    }[];
+                    measures: {
+                        /** @enum {string} */
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        field?: string;
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        where?: unknown;
+                    }[];
+                    /**
+                     * @description Calendar of the date buckets; the viewer’s when absent.
+                     * @enum {string}
+                     */
+                    calendar?: "gregory" | "persian" | "islamic-umalqura";
+                    /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                    timeZone?: string;
+                    /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                    range?: {
+                        from?: string;
+                        to?: string;
+                    };
+                    /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                    limit?: number;
+                    /**
+                     * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                     * @enum {string}
+                     */
+                    money?: "converted" | "perCurrency";
+                    /**
+                     * @description How the web app draws it (the server ignores it).
+                     * @enum {string}
+                     */
+                    chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                };
+                result: components["schemas"]["ReportResult"];
+            } | {
+                /** @constant */
+                kind: "kpi";
+                result: components["schemas"]["ReportResult"];
+                period: {
+                    from: string;
+                    to: string;
+                } | null;
+                previous: components["schemas"]["ReportResult"] | null;
+                previousPeriod: {
+                    from: string;
+                    to: string;
+                } | null;
+            } | {
+                /** @constant */
+                kind: "list";
+                object: string;
+                fields: string[] | null;
+                records: {
+                    [key: string]: unknown;
+                }[];
+                more: boolean;
+            }) | null;
+        };
+        WidgetRunInput: {
+            widgetId: string;
+            /** @enum {string} */
+            kind: "report" | "kpi" | "list";
+            /**
+             * @description notShared: its report or view is not shared with the caller; notAllowed: their role may not read its object; refused: a field it uses is hidden from them, or a filter cannot apply.
+             * @enum {string}
+             */
+            status: "ok" | "notShared" | "notAllowed" | "refused";
+            message: string | null;
+            /** @description When the data was read. */
+            asOf: string;
+            applied: {
+                period: {
+                    from: string;
+                    to: string;
+                } | null;
+                owner: boolean;
+            };
+            data: ({
+                /** @constant */
+                kind: "report";
+                reportId: string | null;
+                name: string | null;
+                definition: {
+                    object: string;
+                    /** @description The same filter tree as POST /objects/{object}/query. */
+                    filter?: unknown;
+                    /** @default [] */
+                    groupBy: {
+                        field: string;
+                        /** @enum {string} */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
+                        step?: number;
+                        /**
+                         * @description For week buckets; Saturday when absent in fa/ar.
+                         * @enum {string}
+                         */
+                        weekStart?: "monday" | "saturday";
+                    }[];
+                    measures: {
+                        /** @enum {string} */
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        field?: string;
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        where?: unknown;
+                    }[];
+                    /**
+                     * @description Calendar of the date buckets; the viewer’s when absent.
+                     * @enum {string}
+                     */
+                    calendar?: "gregory" | "persian" | "islamic-umalqura";
+                    /** @description Time zone a date-time falls into its day in; the viewer’s when absent. */
+                    timeZone?: string;
+                    /** @description Civil dates (in the time zone) the date dimension covers; empty buckets are filled across it. */
+                    range?: {
+                        from?: string;
+                        to?: string;
+                    };
+                    /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
+                    limit?: number;
+                    /**
+                     * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
+                     * @enum {string}
+                     */
+                    money?: "converted" | "perCurrency";
+                    /**
+                     * @description How the web app draws it (the server ignores it).
+                     * @enum {string}
+                     */
+                    chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                };
+                result: components["schemas"]["ReportResultInput"];
+            } | {
+                /** @constant */
+                kind: "kpi";
+                result: components["schemas"]["ReportResultInput"];
+                period: {
+                    from: string;
+                    to: string;
+                } | null;
+                previous: components["schemas"]["ReportResultInput"] | null;
+                previousPeriod: {
+                    from: string;
+                    to: string;
+                } | null;
+            } | {
+                /** @constant */
+                kind: "list";
+                object: string;
+                fields: string[] | null;
+                records: {
+                    [key: string]: unknown;
+                }[];
+                more: boolean;
+            }) | null;
         };
         Workflow: {
             id: string;

@@ -65,6 +65,21 @@ export function formatNumber(value: number | string | null | undefined, prefs: P
   return f.format(Number(value));
 }
 
+/** A fraction (0.75) as a percentage in the user's digits and locale: `75%`, `٧٥٪`, `۷۵٪`. */
+export function formatPercent(value: number | string | null | undefined, prefs: Prefs): string {
+  if (value === null || value === undefined || value === '') return '';
+  const id = `p|${prefs.locale}|${prefs.digits}`;
+  let f = cache.get(id) as Intl.NumberFormat | undefined;
+  if (!f) {
+    f = new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`, {
+      style: 'percent',
+      maximumFractionDigits: 1,
+    });
+    cache.set(id, f);
+  }
+  return f.format(Number(value));
+}
+
 /** Money as `{amount: "1250.50", currency: "SAR"}`, in the user's digits and locale. */
 export function formatMoney(
   value: { amount: string; currency: string } | null | undefined,

@@ -132,6 +132,19 @@ export interface LiveHandlers {
   records?: (qc: QueryClient, objects: ReadonlySet<string>) => void;
   /** A notification arrived for the signed-in person. */
   notification?: (qc: QueryClient) => void;
+  /** An agent's presence changed (the stream's `presence` event, for holders of `calls.read`). */
+  presence?: (qc: QueryClient) => void;
+  /** A call of the workspace changed state (the stream's `wall` event, for holders of `calls.supervise`). */
+  wall?: (qc: QueryClient) => void;
+  /** A call of the signed-in agent's rang, was answered, held or ended (or went to another agent). */
+  call?: (qc: QueryClient, event: LiveCallEvent) => void;
+}
+
+/** What the event stream says of a call: which, its state, when (the card itself is read through the API). */
+export interface LiveCallEvent {
+  callId: string;
+  state: string;
+  at: string;
 }
 
 /**
@@ -153,6 +166,17 @@ export interface WebModule {
   fieldInputs?: readonly FieldInputView[];
   timelineEntries?: readonly TimelineEntryView[];
   live?: LiveHandlers;
+  /** Where a signed-in person lands on `/`, when the module has a say (the first module answering wins). */
+  landing?: Landing;
+}
+
+/**
+ * A module's say on the first screen after signing in: a path to land on, or null to leave it to the next module
+ * (and in the end to the people list). Asked in `order`, lowest first.
+ */
+export interface Landing {
+  order: number;
+  path: () => Promise<string | null>;
 }
 
 /** Keeps a manifest's exact route types, so the router's typed links know every module's paths. */

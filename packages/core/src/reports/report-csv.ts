@@ -6,7 +6,10 @@ import type { ReportResult } from './run-report.ts';
 
 const excel = lazyPackage<typeof ExcelJSModule>('exceljs');
 
-/** A report's answer as a header and rows of cells: text, or numbers where a measure is one. */
+/**
+ * A report's answer as a header and rows of cells: text, or numbers where a measure is one. A relation's groups are
+ * named by their record's title (as the reader may see it) with the id in the next column.
+ */
 function reportTable(result: ReportResult): {
   header: string[];
   rows: (string | number)[][];
@@ -16,6 +19,7 @@ function reportTable(result: ReportResult): {
   const header: string[] = [];
   for (const d of result.dimensions) {
     if (d.bucket) header.push(`${d.field} (${d.bucket}) from`, `${d.field} (${d.bucket}) to`);
+    else if (d.type === 'relation') header.push(d.field, `${d.field} id`);
     else header.push(d.step ? `${d.field} (from, step ${d.step})` : d.field);
   }
   const money = result.rows.some((r) => r.currency !== undefined);
@@ -31,7 +35,10 @@ function reportTable(result: ReportResult): {
       if (d.bucket) {
         const b = key === null ? undefined : buckets.get(key);
         cells.push(b?.from ?? '', b?.to ?? '');
-      } else cells.push(row.others[i] ? '(others)' : (key ?? ''));
+      } else if (d.type === 'relation')
+        // A related record by its title as the reader may see it, and its id beside it.
+        cells.push(row.others[i] ? '(others)' : key === null ? '' : (result.labels[key] ?? ''), key ?? '');
+      else cells.push(row.others[i] ? '(others)' : (key ?? ''));
     }
     if (money) cells.push(row.currency ?? '');
     cells.push(...row.values.map((v) => (v === null ? '' : v)));

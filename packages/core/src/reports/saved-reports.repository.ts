@@ -1,11 +1,15 @@
 import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
+import {
+  type Audience,
+  REPORT_SHARES,
+  replaceSharesIn,
+  type Share,
+  sharedWith,
+  sharesOfIn,
+} from './sharing.repository.ts';
 
-export type ShareKind = 'user' | 'team' | 'role';
-export interface Share {
-  kind: ShareKind;
-  id: string;
-}
+export type { Audience, Share, ShareKind } from './sharing.repository.ts';
 export interface SavedReportRow {
   id: string;
   name: string;
@@ -15,23 +19,12 @@ export interface SavedReportRow {
   createdAt: Date;
   updatedAt: Date;
 }
-/** Who is reading: the person, their teams and their role (a report shared with any of them is theirs to run). */
-export interface Audience {
-  userId: string | null;
-  teamIds: string[];
-  roleId: string;
-}
 
 const COLUMNS = sql`id, name, description, owner_id as "ownerId", definition, created_at as "createdAt", updated_at as "updatedAt"`;
 
 /** The condition under which the audience may see a report (alias `r`). */
 function visibleTo(workspaceId: string, who: Audience) {
-  return sql`(r.owner_id = ${who.userId}::uuid or exists (
-    select 1 from saved_report_shares s
-    where s.workspace_id = ${workspaceId} and s.report_id = r.id and (
-      (s.kind = 'user' and s.target_id = ${who.userId}::uuid)
-      or (s.kind = 'team' and s.target_id = any(${who.teamIds}::uuid[]))
-      or (s.kind = 'role' and s.target_id = ${who.roleId}::uuid))))`;
+  return sharedWith(REPORT_SHARES, 'r', workspaceId, who);
 }
 
 /** Reports the audience may see (all of them for `everything`), by name then id, after a keyset position. */
@@ -106,35 +99,21 @@ export async function deleteReportRow(trx: Tx, workspaceId: string, id: string):
   await sql`delete from saved_reports where workspace_id = ${workspaceId} and id = ${id}::uuid`.execute(trx);
 }
 
-export async function sharesOf(
+/** The shares of each of these reports. */
+export function sharesOf(
   trx: Tx,
   workspaceId: string,
   ids: readonly string[],
 ): Promise<Map<string, Share[]>> {
-  const out = new Map<string, Share[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return out;
-  const { rows } = await sql<{ reportId: string; kind: ShareKind; targetId: string }>`
-    select report_id as "reportId", kind, target_id as "targetId" from saved_report_shares
-    where workspace_id = ${workspaceId} and report_id = any(${ids}::uuid[])
-    order by kind, target_id`.execute(trx);
-  for (const r of rows) out.get(r.reportId)?.push({ kind: r.kind, id: r.targetId });
-  return out;
+  return sharesOfIn(trx, REPORT_SHARES, workspaceId, ids);
 }
 
 /** Replaces a report's shares with these. */
-export async function replaceShares(
+export function replaceShares(
   trx: Tx,
   workspaceId: string,
   id: string,
   shares: readonly Share[],
 ): Promise<void> {
-  await sql`delete from saved_report_shares where workspace_id = ${workspaceId} and report_id = ${id}::uuid`.execute(
-    trx,
-  );
-  if (shares.length === 0) return;
-  await sql`
-    insert into saved_report_shares (workspace_id, report_id, kind, target_id)
-    select ${workspaceId}, ${id}::uuid, k, t::uuid
-    from unnest(${shares.map((s) => s.kind)}::text[], ${shares.map((s) => s.id)}::text[]) as x(k, t)
-    on conflict do nothing`.execute(trx);
+  return replaceSharesIn(trx, REPORT_SHARES, workspaceId, id, shares);
 }

@@ -2,15 +2,11 @@ import { can } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
-import { listRoleViews } from '../roles/roles.service.ts';
 import { getUser } from '../users/users.service.ts';
-import { listMembers } from '../workspaces/members.service.ts';
-import { listTeams, teamsOf } from '../workspaces/teams.service.ts';
 import { reportCsv, reportXlsx } from './report-csv.ts';
 import { type ReportDefinition, reportDefinitionSchema } from './report-definition.ts';
 import { checkReport, type ReportResult, runReport } from './run-report.ts';
 import {
-  type Audience,
   deleteReportRow,
   findReportRow,
   insertReportRow,
@@ -22,6 +18,7 @@ import {
   sharesOf,
   updateReportRow,
 } from './saved-reports.repository.ts';
+import { audienceOf, checkShares } from './sharing.ts';
 
 /** A saved report as the API shows it. */
 export interface SavedReportView {
@@ -45,7 +42,6 @@ export interface SavedReportInput {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_SHARES = 200;
 
 function present(ctx: ServiceContext, row: SavedReportRow, shares: Share[]): SavedReportView {
   // A definition saved by an older version still reads: unknown parts are dropped rather than failing the list.
@@ -69,50 +65,12 @@ function person(ctx: ServiceContext): string {
   return ctx.principal.userId;
 }
 
-async function audience(ctx: ServiceContext): Promise<Audience> {
-  const userId = ctx.principal.userId;
-  const teamIds = userId ? await inWorkspace(ctx, (trx, ws) => teamsOf(trx, ws, userId)) : [];
-  return { userId, teamIds, roleId: ctx.principal.role.id };
-}
-
-/** Refuses shares with anyone, any team or any role that is not of the workspace. */
-async function checkShares(ctx: ServiceContext, shares: readonly Share[]): Promise<Share[]> {
-  if (shares.length > MAX_SHARES)
-    throw new AppError(
-      'validation_failed',
-      `Share a report with at most ${MAX_SHARES} people, teams and roles.`,
-    );
-  const unique = [
-    ...new Map(
-      shares.map((s) => [`${s.kind} ${s.id.toLowerCase()}`, { ...s, id: s.id.toLowerCase() }]),
-    ).values(),
-  ];
-  const known = {
-    user: new Set(unique.some((s) => s.kind === 'user') ? (await listMembers(ctx)).map((m) => m.userId) : []),
-    team: new Set(unique.some((s) => s.kind === 'team') ? (await listTeams(ctx)).map((t) => t.id) : []),
-    role: new Set(unique.some((s) => s.kind === 'role') ? (await listRoleViews(ctx)).map((r) => r.id) : []),
-  };
-  const problems = unique.flatMap((s, i) =>
-    UUID.test(s.id) && known[s.kind].has(s.id)
-      ? []
-      : [
-          {
-            field: `shares.${i}.id`,
-            message: `There is no ${s.kind} ${s.id.slice(0, 64)} in this workspace.`,
-          },
-        ],
-  );
-  if (problems.length > 0)
-    throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
-  return unique;
-}
-
 /** The saved reports the caller may run: their own and those shared with them, their teams or their role. */
 export async function listSavedReports(
   ctx: ServiceContext,
   options: { after?: string | undefined; limit?: number | undefined } = {},
 ): Promise<{ data: SavedReportView[]; nextCursor: string | null }> {
-  const who = await audience(ctx);
+  const who = await audienceOf(ctx);
   const limit = Math.min(options.limit ?? 100, 200);
   let after: { name: string; id: string } | undefined;
   if (options.after) {
@@ -151,7 +109,7 @@ export async function listSavedReports(
 /** One saved report the caller may run (404 otherwise). */
 export async function getSavedReport(ctx: ServiceContext, id: string): Promise<SavedReportView> {
   if (!UUID.test(id)) throw new AppError('not_found', `There is no report ${id.slice(0, 64)}.`);
-  const who = await audience(ctx);
+  const who = await audienceOf(ctx);
   return inWorkspace(ctx, async (trx, workspaceId) => {
     // Admins (`reports.manage`) reach every report, to change or remove it.
     const row = await findReportRow(trx, workspaceId, id, who, can(ctx.principal, 'reports.manage'));

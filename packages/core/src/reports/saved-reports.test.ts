@@ -304,6 +304,18 @@ describe('saved reports', () => {
     const csv = (await call('GET', `/reports/${byName.id}/export.csv`)).body;
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")",1`);
     expect((await call('DELETE', `/objects/deals/${evil.json().id}`)).statusCode).toBeLessThan(300);
+    // A relation's groups by their record's title, the id beside it.
+    const byStage = await save({
+      name: 'Stages',
+      definition: { ...byStatus, groupBy: [{ field: 'stage' }] },
+    });
+    const stageLines = (await call('GET', `/reports/${byStage.id}/export.csv`)).body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(stageLines[0]).toBe('stage,stage id,count');
+    const stageName = (await call('GET', `/objects/stages/${stageId}`)).json().name as string;
+    expect(stageLines.slice(1)).toContain(`${stageName},${stageId},7`);
   });
 
   it('exports a report as XLSX, counts as numbers, right to left for a Persian reader', async () => {

@@ -175,13 +175,23 @@ export function ReportBuilder({
                   i,
                   v === 'count'
                     ? { fn: 'count' }
-                    : { fn: v as Measure['fn'], ...(m.field ? { field: m.field } : {}) },
+                    : v === 'share'
+                      ? { fn: 'share', where: m.where ?? { and: [] } }
+                      : { fn: v as Measure['fn'], ...(m.field ? { field: m.field } : {}) },
                 )
               }
               allowDeselect={false}
               w={150}
             />
-            {m.fn !== 'count' && (
+            {m.fn === 'share' && object && (
+              // The records counted against all of the group's: the lists' filter builder again.
+              <FilterBuilder
+                object={object}
+                value={{ join: 'and', conditions: conditionsOf(m.where) }}
+                onChange={(f) => setMeasure(i, { fn: 'share', where: toFilterTree(f) ?? { and: [] } })}
+              />
+            )}
+            {m.fn !== 'count' && m.fn !== 'share' && (
               <Select
                 aria-label={t('reports.measureField')}
                 data={fieldOptions((f) =>

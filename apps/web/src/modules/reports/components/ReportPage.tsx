@@ -1,7 +1,7 @@
 import { Button, Card, Group, Loader, MultiSelect, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate, useParams } from '@tanstack/react-router';
+import { useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
@@ -9,10 +9,13 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { useDocumentTitle } from '../../../lib/document-title.ts';
 import { useObjects } from '../../metadata/hooks/useObjects.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
-import type { ReportDefinition, SavedReport } from '../utils/report-types.ts';
+import { measureReady, type ReportDefinition, type SavedReport } from '../utils/report-types.ts';
 import { reportsKeys } from '../utils/reports-keys.ts';
+import { useMetrics } from '../utils/use-metrics.ts';
+import { ExportPdfButton } from './ExportPdfButton.tsx';
 import { blankDefinition, ReportBuilder } from './ReportBuilder.tsx';
 import { ReportResultView } from './ReportResultView.tsx';
+import { ScheduleDialog } from './ScheduleDialog.tsx';
 
 type Share = SavedReport['shares'][number];
 const shareValue = (s: Share) => `${s.kind}:${s.id}`;
@@ -69,7 +72,7 @@ function useShareTargets() {
 export default function ReportPage() {
   const { id } = useParams({ from: '/app/reports/$id' });
   const isNew = id === 'new';
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const qc = useQueryClient();
   const objects = useObjects().data ?? [];
@@ -83,10 +86,24 @@ export default function ReportPage() {
   const [name, setName] = useState('');
   const [shares, setShares] = useState<string[]>([]);
   const [editing, setEditing] = useState(isNew);
+  // `/reports/new?metric=sales.winRate` starts from a catalogue metric: its report and its name, to change and save.
+  const search = useSearch({ strict: false }) as { metric?: unknown };
+  const metricKey = isNew && typeof search.metric === 'string' ? search.metric : undefined;
+  const metrics = useMetrics(metricKey !== undefined);
   useEffect(() => {
-    if (isNew && !draft && objects.length > 0)
+    if (!isNew || draft) return;
+    if (metricKey !== undefined) {
+      if (!metrics.data && !metrics.error) return;
+      const metric = metrics.data?.find((m) => m.key === metricKey);
+      if (metric) {
+        setDraft(metric.definition as ReportDefinition);
+        setName(metric.names[i18n.language as 'en' | 'ar' | 'fa'] ?? metric.names.en);
+        return;
+      }
+    }
+    if (objects.length > 0)
       setDraft(blankDefinition(objects.find((o) => o.key === 'deals')?.key ?? objects[0]!.key));
-  }, [isNew, draft, objects]);
+  }, [isNew, draft, objects, metricKey, metrics.data, metrics.error, i18n.language]);
   useEffect(() => {
     if (saved.data) {
       setDraft(saved.data.definition as ReportDefinition);
@@ -96,7 +113,7 @@ export default function ReportPage() {
   }, [saved.data]);
   useDocumentTitle(isNew ? t('reports.new') : saved.data?.name);
   const [definition] = useDebouncedValue(draft, 300);
-  const ready = Boolean(definition?.measures.every((m) => m.fn === 'count' || m.field));
+  const ready = Boolean(definition?.measures.every(measureReady));
   // While it is being built or edited the draft is previewed; otherwise the saved report is run as the reader.
   const previewing = isNew || editing;
   const preview = useQuery({
@@ -147,6 +164,8 @@ export default function ReportPage() {
             <Button component="a" variant="default" href={`/api/v1/reports/${id}/export.xlsx`} download>
               {t('reports.xlsx')}
             </Button>
+            <ExportPdfButton reportId={id} />
+            <ScheduleDialog reportId={id} />
             {saved.data.editable && (
               <>
                 <Button variant="default" onClick={() => setEditing(!editing)}>

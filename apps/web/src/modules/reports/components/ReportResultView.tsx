@@ -3,7 +3,7 @@ import { useNavigate } from '@tanstack/react-router';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Locale, RTL } from '../../../i18n/index.ts';
-import { formatNumber } from '../../../lib/format.ts';
+import { formatNumber, formatPercent } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
 import { type Category, chartModel, isolate, kpis } from '../utils/chart-model.ts';
@@ -123,7 +123,13 @@ export function ReportResultView({
                 {result.rows.some((r) => r.currency) && <Table.Td>{row.currency ?? ''}</Table.Td>}
                 {row.values.map((v, i) => (
                   <Table.Td key={i} style={{ textAlign: 'end' }}>
-                    {v === null ? '—' : typeof v === 'number' || /^-?\d/.test(v) ? formatNumber(v, prefs) : v}
+                    {v === null
+                      ? '—'
+                      : result.measures[i]?.fn === 'share'
+                        ? formatPercent(v, prefs)
+                        : typeof v === 'number' || /^-?\d/.test(v)
+                          ? formatNumber(v, prefs)
+                          : v}
                   </Table.Td>
                 ))}
               </Table.Tr>
@@ -155,7 +161,9 @@ export function ReportResultView({
                   <Table.Td key={s.name} style={{ textAlign: 'end' }}>
                     {s.values[i] === null || s.values[i] === undefined
                       ? '—'
-                      : formatNumber(s.values[i], prefs)}
+                      : s.fn === 'share'
+                        ? formatPercent(s.values[i], prefs)
+                        : formatNumber(s.values[i], prefs)}
                   </Table.Td>
                 ))}
               </Table.Tr>

@@ -8,6 +8,7 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { useDocumentTitle } from '../../../lib/document-title.ts';
 import { reportsKeys } from '../utils/reports-keys.ts';
+import { useMetrics } from '../utils/use-metrics.ts';
 
 /** The saved reports the reader may run (their own and those shared with them), and a way to build a new one. */
 export default function ReportsPage() {
@@ -53,6 +54,46 @@ export default function ReportsPage() {
           </Table.Tbody>
         </Table>
       )}
+      <MetricsCatalogue />
+    </Stack>
+  );
+}
+
+/**
+ * The metrics the modules define (pipeline by stage, win rate, SLA compliance…), each with its formula in words; a
+ * name opens it as a new report to run as it is, or change and save as one's own.
+ */
+function MetricsCatalogue() {
+  const { t, i18n } = useTranslation();
+  const metrics = useMetrics();
+  const locale = i18n.language as 'en' | 'ar' | 'fa';
+  if (!metrics.data || metrics.data.length === 0) return <ErrorText error={metrics.error} />;
+  return (
+    <Stack gap="xs" data-testid="metrics-catalogue">
+      <Title order={3}>{t('reports.metrics')}</Title>
+      <Text size="sm" c="dimmed">
+        {t('reports.metricsHint')}
+      </Text>
+      <Table striped withTableBorder>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('reports.name')}</Table.Th>
+            <Table.Th>{t('reports.formula')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {metrics.data.map((m) => (
+            <Table.Tr key={m.key}>
+              <Table.Td>
+                <AnchorLink to="/reports/$id" params={{ id: 'new' }} search={{ metric: m.key }}>
+                  {m.names[locale] ?? m.names.en}
+                </AnchorLink>
+              </Table.Td>
+              <Table.Td>{m.formula[locale] ?? m.formula.en}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
     </Stack>
   );
 }

@@ -54,8 +54,8 @@ describe('report charts', () => {
       }).format(new Date('2025-03-01T12:00:00Z')),
     );
     expect(model.series).toEqual([
-      { name: 'Measure 0 (USD)', values: [2, 0, 1] },
-      { name: 'Measure 1 (USD)', values: [30.5, null, 7] },
+      { name: 'Measure 0 (USD)', values: [2, 0, 1], fn: 'count' },
+      { name: 'Measure 1 (USD)', values: [30.5, null, 7], fn: 'sum' },
     ]);
     expect(model.categories[1]?.range).toEqual({ from: '2025-03-21', to: '2025-04-20' });
   });
@@ -119,8 +119,8 @@ describe('report charts', () => {
     };
     const model = chartModel(two, namer('en'));
     expect(model.series).toEqual([
-      { name: 'won', values: [2, 0, 1] },
-      { name: 'Others', values: [5, 0, 0] },
+      { name: 'won', values: [2, 0, 1], fn: 'count' },
+      { name: 'Others', values: [5, 0, 0], fn: 'count' },
     ]);
   });
 

@@ -23,6 +23,8 @@ export interface Category {
 export interface Series {
   name: string;
   values: (number | null)[];
+  /** The measure's function (a share's values are fractions, shown as percentages). */
+  fn?: string | undefined;
 }
 export interface ChartModel {
   categories: Category[];
@@ -129,7 +131,7 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
       if (s === undefined) {
         s = series.length;
         seriesIndex.set(name, s);
-        series.push({ name, values: categories.map(() => null) });
+        series.push({ name, values: categories.map(() => null), fn: result.measures[m]?.fn });
       }
       const value = number(row.values[m]);
       const old = series[s]!.values[at];

@@ -24,4 +24,11 @@ export const CHART_TYPES: readonly ChartType[] = [
   'pivot',
 ];
 export const BUCKETS: readonly Bucket[] = ['day', 'week', 'month', 'quarter', 'year'];
-export const MEASURE_FNS: readonly Measure['fn'][] = ['count', 'sum', 'avg', 'min', 'max'];
+export const MEASURE_FNS: readonly Measure['fn'][] = ['count', 'sum', 'avg', 'min', 'max', 'share'];
+
+/** Whether a measure says all it needs: a count as it is, a share its filter, the others their field. */
+export const measureReady = (m: Measure): boolean =>
+  m.fn === 'count' || (m.fn === 'share' ? m.where !== undefined && m.where !== null : Boolean(m.field));
+
+/** A catalogue metric (GET /reports/metrics). */
+export type ReportMetric = components['schemas']['ReportMetric'];

@@ -21,6 +21,7 @@ export function useNamer(object: ObjectDef | undefined, result: ReportResult | u
       const m = result?.measures[i];
       if (!m) return '';
       const field = fieldOf(m.field);
+      if (m.fn === 'share') return t('reports.fn.share');
       return field
         ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field: label(field.labels, locale) })
         : t('reports.fn.count');

@@ -1,0 +1,66 @@
+/// <reference lib="dom" />
+// Browser test: the metrics catalogue in Persian — the reports page lists the modules' metrics with their formulas,
+// a metric opens as a new report already run (the win rate as a Persian percentage per Jalali month), named after
+// the metric, ready to save as the reader's own.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ascii, openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk } from './desk.ts';
+
+const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
+
+describe('the metrics catalogue in the browser, in Persian', () => {
+  let desk: SignedInDesk;
+  let base: string;
+  let page: Page;
+  const api = (method: string, url: string, body?: unknown): Promise<any> => desk.api(method, url, body);
+
+  beforeAll(async () => {
+    desk = await openSignedInDesk('نگار', PERSIAN_IN_TEHRAN, {}, { viewport: { width: 1300, height: 900 } });
+    ({ base, page } = desk);
+    const stages = (await api('GET', '/objects/stages?sort=position')).data as { id: string }[];
+    // Azar 1405 (from 2026-11-22): three won of four closed; an open deal does not count.
+    for (const [name, date, status] of [
+      ['یک', '2026-11-25', 'won'],
+      ['دو', '2026-12-01', 'won'],
+      ['سه', '2026-12-10', 'won'],
+      ['چهار', '2026-12-12', 'lost'],
+      ['پنج', '2026-12-13', 'open'],
+    ])
+      await api('POST', '/objects/deals', {
+        name,
+        stage: stages[0]!.id,
+        status,
+        expectedCloseDate: date,
+        amount: { amount: '1000', currency: 'USD' },
+      });
+  }, 120_000);
+  afterAll(async () => {
+    await desk?.close();
+  });
+
+  it('lists the metrics with their formulas and opens the win rate as a report in Persian percentages', async () => {
+    await page.goto(`${base}/reports`);
+    const catalogue = page.getByTestId('metrics-catalogue');
+    await catalogue.waitFor();
+    expect(await catalogue.textContent()).toContain('معامله‌های موفق ÷ معامله‌های بسته‌شده');
+    expect(await catalogue.textContent()).toContain('پایبندی به SLA');
+    await catalogue.getByRole('link', { name: 'نرخ موفقیت بر اساس ماه بسته شدن' }).click();
+    await page.waitForURL(/\/reports\/new\?metric=sales\.winRate/);
+    const table = page.getByTestId('report-table');
+    await table.waitFor();
+    const azar = table.locator('tbody tr', { hasText: 'آذر' });
+    await azar.waitFor();
+    const text = (await azar.textContent()) ?? '';
+    expect(text).toContain('٪');
+    expect(ascii(text)).toContain('75');
+    expect(ascii(text)).toContain('4');
+    // Named after the metric, to save as one's own.
+    expect(await page.getByRole('textbox', { name: 'نام' }).inputValue()).toBe(
+      'نرخ موفقیت بر اساس ماه بسته شدن',
+    );
+    await fs.mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'reports-metric-win-rate-fa.png'), fullPage: true });
+  });
+});
