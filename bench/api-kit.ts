@@ -1,6 +1,12 @@
 // What the HTTP benchmarks share: a free loopback port for the app they build in-process, and a signed-in client of
-// its API (sign-in, JSON calls that throw on an error answer, records made by the batch API).
+// its API (sign-in, JSON calls that throw on an error answer, records made by the batch API); the database and the
+// app started and stopped; the machine a run was measured on, and its results file.
+import fsp from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createPool, openDatabase } from '@rabita/db';
+import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/server';
 
 /** A port nothing listens on at 127.0.0.1, for the app a benchmark starts. */
 export async function freePort(): Promise<number> {
@@ -62,4 +68,64 @@ export function apiClient(base: string, password: string) {
   }
 
   return { signIn, call, createInBatches };
+}
+
+/**
+ * An embedded PostgreSQL in a fresh data folder (or DATABASE_URL's server), the app built on it in this process and
+ * listening on loopback (`base`), and a pool as the database's owner (`owner`, two connections) for set-based
+ * writes and `vacuum`. `stop` closes them all and removes the data folder.
+ */
+export async function startBenchApp(options: {
+  name: string;
+  env?: Record<string, string>;
+  poolSize?: number;
+}) {
+  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), `rabita-bench-${options.name}-`));
+  const config = loadConfig({
+    RABITA_DATA: dataDir,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  });
+  const database = await startDatabase(config, createLogger({ logLevel: 'warn' }));
+  const handle = openDatabase(database.connectionString, { poolSize: options.poolSize ?? 10 });
+  const owner = createPool(database.connectionString, 2, `rabita-bench-${options.name}`);
+  const app = await buildApp(config, { db: handle.db, pool: handle.pool });
+  const port = await freePort();
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    handle,
+    owner,
+    app,
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await app.close();
+      await owner.end();
+      await handle.close();
+      await database.stop();
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** The machine a run was measured on, with its load averages before (as taken at the start) and now. */
+export function machineFigures(loadBefore: number[]) {
+  return {
+    cores: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadBefore: loadBefore.map(round),
+    loadAfter: os.loadavg().map(round),
+  };
+}
+
+/** Writes a run's results to `bench/results/<its time>-<name>.json`; the file's path. */
+export async function writeBenchResults(name: string, result: { at: string }): Promise<string> {
+  const file = path.join(import.meta.dirname, 'results', `${result.at.replace(/[:.]/g, '-')}-${name}.json`);
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await fsp.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
 }

@@ -699,6 +699,7 @@ describe('the web app in a browser', () => {
         'Ticket email',
         'Ticket assignment',
         'Complaints and returns',
+        'Phone systems',
         'NPS surveys',
         'Security log',
       ]);

@@ -133,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       session,
       webhooksAllowPrivate: config.webhooksAllowPrivate,
       mailAllowPrivate: config.mailAllowPrivate,
+      callsAllowPrivate: config.callsAllowPrivate,
     },
   };
   await app.register(

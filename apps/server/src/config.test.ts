@@ -50,6 +50,8 @@ describe('loadConfig', () => {
         RABITA_INVITATION_DAYS: '3',
         RABITA_WEBHOOKS_ALLOW_PRIVATE: 'true',
         RABITA_MAIL_ALLOW_PRIVATE: 'true',
+        RABITA_CALLS_ALLOW_PRIVATE: 'true',
+        RABITA_MAIL_PARSE_THREADS: '3',
       },
       '/srv/rabita',
     );
@@ -73,6 +75,8 @@ describe('loadConfig', () => {
       invitationDays: 3,
       webhooksAllowPrivate: true,
       mailAllowPrivate: true,
+      callsAllowPrivate: true,
+      mailParseThreads: 3,
     });
   });
 

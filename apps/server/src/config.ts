@@ -30,6 +30,10 @@ export interface Config {
   readonly webhooksAllowPrivate: boolean;
   /** Lets connected mailboxes reach private, loopback and link-local mail servers (off: only public ones). */
   readonly mailAllowPrivate: boolean;
+  /** Lets phone connections (AMI, ARI) reach private, loopback and link-local hosts (off: only public ones). */
+  readonly callsAllowPrivate: boolean;
+  /** Threads parsing synced mail in a worker process; 0 parses in the sync's own thread; unset: the cores but one. */
+  readonly mailParseThreads: number | undefined;
   /** The SMTP server workflow emails go through (`smtp://user:pass@host:587`, `smtps://…`); none: they fail. */
   readonly smtpUrl: string | undefined;
   /** The From address of workflow emails (the default is `rabita@` the SMTP server's host). */
@@ -163,6 +167,13 @@ const envSchema = z.object({
   RABITA_INVITATION_DAYS: int('RABITA_INVITATION_DAYS', 1, 90, 'the default is 7'),
   RABITA_WEBHOOKS_ALLOW_PRIVATE: bool('RABITA_WEBHOOKS_ALLOW_PRIVATE'),
   RABITA_MAIL_ALLOW_PRIVATE: bool('RABITA_MAIL_ALLOW_PRIVATE'),
+  RABITA_CALLS_ALLOW_PRIVATE: bool('RABITA_CALLS_ALLOW_PRIVATE'),
+  RABITA_MAIL_PARSE_THREADS: int(
+    'RABITA_MAIL_PARSE_THREADS',
+    0,
+    256,
+    'the default is one fewer than the CPU cores (at least 1); 0 parses mail in the sync thread',
+  ),
   RABITA_SMTP_URL: checkedText(
     (v) => URL.canParse(v) && ['smtp:', 'smtps:'].includes(new URL(v).protocol),
     'RABITA_SMTP_URL must be an smtp:// or smtps:// address, e.g. smtp://user:password@mail.example.com:587',
@@ -221,6 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     invitationDays: e.RABITA_INVITATION_DAYS ?? 7,
     webhooksAllowPrivate: e.RABITA_WEBHOOKS_ALLOW_PRIVATE ?? false,
     mailAllowPrivate: e.RABITA_MAIL_ALLOW_PRIVATE ?? false,
+    callsAllowPrivate: e.RABITA_CALLS_ALLOW_PRIVATE ?? false,
+    mailParseThreads: e.RABITA_MAIL_PARSE_THREADS,
     smtpUrl: e.RABITA_SMTP_URL,
     smtpFrom: e.RABITA_SMTP_FROM,
     secretKey: e.RABITA_SECRET_KEY,

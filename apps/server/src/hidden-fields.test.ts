@@ -9,6 +9,7 @@ import { registry } from '@rabita/core';
 import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuePrintToken } from '../../../packages/core/src/reports/pdf-print.ts';
 import { apiCaller, createTestApp, joinByInvitation, signUp, type TestApp } from '../../../test/harness.ts';
 
 interface FieldMeta {
@@ -326,6 +327,137 @@ describe('hidden fields never leave the record engine', () => {
       bodies.push(await bodyOf('GET', `/reports/${counted.json().id}/export.csv`));
       return bodies;
     },
+    'dashboard-widget': async (o, hidden) => {
+      // A dashboard the admin shares with the restricted member, run widget by widget as the member: a report grouped
+      // by the hidden field is refused for that widget alone; a count, a KPI and a list of every field show no value.
+      const fields = o.fields.map((f) => f.key).slice(0, 12);
+      const place = (id: string, x: number) => ({ id, x, y: 0, w: 3, h: 3 });
+      const byHidden = {
+        ...place('byHidden', 0),
+        kind: 'report',
+        definition: { object: o.key, groupBy: [{ field: hidden.key }], measures: [{ fn: 'count' }] },
+      };
+      const others = [
+        { ...place('count', 3), kind: 'report', definition: { object: o.key, measures: [{ fn: 'count' }] } },
+        { ...place('kpi', 6), kind: 'kpi', kpi: { object: o.key, measure: { fn: 'count' } } },
+        { ...place('list', 9), kind: 'list', list: { object: o.key, fields, limit: 50 } },
+      ];
+      const save = (layout: unknown[]) =>
+        call('POST', '/dashboards', {
+          name: `Walk ${o.key}`,
+          layout,
+          shares: [{ kind: 'user', id: restricted.userId }],
+        });
+      const bodies: string[] = [];
+      // A field that cannot be grouped by is refused when saved: the other widgets are walked all the same.
+      let dashboard = await save([byHidden, ...others]);
+      const grouped = dashboard.statusCode === 201;
+      if (!grouped) {
+        expect(dashboard.statusCode, dashboard.body).toBe(400);
+        dashboard = await save(others);
+      }
+      expect(dashboard.statusCode, dashboard.body).toBe(201);
+      const id = dashboard.json().id as string;
+      if (grouped) {
+        const refused = await as('POST', `/dashboards/${id}/widgets/byHidden/run`, {});
+        expect(refused.statusCode, refused.body).toBe(200);
+        expect(refused.json().status, refused.body).toBe('refused');
+        bodies.push(refused.body);
+      }
+      for (const widget of ['count', 'kpi', 'list'])
+        bodies.push(await bodyOf('POST', `/dashboards/${id}/widgets/${widget}/run`, {}));
+      const list = JSON.parse(bodies.at(-1) ?? '{}') as { data?: { records?: Record<string, unknown>[] } };
+      for (const record of list.data?.records ?? []) expect(Object.keys(record)).not.toContain(hidden.key);
+      return bodies;
+    },
+    'report-print-view': async (o, hidden) => {
+      // The print view the server's browser renders a PDF from, opened with a single-use print token as the
+      // restricted member (`POST /reports/print-view`): a report grouped by the hidden field is refused; a count, and a
+      // grouping by a relation into the object (its records' titles), show no value of it.
+      const shares = [{ kind: 'user', id: restricted.userId }];
+      const definitions: Record<string, unknown>[] = [
+        { object: o.key, groupBy: [{ field: hidden.key }], measures: [{ fn: 'count' }] },
+        { object: o.key, measures: [{ fn: 'count' }] },
+      ];
+      const into = objects
+        .flatMap((other) => other.fields.map((f) => ({ other, f })))
+        .find(
+          ({ other, f }) =>
+            WALKED.includes(other.key) &&
+            f.type === 'relation' &&
+            f.relation?.object === o.key &&
+            !f.relation.many &&
+            hiddenNow.get(other.key)?.key !== f.key,
+        );
+      if (into)
+        definitions.push({
+          object: into.other.key,
+          groupBy: [{ field: into.f.key }],
+          measures: [{ fn: 'count' }],
+        });
+      const bodies: string[] = [];
+      for (const [i, definition] of definitions.entries()) {
+        const saved = await call('POST', '/reports', { name: `Print ${o.key} ${i}`, definition, shares });
+        if (saved.statusCode !== 201) {
+          // Only the grouping by the hidden field may be refused when saved (a field that cannot be grouped by).
+          expect(i, saved.body).toBe(0);
+          continue;
+        }
+        const { token } = await issuePrintToken(t.handle.db, {
+          workspaceId: admin.workspaceId,
+          userId: restricted.userId,
+          target: 'report',
+          targetId: saved.json().id,
+        });
+        const printed = await call('POST', '/reports/print-view', { token }, '');
+        expect(printed.statusCode, printed.body).toBe(i === 0 ? 400 : 200);
+        bodies.push(printed.body);
+      }
+      return bodies;
+    },
+    'dashboard-print-view': async (o, hidden) => {
+      // A dashboard's print view opened with a single-use print token as the restricted member
+      // (`POST /dashboards/print-view`): every widget run as them at once — a grouping by the hidden field refused for
+      // its widget alone, a count, a KPI and a list of every field showing no value of it.
+      const fields = o.fields.map((f) => f.key).slice(0, 12);
+      const place = (id: string, x: number) => ({ id, x, y: 0, w: 3, h: 3 });
+      const others = [
+        { ...place('count', 3), kind: 'report', definition: { object: o.key, measures: [{ fn: 'count' }] } },
+        { ...place('kpi', 6), kind: 'kpi', kpi: { object: o.key, measure: { fn: 'count' } } },
+        { ...place('list', 9), kind: 'list', list: { object: o.key, fields, limit: 50 } },
+      ];
+      const byHidden = {
+        ...place('byHidden', 0),
+        kind: 'report',
+        definition: { object: o.key, groupBy: [{ field: hidden.key }], measures: [{ fn: 'count' }] },
+      };
+      const save = (layout: unknown[]) =>
+        call('POST', '/dashboards', {
+          name: `Print ${o.key}`,
+          layout,
+          shares: [{ kind: 'user', id: restricted.userId }],
+        });
+      let dashboard = await save([byHidden, ...others]);
+      if (dashboard.statusCode !== 201) dashboard = await save(others);
+      expect(dashboard.statusCode, dashboard.body).toBe(201);
+      const { token } = await issuePrintToken(t.handle.db, {
+        workspaceId: admin.workspaceId,
+        userId: restricted.userId,
+        target: 'dashboard',
+        targetId: dashboard.json().id,
+      });
+      const printed = await call('POST', '/dashboards/print-view', { token }, '');
+      expect(printed.statusCode, printed.body).toBe(200);
+      const runs = printed.json().runs as {
+        widgetId: string;
+        status: string;
+        data?: { records?: Record<string, unknown>[] };
+      }[];
+      expect(runs.find((r) => r.widgetId === 'byHidden')?.status ?? 'refused').toBe('refused');
+      for (const record of runs.find((r) => r.widgetId === 'list')?.data?.records ?? [])
+        expect(Object.keys(record)).not.toContain(hidden.key);
+      return [printed.body];
+    },
     aggregate: async (o, hidden) => {
       // Grouping by the hidden field is refused; a count over the object shows no values.
       const byHidden = await as('POST', `/objects/${o.key}/aggregate`, { groupBy: [hidden.key] });
@@ -596,6 +728,42 @@ describe('hidden fields never leave the record engine', () => {
       const { ids } = await callsOf(o);
       return Promise.all(ids.map((id) => bodyOf('GET', `/calls/${id}`)));
     },
+    // The call card of the record's latest calls: its title, company, flags, open tickets and deals and last
+    // timeline entries, all read through the gate (a hidden phone leaves no call to open, as above).
+    'call-card': async (o) => {
+      const { ids } = await callsOf(o);
+      return Promise.all(ids.slice(0, 3).map((id) => bodyOf('GET', `/calls/${id}/card`)));
+    },
+    // A phone system's caller lookup (3CX-style) answers as the connection's lookup role: here the restricted
+    // member's, asked for the walked record's own number.
+    'call-lookup': async (o, hidden) => {
+      const phoneField = { people: 'phones', companies: 'phones', leads: 'phone' }[o.key];
+      if (!phoneField) return [];
+      if (!lookup) {
+        const roles = (await call('GET', '/roles')).json() as { data: { id: string; key: string }[] };
+        const made = await call('POST', '/calls/connections', {
+          name: 'Walk 3CX',
+          type: '3cx',
+          country: 'IR',
+          settings: { lookupRole: roles.data.find((r) => r.key === 'restricted')!.id },
+        });
+        expect(made.statusCode, made.body).toBe(201);
+        lookup = { id: made.json().id as string, key: made.json().apiKey as string };
+      }
+      const number = await firstPhoneOf(o.key, phoneField);
+      if (!number) return [];
+      const r = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/calls/hooks/3cx/${lookup.id}/lookup?number=${encodeURIComponent(number)}`,
+        headers: { authorization: `Bearer ${lookup.key}` },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      // The walked record is found unless its phones are what is hidden (then the match would tell them).
+      if (hidden.key !== phoneField)
+        expect(r.body, `${o.key} found by its number`).toContain(records.get(o.key));
+      else expect(r.json()).toEqual({ contacts: [] });
+      return [r.body];
+    },
     'import-rejects': async (o, hidden) => {
       // A file naming the hidden field: it cannot be mapped, so the upload is refused before any row is read.
       const boundary = '----rabitawalk';
@@ -618,6 +786,21 @@ describe('hidden fields never leave the record engine', () => {
 
   /** The admin's phone connection's API key, made on first use. */
   let callKey: string | undefined;
+  /** The 3CX-style connection whose lookup answers as the restricted role, made on first use. */
+  let lookup: { id: string; key: string } | undefined;
+  /**
+   * The walked record's first number as the admin reads it: a phone is stored as `{raw, e164, …}` (E.164 when it
+   * could be read, else the text as typed), so a caller's number is its `e164`, or its `raw` failing that.
+   */
+  async function firstPhoneOf(object: string, phoneField: string): Promise<string | undefined> {
+    const stored = (await call('GET', `/objects/${object}/${records.get(object)}`)).json()[phoneField];
+    const first = (Array.isArray(stored) ? stored[0] : stored) as
+      | { e164?: string; raw?: string }
+      | string
+      | null;
+    return typeof first === 'string' ? first : (first?.e164 ?? first?.raw ?? undefined);
+  }
+
   /** Posts a call from the record's current number (people, companies, leads) and reads its calls as the member. */
   async function callsOf(o: ObjectMeta): Promise<{ bodies: string[]; ids: string[] }> {
     const phoneField = { people: 'phones', companies: 'phones', leads: 'phone' }[o.key];
@@ -631,9 +814,7 @@ describe('hidden fields never leave the record engine', () => {
       expect(made.statusCode, made.body).toBe(201);
       callKey = made.json().apiKey as string;
     }
-    const stored = (await call('GET', `/objects/${o.key}/${records.get(o.key)}`)).json()[phoneField];
-    const first = Array.isArray(stored) ? stored[0] : stored;
-    const number = typeof first === 'string' ? first : (first?.number as string | undefined);
+    const number = await firstPhoneOf(o.key, phoneField);
     if (number) {
       const sent = await t.app.inject({
         method: 'POST',

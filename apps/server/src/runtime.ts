@@ -145,7 +145,9 @@ export async function startWorker(
       allowPrivate: config.mailAllowPrivate,
       maxMessageBytes: 40 * 1024 * 1024,
       publicUrl: config.publicUrl,
+      parseThreads: config.mailParseThreads,
     },
+    calls: { allowPrivate: config.callsAllowPrivate },
     log: (level, message, detail) => log[level](detail ?? {}, message),
   });
   const logger = new WorkerLogger((scope) => (level, message, meta) => {

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { webModules } from '../modules/index.ts';
+import type { LiveCallEvent } from '../modules/web-module.ts';
 
 /**
  * Keeps screens live: the server's event stream says which records changed, and each web module refreshes the
@@ -32,8 +33,33 @@ export function useLiveEvents(enabled: boolean): void {
     source.addEventListener('notification', () => {
       for (const m of webModules) m.live?.notification?.(qc);
     });
+    // Presence and the wall: a burst (a batch of call events) refreshes once.
+    let calls: number | undefined;
+    const later = (run: () => void) => {
+      window.clearTimeout(calls);
+      calls = window.setTimeout(run, 150);
+    };
+    const seen = new Set<'presence' | 'wall'>();
+    for (const kind of ['presence', 'wall'] as const)
+      source.addEventListener(kind, () => {
+        seen.add(kind);
+        later(() => {
+          for (const k of seen) for (const m of webModules) m.live?.[k]?.(qc);
+          seen.clear();
+        });
+      });
+    source.addEventListener('call', (event) => {
+      try {
+        const data = JSON.parse((event as MessageEvent).data) as LiveCallEvent;
+        if (typeof data.callId !== 'string' || typeof data.state !== 'string') return;
+        for (const m of webModules) m.live?.call?.(qc, data);
+      } catch {
+        // a malformed event is ignored
+      }
+    });
     return () => {
       window.clearTimeout(timer);
+      window.clearTimeout(calls);
       source.close();
     };
   }, [enabled, qc]);

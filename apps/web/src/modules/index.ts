@@ -1,6 +1,7 @@
 import extraWebModules from 'virtual:rabita-extra-web-modules';
 import { auditWeb } from './audit/audit.web.ts';
 import { authWeb } from './auth/auth.web.ts';
+import { callsWeb } from './calls/calls.web.ts';
 import { emailWeb } from './email/email.web.ts';
 import { exportsWeb } from './exports/exports.web.ts';
 import { importsWeb } from './imports/imports.web.ts';
@@ -39,6 +40,7 @@ const modules = [
   reportsWeb,
   emailWeb,
   serviceWeb,
+  callsWeb,
 ] as const;
 
 type Module = (typeof modules)[number];

@@ -20,6 +20,7 @@ import {
   selectConnectionForEvents,
   updateCall,
 } from './calls.repository.ts';
+import { announceCallChange } from './presence.service.ts';
 
 /** The most events one request may carry. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -103,7 +104,21 @@ export async function receiveCallEvents(
 ): Promise<ReceivedEvents> {
   if (events.length > MAX_EVENTS_PER_REQUEST)
     throw new AppError('calls_batch_too_large', `Send at most ${MAX_EVENTS_PER_REQUEST} events a request.`);
-  const { workspaceId: ws, connectionId } = await authenticate(db, box, creds);
+  return foldConnectionEvents(db, await authenticate(db, box, creds), events);
+}
+
+/**
+ * Keeps and folds the events of one known connection (the adapters' way in: an AMI or ARI client the worker runs,
+ * or a hook route that has checked its own credentials). Idempotent and order-free like `receiveCallEvents`.
+ */
+export async function foldConnectionEvents(
+  db: Database,
+  owner: { workspaceId: string; connectionId: string },
+  events: readonly CallEventInput[],
+): Promise<ReceivedEvents> {
+  if (events.length > MAX_EVENTS_PER_REQUEST)
+    throw new AppError('calls_batch_too_large', `Send at most ${MAX_EVENTS_PER_REQUEST} events a request.`);
+  const { workspaceId: ws, connectionId } = owner;
   const byCall = new Map<string, CallEventInput[]>();
   for (const e of events) {
     const same = byCall.get(e.callId);
@@ -205,4 +220,11 @@ async function refold(
       kind: folded.state,
       at: new Date().toISOString(),
     })})`.execute(trx);
+  // The supervisor wall hears of the call, and the workspace of its agents' presence (presence.service.ts).
+  if (folded.state !== before.state || agentUserId !== before.agentUserId || !before.fromRaw)
+    await announceCallChange(trx, ws, {
+      callId: before.id,
+      state: folded.state,
+      agentUserIds: [agentUserId, before.agentUserId],
+    });
 }

@@ -1,4 +1,7 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
+import { callAdaptersService } from './adapters/adapter-supervisor.ts';
+import { up as adapters } from './adapters/adapters.migrations.ts';
+import { callCardRoutes } from './call-card.routes.ts';
 import { callEventsRoutes } from './call-events.routes.ts';
 import { up as phoneSuffixes } from './caller-match.migrations.ts';
 import { CALLS_ERRORS } from './calls.errors.ts';
@@ -6,21 +9,40 @@ import { callsEvents } from './calls.events.ts';
 import { up as callTables } from './calls.migrations.ts';
 import { callsRoutes } from './calls.routes.ts';
 import { callsTimeline } from './calls.timeline.ts';
+import { callHooksRoutes } from './hooks.routes.ts';
+import { up as presence } from './presence.migrations.ts';
+import { presenceRoutes } from './presence.routes.ts';
+import { wallRoutes } from './wall.routes.ts';
+import { up as wrapUp } from './wrap-up.migrations.ts';
+import { wrapUpRoutes } from './wrap-up.routes.ts';
 
 /** The contact centre's server core: phone connections, call events in, calls folded from them. */
 export const callsModule: ModuleManifest = {
   key: 'calls',
-  routes: [callsRoutes, callEventsRoutes],
+  routes: [
+    callsRoutes,
+    callEventsRoutes,
+    presenceRoutes,
+    wallRoutes,
+    callCardRoutes,
+    wrapUpRoutes,
+    callHooksRoutes,
+  ],
   migrations: {
     'calls-0001-tables': { up: callTables },
     'calls-0002-phone-suffix': { up: phoneSuffixes },
+    'calls-0003-presence': { up: presence },
+    'calls-0004-wrap-up': { up: wrapUp },
+    'calls-0005-adapters': { up: adapters },
   },
   permissions: [
     { action: 'calls.manage', roles: [] },
     { action: 'calls.read', roles: ['manager', 'agent'] },
+    { action: 'calls.supervise', roles: ['manager'] },
   ],
   errors: CALLS_ERRORS,
   timelineSources: [callsTimeline],
+  services: [callAdaptersService],
   moduleEvents: callsEvents,
-  readSurfaces: ['calls', 'call-events'],
+  readSurfaces: ['calls', 'call-events', 'call-card', 'call-lookup'],
 };

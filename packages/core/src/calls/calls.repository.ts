@@ -15,12 +15,18 @@ export interface ConnectionRow {
   extensions: Record<string, string>;
   stripPrefixes: string[];
   country: string;
+  /** Seconds of wrap-up after an answered call (calls-0003-presence). */
+  wrapUpSeconds: number;
+  /** What the adapter reaches its phone system with (calls-0005-adapters); never secret. */
+  settings: Record<string, unknown>;
+  /** Whether the AMI secret, ARI password or Twilio auth token is set (it is never shown). */
+  hasAdapterSecret: boolean;
   createdAt: string;
   updatedAt: string;
 }
 
 const connectionColumns = sql`id, name, type, api_key_prefix as "apiKeyPrefix", hmac_secret is not null as "hasSecret",
-  extensions, strip_prefixes as "stripPrefixes", country,
+  extensions, strip_prefixes as "stripPrefixes", country, wrap_up_seconds as "wrapUpSeconds", settings, adapter_secret is not null as "hasAdapterSecret",
   ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
 
 export async function insertConnection(
@@ -301,16 +307,18 @@ export async function updateCall(
       matches = ${JSON.stringify(call.matches)}::jsonb, person_id = ${call.personId}, company_id = ${call.companyId},
       lead_id = ${call.leadId}, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
-  // The call's place on its matched records' timelines, at its (possibly moved) time.
+  // The call's place on its matched records' timelines, and on the record an agent linked it to (calls-0004-wrap-up),
+  // at its (possibly moved) time.
   await sql`delete from call_records where workspace_id = ${workspaceId} and call_id = ${id}`.execute(trx);
-  if (call.matches.length > 0)
-    await sql`
-      insert into call_records (workspace_id, object, record_id, at, call_id)
-      select ${workspaceId}, m.object, m.record_id::uuid, coalesce(c.ringing_at, c.answered_at, c.created_at), c.id
-      from calls c, unnest(${call.matches.map((m) => m.object)}::text[], ${call.matches.map((m) => m.recordId)}::text[])
-        as m(object, record_id)
-      where c.workspace_id = ${workspaceId} and c.id = ${id}
-      on conflict do nothing`.execute(trx);
+  await sql`
+    insert into call_records (workspace_id, object, record_id, at, call_id)
+    select ${workspaceId}, m.object, m.record_id::uuid, coalesce(c.ringing_at, c.answered_at, c.created_at), c.id
+    from calls c, lateral (
+      select * from unnest(${call.matches.map((m) => m.object)}::text[], ${call.matches.map((m) => m.recordId)}::text[])
+      union all select c.linked_object, c.linked_record_id::text where c.linked_object is not null
+    ) as m(object, record_id)
+    where c.workspace_id = ${workspaceId} and c.id = ${id}
+    on conflict do nothing`.execute(trx);
 }
 
 export async function selectCall(trx: Tx, workspaceId: string, id: string): Promise<CallRow | undefined> {

@@ -45,9 +45,11 @@ export const callsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =
       },
     },
     async (request, reply) =>
-      reply
-        .code(201)
-        .send(await createConnection(contextOf(db, request), await deps.secrets.get(), request.body)),
+      reply.code(201).send(
+        await createConnection(contextOf(db, request), await deps.secrets.get(), request.body, {
+          allowPrivate: deps.settings.callsAllowPrivate,
+        }),
+      ),
   );
   app.get(
     '/calls/connections/:id',
@@ -76,7 +78,9 @@ export const callsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =
       },
     },
     async (request) =>
-      changeConnection(contextOf(db, request), await deps.secrets.get(), request.params.id, request.body),
+      changeConnection(contextOf(db, request), await deps.secrets.get(), request.params.id, request.body, {
+        allowPrivate: deps.settings.callsAllowPrivate,
+      }),
   );
   app.delete(
     '/calls/connections/:id',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adapterSecretSchema, adapterSettingsSchema } from './adapters/adapter-settings.ts';
 import { CALL_EVENT_KINDS } from './call-fold.ts';
 import { CONNECTION_TYPES } from './connections.service.ts';
 
@@ -32,6 +33,16 @@ export const connectionInputSchema = z
       .boolean()
       .optional()
       .describe('Make an HMAC signing secret (shown once in the answer).'),
+    wrapUpSeconds: z
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe('Seconds an agent stays in wrap-up after a call they answered ends (30 unless set).'),
+    settings: adapterSettingsSchema
+      .optional()
+      .describe('How Rabita reaches or checks the phone system; only the settings of the connection’s type.'),
+    secret: adapterSecretSchema.optional(),
   })
   .strict();
 
@@ -45,6 +56,11 @@ export const connectionSchema = z
     extensions: z.record(z.string(), z.string()),
     stripPrefixes: z.array(z.string()),
     country: z.string(),
+    wrapUpSeconds: z.number().describe('Seconds of wrap-up after an answered call.'),
+    settings: z.record(z.string(), z.unknown()).describe('The type’s settings (never a secret).'),
+    hasAdapterSecret: z
+      .boolean()
+      .describe('Whether the AMI secret, ARI password or Twilio auth token is set.'),
     createdAt: z.string(),
     updatedAt: z.string(),
     apiKey: z.string().optional().describe('Only in the answer that made it.'),

@@ -1,24 +1,26 @@
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiCaller,
-  createTestApp,
-  joinByInvitation,
-  signUp,
-  type TestApp,
-} from '../../../../test/harness.ts';
+import { apiCaller, type TestApp } from '../../../../test/harness.ts';
 import { signHook } from '../workflows/hook-trigger.ts';
-import { callEvents } from './calls.test-kit.ts';
+import {
+  type Account,
+  callEvents,
+  callsTestApp,
+  joinAs,
+  listenFor,
+  type Member,
+  makeConnection,
+  until,
+} from './calls.test-kit.ts';
 
 type Created = { id: string; apiKey?: string; signingSecret?: string };
 
 describe('phone connections and call events', () => {
   let t: TestApp;
   let base: string;
-  let admin: Awaited<ReturnType<typeof signUp>>;
-  let other: Awaited<ReturnType<typeof signUp>>;
-  let agent: { userId: string; cookie: string };
+  let admin: Account;
+  let other: Account;
+  let agent: Member;
   let keyed: Created;
   let signed: Created;
   let theirs: Created;
@@ -61,41 +63,26 @@ describe('phone connections and call events', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    admin = await signUp(t.app);
-    other = await signUp(t.app);
-    agent = await joinByInvitation(t.app, admin.cookie, {
-      email: `agent.${Date.now()}@example.com`,
-      role: 'agent',
-      name: 'Agent',
-    });
+    ({ t, base, admin, other } = await callsTestApp({ listen: true }));
+    agent = await joinAs(t.app, admin.cookie, 'agent', 'Agent');
     const p = await call('POST', '/objects/people', { firstName: 'Reza', phones: ['+98 912 123 4567'] });
     expect(p.statusCode, p.body).toBe(201);
     person = p.json().id;
-    const made = await call('POST', '/calls/connections', {
+    keyed = await makeConnection(call, {
       name: 'Office PBX',
       type: 'asterisk-ami',
       extensions: { '100': agent.userId, '101': admin.userId },
       stripPrefixes: ['9'],
       country: 'IR',
     });
-    expect(made.statusCode, made.body).toBe(201);
-    keyed = made.json();
-    const withSecret = await call('POST', '/calls/connections', {
+    signed = await makeConnection(call, {
       name: 'Cloud',
-      type: 'generic',
       country: 'IR',
       newApiKey: false,
       newSigningSecret: true,
       extensions: { '100': agent.userId },
     });
-    expect(withSecret.statusCode, withSecret.body).toBe(201);
-    signed = withSecret.json();
-    const b = await call('POST', '/calls/connections', { name: 'B PBX', type: '3cx' }, other.cookie);
-    expect(b.statusCode, b.body).toBe(201);
-    theirs = b.json();
+    theirs = await makeConnection(call, { name: 'B PBX', type: '3cx' }, other.cookie);
   });
   afterAll(async () => {
     await t?.close();
@@ -337,11 +324,7 @@ describe('phone connections and call events', () => {
       },
     });
     expect(role.statusCode, role.body).toBe(201);
-    const reader = await joinByInvitation(t.app, admin.cookie, {
-      email: `nophones.${Date.now()}@example.com`,
-      role: 'no_phones',
-      name: 'No phones',
-    });
+    const reader = await joinAs(t.app, admin.cookie, 'no_phones', 'No phones');
     const id = (await postEvents(ev('hp-1', 'ringing', 1), bearer(keyed))).json().calls[0].id;
     expect((await getCall(id)).personId).toBe(person);
     expect(await getCall(id, reader.cookie)).toMatchObject({ matches: [], personId: null });
@@ -353,42 +336,14 @@ describe('phone connections and call events', () => {
   });
 
   it('tells the agent’s browser when a call rings at their extension, and nobody else’s', async () => {
-    const listen = async (cookie: string) => {
-      const response = await fetch(`${base}/api/v1/events`, { headers: { cookie } });
-      expect(response.status).toBe(200);
-      const seen: Record<string, unknown>[] = [];
-      const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let raw = '';
-      const done = (async () => {
-        for (;;) {
-          const { value, done: finished } = await reader
-            .read()
-            .catch(() => ({ value: undefined, done: true }));
-          if (finished) return;
-          raw += decoder.decode(value, { stream: true });
-          for (let cut = raw.indexOf('\n\n'); cut >= 0; cut = raw.indexOf('\n\n')) {
-            const block = raw.slice(0, cut);
-            raw = raw.slice(cut + 2);
-            const data = block.split('\n').find((l) => l.startsWith('data: '));
-            if (block.includes('event: call') && data) seen.push(JSON.parse(data.slice(6)));
-          }
-        }
-      })();
-      return { seen, stop: () => reader.cancel().then(() => done) };
-    };
-    const agentStream = await listen(agent.cookie);
-    const adminStream = await listen(admin.cookie);
-    await new Promise((r) => setTimeout(r, 200));
+    const agentStream = await listenFor(base, agent.cookie, 'call');
+    const adminStream = await listenFor(base, admin.cookie, 'call');
     const id = (await postEvents(ev('sse-1', 'ringing', 1, { extension: '100' }), bearer(keyed))).json()
       .calls[0].id;
-    const started = Date.now();
-    while (agentStream.seen.length === 0 && Date.now() - started < 5000)
-      await new Promise((r) => setTimeout(r, 20));
+    await until(() => agentStream.seen.length > 0);
     expect(agentStream.seen).toEqual([{ callId: id, state: 'ringing', at: expect.any(String) }]);
     await postEvents(ev('sse-1', 'answered', 2, { extension: '100' }), bearer(keyed));
-    while (agentStream.seen.length < 2 && Date.now() - started < 5000)
-      await new Promise((r) => setTimeout(r, 20));
+    await until(() => agentStream.seen.length >= 2);
     expect(agentStream.seen[1]).toMatchObject({ callId: id, state: 'answered' });
     expect(adminStream.seen).toEqual([]);
     await agentStream.stop();

@@ -1,9 +1,23 @@
 import type { TimelineSource } from '../modules/manifest.ts';
-import { readRecords } from '../records/gate.ts';
+import { type RecordView, readRecords } from '../records/gate.ts';
 import { callsOfRecordPage } from './calls.repository.ts';
 import { seesPhonesOf } from './calls.service.ts';
+import { selectWrapUps, type WrapUpRow } from './wrap-up.repository.ts';
 
 const OBJECTS = new Set(['people', 'companies', 'leads']);
+
+/** A call's wrap-up on its timeline entry: notes, code, the agent's outcome, the ticket (if the reader sees it). */
+function wrapUpOf(wrap: WrapUpRow | undefined, tickets: Map<string, RecordView>) {
+  if (!wrap) return {};
+  const ticket = wrap.ticketId ? tickets.get(wrap.ticketId) : undefined;
+  return {
+    ...(wrap.outcomeOverride ? { outcome: wrap.outcomeOverride } : {}),
+    notes: wrap.notes,
+    wrapUpCode: wrap.wrapUpCode,
+    ticket: ticket ? { id: ticket.id, number: ticket.number ?? null, subject: ticket.subject ?? null } : null,
+    taskId: wrap.taskId,
+  };
+}
 
 /** Calls on the timeline of each record the caller's number matched: direction, numbers, outcome, agent. */
 export const callsTimeline: TimelineSource = {
@@ -22,6 +36,14 @@ export const callsTimeline: TimelineSource = {
         { object: subject.object, recordId: subject.recordId },
         page,
       );
+      // What the agent wrote after each call, and the ticket opened from it as the reader may see it.
+      const wraps = await selectWrapUps(
+        trx,
+        subject.workspaceId,
+        rows.map((r) => r.id),
+      );
+      const ticketIds = [...wraps.values()].flatMap((w) => (w.ticketId ? [w.ticketId] : []));
+      const tickets = await readRecords(trx, reader, 'tickets', ticketIds, { fields: ['number', 'subject'] });
       return rows.map((r) => ({
         id: r.id,
         at: r.at,
@@ -36,6 +58,7 @@ export const callsTimeline: TimelineSource = {
           agentUserId: r.agentUserId,
           answeredAt: r.answeredAt,
           endedAt: r.endedAt,
+          ...wrapUpOf(wraps.get(r.id), tickets),
         },
       }));
     })();

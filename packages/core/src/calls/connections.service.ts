@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { withWorkspace } from '@rabita/db';
+import { afterCommit, withWorkspace } from '@rabita/db';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUuid, newId } from '../ids.ts';
+import { listRoleViews } from '../roles/roles.service.ts';
+import { adapterChanges } from './adapters/adapter-changes.ts';
+import { type AdapterInput, prepareAdapterSettings } from './adapters/adapter-settings.ts';
+import { selectAdapterConnection, updateAdapterSettings } from './adapters/adapters.repository.ts';
 import {
   type ConnectionRow,
   deleteConnection,
@@ -15,11 +19,12 @@ import {
   selectDefaultCountry,
   updateConnection,
 } from './calls.repository.ts';
+import { updateWrapUpSeconds } from './presence.repository.ts';
 
 export const CONNECTION_TYPES = ['generic', 'asterisk-ami', 'asterisk-ari', 'twilio', '3cx'] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
-export interface ConnectionInput {
+export interface ConnectionInput extends AdapterInput {
   name?: string | undefined;
   type?: ConnectionType | undefined;
   extensions?: Record<string, string> | undefined;
@@ -29,6 +34,8 @@ export interface ConnectionInput {
   newApiKey?: boolean | undefined;
   /** Make a new HMAC secret (shown once; the old one stops working). */
   newSigningSecret?: boolean | undefined;
+  /** Seconds an agent stays in wrap-up after a call they answered ends (presence). */
+  wrapUpSeconds?: number | undefined;
 }
 
 /** A connection as the API shows it; `apiKey` and `signingSecret` only in the answer that made them. */
@@ -61,12 +68,20 @@ async function checkExtensions(
     });
 }
 
+/** The built-in Agent role's id, a 3CX connection's lookup role unless another is chosen. */
+async function agentRoleId(ctx: ServiceContext, type: string | undefined): Promise<string | undefined> {
+  if (type !== '3cx') return undefined;
+  return (await listRoleViews(ctx)).find((r) => r.isSystem && r.key === 'agent')?.id;
+}
+
 /** Makes a phone connection; its API key and signing secret (at least one) are shown in this answer only. */
 export async function createConnection(
   ctx: ServiceContext,
   box: SecretBox,
   input: ConnectionInput & { name: string; type: ConnectionType },
+  options: { allowPrivate?: boolean | undefined } = {},
 ): Promise<ConnectionView> {
+  const agentRole = await agentRoleId(ctx, input.type);
   const ws = ctx.principal.workspaceId;
   const wantKey = input.newApiKey ?? !input.newSigningSecret;
   const apiKey = wantKey ? newApiKey() : undefined;
@@ -87,6 +102,17 @@ export async function createConnection(
       stripPrefixes: input.stripPrefixes ?? [],
       country: input.country ?? (await selectDefaultCountry(trx, ws)),
     });
+    await updateAdapterSettings(
+      trx,
+      ws,
+      id,
+      await prepareAdapterSettings(trx, ctx.principal, box, input.type, {}, input, {
+        allowPrivate: options.allowPrivate ?? false,
+        agentRoleId: agentRole,
+      }),
+    );
+    afterCommit(trx, () => adapterChanges.emit('changed'));
+    if (input.wrapUpSeconds !== undefined) await updateWrapUpSeconds(trx, ws, id, input.wrapUpSeconds);
     const row = (await selectConnection(trx, ws, id))!;
     return { ...row, ...(apiKey ? { apiKey } : {}), ...(signingSecret ? { signingSecret } : {}) };
   });
@@ -98,9 +124,11 @@ export async function changeConnection(
   box: SecretBox,
   id: string,
   input: ConnectionInput,
+  options: { allowPrivate?: boolean | undefined } = {},
 ): Promise<ConnectionView> {
   const ws = ctx.principal.workspaceId;
   if (!isUuid(id)) throw notFound();
+  const agentRole = await agentRoleId(ctx, input.type ?? '3cx');
   const apiKey = input.newApiKey ? newApiKey() : undefined;
   const signingSecret = input.newSigningSecret ? newSigningSecret() : undefined;
   return withWorkspace(ctx.db, ws, async (trx) => {
@@ -115,6 +143,18 @@ export async function changeConnection(
       stripPrefixes: input.stripPrefixes,
       country: input.country,
     });
+    const adapter = (await selectAdapterConnection(trx, ws, id))!;
+    await updateAdapterSettings(
+      trx,
+      ws,
+      id,
+      await prepareAdapterSettings(trx, ctx.principal, box, adapter.type, adapter.settings, input, {
+        allowPrivate: options.allowPrivate ?? false,
+        agentRoleId: agentRole,
+      }),
+    );
+    afterCommit(trx, () => adapterChanges.emit('changed'));
+    if (input.wrapUpSeconds !== undefined) await updateWrapUpSeconds(trx, ws, id, input.wrapUpSeconds);
     const row = (await selectConnection(trx, ws, id))!;
     return { ...row, ...(apiKey ? { apiKey } : {}), ...(signingSecret ? { signingSecret } : {}) };
   });
@@ -141,4 +181,5 @@ export async function removeConnection(ctx: ServiceContext, id: string): Promise
   if (!isUuid(id)) throw notFound();
   const gone = await withWorkspace(ctx.db, ws, (trx) => deleteConnection(trx, ws, id));
   if (!gone) throw notFound();
+  adapterChanges.emit('changed');
 }

@@ -4,7 +4,7 @@ import { EVENTS_CHANNEL } from './events.service.ts';
 /** A record change as it arrives over NOTIFY (see `notifyPayload`), or a person's new notification. */
 export interface StreamEvent {
   /** Absent for record changes. */
-  type?: 'notification' | 'call';
+  type?: 'notification' | 'call' | 'presence' | 'wall';
   /** For notifications and calls: whom it is for, its id and kind (a call's kind is its state). */
   userId?: string;
   id?: string;

@@ -50,7 +50,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
         tags: ['events'],
         summary: 'Stream the workspace’s record changes (Server-Sent Events)',
         description:
-          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.',
+          'Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). An agent’s presence changing is `event: presence` with `data: {userId, state, at}` (callers with `calls.read`); any call of the workspace changing state is `event: wall` with `data: {callId, state, at}` (callers with `calls.supervise`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.',
         produces: ['text/event-stream'],
         response: { 401: problemSchema, 503: problemSchema },
       },
@@ -141,6 +141,23 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
             if (e.workspaceId !== principal.workspaceId || e.userId !== principal.userId) return;
             if (!can(principal, 'calls.read')) return;
             send(`event: call\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`);
+            return;
+          }
+          if (e.type === 'presence' || e.type === 'wall') {
+            // An agent's presence changed (the team view, `calls.read`) or a call did (the wall, `calls.supervise`):
+            // ids and states only; the screens read the figures through the API.
+            if (e.workspaceId !== principal.workspaceId) return;
+            if (e.type === 'presence') {
+              if (!can(principal, 'calls.read')) return;
+              send(
+                `event: presence\ndata: ${JSON.stringify({ userId: e.userId, state: e.kind, at: e.at })}\n\n`,
+              );
+            } else {
+              if (!can(principal, 'calls.supervise')) return;
+              send(
+                `event: wall\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`,
+              );
+            }
             return;
           }
           if (!visible(e)) return;

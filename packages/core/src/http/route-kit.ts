@@ -65,6 +65,8 @@ export interface RouteDeps {
     webhooksAllowPrivate?: boolean | undefined;
     /** Lets mailboxes connect to private, loopback and link-local mail servers. */
     mailAllowPrivate?: boolean | undefined;
+    /** Lets phone connections (AMI, ARI) reach private, loopback and link-local hosts. */
+    callsAllowPrivate?: boolean | undefined;
   };
 }
 

@@ -18,6 +18,7 @@ export function createTaskList(deps: {
   workflowStepsPerMinute?: number | undefined;
   secrets?: TaskDeps['secrets'];
   mail?: TaskDeps['mail'];
+  calls?: TaskDeps['calls'];
   log?: TaskDeps['log'];
 }): TaskList {
   return registry().taskList(taskDeps(deps));
@@ -33,6 +34,7 @@ export function taskDeps(deps: Parameters<typeof createTaskList>[0]): TaskDeps {
     workflowStepsPerMinute: deps.workflowStepsPerMinute,
     secrets: deps.secrets,
     mail: deps.mail,
+    calls: deps.calls,
     log: deps.log,
   };
 }

@@ -268,10 +268,14 @@ export interface TaskDeps {
         maxMessageBytes: number;
         pollMs?: number | undefined;
         reconcileMs?: number | undefined;
+        /** Threads parsing synced mail (RABITA_MAIL_PARSE_THREADS; 0: the sync's own thread; default: cores − 1). */
+        parseThreads?: number | undefined;
         /** RABITA_PUBLIC_URL, for tracked links in messages sent by jobs. */
         publicUrl?: string | undefined;
       }
     | undefined;
+  /** Phone connections' clients (AMI, ARI): private hosts allowed (RABITA_CALLS_ALLOW_PRIVATE). */
+  calls?: { allowPrivate: boolean } | undefined;
   /** Reports what background work does (a skipped message, a mailbox failing). */
   log?:
     | ((level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void)

@@ -1,5 +1,6 @@
 import type { Tx } from '@rabita/db';
 import { pickMember } from '../assignment/pick.ts';
+import { agentsOnCalls } from '../calls/presence.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { RecordHooks, StoredRecord } from '../modules/manifest.ts';
 import type { Reader } from '../records/access.ts';
@@ -36,7 +37,7 @@ const RULES_READER: Reader = {
 };
 
 /** Why a pool member could not take the ticket. */
-export type Unfit = 'away' | 'full' | 'language' | 'product' | 'tier';
+export type Unfit = 'away' | 'onCall' | 'full' | 'language' | 'product' | 'tier';
 
 /** What a run decided: the owner chosen (null when none), the rule, how, and why others were passed over. */
 export interface DeskPick {
@@ -115,10 +116,14 @@ export async function assignTicketIn(
     );
     const agents = new Map((await selectAgents(trx, workspaceId, ids)).map((a) => [a.userId, a]));
     const loads = await openLoads(trx, workspaceId, ids);
+    // The contact centre's presence: an agent on a call or in its wrap-up is offered no new ticket.
+    const onCalls = await agentsOnCalls(trx, workspaceId, ids);
     const skip = new Set<string>();
     const skipped: DeskPick['skipped'] = [];
     for (const id of ids) {
-      const why = unfit(agents.get(id) ?? defaults(id), loads.get(id)?.open ?? 0, ticket, rule);
+      const why = onCalls.has(id)
+        ? 'onCall'
+        : unfit(agents.get(id) ?? defaults(id), loads.get(id)?.open ?? 0, ticket, rule);
       if (why) {
         skip.add(id);
         skipped.push({ userId: id, why });

@@ -85,7 +85,12 @@ const pickSchema = z
     how: z.enum(['sticky', 'roundRobin', 'leastLoad']).nullable(),
     passed: z.array(z.object({ ruleId: z.string(), reason: z.string() })),
     skipped: z.array(
-      z.object({ userId: z.string(), why: z.enum(['away', 'full', 'language', 'product', 'tier']) }),
+      z.object({
+        userId: z.string(),
+        why: z
+          .enum(['away', 'onCall', 'full', 'language', 'product', 'tier'])
+          .describe('`onCall`: on a phone call or in its wrap-up (the contact centre’s presence).'),
+      }),
     ),
   })
   .meta({ id: 'TicketAssignment' });

@@ -1,0 +1,87 @@
+import { ActionIcon, Badge, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { IconPhoneCall, IconX } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AnchorLink } from '../../../components/links.tsx';
+import { useMe } from '../../auth/hooks/useMe.ts';
+import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { CallCardPick } from './CallCardPick.tsx';
+import { CallCardRecord } from './CallCardRecord.tsx';
+import { WrapUpForm } from './WrapUpForm.tsx';
+
+/**
+ * One call's card: who is calling (name, company, flags, open tickets and deals, the last interactions), or the
+ * records to pick from, or a new person's form; after an answered call of the agent's has ended, the wrap-up. It
+ * closes by itself when another agent answers or when a call nobody answered ends.
+ */
+export function CallCard({ callId, onClose }: { callId: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  const me = useMe().data;
+  const card = useQuery({ queryKey: callCardKeys.card(callId), queryFn: () => callCardApi.card(callId) });
+  const data = card.data;
+  const myId = me?.user?.id;
+  const answeredElsewhere =
+    data !== undefined && data.call.answeredAt !== null && data.call.agentUserId !== myId;
+  const missed = data !== undefined && data.call.state === 'ended' && data.call.answeredAt === null;
+  useEffect(() => {
+    if (answeredElsewhere || missed) onClose();
+  }, [answeredElsewhere, missed, onClose]);
+  const title = data?.record?.title ?? data?.call.from ?? t('callCard.unknownCaller');
+  return (
+    <Paper
+      withBorder
+      shadow="lg"
+      p="md"
+      radius="md"
+      role="region"
+      aria-label={t('callCard.title', { name: title })}
+      data-testid="call-card"
+      data-call-state={data?.call.state}
+    >
+      <Stack gap="sm">
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Group gap="xs" wrap="nowrap">
+            <IconPhoneCall size={20} aria-hidden />
+            <div>
+              <Title order={2} size="h4" data-testid="call-card-name">
+                {data?.record ? (
+                  <AnchorLink
+                    to="/o/$object/$id"
+                    params={{ object: data.record.object, id: data.record.id }}
+                    inherit
+                  >
+                    {title}
+                  </AnchorLink>
+                ) : (
+                  <bdi dir={data?.call.from ? 'ltr' : undefined}>{title}</bdi>
+                )}
+              </Title>
+              {data?.record?.company?.title && (
+                <Text size="sm" c="dimmed">
+                  {data.record.company.title}
+                </Text>
+              )}
+            </div>
+          </Group>
+          <Group gap={4} wrap="nowrap">
+            {data && (
+              <Badge variant="light" data-testid="call-card-state">
+                {t(`callCard.states.${data.call.state}`, { defaultValue: data.call.state })}
+              </Badge>
+            )}
+            <ActionIcon variant="subtle" color="gray" onClick={onClose} aria-label={t('callCard.close')}>
+              <IconX size={16} />
+            </ActionIcon>
+          </Group>
+        </Group>
+        {card.isLoading && <Loader size="sm" aria-label={t('callCard.loading')} />}
+        {data?.record && <CallCardRecord record={data.record} number={data.call.from} />}
+        {data && !data.record && <CallCardPick card={data} />}
+        {data?.canWrapUp && data.call.answeredAt !== null && data.call.agentUserId === myId && (
+          <WrapUpForm card={data} />
+        )}
+      </Stack>
+    </Paper>
+  );
+}

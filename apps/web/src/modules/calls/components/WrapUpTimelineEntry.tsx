@@ -1,0 +1,55 @@
+import { Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { AnchorLink } from '../../../components/links.tsx';
+import { formatNumber } from '../../../lib/format.ts';
+import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
+import type { TimelineEntryViewProps } from '../../web-module.ts';
+import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+
+/** A call on its record's timeline: in or out, its outcome and length, and what the agent wrote after it. */
+export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
+  const { t } = useTranslation();
+  const prefs = usePrefs();
+  // The wrap-up code by its label (read by holders of calls.read; others see the code).
+  const codes = useQuery({
+    queryKey: callCardKeys.wrapUpCodes,
+    queryFn: callCardApi.wrapUpCodes,
+    enabled: useCan('calls.read') && typeof entry.wrapUpCode === 'string',
+    staleTime: 60_000,
+  });
+  const code =
+    typeof entry.wrapUpCode === 'string'
+      ? (codes.data?.find((c) => c.code === entry.wrapUpCode)?.label ?? entry.wrapUpCode)
+      : null;
+  const outcome = entry.outcome
+    ? t(`callCard.outcomes.${String(entry.outcome)}`, { defaultValue: String(entry.outcome) })
+    : t(`callCard.states.${String(entry.state)}`, { defaultValue: String(entry.state ?? '') });
+  const minutes = typeof entry.duration === 'number' ? Math.round(entry.duration / 60) : null;
+  const ticket = entry.ticket as
+    | { id: string; number: number | null; subject: string | null }
+    | null
+    | undefined;
+  return (
+    <Stack gap={2} data-testid="timeline-call">
+      <Text size="sm">
+        {t(entry.direction === 'outbound' ? 'callCard.kinds.callOut' : 'callCard.kinds.callIn')} · {outcome}
+        {minutes !== null ? ` · ${t('callCard.minutes', { n: formatNumber(minutes, prefs) })}` : ''}
+        {code ? ` · ${code}` : ''}
+      </Text>
+      {typeof entry.notes === 'string' && entry.notes !== '' && (
+        <Text size="sm" c="dimmed" style={{ whiteSpace: 'pre-wrap' }}>
+          {entry.notes}
+        </Text>
+      )}
+      {ticket && (
+        <AnchorLink to="/o/$object/$id" params={{ object: 'tickets', id: ticket.id }} size="sm">
+          {t('callCard.timelineTicket', {
+            number: ticket.number !== null ? formatNumber(ticket.number, prefs) : '',
+            subject: ticket.subject ?? '',
+          })}
+        </AnchorLink>
+      )}
+    </Stack>
+  );
+}

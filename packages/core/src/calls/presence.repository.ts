@@ -1,0 +1,112 @@
+import type { Tx } from '@rabita/db';
+import { sql } from 'kysely';
+
+/** The states an agent can be in; the first two are their own choice, the others come from their calls. */
+export const PRESENCE_STATES = ['available', 'away', 'on_call', 'wrap_up'] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+export type PresenceChoice = 'available' | 'away';
+
+/** A call left neither ended nor updated for this long no longer keeps its agent "on a call" (a lost hang-up). */
+export const STALE_CALL_HOURS = 12;
+
+/** An agent's presence as computed from their choice and their calls. */
+export interface PresenceRow {
+  userId: string;
+  state: PresenceState;
+  choice: PresenceChoice;
+  /** When the state began (the answer, the end of the call, the choice), when known. */
+  since: string | null;
+  /** When a wrap-up ends. */
+  until: string | null;
+  /** The call an agent on a call is on. */
+  callId: string | null;
+}
+
+const utc = (expr: ReturnType<typeof sql>) =>
+  sql`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * The presence of each member given: on a call while a call answered by them is in progress (answered or held,
+ * begun within the last 12 hours), in wrap-up for the connection's wrap-up time after their last answered call
+ * ended (unless they chose a state since), else what they chose (available when they never did). Two index
+ * probes per agent (`calls_agent_live_idx`, `calls_agent_ended_idx`).
+ */
+export async function selectPresence(
+  trx: Tx,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<PresenceRow[]> {
+  if (userIds.length === 0) return [];
+  const { rows } = await sql<PresenceRow>`
+    select u.user_id as "userId",
+      case when live.id is not null then 'on_call'
+        when last.until > now() and (p.chosen_at is null or last.ended > p.chosen_at) then 'wrap_up'
+        else coalesce(p.choice, 'available') end as state,
+      coalesce(p.choice, 'available') as choice,
+      case when live.id is not null then ${utc(sql`live.since`)}
+        when last.until > now() and (p.chosen_at is null or last.ended > p.chosen_at) then ${utc(sql`last.ended`)}
+        else ${utc(sql`p.chosen_at`)} end as since,
+      case when live.id is null and last.until > now() and (p.chosen_at is null or last.ended > p.chosen_at)
+        then ${utc(sql`last.until`)} end as until,
+      live.id as "callId"
+    from unnest(${userIds as string[]}::uuid[]) as u(user_id)
+    left join call_presence p on p.workspace_id = ${workspaceId} and p.user_id = u.user_id
+    left join lateral (
+      select c.id, coalesce(c.answered_at, c.ringing_at, c.created_at) as since
+      from calls c
+      where c.workspace_id = ${workspaceId} and c.agent_user_id = u.user_id and c.state in ('answered', 'held')
+        and greatest(c.answered_at, c.updated_at) > now() - make_interval(hours => ${STALE_CALL_HOURS})
+      order by c.answered_at desc nulls last
+      limit 1
+    ) live on true
+    left join lateral (
+      select least(c.ended_at, c.updated_at) as ended,
+        least(c.ended_at, c.updated_at) + make_interval(secs => k.wrap_up_seconds) as until
+      from calls c
+      join call_connections k on k.workspace_id = c.workspace_id and k.id = c.connection_id
+      where c.workspace_id = ${workspaceId} and c.agent_user_id = u.user_id
+        and c.answered_at is not null and c.ended_at is not null
+      order by c.ended_at desc
+      limit 1
+    ) last on true`.execute(trx);
+  return rows;
+}
+
+/** Members who take calls: mapped to an extension of a connection, or who chose a presence. */
+export async function selectAgentIds(trx: Tx, workspaceId: string): Promise<string[]> {
+  const { rows } = await sql<{ userId: string }>`
+    select distinct e.value::uuid as "userId"
+    from call_connections k, jsonb_each_text(k.extensions) e
+    where k.workspace_id = ${workspaceId}
+      and e.value ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    union
+    select user_id from call_presence where workspace_id = ${workspaceId}`.execute(trx);
+  return rows.map((r) => r.userId);
+}
+
+/** Keeps a member's own choice and when it was made (a choice ends a wrap-up under way). */
+export async function upsertChoice(
+  trx: Tx,
+  workspaceId: string,
+  userId: string,
+  choice: PresenceChoice,
+): Promise<void> {
+  await sql`
+    insert into call_presence (workspace_id, user_id, choice, chosen_at)
+    values (${workspaceId}, ${userId}, ${choice}, clock_timestamp())
+    on conflict (workspace_id, user_id) do update set choice = excluded.choice, chosen_at = excluded.chosen_at`.execute(
+    trx,
+  );
+}
+
+/** Sets how long a connection's agents stay in wrap-up after a call they answered ends. */
+export async function updateWrapUpSeconds(
+  trx: Tx,
+  workspaceId: string,
+  connectionId: string,
+  seconds: number,
+): Promise<void> {
+  await sql`
+    update call_connections set wrap_up_seconds = ${seconds}
+    where workspace_id = ${workspaceId} and id = ${connectionId}`.execute(trx);
+}

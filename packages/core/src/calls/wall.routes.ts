@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { presenceSchema } from './presence.routes.ts';
+import { getWall } from './wall.service.ts';
+
+const tags = ['calls'];
+const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema };
+
+const figures = {
+  ringing: z.number().describe('Calls ringing at an agent’s extension now.'),
+  waiting: z.number().describe('Calls ringing at no agent’s extension (waiting in the queue) now.'),
+  active: z.number().describe('Calls answered and in progress now.'),
+  held: z.number().describe('Calls on hold now.'),
+  answered: z.number().describe('Calls ended today that were answered.'),
+  missed: z.number(),
+  abandoned: z.number(),
+  other: z.number().describe('Calls ended today as voicemail, busy or failed.'),
+  averageHandleSeconds: z
+    .number()
+    .nullable()
+    .describe('Average talk time of today’s answered calls, in seconds (null when none).'),
+};
+
+export const wallSchema = z
+  .object({
+    day: z.string().describe('Today in `timeZone` (`YYYY-MM-DD`).'),
+    timeZone: z.string().describe('The workspace’s time zone (from its default country).'),
+    queues: z.array(z.object({ connectionId: z.string(), name: z.string(), ...figures })),
+    totals: z.object(figures),
+    agentsByState: z.object({
+      available: z.number(),
+      away: z.number(),
+      on_call: z.number(),
+      wrap_up: z.number(),
+    }),
+    agents: z.array(presenceSchema),
+  })
+  .meta({ id: 'CallWall' });
+
+/** The supervisor wall (`calls.supervise`). */
+export const wallRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
+  app.get(
+    '/calls/wall',
+    {
+      config: { auth: 'required', permission: 'calls.supervise' },
+      schema: {
+        tags,
+        summary:
+          'The supervisor wall: calls ringing, waiting, active and on hold per connection, today’s outcomes and average handle time, agents by state',
+        response: { 200: wallSchema, ...problems },
+      },
+    },
+    async (request) => getWall(contextOf(db, request)),
+  );
+};

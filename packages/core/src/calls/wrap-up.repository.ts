@@ -1,0 +1,147 @@
+import type { Tx } from '@rabita/db';
+import { sql } from 'kysely';
+
+const utc = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+
+/** What the agent added to a call after it (migration `calls-0004-wrap-up`). */
+export interface WrapUpRow {
+  notes: string | null;
+  wrapUpCode: string | null;
+  outcomeOverride: string | null;
+  linkedObject: 'people' | 'companies' | 'leads' | null;
+  linkedRecordId: string | null;
+  ticketId: string | null;
+  taskId: string | null;
+  wrappedUpAt: string | null;
+  wrappedUpBy: string | null;
+}
+
+const wrapUpColumns = sql`notes, wrap_up_code as "wrapUpCode", outcome_override as "outcomeOverride",
+  linked_object as "linkedObject", linked_record_id as "linkedRecordId", ticket_id as "ticketId", task_id as "taskId",
+  ${utc('wrapped_up_at')} as "wrappedUpAt", wrapped_up_by as "wrappedUpBy"`;
+
+/** A call's wrap-up; `lock` holds the call's row for the rest of the transaction (one writer at a time). */
+export async function selectWrapUp(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+  options: { lock?: boolean } = {},
+): Promise<WrapUpRow | undefined> {
+  const { rows } = await sql<WrapUpRow>`
+    select ${wrapUpColumns} from calls where workspace_id = ${workspaceId} and id = ${callId}
+    ${options.lock ? sql`for update` : sql``}`.execute(trx);
+  return rows[0];
+}
+
+/** The wrap-up of each of these calls (for their timeline entries), by call id. */
+export async function selectWrapUps(
+  trx: Tx,
+  workspaceId: string,
+  callIds: readonly string[],
+): Promise<Map<string, WrapUpRow>> {
+  if (callIds.length === 0) return new Map();
+  const { rows } = await sql<WrapUpRow & { id: string }>`
+    select id, ${wrapUpColumns} from calls
+    where workspace_id = ${workspaceId} and id = any(${callIds as string[]}::uuid[])`.execute(trx);
+  return new Map(rows.map(({ id, ...r }) => [id, r]));
+}
+
+/** Writes what the agent said of the call; fields left undefined keep their value. */
+export async function updateWrapUp(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+  set: {
+    notes?: string | null | undefined;
+    wrapUpCode?: string | null | undefined;
+    outcomeOverride?: string | null | undefined;
+    by: string | null;
+  },
+): Promise<void> {
+  await sql`
+    update calls set
+      notes = case when ${set.notes !== undefined} then ${set.notes ?? null}::text else notes end,
+      wrap_up_code = case when ${set.wrapUpCode !== undefined} then ${set.wrapUpCode ?? null}::text else wrap_up_code end,
+      outcome_override = case when ${set.outcomeOverride !== undefined} then ${set.outcomeOverride ?? null}::text
+        else outcome_override end,
+      wrapped_up_at = now(), wrapped_up_by = ${set.by}::uuid, updated_at = now()
+    where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
+}
+
+/**
+ * Links the call to a record (or unlinks it): the call then sits on that record's timeline, and leaves the one it
+ * was linked to before unless the caller's number matched it.
+ */
+export async function updateLink(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+  link: { object: string; recordId: string } | null,
+): Promise<void> {
+  await sql`
+    delete from call_records r using calls c
+    where r.workspace_id = ${workspaceId} and r.call_id = ${callId}
+      and c.workspace_id = ${workspaceId} and c.id = ${callId}
+      and not exists (
+        select 1 from jsonb_array_elements(c.matches) m
+        where m ->> 'object' = r.object and m ->> 'recordId' = r.record_id::text)`.execute(trx);
+  await sql`
+    update calls set linked_object = ${link?.object ?? null}, linked_record_id = ${link?.recordId ?? null}::uuid,
+      updated_at = now()
+    where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
+  if (link)
+    await sql`
+      insert into call_records (workspace_id, object, record_id, at, call_id)
+      select ${workspaceId}, ${link.object}, ${link.recordId}::uuid, coalesce(c.ringing_at, c.answered_at, c.created_at), c.id
+      from calls c where c.workspace_id = ${workspaceId} and c.id = ${callId}
+      on conflict do nothing`.execute(trx);
+}
+
+/** Notes the ticket or follow-up task opened from the call. */
+export async function setOpened(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+  opened: { ticketId: string } | { taskId: string },
+): Promise<void> {
+  if ('ticketId' in opened)
+    await sql`update calls set ticket_id = ${opened.ticketId}::uuid, updated_at = now()
+      where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
+  else
+    await sql`update calls set task_id = ${opened.taskId}::uuid, updated_at = now()
+      where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
+}
+
+/** A workspace's wrap-up codes, in order. */
+export async function selectWrapUpCodes(
+  trx: Tx,
+  workspaceId: string,
+): Promise<{ code: string; label: string }[]> {
+  const { rows } = await sql<{ code: string; label: string }>`
+    select code, label from call_wrap_up_codes where workspace_id = ${workspaceId}
+    order by position, code limit 200`.execute(trx);
+  return rows;
+}
+
+/** Replaces a workspace's wrap-up codes with this list (calls keep the codes they were given). */
+export async function replaceWrapUpCodes(
+  trx: Tx,
+  workspaceId: string,
+  codes: readonly { code: string; label: string }[],
+): Promise<void> {
+  await sql`delete from call_wrap_up_codes where workspace_id = ${workspaceId}`.execute(trx);
+  if (codes.length === 0) return;
+  await sql`
+    insert into call_wrap_up_codes (workspace_id, code, label, position)
+    select ${workspaceId}, c.code, c.label, c.position::int
+    from unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.label)}::text[],
+      ${codes.map((_, i) => i)}::int[]) as c(code, label, position)`.execute(trx);
+}
+
+/** Whether the workspace has this wrap-up code. */
+export async function hasWrapUpCode(trx: Tx, workspaceId: string, code: string): Promise<boolean> {
+  const { rows } = await sql`
+    select 1 from call_wrap_up_codes where workspace_id = ${workspaceId} and code = ${code}`.execute(trx);
+  return rows.length > 0;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { CALL_OUTCOMES } from './wrap-up.service.ts';
+
+const code = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.-]+$/, 'Letters, digits and _ . - only.');
+
+export const wrapUpInputSchema = z
+  .object({
+    notes: z.string().max(10_000).nullable().optional().describe('The agent’s notes on the call.'),
+    wrapUpCode: code.nullable().optional().describe('One of the workspace’s wrap-up codes.'),
+    outcome: z
+      .enum(CALL_OUTCOMES)
+      .nullable()
+      .optional()
+      .describe('The agent’s outcome, over the phone system’s; null returns to it.'),
+    link: z
+      .object({ object: z.enum(['people', 'companies', 'leads']), recordId: z.uuid() })
+      .strict()
+      .nullable()
+      .optional()
+      .describe('The record the call is about: picked from the pick list, or a person made from the number.'),
+  })
+  .strict()
+  .meta({ id: 'CallWrapUp' });
+
+export const callTicketInputSchema = z
+  .object({
+    subject: z.string().trim().min(1).max(500),
+    description: z.string().max(100_000).optional(),
+    type: z.string().max(64).optional().describe('A ticket type (`complaint`, `question`…).'),
+    priority: z.string().max(64).optional(),
+  })
+  .strict();
+
+export const callTaskInputSchema = z
+  .object({
+    title: z.string().trim().min(1).max(500),
+    dueAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export const wrapUpCodesSchema = z
+  .object({
+    codes: z.array(z.object({ code, label: z.string().trim().min(1).max(200) }).strict()).max(100),
+  })
+  .strict()
+  .meta({ id: 'CallWrapUpCodes' });
