@@ -300,13 +300,14 @@ describe('scheduled reports, sent through real SMTP and read back over IMAP', ()
     expect(sheet, mail.attachments.map((a) => a.filename).join()).toBeDefined();
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(sheet!.content as unknown as ArrayBuffer);
-    // The owner's sheet: named as the report, right to left for a Persian reader, the count as a number. (A stage
-    // grouping holds the stage's id, as `GET /reports/{id}/export.xlsx` does.)
+    // The owner's sheet: named as the report, right to left for a Persian reader, the stage by its name with its
+    // id beside it (as `GET /reports/{id}/export.xlsx` writes them), the count as a number.
     const sheetOne = book.worksheets[0]!;
     expect(sheetOne.name).toBe(TITLE);
     expect(sheetOne.views[0]?.rightToLeft).toBe(true);
-    expect(sheetOne.getRow(1).values).toEqual([undefined, 'stage', 'count']);
-    expect(sheetOne.getRow(2).getCell(2).value).toBe(3);
+    expect(sheetOne.getRow(1).values).toEqual([undefined, 'stage', 'stage id', 'count']);
+    expect(sheetOne.getRow(2).getCell(1).value).toBe(STAGE);
+    expect(sheetOne.getRow(2).getCell(3).value).toBe(3);
   }, 120_000);
 
   it('sends nothing for an owner who lost the report, and says why', async () => {
