@@ -4,7 +4,8 @@
 // with the button (read back from the clipboard), the exact address the phone system must call. Then the phone
 // system posts with that key: on the supervisor wall the call is counted live (active, then answered today) and
 // the header's presence turns "on a call", then "wrap-up", and the agent sets herself away. Then the same screens
-// in English, left to right. Screenshots of both; no serious accessibility problems.
+// in English, left to right, and a Twilio-style connection's settings with its auth token, which stays write-only.
+// Screenshots of both; no serious accessibility problems.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -176,5 +177,44 @@ describe('phone systems, presence and the supervisor wall in the browser', () =>
       .click();
     await page.getByRole('dialog').getByRole('button', { name: en.record.delete }).click();
     await page.getByText(en.phoneSystems.none).waitFor();
+  });
+  it('takes a Twilio-style connection’s settings and its auth token, which stays write-only', async () => {
+    const s = en.phoneSystems;
+    const a = s.adapter;
+    await page.goto(`${base}/settings?tab=phone-systems`);
+    await page.getByTestId('phone-connection-new').click();
+    const form = page.getByTestId('phone-connection-form');
+    await form.getByLabel(s.name).fill('Cloud phones');
+    await form.getByLabel(s.type, { exact: true }).click();
+    await page.getByRole('option', { name: s.types.twilio }).click();
+    await form.getByLabel(a.accountSid).fill(`AC${'b'.repeat(32)}`);
+    await form.getByLabel(a.callerId).fill('+442071234567');
+    await form.getByLabel(a.authToken).fill('tw-secret-token');
+    expect(await axe(page)).toEqual([]);
+    await form.getByTestId('phone-connection-save').click();
+    await page.getByRole('button', { name: s.done }).click();
+    const stored = async () =>
+      ((await desk.api('GET', '/calls/connections')).data as Record<string, unknown>[]).find(
+        (c) => c.name === 'Cloud phones',
+      )!;
+    expect(await stored()).toMatchObject({
+      type: 'twilio',
+      settings: { accountSid: `AC${'b'.repeat(32)}`, callerId: '+442071234567' },
+      hasAdapterSecret: true,
+    });
+    expect(JSON.stringify(await stored())).not.toContain('tw-secret-token');
+    // Editing shows the token as set, never its value; left empty, it is kept.
+    await page.getByRole('button', { name: s.editOf.replace('{{name}}', 'Cloud phones') }).click();
+    const edit = page.getByTestId('phone-connection-form');
+    await edit.getByText(a.keepSecret).waitFor();
+    expect(await edit.getByLabel(a.authToken).inputValue()).toBe('');
+    expect(await edit.getByLabel(a.accountSid).inputValue()).toBe(`AC${'b'.repeat(32)}`);
+    await edit.getByLabel(a.callerId).fill('+442079999999');
+    await edit.getByTestId('phone-connection-save').click();
+    await edit.waitFor({ state: 'detached' });
+    expect(await stored()).toMatchObject({
+      settings: { callerId: '+442079999999' },
+      hasAdapterSecret: true,
+    });
   });
 });

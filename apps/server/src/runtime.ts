@@ -147,7 +147,7 @@ export async function startWorker(
       publicUrl: config.publicUrl,
       parseThreads: config.mailParseThreads,
     },
-    calls: { allowPrivate: config.callsAllowPrivate },
+    calls: { allowPrivate: config.callsAllowPrivate, listen: { connectionString } },
     log: (level, message, detail) => log[level](detail ?? {}, message),
   });
   const logger = new WorkerLogger((scope) => (level, message, meta) => {

@@ -165,6 +165,8 @@ export interface WebModule {
   fieldViews?: readonly FieldView[];
   fieldInputs?: readonly FieldInputView[];
   timelineEntries?: readonly TimelineEntryView[];
+  /** Shown beside each phone number a record page shows (click-to-call); `number` is the E.164 form. */
+  phoneActions?: readonly ComponentType<{ number: string }>[];
   live?: LiveHandlers;
   /** Where a signed-in person lands on `/`, when the module has a say (the first module answering wins). */
   landing?: Landing;

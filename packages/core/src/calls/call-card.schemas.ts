@@ -50,6 +50,24 @@ export const callCardSchema = z
         wrappedUpAt: z.string().nullable(),
         wrappedUpBy: z.string().nullable(),
       }),
+      report: z
+        .object({ ticketId: z.string(), type: z.string().nullable(), runId: z.string().nullable() })
+        .nullable()
+        .describe('The complaint or return opened from the call, and the workflow run it started.'),
+      selfService: z
+        .array(
+          z.object({
+            channel: z.enum(['email', 'sms']),
+            url: z.string(),
+            at: z.string(),
+            by: z.string().nullable(),
+          }),
+        )
+        .describe('Self-service links sent from the call, oldest first.'),
+      promise: z
+        .object({ amount: z.string(), currency: z.string(), dueOn: z.string() })
+        .nullable()
+        .describe('A promise to pay recorded on the wrap-up.'),
     }),
     record: pick
       .extend({
@@ -70,6 +88,10 @@ export const callCardSchema = z
           }),
         ),
         recent: z.array(timelineEntry).describe('The record’s last timeline entries, newest first.'),
+        lastCsat: z
+          .object({ rating: z.number(), answeredAt: z.string(), ticketId: z.string() })
+          .nullable()
+          .describe('A person’s latest satisfaction score, over the tickets the reader may read.'),
       })
       .nullable()
       .describe('The record the call is about: linked by the agent, else the one exact match.'),

@@ -8,6 +8,7 @@ import { registry } from '../modules/registry.ts';
 import { hiddenFor } from '../records/access.ts';
 import { canRead, type RecordView, readRecords, readTitles, titleFor } from '../records/gate.ts';
 import { listRecordsIn } from '../records/list-records.ts';
+import { latestCsatOf } from '../service/csat.service.ts';
 import { getTimeline, type TimelineEntry } from '../timeline/timeline.service.ts';
 import { type CallRow, selectCall } from './calls.repository.ts';
 import { seesPhonesOf } from './calls.service.ts';
@@ -35,6 +36,8 @@ export interface CallCard {
         openTickets: { id: string; number: number | null; subject: string | null; status: string | null }[];
         openDeals: { id: string; name: string | null; amount: unknown; status: string | null }[];
         recent: TimelineEntry[];
+        /** A person's latest satisfaction score over the tickets the reader may read; null: none. */
+        lastCsat: { rating: number; answeredAt: string; ticketId: string } | null;
       })
     | null;
   /** Several matches (or a guess by the number's last digits): the agent picks one. */
@@ -75,6 +78,14 @@ function callPart(row: CallRow, wrap: WrapUpRow) {
       wrappedUpAt: wrap.wrappedUpAt,
       wrappedUpBy: wrap.wrappedUpBy,
     },
+    report: wrap.reportTicketId
+      ? { ticketId: wrap.reportTicketId, type: wrap.reportType, runId: wrap.reportRunId }
+      : null,
+    selfService: wrap.selfService.map(({ channel, url, at, by }) => ({ channel, url, at, by })),
+    promise:
+      wrap.promiseAmount && wrap.promiseCurrency && wrap.promiseDueOn
+        ? { amount: wrap.promiseAmount, currency: wrap.promiseCurrency, dueOn: wrap.promiseDueOn }
+        : null,
   };
 }
 
@@ -189,7 +200,8 @@ export async function subjectOf(
  * Everything the agent's call card shows, in a fixed number of reads whatever the number matched: the call, the
  * record it is about (title, company, flags, open tickets and deals, the last timeline entries) or the records to
  * pick from, or the number for a new person. Every record is read through the gate with the reader's rights.
- * The last satisfaction score is not shown: the service desk answers surveys per ticket only.
+ * A person's last satisfaction score comes from the service desk's `latestCsatOf` (one statement, tickets the
+ * reader may read only).
  */
 export async function getCallCard(ctx: ServiceContext, id: string): Promise<CallCard> {
   if (!isUuid(id)) throw new AppError('not_found', 'There is no such call.');
@@ -200,6 +212,7 @@ export async function getCallCard(ctx: ServiceContext, id: string): Promise<Call
     const { subject, candidates } = await subjectOf(trx, ctx.principal, row, wrap);
     let openTickets: NonNullable<CallCard['record']>['openTickets'] = [];
     let openDeals: NonNullable<CallCard['record']>['openDeals'] = [];
+    let lastCsat: NonNullable<CallCard['record']>['lastCsat'] = null;
     if (subject && subject.object !== 'leads') {
       const by = subject.object === 'people' ? 'requester' : 'company';
       const tickets = await listIfVisible(trx, ctx.principal, 'tickets', [by, 'status'], {
@@ -235,6 +248,7 @@ export async function getCallCard(ctx: ServiceContext, id: string): Promise<Call
         amount: d.amount ?? null,
         status: text(d.status),
       }));
+      if (subject.object === 'people') lastCsat = await latestCsatOf(trx, ctx.principal, subject.id);
     }
     return {
       call: callPart(row, wrap),
@@ -242,6 +256,7 @@ export async function getCallCard(ctx: ServiceContext, id: string): Promise<Call
       candidates,
       openTickets,
       openDeals,
+      lastCsat,
       newPerson: !subject && candidates.length === 0 ? { phone: customerNumber(row) } : null,
       canWrapUp: mayWrapUp(ctx.principal, row),
     };
@@ -253,7 +268,13 @@ export async function getCallCard(ctx: ServiceContext, id: string): Promise<Call
   return {
     call: card.call,
     record: card.subject
-      ? { ...card.subject, openTickets: card.openTickets, openDeals: card.openDeals, recent }
+      ? {
+          ...card.subject,
+          openTickets: card.openTickets,
+          openDeals: card.openDeals,
+          recent,
+          lastCsat: card.lastCsat,
+        }
       : null,
     candidates: card.candidates,
     newPerson: card.newPerson,

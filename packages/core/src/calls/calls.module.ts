@@ -9,7 +9,10 @@ import { callsEvents } from './calls.events.ts';
 import { up as callTables } from './calls.migrations.ts';
 import { callsRoutes } from './calls.routes.ts';
 import { callsTimeline } from './calls.timeline.ts';
+import { up as cardExtras } from './card-extras.migrations.ts';
+import { cardExtrasRoutes } from './card-extras.routes.ts';
 import { callHooksRoutes } from './hooks.routes.ts';
+import { originateRoutes } from './originate.routes.ts';
 import { up as presence } from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
 import { wallRoutes } from './wall.routes.ts';
@@ -27,6 +30,8 @@ export const callsModule: ModuleManifest = {
     callCardRoutes,
     wrapUpRoutes,
     callHooksRoutes,
+    cardExtrasRoutes,
+    originateRoutes,
   ],
   migrations: {
     'calls-0001-tables': { up: callTables },
@@ -34,6 +39,7 @@ export const callsModule: ModuleManifest = {
     'calls-0003-presence': { up: presence },
     'calls-0004-wrap-up': { up: wrapUp },
     'calls-0005-adapters': { up: adapters },
+    'calls-0006-card-extras': { up: cardExtras },
   },
   permissions: [
     { action: 'calls.manage', roles: [] },

@@ -16,6 +16,24 @@ function wrapUpOf(wrap: WrapUpRow | undefined, tickets: Map<string, RecordView>)
     wrapUpCode: wrap.wrapUpCode,
     ticket: ticket ? { id: ticket.id, number: ticket.number ?? null, subject: ticket.subject ?? null } : null,
     taskId: wrap.taskId,
+    report: wrap.reportTicketId
+      ? {
+          type: wrap.reportType,
+          ticket: tickets.has(wrap.reportTicketId)
+            ? {
+                id: wrap.reportTicketId,
+                number: tickets.get(wrap.reportTicketId)!.number ?? null,
+                subject: tickets.get(wrap.reportTicketId)!.subject ?? null,
+              }
+            : null,
+        }
+      : null,
+    // Where each link went is the person's address or number: left out, as a role may hide them.
+    selfService: wrap.selfService.map(({ channel, url, at }) => ({ channel, url, at })),
+    promise:
+      wrap.promiseAmount && wrap.promiseDueOn
+        ? { amount: wrap.promiseAmount, currency: wrap.promiseCurrency, dueOn: wrap.promiseDueOn }
+        : null,
   };
 }
 
@@ -42,7 +60,9 @@ export const callsTimeline: TimelineSource = {
         subject.workspaceId,
         rows.map((r) => r.id),
       );
-      const ticketIds = [...wraps.values()].flatMap((w) => (w.ticketId ? [w.ticketId] : []));
+      const ticketIds = [...wraps.values()].flatMap((w) =>
+        [w.ticketId, w.reportTicketId].filter((x): x is string => x !== null),
+      );
       const tickets = await readRecords(trx, reader, 'tickets', ticketIds, { fields: ['number', 'subject'] });
       return rows.map((r) => ({
         id: r.id,
@@ -55,6 +75,8 @@ export const callsTimeline: TimelineSource = {
           to: r.toE164 ?? r.toRaw,
           outcome: r.outcome,
           duration: r.duration,
+          // Played through GET /calls/:id/recording, never the phone system's URL.
+          hasRecording: r.recordingUrl !== null,
           agentUserId: r.agentUserId,
           answeredAt: r.answeredAt,
           endedAt: r.endedAt,

@@ -15,11 +15,33 @@ export interface WrapUpRow {
   taskId: string | null;
   wrappedUpAt: string | null;
   wrappedUpBy: string | null;
+  /** The report (a complaint or return ticket) opened from the call, and the workflow run it started. */
+  reportTicketId: string | null;
+  reportType: 'complaint' | 'return' | null;
+  reportRunId: string | null;
+  /** Self-service links sent from the call, oldest first. */
+  selfService: SelfServiceSent[];
+  /** A promise to pay: an amount (decimal text), its currency and due date (YYYY-MM-DD). */
+  promiseAmount: string | null;
+  promiseCurrency: string | null;
+  promiseDueOn: string | null;
+}
+
+/** A self-service link sent from a call. */
+export interface SelfServiceSent {
+  channel: 'email' | 'sms';
+  to: string;
+  url: string;
+  at: string;
+  by: string | null;
 }
 
 const wrapUpColumns = sql`notes, wrap_up_code as "wrapUpCode", outcome_override as "outcomeOverride",
   linked_object as "linkedObject", linked_record_id as "linkedRecordId", ticket_id as "ticketId", task_id as "taskId",
-  ${utc('wrapped_up_at')} as "wrappedUpAt", wrapped_up_by as "wrappedUpBy"`;
+  ${utc('wrapped_up_at')} as "wrappedUpAt", wrapped_up_by as "wrappedUpBy",
+  report_ticket_id as "reportTicketId", report_type as "reportType", report_run_id as "reportRunId",
+  self_service as "selfService", promise_amount::text as "promiseAmount", promise_currency as "promiseCurrency",
+  to_char(promise_due_on, 'YYYY-MM-DD') as "promiseDueOn"`;
 
 /** A call's wrap-up; `lock` holds the call's row for the rest of the transaction (one writer at a time). */
 export async function selectWrapUp(

@@ -33,7 +33,7 @@ export interface WrapUpInput {
 const noCall = () => new AppError('not_found', 'There is no such call.');
 
 /** The call locked for a write by someone who may wrap it up. */
-async function lockedCall(
+export async function lockedCall(
   ctx: ServiceContext,
   trx: Tx,
   ws: string,
@@ -83,7 +83,7 @@ export async function wrapUpCall(ctx: ServiceContext, id: string, input: WrapUpI
 }
 
 /** The record a ticket or task from the call is about, as the agent sees it (null: none yet). */
-async function subjectForAction(ctx: ServiceContext, trx: Tx, row: CallRow, wrap: WrapUpRow) {
+export async function subjectForAction(ctx: ServiceContext, trx: Tx, row: CallRow, wrap: WrapUpRow) {
   return (await subjectOf(trx, ctx.principal, row, wrap)).subject;
 }
 

@@ -275,7 +275,13 @@ export interface TaskDeps {
       }
     | undefined;
   /** Phone connections' clients (AMI, ARI): private hosts allowed (RABITA_CALLS_ALLOW_PRIVATE). */
-  calls?: { allowPrivate: boolean } | undefined;
+  calls?:
+    | {
+        allowPrivate: boolean;
+        /** Where the click-to-call relay listens (the database; a LISTEN connection of its own). */
+        listen?: { connectionString: string } | undefined;
+      }
+    | undefined;
   /** Reports what background work does (a skipped message, a mailbox failing). */
   log?:
     | ((level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void)

@@ -145,3 +145,42 @@ export async function lastReplier(
     order by created_at desc, id desc limit 1`.execute(trx);
   return rows[0]?.authorUserId;
 }
+
+/** A requester's latest satisfaction answer: its rating, when it was given, and the ticket it was about. */
+export interface LatestRating {
+  rating: number;
+  answeredAt: string;
+  ticketId: string;
+}
+
+/**
+ * The statement behind `selectLatestRating`: the person's live tickets by `tickets_requester_idx` (only those of
+ * `ownerId` under "own records only"), each ticket's surveys by the (workspace, ticket, cycle) key, the newest rated.
+ */
+export const latestRatingQuery = (
+  workspaceId: string,
+  personId: string,
+  ownerId: string | undefined,
+) => sql<LatestRating>`
+  select s.rating, to_char(s.answered_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "answeredAt",
+    t.id as "ticketId"
+  from tickets t
+  cross join lateral (
+    select rating, answered_at from ticket_surveys
+    where workspace_id = t.workspace_id and ticket_id = t.id and rating is not null and answered_at is not null
+    order by cycle desc limit 1) s
+  where t.workspace_id = ${workspaceId} and t.requester_id = ${personId} and t.deleted_at is null
+    ${ownerId !== undefined ? sql`and t.owner_id = ${ownerId}` : sql``}
+  order by s.answered_at desc
+  limit 1`;
+
+/** A person's latest rated survey over all their tickets, in one statement; undefined when none. */
+export async function selectLatestRating(
+  trx: Tx,
+  workspaceId: string,
+  personId: string,
+  ownerId: string | undefined,
+): Promise<LatestRating | undefined> {
+  const { rows } = await latestRatingQuery(workspaceId, personId, ownerId).execute(trx);
+  return rows[0] && { ...rows[0], rating: Number(rows[0].rating) };
+}

@@ -1,5 +1,5 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { can } from '../auth/principal.ts';
+import { can, type Principal } from '../auth/principal.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { queueWorkspaceSend } from '../email/outbox.service.ts';
@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { cancelJob, scheduleJob } from '../jobs/jobs.service.ts';
 import type { StoredRecord } from '../modules/manifest.ts';
+import { hiddenFor, ownerLimit, ruleFor } from '../records/access.ts';
 import { assertSeen, readRecords } from '../records/gate.ts';
 import * as repo from './csat.repository.ts';
 import { selectReplyMailbox } from './mail.repository.ts';
@@ -296,4 +297,21 @@ export async function putSurveySettings(
   if (!can(ctx.principal, 'service.channels.manage'))
     throw new AppError('forbidden', 'Your role may not change the desk’s surveys (service.channels.manage).');
   return inWorkspace(ctx, (trx, ws) => repo.upsertSettings(trx, ws, s));
+}
+
+/**
+ * The latest satisfaction score a person gave, over all the tickets they requested, in one indexed statement — for
+ * the call card. Only tickets the reader may read count: none when their role may not read tickets or hides the
+ * requester (a score would say whose ticket it was), only their own under "own records only".
+ */
+export async function latestCsatOf(
+  trx: Tx,
+  reader: Principal,
+  personId: string,
+): Promise<repo.LatestRating | null> {
+  const rule = ruleFor(reader, 'tickets');
+  if (!rule.read || hiddenFor(reader)('tickets', 'requester')) return null;
+  const limit = ownerLimit(reader, rule);
+  if (limit === null) return null;
+  return (await repo.selectLatestRating(trx, reader.workspaceId, personId, limit)) ?? null;
 }

@@ -613,3 +613,21 @@ export function setKbSite(
     return upsertSite(trx, ws, { publicId, enabled: input.enabled });
   });
 }
+
+/**
+ * The public address of a published article of the workspace's help centre, in the locale asked for (else its first
+ * published one), inside the caller's transaction; null while the help centre or the article is not published.
+ */
+export async function publishedArticleUrl(
+  trx: Tx,
+  ws: string,
+  publicUrl: string,
+  articleId: string,
+  locale?: string,
+): Promise<string | null> {
+  const site = await findSite(trx, ws);
+  if (!site?.enabled) return null;
+  const published = await translationsOf(trx, ws, [articleId], { published: true, withBody: false });
+  const t = published.find((r) => r.locale === locale) ?? published[0];
+  return t ? `${publicUrl.replace(/\/+$/, '')}/kb/${site.publicId}/${articleId}/${t.locale}` : null;
+}

@@ -5,6 +5,8 @@ import { assignmentHooks } from './assignment-run.ts';
 import * as benchIndexes from './bench-indexes.migrations.ts';
 import * as replyTables from './canned-replies.migrations.ts';
 import { cannedRepliesRoutes } from './canned-replies.routes.ts';
+import * as caseWorkflowTables from './case-workflows.migrations.ts';
+import { caseWorkflowsRoutes } from './case-workflows.routes.ts';
 import * as complaintTables from './complaints.migrations.ts';
 import { complaintsRoutes } from './complaints.routes.ts';
 import { complaintHooks } from './complaints.service.ts';
@@ -68,6 +70,7 @@ export const serviceModule: ModuleManifest = {
     assignmentRoutes,
     complaintsRoutes,
     returnsRoutes,
+    caseWorkflowsRoutes,
   ],
   migrations: {
     'service-0001-tickets': ticketTables,
@@ -88,6 +91,7 @@ export const serviceModule: ModuleManifest = {
     'service-0016-bench-indexes': benchIndexes,
     'service-0017-kb-search-head': kbSearchHead,
     'service-0018-priority-rank': priorityRank,
+    'service-0019-case-workflows': caseWorkflowTables,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.

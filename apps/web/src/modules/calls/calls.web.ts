@@ -3,6 +3,7 @@ import { lazy } from 'react';
 import { appRoute } from '../../app/routes.ts';
 import { defineWebModule, lazyScreen } from '../web-module.ts';
 import { CallCardHost } from './components/CallCardHost.tsx';
+import { DialButton } from './components/DialButton.tsx';
 import { PresenceControl } from './components/PresenceControl.tsx';
 import { WallNav } from './components/WallNav.tsx';
 import { onLiveCall } from './utils/call-card-store.ts';
@@ -28,6 +29,8 @@ export const callsWeb = defineWebModule({
     // The call card pops over any page (portalled out of the header, which every signed-in page has).
     { order: 1, component: CallCardHost },
   ],
+  // Click-to-call beside the phone numbers of record pages (for members with an extension).
+  phoneActions: [DialButton],
   // A call on its record's timeline, with the agent's notes, wrap-up code and the ticket opened from it.
   timelineEntries: [{ kind: 'call', component: lazy(() => import('./components/WrapUpTimelineEntry.tsx')) }],
   settingsTabs: [

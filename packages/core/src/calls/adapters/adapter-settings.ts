@@ -52,6 +52,17 @@ export const adapterSettingsSchema = z
     publicUrl: httpUrl.describe(
       'Twilio: the exact URL Twilio posts to, as Twilio sees it (behind a proxy); RABITA_PUBLIC_URL + the hook’s path when absent.',
     ),
+    accountSid: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'AC followed by 32 hexadecimal digits.')
+      .describe('Twilio click-to-call: the account SID calls are placed with.'),
+    callerId: z
+      .string()
+      .regex(/^\+[1-9][0-9]{5,16}$/, 'A number in international form (+…).')
+      .describe('Twilio click-to-call: the number the calls come from.'),
+    apiUrl: httpUrl.describe(
+      'Twilio click-to-call: the base of the Twilio-style REST API (`https://api.twilio.com` when absent).',
+    ),
     lookupRole: z
       .string()
       .max(64)
@@ -73,7 +84,7 @@ const SETTINGS_OF: Record<string, readonly (keyof AdapterSettings)[]> = {
   generic: [],
   'asterisk-ami': ['host', 'port', 'username', 'context', 'channelTech'],
   'asterisk-ari': ['url', 'username', 'app', 'context', 'channelTech'],
-  twilio: ['publicUrl'],
+  twilio: ['publicUrl', 'accountSid', 'callerId', 'apiUrl'],
   '3cx': ['lookupRole'],
 };
 
@@ -140,6 +151,10 @@ export async function prepareAdapterSettings(
   if (settings.host && input.settings?.host !== undefined)
     await phoneSystemAddress(settings.host, options.allowPrivate).catch((e: Error) => {
       throw invalid('settings.host', e.message);
+    });
+  if (settings.apiUrl && input.settings?.apiUrl !== undefined)
+    await phoneSystemAddress(new URL(settings.apiUrl).hostname, options.allowPrivate).catch((e: Error) => {
+      throw invalid('settings.apiUrl', e.message);
     });
   if (settings.url && input.settings?.url !== undefined)
     await phoneSystemAddress(new URL(settings.url).hostname, options.allowPrivate).catch((e: Error) => {

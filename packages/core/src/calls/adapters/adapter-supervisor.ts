@@ -1,5 +1,7 @@
 import { type Database, withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import type { SecretBox } from '../../auth/secret-box.ts';
+import { ChannelListener } from '../../events/channel-listener.ts';
 import type { BackgroundService, TaskDeps } from '../../modules/manifest.ts';
 import { foldConnectionEvents } from '../call-events.service.ts';
 import type { CallEventInput } from '../call-fold.ts';
@@ -49,6 +51,50 @@ export function amiOf(
     context: r.settings?.context ?? 'from-internal',
     channelTech: r.settings?.channelTech ?? 'PJSIP',
   };
+}
+
+/** Where an app process asks the worker holding a connection's AMI client to place a call, and hears back. */
+export const ORIGINATE_CHANNEL = 'rabita_call_originate';
+export const ORIGINATE_DONE_CHANNEL = 'rabita_call_originate_done';
+
+/** A click-to-call request as it travels on ORIGINATE_CHANNEL (ids, an extension and a checked number). */
+export interface OriginateRequest {
+  requestId: string;
+  workspaceId: string;
+  connectionId: string;
+  extension: string;
+  number: string;
+}
+
+/** Rings the agent's extension through this process's AMI client, then dials the number (throws when refused). */
+export async function originateHere(request: Omit<OriginateRequest, 'requestId'>): Promise<boolean> {
+  const run = amiHere.get(request.connectionId);
+  if (!run?.ami || run.workspaceId !== request.workspaceId) return false;
+  const channelTech = run.settings?.channelTech ?? 'PJSIP';
+  await run.ami.originate({
+    channel: `${channelTech}/${request.extension}`,
+    context: run.settings?.context ?? 'from-internal',
+    number: request.number,
+  });
+  return true;
+}
+
+/** Reads a request from ORIGINATE_CHANNEL (undefined when it is not one). */
+function parseOriginate(payload: string): OriginateRequest | undefined {
+  if (payload.length > 2000) return undefined;
+  try {
+    const r = JSON.parse(payload) as Partial<Record<keyof OriginateRequest, unknown>>;
+    const ok = (v: unknown, re: RegExp) => typeof v === 'string' && re.test(v);
+    if (
+      ok(r.requestId, /^[\w-]{1,64}$/) &&
+      ok(r.workspaceId, /^[\w-]{1,64}$/) &&
+      ok(r.connectionId, /^[\w-]{1,64}$/) &&
+      ok(r.extension, /^[\w*#+.-]{1,20}$/) &&
+      ok(r.number, /^\+?[0-9*#]{2,32}$/)
+    )
+      return r as OriginateRequest;
+  } catch {}
+  return undefined;
 }
 
 /** Keeps only events the call-event route would take (numbers, ids and causes within bounds). */
@@ -224,6 +270,28 @@ export function startCallAdapters(
       log('error', 'phone connections could not be checked', { error: (error as Error).message });
     });
   };
+  // Click-to-call from other processes: only the holder of a connection's client answers its requests.
+  const listen = deps.calls?.listen;
+  const listener = listen
+    ? new ChannelListener(listen, [ORIGINATE_CHANNEL], {
+        notice: (_channel, payload) => {
+          const request = parseOriginate(payload);
+          if (!request || !amiHere.get(request.connectionId)) return;
+          const reply = (outcome: { ok: boolean; message?: string }) =>
+            sql`select pg_notify(${ORIGINATE_DONE_CHANNEL}, ${JSON.stringify({ requestId: request.requestId, ...outcome })})`
+              .execute(deps.db)
+              .catch(() => {});
+          originateHere(request).then(
+            async (placed) => {
+              if (placed) await reply({ ok: true });
+            },
+            (error: Error) => reply({ ok: false, message: error.message.slice(0, 300) }),
+          );
+        },
+        down: () => {},
+      })
+    : undefined;
+  void listener?.start().catch(() => {});
   const timer = setInterval(queueTick, options.tickMs ?? 20_000);
   timer.unref();
   adapterChanges.on('changed', queueTick);
@@ -234,6 +302,7 @@ export function startCallAdapters(
       stopped = true;
       clearInterval(timer);
       adapterChanges.off('changed', queueTick);
+      await listener?.close();
       await ticking;
       await dropSession();
     },

@@ -8,6 +8,8 @@ import { useMe } from '../../auth/hooks/useMe.ts';
 import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
 import { CallCardPick } from './CallCardPick.tsx';
 import { CallCardRecord } from './CallCardRecord.tsx';
+import { DialButton } from './DialButton.tsx';
+import { CallRecordingIfAny } from './RecordingPlayer.tsx';
 import { WrapUpForm } from './WrapUpForm.tsx';
 
 /**
@@ -76,6 +78,12 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
           </Group>
         </Group>
         {card.isLoading && <Loader size="sm" aria-label={t('callCard.loading')} />}
+        {data?.call.from && data.call.state === 'ended' && (
+          <Group gap="xs">
+            <DialButton number={data.call.from} label />
+          </Group>
+        )}
+        {data?.call.state === 'ended' && <CallRecordingIfAny callId={callId} />}
         {data?.record && <CallCardRecord record={data.record} number={data.call.from} />}
         {data && !data.record && <CallCardPick card={data} />}
         {data?.canWrapUp && data.call.answeredAt !== null && data.call.agentUserId === myId && (

@@ -66,6 +66,14 @@ export function CallCardRecord({ record, number }: { record: CardRecord; number:
           <RecordFlags object={object} record={{ id: record.id, flags: record.flags }} />
         </div>
       )}
+      {record.lastCsat && (
+        <Text size="sm" data-testid="call-card-csat">
+          {t('callCard.lastCsat', {
+            rating: formatNumber(record.lastCsat.rating, prefs),
+            at: formatDateTime(record.lastCsat.answeredAt, prefs),
+          })}
+        </Text>
+      )}
       <RecordSection title={t('callCard.openTickets')} testId="call-card-tickets" items={record.openTickets}>
         {(ticket) => (
           <AnchorLink to="/o/$object/$id" params={{ object: 'tickets', id: ticket.id }} size="sm">

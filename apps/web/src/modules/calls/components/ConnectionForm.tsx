@@ -22,6 +22,11 @@ import {
   connectionKeys,
   connectionsApi,
 } from '../utils/connections-api.ts';
+import {
+  type AdapterValues,
+  adapterSettingsOf,
+  ConnectionAdapterFields,
+} from './ConnectionAdapterFields.tsx';
 import { ConnectionExtensions, type ExtensionRow } from './ConnectionExtensions.tsx';
 
 /**
@@ -50,6 +55,11 @@ export function ConnectionForm({
   );
   const [newKey, setNewKey] = useState(connection === null);
   const [newSecret, setNewSecret] = useState(false);
+  const [adapter, setAdapter] = useState<AdapterValues>(
+    () => ({ ...(connection?.settings ?? {}) }) as AdapterValues,
+  );
+  // Write-only: empty keeps the stored one.
+  const [adapterSecret, setAdapterSecret] = useState('');
   const error = action.error;
 
   const submit = (e: FormEvent) => {
@@ -64,6 +74,10 @@ export function ConnectionForm({
       stripPrefixes: prefixes,
       wrapUpSeconds: wrapUp,
       ...(country.trim() ? { country: country.trim().toUpperCase() } : {}),
+      ...(Object.keys(adapterSettingsOf(type, adapter)).length > 0
+        ? { settings: adapterSettingsOf(type, adapter) as ConnectionInput['settings'] }
+        : {}),
+      ...(adapterSecret !== '' ? { secret: adapterSecret } : {}),
       // A new connection always has a credential: a key unless only a secret was asked for.
       ...(connection === null
         ? { newApiKey: newKey || !newSecret, newSigningSecret: newSecret }
@@ -125,6 +139,15 @@ export function ConnectionForm({
           max={3600}
           allowDecimal={false}
           error={fieldError(error, 'wrapUpSeconds')}
+        />
+        <ConnectionAdapterFields
+          type={type}
+          values={adapter}
+          onChange={setAdapter}
+          secret={adapterSecret}
+          onSecret={setAdapterSecret}
+          hasSecret={connection?.hasAdapterSecret ?? false}
+          error={error}
         />
         <ConnectionExtensions rows={rows} onChange={setRows} error={error} />
         <Stack gap={6}>

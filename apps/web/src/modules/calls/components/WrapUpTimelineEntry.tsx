@@ -6,6 +6,7 @@ import { formatNumber } from '../../../lib/format.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import type { TimelineEntryViewProps } from '../../web-module.ts';
 import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { RecordingPlayer } from './RecordingPlayer.tsx';
 
 /** A call on its record's timeline: in or out, its outcome and length, and what the agent wrote after it. */
 export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
@@ -42,6 +43,7 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
           {entry.notes}
         </Text>
       )}
+      {entry.hasRecording === true && <RecordingPlayer callId={entry.id} />}
       {ticket && (
         <AnchorLink to="/o/$object/$id" params={{ object: 'tickets', id: ticket.id }} size="sm">
           {t('callCard.timelineTicket', {

@@ -10,6 +10,18 @@ import { fieldViewFor } from '../../web-module.ts';
 import { RelationLink } from './RelationLink.tsx';
 import { UserName } from './UserName.tsx';
 
+/** What modules put beside a phone number (click-to-call). */
+function PhoneActions({ number }: { number: string }) {
+  const actions = webModules.flatMap((m) => m.phoneActions ?? []);
+  return (
+    <>
+      {actions.map((Action, i) => (
+        <Action key={i} number={number} />
+      ))}
+    </>
+  );
+}
+
 /** A linked record's or member's title as a list answer's `_expanded` gives it. */
 export interface ExpandedRef {
   id: string;
@@ -91,18 +103,24 @@ export function FieldValue({
     case 'phone': {
       const p = value as { raw: string; e164: string };
       return (
-        <Anchor href={`tel:${p.e164}`} size="sm" dir="ltr">
-          {p.raw}
-        </Anchor>
+        <Group gap={4} wrap="nowrap">
+          <Anchor href={`tel:${p.e164}`} size="sm" dir="ltr">
+            {p.raw}
+          </Anchor>
+          <PhoneActions number={p.e164} />
+        </Group>
       );
     }
     case 'phones':
       return (
         <Group gap={8}>
           {(value as { raw: string; e164: string }[]).map((p) => (
-            <Anchor key={p.e164} href={`tel:${p.e164}`} size="sm" dir="ltr">
-              {p.raw}
-            </Anchor>
+            <Group key={p.e164} gap={4} wrap="nowrap">
+              <Anchor href={`tel:${p.e164}`} size="sm" dir="ltr">
+                {p.raw}
+              </Anchor>
+              <PhoneActions number={p.e164} />
+            </Group>
           ))}
         </Group>
       );
