@@ -115,6 +115,35 @@ describe('the call card pops on any page and takes the wrap-up', () => {
     await shot('call-card-timeline');
   });
 
+  it('opens a complaint from the answered call’s card and sends a self-service link by SMS', async () => {
+    await api('PUT', '/calls/self-service-url', { url: 'https://help.example.com/self-service' });
+    await openWithStream('/o/companies');
+    await phoneSays('e2e-3', 'ringing');
+    await phoneSays('e2e-3', 'answered');
+    const card = page.getByTestId('call-card');
+    await expect.poll(() => card.getAttribute('data-call-state'), { timeout: 15_000 }).toBe('answered');
+    const report = card.getByTestId('call-report');
+    await report.getByText(en.callExtras.complaint, { exact: true }).click();
+    await report.getByRole('button', { name: en.callExtras.openReport }).click();
+    await report.getByRole('link', { name: /^Report ticket/ }).waitFor();
+    const selfService = card.getByTestId('call-self-service');
+    await selfService.getByText(en.callExtras.sms, { exact: true }).click();
+    await selfService.getByRole('button', { name: en.callExtras.sendLink }).click();
+    await selfService.getByText(en.callExtras.sent, { exact: true }).waitFor();
+    // The pointer off the button it pressed (a hovered light button is paler).
+    await page.mouse.move(0, 0);
+    await shot('call-card-extras');
+    expect(await axe(page, '[data-testid="call-card"]')).toEqual([]);
+
+    const tickets = (await api('GET', '/objects/tickets')) as { data: Record<string, unknown>[] };
+    expect(tickets.data.find((t) => t.type === 'complaint')).toMatchObject({
+      requester: person,
+      channel: 'phone',
+    });
+    await page.getByTestId('call-card').getByRole('button', { name: en.callCard.close }).click();
+    await page.getByTestId('call-card').waitFor({ state: 'detached' });
+  });
+
   it('pops the card right to left in Persian', async () => {
     await api('PATCH', '/me', PERSIAN_IN_TEHRAN);
     await openWithStream('/o/deals');

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { AnchorLink } from '../../../components/links.tsx';
 import { useMe } from '../../auth/hooks/useMe.ts';
 import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { CallCardExtras } from './CallCardExtras.tsx';
 import { CallCardPick } from './CallCardPick.tsx';
 import { CallCardRecord } from './CallCardRecord.tsx';
 import { DialButton } from './DialButton.tsx';
@@ -87,7 +88,10 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
         {data?.record && <CallCardRecord record={data.record} number={data.call.from} />}
         {data && !data.record && <CallCardPick card={data} />}
         {data?.canWrapUp && data.call.answeredAt !== null && data.call.agentUserId === myId && (
-          <WrapUpForm card={data} />
+          <>
+            <WrapUpForm card={data} />
+            <CallCardExtras card={data} />
+          </>
         )}
       </Stack>
     </Paper>

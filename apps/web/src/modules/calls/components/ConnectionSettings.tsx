@@ -11,6 +11,7 @@ import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { type CallConnection, connectionKeys, connectionsApi } from '../utils/connections-api.ts';
 import { ConnectionForm } from './ConnectionForm.tsx';
 import { ConnectionSecret, type MadeCredentials } from './ConnectionSecret.tsx';
+import { SelfServiceUrlSettings } from './SelfServiceUrlSettings.tsx';
 
 /**
  * Settings → Phone systems (`calls.manage`): the workspace's connections — a phone system that posts call events —
@@ -134,6 +135,7 @@ export default function ConnectionSettings() {
         busy={remove.busy}
         onDelete={() => remove.run(() => connectionsApi.remove(deleting!.id), [connectionKeys.all])}
       />
+      <SelfServiceUrlSettings />
     </Stack>
   );
 }

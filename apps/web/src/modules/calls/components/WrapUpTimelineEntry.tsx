@@ -2,7 +2,7 @@ import { Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { AnchorLink } from '../../../components/links.tsx';
-import { formatNumber } from '../../../lib/format.ts';
+import { formatDate, formatDateTime, formatMoney, formatNumber } from '../../../lib/format.ts';
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import type { TimelineEntryViewProps } from '../../web-module.ts';
 import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
@@ -31,6 +31,14 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
     | { id: string; number: number | null; subject: string | null }
     | null
     | undefined;
+  const report = entry.report as
+    | { type: string | null; ticket: { id: string; number: number | null; subject: string | null } | null }
+    | null
+    | undefined;
+  const links = Array.isArray(entry.selfService)
+    ? (entry.selfService as { channel: string; at: string }[])
+    : [];
+  const promise = entry.promise as { amount: string; currency: string; dueOn: string } | null | undefined;
   return (
     <Stack gap={2} data-testid="timeline-call">
       <Text size="sm">
@@ -51,6 +59,35 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
             subject: ticket.subject ?? '',
           })}
         </AnchorLink>
+      )}
+      {report?.ticket && (
+        <AnchorLink
+          to="/o/$object/$id"
+          params={{ object: 'tickets', id: report.ticket.id }}
+          size="sm"
+          data-testid="timeline-call-report"
+        >
+          {t('callExtras.timelineReport', {
+            number: report.ticket.number !== null ? formatNumber(report.ticket.number, prefs) : '',
+            subject: report.ticket.subject ?? '',
+          })}
+        </AnchorLink>
+      )}
+      {links.map((link) => (
+        <Text key={link.at} size="sm" c="dimmed">
+          {t('callExtras.timelineLink', {
+            channel: t(`callExtras.${link.channel === 'email' ? 'email' : 'sms'}`),
+            at: formatDateTime(link.at, prefs),
+          })}
+        </Text>
+      ))}
+      {promise && (
+        <Text size="sm" data-testid="timeline-call-promise">
+          {t('callExtras.timelinePromise', {
+            amount: formatMoney(promise, prefs),
+            date: formatDate(promise.dueOn, prefs),
+          })}
+        </Text>
       )}
     </Stack>
   );

@@ -7,6 +7,7 @@ import { Section } from '../../../components/Section.tsx';
 import { useAction } from '../../../lib/use-action.ts';
 import { useCan } from '../../auth/hooks/useMe.ts';
 import { casesApi, casesKeys, type CaseSettings as Settings } from '../utils/cases-api.ts';
+import { CaseWorkflowsSettings } from './CaseWorkflowsSettings.tsx';
 
 const LISTS = ['categories', 'rootCauses', 'reasonCodes'] as const;
 const lines = (value: string) =>
@@ -119,6 +120,7 @@ export default function CaseSettings() {
           </Group>
         )}
         <ErrorText error={action.error} />
+        <CaseWorkflowsSettings />
       </Stack>
     </Section>
   );
