@@ -699,8 +699,8 @@ describe('the web app in a browser', () => {
         'Ticket email',
         'Ticket assignment',
         'Complaints and returns',
-        'Phone systems',
         'NPS surveys',
+        'Phone systems',
         'Security log',
       ]);
     // The invitation's role is chosen among the workspace's roles, the custom one too.

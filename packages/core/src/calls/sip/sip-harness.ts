@@ -263,17 +263,28 @@ export async function startPhone(options: {
     ([ext, mode]) =>
       `<sip:${ext}@127.0.0.1:${options.kamailioPort};transport=udp>;regint=300;answermode=${mode};medianat=;mediaenc=`,
   );
-  await baresipDir(options.dir, accounts);
-  const phone = run('baresip', ['-f', options.dir], options.dir);
   const wanted = accounts.length;
-  for (let i = 0; i < 100; i++) {
-    if ((phone.output().match(/\{0\/UDP\/v4\} 200 OK/g) ?? []).length >= wanted) return phone;
-    if (phone.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let output = '';
+  // baresip binds TCP and TLS beside UDP on its port, which was only checked free for UDP: another test's socket
+  // may hold it. Such a start fails at once, before any SIP is sent, and is tried again on another port.
+  for (let attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+    await baresipDir(options.dir, accounts);
+    const phone = run('baresip', ['-f', options.dir], options.dir);
+    for (let i = 0; i < 100; i++) {
+      if ((phone.output().match(/\{0\/UDP\/v4\} 200 OK/g) ?? []).length >= wanted) return phone;
+      if (phone.child.exitCode !== null || ADDRESS_IN_USE.test(phone.output())) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await phone.stop();
+    output = phone.output();
+    if (!ADDRESS_IN_USE.test(output)) break;
   }
-  await phone.stop();
-  throw new Error(`baresip did not register:\n${phone.output().slice(-3000)}`);
+  throw new Error(`baresip did not register:\n${output.slice(-3000)}`);
 }
+
+/** How often a user agent is started again when its port turned out to be taken. */
+const BIND_ATTEMPTS = 3;
+const ADDRESS_IN_USE = /Address already in use/;
 
 /**
  * A caller: baresip (unregistered, as `from`) dials `to` through Kamailio and quits after `seconds` — hanging up
@@ -286,21 +297,27 @@ export async function baresipCall(options: {
   to: string;
   seconds: number;
 }): Promise<string> {
-  await baresipDir(options.dir, [
-    `<sip:${options.from}@127.0.0.1:${options.kamailioPort};transport=udp>;regint=0;medianat=;mediaenc=;outbound="sip:127.0.0.1:${options.kamailioPort}"`,
-  ]);
-  const dialled = await exec(
-    'baresip',
-    [
-      '-f',
+  let output = '';
+  for (let attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+    await baresipDir(options.dir, [
+      `<sip:${options.from}@127.0.0.1:${options.kamailioPort};transport=udp>;regint=0;medianat=;mediaenc=;outbound="sip:127.0.0.1:${options.kamailioPort}"`,
+    ]);
+    const dialled = await exec(
+      'baresip',
+      [
+        '-f',
+        options.dir,
+        '-t',
+        String(options.seconds),
+        '-e',
+        `/dial sip:${options.to}@127.0.0.1:${options.kamailioPort}`,
+      ],
       options.dir,
-      '-t',
-      String(options.seconds),
-      '-e',
-      `/dial sip:${options.to}@127.0.0.1:${options.kamailioPort}`,
-    ],
-    options.dir,
-    (options.seconds + 15) * 1000,
-  );
-  return dialled.output;
+      (options.seconds + 15) * 1000,
+    );
+    output = dialled.output;
+    // A user agent whose port was taken failed before dialling: try again on another port.
+    if (!ADDRESS_IN_USE.test(output)) break;
+  }
+  return output;
 }
