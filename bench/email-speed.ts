@@ -13,6 +13,8 @@
 //  3. Sending: `--sends` messages through `sendEmail` with `--concurrency` at once to a local SMTP peer, each also
 //     appended to Sent over IMAP; then again with the mailbox's IMAP port pointed at a closed port, so the append
 //     fails at once (the send ignores that failure), to show what the Sent copy costs. Target: ≥ 100 messages/s.
+// Mail is parsed in worker threads as a worker process does (RABITA_MAIL_PARSE_THREADS, default cores − 1); run
+// with RABITA_MAIL_PARSE_THREADS=0 to parse in the sync's thread for comparison (`initialSync.parseThreads` says which).
 // Prints a table and writes bench/results/<time>-email.json.
 import { randomBytes } from 'node:crypto';
 import fsp, { chown, mkdir, utimes, writeFile } from 'node:fs/promises';
@@ -26,6 +28,7 @@ import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/serve
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { startDovecot } from '../packages/core/src/email/dovecot-harness.ts';
 import { type SendInput, sendEmail } from '../packages/core/src/email/messages.service.ts';
+import { defaultParseThreads } from '../packages/core/src/email/parse-pool.ts';
 import { startMailSync } from '../packages/core/src/email/sync-supervisor.ts';
 import { startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
 import { summarise } from './stats.ts';
@@ -166,6 +169,8 @@ const config = loadConfig({
   RABITA_IN_PROCESS_WORKER: 'false',
   RABITA_MAIL_ALLOW_PRIVATE: 'true',
   RABITA_SECRET_KEY: KEY.toString('hex'),
+  // Parse threads as the operator sets them (RABITA_MAIL_PARSE_THREADS=0 parses in the sync's thread, for comparison).
+  RABITA_MAIL_PARSE_THREADS: process.env.RABITA_MAIL_PARSE_THREADS,
 });
 const log = createLogger({ logLevel: 'warn' });
 const dovecot = await startDovecot({ users: [{ name: USER, password: PASSWORD }] });
@@ -187,7 +192,12 @@ const startSync = () =>
       session: { idleHours: 1, maxDays: 1 },
       webhooksAllowPrivate: false,
       secrets,
-      mail: { allowPrivate: true, maxMessageBytes: 25 * 1024 * 1024, pollMs: 120_000 },
+      mail: {
+        allowPrivate: true,
+        maxMessageBytes: 25 * 1024 * 1024,
+        pollMs: 120_000,
+        parseThreads: config.mailParseThreads,
+      },
       log: (level, message, detail) => {
         if (level !== 'info' || message === 'message skipped')
           process.stderr.write(`sync ${level}: ${message} ${JSON.stringify(detail ?? {})}\n`);
@@ -469,6 +479,7 @@ try {
       firstProgressMs: firstProgressAt === undefined ? null : Math.round(firstProgressAt - connectStart),
       seconds: round(syncSeconds, 2),
       messagesPerSecond: Math.round(syncRate),
+      parseThreads: config.mailParseThreads ?? defaultParseThreads(),
       stored: stored!.messages,
       threads: stored!.threads,
       linkedToPeople: stored!.linked,

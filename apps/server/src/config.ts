@@ -172,7 +172,7 @@ const envSchema = z.object({
     'RABITA_MAIL_PARSE_THREADS',
     0,
     256,
-    'the default is one fewer than the CPU cores (at least 1); 0 parses mail in the sync thread',
+    'the default is one fewer than the CPU cores on four cores or more, else 0; 0 parses mail in the sync thread',
   ),
   RABITA_SMTP_URL: checkedText(
     (v) => URL.canParse(v) && ['smtp:', 'smtps:'].includes(new URL(v).protocol),

@@ -27,7 +27,8 @@ import {
   storeMessages,
 } from './email-store.ts';
 import { mailHostAddress } from './mail-host.ts';
-import { normaliseMessageId, type ParsedMessage, parseMessage } from './message-parse.ts';
+import { normaliseMessageId, type ParsedMessage } from './message-parse.ts';
+import { inThreadParser, type MessageParser } from './parse-pool.ts';
 
 const imapflow = lazyPackage<typeof ImapFlowModule>('imapflow');
 
@@ -41,6 +42,8 @@ export interface SyncDeps {
   maxMessageBytes: number;
   /** How often folders other than the inbox are polled. */
   pollMs: number;
+  /** Parses fetched batches (the worker process's parse threads, `parse-pool.ts`); in the sync's thread when absent. */
+  parser?: MessageParser | undefined;
   /** How often the server's messages are compared with those stored (default: daily). */
   reconcileMs?: number | undefined;
   log?: ((message: string, detail?: Record<string, unknown>) => void) | undefined;
@@ -50,6 +53,8 @@ export interface SyncDeps {
 
 /** How many messages one fetch asks for, and one transaction stores. */
 const BATCH = 100;
+/** The parser of a sync given none (tests that run `syncMailbox` directly). */
+const IN_THREAD = inThreadParser();
 
 /** UIDs cut into batches of `BATCH`, in the order given. */
 function batches(uids: bigint[]): bigint[][] {
@@ -556,12 +561,22 @@ class FolderSync {
           null,
           'The server listed the message but returned no content for it.',
         );
+    // The batch's messages are parsed at once (in parse threads, in order); each source is handed over, so its
+    // size was taken above.
+    const outcomes = await (this.deps.parser ?? IN_THREAD).parseAll(
+      sources.map((item) => item.source),
+      { maxBytes: this.deps.maxMessageBytes, maxAttachmentBytes: this.deps.maxMessageBytes },
+    );
     const parsed: { uid: string; message: ParsedMessage }[] = [];
-    for (const item of sources) {
-      const message = await parseMessage(item.source, {
-        maxBytes: this.deps.maxMessageBytes,
-        maxAttachmentBytes: this.deps.maxMessageBytes,
-      });
+    for (const [i, item] of sources.entries()) {
+      const { message, failure } = outcomes[i]!;
+      if (failure)
+        this.deps.log?.('message read headers-only', {
+          mailboxId: this.mailbox.id,
+          folder: folder.path,
+          uid: item.uid,
+          reason: failure,
+        });
       if (item.tooLarge) {
         message.tooLarge = true;
         message.size = item.size;

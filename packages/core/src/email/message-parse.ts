@@ -882,7 +882,7 @@ async function tryParse(source: Buffer): Promise<ParsedMail | undefined> {
 /** The parsed message from the parser's result (or from nothing, when even the headers could not be read). */
 function buildMessage(
   mail: ParsedMail | undefined,
-  source: Buffer,
+  source: { start: Buffer; size: number },
   limits: { maxAttachmentBytes: number },
   how: { tooLarge: boolean; headersOnly: boolean },
 ): ParsedMessage {
@@ -920,7 +920,7 @@ function buildMessage(
     headerMessageId ??
     synthesiseMessageId(
       { from: from?.address ?? '', date: date?.toISOString() ?? '', subject, text },
-      source,
+      source.start,
     );
   let references = parseReferences(rawHeaders(lines, 'references').join(' '));
   if (inReplyTo !== undefined && !references.includes(inReplyTo))
@@ -947,7 +947,7 @@ function buildMessage(
     autoReply: mail?.headers instanceof Map ? isAutoReply(mail.headers, subject) : isAutoReply({}, subject),
     bounce,
     tooLarge: how.tooLarge,
-    size: source.length,
+    size: source.size,
   };
 }
 
@@ -963,14 +963,51 @@ export async function parseMessage(
 ): Promise<ParsedMessage> {
   const bytes = Buffer.isBuffer(source) ? source : Buffer.alloc(0);
   const tooLarge = bytes.length > limits.maxBytes;
+  const whole = { start: bytes, size: bytes.length };
   try {
     if (!tooLarge) {
       const mail = await tryParse(bytes);
-      if (mail) return buildMessage(mail, bytes, limits, { tooLarge, headersOnly: false });
+      if (mail) return buildMessage(mail, whole, limits, { tooLarge, headersOnly: false });
     }
     const head = await tryParse(headerBlock(bytes));
-    return buildMessage(head, bytes, limits, { tooLarge, headersOnly: true });
+    return buildMessage(head, whole, limits, { tooLarge, headersOnly: true });
   } catch {
-    return buildMessage(undefined, bytes, limits, { tooLarge, headersOnly: true });
+    return buildMessage(undefined, whole, limits, { tooLarge, headersOnly: true });
+  }
+}
+
+/**
+ * What the headers-only reading of a source needs of it (its header block, its first 4 KB, its size), copied, so
+ * the source itself can be handed to a parse thread (`parse-pool.ts`) and the message still read if that fails.
+ */
+export interface SourceHead {
+  head: Buffer;
+  start: Buffer;
+  size: number;
+}
+
+/** A source's `SourceHead`: a copy of its header block and of its first 4 KB. */
+export function sourceHead(source: Buffer): SourceHead {
+  return {
+    head: headerBlock(source),
+    start: Buffer.from(source.subarray(0, SYNTHESIS_TEXT_BYTES)),
+    size: source.length,
+  };
+}
+
+/**
+ * The reading `parseMessage` falls back to when a source cannot be parsed whole, from its kept `SourceHead`: the
+ * same message `parseMessage` gives when the parser fails on the body. Never throws.
+ */
+export async function parseHeadersOnly(
+  kept: SourceHead,
+  limits: { maxBytes: number; maxAttachmentBytes: number },
+): Promise<ParsedMessage> {
+  const tooLarge = kept.size > limits.maxBytes;
+  try {
+    const head = await tryParse(kept.head);
+    return buildMessage(head, kept, limits, { tooLarge, headersOnly: true });
+  } catch {
+    return buildMessage(undefined, kept, limits, { tooLarge, headersOnly: true });
   }
 }

@@ -6,6 +6,7 @@ import type { BackgroundService, TaskDeps } from '../modules/manifest.ts';
 import { claimMailboxes, releaseMailbox, setMailboxState } from './email.repository.ts';
 import { type SyncDeps, syncMailbox } from './imap-sync.ts';
 import { closeMailConnections } from './mail-connections.ts';
+import { startParsePool } from './parse-pool.ts';
 
 /**
  * Told when a mailbox is connected or changed in this process, so its worker (the same process in the default
@@ -53,6 +54,11 @@ export function startMailSync(
     maxMessageBytes: deps.mail?.maxMessageBytes ?? MAX_MESSAGE_BYTES,
     pollMs: deps.mail?.pollMs ?? 120_000,
     reconcileMs: deps.mail?.reconcileMs,
+    // One pool of parse threads for every mailbox this process syncs (threads start with mail, end when idle).
+    parser: startParsePool({
+      threads: deps.mail?.parseThreads,
+      log: (message, detail) => deps.log?.('warn', message, detail),
+    }),
     log: (message, detail) => deps.log?.('info', message, detail),
   };
   const running = new Map<string, Running>();
@@ -128,6 +134,8 @@ export function startMailSync(
       for (const [, run] of all) run.abort.abort();
       await Promise.all(all.map(([, run]) => run.done));
       await Promise.all(all.map(([id]) => releaseMailbox(deps.db, holder, id).catch(() => {})));
+      // Every sync has ended, so no parse is running: the threads go.
+      await syncDeps.parser?.close();
       // Sends made by this worker's jobs keep connections open for a minute: close them with the worker.
       closeMailConnections();
     },
