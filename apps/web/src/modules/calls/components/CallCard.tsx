@@ -13,6 +13,10 @@ import { DialButton } from './DialButton.tsx';
 import { CallRecordingIfAny } from './RecordingPlayer.tsx';
 import { WrapUpForm } from './WrapUpForm.tsx';
 
+/** States in which a call may still change, and how often its card reads itself again meanwhile. */
+const LIVE_STATES: ReadonlySet<string> = new Set(['ringing', 'answered', 'held']);
+const LIVE_REFRESH_MS = 3_000;
+
 /**
  * One call's card: who is calling (name, company, flags, open tickets and deals, the last interactions), or the
  * records to pick from, or a new person's form; after an answered call of the agent's has ended, the wrap-up. It
@@ -21,7 +25,14 @@ import { WrapUpForm } from './WrapUpForm.tsx';
 export function CallCard({ callId, onClose }: { callId: string; onClose: () => void }) {
   const { t } = useTranslation();
   const me = useMe().data;
-  const card = useQuery({ queryKey: callCardKeys.card(callId), queryFn: () => callCardApi.card(callId) });
+  const card = useQuery({
+    queryKey: callCardKeys.card(callId),
+    queryFn: () => callCardApi.card(callId),
+    // The event stream says when the call changes; while it is live the card also reads itself again now and then,
+    // so a change the stream did not bring (a reconnect in between) still shows.
+    refetchInterval: (query) =>
+      LIVE_STATES.has(query.state.data?.call.state ?? '') ? LIVE_REFRESH_MS : false,
+  });
   const data = card.data;
   const myId = me?.user?.id;
   const answeredElsewhere =
