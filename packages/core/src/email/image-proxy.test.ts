@@ -128,7 +128,10 @@ describe('remote images in stored HTML', () => {
       apiKeyId: null,
     });
     expect(openImageAccess(box, token, now + 3_601_000)).toBeUndefined();
-    expect(openImageAccess(box, `${token.slice(0, -2)}AA`, now)).toBeUndefined();
+    // One character in the middle changed (at the end, `AA` could be what was there, or only padding bits).
+    const at = Math.floor(token.length / 2);
+    const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+    expect(openImageAccess(box, changed, now)).toBeUndefined();
     expect(openImageAccess(createSecretBox(randomBytes(32)), token, now)).toBeUndefined();
     expect(openImageAccess(box, box.seal('1 1 w1'), now)).toBeUndefined();
     expect(openImageAccess(box, 'x'.repeat(3000), now)).toBeUndefined();
