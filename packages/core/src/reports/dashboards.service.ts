@@ -30,7 +30,7 @@ import { unstorableIn } from './report-definition.ts';
 import { checkReport } from './run-report.ts';
 import { getSavedReport } from './saved-reports.service.ts';
 import { DASHBOARD_SHARES, replaceSharesIn, type Share, sharesOfIn } from './sharing.repository.ts';
-import { audienceOf, checkShares } from './sharing.ts';
+import { audienceOf, checkShares, nameCursorOf, nextCursorOf } from './sharing.ts';
 
 /** A dashboard as the API shows it. */
 export interface DashboardView {
@@ -193,18 +193,6 @@ function checkSize(layout: unknown, filters: unknown): void {
     });
 }
 
-function cursorOf(after: string): { name: string; id: string } {
-  try {
-    const [name, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as [string, string];
-    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad');
-    return { name, id };
-  } catch {
-    throw new AppError('validation_failed', 'The cursor is not one this list gave.', {
-      errors: [{ field: 'after', message: 'Not a cursor of this list.' }],
-    });
-  }
-}
-
 /** The dashboards the caller may open: their own, those shared with them, a team of theirs or their role, their home. */
 export async function listDashboards(
   ctx: ServiceContext,
@@ -212,7 +200,7 @@ export async function listDashboards(
 ): Promise<{ data: DashboardView[]; nextCursor: string | null }> {
   const who = await audienceOf(ctx);
   const limit = Math.min(options.limit ?? 100, 200);
-  const after = options.after ? cursorOf(options.after) : undefined;
+  const after = options.after ? nameCursorOf(options.after) : undefined;
   return inWorkspace(ctx, async (trx, workspaceId) => {
     const rows = await listDashboardRows(trx, workspaceId, who, {
       everything: false,
@@ -226,13 +214,9 @@ export async function listDashboards(
       workspaceId,
       page.map((r) => r.id),
     );
-    const last = page.at(-1);
     return {
       data: page.map((r) => present(ctx, r, shares.get(r.id) ?? [])),
-      nextCursor:
-        rows.length > limit && last
-          ? Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url')
-          : null,
+      nextCursor: nextCursorOf(rows, page, limit),
     };
   });
 }

@@ -18,7 +18,7 @@ import {
   sharesOf,
   updateReportRow,
 } from './saved-reports.repository.ts';
-import { audienceOf, checkShares } from './sharing.ts';
+import { audienceOf, checkShares, nameCursorOf, nextCursorOf } from './sharing.ts';
 
 /** A saved report as the API shows it. */
 export interface SavedReportView {
@@ -72,21 +72,7 @@ export async function listSavedReports(
 ): Promise<{ data: SavedReportView[]; nextCursor: string | null }> {
   const who = await audienceOf(ctx);
   const limit = Math.min(options.limit ?? 100, 200);
-  let after: { name: string; id: string } | undefined;
-  if (options.after) {
-    try {
-      const [name, id] = JSON.parse(Buffer.from(options.after, 'base64url').toString('utf8')) as [
-        string,
-        string,
-      ];
-      if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad');
-      after = { name, id };
-    } catch {
-      throw new AppError('validation_failed', 'The cursor is not one this list gave.', {
-        errors: [{ field: 'after', message: 'Not a cursor of this list.' }],
-      });
-    }
-  }
+  const after = options.after ? nameCursorOf(options.after) : undefined;
   return inWorkspace(ctx, async (trx, workspaceId) => {
     const rows = await listReportRows(trx, workspaceId, who, { everything: false, after, limit: limit + 1 });
     const page = rows.slice(0, limit);
@@ -95,13 +81,9 @@ export async function listSavedReports(
       workspaceId,
       page.map((r) => r.id),
     );
-    const last = page.at(-1);
     return {
       data: page.map((r) => present(ctx, r, shares.get(r.id) ?? [])),
-      nextCursor:
-        rows.length > limit && last
-          ? Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url')
-          : null,
+      nextCursor: nextCursorOf(rows, page, limit),
     };
   });
 }

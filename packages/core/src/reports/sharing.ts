@@ -54,3 +54,28 @@ export async function checkShares(
     throw new AppError('validation_failed', problems.map((p) => p.message).join(' '), { errors: problems });
   return unique;
 }
+
+/** Reads the `after` cursor of a list of shared items paged by name (`nextCursorOf` made it). */
+export function nameCursorOf(after: string): { name: string; id: string } {
+  try {
+    const [name, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as [string, string];
+    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad');
+    return { name, id };
+  } catch {
+    throw new AppError('validation_failed', 'The cursor is not one this list gave.', {
+      errors: [{ field: 'after', message: 'Not a cursor of this list.' }],
+    });
+  }
+}
+
+/** The cursor of the page after `page` (its last item by name), when `rows` held more than `limit`. */
+export function nextCursorOf(
+  rows: readonly unknown[],
+  page: readonly { name: string; id: string }[],
+  limit: number,
+): string | null {
+  const last = page.at(-1);
+  return rows.length > limit && last
+    ? Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url')
+    : null;
+}
