@@ -1,4 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
+import { refreshQueries } from '../../../lib/refresh-queries.ts';
 import type { LiveCallEvent } from '../../web-module.ts';
 import { callCardKeys } from './call-card-api.ts';
 
@@ -44,8 +45,12 @@ export const callCardStore = {
   },
 };
 
-/** The calls module's live handler: pop or update the card, and read it again. */
+/**
+ * The calls module's live handler: pop or update the card, and read it again. A ringing call's card starts its
+ * first read as it pops, so the answer of a call answered at once arrives while that read is under way, which may
+ * have begun before the answer was stored: the read is started again (`refreshQueries`), not joined.
+ */
 export function onLiveCall(qc: QueryClient, event: LiveCallEvent): void {
   callCardStore.heard(event);
-  void qc.invalidateQueries({ queryKey: callCardKeys.card(event.callId) });
+  void refreshQueries(qc, { queryKey: callCardKeys.card(event.callId) });
 }
