@@ -207,10 +207,15 @@ export async function syncMailbox(
     }
     await run.setStatus('ready', true);
     const inbox = folders.find((f) => f.role === 'inbox' || f.role === 'all') ?? folders[0]!;
+    // New mail announced while the loop is not idling (fetching, or between a fetch and the next IDLE) is noted, so
+    // the loop fetches again instead of idling past it until the next poll.
     let wake: (() => void) | undefined;
+    let arrived = false;
     let expunged = false;
     client.on('exists', (event: { path: string }) => {
-      if (event.path === inbox.path) wake?.();
+      if (event.path !== inbox.path) return;
+      arrived = true;
+      wake?.();
     });
     client.on('expunge', (event: ExpungeEvent) => {
       // VANISHED (EARLIER) answers the sync's own re-open of a folder and is handled there.
@@ -228,21 +233,25 @@ export async function syncMailbox(
         await run.setStatus('ready', true);
       }
       await client.mailboxOpen(inbox.path, { readOnly: true });
-      const woke = new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      const idling = client.idle().catch(() => {});
-      const timer = new Promise<void>((resolve) =>
-        setTimeout(resolve, deps.pollMs - (Date.now() - lastPoll)).unref(),
-      );
-      await Promise.race([woke, timer, stop, closed]);
-      wake = undefined;
+      if (!arrived && !expunged) {
+        const woke = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        const idling = client.idle().catch(() => {});
+        const timer = new Promise<void>((resolve) =>
+          setTimeout(resolve, deps.pollMs - (Date.now() - lastPoll)).unref(),
+        );
+        await Promise.race([woke, timer, stop, closed]);
+        wake = undefined;
+        void idling;
+      }
       if (signal.aborted) break;
-      // A command ends the IDLE; new messages (and, after an expunge, the removed ones) are fetched.
+      // A command ends the IDLE; new messages (and, after an expunge, the removed ones) are fetched. What arrives
+      // from here on sets `arrived` again.
+      arrived = false;
       const checkExpunge = expunged;
       expunged = false;
       await run.sync(inbox, checkExpunge ? true : 'new');
-      void idling;
     }
   } finally {
     await client.logout().catch(() => client.close());
