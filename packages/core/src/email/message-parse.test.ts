@@ -256,6 +256,38 @@ describe('HTML sanitising', () => {
 });
 
 describe('parseMessage', () => {
+  it('makes the snippet from the start of a long body, whole characters only, even after much white space', async () => {
+    const persian = 'سلام، پیش‌فاکتور را ببینید. ';
+    const long = await parseMessage(
+      await composed({ from: 'a@example.com', subject: 'x', text: persian.repeat(2000) }),
+      LIMITS,
+    );
+    expect(long.snippet).toBe(Array.from(persian.repeat(20).trim()).slice(0, 200).join(''));
+    // An emoji pair across the point where the start is cut (1,600 code units), just as the line reaches 200
+    // characters: the snippet ends on the whole emoji, not on its first half.
+    const emoji = '\u{1F600}';
+    const cut = await parseMessage(
+      await composed({
+        from: 'a@example.com',
+        subject: 'x',
+        text: `x${' '.repeat(1401)}${'y'.repeat(197)}${emoji.repeat(10)}`,
+      }),
+      LIMITS,
+    );
+    expect(cut.snippet).toBe(`x ${'y'.repeat(197)}${emoji}`);
+    expect(LONE_SURROGATE.test(cut.snippet)).toBe(false);
+    // A body that opens with more white space than the start read.
+    const spaced = await parseMessage(
+      await composed({
+        from: 'a@example.com',
+        subject: 'x',
+        text: `${' \n'.repeat(3000)}${emoji.repeat(300)}`,
+      }),
+      LIMITS,
+    );
+    expect(Array.from(spaced.snippet)).toEqual(Array(200).fill(emoji));
+  });
+
   it('decodes an Arabic RFC 2047 subject and normalises IDN addresses to punycode', async () => {
     const source = await composed({
       from: { name: 'سارة', address: 'sara@مثال.إختبار' },
