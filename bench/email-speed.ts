@@ -27,6 +27,7 @@ import { createPool, openDatabase } from '@rabita/db';
 import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/server';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { startDovecot } from '../packages/core/src/email/dovecot-harness.ts';
+import { emailSettings } from '../packages/core/src/email/email.settings.ts';
 import { type SendInput, sendEmail } from '../packages/core/src/email/messages.service.ts';
 import { defaultParseThreads } from '../packages/core/src/email/parse-pool.ts';
 import { startMailSync } from '../packages/core/src/email/sync-supervisor.ts';
@@ -190,14 +191,13 @@ const startSync = () =>
     {
       db: handle.db,
       session: { idleHours: 1, maxDays: 1 },
-      webhooksAllowPrivate: false,
-      secrets,
-      mail: {
+      // RABITA_MAIL_PARSE_THREADS as the configuration read it.
+      settings: config.moduleSettings.with(emailSettings, {
         allowPrivate: true,
         maxMessageBytes: 25 * 1024 * 1024,
         pollMs: 120_000,
-        parseThreads: config.mailParseThreads,
-      },
+      }),
+      secrets,
       log: (level, message, detail) => {
         if (level !== 'info' || message === 'message skipped')
           process.stderr.write(`sync ${level}: ${message} ${JSON.stringify(detail ?? {})}\n`);
@@ -479,7 +479,7 @@ try {
       firstProgressMs: firstProgressAt === undefined ? null : Math.round(firstProgressAt - connectStart),
       seconds: round(syncSeconds, 2),
       messagesPerSecond: Math.round(syncRate),
-      parseThreads: config.mailParseThreads ?? defaultParseThreads(),
+      parseThreads: config.moduleSettings.of(emailSettings).parseThreads ?? defaultParseThreads(),
       stored: stored!.messages,
       threads: stored!.threads,
       linkedToPeople: stored!.linked,

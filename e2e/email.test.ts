@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
 import { lazySecretBox } from '../packages/core/src/auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../packages/core/src/email/dovecot-harness.ts';
+import { emailSettings } from '../packages/core/src/email/email.settings.ts';
 import { startMailSync } from '../packages/core/src/email/sync-supervisor.ts';
+import { defaultSettings } from '../packages/core/src/modules/settings.ts';
 import {
   parseMail,
   type SmtpReceiver,
@@ -90,9 +92,12 @@ describe('email in the browser, in Persian', () => {
       {
         db: t.handle.db,
         session: { idleHours: 1, maxDays: 1 },
-        webhooksAllowPrivate: false,
+        settings: defaultSettings().with(emailSettings, {
+          allowPrivate: true,
+          maxMessageBytes: 5 * 1024 * 1024,
+          pollMs: 1500,
+        }),
         secrets: lazySecretBox(async () => KEY),
-        mail: { allowPrivate: true, maxMessageBytes: 5 * 1024 * 1024, pollMs: 1500 },
         log: (level, message, detail) => {
           if (process.env.RABITA_TEST_LOG) console.log(level, message, detail);
         },

@@ -12,9 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
 import { lazySecretBox } from '../packages/core/src/auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../packages/core/src/email/dovecot-harness.ts';
+import { emailSettings } from '../packages/core/src/email/email.settings.ts';
 import { startTestSync, until } from '../packages/core/src/email/mail-fixture.ts';
 import { startJobWorker } from '../packages/core/src/jobs/job-worker.ts';
 import { registry } from '../packages/core/src/modules/registry.ts';
+import { defaultSettings } from '../packages/core/src/modules/settings.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
 import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
@@ -56,9 +58,9 @@ describe('tickets by email in the browser, in Persian', () => {
       taskList: registry().taskList({
         db: t.handle.db,
         session: { idleHours: 1, maxDays: 1 },
-        webhooksAllowPrivate: false,
+        settings: defaultSettings().with(emailSettings, { allowPrivate: true }),
+        publicUrl: base,
         secrets: lazySecretBox(async () => KEY),
-        mail: { allowPrivate: true, maxMessageBytes: 40 * 1024 * 1024, publicUrl: base },
       }),
       crontab: '',
       logger: new Logger(() => () => {}),

@@ -84,7 +84,11 @@ export async function createTestApp(
     await migrateToLatest(owner, buildRegistry(deps.modules).migrations);
     await owner.destroy();
   }
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...env });
+  const config = loadConfig(
+    { LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...env },
+    undefined,
+    deps.modules,
+  );
   const handle = openDatabase(database.url, { poolSize: 5 });
   const app = await buildApp(config, { db: handle.db, pool: handle.pool, ...deps });
   await app.ready();

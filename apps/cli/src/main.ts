@@ -26,6 +26,7 @@ import { createPool, openDatabase } from '@rabita/db';
 import {
   type Config,
   createLogger,
+  environmentHelp,
   isUserFacing,
   loadConfig,
   StartupError,
@@ -59,7 +60,8 @@ function configFromEnv(): Config {
 const program = new Command('rabita')
   .description('Rabita, the self-hostable CRM')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText('after', (context) => (context.error ? '' : environmentHelp()));
 
 program
   .command('start')

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
+  assertSettingsRead,
   createSignInThrottle,
   EventHub,
   installModules,
@@ -60,6 +61,7 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
 /** Composes the HTTP application: cross-cutting plugins, then each installed module's routes under /api/v1. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const modules = installModules(deps.modules ?? MODULES);
+  assertSettingsRead(modules.modules, config.moduleSettings);
   const app = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     trustProxy: config.trustProxy,
@@ -131,9 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       publicUrl: config.publicUrl,
       invitationDays: config.invitationDays,
       session,
-      webhooksAllowPrivate: config.webhooksAllowPrivate,
-      mailAllowPrivate: config.mailAllowPrivate,
-      callsAllowPrivate: config.callsAllowPrivate,
+      of: (decl) => config.moduleSettings.of(decl),
     },
   };
   await app.register(

@@ -1,10 +1,22 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import {
+  callsSettings,
+  defineSettings,
+  emailSettings,
+  envSchema,
+  envVariable,
+  MODULES,
+  type ModuleManifest,
+  webhooksSettings,
+  workflowsSettings,
+} from '@rabita/core';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, environmentHelp, environmentTable, loadConfig } from './config.ts';
 
-function problemsOf(env: Record<string, string>): string[] {
+function problemsOf(env: Record<string, string>, modules?: readonly ModuleManifest[]): string[] {
   try {
-    loadConfig(env, '/srv/rabita');
+    loadConfig(env, '/srv/rabita', modules);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -26,6 +38,14 @@ describe('loadConfig', () => {
       logLevel: 'info',
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(config.moduleSettings.of(webhooksSettings)).toEqual({ allowPrivate: false });
+    expect(config.moduleSettings.of(workflowsSettings)).toEqual({ stepsPerMinute: 6000, smtp: undefined });
+    expect(config.moduleSettings.of(emailSettings)).toMatchObject({
+      allowPrivate: false,
+      parseThreads: undefined,
+    });
+    expect(config.moduleSettings.of(callsSettings)).toEqual({ allowPrivate: false });
+    expect(Object.isFrozen(config.moduleSettings.of(emailSettings))).toBe(true);
   });
 
   it('reads every variable it knows', () => {
@@ -55,7 +75,8 @@ describe('loadConfig', () => {
       },
       '/srv/rabita',
     );
-    expect(config).toEqual({
+    const { moduleSettings, ...platform } = config;
+    expect(platform).toEqual({
       port: 8080,
       host: '0.0.0.0',
       databaseUrl: 'postgres://u:p@db:5432/rabita',
@@ -66,18 +87,18 @@ describe('loadConfig', () => {
       inProcessWorker: false,
       workerConcurrency: 4,
       workerLongConcurrency: 2,
-      workflowStepsPerMinute: 1200,
       dbPoolSize: 20,
       dbStatementCache: 0,
       trustProxy: true,
       sessionIdleHours: 12,
       sessionMaxDays: 7,
       invitationDays: 3,
-      webhooksAllowPrivate: true,
-      mailAllowPrivate: true,
-      callsAllowPrivate: true,
-      mailParseThreads: 3,
     });
+    // The modules' variables, read in the same pass, reach each module's settings.
+    expect(moduleSettings.of(workflowsSettings)).toMatchObject({ stepsPerMinute: 1200, smtp: undefined });
+    expect(moduleSettings.of(webhooksSettings)).toEqual({ allowPrivate: true });
+    expect(moduleSettings.of(emailSettings)).toMatchObject({ allowPrivate: true, parseThreads: 3 });
+    expect(moduleSettings.of(callsSettings)).toEqual({ allowPrivate: true });
   });
 
   it('lists every malformed variable at once, each with its fix', () => {
@@ -127,11 +148,11 @@ describe('loadConfig', () => {
       RABITA_SMTP_URL: 'smtps://crm:secret@mail.example.com:465',
       RABITA_SMTP_FROM: 'Rabita <crm@example.com>',
     });
-    expect(config).toMatchObject({
-      smtpUrl: 'smtps://crm:secret@mail.example.com:465',
-      smtpFrom: 'Rabita <crm@example.com>',
+    expect(config.moduleSettings.of(workflowsSettings).smtp).toEqual({
+      url: 'smtps://crm:secret@mail.example.com:465',
+      from: 'Rabita <crm@example.com>',
     });
-    expect(loadConfig({}).smtpUrl).toBeUndefined();
+    expect(loadConfig({}).moduleSettings.of(workflowsSettings).smtp).toBeUndefined();
     expect(problemsOf({ RABITA_SMTP_URL: 'http://mail.example.com' })[0]).toContain(
       'RABITA_SMTP_URL must be an smtp:// or smtps:// address',
     );
@@ -140,5 +161,132 @@ describe('loadConfig', () => {
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '', RABITA_OPEN_SIGNUP: '' }).port).toBe(3000);
+  });
+});
+
+/** A module of this test's own that declares two variables, as a shipped one would. */
+const greeterSettings = defineSettings({
+  variables: {
+    greeting: envVariable({
+      name: 'RABITA_GREETER_GREETING',
+      schema: envSchema.checkedText((v) => v.length <= 20, 'must be 20 characters at most'),
+      default: 'Salaam',
+      description: 'What the greeter says.',
+    }),
+    times: envVariable({
+      name: 'RABITA_GREETER_TIMES',
+      schema: envSchema.int(1, 5, 'the default is 1'),
+      default: 1,
+      description: 'How often it says it.',
+    }),
+  },
+  build: (v) => ({ line: Array.from({ length: v.times }, () => v.greeting).join(' ') }),
+});
+const greeter: ModuleManifest = { key: 'greeter', settings: greeterSettings };
+const withGreeter = [...MODULES, greeter];
+
+describe('module settings read with the configuration', () => {
+  it('parses a module’s declared variables into its typed settings, with their defaults when unset', () => {
+    expect(loadConfig({}, '/srv', withGreeter).moduleSettings.of(greeterSettings)).toEqual({
+      line: 'Salaam',
+    });
+    const config = loadConfig(
+      { RABITA_GREETER_GREETING: ' Dorood ', RABITA_GREETER_TIMES: '2' },
+      '/srv',
+      withGreeter,
+    );
+    expect(config.moduleSettings.of(greeterSettings)).toEqual({ line: 'Dorood Dorood' });
+    // An empty variable counts as unset, as the platform's do.
+    expect(
+      loadConfig({ RABITA_GREETER_TIMES: '' }, '/srv', withGreeter).moduleSettings.of(greeterSettings),
+    ).toEqual({ line: 'Salaam' });
+  });
+
+  it('lists a module’s bad variables with the platform’s, each a sentence naming the variable and the fix', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig(
+        {
+          PORT: 'abc',
+          RABITA_GREETER_TIMES: '9',
+          RABITA_GREETER_GREETING: 'x'.repeat(21),
+          RABITA_WEBHOOKS_ALLOW_PRIVATE: 'perhaps',
+        },
+        '/srv',
+        withGreeter,
+      );
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'PORT must be a whole number from 1 to 65535 (got "abc"); set it to a free port such as 3000, or unset it',
+      'RABITA_WEBHOOKS_ALLOW_PRIVATE must be true or false (got "perhaps")',
+      'RABITA_GREETER_GREETING must be 20 characters at most',
+      'RABITA_GREETER_TIMES must be a whole number from 1 to 5 (got "9"); the default is 1',
+    ]);
+  });
+
+  it('reads only the variables of the modules it is given, and says so when asked for another’s', () => {
+    const config = loadConfig({ RABITA_GREETER_TIMES: 'many' }, '/srv');
+    expect(() => config.moduleSettings.of(greeterSettings)).toThrow(
+      /No settings were read for the module declaring RABITA_GREETER_GREETING, RABITA_GREETER_TIMES/,
+    );
+  });
+
+  it('cuts a huge value short in its problem, and reads NUL bytes and lone surrogates as bad values', () => {
+    const [huge] = problemsOf({ RABITA_GREETER_TIMES: '7'.repeat(100_000) }, withGreeter);
+    expect(huge).toMatch(/^RABITA_GREETER_TIMES must be a whole number from 1 to 5 \(got "7{80}…"\)/);
+    expect(huge!.length).toBeLessThan(200);
+    expect(problemsOf({ RABITA_GREETER_TIMES: '1\u0000' }, withGreeter)[0]).toContain('RABITA_GREETER_TIMES');
+    expect(problemsOf({ RABITA_MAIL_ALLOW_PRIVATE: '\uD800' })[0]).toContain(
+      'RABITA_MAIL_ALLOW_PRIVATE must be true or false',
+    );
+  });
+
+  it('refuses a module that declares a variable the platform or another module already reads', () => {
+    const clash = (name: string): ModuleManifest => ({
+      key: 'clash',
+      settings: defineSettings({
+        variables: { x: envVariable({ name, schema: envSchema.bool(), description: 'x' }) },
+        build: (v) => v,
+      }),
+    });
+    expect(() => loadConfig({}, '/srv', [...MODULES, clash('PORT')])).toThrow(
+      'module "clash" declares the variable PORT, which the platform already declares.',
+    );
+    expect(() => loadConfig({}, '/srv', [...MODULES, clash('RABITA_SMTP_URL')])).toThrow(
+      'module "clash" declares the variable RABITA_SMTP_URL, which module "workflows" already declares.',
+    );
+  });
+
+  it('keeps the variable names operators already use', () => {
+    const names = environmentTable()
+      .match(/^\| `[A-Z_]+`/gm)
+      ?.map((cell) => cell.slice(3, -1));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'RABITA_WEBHOOKS_ALLOW_PRIVATE',
+        'RABITA_MAIL_ALLOW_PRIVATE',
+        'RABITA_CALLS_ALLOW_PRIVATE',
+        'RABITA_MAIL_PARSE_THREADS',
+        'RABITA_SMTP_URL',
+        'RABITA_SMTP_FROM',
+        'RABITA_WORKFLOW_STEPS_PER_MINUTE',
+      ]),
+    );
+  });
+
+  it('describes every variable in `rabita --help`, a module’s included', () => {
+    const help = environmentHelp(withGreeter);
+    expect(help).toContain('RABITA_GREETER_TIMES\n      How often it says it. Default: 1.');
+    expect(help).toContain('RABITA_MAIL_PARSE_THREADS');
+  });
+
+  it('matches the settings table in docs/OPERATIONS.md', () => {
+    const doc = fs.readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8');
+    const table = doc.match(/<!-- settings-table -->\n([\s\S]*?)\n<!-- \/settings-table -->/)?.[1];
+    // On a change, paste the expected table (this test's failure shows it) between the two markers.
+    expect(table).toBe(environmentTable());
   });
 });

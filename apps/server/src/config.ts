@@ -1,4 +1,13 @@
 import path from 'node:path';
+import {
+  declaredVariables,
+  envSchema,
+  envVariable,
+  MODULES,
+  type ModuleManifest,
+  type ModuleSettings,
+  readEnvironment,
+} from '@rabita/core';
 import { DEFAULT_STATEMENT_CACHE } from '@rabita/db';
 import { z } from 'zod';
 
@@ -17,8 +26,6 @@ export interface Config {
   readonly workerConcurrency: number;
   /** Slots for long jobs (imports, re-indexing, rescoring every lead), apart from the quick ones. */
   readonly workerLongConcurrency: number;
-  /** Workflow steps one workspace may run a minute; more wait for the next minute (one busy tenant cannot starve the rest). */
-  readonly workflowStepsPerMinute: number;
   readonly dbPoolSize: number;
   /** Statements each database connection keeps prepared (0: none). */
   readonly dbStatementCache: number;
@@ -26,20 +33,13 @@ export interface Config {
   readonly sessionIdleHours: number;
   readonly sessionMaxDays: number;
   readonly invitationDays: number;
-  /** Lets webhooks call private, loopback and link-local addresses (off: only public ones). */
-  readonly webhooksAllowPrivate: boolean;
-  /** Lets connected mailboxes reach private, loopback and link-local mail servers (off: only public ones). */
-  readonly mailAllowPrivate: boolean;
-  /** Lets phone connections (AMI, ARI) reach private, loopback and link-local hosts (off: only public ones). */
-  readonly callsAllowPrivate: boolean;
-  /** Threads parsing synced mail in a worker process; 0 parses in the sync's own thread; unset: the cores but one. */
-  readonly mailParseThreads: number | undefined;
-  /** The SMTP server workflow emails go through (`smtp://user:pass@host:587`, `smtps://…`); none: they fail. */
-  readonly smtpUrl: string | undefined;
-  /** The From address of workflow emails (the default is `rabita@` the SMTP server's host). */
-  readonly smtpFrom: string | undefined;
   /** The 32-byte key that encrypts secrets at rest (TOTP secrets); else one kept in `<dataDir>/secret-key`. */
   readonly secretKey: Buffer | undefined;
+  /**
+   * Each module's settings, from the variables its manifest declares (`settings`), read in the same pass:
+   * `moduleSettings.of(webhooksSettings)`. Routes and tasks get them as `deps.settings.of`.
+   */
+  readonly moduleSettings: ModuleSettings;
 }
 
 /** A configuration problem: `problems` holds one sentence per bad variable, each naming the fix. */
@@ -52,191 +52,202 @@ export class ConfigError extends Error {
   }
 }
 
-const bool = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return undefined;
-      const v = value.toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(v)) return true;
-      if (['false', '0', 'no', 'off'].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${value}")` });
-      return z.NEVER;
-    });
-
-/** Optional text, trimmed, that must pass a check (else the sentence). */
-const checkedText = (valid: (value: string) => boolean, message: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      if (valid(value.trim())) return value.trim();
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    });
-
-const int = (name: string, min: number, max: number, hint: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return undefined;
-      const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-      if (!Number.isSafeInteger(n) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a whole number from ${min} to ${max} (got "${value}"); ${hint}`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const url = (name: string, protocols: string[], hint: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return undefined;
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(value);
-      } catch {
-        parsed = undefined;
-      }
-      if (!parsed || !protocols.includes(parsed.protocol)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} is not a valid ${protocols.join(' or ')} URL; ${hint}`,
-        });
-        return z.NEVER;
-      }
-      return value;
-    });
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const envSchema = z.object({
-  PORT: int('PORT', 1, 65535, 'set it to a free port such as 3000, or unset it'),
-  HOST: z.string().optional(),
-  DATABASE_URL: url(
-    'DATABASE_URL',
-    ['postgres:', 'postgresql:'],
-    'use the form postgres://user:password@host:5432/database, or unset it to use the embedded database',
-  ),
-  RABITA_DATA: z.string().optional(),
-  RABITA_OPEN_SIGNUP: bool('RABITA_OPEN_SIGNUP'),
-  RABITA_PUBLIC_URL: url(
-    'RABITA_PUBLIC_URL',
-    ['http:', 'https:'],
-    'set it to the address people use to reach Rabita, such as https://crm.example.com',
-  ),
-  LOG_LEVEL: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return undefined;
-      if ((LOG_LEVELS as readonly string[]).includes(value)) return value as Config['logLevel'];
-      ctx.addIssue({
-        code: 'custom',
-        message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`,
-      });
-      return z.NEVER;
-    }),
-  RABITA_IN_PROCESS_WORKER: bool('RABITA_IN_PROCESS_WORKER'),
-  RABITA_WORKER_CONCURRENCY: int('RABITA_WORKER_CONCURRENCY', 1, 100, 'the default is 4'),
-  RABITA_WORKER_LONG_CONCURRENCY: int('RABITA_WORKER_LONG_CONCURRENCY', 1, 100, 'the default is 1'),
-  RABITA_WORKFLOW_STEPS_PER_MINUTE: int(
-    'RABITA_WORKFLOW_STEPS_PER_MINUTE',
-    1,
-    1_000_000,
-    'the default is 6000',
-  ),
-  RABITA_DB_POOL_SIZE: int('RABITA_DB_POOL_SIZE', 1, 500, 'the default is 10'),
-  RABITA_DB_STATEMENT_CACHE: int(
-    'RABITA_DB_STATEMENT_CACHE',
-    0,
-    5_000,
-    'the default is 200; 0 behind a pooler in transaction mode',
-  ),
-  RABITA_TRUST_PROXY: bool('RABITA_TRUST_PROXY'),
-  RABITA_SESSION_IDLE_HOURS: int('RABITA_SESSION_IDLE_HOURS', 1, 24 * 365, 'the default is 168 (a week)'),
-  RABITA_SESSION_MAX_DAYS: int('RABITA_SESSION_MAX_DAYS', 1, 365, 'the default is 30'),
-  RABITA_INVITATION_DAYS: int('RABITA_INVITATION_DAYS', 1, 90, 'the default is 7'),
-  RABITA_WEBHOOKS_ALLOW_PRIVATE: bool('RABITA_WEBHOOKS_ALLOW_PRIVATE'),
-  RABITA_MAIL_ALLOW_PRIVATE: bool('RABITA_MAIL_ALLOW_PRIVATE'),
-  RABITA_CALLS_ALLOW_PRIVATE: bool('RABITA_CALLS_ALLOW_PRIVATE'),
-  RABITA_MAIL_PARSE_THREADS: int(
-    'RABITA_MAIL_PARSE_THREADS',
-    0,
-    256,
-    'the default is one fewer than the CPU cores on four cores or more, else 0; 0 parses mail in the sync thread',
-  ),
-  RABITA_SMTP_URL: checkedText(
-    (v) => URL.canParse(v) && ['smtp:', 'smtps:'].includes(new URL(v).protocol),
-    'RABITA_SMTP_URL must be an smtp:// or smtps:// address, e.g. smtp://user:password@mail.example.com:587',
-  ),
-  RABITA_SMTP_FROM: checkedText(
-    (v) => /^[^\s<>@]+@[^\s<>@]+$/.test(v) || /^[^<>]*<[^\s<>@]+@[^\s<>@]+>$/.test(v),
-    'RABITA_SMTP_FROM must be an email address, e.g. crm@example.com or "Rabita <crm@example.com>"',
-  ),
-  RABITA_SECRET_KEY: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      const v = value.trim();
-      const key = /^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
-      if (key.length !== 32) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            'RABITA_SECRET_KEY must be 32 bytes, as 64 hex digits or base64 (make one with `openssl rand -hex 32`)',
-        });
-        return z.NEVER;
-      }
-      return key;
-    }),
-});
+/** The platform's own variables, by the name `loadConfig` reads them under; the modules declare theirs. */
+export const PLATFORM_VARIABLES = {
+  port: envVariable({
+    name: 'PORT',
+    schema: envSchema.int(1, 65535, 'set it to a free port such as 3000, or unset it'),
+    default: 3000,
+    description: 'The port the HTTP server listens on.',
+  }),
+  host: envVariable({
+    name: 'HOST',
+    schema: envSchema.text(),
+    default: '127.0.0.1',
+    description: 'The address it listens on (`0.0.0.0`: every interface).',
+  }),
+  databaseUrl: envVariable({
+    name: 'DATABASE_URL',
+    schema: envSchema.url(
+      ['postgres:', 'postgresql:'],
+      'use the form postgres://user:password@host:5432/database, or unset it to use the embedded database',
+    ),
+    defaultText: 'none: the embedded PostgreSQL in the data folder',
+    description: 'An external PostgreSQL 15+ (`postgres://user:password@host:5432/database`).',
+  }),
+  dataDir: envVariable({
+    name: 'RABITA_DATA',
+    schema: envSchema.text(),
+    default: 'data',
+    description: 'The data folder (embedded database, secret key, lock), relative to the working folder.',
+  }),
+  openSignup: envVariable({
+    name: 'RABITA_OPEN_SIGNUP',
+    schema: envSchema.bool(),
+    default: false,
+    description: 'Lets anyone sign up with a workspace of their own after the first account.',
+  }),
+  publicUrl: envVariable({
+    name: 'RABITA_PUBLIC_URL',
+    schema: envSchema.url(
+      ['http:', 'https:'],
+      'set it to the address people use to reach Rabita, such as https://crm.example.com',
+    ),
+    defaultText: 'http://localhost:PORT',
+    description:
+      'The address people and jobs reach Rabita at (links in mail, passkeys, secure cookies when https).',
+  }),
+  logLevel: envVariable({
+    name: 'LOG_LEVEL',
+    schema: envSchema.oneOf(LOG_LEVELS),
+    default: 'info',
+    description: `How much the server logs: ${LOG_LEVELS.join(', ')}.`,
+  }),
+  inProcessWorker: envVariable({
+    name: 'RABITA_IN_PROCESS_WORKER',
+    schema: envSchema.bool(),
+    default: true,
+    description:
+      '`rabita start` runs the job worker too (false on web servers beside `rabita worker` processes).',
+  }),
+  workerConcurrency: envVariable({
+    name: 'RABITA_WORKER_CONCURRENCY',
+    schema: envSchema.int(1, 100, 'the default is 4'),
+    default: 4,
+    description: 'Quick job slots per process (workflow steps, SLA deadlines, sends, webhook deliveries).',
+  }),
+  workerLongConcurrency: envVariable({
+    name: 'RABITA_WORKER_LONG_CONCURRENCY',
+    schema: envSchema.int(1, 100, 'the default is 1'),
+    default: 1,
+    description:
+      'Slots for long jobs (imports, re-indexing, rescoring, report exports), apart from the quick ones.',
+  }),
+  dbPoolSize: envVariable({
+    name: 'RABITA_DB_POOL_SIZE',
+    schema: envSchema.int(1, 500, 'the default is 10'),
+    default: 10,
+    description: 'Database connections the server’s pool holds at most.',
+  }),
+  dbStatementCache: envVariable({
+    name: 'RABITA_DB_STATEMENT_CACHE',
+    schema: envSchema.int(0, 5_000, 'the default is 200; 0 behind a pooler in transaction mode'),
+    default: DEFAULT_STATEMENT_CACHE,
+    description: 'Statements each database connection keeps prepared; 0 behind a pooler in transaction mode.',
+  }),
+  trustProxy: envVariable({
+    name: 'RABITA_TRUST_PROXY',
+    schema: envSchema.bool(),
+    default: false,
+    description: 'Believes a reverse proxy’s `X-Forwarded-*` headers (client address, https).',
+  }),
+  sessionIdleHours: envVariable({
+    name: 'RABITA_SESSION_IDLE_HOURS',
+    schema: envSchema.int(1, 24 * 365, 'the default is 168 (a week)'),
+    default: 168,
+    description: 'A session unused this many hours ends.',
+  }),
+  sessionMaxDays: envVariable({
+    name: 'RABITA_SESSION_MAX_DAYS',
+    schema: envSchema.int(1, 365, 'the default is 30'),
+    default: 30,
+    description: 'A session ends this many days after sign-in, however active.',
+  }),
+  invitationDays: envVariable({
+    name: 'RABITA_INVITATION_DAYS',
+    schema: envSchema.int(1, 90, 'the default is 7'),
+    default: 7,
+    description: 'Days an invitation link stays valid.',
+  }),
+  secretKey: envVariable({
+    name: 'RABITA_SECRET_KEY',
+    schema: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const v = value?.trim();
+        if (!v) return undefined;
+        const key = /^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+        if (key.length !== 32) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be 32 bytes, as 64 hex digits or base64 (make one with `openssl rand -hex 32`)',
+          });
+          return z.NEVER;
+        }
+        return key;
+      }),
+    defaultText: 'one kept in RABITA_DATA/secret-key',
+    description:
+      'The 32-byte key sealing secrets at rest (hex or base64); servers sharing a database share it.',
+  }),
+};
 
 /**
- * Reads the environment into a frozen Config, or throws ConfigError listing every bad variable.
- * `cwd` resolves a relative data folder.
+ * Reads the environment — the platform's variables and every module's in one pass — into a frozen Config, or
+ * throws ConfigError listing every bad variable. `cwd` resolves a relative data folder; `modules` are the ones
+ * whose settings are read (the same list the app and worker are given).
  */
-export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => issue.message));
-  }
-  const e = parsed.data;
-  const port = e.PORT ?? 3000;
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+  modules: readonly ModuleManifest[] = MODULES,
+): Config {
+  const read = readEnvironment(env, PLATFORM_VARIABLES, modules);
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  const e = read.platform;
   const config: Config = {
-    port,
-    host: e.HOST?.trim() || '127.0.0.1',
-    databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(cwd, e.RABITA_DATA?.trim() || 'data'),
-    openSignup: e.RABITA_OPEN_SIGNUP ?? false,
-    publicUrl: (e.RABITA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    logLevel: e.LOG_LEVEL ?? 'info',
-    inProcessWorker: e.RABITA_IN_PROCESS_WORKER ?? true,
-    workerConcurrency: e.RABITA_WORKER_CONCURRENCY ?? 4,
-    workerLongConcurrency: e.RABITA_WORKER_LONG_CONCURRENCY ?? 1,
-    workflowStepsPerMinute: e.RABITA_WORKFLOW_STEPS_PER_MINUTE ?? 6000,
-    dbPoolSize: e.RABITA_DB_POOL_SIZE ?? 10,
-    dbStatementCache: e.RABITA_DB_STATEMENT_CACHE ?? DEFAULT_STATEMENT_CACHE,
-    trustProxy: e.RABITA_TRUST_PROXY ?? false,
-    sessionIdleHours: e.RABITA_SESSION_IDLE_HOURS ?? 168,
-    sessionMaxDays: e.RABITA_SESSION_MAX_DAYS ?? 30,
-    invitationDays: e.RABITA_INVITATION_DAYS ?? 7,
-    webhooksAllowPrivate: e.RABITA_WEBHOOKS_ALLOW_PRIVATE ?? false,
-    mailAllowPrivate: e.RABITA_MAIL_ALLOW_PRIVATE ?? false,
-    callsAllowPrivate: e.RABITA_CALLS_ALLOW_PRIVATE ?? false,
-    mailParseThreads: e.RABITA_MAIL_PARSE_THREADS,
-    smtpUrl: e.RABITA_SMTP_URL,
-    smtpFrom: e.RABITA_SMTP_FROM,
-    secretKey: e.RABITA_SECRET_KEY,
+    port: e.port,
+    host: e.host,
+    databaseUrl: e.databaseUrl,
+    dataDir: path.resolve(cwd, e.dataDir),
+    openSignup: e.openSignup,
+    publicUrl: (e.publicUrl ?? `http://localhost:${e.port}`).replace(/\/+$/, ''),
+    logLevel: e.logLevel,
+    inProcessWorker: e.inProcessWorker,
+    workerConcurrency: e.workerConcurrency,
+    workerLongConcurrency: e.workerLongConcurrency,
+    dbPoolSize: e.dbPoolSize,
+    dbStatementCache: e.dbStatementCache,
+    trustProxy: e.trustProxy,
+    sessionIdleHours: e.sessionIdleHours,
+    sessionMaxDays: e.sessionMaxDays,
+    invitationDays: e.invitationDays,
+    secretKey: e.secretKey,
+    moduleSettings: read.settings,
   };
   return Object.freeze(config);
+}
+
+/** Every variable Rabita reads (the platform's, then each module's), as `rabita --help` and the docs list them. */
+export function environmentVariables(modules: readonly ModuleManifest[] = MODULES) {
+  return declaredVariables(PLATFORM_VARIABLES, modules).map(({ variable, module }) => ({
+    name: variable.name,
+    module,
+    description: variable.description,
+    default: variable.defaultText ?? (variable.default === undefined ? undefined : String(variable.default)),
+  }));
+}
+
+/** The environment variables as `rabita --help` shows them. */
+export function environmentHelp(modules: readonly ModuleManifest[] = MODULES): string {
+  const lines = environmentVariables(modules).map(
+    (v) => `  ${v.name}\n      ${v.description}${v.default === undefined ? '' : ` Default: ${v.default}.`}`,
+  );
+  return `\nEnvironment variables (an empty one counts as unset):\n${lines.join('\n')}\n`;
+}
+
+/** The environment variables as docs/OPERATIONS.md's table lists them (checked by config.test.ts). */
+export function environmentTable(modules: readonly ModuleManifest[] = MODULES): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '| Variable | Read by | Default | What it does |',
+    '| --- | --- | --- | --- |',
+    ...environmentVariables(modules).map(
+      (v) =>
+        `| \`${v.name}\` | ${v.module ?? 'platform'} | ${v.default === undefined ? '—' : cell(v.default)} | ${cell(v.description)} |`,
+    ),
+  ].join('\n');
 }

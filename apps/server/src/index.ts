@@ -1,5 +1,13 @@
 export { type AppDeps, buildApp } from './app.ts';
-export { type Config, ConfigError, loadConfig } from './config.ts';
+export {
+  type Config,
+  ConfigError,
+  environmentHelp,
+  environmentTable,
+  environmentVariables,
+  loadConfig,
+  PLATFORM_VARIABLES,
+} from './config.ts';
 export {
   createLogger,
   isUserFacing,

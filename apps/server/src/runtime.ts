@@ -1,4 +1,5 @@
 import {
+  assertSettingsRead,
   crontab,
   lazySecretBox,
   readOrCreateSecretKey,
@@ -129,6 +130,7 @@ export async function startWorker(
   db: DatabaseHandle['db'],
   log: Log,
 ): Promise<Runner> {
+  assertSettingsRead(registry().modules, config.moduleSettings);
   const pgPool = createPool(
     connectionString,
     config.workerConcurrency + config.workerLongConcurrency + 2,
@@ -137,17 +139,10 @@ export async function startWorker(
   const deps = taskDeps({
     db,
     session: { idleHours: config.sessionIdleHours, maxDays: config.sessionMaxDays },
-    webhooksAllowPrivate: config.webhooksAllowPrivate,
-    smtp: config.smtpUrl ? { url: config.smtpUrl, from: config.smtpFrom } : undefined,
-    workflowStepsPerMinute: config.workflowStepsPerMinute,
+    settings: config.moduleSettings,
+    publicUrl: config.publicUrl,
+    listen: { connectionString },
     secrets: lazySecretBox(async () => config.secretKey ?? (await readOrCreateSecretKey(config.dataDir))),
-    mail: {
-      allowPrivate: config.mailAllowPrivate,
-      maxMessageBytes: 40 * 1024 * 1024,
-      publicUrl: config.publicUrl,
-      parseThreads: config.mailParseThreads,
-    },
-    calls: { allowPrivate: config.callsAllowPrivate, listen: { connectionString } },
     log: (level, message, detail) => log[level](detail ?? {}, message),
   });
   const logger = new WorkerLogger((scope) => (level, message, meta) => {

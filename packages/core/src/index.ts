@@ -21,8 +21,10 @@ export {
   runningEmbeddedUrl,
   writeBackup,
 } from './backup/backup.service.ts';
+export { callsSettings } from './calls/calls.settings.ts';
 export type { ServiceContext } from './context.ts';
 export { DEMO_SIZES, type DemoSize, generateDemo } from './demo/demo.service.ts';
+export { type EmailSettings, emailSettings } from './email/email.settings.ts';
 export {
   AppError,
   type AppErrorCode,
@@ -59,7 +61,7 @@ export {
 export { ENCODINGS } from './imports/sources.ts';
 export { DEFAULT_HEARTBEAT, type HeartbeatSettings, startJobWorker } from './jobs/job-worker.ts';
 export { cancelJob, type ScheduleJobInput, scheduleJob } from './jobs/jobs.service.ts';
-export { createTaskList, crontab, startServices, taskDeps } from './jobs/task-list.ts';
+export { createTaskList, crontab, startServices, type TaskDepsInput, taskDeps } from './jobs/task-list.ts';
 export { metadataRoutes } from './metadata/metadata.routes.ts';
 export { loadObjects } from './metadata/metadata.service.ts';
 export type { FieldDef, ObjectDef } from './metadata/metadata.types.ts';
@@ -74,6 +76,23 @@ export {
   statusOfCode,
   type TaskSlots,
 } from './modules/registry.ts';
+export {
+  assertSettingsRead,
+  type DeclaredVariable,
+  declaredVariables,
+  defaultSettings,
+  defineSettings,
+  type EnvVariable,
+  envSchema,
+  envVariable,
+  type ModuleSettings,
+  type ModuleSettingsDecl,
+  readEnvironment,
+  type SettingsOf,
+  type SettingsReader,
+  type ValuesOf,
+  type VariableSet,
+} from './modules/settings.ts';
 export { notificationsRoutes } from './notifications/notifications.routes.ts';
 export { aggregateRoutes } from './records/aggregate.routes.ts';
 export { aggregateRecords, compileAggregateQuery } from './records/aggregate.service.ts';
@@ -91,6 +110,8 @@ export { getTimeline, type TimelineEntry } from './timeline/timeline.service.ts'
 export { viewsRoutes } from './views/views.routes.ts';
 export { deliverDueWebhooks, signatureHeader } from './webhooks/webhook-delivery.ts';
 export { webhooksRoutes } from './webhooks/webhooks.routes.ts';
+export { webhooksSettings } from './webhooks/webhooks.settings.ts';
+export { workflowsSettings } from './workflows/workflows.settings.ts';
 export { membersRoutes } from './workspaces/members.routes.ts';
 export { teamsRoutes } from './workspaces/teams.routes.ts';
 export { teamsOf } from './workspaces/teams.service.ts';

@@ -1,10 +1,14 @@
 // A module that exists only for the tests: it plugs into Rabita through its manifest alone (an object with its
 // own table, a route, a permission, an error code, record hooks, an in-transaction and an after-commit
-// subscriber, a task run at a given time, a timeline source), and is never shipped.
+// subscriber, a task run at a given time, a timeline source, an environment variable of its own), and is never
+// shipped.
 import {
   AppError,
   type AppErrorCode,
   contextOf,
+  defineSettings,
+  envSchema,
+  envVariable,
   listRecords,
   type ModuleManifest,
   type ObjectDef,
@@ -73,10 +77,34 @@ slotProbe.held = new Promise<void>((resolve) => {
   slotProbe.release = resolve;
 });
 
+/** The sample's own setting: a variable it declares, read with the platform's at start-up. */
+export const sampleSettings = defineSettings({
+  variables: {
+    greeting: envVariable({
+      name: 'RABITA_SAMPLE_GREETING',
+      schema: envSchema.checkedText((v) => v.length <= 40, 'must be 40 characters at most'),
+      default: 'hello',
+      description: 'What the sample module greets with (a module of the tests only).',
+    }),
+  },
+  build: (v) => ({ greeting: v.greeting }),
+});
+
+/** The greetings the sample's greeting task was run with, in order. */
+export const greeted: string[] = [];
+
 /** When the follow-up of each sighting was asked to run. */
 export const FOLLOW_UP_DELAY_MS = 1500;
 
-const routes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
+const routes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, settings }) => {
+  app.get(
+    '/sample/greeting',
+    {
+      config: { auth: 'required', permission: 'sample.use' },
+      schema: { tags: ['sample'], response: { 200: z.object({ greeting: z.string() }) } },
+    },
+    async () => ({ greeting: settings.of(sampleSettings).greeting }),
+  );
   app.get(
     '/sample/summary',
     {
@@ -92,6 +120,7 @@ const routes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) => {
 
 export const sampleModule: ModuleManifest = {
   key: 'sample',
+  settings: sampleSettings,
   routes: [routes],
   objects: [sightings],
   migrations: { 'sample-0001-sightings': sightingsMigration },
@@ -145,6 +174,9 @@ export const sampleModule: ModuleManifest = {
     },
     'rabita:sample-quick': () => async () => {
       slotProbe.quickDone++;
+    },
+    'rabita:sample-greet': (deps) => async () => {
+      greeted.push(deps.settings.of(sampleSettings).greeting);
     },
     'rabita:sample-follow-up': (deps) => async (payload, helpers) => {
       const { workspaceId, sightingId } = payload as { workspaceId: string; sightingId: string };

@@ -1,12 +1,23 @@
 // A module added through its manifest alone, exercised end to end: its object, route, permission, error code,
-// hooks, subscribers, timed job and timeline source all work without a line changed anywhere else.
+// hooks, subscribers, timed job, timeline source and environment variable all work without a line changed
+// anywhere else.
 import { buildRegistry, MODULES } from '@rabita/core';
-import { loadConfig, startWorker } from '@rabita/server';
+import { buildApp, ConfigError, loadConfig, startWorker } from '@rabita/server';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, joinByInvitation, signUp, type TestApp } from '../../harness.ts';
-import { committed, FOLLOW_UP_DELAY_MS, sampleModule, slotProbe } from './sample.module.ts';
+import {
+  committed,
+  FOLLOW_UP_DELAY_MS,
+  greeted,
+  sampleModule,
+  sampleSettings,
+  slotProbe,
+} from './sample.module.ts';
+
+const modules = [...MODULES, sampleModule];
+const GREETING = 'درود، رابطه';
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -32,7 +43,7 @@ describe('a module plugged in through its manifest alone', () => {
   );
 
   beforeAll(async () => {
-    t = await createTestApp({}, { modules: [...MODULES, sampleModule] });
+    t = await createTestApp({ RABITA_SAMPLE_GREETING: GREETING }, { modules });
     owner = new pg.Client({ connectionString: t.url });
     await owner.connect();
     admin = await signUp(t.app);
@@ -127,7 +138,11 @@ describe('a module plugged in through its manifest alone', () => {
   });
 
   it('runs its job at the time its hook asked for, and the job’s write carries its cause', async () => {
-    const config = loadConfig({ DATABASE_URL: t.url, LOG_LEVEL: 'silent', RABITA_WORKER_CONCURRENCY: '1' });
+    const config = loadConfig(
+      { DATABASE_URL: t.url, LOG_LEVEL: 'silent', RABITA_WORKER_CONCURRENCY: '1' },
+      undefined,
+      modules,
+    );
     const runner = await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }));
     try {
       const note = async () => (await call('GET', `/objects/sightings/${sightingId}`)).json().note as string;
@@ -158,12 +173,16 @@ describe('a module plugged in through its manifest alone', () => {
   });
 
   it('runs long jobs in slots of their own: two held imports-like jobs never keep a quick job waiting', async () => {
-    const config = loadConfig({
-      DATABASE_URL: t.url,
-      LOG_LEVEL: 'silent',
-      RABITA_WORKER_CONCURRENCY: '1',
-      RABITA_WORKER_LONG_CONCURRENCY: '1',
-    });
+    const config = loadConfig(
+      {
+        DATABASE_URL: t.url,
+        LOG_LEVEL: 'silent',
+        RABITA_WORKER_CONCURRENCY: '1',
+        RABITA_WORKER_LONG_CONCURRENCY: '1',
+      },
+      undefined,
+      modules,
+    );
     const runner = await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }));
     try {
       await runner.addJob('rabita:sample-long', {});
@@ -201,5 +220,52 @@ describe('a module plugged in through its manifest alone', () => {
     expect(() =>
       buildRegistry([...MODULES, { ...sampleModule, longTasks: ['rabita:sample-nothing'] }]),
     ).toThrow('marks "rabita:sample-nothing" as a long task but declares no such task');
+  });
+
+  it('reads its own environment variable through its manifest: its route and its task see the value', async () => {
+    expect((await call('GET', '/sample/greeting')).json()).toEqual({ greeting: GREETING });
+    const config = loadConfig(
+      { DATABASE_URL: t.url, LOG_LEVEL: 'silent', RABITA_SAMPLE_GREETING: GREETING },
+      undefined,
+      modules,
+    );
+    const runner = await startWorker(config, t.url, t.handle.db, pino({ level: 'silent' }));
+    try {
+      await runner.addJob('rabita:sample-greet', {});
+      await until(
+        async () => greeted.length,
+        (n) => n > 0,
+      );
+      expect(greeted).toEqual([GREETING]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('defaults its variable when unset, and refuses a bad one in the same list as a platform problem', () => {
+    expect(loadConfig({}, undefined, modules).moduleSettings.of(sampleSettings)).toEqual({
+      greeting: 'hello',
+    });
+    let problems: string[] = [];
+    try {
+      loadConfig({ RABITA_SAMPLE_GREETING: 'x'.repeat(41), RABITA_DB_POOL_SIZE: '0' }, undefined, modules);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'RABITA_DB_POOL_SIZE must be a whole number from 1 to 500 (got "0"); the default is 10',
+      'RABITA_SAMPLE_GREETING must be 40 characters at most',
+    ]);
+  });
+
+  it('refuses to start an app or a worker whose configuration was read without the module', async () => {
+    const shippedOnly = loadConfig({ DATABASE_URL: t.url, LOG_LEVEL: 'silent' });
+    await expect(buildApp(shippedOnly, { db: t.handle.db, pool: t.handle.pool, modules })).rejects.toThrow(
+      /No settings were read for the module declaring RABITA_SAMPLE_GREETING/,
+    );
+    await expect(startWorker(shippedOnly, t.url, t.handle.db, pino({ level: 'silent' }))).rejects.toThrow(
+      /RABITA_SAMPLE_GREETING/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { CALLS_ERRORS } from './calls.errors.ts';
 import { callsEvents } from './calls.events.ts';
 import { up as callTables } from './calls.migrations.ts';
 import { callsRoutes } from './calls.routes.ts';
+import { callsSettings } from './calls.settings.ts';
 import { callsTimeline } from './calls.timeline.ts';
 import { up as cardExtras } from './card-extras.migrations.ts';
 import { cardExtrasRoutes } from './card-extras.routes.ts';
@@ -22,6 +23,7 @@ import { wrapUpRoutes } from './wrap-up.routes.ts';
 /** The contact centre's server core: phone connections, call events in, calls folded from them. */
 export const callsModule: ModuleManifest = {
   key: 'calls',
+  settings: callsSettings,
   routes: [
     callsRoutes,
     callEventsRoutes,

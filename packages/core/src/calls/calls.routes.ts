@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { callSchema, connectionInputSchema, connectionSchema } from './calls.schemas.ts';
 import { getCall, listCalls } from './calls.service.ts';
+import { callsSettings } from './calls.settings.ts';
 import {
   changeConnection,
   createConnection,
@@ -47,7 +48,7 @@ export const callsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =
     async (request, reply) =>
       reply.code(201).send(
         await createConnection(contextOf(db, request), await deps.secrets.get(), request.body, {
-          allowPrivate: deps.settings.callsAllowPrivate,
+          allowPrivate: deps.settings.of(callsSettings).allowPrivate,
         }),
       ),
   );
@@ -79,7 +80,7 @@ export const callsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =
     },
     async (request) =>
       changeConnection(contextOf(db, request), await deps.secrets.get(), request.params.id, request.body, {
-        allowPrivate: deps.settings.callsAllowPrivate,
+        allowPrivate: deps.settings.of(callsSettings).allowPrivate,
       }),
   );
   app.delete(

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { emailSettings } from '../email/email.settings.ts';
 import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import {
   getSelfServiceUrl,
@@ -84,7 +85,7 @@ export const cardExtrasRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, de
     async (request) =>
       sendSelfServiceLink(contextOf(db, request), request.params.id, request.body, {
         secrets: deps.secrets,
-        allowPrivate: deps.settings.mailAllowPrivate ?? false,
+        allowPrivate: deps.settings.of(emailSettings).allowPrivate,
         publicUrl: deps.settings.publicUrl,
       }),
   );

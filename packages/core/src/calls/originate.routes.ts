@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { callsSettings } from './calls.settings.ts';
 import { dialLines, originateCall } from './originate.service.ts';
 import { callRecording } from './recording.service.ts';
 
@@ -11,7 +12,7 @@ const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 4
 /** Click-to-call through the phone system, and a call's recording through Rabita. */
 export const originateRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   const { db } = deps;
-  const allowPrivate = deps.settings.callsAllowPrivate ?? false;
+  const { allowPrivate } = deps.settings.of(callsSettings);
   app.get(
     '/calls/originate',
     {

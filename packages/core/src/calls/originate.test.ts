@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { lazySecretBox } from '../auth/secret-box.ts';
+import { defaultSettings } from '../modules/settings.ts';
 import { amiOf, startCallAdapters } from './adapters/adapter-supervisor.ts';
 import { type FakeAmi, startFakeAmi } from './adapters/fake-phone-systems.ts';
+import { callsSettings } from './calls.settings.ts';
 import { callEventSender, createRecord, joinAs, type Member, makeConnection } from './calls.test-kit.ts';
 import { dialable, relayOriginate } from './originate.service.ts';
 import { fetchRecording } from './recording.service.ts';
@@ -139,9 +141,9 @@ describe('click-to-call and call recordings', () => {
       {
         db: t.handle.db,
         session: { idleHours: 1, maxDays: 1 },
-        webhooksAllowPrivate: false,
+        settings: defaultSettings().with(callsSettings, { allowPrivate: true }),
+        listen: { connectionString: t.url },
         secrets: lazySecretBox(async () => KEY),
-        calls: { allowPrivate: true, listen: { connectionString: t.url } },
       },
       { tickMs: 150 },
     );

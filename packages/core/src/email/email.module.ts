@@ -5,6 +5,7 @@ import { EMAIL_ERRORS } from './email.errors.ts';
 import { announceReceivedMail, emailEvents } from './email.events.ts';
 import * as tables from './email.migrations.ts';
 import { emailRoutes } from './email.routes.ts';
+import { emailSettings } from './email.settings.ts';
 import { emailTimeline } from './email.timeline.ts';
 import type { MailDeps } from './mailboxes.service.ts';
 import * as outboxTables from './outbox.migrations.ts';
@@ -25,14 +26,15 @@ function mailDeps(deps: TaskDeps): MailDeps {
   if (!deps.secrets) throw new Error('The worker has no secret key to open mailbox passwords with.');
   return {
     secrets: deps.secrets,
-    allowPrivate: deps.mail?.allowPrivate ?? false,
-    publicUrl: deps.mail?.publicUrl,
+    allowPrivate: deps.settings.of(emailSettings).allowPrivate,
+    publicUrl: deps.publicUrl,
   };
 }
 
 /** Email: connected mailboxes synced over IMAP, messages threaded and linked to records, sending over SMTP. */
 export const emailModule: ModuleManifest = {
   key: 'email',
+  settings: emailSettings,
   routes: [emailRoutes, emailTemplatesRoutes, emailAnalyticsRoutes, emailSequencesRoutes],
   subscribers: [dealClosedStopsSequences, rematchOnAddressChange],
   pages: [trackingPages],

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { z } from 'zod';
 import { readUpload } from '../http/read-upload.ts';
 import { contextOf, principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { emailSettings } from './email.settings.ts';
 import { remoteImage, sealImageAccess } from './image-proxy.ts';
 import { closeMailConnections } from './mail-connections.ts';
 import {
@@ -237,7 +238,7 @@ export const emailRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, s
 
   const deps: MailDeps = {
     secrets,
-    allowPrivate: settings.mailAllowPrivate ?? false,
+    allowPrivate: settings.of(emailSettings).allowPrivate,
     publicUrl: settings.publicUrl,
   };
   app.addHook('onClose', async () => closeMailConnections());
@@ -433,7 +434,7 @@ export const emailRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, s
         },
         request.params.id,
         request.params.index,
-        { secrets, allowPrivate: settings.mailAllowPrivate ?? false },
+        { secrets, allowPrivate: settings.of(emailSettings).allowPrivate },
       );
       // The frame that shows it is sandboxed (an opaque origin): the resource policy lets it load the image.
       return reply

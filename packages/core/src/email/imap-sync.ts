@@ -38,7 +38,7 @@ export interface SyncDeps {
   secrets: { get(): Promise<SecretBox> };
   /** Lets mailboxes reach private and loopback hosts (RABITA_MAIL_ALLOW_PRIVATE). */
   allowPrivate: boolean;
-  /** Messages larger than this keep their headers and a "too large" note (RABITA_MAIL_MAX_MESSAGE_BYTES). */
+  /** Messages larger than this keep their headers and a "too large" note (`emailSettings.maxMessageBytes`). */
   maxMessageBytes: number;
   /** How often folders other than the inbox are polled. */
   pollMs: number;

@@ -7,9 +7,10 @@ import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { lazySecretBox } from '../auth/secret-box.ts';
-import type { TaskDeps } from '../modules/manifest.ts';
+import { defaultSettings } from '../modules/settings.ts';
 import type { SmtpReceiver } from '../workflows/smtp-receiver.ts';
 import type { Dovecot } from './dovecot-harness.ts';
+import { type EmailSettings, emailSettings } from './email.settings.ts';
 import { startMailSync } from './sync-supervisor.ts';
 
 /** Runs SQL in a workspace as the application does (row-level security applies) and returns its rows. */
@@ -34,14 +35,13 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 }
 
 /** The mailbox sync a worker runs, quick to notice changes, with the test's secret key. */
-export function startTestSync(db: Database, key: Buffer, mail: Partial<NonNullable<TaskDeps['mail']>> = {}) {
+export function startTestSync(db: Database, key: Buffer, mail: Partial<EmailSettings> = {}) {
   return startMailSync(
     {
       db,
       session: { idleHours: 1, maxDays: 1 },
-      webhooksAllowPrivate: false,
+      settings: defaultSettings().with(emailSettings, { allowPrivate: true, pollMs: 1000, ...mail }),
       secrets: lazySecretBox(async () => key),
-      mail: { allowPrivate: true, maxMessageBytes: 40 * 1024 * 1024, pollMs: 1000, ...mail },
       log: (level, message, detail) => {
         if (process.env.RABITA_TEST_LOG) console.log(level, message, detail);
       },

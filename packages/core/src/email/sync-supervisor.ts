@@ -4,6 +4,7 @@ import os from 'node:os';
 import { withWorkspace } from '@rabita/db';
 import type { BackgroundService, TaskDeps } from '../modules/manifest.ts';
 import { claimMailboxes, releaseMailbox, setMailboxState } from './email.repository.ts';
+import { emailSettings } from './email.settings.ts';
 import { type SyncDeps, syncMailbox } from './imap-sync.ts';
 import { closeMailConnections } from './mail-connections.ts';
 import { startParsePool } from './parse-pool.ts';
@@ -19,7 +20,6 @@ mailboxChanges.setMaxListeners(0);
 const LEASE_SECONDS = 60;
 /** Mailboxes one worker process syncs at once (each holds one IMAP connection). */
 const CAPACITY = 200;
-const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 
 interface Running {
   workspaceId: string;
@@ -47,16 +47,17 @@ export function startMailSync(
   const secrets = deps.secrets;
   if (!secrets) return { stop: async () => {} };
   const holder = options.holder ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const mail = deps.settings.of(emailSettings);
   const syncDeps: SyncDeps = {
     db: deps.db,
     secrets,
-    allowPrivate: deps.mail?.allowPrivate ?? false,
-    maxMessageBytes: deps.mail?.maxMessageBytes ?? MAX_MESSAGE_BYTES,
-    pollMs: deps.mail?.pollMs ?? 120_000,
-    reconcileMs: deps.mail?.reconcileMs,
+    allowPrivate: mail.allowPrivate,
+    maxMessageBytes: mail.maxMessageBytes,
+    pollMs: mail.pollMs,
+    reconcileMs: mail.reconcileMs,
     // One pool of parse threads for every mailbox this process syncs (threads start with mail, end when idle).
     parser: startParsePool({
-      threads: deps.mail?.parseThreads,
+      threads: mail.parseThreads,
       log: (message, detail) => deps.log?.('warn', message, detail),
     }),
     log: (message, detail) => deps.log?.('info', message, detail),

@@ -10,6 +10,7 @@ import type { SignInThrottle } from '../auth/sign-in-throttle.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import type { SettingsReader } from '../modules/settings.ts';
 import type { Action } from '../roles/permissions.ts';
 
 declare module 'fastify' {
@@ -56,17 +57,12 @@ export interface RouteDeps {
   secrets: { get(): Promise<SecretBox> };
   /** Fans record changes out to event streams (no stream without it). */
   events?: EventHub | undefined;
-  settings: {
+  /** The platform's settings, and each installed module's (`settings.of(webhooksSettings)`). */
+  settings: SettingsReader & {
     openSignup: boolean;
     publicUrl: string;
     invitationDays: number;
     session: SessionPolicy;
-    /** Lets webhooks call private, loopback and link-local addresses. */
-    webhooksAllowPrivate?: boolean | undefined;
-    /** Lets mailboxes connect to private, loopback and link-local mail servers. */
-    mailAllowPrivate?: boolean | undefined;
-    /** Lets phone connections (AMI, ARI) reach private, loopback and link-local hosts. */
-    callsAllowPrivate?: boolean | undefined;
   };
 }
 

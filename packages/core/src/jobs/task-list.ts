@@ -1,8 +1,7 @@
-import type { Database } from '@rabita/db';
 import type { TaskList } from 'graphile-worker';
-import type { SessionPolicy } from '../auth/sessions.service.ts';
 import type { TaskDeps } from '../modules/manifest.ts';
 import { registry } from '../modules/registry.ts';
+import { defaultSettings, type SettingsReader } from '../modules/settings.ts';
 
 /** Recurring jobs of every installed module, in graphile-worker's crontab format. */
 export function crontab(): string {
@@ -10,31 +9,22 @@ export function crontab(): string {
 }
 
 /** Every background task of the installed modules, keyed by name. Modules declare theirs in their manifests. */
-export function createTaskList(deps: {
-  db: Database;
-  session: SessionPolicy;
-  webhooksAllowPrivate?: boolean | undefined;
-  smtp?: { url: string; from: string | undefined } | undefined;
-  workflowStepsPerMinute?: number | undefined;
-  secrets?: TaskDeps['secrets'];
-  mail?: TaskDeps['mail'];
-  calls?: TaskDeps['calls'];
-  log?: TaskDeps['log'];
-}): TaskList {
+export function createTaskList(deps: TaskDepsInput): TaskList {
   return registry().taskList(taskDeps(deps));
 }
 
+/** What a process that runs jobs has to give (every module's defaults when it gives no settings). */
+export type TaskDepsInput = Omit<TaskDeps, 'settings'> & { settings?: SettingsReader | undefined };
+
 /** The dependencies tasks and background services get, from what the process was started with. */
-export function taskDeps(deps: Parameters<typeof createTaskList>[0]): TaskDeps {
+export function taskDeps(deps: TaskDepsInput): TaskDeps {
   return {
     db: deps.db,
     session: deps.session,
-    webhooksAllowPrivate: deps.webhooksAllowPrivate ?? false,
-    smtp: deps.smtp,
-    workflowStepsPerMinute: deps.workflowStepsPerMinute,
+    settings: deps.settings ?? defaultSettings(),
+    publicUrl: deps.publicUrl,
+    listen: deps.listen,
     secrets: deps.secrets,
-    mail: deps.mail,
-    calls: deps.calls,
     log: deps.log,
   };
 }

@@ -10,6 +10,7 @@ import type { RecordEvent } from '../events/record-event.ts';
 import type { RouteDeps } from '../http/route-kit.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type { Permissions } from '../roles/permissions.ts';
+import type { ModuleSettingsDecl, SettingsReader } from './settings.ts';
 
 /**
  * What a module contributes to Rabita, declared in one file (`<module>/<module>.module.ts`). The server, the
@@ -19,6 +20,12 @@ import type { Permissions } from '../roles/permissions.ts';
 export interface ModuleManifest {
   /** Stable, lower-case name (`sales`, `webhooks`). */
   key: string;
+  /**
+   * The environment variables the module reads and the settings object it makes of them (`defineSettings`, in
+   * `<module>.settings.ts`). They are read with the platform's in one pass at start-up, every problem listed
+   * before the process exits; routes and tasks read the result with `deps.settings.of(decl)`.
+   */
+  settings?: ModuleSettingsDecl<unknown> | undefined;
   /** The module's HTTP route plugins, registered under `/api/v1` (each declares its auth and schemas). */
   routes?: readonly RoutePlugin[] | undefined;
   /** Route plugins registered at the site's root, for public pages outside the API (a web form's page). */
@@ -250,38 +257,21 @@ export interface BackgroundService {
   start(deps: TaskDeps): { stop(): Promise<void> };
 }
 
-/** What a task factory receives from the process that runs jobs. */
+/**
+ * What a task factory and a background service receive from the process that runs jobs: the platform's facts
+ * (the database, the public address, the secret box) and every installed module's settings.
+ */
 export interface TaskDeps {
   db: Database;
   session: { idleHours: number; maxDays: number };
-  webhooksAllowPrivate: boolean;
-  /** Outgoing email (workflows' sendEmail): the SMTP server's URL and From address, when the operator set one. */
-  smtp?: { url: string; from: string | undefined } | undefined;
-  /** Workflow steps a workspace may run a minute (RABITA_WORKFLOW_STEPS_PER_MINUTE); unlimited when absent. */
-  workflowStepsPerMinute?: number | undefined;
+  /** Each installed module's settings (`deps.settings.of(webhooksSettings)`). */
+  settings: SettingsReader;
+  /** RABITA_PUBLIC_URL, for links in what jobs send (tracked links, surveys, report pages). */
+  publicUrl?: string | undefined;
+  /** Where work that waits on notifications connects (the database; a LISTEN connection of its own). */
+  listen?: { connectionString: string } | undefined;
   /** Opens secrets kept at rest (mailbox passwords); its key is read when first needed. */
   secrets?: { get(): Promise<SecretBox> } | undefined;
-  /** Mail sync: private hosts allowed (RABITA_MAIL_ALLOW_PRIVATE) and the largest message kept whole. */
-  mail?:
-    | {
-        allowPrivate: boolean;
-        maxMessageBytes: number;
-        pollMs?: number | undefined;
-        reconcileMs?: number | undefined;
-        /** Threads parsing synced mail (RABITA_MAIL_PARSE_THREADS; 0: the sync's own thread; default: cores − 1). */
-        parseThreads?: number | undefined;
-        /** RABITA_PUBLIC_URL, for tracked links in messages sent by jobs. */
-        publicUrl?: string | undefined;
-      }
-    | undefined;
-  /** Phone connections' clients (AMI, ARI): private hosts allowed (RABITA_CALLS_ALLOW_PRIVATE). */
-  calls?:
-    | {
-        allowPrivate: boolean;
-        /** Where the click-to-call relay listens (the database; a LISTEN connection of its own). */
-        listen?: { connectionString: string } | undefined;
-      }
-    | undefined;
   /** Reports what background work does (a skipped message, a mailbox failing). */
   log?:
     | ((level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void)

@@ -64,7 +64,7 @@ function duplicate(kind: string, name: string, module: string): never {
 
 /**
  * Builds the registry from a list of manifests, refusing two modules that declare the same key, object, action,
- * error code, migration, task, form target or module event. Pure: nothing is installed.
+ * error code, migration, task, form target, module event or environment variable. Pure: nothing is installed.
  */
 export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const keys = new Set<string>();
@@ -79,6 +79,7 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
   const formTargets = new Map<string, FormTarget>();
   const moduleEvents = new Map<string, ModuleEventDef>();
   const metricKeys = new Set<string>();
+  const variables = new Set<string>();
   for (const m of manifests) {
     if (keys.has(m.key)) duplicate('the key', m.key, m.key);
     keys.add(m.key);
@@ -109,6 +110,10 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     for (const metric of m.reportMetrics ?? []) {
       if (metricKeys.has(metric.key)) duplicate('the report metric', metric.key, m.key);
       metricKeys.add(metric.key);
+    }
+    for (const v of m.settings?.variables ?? []) {
+      if (variables.has(v.name)) duplicate('the environment variable', v.name, m.key);
+      variables.add(v.name);
     }
     for (const h of m.hooks ?? []) hooks.set(h.object, [...(hooks.get(h.object) ?? []), h]);
     if (m.tasks) {

@@ -1,3 +1,4 @@
+import { emailSettings } from '../email/email.settings.ts';
 import type { ModuleManifest } from '../modules/manifest.ts';
 import * as calendarTable from './calendar.migrations.ts';
 import * as dashboardExportTables from './dashboard-exports.migrations.ts';
@@ -31,7 +32,7 @@ export const reportsModule: ModuleManifest = {
     /** Renders one export as the person who asked (a PDF starts a browser: one at a time, in the long slots). */
     [EXPORT_TASK]: (deps) => async (payload) =>
       runReportExport(
-        { db: deps.db, baseUrl: deps.mail?.publicUrl },
+        { db: deps.db, baseUrl: deps.publicUrl },
         payload as { workspaceId: string; exportId: string },
       ),
     /** Removes an export whose time is up. */
@@ -42,12 +43,12 @@ export const reportsModule: ModuleManifest = {
       runReportSchedule(
         {
           db: deps.db,
-          baseUrl: deps.mail?.publicUrl,
+          baseUrl: deps.publicUrl,
           mail: deps.secrets
             ? {
                 secrets: deps.secrets,
-                allowPrivate: deps.mail?.allowPrivate ?? false,
-                publicUrl: deps.mail?.publicUrl,
+                allowPrivate: deps.settings.of(emailSettings).allowPrivate,
+                publicUrl: deps.publicUrl,
               }
             : undefined,
         },

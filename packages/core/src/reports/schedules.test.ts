@@ -24,8 +24,10 @@ import {
 } from '../../../../test/harness.ts';
 import { lazySecretBox } from '../auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../email/dovecot-harness.ts';
+import { emailSettings } from '../email/email.settings.ts';
 import { connectMailbox } from '../email/mail-fixture.ts';
 import type { TaskDeps } from '../modules/manifest.ts';
+import { defaultSettings } from '../modules/settings.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../workflows/smtp-receiver.ts';
 import { reportsModule } from './reports.module.ts';
 import { SCHEDULE_TASK } from './schedules.service.ts';
@@ -76,9 +78,9 @@ describe('scheduled reports, sent through real SMTP and read back over IMAP', ()
   const taskDeps = (): TaskDeps => ({
     db: t.handle.db,
     session: { idleHours: 1, maxDays: 1 },
-    webhooksAllowPrivate: false,
+    settings: defaultSettings().with(emailSettings, { allowPrivate: true }),
+    publicUrl: base,
     secrets: lazySecretBox(async () => KEY),
-    mail: { allowPrivate: true, maxMessageBytes: 40 * 1024 * 1024, publicUrl: base },
   });
 
   /** The schedule's queued job (held in `pending_jobs` while no worker has created its queue). */

@@ -10,6 +10,7 @@ import {
   type TestApp,
 } from '../../../../test/harness.ts';
 import { registry } from '../modules/registry.ts';
+import { defaultSettings } from '../modules/settings.ts';
 import { computeScore, decayed } from './scoring-compute.ts';
 import {
   DECAY_TASK,
@@ -228,7 +229,7 @@ describe('lead scoring', () => {
     const tasks = registry().taskList({
       db: t.handle.db,
       session: { idleHours: 1, maxDays: 1 },
-      webhooksAllowPrivate: false,
+      settings: defaultSettings(),
     });
     expect(Object.keys(tasks)).toEqual(expect.arrayContaining([RECOMPUTE_TASK, DECAY_TASK]));
     const line = registry()
@@ -323,7 +324,7 @@ describe('lead scoring', () => {
     const tasks = registry().taskList({
       db: t.handle.db,
       session: { idleHours: 1, maxDays: 1 },
-      webhooksAllowPrivate: false,
+      settings: defaultSettings(),
     });
     await tasks[RECOMPUTE_TASK]!(payload, { logger: { info: () => {} } } as never);
     expect(await stored(ids[0]!)).toBe(40);

@@ -16,10 +16,12 @@ import {
 } from '../../../../test/harness.ts';
 import { lazySecretBox } from '../auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../email/dovecot-harness.ts';
+import { emailSettings } from '../email/email.settings.ts';
 import { customerMail as mail, startTestSync, until, workspaceRows } from '../email/mail-fixture.ts';
 import { visibleText } from '../email/mail-intake.ts';
 import { startJobWorker } from '../jobs/job-worker.ts';
 import { registry } from '../modules/registry.ts';
+import { defaultSettings } from '../modules/settings.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../workflows/smtp-receiver.ts';
 import { languageOf } from './mail-desk.ts';
 
@@ -106,9 +108,9 @@ describe('tickets by email through a shared desk mailbox', () => {
       taskList: registry().taskList({
         db: t.handle.db,
         session: { idleHours: 1, maxDays: 1 },
-        webhooksAllowPrivate: false,
+        settings: defaultSettings().with(emailSettings, { allowPrivate: true }),
+        publicUrl: 'https://crm.example.com',
         secrets: lazySecretBox(async () => KEY),
-        mail: { allowPrivate: true, maxMessageBytes: 40 * 1024 * 1024, publicUrl: 'https://crm.example.com' },
       }),
       crontab: '',
       logger: new Logger(() => () => {}),

@@ -129,7 +129,7 @@ export const serviceModule: ModuleManifest = {
       if (!deps.secrets) throw new Error('The NPS job needs the server key to seal its links.');
       await sendTicketNps(deps.db, payload as Parameters<typeof sendTicketNps>[1], {
         secrets: deps.secrets,
-        publicUrl: deps.mail?.publicUrl,
+        publicUrl: deps.publicUrl,
       });
     },
     /** One page of a relationship NPS campaign's run (its people surveyed), queuing the next page. */
@@ -137,7 +137,7 @@ export const serviceModule: ModuleManifest = {
       if (!deps.secrets) throw new Error('The NPS job needs the server key to seal its links.');
       await runNpsCampaignPage(deps.db, payload as Parameters<typeof runNpsCampaignPage>[1], {
         secrets: deps.secrets,
-        publicUrl: deps.mail?.publicUrl,
+        publicUrl: deps.publicUrl,
       });
     },
     /** Sends a resolution's satisfaction survey after the workspace's delay (unless the ticket reopened). */
@@ -145,7 +145,7 @@ export const serviceModule: ModuleManifest = {
       if (!deps.secrets) throw new Error('The survey job needs the server key to seal its links.');
       await sendSurvey(deps.db, payload as Parameters<typeof sendSurvey>[1], {
         secrets: deps.secrets,
-        publicUrl: deps.mail?.publicUrl,
+        publicUrl: deps.publicUrl,
       });
     },
     /** A ticket's next SLA warning or deadline: its clocks rebuilt, the ticket's SLA fields written. */

@@ -10,6 +10,7 @@ import {
   redeliver,
   updateWebhook,
 } from './webhooks.service.ts';
+import { webhooksSettings } from './webhooks.settings.ts';
 
 const tags = ['webhooks'];
 const webhookSchema = z
@@ -75,7 +76,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
     async (request, reply) =>
       reply.code(201).send(
         await createWebhook(contextOf(db, request), request.body, {
-          allowPrivate: settings.webhooksAllowPrivate ?? false,
+          allowPrivate: settings.of(webhooksSettings).allowPrivate,
         }),
       ),
   );
@@ -115,7 +116,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db
     },
     async (request) =>
       updateWebhook(contextOf(db, request), request.params.id, request.body, {
-        allowPrivate: settings.webhooksAllowPrivate ?? false,
+        allowPrivate: settings.of(webhooksSettings).allowPrivate,
       }),
   );
 

@@ -9,7 +9,10 @@ import { startJobWorker } from '../jobs/job-worker.ts';
 import { createTaskList } from '../jobs/task-list.ts';
 import { MODULES } from '../modules/index.ts';
 import { installModules } from '../modules/registry.ts';
+import { defaultSettings } from '../modules/settings.ts';
 import { createRecord } from '../records/create-record.ts';
+import { webhooksSettings } from '../webhooks/webhooks.settings.ts';
+import { workflowsSettings } from './workflows.settings.ts';
 
 installModules(MODULES);
 
@@ -44,8 +47,9 @@ const runner = await startJobWorker({
   taskList: createTaskList({
     db: handle.db,
     session: { idleHours: 24, maxDays: 30 },
-    webhooksAllowPrivate: true,
-    smtp: { url: env.CRASH_SMTP_URL!, from: 'crm@rabita.example' },
+    settings: defaultSettings()
+      .with(webhooksSettings, { allowPrivate: true })
+      .with(workflowsSettings, { smtp: { url: env.CRASH_SMTP_URL!, from: 'crm@rabita.example' } }),
   }),
   crontab: '',
   logger: new Logger(() => (level, message) => {

@@ -1,4 +1,5 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
+import { webhooksSettings } from '../webhooks/webhooks.settings.ts';
 import * as assignTables from './assign.migrations.ts';
 import * as hookTables from './hook.migrations.ts';
 import { workflowHooksRoutes } from './hook.routes.ts';
@@ -15,11 +16,13 @@ import {
 import { workflowEventTrigger, workflowTrigger } from './trigger.ts';
 import * as tables from './workflows.migrations.ts';
 import { workflowsRoutes } from './workflows.routes.ts';
+import { workflowsSettings } from './workflows.settings.ts';
 import { workflowRunsTimeline } from './workflows.timeline.ts';
 
 /** Workflows: record events start versioned runs, executed one step per job. */
 export const workflowsModule: ModuleManifest = {
   key: 'workflows',
+  settings: workflowsSettings,
   routes: [workflowsRoutes, workflowHooksRoutes],
   migrations: {
     'workflows-0001-tables': tables,
@@ -34,10 +37,11 @@ export const workflowsModule: ModuleManifest = {
     /** Runs one step of a workflow run (queued by the trigger, by the previous step, or by a wait). */
     [STEP_TASK]: (deps) => async (payload) => {
       const p = payload as { workspaceId: string; runId: string };
+      const { smtp, stepsPerMinute } = deps.settings.of(workflowsSettings);
       await runWorkflowStep(deps.db, p, {
-        allowPrivate: deps.webhooksAllowPrivate,
-        smtp: deps.smtp,
-        stepsPerMinute: deps.workflowStepsPerMinute,
+        allowPrivate: deps.settings.of(webhooksSettings).allowPrivate,
+        smtp,
+        stepsPerMinute,
       });
     },
     /** A schedule's fire time: its run, and the next fire's job. */

@@ -6,6 +6,7 @@ import type { BackgroundService, TaskDeps } from '../../modules/manifest.ts';
 import { foldConnectionEvents } from '../call-events.service.ts';
 import type { CallEventInput } from '../call-fold.ts';
 import { callEventSchema } from '../calls.schemas.ts';
+import { callsSettings } from '../calls.settings.ts';
 import { adapterChanges } from './adapter-changes.ts';
 import { phoneSystemAddress } from './adapter-settings.ts';
 import {
@@ -169,7 +170,7 @@ export function startCallAdapters(
   const secrets = deps.secrets;
   if (!secrets) return { stop: async () => {} };
   const log: Log = deps.log ?? (() => {});
-  const allowPrivate = deps.calls?.allowPrivate ?? false;
+  const { allowPrivate } = deps.settings.of(callsSettings);
   let session: { conn: Database; close(): Promise<void> } | undefined;
   let stopped = false;
   let ticking: Promise<void> = Promise.resolve();
@@ -271,7 +272,7 @@ export function startCallAdapters(
     });
   };
   // Click-to-call from other processes: only the holder of a connection's client answers its requests.
-  const listen = deps.calls?.listen;
+  const listen = deps.listen;
   const listener = listen
     ? new ChannelListener(listen, [ORIGINATE_CHANNEL], {
         notice: (_channel, payload) => {

@@ -13,6 +13,8 @@ import {
 } from '../../../../../test/harness.ts';
 import { lazySecretBox } from '../../auth/secret-box.ts';
 import type { TaskDeps } from '../../modules/manifest.ts';
+import { defaultSettings } from '../../modules/settings.ts';
+import { callsSettings } from '../calls.settings.ts';
 import { amiOf, startCallAdapters } from './adapter-supervisor.ts';
 import { type FakeAmi, type FakeAri, fixture, startFakeAmi, startFakeAri } from './fake-phone-systems.ts';
 import { twilioSignature } from './twilio.ts';
@@ -34,9 +36,8 @@ describe('phone system adapters', () => {
   const deps = (): TaskDeps => ({
     db: t.handle.db,
     session: { idleHours: 1, maxDays: 1 },
-    webhooksAllowPrivate: false,
+    settings: defaultSettings().with(callsSettings, { allowPrivate: true }),
     secrets: lazySecretBox(async () => KEY),
-    calls: { allowPrivate: true },
   });
   const supervisor = () => {
     const s = startCallAdapters(deps(), { tickMs: 150 });
