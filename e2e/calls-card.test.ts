@@ -103,7 +103,8 @@ describe('the call card pops on any page and takes the wrap-up', () => {
 
   it('opens the person’s page from the card, with the call, its notes and the ticket on the timeline', async () => {
     await page.getByTestId('call-card-name').getByRole('link').click();
-    await page.waitForURL(`**/o/people/${person}`);
+    // Focused on the call (the page shows the call's entry highlighted; see calls-focus.test.ts).
+    await page.waitForURL(`**/o/people/${person}?call=*`);
     const entry = page.getByTestId('timeline-call').first();
     await entry.getByText('Needs a ramp at the branch entrance').waitFor();
     await entry.getByText(/Complaint/).waitFor();

@@ -1941,6 +1941,12 @@ export const ar: Dictionary = {
       other: 'قيد',
     },
   },
+  callFocus: {
+    thisCall: 'هذه المكالمة',
+    onPage: 'هذه المكالمة مفتوحة في الصفحة.',
+    showCard: 'إظهار البطاقة',
+    hideCard: 'إخفاء البطاقة',
+  },
   forecast: {
     nav: 'توقعات المبيعات',
     title: 'توقعات المبيعات',

@@ -1967,6 +1967,12 @@ export const en = {
       other: 'Entry',
     },
   },
+  callFocus: {
+    thisCall: 'This call',
+    onPage: 'This call is open on the page.',
+    showCard: 'Show the card',
+    hideCard: 'Hide the card',
+  },
   forecast: {
     nav: 'Forecast',
     title: 'Sales forecast',

@@ -1950,6 +1950,12 @@ export const fa: Dictionary = {
       other: 'رویداد',
     },
   },
+  callFocus: {
+    thisCall: 'این تماس',
+    onPage: 'این تماس در صفحه باز است.',
+    showCard: 'نمایش کارت',
+    hideCard: 'پنهان کردن کارت',
+  },
   forecast: {
     nav: 'پیش‌بینی فروش',
     title: 'پیش‌بینی فروش',

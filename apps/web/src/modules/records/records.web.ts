@@ -10,9 +10,13 @@ const list = createRoute({
   path: '/o/$object',
   component: lazyScreen(() => import('./components/ListPage.tsx')),
 });
+/** A record page may be focused on one of the record's calls (`?call=<id>`, from the call card). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const record = createRoute({
   getParentRoute: () => appRoute,
   path: '/o/$object/$id',
+  validateSearch: (s: Record<string, unknown>): { call?: string } =>
+    typeof s.call === 'string' && UUID.test(s.call) ? { call: s.call } : {},
   component: lazyScreen(() => import('./components/RecordPage.tsx')),
 });
 

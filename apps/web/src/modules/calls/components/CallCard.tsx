@@ -1,11 +1,12 @@
-import { ActionIcon, Badge, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconPhoneCall, IconX } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AnchorLink } from '../../../components/links.tsx';
 import { useMe } from '../../auth/hooks/useMe.ts';
 import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { callFocusStore, takesWrapUp } from '../utils/call-focus.ts';
 import { CallCardExtras } from './CallCardExtras.tsx';
 import { CallCardPick } from './CallCardPick.tsx';
 import { CallCardRecord } from './CallCardRecord.tsx';
@@ -20,7 +21,10 @@ const LIVE_REFRESH_MS = 3_000;
 /**
  * One call's card: who is calling (name, company, flags, open tickets and deals, the last interactions), or the
  * records to pick from, or a new person's form; after an answered call of the agent's has ended, the wrap-up. It
- * closes by itself when another agent answers or when a call nobody answered ends.
+ * closes by itself when another agent answers or when a call nobody answered ends. The name opens the record's page
+ * focused on the call, taking a note typed here and not saved along; while that page shows the call with its
+ * wrap-up form, the card keeps to its heading (the rest on demand) and leaves the form to the page, so the call never
+ * has two forms, one of which would save what the other replaced.
  */
 export function CallCard({ callId, onClose }: { callId: string; onClose: () => void }) {
   const { t } = useTranslation();
@@ -42,6 +46,18 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
     if (answeredElsewhere || missed) onClose();
   }, [answeredElsewhere, missed, onClose]);
   const title = data?.record?.title ?? data?.call.from ?? t('callCard.unknownCaller');
+  const onPage = useSyncExternalStore(callFocusStore.subscribe, () => callFocusStore.has(callId));
+  const [expanded, setExpanded] = useState(false);
+  const bodyShown = !onPage || expanded;
+  const body = useRef<HTMLDivElement>(null);
+  // A note typed in the card's form and not saved goes along to the page's form.
+  const keepDraft = () => {
+    const typed = body.current?.querySelector<HTMLTextAreaElement>(
+      '[data-testid="wrap-up-form"] textarea',
+    )?.value;
+    if (data && typed !== undefined && typed !== (data.call.wrapUp.notes ?? ''))
+      callFocusStore.keepDraft(callId, typed);
+  };
   return (
     <Paper
       withBorder
@@ -63,6 +79,8 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
                   <AnchorLink
                     to="/o/$object/$id"
                     params={{ object: data.record.object, id: data.record.id }}
+                    search={{ call: callId }}
+                    onClick={keepDraft}
                     inherit
                   >
                     {title}
@@ -89,21 +107,41 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
             </ActionIcon>
           </Group>
         </Group>
-        {card.isLoading && <Loader size="sm" aria-label={t('callCard.loading')} />}
-        {data?.call.from && data.call.state === 'ended' && (
-          <Group gap="xs">
-            <DialButton number={data.call.from} label />
+        {onPage && (
+          <Group justify="space-between" gap="xs" wrap="nowrap">
+            <Text size="sm" c="dimmed" data-testid="call-card-on-page">
+              {t('callFocus.onPage')}
+            </Text>
+            <Button
+              size="compact-xs"
+              variant="subtle"
+              aria-expanded={expanded}
+              aria-controls={`call-card-body-${callId}`}
+              onClick={() => setExpanded((e) => !e)}
+            >
+              {expanded ? t('callFocus.hideCard') : t('callFocus.showCard')}
+            </Button>
           </Group>
         )}
-        {data?.call.state === 'ended' && <CallRecordingIfAny callId={callId} />}
-        {data?.record && <CallCardRecord record={data.record} number={data.call.from} />}
-        {data && !data.record && <CallCardPick card={data} />}
-        {data?.canWrapUp && data.call.answeredAt !== null && data.call.agentUserId === myId && (
-          <>
-            <WrapUpForm card={data} />
-            <CallCardExtras card={data} />
-          </>
-        )}
+        <div id={`call-card-body-${callId}`} hidden={!bodyShown} ref={body}>
+          <Stack gap="sm">
+            {card.isLoading && <Loader size="sm" aria-label={t('callCard.loading')} />}
+            {data?.call.from && data.call.state === 'ended' && (
+              <Group gap="xs">
+                <DialButton number={data.call.from} label />
+              </Group>
+            )}
+            {data?.call.state === 'ended' && <CallRecordingIfAny callId={callId} />}
+            {data?.record && <CallCardRecord record={data.record} number={data.call.from} />}
+            {data && !data.record && <CallCardPick card={data} />}
+            {takesWrapUp(data, myId) && (
+              <>
+                {!onPage && <WrapUpForm card={data} />}
+                <CallCardExtras card={data} />
+              </>
+            )}
+          </Stack>
+        </div>
       </Stack>
     </Paper>
   );

@@ -6,6 +6,7 @@ import { formatDate, formatDateTime, formatMoney, formatNumber } from '../../../
 import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
 import type { TimelineEntryViewProps } from '../../web-module.ts';
 import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { FocusedCallEntry } from './FocusedCallEntry.tsx';
 import { RecordingPlayer } from './RecordingPlayer.tsx';
 
 /** A call on its record's timeline: in or out, its outcome and length, and what the agent wrote after it. */
@@ -39,7 +40,7 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
     ? (entry.selfService as { channel: string; at: string }[])
     : [];
   const promise = entry.promise as { amount: string; currency: string; dueOn: string } | null | undefined;
-  return (
+  const shown = (
     <Stack gap={2} data-testid="timeline-call">
       <Text size="sm">
         {t(entry.direction === 'outbound' ? 'callCard.kinds.callOut' : 'callCard.kinds.callIn')} · {outcome}
@@ -91,4 +92,6 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
       )}
     </Stack>
   );
+  // Highlighted, with the wrap-up under it, when the record page is focused on this call.
+  return <FocusedCallEntry callId={entry.id}>{shown}</FocusedCallEntry>;
 }

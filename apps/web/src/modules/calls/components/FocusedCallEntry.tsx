@@ -1,0 +1,74 @@
+import { Badge, Box, Stack } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useSearch } from '@tanstack/react-router';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useCan, useMe } from '../../auth/hooks/useMe.ts';
+import { useScrolledIntoView } from '../hooks/useScrolledIntoView.ts';
+import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { callFocusStore, takesWrapUp } from '../utils/call-focus.ts';
+import { WrapUpForm } from './WrapUpForm.tsx';
+
+/** Below the signed-in frame's header (56 px) when scrolled to. */
+const HEADER_GAP_PX = 72;
+
+/**
+ * A call's timeline entry (`children`); when the record page is focused on this call (`?call=<id>`, the call card's
+ * name link), the entry highlighted, scrolled into view and followed by the call's wrap-up form, so the agent
+ * finishes the call on the record's page. The form starts from a note typed in the card and not saved, if any.
+ */
+export function FocusedCallEntry({ callId, children }: { callId: string; children: ReactNode }) {
+  const { t } = useTranslation();
+  const focused = useSearch({ strict: false, select: (s) => s.call === callId });
+  const ref = useRef<HTMLDivElement>(null);
+  const myId = useMe().data?.user?.id;
+  const canRead = useCan('calls.read');
+  // The card's own query: news of the call on the event stream (answered, ended) reaches this form as it reaches
+  // the card.
+  const card = useQuery({
+    queryKey: callCardKeys.card(callId),
+    queryFn: () => callCardApi.card(callId),
+    enabled: focused && canRead,
+  });
+  const [draft] = useState(() => callFocusStore.draft(callId));
+  useEffect(() => {
+    if (!focused) return;
+    callFocusStore.dropDraft(callId);
+    return callFocusStore.show(callId);
+  }, [focused, callId]);
+  useScrolledIntoView(ref, focused);
+  if (!focused) return children;
+  return (
+    <Box
+      ref={ref}
+      data-testid="focused-call"
+      aria-current="true"
+      p="xs"
+      style={{
+        background: 'var(--mantine-primary-color-light)',
+        borderInlineStart: '3px solid var(--mantine-primary-color-filled)',
+        borderRadius: 'var(--mantine-radius-sm)',
+        scrollMarginTop: HEADER_GAP_PX,
+      }}
+    >
+      <Stack gap="xs">
+        <Badge size="sm" variant="filled" style={{ alignSelf: 'flex-start' }}>
+          {t('callFocus.thisCall')}
+        </Badge>
+        {children}
+        {takesWrapUp(card.data, myId) && (
+          <WrapUpForm
+            card={
+              draft === undefined
+                ? card.data
+                : {
+                    ...card.data,
+                    call: { ...card.data.call, wrapUp: { ...card.data.call.wrapUp, notes: draft } },
+                  }
+            }
+          />
+        )}
+      </Stack>
+    </Box>
+  );
+}
