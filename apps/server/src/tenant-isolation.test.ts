@@ -136,6 +136,9 @@ describe('tenant isolation across every route', () => {
     });
     expect(rang.statusCode, rang.body).toBe(202);
     ids.call = rang.json().calls[0].id;
+    ids.callQueue = (
+      await post('/calls/queues', { name: 'B call queue', keys: ['b-queue'], members: [b.userId] })
+    ).id;
     ids.webhook = (
       await post('/webhooks', { url: 'http://93.184.216.34/b-hook', objects: ['*'], events: ['created'] })
     ).id;
@@ -238,6 +241,7 @@ describe('tenant isolation across every route', () => {
           'B nps campaign',
           'B phone connection',
           'B call',
+          'B call queue',
           'B dashboard',
           'B report',
         ]) {

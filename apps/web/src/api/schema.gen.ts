@@ -27939,6 +27939,8 @@ export interface paths {
                             personId: string | null;
                             companyId: string | null;
                             leadId: string | null;
+                            /** @description The queue the call went through, when its events named one. */
+                            queueId: string | null;
                             createdAt: string;
                             updatedAt: string;
                             events: {
@@ -28306,7 +28308,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The supervisor wall: calls ringing, waiting, active and on hold per connection, today’s outcomes and average handle time, agents by state */
+        /** The supervisor wall: calls ringing, waiting, active and on hold per queue (calls of no queue per connection), today’s outcomes, average handle time and first-contact resolution, agents by state */
         get: {
             parameters: {
                 query?: never;
@@ -28619,6 +28621,89 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{id}/wrap-up-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wrap-up codes of a call: its queue’s own list when it has one, else the workspace’s */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallWrapUpCodesOfCall"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -29735,6 +29820,407 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace’s call queues, by name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["CallQueue"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a call queue */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description What the phone systems call the queue: an Asterisk queue name, a Twilio queue or TaskRouter name (matched without regard to case). One queue a key. */
+                        keys?: string[];
+                        /** @description Numbers dialled that reach the queue (its DIDs), matched to a call’s dialled number when its events name no queue. One queue a number. */
+                        numbers?: string[];
+                        /** @description The members (user ids) who take its calls. */
+                        members?: string[];
+                        /** @description The queue’s own wrap-up codes, in order; none (empty) means the workspace’s list. */
+                        wrapUpCodes?: {
+                            code: string;
+                            label: string;
+                        }[];
+                        /** @description Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s. */
+                        wrapUpSeconds?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallQueue"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/queues/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One call queue */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallQueue"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a call queue (its calls keep their history; its keys and numbers are free again) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a call queue; a list given (keys, numbers, members, codes) replaces the old one */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description What the phone systems call the queue: an Asterisk queue name, a Twilio queue or TaskRouter name (matched without regard to case). One queue a key. */
+                        keys?: string[];
+                        /** @description Numbers dialled that reach the queue (its DIDs), matched to a call’s dialled number when its events name no queue. One queue a number. */
+                        numbers?: string[];
+                        /** @description The members (user ids) who take its calls. */
+                        members?: string[];
+                        /** @description The queue’s own wrap-up codes, in order; none (empty) means the workspace’s list. */
+                        wrapUpCodes?: {
+                            code: string;
+                            label: string;
+                        }[];
+                        /** @description Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s. */
+                        wrapUpSeconds?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallQueue"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -30057,6 +30543,8 @@ export interface components {
             personId: string | null;
             companyId: string | null;
             leadId: string | null;
+            /** @description The queue the call went through, when its events named one. */
+            queueId: string | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -30377,6 +30865,8 @@ export interface components {
              */
             recordingUrl?: string;
             correlationId?: string;
+            /** @description The queue the call is in, as the phone system names it (an Asterisk queue, a Twilio queue or TaskRouter name): matched to a queue’s keys. Without it, the number dialled is matched to the queues’ numbers. */
+            queue?: string;
         };
         CallEventInput: {
             /** @description The phone system’s own id of the call. */
@@ -30401,6 +30891,8 @@ export interface components {
              */
             recordingUrl?: string;
             correlationId?: string;
+            /** @description The queue the call is in, as the phone system names it (an Asterisk queue, a Twilio queue or TaskRouter name): matched to a queue’s keys. Without it, the number dialled is matched to the queues’ numbers. */
+            queue?: string;
         };
         CallInput: {
             id: string;
@@ -30437,6 +30929,36 @@ export interface components {
             personId: string | null;
             companyId: string | null;
             leadId: string | null;
+            /** @description The queue the call went through, when its events named one. */
+            queueId: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CallQueue: {
+            id: string;
+            name: string;
+            keys: string[];
+            numbers: string[];
+            members: string[];
+            wrapUpCodes: {
+                code: string;
+                label: string;
+            }[];
+            wrapUpSeconds: number | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CallQueueInput: {
+            id: string;
+            name: string;
+            keys: string[];
+            numbers: string[];
+            members: string[];
+            wrapUpCodes: {
+                code: string;
+                label: string;
+            }[];
+            wrapUpSeconds: number | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -30445,9 +30967,18 @@ export interface components {
             day: string;
             /** @description The workspace’s time zone (from its default country). */
             timeZone: string;
+            /** @description The first-contact window, in days (the service desk’s). */
+            repeatDays: number;
             queues: {
-                connectionId: string;
+                /**
+                 * @description A queue, or the calls of a connection that went through no queue.
+                 * @enum {string}
+                 */
+                kind: "queue" | "connection";
+                id: string;
                 name: string;
+                queueId: string | null;
+                connectionId: string | null;
                 /** @description Calls ringing at an agent’s extension now. */
                 ringing: number;
                 /** @description Calls ringing at no agent’s extension (waiting in the queue) now. */
@@ -30464,6 +30995,21 @@ export interface components {
                 other: number;
                 /** @description Average talk time of today’s answered calls, in seconds (null when none). */
                 averageHandleSeconds: number | null;
+                /** @description Today’s answered calls resolved at first contact: every ticket opened from the call was resolved at first contact (the service desk’s measure), or none was opened and no call or ticket from the same customer followed within `repeatDays`. Null when the reader may not see the tickets it is judged by. */
+                firstContactResolution: {
+                    resolved: number;
+                    /** @description Today’s answered calls. */
+                    sample: number;
+                    /** @description `resolved / sample`, 0–1 (null when none). */
+                    rate: number | null;
+                } | null;
+                /** @description A queue’s members by presence (null for a connection). */
+                agentsByState: {
+                    available: number;
+                    away: number;
+                    on_call: number;
+                    wrap_up: number;
+                } | null;
             }[];
             totals: {
                 /** @description Calls ringing at an agent’s extension now. */
@@ -30482,6 +31028,14 @@ export interface components {
                 other: number;
                 /** @description Average talk time of today’s answered calls, in seconds (null when none). */
                 averageHandleSeconds: number | null;
+                /** @description Today’s answered calls resolved at first contact: every ticket opened from the call was resolved at first contact (the service desk’s measure), or none was opened and no call or ticket from the same customer followed within `repeatDays`. Null when the reader may not see the tickets it is judged by. */
+                firstContactResolution: {
+                    resolved: number;
+                    /** @description Today’s answered calls. */
+                    sample: number;
+                    /** @description `resolved / sample`, 0–1 (null when none). */
+                    rate: number | null;
+                } | null;
             };
             agentsByState: {
                 available: number;
@@ -30496,9 +31050,18 @@ export interface components {
             day: string;
             /** @description The workspace’s time zone (from its default country). */
             timeZone: string;
+            /** @description The first-contact window, in days (the service desk’s). */
+            repeatDays: number;
             queues: {
-                connectionId: string;
+                /**
+                 * @description A queue, or the calls of a connection that went through no queue.
+                 * @enum {string}
+                 */
+                kind: "queue" | "connection";
+                id: string;
                 name: string;
+                queueId: string | null;
+                connectionId: string | null;
                 /** @description Calls ringing at an agent’s extension now. */
                 ringing: number;
                 /** @description Calls ringing at no agent’s extension (waiting in the queue) now. */
@@ -30515,6 +31078,21 @@ export interface components {
                 other: number;
                 /** @description Average talk time of today’s answered calls, in seconds (null when none). */
                 averageHandleSeconds: number | null;
+                /** @description Today’s answered calls resolved at first contact: every ticket opened from the call was resolved at first contact (the service desk’s measure), or none was opened and no call or ticket from the same customer followed within `repeatDays`. Null when the reader may not see the tickets it is judged by. */
+                firstContactResolution: {
+                    resolved: number;
+                    /** @description Today’s answered calls. */
+                    sample: number;
+                    /** @description `resolved / sample`, 0–1 (null when none). */
+                    rate: number | null;
+                } | null;
+                /** @description A queue’s members by presence (null for a connection). */
+                agentsByState: {
+                    available: number;
+                    away: number;
+                    on_call: number;
+                    wrap_up: number;
+                } | null;
             }[];
             totals: {
                 /** @description Calls ringing at an agent’s extension now. */
@@ -30533,6 +31111,14 @@ export interface components {
                 other: number;
                 /** @description Average talk time of today’s answered calls, in seconds (null when none). */
                 averageHandleSeconds: number | null;
+                /** @description Today’s answered calls resolved at first contact: every ticket opened from the call was resolved at first contact (the service desk’s measure), or none was opened and no call or ticket from the same customer followed within `repeatDays`. Null when the reader may not see the tickets it is judged by. */
+                firstContactResolution: {
+                    resolved: number;
+                    /** @description Today’s answered calls. */
+                    sample: number;
+                    /** @description `resolved / sample`, 0–1 (null when none). */
+                    rate: number | null;
+                } | null;
             };
             agentsByState: {
                 available: number;
@@ -30564,6 +31150,32 @@ export interface components {
             }[];
         };
         CallWrapUpCodesInput: {
+            codes: {
+                code: string;
+                label: string;
+            }[];
+        };
+        CallWrapUpCodesOfCall: {
+            /** @description The call’s queue, when it went through one. */
+            queueId: string | null;
+            /**
+             * @description Whether the codes are the queue’s own or the workspace’s.
+             * @enum {string}
+             */
+            source: "queue" | "workspace";
+            codes: {
+                code: string;
+                label: string;
+            }[];
+        };
+        CallWrapUpCodesOfCallInput: {
+            /** @description The call’s queue, when it went through one. */
+            queueId: string | null;
+            /**
+             * @description Whether the codes are the queue’s own or the workspace’s.
+             * @enum {string}
+             */
+            source: "queue" | "workspace";
             codes: {
                 code: string;
                 label: string;

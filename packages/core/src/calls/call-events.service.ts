@@ -21,6 +21,9 @@ import {
   updateCall,
 } from './calls.repository.ts';
 import { announceCallChange } from './presence.service.ts';
+import { findQueueFor } from './queues.repository.ts';
+import { type QueuePop, routeQueuePop } from './queues.routing.ts';
+import { dialledForms, foldQueueKey } from './queues.service.ts';
 
 /** The most events one request may carry. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -179,6 +182,13 @@ async function refold(
   const mapped = folded.extension ? connection.extensions[folded.extension] : undefined;
   const agentUserId =
     mapped && isUuid(mapped) && (await membersAmong(trx, ws, [mapped])).has(mapped) ? mapped : null;
+  // The queue the events name by its key, else the one whose number an inbound call dialled. A call keeps the queue
+  // it was given when its events now name none the workspace knows (a queue removed since keeps its calls).
+  const key = folded.queue === null ? null : foldQueueKey(folded.queue);
+  const numbers = folded.direction === 'outbound' ? [] : dialledForms(folded.toRaw, to.e164);
+  const queueId =
+    (key !== null || numbers.length > 0 ? await findQueueFor(trx, ws, { key, numbers }) : null) ??
+    before.queueId;
   await updateCall(trx, ws, before.id, {
     ...folded,
     fromE164: from.e164,
@@ -191,6 +201,7 @@ async function refold(
     personId: only?.object === 'people' ? only.recordId : null,
     companyId: only?.object === 'companies' ? only.recordId : null,
     leadId: only?.object === 'leads' ? only.recordId : null,
+    queueId,
   });
   if (folded.state === 'ended' && before.state !== 'ended')
     await announceCallEnded(trx, ws, {
@@ -204,12 +215,20 @@ async function refold(
       record: only && { object: only.object, id: only.recordId },
     });
   // The agents' browsers hear of the change (ids and state only; the card is read through the API), delivered
-  // when this transaction commits.
-  const told = new Set<string>();
+  // when this transaction commits: the agent whose extension rings, and a previous one; a waiting call of a queue
+  // pops for its available members, and closes for those it was offered to once it stops waiting
+  // (queues.routing.ts).
+  const told = new Map<string, string>();
   if (agentUserId && (folded.state !== before.state || agentUserId !== before.agentUserId || !before.fromRaw))
-    told.add(agentUserId);
-  if (before.agentUserId && before.agentUserId !== agentUserId) told.add(before.agentUserId);
-  for (const userId of told)
+    told.set(agentUserId, folded.state);
+  if (before.agentUserId && before.agentUserId !== agentUserId) told.set(before.agentUserId, folded.state);
+  const pop: QueuePop =
+    queueId !== null || before.queueId !== null
+      ? await routeQueuePop(trx, ws, { id: before.id, state: folded.state, queueId, agentUserId })
+      : { ringing: [], closed: [] };
+  for (const userId of pop.ringing) if (!told.has(userId)) told.set(userId, 'ringing');
+  for (const userId of pop.closed) told.set(userId, 'closed');
+  for (const [userId, kind] of told)
     await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({
       type: 'call',
       workspaceId: ws,
@@ -217,11 +236,16 @@ async function refold(
       object: 'calls',
       recordId: before.id,
       id: before.id,
-      kind: folded.state,
+      kind,
       at: new Date().toISOString(),
     })})`.execute(trx);
   // The supervisor wall hears of the call, and the workspace of its agents' presence (presence.service.ts).
-  if (folded.state !== before.state || agentUserId !== before.agentUserId || !before.fromRaw)
+  if (
+    folded.state !== before.state ||
+    agentUserId !== before.agentUserId ||
+    queueId !== before.queueId ||
+    !before.fromRaw
+  )
     await announceCallChange(trx, ws, {
       callId: before.id,
       state: folded.state,

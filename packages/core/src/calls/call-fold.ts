@@ -29,6 +29,8 @@ export interface CallEventInput {
   cause?: string | undefined;
   recordingUrl?: string | undefined;
   correlationId?: string | undefined;
+  /** The queue the phone system says the call is in: its queue key (an Asterisk queue, a Twilio queue's name). */
+  queue?: string | undefined;
 }
 
 /** What the events say about a call (before numbers are normalised and the extension is mapped to a member). */
@@ -46,6 +48,8 @@ export interface FoldedCall {
   outcome: CallOutcome | null;
   cause: string | null;
   recordingUrl: string | null;
+  /** The queue named last (a call moved on to another queue is in that one), mapped to a queue by the service. */
+  queue: string | null;
 }
 
 const rank = (e: CallEventInput) => e.sequence * 16 + CALL_EVENT_KINDS.indexOf(e.event);
@@ -122,5 +126,6 @@ export function foldCall(events: readonly CallEventInput[]): FoldedCall {
     outcome: lastEnded ? outcomeOf(answered.length > 0, direction, cause) : null,
     cause,
     recordingUrl: last((e) => e.recordingUrl),
+    queue: last((e) => e.queue),
   };
 }

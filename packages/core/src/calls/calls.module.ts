@@ -16,6 +16,8 @@ import { callHooksRoutes } from './hooks.routes.ts';
 import { originateRoutes } from './originate.routes.ts';
 import { up as presence } from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
+import { up as queues } from './queues.migrations.ts';
+import { queuesRoutes } from './queues.routes.ts';
 import { wallRoutes } from './wall.routes.ts';
 import { up as wrapUp } from './wrap-up.migrations.ts';
 import { wrapUpRoutes } from './wrap-up.routes.ts';
@@ -34,6 +36,7 @@ export const callsModule: ModuleManifest = {
     callHooksRoutes,
     cardExtrasRoutes,
     originateRoutes,
+    queuesRoutes,
   ],
   migrations: {
     'calls-0001-tables': { up: callTables },
@@ -42,6 +45,7 @@ export const callsModule: ModuleManifest = {
     'calls-0004-wrap-up': { up: wrapUp },
     'calls-0005-adapters': { up: adapters },
     'calls-0006-card-extras': { up: cardExtras },
+    'calls-0007-queues': { up: queues },
   },
   permissions: [
     { action: 'calls.manage', roles: [] },

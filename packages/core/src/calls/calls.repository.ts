@@ -192,6 +192,8 @@ export interface CallRow {
   personId: string | null;
   companyId: string | null;
   leadId: string | null;
+  /** The queue the call went through (calls-0007-queues), when its events named one. */
+  queueId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -202,7 +204,7 @@ const callColumns = sql`id, connection_id as "connectionId", provider_call_id as
   correlation_id as "correlationId", ${utc('ringing_at')} as "ringingAt", ${utc('answered_at')} as "answeredAt",
   ${utc('ended_at')} as "endedAt", duration, outcome, cause, recording_url as "recordingUrl",
   matched_number as "matchedNumber", matches, person_id as "personId", company_id as "companyId",
-  lead_id as "leadId", ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
+  lead_id as "leadId", queue_id as "queueId", ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
 
 /**
  * The call of a connection's provider call id, locked for the fold; made (state `ringing`) when it is the call's
@@ -294,6 +296,7 @@ export async function updateCall(
     personId: string | null;
     companyId: string | null;
     leadId: string | null;
+    queueId: string | null;
   },
 ): Promise<void> {
   await sql`
@@ -305,7 +308,7 @@ export async function updateCall(
       ended_at = ${call.endedAt}::timestamptz, duration = ${call.duration}, outcome = ${call.outcome},
       cause = ${call.cause}, recording_url = ${call.recordingUrl}, matched_number = ${call.matchedNumber},
       matches = ${JSON.stringify(call.matches)}::jsonb, person_id = ${call.personId}, company_id = ${call.companyId},
-      lead_id = ${call.leadId}, updated_at = now()
+      lead_id = ${call.leadId}, queue_id = ${call.queueId}, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
   // The call's place on its matched records' timelines, and on the record an agent linked it to (calls-0004-wrap-up),
   // at its (possibly moved) time.

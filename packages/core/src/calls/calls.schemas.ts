@@ -88,6 +88,16 @@ export const callEventSchema = z
     cause: z.string().max(200).optional(),
     recordingUrl: url.optional(),
     correlationId: text(200).optional(),
+    queue: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\p{Cc}]*$/u, 'No control characters.')
+      .optional()
+      .describe(
+        'The queue the call is in, as the phone system names it (an Asterisk queue, a Twilio queue or TaskRouter name): matched to a queue’s keys. Without it, the number dialled is matched to the queues’ numbers.',
+      ),
   })
   .strict()
   .meta({ id: 'CallEvent' });
@@ -133,6 +143,7 @@ export const callSchema = z
     personId: z.string().nullable(),
     companyId: z.string().nullable(),
     leadId: z.string().nullable(),
+    queueId: z.string().nullable().describe('The queue the call went through, when its events named one.'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -169,6 +169,7 @@ export const callEvents = (callId = 'c1') =>
           },
         ),
         correlationId: fc.option(fc.constantFrom('x1', 'x2'), { nil: undefined }),
+        queue: fc.option(fc.constantFrom('support', 'sales', 'Support'), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 12, selector: (e) => `${e.event}:${e.sequence}` },
     )

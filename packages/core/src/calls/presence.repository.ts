@@ -27,9 +27,9 @@ const utc = (expr: ReturnType<typeof sql>) =>
 
 /**
  * The presence of each member given: on a call while a call answered by them is in progress (answered or held,
- * begun within the last 12 hours), in wrap-up for the connection's wrap-up time after their last answered call
- * ended (unless they chose a state since), else what they chose (available when they never did). Two index
- * probes per agent (`calls_agent_live_idx`, `calls_agent_ended_idx`).
+ * begun within the last 12 hours), in wrap-up for the wrap-up time after their last answered call ended — its
+ * queue's when the queue sets one, else its connection's — unless they chose a state since, else what they chose
+ * (available when they never did). Two index probes per agent (`calls_agent_live_idx`, `calls_agent_ended_idx`).
  */
 export async function selectPresence(
   trx: Tx,
@@ -61,9 +61,10 @@ export async function selectPresence(
     ) live on true
     left join lateral (
       select least(c.ended_at, c.updated_at) as ended,
-        least(c.ended_at, c.updated_at) + make_interval(secs => k.wrap_up_seconds) as until
+        least(c.ended_at, c.updated_at) + make_interval(secs => coalesce(q.wrap_up_seconds, k.wrap_up_seconds)) as until
       from calls c
       join call_connections k on k.workspace_id = c.workspace_id and k.id = c.connection_id
+      left join call_queues q on q.workspace_id = c.workspace_id and q.id = c.queue_id
       where c.workspace_id = ${workspaceId} and c.agent_user_id = u.user_id
         and c.answered_at is not null and c.ended_at is not null
       order by c.ended_at desc
@@ -72,13 +73,15 @@ export async function selectPresence(
   return rows;
 }
 
-/** Members who take calls: mapped to an extension of a connection, or who chose a presence. */
+/** Members who take calls: mapped to an extension of a connection, members of a queue, or who chose a presence. */
 export async function selectAgentIds(trx: Tx, workspaceId: string): Promise<string[]> {
   const { rows } = await sql<{ userId: string }>`
     select distinct e.value::uuid as "userId"
     from call_connections k, jsonb_each_text(k.extensions) e
     where k.workspace_id = ${workspaceId}
       and e.value ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+    union
+    select user_id from call_queue_members where workspace_id = ${workspaceId}
     union
     select user_id from call_presence where workspace_id = ${workspaceId}`.execute(trx);
   return rows.map((r) => r.userId);

@@ -7,6 +7,13 @@ import { getWall } from './wall.service.ts';
 const tags = ['calls'];
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema };
 
+const agentsByState = z.object({
+  available: z.number(),
+  away: z.number(),
+  on_call: z.number(),
+  wrap_up: z.number(),
+});
+
 const figures = {
   ringing: z.number().describe('Calls ringing at an agent’s extension now.'),
   waiting: z.number().describe('Calls ringing at no agent’s extension (waiting in the queue) now.'),
@@ -20,20 +27,40 @@ const figures = {
     .number()
     .nullable()
     .describe('Average talk time of today’s answered calls, in seconds (null when none).'),
+  firstContactResolution: z
+    .object({
+      resolved: z.number(),
+      sample: z.number().describe('Today’s answered calls.'),
+      rate: z.number().nullable().describe('`resolved / sample`, 0–1 (null when none).'),
+    })
+    .nullable()
+    .describe(
+      'Today’s answered calls resolved at first contact: every ticket opened from the call was resolved at first contact (the service desk’s measure), or none was opened and no call or ticket from the same customer followed within `repeatDays`. Null when the reader may not see the tickets it is judged by.',
+    ),
 };
 
 export const wallSchema = z
   .object({
     day: z.string().describe('Today in `timeZone` (`YYYY-MM-DD`).'),
     timeZone: z.string().describe('The workspace’s time zone (from its default country).'),
-    queues: z.array(z.object({ connectionId: z.string(), name: z.string(), ...figures })),
+    repeatDays: z.number().describe('The first-contact window, in days (the service desk’s).'),
+    queues: z.array(
+      z.object({
+        kind: z
+          .enum(['queue', 'connection'])
+          .describe('A queue, or the calls of a connection that went through no queue.'),
+        id: z.string(),
+        name: z.string(),
+        queueId: z.string().nullable(),
+        connectionId: z.string().nullable(),
+        ...figures,
+        agentsByState: agentsByState
+          .nullable()
+          .describe('A queue’s members by presence (null for a connection).'),
+      }),
+    ),
     totals: z.object(figures),
-    agentsByState: z.object({
-      available: z.number(),
-      away: z.number(),
-      on_call: z.number(),
-      wrap_up: z.number(),
-    }),
+    agentsByState,
     agents: z.array(presenceSchema),
   })
   .meta({ id: 'CallWall' });
@@ -47,7 +74,7 @@ export const wallRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) 
       schema: {
         tags,
         summary:
-          'The supervisor wall: calls ringing, waiting, active and on hold per connection, today’s outcomes and average handle time, agents by state',
+          'The supervisor wall: calls ringing, waiting, active and on hold per queue (calls of no queue per connection), today’s outcomes, average handle time and first-contact resolution, agents by state',
         response: { 200: wallSchema, ...problems },
       },
     },

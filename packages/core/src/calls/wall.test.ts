@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, countStatements, signUp, type TestApp } from '../../../../test/harness.ts';
 import {
   type Account,
   type Connection,
   callEventSender,
   callsTestApp,
+  createRecord,
   joinAs,
   jsonCaller,
   listenFor,
@@ -71,7 +72,10 @@ describe('the supervisor wall', () => {
       abandoned: 0,
       other: 0,
       averageHandleSeconds: null,
+      firstContactResolution: { resolved: 0, sample: 0, rate: null },
     });
+    expect(w.queues.map((q: { kind: string }) => q.kind)).toEqual(['connection', 'connection']);
+    expect(w.repeatDays).toBe(7);
     expect(w.agentsByState).toEqual({ available: 2, away: 0, on_call: 0, wrap_up: 0 });
   });
 
@@ -133,6 +137,8 @@ describe('the supervisor wall', () => {
       abandoned: 1,
       other: 1,
       averageHandleSeconds: 91,
+      // Both answered calls' caller called again afterwards (every call here is from one number).
+      firstContactResolution: { resolved: 0, sample: 2, rate: 0 },
     });
     // The manager answers on the support line; the agent's call only rings.
     expect(w.agentsByState).toEqual({ available: 1, away: 0, on_call: 1, wrap_up: 0 });
@@ -193,6 +199,177 @@ describe('the supervisor wall', () => {
     expect((await wall()).queues).toHaveLength(2);
   });
 
+  it('shows each queue with its calls now and today, its members by state, and calls of no queue by connection', async () => {
+    const ws = await signUp(t.app);
+    const as = ws.cookie;
+    const huda = await joinAs(t.app, as, 'agent', 'Huda');
+    const omar = await joinAs(t.app, as, 'agent', 'Omar');
+    const phone = await makeConnection(
+      call,
+      { name: 'Main line', extensions: { '201': huda.userId, '202': omar.userId } },
+      as,
+    );
+    await ok('POST', '/calls/queues', { name: 'Billing', keys: ['billing'], members: [huda.userId] }, as);
+    await ok(
+      'POST',
+      '/calls/queues',
+      { name: 'Support', keys: ['support'], members: [huda.userId, omar.userId] },
+      as,
+    );
+    const empty = await wall(as);
+    // Every queue is listed; the connection only once calls go through no queue.
+    expect(empty.queues.map((q: { kind: string; name: string }) => `${q.kind}:${q.name}`)).toEqual([
+      'queue:Billing',
+      'queue:Support',
+    ]);
+    await send(phone.apiKey, 'w-1', 'ringing', { queue: 'support' });
+    await send(phone.apiKey, 'w-2', 'ringing', { queue: 'support' });
+    await send(phone.apiKey, 'w-3', 'ringing', { queue: 'billing', extension: '201' });
+    await send(phone.apiKey, 'w-4', 'answered', { queue: 'support', extension: '202' });
+    await send(phone.apiKey, 'w-5', 'ringing', {}, -60);
+    await send(phone.apiKey, 'w-5', 'ended', { cause: 'cancel' }, -30);
+    const w = await wall(as);
+    const row = (name: string) => w.queues.find((q: { name: string }) => q.name === name);
+    expect(w.queues.map((q: { kind: string; name: string }) => `${q.kind}:${q.name}`)).toEqual([
+      'queue:Billing',
+      'queue:Support',
+      'connection:Main line',
+    ]);
+    expect(row('Support')).toMatchObject({
+      kind: 'queue',
+      connectionId: null,
+      waiting: 2,
+      ringing: 0,
+      active: 1,
+      agentsByState: { available: 1, away: 0, on_call: 1, wrap_up: 0 },
+    });
+    expect(row('Billing')).toMatchObject({
+      waiting: 0,
+      ringing: 1,
+      agentsByState: { available: 1, on_call: 0 },
+    });
+    expect(row('Main line')).toMatchObject({
+      kind: 'connection',
+      connectionId: phone.id,
+      queueId: null,
+      abandoned: 1,
+      agentsByState: null,
+    });
+    expect(w.totals).toMatchObject({ waiting: 2, ringing: 1, active: 1, abandoned: 1 });
+  });
+
+  it('judges today’s answered calls by first contact: a resolved ticket, or no call or ticket from the caller since', async () => {
+    const ws = await signUp(t.app);
+    const as = ws.cookie;
+    const desk = apiCaller(
+      () => t.app,
+      () => as,
+    );
+    const phone = await makeConnection(call, { name: 'FCR line' }, as);
+    await ok('POST', '/calls/queues', { name: 'Care', keys: ['care'] }, as);
+    const person = (name: string, phone: string) =>
+      createRecord(desk, 'people', { firstName: name, phones: [phone] });
+    const [p1, p2, , , p5] = [
+      await person('Resolved ticket', '+966500000001'),
+      await person('Open ticket', '+966500000002'),
+      await person('Quiet caller', '+966500000003'),
+      null,
+      await person('Wrote in later', '+966500000005'),
+    ];
+    /** An answered call from the number, ended `ago` seconds ago, in `queue` when given; its id. */
+    const answered = async (callId: string, from: string, ago: number, queue?: string) => {
+      const extra = { from, ...(queue ? { queue } : {}) };
+      await send(phone.apiKey, callId, 'answered', extra, -ago - 60);
+      return send(phone.apiKey, callId, 'ended', { ...extra, cause: 'normal', duration: 60 }, -ago);
+    };
+    const c1 = await answered('f-1', '+966500000001', 600, 'care');
+    const c2 = await answered('f-2', '+966500000002', 600, 'care');
+    await answered('f-3', '+966500000003', 600, 'care');
+    await answered('f-4', '+966500000004', 600);
+    await answered('f-5', '+966500000005', 600);
+    // 1: a ticket opened from the call and resolved with no reply; 2: one opened and still open.
+    const t1 = (await ok('POST', `/calls/${c1}/ticket`, { subject: 'Card blocked' }, as)).ticketId;
+    await ok('PATCH', `/objects/tickets/${t1}`, { status: 'resolved' }, as);
+    await ok('POST', `/calls/${c2}/ticket`, { subject: 'Refund' }, as);
+    // 4: the unknown caller called again (missed); 5: the person wrote a ticket after the call.
+    await send(phone.apiKey, 'f-4b', 'ringing', { from: '+966500000004' }, -100);
+    await send(phone.apiKey, 'f-4b', 'ended', { from: '+966500000004', cause: 'no answer' }, -90);
+    await ok('POST', '/objects/tickets', { subject: 'Still broken', requester: p5 }, as);
+    const w = await wall(as);
+    expect(w.totals.firstContactResolution).toEqual({ resolved: 2, sample: 5, rate: 0.4 });
+    const byName = Object.fromEntries(w.queues.map((q: { name: string }) => [q.name, q]));
+    expect(byName.Care.firstContactResolution).toEqual({ resolved: 2, sample: 3, rate: 2 / 3 });
+    expect(byName['FCR line'].firstContactResolution).toEqual({ resolved: 0, sample: 2, rate: 0 });
+    // The ticket reopened is no first contact any more.
+    await ok('PATCH', `/objects/tickets/${t1}`, { status: 'open' }, as);
+    expect((await wall(as)).totals.firstContactResolution).toMatchObject({ resolved: 1, sample: 5 });
+    expect(p1 && p2).toBeTruthy();
+
+    // A supervisor whose role may not read tickets gets no figure made of them.
+    const all = { read: true, create: true, update: true, delete: true };
+    const role = await desk('POST', '/roles', {
+      key: 'wall_no_tickets',
+      name: 'Wall without tickets',
+      permissions: {
+        actions: ['calls.read', 'calls.supervise'],
+        objects: { '*': all, tickets: { read: false, create: false, update: false, delete: false } },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const blind = await joinAs(t.app, as, 'wall_no_tickets', 'Blind supervisor');
+    const seen = await wall(blind.cookie);
+    expect(seen.totals.firstContactResolution).toBeNull();
+    expect(
+      seen.queues.every((q: { firstContactResolution: unknown }) => q.firstContactResolution === null),
+    ).toBe(true);
+    expect(seen.totals.answered).toBe(5);
+  });
+
+  it('reads the wall in a fixed number of statements, however many calls, queues and tickets', async () => {
+    const ws = await signUp(t.app);
+    const as = ws.cookie;
+    const desk = apiCaller(
+      () => t.app,
+      () => as,
+    );
+    const phone = await makeConnection(call, { name: 'Counted line' }, as);
+    await ok('POST', '/calls/queues', { name: 'One', keys: ['one'] }, as);
+    await ok('POST', '/calls/queues', { name: 'Two', keys: ['two'] }, as);
+    const statements = countStatements(t.handle.pool, /./);
+    const count = async () => {
+      const before = statements.count;
+      await wall(as);
+      return statements.count - before;
+    };
+    let n = 0;
+    const answeredCall = async (queue: string | undefined, withTicket: boolean) => {
+      n += 1;
+      const from = `+9665100000${String(n).padStart(2, '0')}`;
+      await createRecord(desk, 'people', { firstName: `Caller ${n}`, phones: [from] });
+      const extra = { from, ...(queue ? { queue } : {}) };
+      await send(phone.apiKey, `s-${n}`, 'answered', extra, -120);
+      const id = await send(phone.apiKey, `s-${n}`, 'ended', { ...extra, cause: 'normal' }, -60);
+      if (withTicket) await ok('POST', `/calls/${id}/ticket`, { subject: `Ticket ${n}` }, as);
+    };
+    await answeredCall('one', true);
+    await answeredCall(undefined, false);
+    await count(); // warm caches
+    const few = await count();
+    for (const [queue, ticket] of [
+      ['one', true],
+      ['two', false],
+      ['two', true],
+      [undefined, true],
+      ['one', false],
+      ['two', false],
+    ] as const)
+      await answeredCall(queue, ticket);
+    await send(phone.apiKey, 'live-a', 'ringing', { queue: 'one' });
+    await send(phone.apiKey, 'live-b', 'answered', { queue: 'two' });
+    expect((await wall(as)).totals.firstContactResolution.sample).toBe(8);
+    expect(await count()).toBe(few);
+  });
+
   it('reads the live calls and today’s ended calls through their indexes', async () => {
     const pg = await import('pg');
     const owner = new pg.default.Client({ connectionString: t.url });
@@ -202,10 +379,10 @@ describe('the supervisor wall', () => {
       // A month of a busy line's ended calls (rolled back), so the planner weighs real ranges.
       await owner.query(
         `insert into calls (workspace_id, id, connection_id, provider_call_id, state, outcome, duration, answered_at,
-           ended_at, updated_at)
+           ended_at, updated_at, matched_number)
          select $1, gen_random_uuid(), $2, 'bulk-' || i, 'ended', 'answered', 60,
            now() - (i % 30) * interval '1 day' - interval '2 minutes', now() - (i % 30) * interval '1 day',
-           now() - (i % 30) * interval '1 day'
+           now() - (i % 30) * interval '1 day', '+96650' || lpad((i % 2000)::text, 7, '0')
          from generate_series(1, 6000) i`,
         [admin.workspaceId, sales.id],
       );
@@ -231,6 +408,12 @@ describe('the supervisor wall', () => {
           `select id from calls where workspace_id = $1 and agent_user_id = $1 and state in ('answered', 'held')`,
         ),
       ).toContain('calls_agent_live_idx');
+      // First-contact resolution: a later call from the same number.
+      expect(
+        await plan(
+          `select 1 from calls where workspace_id = $1 and matched_number = '+966500000001' and created_at > now() - interval '1 day'`,
+        ),
+      ).toContain('calls_number_idx');
       await owner.query('rollback');
     } finally {
       await owner.end();

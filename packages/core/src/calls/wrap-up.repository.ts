@@ -160,10 +160,3 @@ export async function replaceWrapUpCodes(
     from unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.label)}::text[],
       ${codes.map((_, i) => i)}::int[]) as c(code, label, position)`.execute(trx);
 }
-
-/** Whether the workspace has this wrap-up code. */
-export async function hasWrapUpCode(trx: Tx, workspaceId: string, code: string): Promise<boolean> {
-  const { rows } = await sql`
-    select 1 from call_wrap_up_codes where workspace_id = ${workspaceId} and code = ${code}`.execute(trx);
-  return rows.length > 0;
-}

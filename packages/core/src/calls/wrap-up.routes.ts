@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { callCardSchema } from './call-card.schemas.ts';
 import { getCallCard } from './call-card.service.ts';
+import { callWrapUpCodesSchema } from './queues.schemas.ts';
 import {
   callTaskInputSchema,
   callTicketInputSchema,
@@ -11,6 +12,7 @@ import {
 } from './wrap-up.schemas.ts';
 import {
   addFollowUpTask,
+  getCallWrapUpCodes,
   getWrapUpCodes,
   openTicketFromCall,
   putWrapUpCodes,
@@ -78,6 +80,19 @@ export const wrapUpRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }
     },
     async (request, reply) =>
       reply.code(201).send(await addFollowUpTask(contextOf(db, request), request.params.id, request.body)),
+  );
+  app.get(
+    '/calls/:id/wrap-up-codes',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'The wrap-up codes of a call: its queue’s own list when it has one, else the workspace’s',
+        params,
+        response: { 200: callWrapUpCodesSchema, ...problems },
+      },
+    },
+    async (request) => getCallWrapUpCodes(contextOf(db, request), request.params.id),
   );
   app.get(
     '/calls/wrap-up-codes',

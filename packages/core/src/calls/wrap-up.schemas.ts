@@ -42,9 +42,12 @@ export const callTaskInputSchema = z
   })
   .strict();
 
+/** One wrap-up code: its code and label (the workspace's list and a queue's own use the same). */
+export const wrapUpCodeItemSchema = z.object({ code, label: z.string().trim().min(1).max(200) }).strict();
+
 export const wrapUpCodesSchema = z
   .object({
-    codes: z.array(z.object({ code, label: z.string().trim().min(1).max(200) }).strict()).max(100),
+    codes: z.array(wrapUpCodeItemSchema).max(100),
   })
   .strict()
   .meta({ id: 'CallWrapUpCodes' });

@@ -8,8 +8,8 @@ import { readRecords } from '../records/gate.ts';
 import { type CardPick, mayWrapUp, subjectOf } from './call-card.service.ts';
 import { type CallRow, selectCall } from './calls.repository.ts';
 import { seesPhonesOf } from './calls.service.ts';
+import { selectCodesForCall } from './queues.repository.ts';
 import {
-  hasWrapUpCode,
   replaceWrapUpCodes,
   selectWrapUp,
   selectWrapUpCodes,
@@ -58,10 +58,28 @@ export async function wrapUpCall(ctx: ServiceContext, id: string, input: WrapUpI
   if (!isUuid(id)) throw noCall();
   await inWorkspace(ctx, async (trx, ws) => {
     await lockedCall(ctx, trx, ws, id);
-    if (typeof input.wrapUpCode === 'string' && !(await hasWrapUpCode(trx, ws, input.wrapUpCode)))
-      throw new AppError('validation_failed', 'This workspace has no such wrap-up code.', {
-        errors: [{ field: 'wrapUpCode', message: 'Not one of the workspace’s wrap-up codes.' }],
-      });
+    if (typeof input.wrapUpCode === 'string') {
+      // The codes of the call's queue when it has its own list, else the workspace's.
+      const allowed = await selectCodesForCall(trx, ws, id);
+      if (!allowed?.codes.some((c) => c.code === input.wrapUpCode))
+        throw new AppError(
+          'validation_failed',
+          allowed?.source === 'queue'
+            ? 'This call’s queue has no such wrap-up code.'
+            : 'This workspace has no such wrap-up code.',
+          {
+            errors: [
+              {
+                field: 'wrapUpCode',
+                message:
+                  allowed?.source === 'queue'
+                    ? 'Not one of the wrap-up codes of the call’s queue.'
+                    : 'Not one of the workspace’s wrap-up codes.',
+              },
+            ],
+          },
+        );
+    }
     if (input.link) {
       const { object, recordId } = input.link;
       const seen =
@@ -146,6 +164,16 @@ export async function addFollowUpTask(
     await setOpened(trx, ws, id, { taskId: task.id });
     return { taskId: task.id };
   });
+}
+
+/**
+ * The wrap-up codes an agent may give this call: its queue's own list when the queue has one, else the workspace's.
+ */
+export async function getCallWrapUpCodes(ctx: ServiceContext, id: string) {
+  if (!isUuid(id)) throw noCall();
+  const found = await inWorkspace(ctx, (trx, ws) => selectCodesForCall(trx, ws, id));
+  if (!found) throw noCall();
+  return found;
 }
 
 /** The workspace's wrap-up codes, in order. */

@@ -120,7 +120,7 @@ export function startAmiClient(options: AmiClientOptions): AmiClient {
           ActionID: 'rabita-login',
           Username: options.username,
           Secret: options.secret,
-          Events: 'call',
+          Events: 'call,agent',
         }),
       );
     });

@@ -4,7 +4,9 @@ import type { AmiMessage } from './ami-parser.ts';
 // Turns AMI events into Rabita call events. A call is everything sharing a `Linkedid` (the first channel's
 // Uniqueid, which Asterisk hands on to every channel the call makes): the first channel's creation is the call
 // ringing, the dial to an agent's phone is ringing at that extension, a second channel entering a bridge is the
-// answer, `Hold`/`Unhold` and transfers follow, and the first channel's hang-up ends the call.
+// answer, `Hold`/`Unhold` and transfers follow, and the first channel's hang-up ends the call. A caller joining a
+// queue (`QueueCallerJoin`, which needs the `agent` event class) rings again in that queue, and every event after
+// names it.
 //
 // Sequence numbers must be the same each time the same AMI event is seen (a replay, another worker after a
 // failover), so the fold keeps each once. With `timestampevents = yes` in manager.conf each event carries its
@@ -61,6 +63,8 @@ interface CallMemory {
   dialStatus: string | undefined;
   counter: number;
   ringingSent: boolean;
+  /** The queue the caller joined (`QueueCallerJoin`), named on every event after. */
+  queue: string | undefined;
 }
 
 export interface AmiMapperOptions {
@@ -124,6 +128,7 @@ export class AmiCallMapper {
       from: call.from,
       to: call.to,
       direction: call.direction,
+      ...(call.queue ? { queue: call.queue } : {}),
       ...extra,
     };
   }
@@ -154,6 +159,15 @@ export class AmiCallMapper {
         if (dialled) call.to = dialled.slice(0, 100);
         call.ringingSent = true;
         return [this.#event(m, linkedid, call, 'ringing', { extension: call.originExtension })];
+      }
+      case 'queuecallerjoin':
+      case 'join': {
+        // The caller waits in a queue (`Join` before Asterisk 12): ringing again, now in that queue, at nobody's
+        // extension yet, so the queue's available members get the pop.
+        const queue = m.queue?.trim().slice(0, 200);
+        if (!queue || call.direction !== 'inbound' || call.answered) return [];
+        call.queue = queue;
+        return [this.#event(m, linkedid, call, 'ringing')];
       }
       case 'dialend': {
         if (m.dialstatus && m.dialstatus !== 'ANSWER') call.dialStatus = m.dialstatus;
@@ -211,6 +225,7 @@ export class AmiCallMapper {
       dialStatus: undefined,
       counter: 0,
       ringingSent: false,
+      queue: undefined,
     };
     if (this.#calls.size >= this.#maxCalls) {
       const oldest = this.#calls.keys().next().value;

@@ -122,6 +122,37 @@ describe('AMI events as call events', () => {
     expect(again.map((e) => [e.event, e.sequence])).toEqual(once.map((e) => [e.event, e.sequence]));
   });
 
+  it('puts a caller who joins a queue in it: ringing at nobody, then at the members, answered by one', () => {
+    const events = mapAll(fixture('ami-queue-answered.txt'));
+    expect(events.map((e) => [e.event, e.sequence, e.extension, e.queue])).toEqual([
+      ['ringing', 10, undefined, undefined],
+      ['ringing', 2500, undefined, 'support'],
+      ['ringing', 2601, '201', 'support'],
+      ['ringing', 2611, '202', 'support'],
+      ['answered', 9122, '202', 'support'],
+      ['ended', 71410, undefined, 'support'],
+    ]);
+    expect(foldCall(events)).toMatchObject({
+      queue: 'support',
+      state: 'ended',
+      outcome: 'answered',
+      extension: '202',
+      toRaw: '02188776600',
+      duration: 62,
+    });
+    // While it waits the call is in the queue at nobody's extension: the members' pop.
+    expect(foldCall(events.slice(0, 2))).toMatchObject({
+      state: 'ringing',
+      queue: 'support',
+      extension: null,
+    });
+    // A queue event of a call the mapper does not follow, or without a queue, says nothing.
+    const mapper = new AmiCallMapper({ isExtension });
+    expect(mapper.map({ event: 'QueueCallerJoin', linkedid: '9.9', uniqueid: '9.9', queue: 'x' })).toEqual(
+      [],
+    );
+  });
+
   it('ignores internal calls between two extensions', () => {
     const mapper = new AmiCallMapper({ isExtension });
     const internal = {
@@ -177,6 +208,14 @@ describe('Twilio and 3CX input', () => {
     expect(ringing).toMatchObject([{ event: 'ringing', sequence: 10, at: '2026-12-05T12:00:00.000Z' }]);
     expect(progress).toMatchObject([{ event: 'answered', sequence: 20 }]);
     expect(completed).toMatchObject([{ event: 'ended', duration: 75 }]);
+    // A queue the voice application names, or the QueueSid of an <Enqueue>d call.
+    expect(twilioEvents({ CallSid: 'CA2', CallStatus: 'ringing', queue: ' support ' })).toMatchObject([
+      { event: 'ringing', queue: 'support' },
+    ]);
+    expect(twilioEvents({ CallSid: 'CA3', CallStatus: 'ringing', QueueSid: 'QU123' })[0]?.queue).toBe(
+      'QU123',
+    );
+    expect(twilioEvents({ CallSid: 'CA4', CallStatus: 'ringing' })[0]).not.toHaveProperty('queue');
     expect(recording).toMatchObject([{ event: 'recording', recordingUrl: expect.stringMatching(/^https:/) }]);
     expect(twilioEvents({ CallSid: 'CA1', CallStatus: 'busy', From: 'a', To: 'b' })).toMatchObject([
       { event: 'ended', cause: 'busy' },

@@ -36,6 +36,10 @@ const STATUSES: Record<string, { event: CallEventInput['event']; sequence: numbe
   canceled: { event: 'ended', sequence: 30, cause: 'cancel' },
 };
 
+/** The queue a callback names, if any (trimmed; the call-event schema checks the rest). */
+const queueOf = (params: Readonly<Record<string, string>>): string | undefined =>
+  (params.queue ?? params.QueueSid)?.trim().slice(0, 200) || undefined;
+
 /** The call events one Twilio callback's parameters mean (a status, and a recording when it names one). */
 export function twilioEvents(params: Readonly<Record<string, string>>, now = new Date()): CallEventInput[] {
   const callId = params.CallSid;
@@ -49,6 +53,9 @@ export function twilioEvents(params: Readonly<Record<string, string>>, now = new
     to: params.To ?? params.Called ?? '',
     direction: (params.Direction ?? '').startsWith('outbound') ? ('outbound' as const) : ('inbound' as const),
     ...(params.ParentCallSid ? { correlationId: params.ParentCallSid } : {}),
+    // The queue: a `queue` field the voice application adds (a queue's or TaskRouter's friendly name), else the
+    // `QueueSid` Twilio sends for a call in an `<Enqueue>`d queue.
+    ...(queueOf(params) ? { queue: queueOf(params) } : {}),
   };
   const out: CallEventInput[] = [];
   const status = STATUSES[(params.CallStatus ?? '').toLowerCase()];

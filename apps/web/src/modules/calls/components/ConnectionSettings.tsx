@@ -11,12 +11,14 @@ import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { type CallConnection, connectionKeys, connectionsApi } from '../utils/connections-api.ts';
 import { ConnectionForm } from './ConnectionForm.tsx';
 import { ConnectionSecret, type MadeCredentials } from './ConnectionSecret.tsx';
+import { QueueSettings } from './QueueSettings.tsx';
 import { SelfServiceUrlSettings } from './SelfServiceUrlSettings.tsx';
 
 /**
  * Settings → Phone systems (`calls.manage`): the workspace's connections — a phone system that posts call events —
  * each with its type, country, extensions mapped to members and its key or signing secret (shown once, when made,
- * with the address and headers the phone system must use); made, changed and removed here.
+ * with the address and headers the phone system must use); made, changed and removed here. Below them the call
+ * queues and the self-service link.
  */
 export default function ConnectionSettings() {
   const { t } = useTranslation();
@@ -135,6 +137,7 @@ export default function ConnectionSettings() {
         busy={remove.busy}
         onDelete={() => remove.run(() => connectionsApi.remove(deleting!.id), [connectionKeys.all])}
       />
+      <QueueSettings />
       <SelfServiceUrlSettings />
     </Stack>
   );

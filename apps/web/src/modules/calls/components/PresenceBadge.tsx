@@ -14,7 +14,8 @@ export const PRESENCE_COLORS: Record<PresenceState, string> = {
 export function PresenceBadge({ state }: { state: PresenceState }) {
   const { t } = useTranslation();
   return (
-    <Badge color={PRESENCE_COLORS[state]} variant="light" data-state={state}>
+    // The darkest shade: a light badge's text in the colour's usual shade is too faint to read (axe, 4.5:1).
+    <Badge color={`${PRESENCE_COLORS[state]}.9`} variant="light" data-state={state}>
       {t(`presence.states.${state}`)}
     </Badge>
   );

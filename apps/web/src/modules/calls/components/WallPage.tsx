@@ -4,13 +4,14 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../../../components/ErrorText.tsx';
 import { useDocumentTitle } from '../../../lib/document-title.ts';
-import { formatDate, formatDateTime, formatNumber, type Prefs } from '../../../lib/format.ts';
+import { formatDate, formatDateTime, formatNumber, formatPercent, type Prefs } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { useReadAgainWhenWrapUpEnds } from '../hooks/useWrapUpEnd.ts';
 import { type CallWall, PRESENCE_STATES, presenceApi, presenceKeys } from '../utils/presence-api.ts';
 import { PresenceBadge } from './PresenceBadge.tsx';
 
 type Figures = CallWall['totals'];
+type WallRow = CallWall['queues'][number];
 const NOW_KEYS = ['ringing', 'waiting', 'active', 'held'] as const;
 const TODAY_KEYS = ['answered', 'missed', 'abandoned'] as const;
 
@@ -33,6 +34,11 @@ function Figure({ label, value, testId }: { label: string; value: string; testId
       </Text>
     </Card>
   );
+}
+
+/** First-contact resolution as a share in the reader's digits (— when none was answered, or it is not theirs to see). */
+export function formatFirstContact(f: Figures['firstContactResolution'], prefs: Prefs): string {
+  return f?.rate === null || f === null ? '—' : formatPercent(f.rate, prefs);
 }
 
 /** A row of figures under its heading. */
@@ -60,10 +66,11 @@ function ListCard({ title, empty, children }: { title: string; empty: string | n
 }
 
 /**
- * The supervisor wall (`calls.supervise`): calls ringing, waiting, active and on hold now, per connection (the queue,
- * until queues exist) and in all; today's answered, missed and abandoned calls and the average handle time, today
- * being the workspace's; every agent's presence. Live: the event stream's `wall` and `presence` events read it again,
- * and so does a wrap-up's end.
+ * The supervisor wall (`calls.supervise`): calls ringing, waiting, active and on hold now, per queue (calls that went
+ * through none under their phone system, labelled so) and in all; today's answered, missed and abandoned calls, the
+ * average handle time and first-contact resolution, today being the workspace's; each queue's available members and
+ * every agent's presence. Live: the event stream's `wall` and `presence` events read it again, and so does a wrap-up's
+ * end.
  */
 export default function WallPage() {
   const { t } = useTranslation();
@@ -74,6 +81,7 @@ export default function WallPage() {
   useReadAgainWhenWrapUpEnds(w?.agents ?? [], presenceKeys.wall);
   const n = (v: number) => formatNumber(v, prefs);
   const label = (key: keyof Figures) => t(`callWall.figures.${key}`);
+  const rowName = (q: WallRow) => (q.kind === 'queue' ? q.name : t('callWall.noQueue', { name: q.name }));
   return (
     <Stack gap="md" p="md" data-testid="call-wall">
       <Group justify="space-between" align="baseline">
@@ -102,6 +110,11 @@ export default function WallPage() {
               value={formatHandleTime(w.totals.averageHandleSeconds, prefs)}
               testId="wall-total-averageHandleSeconds"
             />
+            <Figure
+              label={label('firstContactResolution')}
+              value={formatFirstContact(w.totals.firstContactResolution, prefs)}
+              testId="wall-total-firstContactResolution"
+            />
           </FigureRow>
           <FigureRow title={t('callWall.agents')}>
             {PRESENCE_STATES.map((s) => (
@@ -117,24 +130,38 @@ export default function WallPage() {
             title={t('callWall.queues')}
             empty={w.queues.length === 0 ? t('callWall.noQueues') : null}
           >
-            <Table.ScrollContainer minWidth={720}>
+            <Table.ScrollContainer minWidth={880}>
               <Table data-testid="wall-queues">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('callWall.queue')}</Table.Th>
-                    {[...NOW_KEYS, ...TODAY_KEYS, 'averageHandleSeconds' as const].map((k) => (
+                    {[
+                      ...NOW_KEYS,
+                      ...TODAY_KEYS,
+                      'averageHandleSeconds' as const,
+                      'firstContactResolution' as const,
+                    ].map((k) => (
                       <Table.Th key={k}>{label(k)}</Table.Th>
                     ))}
+                    <Table.Th>{t('callWall.availableAgents')}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {w.queues.map((q) => (
-                    <Table.Tr key={q.connectionId}>
-                      <Table.Td>{q.name}</Table.Td>
+                    <Table.Tr key={`${q.kind}:${q.id}`} data-testid={`wall-queue-${q.id}`}>
+                      <Table.Td>
+                        <Text size="sm" c={q.kind === 'queue' ? undefined : 'dimmed'}>
+                          {rowName(q)}
+                        </Text>
+                      </Table.Td>
                       {[...NOW_KEYS, ...TODAY_KEYS].map((k) => (
-                        <Table.Td key={k}>{n(q[k])}</Table.Td>
+                        <Table.Td key={k} data-testid={`wall-queue-${q.id}-${k}`}>
+                          {n(q[k])}
+                        </Table.Td>
                       ))}
                       <Table.Td>{formatHandleTime(q.averageHandleSeconds, prefs)}</Table.Td>
+                      <Table.Td>{formatFirstContact(q.firstContactResolution, prefs)}</Table.Td>
+                      <Table.Td>{q.agentsByState ? n(q.agentsByState.available) : '—'}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

@@ -22,7 +22,11 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
   const name = card.record?.title ?? card.call.from ?? '';
   const [ticketSubject, setTicketSubject] = useState(t('callCard.ticketSubject', { name }));
   const [taskTitle, setTaskTitle] = useState(t('callCard.taskTitle', { name }));
-  const codes = useQuery({ queryKey: callCardKeys.wrapUpCodes, queryFn: callCardApi.wrapUpCodes });
+  // The codes of the call's queue when it has its own, else the workspace's.
+  const codes = useQuery({
+    queryKey: callCardKeys.wrapUpCodesOf(id),
+    queryFn: () => callCardApi.wrapUpCodesOf(id),
+  });
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: callCardKeys.card(id) });
     if (card.record)

@@ -21,6 +21,8 @@ export const callCardKeys = {
   all: ['calls', 'card'] as const,
   card: (id: string) => ['calls', 'card', id] as const,
   wrapUpCodes: ['calls', 'wrap-up-codes'] as const,
+  /** The codes of one call: its queue's own, else the workspace's. */
+  wrapUpCodesOf: (id: string) => ['calls', 'wrap-up-codes', id] as const,
 };
 
 /** The call card's reads and the agent's actions, through the typed client. */
@@ -33,4 +35,6 @@ export const callCardApi = {
   addTask: (id: string, body: CallTaskInput) =>
     call(client.POST('/api/v1/calls/{id}/task', { params: { path: { id } }, body })),
   wrapUpCodes: async () => (await call(client.GET('/api/v1/calls/wrap-up-codes'))).codes,
+  wrapUpCodesOf: async (id: string) =>
+    (await call(client.GET('/api/v1/calls/{id}/wrap-up-codes', { params: { path: { id } } }))).codes,
 };

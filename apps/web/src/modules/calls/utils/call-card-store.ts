@@ -23,6 +23,7 @@ const emit = () => {
  * The cards popped in this tab, kept outside React so the event stream's handler (which knows no component) can
  * open them on any page. A ringing or answered call pops its card; a later state updates it; the card decides
  * itself, from what the API says, whether it stays (an answered call of the agent's, for the wrap-up) or closes.
+ * `closed` (a queue's call taken by another member, or abandoned while it waited) closes it at once.
  */
 export const callCardStore = {
   subscribe(listener: () => void) {
@@ -33,6 +34,11 @@ export const callCardStore = {
   /** The event stream said something of a call. */
   heard(event: LiveCallEvent) {
     const known = cards.find((c) => c.callId === event.callId);
+    // A queue's call another member answered, or whose caller hung up while it waited: its pop closes here.
+    if (event.state === 'closed') {
+      if (known) callCardStore.close(event.callId);
+      return;
+    }
     if (known) cards = cards.map((c) => (c.callId === event.callId ? { ...c, state: event.state } : c));
     else if (event.state === 'ringing' || event.state === 'answered' || event.state === 'held')
       cards = [...cards, { callId: event.callId, state: event.state, at: event.at }].slice(-MAX_CARDS);

@@ -1,0 +1,139 @@
+/// <reference lib="dom" />
+// Browser test: call queues. The admin makes a queue in Settings → Phone systems with the form — its name in the phone
+// system and two members, herself and a colleague — then, on another page, the phone system posts a call waiting in
+// that queue at nobody's extension: the card pops for her, a member. The colleague's extension answers it: her card
+// closes. The wall shows the queue by name with its answered call. Then the queue's form in Arabic, right to left. No
+// serious accessibility problems.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ar } from '../apps/web/src/i18n/ar.ts';
+import { en } from '../apps/web/src/i18n/en.ts';
+import { openWithStream as openPage, phoneSystem } from './calls-desk.ts';
+import {
+  ascii,
+  seriousAxeViolations as axe,
+  newDeskPage,
+  openSignedInDesk,
+  type SignedInDesk,
+} from './desk.ts';
+
+const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
+
+describe('a call queue pops for its members and closes when one answers', () => {
+  let desk: SignedInDesk;
+  let page: Page;
+  let base: string;
+  let apiKey = '';
+  let colleague: { userId: string; name: string };
+  const api = (method: string, url: string, body?: unknown) => desk.api(method, url, body);
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  /** What the phone system posts: one event of a call to the support number, now. */
+  const phoneSays = phoneSystem(
+    () => base,
+    () => apiKey,
+    { from: '+966501112233', to: '920001234' },
+  );
+
+  beforeAll(async () => {
+    await fs.mkdir(SHOTS, { recursive: true });
+    desk = await openSignedInDesk('Nadia Supervisor', { locale: 'en' });
+    ({ page, base } = desk);
+    const me = ((await api('GET', '/me')).user as { id: string }).id;
+    // The colleague accepts an invitation in a browser context of her own, then is left alone.
+    const invited = await api('POST', '/invitations', {
+      email: `omar.${me.slice(0, 8)}@example.com`,
+      role: 'agent',
+    });
+    const own = await newDeskPage(desk.browser);
+    const accepted = await own.request.post(`${base}/api/v1/auth/accept-invitation`, {
+      data: { token: invited.token, name: 'Omar Colleague', password: 'correct horse battery' },
+    });
+    expect(accepted.status(), await accepted.text()).toBe(200);
+    colleague = { userId: (await accepted.json()).user.id, name: 'Omar Colleague' };
+    const connection = await api('POST', '/calls/connections', {
+      name: 'Office PBX',
+      type: 'generic',
+      country: 'SA',
+      extensions: { '201': me, '202': colleague.userId },
+    });
+    apiKey = connection.apiKey as string;
+  }, 120_000);
+  afterAll(() => desk?.close());
+
+  it('makes a queue with its name in the phone system and two members, in the settings', async () => {
+    const s = en.callQueues;
+    await page.goto(`${base}/settings?tab=phone-systems`);
+    const section = page.getByTestId('call-queues');
+    await section.getByText(s.none).waitFor();
+    await page.getByTestId('call-queue-new').click();
+    const form = page.getByTestId('call-queue-form');
+    await form.getByRole('textbox', { name: s.name, exact: true }).fill('Customer support');
+    const keys = form.getByLabel(s.keys);
+    await keys.fill('support');
+    await keys.press('Enter');
+    const members = form.getByLabel(s.members, { exact: true }).and(page.locator('input:not([type=hidden])'));
+    for (const who of ['Nadia Supervisor', colleague.name]) {
+      await members.click();
+      await page.getByRole('option', { name: who }).click();
+    }
+    await form.getByTestId('call-queue-add-code').click();
+    await form.getByLabel(s.codeN.replace('{{n}}', '1'), { exact: true }).fill('fixed');
+    await form.getByLabel(s.labelN.replace('{{n}}', '1'), { exact: true }).fill('Fixed on the call');
+    expect(await axe(page, '[data-testid="call-queue-form"]')).toEqual([]);
+    await form.getByTestId('call-queue-save').click();
+    await form.waitFor({ state: 'detached' });
+    const row = page.getByTestId('call-queue-list').getByRole('row', { name: /Customer support/ });
+    await row.waitFor();
+    await row.getByText('support', { exact: true }).waitFor();
+    await row.getByText('Fixed on the call').waitFor();
+    expect(await axe(page)).toEqual([]);
+    await shot('calls-queues-settings');
+    const [queue] = (await api('GET', '/calls/queues')).data as { keys: string[]; members: string[] }[];
+    expect(queue?.keys).toEqual(['support']);
+    expect(queue?.members).toHaveLength(2);
+  });
+
+  it('pops the waiting call for her on another page, and closes it when the colleague answers', async () => {
+    await openPage(page, base, '/o/companies');
+    await phoneSays('queue-1', 'ringing', { queue: 'support' });
+    const card = page.getByTestId('call-card');
+    await card.waitFor();
+    await expect.poll(() => card.getAttribute('data-call-state')).toBe('ringing');
+    expect(page.url()).toContain('/o/companies');
+    await shot('calls-queues-pop');
+    // The queue rings both members' phones; the colleague's answers.
+    await phoneSays('queue-1', 'ringing', { queue: 'support', extension: '202' });
+    await phoneSays('queue-1', 'answered', { queue: 'support', extension: '202' });
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
+  it('shows the queue on the wall with its answered call, by name', async () => {
+    await phoneSays('queue-1', 'ended', { queue: 'support', cause: 'normal', duration: 42 });
+    await openPage(page, base, '/calls/wall');
+    const [queue] = (await api('GET', '/calls/queues')).data as { id: string }[];
+    const answered = page.getByTestId(`wall-queue-${queue!.id}-answered`);
+    await expect.poll(async () => ascii((await answered.textContent()) ?? ''), { timeout: 15_000 }).toBe('1');
+    await page.getByTestId('wall-queues').getByText('Customer support').waitFor();
+    await page.getByTestId('wall-total-firstContactResolution').waitFor();
+    expect(await axe(page)).toEqual([]);
+  });
+
+  it('edits the queue right to left in Arabic', async () => {
+    await api('PATCH', '/me', { locale: 'ar', digits: 'arab' });
+    const s = ar.callQueues;
+    await page.goto(`${base}/settings?tab=phone-systems`);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    await page.getByRole('button', { name: s.editOf.replace('{{name}}', 'Customer support') }).click();
+    const form = page.getByTestId('call-queue-form');
+    await form.getByLabel(s.ownWrapUp).check();
+    await form.getByLabel(s.wrapUp).fill('90');
+    expect(await axe(page, '[data-testid="call-queue-form"]')).toEqual([]);
+    await shot('calls-queues-form-ar-rtl');
+    await form.getByTestId('call-queue-save').click();
+    await form.waitFor({ state: 'detached' });
+    const [queue] = (await api('GET', '/calls/queues')).data as { wrapUpSeconds: number }[];
+    expect(queue?.wrapUpSeconds).toBe(90);
+  });
+});
