@@ -177,6 +177,8 @@ describe('tenant isolation across every route', () => {
       })
     ).id;
     ids.reportExport = (await post(`/reports/${ids.report}/exports`, { format: 'csv' })).id;
+    // B's team, for the routes that name a team (a team's home dashboard).
+    ids.team = (await post('/teams', { name: 'B team', members: [b.userId] })).id;
     ids.dashboardExport = (await post(`/dashboards/${ids.dashboard}/exports`, { format: 'pdf' })).id;
   });
   afterAll(() => t?.close());
@@ -194,6 +196,7 @@ describe('tenant isolation across every route', () => {
     replace('key', ['b_role']);
     replace('role', ['b_role']);
     replace('widgetId', ['w']);
+    replace('teamId', [ids.team!]);
     replace('exportId', [ids.reportExport!, ids.dashboardExport!]);
     replace('userId', [b.userId]);
     // A message's attachment and remote image by number: the id decides (B's ids are not found).
@@ -244,6 +247,7 @@ describe('tenant isolation across every route', () => {
           'B call queue',
           'B dashboard',
           'B report',
+          'B team',
         ]) {
           expect(response.body, `${route.method} ${url}`).not.toContain(secret);
         }

@@ -14989,8 +14989,16 @@ export interface paths {
                         /** @default [] */
                         groupBy?: {
                             field: string;
-                            /** @enum {string} */
-                            bucket?: "day" | "week" | "month" | "quarter" | "year";
+                            /**
+                             * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                             * @enum {string}
+                             */
+                            bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                            /**
+                             * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                             * @enum {string}
+                             */
+                            by?: "team";
                             /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                             step?: number;
                             /**
@@ -15030,6 +15038,11 @@ export interface paths {
                          * @enum {string}
                          */
                         chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                        /**
+                         * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                         * @enum {string}
+                         */
+                        compare?: "previous" | "previousYear";
                     };
                 };
             };
@@ -15197,8 +15210,16 @@ export interface paths {
                             /** @default [] */
                             groupBy?: {
                                 field: string;
-                                /** @enum {string} */
-                                bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                /**
+                                 * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                                 * @enum {string}
+                                 */
+                                bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                                /**
+                                 * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                                 * @enum {string}
+                                 */
+                                by?: "team";
                                 /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                                 step?: number;
                                 /**
@@ -15238,6 +15259,11 @@ export interface paths {
                              * @enum {string}
                              */
                             chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                            /**
+                             * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                             * @enum {string}
+                             */
+                            compare?: "previous" | "previousYear";
                         };
                         shares?: {
                             /** @enum {string} */
@@ -15477,8 +15503,16 @@ export interface paths {
                             /** @default [] */
                             groupBy?: {
                                 field: string;
-                                /** @enum {string} */
-                                bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                /**
+                                 * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                                 * @enum {string}
+                                 */
+                                bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                                /**
+                                 * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                                 * @enum {string}
+                                 */
+                                by?: "team";
                                 /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                                 step?: number;
                                 /**
@@ -15518,6 +15552,11 @@ export interface paths {
                              * @enum {string}
                              */
                             chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                            /**
+                             * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                             * @enum {string}
+                             */
+                            compare?: "previous" | "previousYear";
                         };
                         shares?: {
                             /** @enum {string} */
@@ -16714,6 +16753,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{id}/schedules/{scheduleId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a schedule that paused itself after failed sends (its owner, or reports.manage): its count of failures back to 0, its next run queued */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    scheduleId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportSchedule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboards": {
         parameters: {
             query?: never;
@@ -16825,8 +16939,16 @@ export interface paths {
                                 /** @default [] */
                                 groupBy?: {
                                     field: string;
-                                    /** @enum {string} */
-                                    bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                    /**
+                                     * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                                     * @enum {string}
+                                     */
+                                    bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                                    /**
+                                     * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                                     * @enum {string}
+                                     */
+                                    by?: "team";
                                     /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                                     step?: number;
                                     /**
@@ -16866,6 +16988,11 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                                /**
+                                 * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                                 * @enum {string}
+                                 */
+                                compare?: "previous" | "previousYear";
                             };
                             /** @description The date field the period narrows when the report has no date dimension. */
                             dateField?: string;
@@ -16896,9 +17023,9 @@ export interface paths {
                                  * @description A period of its own, narrowing the dashboard’s.
                                  * @enum {string}
                                  */
-                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
-                                /** @description Also the previous period of the same length. */
-                                compare?: boolean;
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
+                                /** @description Also a period to compare with: `previous` (or true) the period before, of the same kind (last Jalali month); `previousYear` the same period a year earlier in the viewer’s calendar (this Jalali month of last year). */
+                                compare?: boolean | ("previous" | "previousYear");
                             };
                         } | {
                             id: string;
@@ -16923,11 +17050,11 @@ export interface paths {
                                  * @description A period of its own, narrowing the dashboard’s.
                                  * @enum {string}
                                  */
-                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
                             };
                         })[];
                         filters?: {
-                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear") | {
                                 from: string;
                                 to: string;
                             }) | null;
@@ -17012,7 +17139,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller’s home: their role’s chosen dashboard, else the built-in one for the role */
+        /** The caller’s home: the dashboard chosen for them, else for a team of theirs (the first by name), else for their role, else the built-in one for the role */
         get: {
             parameters: {
                 query?: never;
@@ -17031,6 +17158,11 @@ export interface paths {
                         "application/json": {
                             dashboard: components["schemas"]["Dashboard"];
                             landing: boolean;
+                            /**
+                             * @description Whose choice it is: the person’s own, a team’s, the role’s, or none (built in).
+                             * @enum {string}
+                             */
+                            source: "person" | "team" | "role" | "builtIn";
                         };
                     };
                 };
@@ -17096,7 +17228,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every role’s home dashboard (null: the built-in one) and whether it lands there */
+        /** Every role’s home dashboard (null: the built-in one) and whether it lands there, and the homes chosen for teams and people */
         get: {
             parameters: {
                 query?: never;
@@ -17119,6 +17251,8 @@ export interface paths {
                                 dashboardId: string | null;
                                 landing: boolean;
                             }[];
+                            teams: components["schemas"]["DashboardSubjectHome"][];
+                            people: components["schemas"]["DashboardSubjectHome"][];
                         };
                     };
                 };
@@ -17170,6 +17304,289 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/homes/teams/{teamId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose a team’s home dashboard (null: none) and whether its members land on it; a person’s own home wins over it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    teamId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A dashboard the caller may open; null removes the choice (the next one down applies). */
+                        dashboardId: string | null;
+                        /**
+                         * @description Open it first after signing in.
+                         * @default false
+                         */
+                        landing?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardSubjectHome"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/homes/people/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose one person’s home dashboard (null: none) and whether they land on it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A dashboard the caller may open; null removes the choice (the next one down applies). */
+                        dashboardId: string | null;
+                        /**
+                         * @description Open it first after signing in.
+                         * @default false
+                         */
+                        landing?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardSubjectHome"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/my-home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose the caller’s own home: a dashboard they may open (null: none, so their team’s or role’s applies) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A dashboard the caller may open; null removes the choice (the next one down applies). */
+                        dashboardId: string | null;
+                        /**
+                         * @description Open it first after signing in.
+                         * @default false
+                         */
+                        landing?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardSubjectHome"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -17454,8 +17871,16 @@ export interface paths {
                                 /** @default [] */
                                 groupBy?: {
                                     field: string;
-                                    /** @enum {string} */
-                                    bucket?: "day" | "week" | "month" | "quarter" | "year";
+                                    /**
+                                     * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                                     * @enum {string}
+                                     */
+                                    bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                                    /**
+                                     * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                                     * @enum {string}
+                                     */
+                                    by?: "team";
                                     /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                                     step?: number;
                                     /**
@@ -17495,6 +17920,11 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                                /**
+                                 * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                                 * @enum {string}
+                                 */
+                                compare?: "previous" | "previousYear";
                             };
                             /** @description The date field the period narrows when the report has no date dimension. */
                             dateField?: string;
@@ -17525,9 +17955,9 @@ export interface paths {
                                  * @description A period of its own, narrowing the dashboard’s.
                                  * @enum {string}
                                  */
-                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
-                                /** @description Also the previous period of the same length. */
-                                compare?: boolean;
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
+                                /** @description Also a period to compare with: `previous` (or true) the period before, of the same kind (last Jalali month); `previousYear` the same period a year earlier in the viewer’s calendar (this Jalali month of last year). */
+                                compare?: boolean | ("previous" | "previousYear");
                             };
                         } | {
                             id: string;
@@ -17552,11 +17982,11 @@ export interface paths {
                                  * @description A period of its own, narrowing the dashboard’s.
                                  * @enum {string}
                                  */
-                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                                period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
                             };
                         })[];
                         filters?: {
-                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear") | {
                                 from: string;
                                 to: string;
                             }) | null;
@@ -17655,7 +18085,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         filters?: {
-                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                            period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear") | {
                                 from: string;
                                 to: string;
                             }) | null;
@@ -31326,8 +31756,16 @@ export interface components {
                     /** @default [] */
                     groupBy: {
                         field: string;
-                        /** @enum {string} */
-                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /**
+                         * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                         * @enum {string}
+                         */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                        /**
+                         * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                         * @constant
+                         */
+                        by?: "team";
                         /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                         step?: number;
                         /**
@@ -31367,6 +31805,11 @@ export interface components {
                      * @enum {string}
                      */
                     chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                    /**
+                     * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                     * @enum {string}
+                     */
+                    compare?: "previous" | "previousYear";
                 };
                 /** @description The date field the period narrows when the report has no date dimension. */
                 dateField?: string;
@@ -31397,9 +31840,9 @@ export interface components {
                      * @description A period of its own, narrowing the dashboard’s.
                      * @enum {string}
                      */
-                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
-                    /** @description Also the previous period of the same length. */
-                    compare?: boolean;
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
+                    /** @description Also a period to compare with: `previous` (or true) the period before, of the same kind (last Jalali month); `previousYear` the same period a year earlier in the viewer’s calendar (this Jalali month of last year). */
+                    compare?: boolean | ("previous" | "previousYear");
                 };
             } | {
                 id: string;
@@ -31424,11 +31867,11 @@ export interface components {
                      * @description A period of its own, narrowing the dashboard’s.
                      * @enum {string}
                      */
-                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
                 };
             })[];
             filters: {
-                period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear") | {
                     from: string;
                     to: string;
                 }) | null;
@@ -31499,8 +31942,16 @@ export interface components {
                     /** @default [] */
                     groupBy: {
                         field: string;
-                        /** @enum {string} */
-                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /**
+                         * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                         * @enum {string}
+                         */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                        /**
+                         * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                         * @constant
+                         */
+                        by?: "team";
                         /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                         step?: number;
                         /**
@@ -31540,6 +31991,11 @@ export interface components {
                      * @enum {string}
                      */
                     chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                    /**
+                     * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                     * @enum {string}
+                     */
+                    compare?: "previous" | "previousYear";
                 };
                 /** @description The date field the period narrows when the report has no date dimension. */
                 dateField?: string;
@@ -31570,9 +32026,9 @@ export interface components {
                      * @description A period of its own, narrowing the dashboard’s.
                      * @enum {string}
                      */
-                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
-                    /** @description Also the previous period of the same length. */
-                    compare?: boolean;
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
+                    /** @description Also a period to compare with: `previous` (or true) the period before, of the same kind (last Jalali month); `previousYear` the same period a year earlier in the viewer’s calendar (this Jalali month of last year). */
+                    compare?: boolean | ("previous" | "previousYear");
                 };
             } | {
                 id: string;
@@ -31597,11 +32053,11 @@ export interface components {
                      * @description A period of its own, narrowing the dashboard’s.
                      * @enum {string}
                      */
-                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear";
+                    period?: "today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear";
                 };
             })[];
             filters: {
-                period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear") | {
+                period?: (("today" | "thisWeek" | "thisMonth" | "thisQuarter" | "thisYear" | "lastWeek" | "lastMonth" | "lastQuarter" | "lastYear" | "thisFiscalQuarter" | "thisFiscalYear" | "lastFiscalQuarter" | "lastFiscalYear") | {
                     from: string;
                     to: string;
                 }) | null;
@@ -31685,6 +32141,18 @@ export interface components {
                 };
             }[];
             generatedAt: string;
+        };
+        DashboardSubjectHome: {
+            /** @description The team’s id, or the person’s user id. */
+            id: string;
+            dashboardId: string | null;
+            landing: boolean;
+        };
+        DashboardSubjectHomeInput: {
+            /** @description The team’s id, or the person’s user id. */
+            id: string;
+            dashboardId: string | null;
+            landing: boolean;
         };
         DealHistoryEntry: {
             id: string;
@@ -33499,6 +33967,8 @@ export interface components {
                 weekStart: string | null;
                 /** @description For a number grouped into ranges: their width. */
                 step: number | null;
+                /** @description team: a person field grouped by that person’s teams (keys are team ids; null: no team). */
+                by: "team" | null;
             }[];
             measures: {
                 fn: string;
@@ -33526,10 +33996,16 @@ export interface components {
             }[];
             /** @description The workspace’s currency when money measures were converted into it. */
             currency: string | null;
+            /** @description Names of the keys that are ids: related records’ titles as the viewer may see them, and team names (for a viewer with members.read). */
             labels: {
                 [key: string]: string | null;
             };
             truncated: boolean;
+            /** @description The workspace’s fiscal year (its calendar and first month) when a dimension is bucketed by fiscal quarter or year. */
+            fiscal: {
+                calendar: string;
+                startMonth: number;
+            } | null;
         };
         ReportResultInput: {
             object: string;
@@ -33542,6 +34018,8 @@ export interface components {
                 weekStart: string | null;
                 /** @description For a number grouped into ranges: their width. */
                 step: number | null;
+                /** @description team: a person field grouped by that person’s teams (keys are team ids; null: no team). */
+                by: "team" | null;
             }[];
             measures: {
                 fn: string;
@@ -33569,10 +34047,16 @@ export interface components {
             }[];
             /** @description The workspace’s currency when money measures were converted into it. */
             currency: string | null;
+            /** @description Names of the keys that are ids: related records’ titles as the viewer may see them, and team names (for a viewer with members.read). */
             labels: {
                 [key: string]: string | null;
             };
             truncated: boolean;
+            /** @description The workspace’s fiscal year (its calendar and first month) when a dimension is bucketed by fiscal quarter or year. */
+            fiscal: {
+                calendar: string;
+                startMonth: number;
+            } | null;
         };
         ReportSchedule: {
             id: string;
@@ -33604,6 +34088,13 @@ export interface components {
             nextRunAt: string | null;
             lastRunAt: string | null;
             lastError: string | null;
+            /** @description Sends that failed in a row (0 after one that went out). */
+            failures: number;
+            /** @description Set when the schedule paused itself after 5 failed sends in a row: when, and the last error. Resume it (or change it) to send again. */
+            paused: {
+                at: string;
+                reason: string | null;
+            } | null;
         };
         ReportScheduleInput: {
             id: string;
@@ -33635,6 +34126,13 @@ export interface components {
             nextRunAt: string | null;
             lastRunAt: string | null;
             lastError: string | null;
+            /** @description Sends that failed in a row (0 after one that went out). */
+            failures: number;
+            /** @description Set when the schedule paused itself after 5 failed sends in a row: when, and the last error. Resume it (or change it) to send again. */
+            paused: {
+                at: string;
+                reason: string | null;
+            } | null;
         };
         ResolutionMetrics: {
             from: string;
@@ -34609,8 +35107,16 @@ export interface components {
                     /** @default [] */
                     groupBy: {
                         field: string;
-                        /** @enum {string} */
-                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /**
+                         * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                         * @enum {string}
+                         */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                        /**
+                         * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                         * @constant
+                         */
+                        by?: "team";
                         /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                         step?: number;
                         /**
@@ -34650,6 +35156,11 @@ export interface components {
                      * @enum {string}
                      */
                     chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                    /**
+                     * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                     * @enum {string}
+                     */
+                    compare?: "previous" | "previousYear";
                 };
                 result: components["schemas"]["ReportResult"];
             } | {
@@ -34660,6 +35171,8 @@ export interface components {
                     from: string;
                     to: string;
                 } | null;
+                /** @description What `previous` is: the period before, or the same period a year earlier. */
+                compare: ("previous" | "previousYear") | null;
                 previous: components["schemas"]["ReportResult"] | null;
                 previousPeriod: {
                     from: string;
@@ -34707,8 +35220,16 @@ export interface components {
                     /** @default [] */
                     groupBy: {
                         field: string;
-                        /** @enum {string} */
-                        bucket?: "day" | "week" | "month" | "quarter" | "year";
+                        /**
+                         * @description For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.
+                         * @enum {string}
+                         */
+                        bucket?: "day" | "week" | "month" | "quarter" | "year" | "fiscalQuarter" | "fiscalYear";
+                        /**
+                         * @description For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.
+                         * @constant
+                         */
+                        by?: "team";
                         /** @description For a number or rating field: group into ranges this wide (0–999, 1000–1999, … for 1000). */
                         step?: number;
                         /**
@@ -34748,6 +35269,11 @@ export interface components {
                      * @enum {string}
                      */
                     chart?: "bar" | "barHorizontal" | "barStacked" | "line" | "area" | "pie" | "donut" | "funnel" | "kpi" | "table" | "pivot";
+                    /**
+                     * @description What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).
+                     * @enum {string}
+                     */
+                    compare?: "previous" | "previousYear";
                 };
                 result: components["schemas"]["ReportResultInput"];
             } | {
@@ -34758,6 +35284,8 @@ export interface components {
                     from: string;
                     to: string;
                 } | null;
+                /** @description What `previous` is: the period before, or the same period a year earlier. */
+                compare: ("previous" | "previousYear") | null;
                 previous: components["schemas"]["ReportResultInput"] | null;
                 previousPeriod: {
                     from: string;

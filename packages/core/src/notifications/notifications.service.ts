@@ -104,7 +104,9 @@ export async function listNotifications(
     }
     return {
       data: page
-        .filter((r) => ruleFor(principal, r.objectKey).read)
+        // A notification about something a module keeps (`module:thing`, never an object's key) is its person's
+        // own: no object rule applies, and it has no title through the gate.
+        .filter((r) => r.objectKey.includes(':') || ruleFor(principal, r.objectKey).read)
         .map((r) => ({
           id: r.id,
           kind: r.kind,

@@ -10,9 +10,10 @@ import { workspaceObjects } from '../records/scope.ts';
 import { getUser } from '../users/users.service.ts';
 import { listViews } from '../views/views.service.ts';
 import { teamMemberIds } from '../workspaces/teams.service.ts';
-import { dayStart, periodDays } from './dashboards.repository.ts';
-import type { DashboardFilters, Period, PeriodPreset, Widget } from './dashboards.schemas.ts';
+import { dayStart, fiscalPeriodDays, periodDays, yearEarlier } from './dashboards.repository.ts';
+import type { DashboardFilters, KpiComparison, Period, PeriodPreset, Widget } from './dashboards.schemas.ts';
 import { dashboardForRun } from './dashboards.service.ts';
+import { type FiscalYear, fiscalMonths, fiscalYearIn } from './fiscal-year.ts';
 import { type ReportDefinition, reportDefinitionSchema } from './report-definition.ts';
 import { type ReportResult, runReport } from './run-report.ts';
 import { getSavedReport } from './saved-reports.service.ts';
@@ -49,6 +50,8 @@ export interface WidgetRun {
         kind: 'kpi';
         result: ReportResult;
         period: DayRange | null;
+        /** What `previous` is: the period before, or the same period a year earlier (null: no comparison). */
+        compare: KpiComparison | null;
         previous: ReportResult | null;
         previousPeriod: DayRange | null;
       }
@@ -75,7 +78,23 @@ const dayBefore = (day: string) =>
 const daysBetween = (a: string, b: string) =>
   Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 
-/** The calendar column a preset period groups by, and how many periods back it lies. */
+/** A preset of the workspace's fiscal year: its kind, and how many periods back it lies. */
+function fiscalPreset(preset: PeriodPreset): { kind: 'quarter' | 'year'; back: number } | undefined {
+  switch (preset) {
+    case 'thisFiscalQuarter':
+      return { kind: 'quarter', back: 0 };
+    case 'lastFiscalQuarter':
+      return { kind: 'quarter', back: 1 };
+    case 'thisFiscalYear':
+      return { kind: 'year', back: 0 };
+    case 'lastFiscalYear':
+      return { kind: 'year', back: 1 };
+    default:
+      return undefined;
+  }
+}
+
+/** The calendar column a preset period (not a fiscal one) groups by, and how many periods back it lies. */
 function presetColumn(preset: PeriodPreset, calendar: Calendar): { column: string; back: number } {
   const p = PREFIX[calendar];
   const week = calendar === 'gregory' ? 'week_iso' : 'week_sat';
@@ -98,6 +117,8 @@ function presetColumn(preset: PeriodPreset, calendar: Calendar): { column: strin
       return { column: `${p}_year_start`, back: 0 };
     case 'lastYear':
       return { column: `${p}_year_start`, back: 1 };
+    default:
+      throw new Error(`${preset} is a fiscal period.`);
   }
 }
 
@@ -113,10 +134,15 @@ interface RunScope {
   /** Owners a record must have (null: any); an empty list keeps none. */
   owners: string[] | null;
   objects: ObjectDef[];
+  /** The workspace's fiscal year (read once, when a fiscal period is asked for). */
+  fiscal: () => Promise<FiscalYear>;
 }
 
+const outsideCalendar = () =>
+  new AppError('validation_failed', 'That period lies outside the calendar (1900–2100).');
+
 async function daysOf(
-  s: Pick<RunScope, 'ctx' | 'calendar' | 'today'>,
+  s: Pick<RunScope, 'ctx' | 'calendar' | 'today' | 'fiscal'>,
   period: Period,
   back = 0,
 ): Promise<DayRange> {
@@ -134,10 +160,51 @@ async function daysOf(
       to,
     };
   }
+  const fiscal = fiscalPreset(period);
+  if (fiscal) {
+    const year = await s.fiscal();
+    const days = await inWorkspace(s.ctx, (trx) =>
+      fiscalPeriodDays(trx, year, fiscalMonths(fiscal.kind), s.today, fiscal.back + back),
+    );
+    if (!days) throw outsideCalendar();
+    return days;
+  }
   const { column, back: b } = presetColumn(period, s.calendar);
   const days = await inWorkspace(s.ctx, (trx) => periodDays(trx, column, s.today, b + back));
-  if (!days) throw new AppError('validation_failed', 'That period lies outside the calendar (1900–2100).');
+  if (!days) throw outsideCalendar();
   return days;
+}
+
+/**
+ * The same period a year earlier, in the viewer's calendar: this Jalali month → the same Jalali month of last year,
+ * this week → the week holding the same date last year, today → the same date, a fiscal quarter → the same fiscal
+ * quarter of the year before, civil dates → each date a year earlier (a day the earlier month lacks: its last).
+ */
+async function yearBefore(
+  s: Pick<RunScope, 'ctx' | 'calendar' | 'today' | 'fiscal'>,
+  period: Period,
+): Promise<DayRange> {
+  const earlier = async (day: string) => {
+    const found = await inWorkspace(s.ctx, (trx) => yearEarlier(trx, s.calendar, day));
+    if (!found) throw outsideCalendar();
+    return found;
+  };
+  if (typeof period !== 'string') {
+    const days = await daysOf(s, period);
+    return { from: await earlier(days.from), to: await earlier(days.to) };
+  }
+  const fiscal = fiscalPreset(period);
+  if (fiscal) return daysOf(s, period, fiscal.kind === 'quarter' ? 4 : 1);
+  const days = await daysOf(s, period);
+  if (period === 'today') {
+    const day = await earlier(days.from);
+    return { from: day, to: day };
+  }
+  const { column } = presetColumn(period, s.calendar);
+  const start = await earlier(days.from);
+  const found = await inWorkspace(s.ctx, (trx) => periodDays(trx, column, start, 0));
+  if (!found) throw outsideCalendar();
+  return found;
 }
 
 /** The viewer's today, calendar and time zone, the period's days and the owners the filters keep. */
@@ -151,7 +218,12 @@ async function openRun(ctx: ServiceContext, filters: DashboardFilters): Promise<
     month: '2-digit',
     day: '2-digit',
   }).format(new Date());
-  const scope = { ctx, calendar, today };
+  let fiscalYear: Promise<FiscalYear> | undefined;
+  const fiscal = () => {
+    fiscalYear ??= inWorkspace(ctx, (trx, ws) => fiscalYearIn(trx, ws));
+    return fiscalYear;
+  };
+  const scope = { ctx, calendar, today, fiscal };
   const period = filters.period ? await daysOf(scope, filters.period) : null;
   let owners: string[] | null = null;
   if (filters.owner)
@@ -287,12 +359,15 @@ async function runKpiWidget(
     measures: [k.measure],
   });
   const result = await runReport(s.ctx, definition(allOf(...parts)));
-  // Beside it, the period before the widget's own (or the dashboard's), of the same kind: last Jalali month.
+  // Beside it, the period before the widget's own (or the dashboard's), of the same kind (last Jalali month), or
+  // the same period a year earlier (this Jalali month of last year).
   const spec: Period | null = k.period ?? s.periodSpec;
+  const compare: KpiComparison | null =
+    k.compare === 'previousYear' ? 'previousYear' : k.compare ? 'previous' : null;
   let previous: ReportResult | null = null;
   let previousPeriod: DayRange | null = null;
-  if (k.compare && k.dateField && spec) {
-    previousPeriod = await daysOf(s, spec, 1);
+  if (compare && k.dateField && spec) {
+    previousPeriod = compare === 'previousYear' ? await yearBefore(s, spec) : await daysOf(s, spec, 1);
     previous = await runReport(
       s.ctx,
       definition(allOf(k.filter, owner, await periodTree(s, object, k.dateField, previousPeriod))),
@@ -301,7 +376,14 @@ async function runKpiWidget(
   const period = own ?? (k.dateField ? s.period : null);
   return {
     applied: { period: k.dateField ? s.period : null, owner: owner !== undefined },
-    data: { kind: 'kpi', result, period, previous, previousPeriod },
+    data: {
+      kind: 'kpi',
+      result,
+      period,
+      compare: previous ? compare : null,
+      previous,
+      previousPeriod,
+    },
   };
 }
 

@@ -9,7 +9,11 @@ import {
   getHomeDashboard,
   listDashboards,
   listHomeDashboards,
+  listSubjectHomes,
   setHomeDashboard,
+  setMyHomeDashboard,
+  setPersonHomeDashboard,
+  setTeamHomeDashboard,
   updateDashboard,
 } from './dashboards.service.ts';
 import { runDashboardWidget } from './dashboards-run.ts';
@@ -52,6 +56,23 @@ const homeSchema = z.object({
   dashboardId: z.string().nullable(),
   landing: z.boolean(),
 });
+const subjectHomeSchema = z
+  .object({
+    id: z.string().describe('The team’s id, or the person’s user id.'),
+    dashboardId: z.string().nullable(),
+    landing: z.boolean(),
+  })
+  .meta({ id: 'DashboardSubjectHome' });
+const homeBody = z
+  .object({
+    dashboardId: z
+      .string()
+      .max(64)
+      .nullable()
+      .describe('A dashboard the caller may open; null removes the choice (the next one down applies).'),
+    landing: z.boolean().default(false).describe('Open it first after signing in.'),
+  })
+  .strict();
 const dayRange = z.object({ from: z.string(), to: z.string() });
 const widgetRunSchema = z
   .object({
@@ -78,6 +99,10 @@ const widgetRunSchema = z
           kind: z.literal('kpi'),
           result: reportResultSchema,
           period: dayRange.nullable(),
+          compare: z
+            .enum(['previous', 'previousYear'])
+            .nullable()
+            .describe('What `previous` is: the period before, or the same period a year earlier.'),
           previous: reportResultSchema.nullable(),
           previousPeriod: dayRange.nullable(),
         }),
@@ -148,8 +173,18 @@ export const dashboardsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
       config: auth,
       schema: {
         tags,
-        summary: 'The caller’s home: their role’s chosen dashboard, else the built-in one for the role',
-        response: { 200: z.object({ dashboard: dashboardSchema, landing: z.boolean() }), ...problems },
+        summary:
+          'The caller’s home: the dashboard chosen for them, else for a team of theirs (the first by name), else for their role, else the built-in one for the role',
+        response: {
+          200: z.object({
+            dashboard: dashboardSchema,
+            landing: z.boolean(),
+            source: z
+              .enum(['person', 'team', 'role', 'builtIn'])
+              .describe('Whose choice it is: the person’s own, a team’s, the role’s, or none (built in).'),
+          }),
+          ...problems,
+        },
       },
     },
     async (request) => getHomeDashboard(contextOf(db, request)),
@@ -160,11 +195,65 @@ export const dashboardsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { 
       config: { ...auth, permission: 'reports.manage' },
       schema: {
         tags,
-        summary: 'Every role’s home dashboard (null: the built-in one) and whether it lands there',
-        response: { 200: z.object({ data: z.array(homeSchema) }), ...problems },
+        summary:
+          'Every role’s home dashboard (null: the built-in one) and whether it lands there, and the homes chosen for teams and people',
+        response: {
+          200: z.object({
+            data: z.array(homeSchema),
+            teams: z.array(subjectHomeSchema),
+            people: z.array(subjectHomeSchema),
+          }),
+          ...problems,
+        },
       },
     },
-    async (request) => ({ data: await listHomeDashboards(contextOf(db, request)) }),
+    async (request) => {
+      const ctx = contextOf(db, request);
+      return { data: await listHomeDashboards(ctx), ...(await listSubjectHomes(ctx)) };
+    },
+  );
+  app.put(
+    '/dashboards/homes/teams/:teamId',
+    {
+      config: { ...auth, permission: 'reports.manage' },
+      schema: {
+        tags,
+        summary:
+          'Choose a team’s home dashboard (null: none) and whether its members land on it; a person’s own home wins over it',
+        params: z.object({ teamId: z.string().max(64) }),
+        body: homeBody,
+        response: { 200: subjectHomeSchema, ...problems },
+      },
+    },
+    async (request) => setTeamHomeDashboard(contextOf(db, request), request.params.teamId, request.body),
+  );
+  app.put(
+    '/dashboards/homes/people/:userId',
+    {
+      config: { ...auth, permission: 'reports.manage' },
+      schema: {
+        tags,
+        summary: 'Choose one person’s home dashboard (null: none) and whether they land on it',
+        params: z.object({ userId: z.string().max(64) }),
+        body: homeBody,
+        response: { 200: subjectHomeSchema, ...problems },
+      },
+    },
+    async (request) => setPersonHomeDashboard(contextOf(db, request), request.params.userId, request.body),
+  );
+  app.put(
+    '/dashboards/my-home',
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary:
+          'Choose the caller’s own home: a dashboard they may open (null: none, so their team’s or role’s applies)',
+        body: homeBody,
+        response: { 200: subjectHomeSchema, ...problems },
+      },
+    },
+    async (request) => setMyHomeDashboard(contextOf(db, request), request.body),
   );
   app.put(
     '/dashboards/home/:role',

@@ -19,8 +19,15 @@ export const PERIOD_PRESETS = [
   'lastMonth',
   'lastQuarter',
   'lastYear',
+  'thisFiscalQuarter',
+  'thisFiscalYear',
+  'lastFiscalQuarter',
+  'lastFiscalYear',
 ] as const;
 export type PeriodPreset = (typeof PERIOD_PRESETS)[number];
+/** How a KPI compares itself: with the period before (last month), or the same period a year earlier. */
+export const KPI_COMPARISONS = ['previous', 'previousYear'] as const;
+export type KpiComparison = (typeof KPI_COMPARISONS)[number];
 
 const fieldKey = z.string().min(1).max(63);
 const uuid = z
@@ -31,7 +38,10 @@ const uuid = z
   );
 const civilDate = reportDefinitionSchema.shape.range.unwrap().shape.from.unwrap();
 
-/** A period: one in the viewer's calendar and time zone (this Jalali month), or civil dates. */
+/**
+ * A period: one in the viewer's calendar and time zone (this Jalali month), one of the workspace's fiscal year
+ * (this fiscal quarter), or civil dates.
+ */
 export const periodSchema = z.union([
   z.enum(PERIOD_PRESETS),
   z.object({ from: civilDate, to: civilDate }).strict(),
@@ -88,7 +98,12 @@ export const kpiSchema = z
     filter: z.unknown().optional().describe('The lists’ filter tree.'),
     dateField: fieldKey.optional().describe('The date field the period narrows.'),
     period: z.enum(PERIOD_PRESETS).optional().describe('A period of its own, narrowing the dashboard’s.'),
-    compare: z.boolean().optional().describe('Also the previous period of the same length.'),
+    compare: z
+      .union([z.boolean(), z.enum(KPI_COMPARISONS)])
+      .optional()
+      .describe(
+        'Also a period to compare with: `previous` (or true) the period before, of the same kind (last Jalali month); `previousYear` the same period a year earlier in the viewer’s calendar (this Jalali month of last year).',
+      ),
   })
   .strict();
 const kpiWidget = z.object({ ...place, kind: z.literal('kpi'), kpi: kpiSchema }).strict();

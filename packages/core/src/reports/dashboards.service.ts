@@ -5,18 +5,23 @@ import { newId } from '../ids.ts';
 import { listRoleViews } from '../roles/roles.service.ts';
 import { listViews } from '../views/views.service.ts';
 import { listMembers } from '../workspaces/members.service.ts';
+import { teamsOfByName } from '../workspaces/team-membership.ts';
 import { listTeams } from '../workspaces/teams.service.ts';
 import {
   type DashboardRow,
   deleteDashboardRow,
   findDashboardRow,
   findHomeRow,
+  findSubjectHomeRows,
+  type HomeSubject,
   insertDashboardRow,
   listDashboardRows,
   listHomeRows,
+  listSubjectHomeRows,
   lockDashboardRow,
   updateDashboardRow,
   upsertHomeRow,
+  writeSubjectHomeRow,
 } from './dashboards.repository.ts';
 import {
   type DashboardFilters,
@@ -56,10 +61,14 @@ export interface DashboardInput {
   shares?: Share[] | undefined;
 }
 
-/** A role's home: its dashboard and whether the role's people land on it after signing in. */
+/** Where a person's home came from: chosen for them, for a team of theirs, for their role, or built in. */
+export type HomeSource = 'person' | 'team' | 'role' | 'builtIn';
+
+/** A person's home: its dashboard, whether they land on it after signing in, and whose choice it is. */
 export interface HomeView {
   dashboard: DashboardView;
   landing: boolean;
+  source: HomeSource;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -327,19 +336,43 @@ function builtInView(roleKey: string): DashboardView {
 }
 
 /**
- * The caller's home dashboard: the one an admin chose for their role (they may open it whoever it is shared with),
- * else the built-in one for the role — a rep's day, a manager's pipeline, an agent's queue.
+ * The caller's home dashboard, the first there is of: the one chosen for them (by themselves or an admin), the one
+ * an admin chose for a team of theirs (their teams by name: the first that has one), the one chosen for their role
+ * — each of which they may open whoever it is shared with —, else the built-in one for the role (a rep's day, a
+ * manager's pipeline, an agent's queue).
  */
 export async function getHomeDashboard(ctx: ServiceContext): Promise<HomeView> {
-  const home = await inWorkspace(ctx, (trx, ws) => findHomeRow(trx, ws, ctx.principal.role.id));
-  if (home?.dashboardId) {
+  const userId = ctx.principal.userId;
+  const chosen = await inWorkspace(ctx, async (trx, ws) => {
+    const person = userId ? await findSubjectHomeRows(trx, ws, 'person', [userId]) : [];
+    const teamIds = userId ? await teamsOfByName(trx, ws, userId) : [];
+    const teams = await findSubjectHomeRows(trx, ws, 'team', teamIds);
+    const team = teamIds.flatMap((id) => teams.filter((h) => h.id === id))[0];
+    const role = await findHomeRow(trx, ws, ctx.principal.role.id);
+    return { person: person[0], team, role };
+  });
+  const candidates: { dashboardId: string | null; landing: boolean; source: HomeSource }[] = [
+    ...(chosen.person ? [{ ...chosen.person, source: 'person' as const }] : []),
+    ...(chosen.team ? [{ ...chosen.team, source: 'team' as const }] : []),
+    ...(chosen.role ? [{ ...chosen.role, source: 'role' as const }] : []),
+  ];
+  for (const home of candidates) {
+    if (!home.dashboardId) continue;
     try {
-      return { dashboard: await getDashboard(ctx, home.dashboardId), landing: home.landing };
+      return {
+        dashboard: await getDashboard(ctx, home.dashboardId),
+        landing: home.landing,
+        source: home.source,
+      };
     } catch (error) {
       if (!isAppError(error) || error.code !== 'not_found') throw error;
     }
   }
-  return { dashboard: builtInView(ctx.principal.role.key), landing: home?.landing ?? false };
+  return {
+    dashboard: builtInView(ctx.principal.role.key),
+    landing: chosen.role?.landing ?? false,
+    source: 'builtIn',
+  };
 }
 
 /** The dashboard a run names: a saved one the caller may open, or `home` (their role's home). */
@@ -355,6 +388,20 @@ async function roleOf(ctx: ServiceContext, role: string) {
   return found;
 }
 
+/** A home's dashboard id, lower-cased, once the caller may open it (400 otherwise); null stays null. */
+async function homeDashboardId(ctx: ServiceContext, id: string | null): Promise<string | null> {
+  const dashboardId = id?.toLowerCase() ?? null;
+  if (dashboardId)
+    await getDashboard(ctx, dashboardId).catch((error: unknown) => {
+      if (isAppError(error) && error.code === 'not_found')
+        throw new AppError('validation_failed', `There is no dashboard ${dashboardId.slice(0, 64)}.`, {
+          errors: [{ field: 'dashboardId', message: 'No dashboard of that id you may open.' }],
+        });
+      throw error;
+    });
+  return dashboardId;
+}
+
 /**
  * Chooses a role's home dashboard (null: the built-in one) and whether its people land on it after signing in
  * (admins: `reports.manage`, checked by the route). The dashboard must be one the admin may open.
@@ -365,15 +412,7 @@ export async function setHomeDashboard(
   input: { dashboardId: string | null; landing: boolean },
 ): Promise<{ roleId: string; roleKey: string; dashboardId: string | null; landing: boolean }> {
   const found = await roleOf(ctx, role);
-  const dashboardId = input.dashboardId?.toLowerCase() ?? null;
-  if (dashboardId)
-    await getDashboard(ctx, dashboardId).catch((error: unknown) => {
-      if (isAppError(error) && error.code === 'not_found')
-        throw new AppError('validation_failed', `There is no dashboard ${dashboardId}.`, {
-          errors: [{ field: 'dashboardId', message: 'No dashboard of that id.' }],
-        });
-      throw error;
-    });
+  const dashboardId = await homeDashboardId(ctx, input.dashboardId);
   await inWorkspace(ctx, (trx, ws) =>
     upsertHomeRow(trx, ws, { roleId: found.id, dashboardId, landing: input.landing }),
   );
@@ -395,4 +434,74 @@ export async function listHomeDashboards(
       landing: home?.landing ?? false,
     };
   });
+}
+
+/** A team's or a person's home as the API shows it. */
+export interface SubjectHomeView {
+  /** The team's id (team homes) or the person's user id (people's homes). */
+  id: string;
+  dashboardId: string | null;
+  landing: boolean;
+}
+
+/** Writes a team's or a person's home once the dashboard is one the caller may open. */
+async function setSubjectHome(
+  ctx: ServiceContext,
+  subject: HomeSubject,
+  id: string,
+  input: { dashboardId: string | null; landing: boolean },
+): Promise<SubjectHomeView> {
+  const dashboardId = await homeDashboardId(ctx, input.dashboardId);
+  const landing = dashboardId ? input.landing : false;
+  await inWorkspace(ctx, (trx, ws) => writeSubjectHomeRow(trx, ws, subject, { id, dashboardId, landing }));
+  return { id, dashboardId, landing };
+}
+
+/**
+ * Chooses a team's home dashboard (null: none, so its members fall back to their role's) and whether its members
+ * land on it (admins: `reports.manage`, checked by the route). A team of another workspace is not found.
+ */
+export async function setTeamHomeDashboard(
+  ctx: ServiceContext,
+  teamId: string,
+  input: { dashboardId: string | null; landing: boolean },
+): Promise<SubjectHomeView> {
+  const team = (await listTeams(ctx)).find((t) => t.id === teamId.toLowerCase());
+  if (!team) throw new AppError('not_found', `There is no team ${teamId.slice(0, 64)}.`);
+  return setSubjectHome(ctx, 'team', team.id, input);
+}
+
+/**
+ * Chooses one person's home dashboard (null: none, so their team's or role's applies) — admins
+ * (`reports.manage`, checked by the route). Someone who is not a member of the workspace is not found.
+ */
+export async function setPersonHomeDashboard(
+  ctx: ServiceContext,
+  userId: string,
+  input: { dashboardId: string | null; landing: boolean },
+): Promise<SubjectHomeView> {
+  const member = (await listMembers(ctx)).find((m) => m.userId === userId.toLowerCase());
+  if (!member) throw new AppError('not_found', `There is no member ${userId.slice(0, 64)}.`);
+  return setSubjectHome(ctx, 'person', member.userId, input);
+}
+
+/**
+ * The caller chooses their own home: any dashboard they may open now (null: none, so their team's or role's
+ * applies). No permission is needed — it shows them nothing they could not open already.
+ */
+export async function setMyHomeDashboard(
+  ctx: ServiceContext,
+  input: { dashboardId: string | null; landing: boolean },
+): Promise<SubjectHomeView> {
+  return setSubjectHome(ctx, 'person', person(ctx), input);
+}
+
+/** Every home chosen for a team or a person (for admins choosing them). */
+export async function listSubjectHomes(
+  ctx: ServiceContext,
+): Promise<{ teams: SubjectHomeView[]; people: SubjectHomeView[] }> {
+  return inWorkspace(ctx, async (trx, ws) => ({
+    teams: await listSubjectHomeRows(trx, ws, 'team'),
+    people: await listSubjectHomeRows(trx, ws, 'person'),
+  }));
 }

@@ -8,7 +8,8 @@ const excel = lazyPackage<typeof ExcelJSModule>('exceljs');
 
 /**
  * A report's answer as a header and rows of cells: text, or numbers where a measure is one. A relation's groups are
- * named by their record's title (as the reader may see it) with the id in the next column.
+ * named by their record's title (as the reader may see it) with the id in the next column, a team's by its name
+ * (for a reader who may list members) with its id.
  */
 function reportTable(result: ReportResult): {
   header: string[];
@@ -19,6 +20,7 @@ function reportTable(result: ReportResult): {
   const header: string[] = [];
   for (const d of result.dimensions) {
     if (d.bucket) header.push(`${d.field} (${d.bucket}) from`, `${d.field} (${d.bucket}) to`);
+    else if (d.by === 'team') header.push(`${d.field} (team)`, `${d.field} (team) id`);
     else if (d.type === 'relation') header.push(d.field, `${d.field} id`);
     else header.push(d.step ? `${d.field} (from, step ${d.step})` : d.field);
   }
@@ -35,7 +37,7 @@ function reportTable(result: ReportResult): {
       if (d.bucket) {
         const b = key === null ? undefined : buckets.get(key);
         cells.push(b?.from ?? '', b?.to ?? '');
-      } else if (d.type === 'relation')
+      } else if (d.type === 'relation' || d.by === 'team')
         // A related record by its title as the reader may see it, and its id beside it.
         cells.push(row.others[i] ? '(others)' : key === null ? '' : (result.labels[key] ?? ''), key ?? '');
       else cells.push(row.others[i] ? '(others)' : (key ?? ''));

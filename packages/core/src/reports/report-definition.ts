@@ -2,8 +2,10 @@ import { CALENDARS, isTimeZone } from '@rabita/shared';
 import { z } from 'zod';
 import { unstorableText } from '../http/route-kit.ts';
 
-export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year', 'fiscalQuarter', 'fiscalYear'] as const;
 export type Bucket = (typeof BUCKETS)[number];
+/** Buckets of the workspace's fiscal year (its calendar and first month), not of the report's calendar. */
+export const FISCAL_BUCKETS: ReadonlySet<Bucket> = new Set(['fiscalQuarter', 'fiscalYear']);
 export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'share'] as const;
 export const CHARTS = [
   'bar',
@@ -33,11 +35,25 @@ const civilDate = z
     );
   }, 'Give a date between 1900-01-01 and 2100-12-31 that exists.');
 
-/** One way to group: a field, and for a date or date-time field the calendar period it is bucketed by. */
+/**
+ * One way to group: a field, and for a date or date-time field the calendar period it is bucketed by (or the
+ * workspace's fiscal quarter or year), or for a person field the teams that person belongs to.
+ */
 export const dimensionSchema = z
   .object({
     field: fieldKey,
-    bucket: z.enum(BUCKETS).optional(),
+    bucket: z
+      .enum(BUCKETS)
+      .optional()
+      .describe(
+        'For a date or date-time field: the period of the report’s calendar, or fiscalQuarter / fiscalYear of the workspace’s fiscal year.',
+      ),
+    by: z
+      .literal('team')
+      .optional()
+      .describe(
+        'For a person field (owner): group by the teams that person belongs to — a record counts under each team of its person, and in the "no team" group (a null key) when it has no person or the person no team.',
+      ),
     step: z
       .number()
       .positive()
@@ -111,6 +127,12 @@ export const reportDefinitionSchema = z
         'Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.',
       ),
     chart: z.enum(CHARTS).optional().describe('How the web app draws it (the server ignores it).'),
+    compare: z
+      .enum(['previous', 'previousYear'])
+      .optional()
+      .describe(
+        'What a KPI chart compares its latest period with: the one before it (the default) or the same period a year earlier (the server ignores it).',
+      ),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { emailSettings } from '../email/email.settings.ts';
 import type { ModuleManifest } from '../modules/manifest.ts';
 import * as calendarTable from './calendar.migrations.ts';
 import * as dashboardExportTables from './dashboard-exports.migrations.ts';
+import * as dashboardHomeTables from './dashboard-homes.migrations.ts';
 import * as dashboardTables from './dashboards.migrations.ts';
 import { dashboardsRoutes } from './dashboards.routes.ts';
 import { reportExportRoutes } from './export.routes.ts';
@@ -10,6 +11,7 @@ import { metricsRoutes } from './metrics.routes.ts';
 import { REPORTS_ERRORS } from './reports.errors.ts';
 import { reportsRoutes } from './reports.routes.ts';
 import * as savedReportTables from './saved-reports.migrations.ts';
+import * as scheduleFailureColumns from './schedule-failures.migrations.ts';
 import * as scheduleTables from './schedules.migrations.ts';
 import { reportScheduleRoutes } from './schedules.routes.ts';
 import { runReportSchedule, SCHEDULE_TASK } from './schedules.service.ts';
@@ -25,6 +27,8 @@ export const reportsModule: ModuleManifest = {
     'reports-0003-dashboards': dashboardTables,
     'reports-0004-schedules': scheduleTables,
     'reports-0005-dashboard-exports': dashboardExportTables,
+    'reports-0006-dashboard-homes': dashboardHomeTables,
+    'reports-0007-schedule-failures': scheduleFailureColumns,
   },
   permissions: [{ action: 'reports.manage', roles: [] }],
   readSurfaces: ['saved-report', 'dashboard-widget', 'report-print-view', 'dashboard-print-view'],

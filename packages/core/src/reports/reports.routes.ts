@@ -55,6 +55,12 @@ export const reportResultSchema = z
         bucket: z.string().nullable(),
         weekStart: z.string().nullable(),
         step: z.number().nullable().describe('For a number grouped into ranges: their width.'),
+        by: z
+          .enum(['team'])
+          .nullable()
+          .describe(
+            'team: a person field grouped by that person’s teams (keys are team ids; null: no team).',
+          ),
       }),
     ),
     measures: z.array(
@@ -88,8 +94,18 @@ export const reportResultSchema = z
       .string()
       .nullable()
       .describe('The workspace’s currency when money measures were converted into it.'),
-    labels: z.record(z.string(), z.string().nullable()),
+    labels: z
+      .record(z.string(), z.string().nullable())
+      .describe(
+        'Names of the keys that are ids: related records’ titles as the viewer may see them, and team names (for a viewer with members.read).',
+      ),
     truncated: z.boolean(),
+    fiscal: z
+      .object({ calendar: z.string(), startMonth: z.number().int() })
+      .nullable()
+      .describe(
+        'The workspace’s fiscal year (its calendar and first month) when a dimension is bucketed by fiscal quarter or year.',
+      ),
   })
   .meta({ id: 'ReportResult' });
 

@@ -1,7 +1,7 @@
 import type { Tx } from '@rabita/db';
 import type { Calendar } from '@rabita/shared';
 import { type RawBuilder, sql } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import { can, type Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
@@ -12,7 +12,15 @@ import { readTitles } from '../records/gate.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from '../records/scope.ts';
 import { rateOn } from '../sales/rate-lookup.ts';
 import { getUser } from '../users/users.service.ts';
-import { type Bucket, type Dimension, type ReportDefinition, unstorableIn } from './report-definition.ts';
+import { teamMembershipRelation, teamNamesIn } from '../workspaces/team-membership.ts';
+import { type FiscalYear, fiscalMonthOf, fiscalMonths, fiscalYearIn } from './fiscal-year.ts';
+import {
+  type Bucket,
+  type Dimension,
+  FISCAL_BUCKETS,
+  type ReportDefinition,
+  unstorableIn,
+} from './report-definition.ts';
 
 /** A report's longest run before PostgreSQL cancels it. */
 export const REPORT_TIMEOUT_MS = 30_000;
@@ -44,9 +52,12 @@ export interface ReportBucket {
   key: string;
   from: string;
   to: string;
-  /** The bucket's year in the report's calendar (ISO year for ISO weeks); null for days and Saturday weeks. */
+  /**
+   * The bucket's year in the report's calendar (ISO year for ISO weeks; for a fiscal bucket the fiscal year, named
+   * by the calendar year it starts in); null for days and Saturday weeks.
+   */
   year: number | null;
-  /** Month (1–12), quarter (1–4) or ISO week number; null for years, days and Saturday weeks. */
+  /** Month (1–12), quarter (1–4, fiscal quarter too) or ISO week number; null for years, days and Saturday weeks. */
   period: number | null;
 }
 
@@ -74,6 +85,8 @@ export interface ReportResult {
     weekStart: 'monday' | 'saturday' | null;
     /** For a number grouped into ranges: their width (a key is a range's lower end). */
     step: number | null;
+    /** `team`: a person field grouped by that person's teams (a key is a team's id; null: no team). */
+    by: 'team' | null;
   }[];
   measures: { fn: string; field: string | null; type: string | null }[];
   /** The date dimension's buckets in order, every one of them (empty ones too). */
@@ -85,6 +98,8 @@ export interface ReportResult {
   labels: Record<string, string | null>;
   /** True when buckets or groups were cut at their maximum. */
   truncated: boolean;
+  /** The workspace's fiscal year, when a dimension is bucketed by fiscal quarter or year. */
+  fiscal: FiscalYear | null;
 }
 
 interface Compiled {
@@ -96,11 +111,13 @@ interface Compiled {
     weekStart: 'monday' | 'saturday' | null;
     step: number | null;
     limited: boolean;
+    team: boolean;
   }[];
   measures: Measure[];
   money: boolean;
   /** The workspace's currency when money measures were converted into it. */
   converted: string | null;
+  fiscal: FiscalYear;
 }
 
 /** A checked measure: its function, its field (none for a count of records or a share), a share's filter tree. */
@@ -110,10 +127,13 @@ interface Measure {
   where?: unknown;
 }
 
-/** The calendar column a bucket groups on, and the columns that name its year and period. */
+/** The calendar column a bucket groups on, and the columns that name its year and period (not fiscal buckets). */
 function bucketColumns(bucket: Bucket, calendar: Calendar, weekStart: 'monday' | 'saturday') {
   const p = PREFIX[calendar];
   switch (bucket) {
+    case 'fiscalQuarter':
+    case 'fiscalYear':
+      throw new Error('A fiscal bucket has no column of its own.');
     case 'day':
       return { key: 'day', year: null, period: null };
     case 'week':
@@ -136,6 +156,7 @@ function compileReport(
   def: ReportDefinition,
   calendar: Calendar,
   timeZone: string,
+  fiscal: FiscalYear,
 ): Compiled {
   assertAllowed(principal, s.object.key, 'read');
   const hidden = hiddenFor(principal);
@@ -155,6 +176,16 @@ function compileReport(
       return undefined;
     }
     const isDate = field.type === 'date' || field.type === 'dateTime';
+    if (d.by === 'team') {
+      if (field.type !== 'user' || d.bucket || d.step !== undefined) {
+        problems.push({
+          field: `groupBy.${i}.by`,
+          message: `"${d.field}" is not a person field; only a person's teams are grouped by.`,
+        });
+        return undefined;
+      }
+      return { field, bucket: null, weekStart: null, step: null, limited: false, team: true };
+    }
     if (d.bucket && !isDate) {
       problems.push({
         field: `groupBy.${i}.bucket`,
@@ -172,7 +203,7 @@ function compileReport(
     const bucket = d.bucket ?? null;
     const weekStart =
       bucket === 'week' ? (d.weekStart ?? (calendar === 'gregory' ? 'monday' : 'saturday')) : null;
-    return { field, bucket, weekStart, step: d.step ?? null, limited: false };
+    return { field, bucket, weekStart, step: d.step ?? null, limited: false, team: false };
   });
   const dated = dims.flatMap((d, i) => (d?.bucket ? [i] : []));
   if (dated.length > 1)
@@ -226,7 +257,9 @@ function compileReport(
     });
   const ds = dims.map((d) => d!);
   const ms = measures.map((m) => m!);
-  if (def.limit !== undefined) for (const d of ds) d.limited = d.bucket === null;
+  // A team dimension is never folded into "others": a workspace's teams are few, and a member of two folded teams
+  // would be counted twice in the one "others" group.
+  if (def.limit !== undefined) for (const d of ds) d.limited = d.bucket === null && !d.team;
 
   const filterContext = { ...s.ctx, workspaceId: s.workspaceId, objects: s.objects, reader: principal };
   const where = compileFilter(s.object, def.filter, ALIAS, filterContext);
@@ -356,18 +389,56 @@ function compileReport(
       from src group by ${sql.join(keys)})`;
   })();
   const rows = daily ? sql`daily` : sql`src`;
+  const isFiscal = (d: { bucket: Bucket | null }) => d.bucket !== null && FISCAL_BUCKETS.has(d.bucket);
+  const fiscalSize = (d: { bucket: Bucket | null }) =>
+    fiscalMonths(d.bucket === 'fiscalQuarter' ? 'quarter' : 'year');
   const keyCols = ds.map((d, i) => {
+    // A person's teams: the team's id (null: no person, or a person in no team).
+    if (d.team) return sql`${sql.ref(`tm${i}.team_id`)}::text as ${sql.id(`k${i}`)}`;
     if (!d.bucket) return sql`s.${sql.id(`d${i}`)} as ${sql.id(`k${i}`)}`;
+    if (isFiscal(d)) return sql`${sql.ref(`fy${i}.first_day`)} as ${sql.id(`k${i}`)}`;
     const cols = bucketColumns(d.bucket, calendar, d.weekStart ?? 'monday');
     return sql`${sql.ref(`cal${i}.${cols.key}`)} as ${sql.id(`k${i}`)}`;
   });
   const joins = ds.flatMap((d, i) =>
-    d.bucket
-      ? [
-          sql`left join calendar_days as ${sql.id(`cal${i}`)} on ${sql.ref(`cal${i}.day`)} = s.${sql.id(`d${i}`)}`,
+    d.team
+      ? // The workspaces module's membership relation: a record (or daily group) of a person in two teams meets
+        // both rows, so it counts under each team; one whose person is in none meets nothing (the null key).
+        [
+          sql`left join ${teamMembershipRelation(s.workspaceId)} as ${sql.id(`tm${i}`)} on ${sql.ref(`tm${i}.user_id`)}::text = s.${sql.id(`d${i}`)}`,
         ]
-      : [],
+      : d.bucket
+        ? [
+            sql`left join calendar_days as ${sql.id(`cal${i}`)} on ${sql.ref(`cal${i}.day`)} = s.${sql.id(`d${i}`)}`,
+            ...(isFiscal(d)
+              ? [
+                  sql`left join fiscal as ${sql.id(`fy${i}`)} on ${sql.ref(`fy${i}.idx`)} = ${fiscalMonthOf(`cal${i}`, fiscal)} / ${fiscalSize(d)}::int`,
+                ]
+              : []),
+          ]
+        : [],
   );
+  // The fiscal periods around the data (and the range): days grouped by fiscal period, each period with its first
+  // and last day, fiscal year and quarter. Computed from the calendar's columns at query time, since the fiscal
+  // year's start is the workspace's; 400 days either side keep the first and last periods whole.
+  const fiscalCte = (() => {
+    if (dateAt < 0 || !isFiscal(ds[dateAt]!)) return sql``;
+    const d = ds[dateAt]!;
+    const key = sql.ref(`daily.d${dateAt}`);
+    const lo = def.range?.from
+      ? sql`least((select min(${key}) from daily), ${def.range.from}::date)`
+      : sql`(select min(${key}) from daily)`;
+    const hi = def.range?.to
+      ? sql`greatest((select max(${key}) from daily), ${def.range.to}::date)`
+      : sql`(select max(${key}) from daily)`;
+    const fm = fiscalMonthOf('c', fiscal);
+    return sql`, fiscal as (
+      select x.idx, min(x.day) as first_day, max(x.day) as last_day, min(x.fm / 12) as y,
+             ${d.bucket === 'fiscalQuarter' ? sql`min(x.fm % 12 / 3 + 1)` : sql`null::int`} as p
+      from (select c.day, ${fm} as fm, ${fm} / ${fiscalSize(d)}::int as idx from calendar_days as c
+            where c.day >= ${lo} - 400 and c.day <= ${hi} + 400) as x
+      group by x.idx)`;
+  })();
   /** A measure's aggregate over the rows of `limited`: records (one level) or daily groups (two). */
   const agg = (m: Measure, i: number) => {
     const v = sql.ref(`v${i}`);
@@ -444,6 +515,20 @@ function compileReport(
   const bucketCte = (() => {
     if (dateAt < 0) return sql``;
     const d = ds[dateAt]!;
+    if (isFiscal(d)) {
+      const lo = def.range?.from
+        ? sql`(select f.first_day from fiscal as f where f.first_day <= ${def.range.from}::date and f.last_day >= ${def.range.from}::date)`
+        : sql`(select min(${sql.id(`k${dateAt}`)}) from grouped)`;
+      const hi = def.range?.to
+        ? sql`${def.range.to}::date`
+        : sql`(select max(${sql.id(`k${dateAt}`)}) from grouped)`;
+      return sql`, span as (select ${lo} as lo, ${hi} as hi),
+      buckets as (
+        select f.first_day as ${sql.id(`k${dateAt}`)}, f.first_day, f.last_day, f.y, f.p
+        from fiscal as f, span
+        where f.first_day >= span.lo and f.first_day <= span.hi
+        order by 1 limit ${MAX_BUCKETS + 1})`;
+    }
     const cols = bucketColumns(d.bucket!, calendar, d.weekStart ?? 'monday');
     const k = sql.ref(`c.${cols.key}`);
     const lo = def.range?.from
@@ -477,7 +562,7 @@ function compileReport(
       select ${sql.join(srcCols)} from ${sql.table(s.object.table)} as ${sql.table(ALIAS)} where false`
             : sql``
         }
-    )${dailyCte}${
+    )${dailyCte}${fiscalCte}${
       converted.length > 0
         ? sql`, rates as (
       select d.cur, d.day, ${rateOn(s.workspaceId, base, sql`d.cur`, sql`d.day`)} as rate
@@ -546,6 +631,7 @@ function compileReport(
     measures: ms,
     money: Boolean(currency),
     converted: convert ? base : null,
+    fiscal,
   };
 }
 
@@ -554,6 +640,16 @@ async function viewerClock(trx: Tx, principal: Principal): Promise<{ calendar: C
   if (!principal.userId) return { calendar: 'gregory', timeZone: 'UTC' };
   const user = await getUser(trx, principal.userId);
   return { calendar: user.calendar as Calendar, timeZone: user.timeZone };
+}
+
+/** Stands in for the fiscal year where the compiled query is not run (a check of the definition). */
+const NO_FISCAL: FiscalYear = { calendar: 'gregory', startMonth: 1 };
+
+/** The workspace's fiscal year when the definition buckets by it (read once, only then). */
+async function fiscalFor(trx: Tx, workspaceId: string, def: ReportDefinition): Promise<FiscalYear> {
+  return def.groupBy.some((d) => d.bucket && FISCAL_BUCKETS.has(d.bucket))
+    ? fiscalYearIn(trx, workspaceId)
+    : NO_FISCAL;
 }
 
 const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v);
@@ -574,7 +670,8 @@ export async function runReport(ctx: ServiceContext, def: ReportDefinition): Pro
     const calendar = def.calendar ?? clock.calendar;
     const timeZone = def.timeZone ?? clock.timeZone;
     const s = await openScope(trx, workspaceId, def.object);
-    const compiled = compileReport(s, ctx.principal, def, calendar, timeZone);
+    const fiscal = await fiscalFor(trx, workspaceId, def);
+    const compiled = compileReport(s, ctx.principal, def, calendar, timeZone, fiscal);
     await sql`select set_config('statement_timeout', ${String(REPORT_TIMEOUT_MS)}, true)`.execute(s.raw);
     let rows: Record<string, unknown>[];
     try {
@@ -701,6 +798,15 @@ async function present(
     const titles = await readTitles(trx, principal, target, ids);
     for (const id of ids) labels[id] = titles.get(id) ?? null;
   }
+  // Team keys are team ids: their names for a viewer who may list the workspace's members and teams.
+  const teamDims = c.dims.flatMap((d, i) => (d.team ? [i] : []));
+  if (teamDims.length > 0) {
+    const ids = [
+      ...new Set(rows.flatMap((r) => teamDims.map((i) => r.keys[i])).filter((k): k is string => Boolean(k))),
+    ];
+    const names = can(principal, 'members.read') ? await teamNamesIn(trx, s.workspaceId, ids) : new Map();
+    for (const id of ids) labels[id] = names.get(id) ?? null;
+  }
   return {
     object: s.object.key,
     calendar: clock.calendar,
@@ -711,6 +817,7 @@ async function present(
       bucket: d.bucket,
       step: d.step,
       weekStart: d.weekStart,
+      by: d.team ? ('team' as const) : null,
     })),
     measures: c.measures.map((m) => ({ fn: m.fn, field: m.field?.key ?? null, type: m.field?.type ?? null })),
     buckets,
@@ -718,6 +825,7 @@ async function present(
     currency: c.converted,
     labels,
     truncated,
+    fiscal: c.dims.some((d) => d.bucket !== null && FISCAL_BUCKETS.has(d.bucket)) ? c.fiscal : null,
   };
 }
 
@@ -730,7 +838,7 @@ export async function checkReport(ctx: ServiceContext, def: ReportDefinition): P
     });
   await inWorkspace(ctx, async (trx, workspaceId) => {
     const s = await openScope(trx, workspaceId, def.object);
-    compileReport(s, ctx.principal, def, def.calendar ?? 'gregory', def.timeZone ?? 'UTC');
+    compileReport(s, ctx.principal, def, def.calendar ?? 'gregory', def.timeZone ?? 'UTC', NO_FISCAL);
   });
 }
 
@@ -745,6 +853,7 @@ export async function compileReportQuery(ctx: ServiceContext, def: ReportDefinit
       def,
       def.calendar ?? clock.calendar,
       def.timeZone ?? clock.timeZone,
+      await fiscalFor(trx, workspaceId, def),
     );
     return compiled.query.compile(s.raw);
   });

@@ -15,6 +15,11 @@ export interface ScheduleRow {
   nextRunAt: Date | null;
   lastRunAt: Date | null;
   lastError: string | null;
+  /** Sends that failed in a row (0 after one that went out). */
+  failures: number;
+  /** When it paused itself after too many failed sends (null: not paused), and why (the last error). */
+  pausedAt: Date | null;
+  pauseReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -31,7 +36,8 @@ export interface ScheduleWrite {
 
 const COLUMNS = sql`id, report_id as "reportId", owner_id as "ownerId", mailbox_id as "mailboxId", format, recurrence,
   member_ids as "memberIds", addresses, enabled, next_run_at as "nextRunAt", last_run_at as "lastRunAt",
-  last_error as "lastError", created_at as "createdAt", updated_at as "updatedAt"`;
+  last_error as "lastError", failures, paused_at as "pausedAt", pause_reason as "pauseReason",
+  created_at as "createdAt", updated_at as "updatedAt"`;
 
 /** Adds a schedule. */
 export async function insertScheduleRow(
@@ -46,7 +52,7 @@ export async function insertScheduleRow(
       ${row.nextRunAt})`.execute(trx);
 }
 
-/** Replaces what a schedule sends, how and when. */
+/** Replaces what a schedule sends, how and when; a change made by a person also ends a pause and its count. */
 export async function updateScheduleRow(
   trx: Tx,
   workspaceId: string,
@@ -56,7 +62,7 @@ export async function updateScheduleRow(
   await sql`update report_schedules set mailbox_id = ${row.mailboxId}, format = ${row.format},
       recurrence = ${JSON.stringify(row.recurrence)}::jsonb, member_ids = ${row.memberIds}::uuid[],
       addresses = ${row.addresses}::text[], enabled = ${row.enabled}, next_run_at = ${row.nextRunAt},
-      updated_at = now()
+      failures = 0, paused_at = null, pause_reason = null, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
 }
 
@@ -95,15 +101,41 @@ export async function countOwnedSchedules(trx: Tx, workspaceId: string, ownerId:
   return rows[0]?.n ?? 0;
 }
 
-/** Records a run: when, what went wrong (null: nothing), and the next time. */
+/**
+ * Records a run: when, what went wrong (null: nothing) and the next time. A failure adds one to the failures in a
+ * row, a send that went out sets them back to 0; the failure that reaches `maxFailures` pauses the schedule (its
+ * reason the error, no next run). Whether this run paused it.
+ */
 export async function recordScheduleRun(
   trx: Tx,
   workspaceId: string,
   id: string,
-  run: { at: Date; error: string | null; nextRunAt: Date | null },
+  run: { at: Date; error: string | null; nextRunAt: Date | null; maxFailures: number },
+): Promise<{ paused: boolean; failures: number }> {
+  const error = run.error?.slice(0, 1000) ?? null;
+  const pauses = sql`(${error}::text is not null and failures + 1 >= ${run.maxFailures}::int)`;
+  const { rows } = await sql<{ failures: number; pausedNow: boolean }>`
+    update report_schedules set last_run_at = ${run.at}, last_error = ${error},
+      failures = case when ${error}::text is null then 0 else failures + 1 end,
+      paused_at = case when ${pauses} then now() else paused_at end,
+      pause_reason = case when ${pauses} then ${error} else pause_reason end,
+      next_run_at = case when ${pauses} then null else ${run.nextRunAt}::timestamptz end
+    where workspace_id = ${workspaceId} and id = ${id}
+    returning failures, (paused_at is not null and failures >= ${run.maxFailures}::int and ${error}::text is not null) as "pausedNow"`.execute(
+    trx,
+  );
+  return { paused: rows[0]?.pausedNow ?? false, failures: rows[0]?.failures ?? 0 };
+}
+
+/** Ends a pause: the failures in a row back to 0, no reason, and the next run. */
+export async function resumeScheduleRow(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+  nextRunAt: Date | null,
 ): Promise<void> {
-  await sql`update report_schedules set last_run_at = ${run.at}, last_error = ${run.error?.slice(0, 1000) ?? null},
-      next_run_at = ${run.nextRunAt}
+  await sql`update report_schedules set failures = 0, paused_at = null, pause_reason = null,
+      next_run_at = ${nextRunAt}, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
 }
 

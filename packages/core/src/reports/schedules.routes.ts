@@ -6,6 +6,8 @@ import {
   createSchedule,
   deleteSchedule,
   listSchedules,
+  MAX_FAILED_SENDS,
+  resumeSchedule,
   scheduleInputSchema,
   updateSchedule,
 } from './schedules.service.ts';
@@ -30,6 +32,13 @@ const scheduleSchema = z
     nextRunAt: z.string().nullable(),
     lastRunAt: z.string().nullable(),
     lastError: z.string().nullable(),
+    failures: z.number().int().describe('Sends that failed in a row (0 after one that went out).'),
+    paused: z
+      .object({ at: z.string(), reason: z.string().nullable() })
+      .nullable()
+      .describe(
+        `Set when the schedule paused itself after ${MAX_FAILED_SENDS} failed sends in a row: when, and the last error. Resume it (or change it) to send again.`,
+      ),
   })
   .meta({ id: 'ReportSchedule' });
 
@@ -78,6 +87,20 @@ export const reportScheduleRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app
     },
     async (request) =>
       updateSchedule(contextOf(db, request), request.params.id, request.params.scheduleId, request.body),
+  );
+  app.post(
+    '/reports/:id/schedules/:scheduleId/resume',
+    {
+      config: { ...auth, sessionOnly: true },
+      schema: {
+        tags,
+        summary:
+          'Resume a schedule that paused itself after failed sends (its owner, or reports.manage): its count of failures back to 0, its next run queued',
+        params: scheduleParams,
+        response: { 200: scheduleSchema, ...problems },
+      },
+    },
+    async (request) => resumeSchedule(contextOf(db, request), request.params.id, request.params.scheduleId),
   );
   app.delete(
     '/reports/:id/schedules/:scheduleId',

@@ -13,6 +13,7 @@ import { keepUpload } from '../email/uploads.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { cancelJob, scheduleJob } from '../jobs/jobs.service.ts';
+import { notifyMember } from '../notifications/notifications.service.ts';
 import { getUser } from '../users/users.service.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import type { ExportFormat } from './export.repository.ts';
@@ -26,11 +27,16 @@ import {
   insertScheduleRow,
   listScheduleRows,
   recordScheduleRun,
+  resumeScheduleRow,
   type ScheduleRow,
   updateScheduleRow,
 } from './schedules.repository.ts';
 
 export const SCHEDULE_TASK = 'rabita:report-schedule';
+/** Sends that may fail in a row before a schedule pauses itself (and its owner is told). */
+export const MAX_FAILED_SENDS = 5;
+/** The notification its owner gets when a schedule pauses itself (about the report: `reports:report`). */
+export const SCHEDULE_PAUSED_NOTICE = { kind: 'report_schedule_paused', object: 'reports:report' } as const;
 const MAX_SCHEDULES_PER_PERSON = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,6 +67,10 @@ export interface ScheduleView {
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastError: string | null;
+  /** Sends that failed in a row. */
+  failures: number;
+  /** Set when it paused itself after `MAX_FAILED_SENDS` failed sends in a row: when, and the last error. */
+  paused: { at: string; reason: string | null } | null;
 }
 
 function present(row: ScheduleRow): ScheduleView {
@@ -77,6 +87,8 @@ function present(row: ScheduleRow): ScheduleView {
     nextRunAt: row.nextRunAt?.toISOString() ?? null,
     lastRunAt: row.lastRunAt?.toISOString() ?? null,
     lastError: row.lastError,
+    failures: row.failures,
+    paused: row.pausedAt ? { at: row.pausedAt.toISOString(), reason: row.pauseReason } : null,
   };
 }
 
@@ -157,7 +169,7 @@ export async function createSchedule(
   });
 }
 
-/** Changes a schedule (its owner, or `reports.manage`); its next run moves with it. */
+/** Changes a schedule (its owner, or `reports.manage`); its next run moves with it, and a pause ends. */
 export async function updateSchedule(
   ctx: ServiceContext,
   reportId: string,
@@ -183,6 +195,38 @@ export async function updateSchedule(
         maxAttempts: 1,
       });
     else await cancelJob(trx, { task: SCHEDULE_TASK, key: jobKey(id) });
+    return present((await findScheduleRow(trx, ws, id))!);
+  });
+}
+
+/**
+ * Resumes a schedule that paused itself (its owner, or `reports.manage`): the failures in a row back to 0 and its
+ * next run queued from now. A schedule that is not paused is answered as it is.
+ */
+export async function resumeSchedule(
+  ctx: ServiceContext,
+  reportId: string,
+  id: string,
+): Promise<ScheduleView> {
+  owner(ctx);
+  await getSavedReport(ctx, reportId);
+  if (!UUID.test(id)) throw new AppError('not_found', `There is no schedule ${id.slice(0, 64)}.`);
+  return inWorkspace(ctx, async (trx, ws) => {
+    const row = await findScheduleRow(trx, ws, id, { reportId, lock: true });
+    if (!row || (row.ownerId !== ctx.principal.userId && !can(ctx.principal, 'reports.manage')))
+      throw new AppError('not_found', `There is no schedule ${id}.`);
+    if (!row.pausedAt) return present(row);
+    const recurrence = recurrenceSchema.safeParse(row.recurrence);
+    const nextRunAt = row.enabled && recurrence.success ? nextRun(recurrence.data, new Date()) : null;
+    await resumeScheduleRow(trx, ws, id, nextRunAt);
+    if (nextRunAt)
+      await scheduleJob(trx, {
+        task: SCHEDULE_TASK,
+        key: jobKey(id),
+        runAt: nextRunAt,
+        payload: { scheduleId: id },
+        maxAttempts: 1,
+      });
     return present((await findScheduleRow(trx, ws, id))!);
   });
 }
@@ -213,7 +257,8 @@ const escapeHtml = (s: string) =>
 /**
  * The schedule job: renders the report as the schedule's owner (their role now), sends it — the chart as a picture
  * in the body, the file attached — from their mailbox to the members' and the other addresses, records the outcome,
- * and queues the next run from the time this one was due (a late run does not shift the ones after it).
+ * and queues the next run from the time this one was due (a late run does not shift the ones after it). The
+ * `MAX_FAILED_SENDS`th failure in a row pauses the schedule instead (no next run) and tells its owner.
  */
 export async function runReportSchedule(
   deps: ExportDeps & { mail: MailDeps | undefined },
@@ -224,7 +269,7 @@ export async function runReportSchedule(
   const row = await withWorkspace(deps.db, workspaceId, (trx) =>
     findScheduleRow(trx, workspaceId, scheduleId),
   );
-  if (!row?.enabled) return;
+  if (!row?.enabled || row.pausedAt) return;
   const due = row.nextRunAt ?? new Date();
   let error: string | null = null;
   try {
@@ -275,7 +320,26 @@ export async function runReportSchedule(
     ? nextRun(recurrence.data, new Date(Math.max(due.getTime(), Date.now() - 60_000)))
     : null;
   await withWorkspace(deps.db, workspaceId, async (trx) => {
-    await recordScheduleRun(trx, workspaceId, scheduleId, { at: new Date(), error, nextRunAt: following });
+    const outcome = await recordScheduleRun(trx, workspaceId, scheduleId, {
+      at: new Date(),
+      error,
+      nextRunAt: following,
+      maxFailures: MAX_FAILED_SENDS,
+    });
+    if (outcome.paused) {
+      // Its owner is told, in the same transaction; the notification names the report, whose schedules say why.
+      await notifyMember(trx, {
+        workspaceId,
+        userId: row.ownerId,
+        kind: SCHEDULE_PAUSED_NOTICE.kind,
+        object: SCHEDULE_PAUSED_NOTICE.object,
+        recordId: row.reportId,
+        actorUserId: null,
+      });
+      // Nothing stays queued for it (the run under way finishes; a job queued by a change in between goes).
+      await cancelJob(trx, { task: SCHEDULE_TASK, key: jobKey(scheduleId) });
+      return;
+    }
     if (following)
       await scheduleJob(trx, {
         task: SCHEDULE_TASK,

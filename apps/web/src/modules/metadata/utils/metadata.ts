@@ -59,5 +59,5 @@ export const OPERATORS_BY_TYPE: Record<string, string[]> = {
   multiSelect: ['hasAny', 'hasAll', 'isNull', 'isNotNull'],
   tags: ['hasAny', 'hasAll', 'isNull', 'isNotNull'],
   relation: ['eq', 'isNull', 'isNotNull'],
-  user: ['eq', 'isNull', 'isNotNull'],
+  user: ['eq', 'in', 'nin', 'isNull', 'isNotNull'],
 };

@@ -43,14 +43,19 @@ export function NotificationsBell() {
               onClick={async () => {
                 await client.POST('/api/v1/notifications/{id}/read', { params: { path: { id: n.id } } });
                 await qc.invalidateQueries({ queryKey: notificationKeys.all });
-                await navigate({ to: '/o/$object/$id', params: { object: n.object, id: n.recordId } });
+                // A scheduled report that paused itself names its report (`reports:report`), not a record.
+                if (n.object === 'reports:report')
+                  await navigate({ to: '/reports/$id', params: { id: n.recordId } });
+                else await navigate({ to: '/o/$object/$id', params: { object: n.object, id: n.recordId } });
               }}
             >
               <Text size="sm" fw={n.readAt ? 400 : 700}>
-                {t(n.kind === 'task_assigned' ? 'notification.task_assigned' : 'notification.assigned', {
-                  actor: n.actor.name ?? t('notification.someone'),
-                  title: n.title ?? '',
-                })}
+                {n.kind === 'report_schedule_paused'
+                  ? t('notification.report_schedule_paused')
+                  : t(n.kind === 'task_assigned' ? 'notification.task_assigned' : 'notification.assigned', {
+                      actor: n.actor.name ?? t('notification.someone'),
+                      title: n.title ?? '',
+                    })}
               </Text>
               <Text size="xs" c="dimmed">
                 {formatDateTime(n.createdAt, prefs)}

@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group, Modal, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
+import { Button, Group, Modal, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,7 +6,7 @@ import { call, client } from '../../../api/client.ts';
 import type { Locale } from '../../../i18n/index.ts';
 import { useObjects } from '../../metadata/hooks/useObjects.ts';
 import { label } from '../../metadata/utils/metadata.ts';
-import type { Widget } from '../utils/dashboard-types.ts';
+import type { KpiCompare, Widget } from '../utils/dashboard-types.ts';
 import { reportsKeys } from '../utils/reports-keys.ts';
 
 type Kind = Widget['kind'];
@@ -38,7 +38,7 @@ export function DashboardAddWidget({
   const [fn, setFn] = useState<'count' | 'sum' | 'avg' | 'min' | 'max'>('count');
   const [field, setField] = useState<string | null>(null);
   const [dateField, setDateField] = useState<string | null>(null);
-  const [compare, setCompare] = useState(true);
+  const [compare, setCompare] = useState<KpiCompare>('previous');
   const [viewId, setViewId] = useState<string | null>(null);
   const reports = useQuery({
     queryKey: reportsKeys.list,
@@ -81,7 +81,7 @@ export function DashboardAddWidget({
         kpi: {
           object,
           measure: fn === 'count' || !field ? { fn: 'count' } : { fn, field },
-          ...(dateField ? { dateField, compare } : {}),
+          ...(dateField ? { dateField, ...(compare === 'none' ? {} : { compare }) } : {}),
         },
       });
     else if (kind === 'list' && object)
@@ -178,10 +178,16 @@ export function DashboardAddWidget({
               data={fieldsOf((type) => type === 'date' || type === 'dateTime')}
             />
             {kind === 'kpi' && dateField && (
-              <Checkbox
+              <Select
                 label={t('dashboards.compare')}
-                checked={compare}
-                onChange={(e) => setCompare(e.currentTarget.checked)}
+                data-testid="widget-compare"
+                value={compare}
+                allowDeselect={false}
+                onChange={(v) => setCompare((v ?? 'previous') as KpiCompare)}
+                data={(['previous', 'previousYear', 'none'] as const).map((c) => ({
+                  value: c,
+                  label: t(`dashboards.compareWith.${c}`),
+                }))}
               />
             )}
           </>

@@ -187,7 +187,7 @@ export function DashboardScreen({ id, print = false }: { id: string; print?: boo
                 )}
               </Menu.Dropdown>
             </Menu>
-            {d.id !== 'home' && <HomeMenuIfAdmin dashboardId={d.id} />}
+            {d.id !== 'home' && <HomeMenu dashboardId={d.id} />}
           </Group>
         )}
       </Group>
@@ -266,8 +266,9 @@ export function DashboardScreen({ id, print = false }: { id: string; print?: boo
   );
 }
 
-function HomeMenuIfAdmin({ dashboardId }: { dashboardId: string }) {
-  return useCan('reports.manage') ? <DashboardHomeMenu dashboardId={dashboardId} /> : null;
+/** Anyone makes a dashboard their own home; admins (`reports.manage`) a role's, a team's or a person's. */
+function HomeMenu({ dashboardId }: { dashboardId: string }) {
+  return <DashboardHomeMenu dashboardId={dashboardId} admin={useCan('reports.manage')} />;
 }
 
 function RenameWidget({

@@ -29,8 +29,16 @@ async function loadWithToken(qc: QueryClient, id: string, token: string): Promis
   // The viewer's dictionary is fetched before the language switches (no English in between).
   if (isLocale(bundle.viewer.locale)) await applyLocale(bundle.viewer.locale);
   const forever = { staleTime: Number.POSITIVE_INFINITY, gcTime: Number.POSITIVE_INFINITY };
-  for (const key of [authKeys.me, workspaceKeys.members, metadataKeys.objects, dashboardKeys.all])
+  for (const key of [
+    authKeys.me,
+    workspaceKeys.members,
+    workspaceKeys.teams,
+    metadataKeys.objects,
+    dashboardKeys.all,
+  ])
     qc.setQueryDefaults(key, forever);
+  // Team names come with each run's answer (`labels`); the page does not list teams.
+  qc.setQueryData(workspaceKeys.teams, []);
   qc.setQueryData(authKeys.me, {
     user: { ...bundle.viewer, id: '', email: '' },
     permissions: { actions: [] },

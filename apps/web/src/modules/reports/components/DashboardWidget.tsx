@@ -11,6 +11,7 @@ import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { useObjects } from '../../metadata/hooks/useObjects.ts';
 import { label, type ObjectDef, titleOf } from '../../metadata/utils/metadata.ts';
 import { FieldValue } from '../../records/components/FieldValue.tsx';
+import { useDrillDown } from '../hooks/useDrillDown.ts';
 import { chartModel, isolate, kpis } from '../utils/chart-model.ts';
 import {
   type DashboardFilters,
@@ -152,13 +153,16 @@ function ReportBody({
     () => ({ type, rtl, formatNumber: (v: number) => formatNumber(v, prefs) }),
     [type, rtl, prefs],
   );
+  // A click opens the records behind a bar or slice, as on the report's page: the run's definition already holds
+  // the dashboard's owner, team and period and the widget's own filter, and its range the period's days.
+  const drill = useDrillDown(object, definition, result, model.categoryDim);
   if (type === 'kpi' || type === 'table' || type === 'pivot')
     return (
       <ScrollArea h={height}>
         <ReportResultView definition={definition} result={result} object={object} />
       </ScrollArea>
     );
-  return <ReportChart model={model} look={look} height={height} />;
+  return <ReportChart model={model} look={look} height={height} onPick={drill} />;
 }
 
 function KpiBody({ data }: { data: Extract<NonNullable<WidgetRun['data']>, { kind: 'kpi' }> }) {
@@ -194,8 +198,14 @@ function KpiBody({ data }: { data: Extract<NonNullable<WidgetRun['data']>, { kin
         {show(value)}
       </Text>
       {data.previous && (
-        <Text size="xs" c={change === null ? 'dimmed' : change >= 0 ? 'teal.8' : 'red.8'}>
-          {t('dashboards.previous', { value: show(previous) })}
+        <Text
+          size="xs"
+          c={change === null ? 'dimmed' : change >= 0 ? 'teal.8' : 'red.8'}
+          data-testid="widget-kpi-previous"
+        >
+          {t(data.compare === 'previousYear' ? 'dashboards.previousYear' : 'dashboards.previous', {
+            value: show(previous),
+          })}
           {change !== null &&
             ` (${new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`, {
               style: 'percent',

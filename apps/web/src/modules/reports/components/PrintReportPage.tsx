@@ -41,6 +41,9 @@ async function loadBundle(qc: QueryClient, id: string, token: string | null): Pr
     } as unknown as Me;
     qc.setQueryData(authKeys.me, me);
     qc.setQueryData(workspaceKeys.members, bundle.members);
+    // Team names come with the answer (`labels`); the page does not list teams, so asks nothing more.
+    qc.setQueryDefaults(workspaceKeys.teams, { staleTime: Number.POSITIVE_INFINITY });
+    qc.setQueryData(workspaceKeys.teams, []);
     return bundle;
   }
   const [me, run, objects] = await Promise.all([

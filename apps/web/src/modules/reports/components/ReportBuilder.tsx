@@ -32,6 +32,10 @@ const GROUPABLE = new Set([
 ]);
 const NUMERIC = new Set(['number', 'rating', 'money']);
 const isDate = (f: FieldDef | undefined) => f?.type === 'date' || f?.type === 'dateTime';
+/** A grouping by a person's teams is offered as its own choice, `<field>#team`, beside the field itself. */
+const TEAM = '#team';
+const dimensionValue = (d: Dimension | undefined) =>
+  d ? (d.by === 'team' ? `${d.field}${TEAM}` : d.field) : null;
 
 /** An empty definition over an object: a count of its records. */
 export function blankDefinition(object: string): ReportDefinition {
@@ -40,7 +44,8 @@ export function blankDefinition(object: string): ReportDefinition {
 
 /**
  * Edits a report's definition: object, filter (the lists' filter builder), up to two groupings (a date by day,
- * week, month, quarter or year of a calendar), measures, a limit, the calendar, a range and the chart's type.
+ * week, month, quarter or year of a calendar or by fiscal quarter or year, a person's teams, a field), measures, a
+ * limit, the calendar, a range, the chart's type and what a KPI compares with.
  */
 export function ReportBuilder({
   value,
@@ -103,11 +108,21 @@ export function ReportBuilder({
             <Select
               label={i === 0 ? t('reports.groupBy') : t('reports.thenBy')}
               placeholder={t('reports.noGrouping')}
-              data={fieldOptions(
-                (f) => GROUPABLE.has(f.type) && !(f.type === 'relation' && f.relation?.many),
-              )}
-              value={dim?.field ?? null}
+              data={[
+                ...fieldOptions((f) => GROUPABLE.has(f.type) && !(f.type === 'relation' && f.relation?.many)),
+                ...fields
+                  .filter((f) => f.type === 'user')
+                  .map((f) => ({
+                    value: `${f.key}${TEAM}`,
+                    label: t('reports.teamOf', { field: label(f.labels, locale) }),
+                  })),
+              ]}
+              value={dimensionValue(dim)}
               onChange={(v) => {
+                if (v?.endsWith(TEAM)) {
+                  setDim(i, { field: v.slice(0, -TEAM.length), by: 'team' });
+                  return;
+                }
                 const next = fields.find((f) => f.key === v);
                 setDim(
                   i,
@@ -235,6 +250,23 @@ export function ReportBuilder({
           allowDeselect={false}
           w={170}
         />
+        {dated && value.chart === 'kpi' && (
+          <Select
+            label={t('reports.compareWith')}
+            data-testid="report-compare"
+            data={(['previous', 'previousYear'] as const).map((c) => ({
+              value: c,
+              label: t(`reports.compare.${c}`),
+            }))}
+            value={value.compare ?? 'previous'}
+            onChange={(v) => {
+              const { compare: _, ...rest } = value;
+              onChange(v === 'previousYear' ? { ...rest, compare: 'previousYear' } : rest);
+            }}
+            allowDeselect={false}
+            w={230}
+          />
+        )}
         {dated && (
           <>
             <Select

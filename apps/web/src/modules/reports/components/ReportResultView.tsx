@@ -1,13 +1,12 @@
 import { Alert, Card, Group, Stack, Table, Text } from '@mantine/core';
-import { useNavigate } from '@tanstack/react-router';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Locale, RTL } from '../../../i18n/index.ts';
 import { formatNumber, formatPercent } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
-import { type Category, chartModel, isolate, kpis } from '../utils/chart-model.ts';
-import { conditionsOf, drillConditions, openListWith } from '../utils/drill-down.ts';
+import { useDrillDown } from '../hooks/useDrillDown.ts';
+import { chartModel, isolate, kpis } from '../utils/chart-model.ts';
 import type { ReportDefinition, ReportResult } from '../utils/report-types.ts';
 import { useNamer } from '../utils/use-namer.ts';
 import { ReportChart } from './ReportChart.tsx';
@@ -27,7 +26,6 @@ export function ReportResultView({
 }) {
   const { t, i18n } = useTranslation();
   const prefs = usePrefs();
-  const navigate = useNavigate();
   const rtl = RTL.has(i18n.language as Locale);
   const namer = useNamer(object, result);
   const fieldLabel = (key: string) => {
@@ -39,13 +37,9 @@ export function ReportResultView({
     () => ({ type: definition.chart ?? 'bar', rtl, formatNumber: (v: number) => formatNumber(v, prefs) }),
     [definition.chart, rtl, prefs],
   );
-  const pick = (category: Category) => {
-    if (!object || model.categoryDim < 0) return;
-    const dim = result.dimensions[model.categoryDim]!;
-    const conditions = drillConditions(category, dim, result.timeZone);
-    if (!conditions) return;
-    openListWith(object, [...conditionsOf(definition.filter), ...conditions]);
-    void navigate({ to: '/o/$object', params: { object: object.key } });
+  const drill = useDrillDown(object, definition, result, model.categoryDim);
+  const pick = (category: Parameters<typeof drill>[0]) => {
+    drill(category);
   };
   // Without a grouping there is one figure per measure: a KPI whatever chart was chosen.
   const type = result.dimensions.length === 0 ? 'kpi' : (definition.chart ?? 'bar');
@@ -56,7 +50,7 @@ export function ReportResultView({
       {result.rows.some((r) => r.unconverted) && <Alert color="yellow">{t('reports.missingRates')}</Alert>}
       {type === 'kpi' ? (
         <Group>
-          {kpis(model).map((k) => {
+          {kpis(model, definition.compare).map((k) => {
             const change =
               k.previous && k.previous.value !== 0 ? (k.value - k.previous.value) / k.previous.value : null;
             return (

@@ -11,7 +11,6 @@ import {
   TextInput,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { call, client } from '../../../api/client.ts';
@@ -20,32 +19,11 @@ import { ErrorText } from '../../../components/ErrorText.tsx';
 import { CALENDARS } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
+import { recurrenceInWords } from '../utils/recurrence-words.ts';
+import { ScheduleListItem } from './ScheduleListItem.tsx';
 
 type Schedule = components['schemas']['ReportSchedule'];
 type Recurrence = Schedule['recurrence'];
-
-/** A recurrence in the reader's words: "every Saturday at 08:00", "on day 1 of each month (Persian) at 09:00". */
-export function recurrenceInWords(r: Recurrence, t: TFunction, locale: string): string {
-  const [hh, mm] = r.time.split(':').map(Number) as [number, number];
-  const time = new Intl.DateTimeFormat(locale, {
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'UTC',
-  }).format(new Date(Date.UTC(2024, 0, 1, hh, mm)));
-  if (r.frequency === 'daily') return t('reports.schedule.everyDay', { time, zone: r.timeZone });
-  if (r.frequency === 'weekly') {
-    // 2024-01-07 was a Sunday (weekday 0).
-    const day = new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }).format(
-      new Date(Date.UTC(2024, 0, 7 + (r.weekday ?? 0))),
-    );
-    return t('reports.schedule.everyWeek', { day, time, zone: r.timeZone });
-  }
-  const calendar = t(`calendar.${r.calendar ?? 'gregory'}`);
-  return r.monthDay === -1
-    ? t('reports.schedule.lastOfMonth', { calendar, time, zone: r.timeZone })
-    : t('reports.schedule.dayOfMonth', { day: r.monthDay ?? 1, calendar, time, zone: r.timeZone });
-}
 
 /** "Schedule": send the report by email on a recurrence in the reader's calendar and time zone, run as them. */
 export function ScheduleDialog({ reportId }: { reportId: string }) {
@@ -97,6 +75,15 @@ export function ScheduleDialog({ reportId }: { reportId: string }) {
       ),
     onSuccess: () => qc.invalidateQueries({ queryKey: key }),
   });
+  const resume = useMutation({
+    mutationFn: async (scheduleId: string) =>
+      call(
+        client.POST('/api/v1/reports/{id}/schedules/{scheduleId}/resume', {
+          params: { path: { id: reportId, scheduleId } },
+        }),
+      ),
+    onSuccess: () => qc.invalidateQueries({ queryKey: key }),
+  });
   const remove = useMutation({
     mutationFn: async (scheduleId: string) =>
       call(
@@ -120,15 +107,13 @@ export function ScheduleDialog({ reportId }: { reportId: string }) {
       <Modal opened={open} onClose={() => setOpen(false)} title={t('reports.schedule.title')} size="lg">
         <Stack gap="sm">
           {(schedules.data ?? []).map((s) => (
-            <Group key={s.id} justify="space-between" wrap="nowrap">
-              <Text size="sm">
-                {recurrenceInWords(s.recurrence, t, prefs.locale)} · {s.format.toUpperCase()}
-                {s.lastError ? ` · ${s.lastError}` : ''}
-              </Text>
-              <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(s.id)}>
-                {t('reports.delete')}
-              </Button>
-            </Group>
+            <ScheduleListItem
+              key={s.id}
+              schedule={s}
+              onResume={() => resume.mutate(s.id)}
+              onDelete={() => remove.mutate(s.id)}
+              resuming={resume.isPending && resume.variables === s.id}
+            />
           ))}
           <Group grow>
             <Select
@@ -214,7 +199,7 @@ export function ScheduleDialog({ reportId }: { reportId: string }) {
             onChange={setAddresses}
             maxTags={50}
           />
-          <ErrorText error={save.error ?? remove.error ?? schedules.error} />
+          <ErrorText error={save.error ?? remove.error ?? resume.error ?? schedules.error} />
           <Group justify="flex-end">
             <Button onClick={() => save.mutate()} loading={save.isPending} disabled={!mailboxId}>
               {t('reports.schedule.save')}

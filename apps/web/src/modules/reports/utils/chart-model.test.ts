@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, chartOption, isolate, kpis, type Namer } from './chart-model.ts';
-import { conditionsOf, drillConditions, startOfDay } from './drill-down.ts';
+import { conditionsOf, drillConditions, flatConditions, startOfDay } from './drill-down.ts';
 import type { ReportResult } from './report-types.ts';
 
 const namer = (locale: string, digits = 'latn'): Namer => ({
   key: (_dim, key, others) => (others ? 'Others' : (key ?? 'Empty')),
   measure: (i) => `Measure ${i}`,
   quarter: (q, year) => `Q${q} ${year}`,
+  fiscal: (year, q) => (q === null ? `FY ${year}` : `Q${q} FY ${year}`),
   locale,
   digits,
 });
@@ -16,7 +17,9 @@ const jalali: ReportResult = {
   object: 'deals',
   calendar: 'persian',
   timeZone: 'Asia/Tehran',
-  dimensions: [{ field: 'expectedCloseDate', type: 'date', bucket: 'month', weekStart: null, step: null }],
+  dimensions: [
+    { field: 'expectedCloseDate', type: 'date', bucket: 'month', weekStart: null, step: null, by: null },
+  ],
   measures: [
     { fn: 'count', field: null, type: null },
     { fn: 'sum', field: 'amount', type: 'money' },
@@ -34,6 +37,7 @@ const jalali: ReportResult = {
   currency: 'USD',
   labels: {},
   truncated: false,
+  fiscal: null,
 };
 
 describe('report charts', () => {
@@ -108,7 +112,7 @@ describe('report charts', () => {
       ...jalali,
       dimensions: [
         jalali.dimensions[0]!,
-        { field: 'status', type: 'select', bucket: null, weekStart: null, step: null },
+        { field: 'status', type: 'select', bucket: null, weekStart: null, step: null, by: null },
       ],
       measures: [{ fn: 'count', field: null, type: null }],
       rows: [
@@ -142,6 +146,116 @@ describe('report charts', () => {
       [3, undefined],
       [9, undefined],
     ]);
+  });
+
+  it('names fiscal buckets by their fiscal year — 2024/25 from July, 1404 from Farvardin — in the reader’s digits', () => {
+    const egypt: ReportResult = {
+      ...jalali,
+      calendar: 'gregory',
+      dimensions: [{ ...jalali.dimensions[0]!, bucket: 'fiscalQuarter' }],
+      buckets: [
+        { key: '2024-07-01', from: '2024-07-01', to: '2024-09-30', year: 2024, period: 1 },
+        { key: '2025-01-01', from: '2025-01-01', to: '2025-03-31', year: 2024, period: 3 },
+      ],
+      rows: [],
+      fiscal: { calendar: 'gregory', startMonth: 7 },
+    };
+    expect(chartModel(egypt, namer('en')).categories.map((c) => c.label)).toEqual([
+      'Q1 FY 2024/25',
+      'Q3 FY 2024/25',
+    ]);
+    const iran: ReportResult = {
+      ...egypt,
+      dimensions: [{ ...jalali.dimensions[0]!, bucket: 'fiscalYear' }],
+      buckets: [{ key: '2025-03-21', from: '2025-03-21', to: '2026-03-20', year: 1404, period: null }],
+      fiscal: { calendar: 'persian', startMonth: 1 },
+    };
+    expect(chartModel(iran, namer('fa', 'arabext')).categories[0]!.label).toBe('FY ۱۴۰۴');
+    // A fiscal year turning in a year ending in 99 names the next by its last two digits.
+    expect(
+      chartModel({ ...egypt, buckets: [{ ...egypt.buckets[0]!, year: 2099 }] }, namer('en')).categories[0]!
+        .label,
+    ).toBe('Q1 FY 2099/00');
+  });
+
+  it('compares a KPI with the same period a year earlier when the report holds it', () => {
+    const months: ReportResult = {
+      ...jalali,
+      measures: [{ fn: 'count', field: null, type: null }],
+      buckets: [
+        { key: '2024-03-20', from: '2024-03-20', to: '2024-04-19', year: 1403, period: 1 },
+        { key: '2024-04-20', from: '2024-04-20', to: '2024-05-20', year: 1403, period: 2 },
+        { key: '2025-02-19', from: '2025-02-19', to: '2025-03-20', year: 1403, period: 12 },
+        { key: '2025-03-21', from: '2025-03-21', to: '2025-04-20', year: 1404, period: 1 },
+      ],
+      rows: [
+        { keys: ['2024-03-20'], others: [false], values: [4] },
+        { keys: ['2024-04-20'], others: [false], values: [1] },
+        { keys: ['2025-02-19'], others: [false], values: [2] },
+        { keys: ['2025-03-21'], others: [false], values: [6] },
+      ],
+    };
+    const model = chartModel(months, namer('en'));
+    // Farvardin 1404 against Farvardin 1403, not against Esfand 1403 before it.
+    expect(kpis(model, 'previousYear')[0]).toMatchObject({ value: 6, previous: { value: 4 } });
+    expect(kpis(model, 'previous')[0]).toMatchObject({ value: 6, previous: { value: 2 } });
+    // Without the year before in the report there is nothing to compare with.
+    const short = chartModel(
+      { ...months, buckets: months.buckets.slice(2), rows: months.rows.slice(2) },
+      namer('en'),
+    );
+    expect(kpis(short, 'previousYear')[0]?.previous).toBeUndefined();
+    // Days compare with the day 52 weeks before (the same weekday).
+    const days = chartModel(
+      {
+        ...months,
+        dimensions: [{ ...jalali.dimensions[0]!, bucket: 'day' }],
+        buckets: [
+          { key: '2024-03-22', from: '2024-03-22', to: '2024-03-22', year: null, period: null },
+          { key: '2025-03-21', from: '2025-03-21', to: '2025-03-21', year: null, period: null },
+        ],
+        rows: [
+          { keys: ['2024-03-22'], others: [false], values: [3] },
+          { keys: ['2025-03-21'], others: [false], values: [5] },
+        ],
+      },
+      namer('en'),
+    );
+    expect(kpis(days, 'previousYear')[0]).toMatchObject({ value: 5, previous: { value: 3 } });
+  });
+
+  it('opens a team as its members, “no team” as nobody of any team, and nothing it cannot say', () => {
+    const teams = [
+      { id: 't1', members: ['u1', 'u2'] },
+      { id: 't2', members: ['u2', 'u3'] },
+    ];
+    const owner = { field: 'owner', type: 'user', by: 'team' as const };
+    expect(drillConditions({ key: 't1', label: '', others: false }, owner, 'UTC', teams)).toEqual([
+      { field: 'owner', op: 'in', value: ['u1', 'u2'] },
+    ]);
+    expect(drillConditions({ key: null, label: '', others: false }, owner, 'UTC', teams)).toEqual([
+      { field: 'owner', op: 'nin', value: ['u1', 'u2', 'u3'] },
+    ]);
+    // A team the reader cannot list (or none listed at all) opens nothing rather than every record.
+    expect(drillConditions({ key: 't9', label: '', others: false }, owner, 'UTC', teams)).toBeNull();
+    expect(drillConditions({ key: null, label: '', others: false }, owner, 'UTC', [])).toBeNull();
+    // A dashboard's filter (its owner and period `and`-ed with the widget's own) flattens; an `or` does not.
+    expect(
+      flatConditions({
+        and: [
+          { field: 'status', op: 'eq', value: 'won' },
+          { and: [{ field: 'owner', op: 'in', value: ['u1'] }] },
+          { and: [{ field: 'closedAt', op: 'gte', value: '2025-01-01' }] },
+        ],
+      }),
+    ).toEqual([
+      { field: 'status', op: 'eq', value: 'won' },
+      { field: 'owner', op: 'in', value: ['u1'] },
+      { field: 'closedAt', op: 'gte', value: '2025-01-01' },
+    ]);
+    expect(flatConditions(undefined)).toEqual([]);
+    expect(flatConditions({ or: [] })).toBeNull();
+    expect(flatConditions({ and: [{ not: { field: 'x', op: 'eq', value: 1 } }] })).toBeNull();
   });
 
   it('opens a number range as its two ends', () => {

@@ -1,4 +1,4 @@
-import type { Bucket, ChartType, ReportResult } from './report-types.ts';
+import type { Bucket, ChartType, KpiCompare, ReportResult } from './report-types.ts';
 
 /** Okabe–Ito: eight colours told apart with every common colour-vision deficiency. */
 export const PALETTE = [
@@ -19,6 +19,9 @@ export interface Category {
   others: boolean;
   /** For a date bucket: its first and last civil day (inclusive). */
   range?: { from: string; to: string } | undefined;
+  /** For a date bucket: its year and period (month, quarter, week), as the answer names them. */
+  year?: number | null | undefined;
+  period?: number | null | undefined;
 }
 export interface Series {
   name: string;
@@ -38,6 +41,8 @@ export interface Namer {
   key(dim: number, key: string | null, others: boolean): string;
   measure(index: number): string;
   quarter(quarter: number, year: string): string;
+  /** A fiscal year (`year` already written: 1404, 2024/25) or a quarter of it. */
+  fiscal(year: string, quarter: number | null): string;
   locale: string;
   digits: string;
 }
@@ -45,13 +50,31 @@ export interface Namer {
 /** Wraps text in first-strong isolates so a Latin name inside Persian (or the reverse) keeps its own order. */
 export const isolate = (text: string) => `\u2068${text}\u2069`;
 
-/** A bucket's name in the report's calendar, in the reader's language and digits. */
+/**
+ * A fiscal year's number in the reader's digits: the calendar year it starts in, and the next one's last two digits
+ * when it does not start in the calendar's first month (Egypt's 2024/25; Iran's 1404).
+ */
+export function fiscalYearText(year: number, startMonth: number, namer: Namer): string {
+  const digits = (n: number, min = 1) =>
+    new Intl.NumberFormat(`${namer.locale}-u-nu-${namer.digits}`, {
+      useGrouping: false,
+      minimumIntegerDigits: min,
+    }).format(n);
+  return startMonth === 1 ? digits(year) : `${digits(year)}/${digits((year + 1) % 100, 2)}`;
+}
+
+/** A bucket's name in the report's calendar (a fiscal one by its fiscal year), in the reader's language and digits. */
 export function bucketLabel(
   bucket: ReportResult['buckets'][number],
   kind: Bucket,
   calendar: string,
   namer: Namer,
+  fiscal?: ReportResult['fiscal'] | undefined,
 ): string {
+  if (kind === 'fiscalQuarter' || kind === 'fiscalYear') {
+    const year = fiscalYearText(bucket.year ?? 0, fiscal?.startMonth ?? 1, namer);
+    return namer.fiscal(year, kind === 'fiscalQuarter' ? (bucket.period ?? 0) : null);
+  }
   const date = new Date(`${bucket.from}T12:00:00Z`);
   const format = (options: Intl.DateTimeFormatOptions) =>
     new Intl.DateTimeFormat(`${namer.locale}-u-ca-${calendar}-nu-${namer.digits}`, {
@@ -93,9 +116,11 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
       catIndex.set(catKey(b.key, false), categories.length);
       categories.push({
         key: b.key,
-        label: bucketLabel(b, kind, result.calendar, namer),
+        label: bucketLabel(b, kind, result.calendar, namer, result.fiscal),
         others: false,
         range: { from: b.from, to: b.to },
+        year: b.year,
+        period: b.period,
       });
     }
   }
@@ -252,20 +277,38 @@ export interface Kpi {
   period?: string | undefined;
 }
 
+const DAY = 86_400_000;
+
+/**
+ * The bucket a year before `at`: the one of the year before with the same period (this Jalali month of last year,
+ * the same fiscal quarter, ISO week), or for days and Saturday weeks the one starting 52 weeks earlier.
+ */
+function yearBefore(categories: Category[], at: number): number {
+  const c = categories[at]!;
+  if (c.year !== null && c.year !== undefined)
+    return categories.findIndex((o) => o.year === c.year! - 1 && (o.period ?? null) === (c.period ?? null));
+  if (!c.range) return -1;
+  const from = new Date(Date.parse(`${c.range.from}T00:00:00Z`) - 364 * DAY).toISOString().slice(0, 10);
+  return categories.findIndex((o) => o.range?.from === from);
+}
+
 /**
  * KPIs of a model: with a date grouping, each series' latest bucket compared with the bucket before it (this Jalali
- * month against the last); otherwise each series' total.
+ * month against the last) or, with `previousYear`, the same period a year earlier when the report holds it;
+ * otherwise each series' total.
  */
-export function kpis(model: ChartModel): Kpi[] {
+export function kpis(model: ChartModel, compare: KpiCompare = 'previous'): Kpi[] {
   const dated = model.categories.length > 0 && model.categories.every((c) => c.range);
   return model.series.map((s) => {
     if (dated && model.categories.length >= 2) {
       const last = model.categories.length - 1;
+      const before = compare === 'previousYear' ? yearBefore(model.categories, last) : last - 1;
       return {
         name: s.name,
         value: s.values[last] ?? 0,
         period: model.categories[last]!.label,
-        previous: { value: s.values[last - 1] ?? 0, label: model.categories[last - 1]!.label },
+        previous:
+          before >= 0 ? { value: s.values[before] ?? 0, label: model.categories[before]!.label } : undefined,
       };
     }
     return { name: s.name, value: s.values.reduce<number>((sum, v) => sum + (v ?? 0), 0) };

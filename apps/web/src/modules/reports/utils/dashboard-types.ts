@@ -18,7 +18,15 @@ export const PERIODS = [
   'lastMonth',
   'lastQuarter',
   'lastYear',
+  'thisFiscalQuarter',
+  'thisFiscalYear',
+  'lastFiscalQuarter',
+  'lastFiscalYear',
 ] as const;
+/** What a KPI widget compares its figure with. */
+export type KpiCompare = 'none' | 'previous' | 'previousYear';
+/** A dashboard's home as `GET /dashboards/home` answers it. */
+export type Home = paths['/api/v1/dashboards/home']['get']['responses']['200']['content']['application/json'];
 
 /** Query keys of the dashboards (under the reports module's, so a record change refreshes them). */
 export const dashboardKeys = {

@@ -3,6 +3,8 @@ import type { Condition } from '../../records/utils/filter.ts';
 import type { Category } from './chart-model.ts';
 
 const DAY = 86_400_000;
+/** Values one `in` condition of a list holds at most (the API's filter takes 1,000). */
+const IN_LIMIT = 1000;
 const shift = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
@@ -28,17 +30,44 @@ export function startOfDay(date: string, timeZone: string): Date {
   return new Date(t);
 }
 
+/** A team with its members' user ids (as `GET /teams` gives it). */
+export interface TeamMembers {
+  id: string;
+  members: string[];
+}
+
 /**
  * The list filter conditions that show a clicked category's records: a date bucket becomes its exact range (for a
- * date-time, from the first day's start to the day after the last in the report's zone), a group its value.
- * The "others" group has no single value: null.
+ * date-time, from the first day's start to the day after the last in the report's zone), a team its members (the
+ * "no team" group: none of any team's members, or nobody), a group its value. The "others" group has no single
+ * value, nor a team the reader cannot list: null.
  */
 export function drillConditions(
   category: Category,
-  dimension: { field: string; type: string; step?: number | null | undefined },
+  dimension: {
+    field: string;
+    type: string;
+    step?: number | null | undefined;
+    by?: 'team' | null | undefined;
+  },
   timeZone: string,
+  teams?: readonly TeamMembers[] | undefined,
 ): Condition[] | null {
   if (category.others) return null;
+  if (dimension.by === 'team') {
+    if (!teams || teams.length === 0) return null;
+    if (category.key !== null) {
+      const members = teams.find((t) => t.id === category.key)?.members;
+      if (!members || members.length > IN_LIMIT) return null;
+      return [{ field: dimension.field, op: 'in', value: members }];
+    }
+    // Nobody of any team: "not in" every member (null owners included), a condition per thousand.
+    const everyone = [...new Set(teams.flatMap((t) => t.members))];
+    const parts: Condition[] = [];
+    for (let i = 0; i < everyone.length; i += IN_LIMIT)
+      parts.push({ field: dimension.field, op: 'nin', value: everyone.slice(i, i + IN_LIMIT) });
+    return parts;
+  }
   if (category.range) {
     const { from, to } = category.range;
     if (dimension.type === 'dateTime')
@@ -66,6 +95,29 @@ export function drillConditions(
   if (dimension.type === 'number' || dimension.type === 'rating')
     return [{ field: dimension.field, op: 'eq', value: Number(category.key) }];
   return [{ field: dimension.field, op: 'eq', value: category.key }];
+}
+
+/**
+ * A filter tree as the list's conditions, all to hold: a condition, or `and`s of them however nested (a dashboard
+ * `and`s its owner and period with a widget's own filter). Null when the tree says more than the list can hold
+ * (an `or`, a `not`): a drill-down then opens nothing rather than a wider list.
+ */
+export function flatConditions(tree: unknown): Condition[] | null {
+  if (tree === undefined || tree === null) return [];
+  if (typeof tree !== 'object' || Array.isArray(tree)) return null;
+  const node = tree as Record<string, unknown>;
+  if (typeof node.field === 'string' && typeof node.op === 'string')
+    return [{ field: node.field, op: node.op, value: node.value ?? null }];
+  if (Object.keys(node).length === 1 && Array.isArray(node.and)) {
+    const parts: Condition[] = [];
+    for (const item of node.and) {
+      const flat = flatConditions(item);
+      if (!flat) return null;
+      parts.push(...flat);
+    }
+    return parts;
+  }
+  return null;
 }
 
 /** A filter tree the builder wrote (one condition, or an and of them) as conditions; anything else: none. */

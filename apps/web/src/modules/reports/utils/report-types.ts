@@ -23,7 +23,17 @@ export const CHART_TYPES: readonly ChartType[] = [
   'table',
   'pivot',
 ];
-export const BUCKETS: readonly Bucket[] = ['day', 'week', 'month', 'quarter', 'year'];
+export const BUCKETS: readonly Bucket[] = [
+  'day',
+  'week',
+  'month',
+  'quarter',
+  'year',
+  'fiscalQuarter',
+  'fiscalYear',
+];
+/** How a KPI chart compares its latest period: with the one before it, or the same period a year earlier. */
+export type KpiCompare = NonNullable<ReportDefinition['compare']>;
 export const MEASURE_FNS: readonly Measure['fn'][] = ['count', 'sum', 'avg', 'min', 'max', 'share'];
 
 /** Whether a measure says all it needs: a count as it is, a share its filter, the others their field. */

@@ -3,20 +3,26 @@ import type { Locale } from '../../../i18n/index.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
+import { useTeams } from '../../workspaces/hooks/useTeams.ts';
 import type { Namer } from './chart-model.ts';
 import type { ReportResult } from './report-types.ts';
 
-/** How a report's groups and measures are named for the reader: option labels, people, record titles. */
+/** How a report's groups and measures are named for the reader: option labels, people, teams, record titles. */
 export function useNamer(object: ObjectDef | undefined, result: ReportResult | undefined): Namer {
   const { t, i18n } = useTranslation();
   const prefs = usePrefs();
   const members = useMembers().data ?? [];
+  const teams = useTeams({ enabled: result?.dimensions.some((d) => d.by === 'team') ?? false }).data ?? [];
   const locale = i18n.language as Locale;
   const fieldOf = (key: string | null | undefined) => object?.fields.find((f) => f.key === key);
   return {
     locale: prefs.locale,
     digits: prefs.digits,
     quarter: (q, year) => t('reports.quarterOf', { quarter: q, year }),
+    fiscal: (year, quarter) =>
+      quarter === null
+        ? t('reports.fiscalYearOf', { year })
+        : t('reports.fiscalQuarterOf', { quarter, year }),
     measure: (i) => {
       const m = result?.measures[i];
       if (!m) return '';
@@ -28,8 +34,13 @@ export function useNamer(object: ObjectDef | undefined, result: ReportResult | u
     },
     key: (dim, key, others) => {
       if (others) return t('reports.others');
-      if (key === null) return t('reports.empty');
       const d = result?.dimensions[dim];
+      // A person's teams: the team's name (from the answer, else the teams the reader may list); none is "no team".
+      if (d?.by === 'team')
+        return key === null
+          ? t('reports.noTeam')
+          : (result?.labels[key] ?? teams.find((x) => x.id === key)?.name ?? t('reports.someTeam'));
+      if (key === null) return t('reports.empty');
       const field = fieldOf(d?.field);
       if (!field) return key;
       if (field.type === 'select') {

@@ -5,9 +5,10 @@ import { workspaceKeys } from '../utils/workspace-keys.ts';
 
 export type Team = components['schemas']['Team'];
 
-/** The workspace's teams; none when the caller's role may not list them. */
-export function useTeams() {
+/** The workspace's teams; none when the caller's role may not list them (not asked for while `enabled` is false). */
+export function useTeams({ enabled = true }: { enabled?: boolean } = {}) {
   return useQuery({
+    enabled,
     queryKey: workspaceKeys.teams,
     queryFn: async (): Promise<Team[]> => {
       try {
