@@ -19,7 +19,11 @@ function cardOnScreen() {
   });
   const unsubscribe = observer.subscribe(() => {});
   const shown = () => (qc.getQueryData(['calls', 'card', 'c1']) as { state: string } | undefined)?.state;
-  return { qc, server, reads, shown, stop: () => (unsubscribe(), qc.clear()) };
+  const stop = () => {
+    unsubscribe();
+    qc.clear();
+  };
+  return { qc, server, reads, shown, stop };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
