@@ -21,6 +21,7 @@ import {
   type ReportDefinition,
   unstorableIn,
 } from './report-definition.ts';
+import { type SteadyOffset, steadyOffsetOf } from './steady-offset.ts';
 
 /** A report's longest run before PostgreSQL cancels it. */
 export const REPORT_TIMEOUT_MS = 30_000;
@@ -157,6 +158,7 @@ function compileReport(
   calendar: Calendar,
   timeZone: string,
   fiscal: FiscalYear,
+  steady?: SteadyOffset,
 ): Compiled {
   assertAllowed(principal, s.object.key, 'read');
   const hidden = hiddenFor(principal);
@@ -336,12 +338,24 @@ function compileReport(
   /** Whether a measure needs the count of its non-empty values carried through the daily groups. */
   const counted = (m: Measure) =>
     m.field !== undefined && (m.fn === 'count' || m.fn === 'avg' || isConverted(m));
+  // A date-time bucketed in a zone whose offset is steady over `steady`: each record's day is kept as the instant
+  // of its local midnight — `date_bin` from one, plain arithmetic — and only the daily groups are turned into civil
+  // days with `at time zone`; records outside the span find their midnight through it (steady-offset.ts).
+  const steadyDay = dateAt >= 0 && steady !== undefined && ds[dateAt]!.field.type === 'dateTime';
+  const midnightOf = (field: FieldDef) => {
+    const v = sql`${readValue(field)}::timestamptz`;
+    return sql`case when ${v} >= ${steady!.from}::timestamptz and ${v} < ${steady!.to}::timestamptz
+      then date_bin('1 day', ${v}, ${steady!.from}::timestamptz)
+      else ((${v} at time zone ${timeZone})::date)::timestamp at time zone ${timeZone} end`;
+  };
   const srcCols = [
     ...ds.map(
       (d, i) =>
         sql`${
           d.bucket
-            ? civilDay(d.field)
+            ? i === dateAt && steadyDay
+              ? midnightOf(d.field)
+              : civilDay(d.field)
             : d.step !== null
               ? // A number range is named by its lower end (as text, like every key).
                 sql`(floor((${readValue(d.field)})::numeric / ${String(d.step)}::numeric) * ${String(d.step)}::numeric)::text`
@@ -379,9 +393,13 @@ function compileReport(
           return sql`sum(${v}) as ${v}`;
       }
     };
+    // The midnight instants become civil days here, once a daily group (grouped by the instant, the input column).
+    const shown = keys.map((k, i) =>
+      i === dateAt && steadyDay ? sql`(${k} at time zone ${timeZone})::date as ${k}` : k,
+    );
     return sql`, daily as (
       select ${sql.join([
-        ...keys,
+        ...shown,
         sql`count(*) as n`,
         ...ms.map(partial),
         ...ms.flatMap((m, i) => (counted(m) ? [sql`count(${sql.id(`v${i}`)}) as ${sql.id(`c${i}`)}`] : [])),
@@ -652,6 +670,11 @@ async function fiscalFor(trx: Tx, workspaceId: string, def: ReportDefinition): P
     : NO_FISCAL;
 }
 
+/** The span the report's zone keeps one offset in, when a dimension is bucketed (looked up only then). */
+function steadyFor(trx: Tx, def: ReportDefinition, timeZone: string): Promise<SteadyOffset | undefined> {
+  return def.groupBy.some((d) => d.bucket) ? steadyOffsetOf(trx, timeZone) : Promise.resolve(undefined);
+}
+
 const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v);
 
 /**
@@ -671,7 +694,8 @@ export async function runReport(ctx: ServiceContext, def: ReportDefinition): Pro
     const timeZone = def.timeZone ?? clock.timeZone;
     const s = await openScope(trx, workspaceId, def.object);
     const fiscal = await fiscalFor(trx, workspaceId, def);
-    const compiled = compileReport(s, ctx.principal, def, calendar, timeZone, fiscal);
+    const steady = await steadyFor(trx, def, timeZone);
+    const compiled = compileReport(s, ctx.principal, def, calendar, timeZone, fiscal, steady);
     await sql`select set_config('statement_timeout', ${String(REPORT_TIMEOUT_MS)}, true)`.execute(s.raw);
     let rows: Record<string, unknown>[];
     try {
@@ -854,6 +878,7 @@ export async function compileReportQuery(ctx: ServiceContext, def: ReportDefinit
       def.calendar ?? clock.calendar,
       def.timeZone ?? clock.timeZone,
       await fiscalFor(trx, workspaceId, def),
+      await steadyFor(trx, def, def.timeZone ?? clock.timeZone),
     );
     return compiled.query.compile(s.raw);
   });
