@@ -3,7 +3,8 @@
 // digits and who uses a wheelchair; the phone system posts a ringing call from the number with a trunk prefix while
 // the agent is on another page, and the card pops there with the name and the flag (icon and text). The call is
 // answered and ends; the card stays with the wrap-up: notes, code, outcome, a ticket opened from the card. The
-// person's page shows the call with its notes and the ticket on the timeline. Then again in Persian, right to left.
+// person's page shows the call with its notes and the ticket on the timeline. Then again in Persian, right to left,
+// through a queue whose name the card shows.
 // No serious accessibility problems.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -63,6 +64,8 @@ describe('the call card pops on any page and takes the wrap-up', () => {
         flags: ['wheelchair'],
       })
     ).id as string;
+    // The queue the Persian call comes through.
+    await api('POST', '/calls/queues', { name: 'پشتیبانی ویژه', keys: ['vip-support'] });
   }, 120_000);
   afterAll(() => desk?.close());
 
@@ -76,6 +79,8 @@ describe('the call card pops on any page and takes the wrap-up', () => {
     await flags.getByText('Wheelchair user').waitFor();
     expect(await flags.locator('svg').count()).toBeGreaterThan(0);
     expect(page.url()).toContain('/o/companies');
+    // A call of no queue shows no queue.
+    expect(await card.getByTestId('call-card-queue').count()).toBe(0);
     await shot('call-card-ringing');
     expect(await axe(page, '[data-testid="call-card"]')).toEqual([]);
 
@@ -149,9 +154,20 @@ describe('the call card pops on any page and takes the wrap-up', () => {
     await api('PATCH', '/me', PERSIAN_IN_TEHRAN);
     await openWithStream('/o/deals');
     await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
-    await phoneSays('e2e-2', 'ringing');
+    // The call comes through a queue: its name shows beside the state, and is read out as the queue's.
+    await phoneSays('e2e-2', 'ringing', { queue: 'VIP-Support' });
     const card = page.getByTestId('call-card');
     await card.getByTestId('call-card-flags').getByText('کاربر ویلچر').waitFor();
+    const queue = card.getByTestId('call-card-queue');
+    await expect.poll(() => queue.getAttribute('title')).toBe('صف: پشتیبانی ویژه');
+    expect(await queue.textContent()).toContain(fa.callCard.queue.replace('{{name}}', 'پشتیبانی ویژه'));
+    // Under the state, their ends lined up: on the left, right to left.
+    const [queueBox, stateBox] = [
+      (await queue.boundingBox())!,
+      (await card.getByTestId('call-card-state').boundingBox())!,
+    ];
+    expect(queueBox.y).toBeGreaterThan(stateBox.y);
+    expect(Math.abs(queueBox.x - stateBox.x)).toBeLessThan(2);
     await card.getByText(fa.callCard.openTickets).waitFor();
     // The caller's number reads left to right inside the right-to-left card: its plus first, on the left.
     const number = card.getByTestId('call-card-number');

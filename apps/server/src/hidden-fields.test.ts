@@ -113,7 +113,8 @@ describe('hidden fields never leave the record engine', () => {
   );
 
   beforeAll(async () => {
-    t = await createTestApp({ RABITA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+    // Private addresses for the calls too: the recordings the walk gives its calls are served on loopback.
+    t = await createTestApp({ RABITA_WEBHOOKS_ALLOW_PRIVATE: 'true', RABITA_CALLS_ALLOW_PRIVATE: 'true' });
     owner = new pg.Client({ connectionString: t.url });
     await owner.connect();
     admin = await signUp(t.app);
@@ -244,6 +245,7 @@ describe('hidden fields never leave the record engine', () => {
   }, 120_000);
   afterAll(async () => {
     await owner?.end();
+    await recordings?.close();
     await t?.close();
   });
 
@@ -734,6 +736,41 @@ describe('hidden fields never leave the record engine', () => {
       const { ids } = await callsOf(o);
       return Promise.all(ids.slice(0, 3).map((id) => bodyOf('GET', `/calls/${id}/card`)));
     },
+    // A call's recording, streamed from the phone system to a reader who may see a record its number matched: the
+    // walked record's call gets one (served on loopback). The member hears it while the record's phones are shown,
+    // and gets the same 404 as for no recording while they are hidden (hearing it would say whose number called).
+    // The whole answer — status, headers and body — is checked.
+    'call-recording': async (o) => {
+      const phoneField = { people: 'phones', companies: 'phones', leads: 'phone' }[o.key];
+      if (!phoneField) return [];
+      await callsOf(o); // the walk's connection, and the round's call from the record's number
+      const number = await firstPhoneOf(o.key, phoneField);
+      if (!number) return [];
+      recordings ??= await serveRecording();
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/calls/events',
+        headers: { authorization: `Bearer ${callKey}` },
+        payload: {
+          callId: `walk-${o.key}-${roundNow}`,
+          event: 'recording',
+          sequence: 2,
+          at: new Date().toISOString(),
+          from: number,
+          to: '100',
+          recordingUrl: recordings.url,
+        },
+      });
+      expect(sent.statusCode, sent.body).toBe(202);
+      const id = sent.json().calls[0].id as string;
+      const r = await as('GET', `/calls/${id}/recording`);
+      if (hiddenNow.get(o.key)?.key === phoneField) expect(r.statusCode, r.body).toBe(404);
+      else {
+        expect(r.statusCode, r.body).toBe(200);
+        expect(r.rawPayload.equals(recordings.sound), `${o.key}'s recording`).toBe(true);
+      }
+      return [`${r.statusCode} ${JSON.stringify(r.headers)} ${r.body}`];
+    },
     // A phone system's caller lookup (3CX-style) answers as the connection's lookup role: here the restricted
     // member's, asked for the walked record's own number.
     'call-lookup': async (o, hidden) => {
@@ -784,6 +821,26 @@ describe('hidden fields never leave the record engine', () => {
     },
   };
 
+  /** The phone system's recordings on loopback, started on first use. */
+  let recordings: Awaited<ReturnType<typeof serveRecording>> | undefined;
+  /** A local HTTP server answering every request with one short WAV recording. */
+  async function serveRecording() {
+    const sound = Buffer.concat([Buffer.from('RIFF\x24\0\0\0WAVE', 'latin1'), Buffer.alloc(32)]);
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': sound.length });
+      res.end(sound);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/rec.wav`,
+      sound,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
   /** The admin's phone connection's API key, made on first use. */
   let callKey: string | undefined;
   /** The 3CX-style connection whose lookup answers as the restricted role, made on first use. */

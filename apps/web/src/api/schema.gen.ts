@@ -10990,7 +10990,7 @@ export interface paths {
         };
         /**
          * Stream the workspace’s record changes (Server-Sent Events)
-         * @description Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). An agent’s presence changing is `event: presence` with `data: {userId, state, at}` (callers with `calls.read`); any call of the workspace changing state is `event: wall` with `data: {callId, state, at}` (callers with `calls.supervise`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.
+         * @description Each event is `event: record` with `data: {object, recordId, action, fields, source, at}` (`fields` names the changed fields the caller may see; values are read from the record). A call ringing at the caller’s extension is `event: call` with `data: {callId, state, at}` (callers with `calls.read`). A waiting call a queue offered the caller is `event: call` with `state: closed` once another member answers it or it is hung up unanswered: its card can close. An agent’s presence changing is `event: presence` with `data: {userId, state, at}` (callers with `calls.read`); any call of the workspace changing state is `event: wall` with `data: {callId, state, at}` (callers with `calls.supervise`). A comment line is sent every 20 s; the stream closes after 15 minutes and EventSource reconnects. It also closes as soon as the caller’s access changes (a revoked key, a removed member, a changed role, a signed-out session), so a reconnect is authenticated again.
          */
         get: {
             parameters: {
@@ -30982,6 +30982,11 @@ export interface components {
             call: {
                 id: string;
                 state: string;
+                /** @description The queue the call went through, when its events named one (also a queue removed since). Queues are workspace settings: shown to every reader of the card. */
+                queue: {
+                    id: string;
+                    name: string;
+                } | null;
                 direction: string | null;
                 from: string | null;
                 to: string | null;
@@ -31101,6 +31106,11 @@ export interface components {
             call: {
                 id: string;
                 state: string;
+                /** @description The queue the call went through, when its events named one (also a queue removed since). Queues are workspace settings: shown to every reader of the card. */
+                queue: {
+                    id: string;
+                    name: string;
+                } | null;
                 direction: string | null;
                 from: string | null;
                 to: string | null;

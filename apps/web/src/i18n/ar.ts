@@ -1935,6 +1935,7 @@ export const ar: Dictionary = {
     unknownCaller: 'متصل غير معروف',
     close: 'إغلاق بطاقة المكالمة',
     loading: 'جارٍ تحميل بيانات المتصل…',
+    queue: 'قائمة الانتظار: {{name}}',
     states: { ringing: 'يرن', answered: 'في المكالمة', held: 'قيد الانتظار', ended: 'انتهت' },
     openTickets: 'التذاكر المفتوحة',
     openDeals: 'الصفقات المفتوحة',

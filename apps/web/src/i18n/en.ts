@@ -1961,6 +1961,7 @@ export const en = {
     unknownCaller: 'Unknown caller',
     close: 'Close the call card',
     loading: 'Loading the caller…',
+    queue: 'Queue: {{name}}',
     states: { ringing: 'Ringing', answered: 'On the call', held: 'On hold', ended: 'Ended' },
     openTickets: 'Open tickets',
     openDeals: 'Open deals',

@@ -1941,6 +1941,7 @@ export const fa: Dictionary = {
     unknownCaller: 'تماس‌گیرندهٔ ناشناس',
     close: 'بستن کارت تماس',
     loading: 'در حال بارگیری تماس‌گیرنده…',
+    queue: 'صف: {{name}}',
     states: { ringing: 'در حال زنگ', answered: 'در تماس', held: 'در انتظار', ended: 'پایان‌یافته' },
     openTickets: 'تیکت‌های باز',
     openDeals: 'معامله‌های باز',

@@ -26,6 +26,12 @@ export const callCardSchema = z
     call: z.object({
       id: z.string(),
       state: z.string(),
+      queue: z
+        .object({ id: z.string(), name: z.string() })
+        .nullable()
+        .describe(
+          'The queue the call went through, when its events named one (also a queue removed since). Queues are workspace settings: shown to every reader of the card.',
+        ),
       direction: z.string().nullable(),
       from: z.string().nullable(),
       to: z.string().nullable(),

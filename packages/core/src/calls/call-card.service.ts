@@ -12,7 +12,7 @@ import { latestCsatOf } from '../service/csat.service.ts';
 import { getTimeline, type TimelineEntry } from '../timeline/timeline.service.ts';
 import { type CallRow, selectCall } from './calls.repository.ts';
 import { seesPhonesOf } from './calls.service.ts';
-import { selectWrapUp, type WrapUpRow } from './wrap-up.repository.ts';
+import { type CallQueueName, selectWrapUpAndQueue, type WrapUpRow } from './wrap-up.repository.ts';
 
 type CardObject = 'people' | 'companies' | 'leads';
 
@@ -52,11 +52,15 @@ const OPEN_TICKETS = 5;
 const OPEN_DEALS = 5;
 const RECENT = 5;
 
-/** The call as the card shows it: state, numbers, agent, times, outcome (the agent's over the phone system's). */
-function callPart(row: CallRow, wrap: WrapUpRow) {
+/**
+ * The call as the card shows it: state, numbers, agent, times, outcome (the agent's over the phone system's) and
+ * the queue it went through.
+ */
+function callPart(row: CallRow, wrap: WrapUpRow, queue: CallQueueName | null) {
   return {
     id: row.id,
     state: row.state,
+    queue,
     direction: row.direction,
     from: row.fromE164 ?? row.fromRaw,
     to: row.toE164 ?? row.toRaw,
@@ -207,7 +211,8 @@ export async function getCallCard(ctx: ServiceContext, id: string): Promise<Call
   if (!isUuid(id)) throw new AppError('not_found', 'There is no such call.');
   const card = await inWorkspace(ctx, async (trx, ws) => {
     const row = await selectCall(trx, ws, id);
-    const wrap = row && (await selectWrapUp(trx, ws, id));
+    // The queue's name comes with the wrap-up (a subquery of the same statement): the card's reads stay fixed.
+    const wrap = row && (await selectWrapUpAndQueue(trx, ws, id));
     if (!row || !wrap) throw new AppError('not_found', 'There is no such call.');
     const { subject, candidates } = await subjectOf(trx, ctx.principal, row, wrap);
     let openTickets: NonNullable<CallCard['record']>['openTickets'] = [];
@@ -251,7 +256,7 @@ export async function getCallCard(ctx: ServiceContext, id: string): Promise<Call
       if (subject.object === 'people') lastCsat = await latestCsatOf(trx, ctx.principal, subject.id);
     }
     return {
-      call: callPart(row, wrap),
+      call: callPart(row, wrap, wrap.queue),
       subject,
       candidates,
       openTickets,

@@ -124,6 +124,35 @@ describe('the call card', () => {
     expect(quiet).toBeTruthy();
   });
 
+  it('names the queue the call went through, in the same number of statements as a call of no queue', async () => {
+    const made = await call('POST', '/calls/queues', { name: 'Card support', keys: ['card-support'] });
+    expect(made.statusCode, made.body).toBe(201);
+    const queue = made.json() as { id: string; name: string };
+    const statements = countStatements(t.handle.pool, /./);
+    const count = async (id: string) => {
+      const before = statements.count;
+      const c = await card(id);
+      return { c, count: statements.count - before };
+    };
+    const plain = await ring('+989123334455');
+    const queued = await send(key, `card-${++n}`, 'ringing', {
+      from: '+989123334455',
+      extension: undefined,
+      queue: 'Card-Support',
+    });
+    await count(plain); // warm caches
+    const withoutQueue = await count(plain);
+    const withQueue = await count(queued);
+    expect(withoutQueue.c.call.queue).toBeNull();
+    expect(withQueue.c.call.queue).toEqual({ id: queue.id, name: 'Card support' });
+    expect(withQueue.count).toBe(withoutQueue.count);
+    // A member without calls.manage reads it too: queues are workspace settings.
+    expect((await card(queued, agent.cookie)).call.queue).toMatchObject({ name: 'Card support' });
+    // A queue removed since is still the one the call went through.
+    expect((await call('DELETE', `/calls/queues/${queue.id}`)).statusCode).toBe(204);
+    expect((await card(queued)).call.queue).toEqual({ id: queue.id, name: 'Card support' });
+  });
+
   it('leaves out the flags for a role that hides them, and the whole match for one that hides phones', async () => {
     const all = { read: true, create: true, update: true, delete: true };
     for (const [roleKey, hidden] of [

@@ -56,5 +56,5 @@ export const callsModule: ModuleManifest = {
   timelineSources: [callsTimeline],
   services: [callAdaptersService],
   moduleEvents: callsEvents,
-  readSurfaces: ['calls', 'call-events', 'call-card', 'call-lookup'],
+  readSurfaces: ['calls', 'call-events', 'call-card', 'call-recording', 'call-lookup'],
 };

@@ -56,6 +56,29 @@ export async function selectWrapUp(
   return rows[0];
 }
 
+/** The queue a call went through, as its card names it. */
+export interface CallQueueName {
+  id: string;
+  name: string;
+}
+
+/**
+ * A call's wrap-up and the queue it went through, in one statement (the call card's read). The queue is named even
+ * when it was removed since: the call did go through it.
+ */
+export async function selectWrapUpAndQueue(
+  trx: Tx,
+  workspaceId: string,
+  callId: string,
+): Promise<(WrapUpRow & { queue: CallQueueName | null }) | undefined> {
+  const { rows } = await sql<WrapUpRow & { queue: CallQueueName | null }>`
+    select ${wrapUpColumns},
+      (select json_build_object('id', q.id, 'name', q.name) from call_queues q
+        where q.workspace_id = calls.workspace_id and q.id = calls.queue_id) as queue
+    from calls where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
+  return rows[0];
+}
+
 /** The wrap-up of each of these calls (for their timeline entries), by call id. */
 export async function selectWrapUps(
   trx: Tx,

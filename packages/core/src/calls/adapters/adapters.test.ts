@@ -285,6 +285,34 @@ describe('phone system adapters', () => {
       expect(ari.connections[0]).toEqual({ apiKey: 'ari:ari-pass', app: 'rabita' });
       await stopAll();
     });
+
+    it('puts a call in the queue the dialplan names in the Stasis arguments', async () => {
+      const queue = await call('POST', '/calls/queues', { name: 'Support', keys: ['Support'] });
+      expect(queue.statusCode, queue.body).toBe(201);
+      const queued = await startFakeAri({
+        apiKey: 'ari:queue-pass',
+        events: () =>
+          (JSON.parse(fixture('ari-queue-answered.json')) as unknown[]).map((e) => JSON.stringify(e)),
+      });
+      fakes.push(queued);
+      await connection({
+        name: 'ARI queues',
+        type: 'asterisk-ari',
+        extensions: { '202': agent.userId },
+        settings: { url: queued.url, username: 'ari', app: 'rabita' },
+        secret: 'queue-pass',
+      });
+      supervisor();
+      await within(20_000, async () => (await byProvider('1764933000.601'))?.state === 'ended');
+      expect(await byProvider('1764933000.601')).toMatchObject({
+        queueId: queue.json().id,
+        outcome: 'answered',
+        duration: 90,
+        agentUserId: agent.userId,
+        personId: person,
+      });
+      await stopAll();
+    });
   });
 
   describe('Twilio-style webhooks', () => {

@@ -3,7 +3,7 @@ import { foldCall } from '../call-fold.ts';
 import { phoneSystemAddress } from './adapter-settings.ts';
 import { AmiCallMapper, endpointOf } from './ami-mapper.ts';
 import { type AmiMessage, AmiParser, amiAction } from './ami-parser.ts';
-import { AriCallMapper } from './ari-client.ts';
+import { AriCallMapper, queueOfArgs } from './ari-client.ts';
 import { fixture } from './fake-phone-systems.ts';
 import { journalEvents, keyOf, secondsOf } from './threecx.ts';
 import { twilioEvents, twilioSignature } from './twilio.ts';
@@ -183,6 +183,80 @@ describe('ARI events as call events', () => {
     expect(foldCall(events)).toMatchObject({ outcome: 'answered', duration: 60, extension: '201' });
     expect(mapper.map(null)).toEqual([]);
     expect(mapper.map({ type: 'StasisStart', channel: 'x' })).toEqual([]);
+  });
+
+  it('puts a call in the queue the dialplan names in the Stasis arguments, on every event after', () => {
+    const mapper = new AriCallMapper({ isExtension });
+    const events = (JSON.parse(fixture('ari-queue-answered.json')) as unknown[]).flatMap((e) =>
+      mapper.map(e),
+    );
+    expect(events.map((e) => [e.event, e.sequence, e.extension, e.queue])).toEqual([
+      ['ringing', 30, undefined, 'support'],
+      ['answered', 3110, '202', 'support'],
+      ['ended', 93120, undefined, 'support'],
+    ]);
+    expect(foldCall(events)).toMatchObject({
+      queue: 'support',
+      outcome: 'answered',
+      extension: '202',
+      toRaw: '02188776600',
+      duration: 90,
+    });
+    // While it waits the call is in the queue at nobody's extension: the members' pop.
+    expect(foldCall(events.slice(0, 1))).toMatchObject({
+      state: 'ringing',
+      queue: 'support',
+      extension: null,
+    });
+    // The inbound fixture names no queue.
+    const plain = new AriCallMapper({ isExtension });
+    for (const e of JSON.parse(fixture('ari-inbound-answered.json')) as unknown[])
+      for (const event of plain.map(e)) expect(event).not.toHaveProperty('queue');
+  });
+
+  it('reads queue=<name> among the arguments and leaves out what the call-event schema would refuse', () => {
+    expect(queueOfArgs(['queue=support'])).toBe('support');
+    expect(queueOfArgs(['lang=fa', ' Queue = Sales desk '])).toBe('Sales desk');
+    expect(queueOfArgs(['queue=پشتیبانی'])).toBe('پشتیبانی');
+    expect(queueOfArgs(['queue=a=b'])).toBe('a=b');
+    for (const bad of [
+      undefined,
+      'queue=support',
+      [],
+      [42, null],
+      ['queue='],
+      ['queue=  '],
+      ['queues=x'],
+      ['xqueue=x'],
+      ['queue=sup\u0000port'],
+      ['queue=sup\nport'],
+      ['queue=\ud800'],
+      [`queue=${'q'.repeat(201)}`],
+      [`queue=${'q'.repeat(10_000)}`],
+    ])
+      expect(queueOfArgs(bad), JSON.stringify(bad)).toBeUndefined();
+    // A queue the schema would refuse leaves the call without one rather than dropping its ringing.
+    const mapper = new AriCallMapper({ isExtension });
+    const [ringing] = mapper.map({
+      type: 'StasisStart',
+      args: ['queue=\u0007bell'],
+      channel: { id: '7.1', name: 'PJSIP/trunk-1', caller: { number: '0912' }, dialplan: { exten: '800' } },
+    });
+    expect(ringing).toMatchObject({ event: 'ringing', direction: 'inbound' });
+    expect(ringing).not.toHaveProperty('queue');
+    // An outbound call (StasisStart on an agent's channel) is in no queue.
+    const outbound = mapper.map({
+      type: 'StasisStart',
+      args: ['queue=support'],
+      channel: {
+        id: '7.2',
+        name: 'PJSIP/201-0000002a',
+        caller: { number: '201' },
+        dialplan: { exten: '0912' },
+      },
+    });
+    expect(outbound[0]).toMatchObject({ event: 'ringing', direction: 'outbound', extension: '201' });
+    expect(outbound[0]).not.toHaveProperty('queue');
   });
 });
 

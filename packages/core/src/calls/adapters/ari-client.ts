@@ -6,12 +6,15 @@ import { type AdapterLog, type Backoff, keepConnected, orderedHandOff } from './
 // from `StasisStart` (ringing), `ChannelStateChange` to `Up` (answered, at the extension whose channel it is) and
 // `ChannelDestroyed` (ended, with its cause). A call is the channel's `linkedid` (the channel's own id before
 // Asterisk 16.? named it), and the sequence is the milliseconds since the call's start, from the event's own
-// timestamp: the same event always gives the same sequence.
+// timestamp: the same event always gives the same sequence. ARI has no queues of its own: the dialplan names one in
+// the application's arguments (`Stasis(rabita,queue=support)`), and every event of the call after carries it.
 
 /** One ARI event as far as Rabita reads it. */
 interface AriEvent {
   type?: unknown;
   timestamp?: unknown;
+  /** StasisStart: the arguments the dialplan gave the application (`Stasis(app,arg1,arg2)`). */
+  args?: unknown;
   cause?: unknown;
   cause_txt?: unknown;
   channel?: {
@@ -41,6 +44,26 @@ interface AriCall {
   direction: 'inbound' | 'outbound';
   start: number;
   answered: boolean;
+  /** The queue the dialplan named (`queue=<name>` among StasisStart's arguments). */
+  queue: string | undefined;
+}
+
+/**
+ * The queue named among a Stasis application's arguments: the first `queue=<name>` (the key in any case, spaces
+ * around it allowed), trimmed; none when it is empty, too long, or holds a control character or a lone surrogate —
+ * the call then comes without a queue rather than being dropped by the call-event schema.
+ */
+export function queueOfArgs(args: unknown): string | undefined {
+  if (!Array.isArray(args)) return undefined;
+  for (const arg of args.slice(0, 20)) {
+    if (typeof arg !== 'string') continue;
+    const named = /^\s*queue\s*=(.*)$/is.exec(arg.slice(0, 1000));
+    if (!named) continue;
+    const queue = named[1]!.trim();
+    // `\p{Cs}` in a `u` pattern matches only a surrogate without its pair.
+    return queue.length > 0 && queue.length <= 200 && !/[\p{Cc}\p{Cs}]/u.test(queue) ? queue : undefined;
+  }
+  return undefined;
 }
 
 /** Follows ARI events and says which Rabita call events each one is. */
@@ -72,6 +95,7 @@ export class AriCallMapper {
       from: call.from,
       to: call.to,
       direction: call.direction,
+      ...(call.queue ? { queue: call.queue } : {}),
       ...extra,
     });
     switch (e.type) {
@@ -79,12 +103,15 @@ export class AriCallMapper {
         if (this.#calls.has(id)) return [];
         if (this.#calls.size >= 10_000) this.#calls.delete(this.#calls.keys().next().value!);
         const start = timeOf(channel.creationtime) ?? Number(id.split('.')[0]) * 1000;
+        const direction = extension ? 'outbound' : 'inbound';
         const call: AriCall = {
           from: str(channel.caller?.number) ?? '',
           to: str(channel.dialplan?.exten) ?? '',
-          direction: extension ? 'outbound' : 'inbound',
+          direction,
           start: Number.isFinite(start) ? start : at,
           answered: false,
+          // A queue gathers customers' calls, as AMI's QueueCallerJoin is taken for inbound calls only.
+          queue: direction === 'inbound' ? queueOfArgs(e.args) : undefined,
         };
         this.#calls.set(id, call);
         return [event(call, 'ringing', extension ? { extension } : {})];

@@ -9,6 +9,7 @@ import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
 import { callFocusStore, takesWrapUp } from '../utils/call-focus.ts';
 import { CallCardExtras } from './CallCardExtras.tsx';
 import { CallCardPick } from './CallCardPick.tsx';
+import { CallCardQueue } from './CallCardQueue.tsx';
 import { CallCardRecord } from './CallCardRecord.tsx';
 import { DialButton } from './DialButton.tsx';
 import { CallRecordingIfAny } from './RecordingPlayer.tsx';
@@ -19,12 +20,12 @@ const LIVE_STATES: ReadonlySet<string> = new Set(['ringing', 'answered', 'held']
 const LIVE_REFRESH_MS = 3_000;
 
 /**
- * One call's card: who is calling (name, company, flags, open tickets and deals, the last interactions), or the
- * records to pick from, or a new person's form; after an answered call of the agent's has ended, the wrap-up. It
- * closes by itself when another agent answers or when a call nobody answered ends. The name opens the record's page
- * focused on the call, taking a note typed here and not saved along; while that page shows the call with its
- * wrap-up form, the card keeps to its heading (the rest on demand) and leaves the form to the page, so the call never
- * has two forms, one of which would save what the other replaced.
+ * One call's card: who is calling (name, company, flags, open tickets and deals, the last interactions) and through
+ * which queue, or the records to pick from, or a new person's form; after an answered call of the agent's has ended,
+ * the wrap-up. It closes by itself when another agent answers or when a call nobody answered ends. The name opens the
+ * record's page focused on the call, taking a note typed here and not saved along; while that page shows the call
+ * with its wrap-up form, the card keeps to its heading (the rest on demand) and leaves the form to the page, so the
+ * call never has two forms, one of which would save what the other replaced.
  */
 export function CallCard({ callId, onClose }: { callId: string; onClose: () => void }) {
   const { t } = useTranslation();
@@ -107,6 +108,13 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
             </ActionIcon>
           </Group>
         </Group>
+        {/* The queue under the state, their ends lined up (past the close button), in a row of its own: the
+            heading's row has no room left beside a long name or number. */}
+        {data?.call.queue && (
+          <Group justify="flex-end" pe={32} mt={-6}>
+            <CallCardQueue name={data.call.queue.name} />
+          </Group>
+        )}
         {onPage && (
           <Group justify="space-between" gap="xs" wrap="nowrap">
             <Text size="sm" c="dimmed" data-testid="call-card-on-page">
