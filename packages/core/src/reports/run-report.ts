@@ -318,8 +318,20 @@ function compileReport(
     : moneyMeasure?.field
       ? fieldSql(moneyMeasure.field, ALIAS).currency
       : undefined;
+  // The instant of the local midnight that starts an instant's civil day in the report's zone: `date_bin` from a
+  // local midnight where the zone's offset is steady (see `steady`), `at time zone` there and back elsewhere.
+  const midnightAt = (v: RawBuilder<unknown>, span: SteadyOffset) =>
+    sql`case when ${v} >= ${span.from}::timestamptz and ${v} < ${span.to}::timestamptz
+      then date_bin('1 day', ${v}, ${span.from}::timestamptz)
+      else ((${v} at time zone ${timeZone})::date)::timestamp at time zone ${timeZone} end`;
   // Without a date dimension a record's rate day is the day it was created (with one, it is that dimension's day).
-  const createdDay = sql`(${sql.ref(`${ALIAS}.created_at`)} at time zone ${timeZone})::date`;
+  // Where the zone's offset is steady it is kept as its midnight's instant, and only the distinct (currency, day)
+  // pairs the rates are read for become civil days.
+  const steadyRd = dateAt < 0 && steady !== undefined;
+  const createdAt = sql`${sql.ref(`${ALIAS}.created_at`)}`;
+  const createdDay = steadyRd
+    ? midnightAt(createdAt, steady)
+    : sql`(${createdAt} at time zone ${timeZone})::date`;
   const converted = ms.flatMap((m, i) => (convert && isMoney(m) && m.field ? [i] : []));
   const isConverted = (m: Measure) => convert && isMoney(m);
   // Two levels when a dimension is a date bucket: the rows are first added up per civil day (and the other keys,
@@ -342,12 +354,7 @@ function compileReport(
   // of its local midnight — `date_bin` from one, plain arithmetic — and only the daily groups are turned into civil
   // days with `at time zone`; records outside the span find their midnight through it (steady-offset.ts).
   const steadyDay = dateAt >= 0 && steady !== undefined && ds[dateAt]!.field.type === 'dateTime';
-  const midnightOf = (field: FieldDef) => {
-    const v = sql`${readValue(field)}::timestamptz`;
-    return sql`case when ${v} >= ${steady!.from}::timestamptz and ${v} < ${steady!.to}::timestamptz
-      then date_bin('1 day', ${v}, ${steady!.from}::timestamptz)
-      else ((${v} at time zone ${timeZone})::date)::timestamp at time zone ${timeZone} end`;
-  };
+  const midnightOf = (field: FieldDef) => midnightAt(sql`${readValue(field)}::timestamptz`, steady!);
   const srcCols = [
     ...ds.map(
       (d, i) =>
@@ -583,7 +590,7 @@ function compileReport(
     )${dailyCte}${fiscalCte}${
       converted.length > 0
         ? sql`, rates as (
-      select d.cur, d.day, ${rateOn(s.workspaceId, base, sql`d.cur`, sql`d.day`)} as rate
+      select d.cur, d.day, ${rateOn(s.workspaceId, base, sql`d.cur`, steadyRd ? sql`(d.day at time zone ${timeZone})::date` : sql`d.day`)} as rate
       from (select distinct u.cur, u.day from (${sql.join(
         converted.map((i) => sql`select ${sql.ref(`s.cc${i}`)} as cur, ${rd('s')} as day from ${rows} as s`),
         sql` union all `,
@@ -670,9 +677,14 @@ async function fiscalFor(trx: Tx, workspaceId: string, def: ReportDefinition): P
     : NO_FISCAL;
 }
 
-/** The span the report's zone keeps one offset in, when a dimension is bucketed (looked up only then). */
+/**
+ * The span the report's zone keeps one offset in, when a record's day matters: a dimension is bucketed, or a
+ * measure may be money converted at its creation day's rate (kept an hour per zone, so mostly no query).
+ */
 function steadyFor(trx: Tx, def: ReportDefinition, timeZone: string): Promise<SteadyOffset | undefined> {
-  return def.groupBy.some((d) => d.bucket) ? steadyOffsetOf(trx, timeZone) : Promise.resolve(undefined);
+  return def.groupBy.some((d) => d.bucket) || def.measures.some((m) => m.fn !== 'count' && m.field)
+    ? steadyOffsetOf(trx, timeZone)
+    : Promise.resolve(undefined);
 }
 
 const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v);

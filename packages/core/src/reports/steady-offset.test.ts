@@ -71,6 +71,46 @@ describe('civil days by a steady offset', () => {
     expect(await span('UTC')).toBeDefined();
   });
 
+  it('converts money at the rate of the day a record was created on in the report’s zone', async () => {
+    const pipeline = await call('POST', '/objects/pipelines', { name: 'Steady', currency: 'USD' });
+    expect(pipeline.statusCode, pipeline.body).toBe(201);
+    const stage = await call('POST', '/objects/stages', {
+      name: 'Open',
+      pipeline: pipeline.json().id,
+      position: 1,
+    });
+    expect(stage.statusCode, stage.body).toBe(201);
+    const deal = await call('POST', '/objects/deals', {
+      name: 'Created today',
+      stage: stage.json().id,
+      amount: { amount: '100.00', currency: 'EUR' },
+    });
+    expect(deal.statusCode, deal.body).toBe(201);
+    const createdAt = deal.json().createdAt as string;
+    // A different EUR rate on each of the three days the creation may fall on, by zone (UTC−12 to UTC+14).
+    const utcDay = Date.parse(`${createdAt.slice(0, 10)}T00:00:00Z`);
+    const rates = new Map<string, string>();
+    [-1, 0, 1].forEach((n, i) => {
+      rates.set(new Date(utcDay + n * 86_400_000).toISOString().slice(0, 10), ['1.5', '2', '2.5'][i]!);
+    });
+    for (const [date, rate] of rates) {
+      const put = await call('PUT', '/exchange-rates', { currency: 'EUR', date, rate });
+      expect(put.statusCode, put.body).toBe(200);
+    }
+    for (const zone of ['Asia/Tehran', 'Pacific/Kiritimati', 'Etc/GMT+12', 'UTC', 'Europe/London']) {
+      const r = await call('POST', '/reports/run', {
+        object: 'deals',
+        filter: { field: 'name', op: 'eq', value: 'Created today' },
+        groupBy: [],
+        measures: [{ fn: 'sum', field: 'amount' }],
+        timeZone: zone,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      const rate = rates.get(civilDate(createdAt, zone))!;
+      expect(Number(r.json().rows[0].values[0]), zone).toBeCloseTo(100 * Number(rate), 6);
+    }
+  });
+
   it('puts each task on the day ICU gives, inside the span and outside it, around midnights and changes', async () => {
     // Local wall times a minute either side of midnight on days inside and outside each zone's steady span (Tehran
     // with daylight saving time in 2019 and around its end in 2022; London around both of its changes).
