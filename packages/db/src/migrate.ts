@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { distributeTables } from './citus.ts';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema.gen.ts';
 
@@ -24,7 +25,10 @@ function migrator(db: Kysely<unknown>, extra: ModuleMigrations = {}): Migrator {
   });
 }
 
-/** Applies every pending migration, the platform's and the modules' (forward only); returns the names applied. */
+/**
+ * Applies every pending migration, the platform's and the modules' (forward only); returns the names applied. On a
+ * Citus coordinator it then places the tables not yet distributed (`distributeTables`; nothing without the extension).
+ */
 export async function migrateToLatest(db: Kysely<unknown>, extra: ModuleMigrations = {}): Promise<string[]> {
   const { error, results } = await migrator(db, extra).migrateToLatest();
   if (error) {
@@ -33,6 +37,7 @@ export async function migrateToLatest(db: Kysely<unknown>, extra: ModuleMigratio
       cause: error,
     });
   }
+  await distributeTables(db);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
