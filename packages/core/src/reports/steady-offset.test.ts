@@ -1,4 +1,5 @@
 import { withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { steadyOffsetOf } from './steady-offset.ts';
@@ -69,6 +70,14 @@ describe('civil days by a steady offset', () => {
     expect(london.from > '2026-10-25' && london.from < '2026-10-29').toBe(true);
     expect(london.to > '2027-03-26' && london.to < '2027-03-28T01:00').toBe(true);
     expect(await span('UTC')).toBeDefined();
+  });
+
+  it('answers nothing for a zone PostgreSQL does not know, and leaves the transaction usable', async () => {
+    const after = await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      expect(await steadyOffsetOf(trx, 'Mars/Olympus', NOW)).toBeUndefined();
+      return (await sql<{ one: number }>`select 1 as one`.execute(trx)).rows[0]?.one;
+    });
+    expect(after).toBe(1);
   });
 
   it('converts money at the rate of the day a record was created on in the report’s zone', async () => {

@@ -32,17 +32,18 @@ export async function steadyOffsetOf(
   const kept = known.get(timeZone);
   if (kept && kept.until > now) return kept.span;
   const today = new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString();
-  const { rows } = await sql<{ off: number | null; lastchange: Date | null; nextchange: Date | null }>`
-    with samples as (
-      select t, extract(epoch from (t at time zone ${timeZone}) - (t at time zone 'UTC'))::int as off
-      from generate_series(${today}::timestamptz - interval '60 years', ${today}::timestamptz + interval '20 years',
-                           interval '1 day') as t),
-    now_off as (select off from samples where t = ${today}::timestamptz)
-    select (select off from now_off) as off,
-           (select max(t) from samples where t < ${today}::timestamptz and off <> (select off from now_off))
-             as lastchange,
-           (select min(t) from samples where t > ${today}::timestamptz and off <> (select off from now_off))
-             as nextchange`.execute(trx);
+  // In a savepoint: a zone the platform knows and this PostgreSQL's zone data does not (an older server) leaves the
+  // report's transaction usable, and the report itself then says the zone is unknown.
+  await sql`savepoint rabita_steady_offset`.execute(trx);
+  let rows: { off: number | null; lastchange: Date | null; nextchange: Date | null }[];
+  try {
+    rows = await spanQuery(trx, timeZone, today);
+    await sql`release savepoint rabita_steady_offset`.execute(trx);
+  } catch (error) {
+    await sql`rollback to savepoint rabita_steady_offset`.execute(trx);
+    if ((error as { code?: string }).code === '22023') return undefined;
+    throw error;
+  }
   const row = rows[0];
   let span: SteadyOffset | undefined;
   if (row && row.off !== null) {
@@ -61,4 +62,20 @@ export async function steadyOffsetOf(
   if (known.size >= MAX_ZONES) known.clear();
   known.set(timeZone, { span, until: now + KEEP_MS });
   return span;
+}
+
+/** Today's offset of the zone, and the last and next days (sampled at UTC midnight) it differs. */
+async function spanQuery(trx: Tx, timeZone: string, today: string) {
+  const { rows } = await sql<{ off: number | null; lastchange: Date | null; nextchange: Date | null }>`
+    with samples as (
+      select t, extract(epoch from (t at time zone ${timeZone}) - (t at time zone 'UTC'))::int as off
+      from generate_series(${today}::timestamptz - interval '60 years', ${today}::timestamptz + interval '20 years',
+                           interval '1 day') as t),
+    now_off as (select off from samples where t = ${today}::timestamptz)
+    select (select off from now_off) as off,
+           (select max(t) from samples where t < ${today}::timestamptz and off <> (select off from now_off))
+             as lastchange,
+           (select min(t) from samples where t > ${today}::timestamptz and off <> (select off from now_off))
+             as nextchange`.execute(trx);
+  return rows;
 }
