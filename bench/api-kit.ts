@@ -71,29 +71,37 @@ export function apiClient(base: string, password: string) {
 }
 
 /**
- * An embedded PostgreSQL in a fresh data folder (or DATABASE_URL's server), the app built on it in this process and
- * listening on loopback (`base`), and a pool as the database's owner (`owner`, two connections) for set-based
- * writes and `vacuum`. `stop` closes them all and removes the data folder.
+ * An embedded PostgreSQL in a data folder (`data`, kept for the next run, or a fresh one removed by `stop`; or
+ * DATABASE_URL's server), the app built on it in this process and listening on loopback (`base`), and a pool as the
+ * database's owner (`owner`, two connections) for set-based writes and `vacuum`. `stop` closes them all.
  */
 export async function startBenchApp(options: {
   name: string;
   env?: Record<string, string>;
   poolSize?: number;
+  /** A data folder to use and keep (a benchmark's `--data`); without it a fresh one, removed on `stop`. */
+  data?: string;
 }) {
-  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), `rabita-bench-${options.name}-`));
+  const dataDir =
+    options.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), `rabita-bench-${options.name}-`)));
   const config = loadConfig({
     RABITA_DATA: dataDir,
     LOG_LEVEL: 'warn',
     ...options.env,
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   });
-  const database = await startDatabase(config, createLogger({ logLevel: 'warn' }));
+  const log = createLogger({ logLevel: 'warn' });
+  const database = await startDatabase(config, log);
   const handle = openDatabase(database.connectionString, { poolSize: options.poolSize ?? 10 });
   const owner = createPool(database.connectionString, 2, `rabita-bench-${options.name}`);
   const app = await buildApp(config, { db: handle.db, pool: handle.pool });
   const port = await freePort();
   await app.listen({ port, host: '127.0.0.1' });
   return {
+    config,
+    log,
+    database,
+    dataDir,
     handle,
     owner,
     app,
@@ -103,7 +111,7 @@ export async function startBenchApp(options: {
       await owner.end();
       await handle.close();
       await database.stop();
-      await fsp.rm(dataDir, { recursive: true, force: true });
+      if (!options.data) await fsp.rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -19,11 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createUserWithWorkspace, principalForMember } from '@rabita/core';
-import { createPool, openDatabase } from '@rabita/db';
-import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/server';
+import { createPool } from '@rabita/db';
 import type { ReportDefinition } from '../packages/core/src/reports/report-definition.ts';
 import { runReport } from '../packages/core/src/reports/run-report.ts';
-import { apiClient, freePort } from './api-kit.ts';
+import { apiClient, startBenchApp } from './api-kit.ts';
 import { captureStatements } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
 
@@ -93,21 +92,11 @@ const round = (n: number) => Math.round(n * 100) / 100;
 const since = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
 const root = path.resolve(import.meta.dirname, '..');
-const dataDir = args.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-bench-reports-')));
-const config = loadConfig({
-  RABITA_DATA: dataDir,
-  LOG_LEVEL: 'warn',
-  RABITA_IN_PROCESS_WORKER: 'false',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+const { database, dataDir, handle, owner, base, stop } = await startBenchApp({
+  name: 'reports',
+  env: { RABITA_IN_PROCESS_WORKER: 'false' },
+  ...(args.data ? { data: args.data } : {}),
 });
-const log = createLogger({ logLevel: 'warn' });
-const database = await startDatabase(config, log);
-const handle = openDatabase(database.connectionString, { poolSize: 10 });
-const owner = createPool(database.connectionString, 2, 'rabita-bench-reports');
-const app = await buildApp(config, { db: handle.db, pool: handle.pool });
-const port = await freePort();
-await app.listen({ port, host: '127.0.0.1' });
-const base = `http://127.0.0.1:${port}`;
 const { signIn, call } = apiClient(base, PASSWORD);
 
 interface DataSet {
@@ -496,9 +485,5 @@ try {
   await fsp.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   note(`results in ${path.relative(process.cwd(), file)}`);
 } finally {
-  await app.close();
-  await owner.end();
-  await handle.close();
-  await database.stop();
-  if (!args.data) await fsp.rm(dataDir, { recursive: true, force: true });
+  await stop();
 }

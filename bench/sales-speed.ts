@@ -28,10 +28,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createUserWithWorkspace, principalForMember } from '@rabita/core';
-import { createPool, type Database, openDatabase } from '@rabita/db';
-import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/server';
+import { createPool, type Database } from '@rabita/db';
 import { forecastDeals, forecastNumbers } from '../packages/core/src/sales/forecast.numbers.ts';
-import { apiClient, freePort } from './api-kit.ts';
+import { apiClient, startBenchApp } from './api-kit.ts';
 import type { LoadRequest } from './load.ts';
 import { captureStatements } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
@@ -82,21 +81,11 @@ const note = (line: string) =>
 const round = (n: number) => Math.round(n * 100) / 100;
 
 const root = path.resolve(import.meta.dirname, '..');
-const dataDir = args.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-bench-sales-')));
-const config = loadConfig({
-  RABITA_DATA: dataDir,
-  LOG_LEVEL: 'warn',
-  RABITA_IN_PROCESS_WORKER: 'false',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+const { database, dataDir, handle, owner, base, stop } = await startBenchApp({
+  name: 'sales',
+  env: { RABITA_IN_PROCESS_WORKER: 'false' },
+  ...(args.data ? { data: args.data } : {}),
 });
-const log = createLogger({ logLevel: 'warn' });
-const database = await startDatabase(config, log);
-const handle = openDatabase(database.connectionString, { poolSize: 10 });
-const owner = createPool(database.connectionString, 2, 'rabita-bench-sales');
-const app = await buildApp(config, { db: handle.db, pool: handle.pool });
-const port = await freePort();
-await app.listen({ port, host: '127.0.0.1' });
-const base = `http://127.0.0.1:${port}`;
 const { signIn, call, createInBatches } = apiClient(base, PASSWORD);
 
 /** The data set a run made (kept with `--data` for the next run of the same sizes). */
@@ -939,9 +928,5 @@ try {
     note(`results in ${path.relative(process.cwd(), file)}`);
   }
 } finally {
-  await app.close();
-  await owner.end();
-  await handle.close();
-  await database.stop();
-  if (!args.data) await fsp.rm(dataDir, { recursive: true, force: true });
+  await stop();
 }

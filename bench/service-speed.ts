@@ -24,8 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createUserWithWorkspace, listRecords, principalForMember } from '@rabita/core';
-import { createPool, type Database, openDatabase } from '@rabita/db';
-import { buildApp, createLogger, loadConfig, startDatabase, startWorker } from '@rabita/server';
+import { createPool, type Database } from '@rabita/db';
+import { startWorker } from '@rabita/server';
 import {
   INBOX_ORDERS,
   PENDING_STATUSES,
@@ -33,7 +33,7 @@ import {
 } from '../apps/web/src/modules/service/utils/inbox-views.ts';
 import { listMessages } from '../packages/core/src/service/conversation.service.ts';
 import { createKbArticle, searchKb } from '../packages/core/src/service/kb.service.ts';
-import { apiClient, freePort } from './api-kit.ts';
+import { apiClient, startBenchApp } from './api-kit.ts';
 import { drive, type LoadRequest } from './load.ts';
 import { captureStatements } from './replay.ts';
 import { type Figures, percentile, summarise } from './stats.ts';
@@ -129,22 +129,11 @@ const BODIES = {
   fa: PERSIAN.slice(0, 40),
 };
 
-const dataDir = args.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'rabita-bench-service-')));
-const config = loadConfig({
-  RABITA_DATA: dataDir,
-  LOG_LEVEL: 'warn',
-  RABITA_IN_PROCESS_WORKER: 'false',
-  RABITA_WORKER_CONCURRENCY: String(args.slots),
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+const { config, log, database, dataDir, handle, owner, base, stop } = await startBenchApp({
+  name: 'service',
+  env: { RABITA_IN_PROCESS_WORKER: 'false', RABITA_WORKER_CONCURRENCY: String(args.slots) },
+  ...(args.data ? { data: args.data } : {}),
 });
-const log = createLogger({ logLevel: 'warn' });
-const database = await startDatabase(config, log);
-const handle = openDatabase(database.connectionString, { poolSize: 10 });
-const owner = createPool(database.connectionString, 2, 'rabita-bench-service');
-const app = await buildApp(config, { db: handle.db, pool: handle.pool });
-const port = await freePort();
-await app.listen({ port, host: '127.0.0.1' });
-const base = `http://127.0.0.1:${port}`;
 const { signIn, call, createInBatches } = apiClient(base, PASSWORD);
 let runner: Awaited<ReturnType<typeof startWorker>> | undefined;
 
@@ -771,9 +760,5 @@ try {
   }
 } finally {
   await runner?.stop();
-  await app.close();
-  await owner.end();
-  await handle.close();
-  await database.stop();
-  if (!args.data) await fsp.rm(dataDir, { recursive: true, force: true });
+  await stop();
 }
