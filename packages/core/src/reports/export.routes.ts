@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { sendAttachment } from '../http/attachment.ts';
 import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import {
   dashboardExportFile,
@@ -156,11 +157,7 @@ export const reportExportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, 
     },
     async (request, reply) => {
       const file = await reportExportFile(contextOf(db, request), request.params.id, request.params.exportId);
-      return reply
-        .type(file.contentType)
-        .header('content-disposition', `attachment; filename="${file.filename}"`)
-        .header('cache-control', 'private, no-store')
-        .send(file.file);
+      return sendAttachment(reply, file);
     },
   );
   app.post(
@@ -237,11 +234,7 @@ export const reportExportRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, 
         request.params.id,
         request.params.exportId,
       );
-      return reply
-        .type(file.contentType)
-        .header('content-disposition', `attachment; filename="${file.filename}"`)
-        .header('cache-control', 'private, no-store')
-        .send(file.file);
+      return sendAttachment(reply, file);
     },
   );
   app.post(

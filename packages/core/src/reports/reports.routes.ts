@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { sendAttachment } from '../http/attachment.ts';
 import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
 import { reportDefinitionSchema } from './report-definition.ts';
 import { runReport } from './run-report.ts';
@@ -252,10 +253,7 @@ export const reportsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     },
     async (request, reply) => {
       const file = await exportSavedReport(contextOf(db, request), request.params.id, request.params.format);
-      return reply
-        .type(file.type)
-        .header('content-disposition', `attachment; filename="${file.filename}"`)
-        .send(file.body);
+      return sendAttachment(reply, { file: file.body, filename: file.filename, contentType: file.type });
     },
   );
 };

@@ -83,16 +83,3 @@ export function snippetOf(body: string, length = 240): string {
     .trim();
   return text.length > length ? `${text.slice(0, length - 1).trimEnd()}…` : text;
 }
-
-/**
- * `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): a plain fallback name for old clients and the real
- * one, Persian and Arabic names included, percent-encoded.
- */
-export function contentDisposition(kind: 'inline' | 'attachment', filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  const encoded = encodeURIComponent(filename).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}

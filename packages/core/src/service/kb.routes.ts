@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
+import { contentDisposition } from '../http/attachment.ts';
 import { readUpload } from '../http/read-upload.ts';
 import { contextOf, problemSchema, type RouteDeps, storableString, text } from '../http/route-kit.ts';
 import {
@@ -15,7 +16,6 @@ import {
   renderArticlePage,
   renderMissingPage,
 } from './kb.public.ts';
-import { contentDisposition } from './kb.render.ts';
 import { KB_LOCALES } from './kb.repository.ts';
 import {
   addKbAttachment,

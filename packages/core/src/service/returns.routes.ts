@@ -1,9 +1,9 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { contentDisposition } from '../http/attachment.ts';
 import { readUpload } from '../http/read-upload.ts';
 import { contextOf, problemSchema, type RouteDeps, text } from '../http/route-kit.ts';
-import { contentDisposition } from './kb.render.ts';
 import {
   addReturnLine,
   addReturnPhoto,
