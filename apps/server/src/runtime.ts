@@ -1,12 +1,16 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import {
   assertSettingsRead,
   crontab,
   lazySecretBox,
   readOrCreateSecretKey,
   registry,
+  restoreBackup,
   startJobWorker,
   startServices,
   taskDeps,
+  writeBackup,
 } from '@rabita/core';
 import {
   checkServer,
@@ -21,6 +25,7 @@ import {
   openDatabase,
   openOwnerDatabase,
   startEmbeddedPostgres,
+  upgradeEmbeddedCluster,
 } from '@rabita/db';
 import type { FastifyInstance } from 'fastify';
 import { type Runner, Logger as WorkerLogger } from 'graphile-worker';
@@ -96,6 +101,12 @@ export async function startDatabase(config: Config, log: Log): Promise<DatabaseR
         log.error({ err: error }, 'data folder lock lost'),
       );
       teardown.add('data folder lock', release);
+      // A data folder made by an older PostgreSQL major moves to the one Rabita runs (ARCHITECTURE.md, "Upgrades").
+      await upgradeEmbeddedCluster({
+        dataDir: config.dataDir,
+        copy: (from, to) => copyThroughBackup(config.dataDir, from, to),
+        log: (message) => log.info(message),
+      });
       log.info({ dataDir: config.dataDir }, 'starting the embedded database');
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
         dataDir: config.dataDir,
@@ -107,7 +118,13 @@ export async function startDatabase(config: Config, log: Log): Promise<DatabaseR
     await checkServer(connectionString);
     const owner = openOwnerDatabase(connectionString);
     try {
-      const applied = await migrateToLatest(owner, registry().migrations);
+      const applied = await migrateToLatest(owner, registry().migrations, {
+        onWaiting: (holder) =>
+          log.warn(
+            { holder },
+            'waiting for another process to finish migrating the database (it holds the lock)',
+          ),
+      });
       if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
     } finally {
       await owner.destroy();
@@ -117,6 +134,24 @@ export async function startDatabase(config: Config, log: Log): Promise<DatabaseR
     await teardown.run();
     throw error;
   }
+}
+
+/**
+ * Copies Rabita's data from one database to an empty one through the logical backup and restore: the source is first
+ * migrated to this version's schema (a restore takes a backup of the schema it migrates to), the file is kept in the
+ * data folder only while it is needed.
+ */
+export async function copyThroughBackup(dataDir: string, from: string, to: string): Promise<void> {
+  const owner = openOwnerDatabase(from);
+  try {
+    await migrateToLatest(owner, registry().migrations);
+  } finally {
+    await owner.destroy();
+  }
+  const file = path.join(dataDir, 'pg-upgrade-backup.zip');
+  await writeBackup(from, file);
+  await restoreBackup(to, file);
+  await fs.rm(file, { force: true });
 }
 
 /**

