@@ -26,8 +26,15 @@ export const DEFAULT_TIMEOUTS: DeliveryTimeouts = { connectMs: 3_000, totalMs: 1
 /** Targets sent to at once by one process, and at most this many of one workspace's. */
 const MAX_TARGETS = 16;
 const MAX_TARGETS_PER_WORKSPACE = 4;
-/** A claimed delivery is not due again for this long (more than any attempt takes). */
-const LEASE_SECONDS = 60;
+/**
+ * A claimed delivery is not due again for this long: more than any attempt takes (3 s to connect, 10 s in all), and
+ * less than the 40 s at the earliest after which a killed worker's job is released (its last beat up to 20 s before
+ * it died, silent for 60 s: jobs/job-worker.ts), so the released job finds the delivery due and sends it at once,
+ * within the two minutes promised for a dead worker's jobs. At 60 s the released job could come too early, leaving
+ * the delivery to the next minutely run: up to two minutes after the claim, measured at 115 s in
+ * test/scale/many-instances.test.ts.
+ */
+export const WEBHOOK_LEASE_SECONDS = 30;
 
 /** The signature header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>`. */
 export function signatureHeader(secret: string, body: string, timestamp: number): string {
@@ -167,7 +174,7 @@ async function drainTarget(
   db: Database,
   workspaceId: string,
   webhookId: string,
-  options: { allowPrivate: boolean; timeouts: DeliveryTimeouts },
+  options: { allowPrivate: boolean; timeouts: DeliveryTimeouts; leaseSeconds: number },
 ): Promise<number> {
   let attempts = 0;
   for (;;) {
@@ -177,7 +184,7 @@ async function drainTarget(
       return attempts;
     }
     const delivery = await withWorkspace(db, workspaceId, (trx) =>
-      claimNextDelivery(trx, workspaceId, webhookId, LEASE_SECONDS),
+      claimNextDelivery(trx, workspaceId, webhookId, options.leaseSeconds),
     );
     if (!delivery) return attempts;
     const outcome = await attempt(db, workspaceId, delivery, options);
@@ -195,11 +202,17 @@ async function drainTarget(
  */
 export async function deliverDueWebhooks(
   db: Database,
-  options: { allowPrivate: boolean; timeouts?: Partial<DeliveryTimeouts> | undefined },
+  options: {
+    allowPrivate: boolean;
+    timeouts?: Partial<DeliveryTimeouts> | undefined;
+    /** How long a claimed delivery is held for its attempt (WEBHOOK_LEASE_SECONDS; shorter in tests). */
+    leaseSeconds?: number | undefined;
+  },
 ): Promise<number> {
   const settings = {
     allowPrivate: options.allowPrivate,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    leaseSeconds: options.leaseSeconds ?? WEBHOOK_LEASE_SECONDS,
   };
   let attempted = 0;
   let failure: unknown;
