@@ -1,6 +1,6 @@
 // Test helpers: a fresh migrated database per test file, an app built on it, and data factories.
 import { randomBytes } from 'node:crypto';
-import { buildRegistry } from '@rabita/core';
+import { buildRegistry, MODULES } from '@rabita/core';
 import { type DatabaseHandle, migrateToLatest, openDatabase, openOwnerDatabase } from '@rabita/db';
 import { type AppDeps, buildApp, type Config, loadConfig } from '@rabita/server';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -31,7 +31,72 @@ export async function createTestDatabase(): Promise<{
   return createDatabaseFrom(inject('templateDatabase'));
 }
 
+/**
+ * RABITA_TEST_CITUS=1 (with TEST_DATABASE_URL at a Citus coordinator, e.g. scripts/citus-cluster.sh): each test
+ * database is a Citus database of its own — created on every node, the extension in it everywhere, the workers
+ * added — and migrated, since a copy of a coordinator's database would share the template's shards.
+ */
+const CITUS = process.env.RABITA_TEST_CITUS === '1';
+
+async function createCitusDatabase(migrated: boolean) {
+  const runId = inject('templateDatabase').replace('rabita_template_', '');
+  const name = `rabita_test_${runId}_${randomBytes(4).toString('hex')}`;
+  const adminUrl = new URL(inject('adminUrl'));
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  let workers: { nodename: string; nodeport: number }[];
+  try {
+    await admin.query('set citus.enable_create_database_propagation = on');
+    await admin.query(`create database ${name}`);
+    ({ rows: workers } = await admin.query<{ nodename: string; nodeport: number }>(
+      `select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`,
+    ));
+  } finally {
+    await admin.end();
+  }
+  const at = (host: string, port: number) => {
+    const u = new URL(adminUrl);
+    u.hostname = host;
+    u.port = String(port);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  for (const w of workers) {
+    const c = new pg.Client({ connectionString: at(w.nodename, w.nodeport) });
+    await c.connect();
+    await c.query('create extension citus').finally(() => c.end());
+  }
+  const c = new pg.Client({ connectionString: databaseUrl(name) });
+  await c.connect();
+  try {
+    await c.query('create extension citus');
+    await c.query('select citus_set_coordinator_host($1, $2)', [
+      adminUrl.hostname,
+      Number(adminUrl.port || 5432),
+    ]);
+    for (const w of workers) await c.query('select citus_add_node($1, $2)', [w.nodename, w.nodeport]);
+  } finally {
+    await c.end();
+  }
+  if (migrated) {
+    const owner = openOwnerDatabase(databaseUrl(name));
+    await migrateToLatest(owner, buildRegistry(MODULES).migrations).finally(() => owner.destroy());
+  }
+  return {
+    url: databaseUrl(name),
+    name,
+    drop: async () => {
+      const d = new pg.Client({ connectionString: inject('adminUrl') });
+      await d.connect();
+      await d.query('set citus.enable_create_database_propagation = on');
+      await d.query(`drop database if exists ${name} with (force)`);
+      await d.end();
+    },
+  };
+}
+
 async function createDatabaseFrom(template: string | null) {
+  if (CITUS) return createCitusDatabase(template !== null);
   const template_ = template ? ` template ${template}` : '';
   const runId = inject('templateDatabase').replace('rabita_template_', '');
   const name = `rabita_test_${runId}_${randomBytes(4).toString('hex')}`;

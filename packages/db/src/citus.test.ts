@@ -1,16 +1,20 @@
 import { buildRegistry, MODULES } from '@rabita/core';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyDatabase } from '../../../test/harness.ts';
 import {
   CITUS_COLOCATION_ANCHOR,
   CITUS_LOCAL_TABLES,
+  CITUS_ROW_TRIGGER_FUNCTIONS,
   citusPlan,
+  citusRowTrigger,
   distributeTables,
   hasCitus,
+  type TriggerRow,
 } from './citus.ts';
-import { openOwnerDatabase } from './database.ts';
+import { openDatabase, openOwnerDatabase } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
+import { withWorkspace } from './tenancy.ts';
 
 describe('the Citus step on one PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
@@ -48,6 +52,190 @@ describe('the Citus step on one PostgreSQL', () => {
       { table: 'rabita_derived.deal_totals', kind: 'tenant' },
       { table: 'roles', kind: 'tenant' },
     ]);
+  });
+});
+
+/** The same writes in a workspace: records with names and phones, changed, soft- and hard-deleted, and activities. */
+async function writeRecords(owner: Kysely<unknown>, workspaceId: string): Promise<void> {
+  const id = (n: number) => `0190c3f0-0000-7000-8000-${String(n).padStart(12, '0')}`;
+  await sql`insert into workspaces (id, name) values (${workspaceId}, 'Row forms')`.execute(owner);
+  await sql`
+    insert into people (workspace_id, id, first_name, last_name, phone_numbers) values
+      (${workspaceId}, ${id(1)}, 'Élodie', 'Núñez', '{+14155550123,+14155550124}'),
+      (${workspaceId}, ${id(2)}, 'علی', 'رضایی', '{+989121234567}'),
+      (${workspaceId}, ${id(3)}, 'Ana', null, '{}')`.execute(owner);
+  await sql`insert into companies (workspace_id, id, name, phone_numbers) values
+      (${workspaceId}, ${id(4)}, 'Rabita Ltd', '{+442071234567}')`.execute(owner);
+  await sql`update people set phone_numbers = '{+14155550999}', first_name = 'Elo' where id = ${id(1)}`.execute(
+    owner,
+  );
+  await sql`update people set deleted_at = now() where id = ${id(2)}`.execute(owner);
+  await sql`delete from companies where id = ${id(4)}`.execute(owner);
+  await sql`
+    insert into activities (workspace_id, id, type, person_ids, company_ids, occurred_at) values
+      (${workspaceId}, ${id(10)}, 'note', ${sql.lit(`{${id(1)},${id(3)}}`)}::uuid[], '{}', '2026-01-02'),
+      (${workspaceId}, ${id(11)}, 'call', ${sql.lit(`{${id(1)}}`)}::uuid[], '{}', '2026-01-03'),
+      (${workspaceId}, ${id(12)}, 'note', ${sql.lit(`{${id(3)}}`)}::uuid[], '{}', '2026-01-04')`.execute(
+    owner,
+  );
+  await sql`update activities set person_ids = ${sql.lit(`{${id(3)}}`)}::uuid[], occurred_at = '2026-02-01'
+    where id = ${id(10)}`.execute(owner);
+  await sql`update activities set type = 'meeting' where id = ${id(11)}`.execute(owner);
+  await sql`update activities set deleted_at = now() where id = ${id(12)}`.execute(owner);
+  await sql`
+    insert into deals (workspace_id, id, name, amount) values
+      (${workspaceId}, ${id(20)}, 'Big', '{"amount": "1200.50", "currency": "EUR"}'),
+      (${workspaceId}, ${id(21)}, 'Small', '{"amount": "10", "currency": "EUR"}'),
+      (${workspaceId}, ${id(22)}, 'Open', null),
+      (${workspaceId}, ${id(23)}, 'Lost', '{"amount": "99.999", "currency": "USD"}')`.execute(owner);
+  await sql`update deals set amount = '{"amount": "1300", "currency": "EUR"}' where id = ${id(20)}`.execute(
+    owner,
+  );
+  await sql`update deals set name = 'Smaller' where id = ${id(21)}`.execute(owner);
+  await sql`update deals set deleted_at = now() where id = ${id(22)}`.execute(owner);
+  await sql`delete from deals where id = ${id(23)}`.execute(owner);
+}
+
+/** The derived rows of a workspace, without its id. */
+async function derivedRows(owner: Kysely<unknown>, workspaceId: string): Promise<unknown> {
+  const folded = await sql`select column_key, value from rabita_derived.folded_values
+    where workspace_id = ${workspaceId} order by 1, 2`.execute(owner);
+  const suffixes = await sql`select suffix, object_key, record_id from rabita_derived.caller_phone_suffixes
+    where workspace_id = ${workspaceId} order by 1, 2, 3`.execute(owner);
+  const links = await sql`select record_id, at, activity_id from rabita_derived.activity_links
+    where workspace_id = ${workspaceId} order by 1, 2, 3`.execute(owner);
+  // Slots follow transaction ids, which differ between runs: the totals are compared summed over them.
+  const totals = await sql`select currency, scale, sum(deals)::int as deals, sum(amounts)::int as amounts,
+      sum(amount)::text as amount
+    from rabita_derived.deal_totals where workspace_id = ${workspaceId}
+    group by 1, 2 having sum(deals) <> 0 or sum(amounts) <> 0 or sum(amount) <> 0 order by 1, 2`.execute(
+    owner,
+  );
+  return { folded: folded.rows, suffixes: suffixes.rows, links: links.rows, totals: totals.rows };
+}
+
+describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
+  beforeAll(async () => {
+    database = await createEmptyDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  it('write the same derived rows as the statement-level forms', async () => {
+    const owner = openOwnerDatabase(database.url);
+    try {
+      await migrateToLatest(owner, buildRegistry(MODULES).migrations);
+      const statementForm = crypto.randomUUID();
+      await writeRecords(owner, statementForm);
+      const expected = await derivedRows(owner, statementForm);
+      expect(expected).toMatchObject({
+        folded: expect.arrayContaining([{ column_key: 'people.first_name', value: 'elo' }]),
+        suffixes: [expect.objectContaining({ suffix: '55550999', object_key: 'people' })],
+      });
+      expect((expected as { links: unknown[] }).links).toHaveLength(2);
+      expect((expected as { totals: unknown[] }).totals).toEqual([
+        { currency: 'EUR', scale: 0, deals: 2, amounts: 2, amount: '1310' },
+      ]);
+
+      // Swap every derived trigger for its row form, as the Citus step does on the shards.
+      const { rows } = await sql<TriggerRow>`
+        select t.tgrelid::regclass::text as table, c.relname, t.tgname as name, t.tgfoid::regproc::text as function,
+          pg_get_triggerdef(t.oid) as definition
+        from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_proc p on p.oid = t.tgfoid
+        where not t.tgisinternal and p.pronamespace = 'rabita_derived'::regnamespace and (t.tgtype & 32) = 0`.execute(
+        owner,
+      );
+      await sql.raw(CITUS_ROW_TRIGGER_FUNCTIONS).execute(owner);
+      let swapped = 0;
+      for (const row of rows) {
+        const definition = citusRowTrigger(row);
+        if (!definition) continue;
+        expect(definition).toMatch(/FOR EACH ROW/);
+        await sql`drop trigger ${sql.id(row.name)} on ${sql.raw(row.table)}`.execute(owner);
+        await sql.raw(definition).execute(owner);
+        swapped++;
+      }
+      expect(swapped).toBeGreaterThanOrEqual(20);
+      const { rows: left } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_trigger where tgoldtable is not null or tgnewtable is not null`.execute(
+        owner,
+      );
+      expect(left[0]?.n).toBe(0);
+
+      const rowForm = crypto.randomUUID();
+      await writeRecords(owner, rowForm);
+      expect(await derivedRows(owner, rowForm)).toEqual(expected);
+    } finally {
+      await owner.destroy();
+    }
+  }, 120_000);
+
+  it('clears a deleted role, dashboard or product from the rows naming it, as the keys once did', async () => {
+    const owner = openOwnerDatabase(database.url);
+    try {
+      const ws = crypto.randomUUID();
+      const [role, webhook, dashboard, product, deal, line] = Array.from({ length: 6 }, () =>
+        crypto.randomUUID(),
+      );
+      await sql`insert into workspaces (id, name) values (${ws}, 'Cleared')`.execute(owner);
+      await sql`insert into roles (workspace_id, id, key, name) values (${ws}, ${role}, 'gone', 'Gone')`.execute(
+        owner,
+      );
+      await sql`insert into webhooks (workspace_id, id, url, objects, events, secret, role_id)
+        values (${ws}, ${webhook}, 'https://example.com/hook', '{people}', '{created}', 's', ${role})`.execute(
+        owner,
+      );
+      await sql`insert into dashboards (workspace_id, id, name) values (${ws}, ${dashboard}, 'Home')`.execute(
+        owner,
+      );
+      await sql`insert into dashboard_homes (workspace_id, role_id, dashboard_id) values (${ws}, ${role}, ${dashboard})`.execute(
+        owner,
+      );
+      await sql`insert into products (workspace_id, id, name) values (${ws}, ${product}, '{"en": "Widget"}')`.execute(
+        owner,
+      );
+      await sql`insert into deals (workspace_id, id, name) values (${ws}, ${deal}, 'With a line')`.execute(
+        owner,
+      );
+      await sql`insert into deal_line_items (workspace_id, id, deal_id, position, quantity, unit_price, product_id)
+        values (${ws}, ${line}, ${deal}, 1, 2, 5, ${product})`.execute(owner);
+
+      await sql`delete from dashboards where id = ${dashboard}`.execute(owner);
+      await sql`delete from products where id = ${product}`.execute(owner);
+      const homes =
+        await sql`select role_id, dashboard_id from dashboard_homes where workspace_id = ${ws}`.execute(
+          owner,
+        );
+      expect(homes.rows).toEqual([{ role_id: role, dashboard_id: null }]);
+      const lines = await sql`select id, product_id from deal_line_items where workspace_id = ${ws}`.execute(
+        owner,
+      );
+      expect(lines.rows).toEqual([{ id: line, product_id: null }]);
+      // The role's home goes with it (cascade); its webhooks stay, without a role.
+      await sql`delete from roles where id = ${role}`.execute(owner);
+      const hooks = await sql`select id, role_id from webhooks where workspace_id = ${ws}`.execute(owner);
+      expect(hooks.rows).toEqual([{ id: webhook, role_id: null }]);
+      await sql`delete from workspaces where id = ${ws}`.execute(owner);
+      const left = await sql<{
+        n: number;
+      }>`select count(*)::int as n from webhooks where workspace_id = ${ws}`.execute(owner);
+      expect(left.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await owner.destroy();
+    }
+  }, 60_000);
+
+  it('refuses a trigger with a transition table that has no row form', () => {
+    expect(() =>
+      citusRowTrigger({
+        table: 'things',
+        relname: 'things',
+        name: 'things_count',
+        function: 'rabita_derived.things_counted',
+        definition:
+          'CREATE TRIGGER things_count AFTER INSERT ON public.things REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rabita_derived.things_counted()',
+      }),
+    ).toThrow(/no row-level form/);
   });
 });
 
@@ -134,6 +322,63 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
         expect(row, row.table).toMatchObject({ method: 'n', repmodel: 't' });
     }
   }, 300_000);
+
+  it('runs workspace transactions on the workers: own rows only, derived rows written, shared writes committed', async () => {
+    if (!owner || !citusUrl) return;
+    const app = openDatabase(citusUrl);
+    try {
+      const a = crypto.randomUUID();
+      const b = crypto.randomUUID();
+      const person = crypto.randomUUID();
+      const role = crypto.randomUUID();
+      for (const ws of [a, b])
+        await withWorkspace(app.db, ws, (trx) =>
+          sql`insert into workspaces (id, name) values (${ws}, 'On the workers')`.execute(trx),
+        );
+      await withWorkspace(app.db, a, (trx) =>
+        sql`insert into people (workspace_id, id, first_name, phone_numbers)
+          values (${a}, ${person}, 'Élodie', '{+14155550123}')`.execute(trx),
+      );
+      const own = await withWorkspace(app.db, a, (trx) => sql`select id from people`.execute(trx));
+      expect(own.rows).toEqual([{ id: person }]);
+      const other = await withWorkspace(app.db, b, (trx) => sql`select id from people`.execute(trx));
+      expect(other.rows).toEqual([]);
+      await expect(
+        withWorkspace(app.db, b, (trx) =>
+          sql`insert into people (workspace_id, id) values (${a}, ${crypto.randomUUID()})`.execute(trx),
+        ),
+      ).rejects.toThrow(/row-level security/);
+      // The row-level forms of the derived tables' triggers wrote on the shard, under the table's own name.
+      const folded = await sql`select value from rabita_derived.folded_values
+        where workspace_id = ${a} and column_key = 'people.first_name'`.execute(owner);
+      expect(folded.rows).toEqual([{ value: 'elodie' }]);
+      const suffixes = await sql`select suffix, object_key from rabita_derived.caller_phone_suffixes
+        where workspace_id = ${a}`.execute(owner);
+      expect(suffixes.rows).toEqual([{ suffix: '55550123', object_key: 'people' }]);
+      // A role change and a shared (reference) table's row in one transaction commit on every node (two-phase): a
+      // trigger's NOTIFY on a worker would make it fail.
+      await withWorkspace(app.db, a, async (trx) => {
+        await sql`insert into roles (workspace_id, id, key, name) values (${a}, ${role}, 'probe', 'Probe')`.execute(
+          trx,
+        );
+        await sql`update roles set name = 'Probed' where workspace_id = ${a} and id = ${role}`.execute(trx);
+        await sql`insert into rate_limits (key, points) values (${`citus-probe:${a}`}, 1)`.execute(trx);
+      });
+      const renamed = await withWorkspace(app.db, a, (trx) =>
+        sql<{ name: string }>`select name from roles where id = ${role}`.execute(trx),
+      );
+      expect(renamed.rows).toEqual([{ name: 'Probed' }]);
+      for (const ws of [a, b])
+        await withWorkspace(app.db, ws, (trx) => sql`delete from workspaces where id = ${ws}`.execute(trx));
+      const left =
+        await sql`select count(*)::int as n from rabita_derived.folded_values where workspace_id = ${a}`.execute(
+          owner,
+        );
+      expect(left.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
 
   it('has nothing to do on a second migrate', async () => {
     if (!owner) return;

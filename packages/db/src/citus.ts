@@ -47,6 +47,289 @@ export class CitusDistributionError extends Error {
   }
 }
 
+/**
+ * What every Rabita database on a coordinator needs besides its tables, each idempotent and run after every
+ * `migrate` (they are cheap and say nothing when already so):
+ * - `citus.propagate_set_commands = 'local'` for the database, so the `SET LOCAL rabita.workspace_id` that opens
+ *   every workspace transaction (tenancy.ts) reaches the workers, where row-level security is checked on the shards.
+ * - `rabita_app` may log in on the workers: the coordinator opens its connections to the workers as the role the
+ *   query runs as. On the coordinator it stays `NOLOGIN` (the application connects as the owner and becomes it).
+ *   Without a password it can only log in where `pg_hba.conf` trusts it (the loopback cluster) or by certificate; a
+ *   real cluster gives it a password on the workers and the coordinator's `pg_dist_authinfo` (docs/OPERATIONS.md).
+ */
+async function prepareCluster(trx: Transaction<unknown>): Promise<void> {
+  const { rows } = await sql<{ name: string; set: boolean }>`
+    select current_database() as name, exists (
+      select 1 from pg_db_role_setting s
+      where s.setdatabase = (select oid from pg_database where datname = current_database()) and s.setrole = 0
+        and 'citus.propagate_set_commands=local' = any (s.setconfig)) as set`.execute(trx);
+  const database = rows[0];
+  if (database && !database.set)
+    await sql`alter database ${sql.id(database.name)} set citus.propagate_set_commands = 'local'`.execute(
+      trx,
+    );
+  // Every worker answers; those where the role is already allowed to log in change nothing.
+  await sql`select run_command_on_workers($$
+    do $do$ begin
+      if exists (select 1 from pg_roles where rolname = 'rabita_app' and not rolcanlogin) then
+        alter role rabita_app login;
+      end if;
+    end $do$ $$)`.execute(trx);
+}
+
+/**
+ * Row-level forms of the derived tables' statement-level triggers, for a Citus cluster only. On one PostgreSQL the
+ * statement-level forms (migrations 0011, 0019, 0020, 0027, 0031) stay: they were chosen for bulk imports, one
+ * statement per batch. On a cluster a trigger runs on the shard, where Citus gives it no transition table
+ * (`executor could not find named tuplestore "new_rows"`) and where `tg_table_name` is the shard's name, so each
+ * trigger is replaced by a `for each row` one (same name, same events, columns and condition) calling these
+ * functions, which write the same rows. The object key the phone suffixes record is passed as the trigger's argument.
+ */
+export const CITUS_ROW_TRIGGER_FUNCTIONS = String.raw`
+create or replace function rabita_derived.folded_values_row() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+declare
+  i integer := 0;
+  v text;
+begin
+  -- Arguments in pairs: the column key and the folded column it reads.
+  while i < tg_nargs loop
+    v := to_jsonb(new) ->> tg_argv[i + 1];
+    if v is not null and v <> '' then
+      insert into rabita_derived.folded_values (workspace_id, column_key, value)
+      values (new.workspace_id, tg_argv[i], v)
+      on conflict do nothing;
+    end if;
+    i := i + 2;
+  end loop;
+  return null;
+end
+$$;
+
+create or replace function rabita_derived.deal_totals_row() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+declare
+  s smallint := (pg_current_xact_id()::text::bigint % 8)::smallint;
+begin
+  if tg_op = 'UPDATE' and old.deleted_at is null and new.deleted_at is null
+    and (old.pipeline_id, old.stage_id, old.owner_id, old.amount_currency, old.amount_value, scale(old.amount_value))
+      is not distinct from
+      (new.pipeline_id, new.stage_id, new.owner_id, new.amount_currency, new.amount_value, scale(new.amount_value)) then
+    return null;
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') and old.deleted_at is null
+    and (tg_op = 'UPDATE' or exists (select from public.workspaces w where w.id = old.workspace_id)) then
+    insert into rabita_derived.deal_totals as t
+      (workspace_id, pipeline_id, stage_id, owner_id, currency, scale, slot, deals, amounts, amount)
+    values (old.workspace_id, old.pipeline_id, old.stage_id, old.owner_id, old.amount_currency, scale(old.amount_value),
+      s, -1, -(old.amount_value is not null)::int, coalesce(-old.amount_value, 0))
+    on conflict (workspace_id, pipeline_id, stage_id, owner_id, currency, scale, slot) do update
+      set deals = t.deals + excluded.deals, amounts = t.amounts + excluded.amounts, amount = t.amount + excluded.amount;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') and new.deleted_at is null then
+    insert into rabita_derived.deal_totals as t
+      (workspace_id, pipeline_id, stage_id, owner_id, currency, scale, slot, deals, amounts, amount)
+    values (new.workspace_id, new.pipeline_id, new.stage_id, new.owner_id, new.amount_currency, scale(new.amount_value),
+      s, 1, (new.amount_value is not null)::int, coalesce(new.amount_value, 0))
+    on conflict (workspace_id, pipeline_id, stage_id, owner_id, currency, scale, slot) do update
+      set deals = t.deals + excluded.deals, amounts = t.amounts + excluded.amounts, amount = t.amount + excluded.amount;
+  end if;
+  return null;
+end
+$$;
+
+create or replace function rabita_derived.activity_links_row() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+begin
+  if tg_op = 'UPDATE'
+    and (old.person_ids, old.company_ids, old.deal_ids, old.lead_ids, coalesce(old.occurred_at, old.created_at),
+      old.deleted_at is null)
+    is not distinct from (new.person_ids, new.company_ids, new.deal_ids, new.lead_ids,
+      coalesce(new.occurred_at, new.created_at), new.deleted_at is null) then
+    return null;
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') then
+    delete from rabita_derived.activity_links l
+    where l.workspace_id = old.workspace_id and l.activity_id = old.id
+      and l.at = coalesce(old.occurred_at, old.created_at)
+      and l.record_id = any(old.person_ids || old.company_ids || old.deal_ids || old.lead_ids);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') and new.deleted_at is null then
+    insert into rabita_derived.activity_links (workspace_id, record_id, at, activity_id)
+    select distinct new.workspace_id, x, coalesce(new.occurred_at, new.created_at), new.id
+    from unnest(new.person_ids || new.company_ids || new.deal_ids || new.lead_ids) x
+    on conflict do nothing;
+  end if;
+  return null;
+end
+$$;
+
+create or replace function rabita_derived.caller_suffixes_row() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+begin
+  -- tg_argv[0]: the object key (the table's name; on a shard tg_table_name is the shard's).
+  if tg_op in ('UPDATE', 'DELETE') then
+    delete from rabita_derived.caller_phone_suffixes
+    where workspace_id = old.workspace_id
+      and suffix = any(array(select right(n, 8) from unnest(old.phone_numbers) as n))
+      and object_key = tg_argv[0] and record_id = old.id;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') and new.deleted_at is null then
+    insert into rabita_derived.caller_phone_suffixes (workspace_id, suffix, object_key, record_id)
+    select distinct new.workspace_id, right(n, 8), tg_argv[0], new.id
+    from unnest(new.phone_numbers) as n
+    where n ~ '^\+[0-9]{8,15}$'
+    on conflict do nothing;
+  end if;
+  return null;
+end
+$$`;
+
+/** The folded columns each `<table>_folded_values` trigger records (migration 0027), as its row form's arguments. */
+const FOLDED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  people: ['people.first_name', 'first_name_folded', 'people.last_name', 'last_name_folded'],
+  companies: ['companies.name', 'name_folded'],
+  leads: ['leads.name', 'name_folded'],
+  deals: ['deals.name', 'name_folded'],
+};
+
+export interface TriggerRow {
+  table: string;
+  /** The trigger's table name without schema (the object key of phone suffixes). */
+  relname: string;
+  name: string;
+  /** `rabita_derived.<function>` as regproc prints it. */
+  function: string;
+  definition: string;
+}
+
+/**
+ * The `for each row` form of one of the derived tables' triggers (`CITUS_ROW_TRIGGER_FUNCTIONS`), or undefined when
+ * the trigger needs none (already a row trigger of those functions, or no transition table and no
+ * `tg_table_name`). Throws for a trigger with a transition table that has no row form: a later migration's trigger
+ * must get one here before the cluster can run it.
+ */
+export function citusRowTrigger(t: TriggerRow): string | undefined {
+  const fn = t.function.replace(/^rabita_derived\./, '');
+  const call = (name: string, args: readonly string[] = []) =>
+    `EXECUTE FUNCTION rabita_derived.${name}(${args.map((a) => `'${a.replace(/'/g, "''")}'`).join(', ')})`;
+  let replacement: string | undefined;
+  if (/^activity_links_(inserted|updated|deleted)$/.test(fn)) replacement = call('activity_links_row');
+  else if (/^deal_totals_(inserted|updated|deleted)$/.test(fn)) replacement = call('deal_totals_row');
+  else if (fn === 'caller_suffixes_inserted' || fn === 'caller_suffixes_changed')
+    replacement = call('caller_suffixes_row', [t.relname]);
+  else if (fn.endsWith('_folded_values')) {
+    const columns = FOLDED_COLUMNS[fn.replace(/_folded_values$/, '')];
+    if (columns) replacement = call('folded_values_row', columns);
+  }
+  const transition = /\bREFERENCING\b/.test(t.definition);
+  if (!replacement) {
+    if (transition) throw new Error(`no row-level form for ${t.function} (trigger ${t.name} on ${t.table})`);
+    return undefined;
+  }
+  return t.definition
+    .replace(/ REFERENCING (OLD TABLE AS \w+ )?(NEW TABLE AS \w+ )?FOR EACH STATEMENT/, ' FOR EACH ROW')
+    .replace(/EXECUTE FUNCTION \S+\(\)$/, replacement);
+}
+
+/**
+ * Trigger functions that only announce a change (`NOTIFY`). On a cluster they run on the worker holding the shard:
+ * the coordinator's listeners never hear them, and a transaction that also writes on another node fails at commit
+ * (`cannot PREPARE a transaction that has executed LISTEN, UNLISTEN, or NOTIFY`). The step drops their triggers
+ * from distributed tables; the caches they fed fall back to their time limits (docs/OPERATIONS.md, Citus status).
+ */
+export const CITUS_NOTIFY_TRIGGER_FUNCTIONS: readonly string[] = [
+  'rabita_auth_changed',
+  'rabita_sales_changed',
+];
+
+/**
+ * Drops the announcing triggers (`CITUS_NOTIFY_TRIGGER_FUNCTIONS`) from placed tables; any other trigger on a
+ * placed table whose function sends a notification is a refusal, so a later migration's cannot slip through.
+ */
+async function dropNotifyTriggers(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  const { rows } = await sql<{ table: string; name: string; function: string }>`
+    select t.tgrelid::regclass::text as table, t.tgname as name, p.proname as function
+    from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+    where not t.tgisinternal and p.prosrc ~* '(pg_notify|\\mnotify\\M)'
+      and exists (select 1 from pg_dist_partition d where d.logicalrelid = t.tgrelid)
+    order by 1, 2`.execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.table, step: `notify trigger ${row.name}` }, async () => {
+      if (!CITUS_NOTIFY_TRIGGER_FUNCTIONS.includes(row.function))
+        throw new Error(`${row.function} sends a notification from a shard; it needs a decision (citus.ts)`);
+      await sql`drop trigger ${sql.id(row.name)} on ${sql.raw(row.table)}`.execute(trx);
+    });
+}
+
+/**
+ * Rewrites the `language sql` functions that read tables with their arguments (the owner-run lookups: session and
+ * API-key principals, memberships, public ids, due jobs…) as PL/pgSQL with the same signature, attributes and
+ * query: Citus cannot plan a parameterised statement of a SQL function ("could not create distributed plan …
+ * Possibly this is caused by the use of parameters in SQL functions"), and PL/pgSQL hands it plans with the values.
+ * Set-returning functions `return query` their statement; the others return its first row's value. Column names
+ * win over argument names, as in SQL functions (`#variable_conflict use_column`). One PostgreSQL keeps them as the
+ * migrations wrote them (a SQL function can be inlined).
+ */
+async function usePlpgsqlLookups(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
+  const { rows } = await sql<{
+    name: string;
+    retset: boolean;
+    source: string;
+    result: string;
+    definition: string;
+  }>`
+    select p.oid::regprocedure::text as name, p.proretset as retset, p.prosrc as source,
+      pg_get_function_result(p.oid) as result, pg_get_functiondef(p.oid) as definition
+    from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
+    where l.lanname = 'sql' and n.nspname in (${schemas}) and p.pronargs > 0 and p.prosrc ~* '\\mfrom\\M'
+      and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+        and d.deptype = 'e')
+    order by 1`.execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.name, step: 'function as PL/pgSQL' }, async () => {
+      const statement = row.source.trim().replace(/;\s*$/, '');
+      if (statement.includes(';'))
+        throw new Error('a SQL function of several statements has no PL/pgSQL form here');
+      const body = row.retset
+        ? `\n#variable_conflict use_column\nbegin\n  return query ${statement};\nend\n`
+        : `\n#variable_conflict use_column\ndeclare result ${row.result};\nbegin\n  for result in ${statement} loop\n    return result;\n  end loop;\n  return null;\nend\n`;
+      const start = row.definition.indexOf(row.source);
+      if (start < 0) throw new Error('its definition does not contain its body');
+      const definition = `${row.definition.slice(0, start)}${body}${row.definition.slice(start + row.source.length)}`;
+      await sql.raw(definition.replace(/\bLANGUAGE sql\b/, 'LANGUAGE plpgsql')).execute(trx);
+    });
+}
+
+/** Replaces the derived tables' statement-level triggers on placed tables with their row forms (see above). */
+async function useRowTriggers(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
+  const { rows } = await sql<TriggerRow>`
+    select t.tgrelid::regclass::text as table, c.relname, t.tgname as name, t.tgfoid::regproc::text as function,
+      pg_get_triggerdef(t.oid) as definition
+    from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_proc p on p.oid = t.tgfoid
+    where not t.tgisinternal and n.nspname in (${schemas})
+      and p.pronamespace = 'rabita_derived'::regnamespace and p.proname not like '%\_row'
+      and (t.tgtype & 32) = 0 -- not TRUNCATE
+      and exists (select 1 from pg_dist_partition d where d.logicalrelid = t.tgrelid)
+    order by 1, 3`.execute(trx);
+  if (rows.length === 0) return;
+  await sql.raw(CITUS_ROW_TRIGGER_FUNCTIONS).execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.table, step: `row trigger ${row.name}` }, async () => {
+      const definition = citusRowTrigger(row);
+      if (!definition) return;
+      await sql`drop trigger ${sql.id(row.name)} on ${sql.raw(row.table)}`.execute(trx);
+      await sql.raw(definition).execute(trx);
+    });
+}
+
 /** Whether the database has the `citus` extension (a Citus coordinator). */
 export async function hasCitus(db: Kysely<unknown>): Promise<boolean> {
   const { rows } = await sql<{ present: boolean }>`
@@ -155,14 +438,21 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
     // Citus distributes tables that have triggers only under this setting; which of Rabita's triggers then fail on
     // the shards is in docs/OPERATIONS.md, "Citus (scaling the database out): status".
     await sql`set local citus.enable_unsafe_triggers to on`.execute(trx);
+    await prepareCluster(trx);
     const { tables, keys } = await readTables(trx);
     const plan = citusPlan(tables);
-    if (plan.length === 0) return { citus: true, done: [] };
+    const failures: CitusFailure[] = [];
+    if (plan.length === 0) {
+      await useRowTriggers(trx, failures);
+      await dropNotifyTriggers(trx, failures);
+      await usePlpgsqlLookups(trx, failures);
+      if (failures.length > 0) throw new CitusDistributionError(failures);
+      return { citus: true, done: [] };
+    }
     const pending = new Set(plan.map((p) => p.table));
     const moved = keys.filter((k) => pending.has(k.table) || pending.has(k.references));
     for (const key of moved)
       await sql`alter table ${sql.raw(key.table)} drop constraint ${sql.id(key.name)}`.execute(trx);
-    const failures: CitusFailure[] = [];
     const done: CitusTablePlan[] = [];
     for (const step of plan)
       if (await attempt(trx, failures, { table: step.table, step: step.kind }, () => place(trx, step)))
@@ -173,6 +463,11 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
           trx,
         );
       });
+    if (failures.length === 0) {
+      await useRowTriggers(trx, failures);
+      await dropNotifyTriggers(trx, failures);
+      await usePlpgsqlLookups(trx, failures);
+    }
     if (failures.length > 0) throw new CitusDistributionError(failures);
     return { citus: true, done };
   });

@@ -90,9 +90,21 @@ export async function withWorkspace<T>(
   return result;
 }
 
+/**
+ * The statement that scopes a transaction to a workspace. `SET LOCAL` rather than `set_config(…, true)`: on a Citus
+ * coordinator (with `citus.propagate_set_commands = 'local'`, set by the Citus step) a `SET LOCAL` is sent to every
+ * worker the transaction reaches, so row-level security on the shards sees the workspace; a function call is not.
+ * `SET` takes no bound parameter, so the id is inlined, and only after it matched the UUID pattern.
+ */
+export function setWorkspaceStatement(workspaceId: string): string {
+  if (!UUID.test(workspaceId))
+    throw new TypeError(`A workspace id must be a UUID (got ${JSON.stringify(workspaceId)}).`);
+  return `set local rabita.workspace_id = '${workspaceId}'`;
+}
+
 /** Scopes an open transaction to a workspace (for transactions that create the workspace themselves). */
 export async function setWorkspace(trx: Tx, workspaceId: string): Promise<void> {
-  await sql`select set_config('rabita.workspace_id', ${workspaceId}, true)`.execute(trx);
+  await sql.raw(setWorkspaceStatement(workspaceId)).execute(trx);
 }
 
 /**
@@ -127,15 +139,27 @@ export function workspaceSettingsChangedHere(workspaceId: string): boolean {
 type Query = (...args: unknown[]) => unknown;
 
 /**
+ * Citus replays a propagated `SET LOCAL` on the workers as the whole message that carried it, so a folded `begin`
+ * would run its read of `workspaces` on a worker, inside the shard's query: "cannot execute a distributed query from
+ * a query on a shard".
+ */
+const NESTED_ON_SHARD = /distributed query from a query on a shard/;
+
+/**
  * Makes a pool client open workspace transactions in one round trip: the `begin` of `withWorkspace` goes out as
  * one simple-protocol message with the workspace setting and the read of the workspace's settings. The workspace
  * id is inlined as a literal only after it matched the UUID pattern. Every other statement passes through.
+ * On a Citus coordinator the first folded `begin` of a connection fails (`NESTED_ON_SHARD`); it is rolled back and
+ * that connection stops folding: `begin`, then `setWorkspace` as a message of its own, and callers read the
+ * workspace's settings themselves (as on a pool that does not fold).
  */
 export function foldWorkspaceBegin(client: pg.PoolClient): void {
   const query = client.query.bind(client) as Query;
+  let folding = true;
   const folded: Query = (...args) => {
     const state = opening.getStore();
     if (
+      folding &&
       state?.state === 'pending' &&
       args[0] === 'begin' &&
       args.length <= 2 &&
@@ -143,13 +167,19 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
     ) {
       state.state = 'open';
       const id = state.workspaceId;
-      const text = `begin; select set_config('rabita.workspace_id', '${id}', true); select default_country, default_currency, metadata_version::text, automation_version::text from workspaces where id = '${id}'`;
+      const text = `begin; ${setWorkspaceStatement(id)}; select default_country, default_currency, metadata_version::text, automation_version::text from workspaces where id = '${id}'`;
+      let unfolded: pg.QueryResult | undefined;
       const opened = (query(text) as Promise<pg.QueryResult[]>).catch(async (error: unknown) => {
         // A failed message leaves its transaction open and aborted; Kysely only rolls back what has begun.
         await (query('rollback') as Promise<unknown>).catch(() => {});
-        throw error;
+        if (!NESTED_ON_SHARD.test(String((error as { message?: unknown })?.message))) throw error;
+        folding = false;
+        state.state = 'pending';
+        unfolded = (await query('begin')) as pg.QueryResult;
+        return [];
       });
       return opened.then((results) => {
+        if (unfolded) return unfolded;
         const row = results[2]?.rows[0] as
           | {
               default_country: string;

@@ -118,6 +118,19 @@ export async function switchSessionWorkspace(
   sessionId: string,
   workspaceId: string,
 ): Promise<void> {
-  await db.updateTable('sessions').set({ workspaceId }).where('id', '=', sessionId).execute();
+  // The row moves (deleted and written again, same id and secret) instead of an update of its workspace: sessions are
+  // sharded by workspace on a Citus cluster, where an update may not change the distribution column.
+  await db.transaction().execute(async (trx) => {
+    const session = await trx
+      .deleteFrom('sessions')
+      .where('id', '=', sessionId)
+      .returningAll()
+      .executeTakeFirst();
+    if (session)
+      await trx
+        .insertInto('sessions')
+        .values({ ...session, workspaceId })
+        .execute();
+  });
   accessChanged();
 }

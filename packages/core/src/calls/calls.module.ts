@@ -13,6 +13,7 @@ import { callsTimeline } from './calls.timeline.ts';
 import { up as cardExtras } from './card-extras.migrations.ts';
 import { cardExtrasRoutes } from './card-extras.routes.ts';
 import { callHooksRoutes } from './hooks.routes.ts';
+import { up as keysLedByWorkspace } from './keys-led-by-workspace.migrations.ts';
 import { originateRoutes } from './originate.routes.ts';
 import { up as presence } from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
@@ -46,6 +47,7 @@ export const callsModule: ModuleManifest = {
     'calls-0005-adapters': { up: adapters },
     'calls-0006-card-extras': { up: cardExtras },
     'calls-0007-queues': { up: queues },
+    'calls-0009-keys-led-by-workspace': { up: keysLedByWorkspace },
   },
   permissions: [
     { action: 'calls.manage', roles: [] },

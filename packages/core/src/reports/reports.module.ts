@@ -7,6 +7,7 @@ import * as dashboardTables from './dashboards.migrations.ts';
 import { dashboardsRoutes } from './dashboards.routes.ts';
 import { reportExportRoutes } from './export.routes.ts';
 import { EXPORT_EXPIRE_TASK, EXPORT_TASK, expireReportExport, runReportExport } from './export.service.ts';
+import * as keysLedByWorkspace from './keys-led-by-workspace.migrations.ts';
 import { metricsRoutes } from './metrics.routes.ts';
 import { REPORTS_ERRORS } from './reports.errors.ts';
 import { reportsRoutes } from './reports.routes.ts';
@@ -29,6 +30,7 @@ export const reportsModule: ModuleManifest = {
     'reports-0005-dashboard-exports': dashboardExportTables,
     'reports-0006-dashboard-homes': dashboardHomeTables,
     'reports-0007-schedule-failures': scheduleFailureColumns,
+    'reports-0008-keys-led-by-workspace': keysLedByWorkspace,
   },
   permissions: [{ action: 'reports.manage', roles: [] }],
   readSurfaces: ['saved-report', 'dashboard-widget', 'report-print-view', 'dashboard-print-view'],

@@ -22,6 +22,7 @@ import { forecastCacheSubscriber } from './forecast-cache.ts';
 import * as forecastNoticeTables from './forecast-notices.migrations.ts';
 import * as forecastSpeedTables from './forecast-speed.migrations.ts';
 import * as formTargetTables from './form-targets.migrations.ts';
+import * as keysLedByWorkspace from './keys-led-by-workspace.migrations.ts';
 import * as leadMailTables from './lead-mail.migrations.ts';
 import { leadMailRoutes } from './lead-mail.routes.ts';
 import { takeLeadMail } from './lead-mail.service.ts';
@@ -82,6 +83,7 @@ export const salesModule: ModuleManifest = {
     'sales-0011-lead-mailboxes': leadMailTables,
     'sales-0012-forecast-notices': forecastNoticeTables,
     'sales-0013-forecast-speed': forecastSpeedTables,
+    'sales-0014-keys-led-by-workspace': keysLedByWorkspace,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },

@@ -20,7 +20,8 @@ export function upsertSearchDocumentsQuery(
       as d (record_id, title, subtitle, content, compact)
     on conflict (workspace_id, object_key, record_id) do update
       set title = excluded.title, subtitle = excluded.subtitle, content = excluded.content,
-          compact = excluded.compact, updated_at = now()`;
+          -- The inserted now(): Citus takes no function that is not immutable in DO UPDATE SET.
+          compact = excluded.compact, updated_at = excluded.updated_at`;
 }
 
 /** Removes the documents of records of one object. */

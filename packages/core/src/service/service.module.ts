@@ -20,6 +20,7 @@ import * as inboxIndexes from './inbox.migrations.ts';
 import * as kbTables from './kb.migrations.ts';
 import { kbPages, kbRoutes } from './kb.routes.ts';
 import * as kbSearchHead from './kb-search-head.migrations.ts';
+import * as keysLedByWorkspace from './keys-led-by-workspace.migrations.ts';
 import { macrosRoutes } from './macros.routes.ts';
 import * as mailTables from './mail.migrations.ts';
 import { mailRoutes } from './mail.routes.ts';
@@ -92,6 +93,7 @@ export const serviceModule: ModuleManifest = {
     'service-0017-kb-search-head': kbSearchHead,
     'service-0018-priority-rank': priorityRank,
     'service-0019-case-workflows': caseWorkflowTables,
+    'service-0020-keys-led-by-workspace': keysLedByWorkspace,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.
