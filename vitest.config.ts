@@ -21,6 +21,10 @@ export default defineConfig({
     // a click that landed while the page moved) is tried once more; any other failure, a wrong value above all, fails
     // at once. `.ci/run` names each test that passed only when tried again, so a flaky one is seen, not hidden.
     retry: { count: 1, condition: /Timeout \d+ms exceeded/ },
+    // expect.poll waits 1 s by default: a browser test polling a canvas that a lazily loaded chunk draws saw nothing
+    // in that second under a load average of 19 (a clean-clone CI run beside other work), though it passed alone.
+    // A condition that never holds still fails, 15 s later.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 90_000,
     teardownTimeout: 30_000,
   },
