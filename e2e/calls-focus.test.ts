@@ -159,6 +159,86 @@ describe('the record’s page focused on a call', () => {
     await closeCards(en.callCard.close);
   });
 
+  it('opens the page on a call 40 entries down the timeline, carrying the code, outcome, notes and task there and back', async () => {
+    const person = (
+      await api('POST', '/objects/people', {
+        firstName: 'Sara',
+        lastName: 'Moradi',
+        phones: ['+98 912 555 6677'],
+      })
+    ).id as string;
+    const labels = en.callCard;
+    /** The wrap-up form's values as the agent sees them. */
+    const valuesOf = async (form: Locator) => ({
+      notes: await form.getByLabel(labels.notes).inputValue(),
+      code: await form
+        .getByLabel(labels.wrapUpCode)
+        .and(page.locator('input:not([type=hidden])'))
+        .inputValue(),
+      outcome: await form
+        .getByLabel(labels.outcome)
+        .and(page.locator('input:not([type=hidden])'))
+        .inputValue(),
+      task: await form.getByLabel(labels.taskTitleLabel).inputValue(),
+    });
+    const entered = {
+      notes: 'Card payment failed twice',
+      code: 'Billing question',
+      outcome: labels.outcomes.voicemail,
+      task: 'Call Sara back about the card',
+    };
+    // During the call, 40 newer entries (the person's changes) push it off the timeline's first page of 30; the
+    // agent fills the whole form on the card, saving nothing.
+    const meanwhile = async () => {
+      for (let i = 1; i <= 40; i++)
+        await api('PATCH', `/objects/people/${person}`, { jobTitle: `Step ${i}` });
+      const form = page.getByTestId('call-card').getByTestId('wrap-up-form');
+      await form.getByLabel(labels.notes).fill(entered.notes);
+      await form.getByLabel(labels.wrapUpCode).and(page.locator('input:not([type=hidden])')).click();
+      await page.getByRole('option', { name: entered.code, exact: true }).click();
+      await form.getByLabel(labels.outcome).and(page.locator('input:not([type=hidden])')).click();
+      await page.getByRole('option', { name: entered.outcome, exact: true }).click();
+      await page.getByTestId('call-card').getByLabel(labels.taskTitleLabel).fill(entered.task);
+    };
+    const card = await answerAndOpen('focus-far', '+989125556677', ['people', person], { meanwhile });
+    const callId = new URL(page.url()).searchParams.get('call')!;
+    // The timeline's first page does not hold the call: the page shows its entry on its own, above the timeline.
+    const first = (await api('GET', `/objects/people/${person}/timeline?limit=30`)) as {
+      data: { id: string }[];
+    };
+    expect(first.data.some((e) => e.id === callId)).toBe(false);
+    const panel = page.getByTestId('focused-call-panel');
+    await panel.waitFor();
+    const focused = await expectFocused(card, en.callFocus.onPage);
+    expect(await panel.getByTestId('focused-call').count()).toBe(1);
+    const pageForm = focused.getByTestId('wrap-up-form');
+    expect(await valuesOf(pageForm)).toEqual(entered);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(SHOTS, 'call-focus-far.png') });
+    expect(await axe(page, '[data-testid="focused-call-panel"]')).toEqual([]);
+    // And back: changed on the page, still unsaved, then the agent leaves the page; the card's form has it.
+    await pageForm.getByLabel(labels.notes).fill(`${entered.notes}; asked for a new card`);
+    await page.evaluate(() => window.history.back());
+    await page.waitForURL((url) => url.pathname === '/o/deals');
+    const cardForm = card.getByTestId('wrap-up-form');
+    await cardForm.waitFor();
+    expect(await valuesOf(cardForm)).toEqual({ ...entered, notes: `${entered.notes}; asked for a new card` });
+    // Saved from the card: the call's entry has it all, the code by its label.
+    await cardForm.getByRole('button', { name: labels.saveWrapUp }).click();
+    await cardForm.getByText(labels.saved).waitFor();
+    const entry = (await api(
+      'GET',
+      `/calls/${callId}/timeline-entry?object=people&recordId=${person}`,
+    )) as Record<string, unknown>;
+    expect(entry).toMatchObject({
+      notes: `${entered.notes}; asked for a new card`,
+      wrapUpCode: 'billing',
+      wrapUpLabel: 'Billing question',
+      outcome: 'voicemail',
+    });
+    await closeCards(en.callCard.close);
+  });
+
   it('opens a lead’s page on the call, right to left in Persian', async () => {
     await api('PATCH', '/me', PERSIAN_IN_TEHRAN);
     const card = await answerAndOpen('focus-3', '+989355550101', ['leads', records.lead]);

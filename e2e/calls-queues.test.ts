@@ -81,6 +81,10 @@ describe('a call queue pops for its members and closes when one answers', () => 
     await form.getByTestId('call-queue-add-code').click();
     await form.getByLabel(s.codeN.replace('{{n}}', '1'), { exact: true }).fill('fixed');
     await form.getByLabel(s.labelN.replace('{{n}}', '1'), { exact: true }).fill('Fixed on the call');
+    // A service-level target: 90% of calls answered within 60 s, abandoned calls counted against it.
+    await form.getByLabel(s.serviceLevel).check();
+    await form.getByLabel(s.slPercent).fill('90');
+    await form.getByLabel(s.slSeconds).fill('60');
     expect(await axe(page, '[data-testid="call-queue-form"]')).toEqual([]);
     await form.getByTestId('call-queue-save').click();
     await form.waitFor({ state: 'detached' });
@@ -88,11 +92,17 @@ describe('a call queue pops for its members and closes when one answers', () => 
     await row.waitFor();
     await row.getByText('support', { exact: true }).waitFor();
     await row.getByText('Fixed on the call').waitFor();
+    await row.getByText(s.slTarget.replace('{{percent}}', '90').replace('{{seconds}}', '60')).waitFor();
     expect(await axe(page)).toEqual([]);
     await shot('calls-queues-settings');
-    const [queue] = (await api('GET', '/calls/queues')).data as { keys: string[]; members: string[] }[];
+    const [queue] = (await api('GET', '/calls/queues')).data as {
+      keys: string[];
+      members: string[];
+      serviceLevel: unknown;
+    }[];
     expect(queue?.keys).toEqual(['support']);
     expect(queue?.members).toHaveLength(2);
+    expect(queue?.serviceLevel).toEqual({ seconds: 60, percent: 90, abandoned: 'counted' });
   });
 
   it('pops the waiting call for her on another page, and closes it when the colleague answers', async () => {
@@ -117,7 +127,38 @@ describe('a call queue pops for its members and closes when one answers', () => 
     await expect.poll(async () => ascii((await answered.textContent()) ?? ''), { timeout: 15_000 }).toBe('1');
     await page.getByTestId('wall-queues').getByText('Customer support').waitFor();
     await page.getByTestId('wall-total-firstContactResolution').waitFor();
+    // Answered as it rang: one call of one in time, against the target of 90% in 60 s.
+    const level = page.getByTestId(`wall-queue-${queue!.id}-serviceLevel`);
+    await expect
+      .poll(async () => ascii((await level.getByTestId('wall-service-level').textContent()) ?? ''))
+      .toMatch(/^100\s?%$/);
+    await level.getByText(en.callWall.slMet).waitFor();
+    await level.getByText(en.callWall.slCounts.replace('{{met}}', '1').replace('{{offered}}', '1')).waitFor();
     expect(await axe(page)).toEqual([]);
+    await shot('calls-queues-wall-service-level');
+  });
+
+  it('names the call’s wrap-up code by the queue’s own label on the caller’s timeline', async () => {
+    const person = (
+      await api('POST', '/objects/people', {
+        firstName: 'Huda',
+        lastName: 'Salem',
+        phones: ['+966 50 111 2233'],
+      })
+    ).id as string;
+    // The number is matched again on the call's next event.
+    await phoneSays('queue-2', 'answered', { queue: 'support', extension: '202' });
+    await phoneSays('queue-2', 'ended', { queue: 'support', cause: 'normal' });
+    const calls = (await api('GET', `/calls?object=people&recordId=${person}`)).data as {
+      id: string;
+      providerCallId: string;
+    }[];
+    const id = calls.find((c) => c.providerCallId === 'queue-2')!.id;
+    await api('PATCH', `/calls/${id}`, { wrapUpCode: 'fixed' });
+    await page.goto(`${base}/o/people/${person}`);
+    const entry = page.getByTestId('timeline-call');
+    await entry.getByTestId('timeline-call-code').getByText('Fixed on the call', { exact: true }).waitFor();
+    expect(await entry.getByText('fixed', { exact: true }).count()).toBe(0);
   });
 
   it('edits the queue right to left in Arabic', async () => {

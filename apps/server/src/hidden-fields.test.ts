@@ -736,6 +736,18 @@ describe('hidden fields never leave the record engine', () => {
       const { ids } = await callsOf(o);
       return Promise.all(ids.slice(0, 3).map((id) => bodyOf('GET', `/calls/${id}/card`)));
     },
+    // A call's entry on the walked record's timeline, read on its own (the record page focused on a call far down):
+    // its ticket titles and wrap-up through the same gate as the timeline.
+    'call-timeline-entry': async (o) => {
+      const { ids } = await callsOf(o);
+      return Promise.all(
+        ids
+          .slice(0, 3)
+          .map((id) =>
+            bodyOf('GET', `/calls/${id}/timeline-entry?object=${o.key}&recordId=${records.get(o.key)}`),
+          ),
+      );
+    },
     // A call's recording, streamed from the phone system to a reader who may see a record its number matched: the
     // walked record's call gets one (served on loopback). The member hears it while the record's phones are shown,
     // and gets the same 404 as for no recording while they are hidden (hearing it would say whose number called).

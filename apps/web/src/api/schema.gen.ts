@@ -27781,6 +27781,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/{id}/timeline-entry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The call’s entry on a record’s timeline, as the timeline shows it (for a page focused on a call further down) */
+        get: {
+            parameters: {
+                query: {
+                    object: "people" | "companies" | "leads";
+                    recordId: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CallTimelineEntry"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/connections": {
         parameters: {
             query?: never;
@@ -28738,7 +28815,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The supervisor wall: calls ringing, waiting, active and on hold per queue (calls of no queue per connection), today’s outcomes, average handle time and first-contact resolution, agents by state */
+        /** The supervisor wall: calls ringing, waiting, active and on hold per queue (calls of no queue per connection), today’s outcomes, service level, average handle time and first-contact resolution, agents by state */
         get: {
             parameters: {
                 query?: never;
@@ -29462,7 +29539,7 @@ export interface paths {
         put?: never;
         /**
          * 3CX-style call journal: one ended call, kept as its call events
-         * @description Authenticate as for the lookup. Map the CRM template’s `[CallType]`, `[Number]`, `[Agent]`, `[DurationTimeSpan]`, `[CallStartTimeUTC]` and `[CallEndTimeUTC]` to the fields below. The same entry sent again changes nothing.
+         * @description Authenticate as for the lookup. Map the CRM template’s `[CallType]`, `[Number]`, `[Agent]`, `[DurationTimeSpan]`, `[CallStartTimeUTC]`, `[CallEndTimeUTC]` and, for calls through a queue, `[QueueName]` or `[QueueExtension]` to the fields below (the call then joins that queue). The same entry sent again changes nothing.
          */
         post: {
             parameters: {
@@ -29489,6 +29566,10 @@ export interface paths {
                         start: string;
                         /** Format: date-time */
                         end?: string;
+                        /** @description The queue the call came through (`[QueueName]`), matched to a queue’s keys. */
+                        queue?: string;
+                        /** @description The queue’s extension or number (`[QueueExtension]`); an inbound call is matched to the queue holding that number. */
+                        queueNumber?: string;
                     };
                 };
             };
@@ -30351,6 +30432,8 @@ export interface paths {
                         }[];
                         /** @description Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s. */
                         wrapUpSeconds?: number | null;
+                        /** @description The queue’s service-level target; null: none (the wall shows no service level for it). */
+                        serviceLevel?: components["schemas"]["CallQueueServiceLevelInput"] | null;
                     };
                 };
             };
@@ -30589,6 +30672,8 @@ export interface paths {
                         }[];
                         /** @description Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s. */
                         wrapUpSeconds?: number | null;
+                        /** @description The queue’s service-level target; null: none (the wall shows no service level for it). */
+                        serviceLevel?: components["schemas"]["CallQueueServiceLevelInput"] | null;
                     };
                 };
             };
@@ -31003,6 +31088,8 @@ export interface components {
                 wrapUp: {
                     notes: string | null;
                     wrapUpCode: string | null;
+                    /** @description The code’s label in the list it was chosen from (the call’s queue’s own, else the workspace’s); null when that list or the code is gone. */
+                    wrapUpLabel: string | null;
                     outcome: string | null;
                     ticketId: string | null;
                     taskId: string | null;
@@ -31127,6 +31214,8 @@ export interface components {
                 wrapUp: {
                     notes: string | null;
                     wrapUpCode: string | null;
+                    /** @description The code’s label in the list it was chosen from (the call’s queue’s own, else the workspace’s); null when that list or the code is gone. */
+                    wrapUpLabel: string | null;
                     outcome: string | null;
                     ticketId: string | null;
                     taskId: string | null;
@@ -31385,6 +31474,7 @@ export interface components {
                 label: string;
             }[];
             wrapUpSeconds: number | null;
+            serviceLevel: components["schemas"]["CallQueueServiceLevel"] | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -31399,8 +31489,49 @@ export interface components {
                 label: string;
             }[];
             wrapUpSeconds: number | null;
+            serviceLevel: components["schemas"]["CallQueueServiceLevelInput"] | null;
             createdAt: string;
             updatedAt: string;
+        };
+        CallQueueServiceLevel: {
+            /** @description Answered within this many seconds of ringing… */
+            seconds: number;
+            /** @description …for at least this share of the calls offered (80 for 80%). */
+            percent: number;
+            /**
+             * @description Abandoned calls: offered calls not answered in time (`counted`), left out (`ignored`), or left out when the caller hung up within the target time (`ignoredShort`).
+             * @default counted
+             * @enum {string}
+             */
+            abandoned: "counted" | "ignored" | "ignoredShort";
+        };
+        CallQueueServiceLevelInput: {
+            /** @description Answered within this many seconds of ringing… */
+            seconds: number;
+            /** @description …for at least this share of the calls offered (80 for 80%). */
+            percent: number;
+            /**
+             * @description Abandoned calls: offered calls not answered in time (`counted`), left out (`ignored`), or left out when the caller hung up within the target time (`ignoredShort`).
+             * @default counted
+             * @enum {string}
+             */
+            abandoned: "counted" | "ignored" | "ignoredShort";
+        };
+        CallTimelineEntry: {
+            /** @constant */
+            kind: "call";
+            id: string;
+            at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        CallTimelineEntryInput: {
+            /** @constant */
+            kind: "call";
+            id: string;
+            at: string;
+        } & {
+            [key: string]: unknown;
         };
         CallWall: {
             /** @description Today in `timeZone` (`YYYY-MM-DD`). */
@@ -31449,6 +31580,19 @@ export interface components {
                     away: number;
                     on_call: number;
                     wrap_up: number;
+                } | null;
+                /** @description A queue’s service level today against its target (null without a target, and for a connection). */
+                serviceLevel: {
+                    targetSeconds: number;
+                    targetPercent: number;
+                    /** @enum {string} */
+                    abandoned: "counted" | "ignored" | "ignoredShort";
+                    /** @description Calls answered within `targetSeconds` of ringing: ended today, or answered today and still in progress. */
+                    answeredInTarget: number;
+                    /** @description Calls measured against: answered (as above), and ended today missed, as voicemail, or abandoned as `abandoned` says. */
+                    offered: number;
+                    /** @description `answeredInTarget / offered`, 0–1 (null when none). */
+                    rate: number | null;
                 } | null;
             }[];
             totals: {
@@ -31532,6 +31676,19 @@ export interface components {
                     away: number;
                     on_call: number;
                     wrap_up: number;
+                } | null;
+                /** @description A queue’s service level today against its target (null without a target, and for a connection). */
+                serviceLevel: {
+                    targetSeconds: number;
+                    targetPercent: number;
+                    /** @enum {string} */
+                    abandoned: "counted" | "ignored" | "ignoredShort";
+                    /** @description Calls answered within `targetSeconds` of ringing: ended today, or answered today and still in progress. */
+                    answeredInTarget: number;
+                    /** @description Calls measured against: answered (as above), and ended today missed, as voicemail, or abandoned as `abandoned` says. */
+                    offered: number;
+                    /** @description `answeredInTarget / offered`, 0–1 (null when none). */
+                    rate: number | null;
                 } | null;
             }[];
             totals: {

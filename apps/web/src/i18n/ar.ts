@@ -1987,6 +1987,7 @@ export const ar: Dictionary = {
     onPage: 'هذه المكالمة مفتوحة في الصفحة.',
     showCard: 'إظهار البطاقة',
     hideCard: 'إخفاء البطاقة',
+    fromTimeline: 'هذه المكالمة، من أسفل السجل الزمني',
   },
   forecast: {
     nav: 'توقعات المبيعات',
@@ -2238,6 +2239,19 @@ export const ar: Dictionary = {
     labelPlaceholder: 'ما يراه الموظفون',
     addCode: 'إضافة رمز',
     removeCode: 'إزالة الرمز {{n}}',
+    serviceLevel: 'هدف لمستوى الخدمة',
+    serviceLevelHint: 'تعرض لوحة المشرف نسبة مكالمات هذه القائمة المُجاب عنها في الوقت اليوم مقارنةً به.',
+    serviceLevelShort: 'مستوى الخدمة',
+    slPercent: 'نسبة المكالمات المُجاب عنها في الوقت',
+    slSeconds: 'خلال (ثوانٍ من الرنين)',
+    slAbandoned: 'المكالمات المتروكة',
+    slAbandonedRules: {
+      counted: 'تُحتسب ضد الهدف',
+      ignoredShort: 'تُستبعد إن أغلق المتصل خلال المدة',
+      ignored: 'تُستبعد',
+    },
+    slTarget: '{{percent}}٪ خلال {{seconds}} ث',
+    noTarget: 'بلا هدف',
     save: 'حفظ',
   },
   presence: {
@@ -2276,5 +2290,10 @@ export const ar: Dictionary = {
     agent: 'الموظف',
     state: 'الحالة',
     since: 'منذ',
+    serviceLevel: 'مستوى الخدمة',
+    slMet: 'يبلغ الهدف',
+    slBelow: 'دون الهدف',
+    slCounts: '{{met}} من {{offered}} في الوقت',
+    slTarget: 'الهدف {{percent}}٪ خلال {{seconds}} ث',
   },
 };

@@ -2013,6 +2013,7 @@ export const en = {
     onPage: 'This call is open on the page.',
     showCard: 'Show the card',
     hideCard: 'Hide the card',
+    fromTimeline: 'This call, from further down the timeline',
   },
   forecast: {
     nav: 'Forecast',
@@ -2264,6 +2265,20 @@ export const en = {
     labelPlaceholder: 'What agents see',
     addCode: 'Add a code',
     removeCode: 'Remove code {{n}}',
+    serviceLevel: 'A service-level target',
+    serviceLevelHint:
+      'The supervisor wall shows today’s share of this queue’s calls answered in time against it.',
+    serviceLevelShort: 'Service level',
+    slPercent: 'Share of calls answered in time',
+    slSeconds: 'Within (seconds of ringing)',
+    slAbandoned: 'Abandoned calls',
+    slAbandonedRules: {
+      counted: 'Count against the target',
+      ignoredShort: 'Leave out callers who hung up within the time',
+      ignored: 'Leave out',
+    },
+    slTarget: '{{percent}}% in {{seconds}} s',
+    noTarget: 'No target',
     save: 'Save',
   },
   presence: {
@@ -2302,6 +2317,11 @@ export const en = {
     agent: 'Agent',
     state: 'State',
     since: 'Since',
+    serviceLevel: 'Service level',
+    slMet: 'Meets the target',
+    slBelow: 'Below the target',
+    slCounts: '{{met}} of {{offered}} in time',
+    slTarget: 'Target {{percent}}% in {{seconds}} s',
   },
 };
 

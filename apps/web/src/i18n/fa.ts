@@ -1993,6 +1993,7 @@ export const fa: Dictionary = {
     onPage: 'این تماس در صفحه باز است.',
     showCard: 'نمایش کارت',
     hideCard: 'پنهان کردن کارت',
+    fromTimeline: 'این تماس، از پایین‌تر در خط زمانی',
   },
   forecast: {
     nav: 'پیش‌بینی فروش',
@@ -2243,6 +2244,20 @@ export const fa: Dictionary = {
     labelPlaceholder: 'آنچه کارشناسان می‌بینند',
     addCode: 'افزودن کد',
     removeCode: 'برداشتن کد {{n}}',
+    serviceLevel: 'هدف سطح خدمت',
+    serviceLevelHint:
+      'تابلوی سرپرست سهم امروز تماس‌های این صف را که به‌موقع پاسخ داده شده‌اند در برابر آن نشان می‌دهد.',
+    serviceLevelShort: 'سطح خدمت',
+    slPercent: 'سهم تماس‌های پاسخ‌داده‌شده به‌موقع',
+    slSeconds: 'در (ثانیه از زنگ)',
+    slAbandoned: 'تماس‌های رهاشده',
+    slAbandonedRules: {
+      counted: 'در برابر هدف شمرده شود',
+      ignoredShort: 'تماس‌گیرندگانی که در همان مدت قطع کردند شمرده نشوند',
+      ignored: 'شمرده نشود',
+    },
+    slTarget: '{{percent}}٪ در {{seconds}} ثانیه',
+    noTarget: 'بی‌هدف',
     save: 'ذخیره',
   },
   presence: {
@@ -2281,5 +2296,10 @@ export const fa: Dictionary = {
     agent: 'کارشناس',
     state: 'وضعیت',
     since: 'از',
+    serviceLevel: 'سطح خدمت',
+    slMet: 'به هدف رسیده',
+    slBelow: 'زیر هدف',
+    slCounts: '{{met}} از {{offered}} به‌موقع',
+    slTarget: 'هدف {{percent}}٪ در {{seconds}} ثانیه',
   },
 };

@@ -50,6 +50,12 @@ export const callCardSchema = z
       wrapUp: z.object({
         notes: z.string().nullable(),
         wrapUpCode: z.string().nullable(),
+        wrapUpLabel: z
+          .string()
+          .nullable()
+          .describe(
+            'The code’s label in the list it was chosen from (the call’s queue’s own, else the workspace’s); null when that list or the code is gone.',
+          ),
         outcome: z.string().nullable(),
         ticketId: z.string().nullable(),
         taskId: z.string().nullable(),

@@ -56,7 +56,11 @@ const RECENT = 5;
  * The call as the card shows it: state, numbers, agent, times, outcome (the agent's over the phone system's) and
  * the queue it went through.
  */
-function callPart(row: CallRow, wrap: WrapUpRow, queue: CallQueueName | null) {
+function callPart(
+  row: CallRow,
+  wrap: WrapUpRow & { wrapUpLabel?: string | null },
+  queue: CallQueueName | null,
+) {
   return {
     id: row.id,
     state: row.state,
@@ -76,6 +80,7 @@ function callPart(row: CallRow, wrap: WrapUpRow, queue: CallQueueName | null) {
     wrapUp: {
       notes: wrap.notes,
       wrapUpCode: wrap.wrapUpCode,
+      wrapUpLabel: wrap.wrapUpLabel ?? null,
       outcome: wrap.outcomeOverride,
       ticketId: wrap.ticketId,
       taskId: wrap.taskId,

@@ -19,6 +19,7 @@ import { up as presence } from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
 import { up as queues } from './queues.migrations.ts';
 import { queuesRoutes } from './queues.routes.ts';
+import { up as serviceLevel } from './service-level.migrations.ts';
 import { wallRoutes } from './wall.routes.ts';
 import { up as wrapUp } from './wrap-up.migrations.ts';
 import { wrapUpRoutes } from './wrap-up.routes.ts';
@@ -47,6 +48,7 @@ export const callsModule: ModuleManifest = {
     'calls-0005-adapters': { up: adapters },
     'calls-0006-card-extras': { up: cardExtras },
     'calls-0007-queues': { up: queues },
+    'calls-0008-service-level': { up: serviceLevel },
     'calls-0009-keys-led-by-workspace': { up: keysLedByWorkspace },
   },
   permissions: [
@@ -58,5 +60,5 @@ export const callsModule: ModuleManifest = {
   timelineSources: [callsTimeline],
   services: [callAdaptersService],
   moduleEvents: callsEvents,
-  readSurfaces: ['calls', 'call-events', 'call-card', 'call-recording', 'call-lookup'],
+  readSurfaces: ['calls', 'call-events', 'call-card', 'call-timeline-entry', 'call-recording', 'call-lookup'],
 };

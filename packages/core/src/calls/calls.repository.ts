@@ -378,3 +378,19 @@ export async function callsOfRecordPage(
     order by page.at desc, page.call_id desc`.execute(trx);
   return rows;
 }
+
+/** One call on a record's timeline, as `callsOfRecordPage` reads it; none when the call is not on that timeline. */
+export async function callOfRecord(
+  trx: Tx,
+  workspaceId: string,
+  record: { object: string; recordId: string },
+  callId: string,
+): Promise<(CallRow & { at: string }) | undefined> {
+  const { rows } = await sql<CallRow & { at: string }>`
+    select c.*, ${utc('r.at')} as at from call_records r
+    cross join lateral (select ${callColumns} from calls where workspace_id = ${workspaceId} and id = r.call_id) c
+    where r.workspace_id = ${workspaceId} and r.call_id = ${callId}::uuid and r.object = ${record.object}
+      and r.record_id = ${record.recordId}::uuid
+    limit 1`.execute(trx);
+  return rows[0];
+}

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
+import { getCallTimelineEntry } from './call-timeline-entry.service.ts';
 import { callSchema, connectionInputSchema, connectionSchema } from './calls.schemas.ts';
 import { getCall, listCalls } from './calls.service.ts';
 import { callsSettings } from './calls.settings.ts';
@@ -21,6 +22,35 @@ const params = z.object({ id: z.string().max(64) });
 /** Phone connections (settings) and the calls read from them. */
 export const callsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   const { db } = deps;
+  app.get(
+    '/calls/:id/timeline-entry',
+    {
+      // As the record's timeline: any signed-in reader of the record whose role shows its phone numbers.
+      config: { auth: 'required' },
+      schema: {
+        tags,
+        summary:
+          'The call’s entry on a record’s timeline, as the timeline shows it (for a page focused on a call further down)',
+        params,
+        querystring: z.object({
+          object: z.enum(['people', 'companies', 'leads']),
+          recordId: z.string().max(64),
+        }),
+        response: {
+          200: z
+            .object({ kind: z.literal('call'), id: z.string(), at: z.string() })
+            .catchall(z.unknown())
+            .meta({ id: 'CallTimelineEntry' }),
+          ...problems,
+        },
+      },
+    },
+    async (request) =>
+      getCallTimelineEntry(contextOf(db, request), request.params.id, {
+        object: request.query.object,
+        recordId: request.query.recordId,
+      }),
+  );
   app.get(
     '/calls/connections',
     {

@@ -128,7 +128,8 @@ export const callHooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, dep
         summary: '3CX-style call journal: one ended call, kept as its call events',
         description:
           'Authenticate as for the lookup. Map the CRM template’s `[CallType]`, `[Number]`, `[Agent]`, ' +
-          '`[DurationTimeSpan]`, `[CallStartTimeUTC]` and `[CallEndTimeUTC]` to the fields below. The same entry ' +
+          '`[DurationTimeSpan]`, `[CallStartTimeUTC]`, `[CallEndTimeUTC]` and, for calls through a queue, `[QueueName]` ' +
+          'or `[QueueExtension]` to the fields below (the call then joins that queue). The same entry ' +
           'sent again changes nothing.',
         params,
         headers: z.object({ authorization: z.string().max(1100).optional() }),
@@ -148,6 +149,18 @@ export const callHooksRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, dep
               .describe('Seconds, or hh:mm:ss.'),
             start: z.iso.datetime({ offset: true }),
             end: z.iso.datetime({ offset: true }).optional(),
+            queue: safeText(200)
+              .trim()
+              .min(1)
+              .optional()
+              .describe('The queue the call came through (`[QueueName]`), matched to a queue’s keys.'),
+            queueNumber: z
+              .string()
+              .regex(/^\+?[\d*#]{1,40}$/)
+              .optional()
+              .describe(
+                'The queue’s extension or number (`[QueueExtension]`); an inbound call is matched to the queue holding that number.',
+              ),
           })
           .strict(),
         response: { 202: received, 400: problemSchema, 401: problemSchema, 413: problemSchema },

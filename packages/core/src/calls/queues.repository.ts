@@ -18,8 +18,20 @@ export interface QueueRow {
   wrapUpCodes: { code: string; label: string }[];
   /** Seconds of wrap-up after its calls; null: the connection's. */
   wrapUpSeconds: number | null;
+  /** Its service-level target (migration `calls-0008-service-level`); null: none. */
+  serviceLevel: ServiceLevel | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** How abandoned calls count toward a queue's service level. */
+export type AbandonedRule = 'counted' | 'ignored' | 'ignoredShort';
+
+/** A queue's service-level target: `percent` of the calls offered answered within `seconds` of ringing. */
+export interface ServiceLevel {
+  seconds: number;
+  percent: number;
+  abandoned: AbandonedRule;
 }
 
 /** A key or number as kept: what was written, and the folded form calls are matched by. */
@@ -30,6 +42,8 @@ export interface QueueKey {
 }
 
 const queueColumns = sql`q.id, q.name, q.wrap_up_seconds as "wrapUpSeconds",
+  case when q.service_level_seconds is null then null else json_build_object('seconds', q.service_level_seconds,
+    'percent', q.service_level_percent, 'abandoned', q.service_level_abandoned) end as "serviceLevel",
   ${utc('q.created_at')} as "createdAt", ${utc('q.updated_at')} as "updatedAt",
   coalesce((select array_agg(k.value order by k.position) from call_queue_keys k
     where k.workspace_id = q.workspace_id and k.queue_id = q.id and k.kind = 'key'), '{}') as keys,
@@ -74,11 +88,19 @@ export async function countQueues(trx: Tx, workspaceId: string): Promise<number>
 
 export async function insertQueue(
   trx: Tx,
-  row: { workspaceId: string; id: string; name: string; wrapUpSeconds: number | null },
+  row: {
+    workspaceId: string;
+    id: string;
+    name: string;
+    wrapUpSeconds: number | null;
+    serviceLevel: ServiceLevel | null;
+  },
 ): Promise<void> {
   await sql`
-    insert into call_queues (workspace_id, id, name, wrap_up_seconds)
-    values (${row.workspaceId}, ${row.id}, ${row.name}, ${row.wrapUpSeconds})`.execute(trx);
+    insert into call_queues (workspace_id, id, name, wrap_up_seconds, service_level_seconds, service_level_percent,
+      service_level_abandoned)
+    values (${row.workspaceId}, ${row.id}, ${row.name}, ${row.wrapUpSeconds}, ${row.serviceLevel?.seconds ?? null},
+      ${row.serviceLevel?.percent ?? null}, ${row.serviceLevel?.abandoned ?? 'counted'})`.execute(trx);
 }
 
 /** Changes a queue's name and after-call seconds; fields left undefined keep their value (null: the connection's). */
@@ -86,13 +108,24 @@ export async function updateQueue(
   trx: Tx,
   workspaceId: string,
   id: string,
-  set: { name?: string | undefined; wrapUpSeconds?: number | null | undefined },
+  set: {
+    name?: string | undefined;
+    wrapUpSeconds?: number | null | undefined;
+    serviceLevel?: ServiceLevel | null | undefined;
+  },
 ): Promise<void> {
+  const sl = set.serviceLevel !== undefined;
   await sql`
     update call_queues set
       name = coalesce(${set.name ?? null}, name),
       wrap_up_seconds = case when ${set.wrapUpSeconds !== undefined} then ${set.wrapUpSeconds ?? null}::int
         else wrap_up_seconds end,
+      service_level_seconds = case when ${sl} then ${set.serviceLevel?.seconds ?? null}::int
+        else service_level_seconds end,
+      service_level_percent = case when ${sl} then ${set.serviceLevel?.percent ?? null}::int
+        else service_level_percent end,
+      service_level_abandoned = case when ${sl} then ${set.serviceLevel?.abandoned ?? 'counted'}::text
+        else service_level_abandoned end,
       updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
 }

@@ -9,6 +9,20 @@ const noControl = (max: number) =>
     .max(max)
     .regex(/^[^\p{Cc}]*$/u, 'No control characters.');
 
+export const serviceLevelSchema = z
+  .object({
+    seconds: z.int().min(1).max(3600).describe('Answered within this many seconds of ringing…'),
+    percent: z.int().min(1).max(100).describe('…for at least this share of the calls offered (80 for 80%).'),
+    abandoned: z
+      .enum(['counted', 'ignored', 'ignoredShort'])
+      .default('counted')
+      .describe(
+        'Abandoned calls: offered calls not answered in time (`counted`), left out (`ignored`), or left out when the caller hung up within the target time (`ignoredShort`).',
+      ),
+  })
+  .strict()
+  .meta({ id: 'CallQueueServiceLevel' });
+
 export const queueInputSchema = z
   .object({
     name: noControl(200),
@@ -46,6 +60,10 @@ export const queueInputSchema = z
       .nullable()
       .optional()
       .describe('Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s.'),
+    serviceLevel: serviceLevelSchema
+      .nullable()
+      .optional()
+      .describe('The queue’s service-level target; null: none (the wall shows no service level for it).'),
   })
   .strict();
 
@@ -58,6 +76,7 @@ export const queueSchema = z
     members: z.array(z.string()),
     wrapUpCodes: z.array(z.object({ code: z.string(), label: z.string() })),
     wrapUpSeconds: z.number().nullable(),
+    serviceLevel: serviceLevelSchema.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -15,6 +15,7 @@ import {
   replaceQueueCodes,
   replaceQueueKeys,
   replaceQueueMembers,
+  type ServiceLevel,
   selectQueue,
   softDeleteQueue,
   updateQueue,
@@ -32,6 +33,8 @@ export interface QueueInput {
   wrapUpCodes?: readonly { code: string; label: string }[] | undefined;
   /** Null: the connection's wrap-up seconds apply. */
   wrapUpSeconds?: number | null | undefined;
+  /** Null: no service-level target. */
+  serviceLevel?: ServiceLevel | null | undefined;
 }
 
 const notFound = () => new AppError('not_found', 'There is no such queue.');
@@ -183,6 +186,7 @@ export async function createQueue(
       id,
       name: input.name.trim(),
       wrapUpSeconds: input.wrapUpSeconds ?? null,
+      serviceLevel: input.serviceLevel ?? null,
     });
     await writeParts(trx, ws, id, { ...input, keys: input.keys ?? [], numbers: input.numbers ?? [] });
     return (await selectQueue(trx, ws, id))!;
@@ -196,7 +200,11 @@ export async function changeQueue(ctx: ServiceContext, id: string, input: QueueI
   return inWorkspace(ctx, async (trx, ws) => {
     const before = await selectQueue(trx, ws, id, { lock: true });
     if (!before) throw notFound();
-    await updateQueue(trx, ws, id, { name: input.name?.trim(), wrapUpSeconds: input.wrapUpSeconds });
+    await updateQueue(trx, ws, id, {
+      name: input.name?.trim(),
+      wrapUpSeconds: input.wrapUpSeconds,
+      serviceLevel: input.serviceLevel,
+    });
     await writeParts(trx, ws, id, input, before);
     return (await selectQueue(trx, ws, id))!;
   });

@@ -28,6 +28,13 @@ export interface WallCountRow {
   /** Seconds talked over today's answered calls, and how many of them said how long. */
   talkSeconds: number;
   timedCalls: number;
+  /**
+   * Service level (calls of a live queue with a target only): calls answered within the queue's target seconds of
+   * ringing — those ended today and those answered today still in progress — and the calls offered they are
+   * measured against (answered, missed, sent to voicemail, and abandoned as the queue's rule says).
+   */
+  slMet: number;
+  slOffered: number;
 }
 
 /** Where the wall's rows come from: the workspace's queues (not removed) and its connections, by name. */
@@ -35,6 +42,10 @@ export interface WallGroupRow {
   kind: 'queue' | 'connection';
   id: string;
   name: string;
+  /** A queue's service-level target (null for a connection, or a queue without one). */
+  slSeconds: number | null;
+  slPercent: number | null;
+  slAbandoned: 'counted' | 'ignored' | 'ignoredShort' | null;
 }
 
 /** One of today's answered calls, with what its first-contact resolution is judged by. */
@@ -62,11 +73,19 @@ export async function selectDay(trx: Tx, timeZone: string): Promise<WallDay> {
   return rows[0]!;
 }
 
+/** How long a call waited before `until` (answered, or hung up): from its ringing, else not at all. */
+const waited = (until: string) => sql.raw(`(${until} - coalesce(c.ringing_at, ${until}))`);
+/** A call's queue, when it is live and has a service-level target. */
+const withTarget = sql`q.workspace_id = c.workspace_id and q.id = c.queue_id and q.deleted_at is null
+  and q.service_level_seconds is not null`;
+
 /**
  * Per connection and queue, the calls not yet ended — ringing at an agent, waiting for one (ringing, no agent's
  * extension), active, on hold — and the calls ended today, by outcome, with their talk time. Two index ranges
  * (`calls_open_idx`, `calls_ended_idx`); a call left neither ended nor updated for 12 hours (a lost hang-up) is not
- * counted as live. Only pairs with calls are answered.
+ * counted as live. Only pairs with calls are answered. The service level of a queue with a target is counted in the
+ * same ranges from the calls' own times (ringing → answered, ringing → ended for an abandoned call), each call
+ * joined to its queue's target (a primary-key probe of a small table).
  */
 export async function selectWallCounts(trx: Tx, workspaceId: string, day: WallDay): Promise<WallCountRow[]> {
   const { rows } = await sql<WallCountRow>`
@@ -75,8 +94,12 @@ export async function selectWallCounts(trx: Tx, workspaceId: string, day: WallDa
         count(*) filter (where c.state = 'ringing' and c.agent_user_id is not null)::int as ringing,
         count(*) filter (where c.state = 'ringing' and c.agent_user_id is null)::int as waiting,
         count(*) filter (where c.state = 'answered')::int as active,
-        count(*) filter (where c.state = 'held')::int as held
+        count(*) filter (where c.state = 'held')::int as held,
+        count(*) filter (where q.id is not null and c.answered_at >= ${day.starts}::timestamptz
+          and ${waited('c.answered_at')} <= make_interval(secs => q.service_level_seconds))::int as sl_met,
+        count(*) filter (where q.id is not null and c.answered_at >= ${day.starts}::timestamptz)::int as sl_offered
       from calls c
+      left join call_queues q on ${withTarget}
       where c.workspace_id = ${workspaceId} and c.state <> 'ended'
         and c.updated_at > now() - make_interval(hours => ${STALE_CALL_HOURS})
       group by c.connection_id, c.queue_id
@@ -87,8 +110,15 @@ export async function selectWallCounts(trx: Tx, workspaceId: string, day: WallDa
         count(*) filter (where c.outcome = 'abandoned')::int as abandoned,
         count(*) filter (where c.outcome not in ('answered', 'missed', 'abandoned'))::int as other,
         coalesce(sum(c.duration) filter (where c.outcome = 'answered'), 0)::bigint as talk,
-        count(c.duration) filter (where c.outcome = 'answered')::int as timed
+        count(c.duration) filter (where c.outcome = 'answered')::int as timed,
+        count(*) filter (where q.id is not null and c.outcome = 'answered'
+          and ${waited('c.answered_at')} <= make_interval(secs => q.service_level_seconds))::int as sl_met,
+        count(*) filter (where q.id is not null and (c.outcome in ('answered', 'missed', 'voicemail')
+          or (c.outcome = 'abandoned' and (q.service_level_abandoned = 'counted'
+            or (q.service_level_abandoned = 'ignoredShort'
+              and ${waited('c.ended_at')} > make_interval(secs => q.service_level_seconds))))))::int as sl_offered
       from calls c
+      left join call_queues q on ${withTarget}
       where c.workspace_id = ${workspaceId} and c.ended_at is not null
         and c.ended_at >= ${day.starts}::timestamptz and c.ended_at < ${day.ends}::timestamptz
       group by c.connection_id, c.queue_id
@@ -97,7 +127,9 @@ export async function selectWallCounts(trx: Tx, workspaceId: string, day: WallDa
       coalesce(l.ringing, 0) as ringing, coalesce(l.waiting, 0) as waiting, coalesce(l.active, 0) as active,
       coalesce(l.held, 0) as held, coalesce(t.answered, 0) as answered, coalesce(t.missed, 0) as missed,
       coalesce(t.abandoned, 0) as abandoned, coalesce(t.other, 0) as other,
-      coalesce(t.talk, 0)::float8 as "talkSeconds", coalesce(t.timed, 0) as "timedCalls"
+      coalesce(t.talk, 0)::float8 as "talkSeconds", coalesce(t.timed, 0) as "timedCalls",
+      coalesce(l.sl_met, 0) + coalesce(t.sl_met, 0) as "slMet",
+      coalesce(l.sl_offered, 0) + coalesce(t.sl_offered, 0) as "slOffered"
     from live l
     full join today t on t.connection_id = l.connection_id and t.queue_id is not distinct from l.queue_id
     limit 2000`.execute(trx);
@@ -107,12 +139,12 @@ export async function selectWallCounts(trx: Tx, workspaceId: string, day: WallDa
 /** The workspace's queues (not removed) and connections, each by name. */
 export async function selectWallGroups(trx: Tx, workspaceId: string): Promise<WallGroupRow[]> {
   const { rows } = await sql<WallGroupRow>`
-    (select 'queue' as kind, id, name from call_queues
-      where workspace_id = ${workspaceId} and deleted_at is null order by name, id limit 500)
+    (select 'queue' as kind, id, name, service_level_seconds as "slSeconds", service_level_percent as "slPercent",
+      case when service_level_seconds is null then null else service_level_abandoned end as "slAbandoned"
+      from call_queues where workspace_id = ${workspaceId} and deleted_at is null order by name, id limit 500)
     union all
-    (select 'connection', id, name from call_connections where workspace_id = ${workspaceId} order by name, id limit 200)`.execute(
-    trx,
-  );
+    (select 'connection', id, name, null, null, null
+      from call_connections where workspace_id = ${workspaceId} order by name, id limit 200)`.execute(trx);
   return rows;
 }
 

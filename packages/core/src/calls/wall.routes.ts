@@ -57,6 +57,27 @@ export const wallSchema = z
         agentsByState: agentsByState
           .nullable()
           .describe('A queue’s members by presence (null for a connection).'),
+        serviceLevel: z
+          .object({
+            targetSeconds: z.number(),
+            targetPercent: z.number(),
+            abandoned: z.enum(['counted', 'ignored', 'ignoredShort']),
+            answeredInTarget: z
+              .number()
+              .describe(
+                'Calls answered within `targetSeconds` of ringing: ended today, or answered today and still in progress.',
+              ),
+            offered: z
+              .number()
+              .describe(
+                'Calls measured against: answered (as above), and ended today missed, as voicemail, or abandoned as `abandoned` says.',
+              ),
+            rate: z.number().nullable().describe('`answeredInTarget / offered`, 0–1 (null when none).'),
+          })
+          .nullable()
+          .describe(
+            'A queue’s service level today against its target (null without a target, and for a connection).',
+          ),
       }),
     ),
     totals: z.object(figures),
@@ -74,7 +95,7 @@ export const wallRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db }) 
       schema: {
         tags,
         summary:
-          'The supervisor wall: calls ringing, waiting, active and on hold per queue (calls of no queue per connection), today’s outcomes, average handle time and first-contact resolution, agents by state',
+          'The supervisor wall: calls ringing, waiting, active and on hold per queue (calls of no queue per connection), today’s outcomes, service level, average handle time and first-contact resolution, agents by state',
         response: { 200: wallSchema, ...problems },
       },
     },

@@ -13,6 +13,7 @@ import {
   selectWallGroups,
   type WallAnsweredRow,
   type WallCountRow,
+  type WallGroupRow,
 } from './wall.repository.ts';
 
 type Counts = Omit<WallCountRow, 'connectionId' | 'queueId'>;
@@ -26,8 +27,21 @@ export interface FirstContactFigure {
   rate: number | null;
 }
 
+/** A queue's service level today against its target. */
+export interface ServiceLevelFigure {
+  targetSeconds: number;
+  targetPercent: number;
+  abandoned: 'counted' | 'ignored' | 'ignoredShort';
+  /** Calls answered within `targetSeconds` of ringing. */
+  answeredInTarget: number;
+  /** Calls offered (answered, missed, sent to voicemail; abandoned ones as `abandoned` says). */
+  offered: number;
+  /** `answeredInTarget / offered`, 0–1; null when no call was offered today. */
+  rate: number | null;
+}
+
 /** The figures of a row of the wall (a queue, or a connection's calls that went through none) and of the totals. */
-export type WallFigures = Omit<Counts, 'talkSeconds' | 'timedCalls'> & {
+export type WallFigures = Omit<Counts, 'talkSeconds' | 'timedCalls' | 'slMet' | 'slOffered'> & {
   averageHandleSeconds: number | null;
   /** Null when the reader may not see the tickets it is judged by. */
   firstContactResolution: FirstContactFigure | null;
@@ -42,6 +56,8 @@ export type WallQueue = WallFigures & {
   connectionId: string | null;
   /** A queue's members by state (null for a connection's row). */
   agentsByState: AgentsByState | null;
+  /** A queue's service level today, when it has a target (null otherwise, and for a connection's row). */
+  serviceLevel: ServiceLevelFigure | null;
 };
 
 /** The supervisor wall: calls now and today per queue and in all, and the agents by state. */
@@ -68,6 +84,8 @@ const ZERO: Counts = {
   other: 0,
   talkSeconds: 0,
   timedCalls: 0,
+  slMet: 0,
+  slOffered: 0,
 };
 const KEYS = Object.keys(ZERO) as (keyof Counts)[];
 
@@ -81,12 +99,25 @@ const figure = (resolved: number, sample: number): FirstContactFigure => ({
 });
 const byState = (): AgentsByState => ({ available: 0, away: 0, on_call: 0, wrap_up: 0 });
 
+/** A queue's service level from its row's counts, when it has a target. */
+function serviceLevelOf(g: WallGroupRow, c: Counts): ServiceLevelFigure | null {
+  if (g.kind !== 'queue' || g.slSeconds === null || g.slPercent === null) return null;
+  return {
+    targetSeconds: g.slSeconds,
+    targetPercent: g.slPercent,
+    abandoned: g.slAbandoned ?? 'counted',
+    answeredInTarget: c.slMet,
+    offered: c.slOffered,
+    rate: c.slOffered > 0 ? c.slMet / c.slOffered : null,
+  };
+}
+
 /**
  * The supervisor wall, a fixed set of statements however many calls: per queue — and, for calls that went through
  * none, per connection — the calls ringing at an agent, waiting for one, active and on hold now; today's answered,
  * missed and abandoned calls, the average handle time (talk time of today's answered calls) and the first-contact
- * resolution of today's answered calls (judged with the service desk's definition and window); each queue's members
- * and every agent by presence.
+ * resolution of today's answered calls (judged with the service desk's definition and window); a queue's service level
+ * against its target; each queue's members and every agent by presence.
  */
 export async function getWall(ctx: ServiceContext): Promise<Wall> {
   const names = await memberNames(ctx);
@@ -144,7 +175,7 @@ export async function getWall(ctx: ServiceContext): Promise<Wall> {
     }
 
     const figures = (c: Counts, f: { resolved: number; sample: number } | undefined): WallFigures => {
-      const { talkSeconds, timedCalls, ...rest } = c;
+      const { talkSeconds, timedCalls, slMet: _met, slOffered: _offered, ...rest } = c;
       return {
         ...rest,
         averageHandleSeconds: average(talkSeconds, timedCalls),
@@ -165,6 +196,7 @@ export async function getWall(ctx: ServiceContext): Promise<Wall> {
           connectionId: g.kind === 'connection' ? g.id : null,
           ...figures(sums.get(key) ?? ZERO, fcr.get(key)),
           agentsByState: g.kind === 'queue' ? (members.get(g.id) ?? byState()) : null,
+          serviceLevel: serviceLevelOf(g, sums.get(key) ?? ZERO),
         };
       });
     const total = [...sums.values()].reduce(add, ZERO);

@@ -325,6 +325,97 @@ describe('the supervisor wall', () => {
     expect(seen.totals.answered).toBe(5);
   });
 
+  it('shows a queue’s service level today against its target, abandoned calls counted as the queue says', async () => {
+    const ws = await signUp(t.app);
+    const as = ws.cookie;
+    const phone = await makeConnection(call, { name: 'Level line' }, as);
+    const target = { seconds: 20, percent: 80, abandoned: 'counted' };
+    const sales = await ok(
+      'POST',
+      '/calls/queues',
+      { name: 'Sales', keys: ['sales'], serviceLevel: target },
+      as,
+    );
+    expect(sales.serviceLevel).toEqual(target);
+    const plain = await ok('POST', '/calls/queues', { name: 'Plain', keys: ['plain'] }, as);
+    expect(plain.serviceLevel).toBeNull();
+    const q = { queue: 'sales', direction: 'inbound' };
+    // Answered after 10 s (in target) and after 40 s (not); abandoned after 5 s and after 50 s.
+    await send(phone.apiKey, 'sl-1', 'ringing', q, -300);
+    await send(phone.apiKey, 'sl-1', 'answered', q, -290);
+    await send(phone.apiKey, 'sl-1', 'ended', { ...q, cause: 'normal' }, -200);
+    await send(phone.apiKey, 'sl-2', 'ringing', q, -300);
+    await send(phone.apiKey, 'sl-2', 'answered', q, -260);
+    await send(phone.apiKey, 'sl-2', 'ended', { ...q, cause: 'normal' }, -200);
+    await send(phone.apiKey, 'sl-3', 'ringing', q, -300);
+    await send(phone.apiKey, 'sl-3', 'ended', { ...q, cause: 'cancel' }, -295);
+    await send(phone.apiKey, 'sl-4', 'ringing', q, -300);
+    await send(phone.apiKey, 'sl-4', 'ended', { ...q, cause: 'cancel' }, -250);
+    // Answered after 5 s and still talking: counted at the answer. Still waiting: not yet.
+    await send(phone.apiKey, 'sl-5', 'ringing', q, -100);
+    await send(phone.apiKey, 'sl-5', 'answered', q, -95);
+    await send(phone.apiKey, 'sl-6', 'ringing', q, -10);
+    // Two days ago, and through the queue without a target: neither counts.
+    await send(phone.apiKey, 'sl-old', 'ringing', q, -2 * 86_400 - 100);
+    await send(phone.apiKey, 'sl-old', 'answered', q, -2 * 86_400 - 90);
+    await send(phone.apiKey, 'sl-old', 'ended', { ...q, cause: 'normal' }, -2 * 86_400);
+    await send(phone.apiKey, 'pl-1', 'answered', { queue: 'plain' }, -100);
+    await send(phone.apiKey, 'pl-1', 'ended', { queue: 'plain', cause: 'normal' }, -50);
+    const levelOf = async (name: string) =>
+      (await wall(as)).queues.find((r: { name: string }) => r.name === name).serviceLevel;
+    expect(await levelOf('Sales')).toEqual({
+      targetSeconds: 20,
+      targetPercent: 80,
+      abandoned: 'counted',
+      answeredInTarget: 2,
+      offered: 5,
+      rate: 0.4,
+    });
+    expect(await levelOf('Plain')).toBeNull();
+    expect((await wall(as)).totals).not.toHaveProperty('serviceLevel');
+    // Callers who hung up within the target time left out; then every abandoned call.
+    await ok(
+      'PATCH',
+      `/calls/queues/${sales.id}`,
+      { serviceLevel: { ...target, abandoned: 'ignoredShort' } },
+      as,
+    );
+    expect(await levelOf('Sales')).toMatchObject({ answeredInTarget: 2, offered: 4, rate: 0.5 });
+    await ok('PATCH', `/calls/queues/${sales.id}`, { serviceLevel: { ...target, abandoned: 'ignored' } }, as);
+    expect(await levelOf('Sales')).toMatchObject({ answeredInTarget: 2, offered: 3 });
+    // A longer target takes the 40 s answer in; a change of name keeps the target.
+    await ok('PATCH', `/calls/queues/${sales.id}`, { serviceLevel: { seconds: 45, percent: 90 } }, as);
+    expect(await levelOf('Sales')).toMatchObject({
+      targetSeconds: 45,
+      abandoned: 'counted',
+      answeredInTarget: 3,
+      offered: 5,
+    });
+    expect((await ok('PATCH', `/calls/queues/${sales.id}`, { name: 'Sales desk' }, as)).serviceLevel).toEqual(
+      {
+        seconds: 45,
+        percent: 90,
+        abandoned: 'counted',
+      },
+    );
+    for (const bad of [
+      { seconds: 0, percent: 80 },
+      { seconds: 20, percent: 101 },
+      { seconds: 20 },
+      { seconds: 1.5, percent: 80 },
+      { seconds: 20, percent: 80, abandoned: 'sometimes' },
+      { seconds: 20, percent: 80, extra: 1 },
+      '80% in 20s',
+    ]) {
+      const r = await call('PATCH', `/calls/queues/${sales.id}`, { serviceLevel: bad }, as);
+      expect(r.statusCode, JSON.stringify(bad)).toBe(400);
+    }
+    expect(
+      (await ok('PATCH', `/calls/queues/${sales.id}`, { serviceLevel: null }, as)).serviceLevel,
+    ).toBeNull();
+    expect(await levelOf('Sales desk')).toBeNull();
+  });
+
   it('reads the wall in a fixed number of statements, however many calls, queues and tickets', async () => {
     const ws = await signUp(t.app);
     const as = ws.cookie;
@@ -408,6 +499,17 @@ describe('the supervisor wall', () => {
           `select id from calls where workspace_id = $1 and agent_user_id = $1 and state in ('answered', 'held')`,
         ),
       ).toContain('calls_agent_live_idx');
+      // Service level: today's ended calls, each with its queue's target, still one range of the index.
+      expect(
+        await plan(
+          `select count(*) filter (where q.id is not null and c.answered_at - coalesce(c.ringing_at, c.answered_at)
+             <= make_interval(secs => q.service_level_seconds))
+           from calls c left join call_queues q on q.workspace_id = c.workspace_id and q.id = c.queue_id
+             and q.deleted_at is null and q.service_level_seconds is not null
+           where c.workspace_id = $1 and c.ended_at is not null and c.ended_at >= now() - interval '1 day'
+             and c.ended_at < now()`,
+        ),
+      ).toContain('calls_ended_idx');
       // First-contact resolution: a later call from the same number.
       expect(
         await plan(

@@ -43,6 +43,23 @@ const wrapUpColumns = sql`notes, wrap_up_code as "wrapUpCode", outcome_override 
   self_service as "selfService", promise_amount::text as "promiseAmount", promise_currency as "promiseCurrency",
   to_char(promise_due_on, 'YYYY-MM-DD') as "promiseDueOn"`;
 
+/**
+ * The wrap-up code's label from the list the code was chosen from: the call's queue's own codes when the queue has
+ * any, else the workspace's. Null when there is no code, when the call's queue was removed (its codes went with it),
+ * or when the list no longer holds the code: the reader then sees the code itself.
+ */
+const wrapUpLabel = sql`case when calls.wrap_up_code is null then null
+  when calls.queue_id is not null then (
+    select case when q.deleted_at is not null then null
+      when exists (select 1 from call_queue_wrap_up_codes qc where qc.workspace_id = q.workspace_id and qc.queue_id = q.id)
+        then (select qc.label from call_queue_wrap_up_codes qc
+          where qc.workspace_id = q.workspace_id and qc.queue_id = q.id and qc.code = calls.wrap_up_code)
+      else (select w.label from call_wrap_up_codes w
+        where w.workspace_id = calls.workspace_id and w.code = calls.wrap_up_code) end
+    from call_queues q where q.workspace_id = calls.workspace_id and q.id = calls.queue_id)
+  else (select w.label from call_wrap_up_codes w
+    where w.workspace_id = calls.workspace_id and w.code = calls.wrap_up_code) end`;
+
 /** A call's wrap-up; `lock` holds the call's row for the rest of the transaction (one writer at a time). */
 export async function selectWrapUp(
   trx: Tx,
@@ -70,24 +87,24 @@ export async function selectWrapUpAndQueue(
   trx: Tx,
   workspaceId: string,
   callId: string,
-): Promise<(WrapUpRow & { queue: CallQueueName | null }) | undefined> {
-  const { rows } = await sql<WrapUpRow & { queue: CallQueueName | null }>`
-    select ${wrapUpColumns},
+): Promise<(WrapUpRow & { queue: CallQueueName | null; wrapUpLabel: string | null }) | undefined> {
+  const { rows } = await sql<WrapUpRow & { queue: CallQueueName | null; wrapUpLabel: string | null }>`
+    select ${wrapUpColumns}, ${wrapUpLabel} as "wrapUpLabel",
       (select json_build_object('id', q.id, 'name', q.name) from call_queues q
         where q.workspace_id = calls.workspace_id and q.id = calls.queue_id) as queue
     from calls where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
   return rows[0];
 }
 
-/** The wrap-up of each of these calls (for their timeline entries), by call id. */
+/** The wrap-up of each of these calls (for their timeline entries) with its code's label, by call id. */
 export async function selectWrapUps(
   trx: Tx,
   workspaceId: string,
   callIds: readonly string[],
-): Promise<Map<string, WrapUpRow>> {
+): Promise<Map<string, WrapUpRow & { wrapUpLabel: string | null }>> {
   if (callIds.length === 0) return new Map();
-  const { rows } = await sql<WrapUpRow & { id: string }>`
-    select id, ${wrapUpColumns} from calls
+  const { rows } = await sql<WrapUpRow & { wrapUpLabel: string | null; id: string }>`
+    select id, ${wrapUpColumns}, ${wrapUpLabel} as "wrapUpLabel" from calls
     where workspace_id = ${workspaceId} and id = any(${callIds as string[]}::uuid[])`.execute(trx);
   return new Map(rows.map(({ id, ...r }) => [id, r]));
 }

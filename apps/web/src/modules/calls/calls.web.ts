@@ -31,6 +31,17 @@ export const callsWeb = defineWebModule({
   ],
   // Click-to-call beside the phone numbers of record pages (for members with an extension).
   phoneActions: [DialButton],
+  // The record page focused on a call whose entry is further down the timeline than it has loaded: the entry alone,
+  // just above the timeline (order 10).
+  recordPanels: [
+    {
+      id: 'focused-call',
+      objects: ['people', 'companies', 'leads'],
+      area: 'side',
+      order: 9.5,
+      component: lazy(() => import('./components/FocusedCallPanel.tsx')),
+    },
+  ],
   // A call on its record's timeline, with the agent's notes, wrap-up code and the ticket opened from it.
   timelineEntries: [{ kind: 'call', component: lazy(() => import('./components/WrapUpTimelineEntry.tsx')) }],
   settingsTabs: [

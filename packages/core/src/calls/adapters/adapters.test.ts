@@ -315,6 +315,37 @@ describe('phone system adapters', () => {
       });
       await stopAll();
     });
+
+    it('puts a call in the queue its RABITA_QUEUE channel variable names (StasisStart or ChannelVarset)', async () => {
+      const queue = await call('POST', '/calls/queues', { name: 'Sales', keys: ['Sales'] });
+      expect(queue.statusCode, queue.body).toBe(201);
+      const byVariable = await startFakeAri({
+        apiKey: 'ari:variable-pass',
+        events: () =>
+          (JSON.parse(fixture('ari-queue-variable.json')) as unknown[]).map((e) => JSON.stringify(e)),
+      });
+      fakes.push(byVariable);
+      await connection({
+        name: 'ARI variables',
+        type: 'asterisk-ari',
+        extensions: { '202': agent.userId },
+        settings: { url: byVariable.url, username: 'ari', app: 'rabita' },
+        secret: 'variable-pass',
+      });
+      supervisor();
+      await within(20_000, async () => (await byProvider('1764933900.801'))?.state === 'ended');
+      expect(await byProvider('1764933600.701')).toMatchObject({
+        queueId: queue.json().id,
+        outcome: 'answered',
+        agentUserId: agent.userId,
+        personId: person,
+      });
+      expect(await byProvider('1764933900.801')).toMatchObject({
+        queueId: queue.json().id,
+        outcome: 'missed',
+      });
+      await stopAll();
+    });
   });
 
   describe('Twilio-style webhooks', () => {
@@ -492,6 +523,38 @@ describe('phone system adapters', () => {
         400,
       );
       expect((await journal(connectionId, { ...entry, extra: 1 }, `Bearer ${key}`)).statusCode).toBe(400);
+    });
+
+    it('puts a journal entry’s call in the queue it names, by name or by the queue’s number', async () => {
+      const queue = await call('POST', '/calls/queues', {
+        name: 'Billing',
+        keys: ['Billing'],
+        numbers: ['811'],
+      });
+      expect(queue.statusCode, queue.body).toBe(201);
+      const entries = JSON.parse(fixture('threecx-queue-journal.json')) as Record<string, unknown>[];
+      const ids: string[] = [];
+      for (const entry of entries) {
+        const r = await journal(connectionId, entry, `Bearer ${key}`);
+        expect(r.statusCode, r.body).toBe(202);
+        ids.push(r.json().calls[0].id as string);
+      }
+      const [byName, byNumber, unknown] = await Promise.all(
+        ids.map(async (id) => (await call('GET', `/calls/${id}`)).json()),
+      );
+      expect(byName).toMatchObject({
+        queueId: queue.json().id,
+        outcome: 'answered',
+        agentUserId: agent.userId,
+      });
+      expect(byNumber).toMatchObject({ queueId: queue.json().id, outcome: 'missed' });
+      // A queue Rabita does not know leaves the call in none.
+      expect(unknown).toMatchObject({ queueId: null, outcome: 'answered' });
+      for (const bad of [{ queue: '' }, { queue: 'a\u0000b' }, { queueNumber: '81 1' }, { queueNumber: 'x' }])
+        expect(
+          (await journal(connectionId, { ...entries[0], ...bad }, `Bearer ${key}`)).statusCode,
+          JSON.stringify(bad),
+        ).toBe(400);
     });
   });
 });

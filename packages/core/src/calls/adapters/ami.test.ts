@@ -3,9 +3,9 @@ import { foldCall } from '../call-fold.ts';
 import { phoneSystemAddress } from './adapter-settings.ts';
 import { AmiCallMapper, endpointOf } from './ami-mapper.ts';
 import { type AmiMessage, AmiParser, amiAction } from './ami-parser.ts';
-import { AriCallMapper, queueOfArgs } from './ari-client.ts';
+import { AriCallMapper, queueOfArgs, queueOfChannelVars } from './ari-client.ts';
 import { fixture } from './fake-phone-systems.ts';
-import { journalEvents, keyOf, secondsOf } from './threecx.ts';
+import { type JournalEntry, journalEvents, keyOf, secondsOf } from './threecx.ts';
 import { twilioEvents, twilioSignature } from './twilio.ts';
 
 const parseAll = (chunks: (string | Buffer)[], options?: ConstructorParameters<typeof AmiParser>[1]) => {
@@ -214,6 +214,56 @@ describe('ARI events as call events', () => {
       for (const event of plain.map(e)) expect(event).not.toHaveProperty('queue');
   });
 
+  it('puts a call in the queue its RABITA_QUEUE channel variable names, from StasisStart or ChannelVarset', () => {
+    const mapper = new AriCallMapper({ isExtension });
+    const events = (JSON.parse(fixture('ari-queue-variable.json')) as unknown[]).flatMap((e) =>
+      mapper.map(e),
+    );
+    expect(events.map((e) => [e.callId, e.event, e.sequence, e.extension, e.queue])).toEqual([
+      // ari.conf's channelvars put the variable on StasisStart's channel.
+      ['1764933600.701', 'ringing', 30, undefined, 'Sales'],
+      // The agent's channel has the variable empty: the call keeps its queue.
+      ['1764933600.701', 'answered', 4190, '202', 'Sales'],
+      ['1764933600.701', 'ended', 64200, undefined, 'Sales'],
+      ['1764933900.801', 'ringing', 20, undefined, undefined],
+      // Set while the call rings: it rings again, in the queue, at nobody's extension.
+      ['1764933900.801', 'ringing', 470, undefined, 'sales'],
+      ['1764933900.801', 'ended', 30990, undefined, 'sales'],
+    ]);
+    expect(foldCall(events.filter((e) => e.callId === '1764933900.801'))).toMatchObject({
+      queue: 'sales',
+      outcome: 'missed',
+    });
+    expect(queueOfChannelVars({ RABITA_QUEUE: ' Support ' })).toBe('Support');
+    for (const bad of [
+      undefined,
+      null,
+      'RABITA_QUEUE=x',
+      ['x'],
+      {},
+      { RABITA_QUEUE: 7 },
+      { RABITA_QUEUE: '' },
+    ])
+      expect(queueOfChannelVars(bad), JSON.stringify(bad)).toBeUndefined();
+    expect(queueOfChannelVars({ RABITA_QUEUE: 'a\u0000b' })).toBeUndefined();
+    // Another variable, an outbound call, a hostile value or the same queue again send nothing.
+    const other = new AriCallMapper({ isExtension });
+    const start = (JSON.parse(fixture('ari-queue-variable.json')) as unknown[])[3] as Record<string, unknown>;
+    other.map(start);
+    const varset = (variable: string, value: unknown) => ({
+      type: 'ChannelVarset',
+      variable,
+      value,
+      timestamp: '2026-12-05T11:25:01.000+0000',
+      channel: start.channel,
+    });
+    expect(other.map(varset('OTHER', 'sales'))).toEqual([]);
+    expect(other.map(varset('RABITA_QUEUE', 'x'.repeat(300)))).toEqual([]);
+    expect(other.map(varset('RABITA_QUEUE', { q: 1 }))).toEqual([]);
+    expect(other.map(varset('RABITA_QUEUE', 'sales'))).toHaveLength(1);
+    expect(other.map(varset('RABITA_QUEUE', 'sales'))).toEqual([]);
+  });
+
   it('reads queue=<name> among the arguments and leaves out what the call-event schema would refuse', () => {
     expect(queueOfArgs(['queue=support'])).toBe('support');
     expect(queueOfArgs(['lang=fa', ' Queue = Sales desk '])).toBe('Sales desk');
@@ -318,6 +368,21 @@ describe('Twilio and 3CX input', () => {
     expect(
       journalEvents({ callType: 'Missed', number: '0912', start: '2026-12-05T10:00:00Z' })[0]!.callId,
     ).toBe(missed[0]!.callId);
+    // A queue by name on every event; an inbound call's queue number as the number it dialled.
+    const [byName, byNumber] = (JSON.parse(fixture('threecx-queue-journal.json')) as JournalEntry[]).map(
+      (entry) => journalEvents(entry),
+    );
+    expect(byName!.map((e) => e.queue)).toEqual(['Billing', 'Billing', 'Billing']);
+    expect(foldCall(byName!)).toMatchObject({ queue: 'Billing', toRaw: '811', outcome: 'answered' });
+    expect(byNumber!.every((e) => e.queue === undefined && e.to === '811')).toBe(true);
+    expect(
+      journalEvents({
+        callType: 'Outbound',
+        number: '0912',
+        start: '2026-12-05T10:00:00Z',
+        queueNumber: '811',
+      })[0],
+    ).toMatchObject({ to: '0912', from: '' });
   });
 
   it('refuses phone systems on private or loopback addresses unless the operator allows them', async () => {

@@ -7,7 +7,9 @@ import { type AdapterLog, type Backoff, keepConnected, orderedHandOff } from './
 // `ChannelDestroyed` (ended, with its cause). A call is the channel's `linkedid` (the channel's own id before
 // Asterisk 16.? named it), and the sequence is the milliseconds since the call's start, from the event's own
 // timestamp: the same event always gives the same sequence. ARI has no queues of its own: the dialplan names one in
-// the application's arguments (`Stasis(rabita,queue=support)`), and every event of the call after carries it.
+// the application's arguments (`Stasis(rabita,queue=support)`) or in the channel variable `RABITA_QUEUE` (read from
+// StasisStart's `channelvars`, which needs `channelvars = RABITA_QUEUE` in ari.conf, or from a `ChannelVarset`
+// event), and every event of the call after carries it.
 
 /** One ARI event as far as Rabita reads it. */
 interface AriEvent {
@@ -17,6 +19,9 @@ interface AriEvent {
   args?: unknown;
   cause?: unknown;
   cause_txt?: unknown;
+  /** ChannelVarset: the variable set and its value. */
+  variable?: unknown;
+  value?: unknown;
   channel?: {
     id?: unknown;
     name?: unknown;
@@ -26,8 +31,13 @@ interface AriEvent {
     caller?: { number?: unknown };
     connected?: { number?: unknown };
     dialplan?: { exten?: unknown };
+    /** The variables ari.conf's `channelvars` lists, as set on the channel. */
+    channelvars?: unknown;
   };
 }
+
+/** The channel variable that names a call's queue. */
+export const QUEUE_VARIABLE = 'RABITA_QUEUE';
 
 const str = (v: unknown, max = 100) => (typeof v === 'string' ? v.slice(0, max) : undefined);
 /** ARI writes `2026-12-05T10:00:00.123+0000`; Date wants the offset with a colon. */
@@ -59,11 +69,25 @@ export function queueOfArgs(args: unknown): string | undefined {
     if (typeof arg !== 'string') continue;
     const named = /^\s*queue\s*=(.*)$/is.exec(arg.slice(0, 1000));
     if (!named) continue;
-    const queue = named[1]!.trim();
-    // `\p{Cs}` in a `u` pattern matches only a surrogate without its pair.
-    return queue.length > 0 && queue.length <= 200 && !/[\p{Cc}\p{Cs}]/u.test(queue) ? queue : undefined;
+    return queueName(named[1]);
   }
   return undefined;
+}
+
+/**
+ * A queue name as the call-event schema takes it: trimmed; none when it is not text, empty, too long, or holds a
+ * control character or a lone surrogate (`\p{Cs}` in a `u` pattern matches only a surrogate without its pair).
+ */
+function queueName(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.length > 1000) return undefined;
+  const queue = raw.trim();
+  return queue.length > 0 && queue.length <= 200 && !/[\p{Cc}\p{Cs}]/u.test(queue) ? queue : undefined;
+}
+
+/** The queue a channel's variables name (`RABITA_QUEUE`, as ari.conf's `channelvars` puts it on the channel). */
+export function queueOfChannelVars(vars: unknown): string | undefined {
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) return undefined;
+  return queueName((vars as Record<string, unknown>)[QUEUE_VARIABLE]);
 }
 
 /** Follows ARI events and says which Rabita call events each one is. */
@@ -111,7 +135,10 @@ export class AriCallMapper {
           start: Number.isFinite(start) ? start : at,
           answered: false,
           // A queue gathers customers' calls, as AMI's QueueCallerJoin is taken for inbound calls only.
-          queue: direction === 'inbound' ? queueOfArgs(e.args) : undefined,
+          queue:
+            direction === 'inbound'
+              ? (queueOfArgs(e.args) ?? queueOfChannelVars(channel.channelvars))
+              : undefined,
         };
         this.#calls.set(id, call);
         return [event(call, 'ringing', extension ? { extension } : {})];
@@ -121,6 +148,17 @@ export class AriCallMapper {
         if (!call || channel.state !== 'Up' || call.answered) return [];
         call.answered = true;
         return [event(call, 'answered', extension ? { extension } : {})];
+      }
+      case 'ChannelVarset': {
+        // The dialplan (or another application) sets RABITA_QUEUE on a channel of a customer's call: the call is in
+        // that queue from now on. While it still rings, a second `ringing` at nobody's extension says so at once
+        // (the pop goes to the queue's members), as AMI's QueueCallerJoin does.
+        const call = this.#calls.get(id);
+        if (call?.direction !== 'inbound' || e.variable !== QUEUE_VARIABLE) return [];
+        const queue = queueName(e.value);
+        if (!queue || queue === call.queue) return [];
+        call.queue = queue;
+        return call.answered ? [] : [event(call, 'ringing')];
       }
       case 'ChannelDestroyed': {
         const call = this.#calls.get(id);

@@ -163,6 +163,10 @@ export interface JournalEntry {
   duration?: string | number | undefined;
   start: string;
   end?: string | undefined;
+  /** The queue the call came through, by the name or key Rabita's queue is known by (`[QueueName]`). */
+  queue?: string | undefined;
+  /** The queue's extension or number (`[QueueExtension]`): an inbound call dialled it, so it finds the queue. */
+  queueNumber?: string | undefined;
 }
 
 /** Seconds from a number of seconds or an `hh:mm:ss` span (undefined when it is neither). */
@@ -174,7 +178,10 @@ export function secondsOf(duration: string | number | undefined): number | undef
   return /^\d{1,8}$/.test(duration.trim()) ? Number(duration.trim()) : undefined;
 }
 
-/** The call events a journal entry means: ringing, answered when talked, ended. */
+/**
+ * The call events a journal entry means: ringing, answered when talked, ended; each names the entry's queue, if any
+ * (by key; else, inbound, by the queue's number as the number dialled).
+ */
 export function journalEvents(entry: JournalEntry): CallEventInput[] {
   const outbound = entry.callType === 'Outbound' || entry.callType === 'Notanswered';
   const talked = entry.callType === 'Inbound' || entry.callType === 'Outbound';
@@ -190,9 +197,11 @@ export function journalEvents(entry: JournalEntry): CallEventInput[] {
   const base = {
     callId,
     from: outbound ? '' : entry.number,
-    to: outbound ? entry.number : '',
+    // An inbound call's queue number is the number it dialled: the fold finds the queue holding that number.
+    to: outbound ? entry.number : (entry.queueNumber ?? ''),
     direction: outbound ? ('outbound' as const) : ('inbound' as const),
     ...(entry.agent ? { extension: entry.agent } : {}),
+    ...(entry.queue ? { queue: entry.queue } : {}),
   };
   const answeredAt = talked && duration !== undefined ? new Date(end.getTime() - duration * 1000) : start;
   return [

@@ -1,7 +1,7 @@
 import { ActionIcon, Badge, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconPhoneCall, IconX } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AnchorLink } from '../../../components/links.tsx';
 import { useMe } from '../../auth/hooks/useMe.ts';
@@ -23,7 +23,8 @@ const LIVE_REFRESH_MS = 3_000;
  * One call's card: who is calling (name, company, flags, open tickets and deals, the last interactions) and through
  * which queue, or the records to pick from, or a new person's form; after an answered call of the agent's has ended,
  * the wrap-up. It closes by itself when another agent answers or when a call nobody answered ends. The name opens the
- * record's page focused on the call, taking a note typed here and not saved along; while that page shows the call
+ * record's page focused on the call, where the wrap-up form starts from what was entered here and not saved (and
+ * back: the card's form starts from the page's when it returns); while that page shows the call
  * with its wrap-up form, the card keeps to its heading (the rest on demand) and leaves the form to the page, so the
  * call never has two forms, one of which would save what the other replaced.
  */
@@ -50,15 +51,6 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
   const onPage = useSyncExternalStore(callFocusStore.subscribe, () => callFocusStore.has(callId));
   const [expanded, setExpanded] = useState(false);
   const bodyShown = !onPage || expanded;
-  const body = useRef<HTMLDivElement>(null);
-  // A note typed in the card's form and not saved goes along to the page's form.
-  const keepDraft = () => {
-    const typed = body.current?.querySelector<HTMLTextAreaElement>(
-      '[data-testid="wrap-up-form"] textarea',
-    )?.value;
-    if (data && typed !== undefined && typed !== (data.call.wrapUp.notes ?? ''))
-      callFocusStore.keepDraft(callId, typed);
-  };
   return (
     <Paper
       withBorder
@@ -81,7 +73,6 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
                     to="/o/$object/$id"
                     params={{ object: data.record.object, id: data.record.id }}
                     search={{ call: callId }}
-                    onClick={keepDraft}
                     inherit
                   >
                     {title}
@@ -131,7 +122,7 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
             </Button>
           </Group>
         )}
-        <div id={`call-card-body-${callId}`} hidden={!bodyShown} ref={body}>
+        <div id={`call-card-body-${callId}`} hidden={!bodyShown}>
           <Stack gap="sm">
             {card.isLoading && <Loader size="sm" aria-label={t('callCard.loading')} />}
             {data?.call.from && data.call.state === 'ended' && (

@@ -1,7 +1,7 @@
 import { Badge, Box, Stack } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useSearch } from '@tanstack/react-router';
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan, useMe } from '../../auth/hooks/useMe.ts';
 import { useScrolledIntoView } from '../hooks/useScrolledIntoView.ts';
@@ -15,7 +15,7 @@ const HEADER_GAP_PX = 72;
 /**
  * A call's timeline entry (`children`); when the record page is focused on this call (`?call=<id>`, the call card's
  * name link), the entry highlighted, scrolled into view and followed by the call's wrap-up form, so the agent
- * finishes the call on the record's page. The form starts from a note typed in the card and not saved, if any.
+ * finishes the call on the record's page. The form starts from what was entered in the card and not saved, if anything.
  */
 export function FocusedCallEntry({ callId, children }: { callId: string; children: ReactNode }) {
   const { t } = useTranslation();
@@ -30,10 +30,8 @@ export function FocusedCallEntry({ callId, children }: { callId: string; childre
     queryFn: () => callCardApi.card(callId),
     enabled: focused && canRead,
   });
-  const [draft] = useState(() => callFocusStore.draft(callId));
   useEffect(() => {
     if (!focused) return;
-    callFocusStore.dropDraft(callId);
     return callFocusStore.show(callId);
   }, [focused, callId]);
   useScrolledIntoView(ref, focused);
@@ -56,18 +54,8 @@ export function FocusedCallEntry({ callId, children }: { callId: string; childre
           {t('callFocus.thisCall')}
         </Badge>
         {children}
-        {takesWrapUp(card.data, myId) && (
-          <WrapUpForm
-            card={
-              draft === undefined
-                ? card.data
-                : {
-                    ...card.data,
-                    call: { ...card.data.call, wrapUp: { ...card.data.call.wrapUp, notes: draft } },
-                  }
-            }
-          />
-        )}
+        {/* The form starts from what the agent entered in the card and has not saved (kept as they typed). */}
+        {takesWrapUp(card.data, myId) && <WrapUpForm card={card.data} />}
       </Stack>
     </Box>
   );

@@ -4,6 +4,7 @@ import {
   Group,
   MultiSelect,
   NumberInput,
+  Select,
   Stack,
   TagsInput,
   TextInput,
@@ -13,13 +14,21 @@ import { useTranslation } from 'react-i18next';
 import { ErrorText, fieldError } from '../../../components/ErrorText.tsx';
 import { useAction } from '../../../lib/use-action.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
-import { type CallQueue, listError, type QueueInput, queueKeys, queuesApi } from '../utils/queues-api.ts';
+import {
+  ABANDONED_RULES,
+  type CallQueue,
+  listError,
+  type QueueInput,
+  queueKeys,
+  queuesApi,
+  type ServiceLevel,
+} from '../utils/queues-api.ts';
 import { type CodeRow, QueueWrapUpCodes } from './QueueWrapUpCodes.tsx';
 
 /**
  * Makes or changes a call queue: its name, what phone systems call it (queue keys) and the numbers that reach it,
- * the members who take its calls, its own wrap-up codes (none: the workspace's) and its own wrap-up time (none: the
- * phone system's).
+ * the members who take its calls, its own wrap-up codes (none: the workspace's), its own wrap-up time (none: the
+ * phone system's) and its service-level target (none: the wall shows no service level for it).
  */
 export function QueueForm({
   queue,
@@ -40,6 +49,10 @@ export function QueueForm({
   const [codes, setCodes] = useState<CodeRow[]>(queue?.wrapUpCodes ?? []);
   const [ownTime, setOwnTime] = useState(queue !== null && queue.wrapUpSeconds !== null);
   const [seconds, setSeconds] = useState<number>(queue?.wrapUpSeconds ?? 30);
+  const [hasTarget, setHasTarget] = useState(queue?.serviceLevel != null);
+  const [target, setTarget] = useState<ServiceLevel>(
+    queue?.serviceLevel ?? { seconds: 20, percent: 80, abandoned: 'counted' },
+  );
   const error = action.error;
 
   const submit = (e: FormEvent) => {
@@ -53,6 +66,7 @@ export function QueueForm({
         .filter((c) => c.code.trim() !== '' || c.label.trim() !== '')
         .map((c) => ({ code: c.code.trim(), label: c.label.trim() })),
       wrapUpSeconds: ownTime ? seconds : null,
+      serviceLevel: hasTarget ? target : null,
     };
     void action.run(async () => {
       if (queue === null) await queuesApi.create(body);
@@ -118,6 +132,54 @@ export function QueueForm({
               allowDecimal={false}
               error={fieldError(error, 'wrapUpSeconds')}
             />
+          ) : null}
+        </Stack>
+        <Stack gap={6}>
+          <Checkbox
+            label={t('callQueues.serviceLevel')}
+            description={t('callQueues.serviceLevelHint')}
+            checked={hasTarget}
+            onChange={(e) => setHasTarget(e.currentTarget.checked)}
+          />
+          {hasTarget ? (
+            <Group grow align="flex-start">
+              <NumberInput
+                label={t('callQueues.slPercent')}
+                value={target.percent}
+                onChange={(v) =>
+                  setTarget({ ...target, percent: typeof v === 'number' ? v : Number(v) || 0 })
+                }
+                min={1}
+                max={100}
+                suffix="%"
+                allowDecimal={false}
+                error={fieldError(error, 'serviceLevel.percent')}
+              />
+              <NumberInput
+                label={t('callQueues.slSeconds')}
+                value={target.seconds}
+                onChange={(v) =>
+                  setTarget({ ...target, seconds: typeof v === 'number' ? v : Number(v) || 0 })
+                }
+                min={1}
+                max={3600}
+                allowDecimal={false}
+                error={fieldError(error, 'serviceLevel.seconds')}
+              />
+              <Select
+                label={t('callQueues.slAbandoned')}
+                data={ABANDONED_RULES.map((r) => ({
+                  value: r,
+                  label: t(`callQueues.slAbandonedRules.${r}`),
+                }))}
+                value={target.abandoned}
+                onChange={(v) =>
+                  setTarget({ ...target, abandoned: (v as ServiceLevel['abandoned']) ?? 'counted' })
+                }
+                allowDeselect={false}
+                comboboxProps={{ withinPortal: false }}
+              />
+            </Group>
           ) : null}
         </Stack>
         <QueueWrapUpCodes rows={codes} onChange={setCodes} error={error} />

@@ -45,6 +45,7 @@ export function QueueSettings() {
                   <Table.Th>{t('callQueues.members')}</Table.Th>
                   <Table.Th>{t('callQueues.wrapUpShort')}</Table.Th>
                   <Table.Th>{t('callQueues.codes')}</Table.Th>
+                  <Table.Th>{t('callQueues.serviceLevelShort')}</Table.Th>
                   <Table.Th />
                 </Table.Tr>
               </Table.Thead>
@@ -77,6 +78,14 @@ export function QueueSettings() {
                       {q.wrapUpCodes.length === 0
                         ? t('callQueues.workspaceCodes')
                         : listed(q.wrapUpCodes.map((c) => c.label))}
+                    </Table.Td>
+                    <Table.Td data-testid={`call-queue-${q.id}-service-level`}>
+                      {q.serviceLevel
+                        ? t('callQueues.slTarget', {
+                            percent: n(q.serviceLevel.percent),
+                            seconds: n(q.serviceLevel.seconds),
+                          })
+                        : t('callQueues.noTarget')}
                     </Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end" wrap="nowrap">

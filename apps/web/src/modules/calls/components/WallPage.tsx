@@ -41,6 +41,36 @@ export function formatFirstContact(f: Figures['firstContactResolution'], prefs: 
   return f?.rate === null || f === null ? '—' : formatPercent(f.rate, prefs);
 }
 
+/**
+ * A queue's service level today: the share answered in time against its target, with the counts and the target
+ * in words, and a colour only beside them (met or not); — without a target, or before any call was offered.
+ */
+function ServiceLevelCell({ level, prefs }: { level: WallRow['serviceLevel']; prefs: Prefs }) {
+  const { t } = useTranslation();
+  if (!level) return <Text size="sm">—</Text>;
+  const n = (v: number) => formatNumber(v, prefs);
+  const met = level.rate !== null && level.rate * 100 >= level.targetPercent;
+  // Words under the share, not a badge: a badge's label is cut to nothing when the table's column is narrow.
+  return (
+    <Stack gap={0}>
+      <Text size="sm" fw={600} data-testid="wall-service-level">
+        {level.rate === null ? '—' : formatPercent(level.rate, prefs)}
+      </Text>
+      {level.rate !== null && (
+        <Text size="xs" fw={600} c={met ? 'teal.9' : 'red.9'}>
+          {t(met ? 'callWall.slMet' : 'callWall.slBelow')}
+        </Text>
+      )}
+      <Text size="xs" c="dimmed">
+        {t('callWall.slCounts', { met: n(level.answeredInTarget), offered: n(level.offered) })}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {t('callWall.slTarget', { percent: n(level.targetPercent), seconds: n(level.targetSeconds) })}
+      </Text>
+    </Stack>
+  );
+}
+
 /** A row of figures under its heading. */
 function FigureRow({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -68,7 +98,8 @@ function ListCard({ title, empty, children }: { title: string; empty: string | n
 /**
  * The supervisor wall (`calls.supervise`): calls ringing, waiting, active and on hold now, per queue (calls that went
  * through none under their phone system, labelled so) and in all; today's answered, missed and abandoned calls, the
- * average handle time and first-contact resolution, today being the workspace's; each queue's available members and
+ * average handle time and first-contact resolution, today being the workspace's; each queue's service level against its
+ * target; each queue's available members and
  * every agent's presence. Live: the event stream's `wall` and `presence` events read it again, and so does a wrap-up's
  * end.
  */
@@ -130,7 +161,16 @@ export default function WallPage() {
             title={t('callWall.queues')}
             empty={w.queues.length === 0 ? t('callWall.noQueues') : null}
           >
-            <Table.ScrollContainer minWidth={880}>
+            <Table.ScrollContainer
+              minWidth={1000}
+              // Wider than the page on a laptop: the region scrolls, so a keyboard reaches it too.
+              scrollAreaProps={{
+                viewportProps: {
+                  tabIndex: 0,
+                  'aria-label': t('callWall.queues'),
+                } as React.ComponentProps<'div'>,
+              }}
+            >
               <Table data-testid="wall-queues">
                 <Table.Thead>
                   <Table.Tr>
@@ -143,6 +183,7 @@ export default function WallPage() {
                     ].map((k) => (
                       <Table.Th key={k}>{label(k)}</Table.Th>
                     ))}
+                    <Table.Th>{t('callWall.serviceLevel')}</Table.Th>
                     <Table.Th>{t('callWall.availableAgents')}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
@@ -161,6 +202,9 @@ export default function WallPage() {
                       ))}
                       <Table.Td>{formatHandleTime(q.averageHandleSeconds, prefs)}</Table.Td>
                       <Table.Td>{formatFirstContact(q.firstContactResolution, prefs)}</Table.Td>
+                      <Table.Td miw={140} data-testid={`wall-queue-${q.id}-serviceLevel`}>
+                        <ServiceLevelCell level={q.serviceLevel} prefs={prefs} />
+                      </Table.Td>
                       <Table.Td>{q.agentsByState ? n(q.agentsByState.available) : '—'}</Table.Td>
                     </Table.Tr>
                   ))}

@@ -1,32 +1,53 @@
 import { Button, Divider, Group, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText, fieldError } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
 import { timelineKeys } from '../../timeline/utils/timeline-keys.ts';
 import { CALL_OUTCOMES, type CallCardData, callCardApi, callCardKeys } from '../utils/call-card-api.ts';
+import { callFocusStore } from '../utils/call-focus.ts';
 
 /**
  * During and after the agent's call: notes, wrap-up code and outcome, saved on the call (and shown on the caller's
- * timeline); a ticket opened with the caller as requester; a follow-up task for the agent.
+ * timeline); a ticket opened with the caller as requester; a follow-up task for the agent. What the agent entered
+ * and has not saved is kept (`callFocusStore`) as they type, so the call's other form — the card's, or the record
+ * page's focused on the call — starts from it when it takes over.
  */
 export function WrapUpForm({ card }: { card: CallCardData }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const id = card.call.id;
   const wrap = card.call.wrapUp;
-  const [notes, setNotes] = useState(wrap.notes ?? '');
-  const [code, setCode] = useState<string | null>(wrap.wrapUpCode);
-  const [outcome, setOutcome] = useState<string | null>(wrap.outcome);
   const name = card.record?.title ?? card.call.from ?? '';
-  const [ticketSubject, setTicketSubject] = useState(t('callCard.ticketSubject', { name }));
-  const [taskTitle, setTaskTitle] = useState(t('callCard.taskTitle', { name }));
+  const [draft] = useState(() => callFocusStore.draft(id));
+  const [notes, setNotes] = useState(draft?.notes ?? wrap.notes ?? '');
+  const [code, setCode] = useState<string | null>(draft ? draft.code : wrap.wrapUpCode);
+  const [outcome, setOutcome] = useState<string | null>(draft ? draft.outcome : wrap.outcome);
+  const [ticketSubject, setTicketSubject] = useState(
+    draft?.ticketSubject ?? t('callCard.ticketSubject', { name }),
+  );
+  const [taskTitle, setTaskTitle] = useState(draft?.taskTitle ?? t('callCard.taskTitle', { name }));
+  // Kept once the agent changed something here (or the form started from a draft), not for a form only opened.
+  const touched = useRef(draft !== undefined);
+  const touch =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      touched.current = true;
+      set(v);
+    };
+  useEffect(() => {
+    if (touched.current) callFocusStore.keepDraft(id, { notes, code, outcome, ticketSubject, taskTitle });
+  }, [id, notes, code, outcome, ticketSubject, taskTitle]);
   // The codes of the call's queue when it has its own, else the workspace's.
   const codes = useQuery({
     queryKey: callCardKeys.wrapUpCodesOf(id),
     queryFn: () => callCardApi.wrapUpCodesOf(id),
   });
+  // The call's codes; a code given before and no longer in them stays shown, by its label when the server has one.
+  const codeOptions = (codes.data ?? []).map((c) => ({ value: c.code, label: c.label }));
+  if (wrap.wrapUpCode !== null && !codeOptions.some((o) => o.value === wrap.wrapUpCode))
+    codeOptions.push({ value: wrap.wrapUpCode, label: wrap.wrapUpLabel ?? wrap.wrapUpCode });
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: callCardKeys.card(id) });
     if (card.record)
@@ -40,6 +61,9 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
         outcome: outcome as (typeof CALL_OUTCOMES)[number] | null,
       }),
     onSuccess: (next) => {
+      // Saved: the form holds what the call now holds, nothing to carry over.
+      callFocusStore.dropDraft(id);
+      touched.current = false;
       qc.setQueryData(callCardKeys.card(id), next);
       refresh();
     },
@@ -69,7 +93,7 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
           <Textarea
             label={t('callCard.notes')}
             value={notes}
-            onChange={(e) => setNotes(e.currentTarget.value)}
+            onChange={(e) => touch(setNotes)(e.currentTarget.value)}
             autosize
             minRows={2}
             maxRows={6}
@@ -79,9 +103,9 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
           <Group grow>
             <Select
               label={t('callCard.wrapUpCode')}
-              data={(codes.data ?? []).map((c) => ({ value: c.code, label: c.label }))}
+              data={codeOptions}
               value={code}
-              onChange={setCode}
+              onChange={touch(setCode)}
               clearable
               comboboxProps={{ withinPortal: false }}
               error={fieldError(save.error, 'wrapUpCode')}
@@ -90,7 +114,7 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
               label={t('callCard.outcome')}
               data={CALL_OUTCOMES.map((o) => ({ value: o, label: t(`callCard.outcomes.${o}`) }))}
               value={outcome}
-              onChange={setOutcome}
+              onChange={touch(setOutcome)}
               placeholder={
                 card.call.outcome
                   ? t(`callCard.outcomes.${card.call.outcome}`, { defaultValue: '' })
@@ -124,7 +148,7 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
                 size="xs"
                 label={t('callCard.ticketSubjectLabel')}
                 value={ticketSubject}
-                onChange={(e) => setTicketSubject(e.currentTarget.value)}
+                onChange={(e) => touch(setTicketSubject)(e.currentTarget.value)}
                 maxLength={500}
               />
               <Button
@@ -153,7 +177,7 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
               size="xs"
               label={t('callCard.taskTitleLabel')}
               value={taskTitle}
-              onChange={(e) => setTaskTitle(e.currentTarget.value)}
+              onChange={(e) => touch(setTaskTitle)(e.currentTarget.value)}
               maxLength={500}
             />
             <Button

@@ -1,11 +1,9 @@
 import { Stack, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { AnchorLink } from '../../../components/links.tsx';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../../../lib/format.ts';
-import { useCan, usePrefs } from '../../auth/hooks/useMe.ts';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
 import type { TimelineEntryViewProps } from '../../web-module.ts';
-import { callCardApi, callCardKeys } from '../utils/call-card-api.ts';
 import { FocusedCallEntry } from './FocusedCallEntry.tsx';
 import { RecordingPlayer } from './RecordingPlayer.tsx';
 
@@ -13,16 +11,13 @@ import { RecordingPlayer } from './RecordingPlayer.tsx';
 export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
   const { t } = useTranslation();
   const prefs = usePrefs();
-  // The wrap-up code by its label (read by holders of calls.read; others see the code).
-  const codes = useQuery({
-    queryKey: callCardKeys.wrapUpCodes,
-    queryFn: callCardApi.wrapUpCodes,
-    enabled: useCan('calls.read') && typeof entry.wrapUpCode === 'string',
-    staleTime: 60_000,
-  });
+  // The wrap-up code by the label of the list it came from (the call's queue's own, else the workspace's), as the
+  // server names it; the code itself when that list or the code is gone.
   const code =
     typeof entry.wrapUpCode === 'string'
-      ? (codes.data?.find((c) => c.code === entry.wrapUpCode)?.label ?? entry.wrapUpCode)
+      ? typeof entry.wrapUpLabel === 'string' && entry.wrapUpLabel !== ''
+        ? entry.wrapUpLabel
+        : entry.wrapUpCode
       : null;
   const outcome = entry.outcome
     ? t(`callCard.outcomes.${String(entry.outcome)}`, { defaultValue: String(entry.outcome) })
@@ -45,7 +40,14 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
       <Text size="sm">
         {t(entry.direction === 'outbound' ? 'callCard.kinds.callOut' : 'callCard.kinds.callIn')} · {outcome}
         {minutes !== null ? ` · ${t('callCard.minutes', { n: formatNumber(minutes, prefs) })}` : ''}
-        {code ? ` · ${code}` : ''}
+        {code ? (
+          <>
+            {' · '}
+            <bdi data-testid="timeline-call-code">{code}</bdi>
+          </>
+        ) : (
+          ''
+        )}
       </Text>
       {typeof entry.notes === 'string' && entry.notes !== '' && (
         <Text size="sm" c="dimmed" style={{ whiteSpace: 'pre-wrap' }}>

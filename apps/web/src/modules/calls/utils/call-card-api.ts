@@ -1,5 +1,6 @@
 import { call, client } from '../../../api/client.ts';
 import type { components, paths } from '../../../api/schema.gen.ts';
+import { timelineKeys } from '../../timeline/utils/timeline-keys.ts';
 
 export type CallCardData = components['schemas']['CallCard'];
 export type CallCardPick = CallCardData['candidates'][number];
@@ -23,7 +24,16 @@ export const callCardKeys = {
   wrapUpCodes: ['calls', 'wrap-up-codes'] as const,
   /** The codes of one call: its queue's own, else the workspace's. */
   wrapUpCodesOf: (id: string) => ['calls', 'wrap-up-codes', id] as const,
+  /**
+   * One call's entry on a record's timeline, under the timeline's own key, so whatever reads the timeline again
+   * (a wrap-up saved, a record event) reads it again too.
+   */
+  timelineEntry: (object: string, recordId: string, callId: string) =>
+    [...timelineKeys.record(object, recordId), 'call', callId] as const,
 };
+
+/** The objects whose timelines hold calls. */
+export type CallRecordObject = 'people' | 'companies' | 'leads';
 
 /** The call card's reads and the agent's actions, through the typed client. */
 export const callCardApi = {
@@ -35,6 +45,12 @@ export const callCardApi = {
   addTask: (id: string, body: CallTaskInput) =>
     call(client.POST('/api/v1/calls/{id}/task', { params: { path: { id } }, body })),
   wrapUpCodes: async () => (await call(client.GET('/api/v1/calls/wrap-up-codes'))).codes,
+  timelineEntry: (id: string, object: CallRecordObject, recordId: string) =>
+    call(
+      client.GET('/api/v1/calls/{id}/timeline-entry', {
+        params: { path: { id }, query: { object, recordId } },
+      }),
+    ),
   wrapUpCodesOf: async (id: string) =>
     (await call(client.GET('/api/v1/calls/{id}/wrap-up-codes', { params: { path: { id } } }))).codes,
 };

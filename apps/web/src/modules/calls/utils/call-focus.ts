@@ -4,9 +4,18 @@ import type { CallCardData } from './call-card-api.ts';
 // timeline entry highlighted with the wrap-up under it. While that entry is on screen the call's card shrinks to its
 // heading, so it neither covers the entry nor offers a second wrap-up form.
 
+/** What the agent has entered in a call's wrap-up form and not saved yet: it goes along between the card and the page. */
+export interface WrapUpDraft {
+  notes: string;
+  code: string | null;
+  outcome: string | null;
+  ticketSubject: string;
+  taskTitle: string;
+}
+
 const shown = new Map<string, number>();
-/** Notes typed in a card's form and not saved, on their way to the page's form. */
-const drafts = new Map<string, string>();
+/** Wrap-up forms' unsaved input, by call: the form that mounts next (card or page) starts from it. */
+const drafts = new Map<string, WrapUpDraft>();
 const listeners = new Set<() => void>();
 const emit = () => {
   for (const l of listeners) l();
@@ -21,12 +30,12 @@ export const callFocusStore = {
     };
   },
   has: (callId: string) => (shown.get(callId) ?? 0) > 0,
-  /** Keeps notes typed in the call's card and not saved, for the page's form to start from. */
-  keepDraft(callId: string, notes: string) {
-    drafts.set(callId, notes);
+  /** Keeps what the call's wrap-up form holds and has not saved, for the next form of the call to start from. */
+  keepDraft(callId: string, draft: WrapUpDraft) {
+    drafts.set(callId, draft);
   },
-  /** The notes kept for the call, if any (kept until `dropDraft`). */
-  draft: (callId: string): string | undefined => drafts.get(callId),
+  /** The unsaved input kept for the call, if any (kept until `dropDraft`). */
+  draft: (callId: string): WrapUpDraft | undefined => drafts.get(callId),
   dropDraft(callId: string) {
     drafts.delete(callId);
   },

@@ -6,6 +6,14 @@ export type QueueInput = NonNullable<
   paths['/api/v1/calls/queues']['post']['requestBody']
 >['content']['application/json'];
 
+export type ServiceLevel = components['schemas']['CallQueueServiceLevel'];
+/** How a queue's abandoned calls count toward its service level. */
+export const ABANDONED_RULES = [
+  'counted',
+  'ignoredShort',
+  'ignored',
+] as const satisfies readonly ServiceLevel['abandoned'][];
+
 /** Query keys of call queues. */
 export const queueKeys = {
   all: ['calls', 'queues'] as const,
