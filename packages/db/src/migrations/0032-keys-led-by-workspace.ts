@@ -16,6 +16,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       add primary key (workspace_id, id),
       drop constraint sessions_token_hash_key,
       add constraint sessions_token_hash_key unique (token_hash, workspace_id)`.execute(db);
+  // A session is also found by its id alone (its last-seen time, once a minute; its sign-in time; a workspace switch).
+  await sql`create index sessions_id_idx on sessions (id)`.execute(db);
   await sql`
     alter table sign_in_challenges
       drop constraint sign_in_challenges_pkey,
