@@ -3,9 +3,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+
+import { freePort } from '../processes.ts';
+
+export { freePort };
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(REPO, 'apps/cli/src/main.ts');
@@ -22,17 +25,6 @@ export function findHaproxy(): string | undefined {
     } catch {}
   }
   return undefined;
-}
-
-/** A port nobody listens on at this moment. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** A process the test started: its output so far and its exit. */

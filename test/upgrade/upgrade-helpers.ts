@@ -1,23 +1,19 @@
 // The upgrade tests' shared parts: the real `npm start` in a child process, and the answers the fixture's version gave,
 // asked again of the upgraded one.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { freePort, type Run, watchChild } from '../processes.ts';
 import { type Answers, readAnswers } from './load-fixture.ts';
+
+export { freePort, type Run };
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const answers: Answers = readAnswers();
 /** Every `npm start` still running, for the tests' clean-up. */
 export const running = new Set<ChildProcess>();
-
-export interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 /** `npm start` in the checkout, as a person upgrading runs it, with these variables and nothing of the test run's. */
 export function npmStart(env: Record<string, string>): Run {
@@ -26,21 +22,7 @@ export function npmStart(env: Record<string, string>): Run {
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, output: () => out, exited };
+  return watchChild(child, running);
 }
 
 /** The server process `npm start` runs (its script execs node, so it is npm's child). */
@@ -55,15 +37,6 @@ export function serverPid(run: Run): number {
     execFileSync('sleep', ['0.05']);
   }
   throw new Error('npm start has no child process');
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function ready(port: number, run: Run, seconds = 180): Promise<void> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/harness.ts';
+import { freePort, type Run, watchChild } from '../../../test/processes.ts';
 
 const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 const BIN = path.resolve(import.meta.dirname, '../bin/rabita.js');
@@ -16,12 +17,6 @@ const BIN = path.resolve(import.meta.dirname, '../bin/rabita.js');
 const SYSTEM_NODE =
   ['/usr/bin/node', '/usr/local/bin/node'].find((p) => fs.existsSync(p)) ?? process.execPath;
 const running = new Set<ChildProcess>();
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 interface How {
   /** Run as this user (uid and gid), like an unprivileged operator. */
@@ -41,30 +36,7 @@ function rabita(args: string[], env: Record<string, string>, how: How = {}): Run
     detached: how.group ?? false,
     ...(how.as ?? {}),
   });
-  running.add(child);
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, output: () => out, exited };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return watchChild(child, running);
 }
 
 async function ready(port: number, run: Run, seconds = 90): Promise<void> {
