@@ -2,8 +2,9 @@
 // Browser test: call queues. The admin makes a queue in Settings → Phone systems with the form — its name in the phone
 // system and two members, herself and a colleague — then, on another page, the phone system posts a call waiting in
 // that queue at nobody's extension: the card pops for her, a member. The colleague's extension answers it: her card
-// closes. The wall shows the queue by name with its answered call. Then the queue's form in Arabic, right to left. No
-// serious accessibility problems.
+// closes. The wall shows the queue by name with its answered call. Then the queue's form in Arabic, right to left, with
+// the code's Arabic label, which the caller's timeline then shows to her in Arabic (and the default label in
+// English); and the workspace's own wrap-up codes with labels per language. No serious accessibility problems.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -27,6 +28,8 @@ describe('a call queue pops for its members and closes when one answers', () => 
   let base: string;
   let apiKey = '';
   let colleague: { userId: string; name: string };
+  /** The caller whose timeline shows the queue's call with its wrap-up code. */
+  let person = '';
   const api = (method: string, url: string, body?: unknown) => desk.api(method, url, body);
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   /** What the phone system posts: one event of a call to the support number, now. */
@@ -139,7 +142,7 @@ describe('a call queue pops for its members and closes when one answers', () => 
   });
 
   it('names the call’s wrap-up code by the queue’s own label on the caller’s timeline', async () => {
-    const person = (
+    person = (
       await api('POST', '/objects/people', {
         firstName: 'Huda',
         lastName: 'Salem',
@@ -170,11 +173,91 @@ describe('a call queue pops for its members and closes when one answers', () => 
     const form = page.getByTestId('call-queue-form');
     await form.getByLabel(s.ownWrapUp).check();
     await form.getByLabel(s.wrapUp).fill('90');
+    // The code's label in Arabic, beside its default one.
+    const arabicLabel = form.getByLabel(
+      s.labelInN.replace('{{n}}', '1').replace('{{language}}', ar.language.ar),
+      { exact: true },
+    );
+    const direction = (label: string) =>
+      form
+        .getByLabel(s.labelInN.replace('{{n}}', '1').replace('{{language}}', label), { exact: true })
+        .evaluate((el) => getComputedStyle(el).direction);
+    // Each language's label is written in its own direction, English left to right on this right-to-left page.
+    expect(await direction(ar.language.ar)).toBe('rtl');
+    expect(await direction(ar.language.en)).toBe('ltr');
+    await arabicLabel.fill('  حُلّت في المكالمة ');
     expect(await axe(page, '[data-testid="call-queue-form"]')).toEqual([]);
     await shot('calls-queues-form-ar-rtl');
     await form.getByTestId('call-queue-save').click();
     await form.waitFor({ state: 'detached' });
-    const [queue] = (await api('GET', '/calls/queues')).data as { wrapUpSeconds: number }[];
+    const [queue] = (await api('GET', '/calls/queues')).data as {
+      wrapUpSeconds: number;
+      wrapUpCodes: unknown[];
+    }[];
     expect(queue?.wrapUpSeconds).toBe(90);
+    expect(queue?.wrapUpCodes).toEqual([
+      { code: 'fixed', label: 'Fixed on the call', labels: { ar: 'حُلّت في المكالمة' } },
+    ]);
+    // The list names the code in Arabic too.
+    const row = page.getByTestId('call-queue-list').getByRole('row', { name: /Customer support/ });
+    await row.getByText('حُلّت في المكالمة').waitFor();
+  });
+
+  it('names the wrap-up code in Arabic on the caller’s timeline for an agent reading Arabic', async () => {
+    await page.goto(`${base}/o/people/${person}`);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    const code = page.getByTestId('timeline-call').getByTestId('timeline-call-code');
+    await code.getByText('حُلّت في المكالمة', { exact: true }).waitFor();
+    expect(await page.getByTestId('timeline-call').getByText('Fixed on the call').count()).toBe(0);
+    // Read in English, the same entry shows the default label (it has none in English).
+    await api('PATCH', '/me', { locale: 'en', digits: 'latn' });
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('ltr');
+    await code.getByText('Fixed on the call', { exact: true }).waitFor();
+    await api('PATCH', '/me', { locale: 'ar', digits: 'arab' });
+    // A call of the queue she took herself: the page on it has her wrap-up form, whose picker names the code in
+    // Arabic too.
+    await phoneSays('queue-3', 'answered', { queue: 'support', extension: '201' });
+    await phoneSays('queue-3', 'ended', { queue: 'support', cause: 'normal' });
+    const calls = (await api('GET', `/calls?object=people&recordId=${person}`)).data as {
+      id: string;
+      providerCallId: string;
+    }[];
+    const mine = calls.find((c) => c.providerCallId === 'queue-3')!.id;
+    await api('PATCH', `/calls/${mine}`, { wrapUpCode: 'fixed' });
+    await page.goto(`${base}/o/people/${person}?call=${mine}`);
+    const picker = page
+      .getByTestId('wrap-up-form')
+      .getByLabel(ar.callCard.wrapUpCode)
+      .and(page.locator('input:not([type=hidden])'));
+    await expect.poll(() => picker.inputValue()).toBe('حُلّت في المكالمة');
+    await picker.click();
+    await page.getByRole('option', { name: 'حُلّت في المكالمة' }).waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  it('keeps the workspace’s wrap-up codes with a label per language, in Arabic', async () => {
+    const w = ar.callWrapUpCodes;
+    await page.goto(`${base}/settings?tab=phone-systems`);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    const section = page.getByTestId('wrap-up-code-settings');
+    await section.getByText(w.none).waitFor();
+    await section.getByTestId('wrap-up-add-code').click();
+    const q = ar.callQueues;
+    await section.getByLabel(q.codeN.replace('{{n}}', '1'), { exact: true }).fill('callback');
+    await section.getByLabel(q.labelN.replace('{{n}}', '1'), { exact: true }).fill('Call back');
+    const inLanguage = (language: 'en' | 'ar' | 'fa') =>
+      section.getByLabel(q.labelInN.replace('{{n}}', '1').replace('{{language}}', ar.language[language]), {
+        exact: true,
+      });
+    await inLanguage('ar').fill('معاودة الاتصال');
+    await inLanguage('fa').fill('تماس دوباره');
+    expect(await axe(page, '[data-testid="wrap-up-code-settings"]')).toEqual([]);
+    await section.getByTestId('wrap-up-codes-save').click();
+    await section.getByText(w.saved).waitFor();
+    expect((await api('GET', '/calls/wrap-up-codes')).codes).toEqual([
+      { code: 'callback', label: 'Call back', labels: { ar: 'معاودة الاتصال', fa: 'تماس دوباره' } },
+    ]);
+    await shot('calls-wrap-up-codes-ar-rtl');
   });
 });

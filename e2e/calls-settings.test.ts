@@ -3,7 +3,8 @@
 // the form (country, a trunk prefix to strip, extension 100 mapped to herself), its API key shown once and copied
 // with the button (read back from the clipboard), the exact address the phone system must call. Then the phone
 // system posts with that key: on the supervisor wall the call is counted live (active, then answered today) and
-// the header's presence turns "on a call", then "wrap-up", and the agent sets herself away. Then the same screens
+// the header's presence turns "on a call", then "wrap-up", and the agent sets herself away; her row on the wall writes
+// her state in words, whole even at a phone's width. Then the same screens
 // in English, left to right, and a Twilio-style connection's settings with its auth token, which stays write-only.
 // Screenshots of both; no serious accessibility problems.
 import fs from 'node:fs/promises';
@@ -127,6 +128,30 @@ describe('phone systems, presence and the supervisor wall in the browser', () =>
       .toBe('1');
     const myRow = page.getByTestId('wall-agents').getByRole('row', { name: new RegExp(NAME) });
     await expect.poll(() => myRow.textContent()).toContain(states.on_call);
+    // Her state is written in Persian, as the cell's accessible name, and shown whole (not a colour alone, not cut
+    // to an ellipsis) even on a phone's width.
+    await myRow.getByRole('cell', { name: states.on_call, exact: true }).waitFor();
+    const state = myRow.getByTestId('presence-state');
+    expect(await state.getAttribute('data-state')).toBe('on_call');
+    // Shown, and no box of it cuts its words (an ellipsis or a clipped label is a box narrower than its content).
+    const shownWhole = () =>
+      state.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const boxes = [el, ...el.querySelectorAll('*')].filter((n) => n instanceof HTMLElement);
+        return (
+          box.width > 0 &&
+          box.height > 0 &&
+          boxes.every((n) => n.scrollWidth <= Math.ceil(n.getBoundingClientRect().width) + 1)
+        );
+      });
+    expect(await shownWhole()).toBe(true);
+    const wide = page.viewportSize();
+    await page.setViewportSize({ width: 360, height: 740 });
+    await myRow.getByRole('cell', { name: states.on_call, exact: true }).waitFor();
+    expect(await shownWhole()).toBe(true);
+    expect(await state.isVisible()).toBe(true);
+    await shot('calls-wall-fa-rtl-narrow');
+    if (wide) await page.setViewportSize(wide);
     await page.keyboard.press('Escape');
     expect(await axe(page)).toEqual([]);
     await shot('calls-wall-fa-rtl');
@@ -168,6 +193,12 @@ describe('phone systems, presence and the supervisor wall in the browser', () =>
     await expect
       .poll(() => page.getByTestId('presence-control').textContent())
       .toContain(en.presence.states.away);
+    // Her row on the wall says it in English.
+    await page
+      .getByTestId('wall-agents')
+      .getByRole('row', { name: new RegExp(NAME) })
+      .getByRole('cell', { name: en.presence.states.away, exact: true })
+      .waitFor();
     expect(await axe(page)).toEqual([]);
     await shot('calls-wall-en-ltr');
     // Deleting asks first.

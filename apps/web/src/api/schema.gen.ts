@@ -30429,6 +30429,15 @@ export interface paths {
                         wrapUpCodes?: {
                             code: string;
                             label: string;
+                            /**
+                             * @description The label per language (en, ar, fa), shown to a reader in theirs; `label` in any other.
+                             * @default {}
+                             */
+                            labels?: {
+                                en?: string;
+                                ar?: string;
+                                fa?: string;
+                            };
                         }[];
                         /** @description Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s. */
                         wrapUpSeconds?: number | null;
@@ -30669,6 +30678,15 @@ export interface paths {
                         wrapUpCodes?: {
                             code: string;
                             label: string;
+                            /**
+                             * @description The label per language (en, ar, fa), shown to a reader in theirs; `label` in any other.
+                             * @default {}
+                             */
+                            labels?: {
+                                en?: string;
+                                ar?: string;
+                                fa?: string;
+                            };
                         }[];
                         /** @description Seconds an agent stays in wrap-up after a call of this queue; null: the connection’s. */
                         wrapUpSeconds?: number | null;
@@ -31090,6 +31108,12 @@ export interface components {
                     wrapUpCode: string | null;
                     /** @description The code’s label in the list it was chosen from (the call’s queue’s own, else the workspace’s); null when that list or the code is gone. */
                     wrapUpLabel: string | null;
+                    /** @description That code’s label per language (en, ar, fa) where it has one: the reader’s own is shown over `wrapUpLabel`. */
+                    wrapUpLabels: {
+                        en?: string;
+                        ar?: string;
+                        fa?: string;
+                    };
                     outcome: string | null;
                     ticketId: string | null;
                     taskId: string | null;
@@ -31216,6 +31240,12 @@ export interface components {
                     wrapUpCode: string | null;
                     /** @description The code’s label in the list it was chosen from (the call’s queue’s own, else the workspace’s); null when that list or the code is gone. */
                     wrapUpLabel: string | null;
+                    /** @description That code’s label per language (en, ar, fa) where it has one: the reader’s own is shown over `wrapUpLabel`. */
+                    wrapUpLabels: {
+                        en?: string;
+                        ar?: string;
+                        fa?: string;
+                    };
                     outcome: string | null;
                     ticketId: string | null;
                     taskId: string | null;
@@ -31472,6 +31502,11 @@ export interface components {
             wrapUpCodes: {
                 code: string;
                 label: string;
+                labels: {
+                    en?: string;
+                    ar?: string;
+                    fa?: string;
+                };
             }[];
             wrapUpSeconds: number | null;
             serviceLevel: components["schemas"]["CallQueueServiceLevel"] | null;
@@ -31487,6 +31522,11 @@ export interface components {
             wrapUpCodes: {
                 code: string;
                 label: string;
+                labels: {
+                    en?: string;
+                    ar?: string;
+                    fa?: string;
+                };
             }[];
             wrapUpSeconds: number | null;
             serviceLevel: components["schemas"]["CallQueueServiceLevelInput"] | null;
@@ -31744,12 +31784,30 @@ export interface components {
             codes: {
                 code: string;
                 label: string;
+                /**
+                 * @description The label per language (en, ar, fa), shown to a reader in theirs; `label` in any other.
+                 * @default {}
+                 */
+                labels: {
+                    en?: string;
+                    ar?: string;
+                    fa?: string;
+                };
             }[];
         };
         CallWrapUpCodesInput: {
             codes: {
                 code: string;
                 label: string;
+                /**
+                 * @description The label per language (en, ar, fa), shown to a reader in theirs; `label` in any other.
+                 * @default {}
+                 */
+                labels: {
+                    en?: string;
+                    ar?: string;
+                    fa?: string;
+                };
             }[];
         };
         CallWrapUpCodesOfCall: {
@@ -31763,6 +31821,11 @@ export interface components {
             codes: {
                 code: string;
                 label: string;
+                labels: {
+                    en?: string;
+                    ar?: string;
+                    fa?: string;
+                };
             }[];
         };
         CallWrapUpCodesOfCallInput: {
@@ -31776,6 +31839,11 @@ export interface components {
             codes: {
                 code: string;
                 label: string;
+                labels: {
+                    en?: string;
+                    ar?: string;
+                    fa?: string;
+                };
             }[];
         };
         CallWrapUpInput: {

@@ -2236,6 +2236,7 @@ export const ar: Dictionary = {
     workspaceCodes: 'رموز مساحة العمل',
     codeN: 'الرمز {{n}}',
     labelN: 'تسمية الرمز {{n}}',
+    labelInN: 'تسمية الرمز {{n}} — {{language}}',
     labelPlaceholder: 'ما يراه الموظفون',
     addCode: 'إضافة رمز',
     removeCode: 'إزالة الرمز {{n}}',
@@ -2253,6 +2254,13 @@ export const ar: Dictionary = {
     slTarget: '{{percent}}٪ خلال {{seconds}} ث',
     noTarget: 'بلا هدف',
     save: 'حفظ',
+  },
+  callWrapUpCodes: {
+    title: 'رموز الإنهاء',
+    hint: 'يختار الموظف أحدها بعد مكالمة لم تمرّ بقائمة انتظار، أو مرّت بقائمة ليست لها رموز خاصة. يقرأ كل موظف تسمية الرمز بلغته إن وُجدت، وإلا فالتسمية العامة.',
+    none: 'لا رموز إنهاء بعد: أضف ما يختاره الموظفون بعد المكالمة.',
+    save: 'حفظ الرموز',
+    saved: 'تم الحفظ.',
   },
   presence: {
     states: { available: 'متاح', on_call: 'في مكالمة', wrap_up: 'إنهاء المكالمة', away: 'غير متاح' },

@@ -2262,6 +2262,7 @@ export const en = {
     workspaceCodes: 'The workspace’s',
     codeN: 'Code {{n}}',
     labelN: 'Label of code {{n}}',
+    labelInN: 'Label of code {{n}} in {{language}}',
     labelPlaceholder: 'What agents see',
     addCode: 'Add a code',
     removeCode: 'Remove code {{n}}',
@@ -2280,6 +2281,13 @@ export const en = {
     slTarget: '{{percent}}% in {{seconds}} s',
     noTarget: 'No target',
     save: 'Save',
+  },
+  callWrapUpCodes: {
+    title: 'Wrap-up codes',
+    hint: 'Agents pick one of these after a call that went through no queue, or a queue with no codes of its own. Each agent reads a code’s label in their own language when it has one there, else its label.',
+    none: 'No wrap-up codes yet: add the ones agents pick after a call.',
+    save: 'Save the codes',
+    saved: 'Saved.',
   },
   presence: {
     states: { available: 'Available', on_call: 'On a call', wrap_up: 'Wrap-up', away: 'Away' },

@@ -2241,6 +2241,7 @@ export const fa: Dictionary = {
     workspaceCodes: 'کدهای فضای کاری',
     codeN: 'کد {{n}}',
     labelN: 'برچسب کد {{n}}',
+    labelInN: 'برچسب کد {{n}} — {{language}}',
     labelPlaceholder: 'آنچه کارشناسان می‌بینند',
     addCode: 'افزودن کد',
     removeCode: 'برداشتن کد {{n}}',
@@ -2259,6 +2260,13 @@ export const fa: Dictionary = {
     slTarget: '{{percent}}٪ در {{seconds}} ثانیه',
     noTarget: 'بی‌هدف',
     save: 'ذخیره',
+  },
+  callWrapUpCodes: {
+    title: 'کدهای جمع‌بندی',
+    hint: 'کارشناس پس از تماسی که از هیچ صفی نگذشته، یا از صفی بی کد ویژه گذشته، یکی از این‌ها را برمی‌گزیند. هر کارشناس برچسب کد را به زبان خود می‌خواند اگر به آن زبان داشته باشد، وگرنه برچسب اصلی را.',
+    none: 'هنوز کد جمع‌بندی‌ای نیست: کدهایی را که کارشناسان پس از تماس برمی‌گزینند بیفزایید.',
+    save: 'ذخیرهٔ کدها',
+    saved: 'ذخیره شد.',
   },
   presence: {
     states: { available: 'در دسترس', on_call: 'در تماس', wrap_up: 'جمع‌بندی', away: 'دور از میز' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wrapUpCodeSchema } from './wrap-up.schemas.ts';
 
 const company = z.object({
   id: z.string().describe('Empty for a lead’s company name.'),
@@ -56,6 +57,9 @@ export const callCardSchema = z
           .describe(
             'The code’s label in the list it was chosen from (the call’s queue’s own, else the workspace’s); null when that list or the code is gone.',
           ),
+        wrapUpLabels: wrapUpCodeSchema.shape.labels.describe(
+          'That code’s label per language (en, ar, fa) where it has one: the reader’s own is shown over `wrapUpLabel`.',
+        ),
         outcome: z.string().nullable(),
         ticketId: z.string().nullable(),
         taskId: z.string().nullable(),

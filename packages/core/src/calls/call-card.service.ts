@@ -12,7 +12,12 @@ import { latestCsatOf } from '../service/csat.service.ts';
 import { getTimeline, type TimelineEntry } from '../timeline/timeline.service.ts';
 import { type CallRow, selectCall } from './calls.repository.ts';
 import { seesPhonesOf } from './calls.service.ts';
-import { type CallQueueName, selectWrapUpAndQueue, type WrapUpRow } from './wrap-up.repository.ts';
+import {
+  type CallQueueName,
+  selectWrapUpAndQueue,
+  type WrapUpNames,
+  type WrapUpRow,
+} from './wrap-up.repository.ts';
 
 type CardObject = 'people' | 'companies' | 'leads';
 
@@ -56,11 +61,7 @@ const RECENT = 5;
  * The call as the card shows it: state, numbers, agent, times, outcome (the agent's over the phone system's) and
  * the queue it went through.
  */
-function callPart(
-  row: CallRow,
-  wrap: WrapUpRow & { wrapUpLabel?: string | null },
-  queue: CallQueueName | null,
-) {
+function callPart(row: CallRow, wrap: WrapUpRow & Partial<WrapUpNames>, queue: CallQueueName | null) {
   return {
     id: row.id,
     state: row.state,
@@ -81,6 +82,7 @@ function callPart(
       notes: wrap.notes,
       wrapUpCode: wrap.wrapUpCode,
       wrapUpLabel: wrap.wrapUpLabel ?? null,
+      wrapUpLabels: wrap.wrapUpLabels ?? {},
       outcome: wrap.outcomeOverride,
       ticketId: wrap.ticketId,
       taskId: wrap.taskId,

@@ -23,6 +23,7 @@ import { up as serviceLevel } from './service-level.migrations.ts';
 import { wallRoutes } from './wall.routes.ts';
 import { up as wrapUp } from './wrap-up.migrations.ts';
 import { wrapUpRoutes } from './wrap-up.routes.ts';
+import { up as wrapUpLabels } from './wrap-up-labels.migrations.ts';
 
 /** The contact centre's server core: phone connections, call events in, calls folded from them. */
 export const callsModule: ModuleManifest = {
@@ -50,6 +51,7 @@ export const callsModule: ModuleManifest = {
     'calls-0007-queues': { up: queues },
     'calls-0008-service-level': { up: serviceLevel },
     'calls-0009-keys-led-by-workspace': { up: keysLedByWorkspace },
+    'calls-0010-wrap-up-labels': { up: wrapUpLabels },
   },
   permissions: [
     { action: 'calls.manage', roles: [] },

@@ -4,15 +4,12 @@ import type { TimelineItem, TimelineSource } from '../modules/manifest.ts';
 import { type RecordView, readRecords } from '../records/gate.ts';
 import { type CallRow, callOfRecord, callsOfRecordPage } from './calls.repository.ts';
 import { seesPhonesOf } from './calls.service.ts';
-import { selectWrapUps, type WrapUpRow } from './wrap-up.repository.ts';
+import { selectWrapUps, type WrapUpNames, type WrapUpRow } from './wrap-up.repository.ts';
 
 const OBJECTS = new Set(['people', 'companies', 'leads']);
 
 /** A call's wrap-up on its timeline entry: notes, code, the agent's outcome, the ticket (if the reader sees it). */
-function wrapUpOf(
-  wrap: (WrapUpRow & { wrapUpLabel: string | null }) | undefined,
-  tickets: Map<string, RecordView>,
-) {
+function wrapUpOf(wrap: (WrapUpRow & WrapUpNames) | undefined, tickets: Map<string, RecordView>) {
   if (!wrap) return {};
   const ticket = wrap.ticketId ? tickets.get(wrap.ticketId) : undefined;
   return {
@@ -21,6 +18,8 @@ function wrapUpOf(
     wrapUpCode: wrap.wrapUpCode,
     // The label of the list the code came from (the queue's own, else the workspace's); null: show the code.
     wrapUpLabel: wrap.wrapUpLabel,
+    // And its labels per language: a timeline source knows the reader's role, not their language, so the web picks.
+    wrapUpLabels: wrap.wrapUpLabels,
     ticket: ticket ? { id: ticket.id, number: ticket.number ?? null, subject: ticket.subject ?? null } : null,
     taskId: wrap.taskId,
     report: wrap.reportTicketId

@@ -1,5 +1,6 @@
 import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
+import type { WrapUpCode, WrapUpCodeInput } from './wrap-up.repository.ts';
 
 const utc = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
@@ -15,7 +16,7 @@ export interface QueueRow {
   /** The members who take its calls. */
   members: string[];
   /** Its own wrap-up codes; empty: the workspace's list applies. */
-  wrapUpCodes: { code: string; label: string }[];
+  wrapUpCodes: WrapUpCode[];
   /** Seconds of wrap-up after its calls; null: the connection's. */
   wrapUpSeconds: number | null;
   /** Its service-level target (migration `calls-0008-service-level`); null: none. */
@@ -51,7 +52,8 @@ const queueColumns = sql`q.id, q.name, q.wrap_up_seconds as "wrapUpSeconds",
     where k.workspace_id = q.workspace_id and k.queue_id = q.id and k.kind = 'number'), '{}') as numbers,
   coalesce((select array_agg(m.user_id::text order by m.user_id) from call_queue_members m
     where m.workspace_id = q.workspace_id and m.queue_id = q.id), '{}') as members,
-  coalesce((select jsonb_agg(jsonb_build_object('code', c.code, 'label', c.label) order by c.position)
+  coalesce((select jsonb_agg(jsonb_build_object('code', c.code, 'label', c.label, 'labels', c.labels)
+      order by c.position)
     from call_queue_wrap_up_codes c where c.workspace_id = q.workspace_id and c.queue_id = q.id), '[]') as "wrapUpCodes"`;
 
 /** The workspace's queues (not removed), by name. */
@@ -208,7 +210,7 @@ export async function replaceQueueCodes(
   trx: Tx,
   workspaceId: string,
   queueId: string,
-  codes: readonly { code: string; label: string }[],
+  codes: readonly WrapUpCodeInput[],
 ): Promise<void> {
   await sql`
     delete from call_queue_wrap_up_codes where workspace_id = ${workspaceId} and queue_id = ${queueId}`.execute(
@@ -216,10 +218,11 @@ export async function replaceQueueCodes(
   );
   if (codes.length === 0) return;
   await sql`
-    insert into call_queue_wrap_up_codes (workspace_id, queue_id, code, label, position)
-    select ${workspaceId}, ${queueId}, c.code, c.label, c.position::int
+    insert into call_queue_wrap_up_codes (workspace_id, queue_id, code, label, labels, position)
+    select ${workspaceId}, ${queueId}, c.code, c.label, c.labels, c.position::int
     from unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.label)}::text[],
-      ${codes.map((_, i) => i)}::int[]) as c(code, label, position)`.execute(trx);
+      ${codes.map((c) => JSON.stringify(c.labels ?? {}))}::jsonb[], ${codes.map((_, i) => i)}::int[])
+      as c(code, label, labels, position)`.execute(trx);
 }
 
 /**
@@ -291,20 +294,19 @@ export async function selectCodesForCall(
   trx: Tx,
   workspaceId: string,
   callId: string,
-): Promise<
-  | { queueId: string | null; source: 'queue' | 'workspace'; codes: { code: string; label: string }[] }
-  | undefined
-> {
+): Promise<{ queueId: string | null; source: 'queue' | 'workspace'; codes: WrapUpCode[] } | undefined> {
   const { rows } = await sql<{
     queueId: string | null;
-    queueCodes: { code: string; label: string }[];
-    workspaceCodes: { code: string; label: string }[];
+    queueCodes: WrapUpCode[];
+    workspaceCodes: WrapUpCode[];
   }>`
     select c.queue_id as "queueId",
-      coalesce((select jsonb_agg(jsonb_build_object('code', q.code, 'label', q.label) order by q.position, q.code)
+      coalesce((select jsonb_agg(jsonb_build_object('code', q.code, 'label', q.label, 'labels', q.labels)
+          order by q.position, q.code)
         from call_queue_wrap_up_codes q where q.workspace_id = c.workspace_id and q.queue_id = c.queue_id), '[]')
         as "queueCodes",
-      coalesce((select jsonb_agg(jsonb_build_object('code', w.code, 'label', w.label) order by w.position, w.code)
+      coalesce((select jsonb_agg(jsonb_build_object('code', w.code, 'label', w.label, 'labels', w.labels)
+          order by w.position, w.code)
         from call_wrap_up_codes w where w.workspace_id = c.workspace_id), '[]') as "workspaceCodes"
     from calls c where c.workspace_id = ${workspaceId} and c.id = ${callId}`.execute(trx);
   const row = rows[0];

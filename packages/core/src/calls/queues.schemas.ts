@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { wrapUpCodeItemSchema } from './wrap-up.schemas.ts';
+import { wrapUpCodeItemSchema, wrapUpCodeSchema } from './wrap-up.schemas.ts';
 
 const noControl = (max: number) =>
   z
@@ -74,7 +74,7 @@ export const queueSchema = z
     keys: z.array(z.string()),
     numbers: z.array(z.string()),
     members: z.array(z.string()),
-    wrapUpCodes: z.array(z.object({ code: z.string(), label: z.string() })),
+    wrapUpCodes: z.array(wrapUpCodeSchema),
     wrapUpSeconds: z.number().nullable(),
     serviceLevel: serviceLevelSchema.nullable(),
     createdAt: z.string(),
@@ -88,6 +88,6 @@ export const callWrapUpCodesSchema = z
     source: z
       .enum(['queue', 'workspace'])
       .describe('Whether the codes are the queue’s own or the workspace’s.'),
-    codes: z.array(z.object({ code: z.string(), label: z.string() })),
+    codes: z.array(wrapUpCodeSchema),
   })
   .meta({ id: 'CallWrapUpCodesOfCall' });

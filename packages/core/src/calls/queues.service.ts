@@ -20,6 +20,7 @@ import {
   softDeleteQueue,
   updateQueue,
 } from './queues.repository.ts';
+import type { WrapUpCodeInput } from './wrap-up.repository.ts';
 
 /** The most queues a workspace keeps. */
 export const MAX_QUEUES = 200;
@@ -30,7 +31,7 @@ export interface QueueInput {
   keys?: readonly string[] | undefined;
   numbers?: readonly string[] | undefined;
   members?: readonly string[] | undefined;
-  wrapUpCodes?: readonly { code: string; label: string }[] | undefined;
+  wrapUpCodes?: readonly WrapUpCodeInput[] | undefined;
   /** Null: the connection's wrap-up seconds apply. */
   wrapUpSeconds?: number | null | undefined;
   /** Null: no service-level target. */
@@ -75,7 +76,7 @@ export function dialledForms(toRaw: string, toE164: string | null): string[] {
   return [...forms];
 }
 
-function checkCodes(codes: readonly { code: string; label: string }[]) {
+function checkCodes(codes: readonly WrapUpCodeInput[]) {
   const seen = new Set<string>();
   codes.forEach((c, i) => {
     if (seen.has(c.code))

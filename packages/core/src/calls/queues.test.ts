@@ -70,7 +70,7 @@ describe('call queues', () => {
       numbers: ['021 8877 6600', '۸۰۰'],
       members: [agent.userId, colleague.userId],
       wrapUpCodes: [
-        { code: 'fixed', label: 'Fixed on the call' },
+        { code: 'fixed', label: 'Fixed on the call', labels: { ar: ' حُلّت في المكالمة ', fa: 'حل شد' } },
         { code: 'escalated', label: 'Escalated' },
       ],
       wrapUpSeconds: 900,
@@ -82,8 +82,8 @@ describe('call queues', () => {
       keys: ['support', 'QU-support-1'],
       numbers: ['021 8877 6600', '۸۰۰'],
       wrapUpCodes: [
-        { code: 'fixed', label: 'Fixed on the call' },
-        { code: 'escalated', label: 'Escalated' },
+        { code: 'fixed', label: 'Fixed on the call', labels: { ar: 'حُلّت في المكالمة', fa: 'حل شد' } },
+        { code: 'escalated', label: 'Escalated', labels: {} },
       ],
       wrapUpSeconds: 900,
     });
@@ -160,6 +160,10 @@ describe('call queues', () => {
       { wrapUpSeconds: 3601 },
       { wrapUpSeconds: 1.5 },
       { wrapUpCodes: [{ code: 'bad code', label: 'X' }] },
+      { wrapUpCodes: [{ code: 'ok', label: 'X', labels: { tr: 'Tamam' } }] },
+      { wrapUpCodes: [{ code: 'ok', label: 'X', labels: { ar: 'x'.repeat(201) } }] },
+      { wrapUpCodes: [{ code: 'ok', label: 'X', labels: { fa: ' ' } }] },
+      { wrapUpCodes: [{ code: 'ok', label: 'X', labels: 'Tamam' }] },
       { id: crypto.randomUUID() },
       [],
     ];
@@ -246,8 +250,8 @@ describe('call queues', () => {
       queueId: support.id,
       source: 'queue',
       codes: [
-        { code: 'fixed', label: 'Fixed on the call' },
-        { code: 'escalated', label: 'Escalated' },
+        { code: 'fixed', label: 'Fixed on the call', labels: { ar: 'حُلّت في المكالمة', fa: 'حل شد' } },
+        { code: 'escalated', label: 'Escalated', labels: {} },
       ],
     });
     const wrong = await call('PATCH', `/calls/${queued}`, { wrapUpCode: 'resolved' }, agent.cookie);
@@ -256,7 +260,12 @@ describe('call queues', () => {
     expect(wrong.json().detail).toMatch(/queue/);
     const right = await call('PATCH', `/calls/${queued}`, { wrapUpCode: 'fixed' }, agent.cookie);
     expect(right.statusCode, right.body).toBe(200);
-    expect(right.json().call.wrapUp.wrapUpCode).toBe('fixed');
+    // Named by the queue's own labels, per language too.
+    expect(right.json().call.wrapUp).toMatchObject({
+      wrapUpCode: 'fixed',
+      wrapUpLabel: 'Fixed on the call',
+      wrapUpLabels: { ar: 'حُلّت في المكالمة', fa: 'حل شد' },
+    });
     // A call of no queue takes the workspace's codes.
     const plain = await send(line.apiKey, 'w-2', 'answered', { to: '999', extension: '201' });
     expect(await ok('GET', `/calls/${plain}/wrap-up-codes`, undefined, agent.cookie)).toMatchObject({

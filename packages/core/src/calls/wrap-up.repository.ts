@@ -1,4 +1,5 @@
 import type { Tx } from '@rabita/db';
+import type { Locale } from '@rabita/shared';
 import { sql } from 'kysely';
 
 const utc = (column: string) =>
@@ -43,22 +44,50 @@ const wrapUpColumns = sql`notes, wrap_up_code as "wrapUpCode", outcome_override 
   self_service as "selfService", promise_amount::text as "promiseAmount", promise_currency as "promiseCurrency",
   to_char(promise_due_on, 'YYYY-MM-DD') as "promiseDueOn"`;
 
+/** A wrap-up code's label in each language it has one in (migration `calls-0010-wrap-up-labels`). */
+export type WrapUpLabels = Partial<Record<Locale, string>>;
+
+/** One wrap-up code as kept: the code given to calls, its default label and its labels per language. */
+export interface WrapUpCode {
+  code: string;
+  label: string;
+  labels: WrapUpLabels;
+}
+
+/** A wrap-up code as written: labels per language left out are none. */
+export type WrapUpCodeInput = Omit<WrapUpCode, 'labels'> & { labels?: WrapUpLabels | undefined };
+
+/** A call's wrap-up code by its labels: the default and per language, of the list the code was chosen from. */
+export interface WrapUpNames {
+  /** Null when there is no code or its list no longer holds it: the reader then sees the code itself. */
+  wrapUpLabel: string | null;
+  /** Empty then too. */
+  wrapUpLabels: WrapUpLabels;
+}
+
 /**
- * The wrap-up code's label from the list the code was chosen from: the call's queue's own codes when the queue has
- * any, else the workspace's. Null when there is no code, when the call's queue was removed (its codes went with it),
- * or when the list no longer holds the code: the reader then sees the code itself.
+ * The wrap-up code's labels (`{label, labels}`) from the list the code was chosen from: the call's queue's own codes
+ * when the queue has any, else the workspace's. Null when there is no code, when the call's queue was removed (its
+ * codes went with it), or when the list no longer holds the code.
  */
-const wrapUpLabel = sql`case when calls.wrap_up_code is null then null
+const wrapUpName = sql`case when calls.wrap_up_code is null then null
   when calls.queue_id is not null then (
     select case when q.deleted_at is not null then null
       when exists (select 1 from call_queue_wrap_up_codes qc where qc.workspace_id = q.workspace_id and qc.queue_id = q.id)
-        then (select qc.label from call_queue_wrap_up_codes qc
+        then (select jsonb_build_object('label', qc.label, 'labels', qc.labels) from call_queue_wrap_up_codes qc
           where qc.workspace_id = q.workspace_id and qc.queue_id = q.id and qc.code = calls.wrap_up_code)
-      else (select w.label from call_wrap_up_codes w
+      else (select jsonb_build_object('label', w.label, 'labels', w.labels) from call_wrap_up_codes w
         where w.workspace_id = calls.workspace_id and w.code = calls.wrap_up_code) end
     from call_queues q where q.workspace_id = calls.workspace_id and q.id = calls.queue_id)
-  else (select w.label from call_wrap_up_codes w
+  else (select jsonb_build_object('label', w.label, 'labels', w.labels) from call_wrap_up_codes w
     where w.workspace_id = calls.workspace_id and w.code = calls.wrap_up_code) end`;
+
+type Named = { wrapUpName: { label: string; labels: WrapUpLabels } | null };
+
+/** A row's `wrapUpName` as the two fields the card and the timeline send. */
+function named<T extends Named>({ wrapUpName: name, ...rest }: T): Omit<T, 'wrapUpName'> & WrapUpNames {
+  return { ...rest, wrapUpLabel: name?.label ?? null, wrapUpLabels: name?.labels ?? {} };
+}
 
 /** A call's wrap-up; `lock` holds the call's row for the rest of the transaction (one writer at a time). */
 export async function selectWrapUp(
@@ -87,26 +116,26 @@ export async function selectWrapUpAndQueue(
   trx: Tx,
   workspaceId: string,
   callId: string,
-): Promise<(WrapUpRow & { queue: CallQueueName | null; wrapUpLabel: string | null }) | undefined> {
-  const { rows } = await sql<WrapUpRow & { queue: CallQueueName | null; wrapUpLabel: string | null }>`
-    select ${wrapUpColumns}, ${wrapUpLabel} as "wrapUpLabel",
+): Promise<(WrapUpRow & WrapUpNames & { queue: CallQueueName | null }) | undefined> {
+  const { rows } = await sql<WrapUpRow & Named & { queue: CallQueueName | null }>`
+    select ${wrapUpColumns}, ${wrapUpName} as "wrapUpName",
       (select json_build_object('id', q.id, 'name', q.name) from call_queues q
         where q.workspace_id = calls.workspace_id and q.id = calls.queue_id) as queue
     from calls where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
-  return rows[0];
+  return rows[0] && named(rows[0]);
 }
 
-/** The wrap-up of each of these calls (for their timeline entries) with its code's label, by call id. */
+/** The wrap-up of each of these calls (for their timeline entries) with its code's labels, by call id. */
 export async function selectWrapUps(
   trx: Tx,
   workspaceId: string,
   callIds: readonly string[],
-): Promise<Map<string, WrapUpRow & { wrapUpLabel: string | null }>> {
+): Promise<Map<string, WrapUpRow & WrapUpNames>> {
   if (callIds.length === 0) return new Map();
-  const { rows } = await sql<WrapUpRow & { wrapUpLabel: string | null; id: string }>`
-    select id, ${wrapUpColumns}, ${wrapUpLabel} as "wrapUpLabel" from calls
+  const { rows } = await sql<WrapUpRow & Named & { id: string }>`
+    select id, ${wrapUpColumns}, ${wrapUpName} as "wrapUpName" from calls
     where workspace_id = ${workspaceId} and id = any(${callIds as string[]}::uuid[])`.execute(trx);
-  return new Map(rows.map(({ id, ...r }) => [id, r]));
+  return new Map(rows.map(({ id, ...r }) => [id, named(r)]));
 }
 
 /** Writes what the agent said of the call; fields left undefined keep their value. */
@@ -176,12 +205,9 @@ export async function setOpened(
 }
 
 /** A workspace's wrap-up codes, in order. */
-export async function selectWrapUpCodes(
-  trx: Tx,
-  workspaceId: string,
-): Promise<{ code: string; label: string }[]> {
-  const { rows } = await sql<{ code: string; label: string }>`
-    select code, label from call_wrap_up_codes where workspace_id = ${workspaceId}
+export async function selectWrapUpCodes(trx: Tx, workspaceId: string): Promise<WrapUpCode[]> {
+  const { rows } = await sql<WrapUpCode>`
+    select code, label, labels from call_wrap_up_codes where workspace_id = ${workspaceId}
     order by position, code limit 200`.execute(trx);
   return rows;
 }
@@ -190,13 +216,14 @@ export async function selectWrapUpCodes(
 export async function replaceWrapUpCodes(
   trx: Tx,
   workspaceId: string,
-  codes: readonly { code: string; label: string }[],
+  codes: readonly WrapUpCodeInput[],
 ): Promise<void> {
   await sql`delete from call_wrap_up_codes where workspace_id = ${workspaceId}`.execute(trx);
   if (codes.length === 0) return;
   await sql`
-    insert into call_wrap_up_codes (workspace_id, code, label, position)
-    select ${workspaceId}, c.code, c.label, c.position::int
+    insert into call_wrap_up_codes (workspace_id, code, label, labels, position)
+    select ${workspaceId}, c.code, c.label, c.labels, c.position::int
     from unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.label)}::text[],
-      ${codes.map((_, i) => i)}::int[]) as c(code, label, position)`.execute(trx);
+      ${codes.map((c) => JSON.stringify(c.labels ?? {}))}::jsonb[], ${codes.map((_, i) => i)}::int[])
+      as c(code, label, labels, position)`.execute(trx);
 }

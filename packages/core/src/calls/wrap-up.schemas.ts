@@ -1,3 +1,4 @@
+import type { Locale } from '@rabita/shared';
 import { z } from 'zod';
 import { CALL_OUTCOMES } from './wrap-up.service.ts';
 
@@ -42,8 +43,34 @@ export const callTaskInputSchema = z
   })
   .strict();
 
-/** One wrap-up code: its code and label (the workspace's list and a queue's own use the same). */
-export const wrapUpCodeItemSchema = z.object({ code, label: z.string().trim().min(1).max(200) }).strict();
+const label = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]*$/u, 'No control characters.');
+
+/** A wrap-up code's label in each of the app's languages it has one in; another key is refused. */
+export const wrapUpLabelsSchema = z
+  .object({ en: label.optional(), ar: label.optional(), fa: label.optional() } satisfies Record<
+    Locale,
+    z.ZodType
+  >)
+  .strict();
+
+const labels = wrapUpLabelsSchema
+  .default({})
+  .describe('The label per language (en, ar, fa), shown to a reader in theirs; `label` in any other.');
+
+/** One wrap-up code: its code, default label and labels per language (the workspace's list and a queue's own). */
+export const wrapUpCodeItemSchema = z.object({ code, label, labels }).strict();
+
+/** A wrap-up code as the server answers it. */
+export const wrapUpCodeSchema = z.object({
+  code: z.string(),
+  label: z.string(),
+  labels: z.object({ en: z.string().optional(), ar: z.string().optional(), fa: z.string().optional() }),
+});
 
 export const wrapUpCodesSchema = z
   .object({

@@ -16,6 +16,8 @@ import {
   setOpened,
   updateLink,
   updateWrapUp,
+  type WrapUpCode,
+  type WrapUpCodeInput,
   type WrapUpRow,
 } from './wrap-up.repository.ts';
 
@@ -184,8 +186,8 @@ export function getWrapUpCodes(ctx: ServiceContext) {
 /** Replaces the workspace's wrap-up codes (calls keep the codes they were given). */
 export async function putWrapUpCodes(
   ctx: ServiceContext,
-  codes: readonly { code: string; label: string }[],
-): Promise<{ code: string; label: string }[]> {
+  codes: readonly WrapUpCodeInput[],
+): Promise<WrapUpCode[]> {
   if (!can(ctx.principal, 'calls.manage'))
     throw new AppError('forbidden', 'Your role may not change the wrap-up codes (calls.manage).');
   const seen = new Set<string>();

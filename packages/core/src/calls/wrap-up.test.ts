@@ -81,6 +81,64 @@ describe('wrapping a call up', () => {
     expect((await call('GET', '/calls/wrap-up-codes', undefined, other.cookie)).json().codes).toEqual([]);
   });
 
+  it('keeps a code’s labels per language, trimmed, and refuses a language the app has not', async () => {
+    const put = await call('PUT', '/calls/wrap-up-codes', {
+      codes: [
+        { code: 'resolved', label: 'Resolved', labels: { en: ' Resolved ', ar: ' تم الحل ', fa: 'حل شد' } },
+        { code: 'callback', label: 'Call back', labels: { fa: 'تماس دوباره' } },
+      ],
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const codes = [
+      { code: 'resolved', label: 'Resolved', labels: { en: 'Resolved', ar: 'تم الحل', fa: 'حل شد' } },
+      { code: 'callback', label: 'Call back', labels: { fa: 'تماس دوباره' } },
+    ];
+    expect(put.json().codes).toEqual(codes);
+    expect((await call('GET', '/calls/wrap-up-codes', undefined, agent.cookie)).json().codes).toEqual(codes);
+    for (const [labels, field] of [
+      [{ de: 'Erledigt' }, 'body.codes.0.labels'],
+      [{ ar: '' }, 'body.codes.0.labels.ar'],
+      [{ ar: '   ' }, 'body.codes.0.labels.ar'],
+      [{ fa: 'x'.repeat(201) }, 'body.codes.0.labels.fa'],
+      [{ en: 'a\u0007b' }, 'body.codes.0.labels.en'],
+      [{ en: 5 }, 'body.codes.0.labels.en'],
+      [['Resolved'], 'body.codes.0.labels'],
+    ] as const) {
+      const r = await call('PUT', '/calls/wrap-up-codes', {
+        codes: [{ code: 'resolved', label: 'Resolved', labels }],
+      });
+      expect(r.statusCode, JSON.stringify(labels)).toBe(400);
+      expect(r.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    // Refused lists change nothing.
+    expect((await call('GET', '/calls/wrap-up-codes')).json().codes).toEqual(codes);
+  });
+
+  it('answers the code’s labels per language on the card, the call’s codes and the timeline entry', async () => {
+    const id = await events('+989121112233', ['ringing', 'answered', 'ended']);
+    const r = await call('PATCH', `/calls/${id}`, { wrapUpCode: 'resolved' }, agent.cookie);
+    expect(r.statusCode, r.body).toBe(200);
+    const labels = { en: 'Resolved', ar: 'تم الحل', fa: 'حل شد' };
+    expect(r.json().call.wrapUp).toMatchObject({
+      wrapUpCode: 'resolved',
+      wrapUpLabel: 'Resolved',
+      wrapUpLabels: labels,
+    });
+    expect(
+      (await call('GET', `/calls/${id}/wrap-up-codes`, undefined, agent.cookie)).json().codes[0],
+    ).toEqual({
+      code: 'resolved',
+      label: 'Resolved',
+      labels,
+    });
+    const entry = (await timelineCalls('people', person)).find((e: { callId: string }) => e.callId === id);
+    expect(entry).toMatchObject({ wrapUpCode: 'resolved', wrapUpLabel: 'Resolved', wrapUpLabels: labels });
+    // A code with no labels per language has none; a call with no code neither.
+    await call('PATCH', `/calls/${id}`, { wrapUpCode: null }, agent.cookie);
+    const none = (await call('GET', `/calls/${id}/card`, undefined, agent.cookie)).json().call.wrapUp;
+    expect(none).toMatchObject({ wrapUpCode: null, wrapUpLabel: null, wrapUpLabels: {} });
+  });
+
   it('writes notes, code and outcome on the call and shows them on the caller’s timeline', async () => {
     const id = await events('+989121112233', ['ringing', 'answered', 'ended']);
     const r = await call(

@@ -13,12 +13,13 @@ import { ConnectionForm } from './ConnectionForm.tsx';
 import { ConnectionSecret, type MadeCredentials } from './ConnectionSecret.tsx';
 import { QueueSettings } from './QueueSettings.tsx';
 import { SelfServiceUrlSettings } from './SelfServiceUrlSettings.tsx';
+import { WrapUpCodeSettings } from './WrapUpCodeSettings.tsx';
 
 /**
  * Settings → Phone systems (`calls.manage`): the workspace's connections — a phone system that posts call events —
  * each with its type, country, extensions mapped to members and its key or signing secret (shown once, when made,
  * with the address and headers the phone system must use); made, changed and removed here. Below them the call
- * queues and the self-service link.
+ * queues, the workspace's wrap-up codes and the self-service link.
  */
 export default function ConnectionSettings() {
   const { t } = useTranslation();
@@ -138,6 +139,7 @@ export default function ConnectionSettings() {
         onDelete={() => remove.run(() => connectionsApi.remove(deleting!.id), [connectionKeys.all])}
       />
       <QueueSettings />
+      <WrapUpCodeSettings />
       <SelfServiceUrlSettings />
     </Stack>
   );

@@ -1,4 +1,5 @@
-import { Badge } from '@mantine/core';
+import { Text } from '@mantine/core';
+import { IconCircleFilled } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { PresenceState } from '../utils/presence-api.ts';
 
@@ -10,13 +11,29 @@ export const PRESENCE_COLORS: Record<PresenceState, string> = {
   away: 'gray',
 };
 
-/** An agent's presence as a coloured label (the colour is never the only sign: the state is written). */
+/**
+ * An agent's presence as words, a coloured dot beside them: the colour is never the only sign, the state is written
+ * in the reader's language and is the element's accessible name. Words in the text colour, not a badge: a badge's
+ * label is cut to an ellipsis (or nothing) when the wall's table is narrow, and its light colours are faint.
+ */
 export function PresenceBadge({ state }: { state: PresenceState }) {
   const { t } = useTranslation();
   return (
-    // The darkest shade: a light badge's text in the colour's usual shade is too faint to read (axe, 4.5:1).
-    <Badge color={`${PRESENCE_COLORS[state]}.9`} variant="light" data-state={state}>
+    <Text
+      component="span"
+      size="sm"
+      fw={600}
+      data-state={state}
+      data-testid="presence-state"
+      style={{ display: 'inline-flex', alignItems: 'center', gap: 6, whiteSpace: 'nowrap' }}
+    >
+      <IconCircleFilled
+        size={10}
+        aria-hidden
+        style={{ flexShrink: 0 }}
+        color={`var(--mantine-color-${PRESENCE_COLORS[state]}-7)`}
+      />
       {t(`presence.states.${state}`)}
-    </Badge>
+    </Text>
   );
 }

@@ -23,7 +23,7 @@ import {
   queuesApi,
   type ServiceLevel,
 } from '../utils/queues-api.ts';
-import { type CodeRow, QueueWrapUpCodes } from './QueueWrapUpCodes.tsx';
+import { type CodeRow, codeRowOf, codesOfRows, QueueWrapUpCodes } from './QueueWrapUpCodes.tsx';
 
 /**
  * Makes or changes a call queue: its name, what phone systems call it (queue keys) and the numbers that reach it,
@@ -46,7 +46,7 @@ export function QueueForm({
   const [keys, setKeys] = useState<string[]>(queue?.keys ?? []);
   const [numbers, setNumbers] = useState<string[]>(queue?.numbers ?? []);
   const [picked, setPicked] = useState<string[]>(queue?.members ?? []);
-  const [codes, setCodes] = useState<CodeRow[]>(queue?.wrapUpCodes ?? []);
+  const [codes, setCodes] = useState<CodeRow[]>((queue?.wrapUpCodes ?? []).map(codeRowOf));
   const [ownTime, setOwnTime] = useState(queue !== null && queue.wrapUpSeconds !== null);
   const [seconds, setSeconds] = useState<number>(queue?.wrapUpSeconds ?? 30);
   const [hasTarget, setHasTarget] = useState(queue?.serviceLevel != null);
@@ -62,9 +62,7 @@ export function QueueForm({
       keys,
       numbers,
       members: picked,
-      wrapUpCodes: codes
-        .filter((c) => c.code.trim() !== '' || c.label.trim() !== '')
-        .map((c) => ({ code: c.code.trim(), label: c.label.trim() })),
+      wrapUpCodes: codesOfRows(codes),
       wrapUpSeconds: ownTime ? seconds : null,
       serviceLevel: hasTarget ? target : null,
     };

@@ -10,6 +10,7 @@ import { useAction } from '../../../lib/use-action.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
 import { type CallQueue, queueKeys, queuesApi } from '../utils/queues-api.ts';
+import { wrapUpLabelIn } from '../utils/wrap-up-label.ts';
 import { QueueForm } from './QueueForm.tsx';
 
 /**
@@ -77,7 +78,7 @@ export function QueueSettings() {
                     <Table.Td>
                       {q.wrapUpCodes.length === 0
                         ? t('callQueues.workspaceCodes')
-                        : listed(q.wrapUpCodes.map((c) => c.label))}
+                        : listed(q.wrapUpCodes.map((c) => wrapUpLabelIn(prefs.locale, c)))}
                     </Table.Td>
                     <Table.Td data-testid={`call-queue-${q.id}-service-level`}>
                       {q.serviceLevel

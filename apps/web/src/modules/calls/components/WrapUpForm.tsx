@@ -4,9 +4,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText, fieldError } from '../../../components/ErrorText.tsx';
 import { AnchorLink } from '../../../components/links.tsx';
+import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { timelineKeys } from '../../timeline/utils/timeline-keys.ts';
 import { CALL_OUTCOMES, type CallCardData, callCardApi, callCardKeys } from '../utils/call-card-api.ts';
 import { callFocusStore } from '../utils/call-focus.ts';
+import { wrapUpLabelIn } from '../utils/wrap-up-label.ts';
 
 /**
  * During and after the agent's call: notes, wrap-up code and outcome, saved on the call (and shown on the caller's
@@ -16,6 +18,7 @@ import { callFocusStore } from '../utils/call-focus.ts';
  */
 export function WrapUpForm({ card }: { card: CallCardData }) {
   const { t } = useTranslation();
+  const { locale } = usePrefs();
   const qc = useQueryClient();
   const id = card.call.id;
   const wrap = card.call.wrapUp;
@@ -44,10 +47,18 @@ export function WrapUpForm({ card }: { card: CallCardData }) {
     queryKey: callCardKeys.wrapUpCodesOf(id),
     queryFn: () => callCardApi.wrapUpCodesOf(id),
   });
-  // The call's codes; a code given before and no longer in them stays shown, by its label when the server has one.
-  const codeOptions = (codes.data ?? []).map((c) => ({ value: c.code, label: c.label }));
+  // The call's codes, each by its label in the agent's language; a code given before and no longer in them stays
+  // shown, by its label when the server has one.
+  const codeOptions = (codes.data ?? []).map((c) => ({ value: c.code, label: wrapUpLabelIn(locale, c) }));
   if (wrap.wrapUpCode !== null && !codeOptions.some((o) => o.value === wrap.wrapUpCode))
-    codeOptions.push({ value: wrap.wrapUpCode, label: wrap.wrapUpLabel ?? wrap.wrapUpCode });
+    codeOptions.push({
+      value: wrap.wrapUpCode,
+      label: wrapUpLabelIn(locale, {
+        code: wrap.wrapUpCode,
+        label: wrap.wrapUpLabel,
+        labels: wrap.wrapUpLabels,
+      }),
+    });
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: callCardKeys.card(id) });
     if (card.record)

@@ -4,6 +4,7 @@ import { AnchorLink } from '../../../components/links.tsx';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../../../lib/format.ts';
 import { usePrefs } from '../../auth/hooks/useMe.ts';
 import type { TimelineEntryViewProps } from '../../web-module.ts';
+import { type WrapUpLabels, wrapUpLabelIn } from '../utils/wrap-up-label.ts';
 import { FocusedCallEntry } from './FocusedCallEntry.tsx';
 import { RecordingPlayer } from './RecordingPlayer.tsx';
 
@@ -12,12 +13,18 @@ export default function WrapUpTimelineEntry({ entry }: TimelineEntryViewProps) {
   const { t } = useTranslation();
   const prefs = usePrefs();
   // The wrap-up code by the label of the list it came from (the call's queue's own, else the workspace's), as the
-  // server names it; the code itself when that list or the code is gone.
+  // server names it, in the reader's language when it has a label in it; the code itself when that list or the code
+  // is gone.
   const code =
     typeof entry.wrapUpCode === 'string'
-      ? typeof entry.wrapUpLabel === 'string' && entry.wrapUpLabel !== ''
-        ? entry.wrapUpLabel
-        : entry.wrapUpCode
+      ? wrapUpLabelIn(prefs.locale, {
+          code: entry.wrapUpCode,
+          label: typeof entry.wrapUpLabel === 'string' ? entry.wrapUpLabel : null,
+          labels:
+            entry.wrapUpLabels && typeof entry.wrapUpLabels === 'object'
+              ? (entry.wrapUpLabels as WrapUpLabels)
+              : null,
+        })
       : null;
   const outcome = entry.outcome
     ? t(`callCard.outcomes.${String(entry.outcome)}`, { defaultValue: String(entry.outcome) })

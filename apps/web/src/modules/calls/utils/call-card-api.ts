@@ -10,6 +10,7 @@ export type CallWrapUp = NonNullable<
 export type CallTicketInput = NonNullable<
   paths['/api/v1/calls/{id}/ticket']['post']['requestBody']
 >['content']['application/json'];
+export type WrapUpCodesInput = components['schemas']['CallWrapUpCodesInput'];
 export type CallTaskInput = NonNullable<
   paths['/api/v1/calls/{id}/task']['post']['requestBody']
 >['content']['application/json'];
@@ -45,6 +46,9 @@ export const callCardApi = {
   addTask: (id: string, body: CallTaskInput) =>
     call(client.POST('/api/v1/calls/{id}/task', { params: { path: { id } }, body })),
   wrapUpCodes: async () => (await call(client.GET('/api/v1/calls/wrap-up-codes'))).codes,
+  /** Replaces the workspace's wrap-up codes (`calls.manage`); answers them as kept. */
+  setWrapUpCodes: async (codes: WrapUpCodesInput['codes']) =>
+    (await call(client.PUT('/api/v1/calls/wrap-up-codes', { body: { codes } }))).codes,
   timelineEntry: (id: string, object: CallRecordObject, recordId: string) =>
     call(
       client.GET('/api/v1/calls/{id}/timeline-entry', {
