@@ -225,7 +225,9 @@ describe('rabita start and stop', () => {
       expect(codes[i], JSON.stringify(env)).toBe(1);
       expectOneSentence(runs[i]?.output() ?? '', pattern);
     });
-  }, 60_000);
+    // Six processes each load the whole server (about 3 s of CPU each): 31 s on a quiet two-core machine, over 60 s
+    // beside a CI run. A hang detector, not a speed bound.
+  }, 180_000);
 
   it('says when the port is taken, and leaves nothing running', async () => {
     const blocker = net.createServer().listen(0, '127.0.0.1');

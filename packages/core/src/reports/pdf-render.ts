@@ -3,7 +3,7 @@
 // `/print/reports/<id>`, a dashboard's print view): the page must set `data-ready="true"` on an element when it is
 // fully drawn (or `data-ready="error"` with `data-error` saying why), and read its single-use token from the
 // address's fragment (`#print-token=…`), which never reaches a server log.
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { findChromium } from '../pdf/chromium.ts';
 
 export interface PrintRenderInput {
@@ -63,6 +63,8 @@ async function renderNow(input: PrintRenderInput): Promise<PrintRenderOutput> {
   let browser: Browser | undefined;
   const deadline = setTimeout(() => void browser?.close().catch(() => {}), timeout * 2);
   try {
+    // Loaded on the first print: playwright-core is 12 MB of code that no other path of the server or worker needs.
+    const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: found.executablePath,
       args: found.args,
