@@ -18,10 +18,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createUserWithWorkspace } from '@rabita/core';
 import { withWorkspace } from '@rabita/db';
 import { matchCaller, normaliseCallerNumber } from '../packages/core/src/calls/caller-match.ts';
 import { apiClient, machineFigures, startBenchApp, writeBenchResults } from './api-kit.ts';
+import {
+  callEventPoster,
+  connectExtensions,
+  createCallsWorkspace,
+  driveCallEvents,
+  national,
+  seedCallers,
+} from './calls-kit.ts';
 import { type Figures, summarise } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -49,34 +56,21 @@ const started = performance.now();
 const loadBefore = os.loadavg();
 const note = (line: string) =>
   process.stderr.write(`${((performance.now() - started) / 1000).toFixed(1)} s  ${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Person i's national mobile number (0912 and seven digits). */
-const national = (i: number) => `0912${String(i).padStart(7, '0')}`;
 
 const { handle, owner, base, stop } = await startBenchApp({ name: 'calls' });
-const { signIn, call } = apiClient(base, PASSWORD);
+const client = apiClient(base, PASSWORD);
 
 try {
-  const email = `calls-bench-${Date.now().toString(36)}@bench.example`;
-  const admin = await createUserWithWorkspace(handle.db, { email, password: PASSWORD, name: 'Calls bench' });
-  const ws = admin.workspaceId;
-  const cookie = await signIn(email);
-  await call(cookie, 'PATCH', '/workspace', { defaultCountry: 'IR' });
-  const connection = await call<{ apiKey: string }>(cookie, 'POST', '/calls/connections', {
-    name: 'Bench PBX',
-    type: 'generic',
-    extensions: { '200': admin.userId },
-    stripPrefixes: ['9'],
-    country: 'IR',
+  const {
+    cookie,
+    userId,
+    workspaceId: ws,
+  } = await createCallsWorkspace(handle.db, client, {
+    name: 'calls-bench',
+    password: PASSWORD,
   });
-  await owner.query(
-    `insert into people (workspace_id, id, first_name, last_name, phones, phone_numbers)
-     select $1, gen_random_uuid(), 'Caller', lpad(i::text, 7, '0'), '[]'::jsonb,
-       array['+98912' || lpad(i::text, 7, '0')]
-     from generate_series(1, $2::int) as i`,
-    [ws, people],
-  );
-  await owner.query('vacuum (analyze)');
+  const apiKey = await connectExtensions(client, cookie, { '200': userId });
+  await seedCallers(owner, ws, people);
   note(`${people} people written`);
 
   // (a) Number lookup alone.
@@ -98,57 +92,21 @@ try {
   const lookup = summarise(lookupMs, 0, lookupMs.reduce((a, b) => a + b, 0) / 1000);
   note(`lookup p95 ${lookup.p95} ms (${found} of ${lookups} found)`);
 
-  /** Posts call events (one, or `{events}`) with the connection's key, as the phone system does. */
-  const post = async (body: unknown) => {
-    const res = await fetch(`${base}/api/v1/calls/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${connection.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, answer: await res.text() };
-  };
+  const post = callEventPoster(base, apiKey);
 
   // (b) Call events in at `rate` calls a second.
-  const byKind: Record<'ringing' | 'answered' | 'ended', number[]> = { ringing: [], answered: [], ended: [] };
-  let errors = 0;
-  const timed = async (kind: keyof typeof byKind, body: Record<string, unknown>) => {
-    const t0 = performance.now();
-    const { status } = await post({ ...body, event: kind, at: new Date().toISOString() });
-    if (status === 202) byKind[kind].push(performance.now() - t0);
-    else errors += 1;
-  };
-  const calls: Promise<void>[] = [];
-  const run = Date.now().toString(36);
-  const burstStart = performance.now();
-  for (let n = 0; n < rate * seconds; n++) {
-    const due = burstStart + (n * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    const body = {
-      callId: `bench-${run}-${n}`,
-      from: `9${national(1 + ((n * 104729) % people))}`,
-      to: '200',
-      direction: 'inbound',
-      extension: '200',
-    };
-    calls.push(
-      (async () => {
-        await timed('ringing', { ...body, sequence: 1 });
-        await sleep(200);
-        await timed('answered', { ...body, sequence: 2 });
-        await sleep(800);
-        await timed('ended', { ...body, sequence: 3, cause: 'normal' });
-      })(),
-    );
-  }
-  await Promise.all(calls);
-  const eventsSeconds = (performance.now() - burstStart) / 1000;
-  const events: Record<string, Figures> = {};
-  for (const [kind, ms] of Object.entries(byKind)) events[kind] = summarise(ms, 0, eventsSeconds);
-  const allEvents = summarise(Object.values(byKind).flat(), errors, eventsSeconds);
+  const traffic = await driveCallEvents({
+    post,
+    rate,
+    seconds,
+    from: (n) => `9${national(1 + ((n * 104729) % people))}`,
+    extension: () => '200',
+  });
+  const { all: allEvents, byKind: events, errors } = traffic;
   note(`events p95 ${allEvents.p95} ms, ${errors} errors`);
 
   // (c) The card of a person with `timeline` calls.
+  const run = Date.now().toString(36);
   const customer = `9${national(1)}`;
   let lastCall = '';
   for (let done = 0; done < timeline; done += 250) {

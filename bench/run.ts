@@ -21,10 +21,10 @@ import {
 } from '@rabita/core';
 import { createPool, type Database, openDatabase } from '@rabita/db';
 import { createLogger, loadConfig, startDatabase } from '@rabita/server';
-import autocannon from 'autocannon';
 import { type CountryCode, getCountryCallingCode, parsePhoneNumberWithError } from 'libphonenumber-js';
 import type pg from 'pg';
 import { drive, type LoadRequest } from './load.ts';
+import { driveMixed, mixedCycle, NEW_PERSON } from './mixed-load.ts';
 import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
 import { captureStatements, type Statement, withFreshIds } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
@@ -400,7 +400,7 @@ try {
       parameters: [['people', 'companies', 'leads', 'deals'], `${q}%`],
     });
     const groupBy = GROUP_BY;
-    const newPerson = JSON.stringify({ firstName: 'سارا', lastName: 'Bench', jobTitle: 'Tester' });
+    const newPerson = NEW_PERSON;
     const created = await fetch(`${base}/api/v1/objects/people`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
@@ -632,45 +632,17 @@ try {
         const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
         if (kb) rss.push(Math.round(kb / 1024));
       }, 250);
-      // One run of 8 connections, each going round the same five requests — list, record, search, record, create —
-      // so the mix is exactly 80% reads and 20% writes whatever each one costs; counted per request as it answers.
-      const cycle = [
-        { path: '/api/v1/objects/people/query', method: 'POST' as const, body: JSON.stringify(listOptions) },
-        { path: `/api/v1/objects/people/${demo.hubPersonId}`, method: 'GET' as const },
-        { path: `/api/v1/search?q=${encodeURIComponent('علی')}`, method: 'GET' as const },
-        { path: `/api/v1/objects/people/${demo.hubPersonId}`, method: 'GET' as const },
-        { path: '/api/v1/objects/people', method: 'POST' as const, body: newPerson },
-      ];
-      let reads = 0;
-      let writes = 0;
-      const latencies: number[] = [];
-      const finished = await new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: base,
-            headers: { cookie, 'content-type': 'application/json' },
-            requests: cycle,
-            connections: 8,
-            duration: mixedSeconds,
-          },
-          (error, result) => (error ? reject(error) : resolve(result)),
-        );
-        instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-          latencies.push(responseTime);
-          if (statusCode === 201) writes += 1;
-          else reads += 1;
-        });
-      });
+      // One run of 8 connections going round the mix (bench/mixed-load.ts), counted per request as it answers.
+      const figures = await driveMixed(
+        { base, cookie },
+        { cycle: mixedCycle(demo.hubPersonId), connections: 8, seconds: mixedSeconds },
+      );
       clearInterval(sampler);
-      const total = reads + writes;
-      const figures = {
-        ...summarise(latencies, finished.errors + finished.non2xx, mixedSeconds),
-        throughput: Math.round(total / mixedSeconds),
-      };
+      const { reads, writes, ...api } = figures;
       results.push({
-        scenario: `mixed: ${Math.round((reads / Math.max(total, 1)) * 100)}% reads / writes, ${mixedSeconds} s`,
+        scenario: `mixed: ${Math.round((reads / Math.max(reads + writes, 1)) * 100)}% reads / writes, ${mixedSeconds} s`,
         concurrency: 8,
-        api: figures as Figures,
+        api,
         rssMb: { max: Math.max(...rss, 0), samples: rss.length },
       });
       process.stderr.write(`mixed: ${figures.throughput}/s, max RSS ${Math.max(...rss, 0)} MB\n`);
