@@ -177,6 +177,22 @@ describe('the call card pops on any page and takes the wrap-up', () => {
     const box = (await card.boundingBox())!;
     expect(box.x).toBeLessThan(100);
     await shot('call-card-ringing-fa');
+    // On a phone's width the state is still written whole: no box of it narrower than its words.
+    const wide = page.viewportSize();
+    await page.setViewportSize({ width: 360, height: 740 });
+    const state = card.getByTestId('call-card-state');
+    await expect
+      .poll(() =>
+        state.evaluate((el) =>
+          [el, ...el.querySelectorAll('*')]
+            .filter((n) => n instanceof HTMLElement)
+            .every((n) => n.scrollWidth <= Math.ceil(n.getBoundingClientRect().width) + 1),
+        ),
+      )
+      .toBe(true);
+    expect(await state.textContent()).toBe(fa.callCard.states.ringing);
+    await shot('call-card-ringing-fa-narrow');
+    if (wide) await page.setViewportSize(wide);
     expect(await axe(page, '[data-testid="call-card"]')).toEqual([]);
     // Answered at another agent's extension: the card closes here.
     await phoneSays('e2e-2', 'answered', { extension: '999' });
