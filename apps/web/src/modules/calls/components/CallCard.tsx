@@ -91,7 +91,11 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
           <Group gap={4} wrap="nowrap">
             {data && (
               // Never shrunk: on a phone's width the caller's name gives way, not the state's words.
-              <Badge variant="light" data-testid="call-card-state" style={{ flexShrink: 0, overflow: 'visible' }}>
+              <Badge
+                variant="light"
+                data-testid="call-card-state"
+                style={{ flexShrink: 0, overflow: 'visible' }}
+              >
                 {t(`callCard.states.${data.call.state}`, { defaultValue: data.call.state })}
               </Badge>
             )}
