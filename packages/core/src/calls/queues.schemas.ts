@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import { wrapUpCodeItemSchema, wrapUpCodeSchema } from './wrap-up.schemas.ts';
-
-const noControl = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'No control characters.');
+import { noControl, wrapUpCodeItemSchema, wrapUpCodeSchema } from './wrap-up.schemas.ts';
 
 export const serviceLevelSchema = z
   .object({

@@ -43,12 +43,16 @@ export const callTaskInputSchema = z
   })
   .strict();
 
-const label = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[^\p{Cc}]*$/u, 'No control characters.');
+/** Text of one line an admin names something with: trimmed, not empty, at most `max` long, no control characters. */
+export const noControl = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'No control characters.');
+
+const label = noControl(200);
 
 /** A wrap-up code's label in each of the app's languages it has one in; another key is refused. */
 export const wrapUpLabelsSchema = z
