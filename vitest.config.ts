@@ -3,10 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Two projects, one run. Each test file has a database of its own (test/harness.ts), so files need not each
-    // import Rabita afresh: the server's files share their worker's loaded modules (`isolate: false`), which halves
-    // the suite's CPU — importing the core package and its dependencies cost 2–6 s a file, over 240 files. A file
+    // import Rabita afresh: the files of a worker share its loaded modules (`isolate: false`), which halves the
+    // suite's CPU — importing the core package and its dependencies cost 2–6 s a file, over 240 files. A file
     // still leaves the process as it found it (timers, environment, modules installed: test/setup-modules.ts puts
-    // the shipped modules back before each file). The browser tests keep a fresh process each.
+    // the shipped modules back before each file; a browser test closes the browser it launched). The browser tests
+    // are a project of their own so that they can be run, or left out, by name (`--project browser`).
     projects: [
       {
         extends: true,
@@ -22,7 +23,7 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { extends: true, test: { name: 'browser', include: ['e2e/**/*.test.ts'] } },
+      { extends: true, test: { name: 'browser', include: ['e2e/**/*.test.ts'], isolate: false } },
     ],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-modules.ts'],

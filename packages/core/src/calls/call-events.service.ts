@@ -1,10 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
-import { sql } from 'kysely';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { hashToken } from '../auth/tokens.ts';
 import { AppError } from '../errors/app-error.ts';
-import { EVENTS_CHANNEL } from '../events/events.service.ts';
 import { isUuid, newId } from '../ids.ts';
 import { HOOK_TOLERANCE_SECONDS, signHook } from '../workflows/hook-trigger.ts';
 import { type CallEventInput, foldCall } from './call-fold.ts';
@@ -12,16 +10,16 @@ import { matchCaller, normaliseCallerNumber } from './caller-match.ts';
 import { announceCallEnded } from './calls.events.ts';
 import {
   type CallRow,
+  createCallForFold,
+  type FoldConnection,
   findConnectionOwner,
-  insertCallEvents,
-  lockOrCreateCall,
-  membersAmong,
-  selectCallEventBodies,
+  foldLookups,
+  keepCallEvents,
+  lockCallForFold,
   selectConnectionForEvents,
   updateCall,
 } from './calls.repository.ts';
-import { announceCallChange } from './presence.service.ts';
-import { findQueueFor } from './queues.repository.ts';
+import { notifyFold } from './presence.repository.ts';
 import { type QueuePop, routeQueuePop } from './queues.routing.ts';
 import { dialledForms, foldQueueKey } from './queues.service.ts';
 
@@ -130,39 +128,42 @@ export async function foldConnectionEvents(
   }
   const order = [...byCall.keys()].sort();
   return withWorkspace(db, ws, async (trx) => {
-    const connection = (await selectConnectionForEvents(trx, ws, connectionId))!;
     const answer: ReceivedEvents = { calls: [], accepted: 0, duplicates: 0 };
     for (const providerCallId of order) {
-      const { row } = await lockOrCreateCall(trx, ws, connectionId, providerCallId, newId());
+      // The connection's rules and the call's lock in one statement; the call made at its first event.
+      const locked = await lockCallForFold(trx, ws, connectionId, providerCallId);
+      if (!locked) throw new AppError('not_found', 'This call connection no longer exists.');
+      const row = locked.row ?? (await createCallForFold(trx, ws, connectionId, providerCallId, newId()));
       const sent = byCall.get(providerCallId)!;
-      const fresh = await insertCallEvents(
+      const kept = await keepCallEvents(
         trx,
         ws,
         row.id,
         sent.map((e) => ({ id: newId(), event: e.event, sequence: e.sequence, at: e.at, body: e })),
+        MAX_EVENTS_PER_CALL + 1,
       );
-      answer.accepted += fresh;
-      answer.duplicates += sent.length - fresh;
+      answer.accepted += kept.fresh;
+      answer.duplicates += sent.length - kept.fresh;
       answer.calls.push({ callId: providerCallId, id: row.id });
-      if (fresh > 0) await refold(trx, ws, connection, row);
+      if (kept.fresh > 0) await refold(trx, ws, locked.connection, row, kept.bodies as CallEventInput[]);
     }
     return answer;
   });
 }
 
-/** Folds a locked call's kept events into its row, matching the caller again only when their number changed. */
+/**
+ * Folds a locked call's kept events into its row, matching the caller again only when their number changed. About
+ * six statements an event (the caller's match and a queue's routing add theirs): each statement is a round trip
+ * on the app's one event loop, which is what limits how many call events a second one process takes
+ * (docs/PERFORMANCE.md, the screen pop under load).
+ */
 async function refold(
   trx: Tx,
   ws: string,
-  connection: { extensions: Record<string, string>; stripPrefixes: string[]; country: string },
+  connection: FoldConnection,
   before: CallRow,
+  bodies: readonly CallEventInput[],
 ): Promise<void> {
-  const bodies = (await selectCallEventBodies(
-    trx,
-    ws,
-    before.id,
-    MAX_EVENTS_PER_CALL + 1,
-  )) as CallEventInput[];
   // Each new event folds all of the call's events again: a bound keeps a runaway sender from making that costly.
   if (bodies.length > MAX_EVENTS_PER_CALL)
     throw new AppError('validation_failed', `A call keeps at most ${MAX_EVENTS_PER_CALL} events.`, {
@@ -180,15 +181,17 @@ async function refold(
     matches = customer.e164 || customer.national ? await matchCaller(trx, ws, customer, 10) : [];
   const only = matches.length === 1 ? matches[0]! : undefined;
   const mapped = folded.extension ? connection.extensions[folded.extension] : undefined;
-  const agentUserId =
-    mapped && isUuid(mapped) && (await membersAmong(trx, ws, [mapped])).has(mapped) ? mapped : null;
   // The queue the events name by its key, else the one whose number an inbound call dialled. A call keeps the queue
   // it was given when its events now name none the workspace knows (a queue removed since keeps its calls).
   const key = folded.queue === null ? null : foldQueueKey(folded.queue);
   const numbers = folded.direction === 'outbound' ? [] : dialledForms(folded.toRaw, to.e164);
-  const queueId =
-    (key !== null || numbers.length > 0 ? await findQueueFor(trx, ws, { key, numbers }) : null) ??
-    before.queueId;
+  const found = await foldLookups(trx, ws, {
+    userId: mapped && isUuid(mapped) ? mapped : null,
+    key,
+    numbers,
+  });
+  const agentUserId = found.member ? mapped! : null;
+  const queueId = found.queueId ?? before.queueId;
   await updateCall(trx, ws, before.id, {
     ...folded,
     fromE164: from.e164,
@@ -228,8 +231,9 @@ async function refold(
       : { ringing: [], closed: [] };
   for (const userId of pop.ringing) if (!told.has(userId)) told.set(userId, 'ringing');
   for (const userId of pop.closed) told.set(userId, 'closed');
-  for (const [userId, kind] of told)
-    await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({
+  const at = new Date().toISOString();
+  const messages = [...told].map(([userId, kind]) =>
+    JSON.stringify({
       type: 'call',
       workspaceId: ws,
       userId,
@@ -237,18 +241,29 @@ async function refold(
       recordId: before.id,
       id: before.id,
       kind,
-      at: new Date().toISOString(),
-    })})`.execute(trx);
-  // The supervisor wall hears of the call, and the workspace of its agents' presence (presence.service.ts).
+      at,
+    }),
+  );
+  // The supervisor wall hears of the call, and the workspace of its agents' presence (the new agent and a previous
+  // one), in the same statement.
+  let presenceFor: string[] = [];
   if (
     folded.state !== before.state ||
     agentUserId !== before.agentUserId ||
     queueId !== before.queueId ||
     !before.fromRaw
-  )
-    await announceCallChange(trx, ws, {
-      callId: before.id,
-      state: folded.state,
-      agentUserIds: [agentUserId, before.agentUserId],
-    });
+  ) {
+    messages.push(
+      JSON.stringify({
+        type: 'wall',
+        workspaceId: ws,
+        object: 'calls',
+        recordId: before.id,
+        kind: folded.state,
+        at,
+      }),
+    );
+    presenceFor = [...new Set([agentUserId, before.agentUserId].filter((id): id is string => id !== null))];
+  }
+  await notifyFold(trx, ws, messages, presenceFor, at);
 }

@@ -142,8 +142,9 @@ describe('a call on its record’s timeline', () => {
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toEqual(deep);
     expect(r.json()).toMatchObject({ kind: 'call', notes: `Notes of tl-${n}`, wrapUpLabel: 'Resolved' });
-    // The agent (calls.read, people readable) reads it too; it costs the same statements as any call's entry.
-    const statements = countStatements(t.handle.pool, /./);
+    // The agent (calls.read, people readable) reads it too; it costs the same statements as any call's entry. The
+    // session's look-up is left out: it is cached for a few seconds, so a slow machine may pay it in one read only.
+    const statements = countStatements(t.handle.pool, /^(?![\s\S]*(rabita_session_principal|"sessions"))/);
     const before = statements.count;
     expect((await single(id, 'people', person, agent.cookie)).statusCode).toBe(200);
     const once = statements.count - before;

@@ -206,58 +206,116 @@ const callColumns = sql`id, connection_id as "connectionId", provider_call_id as
   matched_number as "matchedNumber", matches, person_id as "personId", company_id as "companyId",
   lead_id as "leadId", queue_id as "queueId", ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
 
+/** What the fold needs of a call's connection: its number rules and extension map. */
+export interface FoldConnection {
+  extensions: Record<string, string>;
+  stripPrefixes: string[];
+  country: string;
+}
+
 /**
- * The call of a connection's provider call id, locked for the fold; made (state `ringing`) when it is the call's
- * first event. Locking before the events are read makes concurrent events of one call fold one after another.
+ * A connection's number rules, and the call of its provider call id locked for the fold (none when this is the
+ * call's first event), in one statement. Locking before the events are read makes concurrent events of one call
+ * fold one after another. Nothing when the connection is gone.
  */
-export async function lockOrCreateCall(
+export async function lockCallForFold(
+  trx: Tx,
+  workspaceId: string,
+  connectionId: string,
+  providerCallId: string,
+): Promise<{ connection: FoldConnection; row: CallRow | undefined } | undefined> {
+  const { rows } = await sql<FoldConnection & { call: CallRow | null }>`
+    select k.extensions, k.strip_prefixes as "stripPrefixes", k.country,
+      (select to_jsonb(c) from (
+        select ${callColumns} from calls
+        where workspace_id = k.workspace_id and connection_id = k.id and provider_call_id = ${providerCallId}
+        for update
+      ) c) as call
+    from call_connections k where k.workspace_id = ${workspaceId} and k.id = ${connectionId}`.execute(trx);
+  const found = rows[0];
+  if (!found) return undefined;
+  const { call, ...connection } = found;
+  return { connection, row: call ?? undefined };
+}
+
+/**
+ * Makes a call (state `ringing`) at its first event and answers its row, held for the fold; when another
+ * transaction made it first, waits for that one and answers the row it made.
+ */
+export async function createCallForFold(
   trx: Tx,
   workspaceId: string,
   connectionId: string,
   providerCallId: string,
   newId: string,
-): Promise<{ row: CallRow; created: boolean }> {
-  const inserted = await sql`
+): Promise<CallRow> {
+  const { rows } = await sql<CallRow>`
     insert into calls (workspace_id, id, connection_id, provider_call_id, state)
     values (${workspaceId}, ${newId}, ${connectionId}, ${providerCallId}, 'ringing')
-    on conflict (workspace_id, connection_id, provider_call_id) do nothing`.execute(trx);
-  const { rows } = await sql<CallRow>`
+    on conflict (workspace_id, connection_id, provider_call_id) do nothing
+    returning ${callColumns}`.execute(trx);
+  if (rows[0]) return rows[0];
+  const locked = await sql<CallRow>`
     select ${callColumns} from calls
     where workspace_id = ${workspaceId} and connection_id = ${connectionId} and provider_call_id = ${providerCallId}
     for update`.execute(trx);
-  return { row: rows[0]!, created: Number(inserted.numAffectedRows ?? 0) > 0 };
+  return locked.rows[0]!;
 }
 
-/** Keeps a call's events; answers how many were new (a resend of the same event and sequence is skipped). */
-export async function insertCallEvents(
+/**
+ * Keeps a call's events (a resend of the same event and sequence is skipped) and reads back every event the call
+ * keeps, the new ones with them, as received (at most `limit`), in one statement.
+ */
+export async function keepCallEvents(
   trx: Tx,
   workspaceId: string,
   callId: string,
   events: readonly { id: string; event: string; sequence: number; at: string; body: unknown }[],
-): Promise<number> {
-  const r = await sql`
-    insert into call_events (workspace_id, id, call_id, event, sequence, at, body)
-    values ${sql.join(
-      events.map(
-        (e) =>
-          sql`(${workspaceId}, ${e.id}, ${callId}, ${e.event}, ${e.sequence}, ${e.at}::timestamptz, ${JSON.stringify(e.body)}::jsonb)`,
-      ),
-    )}
-    on conflict (workspace_id, call_id, event, sequence) do nothing`.execute(trx);
-  return Number(r.numAffectedRows ?? 0);
+  limit: number,
+): Promise<{ fresh: number; bodies: unknown[] }> {
+  const { rows } = await sql<{ fresh: number; bodies: unknown[] }>`
+    with fresh as (
+      insert into call_events (workspace_id, id, call_id, event, sequence, at, body)
+      values ${sql.join(
+        events.map(
+          (e) =>
+            sql`(${workspaceId}, ${e.id}, ${callId}, ${e.event}, ${e.sequence}, ${e.at}::timestamptz, ${JSON.stringify(e.body)}::jsonb)`,
+        ),
+      )}
+      on conflict (workspace_id, call_id, event, sequence) do nothing
+      returning id, sequence, body
+    )
+    select (select count(*) from fresh)::int as fresh,
+      coalesce((select jsonb_agg(b.body order by b.sequence, b.id) from (
+        select id, sequence, body from call_events where workspace_id = ${workspaceId} and call_id = ${callId}
+        union all select id, sequence, body from fresh
+        order by sequence, id limit ${limit}
+      ) b), '[]'::jsonb) as bodies`.execute(trx);
+  return rows[0]!;
 }
 
-/** The events kept for a call, as received (at most `limit`). */
-export async function selectCallEventBodies(
+/**
+ * What the fold looks up for a call, in one statement: whether the agent its extension maps to is a member of the
+ * workspace, and the queue its events name — by its key, else by a number it dialled (one index probe of
+ * `call_queue_keys`).
+ */
+export async function foldLookups(
   trx: Tx,
   workspaceId: string,
-  callId: string,
-  limit: number,
-): Promise<unknown[]> {
-  const { rows } = await sql<{ body: unknown }>`
-    select body from call_events where workspace_id = ${workspaceId} and call_id = ${callId}
-    order by sequence, id limit ${limit}`.execute(trx);
-  return rows.map((r) => r.body);
+  by: { userId: string | null; key: string | null; numbers: readonly string[] },
+): Promise<{ member: boolean; queueId: string | null }> {
+  if (by.userId === null && by.key === null && by.numbers.length === 0)
+    return { member: false, queueId: null };
+  const { rows } = await sql<{ member: boolean; queueId: string | null }>`
+    select exists (
+        select 1 from memberships where workspace_id = ${workspaceId} and user_id = ${by.userId}::uuid
+      ) as member,
+      (select queue_id from call_queue_keys
+        where workspace_id = ${workspaceId}
+          and ((kind = 'key' and match = ${by.key}) or (kind = 'number' and match = any(${by.numbers as string[]}::text[])))
+        order by kind = 'key' desc
+        limit 1) as "queueId"`.execute(trx);
+  return rows[0]!;
 }
 
 /** A call's events for its page: kind, sequence, time and what each said. */
@@ -280,7 +338,11 @@ export async function selectCallEvents(
   return rows;
 }
 
-/** Writes a call's folded state, numbers, agent and matches. */
+/**
+ * Writes a call's folded state, numbers, agent and matches; and its place on its matched records' timelines, and on
+ * the record an agent linked it to (calls-0004-wrap-up), only when its matches or its time moved (a call's first
+ * fold, mostly) and it has such a place: most events change neither.
+ */
 export async function updateCall(
   trx: Tx,
   workspaceId: string,
@@ -299,8 +361,12 @@ export async function updateCall(
     queueId: string | null;
   },
 ): Promise<void> {
-  await sql`
-    update calls set state = ${call.state}, direction = ${call.direction}, from_raw = ${call.fromRaw},
+  const { rows } = await sql<{ moved: boolean }>`
+    with before as (
+      select coalesce(ringing_at, answered_at, created_at) as at, matches from calls
+      where workspace_id = ${workspaceId} and id = ${id}
+    ), after as (
+      update calls set state = ${call.state}, direction = ${call.direction}, from_raw = ${call.fromRaw},
       to_raw = ${call.toRaw}, from_e164 = ${call.fromE164}, from_national = ${call.fromNational},
       to_e164 = ${call.toE164}, to_national = ${call.toNational}, extension = ${call.extension},
       agent_user_id = ${call.agentUserId}, correlation_id = ${call.correlationId},
@@ -309,9 +375,13 @@ export async function updateCall(
       cause = ${call.cause}, recording_url = ${call.recordingUrl}, matched_number = ${call.matchedNumber},
       matches = ${JSON.stringify(call.matches)}::jsonb, person_id = ${call.personId}, company_id = ${call.companyId},
       lead_id = ${call.leadId}, queue_id = ${call.queueId}, updated_at = now()
-    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
-  // The call's place on its matched records' timelines, and on the record an agent linked it to (calls-0004-wrap-up),
-  // at its (possibly moved) time.
+      where workspace_id = ${workspaceId} and id = ${id}
+      returning coalesce(ringing_at, answered_at, created_at) as at, matches, linked_object
+    )
+    select (after.at is distinct from before.at or after.matches is distinct from before.matches)
+      and (before.matches <> '[]'::jsonb or after.matches <> '[]'::jsonb or after.linked_object is not null) as moved
+    from after, before`.execute(trx);
+  if (!rows[0]?.moved) return;
   await sql`delete from call_records where workspace_id = ${workspaceId} and call_id = ${id}`.execute(trx);
   await sql`
     insert into call_records (workspace_id, object, record_id, at, call_id)

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, countStatements, type TestApp } from '../../../../test/harness.ts';
 import { signHook } from '../workflows/hook-trigger.ts';
 import {
   type Account,
@@ -172,6 +172,31 @@ describe('phone connections and call events', () => {
     const after = await getCall(id);
     expect(after).toEqual(before);
     expect(after.agentUserId).toBe(admin.userId);
+  });
+
+  it('folds an event in a few statements: a call event is a round trip each on the app’s one event loop', async () => {
+    // Each statement of the fold is a round trip the app's event loop waits on; at 50 calls a second that is what
+    // limits one process (docs/PERFORMANCE.md, the screen pop under load). The count is the same for every call.
+    const statements = countStatements(t.handle.pool, /./);
+    const counted = async (body: unknown) => {
+      const start = statements.count;
+      expect((await postEvents(body, bearer(keyed))).statusCode).toBe(202);
+      return statements.count - start;
+    };
+    // The first event: the call made, the caller matched, its place on the person's timeline written.
+    const first = await counted(ev('k-count', 'ringing', 1, { extension: '100' }));
+    // The answer and the end: the call locked with its connection's rules, the event kept and the call's events read
+    // back, the agent and queue looked up, the row written, the stream told — and the key's owner, begin and commit.
+    const answered = await counted(ev('k-count', 'answered', 2, { extension: '100' }));
+    const ended = await counted(ev('k-count', 'ended', 3, { extension: '100', duration: 5 }));
+    expect(answered).toBe(8);
+    expect(ended).toBe(8);
+    expect(first).toBeLessThanOrEqual(12);
+    // A resend is the key's owner, the lock and the keeping, and nothing else.
+    expect(await counted(ev('k-count', 'ended', 3, { extension: '100', duration: 5 }))).toBe(5);
+    expect(
+      await getCall((await postEvents(ev('k-count', 'ended', 3), bearer(keyed))).json().calls[0].id),
+    ).toMatchObject({ state: 'ended', outcome: 'answered', agentUserId: agent.userId, personId: person });
   });
 
   it('folds a call’s events into the same row whatever order they arrive in', async () => {

@@ -1,5 +1,6 @@
 import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
+import { EVENTS_CHANNEL } from '../events/events.service.ts';
 
 /** The states an agent can be in; the first two are their own choice, the others come from their calls. */
 export const PRESENCE_STATES = ['available', 'away', 'on_call', 'wrap_up'] as const;
@@ -37,7 +38,13 @@ export async function selectPresence(
   userIds: readonly string[],
 ): Promise<PresenceRow[]> {
   if (userIds.length === 0) return [];
-  const { rows } = await sql<PresenceRow>`
+  const { rows } = await sql<PresenceRow>`${presenceOf(workspaceId, userIds)}`.execute(trx);
+  return rows;
+}
+
+/** The statement `selectPresence` runs, for a statement that reads the presence as a part of its own. */
+function presenceOf(workspaceId: string, userIds: readonly string[]) {
+  return sql`
     select u.user_id as "userId",
       case when live.id is not null then 'on_call'
         when last.until > now() and (p.chosen_at is null or last.ended > p.chosen_at) then 'wrap_up'
@@ -69,8 +76,34 @@ export async function selectPresence(
         and c.answered_at is not null and c.ended_at is not null
       order by c.ended_at desc
       limit 1
-    ) last on true`.execute(trx);
-  return rows;
+    ) last on true`;
+}
+
+/**
+ * Sends the event stream what one call's fold changed, in one statement, delivered when the transaction commits:
+ * the messages given (already JSON), then each of these members' presence as it stands now (read in the same
+ * statement, after the fold's own writes).
+ */
+export async function notifyFold(
+  trx: Tx,
+  workspaceId: string,
+  messages: readonly string[],
+  presenceFor: readonly string[],
+  at: string,
+): Promise<void> {
+  if (messages.length === 0 && presenceFor.length === 0) return;
+  const presence =
+    presenceFor.length === 0
+      ? sql``
+      : sql`union all
+        select json_build_object('type', 'presence', 'workspaceId', ${workspaceId}::text, 'userId', s."userId",
+          'object', 'calls', 'recordId', s."userId", 'kind', s.state, 'at', ${at}::text)::text
+        from (${presenceOf(workspaceId, presenceFor)}) s`;
+  await sql`
+    select count(pg_notify(${EVENTS_CHANNEL}, n.message)) from (
+      select unnest(${messages as string[]}::text[]) as message
+      ${presence}
+    ) n`.execute(trx);
 }
 
 /** Members who take calls: mapped to an extension of a connection, members of a queue, or who chose a presence. */

@@ -1,10 +1,9 @@
 import type { Tx } from '@rabita/db';
-import { sql } from 'kysely';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
-import { EVENTS_CHANNEL } from '../events/events.service.ts';
 import { listMembers } from '../workspaces/members.service.ts';
 import {
+  notifyFold,
   type PresenceChoice,
   type PresenceRow,
   selectAgentIds,
@@ -89,36 +88,22 @@ async function announcePresence(
 ): Promise<PresenceRow[]> {
   const rows = await selectPresence(trx, workspaceId, userIds);
   const at = new Date().toISOString();
-  for (const r of rows)
-    await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({
-      type: 'presence',
-      workspaceId,
-      userId: r.userId,
-      object: 'calls',
-      recordId: r.userId,
-      kind: r.state,
-      at,
-    })})`.execute(trx);
-  return rows;
-}
-
-/**
- * A call's state or agent changed (in the fold of its events): the wall hears of the call, and the agents it
- * concerns (the new one and a previous one) of their presence — delivered when the transaction commits.
- */
-export async function announceCallChange(
-  trx: Tx,
-  workspaceId: string,
-  change: { callId: string; state: string; agentUserIds: readonly (string | null)[] },
-): Promise<void> {
-  await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({
-    type: 'wall',
+  await notifyFold(
+    trx,
     workspaceId,
-    object: 'calls',
-    recordId: change.callId,
-    kind: change.state,
-    at: new Date().toISOString(),
-  })})`.execute(trx);
-  const agents = [...new Set(change.agentUserIds.filter((id): id is string => id !== null))];
-  if (agents.length > 0) await announcePresence(trx, workspaceId, agents);
+    rows.map((r) =>
+      JSON.stringify({
+        type: 'presence',
+        workspaceId,
+        userId: r.userId,
+        object: 'calls',
+        recordId: r.userId,
+        kind: r.state,
+        at,
+      }),
+    ),
+    [],
+    at,
+  );
+  return rows;
 }

@@ -225,25 +225,6 @@ export async function replaceQueueCodes(
       as c(code, label, labels, position)`.execute(trx);
 }
 
-/**
- * The queue a call's events name: the queue holding its key, else the one holding a number it dialled (any of the
- * folded forms given). One index probe of `call_queue_keys`.
- */
-export async function findQueueFor(
-  trx: Tx,
-  workspaceId: string,
-  by: { key: string | null; numbers: readonly string[] },
-): Promise<string | null> {
-  if (by.key === null && by.numbers.length === 0) return null;
-  const { rows } = await sql<{ queueId: string }>`
-    select queue_id as "queueId" from call_queue_keys
-    where workspace_id = ${workspaceId}
-      and ((kind = 'key' and match = ${by.key}) or (kind = 'number' and match = any(${by.numbers as string[]}::text[])))
-    order by kind = 'key' desc
-    limit 1`.execute(trx);
-  return rows[0]?.queueId ?? null;
-}
-
 /** The members of a queue who are still members of the workspace. */
 export async function selectQueueMemberIds(trx: Tx, workspaceId: string, queueId: string): Promise<string[]> {
   const { rows } = await sql<{ userId: string }>`
