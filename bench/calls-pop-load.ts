@@ -18,6 +18,8 @@ export interface PopLoadOptions {
   callers: number;
   /** The mixed load's connections; 0 runs none. */
   connections: number;
+  /** The mixed load's requests a second, all connections together; 0: as fast as they are answered. */
+  mixedRate: number;
   /** The person the mixed load reads. */
   personId: string;
 }
@@ -42,7 +44,12 @@ const [events, mixed] = await Promise.all([
   options.connections > 0
     ? driveMixed(
         { base: options.base, cookie: options.cookie },
-        { cycle: mixedCycle(options.personId), connections: options.connections, signal: stopped.signal },
+        {
+          cycle: mixedCycle(options.personId),
+          connections: options.connections,
+          rate: options.mixedRate,
+          signal: stopped.signal,
+        },
       )
     : Promise.resolve(null),
 ]);

@@ -31,11 +31,19 @@ export interface MixedFigures extends Figures {
 
 /**
  * Drives `cycle` against `base` as `cookie` with `connections` at once, for `seconds` or until `signal` aborts
- * (whichever comes first), every response timed; errors are autocannon's and answers of 300 or more.
+ * (whichever comes first), every response timed; errors are autocannon's and answers of 300 or more. With `rate`,
+ * the connections together send at most that many requests a second (a steady load beside a measurement); without
+ * it, as fast as the app answers (the load takes whatever the app has to spare).
  */
 export async function driveMixed(
   target: { base: string; cookie: string },
-  options: { cycle: LoadRequest[]; connections: number; seconds?: number; signal?: AbortSignal },
+  options: {
+    cycle: LoadRequest[];
+    connections: number;
+    rate?: number;
+    seconds?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<MixedFigures> {
   let reads = 0;
   let writes = 0;
@@ -48,6 +56,7 @@ export async function driveMixed(
         headers: { cookie: target.cookie, 'content-type': 'application/json' },
         requests: options.cycle.map((r) => ({ ...r, method: (r.method ?? 'GET') as 'GET' })),
         connections: options.connections,
+        ...(options.rate ? { overallRate: options.rate } : {}),
         // Until aborted: a day is longer than any run.
         duration: options.seconds ?? 86_400,
       },
