@@ -30,7 +30,7 @@ export async function upsertPendingTotp(
     .onConflict((oc) =>
       oc
         .column('userId')
-        .doUpdateSet({ secretEncrypted, createdAt: sql`now()`, lastUsedStep: null })
+        .doUpdateSet({ secretEncrypted, createdAt: sql`excluded.created_at`, lastUsedStep: null })
         .where('mfaTotp.confirmedAt', 'is', null),
     )
     .returning('userId')

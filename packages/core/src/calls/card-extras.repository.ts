@@ -68,7 +68,7 @@ export async function selectSelfServiceUrl(trx: Tx, workspaceId: string): Promis
 export async function upsertSelfServiceUrl(trx: Tx, workspaceId: string, url: string | null): Promise<void> {
   await sql`
     insert into call_desk_settings (workspace_id, self_service_url) values (${workspaceId}, ${url})
-    on conflict (workspace_id) do update set self_service_url = excluded.self_service_url, updated_at = now()`.execute(
+    on conflict (workspace_id) do update set self_service_url = excluded.self_service_url, updated_at = excluded.updated_at`.execute(
     trx,
   );
 }

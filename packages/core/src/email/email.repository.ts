@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database, Tx } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 
@@ -294,7 +295,7 @@ export async function upsertFolder(
         else mailbox_folders.backfill_done end,
       total = case when ${values.total !== undefined} then excluded.total else mailbox_folders.total end,
       done = case when ${values.done !== undefined} then excluded.done else mailbox_folders.done end,
-      polled_at = case when ${values.polled === true} then now() else mailbox_folders.polled_at end`.execute(
+      polled_at = case when ${values.polled === true} then excluded.polled_at else mailbox_folders.polled_at end`.execute(
     raw(trx),
   );
 }
@@ -839,7 +840,7 @@ export async function upsertTemplate(
     values (${workspaceId}, ${t.id}, ${t.name}, ${t.subject}, ${t.bodyHtml}, ${JSON.stringify(t.variants)}::jsonb,
             ${t.ownerUserId}, ${t.shared})
     on conflict (workspace_id, id) do update set name = excluded.name, subject = excluded.subject,
-      body_html = excluded.body_html, variants = excluded.variants, shared = excluded.shared, updated_at = now()`.execute(
+      body_html = excluded.body_html, variants = excluded.variants, shared = excluded.shared, updated_at = excluded.updated_at`.execute(
     raw(trx),
   );
 }
@@ -868,7 +869,7 @@ export async function upsertSignature(
 ): Promise<void> {
   await sql`
     insert into email_signatures (workspace_id, user_id, html) values (${workspaceId}, ${userId}, ${html})
-    on conflict (workspace_id, user_id) do update set html = excluded.html, updated_at = now()`.execute(
+    on conflict (workspace_id, user_id) do update set html = excluded.html, updated_at = excluded.updated_at`.execute(
     raw(trx),
   );
 }
@@ -929,10 +930,11 @@ export async function insertEventsByMessageId(
   if (events.length === 0) return;
   await sql`
     insert into email_events (workspace_id, id, message_id, kind, at, machine, detail)
-    select ${workspaceId}, gen_random_uuid(), m.id, e.kind, e.at, e.machine, e.detail
-    from unnest(${events.map((e) => e.messageId)}::text[], ${events.map((e) => e.kind)}::text[],
-                ${events.map((e) => e.at.toISOString())}::timestamptz[], ${events.map((e) => e.machine)}::boolean[],
-                ${events.map((e) => JSON.stringify(e.detail))}::jsonb[]) as e (mid, kind, at, machine, detail)
+    select m.workspace_id, e.id, m.id, e.kind, e.at, e.machine, e.detail
+    from unnest(${events.map(() => randomUUID())}::uuid[], ${events.map((e) => e.messageId)}::text[],
+                ${events.map((e) => e.kind)}::text[], ${events.map((e) => e.at.toISOString())}::timestamptz[],
+                ${events.map((e) => e.machine)}::boolean[], ${events.map((e) => JSON.stringify(e.detail))}::jsonb[])
+      as e (id, mid, kind, at, machine, detail)
     join email_messages m on m.workspace_id = ${workspaceId} and m.message_id = e.mid`.execute(raw(trx));
 }
 
@@ -993,7 +995,9 @@ export async function insertSuppression(
 ): Promise<void> {
   await sql`
     insert into email_suppressions (workspace_id, address, reason) values (${workspaceId}, ${address}, ${reason})
-    on conflict (workspace_id, address) do update set reason = excluded.reason, at = now()`.execute(raw(trx));
+    on conflict (workspace_id, address) do update set reason = excluded.reason, at = excluded.at`.execute(
+    raw(trx),
+  );
 }
 
 export async function selectSuppressions(
@@ -1178,7 +1182,9 @@ export async function upsertSequence(
     values (${workspaceId}, ${s.id}, ${s.name}, ${JSON.stringify(s.steps)}::jsonb, ${JSON.stringify(s.settings)}::jsonb,
             ${s.enabled}, ${s.createdBy})
     on conflict (workspace_id, id) do update set name = excluded.name, steps = excluded.steps,
-      settings = excluded.settings, enabled = excluded.enabled, updated_at = now()`.execute(raw(trx));
+      settings = excluded.settings, enabled = excluded.enabled, updated_at = excluded.updated_at`.execute(
+    raw(trx),
+  );
 }
 
 export async function deleteSequenceRow(trx: Tx, workspaceId: string, id: string): Promise<void> {
@@ -1478,14 +1484,15 @@ export async function insertThreads(
   if (threads.length === 0) return;
   await sql`
     insert into email_threads (workspace_id, id, subject, subject_key, first_at, last_at, message_count, participants)
-    select ${workspaceId}, t.id, t.subject, t.subject_key, t.first_at, t.last_at, t.n,
+    select w.id, t.id, t.subject, t.subject_key, t.first_at, t.last_at, t.n,
            array(select distinct jsonb_array_elements_text(t.p))
-    from unnest(${threads.map((t) => t.id)}::uuid[], ${threads.map((t) => t.subject)}::text[],
+    from workspaces w cross join unnest(${threads.map((t) => t.id)}::uuid[], ${threads.map((t) => t.subject)}::text[],
                 ${threads.map((t) => t.subjectKey)}::text[],
                 ${threads.map((t) => t.firstAt.toISOString())}::timestamptz[],
                 ${threads.map((t) => t.lastAt.toISOString())}::timestamptz[], ${threads.map((t) => t.count)}::int[],
                 ${threads.map((t) => JSON.stringify(t.participants))}::jsonb[])
-         as t (id, subject, subject_key, first_at, last_at, n, p)`.execute(raw(trx));
+         as t (id, subject, subject_key, first_at, last_at, n, p)
+    where w.id = ${workspaceId}`.execute(raw(trx));
 }
 
 /**

@@ -54,7 +54,7 @@ export async function upsertHeartbeat(
 ): Promise<void> {
   await owner.query(
     `insert into worker_heartbeats (pool_id, host, pid) values ($1, $2, $3)
-     on conflict (pool_id) do update set seen_at = now(), host = excluded.host, pid = excluded.pid`,
+     on conflict (pool_id) do update set seen_at = excluded.seen_at, host = excluded.host, pid = excluded.pid`,
     [beat.poolId, beat.host, beat.pid],
   );
 }

@@ -11,6 +11,10 @@ export interface StoredAnswer {
 /**
  * Claims a key for this request: true when the key is new or its last use has expired (over 24 hours ago). When
  * another transaction holds the key uncommitted, this waits for it, so concurrent retries run one at a time.
+ * An expired key is deleted, then written again (not `do update … where created_at < now() …`: Citus takes no
+ * function that is not immutable in an upsert's `where` or `set`). Two statements, not a `with … delete` before the
+ * insert: PostgreSQL runs a data-modifying `with` that the query does not read after the query, so the insert would
+ * still meet the expired row and the delete would then remove it.
  */
 export async function claimKey(
   trx: Tx,
@@ -19,12 +23,14 @@ export async function claimKey(
   key: string,
   fingerprint: string,
 ): Promise<boolean> {
+  await sql`
+    delete from idempotency_keys
+    where workspace_id = ${workspaceId} and caller = ${caller} and key = ${key}
+      and created_at < now() - interval '24 hours'`.execute(trx.withoutPlugins());
   const { rows } = await sql<{ claimed: boolean }>`
     insert into idempotency_keys (workspace_id, caller, key, fingerprint)
     values (${workspaceId}, ${caller}, ${key}, ${fingerprint})
-    on conflict (workspace_id, caller, key) do update
-      set fingerprint = excluded.fingerprint, status = null, body = null, created_at = now()
-      where idempotency_keys.created_at < now() - interval '24 hours'
+    on conflict (workspace_id, caller, key) do nothing
     returning true as claimed`.execute(trx.withoutPlugins());
   return rows.length > 0;
 }

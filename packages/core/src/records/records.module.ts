@@ -3,6 +3,7 @@ import type { ModuleManifest } from '../modules/manifest.ts';
 import { aggregateRoutes } from './aggregate.routes.ts';
 import * as idempotencyTables from './idempotency.migrations.ts';
 import { purgeExpiredKeys } from './idempotency.repository.ts';
+import * as idempotencyPurgeByKey from './idempotency-purge-by-key.migrations.ts';
 import { recordsRoutes } from './records.routes.ts';
 import { activityTimeline, changeTimeline, taskTimeline } from './records.timeline.ts';
 
@@ -13,7 +14,10 @@ export const recordsModule: ModuleManifest = {
   objects: STANDARD_OBJECTS,
   timelineSources: [changeTimeline, activityTimeline, taskTimeline],
   readSurfaces: ['get', 'list', 'query', 'aggregate', 'batch', 'count', 'keys', 'expand'],
-  migrations: { 'records-0001-idempotency': idempotencyTables },
+  migrations: {
+    'records-0001-idempotency': idempotencyTables,
+    'records-0002-idempotency-purge-by-key': idempotencyPurgeByKey,
+  },
   tasks: {
     /** Hourly: answers kept for Idempotency-Keys older than 24 hours forgotten, a batch at a time. */
     'records:idempotency-purge': (deps) => async (_payload, helpers) => {

@@ -244,7 +244,12 @@ export interface ChangeRow {
   changes: Record<string, { from: unknown; to: unknown }>;
 }
 
-/** Inserts the audit rows of one write (one actor, source and cause for all), as one statement. */
+/**
+ * Inserts the audit rows of one write (one actor, source and cause for all), as one statement. Anchored on the
+ * workspace's own row (`from workspaces w … where w.id = …`): on a Citus cluster the statement then runs whole on
+ * the workspace's shard; a batch selected from `unnest` alone would be copied there with `COPY`, which row-level
+ * security refuses (ARCHITECTURE.md "Citus: batch inserts anchored on the workspace").
+ */
 export function insertRecordChangesQuery(
   workspaceId: string,
   objectKey: string,
@@ -258,11 +263,13 @@ export function insertRecordChangesQuery(
 ): RawBuilder<unknown> {
   return sql`
     insert into record_changes (workspace_id, id, object_key, record_id, action, changes, actor_user_id, actor_api_key_id, source, cause)
-    select ${workspaceId}, c.id, ${objectKey}, c.record_id, c.action, c.changes, ${by.actor.userId},
+    select w.id, c.id, ${objectKey}, c.record_id, c.action, c.changes, ${by.actor.userId},
            ${by.actor.apiKeyId}, ${by.source}, ${by.cause ? JSON.stringify(by.cause) : null}::jsonb
-    from unnest(${ids}::uuid[], ${rows.map((r) => r.recordId)}::uuid[],
-                ${rows.map((r) => r.action)}::text[], ${rows.map((r) => JSON.stringify(r.changes))}::jsonb[])
-      as c (id, record_id, action, changes)`;
+    from workspaces w
+    cross join unnest(${ids}::uuid[], ${rows.map((r) => r.recordId)}::uuid[],
+                      ${rows.map((r) => r.action)}::text[], ${rows.map((r) => JSON.stringify(r.changes))}::jsonb[])
+      as c (id, record_id, action, changes)
+    where w.id = ${workspaceId}`;
 }
 
 /**

@@ -172,7 +172,7 @@ export async function setCapacity(
     ? sql`delete from assignment_capacity where workspace_id = ${workspaceId} and user_id = ${userId}`
     : sql`insert into assignment_capacity (workspace_id, user_id, capacity)
         values (${workspaceId}, ${userId}, ${capacity})
-        on conflict (workspace_id, user_id) do update set capacity = excluded.capacity, updated_at = now()`
+        on conflict (workspace_id, user_id) do update set capacity = excluded.capacity, updated_at = excluded.updated_at`
   ).execute(trx.withoutPlugins());
 }
 

@@ -15,7 +15,10 @@ export interface HistoryInsert {
 
 /**
  * Appends one row per write, each with the deal's tracked values as they stand in this transaction (read from the
- * deals table, which the sales module owns), in one statement whatever the number of deals.
+ * deals table, which the sales module owns), in one statement whatever the number of deals. `returning seq`
+ * (nobody reads it) is for a Citus cluster: Citus cannot run an insert into a table with an identity column on the
+ * shard, so it runs the `select` on the coordinator and, without `returning` or `on conflict`, copies the rows in
+ * with `COPY`, which row-level security refuses; with `returning` it stages them and inserts on the shard.
  */
 export function insertHistoryQuery(
   workspaceId: string,
@@ -34,7 +37,8 @@ export function insertHistoryQuery(
       ${rows.map((r) => (r.cause ? JSON.stringify(r.cause) : null))}::jsonb[])
       with ordinality as w (deal_id, kind, changes, actor_user_id, actor_api_key_id, source, cause, n)
     join deals d on d.workspace_id = ${workspaceId} and d.id = w.deal_id
-    order by w.n`;
+    order by w.n
+    returning seq`;
 }
 
 export interface HistoryRow {
@@ -123,7 +127,8 @@ export interface DealMeasures {
 /**
  * The deals' state now (the deals table is the module's own) beside their measures and reached stages, in one
  * statement. Nothing is locked here: every write of a deal already holds its row's lock, so two writes of one deal
- * never measure it at once.
+ * never measure it at once. The measures are a subquery, not a `left join`: on a Citus cluster with PostgreSQL 15 an
+ * outer join of two tenant tables is refused ("outer joins and pseudoconstant quals", OPERATIONS.md).
  */
 export async function selectDealMeasures(
   trx: Tx,
@@ -134,15 +139,15 @@ export async function selectDealMeasures(
     select d.id::text as deal_id, d.pipeline_id::text, d.stage_id::text,
            coalesce(d.owner_id, ${NO_OWNER})::text as owner_id, d.status, d.expected_close_date::text as close_date,
            d.deleted_at is null as live,
-           case when m.deal_id is not null then json_build_object('pipeline_id', m.pipeline_id, 'stage_id', m.stage_id, 'entered_at', m.entered_at,
+           (select json_build_object('pipeline_id', m.pipeline_id, 'stage_id', m.stage_id, 'entered_at', m.entered_at,
              'open_seconds', extract(epoch from now() - m.entered_at)::text, 'owner_id', m.owner_id,
              'status', m.status, 'close_date', m.close_date, 'live', m.live, 'pushes', m.pushes,
-             'slip_days', m.slip_days) end as before,
+             'slip_days', m.slip_days)
+             from deal_measures m where m.workspace_id = d.workspace_id and m.deal_id = d.id) as before,
            coalesce((select json_agg(json_build_object('stage_id', r.stage_id, 'pipeline_id', r.pipeline_id,
              'completed', r.completed, 'seconds', r.seconds::text))
              from deal_stage_reach r where r.workspace_id = d.workspace_id and r.deal_id = d.id), '[]') as reach
     from deals d
-    left join deal_measures m on m.workspace_id = d.workspace_id and m.deal_id = d.id
     where d.workspace_id = ${workspaceId} and d.id = any(${dealIds}::uuid[])
     order by d.id`.execute(trx.withoutPlugins());
   return rows;

@@ -91,7 +91,7 @@ async function upsert(ctx: ServiceContext, rows: RateView[]): Promise<void> {
         from unnest(${chunk.map((r) => r.currency)}::text[], ${chunk.map((r) => r.date)}::text[],
                     ${chunk.map((r) => r.rate)}::text[]) as x(c, d, r)
         on conflict (workspace_id, currency, on_date)
-        do update set rate = excluded.rate, updated_by = excluded.updated_by, updated_at = now()`.execute(
+        do update set rate = excluded.rate, updated_by = excluded.updated_by, updated_at = excluded.updated_at`.execute(
         trx.withoutPlugins(),
       );
     }

@@ -34,7 +34,7 @@ export async function upsertSettings(
     insert into forecast_settings (workspace_id, calendar, start_month, probability, updated_by)
     values (${workspaceId}, ${row.calendar}, ${row.start_month}, ${row.probability}, ${userId})
     on conflict (workspace_id) do update set calendar = excluded.calendar, start_month = excluded.start_month,
-      probability = excluded.probability, updated_by = excluded.updated_by, updated_at = now()`.execute(
+      probability = excluded.probability, updated_by = excluded.updated_by, updated_at = excluded.updated_at`.execute(
     raw(trx),
   );
 }
@@ -72,7 +72,7 @@ export async function writeQuota(
     values (${workspaceId}, ${quota.period}, ${quota.subjectKind}, ${quota.subjectId}::uuid,
       ${quota.amount}::numeric, ${userId})
     on conflict (workspace_id, period, subject_kind, subject_id)
-    do update set amount = excluded.amount, updated_by = excluded.updated_by, updated_at = now()`.execute(
+    do update set amount = excluded.amount, updated_by = excluded.updated_by, updated_at = excluded.updated_at`.execute(
     raw(trx),
   );
 }

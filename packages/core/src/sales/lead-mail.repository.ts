@@ -40,8 +40,8 @@ export async function upsertLeadMailbox(
     insert into lead_mailboxes (workspace_id, mailbox_id, enabled, source)
     values (${workspaceId}, ${row.mailboxId}, ${row.enabled}, ${row.source})
     on conflict (workspace_id, mailbox_id) do update
-      set enabled = excluded.enabled, source = excluded.source, updated_at = now(),
-          since = case when excluded.enabled and not lead_mailboxes.enabled then now() else lead_mailboxes.since end
+      set enabled = excluded.enabled, source = excluded.source, updated_at = excluded.updated_at,
+          since = case when excluded.enabled and not lead_mailboxes.enabled then excluded.since else lead_mailboxes.since end
     returning ${COLUMNS}`.execute(trx);
   return rows[0]!;
 }

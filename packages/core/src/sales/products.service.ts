@@ -197,9 +197,11 @@ export async function savePriceBook(
     if (prices.length > 0)
       await sql`
         insert into price_book_prices (workspace_id, price_book_id, product_id, currency, price)
-        select ${workspaceId}, ${bookId}::uuid, p::uuid, c, v::numeric
-        from unnest(${prices.map((p) => p.productId)}::text[], ${prices.map((p) => p.currency)}::text[],
-                    ${prices.map((p) => p.price)}::text[]) as x(p, c, v)`.execute(trx.withoutPlugins());
+        select w.id, ${bookId}::uuid, p::uuid, c, v::numeric
+        from workspaces w
+        cross join unnest(${prices.map((p) => p.productId)}::text[], ${prices.map((p) => p.currency)}::text[],
+                          ${prices.map((p) => p.price)}::text[]) as x(p, c, v)
+        where w.id = ${workspaceId}`.execute(trx.withoutPlugins());
   });
   const book = (await listPriceBooks(ctx)).find((b) => b.id === bookId);
   if (!book) throw new AppError('not_found', `There is no price book ${bookId}.`);

@@ -103,7 +103,7 @@ export async function selectScoringVersion(trx: Tx, workspaceId: string): Promis
 export async function bumpScoringVersion(trx: Tx, workspaceId: string): Promise<number> {
   const { rows } = await sql<{ version: number }>`
     insert into scoring_versions (workspace_id, version) values (${workspaceId}, 1)
-    on conflict (workspace_id) do update set version = scoring_versions.version + 1, changed_at = now()
+    on conflict (workspace_id) do update set version = scoring_versions.version + 1, changed_at = excluded.changed_at
     returning version`.execute(trx.withoutPlugins());
   return rows[0]!.version;
 }

@@ -135,5 +135,5 @@ export async function upsertSalesSettings(
     insert into sales_settings (workspace_id, require_won_reason, require_lost_reason)
     values (${workspaceId}, ${settings.requireWonReason}, ${settings.requireLostReason})
     on conflict (workspace_id) do update set require_won_reason = excluded.require_won_reason,
-      require_lost_reason = excluded.require_lost_reason, updated_at = now()`.execute(raw(trx));
+      require_lost_reason = excluded.require_lost_reason, updated_at = excluded.updated_at`.execute(raw(trx));
 }

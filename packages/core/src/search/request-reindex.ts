@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 export async function requestReindex(trx: Tx, workspaceId: string, objectKey: string): Promise<void> {
   await sql`
     insert into search_reindex (workspace_id, object_key) values (${workspaceId}, ${objectKey})
-    on conflict (workspace_id, object_key) do update set after_id = null, requested_at = clock_timestamp()`.execute(
+    on conflict (workspace_id, object_key) do update set after_id = null, requested_at = excluded.requested_at`.execute(
     trx,
   );
   await sql`select rabita_kick_reindex()`.execute(trx);

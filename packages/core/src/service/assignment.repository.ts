@@ -78,7 +78,7 @@ export async function upsertAgent(
       languages = coalesce(${arr(patch.languages)}::text[], a.languages),
       products = coalesce(${arr(patch.products)}::text[], a.products),
       tiers = coalesce(${arr(patch.tiers)}::text[], a.tiers),
-      updated_at = now()
+      updated_at = excluded.updated_at
     returning ${AGENT_COLUMNS}`.execute(trx.withoutPlugins());
   return rows[0]!;
 }

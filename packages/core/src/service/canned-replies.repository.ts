@@ -90,7 +90,7 @@ export async function upsertCannedReply(
       ${r.shared}, ${r.ownerUserId}, ${r.searchText})
     on conflict (workspace_id, id) do update set name = excluded.name, shortcut = excluded.shortcut,
       folder = excluded.folder, bodies = excluded.bodies, shared = excluded.shared,
-      owner_user_id = excluded.owner_user_id, search_text = excluded.search_text, updated_at = now()`.execute(
+      owner_user_id = excluded.owner_user_id, search_text = excluded.search_text, updated_at = excluded.updated_at`.execute(
     raw(trx),
   );
 }

@@ -31,7 +31,7 @@ export async function putCaseWorkflow(
     await sql`
       insert into service_case_workflows (workspace_id, case_type, workflow_id)
       values (${workspaceId}, ${caseType}, ${workflowId})
-      on conflict (workspace_id, case_type) do update set workflow_id = excluded.workflow_id, updated_at = now()`.execute(
+      on conflict (workspace_id, case_type) do update set workflow_id = excluded.workflow_id, updated_at = excluded.updated_at`.execute(
       trx,
     );
 }

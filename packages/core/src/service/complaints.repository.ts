@@ -52,7 +52,7 @@ export async function upsertCaseSettings(
       ${s.rootCauses}::text[], ${s.reasonCodes}::text[])
     on conflict (workspace_id) do update set ack_days = excluded.ack_days, response_days = excluded.response_days,
       time_zone = excluded.time_zone, categories = excluded.categories, root_causes = excluded.root_causes,
-      reason_codes = excluded.reason_codes, updated_at = now()
+      reason_codes = excluded.reason_codes, updated_at = excluded.updated_at
     returning ${SETTINGS}`.execute(trx);
   return rows[0]!;
 }
@@ -83,5 +83,5 @@ export async function upsertComplaint(
     on conflict (workspace_id, ticket_id) do update set category = excluded.category,
       root_cause = excluded.root_cause, compensation_amount = excluded.compensation_amount,
       compensation_currency = excluded.compensation_currency, compensation_note = excluded.compensation_note,
-      updated_by = excluded.updated_by, updated_at = now()`.execute(trx);
+      updated_by = excluded.updated_by, updated_at = excluded.updated_at`.execute(trx);
 }

@@ -52,7 +52,7 @@ export async function upsertSettings(
     insert into service_survey_settings (workspace_id, csat_enabled, csat_delay_minutes, csat_expiry_days)
     values (${workspaceId}, ${s.csatEnabled}, ${s.csatDelayMinutes}, ${s.csatExpiryDays})
     on conflict (workspace_id) do update set csat_enabled = excluded.csat_enabled,
-      csat_delay_minutes = excluded.csat_delay_minutes, csat_expiry_days = excluded.csat_expiry_days, updated_at = now()
+      csat_delay_minutes = excluded.csat_delay_minutes, csat_expiry_days = excluded.csat_expiry_days, updated_at = excluded.updated_at
     returning csat_enabled, csat_delay_minutes, csat_expiry_days`.execute(trx);
   return rows[0]!;
 }

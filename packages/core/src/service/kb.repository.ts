@@ -258,8 +258,8 @@ export async function upsertTranslation(
     on conflict (workspace_id, article_id, locale) do update set
       title = excluded.title, body = excluded.body, status = excluded.status,
       published_at = case when excluded.status = 'draft' then null
-        when k.status = 'published' then k.published_at else now() end,
-      updated_by = excluded.updated_by, updated_at = now(), title_folded = excluded.title_folded,
+        when k.status = 'published' then k.published_at else excluded.updated_at end,
+      updated_by = excluded.updated_by, updated_at = excluded.updated_at, title_folded = excluded.title_folded,
       search = excluded.search, search_head = excluded.search_head
     returning ${TRANSLATION}`.execute(raw(trx));
   return rows[0]!;
@@ -453,7 +453,7 @@ export async function upsertSite(
   const { rows } = await sql<{ publicId: string; enabled: boolean }>`
     insert into kb_sites (workspace_id, public_id, enabled) values (${workspaceId}, ${site.publicId}, ${site.enabled})
     on conflict (workspace_id) do update set public_id = excluded.public_id, enabled = excluded.enabled,
-      updated_at = now()
+      updated_at = excluded.updated_at
     returning public_id as "publicId", enabled`.execute(raw(trx));
   return rows[0]!;
 }

@@ -56,7 +56,7 @@ export async function upsertMacro(
       ${m.note}, ${m.createdBy})
     on conflict (workspace_id, id) do update set name = excluded.name, changes = excluded.changes,
       reply_id = excluded.reply_id, reply_text = excluded.reply_text, note = excluded.note,
-      updated_at = now()`.execute(raw(trx));
+      updated_at = excluded.updated_at`.execute(raw(trx));
 }
 
 export async function deleteMacroRow(trx: Tx, workspaceId: string, id: string): Promise<void> {

@@ -52,8 +52,8 @@ export async function upsertDeskMailbox(
     insert into service_mailboxes (workspace_id, mailbox_id, queue, enabled)
     values (${workspaceId}, ${row.mailboxId}, ${row.queue}, ${row.enabled})
     on conflict (workspace_id, mailbox_id) do update
-      set queue = excluded.queue, enabled = excluded.enabled, updated_at = now(),
-          since = case when excluded.enabled and not service_mailboxes.enabled then now() else service_mailboxes.since end
+      set queue = excluded.queue, enabled = excluded.enabled, updated_at = excluded.updated_at,
+          since = case when excluded.enabled and not service_mailboxes.enabled then excluded.since else service_mailboxes.since end
     returning ${COLUMNS}`.execute(trx);
   return rows[0]!;
 }

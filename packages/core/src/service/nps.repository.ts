@@ -74,7 +74,7 @@ export async function upsertNpsSettings(trx: Tx, workspaceId: string, s: NpsSett
       transactional_delay_minutes = excluded.transactional_delay_minutes,
       relationship_throttle_months = excluded.relationship_throttle_months,
       transactional_throttle_days = excluded.transactional_throttle_days, expiry_days = excluded.expiry_days,
-      updated_at = now()
+      updated_at = excluded.updated_at
     returning ${SETTINGS}`.execute(trx);
   return rows[0]!;
 }
@@ -222,8 +222,11 @@ export async function selectPersonSurveys(
 
 /**
  * Claims the person's throttle for a survey of this kind: true when they were not surveyed of this kind within the
- * window (now marked as surveyed by this survey). The conditional upsert holds the person's throttle row until the
- * transaction ends, so a second job at the same time waits, then sees this one's claim and is refused.
+ * window (now marked as surveyed by this survey). A due row is deleted, then written again, which holds the
+ * person's throttle row until the transaction ends, so a second job at the same time waits, then sees this one's
+ * claim and is refused. (Not `do update … where last_sent_at <= now() - …`: Citus takes no function that is not
+ * immutable in an upsert's `where`; on one PostgreSQL the same row results. Not one statement with a `with …
+ * delete`: PostgreSQL would run that delete after the insert.)
  */
 export async function claimThrottle(
   trx: Tx,
@@ -234,12 +237,14 @@ export async function claimThrottle(
     'months' in c.window
       ? sql`make_interval(months => ${c.window.months})`
       : sql`make_interval(days => ${c.window.days})`;
+  await sql`
+    delete from nps_throttle
+    where workspace_id = ${workspaceId} and person_id = ${c.personId} and kind = ${c.kind}
+      and last_sent_at <= now() - ${window}`.execute(trx);
   const { rows } = await sql<{ surveyId: string }>`
     insert into nps_throttle (workspace_id, person_id, kind, last_sent_at, survey_id)
     values (${workspaceId}, ${c.personId}, ${c.kind}, now(), ${c.surveyId})
-    on conflict (workspace_id, person_id, kind) do update
-      set last_sent_at = excluded.last_sent_at, survey_id = excluded.survey_id
-      where nps_throttle.last_sent_at <= now() - ${window}
+    on conflict (workspace_id, person_id, kind) do nothing
     returning survey_id`.execute(trx);
   if (rows[0]) return true;
   const last = await sql<{ lastSentAt: Date }>`

@@ -19,7 +19,7 @@ export async function touchPresence(
   await sql`
     insert into ticket_presence (workspace_id, ticket_id, user_id, replying, seen_at)
     values (${workspaceId}, ${ticketId}, ${userId}, ${replying}, now())
-    on conflict (workspace_id, ticket_id, user_id) do update set replying = excluded.replying, seen_at = now()`.execute(
+    on conflict (workspace_id, ticket_id, user_id) do update set replying = excluded.replying, seen_at = excluded.seen_at`.execute(
     trx,
   );
 }

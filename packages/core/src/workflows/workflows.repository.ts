@@ -340,7 +340,8 @@ export async function insertEmailSends(
   if (s.addresses.length === 0) return;
   await sql`
     insert into workflow_email_sends (workspace_id, workflow_id, address, run_id, step_id)
-    select ${s.workspaceId}, ${s.workflowId}, a, ${s.runId}, ${s.stepId} from unnest(${s.addresses}::text[]) as a`.execute(
+    select w.id, ${s.workflowId}, a, ${s.runId}, ${s.stepId}
+    from workspaces w cross join unnest(${s.addresses}::text[]) as a where w.id = ${s.workspaceId}`.execute(
     raw(trx),
   );
 }

@@ -54,7 +54,8 @@ async function setMembers(trx: Tx, workspaceId: string, teamId: string, userIds:
   if (wanted.length > 0)
     await sql`
       insert into team_members (workspace_id, team_id, user_id)
-      select ${workspaceId}, ${teamId}, unnest(${wanted}::uuid[])`.execute(trx);
+      select w.id, ${teamId}, u from workspaces w cross join unnest(${wanted}::uuid[]) as u
+      where w.id = ${workspaceId}`.execute(trx);
 }
 
 async function insertOrRename(trx: Tx, run: () => Promise<unknown>, name: string): Promise<void> {
