@@ -161,7 +161,7 @@ async function refold(
   trx: Tx,
   ws: string,
   connection: FoldConnection,
-  before: CallRow,
+  before: CallRow & { offeredTo?: string[] },
   bodies: readonly CallEventInput[],
 ): Promise<void> {
   // Each new event folds all of the call's events again: a bound keeps a runaway sender from making that costly.
@@ -192,6 +192,12 @@ async function refold(
   });
   const agentUserId = found.member ? mapped! : null;
   const queueId = found.queueId ?? before.queueId;
+  // A waiting call of a queue pops for its available members, and closes for those it was offered to once it stops
+  // waiting (queues.routing.ts); whom it is offered to is written with the row.
+  const pop: QueuePop =
+    queueId !== null || before.queueId !== null
+      ? await routeQueuePop(trx, ws, { state: folded.state, queueId, agentUserId }, before.offeredTo ?? [])
+      : { ringing: [], closed: [] };
   await updateCall(trx, ws, before.id, {
     ...folded,
     fromE164: from.e164,
@@ -205,6 +211,7 @@ async function refold(
     companyId: only?.object === 'companies' ? only.recordId : null,
     leadId: only?.object === 'leads' ? only.recordId : null,
     queueId,
+    offeredTo: pop.offeredTo,
   });
   if (folded.state === 'ended' && before.state !== 'ended')
     await announceCallEnded(trx, ws, {
@@ -218,17 +225,12 @@ async function refold(
       record: only && { object: only.object, id: only.recordId },
     });
   // The agents' browsers hear of the change (ids and state only; the card is read through the API), delivered
-  // when this transaction commits: the agent whose extension rings, and a previous one; a waiting call of a queue
-  // pops for its available members, and closes for those it was offered to once it stops waiting
-  // (queues.routing.ts).
+  // when this transaction commits: the agent whose extension rings, and a previous one; and the queue's members the
+  // call pops or closes for.
   const told = new Map<string, string>();
   if (agentUserId && (folded.state !== before.state || agentUserId !== before.agentUserId || !before.fromRaw))
     told.set(agentUserId, folded.state);
   if (before.agentUserId && before.agentUserId !== agentUserId) told.set(before.agentUserId, folded.state);
-  const pop: QueuePop =
-    queueId !== null || before.queueId !== null
-      ? await routeQueuePop(trx, ws, { id: before.id, state: folded.state, queueId, agentUserId })
-      : { ringing: [], closed: [] };
   for (const userId of pop.ringing) if (!told.has(userId)) told.set(userId, 'ringing');
   for (const userId of pop.closed) told.set(userId, 'closed');
   const at = new Date().toISOString();

@@ -215,19 +215,19 @@ export interface FoldConnection {
 
 /**
  * A connection's number rules, and the call of its provider call id locked for the fold (none when this is the
- * call's first event), in one statement. Locking before the events are read makes concurrent events of one call
- * fold one after another. Nothing when the connection is gone.
+ * call's first event) with whom a queue offered it to, in one statement. Locking before the events are read makes
+ * concurrent events of one call fold one after another. Nothing when the connection is gone.
  */
 export async function lockCallForFold(
   trx: Tx,
   workspaceId: string,
   connectionId: string,
   providerCallId: string,
-): Promise<{ connection: FoldConnection; row: CallRow | undefined } | undefined> {
-  const { rows } = await sql<FoldConnection & { call: CallRow | null }>`
+): Promise<{ connection: FoldConnection; row: (CallRow & { offeredTo: string[] }) | undefined } | undefined> {
+  const { rows } = await sql<FoldConnection & { call: (CallRow & { offeredTo: string[] }) | null }>`
     select k.extensions, k.strip_prefixes as "stripPrefixes", k.country,
       (select to_jsonb(c) from (
-        select ${callColumns} from calls
+        select ${callColumns}, offered_to as "offeredTo" from calls
         where workspace_id = k.workspace_id and connection_id = k.id and provider_call_id = ${providerCallId}
         for update
       ) c) as call
@@ -359,8 +359,11 @@ export async function updateCall(
     companyId: string | null;
     leadId: string | null;
     queueId: string | null;
+    /** Whom a queue offers the call to from now on (queues.routing.ts); left as it is when not given. */
+    offeredTo?: readonly string[] | undefined;
   },
 ): Promise<void> {
+  const offered = call.offeredTo ? sql`, offered_to = ${call.offeredTo as string[]}::uuid[]` : sql``;
   const { rows } = await sql<{ moved: boolean }>`
     with before as (
       select coalesce(ringing_at, answered_at, created_at) as at, matches from calls
@@ -374,7 +377,7 @@ export async function updateCall(
       ended_at = ${call.endedAt}::timestamptz, duration = ${call.duration}, outcome = ${call.outcome},
       cause = ${call.cause}, recording_url = ${call.recordingUrl}, matched_number = ${call.matchedNumber},
       matches = ${JSON.stringify(call.matches)}::jsonb, person_id = ${call.personId}, company_id = ${call.companyId},
-      lead_id = ${call.leadId}, queue_id = ${call.queueId}, updated_at = now()
+      lead_id = ${call.leadId}, queue_id = ${call.queueId}, updated_at = now()${offered}
       where workspace_id = ${workspaceId} and id = ${id}
       returning coalesce(ringing_at, answered_at, created_at) as at, matches, linked_object
     )

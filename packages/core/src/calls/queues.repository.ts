@@ -247,26 +247,6 @@ export async function selectAllQueueMembers(
   return rows;
 }
 
-/** Who was offered a waiting call's pop (its queue's members who were available while it rang at nobody). */
-export async function selectOffered(trx: Tx, workspaceId: string, callId: string): Promise<string[]> {
-  const { rows } = await sql<{ offeredTo: string[] }>`
-    select offered_to::text[] as "offeredTo" from calls where workspace_id = ${workspaceId} and id = ${callId}`.execute(
-    trx,
-  );
-  return rows[0]?.offeredTo ?? [];
-}
-
-export async function updateOffered(
-  trx: Tx,
-  workspaceId: string,
-  callId: string,
-  userIds: readonly string[],
-): Promise<void> {
-  await sql`
-    update calls set offered_to = ${userIds as string[]}::uuid[]
-    where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
-}
-
 /**
  * The wrap-up codes that apply to a call: its queue's own list when it has one, else the workspace's; and which
  * list it is. One statement.

@@ -1,6 +1,6 @@
 import type { Tx } from '@rabita/db';
 import { selectPresence } from './presence.repository.ts';
-import { selectOffered, selectQueueMemberIds, updateOffered } from './queues.repository.ts';
+import { selectQueueMemberIds } from './queues.repository.ts';
 
 // Who hears of a queue's call. A call ringing at an agent's extension pops for that agent (the fold's own rule, in
 // call-events.service.ts). A call ringing in a queue at nobody's extension yet is *waiting*: it pops for every
@@ -15,22 +15,24 @@ export interface QueuePop {
   ringing: string[];
   /** Members who were offered the call and now hear it close (answered by another, or ended). */
   closed: string[];
+  /** Whom the call is offered to from now on, when that changed (the fold writes it with the call's row). */
+  offeredTo?: string[];
 }
 
 const NOTHING: QueuePop = { ringing: [], closed: [] };
 
 /**
- * Decides, inside the fold's transaction (the call's row locked), who hears of a queue's call now: the available
- * members not yet offered a waiting call, or everyone offered a call that stopped waiting but its agent; and keeps
- * whom it was offered to. Members busy on a call, in wrap-up or away when it starts waiting are not offered it;
- * they are at its next event if they are available by then.
+ * Decides, inside the fold's transaction (the call's row locked, `offered` read with it), who hears of a queue's call
+ * now: the available members not yet offered a waiting call, or everyone offered a call that stopped waiting but its
+ * agent; and whom it is offered to from now on. Members busy on a call, in wrap-up or away when it starts waiting
+ * are not offered it; they are at its next event if they are available by then.
  */
 export async function routeQueuePop(
   trx: Tx,
   workspaceId: string,
-  call: { id: string; state: string; queueId: string | null; agentUserId: string | null },
+  call: { state: string; queueId: string | null; agentUserId: string | null },
+  offered: readonly string[],
 ): Promise<QueuePop> {
-  const offered = await selectOffered(trx, workspaceId, call.id);
   if (call.state === 'ringing' && call.queueId !== null && call.agentUserId === null) {
     const fresh = (await selectQueueMemberIds(trx, workspaceId, call.queueId)).filter(
       (m) => !offered.includes(m),
@@ -40,11 +42,9 @@ export async function routeQueuePop(
       .filter((p) => p.state === 'available')
       .map((p) => p.userId);
     if (available.length === 0) return NOTHING;
-    await updateOffered(trx, workspaceId, call.id, [...offered, ...available]);
-    return { ringing: available, closed: [] };
+    return { ringing: available, closed: [], offeredTo: [...offered, ...available] };
   }
   // Ringing at an agent's extension: the others keep their pop until one answers.
   if (call.state === 'ringing' || offered.length === 0) return NOTHING;
-  await updateOffered(trx, workspaceId, call.id, []);
-  return { ringing: [], closed: offered.filter((m) => m !== call.agentUserId) };
+  return { ringing: [], closed: offered.filter((m) => m !== call.agentUserId), offeredTo: [] };
 }
