@@ -1,5 +1,5 @@
 // Reports speed (issue 15, "Speed (bench, size M)"): `node bench/reports-speed.ts [--activities 5000000]
-// [--deals 500000] [--seconds 20] [--runs 10] [--explain] [--data dir] [--dashboard]`.
+// [--deals 500000] [--seconds 20] [--runs 10] [--explain] [--check] [--data dir] [--dashboard]`.
 // An embedded PostgreSQL (or DATABASE_URL), the app built in this process and listening on loopback. Data: a
 // workspace in SAR, 20 reps, one person in a hundred activities, then `--deals` deals and `--activities` activities
 // written by set-based SQL as the record engine stores them (the links' statement triggers fire as for a COPY):
@@ -14,6 +14,9 @@
 // row-level security) before measuring. `--dashboard` also draws the twelve-widget dashboard of
 // `bench/reports-dashboard.ts` in Chromium (needs `npm run web:build`). Prints a table and writes
 // bench/results/<time>-reports.json. With `--data`, the data set is kept and found again by a later run.
+// `--check` runs each report once more in this process both ways — as `POST /reports/run` does (the deals report
+// from the sales module's kept figures when it may) and always by the statement — and records whether the answers
+// are identical and how long each took (three runs each, serially).
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     runs: { type: 'string', default: '10' },
     explain: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
     dashboard: { type: 'boolean', default: false },
     data: { type: 'string' },
   },
@@ -405,6 +409,31 @@ try {
     }
   }
 
+  // Both ways, in this process: identical answers, and what the statement alone costs beside the kept figures.
+  const checks: { report: string; identical: boolean; asRunMs: number[]; statementMs: number[] }[] = [];
+  if (args.check) {
+    const principal = (await principalForMember(handle.db, set.adminId, set.workspaceId))!;
+    for (const report of REPORTS) {
+      const asRunMs: number[] = [];
+      const statementMs: number[] = [];
+      let asRun: unknown;
+      let statement: unknown;
+      for (let i = 0; i < 3; i++) {
+        let t0 = performance.now();
+        asRun = await runReport({ db: handle.db, principal }, report.definition);
+        asRunMs.push(Math.round(performance.now() - t0));
+        t0 = performance.now();
+        statement = await runReport({ db: handle.db, principal }, report.definition, { keptFigures: false });
+        statementMs.push(Math.round(performance.now() - t0));
+      }
+      const identical = JSON.stringify(asRun) === JSON.stringify(statement);
+      checks.push({ report: report.name, identical, asRunMs, statementMs });
+      note(
+        `${report.name}: ${identical ? 'identical' : 'DIFFERENT'} both ways; as run ${asRunMs.join(', ')} ms, by the statement ${statementMs.join(', ')} ms`,
+      );
+    }
+  }
+
   let dashboard: { median: number; all: number[] } | { skipped: string } | undefined;
   if (args.dashboard) {
     try {
@@ -462,6 +491,7 @@ try {
     seconds,
     shapes,
     results: rows,
+    ...(args.check ? { checks } : {}),
     dashboard,
     targets,
   };

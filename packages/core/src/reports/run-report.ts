@@ -14,6 +14,7 @@ import { rateOn } from '../sales/rate-lookup.ts';
 import { getUser } from '../users/users.service.ts';
 import { teamMembershipRelation, teamNamesIn } from '../workspaces/team-membership.ts';
 import { type FiscalYear, fiscalMonthOf, fiscalMonths, fiscalYearIn } from './fiscal-year.ts';
+import { keptDealMoneyRows } from './kept-deal-money.ts';
 import {
   type Bucket,
   type Dimension,
@@ -694,7 +695,14 @@ const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 1
  * hidden fields refused), in their calendar and time zone unless the definition names others. One query with the
  * permission predicates inside and a statement timeout; date buckets come from `calendar_days`, empty ones filled.
  */
-export async function runReport(ctx: ServiceContext, def: ReportDefinition): Promise<ReportResult> {
+export async function runReport(
+  ctx: ServiceContext,
+  def: ReportDefinition,
+  options: {
+    /** False: always run the statement, never the kept figures (tests compare the two). */
+    keptFigures?: boolean;
+  } = {},
+): Promise<ReportResult> {
   const unstorable = unstorableIn(def.filter);
   if (unstorable)
     throw new AppError('validation_failed', `filter: ${unstorable}`, {
@@ -708,6 +716,13 @@ export async function runReport(ctx: ServiceContext, def: ReportDefinition): Pro
     const fiscal = await fiscalFor(trx, workspaceId, def);
     const steady = await steadyFor(trx, def, timeZone);
     const compiled = compileReport(s, ctx.principal, def, calendar, timeZone, fiscal, steady);
+    // Deals by pipeline, stage and owner, converted: from the sales module's kept figures when they give the same
+    // answer (kept-deal-money.ts), else the statement. The definition was checked against the reader above.
+    const kept =
+      options.keptFigures === false
+        ? undefined
+        : await keptDealMoneyRows(trx, s, ctx.principal, def, compiled, timeZone, MAX_GROUPS);
+    if (kept) return present(trx, ctx.principal, s, compiled, kept, { calendar, timeZone });
     await sql`select set_config('statement_timeout', ${String(REPORT_TIMEOUT_MS)}, true)`.execute(s.raw);
     let rows: Record<string, unknown>[];
     try {

@@ -12,6 +12,7 @@ import * as moneyTables from './currency.migrations.ts';
 import * as dealHistoryTables from './deal-history.migrations.ts';
 import { dealHistoryRoutes } from './deal-history.routes.ts';
 import { dealHistorySubscriber } from './deal-history.service.ts';
+import * as dealMoneyTables from './deal-money.migrations.ts';
 import { dealHooks } from './deal-rules.ts';
 import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
@@ -84,6 +85,7 @@ export const salesModule: ModuleManifest = {
     'sales-0012-forecast-notices': forecastNoticeTables,
     'sales-0013-forecast-speed': forecastSpeedTables,
     'sales-0014-keys-led-by-workspace': keysLedByWorkspace,
+    'sales-0015-deal-money': dealMoneyTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
