@@ -82,6 +82,8 @@ async function writeRecords(owner: Kysely<unknown>, workspaceId: string): Promis
     where id = ${id(10)}`.execute(owner);
   await sql`update activities set type = 'meeting' where id = ${id(11)}`.execute(owner);
   await sql`update activities set deleted_at = now() where id = ${id(12)}`.execute(owner);
+  await sql`insert into exchange_rates (workspace_id, currency, on_date, rate) values
+      (${workspaceId}, 'EUR', '2020-01-01', 1.1)`.execute(owner);
   await sql`
     insert into deals (workspace_id, id, name, amount) values
       (${workspaceId}, ${id(20)}, 'Big', '{"amount": "1200.50", "currency": "EUR"}'),
@@ -94,6 +96,24 @@ async function writeRecords(owner: Kysely<unknown>, workspaceId: string): Promis
   await sql`update deals set name = 'Smaller' where id = ${id(21)}`.execute(owner);
   await sql`update deals set deleted_at = now() where id = ${id(22)}`.execute(owner);
   await sql`delete from deals where id = ${id(23)}`.execute(owner);
+  // The kept converted totals (sales-0015): more deals in one statement, moved and deleted, then rates changed.
+  await sql`
+    insert into deals (workspace_id, id, name, amount) values
+      (${workspaceId}, ${id(24)}, 'Pounds', '{"amount": "70.25", "currency": "GBP"}'),
+      (${workspaceId}, ${id(25)}, 'Dollars', '{"amount": "5", "currency": "USD"}'),
+      (${workspaceId}, ${id(26)}, 'Euros', '{"amount": "0.5", "currency": "EUR"}')`.execute(owner);
+  await sql`update deals set amount = '{"amount": "8", "currency": "GBP"}' where id in (${id(25)}, ${id(26)})`.execute(
+    owner,
+  );
+  await sql`delete from deals where id = ${id(21)}`.execute(owner);
+  await sql`insert into exchange_rates (workspace_id, currency, on_date, rate) values
+      (${workspaceId}, 'GBP', '2020-01-01', 1.25), (${workspaceId}, 'USD', '2020-01-01', 0.5)`.execute(owner);
+  await sql`update exchange_rates set rate = 1.2 where workspace_id = ${workspaceId} and currency = 'EUR'`.execute(
+    owner,
+  );
+  await sql`delete from exchange_rates where workspace_id = ${workspaceId} and currency = 'GBP'`.execute(
+    owner,
+  );
 }
 
 /** The derived rows of a workspace, without its id. */
@@ -111,7 +131,27 @@ async function derivedRows(owner: Kysely<unknown>, workspaceId: string): Promise
     group by 1, 2 having sum(deals) <> 0 or sum(amounts) <> 0 or sum(amount) <> 0 order by 1, 2`.execute(
     owner,
   );
-  return { folded: folded.rows, suffixes: suffixes.rows, links: links.rows, totals: totals.rows };
+  const basis = await sql`select time_zone, currency from rabita_derived.deal_money_basis
+    where workspace_id = ${workspaceId}`.execute(owner);
+  const days = await sql`select currency, day::text as day, scale, sum(amounts)::int as amounts,
+      sum(amount)::text as amount
+    from rabita_derived.deal_money_days where workspace_id = ${workspaceId}
+    group by 1, 2, 3 having sum(amounts) <> 0 or sum(amount) <> 0 order by 1, 2, 3`.execute(owner);
+  const converted = await sql`select currency, scale, sum(convs)::int as convs, sum(missing)::int as missing,
+      sum(converted)::text as converted
+    from rabita_derived.deal_money_totals where workspace_id = ${workspaceId}
+    group by 1, 2 having sum(convs) <> 0 or sum(missing) <> 0 or sum(converted) <> 0 order by 1, 2`.execute(
+    owner,
+  );
+  return {
+    folded: folded.rows,
+    suffixes: suffixes.rows,
+    links: links.rows,
+    totals: totals.rows,
+    basis: basis.rows,
+    days: days.rows,
+    converted: converted.rows,
+  };
 }
 
 describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () => {
@@ -134,7 +174,15 @@ describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () 
       });
       expect((expected as { links: unknown[] }).links).toHaveLength(2);
       expect((expected as { totals: unknown[] }).totals).toEqual([
-        { currency: 'EUR', scale: 0, deals: 2, amounts: 2, amount: '1310' },
+        { currency: 'EUR', scale: 0, deals: 1, amounts: 1, amount: '1300' },
+        { currency: 'GBP', scale: 0, deals: 2, amounts: 2, amount: '16' },
+        { currency: 'GBP', scale: 2, deals: 1, amounts: 1, amount: '70.25' },
+      ]);
+      // In USD: EUR 1300 at 1.2; GBP's rate was removed, so its three deals are missing (USD's moved to GBP).
+      expect((expected as { converted: unknown[] }).converted).toEqual([
+        { currency: 'EUR', scale: 0, convs: 1, missing: 0, converted: '1560.000000000000' },
+        { currency: 'GBP', scale: 0, convs: 0, missing: 2, converted: '0' },
+        { currency: 'GBP', scale: 2, convs: 0, missing: 1, converted: '0' },
       ]);
 
       // Swap every derived trigger for its row form, as the Citus step does on the shards.
@@ -355,6 +403,21 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
       const suffixes = await sql`select suffix, object_key from rabita_derived.caller_phone_suffixes
         where workspace_id = ${a}`.execute(owner);
       expect(suffixes.rows).toEqual([{ suffix: '55550123', object_key: 'people' }]);
+      // The kept converted deal totals (sales-0015): a deal written, then its currency's rate changed, on the shard.
+      await withWorkspace(app.db, a, async (trx) => {
+        await sql`insert into exchange_rates (workspace_id, currency, on_date, rate)
+          values (${a}, 'EUR', '2020-01-01', 1.1)`.execute(trx);
+        await sql`insert into deals (workspace_id, id, name, amount)
+          values (${a}, ${crypto.randomUUID()}, 'Euros', '{"amount": "200", "currency": "EUR"}')`.execute(
+          trx,
+        );
+      });
+      await withWorkspace(app.db, a, (trx) =>
+        sql`update exchange_rates set rate = 1.5 where workspace_id = ${a} and currency = 'EUR'`.execute(trx),
+      );
+      const converted = await sql`select currency, sum(convs)::int as convs, sum(converted)::text as converted
+        from rabita_derived.deal_money_totals where workspace_id = ${a} group by 1`.execute(owner);
+      expect(converted.rows).toEqual([{ currency: 'EUR', convs: 1, converted: '300.000000000000' }]);
       // A role change and a shared (reference) table's row in one transaction commit on every node (two-phase): a
       // trigger's NOTIFY on a worker would make it fail.
       await withWorkspace(app.db, a, async (trx) => {

@@ -79,11 +79,13 @@ async function prepareCluster(trx: Transaction<unknown>): Promise<void> {
 
 /**
  * Row-level forms of the derived tables' statement-level triggers, for a Citus cluster only. On one PostgreSQL the
- * statement-level forms (migrations 0011, 0019, 0020, 0027, 0031) stay: they were chosen for bulk imports, one
+ * statement-level forms (migrations 0011, 0019, 0020, 0027, 0031, sales-0015) stay: they were chosen for bulk imports, one
  * statement per batch. On a cluster a trigger runs on the shard, where Citus gives it no transition table
  * (`executor could not find named tuplestore "new_rows"`) and where `tg_table_name` is the shard's name, so each
  * trigger is replaced by a `for each row` one (same name, same events, columns and condition) calling these
  * functions, which write the same rows. The object key the phone suffixes record is passed as the trigger's argument.
+ * The kept converted deal totals' forms (`deal_money_row`, `deal_money_rates_row`) touch one workspace per row, so
+ * their basis-row locks (`for share` by deal writes, `for update` by rate changes) are taken on its shard group.
  */
 export const CITUS_ROW_TRIGGER_FUNCTIONS = String.raw`
 create or replace function rabita_derived.folded_values_row() returns trigger
@@ -187,6 +189,120 @@ begin
   end if;
   return null;
 end
+$$;
+
+create or replace function rabita_derived.deal_money_row() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+declare
+  s smallint := (pg_current_xact_id()::text::bigint % 8)::smallint;
+  ws uuid;
+  b rabita_derived.deal_money_basis;
+  cur text;
+  o_live boolean := false;
+  o_currency text;
+  o_at timestamptz;
+  o_pipeline uuid;
+  o_stage uuid;
+  o_owner uuid;
+  o_amount numeric;
+  n_live boolean := false;
+  n_currency text;
+  n_at timestamptz;
+  n_pipeline uuid;
+  n_stage uuid;
+  n_owner uuid;
+  n_amount numeric;
+  c record;
+  v_day date;
+  v_rate numeric;
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    ws := old.workspace_id;
+    o_live := old.deleted_at is null and old.amount_value is not null;
+    o_currency := old.amount_currency; o_at := old.created_at; o_pipeline := old.pipeline_id;
+    o_stage := old.stage_id; o_owner := old.owner_id; o_amount := old.amount_value;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    ws := new.workspace_id;
+    n_live := new.deleted_at is null and new.amount_value is not null;
+    n_currency := new.amount_currency; n_at := new.created_at; n_pipeline := new.pipeline_id;
+    n_stage := new.stage_id; n_owner := new.owner_id; n_amount := new.amount_value;
+    -- A workspace without a basis gets one first (inserts and updates, as the statement forms).
+    if not exists (select from rabita_derived.deal_money_basis x where x.workspace_id = ws) then
+      select w.default_currency into cur from public.workspaces w where w.id = ws;
+      if found then
+        insert into rabita_derived.deal_money_basis (workspace_id, time_zone, currency)
+        values (ws, rabita_derived.deal_money_zone(ws), cur)
+        on conflict (workspace_id) do nothing;
+      end if;
+    end if;
+  end if;
+  -- Nothing the figures hold changed: the statement forms' +1 and -1 cancel out, so nothing is written.
+  if tg_op = 'UPDATE' and (o_live, o_currency, o_at, o_pipeline, o_stage, o_owner, o_amount, scale(o_amount))
+      is not distinct from (n_live, n_currency, n_at, n_pipeline, n_stage, n_owner, n_amount, scale(n_amount)) then
+    return null;
+  end if;
+  if not (o_live or n_live) then return null; end if;
+  -- The basis row of the workspace, on its shard, before the rates are read (a rate change takes it for update).
+  select * into b from rabita_derived.deal_money_basis x where x.workspace_id = ws for share;
+  if not found or not exists (select from public.workspaces w where w.id = ws) then return null; end if;
+  for c in
+    select * from (values (o_live, o_currency, o_at, o_pipeline, o_stage, o_owner, o_amount, -1),
+                          (n_live, n_currency, n_at, n_pipeline, n_stage, n_owner, n_amount, 1))
+      v(live, currency, created_at, pipeline_id, stage_id, owner_id, amount_value, sign)
+    where v.live
+  loop
+    v_day := (c.created_at at time zone b.time_zone)::date;
+    v_rate := rabita_derived.deal_money_rate(ws, b.currency, c.currency, v_day);
+    insert into rabita_derived.deal_money_days as t
+      (workspace_id, currency, day, pipeline_id, stage_id, owner_id, scale, slot, amounts, amount)
+    values (ws, c.currency, v_day, c.pipeline_id, c.stage_id, c.owner_id, scale(c.amount_value), s, c.sign,
+      c.sign * c.amount_value)
+    on conflict (workspace_id, currency, day, pipeline_id, stage_id, owner_id, scale, slot) do update
+      set amounts = t.amounts + excluded.amounts, amount = t.amount + excluded.amount;
+    insert into rabita_derived.deal_money_totals as t
+      (workspace_id, currency, pipeline_id, stage_id, owner_id, scale, slot, convs, missing, converted)
+    values (ws, c.currency, c.pipeline_id, c.stage_id, c.owner_id, scale(c.amount_value), s,
+      case when v_rate is not null then c.sign else 0 end, case when v_rate is null then c.sign else 0 end,
+      coalesce(c.sign * c.amount_value * v_rate, 0))
+    on conflict (workspace_id, currency, pipeline_id, stage_id, owner_id, scale, slot) do update
+      set convs = t.convs + excluded.convs, missing = t.missing + excluded.missing,
+          converted = t.converted + excluded.converted;
+  end loop;
+  return null;
+end
+$$;
+
+create or replace function rabita_derived.deal_money_rates_row() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+declare
+  ws uuid;
+  currencies text[] := '{}';
+  base text;
+begin
+  if tg_op = 'UPDATE' and (old.workspace_id, old.currency, old.on_date, old.rate)
+      is not distinct from (new.workspace_id, new.currency, new.on_date, new.rate) then
+    return null; -- the recomputation would write the same figures
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') then
+    ws := old.workspace_id;
+    currencies := currencies || old.currency;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    ws := new.workspace_id;
+    if not new.currency = any(currencies) then currencies := currencies || new.currency; end if;
+  end if;
+  select x.currency into base from rabita_derived.deal_money_basis x where x.workspace_id = ws;
+  if not found then return null; end if;
+  -- The basis currency's own rates change nothing: it converts at 1.
+  currencies := array_remove(currencies, base);
+  if cardinality(currencies) = 0 then return null; end if;
+  perform 1 from rabita_derived.deal_money_basis x where x.workspace_id = ws for update;
+  perform rabita_derived.deal_money_recompute(ws, currencies);
+  return null;
+end
 $$`;
 
 /** The folded columns each `<table>_folded_values` trigger records (migration 0027), as its row form's arguments. */
@@ -220,6 +336,9 @@ export function citusRowTrigger(t: TriggerRow): string | undefined {
   let replacement: string | undefined;
   if (/^activity_links_(inserted|updated|deleted)$/.test(fn)) replacement = call('activity_links_row');
   else if (/^deal_totals_(inserted|updated|deleted)$/.test(fn)) replacement = call('deal_totals_row');
+  else if (/^deal_money_(inserted|updated|deleted)$/.test(fn)) replacement = call('deal_money_row');
+  else if (/^deal_money_rates_(inserted|updated|deleted)$/.test(fn))
+    replacement = call('deal_money_rates_row');
   else if (fn === 'caller_suffixes_inserted' || fn === 'caller_suffixes_changed')
     replacement = call('caller_suffixes_row', [t.relname]);
   else if (fn.endsWith('_folded_values')) {

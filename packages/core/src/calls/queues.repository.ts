@@ -219,10 +219,12 @@ export async function replaceQueueCodes(
   if (codes.length === 0) return;
   await sql`
     insert into call_queue_wrap_up_codes (workspace_id, queue_id, code, label, labels, position)
-    select ${workspaceId}, ${queueId}, c.code, c.label, c.labels, c.position::int
-    from unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.label)}::text[],
+    select w.id, ${queueId}, c.code, c.label, c.labels, c.position::int
+    from workspaces w
+    cross join unnest(${codes.map((c) => c.code)}::text[], ${codes.map((c) => c.label)}::text[],
       ${codes.map((c) => JSON.stringify(c.labels ?? {}))}::jsonb[], ${codes.map((_, i) => i)}::int[])
-      as c(code, label, labels, position)`.execute(trx);
+      as c(code, label, labels, position)
+    where w.id = ${workspaceId}`.execute(trx);
 }
 
 /** The members of a queue who are still members of the workspace. */

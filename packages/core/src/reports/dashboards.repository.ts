@@ -139,7 +139,9 @@ export async function upsertHomeRow(trx: Tx, workspaceId: string, home: HomeRow)
     insert into dashboard_homes (workspace_id, role_id, dashboard_id, landing)
     values (${workspaceId}, ${home.roleId}::uuid, ${home.dashboardId}::uuid, ${home.landing})
     on conflict (workspace_id, role_id) do update
-      set dashboard_id = excluded.dashboard_id, landing = excluded.landing, updated_at = now()`.execute(trx);
+      set dashboard_id = excluded.dashboard_id, landing = excluded.landing, updated_at = excluded.updated_at`.execute(
+    trx,
+  );
 }
 
 /** The homes chosen for these teams or this person, with a dashboard (a deleted one's row counts as none). */
@@ -175,7 +177,9 @@ export async function writeSubjectHomeRow(
     insert into ${sql.table(t.table)} (workspace_id, ${sql.ref(t.key)}, dashboard_id, landing)
     values (${workspaceId}, ${home.id}::uuid, ${home.dashboardId}::uuid, ${home.landing})
     on conflict (workspace_id, ${sql.ref(t.key)}) do update
-      set dashboard_id = excluded.dashboard_id, landing = excluded.landing, updated_at = now()`.execute(trx);
+      set dashboard_id = excluded.dashboard_id, landing = excluded.landing, updated_at = excluded.updated_at`.execute(
+    trx,
+  );
 }
 
 /** Every home chosen for a team or a person (for admins), by team or person id. */
