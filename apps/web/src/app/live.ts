@@ -23,7 +23,7 @@ export function useLiveEvents(enabled: boolean): void {
   const workspaceId = me?.workspace.id;
   useEffect(() => {
     if (!enabled || !userId || !workspaceId) return;
-    const dispatch = liveDispatch(qc);
+    const dispatch = liveDispatch(qc, userId);
     const leave = openSharedEventStream({
       url: '/api/v1/events',
       key: `${userId}:${workspaceId}`,
@@ -47,13 +47,18 @@ export function useLiveEvents(enabled: boolean): void {
 }
 
 /** Hands the stream's events to every web module's live handlers, a burst refreshing once. */
-function liveDispatch(qc: QueryClient): { handle: (type: string, data: string) => void; stop: () => void } {
+function liveDispatch(
+  qc: QueryClient,
+  me: string,
+): { handle: (type: string, data: string) => void; stop: () => void } {
   // Many record changes in a burst (an import, a bulk edit) refresh once.
   let records: number | undefined;
   const pending = new Set<string>();
   // Presence and the wall: a burst (a batch of call events) refreshes once.
   let calls: number | undefined;
   const seen = new Set<'presence' | 'wall'>();
+  // Whose presence changed in the burst: the header's own control reads again only when one of them is the agent.
+  const agents = new Set<string>();
   const handle = (type: string, data: string) => {
     try {
       if (type === 'record') {
@@ -69,10 +74,20 @@ function liveDispatch(qc: QueryClient): { handle: (type: string, data: string) =
       } else if (type === 'notification') {
         for (const m of webModules) m.live?.notification?.(qc);
       } else if (type === 'presence' || type === 'wall') {
+        if (type === 'presence') {
+          const change = JSON.parse(data) as { userId?: unknown };
+          if (typeof change.userId !== 'string') return;
+          agents.add(change.userId);
+        }
         seen.add(type);
         window.clearTimeout(calls);
         calls = window.setTimeout(() => {
-          for (const k of seen) for (const m of webModules) m.live?.[k]?.(qc);
+          const userIds = new Set(agents);
+          agents.clear();
+          for (const m of webModules) {
+            if (seen.has('presence')) m.live?.presence?.(qc, { userIds, me });
+            if (seen.has('wall')) m.live?.wall?.(qc);
+          }
           seen.clear();
         }, 150);
       } else if (type === 'call') {

@@ -132,8 +132,11 @@ export interface LiveHandlers {
   records?: (qc: QueryClient, objects: ReadonlySet<string>) => void;
   /** A notification arrived for the signed-in person. */
   notification?: (qc: QueryClient) => void;
-  /** An agent's presence changed (the stream's `presence` event, for holders of `calls.read`). */
-  presence?: (qc: QueryClient) => void;
+  /**
+   * Agents' presence changed (the stream's `presence` events of a burst, for holders of `calls.read`): whose, and
+   * who is signed in here.
+   */
+  presence?: (qc: QueryClient, change: { userIds: ReadonlySet<string>; me: string }) => void;
   /** A call of the workspace changed state (the stream's `wall` event, for holders of `calls.supervise`). */
   wall?: (qc: QueryClient) => void;
   /** A call of the signed-in agent's rang, was answered, held or ended (or went to another agent). */

@@ -54,9 +54,11 @@ export const callsWeb = defineWebModule({
     },
   ],
   live: {
-    // An agent's presence changed: the header's control, the team and the wall read again.
-    presence: (qc) => {
-      void qc.invalidateQueries({ queryKey: presenceKeys.team });
+    // Agents' presence changed: the wall reads again, and the header's control when its own agent's did. Every page
+    // shows the control, and in a busy contact centre some agent's presence changes many times a second: reading the
+    // team again for each burst kept every agent's browser asking (docs/PERFORMANCE.md, the screen pop under load).
+    presence: (qc, { userIds, me }) => {
+      if (userIds.has(me)) void qc.invalidateQueries({ queryKey: presenceKeys.team });
       void qc.invalidateQueries({ queryKey: presenceKeys.wall });
     },
     // A call of the workspace rang, was answered or ended: the wall reads again.
