@@ -2,8 +2,8 @@ import type { Database, Tx } from '@rabita/db';
 import { sql } from 'kysely';
 import type { FoldedCall } from './call-fold.ts';
 
-const utc = (column: string) =>
-  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+const utcText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const utc = (column: string) => sql.raw(utcText(column));
 
 /** A phone connection as stored (its sealed HMAC secret only when asked for). */
 export interface ConnectionRow {
@@ -198,13 +198,18 @@ export interface CallRow {
   updatedAt: string;
 }
 
-const callColumns = sql`id, connection_id as "connectionId", provider_call_id as "providerCallId", state, direction,
-  from_raw as "fromRaw", to_raw as "toRaw", from_e164 as "fromE164", from_national as "fromNational",
-  to_e164 as "toE164", to_national as "toNational", extension, agent_user_id as "agentUserId",
-  correlation_id as "correlationId", ${utc('ringing_at')} as "ringingAt", ${utc('answered_at')} as "answeredAt",
-  ${utc('ended_at')} as "endedAt", duration, outcome, cause, recording_url as "recordingUrl",
-  matched_number as "matchedNumber", matches, person_id as "personId", company_id as "companyId",
-  lead_id as "leadId", queue_id as "queueId", ${utc('created_at')} as "createdAt", ${utc('updated_at')} as "updatedAt"`;
+/** The call's columns as `CallRow` names them, of the table aliased `t` (or unqualified). */
+const callColumnsOf = (t = '') =>
+  sql.raw(`${t}id, ${t}connection_id as "connectionId", ${t}provider_call_id as "providerCallId", ${t}state,
+  ${t}direction, ${t}from_raw as "fromRaw", ${t}to_raw as "toRaw", ${t}from_e164 as "fromE164",
+  ${t}from_national as "fromNational", ${t}to_e164 as "toE164", ${t}to_national as "toNational", ${t}extension,
+  ${t}agent_user_id as "agentUserId", ${t}correlation_id as "correlationId",
+  ${utcText(`${t}ringing_at`)} as "ringingAt", ${utcText(`${t}answered_at`)} as "answeredAt",
+  ${utcText(`${t}ended_at`)} as "endedAt", ${t}duration, ${t}outcome, ${t}cause, ${t}recording_url as "recordingUrl",
+  ${t}matched_number as "matchedNumber", ${t}matches, ${t}person_id as "personId", ${t}company_id as "companyId",
+  ${t}lead_id as "leadId", ${t}queue_id as "queueId", ${utcText(`${t}created_at`)} as "createdAt",
+  ${utcText(`${t}updated_at`)} as "updatedAt"`);
+const callColumns = callColumnsOf();
 
 /** What the fold needs of a call's connection: its number rules and extension map. */
 export interface FoldConnection {
@@ -214,9 +219,11 @@ export interface FoldConnection {
 }
 
 /**
- * A connection's number rules, and the call of its provider call id locked for the fold (none when this is the
- * call's first event) with whom a queue offered it to, in one statement. Locking before the events are read makes
- * concurrent events of one call fold one after another. Nothing when the connection is gone.
+ * The call of a connection's provider call id locked for the fold, with whom a queue offered it to and its
+ * connection's number rules, in one statement (a join of two rows of one workspace, which a Citus cluster can run
+ * on the workspace's shard); at the call's first event, the connection's rules alone (no call yet). Locking before
+ * the events are read makes concurrent events of one call fold one after another. Nothing when the connection is
+ * gone.
  */
 export async function lockCallForFold(
   trx: Tx,
@@ -224,18 +231,23 @@ export async function lockCallForFold(
   connectionId: string,
   providerCallId: string,
 ): Promise<{ connection: FoldConnection; row: (CallRow & { offeredTo: string[] }) | undefined } | undefined> {
-  const { rows } = await sql<FoldConnection & { call: (CallRow & { offeredTo: string[] }) | null }>`
-    select k.extensions, k.strip_prefixes as "stripPrefixes", k.country,
-      (select to_jsonb(c) from (
-        select ${callColumns}, offered_to as "offeredTo" from calls
-        where workspace_id = k.workspace_id and connection_id = k.id and provider_call_id = ${providerCallId}
-        for update
-      ) c) as call
-    from call_connections k where k.workspace_id = ${workspaceId} and k.id = ${connectionId}`.execute(trx);
+  const { rows } = await sql<FoldConnection & CallRow & { offeredTo: string[] }>`
+    select k.extensions, k.strip_prefixes as "stripPrefixes", k.country, ${callColumnsOf('c.')},
+      c.offered_to::text[] as "offeredTo"
+    from calls c
+    join call_connections k on k.workspace_id = c.workspace_id and k.id = c.connection_id
+    where c.workspace_id = ${workspaceId} and c.connection_id = ${connectionId}
+      and c.provider_call_id = ${providerCallId}
+    for update of c`.execute(trx);
   const found = rows[0];
-  if (!found) return undefined;
-  const { call, ...connection } = found;
-  return { connection, row: call ?? undefined };
+  if (found) {
+    const { extensions, stripPrefixes, country, ...row } = found;
+    return { connection: { extensions, stripPrefixes, country }, row };
+  }
+  const connection = await sql<FoldConnection>`
+    select extensions, strip_prefixes as "stripPrefixes", country
+    from call_connections where workspace_id = ${workspaceId} and id = ${connectionId}`.execute(trx);
+  return connection.rows[0] && { connection: connection.rows[0], row: undefined };
 }
 
 /**
