@@ -276,7 +276,8 @@ export async function createCallForFold(
 
 /**
  * Keeps a call's events (a resend of the same event and sequence is skipped) and reads back every event the call
- * keeps, the new ones with them, as received (at most `limit`), in one statement.
+ * keeps, the new ones with them, as received (at most `limit`), in one statement; none when nothing was new (the
+ * fold then has nothing to do).
  */
 export async function keepCallEvents(
   trx: Tx,
@@ -302,7 +303,7 @@ export async function keepCallEvents(
         select id, sequence, body from call_events where workspace_id = ${workspaceId} and call_id = ${callId}
         union all select id, sequence, body from fresh
         order by sequence, id limit ${limit}
-      ) b), '[]'::jsonb) as bodies`.execute(trx);
+      ) b where exists (select 1 from fresh)), '[]'::jsonb) as bodies`.execute(trx);
   return rows[0]!;
 }
 
