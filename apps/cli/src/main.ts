@@ -28,8 +28,10 @@ import {
   createLogger,
   environmentHelp,
   isUserFacing,
+  isWebProcess,
   loadConfig,
   StartupError,
+  serveWebProcess,
   startDatabase,
   startRabita,
   startWorker,
@@ -69,8 +71,16 @@ program
   .action(async () => {
     const config = configFromEnv();
     const log = createLogger(config);
-    const running = await startRabita(config, log).catch(fail);
-    stopOnSignal(log, running.stop);
+    if (isWebProcess()) {
+      // One of `rabita start`'s web processes (RABITA_WEB_PROCESSES above 1): it serves HTTP only.
+      let stop = async () => {};
+      const requestStop = stopOnSignal(log, () => stop());
+      stop = await serveWebProcess(config, log, () => requestStop());
+      return;
+    }
+    let giveUp: (error: Error) => void = () => {};
+    const running = await startRabita(config, log, (error) => giveUp(error)).catch(fail);
+    giveUp = stopOnSignal(log, running.stop);
   });
 
 program

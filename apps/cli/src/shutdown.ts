@@ -13,15 +13,19 @@ const REPEAT_MS = 2_000;
 /**
  * Runs until SIGINT, SIGTERM or SIGHUP, then calls `stop` once and exits 0 (1 if `stop` failed or took
  * longer than `graceMs`). A different signal, or the same one again after two seconds, forces the exit.
- * An uncaught error also stops cleanly, then exits 1.
+ * An uncaught error also stops cleanly, then exits 1. The function returned asks for the same stop as a first
+ * signal would (a web process asked by its first process; Rabita giving up after a failure, with the error).
  */
-export function stopOnSignal(log: Log, stop: () => Promise<void>, graceMs = 30_000): void {
+export function stopOnSignal(log: Log, stop: () => Promise<void>, graceMs = 30_000): (error?: Error) => void {
+  let failure: Error | undefined;
   const closer = closeWithGrace(
     { delay: graceMs, logger: false, skip: [...STOP_SIGNALS] },
     async ({ err }) => {
       if (err) log.error({ err }, 'stopping after an unexpected error');
       await stop();
       log.info('stopped');
+      // Exits 1: Rabita stopped because it could not go on.
+      if (failure) throw failure;
     },
   );
   let first: { signal: string; at: number } | undefined;
@@ -37,4 +41,12 @@ export function stopOnSignal(log: Log, stop: () => Promise<void>, graceMs = 30_0
     process.exit(1);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return (error) => {
+    if (first) return;
+    first = { signal: 'request', at: Date.now() };
+    failure = error;
+    if (error) log.error({ err: error }, 'stopping');
+    else log.info('stopping');
+    void closer.close();
+  };
 }

@@ -3,6 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,6 +208,69 @@ describe('rabita start and stop', () => {
     expect(fs.existsSync(pidFile)).toBe(false);
   }, 180_000);
 
+  it('serves from several web processes: a session works in each, a killed one is replaced, Ctrl-C stops them all', async () => {
+    const data = path.join(root, 'web-processes');
+    const port = await freePort();
+    const run = rabita(
+      ['start'],
+      { RABITA_DATA: data, PORT: String(port), RABITA_WEB_PROCESSES: '2' },
+      { group: true },
+    );
+    await ready(port, run);
+    const webProcesses = () =>
+      execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(run.child.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes('main.ts'))
+        .map((line) => Number(line.trim().split(' ')[0]));
+    const first = webProcesses();
+    expect(first).toHaveLength(2);
+
+    const signUp = await post(port, '/auth/sign-up', {
+      email: 'many@example.com',
+      password: 'correct horse battery',
+      name: 'Many',
+      workspaceName: 'Many processes',
+    });
+    expect(signUp.status).toBe(201);
+    const cookie = (signUp.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+    // Each request on a connection of its own, taken by whichever web process is free.
+    const me = () =>
+      new Promise<number>((resolve, reject) =>
+        http
+          .get(`http://127.0.0.1:${port}/api/v1/me`, { agent: false, headers: { cookie } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject),
+      );
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push(await me());
+    expect(statuses).toEqual(Array(8).fill(200));
+
+    // A web process killed outright (as by the OOM killer) is replaced; the other serves meanwhile, with the session.
+    process.kill(first[0] as number, 'SIGKILL');
+    expect(await me()).toBe(200);
+    let now: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      now = webProcesses();
+      if (now.length === 2 && !now.includes(first[0] as number)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(now).toHaveLength(2);
+    expect(now).not.toContain(first[0]);
+    await ready(port, run);
+    for (let i = 0; i < 4; i++) expect(await me()).toBe(200);
+
+    // Ctrl-C at the terminal reaches every process of the group: each web process finishes, then the database stops.
+    const postgres = clusterPid(data) as number;
+    process.kill(-(run.child.pid as number), 'SIGINT');
+    expect(await run.exited, run.output()).toBe(0);
+    for (const pid of now) expect(alive(pid)).toBe(false);
+    expect(alive(postgres)).toBe(false);
+    expect(fs.existsSync(path.join(data, 'rabita.lock'))).toBe(false);
+    expect(run.output()).not.toMatch(/second signal|did not stop cleanly|did not start/);
+  }, 300_000);
+
   it('stops bad configuration with one sentence naming the problem and the fix', async () => {
     const aFile = path.join(root, 'a-file');
     await fsp.writeFile(aFile, 'not a folder');
@@ -218,6 +282,7 @@ describe('rabita start and stop', () => {
       // Below a regular file: unwritable even for root, who ignores permission bits.
       [{ RABITA_DATA: path.join(aFile, 'data') }, /data folder .* is not writable/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+      [{ RABITA_WEB_PROCESSES: '64' }, /RABITA_WEB_PROCESSES=64 .* needs about \d+ database connections/],
     ];
     const runs = cases.map(([env]) => rabita(['start'], { RABITA_DATA: path.join(root, 'unused'), ...env }));
     const codes = await Promise.all(runs.map((run) => run.exited));

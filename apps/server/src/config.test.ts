@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   callsSettings,
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
         RABITA_WORKER_LONG_CONCURRENCY: '2',
         RABITA_WORKFLOW_STEPS_PER_MINUTE: '1200',
         RABITA_DB_POOL_SIZE: '20',
+        RABITA_WEB_PROCESSES: '3',
         RABITA_DB_STATEMENT_CACHE: '0',
         RABITA_TRUST_PROXY: 'true',
         RABITA_SESSION_IDLE_HOURS: '12',
@@ -88,6 +90,7 @@ describe('loadConfig', () => {
       workerConcurrency: 4,
       workerLongConcurrency: 2,
       dbPoolSize: 20,
+      webProcesses: 3,
       dbStatementCache: 0,
       trustProxy: true,
       sessionIdleHours: 12,
@@ -127,11 +130,18 @@ describe('loadConfig', () => {
     ['PORT', '9'.repeat(400)],
     ['RABITA_WORKER_CONCURRENCY', '0'],
     ['RABITA_DB_POOL_SIZE', 'many'],
+    ['RABITA_WEB_PROCESSES', '65'],
+    ['RABITA_WEB_PROCESSES', '-1'],
     ['DATABASE_URL', 'not a url'],
   ])('refuses %s=%s', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
+  });
+
+  it('reads RABITA_WEB_PROCESSES: 1 by default, 0 as one per core', () => {
+    expect(loadConfig({}).webProcesses).toBe(1);
+    expect(loadConfig({ RABITA_WEB_PROCESSES: '0' }).webProcesses).toBe(os.availableParallelism());
   });
 
   it('reads RABITA_SECRET_KEY as 32 bytes of hex or base64, and refuses any other length', () => {

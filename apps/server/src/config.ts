@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   declaredVariables,
@@ -27,6 +28,8 @@ export interface Config {
   /** Slots for long jobs (imports, re-indexing, rescoring every lead), apart from the quick ones. */
   readonly workerLongConcurrency: number;
   readonly dbPoolSize: number;
+  /** Processes serving HTTP (`rabita start`); above 1 they are children of a process that keeps the database and jobs. */
+  readonly webProcesses: number;
   /** Statements each database connection keeps prepared (0: none). */
   readonly dbStatementCache: number;
   readonly trustProxy: boolean;
@@ -131,6 +134,13 @@ export const PLATFORM_VARIABLES = {
     default: 10,
     description: 'Database connections the server’s pool holds at most.',
   }),
+  webProcesses: envVariable({
+    name: 'RABITA_WEB_PROCESSES',
+    schema: envSchema.int(0, 64, 'the default is 1; 0 starts one per core'),
+    default: 1,
+    description:
+      'Processes `rabita start` serves HTTP from on this machine, sharing its port (0: one per core; each holds its own database pool).',
+  }),
   dbStatementCache: envVariable({
     name: 'RABITA_DB_STATEMENT_CACHE',
     schema: envSchema.int(0, 5_000, 'the default is 200; 0 behind a pooler in transaction mode'),
@@ -210,6 +220,7 @@ export function loadConfig(
     workerConcurrency: e.workerConcurrency,
     workerLongConcurrency: e.workerLongConcurrency,
     dbPoolSize: e.dbPoolSize,
+    webProcesses: e.webProcesses === 0 ? availableParallelism() : e.webProcesses,
     dbStatementCache: e.dbStatementCache,
     trustProxy: e.trustProxy,
     sessionIdleHours: e.sessionIdleHours,

@@ -18,3 +18,4 @@ export {
   startRabita,
   startWorker,
 } from './runtime.ts';
+export { isWebProcess, serveWebProcess } from './web-processes.ts';

@@ -18,6 +18,7 @@ import {
   type DatabaseHandle,
   DatabaseUnavailableError,
   DataFolderError,
+  EMBEDDED_MAX_CONNECTIONS,
   type EmbeddedDatabase,
   ensureWritableFolder,
   lockDataFolder,
@@ -27,12 +28,12 @@ import {
   startEmbeddedPostgres,
   upgradeEmbeddedCluster,
 } from '@rabita/db';
-import type { FastifyInstance } from 'fastify';
 import { type Runner, Logger as WorkerLogger } from 'graphile-worker';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError } from './config.ts';
 import { ensureWebApp } from './web.ts';
+import { listenOrExplain, startWebProcesses } from './web-processes.ts';
 
 /** A start-up failure the person starting Rabita can fix; its message is one sentence with the fix. */
 export class StartupError extends Error {
@@ -228,17 +229,42 @@ export async function startWorker(
   };
 }
 
+/**
+ * Web processes each hold a pool and a LISTEN connection; the embedded PostgreSQL accepts a fixed number. Refuses a
+ * start that would run out of them under load (an external server's limit is its operator's).
+ */
+function assertEmbeddedConnections(config: Config): void {
+  const needed =
+    (config.webProcesses + 1) * (config.dbPoolSize + 2) +
+    config.workerConcurrency +
+    config.workerLongConcurrency +
+    2;
+  // Room for the migrator, a backup and an operator's psql.
+  if (needed > EMBEDDED_MAX_CONNECTIONS - 10) {
+    throw new StartupError(
+      `RABITA_WEB_PROCESSES=${config.webProcesses} with RABITA_DB_POOL_SIZE=${config.dbPoolSize} needs about ${needed} database connections and the embedded database allows ${EMBEDDED_MAX_CONNECTIONS - 10}; lower one of them, or set DATABASE_URL to a PostgreSQL server sized for it.`,
+    );
+  }
+}
+
 export interface Running {
-  app: FastifyInstance;
+  /** Where it serves, for the log and the tests. */
   url: string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts all of Rabita in this process: database, migrations, HTTP server and (by default) the job worker.
- * `stop` drains HTTP, stops the worker, closes pools, then stops the embedded database.
+ * Starts all of Rabita: database, migrations, the job worker (by default) and the HTTP server, in this process or,
+ * with `RABITA_WEB_PROCESSES` above 1, in that many web processes beside it. `stop` drains HTTP, stops the worker,
+ * closes pools, then stops the embedded database. `onFailure` hears a failure after the start (web processes that
+ * keep stopping), after which the caller should stop.
  */
-export async function startRabita(config: Config, log: Log = createLogger(config)): Promise<Running> {
+export async function startRabita(
+  config: Config,
+  log: Log = createLogger(config),
+  onFailure: (error: Error) => void = (error) => log.error({ err: error }, 'Rabita cannot go on serving'),
+): Promise<Running> {
+  if (config.webProcesses > 1 && !config.databaseUrl) assertEmbeddedConnections(config);
   const teardown = new Teardown(log);
   try {
     const database = await startDatabase(config, log);
@@ -253,32 +279,24 @@ export async function startRabita(config: Config, log: Log = createLogger(config
       teardown.add('job worker', () => runner.stop());
     }
     await ensureWebApp(log);
-    const app = await buildApp(config, { db: handle.db, pool: handle.pool });
-    teardown.add('http server', () => app.close());
-    try {
-      await app.listen({ port: config.port, host: config.host });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') {
-        throw new StartupError(
-          `Port ${config.port} is already in use on ${config.host}; stop the program using it, or set PORT to a free port.`,
-        );
-      }
-      if (code === 'EACCES') {
-        throw new StartupError(
-          `Port ${config.port} needs privileges this user lacks; set PORT to 1024 or above.`,
-        );
-      }
-      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-        throw new StartupError(
-          `HOST ${config.host} is not an address of this machine; set HOST to 127.0.0.1 or 0.0.0.0.`,
-        );
-      }
-      throw error;
+    if (config.webProcesses > 1) {
+      const web = await startWebProcesses(config, database.connectionString, log, onFailure);
+      teardown.add('web processes', () => web.stop());
+    } else {
+      const app = await buildApp(config, { db: handle.db, pool: handle.pool });
+      teardown.add('http server', () => app.close());
+      await listenOrExplain(app, config);
     }
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-    log.info({ url, embedded: database.embedded }, 'Rabita is ready');
-    return { app, url, stop: () => teardown.run() };
+    log.info(
+      {
+        url,
+        embedded: database.embedded,
+        ...(config.webProcesses > 1 ? { webProcesses: config.webProcesses } : {}),
+      },
+      'Rabita is ready',
+    );
+    return { url, stop: () => teardown.run() };
   } catch (error) {
     await teardown.run();
     throw error;

