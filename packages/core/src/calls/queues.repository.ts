@@ -65,17 +65,25 @@ export async function listQueues(trx: Tx, workspaceId: string): Promise<QueueRow
   return rows;
 }
 
-/** One queue (not removed); `lock` holds it for the rest of the transaction. */
+/**
+ * One queue (not removed); `lock` holds it for the rest of the transaction. The lock is taken by a statement of its
+ * own before the read: a Citus cluster refuses `for update` on a query with subqueries (the queue's lists).
+ */
 export async function selectQueue(
   trx: Tx,
   workspaceId: string,
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<QueueRow | undefined> {
+  if (options.lock) {
+    const locked = await sql`
+      select 1 from call_queues where workspace_id = ${workspaceId} and id = ${id} and deleted_at is null
+      for update`.execute(trx);
+    if (locked.rows.length === 0) return undefined;
+  }
   const { rows } = await sql<QueueRow>`
     select ${queueColumns} from call_queues q
-    where q.workspace_id = ${workspaceId} and q.id = ${id} and q.deleted_at is null
-    ${options.lock ? sql`for update` : sql``}`.execute(trx);
+    where q.workspace_id = ${workspaceId} and q.id = ${id} and q.deleted_at is null`.execute(trx);
   return rows[0];
 }
 
