@@ -1,6 +1,7 @@
 // What the HTTP benchmarks share: a free loopback port for the app they build in-process, and a signed-in client of
 // its API (sign-in, JSON calls that throw on an error answer, records made by the batch API); the database and the
 // app started and stopped; the machine a run was measured on, and its results file.
+import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -70,6 +71,62 @@ export function apiClient(base: string, password: string) {
   return { signIn, call, createInBatches };
 }
 
+/** The app, once it listens on loopback at `port`. */
+async function listening<T extends { listen(o: { port: number; host: string }): Promise<unknown> }>(
+  app: T,
+  port: number,
+): Promise<T> {
+  await app.listen({ port, host: '127.0.0.1' });
+  return app;
+}
+
+/**
+ * `rabita start` on `connectionString` in a process of its own (its web processes beside it), listening on `port`;
+ * settles when it answers `/readyz`. `close` stops it as a service manager would (SIGTERM) and waits for it.
+ */
+async function startServerProcess(
+  connectionString: string,
+  port: number,
+  webProcesses: number,
+  env: Record<string, string> = {},
+): Promise<{ close(): Promise<void> }> {
+  const server = spawn(
+    process.execPath,
+    ['--max-old-space-size=384', path.join(import.meta.dirname, '../apps/cli/src/main.ts'), 'start'],
+    {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        ...env,
+        DATABASE_URL: connectionString,
+        PORT: String(port),
+        RABITA_WEB_PROCESSES: String(webProcesses),
+        RABITA_IN_PROCESS_WORKER: 'false',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (server.exitCode !== null || i > 600) {
+      server.kill('SIGKILL');
+      throw new Error(`rabita start with ${webProcesses} web processes did not become ready`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    close: async () => {
+      server.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /**
  * An embedded PostgreSQL in a data folder (`data`, kept for the next run, or a fresh one removed by `stop`; or
  * DATABASE_URL's server), the app built on it in this process and listening on loopback (`base`), and a pool as the
@@ -81,6 +138,11 @@ export async function startBenchApp(options: {
   poolSize?: number;
   /** A data folder to use and keep (a benchmark's `--data`); without it a fresh one, removed on `stop`. */
   data?: string;
+  /**
+   * Serve from `rabita start` with this many web processes (`RABITA_WEB_PROCESSES`) in a process of its own, as
+   * `npm start` runs it (heap capped, no job worker), instead of the app built in this process.
+   */
+  webProcesses?: number;
 }) {
   const dataDir =
     options.data ?? (await fsp.mkdtemp(path.join(os.tmpdir(), `rabita-bench-${options.name}-`)));
@@ -94,9 +156,11 @@ export async function startBenchApp(options: {
   const database = await startDatabase(config, log);
   const handle = openDatabase(database.connectionString, { poolSize: options.poolSize ?? 10 });
   const owner = createPool(database.connectionString, 2, `rabita-bench-${options.name}`);
-  const app = await buildApp(config, { db: handle.db, pool: handle.pool });
   const port = await freePort();
-  await app.listen({ port, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${port}`;
+  const app = options.webProcesses
+    ? await startServerProcess(database.connectionString, port, options.webProcesses, options.env)
+    : await listening(await buildApp(config, { db: handle.db, pool: handle.pool }), port);
   return {
     config,
     log,
@@ -104,8 +168,7 @@ export async function startBenchApp(options: {
     dataDir,
     handle,
     owner,
-    app,
-    base: `http://127.0.0.1:${port}`,
+    base,
     stop: async () => {
       await app.close();
       await owner.end();

@@ -76,6 +76,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '5' },
     'warm-up': { type: 'string', default: '2' },
     page: { type: 'string', default: '/o/companies' },
+    // Serve from `rabita start` with this many web processes (RABITA_WEB_PROCESSES) instead of the app in this process.
+    'web-processes': { type: 'string' },
   },
 });
 const people = Number(args.people ?? (args.quick ? 20_000 : 100_000));
@@ -88,6 +90,12 @@ const ringSeconds = Number(args.ring);
 const pauseMs = Number(args.pause);
 const settleSeconds = Number(args.settle);
 const warmUp = Number(args['warm-up']);
+const webProcesses = args['web-processes'] === undefined ? undefined : Number(args['web-processes']);
+if (
+  webProcesses !== undefined &&
+  !(Number.isInteger(webProcesses) && webProcesses >= 1 && webProcesses <= 64)
+)
+  throw new Error('--web-processes must be a whole number from 1 to 64');
 if (![people, pops, rate, agents, ringSeconds].every((n) => Number.isInteger(n) && n > 0))
   throw new Error('--people, --pops, --rate, --agents and --ring must be positive integers');
 if (![connections, mixedRate, pauseMs, settleSeconds, warmUp].every((n) => Number.isInteger(n) && n >= 0))
@@ -175,7 +183,11 @@ interface Pop {
 await ensureWebApp({ info: (line) => note(line) });
 // An overloaded server's errors are counted in the figures (POSTs not answered 202, the mixed load's errors, pops
 // lost), not logged one by one over the table.
-const { handle, owner, base, stop } = await startBenchApp({ name: 'calls-pop', env: { LOG_LEVEL: 'fatal' } });
+const { handle, owner, base, stop } = await startBenchApp({
+  name: 'calls-pop',
+  env: { LOG_LEVEL: 'fatal' },
+  webProcesses,
+});
 const client = apiClient(base, PASSWORD);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rabita-bench-calls-pop-'));
 const running: Running[] = [];
@@ -527,6 +539,8 @@ try {
       mixedRate,
       ringSeconds,
       pauseMs,
+      // The app in the bench's own process, or `rabita start` with this many web processes.
+      webProcesses: webProcesses ?? 'in process',
       settleSeconds,
       page: args.page,
     },
@@ -555,7 +569,7 @@ try {
     `| ${name} | ${s?.count ?? 0} | ${s?.p50 ?? '–'} | ${s?.p95 ?? '–'} | ${s?.max ?? '–'} |`;
   process.stdout.write(
     [
-      `Screen pop under load: ${people.toLocaleString('en')} people; ${result.machine.cores} cores, Node ${process.version}; load average ${result.machine.loadBefore[0]} before, ${loadAtStart.toFixed(2)} at the first pop, ${loadAtEnd.toFixed(2)} at the last`,
+      `Screen pop under load: ${people.toLocaleString('en')} people; ${webProcesses ? `rabita start with ${webProcesses} web process(es)` : 'the app in this process'}; ${result.machine.cores} cores, Node ${process.version}; load average ${result.machine.loadBefore[0]} before, ${loadAtStart.toFixed(2)} at the first pop, ${loadAtEnd.toFixed(2)} at the last`,
       '',
       '| INVITE → card painted, and its parts | pops | p50 ms | p95 ms | max ms |',
       '|---|---|---|---|---|',
