@@ -14,6 +14,26 @@ const MAX_STREAM_MS = 15 * 60_000;
 // its caller once per burst.
 const RECHECK_DELAY_MS = 50;
 
+/**
+ * A call's, an agent's presence's or the wall's stream message, the same for every stream that may have it: made
+ * once per event however many streams send it (a busy contact centre sends each to every agent's browser).
+ */
+const sharedMessages = new WeakMap<StreamEvent, string>();
+function sharedMessage(e: StreamEvent, make: (e: StreamEvent) => string): string {
+  let message = sharedMessages.get(e);
+  if (message === undefined) {
+    message = make(e);
+    sharedMessages.set(e, message);
+  }
+  return message;
+}
+const callMessage = (e: StreamEvent) =>
+  `event: call\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`;
+const presenceMessage = (e: StreamEvent) =>
+  `event: presence\ndata: ${JSON.stringify({ userId: e.userId, state: e.kind, at: e.at })}\n\n`;
+const wallMessage = (e: StreamEvent) =>
+  `event: wall\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`;
+
 /** The workspace's record changes as Server-Sent Events, filtered by what the caller may read. */
 export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, events }) => {
   // Open streams never go idle, so the server would wait for them on shutdown: end them first.
@@ -83,9 +103,23 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
       // Events that arrive while the caller is being checked again wait for the answer: sent if nothing changed for
       // the caller, dropped with the stream otherwise.
       let held: string[] | undefined;
+      // The messages of one tick (a call event's call, presence and wall notifications arrive together) leave in one
+      // write.
+      let corked = false;
+      const write = (message: string) => {
+        if (!corked) {
+          corked = true;
+          res.cork();
+          process.nextTick(() => {
+            corked = false;
+            res.uncork();
+          });
+        }
+        res.write(message);
+      };
       const send = (message: string) => {
         if (held) held.push(message);
-        else res.write(message);
+        else write(message);
       };
       // A change announced while a check is under way may have come after what the check read: check once more.
       let again = false;
@@ -100,7 +134,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
               if (again) return check();
               const waiting = held ?? [];
               held = undefined;
-              if (!ended) for (const message of waiting) res.write(message);
+              if (!ended) for (const message of waiting) write(message);
             },
             () => end(),
           );
@@ -140,7 +174,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
             // is read through the calls API with the caller's own rights.
             if (e.workspaceId !== principal.workspaceId || e.userId !== principal.userId) return;
             if (!can(principal, 'calls.read')) return;
-            send(`event: call\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`);
+            send(sharedMessage(e, callMessage));
             return;
           }
           if (e.type === 'presence' || e.type === 'wall') {
@@ -149,14 +183,10 @@ export const eventsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db, 
             if (e.workspaceId !== principal.workspaceId) return;
             if (e.type === 'presence') {
               if (!can(principal, 'calls.read')) return;
-              send(
-                `event: presence\ndata: ${JSON.stringify({ userId: e.userId, state: e.kind, at: e.at })}\n\n`,
-              );
+              send(sharedMessage(e, presenceMessage));
             } else {
               if (!can(principal, 'calls.supervise')) return;
-              send(
-                `event: wall\ndata: ${JSON.stringify({ callId: e.recordId, state: e.kind, at: e.at })}\n\n`,
-              );
+              send(sharedMessage(e, wallMessage));
             }
             return;
           }
