@@ -2,8 +2,8 @@ import { domainToUnicode } from 'node:url';
 import type { Tx } from '@rabita/db';
 import { principalForMemberIn } from '../auth/members.service.ts';
 import { type Principal, servicePrincipal } from '../auth/principal.ts';
+import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
-import { loadObject, loadObjects } from '../metadata/metadata.service.ts';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type { InboundMail } from '../modules/manifest.ts';
 import { registry } from '../modules/registry.ts';
@@ -12,6 +12,7 @@ import { readRecords } from '../records/gate.ts';
 import { listRecordsIn } from '../records/list-records.ts';
 import { recordsHoldingValues } from '../records/match-records.ts';
 import { splitPersonName } from '../records/person-name.ts';
+import { workspaceObjects } from '../records/scope.ts';
 import { defaultRoles } from '../roles/permissions.ts';
 import { memberEmailsIn } from '../workspaces/members.service.ts';
 import {
@@ -714,10 +715,14 @@ async function stopOnInbound(
   await enrolmentsOnInbound(trx, workspaceId, { personIds, companyPersonIds: colleagues }, parsed.autoReply);
 }
 
-/** The people object, read once per store context. */
+/**
+ * The people object, taken once per store context from the objects kept for the transaction's metadata version
+ * (read from the database only when that version changed: three statements a store otherwise).
+ */
 async function peopleObject(trx: Tx, workspaceId: string, context?: StoreContext): Promise<ObjectDef> {
   if (context?.people) return context.people;
-  const people = await loadObject(trx, workspaceId, 'people');
+  const people = (await workspaceObjects(trx, workspaceId)).find((o) => o.key === 'people');
+  if (!people) throw new AppError('not_found', 'There is no object "people".');
   if (context) context.people = people;
   return people;
 }
@@ -782,7 +787,7 @@ async function matchAddresses(
   if (matched.length === 0) return matches;
   const reader = matcher(workspaceId);
   const people = await peopleObject(trx, workspaceId, context);
-  context.dealsLinkable ??= (await loadObjects(trx, workspaceId)).some(
+  context.dealsLinkable ??= (await workspaceObjects(trx, workspaceId)).some(
     (o) => o.key === 'deals' && o.fields.some((f) => f.key === 'primaryPerson'),
   );
   // A person's address may be stored with its domain in Unicode (`info@مثال.إختبار`) or in punycode.

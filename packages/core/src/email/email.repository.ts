@@ -316,11 +316,15 @@ export async function mergeThreads(
   others: string[],
 ): Promise<void> {
   if (others.length === 0) return;
+  // The links first, found through their messages (the messages' thread index; email_links has none by thread, and
+  // a scan of every link grew with the mailbox), then the messages themselves.
+  await sql`
+    update email_links l set thread_id = ${keep}
+    from email_messages m
+    where m.workspace_id = ${workspaceId} and m.thread_id = any(${others}::uuid[])
+      and l.workspace_id = ${workspaceId} and l.message_id = m.id`.execute(raw(trx));
   await sql`
     update email_messages set thread_id = ${keep}
-    where workspace_id = ${workspaceId} and thread_id = any(${others}::uuid[])`.execute(raw(trx));
-  await sql`
-    update email_links set thread_id = ${keep}
     where workspace_id = ${workspaceId} and thread_id = any(${others}::uuid[])`.execute(raw(trx));
   await sql`delete from email_threads where workspace_id = ${workspaceId} and id = any(${others}::uuid[])`.execute(
     raw(trx),
@@ -1431,7 +1435,11 @@ export async function selectThreadGraph(
   return rows;
 }
 
-/** The records the messages of these threads are linked to (suggestions left out), per thread. */
+/**
+ * The records the messages of these threads are linked to (suggestions left out), per thread: found through the
+ * threads' messages (`email_messages_thread`, then `email_links_message`), so the look-up costs what the threads
+ * hold, not what the workspace has stored (a filter on `email_links.thread_id` scanned every link).
+ */
 export async function selectLinksOfThreads(
   trx: Tx,
   workspaceId: string,
@@ -1439,8 +1447,10 @@ export async function selectLinksOfThreads(
 ): Promise<{ thread_id: string; object_key: string; record_id: string }[]> {
   if (threadIds.length === 0) return [];
   const { rows } = await sql<{ thread_id: string; object_key: string; record_id: string }>`
-    select distinct thread_id, object_key, record_id from email_links
-    where workspace_id = ${workspaceId} and thread_id = any(${threadIds}::uuid[]) and how <> 'suggested'`.execute(
+    select distinct m.thread_id, l.object_key, l.record_id
+    from email_messages m
+    join email_links l on l.workspace_id = m.workspace_id and l.message_id = m.id
+    where m.workspace_id = ${workspaceId} and m.thread_id = any(${threadIds}::uuid[]) and l.how <> 'suggested'`.execute(
     raw(trx),
   );
   return rows;

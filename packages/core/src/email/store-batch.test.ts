@@ -331,6 +331,12 @@ describe('storing a fetched batch set-based', () => {
       `select thread_id from email_messages where message_id = 'b1@customer.example'`,
     );
     expect(bridged[0]!.thread_id).toBe(oldest);
+    // Every link moved with its message (a merge finds the links through the merged threads' messages).
+    const stray = await batchSide.rows<{ n: number }>(
+      `select count(*)::int as n from email_links l join email_messages m on m.id = l.message_id
+       where l.thread_id <> m.thread_id`,
+    );
+    expect(stray[0]!.n).toBe(0);
     expect((await batchSide.rows<{ n: number }>(`select count(*)::int as n from email_threads`))[0]!.n).toBe(
       a.threads.length,
     );
