@@ -48,9 +48,31 @@ export async function dashboardDrawnMs(
   page: Page,
   url: string,
   runs = 3,
-): Promise<{ median: number; all: number[] }> {
+): Promise<{ median: number; all: number[]; phases: WidgetPhases[] }> {
   const all: number[] = [];
+  const phases: WidgetPhases[] = [];
+  let sent: number[] = [];
+  let answered: number[] = [];
+  const isRun = (u: string) => /\/dashboards\/[^/]+\/widgets\/[^/]+\/run$/.test(new URL(u).pathname);
+  page.on('request', (r) => {
+    if (isRun(r.url())) sent.push(Date.now());
+  });
+  page.on('requestfinished', (r) => {
+    if (isRun(r.url())) answered.push(Date.now());
+  });
+  // Changes to the charts' SVG, counted in the page: how often the charts were drawn, whatever the machine's load.
+  await page.addInitScript(() => {
+    const w = window as unknown as { chartMutations: number };
+    w.chartMutations = 0;
+    new MutationObserver((records) => {
+      for (const r of records)
+        if (r.target instanceof Element && r.target.closest('[data-testid="report-chart"]'))
+          w.chartMutations += 1;
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
   for (let i = 0; i < runs; i++) {
+    sent = [];
+    answered = [];
     const started = Date.now();
     await page.goto(url);
     await page.waitForFunction(
@@ -67,8 +89,34 @@ export async function dashboardDrawnMs(
       undefined,
       { timeout: 60_000 },
     );
-    all.push(Date.now() - started);
+    const drawn = Date.now() - started;
+    all.push(drawn);
+    // Settled: what a second more adds is counted too (a chart drawn again after the last one appeared).
+    await page.waitForTimeout(1000);
+    phases.push({
+      firstSent: Math.min(...sent) - started,
+      lastSent: Math.max(...sent) - started,
+      lastAnswered: Math.max(...answered) - started,
+      drawn,
+      chartMutations: await page.evaluate(
+        () => (window as unknown as { chartMutations: number }).chartMutations,
+      ),
+    });
   }
   const sorted = [...all].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, all };
+  return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, all, phases };
+}
+
+/** One cold load's milestones, in ms from the navigation's start. */
+export interface WidgetPhases {
+  /** The first widget's run request sent (the page, its scripts and the dashboard's layout before it). */
+  firstSent: number;
+  /** The last widget's request made by the page (when it asked, not when a connection to the app was free). */
+  lastSent: number;
+  /** The last widget's answer in. */
+  lastAnswered: number;
+  /** Every widget drawn. */
+  drawn: number;
+  /** DOM changes inside the charts until a second after that (each chart drawn once: a few hundred). */
+  chartMutations: number;
 }

@@ -1,5 +1,5 @@
 // Reports speed (issue 15, "Speed (bench, size M)"): `node bench/reports-speed.ts [--activities 5000000]
-// [--deals 500000] [--seconds 20] [--runs 10] [--explain] [--check] [--data dir] [--dashboard]`.
+// [--deals 500000] [--seconds 20] [--runs 10] [--explain] [--check] [--data dir] [--dashboard] [--dashboard-only]`.
 // An embedded PostgreSQL (or DATABASE_URL), the app built in this process and listening on loopback. Data: a
 // workspace in SAR, 20 reps, one person in a hundred activities, then `--deals` deals and `--activities` activities
 // written by set-based SQL as the record engine stores them (the links' statement triggers fire as for a COPY):
@@ -12,7 +12,9 @@
 //     at 500,000 deals.
 // `--explain` prints each report's statement's plan (EXPLAIN ANALYZE, BUFFERS, as the application role under
 // row-level security) before measuring. `--dashboard` also draws the twelve-widget dashboard of
-// `bench/reports-dashboard.ts` in Chromium (needs `npm run web:build`). Prints a table and writes
+// `bench/reports-dashboard.ts` in Chromium (needs `npm run web:build`), after timing each widget's run route alone
+// and all twelve at once over HTTP, and records each cold load's phases and the CPU it cost per program;
+// `--dashboard-only` does only that (with `--data`, a quick look at the dashboard alone). Prints a table and writes
 // bench/results/<time>-reports.json. With `--data`, the data set is kept and found again by a later run.
 // `--check` runs each report once more in this process both ways — as `POST /reports/run` does (the deals report
 // from the sales module's kept figures when it may) and always by the statement — and records whether the answers
@@ -26,6 +28,7 @@ import { createPool } from '@rabita/db';
 import type { ReportDefinition } from '../packages/core/src/reports/report-definition.ts';
 import { runReport } from '../packages/core/src/reports/run-report.ts';
 import { apiClient, startBenchApp } from './api-kit.ts';
+import { cpuBetween, cpuByProgram } from './process-cpu.ts';
 import { captureStatements } from './replay.ts';
 import { type Figures, summarise } from './stats.ts';
 
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     explain: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
     dashboard: { type: 'boolean', default: false },
+    'dashboard-only': { type: 'boolean', default: false },
     data: { type: 'string' },
   },
 });
@@ -346,6 +350,64 @@ async function explain(set: DataSet, definition: ReportDefinition): Promise<stri
   return out.join('\n');
 }
 
+/** CPU seconds per load, by program (the small ones left out). */
+function perLoad(cpu: Record<string, { cpuSeconds: number }>, loads: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(cpu)
+      .map(([program, c]) => [program, Math.round((c.cpuSeconds / loads) * 100) / 100] as const)
+      .filter(([, s]) => s >= 0.01),
+  );
+}
+
+interface WidgetTimes {
+  /** Each widget's run route alone, one after another (after one warm-up round): ms per widget, per round. */
+  serial: Record<string, number[]>;
+  /** All twelve routes at once, as the browser sends them: the last answer's time, per round. */
+  together: number[];
+  /** In those rounds, each widget's own time (ms), per round. */
+  togetherEach: Record<string, number[]>;
+}
+
+/**
+ * The dashboard's twelve widgets over HTTP without a browser: each run route timed alone (where each widget's time
+ * goes), then all twelve at once three times (what the server takes for a cold load, queueing included).
+ */
+async function timeWidgets(cookie: string, dashboardId: string): Promise<WidgetTimes> {
+  const { twelveWidgets } = await import('./reports-dashboard.ts');
+  const ids = twelveWidgets().map((w) => String(w.id));
+  const runOne = async (id: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/v1/dashboards/${dashboardId}/widgets/${id}/run`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const text = await res.text();
+    if (res.status >= 400 || !text.includes('"status":"ok"'))
+      throw new Error(`widget ${id}: ${res.status} ${text.slice(0, 300)}`);
+    return Math.round(performance.now() - t0);
+  };
+  const serial: Record<string, number[]> = Object.fromEntries(ids.map((id) => [id, []]));
+  for (let round = 0; round < 3; round++)
+    for (const id of ids) {
+      const ms = await runOne(id);
+      if (round > 0) serial[id]!.push(ms);
+    }
+  const together: number[] = [];
+  const togetherEach: Record<string, number[]> = Object.fromEntries(ids.map((id) => [id, []]));
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    const each = await Promise.all(ids.map(runOne));
+    together.push(Math.round(performance.now() - t0));
+    each.forEach((ms, i) => {
+      togetherEach[ids[i]!]!.push(ms);
+    });
+  }
+  note(`widgets alone (ms, two rounds): ${ids.map((id) => `${id} ${serial[id]!.join('/')}`).join(', ')}`);
+  note(`all twelve at once: ${together.join(', ')} ms`);
+  return { serial, together, togetherEach };
+}
+
 interface Row {
   scenario: string;
   concurrency: number;
@@ -382,7 +444,7 @@ try {
   const rows: Row[] = [];
   const shapes: Record<string, { rows: number; buckets: number; truncated: boolean; unconverted: number }> =
     {};
-  for (const report of REPORTS) {
+  for (const report of args['dashboard-only'] ? [] : REPORTS) {
     const body = JSON.stringify(report.definition);
     // Warm up (metadata and plan caches, the table in memory), and check the answer.
     for (let i = 0; i < 2; i++) {
@@ -411,7 +473,7 @@ try {
 
   // Both ways, in this process: identical answers, and what the statement alone costs beside the kept figures.
   const checks: { report: string; identical: boolean; asRunMs: number[]; statementMs: number[] }[] = [];
-  if (args.check) {
+  if (args.check && !args['dashboard-only']) {
     const principal = (await principalForMember(handle.db, set.adminId, set.workspaceId))!;
     for (const report of REPORTS) {
       const asRunMs: number[] = [];
@@ -434,8 +496,18 @@ try {
     }
   }
 
-  let dashboard: { median: number; all: number[] } | { skipped: string } | undefined;
-  if (args.dashboard) {
+  let dashboard:
+    | {
+        median: number;
+        all: number[];
+        phases: import('./reports-dashboard.ts').WidgetPhases[];
+        /** CPU seconds one cold load cost, by program. */
+        cpuPerLoad: Record<string, number>;
+      }
+    | { skipped: string }
+    | undefined;
+  let widgets: WidgetTimes | undefined;
+  if (args.dashboard || args['dashboard-only']) {
     try {
       const { chromium } = await import('playwright-core');
       const { dashboardDrawnMs, twelveWidgets } = await import('./reports-dashboard.ts');
@@ -443,6 +515,7 @@ try {
         name: 'Bench: twelve widgets',
         layout: twelveWidgets(),
       });
+      widgets = await timeWidgets(cookie, made.id);
       const browser = await chromium.launch({
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       });
@@ -450,19 +523,36 @@ try {
         const context = await browser.newContext({ locale: 'fa-IR' });
         const [name, value] = cookie.split('=') as [string, string];
         await context.addCookies([{ name, value, url: base }]);
-        dashboard = await dashboardDrawnMs(await context.newPage(), `${base}/dashboards/${made.id}`, 3);
+        const page = await context.newPage();
+        // The CPU the cold loads cost, by program (this process is the app; PostgreSQL's parallel workers, which
+        // end with their statement, are not counted): what the machine's load does not change.
+        const cpuBefore = cpuByProgram();
+        const w0 = performance.now();
+        const drawn = await dashboardDrawnMs(page, `${base}/dashboards/${made.id}`, 3);
+        const cpu = cpuBetween(cpuBefore, cpuByProgram(), (performance.now() - w0) / 1000);
+        dashboard = { ...drawn, cpuPerLoad: perLoad(cpu, drawn.all.length) };
       } finally {
         await browser.close();
       }
-      note(`dashboard of twelve widgets drawn: median ${(dashboard as { median: number }).median} ms`);
+      note(`dashboard of twelve widgets drawn: median ${dashboard.median} ms (${dashboard.all.join(', ')})`);
+      note(
+        `  CPU a load: ${Object.entries(dashboard.cpuPerLoad)
+          .map(([k, v]) => `${k} ${v} s`)
+          .join(', ')}`,
+      );
+      for (const p of dashboard.phases)
+        note(
+          `  first widget sent ${p.firstSent} ms, last sent ${p.lastSent} ms, last answered ${p.lastAnswered} ms, drawn ${p.drawn} ms, ${p.chartMutations} chart DOM changes`,
+        );
     } catch (error) {
       dashboard = { skipped: (error as Error).message.split('\n')[0]! };
       note(`dashboard skipped: ${(dashboard as { skipped: string }).skipped}`);
     }
   }
 
-  const targets = REPORTS.map((report) => {
-    const hit = rows.find((r) => r.scenario === `report: ${report.name}` && r.concurrency === 1)!;
+  const targets = REPORTS.flatMap((report) => {
+    const hit = rows.find((r) => r.scenario === `report: ${report.name}` && r.concurrency === 1);
+    if (!hit) return [];
     const scale = report.scale === 'activities' ? activityCount : dealCount;
     const full = report.scale === 'activities' ? 5_000_000 : 500_000;
     return {
@@ -493,6 +583,7 @@ try {
     results: rows,
     ...(args.check ? { checks } : {}),
     dashboard,
+    ...(widgets ? { widgets } : {}),
     targets,
   };
   const table = [

@@ -15,8 +15,9 @@ import type { DashboardFilters, KpiComparison, Period, PeriodPreset, Widget } fr
 import { dashboardForRun } from './dashboards.service.ts';
 import { type FiscalYear, fiscalMonths, fiscalYearIn } from './fiscal-year.ts';
 import { type ReportDefinition, reportDefinitionSchema } from './report-definition.ts';
-import { type ReportResult, runReport } from './run-report.ts';
+import type { ReportResult } from './run-report.ts';
 import { getSavedReport } from './saved-reports.service.ts';
+import { runReportOnce } from './shared-run.ts';
 
 /** Civil dates, first and last inclusive. */
 export interface DayRange {
@@ -334,7 +335,7 @@ async function runReportWidget(
     }
   }
   def.filter = allOf(def.filter, owner, periodFilter);
-  const result = await runReport(s.ctx, def);
+  const result = await runReportOnce(s.ctx, def);
   return {
     applied: { period: applied, owner: owner !== undefined },
     data: { kind: 'report', reportId: w.reportId ?? null, name, definition: def, result },
@@ -358,7 +359,7 @@ async function runKpiWidget(
     groupBy: [],
     measures: [k.measure],
   });
-  const result = await runReport(s.ctx, definition(allOf(...parts)));
+  const result = await runReportOnce(s.ctx, definition(allOf(...parts)));
   // Beside it, the period before the widget's own (or the dashboard's), of the same kind (last Jalali month), or
   // the same period a year earlier (this Jalali month of last year).
   const spec: Period | null = k.period ?? s.periodSpec;
@@ -368,7 +369,7 @@ async function runKpiWidget(
   let previousPeriod: DayRange | null = null;
   if (compare && k.dateField && spec) {
     previousPeriod = compare === 'previousYear' ? await yearBefore(s, spec) : await daysOf(s, spec, 1);
-    previous = await runReport(
+    previous = await runReportOnce(
       s.ctx,
       definition(allOf(k.filter, owner, await periodTree(s, object, k.dateField, previousPeriod))),
     );

@@ -13,6 +13,7 @@ import * as dealHistoryTables from './deal-history.migrations.ts';
 import { dealHistoryRoutes } from './deal-history.routes.ts';
 import { dealHistorySubscriber } from './deal-history.service.ts';
 import * as dealMoneyTables from './deal-money.migrations.ts';
+import * as dealReportKeys from './deal-report-keys.migrations.ts';
 import { dealHooks } from './deal-rules.ts';
 import { dealTotals } from './deal-totals.ts';
 import { insertDefaultPipeline } from './default-pipeline.ts';
@@ -86,6 +87,7 @@ export const salesModule: ModuleManifest = {
     'sales-0013-forecast-speed': forecastSpeedTables,
     'sales-0014-keys-led-by-workspace': keysLedByWorkspace,
     'sales-0015-deal-money': dealMoneyTables,
+    'sales-0016-deal-report-keys': dealReportKeys,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
