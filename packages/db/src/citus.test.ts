@@ -8,8 +8,10 @@ import {
   CITUS_ROW_TRIGGER_FUNCTIONS,
   citusPlan,
   citusRowTrigger,
+  citusSettingsForm,
   distributeTables,
   hasCitus,
+  type SettingFunctionRow,
   type TriggerRow,
 } from './citus.ts';
 import { openDatabase, openOwnerDatabase } from './database.ts';
@@ -272,6 +274,71 @@ describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () 
       await owner.destroy();
     }
   }, 60_000);
+
+  it('gives the near-word searches forms setting their threshold in the body: same rows, the setting left as it was', async () => {
+    const owner = openOwnerDatabase(database.url);
+    try {
+      const workspaceId = crypto.randomUUID();
+      await sql`insert into workspaces (id, name) values (${workspaceId}, 'Settings forms')`.execute(owner);
+      await sql`insert into search_documents (workspace_id, object_key, record_id, title, content, compact)
+        values (${workspaceId}, 'people', ${crypto.randomUUID()}, 'José Müller', 'jose muller engineer',
+                'josemullerengineer')`.execute(owner);
+      // At exactly 0.5 (the function's threshold, not the default 0.6): the setting decides the answer.
+      const near = () =>
+        owner.transaction().execute(async (trx) => {
+          await sql.raw(`set local rabita.workspace_id = '${workspaceId}'`).execute(trx);
+          await sql`set local pg_trgm.word_similarity_threshold = 0.7`.execute(trx);
+          const { rows } = await sql<{ title: string; score: number }>`
+            select title, score from rabita_search_near(array['people'], 'mueller', 300, 60)`.execute(trx);
+          const after = await sql<{ value: string }>`
+            select current_setting('pg_trgm.word_similarity_threshold') as value`.execute(trx);
+          return { rows, after: after.rows[0]?.value };
+        });
+      const expected = await near();
+      expect(expected).toEqual({ rows: [{ title: 'José Müller', score: 0.3 }], after: '0.7' });
+
+      const { rows } = await sql<SettingFunctionRow>`
+        select p.oid::regprocedure::text as name, p.prosrc as source, pg_get_functiondef(p.oid) as definition,
+          p.proconfig as config
+        from pg_proc p
+        where exists (select 1 from unnest(p.proconfig) c where c not like 'search\\_path=%')
+        order by 1`.execute(owner);
+      const forms = rows.flatMap((row) => {
+        const definition = citusSettingsForm(row);
+        return definition ? [{ name: row.name, definition }] : [];
+      });
+      // rabita_match_list's `enable_seqscan = off` only steers the planner: it keeps its SET clause.
+      expect(forms.map((f) => f.name)).toEqual([
+        'rabita_kb_matches(tsquery,tsquery,text,boolean,text,uuid,integer,integer)',
+        'rabita_search_near(text[],text,integer,integer)',
+      ]);
+      for (const form of forms) {
+        expect(form.definition).toMatch(
+          /VOLATILE[\s\S]*set local pg_trgm\.word_similarity_threshold = '0\.\d+'/,
+        );
+        await sql.raw(form.definition).execute(owner);
+      }
+      const { rows: left } = await sql<{ config: string[] }>`
+        select proconfig as config from pg_proc where proname in ('rabita_search_near', 'rabita_kb_matches')`.execute(
+        owner,
+      );
+      expect(left).toEqual([
+        { config: ['search_path=public, pg_temp'] },
+        { config: ['search_path=public, pg_temp'] },
+      ]);
+      expect(await near()).toEqual(expected);
+      expect(() =>
+        citusSettingsForm({
+          name: 'f()',
+          source: 'begin return next 1; end',
+          definition: 'CREATE FUNCTION f() AS $$begin return next 1; end$$',
+          config: ['pg_trgm.similarity_threshold=0.4'],
+        }),
+      ).toThrow(/does not run to its end/);
+    } finally {
+      await owner.destroy();
+    }
+  });
 
   it('refuses a trigger with a transition table that has no row form', () => {
     expect(() =>

@@ -425,6 +425,108 @@ async function usePlpgsqlLookups(trx: Transaction<unknown>, failures: CitusFailu
     });
 }
 
+/**
+ * Settings that only steer the planner (`enable_seqscan = off` on `rabita_match_list`, migration 0023): they change
+ * how a query runs, never its answer, so a function keeps them in its `SET` clause, where they steer the coordinator.
+ */
+const PLAN_ONLY_SETTINGS = /^(enable_[a-z_]+|random_page_cost|seq_page_cost|work_mem|jit)$/;
+
+export interface SettingFunctionRow {
+  /** As `regprocedure` prints it. */
+  name: string;
+  /** The body (`prosrc`). */
+  source: string;
+  /** `pg_get_functiondef`. */
+  definition: string;
+  /** `proconfig`: `name=value`, one per `SET` clause. */
+  config: readonly string[];
+}
+
+/**
+ * The cluster form of a PL/pgSQL function that runs its query with a setting of its own (`set pg_trgm.
+ * word_similarity_threshold = 0.5`), or undefined when it sets only `search_path` and planner settings. A function's `SET` clause changes the setting on the coordinator only: the query it runs is sent to
+ * the workers, which read their own value (the default), so the near-word search found nothing there. The form
+ * instead sets it with `SET LOCAL` in its body, which Citus sends to the workers (`citus.propagate_set_commands =
+ * 'local'`), and puts the caller's value back the same way after its last statement, so the rest of the transaction
+ * reads the setting as before. A `SET` is not allowed in a stable function, so the form is volatile. Only a body of
+ * `[declare …] begin … end` whose statements all run to its end (no `return` other than `return query`, no inner
+ * block or `exception`) has such a form; any other function with a setting is refused, so a later migration's
+ * cannot slip through. Two have one: record search's near words (`rabita_search_near`, migration 0013) and the
+ * knowledge base's (`rabita_kb_matches`, `service-0017`).
+ */
+export function citusSettingsForm(fn: SettingFunctionRow): string | undefined {
+  const settings = fn.config
+    .map((c) => {
+      const at = c.indexOf('=');
+      return { name: c.slice(0, at), value: c.slice(at + 1) };
+    })
+    .filter((s) => s.name !== 'search_path' && !PLAN_ONLY_SETTINGS.test(s.name));
+  if (settings.length === 0) return undefined;
+  const refuse = (why: string): never => {
+    throw new Error(`${fn.name} sets ${settings.map((s) => s.name).join(', ')} and ${why} (citus.ts)`);
+  };
+  for (const s of settings)
+    if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(s.name)) refuse('has no form');
+  const parts = /^\s*(?:declare\b([\s\S]*?))?\bbegin\b([\s\S]*)\bend;?\s*$/i.exec(fn.source);
+  const declarations = parts?.[1] ?? '';
+  const body = parts?.[2];
+  if (body === undefined || /\b(declare|begin|exception)\b|\breturn\b(?!\s+query\b)/i.test(body))
+    refuse('its body does not run to its end');
+  const start = fn.definition.indexOf(fn.source);
+  if (start < 0) refuse('its definition does not contain its body');
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const restore = settings
+    .map(
+      (s, i) => `
+  if coalesce(rabita_before[${i + 1}], '') = '' then
+    set local ${s.name} to default;
+  else
+    execute format('set local ${s.name} = %L', rabita_before[${i + 1}]);
+  end if;`,
+    )
+    .join('');
+  const source = `
+declare
+  rabita_before text[] := array[${settings.map((s) => `current_setting(${literal(s.name)}, true)`).join(', ')}];${declarations}
+begin
+${settings.map((s) => `  set local ${s.name} = ${literal(s.value)};`).join('\n')}
+${body}${restore}
+end
+`;
+  // The header without those settings' `SET` lines (search_path's and the planner's stay), volatile.
+  const header = fn.definition
+    .slice(0, start)
+    .split('\n')
+    .filter(
+      (line) =>
+        !settings.some(
+          (s) => line.startsWith(` SET "${s.name}" TO `) || line.startsWith(` SET ${s.name} TO `),
+        ),
+    )
+    .join('\n')
+    .replace(/^ (STABLE|IMMUTABLE)\b/m, ' VOLATILE');
+  return `${header}${source}${fn.definition.slice(start + fn.source.length)}`;
+}
+
+/** Replaces the functions that run their query with a setting of their own by their cluster forms (see above). */
+async function useSettingsInBody(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
+  const { rows } = await sql<SettingFunctionRow>`
+    select p.oid::regprocedure::text as name, p.prosrc as source, pg_get_functiondef(p.oid) as definition,
+      p.proconfig as config
+    from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
+    where l.lanname = 'plpgsql' and n.nspname in (${schemas}) and p.prokind = 'f'
+      and exists (select 1 from unnest(p.proconfig) c where c not like 'search\_path=%')
+      and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+        and d.deptype = 'e')
+    order by 1`.execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.name, step: 'settings in its body' }, async () => {
+      const definition = citusSettingsForm(row);
+      if (definition) await sql.raw(definition).execute(trx);
+    });
+}
+
 /** Replaces the derived tables' statement-level triggers on placed tables with their row forms (see above). */
 async function useRowTriggers(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
   const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
@@ -454,6 +556,24 @@ export async function hasCitus(db: Kysely<unknown>): Promise<boolean> {
   const { rows } = await sql<{ present: boolean }>`
     select exists (select 1 from pg_extension where extname = 'citus') as present`.execute(db);
   return rows[0]?.present === true;
+}
+
+const citusDatabases = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Whether `db` (a database handle or one of its transactions, with or without plugins) is a Citus coordinator, for
+ * the few queries that take another form there: asked (`hasCitus`) once per handle, by the first query that needs
+ * to know. A handle's transactions share its dialect adapter, which is what the answer is kept by.
+ */
+export function onCitus(db: Pick<Kysely<unknown>, 'getExecutor'>): Promise<boolean> {
+  const handle = db.getExecutor().adapter;
+  let known = citusDatabases.get(handle);
+  if (!known) {
+    known = hasCitus(db as Kysely<unknown>);
+    citusDatabases.set(handle, known);
+    known.catch(() => citusDatabases.delete(handle));
+  }
+  return known;
 }
 
 export interface TableRow {
@@ -565,6 +685,7 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
       await useRowTriggers(trx, failures);
       await dropNotifyTriggers(trx, failures);
       await usePlpgsqlLookups(trx, failures);
+      await useSettingsInBody(trx, failures);
       if (failures.length > 0) throw new CitusDistributionError(failures);
       return { citus: true, done: [] };
     }
@@ -586,6 +707,7 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
       await useRowTriggers(trx, failures);
       await dropNotifyTriggers(trx, failures);
       await usePlpgsqlLookups(trx, failures);
+      await useSettingsInBody(trx, failures);
     }
     if (failures.length > 0) throw new CitusDistributionError(failures);
     return { citus: true, done };

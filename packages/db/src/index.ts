@@ -1,3 +1,4 @@
+export { onCitus } from './citus.ts';
 export * from './cluster-upgrade.ts';
 export * from './data-folder.ts';
 export * from './database.ts';

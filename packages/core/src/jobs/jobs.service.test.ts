@@ -78,6 +78,60 @@ describe('jobs scheduled before any worker has started', () => {
   });
 });
 
+describe('jobs held by the application role', () => {
+  let db: JobsDatabase;
+  beforeAll(async () => {
+    db = await createJobsDatabase();
+  });
+  afterAll(() => db?.close());
+
+  it('are its own workspace’s only, naming that workspace in their payload', async () => {
+    const a = await db.createWorkspace();
+    const b = await db.createWorkspace();
+    await schedule(db, b, { key: 'theirs', payload: { n: 0 } });
+    // Held and cancelled in a transaction that also wrote the workspace's rows, as creating a ticket does.
+    await withWorkspace(db.app.db, a, async (trx) => {
+      await sql`update workspaces set name = name where id = ${a}`.execute(trx);
+      await scheduleJob(trx, { task: TASK, key: 'mine', payload: { n: 1 } });
+      await scheduleJob(trx, { task: TASK, key: 'dropped', payload: { n: 2 } });
+      expect(await cancelJob(trx, { key: 'dropped' })).toBe(true);
+      expect(await cancelJob(trx, { key: 'theirs' })).toBe(false);
+    });
+    const held = await db.owner.query(
+      `select job_key, payload from pending_jobs order by workspace_id = $1 desc, job_key`,
+      [a],
+    );
+    expect(held.rows).toEqual([
+      { job_key: `ws:${a}:mine`, payload: { n: 1, workspaceId: a } },
+      { job_key: `ws:${b}:theirs`, payload: { n: 0, workspaceId: b } },
+    ]);
+    // Written directly, a held job of another workspace is refused, by its row or by its payload.
+    const insert = (workspaceId: string, payload: Record<string, unknown>) =>
+      withWorkspace(db.app.db, a, (trx) =>
+        sql`insert into pending_jobs (workspace_id, task, payload, run_at, max_attempts)
+            values (${workspaceId}, ${TASK}, ${JSON.stringify(payload)}::jsonb, now(), 1)`.execute(trx),
+      );
+    await expect(insert(b, { workspaceId: b })).rejects.toMatchObject({ code: '42501' });
+    await expect(insert(a, { workspaceId: b })).rejects.toMatchObject({ code: '23514' });
+    // Nor a task that is not Rabita's, another workspace's key, or attempts the functions would refuse.
+    const row = (task: string, key: string | null, attempts: number) =>
+      withWorkspace(db.app.db, a, (trx) =>
+        sql`insert into pending_jobs (workspace_id, task, job_key, payload, run_at, max_attempts)
+            values (${a}, ${task}, ${key}, ${JSON.stringify({ workspaceId: a })}::jsonb, now(), ${attempts})`.execute(
+          trx,
+        ),
+      );
+    await expect(row('graphile_worker_task', null, 1)).rejects.toMatchObject({ code: '23514' });
+    await expect(row(TASK, `ws:${b}:stolen`, 1)).rejects.toMatchObject({ code: '23514' });
+    await expect(row(TASK, 'no-prefix', 1)).rejects.toMatchObject({ code: '23514' });
+    await expect(row(TASK, null, 99)).rejects.toMatchObject({ code: '23514' });
+    const seen = await withWorkspace(db.app.db, a, (trx) =>
+      sql<{ k: string }>`select job_key as k from pending_jobs`.execute(trx),
+    );
+    expect(seen.rows).toEqual([{ k: `ws:${a}:mine` }]);
+  });
+});
+
 describe('scheduleJob and cancelJob', () => {
   let db: JobsDatabase;
   let runner: Runner;

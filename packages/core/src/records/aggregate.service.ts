@@ -6,8 +6,8 @@ import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { registry } from '../modules/registry.ts';
 import { assertAllowed, hiddenFor, ownerLimit, ruleFor } from './access.ts';
+import { compileFilterBound } from './compile-filter-bound.ts';
 import { fieldSql, objectScope } from './expressions.ts';
-import { compileFilter } from './filter.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 
 export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
@@ -69,7 +69,7 @@ function shortcutQuery(s: Scope, principal: Principal, options: AggregateOptions
 }
 
 /** The grouped query (and the parameters to replay it) for these options, checked against permissions. */
-function buildAggregate(s: Scope, principal: Principal, options: AggregateOptions) {
+async function buildAggregate(s: Scope, principal: Principal, options: AggregateOptions) {
   assertAllowed(principal, s.object.key, 'read');
   const hidden = hiddenFor(principal);
   const problems: FieldProblem[] = [];
@@ -139,7 +139,7 @@ function buildAggregate(s: Scope, principal: Principal, options: AggregateOption
       money: fromTotals.money,
     };
   }
-  const where = compileFilter(s.object, options.filter, ALIAS, {
+  const { where } = await compileFilterBound(s.trx, s.object, options.filter, ALIAS, {
     ...s.ctx,
     workspaceId: s.workspaceId,
     objects: s.objects,
@@ -191,7 +191,7 @@ export async function aggregateRecordsIn(
   options: AggregateOptions,
 ): Promise<AggregateRow[]> {
   const s = await openScope(trx, principal.workspaceId, objectKey);
-  const built = buildAggregate(s, principal, options);
+  const built = await buildAggregate(s, principal, options);
   const { rows } = await built.query.execute(s.raw);
   return rows.map((row) => ({
     keys: {
@@ -222,6 +222,6 @@ export async function compileAggregateQuery(
 ) {
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
-    return buildAggregate(s, principal, options).query.compile(s.raw);
+    return (await buildAggregate(s, principal, options)).query.compile(s.raw);
   });
 }

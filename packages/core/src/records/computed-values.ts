@@ -2,6 +2,7 @@ import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { Reader } from './access.ts';
+import { compileFilterBound } from './compile-filter-bound.ts';
 import { objectScope } from './expressions.ts';
 import { compileFilter } from './filter.ts';
 import { ALIAS, openScope } from './scope.ts';
@@ -52,7 +53,12 @@ export async function recordsMatchingFilter(
   filter: unknown,
 ): Promise<Set<string>> {
   const s = await openScope(trx, workspaceId, objectKey);
-  const where = compileFilter(s.object, filter, ALIAS, { ...s.ctx, workspaceId, objects: s.objects, reader });
+  const { where } = await compileFilterBound(trx, s.object, filter, ALIAS, {
+    ...s.ctx,
+    workspaceId,
+    objects: s.objects,
+    reader,
+  });
   if (ids.length === 0) return new Set();
   const { rows } = await sql<{ id: string }>`
     select ${sql.ref(`${ALIAS}.id`)} as id from ${sql.table(s.object.table)} as ${sql.table(ALIAS)}

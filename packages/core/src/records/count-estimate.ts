@@ -3,8 +3,8 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { assertAllowed } from './access.ts';
+import { compileFilterBound } from './compile-filter-bound.ts';
 import { objectScope } from './expressions.ts';
-import { compileFilter } from './filter.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 
 /** Up to this many rows a list is counted exactly (a count that stops at one row more). */
@@ -17,14 +17,14 @@ export interface CountAnswer {
 }
 
 /** The FROM and WHERE of a list for the caller: its object, workspace, owner rule and filter. */
-export function listSource(
+export async function listSource(
   s: Scope,
   principal: Principal,
   filter: unknown,
   options: { sample?: RawBuilder<unknown> } = {},
 ) {
   assertAllowed(principal, s.object.key, 'read');
-  const where = compileFilter(s.object, filter, ALIAS, {
+  const { where } = await compileFilterBound(s.trx, s.object, filter, ALIAS, {
     ...s.ctx,
     workspaceId: s.workspaceId,
     objects: s.objects,
@@ -48,7 +48,7 @@ export async function estimateCount(
   options: { exactUpTo?: number } = {},
 ): Promise<CountAnswer> {
   const limit = options.exactUpTo ?? EXACT_UP_TO;
-  const source = listSource(s, principal, filter);
+  const source = await listSource(s, principal, filter);
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from (select 1 ${source} limit ${limit + 1}) as probe`.execute(s.raw);
   const n = rows[0]?.n ?? 0;
@@ -73,7 +73,7 @@ export async function countRecords(
     const s = await openScope(trx, principal.workspaceId, objectKey);
     if (options.estimate === false) {
       const { rows } = await sql<{ n: number }>`
-        select count(*)::int as n ${listSource(s, principal, options.filter)}`.execute(s.raw);
+        select count(*)::int as n ${await listSource(s, principal, options.filter)}`.execute(s.raw);
       return { count: rows[0]?.n ?? 0, exact: true };
     }
     return estimateCount(s, principal, options.filter, { exactUpTo: options.exactUpTo });

@@ -1,7 +1,8 @@
 import { compileListQuery, principalForMember } from '@rabita/core';
+import { withWorkspace } from '@rabita/db';
 import { normalizeText } from '@rabita/shared';
 import fc from 'fast-check';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,14 @@ import {
   type TestApp,
 } from '../../../../test/harness.ts';
 import { planOf } from '../../../../test/plan.ts';
+import {
+  type FilterLookup,
+  type ListLookup,
+  listLookupKey,
+  lookupKey,
+  type ValueLookup,
+} from './filter-lookups.ts';
+import { filterLookupsFound } from './records.repository.ts';
 
 // List filters fold text as search does (migration 0021's rabita_fold is normalizeText in SQL), and the common
 // ones are index ranges or index lookups even under row-level security.
@@ -243,6 +252,38 @@ describe('list filters fold text as search does', () => {
     expect(await query('companies', { field: 'name', op: 'startsWith', value: 'شرکة' })).toEqual([
       company.id,
     ]);
+  });
+
+  it('answers its owner-run lookups in a statement of their own as inside the query (the form a cluster binds)', async () => {
+    const lookups: FilterLookup[] = [
+      { kind: 'folded', column: 'companies.name', pattern: '%الکرامه%' },
+      { kind: 'folded', column: 'people.last_name', pattern: '%زززز%' },
+      { kind: 'list', table: 'people', column: 'phone_numbers', keys: ['+989121234567', '+989351112233'] },
+      { kind: 'list', table: 'people', column: 'email_addresses', keys: ['nobody@x.com'] },
+    ];
+    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      const raw = trx.withoutPlugins() as unknown as Transaction<unknown>;
+      const found = await filterLookupsFound(raw, lookups);
+      for (const lookup of lookups) {
+        const inQuery =
+          lookup.kind === 'folded'
+            ? sql<{ v: string }>`select rabita_folded_values(${lookup.column}, ${lookup.pattern}) as v`
+            : sql<{ v: string }>`select distinct l.id::text as v
+                from rabita_match_list(${lookup.table}, ${lookup.column}, ${lookup.keys}::text[], null, null) as l`;
+        const expected = (await inQuery.execute(raw)).rows.map((r) => r.v).sort();
+        const answer =
+          lookup.kind === 'folded'
+            ? found.foldedValues.get(lookupKey(lookup))
+            : found.listIds.get(listLookupKey(lookup));
+        expect([...(answer ?? ['missing'])].sort(), JSON.stringify(lookup)).toEqual(expected);
+      }
+      expect(found.foldedValues.get(lookupKey(lookups[0] as ValueLookup))).toEqual(
+        ['شركة الكرامة'].map(normalizeText),
+      );
+      expect(found.listIds.get(listLookupKey(lookups[2] as ListLookup))).toEqual(
+        expect.arrayContaining(idsOf('persian', 'other')),
+      );
+    });
   });
 
   it('looks a substring of a name up among its distinct values, and refuses text the database cannot take', async () => {

@@ -94,6 +94,25 @@ export function lookupKey(lookup: ValueLookup): string {
   return `${lookup.column}\u0000${lookup.pattern}`;
 }
 
+/** Records of `table` holding one of `keys` in the list `column` (`rabita_match_list`). */
+export interface ListLookup {
+  table: string;
+  column: string;
+  keys: readonly string[];
+}
+
+/** Where a list lookup's record ids are kept in `FilterContext.listIds`. */
+export function listLookupKey(lookup: ListLookup): string {
+  return JSON.stringify([lookup.table, lookup.column, lookup.keys]);
+}
+
+/**
+ * An owner-run lookup a compiled condition calls inside its query (`rabita_folded_values`, `rabita_match_list`).
+ * On a Citus cluster such a call, routed to the workspace's shard with the query, may not read distributed tables
+ * there: these are run first, as a statement of their own (`filterLookupsFound`), and their answers bound instead.
+ */
+export type FilterLookup = ({ kind: 'folded' } & ValueLookup) | ({ kind: 'list' } & ListLookup);
+
 function valueLookup(object: ObjectDef, field: FieldDef, text: string): ValueLookup | undefined {
   if (!storedFolded(object, field) || !field.column) return undefined;
   const folded = normalizeText(text);
@@ -143,12 +162,14 @@ export function valueCandidates(
   alias: string,
   text: string,
   known?: ReadonlyMap<string, readonly string[]>,
+  inQuery?: FilterLookup[],
 ): RawBuilder<unknown> | undefined {
   const lookup = valueLookup(object, field, text);
   if (!lookup) return undefined;
   const column = sql.ref(`${alias}.${storedFolded(object, field)}`);
   const values = known?.get(lookupKey(lookup));
   if (values) return values.length === 0 ? sql`false` : sql`${column} = any(${sql.val(values)}::text[])`;
+  inQuery?.push({ kind: 'folded', ...lookup });
   return sql`${column} = any(array(select rabita_folded_values(${lookup.column}, ${lookup.pattern})))`;
 }
 
@@ -158,6 +179,8 @@ export function listCandidates(
   field: FieldDef,
   alias: string,
   keys: string[],
+  known?: ReadonlyMap<string, readonly string[]>,
+  inQuery?: FilterLookup[],
 ): RawBuilder<unknown> | undefined {
   if (object.custom || !field.column || keys.length === 0) return undefined;
   const column =
@@ -168,5 +191,9 @@ export function listCandidates(
         : undefined;
   if (!column) return undefined;
   if (!LIST_LOOKUPS[object.table]?.includes(column)) return undefined;
+  const lookup: ListLookup = { table: object.table, column, keys };
+  const ids = known?.get(listLookupKey(lookup));
+  if (ids) return sql`${sql.ref(`${alias}.id`)} = any(${sql.val(ids)}::uuid[])`;
+  inQuery?.push({ kind: 'list', ...lookup });
   return sql`${sql.ref(`${alias}.id`)} = any(array(select l.id from rabita_match_list(${object.table}, ${column}, ${keys}::text[], null, null) as l))`;
 }

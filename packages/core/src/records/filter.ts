@@ -6,6 +6,7 @@ import { hiddenFor, ownerLimit, type Reader, ruleFor } from './access.ts';
 import { fieldSql, objectScope } from './expressions.ts';
 import {
   documentCandidates,
+  type FilterLookup,
   foldedSql,
   foldValue,
   foldValues,
@@ -27,6 +28,8 @@ export interface FilterContext extends ValueContext {
   reader: Reader;
   /** Folded values looked up before planning, by `lookupKey` (`valueLookups`, `foldedValuesFor`). */
   foldedValues?: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Ids of the records holding list keys, looked up before the query, by `listLookupKey` (`compileFilterBound`). */
+  listIds?: ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 const MAX_DEPTH = 12;
@@ -46,6 +49,8 @@ interface Compiler {
   nodes: number;
   /** Whether every condition so far reads only a stored folded column (its index holds the id too). */
   indexOnly: boolean;
+  /** The owner-run lookups the condition calls inside its query (none known beforehand). */
+  inQuery: FilterLookup[];
 }
 
 /** A compiled condition; `total` when it is never null, so it needs no `coalesce` (which would hide it from indexes). */
@@ -200,7 +205,7 @@ function condition(
     const arr = s.array;
     // A standard phone or email list is found through its GIN index first, then checked as written.
     const narrowed = (keys: string[], check: RawBuilder<unknown>): Leaf => {
-      const ids = listCandidates(owner, field, resolved.alias, keys);
+      const ids = listCandidates(owner, field, resolved.alias, keys, c.ctx.listIds, c.inQuery);
       return ids
         ? leaf(sql`(${ids} and coalesce(${check}, false))`, true)
         : leaf(sql`coalesce(${check}, false)`);
@@ -254,7 +259,7 @@ function condition(
         );
       default: {
         const v = String(valueFor(c, field, node.value, path));
-        const values = valueCandidates(owner, field, resolved.alias, v, c.ctx.foldedValues);
+        const values = valueCandidates(owner, field, resolved.alias, v, c.ctx.foldedValues, c.inQuery);
         if (values) return leaf(values, true);
         const check = sql`(${fx} is not null and strpos(${fx}, ${foldValue(v)}) > 0)`;
         const ids = documentCandidates(owner, field, resolved.alias, v);
@@ -341,6 +346,15 @@ export function compileFilter(
   return compileFilterReach(object, filter, alias, ctx).where;
 }
 
+/** A compiled filter (`compileFilterReach`). */
+export interface CompiledFilter {
+  where: RawBuilder<unknown>;
+  /** Whether it reads only stored folded columns (see `compileFilterReach`). */
+  indexOnly: boolean;
+  /** The owner-run lookups `where` calls inside its query, its context knowing none of their answers. */
+  inQuery: FilterLookup[];
+}
+
 /**
  * The condition, and whether it reads only stored folded columns: then the ids it selects are in those columns'
  * indexes (with the id), and a page sorted by id can find its ids without reading rows.
@@ -350,9 +364,9 @@ export function compileFilterReach(
   filter: unknown,
   alias: string,
   ctx: FilterContext,
-): { where: RawBuilder<unknown>; indexOnly: boolean } {
-  if (filter === undefined || filter === null) return { where: sql`true`, indexOnly: false };
-  const c: Compiler = { ctx, hidden: hiddenFor(ctx.reader), nodes: 0, indexOnly: true };
+): CompiledFilter {
+  if (filter === undefined || filter === null) return { where: sql`true`, indexOnly: false, inQuery: [] };
+  const c: Compiler = { ctx, hidden: hiddenFor(ctx.reader), nodes: 0, indexOnly: true, inQuery: [] };
   const where = compile(c, object, alias, filter, 'filter', 0);
-  return { where, indexOnly: c.indexOnly && c.nodes > 0 };
+  return { where, indexOnly: c.indexOnly && c.nodes > 0, inQuery: c.inQuery };
 }

@@ -38,7 +38,7 @@ export async function keyAtPosition(
   }
   return withWorkspace(db, principal.workspaceId, async (trx) => {
     const s = await openScope(trx, principal.workspaceId, objectKey);
-    const source = listSource(s, principal, options.filter);
+    const source = await listSource(s, principal, options.filter);
     const keys = parseSort(s.object, options.sort, ALIAS, hiddenFor(principal));
     const first = keys[0]!;
     const type = s.object.fields.find((f) => f.key === first.field)?.type;
@@ -57,7 +57,7 @@ export async function keyAtPosition(
     // A sample too small to hold any row of the list (blocks are drawn by chance) is drawn again, larger.
     let percent = Math.min(100, (100 * SAMPLE_ROWS) / count);
     for (;;) {
-      const sampled = listSource(s, principal, options.filter, {
+      const sampled = await listSource(s, principal, options.filter, {
         sample: sql`tablesample system (${percent}::real)`,
       });
       const direction = sql.raw(first.desc ? 'desc' : 'asc');

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
-import { compileFilterReach } from './filter.ts';
+import { compileFilterBound } from './compile-filter-bound.ts';
 import { valueLookups } from './filter-lookups.ts';
 import { present, type RecordView, visibility } from './gate.ts';
 import { foldedValuesFor, listPageQuery } from './records.repository.ts';
@@ -45,7 +45,7 @@ async function buildList(s: Scope, principal: Principal, options: ListOptions) {
     valueLookups(s.object, options.filter, hidden),
     MAX_KNOWN_VALUES,
   );
-  const filter = compileFilterReach(s.object, options.filter, ALIAS, {
+  const filter = await compileFilterBound(s.trx, s.object, options.filter, ALIAS, {
     ...s.ctx,
     foldedValues,
     workspaceId: s.workspaceId,

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { onCitus, type Tx } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -72,7 +72,9 @@ async function matchRows(
   const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
   const limit = ownerLimit(principal, ruleFor(principal, object.key));
   const hasOwner = object.fields.some((f) => f.key === 'owner');
-  const parts: RawBuilder<unknown>[] = [];
+  // Each lookup's select, and whether it is an owner-run lookup: on a Citus cluster those may not share a statement
+  // with a table's select, which would route them to the workspace's shard (see `compileFilterBound`).
+  const parts: { select: RawBuilder<unknown>; ownerRun: boolean }[] = [];
   for (const [rank, lookup] of lookups.entries()) {
     const field = object.fields.find((f) => f.key === lookup.fieldKey);
     if (!field || hidden(object.key, field.key)) throw unmatchable(object, lookup.fieldKey, '');
@@ -89,30 +91,46 @@ async function matchRows(
     // A plain text[] column (email_addresses, phone_numbers, domains, tags) has a GIN index the owner can use.
     const column = f.array ? /^"?t"?\."?(\w+)"?$/.exec(f.array.compile(raw).sql)?.[1] : undefined;
     if (f.array && column) {
-      parts.push(sql`
+      parts.push({
+        ownerRun: true,
+        select: sql`
         select ${rank}::int as rank, m.k, m.id::text as id from rabita_match_list(${object.table}, ${column},
-          ${wanted}::text[], ${object.id ?? null}::uuid, ${hasOwner ? (limit ?? null) : null}::uuid) as m`);
+          ${wanted}::text[], ${object.id ?? null}::uuid, ${hasOwner ? (limit ?? null) : null}::uuid) as m`,
+      });
     } else if (f.array) {
-      parts.push(sql`
+      parts.push({
+        ownerRun: false,
+        select: sql`
         select ${rank}::int as rank, k, ${sql.ref(`${ALIAS}.id`)}::text as id
         from ${sql.table(object.table)} as ${sql.table(ALIAS)}, unnest(${f.array}) as k
         where ${objectScope(object, ALIAS, principal.workspaceId)} and ${ownerCondition(principal, object)}
-          and ${f.array} && ${wanted}::text[] and k = any(${wanted}::text[])`);
+          and ${f.array} && ${wanted}::text[] and k = any(${wanted}::text[])`,
+      });
     } else {
       const expr = lower ? sql`lower((${f.scalar})::text)` : sql`(${f.scalar})::text`;
-      parts.push(sql`
+      parts.push({
+        ownerRun: false,
+        select: sql`
         select ${rank}::int as rank, ${expr} as k, ${sql.ref(`${ALIAS}.id`)}::text as id
         from ${sql.table(object.table)} as ${sql.table(ALIAS)}
         where ${objectScope(object, ALIAS, principal.workspaceId)} and ${ownerCondition(principal, object)}
-          and ${expr} = any(${wanted}::text[])`);
+          and ${expr} = any(${wanted}::text[])`,
+      });
     }
   }
-  if (parts.length === 0) return [];
-  const { rows } = await sql<{ rank: number; k: string; id: string }>`${sql.join(
-    parts.map((p) => sql`(${p})`),
-    sql` union all `,
-  )}`.execute(raw);
-  return rows;
+  const union = async (selects: typeof parts) =>
+    selects.length === 0
+      ? []
+      : (
+          await sql<{ rank: number; k: string; id: string }>`${sql.join(
+            selects.map((p) => sql`(${p.select})`),
+            sql` union all `,
+          )}`.execute(raw)
+        ).rows;
+  const ownerRun = parts.filter((p) => p.ownerRun);
+  if (ownerRun.length === 0 || ownerRun.length === parts.length || !(await onCitus(raw))) return union(parts);
+  // Each lookup is one part, so its rows keep their order either way.
+  return [...(await union(ownerRun)), ...(await union(parts.filter((p) => !p.ownerRun)))];
 }
 
 /** The records of `object` whose field holds each value (one statement); see `matchRecordsByFields`. */

@@ -2,7 +2,7 @@ import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type { WriteCause } from '../modules/manifest.ts';
 import { objectScope } from './expressions.ts';
-import { lookupKey, type ValueLookup } from './filter-lookups.ts';
+import { type FilterLookup, listLookupKey, lookupKey, type ValueLookup } from './filter-lookups.ts';
 import { ALIAS } from './scope.ts';
 
 // The SQL of record tables and their audit trail (`record_changes`). Every function takes the executor first:
@@ -405,4 +405,31 @@ export async function foldedValuesFor(
     if (lookup && row.found) found.set(lookupKey(lookup), row.found);
   }
   return found;
+}
+
+/**
+ * The answers of a filter's owner-run lookups (`FilterLookup`), all in one statement that reads no table itself, so
+ * that on a Citus coordinator each function's own query is routed to the workspace's shard: the folded values by
+ * `lookupKey`, the ids of the records holding list keys by `listLookupKey`. Every answer whole, however long.
+ */
+export async function filterLookupsFound(
+  raw: Transaction<unknown>,
+  lookups: readonly FilterLookup[],
+): Promise<{ foldedValues: Map<string, string[]>; listIds: Map<string, string[]> }> {
+  const foldedValues = new Map<string, string[]>();
+  const listIds = new Map<string, string[]>();
+  if (lookups.length === 0) return { foldedValues, listIds };
+  const { rows } = await sql<{ i: string; found: string[] }>`
+    select q.i, case q.l ->> 'kind'
+      when 'folded' then array(select rabita_folded_values(q.l ->> 'column', q.l ->> 'pattern'))
+      else array(select distinct m.id::text from rabita_match_list(q.l ->> 'table', q.l ->> 'column',
+        array(select jsonb_array_elements_text(q.l -> 'keys')), null, null) as m)
+      end as found
+    from jsonb_array_elements(${JSON.stringify(lookups)}::jsonb) with ordinality as q(l, i)`.execute(raw);
+  for (const row of rows) {
+    const lookup = lookups[Number(row.i) - 1];
+    if (lookup?.kind === 'folded') foldedValues.set(lookupKey(lookup), row.found);
+    else if (lookup) listIds.set(listLookupKey(lookup), row.found);
+  }
+  return { foldedValues, listIds };
 }

@@ -1,3 +1,4 @@
+import { onCitus } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 import type { TimelineItem, TimelineSource } from '../modules/manifest.ts';
 import { ownerLimit, ruleFor } from './access.ts';
@@ -93,23 +94,30 @@ export const activityTimeline: TimelineSource = {
     const customLinks = (activityObject?.fields ?? [])
       .filter((f) => f.custom && f.type === 'relation' && f.relation?.object === subject.object)
       .map((f) => JSON.stringify({ [f.key]: f.relation?.many ? [subject.recordId] : subject.recordId }));
-    if (customLinks.length > 0) {
-      const at = sql`coalesce(a.occurred_at, a.created_at)`;
-      parts.push(sql<TimelineItem>`(select a.id, ${at} as ts
-        from activities a
-        where a.workspace_id = ${ws} and a.deleted_at is null
-          and a.id in (select rabita_linked_activities(null, ${subject.recordId}::uuid, ${customLinks}::jsonb[]))
-          and not exists (select 1 from rabita_derived.activity_links l where l.workspace_id = a.workspace_id
-            and l.record_id = ${subject.recordId}::uuid and l.at = ${at} and l.activity_id = a.id)
-          ${owned} ${beforeCondition(at, sql`a.id`, page.before)}
-        order by ${at} desc, a.id desc limit ${page.limit})`);
-    }
-    if (parts.length === 0) return null;
-    return sql<TimelineItem>`
-      select id, ${EXACT(sql`ts`)} as at from (${sql.join(parts, sql` union all `)}) merged
-      order by ts desc, id desc limit ${page.limit}`
-      .execute(raw)
-      .then((r) => r.rows);
+    if (parts.length === 0 && customLinks.length === 0) return null;
+    return (async () => {
+      if (customLinks.length > 0) {
+        const at = sql`coalesce(a.occurred_at, a.created_at)`;
+        const linked = sql`rabita_linked_activities(null, ${subject.recordId}::uuid, ${customLinks}::jsonb[])`;
+        // On a Citus cluster the function may not read activities from inside this query, which runs on the
+        // workspace's shard: it runs first, on its own, and its ids are bound (compile-filter-bound.ts).
+        const custom = (await onCitus(raw))
+          ? sql`a.id = any(${(await sql<{ id: string }>`select ${linked} as id`.execute(raw)).rows.map((r) => r.id)}::uuid[])`
+          : sql`a.id in (select ${linked})`;
+        parts.push(sql<TimelineItem>`(select a.id, ${at} as ts
+          from activities a
+          where a.workspace_id = ${ws} and a.deleted_at is null
+            and ${custom}
+            and not exists (select 1 from rabita_derived.activity_links l where l.workspace_id = a.workspace_id
+              and l.record_id = ${subject.recordId}::uuid and l.at = ${at} and l.activity_id = a.id)
+            ${owned} ${beforeCondition(at, sql`a.id`, page.before)}
+          order by ${at} desc, a.id desc limit ${page.limit})`);
+      }
+      const { rows } = await sql<TimelineItem>`
+        select id, ${EXACT(sql`ts`)} as at from (${sql.join(parts, sql` union all `)}) merged
+        order by ts desc, id desc limit ${page.limit}`.execute(raw);
+      return rows;
+    })();
   },
   present: (v) => ({
     ...pick(v, ['type', 'subject', 'body', 'direction', 'outcome', 'durationSeconds', 'owner']),

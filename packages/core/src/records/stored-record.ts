@@ -1,7 +1,7 @@
 import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Reader } from './access.ts';
-import { compileFilter } from './filter.ts';
+import { compileFilterBound } from './compile-filter-bound.ts';
 import { present, type RecordView } from './gate.ts';
 import { selectRowById } from './records.repository.ts';
 import { ALIAS, openScope } from './scope.ts';
@@ -35,7 +35,7 @@ export async function recordMatchesFilter(
   filter: unknown,
 ): Promise<boolean> {
   const s = await openScope(trx, workspaceId, objectKey);
-  const where = compileFilter(s.object, filter, ALIAS, {
+  const { where } = await compileFilterBound(trx, s.object, filter, ALIAS, {
     ...s.ctx,
     workspaceId,
     objects: s.objects,

@@ -2,7 +2,7 @@ import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import { assertAllowed } from './access.ts';
-import { compileFilter } from './filter.ts';
+import { compileFilterBound } from './compile-filter-bound.ts';
 import { present, type RecordView, visibility } from './gate.ts';
 import { selectLiveRowsAfter } from './records.repository.ts';
 import { ALIAS, openScope, ownerCondition } from './scope.ts';
@@ -27,7 +27,7 @@ export async function* streamRecords(
         const s = await openScope(trx, principal.workspaceId, objectKey);
         assertAllowed(principal, s.object.key, 'read');
         const visible = visibility(principal, s.object, options.fields);
-        const where = compileFilter(s.object, options.filter, ALIAS, {
+        const { where } = await compileFilterBound(trx, s.object, options.filter, ALIAS, {
           ...s.ctx,
           workspaceId: s.workspaceId,
           objects: s.objects,

@@ -1,4 +1,4 @@
-import { type Tx, withWorkspace } from '@rabita/db';
+import { onCitus, type Tx, withWorkspace } from '@rabita/db';
 import { compactText, normalizeText, toAsciiDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
@@ -69,19 +69,58 @@ async function phoneHits(
   const phone = readPhone(q, defaultCountry);
   if (!phone) return [];
   const hits: SearchHit[] = [];
+  const documents = (await onCitus(trx)) ? phoneDocumentsApart : phoneDocuments;
   for (const object of objects.filter((o) => PHONE_TABLES.has(o.key))) {
-    // The GIN index on phone_numbers is reached through an owner-run function (see migration 0013).
-    const { rows } = await sql<{ id: string; title: string; subtitle: string | null }>`
-      select p.id, coalesce(d.title, '') as title, d.subtitle
-      from rabita_records_by_phone(${object.key}, ${phone.e164}, 20) as p(id)
-      left join search_documents d
-        on d.workspace_id = ${workspaceId} and d.object_key = ${object.key} and d.record_id = p.id`.execute(
-      trx,
-    );
-    for (const row of rows)
+    for (const row of await documents(trx, workspaceId, object.key, phone.e164))
       hits.push({ object: object.key, id: row.id, title: row.title, subtitle: row.subtitle, score: 1 });
   }
   return hits;
+}
+
+type PhoneDocument = { id: string; title: string; subtitle: string | null };
+
+/** The live records of an object holding an E.164 number, with their documents' title and subtitle. */
+async function phoneDocuments(
+  trx: Tx,
+  workspaceId: string,
+  objectKey: string,
+  e164: string,
+): Promise<PhoneDocument[]> {
+  // The GIN index on phone_numbers is reached through an owner-run function (see migration 0013).
+  const { rows } = await sql<PhoneDocument>`
+    select p.id, coalesce(d.title, '') as title, d.subtitle
+    from rabita_records_by_phone(${objectKey}, ${e164}, 20) as p(id)
+    left join search_documents d
+      on d.workspace_id = ${workspaceId} and d.object_key = ${objectKey} and d.record_id = p.id`.execute(trx);
+  return rows;
+}
+
+/**
+ * `phoneDocuments` on a Citus cluster: the owner-run lookup may not read the records from inside a query routed to
+ * the workspace's shard, so it runs on its own and the documents of the ids it found are read after (two statements
+ * instead of one), in the lookup's order, with an empty title where a record has no document.
+ */
+async function phoneDocumentsApart(
+  trx: Tx,
+  workspaceId: string,
+  objectKey: string,
+  e164: string,
+): Promise<PhoneDocument[]> {
+  const found = await sql<{ id: string }>`
+    select p.id from rabita_records_by_phone(${objectKey}, ${e164}, 20) as p(id)`.execute(trx);
+  const ids = found.rows.map((r) => r.id);
+  if (ids.length === 0) return [];
+  const { rows } = await sql<{ recordId: string; title: string; subtitle: string | null }>`
+    select record_id, title, subtitle from search_documents
+    where workspace_id = ${workspaceId} and object_key = ${objectKey} and record_id = any(${ids}::uuid[])`.execute(
+    trx,
+  );
+  const documents = new Map(rows.map((r) => [r.recordId, r]));
+  return ids.map((id) => ({
+    id,
+    title: documents.get(id)?.title ?? '',
+    subtitle: documents.get(id)?.subtitle ?? null,
+  }));
 }
 
 type HitRow = { objectKey: string; recordId: string; title: string; subtitle: string | null; score: number };

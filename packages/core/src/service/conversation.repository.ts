@@ -1,5 +1,6 @@
 import type { Tx } from '@rabita/db';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
+import { epochSeconds, withUtcTexts } from './utc-times.ts';
 
 export type MessageKind = 'reply' | 'note' | 'customer';
 
@@ -18,8 +19,11 @@ export interface TicketMessage {
   createdAt: string;
 }
 
-const COLUMNS = sql`id, ticket_id, kind, body, author_user_id, author_person_id, automatic, email_message_id,
-  outbox_id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at`;
+const columns = (createdAt: RawBuilder<unknown>) => sql`id, ticket_id, kind, body, author_user_id,
+  author_person_id, automatic, email_message_id, outbox_id, ${createdAt} as created_at`;
+const COLUMNS = columns(sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+// What a write returns: the time as seconds, written by `withUtcTexts` (a cluster takes no `to_char` in `returning`).
+const COLUMNS_RETURNED = columns(epochSeconds('created_at'));
 
 export async function insertMessage(
   trx: Tx,
@@ -33,8 +37,8 @@ export async function insertMessage(
       email_message_id)
     values (${workspaceId}, ${m.id}, ${m.ticketId}, ${m.kind}, ${m.body}, ${m.authorUserId}, ${m.authorPersonId},
       ${m.automatic}, ${m.emailMessageId ?? null})
-    returning ${COLUMNS}`.execute(trx);
-  return rows[0]!;
+    returning ${COLUMNS_RETURNED}`.execute(trx);
+  return withUtcTexts(rows[0]!, ['createdAt'], 6);
 }
 
 /** Notes the send that carries a reply out by email. */

@@ -1,5 +1,6 @@
 import type { Database, Tx } from '@rabita/db';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { epochSeconds, withUtcTexts } from './utc-times.ts';
 
 // SQL of the knowledge base (kb.migrations.ts). Every function takes the workspace transaction first. Run without
 // the camel-case plugin: category names are jsonb keyed by locale, kept as stored.
@@ -62,14 +63,26 @@ export interface SearchRow {
 const ISO = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
-const CATEGORY = sql`id::text, parent_id::text as "parentId", position, names, ${ISO('created_at')} as "createdAt",
-  ${ISO('updated_at')} as "updatedAt"`;
-const ARTICLE = sql`id::text, category_id::text as "categoryId", created_by::text as "createdBy",
-  ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt"`;
-const TRANSLATION = sql`article_id::text as "articleId", locale, title, body, status,
-  ${ISO('published_at')} as "publishedAt", updated_by::text as "updatedBy", ${ISO('updated_at')} as "updatedAt"`;
-const ATTACHMENT = sql`id::text, article_id::text as "articleId", filename, content_type as "contentType", size,
-  ${ISO('created_at')} as "createdAt"`;
+type Time = (column: string) => RawBuilder<unknown>;
+const categoryColumns = (time: Time) => sql`id::text, parent_id::text as "parentId", position, names,
+  ${time('created_at')} as "createdAt", ${time('updated_at')} as "updatedAt"`;
+const articleColumns = (
+  time: Time,
+) => sql`id::text, category_id::text as "categoryId", created_by::text as "createdBy",
+  ${time('created_at')} as "createdAt", ${time('updated_at')} as "updatedAt"`;
+const translationColumns = (time: Time) => sql`article_id::text as "articleId", locale, title, body, status,
+  ${time('published_at')} as "publishedAt", updated_by::text as "updatedBy", ${time('updated_at')} as "updatedAt"`;
+const attachmentColumns = (time: Time) => sql`id::text, article_id::text as "articleId", filename,
+  content_type as "contentType", size, ${time('created_at')} as "createdAt"`;
+const CATEGORY = categoryColumns(ISO);
+const ARTICLE = articleColumns(ISO);
+const TRANSLATION = translationColumns(ISO);
+const ATTACHMENT = attachmentColumns(ISO);
+// What writes return: times as seconds, written by `withUtcTexts` (a cluster takes no `to_char` in `returning`).
+const CATEGORY_RETURNED = categoryColumns(epochSeconds);
+const ARTICLE_RETURNED = articleColumns(epochSeconds);
+const TRANSLATION_RETURNED = translationColumns(epochSeconds);
+const ATTACHMENT_RETURNED = attachmentColumns(epochSeconds);
 
 // Categories
 
@@ -100,8 +113,8 @@ export async function insertCategory(
   const { rows } = await sql<CategoryRow>`
     insert into kb_categories (workspace_id, id, parent_id, position, names)
     values (${workspaceId}, ${c.id}, ${c.parentId}, ${c.position}, ${JSON.stringify(c.names)}::jsonb)
-    returning ${CATEGORY}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${CATEGORY_RETURNED}`.execute(raw(trx));
+  return withUtcTexts(rows[0]!, ['createdAt', 'updatedAt'], 6);
 }
 
 export async function updateCategoryRow(
@@ -113,8 +126,8 @@ export async function updateCategoryRow(
     update kb_categories set parent_id = ${c.parentId}, position = ${c.position},
       names = ${JSON.stringify(c.names)}::jsonb, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${c.id}
-    returning ${CATEGORY}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${CATEGORY_RETURNED}`.execute(raw(trx));
+  return withUtcTexts(rows[0]!, ['createdAt', 'updatedAt'], 6);
 }
 
 /** How many sub-categories and articles a category holds (it is removed only when empty). */
@@ -145,8 +158,8 @@ export async function insertArticle(
   const { rows } = await sql<ArticleRow>`
     insert into kb_articles (workspace_id, id, category_id, created_by)
     values (${workspaceId}, ${a.id}, ${a.categoryId}, ${a.createdBy})
-    returning ${ARTICLE}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${ARTICLE_RETURNED}`.execute(raw(trx));
+  return withUtcTexts(rows[0]!, ['createdAt', 'updatedAt'], 6);
 }
 
 /** The article, locked for a writer when `forUpdate`. */
@@ -261,8 +274,8 @@ export async function upsertTranslation(
         when k.status = 'published' then k.published_at else excluded.updated_at end,
       updated_by = excluded.updated_by, updated_at = excluded.updated_at, title_folded = excluded.title_folded,
       search = excluded.search, search_head = excluded.search_head
-    returning ${TRANSLATION}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${TRANSLATION_RETURNED}`.execute(raw(trx));
+  return withUtcTexts(rows[0]!, ['publishedAt', 'updatedAt'], 6);
 }
 
 export async function deleteTranslationRow(
@@ -382,8 +395,8 @@ export async function insertAttachment(
     insert into kb_attachments (workspace_id, id, article_id, filename, content_type, size, content, created_by)
     values (${workspaceId}, ${a.id}, ${a.articleId}, ${a.filename}, ${a.contentType}, ${a.content.length},
       ${a.content}, ${a.createdBy})
-    returning ${ATTACHMENT}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${ATTACHMENT_RETURNED}`.execute(raw(trx));
+  return withUtcTexts(rows[0]!, ['createdAt'], 6);
 }
 
 export async function attachmentsOf(

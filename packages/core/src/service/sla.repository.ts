@@ -1,7 +1,8 @@
 import type { Database, Tx } from '@rabita/db';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { BusinessCalendar } from './business-calendar.ts';
 import type { Clock, PolicySnapshot, SlaStatus, SlaTargets, SlaWarn } from './sla-clocks.ts';
+import { epochSeconds, withUtcTexts } from './utc-times.ts';
 
 // SQL of the SLA tables (sla.migrations.ts). Every function takes the workspace transaction first. Run without
 // the camel-case plugin: jsonb values (targets by metric, calendars by weekday) come back as stored.
@@ -45,10 +46,19 @@ export type StoredEventData =
 const ISO = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
-const CALENDAR = sql`id, name, definition, ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt"`;
-const POLICY = sql`id, name, position, enabled, condition, calendar_id as "calendarId", business_time as "businessTime",
-  targets, pause_statuses as "pauseStatuses", warn, version, ${ISO('created_at')} as "createdAt",
-  ${ISO('updated_at')} as "updatedAt"`;
+type Time = (column: string) => RawBuilder<unknown>;
+const calendarColumns = (time: Time) =>
+  sql`id, name, definition, ${time('created_at')} as "createdAt", ${time('updated_at')} as "updatedAt"`;
+const policyColumns = (time: Time) => sql`id, name, position, enabled, condition, calendar_id as "calendarId",
+  business_time as "businessTime", targets, pause_statuses as "pauseStatuses", warn, version,
+  ${time('created_at')} as "createdAt", ${time('updated_at')} as "updatedAt"`;
+const CALENDAR = calendarColumns(ISO);
+const POLICY = policyColumns(ISO);
+// What writes return: times as seconds, written by `returnedTimes` (a cluster takes no `to_char` in `returning`).
+const CALENDAR_RETURNED = calendarColumns(epochSeconds);
+const POLICY_RETURNED = policyColumns(epochSeconds);
+const returnedTimes = <T extends { createdAt: string; updatedAt: string }>(row: T): T =>
+  withUtcTexts(row, ['createdAt', 'updatedAt'], 3);
 
 // Calendars
 
@@ -80,8 +90,8 @@ export async function insertCalendar(
   const { rows } = await sql<CalendarRow>`
     insert into sla_calendars (workspace_id, id, name, definition)
     values (${workspaceId}, ${c.id}, ${c.name}, ${JSON.stringify(c.definition)}::jsonb)
-    returning ${CALENDAR}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${CALENDAR_RETURNED}`.execute(raw(trx));
+  return returnedTimes(rows[0]!);
 }
 
 export async function updateCalendarRow(
@@ -93,8 +103,8 @@ export async function updateCalendarRow(
   const { rows } = await sql<CalendarRow>`
     update sla_calendars set name = ${c.name}, definition = ${JSON.stringify(c.definition)}::jsonb, updated_at = now()
     where workspace_id = ${workspaceId} and id = ${id}
-    returning ${CALENDAR}`.execute(raw(trx));
-  return rows[0];
+    returning ${CALENDAR_RETURNED}`.execute(raw(trx));
+  return rows[0] && returnedTimes(rows[0]);
 }
 
 export async function deleteCalendarRow(trx: Tx, workspaceId: string, id: string): Promise<boolean> {
@@ -149,8 +159,8 @@ export async function insertPolicy(trx: Tx, workspaceId: string, p: PolicyWrite)
       ${p.enabled}, ${p.condition === null ? null : JSON.stringify(p.condition)}::jsonb, ${p.calendarId},
       ${p.businessTime}, ${JSON.stringify(p.targets)}::jsonb, ${p.pauseStatuses}::text[], ${JSON.stringify(p.warn)}::jsonb,
       ${p.version})
-    returning ${POLICY}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${POLICY_RETURNED}`.execute(raw(trx));
+  return returnedTimes(rows[0]!);
 }
 
 export async function updatePolicyRow(trx: Tx, workspaceId: string, p: PolicyWrite & { position: number }) {
@@ -161,8 +171,8 @@ export async function updatePolicyRow(trx: Tx, workspaceId: string, p: PolicyWri
       pause_statuses = ${p.pauseStatuses}::text[], warn = ${JSON.stringify(p.warn)}::jsonb, version = ${p.version},
       updated_at = now()
     where workspace_id = ${workspaceId} and id = ${p.id}
-    returning ${POLICY}`.execute(raw(trx));
-  return rows[0]!;
+    returning ${POLICY_RETURNED}`.execute(raw(trx));
+  return returnedTimes(rows[0]!);
 }
 
 export async function deletePolicyRow(trx: Tx, workspaceId: string, id: string): Promise<void> {

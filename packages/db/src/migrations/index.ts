@@ -29,6 +29,7 @@ import * as m0029 from './0029-passkeys.ts';
 import * as m0030 from './0030-lead-territory-fields.ts';
 import * as m0031 from './0031-deal-totals-slots.ts';
 import * as m0032 from './0032-keys-led-by-workspace.ts';
+import * as m0033 from './0033-held-jobs-written-by-the-app.ts';
 
 /** Every migration in order. Names are permanent: they are recorded in `kysely_migration`. */
 export const migrations: Record<string, Migration> = {
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0030-lead-territory-fields': m0030,
   '0031-deal-totals-slots': m0031,
   '0032-keys-led-by-workspace': m0032,
+  '0033-held-jobs-written-by-the-app': m0033,
 };
