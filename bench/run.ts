@@ -659,7 +659,11 @@ try {
         node: process.version,
       },
       data: DEMO_SIZES[size],
-      server: { maxOldSpaceMb: heapMb > 0 ? heapMb : null },
+      // RABITA_WEB_PROCESSES reaches the server from this run's environment (ARCHITECTURE.md "Runtime").
+      server: {
+        maxOldSpaceMb: heapMb > 0 ? heapMb : null,
+        webProcesses: Number(process.env.RABITA_WEB_PROCESSES ?? 1),
+      },
       results,
       skipped,
       targets: targets(results),
