@@ -77,6 +77,8 @@ export async function startWebProcesses(
   const fork = (): Promise<void> => {
     const worker = cluster.fork({ [DATABASE_VARIABLE]: connectionString });
     workers.add(worker);
+    // A message to a process that has just gone (its channel closed) is not a reason to stop this one.
+    worker.on('error', (error) => log.debug({ err: error, pid: worker.process.pid }, 'web process channel'));
     return new Promise<void>((resolve, reject) => {
       let failure: Error | undefined;
       worker.on('message', (message: Report) => {
@@ -123,7 +125,10 @@ export async function startWebProcesses(
               clearTimeout(kill);
               resolve();
             });
-            worker.send(STOP_MESSAGE);
+            // A Ctrl-C reaches the whole process group: the web process may be stopping on its own already, its
+            // channel closed. Asked then, the send fails into its callback (without one it would be an error event
+            // that ends this process with exit code 1 before the database has stopped).
+            if (worker.isConnected()) worker.send(STOP_MESSAGE, () => {});
           }),
       ),
     );
