@@ -36,7 +36,9 @@ export function stopOnSignal(log: Log, stop: () => Promise<void>, graceMs = 30_0
       void closer.close();
       return;
     }
-    if (signal === first.signal && Date.now() - first.at < REPEAT_MS) return;
+    // A web process asked to stop by its first process also gets the terminal's Ctrl-C meant for the whole group:
+    // the same request.
+    if ((signal === first.signal || first.signal === 'request') && Date.now() - first.at < REPEAT_MS) return;
     log.warn({ signal }, 'second signal: exiting without waiting for a clean stop');
     process.exit(1);
   };
