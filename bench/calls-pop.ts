@@ -426,6 +426,7 @@ try {
             url: e.name,
             sent: performance.timeOrigin + e.startTime,
             answered: performance.timeOrigin + e.responseEnd,
+            status: e.responseStatus,
           })),
       };
     });
@@ -444,7 +445,7 @@ try {
         person,
         why: !row
           ? 'no call of this caller reached the app'
-          : `no card naming them within ${POP_TIMEOUT_MS} ms (${seenInBrowser.calls.length} call events in the browser, ${sentThisPop} card reads sent and ${seenInBrowser.cards.length} answered; cards shown: ${JSON.stringify(seenInBrowser.shown)})`,
+          : `no card naming them within ${POP_TIMEOUT_MS} ms (${seenInBrowser.calls.length} call events in the browser, ${sentThisPop} card reads sent and ${seenInBrowser.cards.length} answered: ${seenInBrowser.cards.map((c) => `${c.status} in ${Math.round(c.answered - c.sent)} ms`).join(', ') || 'none'}; cards shown: ${JSON.stringify(seenInBrowser.shown)})`,
       });
       note(`pop ${k + 1}: lost (${lost.at(-1)!.why})`);
       lostInARow += 1;

@@ -150,6 +150,41 @@ describe('the call card pops on any page and takes the wrap-up', () => {
     await page.getByTestId('call-card').waitFor({ state: 'detached' });
   });
 
+  it('says a call is incoming, never from an unknown caller, while its card cannot be read, and names the caller once it can', async () => {
+    await openWithStream('/o/companies');
+    // The server too busy to answer the card's reads (as at saturation): they fail until it recovers.
+    let busy = true;
+    let refused = 0;
+    await page.route('**/api/v1/calls/*/card', async (route) => {
+      if (!busy) return route.continue();
+      refused += 1;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ status: 503, code: 'unavailable', detail: 'Busy.' }),
+      });
+    });
+    try {
+      await phoneSays('e2e-busy', 'ringing');
+      const card = page.getByTestId('call-card');
+      await card.getByTestId('call-card-read-failed').waitFor();
+      expect(await card.getByTestId('call-card-name').textContent()).toBe(en.callCard.incoming);
+      expect(await card.textContent()).not.toContain(en.callCard.unknownCaller);
+      expect(refused).toBeGreaterThanOrEqual(2);
+      await shot('call-card-read-failed');
+      // The server answers again: the card reads itself again by itself, and names the caller.
+      busy = false;
+      await expect
+        .poll(() => card.getByTestId('call-card-name').textContent(), { timeout: 15_000 })
+        .toBe('Zahra Ahmadi');
+      expect(await card.getByTestId('call-card-read-failed').count()).toBe(0);
+      await phoneSays('e2e-busy', 'answered', { extension: '999' });
+      await card.waitFor({ state: 'detached' });
+    } finally {
+      await page.unroute('**/api/v1/calls/*/card');
+    }
+  });
+
   it('pops the card right to left in Persian', async () => {
     await api('PATCH', '/me', PERSIAN_IN_TEHRAN);
     await openWithStream('/o/deals');

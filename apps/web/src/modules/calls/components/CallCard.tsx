@@ -36,8 +36,12 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
     queryFn: () => callCardApi.card(callId),
     // The event stream says when the call changes; while it is live the card also reads itself again now and then,
     // so a change the stream did not bring (a reconnect in between) still shows.
+    // A read that failed (a server too busy to answer in time) is tried again at the same pace while the card is
+    // open: the card must not stay on what it could not read.
     refetchInterval: (query) =>
-      LIVE_STATES.has(query.state.data?.call.state ?? '') ? LIVE_REFRESH_MS : false,
+      query.state.status === 'error' || LIVE_STATES.has(query.state.data?.call.state ?? '')
+        ? LIVE_REFRESH_MS
+        : false,
   });
   const data = card.data;
   const myId = me?.user?.id;
@@ -47,7 +51,12 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
   useEffect(() => {
     if (answeredElsewhere || missed) onClose();
   }, [answeredElsewhere, missed, onClose]);
-  const title = data?.record?.title ?? data?.call.from ?? t('callCard.unknownCaller');
+  // Until the first answer the caller is not known either way: "unknown" is said only of a call the API says has
+  // no number and no record, never of one still being read.
+  const title =
+    data === undefined
+      ? t('callCard.incoming')
+      : (data.record?.title ?? data.call.from ?? t('callCard.unknownCaller'));
   const onPage = useSyncExternalStore(callFocusStore.subscribe, () => callFocusStore.has(callId));
   const [expanded, setExpanded] = useState(false);
   const bodyShown = !onPage || expanded;
@@ -130,6 +139,21 @@ export function CallCard({ callId, onClose }: { callId: string; onClose: () => v
         <div id={`call-card-body-${callId}`} hidden={!bodyShown}>
           <Stack gap="sm">
             {card.isLoading && <Loader size="sm" aria-label={t('callCard.loading')} />}
+            {data === undefined && card.isError && (
+              <Group gap="xs" wrap="nowrap" role="alert" data-testid="call-card-read-failed">
+                <Text size="sm" c="red" style={{ flex: 1 }}>
+                  {t('callCard.readFailed')}
+                </Text>
+                <Button
+                  size="compact-xs"
+                  variant="light"
+                  style={{ flexShrink: 0 }}
+                  onClick={() => void card.refetch()}
+                >
+                  {t('callCard.readAgain')}
+                </Button>
+              </Group>
+            )}
             {data?.call.from && data.call.state === 'ended' && (
               <Group gap="xs">
                 <DialButton number={data.call.from} label />
