@@ -16,6 +16,7 @@ type EdgeCode =
   | 'bad_request'
   | 'uri_too_long'
   | 'not_ready'
+  | 'server_busy'
   | 'internal_error';
 
 /**
@@ -144,6 +145,22 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   );
 }
 
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A request that found no database connection in time: every connection of the pool stayed busy for its whole wait
+ * or a new one did not open in time (node-postgres says either only in its message), or PostgreSQL itself refused a new connection for now (too many
+ * connections, 53300; starting up or shutting down, 57P03).
+ */
+export function isDatabaseBusy(error: { message?: string; code?: string }): boolean {
+  return (
+    error.message === 'timeout exceeded when trying to connect' ||
+    error.message === 'Connection terminated due to connection timeout' ||
+    error.code === '53300' ||
+    error.code === '57P03'
+  );
+}
+
 /** Renders every error (services', validation, parsing, unknown routes) as problem+json. */
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -203,6 +220,17 @@ export function registerProblemHandler(app: FastifyInstance): void {
         status: 400,
         code: 'malformed_json',
         detail: 'The body is not valid JSON.',
+      });
+    }
+    if (isDatabaseBusy(error)) {
+      // Not the request's fault and not a defect: the server is saturated. Said so, with when to ask again, so a
+      // client (the web app's call card among them) retries instead of showing a failure as an answer.
+      request.log.warn({ err: error }, 'no database connection in time');
+      reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+      return sendProblem(request, reply, {
+        status: 503,
+        code: 'server_busy',
+        detail: `The server is too busy to answer now; try again in ${BUSY_RETRY_AFTER_SECONDS} seconds.`,
       });
     }
     const status = error.statusCode ?? 500;
