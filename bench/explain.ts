@@ -1,11 +1,11 @@
 // The plans of the benchmark's main queries on a generated data set, run as the application role in the demo
-// workspace: `node bench/explain.ts --size M [--only group-by,timeline,list,list-last,list-filter] [--filter <json>]
+// workspace: `node bench/explain.ts --size M [--only group-by,timeline,list,list-last,list-deep,list-filter] [--filter <json>]
 // [--set enable_seqscan=off]`
 // (EXPLAIN ANALYZE, BUFFERS; the data set must exist).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compileAggregateQuery, compileListQuery, principalForMember } from '@rabita/core';
+import { compileAggregateQuery, compileListQuery, listRecords, principalForMember } from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import { createLogger, loadConfig, startDatabase } from '@rabita/server';
 import { GROUP_BY, LIST_OPTIONS } from './queries.ts';
@@ -45,6 +45,33 @@ try {
       limit: 50,
       reverse: true,
     }),
+    // The size M list scenario's deep page: sorted by last and first name, page 5,000 (20 at size S) by cursor,
+    // the cursor walked there as the benchmark walks it (pages of 1,000 ids).
+    ...(!args.only || args.only.split(',').includes('list-deep')
+      ? {
+          'list-deep': await (async () => {
+            const sort = 'lastName,firstName';
+            let cursor: string | undefined;
+            for (let remaining = ((args.size === 'S' ? 20 : 5000) - 1) * 50; remaining > 0; ) {
+              const limit = Math.min(1000, remaining);
+              const page = await listRecords({ db: handle.db, principal }, 'people', {
+                sort,
+                limit,
+                fields: ['id'],
+                ...(cursor ? { cursor } : {}),
+              });
+              if (!page.nextCursor) break;
+              cursor = page.nextCursor;
+              remaining -= limit;
+            }
+            return compileListQuery({ db: handle.db, principal }, 'people', {
+              sort,
+              limit: 50,
+              ...(cursor ? { cursor } : {}),
+            });
+          })(),
+        }
+      : {}),
     ...(args.filter
       ? {
           'list-filter': await compileListQuery({ db: handle.db, principal }, 'people', {
