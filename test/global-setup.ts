@@ -73,6 +73,10 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', template);
 
   return async () => {
+    // A Citus test database a file left behind (its teardown did not run) also has copies on the workers; those go
+    // first, as in test/harness.ts.
+    if (process.env.RABITA_TEST_CITUS === '1')
+      await dropWorkerCopies(admin, adminUrl, `rabita_test_${runId}%`);
     const { rows } = await admin.query<{ datname: string }>(
       `select datname from pg_database where datname like $1 or datname = $2`,
       [`rabita_test_${runId}%`, template],
@@ -82,4 +86,26 @@ export default async function setup(project: TestProject) {
     if (embedded) await embedded.stop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   };
+}
+
+async function dropWorkerCopies(coordinator: pg.Client, adminUrl: string, pattern: string): Promise<void> {
+  const { rows: workers } = await coordinator.query<{ nodename: string; nodeport: number }>(
+    `select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`,
+  );
+  for (const w of workers) {
+    const u = new URL(adminUrl);
+    u.hostname = w.nodename;
+    u.port = String(w.nodeport);
+    const worker = new pg.Client({ connectionString: u.toString() });
+    await worker.connect();
+    try {
+      const { rows } = await worker.query<{ datname: string }>(
+        'select datname from pg_database where datname like $1',
+        [pattern],
+      );
+      for (const { datname } of rows) await worker.query(`drop database if exists ${datname} with (force)`);
+    } finally {
+      await worker.end();
+    }
+  }
 }

@@ -85,12 +85,24 @@ async function createCitusDatabase(migrated: boolean) {
   return {
     url: databaseUrl(name),
     name,
+    // The workers' copies go first, one node at a time, and the coordinator's last. Each node's Citus maintenance
+    // daemon for this database keeps connecting to the other nodes' copies (deadlock detection, two-phase commit
+    // recovery). Citus's own propagated drop drops the coordinator's copy first and holds its lock while it drops
+    // the workers': a worker's daemon then waits to connect to the coordinator's copy, does not exit on the drop's
+    // SIGTERM, and the worker's drop gives up after 5 s ("database … is being accessed by other users", the one
+    // other session being that daemon). Dropped in this order, no node waits on a node that is dropping.
     drop: async () => {
-      const d = new pg.Client({ connectionString: inject('adminUrl') });
+      for (const w of workers) {
+        const admin = new URL(adminUrl);
+        admin.hostname = w.nodename;
+        admin.port = String(w.nodeport);
+        const d = new pg.Client({ connectionString: admin.toString() });
+        await d.connect();
+        await d.query(`drop database if exists ${name} with (force)`).finally(() => d.end());
+      }
+      const d = new pg.Client({ connectionString: adminUrl.toString() });
       await d.connect();
-      await d.query('set citus.enable_create_database_propagation = on');
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
+      await d.query(`drop database if exists ${name} with (force)`).finally(() => d.end());
     },
   };
 }

@@ -128,13 +128,21 @@ export async function markNotificationsRead({ db, principal }: ServiceContext, i
   if (!principal.userId)
     throw new AppError('forbidden', 'Notifications belong to people; an API key has none.');
   if (id !== undefined && !UUID.test(id)) throw new AppError('not_found', `There is no notification ${id}.`);
+  // Only unread ones are written (a read one keeps its time), then a notification already read is told from a missing
+  // one. Not `read_at = coalesce(read_at, now())`: a Citus cluster refuses a stable function inside `coalesce` in an
+  // update of a distributed table ("non-IMMUTABLE functions are not allowed in CASE or COALESCE statements").
   await withWorkspace(db, principal.workspaceId, async (trx) => {
     const { numAffectedRows } = await sql`
-      update notifications set read_at = coalesce(read_at, now())
+      update notifications set read_at = now()
       where workspace_id = ${principal.workspaceId} and user_id = ${principal.userId}
-        ${id ? sql`and id = ${id}` : sql`and read_at is null`}`.execute(trx);
-    if (id && Number(numAffectedRows ?? 0) === 0)
-      throw new AppError('not_found', `There is no notification ${id}.`);
+        ${id ? sql`and id = ${id}` : sql``} and read_at is null`.execute(trx);
+    if (!id || Number(numAffectedRows ?? 0) > 0) return;
+    const { rows } = await sql`
+      select 1 from notifications
+      where workspace_id = ${principal.workspaceId} and user_id = ${principal.userId} and id = ${id}`.execute(
+      trx,
+    );
+    if (rows.length === 0) throw new AppError('not_found', `There is no notification ${id}.`);
   });
 }
 

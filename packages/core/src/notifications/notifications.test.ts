@@ -71,6 +71,17 @@ describe('notifications', () => {
     expect((await call('POST', '/notifications/read-all', undefined, agent.cookie)).statusCode).toBe(204);
     const after = (await call('GET', '/notifications?unread=true', undefined, agent.cookie)).json();
     expect(after).toMatchObject({ data: [], unreadCount: 0 });
+    // One already read, marked again: still 204, and it keeps the time it was first read.
+    const readAtOf = async () =>
+      (await call('GET', '/notifications', undefined, agent.cookie))
+        .json()
+        .data.find((n: { id: string }) => n.id === first).readAt;
+    const readAt = await readAtOf();
+    expect(readAt).not.toBeNull();
+    expect((await call('POST', `/notifications/${first}/read`, undefined, agent.cookie)).statusCode).toBe(
+      204,
+    );
+    expect(await readAtOf()).toBe(readAt);
     expect((await call('POST', '/notifications/not-an-id/read', undefined, agent.cookie)).statusCode).toBe(
       404,
     );

@@ -136,16 +136,33 @@ export async function insertSubmission(
       ${s.ip}, ${s.userAgent}, ${s.recordId})`.execute(trx.withoutPlugins());
 }
 
-/** One submission, locked when asked (release takes it under the lock, so two releases make one record). */
+/**
+ * One submission, locked when asked (release takes it under the lock, so two releases make one record). Locked, its
+ * form's target is read in a join locked `for update of` the submission: a Citus cluster refuses `for update` on a
+ * query with a correlated subquery ("could not run distributed query with FOR UPDATE/SHARE commands") and routes
+ * this join of two colocated tables to the workspace's shard. The same row and lock on one PostgreSQL: every
+ * submission has its form (`form_id` is not null, a cascading key).
+ */
 export async function selectSubmission(
   trx: Tx,
   workspaceId: string,
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<SubmissionRow | undefined> {
-  const { rows } = await sql<SubmissionRow>`
-    select ${SUBMISSION_COLUMNS} from web_form_submissions where workspace_id = ${workspaceId} and id = ${id}
-    ${options.lock ? sql`for update` : sql``}`.execute(trx.withoutPlugins());
+  const { rows } = options.lock
+    ? await sql<SubmissionRow>`
+    select s.id::text, s.form_id::text as "formId", f.target, s.status, s.reasons, s.submitted,
+      s.utm_source as "utmSource", s.utm_medium as "utmMedium", s.utm_campaign as "utmCampaign", s.referrer, s.ip,
+      s.user_agent as "userAgent", s.record_id::text as "recordId", s.released_by::text as "releasedBy",
+      s.released_at as "releasedAt", s.created_at as "createdAt"
+    from web_form_submissions s
+    join web_forms f on f.workspace_id = s.workspace_id and f.id = s.form_id
+    where s.workspace_id = ${workspaceId} and s.id = ${id}
+    for update of s`.execute(trx.withoutPlugins())
+    : await sql<SubmissionRow>`
+    select ${SUBMISSION_COLUMNS} from web_form_submissions where workspace_id = ${workspaceId} and id = ${id}`.execute(
+        trx.withoutPlugins(),
+      );
   return rows[0];
 }
 

@@ -1,6 +1,7 @@
 import {
   type Database,
   type DB,
+  onCitus,
   setWorkspace,
   type Tx,
   withWorkspace,
@@ -26,9 +27,17 @@ export function presentWorkspace(row: Selectable<DB['workspaces']>) {
 }
 export type WorkspaceView = ReturnType<typeof presentWorkspace>;
 
-/** True once any workspace exists (sign-up then needs an invitation unless open sign-up is on). */
-export async function anyWorkspaceExists(db: Database | Tx): Promise<boolean> {
-  const { rows } = await sql<{ exists: boolean }>`select rabita_workspace_exists() as exists`.execute(db);
+/**
+ * True once any workspace exists (sign-up then needs an invitation unless open sign-up is on). Read in the sign-up's
+ * transaction, which then writes `users`. On a Citus cluster the check asks every shard of `workspaces`, in parallel
+ * by default, after which Citus refuses a write to a reference table that distributed tables reference ("cannot
+ * modify table "users" because there was a parallel operation on a distributed table"): there the transaction
+ * reads shards over one connection per node (`citus.multi_shard_modify_mode`, for the rest of the transaction). One
+ * PostgreSQL runs the check alone, as before.
+ */
+export async function anyWorkspaceExists(trx: Tx): Promise<boolean> {
+  if (await onCitus(trx)) await sql`set local citus.multi_shard_modify_mode to 'sequential'`.execute(trx);
+  const { rows } = await sql<{ exists: boolean }>`select rabita_workspace_exists() as exists`.execute(trx);
   return rows[0]?.exists === true;
 }
 
