@@ -7,3 +7,4 @@ export * from './migrate.ts';
 export type { DB } from './schema.gen.ts';
 export * from './tenancy.ts';
 export * from './transaction-memo.ts';
+export { epochSeconds, utcText, withUtcTexts } from './utc-times.ts';

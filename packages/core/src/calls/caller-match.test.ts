@@ -1,9 +1,15 @@
-import { withWorkspace } from '@rabita/db';
+import { onCitus, withWorkspace } from '@rabita/db';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { planOf } from '../../../../test/plan.ts';
-import { type CallerNumber, callerQuery, matchCaller, normaliseCallerNumber } from './caller-match.ts';
+import {
+  type CallerNumber,
+  callerQuery,
+  callerQueryOnCluster,
+  matchCaller,
+  normaliseCallerNumber,
+} from './caller-match.ts';
 
 const IR = { country: 'IR', stripPrefixes: [] as string[] };
 
@@ -234,6 +240,61 @@ describe('matchCaller', () => {
       matchCaller(trx, other.workspaceId, { e164: null, national: '9127776655' }),
     );
     expect(bySuffix).toEqual([]);
+  });
+
+  it('matches in a transaction that has written the workspace’s rows, as a call’s fold does', async () => {
+    // A fold writes the call before it matches the caller: on a Citus cluster the owner-run lookups may not then
+    // read the shards the application role wrote in the same transaction, so the match reads as that role there.
+    const person = await create('people', { firstName: 'Written', phones: ['+98 912 444 5566'] });
+    const [exact, bySuffix] = await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      await trx.updateTable('people').set({ firstName: 'Written again' }).where('id', '=', person).execute();
+      return [
+        await matchCaller(trx, admin.workspaceId, ir('09124445566')),
+        await matchCaller(trx, admin.workspaceId, ir('+98 21 2444 5566')),
+      ];
+    });
+    expect(exact).toEqual([{ object: 'people', recordId: person, how: 'exact' }]);
+    expect(bySuffix).toEqual([{ object: 'people', recordId: person, how: 'suffix' }]);
+  });
+
+  it('answers the same in its cluster form (the application role alone) as with the owner-run probes', async () => {
+    const person = await create('people', {
+      firstName: 'Same',
+      phones: ['+98 913 222 7788', '+98 21 5522 7788'],
+    });
+    const company = await create('companies', { name: 'Same line', phones: ['+989132227788'] });
+    const lead = await create('leads', { name: 'Same lead', phone: '+966 55 322 7788' });
+    const trashed = await create('people', { firstName: 'Gone', phones: ['+989132227788'] });
+    const gone = await call('DELETE', `/objects/people/${trashed}`);
+    expect(gone.statusCode, gone.body).toBeLessThan(300);
+    const exact = [
+      { object: 'people', id: person, how: 'exact' },
+      { object: 'companies', id: company, how: 'exact' },
+    ];
+    const bySuffix = exact.map((m) => ({ ...m, how: 'suffix' }));
+    const asks: [string | null, string | null, unknown[]][] = [
+      ['+989132227788', '32227788', exact], // the trashed person is not offered
+      ['+966553227788', '53227788', [{ object: 'leads', id: lead, how: 'exact' }]],
+      ['+447700322778', '00322778', []],
+      ['+441132227788', '32227788', bySuffix], // no record holds it: the suffix's records
+      [null, '32227788', bySuffix],
+      ['+989132227788', null, exact],
+      ['+9891322', null, []], // fewer than 8 digits: no suffix row, read from the records
+    ];
+    const sorted = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
+    // The owner-run form is compared where it runs: on one PostgreSQL (a cluster refuses it inside a statement).
+    const cluster = await onCitus(t.handle.db);
+    for (const [e164, suffix, want] of asks) {
+      const [app, owner] = await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+        const raw = trx.withoutPlugins();
+        return [
+          (await callerQueryOnCluster(admin.workspaceId, e164, suffix, 20)!.execute(raw)).rows,
+          cluster ? undefined : (await callerQuery(admin.workspaceId, e164, suffix, 20)!.execute(raw)).rows,
+        ];
+      });
+      expect(sorted(app!), `${e164} ${suffix}`).toEqual(sorted(want));
+      if (owner) expect(sorted(owner), `${e164} ${suffix}`).toEqual(sorted(want));
+    }
   });
 
   it('matches nothing for nulls and hostile values', async () => {

@@ -1,6 +1,6 @@
-import type { Tx } from '@rabita/db';
+import { onCitus, type Tx } from '@rabita/db';
 import { isCountryCode, toAsciiDigits } from '@rabita/shared';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { readPhone } from '../records/values.ts';
 
@@ -118,7 +118,11 @@ export async function matchCaller(
     national && national.length >= CALLER_SUFFIX_DIGITS ? national.slice(-CALLER_SUFFIX_DIGITS) : null;
   const query = callerQuery(workspaceId, e164, suffix, max);
   if (!query) return [];
-  const { rows } = await query.execute(trx.withoutPlugins() as unknown as Kysely<unknown>);
+  const raw = trx.withoutPlugins() as unknown as Kysely<unknown>;
+  const { rows } = await ((await onCitus(raw))
+    ? callerQueryOnCluster(workspaceId, e164, suffix, max)!
+    : query
+  ).execute(raw);
   const exact = rows.filter((r) => r.how === 'exact');
   return exact.length > 0 ? ordered(exact, 'exact', max) : ordered(rows, 'suffix', max);
 }
@@ -155,14 +159,63 @@ export function callerQuery(workspaceId: string, e164: string | null, suffix: st
         sql` union all `,
       )
     : undefined;
-  const bySuffix = suffix
-    ? sql`
+  return exactElseSuffix(exact, suffix ? suffixRange(workspaceId, suffix, max) : undefined);
+}
+
+/**
+ * `callerQuery` for a Citus cluster: the same answer read by the application role alone. The owner-run
+ * `rabita_match_list` fails there twice over: inside a statement that reads a table it runs on the workspace's shard,
+ * where it may not read distributed tables ("cannot execute a distributed query from a query on a shard"); and alone,
+ * in a fold's transaction, which has written the workspace's shards as the application role already, the owner may
+ * not read them ("cannot perform query on placements that were modified in this transaction by a different user").
+ * So the exact match starts from `caller_phone_suffixes` (every live number of 8 to 15 digits has its last 8 there)
+ * by its primary key under row-level security, and keeps the records, read by theirs, that hold the exact number
+ * and are live. An E.164 number of fewer than 8 digits (none is used today) has no suffix row: its records are found
+ * by reading the workspace's rows of each table. One statement, which Citus routes to the workspace's shard; one
+ * PostgreSQL keeps `callerQuery` (the GIN probes, which the application role's conditions cannot reach).
+ */
+export function callerQueryOnCluster(
+  workspaceId: string,
+  e164: string | null,
+  suffix: string | null,
+  max: number,
+) {
+  const exact = e164
+    ? sql.join(
+        OBJECT_ORDER.map((table) =>
+          /^\+\d{8,15}$/.test(e164)
+            ? sql`
+            (select distinct ${table}::text as object, r.id::text as id
+             from rabita_derived.caller_phone_suffixes s
+             join ${sql.table(table)} r on r.workspace_id = s.workspace_id and r.id = s.record_id
+             where s.workspace_id = ${workspaceId}::uuid and s.suffix = ${e164.slice(-CALLER_SUFFIX_DIGITS)}
+               and s.object_key = ${table} and ${e164}::text = any(r.phone_numbers) and r.deleted_at is null
+             limit ${max})`
+            : sql`
+            (select distinct ${table}::text as object, r.id::text as id
+             from ${sql.table(table)} r
+             where r.workspace_id = ${workspaceId}::uuid and ${e164}::text = any(r.phone_numbers)
+               and r.deleted_at is null
+             limit ${max})`,
+        ),
+        sql` union all `,
+      )
+    : undefined;
+  return exactElseSuffix(exact, suffix ? suffixRange(workspaceId, suffix, max) : undefined);
+}
+
+/** The records whose numbers end in `suffix`, from a range of `caller_phone_suffixes`' primary key. */
+function suffixRange(workspaceId: string, suffix: string, max: number) {
+  return sql`
         select s.object_key as object, s.record_id::text as id
         from rabita_derived.caller_phone_suffixes s
         where s.workspace_id = ${workspaceId}::uuid and s.suffix = ${suffix}
         order by s.object_key, s.record_id
-        limit ${max}`
-    : undefined;
+        limit ${max}`;
+}
+
+/** The exact matches, and the suffix matches only when there are none (a one-time filter); undefined for neither. */
+function exactElseSuffix(exact: RawBuilder<unknown> | undefined, bySuffix: RawBuilder<unknown> | undefined) {
   type Row = { object: string; id: string; how: CallerMatch['how'] };
   if (exact && bySuffix)
     return sql<Row>`

@@ -1,9 +1,9 @@
-import type { Database, Tx } from '@rabita/db';
-import { sql } from 'kysely';
+import { type Database, epochSeconds, type Tx, withUtcTexts } from '@rabita/db';
+import { type RawBuilder, sql } from 'kysely';
 import type { FoldedCall } from './call-fold.ts';
 
-const utcText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const utc = (column: string) => sql.raw(utcText(column));
+const utc = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
 /** A phone connection as stored (its sealed HMAC secret only when asked for). */
 export interface ConnectionRow {
@@ -198,18 +198,28 @@ export interface CallRow {
   updatedAt: string;
 }
 
-/** The call's columns as `CallRow` names them, of the table aliased `t` (or unqualified). */
-const callColumnsOf = (t = '') =>
-  sql.raw(`${t}id, ${t}connection_id as "connectionId", ${t}provider_call_id as "providerCallId", ${t}state,
+/**
+ * The call's columns as `CallRow` names them, of the table aliased `t` (or unqualified), its times written by
+ * `time` (`to_char`, as the API shows them, unless said).
+ */
+const callColumnsOf = (t = '', time: (column: string) => RawBuilder<unknown> = utc) =>
+  sql`${sql.raw(`${t}id, ${t}connection_id as "connectionId", ${t}provider_call_id as "providerCallId", ${t}state,
   ${t}direction, ${t}from_raw as "fromRaw", ${t}to_raw as "toRaw", ${t}from_e164 as "fromE164",
   ${t}from_national as "fromNational", ${t}to_e164 as "toE164", ${t}to_national as "toNational", ${t}extension,
-  ${t}agent_user_id as "agentUserId", ${t}correlation_id as "correlationId",
-  ${utcText(`${t}ringing_at`)} as "ringingAt", ${utcText(`${t}answered_at`)} as "answeredAt",
-  ${utcText(`${t}ended_at`)} as "endedAt", ${t}duration, ${t}outcome, ${t}cause, ${t}recording_url as "recordingUrl",
+  ${t}agent_user_id as "agentUserId", ${t}correlation_id as "correlationId"`)},
+  ${time(`${t}ringing_at`)} as "ringingAt", ${time(`${t}answered_at`)} as "answeredAt",
+  ${time(`${t}ended_at`)} as "endedAt", ${sql.raw(`${t}duration, ${t}outcome, ${t}cause, ${t}recording_url as "recordingUrl",
   ${t}matched_number as "matchedNumber", ${t}matches, ${t}person_id as "personId", ${t}company_id as "companyId",
-  ${t}lead_id as "leadId", ${t}queue_id as "queueId", ${utcText(`${t}created_at`)} as "createdAt",
-  ${utcText(`${t}updated_at`)} as "updatedAt"`);
+  ${t}lead_id as "leadId", ${t}queue_id as "queueId"`)}, ${time(`${t}created_at`)} as "createdAt",
+  ${time(`${t}updated_at`)} as "updatedAt"`;
 const callColumns = callColumnsOf();
+/**
+ * What a write of a call returns: its times as seconds (`epochSeconds`), written by `returnedCall` as `to_char`
+ * writes them (a Citus cluster takes no `to_char`, which is only stable, in `returning`).
+ */
+const CALL_RETURNED = callColumnsOf('', epochSeconds);
+const returnedCall = (row: CallRow): CallRow =>
+  withUtcTexts(row, ['ringingAt', 'answeredAt', 'endedAt', 'createdAt', 'updatedAt'], 6);
 
 /** What the fold needs of a call's connection: its number rules and extension map. */
 export interface FoldConnection {
@@ -265,8 +275,8 @@ export async function createCallForFold(
     insert into calls (workspace_id, id, connection_id, provider_call_id, state)
     values (${workspaceId}, ${newId}, ${connectionId}, ${providerCallId}, 'ringing')
     on conflict (workspace_id, connection_id, provider_call_id) do nothing
-    returning ${callColumns}`.execute(trx);
-  if (rows[0]) return rows[0];
+    returning ${CALL_RETURNED}`.execute(trx);
+  if (rows[0]) return returnedCall(rows[0]);
   const locked = await sql<CallRow>`
     select ${callColumns} from calls
     where workspace_id = ${workspaceId} and connection_id = ${connectionId} and provider_call_id = ${providerCallId}
@@ -277,7 +287,9 @@ export async function createCallForFold(
 /**
  * Keeps a call's events (a resend of the same event and sequence is skipped) and reads back every event the call
  * keeps, the new ones with them, as received (at most `limit`), in one statement; none when nothing was new (the
- * fold then has nothing to do).
+ * fold then has nothing to do). The new ones are read from the insert's `returning` only: on one PostgreSQL the
+ * table's read does not see them (one snapshot), but a Citus cluster runs the insert first, as a step of its own,
+ * and its read of the table then does (each new event came back twice, and a call of 500 events took no more).
  */
 export async function keepCallEvents(
   trx: Tx,
@@ -301,6 +313,7 @@ export async function keepCallEvents(
     select (select count(*) from fresh)::int as fresh,
       coalesce((select jsonb_agg(b.body order by b.sequence, b.id) from (
         select id, sequence, body from call_events where workspace_id = ${workspaceId} and call_id = ${callId}
+          and id not in (select id from fresh)
         union all select id, sequence, body from fresh
         order by sequence, id limit ${limit}
       ) b where exists (select 1 from fresh)), '[]'::jsonb) as bodies`.execute(trx);

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { onCitus, type Tx } from '@rabita/db';
 import { sql } from 'kysely';
 import { EVENTS_CHANNEL } from '../events/events.service.ts';
 
@@ -92,6 +92,25 @@ export async function notifyFold(
   at: string,
 ): Promise<void> {
   if (messages.length === 0 && presenceFor.length === 0) return;
+  if (await onCitus(trx)) {
+    // On a Citus cluster a statement reading the presence tables runs on the workspace's shard, and a `pg_notify`
+    // there is sent on the worker: the coordinator's listeners never hear it, and the transaction, which wrote on
+    // more than one node, fails at commit ("cannot PREPARE a transaction that has executed LISTEN, UNLISTEN, or
+    // NOTIFY"). The presence is read first; the notices are sent by a statement that reads no table, which runs on
+    // the coordinator. One PostgreSQL keeps the one statement.
+    const states =
+      presenceFor.length === 0
+        ? []
+        : (
+            await sql<{ message: string }>`
+              select json_build_object('type', 'presence', 'workspaceId', ${workspaceId}::text, 'userId', s."userId",
+                'object', 'calls', 'recordId', s."userId", 'kind', s.state, 'at', ${at}::text)::text as message
+              from (${presenceOf(workspaceId, presenceFor)}) s`.execute(trx)
+          ).rows.map((r) => r.message);
+    await sql`select count(pg_notify(${EVENTS_CHANNEL}, n.message))
+      from unnest(${[...messages, ...states]}::text[]) as n(message)`.execute(trx);
+    return;
+  }
   const presence =
     presenceFor.length === 0
       ? sql``

@@ -2,6 +2,7 @@ import { onCitus, type Tx } from '@rabita/db';
 import type { Transaction } from 'kysely';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import { type CompiledFilter, compileFilterReach, type FilterContext } from './filter.ts';
+import type { FilterLookup } from './filter-lookups.ts';
 import { filterLookupsFound } from './records.repository.ts';
 
 /**
@@ -20,16 +21,29 @@ export async function compileFilterBound(
   ctx: FilterContext,
 ): Promise<CompiledFilter> {
   const compiled = compileFilterReach(object, filter, alias, ctx);
-  if (compiled.inQuery.length === 0 || !(await onCitus(trx))) return compiled;
-  const found = await filterLookupsFound(
-    trx.withoutPlugins() as unknown as Transaction<unknown>,
-    compiled.inQuery,
-  );
-  const bound = compileFilterReach(object, filter, alias, {
+  const boundCtx = await filterLookupsBound(trx, compiled.inQuery, ctx);
+  if (!boundCtx) return compiled;
+  const bound = compileFilterReach(object, filter, alias, boundCtx);
+  if (bound.inQuery.length > 0) throw new Error('a filter lookup was run but its answer not bound');
+  return bound;
+}
+
+/**
+ * The step of `compileFilterBound` for a query that compiles several filters (a report's own and its shares'):
+ * given the lookups its compiles left inside the query, on a Citus coordinator runs them all in one statement and
+ * returns the context with their answers, to compile again with; undefined (nothing run) when there are none or on
+ * one PostgreSQL, where they stay inside the query.
+ */
+export async function filterLookupsBound<C extends Pick<FilterContext, 'foldedValues' | 'listIds'>>(
+  trx: Tx,
+  inQuery: readonly FilterLookup[],
+  ctx: C,
+): Promise<C | undefined> {
+  if (inQuery.length === 0 || !(await onCitus(trx))) return undefined;
+  const found = await filterLookupsFound(trx.withoutPlugins() as unknown as Transaction<unknown>, inQuery);
+  return {
     ...ctx,
     foldedValues: new Map([...(ctx.foldedValues ?? []), ...found.foldedValues]),
     listIds: new Map([...(ctx.listIds ?? []), ...found.listIds]),
-  });
-  if (bound.inQuery.length > 0) throw new Error('a filter lookup was run but its answer not bound');
-  return bound;
+  };
 }

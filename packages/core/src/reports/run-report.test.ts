@@ -568,6 +568,70 @@ describe('running reports', () => {
     expect(byStage.labels).toEqual({});
   });
 
+  it('filters on a name and a phone, in its filter and in a share, as the records hold them', async () => {
+    // A `contains` on a stored folded name and a phone list's `eq` find their values through owner-run lookups
+    // (`rabita_folded_values`, `rabita_match_list`); on a Citus cluster they run before the report's query and are
+    // bound into it (a lookup inside the routed query is refused there).
+    const inDeal1 = deals.filter((d) => d.name.toLowerCase().includes('deal 1'));
+    const byName = await run({
+      object: 'deals',
+      filter: { field: 'name', op: 'contains', value: 'deal 1' },
+      groupBy: [{ field: 'status' }],
+      measures: [{ fn: 'count' }],
+    });
+    const counts = Object.fromEntries(byName.rows.map((r) => [r.keys[0], r.values[0]]));
+    const want: Record<string, number> = {};
+    for (const d of inDeal1) want[d.status] = (want[d.status] ?? 0) + 1;
+    expect(counts).toEqual(want);
+    expect(inDeal1.length).toBe(11);
+
+    const numbered = deals.filter((d) => d.name.startsWith('Deal '));
+    const shared = await run({
+      object: 'deals',
+      filter: { field: 'name', op: 'contains', value: 'Deal' },
+      groupBy: [],
+      measures: [{ fn: 'count' }, { fn: 'share', where: { field: 'name', op: 'contains', value: 'DEAL 1' } }],
+    });
+    expect(shared.rows).toHaveLength(1);
+    expect(shared.rows[0]!.values[0]).toBe(numbered.length);
+    expect(Number(shared.rows[0]!.values[1])).toBeCloseTo(inDeal1.length / numbered.length, 12);
+
+    const people = [
+      { firstName: 'Reportee', lastName: 'Caller', phones: ['+989121230001'] },
+      { firstName: 'Reportee', lastName: 'Second', phones: ['+989121230002', '+989121230001'] },
+      { firstName: 'Reportee', lastName: 'Third', phones: ['+989121230003'] },
+    ];
+    for (const person of people) {
+      const res = await call('POST', '/objects/people', person);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const byPhone = await run({
+      object: 'people',
+      filter: { field: 'phones', op: 'eq', value: '+989121230001' },
+      groupBy: [{ field: 'lastName' }],
+      measures: [{ fn: 'count' }],
+    });
+    expect(
+      byPhone.rows
+        .map((r) => [r.keys[0], r.values[0]])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    ).toEqual([
+      ['Caller', 1],
+      ['Second', 1],
+    ]);
+    const phoneShare = await run({
+      object: 'people',
+      filter: { field: 'firstName', op: 'eq', value: 'Reportee' },
+      groupBy: [],
+      measures: [
+        { fn: 'count' },
+        { fn: 'share', where: { field: 'phones', op: 'hasAny', value: ['+989121230003'] } },
+      ],
+    });
+    expect(phoneShare.rows[0]!.values[0]).toBe(3);
+    expect(Number(phoneShare.rows[0]!.values[1])).toBeCloseTo(1 / 3, 12);
+  });
+
   it('answers hostile input with a 4xx problem, never a 500', async () => {
     const bad: unknown[] = [
       { object: 'deals', groupBy: [], measures: [{ fn: 'count' }], timeZone: 'Mars/Olympus' },

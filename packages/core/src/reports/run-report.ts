@@ -6,8 +6,10 @@ import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import type { FieldDef } from '../metadata/metadata.types.ts';
 import { assertAllowed, hiddenFor } from '../records/access.ts';
+import { filterLookupsBound } from '../records/compile-filter-bound.ts';
 import { fieldSql, objectScope } from '../records/expressions.ts';
-import { compileFilter } from '../records/filter.ts';
+import { type CompiledFilter, compileFilterReach, type FilterContext } from '../records/filter.ts';
+import type { FilterLookup } from '../records/filter-lookups.ts';
 import { readTitles } from '../records/gate.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from '../records/scope.ts';
 import { rateOn } from '../sales/rate-lookup.ts';
@@ -120,7 +122,12 @@ interface Compiled {
   /** The workspace's currency when money measures were converted into it. */
   converted: string | null;
   fiscal: FiscalYear;
+  /** The owner-run lookups its filters call inside the query (`compileFilterReach`), none when bound. */
+  inQuery: FilterLookup[];
 }
+
+/** Answers of owner-run filter lookups run before the query (`filterLookupsBound`), bound into its filters. */
+type BoundLookups = Pick<FilterContext, 'foldedValues' | 'listIds'>;
 
 /** A checked measure: its function, its field (none for a count of records or a share), a share's filter tree. */
 interface Measure {
@@ -160,6 +167,7 @@ function compileReport(
   timeZone: string,
   fiscal: FiscalYear,
   steady?: SteadyOffset,
+  bound: BoundLookups = {},
 ): Compiled {
   assertAllowed(principal, s.object.key, 'read');
   const hidden = hiddenFor(principal);
@@ -264,13 +272,26 @@ function compileReport(
   // would be counted twice in the one "others" group.
   if (def.limit !== undefined) for (const d of ds) d.limited = d.bucket === null && !d.team;
 
-  const filterContext = { ...s.ctx, workspaceId: s.workspaceId, objects: s.objects, reader: principal };
-  const where = compileFilter(s.object, def.filter, ALIAS, filterContext);
+  const filterContext = {
+    ...s.ctx,
+    workspaceId: s.workspaceId,
+    objects: s.objects,
+    reader: principal,
+    foldedValues: bound.foldedValues,
+    listIds: bound.listIds,
+  };
+  const filters: CompiledFilter[] = [];
+  const compileFilter = (filter: unknown) => {
+    const compiled = compileFilterReach(s.object, filter, ALIAS, filterContext);
+    filters.push(compiled);
+    return compiled.where;
+  };
+  const where = compileFilter(def.filter);
   // A share's filter is compiled like the report's (the reader's hidden fields refused), its errors named by place.
   const shareWhere = ms.map((m, i) => {
     if (m.fn !== 'share') return undefined;
     try {
-      return compileFilter(s.object, m.where, ALIAS, filterContext);
+      return compileFilter(m.where);
     } catch (error) {
       if (!(error instanceof AppError) || !error.errors) throw error;
       throw new AppError(error.code, error.message.replace(/\bfilter(?=[.:\s])/g, `measures.${i}.where`), {
@@ -658,7 +679,34 @@ function compileReport(
     money: Boolean(currency),
     converted: convert ? base : null,
     fiscal,
+    inQuery: filters.flatMap((f) => f.inQuery),
   };
+}
+
+/**
+ * `compileReport` for a report that is run. Citus routes the report's query whole to the workspace's shard, where
+ * its filters' owner-run lookups (`rabita_folded_values`, `rabita_match_list`: a name or a phone in the filter or a
+ * share's) may not read distributed tables: on a Citus coordinator they run first, all in one statement, and the
+ * report is compiled again with their answers bound (as `compileFilterBound` does for lists). One PostgreSQL keeps
+ * them inside the query: nothing more is asked or run there but the one-time question whether the database is a
+ * coordinator, and only for a report whose filters have such a lookup.
+ */
+async function compileReportBound(
+  trx: Tx,
+  s: Scope,
+  principal: Principal,
+  def: ReportDefinition,
+  calendar: Calendar,
+  timeZone: string,
+  fiscal: FiscalYear,
+  steady: SteadyOffset | undefined,
+): Promise<Compiled> {
+  const compiled = compileReport(s, principal, def, calendar, timeZone, fiscal, steady);
+  const bound = await filterLookupsBound(trx, compiled.inQuery, {});
+  if (!bound) return compiled;
+  const again = compileReport(s, principal, def, calendar, timeZone, fiscal, steady, bound);
+  if (again.inQuery.length > 0) throw new Error('a report filter lookup was run but its answer not bound');
+  return again;
 }
 
 /** The viewer's calendar and time zone (their preferences; Gregorian in UTC for an API key). */
@@ -715,7 +763,7 @@ export async function runReport(
     const s = await openScope(trx, workspaceId, def.object);
     const fiscal = await fiscalFor(trx, workspaceId, def);
     const steady = await steadyFor(trx, def, timeZone);
-    const compiled = compileReport(s, ctx.principal, def, calendar, timeZone, fiscal, steady);
+    const compiled = await compileReportBound(trx, s, ctx.principal, def, calendar, timeZone, fiscal, steady);
     // Deals by pipeline, stage and owner, converted: from the sales module's kept figures when they give the same
     // answer (kept-deal-money.ts), else the statement. The definition was checked against the reader above.
     const kept =
@@ -898,7 +946,8 @@ export async function compileReportQuery(ctx: ServiceContext, def: ReportDefinit
   return inWorkspace(ctx, async (trx, workspaceId) => {
     const clock = await viewerClock(trx, ctx.principal);
     const s = await openScope(trx, workspaceId, def.object);
-    const compiled = compileReport(
+    const compiled = await compileReportBound(
+      trx,
       s,
       ctx.principal,
       def,

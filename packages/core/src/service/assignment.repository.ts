@@ -152,6 +152,11 @@ export async function selectDeskRule(
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
+/**
+ * Adds a rule last. One statement a Citus cluster routes to the workspace's shard: an `insert … select` anchored on
+ * the workspace's row (a subquery in `values` is refused there). The workspace must be the transaction's: another's
+ * row is not visible, and nothing would be inserted.
+ */
 export async function insertDeskRule(
   trx: Tx,
   workspaceId: string,
@@ -161,10 +166,11 @@ export async function insertDeskRule(
   await sql`
     insert into desk_assignment_rules (workspace_id, id, name, position, enabled, condition, team_id, members,
       strategy, sticky, product_field, tier_field)
-    values (${workspaceId}, ${id}, ${r.name},
+    select w.id, ${id}::uuid, ${r.name}::text,
       (select coalesce(max(position), -1) + 1 from desk_assignment_rules where workspace_id = ${workspaceId}),
-      ${r.enabled}, ${json(r.condition)}::jsonb, ${r.teamId}, ${r.members}::uuid[], ${r.strategy}, ${r.sticky},
-      ${r.productField}, ${r.tierField})`.execute(trx.withoutPlugins());
+      ${r.enabled}::boolean, ${json(r.condition)}::jsonb, ${r.teamId}::uuid, ${r.members}::uuid[], ${r.strategy}::text,
+      ${r.sticky}::boolean, ${r.productField}::text, ${r.tierField}::text
+    from workspaces w where w.id = ${workspaceId}`.execute(trx.withoutPlugins());
 }
 
 export async function updateDeskRuleRow(trx: Tx, workspaceId: string, id: string, r: DeskRuleFields) {

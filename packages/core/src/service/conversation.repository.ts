@@ -1,6 +1,5 @@
-import type { Tx } from '@rabita/db';
+import { epochSeconds, type Tx, withUtcTexts } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
-import { epochSeconds, withUtcTexts } from './utc-times.ts';
 
 export type MessageKind = 'reply' | 'note' | 'customer';
 

@@ -1,6 +1,5 @@
-import type { Database, Tx } from '@rabita/db';
+import { type Database, epochSeconds, type Tx, withUtcTexts } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { epochSeconds, withUtcTexts } from './utc-times.ts';
 
 // SQL of the knowledge base (kb.migrations.ts). Every function takes the workspace transaction first. Run without
 // the camel-case plugin: category names are jsonb keyed by locale, kept as stored.

@@ -126,18 +126,26 @@ export async function countLines(trx: Tx, workspaceId: string, ticketId: string)
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * Adds a line last on its return. One statement a Citus cluster routes to the workspace's shard: an `insert …
+ * select` anchored on the workspace's row (a subquery in `values` is refused there), the target aliased (without an
+ * alias Citus writes the shard's `returning` with the table's own name, which the shard does not know). The
+ * workspace must be the transaction's: another's row is not visible, and nothing would be inserted.
+ */
 export async function insertLine(
   trx: Tx,
   workspaceId: string,
   l: Omit<ReturnLineRow, 'position' | 'createdAt'> & { ticketId: string },
 ): Promise<ReturnLineRow> {
   const { rows } = await sql<ReturnLineRow>`
-    insert into ticket_return_lines
+    insert into ticket_return_lines as t
       (workspace_id, id, ticket_id, position, product, order_ref, quantity, reason_code, note, created_by)
-    values (${workspaceId}, ${l.id}, ${l.ticketId},
+    select w.id, ${l.id}::uuid, ${l.ticketId}::uuid,
       (select coalesce(max(position), 0) + 1 from ticket_return_lines
         where workspace_id = ${workspaceId} and ticket_id = ${l.ticketId}),
-      ${l.product}, ${l.orderRef}, ${l.quantity}, ${l.reasonCode}, ${l.note}, ${l.createdBy})
+      ${l.product}::text, ${l.orderRef}::text, ${l.quantity}::integer, ${l.reasonCode}::text, ${l.note}::text,
+      ${l.createdBy}::uuid
+    from workspaces w where w.id = ${workspaceId}
     returning ${LINE}`.execute(trx);
   return rows[0]!;
 }

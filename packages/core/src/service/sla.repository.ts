@@ -1,8 +1,7 @@
-import type { Database, Tx } from '@rabita/db';
+import { type Database, epochSeconds, type Tx, withUtcTexts } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { BusinessCalendar } from './business-calendar.ts';
 import type { Clock, PolicySnapshot, SlaStatus, SlaTargets, SlaWarn } from './sla-clocks.ts';
-import { epochSeconds, withUtcTexts } from './utc-times.ts';
 
 // SQL of the SLA tables (sla.migrations.ts). Every function takes the workspace transaction first. Run without
 // the camel-case plugin: jsonb values (targets by metric, calendars by weekday) come back as stored.
@@ -150,15 +149,22 @@ export async function policiesUsingCalendar(
 
 type PolicyWrite = Omit<PolicyRow, 'createdAt' | 'updatedAt' | 'position'>;
 
+/**
+ * Adds a policy last. One statement a Citus cluster routes to the workspace's shard: an `insert … select` anchored
+ * on the workspace's row (a subquery in `values` is refused there), the target aliased (without an alias Citus
+ * writes the shard's `returning` with the table's own name, which the shard does not know). The workspace must be
+ * the transaction's: another's row is not visible, and nothing would be inserted.
+ */
 export async function insertPolicy(trx: Tx, workspaceId: string, p: PolicyWrite): Promise<PolicyRow> {
   const { rows } = await sql<PolicyRow>`
-    insert into sla_policies (workspace_id, id, name, position, enabled, condition, calendar_id, business_time,
+    insert into sla_policies as t (workspace_id, id, name, position, enabled, condition, calendar_id, business_time,
       targets, pause_statuses, warn, version)
-    values (${workspaceId}, ${p.id}, ${p.name},
+    select w.id, ${p.id}::uuid, ${p.name}::text,
       (select coalesce(max(position), 0) + 1 from sla_policies where workspace_id = ${workspaceId}),
-      ${p.enabled}, ${p.condition === null ? null : JSON.stringify(p.condition)}::jsonb, ${p.calendarId},
-      ${p.businessTime}, ${JSON.stringify(p.targets)}::jsonb, ${p.pauseStatuses}::text[], ${JSON.stringify(p.warn)}::jsonb,
-      ${p.version})
+      ${p.enabled}::boolean, ${p.condition === null ? null : JSON.stringify(p.condition)}::jsonb, ${p.calendarId}::uuid,
+      ${p.businessTime}::boolean, ${JSON.stringify(p.targets)}::jsonb, ${p.pauseStatuses}::text[],
+      ${JSON.stringify(p.warn)}::jsonb, ${p.version}::integer
+    from workspaces w where w.id = ${workspaceId}
     returning ${POLICY_RETURNED}`.execute(raw(trx));
   return returnedTimes(rows[0]!);
 }

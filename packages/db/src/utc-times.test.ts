@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmptyDatabase } from '../../../../test/harness.ts';
+import { createEmptyDatabase } from '../../../test/harness.ts';
 import { utcText } from './utc-times.ts';
 
 describe('times returned by writes as seconds', () => {

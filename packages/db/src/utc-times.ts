@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 
-// Times a write's `returning` list gives back. The service module shows times as
+// Times a write's `returning` list gives back. The modules show times as
 // `to_char(<column> at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` (or `.US`, microseconds), but a Citus
 // cluster refuses any function that is not immutable in a `returning` list ("non-IMMUTABLE functions are not
 // allowed in the RETURNING clause"), and `to_char` is only stable. A write returns its times as exact seconds since
