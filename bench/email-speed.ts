@@ -10,7 +10,8 @@
 //  2. Delivery → stored: `--deliveries` messages delivered one by one by LMTP at `--rate` a second while the sync
 //     idles on the inbox; for each, the time from LMTP's acceptance to its row in email_messages (polled every
 //     25 ms), and afterwards each is looked for on its person's timeline over HTTP. Target: p95 < 5 s.
-//  3. Sending: `--sends` messages through `sendEmail` with `--concurrency` at once to a local SMTP peer, each also
+//  3. Sending: `--sends` messages through `sendEmail` with `--concurrency` at once to a local SMTP peer (on a thread of
+//     its own, email-smtp-peer.ts, as a provider's server is not on the app's event loop), each also
 //     appended to Sent over IMAP; then again with the mailbox's IMAP port pointed at a closed port, so the append
 //     fails at once (the send ignores that failure), to show what the Sent copy costs. Target: ≥ 100 messages/s.
 // Mail is parsed in worker threads as a worker process does (RABITA_MAIL_PARSE_THREADS, default cores − 1); run
@@ -22,6 +23,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { createUserWithWorkspace, lazySecretBox, principalForMember } from '@rabita/core';
 import { createPool, openDatabase } from '@rabita/db';
 import { buildApp, createLogger, loadConfig, startDatabase } from '@rabita/server';
@@ -31,7 +33,7 @@ import { emailSettings } from '../packages/core/src/email/email.settings.ts';
 import { type SendInput, sendEmail } from '../packages/core/src/email/messages.service.ts';
 import { defaultParseThreads } from '../packages/core/src/email/parse-pool.ts';
 import { startMailSync } from '../packages/core/src/email/sync-supervisor.ts';
-import { startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
+import type { PeerMessage } from './email-smtp-peer.ts';
 import { summarise } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -175,10 +177,37 @@ const config = loadConfig({
 });
 const log = createLogger({ logLevel: 'warn' });
 const dovecot = await startDovecot({ users: [{ name: USER, password: PASSWORD }] });
-let received = 0;
-const smtp = await startSmtpReceiver(() => {
-  received++;
-});
+/** The SMTP peer on a thread of its own (email-smtp-peer.ts): its URL, the messages it received, and its end. */
+async function startPeerThread(): Promise<{
+  url: string;
+  received(): Promise<number>;
+  close(): Promise<void>;
+}> {
+  const worker = new Worker(new URL('./email-smtp-peer.ts', import.meta.url));
+  const next = () =>
+    new Promise<PeerMessage>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const first = await next();
+  if (!('url' in first)) throw new Error('the SMTP peer thread did not say where it listens');
+  return {
+    url: first.url,
+    async received() {
+      const answer = next();
+      worker.postMessage('count');
+      const m = await answer;
+      if (!('received' in m)) throw new Error('the SMTP peer thread answered something else than its count');
+      return m.received;
+    },
+    async close() {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
+const smtp = await startPeerThread();
 const database = await startDatabase(config, log);
 const handle = openDatabase(database.connectionString, { poolSize: 10 });
 const owner = createPool(database.connectionString, 2, 'rabita-bench-email');
@@ -428,7 +457,7 @@ try {
   const sendAll = async (tag: string) => {
     const times: number[] = [];
     let next = 0;
-    const receivedBefore = received;
+    const receivedBefore = await smtp.received();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -436,8 +465,9 @@ try {
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    if (received - receivedBefore !== sends)
-      throw new Error(`the SMTP peer received ${received - receivedBefore} of ${sends} messages`);
+    const receivedNow = await smtp.received();
+    if (receivedNow - receivedBefore !== sends)
+      throw new Error(`the SMTP peer received ${receivedNow - receivedBefore} of ${sends} messages`);
     return { ...summarise(times, 0, seconds), perSecond: round(sends / seconds) };
   };
   await sendOne(0, 'warm-up');
