@@ -69,6 +69,11 @@ export async function selectRule(
   return rows[0];
 }
 
+/**
+ * Adds a rule last. One statement a Citus cluster routes to the workspace's shard: an `insert … select` anchored on
+ * the workspace's row (a subquery in `values` is refused there), as the service desk's rules are added. The
+ * workspace must be the transaction's: another's row is not visible, and nothing would be inserted.
+ */
 export async function insertRule(
   trx: Tx,
   workspaceId: string,
@@ -77,12 +82,12 @@ export async function insertRule(
   await sql`
     insert into assignment_rules (workspace_id, id, name, position, enabled, condition, strategy, pool,
       reassign_after_hours, calendar_id)
-    values (${workspaceId}, ${rule.id}, ${rule.name},
+    select w.id, ${rule.id}::uuid, ${rule.name}::text,
       (select coalesce(max(position), -1) + 1 from assignment_rules where workspace_id = ${workspaceId}),
-      ${rule.enabled}, ${rule.condition === null ? null : JSON.stringify(rule.condition)}::jsonb, ${rule.strategy},
-      ${JSON.stringify(rule.pool)}::jsonb, ${rule.reassignAfterHours}, ${rule.calendarId})`.execute(
-    trx.withoutPlugins(),
-  );
+      ${rule.enabled}::boolean, ${rule.condition === null ? null : JSON.stringify(rule.condition)}::jsonb,
+      ${rule.strategy}::text, ${JSON.stringify(rule.pool)}::jsonb, ${rule.reassignAfterHours}::integer,
+      ${rule.calendarId}::uuid
+    from workspaces w where w.id = ${workspaceId}`.execute(trx.withoutPlugins());
 }
 
 /** Saves a rule; its territory groups' turns start again when its pool changed. */
