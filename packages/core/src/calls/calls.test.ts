@@ -1,3 +1,4 @@
+import { onCitus } from '@rabita/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, countStatements, type TestApp } from '../../../../test/harness.ts';
@@ -189,11 +190,20 @@ describe('phone connections and call events', () => {
     // back, the agent and queue looked up, the row written, the stream told — and the key's owner, begin and commit.
     const answered = await counted(ev('k-count', 'answered', 2, { extension: '100' }));
     const ended = await counted(ev('k-count', 'ended', 3, { extension: '100', duration: 5 }));
-    expect(answered).toBe(8);
-    expect(ended).toBe(8);
-    expect(first).toBeLessThanOrEqual(13);
     // A resend is the key's owner, the lock and the keeping, and nothing else.
-    expect(await counted(ev('k-count', 'ended', 3, { extension: '100', duration: 5 }))).toBe(5);
+    const resent = await counted(ev('k-count', 'ended', 3, { extension: '100', duration: 5 }));
+    // On a Citus cluster a workspace transaction opens with a `begin` and a `SET LOCAL` of their own instead of one
+    // PostgreSQL's opening folded into its first statement, and a fold whose notices carry an agent's presence reads
+    // it in a statement of its own first (presence.repository.ts, notifyFold): up to three more there.
+    const more = (await onCitus(t.handle.db)) ? 3 : 0;
+    const within = (n: number, base: number) => {
+      expect(n).toBeGreaterThanOrEqual(base);
+      expect(n).toBeLessThanOrEqual(base + more);
+    };
+    within(answered, 8);
+    within(ended, 8);
+    within(resent, 5);
+    expect(first).toBeLessThanOrEqual(13 + more);
     expect(
       await getCall((await postEvents(ev('k-count', 'ended', 3), bearer(keyed))).json().calls[0].id),
     ).toMatchObject({ state: 'ended', outcome: 'answered', agentUserId: agent.userId, personId: person });
