@@ -43,14 +43,19 @@ export async function upsertPendingTotp(
  * is accepted once. Confirms the authenticator on its first code. False when the step was already used.
  */
 export async function useTotpStep(db: Executor, userId: string, step: number): Promise<boolean> {
-  const row = await db
-    .updateTable('mfaTotp')
-    .set({ lastUsedStep: String(step), confirmedAt: sql`coalesce(confirmed_at, now())` })
-    .where('userId', '=', userId)
-    .where((eb) => eb.or([eb('lastUsedStep', 'is', null), eb('lastUsedStep', '<', String(step))]))
-    .returning('userId')
-    .executeTakeFirst();
-  return row !== undefined;
+  // The time comes from a one-row `clock` the update is joined with, not `coalesce(confirmed_at, now())`: a Citus
+  // cluster refuses a function that is not immutable inside `coalesce` in an update ("non-IMMUTABLE functions are
+  // not allowed in CASE or COALESCE statements"; `mfa_totp` is a reference table there). It runs the `clock`
+  // subquery once on the coordinator and sends the one value to every copy of the table, so the copies agree. One
+  // PostgreSQL writes the same row with the same `now()`, in one statement that takes the same row lock (a code
+  // used twice at once is accepted once). Not two statements split on `confirmed_at is null`, which would cost
+  // every sign-in a second one, nor the application's clock.
+  const { rows } = await sql<{ userId: string }>`
+    update mfa_totp as t set last_used_step = ${String(step)}, confirmed_at = coalesce(t.confirmed_at, clock.at)
+    from (select now() as at) as clock
+    where t.user_id = ${userId} and (t.last_used_step is null or t.last_used_step < ${String(step)})
+    returning t.user_id as "userId"`.execute(db);
+  return rows[0] !== undefined;
 }
 
 export async function deleteTotp(db: Executor, userId: string): Promise<void> {

@@ -24,6 +24,7 @@ describe('multi-factor sign-in', () => {
   let admin: Awaited<ReturnType<typeof signUp>>;
   let secret: string;
   let recoveryCodes: string[];
+  let confirmedAt: Date;
   const call = apiCaller(
     () => t.app,
     () => admin.cookie,
@@ -58,7 +59,9 @@ describe('multi-factor sign-in', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toMatchObject({ code: 'invalid_mfa_code', errors: [{ field: 'body.code' }] });
+    const stepBefore = Math.floor(Date.now() / 30_000);
     const confirmed = await call('POST', '/me/mfa/totp/confirm', { code: codeFor(secret) });
+    const stepAfter = Math.floor(Date.now() / 30_000);
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     recoveryCodes = confirmed.json().recoveryCodes;
     expect(recoveryCodes).toHaveLength(10);
@@ -67,11 +70,17 @@ describe('multi-factor sign-in', () => {
 
     const owner = new pg.Client({ connectionString: t.url });
     await owner.connect();
-    const stored = await owner.query('select secret_encrypted from mfa_totp');
+    const stored = await owner.query('select secret_encrypted, confirmed_at, last_used_step from mfa_totp');
     const codes = await owner.query('select code_hash from mfa_recovery_codes');
     await owner.end();
     expect(stored.rows[0].secret_encrypted).not.toContain(secret);
     expect(stored.rows[0].secret_encrypted).toMatch(/^v1\./);
+    // Confirmed at the first code's time, and that code's step is used.
+    expect(stored.rows[0].confirmed_at).toBeInstanceOf(Date);
+    expect(Math.abs(stored.rows[0].confirmed_at.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(Number(stored.rows[0].last_used_step)).toBeGreaterThanOrEqual(stepBefore);
+    expect(Number(stored.rows[0].last_used_step)).toBeLessThanOrEqual(stepAfter);
+    confirmedAt = stored.rows[0].confirmed_at;
     const hashes = codes.rows.map((r) => Buffer.from(r.code_hash).toString('utf8')).join(' ');
     for (const code of recoveryCodes) expect(hashes).not.toContain(code.replace(/-/g, ''));
     // A second enrollment while one is on is refused.
@@ -92,10 +101,21 @@ describe('multi-factor sign-in', () => {
     );
     expect(wrong.statusCode).toBe(401);
     // The code of the next step (the authenticator's clock may run ahead) is accepted, once.
+    const stepBefore = Math.floor(Date.now() / 30_000);
     const ok = await call('POST', '/auth/sign-in/mfa', { challenge, code: codeFor(secret, 1) }, '');
+    const stepAfter = Math.floor(Date.now() / 30_000);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json().user.id).toBe(admin.userId);
     admin.cookie = sessionCookie(ok);
+    // The step is recorded; the authenticator keeps the time it was confirmed at.
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    const stored = await owner
+      .query('select confirmed_at, last_used_step from mfa_totp where user_id = $1', [admin.userId])
+      .finally(() => owner.end());
+    expect(stored.rows[0].confirmed_at).toEqual(confirmedAt);
+    expect(Number(stored.rows[0].last_used_step)).toBeGreaterThanOrEqual(stepBefore + 1);
+    expect(Number(stored.rows[0].last_used_step)).toBeLessThanOrEqual(stepAfter + 1);
     // The challenge is spent, and the same code cannot be used again on a new one.
     expect(
       (await call('POST', '/auth/sign-in/mfa', { challenge, code: codeFor(secret, 1) }, '')).json().code,

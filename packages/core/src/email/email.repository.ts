@@ -189,15 +189,20 @@ export async function setMailboxState(
     synced?: boolean | undefined;
   },
 ): Promise<void> {
+  // The times are the transaction's, from a one-row `clock` the update is joined with, not `now()` inside the
+  // `case`s: a Citus cluster refuses a function that is not immutable inside `case` or `coalesce` in an update
+  // ("non-IMMUTABLE functions are not allowed in CASE or COALESCE statements") and runs the `clock` subquery on the
+  // coordinator, sending its one value to the shard. One PostgreSQL writes the same `now()` in the same statement.
   await sql`
     update mailboxes set
       status = case when status = 'paused' then status else coalesce(${state.status ?? null}, status) end,
       last_error = case when ${state.error !== undefined} then ${state.error ?? null} else last_error end,
       last_error_at = case when ${state.error !== undefined} then
-        (case when ${state.error ?? null}::text is null then null else now() end) else last_error_at end,
+        (case when ${state.error ?? null}::text is null then null else clock.at end) else last_error_at end,
       progress = case when ${state.progress !== undefined} then progress || ${JSON.stringify(state.progress ?? {})}::jsonb
         else progress end,
-      last_synced_at = case when ${state.synced === true} then now() else last_synced_at end
+      last_synced_at = case when ${state.synced === true} then clock.at else last_synced_at end
+    from (select now() as at) as clock
     where workspace_id = ${workspaceId} and id = ${id}`.execute(raw(trx));
 }
 
@@ -750,10 +755,14 @@ export async function finishOutbox(
   id: string,
   outcome: { status: 'sent' | 'failed' | 'scheduled'; error?: string | null; messageId?: string | null },
 ): Promise<void> {
+  // `finished_at` takes the transaction's time from a one-row `clock` the update is joined with, not `now()` inside
+  // the `case` (refused by a Citus cluster: "non-IMMUTABLE functions are not allowed in CASE or COALESCE
+  // statements"; see setMailboxState). One PostgreSQL writes the same `now()` in the same statement.
   await sql`
     update email_outbox set status = ${outcome.status}, error = ${outcome.error ?? null},
       message_id = coalesce(${outcome.messageId ?? null}::uuid, message_id),
-      finished_at = case when ${outcome.status} = 'scheduled' then null else now() end
+      finished_at = case when ${outcome.status} = 'scheduled' then null else clock.at end
+    from (select now() as at) as clock
     where workspace_id = ${workspaceId} and id = ${id}`.execute(raw(trx));
 }
 

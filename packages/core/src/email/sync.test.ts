@@ -573,10 +573,12 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
       const m = (await call('GET', `/mailboxes/${mailboxId}`)).json() as {
         status: string;
         lastError: string | null;
+        lastErrorAt: string | null;
       };
       return m.status === 'failing' ? m : undefined;
     });
     expect(failing.lastError).toMatch(/refused the user name or password/);
+    expect(Date.parse(failing.lastErrorAt!)).toBeGreaterThan(Date.now() - 120_000);
     const fixed = await call('PATCH', `/mailboxes/${mailboxId}`, { secret: 'second-password' });
     expect(fixed.statusCode, fixed.body).toBe(200);
     await dovecot.deliver(
@@ -593,6 +595,8 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
       const m = (await call('GET', `/mailboxes/${mailboxId}`)).json() as {
         status: string;
         lastError: string | null;
+        lastErrorAt: string | null;
+        lastSyncedAt: string | null;
       };
       return m.status === 'ready' &&
         (await timeline('people', personId)).some((e) => e.subject === 'بعد از تعمیر')
@@ -600,6 +604,8 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
         : undefined;
     });
     expect(ready.lastError).toBeNull();
+    expect(ready.lastErrorAt).toBeNull();
+    expect(Date.parse(ready.lastSyncedAt!)).toBeGreaterThan(Date.now() - 120_000);
   });
 
   it('hides another member’s mailbox and its messages’ bodies by the mailbox’s visibility', async () => {

@@ -719,12 +719,17 @@ export async function runImport(
   const runner = options.runnerId ?? randomUUID();
   const perChunk = options.rowsPerChunk ?? ROWS_PER_CHUNK;
   const claimed = await withWorkspace(db, workspaceId, async (trx) => {
+    // A resumed import keeps its first start. The time is the transaction's, from a one-row `clock` the update is
+    // joined with: a Citus cluster refuses `coalesce(started_at, now())` in an update ("non-IMMUTABLE functions are
+    // not allowed in CASE or COALESCE statements") and runs the `clock` subquery on the coordinator, sending its one
+    // value to the shard. One PostgreSQL writes the same `now()` in the same one statement (and row lock).
     const { rows } = await sql<ImportRow>`
-      update imports set status = 'running', claimed_by = ${runner}, heartbeat_at = now(),
-        started_at = coalesce(started_at, now()), updated_at = now()
-      where workspace_id = ${workspaceId} and id = ${importId}
-        and (status = 'queued' or (status = 'running' and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => ${IMPORT_LEASE_SECONDS}))))
-      returning *`.execute(raw(trx));
+      update imports as i set status = 'running', claimed_by = ${runner}, heartbeat_at = now(),
+        started_at = coalesce(i.started_at, clock.at), updated_at = now()
+      from (select now() as at) as clock
+      where i.workspace_id = ${workspaceId} and i.id = ${importId}
+        and (i.status = 'queued' or (i.status = 'running' and (i.heartbeat_at is null or i.heartbeat_at < now() - make_interval(secs => ${IMPORT_LEASE_SECONDS}))))
+      returning i.*`.execute(raw(trx));
     if (rows[0])
       await sql`select rabita_watch_import(${importId}::uuid, ${WATCH_AFTER_SECONDS})`.execute(raw(trx));
     return rows[0];

@@ -223,6 +223,10 @@ describe('imports', () => {
     ).rejects.toThrow('simulated crash');
     const mid = (await api('GET', `/imports/${id}`)).json();
     expect(mid).toMatchObject({ status: 'running', rowsDone: 6, counts: { created: 6 } });
+    const startedAt = async () =>
+      (await owner.query('select started_at from imports where id = $1', [id])).rows[0].started_at as Date;
+    const firstStart = await startedAt();
+    expect(firstStart).toBeInstanceOf(Date);
     // A second runner cannot take it while the first one's claim is fresh…
     expect(await runImport(t.handle.db, admin.workspaceId, id)).toBe('busy');
     // …but can once it has gone quiet.
@@ -231,6 +235,8 @@ describe('imports', () => {
     const done = (await api('GET', `/imports/${id}`)).json();
     expect(done).toMatchObject({ status: 'done', rowsDone: 10, counts: { created: 10, rejected: 0 } });
     expect(done.rowsPerSecond).toBeGreaterThan(0);
+    // The run that resumed it kept the first start.
+    expect(await startedAt()).toEqual(firstStart);
     const found = await people({ field: 'firstName', op: 'startsWith', value: 'Resume' });
     expect(found).toHaveLength(10);
     // The stored file is gone once the import is over.

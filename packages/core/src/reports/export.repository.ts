@@ -132,15 +132,27 @@ export async function insertPrintToken(
   );
 }
 
-/** Spends a print token: deletes it and says whom and what it was for, if it was live. */
+/**
+ * Spends a print token: deletes it, live or expired, and says whom and what it was for, and whether it was live.
+ *
+ * The transaction's time comes from a one-row `clock` the delete is joined with, not from `now()` in `returning`: a
+ * Citus cluster refuses any function that is not immutable in a `returning` list ("non-IMMUTABLE functions are not
+ * allowed in the RETURNING clause"); it runs the `clock` subquery on the coordinator and sends its one value to the
+ * shard, where the comparison is then an operator on two values. One PostgreSQL joins the one row and compares with
+ * the same `now()` as before: the same row deleted, the same answer, one statement. Not the application's clock (the
+ * database's time decides expiry, as before), nor the test in the `where` (an expired token is spent too).
+ */
 export async function takePrintToken(
   trx: Tx,
   workspaceId: string,
   hash: Buffer,
 ): Promise<{ userId: string; target: string; targetId: string; live: boolean } | undefined> {
   const { rows } = await sql<{ userId: string; target: string; targetId: string; live: boolean }>`
-    delete from report_print_tokens where workspace_id = ${workspaceId} and token_hash = ${hash}
-    returning user_id as "userId", target, target_id as "targetId", expires_at > now() as live`.execute(trx);
+    delete from report_print_tokens as t using (select now() as at) as clock
+    where t.workspace_id = ${workspaceId} and t.token_hash = ${hash}
+    returning t.user_id as "userId", t.target, t.target_id as "targetId", t.expires_at > clock.at as live`.execute(
+    trx,
+  );
   return rows[0];
 }
 

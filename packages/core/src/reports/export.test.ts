@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
 import { expireReportExport, runReportExport } from './export.service.ts';
@@ -21,6 +22,17 @@ describe('report exports, print tokens and schedules', () => {
       ...overrides,
     });
   const redeem = (value: string) => call('POST', '/reports/print-view', { token: value }, '');
+  /** How many print tokens are kept (read as the owner). */
+  const tokensKept = async () => {
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    try {
+      return (await owner.query<{ n: number }>('select count(*)::int as n from report_print_tokens')).rows[0]!
+        .n;
+    } finally {
+      await owner.end();
+    }
+  };
 
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
@@ -32,7 +44,7 @@ describe('report exports, print tokens and schedules', () => {
     });
     expect(saved.statusCode, saved.body).toBe(201);
     reportId = saved.json().id;
-  }, 60_000);
+  });
   afterAll(async () => {
     await t?.close();
   });
@@ -56,8 +68,12 @@ describe('report exports, print tokens and schedules', () => {
   });
 
   it('refuses expired, revoked, forged and other-kind tokens alike', async () => {
+    const kept = await tokensKept();
     const expired = await token({ ttlMs: -1000 });
+    expect(await tokensKept()).toBe(kept + 1);
     expect((await redeem(expired.token)).statusCode).toBe(401);
+    // An expired token is spent too.
+    expect(await tokensKept()).toBe(kept);
     const revoked = await token();
     await revoked.revoke();
     expect((await redeem(revoked.token)).statusCode).toBe(401);

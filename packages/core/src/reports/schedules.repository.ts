@@ -114,12 +114,17 @@ export async function recordScheduleRun(
 ): Promise<{ paused: boolean; failures: number }> {
   const error = run.error?.slice(0, 1000) ?? null;
   const pauses = sql`(${error}::text is not null and failures + 1 >= ${run.maxFailures}::int)`;
+  // `paused_at` takes the transaction's time from a one-row `clock` the update is joined with, not `now()` inside
+  // the `case`: a Citus cluster refuses that ("non-IMMUTABLE functions are not allowed in CASE or COALESCE
+  // statements") and runs the `clock` subquery on the coordinator, sending its one value to the shard. One
+  // PostgreSQL writes the same `now()` in the same statement (and row lock).
   const { rows } = await sql<{ failures: number; pausedNow: boolean }>`
     update report_schedules set last_run_at = ${run.at}, last_error = ${error},
       failures = case when ${error}::text is null then 0 else failures + 1 end,
-      paused_at = case when ${pauses} then now() else paused_at end,
+      paused_at = case when ${pauses} then clock.at else paused_at end,
       pause_reason = case when ${pauses} then ${error} else pause_reason end,
       next_run_at = case when ${pauses} then null else ${run.nextRunAt}::timestamptz end
+    from (select now() as at) as clock
     where workspace_id = ${workspaceId} and id = ${id}
     returning failures, (paused_at is not null and failures >= ${run.maxFailures}::int and ${error}::text is not null) as "pausedNow"`.execute(
     trx,

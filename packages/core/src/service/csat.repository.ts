@@ -125,11 +125,16 @@ export async function answerSurvey(
   id: string,
   answer: { rating: number; comment: string | null; resolved: boolean | null; followUpTaskId: string | null },
 ): Promise<void> {
+  // The first answer's time stays; it is the transaction's, from a one-row `clock` the update is joined with: a
+  // Citus cluster refuses `coalesce(answered_at, now())` in an update ("non-IMMUTABLE functions are not allowed in
+  // CASE or COALESCE statements") and runs the `clock` subquery on the coordinator, sending its one value to the
+  // shard. One PostgreSQL writes the same `now()` in the same one statement (and row lock).
   await sql`
-    update ticket_surveys set status = 'answered', rating = ${answer.rating}, comment = ${answer.comment},
+    update ticket_surveys as s set status = 'answered', rating = ${answer.rating}, comment = ${answer.comment},
       resolved = ${answer.resolved},
-      answered_at = coalesce(answered_at, now()), follow_up_task_id = coalesce(follow_up_task_id, ${answer.followUpTaskId})
-    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+      answered_at = coalesce(s.answered_at, clock.at), follow_up_task_id = coalesce(s.follow_up_task_id, ${answer.followUpTaskId})
+    from (select now() as at) as clock
+    where s.workspace_id = ${workspaceId} and s.id = ${id}`.execute(trx);
 }
 
 /** The latest agent who replied publicly on a ticket (who a survey is sent for when it has no assignee). */

@@ -302,9 +302,17 @@ describe('tickets by email through a shared desk mailbox', () => {
     const answered = await form(`rating=2&comment=${encodeURIComponent('<b>دیر</b> رسید')}`);
     expect(answered.statusCode).toBe(200);
     expect(answered.body).toContain('&lt;b&gt;دیر&lt;/b&gt; رسید');
+    const [first] = await surveys();
+    expect(first).toMatchObject({ status: 'answered', rating: 2, answeredAt: expect.any(String) });
     expect((await form('rating=4')).statusCode).toBe(200);
     const [survey] = await surveys();
-    expect(survey).toMatchObject({ status: 'answered', rating: 4, comment: null });
+    // The second answer keeps the time of the first.
+    expect(survey).toMatchObject({
+      status: 'answered',
+      rating: 4,
+      comment: null,
+      answeredAt: first!.answeredAt,
+    });
     const task = (await call('GET', `/objects/tasks/${survey!.followUpTaskId}`)).json() as Record<
       string,
       unknown

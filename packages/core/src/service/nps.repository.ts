@@ -276,10 +276,15 @@ export async function answerNpsSurvey(
   id: string,
   answer: { score: number; comment: string | null; followUpTaskId: string | null },
 ): Promise<void> {
+  // The first answer's time stays; it is the transaction's, from a one-row `clock` the update is joined with: a
+  // Citus cluster refuses `coalesce(answered_at, now())` in an update ("non-IMMUTABLE functions are not allowed in
+  // CASE or COALESCE statements") and runs the `clock` subquery on the coordinator, sending its one value to the
+  // shard. One PostgreSQL writes the same `now()` in the same one statement (and row lock).
   await sql`
-    update nps_surveys set status = 'answered', score = ${answer.score}, comment = ${answer.comment},
-      answered_at = coalesce(answered_at, now()), follow_up_task_id = coalesce(follow_up_task_id, ${answer.followUpTaskId})
-    where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
+    update nps_surveys as s set status = 'answered', score = ${answer.score}, comment = ${answer.comment},
+      answered_at = coalesce(s.answered_at, clock.at), follow_up_task_id = coalesce(s.follow_up_task_id, ${answer.followUpTaskId})
+    from (select now() as at) as clock
+    where s.workspace_id = ${workspaceId} and s.id = ${id}`.execute(trx);
 }
 
 export interface NpsCounts {

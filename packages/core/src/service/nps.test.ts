@@ -23,6 +23,7 @@ interface NpsSurvey {
   reason: string | null;
   score: number | null;
   comment: string | null;
+  answeredAt: string | null;
   followUpTaskId: string | null;
 }
 interface Campaign {
@@ -209,7 +210,8 @@ describe('NPS surveys', () => {
     const [counts] = await rows<{ sent: string; runs: string }>(
       `select count(*) filter (where s.status = 'sent') as sent, count(distinct r.id) as runs,
           bool_and(r.status = 'done') as done
-        from nps_runs r join nps_surveys s on s.run_id = r.id where r.campaign_id = '${campaign.id}'`,
+        from nps_runs r join nps_surveys s on s.workspace_id = r.workspace_id and s.run_id = r.id
+        where r.campaign_id = '${campaign.id}'`,
     );
     expect(counts).toMatchObject({ sent: String(count), runs: '1', done: true });
   }, 60_000);
@@ -372,11 +374,13 @@ describe('NPS surveys', () => {
       priority: 'high',
     });
     expect(String(task.title)).toContain('NPS 3/10');
-    // Answering again (a promoter now) replaces the score and opens no second task.
+    expect(Date.parse(String(answered!.answeredAt))).toBeGreaterThanOrEqual(Date.parse(from));
+    // Answering again (a promoter now) replaces the score, opens no second task and keeps the first answer's time.
     expect((await answer(link, 'rating=9')).statusCode).toBe(200);
     expect((await surveysOf(person.id))[0]).toMatchObject({
       score: 9,
       followUpTaskId: answered!.followUpTaskId,
+      answeredAt: answered!.answeredAt,
     });
     await answer(link, 'rating=3');
 

@@ -449,13 +449,18 @@ export async function updateRun(
   if (patch.outputs !== undefined) sets.push(sql`outputs = ${JSON.stringify(patch.outputs)}::jsonb`);
   if (patch.error !== undefined) sets.push(sql`error = ${patch.error}`);
   if (patch.reason !== undefined) sets.push(sql`reason = ${patch.reason}`);
-  if (patch.started) sets.push(sql`started_at = coalesce(started_at, now())`);
+  // `started_at` keeps a run's first start, at the transaction's time taken from a one-row `clock` the update is
+  // joined with: a Citus cluster refuses `coalesce(started_at, now())` in an update ("non-IMMUTABLE functions are
+  // not allowed in CASE or COALESCE statements"), and runs the `clock` subquery on the coordinator, sending its one
+  // value to the shard. One PostgreSQL writes the same `now()` in the same one statement (and row lock); the join
+  // is there only when the patch starts the run.
+  if (patch.started) sets.push(sql`started_at = coalesce(r.started_at, clock.at)`);
   if (patch.finished === true) sets.push(sql`finished_at = now()`);
   if (patch.finished === false) sets.push(sql`finished_at = null`);
   if (sets.length === 0) return;
-  await sql`update workflow_runs set ${sql.join(sets)} where workspace_id = ${workspaceId} and id = ${id}`.execute(
-    raw(trx),
-  );
+  await sql`update workflow_runs as r set ${sql.join(sets)}
+    ${patch.started ? sql`from (select now() as at) as clock` : sql``}
+    where r.workspace_id = ${workspaceId} and r.id = ${id}`.execute(raw(trx));
 }
 
 export interface RunQuery {
@@ -510,14 +515,19 @@ export async function insertStepRun(
     finished: boolean;
   },
 ): Promise<void> {
+  // An `insert … select` anchored on the workspace's row, not `values` with the next sequence as a subquery: a
+  // Citus cluster refuses a subquery in an insert's `values` ("subqueries are not supported within INSERT
+  // queries") and pushes this form down to the workspace's shard as one statement. One PostgreSQL writes the same
+  // row; its plan gains an index-only probe of `workspaces_pkey` (OPERATIONS.md, the Citus table).
   await sql`
     insert into workflow_step_runs (workspace_id, id, run_id, sequence, step_id, step_type, status, attempt,
       input, output, error, idempotency_key, finished_at)
-    values (${s.workspaceId}, ${s.id}, ${s.runId},
+    select w.id, ${s.id}::uuid, ${s.runId}::uuid,
       (select coalesce(max(sequence), 0) + 1 from workflow_step_runs where workspace_id = ${s.workspaceId} and run_id = ${s.runId}),
-      ${s.stepId}, ${s.stepType}, ${s.status}, ${s.attempt}, ${JSON.stringify(s.input ?? null)}::jsonb,
-      ${JSON.stringify(s.output ?? null)}::jsonb, ${s.error}, ${s.idempotencyKey},
-      ${s.finished ? sql`now()` : null})`.execute(raw(trx));
+      ${s.stepId}::text, ${s.stepType}::text, ${s.status}::text, ${s.attempt}::integer, ${JSON.stringify(s.input ?? null)}::jsonb,
+      ${JSON.stringify(s.output ?? null)}::jsonb, ${s.error}::text, ${s.idempotencyKey}::text,
+      ${s.finished ? sql`now()` : sql`null::timestamptz`}
+    from workspaces w where w.id = ${s.workspaceId}`.execute(raw(trx));
 }
 
 export async function finishStepRun(

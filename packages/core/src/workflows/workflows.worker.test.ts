@@ -102,8 +102,9 @@ describe('workflow runs on the job worker', () => {
     const seen: string[] = [];
     let run: {
       status: string;
+      startedAt: string | null;
       steps: { stepId: string; status: string; startedAt: string; finishedAt: string | null }[];
-    } = { status: 'queued', steps: [] };
+    } = { status: 'queued', startedAt: null, steps: [] };
     try {
       const started = Date.now();
       while (run.status !== 'succeeded' && run.status !== 'failed' && Date.now() - started < 30_000) {
@@ -126,6 +127,8 @@ describe('workflow runs on the job worker', () => {
     ]);
     const pausedAt = Date.parse(run.steps[1]!.finishedAt!);
     expect(Date.parse(run.steps[2]!.startedAt) - pausedAt).toBeGreaterThanOrEqual(1900);
+    // The run keeps its first start (its first step's claim), not the start of the steps after the wait.
+    expect(Date.parse(run.startedAt!)).toBeLessThanOrEqual(Date.parse(run.steps[0]!.startedAt));
 
     expect(received).toHaveLength(1);
     expect(received[0]).toMatch(new RegExp(`^Message-ID: <${runId}\\.mail@rabita\\.example>\\r$`, 'mi'));
