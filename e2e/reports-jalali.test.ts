@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fa } from '../apps/web/src/i18n/fa.ts';
 import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 /** Text with Persian or Arabic digits read back as ASCII. */
@@ -166,6 +167,37 @@ describe('reports in the browser, in Persian', () => {
     } finally {
       await api('PATCH', '/me', { locale: 'fa', digits: 'arabext' });
     }
+  });
+
+  it('orders the groups as saved, smallest first, and largest first when the builder says so', async () => {
+    const saved = await api('POST', '/reports', {
+      name: 'معامله‌ها به تفکیک وضعیت',
+      definition: {
+        object: 'deals',
+        groupBy: [{ field: 'status' }],
+        measures: [{ fn: 'count' }],
+        sort: { measure: 0, direction: 'asc' },
+        chart: 'bar',
+      },
+    });
+    await page.goto(`${base}/reports/${saved.id}`);
+    const table = page.getByTestId('report-table');
+    await table.waitFor();
+    const counts = async () =>
+      (await table.locator('tbody tr').allTextContents()).map((row) =>
+        ascii(row).replace(/\D+/g, ' ').trim(),
+      );
+    // One lost deal, three won: the smaller group first.
+    expect(await counts()).toEqual(['1', '3']);
+    await page.getByRole('button', { name: fa.reports.edit }).click();
+    const order = page.getByTestId('report-sort');
+    const largest = fa.reports.sortLargest.replace('{{measure}}', fa.reports.fn.count);
+    const smallest = fa.reports.sortSmallest.replace('{{measure}}', fa.reports.fn.count);
+    expect(await order.inputValue()).toBe(smallest);
+    await order.click();
+    await page.getByRole('option', { name: largest }).click();
+    await expect.poll(counts).toEqual(['3', '1']);
+    await page.screenshot({ path: path.join(SHOTS, 'reports-order-fa.png'), fullPage: true });
   });
 
   it('previews a new report as it is built', async () => {

@@ -15028,6 +15028,16 @@ export interface paths {
                         };
                         /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                         limit?: number;
+                        /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                        sort?: {
+                            /** @description The measure whose values order the groups (its index). */
+                            measure: number;
+                            /**
+                             * @description desc: largest first; asc: smallest first.
+                             * @enum {string}
+                             */
+                            direction: "desc" | "asc";
+                        };
                         /**
                          * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                          * @enum {string}
@@ -15249,6 +15259,16 @@ export interface paths {
                             };
                             /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                             limit?: number;
+                            /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                            sort?: {
+                                /** @description The measure whose values order the groups (its index). */
+                                measure: number;
+                                /**
+                                 * @description desc: largest first; asc: smallest first.
+                                 * @enum {string}
+                                 */
+                                direction: "desc" | "asc";
+                            };
                             /**
                              * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                              * @enum {string}
@@ -15542,6 +15562,16 @@ export interface paths {
                             };
                             /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                             limit?: number;
+                            /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                            sort?: {
+                                /** @description The measure whose values order the groups (its index). */
+                                measure: number;
+                                /**
+                                 * @description desc: largest first; asc: smallest first.
+                                 * @enum {string}
+                                 */
+                                direction: "desc" | "asc";
+                            };
                             /**
                              * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                              * @enum {string}
@@ -16978,6 +17008,16 @@ export interface paths {
                                 };
                                 /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                                 limit?: number;
+                                /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                                sort?: {
+                                    /** @description The measure whose values order the groups (its index). */
+                                    measure: number;
+                                    /**
+                                     * @description desc: largest first; asc: smallest first.
+                                     * @enum {string}
+                                     */
+                                    direction: "desc" | "asc";
+                                };
                                 /**
                                  * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                                  * @enum {string}
@@ -17910,6 +17950,16 @@ export interface paths {
                                 };
                                 /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                                 limit?: number;
+                                /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                                sort?: {
+                                    /** @description The measure whose values order the groups (its index). */
+                                    measure: number;
+                                    /**
+                                     * @description desc: largest first; asc: smallest first.
+                                     * @enum {string}
+                                     */
+                                    direction: "desc" | "asc";
+                                };
                                 /**
                                  * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                                  * @enum {string}
@@ -32030,6 +32080,16 @@ export interface components {
                     };
                     /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                     limit?: number;
+                    /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                    sort?: {
+                        /** @description The measure whose values order the groups (its index). */
+                        measure: number;
+                        /**
+                         * @description desc: largest first; asc: smallest first.
+                         * @enum {string}
+                         */
+                        direction: "desc" | "asc";
+                    };
                     /**
                      * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                      * @enum {string}
@@ -32216,6 +32276,16 @@ export interface components {
                     };
                     /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                     limit?: number;
+                    /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                    sort?: {
+                        /** @description The measure whose values order the groups (its index). */
+                        measure: number;
+                        /**
+                         * @description desc: largest first; asc: smallest first.
+                         * @enum {string}
+                         */
+                        direction: "desc" | "asc";
+                    };
                     /**
                      * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                      * @enum {string}
@@ -35381,6 +35451,16 @@ export interface components {
                     };
                     /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                     limit?: number;
+                    /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                    sort?: {
+                        /** @description The measure whose values order the groups (its index). */
+                        measure: number;
+                        /**
+                         * @description desc: largest first; asc: smallest first.
+                         * @enum {string}
+                         */
+                        direction: "desc" | "asc";
+                    };
                     /**
                      * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                      * @enum {string}
@@ -35494,6 +35574,16 @@ export interface components {
                     };
                     /** @description Largest groups kept of a dimension that is not a date; the rest add up to one "others" group. */
                     limit?: number;
+                    /** @description How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first. */
+                    sort?: {
+                        /** @description The measure whose values order the groups (its index). */
+                        measure: number;
+                        /**
+                         * @description desc: largest first; asc: smallest first.
+                         * @enum {string}
+                         */
+                        direction: "desc" | "asc";
+                    };
                     /**
                      * @description Money measures in the workspace’s currency at each record’s day’s rate (converted, the default), or added per currency.
                      * @enum {string}

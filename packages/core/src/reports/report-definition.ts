@@ -120,6 +120,21 @@ export const reportDefinitionSchema = z
       .describe(
         'Largest groups kept of a dimension that is not a date; the rest add up to one "others" group.',
       ),
+    sort: z
+      .object({
+        measure: z
+          .number()
+          .int()
+          .min(0)
+          .max(9)
+          .describe('The measure whose values order the groups (its index).'),
+        direction: z.enum(['desc', 'asc']).describe('desc: largest first; asc: smallest first.'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'How the groups are ordered: by a measure, largest or smallest first (empty values and "others" last). A date dimension keeps its buckets in calendar order and the sort orders the groups within each; a number range dimension, likewise its ranges. Absent: the first measure, largest first.',
+      ),
     money: z
       .enum(['converted', 'perCurrency'])
       .optional()

@@ -359,6 +359,54 @@ describe('running reports', () => {
     });
   });
 
+  it('orders the groups by the measure and direction asked, empty values and "others" last', async () => {
+    const counts = new Map<string, number>();
+    for (const d of deals) counts.set(d.status, (counts.get(d.status) ?? 0) + 1);
+    const ascending = [...counts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+    const base = { object: 'deals', groupBy: [{ field: 'status' }] };
+    // The default: the first measure, largest first.
+    const largest = await run({ ...base, measures: [{ fn: 'count' }] });
+    expect(largest.rows.map((r) => r.values[0])).toEqual([...ascending].reverse().map(([, n]) => n));
+    const smallest = await run({
+      ...base,
+      measures: [{ fn: 'count' }],
+      sort: { measure: 0, direction: 'asc' },
+    });
+    expect(smallest.rows.map((r) => r.keys[0])).toEqual(ascending.map(([k]) => k));
+    expect(smallest.rows.map((r) => r.values[0])).toEqual(ascending.map(([, n]) => n));
+    // By the second measure: the largest amount first, whatever the counts; a limit's "others" stays last.
+    const byAmount = await run({
+      ...base,
+      measures: [{ fn: 'count' }, { fn: 'max', field: 'amount' }],
+      money: 'perCurrency',
+      sort: { measure: 1, direction: 'desc' },
+    });
+    const maxima = byAmount.rows.map((r) => decimal(r.values[1] as string));
+    expect(maxima.length).toBeGreaterThan(1);
+    expect(maxima).toEqual([...maxima].sort((a, b) => (b ?? -Infinity) - (a ?? -Infinity)));
+    const limited = await run({
+      ...base,
+      measures: [{ fn: 'count' }],
+      limit: 1,
+      sort: { measure: 0, direction: 'asc' },
+    });
+    expect(limited.rows.at(-1)).toMatchObject({ others: [true] });
+    // A measure the report does not have is refused, by name.
+    const bad = await call('POST', '/reports/run', {
+      ...base,
+      measures: [{ fn: 'count' }],
+      sort: { measure: 1, direction: 'asc' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'body.sort.measure' })]);
+    const hostile = await call('POST', '/reports/run', {
+      ...base,
+      measures: [{ fn: 'count' }],
+      sort: { measure: 0, direction: 'sideways' },
+    });
+    expect(hostile.statusCode).toBe(400);
+  });
+
   it('names related records by their titles, and groups by a date bucket and a field together', async () => {
     const byStage = await run({
       object: 'deals',

@@ -124,6 +124,8 @@ interface Compiled {
   fiscal: FiscalYear;
   /** The owner-run lookups its filters call inside the query (`compileFilterReach`), none when bound. */
   inQuery: FilterLookup[];
+  /** How the groups are ordered: by this measure, largest first unless `asc`. */
+  sort: { measure: number; asc: boolean };
 }
 
 /** Answers of owner-run filter lookups run before the query (`filterLookupsBound`), bound into its filters. */
@@ -262,6 +264,11 @@ function compileReport(
     }
     return { fn: m.fn, field };
   });
+  if (def.sort && def.sort.measure >= def.measures.length)
+    problems.push({
+      field: 'sort.measure',
+      message: `There is no measure ${def.sort.measure}: the report has ${def.measures.length} (counted from 0).`,
+    });
   if (problems.length > 0)
     throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join(' '), {
       errors: problems,
@@ -680,6 +687,7 @@ function compileReport(
     converted: convert ? base : null,
     fiscal,
     inQuery: filters.flatMap((f) => f.inQuery),
+    sort: { measure: def.sort?.measure ?? 0, asc: def.sort?.direction === 'asc' },
   };
 }
 
@@ -859,8 +867,17 @@ async function present(
     }
   }
   const order = new Map(buckets.map((b, i) => [b.key, i]));
-  const first = (row: ReportRow) =>
-    typeof row.values[0] === 'number' ? row.values[0] : Number(row.values[0] ?? -Infinity);
+  // The sort's measure, its empty values last whichever the direction.
+  const sortValue = (row: ReportRow) => {
+    const v = row.values[c.sort.measure];
+    return v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v);
+  };
+  const bySort = (a: ReportRow, b: ReportRow) => {
+    const va = sortValue(a);
+    const vb = sortValue(b);
+    if (va === null || vb === null) return va === vb ? 0 : va === null ? 1 : -1;
+    return c.sort.asc ? va - vb : vb - va;
+  };
   rows.sort((a, b) => {
     if (c.dateAt >= 0) {
       const ka = a.keys[c.dateAt];
@@ -885,7 +902,7 @@ async function present(
     const oa = a.others.some(Boolean) ? 1 : 0;
     const ob = b.others.some(Boolean) ? 1 : 0;
     if (oa !== ob) return oa - ob;
-    return first(b) - first(a) || String(a.keys.join()).localeCompare(String(b.keys.join()));
+    return bySort(a, b) || String(a.keys.join()).localeCompare(String(b.keys.join()));
   });
   // Relation keys are record ids: their titles, through the gate, as the viewer may see them.
   const labels: Record<string, string | null> = {};

@@ -75,7 +75,21 @@ export function ReportBuilder({
     const next = [...value.measures];
     if (m) next[i] = m;
     else next.splice(i, 1);
-    set({ measures: next });
+    // A sort by a removed measure goes with it; one by a later measure follows it to its new place.
+    const { sort, ...rest } = value;
+    if (m || !sort || sort.measure < i) return set({ measures: next });
+    onChange(
+      sort.measure === i
+        ? { ...rest, measures: next }
+        : { ...rest, measures: next, sort: { ...sort, measure: sort.measure - 1 } },
+    );
+  };
+  const measureName = (m: Measure) => {
+    if (m.fn === 'share') return t('reports.fn.share');
+    const field = m.field ? fields.find((f) => f.key === m.field) : undefined;
+    return field
+      ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field: label(field.labels, locale) })
+      : t('reports.fn.count');
   };
   const dated = groupBy.some((d) => d.bucket);
   const filterState = { join: 'and' as const, conditions: conditionsOf(value.filter) };
@@ -312,6 +326,34 @@ export function ReportBuilder({
             onChange={(v) => v && set({ money: v as ReportDefinition['money'] })}
             allowDeselect={false}
             w={220}
+          />
+        )}
+        {groupBy.length > 0 && (
+          // The first measure, largest first, is the default and is not stored.
+          <Select
+            label={t('reports.sort')}
+            data={value.measures.flatMap((m, i) =>
+              (['desc', 'asc'] as const).map((direction) => ({
+                value: `${i}:${direction}`,
+                label: t(direction === 'desc' ? 'reports.sortLargest' : 'reports.sortSmallest', {
+                  measure: measureName(m),
+                }),
+              })),
+            )}
+            value={`${value.sort?.measure ?? 0}:${value.sort?.direction ?? 'desc'}`}
+            onChange={(v) => {
+              if (!v) return;
+              const [at, direction] = v.split(':');
+              const { sort: _, ...rest } = value;
+              onChange(
+                at === '0' && direction === 'desc'
+                  ? rest
+                  : { ...rest, sort: { measure: Number(at), direction: direction as 'asc' | 'desc' } },
+              );
+            }}
+            allowDeselect={false}
+            w={260}
+            data-testid="report-sort"
           />
         )}
         {groupBy.some((d) => !d.bucket) && (
