@@ -410,12 +410,17 @@ describe.skipIf(!HAPROXY)(TITLE, () => {
       if (status === 'failed') throw new Error('the import failed');
       return status === 'completed' || status === 'succeeded' || status === 'done';
     });
-    await waitFor('every workflow run', 60_000, async () => {
+    // Every run ended: the thirty people's and the imported rows' (each created person starts one), not any 31 of
+    // them — the import's 500 runs once satisfied a count of 31 while a person's run still waited behind them, and
+    // the next test then started with hundreds of steps still queued.
+    await waitFor('every workflow run', 180_000, async () => {
       const { rows } = await owner.query(
-        `select count(*)::int as n from workflow_runs where workflow_id = $1 and status = 'succeeded'`,
+        `select count(*) filter (where status = 'succeeded')::int as done,
+                count(*) filter (where status in ('queued', 'running', 'waiting'))::int as open
+           from workflow_runs where workflow_id = $1`,
         [flowId],
       );
-      return rows[0].n >= 31;
+      return rows[0].done >= 31 && rows[0].open === 0;
     });
 
     // Webhooks: each created person (the browser test's one too) delivered once, each delivery received once.
