@@ -54,11 +54,12 @@ async function createCitusDatabase(migrated: boolean) {
   } finally {
     await admin.end();
   }
-  const at = (host: string, port: number) => {
+  /** A node's URL for a database on it: this file's, or the node's admin database. */
+  const at = (host: string, port: number, database = name) => {
     const u = new URL(adminUrl);
     u.hostname = host;
     u.port = String(port);
-    u.pathname = `/${name}`;
+    u.pathname = `/${database}`;
     return u.toString();
   };
   for (const w of workers) {
@@ -93,10 +94,7 @@ async function createCitusDatabase(migrated: boolean) {
     // other session being that daemon). Dropped in this order, no node waits on a node that is dropping.
     drop: async () => {
       for (const w of workers) {
-        const admin = new URL(adminUrl);
-        admin.hostname = w.nodename;
-        admin.port = String(w.nodeport);
-        const d = new pg.Client({ connectionString: admin.toString() });
+        const d = new pg.Client({ connectionString: at(w.nodename, w.nodeport, adminUrl.pathname.slice(1)) });
         await d.connect();
         await d.query(`drop database if exists ${name} with (force)`).finally(() => d.end());
       }
