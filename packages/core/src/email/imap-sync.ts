@@ -691,6 +691,15 @@ class FolderSync {
       );
       const gap = onServer.filter((u) => !stored.has(String(u)) && !skipped.has(String(u)));
       missing += gap.length;
+      // The gap is recorded as soon as it is found, before its messages are fetched: a pass cut short after the
+      // fetch (the worker stopping, the connection closing) would otherwise leave the messages back and the loss
+      // unseen, since the next comparison finds nothing missing.
+      if (gap.length > 0)
+        await this.tx((trx) =>
+          setMailboxState(trx, this.workspaceId, this.mailbox.id, {
+            progress: { gap: { at: new Date().toISOString(), checked, missing } },
+          }),
+        );
       for (let i = 0; i < gap.length && !this.signal.aborted; i += BATCH)
         await this.fetchAndStore(folder, uidValidity, gap.slice(i, i + BATCH));
     }

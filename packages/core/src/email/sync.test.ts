@@ -356,8 +356,18 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
       );
       const m = (await call('GET', `/mailboxes/${mailboxId}`)).json() as {
         lastGap: { missing: number; checked: number } | null;
+        lastReconcile: unknown;
+        status: string;
+        lastError: unknown;
       };
-      seen = JSON.stringify({ deleted: deleted.length, back: back.length, mailbox: m });
+      seen = JSON.stringify({
+        deleted: deleted.length,
+        back: back.length,
+        lastGap: m.lastGap,
+        lastReconcile: m.lastReconcile,
+        status: m.status,
+        lastError: m.lastError,
+      });
       // The gap stays on the mailbox after the next comparison (a second later here) finds none.
       return back.length === 1 && (m.lastGap?.missing ?? 0) >= 1 ? m : undefined;
     }).catch((error: Error) => {
