@@ -57,10 +57,38 @@ describe('the metrics catalogue in the browser, in Persian', () => {
     expect(ascii(text)).toContain('75');
     expect(ascii(text)).toContain('4');
     // Named after the metric, to save as one's own.
-    expect(await page.getByRole('textbox', { name: 'نام' }).inputValue()).toBe(
+    expect(await page.getByRole('textbox', { name: 'نام', exact: true }).inputValue()).toBe(
       'نرخ موفقیت بر اساس ماه بسته شدن',
     );
     await fs.mkdir(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'reports-metric-win-rate-fa.png'), fullPage: true });
+  });
+
+  it('opens the sales velocity as a KPI named in Persian, and answers a changed formula at once', async () => {
+    await page.goto(`${base}/reports/new?metric=sales.velocity`);
+    const formula = page.getByTestId('report-formula-0');
+    await formula.waitFor();
+    expect(await formula.inputValue()).toBe('m1 * (m2 / m1) * m3 / m4');
+    // Each measure named in the reader's language, as the copy will be saved.
+    const names = page.getByRole('textbox', { name: 'نام سنجه' });
+    expect(await names.nth(0).inputValue()).toBe('سرعت در روز');
+    expect(await names.nth(4).inputValue()).toBe('روزهای رسیدن به موفقیت');
+    // Days to win are counted from the deal's creation, which the builder names.
+    expect(await page.locator('input[aria-label="روزها از"]').inputValue()).not.toBe('');
+    // A count and a formula carry no currency; the average won amount does.
+    expect(await page.getByTestId('report-kpi').nth(1).textContent()).not.toContain('USD');
+    expect(await page.getByTestId('report-kpi').nth(3).textContent()).toContain('USD');
+    const kpi = page.getByTestId('report-kpi').first();
+    await kpi.waitFor();
+    expect(await kpi.textContent()).toContain('سرعت در روز');
+    // Azar 1405: three won of four closed — the formula's new answer, in Persian digits.
+    await formula.fill('m2 / m1 * 100');
+    await expect
+      .poll(async () => ascii((await page.getByTestId('report-kpi').first().textContent()) ?? ''), {
+        timeout: 15_000,
+      })
+      .toMatch(/(^|[^\d.,])75$/);
+    expect((await page.getByTestId('report-kpi').first().textContent()) ?? '').toContain('۷۵');
+    await page.screenshot({ path: path.join(SHOTS, 'reports-metric-velocity-fa.png'), fullPage: true });
   });
 });

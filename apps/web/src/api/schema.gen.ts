@@ -15009,10 +15009,16 @@ export interface paths {
                         }[];
                         measures: {
                             /** @enum {string} */
-                            fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                            fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                             field?: string;
-                            /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                            /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                             where?: unknown;
+                            /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                            since?: string;
+                            /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                            expression?: string;
+                            /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                            label?: string;
                         }[];
                         /**
                          * @description Calendar of the date buckets; the viewer’s when absent.
@@ -15240,10 +15246,16 @@ export interface paths {
                             }[];
                             measures: {
                                 /** @enum {string} */
-                                fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                 field?: string;
-                                /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                 where?: unknown;
+                                /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                                since?: string;
+                                /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                                expression?: string;
+                                /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                                label?: string;
                             }[];
                             /**
                              * @description Calendar of the date buckets; the viewer’s when absent.
@@ -15543,10 +15555,16 @@ export interface paths {
                             }[];
                             measures: {
                                 /** @enum {string} */
-                                fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                 field?: string;
-                                /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                 where?: unknown;
+                                /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                                since?: string;
+                                /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                                expression?: string;
+                                /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                                label?: string;
                             }[];
                             /**
                              * @description Calendar of the date buckets; the viewer’s when absent.
@@ -16989,10 +17007,16 @@ export interface paths {
                                 }[];
                                 measures: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
-                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
+                                    /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                                    since?: string;
+                                    /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                                    expression?: string;
+                                    /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                                    label?: string;
                                 }[];
                                 /**
                                  * @description Calendar of the date buckets; the viewer’s when absent.
@@ -17047,13 +17071,19 @@ export interface paths {
                             kind: "kpi";
                             kpi: {
                                 object: string;
-                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                                 measure: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
-                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
+                                    /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                                    since?: string;
+                                    /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                                    expression?: string;
+                                    /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                                    label?: string;
                                 };
                                 /** @description The lists’ filter tree. */
                                 filter?: unknown;
@@ -17931,10 +17961,16 @@ export interface paths {
                                 }[];
                                 measures: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
-                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
+                                    /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                                    since?: string;
+                                    /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                                    expression?: string;
+                                    /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                                    label?: string;
                                 }[];
                                 /**
                                  * @description Calendar of the date buckets; the viewer’s when absent.
@@ -17989,13 +18025,19 @@ export interface paths {
                             kind: "kpi";
                             kpi: {
                                 object: string;
-                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                                 measure: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
-                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                                    /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
+                                    /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                                    since?: string;
+                                    /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                                    expression?: string;
+                                    /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                                    label?: string;
                                 };
                                 /** @description The lists’ filter tree. */
                                 filter?: unknown;
@@ -32061,10 +32103,16 @@ export interface components {
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
-                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
+                        /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                        since?: string;
+                        /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                        expression?: string;
+                        /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                        label?: string;
                     }[];
                     /**
                      * @description Calendar of the date buckets; the viewer’s when absent.
@@ -32119,13 +32167,19 @@ export interface components {
                 kind: "kpi";
                 kpi: {
                     object: string;
-                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                     measure: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
-                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
+                        /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                        since?: string;
+                        /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                        expression?: string;
+                        /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                        label?: string;
                     };
                     /** @description The lists’ filter tree. */
                     filter?: unknown;
@@ -32257,10 +32311,16 @@ export interface components {
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
-                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
+                        /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                        since?: string;
+                        /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                        expression?: string;
+                        /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                        label?: string;
                     }[];
                     /**
                      * @description Calendar of the date buckets; the viewer’s when absent.
@@ -32315,13 +32375,19 @@ export interface components {
                 kind: "kpi";
                 kpi: {
                     object: string;
-                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance). */
+                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                     measure: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
-                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
+                        /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                        since?: string;
+                        /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                        expression?: string;
+                        /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                        label?: string;
                     };
                     /** @description The lists’ filter tree. */
                     filter?: unknown;
@@ -34188,6 +34254,12 @@ export interface components {
             definition: {
                 [key: string]: unknown;
             };
+            /** @description Each measure’s name in every language, by place (null: none); a copy in the reader’s language names them so. */
+            measureNames?: ({
+                en: string;
+                ar?: string;
+                fa?: string;
+            } | null)[];
         };
         ReportMetricInput: {
             /** @description `module.metric`, such as `sales.winRate`. */
@@ -34208,6 +34280,12 @@ export interface components {
             definition: {
                 [key: string]: unknown;
             };
+            /** @description Each measure’s name in every language, by place (null: none); a copy in the reader’s language names them so. */
+            measureNames?: ({
+                en: string;
+                ar?: string;
+                fa?: string;
+            } | null)[];
         };
         ReportPrintBundle: {
             report: {
@@ -34278,7 +34356,14 @@ export interface components {
             measures: {
                 fn: string;
                 field: string | null;
+                /** @description number for days between dates and for a formula. */
                 type: string | null;
+                /** @description Days counted from this date field to `field`. */
+                since?: string;
+                /** @description A formula’s expression over m0…m9. */
+                expression?: string;
+                /** @description The name the definition gave the measure. */
+                label?: string;
             }[];
             /** @description Every bucket of the date dimension in order, empty ones included. */
             buckets: {
@@ -34329,7 +34414,14 @@ export interface components {
             measures: {
                 fn: string;
                 field: string | null;
+                /** @description number for days between dates and for a formula. */
                 type: string | null;
+                /** @description Days counted from this date field to `field`. */
+                since?: string;
+                /** @description A formula’s expression over m0…m9. */
+                expression?: string;
+                /** @description The name the definition gave the measure. */
+                label?: string;
             }[];
             /** @description Every bucket of the date dimension in order, empty ones included. */
             buckets: {
@@ -35432,10 +35524,16 @@ export interface components {
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
-                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
+                        /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                        since?: string;
+                        /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                        expression?: string;
+                        /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                        label?: string;
                     }[];
                     /**
                      * @description Calendar of the date buckets; the viewer’s when absent.
@@ -35555,10 +35653,16 @@ export interface components {
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share";
+                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
-                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. */
+                        /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
+                        /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
+                        since?: string;
+                        /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
+                        expression?: string;
+                        /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
+                        label?: string;
                     }[];
                     /**
                      * @description Calendar of the date buckets; the viewer’s when absent.

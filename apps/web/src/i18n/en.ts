@@ -954,6 +954,12 @@ export const en = {
     measureField: 'Field',
     addMeasure: 'Add a measure',
     removeMeasure: 'Remove the measure',
+    measureLabel: 'Measure name',
+    expression: 'Formula',
+    expressionHint: 'Other measures by number (m0, m1…), numbers, + − × ÷ and parentheses: m1 / m0',
+    daysSince: 'Days since',
+    daysOf: '{{fn}} of days from {{from}} to {{to}}',
+    onlyWhere: 'Only records where…',
     measureOf: '{{fn}} of {{field}}',
     fn: {
       count: 'Count',
@@ -962,6 +968,7 @@ export const en = {
       min: 'Minimum',
       max: 'Maximum',
       share: 'Share of records',
+      formula: 'Formula',
     },
     metrics: 'Metrics',
     metricsHint:

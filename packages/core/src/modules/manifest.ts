@@ -104,6 +104,8 @@ export interface ReportMetric {
   formula: Labels;
   /** A report definition (the reports module's `ReportDefinition`; checked when the registry is built). */
   definition: { object: string } & Record<string, unknown>;
+  /** Each measure's name in every language, by place (its `label` in the definition is the English one). */
+  measureNames?: (Labels | null)[] | undefined;
 }
 
 /** A kind of module event (see `ModuleManifest.moduleEvents`). */

@@ -9,7 +9,7 @@ import type { ReportDefinition } from './report-definition.ts';
 /** What `runReport` compiled, as far as the kept figures care. */
 export interface KeptPathInput {
   dims: { field: FieldDef; bucket: unknown; step: number | null; team: boolean }[];
-  measures: { fn: string; field: FieldDef | undefined }[];
+  measures: { fn: string; field: FieldDef | undefined; where?: unknown; since?: FieldDef | undefined }[];
   /** The workspace's currency when money is converted into it (null: not converted). */
   converted: string | null;
 }
@@ -18,7 +18,7 @@ export interface KeptPathInput {
  * Deals grouped by pipeline, stage or owner, counted and their amounts summed in the workspace's currency, answered
  * from the sales module's kept figures instead of every deal — only when the answer is the general statement's, row
  * for row: the standard deals object; no filter, range, limit or bucket; keys among pipeline, stage and owner;
- * measures a count of deals, a count of amounts or the converted sum of amounts; the report's zone and the
+ * measures a count of deals, a count of amounts or the converted sum of amounts (of every deal); the report's zone and the
  * workspace's currency those the figures were kept in. Undefined otherwise (the caller runs the statement). The
  * rows have the statement's columns (`kind`, `k0`, `k1`, `o0`, `o1`, `cur`, `m<i>`, `u<i>`). The reader's rights
  * were checked when the definition was compiled (read rule, hidden fields); "own records only" narrows to the
@@ -45,6 +45,8 @@ export async function keptDealMoneyRows(
   const amountField = (f: FieldDef | undefined) =>
     f?.key === 'amount' && f.column === 'amount' && f.type === 'money';
   const kinds = compiled.measures.map((m) => {
+    // A measure of only some records, or of days between dates, is the statement's alone.
+    if (m.where !== undefined || m.since) return undefined;
     if (m.fn === 'count' && !m.field) return 'deals' as const;
     if (m.fn === 'count' && amountField(m.field)) return 'amounts' as const;
     if (m.fn === 'sum' && amountField(m.field) && compiled.converted !== null) return 'converted' as const;

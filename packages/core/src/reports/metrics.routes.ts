@@ -14,6 +14,12 @@ export const reportMetricSchema = z
     definition: z
       .record(z.string(), z.unknown())
       .describe('The report it runs (POST /reports/run takes it as it is; POST /reports saves a copy).'),
+    measureNames: z
+      .array(labels.nullable())
+      .optional()
+      .describe(
+        'Each measure’s name in every language, by place (null: none); a copy in the reader’s language names them so.',
+      ),
   })
   .meta({ id: 'ReportMetric' });
 

@@ -139,7 +139,7 @@ describe('the metrics catalogue and the share measure', () => {
     expect(again.statusCode, again.body).toBe(200);
   });
 
-  it('refuses a share without where, with a field, where on another measure, and a where over a hidden field', async () => {
+  it('refuses a share without where, with a field, a where over a hidden field, and bad formulas and day counts', async () => {
     const refused = async (measures: unknown, as?: string) => {
       const res = await call('POST', '/reports/run', { object: 'deals', measures }, as);
       expect(res.statusCode, res.body).toBe(400);
@@ -149,9 +149,37 @@ describe('the metrics catalogue and the share measure', () => {
     expect(
       await refused([{ fn: 'share', field: 'amount', where: { field: 'status', op: 'eq', value: 'won' } }]),
     ).toContain('body.measures.0.field');
-    expect(await refused([{ fn: 'count', where: { field: 'status', op: 'eq', value: 'won' } }])).toContain(
-      'body.measures.0.where',
+    // A count of only some records is allowed; over a field hidden from the reader it is refused like a share.
+    const onlyWon = { fn: 'count', where: { field: 'status', op: 'eq', value: 'won' } };
+    expect((await run({ object: 'deals', measures: [onlyWon] })).rows[0]!.values).toEqual([4]);
+    expect(
+      (await refused([{ fn: 'count' }, onlyWon], blind.cookie)).some((f) =>
+        f.startsWith('body.measures.1.where'),
+      ),
+    ).toBe(true);
+    const formula = (expression: string) => [{ fn: 'count' }, { fn: 'formula', expression }];
+    for (const bad of [
+      'm0 +',
+      'm5 / m0',
+      'm1 * 2',
+      'eval(m0)',
+      'm0 / m0)',
+      '',
+      `${'('.repeat(40)}m0${')'.repeat(40)}`,
+    ])
+      expect(await refused(formula(bad)), bad).toContain('body.measures.1.expression');
+    expect(await refused([{ fn: 'formula', expression: 'm0', field: 'amount' }])).toContain(
+      'body.measures.0',
     );
+    expect(await refused([{ fn: 'count', expression: 'm0' }])).toContain('body.measures.0.expression');
+    expect(await refused([{ fn: 'sum', field: 'amount', since: 'createdAt' }])).toContain(
+      'body.measures.0.since',
+    );
+    expect(await refused([{ fn: 'avg', field: 'expectedCloseDate', since: 'name' }])).toContain(
+      'body.measures.0.since',
+    );
+    expect(await refused([{ fn: 'count', label: 'a\u0000b' }])).not.toEqual([]);
+    expect(await refused([{ fn: 'count', label: '\ud800' }])).not.toEqual([]);
     const hidden = await refused(
       [{ fn: 'count' }, { fn: 'share', where: { field: 'status', op: 'eq', value: 'won' } }],
       blind.cookie,
@@ -163,5 +191,98 @@ describe('the metrics catalogue and the share measure', () => {
     expect(await refused([{ fn: 'share', where: { field: 'nope', op: 'eq', value: 1 } }])).toContain(
       'body.measures.0.where.field',
     );
+  });
+
+  it('measures only some records, days between two dates, and formulas over the other measures', async () => {
+    // When each deal was created, as a UTC civil day: the days to its close date are counted from it.
+    const list = await call('GET', '/objects/deals?limit=100&fields=status,expectedCloseDate,createdAt');
+    expect(list.statusCode, list.body).toBe(200);
+    const deals = (
+      list.json() as { data: { status: string; expectedCloseDate: string; createdAt: string }[] }
+    ).data;
+    const days = (d: { expectedCloseDate: string; createdAt: string }) =>
+      (Date.parse(`${d.expectedCloseDate}T00:00:00Z`) - Date.parse(`${d.createdAt.slice(0, 10)}T00:00:00Z`)) /
+      86_400_000;
+    const wonDays = deals.filter((d) => d.status === 'won').map(days);
+    const result = await run({
+      object: 'deals',
+      timeZone: 'UTC',
+      measures: [
+        { fn: 'count' },
+        { fn: 'count', where: { field: 'status', op: 'eq', value: 'won' }, label: 'برنده' },
+        { fn: 'sum', field: 'amount', where: { field: 'status', op: 'eq', value: 'won' } },
+        {
+          fn: 'avg',
+          field: 'expectedCloseDate',
+          since: 'createdAt',
+          where: { field: 'status', op: 'eq', value: 'won' },
+        },
+        { fn: 'formula', expression: 'm2 / m1', label: 'میانگین' },
+        { fn: 'formula', expression: '-(m1 / m0) * 100 + 100' },
+        { fn: 'formula', expression: 'm0 / (m1 - m1)' },
+      ],
+    });
+    const [row] = result.rows;
+    expect(row!.values.slice(0, 3)).toEqual([8, 4, '1000.00']);
+    expect(Number(row!.values[3])).toBeCloseTo(wonDays.reduce((a, b) => a + b, 0) / wonDays.length, 6);
+    expect(row!.values.slice(4)).toEqual(['250', '50', null]);
+    const described = (result as unknown as { measures: Record<string, unknown>[] }).measures;
+    expect(described[1]).toMatchObject({ fn: 'count', label: 'برنده' });
+    expect(described[3]).toMatchObject({ field: 'expectedCloseDate', since: 'createdAt', type: 'number' });
+    expect(described[4]).toMatchObject({
+      fn: 'formula',
+      expression: 'm2 / m1',
+      type: 'number',
+      label: 'میانگین',
+    });
+
+    // Deals by stage, counted only when won: never the kept figures (which count every deal).
+    const stages = await run({
+      object: 'deals',
+      groupBy: [{ field: 'stage' }],
+      measures: [{ fn: 'count' }, { fn: 'count', where: { field: 'status', op: 'eq', value: 'won' } }],
+    });
+    expect(stages.rows.map((r) => r.values)).toEqual([[8, 4]]);
+
+    // By Jalali month (the daily path), sorted by a formula: won ÷ closed, largest first, empty last.
+    const months = await run({
+      object: 'deals',
+      calendar: 'persian',
+      timeZone: 'Asia/Tehran',
+      groupBy: [{ field: 'status' }, { field: 'expectedCloseDate', bucket: 'month' }],
+      measures: [
+        { fn: 'count' },
+        { fn: 'sum', field: 'amount', where: { field: 'status', op: 'eq', value: 'won' } },
+        { fn: 'formula', expression: 'm1 / m0' },
+      ],
+      sort: { measure: 2, direction: 'desc' },
+    });
+    const azar = months.rows.filter((r) => r.keys[1] === '2026-11-22');
+    expect(azar.map((r) => [r.keys[0], ...r.values])).toEqual([
+      ['won', 3, '600.00', '200'],
+      ['lost', 1, null, null],
+      ['open', 1, null, null],
+    ]);
+
+    // The catalogue's velocity and cycle run as they are defined, their measures named in three languages.
+    const all = await metrics();
+    for (const key of ['sales.velocity', 'sales.averageCycle']) {
+      const metric = all.find((m) => m.key === key) as Metric & { measureNames: { fa: string }[] };
+      expect(metric.measureNames.length).toBe((metric.definition.measures as unknown[]).length);
+      expect(metric.measureNames.every((n) => n.fa)).toBe(true);
+      const answer = await run({ ...metric.definition, calendar: 'persian', timeZone: 'Asia/Tehran' });
+      expect(answer.rows.length).toBeGreaterThan(0);
+    }
+    const velocity = all.find((m) => m.key === 'sales.velocity')!;
+    const v = await run({ ...velocity.definition, calendar: 'persian', timeZone: 'Asia/Tehran' });
+    for (const r of v.rows) {
+      const [formulaValue, closed, won, average, toWin] = r.values;
+      const expected =
+        closed && won && average !== null && toWin !== null && Number(toWin) !== 0
+          ? (Number(won) * Number(average)) / Number(toWin)
+          : null;
+      if (expected === null) expect(formulaValue).toBeNull();
+      else expect(Number(formulaValue)).toBeCloseTo(expected, 4);
+    }
   });
 });

@@ -28,7 +28,18 @@ function reportTable(result: ReportResult): {
   const unconverted = result.rows.some((r) => r.unconverted);
   if (money) header.push('currency');
   const measuresAt = header.length;
-  header.push(...result.measures.map((m) => (m.field ? `${m.fn}:${m.field}` : m.fn)));
+  // A measure by the name its definition gave it, else by what it measures (a formula by its expression).
+  header.push(
+    ...result.measures.map(
+      (m) =>
+        m.label ??
+        (m.expression !== undefined
+          ? `formula:${m.expression}`
+          : m.field
+            ? `${m.fn}:${m.since ? `${m.since}..${m.field} (days)` : m.field}`
+            : m.fn),
+    ),
+  );
   if (unconverted) header.push('records without a rate');
   const rows = result.rows.map((row) => {
     const cells: (string | number)[] = [];

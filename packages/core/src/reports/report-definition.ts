@@ -6,7 +6,7 @@ export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year', 'fiscalQuarte
 export type Bucket = (typeof BUCKETS)[number];
 /** Buckets of the workspace's fiscal year (its calendar and first month), not of the report's calendar. */
 export const FISCAL_BUCKETS: ReadonlySet<Bucket> = new Set(['fiscalQuarter', 'fiscalYear']);
-export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'share'] as const;
+export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'share', 'formula'] as const;
 export const CHARTS = [
   'bar',
   'barHorizontal',
@@ -75,12 +75,30 @@ export const measureSchema = z
       .unknown()
       .optional()
       .describe(
-        'For share: the filter tree (as `filter`) whose records are counted against all of the group’s.',
+        'For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count).',
       ),
+    since: fieldKey
+      .optional()
+      .describe(
+        'With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt.',
+      ),
+    expression: z
+      .string()
+      .max(500)
+      .optional()
+      .describe(
+        'For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero.',
+      ),
+    label: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('The measure’s name as charts and tables show it (a formula’s, mostly).'),
   })
   .strict()
   .describe(
-    'count (of records, or of a field’s values); sum, avg, min, max of a number or money field; or share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance).',
+    'count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`.',
   );
 
 /**

@@ -65,7 +65,14 @@ export const reportResultSchema = z
       }),
     ),
     measures: z.array(
-      z.object({ fn: z.string(), field: z.string().nullable(), type: z.string().nullable() }),
+      z.object({
+        fn: z.string(),
+        field: z.string().nullable(),
+        type: z.string().nullable().describe('number for days between dates and for a formula.'),
+        since: z.string().optional().describe('Days counted from this date field to `field`.'),
+        expression: z.string().optional().describe('A formula’s expression over m0…m9.'),
+        label: z.string().optional().describe('The name the definition gave the measure.'),
+      }),
     ),
     buckets: z
       .array(

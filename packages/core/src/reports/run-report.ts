@@ -24,6 +24,14 @@ import {
   type ReportDefinition,
   unstorableIn,
 } from './report-definition.ts';
+import {
+  evaluateFormula,
+  FormulaError,
+  type FormulaNode,
+  formulaMeasures,
+  formulaText,
+  parseFormula,
+} from './report-formula.ts';
 import { type SteadyOffset, steadyOffsetOf } from './steady-offset.ts';
 
 /** A report's longest run before PostgreSQL cancels it. */
@@ -92,7 +100,17 @@ export interface ReportResult {
     /** `team`: a person field grouped by that person's teams (a key is a team's id; null: no team). */
     by: 'team' | null;
   }[];
-  measures: { fn: string; field: string | null; type: string | null }[];
+  measures: {
+    fn: string;
+    field: string | null;
+    type: string | null;
+    /** Days counted from this date field to `field`. */
+    since?: string;
+    /** A formula's expression over m0…m9. */
+    expression?: string;
+    /** The name the definition gave the measure. */
+    label?: string;
+  }[];
   /** The date dimension's buckets in order, every one of them (empty ones too). */
   buckets: ReportBucket[];
   rows: ReportRow[];
@@ -131,11 +149,18 @@ interface Compiled {
 /** Answers of owner-run filter lookups run before the query (`filterLookupsBound`), bound into its filters. */
 type BoundLookups = Pick<FilterContext, 'foldedValues' | 'listIds'>;
 
-/** A checked measure: its function, its field (none for a count of records or a share), a share's filter tree. */
+/**
+ * A checked measure: its function, its field (none for a count of records, a share or a formula), the filter tree
+ * of the records it measures (a share's: those it counts), the date field its days are counted from, a formula's
+ * expression and name.
+ */
 interface Measure {
   fn: string;
   field: FieldDef | undefined;
   where?: unknown;
+  since?: FieldDef | undefined;
+  formula?: { text: string; node: FormulaNode } | undefined;
+  label?: string | undefined;
 }
 
 /** The calendar column a bucket groups on, and the columns that name its year and period (not fiscal buckets). */
@@ -230,6 +255,37 @@ function compileReport(
   if (def.range?.from && def.range.to && def.range.from > def.range.to)
     problems.push({ field: 'range.to', message: 'Must not be before range.from.' });
   const measures = def.measures.map((m, i): Measure | undefined => {
+    const label = m.label;
+    if (m.fn === 'formula') {
+      if (m.field || m.where !== undefined || m.since)
+        problems.push({
+          field: `measures.${i}`,
+          message: 'A formula reads the other measures: give expression only.',
+        });
+      if (!m.expression) {
+        problems.push({ field: `measures.${i}.expression`, message: 'A formula needs an expression.' });
+        return undefined;
+      }
+      try {
+        const node = parseFormula(m.expression);
+        for (const j of formulaMeasures(node))
+          if (j >= def.measures.length || def.measures[j]!.fn === 'formula')
+            problems.push({
+              field: `measures.${i}.expression`,
+              message:
+                j >= def.measures.length
+                  ? `There is no measure m${j}: the report has ${def.measures.length} (counted from 0).`
+                  : `m${j} is a formula; a formula reads other measures, not formulas.`,
+            });
+        return { fn: 'formula', field: undefined, formula: { text: m.expression, node }, label };
+      } catch (error) {
+        if (!(error instanceof FormulaError)) throw error;
+        problems.push({ field: `measures.${i}.expression`, message: error.message });
+        return undefined;
+      }
+    }
+    if (m.expression !== undefined)
+      problems.push({ field: `measures.${i}.expression`, message: 'Only a formula takes expression.' });
     if (m.fn === 'share') {
       if (m.field)
         problems.push({ field: `measures.${i}.field`, message: 'A share counts records: give where.' });
@@ -238,11 +294,14 @@ function compileReport(
           field: `measures.${i}.where`,
           message: 'A share needs the filter it counts (where).',
         });
-      return { fn: 'share', field: undefined, where: m.where };
+      return { fn: 'share', field: undefined, where: m.where, label };
     }
-    if (m.where !== undefined)
-      problems.push({ field: `measures.${i}.where`, message: 'Only a share takes where.' });
-    if (m.fn === 'count' && !m.field) return { fn: 'count', field: undefined };
+    const where = m.where === null ? undefined : m.where;
+    if (m.fn === 'count' && !m.field) {
+      if (m.since)
+        problems.push({ field: `measures.${i}.since`, message: 'Days are counted between fields.' });
+      return { fn: 'count', field: undefined, where, label };
+    }
     if (!m.field) {
       problems.push({ field: `measures.${i}.field`, message: `${m.fn} needs a field.` });
       return undefined;
@@ -250,6 +309,20 @@ function compileReport(
     const field = fieldOf(m.field, `measures.${i}.field`);
     if (!field) return undefined;
     const scalar = fieldSql(field, ALIAS).scalar;
+    if (m.since !== undefined) {
+      const since = fieldOf(m.since, `measures.${i}.since`);
+      if (!since) return undefined;
+      const dates = (f: FieldDef) =>
+        (f.type === 'date' || f.type === 'dateTime') && fieldSql(f, ALIAS).scalar;
+      if (m.fn === 'count' || !dates(field) || !dates(since)) {
+        problems.push({
+          field: `measures.${i}.since`,
+          message: 'Days are counted from a date field to another by sum, avg, min or max.',
+        });
+        return undefined;
+      }
+      return { fn: m.fn, field, where, since, label };
+    }
     if (m.fn === 'count' ? scalar === undefined && field.type !== 'relation' : false) {
       problems.push({ field: `measures.${i}.field`, message: `"${field.key}" cannot be counted.` });
       return undefined;
@@ -262,7 +335,7 @@ function compileReport(
       problems.push({ field: `measures.${i}.field`, message: `"${field.key}" has no ${m.fn}imum.` });
       return undefined;
     }
-    return { fn: m.fn, field };
+    return { fn: m.fn, field, where, label };
   });
   if (def.sort && def.sort.measure >= def.measures.length)
     problems.push({
@@ -294,9 +367,10 @@ function compileReport(
     return compiled.where;
   };
   const where = compileFilter(def.filter);
-  // A share's filter is compiled like the report's (the reader's hidden fields refused), its errors named by place.
-  const shareWhere = ms.map((m, i) => {
-    if (m.fn !== 'share') return undefined;
+  // A measure's filter (a share's, or the records a count or sum measures) is compiled like the report's (the
+  // reader's hidden fields refused), its errors named by place.
+  const measureWhere = ms.map((m, i) => {
+    if (m.where === undefined) return undefined;
     try {
       return compileFilter(m.where);
     } catch (error) {
@@ -384,6 +458,16 @@ function compileReport(
   // days with `at time zone`; records outside the span find their midnight through it (steady-offset.ts).
   const steadyDay = dateAt >= 0 && steady !== undefined && ds[dateAt]!.field.type === 'dateTime';
   const midnightOf = (field: FieldDef) => midnightAt(sql`${readValue(field)}::timestamptz`, steady!);
+  // A record's value for a measure of a field: the field's, or the days to it from `since` (civil days in the
+  // report's zone); empty for a record its `where` leaves out.
+  const measured = (m: Measure, i: number) => {
+    const value = m.since ? sql`(${civilDay(m.field!)} - ${civilDay(m.since)})` : readValue(m.field!);
+    const only = measureWhere[i];
+    return only ? sql`case when coalesce(${only}, false) then ${value} end` : value;
+  };
+  /** A count of the records a filter picks: their marks (1 or 0) are added up instead of rows counted. */
+  const countsMarks = (m: Measure, i: number) =>
+    m.fn === 'count' && !m.field && measureWhere[i] !== undefined;
   const srcCols = [
     ...ds.map(
       (d, i) =>
@@ -400,9 +484,9 @@ function compileReport(
     ),
     ...ms.map((m, i) =>
       m.field
-        ? sql`${readValue(m.field)} as ${sql.id(`v${i}`)}`
-        : m.fn === 'share'
-          ? sql`(coalesce(${shareWhere[i]!}, false))::int as ${sql.id(`v${i}`)}`
+        ? sql`${measured(m, i)} as ${sql.id(`v${i}`)}`
+        : m.fn === 'share' || measureWhere[i]
+          ? sql`(coalesce(${measureWhere[i]!}, false))::int as ${sql.id(`v${i}`)}`
           : sql`null::int as ${sql.id(`v${i}`)}`,
     ),
     // Per converted money measure: its currency, and once the day its rate is read on.
@@ -418,8 +502,10 @@ function compileReport(
     const keys = [...ds.map((_, i) => sql.id(`d${i}`)), sql`cur`, ...converted.map((i) => sql.id(`cc${i}`))];
     const partial = (m: Measure, i: number) => {
       const v = sql.id(`v${i}`);
+      if (countsMarks(m, i)) return sql`sum(${v}) as ${v}`;
       switch (m.fn) {
         case 'count':
+        case 'formula':
           return sql`null::int as ${v}`;
         case 'min':
         case 'max':
@@ -496,6 +582,9 @@ function compileReport(
   /** A measure's aggregate over the rows of `limited`: records (one level) or daily groups (two). */
   const agg = (m: Measure, i: number) => {
     const v = sql.ref(`v${i}`);
+    // A formula is worked out from the others' values once the groups are read (`present`).
+    if (m.fn === 'formula') return sql`null::numeric`;
+    if (countsMarks(m, i)) return sql`coalesce(sum(${v}), 0)::bigint`;
     if (!daily) {
       if (m.fn === 'count') return m.field ? sql`count(${v})` : sql`count(*)`;
       if (m.fn === 'share') return sql`avg(${v})`;
@@ -515,9 +604,11 @@ function compileReport(
     }
   };
   const countAll = daily ? sql`sum(n)::bigint` : sql`count(*)`;
-  // Groups beyond the limit are ranked by the first measure (by count when it is money: currencies don't add).
+  // Groups beyond the limit are ranked by the first measure (by count when it is money added per currency, since
+  // currencies don't add, or a formula, worked out only after the query).
   const rankBy =
-    ms[0]!.fn !== 'count' && ms[0]!.field?.type === 'money' && (def.money ?? 'converted') !== 'converted'
+    ms[0]!.fn === 'formula' ||
+    (ms[0]!.fn !== 'count' && ms[0]!.field?.type === 'money' && (def.money ?? 'converted') !== 'converted')
       ? countAll
       : agg(ms[0]!, 0);
   const tops = ds.flatMap((d, i) =>
@@ -759,11 +850,7 @@ export async function runReport(
     keptFigures?: boolean;
   } = {},
 ): Promise<ReportResult> {
-  const unstorable = unstorableIn(def.filter);
-  if (unstorable)
-    throw new AppError('validation_failed', `filter: ${unstorable}`, {
-      errors: [{ field: 'filter', message: unstorable }],
-    });
+  refuseUnstorable(def);
   return inWorkspace(ctx, async (trx, workspaceId) => {
     const clock = await viewerClock(trx, ctx.principal);
     const calendar = def.calendar ?? clock.calendar;
@@ -866,6 +953,11 @@ async function present(
       }
     }
   }
+  // Formulas are worked out on every row, filled ones too, from its other measures.
+  const formulas = c.measures.flatMap((m, i) => (m.formula ? [{ i, node: m.formula.node }] : []));
+  if (formulas.length > 0)
+    for (const row of rows)
+      for (const { i, node } of formulas) row.values[i] = formulaText(evaluateFormula(node, row.values));
   const order = new Map(buckets.map((b, i) => [b.key, i]));
   // The sort's measure, its empty values last whichever the direction.
   const sortValue = (row: ReportRow) => {
@@ -935,7 +1027,15 @@ async function present(
       weekStart: d.weekStart,
       by: d.team ? ('team' as const) : null,
     })),
-    measures: c.measures.map((m) => ({ fn: m.fn, field: m.field?.key ?? null, type: m.field?.type ?? null })),
+    measures: c.measures.map((m) => ({
+      fn: m.fn,
+      field: m.field?.key ?? null,
+      // Days between two dates, and a formula's value, are numbers whatever the fields are.
+      type: m.since || m.formula ? 'number' : (m.field?.type ?? null),
+      ...(m.since ? { since: m.since.key } : {}),
+      ...(m.formula ? { expression: m.formula.text } : {}),
+      ...(m.label ? { label: m.label } : {}),
+    })),
     buckets,
     rows,
     currency: c.converted,
@@ -945,13 +1045,25 @@ async function present(
   };
 }
 
-/** Checks that the caller could run a definition (object, fields, rights), without running it. */
-export async function checkReport(ctx: ServiceContext, def: ReportDefinition): Promise<void> {
+/** A definition whose filters or measures hold text PostgreSQL cannot store (a NUL, a lone surrogate) is refused. */
+function refuseUnstorable(def: ReportDefinition): void {
   const unstorable = unstorableIn(def.filter);
   if (unstorable)
     throw new AppError('validation_failed', `filter: ${unstorable}`, {
       errors: [{ field: 'filter', message: unstorable }],
     });
+  for (const [i, m] of def.measures.entries()) {
+    const problem = unstorableIn(m);
+    if (problem)
+      throw new AppError('validation_failed', `measures.${i}: ${problem}`, {
+        errors: [{ field: `measures.${i}`, message: problem }],
+      });
+  }
+}
+
+/** Checks that the caller could run a definition (object, fields, rights), without running it. */
+export async function checkReport(ctx: ServiceContext, def: ReportDefinition): Promise<void> {
+  refuseUnstorable(def);
   await inWorkspace(ctx, async (trx, workspaceId) => {
     const s = await openScope(trx, workspaceId, def.object);
     compileReport(s, ctx.principal, def, def.calendar ?? 'gregory', def.timeZone ?? 'UTC', NO_FISCAL);

@@ -1,3 +1,4 @@
+import type { Labels } from '@rabita/shared';
 import type { ReportMetric } from '../modules/manifest.ts';
 
 // The sales module's entries in the reports' metrics catalogue: report definitions over deals that users run as
@@ -6,6 +7,44 @@ import type { ReportMetric } from '../modules/manifest.ts';
 const closed = { field: 'status', op: 'in', value: ['won', 'lost'] };
 const won = { field: 'status', op: 'eq', value: 'won' };
 const closeMonth = { field: 'expectedCloseDate', bucket: 'month' };
+
+/** Measures with their names in three languages: the definition names each in English, the catalogue in all. */
+function named(pairs: [Record<string, unknown>, Labels][]) {
+  return { measures: pairs.map(([m, n]) => ({ ...m, label: n.en })), measureNames: pairs.map(([, n]) => n) };
+}
+const wonDeals: Labels = { en: 'Won deals', ar: 'الصفقات الرابحة', fa: 'معامله‌های موفق' };
+const daysToClose = { field: 'expectedCloseDate', since: 'createdAt' };
+const cycle = named([
+  [
+    { fn: 'avg', ...daysToClose },
+    { en: 'Average days', ar: 'متوسط الأيام', fa: 'میانگین روزها' },
+  ],
+  [
+    { fn: 'min', ...daysToClose },
+    { en: 'Shortest', ar: 'الأقصر', fa: 'کوتاه‌ترین' },
+  ],
+  [
+    { fn: 'max', ...daysToClose },
+    { en: 'Longest', ar: 'الأطول', fa: 'بلندترین' },
+  ],
+  [{ fn: 'count' }, wonDeals],
+]);
+const velocity = named([
+  [
+    { fn: 'formula', expression: 'm1 * (m2 / m1) * m3 / m4' },
+    { en: 'Velocity per day', ar: 'السرعة في اليوم', fa: 'سرعت در روز' },
+  ],
+  [{ fn: 'count' }, { en: 'Closed deals', ar: 'الصفقات المغلقة', fa: 'معامله‌های بسته‌شده' }],
+  [{ fn: 'count', where: won }, wonDeals],
+  [
+    { fn: 'avg', field: 'amount', where: won },
+    { en: 'Average won amount', ar: 'متوسط مبلغ الصفقة الرابحة', fa: 'میانگین مبلغ معامله موفق' },
+  ],
+  [
+    { fn: 'avg', ...daysToClose, where: won },
+    { en: 'Days to win', ar: 'أيام الفوز', fa: 'روزهای رسیدن به موفقیت' },
+  ],
+]);
 
 export const salesMetrics: ReportMetric[] = [
   {
@@ -76,5 +115,39 @@ export const salesMetrics: ReportMetric[] = [
       limit: 10,
       chart: 'barHorizontal',
     },
+  },
+  {
+    key: 'sales.averageCycle',
+    names: { en: 'Average sales cycle', ar: 'متوسط دورة البيع', fa: 'میانگین چرخه فروش' },
+    formula: {
+      en: 'Days from a won deal’s creation to its close date, averaged per month of the close date; the shortest and longest beside it.',
+      ar: 'الأيام من إنشاء الصفقة الرابحة إلى تاريخ إغلاقها، بمتوسطها لكل شهر من تاريخ الإغلاق، مع الأقصر والأطول.',
+      fa: 'روزهای میان ایجاد معامله موفق تا تاریخ بسته شدن آن، میانگین برای هر ماه از تاریخ بسته شدن، همراه با کوتاه‌ترین و بلندترین.',
+    },
+    definition: {
+      object: 'deals',
+      filter: won,
+      groupBy: [closeMonth],
+      measures: cycle.measures,
+      chart: 'line',
+    },
+    measureNames: cycle.measureNames,
+  },
+  {
+    key: 'sales.velocity',
+    names: { en: 'Sales velocity', ar: 'سرعة المبيعات', fa: 'سرعت فروش' },
+    formula: {
+      en: 'Closed deals × win rate × average won amount ÷ average days to win, per month of the close date: the revenue the pipeline brings in a day.',
+      ar: 'الصفقات المغلقة × نسبة الفوز × متوسط مبلغ الصفقة الرابحة ÷ متوسط أيام الفوز، لكل شهر من تاريخ الإغلاق: الإيراد الذي يأتي به خط المبيعات في اليوم.',
+      fa: 'معامله‌های بسته‌شده × نرخ موفقیت × میانگین مبلغ معامله موفق ÷ میانگین روزهای رسیدن به موفقیت، برای هر ماه از تاریخ بسته شدن: درآمدی که قیف فروش در هر روز می‌آورد.',
+    },
+    definition: {
+      object: 'deals',
+      filter: closed,
+      groupBy: [closeMonth],
+      measures: velocity.measures,
+      chart: 'kpi',
+    },
+    measureNames: velocity.measureNames,
   },
 ];

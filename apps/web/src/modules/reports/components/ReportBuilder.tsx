@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Group, NumberInput, Select, Stack, Text } from '@mantine/core';
+import { ActionIcon, Button, Group, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { DateInput } from '../../../components/DateInput.tsx';
@@ -9,6 +9,7 @@ import { type FieldDef, label, visibleFields } from '../../metadata/utils/metada
 import { FilterBuilder } from '../../records/components/FilterBuilder.tsx';
 import { toFilterTree } from '../../records/utils/filter.ts';
 import { conditionsOf } from '../utils/drill-down.ts';
+import { measureName } from '../utils/measure-name.ts';
 import {
   BUCKETS,
   CHART_TYPES,
@@ -84,12 +85,9 @@ export function ReportBuilder({
         : { ...rest, measures: next, sort: { ...sort, measure: sort.measure - 1 } },
     );
   };
-  const measureName = (m: Measure) => {
-    if (m.fn === 'share') return t('reports.fn.share');
-    const field = m.field ? fields.find((f) => f.key === m.field) : undefined;
-    return field
-      ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field: label(field.labels, locale) })
-      : t('reports.fn.count');
+  const fieldName = (key: string) => {
+    const field = fields.find((f) => f.key === key);
+    return field ? label(field.labels, locale) : undefined;
   };
   const dated = groupBy.some((d) => d.bucket);
   const filterState = { join: 'and' as const, conditions: conditionsOf(value.filter) };
@@ -192,57 +190,153 @@ export function ReportBuilder({
         <Text size="sm" fw={500}>
           {t('reports.measures')}
         </Text>
-        {value.measures.map((m, i) => (
-          <Group key={i} align="flex-end">
-            <Select
-              aria-label={t('reports.measureFn')}
-              data={MEASURE_FNS.map((fn) => ({ value: fn, label: t(`reports.fn.${fn}`) }))}
-              value={m.fn}
-              onChange={(v) =>
-                v &&
-                setMeasure(
-                  i,
-                  v === 'count'
-                    ? { fn: 'count' }
-                    : v === 'share'
-                      ? { fn: 'share', where: m.where ?? { and: [] } }
-                      : { fn: v as Measure['fn'], ...(m.field ? { field: m.field } : {}) },
-                )
-              }
-              allowDeselect={false}
-              w={150}
-            />
-            {m.fn === 'share' && object && (
-              // The records counted against all of the group's: the lists' filter builder again.
-              <FilterBuilder
-                object={object}
-                value={{ join: 'and', conditions: conditionsOf(m.where) }}
-                onChange={(f) => setMeasure(i, { fn: 'share', where: toFilterTree(f) ?? { and: [] } })}
-              />
-            )}
-            {m.fn !== 'count' && m.fn !== 'share' && (
+        {value.measures.map((m, i) => {
+          const chosen = m.field ? fields.find((f) => f.key === m.field) : undefined;
+          // What stays when the function changes: the measure's name, and its filter where the new one takes it.
+          const kept = {
+            ...(m.label ? { label: m.label } : {}),
+            ...(m.where !== undefined && m.where !== null ? { where: m.where } : {}),
+          };
+          return (
+            <Group key={i} align="flex-end" wrap="wrap" data-testid={`report-measure-${i}`}>
+              <Text size="sm" c="dimmed" ff="monospace" dir="ltr" w={24}>
+                {`m${i}`}
+              </Text>
               <Select
-                aria-label={t('reports.measureField')}
-                data={fieldOptions((f) =>
-                  m.fn === 'min' || m.fn === 'max' ? NUMERIC.has(f.type) || isDate(f) : NUMERIC.has(f.type),
-                )}
-                value={m.field ?? null}
-                onChange={(v) => v && setMeasure(i, { fn: m.fn, field: v })}
+                aria-label={t('reports.measureFn')}
+                data={MEASURE_FNS.map((fn) => ({ value: fn, label: t(`reports.fn.${fn}`) }))}
+                value={m.fn}
+                onChange={(v) =>
+                  v &&
+                  setMeasure(
+                    i,
+                    v === 'count'
+                      ? { fn: 'count', ...kept }
+                      : v === 'share'
+                        ? {
+                            fn: 'share',
+                            where: m.where ?? { and: [] },
+                            ...(m.label ? { label: m.label } : {}),
+                          }
+                        : v === 'formula'
+                          ? {
+                              fn: 'formula',
+                              expression: m.expression ?? '',
+                              ...(m.label ? { label: m.label } : {}),
+                            }
+                          : {
+                              fn: v as Measure['fn'],
+                              ...kept,
+                              ...(m.field ? { field: m.field } : {}),
+                              ...(m.since ? { since: m.since } : {}),
+                            },
+                  )
+                }
+                allowDeselect={false}
+                w={150}
+              />
+              {m.fn === 'formula' && (
+                <TextInput
+                  aria-label={t('reports.expression')}
+                  description={t('reports.expressionHint')}
+                  placeholder="m1 / m0"
+                  dir="ltr"
+                  value={m.expression ?? ''}
+                  onChange={(e) => setMeasure(i, { ...m, expression: e.currentTarget.value })}
+                  w={260}
+                  data-testid={`report-formula-${i}`}
+                />
+              )}
+              {m.fn === 'share' && object && (
+                // The records counted against all of the group's: the lists' filter builder again.
+                <FilterBuilder
+                  object={object}
+                  value={{ join: 'and', conditions: conditionsOf(m.where) }}
+                  onChange={(f) =>
+                    setMeasure(i, { ...m, fn: 'share', where: toFilterTree(f) ?? { and: [] } })
+                  }
+                />
+              )}
+              {m.fn !== 'count' && m.fn !== 'share' && m.fn !== 'formula' && (
+                <Select
+                  aria-label={t('reports.measureField')}
+                  data={fieldOptions((f) => NUMERIC.has(f.type) || isDate(f))}
+                  value={m.field ?? null}
+                  onChange={(v) => {
+                    if (!v) return;
+                    const next = fields.find((f) => f.key === v);
+                    const { since: _, ...rest } = m;
+                    // A date is measured in days since another date (its creation, unless chosen otherwise); a
+                    // minimum or maximum of a date may also be the date itself.
+                    const since =
+                      isDate(next) && m.fn !== 'min' && m.fn !== 'max'
+                        ? (m.since ?? object?.fields.find((f) => f.key === 'createdAt' && f.key !== v)?.key)
+                        : isDate(next)
+                          ? m.since
+                          : undefined;
+                    setMeasure(i, { ...rest, field: v, ...(since ? { since } : {}) });
+                  }}
+                  w={200}
+                />
+              )}
+              {isDate(chosen) && m.fn !== 'count' && (
+                <Select
+                  aria-label={t('reports.daysSince')}
+                  label={t('reports.daysSince')}
+                  data={(object?.fields ?? [])
+                    .filter((f) => isDate(f) && f.key !== m.field)
+                    .map((f) => ({ value: f.key, label: label(f.labels, locale) }))}
+                  value={m.since ?? null}
+                  onChange={(v) => {
+                    const { since: _, ...rest } = m;
+                    setMeasure(i, v ? { ...rest, since: v } : rest);
+                  }}
+                  clearable={m.fn === 'min' || m.fn === 'max'}
+                  w={180}
+                />
+              )}
+              {m.fn !== 'share' && m.fn !== 'formula' && object && (
+                // Only some of the group's records measured (won deals' amounts beside every deal's count).
+                <Stack gap={2}>
+                  <Text size="xs" c="dimmed">
+                    {t('reports.onlyWhere')}
+                  </Text>
+                  <FilterBuilder
+                    object={object}
+                    value={{ join: 'and', conditions: conditionsOf(m.where) }}
+                    onChange={(f) => {
+                      const { where: _, ...rest } = m;
+                      const tree = toFilterTree(f);
+                      setMeasure(i, tree ? { ...rest, where: tree } : rest);
+                    }}
+                  />
+                </Stack>
+              )}
+              <TextInput
+                aria-label={t('reports.measureLabel')}
+                placeholder={measureName({ ...m, label: undefined }, fieldName, t)}
+                value={m.label ?? ''}
+                maxLength={100}
+                onChange={(e) => {
+                  const { label: _, ...rest } = m;
+                  const text = e.currentTarget.value;
+                  setMeasure(i, text.trim() ? { ...rest, label: text } : rest);
+                }}
                 w={200}
               />
-            )}
-            {value.measures.length > 1 && (
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                aria-label={t('reports.removeMeasure')}
-                onClick={() => setMeasure(i, null)}
-              >
-                <IconTrash size={16} />
-              </ActionIcon>
-            )}
-          </Group>
-        ))}
+              {value.measures.length > 1 && (
+                <ActionIcon
+                  variant="subtle"
+                  color="red"
+                  aria-label={t('reports.removeMeasure')}
+                  onClick={() => setMeasure(i, null)}
+                >
+                  <IconTrash size={16} />
+                </ActionIcon>
+              )}
+            </Group>
+          );
+        })}
         {value.measures.length < 10 && (
           <Button
             variant="subtle"
@@ -336,7 +430,7 @@ export function ReportBuilder({
               (['desc', 'asc'] as const).map((direction) => ({
                 value: `${i}:${direction}`,
                 label: t(direction === 'desc' ? 'reports.sortLargest' : 'reports.sortSmallest', {
-                  measure: measureName(m),
+                  measure: measureName(m, fieldName, t),
                 }),
               })),
             )}

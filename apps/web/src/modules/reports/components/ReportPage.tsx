@@ -96,8 +96,17 @@ export default function ReportPage() {
       if (!metrics.data && !metrics.error) return;
       const metric = metrics.data?.find((m) => m.key === metricKey);
       if (metric) {
-        setDraft(metric.definition as ReportDefinition);
-        setName(metric.names[i18n.language as 'en' | 'ar' | 'fa'] ?? metric.names.en);
+        const language = i18n.language as 'en' | 'ar' | 'fa';
+        const definition = metric.definition as ReportDefinition;
+        // Its measures named in the reader's language, as the copy they change and save will be.
+        setDraft({
+          ...definition,
+          measures: definition.measures.map((m, i) => {
+            const names = metric.measureNames?.[i];
+            return names ? { ...m, label: names[language] ?? names.en } : m;
+          }),
+        });
+        setName(metric.names[language] ?? metric.names.en);
         return;
       }
     }

@@ -58,7 +58,8 @@ describe('report charts', () => {
       }).format(new Date('2025-03-01T12:00:00Z')),
     );
     expect(model.series).toEqual([
-      { name: 'Measure 0 (USD)', values: [2, 0, 1], fn: 'count' },
+      // Converted into the workspace's currency: only the money measure names it.
+      { name: 'Measure 0', values: [2, 0, 1], fn: 'count' },
       { name: 'Measure 1 (USD)', values: [30.5, null, 7], fn: 'sum' },
     ]);
     expect(model.categories[1]?.range).toEqual({ from: '2025-03-21', to: '2025-04-20' });

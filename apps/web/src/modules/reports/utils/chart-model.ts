@@ -143,9 +143,14 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
         ? 0
         : (catIndex.get(catKey(row.keys[categoryDim] ?? null, row.others[categoryDim] ?? false)) ?? -1);
     if (at < 0) continue;
-    const currency = money && row.currency ? ` (${row.currency})` : '';
     const measures = seriesDim >= 0 ? [0] : result.measures.map((_, i) => i);
     for (const m of measures) {
+      // Added per currency, every measure's series is one currency's; converted into the workspace's, only money
+      // says its currency (a count, a day count or a formula has none).
+      const currency =
+        money && row.currency && (result.currency === null || result.measures[m]?.type === 'money')
+          ? ` (${row.currency})`
+          : '';
       const name =
         seriesDim >= 0
           ? `${namer.key(seriesDim, row.keys[seriesDim] ?? null, row.others[seriesDim] ?? false)}${currency}`

@@ -34,11 +34,24 @@ export const BUCKETS: readonly Bucket[] = [
 ];
 /** How a KPI chart compares its latest period: with the one before it, or the same period a year earlier. */
 export type KpiCompare = NonNullable<ReportDefinition['compare']>;
-export const MEASURE_FNS: readonly Measure['fn'][] = ['count', 'sum', 'avg', 'min', 'max', 'share'];
+export const MEASURE_FNS: readonly Measure['fn'][] = [
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'share',
+  'formula',
+];
 
-/** Whether a measure says all it needs: a count as it is, a share its filter, the others their field. */
+/** Whether a measure says all it needs: a count as it is, a share its filter, a formula its expression, the others their field. */
 export const measureReady = (m: Measure): boolean =>
-  m.fn === 'count' || (m.fn === 'share' ? m.where !== undefined && m.where !== null : Boolean(m.field));
+  m.fn === 'count' ||
+  (m.fn === 'share'
+    ? m.where !== undefined && m.where !== null
+    : m.fn === 'formula'
+      ? Boolean(m.expression?.trim())
+      : Boolean(m.field));
 
 /** A catalogue metric (GET /reports/metrics). */
 export type ReportMetric = components['schemas']['ReportMetric'];

@@ -5,6 +5,7 @@ import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
 import { useMembers } from '../../workspaces/hooks/useMembers.ts';
 import { useTeams } from '../../workspaces/hooks/useTeams.ts';
 import type { Namer } from './chart-model.ts';
+import { measureName } from './measure-name.ts';
 import type { ReportResult } from './report-types.ts';
 
 /** How a report's groups and measures are named for the reader: option labels, people, teams, record titles. */
@@ -26,11 +27,14 @@ export function useNamer(object: ObjectDef | undefined, result: ReportResult | u
     measure: (i) => {
       const m = result?.measures[i];
       if (!m) return '';
-      const field = fieldOf(m.field);
-      if (m.fn === 'share') return t('reports.fn.share');
-      return field
-        ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field: label(field.labels, locale) })
-        : t('reports.fn.count');
+      return measureName(
+        m,
+        (key) => {
+          const field = fieldOf(key);
+          return field ? label(field.labels, locale) : undefined;
+        },
+        t,
+      );
     },
     key: (dim, key, others) => {
       if (others) return t('reports.others');

@@ -1,0 +1,32 @@
+import type { TFunction } from 'i18next';
+
+/** What a measure says of itself, in a definition or an answer. */
+interface NamedMeasure {
+  fn: string;
+  field?: string | null | undefined;
+  since?: string | undefined;
+  expression?: string | undefined;
+  label?: string | undefined;
+}
+
+/**
+ * A measure's name for the reader: the name its definition gave it; else what it measures — a formula by its
+ * expression, days between two dates by both fields, a share as such, a count, or the function of a field.
+ */
+export function measureName(
+  m: NamedMeasure,
+  fieldName: (key: string) => string | undefined,
+  t: TFunction,
+): string {
+  if (m.label) return m.label;
+  if (m.fn === 'formula') return `${t('reports.fn.formula')}: ${m.expression ?? ''}`;
+  if (m.fn === 'share') return t('reports.fn.share');
+  const field = m.field ? fieldName(m.field) : undefined;
+  if (field && m.since)
+    return t('reports.daysOf', {
+      fn: t(`reports.fn.${m.fn}`),
+      from: fieldName(m.since) ?? m.since,
+      to: field,
+    });
+  return field ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field }) : t('reports.fn.count');
+}
