@@ -1,5 +1,6 @@
 import type { Labels } from '@rabita/shared';
 import type { ReportMetric } from '../modules/manifest.ts';
+import { namedMeasures } from '../modules/metric-measures.ts';
 
 // The sales module's entries in the reports' metrics catalogue: report definitions over deals that users run as
 // they are, or copy into their own reports and change.
@@ -8,13 +9,9 @@ const closed = { field: 'status', op: 'in', value: ['won', 'lost'] };
 const won = { field: 'status', op: 'eq', value: 'won' };
 const closeMonth = { field: 'expectedCloseDate', bucket: 'month' };
 
-/** Measures with their names in three languages: the definition names each in English, the catalogue in all. */
-function named(pairs: [Record<string, unknown>, Labels][]) {
-  return { measures: pairs.map(([m, n]) => ({ ...m, label: n.en })), measureNames: pairs.map(([, n]) => n) };
-}
 const wonDeals: Labels = { en: 'Won deals', ar: 'الصفقات الرابحة', fa: 'معامله‌های موفق' };
 const daysToClose = { field: 'expectedCloseDate', since: 'createdAt' };
-const cycle = named([
+const cycle = namedMeasures([
   [
     { fn: 'avg', ...daysToClose },
     { en: 'Average days', ar: 'متوسط الأيام', fa: 'میانگین روزها' },
@@ -29,7 +26,7 @@ const cycle = named([
   ],
   [{ fn: 'count' }, wonDeals],
 ]);
-const velocity = named([
+const velocity = namedMeasures([
   [
     { fn: 'formula', expression: 'm1 * (m2 / m1) * m3 / m4' },
     { en: 'Velocity per day', ar: 'السرعة في اليوم', fa: 'سرعت در روز' },

@@ -137,6 +137,18 @@ export async function answerSurvey(
     where s.workspace_id = ${workspaceId} and s.id = ${id}`.execute(trx);
 }
 
+/** Keeps a survey's rating on its ticket (the `satisfaction` field reports and lists read). */
+export async function keepSatisfaction(
+  trx: Tx,
+  workspaceId: string,
+  ticketId: string,
+  rating: number,
+): Promise<void> {
+  await sql`
+    update tickets set satisfaction = ${rating}
+    where workspace_id = ${workspaceId} and id = ${ticketId}`.execute(trx);
+}
+
 /** The latest agent who replied publicly on a ticket (who a survey is sent for when it has no assignee). */
 export async function lastReplier(
   trx: Tx,

@@ -258,6 +258,7 @@ export async function answerSurvey(
       resolved,
       followUpTaskId: task,
     });
+    await repo.keepSatisfaction(trx, ws, survey.ticketId, answer.rating);
     return pageOf({ ...survey, status: 'answered', rating: answer.rating, comment, resolved }, ticket);
   });
   if (!result) throw new AppError('not_found', 'This survey link is not known here.');

@@ -25,7 +25,7 @@ describe('first-contact resolution three ways', () => {
   let teamId: string;
   /** Each ticket's survey page as the customer first saw it. */
   const pages = new Map<string, string>();
-  const ids: Record<'t1' | 't2', string> = { t1: '', t2: '' };
+  const ids: Record<'t1' | 't2' | 't3', string> = { t1: '', t2: '', t3: '' };
   const call = apiCaller(
     () => t.app,
     () => admin.cookie,
@@ -131,6 +131,7 @@ describe('first-contact resolution three ways', () => {
     // T3: one reply, resolved, the customer says yes, reopened, resolved again and the customer says no: the latest
     // answer counts. The agent keeps "first contact".
     const t3 = await ticket(p3, 1);
+    ids.t3 = t3;
     await resolve(t3, 'first_contact');
     expect((await answer(admin, t3, 'rating=4&resolved=yes')).statusCode).toBe(200);
     await ok('PATCH', `/objects/tickets/${t3}`, { status: 'open' });
@@ -180,6 +181,30 @@ describe('first-contact resolution three ways', () => {
         customer: { firstContact: 1, sample: 3, rate: 1 / 3, notResolved: 2 },
       },
     });
+  });
+
+  it('keeps the latest rating on the ticket, and the CSAT metric counts those rated 4 or 5 of the rated ones', async () => {
+    const satisfaction = async (id: string | undefined) =>
+      ((await call('GET', `/objects/tickets/${id}?fields=satisfaction`)).json() as { satisfaction: unknown })
+        .satisfaction;
+    // T3 was rated 4, reopened, resolved again and rated 2: the ticket keeps 2.
+    expect([await satisfaction(ids.t1), await satisfaction(ids.t2), await satisfaction(ids.t3)]).toEqual([
+      5, 3, 2,
+    ]);
+    const catalogue = (await call('GET', '/reports/metrics')).json() as {
+      data: { key: string; definition: Record<string, unknown> }[];
+    };
+    const csat = catalogue.data.find((m) => m.key === 'service.csat')!;
+    const run = await call('POST', '/reports/run', { ...csat.definition, timeZone: 'UTC' });
+    expect(run.statusCode, run.body).toBe(200);
+    const rated = (run.json() as { rows: { values: (string | number | null)[] }[] }).rows.filter(
+      (r) => Number(r.values[2]) > 0,
+    );
+    // T1 5, T2 3, T3 2, T5 4 (the other workspace's 5 is not here): half satisfied, 3.5 on average.
+    expect(rated.map((r) => r.values.map(Number))).toEqual([[0.5, 3.5, 4]]);
+    // Read-only: nobody writes a rating but the survey.
+    const write = await call('PATCH', `/objects/tickets/${ids.t1}`, { satisfaction: 1 });
+    expect(write.statusCode).toBe(400);
   });
 
   it('asks whether it was resolved in the customer’s language, and keeps the answer on the survey', async () => {

@@ -1,10 +1,23 @@
 import type { ReportMetric } from '../modules/manifest.ts';
+import { namedMeasures } from '../modules/metric-measures.ts';
 
 // The service desk's entries in the reports' metrics catalogue: report definitions over tickets that users run as
 // they are, or copy into their own reports and change.
 
 const createdMonth = { field: 'createdAt', bucket: 'month' };
 const resolvedMonth = { field: 'resolvedAt', bucket: 'month' };
+
+const satisfied = namedMeasures([
+  [
+    { fn: 'share', where: { field: 'satisfaction', op: 'gte', value: 4 } },
+    { en: 'CSAT', ar: 'رضا العملاء', fa: 'رضایت مشتری' },
+  ],
+  [
+    { fn: 'avg', field: 'satisfaction' },
+    { en: 'Average rating', ar: 'متوسط التقييم', fa: 'میانگین امتیاز' },
+  ],
+  [{ fn: 'count' }, { en: 'Rated tickets', ar: 'التذاكر المقيَّمة', fa: 'تیکت‌های امتیازداده‌شده' }],
+]);
 
 export const serviceMetrics: ReportMetric[] = [
   {
@@ -80,5 +93,22 @@ export const serviceMetrics: ReportMetric[] = [
       measures: [{ fn: 'share', where: { field: 'reopenCount', op: 'gt', value: 0 } }, { fn: 'count' }],
       chart: 'line',
     },
+  },
+  {
+    key: 'service.csat',
+    names: { en: 'Customer satisfaction (CSAT)', ar: 'رضا العملاء (CSAT)', fa: 'رضایت مشتری (CSAT)' },
+    formula: {
+      en: 'Tickets rated 4 or 5 ÷ all rated tickets (the requester’s answer to the survey after resolution, 1–5), per month they were resolved; the average rating beside it.',
+      ar: 'التذاكر المقيَّمة بـ 4 أو 5 ÷ كل التذاكر المقيَّمة (جواب صاحب الطلب على الاستبيان بعد الحل، من 1 إلى 5)، لكل شهر حُلّت فيه؛ ومعه متوسط التقييم.',
+      fa: 'تیکت‌های با امتیاز ۴ یا ۵ ÷ همه تیکت‌های امتیازداده‌شده (پاسخ درخواست‌کننده به نظرسنجی پس از حل، ۱ تا ۵)، برای هر ماه حل شدن؛ همراه با میانگین امتیاز.',
+    },
+    definition: {
+      object: 'tickets',
+      filter: { field: 'satisfaction', op: 'isNotNull' },
+      groupBy: [resolvedMonth],
+      measures: satisfied.measures,
+      chart: 'line',
+    },
+    measureNames: satisfied.measureNames,
   },
 ];

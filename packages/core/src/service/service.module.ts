@@ -37,6 +37,7 @@ import * as returnTables from './returns.migrations.ts';
 import { returnsRoutes } from './returns.routes.ts';
 import { returnHooks } from './returns.service.ts';
 import { returnsTimeline } from './returns.timeline.ts';
+import * as satisfactionColumn from './satisfaction.migrations.ts';
 import { serviceMetrics } from './service.metrics.ts';
 import { tickets } from './service.objects.ts';
 import * as slaTables from './sla.migrations.ts';
@@ -94,6 +95,7 @@ export const serviceModule: ModuleManifest = {
     'service-0018-priority-rank': priorityRank,
     'service-0019-case-workflows': caseWorkflowTables,
     'service-0020-keys-led-by-workspace': keysLedByWorkspace,
+    'service-0021-satisfaction': satisfactionColumn,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.

@@ -201,5 +201,12 @@ export const tickets: ObjectDef = {
       { en: 'First-contact resolution', ar: 'الحل من أول تواصل', fa: 'حل در اولین تماس' },
       { type: 'select', options: FCR_DISPOSITIONS },
     ),
+    // The requester's rating on the satisfaction survey of the ticket's latest resolution (csat.service.ts).
+    field(
+      'satisfaction',
+      'satisfaction',
+      { en: 'Satisfaction', ar: 'الرضا', fa: 'رضایت' },
+      { type: 'rating', readOnly: true },
+    ),
   ],
 };
