@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger, type Runner } from 'graphile-worker';
 import { simpleParser } from 'mailparser';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fa } from '../apps/web/src/i18n/fa.ts';
@@ -18,6 +18,7 @@ import { startJobWorker } from '../packages/core/src/jobs/job-worker.ts';
 import { registry } from '../packages/core/src/modules/registry.ts';
 import { defaultSettings } from '../packages/core/src/modules/settings.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../packages/core/src/workflows/smtp-receiver.ts';
+import { ownerPool } from '../test/harness.ts';
 import { openSignedInDesk, PERSIAN_IN_TEHRAN, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 const KEY = randomBytes(32);
@@ -51,7 +52,7 @@ describe('tickets by email in the browser, in Persian', () => {
     ({ base, browser, page } = desk);
     const { t } = desk;
     sync = startTestSync(t.handle.db, KEY, { pollMs: 500 });
-    pool = new pg.Pool({ connectionString: t.url, max: 4 });
+    pool = ownerPool(t.url, 4);
     worker = await startJobWorker({
       pgPool: pool,
       concurrency: 2,

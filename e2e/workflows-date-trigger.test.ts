@@ -2,10 +2,10 @@
 // Browser test: in Persian, a workflow's trigger is set to "three business days before a deal's expected close
 // date, at 09:00" through the trigger form; the server takes the saved draft and publishes it, and a deal written
 // afterwards gets its job at 09:00 Tehran time, never on a Friday (the workspace is Iranian).
-import pg from 'pg';
+import type pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../test/harness.ts';
+import { ownerPool, type TestApp } from '../test/harness.ts';
 import { openSignedInDesk, type SignedInDesk, seriousAxeViolations } from './desk.ts';
 
 describe('the date-relative trigger in the browser', () => {
@@ -21,7 +21,7 @@ describe('the date-relative trigger in the browser', () => {
   beforeAll(async () => {
     desk = await openSignedInDesk('Person', { locale: 'fa' }, {}, { viewport: { width: 1400, height: 900 } });
     ({ t, base, page } = desk);
-    owner = new pg.Pool({ connectionString: t.url, max: 1 });
+    owner = ownerPool(t.url, 1);
     workspaceId = ((await api('GET', '/me')) as { workspace: { id: string } }).workspace.id;
     await api('PATCH', '/workspace', { defaultCountry: 'IR' });
   }, 120_000);

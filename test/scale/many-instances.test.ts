@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../e2e/browser.ts';
 import { newDeskPage } from '../../e2e/desk.ts';
-import { createTestDatabase } from '../harness.ts';
+import { createTestDatabase, ownerPool } from '../harness.ts';
 import {
   type ClusterEnv,
   clusterEnv,
@@ -156,7 +156,7 @@ describe.skipIf(!HAPROXY)(TITLE, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    owner = new pg.Pool({ connectionString: database.url, max: 3 });
+    owner = ownerPool(database.url, 3);
     receiver = startReceiver();
     await new Promise<void>((r) => receiver.server.listen(0, '127.0.0.1', () => r()));
     receiverUrl = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;

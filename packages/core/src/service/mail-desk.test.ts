@@ -5,12 +5,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger, type Runner } from 'graphile-worker';
 import { simpleParser } from 'mailparser';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiCaller,
   createTestApp,
   joinByInvitation,
+  ownerPool,
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
@@ -98,7 +99,7 @@ describe('tickets by email through a shared desk mailbox', () => {
     const desk = await call('PUT', `/service/mailboxes/${mailboxId}`, { queue: 'general' });
     expect(desk.statusCode, desk.body).toBe(200);
     sync = startTestSync(t.handle.db, KEY, { pollMs: 500 });
-    pool = new pg.Pool({ connectionString: t.url, max: 4 });
+    pool = ownerPool(t.url, 4);
     worker = await startWorker();
   }, 90_000);
   const startWorker = () =>

@@ -4,9 +4,9 @@
 // worker's jobs through the job worker's heartbeat. Each time: every run ends succeeded, no internal effect happened
 // twice (the counter on the person moved once, one task per run), each external effect reached its local receiver
 // under one key only (a resend repeats it), and no run was left without its job. Then a short soak of random kills.
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, ownerPool, signUp, type TestApp } from '../../../../test/harness.ts';
 import {
   type CrashTarget,
   type CrashWorker,
@@ -58,7 +58,7 @@ describe('workflow runs when their worker is killed', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
     receivers = await startReceivers();
     target = { url: t.url, workspaceId: admin.workspaceId, userId: admin.userId, smtpUrl: receivers.smtpUrl };
     workflowId = await createCrashWorkflow(call, receivers.hookUrl);

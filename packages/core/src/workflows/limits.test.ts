@@ -1,8 +1,8 @@
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, ownerPool, signUp, type TestApp } from '../../../../test/harness.ts';
 import { runWorkflowStep, type StepOptions, THROTTLED } from './run-step.ts';
 import { runJobKey } from './runs.ts';
 import { parseMail, type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
@@ -50,7 +50,7 @@ describe('workflow limits: emails per recipient and steps per workspace a minute
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
     smtp = await startSmtpReceiver((raw, session) => {
       mails.push({ raw, to: session.envelope.rcptTo.map((r) => r.address) });
     });

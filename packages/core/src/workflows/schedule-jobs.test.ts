@@ -1,9 +1,9 @@
 // Schedule and date-relative triggers against the real database: publishing queues the job at the next time (held
 // in pending_jobs, as before the worker's first start), the job's function starts the run and queues the next
 // one in one transaction, and keys make a second fire of one time impossible.
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, ownerPool, signUp, type TestApp } from '../../../../test/harness.ts';
 import { nextFire } from './schedule.ts';
 import { backfillDateJobs, fireDateTrigger, fireSchedule } from './schedule-jobs.ts';
 
@@ -52,7 +52,7 @@ describe('schedule and date-relative workflow triggers', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
     // An Iranian workspace: Tehran time, Friday weekend.
     const ws = await call('PATCH', '/workspace', { defaultCountry: 'IR' });
     expect(ws.statusCode, ws.body).toBe(200);

@@ -2,10 +2,10 @@
 // the run and queues the next fire under the same key while it still holds its own; the run's steps follow on the
 // same worker. Nothing here calls the job's function itself.
 import { loadConfig, startWorker } from '@rabita/server';
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, ownerPool, signUp, type TestApp } from '../../../../test/harness.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,7 +21,7 @@ describe('a schedule on the job worker', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
   });
   afterAll(async () => {
     await owner?.end();

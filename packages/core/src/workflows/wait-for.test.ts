@@ -1,8 +1,8 @@
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, ownerPool, signUp, type TestApp } from '../../../../test/harness.ts';
 import { runWorkflowStep } from './run-step.ts';
 import { runJobKey } from './runs.ts';
 
@@ -43,7 +43,7 @@ describe('a waitFor step: the record’s change, or the timeout', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
     const created = await call('POST', '/workflows', {
       name: 'Wait for a reply',
       draft: {

@@ -4,12 +4,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apiCaller,
   createTestApp,
   joinByInvitation,
+  ownerPool,
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
@@ -76,7 +77,7 @@ describe('workflow runs', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
     smtp = await startSmtpReceiver(async (raw, session) => {
       const messageId = parseMail(raw).headers.get('message-id') ?? '';
       const recorded = await owner.query(

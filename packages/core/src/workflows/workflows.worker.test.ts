@@ -2,10 +2,10 @@
 // as `rabita start` runs it) takes the steps one job at a time, through a wait of two seconds and an email to a
 // local SMTP receiver, to the end. Nothing here calls the step runner itself.
 import { loadConfig, startWorker } from '@rabita/server';
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { apiCaller, createTestApp, ownerPool, signUp, type TestApp } from '../../../../test/harness.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,7 +24,7 @@ describe('workflow runs on the job worker', () => {
   beforeAll(async () => {
     t = await createTestApp({ RABITA_OPEN_SIGNUP: 'true' });
     admin = await signUp(t.app);
-    owner = new pg.Pool({ connectionString: t.url, max: 2 });
+    owner = ownerPool(t.url, 2);
     smtp = await startSmtpReceiver((raw) => {
       received.push(raw);
     });
