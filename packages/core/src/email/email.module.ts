@@ -1,5 +1,6 @@
 import type { ModuleManifest, TaskDeps } from '../modules/manifest.ts';
 import { emailAnalyticsRoutes } from './analytics.routes.ts';
+import * as claimByRow from './claim-by-row.migrations.ts';
 import * as earlyBounceTables from './early-bounces.migrations.ts';
 import { EMAIL_ERRORS } from './email.errors.ts';
 import { announceReceivedMail, emailEvents } from './email.events.ts';
@@ -45,6 +46,7 @@ export const emailModule: ModuleManifest = {
     'email-0004-tracking': trackingTables,
     'email-0005-sequences': sequenceTables,
     'email-0006-early-bounces': earlyBounceTables,
+    'email-0007-claim-by-row': claimByRow,
   },
   permissions: [{ action: 'mailboxes.manage', roles: [] }],
   errors: EMAIL_ERRORS,

@@ -146,7 +146,7 @@ describe('storing a fetched batch set-based', () => {
     );
     const links = await s.rows<{ message_id: string; object_key: string; record_id: string; how: string }>(
       `select m.message_id, l.object_key, l.record_id, l.how from email_links l
-       join email_messages m on m.id = l.message_id order by 1, 2`,
+       join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id order by 1, 2`,
     );
     const label = async (object: string, id: string) => {
       const view = (await s.call('GET', `/objects/${object}/${id}`)).json() as Record<string, unknown>;
@@ -158,7 +158,7 @@ describe('storing a fetched batch set-based', () => {
     for (const l of links)
       named.push(`${l.message_id} → ${l.object_key} ${await label(l.object_key, l.record_id)} (${l.how})`);
     const locations = await s.rows<{ uid: string; message_id: string }>(
-      `select l.uid::text, m.message_id from email_locations l join email_messages m on m.id = l.message_id
+      `select l.uid::text, m.message_id from email_locations l join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id
        order by l.uid`,
     );
     const people = await s.rows<{ n: number }>(`select count(*)::int as n from people`);
@@ -333,7 +333,7 @@ describe('storing a fetched batch set-based', () => {
     expect(bridged[0]!.thread_id).toBe(oldest);
     // Every link moved with its message (a merge finds the links through the merged threads' messages).
     const stray = await batchSide.rows<{ n: number }>(
-      `select count(*)::int as n from email_links l join email_messages m on m.id = l.message_id
+      `select count(*)::int as n from email_links l join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id
        where l.thread_id <> m.thread_id`,
     );
     expect(stray[0]!.n).toBe(0);

@@ -82,7 +82,7 @@ describe('mailbox sync with CONDSTORE and QRESYNC against a real Dovecot', () =>
   const locations = (messageId: string) =>
     rows<{ folder: string; uid: string; uid_validity: string }>(
       `select l.folder, l.uid::text, l.uid_validity::text from email_locations l
-       join email_messages m on m.id = l.message_id where m.message_id = '${messageId}'`,
+       join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id where m.message_id = '${messageId}'`,
     );
 
   /** Waits until the sync is past its first pass and first poll: messages stored, folders' state kept. */

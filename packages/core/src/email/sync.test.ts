@@ -245,7 +245,7 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
     await dovecot.append('sara', 'INBOX', raw);
     const found = await until('the message without an id', async () => {
       const r = await rows<{ synthesised: boolean; n: number }>(
-        `select m.synthesised, (select count(*)::int from email_locations l where l.message_id = m.id) as n
+        `select m.synthesised, (select count(*)::int from email_locations l where l.workspace_id = m.workspace_id and l.message_id = m.id) as n
          from email_messages m where subject = 'no id'`,
       );
       return r.length === 1 && r[0]!.n === 2 ? r : undefined;
@@ -277,7 +277,7 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
     // The copy appended to Sent is found by the next poll and becomes a second location of the same message.
     const locations = await until('the Sent copy', async () => {
       const l = await rows<{ folder: string }>(
-        `select l.folder from email_locations l join email_messages m on m.id = l.message_id
+        `select l.folder from email_locations l join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id
          where m.message_id = '${sent.messageId.replace(/'/g, "''")}'`,
       );
       return l.length > 0 ? l : undefined;
@@ -522,14 +522,14 @@ describe('mailbox sync against a real Dovecot, and sending through a real SMTP p
 
   it('removes the location of a message expunged on the server', async () => {
     const [before] = await rows<{ uid: string }>(
-      `select l.uid::text from email_locations l join email_messages m on m.id = l.message_id
+      `select l.uid::text from email_locations l join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id
        where m.message_id = 'second@customer.example'`,
     );
     await dovecot.expunge('sara', 'INBOX', [Number(before!.uid)]);
     await until('the expunge', async () =>
       (
         await rows(
-          `select 1 from email_locations l join email_messages m on m.id = l.message_id
+          `select 1 from email_locations l join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id
            where m.message_id = 'second@customer.example'`,
         )
       ).length === 0

@@ -165,7 +165,7 @@ describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IM
     await dovecot.deliver('sara', await reply(false, 'real-reply'));
     await until('the reply', async () => ((await stats()).replied === 1 ? true : undefined));
     const kinds = await rows<{ kind: string }>(
-      `select e.kind from email_events e join email_messages m on m.id = e.message_id
+      `select e.kind from email_events e join email_messages m on m.workspace_id = e.workspace_id and m.id = e.message_id
        where m.message_id = '${sent.messageId}' order by e.kind`,
     );
     expect(kinds.map((k) => k.kind)).toEqual(['auto_reply', 'reply']);
@@ -208,7 +208,7 @@ describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IM
     await dovecot.append('sara', 'Sent', original);
     const events = await until('the claimed bounce', async () => {
       const e = await rows<{ kind: string }>(
-        `select e.kind from email_events e join email_messages m on m.id = e.message_id
+        `select e.kind from email_events e join email_messages m on m.workspace_id = e.workspace_id and m.id = e.message_id
          where m.message_id = '${messageId}'`,
       );
       return e.length > 0 ? e : undefined;
