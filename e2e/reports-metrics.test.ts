@@ -91,4 +91,24 @@ describe('the metrics catalogue in the browser, in Persian', () => {
     expect((await page.getByTestId('report-kpi').first().textContent()) ?? '').toContain('۷۵');
     await page.screenshot({ path: path.join(SHOTS, 'reports-metric-velocity-fa.png'), fullPage: true });
   });
+
+  it('draws the lead funnel in Persian, a stage for each measure', async () => {
+    for (const [name, status] of [
+      ['نرگس', 'new'],
+      ['پویا', 'contacted'],
+      ['سینا', 'qualified'],
+      ['رها', 'converted'],
+    ])
+      await api('POST', '/objects/leads', { name, status, source: 'اینستاگرام' });
+    await page.goto(`${base}/reports/new?metric=sales.leadFunnel`);
+    const chart = page.getByTestId('report-chart');
+    await chart.waitFor();
+    await expect
+      .poll(async () => (await chart.textContent()) ?? '', { timeout: 15_000 })
+      .toContain('تبدیل‌شده');
+    const text = (await chart.textContent()) ?? '';
+    for (const stage of ['سرنخ‌ها', 'تماس‌گرفته یا جلوتر', 'واجد شرایط یا جلوتر'])
+      expect(text).toContain(stage);
+    await page.screenshot({ path: path.join(SHOTS, 'reports-metric-lead-funnel-fa.png'), fullPage: true });
+  });
 });

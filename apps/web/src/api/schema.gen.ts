@@ -15015,6 +15015,11 @@ export interface paths {
                             where?: unknown;
                             /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                             since?: string;
+                            /**
+                             * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                             * @enum {string}
+                             */
+                            unit?: "days" | "hours";
                             /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                             expression?: string;
                             /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -15252,6 +15257,11 @@ export interface paths {
                                 where?: unknown;
                                 /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                                 since?: string;
+                                /**
+                                 * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                                 * @enum {string}
+                                 */
+                                unit?: "days" | "hours";
                                 /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                                 expression?: string;
                                 /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -15561,6 +15571,11 @@ export interface paths {
                                 where?: unknown;
                                 /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                                 since?: string;
+                                /**
+                                 * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                                 * @enum {string}
+                                 */
+                                unit?: "days" | "hours";
                                 /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                                 expression?: string;
                                 /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -17013,6 +17028,11 @@ export interface paths {
                                     where?: unknown;
                                     /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                                     since?: string;
+                                    /**
+                                     * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                                     * @enum {string}
+                                     */
+                                    unit?: "days" | "hours";
                                     /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                                     expression?: string;
                                     /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -17080,6 +17100,11 @@ export interface paths {
                                     where?: unknown;
                                     /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                                     since?: string;
+                                    /**
+                                     * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                                     * @enum {string}
+                                     */
+                                    unit?: "days" | "hours";
                                     /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                                     expression?: string;
                                     /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -17967,6 +17992,11 @@ export interface paths {
                                     where?: unknown;
                                     /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                                     since?: string;
+                                    /**
+                                     * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                                     * @enum {string}
+                                     */
+                                    unit?: "days" | "hours";
                                     /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                                     expression?: string;
                                     /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -18034,6 +18064,11 @@ export interface paths {
                                     where?: unknown;
                                     /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                                     since?: string;
+                                    /**
+                                     * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                                     * @enum {string}
+                                     */
+                                    unit?: "days" | "hours";
                                     /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                                     expression?: string;
                                     /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -32109,6 +32144,11 @@ export interface components {
                         where?: unknown;
                         /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                         since?: string;
+                        /**
+                         * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                         * @enum {string}
+                         */
+                        unit?: "days" | "hours";
                         /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                         expression?: string;
                         /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -32176,6 +32216,11 @@ export interface components {
                         where?: unknown;
                         /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                         since?: string;
+                        /**
+                         * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                         * @enum {string}
+                         */
+                        unit?: "days" | "hours";
                         /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                         expression?: string;
                         /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -32317,6 +32362,11 @@ export interface components {
                         where?: unknown;
                         /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                         since?: string;
+                        /**
+                         * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                         * @enum {string}
+                         */
+                        unit?: "days" | "hours";
                         /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                         expression?: string;
                         /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -32384,6 +32434,11 @@ export interface components {
                         where?: unknown;
                         /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                         since?: string;
+                        /**
+                         * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                         * @enum {string}
+                         */
+                        unit?: "days" | "hours";
                         /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                         expression?: string;
                         /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -34358,8 +34413,10 @@ export interface components {
                 field: string | null;
                 /** @description number for days between dates and for a formula. */
                 type: string | null;
-                /** @description Days counted from this date field to `field`. */
+                /** @description Days (or hours, `unit`) counted from this date field to `field`. */
                 since?: string;
+                /** @enum {string} */
+                unit?: "days" | "hours";
                 /** @description A formula’s expression over m0…m9. */
                 expression?: string;
                 /** @description The name the definition gave the measure. */
@@ -34416,8 +34473,10 @@ export interface components {
                 field: string | null;
                 /** @description number for days between dates and for a formula. */
                 type: string | null;
-                /** @description Days counted from this date field to `field`. */
+                /** @description Days (or hours, `unit`) counted from this date field to `field`. */
                 since?: string;
+                /** @enum {string} */
+                unit?: "days" | "hours";
                 /** @description A formula’s expression over m0…m9. */
                 expression?: string;
                 /** @description The name the definition gave the measure. */
@@ -35530,6 +35589,11 @@ export interface components {
                         where?: unknown;
                         /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                         since?: string;
+                        /**
+                         * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                         * @enum {string}
+                         */
+                        unit?: "days" | "hours";
                         /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                         expression?: string;
                         /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */
@@ -35659,6 +35723,11 @@ export interface components {
                         where?: unknown;
                         /** @description With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt. */
                         since?: string;
+                        /**
+                         * @description With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).
+                         * @enum {string}
+                         */
+                        unit?: "days" | "hours";
                         /** @description For formula: arithmetic over the other measures, named m0…m9 by their place — numbers, + - * /, unary minus and parentheses (m1 * m2 / m3). Empty when an operand is empty or a division is by zero. */
                         expression?: string;
                         /** @description The measure’s name as charts and tables show it (a formula’s, mostly). */

@@ -940,6 +940,9 @@ export const ar: Dictionary = {
     expressionHint: 'المقاييس الأخرى برقمها (m0، m1…)، وأعداد، و+ − × ÷ وأقواس: m1 / m0',
     daysSince: 'الأيام منذ',
     daysOf: '{{fn}} الأيام من {{from}} إلى {{to}}',
+    hoursOf: '{{fn}} الساعات من {{from}} إلى {{to}}',
+    unit: 'بـ',
+    units: { days: 'الأيام', hours: 'الساعات' },
     onlyWhere: 'السجلات التي…',
     measureOf: '{{fn}} {{field}}',
     fn: {

@@ -959,6 +959,9 @@ export const en = {
     expressionHint: 'Other measures by number (m0, m1…), numbers, + − × ÷ and parentheses: m1 / m0',
     daysSince: 'Days since',
     daysOf: '{{fn}} of days from {{from}} to {{to}}',
+    hoursOf: '{{fn}} of hours from {{from}} to {{to}}',
+    unit: 'In',
+    units: { days: 'days', hours: 'hours' },
     onlyWhere: 'Only records where…',
     measureOf: '{{fn}} of {{field}}',
     fn: {

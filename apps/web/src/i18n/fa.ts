@@ -946,6 +946,9 @@ export const fa: Dictionary = {
     expressionHint: 'سنجه‌های دیگر با شماره‌شان (m0، m1…)، عدد، + − × ÷ و پرانتز: m1 / m0',
     daysSince: 'روزها از',
     daysOf: '{{fn}} روزها از {{from}} تا {{to}}',
+    hoursOf: '{{fn}} ساعت‌ها از {{from}} تا {{to}}',
+    unit: 'بر حسب',
+    units: { days: 'روز', hours: 'ساعت' },
     onlyWhere: 'فقط رکوردهایی که…',
     measureOf: '{{fn}} {{field}}',
     fn: {

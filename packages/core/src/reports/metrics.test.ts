@@ -244,6 +244,28 @@ describe('the metrics catalogue and the share measure', () => {
     });
     expect(stages.rows.map((r) => r.values)).toEqual([[8, 4]]);
 
+    // Hours between two instants, to the second: the longest a deal went from creation to its last change.
+    const changed = await call('GET', '/objects/deals?limit=100&fields=createdAt,updatedAt');
+    const spans = (changed.json() as { data: { createdAt: string; updatedAt: string }[] }).data.map(
+      (d) => (Date.parse(d.updatedAt) - Date.parse(d.createdAt)) / 3_600_000,
+    );
+    const hours = await run({
+      object: 'deals',
+      measures: [{ fn: 'max', field: 'updatedAt', since: 'createdAt', unit: 'hours' }],
+    });
+    expect(Number(hours.rows[0]!.values[0])).toBeCloseTo(Math.max(...spans), 5);
+    const refusedUnit = async (measure: unknown) => {
+      const res = await call('POST', '/reports/run', { object: 'deals', measures: [measure] });
+      expect(res.statusCode, res.body).toBe(400);
+      return (res.json() as { errors: { field: string }[] }).errors.map((e) => e.field);
+    };
+    expect(
+      await refusedUnit({ fn: 'avg', field: 'expectedCloseDate', since: 'createdAt', unit: 'hours' }),
+    ).toContain('body.measures.0.unit');
+    expect(await refusedUnit({ fn: 'avg', field: 'amount', unit: 'hours' })).toContain(
+      'body.measures.0.unit',
+    );
+
     // By Jalali month (the daily path), sorted by a formula: won ÷ closed, largest first, empty last.
     const months = await run({
       object: 'deals',
@@ -266,7 +288,7 @@ describe('the metrics catalogue and the share measure', () => {
 
     // The catalogue's velocity and cycle run as they are defined, their measures named in three languages.
     const all = await metrics();
-    for (const key of ['sales.velocity', 'sales.averageCycle']) {
+    for (const key of ['sales.velocity', 'sales.averageCycle', 'service.responseTimes']) {
       const metric = all.find((m) => m.key === key) as Metric & { measureNames: { fa: string }[] };
       expect(metric.measureNames.length).toBe((metric.definition.measures as unknown[]).length);
       expect(metric.measureNames.every((n) => n.fa)).toBe(true);
@@ -284,5 +306,30 @@ describe('the metrics catalogue and the share measure', () => {
       if (expected === null) expect(formulaValue).toBeNull();
       else expect(Number(formulaValue)).toBeCloseTo(expected, 4);
     }
+  });
+
+  it('counts the lead funnel stage by stage, and conversion by source with "others" past the ten largest', async () => {
+    const lead = (name: string, status: string, source: string) => ({ name, status, source });
+    const batch = await call('POST', '/objects/leads/batch', {
+      records: [
+        lead('نرگس', 'new', 'اینستاگرام'),
+        lead('پویا', 'contacted', 'اینستاگرام'),
+        lead('ژاله', 'disqualified', 'اینستاگرام'),
+        lead('سینا', 'qualified', 'google'),
+        lead('رها', 'converted', 'google'),
+        lead('کیان', 'converted', 'google'),
+      ],
+    });
+    expect(batch.statusCode, batch.body).toBeLessThan(300);
+    expect(JSON.stringify(batch.json())).not.toContain('"error');
+    const all = await metrics();
+    const funnel = all.find((m) => m.key === 'sales.leadFunnel')!;
+    expect((await run(funnel.definition)).rows.map((r) => r.values)).toEqual([[6, 5, 3, 2]]);
+    const bySource = all.find((m) => m.key === 'sales.leadConversionBySource')!;
+    const rows = (await run(bySource.definition)).rows.map((r) => [r.keys[0], ...r.values]);
+    expect(rows).toEqual([
+      ['google', 3, 2, '0.666667'],
+      ['اینستاگرام', 3, 0, '0'],
+    ]);
   });
 });

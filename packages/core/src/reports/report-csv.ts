@@ -36,7 +36,7 @@ function reportTable(result: ReportResult): {
         (m.expression !== undefined
           ? `formula:${m.expression}`
           : m.field
-            ? `${m.fn}:${m.since ? `${m.since}..${m.field} (days)` : m.field}`
+            ? `${m.fn}:${m.since ? `${m.since}..${m.field} (${m.unit ?? 'days'})` : m.field}`
             : m.fn),
     ),
   );

@@ -82,6 +82,12 @@ export const measureSchema = z
       .describe(
         'With a date or date-time `field` (sum, avg, min, max): the days from this date field to `field`, per record, in the report’s time zone — a sales cycle is avg of expectedCloseDate since createdAt.',
       ),
+    unit: z
+      .enum(['days', 'hours'])
+      .optional()
+      .describe(
+        'With since: days (civil days in the report’s time zone, the default) or hours (between two date-time fields, to the second; a time to first response).',
+      ),
     expression: z
       .string()
       .max(500)

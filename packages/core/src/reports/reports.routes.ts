@@ -69,7 +69,11 @@ export const reportResultSchema = z
         fn: z.string(),
         field: z.string().nullable(),
         type: z.string().nullable().describe('number for days between dates and for a formula.'),
-        since: z.string().optional().describe('Days counted from this date field to `field`.'),
+        since: z
+          .string()
+          .optional()
+          .describe('Days (or hours, `unit`) counted from this date field to `field`.'),
+        unit: z.enum(['days', 'hours']).optional(),
         expression: z.string().optional().describe('A formula’s expression over m0…m9.'),
         label: z.string().optional().describe('The name the definition gave the measure.'),
       }),

@@ -104,8 +104,9 @@ export interface ReportResult {
     fn: string;
     field: string | null;
     type: string | null;
-    /** Days counted from this date field to `field`. */
+    /** Days (or hours, `unit`) counted from this date field to `field`. */
     since?: string;
+    unit?: 'days' | 'hours';
     /** A formula's expression over m0…m9. */
     expression?: string;
     /** The name the definition gave the measure. */
@@ -159,6 +160,8 @@ interface Measure {
   field: FieldDef | undefined;
   where?: unknown;
   since?: FieldDef | undefined;
+  /** What `since` counts: civil days, or hours between two instants. */
+  unit?: 'days' | 'hours' | undefined;
   formula?: { text: string; node: FormulaNode } | undefined;
   label?: string | undefined;
 }
@@ -321,8 +324,17 @@ function compileReport(
         });
         return undefined;
       }
-      return { fn: m.fn, field, where, since, label };
+      if (m.unit === 'hours' && (field.type !== 'dateTime' || since.type !== 'dateTime')) {
+        problems.push({
+          field: `measures.${i}.unit`,
+          message: 'Hours are counted between two date-time fields.',
+        });
+        return undefined;
+      }
+      return { fn: m.fn, field, where, since, unit: m.unit ?? 'days', label };
     }
+    if (m.unit !== undefined)
+      problems.push({ field: `measures.${i}.unit`, message: 'A unit goes with since.' });
     if (m.fn === 'count' ? scalar === undefined && field.type !== 'relation' : false) {
       problems.push({ field: `measures.${i}.field`, message: `"${field.key}" cannot be counted.` });
       return undefined;
@@ -461,7 +473,11 @@ function compileReport(
   // A record's value for a measure of a field: the field's, or the days to it from `since` (civil days in the
   // report's zone); empty for a record its `where` leaves out.
   const measured = (m: Measure, i: number) => {
-    const value = m.since ? sql`(${civilDay(m.field!)} - ${civilDay(m.since)})` : readValue(m.field!);
+    const value = !m.since
+      ? readValue(m.field!)
+      : m.unit === 'hours'
+        ? sql`(extract(epoch from (${readValue(m.field!)})::timestamptz - (${readValue(m.since)})::timestamptz) / 3600)`
+        : sql`(${civilDay(m.field!)} - ${civilDay(m.since)})`;
     const only = measureWhere[i];
     return only ? sql`case when coalesce(${only}, false) then ${value} end` : value;
   };
@@ -1032,7 +1048,7 @@ async function present(
       field: m.field?.key ?? null,
       // Days between two dates, and a formula's value, are numbers whatever the fields are.
       type: m.since || m.formula ? 'number' : (m.field?.type ?? null),
-      ...(m.since ? { since: m.since.key } : {}),
+      ...(m.since ? { since: m.since.key, unit: m.unit ?? 'days' } : {}),
       ...(m.formula ? { expression: m.formula.text } : {}),
       ...(m.label ? { label: m.label } : {}),
     })),

@@ -43,6 +43,30 @@ const velocity = namedMeasures([
   ],
 ]);
 
+const leadsName: Labels = { en: 'Leads', ar: 'العملاء المحتملون', fa: 'سرنخ‌ها' };
+const convertedName: Labels = { en: 'Converted', ar: 'المحوَّلون', fa: 'تبدیل‌شده' };
+const converted = { field: 'status', op: 'eq', value: 'converted' };
+const leadFunnel = namedMeasures([
+  [{ fn: 'count' }, leadsName],
+  [
+    { fn: 'count', where: { field: 'status', op: 'neq', value: 'new' } },
+    { en: 'Contacted or further', ar: 'تم التواصل أو أبعد', fa: 'تماس‌گرفته یا جلوتر' },
+  ],
+  [
+    { fn: 'count', where: { field: 'status', op: 'in', value: ['qualified', 'converted'] } },
+    { en: 'Qualified or further', ar: 'مؤهَّل أو أبعد', fa: 'واجد شرایط یا جلوتر' },
+  ],
+  [{ fn: 'count', where: converted }, convertedName],
+]);
+const leadConversion = namedMeasures([
+  [{ fn: 'count' }, leadsName],
+  [{ fn: 'count', where: converted }, convertedName],
+  [
+    { fn: 'formula', expression: 'm1 / m0' },
+    { en: 'Conversion rate', ar: 'نسبة التحويل', fa: 'نرخ تبدیل' },
+  ],
+]);
+
 export const salesMetrics: ReportMetric[] = [
   {
     key: 'sales.pipelineByStage',
@@ -146,5 +170,37 @@ export const salesMetrics: ReportMetric[] = [
       chart: 'kpi',
     },
     measureNames: velocity.measureNames,
+  },
+  {
+    key: 'sales.leadFunnel',
+    names: { en: 'Lead funnel', ar: 'قمع العملاء المحتملين', fa: 'قیف سرنخ‌ها' },
+    formula: {
+      en: 'Every lead; those past “new”; those qualified or converted; those converted — each stage a count of the leads at it or beyond it now. Group it by source to compare campaigns.',
+      ar: 'كل العملاء المحتملين؛ من تجاوزوا «جديد»؛ المؤهَّلون أو المحوَّلون؛ المحوَّلون — كل مرحلة عدد من بلغها أو تجاوزها الآن. جمّعه حسب المصدر لمقارنة الحملات.',
+      fa: 'همه سرنخ‌ها؛ آن‌ها که از «جدید» گذشته‌اند؛ واجد شرایط یا تبدیل‌شده؛ تبدیل‌شده — هر مرحله تعداد سرنخ‌هایی که اکنون در آن یا جلوتر از آن‌اند. برای مقایسه کمپین‌ها آن را بر اساس منبع گروه‌بندی کنید.',
+    },
+    definition: { object: 'leads', measures: leadFunnel.measures, chart: 'funnel' },
+    measureNames: leadFunnel.measureNames,
+  },
+  {
+    key: 'sales.leadConversionBySource',
+    names: {
+      en: 'Lead conversion by source (campaign)',
+      ar: 'تحويل العملاء المحتملين حسب المصدر (الحملة)',
+      fa: 'تبدیل سرنخ‌ها بر اساس منبع (کمپین)',
+    },
+    formula: {
+      en: 'Converted leads ÷ all leads, per source (a web form’s campaign lands there), the ten sources with the most leads and the rest as “others”.',
+      ar: 'العملاء المحوَّلون ÷ كل العملاء المحتملين، لكل مصدر (تصل إليه حملة النموذج)، أكثر عشرة مصادر والباقي «أخرى».',
+      fa: 'سرنخ‌های تبدیل‌شده ÷ همه سرنخ‌ها، برای هر منبع (کمپین فرم وب آنجا ثبت می‌شود)، ده منبع با بیشترین سرنخ و بقیه «سایر».',
+    },
+    definition: {
+      object: 'leads',
+      groupBy: [{ field: 'source' }],
+      measures: leadConversion.measures,
+      limit: 10,
+      chart: 'barHorizontal',
+    },
+    measureNames: leadConversion.measureNames,
   },
 ];

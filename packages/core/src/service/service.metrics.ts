@@ -19,6 +19,18 @@ const satisfied = namedMeasures([
   [{ fn: 'count' }, { en: 'Rated tickets', ar: 'التذاكر المقيَّمة', fa: 'تیکت‌های امتیازداده‌شده' }],
 ]);
 
+const times = namedMeasures([
+  [
+    { fn: 'avg', field: 'firstResponseAt', since: 'createdAt', unit: 'hours' },
+    { en: 'Hours to first response', ar: 'الساعات حتى أول رد', fa: 'ساعت تا اولین پاسخ' },
+  ],
+  [
+    { fn: 'avg', field: 'resolvedAt', since: 'createdAt', unit: 'hours' },
+    { en: 'Hours to resolution', ar: 'الساعات حتى الحل', fa: 'ساعت تا حل' },
+  ],
+  [{ fn: 'count' }, { en: 'Tickets', ar: 'التذاكر', fa: 'تیکت‌ها' }],
+]);
+
 export const serviceMetrics: ReportMetric[] = [
   {
     key: 'service.slaCompliance',
@@ -110,5 +122,25 @@ export const serviceMetrics: ReportMetric[] = [
       chart: 'line',
     },
     measureNames: satisfied.measureNames,
+  },
+  {
+    key: 'service.responseTimes',
+    names: {
+      en: 'Response and resolution times',
+      ar: 'أوقات الرد والحل',
+      fa: 'زمان پاسخ و حل',
+    },
+    formula: {
+      en: 'Hours from a ticket’s opening to its first response, and to its resolution, averaged per month it was opened (clock hours; the SLA clocks count business time). Tickets not yet answered or resolved count only in the total.',
+      ar: 'الساعات من فتح التذكرة حتى أول رد، وحتى حلها، بمتوسطها لكل شهر فُتحت فيه (ساعات الساعة؛ ساعات اتفاقية الخدمة تحسب وقت العمل). التذاكر التي لم يُرد عليها أو لم تُحل تُعدّ في الإجمالي فقط.',
+      fa: 'ساعت‌های میان باز شدن تیکت تا اولین پاسخ، و تا حل آن، میانگین برای هر ماه ثبت (ساعت عادی؛ ساعت‌های SLA زمان کاری را می‌شمارند). تیکت‌هایی که هنوز پاسخ یا حل نشده‌اند فقط در جمع شمرده می‌شوند.',
+    },
+    definition: {
+      object: 'tickets',
+      groupBy: [createdMonth],
+      measures: times.measures,
+      chart: 'line',
+    },
+    measureNames: times.measureNames,
   },
 ];

@@ -85,6 +85,9 @@ export function ReportBuilder({
         : { ...rest, measures: next, sort: { ...sort, measure: sort.measure - 1 } },
     );
   };
+  /** Whether a key names a date-time field of the object (system ones too: hours are counted between two). */
+  const dateTimeField = (key: string | null | undefined) =>
+    Boolean(key) && object?.fields.find((f) => f.key === key)?.type === 'dateTime';
   const fieldName = (key: string) => {
     const field = fields.find((f) => f.key === key);
     return field ? label(field.labels, locale) : undefined;
@@ -265,7 +268,7 @@ export function ReportBuilder({
                   onChange={(v) => {
                     if (!v) return;
                     const next = fields.find((f) => f.key === v);
-                    const { since: _, ...rest } = m;
+                    const { since: _, unit: __, ...rest } = m;
                     // A date is measured in days since another date (its creation, unless chosen otherwise); a
                     // minimum or maximum of a date may also be the date itself.
                     const since =
@@ -274,7 +277,14 @@ export function ReportBuilder({
                         : isDate(next)
                           ? m.since
                           : undefined;
-                    setMeasure(i, { ...rest, field: v, ...(since ? { since } : {}) });
+                    // Hours only between two date-times.
+                    const hours = m.unit === 'hours' && next?.type === 'dateTime' && dateTimeField(since);
+                    setMeasure(i, {
+                      ...rest,
+                      field: v,
+                      ...(since ? { since } : {}),
+                      ...(hours ? { unit: 'hours' } : {}),
+                    });
                   }}
                   w={200}
                 />
@@ -288,11 +298,29 @@ export function ReportBuilder({
                     .map((f) => ({ value: f.key, label: label(f.labels, locale) }))}
                   value={m.since ?? null}
                   onChange={(v) => {
-                    const { since: _, ...rest } = m;
-                    setMeasure(i, v ? { ...rest, since: v } : rest);
+                    const { since: _, unit: __, ...rest } = m;
+                    const hours = m.unit === 'hours' && chosen?.type === 'dateTime' && dateTimeField(v);
+                    setMeasure(i, v ? { ...rest, since: v, ...(hours ? { unit: 'hours' } : {}) } : rest);
                   }}
                   clearable={m.fn === 'min' || m.fn === 'max'}
                   w={180}
+                />
+              )}
+              {chosen?.type === 'dateTime' && dateTimeField(m.since) && (
+                <Select
+                  aria-label={t('reports.unit')}
+                  label={t('reports.unit')}
+                  data={(['days', 'hours'] as const).map((u) => ({
+                    value: u,
+                    label: t(`reports.units.${u}`),
+                  }))}
+                  value={m.unit ?? 'days'}
+                  onChange={(v) => {
+                    const { unit: _, ...rest } = m;
+                    setMeasure(i, v === 'hours' ? { ...rest, unit: 'hours' } : rest);
+                  }}
+                  allowDeselect={false}
+                  w={110}
                 />
               )}
               {m.fn !== 'share' && m.fn !== 'formula' && object && (

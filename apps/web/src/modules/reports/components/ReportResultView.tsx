@@ -42,7 +42,11 @@ export function ReportResultView({
     drill(category);
   };
   // Without a grouping there is one figure per measure: a KPI whatever chart was chosen.
-  const type = result.dimensions.length === 0 ? 'kpi' : (definition.chart ?? 'bar');
+  // A report without a dimension is a row of figures, unless it asks for a funnel of its measures (each a stage).
+  const type =
+    result.dimensions.length === 0 && !(definition.chart === 'funnel' && result.measures.length > 1)
+      ? 'kpi'
+      : (definition.chart ?? 'bar');
   if (result.rows.length === 0) return <Text c="dimmed">{t('reports.noData')}</Text>;
   return (
     <Stack gap="sm">

@@ -286,4 +286,28 @@ describe('report charts', () => {
     expect(funnel).toMatchObject({ type: 'funnel', sort: 'none' });
     expect((funnel.data as { value: number }[]).map((d) => d.value)).toEqual([2, 0, 1]);
   });
+
+  it('draws a report without a dimension as a funnel of its measures, each a stage', () => {
+    const stages: ReportResult = {
+      ...jalali,
+      dimensions: [],
+      measures: [0, 1, 2, 3].map(() => ({ fn: 'count', field: null, type: null })),
+      buckets: [],
+      rows: [{ keys: [], others: [], values: [6, 5, 3, 2] }],
+      currency: null,
+    };
+    const option = chartOption(chartModel(stages, namer('en')), {
+      type: 'funnel',
+      rtl: false,
+      formatNumber: String,
+    }) as {
+      series: { data: { name: string; value: number }[] }[];
+    };
+    expect(option.series[0]!.data).toEqual([
+      { name: 'Measure 0', value: 6 },
+      { name: 'Measure 1', value: 5 },
+      { name: 'Measure 2', value: 3 },
+      { name: 'Measure 3', value: 2 },
+    ]);
+  });
 });

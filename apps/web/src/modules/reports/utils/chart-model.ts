@@ -211,6 +211,12 @@ export function chartOption(model: ChartModel, look: ChartLook): Record<string, 
   };
   if (type === 'funnel') {
     const first = model.series[0];
+    // Without a dimension, a report of several measures is a funnel of its measures (leads → contacted →
+    // qualified → converted), each a stage; with one, the first measure's groups are the stages.
+    const stages =
+      model.categoryDim < 0 && model.series.length > 1
+        ? model.series.map((s) => ({ name: s.name, value: s.values[0] ?? 0 }))
+        : names.map((name, i) => ({ name, value: first?.values[i] ?? 0 }));
     return {
       ...base,
       tooltip: { ...tooltip, trigger: 'item' },
@@ -221,7 +227,7 @@ export function chartOption(model: ChartModel, look: ChartLook): Record<string, 
           bottom: 10,
           sort: 'none',
           label: { position: 'inside' },
-          data: names.map((name, i) => ({ name, value: first?.values[i] ?? 0 })),
+          data: stages,
         },
       ],
     };

@@ -5,6 +5,7 @@ interface NamedMeasure {
   fn: string;
   field?: string | null | undefined;
   since?: string | undefined;
+  unit?: 'days' | 'hours' | undefined;
   expression?: string | undefined;
   label?: string | undefined;
 }
@@ -23,7 +24,7 @@ export function measureName(
   if (m.fn === 'share') return t('reports.fn.share');
   const field = m.field ? fieldName(m.field) : undefined;
   if (field && m.since)
-    return t('reports.daysOf', {
+    return t(m.unit === 'hours' ? 'reports.hoursOf' : 'reports.daysOf', {
       fn: t(`reports.fn.${m.fn}`),
       from: fieldName(m.since) ?? m.since,
       to: field,
