@@ -17,6 +17,7 @@ import {
   MEASURE_FNS,
   type Measure,
   type ReportDefinition,
+  withoutMeasure,
 } from '../utils/report-types.ts';
 
 const GROUPABLE = new Set([
@@ -73,9 +74,7 @@ export function ReportBuilder({
     onChange(next.some((d) => d.bucket) ? { ...value, groupBy: next } : { ...rest, groupBy: next });
   };
   const setMeasure = (i: number, m: Measure | null) => {
-    const next = [...value.measures];
-    if (m) next[i] = m;
-    else next.splice(i, 1);
+    const next = m ? value.measures.map((x, j) => (j === i ? m : x)) : withoutMeasure(value.measures, i);
     // A sort by a removed measure goes with it; one by a later measure follows it to its new place.
     const { sort, ...rest } = value;
     if (m || !sort || sort.measure < i) return set({ measures: next });
@@ -232,6 +231,7 @@ export function ReportBuilder({
                               ...kept,
                               ...(m.field ? { field: m.field } : {}),
                               ...(m.since ? { since: m.since } : {}),
+                              ...(m.since && m.unit ? { unit: m.unit } : {}),
                             },
                   )
                 }

@@ -55,3 +55,24 @@ export const measureReady = (m: Measure): boolean =>
 
 /** A catalogue metric (GET /reports/metrics). */
 export type ReportMetric = components['schemas']['ReportMetric'];
+
+/**
+ * The measures once the one at `removed` is gone: each formula's m0…m9 follow their measures to their new places,
+ * and a formula that read the removed one says so (`m?`, which the server refuses until it is rewritten) rather
+ * than reading whichever measure took its place.
+ */
+export function withoutMeasure(measures: readonly Measure[], removed: number): Measure[] {
+  return measures
+    .filter((_, i) => i !== removed)
+    .map((m) =>
+      m.fn === 'formula' && m.expression
+        ? {
+            ...m,
+            expression: m.expression.replace(/m(\d)(?!\d)/g, (_, d: string) => {
+              const j = Number(d);
+              return j < removed ? `m${j}` : j === removed ? 'm?' : `m${j - 1}`;
+            }),
+          }
+        : m,
+    );
+}
