@@ -111,4 +111,40 @@ describe('the metrics catalogue in the browser, in Persian', () => {
       expect(text).toContain(stage);
     await page.screenshot({ path: path.join(SHOTS, 'reports-metric-lead-funnel-fa.png'), fullPage: true });
   });
+
+  it('draws the customer cohorts as a matrix of Jalali months and ages, named in Persian', async () => {
+    const stages = (await api('GET', '/objects/stages?sort=position')).data as { id: string }[];
+    const company = async (name: string) => (await api('POST', '/objects/companies', { name })).id as string;
+    const alborz = await company('البرز');
+    const zagros = await company('زاگرس');
+    // Alborz first won on 4 Azar 1405 and again on 5 Bahman, two Jalali months later; Zagros on 19 Azar.
+    for (const [name, at, date] of [
+      ['البرز یک', alborz, '2026-11-25'],
+      ['البرز دو', alborz, '2027-01-25'],
+      ['زاگرس یک', zagros, '2026-12-10'],
+    ] as const)
+      await api('POST', '/objects/deals', {
+        name,
+        company: at,
+        stage: stages[0]!.id,
+        status: 'won',
+        expectedCloseDate: date,
+        amount: { amount: '1000', currency: 'USD' },
+      });
+    await page.goto(`${base}/reports/new?metric=sales.cohorts`);
+    const table = page.getByTestId('report-table');
+    await table.waitFor();
+    const azar = table.locator('tbody tr', { hasText: 'آذر' });
+    await azar.waitFor();
+    // Ages as columns in their order, in Persian words and digits.
+    const header = ((await table.locator('thead').textContent()) ?? '').replace(/[\u2066-\u2069]/g, '');
+    expect(header.indexOf('ماه ۰')).toBeGreaterThanOrEqual(0);
+    expect(header.indexOf('ماه ۲')).toBeGreaterThan(header.indexOf('ماه ۰'));
+    // Azar's cohort: two customers in its first month, one two months later.
+    const cells = (await azar.locator('td').allTextContents()).map(ascii);
+    expect(cells.slice(1)).toEqual(['2', '1']);
+    // The builder says what the ages count from.
+    expect(await page.getByTestId('report-since-1').inputValue()).toBe('مشتری از');
+    await page.screenshot({ path: path.join(SHOTS, 'reports-metric-cohorts-fa.png'), fullPage: true });
+  });
 });

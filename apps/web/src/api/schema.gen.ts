@@ -15006,10 +15006,12 @@ export interface paths {
                              * @enum {string}
                              */
                             weekStart?: "monday" | "saturday";
+                            /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                            since?: string;
                         }[];
                         measures: {
                             /** @enum {string} */
-                            fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                            fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                             field?: string;
                             /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                             where?: unknown;
@@ -15248,10 +15250,12 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 weekStart?: "monday" | "saturday";
+                                /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                                since?: string;
                             }[];
                             measures: {
                                 /** @enum {string} */
-                                fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                                fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                 field?: string;
                                 /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                 where?: unknown;
@@ -15562,10 +15566,12 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 weekStart?: "monday" | "saturday";
+                                /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                                since?: string;
                             }[];
                             measures: {
                                 /** @enum {string} */
-                                fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                                fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                 field?: string;
                                 /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                 where?: unknown;
@@ -17019,10 +17025,12 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     weekStart?: "monday" | "saturday";
+                                    /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                                    since?: string;
                                 }[];
                                 measures: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                                    fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
                                     /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
@@ -17091,10 +17099,10 @@ export interface paths {
                             kind: "kpi";
                             kpi: {
                                 object: string;
-                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
+                                /** @description count (of records, or of a field’s values); distinct (of a field’s different values: the companies that bought); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                                 measure: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                                    fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
                                     /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
@@ -17983,10 +17991,12 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     weekStart?: "monday" | "saturday";
+                                    /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                                    since?: string;
                                 }[];
                                 measures: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                                    fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
                                     /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
@@ -18055,10 +18065,10 @@ export interface paths {
                             kind: "kpi";
                             kpi: {
                                 object: string;
-                                /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
+                                /** @description count (of records, or of a field’s values); distinct (of a field’s different values: the companies that bought); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                                 measure: {
                                     /** @enum {string} */
-                                    fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                                    fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                                     field?: string;
                                     /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                                     where?: unknown;
@@ -32135,10 +32145,12 @@ export interface components {
                          * @enum {string}
                          */
                         weekStart?: "monday" | "saturday";
+                        /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                        since?: string;
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                        fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
                         /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
@@ -32207,10 +32219,10 @@ export interface components {
                 kind: "kpi";
                 kpi: {
                     object: string;
-                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
+                    /** @description count (of records, or of a field’s values); distinct (of a field’s different values: the companies that bought); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                     measure: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                        fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
                         /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
@@ -32353,10 +32365,12 @@ export interface components {
                          * @enum {string}
                          */
                         weekStart?: "monday" | "saturday";
+                        /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                        since?: string;
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                        fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
                         /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
@@ -32425,10 +32439,10 @@ export interface components {
                 kind: "kpi";
                 kpi: {
                     object: string;
-                    /** @description count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
+                    /** @description count (of records, or of a field’s values); distinct (of a field’s different values: the companies that bought); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`. */
                     measure: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                        fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
                         /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
@@ -34407,6 +34421,8 @@ export interface components {
                 step: number | null;
                 /** @description team: a person field grouped by that person’s teams (keys are team ids; null: no team). */
                 by: "team" | null;
+                /** @description The date field periods are counted from: keys are how many `bucket` periods later the field falls (0, 1, 2…). */
+                since: string | null;
             }[];
             measures: {
                 fn: string;
@@ -34467,6 +34483,8 @@ export interface components {
                 step: number | null;
                 /** @description team: a person field grouped by that person’s teams (keys are team ids; null: no team). */
                 by: "team" | null;
+                /** @description The date field periods are counted from: keys are how many `bucket` periods later the field falls (0, 1, 2…). */
+                since: string | null;
             }[];
             measures: {
                 fn: string;
@@ -35580,10 +35598,12 @@ export interface components {
                          * @enum {string}
                          */
                         weekStart?: "monday" | "saturday";
+                        /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                        since?: string;
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                        fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
                         /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;
@@ -35714,10 +35734,12 @@ export interface components {
                          * @enum {string}
                          */
                         weekStart?: "monday" | "saturday";
+                        /** @description With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket. */
+                        since?: string;
                     }[];
                     measures: {
                         /** @enum {string} */
-                        fn: "count" | "sum" | "avg" | "min" | "max" | "share" | "formula";
+                        fn: "count" | "distinct" | "sum" | "avg" | "min" | "max" | "share" | "formula";
                         field?: string;
                         /** @description For share: the filter tree (as `filter`) whose records are counted against all of the group’s. For count, sum, avg, min and max: only the group’s records that match it are measured (won deals’ amounts beside every deal’s count). */
                         where?: unknown;

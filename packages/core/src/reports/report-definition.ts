@@ -6,7 +6,7 @@ export const BUCKETS = ['day', 'week', 'month', 'quarter', 'year', 'fiscalQuarte
 export type Bucket = (typeof BUCKETS)[number];
 /** Buckets of the workspace's fiscal year (its calendar and first month), not of the report's calendar. */
 export const FISCAL_BUCKETS: ReadonlySet<Bucket> = new Set(['fiscalQuarter', 'fiscalYear']);
-export const MEASURE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'share', 'formula'] as const;
+export const MEASURE_FNS = ['count', 'distinct', 'sum', 'avg', 'min', 'max', 'share', 'formula'] as const;
 export const CHARTS = [
   'bar',
   'barHorizontal',
@@ -64,6 +64,11 @@ export const dimensionSchema = z
       .enum(['monday', 'saturday'])
       .optional()
       .describe('For week buckets; Saturday when absent in fa/ar.'),
+    since: fieldKey
+      .optional()
+      .describe(
+        'With a bucket (day, week, month, quarter, year): group by how many of the report calendar’s periods lie from this date field’s period to the field’s — 0 for the same Jalali month, 1 for the next (a cohort’s age). Not filled or ranged like a date bucket.',
+      ),
   })
   .strict();
 
@@ -104,7 +109,7 @@ export const measureSchema = z
   })
   .strict()
   .describe(
-    'count (of records, or of a field’s values); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`.',
+    'count (of records, or of a field’s values); distinct (of a field’s different values: the companies that bought); sum, avg, min, max of a number or money field, or of days between two dates (since); share: the fraction (0 to 1) of the group’s records that match `where` (a win rate, SLA compliance); or formula: a calculation over the other measures. Any but a formula may measure only the records matching `where`.',
   );
 
 /**

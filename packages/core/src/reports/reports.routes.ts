@@ -62,6 +62,12 @@ export const reportResultSchema = z
           .describe(
             'team: a person field grouped by that person’s teams (keys are team ids; null: no team).',
           ),
+        since: z
+          .string()
+          .nullable()
+          .describe(
+            'The date field periods are counted from: keys are how many `bucket` periods later the field falls (0, 1, 2…).',
+          ),
       }),
     ),
     measures: z.array(

@@ -56,6 +56,8 @@ const GROUPABLE = new Set([
   'email',
 ]);
 const NUMERIC = new Set(['number', 'rating', 'money']);
+/** Measures that count (a whole number, zero in an empty bucket). */
+const COUNTS: ReadonlySet<string> = new Set(['count', 'distinct']);
 const COMPARABLE = new Set([...NUMERIC, 'date', 'dateTime']);
 const PREFIX: Record<Calendar, string> = { gregory: 'g', persian: 'fa', 'islamic-umalqura': 'hj' };
 
@@ -99,6 +101,8 @@ export interface ReportResult {
     step: number | null;
     /** `team`: a person field grouped by that person's teams (a key is a team's id; null: no team). */
     by: 'team' | null;
+    /** The date field the periods are counted from (a key is how many `bucket` periods after it: 0, 1, 2…). */
+    since: string | null;
   }[];
   measures: {
     fn: string;
@@ -135,6 +139,8 @@ interface Compiled {
     step: number | null;
     limited: boolean;
     team: boolean;
+    /** Periods counted from this date field's period to the field's (a cohort's age), not a date bucket. */
+    since: FieldDef | null;
   }[];
   measures: Measure[];
   money: boolean;
@@ -225,7 +231,7 @@ function compileReport(
         });
         return undefined;
       }
-      return { field, bucket: null, weekStart: null, step: null, limited: false, team: true };
+      return { field, bucket: null, weekStart: null, step: null, limited: false, team: true, since: null };
     }
     if (d.bucket && !isDate) {
       problems.push({
@@ -244,9 +250,29 @@ function compileReport(
     const bucket = d.bucket ?? null;
     const weekStart =
       bucket === 'week' ? (d.weekStart ?? (calendar === 'gregory' ? 'monday' : 'saturday')) : null;
-    return { field, bucket, weekStart, step: d.step ?? null, limited: false, team: false };
+    let since: FieldDef | null = null;
+    if (d.since !== undefined) {
+      const from = fieldOf(d.since, `groupBy.${i}.since`);
+      if (!from) return undefined;
+      if (
+        !bucket ||
+        FISCAL_BUCKETS.has(bucket) ||
+        (from.type !== 'date' && from.type !== 'dateTime') ||
+        !fieldSql(from, ALIAS).scalar
+      ) {
+        problems.push({
+          field: `groupBy.${i}.since`,
+          message:
+            'Periods are counted from a date field to another, by day, week, month, quarter or year of the report’s calendar.',
+        });
+        return undefined;
+      }
+      since = from;
+    }
+    return { field, bucket, weekStart, step: d.step ?? null, limited: false, team: false, since };
   });
-  const dated = dims.flatMap((d, i) => (d?.bucket ? [i] : []));
+  // A dimension of periods since another date is a number, not a date bucket: it is neither filled nor ranged.
+  const dated = dims.flatMap((d, i) => (d?.bucket && !d.since ? [i] : []));
   if (dated.length > 1)
     problems.push({
       field: 'groupBy.1.bucket',
@@ -317,7 +343,7 @@ function compileReport(
       if (!since) return undefined;
       const dates = (f: FieldDef) =>
         (f.type === 'date' || f.type === 'dateTime') && fieldSql(f, ALIAS).scalar;
-      if (m.fn === 'count' || !dates(field) || !dates(since)) {
+      if (m.fn === 'count' || m.fn === 'distinct' || !dates(field) || !dates(since)) {
         problems.push({
           field: `measures.${i}.since`,
           message: 'Days are counted from a date field to another by sum, avg, min or max.',
@@ -335,7 +361,7 @@ function compileReport(
     }
     if (m.unit !== undefined)
       problems.push({ field: `measures.${i}.unit`, message: 'A unit goes with since.' });
-    if (m.fn === 'count' ? scalar === undefined && field.type !== 'relation' : false) {
+    if ((m.fn === 'count' || m.fn === 'distinct') && scalar === undefined && field.type !== 'relation') {
       problems.push({ field: `measures.${i}.field`, message: `"${field.key}" cannot be counted.` });
       return undefined;
     }
@@ -422,7 +448,7 @@ function compileReport(
   })();
 
   const base = s.ctx.defaultCurrency;
-  const isMoney = (m: Measure) => m.fn !== 'count' && m.field?.type === 'money';
+  const isMoney = (m: Measure) => m.fn !== 'count' && m.fn !== 'distinct' && m.field?.type === 'money';
   const moneyMeasure = ms.find(isMoney);
   const convert = Boolean(moneyMeasure) && (def.money ?? 'converted') === 'converted';
   // Converted: every money measure in the workspace's currency, each record at the latest rate on or before its
@@ -456,7 +482,9 @@ function compileReport(
   // report over millions of records then joins a few thousand rows, not millions. Converting the daily partials
   // is exact: every record of a daily group has the same currency and day, hence the same rate, and
   // Σ(v × rate) = Σv × rate in numeric arithmetic (min and max too, rates being positive).
-  const daily = dateAt >= 0;
+  // Distinct values do not add up from daily groups (a company buying on two days is one company): a report
+  // counting them reads the records in one level.
+  const daily = dateAt >= 0 && !ms.some((m) => m.fn === 'distinct');
   // The day a record's money is converted on: the date dimension's civil day (already a key), else its creation's.
   // A record without a date still converts from the workspace's own currency (at 1): a missing day is -infinity, a
   // value the rates join on (a null would equal nothing), on which no rate of another currency is found.
@@ -468,7 +496,7 @@ function compileReport(
   // A date-time bucketed in a zone whose offset is steady over `steady`: each record's day is kept as the instant
   // of its local midnight — `date_bin` from one, plain arithmetic — and only the daily groups are turned into civil
   // days with `at time zone`; records outside the span find their midnight through it (steady-offset.ts).
-  const steadyDay = dateAt >= 0 && steady !== undefined && ds[dateAt]!.field.type === 'dateTime';
+  const steadyDay = daily && steady !== undefined && ds[dateAt]!.field.type === 'dateTime';
   const midnightOf = (field: FieldDef) => midnightAt(sql`${readValue(field)}::timestamptz`, steady!);
   // A record's value for a measure of a field: the field's, or the days to it from `since` (civil days in the
   // report's zone); empty for a record its `where` leaves out.
@@ -498,6 +526,7 @@ function compileReport(
               : sql`(${readValue(d.field)})::text`
         } as ${sql.id(`d${i}`)}`,
     ),
+    ...ds.flatMap((d, i) => (d.since ? [sql`${civilDay(d.since)} as ${sql.id(`e${i}`)}`] : [])),
     ...ms.map((m, i) =>
       m.field
         ? sql`${measured(m, i)} as ${sql.id(`v${i}`)}`
@@ -515,7 +544,12 @@ function compileReport(
   // The daily groups: the partial aggregates named as the records' columns (v, and c for a count of values).
   const dailyCte = (() => {
     if (!daily) return sql``;
-    const keys = [...ds.map((_, i) => sql.id(`d${i}`)), sql`cur`, ...converted.map((i) => sql.id(`cc${i}`))];
+    const keys = [
+      ...ds.map((_, i) => sql.id(`d${i}`)),
+      ...ds.flatMap((d, i) => (d.since ? [sql.id(`e${i}`)] : [])),
+      sql`cur`,
+      ...converted.map((i) => sql.id(`cc${i}`)),
+    ];
     const partial = (m: Measure, i: number) => {
       const v = sql.id(`v${i}`);
       if (countsMarks(m, i)) return sql`sum(${v}) as ${v}`;
@@ -548,10 +582,32 @@ function compileReport(
   const isFiscal = (d: { bucket: Bucket | null }) => d.bucket !== null && FISCAL_BUCKETS.has(d.bucket);
   const fiscalSize = (d: { bucket: Bucket | null }) =>
     fiscalMonths(d.bucket === 'fiscalQuarter' ? 'quarter' : 'year');
+  // How many of the calendar's periods lie from a record's `since` day to its field's (0: the same period), from
+  // the two days' calendar rows: whole months as year × 12 + month, quarters as year × 4 + quarter, weeks by their
+  // first days. Null when either date is empty.
+  const periodsBetween = (d: (typeof ds)[number], i: number) => {
+    const at = (alias: string, col: string) => sql.ref(`${alias}${i}.${col}`);
+    const p = PREFIX[calendar];
+    switch (d.bucket) {
+      case 'day':
+        return sql`s.${sql.id(`d${i}`)} - s.${sql.id(`e${i}`)}`;
+      case 'week': {
+        const col = d.weekStart === 'saturday' ? 'week_sat' : 'week_iso';
+        return sql`(${at('cal', col)} - ${at('cas', col)}) / 7`;
+      }
+      case 'month':
+        return sql`(${at('cal', `${p}_year`)} * 12 + ${at('cal', `${p}_month`)}) - (${at('cas', `${p}_year`)} * 12 + ${at('cas', `${p}_month`)})`;
+      case 'quarter':
+        return sql`(${at('cal', `${p}_year`)} * 4 + ${at('cal', `${p}_quarter`)}) - (${at('cas', `${p}_year`)} * 4 + ${at('cas', `${p}_quarter`)})`;
+      default:
+        return sql`${at('cal', `${p}_year`)} - ${at('cas', `${p}_year`)}`;
+    }
+  };
   const keyCols = ds.map((d, i) => {
     // A person's teams: the team's id (null: no person, or a person in no team).
     if (d.team) return sql`${sql.ref(`tm${i}.team_id`)}::text as ${sql.id(`k${i}`)}`;
     if (!d.bucket) return sql`s.${sql.id(`d${i}`)} as ${sql.id(`k${i}`)}`;
+    if (d.since) return sql`(${periodsBetween(d, i)})::text as ${sql.id(`k${i}`)}`;
     if (isFiscal(d)) return sql`${sql.ref(`fy${i}.first_day`)} as ${sql.id(`k${i}`)}`;
     const cols = bucketColumns(d.bucket, calendar, d.weekStart ?? 'monday');
     return sql`${sql.ref(`cal${i}.${cols.key}`)} as ${sql.id(`k${i}`)}`;
@@ -563,16 +619,23 @@ function compileReport(
         [
           sql`left join ${teamMembershipRelation(s.workspaceId)} as ${sql.id(`tm${i}`)} on ${sql.ref(`tm${i}.user_id`)}::text = s.${sql.id(`d${i}`)}`,
         ]
-      : d.bucket
-        ? [
-            sql`left join calendar_days as ${sql.id(`cal${i}`)} on ${sql.ref(`cal${i}.day`)} = s.${sql.id(`d${i}`)}`,
-            ...(isFiscal(d)
-              ? [
-                  sql`left join fiscal as ${sql.id(`fy${i}`)} on ${sql.ref(`fy${i}.idx`)} = ${fiscalMonthOf(`cal${i}`, fiscal)} / ${fiscalSize(d)}::int`,
-                ]
-              : []),
-          ]
-        : [],
+      : d.since
+        ? d.bucket === 'day'
+          ? []
+          : [
+              sql`left join calendar_days as ${sql.id(`cal${i}`)} on ${sql.ref(`cal${i}.day`)} = s.${sql.id(`d${i}`)}`,
+              sql`left join calendar_days as ${sql.id(`cas${i}`)} on ${sql.ref(`cas${i}.day`)} = s.${sql.id(`e${i}`)}`,
+            ]
+        : d.bucket
+          ? [
+              sql`left join calendar_days as ${sql.id(`cal${i}`)} on ${sql.ref(`cal${i}.day`)} = s.${sql.id(`d${i}`)}`,
+              ...(isFiscal(d)
+                ? [
+                    sql`left join fiscal as ${sql.id(`fy${i}`)} on ${sql.ref(`fy${i}.idx`)} = ${fiscalMonthOf(`cal${i}`, fiscal)} / ${fiscalSize(d)}::int`,
+                  ]
+                : []),
+            ]
+          : [],
   );
   // The fiscal periods around the data (and the range): days grouped by fiscal period, each period with its first
   // and last day, fiscal year and quarter. Computed from the calendar's columns at query time, since the fiscal
@@ -580,13 +643,13 @@ function compileReport(
   const fiscalCte = (() => {
     if (dateAt < 0 || !isFiscal(ds[dateAt]!)) return sql``;
     const d = ds[dateAt]!;
-    const key = sql.ref(`daily.d${dateAt}`);
+    const key = sql.ref(`${daily ? 'daily' : 'src'}.d${dateAt}`);
     const lo = def.range?.from
-      ? sql`least((select min(${key}) from daily), ${def.range.from}::date)`
-      : sql`(select min(${key}) from daily)`;
+      ? sql`least((select min(${key}) from ${rows}), ${def.range.from}::date)`
+      : sql`(select min(${key}) from ${rows})`;
     const hi = def.range?.to
-      ? sql`greatest((select max(${key}) from daily), ${def.range.to}::date)`
-      : sql`(select max(${key}) from daily)`;
+      ? sql`greatest((select max(${key}) from ${rows}), ${def.range.to}::date)`
+      : sql`(select max(${key}) from ${rows})`;
     const fm = fiscalMonthOf('c', fiscal);
     return sql`, fiscal as (
       select x.idx, min(x.day) as first_day, max(x.day) as last_day, min(x.fm / 12) as y,
@@ -603,6 +666,7 @@ function compileReport(
     if (countsMarks(m, i)) return sql`coalesce(sum(${v}), 0)::bigint`;
     if (!daily) {
       if (m.fn === 'count') return m.field ? sql`count(${v})` : sql`count(*)`;
+      if (m.fn === 'distinct') return sql`count(distinct ${v})`;
       if (m.fn === 'share') return sql`avg(${v})`;
       return sql`${sql.raw(m.fn)}(${v})`;
     }
@@ -924,7 +988,7 @@ async function present(
   let truncated = groups.length > MAX_GROUPS || buckets.length > MAX_BUCKETS;
   buckets = buckets.slice(0, MAX_BUCKETS);
   const measureValue = (m: { fn: string }, v: unknown) =>
-    v === null || v === undefined ? null : m.fn === 'count' ? Number(v) : String(dateText(v));
+    v === null || v === undefined ? null : COUNTS.has(m.fn) ? Number(v) : String(dateText(v));
   const rows: ReportRow[] = groups.slice(0, MAX_GROUPS).map((r) => {
     const unconverted = Math.max(0, ...c.measures.map((_, i) => Number(r[`u${i}`] ?? 0)));
     return {
@@ -964,7 +1028,7 @@ async function present(
           keys,
           others: model.others,
           ...(c.money ? { currency: model.currency ?? null } : {}),
-          values: c.measures.map((m) => (m.fn === 'count' ? 0 : null)),
+          values: c.measures.map((m) => (COUNTS.has(m.fn) ? 0 : null)),
         });
       }
     }
@@ -1000,9 +1064,9 @@ async function present(
           : (order.get(kb) ?? Number.MAX_SAFE_INTEGER - 1);
       if (da !== db) return da - db;
     }
-    // Number ranges read in order of their lower ends.
-    const ranged = c.dims.findIndex((d) => d.step !== null);
-    if (ranged >= 0 && c.dateAt < 0) {
+    // Number ranges read in order of their lower ends, and periods since a date in order (within each bucket).
+    const ranged = c.dims.findIndex((d) => d.step !== null || d.since !== null);
+    if (ranged >= 0 && (c.dateAt < 0 || c.dims[ranged]!.since)) {
       const ra = a.keys[ranged];
       const rb = b.keys[ranged];
       if (ra !== rb) return ra === null ? 1 : rb === null ? -1 : Number(ra) - Number(rb);
@@ -1042,6 +1106,7 @@ async function present(
       step: d.step,
       weekStart: d.weekStart,
       by: d.team ? ('team' as const) : null,
+      since: d.since?.key ?? null,
     })),
     measures: c.measures.map((m) => ({
       fn: m.fn,

@@ -67,6 +67,55 @@ const leadConversion = namedMeasures([
   ],
 ]);
 
+const customersName: Labels = { en: 'Customers', ar: 'العملاء', fa: 'مشتریان' };
+const wonRevenue: Labels = { en: 'Won revenue', ar: 'الإيراد المكسوب', fa: 'درآمد موفق' };
+const cohorts = namedMeasures([
+  [{ fn: 'distinct', field: 'company' }, customersName],
+  [{ fn: 'sum', field: 'amount' }, wonRevenue],
+]);
+const firstSale = { field: 'repeatSale', op: 'eq', value: false };
+const repeatSale = { field: 'repeatSale', op: 'eq', value: true };
+const returning = { field: 'returningCustomer', op: 'eq', value: true };
+const retention = namedMeasures([
+  [{ fn: 'distinct', field: 'company' }, customersName],
+  [
+    { fn: 'distinct', field: 'company', where: returning },
+    { en: 'Bought again', ar: 'اشتروا مجددًا', fa: 'دوباره خریدند' },
+  ],
+  [
+    { fn: 'formula', expression: 'm1 / m0' },
+    { en: 'Logo retention', ar: 'الاحتفاظ بالعملاء', fa: 'نگهداشت مشتری' },
+  ],
+  [
+    { fn: 'formula', expression: '(m0 - m1) / m0' },
+    { en: 'Logo churn', ar: 'فقدان العملاء', fa: 'ریزش مشتری' },
+  ],
+  [
+    { fn: 'sum', field: 'amount', where: firstSale },
+    { en: 'First-sale revenue', ar: 'إيراد البيع الأول', fa: 'درآمد فروش اول' },
+  ],
+  [
+    { fn: 'sum', field: 'amount', where: repeatSale },
+    { en: 'Repeat revenue', ar: 'الإيراد المتكرر', fa: 'درآمد تکراری' },
+  ],
+  [
+    {
+      fn: 'sum',
+      field: 'amount',
+      where: { and: [firstSale, { field: 'returningCustomer', op: 'eq', value: false }] },
+    },
+    { en: 'Revenue not returned', ar: 'إيراد لم يتكرر', fa: 'درآمد بازنگشته' },
+  ],
+  [
+    { fn: 'formula', expression: 'm5 / m4' },
+    { en: 'Revenue retention', ar: 'الاحتفاظ بالإيراد', fa: 'نگهداشت درآمد' },
+  ],
+  [
+    { fn: 'formula', expression: 'm6 / m4' },
+    { en: 'Revenue churn', ar: 'فقدان الإيراد', fa: 'ریزش درآمد' },
+  ],
+]);
+
 export const salesMetrics: ReportMetric[] = [
   {
     key: 'sales.pipelineByStage',
@@ -170,6 +219,51 @@ export const salesMetrics: ReportMetric[] = [
       chart: 'kpi',
     },
     measureNames: velocity.measureNames,
+  },
+  {
+    key: 'sales.cohorts',
+    names: {
+      en: 'Customer cohorts by first-won month',
+      ar: 'أفواج العملاء حسب شهر أول فوز',
+      fa: 'گروه‌های مشتریان بر اساس ماه اولین موفقیت',
+    },
+    formula: {
+      en: 'Won deals of companies, by the month each company first won a deal (its cohort, in your calendar) and by the months since then: how many of the cohort’s customers bought in that month, and their won revenue.',
+      ar: 'الصفقات الرابحة للشركات، حسب الشهر الذي ربحت فيه كل شركة أول صفقة (فوجها، في تقويمك) وحسب الأشهر منذ ذلك الحين: كم من عملاء الفوج اشتروا في ذلك الشهر، وإيرادهم المكسوب.',
+      fa: 'معامله‌های موفق شرکت‌ها، بر اساس ماهی که هر شرکت اولین معامله‌اش را برد (گروه آن، در تقویم شما) و ماه‌های پس از آن: چند مشتری از آن گروه در آن ماه خرید کردند، و درآمد موفق آن‌ها.',
+    },
+    definition: {
+      object: 'deals',
+      filter: { and: [won, { field: 'company', op: 'isNotNull' }] },
+      groupBy: [
+        { field: 'customerSince', bucket: 'month' },
+        { field: 'expectedCloseDate', bucket: 'month', since: 'customerSince' },
+      ],
+      measures: cohorts.measures,
+      chart: 'pivot',
+    },
+    measureNames: cohorts.measureNames,
+  },
+  {
+    key: 'sales.retention',
+    names: {
+      en: 'Retention and churn (logos and revenue)',
+      ar: 'الاحتفاظ والفقدان (العملاء والإيراد)',
+      fa: 'نگهداشت و ریزش (مشتری و درآمد)',
+    },
+    formula: {
+      en: 'Per quarter customers first won a deal: logo retention = customers who won another deal on a later day ÷ customers, logo churn = those who did not ÷ customers; revenue retention = repeat revenue ÷ first-sale revenue, revenue churn = first-sale revenue of customers who never bought again ÷ first-sale revenue.',
+      ar: 'لكل ربع ربح فيه العملاء أول صفقة: الاحتفاظ بالعملاء = العملاء الذين ربحوا صفقة أخرى في يوم لاحق ÷ العملاء، وفقدان العملاء = من لم يفعلوا ÷ العملاء؛ الاحتفاظ بالإيراد = الإيراد المتكرر ÷ إيراد البيع الأول، وفقدان الإيراد = إيراد البيع الأول لعملاء لم يشتروا مجددًا ÷ إيراد البيع الأول.',
+      fa: 'برای هر فصلی که مشتریان اولین معامله را بردند: نگهداشت مشتری = مشتریانی که در روزی دیرتر معامله دیگری بردند ÷ مشتریان، ریزش مشتری = آن‌ها که نبردند ÷ مشتریان؛ نگهداشت درآمد = درآمد تکراری ÷ درآمد فروش اول، ریزش درآمد = درآمد فروش اول مشتریانی که دوباره نخریدند ÷ درآمد فروش اول.',
+    },
+    definition: {
+      object: 'deals',
+      filter: { and: [won, { field: 'company', op: 'isNotNull' }] },
+      groupBy: [{ field: 'customerSince', bucket: 'quarter' }],
+      measures: retention.measures,
+      chart: 'table',
+    },
+    measureNames: retention.measureNames,
   },
   {
     key: 'sales.leadFunnel',

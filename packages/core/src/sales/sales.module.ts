@@ -9,6 +9,8 @@ import {
 } from './assignment-reassign.ts';
 import * as capacityTables from './capacity.migrations.ts';
 import * as moneyTables from './currency.migrations.ts';
+import * as customerSinceColumns from './customer-since.migrations.ts';
+import { customerSinceSubscriber } from './customer-since.service.ts';
 import * as dealHistoryTables from './deal-history.migrations.ts';
 import { dealHistoryRoutes } from './deal-history.routes.ts';
 import { dealHistorySubscriber } from './deal-history.service.ts';
@@ -88,6 +90,7 @@ export const salesModule: ModuleManifest = {
     'sales-0014-keys-led-by-workspace': keysLedByWorkspace,
     'sales-0015-deal-money': dealMoneyTables,
     'sales-0016-deal-report-keys': dealReportKeys,
+    'sales-0017-customer-since': customerSinceColumns,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
@@ -99,7 +102,13 @@ export const salesModule: ModuleManifest = {
     { action: 'sales.forecast.manage', roles: ['manager'] },
   ],
   hooks: [dealHooks, winLossHooks, stageRowHooks, leadHooks, lineItemHooks, scoringHooks],
-  subscribers: [dealHistorySubscriber, scoringSubscriber, reassignmentSubscriber, forecastCacheSubscriber],
+  subscribers: [
+    dealHistorySubscriber,
+    scoringSubscriber,
+    reassignmentSubscriber,
+    forecastCacheSubscriber,
+    customerSinceSubscriber,
+  ],
   tasks: {
     /** Every lead of the workspace rescored after a rule change (queued in the change's transaction). */
     [RECOMPUTE_TASK]: (deps) => async (payload) => {

@@ -111,6 +111,26 @@ export const deals: ObjectDef = {
       { type: 'relation', relation: { object: 'people', many: false } },
     ),
     owner(),
+    // Kept by the sales module from the company's won deals (customer-since.service.ts): the cohort a deal's
+    // customer belongs to, whether that customer bought again, and whether a won deal was such a repeat sale.
+    field(
+      'customerSince',
+      'customer_since',
+      { en: 'Customer since', ar: 'عميل منذ', fa: 'مشتری از' },
+      { type: 'date', readOnly: true },
+    ),
+    field(
+      'returningCustomer',
+      'returning_customer',
+      { en: 'Returning customer', ar: 'عميل عائد', fa: 'مشتری بازگشتی' },
+      { type: 'boolean', readOnly: true },
+    ),
+    field(
+      'repeatSale',
+      'repeat_sale',
+      { en: 'Repeat sale', ar: 'بيع متكرر', fa: 'فروش تکراری' },
+      { type: 'boolean', readOnly: true },
+    ),
   ],
 };
 

@@ -12,7 +12,7 @@ import { authKeys } from '../../auth/utils/auth-keys.ts';
 import type { ObjectDef } from '../../metadata/utils/metadata.ts';
 import { workspaceKeys } from '../../workspaces/utils/workspace-keys.ts';
 import { filterInWords } from '../utils/print-words.ts';
-import type { ReportDefinition } from '../utils/report-types.ts';
+import { isDateBucket, type ReportDefinition } from '../utils/report-types.ts';
 import { ReportResultView } from './ReportResultView.tsx';
 
 type Bundle = components['schemas']['ReportPrintBundle'];
@@ -114,7 +114,7 @@ export default function PrintReportPage() {
   // Paper gets the first groups (or periods); rows of a period left out are left out with it.
   const shown = useMemo(() => {
     if (!data) return null;
-    const dateAt = data.result.dimensions.findIndex((d) => d.bucket);
+    const dateAt = data.result.dimensions.findIndex(isDateBucket);
     const buckets = data.result.buckets.slice(0, MAX_PRINT_ROWS);
     const kept = new Set(buckets.map((b) => b.key));
     const rows =

@@ -14,6 +14,7 @@ import {
   BUCKETS,
   CHART_TYPES,
   type Dimension,
+  isDateBucket,
   MEASURE_FNS,
   type Measure,
   type ReportDefinition,
@@ -34,6 +35,9 @@ const GROUPABLE = new Set([
 ]);
 const NUMERIC = new Set(['number', 'rating', 'money']);
 const isDate = (f: FieldDef | undefined) => f?.type === 'date' || f?.type === 'dateTime';
+/** Fields whose different values are counted (the companies that bought): the ones a report groups by. */
+const countable = (f: FieldDef | undefined) =>
+  Boolean(f) && GROUPABLE.has(f!.type) && !(f!.type === 'relation' && f!.relation?.many);
 /** A grouping by a person's teams is offered as its own choice, `<field>#team`, beside the field itself. */
 const TEAM = '#team';
 const dimensionValue = (d: Dimension | undefined) =>
@@ -71,7 +75,7 @@ export function ReportBuilder({
     else next.splice(i, 1);
     // A range belongs to a date grouping: without one it goes too.
     const { range: _, ...rest } = value;
-    onChange(next.some((d) => d.bucket) ? { ...value, groupBy: next } : { ...rest, groupBy: next });
+    onChange(next.some(isDateBucket) ? { ...value, groupBy: next } : { ...rest, groupBy: next });
   };
   const setMeasure = (i: number, m: Measure | null) => {
     const next = m ? value.measures.map((x, j) => (j === i ? m : x)) : withoutMeasure(value.measures, i);
@@ -91,7 +95,7 @@ export function ReportBuilder({
     const field = fields.find((f) => f.key === key);
     return field ? label(field.labels, locale) : undefined;
   };
-  const dated = groupBy.some((d) => d.bucket);
+  const dated = groupBy.some(isDateBucket);
   const filterState = { join: 'and' as const, conditions: conditionsOf(value.filter) };
   return (
     <Stack gap="sm">
@@ -123,7 +127,7 @@ export function ReportBuilder({
               label={i === 0 ? t('reports.groupBy') : t('reports.thenBy')}
               placeholder={t('reports.noGrouping')}
               data={[
-                ...fieldOptions((f) => GROUPABLE.has(f.type) && !(f.type === 'relation' && f.relation?.many)),
+                ...fieldOptions(countable),
                 ...fields
                   .filter((f) => f.type === 'user')
                   .map((f) => ({
@@ -150,13 +154,38 @@ export function ReportBuilder({
             {dim && isDate(field) && (
               <Select
                 label={t('reports.bucket')}
-                data={BUCKETS.map((b) => ({ value: b, label: t(`reports.buckets.${b}`) }))}
+                data={BUCKETS.filter((b) => !dim.since || !b.startsWith('fiscal')).map((b) => ({
+                  value: b,
+                  label: t(`reports.buckets.${b}`),
+                }))}
                 value={dim.bucket ?? null}
                 onChange={(v) =>
-                  setDim(i, { field: dim.field, ...(v ? { bucket: v as Dimension['bucket'] } : {}) })
+                  setDim(i, {
+                    field: dim.field,
+                    ...(v ? { bucket: v as Dimension['bucket'] } : {}),
+                    ...(v && dim.since ? { since: dim.since } : {}),
+                  })
                 }
                 clearable
                 w={150}
+              />
+            )}
+            {dim?.bucket && isDate(field) && !dim.bucket.startsWith('fiscal') && (
+              // Periods counted from another date (a cohort's age: months since the first won deal).
+              <Select
+                label={t('reports.periodsSince')}
+                placeholder={t('reports.calendarPeriods')}
+                data={(object?.fields ?? [])
+                  .filter((f) => isDate(f) && f.key !== dim.field)
+                  .map((f) => ({ value: f.key, label: label(f.labels, locale) }))}
+                value={dim.since ?? null}
+                onChange={(v) => {
+                  const { since: _, ...rest } = dim;
+                  setDim(i, v ? { ...rest, since: v } : rest);
+                }}
+                clearable
+                w={180}
+                data-testid={`report-since-${i}`}
               />
             )}
             {dim && (field?.type === 'number' || field?.type === 'rating') && (
@@ -214,25 +243,33 @@ export function ReportBuilder({
                     i,
                     v === 'count'
                       ? { fn: 'count', ...kept }
-                      : v === 'share'
+                      : v === 'distinct'
                         ? {
-                            fn: 'share',
-                            where: m.where ?? { and: [] },
-                            ...(m.label ? { label: m.label } : {}),
+                            fn: 'distinct',
+                            ...kept,
+                            ...(m.field && countable(fields.find((f) => f.key === m.field))
+                              ? { field: m.field }
+                              : {}),
                           }
-                        : v === 'formula'
+                        : v === 'share'
                           ? {
-                              fn: 'formula',
-                              expression: m.expression ?? '',
+                              fn: 'share',
+                              where: m.where ?? { and: [] },
                               ...(m.label ? { label: m.label } : {}),
                             }
-                          : {
-                              fn: v as Measure['fn'],
-                              ...kept,
-                              ...(m.field ? { field: m.field } : {}),
-                              ...(m.since ? { since: m.since } : {}),
-                              ...(m.since && m.unit ? { unit: m.unit } : {}),
-                            },
+                          : v === 'formula'
+                            ? {
+                                fn: 'formula',
+                                expression: m.expression ?? '',
+                                ...(m.label ? { label: m.label } : {}),
+                              }
+                            : {
+                                fn: v as Measure['fn'],
+                                ...kept,
+                                ...(m.field ? { field: m.field } : {}),
+                                ...(m.since ? { since: m.since } : {}),
+                                ...(m.since && m.unit ? { unit: m.unit } : {}),
+                              },
                   )
                 }
                 allowDeselect={false}
@@ -260,7 +297,17 @@ export function ReportBuilder({
                   }
                 />
               )}
-              {m.fn !== 'count' && m.fn !== 'share' && m.fn !== 'formula' && (
+              {m.fn === 'distinct' && (
+                <Select
+                  aria-label={t('reports.measureField')}
+                  data={fieldOptions(countable)}
+                  value={m.field ?? null}
+                  onChange={(v) => v && setMeasure(i, { ...m, field: v })}
+                  searchable
+                  w={200}
+                />
+              )}
+              {m.fn !== 'count' && m.fn !== 'distinct' && m.fn !== 'share' && m.fn !== 'formula' && (
                 <Select
                   aria-label={t('reports.measureField')}
                   data={fieldOptions((f) => NUMERIC.has(f.type) || isDate(f))}
@@ -289,7 +336,7 @@ export function ReportBuilder({
                   w={200}
                 />
               )}
-              {isDate(chosen) && m.fn !== 'count' && (
+              {isDate(chosen) && m.fn !== 'count' && m.fn !== 'distinct' && (
                 <Select
                   aria-label={t('reports.daysSince')}
                   label={t('reports.daysSince')}
@@ -436,7 +483,10 @@ export function ReportBuilder({
           </>
         )}
         {value.measures.some(
-          (m) => m.fn !== 'count' && fields.find((f) => f.key === m.field)?.type === 'money',
+          (m) =>
+            m.fn !== 'count' &&
+            m.fn !== 'distinct' &&
+            fields.find((f) => f.key === m.field)?.type === 'money',
         ) && (
           <Select
             label={t('reports.money')}

@@ -7,7 +7,7 @@ import { usePrefs } from '../../auth/hooks/useMe.ts';
 import { label, type ObjectDef } from '../../metadata/utils/metadata.ts';
 import { useDrillDown } from '../hooks/useDrillDown.ts';
 import { chartModel, isolate, kpis } from '../utils/chart-model.ts';
-import type { ReportDefinition, ReportResult } from '../utils/report-types.ts';
+import { isDateBucket, type ReportDefinition, type ReportResult } from '../utils/report-types.ts';
 import { useNamer } from '../utils/use-namer.ts';
 import { ReportChart } from './ReportChart.tsx';
 
@@ -111,7 +111,7 @@ export function ReportResultView({
                 {result.dimensions.map((d, i) => (
                   <Table.Td key={i}>
                     {isolate(
-                      d.bucket
+                      isDateBucket(d)
                         ? (model.categories.find((c) => c.key === row.keys[i] && c.range)?.label ??
                             t('reports.empty'))
                         : namer.key(i, row.keys[i] ?? null, row.others[i] ?? false),

@@ -18,7 +18,15 @@ const jalali: ReportResult = {
   calendar: 'persian',
   timeZone: 'Asia/Tehran',
   dimensions: [
-    { field: 'expectedCloseDate', type: 'date', bucket: 'month', weekStart: null, step: null, by: null },
+    {
+      field: 'expectedCloseDate',
+      type: 'date',
+      bucket: 'month',
+      weekStart: null,
+      step: null,
+      by: null,
+      since: null,
+    },
   ],
   measures: [
     { fn: 'count', field: null, type: null },
@@ -113,7 +121,7 @@ describe('report charts', () => {
       ...jalali,
       dimensions: [
         jalali.dimensions[0]!,
-        { field: 'status', type: 'select', bucket: null, weekStart: null, step: null, by: null },
+        { field: 'status', type: 'select', bucket: null, weekStart: null, step: null, by: null, since: null },
       ],
       measures: [{ fn: 'count', field: null, type: null }],
       rows: [
@@ -309,5 +317,53 @@ describe('report charts', () => {
       { name: 'Measure 2', value: 3 },
       { name: 'Measure 3', value: 2 },
     ]);
+  });
+
+  it('draws a cohort matrix: first-won months along the axis, ages as series in their order, empty cells zero', () => {
+    const cohort: ReportResult = {
+      ...jalali,
+      dimensions: [
+        {
+          field: 'customerSince',
+          type: 'date',
+          bucket: 'month',
+          weekStart: null,
+          step: null,
+          by: null,
+          since: null,
+        },
+        {
+          field: 'expectedCloseDate',
+          type: 'date',
+          bucket: 'month',
+          weekStart: null,
+          step: null,
+          by: null,
+          since: 'customerSince',
+        },
+      ],
+      measures: [{ fn: 'distinct', field: 'company', type: 'relation' }],
+      buckets: jalali.buckets.slice(0, 2),
+      currency: null,
+      // As the server orders them: by cohort, then by age; the second cohort has an age the first lacks.
+      rows: [
+        { keys: ['2025-02-19', '0'], others: [false, false], values: [3] },
+        { keys: ['2025-02-19', '2'], others: [false, false], values: [1] },
+        { keys: ['2025-03-21', '0'], others: [false, false], values: [2] },
+        { keys: ['2025-03-21', '1'], others: [false, false], values: [2] },
+      ],
+    };
+    const model = chartModel(cohort, namer('en'));
+    expect(model.categoryDim).toBe(0);
+    expect(model.categories.map((c) => c.key)).toEqual(['2025-02-19', '2025-03-21']);
+    expect(model.series.map((s) => [s.name, s.values])).toEqual([
+      ['0', [3, 2]],
+      ['1', [0, 2]],
+      ['2', [1, 0]],
+    ]);
+    // An age is no value of the field: a click on it opens nothing rather than a wrong list.
+    expect(
+      drillConditions({ key: '2', label: '', others: false }, cohort.dimensions[1]!, 'Asia/Tehran'),
+    ).toBeNull();
   });
 });

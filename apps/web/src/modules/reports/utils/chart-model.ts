@@ -1,4 +1,10 @@
-import type { Bucket, ChartType, KpiCompare, ReportResult } from './report-types.ts';
+import {
+  type Bucket,
+  type ChartType,
+  isDateBucket,
+  type KpiCompare,
+  type ReportResult,
+} from './report-types.ts';
 
 /** Okabe–Ito: eight colours told apart with every common colour-vision deficiency. */
 export const PALETTE = [
@@ -104,7 +110,7 @@ const number = (v: number | string | null | undefined) =>
  */
 export function chartModel(result: ReportResult, namer: Namer): ChartModel {
   const dims = result.dimensions;
-  const dateAt = dims.findIndex((d) => d.bucket);
+  const dateAt = dims.findIndex(isDateBucket);
   const categoryDim = dateAt >= 0 ? dateAt : dims.length > 0 ? 0 : -1;
   const seriesDim = dims.length === 2 ? 1 - categoryDim : -1;
   const categories: Category[] = [];
@@ -136,6 +142,8 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
   }
   const series: Series[] = [];
   const seriesIndex = new Map<string, number>();
+  /** A series' key as a number, to order ages and ranges by (no key: last). */
+  const seriesKeys = new Map<string, number>();
   const money = result.rows.some((r) => r.currency);
   for (const row of result.rows) {
     const at =
@@ -158,6 +166,10 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
       // Money without a currency and without a value (an empty bucket's filler) adds nothing to any series.
       if (money && !row.currency && number(row.values[m]) === null) continue;
       let s = seriesIndex.get(name);
+      if (seriesDim >= 0 && !seriesKeys.has(name)) {
+        const key = row.keys[seriesDim];
+        seriesKeys.set(name, key === null || key === undefined ? Number.MAX_SAFE_INTEGER : Number(key));
+      }
       if (s === undefined) {
         s = series.length;
         seriesIndex.set(name, s);
@@ -172,8 +184,11 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
   for (const [i, s] of series.entries()) {
     const fn =
       seriesDim >= 0 ? result.measures[0]?.fn : result.measures[i % Math.max(1, result.measures.length)]?.fn;
-    if (fn === 'count') s.values = s.values.map((v) => v ?? 0);
+    if (fn === 'count' || fn === 'distinct') s.values = s.values.map((v) => v ?? 0);
   }
+  // Ages (periods since a date) and number ranges as series read in their order: month 0, 1, 2…
+  const ordered = seriesDim >= 0 && (dims[seriesDim]!.since || dims[seriesDim]!.step);
+  if (ordered) series.sort((a, b) => (seriesKeys.get(a.name) ?? 0) - (seriesKeys.get(b.name) ?? 0));
   return { categories, series, categoryDim };
 }
 

@@ -40,7 +40,7 @@ export interface TeamMembers {
  * The list filter conditions that show a clicked category's records: a date bucket becomes its exact range (for a
  * date-time, from the first day's start to the day after the last in the report's zone), a team its members (the
  * "no team" group: none of any team's members, or nobody), a group its value. The "others" group has no single
- * value, nor a team the reader cannot list: null.
+ * value, nor a team the reader cannot list, nor an age in periods since another date: null.
  */
 export function drillConditions(
   category: Category,
@@ -49,11 +49,13 @@ export function drillConditions(
     type: string;
     step?: number | null | undefined;
     by?: 'team' | null | undefined;
+    since?: string | null | undefined;
   },
   timeZone: string,
   teams?: readonly TeamMembers[] | undefined,
 ): Condition[] | null {
-  if (category.others) return null;
+  // Nor a count of periods since another date (a list filter compares a field with values, not two fields).
+  if (category.others || dimension.since) return null;
   if (dimension.by === 'team') {
     if (!teams || teams.length === 0) return null;
     if (category.key !== null) {

@@ -29,5 +29,6 @@ export function measureName(
       from: fieldName(m.since) ?? m.since,
       to: field,
     });
+  if (field && m.fn === 'distinct') return t('reports.distinctOf', { field });
   return field ? t('reports.measureOf', { fn: t(`reports.fn.${m.fn}`), field }) : t('reports.fn.count');
 }

@@ -36,6 +36,7 @@ export const BUCKETS: readonly Bucket[] = [
 export type KpiCompare = NonNullable<ReportDefinition['compare']>;
 export const MEASURE_FNS: readonly Measure['fn'][] = [
   'count',
+  'distinct',
   'sum',
   'avg',
   'min',
@@ -52,6 +53,10 @@ export const measureReady = (m: Measure): boolean =>
     : m.fn === 'formula'
       ? Boolean(m.expression?.trim())
       : Boolean(m.field));
+
+/** Whether a dimension is a date bucket along the calendar (not a count of periods since another date). */
+export const isDateBucket = (d: { bucket?: string | null | undefined; since?: string | null | undefined }) =>
+  Boolean(d.bucket) && !d.since;
 
 /** A catalogue metric (GET /reports/metrics). */
 export type ReportMetric = components['schemas']['ReportMetric'];

@@ -45,6 +45,11 @@ export function useNamer(object: ObjectDef | undefined, result: ReportResult | u
           ? t('reports.noTeam')
           : (result?.labels[key] ?? teams.find((x) => x.id === key)?.name ?? t('reports.someTeam'));
       if (key === null) return t('reports.empty');
+      // An age: the number of the calendar's periods since the other date (month 0 is the same month).
+      if (d?.since && d.bucket)
+        return t(`reports.sinceKey.${d.bucket}`, {
+          n: new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`).format(Number(key)),
+        });
       const field = fieldOf(d?.field);
       if (!field) return key;
       if (field.type === 'select') {
