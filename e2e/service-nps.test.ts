@@ -141,4 +141,25 @@ describe('NPS surveys in the browser, in Arabic', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: 'test-results/service-nps-report-ar.png' });
   }, 120_000);
+
+  it('lists the surveys as records the desk keeps, and draws the catalogue’s NPS in Arabic', async () => {
+    // The surveys' list: سلمى's answer is there to read and filter, and nothing offers to create, edit or delete.
+    await page.goto(`${base}/o/npsSurveys`);
+    const row = page
+      .locator('[data-testid="record-row"], tbody tr', { hasText: 'التوصيل تأخر كثيرًا' })
+      .first();
+    await row.waitFor();
+    expect(await page.getByRole('button', { name: ar.list.new, exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: ar.import.action, exact: true }).count()).toBe(0);
+    await page.screenshot({ path: 'test-results/service-nps-list-ar.png' });
+    // The catalogue's NPS: one detractor of one answer, −100 for this month.
+    await page.goto(`${base}/reports/new?metric=service.nps`);
+    const table = page.getByTestId('report-table');
+    await table.waitFor();
+    await expect
+      .poll(async () => ((await table.locator('tbody').textContent()) ?? '').replace(/\p{Cf}/gu, ''))
+      .toContain('-١٠٠');
+    expect(await table.locator('thead').textContent()).toContain('المنتقدون (0–6)');
+    await page.screenshot({ path: 'test-results/service-nps-metric-ar.png', fullPage: true });
+  }, 60_000);
 });

@@ -33875,6 +33875,8 @@ export interface components {
                 fa?: string;
             };
             subtitleField?: string;
+            /** @description The module keeping these records: they are read like any object’s, never created, changed or deleted */
+            keptBy?: string;
             fields: components["schemas"]["FieldDefinition"][];
         };
         ObjectDefinitionInput: {
@@ -33900,6 +33902,8 @@ export interface components {
                 fa?: string;
             };
             subtitleField?: string;
+            /** @description The module keeping these records: they are read like any object’s, never created, changed or deleted */
+            keptBy?: string;
             fields: components["schemas"]["FieldDefinitionInput"][];
         };
         Passkey: {

@@ -81,6 +81,12 @@ const objectSchema = z
       .optional()
       .describe('Per interface language, the field titling a record in that language when it is filled in'),
     subtitleField: z.string().optional(),
+    keptBy: z
+      .string()
+      .optional()
+      .describe(
+        'The module keeping these records: they are read like any object’s, never created, changed or deleted',
+      ),
     fields: z.array(fieldSchema),
   })
   .meta({ id: 'ObjectDefinition' });

@@ -247,6 +247,11 @@ export async function createCustomField(
   const objects = await loadObjects(trx, workspaceId);
   const object = objects.find((o) => o.key === objectKey);
   if (!object) throw new AppError('not_found', `There is no object "${objectKey}".`);
+  if (object.keptBy)
+    throw new AppError(
+      'conflict',
+      `${objectKey} are kept by the ${object.keptBy} module: a field nobody could write is not added.`,
+    );
   if (!KEY.test(input.key))
     invalidField('key', 'Must start with a lower-case letter and hold only letters and digits (camelCase).');
   if (object.fields.some((f) => f.key === input.key))

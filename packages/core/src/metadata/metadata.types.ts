@@ -59,4 +59,10 @@ export interface ObjectDef {
    * order from either end, instead of sorting every row of the group that ties (the last page of a surname).
    */
   sortTies?: Readonly<Record<string, readonly string[]>> | undefined;
+  /**
+   * The module that keeps this object's records (a survey's answers, kept by the service desk): the record engine
+   * reads them like any object's — lists, filters, reports, exports, the roles' rules — but nobody creates,
+   * changes, deletes or imports them through it, whatever their role; the module writes its own table.
+   */
+  keptBy?: string | undefined;
 }

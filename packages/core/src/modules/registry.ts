@@ -26,6 +26,8 @@ export interface Registry {
   routes: readonly RoutePlugin[];
   pages: readonly RoutePlugin[];
   objects: readonly ObjectDef[];
+  /** Objects whose records a module keeps (`ObjectDef.keptBy`): object key → the module's key. */
+  keptObjects: ReadonlyMap<string, string>;
   migrations: Record<string, Migration>;
   actions: readonly string[];
   grants: readonly ActionGrant[];
@@ -85,6 +87,10 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     keys.add(m.key);
     for (const o of m.objects ?? []) {
       if (objects.has(o.key)) duplicate('the object', o.key, m.key);
+      if (o.keptBy !== undefined && o.keptBy !== m.key)
+        throw new Error(
+          `Module "${m.key}" declares ${o.key} kept by "${o.keptBy}": a module keeps only its own.`,
+        );
       objects.set(o.key, o);
     }
     for (const [name, migration] of Object.entries(m.migrations ?? {})) {
@@ -135,6 +141,9 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     routes: list.flatMap((m) => m.routes ?? []),
     pages: list.flatMap((m) => m.pages ?? []),
     objects: [...objects.values()].sort((a, b) => (a.position ?? 1000) - (b.position ?? 1000)),
+    keptObjects: new Map(
+      [...objects.values()].flatMap((o) => (o.keptBy ? [[o.key, o.keptBy] as const] : [])),
+    ),
     migrations,
     actions: grants.map((g) => g.action),
     grants,
@@ -168,6 +177,11 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
  */
 export function installModules(manifests: readonly ModuleManifest[]): Registry {
   installed = buildRegistry(manifests);
+  return installed;
+}
+
+/** The installed modules, merged, or nothing before they are installed (a unit test of a pure part). */
+export function installedRegistry(): Registry | undefined {
   return installed;
 }
 

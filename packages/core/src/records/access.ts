@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors/app-error.ts';
+import { installedRegistry } from '../modules/registry.ts';
 import type { ObjectRule, Permissions } from '../roles/permissions.ts';
 
 /** Whoever record data is shown to: a caller, or the role a webhook speaks with (and its creator). */
@@ -13,14 +14,29 @@ export type RecordAction = 'read' | 'create' | 'update' | 'delete';
 /** The caller's rule for an object: its own entry, else the role's `*` entry, else nothing. */
 export function ruleFor(principal: Reader, objectKey: string): ObjectRule {
   const objects = principal.role.permissions.objects;
-  return objects[objectKey] ?? objects['*'] ?? { read: false, create: false, update: false, delete: false };
+  const rule = objects[objectKey] ??
+    objects['*'] ?? { read: false, create: false, update: false, delete: false };
+  // A module's kept records are read through the engine, never written through it, whatever the role says.
+  return keeperOf(objectKey) ? { ...rule, create: false, update: false, delete: false } : rule;
+}
+
+/** The module keeping an object's records (`ObjectDef.keptBy`), if one does. */
+export function keeperOf(objectKey: string): string | undefined {
+  return installedRegistry()?.keptObjects.get(objectKey);
 }
 
 /** Throws `forbidden` unless the caller's role allows the action on the object. */
 export function assertAllowed(principal: Principal, objectKey: string, action: RecordAction): ObjectRule {
   const rule = ruleFor(principal, objectKey);
-  if (!rule[action])
-    throw new AppError('forbidden', `Your role (${principal.role.key}) may not ${action} ${objectKey}.`);
+  if (!rule[action]) {
+    const keeper = action === 'read' ? undefined : keeperOf(objectKey);
+    throw new AppError(
+      'forbidden',
+      keeper
+        ? `${objectKey} are kept by the ${keeper} module: they are read here, not written.`
+        : `Your role (${principal.role.key}) may not ${action} ${objectKey}.`,
+    );
+  }
   return rule;
 }
 

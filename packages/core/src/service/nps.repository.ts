@@ -54,7 +54,7 @@ export interface NpsCampaignRow {
 
 const SETTINGS = sql`transactional_enabled, transactional_delay_minutes, relationship_throttle_months,
   transactional_throttle_days, expiry_days`;
-const SURVEY = sql`id, kind, person_id, run_id, ticket_id, cycle, owner_user_id, status, reason, score, comment,
+const SURVEY = sql`id, kind, person_id, run_id, ticket_id, cycle, owner_id as owner_user_id, status, reason, score, comment,
   send_at, sent_at, expires_at, answered_at, follow_up_task_id, created_at`;
 const CAMPAIGN = sql`id, name, filter, owner_user_id, first_run_at, repeat_months, next_run_at, active, created_at`;
 
@@ -176,7 +176,7 @@ export async function insertRunSurvey(
   s: { id: string; runId: string; personId: string; ownerUserId: string },
 ): Promise<string | undefined> {
   const { rows } = await sql<{ id: string }>`
-    insert into nps_surveys (workspace_id, id, kind, person_id, run_id, owner_user_id, status, send_at)
+    insert into nps_surveys (workspace_id, id, kind, person_id, run_id, owner_id, status, send_at)
     values (${workspaceId}, ${s.id}, 'relationship', ${s.personId}, ${s.runId}, ${s.ownerUserId}, 'scheduled', now())
     on conflict (workspace_id, run_id, person_id) do nothing
     returning id`.execute(trx);
@@ -200,7 +200,7 @@ export async function insertTicketSurvey(
 /** Cancels a ticket's surveys not sent yet; their ids (their jobs are cancelled too). */
 export async function cancelTicketSurveys(trx: Tx, workspaceId: string, ticketId: string): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
-    update nps_surveys set status = 'cancelled', reason = 'The ticket was reopened.'
+    update nps_surveys set status = 'cancelled', reason = 'The ticket was reopened.', updated_at = now()
     where workspace_id = ${workspaceId} and ticket_id = ${ticketId} and status = 'scheduled'
     returning id`.execute(trx);
   return rows.map((r) => r.id);
@@ -263,10 +263,10 @@ export async function finishNpsSurvey(
 ): Promise<void> {
   if (change.status === 'sent')
     await sql`update nps_surveys set status = 'sent', sent_at = now(), expires_at = ${change.expiresAt},
-        owner_user_id = ${change.ownerUserId}
+        owner_id = ${change.ownerUserId}, updated_at = now()
       where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
   else
-    await sql`update nps_surveys set status = ${change.status}, reason = ${change.reason}
+    await sql`update nps_surveys set status = ${change.status}, reason = ${change.reason}, updated_at = now()
       where workspace_id = ${workspaceId} and id = ${id}`.execute(trx);
 }
 
@@ -282,7 +282,8 @@ export async function answerNpsSurvey(
   // shard. One PostgreSQL writes the same `now()` in the same one statement (and row lock).
   await sql`
     update nps_surveys as s set status = 'answered', score = ${answer.score}, comment = ${answer.comment},
-      answered_at = coalesce(s.answered_at, clock.at), follow_up_task_id = coalesce(s.follow_up_task_id, ${answer.followUpTaskId})
+      answered_at = coalesce(s.answered_at, clock.at), follow_up_task_id = coalesce(s.follow_up_task_id, ${answer.followUpTaskId}),
+      updated_at = clock.at
     from (select now() as at) as clock
     where s.workspace_id = ${workspaceId} and s.id = ${id}`.execute(trx);
 }

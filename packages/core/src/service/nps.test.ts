@@ -5,7 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import {
+  apiCaller,
+  createTestApp,
+  joinByInvitation,
+  signUp,
+  type TestApp,
+} from '../../../../test/harness.ts';
 import { lazySecretBox } from '../auth/secret-box.ts';
 import { workspaceRows } from '../email/mail-fixture.ts';
 import { addPausedDeskMailbox } from './desk-mailbox-fixture.ts';
@@ -487,5 +493,136 @@ describe('NPS surveys', () => {
       (await ok('GET', '/service/surveys/nps/campaigns')) as { data: Record<string, unknown>[] }
     ).data;
     expect(listed.find((c) => c.id === campaign.id)).toMatchObject({ active: false, nextRunAt: null });
+  });
+
+  it('reads the surveys as an object the desk keeps: lists, the NPS metric, the roles’ rules — and never a write', async () => {
+    const people = [];
+    for (const firstName of ['ندى', 'رامي', 'هالة', 'وليد', 'سلمى'])
+      people.push(await buildPerson({ source: 'object', firstName }));
+    await runCampaign('object');
+    // Two promoters, one passive, one detractor; the fifth never answers.
+    for (const [i, score] of [10, 9, 7, 4].entries()) {
+      const [mail] = await mailsTo(await addressOf(people[i]!.id));
+      expect((await answer(linkOf(mail!.input.text, score)!, `rating=${score}`)).statusCode).toBe(200);
+    }
+    const mine = { field: 'person.source', op: 'eq', value: 'object' };
+    const listed = await ok('POST', '/objects/npsSurveys/query', {
+      filter: mine,
+      fields: ['person', 'status', 'score', 'kind', 'owner', 'answeredAt'],
+      limit: 50,
+    });
+    const data = (listed as { data: Record<string, unknown>[] }).data;
+    expect(data).toHaveLength(5);
+    expect(data.map((d) => d.score).sort()).toEqual([10, 4, 7, 9, null]);
+    expect(data.every((d) => d.kind === 'relationship' && d.owner === admin.userId)).toBe(true);
+    expect(data.filter((d) => d.status === 'answered')).toHaveLength(4);
+    // The catalogue's NPS: (2 promoters − 1 detractor) ÷ 4 answers × 100.
+    const metrics = (await ok('GET', '/reports/metrics')) as {
+      data: { key: string; definition: Record<string, unknown> }[];
+    };
+    const nps = metrics.data.find((m) => m.key === 'service.nps')!.definition;
+    const result = (await ok('POST', '/reports/run', {
+      ...nps,
+      filter: { and: [nps.filter, mine] },
+      calendar: 'persian',
+      timeZone: 'Asia/Tehran',
+    })) as { rows: { values: (number | string | null)[] }[] };
+    expect(result.rows).toHaveLength(1);
+    expect(result.rows[0]!.values.map(Number)).toEqual([25, 2, 1, 4]);
+    // Kept by the desk: no role creates, changes, deletes or adds a field to them, an admin's neither.
+    const survey = data[0]!.id as string;
+    for (const [method, url, body] of [
+      ['POST', '/objects/npsSurveys', { score: 10 }],
+      ['PATCH', `/objects/npsSurveys/${survey}`, { score: 10 }],
+      ['DELETE', `/objects/npsSurveys/${survey}`, undefined],
+      ['POST', '/objects/npsSurveys/batch', { records: [{ score: 1 }] }],
+    ] as const) {
+      const res = await call(method, url, body);
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.body).toContain('kept by the service module');
+    }
+    const field = await call('POST', '/metadata/objects/npsSurveys/fields', {
+      key: 'note',
+      type: 'text',
+      labels: { en: 'Note' },
+    });
+    expect(field.statusCode, field.body).toBe(409);
+    expect(((await ok('GET', `/objects/npsSurveys/${survey}`)) as { score: number }).score).toBe(
+      data[0]!.score,
+    );
+    // Another workspace sees none; a role reading only its own surveys sees none of the admin's.
+    const theirs = await call('POST', '/objects/npsSurveys/query', { limit: 50 }, other.cookie);
+    expect((theirs.json() as { data: unknown[] }).data).toEqual([]);
+    const role = await call('POST', '/roles', {
+      key: 'own_surveys',
+      name: 'Own surveys',
+      permissions: {
+        actions: [],
+        objects: {
+          npsSurveys: { read: true, create: true, update: true, delete: true, ownRecordsOnly: true },
+          people: { read: true, create: false, update: false, delete: false },
+        },
+      },
+    });
+    expect(role.statusCode, role.body).toBe(201);
+    const agent = await joinByInvitation(t.app, admin.cookie, {
+      email: `agent.${admin.workspaceId.slice(0, 8)}@example.com`,
+      role: 'own_surveys',
+      name: 'Agent',
+    });
+    const seen = await call('POST', '/objects/npsSurveys/query', { limit: 50 }, agent.cookie);
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect((seen.json() as { data: unknown[] }).data).toEqual([]);
+    expect((await call('POST', '/objects/npsSurveys', { score: 1 }, agent.cookie)).statusCode).toBe(403);
+    // A role hiding the score and the comment never reads them: not in a list, a record, a filter, a report or an
+    // export (the detractor's comment is a marker no other field holds).
+    const [detractorMail] = await mailsTo(await addressOf(people[3]!.id));
+    await answer(linkOf(detractorMail!.input.text, 4)!, 'rating=4&comment=zqhiddenremark');
+    const hiding = await call('POST', '/roles', {
+      key: 'no_scores',
+      name: 'No scores',
+      permissions: {
+        actions: [],
+        objects: {
+          npsSurveys: {
+            read: true,
+            create: false,
+            update: false,
+            delete: false,
+            hiddenFields: ['score', 'comment'],
+          },
+          people: { read: true, create: false, update: false, delete: false },
+        },
+      },
+    });
+    expect(hiding.statusCode, hiding.body).toBe(201);
+    const blind = await joinByInvitation(t.app, admin.cookie, {
+      email: `blind.${admin.workspaceId.slice(0, 8)}@example.com`,
+      role: 'no_scores',
+      name: 'Blind',
+    });
+    const list = await call('POST', '/objects/npsSurveys/query', { filter: mine, limit: 50 }, blind.cookie);
+    expect(list.statusCode, list.body).toBe(200);
+    expect((list.json() as { data: unknown[] }).data).toHaveLength(5);
+    for (const body of [
+      list.body,
+      (await call('GET', `/objects/npsSurveys/${survey}`, undefined, blind.cookie)).body,
+    ]) {
+      expect(body).not.toContain('zqhiddenremark');
+      expect(body).not.toContain('"score"');
+    }
+    const filtered = await call(
+      'POST',
+      '/objects/npsSurveys/query',
+      { filter: { field: 'score', op: 'gte', value: 9 } },
+      blind.cookie,
+    );
+    expect(filtered.statusCode).toBe(400);
+    const report = await call('POST', '/reports/run', nps, blind.cookie);
+    expect(report.statusCode).toBe(400);
+    const exported = await call('GET', '/objects/npsSurveys/export?format=csv', undefined, blind.cookie);
+    expect(exported.statusCode, exported.body).toBe(200);
+    expect(exported.body).not.toContain('zqhiddenremark');
+    expect((await call('GET', '/objects/npsSurveys/export?format=csv')).body).toContain('zqhiddenremark');
   });
 });

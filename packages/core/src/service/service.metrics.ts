@@ -31,6 +31,22 @@ const times = namedMeasures([
   [{ fn: 'count' }, { en: 'Tickets', ar: 'التذاكر', fa: 'تیکت‌ها' }],
 ]);
 
+const npsMeasures = namedMeasures([
+  [
+    { fn: 'formula', expression: '(m1 - m2) / m3 * 100' },
+    { en: 'NPS', ar: 'NPS', fa: 'NPS' },
+  ],
+  [
+    { fn: 'count', where: { field: 'score', op: 'gte', value: 9 } },
+    { en: 'Promoters (9–10)', ar: 'المروّجون (9–10)', fa: 'مروجان (۹ تا ۱۰)' },
+  ],
+  [
+    { fn: 'count', where: { field: 'score', op: 'lte', value: 6 } },
+    { en: 'Detractors (0–6)', ar: 'المنتقدون (0–6)', fa: 'منتقدان (۰ تا ۶)' },
+  ],
+  [{ fn: 'count' }, { en: 'Answers', ar: 'الإجابات', fa: 'پاسخ‌ها' }],
+]);
+
 export const serviceMetrics: ReportMetric[] = [
   {
     key: 'service.slaCompliance',
@@ -142,5 +158,26 @@ export const serviceMetrics: ReportMetric[] = [
       chart: 'line',
     },
     measureNames: times.measureNames,
+  },
+  {
+    key: 'service.nps',
+    names: {
+      en: 'Net promoter score (NPS)',
+      ar: 'صافي نقاط الترويج (NPS)',
+      fa: 'خالص امتیاز ترویج‌کنندگان (NPS)',
+    },
+    formula: {
+      en: '(Promoters, who answered 9 or 10 − detractors, who answered 0 to 6) ÷ all answers × 100, per month answered, from −100 to 100; relationship surveys and those after a ticket together — group by kind to compare them.',
+      ar: '(المروّجون الذين أجابوا 9 أو 10 − المنتقدون الذين أجابوا من 0 إلى 6) ÷ كل الإجابات × 100، لكل شهر أُجيب فيه، من −100 إلى 100؛ استبيانات العلاقة وما بعد التذكرة معًا — جمّعه حسب النوع للمقارنة.',
+      fa: '(مروجانی که ۹ یا ۱۰ دادند − منتقدانی که ۰ تا ۶ دادند) ÷ همه پاسخ‌ها × ۱۰۰، برای هر ماه پاسخ، از −۱۰۰ تا ۱۰۰؛ نظرسنجی‌های رابطه و پس از تیکت با هم — برای مقایسه بر اساس نوع گروه‌بندی کنید.',
+    },
+    definition: {
+      object: 'npsSurveys',
+      filter: { field: 'status', op: 'eq', value: 'answered' },
+      groupBy: [{ field: 'answeredAt', bucket: 'month' }],
+      measures: npsMeasures.measures,
+      chart: 'line',
+    },
+    measureNames: npsMeasures.measureNames,
   },
 ];

@@ -30,6 +30,7 @@ import { metricsRoutes } from './metrics.routes.ts';
 import * as npsTables from './nps.migrations.ts';
 import { npsPages, npsRoutes } from './nps.routes.ts';
 import { NPS_RUN_TASK, NPS_SEND_TASK, runNpsCampaignPage, sendTicketNps } from './nps.service.ts';
+import * as npsObject from './nps-object.migrations.ts';
 import * as presenceTables from './presence.migrations.ts';
 import { presenceRoutes } from './presence.routes.ts';
 import * as priorityRank from './priority-rank.migrations.ts';
@@ -39,7 +40,7 @@ import { returnHooks } from './returns.service.ts';
 import { returnsTimeline } from './returns.timeline.ts';
 import * as satisfactionColumn from './satisfaction.migrations.ts';
 import { serviceMetrics } from './service.metrics.ts';
-import { tickets } from './service.objects.ts';
+import { npsSurveys, tickets } from './service.objects.ts';
 import * as slaTables from './sla.migrations.ts';
 import { slaRoutes } from './sla.routes.ts';
 import {
@@ -57,7 +58,7 @@ import * as ticketTables from './tickets.migrations.ts';
 /** The service desk: tickets (numbered, their resolution stamped), SLA policies and clocks, and later the inbox and surveys. */
 export const serviceModule: ModuleManifest = {
   key: 'service',
-  objects: [tickets],
+  objects: [tickets, npsSurveys],
   routes: [
     conversationRoutes,
     slaRoutes,
@@ -96,6 +97,7 @@ export const serviceModule: ModuleManifest = {
     'service-0019-case-workflows': caseWorkflowTables,
     'service-0020-keys-led-by-workspace': keysLedByWorkspace,
     'service-0021-satisfaction': satisfactionColumn,
+    'service-0022-nps-object': npsObject,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.

@@ -210,3 +210,106 @@ export const tickets: ObjectDef = {
     ),
   ],
 };
+
+export const NPS_KINDS = options(
+  ['relationship', 'Relationship', 'العلاقة', 'رابطه'],
+  ['transactional', 'After a ticket', 'بعد تذكرة', 'پس از تیکت'],
+);
+export const NPS_STATUSES = options(
+  ['scheduled', 'Scheduled', 'مجدول', 'زمان‌بندی‌شده'],
+  ['sent', 'Sent', 'مُرسَل', 'ارسال‌شده'],
+  ['answered', 'Answered', 'مُجاب', 'پاسخ‌داده‌شده'],
+  ['cancelled', 'Cancelled', 'ملغى', 'لغوشده'],
+  ['skipped', 'Skipped', 'متجاوَز', 'ردشده'],
+);
+
+const kept = { readOnly: true } as const;
+
+/**
+ * NPS surveys and their answers, kept by the desk (nps.service.ts sends and records them): read like any object —
+ * lists, filters, exports, reports, the roles' rules — never written through the record engine. The owner is the
+ * member a survey was sent for.
+ */
+export const npsSurveys: ObjectDef = {
+  key: 'npsSurveys',
+  position: 72,
+  labels: {
+    singular: { en: 'NPS survey', ar: 'استبيان NPS', fa: 'نظرسنجی NPS' },
+    plural: { en: 'NPS surveys', ar: 'استبيانات NPS', fa: 'نظرسنجی‌های NPS' },
+  },
+  custom: false,
+  table: 'nps_surveys',
+  keptBy: 'service',
+  titleFields: ['comment'],
+  subtitleField: 'status',
+  // The comment first: it titles a survey (its link in lists), the person beside it by name.
+  fields: [
+    field('comment', 'comment', { en: 'Comment', ar: 'التعليق', fa: 'توضیح' }, { type: 'longText', ...kept }),
+    field(
+      'person',
+      'person_id',
+      { en: 'Person', ar: 'الشخص', fa: 'شخص' },
+      { type: 'relation', relation: { object: 'people', many: false }, ...kept },
+    ),
+    field(
+      'ticket',
+      'ticket_id',
+      { en: 'Ticket', ar: 'التذكرة', fa: 'تیکت' },
+      { type: 'relation', relation: { object: 'tickets', many: false }, ...kept },
+    ),
+    field(
+      'kind',
+      'kind',
+      { en: 'Kind', ar: 'النوع', fa: 'نوع' },
+      { type: 'select', options: NPS_KINDS, ...kept },
+    ),
+    field(
+      'status',
+      'status',
+      { en: 'Status', ar: 'الحالة', fa: 'وضعیت' },
+      { type: 'select', options: NPS_STATUSES, ...kept },
+    ),
+    field(
+      'score',
+      'score',
+      { en: 'Score (0–10)', ar: 'الدرجة (0–10)', fa: 'امتیاز (۰ تا ۱۰)' },
+      { type: 'number', ...kept },
+    ),
+    field(
+      'reason',
+      'reason',
+      { en: 'Why not sent', ar: 'سبب عدم الإرسال', fa: 'دلیل ارسال نشدن' },
+      { type: 'text', ...kept },
+    ),
+    field(
+      'sendAt',
+      'send_at',
+      { en: 'Send at', ar: 'موعد الإرسال', fa: 'زمان ارسال' },
+      { type: 'dateTime', ...kept },
+    ),
+    field(
+      'sentAt',
+      'sent_at',
+      { en: 'Sent', ar: 'أُرسل في', fa: 'ارسال‌شده در' },
+      { type: 'dateTime', ...kept },
+    ),
+    field(
+      'expiresAt',
+      'expires_at',
+      { en: 'Expires', ar: 'ينتهي في', fa: 'انقضا' },
+      { type: 'dateTime', ...kept },
+    ),
+    field(
+      'answeredAt',
+      'answered_at',
+      { en: 'Answered', ar: 'أُجيب في', fa: 'پاسخ‌داده‌شده در' },
+      { type: 'dateTime', ...kept },
+    ),
+    field(
+      'owner',
+      'owner_id',
+      { en: 'Sent for', ar: 'أُرسل باسم', fa: 'ارسال از طرف' },
+      { type: 'user', ...kept },
+    ),
+  ],
+};

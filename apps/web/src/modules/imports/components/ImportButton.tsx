@@ -7,6 +7,8 @@ import type { ListActionProps } from '../../web-module.ts';
 export function ImportButton({ object }: ListActionProps) {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  // A module keeps these records itself: nothing is imported into them.
+  if (object.keptBy) return null;
   return (
     <Button
       size="xs"

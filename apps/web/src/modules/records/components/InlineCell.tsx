@@ -27,7 +27,8 @@ export function InlineCell({
   const [error, setError] = useState<string | undefined>();
   const qc = useQueryClient();
   const { t, i18n } = useTranslation();
-  const editable = INLINE.has(field.type) && !field.readOnly;
+  // A module's kept records (NPS surveys) are read here, never edited.
+  const editable = INLINE.has(field.type) && !field.readOnly && !object.keptBy;
   const edit = () => {
     setValue(record[field.key]);
     setEditing(true);

@@ -65,6 +65,8 @@ export default function ListPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [creating, setCreating] = useState(false);
   const [bulkEditing, setBulkEditing] = useState(false);
+  // A module keeps these records (NPS surveys): the list reads them, nothing creates, edits or deletes them.
+  const kept = Boolean(object?.keptBy);
   const filterTree = view ? toFilterTree(view.filter) : undefined;
   const filterParam = filterTree ? JSON.stringify(filterTree) : undefined;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -238,12 +240,12 @@ export default function ListPage() {
               selected={selected}
             />
           ))}
-          {selected.size > 0 && (
+          {selected.size > 0 && !kept && (
             <Button size="xs" variant="light" onClick={() => setBulkEditing(true)}>
               {t('list.bulkEdit')}
             </Button>
           )}
-          {selected.size > 0 && (
+          {selected.size > 0 && !kept && (
             <Button
               size="xs"
               color="red"
@@ -255,9 +257,11 @@ export default function ListPage() {
               {t('list.selected', { count: selected.size, n: formatNumber(selected.size, prefs) })})
             </Button>
           )}
-          <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
-            {t('list.new')}
-          </Button>
+          {!kept && (
+            <Button size="xs" leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
+              {t('list.new')}
+            </Button>
+          )}
         </Group>
       </Group>
       <ErrorText error={list.error} />

@@ -65,25 +65,28 @@ export default function RecordPage() {
                 <UserName id={r.owner as string} />
               </Group>
             )}
-            <Group gap="xs">
-              <Button size="xs" variant="default" onClick={() => setEditing(true)}>
-                {t('record.edit')}
-              </Button>
-              <Button
-                size="xs"
-                color="red"
-                variant="subtle"
-                onClick={async () => {
-                  await client.DELETE('/api/v1/objects/{object}/{id}', {
-                    params: { path: { object: objectKey, id } },
-                  });
-                  await qc.invalidateQueries({ queryKey: recordKeys.lists(objectKey) });
-                  await navigate({ to: '/o/$object', params: { object: objectKey } });
-                }}
-              >
-                {t('record.delete')}
-              </Button>
-            </Group>
+            {/* A module's kept records (NPS surveys) are read here, never edited or deleted. */}
+            {!object.keptBy && (
+              <Group gap="xs">
+                <Button size="xs" variant="default" onClick={() => setEditing(true)}>
+                  {t('record.edit')}
+                </Button>
+                <Button
+                  size="xs"
+                  color="red"
+                  variant="subtle"
+                  onClick={async () => {
+                    await client.DELETE('/api/v1/objects/{object}/{id}', {
+                      params: { path: { object: objectKey, id } },
+                    });
+                    await qc.invalidateQueries({ queryKey: recordKeys.lists(objectKey) });
+                    await navigate({ to: '/o/$object', params: { object: objectKey } });
+                  }}
+                >
+                  {t('record.delete')}
+                </Button>
+              </Group>
+            )}
           </Stack>
         </Group>
       </Card>
