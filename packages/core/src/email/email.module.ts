@@ -4,7 +4,9 @@ import * as claimByRow from './claim-by-row.migrations.ts';
 import * as earlyBounceTables from './early-bounces.migrations.ts';
 import { EMAIL_ERRORS } from './email.errors.ts';
 import { announceReceivedMail, emailEvents } from './email.events.ts';
+import { emailMetrics } from './email.metrics.ts';
 import * as tables from './email.migrations.ts';
+import { emailSends } from './email.objects.ts';
 import { emailRoutes } from './email.routes.ts';
 import { emailSettings } from './email.settings.ts';
 import { emailTimeline } from './email.timeline.ts';
@@ -12,6 +14,7 @@ import type { MailDeps } from './mailboxes.service.ts';
 import * as outboxTables from './outbox.migrations.ts';
 import { deliverOutbox, SEND_TASK } from './outbox.service.ts';
 import { rematchOnAddressChange } from './rematch.ts';
+import * as sendsView from './sends.migrations.ts';
 import { dealClosedStopsSequences } from './sequences.events.ts';
 import * as sequenceTables from './sequences.migrations.ts';
 import { emailSequencesRoutes } from './sequences.routes.ts';
@@ -36,6 +39,8 @@ function mailDeps(deps: TaskDeps): MailDeps {
 export const emailModule: ModuleManifest = {
   key: 'email',
   settings: emailSettings,
+  objects: [emailSends],
+  reportMetrics: emailMetrics,
   routes: [emailRoutes, emailTemplatesRoutes, emailAnalyticsRoutes, emailSequencesRoutes],
   subscribers: [dealClosedStopsSequences, rematchOnAddressChange],
   pages: [trackingPages],
@@ -47,6 +52,7 @@ export const emailModule: ModuleManifest = {
     'email-0005-sequences': sequenceTables,
     'email-0006-early-bounces': earlyBounceTables,
     'email-0007-claim-by-row': claimByRow,
+    'email-0008-sends': sendsView,
   },
   permissions: [{ action: 'mailboxes.manage', roles: [] }],
   errors: EMAIL_ERRORS,

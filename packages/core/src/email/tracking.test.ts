@@ -62,6 +62,7 @@ describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IM
       }
     });
     t = await createTestApp({
+      RABITA_OPEN_SIGNUP: 'true',
       RABITA_MAIL_ALLOW_PRIVATE: 'true',
       RABITA_SECRET_KEY: KEY.toString('hex'),
       RABITA_PUBLIC_URL: 'https://crm.example.com',
@@ -215,5 +216,56 @@ describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IM
     });
     expect(events).toEqual([{ kind: 'bounce' }]);
     expect(await rows(`select 1 from email_early_events`)).toEqual([]);
+  });
+
+  it('reads the sends as an object the email module keeps, without their content, and draws the email funnel', async () => {
+    // The four messages sent from Rabita above (the other mail program's copy is not one of them).
+    const listed = await call('POST', '/objects/emailSends/query', {
+      fields: ['template', 'sentAt', 'openedAt', 'clickedAt', 'repliedAt', 'bouncedAt', 'owner'],
+      limit: 50,
+    });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const data = (listed.json() as { data: Record<string, unknown>[] }).data;
+    expect(data).toHaveLength(4);
+    expect(data.map((d) => [d.template, d.owner])).toEqual(data.map(() => ['Offer', admin.userId]));
+    expect(data.filter((d) => d.openedAt).length).toBe(1);
+    expect(data.filter((d) => d.repliedAt).length).toBe(1);
+    expect(data.filter((d) => d.bouncedAt).length).toBe(1);
+    // No subject, body or address leaves the mailbox's rules this way.
+    expect(listed.body).not.toContain('پیشنهاد ویژه');
+    expect(listed.body).not.toContain('customer.example');
+    const metrics = (await call('GET', '/reports/metrics')).json() as {
+      data: { key: string; definition: Record<string, unknown> }[];
+    };
+    const def = (key: string) => metrics.data.find((m) => m.key === key)!.definition;
+    const funnel = await call('POST', '/reports/run', def('email.funnel'));
+    expect(funnel.statusCode, funnel.body).toBe(200);
+    expect((funnel.json() as { rows: { values: unknown[] }[] }).rows[0]!.values).toEqual([4, 1, 1, 1]);
+    const rates = await call('POST', '/reports/run', {
+      ...def('email.ratesByTemplate'),
+      calendar: 'persian',
+    });
+    expect(rates.statusCode, rates.body).toBe(200);
+    const [offer] = (rates.json() as { rows: { keys: unknown[]; values: unknown[] }[] }).rows;
+    expect(offer!.keys).toEqual(['Offer']);
+    expect(offer!.values.map(Number)).toEqual([4, 0.25, 0.25, 0.25, 0.25]);
+    // Kept by the email module: nobody writes them; another workspace reads none.
+    const sendId = data[0]!.id as string;
+    for (const [method, url] of [
+      ['POST', '/objects/emailSends'],
+      ['PATCH', `/objects/emailSends/${sendId}`],
+      ['DELETE', `/objects/emailSends/${sendId}`],
+    ] as const) {
+      const res = await call(method, url, method === 'DELETE' ? undefined : { template: 'x' });
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.body).toContain('kept by the email module');
+    }
+    const stranger = await signUp(t.app);
+    const theirs = await call('POST', '/objects/emailSends/query', { limit: 50 }, stranger.cookie);
+    expect(theirs.statusCode).toBe(200);
+    expect((theirs.json() as { data: unknown[] }).data).toEqual([]);
+    expect((await call('GET', `/objects/emailSends/${sendId}`, undefined, stranger.cookie)).statusCode).toBe(
+      404,
+    );
   });
 });

@@ -65,4 +65,9 @@ export interface ObjectDef {
    * changes, deletes or imports them through it, whatever their role; the module writes its own table.
    */
   keptBy?: string | undefined;
+  /**
+   * For kept records figured from another object's (a forecast from deals' amounts): only a reader who may read
+   * that object, these fields included, reads these records — a role hiding deals' amounts reads no forecast.
+   */
+  readsFrom?: { object: string; fields: readonly string[] } | undefined;
 }

@@ -26,8 +26,8 @@ export interface Registry {
   routes: readonly RoutePlugin[];
   pages: readonly RoutePlugin[];
   objects: readonly ObjectDef[];
-  /** Objects whose records a module keeps (`ObjectDef.keptBy`): object key → the module's key. */
-  keptObjects: ReadonlyMap<string, string>;
+  /** Objects whose records a module keeps (`ObjectDef.keptBy`): object key → the module's key, and what they read. */
+  keptObjects: ReadonlyMap<string, { module: string; readsFrom?: ObjectDef['readsFrom'] }>;
   migrations: Record<string, Migration>;
   actions: readonly string[];
   grants: readonly ActionGrant[];
@@ -142,7 +142,9 @@ export function buildRegistry(manifests: readonly ModuleManifest[]): Registry {
     pages: list.flatMap((m) => m.pages ?? []),
     objects: [...objects.values()].sort((a, b) => (a.position ?? 1000) - (b.position ?? 1000)),
     keptObjects: new Map(
-      [...objects.values()].flatMap((o) => (o.keptBy ? [[o.key, o.keptBy] as const] : [])),
+      [...objects.values()].flatMap((o) =>
+        o.keptBy ? [[o.key, { module: o.keptBy, readsFrom: o.readsFrom }] as const] : [],
+      ),
     ),
     migrations,
     actions: grants.map((g) => g.action),

@@ -16,13 +16,22 @@ export function ruleFor(principal: Reader, objectKey: string): ObjectRule {
   const objects = principal.role.permissions.objects;
   const rule = objects[objectKey] ??
     objects['*'] ?? { read: false, create: false, update: false, delete: false };
-  // A module's kept records are read through the engine, never written through it, whatever the role says.
-  return keeperOf(objectKey) ? { ...rule, create: false, update: false, delete: false } : rule;
+  const kept = installedRegistry()?.keptObjects.get(objectKey);
+  if (!kept) return rule;
+  // A module's kept records are read through the engine, never written through it, whatever the role says; those
+  // figured from another object's fields are read only by who may read those fields, and by one limited to their
+  // own records there only as their own here.
+  const from = kept.readsFrom;
+  const source = from ? ruleFor(principal, from.object) : undefined;
+  const read =
+    rule.read && (!from || (source!.read && !from.fields.some((f) => source!.hiddenFields?.includes(f))));
+  const ownRecordsOnly = Boolean(rule.ownRecordsOnly || source?.ownRecordsOnly);
+  return { ...rule, read, ownRecordsOnly, create: false, update: false, delete: false };
 }
 
 /** The module keeping an object's records (`ObjectDef.keptBy`), if one does. */
 export function keeperOf(objectKey: string): string | undefined {
-  return installedRegistry()?.keptObjects.get(objectKey);
+  return installedRegistry()?.keptObjects.get(objectKey)?.module;
 }
 
 /** Throws `forbidden` unless the caller's role allows the action on the object. */

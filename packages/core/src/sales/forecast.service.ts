@@ -28,6 +28,7 @@ import {
   writeQuota,
 } from './forecast.repository.ts';
 import { forecastChanged } from './forecast-cache.ts';
+import { forecastRowsChanged } from './forecast-rows.service.ts';
 
 // The forecast's settings, periods, quotas, managers' adjustments and people's submissions. The numbers themselves
 // (read from deals through the record engine's scope) are in forecast.numbers.ts.
@@ -120,6 +121,7 @@ export async function setForecastSettings(
   refuse(problems);
   return inWorkspace(ctx, async (trx, workspaceId) => {
     afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastRowsChanged(trx, workspaceId);
     await upsertSettings(
       trx,
       workspaceId,
@@ -221,6 +223,7 @@ export async function setQuota(
   const teams = await listTeams(ctx);
   return inWorkspace(ctx, async (trx, workspaceId) => {
     afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastRowsChanged(trx, workspaceId);
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     await assertSubject(trx, workspaceId, { kind: input.subjectKind, id: input.subjectId }, teams);
     await writeQuota(

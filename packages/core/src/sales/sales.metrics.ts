@@ -116,6 +116,29 @@ const retention = namedMeasures([
   ],
 ]);
 
+const quotaMeasures = namedMeasures([
+  [
+    { fn: 'sum', field: 'quota' },
+    { en: 'Quota', ar: 'الحصة', fa: 'سهمیه' },
+  ],
+  [
+    { fn: 'sum', field: 'closedWon' },
+    { en: 'Closed won', ar: 'المكسوب', fa: 'موفق بسته‌شده' },
+  ],
+  [
+    { fn: 'sum', field: 'commit' },
+    { en: 'Commit', ar: 'الالتزام', fa: 'تعهد' },
+  ],
+  [
+    { fn: 'formula', expression: 'm1 / m0' },
+    { en: 'Attainment', ar: 'نسبة التحقيق', fa: 'میزان تحقق' },
+  ],
+  [
+    { fn: 'formula', expression: 'm2 / m0' },
+    { en: 'Commit ÷ quota', ar: 'الالتزام ÷ الحصة', fa: 'تعهد ÷ سهمیه' },
+  ],
+]);
+
 export const salesMetrics: ReportMetric[] = [
   {
     key: 'sales.pipelineByStage',
@@ -264,6 +287,28 @@ export const salesMetrics: ReportMetric[] = [
       chart: 'table',
     },
     measureNames: retention.measureNames,
+  },
+  {
+    key: 'sales.forecastVsQuota',
+    names: { en: 'Forecast vs quota', ar: 'التوقع مقابل الحصة', fa: 'پیش‌بینی در برابر سهمیه' },
+    formula: {
+      en: 'Per fiscal quarter and person, as the forecast computes them in the workspace’s currency: the quota, closed won, commit (closed won and the open deals in commit), attainment = closed won ÷ quota and commit ÷ quota.',
+      ar: 'لكل ربع مالي وشخص، كما يحسبها التوقع بعملة مساحة العمل: الحصة، والمكسوب، والالتزام (المكسوب والصفقات المفتوحة الملتزم بها)، ونسبة التحقيق = المكسوب ÷ الحصة، والالتزام ÷ الحصة.',
+      fa: 'برای هر فصل مالی و هر شخص، همان‌طور که پیش‌بینی به ارز فضای کار حساب می‌کند: سهمیه، موفق بسته‌شده، تعهد (موفق بسته‌شده و معامله‌های باز در تعهد)، میزان تحقق = موفق بسته‌شده ÷ سهمیه، و تعهد ÷ سهمیه.',
+    },
+    definition: {
+      object: 'forecastRows',
+      filter: {
+        and: [
+          { field: 'kind', op: 'eq', value: 'user' },
+          { field: 'periodKind', op: 'eq', value: 'quarter' },
+        ],
+      },
+      groupBy: [{ field: 'periodStart', bucket: 'fiscalQuarter' }, { field: 'owner' }],
+      measures: quotaMeasures.measures,
+      chart: 'table',
+    },
+    measureNames: quotaMeasures.measureNames,
   },
   {
     key: 'sales.leadFunnel',

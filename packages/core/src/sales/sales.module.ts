@@ -24,6 +24,8 @@ import * as forecastTables from './forecast.migrations.ts';
 import { forecastRoutes } from './forecast.routes.ts';
 import { forecastCacheSubscriber } from './forecast-cache.ts';
 import * as forecastNoticeTables from './forecast-notices.migrations.ts';
+import * as forecastRowTables from './forecast-rows.migrations.ts';
+import { FORECAST_ROWS_TASK, forecastRowsSubscriber, refreshForecastRows } from './forecast-rows.service.ts';
 import * as forecastSpeedTables from './forecast-speed.migrations.ts';
 import * as formTargetTables from './form-targets.migrations.ts';
 import * as keysLedByWorkspace from './keys-led-by-workspace.migrations.ts';
@@ -37,7 +39,7 @@ import { convertedLeadTasksTimeline } from './leads.timeline.ts';
 import { lineItemHooks } from './line-items.hooks.ts';
 import { productsRoutes } from './products.routes.ts';
 import { salesMetrics } from './sales.metrics.ts';
-import { deals, pipelines, stages } from './sales.objects.ts';
+import { deals, forecastRows, pipelines, stages } from './sales.objects.ts';
 import * as scoringTables from './scoring.migrations.ts';
 import { scoringRoutes } from './scoring.routes.ts';
 import {
@@ -60,7 +62,7 @@ import { winLossRoutes } from './win-loss.routes.ts';
 /** Sales: deals and the pipelines they move through, the rules that keep a deal and its stage consistent. */
 export const salesModule: ModuleManifest = {
   key: 'sales',
-  objects: [deals, pipelines, stages],
+  objects: [deals, pipelines, stages, forecastRows],
   routes: [
     leadsRoutes,
     assignmentRoutes,
@@ -91,6 +93,7 @@ export const salesModule: ModuleManifest = {
     'sales-0015-deal-money': dealMoneyTables,
     'sales-0016-deal-report-keys': dealReportKeys,
     'sales-0017-customer-since': customerSinceColumns,
+    'sales-0018-forecast-rows': forecastRowTables,
   },
   permissions: [
     { action: 'sales.assignment.manage', roles: ['manager'] },
@@ -108,6 +111,7 @@ export const salesModule: ModuleManifest = {
     reassignmentSubscriber,
     forecastCacheSubscriber,
     customerSinceSubscriber,
+    forecastRowsSubscriber,
   ],
   tasks: {
     /** Every lead of the workspace rescored after a rule change (queued in the change's transaction). */
@@ -115,6 +119,10 @@ export const salesModule: ModuleManifest = {
       await recomputeAllLeadScores(deps.db, payload as { workspaceId: string; version?: number });
     },
     /** Nightly: scores holding decaying activity points recomputed, a batch at a time. */
+    /** The kept forecast (forecastRows) recomputed a minute after the first change since its last refresh. */
+    [FORECAST_ROWS_TASK]: (deps) => async (payload) => {
+      await refreshForecastRows(deps.db, payload as Parameters<typeof refreshForecastRows>[1]);
+    },
     [DECAY_TASK]: (deps) => async (_payload, helpers) => {
       const leads = await decayLeadScores(deps.db);
       if (leads > 0) helpers.logger.info(`scoring: ${leads} lead scores decayed`);

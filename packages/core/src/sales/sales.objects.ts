@@ -237,3 +237,80 @@ export const stages: ObjectDef = {
     ),
   ],
 };
+
+export const FORECAST_ROW_KINDS = options(
+  ['user', 'Person', 'شخص', 'شخص'],
+  ['team', 'Team', 'فريق', 'تیم'],
+  ['total', 'Total', 'الإجمالي', 'جمع کل'],
+);
+export const FORECAST_PERIOD_KINDS = options(
+  ['year', 'Fiscal year', 'سنة مالية', 'سال مالی'],
+  ['quarter', 'Fiscal quarter', 'ربع مالي', 'فصل مالی'],
+  ['month', 'Fiscal month', 'شهر مالي', 'ماه مالی'],
+);
+const keptNumber = { type: 'number', readOnly: true } as const;
+
+/**
+ * The forecast as records, kept by the sales module (forecast-rows.service.ts, refreshed a minute after the
+ * first change since its last refresh): per fiscal period with quotas, and the current quarter, a row per person,
+ * team and the total, with what the forecast screen shows — amounts in the workspace's currency. A person's row is
+ * theirs (its owner), so "own records only" reads one's own.
+ */
+export const forecastRows: ObjectDef = {
+  key: 'forecastRows',
+  position: 85,
+  labels: {
+    singular: { en: 'Forecast row', ar: 'سطر التوقع', fa: 'ردیف پیش‌بینی' },
+    plural: { en: 'Forecast rows', ar: 'أسطر التوقع', fa: 'ردیف‌های پیش‌بینی' },
+  },
+  custom: false,
+  table: 'forecast_rows',
+  keptBy: 'sales',
+  // Figured from every deal's amount: a role that may not read deals, or their amounts, reads none of it (the
+  // forecast screen refuses it too).
+  readsFrom: { object: 'deals', fields: ['amount'] },
+  titleFields: ['name'],
+  subtitleField: 'period',
+  fields: [
+    field('name', 'name', { en: 'Name', ar: 'الاسم', fa: 'نام' }, { type: 'text', readOnly: true }),
+    field('period', 'period', { en: 'Period', ar: 'الفترة', fa: 'دوره' }, { type: 'text', readOnly: true }),
+    field(
+      'periodKind',
+      'period_kind',
+      { en: 'Period kind', ar: 'نوع الفترة', fa: 'نوع دوره' },
+      { type: 'select', options: FORECAST_PERIOD_KINDS, readOnly: true },
+    ),
+    field(
+      'periodStart',
+      'period_start',
+      { en: 'Period start', ar: 'بداية الفترة', fa: 'آغاز دوره' },
+      { type: 'date', readOnly: true },
+    ),
+    field(
+      'periodEnd',
+      'period_end',
+      { en: 'Period end', ar: 'نهاية الفترة', fa: 'پایان دوره' },
+      { type: 'date', readOnly: true },
+    ),
+    field(
+      'kind',
+      'kind',
+      { en: 'Row of', ar: 'سطر لـ', fa: 'ردیفِ' },
+      { type: 'select', options: FORECAST_ROW_KINDS, readOnly: true },
+    ),
+    field('quota', 'quota', { en: 'Quota', ar: 'الحصة', fa: 'سهمیه' }, keptNumber),
+    field('closedWon', 'closed_won', { en: 'Closed won', ar: 'المكسوب', fa: 'موفق بسته‌شده' }, keptNumber),
+    field('commit', 'commit_amount', { en: 'Commit', ar: 'الالتزام', fa: 'تعهد' }, keptNumber),
+    field('bestCase', 'best_case', { en: 'Best case', ar: 'أفضل حالة', fa: 'بهترین حالت' }, keptNumber),
+    field('pipeline', 'pipeline', { en: 'Open pipeline', ar: 'المسار المفتوح', fa: 'قیف باز' }, keptNumber),
+    field(
+      'weightedPipeline',
+      'weighted_pipeline',
+      { en: 'Weighted pipeline', ar: 'المسار الموزون', fa: 'قیف وزن‌دار' },
+      keptNumber,
+    ),
+    field('deals', 'deals', { en: 'Deals', ar: 'الصفقات', fa: 'معامله‌ها' }, keptNumber),
+    field('asOf', 'as_of', { en: 'As of', ar: 'حتى', fa: 'به‌روز تا' }, { type: 'dateTime', readOnly: true }),
+    field('owner', 'owner_id', { en: 'Person', ar: 'الشخص', fa: 'شخص' }, { type: 'user', readOnly: true }),
+  ],
+};

@@ -30,7 +30,8 @@ export function ReportChart({
 }: {
   model: ChartModel;
   look: ChartLook;
-  onPick?: ((category: Category) => void) | undefined;
+  /** The clicked category, and the measure its series draws. */
+  onPick?: ((category: Category, measure?: number) => void) | undefined;
   height?: number;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -77,7 +78,7 @@ export function ReportChart({
     instance.off('click');
     instance.on('click', (params) => {
       const category = model.categories[params.dataIndex];
-      if (category && pick.current) pick.current(category);
+      if (category && pick.current) pick.current(category, model.series[params.seriesIndex ?? -1]?.measure);
     });
   }, [model, look]);
   // The chart lays itself out from the options (mirrored for ar/fa); an inherited rtl would flip ECharts' own

@@ -38,8 +38,8 @@ export function ReportResultView({
     [definition.chart, rtl, prefs],
   );
   const drill = useDrillDown(object, definition, result, model.categoryDim);
-  const pick = (category: Parameters<typeof drill>[0]) => {
-    drill(category);
+  const pick = (category: Parameters<typeof drill>[0], measure?: number) => {
+    drill(category, measure);
   };
   // Without a grouping there is one figure per measure: a KPI whatever chart was chosen.
   // A report without a dimension is a row of figures, unless it asks for a funnel of its measures (each a stage).

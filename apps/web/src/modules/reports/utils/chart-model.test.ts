@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartModel, chartOption, isolate, kpis, type Namer } from './chart-model.ts';
-import { conditionsOf, drillConditions, flatConditions, startOfDay } from './drill-down.ts';
+import { conditionsOf, drillBase, drillConditions, flatConditions, startOfDay } from './drill-down.ts';
 import type { ReportResult } from './report-types.ts';
 
 const namer = (locale: string, digits = 'latn'): Namer => ({
@@ -67,8 +67,8 @@ describe('report charts', () => {
     );
     expect(model.series).toEqual([
       // Converted into the workspace's currency: only the money measure names it.
-      { name: 'Measure 0', values: [2, 0, 1], fn: 'count' },
-      { name: 'Measure 1 (USD)', values: [30.5, null, 7], fn: 'sum' },
+      { name: 'Measure 0', values: [2, 0, 1], fn: 'count', measure: 0 },
+      { name: 'Measure 1 (USD)', values: [30.5, null, 7], fn: 'sum', measure: 1 },
     ]);
     expect(model.categories[1]?.range).toEqual({ from: '2025-03-21', to: '2025-04-20' });
   });
@@ -132,8 +132,8 @@ describe('report charts', () => {
     };
     const model = chartModel(two, namer('en'));
     expect(model.series).toEqual([
-      { name: 'won', values: [2, 0, 1], fn: 'count' },
-      { name: 'Others', values: [5, 0, 0], fn: 'count' },
+      { name: 'won', values: [2, 0, 1], fn: 'count', measure: 0 },
+      { name: 'Others', values: [5, 0, 0], fn: 'count', measure: 0 },
     ]);
   });
 
@@ -365,5 +365,21 @@ describe('report charts', () => {
     expect(
       drillConditions({ key: '2', label: '', others: false }, cohort.dimensions[1]!, 'Asia/Tehran'),
     ).toBeNull();
+  });
+
+  it('keeps a measure’s own records when its series is clicked: the report’s filter and the measure’s where', () => {
+    const won = { field: 'status', op: 'eq', value: 'won' };
+    const definition = {
+      filter: { field: 'pipeline', op: 'eq', value: 'p1' },
+      measures: [{}, { where: won }, { where: { or: [won, { field: 'status', op: 'eq', value: 'lost' }] } }],
+    };
+    expect(drillBase(definition)).toEqual([{ field: 'pipeline', op: 'eq', value: 'p1' }]);
+    expect(drillBase(definition, 0)).toEqual([{ field: 'pipeline', op: 'eq', value: 'p1' }]);
+    expect(drillBase(definition, 1)).toEqual([
+      { field: 'pipeline', op: 'eq', value: 'p1' },
+      { field: 'status', op: 'eq', value: 'won' },
+    ]);
+    // An `or` a list cannot hold: the click opens nothing rather than a wider list.
+    expect(drillBase(definition, 2)).toBeNull();
   });
 });

@@ -34,6 +34,8 @@ export interface Series {
   values: (number | null)[];
   /** The measure's function (a share's values are fractions, shown as percentages). */
   fn?: string | undefined;
+  /** The measure it draws, by place (a drill-down from it also keeps that measure's records: its `where`). */
+  measure: number;
 }
 export interface ChartModel {
   categories: Category[];
@@ -173,7 +175,7 @@ export function chartModel(result: ReportResult, namer: Namer): ChartModel {
       if (s === undefined) {
         s = series.length;
         seriesIndex.set(name, s);
-        series.push({ name, values: categories.map(() => null), fn: result.measures[m]?.fn });
+        series.push({ name, values: categories.map(() => null), fn: result.measures[m]?.fn, measure: m });
       }
       const value = number(row.values[m]);
       const old = series[s]!.values[at];

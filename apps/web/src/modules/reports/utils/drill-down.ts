@@ -122,6 +122,20 @@ export function flatConditions(tree: unknown): Condition[] | null {
   return null;
 }
 
+/**
+ * What every drill-down of a report keeps: its filter, and when the click was on a measure of only some records
+ * (won deals' amounts beside every deal's count) that measure's `where` too. Null when either says more than a
+ * list can hold.
+ */
+export function drillBase(
+  definition: { filter?: unknown; measures: readonly { where?: unknown }[] },
+  measure?: number | undefined,
+): Condition[] | null {
+  const own = flatConditions(definition.filter);
+  const only = measure === undefined ? [] : flatConditions(definition.measures[measure]?.where);
+  return own && only ? [...own, ...only] : null;
+}
+
 /** A filter tree the builder wrote (one condition, or an and of them) as conditions; anything else: none. */
 export function conditionsOf(tree: unknown): Condition[] {
   const leaf = (n: unknown): n is Condition =>

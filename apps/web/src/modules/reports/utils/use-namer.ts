@@ -16,14 +16,16 @@ export function useNamer(object: ObjectDef | undefined, result: ReportResult | u
   const teams = useTeams({ enabled: result?.dimensions.some((d) => d.by === 'team') ?? false }).data ?? [];
   const locale = i18n.language as Locale;
   const fieldOf = (key: string | null | undefined) => object?.fields.find((f) => f.key === key);
+  const digitsOf = (n: number) => new Intl.NumberFormat(`${prefs.locale}-u-nu-${prefs.digits}`).format(n);
   return {
     locale: prefs.locale,
     digits: prefs.digits,
-    quarter: (q, year) => t('reports.quarterOf', { quarter: q, year }),
+    // A quarter's number in the reader's digits, as its year is.
+    quarter: (q, year) => t('reports.quarterOf', { quarter: digitsOf(q), year }),
     fiscal: (year, quarter) =>
       quarter === null
         ? t('reports.fiscalYearOf', { year })
-        : t('reports.fiscalQuarterOf', { quarter, year }),
+        : t('reports.fiscalQuarterOf', { quarter: digitsOf(quarter), year }),
     measure: (i) => {
       const m = result?.measures[i];
       if (!m) return '';
