@@ -3,7 +3,7 @@ import { isTimeZone } from '@rabita/shared';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { registry } from '../modules/registry.ts';
-import { ruleFor } from '../records/access.ts';
+import { keeperOf, ruleFor } from '../records/access.ts';
 import { openScope } from '../records/scope.ts';
 import {
   definition as definitionSchema,
@@ -117,6 +117,16 @@ export async function validateForPublish(
   };
 
   const trigger = def.trigger;
+  // A module's kept records (NPS surveys, sent emails, forecast rows) are written by it, not the record engine: no
+  // record event ever announces them, so a trigger on their changes or dates would wait for ever.
+  const keptProblem = (object: string) => {
+    const keeper = keeperOf(object);
+    if (keeper)
+      problems.push({
+        field: 'trigger.object',
+        message: `The trigger: ${object} are kept by the ${keeper} module, and their changes start no workflow.`,
+      });
+  };
   if (
     (trigger.type === 'record' || trigger.type === 'manual' || trigger.type === 'called') &&
     trigger.object
@@ -125,6 +135,7 @@ export async function validateForPublish(
     if (found && !found.rule.read)
       problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
     if (found && trigger.type === 'record') {
+      keptProblem(trigger.object);
       for (const key of trigger.fields ?? [])
         if (!found.scope.object.fields.some((f) => f.key === key) || found.rule.hiddenFields?.includes(key))
           problems.push({
@@ -163,6 +174,7 @@ export async function validateForPublish(
   }
   if (trigger.type === 'date') {
     const found = await objectProblems(trigger.object, 'trigger.object', 'The trigger');
+    if (found) keptProblem(trigger.object);
     if (found && !found.rule.read)
       problems.push({ field: 'trigger.object', message: `The trigger: you may not read ${trigger.object}.` });
     const f = found?.scope.object.fields.find((d) => d.key === trigger.field);

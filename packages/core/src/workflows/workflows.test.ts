@@ -103,6 +103,34 @@ describe('workflows', () => {
     expect(messages).toMatch(/Step "b": the expression does not compile/);
   });
 
+  it('refuses a trigger on records a module keeps: no record event announces their changes', async () => {
+    for (const trigger of [
+      { type: 'record', object: 'npsSurveys', events: ['updated'] },
+      { type: 'date', object: 'forecastRows', field: 'periodEnd', offset: 1, unit: 'days' },
+    ]) {
+      const w = await create({
+        name: `Kept ${trigger.type}`,
+        draft: {
+          trigger,
+          start: 'a',
+          steps: [
+            {
+              id: 'a',
+              type: 'updateRecord',
+              target: 'trigger',
+              values: { name: { value: 'x' } },
+              next: null,
+            },
+          ],
+        },
+      });
+      const res = await call('POST', `/workflows/${w.id}/publish`);
+      expect(res.statusCode, res.body).toBe(400);
+      const errors = (res.json() as { errors: { field: string; message: string }[] }).errors;
+      expect(JSON.stringify(errors)).toContain('kept by the');
+    }
+  });
+
   it('refuses hostile drafts with 400', async () => {
     const w = await create({ name: 'x' });
     const huge = {
