@@ -81,6 +81,23 @@ const REPORTS: { name: string; scale: string; targetMs: number; definition: Repo
     } as ReportDefinition,
   },
   {
+    // Not a target of the issue: held to the activities report's 2 s, for information.
+    name: 'won deals as a Jalali cohort matrix (customers and revenue by first-won month and months since)',
+    scale: 'deals',
+    targetMs: 2000,
+    definition: {
+      object: 'deals',
+      filter: { field: 'status', op: 'eq', value: 'won' },
+      groupBy: [
+        { field: 'customerSince', bucket: 'month' },
+        { field: 'expectedCloseDate', bucket: 'month', since: 'customerSince' },
+      ],
+      measures: [{ fn: 'distinct', field: 'company' }, { fn: 'sum', field: 'amount' }],
+      calendar: 'persian',
+      timeZone: 'Asia/Tehran',
+    } as ReportDefinition,
+  },
+  {
     name: 'deals by stage and owner, counted and summed in the workspace currency',
     scale: 'deals',
     targetMs: 300,
@@ -191,6 +208,19 @@ async function generate(set: DataSet): Promise<void> {
     );
     note(`${people.toLocaleString('en')} people in ${since(p0)}`);
 
+    // Companies the deals are of: one per twenty deals, so a company wins several over the three years (cohorts).
+    const companies = Math.max(1, Math.ceil(dealCount / 20));
+    await client.query(
+      `insert into companies (workspace_id, id, name, owner_id, created_by, created_at, updated_at)
+       select $1, gen_random_uuid(), 'شرکت ' || g, ($3::uuid[])[1 + g % cardinality($3::uuid[])], $4, $5, $5
+       from generate_series(1, $2::int) g`,
+      [set.workspaceId, companies, set.reps, set.adminId, now],
+    );
+    const { rows: companyRows } = await client.query<{ ids: string[] }>(
+      'select array_agg(id order by id) as ids from companies where workspace_id = $1',
+      [set.workspaceId],
+    );
+
     // Deals: the default pipeline's stages (four open, won, lost), created over three years, closing 10–200 days on.
     const { rows: stages } = await client.query<{ id: string; pipeline_id: string; kind: string; p: string }>(
       `select s.id, s.pipeline_id, s.kind, s.probability::text as p from stages s
@@ -202,13 +232,13 @@ async function generate(set: DataSet): Promise<void> {
     for (let done = 0; done < dealCount; done += CHUNK) {
       await client.query(
         `insert into deals (workspace_id, id, name, amount, pipeline_id, stage_id, probability, expected_close_date,
-           status, owner_id, custom, created_at, updated_at, created_by)
+           status, owner_id, custom, created_at, updated_at, created_by, company_id)
          select $1, pg_temp.bench_uuid(x.created_at), (array['Deal', 'صفقة', 'معامله'])[1 + x.n % 3] || ' ' || x.n,
            jsonb_build_object('amount', x.amount::text, 'currency', x.currency), $2,
            ($3::uuid[])[x.s], ($4::numeric[])[x.s], (x.created_at + (10 + x.n % 190) * interval '1 day')::date,
            case ($5::text[])[x.s] when 'won' then 'won' when 'lost' then 'lost' else 'open' end,
            ($6::uuid[])[1 + abs(hashint4(x.n * 8 + 3)) % cardinality($6::uuid[])], '{}', x.created_at,
-           x.created_at, $7
+           x.created_at, $7, ($15::uuid[])[1 + abs(hashint4(x.n * 8 + 6)) % cardinality($15::uuid[])]
          from (
            select g.n, $8::timestamptz - (1100 - g.n * 1100.0 / $9) * interval '1 day'
                - (abs(hashint4(g.n * 8 + 1)) % 86400) * interval '1 second' as created_at,
@@ -235,9 +265,22 @@ async function generate(set: DataSet): Promise<void> {
           CURRENCIES.map((c) => c[0]),
           CURRENCIES.map((c) => c[1]),
           CURRENCIES.map((c) => c[2]),
+          companyRows[0]!.ids,
         ],
       );
     }
+    // What the sales module keeps on every deal of a company as deals are written (customer-since.service.ts),
+    // set once for the rows written here by SQL, as the migration fills it.
+    await client.query(
+      `update deals as d
+       set customer_since = f.first_won, returning_customer = f.last_won > f.first_won,
+           repeat_sale = (d.status = 'won' and d.expected_close_date > f.first_won)
+       from (select company_id, min(expected_close_date) as first_won, max(expected_close_date) as last_won
+             from deals where workspace_id = $1 and status = 'won' and deleted_at is null
+             group by company_id) as f
+       where d.workspace_id = $1 and d.company_id = f.company_id`,
+      [set.workspaceId],
+    );
     const { rows: dealRows } = await client.query<{ ids: string[] }>(
       `select array_agg(id) as ids from (select id from deals where workspace_id = $1 order by id limit 20000) d`,
       [set.workspaceId],
