@@ -92,7 +92,10 @@ const REPORTS: { name: string; scale: string; targetMs: number; definition: Repo
         { field: 'customerSince', bucket: 'month' },
         { field: 'expectedCloseDate', bucket: 'month', since: 'customerSince' },
       ],
-      measures: [{ fn: 'distinct', field: 'company' }, { fn: 'sum', field: 'amount' }],
+      measures: [
+        { fn: 'distinct', field: 'company' },
+        { fn: 'sum', field: 'amount' },
+      ],
       calendar: 'persian',
       timeZone: 'Asia/Tehran',
     } as ReportDefinition,
