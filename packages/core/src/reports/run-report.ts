@@ -583,25 +583,19 @@ function compileReport(
   const fiscalSize = (d: { bucket: Bucket | null }) =>
     fiscalMonths(d.bucket === 'fiscalQuarter' ? 'quarter' : 'year');
   // How many of the calendar's periods lie from a record's `since` day to its field's (0: the same period), from
-  // the two days' calendar rows: whole months as year × 12 + month, quarters as year × 4 + quarter, weeks by their
-  // first days. Null when either date is empty.
+  // the two days' calendar rows and the bucket's columns: a week by its first day, a month or a quarter as year ×
+  // 12 or × 4 + its number, a year by itself. Null when either date is empty.
   const periodsBetween = (d: (typeof ds)[number], i: number) => {
-    const at = (alias: string, col: string) => sql.ref(`${alias}${i}.${col}`);
-    const p = PREFIX[calendar];
-    switch (d.bucket) {
-      case 'day':
-        return sql`s.${sql.id(`d${i}`)} - s.${sql.id(`e${i}`)}`;
-      case 'week': {
-        const col = d.weekStart === 'saturday' ? 'week_sat' : 'week_iso';
-        return sql`(${at('cal', col)} - ${at('cas', col)}) / 7`;
-      }
-      case 'month':
-        return sql`(${at('cal', `${p}_year`)} * 12 + ${at('cal', `${p}_month`)}) - (${at('cas', `${p}_year`)} * 12 + ${at('cas', `${p}_month`)})`;
-      case 'quarter':
-        return sql`(${at('cal', `${p}_year`)} * 4 + ${at('cal', `${p}_quarter`)}) - (${at('cas', `${p}_year`)} * 4 + ${at('cas', `${p}_quarter`)})`;
-      default:
-        return sql`${at('cal', `${p}_year`)} - ${at('cas', `${p}_year`)}`;
-    }
+    if (d.bucket === 'day') return sql`s.${sql.id(`d${i}`)} - s.${sql.id(`e${i}`)}`;
+    const cols = bucketColumns(d.bucket!, calendar, d.weekStart ?? 'monday');
+    const ordinal = (alias: string) => {
+      const col = (name: string) => sql.ref(`${alias}${i}.${name}`);
+      if (d.bucket === 'week') return col(cols.key);
+      if (!cols.period) return col(cols.year!);
+      return sql`${col(cols.year!)} * ${sql.lit(d.bucket === 'month' ? 12 : 4)} + ${col(cols.period)}`;
+    };
+    const span = sql`(${ordinal('cal')}) - (${ordinal('cas')})`;
+    return d.bucket === 'week' ? sql`(${span}) / 7` : span;
   };
   const keyCols = ds.map((d, i) => {
     // A person's teams: the team's id (null: no person, or a person in no team).

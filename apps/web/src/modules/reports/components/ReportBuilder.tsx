@@ -38,6 +38,32 @@ const isDate = (f: FieldDef | undefined) => f?.type === 'date' || f?.type === 'd
 /** Fields whose different values are counted (the companies that bought): the ones a report groups by. */
 const countable = (f: FieldDef | undefined) =>
   Boolean(f) && GROUPABLE.has(f!.type) && !(f!.type === 'relation' && f!.relation?.many);
+/**
+ * A measure with another function: its name stays, its filter where the new one takes one, and what else the new
+ * one reads of it — a field (a distinct count only one it can count), days since and their unit.
+ */
+function withFn(m: Measure, fn: Measure['fn'], chosen: FieldDef | undefined): Measure {
+  const label = m.label ? { label: m.label } : {};
+  const kept = { ...label, ...(m.where !== undefined && m.where !== null ? { where: m.where } : {}) };
+  switch (fn) {
+    case 'count':
+      return { fn, ...kept };
+    case 'distinct':
+      return { fn, ...kept, ...(m.field && countable(chosen) ? { field: m.field } : {}) };
+    case 'share':
+      return { fn, where: m.where ?? { and: [] }, ...label };
+    case 'formula':
+      return { fn, expression: m.expression ?? '', ...label };
+    default:
+      return {
+        fn,
+        ...kept,
+        ...(m.field ? { field: m.field } : {}),
+        ...(m.since ? { since: m.since } : {}),
+        ...(m.since && m.unit ? { unit: m.unit } : {}),
+      };
+  }
+}
 /** A grouping by a person's teams is offered as its own choice, `<field>#team`, beside the field itself. */
 const TEAM = '#team';
 const dimensionValue = (d: Dimension | undefined) =>
@@ -223,11 +249,6 @@ export function ReportBuilder({
         </Text>
         {value.measures.map((m, i) => {
           const chosen = m.field ? fields.find((f) => f.key === m.field) : undefined;
-          // What stays when the function changes: the measure's name, and its filter where the new one takes it.
-          const kept = {
-            ...(m.label ? { label: m.label } : {}),
-            ...(m.where !== undefined && m.where !== null ? { where: m.where } : {}),
-          };
           return (
             <Group key={i} align="flex-end" wrap="wrap" data-testid={`report-measure-${i}`}>
               <Text size="sm" c="dimmed" ff="monospace" dir="ltr" w={24}>
@@ -237,41 +258,7 @@ export function ReportBuilder({
                 aria-label={t('reports.measureFn')}
                 data={MEASURE_FNS.map((fn) => ({ value: fn, label: t(`reports.fn.${fn}`) }))}
                 value={m.fn}
-                onChange={(v) =>
-                  v &&
-                  setMeasure(
-                    i,
-                    v === 'count'
-                      ? { fn: 'count', ...kept }
-                      : v === 'distinct'
-                        ? {
-                            fn: 'distinct',
-                            ...kept,
-                            ...(m.field && countable(fields.find((f) => f.key === m.field))
-                              ? { field: m.field }
-                              : {}),
-                          }
-                        : v === 'share'
-                          ? {
-                              fn: 'share',
-                              where: m.where ?? { and: [] },
-                              ...(m.label ? { label: m.label } : {}),
-                            }
-                          : v === 'formula'
-                            ? {
-                                fn: 'formula',
-                                expression: m.expression ?? '',
-                                ...(m.label ? { label: m.label } : {}),
-                              }
-                            : {
-                                fn: v as Measure['fn'],
-                                ...kept,
-                                ...(m.field ? { field: m.field } : {}),
-                                ...(m.since ? { since: m.since } : {}),
-                                ...(m.since && m.unit ? { unit: m.unit } : {}),
-                              },
-                  )
-                }
+                onChange={(v) => v && setMeasure(i, withFn(m, v as Measure['fn'], chosen))}
                 allowDeselect={false}
                 w={150}
               />
