@@ -1096,19 +1096,26 @@ export async function selectDailyStats(
 /**
  * Flags opens and clicks within 5 s of the send (no person reads that fast; scanners and prefetchers do) and clicks
  * within 2 s of another click of the same message (a scanner following every link).
+ *
+ * Read first, then flagged by key: a time plus an interval is a STABLE function, which a Citus cluster refuses over
+ * columns inside an UPDATE (OPERATIONS.md, "Citus"); in a SELECT it is fine everywhere.
  */
 export async function flagMachineEvents(trx: Tx, workspaceId: string, messageIds: string[]): Promise<void> {
-  await sql`
-    update email_events e set machine = true
+  const { rows } = await sql<{ id: string }>`
+    select e.id
     from email_messages m
+    join email_events e on e.workspace_id = m.workspace_id and e.message_id = m.id
     where m.workspace_id = ${workspaceId} and m.message_id = any(${messageIds}::text[])
-      and e.workspace_id = m.workspace_id and e.message_id = m.id and not e.machine
-      and e.kind in ('open', 'click')
+      and not e.machine and e.kind in ('open', 'click')
       and (e.at < m.sent_at + interval '5 seconds'
         or (e.kind = 'click' and exists (
           select 1 from email_events o where o.workspace_id = e.workspace_id and o.message_id = e.message_id
             and o.kind = 'click' and o.id <> e.id and o.at between e.at - interval '2 seconds'
             and e.at + interval '2 seconds')))`.execute(raw(trx));
+  if (rows.length === 0) return;
+  await sql`
+    update email_events set machine = true
+    where workspace_id = ${workspaceId} and id = any(${rows.map((r) => r.id)}::uuid[])`.execute(raw(trx));
 }
 
 // Sequences

@@ -43,9 +43,8 @@ import {
   nextHeldRun,
   type RunRow,
   selectRun,
+  selectRunToStep,
   selectStepRuns,
-  selectVersion,
-  selectWorkflow,
   stepsInLastMinute,
   updateRun,
 } from './workflows.repository.ts';
@@ -585,11 +584,9 @@ export async function runWorkflowStep(
   let failed: StepFailed | undefined;
   // One transaction a step: the run (locked), its version, whom it acts as, the step's effect and checkpoint.
   const pending = await withWorkspace(db, workspaceId, async (trx) => {
-    const run = await selectRun(trx, workspaceId, runId, { lock: true });
-    if (!run || TERMINAL.has(run.status)) return undefined;
-    const workflow = await selectWorkflow(trx, workspaceId, run.workflow_id);
-    const version = await selectVersion(trx, workspaceId, run.workflow_id, run.version);
-    if (!version) return undefined;
+    const found = await selectRunToStep(trx, workspaceId, runId);
+    if (!found || TERMINAL.has(found.run.status)) return undefined;
+    const { run, workflow, version } = found;
     const acting = await actingPrincipal(
       trx,
       workspaceId,
@@ -661,11 +658,13 @@ export async function runWorkflowStep(
       await queueStep(trx, runId, new Date(Date.now() + 30_000 + Math.floor(Math.random() * 30_000)));
       return undefined;
     }
-    await updateRun(trx, workspaceId, runId, {
-      status: 'running',
-      started: true,
-      ...(run.reason === THROTTLED ? { reason: null } : {}),
-    });
+    // A run already running (its later steps) is left as it is: one statement less a step.
+    if (run.status !== 'running' || run.started_at === null || run.reason === THROTTLED)
+      await updateRun(trx, workspaceId, runId, {
+        status: 'running',
+        started: true,
+        ...(run.reason === THROTTLED ? { reason: null } : {}),
+      });
     const env: StepEnv = {
       trx,
       principal,

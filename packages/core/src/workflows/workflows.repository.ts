@@ -286,8 +286,27 @@ export async function nextHeldRun(
   return first?.held ? first.id : undefined;
 }
 
-const RUN_COLUMNS = sql`id, workflow_id, version, trigger_key, trigger_object, trigger_record_id, trigger, status,
-  reason, depth, started_by, current_step, outputs, created_at, started_at, finished_at, error`;
+const RUN_COLUMN_NAMES = [
+  'id',
+  'workflow_id',
+  'version',
+  'trigger_key',
+  'trigger_object',
+  'trigger_record_id',
+  'trigger',
+  'status',
+  'reason',
+  'depth',
+  'started_by',
+  'current_step',
+  'outputs',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'error',
+];
+const RUN_COLUMNS = sql.raw(RUN_COLUMN_NAMES.join(', '));
+const RUN_COLUMNS_OF_R = sql.raw(RUN_COLUMN_NAMES.map((c) => `r.${c}`).join(', '));
 
 export async function selectRun(
   trx: Tx,
@@ -299,6 +318,50 @@ export async function selectRun(
     select ${RUN_COLUMNS} from workflow_runs where workspace_id = ${workspaceId} and id = ${id}
     ${options.lock ? sql`for update` : sql``}`.execute(raw(trx));
   return rows[0];
+}
+
+/**
+ * What a step needs to begin, in one statement: the run (locked), the version it runs on, and its workflow's name
+ * and owner (undefined once the workflow is deleted). Inner joins: a run's version is a foreign key and workflows
+ * are only marked deleted; `for update of` the run alone, the form a Citus cluster routes to the workspace's shard.
+ */
+export async function selectRunToStep(
+  trx: Tx,
+  workspaceId: string,
+  id: string,
+): Promise<
+  | {
+      run: RunRow;
+      version: Pick<VersionRow, 'definition' | 'settings'>;
+      workflow: Pick<WorkflowRow, 'name' | 'owner_user_id'> | undefined;
+    }
+  | undefined
+> {
+  const { rows } = await sql<
+    RunRow & {
+      definition: WorkflowDefinition;
+      version_settings: WorkflowSettings;
+      workflow_name: string;
+      workflow_owner: string | null;
+      workflow_deleted: boolean;
+    }
+  >`
+    select ${RUN_COLUMNS_OF_R}, v.definition, v.settings as version_settings, w.name as workflow_name,
+      w.owner_user_id as workflow_owner, w.deleted_at is not null as workflow_deleted
+    from workflow_runs as r
+    join workflow_versions as v
+      on v.workspace_id = r.workspace_id and v.workflow_id = r.workflow_id and v.version = r.version
+    join workflows as w on w.workspace_id = r.workspace_id and w.id = r.workflow_id
+    where r.workspace_id = ${workspaceId} and r.id = ${id}
+    for update of r`.execute(raw(trx));
+  const row = rows[0];
+  if (!row) return undefined;
+  const { definition, version_settings, workflow_name, workflow_owner, workflow_deleted, ...run } = row;
+  return {
+    run,
+    version: { definition, settings: version_settings },
+    workflow: workflow_deleted ? undefined : { name: workflow_name, owner_user_id: workflow_owner },
+  };
 }
 
 /** A workflow's sealed inbound webhook secret, if it has one. */
