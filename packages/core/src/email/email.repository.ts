@@ -969,9 +969,11 @@ export async function insertBounceEvent(
   event: NewEvent & { kind: 'bounce' | 'soft_bounce' },
 ): Promise<void> {
   await lockMessageId(trx, workspaceId, event.messageId);
+  // The id from the application and the workspace from the message's row: a cluster then runs the statement on the
+  // workspace's shard (a volatile `gen_random_uuid()` made it copy rows in, which row-level security refuses).
   const { numAffectedRows } = await sql`
     insert into email_events (workspace_id, id, message_id, kind, at, machine, detail)
-    select ${workspaceId}, gen_random_uuid(), m.id, ${event.kind}, ${event.at}, false, ${JSON.stringify(event.detail)}::jsonb
+    select m.workspace_id, ${randomUUID()}::uuid, m.id, ${event.kind}, ${event.at}, false, ${JSON.stringify(event.detail)}::jsonb
     from email_messages m where m.workspace_id = ${workspaceId} and m.message_id = ${event.messageId}`.execute(
     raw(trx),
   );
@@ -1680,17 +1682,23 @@ export async function claimEarlyEventsOf(
   await sql`
     select pg_advisory_xact_lock(h) from (select hashtextextended(k, 0) as h from unnest(${keys}::text[]) as k
     order by 1) x`.execute(raw(trx));
+  // Taken, then written: two statements, each of which a cluster runs on the workspace's shard (a data-modifying
+  // `with` feeding an insert makes it copy the rows in, which row-level security refuses).
+  const { rows: claimed } = await sql<{ message_id: string; kind: string; at: Date; detail: unknown }>`
+    delete from email_early_events e
+    where e.workspace_id = ${workspaceId} and e.message_id = any(${messages.map((m) => m.messageId)}::text[])
+    returning e.message_id, e.kind, e.at, e.detail`.execute(raw(trx));
+  if (claimed.length === 0) return;
+  const idOf = new Map(messages.map((m) => [m.messageId, m.id]));
+  const events = claimed.filter((c) => idOf.has(c.message_id));
   await sql`
-    with wanted as (
-      select * from unnest(${messages.map((m) => m.messageId)}::text[], ${messages.map((m) => m.id)}::uuid[])
-        as w (message_id, id)
-    ), claimed as (
-      delete from email_early_events e using wanted w
-      where e.workspace_id = ${workspaceId} and e.message_id = w.message_id
-      returning w.id, e.kind, e.at, e.detail
-    )
     insert into email_events (workspace_id, id, message_id, kind, at, machine, detail)
-    select ${workspaceId}, gen_random_uuid(), id, kind, at, false, detail from claimed`.execute(raw(trx));
+    select w.id, e.id, e.m, e.kind, e.at, false, e.detail
+    from workspaces w
+    cross join unnest(${events.map(() => randomUUID())}::uuid[], ${events.map((e) => idOf.get(e.message_id))}::uuid[],
+                      ${events.map((e) => e.kind)}::text[], ${events.map((e) => e.at.toISOString())}::timestamptz[],
+                      ${events.map((e) => JSON.stringify(e.detail))}::jsonb[]) as e (id, m, kind, at, detail)
+    where w.id = ${workspaceId}`.execute(raw(trx));
 }
 
 /**
