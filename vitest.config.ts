@@ -40,7 +40,8 @@ export default defineConfig({
     // in that second under a load average of 19 (a clean-clone CI run beside other work), though it passed alone.
     // A condition that never holds still fails, 15 s later.
     expect: { poll: { timeout: 15_000 } },
-    // On a Citus cluster (RABITA_TEST_CITUS=1) each file migrates a database of its own, 90–150 s (test/harness.ts).
+    // On a Citus cluster (RABITA_TEST_CITUS=1) a file's database is a copy made on three nodes, and a test that
+    // migrates its own modules (createTestApp's `modules`) places their tables on the shards too: more room there.
     hookTimeout: process.env.RABITA_TEST_CITUS === '1' ? 400_000 : 90_000,
     teardownTimeout: 30_000,
   },

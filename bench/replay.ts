@@ -11,7 +11,8 @@ export interface Statement {
 
 const UUID_V7 = /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/gi;
 // The baseline opens its own workspace transaction, as it does for every scenario.
-const TRANSACTION = /^\s*(begin|start transaction|commit|rollback)\b|set_config\('rabita\.workspace_id'/i;
+const TRANSACTION =
+  /^\s*(begin|start transaction|commit|rollback)\b|set_config\('rabita\.workspace_id'|^\s*set local rabita\.workspace_id\b/i;
 
 /** When a UUIDv7 was made, in milliseconds since the epoch (its first 48 bits). */
 export function madeAt(id: string): number {

@@ -8,6 +8,7 @@ import { type EmbeddedDatabase, migrateToLatest, openOwnerDatabase, startEmbedde
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { buildWebApp as buildProductionWebApp } from '../apps/server/src/web.ts';
+import { createCitusDatabase, dropWorkerCopies, freezeCitusTemplate } from './citus-nodes.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -63,11 +64,16 @@ export default async function setup(project: TestProject) {
   const template = `rabita_template_${runId}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`create database ${template}`);
+  // On a Citus cluster the template is a Citus database on every node, frozen once migrated so that each file's
+  // database is a copy of it on every node (test/citus-nodes.ts) instead of a migration of its own.
+  const citus = process.env.RABITA_TEST_CITUS === '1';
+  const workers = citus ? await createCitusDatabase(adminUrl, template) : [];
+  if (!citus) await admin.query(`create database ${template}`);
   const owner = openOwnerDatabase(withDatabase(adminUrl, template));
   // The platform's migrations and the shipped modules' own, as the server applies them at start.
   await migrateToLatest(owner, buildRegistry(MODULES).migrations);
   await owner.destroy();
+  if (citus) await freezeCitusTemplate(adminUrl, workers, template);
 
   project.provide('adminUrl', adminUrl);
   project.provide('templateDatabase', template);
@@ -75,8 +81,10 @@ export default async function setup(project: TestProject) {
   return async () => {
     // A Citus test database a file left behind (its teardown did not run) also has copies on the workers; those go
     // first, as in test/harness.ts.
-    if (process.env.RABITA_TEST_CITUS === '1')
-      await dropWorkerCopies(admin, adminUrl, `rabita_test_${runId}%`);
+    if (citus) {
+      await dropWorkerCopies(adminUrl, `rabita_test_${runId}%`);
+      await dropWorkerCopies(adminUrl, template);
+    }
     const { rows } = await admin.query<{ datname: string }>(
       `select datname from pg_database where datname like $1 or datname = $2`,
       [`rabita_test_${runId}%`, template],
@@ -86,26 +94,4 @@ export default async function setup(project: TestProject) {
     if (embedded) await embedded.stop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   };
-}
-
-async function dropWorkerCopies(coordinator: pg.Client, adminUrl: string, pattern: string): Promise<void> {
-  const { rows: workers } = await coordinator.query<{ nodename: string; nodeport: number }>(
-    `select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`,
-  );
-  for (const w of workers) {
-    const u = new URL(adminUrl);
-    u.hostname = w.nodename;
-    u.port = String(w.nodeport);
-    const worker = new pg.Client({ connectionString: u.toString() });
-    await worker.connect();
-    try {
-      const { rows } = await worker.query<{ datname: string }>(
-        'select datname from pg_database where datname like $1',
-        [pattern],
-      );
-      for (const { datname } of rows) await worker.query(`drop database if exists ${datname} with (force)`);
-    } finally {
-      await worker.end();
-    }
-  }
 }

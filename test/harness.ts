@@ -1,11 +1,18 @@
 // Test helpers: a fresh migrated database per test file, an app built on it, and data factories.
 import { randomBytes } from 'node:crypto';
-import { buildRegistry, MODULES } from '@rabita/core';
+import { buildRegistry } from '@rabita/core';
 import { type DatabaseHandle, migrateToLatest, openDatabase, openOwnerDatabase } from '@rabita/db';
 import { type AppDeps, buildApp, type Config, loadConfig } from '@rabita/server';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
+import {
+  type CitusNode,
+  citusWorkers,
+  copyCitusDatabase,
+  createCitusDatabase,
+  dropCitusDatabase,
+} from './citus-nodes.ts';
 
 export function databaseUrl(database: string): string {
   const u = new URL(inject('adminUrl'));
@@ -33,80 +40,27 @@ export async function createTestDatabase(): Promise<{
 
 /**
  * RABITA_TEST_CITUS=1 (with TEST_DATABASE_URL at a Citus coordinator, e.g. scripts/citus-cluster.sh): each test
- * database is a Citus database of its own — created on every node, the extension in it everywhere, the workers
- * added — and migrated, since a copy of a coordinator's database would share the template's shards.
+ * database is a Citus database of its own — a copy of the migrated template made on every node from that node's
+ * copy (test/citus-nodes.ts), or, for an empty one, created on every node with the extension and the workers added.
  */
 const CITUS = process.env.RABITA_TEST_CITUS === '1';
 
-async function createCitusDatabase(migrated: boolean) {
+async function createClusterDatabase(template: string | null) {
   const runId = inject('templateDatabase').replace('rabita_template_', '');
   const name = `rabita_test_${runId}_${randomBytes(4).toString('hex')}`;
-  const adminUrl = new URL(inject('adminUrl'));
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  let workers: { nodename: string; nodeport: number }[];
-  try {
-    await admin.query('set citus.enable_create_database_propagation = on');
-    await admin.query(`create database ${name}`);
-    ({ rows: workers } = await admin.query<{ nodename: string; nodeport: number }>(
-      `select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`,
-    ));
-  } finally {
-    await admin.end();
+  const adminUrl = inject('adminUrl');
+  let workers: CitusNode[];
+  if (template) {
+    workers = await citusWorkers(adminUrl);
+    await copyCitusDatabase(adminUrl, workers, template, name);
+  } else {
+    workers = await createCitusDatabase(adminUrl, name);
   }
-  /** A node's URL for a database on it: this file's, or the node's admin database. */
-  const at = (host: string, port: number, database = name) => {
-    const u = new URL(adminUrl);
-    u.hostname = host;
-    u.port = String(port);
-    u.pathname = `/${database}`;
-    return u.toString();
-  };
-  for (const w of workers) {
-    const c = new pg.Client({ connectionString: at(w.nodename, w.nodeport) });
-    await c.connect();
-    await c.query('create extension citus').finally(() => c.end());
-  }
-  const c = new pg.Client({ connectionString: databaseUrl(name) });
-  await c.connect();
-  try {
-    await c.query('create extension citus');
-    await c.query('select citus_set_coordinator_host($1, $2)', [
-      adminUrl.hostname,
-      Number(adminUrl.port || 5432),
-    ]);
-    for (const w of workers) await c.query('select citus_add_node($1, $2)', [w.nodename, w.nodeport]);
-  } finally {
-    await c.end();
-  }
-  if (migrated) {
-    const owner = openOwnerDatabase(databaseUrl(name));
-    await migrateToLatest(owner, buildRegistry(MODULES).migrations).finally(() => owner.destroy());
-  }
-  return {
-    url: databaseUrl(name),
-    name,
-    // The workers' copies go first, one node at a time, and the coordinator's last. Each node's Citus maintenance
-    // daemon for this database keeps connecting to the other nodes' copies (deadlock detection, two-phase commit
-    // recovery). Citus's own propagated drop drops the coordinator's copy first and holds its lock while it drops
-    // the workers': a worker's daemon then waits to connect to the coordinator's copy, does not exit on the drop's
-    // SIGTERM, and the worker's drop gives up after 5 s ("database … is being accessed by other users", the one
-    // other session being that daemon). Dropped in this order, no node waits on a node that is dropping.
-    drop: async () => {
-      for (const w of workers) {
-        const d = new pg.Client({ connectionString: at(w.nodename, w.nodeport, adminUrl.pathname.slice(1)) });
-        await d.connect();
-        await d.query(`drop database if exists ${name} with (force)`).finally(() => d.end());
-      }
-      const d = new pg.Client({ connectionString: adminUrl.toString() });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`).finally(() => d.end());
-    },
-  };
+  return { url: databaseUrl(name), name, drop: () => dropCitusDatabase(adminUrl, workers, name) };
 }
 
 async function createDatabaseFrom(template: string | null) {
-  if (CITUS) return createCitusDatabase(template !== null);
+  if (CITUS) return createClusterDatabase(template);
   const template_ = template ? ` template ${template}` : '';
   const runId = inject('templateDatabase').replace('rabita_template_', '');
   const name = `rabita_test_${runId}_${randomBytes(4).toString('hex')}`;

@@ -1,17 +1,63 @@
 import type { DatabaseHandle } from '@rabita/db';
+import type pg from 'pg';
 
-interface PlanNode {
+const CITUS = process.env.RABITA_TEST_CITUS === '1';
+
+export interface PlanNode {
   'Node Type': string;
   'Index Name'?: string;
   'Scan Direction'?: string;
   'Group Key'?: string[];
+  'Actual Rows'?: number;
   Plans?: PlanNode[];
 }
 
 /**
+ * The nodes of an `explain (format json)` answer, as a flat list in plan order. On a Citus cluster
+ * (RABITA_TEST_CITUS=1) a distributed query's nodes are those of its tasks' remote plans (`Distributed Query` →
+ * `Job` → `Tasks` → `Remote Plan`; the coordinator's merge of the shards' pages is left out), and an index is named
+ * as on one PostgreSQL (a shard's index carries the shard's number: `people_pkey_102008`).
+ */
+export function planNodes(plan: PlanNode): PlanNode[] {
+  const all: PlanNode[] = [];
+  const remote: PlanNode[] = [];
+  const walk = (value: unknown, inRemote: boolean) => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, inRemote);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const node = value as Record<string, unknown>;
+    if (typeof node['Node Type'] === 'string') {
+      const found = { ...node } as unknown as PlanNode;
+      if (CITUS && found['Index Name']) found['Index Name'] = found['Index Name'].replace(/_\d{6,}$/, '');
+      all.push(found);
+      if (inRemote) remote.push(found);
+    }
+    for (const [key, child] of Object.entries(node))
+      if (key !== 'Node Type') walk(child, inRemote || key === 'Remote Plan');
+  };
+  walk(plan, false);
+  return CITUS && remote.length > 0 ? remote : all;
+}
+
+/**
+ * Settings for a plan read in an open transaction: sequential and bitmap scans off, and on a Citus cluster the same
+ * sent to the workers (`citus.propagate_set_commands`) with every task's plan shown (`citus.explain_all_tasks`).
+ */
+export async function planSettings(client: pg.ClientBase): Promise<void> {
+  if (CITUS) {
+    await client.query("set local citus.propagate_set_commands = 'local'");
+    await client.query('set local citus.explain_all_tasks = on');
+  }
+  await client.query('set local enable_seqscan = off');
+  await client.query('set local enable_bitmapscan = off');
+}
+
+/**
  * The plan PostgreSQL picks for a compiled query run as the application role in a workspace, as a flat list
- * of nodes. Sequential and bitmap scans are switched off: a test's tables are tiny, where scanning everything
- * is cheapest, so this shows whether an index can serve the query at all, as it must at scale.
+ * of nodes (`planNodes`). Sequential and bitmap scans are switched off: a test's tables are tiny, where scanning
+ * everything is cheapest, so this shows whether an index can serve the query at all, as it must at scale.
  */
 export async function planOf(
   handle: DatabaseHandle,
@@ -22,19 +68,12 @@ export async function planOf(
   try {
     await client.query('begin');
     await client.query("select set_config('rabita.workspace_id', $1, true)", [workspaceId]);
-    await client.query('set local enable_seqscan = off');
-    await client.query('set local enable_bitmapscan = off');
+    await planSettings(client);
     const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
       `explain (format json) ${query.sql}`,
       query.parameters as unknown[],
     );
-    const nodes: PlanNode[] = [];
-    const walk = (node: PlanNode) => {
-      nodes.push(node);
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    walk(rows[0]!['QUERY PLAN'][0]!.Plan);
-    return nodes;
+    return planNodes(rows[0]!['QUERY PLAN'][0]!.Plan);
   } finally {
     await client.query('rollback');
     client.release();

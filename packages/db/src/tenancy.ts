@@ -25,6 +25,12 @@ interface Opening {
   state: 'pending' | 'open' | 'set';
   settings?: WorkspaceSettings | undefined;
   changed?: boolean;
+  /**
+   * The client could not fold (a Citus coordinator): the settings are read by a statement of their own after the
+   * workspace is set, so what is checked against them (the automation and metadata memos) works as on one
+   * PostgreSQL, for one round trip more a transaction.
+   */
+  readSettings?: boolean;
 }
 
 const opening = new AsyncLocalStorage<Opening>();
@@ -75,6 +81,7 @@ export async function withWorkspace<T>(
       if (state.state !== 'open') {
         state.state = 'set';
         await setWorkspace(trx, workspaceId);
+        if (state.readSettings) state.settings = await readWorkspaceSettings(trx, workspaceId);
       }
       return fn(trx);
     }),
@@ -102,6 +109,26 @@ export function setWorkspaceStatement(workspaceId: string): string {
   return `set local rabita.workspace_id = '${workspaceId}'`;
 }
 
+/** The settings `transactionWorkspaceSettings` gives, read by a statement of their own. */
+async function readWorkspaceSettings(trx: Tx, workspaceId: string): Promise<WorkspaceSettings | undefined> {
+  const { rows } = await sql<{
+    default_country: string;
+    default_currency: string;
+    metadata_version: string;
+    automation_version: string;
+  }>`select default_country, default_currency, metadata_version::text, automation_version::text
+     from workspaces where id = ${workspaceId}`.execute(trx.withoutPlugins());
+  const row = rows[0];
+  return (
+    row && {
+      defaultCountry: row.default_country,
+      defaultCurrency: row.default_currency,
+      metadataVersion: row.metadata_version,
+      automationVersion: row.automation_version,
+    }
+  );
+}
+
 /** Scopes an open transaction to a workspace (for transactions that create the workspace themselves). */
 export async function setWorkspace(trx: Tx, workspaceId: string): Promise<void> {
   await sql.raw(setWorkspaceStatement(workspaceId)).execute(trx);
@@ -111,8 +138,9 @@ export async function setWorkspace(trx: Tx, workspaceId: string): Promise<void> 
  * The workspace's settings as read when the current workspace transaction opened, for the whole transaction: a
  * transaction works with the settings and metadata version it began with (a change another transaction commits
  * meanwhile is seen by the next transaction). Undefined once the transaction changed them itself
- * (`workspaceSettingsChanged`), for another workspace, or when the client did not fold them into its `begin`: the
- * caller reads them then.
+ * (`workspaceSettingsChanged`), for another workspace, or when the client is not one that folds them into its
+ * `begin` (a pool other than ours): the caller reads them then. (One of ours on a Citus coordinator, which cannot
+ * fold, reads them by a statement of their own.)
  */
 export function transactionWorkspaceSettings(workspaceId: string): WorkspaceSettings | undefined {
   const state = opening.getStore();
@@ -175,6 +203,7 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
         if (!NESTED_ON_SHARD.test(String((error as { message?: unknown })?.message))) throw error;
         folding = false;
         state.state = 'pending';
+        state.readSettings = true;
         unfolded = (await query('begin')) as pg.QueryResult;
         return [];
       });
@@ -197,6 +226,8 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
         return results[0];
       });
     }
+    // A connection that stopped folding still has the settings read, by `withWorkspace`.
+    if (!folding && state?.state === 'pending' && args[0] === 'begin') state.readSettings = true;
     return query(...args);
   };
   client.query = folded as typeof client.query;
