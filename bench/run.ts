@@ -153,7 +153,13 @@ function targets(results: Result[]) {
 }
 
 const log = createLogger({ logLevel: 'warn' });
-const config = loadConfig({ RABITA_DATA: dataDir, LOG_LEVEL: 'warn' });
+// DATABASE_URL runs the benchmark on that PostgreSQL (a Citus coordinator, say) instead of an embedded one; give a
+// `--data` folder of its own, whose marker then names the data set made there.
+const config = loadConfig({
+  RABITA_DATA: dataDir,
+  LOG_LEVEL: 'warn',
+  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+});
 const database = await startDatabase(config, log);
 const handle = openDatabase(database.connectionString, { poolSize: 4 });
 const owner = createPool(database.connectionString, 4, 'rabita-bench');
@@ -191,6 +197,7 @@ try {
       },
     });
     process.stderr.write(`…done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    await fs.mkdir(dataDir, { recursive: true });
     await fs.writeFile(marker, JSON.stringify(demo));
   }
   if (args['generate-only']) process.stderr.write(`The size ${size} data set is ready in ${dataDir}.\n`);
