@@ -40,7 +40,9 @@ describe('the migrator beside tables renamed by another process', () => {
     })();
     const outcomes: string[] = [];
     try {
-      for (let i = 0; i < 15; i++) {
+      // Fifteen runs at least, and on until the other process has renamed its table more often than that (on a
+      // busy machine the renames can trail the migrator's runs).
+      for (let i = 0; i < 15 || (renames <= 15 && i < 200); i++) {
         outcomes.push(
           await migrateToLatest(owner).then(
             (applied) => `ok ${applied.length}`,
@@ -54,7 +56,8 @@ describe('the migrator beside tables renamed by another process', () => {
       await other.end();
     }
     expect(renames).toBeGreaterThan(15);
-    expect(outcomes).toEqual(Array(15).fill('ok 0'));
+    expect(outcomes.length).toBeGreaterThanOrEqual(15);
+    expect(outcomes).toEqual(Array(outcomes.length).fill('ok 0'));
   }, 60_000);
 
   it('lists tables and schemas by name, as the migrator needs', async () => {
