@@ -109,16 +109,23 @@ export function setWorkspaceStatement(workspaceId: string): string {
   return `set local rabita.workspace_id = '${workspaceId}'`;
 }
 
+interface SettingsRow {
+  default_country: string;
+  default_currency: string;
+  metadata_version: string;
+  automation_version: string;
+}
+
 /** The settings `transactionWorkspaceSettings` gives, read by a statement of their own. */
 async function readWorkspaceSettings(trx: Tx, workspaceId: string): Promise<WorkspaceSettings | undefined> {
-  const { rows } = await sql<{
-    default_country: string;
-    default_currency: string;
-    metadata_version: string;
-    automation_version: string;
-  }>`select default_country, default_currency, metadata_version::text, automation_version::text
+  const { rows } =
+    await sql<SettingsRow>`select default_country, default_currency, metadata_version::text, automation_version::text
      from workspaces where id = ${workspaceId}`.execute(trx.withoutPlugins());
-  const row = rows[0];
+  return settingsOf(rows[0]);
+}
+
+/** The settings from their row as the opening statements read it. */
+function settingsOf(row: SettingsRow | undefined): WorkspaceSettings | undefined {
   return (
     row && {
       defaultCountry: row.default_country,
@@ -209,20 +216,7 @@ export function foldWorkspaceBegin(client: pg.PoolClient): void {
       });
       return opened.then((results) => {
         if (unfolded) return unfolded;
-        const row = results[2]?.rows[0] as
-          | {
-              default_country: string;
-              default_currency: string;
-              metadata_version: string;
-              automation_version: string;
-            }
-          | undefined;
-        state.settings = row && {
-          defaultCountry: row.default_country,
-          defaultCurrency: row.default_currency,
-          metadataVersion: row.metadata_version,
-          automationVersion: row.automation_version,
-        };
+        state.settings = settingsOf(results[2]?.rows[0] as SettingsRow | undefined);
         return results[0];
       });
     }

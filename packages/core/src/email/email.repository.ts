@@ -1682,23 +1682,28 @@ export async function claimEarlyEventsOf(
   await sql`
     select pg_advisory_xact_lock(h) from (select hashtextextended(k, 0) as h from unnest(${keys}::text[]) as k
     order by 1) x`.execute(raw(trx));
-  // Taken, then written: two statements, each of which a cluster runs on the workspace's shard (a data-modifying
-  // `with` feeding an insert makes it copy the rows in, which row-level security refuses).
-  const { rows: claimed } = await sql<{ message_id: string; kind: string; at: Date; detail: unknown }>`
+  // Taken, then written as events by Message-ID: two statements, each of which a cluster runs on the workspace's
+  // shard (a data-modifying `with` feeding an insert makes it copy the rows in, which row-level security refuses).
+  const { rows: claimed } = await sql<{
+    message_id: string;
+    kind: NewEvent['kind'];
+    at: Date;
+    detail: NewEvent['detail'];
+  }>`
     delete from email_early_events e
     where e.workspace_id = ${workspaceId} and e.message_id = any(${messages.map((m) => m.messageId)}::text[])
     returning e.message_id, e.kind, e.at, e.detail`.execute(raw(trx));
-  if (claimed.length === 0) return;
-  const idOf = new Map(messages.map((m) => [m.messageId, m.id]));
-  const events = claimed.filter((c) => idOf.has(c.message_id));
-  await sql`
-    insert into email_events (workspace_id, id, message_id, kind, at, machine, detail)
-    select w.id, e.id, e.m, e.kind, e.at, false, e.detail
-    from workspaces w
-    cross join unnest(${events.map(() => randomUUID())}::uuid[], ${events.map((e) => idOf.get(e.message_id))}::uuid[],
-                      ${events.map((e) => e.kind)}::text[], ${events.map((e) => e.at.toISOString())}::timestamptz[],
-                      ${events.map((e) => JSON.stringify(e.detail))}::jsonb[]) as e (id, m, kind, at, detail)
-    where w.id = ${workspaceId}`.execute(raw(trx));
+  await insertEventsByMessageId(
+    trx,
+    workspaceId,
+    claimed.map((c) => ({
+      messageId: c.message_id,
+      kind: c.kind,
+      at: c.at,
+      machine: false,
+      detail: c.detail,
+    })),
+  );
 }
 
 /**
