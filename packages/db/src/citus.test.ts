@@ -436,6 +436,16 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
       else if (row.table !== CITUS_COLOCATION_ANCHOR)
         expect(row, row.table).toMatchObject({ method: 'n', repmodel: 't' });
     }
+    // rabita_app may log in on the coordinator as well as the workers: Citus writes the coordinator's attributes on a
+    // worker whenever it copies the role there (another database's migrate, a node added), so only the same
+    // attributes everywhere keep the workers' logins.
+    const logins = await sql<{ node: string; login: string }>`
+      select 'coordinator' as node, rolcanlogin::text as login from pg_roles where rolname = 'rabita_app'
+      union all
+      select nodename || ':' || nodeport, result from run_command_on_workers(
+        $$select rolcanlogin::text from pg_roles where rolname = 'rabita_app'$$)`.execute(owner);
+    expect(logins.rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of logins.rows) expect(row, row.node).toMatchObject({ login: 'true' });
   }, 300_000);
 
   it('runs workspace transactions on the workers: own rows only, derived rows written, shared writes committed', async () => {

@@ -52,10 +52,15 @@ export class CitusDistributionError extends Error {
  * `migrate` (they are cheap and say nothing when already so):
  * - `citus.propagate_set_commands = 'local'` for the database, so the `SET LOCAL rabita.workspace_id` that opens
  *   every workspace transaction (tenancy.ts) reaches the workers, where row-level security is checked on the shards.
- * - `rabita_app` may log in on the workers: the coordinator opens its connections to the workers as the role the
- *   query runs as. On the coordinator it stays `NOLOGIN` (the application connects as the owner and becomes it).
+ * - `rabita_app` may log in, on every node: the coordinator opens its connections to the workers as the role the
+ *   query runs as. It is altered on the coordinator, and Citus propagates the change to the workers. It must be so on
+ *   the coordinator too: whenever Citus copies the role to a worker (a node added, a grant or a table distributed by
+ *   any database's migrate) it writes the coordinator's attributes and password there, so a role left `NOLOGIN` on the
+ *   coordinator and allowed on the workers alone was made `NOLOGIN` on a worker again by another database's migrate
+ *   until that migrate's own pass ran (once seen in CI). The pass on the workers, first, stays for a worker whose
+ *   copy differs, and changes nothing where the role may log in already.
  *   Without a password it can only log in where `pg_hba.conf` trusts it (the loopback cluster) or by certificate; a
- *   real cluster gives it a password on the workers and the coordinator's `pg_dist_authinfo` (docs/OPERATIONS.md).
+ *   real cluster gives it a password on the coordinator (propagated) and in `pg_dist_authinfo` (docs/OPERATIONS.md).
  */
 async function prepareCluster(trx: Transaction<unknown>): Promise<void> {
   const { rows } = await sql<{ name: string; set: boolean }>`
@@ -75,6 +80,15 @@ async function prepareCluster(trx: Transaction<unknown>): Promise<void> {
         alter role rabita_app login;
       end if;
     end $do$ $$)`.execute(trx);
+  // Then the coordinator, in this transaction; Citus sends the change to the workers. After the pass above, which
+  // commits on each worker at once: the propagated change holds the worker's role row until this transaction
+  // commits, and a pass after it would wait for that row outside the transaction, for ever.
+  await sql`
+    do $do$ begin
+      if exists (select 1 from pg_roles where rolname = 'rabita_app' and not rolcanlogin) then
+        alter role rabita_app login;
+      end if;
+    end $do$`.execute(trx);
 }
 
 /**
