@@ -446,6 +446,18 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
         $$select rolcanlogin::text from pg_roles where rolname = 'rabita_app'$$)`.execute(owner);
     expect(logins.rows.length).toBeGreaterThanOrEqual(3);
     for (const row of logins.rows) expect(row, row.node).toMatchObject({ login: 'true' });
+    // Functions whose first argument is the workspace are distributed by it, and called on its worker.
+    const functions = await sql<{ name: string; argument: number; delegated: boolean }>`
+      select o.objid::regprocedure::text as name, o.distribution_argument_index as argument,
+        o.force_delegation as delegated
+      from pg_dist_object o where o.classid = 'pg_proc'::regclass and o.distribution_argument_index is not null`.execute(
+      owner,
+    );
+    expect(functions.rows).toContainEqual({
+      name: 'rabita_filter_lookups(uuid,jsonb)',
+      argument: 0,
+      delegated: true,
+    });
   }, 300_000);
 
   it('runs workspace transactions on the workers: own rows only, derived rows written, shared writes committed', async () => {
@@ -480,6 +492,28 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
       const suffixes = await sql`select suffix, object_key from rabita_derived.caller_phone_suffixes
         where workspace_id = ${a}`.execute(owner);
       expect(suffixes.rows).toEqual([{ suffix: '55550123', object_key: 'people' }]);
+      // A filter's owner-run lookups after a write in the same transaction: the function, distributed by its
+      // workspace argument, runs on the worker over the transaction's connection (records-0003).
+      const later = crypto.randomUUID();
+      await withWorkspace(app.db, a, async (trx) => {
+        await sql`insert into people (workspace_id, id, first_name, phone_numbers)
+          values (${a}, ${later}, 'Maryam', '{+989121234567}')`.execute(trx);
+        const lookups = [
+          { kind: 'folded', column: 'people.first_name', pattern: '%ary%' },
+          { kind: 'list', table: 'people', column: 'phone_numbers', keys: ['+989121234567'] },
+        ];
+        const found = await sql`select l.i, l.hits
+          from rabita_filter_lookups(${a}::uuid, ${JSON.stringify(lookups)}::jsonb) as l`.execute(trx);
+        expect(found.rows).toEqual([
+          { i: 1, hits: ['maryam'] },
+          { i: 2, hits: [later] },
+        ]);
+        const elsewhere =
+          await sql`select l.i from rabita_filter_lookups(${b}::uuid, ${JSON.stringify(lookups)}::jsonb) as l`.execute(
+            trx,
+          );
+        expect(elsewhere.rows).toEqual([]);
+      });
       // The kept converted deal totals (sales-0015): a deal written, then its currency's rate changed, on the shard.
       await withWorkspace(app.db, a, async (trx) => {
         await sql`insert into exchange_rates (workspace_id, currency, on_date, rate)

@@ -541,6 +541,38 @@ async function useSettingsInBody(trx: Transaction<unknown>, failures: CitusFailu
     });
 }
 
+/**
+ * Distributes every function whose first argument is `p_workspace uuid` by it, colocated with `workspaces`, with
+ * `force_delegation`: a call (`select f($workspace, …)` or `select … from f($workspace, …)`) is then run whole on the
+ * workspace's worker, over the transaction's own connection, inside a transaction block too. An owner-run function
+ * run on the coordinator instead may not read a shard the application role wrote earlier in the transaction
+ * ("cannot perform query on placements that were modified in this transaction by a different user"), and asks every
+ * shard when it finds its workspace by a setting rather than an argument. Such a function must keep to its
+ * workspace (Citus refuses, inside it, a query on another one) and grant nothing by its argument (check it against
+ * `rabita_current_workspace()`). A convention rather than a list, so a later module's function needs no change here.
+ */
+async function distributeWorkspaceFunctions(
+  trx: Transaction<unknown>,
+  failures: CitusFailure[],
+): Promise<void> {
+  const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
+  const { rows } = await sql<{ name: string }>`
+    select p.oid::regprocedure::text as name
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in (${schemas}) and p.prokind = 'f' and p.pronargs >= 1
+      and p.proargnames[1] = 'p_workspace' and p.proargtypes[0] = 'uuid'::regtype
+      and not exists (select 1 from pg_dist_object o where o.classid = 'pg_proc'::regclass and o.objid = p.oid
+        and o.distribution_argument_index = 0 and o.force_delegation)
+      and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+        and d.deptype = 'e')
+    order by 1`.execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.name, step: 'function distributed by workspace' }, async () => {
+      await sql`select create_distributed_function(${row.name}, 'p_workspace',
+        colocate_with := ${CITUS_COLOCATION_ANCHOR}, force_delegation := true)`.execute(trx);
+    });
+}
+
 /** Replaces the derived tables' statement-level triggers on placed tables with their row forms (see above). */
 async function useRowTriggers(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
   const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
@@ -700,6 +732,7 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
       await dropNotifyTriggers(trx, failures);
       await usePlpgsqlLookups(trx, failures);
       await useSettingsInBody(trx, failures);
+      await distributeWorkspaceFunctions(trx, failures);
       if (failures.length > 0) throw new CitusDistributionError(failures);
       return { citus: true, done: [] };
     }
@@ -722,6 +755,7 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
       await dropNotifyTriggers(trx, failures);
       await usePlpgsqlLookups(trx, failures);
       await useSettingsInBody(trx, failures);
+      await distributeWorkspaceFunctions(trx, failures);
     }
     if (failures.length > 0) throw new CitusDistributionError(failures);
     return { citus: true, done };

@@ -261,21 +261,44 @@ describe('list filters fold text as search does', () => {
       { kind: 'list', table: 'people', column: 'phone_numbers', keys: ['+989121234567', '+989351112233'] },
       { kind: 'list', table: 'people', column: 'email_addresses', keys: ['nobody@x.com'] },
     ];
-    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+    const lists = lookups.flatMap((l, rank) =>
+      l.kind === 'list'
+        ? [{ rank, table: l.table, column: l.column, keys: l.keys, objectId: null, owner: null }]
+        : [],
+    );
+    type Match = { rank: number; k: string; id: string };
+    const sorted = (rows: Match[]) => rows.map((r) => `${r.rank} ${r.k} ${r.id}`).sort();
+    // What the functions the queries call inside answer, in a transaction of their own: on a cluster, an owner-run
+    // function on the coordinator may not read a shard after a call run on the worker in the same transaction.
+    const expected = await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
       const raw = trx.withoutPlugins() as unknown as Transaction<unknown>;
-      const found = await filterLookupsFound(raw, lookups);
+      const each: string[][] = [];
       for (const lookup of lookups) {
         const inQuery =
           lookup.kind === 'folded'
             ? sql<{ v: string }>`select rabita_folded_values(${lookup.column}, ${lookup.pattern}) as v`
             : sql<{ v: string }>`select distinct l.id::text as v
                 from rabita_match_list(${lookup.table}, ${lookup.column}, ${lookup.keys}::text[], null, null) as l`;
-        const expected = (await inQuery.execute(raw)).rows.map((r) => r.v).sort();
+        each.push((await inQuery.execute(raw)).rows.map((r) => r.v).sort());
+      }
+      const matches = await sql<Match>`${sql.join(
+        lists.map(
+          (l) => sql`(select ${l.rank}::int as rank, m.k, m.id::text as id
+            from rabita_match_list(${l.table}, ${l.column}, ${l.keys}::text[], null, null) as m)`,
+        ),
+        sql` union all `,
+      )}`.execute(raw);
+      return { each, matches: sorted(matches.rows) };
+    });
+    await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
+      const raw = trx.withoutPlugins() as unknown as Transaction<unknown>;
+      const found = await filterLookupsFound(raw, admin.workspaceId, lookups);
+      for (const [i, lookup] of lookups.entries()) {
         const answer =
           lookup.kind === 'folded'
             ? found.foldedValues.get(lookupKey(lookup))
             : found.listIds.get(listLookupKey(lookup));
-        expect([...(answer ?? ['missing'])].sort(), JSON.stringify(lookup)).toEqual(expected);
+        expect([...(answer ?? ['missing'])].sort(), JSON.stringify(lookup)).toEqual(expected.each[i]);
       }
       expect(found.foldedValues.get(lookupKey(lookups[0] as ValueLookup))).toEqual(
         ['شركة الكرامة'].map(normalizeText),
@@ -283,6 +306,32 @@ describe('list filters fold text as search does', () => {
       expect(found.listIds.get(listLookupKey(lookups[2] as ListLookup))).toEqual(
         expect.arrayContaining(idsOf('persian', 'other')),
       );
+      // The workspace argument grants nothing: another workspace's id is answered with nothing.
+      const elsewhere = await filterLookupsFound(raw, crypto.randomUUID(), lookups);
+      expect([...elsewhere.foldedValues, ...elsewhere.listIds]).toEqual([]);
+      // The record matches' form (rabita_match_lists: rank, key, id) answers as rabita_match_list does.
+      const matched = await sql<Match>`select m.rank, m.k, m.id::text as id
+        from rabita_match_lists(${admin.workspaceId}::uuid, ${JSON.stringify(lists)}::jsonb) as m`.execute(
+        raw,
+      );
+      expect(matched.rows.length).toBeGreaterThan(0);
+      expect(sorted(matched.rows)).toEqual(expected.matches);
+      const notOwned =
+        await sql`select m.id from rabita_match_lists(${admin.workspaceId}::uuid, ${JSON.stringify(
+          lists.map((l) => ({ ...l, owner: crypto.randomUUID() })),
+        )}::jsonb) as m`.execute(raw);
+      expect(notOwned.rows).toEqual([]);
+      const otherWorkspace =
+        await sql`select m.id from rabita_match_lists(${crypto.randomUUID()}::uuid, ${JSON.stringify(
+          lists,
+        )}::jsonb) as m`.execute(raw);
+      expect(otherWorkspace.rows).toEqual([]);
+      // Last: the refusal ends the transaction.
+      await expect(
+        filterLookupsFound(raw, admin.workspaceId, [
+          { kind: 'list', table: 'users', column: 'phone_numbers', keys: ['+989121234567'] },
+        ]),
+      ).rejects.toThrow(/cannot be matched/);
     });
   });
 

@@ -74,7 +74,7 @@ async function matchRows(
   const hasOwner = object.fields.some((f) => f.key === 'owner');
   // Each lookup's select, and whether it is an owner-run lookup: on a Citus cluster those may not share a statement
   // with a table's select, which would route them to the workspace's shard (see `compileFilterBound`).
-  const parts: { select: RawBuilder<unknown>; ownerRun: boolean }[] = [];
+  const parts: { select: RawBuilder<unknown>; ownerRun?: OwnerRunMatch }[] = [];
   for (const [rank, lookup] of lookups.entries()) {
     const field = object.fields.find((f) => f.key === lookup.fieldKey);
     if (!field || hidden(object.key, field.key)) throw unmatchable(object, lookup.fieldKey, '');
@@ -91,15 +91,15 @@ async function matchRows(
     // A plain text[] column (email_addresses, phone_numbers, domains, tags) has a GIN index the owner can use.
     const column = f.array ? /^"?t"?\."?(\w+)"?$/.exec(f.array.compile(raw).sql)?.[1] : undefined;
     if (f.array && column) {
+      const owner = hasOwner ? (limit ?? null) : null;
       parts.push({
-        ownerRun: true,
+        ownerRun: { rank, table: object.table, column, keys: wanted, objectId: object.id ?? null, owner },
         select: sql`
         select ${rank}::int as rank, m.k, m.id::text as id from rabita_match_list(${object.table}, ${column},
-          ${wanted}::text[], ${object.id ?? null}::uuid, ${hasOwner ? (limit ?? null) : null}::uuid) as m`,
+          ${wanted}::text[], ${object.id ?? null}::uuid, ${owner}::uuid) as m`,
       });
     } else if (f.array) {
       parts.push({
-        ownerRun: false,
         select: sql`
         select ${rank}::int as rank, k, ${sql.ref(`${ALIAS}.id`)}::text as id
         from ${sql.table(object.table)} as ${sql.table(ALIAS)}, unnest(${f.array}) as k
@@ -109,7 +109,6 @@ async function matchRows(
     } else {
       const expr = lower ? sql`lower((${f.scalar})::text)` : sql`(${f.scalar})::text`;
       parts.push({
-        ownerRun: false,
         select: sql`
         select ${rank}::int as rank, ${expr} as k, ${sql.ref(`${ALIAS}.id`)}::text as id
         from ${sql.table(object.table)} as ${sql.table(ALIAS)}
@@ -127,10 +126,27 @@ async function matchRows(
             sql` union all `,
           )}`.execute(raw)
         ).rows;
-  const ownerRun = parts.filter((p) => p.ownerRun);
-  if (ownerRun.length === 0 || ownerRun.length === parts.length || !(await onCitus(raw))) return union(parts);
-  // Each lookup is one part, so its rows keep their order either way.
-  return [...(await union(ownerRun)), ...(await union(parts.filter((p) => !p.ownerRun)))];
+  const ownerRun = parts.flatMap((p) => (p.ownerRun ? [p.ownerRun] : []));
+  if (ownerRun.length === 0 || !(await onCitus(raw))) return union(parts);
+  // On a cluster the owner-run lookups are one call naming the workspace, which Citus runs on its worker over the
+  // transaction's own connection (records-0003), after the transaction's writes too; the rest is routed as a
+  // statement of its own. Each lookup is one part, so its rows keep their order either way.
+  const matched = await sql<{ rank: number; k: string; id: string }>`
+    select m.rank, m.k, m.id::text as id
+    from rabita_match_lists(${principal.workspaceId}::uuid, ${JSON.stringify(ownerRun)}::jsonb) as m`.execute(
+    raw,
+  );
+  return [...matched.rows, ...(await union(parts.filter((p) => !p.ownerRun)))];
+}
+
+/** A list lookup `rabita_match_list` answers (`rabita_match_lists` on a cluster). */
+interface OwnerRunMatch {
+  rank: number;
+  table: string;
+  column: string;
+  keys: string[];
+  objectId: string | null;
+  owner: string | null;
 }
 
 /** The records of `object` whose field holds each value (one statement); see `matchRecordsByFields`. */

@@ -1,6 +1,7 @@
 import { STANDARD_OBJECTS } from '../metadata/standard-objects.ts';
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { aggregateRoutes } from './aggregate.routes.ts';
+import * as filterLookupsByWorkspace from './filter-lookups-by-workspace.migrations.ts';
 import * as idempotencyTables from './idempotency.migrations.ts';
 import { purgeExpiredKeys } from './idempotency.repository.ts';
 import * as idempotencyPurgeByKey from './idempotency-purge-by-key.migrations.ts';
@@ -17,6 +18,7 @@ export const recordsModule: ModuleManifest = {
   migrations: {
     'records-0001-idempotency': idempotencyTables,
     'records-0002-idempotency-purge-by-key': idempotencyPurgeByKey,
+    'records-0003-filter-lookups-by-workspace': filterLookupsByWorkspace,
   },
   tasks: {
     /** Hourly: answers kept for Idempotency-Keys older than 24 hours forgotten, a batch at a time. */

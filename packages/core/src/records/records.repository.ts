@@ -408,28 +408,28 @@ export async function foldedValuesFor(
 }
 
 /**
- * The answers of a filter's owner-run lookups (`FilterLookup`), all in one statement that reads no table itself, so
- * that on a Citus coordinator each function's own query is routed to the workspace's shard: the folded values by
- * `lookupKey`, the ids of the records holding list keys by `listLookupKey`. Every answer whole, however long.
+ * The answers of a filter's owner-run lookups (`FilterLookup`), all in one call of `rabita_filter_lookups` naming the
+ * workspace, which a Citus cluster runs whole on the workspace's worker, within the transaction (so after its
+ * writes too): the folded values by `lookupKey`, the ids of the records holding list keys by `listLookupKey`. Every
+ * answer whole, however long.
  */
 export async function filterLookupsFound(
   raw: Transaction<unknown>,
+  workspaceId: string,
   lookups: readonly FilterLookup[],
 ): Promise<{ foldedValues: Map<string, string[]>; listIds: Map<string, string[]> }> {
   const foldedValues = new Map<string, string[]>();
   const listIds = new Map<string, string[]>();
   if (lookups.length === 0) return { foldedValues, listIds };
-  const { rows } = await sql<{ i: string; found: string[] }>`
-    select q.i, case q.l ->> 'kind'
-      when 'folded' then array(select rabita_folded_values(q.l ->> 'column', q.l ->> 'pattern'))
-      else array(select distinct m.id::text from rabita_match_list(q.l ->> 'table', q.l ->> 'column',
-        array(select jsonb_array_elements_text(q.l -> 'keys')), null, null) as m)
-      end as found
-    from jsonb_array_elements(${JSON.stringify(lookups)}::jsonb) with ordinality as q(l, i)`.execute(raw);
+  // One call naming the workspace: on a cluster it is run whole on the workspace's worker (records-0003).
+  const { rows } = await sql<{ i: number; hits: string[] }>`
+    select l.i, l.hits from rabita_filter_lookups(${workspaceId}::uuid, ${JSON.stringify(lookups)}::jsonb) as l`.execute(
+    raw,
+  );
   for (const row of rows) {
-    const lookup = lookups[Number(row.i) - 1];
-    if (lookup?.kind === 'folded') foldedValues.set(lookupKey(lookup), row.found);
-    else if (lookup) listIds.set(listLookupKey(lookup), row.found);
+    const lookup = lookups[row.i - 1];
+    if (lookup?.kind === 'folded') foldedValues.set(lookupKey(lookup), row.hits);
+    else if (lookup) listIds.set(listLookupKey(lookup), row.hits);
   }
   return { foldedValues, listIds };
 }

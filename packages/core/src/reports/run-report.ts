@@ -875,7 +875,7 @@ async function compileReportBound(
   steady: SteadyOffset | undefined,
 ): Promise<Compiled> {
   const compiled = compileReport(s, principal, def, calendar, timeZone, fiscal, steady);
-  const bound = await filterLookupsBound(trx, compiled.inQuery, {});
+  const bound = await filterLookupsBound(trx, principal.workspaceId, compiled.inQuery, {});
   if (!bound) return compiled;
   const again = compileReport(s, principal, def, calendar, timeZone, fiscal, steady, bound);
   if (again.inQuery.length > 0) throw new Error('a report filter lookup was run but its answer not bound');
