@@ -403,8 +403,8 @@ try {
       { q: persianDigits, label: 'phone, Persian digits', e164 },
     ];
     const searchSql = (q: string) => ({
-      sql: 'select * from rabita_search_prefix($1::text[], $2, 60)',
-      parameters: [['people', 'companies', 'leads', 'deals'], `${q}%`],
+      sql: 'select * from rabita_search_prefix($1::uuid, $2::text[], $3, 60)',
+      parameters: [demo.workspaceId, ['people', 'companies', 'leads', 'deals'], `${q}%`],
     });
     const groupBy = GROUP_BY;
     const newPerson = NEW_PERSON;

@@ -289,7 +289,9 @@ describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () 
           await sql.raw(`set local rabita.workspace_id = '${workspaceId}'`).execute(trx);
           await sql`set local pg_trgm.word_similarity_threshold = 0.7`.execute(trx);
           const { rows } = await sql<{ title: string; score: number }>`
-            select title, score from rabita_search_near(array['people'], 'mueller', 300, 60)`.execute(trx);
+            select title, score from rabita_search_near(${workspaceId}::uuid, array['people'], 'mueller', 300, 60)`.execute(
+            trx,
+          );
           const after = await sql<{ value: string }>`
             select current_setting('pg_trgm.word_similarity_threshold') as value`.execute(trx);
           return { rows, after: after.rows[0]?.value };
@@ -310,7 +312,7 @@ describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () 
       // rabita_match_list's `enable_seqscan = off` only steers the planner: it keeps its SET clause.
       expect(forms.map((f) => f.name)).toEqual([
         'rabita_kb_matches(tsquery,tsquery,text,boolean,text,uuid,integer,integer)',
-        'rabita_search_near(text[],text,integer,integer)',
+        'rabita_search_near(uuid,text[],text,integer,integer)',
       ]);
       for (const form of forms) {
         expect(form.definition).toMatch(

@@ -465,7 +465,7 @@ export interface SettingFunctionRow {
  * reads the setting as before. A `SET` is not allowed in a stable function, so the form is volatile. Only a body of
  * `[declare …] begin … end` whose statements all run to its end (no `return` other than `return query`, no inner
  * block or `exception`) has such a form; any other function with a setting is refused, so a later migration's
- * cannot slip through. Two have one: record search's near words (`rabita_search_near`, migration 0013) and the
+ * cannot slip through. Two have one: record search's near words (`rabita_search_near`, migration 0013, `search-0001`) and the
  * knowledge base's (`rabita_kb_matches`, `service-0017`).
  */
 export function citusSettingsForm(fn: SettingFunctionRow): string | undefined {

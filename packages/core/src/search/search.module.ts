@@ -1,6 +1,7 @@
 import type { ModuleManifest } from '../modules/manifest.ts';
 import { runPendingReindexes } from './reindex.service.ts';
 import { searchRoutes } from './search.routes.ts';
+import * as tiersByWorkspace from './tiers-by-workspace.migrations.ts';
 
 /** Search across every object the caller may read. */
 export const searchModule: ModuleManifest = {
@@ -16,4 +17,5 @@ export const searchModule: ModuleManifest = {
   longTasks: ['rabita:search-reindex'],
   crontab: ['* * * * * rabita:search-reindex ?max=1'],
   readSurfaces: ['search'],
+  migrations: { 'search-0001-tiers-by-workspace': tiersByWorkspace },
 };

@@ -134,6 +134,7 @@ type HitRow = { objectKey: string; recordId: string; title: string; subtitle: st
  */
 async function textHits(
   trx: Tx,
+  workspaceId: string,
   objects: ObjectDef[],
   q: string,
   limit: number,
@@ -144,16 +145,19 @@ async function textHits(
   if (!folded) return [];
   const keys = objects.map((o) => o.key);
   // Each tier is an owner-run function (migration 0013): under row-level security LIKE and trigram conditions
-  // would not use their indexes.
+  // would not use their indexes. Each names its workspace, so a cluster runs it on the workspace's worker alone
+  // (search-0001).
   const prefix = await sql<HitRow>`
     select object_key, record_id, title, subtitle, score
-    from rabita_search_prefix(${keys}::text[], ${`${escapeLike(folded)}%`}, ${limit})`.execute(trx);
+    from rabita_search_prefix(${workspaceId}::uuid, ${keys}::text[], ${`${escapeLike(folded)}%`}, ${limit})`.execute(
+    trx,
+  );
   const rows = [...prefix.rows];
   // Substring matches only when the title prefixes do not fill the page the caller asked for.
   if (rows.length < options.enough) {
     const anywhere = await sql<HitRow>`
       select object_key, record_id, title, subtitle, score
-      from rabita_search_contains(${keys}::text[], ${folded}, ${`%${escapeLike(folded)}%`},
+      from rabita_search_contains(${workspaceId}::uuid, ${keys}::text[], ${folded}, ${`%${escapeLike(folded)}%`},
                                   ${`%${escapeLike(compact)}%`}, ${CANDIDATES}, ${limit})`.execute(trx);
     rows.push(...anywhere.rows);
   }
@@ -162,7 +166,9 @@ async function textHits(
   if (options.nearWords && rows.length === 0 && folded.length >= 3) {
     const near = await sql<HitRow>`
       select object_key, record_id, title, subtitle, score
-      from rabita_search_near(${keys}::text[], ${folded}, ${NEAR_CANDIDATES}, ${limit})`.execute(trx);
+      from rabita_search_near(${workspaceId}::uuid, ${keys}::text[], ${folded}, ${NEAR_CANDIDATES}, ${limit})`.execute(
+      trx,
+    );
     rows.push(...near.rows);
   }
   return rows.map((r) => ({
@@ -263,7 +269,10 @@ export async function searchRecords(
     const byText =
       byPhone.length > 0
         ? []
-        : await textHits(trx, objects, q, limit * 3, { nearWords: true, enough: limit });
+        : await textHits(trx, principal.workspaceId, objects, q, limit * 3, {
+            nearWords: true,
+            enough: limit,
+          });
     const seen = new Set<string>();
     const merged = [...byPhone, ...byText].filter((h) => {
       const key = `${h.object}:${h.id}`;

@@ -308,7 +308,7 @@ describe('search', () => {
       await owner.query('set local enable_sort = off');
       const { rows } = await owner.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
         `explain (analyze, format json) ${statement}`,
-        [['people', 'companies'], 'common%', 20],
+        [['people', 'companies'], 'common%', 20, admin.workspaceId],
       );
       await owner.query('rollback');
       const nodes = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan);
