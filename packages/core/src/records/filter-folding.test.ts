@@ -288,7 +288,9 @@ describe('list filters fold text as search does', () => {
         ),
         sql` union all `,
       )}`.execute(raw);
-      return { each, matches: sorted(matches.rows) };
+      const phone = await sql<{ id: string }>`
+        select p.id from rabita_records_by_phone('people', '+989121234567', 20) as p(id)`.execute(raw);
+      return { each, matches: sorted(matches.rows), phone: phone.rows.map((r) => r.id).sort() };
     });
     await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
       const raw = trx.withoutPlugins() as unknown as Transaction<unknown>;
@@ -326,6 +328,13 @@ describe('list filters fold text as search does', () => {
           lists,
         )}::jsonb) as m`.execute(raw);
       expect(otherWorkspace.rows).toEqual([]);
+      // Search's phone lookup in the form a cluster calls (search-0001) answers as the in-query one.
+      const phone = await sql<{ id: string }>`
+        select p.id from rabita_phone_records(${admin.workspaceId}::uuid, 'people', '+989121234567', 20) as p(id)`.execute(
+        raw,
+      );
+      expect(expected.phone.length).toBeGreaterThan(0);
+      expect(phone.rows.map((r) => r.id).sort()).toEqual(expected.phone);
       // Last: the refusal ends the transaction.
       await expect(
         filterLookupsFound(raw, admin.workspaceId, [

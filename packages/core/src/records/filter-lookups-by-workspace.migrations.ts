@@ -11,7 +11,8 @@ import { type Kysely, sql } from 'kysely';
  * pattern) or `rabita_match_list` (`{"kind": "list", "table", "column", "keys"}`: the distinct ids of the live
  * records holding one of the keys in a list column) answer for the transaction's workspace. It answers nothing
  * unless `p_workspace` is that workspace, so the argument grants nothing. `rabita_match_lists` does the same for
- * `rabita_match_list` with its object and owner (the record matches of `match-records.ts`).
+ * `rabita_match_list` with its object and owner (the record matches of `match-records.ts`), and
+ * `rabita_custom_linked_activities` for `rabita_linked_activities`' custom relations (a record's timeline).
  *
  * The workspace as the first argument is for a Citus cluster, where the Citus step distributes the functions by it
  * (every function whose first argument is `p_workspace uuid`): a call is then run whole on the workspace's worker,
@@ -102,4 +103,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     $$`.execute(db);
   await sql`revoke all on function rabita_match_lists(uuid, jsonb) from public`.execute(db);
   await sql`grant execute on function rabita_match_lists(uuid, jsonb) to rabita_app`.execute(db);
+  // The activities linked to a record by custom relation fields (containment of each `{field: id}` document), as
+  // `rabita_linked_activities(null, …)` finds them, for a cluster's timeline.
+  await sql`
+    create function rabita_custom_linked_activities(p_workspace uuid, p_custom jsonb[])
+    returns setof uuid
+    language plpgsql stable security definer set search_path = public, pg_temp
+    as $$
+    declare
+      doc jsonb;
+    begin
+      if p_workspace is null or p_workspace is distinct from rabita_current_workspace() then
+        return;
+      end if;
+      foreach doc in array coalesce(p_custom, '{}') loop
+        return query
+          select a.id from activities a
+          where a.workspace_id = p_workspace and a.deleted_at is null and a.custom @> doc;
+      end loop;
+    end
+    $$`.execute(db);
+  await sql`revoke all on function rabita_custom_linked_activities(uuid, jsonb[]) from public`.execute(db);
+  await sql`grant execute on function rabita_custom_linked_activities(uuid, jsonb[]) to rabita_app`.execute(
+    db,
+  );
 }

@@ -100,9 +100,12 @@ export const activityTimeline: TimelineSource = {
         const at = sql`coalesce(a.occurred_at, a.created_at)`;
         const linked = sql`rabita_linked_activities(null, ${subject.recordId}::uuid, ${customLinks}::jsonb[])`;
         // On a Citus cluster the function may not read activities from inside this query, which runs on the
-        // workspace's shard: it runs first, on its own, and its ids are bound (compile-filter-bound.ts).
+        // workspace's shard: its form named by the workspace runs first, on the workspace's worker, and its ids
+        // are bound (records-0003, compile-filter-bound.ts).
+        const onWorker = sql<{ id: string }>`
+          select l.id from rabita_custom_linked_activities(${ws}::uuid, ${customLinks}::jsonb[]) as l(id)`;
         const custom = (await onCitus(raw))
-          ? sql`a.id = any(${(await sql<{ id: string }>`select ${linked} as id`.execute(raw)).rows.map((r) => r.id)}::uuid[])`
+          ? sql`a.id = any(${(await onWorker.execute(raw)).rows.map((r) => r.id)}::uuid[])`
           : sql`a.id in (select ${linked})`;
         parts.push(sql<TimelineItem>`(select a.id, ${at} as ts
           from activities a

@@ -97,7 +97,8 @@ async function phoneDocuments(
 
 /**
  * `phoneDocuments` on a Citus cluster: the owner-run lookup may not read the records from inside a query routed to
- * the workspace's shard, so it runs on its own and the documents of the ids it found are read after (two statements
+ * the workspace's shard, so it runs on its own, named by its workspace so that it runs on the workspace's worker
+ * (`rabita_phone_records`, search-0001), and the documents of the ids it found are read after (two statements
  * instead of one), in the lookup's order, with an empty title where a record has no document.
  */
 async function phoneDocumentsApart(
@@ -107,7 +108,9 @@ async function phoneDocumentsApart(
   e164: string,
 ): Promise<PhoneDocument[]> {
   const found = await sql<{ id: string }>`
-    select p.id from rabita_records_by_phone(${objectKey}, ${e164}, 20) as p(id)`.execute(trx);
+    select p.id from rabita_phone_records(${workspaceId}::uuid, ${objectKey}, ${e164}, 20) as p(id)`.execute(
+    trx,
+  );
   const ids = found.rows.map((r) => r.id);
   if (ids.length === 0) return [];
   const { rows } = await sql<{ recordId: string; title: string; subtitle: string | null }>`

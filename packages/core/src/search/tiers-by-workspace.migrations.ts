@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
  * `search-0001-tiers-by-workspace`: the three search tiers (migrations 0013 and 0018) take the workspace as their
  * first argument, `p_workspace`, and answer nothing unless it is the transaction's (`rabita_current_workspace()`,
  * checked in the statement itself, so the argument grants nothing). Same statements, indexes, order and limits.
+ * `rabita_phone_records` is `rabita_records_by_phone` (0013) in the same form, for a cluster's search by phone.
  *
  * For a Citus cluster, where the Citus step distributes every function whose first argument is `p_workspace uuid`
  * by it: a call is run whole on the workspace's worker, so each tier reads one shard instead of asking every shard
@@ -87,7 +88,30 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end
     $$`.execute(db);
 
+  // The live records holding a phone number (E.164), as `rabita_records_by_phone` finds them, for a cluster's
+  // search by phone (called apart from the documents' read there; one PostgreSQL keeps the old one in its join).
+  await sql`
+    create function rabita_phone_records(p_workspace uuid, p_table text, p_e164 text, p_limit integer)
+    returns setof uuid
+    language plpgsql stable security definer set search_path = public, pg_temp
+    rows 3
+    as $$
+    begin
+      if p_workspace is null or p_workspace is distinct from rabita_current_workspace() then
+        return;
+      end if;
+      if p_table not in ('people', 'companies', 'leads') then
+        raise exception 'rabita: no phone column on %', p_table;
+      end if;
+      return query execute format(
+        'select id from %I where workspace_id = $3 and deleted_at is null
+           and phone_numbers @> array[$1]::text[] limit $2', p_table)
+        using p_e164, least(p_limit, 1000), p_workspace;
+    end
+    $$`.execute(db);
+
   for (const signature of [
+    'rabita_phone_records(uuid, text, text, integer)',
     'rabita_search_prefix(uuid, text[], text, integer)',
     'rabita_search_contains(uuid, text[], text, text, text, integer, integer)',
     'rabita_search_near(uuid, text[], text, integer, integer)',

@@ -1,3 +1,5 @@
+import { withWorkspace } from '@rabita/db';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStatements } from '../../../../bench/replay.ts';
 import { apiCaller, createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
@@ -250,6 +252,32 @@ describe('timeline', () => {
         .map((e) => e.subject)
         .sort(),
     ).toEqual(['Both', 'Custom only']);
+    // The form a cluster calls, named by the workspace (records-0003), finds what the in-query one finds, and
+    // nothing for another workspace's id.
+    const links = [JSON.stringify({ contact: person })];
+    const ids = (ws: string) =>
+      withWorkspace(t.handle.db, admin.workspaceId, async (trx) => ({
+        inQuery: (
+          await sql<{
+            id: string;
+          }>`select rabita_linked_activities(null, ${person}::uuid, ${links}::jsonb[]) as id`.execute(trx)
+        ).rows
+          .map((r) => r.id)
+          .sort(),
+        named: (
+          await sql<{
+            id: string;
+          }>`select l.id from rabita_custom_linked_activities(${ws}::uuid, ${links}::jsonb[]) as l(id)`.execute(
+            trx,
+          )
+        ).rows
+          .map((r) => r.id)
+          .sort(),
+      }));
+    const same = await ids(admin.workspaceId);
+    expect(same.inQuery).toHaveLength(2);
+    expect(same.named).toEqual(same.inQuery);
+    expect((await ids(crypto.randomUUID())).named).toEqual([]);
   });
 
   it('reads each part in timeline order from an index, so each stops after a page', async () => {
