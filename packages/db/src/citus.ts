@@ -62,6 +62,14 @@ export class CitusDistributionError extends Error {
  *   Without a password it can only log in where `pg_hba.conf` trusts it (the loopback cluster) or by certificate; a
  *   real cluster gives it a password on the coordinator (propagated) and in `pg_dist_authinfo` (docs/OPERATIONS.md).
  */
+/** Lets `rabita_app` log in where it cannot; changes nothing where it can. */
+const LOGIN_APP_ROLE = `
+    do $do$ begin
+      if exists (select 1 from pg_roles where rolname = 'rabita_app' and not rolcanlogin) then
+        alter role rabita_app login;
+      end if;
+    end $do$`;
+
 async function prepareCluster(trx: Transaction<unknown>): Promise<void> {
   const { rows } = await sql<{ name: string; set: boolean }>`
     select current_database() as name, exists (
@@ -74,21 +82,11 @@ async function prepareCluster(trx: Transaction<unknown>): Promise<void> {
       trx,
     );
   // Every worker answers; those where the role is already allowed to log in change nothing.
-  await sql`select run_command_on_workers($$
-    do $do$ begin
-      if exists (select 1 from pg_roles where rolname = 'rabita_app' and not rolcanlogin) then
-        alter role rabita_app login;
-      end if;
-    end $do$ $$)`.execute(trx);
+  await sql`select run_command_on_workers(${LOGIN_APP_ROLE})`.execute(trx);
   // Then the coordinator, in this transaction; Citus sends the change to the workers. After the pass above, which
   // commits on each worker at once: the propagated change holds the worker's role row until this transaction
   // commits, and a pass after it would wait for that row outside the transaction, for ever.
-  await sql`
-    do $do$ begin
-      if exists (select 1 from pg_roles where rolname = 'rabita_app' and not rolcanlogin) then
-        alter role rabita_app login;
-      end if;
-    end $do$`.execute(trx);
+  await sql.raw(LOGIN_APP_ROLE).execute(trx);
 }
 
 /**
@@ -705,6 +703,15 @@ async function attempt(
   }
 }
 
+/** What follows the placing of the tables, placed now or before: each step does nothing where it is done already. */
+async function useClusterForms(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  await useRowTriggers(trx, failures);
+  await dropNotifyTriggers(trx, failures);
+  await usePlpgsqlLookups(trx, failures);
+  await useSettingsInBody(trx, failures);
+  await distributeWorkspaceFunctions(trx, failures);
+}
+
 /**
  * On a Citus coordinator, places every table not yet placed: `workspaces` distributed by `id`, every table with a
  * `workspace_id` distributed by it and colocated with `workspaces`, every other table a reference table, except
@@ -728,11 +735,7 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
     const plan = citusPlan(tables);
     const failures: CitusFailure[] = [];
     if (plan.length === 0) {
-      await useRowTriggers(trx, failures);
-      await dropNotifyTriggers(trx, failures);
-      await usePlpgsqlLookups(trx, failures);
-      await useSettingsInBody(trx, failures);
-      await distributeWorkspaceFunctions(trx, failures);
+      await useClusterForms(trx, failures);
       if (failures.length > 0) throw new CitusDistributionError(failures);
       return { citus: true, done: [] };
     }
@@ -751,11 +754,7 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
         );
       });
     if (failures.length === 0) {
-      await useRowTriggers(trx, failures);
-      await dropNotifyTriggers(trx, failures);
-      await usePlpgsqlLookups(trx, failures);
-      await useSettingsInBody(trx, failures);
-      await distributeWorkspaceFunctions(trx, failures);
+      await useClusterForms(trx, failures);
     }
     if (failures.length > 0) throw new CitusDistributionError(failures);
     return { citus: true, done };
