@@ -241,6 +241,36 @@ export function countStatements(pool: pg.Pool, pattern: RegExp): { count: number
   return seen;
 }
 
+/**
+ * A connection of its own listening on a database channel, as another app process would: the payloads heard, in
+ * order. Proves an announcement reaches other processes, which this process's own emitters cannot show.
+ */
+export async function listenOn(
+  url: string,
+  channel: string,
+): Promise<{
+  heard: string[];
+  /** Makes a change (its HTTP status must be below 300), then waits up to 2 s for a payload; those heard since. */
+  after: (change: () => Promise<number>) => Promise<string[]>;
+  close: () => Promise<void>;
+}> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const heard: string[] = [];
+  client.on('notification', (n) => {
+    if (n.channel === channel) heard.push(n.payload ?? '');
+  });
+  await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+  const after = async (change: () => Promise<number>) => {
+    const before = heard.length;
+    const status = await change();
+    if (status >= 300) throw new Error(`the change answered ${status}`);
+    await within(2_000, async () => heard.length > before);
+    return heard.slice(before);
+  };
+  return { heard, after, close: () => client.end() };
+}
+
 /** Polls `check` until it holds or `ms` pass; returns how long it took, or fails. */
 export async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
   const started = Date.now();

@@ -11,6 +11,7 @@ import {
   citusSettingsForm,
   distributeTables,
   hasCitus,
+  LOOKUP_POOL_SIZE_SETTING,
   type SettingFunctionRow,
   type TriggerRow,
 } from './citus.ts';
@@ -460,6 +461,13 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
       argument: 0,
       delegated: true,
     });
+    // The lookups that ask every shard use one connection per worker.
+    const settings = await sql<{ name: string; config: string[] }>`
+      select p.oid::regprocedure::text as name, p.proconfig as config from pg_proc p
+      where p.proname in ('rabita_session_principal', 'rabita_api_key_principal', 'rabita_user_memberships')
+      order by 1`.execute(owner);
+    expect(settings.rows).toHaveLength(3);
+    for (const row of settings.rows) expect(row.config, row.name).toContain(`${LOOKUP_POOL_SIZE_SETTING}=1`);
   }, 300_000);
 
   it('runs workspace transactions on the workers: own rows only, derived rows written, shared writes committed', async () => {
@@ -544,6 +552,20 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
         sql<{ name: string }>`select name from roles where id = ${role}`.execute(trx),
       );
       expect(renamed.rows).toEqual([{ name: 'Probed' }]);
+      // TRUNCATE fires the suffixes' truncate trigger for the table and for each shard; the table's own firing
+      // removes a truncated table's suffixes, the shards' do nothing (CITUS_TRUNCATE_FORMS).
+      await withWorkspace(app.db, a, (trx) =>
+        sql`insert into leads (workspace_id, id, name, phone_numbers)
+          values (${a}, ${crypto.randomUUID()}, 'Truncated', '{+14155550999}')`.execute(trx),
+      );
+      const suffixesBy = async () =>
+        (
+          await sql<{ object_key: string }>`select object_key from rabita_derived.caller_phone_suffixes
+            where workspace_id = ${a} order by 1`.execute(owner)
+        ).rows.map((r) => r.object_key);
+      expect(await suffixesBy()).toEqual(['leads', 'people', 'people']);
+      await sql`truncate leads cascade`.execute(owner);
+      expect(await suffixesBy()).toEqual(['people', 'people']);
       for (const ws of [a, b])
         await withWorkspace(app.db, ws, (trx) => sql`delete from workspaces where id = ${ws}`.execute(trx));
       const left =

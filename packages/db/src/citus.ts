@@ -438,10 +438,44 @@ async function usePlpgsqlLookups(trx: Transaction<unknown>, failures: CitusFailu
 }
 
 /**
- * Settings that only steer the planner (`enable_seqscan = off` on `rabita_match_list`, migration 0023): they change
- * how a query runs, never its answer, so a function keeps them in its `SET` clause, where they steer the coordinator.
+ * How many connections per worker the coordinator's executor may open for one statement
+ * (`citus.max_adaptive_executor_pool_size`) in the lookups that ask every shard (`oneConnectionPerWorker`).
  */
-const PLAN_ONLY_SETTINGS = /^(enable_[a-z_]+|random_page_cost|seq_page_cost|work_mem|jit)$/;
+export const LOOKUP_POOL_SIZE_SETTING = 'citus.max_adaptive_executor_pool_size';
+
+/**
+ * Gives the lookups that ask every shard — the `language sql` functions rewritten by `usePlpgsqlLookups`, marked
+ * by their `#variable_conflict use_column` (sessions, API keys, memberships, public ids, due jobs) — one connection
+ * per worker: `citus.max_adaptive_executor_pool_size = 1` in their `SET` clause, which steers the coordinator's
+ * executor while they run. By default (16) the executor opens more connections to a worker for a statement that
+ * is not done within 10 ms (`citus.executor_slow_start_interval`) and the transaction's end closes all but one
+ * (`citus.max_cached_conns_per_worker`): under load every session lookup opened and closed connections on both
+ * workers, and took about a second (the list of page 1 at eight connections: p99 1.3 s on the loopback cluster).
+ * Their probes are one index row per shard; one connection runs a worker's four in about a millisecond.
+ * Set on each migrate where missing, so a cluster placed before it gets it too.
+ */
+async function oneConnectionPerWorker(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
+  const { rows } = await sql<{ name: string }>`
+    select p.oid::regprocedure::text as name
+    from pg_proc p join pg_language l on l.oid = p.prolang join pg_namespace n on n.oid = p.pronamespace
+    where l.lanname = 'plpgsql' and n.nspname in (${schemas})
+      and p.prosrc like ${'%#variable_conflict use_column%'}
+      and not (coalesce(p.proconfig, '{}') @> array[${`${LOOKUP_POOL_SIZE_SETTING}=1`}])
+    order by 1`.execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.name, step: 'one connection per worker' }, async () => {
+      await sql.raw(`alter function ${row.name} set ${LOOKUP_POOL_SIZE_SETTING} = 1`).execute(trx);
+    });
+}
+
+/**
+ * Settings that only steer the planner (`enable_seqscan = off` on `rabita_match_list`, migration 0023) or the
+ * coordinator's executor (`oneConnectionPerWorker`): they change how a query runs, never its answer, so a function
+ * keeps them in its `SET` clause, where they steer the coordinator.
+ */
+const PLAN_ONLY_SETTINGS =
+  /^(enable_[a-z_]+|random_page_cost|seq_page_cost|work_mem|jit|citus\.max_adaptive_executor_pool_size)$/;
 
 export interface SettingFunctionRow {
   /** As `regprocedure` prints it. */
@@ -568,6 +602,55 @@ async function distributeWorkspaceFunctions(
     await attempt(trx, failures, { table: row.name, step: 'function distributed by workspace' }, async () => {
       await sql`select create_distributed_function(${row.name}, 'p_workspace',
         colocate_with := ${CITUS_COLOCATION_ANCHOR}, force_delegation := true)`.execute(trx);
+    });
+}
+
+/**
+ * Cluster forms of the derived tables' `TRUNCATE` triggers, by function. Citus fires a truncate trigger for the
+ * coordinator's table and again on each shard it truncates, where a statement on a distributed table is refused
+ * ("cannot execute a distributed query from a query on a shard"), so the whole `TRUNCATE` failed. The form acts
+ * only for the distributed table itself (`tg_relid` in `pg_dist_partition`; a shard is not), on the coordinator, in
+ * the truncating transaction. `caller_suffixes_truncated` (calls module, `calls-0002-phone-suffix`): a truncated
+ * record table's phone suffixes go with it.
+ */
+export const CITUS_TRUNCATE_FORMS: Readonly<Record<string, string>> = {
+  'rabita_derived.caller_suffixes_truncated': String.raw`
+create or replace function rabita_derived.caller_suffixes_truncated() returns trigger
+language plpgsql security definer set search_path = public, pg_temp
+as $$
+begin
+  -- Fired for the table and again for each of its shards: only the table's own firing acts.
+  if not exists (select 1 from pg_dist_partition d where d.logicalrelid = tg_relid) then
+    return null;
+  end if;
+  delete from rabita_derived.caller_phone_suffixes where object_key = tg_table_name;
+  return null;
+end
+$$`,
+};
+
+/**
+ * Gives every derived table's `TRUNCATE` trigger function (in `rabita_derived`, which keeps those tables) on a
+ * placed table its cluster form (`CITUS_TRUNCATE_FORMS`) where it does not have it yet, so a cluster placed before
+ * the form gets it too; such a function with no form is a refusal, so a later migration's cannot slip through.
+ * Others are left alone: the append-only tables' (`deal_history_append_only`, `forecast_append_only`) only refuse
+ * the `TRUNCATE`, which they do on a shard as well.
+ */
+async function useTruncateForms(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
+  const schemas = sql.join(CITUS_SCHEMAS.map((s) => sql.lit(s)));
+  const { rows } = await sql<{ function: string; source: string }>`
+    select distinct t.tgfoid::regproc::text as function, p.prosrc as source
+    from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_proc p on p.oid = t.tgfoid
+    where not t.tgisinternal and n.nspname in (${schemas}) and (t.tgtype & 32) <> 0
+      and p.pronamespace = 'rabita_derived'::regnamespace
+      and exists (select 1 from pg_dist_partition d where d.logicalrelid = t.tgrelid)
+    order by 1`.execute(trx);
+  for (const row of rows)
+    await attempt(trx, failures, { table: row.function, step: 'truncate trigger form' }, async () => {
+      const form = CITUS_TRUNCATE_FORMS[row.function];
+      if (!form) throw new Error(`${row.function} runs on TRUNCATE and has no cluster form (citus.ts)`);
+      if (!row.source.includes('pg_dist_partition')) await sql.raw(form).execute(trx);
     });
 }
 
@@ -706,8 +789,10 @@ async function attempt(
 /** What follows the placing of the tables, placed now or before: each step does nothing where it is done already. */
 async function useClusterForms(trx: Transaction<unknown>, failures: CitusFailure[]): Promise<void> {
   await useRowTriggers(trx, failures);
+  await useTruncateForms(trx, failures);
   await dropNotifyTriggers(trx, failures);
   await usePlpgsqlLookups(trx, failures);
+  await oneConnectionPerWorker(trx, failures);
   await useSettingsInBody(trx, failures);
   await distributeWorkspaceFunctions(trx, failures);
 }

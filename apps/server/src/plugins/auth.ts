@@ -28,15 +28,8 @@ export function registerAuth(
   const cache = new PrincipalCache(deps.pool.options);
   app.addHook('onReady', async () => void cache.start());
   app.addHook('onClose', () => cache.close());
-  const cached = async (kind: string, token: string, find: () => Promise<Principal | undefined>) => {
-    const key = `${kind}:${createHash('sha256').update(token).digest('base64')}`;
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const generation = cache.generation;
-    const principal = await find();
-    if (principal) cache.set(key, principal, generation);
-    return principal;
-  };
+  const cached = (kind: string, token: string, find: () => Promise<Principal | undefined>) =>
+    cache.resolve(`${kind}:${createHash('sha256').update(token).digest('base64')}`, find);
 
   const routes: { method: string; url: string; auth: string; permission?: string | undefined }[] = [];
   app.decorate('apiRoutes', routes);

@@ -114,7 +114,7 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<voi
       await recordSecurityEvent(trx, { ...actorOf(ctx), kind: 'api_key.revoked', subject: id });
     return revoked;
   });
-  accessChanged();
+  await accessChanged(db);
   if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'There is no such API key.');
 }
 

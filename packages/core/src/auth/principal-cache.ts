@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { type Database, onCitus } from '@rabita/db';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { ChannelListener } from '../events/channel-listener.ts';
 import type { Principal } from './principal.ts';
@@ -13,12 +15,18 @@ const announcements = new EventEmitter();
 announcements.setMaxListeners(0);
 
 /**
- * Tells this process's caches at once that access changed (a sign-out, a revoked key, an edited role…). Called by
- * the services after their transaction commits; other processes hear it from the database's triggers.
+ * Tells every app process's caches that access changed (a sign-out, a revoked key, an edited role…). Called by the
+ * services after their transaction commits: this process forgets at once; the others hear it from the database.
+ * On one PostgreSQL migration 0017's triggers announce it when the writing transaction commits. On a Citus cluster
+ * those triggers are dropped (they would run on the worker holding the shard, whose notifications the
+ * coordinator's listeners never hear), so the announcement is sent here, by a statement that reads no table and so
+ * runs on the coordinator. A process that stops between the commit and this statement leaves the others to their
+ * cache's time limit (5 s).
  */
-export function accessChanged(): void {
+export async function accessChanged(db: Database): Promise<void> {
   localChanges.emit('changed');
   announcements.emit('changed');
+  if (await onCitus(db)) await sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db);
 }
 
 /**
@@ -40,6 +48,8 @@ export function onAccessChanged(listener: () => void): () => void {
  */
 export class PrincipalCache {
   readonly #entries = new Map<string, { principal: Principal; until: number }>();
+  /** Lookups running, by generation and key (`resolve`). */
+  readonly #pending = new Map<string, Promise<Principal | undefined>>();
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #forget = () => this.#clear();
@@ -77,6 +87,30 @@ export class PrincipalCache {
   #clear(): void {
     this.#generation += 1;
     this.#entries.clear();
+  }
+
+  /**
+   * The caller for this key: the cached one while fresh, else what `lookup` finds, kept (`set`). Requests for one
+   * key while its lookup runs share it, so a burst of one caller's requests costs one lookup — on a Citus cluster
+   * a session's lookup asks every shard of `sessions`. A request arriving after access changed does not join a
+   * lookup begun before (it may have read the old state): it starts its own.
+   */
+  async resolve(key: string, lookup: () => Promise<Principal | undefined>): Promise<Principal | undefined> {
+    const hit = this.get(key);
+    if (hit) return hit;
+    const generation = this.#generation;
+    const flight = `${generation}\u0000${key}`;
+    let pending = this.#pending.get(flight);
+    if (!pending) {
+      pending = lookup()
+        .then((principal) => {
+          if (principal) this.set(key, principal, generation);
+          return principal;
+        })
+        .finally(() => this.#pending.delete(flight));
+      this.#pending.set(flight, pending);
+    }
+    return pending;
   }
 
   /** Where the cache stands; pass it back to `set` with what a lookup begun now finds. */

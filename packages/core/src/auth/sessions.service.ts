@@ -38,7 +38,7 @@ export async function createSession(
 /** Ends the session holding this secret, if any. */
 export async function endSession(db: Database, token: string): Promise<void> {
   await db.deleteFrom('sessions').where('tokenHash', '=', hashToken(token)).execute();
-  accessChanged();
+  await accessChanged(db);
 }
 
 /** Ends every session of a user (after a password change, say), but the one in `except` when given. */
@@ -50,7 +50,7 @@ export async function endUserSessions(
   let query = db.deleteFrom('sessions').where('userId', '=', userId);
   if (options.except) query = query.where('id', '!=', options.except);
   await query.execute();
-  accessChanged();
+  await accessChanged(db);
 }
 
 /** Deletes sessions past either expiry; run by the worker. */
@@ -132,5 +132,5 @@ export async function switchSessionWorkspace(
         .values({ ...session, workspaceId })
         .execute();
   });
-  accessChanged();
+  await accessChanged(db);
 }

@@ -42,6 +42,7 @@ async function buildList(s: Scope, principal: Principal, options: ListOptions) {
   // The values a `contains` on a folded name matches, looked up first so the planner sees how many rows they hold.
   const foldedValues = await foldedValuesFor(
     s.raw,
+    s.workspaceId,
     valueLookups(s.object, options.filter, hidden),
     MAX_KNOWN_VALUES,
   );

@@ -1,3 +1,4 @@
+import { onCitus } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
 import type { WriteCause } from '../modules/manifest.ts';
@@ -386,15 +387,28 @@ export function listPageQuery(
 
 /**
  * The distinct folded values holding each lookup's text (`rabita_folded_values`), in one statement, by
- * `lookupKey`; a lookup matching more than `max` values is left out (the query looks those up itself).
+ * `lookupKey`; a lookup matching more than `max` values is left out (the query looks those up itself). On a Citus
+ * coordinator every answer is whole, from one call of `rabita_filter_lookups` run on the workspace's worker:
+ * `rabita_folded_values` there would run on the coordinator and ask every shard of the folded values (8 on the
+ * loopback cluster, over connections opened for the request), and the filter would then bind the left-out answers
+ * whole anyway (`compileFilterBound`).
  */
 export async function foldedValuesFor(
   raw: Transaction<unknown>,
+  workspaceId: string,
   lookups: readonly ValueLookup[],
   max: number,
 ): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   if (lookups.length === 0) return found;
+  if (await onCitus(raw))
+    return (
+      await filterLookupsFound(
+        raw,
+        workspaceId,
+        lookups.map((l) => ({ kind: 'folded' as const, ...l })),
+      )
+    ).foldedValues;
   const { rows } = await sql<{ i: string; found: string[] | null }>`
     select q.i, (select case when count(*) <= ${max} then coalesce(array_agg(v.value), '{}') end
                  from (select rabita_folded_values(q.col, q.pat) as value limit ${max + 1}) v) as found

@@ -108,7 +108,7 @@ export async function updateRole(
       ...(patch.permissions ? { permissions: JSON.stringify(patch.permissions) } : {}),
     });
   });
-  accessChanged();
+  await accessChanged(db);
   if (!row) throw new AppError('not_found', `There is no role "${key}".`);
   return present(row);
 }

@@ -1,4 +1,3 @@
-import { afterCommit } from '@rabita/db';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { can } from '../auth/principal.ts';
@@ -8,7 +7,7 @@ import { assertAllowed, hiddenFor } from '../records/access.ts';
 import { objectScope } from '../records/expressions.ts';
 import { ALIAS, openScope, ownerCondition } from '../records/scope.ts';
 import { calendarDate, currencyCode, decimal, decimalText, refuse } from './currency.ts';
-import { forecastChanged } from './forecast-cache.ts';
+import { forecastInputsChanged } from './forecast-cache.ts';
 
 export interface RateView {
   currency: string;
@@ -82,7 +81,7 @@ export async function setRate(
 
 async function upsert(ctx: ServiceContext, rows: RateView[]): Promise<void> {
   await inWorkspace(ctx, async (trx, workspaceId) => {
-    afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastInputsChanged(trx, workspaceId);
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
       await sql`
@@ -106,7 +105,7 @@ export async function deleteRate(ctx: ServiceContext, currency: string, date: st
   calendarDate(date, 'date', problems);
   refuse(problems);
   const deleted = await inWorkspace(ctx, async (trx, workspaceId) => {
-    afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastInputsChanged(trx, workspaceId);
     const r = await sql`
       delete from exchange_rates where workspace_id = ${workspaceId} and currency = ${currency}
         and on_date = ${date}::date`.execute(trx.withoutPlugins());

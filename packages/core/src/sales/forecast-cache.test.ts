@@ -8,10 +8,12 @@ import {
   countStatements,
   createTestApp,
   joinByInvitation,
+  listenOn,
   signUp,
   type TestApp,
   within,
 } from '../../../../test/harness.ts';
+import { SALES_CHANNEL } from './forecast-cache.ts';
 
 const ALL = { read: true, create: true, update: true, delete: true };
 const PERIOD = '2026-Q4';
@@ -151,6 +153,35 @@ describe('forecasts kept in memory', () => {
       (await call('PUT', '/exchange-rates', { currency: 'EUR', date: '2026-11-01', rate: '2' })).statusCode,
     ).toBe(200);
     await within(2_000, async () => row(await forecastThere(), admin.userId)!.closedWon === withEuro + 20);
+  });
+
+  it('announces a changed quota, rate and setting on the database with the workspace, for other processes (a cluster too)', async () => {
+    // Another process hears only the database: on one PostgreSQL the sales tables' triggers announce, on a Citus
+    // cluster the service does (the triggers would notify from a worker).
+    const other = await listenOn(t.url, SALES_CHANNEL);
+    try {
+      const heardAfter = async (change: () => Promise<number>) =>
+        expect(await other.after(change)).toContain(admin.workspaceId);
+      await heardAfter(
+        async () =>
+          (
+            await call('PUT', '/sales/forecast/quotas', {
+              period: PERIOD,
+              subjectKind: 'user',
+              subjectId: rep.userId,
+              amount: 1200,
+            })
+          ).statusCode,
+      );
+      await heardAfter(
+        async () =>
+          (await call('PUT', '/exchange-rates', { currency: 'AED', date: '2026-11-01', rate: '0.27' }))
+            .statusCode,
+      );
+      await heardAfter(async () => (await call('DELETE', '/exchange-rates/AED/2026-11-01')).statusCode);
+    } finally {
+      await other.close();
+    }
   });
 
   it('never answers one reader with what was kept for another', async () => {

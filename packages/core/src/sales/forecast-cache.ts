@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { afterCommit, onCitus, type Tx } from '@rabita/db';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import type { Principal } from '../auth/principal.ts';
 import { ChannelListener } from '../events/channel-listener.ts';
@@ -31,6 +33,19 @@ localChanges.setMaxListeners(0);
  */
 export function forecastChanged(workspaceId: string): void {
   localChanges.emit('changed', workspaceId);
+}
+
+/**
+ * Called in a transaction that writes a forecast input (a rate, quota, adjustment, submission or setting): this
+ * process's caches forget the workspace's forecasts when it commits (`forecastChanged`), and other processes hear
+ * it from the database. On one PostgreSQL the sales tables' triggers (sales-0012) announce it; on a Citus cluster
+ * those triggers are dropped (they would notify from the worker holding the shard, unheard by the coordinator's
+ * listeners), so the announcement is made here by a statement that reads no table and so runs on the coordinator,
+ * delivered when the transaction commits like the trigger's.
+ */
+export async function forecastInputsChanged(trx: Tx, workspaceId: string): Promise<void> {
+  afterCommit(trx, () => forecastChanged(workspaceId));
+  if (await onCitus(trx)) await sql`select pg_notify(${SALES_CHANNEL}, ${workspaceId})`.execute(trx);
 }
 
 interface Entry<T> {

@@ -1,4 +1,4 @@
-import { afterCommit, type Tx } from '@rabita/db';
+import type { Tx } from '@rabita/db';
 import { can, type Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
@@ -27,7 +27,7 @@ import {
   upsertSettings,
   writeQuota,
 } from './forecast.repository.ts';
-import { forecastChanged } from './forecast-cache.ts';
+import { forecastInputsChanged } from './forecast-cache.ts';
 import { forecastRowsChanged } from './forecast-rows.service.ts';
 
 // The forecast's settings, periods, quotas, managers' adjustments and people's submissions. The numbers themselves
@@ -120,7 +120,7 @@ export async function setForecastSettings(
     problems.push({ field: 'probability', message: 'Choose stage or history.' });
   refuse(problems);
   return inWorkspace(ctx, async (trx, workspaceId) => {
-    afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastInputsChanged(trx, workspaceId);
     await forecastRowsChanged(trx, workspaceId);
     await upsertSettings(
       trx,
@@ -222,7 +222,7 @@ export async function setQuota(
   refuse(problems);
   const teams = await listTeams(ctx);
   return inWorkspace(ctx, async (trx, workspaceId) => {
-    afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastInputsChanged(trx, workspaceId);
     await forecastRowsChanged(trx, workspaceId);
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     await assertSubject(trx, workspaceId, { kind: input.subjectKind, id: input.subjectId }, teams);
@@ -285,7 +285,7 @@ export async function adjustForecast(
   refuse(problems);
   const teams = await listTeams(ctx);
   return inWorkspace(ctx, async (trx, workspaceId) => {
-    afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastInputsChanged(trx, workspaceId);
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     await assertSubject(trx, workspaceId, { kind: input.subjectKind, id: input.subjectId }, teams);
     const row = await insertAdjustment(
@@ -348,7 +348,7 @@ export async function submitForecast(
     problems.push({ field: 'bestCase', message: 'Best case includes commit, so it is at least as much.' });
   refuse(problems);
   return inWorkspace(ctx, async (trx, workspaceId) => {
-    afterCommit(trx, () => forecastChanged(workspaceId));
+    await forecastInputsChanged(trx, workspaceId);
     const period = periodFor(await settingsIn(trx, workspaceId), input.period);
     return submissionView(
       await insertSubmission(trx, workspaceId, {

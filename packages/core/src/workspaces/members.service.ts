@@ -130,7 +130,7 @@ export async function changeMemberRole(
     });
     return present({ ...member, role: role.key });
   });
-  accessChanged();
+  await accessChanged(db);
   return updated;
 }
 
@@ -164,7 +164,7 @@ export async function removeMember(ctx: ServiceContext, userId: string): Promise
       details: { email: member.email, role: member.role, revokedKeys },
     });
   });
-  accessChanged();
+  await accessChanged(db);
 }
 
 /** Invitations not yet accepted and not expired, newest first. */
