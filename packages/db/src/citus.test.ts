@@ -312,7 +312,7 @@ describe('the row-level trigger forms used on a cluster, on one PostgreSQL', () 
       });
       // rabita_match_list's `enable_seqscan = off` only steers the planner: it keeps its SET clause.
       expect(forms.map((f) => f.name)).toEqual([
-        'rabita_kb_matches(tsquery,tsquery,text,boolean,text,uuid,integer,integer)',
+        'rabita_kb_matches(uuid,tsquery,tsquery,text,boolean,text,uuid,integer,integer)',
         'rabita_search_near(uuid,text[],text,integer,integer)',
       ]);
       for (const form of forms) {

@@ -498,7 +498,7 @@ export interface SettingFunctionRow {
  * `[declare …] begin … end` whose statements all run to its end (no `return` other than `return query`, no inner
  * block or `exception`) has such a form; any other function with a setting is refused, so a later migration's
  * cannot slip through. Two have one: record search's near words (`rabita_search_near`, migration 0013, `search-0001`) and the
- * knowledge base's (`rabita_kb_matches`, `service-0017`).
+ * knowledge base's (`rabita_kb_matches`, `service-0017`, `service-0023`).
  */
 export function citusSettingsForm(fn: SettingFunctionRow): string | undefined {
   const settings = fn.config

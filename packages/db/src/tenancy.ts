@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './database.ts';
 import type { DB } from './schema.gen.ts';
@@ -107,6 +107,22 @@ export function setWorkspaceStatement(workspaceId: string): string {
   if (!UUID.test(workspaceId))
     throw new TypeError(`A workspace id must be a UUID (got ${JSON.stringify(workspaceId)}).`);
   return `set local rabita.workspace_id = '${workspaceId}'`;
+}
+
+/**
+ * The workspace's id written into the statement (`'…'::uuid`, only after it matched the UUID pattern), for a
+ * statement whose subqueries each read a tenant table of the workspace. A Citus coordinator routes a statement whole
+ * to the workspace's shard only when it sees every table in it confined to one value: by a join on `workspace_id`,
+ * or by a filter on the same constant or the same parameter. A subquery correlated by `x.workspace_id =
+ * outer.workspace_id`, or filtered by a parameter of its own (Kysely binds each `${workspaceId}` as a new one),
+ * makes Citus send the statement to every shard (a timeline's e-mail read: 8 tasks, 10–40 ms) or refuse it
+ * ("complex joins are only supported when all distributed tables are co-located and joined on their distribution
+ * columns"). One PostgreSQL plans the literal as it plans a parameter's custom plan.
+ */
+export function workspaceLiteral(workspaceId: string): RawBuilder<string> {
+  if (!UUID.test(workspaceId))
+    throw new TypeError(`A workspace id must be a UUID (got ${JSON.stringify(workspaceId)}).`);
+  return sql<string>`${sql.lit(workspaceId.toLowerCase())}::uuid`;
 }
 
 interface SettingsRow {

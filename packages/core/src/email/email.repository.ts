@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Tx } from '@rabita/db';
+import { type Database, type Tx, workspaceLiteral } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 // The email module's SQL. Its tables belong to its own migration, so they are written by column name without the
@@ -553,12 +553,13 @@ export async function selectRecordMessages(
   recordId: string,
   page: { limit: number; before?: { at: string; id: string } | undefined },
 ): Promise<(MessageSummaryRow & { at: string })[]> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<MessageSummaryRow & { at: string }>`
-    select ${summaryColumns},
+    select ${summaryColumns(ws)},
            to_char(l.sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
     from email_links l
     join email_messages m on m.workspace_id = l.workspace_id and m.id = l.message_id
-    where l.workspace_id = ${workspaceId} and l.object_key = ${objectKey} and l.record_id = ${recordId}
+    where l.workspace_id = ${ws} and l.object_key = ${objectKey} and l.record_id = ${recordId}
       and l.how <> 'suggested'
       ${page.before ? sql`and (l.sent_at, l.message_id) < (${page.before.at}::timestamptz, ${page.before.id}::uuid)` : sql``}
     order by l.sent_at desc, l.message_id desc
@@ -584,13 +585,20 @@ export interface MessageSummaryRow {
   sent_by_user_id: string | null;
 }
 
-const summaryColumns = sql`m.id, m.thread_id, m.message_id, m.subject, m.from_address, m.from_name, m.recipients,
-  m.sent_at, m.snippet, m.direction, m.auto_reply, m.too_large, m.sent_by_user_id,
-  exists (select 1 from email_attachments a where a.workspace_id = m.workspace_id and a.message_id = m.id
+/**
+ * A message's summary columns; `ws` is the workspace (`workspaceLiteral`), which the statement's own tables must be
+ * confined to by the same literal: the subqueries confined by it too are what lets a Citus cluster route the whole
+ * statement to the workspace's shard (correlated by `m.workspace_id`, it went to every shard).
+ */
+const summaryColumns = (
+  ws: RawBuilder<string>,
+) => sql`m.id, m.thread_id, m.message_id, m.subject, m.from_address,
+  m.from_name, m.recipients, m.sent_at, m.snippet, m.direction, m.auto_reply, m.too_large, m.sent_by_user_id,
+  exists (select 1 from email_attachments a where a.workspace_id = ${ws} and a.message_id = m.id
           and not a.inline) as has_attachments,
   -- Repeats (a message in two folders of a mailbox) are harmless; a distinct aggregate would sort in every timeline read.
   array_remove(array_cat(coalesce((select array_agg(l2.mailbox_id) from email_locations l2
-            where l2.workspace_id = m.workspace_id and l2.message_id = m.id), '{}'), array[m.mailbox_id]),
+            where l2.workspace_id = ${ws} and l2.message_id = m.id), '{}'), array[m.mailbox_id]),
             null) as mailbox_ids`;
 
 export async function selectThreadMessages(
@@ -601,8 +609,8 @@ export async function selectThreadMessages(
   const { rows } = await sql<
     MessageSummaryRow & { body_text: string; body_html: string | null; refs: string[] }
   >`
-    select ${summaryColumns}, m.body_text, m.body_html, m.refs from email_messages m
-    where m.workspace_id = ${workspaceId} and m.thread_id = ${threadId}
+    select ${summaryColumns(workspaceLiteral(workspaceId))}, m.body_text, m.body_html, m.refs from email_messages m
+    where m.workspace_id = ${workspaceLiteral(workspaceId)} and m.thread_id = ${threadId}
     order by m.sent_at, m.id limit 500`.execute(raw(trx));
   return rows;
 }
@@ -617,8 +625,8 @@ export async function selectMessage(
   const { rows } = await sql<
     MessageSummaryRow & { body_text: string; body_html: string | null; refs: string[] }
   >`
-    select ${summaryColumns}, m.body_text, m.body_html, m.refs from email_messages m
-    where m.workspace_id = ${workspaceId} and m.id = ${id}`.execute(raw(trx));
+    select ${summaryColumns(workspaceLiteral(workspaceId))}, m.body_text, m.body_html, m.refs from email_messages m
+    where m.workspace_id = ${workspaceLiteral(workspaceId)} and m.id = ${id}`.execute(raw(trx));
   return rows[0];
 }
 

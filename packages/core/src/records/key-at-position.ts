@@ -58,7 +58,8 @@ export async function keyAtPosition(
     let percent = Math.min(100, (100 * SAMPLE_ROWS) / count);
     for (;;) {
       const sampled = await listSource(s, principal, options.filter, {
-        sample: sql`tablesample system (${percent}::real)`,
+        // A literal: Citus sends a bound percent to the workers as text, which TABLESAMPLE refuses.
+        sample: sql`tablesample system (${sql.lit(percent)})`,
       });
       const direction = sql.raw(first.desc ? 'desc' : 'asc');
       const { rows } = await sql<{ v: unknown }>`

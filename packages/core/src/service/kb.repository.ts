@@ -1,4 +1,4 @@
-import { type Database, epochSeconds, type Tx, withUtcTexts } from '@rabita/db';
+import { type Database, epochSeconds, onCitus, type Tx, withUtcTexts } from '@rabita/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 // SQL of the knowledge base (kb.migrations.ts). Every function takes the workspace transaction first. Run without
@@ -318,11 +318,15 @@ export async function searchTranslations(
   const after = q.after
     ? sql`where (s.score, s."articleId", s.locale) < (${q.after.score}::float8, ${q.after.articleId}, ${q.after.locale})`
     : sql``;
-  // The matches and their scores come from `rabita_kb_matches` (migration `service-0017-kb-search-head`: through the
+  // The matches and their scores come from `rabita_kb_matches` (migrations `service-0017-kb-search-head` and
+  // `service-0023-kb-matches-by-workspace`, named by the workspace so a Citus cluster runs it on its worker: through the
   // indexes, which row-level security keeps the application's role from; by words, then titles a typo away when the
   // words found fewer than `TYPO_PASS_BELOW`). The page is chosen from the scores alone; only its rows' bodies are
   // read (a common word matches many translations, and reading each one's body cost as much as ranking it:
   // bench/service-speed.ts).
+  const call = sql`rabita_kb_matches(${workspaceId}::uuid, ${tsquery('english')}, ${tsquery('simple')}, ${q.folded},
+    ${q.publishedOnly}, ${q.locale ?? null}, ${q.excludeArticle ?? null}::uuid, 2000, ${TYPO_PASS_BELOW})`;
+  const matches = (await onCitus(trx)) ? await matchesApart(trx, call) : call;
   const { rows } = await sql<SearchRow>`
     select p."articleId", p.locale, t.title, left(t.body, 2000) as body, t.status,
       ${ISO('t.updated_at')} as "updatedAt", p.score
@@ -330,8 +334,7 @@ export async function searchTranslations(
       select * from (
         select m.article_id, m.article_id::text as "articleId", m.locale,
           m.score + case when m.locale = ${q.prefer ?? null} then 10 else 0 end as score
-        from rabita_kb_matches(${tsquery('english')}, ${tsquery('simple')}, ${q.folded}, ${q.publishedOnly},
-          ${q.locale ?? null}, ${q.excludeArticle ?? null}::uuid, 2000, ${TYPO_PASS_BELOW}) m
+        from ${matches} as m(article_id, locale, score)
       ) s
       ${after}
       order by s.score desc, s."articleId" desc, s.locale desc
@@ -341,6 +344,19 @@ export async function searchTranslations(
       on t.workspace_id = ${workspaceId} and t.article_id = p.article_id and t.locale = p.locale
     order by p.score desc, p."articleId" desc, p.locale desc`.execute(raw(trx));
   return rows;
+}
+
+/**
+ * On a Citus cluster: the search's matches found by a call of their own, which the cluster runs on the workspace's
+ * worker (`service-0023`), and given to the page's query as bound lists. Inside that query, which Citus routes to
+ * the workspace's shard, the owner-run function may not read `kb_translations` again ("cannot execute a distributed
+ * query from a query on a shard"). Two statements instead of one; at most 2,000 matches a pass travel.
+ */
+async function matchesApart(trx: Tx, call: RawBuilder<unknown>): Promise<RawBuilder<unknown>> {
+  const { rows } = await sql<{ article_id: string; locale: string; score: number }>`
+    select m.article_id, m.locale, m.score from ${call} as m`.execute(raw(trx));
+  return sql`unnest(${rows.map((r) => r.article_id)}::uuid[], ${rows.map((r) => r.locale)}::text[],
+    ${rows.map((r) => r.score)}::float8[])`;
 }
 
 /** Published translations, most recently changed first, for a help centre's front page (keyset on the pair). */

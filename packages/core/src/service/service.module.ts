@@ -19,6 +19,7 @@ import * as fcrColumns from './fcr.migrations.ts';
 import * as inboxIndexes from './inbox.migrations.ts';
 import * as kbTables from './kb.migrations.ts';
 import { kbPages, kbRoutes } from './kb.routes.ts';
+import * as kbMatchesByWorkspace from './kb-matches-by-workspace.migrations.ts';
 import * as kbSearchHead from './kb-search-head.migrations.ts';
 import * as keysLedByWorkspace from './keys-led-by-workspace.migrations.ts';
 import { macrosRoutes } from './macros.routes.ts';
@@ -98,6 +99,7 @@ export const serviceModule: ModuleManifest = {
     'service-0020-keys-led-by-workspace': keysLedByWorkspace,
     'service-0021-satisfaction': satisfactionColumn,
     'service-0022-nps-object': npsObject,
+    'service-0023-kb-matches-by-workspace': kbMatchesByWorkspace,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.
