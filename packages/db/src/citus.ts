@@ -614,7 +614,7 @@ async function distributeWorkspaceFunctions(
  * record table's phone suffixes go with it.
  */
 export const CITUS_TRUNCATE_FORMS: Readonly<Record<string, string>> = {
-  'rabita_derived.caller_suffixes_truncated': String.raw`
+  'rabita_derived.caller_suffixes_truncated': `
 create or replace function rabita_derived.caller_suffixes_truncated() returns trigger
 language plpgsql security definer set search_path = public, pg_temp
 as $$
