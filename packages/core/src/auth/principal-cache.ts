@@ -20,13 +20,17 @@ announcements.setMaxListeners(0);
  * On one PostgreSQL migration 0017's triggers announce it when the writing transaction commits. On a Citus cluster
  * those triggers are dropped (they would run on the worker holding the shard, whose notifications the
  * coordinator's listeners never hear), so the announcement is sent here, by a statement that reads no table and so
- * runs on the coordinator. A process that stops between the commit and this statement leaves the others to their
- * cache's time limit (5 s).
+ * runs on the coordinator. The change has committed by then, so a failure here is not the caller's: the others are
+ * left to their cache's time limit (5 s), as when a process stops between the commit and this statement.
  */
 export async function accessChanged(db: Database): Promise<void> {
   localChanges.emit('changed');
   announcements.emit('changed');
-  if (await onCitus(db)) await sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db);
+  try {
+    if (await onCitus(db)) await sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db);
+  } catch {
+    // Committed already; other processes forget within their time limit.
+  }
 }
 
 /**
