@@ -104,9 +104,14 @@ export async function withWorkspace<T>(
  * `SET` takes no bound parameter, so the id is inlined, and only after it matched the UUID pattern.
  */
 export function setWorkspaceStatement(workspaceId: string): string {
+  return `set local rabita.workspace_id = '${checkedWorkspaceId(workspaceId)}'`;
+}
+
+/** The id, once it matched the UUID pattern, so it may be written into a statement. */
+function checkedWorkspaceId(workspaceId: string): string {
   if (!UUID.test(workspaceId))
     throw new TypeError(`A workspace id must be a UUID (got ${JSON.stringify(workspaceId)}).`);
-  return `set local rabita.workspace_id = '${workspaceId}'`;
+  return workspaceId;
 }
 
 /**
@@ -120,9 +125,7 @@ export function setWorkspaceStatement(workspaceId: string): string {
  * columns"). One PostgreSQL plans the literal as it plans a parameter's custom plan.
  */
 export function workspaceLiteral(workspaceId: string): RawBuilder<string> {
-  if (!UUID.test(workspaceId))
-    throw new TypeError(`A workspace id must be a UUID (got ${JSON.stringify(workspaceId)}).`);
-  return sql<string>`${sql.lit(workspaceId.toLowerCase())}::uuid`;
+  return sql<string>`${sql.lit(checkedWorkspaceId(workspaceId).toLowerCase())}::uuid`;
 }
 
 interface SettingsRow {

@@ -606,11 +606,12 @@ export async function selectThreadMessages(
   workspaceId: string,
   threadId: string,
 ): Promise<(MessageSummaryRow & { body_text: string; body_html: string | null; refs: string[] })[]> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<
     MessageSummaryRow & { body_text: string; body_html: string | null; refs: string[] }
   >`
-    select ${summaryColumns(workspaceLiteral(workspaceId))}, m.body_text, m.body_html, m.refs from email_messages m
-    where m.workspace_id = ${workspaceLiteral(workspaceId)} and m.thread_id = ${threadId}
+    select ${summaryColumns(ws)}, m.body_text, m.body_html, m.refs from email_messages m
+    where m.workspace_id = ${ws} and m.thread_id = ${threadId}
     order by m.sent_at, m.id limit 500`.execute(raw(trx));
   return rows;
 }
@@ -622,11 +623,12 @@ export async function selectMessage(
 ): Promise<
   (MessageSummaryRow & { body_text: string; body_html: string | null; refs: string[] }) | undefined
 > {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<
     MessageSummaryRow & { body_text: string; body_html: string | null; refs: string[] }
   >`
-    select ${summaryColumns(workspaceLiteral(workspaceId))}, m.body_text, m.body_html, m.refs from email_messages m
-    where m.workspace_id = ${workspaceLiteral(workspaceId)} and m.id = ${id}`.execute(raw(trx));
+    select ${summaryColumns(ws)}, m.body_text, m.body_html, m.refs from email_messages m
+    where m.workspace_id = ${ws} and m.id = ${id}`.execute(raw(trx));
   return rows[0];
 }
 
