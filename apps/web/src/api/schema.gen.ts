@@ -13190,6 +13190,8 @@ export interface paths {
                                 filter?: {
                                     [key: string]: unknown;
                                 };
+                                /** @default 100 */
+                                limit?: number;
                                 values: {
                                     [key: string]: {
                                         value: unknown;
@@ -13197,8 +13199,6 @@ export interface paths {
                                         expr: string;
                                     };
                                 };
-                                /** @default 100 */
-                                limit?: number;
                             } | {
                                 id: string;
                                 name?: string;
@@ -13225,6 +13225,15 @@ export interface paths {
                                 type: "runWorkflow";
                                 /** Format: uuid */
                                 workflowId: string;
+                                forEach?: {
+                                    object: string;
+                                    via: string;
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @default 100 */
+                                    limit?: number;
+                                };
                             } | {
                                 id: string;
                                 name?: string;
@@ -13789,6 +13798,8 @@ export interface paths {
                                 filter?: {
                                     [key: string]: unknown;
                                 };
+                                /** @default 100 */
+                                limit?: number;
                                 values: {
                                     [key: string]: {
                                         value: unknown;
@@ -13796,8 +13807,6 @@ export interface paths {
                                         expr: string;
                                     };
                                 };
-                                /** @default 100 */
-                                limit?: number;
                             } | {
                                 id: string;
                                 name?: string;
@@ -13824,6 +13833,15 @@ export interface paths {
                                 type: "runWorkflow";
                                 /** Format: uuid */
                                 workflowId: string;
+                                forEach?: {
+                                    object: string;
+                                    via: string;
+                                    filter?: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @default 100 */
+                                    limit?: number;
+                                };
                             } | {
                                 id: string;
                                 name?: string;
@@ -36019,6 +36037,8 @@ export interface components {
                     filter?: {
                         [key: string]: unknown;
                     };
+                    /** @default 100 */
+                    limit: number;
                     values: {
                         [key: string]: {
                             value: unknown;
@@ -36026,8 +36046,6 @@ export interface components {
                             expr: string;
                         };
                     };
-                    /** @default 100 */
-                    limit: number;
                 } | {
                     id: string;
                     name?: string;
@@ -36054,6 +36072,15 @@ export interface components {
                     type: "runWorkflow";
                     /** Format: uuid */
                     workflowId: string;
+                    forEach?: {
+                        object: string;
+                        via: string;
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        /** @default 100 */
+                        limit: number;
+                    };
                 } | {
                     id: string;
                     name?: string;
@@ -36329,6 +36356,8 @@ export interface components {
                     filter?: {
                         [key: string]: unknown;
                     };
+                    /** @default 100 */
+                    limit: number;
                     values: {
                         [key: string]: {
                             value: unknown;
@@ -36336,8 +36365,6 @@ export interface components {
                             expr: string;
                         };
                     };
-                    /** @default 100 */
-                    limit: number;
                 } | {
                     id: string;
                     name?: string;
@@ -36364,6 +36391,15 @@ export interface components {
                     type: "runWorkflow";
                     /** Format: uuid */
                     workflowId: string;
+                    forEach?: {
+                        object: string;
+                        via: string;
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        /** @default 100 */
+                        limit: number;
+                    };
                 } | {
                     id: string;
                     name?: string;
@@ -36714,6 +36750,8 @@ export interface components {
                     filter?: {
                         [key: string]: unknown;
                     };
+                    /** @default 100 */
+                    limit: number;
                     values: {
                         [key: string]: {
                             value: unknown;
@@ -36721,8 +36759,6 @@ export interface components {
                             expr: string;
                         };
                     };
-                    /** @default 100 */
-                    limit: number;
                 } | {
                     id: string;
                     name?: string;
@@ -36749,6 +36785,15 @@ export interface components {
                     type: "runWorkflow";
                     /** Format: uuid */
                     workflowId: string;
+                    forEach?: {
+                        object: string;
+                        via: string;
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        /** @default 100 */
+                        limit: number;
+                    };
                 } | {
                     id: string;
                     name?: string;
@@ -37009,6 +37054,8 @@ export interface components {
                     filter?: {
                         [key: string]: unknown;
                     };
+                    /** @default 100 */
+                    limit: number;
                     values: {
                         [key: string]: {
                             value: unknown;
@@ -37016,8 +37063,6 @@ export interface components {
                             expr: string;
                         };
                     };
-                    /** @default 100 */
-                    limit: number;
                 } | {
                     id: string;
                     name?: string;
@@ -37044,6 +37089,15 @@ export interface components {
                     type: "runWorkflow";
                     /** Format: uuid */
                     workflowId: string;
+                    forEach?: {
+                        object: string;
+                        via: string;
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        /** @default 100 */
+                        limit: number;
+                    };
                 } | {
                     id: string;
                     name?: string;

@@ -541,6 +541,11 @@ export const en = {
     calledWorkflow: 'Workflow to start',
     calledWorkflowHint:
       'Only workflows whose trigger is “Another workflow starts it”. This run goes on without waiting for it.',
+    forEachRelated: 'For each related record',
+    forEachRelatedHint:
+      'Start it once on each record pointing here (a company’s people): its steps are the loop’s body.',
+    calledForEachHint:
+      'Only workflows started by other workflows on the chosen object. Each record gets its own run; this run goes on without waiting.',
     noCalledWorkflows: 'No workflow is started by other workflows yet',
     calledHint:
       'Runs when a “Start another workflow” step names this workflow; on that run’s record when it is of this object.',

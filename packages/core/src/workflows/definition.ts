@@ -139,6 +139,23 @@ export function triggerObjectOf(t: Trigger): string | undefined {
 }
 export type Trigger = z.infer<typeof trigger>;
 
+/**
+ * The records related to a run's record that a step goes over: those of `object` whose field `via` points at it (a
+ * company's people), matching `filter` (the lists' filter tree), at most `limit` of them, in id order.
+ */
+const relatedRecords = {
+  object: z.string().min(1).max(63),
+  via: z.string().min(1).max(63),
+  filter: z.record(z.string(), z.unknown()).optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+};
+export type RelatedRecords = {
+  object: string;
+  via: string;
+  filter?: Record<string, unknown> | undefined;
+  limit: number;
+};
+
 const next = STEP_ID.nullable().optional();
 const base = { id: STEP_ID, name: z.string().max(200).optional(), next };
 
@@ -266,11 +283,8 @@ export const step = z.discriminatedUnion('type', [
        * `item` (`item.firstName + " at " + record.name`).
        */
       type: z.literal('updateRelated'),
-      object: z.string().min(1).max(63),
-      via: z.string().min(1).max(63),
-      filter: z.record(z.string(), z.unknown()).optional(),
+      ...relatedRecords,
       values: fieldValues,
-      limit: z.number().int().min(1).max(500).default(100),
     })
     .strict(),
   z
@@ -301,10 +315,13 @@ export const step = z.discriminatedUnion('type', [
       ...base,
       /**
        * Starts another workflow (its trigger `called`, published and on), on this run's record when the other
-       * workflow's trigger names the same object, and goes on at once (it does not wait for that run).
+       * workflow's trigger names the same object, and goes on at once (it does not wait for that run). With
+       * `forEach`, it starts one run on each related record instead (a loop whose body is the called workflow's
+       * steps, each record's run carried, retried and checkpointed on its own).
        */
       type: z.literal('runWorkflow'),
       workflowId: z.string().uuid(),
+      forEach: z.object(relatedRecords).strict().optional(),
     })
     .strict(),
   z

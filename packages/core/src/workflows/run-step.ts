@@ -10,6 +10,7 @@ import { recordMatchesFilter } from '../records/stored-record.ts';
 import { updateRecordIn } from '../records/update-record.ts';
 import { pickAssignee } from './assign-step.ts';
 import {
+  type RelatedRecords,
   type Step,
   settings as settingsSchema,
   type WorkflowDefinition,
@@ -97,6 +98,32 @@ export interface StepEnv {
   smtp?: SmtpSettings | undefined;
   /** The run being carried (absent in a test run): its workflow and that version's email limit. */
   run?: { workflowId: string; emailLimit: WorkflowSettings['emailLimit'] } | undefined;
+}
+
+/**
+ * The records related to the run's record that a step goes over (`updateRelated`, a `runWorkflow` loop), read with
+ * the record engine's own list as the acting member may read them.
+ */
+function relatedOf(
+  env: StepEnv,
+  related: RelatedRecords,
+  what: string,
+  field: string,
+  verb: 'update' | 'read',
+) {
+  if (!env.object || !env.recordId)
+    throw new AppError(
+      'validation_failed',
+      `${what}: the run has no record whose related records to ${verb}.`,
+    );
+  const own = { field: related.via, op: 'eq', value: env.recordId };
+  return named(what, `${field}.filter`, () =>
+    listRecordsIn(env.trx, env.principal, related.object, {
+      filter: related.filter ? { and: [own, related.filter] } : own,
+      sort: 'id',
+      limit: related.limit,
+    }),
+  );
 }
 
 function resolveAll(
@@ -310,20 +337,7 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
       };
     }
     case 'updateRelated': {
-      if (!env.object || !env.recordId)
-        throw new AppError(
-          'validation_failed',
-          `${what}: the run has no record whose related records to update.`,
-        );
-      const related = await named(what, `${field}.filter`, () =>
-        listRecordsIn(env.trx, env.principal, step.object, {
-          filter: step.filter
-            ? { and: [{ field: step.via, op: 'eq', value: env.recordId }, step.filter] }
-            : { field: step.via, op: 'eq', value: env.recordId },
-          sort: 'id',
-          limit: step.limit,
-        }),
-      );
+      const related = await relatedOf(env, step, what, field, 'update');
       const input = {
         object: step.object,
         via: step.via,
@@ -434,21 +448,54 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
       };
     }
     case 'runWorkflow': {
+      const call = {
+        workflowId: step.workflowId,
+        callerRunId: env.cause.runId,
+        callerWorkflowId: env.run?.workflowId ?? '',
+        stepId: step.id,
+        depth: env.cause.depth,
+        object: env.object,
+        recordId: env.recordId,
+        startedBy: env.principal.userId,
+      };
+      if (step.forEach) {
+        // A loop: one run of the called workflow on each related record, keyed by the record, so a retried step
+        // starts none twice.
+        const each = step.forEach;
+        const related = await relatedOf(env, each, what, `${field}.forEach`, 'read');
+        const ids = related.data.map((item) => item.id);
+        const more = related.nextCursor !== null;
+        const input = {
+          workflowId: step.workflowId,
+          object: each.object,
+          via: each.via,
+          count: ids.length,
+          more,
+        };
+        if (env.dryRun)
+          return { input, output: { wouldStart: step.workflowId, on: ids, more }, next: step.next ?? null };
+        if (!env.run)
+          throw new AppError('validation_failed', `${what}: only a run can start another workflow.`);
+        const started = [];
+        for (const id of ids)
+          started.push(
+            await named(what, `${field}.workflowId`, () =>
+              startCalledRun(env.trx, env.workspaceId, {
+                ...call,
+                object: each.object,
+                recordId: id,
+                perRecord: true,
+              }),
+            ),
+          );
+        return { input, output: { started, more }, next: step.next ?? null };
+      }
       const input = { workflowId: step.workflowId };
       if (env.dryRun) return { input, output: { wouldStart: step.workflowId }, next: step.next ?? null };
       if (!env.run)
         throw new AppError('validation_failed', `${what}: only a run can start another workflow.`);
       const started = await named(what, `${field}.workflowId`, () =>
-        startCalledRun(env.trx, env.workspaceId, {
-          workflowId: step.workflowId,
-          callerRunId: env.cause.runId,
-          callerWorkflowId: env.run!.workflowId,
-          stepId: step.id,
-          depth: env.cause.depth,
-          object: env.object,
-          recordId: env.recordId,
-          startedBy: env.principal.userId,
-        }),
+        startCalledRun(env.trx, env.workspaceId, call),
       );
       return { input, output: { started }, next: step.next ?? null };
     }

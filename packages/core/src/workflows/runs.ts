@@ -54,8 +54,9 @@ export async function admission(
 
 /**
  * A `runWorkflow` step's effect, in the step's transaction: a run of the called workflow (trigger `called`,
- * published and on), on the caller's record when the called workflow's trigger names that record's object. Its
- * trigger key is the calling run and step, so the step's effect happens once; past MAX_DEPTH it is `skipped`
+ * published and on), on the caller's record when the called workflow's trigger names that record's object (in a
+ * loop, on each related record in turn). Its trigger key is the calling run and step (and the loop's record), so
+ * the step's effect happens once; past MAX_DEPTH it is `skipped`
  * (`loop`), and concurrency per record applies as for a manual run.
  */
 export async function startCalledRun(
@@ -70,6 +71,8 @@ export async function startCalledRun(
     object: string | null;
     recordId: string | null;
     startedBy: string | null;
+    /** One run for each record of a loop: the run must be on this record, and is keyed by it too. */
+    perRecord?: boolean;
   },
 ): Promise<{ runId: string; status: string; reason: string | null }> {
   const w = await selectWorkflow(trx, workspaceId, call.workflowId);
@@ -83,7 +86,12 @@ export async function startCalledRun(
   if (trigger.type !== 'called')
     throw new AppError('validation_failed', `"${w.name}" is not started by other workflows.`);
   const onRecord = trigger.object !== undefined && trigger.object === call.object ? call.recordId : null;
-  const triggerKey = `call:${call.callerRunId}:${call.stepId}`;
+  if (call.perRecord && !onRecord)
+    throw new AppError(
+      'validation_failed',
+      `"${w.name}" does not start on ${call.object} records (its trigger must name that object).`,
+    );
+  const triggerKey = `call:${call.callerRunId}:${call.stepId}${call.perRecord ? `:${call.recordId}` : ''}`;
   const base = {
     workspaceId,
     id: newId(),

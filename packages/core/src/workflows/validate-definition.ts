@@ -116,6 +116,23 @@ export async function validateForPublish(
     return { scope, rule };
   };
 
+  // The records a step goes over: `via` must be a field of theirs pointing at the run's record.
+  const relatedProblems = async (
+    related: { object: string; via: string },
+    field: string,
+    what: string,
+    values?: string[],
+  ) => {
+    const found = await objectProblems(related.object, field, what, values);
+    const via = found?.scope.object.fields.find((f) => f.key === related.via);
+    if (found && (via?.type !== 'relation' || via.relation?.object !== triggerObject))
+      problems.push({
+        field: `${field}.via`,
+        message: `${what}: "${related.via}" is not a field of ${related.object} pointing to ${triggerObject ?? "the run's record"}.`,
+      });
+    return found;
+  };
+
   const trigger = def.trigger;
   // A module's kept records (NPS surveys, sent emails, forecast rows) are written by it, not the record engine: no
   // record event ever announces them, so a trigger on their changes or dates would wait for ever.
@@ -299,13 +316,7 @@ export async function validateForPublish(
         if (step.body && 'expr' in step.body) checkExpr(problems, `${field}.body`, what, step.body.expr);
         break;
       case 'updateRelated': {
-        const found = await objectProblems(step.object, field, what, Object.keys(step.values));
-        const via = found?.scope.object.fields.find((f) => f.key === step.via);
-        if (found && (via?.type !== 'relation' || via.relation?.object !== triggerObject))
-          problems.push({
-            field: `${field}.via`,
-            message: `${what}: "${step.via}" is not a field of ${step.object} pointing to ${triggerObject ?? "the run's record"}.`,
-          });
+        const found = await relatedProblems(step, field, what, Object.keys(step.values));
         if (found && !found.rule.update)
           problems.push({
             field: `${field}.object`,
@@ -361,11 +372,27 @@ export async function validateForPublish(
         const other = await selectWorkflow(trx, principal.workspaceId, step.workflowId);
         if (!other)
           problems.push({ field: `${field}.workflowId`, message: `${what}: there is no such workflow.` });
-        else if (definitionSchema.safeParse(other.draft).data?.trigger.type !== 'called')
-          problems.push({
-            field: `${field}.workflowId`,
-            message: `${what}: "${other.name}" is not started by other workflows (its trigger must be "called").`,
-          });
+        else {
+          const called = definitionSchema.safeParse(other.draft).data?.trigger;
+          if (called?.type !== 'called')
+            problems.push({
+              field: `${field}.workflowId`,
+              message: `${what}: "${other.name}" is not started by other workflows (its trigger must be "called").`,
+            });
+          else if (step.forEach && called.object !== step.forEach.object)
+            problems.push({
+              field: `${field}.workflowId`,
+              message: `${what}: "${other.name}" does not start on ${step.forEach.object} records (its trigger must name that object).`,
+            });
+        }
+        if (step.forEach) {
+          const found = await relatedProblems(step.forEach, `${field}.forEach`, what);
+          if (found && !found.rule.read)
+            problems.push({
+              field: `${field}.forEach.object`,
+              message: `${what}: you may not read ${step.forEach.object} records.`,
+            });
+        }
         break;
       }
       case 'stop':

@@ -7,6 +7,7 @@ import {
   SegmentedControl,
   Select,
   Stack,
+  Switch,
   Text,
   Textarea,
   TextInput,
@@ -257,7 +258,11 @@ export function StepForm({
               value={step.object}
               onChange={(o) => onChange({ ...step, object: o, via: '', values: {} })}
             />
-            <RelatedVia step={step} to={triggerObject?.key ?? ''} onChange={onChange} />
+            <RelatedVia
+              related={step}
+              to={triggerObject?.key ?? ''}
+              onChange={(via) => onChange({ ...step, via })}
+            />
             <RelatedValues
               objectKey={step.object}
               values={step.values}
@@ -334,20 +339,67 @@ export function StepForm({
         );
       case 'assign':
         return <AssignForm step={step} objectKey={triggerObject?.key ?? ''} onChange={onChange} />;
-      case 'runWorkflow':
+      case 'runWorkflow': {
+        const each = step.forEach;
+        const { forEach: _, ...once } = step;
         return (
-          <Select
-            label={t('workflow.calledWorkflow')}
-            description={t('workflow.calledWorkflowHint')}
-            data={(workflows?.data ?? [])
-              .filter((w) => w.draft.trigger.type === 'called')
-              .map((w) => ({ value: w.id, label: w.name }))}
-            value={step.workflowId || null}
-            onChange={(v) => onChange({ ...step, workflowId: v ?? '' })}
-            searchable
-            nothingFoundMessage={t('workflow.noCalledWorkflows')}
-          />
+          <>
+            <Switch
+              label={t('workflow.forEachRelated')}
+              description={t('workflow.forEachRelatedHint')}
+              checked={each !== undefined}
+              onChange={(e) =>
+                onChange(
+                  e.currentTarget.checked
+                    ? { ...once, forEach: { object: 'people', via: '', limit: 100 } }
+                    : once,
+                )
+              }
+            />
+            {each && (
+              <>
+                <ObjectSelect
+                  value={each.object}
+                  onChange={(o) => onChange({ ...step, forEach: { ...each, object: o, via: '' } })}
+                />
+                <RelatedVia
+                  related={each}
+                  to={triggerObject?.key ?? ''}
+                  onChange={(via) => onChange({ ...step, forEach: { ...each, via } })}
+                />
+                <NumberInput
+                  label={t('workflow.relatedLimit')}
+                  min={1}
+                  max={500}
+                  allowDecimal={false}
+                  value={each.limit ?? 100}
+                  onChange={(v) =>
+                    onChange({
+                      ...step,
+                      forEach: { ...each, limit: typeof v === 'number' && v >= 1 ? Math.min(v, 500) : 1 },
+                    })
+                  }
+                />
+              </>
+            )}
+            <Select
+              label={t('workflow.calledWorkflow')}
+              description={t(each ? 'workflow.calledForEachHint' : 'workflow.calledWorkflowHint')}
+              data={(workflows?.data ?? [])
+                .filter(
+                  (w) =>
+                    w.draft.trigger.type === 'called' &&
+                    (!each || ('object' in w.draft.trigger && w.draft.trigger.object === each.object)),
+                )
+                .map((w) => ({ value: w.id, label: w.name }))}
+              value={step.workflowId || null}
+              onChange={(v) => onChange({ ...step, workflowId: v ?? '' })}
+              searchable
+              nothingFoundMessage={t('workflow.noCalledWorkflows')}
+            />
+          </>
         );
+      }
       case 'stop':
         return <Text size="sm">{t('workflow.stopHint')}</Text>;
     }
@@ -362,24 +414,24 @@ export function StepForm({
 
 /** The field of the related object that points at the run's record (a person's company). */
 function RelatedVia({
-  step,
+  related,
   to,
   onChange,
 }: {
-  step: Extract<Step, { type: 'updateRelated' }>;
+  related: { object: string; via: string };
   to: string;
-  onChange: (s: Step) => void;
+  onChange: (via: string) => void;
 }) {
   const { t, i18n } = useTranslation();
-  const object = useObject(step.object);
+  const object = useObject(related.object);
   return (
     <Select
       label={t('workflow.relatedVia')}
       data={(object?.fields ?? [])
         .filter((f) => f.type === 'relation' && f.relation?.object === to && !f.relation.many)
         .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }))}
-      value={step.via || null}
-      onChange={(v) => v && onChange({ ...step, via: v })}
+      value={related.via || null}
+      onChange={(v) => v && onChange(v)}
     />
   );
 }

@@ -37,7 +37,7 @@ function summary(step: Step): string {
     case 'webhook':
       return step.url;
     case 'runWorkflow':
-      return '';
+      return step.forEach ? `∀ ${step.forEach.object}.${step.forEach.via}` : '';
     case 'assign':
       return step.field;
     case 'updateRelated':

@@ -283,5 +283,11 @@ describe('unfinished steps', () => {
       missingInTrigger({ type: 'event', event: 'email.received', object: 'people', condition: {} }),
     ).toEqual(['condition']);
     expect(missingInTrigger({ type: 'called' })).toEqual([]);
+    // A loop over related records still needs the field pointing at the run's record.
+    const loop = { id: 's1', type: 'runWorkflow', workflowId: 'w', next: null } as const;
+    expect(missingInStep({ ...loop, forEach: { object: 'people', via: '', limit: 10 } })).toEqual([
+      'forEach',
+    ]);
+    expect(missingInStep({ ...loop, forEach: { object: 'people', via: 'company', limit: 10 } })).toEqual([]);
   });
 });

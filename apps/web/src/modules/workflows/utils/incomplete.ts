@@ -60,6 +60,7 @@ export function missingInStep(step: Step): string[] {
       break;
     case 'runWorkflow':
       if (!step.workflowId) missing.push('workflowId');
+      if (step.forEach && !step.forEach.via) missing.push('forEach');
       break;
     case 'updateRelated':
       if (!step.via) missing.push('via');
