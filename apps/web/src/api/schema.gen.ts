@@ -13109,8 +13109,12 @@ export interface paths {
                                 } | {
                                     expr: string;
                                 })[];
-                                subject: string;
-                                body: string;
+                                subject?: string;
+                                body?: string;
+                                /** Format: uuid */
+                                templateId?: string;
+                                /** Format: uuid */
+                                mailboxId?: string;
                                 translations?: {
                                     [key: string]: {
                                         subject: string;
@@ -13717,8 +13721,12 @@ export interface paths {
                                 } | {
                                     expr: string;
                                 })[];
-                                subject: string;
-                                body: string;
+                                subject?: string;
+                                body?: string;
+                                /** Format: uuid */
+                                templateId?: string;
+                                /** Format: uuid */
+                                mailboxId?: string;
                                 translations?: {
                                     [key: string]: {
                                         subject: string;
@@ -35956,8 +35964,12 @@ export interface components {
                     } | {
                         expr: string;
                     })[];
-                    subject: string;
-                    body: string;
+                    subject?: string;
+                    body?: string;
+                    /** Format: uuid */
+                    templateId?: string;
+                    /** Format: uuid */
+                    mailboxId?: string;
                     translations?: {
                         [key: string]: {
                             subject: string;
@@ -36275,8 +36287,12 @@ export interface components {
                     } | {
                         expr: string;
                     })[];
-                    subject: string;
-                    body: string;
+                    subject?: string;
+                    body?: string;
+                    /** Format: uuid */
+                    templateId?: string;
+                    /** Format: uuid */
+                    mailboxId?: string;
                     translations?: {
                         [key: string]: {
                             subject: string;
@@ -36669,8 +36685,12 @@ export interface components {
                     } | {
                         expr: string;
                     })[];
-                    subject: string;
-                    body: string;
+                    subject?: string;
+                    body?: string;
+                    /** Format: uuid */
+                    templateId?: string;
+                    /** Format: uuid */
+                    mailboxId?: string;
                     translations?: {
                         [key: string]: {
                             subject: string;
@@ -36973,8 +36993,12 @@ export interface components {
                     } | {
                         expr: string;
                     })[];
-                    subject: string;
-                    body: string;
+                    subject?: string;
+                    body?: string;
+                    /** Format: uuid */
+                    templateId?: string;
+                    /** Format: uuid */
+                    mailboxId?: string;
                     translations?: {
                         [key: string]: {
                             subject: string;

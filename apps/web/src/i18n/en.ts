@@ -571,6 +571,14 @@ export const en = {
     waitForConditionHint: 'Only a change after which this holds (optional): record.status == "won"',
     timeoutMinutes: 'At most (minutes)',
     timeoutHint: 'Then the run takes its “Timed out” way: 2880 is two days.',
+    emailTemplate: 'Email template',
+    emailTemplateHint:
+      'Its subject and body, in the recipient’s language when it has one; or write them here.',
+    ownText: 'Written here',
+    sendFrom: 'Send from',
+    sendFromHint:
+      'A shared mailbox: the email is threaded and on the record’s timeline. Else this server’s own mail.',
+    serverMail: 'This server’s mail',
     emailTranslations: 'In other languages',
     emailTranslationsHint:
       'A recipient whose preferred language has its own subject and body gets them; everyone else the ones above.',

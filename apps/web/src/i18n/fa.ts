@@ -556,6 +556,12 @@ export const fa: Dictionary = {
     waitForConditionHint: 'فقط تغییری که پس از آن این برقرار باشد (اختیاری): record.status == "won"',
     timeoutMinutes: 'حداکثر (دقیقه)',
     timeoutHint: 'سپس اجرا از راه «وقت گذشت» می‌رود: ۲۸۸۰ یعنی دو روز.',
+    emailTemplate: 'قالب ایمیل',
+    emailTemplateHint: 'موضوع و متن آن، به زبان گیرنده اگر داشته باشد؛ یا همین‌جا بنویسید.',
+    ownText: 'نوشته‌شده در همین‌جا',
+    sendFrom: 'ارسال از',
+    sendFromHint: 'صندوق مشترک: ایمیل در رشته‌اش و روی خط زمانی رکورد می‌ماند. وگرنه ایمیل خود این سرور.',
+    serverMail: 'ایمیل این سرور',
     emailTranslations: 'به زبان‌های دیگر',
     emailTranslationsHint:
       'گیرنده‌ای که زبان ترجیحی‌اش موضوع و متن خود را دارد همان را می‌گیرد؛ بقیه موضوع و متن بالا را.',

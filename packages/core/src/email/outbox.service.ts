@@ -1,5 +1,6 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import { principalForMember } from '../auth/members.service.ts';
+import { can, type Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
@@ -11,6 +12,7 @@ import {
   type OutboxRow,
   selectMailbox,
   selectOutbox,
+  selectReadableMailboxIds,
   takeOutbox,
 } from './email.repository.ts';
 import type { MailDeps } from './mailboxes.service.ts';
@@ -113,11 +115,44 @@ export interface WorkspaceSend {
   to: string[];
   subject: string;
   text: string;
+  /** The same message as HTML (a rendered template's), sent beside the text. */
+  html?: string | undefined;
   /** The stored email message it answers (its thread and References are kept). */
   replyTo?: string | undefined;
   /** The record it is written from: its thread is linked to it, so answers find their way back. */
   record?: { object: string; id: string } | undefined;
   language?: 'en' | 'ar' | 'fa' | undefined;
+}
+
+/**
+ * Whether a member (or a workflow acting as one) may have mail sent from a mailbox: they read it, or they manage
+ * the workspace's mailboxes. What a caller checks before it has `queueWorkspaceSend` send on its member's word.
+ */
+export async function maySendFrom(trx: Tx, principal: Principal, mailboxId: string): Promise<boolean> {
+  if (can(principal, 'mailboxes.manage')) return true;
+  return (await selectReadableMailboxIds(trx, principal.workspaceId, principal.userId)).has(mailboxId);
+}
+
+/**
+ * A shared mailbox of the workspace that can send (it has an SMTP server), or why not: `not_found` when it is not
+ * a shared mailbox of the workspace, `validation_failed` without an SMTP server.
+ */
+export async function workspaceSendingMailbox(
+  trx: Tx,
+  workspaceId: string,
+  mailboxId: string,
+): Promise<
+  { mailbox: { id: string; address: string } } | { code: 'not_found' | 'validation_failed'; message: string }
+> {
+  const mailbox = UUID.test(mailboxId) ? await selectMailbox(trx, workspaceId, mailboxId) : undefined;
+  if (mailbox?.kind !== 'shared')
+    return { code: 'not_found', message: `There is no shared mailbox ${mailboxId}.` };
+  if (!mailbox.smtp_host)
+    return {
+      code: 'validation_failed',
+      message: `The mailbox ${mailbox.address} has no SMTP server to send with.`,
+    };
+  return { mailbox };
 }
 
 /**
@@ -127,22 +162,16 @@ export interface WorkspaceSend {
  * need not read the mailbox. Refuses a mailbox that is not shared or has no SMTP server.
  */
 export async function queueWorkspaceSend(trx: Tx, workspaceId: string, send: WorkspaceSend): Promise<string> {
-  const mailbox = UUID.test(send.mailboxId)
-    ? await selectMailbox(trx, workspaceId, send.mailboxId)
-    : undefined;
-  if (mailbox?.kind !== 'shared')
-    throw new AppError('not_found', `There is no shared mailbox ${send.mailboxId}.`);
-  if (!mailbox.smtp_host)
-    throw new AppError(
-      'validation_failed',
-      `The mailbox ${mailbox.address} has no SMTP server to send with.`,
-    );
+  const found = await workspaceSendingMailbox(trx, workspaceId, send.mailboxId);
+  if (!('mailbox' in found)) throw new AppError(found.code, found.message);
+  const { mailbox } = found;
   const id = newId();
   const input: SendInput = {
     mailboxId: mailbox.id,
     to: send.to,
     subject: send.subject,
     text: send.text,
+    html: send.html,
     replyTo: send.replyTo,
     record: send.record,
     language: send.language,

@@ -92,6 +92,14 @@ async function usable(trx: Tx, principal: Principal, id: string): Promise<Templa
   return row;
 }
 
+/** Whether a template is there for this member to use (shared, or their own). */
+export async function templateUsable(trx: Tx, principal: Principal, id: string): Promise<boolean> {
+  return usable(trx, principal, id).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Shared templates are changed by mailbox managers; one's own by its author. */
 function assertMayChange(principal: Principal, row: Pick<TemplateRow, 'shared' | 'owner_user_id'>) {
   const allowed = row.shared ? can(principal, 'mailboxes.manage') : row.owner_user_id === principal.userId;

@@ -194,9 +194,19 @@ export const step = z.discriminatedUnion('type', [
       type: z.literal('sendEmail'),
       /** Recipient addresses: literals or expressions (`record.emails[0]`). */
       to: z.array(valueSource).min(1).max(50),
-      subject: z.string().min(1).max(500),
+      subject: z.string().min(1).max(500).optional(),
       /** Plain text with `{{ }}` merge fields. */
-      body: z.string().min(1).max(50_000),
+      body: z.string().min(1).max(50_000).optional(),
+      /**
+       * An email template (the email module's) instead of `subject` and `body`: rendered for the run's record as
+       * the run may read it, in the recipient's language when the template has it.
+       */
+      templateId: z.string().uuid().optional(),
+      /**
+       * Sent from this shared mailbox through the email module (queued with the step, threaded, linked to the
+       * record, tracked like a member's mail); through the server's own SMTP transport when absent.
+       */
+      mailboxId: z.string().uuid().optional(),
       /** The same email in other languages; the recipient's language picks one (else `subject` and `body`). */
       translations: z
         .partialRecord(
@@ -207,7 +217,11 @@ export const step = z.discriminatedUnion('type', [
       /** The recipient's language code: a value or expression; `record.preferredLanguage` when absent. */
       language: valueSource.optional(),
     })
-    .strict(),
+    .strict()
+    .refine(
+      (s) => s.templateId !== undefined || (s.subject !== undefined && s.body !== undefined),
+      'An email needs a template, or a subject and a body.',
+    ),
   z
     .object({
       ...base,

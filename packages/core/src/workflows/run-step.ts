@@ -1,5 +1,7 @@
 import { type Database, type Tx, withWorkspace } from '@rabita/db';
 import type { Principal } from '../auth/principal.ts';
+import { maySendFrom, queueWorkspaceSend } from '../email/outbox.service.ts';
+import { renderTemplateIn } from '../email/templates.service.ts';
 import { AppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { notifyMember } from '../notifications/notifications.service.ts';
@@ -96,8 +98,59 @@ export interface StepEnv {
   cause: { kind: 'workflow'; runId: string; depth: number; name?: string | undefined };
   /** The operator's mail server; without it a (real) sendEmail step fails with a sentence. */
   smtp?: SmtpSettings | undefined;
-  /** The run being carried (absent in a test run): its workflow and that version's email limit. */
-  run?: { workflowId: string; emailLimit: WorkflowSettings['emailLimit'] } | undefined;
+  /** The run being carried (absent in a test run): its workflow, its owner and that version's email limit. */
+  run?:
+    | { workflowId: string; ownerUserId: string | null; emailLimit: WorkflowSettings['emailLimit'] }
+    | undefined;
+}
+
+/** An email's subject and body from the step's own text (a translation in the recipient's language first). */
+function fromStepText(
+  env: StepEnv,
+  step: Extract<Step, { type: 'sendEmail' }>,
+  language: unknown,
+  what: string,
+  field: string,
+): { subject: string; body: string; html?: undefined; language?: string | undefined } {
+  const translated =
+    typeof language === 'string' && step.translations && Object.hasOwn(step.translations, language)
+      ? step.translations[language as 'en' | 'ar' | 'fa']
+      : undefined;
+  const rendered: Record<'subject' | 'body', string> = { subject: '', body: '' };
+  for (const part of ['subject', 'body'] as const) {
+    try {
+      rendered[part] = renderTemplate((translated ?? step)[part] ?? '', env.scope);
+    } catch (error) {
+      throw expressionProblem(error, `${field}.${part}`, what);
+    }
+  }
+  return { ...rendered, language: translated ? (language as string) : undefined };
+}
+
+/** An email's subject and body from an email template, rendered for the run's record as the run may read it. */
+async function fromEmailTemplate(
+  env: StepEnv,
+  templateId: string,
+  record: { object: string; id: string } | undefined,
+  language: unknown,
+  what: string,
+  field: string,
+): Promise<{ subject: string; body: string; html: string; language?: string | undefined }> {
+  const rendered = await named(what, `${field}.templateId`, () =>
+    renderTemplateIn(
+      env.trx,
+      env.principal,
+      templateId,
+      record,
+      typeof language === 'string' ? language : undefined,
+    ),
+  );
+  return {
+    subject: rendered.subject,
+    body: rendered.text,
+    html: rendered.html,
+    language: rendered.language ?? undefined,
+  };
 }
 
 /**
@@ -257,26 +310,27 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
       } catch (error) {
         throw expressionProblem(error, `${field}.language`, what);
       }
-      const translated =
-        typeof language === 'string' && step.translations && Object.hasOwn(step.translations, language)
-          ? step.translations[language as 'en' | 'ar' | 'fa']
-          : undefined;
-      const rendered: Record<'subject' | 'body', string> = { subject: '', body: '' };
-      for (const part of ['subject', 'body'] as const) {
-        try {
-          rendered[part] = renderTemplate((translated ?? step)[part], env.scope);
-        } catch (error) {
-          throw expressionProblem(error, `${field}.${part}`, what);
-        }
-      }
+      const record = env.object && env.recordId ? { object: env.object, id: env.recordId } : undefined;
+      const written = step.templateId
+        ? await fromEmailTemplate(
+            env,
+            step.templateId,
+            record,
+            step.language ? language : undefined,
+            what,
+            field,
+          )
+        : fromStepText(env, step, language, what, field);
       const email = {
         to,
-        subject: rendered.subject.replace(/[\r\n]+/g, ' '),
-        body: rendered.body,
-        ...(translated ? { language: language as string } : {}),
+        subject: written.subject.replace(/[\r\n]+/g, ' '),
+        body: written.body,
+        ...(written.language ? { language: written.language } : {}),
       };
-      if (env.dryRun) return { input: email, output: { wouldEmail: { to } }, next: step.next ?? null };
-      if (!env.smtp)
+      const via = step.mailboxId ? { mailboxId: step.mailboxId } : {};
+      if (env.dryRun)
+        return { input: email, output: { wouldEmail: { to, ...via } }, next: step.next ?? null };
+      if (!step.mailboxId && !env.smtp)
         throw new AppError(
           'validation_failed',
           `${what}: this server has no mail server set up (RABITA_SMTP_URL), so the email was not sent.`,
@@ -309,6 +363,40 @@ export async function evaluateStep(env: StepEnv, step: Step, index: number): Pro
           stepId: step.id,
           addresses: email.to.map((a) => a.toLowerCase()),
         });
+        if (step.mailboxId) {
+          // The email module's channel: queued in the step's transaction, so it is sent once the step commits,
+          // exactly once (the outbox entry's id is its Message-ID), and tried again while the SMTP server fails.
+          const sender = env.principal.userId ?? env.run.ownerUserId;
+          if (!sender)
+            throw new AppError(
+              'validation_failed',
+              `${what}: the workflow has no owner to send the email for.`,
+            );
+          const mailboxId = step.mailboxId;
+          if (!(await maySendFrom(env.trx, env.principal, mailboxId)))
+            throw new AppError(
+              'validation_failed',
+              `${what}: the workflow acts as someone who does not read the mailbox it sends from.`,
+              {
+                errors: [
+                  { field: `${field}.mailboxId`, message: 'Not readable by whom the workflow acts as.' },
+                ],
+              },
+            );
+          const queued = await named(what, `${field}.mailboxId`, () =>
+            queueWorkspaceSend(env.trx, env.workspaceId, {
+              userId: sender,
+              mailboxId,
+              to: email.to,
+              subject: email.subject,
+              text: email.body,
+              html: written.html,
+              record,
+              language: email.language as 'en' | 'ar' | 'fa' | undefined,
+            }),
+          );
+          return { input: email, output: { queued, ...via, ...limited }, next: step.next ?? null };
+        }
         if (limited) return { input: email, output: limited, next: step.next ?? null, email };
       }
       return { input: email, output: null, next: step.next ?? null, email };
@@ -724,6 +812,7 @@ export async function runWorkflowStep(
       smtp: options.smtp,
       run: {
         workflowId: run.workflow_id,
+        ownerUserId: workflow?.owner_user_id ?? null,
         emailLimit: settingsSchema.parse(version.settings ?? {}).emailLimit,
       },
     };

@@ -1,6 +1,8 @@
 import type { Tx } from '@rabita/db';
 import { isTimeZone } from '@rabita/shared';
 import type { Principal } from '../auth/principal.ts';
+import { maySendFrom, workspaceSendingMailbox } from '../email/outbox.service.ts';
+import { templateUsable } from '../email/templates.service.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { registry } from '../modules/registry.ts';
 import { keeperOf, ruleFor } from '../records/access.ts';
@@ -279,10 +281,25 @@ export async function validateForPublish(
         step.to.forEach((u, j) => {
           if ('expr' in u) checkExpr(problems, `${field}.to.${j}`, what, u.expr);
         });
-        for (const e of safeTemplate(problems, `${field}.subject`, what, step.subject))
-          checkExpr(problems, `${field}.subject`, what, e);
-        for (const e of safeTemplate(problems, `${field}.body`, what, step.body))
-          checkExpr(problems, `${field}.body`, what, e);
+        for (const part of ['subject', 'body'] as const)
+          for (const e of safeTemplate(problems, `${field}.${part}`, what, step[part] ?? ''))
+            checkExpr(problems, `${field}.${part}`, what, e);
+        // The email module's template and mailbox: one the publisher may use, a shared mailbox that can send.
+        if (step.templateId && !(await templateUsable(trx, principal, step.templateId)))
+          problems.push({
+            field: `${field}.templateId`,
+            message: `${what}: there is no email template ${step.templateId} you may use.`,
+          });
+        if (step.mailboxId) {
+          const found = await workspaceSendingMailbox(trx, principal.workspaceId, step.mailboxId);
+          if (!('mailbox' in found))
+            problems.push({ field: `${field}.mailboxId`, message: `${what}: ${lowerFirst(found.message)}` });
+          else if (!(await maySendFrom(trx, principal, step.mailboxId)))
+            problems.push({
+              field: `${field}.mailboxId`,
+              message: `${what}: you do not read the mailbox ${found.mailbox.address}, so you may not send from it.`,
+            });
+        }
         for (const [lang, t] of Object.entries(step.translations ?? {}))
           for (const part of ['subject', 'body'] as const)
             for (const e of safeTemplate(problems, `${field}.translations.${lang}.${part}`, what, t[part]))
@@ -405,6 +422,10 @@ export async function validateForPublish(
       `The workflow cannot be published: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
       { errors: problems },
     );
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** A link's field in words: `whenTrue` as is, `cases.1.next` as "case 2". */

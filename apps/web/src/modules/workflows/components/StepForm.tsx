@@ -22,6 +22,7 @@ import type { Step, Trigger, ValueSource } from '../utils/workflow-types.ts';
 import { workflowsApi } from '../utils/workflows-api.ts';
 import { AssignForm } from './AssignForm.tsx';
 import { ConditionInput } from './ConditionInput.tsx';
+import { EmailSource } from './EmailSource.tsx';
 import { EmailTranslations } from './EmailTranslations.tsx';
 import { ObjectSelect } from './ObjectSelect.tsx';
 import { SwitchForm } from './SwitchForm.tsx';
@@ -148,20 +149,25 @@ export function StepForm({
               values={step.to}
               onChange={(to) => onChange({ ...step, to })}
             />
-            <TextInput
-              label={t('workflow.subject')}
-              value={step.subject}
-              onChange={(e) => onChange({ ...step, subject: e.currentTarget.value })}
-            />
-            <Textarea
-              label={t('workflow.body')}
-              value={step.body}
-              onChange={(e) => onChange({ ...step, body: e.currentTarget.value })}
-              autosize
-              minRows={4}
-            />
-            <MergeHint />
-            <EmailTranslations step={step} onChange={onChange} />
+            <EmailSource step={step} onChange={onChange} />
+            {!step.templateId && (
+              <>
+                <TextInput
+                  label={t('workflow.subject')}
+                  value={step.subject ?? ''}
+                  onChange={(e) => onChange({ ...step, subject: e.currentTarget.value })}
+                />
+                <Textarea
+                  label={t('workflow.body')}
+                  value={step.body ?? ''}
+                  onChange={(e) => onChange({ ...step, body: e.currentTarget.value })}
+                  autosize
+                  minRows={4}
+                />
+                <MergeHint />
+                <EmailTranslations step={step} onChange={onChange} />
+              </>
+            )}
           </>
         );
       case 'wait': {

@@ -27,7 +27,7 @@ function summary(step: Step): string {
     case 'notify':
       return step.message;
     case 'sendEmail':
-      return step.subject;
+      return step.subject ?? '';
     case 'wait':
       return step.minutes !== undefined ? `${step.minutes} min` : '';
     case 'branch':

@@ -32,8 +32,8 @@ export function missingInStep(step: Step): string[] {
       break;
     case 'sendEmail':
       if (step.to.length === 0 || step.to.some(blankSource)) missing.push('to');
-      if (!step.subject.trim()) missing.push('subject');
-      if (!step.body.trim()) missing.push('body');
+      if (!step.templateId && !step.subject?.trim()) missing.push('subject');
+      if (!step.templateId && !step.body?.trim()) missing.push('body');
       break;
     case 'wait':
       if (step.until ? blankSource(step.until) : !step.minutes) missing.push('until');
