@@ -131,14 +131,16 @@ export async function recordDealChanges(
   dealIds: readonly string[],
 ): Promise<void> {
   const ids = [...new Set(dealIds)].sort();
-  const { deltas, closing, opening, measures, slips } =
-    ids.length > 0 ? measuresOf(await selectDealMeasures(trx, workspaceId, ids)) : measuresOf([]);
+  const read = ids.length > 0 ? await selectDealMeasures(trx, workspaceId, ids) : [];
+  const { deltas, closing, opening, measures, slips } = measuresOf(read);
+  // One time for every statement below (see WriteTime).
+  const at = read[0]?.at;
   await writeTogether(trx, [
-    insertHistoryQuery(workspaceId, history),
+    insertHistoryQuery(workspaceId, history, at),
     applyTotalsQuery(workspaceId, deltas),
     applySlipsQuery(workspaceId, slips),
-    closeVisitsQuery(workspaceId, closing),
+    closeVisitsQuery(workspaceId, closing, at),
     openVisitsQuery(workspaceId, opening),
-    upsertMeasuresQuery(workspaceId, measures),
+    upsertMeasuresQuery(workspaceId, measures, at),
   ]);
 }

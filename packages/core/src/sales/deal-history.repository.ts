@@ -14,6 +14,16 @@ export interface HistoryInsert {
 }
 
 /**
+ * The one time a write's history rows, measures and ended visits take: the transaction's `now()` as the measures'
+ * read saw it (text, to the microsecond), or `now()` itself when there was no read. One value bound into every
+ * statement, because a Citus cluster evaluates `now()` on the node that runs a statement — the coordinator for an
+ * update it sends on, the worker for an insert it pushes down — whose transactions started a few milliseconds
+ * apart, and a visit's seconds must be exactly the difference of the times its history shows.
+ */
+export type WriteTime = string | undefined;
+const timeOf = (at: WriteTime) => (at === undefined ? sql`now()` : sql`${at}::timestamptz`);
+
+/**
  * Appends one row per write, each with the deal's tracked values as they stand in this transaction (read from the
  * deals table, which the sales module owns), in one statement whatever the number of deals. `returning seq`
  * (nobody reads it) is for a Citus cluster: Citus cannot run an insert into a table with an identity column on the
@@ -23,12 +33,13 @@ export interface HistoryInsert {
 export function insertHistoryQuery(
   workspaceId: string,
   rows: readonly HistoryInsert[],
+  at: WriteTime,
 ): RawBuilder<unknown> | undefined {
   if (rows.length === 0) return undefined;
   return sql`
-    insert into deal_history (workspace_id, deal_id, kind, changes, pipeline_id, stage_id, status, amount_value,
+    insert into deal_history (workspace_id, deal_id, at, kind, changes, pipeline_id, stage_id, status, amount_value,
       amount_currency, close_date, owner_id, forecast_category, actor_user_id, actor_api_key_id, source, cause)
-    select ${workspaceId}, w.deal_id, w.kind, w.changes, d.pipeline_id, d.stage_id, d.status, d.amount_value,
+    select ${workspaceId}, w.deal_id, ${timeOf(at)}, w.kind, w.changes, d.pipeline_id, d.stage_id, d.status, d.amount_value,
       d.amount_currency, d.expected_close_date, d.owner_id, d.forecast_category, w.actor_user_id,
       w.actor_api_key_id, w.source, w.cause
     from unnest(${rows.map((r) => r.dealId)}::uuid[], ${rows.map((r) => r.kind)}::text[],
@@ -99,6 +110,8 @@ export interface ReachRow {
 
 /** A deal's tracked values as this transaction has written them, and its measures as kept so far. */
 export interface DealMeasures {
+  /** The transaction's time as this read saw it (the one time the write's statements take). */
+  at: string;
   deal_id: string;
   pipeline_id: string | null;
   stage_id: string | null;
@@ -136,7 +149,7 @@ export async function selectDealMeasures(
   dealIds: readonly string[],
 ): Promise<DealMeasures[]> {
   const { rows } = await sql<DealMeasures>`
-    select d.id::text as deal_id, d.pipeline_id::text, d.stage_id::text,
+    select now()::text as at, d.id::text as deal_id, d.pipeline_id::text, d.stage_id::text,
            coalesce(d.owner_id, ${NO_OWNER})::text as owner_id, d.status, d.expected_close_date::text as close_date,
            d.deleted_at is null as live,
            (select json_build_object('pipeline_id', m.pipeline_id, 'stage_id', m.stage_id, 'entered_at', m.entered_at,
@@ -222,11 +235,12 @@ export function applySlipsQuery(
 export function closeVisitsQuery(
   workspaceId: string,
   visits: readonly { dealId: string; stageId: string; enteredAt: string }[],
+  at: WriteTime,
 ): RawBuilder<unknown> | undefined {
   if (visits.length === 0) return undefined;
   return sql`
     update deal_stage_reach r
-    set completed = r.completed + 1, seconds = r.seconds + extract(epoch from now() - c.entered_at)
+    set completed = r.completed + 1, seconds = r.seconds + extract(epoch from ${timeOf(at)} - c.entered_at)
     from unnest(${visits.map((v) => v.dealId)}::uuid[], ${visits.map((v) => v.stageId)}::uuid[],
       ${visits.map((v) => v.enteredAt)}::timestamptz[]) as c (deal_id, stage_id, entered_at)
     where r.workspace_id = ${workspaceId} and r.deal_id = c.deal_id and r.stage_id = c.stage_id`;
@@ -265,13 +279,14 @@ export interface MeasuresWrite {
 export function upsertMeasuresQuery(
   workspaceId: string,
   rows: readonly MeasuresWrite[],
+  at: WriteTime,
 ): RawBuilder<unknown> | undefined {
   if (rows.length === 0) return undefined;
   return sql`
     insert into deal_measures as m (workspace_id, deal_id, pipeline_id, stage_id, entered_at, owner_id, status,
       close_date, live, pushes, slip_days)
     select ${workspaceId}, u.deal_id, u.pipeline_id, u.stage_id,
-           case when u.keep_entered then u.entered_at when u.stage_id is not null then now() end,
+           case when u.keep_entered then u.entered_at when u.stage_id is not null then ${timeOf(at)} end,
            u.owner_id, u.status, u.close_date, u.live, u.pushes, u.slip_days
     from unnest(${rows.map((r) => r.deal_id)}::uuid[], ${rows.map((r) => r.pipeline_id)}::uuid[],
       ${rows.map((r) => r.stage_id)}::uuid[], ${rows.map((r) => r.enteredAt)}::timestamptz[],
