@@ -1,12 +1,16 @@
 // Test support for the email module's tests (imported only by tests): the database rows of a workspace, waiting
-// for a condition, the mailbox sync as a worker runs it, connecting a Dovecot user as a mailbox, and the mail a
+// for a condition, the mailbox sync and job worker as a worker runs them, connecting a Dovecot user as a mailbox, and the mail a
 // customer's mail program and a remote mail server write.
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@rabita/db';
 import { withWorkspace } from '@rabita/db';
+import { Logger, type Runner } from 'graphile-worker';
 import { sql } from 'kysely';
+import type pg from 'pg';
 import { expect } from 'vitest';
 import { lazySecretBox } from '../auth/secret-box.ts';
+import { startJobWorker } from '../jobs/job-worker.ts';
+import { registry } from '../modules/registry.ts';
 import { defaultSettings } from '../modules/settings.ts';
 import type { SmtpReceiver } from '../workflows/smtp-receiver.ts';
 import type { Dovecot } from './dovecot-harness.ts';
@@ -48,6 +52,27 @@ export function startTestSync(db: Database, key: Buffer, mail: Partial<EmailSett
     },
     { tickMs: 300 },
   );
+}
+
+/**
+ * A job worker with every module's tasks (the outbox's sends among them), mail to private addresses allowed and the
+ * test's secret key, polling quickly; on `pool` (the owner's, as a worker has).
+ */
+export function startTestJobWorker(db: Database, pool: pg.Pool, key: Buffer): Promise<Runner> {
+  return startJobWorker({
+    pgPool: pool,
+    concurrency: 2,
+    taskList: registry().taskList({
+      db,
+      session: { idleHours: 1, maxDays: 1 },
+      settings: defaultSettings().with(emailSettings, { allowPrivate: true }),
+      publicUrl: 'https://crm.example.com',
+      secrets: lazySecretBox(async () => key),
+    }),
+    crontab: '',
+    logger: new Logger(() => () => {}),
+    pollInterval: 200,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Tx } from '@rabita/db';
 import type { Liquid } from 'liquidjs';
 import { can, type Principal } from '../auth/principal.ts';
 import { inWorkspace, type ServiceContext } from '../context.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
 import { newId } from '../ids.ts';
 import { readRecords } from '../records/gate.ts';
 import { htmlEngine, templateProblem, textEngine } from '../templating/merge-templates.ts';
@@ -94,10 +94,13 @@ async function usable(trx: Tx, principal: Principal, id: string): Promise<Templa
 
 /** Whether a template is there for this member to use (shared, or their own). */
 export async function templateUsable(trx: Tx, principal: Principal, id: string): Promise<boolean> {
-  return usable(trx, principal, id).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await usable(trx, principal, id);
+    return true;
+  } catch (error) {
+    if (isAppError(error) && error.code === 'not_found') return false;
+    throw error;
+  }
 }
 
 /** Shared templates are changed by mailbox managers; one's own by its author. */

@@ -3,7 +3,7 @@
 // language, the customer's answer and their auto-reply land on the ticket as they should, and the ticket number in
 // a subject reaches the ticket only from the requester's own address.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Logger, type Runner } from 'graphile-worker';
+import type { Runner } from 'graphile-worker';
 import { simpleParser } from 'mailparser';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,14 +15,15 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
-import { lazySecretBox } from '../auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../email/dovecot-harness.ts';
-import { emailSettings } from '../email/email.settings.ts';
-import { customerMail as mail, startTestSync, until, workspaceRows } from '../email/mail-fixture.ts';
+import {
+  customerMail as mail,
+  startTestJobWorker,
+  startTestSync,
+  until,
+  workspaceRows,
+} from '../email/mail-fixture.ts';
 import { visibleText } from '../email/mail-intake.ts';
-import { startJobWorker } from '../jobs/job-worker.ts';
-import { registry } from '../modules/registry.ts';
-import { defaultSettings } from '../modules/settings.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '../workflows/smtp-receiver.ts';
 import { languageOf } from './mail-desk.ts';
 
@@ -102,21 +103,7 @@ describe('tickets by email through a shared desk mailbox', () => {
     pool = ownerPool(t.url, 4);
     worker = await startWorker();
   }, 90_000);
-  const startWorker = () =>
-    startJobWorker({
-      pgPool: pool,
-      concurrency: 2,
-      taskList: registry().taskList({
-        db: t.handle.db,
-        session: { idleHours: 1, maxDays: 1 },
-        settings: defaultSettings().with(emailSettings, { allowPrivate: true }),
-        publicUrl: 'https://crm.example.com',
-        secrets: lazySecretBox(async () => KEY),
-      }),
-      crontab: '',
-      logger: new Logger(() => () => {}),
-      pollInterval: 200,
-    });
+  const startWorker = () => startTestJobWorker(t.handle.db, pool, KEY);
   afterAll(async () => {
     await worker?.stop();
     await pool?.end();

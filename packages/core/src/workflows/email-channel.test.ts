@@ -1,7 +1,7 @@
 // A workflow's email through the email module: an email template rendered in the recipient's language, sent from
 // a shared mailbox by the email module's outbox (queued with the step, so once), threaded on the person's timeline.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Logger, type Runner } from 'graphile-worker';
+import type { Runner } from 'graphile-worker';
 import { simpleParser } from 'mailparser';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +13,8 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
-import { lazySecretBox } from '../auth/secret-box.ts';
 import { type Dovecot, startDovecot } from '../email/dovecot-harness.ts';
-import { emailSettings } from '../email/email.settings.ts';
-import { until, workspaceRows } from '../email/mail-fixture.ts';
-import { startJobWorker } from '../jobs/job-worker.ts';
-import { registry } from '../modules/registry.ts';
-import { defaultSettings } from '../modules/settings.ts';
+import { connectMailbox, startTestJobWorker, until, workspaceRows } from '../email/mail-fixture.ts';
 import { type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.ts';
 import { drainRuns, publishWorkflow } from './test-kit.ts';
 
@@ -58,18 +53,13 @@ describe('a workflow email from a template, sent from a shared mailbox', () => {
       RABITA_PUBLIC_URL: 'https://crm.example.com',
     });
     admin = await signUp(t.app);
-    const box = await call('POST', '/mailboxes', {
-      name: 'Sales',
+    mailboxId = await connectMailbox(call, dovecot, smtp, {
+      name: 'sales',
+      password: 'pw',
       address: 'sales@localhost',
+      displayName: 'Sales',
       kind: 'shared',
-      imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'none' },
-      smtp: { host: '127.0.0.1', port: Number(new URL(smtp.url).port), security: 'none' },
-      username: 'sales',
-      secret: 'pw',
-      readers: [],
     });
-    expect(box.statusCode, box.body).toBe(201);
-    mailboxId = (box.json() as { id: string }).id;
     const template = await call('POST', '/email/templates', {
       name: 'Thank you',
       subject: 'Thank you, {{ record.firstName }}',
@@ -85,20 +75,7 @@ describe('a workflow email from a template, sent from a shared mailbox', () => {
     expect(template.statusCode, template.body).toBe(201);
     templateId = (template.json() as { id: string }).id;
     pool = ownerPool(t.url, 4);
-    worker = await startJobWorker({
-      pgPool: pool,
-      concurrency: 2,
-      taskList: registry().taskList({
-        db: t.handle.db,
-        session: { idleHours: 1, maxDays: 1 },
-        settings: defaultSettings().with(emailSettings, { allowPrivate: true }),
-        publicUrl: 'https://crm.example.com',
-        secrets: lazySecretBox(async () => KEY),
-      }),
-      crontab: '',
-      logger: new Logger(() => () => {}),
-      pollInterval: 200,
-    });
+    worker = await startTestJobWorker(t.handle.db, pool, KEY);
   }, 90_000);
   afterAll(async () => {
     await worker?.stop();

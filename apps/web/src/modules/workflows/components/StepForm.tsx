@@ -274,14 +274,7 @@ export function StepForm({
               values={step.values}
               onChange={(values) => onChange({ ...step, values })}
             />
-            <NumberInput
-              label={t('workflow.relatedLimit')}
-              min={1}
-              max={500}
-              allowDecimal={false}
-              value={step.limit ?? 100}
-              onChange={(v) => onChange({ ...step, limit: typeof v === 'number' && v >= 1 ? v : 1 })}
-            />
+            <RelatedLimit value={step.limit} onChange={(limit) => onChange({ ...step, limit })} />
             <Text size="xs" c="dimmed">
               {t('workflow.relatedItemHint')} <Code dir="ltr">{'item.firstName'}</Code>
             </Text>
@@ -373,18 +366,9 @@ export function StepForm({
                   to={triggerObject?.key ?? ''}
                   onChange={(via) => onChange({ ...step, forEach: { ...each, via } })}
                 />
-                <NumberInput
-                  label={t('workflow.relatedLimit')}
-                  min={1}
-                  max={500}
-                  allowDecimal={false}
-                  value={each.limit ?? 100}
-                  onChange={(v) =>
-                    onChange({
-                      ...step,
-                      forEach: { ...each, limit: typeof v === 'number' && v >= 1 ? Math.min(v, 500) : 1 },
-                    })
-                  }
+                <RelatedLimit
+                  value={each.limit}
+                  onChange={(limit) => onChange({ ...step, forEach: { ...each, limit } })}
                 />
               </>
             )}
@@ -438,6 +422,21 @@ function RelatedVia({
         .map((f) => ({ value: f.key, label: label(f.labels, i18n.language as Locale) }))}
       value={related.via || null}
       onChange={(v) => v && onChange(v)}
+    />
+  );
+}
+
+/** How many related records a step goes over at most (1–500; 100 when unset). */
+function RelatedLimit({ value, onChange }: { value: number | undefined; onChange: (limit: number) => void }) {
+  const { t } = useTranslation();
+  return (
+    <NumberInput
+      label={t('workflow.relatedLimit')}
+      min={1}
+      max={500}
+      allowDecimal={false}
+      value={value ?? 100}
+      onChange={(v) => onChange(typeof v === 'number' && v >= 1 ? Math.min(v, 500) : 1)}
     />
   );
 }
