@@ -17,8 +17,8 @@ export const workflowsSettings = defineSettings({
         'must be an smtp:// or smtps:// address, e.g. smtp://user:password@mail.example.com:587',
       ),
       description:
-        'The SMTP server workflow emails go through (`smtp://user:password@host:587`, `smtps://…`).',
-      defaultText: 'none: email steps fail',
+        'The SMTP server workflow emails go through when their step names no shared mailbox (`smtp://user:password@host:587`, `smtps://…`).',
+      defaultText: 'none: such email steps fail',
     }),
     smtpFrom: envVariable({
       name: 'RABITA_SMTP_FROM',
