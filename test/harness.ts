@@ -1,7 +1,13 @@
 // Test helpers: a fresh migrated database per test file, an app built on it, and data factories.
 import { randomBytes } from 'node:crypto';
 import { buildRegistry } from '@rabita/core';
-import { type DatabaseHandle, migrateToLatest, openDatabase, openOwnerDatabase } from '@rabita/db';
+import {
+  checkWorkspaceRouting,
+  type DatabaseHandle,
+  migrateToLatest,
+  openDatabase,
+  openOwnerDatabase,
+} from '@rabita/db';
 import { type AppDeps, buildApp, type Config, loadConfig } from '@rabita/server';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
@@ -44,6 +50,23 @@ export async function createTestDatabase(): Promise<{
  * copy (test/citus-nodes.ts), or, for an empty one, created on every node with the extension and the workers added.
  */
 const CITUS = process.env.RABITA_TEST_CITUS === '1';
+// On a cluster a workspace's statement that would ask more than one shard fails the test (`checkWorkspaceRouting`),
+// and the error names the statement (the server's log does not: it is refused while it is planned).
+if (CITUS) {
+  checkWorkspaceRouting(true);
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const result = query.apply(this, args);
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('multi-task query')) {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+        error.message += ` — in a workspace transaction: ${String(text).replace(/\s+/g, ' ').slice(0, 600)}`;
+      }
+      throw error;
+    });
+  } as typeof pg.Client.prototype.query;
+}
 
 async function createClusterDatabase(template: string | null) {
   const runId = inject('templateDatabase').replace('rabita_template_', '');
@@ -125,7 +148,7 @@ export async function createTestApp(
     await owner.destroy();
   }
   const config = loadConfig(
-    { LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...env },
+    { LOG_LEVEL: process.env.RABITA_TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, ...env },
     undefined,
     deps.modules,
   );

@@ -104,7 +104,23 @@ export async function withWorkspace<T>(
  * `SET` takes no bound parameter, so the id is inlined, and only after it matched the UUID pattern.
  */
 export function setWorkspaceStatement(workspaceId: string): string {
-  return `set local rabita.workspace_id = '${checkedWorkspaceId(workspaceId)}'`;
+  const set = `set local rabita.workspace_id = '${checkedWorkspaceId(workspaceId)}'`;
+  return routingCheck ? `${set}; set local citus.multi_task_query_log_level = 'error'` : set;
+}
+
+let routingCheck = false;
+
+/**
+ * On a Citus coordinator, makes every statement of a workspace transaction that the coordinator would send to more
+ * than one shard fail ("multi-task query about to be executed") instead of asking every shard: a workspace's
+ * statement must be routed to the workspace's shard (a subquery correlated by `workspace_id` is not: see
+ * `workspaceLiteral`). The API suites switch it on when they run on a cluster (test/harness.ts); the readers that run
+ * before a workspace is known (sessions, API keys, public ids) and the worker's due-job readers are not in a
+ * workspace transaction and are not checked. `citus.multi_task_query_log_level` is a Citus setting, so only a
+ * database with the extension may have it switched on.
+ */
+export function checkWorkspaceRouting(on: boolean): void {
+  routingCheck = on;
 }
 
 /** The id, once it matched the UUID pattern, so it may be written into a statement. */

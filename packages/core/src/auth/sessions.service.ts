@@ -89,11 +89,13 @@ export async function principalFromSession(
   }>`select * from rabita_session_principal(${hashToken(token)}, ${idleSince})`.execute(db);
   const row = rows[0];
   if (!row) return undefined;
-  // Record activity at most once a minute, so reads do not each cost a write.
+  // Record activity at most once a minute, so reads do not each cost a write. By workspace too, so a Citus
+  // coordinator sends the update to the workspace's shard only.
   if (Date.now() - row.lastSeenAt.getTime() > 60_000) {
     await db
       .updateTable('sessions')
       .set({ lastSeenAt: sql`now()` })
+      .where('workspaceId', '=', row.workspaceId)
       .where('id', '=', row.sessionId)
       .execute();
   }

@@ -175,7 +175,12 @@ describe('matchCaller', () => {
     // A Tehran number typed without its country code in this Saudi workspace was stored as +966 21 8812 3456.
     const misfiled = await create('people', { firstName: 'Misfiled', phones: ['021 8812 3456'] });
     const phones = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-      trx.selectFrom('people').select('phoneNumbers').where('id', '=', misfiled).executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('people')
+        .select('phoneNumbers')
+        .where('workspaceId', '=', admin.workspaceId)
+        .where('id', '=', misfiled)
+        .executeTakeFirstOrThrow(),
     );
     expect(phones.phoneNumbers).toEqual(['+9662188123456']);
 
@@ -247,7 +252,12 @@ describe('matchCaller', () => {
     // read the shards the application role wrote in the same transaction, so the match reads as that role there.
     const person = await create('people', { firstName: 'Written', phones: ['+98 912 444 5566'] });
     const [exact, bySuffix] = await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
-      await trx.updateTable('people').set({ firstName: 'Written again' }).where('id', '=', person).execute();
+      await trx
+        .updateTable('people')
+        .set({ firstName: 'Written again' })
+        .where('workspaceId', '=', admin.workspaceId)
+        .where('id', '=', person)
+        .execute();
       return [
         await matchCaller(trx, admin.workspaceId, ir('09124445566')),
         await matchCaller(trx, admin.workspaceId, ir('+98 21 2444 5566')),

@@ -1,3 +1,4 @@
+import { setWorkspaceStatement } from '@rabita/db';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, type TestApp } from '../../../../test/harness.ts';
@@ -38,7 +39,7 @@ describe('the call card’s extras', () => {
     const c = await t.handle.pool.connect();
     try {
       await c.query('begin');
-      await c.query("select set_config('rabita.workspace_id', $1, true)", [admin.workspaceId]);
+      await c.query(setWorkspaceStatement(admin.workspaceId));
       await c.query(
         `insert into ticket_surveys (workspace_id, id, ticket_id, cycle, status, send_at, rating, answered_at)
          values ($1, gen_random_uuid(), $2, $3, 'answered', now(), $4, now() - make_interval(mins => $5))`,
@@ -256,8 +257,11 @@ describe('the call card’s extras', () => {
     const c = await t.handle.pool.connect();
     try {
       await c.query('begin');
-      await c.query("select set_config('rabita.workspace_id', $1, true)", [admin.workspaceId]);
-      const { rows } = await c.query('select to_number, body, call_id from call_sms_log');
+      await c.query(setWorkspaceStatement(admin.workspaceId));
+      const { rows } = await c.query(
+        'select to_number, body, call_id from call_sms_log where workspace_id = $1',
+        [admin.workspaceId],
+      );
       expect(rows).toEqual([
         { to_number: '+989121112233', body: 'راهنمای درخواست شما: https://help.example.com/', call_id: id },
       ]);

@@ -1,5 +1,5 @@
-import type { Tx } from '@rabita/db';
-import { sql } from 'kysely';
+import { type Tx, workspaceLiteral } from '@rabita/db';
+import { type RawBuilder, sql } from 'kysely';
 import type { WrapUpCode, WrapUpCodeInput } from './wrap-up.repository.ts';
 
 const utc = (column: string) =>
@@ -42,25 +42,32 @@ export interface QueueKey {
   match: string;
 }
 
-const queueColumns = sql`q.id, q.name, q.wrap_up_seconds as "wrapUpSeconds",
+/**
+ * A queue's columns and lists. Each list's subquery is confined by the workspace's literal, as the queue itself must
+ * be (`workspaceLiteral`): correlated by `q.workspace_id`, a Citus coordinator sent the read to every shard.
+ */
+const queueColumns = (
+  workspace: RawBuilder<string>,
+) => sql`q.id, q.name, q.wrap_up_seconds as "wrapUpSeconds",
   case when q.service_level_seconds is null then null else json_build_object('seconds', q.service_level_seconds,
     'percent', q.service_level_percent, 'abandoned', q.service_level_abandoned) end as "serviceLevel",
   ${utc('q.created_at')} as "createdAt", ${utc('q.updated_at')} as "updatedAt",
   coalesce((select array_agg(k.value order by k.position) from call_queue_keys k
-    where k.workspace_id = q.workspace_id and k.queue_id = q.id and k.kind = 'key'), '{}') as keys,
+    where k.workspace_id = ${workspace} and k.queue_id = q.id and k.kind = 'key'), '{}') as keys,
   coalesce((select array_agg(k.value order by k.position) from call_queue_keys k
-    where k.workspace_id = q.workspace_id and k.queue_id = q.id and k.kind = 'number'), '{}') as numbers,
+    where k.workspace_id = ${workspace} and k.queue_id = q.id and k.kind = 'number'), '{}') as numbers,
   coalesce((select array_agg(m.user_id::text order by m.user_id) from call_queue_members m
-    where m.workspace_id = q.workspace_id and m.queue_id = q.id), '{}') as members,
+    where m.workspace_id = ${workspace} and m.queue_id = q.id), '{}') as members,
   coalesce((select jsonb_agg(jsonb_build_object('code', c.code, 'label', c.label, 'labels', c.labels)
       order by c.position)
-    from call_queue_wrap_up_codes c where c.workspace_id = q.workspace_id and c.queue_id = q.id), '[]') as "wrapUpCodes"`;
+    from call_queue_wrap_up_codes c where c.workspace_id = ${workspace} and c.queue_id = q.id), '[]') as "wrapUpCodes"`;
 
 /** The workspace's queues (not removed), by name. */
 export async function listQueues(trx: Tx, workspaceId: string): Promise<QueueRow[]> {
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<QueueRow>`
-    select ${queueColumns} from call_queues q
-    where q.workspace_id = ${workspaceId} and q.deleted_at is null
+    select ${queueColumns(workspace)} from call_queues q
+    where q.workspace_id = ${workspace} and q.deleted_at is null
     order by q.name, q.id limit 500`.execute(trx);
   return rows;
 }
@@ -81,9 +88,10 @@ export async function selectQueue(
       for update`.execute(trx);
     if (locked.rows.length === 0) return undefined;
   }
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<QueueRow>`
-    select ${queueColumns} from call_queues q
-    where q.workspace_id = ${workspaceId} and q.id = ${id} and q.deleted_at is null`.execute(trx);
+    select ${queueColumns(workspace)} from call_queues q
+    where q.workspace_id = ${workspace} and q.id = ${id} and q.deleted_at is null`.execute(trx);
   return rows[0];
 }
 
@@ -266,6 +274,7 @@ export async function selectCodesForCall(
   workspaceId: string,
   callId: string,
 ): Promise<{ queueId: string | null; source: 'queue' | 'workspace'; codes: WrapUpCode[] } | undefined> {
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<{
     queueId: string | null;
     queueCodes: WrapUpCode[];
@@ -274,12 +283,12 @@ export async function selectCodesForCall(
     select c.queue_id as "queueId",
       coalesce((select jsonb_agg(jsonb_build_object('code', q.code, 'label', q.label, 'labels', q.labels)
           order by q.position, q.code)
-        from call_queue_wrap_up_codes q where q.workspace_id = c.workspace_id and q.queue_id = c.queue_id), '[]')
+        from call_queue_wrap_up_codes q where q.workspace_id = ${workspace} and q.queue_id = c.queue_id), '[]')
         as "queueCodes",
       coalesce((select jsonb_agg(jsonb_build_object('code', w.code, 'label', w.label, 'labels', w.labels)
           order by w.position, w.code)
-        from call_wrap_up_codes w where w.workspace_id = c.workspace_id), '[]') as "workspaceCodes"
-    from calls c where c.workspace_id = ${workspaceId} and c.id = ${callId}`.execute(trx);
+        from call_wrap_up_codes w where w.workspace_id = ${workspace}), '[]') as "workspaceCodes"
+    from calls c where c.workspace_id = ${workspace} and c.id = ${callId}`.execute(trx);
   const row = rows[0];
   if (!row) return undefined;
   return row.queueCodes.length > 0

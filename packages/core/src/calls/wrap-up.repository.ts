@@ -1,6 +1,6 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 import type { Locale } from '@rabita/shared';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 
 const utc = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
@@ -68,19 +68,20 @@ export interface WrapUpNames {
 /**
  * The wrap-up code's labels (`{label, labels}`) from the list the code was chosen from: the call's queue's own codes
  * when the queue has any, else the workspace's. Null when there is no code, when the call's queue was removed (its
- * codes went with it), or when the list no longer holds the code.
+ * codes went with it), or when the list no longer holds the code. Every subquery is confined by the workspace's
+ * literal (`workspaceLiteral`), so a Citus coordinator sends the read to the workspace's shard only.
  */
-const wrapUpName = sql`case when calls.wrap_up_code is null then null
+const wrapUpName = (workspace: RawBuilder<string>) => sql`case when calls.wrap_up_code is null then null
   when calls.queue_id is not null then (
     select case when q.deleted_at is not null then null
-      when exists (select 1 from call_queue_wrap_up_codes qc where qc.workspace_id = q.workspace_id and qc.queue_id = q.id)
+      when exists (select 1 from call_queue_wrap_up_codes qc where qc.workspace_id = ${workspace} and qc.queue_id = q.id)
         then (select jsonb_build_object('label', qc.label, 'labels', qc.labels) from call_queue_wrap_up_codes qc
-          where qc.workspace_id = q.workspace_id and qc.queue_id = q.id and qc.code = calls.wrap_up_code)
+          where qc.workspace_id = ${workspace} and qc.queue_id = q.id and qc.code = calls.wrap_up_code)
       else (select jsonb_build_object('label', w.label, 'labels', w.labels) from call_wrap_up_codes w
-        where w.workspace_id = calls.workspace_id and w.code = calls.wrap_up_code) end
-    from call_queues q where q.workspace_id = calls.workspace_id and q.id = calls.queue_id)
+        where w.workspace_id = ${workspace} and w.code = calls.wrap_up_code) end
+    from call_queues q where q.workspace_id = ${workspace} and q.id = calls.queue_id)
   else (select jsonb_build_object('label', w.label, 'labels', w.labels) from call_wrap_up_codes w
-    where w.workspace_id = calls.workspace_id and w.code = calls.wrap_up_code) end`;
+    where w.workspace_id = ${workspace} and w.code = calls.wrap_up_code) end`;
 
 type Named = { wrapUpName: { label: string; labels: WrapUpLabels } | null };
 
@@ -117,11 +118,12 @@ export async function selectWrapUpAndQueue(
   workspaceId: string,
   callId: string,
 ): Promise<(WrapUpRow & WrapUpNames & { queue: CallQueueName | null }) | undefined> {
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<WrapUpRow & Named & { queue: CallQueueName | null }>`
-    select ${wrapUpColumns}, ${wrapUpName} as "wrapUpName",
+    select ${wrapUpColumns}, ${wrapUpName(workspace)} as "wrapUpName",
       (select json_build_object('id', q.id, 'name', q.name) from call_queues q
-        where q.workspace_id = calls.workspace_id and q.id = calls.queue_id) as queue
-    from calls where workspace_id = ${workspaceId} and id = ${callId}`.execute(trx);
+        where q.workspace_id = ${workspace} and q.id = calls.queue_id) as queue
+    from calls where workspace_id = ${workspace} and id = ${callId}`.execute(trx);
   return rows[0] && named(rows[0]);
 }
 
@@ -132,9 +134,10 @@ export async function selectWrapUps(
   callIds: readonly string[],
 ): Promise<Map<string, WrapUpRow & WrapUpNames>> {
   if (callIds.length === 0) return new Map();
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<WrapUpRow & Named & { id: string }>`
-    select id, ${wrapUpColumns}, ${wrapUpName} as "wrapUpName" from calls
-    where workspace_id = ${workspaceId} and id = any(${callIds as string[]}::uuid[])`.execute(trx);
+    select id, ${wrapUpColumns}, ${wrapUpName(workspace)} as "wrapUpName" from calls
+    where workspace_id = ${workspace} and id = any(${callIds as string[]}::uuid[])`.execute(trx);
   return new Map(rows.map(({ id, ...r }) => [id, named(r)]));
 }
 

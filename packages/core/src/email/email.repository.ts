@@ -50,13 +50,15 @@ export interface MailboxRow {
   skipped: number;
 }
 
-const mailboxColumns = sql`m.*, coalesce((select array_agg(r.user_id) from mailbox_readers r
-  where r.workspace_id = m.workspace_id and r.mailbox_id = m.id), '{}') as readers,
-  (select count(*)::int from email_skips s where s.workspace_id = m.workspace_id and s.mailbox_id = m.id) as skipped`;
+/** A mailbox's columns, its readers and skips counted by subqueries confined by the workspace's literal (routed). */
+const mailboxColumns = (workspace: RawBuilder<string>) => sql`m.*, coalesce((select array_agg(r.user_id)
+  from mailbox_readers r where r.workspace_id = ${workspace} and r.mailbox_id = m.id), '{}') as readers,
+  (select count(*)::int from email_skips s where s.workspace_id = ${workspace} and s.mailbox_id = m.id) as skipped`;
 
 export async function selectMailboxes(trx: Tx, workspaceId: string): Promise<MailboxRow[]> {
   const { rows } = await sql<MailboxRow>`
-    select ${mailboxColumns} from mailboxes m where m.workspace_id = ${workspaceId}
+    select ${mailboxColumns(workspaceLiteral(workspaceId))} from mailboxes m
+    where m.workspace_id = ${workspaceLiteral(workspaceId)}
     order by m.name, m.id`.execute(raw(trx));
   return rows;
 }
@@ -67,9 +69,8 @@ export async function selectMailbox(
   id: string,
 ): Promise<MailboxRow | undefined> {
   const { rows } = await sql<MailboxRow>`
-    select ${mailboxColumns} from mailboxes m where m.workspace_id = ${workspaceId} and m.id = ${id}`.execute(
-    raw(trx),
-  );
+    select ${mailboxColumns(workspaceLiteral(workspaceId))} from mailboxes m
+    where m.workspace_id = ${workspaceLiteral(workspaceId)} and m.id = ${id}`.execute(raw(trx));
   return rows[0];
 }
 

@@ -8,6 +8,7 @@ import { Logger, type Runner } from 'graphile-worker';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { expect } from 'vitest';
+import { anyShard } from '../../../../test/plan.ts';
 import { lazySecretBox } from '../auth/secret-box.ts';
 import { startJobWorker } from '../jobs/job-worker.ts';
 import { registry } from '../modules/registry.ts';
@@ -20,11 +21,10 @@ import { startMailSync } from './sync-supervisor.ts';
 /** Runs SQL in a workspace as the application does (row-level security applies) and returns its rows. */
 export function workspaceRows(db: () => Database, workspaceId: () => string) {
   return <T>(text: string) =>
-    withWorkspace(
-      db(),
-      workspaceId(),
-      async (trx) => (await sql.raw<T>(text).execute(trx.withoutPlugins())).rows,
-    );
+    withWorkspace(db(), workspaceId(), async (trx) => {
+      await anyShard(trx);
+      return (await sql.raw<T>(text).execute(trx.withoutPlugins())).rows;
+    });
 }
 
 /** Polls `probe` until it answers something, or fails naming `what`. */

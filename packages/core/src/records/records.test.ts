@@ -212,7 +212,13 @@ describe('records', () => {
     expect(viaKey.statusCode, viaKey.body).toBe(200);
     await call('DELETE', `/objects/people/${person.id}`);
     const changes = await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-      trx.selectFrom('recordChanges').selectAll().where('recordId', '=', person.id).orderBy('id').execute(),
+      trx
+        .selectFrom('recordChanges')
+        .selectAll()
+        .where('workspaceId', '=', admin.workspaceId)
+        .where('recordId', '=', person.id)
+        .orderBy('id')
+        .execute(),
     );
     expect(changes.map((c) => [c.action, c.source])).toEqual([
       ['created', 'ui'],

@@ -1,3 +1,4 @@
+import { setWorkspaceStatement } from '@rabita/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
@@ -366,7 +367,7 @@ describe('reports added up per day first', () => {
     let plan: Node;
     try {
       await client.query('begin');
-      await client.query("select set_config('rabita.workspace_id', $1, true)", [admin.workspaceId]);
+      await client.query(setWorkspaceStatement(admin.workspaceId));
       // A tiny table is not worth workers: make them free, so the plan shows whether PostgreSQL may use them at all
       // (it may not when anything in the statement is parallel unsafe, the row-level security policy included).
       for (const setting of [

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 
 // SQL of the append-only deal history (migration sales-0004-deal-history). Rows are only ever inserted.
@@ -141,13 +141,16 @@ export interface DealMeasures {
  * The deals' state now (the deals table is the module's own) beside their measures and reached stages, in one
  * statement. Nothing is locked here: every write of a deal already holds its row's lock, so two writes of one deal
  * never measure it at once. The measures are a subquery, not a `left join`: on a Citus cluster with PostgreSQL 15 an
- * outer join of two tenant tables is refused ("outer joins and pseudoconstant quals", OPERATIONS.md).
+ * outer join of two tenant tables is refused ("outer joins and pseudoconstant quals", OPERATIONS.md). Each table is
+ * confined by the workspace's literal, so a cluster sends the statement to the workspace's shard only
+ * (`workspaceLiteral`; correlated by `d.workspace_id`, it went to every shard).
  */
 export async function selectDealMeasures(
   trx: Tx,
   workspaceId: string,
   dealIds: readonly string[],
 ): Promise<DealMeasures[]> {
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<DealMeasures>`
     select now()::text as at, d.id::text as deal_id, d.pipeline_id::text, d.stage_id::text,
            coalesce(d.owner_id, ${NO_OWNER})::text as owner_id, d.status, d.expected_close_date::text as close_date,
@@ -156,12 +159,12 @@ export async function selectDealMeasures(
              'open_seconds', extract(epoch from now() - m.entered_at)::text, 'owner_id', m.owner_id,
              'status', m.status, 'close_date', m.close_date, 'live', m.live, 'pushes', m.pushes,
              'slip_days', m.slip_days)
-             from deal_measures m where m.workspace_id = d.workspace_id and m.deal_id = d.id) as before,
+             from deal_measures m where m.workspace_id = ${workspace} and m.deal_id = d.id) as before,
            coalesce((select json_agg(json_build_object('stage_id', r.stage_id, 'pipeline_id', r.pipeline_id,
              'completed', r.completed, 'seconds', r.seconds::text))
-             from deal_stage_reach r where r.workspace_id = d.workspace_id and r.deal_id = d.id), '[]') as reach
+             from deal_stage_reach r where r.workspace_id = ${workspace} and r.deal_id = d.id), '[]') as reach
     from deals d
-    where d.workspace_id = ${workspaceId} and d.id = any(${dealIds}::uuid[])
+    where d.workspace_id = ${workspace} and d.id = any(${dealIds}::uuid[])
     order by d.id`.execute(trx.withoutPlugins());
   return rows;
 }

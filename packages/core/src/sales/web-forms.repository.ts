@@ -1,5 +1,5 @@
-import type { Database, Tx } from '@rabita/db';
-import { sql } from 'kysely';
+import { type Database, type Tx, workspaceLiteral } from '@rabita/db';
+import { type RawBuilder, sql } from 'kysely';
 
 /** One field a form asks for: a field of the form's target, whether it must be filled, its label per language. */
 export interface FormField {
@@ -51,8 +51,9 @@ const FORM_COLUMNS = sql`id::text, public_id as "publicId", name, target, locale
   redirect_url as "redirectUrl", allowed_origins as "allowedOrigins", min_fill_seconds as "minFillSeconds",
   max_per_minute as "maxPerMinute", enabled, created_at as "createdAt", updated_at as "updatedAt"`;
 
-const SUBMISSION_COLUMNS = sql`id::text, form_id::text as "formId",
-  (select f.target from web_forms f where f.workspace_id = web_form_submissions.workspace_id
+/** A submission's columns, its form's target read by a subquery confined by the workspace's literal (a cluster routes it). */
+const submissionColumns = (workspace: RawBuilder<string>) => sql`id::text, form_id::text as "formId",
+  (select f.target from web_forms f where f.workspace_id = ${workspace}
     and f.id = web_form_submissions.form_id) as target, status, reasons, submitted,
   utm_source as "utmSource", utm_medium as "utmMedium", utm_campaign as "utmCampaign", referrer, ip,
   user_agent as "userAgent", record_id::text as "recordId", released_by::text as "releasedBy",
@@ -160,9 +161,8 @@ export async function selectSubmission(
     where s.workspace_id = ${workspaceId} and s.id = ${id}
     for update of s`.execute(trx.withoutPlugins())
     : await sql<SubmissionRow>`
-    select ${SUBMISSION_COLUMNS} from web_form_submissions where workspace_id = ${workspaceId} and id = ${id}`.execute(
-        trx.withoutPlugins(),
-      );
+    select ${submissionColumns(workspaceLiteral(workspaceId))} from web_form_submissions
+    where workspace_id = ${workspaceLiteral(workspaceId)} and id = ${id}`.execute(trx.withoutPlugins());
   return rows[0];
 }
 
@@ -174,8 +174,8 @@ export async function selectSubmissions(
   limit: number,
 ): Promise<SubmissionRow[]> {
   const { rows } = await sql<SubmissionRow>`
-    select ${SUBMISSION_COLUMNS} from web_form_submissions
-    where workspace_id = ${workspaceId}
+    select ${submissionColumns(workspaceLiteral(workspaceId))} from web_form_submissions
+    where workspace_id = ${workspaceLiteral(workspaceId)}
       ${filter.status ? sql`and status = ${filter.status}` : sql``}
       ${filter.formId ? sql`and form_id = ${filter.formId}` : sql``}
       ${filter.before ? sql`and id < ${filter.before}` : sql``}

@@ -1,4 +1,4 @@
-import { withWorkspace } from '@rabita/db';
+import { setWorkspaceStatement, withWorkspace } from '@rabita/db';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,18 +269,24 @@ describe('search', () => {
     expect((await call('DELETE', '/metadata/objects/companies/fields/nickname')).statusCode).toBe(204);
     // One batch, as if the worker stopped after it; the mark says where to resume.
     await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
-      const [mark] = (await sql`select after_id from search_reindex`.execute(trx)).rows as {
+      const [mark] = (
+        await sql`select after_id from search_reindex where workspace_id = ${admin.workspaceId}`.execute(trx)
+      ).rows as {
         afterId: string | null;
       }[];
       expect(mark).toEqual({ afterId: null });
       const last = await reindexBatch(trx, admin.workspaceId, 'companies', null, 500);
-      await sql`update search_reindex set after_id = ${last}`.execute(trx);
+      await sql`update search_reindex set after_id = ${last} where workspace_id = ${admin.workspaceId}`.execute(
+        trx,
+      );
     });
     expect(await runPendingReindexes(t.handle.db)).toBe(2);
     expect(await search('zanjabil7', '&objects=companies')).toEqual([]);
     expect((await search('Reindexed 1199', '&objects=companies'))[0]?.title).toBe('Reindexed 1199');
     await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
-      expect((await sql`select * from search_reindex`.execute(trx)).rows).toEqual([]);
+      expect(
+        (await sql`select * from search_reindex where workspace_id = ${admin.workspaceId}`.execute(trx)).rows,
+      ).toEqual([]);
     });
   });
 
@@ -301,7 +307,7 @@ describe('search', () => {
       const statement = /'(select[\s\S]*?limit least\(\$3, 1000\))'/.exec(source.rows[0]!.prosrc)?.[1];
       expect(statement).toBeDefined();
       await owner.query('begin');
-      await owner.query(`select set_config('rabita.workspace_id', $1, true)`, [admin.workspaceId]);
+      await owner.query(setWorkspaceStatement(admin.workspaceId));
       await planSettings(owner);
       // A few hundred rows are cheap to sort, so the planner may rightly sort them here; what must hold is that an
       // index can give them in order, as it must at a million. Sorting in full is taken off the table.

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 import { sql } from 'kysely';
 
 export interface SurveySettings {
@@ -173,6 +173,7 @@ export interface LatestRating {
 /**
  * The statement behind `selectLatestRating`: the person's live tickets by `tickets_requester_idx` (only those of
  * `ownerId` under "own records only"), each ticket's surveys by the (workspace, ticket, cycle) key, the newest rated.
+ * Both tables are confined by the workspace's literal, so a Citus coordinator sends it to one shard (`workspaceLiteral`).
  */
 export const latestRatingQuery = (
   workspaceId: string,
@@ -184,9 +185,10 @@ export const latestRatingQuery = (
   from tickets t
   cross join lateral (
     select rating, answered_at from ticket_surveys
-    where workspace_id = t.workspace_id and ticket_id = t.id and rating is not null and answered_at is not null
+    where workspace_id = ${workspaceLiteral(workspaceId)} and ticket_id = t.id and rating is not null
+      and answered_at is not null
     order by cycle desc limit 1) s
-  where t.workspace_id = ${workspaceId} and t.requester_id = ${personId} and t.deleted_at is null
+  where t.workspace_id = ${workspaceLiteral(workspaceId)} and t.requester_id = ${personId} and t.deleted_at is null
     ${ownerId !== undefined ? sql`and t.owner_id = ${ownerId}` : sql``}
   order by s.answered_at desc
   limit 1`;

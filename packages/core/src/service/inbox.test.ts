@@ -1,3 +1,4 @@
+import { setWorkspaceStatement } from '@rabita/db';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../../test/harness.ts';
-import { type PlanNode, planNodes, planSettings } from '../../../../test/plan.ts';
+import { explainable, type PlanNode, planNodes, planSettings } from '../../../../test/plan.ts';
 
 // The agents' inbox reads tickets through the record engine's list API; its views must be served by an index
 // (the first page found in order, without reading and sorting every open ticket). Gap: the list API's
@@ -116,15 +117,16 @@ describe('the inbox views are served by an index', () => {
     await owner.connect();
     try {
       await owner.query('begin');
-      await owner.query(`select set_config('rabita.workspace_id', $1, true)`, [admin.workspaceId]);
+      await owner.query(setWorkspaceStatement(admin.workspaceId));
       // A couple of thousand rows are cheap to sort, so the planner may rightly sort them here; what must hold is
       // that an index gives them in order and stops after the page, as it must at a million.
       // (On a cluster the settings reach the workers and the nodes are the shard's plan: test/plan.ts.)
       await planSettings(owner);
       await owner.query('set local enable_sort = off');
+      const explained = explainable(statement!.text, statement!.values);
       const { rows } = await owner.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-        `explain (analyze, format json) ${statement!.text}`,
-        statement!.values,
+        `explain (analyze, format json) ${explained.text}`,
+        explained.values,
       );
       await owner.query('rollback');
       const nodes = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan);

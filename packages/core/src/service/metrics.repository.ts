@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 import { sql } from 'kysely';
 
 export interface ResolutionCounts {
@@ -41,16 +41,18 @@ export async function resolutionCounts(
   const queue = scope.queue === undefined ? sql`` : sql`and t.queue = ${scope.queue}`;
   const owners =
     scope.owners === undefined ? sql`` : sql`and t.owner_id = any(${sql.val([...scope.owners])}::uuid[])`;
+  // Every table confined by the workspace's literal: a Citus coordinator routes the statement to its shard.
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<Record<keyof ResolutionCounts, string>>`
     with r as (
       select t.id, t.requester_id, t.resolved_at, t.reopen_count, t.fcr_disposition,
         (select count(*) from ticket_messages m
-          where m.workspace_id = t.workspace_id and m.ticket_id = t.id and m.kind = 'reply' and not m.automatic) as replies,
+          where m.workspace_id = ${workspace} and m.ticket_id = t.id and m.kind = 'reply' and not m.automatic) as replies,
         (select s.resolved from ticket_surveys s
-          where s.workspace_id = t.workspace_id and s.ticket_id = t.id and s.resolved is not null
+          where s.workspace_id = ${workspace} and s.ticket_id = t.id and s.resolved is not null
           order by s.cycle desc limit 1) as customer_resolved
       from tickets t
-      where t.workspace_id = ${workspaceId} and t.deleted_at is null and t.resolved_at is not null
+      where t.workspace_id = ${workspace} and t.deleted_at is null and t.resolved_at is not null
         and t.resolved_at >= ${scope.from} and t.resolved_at < ${scope.to} ${owner} ${queue} ${owners}
     )
     select count(*) as resolved,
@@ -58,7 +60,7 @@ export async function resolutionCounts(
       count(*) filter (where r.reopen_count > 0) as reopened,
       count(*) filter (where r.replies <= 1 and r.reopen_count = 0 and not exists (
         select 1 from tickets o
-        where o.workspace_id = ${workspaceId} and o.deleted_at is null and o.requester_id = r.requester_id
+        where o.workspace_id = ${workspace} and o.deleted_at is null and o.requester_id = r.requester_id
           and o.id <> r.id and o.created_at > r.resolved_at
           and o.created_at <= r.resolved_at + make_interval(days => ${scope.repeatDays}))) as first_contact,
       count(*) filter (where r.fcr_disposition = 'first_contact') as agent_first_contact,

@@ -91,6 +91,7 @@ describe('webhook delivery to slow receivers', () => {
       trx
         .selectFrom('webhookDeliveries')
         .select(['status', 'attemptCount', 'nextAttemptAt'])
+        .where('workspaceId', '=', slowTenant.workspaceId)
         .where('webhookId', '=', slowHook.id)
         .execute(),
     );

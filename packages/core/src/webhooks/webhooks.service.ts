@@ -118,6 +118,17 @@ export async function createWebhook(
   });
 }
 
+/** Throws not found unless the workspace has this subscription (named by workspace too: one shard on a cluster). */
+async function mustExist(trx: Tx, workspaceId: string, id: string): Promise<void> {
+  const hook = await trx
+    .selectFrom('webhooks')
+    .select('id')
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!hook) throw notFound(id);
+}
+
 /** Changes a subscription's URL, objects, events or description (checked as when created). */
 export async function updateWebhook(
   { db, principal }: ServiceContext,
@@ -127,8 +138,7 @@ export async function updateWebhook(
 ): Promise<WebhookView> {
   if (!UUID.test(id)) throw notFound(id);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const exists = await trx.selectFrom('webhooks').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) throw notFound(id);
+    await mustExist(trx, principal.workspaceId, id);
     await checkWebhook(trx, principal.workspaceId, { ...patch, description: undefined }, options);
     await bumpAutomationVersion(trx, principal.workspaceId);
     const row = await trx
@@ -139,6 +149,7 @@ export async function updateWebhook(
         ...(patch.events ? { events: [...new Set(patch.events)] } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
       })
+      .where('workspaceId', '=', principal.workspaceId)
       .where('id', '=', id)
       .returning(VIEW_COLUMNS)
       .executeTakeFirstOrThrow();
@@ -170,6 +181,7 @@ export async function listWebhooks({ db, principal }: ServiceContext): Promise<W
     const rows = await trx
       .selectFrom('webhooks')
       .select(['id', 'url', 'objects', 'events', 'description', 'createdAt'])
+      .where('workspaceId', '=', principal.workspaceId)
       .orderBy('id')
       .execute();
     return rows.map((r) => present(r as WebhookRow));
@@ -180,7 +192,11 @@ export async function listWebhooks({ db, principal }: ServiceContext): Promise<W
 export async function deleteWebhook({ db, principal }: ServiceContext, id: string): Promise<void> {
   if (!UUID.test(id)) throw notFound(id);
   await withWorkspace(db, principal.workspaceId, async (trx) => {
-    const result = await trx.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
+    const result = await trx
+      .deleteFrom('webhooks')
+      .where('workspaceId', '=', principal.workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw notFound(id);
     await bumpAutomationVersion(trx, principal.workspaceId);
   });
@@ -212,8 +228,7 @@ export async function listDeliveries(
     });
   const limit = Math.min(options.limit ?? 50, 200);
   return withWorkspace(db, principal.workspaceId, async (trx) => {
-    const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', webhookId).executeTakeFirst();
-    if (!hook) throw notFound(webhookId);
+    await mustExist(trx, principal.workspaceId, webhookId);
     const { rows } = await sql<{
       id: string;
       event: string;

@@ -34,6 +34,7 @@ describe('webhooks', () => {
       trx
         .selectFrom('webhookDeliveries')
         .selectAll()
+        .where('workspaceId', '=', admin.workspaceId)
         .where('webhookId', '=', webhookId)
         .orderBy('id')
         .execute(),
@@ -73,7 +74,9 @@ describe('webhooks', () => {
     received.length = 0;
     answer = 200;
     // Each test starts with no subscription and nothing pending.
-    await withWorkspace(t.handle.db, admin.workspaceId, (trx) => trx.deleteFrom('webhooks').execute());
+    await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
+      trx.deleteFrom('webhooks').where('workspaceId', '=', admin.workspaceId).execute(),
+    );
   });
 
   it('refuses private, loopback, link-local and non-http targets, unknown objects and events, naming each field', async () => {
@@ -213,7 +216,11 @@ describe('webhooks', () => {
       Number(
         (
           await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-            trx.selectFrom('workspaces').select('automationVersion').executeTakeFirstOrThrow(),
+            trx
+              .selectFrom('workspaces')
+              .select('automationVersion')
+              .where('id', '=', admin.workspaceId)
+              .executeTakeFirstOrThrow(),
           )
         ).automationVersion,
       );
@@ -244,7 +251,12 @@ describe('webhooks', () => {
           secret: 'rbw_elsewhere',
           createdBy: admin.userId,
           roleId: (
-            await trx.selectFrom('roles').select('id').where('key', '=', 'admin').executeTakeFirstOrThrow()
+            await trx
+              .selectFrom('roles')
+              .select('id')
+              .where('workspaceId', '=', admin.workspaceId)
+              .where('key', '=', 'admin')
+              .executeTakeFirstOrThrow()
           ).id,
         })
         .execute();
@@ -278,7 +290,8 @@ describe('webhooks', () => {
     expect(await deliverDueWebhooks(t.handle.db, { allowPrivate: true })).toBe(0);
     for (let i = 0; i < 5; i++) {
       await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-        sql`update webhook_deliveries set next_attempt_at = now() where status = 'pending'`.execute(trx),
+        sql`update webhook_deliveries set next_attempt_at = now()
+          where workspace_id = ${admin.workspaceId} and status = 'pending'`.execute(trx),
       );
       await deliverDueWebhooks(t.handle.db, { allowPrivate: true });
     }
@@ -355,7 +368,8 @@ describe('webhooks', () => {
     await call('POST', '/objects/people', { firstName: 'Again' });
     for (let i = 0; i < 6; i++) {
       await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
-        sql`update webhook_deliveries set next_attempt_at = now() where status = 'pending'`.execute(trx),
+        sql`update webhook_deliveries set next_attempt_at = now()
+          where workspace_id = ${admin.workspaceId} and status = 'pending'`.execute(trx),
       );
       await deliverDueWebhooks(t.handle.db, { allowPrivate: true });
     }

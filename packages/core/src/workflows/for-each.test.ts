@@ -121,7 +121,8 @@ describe('a runWorkflow step over related records', () => {
       (
         await withWorkspace(t.handle.db, admin.workspaceId, (trx) =>
           sql<{ triggerRecordId: string; status: string; depth: number }>`
-            select trigger_record_id, status, depth from workflow_runs where workflow_id = ${body}
+            select trigger_record_id, status, depth from workflow_runs
+            where workspace_id = ${admin.workspaceId} and workflow_id = ${body}
             order by trigger_record_id`.execute(trx),
         )
       ).rows;

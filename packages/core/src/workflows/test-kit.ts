@@ -33,8 +33,8 @@ export async function drainRuns(
   for (let i = 0; i < 30; i++) {
     const statuses = waiting ? ['queued', 'running', 'waiting'] : ['queued', 'running'];
     const { rows } = await withWorkspace(db, workspaceId, (trx) =>
-      sql<{ id: string }>`select id from workflow_runs where status = any(${statuses}::text[])
-        and reason is distinct from ${HELD}`.execute(trx),
+      sql<{ id: string }>`select id from workflow_runs where workspace_id = ${workspaceId}
+        and status = any(${statuses}::text[]) and reason is distinct from ${HELD}`.execute(trx),
     );
     if (rows.length === 0) return;
     for (const r of rows) await runWorkflowStep(db, { workspaceId, runId: r.id }, options);

@@ -665,9 +665,10 @@ describe('workflow runs', () => {
     // the same Message-ID (the receiver can tell it is the same email), and the run ends once.
     await withWorkspace(t.handle.db, admin.workspaceId, async (trx) => {
       await sql`update workflow_step_runs set status = 'running', finished_at = null
-        where run_id = ${run!.id} and step_id = 'mail' and status = 'succeeded'`.execute(trx);
+        where workspace_id = ${admin.workspaceId} and run_id = ${run!.id} and step_id = 'mail'
+          and status = 'succeeded'`.execute(trx);
       await sql`update workflow_runs set status = 'running', current_step = 'mail', finished_at = null
-        where id = ${run!.id}`.execute(trx);
+        where workspace_id = ${admin.workspaceId} and id = ${run!.id}`.execute(trx);
     });
     await drain();
     expect(mails).toHaveLength(2);
