@@ -196,7 +196,10 @@ describe('security audit log', () => {
   });
 
   it('keeps the log append-only for the application', async () => {
-    for (const statement of [sql`update audit_events set kind = 'x'`, sql`delete from audit_events`]) {
+    for (const statement of [
+      sql`update audit_events set kind = 'x' where workspace_id = ${admin.workspaceId}`,
+      sql`delete from audit_events where workspace_id = ${admin.workspaceId}`,
+    ]) {
       await expect(
         withWorkspace(t.handle.db, admin.workspaceId, (trx) => statement.execute(trx)),
       ).rejects.toThrow(/permission denied/);

@@ -1,6 +1,8 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 
 // The state a caller's access rests on, read again while long-running work (an event stream, an import) goes on.
+// Each statement names its workspace by the same literal in its subquery too, so a Citus coordinator routes it to the
+// workspace's shard (a subquery correlated by `workspace_id` sent it to every shard).
 
 /**
  * The role of a live API key: not revoked, and — when a person created it — that person still a member of the
@@ -13,7 +15,7 @@ export function findLiveApiKeyRole(trx: Tx, workspaceId: string, apiKeyId: strin
       j.onRef('r.workspaceId', '=', 'k.workspaceId').onRef('r.id', '=', 'k.roleId'),
     )
     .select(['r.id', 'r.key', 'r.name', 'r.permissions'])
-    .where('k.workspaceId', '=', workspaceId)
+    .where('k.workspaceId', '=', workspaceLiteral(workspaceId))
     .where('k.id', '=', apiKeyId)
     .where('k.revokedAt', 'is', null)
     .where((eb) =>
@@ -23,7 +25,7 @@ export function findLiveApiKeyRole(trx: Tx, workspaceId: string, apiKeyId: strin
           eb
             .selectFrom('memberships as m')
             .select('m.userId')
-            .whereRef('m.workspaceId', '=', 'k.workspaceId')
+            .where('m.workspaceId', '=', workspaceLiteral(workspaceId))
             .whereRef('m.userId', '=', 'k.createdBy'),
         ),
       ]),
@@ -39,7 +41,7 @@ export function findMemberRole(trx: Tx, workspaceId: string, userId: string, ses
       j.onRef('r.workspaceId', '=', 'm.workspaceId').onRef('r.id', '=', 'm.roleId'),
     )
     .select(['r.id', 'r.key', 'r.name', 'r.permissions'])
-    .where('m.workspaceId', '=', workspaceId)
+    .where('m.workspaceId', '=', workspaceLiteral(workspaceId))
     .where('m.userId', '=', userId);
   if (sessionId !== null) {
     query = query.where((eb) =>
@@ -48,7 +50,7 @@ export function findMemberRole(trx: Tx, workspaceId: string, userId: string, ses
           .selectFrom('sessions as s')
           .select('s.id')
           .where('s.id', '=', sessionId)
-          .whereRef('s.workspaceId', '=', 'm.workspaceId')
+          .where('s.workspaceId', '=', workspaceLiteral(workspaceId))
           .whereRef('s.userId', '=', 'm.userId')
           .where('s.expiresAt', '>', new Date()),
       ),

@@ -1074,6 +1074,8 @@ export async function selectDailyStats(
     replied: number;
   }[]
 > {
+  // Every table confined by the workspace's literal: a Citus coordinator routes the statement to its shard.
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<{
     day: string;
     sent: number;
@@ -1086,20 +1088,20 @@ export async function selectDailyStats(
   }>`
     select to_char((m.sent_at at time zone ${filter.timeZone})::date, 'YYYY-MM-DD') as day,
       count(*)::int as sent,
-      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = m.workspace_id
+      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = ${workspace}
         and e.message_id = m.id and e.kind = 'bounce'))::int as bounced,
-      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = m.workspace_id
+      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = ${workspace}
         and e.message_id = m.id and e.kind = 'open' and not e.machine))::int as opened,
-      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = m.workspace_id
+      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = ${workspace}
         and e.message_id = m.id and e.kind = 'open'))::int as opened_all,
-      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = m.workspace_id
+      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = ${workspace}
         and e.message_id = m.id and e.kind = 'click' and not e.machine))::int as clicked,
-      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = m.workspace_id
+      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = ${workspace}
         and e.message_id = m.id and e.kind = 'click'))::int as clicked_all,
-      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = m.workspace_id
+      count(*) filter (where exists (select 1 from email_events e where e.workspace_id = ${workspace}
         and e.message_id = m.id and e.kind = 'reply'))::int as replied
     from email_messages m
-    where m.workspace_id = ${workspaceId} and m.direction = 'out'
+    where m.workspace_id = ${workspace} and m.direction = 'out'
       and m.sent_at >= ${filter.from} and m.sent_at < ${filter.to}
       ${filter.templateId ? sql`and m.template_id = ${filter.templateId}` : sql``}
     group by 1 order by 1`.execute(raw(trx));

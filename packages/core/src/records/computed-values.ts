@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 import { sql } from 'kysely';
 import { AppError } from '../errors/app-error.ts';
 import type { Reader } from './access.ts';
@@ -119,7 +119,8 @@ export async function recordsLinkedFromActivities(
 /**
  * Stores values a module derived into a read-only number field with a column (the lead's `score`), for live
  * records, in one statement. Not an edit: no audit row, no record event, `updated_at` kept; the field is
- * read-only to every caller, so this is the only way it changes.
+ * read-only to every caller, so this is the only way it changes. The workspace is a literal: with a parameter, a
+ * Citus coordinator sent this `update … from unnest(…)` to every shard.
  */
 export async function writeComputedNumbers(
   trx: Tx,
@@ -138,6 +139,6 @@ export async function writeComputedNumbers(
   await sql`
     update ${sql.table(s.object.table)} as t set ${sql.ref(field.column)} = v.value
     from unnest(${ids}::uuid[], ${numbers}::numeric[]) as v(id, value)
-    where t.workspace_id = ${workspaceId} and t.id = v.id and t.deleted_at is null
+    where t.workspace_id = ${workspaceLiteral(workspaceId)} and t.id = v.id and t.deleted_at is null
       and ${sql.ref(`t.${field.column}`)} is distinct from v.value`.execute(s.raw);
 }

@@ -1,4 +1,4 @@
-import { type Tx, withWorkspace } from '@rabita/db';
+import { type Tx, withWorkspace, workspaceLiteral } from '@rabita/db';
 import { currencyDigits } from '@rabita/shared';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../context.ts';
@@ -138,12 +138,14 @@ export async function addLineItem(ctx: ServiceContext, dealId: string, input: Li
     const currency = await openDeal(trx, ctx, dealId);
     let unitPrice = line.unitPrice;
     if (input.productId) {
+      // Confined by the workspace's literal throughout: a Citus coordinator routes it to the workspace's shard.
+      const workspace = workspaceLiteral(workspaceId);
       const { rows } = await sql<{ active: boolean; price: string | null }>`
         select p.active, (select pp.price::text from price_book_prices pp
-                            join price_books b on b.workspace_id = pp.workspace_id and b.id = pp.price_book_id
-                          where pp.workspace_id = p.workspace_id and pp.product_id = p.id and b.is_default
+                            join price_books b on b.workspace_id = ${workspace} and b.id = pp.price_book_id
+                          where pp.workspace_id = ${workspace} and pp.product_id = p.id and b.is_default
                             and pp.currency = ${currency}) as price
-        from products p where p.workspace_id = ${workspaceId} and p.id = ${input.productId}::uuid`.execute(
+        from products p where p.workspace_id = ${workspace} and p.id = ${input.productId}::uuid`.execute(
         trx.withoutPlugins(),
       );
       const product = rows[0];

@@ -86,7 +86,9 @@ describe('ticket assignment', () => {
         products: [],
         tiers: [],
       });
-    await inDb((trx) => sql`update tickets set status = 'closed'`.execute(trx));
+    await inDb((trx) =>
+      sql`update tickets set status = 'closed' where workspace_id = ${admin.workspaceId}`.execute(trx),
+    );
   });
 
   it('lists every member as an agent with defaults, and an agent marks themself away but not others', async () => {
@@ -193,17 +195,15 @@ describe('ticket assignment', () => {
     expect((await ticket({ requester: person.id })).owner).toBe(meanwhile.owner);
     // Eight days later, nothing recent: round robin again.
     await inDb((trx) =>
-      sql`update tickets set created_at = now() - interval '8 days' where requester_id = ${person.id}`.execute(
-        trx,
-      ),
+      sql`update tickets set created_at = now() - interval '8 days'
+        where workspace_id = ${admin.workspaceId} and requester_id = ${person.id}`.execute(trx),
     );
     const owners = new Set<string | null>();
     for (let i = 0; i < 3; i++) {
       owners.add((await ticket({ requester: person.id })).owner);
       await inDb((trx) =>
-        sql`update tickets set created_at = now() - interval '8 days' where requester_id = ${person.id}`.execute(
-          trx,
-        ),
+        sql`update tickets set created_at = now() - interval '8 days'
+        where workspace_id = ${admin.workspaceId} and requester_id = ${person.id}`.execute(trx),
       );
     }
     expect(owners.size).toBe(3);
@@ -216,12 +216,14 @@ describe('ticket assignment', () => {
     await ticket({ owner: agents.dariush.userId });
     await ticket({ owner: agents.dariush.userId });
     await inDb((trx) =>
-      sql`update tickets set sla_due_at = now() + interval '30 minutes' where id = ${due.id}`.execute(trx),
+      sql`update tickets set sla_due_at = now() + interval '30 minutes'
+        where workspace_id = ${admin.workspaceId} and id = ${due.id}`.execute(trx),
     );
     expect((await ticket()).owner).toBe(agents.dariush.userId);
     // With a day left her ticket weighs about 1.2: she now has the least load (1.2 < 3).
     await inDb((trx) =>
-      sql`update tickets set sla_due_at = now() + interval '24 hours' where id = ${due.id}`.execute(trx),
+      sql`update tickets set sla_due_at = now() + interval '24 hours'
+        where workspace_id = ${admin.workspaceId} and id = ${due.id}`.execute(trx),
     );
     expect((await ticket()).owner).toBe(agents.layla.userId);
   });
@@ -266,7 +268,9 @@ describe('ticket assignment', () => {
     expect((await ok('GET', `/objects/tickets/${unowned.id}`)).owner).toBe(agents.sam.userId);
     const changes = await inDb((trx) =>
       sql<{ cause: { kind: string; runId: string } }>`select cause from record_changes
-        where record_id = ${unowned.id} and cause is not null`.execute(trx),
+        where workspace_id = ${admin.workspaceId} and record_id = ${unowned.id} and cause is not null`.execute(
+        trx,
+      ),
     );
     expect(changes.rows.map((r) => r.cause)).toContainEqual(
       expect.objectContaining({ kind: 'assignment', runId: rid }),

@@ -1,4 +1,4 @@
-import type { Tx } from '@rabita/db';
+import { type Tx, workspaceLiteral } from '@rabita/db';
 import { type RawBuilder, sql } from 'kysely';
 
 export interface NpsSettings {
@@ -121,19 +121,21 @@ export async function selectCampaigns(
   trx: Tx,
   workspaceId: string,
 ): Promise<(NpsCampaignRow & { runs: number; sent: number; answered: number; skipped: number })[]> {
+  // Every table confined by the workspace's literal, so a Citus coordinator routes the statement to its shard.
+  const workspace = workspaceLiteral(workspaceId);
   const { rows } = await sql<
     NpsCampaignRow & { runs: number; sent: number; answered: number; skipped: number }
   >`
     select c.id, c.name, c.filter, c.owner_user_id, c.first_run_at, c.repeat_months, c.next_run_at, c.active,
       c.created_at,
-      (select count(*)::int from nps_runs r where r.workspace_id = c.workspace_id and r.campaign_id = c.id) as runs,
+      (select count(*)::int from nps_runs r where r.workspace_id = ${workspace} and r.campaign_id = c.id) as runs,
       count(s.id) filter (where s.sent_at is not null)::int as sent,
       count(s.id) filter (where s.status = 'answered')::int as answered,
       count(s.id) filter (where s.status = 'skipped')::int as skipped
     from nps_campaigns c
-    left join nps_runs r on r.workspace_id = c.workspace_id and r.campaign_id = c.id
-    left join nps_surveys s on s.workspace_id = r.workspace_id and s.run_id = r.id
-    where c.workspace_id = ${workspaceId}
+    left join nps_runs r on r.workspace_id = ${workspace} and r.campaign_id = c.id
+    left join nps_surveys s on s.workspace_id = ${workspace} and s.run_id = r.id
+    where c.workspace_id = ${workspace}
     group by c.workspace_id, c.id
     order by c.created_at desc, c.id limit 200`.execute(trx);
   return rows;
