@@ -9,13 +9,14 @@ import { type Tx, workspaceLiteral } from '@rabita/db';
  * workspace. Undefined otherwise.
  */
 export function findLiveApiKeyRole(trx: Tx, workspaceId: string, apiKeyId: string) {
+  const ws = workspaceLiteral(workspaceId);
   return trx
     .selectFrom('apiKeys as k')
     .innerJoin('roles as r', (j) =>
       j.onRef('r.workspaceId', '=', 'k.workspaceId').onRef('r.id', '=', 'k.roleId'),
     )
     .select(['r.id', 'r.key', 'r.name', 'r.permissions'])
-    .where('k.workspaceId', '=', workspaceLiteral(workspaceId))
+    .where('k.workspaceId', '=', ws)
     .where('k.id', '=', apiKeyId)
     .where('k.revokedAt', 'is', null)
     .where((eb) =>
@@ -25,7 +26,7 @@ export function findLiveApiKeyRole(trx: Tx, workspaceId: string, apiKeyId: strin
           eb
             .selectFrom('memberships as m')
             .select('m.userId')
-            .where('m.workspaceId', '=', workspaceLiteral(workspaceId))
+            .where('m.workspaceId', '=', ws)
             .whereRef('m.userId', '=', 'k.createdBy'),
         ),
       ]),
@@ -35,13 +36,14 @@ export function findLiveApiKeyRole(trx: Tx, workspaceId: string, apiKeyId: strin
 
 /** A member's current role; with a session id, only while that session is live in this workspace. */
 export function findMemberRole(trx: Tx, workspaceId: string, userId: string, sessionId: string | null) {
+  const ws = workspaceLiteral(workspaceId);
   let query = trx
     .selectFrom('memberships as m')
     .innerJoin('roles as r', (j) =>
       j.onRef('r.workspaceId', '=', 'm.workspaceId').onRef('r.id', '=', 'm.roleId'),
     )
     .select(['r.id', 'r.key', 'r.name', 'r.permissions'])
-    .where('m.workspaceId', '=', workspaceLiteral(workspaceId))
+    .where('m.workspaceId', '=', ws)
     .where('m.userId', '=', userId);
   if (sessionId !== null) {
     query = query.where((eb) =>
@@ -50,7 +52,7 @@ export function findMemberRole(trx: Tx, workspaceId: string, userId: string, ses
           .selectFrom('sessions as s')
           .select('s.id')
           .where('s.id', '=', sessionId)
-          .where('s.workspaceId', '=', workspaceLiteral(workspaceId))
+          .where('s.workspaceId', '=', ws)
           .whereRef('s.userId', '=', 'm.userId')
           .where('s.expiresAt', '>', new Date()),
       ),

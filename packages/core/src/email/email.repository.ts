@@ -56,9 +56,9 @@ const mailboxColumns = (workspace: RawBuilder<string>) => sql`m.*, coalesce((sel
   (select count(*)::int from email_skips s where s.workspace_id = ${workspace} and s.mailbox_id = m.id) as skipped`;
 
 export async function selectMailboxes(trx: Tx, workspaceId: string): Promise<MailboxRow[]> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<MailboxRow>`
-    select ${mailboxColumns(workspaceLiteral(workspaceId))} from mailboxes m
-    where m.workspace_id = ${workspaceLiteral(workspaceId)}
+    select ${mailboxColumns(ws)} from mailboxes m where m.workspace_id = ${ws}
     order by m.name, m.id`.execute(raw(trx));
   return rows;
 }
@@ -68,9 +68,11 @@ export async function selectMailbox(
   workspaceId: string,
   id: string,
 ): Promise<MailboxRow | undefined> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<MailboxRow>`
-    select ${mailboxColumns(workspaceLiteral(workspaceId))} from mailboxes m
-    where m.workspace_id = ${workspaceLiteral(workspaceId)} and m.id = ${id}`.execute(raw(trx));
+    select ${mailboxColumns(ws)} from mailboxes m where m.workspace_id = ${ws} and m.id = ${id}`.execute(
+    raw(trx),
+  );
   return rows[0];
 }
 

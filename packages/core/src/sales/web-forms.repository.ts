@@ -150,6 +150,7 @@ export async function selectSubmission(
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<SubmissionRow | undefined> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = options.lock
     ? await sql<SubmissionRow>`
     select s.id::text, s.form_id::text as "formId", f.target, s.status, s.reasons, s.submitted,
@@ -161,8 +162,9 @@ export async function selectSubmission(
     where s.workspace_id = ${workspaceId} and s.id = ${id}
     for update of s`.execute(trx.withoutPlugins())
     : await sql<SubmissionRow>`
-    select ${submissionColumns(workspaceLiteral(workspaceId))} from web_form_submissions
-    where workspace_id = ${workspaceLiteral(workspaceId)} and id = ${id}`.execute(trx.withoutPlugins());
+    select ${submissionColumns(ws)} from web_form_submissions where workspace_id = ${ws} and id = ${id}`.execute(
+        trx.withoutPlugins(),
+      );
   return rows[0];
 }
 
@@ -173,9 +175,10 @@ export async function selectSubmissions(
   filter: { status?: string | undefined; formId?: string | undefined; before?: string | undefined },
   limit: number,
 ): Promise<SubmissionRow[]> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<SubmissionRow>`
-    select ${submissionColumns(workspaceLiteral(workspaceId))} from web_form_submissions
-    where workspace_id = ${workspaceLiteral(workspaceId)}
+    select ${submissionColumns(ws)} from web_form_submissions
+    where workspace_id = ${ws}
       ${filter.status ? sql`and status = ${filter.status}` : sql``}
       ${filter.formId ? sql`and form_id = ${filter.formId}` : sql``}
       ${filter.before ? sql`and id < ${filter.before}` : sql``}
