@@ -14,6 +14,7 @@ import type { MailDeps } from './mailboxes.service.ts';
 import * as outboxTables from './outbox.migrations.ts';
 import { deliverOutbox, SEND_TASK } from './outbox.service.ts';
 import { rematchOnAddressChange } from './rematch.ts';
+import * as sendSummaries from './send-summaries.migrations.ts';
 import * as sendsView from './sends.migrations.ts';
 import { dealClosedStopsSequences } from './sequences.events.ts';
 import * as sequenceTables from './sequences.migrations.ts';
@@ -53,6 +54,7 @@ export const emailModule: ModuleManifest = {
     'email-0006-early-bounces': earlyBounceTables,
     'email-0007-claim-by-row': claimByRow,
     'email-0008-sends': sendsView,
+    'email-0009-send-summaries': sendSummaries,
   },
   permissions: [{ action: 'mailboxes.manage', roles: [] }],
   errors: EMAIL_ERRORS,

@@ -962,6 +962,38 @@ export async function insertEventsByMessageId(
                 ${events.map((e) => e.machine)}::boolean[], ${events.map((e) => JSON.stringify(e.detail))}::jsonb[])
       as e (id, mid, kind, at, machine, detail)
     join email_messages m on m.workspace_id = ${workspaceId} and m.message_id = e.mid`.execute(raw(trx));
+  await summariseSends(
+    trx,
+    workspaceId,
+    events.map((e) => e.messageId),
+  );
+}
+
+/**
+ * Writes again, from their events, the summaries of the messages named by Message-ID (`email_send_summaries`,
+ * `email-0009`: the first open, click, reply and bounce a person made, and the last event), which the sent-email
+ * view reads. Every write or flag of a message's events calls it in the same transaction; one statement, which a
+ * cluster runs on the workspace's shard.
+ */
+async function summariseSends(trx: Tx, workspaceId: string, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  const ws = workspaceLiteral(workspaceId);
+  await sql`
+    insert into email_send_summaries as s
+      (workspace_id, message_id, opened_at, clicked_at, replied_at, bounced_at, last_event_at)
+    select m.workspace_id, m.id,
+      min(e.at) filter (where e.kind = 'open' and not e.machine),
+      min(e.at) filter (where e.kind = 'click' and not e.machine),
+      min(e.at) filter (where e.kind = 'reply' and not e.machine),
+      min(e.at) filter (where e.kind = 'bounce' and not e.machine),
+      max(e.at)
+    from email_messages m
+    join email_events e on e.workspace_id = ${ws} and e.message_id = m.id
+    where m.workspace_id = ${ws} and m.message_id = any(${[...new Set(messageIds)]}::text[])
+    group by m.workspace_id, m.id
+    on conflict (workspace_id, message_id) do update set opened_at = excluded.opened_at,
+      clicked_at = excluded.clicked_at, replied_at = excluded.replied_at, bounced_at = excluded.bounced_at,
+      last_event_at = excluded.last_event_at`.execute(raw(trx));
 }
 
 /** Serialises the bounce of a Message-ID with the storing of that message, so neither misses the other. */
@@ -990,7 +1022,7 @@ export async function insertBounceEvent(
     from email_messages m where m.workspace_id = ${workspaceId} and m.message_id = ${event.messageId}`.execute(
     raw(trx),
   );
-  if (Number(numAffectedRows ?? 0) > 0) return;
+  if (Number(numAffectedRows ?? 0) > 0) return summariseSends(trx, workspaceId, [event.messageId]);
   await sql`
     insert into email_early_events (workspace_id, message_id, kind, at, detail)
     values (${workspaceId}, ${event.messageId}, ${event.kind}, ${event.at}, ${JSON.stringify(event.detail)}::jsonb)
@@ -1006,12 +1038,11 @@ export async function selectMessageTimes(
   workspaceId: string,
   messageId: string,
 ): Promise<{ sent_at: Date; last_click: Date | null } | undefined> {
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<{ sent_at: Date; last_click: Date | null }>`
-    select m.sent_at, (select max(e.at) from email_events e where e.workspace_id = m.workspace_id
+    select m.sent_at, (select max(e.at) from email_events e where e.workspace_id = ${ws}
                        and e.message_id = m.id and e.kind = 'click') as last_click
-    from email_messages m where m.workspace_id = ${workspaceId} and m.message_id = ${messageId}`.execute(
-    raw(trx),
-  );
+    from email_messages m where m.workspace_id = ${ws} and m.message_id = ${messageId}`.execute(raw(trx));
   return rows[0];
 }
 
@@ -1118,21 +1149,24 @@ export async function selectDailyStats(
  * columns inside an UPDATE (OPERATIONS.md, "Citus"); in a SELECT it is fine everywhere.
  */
 export async function flagMachineEvents(trx: Tx, workspaceId: string, messageIds: string[]): Promise<void> {
+  // Every table confined by the workspace's literal: the correlated `exists` then stays on its shard on a cluster.
+  const ws = workspaceLiteral(workspaceId);
   const { rows } = await sql<{ id: string }>`
     select e.id
     from email_messages m
-    join email_events e on e.workspace_id = m.workspace_id and e.message_id = m.id
-    where m.workspace_id = ${workspaceId} and m.message_id = any(${messageIds}::text[])
+    join email_events e on e.workspace_id = ${ws} and e.message_id = m.id
+    where m.workspace_id = ${ws} and m.message_id = any(${messageIds}::text[])
       and not e.machine and e.kind in ('open', 'click')
       and (e.at < m.sent_at + interval '5 seconds'
         or (e.kind = 'click' and exists (
-          select 1 from email_events o where o.workspace_id = e.workspace_id and o.message_id = e.message_id
+          select 1 from email_events o where o.workspace_id = ${ws} and o.message_id = e.message_id
             and o.kind = 'click' and o.id <> e.id and o.at between e.at - interval '2 seconds'
             and e.at + interval '2 seconds')))`.execute(raw(trx));
   if (rows.length === 0) return;
   await sql`
     update email_events set machine = true
     where workspace_id = ${workspaceId} and id = any(${rows.map((r) => r.id)}::uuid[])`.execute(raw(trx));
+  await summariseSends(trx, workspaceId, messageIds);
 }
 
 // Sequences

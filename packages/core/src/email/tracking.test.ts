@@ -231,6 +231,36 @@ describe('opens, clicks, replies and bounces of sent mail, with real SMTP and IM
     expect(data.filter((d) => d.openedAt).length).toBe(1);
     expect(data.filter((d) => d.repliedAt).length).toBe(1);
     expect(data.filter((d) => d.bouncedAt).length).toBe(1);
+    // The times are the summaries the module keeps as it writes and flags events (email-0009); each is what the
+    // message's own events say, machine opens and clicks left out, and the last event moves `updatedAt`.
+    const fromEvents = await rows<Record<string, string | null>>(
+      `select m.id,
+         min(e.at) filter (where e.kind = 'open' and not e.machine) as "openedAt",
+         min(e.at) filter (where e.kind = 'click' and not e.machine) as "clickedAt",
+         min(e.at) filter (where e.kind = 'reply' and not e.machine) as "repliedAt",
+         min(e.at) filter (where e.kind = 'bounce' and not e.machine) as "bouncedAt",
+         greatest(m.sent_at, max(e.at)) as "updatedAt"
+       from email_messages m left join email_events e on e.workspace_id = m.workspace_id and e.message_id = m.id
+       where m.workspace_id = '${admin.workspaceId}' and m.direction = 'out' and m.sent_by_user_id is not null
+       group by m.id, m.sent_at`,
+    );
+    const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
+    const times = ['openedAt', 'clickedAt', 'repliedAt', 'bouncedAt'] as const;
+    const read = await call('POST', '/objects/emailSends/query', {
+      fields: [...times, 'updatedAt'],
+      limit: 50,
+    });
+    expect(
+      Object.fromEntries(
+        (read.json() as { data: Record<string, unknown>[] }).data.map((d) => [
+          d.id,
+          [...times, 'updatedAt'].map((k) => iso(d[k])),
+        ]),
+      ),
+    ).toEqual(
+      Object.fromEntries(fromEvents.map((e) => [e.id, [...times, 'updatedAt'].map((k) => iso(e[k]))])),
+    );
+    expect(await rows(`select 1 from email_events where machine`)).not.toEqual([]);
     // No subject, body or address leaves the mailbox's rules this way.
     expect(listed.body).not.toContain('پیشنهاد ویژه');
     expect(listed.body).not.toContain('customer.example');

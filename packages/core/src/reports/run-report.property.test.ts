@@ -2,6 +2,7 @@ import { setWorkspaceStatement } from '@rabita/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, signUp, type TestApp } from '../../../../test/harness.ts';
+import { explainable, type PlanNode, planNodes } from '../../../../test/plan.ts';
 import { principalForMember } from '../auth/members.service.ts';
 import type { ReportDefinition } from './report-definition.ts';
 import { compileReportQuery } from './run-report.ts';
@@ -381,11 +382,13 @@ describe('reports added up per day first', () => {
         'enable_bitmapscan = off',
       ])
         await client.query(`set local ${setting}`);
-      const { rows } = await client.query<{ 'QUERY PLAN': { Plan: Node }[] }>(
-        `explain (format json) ${query.sql}`,
-        query.parameters as unknown[],
+      // On a Citus cluster: the plan of the task on the workspace's worker, for the values given (test/plan.ts).
+      const statement = explainable(query.sql, query.parameters);
+      const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+        `explain (format json) ${statement.text}`,
+        statement.values,
       );
-      plan = rows[0]!['QUERY PLAN'][0]!.Plan;
+      plan = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan)[0] as Node;
     } finally {
       await client.query('rollback');
       client.release();
