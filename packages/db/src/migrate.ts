@@ -51,12 +51,19 @@ async function lockHolder(db: Kysely<unknown>): Promise<MigrationLockHolder | un
   return rows[0];
 }
 
-/** The migrating connection's settings: a dead client is noticed within seconds (see migrateToLatest). */
+/**
+ * The migrating connection's settings: a dead client is noticed within seconds (see migrateToLatest). On a Citus
+ * coordinator already placed, a migration that reads or writes distributed tables across shards and then changes a
+ * distributed object (a backfill, then a view made again: `email-0009`) is refused in Citus's default parallel mode
+ * ("cannot run view command because there was a parallel operation on a distributed table in the transaction"), so
+ * the migrations' one transaction runs in its sequential mode; on one PostgreSQL the setting is an inert placeholder.
+ */
 const SESSION_SETTINGS = [
   ['client_connection_check_interval', '2000'],
   ['tcp_keepalives_idle', '30'],
   ['tcp_keepalives_interval', '10'],
   ['tcp_keepalives_count', '3'],
+  ['citus.multi_shard_modify_mode', 'sequential'],
 ] as const;
 
 export interface MigrateOptions {

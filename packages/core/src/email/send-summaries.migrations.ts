@@ -43,8 +43,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       max(e.at)
     from email_events as e
     group by e.workspace_id, e.message_id`.execute(db);
+  // Dropped and made again, not replaced: on a Citus cluster migrated before this, the view is a distributed object
+  // (Citus copied it to the workers with its tables), and Citus refuses to replace one with a dependency on a table
+  // not yet distributed ("has dependency to … that is not in Citus' metadata"); a new view over it is made on the
+  // coordinator alone, which is where views are read. In one transaction, as every migration; the same on one
+  // PostgreSQL.
+  await sql`drop view email_sends`.execute(db);
   await sql`
-    create or replace view email_sends with (security_invoker = true) as
+    create view email_sends with (security_invoker = true) as
     select m.workspace_id, m.id, m.sent_at as created_at,
       greatest(m.sent_at, s.last_event_at) as updated_at,
       m.sent_by_user_id as created_by, null::timestamptz as deleted_at, '{}'::jsonb as custom,
@@ -54,4 +60,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     left join email_templates as t on t.workspace_id = m.workspace_id and t.id = m.template_id
     left join email_send_summaries as s on s.workspace_id = m.workspace_id and s.message_id = m.id
     where m.direction = 'out' and m.sent_by_user_id is not null`.execute(db);
+  await sql`grant select on email_sends to rabita_app`.execute(db);
 }
