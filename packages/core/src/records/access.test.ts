@@ -162,6 +162,50 @@ describe('record permissions', () => {
     });
     expect(dangling.statusCode).toBe(400);
     expect(dangling.json().errors[0].field).toBe('body.company');
+
+    // A batch of creates is written in one go when every checked row is good, and row by row when the write meets
+    // what only the database sees (a unique value taken by another record, or by an earlier row of the batch): each
+    // row is answered on its own either way, in its place.
+    const good = await as(admin.cookie)('POST', '/objects/companies/batch', {
+      records: [{ name: 'شرکت یک', taxId: '201' }, { name: 'شركة اثنان', taxId: '202' }, { name: 'Three' }],
+    });
+    expect(good.statusCode, good.body).toBe(200);
+    expect(good.json().data.map((r: { index: number; created: boolean }) => [r.index, r.created])).toEqual([
+      [0, true],
+      [1, true],
+      [2, true],
+    ]);
+    const mixed = await as(admin.cookie)('POST', '/objects/companies/batch', {
+      records: [
+        { name: 'Four', taxId: '301' },
+        { name: 'Taken', taxId: '123' },
+        { name: 42 },
+        { name: 'Again in the batch', taxId: '301' },
+        { name: 'Five' },
+      ],
+    });
+    expect(mixed.statusCode, mixed.body).toBe(200);
+    const rows = mixed.json().data as { index: number; id?: string; error?: { code: string } }[];
+    expect(rows.map((r) => [r.index, r.error?.code ?? 'created'])).toEqual([
+      [0, 'created'],
+      [1, 'conflict'],
+      [2, 'validation_failed'],
+      [3, 'conflict'],
+      [4, 'created'],
+    ]);
+    const names = await as(admin.cookie)('POST', '/objects/companies/query', {
+      filter: {
+        field: 'name',
+        op: 'in',
+        value: ['Four', 'Taken', 'Again in the batch', 'Five', 'شرکت یک', 'Three'],
+      },
+      fields: ['name'],
+      limit: 50,
+    });
+    expect(names.statusCode, names.body).toBe(200);
+    expect((names.json().data as { name: string }[]).map((c) => c.name).sort()).toEqual(
+      ['Five', 'Four', 'Three', 'شرکت یک'].sort(),
+    );
   });
 
   it('applies the same hidden fields and own-records rule to search, exports, aggregates, the timeline and batch matching', async () => {

@@ -258,6 +258,28 @@ describe('records', () => {
     });
     expect(mismatch.statusCode).toBe(400);
     expect(mismatch.json().errors[0].field).toBe('body.stage');
+    // In a batch the sales module's rule refuses its row alone: the batch written at once fails on it, is undone,
+    // and its rows are written one by one, each answered in its place (the rule's problem named under its row, as the engine's own are).
+    const batch = await call('POST', '/objects/deals/batch', {
+      records: [
+        { name: 'قرارداد اول' },
+        { name: 'Mismatched', pipeline: other.id, stage: stages[1].id },
+        { name: 'عقد ثالث', stage: stages[2].id },
+      ],
+    });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const rows = batch.json().data as {
+      index: number;
+      id?: string;
+      error?: { errors?: { field: string }[] };
+    }[];
+    expect(rows.map((r) => [r.index, Boolean(r.id), r.error?.errors?.[0]?.field ?? null])).toEqual([
+      [0, true, null],
+      [1, false, 'body.records.1.stage'],
+      [2, true, null],
+    ]);
+    const third = (await call('GET', `/objects/deals/${rows[2]!.id}`)).json();
+    expect(third).toMatchObject({ pipeline: pipeline.id, stage: stages[2].id, probability: 60 });
   });
 
   it('upserts a batch by emails or phones in any written form, one row at a time, never guessing between two', async () => {
