@@ -583,4 +583,67 @@ describe.skipIf(!citusUrl)('on a Citus coordinator (skipped unless RABITA_TEST_C
     expect(await migrateToLatest(owner, migrations)).toEqual([]);
     expect(await distributeTables(owner)).toEqual({ citus: true, done: [] });
   }, 120_000);
+
+  it('applies a later migration that fills a new table from placed ones and makes a view over it again', async () => {
+    if (!owner) return;
+    // `email-0009-send-summaries` as it met clusters placed before it: undone here — its table gone, and the view it
+    // makes again a distributed object over the placed messages — with sent messages and their events in place.
+    await sql`drop view email_sends`.execute(owner);
+    await sql`drop table email_send_summaries`.execute(owner);
+    await sql`delete from rabita_migration where name = 'email-0009-send-summaries'`.execute(owner);
+    await sql`create view email_sends with (security_invoker = true) as
+      select m.workspace_id, m.id from email_messages m`.execute(owner);
+    const distributedView = await sql`
+      select 1 from pg_dist_object where classid = 'pg_class'::regclass and objid = 'email_sends'::regclass`.execute(
+      owner,
+    );
+    expect(distributedView.rows).toHaveLength(1);
+    const ws = crypto.randomUUID();
+    const user = crypto.randomUUID();
+    const messages = [crypto.randomUUID(), crypto.randomUUID()];
+    await sql`insert into workspaces (id, name) values (${ws}, 'Sent before the upgrade')`.execute(owner);
+    await sql`insert into users (id, email, email_normalized, name)
+      values (${user}, ${`${user}@example.com`}, ${`${user}@example.com`}, 'Sara')`.execute(owner);
+    for (const [i, id] of messages.entries())
+      await sql`insert into email_messages (workspace_id, id, message_id, thread_id, sent_at, direction,
+          sent_by_user_id, mailbox_id)
+        values (${ws}, ${id}, ${`<${id}@example.com>`}, ${crypto.randomUUID()}, ${`2026-12-0${i + 1}T08:00:00Z`},
+          'out', ${user}, ${crypto.randomUUID()})`.execute(owner);
+    const events: [string, string, string, boolean][] = [
+      [messages[0]!, 'open', '2026-12-01T08:00:02Z', true],
+      [messages[0]!, 'open', '2026-12-01T09:00:00Z', false],
+      [messages[0]!, 'reply', '2026-12-02T10:00:00Z', false],
+    ];
+    for (const [message, kind, at, machine] of events)
+      await sql`insert into email_events (workspace_id, id, message_id, kind, at, machine)
+        values (${ws}, ${crypto.randomUUID()}, ${message}, ${kind}, ${at}, ${machine})`.execute(owner);
+
+    expect(await migrateToLatest(owner, migrations)).toEqual(['email-0009-send-summaries']);
+    const placed = await sql<{ colocated: boolean; local: string }>`
+      select p.colocationid = (select colocationid from pg_dist_partition
+          where logicalrelid = 'email_messages'::regclass) as colocated,
+        pg_relation_size('email_send_summaries')::text as local
+      from pg_dist_partition p where p.logicalrelid = 'email_send_summaries'::regclass`.execute(owner);
+    // Placed beside the messages, its rows on the shards and none left in the coordinator's own table.
+    expect(placed.rows).toEqual([{ colocated: true, local: '0' }]);
+    const sends = await sql<Record<string, unknown>>`
+      select id, opened_at, replied_at, clicked_at, updated_at from email_sends where workspace_id = ${ws}
+      order by created_at`.execute(owner);
+    expect(sends.rows).toEqual([
+      {
+        id: messages[0],
+        opened_at: new Date('2026-12-01T09:00:00Z'),
+        replied_at: new Date('2026-12-02T10:00:00Z'),
+        clicked_at: null,
+        updated_at: new Date('2026-12-02T10:00:00Z'),
+      },
+      {
+        id: messages[1],
+        opened_at: null,
+        replied_at: null,
+        clicked_at: null,
+        updated_at: new Date('2026-12-02T08:00:00Z'),
+      },
+    ]);
+  }, 300_000);
 });
