@@ -841,11 +841,12 @@ export async function distributeTables(db: Kysely<unknown>): Promise<CitusDistri
     // A table placed with rows (a later migration's backfill on a cluster placed before it: `email-0009`) has them
     // copied to its shards and keeps the originals on the coordinator, where nothing reads them; Citus leaves
     // removing them to the caller.
-    for (const step of done)
-      await attempt(trx, failures, { table: step.table, step: 'coordinator copy removed' }, async () => {
-        await sql`
-          select truncate_local_data_after_distributing_table(${step.table}::regclass)
-          where pg_relation_size(${step.table}::regclass) > 0`.execute(trx);
+    const { rows: copied } = await sql<{ table: string }>`
+      select t as table from unnest(${done.map((d) => d.table)}::text[]) as t
+      where pg_relation_size(t::regclass) > 0`.execute(trx);
+    for (const { table } of copied)
+      await attempt(trx, failures, { table, step: 'coordinator copy removed' }, async () => {
+        await sql`select truncate_local_data_after_distributing_table(${table}::regclass)`.execute(trx);
       });
     if (failures.length === 0) {
       await useClusterForms(trx, failures);
