@@ -4,10 +4,18 @@ import { type Browser, chromium, type Locator } from 'playwright-core';
 import { findChromium } from '../packages/core/src/pdf/chromium.ts';
 
 /**
+ * The browser a test takes when it names none: the rule's, or with `RABITA_TEST_BROWSER=bundled` the one inside
+ * @sparticuz/chromium. That one is a headless shell, without the full browser Debian's runs headless: the same
+ * screens cost it about a fifth less CPU, and `.ci/run` drives the screens with it (ARCHITECTURE.md, "CI: what runs
+ * where"). Tests that are about the browser itself (Arabic script, PDFs) name theirs.
+ */
+const DEFAULT_BROWSER = process.env.RABITA_TEST_BROWSER === 'bundled' ? 'bundled' : 'by-rule';
+
+/**
  * Starts headless Chromium with the flags and environment the chosen browser needs; `bundled` takes the one inside
  * @sparticuz/chromium even where the machine has its own, so a machine with Debian's tests both.
  */
-export async function launchBrowser(which: 'by-rule' | 'bundled' = 'by-rule'): Promise<Browser> {
+export async function launchBrowser(which: 'by-rule' | 'bundled' = DEFAULT_BROWSER): Promise<Browser> {
   const found = await findChromium(
     which === 'bundled' ? { systemPath: null } : { configuredPath: process.env.CHROMIUM_PATH },
   );
