@@ -15,6 +15,7 @@ import {
   MODULES,
   type ModuleManifest,
   objectsOpenApi,
+  presentedSerializer,
   type RouteDeps,
   readOrCreateSecretKey,
   type ThrottleLimits,
@@ -78,7 +79,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Lists of gate-shaped records skip the zod encode (core `http/presented-response.ts`); every other response is
+  // encoded through its schema.
+  app.setSerializerCompiler(
+    (route) =>
+      presentedSerializer(route.schema) ??
+      serializerCompiler(route as Parameters<typeof serializerCompiler>[0]),
+  );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -39,6 +39,7 @@ export type { ChangeSource, RecordEvent, RecordEventKind } from './events/record
 export { restoreWorkspaceArchive, writeWorkspaceArchive } from './exports/archive.service.ts';
 export { exportsRoutes } from './exports/exports.routes.ts';
 export { exportRecords, toCsv, toXlsx } from './exports/exports.service.ts';
+export { presentedSerializer } from './http/presented-response.ts';
 export {
   contextOf,
   principalOf,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
+import { presentedResponse } from '../http/presented-response.ts';
 import { contextOf, principalOf, problemSchema, type RouteDeps } from '../http/route-kit.ts';
 import { batchRecords } from './batch-records.ts';
 import { countRecords } from './count-estimate.ts';
@@ -22,17 +23,19 @@ const recordBody = z
   .describe('The record’s fields by key; see GET /metadata/objects.');
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 const recordSchema = z.record(z.string(), z.unknown());
-const listResponse = z.object({
-  data: z.array(z.record(z.string(), z.unknown())),
-  nextCursor: z.string().nullable(),
-  backCursor: z
-    .string()
-    .nullable()
-    .optional()
-    .describe(
-      'Reads the other way from the page’s first row (with the opposite `reverse`): the rows before it.',
-    ),
-});
+const listResponse = presentedResponse(
+  z.object({
+    data: z.array(z.record(z.string(), z.unknown())),
+    nextCursor: z.string().nullable(),
+    backCursor: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'Reads the other way from the page’s first row (with the opposite `reverse`): the rows before it.',
+      ),
+  }),
+);
 const seekDescription =
   'Start at the first row whose first sort key is at or after this value in the sort’s order (JSON: "Karimi", ' +
   '42, null for the rows where it is empty); not with a cursor. GET /objects/{object}/keys finds a value near a position.';
