@@ -19,6 +19,14 @@ const DATABASE_VARIABLE = 'RABITA_WEB_PROCESS_DATABASE';
 const RESTARTS_PER_MINUTE = 5;
 /** How long a web process may take to finish its requests once asked to stop, before it is killed. */
 const STOP_MS = 25_000;
+/**
+ * How long a web process stopped by SIGINT, SIGTERM or SIGHUP waits to be called unexpected. Ctrl-C at a terminal and
+ * a service manager's stop reach the whole process group: a web process may go (one still starting goes at once)
+ * before this process has heard the same signal and begun to stop, and it would be started again, its going logged
+ * as an error. Waited this long, a stop that is under way is seen; a web process stopped alone by such a signal is
+ * started again after it.
+ */
+const GROUP_SIGNAL_MS = 2_000;
 
 /** What a web process tells the first one. */
 type Report = { rabita: 'listening' } | { rabita: 'failed'; message: string; userFacing: boolean };
@@ -92,6 +100,12 @@ export async function startWebProcesses(
         reject(
           failure ?? new Error(`a web process stopped while starting (${signal ?? `exit code ${code}`})`),
         );
+        const groupSignal = signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP';
+        if (groupSignal && started && !stopping)
+          setTimeout(() => replace(code, signal), GROUP_SIGNAL_MS).unref();
+        else replace(code, signal);
+      });
+      const replace = (code: number | null, signal: string | null) => {
         if (stopping || !started) return;
         const now = Date.now();
         restarts = [...restarts.filter((at) => now - at < 60_000), now];
@@ -106,10 +120,12 @@ export async function startWebProcesses(
           'a web process stopped unexpectedly; starting another',
         );
         fork().catch((error) => {
-          // One asked to stop while it started is not a failure.
-          if (!stopping) log.error({ err: error }, 'a replacement web process did not start');
+          // One asked to stop while it started is not a failure (the group's signal may reach it first: see above).
+          setTimeout(() => {
+            if (!stopping) log.error({ err: error }, 'a replacement web process did not start');
+          }, GROUP_SIGNAL_MS).unref();
         });
-      });
+      };
     });
   };
 
