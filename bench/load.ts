@@ -1,4 +1,5 @@
 // HTTP load for the benchmarks: one request driven by autocannon for a fixed time, every response timed.
+import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { type Figures, summarise } from './stats.ts';
 
@@ -9,11 +10,43 @@ export interface LoadRequest {
   body?: string;
 }
 
+/** What `drive` hands its worker thread (`load-thread.ts`). */
+export interface LoadJob {
+  target: { base: string; cookie: string; seconds: number };
+  request: LoadRequest;
+  connections: number;
+}
+
 /**
  * Sends `request` to `base` with `connections` at once for `seconds`, signed in by `cookie`, and sums up the
- * response times; a status of 400 or above counts as an error, as do autocannon's errors and timeouts.
+ * response times; a status of 400 or above counts as an error, as do autocannon's errors and timeouts. The clients
+ * run in a worker thread of their own (`load-thread.ts`): a bench that builds the app in its own process
+ * (`service-speed.ts`) would otherwise time every response with the clients taking turns with the server on one
+ * event loop, reading and timing 8 connections' responses between the server's own requests, which no deployment
+ * does (the same reason `calls-pop.ts` drives its background from a thread).
  */
-export async function drive(
+export function drive(
+  target: { base: string; cookie: string; seconds: number },
+  request: LoadRequest,
+  connections: number,
+): Promise<Figures> {
+  const job: LoadJob = { target, request, connections };
+  const worker = new Worker(new URL('./load-thread.ts', import.meta.url), { workerData: job });
+  return new Promise<Figures>((resolve, reject) => {
+    let answered = false;
+    worker.once('message', (figures: Figures) => {
+      answered = true;
+      resolve(figures);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`the load thread stopped (${code}) before its figures`));
+    });
+  });
+}
+
+/** `drive` in the calling thread (the load thread's own work). */
+export async function driveHere(
   target: { base: string; cookie: string; seconds: number },
   request: LoadRequest,
   connections: number,

@@ -268,6 +268,18 @@ function condition(
     }
   }
 
+  // A user or a single relation kept in a column is compared as stored (a uuid, the parameter taking the column's
+  // type) and never yields null, so the condition is a range of an index led by the column: `owner_id::text = $1`
+  // is not, nor is any condition inside `coalesce(…, false)` (the inbox's Mine: docs/ARCHITECTURE.md, the agents'
+  // inbox).
+  if (field.column && (field.type === 'user' || (field.type === 'relation' && !field.relation?.many))) {
+    if (operator === 'eq') {
+      return leaf(sql`(${s.raw} is not null and ${s.raw} = ${valueFor(c, field, node.value, path)})`, true);
+    }
+    if (operator === 'in')
+      return leaf(sql`(${s.raw} is not null and ${s.raw} = any(${sql.val(list())}))`, true);
+  }
+
   switch (operator) {
     case 'eq':
       return leaf(sql`${x} = ${valueFor(c, field, node.value, path)}`);

@@ -17,6 +17,7 @@ import { csatPages, csatRoutes } from './csat.routes.ts';
 import { CSAT_TASK, sendSurvey } from './csat.service.ts';
 import * as fcrColumns from './fcr.migrations.ts';
 import * as inboxIndexes from './inbox.migrations.ts';
+import * as inboxByOwner from './inbox-by-owner.migrations.ts';
 import * as kbTables from './kb.migrations.ts';
 import { kbPages, kbRoutes } from './kb.routes.ts';
 import * as kbMatchesByWorkspace from './kb-matches-by-workspace.migrations.ts';
@@ -100,6 +101,7 @@ export const serviceModule: ModuleManifest = {
     'service-0021-satisfaction': satisfactionColumn,
     'service-0022-nps-object': npsObject,
     'service-0023-kb-matches-by-workspace': kbMatchesByWorkspace,
+    'service-0024-inbox-by-owner': inboxByOwner,
   },
   pages: [kbPages, csatPages, npsPages],
   // Ticket assignment runs after the ticket's own hooks (its number and SLA) in the creating transaction.
