@@ -3,7 +3,7 @@ import type { Locale } from '@rabita/shared';
 import { can, type Principal } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
-import { listMembers } from '../workspaces/members.service.ts';
+import { memberNamesIn } from '../workspaces/members.service.ts';
 import { hiddenFor } from './access.ts';
 import { canRead, type RecordView, readRecords, titleFor } from './gate.ts';
 import { openScope } from './scope.ts';
@@ -37,21 +37,35 @@ export function parseExpandParam(value: string | string[] | undefined): string[]
  * a deleted record or hidden title fields give `title: null`; user names need `members.read`. One query per field
  * for all the records, however many. A field that is unknown, hidden or no relation is refused with 400.
  */
-export async function expandRelations(
+export function expandRelations(
   { db, principal }: ServiceContext,
   objectKey: string,
   records: RecordView[],
   expand: string[] | undefined,
 ): Promise<ExpandedRecord[]> {
-  if (!expand || expand.length === 0) return records;
-  const { expanded, userFields } = await withWorkspace(db, principal.workspaceId, (trx) =>
-    expandInTransaction(trx, principal, objectKey, records, expand),
+  if (!expand || expand.length === 0) return Promise.resolve(records);
+  return withWorkspace(db, principal.workspaceId, (trx) =>
+    expandRelationsIn(trx, principal, objectKey, records, expand),
   );
+}
+
+/** `expandRelations` inside a transaction the caller opened (a list's own, so a page and its titles are one read). */
+export async function expandRelationsIn(
+  trx: Tx,
+  principal: Principal,
+  objectKey: string,
+  records: RecordView[],
+  expand: string[] | undefined,
+): Promise<ExpandedRecord[]> {
+  if (!expand || expand.length === 0) return records;
+  const { expanded, userFields } = await expandInTransaction(trx, principal, objectKey, records, expand);
   if (userFields.length > 0) {
-    // Members are few; their names come from the workspaces module's reader, once for every user field.
-    const names = new Map<string, string>();
-    if (can(principal, 'members.read'))
-      for (const member of await listMembers({ db, principal })) names.set(member.userId, member.name);
+    // Members' names come from the workspaces module's reader, for the users these records name only.
+    const ids = [...new Set(userFields.flatMap((key) => records.flatMap((r) => idsOf(r, key))))];
+    const names =
+      can(principal, 'members.read') && ids.length > 0
+        ? await memberNamesIn(trx, principal.workspaceId, ids)
+        : new Map<string, string>();
     for (const key of userFields)
       fill(records, expanded, key, (id) => ({ id, title: names.get(id) ?? null }));
   }

@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import { AppError } from '../errors/app-error.ts';
 import { assertAllowed, hiddenFor } from './access.ts';
 import { compileFilterBound } from './compile-filter-bound.ts';
+import { type ExpandedRecord, expandRelationsIn } from './expand-relations.ts';
 import { valueLookups } from './filter-lookups.ts';
 import { present, type RecordView, visibility } from './gate.ts';
 import { foldedValuesFor, listPageQuery } from './records.repository.ts';
@@ -79,6 +80,22 @@ export async function listRecords(
   options: ListOptions,
 ): Promise<{ data: RecordView[]; nextCursor: string | null; backCursor: string | null }> {
   return withWorkspace(db, principal.workspaceId, (trx) => listRecordsIn(trx, principal, objectKey, options));
+}
+
+/**
+ * `listRecords` with the relations asked for expanded (`expandRelations`), the page and its titles read in one
+ * transaction: one `begin` and `commit` a list request instead of three.
+ */
+export function listRecordsExpanded(
+  { db, principal }: ServiceContext,
+  objectKey: string,
+  options: ListOptions,
+  expand: string[] | undefined,
+): Promise<{ data: ExpandedRecord[]; nextCursor: string | null; backCursor: string | null }> {
+  return withWorkspace(db, principal.workspaceId, async (trx) => {
+    const page = await listRecordsIn(trx, principal, objectKey, options);
+    return { ...page, data: await expandRelationsIn(trx, principal, objectKey, page.data, expand) };
+  });
 }
 
 /** `listRecords` inside a transaction the caller opened (a workflow step's), with the same rules. */

@@ -11,7 +11,7 @@ import { expandRelations, parseExpandParam } from './expand-relations.ts';
 import { getRecord } from './get-record.ts';
 import { createRecordOnce } from './idempotency.ts';
 import { keyAtPosition } from './key-at-position.ts';
-import { listRecords } from './list-records.ts';
+import { listRecordsExpanded } from './list-records.ts';
 import { parseSeekParam } from './seek.ts';
 import { updateRecord } from './update-record.ts';
 
@@ -99,20 +99,20 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     },
     async (request) => {
       const principal = principalOf(request);
-      const page = await listRecords({ db, principal }, request.params.object, {
-        filter: parseFilterParam(request.query.filter),
-        sort: request.query.sort,
-        limit: request.query.limit,
-        cursor: request.query.cursor,
-        fields: fieldsParam(request.query.fields),
-        seek: parseSeekParam(request.query.seek),
-        reverse: request.query.reverse === 'true',
-      });
-      const expand = parseExpandParam(request.query.expand);
-      return {
-        ...page,
-        data: await expandRelations({ db, principal }, request.params.object, page.data, expand),
-      };
+      return listRecordsExpanded(
+        { db, principal },
+        request.params.object,
+        {
+          filter: parseFilterParam(request.query.filter),
+          sort: request.query.sort,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+          fields: fieldsParam(request.query.fields),
+          seek: parseSeekParam(request.query.seek),
+          reverse: request.query.reverse === 'true',
+        },
+        parseExpandParam(request.query.expand),
+      );
     },
   );
 
@@ -209,16 +209,7 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     async (request) => {
       const principal = principalOf(request);
       const { expand, ...options } = request.body;
-      const page = await listRecords({ db, principal }, request.params.object, options);
-      return {
-        ...page,
-        data: await expandRelations(
-          { db, principal },
-          request.params.object,
-          page.data,
-          parseExpandParam(expand),
-        ),
-      };
+      return listRecordsExpanded({ db, principal }, request.params.object, options, parseExpandParam(expand));
     },
   );
 

@@ -62,6 +62,24 @@ export async function listMembers({ db, principal: { workspaceId } }: ServiceCon
   );
 }
 
+/** The names of those of these users who are members (a list's user fields expanded), by user id. */
+export async function memberNamesIn(
+  trx: Tx,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  const ids = userIds.filter((id) => UUID.test(id));
+  if (ids.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.userId')
+    .select(['m.userId', 'u.name'])
+    .where('m.workspaceId', '=', workspaceId)
+    .where('m.userId', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.userId, r.name]));
+}
+
 /** Members' email addresses, lower-cased (mail between them only is internal). */
 export async function memberEmailsIn(trx: Tx, workspaceId: string): Promise<string[]> {
   return (await memberQuery(trx, workspaceId).execute()).map((m) => m.email.toLowerCase());
