@@ -21,22 +21,36 @@ export function present(
   row: Record<string, unknown>,
   visible: (f: FieldDef) => boolean,
 ): RecordView {
-  const custom = (row.custom ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of object.fields) {
-    if (!visible(field)) continue;
-    let value = field.column ? row[field.column] : custom[field.key];
-    if (value === undefined) value = null;
-    if (value instanceof Date) value = value.toISOString();
-    else if (
-      value !== null &&
-      (field.type === 'number' || field.type === 'rating') &&
-      typeof value === 'string'
-    )
-      value = Number(value);
-    out[field.key] = value;
-  }
-  return out as RecordView;
+  return presenter(object, visible)(row);
+}
+
+/**
+ * `present` for many rows of one object and reader: which fields show, and where each is read from, worked out
+ * once (a page of 50 tickets asked every field's visibility 50 times).
+ */
+export function presenter(
+  object: ObjectDef,
+  visible: (f: FieldDef) => boolean,
+): (row: Record<string, unknown>) => RecordView {
+  const shown = object.fields
+    .filter((field) => visible(field))
+    .map((field) => ({
+      key: field.key,
+      column: field.column,
+      numeric: field.type === 'number' || field.type === 'rating',
+    }));
+  return (row) => {
+    const custom = (row.custom ?? {}) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const field of shown) {
+      let value = field.column ? row[field.column] : custom[field.key];
+      if (value === undefined) value = null;
+      if (value instanceof Date) value = value.toISOString();
+      else if (value !== null && field.numeric && typeof value === 'string') value = Number(value);
+      out[field.key] = value;
+    }
+    return out as RecordView;
+  };
 }
 
 /** Narrows an already presented record to the fields the caller may see. */
@@ -140,7 +154,8 @@ export async function readRecords(
     select * from ${sql.table(s.object.table)} as r
     where ${objectScope(s.object, 'r', s.workspaceId)} and r.id = any(${wanted}::uuid[])
       ${limit !== undefined && hasOwner ? sql`and r.owner_id = ${limit}` : sql``}`.execute(s.raw);
-  for (const row of rows) out.set(String(row.id), present(s.object, row, visible));
+  const show = presenter(s.object, visible);
+  for (const row of rows) out.set(String(row.id), show(row));
   return out;
 }
 

@@ -7,7 +7,7 @@ import { assertAllowed, hiddenFor } from './access.ts';
 import { compileFilterBound } from './compile-filter-bound.ts';
 import { type ExpandedRecord, expandRelationsIn } from './expand-relations.ts';
 import { valueLookups } from './filter-lookups.ts';
-import { present, type RecordView, visibility } from './gate.ts';
+import { presenter, type RecordView, visibility } from './gate.ts';
 import { foldedValuesFor, listPageQuery } from './records.repository.ts';
 import { ALIAS, openScope, ownerCondition, type Scope } from './scope.ts';
 import { pagePlan } from './seek.ts';
@@ -111,7 +111,7 @@ export async function listRecordsIn(
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    data: page.map((row) => present(s.object, row, visible)),
+    data: page.map(presenter(s.object, visible)),
     nextCursor: rows.length > limit && last ? plan.nextCursor(last) : null,
     backCursor: page[0] ? plan.backCursor(page[0]) : null,
   };

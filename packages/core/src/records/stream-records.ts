@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ServiceContext } from '../context.ts';
 import { assertAllowed } from './access.ts';
 import { compileFilterBound } from './compile-filter-bound.ts';
-import { present, type RecordView, visibility } from './gate.ts';
+import { presenter, type RecordView, visibility } from './gate.ts';
 import { selectLiveRowsAfter } from './records.repository.ts';
 import { ALIAS, openScope, ownerCondition } from './scope.ts';
 
@@ -42,7 +42,7 @@ export async function* streamRecords(
           pageSize,
         );
         return {
-          data: rows.map((row) => present(s.object, row, visible)),
+          data: rows.map(presenter(s.object, visible)),
           last: rows.length === pageSize ? String(rows[rows.length - 1]!.id) : null,
         };
       },
