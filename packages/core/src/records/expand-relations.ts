@@ -1,7 +1,6 @@
-import { type Tx, withWorkspace } from '@rabita/db';
+import type { Tx } from '@rabita/db';
 import type { Locale } from '@rabita/shared';
 import { can, type Principal } from '../auth/principal.ts';
-import type { ServiceContext } from '../context.ts';
 import { AppError, type FieldProblem } from '../errors/app-error.ts';
 import { memberNamesIn } from '../workspaces/members.service.ts';
 import { hiddenFor } from './access.ts';
@@ -31,25 +30,13 @@ export function parseExpandParam(value: string | string[] | undefined): string[]
 }
 
 /**
- * Adds `_expanded` to each record: for every field asked for, the linked record's `{id, title}` (an array of them
- * for a many-relation, null when the field is empty), or for a user field the member's name. Titles come through
+ * Adds `_expanded` to each record, in the caller's transaction (a list's or a record's own, so the records and
+ * their titles are one read): for every field asked for, the linked record's `{id, title}` (an array of them for a
+ * many-relation, null when the field is empty), or for a user field the member's name. Titles come through
  * the gate for the caller: a linked object they may not read, a record of another owner under "own records only",
  * a deleted record or hidden title fields give `title: null`; user names need `members.read`. One query per field
  * for all the records, however many. A field that is unknown, hidden or no relation is refused with 400.
  */
-export function expandRelations(
-  { db, principal }: ServiceContext,
-  objectKey: string,
-  records: RecordView[],
-  expand: string[] | undefined,
-): Promise<ExpandedRecord[]> {
-  if (!expand || expand.length === 0) return Promise.resolve(records);
-  return withWorkspace(db, principal.workspaceId, (trx) =>
-    expandRelationsIn(trx, principal, objectKey, records, expand),
-  );
-}
-
-/** `expandRelations` inside a transaction the caller opened (a list's own, so a page and its titles are one read). */
 export async function expandRelationsIn(
   trx: Tx,
   principal: Principal,

@@ -83,7 +83,7 @@ export async function listRecords(
 }
 
 /**
- * `listRecords` with the relations asked for expanded (`expandRelations`), the page and its titles read in one
+ * `listRecords` with the relations asked for expanded (`expandRelationsIn`), the page and its titles read in one
  * transaction: one `begin` and `commit` a list request instead of three.
  */
 export function listRecordsExpanded(

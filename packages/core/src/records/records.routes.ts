@@ -7,8 +7,8 @@ import { batchRecords } from './batch-records.ts';
 import { countRecords } from './count-estimate.ts';
 import { createRecord } from './create-record.ts';
 import { deleteRecord, restoreRecord } from './delete-record.ts';
-import { expandRelations, parseExpandParam } from './expand-relations.ts';
-import { getRecord } from './get-record.ts';
+import { parseExpandParam } from './expand-relations.ts';
+import { getRecordExpanded } from './get-record.ts';
 import { createRecordOnce } from './idempotency.ts';
 import { keyAtPosition } from './key-at-position.ts';
 import { listRecordsExpanded } from './list-records.ts';
@@ -321,9 +321,13 @@ export const recordsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { db 
     async (request) => {
       const principal = principalOf(request);
       const { object, id } = request.params;
-      const record = await getRecord({ db, principal }, object, id, fieldsParam(request.query.fields));
-      const expand = parseExpandParam(request.query.expand);
-      return (await expandRelations({ db, principal }, object, [record], expand))[0];
+      return getRecordExpanded(
+        { db, principal },
+        object,
+        id,
+        fieldsParam(request.query.fields),
+        parseExpandParam(request.query.expand),
+      );
     },
   );
 
