@@ -3,7 +3,7 @@ import type { ServiceContext } from '../context.ts';
 import type { StoredRecord } from '../modules/manifest.ts';
 import { assertAllowed } from './access.ts';
 import { findRow } from './find-row.ts';
-import { present, project, visibility } from './gate.ts';
+import { presentStored, project, visibility } from './gate.ts';
 import { restoreRow, softDeleteRow } from './records.repository.ts';
 import { openScope } from './scope.ts';
 import { eventOf, hooksOf, originOf, recordChanges, type WriteOrigin, writeContext } from './write-steps.ts';
@@ -21,7 +21,7 @@ export async function deleteRecord(
     s.cause = cause;
     assertAllowed(principal, objectKey, 'delete');
     const current = await findRow(s, principal, id, { lock: true });
-    const stored = present(s.object, current, () => true) as StoredRecord;
+    const stored = presentStored(s.object, current) as StoredRecord;
     for (const hook of hooksOf(s)) await hook.beforeDelete?.(writeContext(s, principal), stored);
     await softDeleteRow(s.raw, s.object, s.workspaceId, id);
     await recordChanges(s, [eventOf(s, principal, id, 'deleted', {}, source, current.owner_id)], {
@@ -44,7 +44,7 @@ export async function restoreRecord(
     s.cause = cause;
     assertAllowed(principal, objectKey, 'delete');
     await findRow(s, principal, id, { deleted: true, lock: true });
-    const view = present(s.object, await restoreRow(s.raw, s.object, s.workspaceId, id), () => true);
+    const view = presentStored(s.object, await restoreRow(s.raw, s.object, s.workspaceId, id));
     await recordChanges(s, [eventOf(s, principal, id, 'restored', {}, source, view.owner)], {
       index: [view],
     });

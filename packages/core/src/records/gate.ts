@@ -53,6 +53,21 @@ export function presenter(
   };
 }
 
+const storedPresenters = new WeakMap<ObjectDef, (row: Record<string, unknown>) => RecordView>();
+
+/**
+ * A stored row with every field (what hooks, events and the write paths work on, before any reader's rules): the
+ * presenter kept per object definition, so a batch's rows share one.
+ */
+export function presentStored(object: ObjectDef, row: Record<string, unknown>): RecordView {
+  let show = storedPresenters.get(object);
+  if (!show) {
+    show = presenter(object, () => true);
+    storedPresenters.set(object, show);
+  }
+  return show(row);
+}
+
 /** Narrows an already presented record to the fields the caller may see. */
 export function project(object: ObjectDef, view: RecordView, visible: (f: FieldDef) => boolean): RecordView {
   const out: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 import type { Tx } from '@rabita/db';
 import type { ObjectDef } from '../metadata/metadata.types.ts';
-import { present, type RecordView } from './gate.ts';
+import { presentStored, type RecordView } from './gate.ts';
 import { selectRowsAfter } from './records.repository.ts';
 import { openScope } from './scope.ts';
 
@@ -20,7 +20,7 @@ export async function readStoredRecords(
   return {
     object: s.object,
     records: rows.map((row) => ({
-      view: present(s.object, row, () => true),
+      view: presentStored(s.object, row),
       deleted: Boolean(row.deleted_at),
     })),
   };

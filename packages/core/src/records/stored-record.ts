@@ -2,7 +2,7 @@ import type { Tx } from '@rabita/db';
 import { sql } from 'kysely';
 import type { Reader } from './access.ts';
 import { compileFilterBound } from './compile-filter-bound.ts';
-import { present, type RecordView } from './gate.ts';
+import { presentStored, type RecordView } from './gate.ts';
 import { selectRowById } from './records.repository.ts';
 import { ALIAS, openScope } from './scope.ts';
 
@@ -19,7 +19,7 @@ export async function readStoredRecord(
 ): Promise<RecordView | undefined> {
   const s = await openScope(trx, workspaceId, objectKey);
   const row = await selectRowById(s.raw, s.object, workspaceId, id, { ownerCondition: sql`true` });
-  return row ? present(s.object, row, () => true) : undefined;
+  return row ? presentStored(s.object, row) : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { ChangeSource } from '../events/record-event.ts';
 import { newId } from '../ids.ts';
 import type { StoredRecord } from '../modules/manifest.ts';
-import { present, type RecordView } from './gate.ts';
+import { presentStored, type RecordView } from './gate.ts';
 import { insertRows, selectRowsByIds, updateRow, updateRows } from './records.repository.ts';
 import type { Scope } from './scope.ts';
 import { ownerCondition } from './scope.ts';
@@ -59,7 +59,7 @@ export async function insertRecords(
     return columns;
   });
   const stored = await insertRows(s.raw, s.object, rows);
-  const views = rows.map((c) => present(s.object, stored.get(String(c.id))!, () => true));
+  const views = rows.map((c) => presentStored(s.object, stored.get(String(c.id))!));
   const events =
     (options.audit ?? true)
       ? records.map(({ prepared }, i) =>
@@ -93,7 +93,7 @@ async function readBack(s: Scope, views: RecordView[]): Promise<RecordView[]> {
   );
   return views.map((v) => {
     const row = rows.get(v.id);
-    return row ? present(s.object, row, () => true) : v;
+    return row ? presentStored(s.object, row) : v;
   });
 }
 
@@ -122,17 +122,13 @@ export async function updateRecordRow(
   source: ChangeSource,
   path = '',
 ): Promise<RecordView> {
-  const before = present(s.object, current, () => true);
+  const before = presentStored(s.object, current);
   await checkReferences(s, principal, prepared, path, before);
   for (const hook of hooksOf(s))
     await hook.beforeUpdate?.(writeContext(s, principal), draftOf(s, prepared), before as StoredRecord);
   const sets = Object.entries(prepared.columns).map(([name, value]) => sql`${sql.id(name)} = ${value}`);
   sets.push(sql`custom = custom || ${JSON.stringify(prepared.custom)}::jsonb`, sql`updated_at = now()`);
-  const after = present(
-    s.object,
-    await updateRow(s.raw, s.object, s.workspaceId, before.id, sets),
-    () => true,
-  );
+  const after = presentStored(s.object, await updateRow(s.raw, s.object, s.workspaceId, before.id, sets));
   const changes = changesOf(prepared, before, after);
   if (Object.keys(changes).length > 0) {
     await recordChanges(s, [eventOf(s, principal, before.id, 'updated', changes, source, after.owner)], {
@@ -212,7 +208,7 @@ export async function updateRecords(
       });
       continue;
     }
-    const before = present(s.object, row, () => true);
+    const before = presentStored(s.object, row);
     try {
       for (const hook of hooks)
         await hook.beforeUpdate?.(writeContext(s, principal), draftOf(s, u.prepared), before as StoredRecord);
@@ -232,7 +228,7 @@ export async function updateRecords(
   const events = [];
   const changed: { after: RecordView; before: RecordView }[] = [];
   for (const u of ready) {
-    const after = present(s.object, stored.get(u.id)!, () => true);
+    const after = presentStored(s.object, stored.get(u.id)!);
     const changes = changesOf(u.prepared, u.before, after);
     if (Object.keys(changes).length > 0) {
       events.push(eventOf(s, principal, u.id, 'updated', changes, source, after.owner));

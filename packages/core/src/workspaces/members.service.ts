@@ -70,13 +70,7 @@ export async function memberNamesIn(
 ): Promise<Map<string, string>> {
   const ids = userIds.filter((id) => UUID.test(id));
   if (ids.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom('memberships as m')
-    .innerJoin('users as u', 'u.id', 'm.userId')
-    .select(['m.userId', 'u.name'])
-    .where('m.workspaceId', '=', workspaceId)
-    .where('m.userId', 'in', ids)
-    .execute();
+  const rows = await memberQuery(trx, workspaceId).where('m.userId', 'in', ids).execute();
   return new Map(rows.map((r) => [r.userId, r.name]));
 }
 
